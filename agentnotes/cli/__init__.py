@@ -1,0 +1,36 @@
+"""The command line: thin. It parses arguments, calls the stages, prints, and is the only
+place that turns errors into exit codes. Heavy libraries are imported inside commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from agentnotes.cli import doctor, experiments, knowledge, prompts_cmd
+from agentnotes.errors import AgentNotesError
+
+app = typer.Typer(
+    name="agentnotes",
+    help="Turn research notes into a searchable knowledge base and into experiments that run.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (knowledge, experiments, prompts_cmd, doctor):
+    module.register(app)
+
+
+def main() -> None:
+    """Console entry point: runs the app and maps typed errors to exit codes."""
+    try:
+        app()
+    except AgentNotesError as exc:
+        from agentnotes.cli.output import err_console
+
+        err_console().print(f"[bold red]{type(exc).__name__}[/]: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Notes: finding, decoding and chunking the user's note files."""

@@ -1,0 +1,77 @@
+"""Typed, frozen data objects passed between the notes and index stages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of one note file. Lines are 1-based and inclusive."""
+
+    source: str  # absolute path of the note file
+    start_line: int
+    end_line: int
+    text: str
+    heading_path: tuple[str, ...] = ()
+    secret: bool = False  # contains a likely secret: never sent to a remote LLM unless allowed
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what gets embedded: unchanged text never re-embeds."""
+        return sha256_text(self.embed_text)
+
+    @property
+    def chunk_id(self) -> str:
+        """Deterministic id: same file, lines and text give the same id."""
+        key = f"{self.source}\0{self.start_line}\0{self.end_line}\0{self.content_hash}"
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+    @property
+    def embed_text(self) -> str:
+        """Text given to the embedder: the heading path as context, then the chunk."""
+        if self.heading_path:
+            return " > ".join(self.heading_path) + "\n" + self.text
+        return self.text
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """A decoded note file."""
+
+    path: str  # absolute path
+    text: str
+    encoding: str
+    file_hash: str  # sha256 of the raw bytes
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not ingested, and why."""
+
+    path: str
+    reason: str
+    is_error: bool = False  # True: the user asked for it and it failed (affects exit code)
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    """A likely secret in a note."""
+
+    path: str
+    line: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its score and rank sources."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
