@@ -23,6 +23,7 @@ _ENV = {
     "AGENTNOTES_EMBEDDER": "embedder",
     "AGENTNOTES_CHROMA_URL": "chroma_url",
     "AGENTNOTES_THREADS": "threads",
+    "AGENTNOTES_MODELS_DIR": "models_path",
     "AGENTNOTES_QUERY_REWRITE": "query_rewrite",
     "AGENTNOTES_ALLOW_SECRETS_REMOTE": "allow_secrets_remote",
     "OPENAI_BASE_URL": "openai_base_url",
@@ -45,6 +46,7 @@ class Settings:
     query_rewrite: bool = False
     allow_secrets_remote: bool = False
     top_k: int = 5
+    models_path: str | None = None  # where assembled model files live; default home/models
 
     @property
     def config_file(self) -> Path:
@@ -60,7 +62,7 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return Path(self.models_path).expanduser() if self.models_path else self.home / "models"
 
     @property
     def runs_dir(self) -> Path:

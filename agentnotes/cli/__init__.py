@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from agentnotes.cli import doctor, experiments, knowledge, prompts_cmd
+from agentnotes.cli import ask_cmd, doctor, experiments, prompts_cmd
 from agentnotes.errors import AgentNotesError
 
 app = typer.Typer(
@@ -18,7 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (knowledge, experiments, prompts_cmd, doctor):
+for module in (ask_cmd, experiments, prompts_cmd, doctor):
     module.register(app)
 
 

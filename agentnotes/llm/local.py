@@ -1,0 +1,150 @@
+"""The embedded model: llama.cpp (xllamacpp) in-process, as a LangChain chat model.
+
+xllamacpp's Server takes and returns OpenAI-format dicts, so requests are built the same way
+as for a remote endpoint; extra kwargs (temperature, seed, max_tokens, response_format) pass through.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_openai_messages
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from agentnotes.errors import LLMError, NoModelError
+
+_PASS_THROUGH = ("temperature", "top_p", "seed", "max_tokens", "response_format", "n_probs")
+
+
+def _usage(data: dict) -> UsageMetadata | None:
+    usage = data.get("usage")
+    if not usage:
+        return None
+    return UsageMetadata(
+        input_tokens=usage.get("prompt_tokens", 0),
+        output_tokens=usage.get("completion_tokens", 0),
+        total_tokens=usage.get("total_tokens", 0),
+    )
+
+
+class LocalLlamaChat(BaseChatModel):
+    """Chat model backed by a GGUF file loaded with xllamacpp (CPU)."""
+
+    model_path: str
+    model_name: str = "local"
+    n_ctx: int = 8192
+    n_threads: int = 2
+    temperature: float = 0.2
+    max_tokens: int = 1024
+    seed: int | None = None
+
+    _server: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "agentnotes-local-llama"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "n_ctx": self.n_ctx}
+
+    def _get_server(self) -> Any:
+        with self._lock:
+            if self._server is None:
+                try:
+                    import xllamacpp
+                except ImportError:
+                    raise NoModelError("xllamacpp is not installed: pip install -e . (or make install).") from None
+                params = xllamacpp.CommonParams()
+                params.model.path = self.model_path
+                params.n_ctx = self.n_ctx
+                params.n_parallel = 1
+                params.cpuparams.n_threads = self.n_threads
+                params.cpuparams_batch.n_threads = self.n_threads
+                params.warmup = False
+                params.verbosity = -1
+                try:
+                    self._server = xllamacpp.Server(params)
+                except Exception as exc:  # the C++ side reports load failures as generic exceptions
+                    raise NoModelError(f"Cannot load {self.model_path}: {exc}. Run 'agentnotes doctor'.") from exc
+            return self._server
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool, **kwargs: Any) -> dict:
+        request: dict[str, Any] = {
+            "messages": convert_to_openai_messages(messages),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "stream": stream,
+        }
+        if self.seed is not None:
+            request["seed"] = self.seed
+        if stop:
+            request["stop"] = stop
+        request.update({k: v for k, v in kwargs.items() if k in _PASS_THROUGH and v is not None})
+        return request
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        data = self._get_server().handle_chat_completions(self._request(messages, stop, False, **kwargs))
+        if not isinstance(data, dict) or "choices" not in data:
+            raise LLMError(f"The local model returned an error: {str(data)[:500]}")
+        choice = data["choices"][0]
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata=_usage(data),
+            response_metadata={"finish_reason": choice.get("finish_reason"), "timings": data.get("timings", {})},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        request = self._request(messages, stop, True, **kwargs)
+        request["stream_options"] = {"include_usage": True}
+        server = self._get_server()
+        chunks: queue.Queue = queue.Queue()
+        done = object()
+        errors: list[BaseException] = []
+
+        def produce() -> None:
+            try:
+                server.handle_chat_completions(request, chunks.put)
+            except BaseException as exc:  # surfaced in the consumer thread
+                errors.append(exc)
+            finally:
+                chunks.put(done)
+
+        threading.Thread(target=produce, daemon=True).start()
+        while (data := chunks.get()) is not done:
+            if not isinstance(data, dict) or "error" in data:
+                raise LLMError(f"The local model returned an error: {str(data)[:500]}")
+            choices = data.get("choices") or [{}]
+            text = (choices[0].get("delta") or {}).get("content") or ""
+            meta = {"finish_reason": choices[0].get("finish_reason")} if choices[0].get("finish_reason") else {}
+            if data.get("timings"):
+                meta["timings"] = data["timings"]
+            chunk = ChatGenerationChunk(
+                message=AIMessageChunk(content=text, usage_metadata=_usage(data), response_metadata=meta)
+            )
+            if run_manager and text:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
+        if errors:
+            raise LLMError(f"The local model failed: {errors[0]}") from errors[0]
