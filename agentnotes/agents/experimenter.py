@@ -1,0 +1,97 @@
+"""Experiment agents: the planner, the code generator and the experiment critic."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from agentnotes.agents.answer import format_context
+from agentnotes.agents.llm_call import LLMReply, call_llm
+from agentnotes.agents.structured import ask_structured
+from agentnotes.notes.types import Hit
+from agentnotes.prompts import Prompt
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+TASKS = ("regression", "classification", "digits")
+_CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
+
+
+class Plan(BaseModel):
+    """What the experiment tests and how."""
+
+    idea_name: str
+    hypothesis: str
+    what_changes: str
+    baseline: str
+    task: Literal["regression", "classification", "digits"]
+    metric: str
+    input_scale: float = Field(default=1.0, gt=0, le=100)
+    risks: list[str] = Field(default_factory=list)
+
+    def as_text(self) -> str:
+        return json.dumps(self.model_dump(), ensure_ascii=False, indent=2)
+
+
+class CodeReview(BaseModel):
+    """The critic's verdict on code against the note."""
+
+    matches_note: bool
+    problems: list[str] = Field(default_factory=list)
+
+
+class ResultsReview(BaseModel):
+    """The critic's verdict on measured results."""
+
+    valid: bool
+    concerns: list[str] = Field(default_factory=list)
+    request: Literal["none", "more_seeds", "fix_bug"] = "none"
+    summary: str = ""
+
+
+def passages_text(hits: Sequence[Hit]) -> str:
+    return format_context(hits)
+
+
+def make_plan(model: BaseChatModel, prompt: Prompt, request: str, hits: Sequence[Hit], seed: int = 0) -> tuple[Plan, list[LLMReply]]:
+    return ask_structured(model, prompt, {"passages": passages_text(hits), "request": request}, Plan, seed=seed)
+
+
+def extract_code(text: str) -> str:
+    """The longest ```python block of a reply, or the reply itself when it has no fence."""
+    blocks = _CODE_BLOCK.findall(text)
+    return (max(blocks, key=len) if blocks else text).strip() + "\n"
+
+
+def write_idea_code(
+    model: BaseChatModel,
+    prompt: Prompt,
+    plan: Plan,
+    hits: Sequence[Hit],
+    interface: str,
+    feedback: str = "",
+    seed: int = 0,
+) -> tuple[str, LLMReply]:
+    values = {
+        "interface": interface,
+        "passages": passages_text(hits),
+        "plan": plan.as_text(),
+        "feedback": feedback or "(first attempt)",
+        "idea_name": plan.idea_name,
+    }
+    reply = call_llm(model, prompt, values, seed=seed)
+    return extract_code(reply.text), reply
+
+
+def review_code(model: BaseChatModel, prompt: Prompt, plan: Plan, hits: Sequence[Hit], code: str, seed: int = 0) -> tuple[CodeReview, list[LLMReply]]:
+    values = {"passages": passages_text(hits), "plan": plan.as_text(), "code": code}
+    return ask_structured(model, prompt, values, CodeReview, seed=seed)
+
+
+def review_results(model: BaseChatModel, prompt: Prompt, plan: Plan, results: str, seed: int = 0) -> tuple[ResultsReview, list[LLMReply]]:
+    return ask_structured(model, prompt, {"plan": plan.as_text(), "results": results}, ResultsReview, seed=seed)
