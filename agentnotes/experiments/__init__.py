@@ -1,0 +1,22 @@
+"""Experiments: the fixed harness that idea code plugs into, static checks, statistics, plots, run dirs, reports.
+
+Flow: check_idea_code(code) -> assemble_script(code, ExperimentConfig(...)) -> run experiment.py in the
+sandbox (it writes metrics.json) -> compare_arms(load_metrics(path)) -> write_report(run).
+"""
+
+from agentnotes.experiments.assemble import assemble_script, explain_failure, idea_span
+from agentnotes.experiments.config import ExperimentConfig
+from agentnotes.experiments.problems import Problem, format_problems
+from agentnotes.experiments.progress import Progress, parse_progress
+from agentnotes.experiments.report import write_report
+from agentnotes.experiments.rundir import Run, RunRecord, create_run, list_runs, open_run
+from agentnotes.experiments.static_check import check_idea_code
+from agentnotes.experiments.stats import Comparison, compare_arms, load_metrics, validate_metrics
+from agentnotes.experiments.template import describe_interface
+
+__all__ = [
+    "Comparison", "ExperimentConfig", "Problem", "Progress", "Run", "RunRecord", "assemble_script", "check_idea_code",
+    "compare_arms", "create_run", "describe_interface", "explain_failure", "format_problems", "idea_span", "list_runs",
+    "load_metrics", "open_run", "parse_progress", "validate_metrics", "write_report",
+]
+

@@ -1,0 +1,217 @@
+"""report.md for a run directory: conclusion, idea source, plan, code, results, plots, verdicts, environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from agentnotes.experiments import rundir as rd
+from agentnotes.experiments.plots import make_plots
+from agentnotes.experiments.stats import Comparison, compare_arms
+
+_PASSAGE_CHARS = 800
+_STDERR_LINES = 15
+
+
+def write_report(run: rd.Run) -> Path:
+    """Compute stats (stats.json), draw plots and write report.md from the files in the run dir."""
+    record = run.record()
+    metrics = run.read_json(rd.METRICS)
+    comparison = compare_arms(metrics) if isinstance(metrics, dict) else None
+    plots: list[Path] = []
+    if comparison is not None:
+        run.write_json(rd.STATS, comparison.as_dict())
+        plots = make_plots(metrics, run.path)
+        record = run.update(conclusion=comparison.conclusion)
+    sections = [
+        _header(run, record, comparison),
+        _source(run.read_json(rd.IDEA)),
+        _plan(run.read_text(rd.PLAN_MD)),
+        _results(metrics, comparison, plots),
+        _idea_code(run, record),
+        _iterations(run),
+        _environment(metrics, record),
+        _costs(record),
+        _reproduce(run),
+    ]
+    return run.write_text(rd.REPORT, "\n\n".join(s.strip() for s in sections if s.strip()) + "\n")
+
+
+def _header(run: rd.Run, record: rd.RunRecord, comparison: Comparison | None) -> str:
+    plan = run.read_json(rd.PLAN_JSON) or {}
+    title = plan.get("idea_name") or record.request or run.id
+    lines = [f"# Experiment: {title}", "", f"Run `{run.id}` · status **{record.status}** · created {record.created}", ""]
+    if record.error:
+        lines += [f"Error: {record.error}", ""]
+    lines += ["## Conclusion", ""]
+    if comparison is None:
+        lines.append("No results: the experiment produced no metrics. See the iterations below for what failed.")
+        return "\n".join(lines)
+    lines.append(f"**{comparison.summary}**")
+    lines += ["", *_caveats(run.read_json(rd.METRICS), comparison)]
+    return "\n".join(lines)
+
+
+def _caveats(metrics: dict[str, Any], comparison: Comparison) -> list[str]:
+    config = metrics.get("config") or {}
+    notes = [
+        f"- Budget: task `{metrics.get('task')}`, {len(config.get('seeds') or [])} seeds, {config.get('steps')} steps, "
+        f"batch {config.get('batch_size')}, hidden {config.get('hidden')}, input scale {config.get('input_scale')}. "
+        "A small budget: this says how the idea behaves here, not at scale."
+    ]
+    if not config.get("lr_grid"):
+        notes.append(f"- Both arms used the same learning rate ({config.get('lr')}) without tuning; an idea that changes "
+                     "the effective step size may prefer another one.")
+    else:
+        notes.append(f"- Each arm picked its learning rate from {config.get('lr_grid')} on a separate tuning seed "
+                     "(the same budget for both).")
+    base, idea = comparison.baseline, comparison.idea
+    if base and idea and base.n_params and idea.n_params and base.n_params != idea.n_params:
+        notes.append(f"- The arms differ in size: {idea.n_params} parameters (idea) vs {base.n_params} (baseline).")
+    if comparison.conclusion == "no_evidence" and comparison.ci_low is not None and comparison.ci_high is not None:
+        half = (comparison.ci_high - comparison.ci_low) / 2
+        notes.append(f"- No evidence of a difference is not evidence of no difference: with {comparison.n_pairs} seeds, "
+                     f"differences smaller than about ±{half:.3g} go undetected; more seeds narrow this.")
+    notes += [f"- {p}" for p in comparison.problems]
+    return notes
+
+
+def _source(idea: Any) -> str:
+    if not isinstance(idea, dict):
+        return ""
+    lines = ["## Request and note passages", "", f"Request: {idea.get('request', '')}", ""]
+    for passage in idea.get("passages") or []:
+        where = f"{passage.get('source')}:{passage.get('start_line')}-{passage.get('end_line')}"
+        heading = " > ".join(passage.get("heading_path") or [])
+        text = str(passage.get("text", ""))
+        if len(text) > _PASSAGE_CHARS:
+            text = text[:_PASSAGE_CHARS] + " …"
+        lines += [f"`{where}`" + (f" ({heading})" if heading else ""), "", *("> " + line for line in text.splitlines()), ""]
+    return "\n".join(lines)
+
+
+def _plan(plan_md: str | None) -> str:
+    if not plan_md:
+        return ""
+    body = plan_md.split("\n", 1)[1] if plan_md.startswith("# ") else plan_md
+    return "## Plan\n" + body
+
+
+def _results(metrics: Any, comparison: Comparison | None, plots: list[Path]) -> str:
+    if comparison is None:
+        return ""
+    better = "higher" if comparison.higher_is_better else "lower"
+    lines = ["## Results", "",
+             f"| arm | {comparison.metric} ({better} is better), mean ± std | finite seeds | per seed | lr | parameters |",
+             "|---|---|---|---|---|---|"]
+    for arm in (comparison.baseline, comparison.idea):
+        if arm is None:
+            continue
+        per_seed = ", ".join(f"{s}: {'diverged' if v is None else f'{v:.4g}'}" for s, v in zip(arm.seeds, arm.values))
+        lines.append(f"| {arm.arm} | {arm.mean_std_text()} | {arm.n}/{len(arm.values)} | {per_seed} | {arm.lr} | {arm.n_params} |")
+    lines.append("")
+    if comparison.mean_diff is not None:
+        level = f"{100 * (1 - comparison.alpha):g}%"
+        lines += [
+            f"Paired by seed (idea − baseline, n = {comparison.n_pairs}): mean difference {comparison.mean_diff:.4g}, "
+            f"{level} CI [{comparison.ci_low:.4g}, {comparison.ci_high:.4g}], paired t-test p = {comparison.p_value:.3g} "
+            f"(alpha {comparison.alpha}). Conclusion: `{comparison.conclusion}`.",
+            "",
+        ]
+    tuning = metrics.get("lr_tuning")
+    if tuning:
+        lines += ["Learning-rate search (validation metric per lr):", "", "```json", json.dumps(tuning, indent=1), "```", ""]
+    lines += [f"![{p.stem}]({p.name})" for p in plots]
+    return "\n".join(lines)
+
+
+def _final_iteration(run: rd.Run, record: rd.RunRecord) -> int | None:
+    iterations = run.iterations()
+    return record.final_iteration if record.final_iteration is not None else (iterations[-1] if iterations else None)
+
+
+def _idea_code(run: rd.Run, record: rd.RunRecord) -> str:
+    n = _final_iteration(run, record)
+    code = run.read_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}") if n is not None else None
+    if not code:
+        return ""
+    return f"## Idea code (iteration {n})\n\n```python\n{code.rstrip()}\n```"
+
+
+def _verdict_lines(label: str, verdict: Any, ok_key: str, items_key: str) -> list[str]:
+    if not isinstance(verdict, dict):
+        return []
+    if "unchecked" in verdict:  # the critic gave no usable reply
+        return [f"- {label}: **unchecked** — {verdict['unchecked']}"]
+    lines = [f"- {label}: **{'pass' if verdict.get(ok_key) else 'fail'}**"
+             + (f" — {verdict['summary']}" if verdict.get("summary") else "")
+             + (f" (request: {verdict['request']})" if verdict.get("request") not in (None, "none") else "")]
+    lines += [f"  - {item}" for item in verdict.get(items_key) or []]
+    return lines
+
+
+def _stderr_tail(run: rd.Run, n: int, result: dict[str, Any]) -> list[str]:
+    folder = run.path / rd.ITERATIONS / str(n)
+    candidates = [Path(result["stderr_path"])] if result.get("stderr_path") else []
+    candidates += [folder / "stderr.txt", folder / "stderr.log"]
+    for path in candidates:
+        path = path if path.is_absolute() else folder / path
+        if path.is_file():
+            tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-_STDERR_LINES:]
+            return ["  - stderr (last lines):", "", "```text", *tail, "```"] if tail else []
+    return []
+
+
+def _iterations(run: rd.Run) -> str:
+    lines = ["## Iterations", ""]
+    for n in run.iterations():
+        base = f"{rd.ITERATIONS}/{n}"
+        lines.append(f"### Iteration {n}")
+        static = run.read_json(f"{base}/{rd.STATIC_CHECK}")
+        if isinstance(static, list):
+            lines.append(f"- Static check: **{'pass' if not static else 'fail'}**")
+            lines += [f"  - line {p.get('line')}: {p.get('message')}" if p.get("line") else f"  - {p.get('message')}" for p in static]
+        lines += _verdict_lines("Code review against the note", run.read_json(f"{base}/{rd.CODE_REVIEW}"), "matches_note", "problems")
+        result = run.read_json(f"{base}/{rd.RESULT}")
+        if isinstance(result, dict):
+            line = f"- Run: status **{result.get('status')}**, exit code {result.get('returncode')}"
+            if isinstance(result.get("duration_s"), (int, float)):
+                line += f", {result['duration_s']:.1f} s"
+            lines.append(f"{line}, isolation {result.get('isolation')}, device {result.get('device')}")
+            if result.get("reason"):
+                lines.append(f"  - {result['reason']}")
+            if result.get("returncode") not in (0, None):
+                lines += _stderr_tail(run, n, result)
+        lines += _verdict_lines("Results review", run.read_json(f"{base}/{rd.RESULTS_REVIEW}"), "valid", "concerns")
+        lines.append("")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def _environment(metrics: Any, record: rd.RunRecord) -> str:
+    env = metrics.get("environment") if isinstance(metrics, dict) else None
+    lines = ["## Environment", "", "| | |", "|---|---|"]
+    if isinstance(env, dict):
+        for key in ("device", "gpu_name", "cuda_available", "cuda_version", "torch", "numpy", "python", "platform", "cpu_threads", "seeds"):
+            lines.append(f"| {key} | {env.get(key)} |")
+    lines.append(f"| LLM | {record.model or '?'} ({record.provider or '?'}) |")
+    return "\n".join(lines)
+
+
+def _costs(record: rd.RunRecord) -> str:
+    lines = ["## Costs", "", f"Tokens: {record.prompt_tokens} prompt, {record.completion_tokens} completion.", ""]
+    if record.phases:
+        lines += ["| phase | status | wall time (s) |", "|---|---|---|"]
+        lines += [f"| {p.name} | {p.status} | {'' if p.wall_s is None else f'{p.wall_s:.1f}'} |" for p in record.phases]
+        total = sum(p.wall_s or 0.0 for p in record.phases)
+        lines.append(f"| total | | {total:.1f} |")
+    return "\n".join(lines)
+
+
+def _reproduce(run: rd.Run) -> str:
+    if not (run.path / rd.EXPERIMENT).is_file():
+        return ""
+    return ("## Reproduce\n\n"
+            f"`experiment.py` in this folder is self-contained (torch, numpy; scikit-learn for digits):\n\n"
+            f"```bash\ncd {run.path}\npython experiment.py   # writes metrics.json here\n```\n\n"
+            f"or `agentnotes experiments rerun {run.id}` to run it in the sandbox.")

@@ -1,0 +1,274 @@
+"""Static checks of generated idea code before it runs: safety, the hook interface, plain mistakes.
+
+The sandbox is what keeps the machine safe; these checks catch problems early and phrase them
+so the code generator can fix its code. Every problem carries the idea-code line it refers to.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+from agentnotes.experiments.problems import Problem
+from agentnotes.experiments.template import harness_imports, harness_names, hook_names, import_binding
+
+ALLOWED_MODULES = frozenset({
+    "torch", "math", "numpy", "typing", "dataclasses", "functools", "itertools", "collections", "copy", "random",
+    "__future__",
+})
+# Attributes that reach files, downloads, compilers or processes through allowed modules.
+FORBIDDEN_ATTRIBUTES = frozenset({
+    "hub", "cpp_extension", "distributed", "multiprocessing", "load", "save", "load_library", "from_file",
+    "fromfile", "tofile", "loadtxt", "savetxt", "genfromtxt", "memmap", "DataSource", "ctypeslib", "_C",
+    "system", "popen",
+})
+FORBIDDEN_BUILTINS = frozenset({
+    "open", "exec", "eval", "compile", "__import__", "globals", "locals", "vars", "input", "breakpoint",
+    "exit", "quit", "help", "__builtins__", "__file__", "__loader__", "__spec__",
+})
+FORBIDDEN_MODULE_NAMES = frozenset({
+    "os", "sys", "subprocess", "socket", "shutil", "pathlib", "requests", "urllib", "http", "importlib",
+    "builtins", "ctypes", "pickle", "io", "signal", "threading", "multiprocessing", "json", "time", "platform",
+})
+ALLOWED_DUNDER_ATTRIBUTES = frozenset({"__init__", "__call__", "__name__"})
+ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
+# How many positional arguments the harness passes to each hook.
+HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": ("params", "lr"), "after_step": ("model", "step")}
+_MUST_RETURN = ("build_model", "make_optimizer")
+
+
+def check_idea_code(code: str) -> list[Problem]:
+    """Problems in the idea code, in line order; an empty list means it may run."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        where = f" (column {exc.offset})" if exc.offset else ""
+        return [Problem("syntax", f"SyntaxError: {exc.msg}{where}: {(exc.text or '').strip()}", exc.lineno)]
+    modules = _module_aliases(tree)
+    problems = [
+        *_check_imports(tree),
+        *_check_names(tree, modules),
+        *_check_top_level(tree),
+        *_check_reserved(tree),
+        *_check_hooks(tree),
+        *_check_init_calls(tree),
+        *_check_undefined(tree),
+    ]
+    return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
+
+
+def _module_aliases(tree: ast.Module) -> set[str]:
+    """Names that refer to modules: the harness's imports plus the idea's own."""
+    names = set(harness_imports())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(import_binding(a)[0] for a in node.names)
+    return names
+
+
+def _check_imports(tree: ast.Module) -> list[Problem]:
+    problems = []
+    allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [(a.name, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                problems.append(Problem("import", "relative imports are not allowed: the idea code is one file", node.lineno))
+                continue
+            modules = [(base, f"{base}.{a.name}") for a in node.names]
+        else:
+            continue
+        for module, full in modules:
+            parts = full.split(".")
+            if parts[0] not in ALLOWED_MODULES:
+                problems.append(Problem("import", f"import of `{module}` is not allowed; use only {allowed}", node.lineno))
+            elif bad := FORBIDDEN_ATTRIBUTES.intersection(parts[1:]):
+                problems.append(Problem("forbidden", f"`{full}` is not allowed ({', '.join(sorted(bad))}): no files, downloads or processes", node.lineno))
+    return problems
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _check_names(tree: ast.Module, modules: set[str]) -> list[Problem]:
+    """Forbidden builtins, modules and attributes; patching library objects."""
+    private = {alias for alias, module in harness_imports().items() if module.split(".")[0] not in ALLOWED_MODULES}
+    problems = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", None)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in FORBIDDEN_BUILTINS:
+                problems.append(Problem("forbidden", f"`{node.id}` is not allowed in idea code: no files, dynamic code or introspection", line))
+            elif node.id in FORBIDDEN_MODULE_NAMES or node.id in private:
+                problems.append(Problem("forbidden", f"`{node.id}` is not available in idea code: use only torch, math and numpy", line))
+            elif node.id == "print":
+                problems.append(Problem("forbidden", "remove print(): the harness prints progress and writes the metrics", line))
+        elif isinstance(node, ast.Attribute):
+            if node.attr in FORBIDDEN_ATTRIBUTES:
+                problems.append(Problem("forbidden", f"`.{node.attr}` is not allowed in idea code: no files, downloads or processes", line))
+            elif node.attr.startswith("__") and node.attr not in ALLOWED_DUNDER_ATTRIBUTES:
+                problems.append(Problem("forbidden", f"`.{node.attr}` is not allowed: no introspection of Python internals", line))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ATTRIBUTE_FUNCTIONS:
+            problems.extend(_check_attribute_call(node, modules))
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and _root_name(target) in modules:
+                    problems.append(Problem("forbidden", f"do not change library objects (`{ast.unparse(target)}`): define your own class or function instead", line))
+    return problems
+
+
+def _check_attribute_call(node: ast.Call, modules: set[str]) -> list[Problem]:
+    name = node.func.id  # type: ignore[attr-defined]
+    if node.args and _root_name(node.args[0]) in modules and name != "hasattr":
+        return [Problem("forbidden", f"do not {name}() on library modules: define your own class or function instead", node.lineno)]
+    if len(node.args) < 2:
+        return []
+    attr = node.args[1]
+    if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+        ok = not attr.value.startswith("__") and attr.value not in FORBIDDEN_ATTRIBUTES
+    elif isinstance(attr, ast.JoinedStr):
+        ok = not any(isinstance(v, ast.Constant) and "__" in str(v.value) for v in attr.values)
+    else:
+        ok = False
+    if ok:
+        return []
+    return [Problem("forbidden", f"{name}() needs a plain attribute name such as \"weight\" or f\"w{{i}}\"", node.lineno)]
+
+
+def _check_top_level(tree: ast.Module) -> list[Problem]:
+    """Only imports, functions, classes and constants at top level: the harness runs everything."""
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    runners = defined | harness_names()
+    problems = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Pass)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # docstring or a stray literal
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            calls = [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in runners]
+            if calls:
+                problems.append(Problem("top_level", f"do not call `{calls[0].func.id}` at top level: the harness builds models and optimizers through your hooks", node.lineno))  # type: ignore[attr-defined]
+            continue
+        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+            message = "remove the `if __name__ == \"__main__\":` block: the harness runs the experiment"
+        elif isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
+            message = "remove the top-level loop: the harness owns the training loop"
+        else:
+            message = f"remove this top-level `{ast.unparse(node).splitlines()[0][:60]}`: only define imports, functions, classes and constants"
+        problems.append(Problem("top_level", message, node.lineno))
+    return problems
+
+
+def _bound_at_top(node: ast.stmt) -> list[tuple[str, str | None]]:
+    """Names a top-level statement binds, each with the module it refers to (imports) or None."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [(node.name, None)]
+    if isinstance(node, ast.Import):
+        return [import_binding(a) for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [(a.asname or a.name, f"{node.module}.{a.name}") for a in node.names]
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [(name, None) for t in targets for name in _target_names(t)]
+    return []
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    """Names an assignment target binds (`a`, `a, b`, `*a`), not attributes or subscripts."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _check_reserved(tree: ast.Module) -> list[Problem]:
+    """The idea must not rebind names the harness defines (hooks excepted).
+
+    Importing a module under the harness's own alias (`import torch.nn as nn`) is fine.
+    """
+    reserved = harness_names() - set(hook_names())
+    harness_modules = harness_imports()
+    problems = []
+    for node in tree.body:
+        for name, module in _bound_at_top(node):
+            if name in reserved and (module is None or harness_modules.get(name) != module):
+                problems.append(Problem("reserved", f"`{name}` is a harness name: rename yours", node.lineno))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in sorted(set(node.names) & reserved):
+                problems.append(Problem("reserved", f"do not change the harness variable `{name}`: read it, never assign it", node.lineno))
+    return problems
+
+
+def _check_hooks(tree: ast.Module) -> list[Problem]:
+    hooks = hook_names()
+    defined = {name for node in tree.body for name, _ in _bound_at_top(node) if name in hooks}
+    problems = []
+    if not defined:
+        problems.append(Problem("no_hook", f"define at least one of {', '.join(hooks)} as a top-level function (not inside a class)", 1))
+    for node in tree.body:
+        if not (isinstance(node, ast.FunctionDef) and node.name in HOOK_ARITY):
+            continue
+        expected = HOOK_ARITY[node.name]
+        positional = [*node.args.posonlyargs, *node.args.args]
+        required = len(positional) - len(node.args.defaults)
+        if required > len(expected) or (len(positional) < len(expected) and not node.args.vararg):
+            have = ", ".join(a.arg for a in positional)
+            problems.append(Problem("signature", f"`{node.name}` must take ({', '.join(expected)}); yours takes ({have})", node.lineno))
+        if node.name in _MUST_RETURN and not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node)):
+            what = "the model" if node.name == "build_model" else "the optimizer"
+            problems.append(Problem("signature", f"`{node.name}` must return {what}", node.lineno))
+    return problems
+
+
+def _check_init_calls(tree: ast.Module) -> list[Problem]:
+    """Subclasses (nn.Module, Optimizer, nn.Linear, ...) must call the base __init__."""
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef) or {ast.unparse(b) for b in node.bases} <= {"object"}:
+            continue
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                calls_base = any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
+                    for n in ast.walk(item)
+                )
+                if not calls_base:
+                    problems.append(Problem("init", f"`{node.name}.__init__` must call super().__init__(...) first", item.lineno))
+    return problems
+
+
+def _check_undefined(tree: ast.Module) -> list[Problem]:
+    """Names used but bound nowhere (a missing class or import) — the commonest generated-code bug."""
+    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree)):
+        return []
+    bound = set(dir(builtins)) | harness_names()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+    problems, seen = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound and node.id not in seen:
+            seen.add(node.id)
+            problems.append(Problem("undefined", f"`{node.id}` is used but never defined: define it in your code or import it", node.lineno))
+    return problems

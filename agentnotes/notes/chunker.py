@@ -1,0 +1,132 @@
+"""Structure-aware chunking that follows the notes' own structure.
+
+Section boundaries: Markdown headings, `【【【title】】】` markers, bold or plain date lines
+(`**20240102**`, `2024.07.24`). Inside a section, blank lines and numbered list items start
+new blocks; blocks are packed into chunks up to a size cap, and oversized blocks are split on
+lines, then on sentence ends. Every chunk keeps exact 1-based line numbers and its heading path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agentnotes.notes.types import Chunk, NoteFile
+
+MAX_CHARS = 500  # multilingual-e5-small reads 512 tokens; ~1 token per Chinese character
+MIN_CHARS = 120  # smaller neighbouring blocks in one section are packed together
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_MARKER = re.compile(r"^\s*【【【(.+?)】】】\s*$")
+_DATE = re.compile(r"^\s*(?:\*\*)?\s*(\d{4}[.\-/年]?\d{1,2}[.\-/月]?\d{1,2}日?)\s*(?:\*\*)?\s*(.*)$")
+_BOLD_LINE = re.compile(r"^\s*\*\*(.{1,80}?)\*\*\s*$")
+_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*\S")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s")
+
+
+@dataclass
+class _Block:
+    heading_path: tuple[str, ...]
+    start: int  # 0-based line index
+    lines: list[str]
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.lines) - 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines).strip()
+
+
+def _heading(line: str, path: tuple[str, ...], levels: list[int]) -> tuple[tuple[str, ...], list[int]] | None:
+    """The new heading path if `line` opens a section, else None. `levels` tracks Markdown depth."""
+    if m := _MD_HEADING.match(line):
+        level, title = len(m.group(1)), m.group(2).strip()
+        keep = [i for i, lv in enumerate(levels) if lv < level]
+        return path[: len(keep)] + (title,), [levels[i] for i in keep] + [level]
+    if m := _MARKER.match(line):
+        return (m.group(1).strip(),), [0]
+    date = _DATE.match(line)
+    if date and len(line.strip()) <= 60 and not _NUMBERED.match(line):
+        title = (date.group(1) + " " + date.group(2)).strip()
+        base = [i for i, lv in enumerate(levels) if lv <= 0]
+        return path[: len(base)] + (title,), [levels[i] for i in base] + [7]
+    if m := _BOLD_LINE.match(line):
+        base = [i for i, lv in enumerate(levels) if lv <= 0]
+        return path[: len(base)] + (m.group(1).strip(),), [levels[i] for i in base] + [7]
+    return None
+
+
+def _blocks(lines: list[str]) -> list[_Block]:
+    """Split into blocks at section boundaries, blank lines and numbered items."""
+    blocks: list[_Block] = []
+    path: tuple[str, ...] = ()
+    levels: list[int] = []
+    current: _Block | None = None
+    for i, line in enumerate(lines):
+        opened = _heading(line, path, levels)
+        if opened:
+            path, levels = opened
+        starts_block = opened is not None or _NUMBERED.match(line) or (current is None and line.strip())
+        if not line.strip():
+            current = None
+            continue
+        if starts_block or current is None:
+            current = _Block(path, i, [line])
+            blocks.append(current)
+        else:
+            current.lines.append(line)
+    return blocks
+
+
+def _split_long_line(line: str) -> list[str]:
+    """Pieces of one overlong line, cut at sentence ends (hard cut as a last resort)."""
+    pieces, piece = [], ""
+    for sentence in filter(None, _SENTENCE_END.split(line)):
+        if len(piece) + len(sentence) > MAX_CHARS and piece:
+            pieces.append(piece)
+            piece = ""
+        piece += sentence
+    pieces.append(piece)
+    return [p[i : i + MAX_CHARS] for p in pieces for i in range(0, max(len(p), 1), MAX_CHARS)]
+
+
+def _pack(blocks: list[_Block]) -> list[_Block]:
+    """Merge small neighbours of one section; split blocks over the cap on line boundaries."""
+    packed: list[_Block] = []
+    for block in blocks:
+        prev = packed[-1] if packed else None
+        if (prev and prev.heading_path == block.heading_path and len(prev.text) < MIN_CHARS
+                and len(prev.text) + len(block.text) <= MAX_CHARS):
+            prev.lines += [""] * (block.start - prev.end - 1) + block.lines
+            continue
+        if len(block.text) <= MAX_CHARS:
+            packed.append(block)
+            continue
+        part = _Block(block.heading_path, block.start, [])
+        for offset, line in enumerate(block.lines):
+            index = block.start + offset
+            if len(line) > MAX_CHARS:
+                if part.lines:
+                    packed.append(part)
+                packed += [_Block(block.heading_path, index, [p]) for p in _split_long_line(line)]
+                part = _Block(block.heading_path, index + 1, [])
+                continue
+            if part.lines and len(part.text) + len(line) > MAX_CHARS:
+                packed.append(part)
+                part = _Block(block.heading_path, index, [])
+            part.lines.append(line)
+        if part.lines:
+            packed.append(part)
+    return packed
+
+
+def chunk_note(note: NoteFile) -> list[Chunk]:
+    """Chunks of one note, in file order, with 1-based inclusive line ranges."""
+    lines = note.text.split("\n")
+    return [
+        Chunk(source=note.path, start_line=b.start + 1, end_line=b.end + 1, text=b.text, heading_path=b.heading_path)
+        for b in _pack(_blocks(lines))
+        if b.text
+    ]

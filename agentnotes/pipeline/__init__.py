@@ -1,0 +1,1 @@
+"""Pipelines that join the stages: notes -> retrieval -> agents -> runner -> results."""

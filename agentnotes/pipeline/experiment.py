@@ -1,0 +1,237 @@
+"""run-experiment: find the idea in the notes, plan, write code, review it, run it in the
+sandbox, judge the results, write the report. Every step is recorded in the run directory,
+so an interrupted run resumes where it stopped."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from agentnotes.agents import experimenter as agents
+from agentnotes.errors import ExperimentError, LLMError
+from agentnotes.experiments import rundir as rd
+from agentnotes.experiments.assemble import assemble_script, explain_failure
+from agentnotes.experiments.config import ExperimentConfig
+from agentnotes.experiments.problems import format_problems
+from agentnotes.experiments.report import write_report
+from agentnotes.experiments.static_check import check_idea_code
+from agentnotes.experiments.stats import BLOCKING, compare_arms, load_metrics, validate_metrics
+from agentnotes.experiments.template import describe_interface
+from agentnotes.notes.types import Chunk, Hit
+from agentnotes.prompts import load_prompt
+from agentnotes.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from agentnotes.runner.sandbox import RunResult
+
+
+@dataclass(frozen=True)
+class ExperimentOptions:
+    """What the user controls; the harness fixes everything else."""
+
+    request: str
+    k: int = 6
+    max_attempts: int = 5  # code generations, whatever made the previous one fail
+    max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
+    seeds: int = 5
+    steps: int = 1500
+    timeout_s: float = 1200
+    memory_mb: int = 8192
+    use_gpu: bool = True
+    allow_unsafe: bool = False
+    llm_seed: int = 0
+
+
+class Reporter(Protocol):
+    """Where the pipeline tells the user what it is doing."""
+
+    def phase(self, name: str, detail: str = "") -> None: ...
+    def info(self, message: str) -> None: ...
+    def output(self, line: str) -> None: ...
+
+
+def hits_from_idea(idea: dict) -> list[Hit]:
+    """The note passages saved in idea.json, as hits again."""
+    return [
+        Hit(Chunk(p["source"], p["start_line"], p["end_line"], p["text"], tuple(p.get("heading_path", ()))), p.get("score", 0.0))
+        for p in idea.get("passages", [])
+    ]
+
+
+def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> list[Hit]:
+    if not run.phase_done("find-idea"):
+        from agentnotes.retrieval.service import retrieve
+
+        with run.phase("find-idea"):
+            hits = retrieve(settings, options.request, options.k)
+            if not hits:
+                raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
+            run.write_idea(options.request, hits)
+    return hits_from_idea(run.read_json(rd.IDEA))
+
+
+def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, hits: Sequence[Hit]) -> agents.Plan:
+    if not run.phase_done("plan"):
+        with run.phase("plan"):
+            plan, replies = agents.make_plan(
+                model, load_prompt("plan_experiment", settings.prompts_dir), options.request, hits, seed=options.llm_seed
+            )
+            run.add_usage(replies)
+            run.write_plan(plan)
+    return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
+
+
+def _run_script(run: rd.Run, n: int, options: ExperimentOptions, reporter: Reporter) -> RunResult:
+    from agentnotes.runner.sandbox import Limits, run_sandboxed
+
+    with run.phase(f"run-{n}"):
+        result = run_sandboxed(
+            [sys.executable, rd.EXPERIMENT],
+            run.iteration_dir(n),
+            Limits(timeout_s=options.timeout_s, memory_mb=options.memory_mb),
+            use_gpu=options.use_gpu,
+            allow_unsafe=options.allow_unsafe,
+            on_output=reporter.output,
+        )
+        run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULT}", result)
+    return result
+
+
+def _failure_feedback(run: rd.Run, n: int, code: str, result: RunResult) -> str:
+    """What the code generator needs to fix a failed run: its code and the mapped traceback."""
+    script = (run.iteration_dir(n) / rd.EXPERIMENT).read_text(encoding="utf-8")
+    stderr = result.stderr_path.read_text(encoding="utf-8", errors="replace") if result.stderr_path.exists() else ""
+    why = explain_failure(stderr, script) if stderr.strip() else result.reason
+    return f"The previous code failed when run ({result.status}: {result.reason}).\n```python\n{code}```\n{why}"
+
+
+def _review_code(model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit], code: str, seed: int) -> tuple[agents.CodeReview | None, list]:
+    try:
+        return agents.review_code(model, load_prompt("review_code", settings.prompts_dir), plan, hits, code, seed=seed)
+    except LLMError:
+        return None, []
+
+
+def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, n: int, plan: agents.Plan, seed: int) -> agents.ResultsReview | None:
+    """Stats from the metrics the harness wrote, then the critic's reading of them."""
+    with run.phase(f"review-results-{n}"):
+        comparison = compare_arms(load_metrics(run.iteration_dir(n) / rd.METRICS))
+        try:
+            review, replies = agents.review_results(
+                model, load_prompt("review_results", settings.prompts_dir), plan, comparison.as_text(), seed=seed
+            )
+        except LLMError as exc:
+            run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {"unchecked": str(exc)})
+            return None
+        run.add_usage(replies)
+        run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", review)
+        return review
+
+
+class _CodeWriter:
+    """Writes idea code and reviews it before anything runs: static checks, then the critic."""
+
+    def __init__(self, model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit],
+                 options: ExperimentOptions) -> None:
+        self.model, self.settings, self.plan, self.hits, self.options = model, settings, plan, hits, options
+        self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
+        self.interface = describe_interface()
+        self.rejections = 0
+
+    def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter) -> tuple[str | None, str]:
+        """(code, "") when the code may run, else (None, feedback for the next attempt)."""
+        folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
+        reporter.phase(f"code-{n}", "writing the idea code")
+        with run.phase(f"codegen-{n}"):
+            code, reply = agents.write_idea_code(self.model, self.prompt, self.plan, self.hits, self.interface, feedback, seed=seed)
+            run.add_usage([reply])
+            run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
+            problems = check_idea_code(code)
+            run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
+        if problems:
+            reporter.info(f"Static check failed: {len(problems)} problem(s); asking for a fix.")
+            return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
+        reporter.phase(f"review-{n}", "critic compares the code with the note")
+        with run.phase(f"review-code-{n}"):
+            review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
+            run.add_usage(replies)
+            run.write_json(f"{folder}/{rd.CODE_REVIEW}", review if review else {"unchecked": "no valid critic reply"})
+        if review and not review.matches_note and self.rejections < self.options.max_code_rejections:
+            self.rejections += 1
+            reporter.info("Critic: the code does not match the note: " + "; ".join(review.problems)[:300])
+            return None, ("A reviewer compared the previous code with the notes and found problems.\n"
+                          f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
+        return code, ""
+
+
+def run_experiment(
+    settings: Settings,
+    options: ExperimentOptions,
+    reporter: Reporter,
+    model: BaseChatModel,
+    run: rd.Run | None = None,
+) -> rd.Run:
+    """Run (or resume) the whole flow; returns the run, whose record says how it ended."""
+    run = run or rd.create_run(settings.runs_dir, options.request)
+    run.update(status="running", model=settings.llm_model, provider=settings.llm_provider)
+    reporter.info(f"Run {run.id} in {run.path}")
+    reporter.phase("find-idea", options.request)
+    hits = _find_idea(settings, run, options)
+    reporter.phase("plan")
+    plan = _plan(model, settings, run, options, hits)
+    reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
+    config = ExperimentConfig(
+        idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)),
+        steps=options.steps, input_scale=plan.input_scale,
+    )
+    writer = _CodeWriter(model, settings, plan, hits, options)
+    feedback, reuse_code, accepted, more_seeds_done = "", None, None, False
+    start = max(run.iterations(), default=0) + 1
+    for n in range(start, start + options.max_attempts):
+        folder = f"{rd.ITERATIONS}/{n}"
+        if reuse_code is not None:
+            code, reuse_code = reuse_code, None
+            run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
+        else:
+            code, feedback = writer.attempt(run, n, feedback, reporter)
+            if code is None:
+                continue
+        run.write_text(f"{folder}/{rd.EXPERIMENT}", assemble_script(code, config))
+        reporter.phase(f"run-{n}", f"{len(config.seeds)} seeds × 2 arms × {config.steps} steps in the sandbox")
+        result = _run_script(run, n, options, reporter)
+        reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
+        if result.status == "interrupted":
+            raise KeyboardInterrupt
+        if result.status != "ok":
+            feedback = _failure_feedback(run, n, code, result)
+            continue
+        metric_problems = validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))
+        if any(p.kind in BLOCKING for p in metric_problems):
+            feedback = f"The previous code ran but the results are unusable:\n```python\n{code}```\n{format_problems(metric_problems)}"
+            continue
+        reporter.phase(f"judge-{n}", "statistics and the critic's reading of the numbers")
+        verdict = _judge(model, settings, run, n, plan, options.llm_seed + n)
+        accepted = n
+        run.promote(n)
+        if verdict and verdict.request == "more_seeds" and not more_seeds_done:
+            reporter.info("Critic asks for more seeds: running again with twice as many.")
+            config, more_seeds_done = replace(config, seeds=tuple(range(2 * len(config.seeds)))), True
+            reuse_code = code
+            continue
+        if verdict and verdict.request == "fix_bug":
+            feedback = "A reviewer read the measured results and suspects a bug:\n" \
+                       f"```python\n{code}```\n- " + "\n- ".join(verdict.concerns)
+            continue
+        break
+    if accepted is None:
+        run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts")
+        raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts; see {run.path}.")
+    reporter.phase("report")
+    with run.phase("report"):
+        write_report(run)
+    run.update(status="done")
+    return run

@@ -1,0 +1,232 @@
+"""The assembled experiment.py, run for real with plain `python` on a tiny budget."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentnotes.errors import ExperimentError
+from agentnotes.experiments import (
+    ExperimentConfig,
+    assemble_script,
+    compare_arms,
+    explain_failure,
+    idea_span,
+    parse_progress,
+    validate_metrics,
+)
+from agentnotes.experiments.plots import make_plots
+from agentnotes.experiments.template import CONFIG_BEGIN, CONFIG_END, harness_source
+
+IDEAS = Path(__file__).parent / "ideas"
+TINY = dict(seeds=(0, 1, 2), steps=40, eval_every=10, print_every=20)
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+    script: str
+    metrics: dict[str, Any] | None
+
+
+def run_idea(folder: Path, idea_code: str, **config: Any) -> Ran:
+    """Assemble and run experiment.py in `folder` with the test's own python."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = assemble_script(idea_code, ExperimentConfig(**{**TINY, **config}))
+    (folder / "experiment.py").write_text(script)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run([sys.executable, "experiment.py"], cwd=folder, capture_output=True, text=True, timeout=300, env=env)
+    metrics_path = folder / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
+    return Ran(proc.returncode, proc.stdout, proc.stderr, script, metrics)
+
+
+@pytest.mark.parametrize(
+    ("idea", "config", "hooks"),
+    [
+        ("mirror", dict(input_scale=0.01), ["build_model", "after_step"]),
+        ("gonnor", dict(task="digits"), ["make_optimizer"]),
+        ("logic_gates", dict(task="classification"), ["build_model"]),
+        ("double_relu", dict(), ["build_model"]),
+    ],
+)
+def test_reference_idea_runs_and_writes_metrics(tmp_path: Path, idea: str, config: dict, hooks: list[str]) -> None:
+    ran = run_idea(tmp_path, (IDEAS / f"{idea}.py").read_text(), idea_name=idea, **config)
+    assert ran.returncode == 0, ran.stderr
+    metrics = ran.metrics
+    assert metrics is not None and metrics["status"] == "ok"
+    assert metrics["hooks"] == hooks
+    assert metrics["task"] == config.get("task", "regression")
+    assert (metrics["metric"], metrics["higher_is_better"]) == (
+        ("test_mse", False) if metrics["task"] == "regression" else ("test_accuracy", True)
+    )
+    env = metrics["environment"]
+    assert env["torch"] and env["python"] and env["device"] == "cpu" and env["cuda_available"] is False
+    assert env["seeds"] == [0, 1, 2]
+    for arm in ("baseline", "idea"):
+        runs = metrics["arms"][arm]["runs"]
+        assert [r["seed"] for r in runs] == [0, 1, 2]
+        for run in runs:
+            assert run["steps"] == [10, 20, 30, 40]
+            assert len(run["train_loss"]) == len(run["val_metric"]) == 4
+            assert all(math.isfinite(v) for v in run["train_loss"] + run["val_metric"] + [run["final_metric"]])
+            assert run["wall_s"] > 0 and run["n_params"] > 0 and run["diverged"] is False
+    assert validate_metrics(metrics) == []
+    comparison = compare_arms(metrics)
+    assert comparison.conclusion in ("idea_better", "baseline_better", "no_evidence")
+    assert comparison.n_pairs == 3 and comparison.p_value is not None
+    progress = [p for p in map(parse_progress, ran.stdout.splitlines()) if p]
+    assert {(p.arm, p.tag) for p in progress} == {(a, f"seed={s}") for a in ("baseline", "idea") for s in (0, 1, 2)}
+    assert all(p.steps == 40 and p.step in (20, 40) for p in progress)
+    pngs = make_plots(metrics, tmp_path)
+    assert [p.name for p in pngs] == ["curves.png", "final.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_identical_idea_reproduces_the_baseline_exactly(tmp_path: Path) -> None:
+    """Same data, seeds, batches and initialisation for both arms: a no-op idea gives identical numbers."""
+    code = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim):
+        return mlp(in_dim, hidden, out_dim)
+
+    def make_optimizer(params, lr):
+        return torch.optim.SGD(params, lr=lr)
+    ''')
+    ran = run_idea(tmp_path, code, task="classification")
+    assert ran.returncode == 0, ran.stderr
+    base, idea = (ran.metrics["arms"][arm]["runs"] for arm in ("baseline", "idea"))
+    for b, i in zip(base, idea):
+        assert (b["final_metric"], b["train_loss"], b["val_metric"]) == (i["final_metric"], i["train_loss"], i["val_metric"])
+    assert len({r["final_metric"] for r in base}) == 3  # seeds do differ
+    comparison = compare_arms(ran.metrics)
+    assert (comparison.conclusion, comparison.mean_diff, comparison.p_value) == ("no_evidence", 0.0, 1.0)
+
+
+def test_reruns_are_deterministic(tmp_path: Path) -> None:
+    code = (IDEAS / "mirror.py").read_text()
+    first = run_idea(tmp_path / "a", code)
+    second = run_idea(tmp_path / "b", code)
+    for arm in ("baseline", "idea"):
+        a, b = (m["arms"][arm]["runs"] for m in (first.metrics, second.metrics))
+        assert [r["final_metric"] for r in a] == [r["final_metric"] for r in b]
+        assert [r["train_loss"] for r in a] == [r["train_loss"] for r in b]
+
+
+def test_a_crashing_idea_points_at_its_own_line(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    import torch.nn as nn
+
+
+    class Broken(nn.Module):
+        def forward(self, x):
+            return x @ torch.zeros(3, 3, device=x.device)
+
+
+    def build_model(in_dim, hidden, out_dim):
+        return mlp(in_dim, hidden, out_dim, activation=Broken)
+    ''').lstrip()
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode != 0
+    assert ran.metrics["status"] == "error"
+    assert ran.metrics["error"]["during"] == "idea seed=0"
+    assert ran.metrics["error"]["type"] == "RuntimeError"
+    assert len(ran.metrics["arms"]["baseline"]["runs"]) == 1  # the finished run was kept
+    explained = explain_failure(ran.stderr, ran.script).splitlines()
+    assert explained[0] == "Traceback (most recent call last):"
+    assert "  idea code line 10, in build_model: return mlp(in_dim, hidden, out_dim, activation=Broken)" in explained
+    assert "  (harness) in mlp" in explained and "  (library code)" in explained
+    assert explained[-2:] == ["  idea code line 6, in forward: return x @ torch.zeros(3, 3, device=x.device)",
+                              "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x64 and 3x3)"]
+    assert not any("site-packages" in line or "^^^" in line for line in explained)
+    problems = validate_metrics(ran.metrics)
+    assert problems[0].kind == "run_error" and "idea seed=0" in problems[0].message
+    assert compare_arms(ran.metrics).conclusion == "inconclusive"
+
+
+def test_wrong_output_width_is_explained(tmp_path: Path) -> None:
+    code = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, 7)\n"
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode != 0
+    assert "the model returned shape (64, 7) but the task needs (64, 1)" in ran.metrics["error"]["message"]
+
+
+def test_divergence_is_recorded_not_hidden(tmp_path: Path) -> None:
+    code = "def make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr=lr * 1e6)\n"
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    idea_runs = ran.metrics["arms"]["idea"]["runs"]
+    assert all(r["diverged"] and r["final_metric"] is None for r in idea_runs)
+    assert "diverged: stopping this run" in ran.stdout
+    kinds = [p.kind for p in validate_metrics(ran.metrics)]
+    assert kinds.count("diverged") == 3 and "too_few_seeds" in kinds
+    comparison = compare_arms(ran.metrics)
+    assert comparison.conclusion == "inconclusive" and "3 diverged" in comparison.summary
+
+
+def test_lr_search_gives_both_arms_the_same_budget(tmp_path: Path) -> None:
+    ran = run_idea(tmp_path, (IDEAS / "gonnor.py").read_text(), lr_grid=(0.01, 0.3))
+    assert ran.returncode == 0, ran.stderr
+    tuning = ran.metrics["lr_tuning"]
+    for arm in ("baseline", "idea"):
+        assert set(tuning[arm]["val_metric"]) == {"0.01", "0.3"}
+        assert tuning[arm]["chosen"] in (0.01, 0.3)
+        assert ran.metrics["arms"][arm]["lr"] == tuning[arm]["chosen"]
+        assert {r["lr"] for r in ran.metrics["arms"][arm]["runs"]} == {tuning[arm]["chosen"]}
+        assert 10_000 not in [r["seed"] for r in ran.metrics["arms"][arm]["runs"]]
+    tags = {p.tag for p in map(parse_progress, ran.stdout.splitlines()) if p}
+    assert {"lr=0.01", "lr=0.3"} <= tags
+
+
+def test_template_defaults_are_the_config_defaults() -> None:
+    """The template runs as-is; its config block must be exactly what assembly writes for the defaults."""
+    def block(text: str) -> dict[str, Any]:
+        tree = ast.parse(text.split(CONFIG_BEGIN)[1].split(CONFIG_END)[0])
+        return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body}
+
+    script = assemble_script(HOOK_ONLY, ExperimentConfig())
+    assert block(script) == block(harness_source()) == ExperimentConfig().variables()
+    first, last = idea_span(script)
+    assert script.splitlines()[first - 1:last] == HOOK_ONLY.splitlines()
+
+
+HOOK_ONLY = "def after_step(model, step):\n    return None"
+
+
+def test_config_values_are_written_safely() -> None:
+    name = 'mirror "quoted"\nimport os'
+    script = assemble_script(HOOK_ONLY, ExperimentConfig(idea_name=name, task="digits", seeds=(3, 4, 5), lr_grid=(0.1,)))
+    assert f"IDEA_NAME = {name!r}\n" in script
+    assert "TASK = 'digits'  # one of TASK_NAMES\n" in script
+    assert "SEEDS = [3, 4, 5]\n" in script and "LR_GRID = [0.1]  #" in script
+    assert "\nimport os\n" not in script
+
+
+def test_future_imports_are_dropped_so_the_script_compiles() -> None:
+    script = assemble_script("from __future__ import annotations\n" + HOOK_ONLY, ExperimentConfig())
+    compile(script, "experiment.py", "exec")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [dict(seeds=(0, 1)), dict(seeds=(1, 1, 2)), dict(task="imagenet"), dict(lr=0.0), dict(steps=0),
+     dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0))],
+)
+def test_invalid_config_is_refused(bad: dict) -> None:
+    with pytest.raises(ExperimentError):
+        ExperimentConfig(**bad)
+
+
+def test_config_total_steps_counts_both_arms_and_the_lr_search() -> None:
+    assert ExperimentConfig(seeds=(0, 1, 2), steps=100, lr_grid=(0.1, 0.2)).total_steps == 2 * 100 * 5

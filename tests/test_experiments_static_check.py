@@ -1,0 +1,191 @@
+"""Static checks of idea code: safety rules, the hook interface, and the plain mistakes of small models."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agentnotes.experiments import check_idea_code, describe_interface, format_problems
+from agentnotes.experiments.static_check import ALLOWED_MODULES, HOOK_ARITY
+from agentnotes.experiments.template import hook_names
+
+IDEAS = Path(__file__).parent / "ideas"
+HOOK = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
+
+
+def _kinds(code: str) -> list[tuple[str, int | None]]:
+    return [(p.kind, p.line) for p in check_idea_code(textwrap.dedent(code))]
+
+
+@pytest.mark.parametrize("path", sorted(IDEAS.glob("*.py")), ids=lambda p: p.stem)
+def test_reference_ideas_pass(path: Path) -> None:
+    assert check_idea_code(path.read_text()) == []
+
+
+@pytest.mark.parametrize(
+    ("snippet", "kind"),
+    [
+        ("def after_step(model, step):\n    open('/etc/passwd').read()\n", "forbidden"),
+        ("import os\n" + HOOK, "import"),
+        ("import socket\n" + HOOK, "import"),
+        ("import subprocess\n" + HOOK, "import"),
+        ("from subprocess import run\n" + HOOK, "import"),
+        ("import requests\n" + HOOK, "import"),
+        ("import torch.hub\n" + HOOK, "forbidden"),
+        ("from torch import load\n" + HOOK, "forbidden"),
+        ("def after_step(model, step):\n    __import__('os').system('id')\n", "forbidden"),
+        ("def after_step(model, step):\n    eval('1 + 1')\n", "forbidden"),
+        ("def after_step(model, step):\n    exec('x = 1')\n", "forbidden"),
+        ("def after_step(model, step):\n    compile('1', 'f', 'eval')\n", "forbidden"),
+        ("def after_step(model, step):\n    os.system('id')\n", "forbidden"),  # os without import
+        ("def after_step(model, step):\n    _os.system('id')\n", "forbidden"),  # the harness's own alias
+        ("def after_step(model, step):\n    torch.save(model, 'm.pt')\n", "forbidden"),
+        ("def after_step(model, step):\n    torch.hub.load('x', 'y')\n", "forbidden"),
+        ("def after_step(model, step):\n    np.save('x.npy', np.zeros(1))\n", "forbidden"),
+        ("def after_step(model, step):\n    ().__class__.__bases__[0].__subclasses__()\n", "forbidden"),
+        ("def after_step(model, step):\n    getattr(torch, 'lo' + 'ad')('x')\n", "forbidden"),
+        ("def after_step(model, step):\n    getattr(model, '__dict__')\n", "forbidden"),
+        ("def after_step(model, step):\n    torch.nn.functional.mse_loss = lambda a, b: 0\n", "forbidden"),
+        ("def after_step(model, step):\n    setattr(F, 'mse_loss', None)\n", "forbidden"),
+        ("def after_step(model, step):\n    print(step)\n", "forbidden"),
+    ],
+)
+def test_unsafe_code_is_rejected_with_its_line(snippet: str, kind: str) -> None:
+    found = _kinds(snippet)
+    assert any(k == kind for k, _ in found), found
+    assert all(line is not None for _, line in found)
+    bad_line = next(line for k, line in found if k == kind)
+    assert bad_line == (1 if snippet.startswith(("import", "from")) else 2)
+
+
+def test_good_code_with_common_variants_passes() -> None:
+    code = '''
+    """A docstring."""
+    from __future__ import annotations
+    import math
+    import torch
+    import torch.nn as nn
+    from torch import nn as tnn
+    import torch.nn.functional as F
+    from typing import Optional
+
+    SCALE = 2.0
+    NAMES = [f"w{i}" for i in range(2)]
+
+
+    class Scaled(tnn.Module):
+        def __init__(self, in_features, out_features):
+            super().__init__()
+            for i in range(2):
+                setattr(self, f"w{i}", nn.Parameter(torch.zeros(out_features, in_features)))
+            self.inner = nn.Linear(in_features, out_features)
+
+        def forward(self, x):
+            if self.training:
+                return self.inner(x) * SCALE * math.sqrt(LR)
+            return F.relu(self.inner(x))
+
+
+    def build_model(in_dim, hidden, out_dim):
+        return mlp(in_dim, hidden, out_dim, linear=Scaled)
+
+
+    def after_step(model, step, every=10):
+        if step % every == 0 and hasattr(model, "reset"):
+            getattr(model, "reset")()
+    '''
+    assert check_idea_code(textwrap.dedent(code)) == []
+
+
+def test_syntax_error_reports_line() -> None:
+    problems = check_idea_code("import torch\n\ndef build_model(in_dim, hidden, out_dim)\n    return None\n")
+    assert [(p.kind, p.line) for p in problems] == [("syntax", 3)]
+    assert "SyntaxError" in problems[0].message
+
+
+def test_missing_hook() -> None:
+    problems = check_idea_code("import torch\n\nclass Model(torch.nn.Module):\n    def build_model(self, a, b, c):\n        return self\n")
+    assert [p.kind for p in problems] == ["no_hook"]
+    assert "build_model" in problems[0].message and "top-level" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("snippet", "line"),
+    [
+        ("SEEDS = [1, 2, 3]\n" + HOOK, 1),
+        ("def train(model):\n    return model\n" + HOOK, 1),
+        ("def evaluate(model):\n    return 1.0\n" + HOOK, 1),
+        ("import numpy as torch\n" + HOOK, 1),
+        ("def mlp(a, b, c):\n    return None\n" + HOOK, 1),
+        (HOOK + "def after_step(model, step):\n    global LR\n    LR = 0.1\n", 4),
+    ],
+)
+def test_harness_names_are_reserved(snippet: str, line: int) -> None:
+    assert ("reserved", line) in _kinds(snippet)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "line", "words"),
+    [
+        (HOOK + 'if __name__ == "__main__":\n    build_model(1, 2, 3)\n', 3, "__main__"),
+        (HOOK + "for i in range(10):\n    pass\n", 3, "loop"),
+        (HOOK + "model = build_model(8, 64, 1)\n", 3, "build_model"),
+        (HOOK + "build_model(8, 64, 1)\n", 3, "top-level"),
+    ],
+)
+def test_top_level_code_is_rejected(snippet: str, line: int, words: str) -> None:
+    problems = [p for p in check_idea_code(snippet) if p.kind == "top_level"]
+    assert [p.line for p in problems] == [line]
+    assert words in problems[0].message
+
+
+def test_plain_mistakes_are_named() -> None:
+    code = textwrap.dedent('''
+    import torch.nn as nn
+
+
+    class Layer(nn.Module):
+        def __init__(self, a, b):
+            self.w = nn.Parameter(torch.zeros(a, b))
+
+
+    def build_model(in_dim, out_dim):
+        mlp(in_dim, 8, out_dim, linear=MirrorLinear)
+
+
+    def make_optimizer(params, lr, momentum):
+        return torch.optim.SGD(params, lr=lr, momentum=momentum)
+
+
+    class Wide(nn.Linear):
+        def __init__(self, a, b):
+            self.extra = 2
+
+
+    class Plain:
+        def __init__(self):
+            self.x = 1
+    ''')
+    found = {(p.kind, p.line) for p in check_idea_code(code)}
+    assert ("init", 6) in found  # missing super().__init__
+    assert ("signature", 10) in found  # wrong arguments and no return
+    assert ("undefined", 11) in found  # MirrorLinear
+    assert ("signature", 14) in found  # a required third argument
+    assert ("init", 19) in found  # any subclass, not only nn.Module
+    assert not any(line == 24 for _, line in found)  # a plain class needs no super().__init__
+    text = format_problems(check_idea_code(code))
+    assert "line 11: `MirrorLinear` is used but never defined" in text
+    assert "`build_model` must take (in_dim, hidden, out_dim); yours takes (in_dim, out_dim)" in text
+
+
+def test_interface_doc_matches_the_checks() -> None:
+    doc = describe_interface()
+    assert set(HOOK_ARITY) == set(hook_names())
+    for hook, args in HOOK_ARITY.items():
+        assert f"{hook}({', '.join(args)})" in doc
+    for module in ALLOWED_MODULES - {"__future__"}:
+        assert module in doc
+    assert "mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU)" in doc
+    assert "Idea code interface" not in doc  # the title is dropped, the body kept
