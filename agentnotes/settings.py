@@ -43,7 +43,7 @@ class Settings:
     embedder: str = DEFAULT_EMBEDDER
     chroma_url: str | None = None
     threads: int = 2
-    query_rewrite: bool = False
+    query_rewrite: bool = True  # measured: pays for its time with the embedded model (see benchmarks)
     allow_secrets_remote: bool = False
     top_k: int = 5
     models_path: str | None = None  # where assembled model files live; default home/models

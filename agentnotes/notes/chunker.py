@@ -21,6 +21,7 @@ _MARKER = re.compile(r"^\s*【【【(.+?)】】】\s*$")
 _DATE = re.compile(r"^\s*(?:\*\*)?\s*(\d{4}[.\-/年]?\d{1,2}[.\-/月]?\d{1,2}日?)\s*(?:\*\*)?\s*(.*)$")
 _BOLD_LINE = re.compile(r"^\s*\*\*(.{1,80}?)\*\*\s*$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*\S")
+_WORD = re.compile(r"\w")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s")
 
 
@@ -122,11 +123,16 @@ def _pack(blocks: list[_Block]) -> list[_Block]:
     return packed
 
 
+def _has_content(text: str) -> bool:
+    """False for separators and stray symbols ('---', '***') that only add noise to search."""
+    return len(_WORD.findall(text)) >= 3
+
+
 def chunk_note(note: NoteFile) -> list[Chunk]:
     """Chunks of one note, in file order, with 1-based inclusive line ranges."""
     lines = note.text.split("\n")
     return [
         Chunk(source=note.path, start_line=b.start + 1, end_line=b.end + 1, text=b.text, heading_path=b.heading_path)
         for b in _pack(_blocks(lines))
-        if b.text
+        if _has_content(b.text)
     ]

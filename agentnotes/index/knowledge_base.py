@@ -1,0 +1,185 @@
+"""The knowledge base: catalog + Chroma index + embedder behind one small API, under the store lock.
+
+Chroma is never the only copy: the catalog holds every chunk and its cached embedding, so a
+missing, stale or broken index is rebuilt from it without re-embedding, and the user is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+from agentnotes.index.catalog import Catalog
+from agentnotes.index.chroma_index import ChromaIndex, chroma_dir, collection_name, wipe_local_index
+from agentnotes.index.health import check_in_child, signature
+from agentnotes.index.lock import store_lock
+from agentnotes.notes.types import Chunk
+from agentnotes.settings import Settings
+
+Announce = Callable[[str], None]
+DIRTY = "dirty"  # set while an ingest changes the index; left set if it dies
+
+
+def catalog_path(settings: Settings):
+    return settings.store_dir / "catalog.sqlite"
+
+
+def lock_path(settings: Settings):
+    return settings.store_dir / "store.lock"
+
+
+def _trusted_key(settings: Settings) -> str:
+    return f"trusted_signature:{collection_name(settings.embedder)}"
+
+
+def _is_trusted(settings: Settings, catalog: Catalog) -> bool:
+    """Cheap: the index files are exactly as they were after the last successful check, and no ingest died."""
+    if settings.chroma_url:
+        return catalog.get_meta(DIRTY) != "1"
+    return catalog.get_meta(DIRTY) != "1" and catalog.get_meta(_trusted_key(settings)) == signature(chroma_dir(settings))
+
+
+def mark_trusted(settings: Settings, catalog: Catalog) -> None:
+    catalog.set_meta(DIRTY, None)
+    if not settings.chroma_url:
+        catalog.set_meta(_trusted_key(settings), signature(chroma_dir(settings)))
+
+
+def _vectors_for(settings: Settings, catalog: Catalog, chunks: list[Chunk]) -> list:
+    """Cached vectors of `chunks`; any missing one is embedded and cached."""
+    cached = catalog.cached_vectors(settings.embedder, (c.content_hash for c in chunks))
+    missing = [c for c in chunks if c.content_hash not in cached]
+    if missing:
+        from agentnotes.index.embedders import get_embedder
+
+        fresh = get_embedder(settings).embed_documents([c.embed_text for c in missing])
+        new = {c.content_hash: v for c, v in zip(missing, fresh)}
+        catalog.store_vectors(settings.embedder, new)
+        cached.update(new)
+    return [cached[c.content_hash] for c in chunks]
+
+
+def repair(settings: Settings, catalog: Catalog, announce: Announce) -> None:
+    """Make the index match the catalog. Call with the exclusive lock held."""
+    if _is_trusted(settings, catalog):
+        return
+    expected = catalog.chunk_count()
+    check = check_in_child(settings) if not settings.chroma_url else None
+    if check is not None and not check.healthy:
+        announce(f"The vector index is broken ({check.detail}); rebuilding it from the cache without re-embedding.")
+        wipe_local_index(settings)
+        rebuild(settings, catalog)
+    else:
+        index = ChromaIndex(settings)
+        chunks = catalog.chunks()
+        wanted = {c.chunk_id: c for c in chunks}
+        present = index.ids()
+        extra, missing = present - wanted.keys(), [wanted[i] for i in wanted.keys() - present]
+        if extra or missing:
+            announce(f"The vector index was out of date ({len(missing)} missing, {len(extra)} stale); "
+                     "repairing it from the cache.")
+            index.delete(sorted(extra))
+            index.upsert(missing, _vectors_for(settings, catalog, missing))
+        del index
+    if expected and check is not None:
+        after = check_in_child(settings)
+        if not after.healthy or after.count != expected:
+            announce("The vector index still disagrees with the catalog; rebuilding it from scratch.")
+            wipe_local_index(settings)
+            rebuild(settings, catalog)
+    mark_trusted(settings, catalog)
+
+
+def rebuild(settings: Settings, catalog: Catalog) -> int:
+    """Recreate the index from the catalog and cached vectors. Returns the number of chunks."""
+    index = ChromaIndex(settings)
+    index.delete(sorted(index.ids()))
+    chunks = catalog.chunks()
+    index.upsert(chunks, _vectors_for(settings, catalog, chunks))
+    return len(chunks)
+
+
+class KnowledgeBase:
+    """Chunks and dense search for retrieval. Open it with `open_knowledge_base`."""
+
+    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+
+    @cached_property
+    def index(self) -> ChromaIndex:
+        return ChromaIndex(self.settings)
+
+    @cached_property
+    def embedder(self):
+        from agentnotes.index.embedders import get_embedder
+
+        return get_embedder(self.settings)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Chunk]:
+        return {c.chunk_id: c for c in self.chunks()}
+
+    def chunks(self) -> list[Chunk]:
+        return self.catalog.chunks()
+
+    def release_index(self) -> None:
+        """Drop the Chroma handle so it flushes (before the index files are fingerprinted)."""
+        self.__dict__.pop("index", None)
+
+    def dense_search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        """Chunks nearest to `query` by cosine similarity, best first."""
+        hits = self.index.query(self.embedder.embed_query(query), k)
+        return [(self._by_id[i], score) for i, score in hits if i in self._by_id]
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    print(f"agentnotes: {message}", file=sys.stderr)
+
+
+@contextmanager
+def open_knowledge_base(settings: Settings, write: bool = False, announce: Announce = _warn,
+                        wait_s: float = 10.0) -> Iterator[KnowledgeBase]:
+    """The knowledge base under the store lock: exclusive for writers, shared for readers.
+
+    A reader that finds the index untrusted (an ingest died, files changed) repairs it first
+    under the exclusive lock, then reads under the shared one.
+    """
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    if not write:
+        with store_lock(lock_path(settings), exclusive=False, wait_s=wait_s), Catalog(catalog_path(settings)) as catalog:
+            trusted = _is_trusted(settings, catalog) or catalog.chunk_count() == 0
+        if not trusted:
+            with store_lock(lock_path(settings), exclusive=True, wait_s=wait_s), Catalog(catalog_path(settings)) as catalog:
+                repair(settings, catalog, announce)
+    with store_lock(lock_path(settings), exclusive=write, wait_s=wait_s), Catalog(catalog_path(settings)) as catalog:
+        if write:
+            repair(settings, catalog, announce)
+        yield KnowledgeBase(settings, catalog)
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def store_health(settings: Settings) -> StoreHealth:
+    """For `agentnotes doctor`: chunk count, index health (checked in a child process)."""
+    if not catalog_path(settings).exists():
+        return StoreHealth(True, f"empty store at {settings.store_dir}", "run 'agentnotes ingest PATH'")
+    with store_lock(lock_path(settings), exclusive=False), Catalog(catalog_path(settings)) as catalog:
+        expected = catalog.chunk_count()
+        files = len(catalog.roots())
+    if settings.chroma_url:
+        return StoreHealth(True, f"{expected} chunks; Chroma server {settings.chroma_url}")
+    check = check_in_child(settings)
+    if check.healthy and check.count == expected:
+        return StoreHealth(True, f"{expected} chunks from {files} root(s); index healthy")
+    return StoreHealth(False, f"catalog has {expected} chunks, index: {check.detail}, count {check.count}",
+                       "run 'agentnotes ingest --rebuild' (rebuilds from the cache, no re-embedding)")

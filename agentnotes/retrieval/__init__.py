@@ -1,0 +1,1 @@
+"""Retrieval: multilingual dense search plus jieba BM25, fused."""

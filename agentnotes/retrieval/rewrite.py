@@ -1,0 +1,18 @@
+"""Optional LLM rewrite of a question before retrieval: a Chinese translation plus key terms,
+searched together with the original question (cross-lingual recall for English questions)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agentnotes.agents.llm_call import call_llm
+from agentnotes.prompts import Prompt
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+
+def rewrite_query(model: BaseChatModel, prompt: Prompt, question: str) -> str:
+    """The question followed by its rewrite (the original is kept so nothing is lost)."""
+    reply = call_llm(model, prompt, {"question": question}, temperature=0.0, max_tokens=80)
+    return f"{question}\n{reply.text.strip()}"
