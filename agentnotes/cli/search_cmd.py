@@ -1,0 +1,97 @@
+"""`agentnotes search` and `agentnotes eval retrieval`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from agentnotes.cli.output import console, err_console, print_json
+
+eval_app = typer.Typer(help="Evaluate retrieval and answers on labelled questions.", no_args_is_help=True)
+
+
+def _hit_json(rank: int, hit) -> dict:
+    c = hit.chunk
+    return {"rank": rank, "score": round(hit.score, 5), "source": c.source, "start_line": c.start_line,
+            "end_line": c.end_line, "heading": list(c.heading_path), "ranks": hit.ranks, "text": c.text}
+
+
+def search(
+    query: str = typer.Argument(..., help="What to look for (any language)."),
+    k: int = typer.Option(5, "-k", help="Number of results."),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
+    rewrite: bool = typer.Option(None, "--rewrite/--no-rewrite", help="Let the LLM add a Chinese translation and key terms (default from settings)."),
+) -> None:
+    """Hybrid search (multilingual dense + jieba BM25) over the ingested notes."""
+    from rich.table import Table
+
+    from agentnotes.retrieval.service import retrieve
+    from agentnotes.settings import load_settings
+
+    settings = load_settings()
+    hits = retrieve(settings, query, k, rewrite=rewrite,
+                    on_rewrite=None if as_json else (lambda text: err_console().print(f"[dim]searching for: {text}[/]")))
+    if as_json:
+        print_json([_hit_json(i, h) for i, h in enumerate(hits, start=1)])
+        return
+    if not hits:
+        console().print("No results. Is anything ingested? Try 'agentnotes ingest PATH'.")
+        return
+    table = Table(show_lines=True)
+    for column in ("#", "score", "where", "heading", "text"):
+        table.add_column(column, overflow="fold")
+    for i, h in enumerate(hits, start=1):
+        c = h.chunk
+        table.add_row(str(i), f"{h.score:.4f}", f"{Path(c.source).name}:{c.start_line}-{c.end_line}",
+                      " > ".join(c.heading_path), " ".join(c.text.split())[:240])
+    console().print(table)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    file: Path = typer.Argument(..., help="JSONL with question, source (file name), contains (text of the right chunk)."),
+    k: int = typer.Option(5, "--k", "-k", help="Cut-off for recall@k."),
+    as_json: bool = typer.Option(False, "--json", help="Print metrics and per-question hits as JSON."),
+    rewrite: bool = typer.Option(None, "--rewrite/--no-rewrite", help="Use the LLM query rewrite (default from settings)."),
+) -> None:
+    """Recall@k and MRR@10 of retrieval on labelled questions."""
+    from rich.progress import track
+    from rich.table import Table
+
+    from agentnotes.evaluation.retrieval_eval import evaluate, load_questions
+    from agentnotes.retrieval.service import retrieve
+    from agentnotes.settings import load_settings
+
+    settings = load_settings()
+    questions = load_questions(file)
+    model = None
+    if settings.query_rewrite if rewrite is None else rewrite:
+        from agentnotes.llm.provider import get_chat_model
+
+        model = get_chat_model(settings)
+    results = evaluate(
+        list(track(questions, description="questions", console=err_console(), transient=True, disable=as_json)),
+        lambda q, depth: retrieve(settings, q, depth, rewrite=rewrite, model=model), k,
+    )
+    if as_json:
+        print_json({
+            "k": k, "questions": len(questions), "recall_at_k": results.recall_at_k, "mrr_at_10": results.mrr_at_10,
+            "per_question": [{"question": r.question.question, "source": r.question.source, "contains": r.question.contains,
+                              "rank": r.rank, "hits": [_hit_json(i, h) for i, h in enumerate(r.hits, start=1)]}
+                             for r in results.results],
+        })
+        return
+    table = Table(title=f"recall@{k} = {results.recall_at_k:.3f}   MRR@10 = {results.mrr_at_10:.3f}")
+    for column in ("rank", "question", "expected", "top hit"):
+        table.add_column(column, overflow="fold")
+    for r in results.results:
+        top = r.hits[0].chunk if r.hits else None
+        table.add_row(str(r.rank or "-"), r.question.question, f"{r.question.source}: {r.question.contains}",
+                      f"{Path(top.source).name}:{top.start_line}-{top.end_line}" if top else "")
+    console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(search)
+    app.add_typer(eval_app, name="eval")

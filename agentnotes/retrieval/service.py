@@ -1,0 +1,42 @@
+"""retrieve(): the one call the agents and commands use to get hits for a question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from agentnotes.notes.types import Hit
+from agentnotes.retrieval.hybrid import HybridRetriever
+from agentnotes.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+
+def retrieve(
+    settings: Settings,
+    query: str,
+    k: int,
+    *,
+    rewrite: bool | None = None,
+    model: BaseChatModel | None = None,
+    on_rewrite: Callable[[str], None] | None = None,
+) -> list[Hit]:
+    """Top-k hybrid hits for `query`; with rewrite (default from settings) the LLM adds a Chinese
+    translation and key terms first. `model` is reused when given, else created."""
+    from agentnotes.index.knowledge_base import open_knowledge_base
+
+    search_text = query
+    if settings.query_rewrite if rewrite is None else rewrite:
+        from agentnotes.llm.provider import get_chat_model
+        from agentnotes.prompts import load_prompt
+        from agentnotes.retrieval.rewrite import rewrite_query
+
+        search_text = rewrite_query(model or get_chat_model(settings), load_prompt("query_rewrite", settings.prompts_dir), query)
+        if on_rewrite:
+            on_rewrite(search_text)
+    with open_knowledge_base(settings) as kb:
+        chunks = kb.chunks()
+        if not chunks:
+            return []
+        return HybridRetriever(chunks, kb.dense_search).search(search_text, k)
