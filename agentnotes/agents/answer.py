@@ -12,22 +12,26 @@ from agentnotes.notes.types import Hit
 from agentnotes.prompts import Prompt
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models.chat_models import BaseChatModel
 
 NOT_IN_NOTES = "NOT IN NOTES"
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+ATTRIBUTION_MIN_SIMILARITY = 0.75  # below this a sentence stays uncited (e5 cosine scale)
 MAX_CHUNK_CHARS = 700  # keeps the prompt lean: prompt processing dominates on CPU
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered source the answer cites."""
+    """A numbered source the answer cites. `attributed`: added by matching, not written by the model."""
 
     number: int
     source: str
     start_line: int
     end_line: int
     text: str
+    attributed: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,31 @@ def cited_numbers(text: str, available: int) -> list[int]:
     return seen
 
 
+def attribute_sentences(text: str, hits: Sequence[Hit], embeddings: Embeddings) -> tuple[str, set[int]]:
+    """Add [n] to sentences the model left uncited, n = the excerpt most similar to the sentence.
+
+    Small models often forget citations; matching sentence and excerpt embeddings restores them.
+    Returns the new text and the numbers that were added this way.
+    """
+    sentences = [s for s in _SENTENCE.split(text.strip()) if s.strip()]
+    uncited = [i for i, s in enumerate(sentences) if not _CITATION.search(s) and len(s.strip()) > 12]
+    if not uncited or not hits:
+        return text, set()
+    import numpy as np
+
+    passages = np.asarray(embeddings.embed_documents([h.chunk.embed_text for h in hits]))
+    added: set[int] = set()
+    for i in uncited:
+        scores = passages @ np.asarray(embeddings.embed_query(sentences[i]))
+        best = int(scores.argmax())
+        if scores[best] >= ATTRIBUTION_MIN_SIMILARITY:
+            sentence = sentences[i].rstrip()
+            end = len(sentence) - len(sentence.rstrip(".!?。！？"))
+            sentences[i] = f"{sentence[:len(sentence) - end]} [{best + 1}]{sentence[len(sentence) - end:]}"
+            added.add(best + 1)
+    return " ".join(sentences), added
+
+
 def withhold_secrets(hits: Sequence[Hit], allow: bool) -> tuple[list[Hit], int]:
     """Drop chunks flagged as secrets unless allowed; return the kept hits and how many were dropped."""
     if allow:
@@ -80,16 +109,22 @@ def answer_question(
     *,
     on_token: Callable[[str], None] | None = None,
     withheld: int = 0,
+    embeddings: Embeddings | None = None,
 ) -> Answer:
-    """Ask the model to answer `question` from `hits`, and map its [n] citations to the hits."""
+    """Ask the model to answer `question` from `hits`, and map its [n] citations to the hits.
+    With `embeddings`, sentences the model left uncited are attributed to their closest excerpt."""
     if not hits:
         reply = LLMReply(text="", prompt_tokens=0, completion_tokens=0, first_token_s=None, total_s=0.0)
         return Answer(question, f"{NOT_IN_NOTES}: the knowledge base has nothing on this.", (), False, reply, withheld)
     reply = call_llm(model, prompt, {"context": format_context(hits), "question": question}, on_token=on_token)
     text = reply.text.strip()
     in_notes = NOT_IN_NOTES not in text.upper()
+    added: set[int] = set()
+    if in_notes and embeddings is not None:
+        text, added = attribute_sentences(text, hits, embeddings)
     citations = tuple(
-        Citation(n, hits[n - 1].chunk.source, hits[n - 1].chunk.start_line, hits[n - 1].chunk.end_line, hits[n - 1].chunk.text)
+        Citation(n, hits[n - 1].chunk.source, hits[n - 1].chunk.start_line, hits[n - 1].chunk.end_line,
+                 hits[n - 1].chunk.text, attributed=n in added and f"[{n}]" not in reply.text)
         for n in cited_numbers(text, len(hits))
     ) if in_notes else ()
     return Answer(question, text, citations, in_notes, reply, withheld)

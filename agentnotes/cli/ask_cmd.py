@@ -36,8 +36,10 @@ def ask(
     with model_progress(quiet=as_json) as on_progress:
         model = get_chat_model(settings, on_model_progress=on_progress)
     stream = None if as_json else (lambda token: console().print(token, end="", markup=False, highlight=False))
+    from agentnotes.index.embedders import get_embedder
+
     answer = answer_question(model, load_prompt("answer", settings.prompts_dir), question, hits,
-                             on_token=stream, withheld=withheld)
+                             on_token=stream, withheld=withheld, embeddings=get_embedder(settings))
     total_s = time.perf_counter() - start
     if as_json:
         print_json({
@@ -51,13 +53,16 @@ def ask(
             "withheld_secret_chunks": withheld,
         })
         return
-    if not answer.reply.text:
-        console().print(answer.text)
+    if not answer.reply.text or answer.text != answer.reply.text.strip():
+        if answer.reply.text:
+            console().rule("[dim]with citations[/]")
+        console().print(answer.text, markup=False, highlight=False)
     console().print()
     for c in answer.citations:
         name = c.source.rsplit("/", 1)[-1]
         snippet = " ".join(c.text.split())[:100]
-        console().print(f"[bold cyan][{c.number}][/] {name}:{c.start_line}-{c.end_line}  [dim]{snippet}[/]")
+        how = " (matched)" if c.attributed else ""
+        console().print(f"[bold cyan]\\[{c.number}][/]{how} {name}:{c.start_line}-{c.end_line}  [dim]{snippet}[/]")
     console().print(
         f"[dim]{answer.reply.prompt_tokens} prompt + {answer.reply.completion_tokens} completion tokens · "
         f"retrieval {retrieval_s:.1f}s · first token {answer.reply.first_token_s or 0:.1f}s · total {total_s:.1f}s[/]"
