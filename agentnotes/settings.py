@@ -24,6 +24,7 @@ _ENV = {
     "AGENTNOTES_CHROMA_URL": "chroma_url",
     "AGENTNOTES_THREADS": "threads",
     "AGENTNOTES_MODELS_DIR": "models_path",
+    "AGENTNOTES_LOCK_WAIT_S": "lock_wait_s",
     "AGENTNOTES_QUERY_REWRITE": "query_rewrite",
     "AGENTNOTES_ALLOW_SECRETS_REMOTE": "allow_secrets_remote",
     "OPENAI_BASE_URL": "openai_base_url",
@@ -47,6 +48,7 @@ class Settings:
     allow_secrets_remote: bool = False
     top_k: int = 5
     models_path: str | None = None  # where assembled model files live; default home/models
+    lock_wait_s: int = 10  # how long a command waits for another one holding the store
 
     @property
     def config_file(self) -> Path:

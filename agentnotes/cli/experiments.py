@@ -1,7 +1,140 @@
-"""Commands: (placeholder until implemented)."""
+"""`agentnotes run-experiment`, `agentnotes experiments list|show|rerun`."""
+
+from __future__ import annotations
+
+import sys
 
 import typer
 
+from agentnotes.cli.output import console, err_console, print_json
+
+experiments_app = typer.Typer(help="List, show and re-run experiments.", no_args_is_help=True)
+
+
+class _ConsoleReporter:
+    """Phases as headings, progress lines from the sandbox as they come."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def phase(self, name: str, detail: str = "") -> None:
+        if not self.quiet:
+            err_console().rule(f"[bold]{name}[/] {detail}", align="left")
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            err_console().print(message, markup=False, highlight=False)
+
+    def output(self, line: str) -> None:
+        if not self.quiet:
+            err_console().print(f"  [dim]{line}[/]", markup=True, highlight=False) if "[" not in line else \
+                err_console().print("  " + line, markup=False, highlight=False)
+
+
+def _summary(run) -> dict:
+    record = run.record()
+    return {"id": record.id, "status": record.status, "request": record.request, "conclusion": record.conclusion,
+            "path": str(run.path), "report": str(run.path / "report.md"), "model": record.model,
+            "tokens": {"prompt": record.prompt_tokens, "completion": record.completion_tokens},
+            "phases": [{"name": p.name, "status": p.status, "wall_s": p.wall_s} for p in record.phases],
+            "error": record.error}
+
+
+def run_experiment(
+    request: str = typer.Argument(None, help='The idea to test, as in your notes, e.g. "mirror vs baseline".'),
+    resume: str = typer.Option(None, "--resume", help="Continue an interrupted or failed run by ID."),
+    seeds: int = typer.Option(5, "--seeds", min=3, help="Seeds per arm (at least 3)."),
+    steps: int = typer.Option(1500, "--steps", min=10, help="Training steps per run."),
+    attempts: int = typer.Option(5, "--attempts", min=1, help="Most code generations before giving up."),
+    timeout: float = typer.Option(1200, "--timeout", help="Time limit of one sandboxed run, seconds."),
+    memory_mb: int = typer.Option(8192, "--memory-mb", help="Memory limit of a CPU run, MB."),
+    cpu: bool = typer.Option(False, "--cpu", help="Run on the CPU even when a GPU is free."),
+    unsafe: bool = typer.Option(False, "--unsafe", help="Run generated code without isolation if no sandbox is available."),
+    llm_seed: int = typer.Option(0, "--llm-seed", help="Seed for the LLM's sampling."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Find an idea in your notes, write a fair experiment for it, run it sandboxed, judge it, report."""
+    from agentnotes.errors import InputError
+    from agentnotes.experiments import rundir as rd
+    from agentnotes.llm.provider import get_chat_model
+    from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment as run_pipeline
+    from agentnotes.settings import load_settings
+
+    settings = load_settings()
+    run = rd.open_run(settings.runs_dir, resume) if resume else None
+    request = run.record().request if run else request
+    if not request:
+        raise InputError('Name the idea to test, e.g. agentnotes run-experiment "mirror vs baseline", or pass --resume ID.')
+    options = ExperimentOptions(request=request, seeds=seeds, steps=steps, max_attempts=attempts, timeout_s=timeout,
+                                memory_mb=memory_mb, use_gpu=not cpu, allow_unsafe=unsafe, llm_seed=llm_seed)
+    model = get_chat_model(settings, temperature=0.3, max_tokens=1200, seed=llm_seed)
+    try:
+        run = run_pipeline(settings, options, _ConsoleReporter(as_json), model, run)
+    except KeyboardInterrupt:
+        err_console().print("[yellow]Interrupted. Resume with:[/] agentnotes run-experiment --resume "
+                            f"{run.id if run else '<ID from experiments list>'}")
+        raise typer.Exit(130) from None
+    if as_json:
+        print_json(_summary(run))
+        return
+    record = run.record()
+    console().print(f"\n[bold]{record.status}[/]: {record.conclusion}\nReport: {run.path / 'report.md'}")
+
+
+@experiments_app.command("list")
+def list_experiments(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """All experiment runs, newest first."""
+    from rich.table import Table
+
+    from agentnotes.experiments.rundir import list_runs
+    from agentnotes.settings import load_settings
+
+    records = list_runs(load_settings().runs_dir)
+    if as_json:
+        print_json([{"id": r.id, "status": r.status, "request": r.request, "conclusion": r.conclusion} for r in records])
+        return
+    table = Table()
+    for column in ("id", "status", "request", "conclusion"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(r.id, r.status, r.request, r.conclusion)
+    console().print(table if records else "No experiments yet: agentnotes run-experiment \"IDEA\"")
+
+
+@experiments_app.command("show")
+def show_experiment(run_id: str = typer.Argument(..., help="Run ID (or a unique prefix)."),
+                    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON.")) -> None:
+    """Show a run's report (or its record as JSON)."""
+    from rich.markdown import Markdown
+
+    from agentnotes.experiments import rundir as rd
+    from agentnotes.settings import load_settings
+
+    run = rd.open_run(load_settings().runs_dir, run_id)
+    if as_json:
+        print_json(_summary(run))
+        return
+    report = run.read_text(rd.REPORT)
+    console().print(Markdown(report) if report else f"No report yet; status {run.record().status}. Resume with --resume {run.id}.")
+
+
+@experiments_app.command("rerun")
+def rerun_experiment(
+    run_id: str = typer.Argument(..., help="Run ID (or a unique prefix)."),
+    cpu: bool = typer.Option(False, "--cpu", help="Run on the CPU even when a GPU is free."),
+    timeout: float = typer.Option(1200, "--timeout", help="Time limit, seconds."),
+    unsafe: bool = typer.Option(False, "--unsafe", help="Run without isolation if no sandbox is available."),
+) -> None:
+    """Run a finished experiment's script again in the sandbox (e.g. on a GPU) and update its report."""
+    from agentnotes.experiments import rundir as rd
+    from agentnotes.pipeline.experiment import rerun
+    from agentnotes.settings import load_settings
+
+    run = rd.open_run(load_settings().runs_dir, run_id)
+    result = rerun(run, use_gpu=not cpu, timeout_s=timeout, allow_unsafe=unsafe, reporter=_ConsoleReporter(False))
+    console().print(f"{result.status} on {result.device} in {result.duration_s:.1f}s. Report: {run.path / 'report.md'}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    app.command("run-experiment")(run_experiment)
+    app.add_typer(experiments_app, name="experiments")

@@ -88,4 +88,7 @@ class ChromaIndex:
 
 def wipe_local_index(settings: Settings) -> None:
     """Delete the embedded Chroma directory (it is rebuilt from the catalog)."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # chromadb caches clients per path in-process
     shutil.rmtree(chroma_dir(settings), ignore_errors=True)

@@ -142,14 +142,14 @@ def _warn(message: str) -> None:
 
 
 @contextmanager
-def open_knowledge_base(settings: Settings, write: bool = False, announce: Announce = _warn,
-                        wait_s: float = 10.0) -> Iterator[KnowledgeBase]:
+def open_knowledge_base(settings: Settings, write: bool = False, announce: Announce = _warn) -> Iterator[KnowledgeBase]:
     """The knowledge base under the store lock: exclusive for writers, shared for readers.
 
     A reader that finds the index untrusted (an ingest died, files changed) repairs it first
     under the exclusive lock, then reads under the shared one.
     """
     settings.store_dir.mkdir(parents=True, exist_ok=True)
+    wait_s = settings.lock_wait_s
     if not write:
         with store_lock(lock_path(settings), exclusive=False, wait_s=wait_s), Catalog(catalog_path(settings)) as catalog:
             trusted = _is_trusted(settings, catalog) or catalog.chunk_count() == 0

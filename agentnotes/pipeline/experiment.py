@@ -34,7 +34,7 @@ class ExperimentOptions:
     """What the user controls; the harness fixes everything else."""
 
     request: str
-    k: int = 6
+    k: int = 4  # few, focused passages: small models get lost in long contexts
     max_attempts: int = 5  # code generations, whatever made the previous one fail
     max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
     seeds: int = 5
@@ -235,3 +235,19 @@ def run_experiment(
         write_report(run)
     run.update(status="done")
     return run
+
+
+def rerun(run: rd.Run, *, use_gpu: bool, timeout_s: float, allow_unsafe: bool, reporter: Reporter) -> RunResult:
+    """Run the accepted experiment.py again as a new iteration; promote it and rewrite the report if it works."""
+    script = run.read_text(rd.EXPERIMENT)
+    if script is None:
+        raise ExperimentError(f"Run {run.id} has no accepted experiment.py yet; resume it with --resume {run.id}.")
+    n = max(run.iterations(), default=0) + 1
+    run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", script)
+    options = ExperimentOptions(request=run.record().request, use_gpu=use_gpu, timeout_s=timeout_s, allow_unsafe=allow_unsafe)
+    result = _run_script(run, n, options, reporter)
+    if result.status == "ok" and not any(p.kind in BLOCKING for p in validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))):
+        run.promote(n)
+        with run.phase("report"):
+            write_report(run)
+    return result

@@ -1,0 +1,5 @@
+"""`python -m agentnotes` runs the command line."""
+
+from agentnotes.cli import main
+
+main()
