@@ -30,6 +30,7 @@ class _Block:
     heading_path: tuple[str, ...]
     start: int  # 0-based line index
     lines: list[str]
+    opens_section: bool = False  # the block starts with a heading line
 
     @property
     def end(self) -> int:
@@ -44,7 +45,7 @@ def _heading(line: str, path: tuple[str, ...], levels: list[int]) -> tuple[tuple
     """The new heading path if `line` opens a section, else None. `levels` tracks Markdown depth."""
     if m := _MD_HEADING.match(line):
         level, title = len(m.group(1)), m.group(2).strip()
-        keep = [i for i, lv in enumerate(levels) if lv < level]
+        keep = [i for i, lv in enumerate(levels) if 1 <= lv < level]  # a Markdown heading ends marker sections
         return path[: len(keep)] + (title,), [levels[i] for i in keep] + [level]
     if m := _MARKER.match(line):
         return (m.group(1).strip(),), [0]
@@ -74,7 +75,7 @@ def _blocks(lines: list[str]) -> list[_Block]:
             current = None
             continue
         if starts_block or current is None:
-            current = _Block(path, i, [line])
+            current = _Block(path, i, [line], opens_section=opened is not None)
             blocks.append(current)
         else:
             current.lines.append(line)
@@ -98,6 +99,11 @@ def _pack(blocks: list[_Block]) -> list[_Block]:
     packed: list[_Block] = []
     for block in blocks:
         prev = packed[-1] if packed else None
+        if prev and prev.opens_section and len(prev.lines) == 1 and block.heading_path[: len(prev.heading_path)] == prev.heading_path \
+                and block.start - prev.end <= 3 and len(prev.text) + len(block.text) <= MAX_CHARS:
+            prev.lines += [""] * (block.start - prev.end - 1) + block.lines  # a lone heading joins its section
+            prev.heading_path = block.heading_path
+            continue
         if (prev and prev.heading_path == block.heading_path and len(prev.text) < MIN_CHARS
                 and len(prev.text) + len(block.text) <= MAX_CHARS):
             prev.lines += [""] * (block.start - prev.end - 1) + block.lines

@@ -106,7 +106,8 @@ def _failure_feedback(run: rd.Run, n: int, code: str, result: RunResult) -> str:
     script = (run.iteration_dir(n) / rd.EXPERIMENT).read_text(encoding="utf-8")
     stderr = result.stderr_path.read_text(encoding="utf-8", errors="replace") if result.stderr_path.exists() else ""
     why = explain_failure(stderr, script) if stderr.strip() else result.reason
-    return f"The previous code failed when run ({result.status}: {result.reason}).\n```python\n{code}```\n{why}"
+    return (f"The previous code failed when run ({result.status}: {result.reason}).\nError:\n{why}\n"
+            f"Previous code (fix the failing line; do not repeat the error):\n```python\n{code}```")
 
 
 def _review_code(model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit], code: str, seed: int) -> tuple[agents.CodeReview | None, list]:

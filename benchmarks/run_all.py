@@ -1,0 +1,10 @@
+"""Run every benchmark in turn: python benchmarks/run_all.py"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for name in ("retrieval.py", "ingest.py", "sandbox_overhead.py"):
+    print(f"\n=== {name}", flush=True)
+    subprocess.run([sys.executable, str(HERE / name)], cwd=HERE, check=False)

@@ -1,0 +1,67 @@
+"""End to end with the real embedded LLM on CPU: ask with citations, and run-experiment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+MIRROR_SECTION = (3, 12)  # lines of the mirror-layer section in data/ideas-layers.txt
+
+pytestmark = pytest.mark.slow
+
+
+def agentnotes(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agentnotes", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def example_notes() -> None:
+    result = agentnotes("ingest", str(REPO / "data"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_ask_cites_the_right_lines(example_notes) -> None:
+    result = agentnotes("ask", "What problem does the mirror layer solve?", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["in_notes"] and answer["answer"]
+    assert answer["tokens"]["prompt"] > 0 and answer["timings"]["first_token_s"] > 0
+    cited = [(Path(c["source"]).name, c["start_line"], c["end_line"]) for c in answer["citations"]]
+    assert any(name == "ideas-layers.txt" and start <= MIRROR_SECTION[1] and end >= MIRROR_SECTION[0]
+               for name, start, end in cited), cited
+
+
+def test_ask_says_plainly_when_the_notes_do_not_answer(example_notes) -> None:
+    result = agentnotes("ask", "What is the boiling point of mercury in Kelvin?", "--json")
+    answer = json.loads(result.stdout)
+    assert not answer["in_notes"] and answer["citations"] == []
+
+
+def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
+    result = agentnotes("run-experiment", "mirror vs baseline", "--seeds", "3", "--steps", "200",
+                        "--attempts", "4", "--json", timeout=1800)
+    summary = json.loads(result.stdout) if result.returncode == 0 else None
+    from agentnotes.experiments.rundir import list_runs
+    from agentnotes.settings import load_settings
+
+    records = list_runs(load_settings().runs_dir)
+    assert len(records) == 1, result.stderr
+    run_dir = load_settings().runs_dir / records[0].id
+    phases = [p.name for p in records[0].phases]
+    assert phases[:3] == ["find-idea", "plan", "codegen-1"]
+    plan = json.loads((run_dir / "plan.json").read_text())
+    assert plan["task"] in ("regression", "classification", "digits")
+    ran = [json.loads(p.read_text()) for p in sorted(run_dir.glob("iterations/*/result.json"))]
+    assert all(r["isolation"] in ("bwrap", "landlock+seccomp") for r in ran)
+    if summary is not None:  # a usable result: both arms over 3 seeds, judged and reported
+        assert summary["status"] == "done"
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        assert all(len(metrics["arms"][arm]["runs"]) == 3 for arm in ("baseline", "idea"))
+        assert (run_dir / "report.md").exists() and (run_dir / "curves.png").exists()
+    else:  # no usable code within the budget: a clear error and a resumable record
+        assert "No usable experiment" in result.stderr and records[0].status == "failed"

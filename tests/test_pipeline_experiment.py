@@ -1,0 +1,84 @@
+"""run-experiment orchestration with a scripted chat model, the real index, harness and sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from agentnotes.experiments import rundir as rd
+from agentnotes.index.ingest import ingest
+from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
+from agentnotes.settings import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+PLAN = {"idea_name": "mirror layer", "hypothesis": "faster convergence for inputs near zero",
+        "what_changes": "Linear -> MirrorLinear", "baseline": "MLP + SGD", "task": "regression",
+        "metric": "test_mse", "input_scale": 0.01, "risks": []}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+        self.lines: list[str] = []
+
+    def phase(self, name: str, detail: str = "") -> None:
+        self.phases.append(name)
+
+    def info(self, message: str) -> None:
+        pass
+
+    def output(self, line: str) -> None:
+        self.lines.append(line)
+
+
+def _settings(monkeypatch):
+    monkeypatch.setenv("AGENTNOTES_QUERY_REWRITE", "0")
+    settings = load_settings()
+    ingest(settings, [REPO / "data"])
+    return settings
+
+
+def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    broken = ("import torch\nimport torch.nn as nn\n\n\nclass Wrong(nn.Module):\n    def __init__(self, i, o):\n"
+              "        super().__init__()\n        self.w = nn.Parameter(torch.zeros(o, i))\n\n"
+              "    def forward(self, x):\n        return self.w @ x\n\n\n"
+              "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Wrong)\n")
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    model = FakeListChatModel(responses=[
+        json.dumps(PLAN),
+        f"```python\n{broken}```", json.dumps({"matches_note": True, "problems": []}),
+        f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "fair comparison"}),
+    ])
+    recorder = Recorder()
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=60, max_attempts=3),
+                         recorder, model)
+    record = run.record()
+    assert record.status == "done" and record.final_iteration == 2
+    first = json.loads((run.path / rd.ITERATIONS / "1" / rd.RESULT).read_text())
+    assert first["status"] == "failed" and first["isolation"] in ("bwrap", "landlock+seccomp")
+    idea = json.loads((run.path / rd.IDEA).read_text())
+    assert any(Path(p["source"]).name == "ideas-layers.txt" for p in idea["passages"])
+    metrics = json.loads((run.path / rd.METRICS).read_text())
+    assert len(metrics["arms"]["baseline"]["runs"]) == len(metrics["arms"]["idea"]["runs"]) == 3
+    report = (run.path / rd.REPORT).read_text(encoding="utf-8")
+    assert "mirror" in report.lower() and "ideas-layers.txt" in report
+    assert any("[idea seed=" in line for line in recorder.lines)
+
+
+def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    model = FakeListChatModel(responses=[
+        json.dumps(PLAN),
+        f"```python\n{good}```", json.dumps({"matches_note": False, "problems": ["h must be lr/2"]}),
+        f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40), Recorder(), model)
+    assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
+    review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
+    assert review["matches_note"] is False and run.record().final_iteration == 2
