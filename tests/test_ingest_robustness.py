@@ -143,20 +143,36 @@ def test_kill_9_during_ingest_then_ingest_again_equals_a_clean_ingest(tmp_path: 
     assert "镜像层" in top.text
 
 
+HOLD_WRITER_LOCK = """
+import sys
+from agentnotes.index.knowledge_base import open_knowledge_base
+from agentnotes.settings import load_settings
+with open_knowledge_base(load_settings(), write=True):
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""
+
+
 def test_second_writer_stops_with_a_clear_message(tmp_path: Path, monkeypatch) -> None:
     notes = tmp_path / "notes"
-    write_notes(notes, files=8, paragraphs=12)
+    write_notes(notes)
     monkeypatch.setenv("AGENTNOTES_LOCK_WAIT_S", "1")
     settings = load_settings()
-    first = _start_ingest(notes)
-    deadline = time.time() + 60
-    while _count_embedded(settings) == 0 and time.time() < deadline:
-        time.sleep(0.1)
-    with pytest.raises(StoreLockedError, match="in use by another agentnotes process"):
-        ingest(settings, [notes])
-    second = subprocess.run([sys.executable, "-m", "agentnotes", "ingest", str(notes)], capture_output=True, text=True)
-    assert second.returncode == 4 and "in use" in second.stderr
-    assert first.wait(timeout=300) == 0
+    ingest(settings, [notes])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER_LOCK], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(StoreLockedError, match=f"in use by another agentnotes process \\(pid {holder.pid}\\)"):
+            ingest(settings, [notes])
+        second = subprocess.run([sys.executable, "-m", "agentnotes", "ingest", str(notes)],
+                                capture_output=True, text=True)
+        assert second.returncode == 4 and "in use" in second.stderr
+    finally:
+        holder.communicate("done\n", timeout=60)
+    assert holder.returncode == 0
+    after = ingest(settings, [notes])
+    assert after.ok and len(after.unchanged) == 4
     catalog, index, ids = store_state(settings)
     assert catalog == index == len(set(ids)) > 0
 

@@ -117,7 +117,9 @@ def main() -> None:
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "no_new_privs failed")
     if config.get("landlock"):
-        apply_landlock(**config["landlock"])
+        rules = config["landlock"]
+        # CUDA writes under /proc/self; after exec this process keeps its pid, so the rule stays its own
+        apply_landlock(rules["ro"], rules["rw"] + [f"/proc/{os.getpid()}"], rules["dev"])
     if config.get("seccomp"):
         apply_seccomp_no_inet()
     os.execvp(program[0], program)

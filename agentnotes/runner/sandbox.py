@@ -99,7 +99,8 @@ def _python_dirs() -> list[str]:
 
 def _env(run_dir: Path, gpu_index: int | None, marker: str) -> dict[str, str]:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
-    env.update(HOME=str(run_dir), TMPDIR=str(run_dir / "tmp"), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1",
+    env.update(HOME=str(run_dir), TMPDIR=str(run_dir / "tmp"), USER="sandbox", LOGNAME="sandbox",
+               TORCHINDUCTOR_CACHE_DIR=str(run_dir / "tmp" / "inductor"), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1",
                MPLBACKEND="Agg", OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"), AGENTNOTES_SANDBOX_ID=marker,
                CUDA_VISIBLE_DEVICES="" if gpu_index is None else str(gpu_index))
     env.setdefault("PATH", "/usr/bin:/bin")
@@ -139,7 +140,7 @@ def _bwrap_argv(run_dir: Path, confine_cfg: dict, program: list[str], gpu: bool,
 def _landlock_argv(run_dir: Path, confine_cfg: dict, program: list[str], gpu: bool) -> list[str]:
     ro = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/alternatives", "/proc", "/sys",
           *_python_dirs(), str(CONFINE.parent)]
-    dev = list(_DEV_NODES) + (_nvidia_devices() if gpu else [])
+    dev = list(_DEV_NODES) + (_nvidia_devices() + ["/dev/shm"] if gpu else [])
     cfg = {**confine_cfg, "landlock": {"ro": ro, "rw": [str(run_dir)], "dev": dev}}
     launcher = [sys.executable, str(CONFINE), json.dumps(cfg), "--", *program]
     if shutil.which("unshare") and subprocess.run(["unshare", "--fork", "--pid", "--kill-child", "--net", "true"],
