@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -55,6 +56,22 @@ def test_runs_python_with_torch_and_writes_only_its_run_dir(tmp_path: Path, laye
     """)
     assert result.status == "ok" and result.isolation == layer and "sum 3.0" in out
     assert (tmp_path / "run" / "result.txt").read_text() == "ok"
+
+
+def test_interpreter_named_by_a_relative_path_with_dots(tmp_path: Path, layer: str) -> None:
+    """`../.venv/bin/python tool.py` is a common way to start Python; the sandbox must still find it."""
+    elsewhere = tmp_path / "elsewhere"  # a folder the sandbox does not mount
+    elsewhere.mkdir()
+    dotted = os.path.relpath(sys.executable, elsewhere)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "script.py").write_text("print('hello')\n", encoding="utf-8")
+    launcher = ("import sys; from agentnotes.runner.sandbox import Limits, run_sandboxed; "
+                f"r = run_sandboxed([sys.executable, 'script.py'], {str(run_dir)!r}, Limits(timeout_s=20), use_gpu=False); "
+                "print(r.status, open(r.stdout_path).read())")
+    out = subprocess.run([dotted, "-c", launcher], cwd=elsewhere, capture_output=True, text=True,
+                         env={**os.environ, sandbox.FORCE_ENV: layer.split("+")[0]})
+    assert out.stdout.split() == ["ok", "hello"], out.stderr[-500:]
 
 
 def test_files_outside_the_run_dir_cannot_be_read(tmp_path: Path, layer: str, agentnotes_home: Path) -> None:

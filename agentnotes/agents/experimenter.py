@@ -76,6 +76,7 @@ def write_idea_code(
     interface: str,
     feedback: str = "",
     seed: int = 0,
+    temperature: float | None = None,
 ) -> tuple[str, LLMReply]:
     values = {
         "interface": interface,
@@ -84,7 +85,7 @@ def write_idea_code(
         "feedback": feedback or "(first attempt)",
         "idea_name": plan.idea_name,
     }
-    reply = call_llm(model, prompt, values, seed=seed)
+    reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
     return extract_code(reply.text), reply
 
 

@@ -33,8 +33,10 @@ def call_llm(
     on_token: Callable[[str], None] | None = None,
     **kwargs: Any,
 ) -> LLMReply:
-    """Render `prompt` with `values` and run it; stream tokens to `on_token` when given."""
+    """Render `prompt` with `values` and run it; stream tokens to `on_token` when given.
+    Options left as None (temperature, seed...) keep the model's own settings."""
     messages = prompt.render(**values)
+    kwargs = {key: value for key, value in kwargs.items() if value is not None}
     start = time.perf_counter()
     first: float | None = None
     try:

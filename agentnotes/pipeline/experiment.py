@@ -133,6 +133,11 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, n: int, plan: 
         return review
 
 
+def retry_temperature(attempt: int) -> float | None:
+    """The model's own temperature first, then hotter: a retry that repeats the same code is wasted."""
+    return None if attempt == 0 else min(0.3 + 0.2 * attempt, 0.9)
+
+
 class _CodeWriter:
     """Writes idea code and reviews it before anything runs: static checks, then the critic."""
 
@@ -142,13 +147,16 @@ class _CodeWriter:
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.interface = describe_interface()
         self.rejections = 0
+        self.attempts = 0
 
     def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter) -> tuple[str | None, str]:
         """(code, "") when the code may run, else (None, feedback for the next attempt)."""
         folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
         reporter.phase(f"code-{n}", "writing the idea code")
         with run.phase(f"codegen-{n}"):
-            code, reply = agents.write_idea_code(self.model, self.prompt, self.plan, self.hits, self.interface, feedback, seed=seed)
+            code, reply = agents.write_idea_code(self.model, self.prompt, self.plan, self.hits, self.interface, feedback,
+                                                 seed=seed, temperature=retry_temperature(self.attempts))
+            self.attempts += 1
             run.add_usage([reply])
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             problems = check_idea_code(code)

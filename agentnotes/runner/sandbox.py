@@ -30,6 +30,7 @@ from agentnotes.runner.gpu import acquire_gpu
 
 CONFINE = Path(__file__).with_name("confine.py")
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
+PYTHON = os.path.normpath(os.path.abspath(sys.executable))  # the sandbox sees only some paths: no `..`
 FORCE_ENV = "AGENTNOTES_SANDBOX"  # "bwrap" or "landlock": force a layer (tests, diagnosis)
 _ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
 _DEV_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
@@ -73,7 +74,7 @@ def _bwrap_works() -> bool:
 
 
 def _landlock_abi() -> int:
-    probe = subprocess.run([sys.executable, "-c", "import runpy,sys; m=runpy.run_path(sys.argv[1]); print(m['landlock_abi']())",
+    probe = subprocess.run([PYTHON, "-c", "import runpy,sys; m=runpy.run_path(sys.argv[1]); print(m['landlock_abi']())",
                             str(CONFINE)], capture_output=True, text=True, timeout=20)
     return int(probe.stdout.strip() or 0) if probe.returncode == 0 else 0
 
@@ -93,7 +94,7 @@ def describe_isolation() -> IsolationReport:
 
 
 def _python_dirs() -> list[str]:
-    dirs = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    dirs = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.realpath(PYTHON)))}
     return sorted(d for d in dirs if d and d != "/")
 
 
@@ -134,7 +135,7 @@ def _bwrap_argv(run_dir: Path, confine_cfg: dict, program: list[str], gpu: bool,
         for dev in _nvidia_devices():
             argv += ["--dev-bind", dev, dev]
     argv += ["--bind", str(run_dir), str(run_dir), "--remount-ro", "/", "--chdir", str(run_dir)]
-    return argv + ["--", sys.executable, str(CONFINE), json.dumps(confine_cfg), "--", *program]
+    return argv + ["--", PYTHON, str(CONFINE), json.dumps(confine_cfg), "--", *program]
 
 
 def _landlock_argv(run_dir: Path, confine_cfg: dict, program: list[str], gpu: bool) -> list[str]:
@@ -142,7 +143,7 @@ def _landlock_argv(run_dir: Path, confine_cfg: dict, program: list[str], gpu: bo
           *_python_dirs(), str(CONFINE.parent)]
     dev = list(_DEV_NODES) + (_nvidia_devices() + ["/dev/shm"] if gpu else [])
     cfg = {**confine_cfg, "landlock": {"ro": ro, "rw": [str(run_dir)], "dev": dev}}
-    launcher = [sys.executable, str(CONFINE), json.dumps(cfg), "--", *program]
+    launcher = [PYTHON, str(CONFINE), json.dumps(cfg), "--", *program]
     if shutil.which("unshare") and subprocess.run(["unshare", "--fork", "--pid", "--kill-child", "--net", "true"],
                                                    capture_output=True).returncode == 0:
         return ["unshare", "--fork", "--pid", "--kill-child", "--net", *launcher]
@@ -237,6 +238,8 @@ def run_sandboxed(argv: list[str], run_dir: Path, limits: Limits = Limits(), *, 
     """Run `argv` with cwd = run_dir inside the best available sandbox; see the module docstring."""
     run_dir = Path(run_dir).resolve()
     (run_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    if os.sep in argv[0]:  # as for PYTHON: an absolute path without `..`
+        argv = [os.path.normpath(os.path.abspath(argv[0])), *argv[1:]]
     report = describe_isolation()
     if not report.available and not allow_unsafe:
         raise SandboxError(f"No sandbox is available here ({report.summary}). Fix: {report.fix}.")
@@ -251,7 +254,7 @@ def run_sandboxed(argv: list[str], run_dir: Path, limits: Limits = Limits(), *, 
         elif layer == "landlock+seccomp":
             command = _landlock_argv(run_dir, confine_cfg, argv, gpu is not None)
         else:
-            command = [sys.executable, str(CONFINE), json.dumps({**confine_cfg, "seccomp": False}), "--", *argv]
+            command = [PYTHON, str(CONFINE), json.dumps({**confine_cfg, "seccomp": False}), "--", *argv]
         return _execute(command, run_dir, limits, env, marker, layer, device, on_output)
 
 
