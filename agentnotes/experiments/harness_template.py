@@ -26,8 +26,8 @@ the baseline (baseline = `mlp(in_dim, hidden, out_dim)` with nn.Linear + nn.ReLU
 
     after_step(model, step) -> None
         Called after every optimizer step of the idea arm, step = 1, 2, ..., STEPS.
-        Use it for periodic work, e.g. averaging weights every N steps
-        (change weights inside `with torch.no_grad():`).
+        Use it for periodic work, e.g. averaging weights every N steps. It runs under
+        torch.no_grad(): change weights in place with .copy_() or .mul_().
 
 Facts you can use:
 - Modules are in train mode while training and in eval mode when evaluated: use self.training.
@@ -305,7 +305,8 @@ def train(arm, tag, seed, data, in_dim, out_dim, device):
         loss.backward()
         optimizer.step()
         if after:
-            after(model, step)
+            with torch.no_grad():  # periodic weight surgery, never part of the graph
+                after(model, step)
         window_sum += loss.detach()
         window_n += 1
         if step % EVAL_EVERY == 0 or step == STEPS:

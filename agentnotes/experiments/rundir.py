@@ -2,7 +2,7 @@
 
 Layout (names are the constants below):
     idea.json, plan.json, plan.md          what was asked, the note passages (file + lines), the plan
-    iterations/<n>/                         one attempt: idea_code.py, experiment.py, static_check.json,
+    iterations/<n>/                         one attempt: idea_code.py, autofix.json, experiment.py, static_check.json,
                                             code_review.json, result.json, stdout/stderr, metrics.json,
                                             results_review.json (the sandbox's run dir is this folder)
     experiment.py, metrics.json,            the accepted attempt, copied up by `promote(n)`
@@ -44,6 +44,7 @@ ITERATIONS = "iterations"
 # inside iterations/<n>/
 IDEA_CODE = "idea_code.py"
 STATIC_CHECK = "static_check.json"
+AUTOFIX = "autofix.json"
 CODE_REVIEW = "code_review.json"
 RESULT = "result.json"
 RESULTS_REVIEW = "results_review.json"

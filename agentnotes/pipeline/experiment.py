@@ -13,7 +13,9 @@ from agentnotes.agents import experimenter as agents
 from agentnotes.errors import ExperimentError, LLMError
 from agentnotes.experiments import rundir as rd
 from agentnotes.experiments.assemble import assemble_script, explain_failure
+from agentnotes.experiments.autofix import fix_weight_products
 from agentnotes.experiments.config import ExperimentConfig
+from agentnotes.experiments.failure_hints import hints_for
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code
@@ -106,7 +108,8 @@ def _failure_feedback(run: rd.Run, n: int, code: str, result: RunResult) -> str:
     script = (run.iteration_dir(n) / rd.EXPERIMENT).read_text(encoding="utf-8")
     stderr = result.stderr_path.read_text(encoding="utf-8", errors="replace") if result.stderr_path.exists() else ""
     why = explain_failure(stderr, script) if stderr.strip() else result.reason
-    return (f"The previous code failed when run ({result.status}: {result.reason}).\nError:\n{why}\n"
+    hints = "".join(f"Hint: {hint}\n" for hint in hints_for(why))
+    return (f"The previous code failed when run ({result.status}: {result.reason}).\nError:\n{why}\n{hints}"
             f"Previous code (fix the failing line; do not repeat the error):\n```python\n{code}```")
 
 
@@ -158,6 +161,10 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
+            code, fixes = fix_weight_products(code)
+            if fixes:
+                run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
+                reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             problems = check_idea_code(code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])

@@ -1,0 +1,14 @@
+"""Hints added to the code generator's feedback for common failures."""
+
+from agentnotes.experiments.failure_hints import hints_for
+
+
+def test_shape_error_of_an_elementwise_weight_product_gets_the_linear_hint() -> None:
+    error = "RuntimeError: The size of tensor a (8) must match the size of tensor b (64) at non-singleton dimension 1"
+    hints = hints_for(error)
+    assert len(hints) == 1 and "F.linear(x + h, w)" in hints[0]
+
+
+def test_several_problems_get_several_hints_and_unknown_errors_none() -> None:
+    assert len(hints_for("AttributeError: 'MirrorLinear' object has no attribute 'lr'\nNameError: name 'EVERY' is not defined")) == 2
+    assert hints_for("ZeroDivisionError: division by zero") == []
