@@ -74,20 +74,24 @@ def load_shipped(name: str) -> Prompt:
     return parse_prompt(name, path.read_text(encoding="utf-8"))
 
 
+def active_version(user_dir: Path, name: str) -> str:
+    """The version named in `user_dir/NAME/active`, or "shipped"."""
+    active = user_dir / name / "active"
+    return active.read_text(encoding="utf-8").strip() if active.exists() else "shipped"
+
+
 def load_prompt(name: str, user_dir: Path | None = None) -> Prompt:
     """Load the active version of a prompt: the user's chosen version, else the shipped file."""
     shipped = load_shipped(name)
     if user_dir is not None:
-        active = user_dir / name / "active"
-        if active.exists():
-            version = active.read_text(encoding="utf-8").strip()
-            path = user_dir / name / f"{version}.md"
-            if version != "shipped" and path.exists():
-                prompt = parse_prompt(name, path.read_text(encoding="utf-8"), version=version)
-                if prompt.variables != shipped.variables:
-                    raise PromptError(
-                        f"Prompt '{name}' version {version} uses variables {sorted(prompt.variables)}, "
-                        f"the shipped one {sorted(shipped.variables)}. Run 'agentnotes prompts use {name} shipped'."
-                    )
-                return prompt
+        version = active_version(user_dir, name)
+        path = user_dir / name / f"{version}.md"
+        if version != "shipped" and path.exists():
+            prompt = parse_prompt(name, path.read_text(encoding="utf-8"), version=version)
+            if prompt.variables != shipped.variables:
+                raise PromptError(
+                    f"Prompt '{name}' version {version} uses variables {sorted(prompt.variables)}, "
+                    f"the shipped one {sorted(shipped.variables)}. Run 'agentnotes prompts use {name} shipped'."
+                )
+            return prompt
     return shipped

@@ -68,13 +68,23 @@ def cited_numbers(text: str, available: int) -> list[int]:
     return seen
 
 
+def strip_citations(text: str) -> str:
+    """`text` without its [n] citation marks."""
+    return _CITATION.sub("", text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an answer (English and Chinese end punctuation), citation marks kept."""
+    return [s for s in _SENTENCE.split(text.strip()) if s.strip()]
+
+
 def attribute_sentences(text: str, hits: Sequence[Hit], embeddings: Embeddings) -> tuple[str, set[int]]:
     """Add [n] to sentences the model left uncited, n = the excerpt most similar to the sentence.
 
     Small models often forget citations; matching sentence and excerpt embeddings restores them.
     Returns the new text and the numbers that were added this way.
     """
-    sentences = [s for s in _SENTENCE.split(text.strip()) if s.strip()]
+    sentences = split_sentences(text)
     uncited = [i for i, s in enumerate(sentences) if not _CITATION.search(s) and len(s.strip()) > 12]
     if not uncited or not hits:
         return text, set()
@@ -110,13 +120,16 @@ def answer_question(
     on_token: Callable[[str], None] | None = None,
     withheld: int = 0,
     embeddings: Embeddings | None = None,
+    seed: int | None = None,
+    temperature: float | None = None,
 ) -> Answer:
     """Ask the model to answer `question` from `hits`, and map its [n] citations to the hits.
     With `embeddings`, sentences the model left uncited are attributed to their closest excerpt."""
     if not hits:
         reply = LLMReply(text="", prompt_tokens=0, completion_tokens=0, first_token_s=None, total_s=0.0)
         return Answer(question, f"{NOT_IN_NOTES}: the knowledge base has nothing on this.", (), False, reply, withheld)
-    reply = call_llm(model, prompt, {"context": format_context(hits), "question": question}, on_token=on_token)
+    reply = call_llm(model, prompt, {"context": format_context(hits), "question": question}, on_token=on_token,
+                     seed=seed, temperature=temperature)
     text = reply.text.strip()
     in_notes = NOT_IN_NOTES not in text.upper()
     added: set[int] = set()

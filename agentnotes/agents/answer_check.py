@@ -1,0 +1,125 @@
+"""The critic for answers: every statement is checked against the excerpts it was written from.
+
+Two checks, each cheap to trust: numbers and technical names (SGD, ReLU, w1, 70%) in a statement
+must occur in the excerpts, and the LLM judges each statement as supported, unsupported or
+contradicted. Flagged statements are marked in the answer; a failed check never loses the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
+
+from agentnotes.agents.answer import Answer, format_context, split_sentences, strip_citations
+from agentnotes.agents.llm_call import LLMReply
+from agentnotes.agents.structured import ask_structured
+from agentnotes.errors import LLMError
+from agentnotes.notes.types import Hit
+from agentnotes.prompts import Prompt
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+Verdict = Literal["supported", "unsupported", "contradicted"]
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+_TERM = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z0-9])[A-Za-z]\w*\b")  # acronyms and CamelCase names: SGD, ReLU, MAE
+MIN_STATEMENT_CHARS = 8
+
+
+class StatementVerdict(BaseModel):
+    statement: int
+    verdict: Verdict
+    reason: str = ""
+
+
+class Verdicts(BaseModel):
+    verdicts: list[StatementVerdict]
+
+
+@dataclass(frozen=True)
+class CheckedStatement:
+    text: str
+    verdict: Verdict
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    """The critic's verdict on one answer."""
+
+    statements: tuple[CheckedStatement, ...]
+    checked: bool  # False when the model gave no usable verdict; lexical checks still apply
+    replies: tuple[LLMReply, ...] = field(default=())
+
+    @property
+    def flagged(self) -> list[CheckedStatement]:
+        return [s for s in self.statements if s.verdict != "supported"]
+
+    @property
+    def support(self) -> float:
+        """Fraction of statements judged supported (1.0 for an answer with no statements)."""
+        return 1 - len(self.flagged) / len(self.statements) if self.statements else 1.0
+
+    def marked_text(self) -> str:
+        """The answer with each flagged statement followed by its verdict in brackets."""
+        return " ".join(s.text if s.verdict == "supported" else f"{s.text} [{s.verdict}]" for s in self.statements)
+
+    def as_dict(self) -> dict:
+        return {"checked": self.checked, "support": round(self.support, 3), "marked_answer": self.marked_text(),
+                "statements": [{"text": s.text, "verdict": s.verdict, "reason": s.reason} for s in self.statements]}
+
+
+def unknown_facts(statement: str, context: str) -> list[str]:
+    """Numbers and technical names in `statement` that the excerpts never mention."""
+    plain = strip_citations(statement)
+    haystack = context.lower()
+    candidates = _NUMBER.findall(plain) + _TERM.findall(plain)
+    return [c for c in candidates if c.lower() not in haystack]
+
+
+def evidence(answer: Answer, hits: Sequence[Hit]) -> list[Hit]:
+    """The excerpts the answer cites, or all of them when it cites none."""
+    cited = {(c.source, c.start_line) for c in answer.citations}
+    chosen = [h for h in hits if (h.chunk.source, h.chunk.start_line) in cited]
+    return chosen or list(hits)
+
+
+def check_answer(model: BaseChatModel, prompt: Prompt, answer: Answer, hits: Sequence[Hit], seed: int = 0) -> AnswerCheck:
+    """Judge each statement of `answer` against the excerpts it cites."""
+    sentences = split_sentences(answer.text) if answer.in_notes else []
+    if not sentences:
+        return AnswerCheck((), True)
+    context = format_context(evidence(answer, hits))
+    judged: dict[int, StatementVerdict] = {}
+    replies: list[LLMReply] = []
+    listed = [i for i, s in enumerate(sentences) if len(strip_citations(s).strip()) >= MIN_STATEMENT_CHARS]
+    try:
+        statements = "\n".join(f"S{n}: {sentences[i]}" for n, i in enumerate(listed, start=1))
+        verdicts, replies = ask_structured(model, prompt, {"context": context, "question": answer.question,
+                                                           "statements": statements}, Verdicts, seed=seed)
+        judged = {listed[v.statement - 1]: v for v in verdicts.verdicts if 1 <= v.statement <= len(listed)}
+        checked = True
+    except LLMError:
+        checked = False
+    out = []
+    for i, sentence in enumerate(sentences):
+        missing = unknown_facts(sentence, context)
+        if missing:
+            out.append(CheckedStatement(sentence, "unsupported", "not in the excerpts: " + ", ".join(missing)))
+        elif i in judged:
+            out.append(CheckedStatement(sentence, judged[i].verdict, judged[i].reason))
+        else:
+            out.append(CheckedStatement(sentence, "supported", "" if checked else "not checked"))
+    return AnswerCheck(tuple(out), checked, tuple(replies))
+
+
+def pick_best(answers: Sequence[Answer], checks: Sequence[AnswerCheck]) -> int:
+    """Index of the best sampled answer: most supported, then with citations, then shortest."""
+    def score(i: int) -> tuple[float, bool, int]:
+        return checks[i].support, bool(answers[i].citations), -len(answers[i].text)
+
+    return max(range(len(answers)), key=score)
