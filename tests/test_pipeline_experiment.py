@@ -82,3 +82,13 @@ def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> Non
     assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
     assert review["matches_note"] is False and run.record().final_iteration == 2
+
+
+def test_code_split_over_several_blocks_is_joined_in_order() -> None:
+    from agentnotes.agents.experimenter import extract_code
+
+    reply = ("The layer:\n```python\nclass Layer(nn.Module):\n    pass\n```\nThe hooks:\n"
+             "```python\ndef build_model(i, h, o):\n    return mlp(i, h, o, linear=Layer)\n```\n")
+    code = extract_code(reply)
+    assert code.index("class Layer") < code.index("def build_model") and "```" not in code
+    assert extract_code("def build_model(i, h, o):\n    return mlp(i, h, o)") == "def build_model(i, h, o):\n    return mlp(i, h, o)\n"

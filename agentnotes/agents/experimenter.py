@@ -63,9 +63,10 @@ def make_plan(model: BaseChatModel, prompt: Prompt, request: str, hits: Sequence
 
 
 def extract_code(text: str) -> str:
-    """The longest ```python block of a reply, or the reply itself when it has no fence."""
+    """All ```python blocks of a reply joined in order (small models split one program into
+    several; a later definition overrides an earlier one), or the reply itself without fences."""
     blocks = _CODE_BLOCK.findall(text)
-    return (max(blocks, key=len) if blocks else text).strip() + "\n"
+    return ("\n\n".join(b.strip() for b in blocks) if blocks else text).strip() + "\n"
 
 
 def write_idea_code(
