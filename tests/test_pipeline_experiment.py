@@ -92,3 +92,14 @@ def test_code_split_over_several_blocks_is_joined_in_order() -> None:
     code = extract_code(reply)
     assert code.index("class Layer") < code.index("def build_model") and "```" not in code
     assert extract_code("def build_model(i, h, o):\n    return mlp(i, h, o)") == "def build_model(i, h, o):\n    return mlp(i, h, o)\n"
+
+
+def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
+    from agentnotes.agents.experimenter import copied_example_rules
+    from agentnotes.prompts import load_shipped
+
+    prompt = load_shipped("write_idea_code")
+    copied = "def step(p, group):\n    p.add_(torch.sign(p.grad), alpha=-group[\"lr\"])  # update\n"
+    own = "def step(p, group):\n    p.add_(p.grad / p.grad.norm(), alpha=-group[\"lr\"])\n"
+    assert copied_example_rules(copied, prompt) == ['p.add_(torch.sign(p.grad), alpha=-group["lr"])  # update']
+    assert copied_example_rules(own, prompt) == []

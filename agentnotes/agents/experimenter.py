@@ -69,6 +69,15 @@ def extract_code(text: str) -> str:
     return ("\n\n".join(b.strip() for b in blocks) if blocks else text).strip() + "\n"
 
 
+EXAMPLE_RULE_MARK = "# the example's own rule"
+
+
+def copied_example_rules(code: str, prompt: Prompt) -> list[str]:
+    """Lines the prompt's example marks as its own rule that reappear in `code` (a copied example)."""
+    marked = {line.split(EXAMPLE_RULE_MARK)[0].strip() for line in prompt.system.splitlines() if EXAMPLE_RULE_MARK in line}
+    return [line.strip() for line in code.splitlines() if line.split("#")[0].strip() in marked]
+
+
 def write_idea_code(
     model: BaseChatModel,
     prompt: Prompt,
