@@ -1,0 +1,1 @@
+"""Metric-driven prompt optimization (gepa's reflective evolution with our model and metric)."""

@@ -1,0 +1,97 @@
+"""optimize_prompt(): gepa searches better instructions for the answer prompt on a train split;
+a new version is kept only when it beats the current prompt on the held-out split."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentnotes.errors import InputError
+from agentnotes.settings import Settings
+
+SUPPORTED = ("answer",)
+HELD_OUT_EVERY = 3  # one question in three is held out
+METRIC = "cites_right_chunk"
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    name: str
+    base_version: str
+    train_questions: int
+    val_questions: int
+    val_before: float
+    val_after: float
+    candidates: int
+    metric_calls: int
+    saved_version: str | None  # None when nothing beat the current prompt on the held-out split
+    state_dir: Path
+
+
+def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
+    """Deterministic train / held-out split by a hash of each item's key."""
+    def held_out(item: object) -> bool:
+        return int(hashlib.sha1(key(item).encode("utf-8")).hexdigest(), 16) % HELD_OUT_EVERY == 0
+
+    return [i for i in items if not held_out(i)], [i for i in items if held_out(i)]
+
+
+def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int, *, fresh: bool = False,
+                    k: int = 4, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
+    """Run (or resume) the search; `budget` bounds the answer calls used for scoring."""
+    import gepa
+
+    from agentnotes.agents.llm_call import call_llm
+    from agentnotes.evaluation.retrieval_eval import load_questions
+    from agentnotes.llm.provider import get_chat_model
+    from agentnotes.optimize.answer_metric import AnswerTask
+    from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
+    from agentnotes.prompt_versions import PromptVersions
+    from agentnotes.prompts import load_prompt, load_shipped, parse_prompt
+    from agentnotes.retrieval.service import retrieve
+
+    if name not in SUPPORTED:
+        raise InputError(f"optimize-prompt supports {', '.join(SUPPORTED)} (it needs a metric for the prompt); got '{name}'.")
+    questions = load_questions(eval_file)
+    train_q, val_q = split(questions, key=lambda q: q.question)
+    if len(train_q) < 2 or len(val_q) < 1:
+        raise InputError(f"{eval_file} has {len(questions)} questions; give at least 6 for a train and a held-out split.")
+    if budget < len(questions) * 2:
+        raise InputError(f"--budget {budget} is too small: scoring the current prompt alone takes {len(questions)} calls; "
+                         f"give at least {len(questions) * 2}.")
+    model = get_chat_model(settings)
+    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k, rewrite=False)))
+             for q in questions}
+    current = load_prompt(name, settings.prompts_dir)
+    reflect = load_shipped("optimize_reflect")
+    state_dir = settings.home / "optimize" / name
+    if fresh and state_dir.exists():
+        shutil.rmtree(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+
+    def reflection_lm(text: str) -> str:
+        prompt = parse_prompt("optimize_reflect", f"<!-- system -->\n{reflect.system}\n<!-- user -->\n{{{{request}}}}\n")
+        return call_llm(model, prompt, {"request": text}, max_tokens=1200).text
+
+    result = gepa.optimize(
+        seed_candidate={COMPONENT: current.system},
+        trainset=[tasks[q.question] for q in train_q], valset=[tasks[q.question] for q in val_q],
+        adapter=AnswerPromptAdapter(model, current, on_call), reflection_lm=reflection_lm,
+        reflection_prompt_template=reflect.user, candidate_selection_strategy="current_best",
+        reflection_minibatch_size=min(3, len(train_q)), max_metric_calls=budget, run_dir=str(state_dir / "gepa"),
+        acceptance_criterion="strict_improvement", raise_on_exception=False, seed=0,
+    )
+    scores = list(result.val_aggregate_scores)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))  # ties keep the earlier (current) prompt
+    versions = PromptVersions(settings.prompts_dir, name)
+    versions.record_score(current.version, METRIC, "held-out", scores[0], len(val_q))
+    saved = None
+    if scores[best] > scores[0]:
+        text = f"<!-- system -->\n{result.candidates[best][COMPONENT].strip()}\n<!-- user -->\n{current.user.strip()}\n"
+        saved = next((v for v in versions.versions() if versions.text(v) == text), None) or versions.add(text)
+        versions.record_score(saved, METRIC, "held-out", scores[best], len(val_q))
+    return OptimizeResult(name, current.version, len(train_q), len(val_q), scores[0], scores[best],
+                          len(scores), result.total_metric_calls or 0, saved, state_dir)
