@@ -1,0 +1,39 @@
+"""optimize-prompt on the answer prompt with the embedded model: held-out score before and after.
+
+Run: python benchmarks/optimize_prompt.py [--budget 40]
+Questions: ../shared/eval/retrieval_dev.jsonl over ../shared/notes; one in three is held out.
+A new version is kept only if it beats the shipped prompt on the held-out questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from _common import NOTES, QUESTIONS, require_notes, temp_home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, default=40, help="answer calls for scoring")
+    args = parser.parse_args()
+    require_notes()
+    temp_home("optimize")
+    from agentnotes.index.ingest import ingest
+    from agentnotes.optimize.run import optimize_prompt
+    from agentnotes.settings import load_settings
+
+    settings = load_settings()
+    ingest(settings, [NOTES])
+    start = time.perf_counter()
+    result = optimize_prompt(settings, "answer", QUESTIONS[0], args.budget)
+    print(f"train {result.train_questions} / held-out {result.val_questions} questions, budget {args.budget}")
+    print(f"held-out score (cites the right chunk): shipped {result.val_before:.3f} -> best {result.val_after:.3f}"
+          f" ({result.val_after / result.val_before:.2f}x)" if result.val_before else
+          f"held-out score: shipped {result.val_before:.3f} -> best {result.val_after:.3f}")
+    print(f"{result.candidates} candidate(s) scored on the held-out split, {result.metric_calls} scoring calls, "
+          f"{time.perf_counter() - start:.0f}s; saved version: {result.saved_version or 'none (no proven gain)'}")
+
+
+if __name__ == "__main__":
+    main()
