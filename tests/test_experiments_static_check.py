@@ -189,3 +189,27 @@ def test_interface_doc_matches_the_checks() -> None:
         assert module in doc
     assert "mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU)" in doc
     assert "Idea code interface" not in doc  # the title is dropped, the body kept
+
+
+def test_a_name_bound_only_in_another_function_is_undefined_where_it_is_used() -> None:
+    found = _kinds("""
+        import torch.nn as nn
+
+        SCALE = 2
+
+
+        class Gate(nn.Module):
+            WIDTH = 3
+
+            def __init__(self, in_features, out_features):
+                super().__init__()
+                self.linear = nn.Linear(in_features, out_features * SCALE)
+
+            def forward(self, x):
+                return self.linear(x) * WIDTH
+
+
+        def build_model(in_dim, hidden, out_dim):
+            return Gate(in_dim, out_features)
+    """)
+    assert found == [("undefined", 15), ("undefined", 19)]  # WIDTH (a class attribute), out_features

@@ -248,27 +248,55 @@ def _check_init_calls(tree: ast.Module) -> list[Problem]:
     return problems
 
 
+def _bound_in(node: ast.AST) -> set[str]:
+    """Every name `node` binds anywhere inside it: arguments, assignments, defs, imports, handlers."""
+    bound: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            bound.update(a.asname or a.name.split(".")[0] for a in n.names)
+        elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
+            bound.add(n.name)
+    return bound
+
+
+def _scopes(tree: ast.Module) -> list[tuple[ast.AST, set[str]]]:
+    """(code, names bound in its own scope) for module statements, class bodies and functions.
+    A function sees the module and its own names, not its class body's (as in Python)."""
+    scopes: list[tuple[ast.AST, set[str]]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scopes.append((stmt, _bound_in(stmt)))
+        elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:
+                is_function = isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                scopes.append((item, _bound_in(item) if is_function else set()))
+        else:
+            scopes.append((stmt, set()))
+    return scopes
+
+
 def _check_undefined(tree: ast.Module) -> list[Problem]:
-    """Names used but bound nowhere (a missing class or import) — the commonest generated-code bug."""
+    """Names used where nothing binds them (a missing class, import or argument) — the commonest
+    generated-code bug, e.g. `out_features` used in build_model whose argument is `out_dim`."""
     if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree)):
         return []
-    bound = set(dir(builtins)) | harness_names()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update(a.asname or a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            bound.add(node.name)
+    module_bound = set(dir(builtins)) | harness_names()
+    for stmt in tree.body:
+        module_bound |= {stmt.name} if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else _bound_in(stmt)
+    class_bound = {n for stmt in tree.body if isinstance(stmt, ast.ClassDef) for item in stmt.body
+                   if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in _bound_in(item)}
     problems, seen = [], set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound and node.id not in seen:
-            seen.add(node.id)
-            problems.append(Problem("undefined", f"`{node.id}` is used but never defined: define it in your code or import it", node.lineno))
+    for code, local in _scopes(tree):
+        visible = module_bound | local | (class_bound if not local else set())
+        for node in ast.walk(code):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in visible and node.id not in seen:
+                seen.add(node.id)
+                problems.append(Problem("undefined", f"`{node.id}` is used but never defined here: define it, "
+                                        "import it or take it as an argument", node.lineno))
     return problems
