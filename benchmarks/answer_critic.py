@@ -38,7 +38,7 @@ def rates(flags: list[tuple[int | None, list[bool]]]) -> tuple[float, float, int
 def main() -> None:
     temp_home("critic")
     from agentnotes.agents.answer_check import check_answer, unknown_facts
-    from agentnotes.agents.answer import format_context, split_sentences
+    from agentnotes.agents.answer import split_sentences
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.prompts import load_shipped
     from agentnotes.settings import load_settings
@@ -53,8 +53,8 @@ def main() -> None:
         verdict = check_answer(model, prompt, answer, hits)
         seconds.append(time.perf_counter() - start)
         critic.append((case["planted"], [s.verdict != "supported" for s in verdict.statements]))
-        context = format_context(hits)
-        lexical.append((case["planted"], [bool(unknown_facts(s, context)) for s in split_sentences(answer.text)]))
+        notes_text = "\n".join(h.chunk.embed_text for h in hits)
+        lexical.append((case["planted"], [bool(unknown_facts(s, notes_text)) for s in split_sentences(answer.text)]))
         missed = case["planted"] is not None and not critic[-1][1][case["planted"]]
         alarms = [s.text for i, s in enumerate(verdict.statements) if i != case["planted"] and s.verdict != "supported"]
         if missed or alarms:

@@ -28,6 +28,7 @@ def _verdicts(*verdicts: str) -> str:
 def test_numbers_and_names_missing_from_the_cited_notes_are_flagged_without_the_model() -> None:
     assert unknown_facts("It merges every 50 steps with SGD [1].", "每 50 步 SGD") == []
     assert unknown_facts("It merges every 20 steps with Adam and MAE [1].", "每 50 步") == ["20", "MAE"]
+    assert unknown_facts("Accuracy fell by 3 points, from 96.10% [1].", "准确率只掉了 0.3 个点，原来 96.1%") == ["3"]
     answer = _answer("It keeps two weights w1 and w2 [1]. They are merged every 20 steps [1].")
     verdict = check_answer(FakeListChatModel(responses=[_verdicts("supported", "supported")]),
                            load_shipped("verify_answer"), answer, HITS)
@@ -64,3 +65,11 @@ def test_best_of_n_prefers_supported_then_cited_then_short() -> None:
     checks = [check_answer(model, load_shipped("verify_answer"), a, HITS) for a in answers]
     assert [c.support for c in checks] == [0.0, 1.0, 1.0]
     assert pick_best(answers, checks) == 1
+
+
+def test_line_numbers_of_the_excerpt_headers_are_not_evidence() -> None:
+    hits = [Hit(Chunk("/n/log.md", 3, 6, "准确率只掉了 0.3 个点。"), 1.0)]
+    answer = answer_question(FakeListChatModel(responses=["Accuracy dropped by 3 points [1]."]), load_shipped("answer"),
+                             "How much accuracy was lost?", hits)
+    verdict = check_answer(FakeListChatModel(responses=[_verdicts("supported")]), load_shipped("verify_answer"), answer, hits)
+    assert verdict.statements[0].verdict == "unsupported" and "3" in verdict.statements[0].reason

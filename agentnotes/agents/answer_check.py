@@ -76,9 +76,10 @@ class AnswerCheck:
 def unknown_facts(statement: str, context: str) -> list[str]:
     """Numbers and technical names in `statement` that the excerpts never mention."""
     plain = strip_citations(statement)
+    numbers = {float(n) for n in _NUMBER.findall(context)}  # whole numbers: "3" is not in "0.3"
     haystack = context.lower()
-    candidates = _NUMBER.findall(plain) + _TERM.findall(plain)
-    return [c for c in candidates if c.lower() not in haystack]
+    return [n for n in _NUMBER.findall(plain) if float(n) not in numbers] + \
+        [t for t in _TERM.findall(plain) if t.lower() not in haystack]
 
 
 def evidence(answer: Answer, hits: Sequence[Hit]) -> list[Hit]:
@@ -93,7 +94,9 @@ def check_answer(model: BaseChatModel, prompt: Prompt, answer: Answer, hits: Seq
     sentences = split_sentences(answer.text) if answer.in_notes else []
     if not sentences:
         return AnswerCheck((), True)
-    context = format_context(evidence(answer, hits))
+    cited = evidence(answer, hits)
+    context = format_context(cited)
+    notes_text = "\n".join(h.chunk.embed_text for h in cited)  # without the [n] file:lines headers
     judged: dict[int, StatementVerdict] = {}
     replies: list[LLMReply] = []
     listed = [i for i, s in enumerate(sentences) if len(strip_citations(s).strip()) >= MIN_STATEMENT_CHARS]
@@ -107,7 +110,7 @@ def check_answer(model: BaseChatModel, prompt: Prompt, answer: Answer, hits: Seq
         checked = False
     out = []
     for i, sentence in enumerate(sentences):
-        missing = unknown_facts(sentence, context)
+        missing = unknown_facts(sentence, notes_text)
         if missing:
             out.append(CheckedStatement(sentence, "unsupported", "not in the excerpts: " + ", ".join(missing)))
         elif i in judged:
