@@ -21,11 +21,11 @@ from pathlib import Path
 from _common import REPO, row, temp_home
 
 IDEAS = {  # request as a user would type it -> behaviour checks it must pass
-    "mirror": ("mirror vs baseline", "mirror"),
+    "mirror": ("mirror vs baseline", "mirror,plain_sgd"),
     "gonnor": ("Gonnor vs plain SGD", "gonnor"),
     "mirror+gonnor": ("mirror layer together with Gonnor vs baseline", "mirror,gonnor"),
-    "gates": ("tanh logic gate layer vs MLP", "gates"),
-    "double_relu": ("double ReLU vs ReLU", "double_relu"),
+    "gates": ("tanh logic gate layer vs MLP", "gates,plain_sgd"),
+    "double_relu": ("double ReLU vs ReLU", "double_relu,plain_sgd"),
 }
 CHECKER = Path(__file__).resolve().with_name("idea_checks.py")
 

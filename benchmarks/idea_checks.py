@@ -74,6 +74,20 @@ def check_gonnor(module):
         raise AssertionError("the step is not -lr * g / ||g||")
 
 
+def check_plain_sgd(module):
+    """An idea that does not change the update rule keeps plain SGD: one step is -lr * g."""
+    if getattr(module, "make_optimizer", None) is None:
+        return
+    torch.manual_seed(0)
+    p = nn.Parameter(torch.randn(6, 3))
+    g = torch.randn(6, 3)
+    before = p.detach().clone()
+    p.grad = g.clone()
+    module.make_optimizer([p], 0.1).step()
+    if not torch.allclose(p.detach(), before - 0.1 * g, rtol=1e-3, atol=1e-5):
+        raise AssertionError("the idea arm changes the optimizer, which the note does not")
+
+
 def activation_modules(model):
     return [m for m in model.modules() if not isinstance(m, (nn.Sequential, nn.Linear)) and not list(m.children())]
 
@@ -115,7 +129,8 @@ def check_double_relu(module):
     raise AssertionError("no activation returns [relu(x), relu(-x)]")
 
 
-CHECKS = {"mirror": check_mirror, "gonnor": check_gonnor, "gates": check_gates, "double_relu": check_double_relu}
+CHECKS = {"mirror": check_mirror, "gonnor": check_gonnor, "gates": check_gates, "double_relu": check_double_relu,
+          "plain_sgd": check_plain_sgd}
 
 
 def main():

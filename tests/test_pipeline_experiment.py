@@ -99,7 +99,7 @@ def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
     from agentnotes.prompts import load_shipped
 
     prompt = load_shipped("write_idea_code")
-    copied = "def step(p, group):\n    p.add_(torch.sign(p.grad), alpha=-group[\"lr\"])  # update\n"
-    own = "def step(p, group):\n    p.add_(p.grad / p.grad.norm(), alpha=-group[\"lr\"])\n"
-    assert copied_example_rules(copied, prompt) == ['p.add_(torch.sign(p.grad), alpha=-group["lr"])  # update']
+    copied = "def forward(self, x):\n    return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted\n"
+    own = "def forward(self, x):\n    return F.linear(x + LR / 2, self.w1, self.bias)\n"
+    assert copied_example_rules(copied, prompt) == ["return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted"]
     assert copied_example_rules(own, prompt) == []
