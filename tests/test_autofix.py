@@ -40,3 +40,14 @@ def test_bias_products_and_correct_code_are_left_alone() -> None:
     fixed, fixes = fix_weight_products(code)
     assert fixes == [] and fixed == code
     assert fix_weight_products("def broken(:\n") == ("def broken(:\n", [])
+
+
+def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
+    from agentnotes.experiments.autofix import fix_hook_names
+
+    code = "def BuildModel(i, h, o):\n    return mlp(i, h, o)\n\ndef MakeOptimizer(params, lr):\n    return 1\n\nx = BuildModel\n"
+    fixed, fixes = fix_hook_names(code)
+    assert [(f.before, f.after) for f in fixes] == [("BuildModel", "build_model"), ("MakeOptimizer", "make_optimizer")]
+    assert "def build_model(i, h, o)" in fixed and "x = build_model" in fixed and "BuildModel" not in fixed
+    both = "def build_model(i, h, o):\n    pass\n\ndef BuildModel():\n    pass\n"
+    assert fix_hook_names(both) == (both, [])

@@ -95,11 +95,20 @@ def test_code_split_over_several_blocks_is_joined_in_order() -> None:
 
 
 def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
-    from agentnotes.agents.experimenter import copied_example_rules
-    from agentnotes.prompts import load_shipped
+    from agentnotes.agents.experimenter import copied_example_rules, idea_examples
 
-    prompt = load_shipped("write_idea_code")
+    examples = idea_examples(["layer", "optimizer"])
     copied = "def forward(self, x):\n    return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted\n"
     own = "def forward(self, x):\n    return F.linear(x + LR / 2, self.w1, self.bias)\n"
-    assert copied_example_rules(copied, prompt) == ["return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted"]
-    assert copied_example_rules(own, prompt) == []
+    assert copied_example_rules(copied, examples) == ["return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted"]
+    assert copied_example_rules(own, examples) == []
+
+
+def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -> None:
+    from agentnotes.agents.experimenter import extract_code, idea_examples
+    from agentnotes.experiments.static_check import check_idea_code
+
+    for part in ("layer", "activation", "optimizer"):
+        assert check_idea_code(extract_code(idea_examples([part]))) == [], part
+    assert "make_optimizer" not in idea_examples(["layer"]) and "SlowLinear" not in idea_examples(["optimizer"])
+    assert idea_examples(["layer", "layer"]) == idea_examples(["layer"])

@@ -13,12 +13,14 @@ from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.notes.types import Hit
-from agentnotes.prompts import Prompt
+from agentnotes.prompts import SHIPPED_DIR, Prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
 TASKS = ("regression", "classification", "digits")
+IdeaPart = Literal["layer", "activation", "optimizer"]
+EXAMPLES_DIR = SHIPPED_DIR / "idea_examples"
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
@@ -28,6 +30,7 @@ class Plan(BaseModel):
     idea_name: str
     hypothesis: str
     what_changes: str
+    changes: list[IdeaPart] = Field(default_factory=lambda: ["layer"], min_length=1)
     baseline: str
     task: Literal["regression", "classification", "digits"]
     metric: str
@@ -72,9 +75,15 @@ def extract_code(text: str) -> str:
 EXAMPLE_RULE_MARK = "# the example's own rule"
 
 
-def copied_example_rules(code: str, prompt: Prompt) -> list[str]:
-    """Lines the prompt's example marks as its own rule that reappear in `code` (a copied example)."""
-    marked = {line.split(EXAMPLE_RULE_MARK)[0].strip() for line in prompt.system.splitlines() if EXAMPLE_RULE_MARK in line}
+def idea_examples(parts: Sequence[str]) -> str:
+    """The worked examples for the parts of the model the idea changes (an example of another
+    kind of idea gets copied into this one by small models, so only the matching ones are shown)."""
+    return "\n".join((EXAMPLES_DIR / f"{part}.md").read_text(encoding="utf-8") for part in dict.fromkeys(parts))
+
+
+def copied_example_rules(code: str, examples: str) -> list[str]:
+    """Lines the examples mark as their own rule that reappear in `code` (a copied example)."""
+    marked = {line.split(EXAMPLE_RULE_MARK)[0].strip() for line in examples.splitlines() if EXAMPLE_RULE_MARK in line}
     return [line.strip() for line in code.splitlines() if line.split("#")[0].strip() in marked]
 
 
@@ -90,6 +99,7 @@ def write_idea_code(
 ) -> tuple[str, LLMReply]:
     values = {
         "interface": interface,
+        "examples": idea_examples(plan.changes),
         "passages": passages_text(hits),
         "plan": plan.as_text(),
         "feedback": feedback or "(first attempt)",

@@ -1,14 +1,18 @@
-"""Mechanical fixes for a known slip of small code models, applied before anything runs.
+"""Mechanical fixes for known slips of small code models, applied before anything runs.
 
 Notes write a layer as `w*x`; models often copy that as `self.w * x`, an elementwise product that
 fails with a shape error. A 2-D weight parameter times an input is rewritten to F.linear(input, w).
+Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
 Every change is reported, so the run record shows what was altered.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+
+HOOKS = ("build_model", "make_optimizer", "after_step")
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,33 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         raw = raw[:start] + fix.after.encode("utf-8") + raw[end:]
     return raw.decode("utf-8"), [fix for _node, fix in edits]
+
+
+def _squashed(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def fix_hook_names(code: str) -> tuple[str, list[Fix]]:
+    """A top-level `BuildModel`/`buildModel`/... becomes `build_model` when that hook is not defined."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    defined = {node.name: node.lineno for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    fixes = []
+    for hook in HOOKS:
+        if hook in defined:
+            continue
+        for name, line in defined.items():
+            if name != hook and _squashed(name) == _squashed(hook):
+                code = re.sub(rf"\b{re.escape(name)}\b", hook, code)
+                fixes.append(Fix(line, name, hook))
+                break
+    return code, fixes
+
+
+def apply_fixes(code: str) -> tuple[str, list[Fix]]:
+    """All mechanical fixes in turn."""
+    code, weight_fixes = fix_weight_products(code)
+    code, name_fixes = fix_hook_names(code)
+    return code, weight_fixes + name_fixes

@@ -13,7 +13,7 @@ from agentnotes.agents import experimenter as agents
 from agentnotes.errors import ExperimentError, LLMError
 from agentnotes.experiments import rundir as rd
 from agentnotes.experiments.assemble import assemble_script, explain_failure
-from agentnotes.experiments.autofix import fix_weight_products
+from agentnotes.experiments.autofix import apply_fixes
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
 from agentnotes.experiments.problems import format_problems
@@ -161,14 +161,14 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
-            code, fixes = fix_weight_products(code)
+            code, fixes = apply_fixes(code)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             problems = check_idea_code(code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
-            copied = agents.copied_example_rules(code, self.prompt)
+            copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.changes))
         if problems:
             reporter.info(f"Static check failed: {len(problems)} problem(s); asking for a fix.")
             return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
