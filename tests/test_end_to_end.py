@@ -42,6 +42,19 @@ def test_ask_says_plainly_when_the_notes_do_not_answer(example_notes) -> None:
     assert not answer["in_notes"] and answer["citations"] == []
 
 
+def test_make_qa_writes_questions_whose_string_is_in_the_named_note(example_notes, tmp_path) -> None:
+    out = tmp_path / "qa.jsonl"
+    result = agentnotes("eval", "make-qa", "--n", "3", "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len(summary["pairs"]) >= 1 and len(lines) + len(summary["dropped"]) == 3
+    for line in lines:
+        note = (REPO / "data" / line["source"]).read_text(encoding="utf-8").splitlines()
+        assert line["contains"] in "\n".join(note[line["start_line"] - 1 : line["end_line"]]) and line["question"]
+    assert agentnotes("eval", "make-qa", "--out", str(out)).returncode != 0  # never overwrites without --force
+
+
 def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
     result = agentnotes("run-experiment", "mirror vs baseline", "--seeds", "3", "--steps", "200",
                         "--attempts", "4", "--json", timeout=1800)

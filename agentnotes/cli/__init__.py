@@ -7,7 +7,9 @@ import sys
 
 import typer
 
-from agentnotes.cli import ask_cmd, doctor, experiments, ingest_cmd, optimize_cmd, prompts_cmd, sandbox_cmd, search_cmd
+from agentnotes.cli import (
+    ask_cmd, doctor, experiments, ingest_cmd, make_qa_cmd, optimize_cmd, prompts_cmd, sandbox_cmd, search_cmd,
+)
 from agentnotes.errors import AgentNotesError
 
 app = typer.Typer(
@@ -18,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest_cmd, search_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd, optimize_cmd, doctor):
+for module in (ingest_cmd, search_cmd, make_qa_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd, optimize_cmd, doctor):
     module.register(app)
 
 
