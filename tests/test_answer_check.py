@@ -38,9 +38,10 @@ def test_numbers_and_names_missing_from_the_cited_notes_are_flagged_without_the_
 
 def test_model_verdicts_mark_the_answer_and_only_cited_excerpts_are_evidence() -> None:
     answer = _answer("It keeps two weights w1 and w2 [1]. The merge makes training twice as fast [1].")
-    verdict = check_answer(FakeListChatModel(responses=[_verdicts("supported", "unsupported")]),
+    # the flagged statement is judged again on its own; the second opinion agrees, so it stays flagged
+    verdict = check_answer(FakeListChatModel(responses=[_verdicts("supported", "unsupported"), _verdicts("unsupported")]),
                            load_shipped("verify_answer"), answer, HITS)
-    assert verdict.checked and [s.verdict for s in verdict.statements] == ["supported", "unsupported"]
+    assert verdict.checked and len(verdict.replies) == 2 and [s.verdict for s in verdict.statements] == ["supported", "unsupported"]
     assert verdict.marked_text().endswith("twice as fast [1]. [unsupported]")
     assert verdict.as_dict()["statements"][1]["verdict"] == "unsupported"
     # only [1] is cited: a fact that exists only in the uncited excerpt [2] is not evidence
@@ -51,11 +52,18 @@ def test_model_verdicts_mark_the_answer_and_only_cited_excerpts_are_evidence() -
 
 def test_malformed_replies_are_retried_then_the_answer_survives_unchecked() -> None:
     answer = _answer("It keeps two weights w1 and w2 [1].")
-    retried = check_answer(FakeListChatModel(responses=["not json", _verdicts("contradicted")]),
+    retried = check_answer(FakeListChatModel(responses=["not json", _verdicts("contradicted"), _verdicts("contradicted")]),
                            load_shipped("verify_answer"), answer, HITS)
-    assert retried.checked and retried.statements[0].verdict == "contradicted" and len(retried.replies) == 2
+    assert retried.checked and retried.statements[0].verdict == "contradicted" and len(retried.replies) == 3
     failed = check_answer(FakeListChatModel(responses=["nope", "still nope", "{}"]), load_shipped("verify_answer"), answer, HITS)
     assert not failed.checked and failed.statements[0].verdict == "supported" and failed.statements[0].reason == "not checked"
+
+
+def test_a_flag_the_second_opinion_does_not_share_is_cleared() -> None:
+    answer = _answer("It keeps two weights w1 and w2 [1]. They are merged into one weight [1].")
+    verdict = check_answer(FakeListChatModel(responses=[_verdicts("supported", "unsupported"), _verdicts("supported")]),
+                           load_shipped("verify_answer"), answer, HITS)
+    assert [s.verdict for s in verdict.statements] == ["supported", "supported"] and len(verdict.replies) == 2
 
 
 def test_best_of_n_prefers_supported_then_cited_then_short() -> None:

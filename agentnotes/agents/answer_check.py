@@ -2,7 +2,8 @@
 
 Two checks, each cheap to trust: numbers and technical names (SGD, ReLU, w1, 70%) in a statement
 must occur in the excerpts, and the LLM judges each statement as supported, unsupported or
-contradicted. Flagged statements are marked in the answer; a failed check never loses the answer.
+contradicted; a statement it flags is judged a second time before the flag stands. Flagged
+statements are marked in the answer; a failed check never loses the answer.
 """
 
 from __future__ import annotations
@@ -89,30 +90,46 @@ def evidence(answer: Answer, hits: Sequence[Hit]) -> list[Hit]:
     return chosen or list(hits)
 
 
+def _judge(model: BaseChatModel, prompt: Prompt, values: dict[str, str], sentences: Sequence[str],
+           seed: int) -> tuple[dict[int, StatementVerdict], list[LLMReply]]:
+    """The model's verdict per sentence index (0-based) for `sentences`, judged in one call."""
+    statements = "\n".join(f"S{n}: {s}" for n, s in enumerate(sentences, start=1))
+    verdicts, replies = ask_structured(model, prompt, {**values, "statements": statements}, Verdicts, seed=seed)
+    return {v.statement - 1: v for v in verdicts.verdicts if 1 <= v.statement <= len(sentences)}, replies
+
+
 def check_answer(model: BaseChatModel, prompt: Prompt, answer: Answer, hits: Sequence[Hit], seed: int = 0) -> AnswerCheck:
-    """Judge each statement of `answer` against the excerpts it cites."""
+    """Judge each statement of `answer` against the excerpts it cites.
+
+    A statement the model flags is judged again on its own (a second opinion); it stays flagged
+    only when both agree, since a small model's single verdicts are noisy on paraphrases."""
     sentences = split_sentences(answer.text) if answer.in_notes else []
     if not sentences:
         return AnswerCheck((), True)
     cited = evidence(answer, hits)
-    context = format_context(cited)
+    values = {"context": format_context(cited), "question": answer.question}
     notes_text = "\n".join(h.chunk.embed_text for h in cited)  # without the [n] file:lines headers
+    missing = [unknown_facts(s, notes_text) for s in sentences]
     judged: dict[int, StatementVerdict] = {}
     replies: list[LLMReply] = []
     listed = [i for i, s in enumerate(sentences) if len(strip_citations(s).strip()) >= MIN_STATEMENT_CHARS]
     try:
-        statements = "\n".join(f"S{n}: {sentences[i]}" for n, i in enumerate(listed, start=1))
-        verdicts, replies = ask_structured(model, prompt, {"context": context, "question": answer.question,
-                                                           "statements": statements}, Verdicts, seed=seed)
-        judged = {listed[v.statement - 1]: v for v in verdicts.verdicts if 1 <= v.statement <= len(listed)}
+        first, replies = _judge(model, prompt, values, [sentences[i] for i in listed], seed)
+        judged = {listed[n]: v for n, v in first.items()}
+        doubtful = [i for i, v in judged.items() if v.verdict != "supported" and not missing[i]]
+        if doubtful:
+            second, more = _judge(model, prompt, values, [sentences[i] for i in doubtful], seed + 1)
+            replies += more
+            for n, i in enumerate(doubtful):
+                if n in second and second[n].verdict == "supported":
+                    judged[i] = second[n]
         checked = True
     except LLMError:
         checked = False
     out = []
     for i, sentence in enumerate(sentences):
-        missing = unknown_facts(sentence, notes_text)
-        if missing:
-            out.append(CheckedStatement(sentence, "unsupported", "not in the excerpts: " + ", ".join(missing)))
+        if missing[i]:
+            out.append(CheckedStatement(sentence, "unsupported", "not in the excerpts: " + ", ".join(missing[i])))
         elif i in judged:
             out.append(CheckedStatement(sentence, judged[i].verdict, judged[i].reason))
         else:
