@@ -48,7 +48,7 @@ def test_make_qa_writes_questions_whose_string_is_in_the_named_note(example_note
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == len(summary["pairs"]) >= 1 and len(lines) + len(summary["dropped"]) == 3
+    assert len(lines) == len(summary["pairs"]) >= 1 and len(lines) <= 3 and len(lines) + len(summary["dropped"]) <= 6
     for line in lines:
         note = (REPO / "data" / line["source"]).read_text(encoding="utf-8").splitlines()
         assert line["contains"] in "\n".join(note[line["start_line"] - 1 : line["end_line"]]) and line["question"]

@@ -14,7 +14,7 @@ from agentnotes.cli.search_cmd import eval_app
 def make_qa(
     out: Path = typer.Option(None, "--out", "-o", dir_okay=False,
                              help="JSONL file to write (default: $AGENTNOTES_HOME/eval/qa.jsonl)."),
-    n: int = typer.Option(30, "--n", "-n", min=1, help="Number of chunks to write a question for."),
+    n: int = typer.Option(30, "--n", "-n", min=1, help="Number of questions to write (at most twice as many chunks are tried)."),
     seed: int = typer.Option(0, "--seed", help="Chooses the chunks and seeds the model."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output file."),
     as_json: bool = typer.Option(False, "--json", help="Print the pairs and the dropped chunks as JSON."),
@@ -43,13 +43,14 @@ def make_qa(
     columns = (TextColumn("[bold]questions[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeElapsedColumn())
     with out.open("w", encoding="utf-8") as sink, Progress(*columns, console=err_console(), disable=as_json) as progress:
-        task = progress.add_task("", total=min(n, len(chunks)))
+        task = progress.add_task("", total=n)
 
         def on_pair(result) -> None:  # written as it comes, so an interrupted run keeps what it made
             if isinstance(result, QAPair):
                 sink.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
                 sink.flush()
-            progress.update(task, advance=1, description="kept" if isinstance(result, QAPair) else "dropped: " + result.reason[:60])
+            kept = isinstance(result, QAPair)
+            progress.update(task, advance=int(kept), description="" if kept else "dropped: " + result.reason[:60])
 
         pairs, rejected, replies = generate(model, prompt, chunks, n, seed=seed, on_pair=on_pair)
     if as_json:
@@ -57,7 +58,7 @@ def make_qa(
                     "dropped": [{"source": r.chunk.source, "start_line": r.chunk.start_line, "reason": r.reason} for r in rejected],
                     "llm_calls": len(replies), "tokens": sum(r.prompt_tokens + r.completion_tokens for r in replies)})
         return
-    console().print(f"Wrote {len(pairs)} question(s) to {out}; dropped {len(rejected)} whose answer string was not in the chunk.")
+    console().print(f"Wrote {len(pairs)} question(s) to {out}; dropped {len(rejected)} (answer string not in the chunk, or a vague question; --json lists why).")
     console().print(f"Check a few by hand, then: agentnotes eval retrieval {out}   or   agentnotes optimize-prompt answer --eval {out}")
 
 

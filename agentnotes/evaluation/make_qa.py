@@ -1,13 +1,15 @@
 """Question/answer pairs generated from the user's own notes, so metrics need no hand labelling.
 
 One chunk per pair, spread over the files. The model writes a question, a short answer and a
-string (`contains`) copied from the chunk; a pair whose `contains` is not in the chunk is
-dropped, so every kept line is checkable by `eval retrieval` and `optimize-prompt`.
+string (`contains`) copied from the chunk; a pair whose `contains` is not in the chunk, or whose
+question points at "the paper" or "the excerpt" instead of naming its topic, is dropped, so every
+kept line is checkable by `eval retrieval` and `optimize-prompt`.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
 
 MIN_CHUNK_CHARS = 60
 MAX_EXCERPT_CHARS = 1500
+MIN_CONTAINS_CHARS = 3  # shorter strings ("o1", "w") are in too many chunks to identify one
+TRIES_PER_PAIR = 2  # chunks tried per wanted pair before giving up
+_LIST_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
+_VAGUE = re.compile(r"\b(?:the|this|that)\s+(?:given\s+)?(?:blog|paper|article|post|author|excerpt|passage|text|"
+                    r"snippet|code snippet|document)\b|\bthe given\b", re.IGNORECASE)
 
 
 class GeneratedQA(BaseModel):
@@ -74,10 +81,22 @@ def pick_chunks(chunks: Sequence[Chunk], n: int, seed: int = 0) -> list[Chunk]:
 
 
 def verbatim_in(contains: str, text: str) -> str | None:
-    """`contains` as it appears in `text` (case and surrounding whitespace forgiven), else None."""
-    needle = contains.strip()
-    start = text.lower().find(needle.lower())
-    return text[start : start + len(needle)] if needle and start >= 0 else None
+    """`contains` as it appears in `text` (case and surrounding whitespace forgiven), else None.
+
+    A list the model gave instead of one string ("a, b, c") yields its longest item found in `text`;
+    strings shorter than MIN_CONTAINS_CHARS are refused."""
+    candidates = [contains] + sorted(_LIST_SEPARATORS.split(contains), key=len, reverse=True)
+    for needle in (c.strip() for c in candidates):
+        start = text.lower().find(needle.lower())
+        if len(needle) >= MIN_CONTAINS_CHARS and start >= 0:
+            return text[start : start + len(needle)]
+    return None
+
+
+def vague_reference(question: str) -> str | None:
+    """The words by which `question` points at its source ("the paper") instead of naming a topic."""
+    match = _VAGUE.search(question)
+    return match.group(0) if match else None
 
 
 def make_pair(model: BaseChatModel, prompt: Prompt, chunk: Chunk, seed: int = 0) -> tuple[QAPair | Rejected, list[LLMReply]]:
@@ -91,6 +110,9 @@ def make_pair(model: BaseChatModel, prompt: Prompt, chunk: Chunk, seed: int = 0)
     contains = verbatim_in(generated.contains, chunk.text)
     if contains is None:
         return Rejected(chunk, f"'{generated.contains}' is not in the excerpt"), replies
+    vague = vague_reference(generated.question)
+    if vague:
+        return Rejected(chunk, f"the question says '{vague}' instead of naming its topic"), replies
     return QAPair(generated.question.strip(), generated.answer.strip(), contains, chunk), replies
 
 
@@ -102,9 +124,11 @@ def make_qa(
     seed: int = 0,
     on_pair: Callable[[QAPair | Rejected], None] = lambda result: None,
 ) -> tuple[list[QAPair], list[Rejected], list[LLMReply]]:
-    """Pairs for up to n chunks; a chunk whose pair is dropped is not replaced."""
+    """Up to n pairs; a dropped chunk is replaced by another, trying at most TRIES_PER_PAIR * n chunks."""
     pairs, rejected, replies = [], [], []
-    for i, chunk in enumerate(pick_chunks(chunks, n, seed)):
+    for i, chunk in enumerate(pick_chunks(chunks, TRIES_PER_PAIR * n, seed)):
+        if len(pairs) == n:
+            break
         result, used = make_pair(model, prompt, chunk, seed=seed + i)
         replies += used
         (pairs if isinstance(result, QAPair) else rejected).append(result)
