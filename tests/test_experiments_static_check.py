@@ -213,3 +213,26 @@ def test_a_name_bound_only_in_another_function_is_undefined_where_it_is_used() -
             return Gate(in_dim, out_features)
     """)
     assert found == [("undefined", 15), ("undefined", 19)]  # WIDTH (a class attribute), out_features
+
+
+def test_a_function_left_as_a_stub_is_named() -> None:
+    code = textwrap.dedent('''
+    import torch.nn as nn
+
+
+    class Layer(nn.Linear):
+        @torch.no_grad()
+        def merge(self):
+            """Average the copies."""
+            pass
+
+
+    def after_step(model, step):
+        ...
+
+
+    def build_model(in_dim, hidden, out_dim):
+        return mlp(in_dim, hidden, out_dim, linear=Layer)
+    ''')
+    stubs = [(p.line, p.message) for p in check_idea_code(code) if p.kind == "stub"]
+    assert [line for line, _ in stubs] == [7, 12] and "`merge` does nothing" in stubs[0][1]

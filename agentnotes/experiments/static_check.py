@@ -52,6 +52,7 @@ def check_idea_code(code: str) -> list[Problem]:
         *_check_reserved(tree),
         *_check_hooks(tree),
         *_check_init_calls(tree),
+        *_check_stubs(tree),
         *_check_undefined(tree),
     ]
     return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
@@ -245,6 +246,18 @@ def _check_init_calls(tree: ast.Module) -> list[Problem]:
                 )
                 if not calls_base:
                     problems.append(Problem("init", f"`{node.name}.__init__` must call super().__init__(...) first", item.lineno))
+    return problems
+
+
+def _check_stubs(tree: ast.Module) -> list[Problem]:
+    """Functions whose body is only `pass` or `...`: a step of the idea left unwritten."""
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+        if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body):
+            problems.append(Problem("stub", f"`{node.name}` does nothing: write what the note says it does, or remove it", node.lineno))
     return problems
 
 
