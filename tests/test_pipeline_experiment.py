@@ -14,7 +14,7 @@ from agentnotes.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = {"idea_name": "mirror layer", "hypothesis": "faster convergence for inputs near zero",
-        "what_changes": "Linear -> MirrorLinear", "baseline": "MLP + SGD", "task": "regression",
+        "idea_rule": "training: (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2; w = (w1+w2)/2 every 50 steps", "parts": ["layer"], "baseline": "MLP + SGD", "task": "regression",
         "metric": "test_mse", "input_scale": 0.01, "risks": []}
 
 

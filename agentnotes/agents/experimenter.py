@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,14 +28,14 @@ class Plan(BaseModel):
     """What the experiment tests and how."""
 
     idea_name: str
-    hypothesis: str
-    what_changes: str
-    changes: list[IdeaPart] = Field(default_factory=lambda: ["layer"], min_length=1)
+    hypothesis: str = Field(max_length=300)
+    idea_rule: str = Field(min_length=30, max_length=500)  # the notes' own formulas and constants, not a one-word label
+    parts: list[IdeaPart] = Field(min_length=1)
     baseline: str
     task: Literal["regression", "classification", "digits"]
     metric: str
     input_scale: float = Field(default=1.0, gt=0, le=100)
-    risks: list[str] = Field(default_factory=list)
+    risks: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=3)
 
     def as_text(self) -> str:
         return json.dumps(self.model_dump(), ensure_ascii=False, indent=2)
@@ -99,7 +99,7 @@ def write_idea_code(
 ) -> tuple[str, LLMReply]:
     values = {
         "interface": interface,
-        "examples": idea_examples(plan.changes),
+        "examples": idea_examples(plan.parts),
         "passages": passages_text(hits),
         "plan": plan.as_text(),
         "feedback": feedback or "(first attempt)",

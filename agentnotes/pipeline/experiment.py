@@ -168,14 +168,14 @@ class _CodeWriter:
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             problems = check_idea_code(code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
-            copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.changes))
+            copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))
         if problems:
             reporter.info(f"Static check failed: {len(problems)} problem(s); asking for a fix.")
             return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
         if copied:
             reporter.info("The code copies the prompt's example instead of the idea; asking again.")
             return None, (f"The previous code copied the example's rule instead of implementing the idea:\n```python\n{code}```\n"
-                          "Copied lines:\n- " + "\n- ".join(copied) + f"\nImplement this instead: {self.plan.what_changes}")
+                          "Copied lines:\n- " + "\n- ".join(copied) + f"\nImplement this instead: {self.plan.idea_rule}")
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
             review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
