@@ -51,3 +51,18 @@ def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
     assert "def build_model(i, h, o)" in fixed and "x = build_model" in fixed and "BuildModel" not in fixed
     both = "def build_model(i, h, o):\n    pass\n\ndef BuildModel():\n    pass\n"
     assert fix_hook_names(both) == (both, [])
+
+
+def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activation() -> None:
+    from agentnotes.experiments import check_idea_code
+    from agentnotes.experiments.autofix import add_missing_build_model, apply_fixes
+
+    fixed, fixes = apply_fixes("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + LAYER)
+    assert fixed.endswith("return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)\n")
+    assert [f.after for f in fixes][-1] == "build_model with linear=MirrorLinear" and check_idea_code(fixed) == []
+    activation = "class DoubleReLU(nn.Module):\n    def forward(self, x):\n        return torch.cat([F.relu(x), F.relu(-x)], -1)\n"
+    assert add_missing_build_model(activation)[0].endswith("mlp(in_dim, hidden, out_dim, activation=DoubleReLU)\n")
+    # left alone: a hook is already there, or it is unclear which class is meant
+    with_hook = LAYER + "\ndef after_step(model, step):\n    return None\n"
+    assert add_missing_build_model(with_hook) == (with_hook, [])
+    assert add_missing_build_model(LAYER + activation) == (LAYER + activation, [])

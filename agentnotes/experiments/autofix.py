@@ -3,6 +3,8 @@
 Notes write a layer as `w*x`; models often copy that as `self.w * x`, an elementwise product that
 fails with a shape error. A 2-D weight parameter times an input is rewritten to F.linear(input, w).
 Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
+Code that defines its one module class but no hook gets the build_model that plugs it into the
+harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing.
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -101,8 +103,38 @@ def fix_hook_names(code: str) -> tuple[str, list[Fix]]:
     return code, fixes
 
 
+def _init_arity(node: ast.ClassDef) -> int | None:
+    """Required arguments of the class's __init__ after self (0 without an __init__)."""
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+            args = [*item.args.posonlyargs, *item.args.args][1:]
+            return None if item.args.vararg else len(args) - len(item.args.defaults)
+    return 0
+
+
+def add_missing_build_model(code: str) -> tuple[str, list[Fix]]:
+    """No hook but one nn.Module class: add build_model that uses it as the layer or the activation."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    if any(isinstance(node, ast.FunctionDef) and node.name in HOOKS for node in tree.body):
+        return code, []
+    modules = [node for node in tree.body if isinstance(node, ast.ClassDef)
+               and any(ast.unparse(base).split(".")[-1] in ("Module", "Linear") for base in node.bases)]
+    if len(modules) != 1:
+        return code, []
+    role = {2: "linear", 0: "activation"}.get(_init_arity(modules[0]))
+    if role is None:
+        return code, []
+    name = modules[0].name
+    hook = f"def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, {role}={name})\n"
+    return code.rstrip("\n") + "\n\n\n" + hook, [Fix(modules[0].lineno, "no hook", f"build_model with {role}={name}")]
+
+
 def apply_fixes(code: str) -> tuple[str, list[Fix]]:
     """All mechanical fixes in turn."""
     code, weight_fixes = fix_weight_products(code)
     code, name_fixes = fix_hook_names(code)
-    return code, weight_fixes + name_fixes
+    code, hook_fixes = add_missing_build_model(code)
+    return code, weight_fixes + name_fixes + hook_fixes
