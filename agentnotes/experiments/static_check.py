@@ -250,14 +250,17 @@ def _check_init_calls(tree: ast.Module) -> list[Problem]:
 
 
 def _check_stubs(tree: ast.Module) -> list[Problem]:
-    """Functions whose body is only `pass` or `...`: a step of the idea left unwritten."""
+    """Functions that the code calls but whose body is only `pass` or `...`: a step of the idea
+    left unwritten. An uncalled stub or an empty hook changes nothing and is left alone."""
+    called = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+              for node in ast.walk(tree) if isinstance(node, ast.Call)}
     problems = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name not in called:
             continue
         body = node.body[1:] if ast.get_docstring(node) is not None else node.body
         if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body):
-            problems.append(Problem("stub", f"`{node.name}` does nothing: write what the note says it does, or remove it", node.lineno))
+            problems.append(Problem("stub", f"`{node.name}` is called but does nothing: write what the note says it does", node.lineno))
     return problems
 
 
