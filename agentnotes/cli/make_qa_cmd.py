@@ -46,10 +46,10 @@ def make_qa(
         task = progress.add_task("", total=n)
 
         def on_pair(result) -> None:  # written as it comes, so an interrupted run keeps what it made
-            if isinstance(result, QAPair):
+            kept = isinstance(result, QAPair)
+            if kept:
                 sink.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
                 sink.flush()
-            kept = isinstance(result, QAPair)
             progress.update(task, advance=int(kept), description="" if kept else "dropped: " + result.reason[:60])
 
         pairs, rejected, replies = generate(model, prompt, chunks, n, seed=seed, on_pair=on_pair)
