@@ -16,6 +16,7 @@ from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import apply_fixes
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
+from agentnotes.experiments.idea_parts import parts_in_notes
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code
@@ -83,7 +84,8 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
                 model, load_prompt("plan_experiment", settings.prompts_dir), options.request, hits, seed=options.llm_seed
             )
             run.add_usage(replies)
-            run.write_plan(plan)
+            parts = parts_in_notes(options.request, hits)  # the notes' formulas say it better than a small model
+            run.write_plan(plan.model_copy(update={"parts": parts}) if parts else plan)
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
 
 

@@ -1,0 +1,61 @@
+"""Which parts of the baseline an idea changes, read from the formulas of the idea's own notes.
+
+Small models cannot say reliably whether an idea is a layer, an activation or an update rule, and
+the worked example shown to the code writer depends on it. The notes' formulas say it plainly:
+an output computed from weights is a layer, relu/tanh/sigmoid applied to a value is an
+activation, an assignment to the gradient is an update rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agentnotes.notes.types import Hit
+
+_COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+", re.IGNORECASE)
+_TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
+_GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
+            "network", "mlp", "sgd", "run", "test", "experiment"}
+PART_CUES = {  # part -> a formula shape in the notes that means the idea changes it
+    "layer": re.compile(r"\b(?:y|out|output)\s*=[^\n]*\bw", re.IGNORECASE),
+    "activation": re.compile(r"\b(?:relu|tanh|sigmoid|gelu|softplus)\s*\(", re.IGNORECASE),
+    "optimizer": re.compile(r"\b(?:g|grad|gradient)\s*=[^=]", re.IGNORECASE),
+}
+
+
+def idea_terms(request: str) -> list[str]:
+    """The words that name the idea: the request's side before "vs", without generic words."""
+    idea_side = _COMPARISON.split(request.strip(), maxsplit=1)[0].lower()
+    return [t for t in _TERM.findall(idea_side) if len(t) >= 2 and t not in _GENERIC]
+
+
+def _names(hit: Hit, term: str) -> bool:
+    """The passage is about `term`: its heading names it, or its first line starts with it."""
+    heading = " ".join(hit.chunk.heading_path).lower()
+    lines = [line.strip().lower() for line in hit.chunk.text.splitlines() if line.strip()]
+    body = lines[1:] if lines and heading and heading in lines[0] else lines
+    return term in heading or bool(body and body[0].startswith(term))
+
+
+def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
+    """For each term of the idea, the passage that defines it: of those that name it, one with formulas
+    (a log entry that only mentions the idea does not define it), then the one with the shortest
+    heading (a section named after the idea alone, not one about it and something else).
+    The best hit when no passage names any term."""
+    own: list[Hit] = []
+    for term in idea_terms(request):
+        naming = [h for h in hits if _names(h, term)]
+        if naming:
+            best = min(naming, key=lambda h: (not _formula_parts(h.chunk.text), len(" ".join(h.chunk.heading_path))))
+            own += [best] if best not in own else []
+    return own or list(hits[:1])
+
+
+def parts_in_notes(request: str, hits: Sequence[Hit]) -> list[str]:
+    """The parts whose formula shape appears in the idea's own sections, in PART_CUES order."""
+    return _formula_parts("\n".join(h.chunk.text for h in own_sections(request, hits)))
+
+
+def _formula_parts(text: str) -> list[str]:
+    return [part for part, cue in PART_CUES.items() if cue.search(text)]

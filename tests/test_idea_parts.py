@@ -1,0 +1,54 @@
+"""Which parts an idea changes, read from its own note sections (the shipped example notes, real chunker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentnotes.experiments.idea_parts import idea_terms, own_sections, parts_in_notes
+from agentnotes.notes.chunker import chunk_note
+from agentnotes.notes.reader import read_note
+from agentnotes.notes.types import Chunk, Hit
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _hits() -> list[Hit]:
+    """Every chunk of the example notes, dated log entries first, so the idea's section is never simply the top hit."""
+    chunks = [c for name in ("log-2024.txt", "ideas-layers.txt") for c in chunk_note(read_note(DATA / name))]
+    return [Hit(c, 1.0) for c in chunks]
+
+
+@pytest.mark.parametrize(("request_text", "parts"), [
+    ("mirror vs baseline", ["layer"]),
+    ("Gonnor vs plain SGD", ["optimizer"]),
+    ("mirror layer together with Gonnor vs baseline", ["layer", "optimizer"]),
+    ("tanh logic gate layer vs MLP", ["activation"]),
+    ("double ReLU vs ReLU", ["activation"]),
+])
+def test_parts_come_from_the_ideas_own_formulas(request_text, parts):
+    assert parts_in_notes(request_text, _hits()) == parts
+
+
+def test_terms_are_the_idea_side_of_the_request():
+    assert idea_terms("mirror layer together with Gonnor vs baseline") == ["mirror", "gonnor"]
+    assert idea_terms("镜像层 versus plain SGD") == ["镜像层"]
+
+
+def _section(heading: str, text: str) -> Hit:
+    return Hit(Chunk("n.txt", 1, 3, f"【【【{heading}】】】\n\n{text}", (heading,)), 1.0)
+
+
+def test_the_section_named_after_the_idea_alone_wins_over_one_about_it_and_more():
+    both = _section("gonnor和mirror一起用的时候的注意事项", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
+    own = _section("对抗梯度消失", "gonnor, gradient only normalization\ng = normalize(g)*lr")
+    mentions = _section("mirror层", "上面说了Gonnor，这儿说一下mirror。\nout = (w1*(x+h) + w2*(x-h))/2 + b")
+    assert own_sections("Gonnor vs SGD", [both, mentions, own]) == [own]
+    assert parts_in_notes("Gonnor vs SGD", [both, mentions, own]) == ["optimizer"]
+
+
+def test_no_named_section_falls_back_to_the_best_hit_and_no_formula_gives_no_parts():
+    plain = _section("misc", "some thoughts without formulas")
+    assert own_sections("unknown idea vs baseline", [plain]) == [plain]
+    assert parts_in_notes("unknown idea vs baseline", [plain]) == []
