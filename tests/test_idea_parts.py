@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentnotes.experiments.idea_parts import idea_terms, own_sections, parts_in_notes
+from agentnotes.experiments.idea_parts import idea_passages, idea_terms, own_sections, parts_in_notes
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
 from agentnotes.notes.types import Chunk, Hit
@@ -50,5 +50,15 @@ def test_the_section_named_after_the_idea_alone_wins_over_one_about_it_and_more(
 
 def test_no_named_section_falls_back_to_the_best_hit_and_no_formula_gives_no_parts():
     plain = _section("misc", "some thoughts without formulas")
-    assert own_sections("unknown idea vs baseline", [plain]) == [plain]
+    assert own_sections("unknown idea vs baseline", [plain]) == []
+    assert idea_passages("unknown idea vs baseline", [plain, plain]) == [plain, plain]
     assert parts_in_notes("unknown idea vs baseline", [plain]) == []
+
+
+def test_code_writer_reads_only_the_sections_that_define_the_idea():
+    headings = lambda request: [h.chunk.heading_path[-1] for h in idea_passages(request, _hits())]  # noqa: E731
+    assert headings("mirror vs baseline") == ["镜像层 mirror layer"]
+    assert headings("mirror layer together with Gonnor vs baseline") == ["镜像层 mirror layer", "Gonnor: gradient only normalization"]
+    together = _section("gonnor和mirror一起用", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
+    mirror = _section("mirror层", "out = (w1*(x+h) + w2*(x-h))/2 + b")
+    assert idea_passages("mirror with gonnor vs SGD", [together, mirror]) == [together, mirror]

@@ -41,20 +41,29 @@ def _names(hit: Hit, term: str) -> bool:
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """For each term of the idea, the passage that defines it: of those that name it, one with formulas
     (a log entry that only mentions the idea does not define it), then the one with the shortest
-    heading (a section named after the idea alone, not one about it and something else).
-    The best hit when no passage names any term."""
+    heading (a section named after the idea alone, not one about it and something else)."""
     own: list[Hit] = []
     for term in idea_terms(request):
         naming = [h for h in hits if _names(h, term)]
         if naming:
             best = min(naming, key=lambda h: (not _formula_parts(h.chunk.text), len(" ".join(h.chunk.heading_path))))
             own += [best] if best not in own else []
-    return own or list(hits[:1])
+    return own
+
+
+def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
+    """What the code writer and its critic read: the sections that define the idea's terms and, for a
+    combination of ideas, the sections whose heading names all of them; every hit when none does.
+    Small models mix neighbouring ideas from the other hits into the code."""
+    terms, own = idea_terms(request), own_sections(request, hits)
+    combined = [h for h in hits if len(terms) > 1 and all(t in " ".join(h.chunk.heading_path).lower() for t in terms)]
+    return [h for h in hits if h in own or h in combined] or list(hits)
 
 
 def parts_in_notes(request: str, hits: Sequence[Hit]) -> list[str]:
-    """The parts whose formula shape appears in the idea's own sections, in PART_CUES order."""
-    return _formula_parts("\n".join(h.chunk.text for h in own_sections(request, hits)))
+    """The parts whose formula shape appears in the idea's defining sections (the best hit when no
+    section names the idea), in PART_CUES order."""
+    return _formula_parts("\n".join(h.chunk.text for h in own_sections(request, hits) or hits[:1]))
 
 
 def _formula_parts(text: str) -> list[str]:

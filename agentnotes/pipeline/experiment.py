@@ -16,7 +16,7 @@ from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import apply_fixes
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
-from agentnotes.experiments.idea_parts import parts_in_notes
+from agentnotes.experiments.idea_parts import idea_passages, parts_in_notes
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code
@@ -211,7 +211,7 @@ def run_experiment(
         idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)),
         steps=options.steps, input_scale=plan.input_scale,
     )
-    writer = _CodeWriter(model, settings, plan, hits, options)
+    writer = _CodeWriter(model, settings, plan, idea_passages(options.request, hits), options)
     feedback, reuse_code, accepted, more_seeds_done = "", None, None, False
     start = max(run.iterations(), default=0) + 1
     for n in range(start, start + options.max_attempts):
