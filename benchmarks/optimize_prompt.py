@@ -33,6 +33,8 @@ def main() -> None:
           f"held-out score: shipped {result.val_before:.3f} -> best {result.val_after:.3f}")
     print(f"{result.candidates} candidate(s) scored on the held-out split, {result.metric_calls} scoring calls, "
           f"{time.perf_counter() - start:.0f}s; saved version: {result.saved_version or 'none (no proven gain)'}")
+    for edit in result.edits:
+        print(f"  proposed: {edit}")
 
 
 if __name__ == "__main__":

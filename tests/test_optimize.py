@@ -30,7 +30,8 @@ class InstructionFollower(BaseChatModel):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         system = str(messages[0].content)
         if "You improve the instructions" in system:
-            text = f"Here you go:\n```\n{self.proposal}\n```"
+            edit = {"problem": "it says the notes do not say", "edit": "add", "old_line": "", "new_line": self.proposal}
+            text = f"```json\n{json.dumps(edit)}\n```"
         elif GOOD_RULE in system:
             text = "The mirror layer keeps two weights [1]."
         else:
@@ -86,3 +87,53 @@ def test_unsupported_prompt_and_too_small_budget_are_clear_errors(tmp_path: Path
         optimize_run.optimize_prompt(load_settings(), "plan_experiment", eval_file, budget=40)
     with pytest.raises(InputError, match="too small"):
         optimize_run.optimize_prompt(load_settings(), "answer", eval_file, budget=5)
+
+
+INSTRUCTIONS = "# Instructions\n- Use only the excerpts.\n- If unsure, reply NOT IN NOTES.\n\n# Example\n- not an instruction\n"
+
+
+def test_an_add_edit_becomes_the_last_instruction_and_the_example_stays() -> None:
+    from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit
+
+    edited = apply_edit(INSTRUCTIONS, PromptEdit(problem="p", edit="add", new_line="- Answer when any excerpt is related."))
+    assert edited.splitlines()[:4] == ["# Instructions", "- Use only the excerpts.", "- If unsure, reply NOT IN NOTES.",
+                                       "- Answer when any excerpt is related."]
+    assert edited.endswith("# Example\n- not an instruction\n")
+    assert apply_edit(edited, PromptEdit(problem="p", edit="add", new_line="Answer when any excerpt is related.")) == edited
+
+
+def test_a_replace_edit_swaps_the_line_it_quotes_and_falls_back_to_adding() -> None:
+    from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit
+
+    edit = PromptEdit(problem="p", edit="replace", old_line="If unsure, reply NOT IN NOTES.", new_line="Reply NOT IN NOTES only when no excerpt is related.")
+    assert "- If unsure" not in apply_edit(INSTRUCTIONS, edit)
+    assert "- Reply NOT IN NOTES only when no excerpt is related." in apply_edit(INSTRUCTIONS, edit)
+    unknown = edit.model_copy(update={"old_line": "a line that is not in the prompt at all"})
+    assert "- If unsure" in apply_edit(INSTRUCTIONS, unknown) and "only when no excerpt" in apply_edit(INSTRUCTIONS, unknown)
+    placeholder = edit.model_copy(update={"new_line": "Answer {{question}} directly please."})
+    assert apply_edit(INSTRUCTIONS, placeholder) == INSTRUCTIONS
+
+
+def test_only_failures_reach_the_reflection_model() -> None:
+    from agentnotes.optimize.prompt_edit import failures_text
+
+    rows = [{"Inputs": "q1", "Generated Outputs": "a1 [1]", "Feedback": "Correct: cites it."},
+            {"Inputs": "q2", "Generated Outputs": "NOT IN NOTES", "Feedback": "Wrong: an excerpt holds it."}]
+    assert failures_text(rows) == "Question: q2\nAnswer: NOT IN NOTES\nWhat was wrong: Wrong: an excerpt holds it."
+    assert failures_text(rows[:1]) == ""
+
+
+def test_the_metric_rewards_citing_the_answer_and_abstaining_when_no_excerpt_holds_it() -> None:
+    from agentnotes.agents.answer import Answer, Citation
+    from agentnotes.agents.llm_call import LLMReply
+    from agentnotes.optimize.answer_metric import AnswerTask, score_answer
+
+    reply = LLMReply(text="", prompt_tokens=0, completion_tokens=0, first_token_s=None, total_s=0.0)
+    right = Hit(Chunk("/n/ideas.md", 1, 3, "mirror: two weights"), 1.0)
+    other = Hit(Chunk("/n/log.md", 1, 2, "unrelated"), 1.0)
+    cites = Answer("q", "two weights [1]", (Citation(1, "/n/ideas.md", 1, 3, "mirror: two weights"),), True, reply)
+    abstains = Answer("q", "NOT IN NOTES", (), False, reply)
+    answerable = AnswerTask("q", "ideas.md", "two weights", (right, other))
+    unanswerable = AnswerTask("q", "ideas.md", "two weights", (other,))
+    assert score_answer(cites, answerable)[0] == 1.0 and score_answer(abstains, answerable)[0] == 0.0
+    assert score_answer(abstains, unanswerable)[0] == 1.0 and score_answer(cites, unanswerable)[0] == 0.0

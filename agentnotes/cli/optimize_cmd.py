@@ -45,6 +45,8 @@ def optimize_prompt(
         return
     console().print(f"{name}: held-out score {result.val_before:.3f} ({result.base_version}) -> {result.val_after:.3f} "
                     f"over {result.val_questions} questions; {result.candidates} candidate(s), {result.metric_calls} scoring calls.")
+    for edit in result.edits:
+        console().print(f"  proposed: {edit}", markup=False)
     if result.saved_version:
         hint = "now active" if use else f"use it with 'agentnotes prompts use {name} {result.saved_version}'"
         console().print(f"[green]Saved {name} {result.saved_version}[/] ({hint}).")

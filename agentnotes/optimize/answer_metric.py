@@ -1,4 +1,5 @@
-"""The metric for the answer prompt: does the answer cite the note that holds the answer?
+"""The metric for the answer prompt: does the answer cite the note that holds the answer, and
+say so when the retrieved excerpts do not hold it?
 
 Each eval line names the file (`source`) and a short string of the right chunk (`contains`), as
 `agentnotes eval retrieval` uses. Retrieval is fixed per question, so only the prompt varies.
@@ -22,15 +23,19 @@ class AnswerTask:
 
 
 def score_answer(answer: Answer, task: AnswerTask) -> tuple[float, str]:
-    """1.0 when the answer cites the chunk with `contains`, 0.5 for another chunk of the right file,
-    0 otherwise; with feedback in words for the reflection step."""
+    """When an excerpt holds the answer (contains `contains`): 1.0 for citing it, 0.5 for citing another
+    chunk of the right file, 0 otherwise. When none does: 1.0 for saying the notes do not say, 0 for an
+    answer anyway. With feedback in words for the reflection step."""
     answerable = any(task.contains.lower() in h.chunk.text.lower() for h in task.hits)
+    if not answerable:
+        if not answer.in_notes:
+            return 1.0, "Correct: no excerpt holds the answer and the answer says so."
+        return 0.0, "Wrong: no excerpt holds the answer, so the reply should have been NOT IN NOTES."
     cited = [c for c in answer.citations if PurePath(c.source).name == task.source]
     if any(task.contains.lower() in c.text.lower() for c in cited):
         return 1.0, "Correct: the answer cites the excerpt that holds the answer."
     if cited:
         return 0.5, f"Partly right: it cites {task.source}, but not the excerpt containing '{task.contains}'."
     if not answer.in_notes:
-        why = "the excerpts did contain it" if answerable else "the excerpts did not contain it either"
-        return 0.0, f"Wrong: the answer said the notes do not say, but {why} ('{task.contains}' in {task.source})."
+        return 0.0, f"Wrong: the answer said the notes do not say, but an excerpt holds it ('{task.contains}')."
     return 0.0, f"Wrong: the answer should use and cite the excerpt from {task.source} containing '{task.contains}'."

@@ -1,4 +1,5 @@
-"""gepa adapter: evaluates a candidate system text of a prompt on answer tasks with our model."""
+"""gepa adapter: evaluates a candidate system text of a prompt on answer tasks with our model, and
+proposes new candidates as one mechanical edit each (prompt_edit)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from agentnotes.agents.answer import answer_question
+from agentnotes.agents.structured import ask_structured
 from agentnotes.optimize.answer_metric import AnswerTask, score_answer
+from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, failures_text
 from agentnotes.prompts import Prompt
 
 if TYPE_CHECKING:
@@ -17,11 +20,13 @@ COMPONENT = "system"  # the instructions; the user part with the variables stays
 
 
 class AnswerPromptAdapter:
-    """Runs the answer agent with a candidate system text; scores with score_answer."""
+    """Runs the answer agent with a candidate system text; scores with score_answer; proposes edits
+    with the `reflect` prompt. `edits` keeps every proposal, for the user to read."""
 
-    def __init__(self, model: BaseChatModel, base: Prompt, on_call: Callable[[float], None] | None = None) -> None:
-        self.model, self.base, self.on_call = model, base, on_call
-        self.propose_new_texts = None  # gepa: use its reflective proposer
+    def __init__(self, model: BaseChatModel, base: Prompt, reflect: Prompt,
+                 on_call: Callable[[float], None] | None = None) -> None:
+        self.model, self.base, self.reflect, self.on_call = model, base, reflect, on_call
+        self.edits: list[PromptEdit] = []
 
     def evaluate(self, batch: list[AnswerTask], candidate: dict[str, str], capture_traces: bool = False):
         from gepa import EvaluationBatch
@@ -29,17 +34,13 @@ class AnswerPromptAdapter:
         prompt = replace(self.base, system=candidate[COMPONENT], version="candidate")
         outputs, scores, traces = [], [], []
         for task in batch:
-            if "{{" in candidate[COMPONENT]:  # variables belong to the user part
-                answer_text, score, feedback = "", 0.0, "The instructions must not contain {{variables}}."
-            else:
-                answer = answer_question(self.model, prompt, task.question, task.hits)
-                score, feedback = score_answer(answer, task)
-                answer_text = answer.text
+            answer = answer_question(self.model, prompt, task.question, task.hits)
+            score, feedback = score_answer(answer, task)
             if self.on_call:
                 self.on_call(score)
-            outputs.append(answer_text)
+            outputs.append(answer.text)
             scores.append(score)
-            traces.append({"question": task.question, "answer": answer_text, "feedback": feedback})
+            traces.append({"question": task.question, "answer": answer.text, "feedback": feedback})
         return EvaluationBatch(outputs=outputs, scores=scores, trajectories=traces if capture_traces else None)
 
     def make_reflective_dataset(self, candidate: dict[str, str], eval_batch: Any,
@@ -47,3 +48,16 @@ class AnswerPromptAdapter:
         rows = [{"Inputs": t["question"], "Generated Outputs": t["answer"], "Feedback": t["feedback"]}
                 for t in eval_batch.trajectories or []]
         return {name: rows for name in components_to_update}
+
+    def propose_new_texts(self, candidate: dict[str, str], reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
+                          components_to_update: list[str]) -> dict[str, str]:
+        """One edit of the instructions from the failures; {} (gepa skips the iteration) when there is
+        nothing to fix or the edit changes nothing."""
+        failures = failures_text(reflective_dataset.get(COMPONENT, []))
+        if not failures:
+            return {}
+        values = {"instructions": candidate[COMPONENT], "failures": failures}
+        edit, _ = ask_structured(self.model, self.reflect, values, PromptEdit, seed=len(self.edits))
+        self.edits.append(edit)
+        new_text = apply_edit(candidate[COMPONENT], edit)
+        return {COMPONENT: new_text} if new_text != candidate[COMPONENT] else {}

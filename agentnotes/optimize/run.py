@@ -29,6 +29,7 @@ class OptimizeResult:
     metric_calls: int
     saved_version: str | None  # None when nothing beat the current prompt on the held-out split
     state_dir: Path
+    edits: list[str]  # each proposed edit this run: the failure pattern and the new instruction
 
 
 def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
@@ -44,13 +45,12 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     """Run (or resume) the search; `budget` bounds the answer calls used for scoring."""
     import gepa
 
-    from agentnotes.agents.llm_call import call_llm
     from agentnotes.evaluation.retrieval_eval import load_questions
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.optimize.answer_metric import AnswerTask
     from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
     from agentnotes.prompt_versions import PromptVersions
-    from agentnotes.prompts import load_prompt, load_shipped, parse_prompt
+    from agentnotes.prompts import load_prompt
     from agentnotes.retrieval.service import retrieve
 
     if name not in SUPPORTED:
@@ -59,29 +59,25 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     train_q, val_q = split(questions, key=lambda q: q.question)
     if len(train_q) < 2 or len(val_q) < 1:
         raise InputError(f"{eval_file} has {len(questions)} questions; give at least 6 for a train and a held-out split.")
-    if budget < len(questions) * 2:
-        raise InputError(f"--budget {budget} is too small: scoring the current prompt alone takes {len(questions)} calls; "
-                         f"give at least {len(questions) * 2}.")
+    minibatch = min(3, len(train_q))
+    per_iteration = 2 * minibatch + len(val_q)  # parent and child on a minibatch, the child on the held-out split
+    if budget < len(val_q) + per_iteration:
+        raise InputError(f"--budget {budget} is too small: scoring the current prompt and one candidate takes "
+                         f"{len(val_q) + per_iteration} calls; give at least that.")
     model = get_chat_model(settings)
-    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k, rewrite=False)))
-             for q in questions}
+    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k)))
+             for q in questions}  # retrieved as `ask` does (with the query rewrite when it is on)
     current = load_prompt(name, settings.prompts_dir)
-    reflect = load_shipped("optimize_reflect")
+    adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call)
     state_dir = settings.home / "optimize" / name
     if fresh and state_dir.exists():
         shutil.rmtree(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-
-    def reflection_lm(text: str) -> str:
-        prompt = parse_prompt("optimize_reflect", f"<!-- system -->\n{reflect.system}\n<!-- user -->\n{{{{request}}}}\n")
-        return call_llm(model, prompt, {"request": text}, max_tokens=1200).text
-
-    result = gepa.optimize(
+    result = gepa.optimize(  # gepa checks the budget between iterations: stop early enough for the last one
         seed_candidate={COMPONENT: current.system},
         trainset=[tasks[q.question] for q in train_q], valset=[tasks[q.question] for q in val_q],
-        adapter=AnswerPromptAdapter(model, current, on_call), reflection_lm=reflection_lm,
-        reflection_prompt_template=reflect.user, candidate_selection_strategy="current_best",
-        reflection_minibatch_size=min(3, len(train_q)), max_metric_calls=budget, run_dir=str(state_dir / "gepa"),
+        adapter=adapter, candidate_selection_strategy="current_best",
+        reflection_minibatch_size=minibatch, max_metric_calls=budget - per_iteration + 1, run_dir=str(state_dir / "gepa"),
         acceptance_criterion="strict_improvement", raise_on_exception=False, seed=0,
     )
     scores = list(result.val_aggregate_scores)
@@ -94,4 +90,5 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
         saved = next((v for v in versions.versions() if versions.text(v) == text), None) or versions.add(text)
         versions.record_score(saved, METRIC, "held-out", scores[best], len(val_q))
     return OptimizeResult(name, current.version, len(train_q), len(val_q), scores[0], scores[best],
-                          len(scores), result.total_metric_calls or 0, saved, state_dir)
+                          len(scores), result.total_metric_calls or 0, saved, state_dir,
+                          [f"{e.problem} -> {e.edit}: {e.new_line}" for e in adapter.edits])

@@ -1,0 +1,58 @@
+"""One edit to a prompt's instructions, proposed from its failures and applied mechanically.
+
+A small model cannot rewrite a whole prompt without damage (it pastes the failures into it or
+drops its examples); it can name the failure pattern and write one instruction that fixes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+MAX_FAILURES = 4  # shown to the reflection model; more only lengthens its prompt
+_BULLET = "- "
+
+
+class PromptEdit(BaseModel):
+    """Add an instruction, or replace one that causes the failures."""
+
+    problem: str = Field(max_length=300)
+    edit: Literal["add", "replace"]
+    old_line: str = Field(default="", max_length=400)
+    new_line: str = Field(min_length=10, max_length=300)
+
+
+def failures_text(rows: Sequence[Mapping[str, str]]) -> str:
+    """The rows whose feedback is not "Correct", as question / answer / what was wrong."""
+    failed = [r for r in rows if not r["Feedback"].startswith("Correct")][:MAX_FAILURES]
+    return "\n\n".join(f"Question: {r['Inputs']}\nAnswer: {r['Generated Outputs'][:400]}\nWhat was wrong: {r['Feedback']}"
+                       for r in failed)
+
+
+def _bare(line: str) -> str:
+    return line.strip().lstrip("-*").strip()
+
+
+def apply_edit(text: str, edit: PromptEdit) -> str:
+    """`text` with the edit made: the line containing old_line replaced, or new_line added as the last
+    bullet of the first bullet list (the instructions). Unchanged text when the edit is unusable."""
+    new = _bare(edit.new_line)
+    if "{{" in new or "}}" in new or not new:
+        return text
+    lines = text.splitlines()
+    old = _bare(edit.old_line)
+    if edit.edit == "replace" and len(old) >= 10:
+        for i, line in enumerate(lines):
+            if old in line:
+                lines[i] = _BULLET + new
+                return "\n".join(lines) + "\n"
+    if any(_bare(line) == new for line in lines):
+        return text
+    bullets = [i for i, line in enumerate(lines) if line.startswith(_BULLET)]
+    end = bullets[0] if bullets else len(lines) - 1
+    while end + 1 < len(lines) and lines[end + 1].startswith(_BULLET):
+        end += 1
+    lines.insert(end + 1, _BULLET + new)
+    return "\n".join(lines) + "\n"
