@@ -16,7 +16,7 @@ from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import apply_fixes
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
-from agentnotes.experiments.idea_parts import idea_passages, parts_in_notes
+from agentnotes.experiments.idea_sections import formula_lines, idea_passages, parts_in_notes
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code
@@ -77,6 +77,17 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> l
     return hits_from_idea(run.read_json(rd.IDEA))
 
 
+def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents.Plan:
+    """The plan corrected by the idea's own note sections: the parts their formulas change, and their
+    formula lines as the rule when the planner wrote it without a formula."""
+    updates: dict[str, object] = {}
+    if parts := parts_in_notes(request, hits):
+        updates["parts"] = parts
+    if "=" not in plan.idea_rule and (formulas := formula_lines(request, hits)):
+        updates["idea_rule"] = formulas
+    return plan.model_copy(update=updates)
+
+
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, hits: Sequence[Hit]) -> agents.Plan:
     if not run.phase_done("plan"):
         with run.phase("plan"):
@@ -84,8 +95,7 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
                 model, load_prompt("plan_experiment", settings.prompts_dir), options.request, hits, seed=options.llm_seed
             )
             run.add_usage(replies)
-            parts = parts_in_notes(options.request, hits)  # the notes' formulas say it better than a small model
-            run.write_plan(plan.model_copy(update={"parts": parts}) if parts else plan)
+            run.write_plan(_ground_plan(plan, options.request, hits))
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
 
 

@@ -1,9 +1,10 @@
-"""Which parts of the baseline an idea changes, read from the formulas of the idea's own notes.
+"""The note sections that define an idea, and what their formulas say about it.
 
-Small models cannot say reliably whether an idea is a layer, an activation or an update rule, and
-the worked example shown to the code writer depends on it. The notes' formulas say it plainly:
-an output computed from weights is a layer, relu/tanh/sigmoid applied to a value is an
-activation, an assignment to the gradient is an update rule.
+Small models mix neighbouring ideas into a plan, write its rule without formulas, and cannot say
+reliably whether an idea is a layer, an activation or an update rule (the worked example shown to
+the code writer depends on it). The idea's own sections say it plainly: an output computed from
+weights is a layer, relu/tanh/sigmoid applied to a value is an activation, an assignment to the
+gradient is an update rule.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ PART_CUES = {  # part -> a formula shape in the notes that means the idea change
     "activation": re.compile(r"\b(?:relu|tanh|sigmoid|gelu|softplus)\s*\(", re.IGNORECASE),
     "optimizer": re.compile(r"\b(?:g|grad|gradient)\s*=[^=]", re.IGNORECASE),
 }
+_FORMULA_LINE = re.compile(r"[\w)\]]\s*=\s*[^=\s]")
+MAX_RULE_CHARS = 500
 
 
 def idea_terms(request: str) -> list[str]:
@@ -64,6 +67,19 @@ def parts_in_notes(request: str, hits: Sequence[Hit]) -> list[str]:
     """The parts whose formula shape appears in the idea's defining sections (the best hit when no
     section names the idea), in PART_CUES order."""
     return _formula_parts("\n".join(h.chunk.text for h in own_sections(request, hits) or hits[:1]))
+
+
+def formula_lines(request: str, hits: Sequence[Hit]) -> str:
+    """The lines of the idea's defining sections that hold a formula, in order, at most
+    MAX_RULE_CHARS; "" when no section names the idea or none has a formula."""
+    lines = [line.strip() for h in own_sections(request, hits) for line in h.chunk.text.splitlines()
+             if _FORMULA_LINE.search(line)]
+    text = ""
+    for line in dict.fromkeys(lines):
+        if len(text) + len(line) + 1 > MAX_RULE_CHARS:
+            break
+        text += line + "\n"
+    return text.strip()
 
 
 def _formula_parts(text: str) -> list[str]:

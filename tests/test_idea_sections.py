@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentnotes.experiments.idea_parts import idea_passages, idea_terms, own_sections, parts_in_notes
+from agentnotes.experiments.idea_sections import idea_passages, idea_terms, own_sections, parts_in_notes
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
 from agentnotes.notes.types import Chunk, Hit
@@ -62,3 +62,16 @@ def test_code_writer_reads_only_the_sections_that_define_the_idea():
     together = _section("gonnor和mirror一起用", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
     mirror = _section("mirror层", "out = (w1*(x+h) + w2*(x-h))/2 + b")
     assert idea_passages("mirror with gonnor vs SGD", [together, mirror]) == [together, mirror]
+
+
+def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
+    from agentnotes.agents.experimenter import Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    vague = Plan(idea_name="mirror", hypothesis="h", idea_rule="The mirror layer averages the gradients of two branches.",
+                 parts=["layer", "optimizer"], baseline="MLP", task="regression", metric="mse")
+    grounded = _ground_plan(vague, "mirror vs baseline", _hits())
+    assert "y = (w1*(x+h) + w2*(x-h))/2 + b" in grounded.idea_rule and "w = (w1+w2)/2" in grounded.idea_rule
+    assert "g = g /" not in grounded.idea_rule and grounded.parts == ["layer"]
+    with_formula = vague.model_copy(update={"idea_rule": "y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2"})
+    assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == with_formula.idea_rule
