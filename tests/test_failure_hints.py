@@ -12,3 +12,11 @@ def test_shape_error_of_an_elementwise_weight_product_gets_the_linear_hint() -> 
 def test_several_problems_get_several_hints_and_unknown_errors_none() -> None:
     assert len(hints_for("AttributeError: 'MirrorLinear' object has no attribute 'lr'\nNameError: name 'EVERY' is not defined")) == 2
     assert hints_for("ZeroDivisionError: division by zero") == []
+
+
+def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
+    from agentnotes.experiments.problems import Problem, format_problems
+
+    text = format_problems([Problem("diverged", "idea seed 0: no finite final metric (diverged or NaN)")])
+    hints = hints_for(text)
+    assert len(hints) == 1 and "never torch.randn" in hints[0]

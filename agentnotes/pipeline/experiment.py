@@ -244,7 +244,9 @@ def run_experiment(
             continue
         metric_problems = validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))
         if any(p.kind in BLOCKING for p in metric_problems):
-            feedback = f"The previous code ran but the results are unusable:\n```python\n{code}```\n{format_problems(metric_problems)}"
+            problems_text = format_problems(metric_problems)
+            hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
+            feedback = f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
             continue
         reporter.phase(f"judge-{n}", "statistics and the critic's reading of the numbers")
         verdict = _judge(model, settings, run, n, plan, options.llm_seed + n)
