@@ -14,7 +14,8 @@ import ast
 import re
 from dataclasses import dataclass
 
-HOOKS = ("build_model", "make_optimizer", "after_step")
+from agentnotes.experiments.static_check import required_positional
+from agentnotes.experiments.template import hook_names
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def fix_hook_names(code: str) -> tuple[str, list[Fix]]:
         return code, []
     defined = {node.name: node.lineno for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     fixes = []
-    for hook in HOOKS:
+    for hook in hook_names():
         if hook in defined:
             continue
         for name, line in defined.items():
@@ -107,8 +108,7 @@ def _init_arity(node: ast.ClassDef) -> int | None:
     """Required arguments of the class's __init__ after self (0 without an __init__)."""
     for item in node.body:
         if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-            args = [*item.args.posonlyargs, *item.args.args][1:]
-            return None if item.args.vararg else len(args) - len(item.args.defaults)
+            return None if item.args.vararg else required_positional(item) - 1
     return 0
 
 
@@ -118,7 +118,7 @@ def add_missing_build_model(code: str) -> tuple[str, list[Fix]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    if any(isinstance(node, ast.FunctionDef) and node.name in HOOKS for node in tree.body):
+    if any(isinstance(node, ast.FunctionDef) and node.name in hook_names() for node in tree.body):
         return code, []
     modules = [node for node in tree.body if isinstance(node, ast.ClassDef)
                and any(ast.unparse(base).split(".")[-1] in ("Module", "Linear") for base in node.bases)]

@@ -211,6 +211,11 @@ def _check_reserved(tree: ast.Module) -> list[Problem]:
     return problems
 
 
+def required_positional(fn: ast.FunctionDef) -> int:
+    """How many positional arguments a call of `fn` must pass (self included for a method)."""
+    return len([*fn.args.posonlyargs, *fn.args.args]) - len(fn.args.defaults)
+
+
 def _check_hooks(tree: ast.Module) -> list[Problem]:
     hooks = hook_names()
     defined = {name for node in tree.body for name, _ in _bound_at_top(node) if name in hooks}
@@ -222,8 +227,7 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
             continue
         expected = HOOK_ARITY[node.name]
         positional = [*node.args.posonlyargs, *node.args.args]
-        required = len(positional) - len(node.args.defaults)
-        if required > len(expected) or (len(positional) < len(expected) and not node.args.vararg):
+        if required_positional(node) > len(expected) or (len(positional) < len(expected) and not node.args.vararg):
             have = ", ".join(a.arg for a in positional)
             problems.append(Problem("signature", f"`{node.name}` must take ({', '.join(expected)}); yours takes ({have})", node.lineno))
         if node.name in _MUST_RETURN and not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node)):
