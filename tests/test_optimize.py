@@ -137,3 +137,12 @@ def test_the_metric_rewards_citing_the_answer_and_abstaining_when_no_excerpt_hol
     unanswerable = AnswerTask("q", "ideas.md", "two weights", (other,))
     assert score_answer(cites, answerable)[0] == 1.0 and score_answer(abstains, answerable)[0] == 0.0
     assert score_answer(abstains, unanswerable)[0] == 1.0 and score_answer(cites, unanswerable)[0] == 0.0
+
+
+def test_an_edit_that_pastes_in_a_failed_answer_or_question_is_recognised() -> None:
+    from agentnotes.optimize.prompt_edit import copies_failures
+
+    failures = "Question: imperative versus symbolic programs, TensorFlow vs PyTorch\nAnswer: TensorFlow is a symbolic framework [1]."
+    assert copies_failures("TensorFlow is a symbolic framework while PyTorch is not.", failures)
+    assert copies_failures("问题：镜像层预测的时候用几个权重", "Question: 镜像层预测的时候用几个权重？")
+    assert not copies_failures("Reply NOT IN NOTES only when no excerpt is related to the question.", failures)

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from agentnotes.agents.answer import answer_question
 from agentnotes.agents.structured import ask_structured
 from agentnotes.optimize.answer_metric import AnswerTask, score_answer
-from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, failures_text
+from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failures, failures_text
 from agentnotes.prompts import Prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
 COMPONENT = "system"  # the instructions; the user part with the variables stays as shipped
+PROPOSAL_TRIES = 2  # an edit that copies the failures is proposed again once, with another seed
 
 
 class AnswerPromptAdapter:
@@ -52,12 +53,16 @@ class AnswerPromptAdapter:
     def propose_new_texts(self, candidate: dict[str, str], reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
                           components_to_update: list[str]) -> dict[str, str]:
         """One edit of the instructions from the failures; {} (gepa skips the iteration) when there is
-        nothing to fix or the edit changes nothing."""
+        nothing to fix, or the edit changes nothing or copies the failures twice. At most
+        PROPOSAL_TRIES x 2 reflection calls."""
         failures = failures_text(reflective_dataset.get(COMPONENT, []))
         if not failures:
             return {}
         values = {"instructions": candidate[COMPONENT], "failures": failures}
-        edit, _ = ask_structured(self.model, self.reflect, values, PromptEdit, seed=len(self.edits))
-        self.edits.append(edit)
-        new_text = apply_edit(candidate[COMPONENT], edit)
-        return {COMPONENT: new_text} if new_text != candidate[COMPONENT] else {}
+        for _ in range(PROPOSAL_TRIES):
+            edit, _ = ask_structured(self.model, self.reflect, values, PromptEdit, retries=1, seed=len(self.edits))
+            self.edits.append(edit)
+            if not copies_failures(edit.new_line, failures):
+                new_text = apply_edit(candidate[COMPONENT], edit)
+                return {COMPONENT: new_text} if new_text != candidate[COMPONENT] else {}
+        return {}

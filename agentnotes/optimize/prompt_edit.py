@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 MAX_FAILURES = 4  # shown to the reflection model; more only lengthens its prompt
+COPY_WORDS, COPY_CHARS = 4, 8  # an edit sharing this many words (or CJK characters) in a row with the failures copies them
 _BULLET = "- "
 
 
@@ -29,6 +30,17 @@ def failures_text(rows: Sequence[Mapping[str, str]]) -> str:
     failed = [r for r in rows if not r["Feedback"].startswith("Correct")][:MAX_FAILURES]
     return "\n\n".join(f"Question: {r['Inputs']}\nAnswer: {r['Generated Outputs'][:400]}\nWhat was wrong: {r['Feedback']}"
                        for r in failed)
+
+
+def copies_failures(new_line: str, failures: str) -> bool:
+    """True when the new instruction repeats a run of the failures' text (an answer or a question
+    pasted in as an instruction fits those questions only)."""
+    haystack = " ".join(failures.lower().split())
+    words = new_line.lower().split()
+    if any(" ".join(words[i:i + COPY_WORDS]) in haystack for i in range(len(words) - COPY_WORDS + 1)):
+        return True
+    cjk = "".join(ch for ch in new_line if "\u4e00" <= ch <= "\u9fff")
+    return any(cjk[i:i + COPY_CHARS] in haystack for i in range(len(cjk) - COPY_CHARS + 1))
 
 
 def _bare(line: str) -> str:
