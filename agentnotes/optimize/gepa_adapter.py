@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
 COMPONENT = "system"  # the instructions; the user part with the variables stays as shipped
-PROPOSAL_TRIES = 2  # an edit that copies the failures is proposed again once, with another seed
+PROPOSAL_TRIES = 2  # an edit that changes nothing or copies the failures is asked for again once, with another seed
 
 
 class AnswerPromptAdapter:
@@ -53,7 +53,7 @@ class AnswerPromptAdapter:
     def propose_new_texts(self, candidate: dict[str, str], reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
                           components_to_update: list[str]) -> dict[str, str]:
         """One edit of the instructions from the failures; {} (gepa skips the iteration) when there is
-        nothing to fix, or the edit changes nothing or copies the failures twice. At most
+        nothing to fix, or twice an edit changed nothing or copied the failures. At most
         PROPOSAL_TRIES x 2 reflection calls."""
         failures = failures_text(reflective_dataset.get(COMPONENT, []))
         if not failures:
@@ -62,7 +62,7 @@ class AnswerPromptAdapter:
         for _ in range(PROPOSAL_TRIES):
             edit, _ = ask_structured(self.model, self.reflect, values, PromptEdit, retries=1, seed=len(self.edits))
             self.edits.append(edit)
-            if not copies_failures(edit.new_line, failures):
-                new_text = apply_edit(candidate[COMPONENT], edit)
-                return {COMPONENT: new_text} if new_text != candidate[COMPONENT] else {}
+            new_text = apply_edit(candidate[COMPONENT], edit)
+            if new_text != candidate[COMPONENT] and not copies_failures(edit.new_line, failures):
+                return {COMPONENT: new_text}
         return {}
