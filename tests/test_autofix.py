@@ -55,14 +55,31 @@ def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
 
 def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activation() -> None:
     from agentnotes.experiments import check_idea_code
-    from agentnotes.experiments.autofix import add_missing_build_model, apply_fixes
+    from agentnotes.experiments.autofix import add_missing_hooks, apply_fixes
 
     fixed, fixes = apply_fixes("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + LAYER)
     assert fixed.endswith("return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)\n")
     assert [f.after for f in fixes][-1] == "build_model with linear=MirrorLinear" and check_idea_code(fixed) == []
     activation = "class DoubleReLU(nn.Module):\n    def forward(self, x):\n        return torch.cat([F.relu(x), F.relu(-x)], -1)\n"
-    assert add_missing_build_model(activation)[0].endswith("mlp(in_dim, hidden, out_dim, activation=DoubleReLU)\n")
+    assert add_missing_hooks(activation)[0].endswith("mlp(in_dim, hidden, out_dim, activation=DoubleReLU)\n")
     # left alone: a hook is already there, or it is unclear which class is meant
     with_hook = LAYER + "\ndef after_step(model, step):\n    return None\n"
-    assert add_missing_build_model(with_hook) == (with_hook, [])
-    assert add_missing_build_model(LAYER + activation) == (LAYER + activation, [])
+    assert add_missing_hooks(with_hook) == (with_hook, [])
+    assert add_missing_hooks(LAYER + activation) == (LAYER + activation, [])
+
+
+def test_a_lone_optimizer_class_without_make_optimizer_gets_one_even_beside_build_model() -> None:
+    from agentnotes.experiments import check_idea_code
+    from agentnotes.experiments.autofix import add_missing_hooks
+
+    optimizer = ("import torch\n\n\nclass Gonnor(torch.optim.Optimizer):\n    def __init__(self, params, lr):\n"
+                 "        super().__init__(params, {'lr': lr})\n\n    @torch.no_grad()\n    def step(self):\n"
+                 "        for group in self.param_groups:\n            for p in group['params']:\n"
+                 "                p.add_(-group['lr'] * p.grad / (p.grad.norm() + 1e-8))\n")
+    fixed, fixes = add_missing_hooks(optimizer)
+    assert fixed.endswith("def make_optimizer(params, lr):\n    return Gonnor(params, lr)\n") and check_idea_code(fixed) == []
+    assert [f.after for f in fixes] == ["make_optimizer with Gonnor"]
+    with_layer = optimizer + "\n\n" + LAYER + "\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)\n"
+    assert [f.after for f in add_missing_hooks(with_layer)[1]] == ["make_optimizer with Gonnor"]
+    three_args = optimizer.replace("(self, params, lr)", "(self, params, lr, eps)")
+    assert add_missing_hooks(three_args) == (three_args, [])

@@ -75,3 +75,23 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert "g = g /" not in grounded.idea_rule and grounded.parts == ["layer"]
     with_formula = vague.model_copy(update={"idea_rule": "y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2"})
     assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == with_formula.idea_rule
+
+
+@pytest.mark.parametrize(("request_text", "hooks"), [
+    ("mirror vs baseline", ["after_step", "build_model"]),  # merged every N steps
+    ("Gonnor vs plain SGD", ["make_optimizer"]),  # "every step" is not periodic
+    ("double ReLU vs ReLU", ["build_model"]),
+    ("unknown idea vs baseline", []),
+])
+def test_the_hooks_an_idea_needs_come_from_its_sections(request_text, hooks):
+    from agentnotes.experiments.idea_sections import required_hooks
+
+    assert [hook for hook, _ in required_hooks(request_text, _hits())] == hooks
+
+
+def test_a_required_hook_the_code_lacks_is_a_static_problem():
+    from agentnotes.experiments.static_check import check_idea_code
+
+    code = "import torch.nn as nn\n\n\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
+    problems = check_idea_code(code, [("after_step", "the notes do something every N steps"), ("build_model", "x")])
+    assert [(p.kind, "after_step" in p.message) for p in problems] == [("missing_hook", True)]

@@ -4,7 +4,8 @@ Notes write a layer as `w*x`; models often copy that as `self.w * x`, an element
 fails with a shape error. A 2-D weight parameter times an input is rewritten to F.linear(input, w).
 Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
 Code that defines its one module class but no hook gets the build_model that plugs it into the
-harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing.
+harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing;
+an optimizer class without make_optimizer gets one.
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -112,29 +113,38 @@ def _init_arity(node: ast.ClassDef) -> int | None:
     return 0
 
 
-def add_missing_build_model(code: str) -> tuple[str, list[Fix]]:
-    """No hook but one nn.Module class: add build_model that uses it as the layer or the activation."""
+def _classes_based_on(tree: ast.Module, bases: tuple[str, ...]) -> list[ast.ClassDef]:
+    return [node for node in tree.body if isinstance(node, ast.ClassDef)
+            and any(ast.unparse(base).split(".")[-1] in bases for base in node.bases)]
+
+
+def add_missing_hooks(code: str) -> tuple[str, list[Fix]]:
+    """Plug a lone class into the harness when its hook is missing: an Optimizer subclass taking
+    (params, lr) gets make_optimizer; with no hook at all, one nn.Module class gets build_model
+    that uses it as the layer (it takes (in, out)) or the activation (it takes nothing)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    if any(isinstance(node, ast.FunctionDef) and node.name in hook_names() for node in tree.body):
-        return code, []
-    modules = [node for node in tree.body if isinstance(node, ast.ClassDef)
-               and any(ast.unparse(base).split(".")[-1] in ("Module", "Linear") for base in node.bases)]
-    if len(modules) != 1:
-        return code, []
-    role = {2: "linear", 0: "activation"}.get(_init_arity(modules[0]))
-    if role is None:
-        return code, []
-    name = modules[0].name
-    hook = f"def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, {role}={name})\n"
-    return code.rstrip("\n") + "\n\n\n" + hook, [Fix(modules[0].lineno, "no hook", f"build_model with {role}={name}")]
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in hook_names()}
+    hooks, fixes = [], []
+    optimizers = _classes_based_on(tree, ("Optimizer",))
+    if "make_optimizer" not in defined and len(optimizers) == 1 and _init_arity(optimizers[0]) == 2:
+        name = optimizers[0].name
+        hooks.append(f"def make_optimizer(params, lr):\n    return {name}(params, lr)\n")
+        fixes.append(Fix(optimizers[0].lineno, "no make_optimizer", f"make_optimizer with {name}"))
+    modules = _classes_based_on(tree, ("Module", "Linear"))
+    role = {2: "linear", 0: "activation"}.get(_init_arity(modules[0])) if len(modules) == 1 else None
+    if not defined and not hooks and role:
+        name = modules[0].name
+        hooks.append(f"def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, {role}={name})\n")
+        fixes.append(Fix(modules[0].lineno, "no hook", f"build_model with {role}={name}"))
+    return (code.rstrip("\n") + "".join(f"\n\n\n{hook}" for hook in hooks), fixes) if hooks else (code, [])
 
 
 def apply_fixes(code: str) -> tuple[str, list[Fix]]:
     """All mechanical fixes in turn."""
     code, weight_fixes = fix_weight_products(code)
     code, name_fixes = fix_hook_names(code)
-    code, hook_fixes = add_missing_build_model(code)
+    code, hook_fixes = add_missing_hooks(code)
     return code, weight_fixes + name_fixes + hook_fixes

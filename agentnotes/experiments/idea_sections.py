@@ -23,6 +23,9 @@ PART_CUES = {  # part -> a formula shape in the notes that means the idea change
     "activation": re.compile(r"\b(?:relu|tanh|sigmoid|gelu|softplus)\s*\(", re.IGNORECASE),
     "optimizer": re.compile(r"\b(?:g|grad|gradient)\s*=[^=]", re.IGNORECASE),
 }
+_PERIODIC = re.compile(r"\bevery\s+(?:\d+|n|k)\s+(?:steps|updates|iterations)|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)",
+                       re.IGNORECASE)  # "every N steps", not "every step"
+_PART_HOOKS = {"layer": "build_model", "activation": "build_model", "optimizer": "make_optimizer"}
 _FORMULA_LINE = re.compile(r"[\w)\]]\s*=\s*[^=\s]")
 MAX_RULE_CHARS = 500
 
@@ -80,6 +83,17 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
             break
         text += line + "\n"
     return text.strip()
+
+
+def required_hooks(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
+    """(hook, why) for each harness hook the idea's defining sections call for: build_model for a
+    layer or activation formula, make_optimizer for a gradient update, after_step for something
+    done every N steps. None when no section names the idea."""
+    text = "\n".join(h.chunk.text for h in own_sections(request, hits))
+    needed = {_PART_HOOKS[p]: f"the notes' formulas change the {p}" for p in reversed(_formula_parts(text))}
+    if _PERIODIC.search(text):
+        needed["after_step"] = "the notes do something every N steps"
+    return sorted(needed.items())
 
 
 def _formula_parts(text: str) -> list[str]:

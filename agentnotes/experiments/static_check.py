@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Sequence
 
 from agentnotes.experiments.problems import Problem
 from agentnotes.experiments.template import harness_imports, harness_names, hook_names, import_binding
@@ -37,8 +38,9 @@ HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": 
 _MUST_RETURN = ("build_model", "make_optimizer")
 
 
-def check_idea_code(code: str) -> list[Problem]:
-    """Problems in the idea code, in line order; an empty list means it may run."""
+def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = ()) -> list[Problem]:
+    """Problems in the idea code, in line order; an empty list means it may run.
+    `required_hooks`: (hook, why) pairs the idea needs, from its notes."""
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
@@ -51,6 +53,7 @@ def check_idea_code(code: str) -> list[Problem]:
         *_check_top_level(tree),
         *_check_reserved(tree),
         *_check_hooks(tree),
+        *_check_required_hooks(tree, required_hooks),
         *_check_init_calls(tree),
         *_check_stubs(tree),
         *_check_undefined(tree),
@@ -234,6 +237,12 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
             what = "the model" if node.name == "build_model" else "the optimizer"
             problems.append(Problem("signature", f"`{node.name}` must return {what}", node.lineno))
     return problems
+
+
+def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[Problem]:
+    defined = {name for node in tree.body for name, _ in _bound_at_top(node)}
+    return [Problem("missing_hook", f"{why}: define `{hook}` as a top-level function", 1)
+            for hook, why in required if hook not in defined]
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:

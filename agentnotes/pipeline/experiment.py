@@ -16,7 +16,7 @@ from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import apply_fixes
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
-from agentnotes.experiments.idea_sections import formula_lines, idea_passages, parts_in_notes
+from agentnotes.experiments.idea_sections import formula_lines, idea_passages, parts_in_notes, required_hooks
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code
@@ -158,7 +158,9 @@ class _CodeWriter:
 
     def __init__(self, model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit],
                  options: ExperimentOptions) -> None:
-        self.model, self.settings, self.plan, self.hits, self.options = model, settings, plan, hits, options
+        self.model, self.settings, self.plan, self.options = model, settings, plan, options
+        self.hits = idea_passages(options.request, hits)
+        self.required_hooks = required_hooks(options.request, hits)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.interface = describe_interface()
         self.rejections = 0
@@ -178,7 +180,7 @@ class _CodeWriter:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
-            problems = check_idea_code(code)
+            problems = check_idea_code(code, self.required_hooks)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
             copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))
         if problems:
@@ -221,7 +223,7 @@ def run_experiment(
         idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)),
         steps=options.steps, input_scale=plan.input_scale,
     )
-    writer = _CodeWriter(model, settings, plan, idea_passages(options.request, hits), options)
+    writer = _CodeWriter(model, settings, plan, hits, options)
     feedback, reuse_code, accepted, more_seeds_done = "", None, None, False
     start = max(run.iterations(), default=0) + 1
     for n in range(start, start + options.max_attempts):
