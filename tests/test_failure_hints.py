@@ -20,3 +20,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     text = format_problems([Problem("diverged", "idea seed 0: no finite final metric (diverged or NaN)")])
     hints = hints_for(text)
     assert len(hints) == 1 and "never torch.randn" in hints[0]
+
+
+def test_a_forward_with_two_inputs_gets_the_one_tensor_hint() -> None:
+    hints = hints_for("TypeError: TanhLogicGate.forward() missing 1 required positional argument: 'x2'")
+    assert len(hints) == 1 and "x1, x2 = x[:, 0::2], x[:, 1::2]" in hints[0]
