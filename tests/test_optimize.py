@@ -146,3 +146,24 @@ def test_an_edit_that_pastes_in_a_failed_answer_or_question_is_recognised() -> N
     assert copies_failures("TensorFlow is a symbolic framework while PyTorch is not.", failures)
     assert copies_failures("问题：镜像层预测的时候用几个权重", "Question: 镜像层预测的时候用几个权重？")
     assert not copies_failures("Reply NOT IN NOTES only when no excerpt is related to the question.", failures)
+
+
+def test_an_ablation_leaves_out_one_instruction_in_turn() -> None:
+    from agentnotes.optimize.prompt_edit import drop_instruction
+
+    assert drop_instruction(INSTRUCTIONS, 0) == (INSTRUCTIONS.replace("- Use only the excerpts.\n", ""), "Use only the excerpts.")
+    assert drop_instruction(INSTRUCTIONS, 3)[1] == "If unsure, reply NOT IN NOTES."
+    assert drop_instruction("# Instructions\n- only one\n", 0) is None
+
+
+def test_when_the_model_only_repeats_an_instruction_the_adapter_tries_an_ablation() -> None:
+    from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
+    from agentnotes.prompts import load_shipped
+
+    model = InstructionFollower(proposal="Use only the excerpts.")
+    adapter = AnswerPromptAdapter(model, load_shipped("answer"), load_shipped("optimize_reflect"))
+    rows = [{"Inputs": "q", "Generated Outputs": "NOT IN NOTES", "Feedback": "Wrong: an excerpt holds it."}]
+    proposed = adapter.propose_new_texts({COMPONENT: INSTRUCTIONS}, {COMPONENT: rows}, [COMPONENT])
+    assert proposed == {COMPONENT: INSTRUCTIONS.replace("- Use only the excerpts.\n", "")}
+    assert len(adapter.edits) == 3 and adapter.edits[-1] == "(no usable edit) -> leave out: Use only the excerpts."
+    assert adapter.propose_new_texts({COMPONENT: INSTRUCTIONS}, {COMPONENT: []}, [COMPONENT]) == {}

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from agentnotes.agents.answer import answer_question
 from agentnotes.agents.structured import ask_structured
 from agentnotes.optimize.answer_metric import AnswerTask, score_answer
-from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failures, failures_text
+from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failures, drop_instruction, failures_text
 from agentnotes.prompts import Prompt
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ class AnswerPromptAdapter:
     def __init__(self, model: BaseChatModel, base: Prompt, reflect: Prompt,
                  on_call: Callable[[float], None] | None = None) -> None:
         self.model, self.base, self.reflect, self.on_call = model, base, reflect, on_call
-        self.edits: list[PromptEdit] = []
+        self.edits: list[str] = []  # each proposal in words: the failure pattern and the change
+        self.ablations = 0
 
     def evaluate(self, batch: list[AnswerTask], candidate: dict[str, str], capture_traces: bool = False):
         from gepa import EvaluationBatch
@@ -52,17 +53,22 @@ class AnswerPromptAdapter:
 
     def propose_new_texts(self, candidate: dict[str, str], reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
                           components_to_update: list[str]) -> dict[str, str]:
-        """One edit of the instructions from the failures; {} (gepa skips the iteration) when there is
-        nothing to fix, or twice an edit changed nothing or copied the failures. At most
-        PROPOSAL_TRIES x 2 reflection calls."""
+        """One edit of the instructions from the failures; when twice an edit changed nothing or copied
+        the failures, the next instruction in turn is left out instead (an ablation). {} (gepa skips
+        the iteration) when nothing failed. At most PROPOSAL_TRIES x 2 reflection calls."""
         failures = failures_text(reflective_dataset.get(COMPONENT, []))
         if not failures:
             return {}
         values = {"instructions": candidate[COMPONENT], "failures": failures}
         for _ in range(PROPOSAL_TRIES):
             edit, _ = ask_structured(self.model, self.reflect, values, PromptEdit, retries=1, seed=len(self.edits))
-            self.edits.append(edit)
+            self.edits.append(f"{edit.problem} -> {edit.edit}: {edit.new_line}")
             new_text = apply_edit(candidate[COMPONENT], edit)
             if new_text != candidate[COMPONENT] and not copies_failures(edit.new_line, failures):
                 return {COMPONENT: new_text}
-        return {}
+        ablation = drop_instruction(candidate[COMPONENT], self.ablations)
+        if ablation is None:
+            return {}
+        self.ablations += 1
+        self.edits.append(f"(no usable edit) -> leave out: {ablation[1]}")
+        return {COMPONENT: ablation[0]}

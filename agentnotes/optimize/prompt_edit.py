@@ -68,3 +68,19 @@ def apply_edit(text: str, edit: PromptEdit) -> str:
         end += 1
     lines.insert(end + 1, _BULLET + new)
     return "\n".join(lines) + "\n"
+
+
+def drop_instruction(text: str, index: int) -> tuple[str, str] | None:
+    """`text` without the (index mod n)-th line of its first bullet list, and that line; None when
+    it has fewer than two instructions. An ablation: some instructions hurt a small model."""
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith(_BULLET)), None)
+    if first is None:
+        return None
+    end = first
+    while end + 1 < len(lines) and lines[end + 1].startswith(_BULLET):
+        end += 1
+    if end == first:
+        return None
+    dropped = first + index % (end - first + 1)
+    return "\n".join(lines[:dropped] + lines[dropped + 1:]) + "\n", _bare(lines[dropped])

@@ -91,4 +91,4 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
         versions.record_score(saved, METRIC, "held-out", scores[best], len(val_q))
     return OptimizeResult(name, current.version, len(train_q), len(val_q), scores[0], scores[best],
                           len(scores), result.total_metric_calls or 0, saved, state_dir,
-                          [f"{e.problem} -> {e.edit}: {e.new_line}" for e in adapter.edits])
+                          adapter.edits)
