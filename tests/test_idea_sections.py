@@ -95,3 +95,18 @@ def test_a_required_hook_the_code_lacks_is_a_static_problem():
     code = "import torch.nn as nn\n\n\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
     problems = check_idea_code(code, [("after_step", "the notes do something every N steps"), ("build_model", "x")])
     assert [(p.kind, "after_step" in p.message) for p in problems] == [("missing_hook", True)]
+
+
+def test_an_average_the_notes_define_must_appear_in_the_code():
+    from agentnotes.experiments.idea_sections import note_averages
+    from agentnotes.experiments.static_check import check_idea_code
+
+    assert note_averages("mirror vs baseline", _hits()) == [("w1", "w2")]
+    assert note_averages("Gonnor vs plain SGD", _hits()) == []
+    assert note_averages("mirror", [_section("mirror层", "每经过n次更新之后，w = （w1+w2）/2")]) == [("w1", "w2")]
+    swapped = ("import torch\n\n\ndef after_step(model, step):\n    with torch.no_grad():\n"
+               "        model.w1.copy_(model.w2)\n        model.w2.copy_(model.w1)\n")
+    assert [p.kind for p in check_idea_code(swapped, averages=[("w1", "w2")])] == ["formula"]
+    for average in ("(model.w1.data + model.w2) / 2", "0.5 * (model.w2 + model.w1)", "(model.w1 + model.w2) * 0.5"):
+        fixed = swapped.replace("model.w1.copy_(model.w2)", f"model.w1.copy_({average})")
+        assert check_idea_code(fixed, averages=[("w1", "w2")]) == [], average

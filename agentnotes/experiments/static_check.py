@@ -38,9 +38,10 @@ HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": 
 _MUST_RETURN = ("build_model", "make_optimizer")
 
 
-def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = ()) -> list[Problem]:
-    """Problems in the idea code, in line order; an empty list means it may run.
-    `required_hooks`: (hook, why) pairs the idea needs, from its notes."""
+def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
+                    averages: Sequence[tuple[str, str]] = ()) -> list[Problem]:
+    """Problems in the idea code, in line order; an empty list means it may run. From the idea's
+    notes: `required_hooks`, (hook, why) pairs it needs; `averages`, pairs it averages as (a+b)/2."""
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
@@ -54,6 +55,7 @@ def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = ()) -
         *_check_reserved(tree),
         *_check_hooks(tree),
         *_check_required_hooks(tree, required_hooks),
+        *_check_averages(tree, averages),
         *_check_init_calls(tree),
         *_check_stubs(tree),
         *_check_undefined(tree),
@@ -243,6 +245,35 @@ def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]])
     defined = {name for node in tree.body for name, _ in _bound_at_top(node)}
     return [Problem("missing_hook", f"{why}: define `{hook}` as a top-level function", 1)
             for hook, why in required if hook not in defined]
+
+
+def _leaf_name(node: ast.expr) -> str:
+    """`self.w1.data` -> "w1": the last name of an attribute chain, without .data / .weight."""
+    while isinstance(node, ast.Attribute) and node.attr in ("data", "weight"):
+        node = node.value
+    return (node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else "").lower()
+
+
+def _averaged_pairs(tree: ast.Module) -> set[frozenset[str]]:
+    """Pairs the code averages: (a + b) / 2, (a + b) * 0.5 or 0.5 * (a + b)."""
+    pairs = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BinOp):
+            continue
+        sides = [(node.left, node.right), (node.right, node.left)] if isinstance(node.op, ast.Mult) else [(node.left, node.right)]
+        for total, factor in sides:
+            halves = isinstance(factor, ast.Constant) and (
+                (isinstance(node.op, ast.Div) and factor.value == 2) or (isinstance(node.op, ast.Mult) and factor.value == 0.5))
+            if halves and isinstance(total, ast.BinOp) and isinstance(total.op, ast.Add):
+                pairs.add(frozenset((_leaf_name(total.left), _leaf_name(total.right))))
+    return pairs
+
+
+def _check_averages(tree: ast.Module, averages: Sequence[tuple[str, str]]) -> list[Problem]:
+    found = _averaged_pairs(tree) if averages else set()
+    return [Problem("formula", f"the notes average {a} and {b}, ({a}+{b})/2, but the code never computes it: "
+                               "write that average with the notes' names where the notes use it", 1)
+            for a, b in averages if frozenset((a.lower(), b.lower())) not in found]
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:
