@@ -97,16 +97,21 @@ def test_a_required_hook_the_code_lacks_is_a_static_problem():
     assert [(p.kind, "after_step" in p.message) for p in problems] == [("missing_hook", True)]
 
 
-def test_an_average_the_notes_define_must_appear_in_the_code():
-    from agentnotes.experiments.idea_sections import note_averages
+def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code():
+    from agentnotes.experiments.idea_sections import note_pairs
     from agentnotes.experiments.static_check import check_idea_code
 
-    assert note_averages("mirror vs baseline", _hits()) == [("w1", "w2")]
-    assert note_averages("Gonnor vs plain SGD", _hits()) == []
-    assert note_averages("mirror", [_section("mirror层", "每经过n次更新之后，w = （w1+w2）/2")]) == [("w1", "w2")]
-    swapped = ("import torch\n\n\ndef after_step(model, step):\n    with torch.no_grad():\n"
-               "        model.w1.copy_(model.w2)\n        model.w2.copy_(model.w1)\n")
-    assert [p.kind for p in check_idea_code(swapped, averages=[("w1", "w2")])] == ["formula"]
-    for average in ("(model.w1.data + model.w2) / 2", "0.5 * (model.w2 + model.w1)", "(model.w1 + model.w2) * 0.5"):
-        fixed = swapped.replace("model.w1.copy_(model.w2)", f"model.w1.copy_({average})")
-        assert check_idea_code(fixed, averages=[("w1", "w2")]) == [], average
+    assert note_pairs("mirror vs baseline", _hits()) == [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
+    assert note_pairs("Gonnor vs plain SGD", _hits()) == []  # (||g|| + eps) is not two names
+    assert note_pairs("mirror", [_section("mirror层", "out = （ w1 * ( x + half_lr ) + w2 * ( x - half_lr )）/2 + b\n"
+                                                    "w = （w1+w2）/2")]) == [("x", "+", "half_lr"), ("x", "-", "half_lr"), ("w1", "+", "w2")]
+    pairs = [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
+    code = ("import torch\nimport torch.nn.functional as F\n\n\ndef forward(self, x):\n    h = LR / 2\n"
+            "    return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2\n\n\n"
+            "def after_step(model, step):\n    with torch.no_grad():\n        model.w1.copy_((model.w2 + model.w1.data) / 2)\n")
+    assert [p for p in check_idea_code(code, note_pairs=pairs) if p.kind == "formula"] == []
+    no_shift = code.replace("x + h", "x").replace("x - h", "x")
+    assert [p.message.split(" but ")[0] for p in check_idea_code(no_shift, note_pairs=pairs) if p.kind == "formula"] == [
+        "the notes' formula has (x+h)", "the notes' formula has (x-h)"]
+    swapped = code.replace("(model.w2 + model.w1.data) / 2", "model.w2")
+    assert [p.kind for p in check_idea_code(swapped, note_pairs=pairs)] == ["formula"]

@@ -26,7 +26,7 @@ PART_CUES = {  # part -> a formula shape in the notes that means the idea change
 _PERIODIC = re.compile(r"\bevery\s+(?:\d+|n|k)\s+(?:steps|updates|iterations)|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)",
                        re.IGNORECASE)  # "every N steps", not "every step"
 _PART_HOOKS = {"layer": "build_model", "activation": "build_model", "optimizer": "make_optimizer"}
-_AVERAGE = re.compile(r"[A-Za-z_]\w*\s*=\s*[(（]\s*([A-Za-z_]\w*)\s*\+\s*([A-Za-z_]\w*)\s*[)）]\s*/\s*2(?![\d.])")
+_PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
 _FORMULA_LINE = re.compile(r"[\w)\]]\s*=\s*[^=\s]")
 MAX_RULE_CHARS = 500
 
@@ -97,10 +97,11 @@ def required_hooks(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
     return sorted(needed.items())
 
 
-def note_averages(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
-    """The pairs the idea's defining sections average, `w = (w1+w2)/2` -> ("w1", "w2")."""
+def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str]]:
+    """The bracketed sums and differences of two names in the idea's defining sections:
+    `(w1*(x+h) + w2*(x-h))/2`, `w = (w1+w2)/2` -> ("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")."""
     text = "\n".join(h.chunk.text for h in own_sections(request, hits))
-    return list(dict.fromkeys(_AVERAGE.findall(text)))
+    return list(dict.fromkeys(_PAIR.findall(text)))
 
 
 def _formula_parts(text: str) -> list[str]:

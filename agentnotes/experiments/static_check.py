@@ -39,9 +39,10 @@ _MUST_RETURN = ("build_model", "make_optimizer")
 
 
 def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
-                    averages: Sequence[tuple[str, str]] = ()) -> list[Problem]:
+                    note_pairs: Sequence[tuple[str, str, str]] = ()) -> list[Problem]:
     """Problems in the idea code, in line order; an empty list means it may run. From the idea's
-    notes: `required_hooks`, (hook, why) pairs it needs; `averages`, pairs it averages as (a+b)/2."""
+    notes: `required_hooks`, (hook, why) pairs it needs; `note_pairs`, (a, "+" or "-", b) its
+    formulas bracket, which the code must compute with the same names."""
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
@@ -55,7 +56,7 @@ def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
         *_check_reserved(tree),
         *_check_hooks(tree),
         *_check_required_hooks(tree, required_hooks),
-        *_check_averages(tree, averages),
+        *_check_note_pairs(tree, note_pairs),
         *_check_init_calls(tree),
         *_check_stubs(tree),
         *_check_undefined(tree),
@@ -254,26 +255,22 @@ def _leaf_name(node: ast.expr) -> str:
     return (node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else "").lower()
 
 
-def _averaged_pairs(tree: ast.Module) -> set[frozenset[str]]:
-    """Pairs the code averages: (a + b) / 2, (a + b) * 0.5 or 0.5 * (a + b)."""
+def _computed_pairs(tree: ast.Module) -> set[tuple[str, str, str]]:
+    """(a, op, b) for every `a + b` and `a - b` of two names in the code (a + b also as b + a)."""
     pairs = set()
     for node in ast.walk(tree):
-        if not isinstance(node, ast.BinOp):
-            continue
-        sides = [(node.left, node.right), (node.right, node.left)] if isinstance(node.op, ast.Mult) else [(node.left, node.right)]
-        for total, factor in sides:
-            halves = isinstance(factor, ast.Constant) and (
-                (isinstance(node.op, ast.Div) and factor.value == 2) or (isinstance(node.op, ast.Mult) and factor.value == 0.5))
-            if halves and isinstance(total, ast.BinOp) and isinstance(total.op, ast.Add):
-                pairs.add(frozenset((_leaf_name(total.left), _leaf_name(total.right))))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            a, b = _leaf_name(node.left), _leaf_name(node.right)
+            op = "+" if isinstance(node.op, ast.Add) else "-"
+            pairs |= {(a, op, b), (b, op, a)} if op == "+" else {(a, op, b)}
     return pairs
 
 
-def _check_averages(tree: ast.Module, averages: Sequence[tuple[str, str]]) -> list[Problem]:
-    found = _averaged_pairs(tree) if averages else set()
-    return [Problem("formula", f"the notes average {a} and {b}, ({a}+{b})/2, but the code never computes it: "
-                               "write that average with the notes' names where the notes use it", 1)
-            for a, b in averages if frozenset((a.lower(), b.lower())) not in found]
+def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str]]) -> list[Problem]:
+    found = _computed_pairs(tree) if note_pairs else set()
+    return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}: "
+                               "write it with the notes' names where the notes use it", 1)
+            for a, op, b in note_pairs if (a.lower(), op, b.lower()) not in found]
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:

@@ -16,7 +16,7 @@ from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import apply_fixes
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
-from agentnotes.experiments.idea_sections import formula_lines, idea_passages, note_averages, parts_in_notes, required_hooks
+from agentnotes.experiments.idea_sections import formula_lines, idea_passages, note_pairs, parts_in_notes, required_hooks
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code
@@ -161,7 +161,7 @@ class _CodeWriter:
         self.model, self.settings, self.plan, self.options = model, settings, plan, options
         self.hits = idea_passages(options.request, hits)
         self.required_hooks = required_hooks(options.request, hits)
-        self.averages = note_averages(options.request, hits)
+        self.note_pairs = note_pairs(options.request, hits)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.interface = describe_interface()
         self.rejections = 0
@@ -181,7 +181,7 @@ class _CodeWriter:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
-            problems = check_idea_code(code, self.required_hooks, self.averages)
+            problems = check_idea_code(code, self.required_hooks, self.note_pairs)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
             copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))
         if problems:
