@@ -83,3 +83,21 @@ def test_a_lone_optimizer_class_without_make_optimizer_gets_one_even_beside_buil
     assert [f.after for f in add_missing_hooks(with_layer)[1]] == ["make_optimizer with Gonnor"]
     three_args = optimizer.replace("(self, params, lr)", "(self, params, lr, eps)")
     assert add_missing_hooks(three_args) == (three_args, [])
+
+
+def test_a_forward_of_two_inputs_takes_them_from_the_one_tensor_the_harness_passes() -> None:
+    import torch
+
+    from agentnotes.experiments.autofix import fix_two_input_forward
+
+    gate = ("import torch\nimport torch.nn as nn\n\n\nclass Gate(nn.Module):\n    def __init__(self, k=5):\n"
+            "        super().__init__()\n        self.k = k\n\n    def forward(self, x1, x2):\n"
+            "        a = torch.tanh(self.k * x1)\n        b = torch.tanh(self.k * x2)\n        return -a * b\n")
+    fixed, fixes = fix_two_input_forward(gate)
+    assert [f.after for f in fixes] == ["forward(self, x) with x1, x2 = x[:, 0::2], x[:, 1::2]"]
+    namespace: dict = {}
+    exec(compile(fixed, "gate", "exec"), namespace)
+    x = torch.tensor([[1.0, -1.0, 2.0, 3.0]])
+    assert torch.allclose(namespace["Gate"]()(x), -torch.tanh(5 * x[:, 0::2]) * torch.tanh(5 * x[:, 1::2]))
+    one_input = gate.replace("forward(self, x1, x2)", "forward(self, x)").replace("x1", "x").replace("x2", "x")
+    assert fix_two_input_forward(one_input) == (one_input, [])

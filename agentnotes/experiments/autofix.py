@@ -5,7 +5,8 @@ fails with a shape error. A 2-D weight parameter times an input is rewritten to 
 Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
 Code that defines its one module class but no hook gets the build_model that plugs it into the
 harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing;
-an optimizer class without make_optimizer gets one.
+an optimizer class without make_optimizer gets one. A module whose forward wants two inputs takes
+them from the one tensor the harness passes, as neighbouring units.
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -142,9 +143,33 @@ def add_missing_hooks(code: str) -> tuple[str, list[Fix]]:
     return (code.rstrip("\n") + "".join(f"\n\n\n{hook}" for hook in hooks), fixes) if hooks else (code, [])
 
 
+def fix_two_input_forward(code: str) -> tuple[str, list[Fix]]:
+    """A module's `forward(self, a, b)` becomes `forward(self, x)` whose first line takes a and b
+    from x's neighbouring units: the harness passes one tensor (batch, width) to every module."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    for node in ast.walk(tree):
+        args = node.args.args if isinstance(node, ast.FunctionDef) and node.name == "forward" else []
+        if len(args) != 3 or node.args.defaults or node.args.vararg or not node.body:
+            continue
+        a, b = args[1].arg, args[2].arg
+        head, body = node.lineno - 1, node.body[0].lineno - 1
+        if head == body or "x" in (a, b):
+            continue
+        indent = lines[body][: len(lines[body]) - len(lines[body].lstrip())]
+        lines[head] = re.sub(rf"\(\s*{args[0].arg}\s*,\s*{a}\s*,\s*{b}\s*\)", f"({args[0].arg}, x)", lines[head])
+        lines[body] = f"{indent}{a}, {b} = x[:, 0::2], x[:, 1::2]\n{lines[body]}"
+        fixes.append(Fix(node.lineno, f"forward(self, {a}, {b})", f"forward(self, x) with {a}, {b} = x[:, 0::2], x[:, 1::2]"))
+    return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
+
+
 def apply_fixes(code: str) -> tuple[str, list[Fix]]:
     """All mechanical fixes in turn."""
     code, weight_fixes = fix_weight_products(code)
     code, name_fixes = fix_hook_names(code)
+    code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
-    return code, weight_fixes + name_fixes + hook_fixes
+    return code, weight_fixes + name_fixes + forward_fixes + hook_fixes
