@@ -101,11 +101,13 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
     from agentnotes.experiments.idea_sections import note_pairs
     from agentnotes.experiments.static_check import check_idea_code
 
-    assert note_pairs("mirror vs baseline", _hits()) == [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
+    assert [p[:3] for p in note_pairs("mirror vs baseline", _hits())] == [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
+    assert note_pairs("mirror vs baseline", _hits())[2][3].startswith("每训练 N 步（比如 N=50）做一次合并：w = (w1+w2)/2")
     assert note_pairs("Gonnor vs plain SGD", _hits()) == []  # (||g|| + eps) is not two names
-    assert note_pairs("mirror", [_section("mirror层", "out = （ w1 * ( x + half_lr ) + w2 * ( x - half_lr )）/2 + b\n"
-                                                    "w = （w1+w2）/2")]) == [("x", "+", "half_lr"), ("x", "-", "half_lr"), ("w1", "+", "w2")]
-    pairs = [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
+    assert [p[:3] for p in note_pairs("mirror", [_section("mirror层", "out = （ w1 * ( x + half_lr ) + w2 * ( x - half_lr )）/2 + b\n"
+                                                                  "w = （w1+w2）/2")])] == [("x", "+", "half_lr"), ("x", "-", "half_lr"), ("w1", "+", "w2")]
+    pairs = [("x", "+", "h", "y = (w1*(x+h) + w2*(x-h))/2 + b"), ("x", "-", "h", "y = (w1*(x+h) + w2*(x-h))/2 + b"),
+             ("w1", "+", "w2", "w = (w1+w2)/2")]
     code = ("import torch\nimport torch.nn.functional as F\n\n\ndef forward(self, x):\n    h = LR / 2\n"
             "    return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2\n\n\n"
             "def after_step(model, step):\n    with torch.no_grad():\n        model.w1.copy_((model.w2 + model.w1.data) / 2)\n")
@@ -114,4 +116,5 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
     assert [p.message.split(" but ")[0] for p in check_idea_code(no_shift, note_pairs=pairs) if p.kind == "formula"] == [
         "the notes' formula has (x+h)", "the notes' formula has (x-h)"]
     swapped = code.replace("(model.w2 + model.w1.data) / 2", "model.w2")
-    assert [p.kind for p in check_idea_code(swapped, note_pairs=pairs)] == ["formula"]
+    problems = check_idea_code(swapped, note_pairs=pairs)
+    assert [p.kind for p in problems] == ["formula"] and "The note says: w = (w1+w2)/2" in problems[0].message

@@ -97,11 +97,15 @@ def required_hooks(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
     return sorted(needed.items())
 
 
-def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str]]:
-    """The bracketed sums and differences of two names in the idea's defining sections:
-    `(w1*(x+h) + w2*(x-h))/2`, `w = (w1+w2)/2` -> ("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")."""
-    text = "\n".join(h.chunk.text for h in own_sections(request, hits))
-    return list(dict.fromkeys(_PAIR.findall(text)))
+def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, str]]:
+    """The bracketed sums and differences of two names in the idea's defining sections, each with
+    the note line it stands in: `w = (w1+w2)/2` -> ("w1", "+", "w2", "w = (w1+w2)/2")."""
+    found: dict[tuple[str, str, str], str] = {}
+    for h in own_sections(request, hits):
+        for line in h.chunk.text.splitlines():
+            for pair in _PAIR.findall(line):
+                found.setdefault(pair, line.strip())
+    return [(*pair, line) for pair, line in found.items()]
 
 
 def _formula_parts(text: str) -> list[str]:

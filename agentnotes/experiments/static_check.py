@@ -39,10 +39,10 @@ _MUST_RETURN = ("build_model", "make_optimizer")
 
 
 def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
-                    note_pairs: Sequence[tuple[str, str, str]] = ()) -> list[Problem]:
+                    note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> list[Problem]:
     """Problems in the idea code, in line order; an empty list means it may run. From the idea's
-    notes: `required_hooks`, (hook, why) pairs it needs; `note_pairs`, (a, "+" or "-", b) its
-    formulas bracket, which the code must compute with the same names."""
+    notes: `required_hooks`, (hook, why) pairs it needs; `note_pairs`, (a, "+" or "-", b, note line)
+    its formulas bracket, which the code must compute with the same names."""
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
@@ -266,11 +266,11 @@ def _computed_pairs(tree: ast.Module) -> set[tuple[str, str, str]]:
     return pairs
 
 
-def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str]]) -> list[Problem]:
+def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str, str]]) -> list[Problem]:
     found = _computed_pairs(tree) if note_pairs else set()
-    return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}: "
-                               "write it with the notes' names where the notes use it", 1)
-            for a, op, b in note_pairs if (a.lower(), op, b.lower()) not in found]
+    return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}. "
+                               f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
+            for a, op, b, line in note_pairs if (a.lower(), op, b.lower()) not in found]
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:
