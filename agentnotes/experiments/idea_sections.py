@@ -4,7 +4,8 @@ Small models mix neighbouring ideas into a plan, write its rule without formulas
 reliably whether an idea is a layer, an activation or an update rule (the worked example shown to
 the code writer depends on it). The idea's own sections say it plainly: an output computed from
 weights is a layer, relu/tanh/sigmoid applied to a value is an activation, an assignment to the
-gradient is an update rule.
+gradient is an update rule. They also say what the code must contain: the hooks those parts and
+any "every N steps" need, and the bracketed sums such as (x+h) and (w1+w2) of their formulas.
 """
 
 from __future__ import annotations
