@@ -256,11 +256,12 @@ def _leaf_name(node: ast.expr) -> str:
 
 
 def _computed_pairs(tree: ast.Module) -> set[tuple[str, str, str]]:
-    """(a, op, b) for every `a + b` and `a - b` of two names in the code (a + b also as b + a)."""
+    """(a, op, b) for every `a + b` and `a - b` in the code (a + b also as b + a); b is "*" when it
+    is an expression rather than a name (`x + LR / 2` stands for the notes' `x + h`)."""
     pairs = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            a, b = _leaf_name(node.left), _leaf_name(node.right)
+            a, b = _leaf_name(node.left) or "*", _leaf_name(node.right) or "*"
             op = "+" if isinstance(node.op, ast.Add) else "-"
             pairs |= {(a, op, b), (b, op, a)} if op == "+" else {(a, op, b)}
     return pairs
@@ -270,7 +271,7 @@ def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str
     found = _computed_pairs(tree) if note_pairs else set()
     return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}. "
                                f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
-            for a, op, b, line in note_pairs if (a.lower(), op, b.lower()) not in found]
+            for a, op, b, line in note_pairs if not {(a.lower(), op, b.lower()), (a.lower(), op, "*")} & found]
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:
