@@ -47,6 +47,17 @@ def _bare(line: str) -> str:
     return line.strip().lstrip("-*").strip()
 
 
+def _instruction_block(lines: list[str]) -> tuple[int, int] | None:
+    """First and last index of the first run of bullet lines (the instructions); None without one."""
+    first = next((i for i, line in enumerate(lines) if line.startswith(_BULLET)), None)
+    if first is None:
+        return None
+    end = first
+    while end + 1 < len(lines) and lines[end + 1].startswith(_BULLET):
+        end += 1
+    return first, end
+
+
 def apply_edit(text: str, edit: PromptEdit) -> str:
     """`text` with the edit made: the line containing old_line replaced, or new_line added as the last
     bullet of the first bullet list (the instructions). Unchanged text when the edit is unusable."""
@@ -62,10 +73,8 @@ def apply_edit(text: str, edit: PromptEdit) -> str:
                 return "\n".join(lines) + "\n"
     if any(_bare(line) == new for line in lines):
         return text
-    bullets = [i for i, line in enumerate(lines) if line.startswith(_BULLET)]
-    end = bullets[0] if bullets else len(lines) - 1
-    while end + 1 < len(lines) and lines[end + 1].startswith(_BULLET):
-        end += 1
+    block = _instruction_block(lines)
+    end = block[1] if block else len(lines) - 1
     lines.insert(end + 1, _BULLET + new)
     return "\n".join(lines) + "\n"
 
@@ -74,13 +83,9 @@ def drop_instruction(text: str, index: int) -> tuple[str, str] | None:
     """`text` without the (index mod n)-th line of its first bullet list, and that line; None when
     it has fewer than two instructions. An ablation: some instructions hurt a small model."""
     lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.startswith(_BULLET)), None)
-    if first is None:
+    block = _instruction_block(lines)
+    if block is None or block[0] == block[1]:
         return None
-    end = first
-    while end + 1 < len(lines) and lines[end + 1].startswith(_BULLET):
-        end += 1
-    if end == first:
-        return None
+    first, end = block
     dropped = first + index % (end - first + 1)
     return "\n".join(lines[:dropped] + lines[dropped + 1:]) + "\n", _bare(lines[dropped])
