@@ -38,9 +38,13 @@ def idea_terms(request: str) -> list[str]:
     return [t for t in _TERM.findall(idea_side) if len(t) >= 2 and t not in _GENERIC]
 
 
+def _heading(hit: Hit) -> str:
+    return " ".join(hit.chunk.heading_path).lower()
+
+
 def _names(hit: Hit, term: str) -> bool:
     """The passage is about `term`: its heading names it, or its first line starts with it."""
-    heading = " ".join(hit.chunk.heading_path).lower()
+    heading = _heading(hit)
     lines = [line.strip().lower() for line in hit.chunk.text.splitlines() if line.strip()]
     body = lines[1:] if lines and heading and heading in lines[0] else lines
     return term in heading or bool(body and body[0].startswith(term))
@@ -54,7 +58,7 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     for term in idea_terms(request):
         naming = [h for h in hits if _names(h, term)]
         if naming:
-            best = min(naming, key=lambda h: (not _formula_parts(h.chunk.text), len(" ".join(h.chunk.heading_path))))
+            best = min(naming, key=lambda h: (not _formula_parts(h.chunk.text), len(_heading(h))))
             own += [best] if best not in own else []
     return own
 
@@ -64,7 +68,7 @@ def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
     combination of ideas, the sections whose heading names all of them; every hit when none does.
     Small models mix neighbouring ideas from the other hits into the code."""
     terms, own = idea_terms(request), own_sections(request, hits)
-    combined = [h for h in hits if len(terms) > 1 and all(t in " ".join(h.chunk.heading_path).lower() for t in terms)]
+    combined = [h for h in hits if len(terms) > 1 and all(t in _heading(h) for t in terms)]
     return [h for h in hits if h in own or h in combined] or list(hits)
 
 
