@@ -117,6 +117,10 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
         "the notes' formula has (x+h)", "the notes' formula has (x-h)"]
     inlined = code.replace("x + h", "x + LR / 2").replace("x - h", "x - LR / 2")  # h written out is the same formula
     assert [p for p in check_idea_code(inlined, note_pairs=pairs) if p.kind == "formula"] == []
+    spelled_out = code.replace("w1", "weight1").replace("w2", "weight_2")  # w1 spelled out is the same name
+    assert [p for p in check_idea_code(spelled_out, note_pairs=pairs) if p.kind == "formula"] == []
+    other = code.replace("w2", "v2")
+    assert [p.message.split(" but ")[0] for p in check_idea_code(other, note_pairs=pairs)] == ["the notes' formula has (w1+w2)"]
     swapped = code.replace("(model.w2 + model.w1.data) / 2", "model.w2")
     problems = check_idea_code(swapped, note_pairs=pairs)
     assert [p.kind for p in problems] == ["formula"] and "The note says: w = (w1+w2)/2" in problems[0].message

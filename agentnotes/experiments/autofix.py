@@ -6,7 +6,8 @@ Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed t
 Code that defines its one module class but no hook gets the build_model that plugs it into the
 harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing;
 an optimizer class without make_optimizer gets one. A module whose forward wants two inputs takes
-them from the one tensor the harness passes, as neighbouring units.
+them from the one tensor the harness passes, as neighbouring units. Two weight copies that are
+"synced" by copying each into the other, when the notes average them, are averaged.
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentnotes.experiments.static_check import required_positional
+from agentnotes.experiments.static_check import leaf_name, required_positional, same_name
 from agentnotes.experiments.template import hook_names
 
 
@@ -166,10 +168,55 @@ def fix_two_input_forward(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
 
 
-def apply_fixes(code: str) -> tuple[str, list[Fix]]:
-    """All mechanical fixes in turn."""
+def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
+    """(target, source) of a statement `target.copy_(source)`."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "copy_" \
+            and len(call.args) == 1 and not call.keywords:
+        return call.func.value, call.args[0]
+    return None
+
+
+def _averaged_in_notes(a: str, b: str, note_pairs: Sequence[tuple[str, str, str, str]]) -> bool:
+    """Whether a note line averages the two names: `(w1+w2)/2` for code names like weight1, weight2."""
+    for x, op, y, line in note_pairs:
+        average = re.search(rf"[(（]\s*{re.escape(x)}\s*\+\s*{re.escape(y)}\s*[)）]\s*/\s*2", line)
+        if op == "+" and average and ((same_name(x, a) and same_name(y, b)) or (same_name(x, b) and same_name(y, a))):
+            return True
+    return False
+
+
+def fix_copy_swap_average(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
+    """`a.copy_(b)` followed by `b.copy_(a)` leaves both equal to b: the second line does nothing.
+    When the notes average the two, `w = (w1+w2)/2`, the first line becomes `a.copy_((a + b) / 2)`."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(keepends=True), []
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        for first, second in zip(body, body[1:]) if isinstance(body, list) else ():
+            one, two = _copy_call(first), _copy_call(second)
+            if not (one and two and first.lineno == first.end_lineno):
+                continue
+            a, b = (ast.unparse(e) for e in one)
+            if (ast.unparse(two[0]), ast.unparse(two[1])) != (b, a) \
+                    or not _averaged_in_notes(leaf_name(one[0]), leaf_name(one[1]), note_pairs):
+                continue
+            source = ast.get_source_segment(code, one[1])
+            before = ast.get_source_segment(code, first)
+            after = before.replace(f"copy_({source})", f"copy_(({ast.get_source_segment(code, one[0])} + {source}) / 2)", 1)
+            lines[first.lineno - 1] = lines[first.lineno - 1].replace(before, after, 1)
+            fixes.append(Fix(first.lineno, before, after))
+    return "".join(lines), fixes
+
+
+def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
+    """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs)."""
     code, weight_fixes = fix_weight_products(code)
     code, name_fixes = fix_hook_names(code)
     code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
-    return code, weight_fixes + name_fixes + forward_fixes + hook_fixes
+    code, average_fixes = fix_copy_swap_average(code, note_pairs)
+    return code, weight_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes

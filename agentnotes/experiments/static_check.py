@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Sequence
 
 from agentnotes.experiments.problems import Problem
@@ -248,7 +249,7 @@ def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]])
             for hook, why in required if hook not in defined]
 
 
-def _leaf_name(node: ast.expr) -> str:
+def leaf_name(node: ast.expr) -> str:
     """`self.w1.data` -> "w1": the last name of an attribute chain, without .data / .weight."""
     while isinstance(node, ast.Attribute) and node.attr in ("data", "weight"):
         node = node.value
@@ -261,17 +262,29 @@ def _computed_pairs(tree: ast.Module) -> set[tuple[str, str, str]]:
     pairs = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            a, b = _leaf_name(node.left) or "*", _leaf_name(node.right) or "*"
+            a, b = leaf_name(node.left) or "*", leaf_name(node.right) or "*"
             op = "+" if isinstance(node.op, ast.Add) else "-"
             pairs |= {(a, op, b), (b, op, a)} if op == "+" else {(a, op, b)}
     return pairs
+
+
+def same_name(note_name: str, code_name: str) -> bool:
+    """Whether a code name stands for a note name: equal up to case and underscores, or the note's
+    short name spelled out with the same trailing number (w1 -> weight1, w_1)."""
+    note, code = note_name.replace("_", "").lower(), code_name.replace("_", "").lower()
+    short = re.fullmatch(r"([a-z])[a-z]*?(\d+)", note)
+    return note == code or bool(short and re.fullmatch(rf"{short[1]}[a-z]*{short[2]}", code))
+
+
+def _pair_computed(a: str, op: str, b: str, found: set[tuple[str, str, str]]) -> bool:
+    return any(same_name(a, x) and (y == "*" or same_name(b, y)) for x, o, y in found if o == op)
 
 
 def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str, str]]) -> list[Problem]:
     found = _computed_pairs(tree) if note_pairs else set()
     return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}. "
                                f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
-            for a, op, b, line in note_pairs if not {(a.lower(), op, b.lower()), (a.lower(), op, "*")} & found]
+            for a, op, b, line in note_pairs if not _pair_computed(a, op, b, found)]
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:

@@ -176,7 +176,7 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
-            code, fixes = apply_fixes(code)
+            code, fixes = apply_fixes(code, self.note_pairs)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
