@@ -121,3 +121,19 @@ def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_defin
     assert fix_copy_swap_average(sync, [("a", "+", "b", "m = (a+b)/2")]) == (sync, [])  # other names
     one_way = sync.replace("        self.weight2.copy_(self.weight1)\n", "")
     assert fix_copy_swap_average(one_way, averaged) == (one_way, [])
+
+
+def test_a_weight_drawn_from_randn_starts_like_the_baselines_linear_layer() -> None:
+    from agentnotes.experiments.autofix import fix_random_weight_init
+
+    layer = ("class Two(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
+             "        self.w1 = nn.Parameter(torch.randn(o, i))\n        self.b = nn.Parameter(torch.randn(o))\n")
+    fixed, fixes = fix_random_weight_init(layer)
+    assert [f.after for f in fixes] == ["nn.Parameter(nn.Linear(i, o).weight.detach().clone())"]
+    namespace: dict = {"nn": nn, "torch": torch}
+    exec(compile(fixed, "two", "exec"), namespace)
+    torch.manual_seed(0)
+    weight = namespace["Two"](64, 8).w1
+    assert weight.shape == (8, 64) and weight.abs().max() <= 1 / 64 ** 0.5  # nn.Linear's bound, not N(0, 1)
+    scaled = layer.replace("torch.randn(o, i)", "torch.randn(o, i) * 0.01")
+    assert fix_random_weight_init(scaled) == (scaled, [])

@@ -3,6 +3,7 @@
 Notes write a layer as `w*x`; models often copy that as `self.w * x`, an elementwise product that
 fails with a shape error. A 2-D weight parameter times an input is rewritten to F.linear(input, w).
 Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
+A weight drawn from torch.randn starts from nn.Linear's initialisation, as the baseline's does.
 Code that defines its one module class but no hook gets the build_model that plugs it into the
 harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing;
 an optimizer class without make_optimizer gets one. A module whose forward wants two inputs takes
@@ -83,6 +84,33 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         raw = raw[:start] + fix.after.encode("utf-8") + raw[end:]
     return raw.decode("utf-8"), [fix for _node, fix in edits]
+
+
+def _is_randn_weight(node: ast.AST) -> bool:
+    """`nn.Parameter(torch.randn(a, b))`: a 2-D weight drawn from N(0, 1)."""
+    return isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Parameter" and len(node.args) == 1 \
+        and isinstance(init := node.args[0], ast.Call) and ast.unparse(init.func) in ("torch.randn", "randn") \
+        and len(init.args) == 2 and not init.keywords
+
+
+def fix_random_weight_init(code: str) -> tuple[str, list[Fix]]:
+    """A weight `nn.Parameter(torch.randn(out, in))` starts like the baseline's instead:
+    `nn.Parameter(nn.Linear(in, out).weight.detach().clone())`. N(0, 1) weights are far larger
+    than nn.Linear's, so the idea arm would start (and often diverge) differently from the baseline."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    fixes = []
+    for node in ast.walk(tree):
+        if _is_randn_weight(node) and node.lineno == node.end_lineno:
+            rows, cols = (ast.get_source_segment(code, a) for a in node.args[0].args)
+            fixes.append(Fix(node.lineno, ast.get_source_segment(code, node),
+                             f"nn.Parameter(nn.Linear({cols}, {rows}).weight.detach().clone())"))
+    lines = code.splitlines(keepends=True)
+    for fix in fixes:
+        lines[fix.line - 1] = lines[fix.line - 1].replace(fix.before, fix.after, 1)
+    return "".join(lines), fixes
 
 
 def _squashed(name: str) -> str:
@@ -215,8 +243,9 @@ def fix_copy_swap_average(code: str, note_pairs: Sequence[tuple[str, str, str, s
 def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
     """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs)."""
     code, weight_fixes = fix_weight_products(code)
+    code, init_fixes = fix_random_weight_init(code)
     code, name_fixes = fix_hook_names(code)
     code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
     code, average_fixes = fix_copy_swap_average(code, note_pairs)
-    return code, weight_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
+    return code, weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
