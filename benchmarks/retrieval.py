@@ -65,7 +65,7 @@ def main() -> None:
         chunks = kb.chunks()
         for name, weights in (("hybrid", None), ("dense only", {"dense": 1.0}), ("bm25 only", {"bm25": 1.0})):
             retriever = HybridRetriever(chunks, kb.dense_search, weights=weights)
-            results[f"{name} + rewrite"] = evaluate(questions, lambda q, k, r=retriever: r.search(rewritten[q], k))
+            results[f"{name} + rewrite"] = evaluate(questions, lambda q, k, r=retriever: r.search(q, k, rewritten[q]))
             results[name] = evaluate(questions, retriever.search)
     results["plain recipe (1000/200 + MiniLM)"] = evaluate(questions, plain_recipe_search())
 

@@ -31,7 +31,7 @@ def search(
 
     settings = load_settings()
     hits = retrieve(settings, query, k, rewrite=rewrite,
-                    on_rewrite=None if as_json else (lambda text: err_console().print(f"[dim]searching for: {text}[/]")))
+                    on_rewrite=None if as_json else (lambda text: err_console().print(f"[dim]rewrite: {text}[/]")))
     if as_json:
         print_json([_hit_json(i, h) for i, h in enumerate(hits, start=1)])
         return

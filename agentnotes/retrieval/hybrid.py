@@ -1,5 +1,11 @@
 """Hybrid retrieval: dense (multilingual embeddings) and keyword (BM25) rankings fused by
-reciprocal rank fusion, which needs no score calibration between the two."""
+reciprocal rank fusion, which needs no score calibration between the two.
+
+A rewrite of the question (see rewrite.py) is searched as a second query, not appended to the
+first: a term the rewrite drops or a translation that goes wrong then cannot bury a chunk the
+original question finds. RRF_K is small because only a few rankings are fused and a chunk that one
+of them puts first must not lose to chunks that all of them rank mediocre (benchmarks/retrieval.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from agentnotes.notes.types import Chunk, Hit
 from agentnotes.retrieval.keywords import KeywordIndex
 
 DenseSearch = Callable[[str, int], list[tuple[Chunk, float]]]
-RRF_K = 60
+RRF_K = 10
 CANDIDATES = 50
 
 
@@ -31,15 +37,18 @@ class HybridRetriever:
             out["bm25"] = self.keywords.search(query, self.candidates)
         return out
 
-    def search(self, query: str, k: int) -> list[Hit]:
+    def search(self, query: str, k: int, rewrite: str = "") -> list[Hit]:
+        """Top-k chunks for `query`, and for `rewrite` as a second query when given. Each hit's
+        ranks name the ranking and its place there: {"bm25": 1, "dense (rewrite)": 4}."""
         fused: dict[str, float] = {}
         ranks: dict[str, dict[str, int]] = {}
         chunks: dict[str, Chunk] = {}
-        for name, ranking in self.rankings(query).items():
-            for rank, (chunk, _score) in enumerate(ranking, start=1):
-                key = chunk.chunk_id
-                chunks[key] = chunk
-                fused[key] = fused.get(key, 0.0) + self.weights[name] / (RRF_K + rank)
-                ranks.setdefault(key, {})[name] = rank
+        for text, label in ((query, ""), (rewrite, " (rewrite)")):
+            for name, ranking in (self.rankings(text) if text.strip() else {}).items():
+                for rank, (chunk, _score) in enumerate(ranking, start=1):
+                    key = chunk.chunk_id
+                    chunks[key] = chunk
+                    fused[key] = fused.get(key, 0.0) + self.weights[name] / (RRF_K + rank)
+                    ranks.setdefault(key, {})[name + label] = rank
         best = sorted(fused, key=lambda key: -fused[key])[:k]
         return [Hit(chunks[key], fused[key], ranks[key]) for key in best]

@@ -1,5 +1,5 @@
-"""Optional LLM rewrite of a question before retrieval: a Chinese translation plus key terms,
-searched together with the original question (cross-lingual recall for English questions)."""
+"""Optional LLM rewrite of a question before retrieval: a Chinese translation plus key terms in
+both languages, searched beside the original question (cross-lingual recall for English questions)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,5 @@ if TYPE_CHECKING:
 
 
 def rewrite_query(model: BaseChatModel, prompt: Prompt, question: str) -> str:
-    """The question followed by its rewrite (the original is kept so nothing is lost)."""
-    reply = call_llm(model, prompt, {"question": question}, temperature=0.0, max_tokens=80)
-    return f"{question}\n{reply.text.strip()}"
+    """The rewrite alone (the caller searches it beside the original question)."""
+    return call_llm(model, prompt, {"question": question}, temperature=0.0, max_tokens=80).text.strip()

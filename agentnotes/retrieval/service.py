@@ -22,21 +22,21 @@ def retrieve(
     model: BaseChatModel | None = None,
     on_rewrite: Callable[[str], None] | None = None,
 ) -> list[Hit]:
-    """Top-k hybrid hits for `query`; with rewrite (default from settings) the LLM adds a Chinese
-    translation and key terms first. `model` is reused when given, else created."""
+    """Top-k hybrid hits for `query`; with rewrite (default from settings) the LLM first writes a
+    Chinese translation and key terms, searched as a second query. `model` is reused when given."""
     from agentnotes.index.knowledge_base import open_knowledge_base
 
-    search_text = query
+    rewritten = ""
     if settings.query_rewrite if rewrite is None else rewrite:
         from agentnotes.llm.provider import get_chat_model
         from agentnotes.prompts import load_prompt
         from agentnotes.retrieval.rewrite import rewrite_query
 
-        search_text = rewrite_query(model or get_chat_model(settings), load_prompt("query_rewrite", settings.prompts_dir), query)
+        rewritten = rewrite_query(model or get_chat_model(settings), load_prompt("query_rewrite", settings.prompts_dir), query)
         if on_rewrite:
-            on_rewrite(search_text)
+            on_rewrite(rewritten)
     with open_knowledge_base(settings) as kb:
         chunks = kb.chunks()
         if not chunks:
             return []
-        return HybridRetriever(chunks, kb.dense_search).search(search_text, k)
+        return HybridRetriever(chunks, kb.dense_search).search(query, k, rewritten)
