@@ -124,3 +124,14 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
     swapped = code.replace("(model.w2 + model.w1.data) / 2", "model.w2")
     problems = check_idea_code(swapped, note_pairs=pairs)
     assert [p.kind for p in problems] == ["formula"] and "The note says: w = (w1+w2)/2" in problems[0].message
+
+
+def test_the_passages_for_a_missing_hook_are_those_whose_formulas_need_it():
+    from agentnotes.experiments.idea_sections import passages_for_hook
+
+    request = "mirror layer together with Gonnor vs baseline"
+    passages, parts = passages_for_hook(request, _hits(), "make_optimizer")
+    assert [p.chunk.heading_path[-1] for p in passages] == ["Gonnor: gradient only normalization"] and parts == ["optimizer"]
+    passages, parts = passages_for_hook(request, _hits(), "after_step")
+    assert [p.chunk.heading_path[-1] for p in passages] == ["镜像层 mirror layer"] and parts == []
+    assert passages_for_hook("double ReLU vs ReLU", _hits(), "make_optimizer") == ([], [])

@@ -114,3 +114,22 @@ def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -
         assert check_idea_code(extract_code(idea_examples([part]))) == [], part
     assert "make_optimizer" not in idea_examples(["layer"]) and "SlowLinear" not in idea_examples(["optimizer"])
     assert idea_examples(["layer", "layer"]) == idea_examples(["layer"])
+
+
+def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_merged(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
+    model = FakeListChatModel(responses=[
+        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}),
+        f"```python\n{mirror}```",  # the layer alone: make_optimizer is missing
+        f"```python\n{gonnor}```",  # asked for on its own
+        json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40),
+                         Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    code = (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8")
+    assert "class MirrorLinear" in code and "class Gonnor" in code and "def make_optimizer" in code
+    assert json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text()) == []

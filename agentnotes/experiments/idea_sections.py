@@ -81,8 +81,12 @@ def parts_in_notes(request: str, hits: Sequence[Hit]) -> list[str]:
 def formula_lines(request: str, hits: Sequence[Hit]) -> str:
     """The lines of the idea's defining sections that hold a formula, in order, at most
     MAX_RULE_CHARS; "" when no section names the idea or none has a formula."""
-    lines = [line.strip() for h in own_sections(request, hits) for line in h.chunk.text.splitlines()
-             if _FORMULA_LINE.search(line)]
+    return formulas_in(own_sections(request, hits))
+
+
+def formulas_in(hits: Sequence[Hit]) -> str:
+    """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS."""
+    lines = [line.strip() for h in hits for line in h.chunk.text.splitlines() if _FORMULA_LINE.search(line)]
     text = ""
     for line in dict.fromkeys(lines):
         if len(text) + len(line) + 1 > MAX_RULE_CHARS:
@@ -100,6 +104,19 @@ def required_hooks(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
     if _PERIODIC.search(text):
         needed["after_step"] = "the notes do something every N steps"
     return sorted(needed.items())
+
+
+def passages_for_hook(request: str, hits: Sequence[Hit], hook: str) -> tuple[list[Hit], list[str]]:
+    """The idea's passages that call for `hook`, and the parts they change: their formulas change
+    the part the hook implements (build_model, make_optimizer), or they do something every N steps
+    (after_step)."""
+    passages, parts = [], []
+    for h in idea_passages(request, hits):
+        own_parts = [p for p in _formula_parts(h.chunk.text) if _PART_HOOKS[p] == hook]
+        if own_parts or (hook == "after_step" and _PERIODIC.search(h.chunk.text)):
+            passages.append(h)
+            parts += [p for p in own_parts if p not in parts]
+    return passages, parts
 
 
 def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, str]]:

@@ -174,7 +174,7 @@ def _check_top_level(tree: ast.Module) -> list[Problem]:
     return problems
 
 
-def _bound_at_top(node: ast.stmt) -> list[tuple[str, str | None]]:
+def bound_at_top(node: ast.stmt) -> list[tuple[str, str | None]]:
     """Names a top-level statement binds, each with the module it refers to (imports) or None."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [(node.name, None)]
@@ -208,7 +208,7 @@ def _check_reserved(tree: ast.Module) -> list[Problem]:
     harness_modules = harness_imports()
     problems = []
     for node in tree.body:
-        for name, module in _bound_at_top(node):
+        for name, module in bound_at_top(node):
             if name in reserved and (module is None or harness_modules.get(name) != module):
                 problems.append(Problem("reserved", f"`{name}` is a harness name: rename yours", node.lineno))
     for node in ast.walk(tree):
@@ -225,7 +225,7 @@ def required_positional(fn: ast.FunctionDef) -> int:
 
 def _check_hooks(tree: ast.Module) -> list[Problem]:
     hooks = hook_names()
-    defined = {name for node in tree.body for name, _ in _bound_at_top(node) if name in hooks}
+    defined = {name for node in tree.body for name, _ in bound_at_top(node) if name in hooks}
     problems = []
     if not defined:
         problems.append(Problem("no_hook", f"define at least one of {', '.join(hooks)} as a top-level function (not inside a class)", 1))
@@ -243,10 +243,15 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
     return problems
 
 
+def missing_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (hook, why) pairs of `required` whose hook the code does not define at top level."""
+    defined = {name for node in tree.body for name, _ in bound_at_top(node)}
+    return [(hook, why) for hook, why in required if hook not in defined]
+
+
 def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[Problem]:
-    defined = {name for node in tree.body for name, _ in _bound_at_top(node)}
     return [Problem("missing_hook", f"{why}: define `{hook}` as a top-level function", 1)
-            for hook, why in required if hook not in defined]
+            for hook, why in missing_hooks(tree, required)]
 
 
 def leaf_name(node: ast.expr) -> str:

@@ -4,6 +4,7 @@ so an interrupted run resumes where it stopped."""
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,12 +15,21 @@ from agentnotes.errors import ExperimentError, LLMError
 from agentnotes.experiments import rundir as rd
 from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import apply_fixes
+from agentnotes.experiments.complete import merge_piece
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
-from agentnotes.experiments.idea_sections import formula_lines, idea_passages, note_pairs, parts_in_notes, required_hooks
+from agentnotes.experiments.idea_sections import (
+    formula_lines,
+    formulas_in,
+    idea_passages,
+    note_pairs,
+    parts_in_notes,
+    passages_for_hook,
+    required_hooks,
+)
 from agentnotes.experiments.problems import format_problems
 from agentnotes.experiments.report import write_report
-from agentnotes.experiments.static_check import check_idea_code
+from agentnotes.experiments.static_check import check_idea_code, missing_hooks
 from agentnotes.experiments.stats import BLOCKING, compare_arms, load_metrics, validate_metrics
 from agentnotes.experiments.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
@@ -29,6 +39,7 @@ from agentnotes.settings import Settings
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
+    from agentnotes.agents.llm_call import LLMReply
     from agentnotes.runner.sandbox import RunResult
 
 
@@ -159,7 +170,7 @@ class _CodeWriter:
     def __init__(self, model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit],
                  options: ExperimentOptions) -> None:
         self.model, self.settings, self.plan, self.options = model, settings, plan, options
-        self.hits = idea_passages(options.request, hits)
+        self.all_hits, self.hits = hits, idea_passages(options.request, hits)
         self.required_hooks = required_hooks(options.request, hits)
         self.note_pairs = note_pairs(options.request, hits)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
@@ -177,11 +188,18 @@ class _CodeWriter:
             self.attempts += 1
             run.add_usage([reply])
             code, fixes = apply_fixes(code, self.note_pairs)
+            problems = check_idea_code(code, self.required_hooks, self.note_pairs)
+            if any(p.kind == "missing_hook" for p in problems):
+                reporter.info("A hook the notes call for is missing; asking for it on its own.")
+                code, replies = self._complete(code, seed)
+                run.add_usage(replies)
+                code, more_fixes = apply_fixes(code, self.note_pairs)
+                fixes += more_fixes
+                problems = check_idea_code(code, self.required_hooks, self.note_pairs)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
-            problems = check_idea_code(code, self.required_hooks, self.note_pairs)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
             copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))
         if problems:
@@ -202,6 +220,25 @@ class _CodeWriter:
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
+
+
+    def _complete(self, code: str, seed: int) -> tuple[str, list[LLMReply]]:
+        """Each missing hook asked for on its own, with only the passages that call for it, and
+        merged into the code (experiments/complete.py)."""
+        replies = []
+        for hook, why in missing_hooks(ast.parse(code), self.required_hooks):
+            passages, parts = passages_for_hook(self.options.request, self.all_hits, hook)
+            if not passages:
+                continue
+            plan = self.plan.model_copy(update={"parts": parts or self.plan.parts,
+                                                "idea_rule": formulas_in(passages) or self.plan.idea_rule})
+            feedback = (f"The code below is right so far but incomplete: {why}. Keep it as it is and do not repeat it.\n"
+                        f"```python\n{code}```\nWrite only the missing part: `{hook}` and any class it needs, "
+                        "as the note excerpts describe it.")
+            piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, feedback, seed=seed)
+            replies.append(reply)
+            code = merge_piece(code, piece)
+        return code, replies
 
 
 def run_experiment(

@@ -1,0 +1,27 @@
+"""Merging a separately written missing part into idea code."""
+
+from __future__ import annotations
+
+import ast
+
+from agentnotes.experiments.complete import merge_piece
+
+CODE = ("import torch\nimport torch.nn as nn\n\nEVERY = 50\n\n\nclass Mirror(nn.Module):\n    pass\n\n\n"
+        "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Mirror)\n")
+
+
+def test_the_piece_adds_only_what_the_code_does_not_define() -> None:
+    piece = ("import torch\nimport math\n\nEVERY = 10\n\n\nclass Mirror(nn.Module):\n    changed = True\n\n\n"
+             "class Gonnor(torch.optim.Optimizer):\n    @torch.no_grad()\n    def step(self):\n        pass\n\n\n"
+             "def make_optimizer(params, lr):\n    return Gonnor(params, lr)\n")
+    merged = merge_piece(CODE, piece)
+    assert merged.startswith(CODE.rstrip("\n"))
+    added = merged[len(CODE.rstrip("\n")):]
+    assert "import math" in added and "class Gonnor" in added and "@torch.no_grad()" in added and "def make_optimizer" in added
+    assert "EVERY = 10" not in added and "changed = True" not in added and "import torch\n" not in added
+    assert {n.name for n in ast.parse(merged).body if isinstance(n, ast.FunctionDef)} == {"build_model", "make_optimizer"}
+
+
+def test_a_piece_that_does_not_parse_or_adds_nothing_leaves_the_code_as_it_is() -> None:
+    assert merge_piece(CODE, "def make_optimizer(params, lr:\n") == CODE
+    assert merge_piece(CODE, CODE) == CODE
