@@ -104,23 +104,25 @@ def test_a_forward_of_two_inputs_takes_them_from_the_one_tensor_the_harness_pass
 
 
 def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_define() -> None:
-    from agentnotes.experiments.autofix import fix_copy_swap_average
+    from agentnotes.experiments.autofix import fix_sync_to_average
 
     sync = ("import torch\n\n\nclass Pair:\n    @torch.no_grad()\n    def sync(self):\n"
             "        self.weight1.copy_(self.weight2)\n        self.weight2.copy_(self.weight1)\n")
     averaged = [("w1", "+", "w2", "每 N 步合并：w = （w1+w2）/2")]
-    fixed, fixes = fix_copy_swap_average(sync, averaged)
-    assert [f.after for f in fixes] == ["self.weight1.copy_((self.weight1 + self.weight2) / 2)"]
+    fixed, fixes = fix_sync_to_average(sync, averaged)
+    assert [f.after for f in fixes] == ["self.weight1.copy_((self.weight1 + self.weight2) / 2)", "self.weight2.copy_(self.weight1)"]
     namespace: dict = {}
     exec(compile(fixed, "sync", "exec"), namespace)
     pair = namespace["Pair"]()
     pair.weight1, pair.weight2 = torch.zeros(2), torch.full((2,), 4.0)
     pair.sync()
     assert pair.weight1.tolist() == pair.weight2.tolist() == [2.0, 2.0]
-    assert fix_copy_swap_average(sync, [("w1", "+", "w2", "y = w1*(x+h) + w2*(x-h)")]) == (sync, [])  # not an average
-    assert fix_copy_swap_average(sync, [("a", "+", "b", "m = (a+b)/2")]) == (sync, [])  # other names
+    assert fix_sync_to_average(sync, [("w1", "+", "w2", "y = w1*(x+h) + w2*(x-h)")]) == (sync, [])  # not an average
+    assert fix_sync_to_average(sync, [("a", "+", "b", "m = (a+b)/2")]) == (sync, [])  # other names
+    both_from_one = sync.replace("self.weight2.copy_(self.weight1)", "self.weight2.copy_(self.weight2)")
+    assert fix_sync_to_average(both_from_one, averaged)[0] == fixed
     one_way = sync.replace("        self.weight2.copy_(self.weight1)\n", "")
-    assert fix_copy_swap_average(one_way, averaged) == (one_way, [])
+    assert fix_sync_to_average(one_way, averaged) == (one_way, [])
 
 
 def test_a_weight_drawn_from_randn_starts_like_the_baselines_linear_layer() -> None:

@@ -214,9 +214,10 @@ def _averaged_in_notes(a: str, b: str, note_pairs: Sequence[tuple[str, str, str,
     return False
 
 
-def fix_copy_swap_average(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
-    """`a.copy_(b)` followed by `b.copy_(a)` leaves both equal to b: the second line does nothing.
-    When the notes average the two, `w = (w1+w2)/2`, the first line becomes `a.copy_((a + b) / 2)`."""
+def fix_sync_to_average(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
+    """Two lines that set two weight copies from each other, `a.copy_(b); b.copy_(a)` or
+    `a.copy_(b); b.copy_(b)`, leave both equal to one of them. When the notes average the two,
+    `w = (w1+w2)/2` and then `w1 = w2 = w`, the lines become `a.copy_((a + b) / 2); b.copy_(a)`."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -226,17 +227,17 @@ def fix_copy_swap_average(code: str, note_pairs: Sequence[tuple[str, str, str, s
         body = getattr(node, "body", None)
         for first, second in zip(body, body[1:]) if isinstance(body, list) else ():
             one, two = _copy_call(first), _copy_call(second)
-            if not (one and two and first.lineno == first.end_lineno):
+            if not (one and two and first.lineno == first.end_lineno and second.lineno == second.end_lineno):
                 continue
-            a, b = (ast.unparse(e) for e in one)
-            if (ast.unparse(two[0]), ast.unparse(two[1])) != (b, a) \
-                    or not _averaged_in_notes(leaf_name(one[0]), leaf_name(one[1]), note_pairs):
+            a, b = ast.unparse(one[0]), ast.unparse(two[0])
+            if a == b or not {ast.unparse(one[1]), ast.unparse(two[1])} <= {a, b} \
+                    or not _averaged_in_notes(leaf_name(one[0]), leaf_name(two[0]), note_pairs):
                 continue
-            source = ast.get_source_segment(code, one[1])
-            before = ast.get_source_segment(code, first)
-            after = before.replace(f"copy_({source})", f"copy_(({ast.get_source_segment(code, one[0])} + {source}) / 2)", 1)
-            lines[first.lineno - 1] = lines[first.lineno - 1].replace(before, after, 1)
-            fixes.append(Fix(first.lineno, before, after))
+            a_text, b_text = (ast.get_source_segment(code, e) for e in (one[0], two[0]))
+            for stmt, after in ((first, f"{a_text}.copy_(({a_text} + {b_text}) / 2)"), (second, f"{b_text}.copy_({a_text})")):
+                before = ast.get_source_segment(code, stmt)
+                lines[stmt.lineno - 1] = lines[stmt.lineno - 1].replace(before, after, 1)
+                fixes.append(Fix(stmt.lineno, before, after))
     return "".join(lines), fixes
 
 
@@ -247,5 +248,5 @@ def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ())
     code, name_fixes = fix_hook_names(code)
     code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
-    code, average_fixes = fix_copy_swap_average(code, note_pairs)
+    code, average_fixes = fix_sync_to_average(code, note_pairs)
     return code, weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
