@@ -215,9 +215,10 @@ def _averaged_in_notes(a: str, b: str, note_pairs: Sequence[tuple[str, str, str,
 
 
 def fix_sync_to_average(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
-    """Two lines that set two weight copies from each other, `a.copy_(b); b.copy_(a)` or
-    `a.copy_(b); b.copy_(b)`, leave both equal to one of them. When the notes average the two,
-    `w = (w1+w2)/2` and then `w1 = w2 = w`, the lines become `a.copy_((a + b) / 2); b.copy_(a)`."""
+    """Two lines that set two weight copies from the two of them, such as `a.copy_(b); b.copy_(a)`
+    or `a.copy_((a + b) / 2); b.copy_((a + b) / 2)`, leave them unequal or equal to one of them.
+    When the notes average the two, `w = (w1+w2)/2` and then `w1 = w2 = w`, the lines become
+    `a.copy_((a + b) / 2); b.copy_(a)`."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -230,15 +231,24 @@ def fix_sync_to_average(code: str, note_pairs: Sequence[tuple[str, str, str, str
             if not (one and two and first.lineno == first.end_lineno and second.lineno == second.end_lineno):
                 continue
             a, b = ast.unparse(one[0]), ast.unparse(two[0])
-            if a == b or not {ast.unparse(one[1]), ast.unparse(two[1])} <= {a, b} \
+            if a == b or not all(_made_of(source, (a, b)) for source in (one[1], two[1])) \
                     or not _averaged_in_notes(leaf_name(one[0]), leaf_name(two[0]), note_pairs):
                 continue
             a_text, b_text = (ast.get_source_segment(code, e) for e in (one[0], two[0]))
             for stmt, after in ((first, f"{a_text}.copy_(({a_text} + {b_text}) / 2)"), (second, f"{b_text}.copy_({a_text})")):
                 before = ast.get_source_segment(code, stmt)
-                lines[stmt.lineno - 1] = lines[stmt.lineno - 1].replace(before, after, 1)
-                fixes.append(Fix(stmt.lineno, before, after))
+                if before != after:
+                    lines[stmt.lineno - 1] = lines[stmt.lineno - 1].replace(before, after, 1)
+                    fixes.append(Fix(stmt.lineno, before, after))
     return "".join(lines), fixes
+
+
+def _made_of(expr: ast.expr, names: tuple[str, ...]) -> bool:
+    """Whether `expr` uses no variable but `names` (e.g. `(self.w1 + self.w2) / 2` of self.w1, self.w2)."""
+    text = ast.unparse(expr)
+    for name in names:
+        text = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", "0", text)
+    return re.search(r"[A-Za-z_]", text) is None
 
 
 def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
