@@ -145,3 +145,19 @@ def test_a_weight_drawn_from_randn_starts_like_the_baselines_linear_layer() -> N
     assert weight.shape == (8, 64) and weight.abs().max() <= 1 / 64 ** 0.5  # nn.Linear's bound, not N(0, 1)
     scaled = layer.replace("torch.randn(o, i)", "torch.randn(o, i) * 0.01")
     assert fix_random_weight_init(scaled) == (scaled, [])
+
+
+def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> None:
+    from agentnotes.experiments.autofix import fix_weight_names
+
+    layer = ("class Mirror(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
+             "        base = nn.Linear(i, o)\n        self.fast = nn.Parameter(base.weight.detach().clone())\n"
+             "        self.slow = nn.Parameter(base.weight.detach().clone())\n\n"
+             "    def sync(self):\n        self.slow.copy_((self.slow + self.fast) / 2)\n\n\n"
+             "def after_step(model, step):\n    model[0].fast.copy_(model[0].slow)\n")
+    pairs = [("x", "+", "h", "y = (w1*(x+h) + w2*(x-h))/2"), ("w1", "+", "w2", "w = (w1+w2)/2")]
+    fixed, fixes = fix_weight_names(layer, pairs)
+    assert [(f.before, f.after) for f in fixes] == [("self.fast", "self.w1"), ("self.slow", "self.w2")]
+    assert "fast" not in fixed and "slow" not in fixed and "model[0].w1.copy_(model[0].w2)" in fixed
+    assert fix_weight_names(fixed, pairs) == (fixed, [])  # already the notes' names
+    assert fix_weight_names(layer, pairs[:1]) == (layer, [])  # the notes pair no numbered names

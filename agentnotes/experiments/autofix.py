@@ -9,6 +9,7 @@ harness MLP: as the linear layer when it takes (in, out), as the activation when
 an optimizer class without make_optimizer gets one. A module whose forward wants two inputs takes
 them from the one tensor the harness passes, as neighbouring units. Two weight copies that are
 "synced" by copying each into the other, when the notes average them, are averaged.
+Two weights named otherwise than the notes (fast, slow) get the notes' names (w1, w2).
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -33,7 +34,7 @@ class Fix:
         return f"line {self.line}: {self.before} -> {self.after}"
 
 
-def _weight_names(tree: ast.Module, source: str) -> set[str]:
+def _weight_names(tree: ast.AST, source: str) -> set[str]:
     """Names of `self.NAME = nn.Parameter(...)` whose initial value is a 2-D weight."""
     names = set()
     for node in ast.walk(tree):
@@ -50,6 +51,33 @@ def _weight_names(tree: ast.Module, source: str) -> set[str]:
         if two_dims or copies_weight:
             names.add(target.attr)
     return names
+
+
+def fix_weight_names(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
+    """A module with exactly two weights named otherwise than the notes (often `fast` and `slow`, after
+    the prompt's example) gets the notes' numbered names in order (`w1`, `w2`) when the notes'
+    formulas pair them, so the code reads like the notes and their formulas can be checked by name."""
+    numbered = [(a, b) for a, _op, b, _line in note_pairs if re.fullmatch(r"[a-z]+1", a) and b == a[:-1] + "2"]
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    if not numbered:
+        return code, []
+    fixes = []
+    for node in tree.body:
+        weights = sorted(_weight_names(node, code), key=lambda name: _first_assignment(node, name)) \
+            if isinstance(node, ast.ClassDef) else []
+        if len(weights) != 2 or any(same_name(n, w) for n in numbered[0] for w in weights):
+            continue
+        for old, new in zip(weights, numbered[0]):
+            code = re.sub(rf"\.{re.escape(old)}\b", f".{new}", code)
+            fixes.append(Fix(node.lineno, f"self.{old}", f"self.{new}"))
+    return code, fixes
+
+
+def _first_assignment(node: ast.AST, attribute: str) -> int:
+    return min(n.lineno for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr == attribute)
 
 
 def _is_weight(node: ast.expr, weights: set[str]) -> bool:
@@ -253,10 +281,11 @@ def _made_of(expr: ast.expr, names: tuple[str, ...]) -> bool:
 
 def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
     """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs)."""
+    code, rename_fixes = fix_weight_names(code, note_pairs)
     code, weight_fixes = fix_weight_products(code)
     code, init_fixes = fix_random_weight_init(code)
     code, name_fixes = fix_hook_names(code)
     code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
     code, average_fixes = fix_sync_to_average(code, note_pairs)
-    return code, weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
+    return code, rename_fixes + weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
