@@ -131,20 +131,22 @@ def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_defin
     assert fix_sync_to_average(one_way, averaged) == (one_way, [])
 
 
-def test_a_weight_drawn_from_randn_starts_like_the_baselines_linear_layer() -> None:
-    from agentnotes.experiments.autofix import fix_random_weight_init
+def test_a_weight_filled_by_randn_or_zeros_starts_like_the_baselines_linear_layer() -> None:
+    from agentnotes.experiments.autofix import fix_weight_init
 
     layer = ("class Two(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
              "        self.w1 = nn.Parameter(torch.randn(o, i))\n        self.b = nn.Parameter(torch.randn(o))\n")
-    fixed, fixes = fix_random_weight_init(layer)
+    fixed, fixes = fix_weight_init(layer)
     assert [f.after for f in fixes] == ["nn.Parameter(nn.Linear(i, o).weight.detach().clone())"]
     namespace: dict = {"nn": nn, "torch": torch}
     exec(compile(fixed, "two", "exec"), namespace)
     torch.manual_seed(0)
     weight = namespace["Two"](64, 8).w1
     assert weight.shape == (8, 64) and weight.abs().max() <= 1 / 64 ** 0.5  # nn.Linear's bound, not N(0, 1)
+    zeros = layer.replace("torch.randn(o, i)", "torch.zeros(o, i)")
+    assert fix_weight_init(zeros)[0] == fixed
     scaled = layer.replace("torch.randn(o, i)", "torch.randn(o, i) * 0.01")
-    assert fix_random_weight_init(scaled) == (scaled, [])
+    assert fix_weight_init(scaled) == (scaled, [])
 
 
 def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> None:

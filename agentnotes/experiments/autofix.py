@@ -3,7 +3,7 @@
 Notes write a layer as `w*x`; models often copy that as `self.w * x`, an elementwise product that
 fails with a shape error. A 2-D weight parameter times an input is rewritten to F.linear(input, w).
 Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
-A weight drawn from torch.randn starts from nn.Linear's initialisation, as the baseline's does.
+A weight filled by torch.randn or torch.zeros starts from nn.Linear's initialisation, as the baseline's does.
 Code that defines its one module class but no hook gets the build_model that plugs it into the
 harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing;
 an optimizer class without make_optimizer gets one. A module whose forward wants two inputs takes
@@ -114,24 +114,28 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
     return raw.decode("utf-8"), [fix for _node, fix in edits]
 
 
-def _is_randn_weight(node: ast.AST) -> bool:
-    """`nn.Parameter(torch.randn(a, b))`: a 2-D weight drawn from N(0, 1)."""
+_FILLS = ("randn", "rand", "zeros", "ones", "empty")
+
+
+def _is_filled_weight(node: ast.AST) -> bool:
+    """`nn.Parameter(torch.randn(a, b))` or zeros, ones, rand, empty: a 2-D weight not initialised as a layer's."""
     return isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Parameter" and len(node.args) == 1 \
-        and isinstance(init := node.args[0], ast.Call) and ast.unparse(init.func) in ("torch.randn", "randn") \
+        and isinstance(init := node.args[0], ast.Call) and ast.unparse(init.func).removeprefix("torch.") in _FILLS \
         and len(init.args) == 2 and not init.keywords
 
 
-def fix_random_weight_init(code: str) -> tuple[str, list[Fix]]:
-    """A weight `nn.Parameter(torch.randn(out, in))` starts like the baseline's instead:
-    `nn.Parameter(nn.Linear(in, out).weight.detach().clone())`. N(0, 1) weights are far larger
-    than nn.Linear's, so the idea arm would start (and often diverge) differently from the baseline."""
+def fix_weight_init(code: str) -> tuple[str, list[Fix]]:
+    """A weight `nn.Parameter(torch.randn(out, in))` (or zeros, ones, rand, empty) starts like the
+    baseline's instead: `nn.Parameter(nn.Linear(in, out).weight.detach().clone())`. N(0, 1) weights
+    are far larger than nn.Linear's and make the idea arm diverge; zeros give every unit the same
+    weights and no gradient to the layers below."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
     fixes = []
     for node in ast.walk(tree):
-        if _is_randn_weight(node) and node.lineno == node.end_lineno:
+        if _is_filled_weight(node) and node.lineno == node.end_lineno:
             rows, cols = (ast.get_source_segment(code, a) for a in node.args[0].args)
             fixes.append(Fix(node.lineno, ast.get_source_segment(code, node),
                              f"nn.Parameter(nn.Linear({cols}, {rows}).weight.detach().clone())"))
@@ -283,7 +287,7 @@ def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ())
     """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs)."""
     code, rename_fixes = fix_weight_names(code, note_pairs)
     code, weight_fixes = fix_weight_products(code)
-    code, init_fixes = fix_random_weight_init(code)
+    code, init_fixes = fix_weight_init(code)
     code, name_fixes = fix_hook_names(code)
     code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
