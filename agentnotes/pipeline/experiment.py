@@ -27,7 +27,7 @@ from agentnotes.experiments.idea_sections import (
     passages_for_hook,
     required_hooks,
 )
-from agentnotes.experiments.problems import format_problems
+from agentnotes.experiments.problems import Problem, format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code, missing_hooks
 from agentnotes.experiments.stats import BLOCKING, compare_arms, load_metrics, validate_metrics
@@ -187,6 +187,7 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
+            copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))  # before fixes rename
             code, fixes = apply_fixes(code, self.note_pairs)
             problems = check_idea_code(code, self.required_hooks, self.note_pairs)
             if any(p.kind == "missing_hook" for p in problems):
@@ -199,16 +200,15 @@ class _CodeWriter:
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
+            if copied:
+                problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
+                                        + "; ".join(f"`{line}`" for line in copied)
+                                        + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
-            copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))
         if problems:
             reporter.info(f"Static check failed: {len(problems)} problem(s); asking for a fix.")
             return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
-        if copied:
-            reporter.info("The code copies the prompt's example instead of the idea; asking again.")
-            return None, (f"The previous code copied the example's rule instead of implementing the idea:\n```python\n{code}```\n"
-                          "Copied lines:\n- " + "\n- ".join(copied) + f"\nImplement this instead: {self.plan.idea_rule}")
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
             review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
