@@ -14,7 +14,7 @@ from agentnotes.agents import experimenter as agents
 from agentnotes.errors import ExperimentError, LLMError
 from agentnotes.experiments import rundir as rd
 from agentnotes.experiments.assemble import assemble_script, explain_failure
-from agentnotes.experiments.autofix import apply_fixes
+from agentnotes.experiments.autofix import Fix, apply_fixes
 from agentnotes.experiments.complete import merge_piece
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
@@ -187,23 +187,10 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
-            copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))  # before fixes rename
-            code, fixes = apply_fixes(code, self.note_pairs)
-            problems = check_idea_code(code, self.required_hooks, self.note_pairs)
-            if any(p.kind == "missing_hook" for p in problems):
-                reporter.info("A hook the notes call for is missing; asking for it on its own.")
-                code, replies = self._complete(code, seed)
-                run.add_usage(replies)
-                code, more_fixes = apply_fixes(code, self.note_pairs)
-                fixes += more_fixes
-                problems = check_idea_code(code, self.required_hooks, self.note_pairs)
+            code, fixes, problems = self._fix_and_check(code, run, seed, reporter)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
-            if copied:
-                problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
-                                        + "; ".join(f"`{line}`" for line in copied)
-                                        + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
         if problems:
@@ -221,6 +208,25 @@ class _CodeWriter:
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
 
+
+    def _fix_and_check(self, code: str, run: rd.Run, seed: int, reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
+        """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
+        the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
+        copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))  # before fixes rename
+        code, fixes = apply_fixes(code, self.note_pairs)
+        problems = check_idea_code(code, self.required_hooks, self.note_pairs)
+        if any(p.kind == "missing_hook" for p in problems):
+            reporter.info("A hook the notes call for is missing; asking for it on its own.")
+            code, replies = self._complete(code, seed)
+            run.add_usage(replies)
+            code, more_fixes = apply_fixes(code, self.note_pairs)
+            fixes += more_fixes
+            problems = check_idea_code(code, self.required_hooks, self.note_pairs)
+        if copied:
+            problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
+                                    + "; ".join(f"`{line}`" for line in copied)
+                                    + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
+        return code, fixes, problems
 
     def _complete(self, code: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook asked for on its own, with only the passages that call for it, and
