@@ -104,6 +104,8 @@ def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
     own = "def forward(self, x):\n    return F.linear(x + LR / 2, self.w1, self.bias)\n"
     assert copied_example_rules(copied, examples) == ["return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted"]
     assert copied_example_rules(own, examples) == []
+    renamed = "def forward(self, x):\n    return F.linear(x + 0.5 * LR, self.w1, self.bias)  # the example's own rule\n"
+    assert copied_example_rules(renamed, examples) == [renamed.splitlines()[1].strip()]
 
 
 def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -> None:
