@@ -25,3 +25,11 @@ def test_the_piece_adds_only_what_the_code_does_not_define() -> None:
 def test_a_piece_that_does_not_parse_or_adds_nothing_leaves_the_code_as_it_is() -> None:
     assert merge_piece(CODE, "def make_optimizer(params, lr:\n") == CODE
     assert merge_piece(CODE, CODE) == CODE
+
+
+def test_a_hook_about_to_be_written_anew_is_dropped_with_its_decorators() -> None:
+    from agentnotes.experiments.complete import drop_definitions
+
+    lazy = CODE + "\n\n@staticmethod\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
+    assert drop_definitions(lazy, {"make_optimizer"}) == CODE
+    assert drop_definitions(CODE, {"make_optimizer"}) == CODE

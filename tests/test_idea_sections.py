@@ -95,6 +95,11 @@ def test_a_required_hook_the_code_lacks_is_a_static_problem():
     code = "import torch.nn as nn\n\n\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
     problems = check_idea_code(code, [("after_step", "the notes do something every N steps"), ("build_model", "x")])
     assert [(p.kind, "after_step" in p.message) for p in problems] == [("missing_hook", True)]
+    sgd = "import torch\n\n\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
+    needs_rule = [("make_optimizer", "the notes' formulas change the optimizer")]
+    assert [p.kind for p in check_idea_code(sgd, needs_rule)] == ["missing_hook"]  # the baseline's update rule
+    own = sgd.replace("torch.optim.SGD(params, lr)", "Gonnor(params, lr)") + "\n\nclass Gonnor(torch.optim.SGD):\n    pass\n"
+    assert check_idea_code(own, needs_rule) == []
 
 
 def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentnotes.experiments import rundir as rd
@@ -118,13 +119,16 @@ def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -
     assert idea_examples(["layer", "layer"]) == idea_examples(["layer"])
 
 
-def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_merged(monkeypatch) -> None:
+@pytest.mark.parametrize("plain_sgd", [False, True])
+def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_merged(monkeypatch, plain_sgd) -> None:
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    if plain_sgd:  # make_optimizer that keeps the baseline's rule counts as missing
+        mirror += "\n\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
     model = FakeListChatModel(responses=[
         json.dumps({**PLAN, "parts": ["layer", "optimizer"]}),
-        f"```python\n{mirror}```",  # the layer alone: make_optimizer is missing
+        f"```python\n{mirror}```",  # the layer alone: the update rule is missing
         f"```python\n{gonnor}```",  # asked for on its own
         json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
@@ -135,6 +139,7 @@ def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_
     code = (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8")
     assert "class MirrorLinear" in code and "class Gonnor" in code and "def make_optimizer" in code
     assert json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text()) == []
+    assert "torch.optim.SGD" not in code and (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").exists()
 
 
 def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(monkeypatch) -> None:

@@ -1,8 +1,9 @@
 """Completing idea code that lacks a hook its notes call for.
 
 For a combination of ideas (a layer and an update rule) small models write one part and leave
-out the other, attempt after attempt, even when told what is missing. The missing part is then
-asked for on its own, with only the note passages about it, and merged into the code.
+out the other (or return torch's own SGD), attempt after attempt, even when told what is missing.
+The missing part is then asked for on its own, with only the note passages about it, and merged
+into the code.
 """
 
 from __future__ import annotations
@@ -10,6 +11,19 @@ from __future__ import annotations
 import ast
 
 from agentnotes.experiments.static_check import bound_at_top
+
+
+def drop_definitions(code: str, names: set[str]) -> str:
+    """`code` without its top-level functions named in `names` (a hook about to be written anew)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = code.splitlines()
+    for node in reversed(tree.body):
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            del lines[_first_line(node) - 1:node.end_lineno]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def merge_piece(code: str, piece: str) -> str:
@@ -28,5 +42,9 @@ def merge_piece(code: str, piece: str) -> str:
 
 def _source(node: ast.stmt, lines: list[str]) -> str:
     """A statement's lines, its decorators included."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-    return "\n".join(lines[first - 1:node.end_lineno])
+    return "\n".join(lines[_first_line(node) - 1:node.end_lineno])
+
+
+def _first_line(node: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])

@@ -244,13 +244,27 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
 
 
 def missing_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The (hook, why) pairs of `required` whose hook the code does not define at top level."""
+    """The (hook, why) pairs of `required` whose hook the code does not define at top level, or
+    defines as only returning one of torch.optim's own optimizers (the baseline's update rule)."""
     defined = {name for node in tree.body for name, _ in bound_at_top(node)}
-    return [(hook, why) for hook, why in required if hook not in defined]
+    return [(hook, why) for hook, why in required
+            if hook not in defined or (hook == "make_optimizer" and _returns_torch_optimizer(tree))]
+
+
+def _returns_torch_optimizer(tree: ast.Module) -> bool:
+    """Whether the top-level make_optimizer only returns `torch.optim.SGD(...)` or the like."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "make_optimizer":
+            returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
+            return bool(returned) and all(isinstance(v, ast.Call) and re.match(r"(?:torch\.)?optim\.\w+$", ast.unparse(v.func))
+                                          for v in returned)
+    return False
 
 
 def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[Problem]:
-    return [Problem("missing_hook", f"{why}: define `{hook}` as a top-level function", 1)
+    return [Problem("missing_hook", f"{why}: define `{hook}` as a top-level function"
+                    + (" that returns your own torch.optim.Optimizer subclass applying the notes' update rule"
+                       if hook == "make_optimizer" else ""), 1)
             for hook, why in missing_hooks(tree, required)]
 
 

@@ -15,7 +15,7 @@ from agentnotes.errors import ExperimentError, LLMError
 from agentnotes.experiments import rundir as rd
 from agentnotes.experiments.assemble import assemble_script, explain_failure
 from agentnotes.experiments.autofix import Fix, apply_fixes
-from agentnotes.experiments.complete import merge_piece
+from agentnotes.experiments.complete import drop_definitions, merge_piece
 from agentnotes.experiments.config import ExperimentConfig
 from agentnotes.experiments.failure_hints import hints_for
 from agentnotes.experiments.idea_sections import (
@@ -187,7 +187,7 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
-            code, fixes, problems = self._fix_and_check(code, run, seed, reporter)
+            code, fixes, problems = self._fix_and_check(code, run, folder, seed, reporter)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
@@ -208,8 +208,8 @@ class _CodeWriter:
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
 
-
-    def _fix_and_check(self, code: str, run: rd.Run, seed: int, reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
+    def _fix_and_check(self, code: str, run: rd.Run, folder: str, seed: int,
+                       reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
         """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
         copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))  # before fixes rename
@@ -217,7 +217,7 @@ class _CodeWriter:
         problems = check_idea_code(code, self.required_hooks, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")
-            code, replies = self._complete(code, seed)
+            code, replies = self._complete(code, run, folder, seed)
             run.add_usage(replies)
             code, more_fixes = apply_fixes(code, self.note_pairs)
             fixes += more_fixes
@@ -228,14 +228,16 @@ class _CodeWriter:
                                     + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
         return code, fixes, problems
 
-    def _complete(self, code: str, seed: int) -> tuple[str, list[LLMReply]]:
-        """Each missing hook asked for on its own, with only the passages that call for it, and
-        merged into the code (experiments/complete.py)."""
+    def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
+        """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with
+        only the passages that call for it, and merged into the code (experiments/complete.py).
+        Each piece the model wrote is kept in the iteration folder as completion-HOOK.py."""
         replies = []
         for hook, why in missing_hooks(ast.parse(code), self.required_hooks):
             passages, parts = passages_for_hook(self.options.request, self.all_hits, hook)
             if not passages:
                 continue
+            code = drop_definitions(code, {hook})
             plan = self.plan.model_copy(update={"parts": parts or self.plan.parts,
                                                 "idea_rule": formulas_in(passages) or self.plan.idea_rule})
             feedback = (f"The code below is right so far but incomplete: {why}. Keep it as it is and do not repeat it.\n"
@@ -243,6 +245,7 @@ class _CodeWriter:
                         "as the note excerpts describe it.")
             piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, feedback, seed=seed)
             replies.append(reply)
+            run.write_text(f"{folder}/completion-{hook}.py", piece)
             code = merge_piece(code, piece)
         return code, replies
 
