@@ -107,6 +107,8 @@ def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
     assert copied_example_rules(own, examples) == []
     renamed = "def forward(self, x):\n    return F.linear(x + 0.5 * LR, self.w1, self.bias)  # the example's own rule\n"
     assert copied_example_rules(renamed, examples) == [renamed.splitlines()[1].strip()]
+    own_marked = "    p.add_(-group['lr'] * p.grad / (p.grad.norm() + 1e-8))  # the example's own rule\n"
+    assert copied_example_rules(own_marked, examples) == []  # the mark kept on the idea's own rule
 
 
 def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -> None:

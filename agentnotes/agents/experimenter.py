@@ -83,10 +83,14 @@ def idea_examples(parts: Sequence[str]) -> str:
 
 def copied_example_rules(code: str, examples: str) -> list[str]:
     """Lines the examples mark as their own rule that reappear in `code` (a copied example), with or
-    without the mark; a line that keeps the mark counts whatever its names (w1 for the example's fast)."""
-    marked = {line.split(EXAMPLE_RULE_MARK)[0].strip() for line in examples.splitlines() if EXAMPLE_RULE_MARK in line}
-    return [line.strip() for line in code.splitlines()
-            if line.split("#")[0].strip() in marked or (marked and EXAMPLE_RULE_MARK in line)]
+    without the mark, also with the module's attributes renamed (`self.w1` for the example's `self.fast`)."""
+    marked = {_masked(line) for line in examples.splitlines() if EXAMPLE_RULE_MARK in line}
+    return [line.strip() for line in code.splitlines() if _masked(line) in marked]
+
+
+def _masked(line: str) -> str:
+    """The code of a line without its comment, every `self.NAME` written `self._`."""
+    return re.sub(r"\bself\.\w+", "self._", line.split("#")[0].strip())
 
 
 def write_idea_code(

@@ -238,11 +238,12 @@ class _CodeWriter:
             if not passages:
                 continue
             code = drop_definitions(code, {hook})
-            plan = self.plan.model_copy(update={"parts": parts or self.plan.parts,
+            parts = parts or self.plan.parts
+            plan = self.plan.model_copy(update={"parts": parts, "idea_name": f"{hook} of {self.plan.idea_name}",
                                                 "idea_rule": formulas_in(passages) or self.plan.idea_rule})
-            feedback = (f"The code below is right so far but incomplete: {why}. Keep it as it is and do not repeat it.\n"
-                        f"```python\n{code}```\nWrite only the missing part: `{hook}` and any class it needs, "
-                        "as the note excerpts describe it.")
+            feedback = (f"The rest of the experiment is written already; only `{hook}` is missing ({why}). "
+                        f"Write only `{hook}` and the classes it needs, for the {' and '.join(parts)} as the note "
+                        "excerpts describe it. Do not write any other hook or class.")
             piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, feedback, seed=seed)
             replies.append(reply)
             run.write_text(f"{folder}/completion-{hook}.py", piece)
