@@ -212,7 +212,6 @@ class _CodeWriter:
                        reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
         """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
-        copied = agents.copied_example_rules(code, agents.idea_examples(self.plan.parts))  # before fixes rename
         code, fixes = apply_fixes(code, self.note_pairs)
         problems = check_idea_code(code, self.required_hooks, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
@@ -222,7 +221,7 @@ class _CodeWriter:
             code, more_fixes = apply_fixes(code, self.note_pairs)
             fixes += more_fixes
             problems = check_idea_code(code, self.required_hooks, self.note_pairs)
-        if copied:
+        if copied := agents.copied_example_rules(code, agents.idea_examples(self.plan.parts)):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
                                     + "; ".join(f"`{line}`" for line in copied)
                                     + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
