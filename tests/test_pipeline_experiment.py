@@ -160,3 +160,16 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     assert {p["kind"] for p in problems} == {"formula", "copied_example"}
     assert "F.linear(x + 0.5 * LR, self.fast, self.bias)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
     assert run.record().status == "done" and run.record().final_iteration == 2
+
+
+def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    model = FakeListChatModel(responses=[
+        json.dumps(PLAN),
+        f"```python\n{good}```", json.dumps({"matches_note": False, "problems": ["not the mirror layer"]}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=1), Recorder(), model)
+    assert run.record().status == "done" and (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()
+    assert json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())["matches_note"] is False

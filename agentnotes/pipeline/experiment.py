@@ -178,8 +178,9 @@ class _CodeWriter:
         self.rejections = 0
         self.attempts = 0
 
-    def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter) -> tuple[str | None, str]:
-        """(code, "") when the code may run, else (None, feedback for the next attempt)."""
+    def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, last: bool = False) -> tuple[str | None, str]:
+        """(code, "") when the code may run, else (None, feedback for the next attempt). On the last
+        attempt, code that passed the static checks runs even when the critic rejects it (flagged)."""
         folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
         reporter.phase(f"code-{n}", "writing the idea code")
         with run.phase(f"codegen-{n}"):
@@ -201,7 +202,7 @@ class _CodeWriter:
             review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
             run.add_usage(replies)
             run.write_json(f"{folder}/{rd.CODE_REVIEW}", review if review else {"unchecked": "no valid critic reply"})
-        if review and not review.matches_note and self.rejections < self.options.max_code_rejections:
+        if review and not review.matches_note and self.rejections < self.options.max_code_rejections and not last:
             self.rejections += 1
             reporter.info("Critic: the code does not match the note: " + "; ".join(review.problems)[:300])
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
@@ -279,7 +280,7 @@ def run_experiment(
             code, reuse_code = reuse_code, None
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
         else:
-            code, feedback = writer.attempt(run, n, feedback, reporter)
+            code, feedback = writer.attempt(run, n, feedback, reporter, last=n == start + options.max_attempts - 1)
             if code is None:
                 continue
         run.write_text(f"{folder}/{rd.EXPERIMENT}", assemble_script(code, config))
