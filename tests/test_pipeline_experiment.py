@@ -72,15 +72,18 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     assert any("[idea seed=" in line for line in recorder.lines)
 
 
+def _scripted(*replies: str | dict) -> FakeListChatModel:
+    """The plan, then `replies` in turn (code as text, critic verdicts as dicts), then an accepting results review."""
+    texts = [f"```python\n{r}```" if isinstance(r, str) else json.dumps(r) for r in replies]
+    return FakeListChatModel(responses=[json.dumps(PLAN), *texts,
+                                        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"})])
+
+
 def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
-    model = FakeListChatModel(responses=[
-        json.dumps(PLAN),
-        f"```python\n{good}```", json.dumps({"matches_note": False, "problems": ["h must be lr/2"]}),
-        f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
-        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
-    ])
+    model = _scripted(good, {"matches_note": False, "problems": ["h must be lr/2"]},
+                      good, {"matches_note": True, "problems": []})
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40), Recorder(), model)
     assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
@@ -165,11 +168,7 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
 def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
-    model = FakeListChatModel(responses=[
-        json.dumps(PLAN),
-        f"```python\n{good}```", json.dumps({"matches_note": False, "problems": ["not the mirror layer"]}),
-        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
-    ])
+    model = _scripted(good, {"matches_note": False, "problems": ["not the mirror layer"]})
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=1), Recorder(), model)
     assert run.record().status == "done" and (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()
     assert json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())["matches_note"] is False
