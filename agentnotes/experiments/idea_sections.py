@@ -99,24 +99,25 @@ def required_hooks(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
     """(hook, why) for each harness hook the idea's defining sections call for: build_model for a
     layer or activation formula, make_optimizer for a gradient update, after_step for something
     done every N steps. None when no section names the idea."""
-    text = "\n".join(h.chunk.text for h in own_sections(request, hits))
+    return sorted(_hooks_called_for("\n".join(h.chunk.text for h in own_sections(request, hits))).items())
+
+
+def _hooks_called_for(text: str) -> dict[str, str]:
+    """hook -> why, for each hook a note text calls for: its formulas change the part the hook
+    implements, or it does something every N steps (after_step)."""
     needed = {_PART_HOOKS[p]: f"the notes' formulas change the {p}" for p in reversed(_formula_parts(text))}
     if _PERIODIC.search(text):
         needed["after_step"] = "the notes do something every N steps"
-    return sorted(needed.items())
+    return needed
 
 
 def passages_for_hook(request: str, hits: Sequence[Hit], hook: str) -> tuple[list[Hit], list[str]]:
     """The idea's passages that call for `hook`, and the parts they change: their formulas change
     the part the hook implements (build_model, make_optimizer), or they do something every N steps
     (after_step)."""
-    passages, parts = [], []
-    for h in idea_passages(request, hits):
-        own_parts = [p for p in _formula_parts(h.chunk.text) if _PART_HOOKS[p] == hook]
-        if own_parts or (hook == "after_step" and _PERIODIC.search(h.chunk.text)):
-            passages.append(h)
-            parts += [p for p in own_parts if p not in parts]
-    return passages, parts
+    passages = [h for h in idea_passages(request, hits) if hook in _hooks_called_for(h.chunk.text)]
+    text = "\n".join(h.chunk.text for h in passages)
+    return passages, [p for p in _formula_parts(text) if _PART_HOOKS[p] == hook]
 
 
 def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, str]]:
