@@ -4,7 +4,8 @@ Run: python benchmarks/experiment_suite.py [--runs N] [--mirror-runs M] [--ideas
 
 A run succeeds when its script ran, both arms produced metrics over >= 3 seeds, and the idea
 code behaves as the note says (benchmarks/idea_checks.py, run in the sandbox). Prints the success
-rate per idea and overall, and wall time per phase.
+rate per idea and overall, how many comparisons were informative (both arms learned more than a
+constant prediction), and wall time per phase.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def one_run(settings, key: str, llm_seed: int, steps: int) -> dict:
     record = run.record()
     outcome = {"idea": key, "llm_seed": llm_seed, "run": record.id, "status": record.status, "error": error,
                "wall_s": round(time.perf_counter() - start, 1), "tokens": record.prompt_tokens + record.completion_tokens,
-               "attempts": len(run.iterations()), "phases": [(p.name, p.wall_s or 0.0) for p in record.phases]}
+               "attempts": len(run.iterations()), "conclusion": record.conclusion, "phases": [(p.name, p.wall_s or 0.0) for p in record.phases]}
     if (run.path / "metrics.json").exists():
         outcome["seeds"] = arm_seeds(run.path)
         outcome["checks"] = check_idea(run.path, checks)
@@ -90,15 +91,21 @@ def one_run(settings, key: str, llm_seed: int, steps: int) -> dict:
     return outcome
 
 
+def informative(outcome: dict) -> bool:
+    """The comparison says something: both arms learned and had enough finite seeds."""
+    return outcome.get("conclusion") in ("idea_better", "baseline_better", "no_evidence")
+
+
 def print_summary(outcomes: list[dict]) -> None:
-    print("\n" + row("idea", "success", "ran", "faithful", widths=(16, 10, 10, 10)))
+    widths = (16, 10, 10, 10, 12)
+    print("\n" + row("idea", "success", "ran", "faithful", "informative", widths=widths))
     by_idea = defaultdict(list)
     for o in outcomes:
         by_idea[o["idea"]].append(o)
     for key, runs in by_idea.items():
         n = len(runs)
         print(row(key, f"{sum(o['success'] for o in runs)}/{n}", f"{sum(o['status'] == 'done' for o in runs)}/{n}",
-                  f"{sum(o['faithful'] for o in runs)}/{n}", widths=(16, 10, 10, 10)))
+                  f"{sum(o['faithful'] for o in runs)}/{n}", f"{sum(informative(o) for o in runs)}/{n}", widths=widths))
     total = sum(o["success"] for o in outcomes)
     print(f"suite: {total}/{len(outcomes)} = {total / len(outcomes):.0%} successful")
     phase_s = defaultdict(float)

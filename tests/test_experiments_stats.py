@@ -12,7 +12,7 @@ from scipy import stats as scipy_stats
 
 from agentnotes.errors import ExperimentError
 from agentnotes.experiments import compare_arms, load_metrics, parse_progress, validate_metrics
-from agentnotes.experiments.stats import paired_test
+from agentnotes.experiments.stats import neither_learned, paired_test
 
 
 def metrics(baseline: list[float | None], idea: list[float | None], higher: bool = False, **extra: Any) -> dict[str, Any]:
@@ -104,6 +104,20 @@ def test_non_numbers_and_flat_losses_are_caught() -> None:
     for run in flat["arms"]["idea"]["runs"]:
         run["train_loss"] = [0.7, 0.7, 0.7]
     assert [p.kind for p in validate_metrics(flat)] == ["no_learning"]
+
+
+def test_arms_no_better_than_a_constant_prediction_make_the_comparison_inconclusive() -> None:
+    near_constant = [0.975, 0.978, 0.976, 0.977, 0.974]
+    trivial = {str(seed): 0.98 for seed in range(5)}
+    one_learned = compare_arms(metrics(BASE, near_constant, trivial_metric=trivial))
+    assert [p.kind for p in one_learned.problems] == ["not_learned"] and "idea arm" in one_learned.problems[0].message
+    assert one_learned.conclusion == "baseline_better"
+    neither = compare_arms(metrics([0.979, 0.976, 0.977, 0.98, 0.975], near_constant, trivial_metric=trivial))
+    assert neither.conclusion == "inconclusive" and "constant prediction" in neither.summary
+    accuracy = {str(seed): 0.26 for seed in range(5)}  # most common of 4 classes: 5% of the gap is 0.037
+    assert neither_learned(validate_metrics(metrics([0.26] * 5, [0.29] * 5, higher=True, trivial_metric=accuracy)))
+    assert not validate_metrics(metrics([0.30] * 5, [0.31] * 5, higher=True, trivial_metric=accuracy))
+    assert not validate_metrics(metrics([0.26] * 5, [0.29] * 5, higher=True))  # older files without the score
 
 
 def test_as_text_gives_the_critic_every_number() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from agentnotes.experiments import rundir as rd
+from agentnotes.experiments import load_metrics, rundir as rd, validate_metrics
+from agentnotes.experiments.stats import neither_learned
 from agentnotes.index.ingest import ingest
 from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
 from agentnotes.settings import load_settings
@@ -16,7 +17,7 @@ from agentnotes.settings import load_settings
 REPO = Path(__file__).resolve().parent.parent
 PLAN = {"idea_name": "mirror layer", "hypothesis": "faster convergence for inputs near zero",
         "idea_rule": "training: (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2; w = (w1+w2)/2 every 50 steps", "parts": ["layer"], "baseline": "MLP + SGD", "task": "regression",
-        "metric": "test_mse", "input_scale": 0.01, "risks": []}
+        "metric": "test_mse", "input_scale": 1.0, "risks": []}
 
 
 class Recorder:
@@ -88,6 +89,22 @@ def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> Non
     assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
     assert review["matches_note"] is False and run.record().final_iteration == 2
+
+
+def test_a_run_where_neither_arm_learns_is_rerun_at_a_larger_input_scale(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    model = _scripted(good, {"matches_note": True, "problems": []})
+    model.responses[0] = json.dumps({**PLAN, "input_scale": 0.01})  # 40 steps cannot learn inputs this small
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=2), Recorder(), model)
+    first = load_metrics(run.path / rd.ITERATIONS / "1" / rd.METRICS)
+    assert first["config"]["input_scale"] == 0.01 and neither_learned(validate_metrics(first))
+    assert not (run.path / rd.ITERATIONS / "1" / rd.RESULTS_REVIEW).exists()  # nothing for the critic to judge
+    second = load_metrics(run.path / rd.ITERATIONS / "2" / rd.METRICS)
+    assert second["config"]["input_scale"] == pytest.approx(0.1) and run.record().final_iteration == 2
+    assert (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text() == (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text()
+    report = (run.path / rd.REPORT).read_text(encoding="utf-8")
+    assert "Results (input scale 0.01): Inconclusive: neither arm did better than a constant prediction" in report
 
 
 def test_code_split_over_several_blocks_is_joined_in_order() -> None:

@@ -127,7 +127,7 @@ def rerun_experiment(
 ) -> None:
     """Run a finished experiment's script again in the sandbox (e.g. on a GPU) and update its report."""
     from agentnotes.experiments import rundir as rd
-    from agentnotes.pipeline.experiment import rerun
+    from agentnotes.pipeline.execute import rerun
     from agentnotes.settings import load_settings
 
     run = rd.open_run(load_settings().runs_dir, run_id)

@@ -215,6 +215,14 @@ def load_data(task, seed):
     return {k: (px * INPUT_SCALE, py) for k, (px, py) in parts.items()}, in_dim, out_dim
 
 
+def trivial_metric(parts, loss_kind):
+    """Test score of the best constant prediction fit on the training split: what learning must beat."""
+    y_train, y_test = parts["train"][1], parts["test"][1]
+    if loss_kind == "mse":
+        return float(((y_test - y_train.mean()) ** 2).mean())
+    return float((y_test == np.bincount(y_train).argmax()).mean())
+
+
 def to_tensors(parts, device, loss_kind):
     y_type = torch.float32 if loss_kind == "mse" else torch.long
     return {
@@ -393,6 +401,7 @@ def main():
         "environment": environment(device),
         "arms": {arm: {"lr": LR, "runs": []} for arm in ARMS},
         "lr_tuning": None,
+        "trivial_metric": {},
         "error": None,
     }
     log_line(f"[harness] task={TASK} arms={','.join(ARMS)} seeds={','.join(map(str, SEEDS))} steps={STEPS} "
@@ -408,6 +417,7 @@ def main():
                 metrics["arms"][arm]["lr"] = best
         for seed in SEEDS:
             data, in_dim, out_dim = load_data(TASK, seed)
+            metrics["trivial_metric"][str(seed)] = trivial_metric(data, task_spec(TASK)[2])
             for arm in ARMS:
                 current = f"{arm} seed={seed}"
                 LR = metrics["arms"][arm]["lr"]

@@ -183,6 +183,10 @@ def _iterations(run: rd.Run) -> str:
                 lines.append(f"  - {result['reason']}")
             if result.get("returncode") not in (0, None):
                 lines += _stderr_tail(run, n, result)
+        metrics = run.read_json(f"{base}/{rd.METRICS}")
+        if isinstance(metrics, dict):
+            scale = (metrics.get("config") or {}).get("input_scale")
+            lines.append(f"- Results (input scale {scale}): {compare_arms(metrics).summary}")
         lines += _verdict_lines("Results review", run.read_json(f"{base}/{rd.RESULTS_REVIEW}"), "valid", "concerns")
         lines.append("")
     return "\n".join(lines) if len(lines) > 2 else ""

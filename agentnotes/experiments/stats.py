@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,9 @@ from agentnotes.experiments.template import arm_names
 Conclusion = Literal["idea_better", "baseline_better", "no_evidence", "inconclusive"]
 # Problems after which no comparison is possible.
 BLOCKING = frozenset({"format", "run_error", "incomplete", "missing_arm", "seed_mismatch", "too_few_seeds"})
+# An arm has learned something when it closes this share of the gap between a constant prediction
+# and a perfect score (MSE 0, accuracy 1).
+LEARNED_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -156,9 +160,36 @@ def validate_metrics(data: dict[str, Any]) -> list[Problem]:
         curves = [[_finite(v) for v in r.get("train_loss") or []] for r in finite]
         if curves and all(len(c) >= 2 and None not in c and abs(c[0] - c[-1]) <= 1e-6 * max(1.0, abs(c[0])) for c in curves):
             problems.append(Problem("no_learning", f"{arm} arm: the training loss never moved in any seed (a bug, or gradients that do not flow)"))
+        problems += _not_learned(data, arm, finite)
     if len(seeds_by_arm) == 2 and seeds_by_arm["baseline"] != seeds_by_arm["idea"]:
         problems.append(Problem("seed_mismatch", f"arms ran different seeds: {seeds_by_arm['baseline']} vs {seeds_by_arm['idea']}"))
     return problems
+
+
+def trivial_score(data: dict[str, Any]) -> float | None:
+    """Mean test score over seeds of always predicting the training mean (MSE) or most common class (accuracy)."""
+    by_seed = data.get("trivial_metric")
+    values = [v for v in map(_finite, by_seed.values()) if v is not None] if isinstance(by_seed, dict) else []
+    return sum(values) / len(values) if values else None
+
+
+def _not_learned(data: dict[str, Any], arm: str, finite_runs: list[dict[str, Any]]) -> list[Problem]:
+    trivial = trivial_score(data)
+    if trivial is None or not finite_runs:
+        return []
+    mean = sum(float(r["final_metric"]) for r in finite_runs) / len(finite_runs)
+    higher = data.get("higher_is_better") is True
+    learned = mean >= trivial + LEARNED_SHARE * (1 - trivial) if higher else mean <= (1 - LEARNED_SHARE) * trivial
+    if learned:
+        return []
+    constant = "the most common class" if higher else "the training mean"
+    return [Problem("not_learned", f"{arm} arm: {data.get('metric')} {mean:.4g} is no better than always predicting "
+                                   f"{constant} ({trivial:.4g}): it learned nothing within this budget")]
+
+
+def neither_learned(problems: Sequence[Problem]) -> bool:
+    """Both arms are no better than a constant prediction: there is nothing to compare."""
+    return sum(p.kind == "not_learned" for p in problems) == len(arm_names())
 
 
 def _summarize(data: dict[str, Any], arm: str) -> ArmSummary | None:
@@ -219,8 +250,14 @@ def compare_arms(data: dict[str, Any], alpha: float = 0.05) -> Comparison:
     common = dict(task=str(data.get("task", "?")), metric=metric, higher_is_better=higher, steps=config.get("steps"),
                   baseline=base, idea=idea, n_pairs=len(pairs), alpha=alpha, problems=problems)
     blocking = [p for p in problems if p.kind in BLOCKING]
-    if blocking or len(pairs) < MIN_SEEDS:
-        reason = blocking[0].message if blocking else f"only {len(pairs)} seeds have finite results in both arms"
+    if blocking or len(pairs) < MIN_SEEDS or neither_learned(problems):
+        if blocking:
+            reason = blocking[0].message
+        elif len(pairs) < MIN_SEEDS:
+            reason = f"only {len(pairs)} seeds have finite results in both arms"
+        else:
+            reason = (f"neither arm did better than a constant prediction ({metric} {trivial_score(data):.4g}), so a "
+                      "difference between them means nothing; a larger input scale, more steps or another learning rate is needed")
         return Comparison(**common, mean_diff=None, ci_low=None, ci_high=None, p_value=None,
                           conclusion="inconclusive", summary=f"Inconclusive: {reason}.")
     mean, low, high, p = paired_test([i for i, _ in pairs], [b for _, b in pairs], alpha)

@@ -5,10 +5,9 @@ so an interrupted run resumes where it stopped."""
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from agentnotes.agents import experimenter as agents
 from agentnotes.errors import ExperimentError, LLMError
@@ -30,9 +29,10 @@ from agentnotes.experiments.idea_sections import (
 from agentnotes.experiments.problems import Problem, format_problems
 from agentnotes.experiments.report import write_report
 from agentnotes.experiments.static_check import check_idea_code, missing_hooks
-from agentnotes.experiments.stats import BLOCKING, compare_arms, load_metrics, validate_metrics
+from agentnotes.experiments.stats import BLOCKING, compare_arms, load_metrics, neither_learned, validate_metrics
 from agentnotes.experiments.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
+from agentnotes.pipeline.execute import ExperimentOptions, Reporter, run_iteration
 from agentnotes.prompts import load_prompt
 from agentnotes.settings import Settings
 
@@ -41,31 +41,6 @@ if TYPE_CHECKING:
 
     from agentnotes.agents.llm_call import LLMReply
     from agentnotes.runner.sandbox import RunResult
-
-
-@dataclass(frozen=True)
-class ExperimentOptions:
-    """What the user controls; the harness fixes everything else."""
-
-    request: str
-    k: int = 4  # few, focused passages: small models get lost in long contexts
-    max_attempts: int = 5  # code generations, whatever made the previous one fail
-    max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
-    seeds: int = 5
-    steps: int = 1500
-    timeout_s: float = 1200
-    memory_mb: int = 8192
-    use_gpu: bool = True
-    allow_unsafe: bool = False
-    llm_seed: int = 0
-
-
-class Reporter(Protocol):
-    """Where the pipeline tells the user what it is doing."""
-
-    def phase(self, name: str, detail: str = "") -> None: ...
-    def info(self, message: str) -> None: ...
-    def output(self, line: str) -> None: ...
 
 
 def hits_from_idea(idea: dict) -> list[Hit]:
@@ -108,22 +83,6 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
             run.add_usage(replies)
             run.write_plan(_ground_plan(plan, options.request, hits))
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
-
-
-def _run_script(run: rd.Run, n: int, options: ExperimentOptions, reporter: Reporter) -> RunResult:
-    from agentnotes.runner.sandbox import Limits, run_sandboxed
-
-    with run.phase(f"run-{n}"):
-        result = run_sandboxed(
-            [sys.executable, rd.EXPERIMENT],
-            run.iteration_dir(n),
-            Limits(timeout_s=options.timeout_s, memory_mb=options.memory_mb),
-            use_gpu=options.use_gpu,
-            allow_unsafe=options.allow_unsafe,
-            on_output=reporter.output,
-        )
-        run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULT}", result)
-    return result
 
 
 def _failure_feedback(run: rd.Run, n: int, code: str, result: RunResult) -> str:
@@ -275,17 +234,17 @@ def run_experiment(
     feedback, reuse_code, accepted, more_seeds_done = "", None, None, False
     start = max(run.iterations(), default=0) + 1
     for n in range(start, start + options.max_attempts):
-        folder = f"{rd.ITERATIONS}/{n}"
+        folder, last = f"{rd.ITERATIONS}/{n}", n == start + options.max_attempts - 1
         if reuse_code is not None:
             code, reuse_code = reuse_code, None
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
         else:
-            code, feedback = writer.attempt(run, n, feedback, reporter, last=n == start + options.max_attempts - 1)
+            code, feedback = writer.attempt(run, n, feedback, reporter, last=last)
             if code is None:
                 continue
         run.write_text(f"{folder}/{rd.EXPERIMENT}", assemble_script(code, config))
         reporter.phase(f"run-{n}", f"{len(config.seeds)} seeds × 2 arms × {config.steps} steps in the sandbox")
-        result = _run_script(run, n, options, reporter)
+        result = run_iteration(run, n, options, reporter)
         reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
         if result.status == "interrupted":
             raise KeyboardInterrupt
@@ -297,6 +256,13 @@ def run_experiment(
             problems_text = format_problems(metric_problems)
             hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
             feedback = f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
+            continue
+        if neither_learned(metric_problems) and config.input_scale < 1 and not last:
+            accepted, scale = n, min(1.0, 10 * config.input_scale)
+            run.promote(n)
+            reporter.info(f"Neither arm did better than a constant prediction at input scale {config.input_scale:g}: "
+                          f"running the same code again at input scale {scale:g}.")
+            config, reuse_code = replace(config, input_scale=scale), code
             continue
         reporter.phase(f"judge-{n}", "statistics and the critic's reading of the numbers")
         verdict = _judge(model, settings, run, n, plan, options.llm_seed + n)
@@ -320,19 +286,3 @@ def run_experiment(
         write_report(run)
     run.update(status="done")
     return run
-
-
-def rerun(run: rd.Run, *, use_gpu: bool, timeout_s: float, allow_unsafe: bool, reporter: Reporter) -> RunResult:
-    """Run the accepted experiment.py again as a new iteration; promote it and rewrite the report if it works."""
-    script = run.read_text(rd.EXPERIMENT)
-    if script is None:
-        raise ExperimentError(f"Run {run.id} has no accepted experiment.py yet; resume it with --resume {run.id}.")
-    n = max(run.iterations(), default=0) + 1
-    run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", script)
-    options = ExperimentOptions(request=run.record().request, use_gpu=use_gpu, timeout_s=timeout_s, allow_unsafe=allow_unsafe)
-    result = _run_script(run, n, options, reporter)
-    if result.status == "ok" and not any(p.kind in BLOCKING for p in validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))):
-        run.promote(n)
-        with run.phase("report"):
-            write_report(run)
-    return result

@@ -32,7 +32,7 @@ CONFINE = Path(__file__).with_name("confine.py")
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
 PYTHON = os.path.normpath(os.path.abspath(sys.executable))  # the sandbox sees only some paths: no `..`
 FORCE_ENV = "AGENTNOTES_SANDBOX"  # "bwrap" or "landlock": force a layer (tests, diagnosis)
-_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
+_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "TERM", "LD_LIBRARY_PATH")  # no keys or tokens
 _DEV_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
 
 

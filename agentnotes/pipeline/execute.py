@@ -1,0 +1,77 @@
+"""The sandbox step of run-experiment, and `experiments rerun`.
+
+Nothing here needs the LLM stack, so a finished run can be rerun on a GPU machine that has only
+PyTorch, typer and rich.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from agentnotes.errors import ExperimentError
+from agentnotes.experiments import rundir as rd
+from agentnotes.experiments.report import write_report
+from agentnotes.experiments.stats import BLOCKING, load_metrics, validate_metrics
+
+if TYPE_CHECKING:
+    from agentnotes.runner.sandbox import RunResult
+
+
+@dataclass(frozen=True)
+class ExperimentOptions:
+    """What the user controls; the harness fixes everything else."""
+
+    request: str
+    k: int = 4  # few, focused passages: small models get lost in long contexts
+    max_attempts: int = 5  # code generations, whatever made the previous one fail
+    max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
+    seeds: int = 5
+    steps: int = 1500
+    timeout_s: float = 1200
+    memory_mb: int = 8192
+    use_gpu: bool = True
+    allow_unsafe: bool = False
+    llm_seed: int = 0
+
+
+class Reporter(Protocol):
+    """Where the pipeline tells the user what it is doing."""
+
+    def phase(self, name: str, detail: str = "") -> None: ...
+    def info(self, message: str) -> None: ...
+    def output(self, line: str) -> None: ...
+
+
+def run_iteration(run: rd.Run, n: int, options: ExperimentOptions, reporter: Reporter) -> RunResult:
+    """Run iteration n's experiment.py in the sandbox and record the result."""
+    from agentnotes.runner.sandbox import Limits, run_sandboxed
+
+    with run.phase(f"run-{n}"):
+        result = run_sandboxed(
+            [sys.executable, rd.EXPERIMENT],
+            run.iteration_dir(n),
+            Limits(timeout_s=options.timeout_s, memory_mb=options.memory_mb),
+            use_gpu=options.use_gpu,
+            allow_unsafe=options.allow_unsafe,
+            on_output=reporter.output,
+        )
+        run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULT}", result)
+    return result
+
+
+def rerun(run: rd.Run, *, use_gpu: bool, timeout_s: float, allow_unsafe: bool, reporter: Reporter) -> RunResult:
+    """Run the accepted experiment.py again as a new iteration; promote it and rewrite the report if it works."""
+    script = run.read_text(rd.EXPERIMENT)
+    if script is None:
+        raise ExperimentError(f"Run {run.id} has no accepted experiment.py yet; resume it with --resume {run.id}.")
+    n = max(run.iterations(), default=0) + 1
+    run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", script)
+    options = ExperimentOptions(request=run.record().request, use_gpu=use_gpu, timeout_s=timeout_s, allow_unsafe=allow_unsafe)
+    result = run_iteration(run, n, options, reporter)
+    if result.status == "ok" and not any(p.kind in BLOCKING for p in validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))):
+        run.promote(n)
+        with run.phase("report"):
+            write_report(run)
+    return result
