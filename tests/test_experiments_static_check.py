@@ -243,3 +243,25 @@ def test_a_called_function_left_as_a_stub_is_named() -> None:
     assert stubs == [(7, "`merge` is called but does nothing: write what the note says it does")]
     # an empty hook behaves as the baseline does, so it is not a problem
     assert check_idea_code("def after_step(model, step):\n    pass\n") == []
+
+
+def test_an_output_left_in_a_comment_is_named_but_explanations_are_not() -> None:
+    code = textwrap.dedent("""\
+        import torch
+        import torch.nn as nn
+
+
+        class Gates(nn.Module):
+            def forward(self, x):
+                a, b = torch.tanh(5 * x), torch.tanh(5 * x.flip(-1))  # a = tanh(k*x1)
+                # h = LR / 2 explains a constant; return the AND gate:
+                return (1 + a + b - a * b) / 2  # AND
+                # return -a * b  # XOR
+
+
+        def build_model(in_dim, hidden, out_dim):
+            return mlp(in_dim, hidden, out_dim, activation=Gates)
+        """)
+    found = [(p.line, p.kind) for p in check_idea_code(code) if p.kind == "commented_code"]
+    assert found == [(10, "commented_code")]
+    assert "`return -a * b` is left in a comment" in check_idea_code(code)[-1].message

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import re
+import tokenize
 from collections.abc import Sequence
 
 from agentnotes.experiments.problems import Problem
@@ -61,6 +63,7 @@ def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
         *_check_init_calls(tree),
         *_check_stubs(tree),
         *_check_undefined(tree),
+        *_check_commented_returns(code),
     ]
     return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
 
@@ -335,6 +338,27 @@ def _check_stubs(tree: ast.Module) -> list[Problem]:
         body = node.body[1:] if ast.get_docstring(node) is not None else node.body
         if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body):
             problems.append(Problem("stub", f"`{node.name}` is called but does nothing: write what the note says it does", node.lineno))
+    return problems
+
+
+def _check_commented_returns(code: str) -> list[Problem]:
+    """A computed output left in a comment (`# return -a * b  # XOR`): small models park there the
+    part of the idea they did not fit in, so the idea runs incomplete."""
+    try:
+        comments = [t for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    problems = []
+    for comment in comments:
+        text = comment.string.lstrip("#").split("#")[0].strip()
+        try:
+            body = ast.parse(text).body
+        except SyntaxError:
+            continue
+        if (len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None
+                and any(isinstance(n, ast.BinOp | ast.UnaryOp) for n in ast.walk(body[0].value))):
+            problems.append(Problem("commented_code", f"`{text}` is left in a comment, so it never runs: when the notes "
+                                                      "ask for it, compute it too (outputs side by side: torch.cat)", comment.start[0]))
     return problems
 
 
