@@ -164,6 +164,25 @@ def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_
     assert "torch.optim.SGD" not in code and (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").exists()
 
 
+def test_a_missing_hook_that_copies_the_example_rule_is_asked_for_once_more(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
+    sign_sgd = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', 'p.add_(-group["lr"] * p.grad.sign())')
+    model = FakeListChatModel(responses=[
+        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}), f"```python\n{mirror}```",
+        f"```python\n{sign_sgd}```", f"```python\n{gonnor}```",  # the update rule: copied, then asked again
+        json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40),
+                         Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    code = (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8")
+    assert "p.grad / norm" in code and "sign()" not in code
+    assert "sign()" not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
+
+
 def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")

@@ -189,7 +189,8 @@ class _CodeWriter:
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with
-        only the passages that call for it, and merged into the code (experiments/complete.py).
+        only the passages that call for it, and merged into the code (experiments/complete.py). A piece
+        that copies the example's own rule is asked for once more, with the copied line named.
         Each piece the model wrote is kept in the iteration folder as completion-HOOK.py."""
         replies = []
         for hook, why in missing_hooks(ast.parse(code), self.required_hooks):
@@ -205,6 +206,12 @@ class _CodeWriter:
                         "excerpts describe it. Do not write any other hook or class.")
             piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, feedback, seed=seed)
             replies.append(reply)
+            if copied := agents.copied_example_rules(piece, agents.idea_examples(parts)):
+                retry = (f"{feedback}\nYour last try copied the example's own rule: "
+                         + "; ".join(f"`{line}`" for line in copied) + f". Write the notes' formulas instead: {plan.idea_rule}")
+                piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, retry,
+                                                      seed=seed + 1, temperature=retry_temperature(1))
+                replies.append(reply)
             run.write_text(f"{folder}/completion-{hook}.py", piece)
             code = merge_piece(code, piece)
         return code, replies
