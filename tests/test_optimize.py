@@ -22,6 +22,7 @@ class InstructionFollower(BaseChatModel):
     """Answers with a citation only when told to; as the reflection model, proposes `proposal`."""
 
     proposal: str
+    audit: dict = {}  # the audit agents' verdict for every pair: "conflict" and "example"; none found by default
 
     @property
     def _llm_type(self) -> str:
@@ -29,7 +30,11 @@ class InstructionFollower(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         system = str(messages[0].content)
-        if "You improve the instructions" in system:
+        if "follow both of them" in system:
+            text = json.dumps(self.audit.get("conflict", {"conflict": False, "why": "-", "keep": "a"}))
+        elif "imitates examples" in system:
+            text = json.dumps(self.audit.get("example", {"follows": True, "why": "-", "fixed_example": ""}))
+        elif "You improve the instructions" in system:
             edit = {"problem": "it says the notes do not say", "edit": "add", "old_line": "", "new_line": self.proposal}
             text = f"```json\n{json.dumps(edit)}\n```"
         elif GOOD_RULE in system:
@@ -39,14 +44,14 @@ class InstructionFollower(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
-def _setup(tmp_path: Path, monkeypatch, proposal: str) -> Path:
+def _setup(tmp_path: Path, monkeypatch, proposal: str, audit: dict | None = None) -> Path:
     questions = [{"question": f"question {i} about the mirror layer", "source": "ideas.md", "contains": "two weights"}
                  for i in range(9)]
     eval_file = tmp_path / "qa.jsonl"
     eval_file.write_text("\n".join(json.dumps(q) for q in questions), encoding="utf-8")
     hit = Hit(Chunk("/notes/ideas.md", 1, 3, "mirror: two weights w1 and w2"), 1.0)
     monkeypatch.setattr("agentnotes.retrieval.service.retrieve", lambda settings, question, k, rewrite=None: [hit])
-    monkeypatch.setattr("agentnotes.llm.provider.get_chat_model", lambda settings, **kw: InstructionFollower(proposal=proposal))
+    monkeypatch.setattr("agentnotes.llm.provider.get_chat_model", lambda settings, **kw: InstructionFollower(proposal=proposal, audit=audit or {}))
     return eval_file
 
 
@@ -77,6 +82,48 @@ def test_a_worse_prompt_is_never_accepted(tmp_path: Path, monkeypatch) -> None:
     result = optimize_run.optimize_prompt(load_settings(), "answer", eval_file, budget=40)
     assert result.saved_version is None and result.val_after == result.val_before
     assert PromptVersions(load_settings().prompts_dir, "answer").versions() == ["shipped"]
+
+
+EXAMPLE_LINE = "Answer: At inference time dropout drops nothing; units are only dropped at random during training [1]."
+
+
+def test_the_audit_fix_is_tried_first_and_kept_because_it_scores_better(tmp_path: Path, monkeypatch) -> None:
+    fixed = f"{EXAMPLE_LINE} {GOOD_RULE}"
+    audit = {"example": {"follows": False, "why": "it should show the citation rule", "fixed_example": fixed}}
+    eval_file = _setup(tmp_path, monkeypatch, proposal="Say you do not know.", audit=audit)
+    result = optimize_run.optimize_prompt(load_settings(), "answer", eval_file, budget=40, audit=True)
+    assert len(result.findings) == 1 and result.findings[0].startswith("example_mismatch: it should show the citation rule")
+    assert result.edits[0].startswith("audit, example_mismatch") and result.saved_version == "v1"
+    text = PromptVersions(load_settings().prompts_dir, "answer").text("v1")
+    assert fixed in text and text.count(EXAMPLE_LINE) == 1 and result.val_after == 1.0
+    assert optimize_run.optimize_prompt(load_settings(), "answer", eval_file, budget=40, fresh=True).findings == []
+
+
+class OrderSensitive(InstructionFollower):
+    """Sees a conflict only when the brevity rule comes first."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        user = str(messages[-1].content)
+        conflict = user.index("Instruction a") < user.index("one short sentence") < user.index("Instruction b")
+        text = json.dumps({"conflict": conflict, "why": "length", "keep": "a"})
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+def test_a_contradiction_counts_only_when_seen_in_either_order_and_removes_the_line_not_kept() -> None:
+    from agentnotes.optimize.prompt_audit import audit_prompt, example_outputs, instructions_of
+    from agentnotes.prompts import load_shipped
+
+    text = "# Instructions\n- Answer in one short sentence.\n- Explain every step in detail.\n\n# Example\nAnswer: two weights.\n"
+    assert instructions_of(text) == ["- Answer in one short sentence.", "- Explain every step in detail."]
+    assert example_outputs(text) == ["Answer: two weights."]
+    prompts = load_shipped("audit_contradictions"), load_shipped("audit_examples")
+    assert audit_prompt(OrderSensitive(proposal=""), *prompts, text)[0] == []
+    always = InstructionFollower(proposal="", audit={"conflict": {"conflict": True, "why": "length", "keep": "a"}})
+    checked: list[tuple[int, int]] = []
+    (finding,), replies = audit_prompt(always, *prompts, text, on_check=lambda done, total: checked.append((done, total)))
+    assert finding.kind == "contradiction" and finding.apply(text) == text.replace("- Explain every step in detail.\n", "")
+    assert checked[-1] == (3, 3) and len(replies) == 4  # one pair asked in both orders, one example against two rules
+    assert finding.apply("# Instructions\n- other\n") is None
 
 
 def test_unsupported_prompt_and_too_small_budget_are_clear_errors(tmp_path: Path, monkeypatch) -> None:

@@ -17,6 +17,8 @@ def optimize_prompt(
     budget: int = typer.Option(60, "--budget", min=1, help="Most answer calls used for scoring candidates."),
     fresh: bool = typer.Option(False, "--fresh", help="Start over instead of resuming the last search."),
     use: bool = typer.Option(False, "--use", help="Make an improved version active right away."),
+    audit: bool = typer.Option(False, "--audit", help="First try the fixes of 'prompts check' (contradicting "
+                               "instructions, examples that break a rule); worth it with a strong LLM."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Improve a prompt against a metric: candidates are scored on a train split, and a new version
@@ -37,7 +39,7 @@ def optimize_prompt(
             scored.append(score)
             progress.update(task, advance=1, description=f"mean score so far {sum(scored) / len(scored):.2f}")
 
-        result = run_search(settings, name, eval_file, budget, fresh=fresh, on_call=on_call)
+        result = run_search(settings, name, eval_file, budget, fresh=fresh, audit=audit, on_call=on_call)
     if use and result.saved_version:
         PromptVersions(settings.prompts_dir, name).use(result.saved_version)
     if as_json:
@@ -45,6 +47,8 @@ def optimize_prompt(
         return
     console().print(f"{name}: held-out score {result.val_before:.3f} ({result.base_version}) -> {result.val_after:.3f} "
                     f"over {result.val_questions} questions; {result.candidates} candidate(s), {result.metric_calls} scoring calls.")
+    for finding in result.findings:
+        console().print(f"  audit found: {finding}", markup=False)
     for edit in result.edits:
         console().print(f"  proposed: {edit}", markup=False)
     if result.saved_version:

@@ -1,4 +1,4 @@
-"""`agentnotes prompts list|show|diff|add|use`: the prompt versions in use and their scores."""
+"""`agentnotes prompts list|show|diff|add|use|check`: the prompt versions in use, their scores, and an audit."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from agentnotes.cli.output import console, print_json
+from agentnotes.cli.output import console, err_console, print_json
 
 prompts_app = typer.Typer(help="List, show, compare and choose prompt versions.", no_args_is_help=True)
 
@@ -85,6 +85,39 @@ def use(name: str = typer.Argument(..., help="Prompt name."),
     """Make VERSION the prompt the commands use."""
     _versions(name).use(version)
     console().print(f"{name}: now using {version}.")
+
+
+@prompts_app.command()
+def check(name: str = typer.Argument(..., help="Prompt name, e.g. answer."),
+          as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Ask the audit agents (with the configured LLM) about every pair of instructions and every
+    example output against every instruction of the active version; each finding comes with its fix.
+    `optimize-prompt --audit` tries these fixes first and keeps one only when it scores better."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agentnotes.llm.provider import get_chat_model
+    from agentnotes.optimize.prompt_audit import audit_prompt
+    from agentnotes.prompts import load_prompt
+    from agentnotes.settings import load_settings
+
+    settings = load_settings()
+    prompt = load_prompt(name, settings.prompts_dir)
+    with Progress(TextColumn("[bold]checking[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console(), disable=as_json) as progress:
+        task = progress.add_task("", total=None)
+        findings, _ = audit_prompt(get_chat_model(settings), load_prompt("audit_contradictions", settings.prompts_dir),
+                                   load_prompt("audit_examples", settings.prompts_dir), prompt.system,
+                                   on_check=lambda done, total: progress.update(task, completed=done, total=total))
+    if as_json:
+        print_json({"name": name, "version": prompt.version,
+                    "findings": [{"kind": f.kind, "description": f.description, "line": f.old, "fix": f.new}
+                                 for f in findings]})
+        return
+    if not findings:
+        console().print(f"{name} @ {prompt.version}: the audit found no contradiction and no example that breaks a rule.")
+    for f in findings:
+        console().print(f"[bold]{f.kind}[/]: {f.description}", highlight=False)
+        console().print(f"  line: {f.old}\n  fix:  {f.new or '(leave the line out)'}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

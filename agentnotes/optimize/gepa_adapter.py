@@ -1,5 +1,6 @@
 """gepa adapter: evaluates a candidate system text of a prompt on answer tasks with our model, and
-proposes new candidates as one mechanical edit each (prompt_edit)."""
+proposes new candidates as one mechanical edit each: first the audit's findings (prompt_audit),
+then edits from the failures (prompt_edit)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from agentnotes.agents.answer import answer_question
 from agentnotes.agents.structured import ask_structured
 from agentnotes.optimize.answer_metric import AnswerTask, score_answer
+from agentnotes.optimize.prompt_audit import Finding
 from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failures, drop_instruction, failures_text
 from agentnotes.prompts import Prompt
 
@@ -25,8 +27,9 @@ class AnswerPromptAdapter:
     with the `reflect` prompt. `edits` keeps every proposal, for the user to read."""
 
     def __init__(self, model: BaseChatModel, base: Prompt, reflect: Prompt,
-                 on_call: Callable[[float], None] | None = None) -> None:
+                 on_call: Callable[[float], None] | None = None, findings: Sequence[Finding] = ()) -> None:
         self.model, self.base, self.reflect, self.on_call = model, base, reflect, on_call
+        self.pending = list(findings)  # audit findings not proposed yet
         self.edits: list[str] = []  # each proposal in words: the failure pattern and the change
         self.ablations = 0
 
@@ -55,7 +58,15 @@ class AnswerPromptAdapter:
                           components_to_update: list[str]) -> dict[str, str]:
         """One edit of the instructions from the failures; when twice an edit changed nothing or copied
         the failures, the next instruction in turn is left out instead (an ablation). {} (gepa skips
-        the iteration) when nothing failed. At most PROPOSAL_TRIES x 2 reflection calls."""
+        the iteration) when nothing failed. At most PROPOSAL_TRIES x 2 reflection calls. Audit
+        findings that still apply come first, one per iteration, with no reflection call."""
+        while self.pending:
+            finding = self.pending.pop(0)
+            edited = finding.apply(candidate[COMPONENT])
+            if edited is not None:
+                change = f"replace with: {finding.new}" if finding.new else "leave out the line"
+                self.edits.append(f"audit, {finding.kind}: {finding.description} -> {change}")
+                return {COMPONENT: edited}
         failures = failures_text(reflective_dataset.get(COMPONENT, []))
         if not failures:
             return {}

@@ -43,11 +43,12 @@ def copies_failures(new_line: str, failures: str) -> bool:
     return any(cjk[i:i + COPY_CHARS] in haystack for i in range(len(cjk) - COPY_CHARS + 1))
 
 
-def _bare(line: str) -> str:
+def bare_line(line: str) -> str:
+    """A line without its bullet mark and surrounding spaces."""
     return line.strip().lstrip("-*").strip()
 
 
-def _instruction_block(lines: list[str]) -> tuple[int, int] | None:
+def instruction_block(lines: list[str]) -> tuple[int, int] | None:
     """First and last index of the first run of bullet lines (the instructions); None without one."""
     first = next((i for i, line in enumerate(lines) if line.startswith(_BULLET)), None)
     if first is None:
@@ -61,19 +62,19 @@ def _instruction_block(lines: list[str]) -> tuple[int, int] | None:
 def apply_edit(text: str, edit: PromptEdit) -> str:
     """`text` with the edit made: the line containing old_line replaced, or new_line added as the last
     bullet of the first bullet list (the instructions). Unchanged text when the edit is unusable."""
-    new = _bare(edit.new_line)
+    new = bare_line(edit.new_line)
     if "{{" in new or "}}" in new or not new:
         return text
     lines = text.splitlines()
-    old = _bare(edit.old_line)
+    old = bare_line(edit.old_line)
     if edit.edit == "replace" and len(old) >= 10:
         for i, line in enumerate(lines):
             if old in line:
                 lines[i] = _BULLET + new
                 return "\n".join(lines) + "\n"
-    if any(_bare(line) == new for line in lines):
+    if any(bare_line(line) == new for line in lines):
         return text
-    block = _instruction_block(lines)
+    block = instruction_block(lines)
     end = block[1] if block else len(lines) - 1
     lines.insert(end + 1, _BULLET + new)
     return "\n".join(lines) + "\n"
@@ -83,9 +84,9 @@ def drop_instruction(text: str, index: int) -> tuple[str, str] | None:
     """`text` without the (index mod n)-th line of its first bullet list, and that line; None when
     it has fewer than two instructions. An ablation: some instructions hurt a small model."""
     lines = text.splitlines()
-    block = _instruction_block(lines)
+    block = instruction_block(lines)
     if block is None or block[0] == block[1]:
         return None
     first, end = block
     dropped = first + index % (end - first + 1)
-    return "\n".join(lines[:dropped] + lines[dropped + 1:]) + "\n", _bare(lines[dropped])
+    return "\n".join(lines[:dropped] + lines[dropped + 1:]) + "\n", bare_line(lines[dropped])

@@ -1,4 +1,5 @@
-"""optimize_prompt(): gepa searches better instructions for the answer prompt on a train split;
+"""optimize_prompt(): gepa searches better instructions for the answer prompt on a train split,
+starting, when asked, from the audit agents' fixes for contradictions and mismatched examples;
 a new version is kept only when it beats the current prompt on the held-out split."""
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class OptimizeResult:
     saved_version: str | None  # None when nothing beat the current prompt on the held-out split
     state_dir: Path
     edits: list[str]  # each proposed edit this run: the failure pattern and the new instruction
+    findings: list[str]  # what the audit agents found in the current prompt (each is also proposed as an edit)
 
 
 def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
@@ -41,14 +43,16 @@ def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
 
 
 def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int, *, fresh: bool = False,
-                    k: int = 4, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
-    """Run (or resume) the search; `budget` bounds the answer calls used for scoring."""
+                    k: int = 4, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
+    """Run (or resume) the search; `budget` bounds the answer calls used for scoring. With `audit`,
+    the audit agents' fixes are the first candidates (off by default: see prompt_audit)."""
     import gepa
 
     from agentnotes.evaluation.retrieval_eval import load_questions
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.optimize.answer_metric import AnswerTask
     from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
+    from agentnotes.optimize.prompt_audit import audit_prompt
     from agentnotes.prompt_versions import PromptVersions
     from agentnotes.prompts import load_prompt
     from agentnotes.retrieval.service import retrieve
@@ -68,7 +72,9 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k)))
              for q in questions}  # retrieved as `ask` does (with the query rewrite when it is on)
     current = load_prompt(name, settings.prompts_dir)
-    adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call)
+    findings = audit_prompt(model, load_prompt("audit_contradictions", settings.prompts_dir),
+                            load_prompt("audit_examples", settings.prompts_dir), current.system)[0] if audit else []
+    adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call, findings)
     state_dir = settings.home / "optimize" / name
     if fresh and state_dir.exists():
         shutil.rmtree(state_dir)
@@ -91,4 +97,4 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
         versions.record_score(saved, METRIC, "held-out", scores[best], len(val_q))
     return OptimizeResult(name, current.version, len(train_q), len(val_q), scores[0], scores[best],
                           len(scores), result.total_metric_calls or 0, saved, state_dir,
-                          adapter.edits)
+                          adapter.edits, [f"{f.kind}: {f.description}" for f in findings])
