@@ -80,6 +80,28 @@ def _scripted(*replies: str | dict) -> FakeListChatModel:
                                         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"})])
 
 
+def test_code_the_model_repeats_after_a_failure_is_asked_for_anew_without_showing_it(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    crashes = good.replace("def after_step(model, step):\n", "def after_step(model, step):\n    model.merge_now()\n")
+    model = _scripted(crashes, {"matches_note": True, "problems": []}, crashes, good, {"matches_note": True, "problems": []})
+    recorder = Recorder()
+    messages: list[str] = []
+    recorder.info = messages.append
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=2), recorder, model)
+    assert json.loads((run.path / rd.ITERATIONS / "1" / rd.RESULT).read_text())["status"] == "failed"
+    assert run.record().status == "done" and run.record().final_iteration == 2
+    assert "merge_now" not in (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text(encoding="utf-8")
+    assert any("repeated code that already failed" in m for m in messages)
+
+
+def test_feedback_without_code_keeps_the_error_and_drops_the_code() -> None:
+    from agentnotes.pipeline.experiment import without_code
+
+    text = without_code("The previous code failed.\nError:\nAttributeError: no merge_now\nPrevious code:\n```python\nx = 1\n```")
+    assert "AttributeError: no merge_now" in text and "x = 1" not in text and text.endswith("Do not repeat the previous code.")
+
+
 def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ so an interrupted run resumes where it stopped."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -35,6 +36,8 @@ from agentnotes.notes.types import Chunk, Hit
 from agentnotes.pipeline.execute import ExperimentOptions, Reporter, run_iteration
 from agentnotes.prompts import load_prompt
 from agentnotes.settings import Settings
+
+CODE_BLOCK = re.compile(r"```python\n.*?```", re.DOTALL)
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -118,6 +121,12 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, n: int, plan: 
         return review
 
 
+def without_code(feedback: str) -> str:
+    """Feedback with its code blocks left out: a small model shown its failed code writes it out again."""
+    return CODE_BLOCK.sub("(the previous code is not shown: write the code anew, without the problem below)", feedback) \
+        + "\nDo not repeat the previous code."
+
+
 def retry_temperature(attempt: int) -> float | None:
     """The model's own temperature first, then hotter: a retry that repeats the same code is wasted."""
     return None if attempt == 0 else min(0.3 + 0.2 * attempt, 0.9)
@@ -136,6 +145,8 @@ class _CodeWriter:
         self.interface = describe_interface()
         self.rejections = 0
         self.attempts = 0
+        self.failed: set[str] = set()  # code as the model wrote it that failed a check or a run
+        self.last_written = ""
 
     def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, last: bool = False) -> tuple[str | None, str]:
         """(code, "") when the code may run, else (None, feedback for the next attempt). On the last
@@ -147,6 +158,13 @@ class _CodeWriter:
                                                  seed=seed, temperature=retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
+            if code in self.failed:
+                reporter.info("The model repeated code that already failed; asking again without showing it.")
+                code, reply = agents.write_idea_code(self.model, self.prompt, self.plan, self.hits, self.interface,
+                                                     without_code(feedback), seed=seed + 1,
+                                                     temperature=retry_temperature(self.attempts))
+                run.add_usage([reply])
+            self.last_written = code
             code, fixes, problems = self._fix_and_check(code, run, folder, seed, reporter)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
@@ -154,6 +172,7 @@ class _CodeWriter:
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
         if problems:
+            self.record_failure()
             reporter.info(f"Static check failed: {len(problems)} problem(s); asking for a fix.")
             return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
         reporter.phase(f"review-{n}", "critic compares the code with the note")
@@ -167,6 +186,10 @@ class _CodeWriter:
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
+
+    def record_failure(self) -> None:
+        """The last code written failed: if the model writes it again, it is asked for anew."""
+        self.failed.add(self.last_written)
 
     def _fix_and_check(self, code: str, run: rd.Run, folder: str, seed: int,
                        reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
@@ -256,10 +279,12 @@ def run_experiment(
         if result.status == "interrupted":
             raise KeyboardInterrupt
         if result.status != "ok":
+            writer.record_failure()
             feedback = _failure_feedback(run, n, code, result)
             continue
         metric_problems = validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))
         if any(p.kind in BLOCKING for p in metric_problems):
+            writer.record_failure()
             problems_text = format_problems(metric_problems)
             hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
             feedback = f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
