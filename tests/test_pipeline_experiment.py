@@ -163,6 +163,20 @@ def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -
     assert idea_examples(["layer", "layer"]) == idea_examples(["layer"])
 
 
+def _mirror_with_gonnor(settings, *codes: str) -> tuple[str, rd.Run]:
+    """Run "mirror layer together with Gonnor" with `codes` as the code generator's replies, in turn;
+    the run must finish in one iteration. Returns its idea code and the run."""
+    model = FakeListChatModel(responses=[
+        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}), *(f"```python\n{code}```" for code in codes),
+        json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40),
+                         Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    return (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8"), run
+
+
 @pytest.mark.parametrize("plain_sgd", [False, True])
 def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_merged(monkeypatch, plain_sgd) -> None:
     settings = _settings(monkeypatch)
@@ -170,17 +184,7 @@ def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_
     if plain_sgd:  # make_optimizer that keeps the baseline's rule counts as missing
         mirror += "\n\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
-    model = FakeListChatModel(responses=[
-        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}),
-        f"```python\n{mirror}```",  # the layer alone: the update rule is missing
-        f"```python\n{gonnor}```",  # asked for on its own
-        json.dumps({"matches_note": True, "problems": []}),
-        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
-    ])
-    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40),
-                         Recorder(), model)
-    assert run.record().status == "done" and run.record().final_iteration == 1
-    code = (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8")
+    code, run = _mirror_with_gonnor(settings, mirror, gonnor)  # the layer alone, then the update rule on its own
     assert "class MirrorLinear" in code and "class Gonnor" in code and "def make_optimizer" in code
     assert json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text()) == []
     assert "torch.optim.SGD" not in code and (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").exists()
@@ -191,16 +195,7 @@ def test_a_missing_hook_that_copies_the_example_rule_is_asked_for_once_more(monk
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
     sign_sgd = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', 'p.add_(-group["lr"] * p.grad.sign())')
-    model = FakeListChatModel(responses=[
-        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}), f"```python\n{mirror}```",
-        f"```python\n{sign_sgd}```", f"```python\n{gonnor}```",  # the update rule: copied, then asked again
-        json.dumps({"matches_note": True, "problems": []}),
-        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
-    ])
-    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40),
-                         Recorder(), model)
-    assert run.record().status == "done" and run.record().final_iteration == 1
-    code = (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8")
+    code, run = _mirror_with_gonnor(settings, mirror, sign_sgd, gonnor)  # the update rule: copied, then asked again
     assert "p.grad / norm" in code and "sign()" not in code
     assert "sign()" not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
 

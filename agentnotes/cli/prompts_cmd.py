@@ -90,9 +90,11 @@ def use(name: str = typer.Argument(..., help="Prompt name."),
 @prompts_app.command()
 def check(name: str = typer.Argument(..., help="Prompt name, e.g. answer."),
           as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Ask the audit agents (with the configured LLM) about every pair of instructions and every
-    example output against every instruction of the active version; each finding comes with its fix.
-    `optimize-prompt --audit` tries these fixes first and keeps one only when it scores better."""
+    """Audit a prompt: contradicting instructions and examples that break a rule, each with its fix.
+
+    The configured LLM is asked about every pair of instructions of the active version and every
+    example output against every instruction. `optimize-prompt --audit` tries these fixes first
+    and keeps one only when it scores better."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agentnotes.llm.provider import get_chat_model
