@@ -69,7 +69,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     metrics = json.loads((run.path / rd.METRICS).read_text())
     assert len(metrics["arms"]["baseline"]["runs"]) == len(metrics["arms"]["idea"]["runs"]) == 3
     report = (run.path / rd.REPORT).read_text(encoding="utf-8")
-    assert "mirror" in report.lower() and "ideas-layers.txt" in report
+    assert "mirror" in report.lower() and "ideas-layers.txt" in report and "status **done**" in report
     assert any("[idea seed=" in line for line in recorder.lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ _PASSAGE_CHARS = 800
 _STDERR_LINES = 15
 
 
-def write_report(run: rd.Run) -> Path:
-    """Compute stats (stats.json), draw plots and write report.md from the files in the run dir."""
+def write_report(run: rd.Run, status: str | None = None) -> Path:
+    """Compute stats (stats.json), draw plots and write report.md from the files in the run dir.
+    `status`: the run's status once the report is written, shown in its header."""
     record = run.record()
     metrics = run.read_json(rd.METRICS)
     comparison = compare_arms(metrics) if isinstance(metrics, dict) else None
@@ -24,6 +26,8 @@ def write_report(run: rd.Run) -> Path:
         run.write_json(rd.STATS, comparison.as_dict())
         plots = make_plots(metrics, run.path)
         record = run.update(conclusion=comparison.conclusion)
+    if status:
+        record = replace(record, status=status)
     sections = [
         _header(run, record, comparison),
         _source(run.read_json(rd.IDEA)),

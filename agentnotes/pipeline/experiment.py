@@ -315,6 +315,6 @@ def run_experiment(
         raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts; see {run.path}.")
     reporter.phase("report")
     with run.phase("report"):
-        write_report(run)
+        write_report(run, status="done")
     run.update(status="done")
     return run
