@@ -38,11 +38,10 @@ def main() -> None:
 
     model = get_chat_model(load_settings())
     system = load_shipped("answer").system
-    prompts = load_shipped("audit_contradictions"), load_shipped("audit_examples")
     print(row("case", "found", "false alarms", "calls", "seconds", widths=(28, 8, 14, 8, 10)))
     for case, (_, marker) in CASES.items():
         start = time.perf_counter()
-        findings, replies = audit_prompt(model, *prompts, planted(system, case))
+        findings, replies = audit_prompt(model, planted(system, case))
         hits = [f for f in findings if marker and (marker in f.old or marker in f.new)]
         print(row(case, "-" if marker is None else ("yes" if hits else "no"), len(findings) - len(hits), len(replies),
                   f"{time.perf_counter() - start:.0f}", widths=(28, 8, 14, 8, 10)))

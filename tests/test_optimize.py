@@ -111,16 +111,14 @@ class OrderSensitive(InstructionFollower):
 
 def test_a_contradiction_counts_only_when_seen_in_either_order_and_removes_the_line_not_kept() -> None:
     from agentnotes.optimize.prompt_audit import audit_prompt, example_outputs, instructions_of
-    from agentnotes.prompts import load_shipped
 
     text = "# Instructions\n- Answer in one short sentence.\n- Explain every step in detail.\n\n# Example\nAnswer: two weights.\n"
     assert instructions_of(text) == ["- Answer in one short sentence.", "- Explain every step in detail."]
     assert example_outputs(text) == ["Answer: two weights."]
-    prompts = load_shipped("audit_contradictions"), load_shipped("audit_examples")
-    assert audit_prompt(OrderSensitive(proposal=""), *prompts, text)[0] == []
+    assert audit_prompt(OrderSensitive(proposal=""), text)[0] == []
     always = InstructionFollower(proposal="", audit={"conflict": {"conflict": True, "why": "length", "keep": "a"}})
     checked: list[tuple[int, int]] = []
-    (finding,), replies = audit_prompt(always, *prompts, text, on_check=lambda done, total: checked.append((done, total)))
+    (finding,), replies = audit_prompt(always, text, on_check=lambda done, total: checked.append((done, total)))
     assert finding.kind == "contradiction" and finding.apply(text) == text.replace("- Explain every step in detail.\n", "")
     assert checked[-1] == (3, 3) and len(replies) == 4  # one pair asked in both orders, one example against two rules
     assert finding.apply("# Instructions\n- other\n") is None

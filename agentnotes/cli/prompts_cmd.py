@@ -107,8 +107,7 @@ def check(name: str = typer.Argument(..., help="Prompt name, e.g. answer."),
     with Progress(TextColumn("[bold]checking[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console(), disable=as_json) as progress:
         task = progress.add_task("", total=None)
-        findings, _ = audit_prompt(get_chat_model(settings), load_prompt("audit_contradictions", settings.prompts_dir),
-                                   load_prompt("audit_examples", settings.prompts_dir), prompt.system,
+        findings, _ = audit_prompt(get_chat_model(settings), prompt.system, settings.prompts_dir,
                                    on_check=lambda done, total: progress.update(task, completed=done, total=total))
     if as_json:
         print_json({"name": name, "version": prompt.version,

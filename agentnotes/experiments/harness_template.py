@@ -384,7 +384,7 @@ def main():
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
     torch.use_deterministic_algorithms(True, warn_only=True)
-    metric, higher, _ = task_spec(TASK)
+    metric, higher, loss_kind = task_spec(TASK)
     base_lr = LR
     metrics = {
         "schema": 1,
@@ -417,7 +417,7 @@ def main():
                 metrics["arms"][arm]["lr"] = best
         for seed in SEEDS:
             data, in_dim, out_dim = load_data(TASK, seed)
-            metrics["trivial_metric"][str(seed)] = trivial_metric(data, task_spec(TASK)[2])
+            metrics["trivial_metric"][str(seed)] = trivial_metric(data, loss_kind)
             for arm in ARMS:
                 current = f"{arm} seed={seed}"
                 LR = metrics["arms"][arm]["lr"]

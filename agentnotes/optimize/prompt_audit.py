@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
@@ -20,12 +21,12 @@ from pydantic import BaseModel, Field
 from agentnotes.agents.structured import ask_structured
 from agentnotes.errors import LLMError
 from agentnotes.optimize.prompt_edit import bare_line, instruction_block
+from agentnotes.prompts import Prompt, load_prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from agentnotes.agents.llm_call import LLMReply
-    from agentnotes.prompts import Prompt
 
 # An example output line: what the assistant is shown answering.
 EXAMPLE_OUTPUT = re.compile(r"^\s*(answer|output|reply|assistant)\s*:", re.IGNORECASE)
@@ -98,10 +99,13 @@ def example_mismatch(model: BaseChatModel, prompt: Prompt, example: str, rule: s
     return Finding("example_mismatch", f"{verdict.why} (rule: {bare_line(rule)})", example, fixed), replies
 
 
-def audit_prompt(model: BaseChatModel, contradictions_prompt: Prompt, examples_prompt: Prompt, text: str,
+def audit_prompt(model: BaseChatModel, text: str, prompts_dir: Path | None = None,
                  on_check: Callable[[int, int], None] | None = None) -> tuple[list[Finding], list[LLMReply]]:
-    """Every pair of instructions and every (example output, instruction) pair, one question each;
-    a question the model cannot answer in valid JSON finds nothing. `on_check(done, total)` reports progress."""
+    """Every pair of instructions and every (example output, instruction) pair, one question each,
+    with the audit prompts active under `prompts_dir` (the shipped ones without it); a question the
+    model cannot answer in valid JSON finds nothing. `on_check(done, total)` reports progress."""
+    contradictions_prompt = load_prompt("audit_contradictions", prompts_dir)
+    examples_prompt = load_prompt("audit_examples", prompts_dir)
     rules = instructions_of(text)
     questions = [(contradiction, contradictions_prompt, a, b) for a, b in itertools.combinations(rules, 2)]
     questions += [(example_mismatch, examples_prompt, e, r) for e in example_outputs(text) for r in rules]

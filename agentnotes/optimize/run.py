@@ -72,8 +72,7 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k)))
              for q in questions}  # retrieved as `ask` does (with the query rewrite when it is on)
     current = load_prompt(name, settings.prompts_dir)
-    findings = audit_prompt(model, load_prompt("audit_contradictions", settings.prompts_dir),
-                            load_prompt("audit_examples", settings.prompts_dir), current.system)[0] if audit else []
+    findings = audit_prompt(model, current.system, settings.prompts_dir)[0] if audit else []
     adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call, findings)
     state_dir = settings.home / "optimize" / name
     if fresh and state_dir.exists():

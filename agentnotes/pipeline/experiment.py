@@ -154,15 +154,13 @@ class _CodeWriter:
         folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
         reporter.phase(f"code-{n}", "writing the idea code")
         with run.phase(f"codegen-{n}"):
-            code, reply = agents.write_idea_code(self.model, self.prompt, self.plan, self.hits, self.interface, feedback,
-                                                 seed=seed, temperature=retry_temperature(self.attempts))
+            code, reply = self._write(self.plan, self.hits, feedback, seed, retry_temperature(self.attempts))
             self.attempts += 1
             run.add_usage([reply])
             if code in self.failed:
                 reporter.info("The model repeated code that already failed; asking again without showing it.")
-                code, reply = agents.write_idea_code(self.model, self.prompt, self.plan, self.hits, self.interface,
-                                                     without_code(feedback), seed=seed + 1,
-                                                     temperature=retry_temperature(self.attempts))
+                code, reply = self._write(self.plan, self.hits, without_code(feedback), seed + 1,
+                                          retry_temperature(self.attempts))
                 run.add_usage([reply])
             self.last_written = code
             code, fixes, problems = self._fix_and_check(code, run, folder, seed, reporter)
@@ -186,6 +184,12 @@ class _CodeWriter:
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
+
+    def _write(self, plan: agents.Plan, hits: Sequence[Hit], feedback: str, seed: int,
+               temperature: float | None = None) -> tuple[str, LLMReply]:
+        """One reply of the code generator for `plan` from `hits`, with the harness interface."""
+        return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
+                                      seed=seed, temperature=temperature)
 
     def record_failure(self) -> None:
         """The last code written failed: if the model writes it again, it is asked for anew."""
@@ -227,13 +231,12 @@ class _CodeWriter:
             feedback = (f"The rest of the experiment is written already; only `{hook}` is missing ({why}). "
                         f"Write only `{hook}` and the classes it needs, for the {' and '.join(parts)} as the note "
                         "excerpts describe it. Do not write any other hook or class.")
-            piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, feedback, seed=seed)
+            piece, reply = self._write(plan, passages, feedback, seed)
             replies.append(reply)
             if copied := agents.copied_example_rules(piece, agents.idea_examples(parts)):
                 retry = (f"{feedback}\nYour last try copied the example's own rule: "
                          + "; ".join(f"`{line}`" for line in copied) + f". Write the notes' formulas instead: {plan.idea_rule}")
-                piece, reply = agents.write_idea_code(self.model, self.prompt, plan, passages, self.interface, retry,
-                                                      seed=seed + 1, temperature=retry_temperature(1))
+                piece, reply = self._write(plan, passages, retry, seed + 1, retry_temperature(1))
                 replies.append(reply)
             run.write_text(f"{folder}/completion-{hook}.py", piece)
             code = merge_piece(code, piece)
