@@ -11,6 +11,7 @@ from agentnotes.cli.output import console, err_console, print_json
 from agentnotes.cli.progress import model_progress
 
 SAMPLE_TEMPERATURE = 0.7  # extra samples must differ for the critic to have a choice
+ANSWER_SEED = 0  # the query rewrite and the first answer: the same notes and question give the same answer
 
 
 def ask(
@@ -32,14 +33,14 @@ def ask(
     from agentnotes.settings import load_settings
 
     settings = load_settings()
+    with model_progress(quiet=as_json) as on_progress:
+        model = get_chat_model(settings, seed=ANSWER_SEED, on_model_progress=on_progress)
     start = time.perf_counter()
-    hits = retrieve(settings, question, k)
+    hits = retrieve(settings, question, k, model=model)
     retrieval_s = time.perf_counter() - start
     hits, withheld = withhold_secrets(hits, allow=not settings.is_remote_llm or allow_secrets or settings.allow_secrets_remote)
     if withheld and not as_json:
         err_console().print(f"[yellow]Withheld {withheld} chunk(s) flagged as secrets from the remote model.[/]")
-    with model_progress(quiet=as_json) as on_progress:
-        model = get_chat_model(settings, on_model_progress=on_progress)
     stream = None if as_json or samples > 1 else (lambda token: console().print(token, end="", markup=False, highlight=False))
     from agentnotes.index.embedders import get_embedder
 
