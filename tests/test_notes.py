@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentnotes.index.entries import index_entries, line_pieces
 from agentnotes.notes.chunker import MAX_CHARS, chunk_note
 from agentnotes.notes.reader import decode, discover, read_note
 from agentnotes.notes.secrets import find_secrets, mark_secret_chunks
@@ -47,6 +48,24 @@ def test_long_sections_are_split_under_the_cap() -> None:
     chunks = chunk_note(note(text))
     assert len(chunks) > 3 and all(len(c.text) <= MAX_CHARS for c in chunks)
     assert chunks[0].start_line == 1 and chunks[-1].end_line == 61
+
+
+def test_index_entries_are_each_chunk_and_the_lines_of_multi_line_chunks() -> None:
+    chunks = chunk_note(note(NOTE))
+    lines = NOTE.split("\n")
+    by_heading = {c.heading_path: c for c in chunks}
+    mirror = line_pieces(by_heading[("镜像层",)])  # the 【【【镜像层】】】 line only repeats the heading
+    assert [(p.start_line, p.text) for p in mirror] == [(5, "镜像层：训练时用两份权重。"), (6, "h = lr/2")]
+    assert line_pieces(by_heading[("Reading", "Optimizers")]) == []  # headings aside, one line: its chunk covers it
+    entries = index_entries(chunks)
+    assert [e.entry_id for e in entries if e.piece is e.chunk] == [c.chunk_id for c in chunks]
+    for entry in entries:
+        if entry.piece is not entry.chunk:
+            piece = entry.piece
+            assert piece.start_line == piece.end_line and lines[piece.start_line - 1].strip() == piece.text
+            assert entry.chunk.start_line <= piece.start_line <= entry.chunk.end_line
+            assert piece.heading_path == entry.chunk.heading_path and piece.text.strip("#*【】 ") not in piece.heading_path
+    assert len({e.entry_id for e in entries}) == len(entries)
 
 
 def test_chunk_ids_are_deterministic() -> None:

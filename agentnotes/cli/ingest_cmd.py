@@ -10,12 +10,12 @@ from agentnotes.cli.output import console, err_console, print_json
 
 
 class _RichProgress:
-    """Files and embedded chunks as two progress bars."""
+    """Files and embedded pieces (chunks and their lines) as two progress bars."""
 
     def __init__(self, progress) -> None:
         self.progress = progress
         self.files_task = progress.add_task("files", total=None)
-        self.embed_task = progress.add_task("embedding chunks", total=None)
+        self.embed_task = progress.add_task("embedding chunks and lines", total=None)
 
     def files(self, total: int) -> None:
         self.progress.update(self.files_task, total=total)

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from agentnotes.errors import StoreError
+from agentnotes.index.entries import IndexEntry
 from agentnotes.notes.types import Chunk
 from agentnotes.settings import Settings
 
 BATCH = 256
+ENTRIES_PER_CHUNK = 4  # a query asks for this many entries per wanted chunk (lines share their chunk)
 
 
 def collection_name(embedder: str) -> str:
@@ -44,12 +46,13 @@ def open_client(settings: Settings) -> Any:
 
 
 def metadata(chunk: Chunk) -> dict[str, Any]:
-    return {"source": chunk.source, "start_line": chunk.start_line, "end_line": chunk.end_line,
-            "heading": " > ".join(chunk.heading_path), "secret": chunk.secret}
+    return {"chunk_id": chunk.chunk_id, "source": chunk.source, "start_line": chunk.start_line,
+            "end_line": chunk.end_line, "heading": " > ".join(chunk.heading_path), "secret": chunk.secret}
 
 
 class ChromaIndex:
-    """Vectors of chunks by chunk id. Vectors always come from the caller (never Chroma's default embedder)."""
+    """Vectors of index entries (chunks and their lines, see entries.py) by entry id. Vectors always
+    come from the caller (never Chroma's default embedder)."""
 
     def __init__(self, settings: Settings) -> None:
         self.client = open_client(settings)
@@ -63,27 +66,38 @@ class ChromaIndex:
     def ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        for i in range(0, len(chunks), BATCH):
-            part = chunks[i : i + BATCH]
+    def upsert(self, entries: Sequence[IndexEntry], vectors: Sequence[Sequence[float]]) -> None:
+        for i in range(0, len(entries), BATCH):
+            part = entries[i : i + BATCH]
             self.collection.upsert(
-                ids=[c.chunk_id for c in part],
+                ids=[e.entry_id for e in part],
                 embeddings=[list(map(float, v)) for v in vectors[i : i + BATCH]],
-                documents=[c.text for c in part],
-                metadatas=[metadata(c) for c in part],
+                documents=[e.piece.text for e in part],
+                metadatas=[metadata(e.chunk) for e in part],
             )
 
-    def delete(self, ids: Sequence[str]) -> None:
-        for i in range(0, len(ids), BATCH):
-            self.collection.delete(ids=list(ids[i : i + BATCH]))
+    def delete(self, entry_ids: Sequence[str]) -> None:
+        for i in range(0, len(entry_ids), BATCH):
+            self.collection.delete(ids=list(entry_ids[i : i + BATCH]))
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        """Every entry of these chunks: the chunk's own and its lines'."""
+        for i in range(0, len(chunk_ids), BATCH):
+            part = list(chunk_ids[i : i + BATCH])
+            self.collection.delete(ids=part)
+            self.collection.delete(where={"chunk_id": {"$in": part}})
 
     def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) best first."""
-        if k <= 0 or self.count() == 0:
+        """(chunk id, cosine similarity of the chunk's best entry), best first, up to k chunks."""
+        total = self.count()
+        if k <= 0 or total == 0:
             return []
-        result = self.collection.query(query_embeddings=[list(map(float, vector))], n_results=min(k, self.count()),
-                                       include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+        result = self.collection.query(query_embeddings=[list(map(float, vector))],
+                                       n_results=min(k * ENTRIES_PER_CHUNK, total), include=["distances", "metadatas"])
+        best: dict[str, float] = {}
+        for entry_id, distance, meta in zip(result["ids"][0], result["distances"][0], result["metadatas"][0]):
+            best.setdefault((meta or {}).get("chunk_id", entry_id), 1.0 - distance)
+        return list(best.items())[:k]
 
 
 def wipe_local_index(settings: Settings) -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 from agentnotes.errors import InputError, StoreError
 from agentnotes.index.catalog import Catalog, FileRecord
 from agentnotes.index.chroma_index import wipe_local_index
+from agentnotes.index.entries import index_entries
 from agentnotes.index.knowledge_base import DIRTY, Announce, _warn, mark_trusted, open_knowledge_base, rebuild
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import discover, read_note
@@ -63,16 +64,16 @@ def _check_disk(settings: Settings) -> None:
 
 
 class _Embedder:
-    """Embeds chunk texts missing from the cache, in batches, caching each batch at once."""
+    """Embeds pieces (chunks and their lines) missing from the cache, in batches, caching each batch at once."""
 
     def __init__(self, settings: Settings, catalog: Catalog, progress: IngestProgress | None, report: IngestReport):
         self.settings, self.catalog, self.progress, self.report = settings, catalog, progress, report
         self._model = None
 
-    def vectors(self, chunks: Sequence[Chunk]) -> list:
-        cached = self.catalog.cached_vectors(self.settings.embedder, (c.content_hash for c in chunks))
-        missing = list({c.content_hash: c for c in chunks if c.content_hash not in cached}.values())
-        self.report.cached += len(chunks) - len(missing)
+    def vectors(self, pieces: Sequence[Chunk]) -> list:
+        cached = self.catalog.cached_vectors(self.settings.embedder, (c.content_hash for c in pieces))
+        missing = list({c.content_hash: c for c in pieces if c.content_hash not in cached}.values())
+        self.report.cached += len(pieces) - len(missing)
         if missing and self._model is None:
             from agentnotes.index.embedders import get_embedder
 
@@ -85,7 +86,7 @@ class _Embedder:
             self.report.embedded += len(part)
             if self.progress:
                 self.progress.embedded(len(part))
-        return [cached[c.content_hash] for c in chunks]
+        return [cached[c.content_hash] for c in pieces]
 
 
 def ingest(settings: Settings, paths: Sequence[Path], *, rebuild_index: bool = False,
@@ -117,7 +118,7 @@ def ingest(settings: Settings, paths: Sequence[Path], *, rebuild_index: bool = F
             for record in catalog.files_under(str(root)):
                 if not os.path.exists(record.path):
                     old = catalog.remove_file(record.path)
-                    kb.index.delete(old)
+                    kb.index.delete_chunks(old)
                     report.removed.append(record.path)
                     report.chunks_removed += len(old)
         report.chunks_total = catalog.chunk_count()
@@ -155,12 +156,13 @@ def _ingest_file(settings: Settings, kb, embedder: _Embedder, path: Path, root: 
     hits = find_secrets(note)
     report.secrets += hits
     chunks = mark_secret_chunks(chunk_note(note), hits)
-    vectors = embedder.vectors(chunks)
+    entries = index_entries(chunks)
+    vectors = embedder.vectors([e.piece for e in entries])
     old_ids = catalog.replace_file(record, chunks)
     new_ids = {c.chunk_id for c in chunks}
     stale = [i for i in old_ids if i not in new_ids]
-    kb.index.delete(stale)
-    kb.index.upsert(chunks, vectors)
+    kb.index.delete_chunks(stale)
+    kb.index.upsert(entries, vectors)
     (report.changed if known else report.new).append(key)
     report.chunks_added += len(new_ids - set(old_ids))
     report.chunks_removed += len(stale)

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from agentnotes.index.catalog import Catalog
 from agentnotes.index.chroma_index import ChromaIndex, chroma_dir, collection_name, wipe_local_index
+from agentnotes.index.entries import index_entries
 from agentnotes.index.health import check_in_child, signature
 from agentnotes.index.lock import store_lock
 from agentnotes.notes.types import Chunk
@@ -20,6 +21,8 @@ from agentnotes.settings import Settings
 
 Announce = Callable[[str], None]
 DIRTY = "dirty"  # set while an ingest changes the index; left set if it dies
+LAYOUT = "index_layout"
+INDEX_LAYOUT = "2"  # 2: chunks and their lines (entries.py); an index of another layout is repaired to this one
 
 
 def catalog_path(settings: Settings):
@@ -35,22 +38,24 @@ def _trusted_key(settings: Settings) -> str:
 
 
 def _is_trusted(settings: Settings, catalog: Catalog) -> bool:
-    """Cheap: the index files are exactly as they were after the last successful check, and no ingest died."""
-    if settings.chroma_url:
-        return catalog.get_meta(DIRTY) != "1"
-    return catalog.get_meta(DIRTY) != "1" and catalog.get_meta(_trusted_key(settings)) == signature(chroma_dir(settings))
+    """Cheap: the index files are exactly as they were after the last successful check, no ingest
+    died, and the index has the current layout."""
+    if catalog.get_meta(DIRTY) == "1" or catalog.get_meta(LAYOUT) != INDEX_LAYOUT:
+        return False
+    return bool(settings.chroma_url) or catalog.get_meta(_trusted_key(settings)) == signature(chroma_dir(settings))
 
 
 def mark_trusted(settings: Settings, catalog: Catalog) -> None:
     catalog.set_meta(DIRTY, None)
+    catalog.set_meta(LAYOUT, INDEX_LAYOUT)
     if not settings.chroma_url:
         catalog.set_meta(_trusted_key(settings), signature(chroma_dir(settings)))
 
 
-def _vectors_for(settings: Settings, catalog: Catalog, chunks: list[Chunk]) -> list:
-    """Cached vectors of `chunks`; any missing one is embedded and cached."""
-    cached = catalog.cached_vectors(settings.embedder, (c.content_hash for c in chunks))
-    missing = [c for c in chunks if c.content_hash not in cached]
+def _vectors_for(settings: Settings, catalog: Catalog, pieces: list[Chunk]) -> list:
+    """Cached vectors of `pieces` (chunks or their lines); any missing one is embedded and cached."""
+    cached = catalog.cached_vectors(settings.embedder, (c.content_hash for c in pieces))
+    missing = [c for c in pieces if c.content_hash not in cached]
     if missing:
         from agentnotes.index.embedders import get_embedder
 
@@ -58,14 +63,18 @@ def _vectors_for(settings: Settings, catalog: Catalog, chunks: list[Chunk]) -> l
         new = {c.content_hash: v for c, v in zip(missing, fresh)}
         catalog.store_vectors(settings.embedder, new)
         cached.update(new)
-    return [cached[c.content_hash] for c in chunks]
+    return [cached[c.content_hash] for c in pieces]
+
+
+def _upsert(settings: Settings, catalog: Catalog, index: ChromaIndex, entries: list) -> None:
+    index.upsert(entries, _vectors_for(settings, catalog, [e.piece for e in entries]))
 
 
 def repair(settings: Settings, catalog: Catalog, announce: Announce) -> None:
     """Make the index match the catalog. Call with the exclusive lock held."""
     if _is_trusted(settings, catalog):
         return
-    expected = catalog.chunk_count()
+    expected = len(index_entries(catalog.chunks()))
     check = check_in_child(settings) if not settings.chroma_url else None
     if check is not None and not check.healthy:
         announce(f"The vector index is broken ({check.detail}); rebuilding it from the cache without re-embedding.")
@@ -73,15 +82,14 @@ def repair(settings: Settings, catalog: Catalog, announce: Announce) -> None:
         rebuild(settings, catalog)
     else:
         index = ChromaIndex(settings)
-        chunks = catalog.chunks()
-        wanted = {c.chunk_id: c for c in chunks}
+        wanted = {e.entry_id: e for e in index_entries(catalog.chunks())}
         present = index.ids()
         extra, missing = present - wanted.keys(), [wanted[i] for i in wanted.keys() - present]
         if extra or missing:
             announce(f"The vector index was out of date ({len(missing)} missing, {len(extra)} stale); "
                      "repairing it from the cache.")
             index.delete(sorted(extra))
-            index.upsert(missing, _vectors_for(settings, catalog, missing))
+            _upsert(settings, catalog, index, missing)
         del index
     if expected and check is not None:
         after = check_in_child(settings)
@@ -97,7 +105,7 @@ def rebuild(settings: Settings, catalog: Catalog) -> int:
     index = ChromaIndex(settings)
     index.delete(sorted(index.ids()))
     chunks = catalog.chunks()
-    index.upsert(chunks, _vectors_for(settings, catalog, chunks))
+    _upsert(settings, catalog, index, index_entries(chunks))
     return len(chunks)
 
 
@@ -174,12 +182,13 @@ def store_health(settings: Settings) -> StoreHealth:
     if not catalog_path(settings).exists():
         return StoreHealth(True, f"empty store at {settings.store_dir}", "run 'agentnotes ingest PATH'")
     with store_lock(lock_path(settings), exclusive=False), Catalog(catalog_path(settings)) as catalog:
-        expected = catalog.chunk_count()
+        chunks = catalog.chunks()
         files = len(catalog.roots())
     if settings.chroma_url:
-        return StoreHealth(True, f"{expected} chunks; Chroma server {settings.chroma_url}")
+        return StoreHealth(True, f"{len(chunks)} chunks; Chroma server {settings.chroma_url}")
+    expected = len(index_entries(chunks))
     check = check_in_child(settings)
     if check.healthy and check.count == expected:
-        return StoreHealth(True, f"{expected} chunks from {files} root(s); index healthy")
-    return StoreHealth(False, f"catalog has {expected} chunks, index: {check.detail}, count {check.count}",
+        return StoreHealth(True, f"{len(chunks)} chunks ({expected} vectors with their lines) from {files} root(s); index healthy")
+    return StoreHealth(False, f"catalog has {len(chunks)} chunks ({expected} vectors), index: {check.detail}, count {check.count}",
                        "run 'agentnotes ingest --rebuild' (rebuilds from the cache, no re-embedding)")

@@ -20,7 +20,7 @@ from pydantic import PrivateAttr
 
 from agentnotes.errors import LLMError, NoModelError
 
-_PASS_THROUGH = ("temperature", "top_p", "seed", "max_tokens", "response_format", "n_probs")
+_PASS_THROUGH = ("temperature", "top_p", "seed", "max_tokens", "response_format", "n_probs", "frequency_penalty")
 
 
 def _usage(data: dict) -> UsageMetadata | None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from agentnotes.notes.types import Chunk, NoteFile
 
-MAX_CHARS = 500  # multilingual-e5-small reads 512 tokens; ~1 token per Chinese character
-MIN_CHARS = 120  # smaller neighbouring blocks in one section are packed together
+MAX_CHARS = 300  # short enough that one vector stays specific (benchmarks/retrieval.py); e5 reads 512 tokens
+MIN_CHARS = 100  # smaller neighbouring blocks in one section are packed together
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MARKER = re.compile(r"^\s*【【【(.+?)】】】\s*$")
