@@ -131,6 +131,21 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
     assert [p.kind for p in problems] == ["formula"] and "The note says: w = (w1+w2)/2" in problems[0].message
 
 
+def test_an_output_the_notes_name_as_a_product_must_be_computed_on_its_own():
+    from agentnotes.experiments.idea_sections import note_pairs
+    from agentnotes.experiments.static_check import check_idea_code
+
+    pairs = note_pairs("tanh logic gate layer vs MLP", _hits())
+    assert [p[:3] for p in pairs] == [("a", "*", "b")] and "xor = -a*b" in pairs[0][3]
+    assert note_pairs("mirror", [_section("mirror层", "y = w*x + b")]) == []  # a product inside a sum names no output
+    only_and = ("import torch\n\n\ndef gates(x1, x2):\n    a, b = torch.tanh(5 * x1), torch.tanh(5 * x2)\n"
+                "    return (1 + a + b - a * b) / 2\n")
+    (problem,) = [p for p in check_idea_code(only_and, note_pairs=pairs) if p.kind == "formula"]
+    assert "never computes a * b as a value of its own" in problem.message and "xor = -a*b" in problem.message
+    with_xor = only_and.replace("return (1 + a + b - a * b) / 2", "return torch.cat([(1 + a + b - a * b) / 2, -a * b], dim=-1)")
+    assert [p for p in check_idea_code(with_xor, note_pairs=pairs) if p.kind == "formula"] == []
+
+
 def test_the_passages_for_a_missing_hook_are_those_whose_formulas_need_it():
     from agentnotes.experiments.idea_sections import passages_for_hook
 

@@ -28,6 +28,8 @@ _PERIODIC = re.compile(r"\bevery\s+(?:\d+|n|k)\s+(?:steps|updates|iterations)|�
                        re.IGNORECASE)  # "every N steps", not "every step"
 _PART_HOOKS = {"layer": "build_model", "activation": "build_model", "optimizer": "make_optimizer"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
+# A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
+_PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
 _FORMULA_LINE = re.compile(r"[\w)\]]\s*=\s*[^=\s]")
 MAX_RULE_CHARS = 500
 
@@ -121,12 +123,13 @@ def passages_for_hook(request: str, hits: Sequence[Hit], hook: str) -> tuple[lis
 
 
 def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, str]]:
-    """The bracketed sums and differences of two names in the idea's defining sections, each with
-    the note line it stands in: `w = (w1+w2)/2` -> ("w1", "+", "w2", "w = (w1+w2)/2")."""
+    """The bracketed sums and differences of two names in the idea's defining sections, and the
+    outputs they name as a product of two names, each with the note line it stands in:
+    `w = (w1+w2)/2` -> ("w1", "+", "w2", "w = (w1+w2)/2"); `xor = -a*b` -> ("a", "*", "b", ...)."""
     found: dict[tuple[str, str, str], str] = {}
     for h in own_sections(request, hits):
         for line in h.chunk.text.splitlines():
-            for pair in _PAIR.findall(line):
+            for pair in _PAIR.findall(line) + _PRODUCT.findall(line):
                 found.setdefault(pair, line.strip())
     return [(*pair, line) for pair, line in found.items()]
 

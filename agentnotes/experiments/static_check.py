@@ -280,14 +280,25 @@ def leaf_name(node: ast.expr) -> str:
 
 def _computed_pairs(tree: ast.Module) -> set[tuple[str, str, str]]:
     """(a, op, b) for every `a + b` and `a - b` in the code (a + b also as b + a); b is "*" when it
-    is an expression rather than a name (`x + LR / 2` stands for the notes' `x + h`)."""
+    is an expression rather than a name (`x + LR / 2` stands for the notes' `x + h`). Also (a, "*", b)
+    for a product of two names that is a value of its own, not a term of a sum: `xor = -a * b` and
+    `torch.cat([..., -a * b])` compute the notes' `xor = -a*b`, `(1 + a + b - a * b) / 2` does not."""
     pairs = set()
+    in_sums = {id(part) for node in ast.walk(tree) if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+               for part in (node.left, node.right)}
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
             a, b = leaf_name(node.left) or "*", leaf_name(node.right) or "*"
             op = "+" if isinstance(node.op, ast.Add) else "-"
             pairs |= {(a, op, b), (b, op, a)} if op == "+" else {(a, op, b)}
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and id(node) not in in_sums:
+            a, b = leaf_name(_unnegated(node.left)), leaf_name(_unnegated(node.right))
+            pairs |= {(a, "*", b), (b, "*", a)} if a and b else set()
     return pairs
+
+
+def _unnegated(node: ast.expr) -> ast.expr:
+    return node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else node
 
 
 def same_name(note_name: str, code_name: str) -> bool:
@@ -304,7 +315,8 @@ def _pair_computed(a: str, op: str, b: str, found: set[tuple[str, str, str]]) ->
 
 def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str, str]]) -> list[Problem]:
     found = _computed_pairs(tree) if note_pairs else set()
-    return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}. "
+    return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}"
+                               f"{' as a value of its own' if op == '*' else ''}. "
                                f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
             for a, op, b, line in note_pairs if not _pair_computed(a, op, b, found)]
 

@@ -59,7 +59,7 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> l
         from agentnotes.retrieval.service import retrieve
 
         with run.phase("find-idea"):
-            hits = retrieve(settings, options.request, options.k)
+            hits = retrieve(settings, options.request, options.k, sections=True)
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
             run.write_idea(options.request, hits)

@@ -9,6 +9,8 @@ from agentnotes.notes.types import Hit
 from agentnotes.retrieval.hybrid import HybridRetriever
 from agentnotes.settings import Settings
 
+SECTION_CANDIDATES = 3  # hits searched per wanted section (hits of one section merge)
+
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -21,9 +23,11 @@ def retrieve(
     rewrite: bool | None = None,
     model: BaseChatModel | None = None,
     on_rewrite: Callable[[str], None] | None = None,
+    sections: bool = False,
 ) -> list[Hit]:
     """Top-k hybrid hits for `query`; with rewrite (default from settings) the LLM first writes a
-    Chinese translation and key terms, searched as a second query. `model` is reused when given."""
+    translation and key terms, searched as a second query. `model` is reused when given. With
+    `sections`, each hit is widened to its note section (sections.py) and k sections are returned."""
     from agentnotes.index.knowledge_base import open_knowledge_base
 
     rewritten = ""
@@ -39,4 +43,8 @@ def retrieve(
         chunks = kb.chunks()
         if not chunks:
             return []
-        return HybridRetriever(chunks, kb.dense_search).search(query, k, rewritten)
+        if not sections:
+            return HybridRetriever(chunks, kb.dense_search).search(query, k, rewritten)
+        from agentnotes.retrieval.sections import whole_sections
+
+        return whole_sections(HybridRetriever(chunks, kb.dense_search).search(query, SECTION_CANDIDATES * k, rewritten), chunks, k)

@@ -1,0 +1,56 @@
+"""Hits widened to the note sections they come from.
+
+Chunks are short so that search stays precise, but an idea is defined by its whole section: the
+formula on one line, the "every N steps" on the next. The experiment agents read sections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agentnotes.notes.types import Chunk, Hit
+
+MAX_SECTION_CHARS = 600  # small models get lost in long passages
+
+
+def whole_sections(hits: Sequence[Hit], chunks: Sequence[Chunk], k: int, max_chars: int = MAX_SECTION_CHARS) -> list[Hit]:
+    """The first k distinct sections of `hits`, best first. A hit's section is its chunk joined with
+    the neighbouring chunks (`chunks` in file order) of the same file and heading path, as long as
+    the text stays within `max_chars`; a hit inside a section already taken adds nothing."""
+    position = {c.chunk_id: i for i, c in enumerate(chunks)}
+    taken: list[tuple[str, int, int]] = []
+    sections = []
+    for hit in hits:
+        i = position.get(hit.chunk.chunk_id)
+        if i is None or any(src == hit.chunk.source and lo <= i <= hi for src, lo, hi in taken):
+            continue
+        lo, hi = _widen(chunks, i, max_chars)
+        taken.append((hit.chunk.source, lo, hi))
+        part = chunks[lo : hi + 1]
+        section = Chunk(hit.chunk.source, part[0].start_line, part[-1].end_line, "\n\n".join(c.text for c in part),
+                        hit.chunk.heading_path, any(c.secret for c in part))
+        sections.append(Hit(section, hit.score, hit.ranks))
+        if len(sections) == k:
+            break
+    return sections
+
+
+def _widen(chunks: Sequence[Chunk], i: int, max_chars: int) -> tuple[int, int]:
+    """The widest run of chunks around chunks[i] in its file and section within max_chars, grown
+    one neighbour at a time, the earlier one first (a section's opening lines name the idea)."""
+    lo = hi = i
+    size = len(chunks[i].text)
+
+    def fits(j: int) -> bool:
+        same = chunks[j].source == chunks[i].source and chunks[j].heading_path == chunks[i].heading_path
+        return same and size + len(chunks[j].text) <= max_chars
+
+    while True:
+        if lo > 0 and fits(lo - 1):
+            lo -= 1
+            size += len(chunks[lo].text)
+        elif hi + 1 < len(chunks) and fits(hi + 1):
+            hi += 1
+            size += len(chunks[hi].text)
+        else:
+            return lo, hi
