@@ -265,3 +265,37 @@ def test_an_output_left_in_a_comment_is_named_but_explanations_are_not() -> None
     found = [(p.line, p.kind) for p in check_idea_code(code) if p.kind == "commented_code"]
     assert found == [(10, "commented_code")]
     assert "`return -a * b` is left in a comment" in check_idea_code(code)[-1].message
+
+
+OPTIMIZER = textwrap.dedent("""\
+    import torch
+
+
+    class Gonnor(torch.optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, {"lr": lr})
+
+        @torch.no_grad()
+        def step(self):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        UPDATE
+
+
+    def make_optimizer(params, lr):
+        return Gonnor(params, lr)
+    """)
+
+
+@pytest.mark.parametrize(("update", "overwrites"), [
+    ("p.copy_(p.grad / p.grad.norm())", True),  # the weights become the step
+    ("p.data = p.grad / (p.grad.norm() + 1e-8)", True),
+    ("p.sub_(group['lr'] * p.grad / p.grad.norm())", False),
+    ("p.copy_(p - group['lr'] * p.grad / p.grad.norm())", False),
+    ("p.data.copy_(p.data - group['lr'] * p.grad)", False),
+])
+def test_an_optimizer_step_that_replaces_the_weights_is_named(update: str, overwrites: bool) -> None:
+    problems = check_idea_code(OPTIMIZER.replace("UPDATE", update))
+    assert [p.kind for p in problems] == (["overwritten_weights"] if overwrites else [])
+    assert not overwrites or (problems[0].line == 13 and "sub_(lr * ...)" in problems[0].message)

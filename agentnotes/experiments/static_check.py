@@ -62,6 +62,7 @@ def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
         *_check_note_pairs(tree, note_pairs),
         *_check_init_calls(tree),
         *_check_stubs(tree),
+        *_check_overwritten_weights(tree),
         *_check_undefined(tree),
         *_check_commented_returns(code),
     ]
@@ -336,6 +337,39 @@ def _check_init_calls(tree: ast.Module) -> list[Problem]:
                 if not calls_base:
                     problems.append(Problem("init", f"`{node.name}.__init__` must call super().__init__(...) first", item.lineno))
     return problems
+
+
+def _check_overwritten_weights(tree: ast.Module) -> list[Problem]:
+    """An optimizer step that sets a parameter to something computed without it (`p.copy_(p.grad /
+    norm)`) throws the weights away each step; an update rule moves them: `p -= lr * step`."""
+    problems = []
+    for step in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "step"):
+        for node in ast.walk(step):
+            target, value = _set_parameter(node)
+            if target and value is not None and not _reads_weights(value, target):
+                problems.append(Problem("overwritten_weights", f"`{ast.unparse(node)[:120]}` replaces the parameter "
+                                        f"`{target}` with a value computed without it, so the weights are lost every "
+                                        f"step: subtract the step instead, `{target}.sub_(lr * ...)`", node.lineno))
+    return problems
+
+
+def _set_parameter(node: ast.AST) -> tuple[str, ast.expr | None]:
+    """(parameter name, new value) for `p.copy_(v)`, `p.data.copy_(v)`, `p.set_(v)` and `p.data = v`."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("copy_", "set_")
+            and len(node.args) == 1):
+        owner = node.func.value
+        owner = owner.value if isinstance(owner, ast.Attribute) and owner.attr == "data" else owner
+        return (owner.id, node.args[0]) if isinstance(owner, ast.Name) else ("", None)
+    if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute)
+            and node.targets[0].attr == "data" and isinstance(node.targets[0].value, ast.Name)):
+        return node.targets[0].value.id, node.value
+    return "", None
+
+
+def _reads_weights(value: ast.expr, name: str) -> bool:
+    """Whether `value` reads the parameter `name` itself, not only its `.grad`."""
+    grads = {id(n.value) for n in ast.walk(value) if isinstance(n, ast.Attribute) and n.attr == "grad"}
+    return any(isinstance(n, ast.Name) and n.id == name and id(n) not in grads for n in ast.walk(value))
 
 
 def _check_stubs(tree: ast.Module) -> list[Problem]:
