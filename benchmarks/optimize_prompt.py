@@ -1,7 +1,8 @@
 """optimize-prompt on the answer prompt with the embedded model: held-out score before and after.
 
 Run: python benchmarks/optimize_prompt.py [--budget 40]
-Questions: ../shared/eval/retrieval_dev.jsonl over ../shared/notes; one in three is held out.
+Questions: ../shared/eval/retrieval_dev.jsonl and benchmarks/retrieval_extra.jsonl over ../shared/notes;
+one in three is held out.
 A new version is kept only if it beats the shipped prompt on the held-out questions.
 """
 
@@ -18,7 +19,10 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=40, help="answer calls for scoring")
     args = parser.parse_args()
     require_notes()
-    temp_home("optimize")
+    home = temp_home("optimize")
+    questions = home / "questions.jsonl"
+    questions.write_text("\n".join(path.read_text(encoding="utf-8").strip() for path in QUESTIONS if path.exists()) + "\n",
+                         encoding="utf-8")
     from agentnotes.index.ingest import ingest
     from agentnotes.optimize.run import optimize_prompt
     from agentnotes.settings import load_settings
@@ -26,7 +30,7 @@ def main() -> None:
     settings = load_settings()
     ingest(settings, [NOTES])
     start = time.perf_counter()
-    result = optimize_prompt(settings, "answer", QUESTIONS[0], args.budget)
+    result = optimize_prompt(settings, "answer", questions, args.budget)
     print(f"train {result.train_questions} / held-out {result.val_questions} questions, budget {args.budget}")
     print(f"held-out score (cites the right chunk): shipped {result.val_before:.3f} -> best {result.val_after:.3f}"
           f" ({result.val_after / result.val_before:.2f}x)" if result.val_before else
