@@ -298,4 +298,4 @@ OPTIMIZER = textwrap.dedent("""\
 def test_an_optimizer_step_that_replaces_the_weights_is_named(update: str, overwrites: bool) -> None:
     problems = check_idea_code(OPTIMIZER.replace("UPDATE", update))
     assert [p.kind for p in problems] == (["overwritten_weights"] if overwrites else [])
-    assert not overwrites or (problems[0].line == 13 and "sub_(lr * ...)" in problems[0].message)
+    assert not overwrites or (problems[0].line == 13 and "sub_(group['lr'] * step)" in problems[0].message)

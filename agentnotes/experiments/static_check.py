@@ -349,7 +349,7 @@ def _check_overwritten_weights(tree: ast.Module) -> list[Problem]:
             if target and value is not None and not _reads_weights(value, target):
                 problems.append(Problem("overwritten_weights", f"`{ast.unparse(node)[:120]}` replaces the parameter "
                                         f"`{target}` with a value computed without it, so the weights are lost every "
-                                        f"step: subtract the step instead, `{target}.sub_(lr * ...)`", node.lineno))
+                                        f"step: subtract the notes' step from it instead, `{target}.sub_(group['lr'] * step)`", node.lineno))
     return problems
 
 
