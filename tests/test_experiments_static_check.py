@@ -288,14 +288,14 @@ OPTIMIZER = textwrap.dedent("""\
     """)
 
 
-@pytest.mark.parametrize(("update", "overwrites"), [
-    ("p.copy_(p.grad / p.grad.norm())", True),  # the weights become the step
-    ("p.data = p.grad / (p.grad.norm() + 1e-8)", True),
-    ("p.sub_(group['lr'] * p.grad / p.grad.norm())", False),
-    ("p.copy_(p - group['lr'] * p.grad / p.grad.norm())", False),
-    ("p.data.copy_(p.data - group['lr'] * p.grad)", False),
+@pytest.mark.parametrize(("update", "suggested"), [
+    ("p.copy_(p.grad / p.grad.norm())", "p.sub_(group['lr'] * (p.grad / p.grad.norm()))"),  # the weights become the step
+    ("p.data = p.grad / (p.grad.norm() + 1e-8)", "p.sub_(group['lr'] * (p.grad / (p.grad.norm() + 1e-08)))"),
+    ("p.sub_(group['lr'] * p.grad / p.grad.norm())", None),
+    ("p.copy_(p - group['lr'] * p.grad / p.grad.norm())", None),
+    ("p.data.copy_(p.data - group['lr'] * p.grad)", None),
 ])
-def test_an_optimizer_step_that_replaces_the_weights_is_named(update: str, overwrites: bool) -> None:
+def test_an_optimizer_step_that_replaces_the_weights_is_named_with_the_line_to_write(update: str, suggested: str | None) -> None:
     problems = check_idea_code(OPTIMIZER.replace("UPDATE", update))
-    assert [p.kind for p in problems] == (["overwritten_weights"] if overwrites else [])
-    assert not overwrites or (problems[0].line == 13 and "sub_(group['lr'] * step)" in problems[0].message)
+    assert [p.kind for p in problems] == (["overwritten_weights"] if suggested else [])
+    assert not suggested or (problems[0].line == 13 and f"write `{suggested}` instead" in problems[0].message)

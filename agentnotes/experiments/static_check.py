@@ -341,15 +341,19 @@ def _check_init_calls(tree: ast.Module) -> list[Problem]:
 
 def _check_overwritten_weights(tree: ast.Module) -> list[Problem]:
     """An optimizer step that sets a parameter to something computed without it (`p.copy_(p.grad /
-    norm)`) throws the weights away each step; an update rule moves them: `p -= lr * step`."""
+    norm)`) throws the weights away each step; an update rule moves them: `p.sub_(lr * (p.grad / norm))`.
+    The problem spells out that line from the code's own value (small models paste what they are shown)."""
     problems = []
     for step in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "step"):
+        binds_group = any(isinstance(n, ast.Name) and n.id == "group" and isinstance(n.ctx, ast.Store) for n in ast.walk(step))
+        lr = "group['lr']" if binds_group else "lr"
         for node in ast.walk(step):
             target, value = _set_parameter(node)
             if target and value is not None and not _reads_weights(value, target):
                 problems.append(Problem("overwritten_weights", f"`{ast.unparse(node)[:120]}` replaces the parameter "
                                         f"`{target}` with a value computed without it, so the weights are lost every "
-                                        f"step: subtract the notes' step from it instead, `{target}.sub_(group['lr'] * step)`", node.lineno))
+                                        f"step: write `{target}.sub_({lr} * ({ast.unparse(value)[:120]}))` instead",
+                                        node.lineno))
     return problems
 
 
