@@ -84,7 +84,7 @@ class ChromaIndex:
         """Every entry of these chunks: the chunk's own and its lines'."""
         for i in range(0, len(chunk_ids), BATCH):
             part = list(chunk_ids[i : i + BATCH])
-            self.collection.delete(ids=part)
+            self.collection.delete(ids=part)  # also entries written before they carried a chunk_id
             self.collection.delete(where={"chunk_id": {"$in": part}})
 
     def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:

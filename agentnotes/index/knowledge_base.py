@@ -74,7 +74,8 @@ def repair(settings: Settings, catalog: Catalog, announce: Announce) -> None:
     """Make the index match the catalog. Call with the exclusive lock held."""
     if _is_trusted(settings, catalog):
         return
-    expected = len(index_entries(catalog.chunks()))
+    entries = index_entries(catalog.chunks())
+    expected = len(entries)
     check = check_in_child(settings) if not settings.chroma_url else None
     if check is not None and not check.healthy:
         announce(f"The vector index is broken ({check.detail}); rebuilding it from the cache without re-embedding.")
@@ -82,7 +83,7 @@ def repair(settings: Settings, catalog: Catalog, announce: Announce) -> None:
         rebuild(settings, catalog)
     else:
         index = ChromaIndex(settings)
-        wanted = {e.entry_id: e for e in index_entries(catalog.chunks())}
+        wanted = {e.entry_id: e for e in entries}
         present = index.ids()
         extra, missing = present - wanted.keys(), [wanted[i] for i in wanted.keys() - present]
         if extra or missing:

@@ -43,8 +43,9 @@ def retrieve(
         chunks = kb.chunks()
         if not chunks:
             return []
+        retriever = HybridRetriever(chunks, kb.dense_search)
         if not sections:
-            return HybridRetriever(chunks, kb.dense_search).search(query, k, rewritten)
+            return retriever.search(query, k, rewritten)
         from agentnotes.retrieval.sections import whole_sections
 
-        return whole_sections(HybridRetriever(chunks, kb.dense_search).search(query, SECTION_CANDIDATES * k, rewritten), chunks, k)
+        return whole_sections(retriever.search(query, SECTION_CANDIDATES * k, rewritten), chunks, k)
