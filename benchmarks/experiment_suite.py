@@ -23,10 +23,10 @@ from _common import REPO, row, temp_home
 
 IDEAS = {  # request as a user would type it -> behaviour checks it must pass
     "mirror": ("mirror vs baseline", "mirror,plain_sgd"),
-    "gonnor": ("Gonnor vs plain SGD", "gonnor"),
+    "gonnor": ("Gonnor vs plain SGD", "gonnor,weights_kept"),
     "mirror+gonnor": ("mirror layer together with Gonnor vs baseline", "mirror,gonnor"),
-    "gates": ("tanh logic gate layer vs MLP", "gates,plain_sgd"),
-    "double_relu": ("double ReLU vs ReLU", "double_relu,plain_sgd"),
+    "gates": ("tanh logic gate layer vs MLP", "gates,plain_sgd,weights_kept"),
+    "double_relu": ("double ReLU vs ReLU", "double_relu,plain_sgd,weights_kept"),
 }
 CHECKER = Path(__file__).resolve().with_name("idea_checks.py")
 

@@ -88,6 +88,21 @@ def check_plain_sgd(module):
         raise AssertionError("the idea arm changes the optimizer, which the note does not")
 
 
+def check_weights_kept(module):
+    """An idea whose note does nothing after a step leaves the weights alone in after_step (if any)."""
+    after_step = getattr(module, "after_step", None)
+    if after_step is None:
+        return
+    torch.manual_seed(0)
+    build = getattr(module, "build_model", None)
+    model = build(IN, HIDDEN, OUT) if build else nn.Sequential(nn.Linear(IN, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, OUT))
+    before = [p.detach().clone() for p in model.parameters()]
+    for step in range(1, 201):
+        after_step(model, step)
+    if not all(torch.equal(a, p.detach()) for a, p in zip(before, model.parameters())):
+        raise AssertionError("after_step changes the weights, which the note does not")
+
+
 def activation_modules(model):
     return [m for m in model.modules() if not isinstance(m, (nn.Sequential, nn.Linear)) and not list(m.children())]
 
@@ -130,7 +145,7 @@ def check_double_relu(module):
 
 
 CHECKS = {"mirror": check_mirror, "gonnor": check_gonnor, "gates": check_gates, "double_relu": check_double_relu,
-          "plain_sgd": check_plain_sgd}
+          "plain_sgd": check_plain_sgd, "weights_kept": check_weights_kept}
 
 
 def main():

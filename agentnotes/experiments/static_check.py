@@ -59,6 +59,7 @@ def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
         *_check_reserved(tree),
         *_check_hooks(tree),
         *_check_required_hooks(tree, required_hooks),
+        *_check_unrequested_weight_edits(tree, required_hooks),
         *_check_note_pairs(tree, note_pairs),
         *_check_init_calls(tree),
         *_check_stubs(tree),
@@ -270,6 +271,29 @@ def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]])
                     + (" that returns your own torch.optim.Optimizer subclass applying the notes' update rule"
                        if hook == "make_optimizer" else ""), 1)
             for hook, why in missing_hooks(tree, required)]
+
+
+def _check_unrequested_weight_edits(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[Problem]:
+    """An `after_step` that changes tensors when the idea's notes (whose hooks are known) do nothing
+    every N steps: small models add a weight normalization the note never asks for."""
+    if not required or "after_step" in {hook for hook, _ in required}:
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "after_step":
+            edit = next((n for n in ast.walk(node) if _edits_tensor(n)), None)
+            if edit is not None:
+                return [Problem("unrequested_weight_edit", f"`{ast.unparse(edit)[:120]}` in `after_step` changes the "
+                                "model after every step, but the idea's notes do nothing after a step: delete the "
+                                "`after_step` function", edit.lineno)]
+    return []
+
+
+def _edits_tensor(node: ast.AST) -> bool:
+    """An in-place tensor method (`w.copy_(...)`, `w.div_(...)`) or an assignment to `.data`/`.weight`/`.bias`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr.endswith("_") and not node.func.attr.startswith("_")
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+    return any(isinstance(t, ast.Attribute) and t.attr in ("data", "weight", "bias") for t in targets)
 
 
 def leaf_name(node: ast.expr) -> str:
