@@ -1,7 +1,8 @@
-"""The mechanical fix of elementwise weight products in generated layers."""
+"""Mechanical fixes of the known slips of small code models (experiments/autofix.py)."""
 
 import textwrap
 
+import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -163,3 +164,49 @@ def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> N
     assert "fast" not in fixed and "slow" not in fixed and "model[0].w1.copy_(model[0].w2)" in fixed
     assert fix_weight_names(fixed, pairs) == (fixed, [])  # already the notes' names
     assert fix_weight_names(layer, pairs[:1]) == (layer, [])  # the notes pair no numbered names
+
+
+GONNOR = textwrap.dedent("""\
+    import torch
+
+
+    class Gonnor(torch.optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, {"lr": lr})
+
+        @torch.no_grad()
+        def step(self):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.sub_(group["lr"] * p.grad / p.grad.norm())
+
+
+    def make_optimizer(params, lr):
+        return Gonnor(params, lr)
+
+
+    def after_step(model, step):
+    BODY
+    """)
+OPTIMIZER_HOOKS = [("make_optimizer", "the notes' formulas change the optimizer")]
+PERIODIC_HOOKS = [("after_step", "the notes do something every N steps")]
+
+
+@pytest.mark.parametrize(("body", "hooks", "removed"), [
+    ("    for m in model.modules():\n        if isinstance(m, torch.nn.Linear):\n"
+     "            m.weight.copy_(m.weight / m.weight.norm())", OPTIMIZER_HOOKS, True),  # a Gonnor run wrote this
+    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()", OPTIMIZER_HOOKS, True),
+    ("    for m in model.modules():\n        m.weight /= 2", OPTIMIZER_HOOKS, True),
+    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()", PERIODIC_HOOKS, False),  # notes call for it
+    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()", [], False),  # notes not understood
+    ("    return None", OPTIMIZER_HOOKS, False),  # changes nothing
+])
+def test_an_after_step_that_changes_weights_the_notes_leave_alone_is_removed(body: str, hooks, removed: bool) -> None:
+    from agentnotes.experiments import check_idea_code
+    from agentnotes.experiments.autofix import apply_fixes
+
+    code = GONNOR.replace("BODY", body)
+    fixed, fixes = apply_fixes(code, required_hooks=hooks)
+    assert ("def after_step" not in fixed) == removed
+    assert [f.after for f in fixes] == (["after_step removed: the notes do nothing after a step"] if removed else [])
+    assert check_idea_code(fixed, hooks) == []  # what is left still runs: make_optimizer stays

@@ -301,22 +301,29 @@ def test_an_optimizer_step_that_replaces_the_weights_is_named_with_the_line_to_w
     assert not suggested or (problems[0].line == 13 and f"write `{suggested}` instead" in problems[0].message)
 
 
-GONNOR_HOOKS = [("make_optimizer", "the notes' formulas change the optimizer")]
-MIRROR_HOOKS = [("after_step", "the notes do something every N steps"), ("build_model", "the notes' formulas change the layer")]
-
-
-@pytest.mark.parametrize(("after_step", "hooks", "flagged"), [
-    ("    for m in model.modules():\n        if isinstance(m, torch.nn.Linear):\n"
-     "            m.weight.copy_(m.weight / m.weight.norm())\n", GONNOR_HOOKS, True),  # a Gonnor run wrote this
-    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()\n", GONNOR_HOOKS, True),
-    ("    for m in model.modules():\n        m.weight /= 2\n", GONNOR_HOOKS, True),
-    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()\n", MIRROR_HOOKS, False),  # notes call for it
-    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()\n", [], False),  # notes not understood
-    ("    return None\n", GONNOR_HOOKS, False),  # changes nothing
+@pytest.mark.parametrize(("update", "unset"), [
+    ("p.sub_(group['lr'] * p.grad / (p.grad.norm() + self.eps))", "eps"),  # a Gonnor run crashed on this
+    ("p.sub_(self.defaults['lr'] * p.grad / p.grad.norm())", None),  # set by torch.optim.Optimizer
+    ("p.sub_(group['lr'] * p.grad / (p.grad.norm() + self.EPS))", None),  # a class attribute, set below
 ])
-def test_an_after_step_the_notes_do_not_call_for_must_not_change_the_model(after_step: str, hooks, flagged: bool) -> None:
-    code = OPTIMIZER.replace("UPDATE", "p.sub_(group['lr'] * p.grad / p.grad.norm())") \
-        + "\n\ndef after_step(model, step):\n" + after_step
-    problems = [p for p in check_idea_code(code, hooks) if p.kind == "unrequested_weight_edit"]
-    assert len(problems) == flagged
-    assert not flagged or ("delete the `after_step` function" in problems[0].message and problems[0].line > 19)
+def test_an_attribute_the_class_never_sets_is_named(update: str, unset: str | None) -> None:
+    code = OPTIMIZER.replace("UPDATE", update).replace("    def __init__", "    EPS = 1e-8\n\n    def __init__")
+    problems = [p for p in check_idea_code(code) if p.kind == "unset_attribute"]
+    assert [p.message.split("`")[1] for p in problems] == ([f"self.{unset}"] if unset else [])
+
+
+def test_a_module_may_read_what_it_registers_or_inherits() -> None:
+    code = HOOK + textwrap.dedent("""\
+        class Scaled(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.register_buffer("scale", torch.ones(1))
+
+            def forward(self, x):
+                return x * self.scale * self.gain if self.training else self.helper(x)
+
+            def helper(self, x):
+                return x
+        """)
+    assert [(p.kind, p.message.split("`")[1]) for p in check_idea_code("import torch\n" + code)] == \
+        [("unset_attribute", "self.gain")]

@@ -204,7 +204,7 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     copied = good.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias",
-                          "return F.linear(x + 0.5 * LR, self.fast, self.bias)  # the example's own rule")
+                          "return F.linear(x + 0.5 * LR, self.w1, self.bias)  # the example's own rule")
     model = FakeListChatModel(responses=[
         json.dumps(PLAN),
         f"```python\n{copied}```",
@@ -214,7 +214,7 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40), Recorder(), model)
     problems = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
     assert {p["kind"] for p in problems} == {"formula", "copied_example"}
-    assert "F.linear(x + 0.5 * LR, self.fast, self.bias)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
+    assert "F.linear(x + 0.5 * LR, self.w1, self.bias)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
     assert run.record().status == "done" and run.record().final_iteration == 2
 
 

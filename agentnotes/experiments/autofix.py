@@ -10,6 +10,8 @@ an optimizer class without make_optimizer gets one. A module whose forward wants
 them from the one tensor the harness passes, as neighbouring units. Two weight copies that are
 "synced" by copying each into the other, when the notes average them, are averaged.
 Two weights named otherwise than the notes (fast, slow) get the notes' names (w1, w2).
+An `after_step` that changes the weights when the notes do nothing after a step (a weight
+normalization added to a gradient-only idea) is removed.
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -20,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agentnotes.experiments.complete import drop_definitions
 from agentnotes.experiments.static_check import leaf_name, required_positional, same_name
 from agentnotes.experiments.template import hook_names
 
@@ -283,8 +286,36 @@ def _made_of(expr: ast.expr, names: tuple[str, ...]) -> bool:
     return re.search(r"[A-Za-z_]", text) is None
 
 
-def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
-    """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs)."""
+def drop_unrequested_after_step(code: str, required_hooks: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Fix]]:
+    """Without `after_step` when it changes tensors but the notes, whose hooks are known
+    (`required_hooks`, idea_sections.required_hooks), do nothing after a step."""
+    if not required_hooks or "after_step" in {hook for hook, _ in required_hooks}:
+        return code, []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    for node in tree.body:
+        edit = next((n for n in ast.walk(node) if _edits_tensor(n)), None) \
+            if isinstance(node, ast.FunctionDef) and node.name == "after_step" else None
+        if edit is not None:
+            return drop_definitions(code, {"after_step"}), [
+                Fix(edit.lineno, ast.unparse(edit)[:120], "after_step removed: the notes do nothing after a step")]
+    return code, []
+
+
+def _edits_tensor(node: ast.AST) -> bool:
+    """An in-place tensor method (`w.copy_(...)`, `w.div_(...)`) or an assignment to `.data`/`.weight`/`.bias`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr.endswith("_") and not node.func.attr.startswith("_")
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+    return any(isinstance(t, ast.Attribute) and t.attr in ("data", "weight", "bias") for t in targets)
+
+
+def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = (),
+                required_hooks: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Fix]]:
+    """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs),
+    `required_hooks` the hooks its notes call for (idea_sections.required_hooks)."""
     code, rename_fixes = fix_weight_names(code, note_pairs)
     code, weight_fixes = fix_weight_products(code)
     code, init_fixes = fix_weight_init(code)
@@ -292,4 +323,6 @@ def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ())
     code, forward_fixes = fix_two_input_forward(code)
     code, hook_fixes = add_missing_hooks(code)
     code, average_fixes = fix_sync_to_average(code, note_pairs)
-    return code, rename_fixes + weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
+    code, after_step_fixes = drop_unrequested_after_step(code, required_hooks)
+    return code, (rename_fixes + weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
+                  + after_step_fixes)

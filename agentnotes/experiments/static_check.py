@@ -59,12 +59,12 @@ def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
         *_check_reserved(tree),
         *_check_hooks(tree),
         *_check_required_hooks(tree, required_hooks),
-        *_check_unrequested_weight_edits(tree, required_hooks),
         *_check_note_pairs(tree, note_pairs),
         *_check_init_calls(tree),
         *_check_stubs(tree),
         *_check_overwritten_weights(tree),
         *_check_undefined(tree),
+        *_check_unset_attributes(tree),
         *_check_commented_returns(code),
     ]
     return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
@@ -273,29 +273,6 @@ def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]])
             for hook, why in missing_hooks(tree, required)]
 
 
-def _check_unrequested_weight_edits(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[Problem]:
-    """An `after_step` that changes tensors when the idea's notes (whose hooks are known) do nothing
-    every N steps: small models add a weight normalization the note never asks for."""
-    if not required or "after_step" in {hook for hook, _ in required}:
-        return []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == "after_step":
-            edit = next((n for n in ast.walk(node) if _edits_tensor(n)), None)
-            if edit is not None:
-                return [Problem("unrequested_weight_edit", f"`{ast.unparse(edit)[:120]}` in `after_step` changes the "
-                                "model after every step, but the idea's notes do nothing after a step: delete the "
-                                "`after_step` function", edit.lineno)]
-    return []
-
-
-def _edits_tensor(node: ast.AST) -> bool:
-    """An in-place tensor method (`w.copy_(...)`, `w.div_(...)`) or an assignment to `.data`/`.weight`/`.bias`."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr.endswith("_") and not node.func.attr.startswith("_")
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
-    return any(isinstance(t, ast.Attribute) and t.attr in ("data", "weight", "bias") for t in targets)
-
-
 def leaf_name(node: ast.expr) -> str:
     """`self.w1.data` -> "w1": the last name of an attribute chain, without .data / .weight."""
     while isinstance(node, ast.Attribute) and node.attr in ("data", "weight"):
@@ -488,3 +465,41 @@ def _check_undefined(tree: ast.Module) -> list[Problem]:
                 problems.append(Problem("undefined", f"`{node.id}` is used but never defined here: define it, "
                                         "import it or take it as an argument", node.lineno))
     return problems
+
+
+# Data attributes a direct subclass inherits: what torch.optim.Optimizer and nn.Module set themselves.
+_INHERITED = {"Optimizer": {"param_groups", "state", "defaults"}, "Module": {"training"}}
+
+
+def _check_unset_attributes(tree: ast.Module) -> list[Problem]:
+    """`self.eps` read in a direct Optimizer or nn.Module subclass that never sets it (an AttributeError
+    at the first step; small models use an eps or a momentum they forgot to store)."""
+    problems = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in cls.bases}
+        if not bases or not bases <= set(_INHERITED):
+            continue
+        known = set().union(*(_INHERITED[b] for b in bases)) | _set_on_self(cls)
+        called = {id(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call)}
+        for node in ast.walk(cls):
+            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
+                    and node.value.id == "self" and id(node) not in called and node.attr not in known):
+                known.add(node.attr)
+                problems.append(Problem("unset_attribute", f"`self.{node.attr}` is read but `{cls.name}` never sets it: "
+                                        f"set `self.{node.attr}` in __init__ or use a value", node.lineno))
+    return problems
+
+
+def _set_on_self(cls: ast.ClassDef) -> set[str]:
+    """Attributes a class sets: `self.x = ...` anywhere, register_buffer/register_parameter("x", ...), its methods."""
+    names = {item.name for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    names |= {n.id for item in cls.body if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+              for n in ast.walk(item) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and ast.unparse(node.value) == "self":
+            names.add(node.attr)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("register_buffer", "register_parameter") and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            names.add(node.args[0].value)
+    return names

@@ -199,13 +199,13 @@ class _CodeWriter:
                        reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
         """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
-        code, fixes = apply_fixes(code, self.note_pairs)
+        code, fixes = apply_fixes(code, self.note_pairs, self.required_hooks)
         problems = check_idea_code(code, self.required_hooks, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")
             code, replies = self._complete(code, run, folder, seed)
             run.add_usage(replies)
-            code, more_fixes = apply_fixes(code, self.note_pairs)
+            code, more_fixes = apply_fixes(code, self.note_pairs, self.required_hooks)
             fixes += more_fixes
             problems = check_idea_code(code, self.required_hooks, self.note_pairs)
         if copied := agents.copied_example_rules(code, agents.idea_examples(self.plan.parts)):

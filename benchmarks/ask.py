@@ -1,0 +1,96 @@
+"""`ask` with the embedded model on this machine's CPU: where the time goes, and what a leaner prompt costs.
+
+Run: python benchmarks/ask.py [--questions N]   (N questions spread over the eval files, default 8)
+For each question, as `ask` does it: retrieval (with the LLM query rewrite), the answer (time to
+first token, total, prompt and completion tokens) and the critic's check. The same questions are
+answered with k=5 chunks (the default) and k=3 (a leaner prompt), in the same run; quality is
+whether a citation points at the right chunk (the eval's source file and string) and how many
+statements the critic found supported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from _common import NOTES, QUESTIONS, require_notes, row, temp_home
+
+ANSWER_SEED = 0
+WIDTHS = (26, 12, 12, 12)
+
+
+def spread(items: list, n: int) -> list:
+    """n items evenly spaced over the list (all of them when n >= its length)."""
+    return items if n >= len(items) else [items[i * len(items) // n] for i in range(n)]
+
+
+def cites_right_chunk(answer, question) -> bool:
+    return any(Path(c.source).name == question.source and question.contains in c.text for c in answer.citations)
+
+
+def ask_once(settings, model, embeddings, question, k: int, check: bool) -> dict:
+    from agentnotes.agents.answer import answer_question
+    from agentnotes.agents.answer_check import check_answer
+    from agentnotes.prompts import load_prompt
+    from agentnotes.retrieval.service import retrieve
+
+    start = time.perf_counter()
+    hits = retrieve(settings, question.question, k, model=model)
+    retrieval_s = time.perf_counter() - start
+    answer = answer_question(model, load_prompt("answer", settings.prompts_dir), question.question, hits,
+                             embeddings=embeddings, seed=ANSWER_SEED)
+    measured = {"retrieval_s": retrieval_s, "first_token_s": answer.reply.first_token_s or 0.0,
+                "answer_s": answer.reply.total_s, "prompt_tokens": answer.reply.prompt_tokens,
+                "completion_tokens": answer.reply.completion_tokens, "cites_right": cites_right_chunk(answer, question),
+                "in_notes": answer.in_notes}
+    if check:
+        start = time.perf_counter()
+        verdict = check_answer(model, load_prompt("verify_answer", settings.prompts_dir), answer, hits)
+        measured |= {"check_s": time.perf_counter() - start, "support": verdict.support}
+    return measured
+
+
+def mean(runs: list[dict], key: str) -> float:
+    return statistics.fmean(float(r[key]) for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=8)
+    args = parser.parse_args()
+    require_notes()
+    temp_home("ask")
+    from agentnotes.evaluation.retrieval_eval import load_questions
+    from agentnotes.index.embedders import get_embedder
+    from agentnotes.index.ingest import ingest
+    from agentnotes.llm.provider import get_chat_model
+    from agentnotes.settings import load_settings
+
+    settings = load_settings()
+    questions = spread([q for path in QUESTIONS if path.exists() for q in load_questions(path)], args.questions)
+    ingest(settings, [NOTES])
+    model, embeddings = get_chat_model(settings, seed=ANSWER_SEED), get_embedder(settings)
+    ask_once(settings, model, embeddings, questions[0], 1, check=False)  # load the model and warm its caches
+    runs = {k: [ask_once(settings, model, embeddings, q, k, check=(k == 5)) for q in questions] for k in (5, 3)}
+
+    default, lean = runs[5], runs[3]
+    print(f"{len(questions)} questions on {NOTES.name}/, embedded model, {settings.threads} threads")
+    print(row("mean per question", "k=5 (default)", "k=3", "k=3 / k=5", widths=WIDTHS))
+    for key in ("retrieval_s", "first_token_s", "answer_s", "prompt_tokens", "completion_tokens"):
+        a, b = mean(default, key), mean(lean, key)
+        print(row(key, f"{a:.1f}", f"{b:.1f}", f"{b / a:.2f}" if a else "n/a", widths=WIDTHS))
+    for key in ("cites_right", "in_notes"):
+        print(row(key, f"{mean(default, key):.0%}", f"{mean(lean, key):.0%}", "", widths=WIDTHS))
+    for q, r in zip(questions, default):
+        print(f"  k=5 {'cites right' if r['cites_right'] else 'NOT IN NOTES' if not r['in_notes'] else 'cites other'}"
+              f"  support {r['support']:.0%}  {q.question[:60]}")
+    total = mean(default, "retrieval_s") + mean(default, "answer_s") + mean(default, "check_s")
+    print(f"k=5 with the critic: {total:.1f} s per question = retrieval {mean(default, 'retrieval_s') / total:.0%}, "
+          f"answer {mean(default, 'answer_s') / total:.0%} (first token {mean(default, 'first_token_s'):.1f} s), "
+          f"critic {mean(default, 'check_s') / total:.0%}; statements supported {mean(default, 'support'):.0%}")
+
+
+if __name__ == "__main__":
+    main()
