@@ -33,3 +33,12 @@ def test_a_hook_about_to_be_written_anew_is_dropped_with_its_decorators() -> Non
     lazy = CODE + "\n\n@staticmethod\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
     assert drop_definitions(lazy, {"make_optimizer"}) == CODE
     assert drop_definitions(CODE, {"make_optimizer"}) == CODE
+
+
+def test_a_piece_class_named_like_a_code_class_of_another_kind_is_renamed() -> None:
+    code = "import torch\n\n\nclass Gonnor(torch.nn.Module):\n    def __init__(self, a, b, c):\n        super().__init__()\n"
+    piece = ("import torch\n\n\nclass Gonnor(torch.optim.Optimizer):\n    pass\n\n\n"
+             "def make_optimizer(params, lr):\n    return Gonnor(params, lr)\n")
+    merged = merge_piece(code, piece)
+    assert merged.startswith(code.rstrip("\n"))  # the code's module stays
+    assert "class GonnorOptimizer(torch.optim.Optimizer):" in merged and "return GonnorOptimizer(params, lr)" in merged

@@ -9,6 +9,7 @@ into the code.
 from __future__ import annotations
 
 import ast
+import re
 
 from agentnotes.experiments.static_check import bound_at_top
 
@@ -28,16 +29,36 @@ def drop_definitions(code: str, names: set[str]) -> str:
 
 def merge_piece(code: str, piece: str) -> str:
     """`code` followed by the top-level statements of `piece` that bind a name `code` does not bind
-    (the missing hook, its classes and constants, their imports); what `code` defines stays as it is."""
+    (the missing hook, its classes and constants, their imports); what `code` defines stays as it is.
+    A class of the piece named like one of the code's but with other bases (an optimizer named after
+    the idea, where the code has a module of that name) is renamed first, so the new hook gets its own."""
     try:
         tree, extra = ast.parse(code), ast.parse(piece)
     except SyntaxError:
         return code
     bound = {name for node in tree.body for name, _ in bound_at_top(node)}
+    piece = _rename_clashing_classes(piece, extra, tree, bound)
+    extra = ast.parse(piece)
     lines = piece.splitlines()
     new = [_source(node, lines) for node in extra.body
            if (names := {name for name, _ in bound_at_top(node)}) and not names <= bound]
     return code.rstrip("\n") + "".join(f"\n\n\n{block}" for block in new) + "\n" if new else code
+
+
+def _rename_clashing_classes(piece: str, extra: ast.Module, tree: ast.Module, bound: set[str]) -> str:
+    """`piece` with each class whose name the code binds to something else than a class of the same
+    bases renamed NAME + its first base's name (GradientNorm -> GradientNormOptimizer), or NAME2."""
+    code_bases = {node.name: _bases(node) for node in tree.body if isinstance(node, ast.ClassDef)}
+    for node in extra.body:
+        if isinstance(node, ast.ClassDef) and node.name in bound and code_bases.get(node.name) != _bases(node):
+            suffix = _bases(node)[0] if node.bases else ""
+            new = node.name + suffix if suffix and node.name + suffix not in bound else node.name + "2"
+            piece = re.sub(rf"(?<![\w.]){re.escape(node.name)}(?!\w)", new, piece)
+    return piece
+
+
+def _bases(node: ast.ClassDef) -> list[str]:
+    return [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
 
 
 def _source(node: ast.stmt, lines: list[str]) -> str:
