@@ -327,3 +327,15 @@ def test_a_module_may_read_what_it_registers_or_inherits() -> None:
         """)
     assert [(p.kind, p.message.split("`")[1]) for p in check_idea_code("import torch\n" + code)] == \
         [("unset_attribute", "self.gain")]
+
+
+@pytest.mark.parametrize(("returned", "missing"), [
+    ("Gonnor(params, lr)", False),
+    ("torch.optim.SGD(params, lr=lr)", True),  # the baseline's update rule
+    ("Net(params, lr)", True),  # a module named after the idea, built from (params, lr)
+])
+def test_make_optimizer_must_return_an_optimizer_of_its_own(returned: str, missing: bool) -> None:
+    code = OPTIMIZER.replace("UPDATE", "p.sub_(group['lr'] * p.grad)").replace("Gonnor(params, lr)", returned) \
+        + "\n\nclass Net(torch.nn.Module):\n    pass\n"
+    problems = check_idea_code(code, [("make_optimizer", "the notes' formulas change the optimizer")])
+    assert [p.kind for p in problems] == (["missing_hook"] if missing else [])

@@ -250,18 +250,23 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
 
 def missing_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The (hook, why) pairs of `required` whose hook the code does not define at top level, or
-    defines as only returning one of torch.optim's own optimizers (the baseline's update rule)."""
+    defines as only returning one of torch.optim's own optimizers (the baseline's update rule) or
+    one of its own classes that is not an optimizer (a module named after the idea)."""
     defined = {name for node in tree.body for name, _ in bound_at_top(node)}
     return [(hook, why) for hook, why in required
-            if hook not in defined or (hook == "make_optimizer" and _returns_torch_optimizer(tree))]
+            if hook not in defined or (hook == "make_optimizer" and _returns_no_own_optimizer(tree))]
 
 
-def _returns_torch_optimizer(tree: ast.Module) -> bool:
-    """Whether the top-level make_optimizer only returns `torch.optim.SGD(...)` or the like."""
+def _returns_no_own_optimizer(tree: ast.Module) -> bool:
+    """Whether the top-level make_optimizer only returns `torch.optim.SGD(...)` or the like, or
+    instances of the code's classes that are not torch.optim.Optimizer subclasses."""
+    not_optimizers = {n.name for n in tree.body if isinstance(n, ast.ClassDef)
+                      and not any(ast.unparse(b).endswith("Optimizer") for b in n.bases)}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "make_optimizer":
             returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
-            return bool(returned) and all(isinstance(v, ast.Call) and re.match(r"(?:torch\.)?optim\.\w+$", ast.unparse(v.func))
+            return bool(returned) and all(isinstance(v, ast.Call) and (re.match(r"(?:torch\.)?optim\.\w+$", ast.unparse(v.func))
+                                                                       or ast.unparse(v.func) in not_optimizers)
                                           for v in returned)
     return False
 
