@@ -17,7 +17,6 @@ from pathlib import Path
 
 from _common import NOTES, QUESTIONS, require_notes, row, temp_home
 
-ANSWER_SEED = 0
 WIDTHS = (26, 12, 12, 12)
 
 
@@ -31,7 +30,7 @@ def cites_right_chunk(answer, question) -> bool:
 
 
 def ask_once(settings, model, embeddings, question, k: int, check: bool) -> dict:
-    from agentnotes.agents.answer import answer_question
+    from agentnotes.agents.answer import ANSWER_SEED, answer_question
     from agentnotes.agents.answer_check import check_answer
     from agentnotes.prompts import load_prompt
     from agentnotes.retrieval.service import retrieve
@@ -62,6 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     require_notes()
     temp_home("ask")
+    from agentnotes.agents.answer import ANSWER_SEED
     from agentnotes.evaluation.retrieval_eval import load_questions
     from agentnotes.index.embedders import get_embedder
     from agentnotes.index.ingest import ingest

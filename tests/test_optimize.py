@@ -212,3 +212,26 @@ def test_when_the_model_only_repeats_an_instruction_the_adapter_tries_an_ablatio
     assert proposed == {COMPONENT: INSTRUCTIONS.replace("- Use only the excerpts.\n", "")}
     assert len(adapter.edits) == 3 and adapter.edits[-1] == "(no usable edit) -> leave out: Use only the excerpts."
     assert adapter.propose_new_texts({COMPONENT: INSTRUCTIONS}, {COMPONENT: []}, [COMPONENT]) == {}
+
+
+class Uncited(InstructionFollower):
+    """Answers from the excerpt but forgets the citation, as small models often do."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content="The mirror layer keeps two weights, w1 and w2."))])
+
+
+def test_candidates_are_scored_on_answers_as_ask_writes_them_with_attributed_citations() -> None:
+    from agentnotes.index.embedders import get_embedder
+    from agentnotes.optimize.answer_metric import AnswerTask
+    from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
+    from agentnotes.prompts import load_shipped
+
+    hit = Hit(Chunk("/notes/ideas.md", 1, 3, "mirror layer: two weights w1 and w2"), 1.0)
+    task = AnswerTask("How many weights does the mirror layer keep?", "ideas.md", "two weights", (hit,))
+    prompt = load_shipped("answer")
+    as_ask = AnswerPromptAdapter(Uncited(proposal=""), prompt, load_shipped("optimize_reflect"),
+                                 embeddings=get_embedder(load_settings()))
+    assert as_ask.evaluate([task], {COMPONENT: prompt.system}).scores == [1.0]  # the sentence is attributed to [1]
+    bare = AnswerPromptAdapter(Uncited(proposal=""), prompt, load_shipped("optimize_reflect"))
+    assert bare.evaluate([task], {COMPONENT: prompt.system}).scores == [0.0]

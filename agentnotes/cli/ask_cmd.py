@@ -7,16 +7,16 @@ from dataclasses import asdict
 
 import typer
 
+from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED
 from agentnotes.cli.output import console, err_console, print_json
 from agentnotes.cli.progress import model_progress
 
 SAMPLE_TEMPERATURE = 0.7  # extra samples must differ for the critic to have a choice
-ANSWER_SEED = 0  # the query rewrite and the first answer: the same notes and question give the same answer
 
 
 def ask(
     question: str = typer.Argument(..., help="The question to answer from your notes."),
-    k: int = typer.Option(5, "-k", help="How many note chunks to give the model."),
+    k: int = typer.Option(ANSWER_K, "-k", help="How many note chunks to give the model."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer, citations, token counts and timings as JSON."),
     allow_secrets: bool = typer.Option(
         False, "--allow-secrets", help="Send chunks flagged as secrets to a remote LLM provider."

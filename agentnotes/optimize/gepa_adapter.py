@@ -16,6 +16,7 @@ from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failu
 from agentnotes.prompts import Prompt
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models.chat_models import BaseChatModel
 
 COMPONENT = "system"  # the instructions; the user part with the variables stays as shipped
@@ -27,8 +28,10 @@ class AnswerPromptAdapter:
     with the `reflect` prompt. `edits` keeps every proposal, for the user to read."""
 
     def __init__(self, model: BaseChatModel, base: Prompt, reflect: Prompt,
-                 on_call: Callable[[float], None] | None = None, findings: Sequence[Finding] = ()) -> None:
+                 on_call: Callable[[float], None] | None = None, findings: Sequence[Finding] = (),
+                 embeddings: Embeddings | None = None) -> None:
         self.model, self.base, self.reflect, self.on_call = model, base, reflect, on_call
+        self.embeddings = embeddings  # as in `ask`: sentences left uncited are attributed to their closest excerpt
         self.pending = list(findings)  # audit findings not proposed yet
         self.edits: list[str] = []  # each proposal in words: the failure pattern and the change
         self.ablations = 0
@@ -39,7 +42,7 @@ class AnswerPromptAdapter:
         prompt = replace(self.base, system=candidate[COMPONENT], version="candidate")
         outputs, scores, traces = [], [], []
         for task in batch:
-            answer = answer_question(self.model, prompt, task.question, task.hits)
+            answer = answer_question(self.model, prompt, task.question, task.hits, embeddings=self.embeddings)
             score, feedback = score_answer(answer, task)
             if self.on_call:
                 self.on_call(score)

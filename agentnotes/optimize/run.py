@@ -43,12 +43,16 @@ def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
 
 
 def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int, *, fresh: bool = False,
-                    k: int = 4, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
-    """Run (or resume) the search; `budget` bounds the answer calls used for scoring. With `audit`,
-    the audit agents' fixes are the first candidates (off by default: see prompt_audit)."""
+                    k: int | None = None, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
+    """Run (or resume) the search; `budget` bounds the answer calls used for scoring. Answers are
+    scored as `ask` writes them: k excerpts (ask's default), its LLM seed, uncited sentences
+    attributed to their closest excerpt. With `audit`, the audit agents' fixes are the first
+    candidates (off by default: see prompt_audit)."""
     import gepa
 
+    from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED
     from agentnotes.evaluation.retrieval_eval import load_questions
+    from agentnotes.index.embedders import get_embedder
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.optimize.answer_metric import AnswerTask
     from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
@@ -68,12 +72,13 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     if budget < len(val_q) + per_iteration:
         raise InputError(f"--budget {budget} is too small: scoring the current prompt and one candidate takes "
                          f"{len(val_q) + per_iteration} calls; give at least that.")
-    model = get_chat_model(settings)
-    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k)))
+    model = get_chat_model(settings, seed=ANSWER_SEED)
+    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k or ANSWER_K)))
              for q in questions}  # retrieved as `ask` does (with the query rewrite when it is on)
     current = load_prompt(name, settings.prompts_dir)
     findings = audit_prompt(model, current.system, settings.prompts_dir)[0] if audit else []
-    adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call, findings)
+    adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call, findings,
+                                  embeddings=get_embedder(settings))
     state_dir = settings.home / "optimize" / name
     if fresh and state_dir.exists():
         shutil.rmtree(state_dir)
