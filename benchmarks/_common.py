@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 NOTES = SHARED / "notes"
 QUESTIONS = [SHARED / "eval" / "retrieval_dev.jsonl", REPO / "benchmarks" / "retrieval_extra.jsonl"]
+UNANSWERABLE = REPO / "benchmarks" / "unanswerable.jsonl"  # questions the notes do not answer (source null)
 
 
 def require_notes() -> None:

@@ -4,8 +4,9 @@ Run: python benchmarks/ask.py [--questions N]   (N questions spread over the eva
 For each question, as `ask` does it: retrieval (with the LLM query rewrite), the answer (time to
 first token, total, prompt and completion tokens) and the critic's check. The same questions are
 answered with k=5 chunks (the default) and k=3 (a leaner prompt), in the same run; quality is
-whether a citation points at the right chunk (the eval's source file and string) and how many
-statements the critic found supported.
+whether a citation points at the right chunk (the eval's source file and string), how many
+statements the critic found supported, and how many questions the notes do not answer
+(benchmarks/unanswerable.jsonl) the answer declines.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from _common import NOTES, QUESTIONS, require_notes, row, temp_home
+from _common import NOTES, QUESTIONS, UNANSWERABLE, require_notes, row, temp_home
 
 WIDTHS = (26, 12, 12, 12)
 
@@ -74,6 +75,7 @@ def main() -> None:
     model, embeddings = get_chat_model(settings, seed=ANSWER_SEED), get_embedder(settings)
     ask_once(settings, model, embeddings, questions[0], 1, check=False)  # load the model and warm its caches
     runs = {k: [ask_once(settings, model, embeddings, q, k, check=(k == 5)) for q in questions] for k in (5, 3)}
+    declined = [not ask_once(settings, model, embeddings, q, 5, check=False)["in_notes"] for q in load_questions(UNANSWERABLE)]
 
     default, lean = runs[5], runs[3]
     print(f"{len(questions)} questions on {NOTES.name}/, embedded model, {settings.threads} threads")
@@ -90,6 +92,7 @@ def main() -> None:
     print(f"k=5 with the critic: {total:.1f} s per question = retrieval {mean(default, 'retrieval_s') / total:.0%}, "
           f"answer {mean(default, 'answer_s') / total:.0%} (first token {mean(default, 'first_token_s'):.1f} s), "
           f"critic {mean(default, 'check_s') / total:.0%}; statements supported {mean(default, 'support'):.0%}")
+    print(f"questions the notes do not answer: {sum(declined)}/{len(declined)} declined (k=5)")
 
 
 if __name__ == "__main__":

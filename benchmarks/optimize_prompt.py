@@ -1,8 +1,8 @@
 """optimize-prompt on the answer prompt with the embedded model: held-out score before and after.
 
 Run: python benchmarks/optimize_prompt.py [--budget 40]
-Questions: ../shared/eval/retrieval_dev.jsonl and benchmarks/retrieval_extra.jsonl over ../shared/notes;
-one in three is held out.
+Questions: ../shared/eval/retrieval_dev.jsonl and benchmarks/retrieval_extra.jsonl over ../shared/notes,
+and benchmarks/unanswerable.jsonl (the answer must decline); one in three is held out.
 A new version is kept only if it beats the shipped prompt on the held-out questions.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import NOTES, QUESTIONS, require_notes, temp_home
+from _common import NOTES, QUESTIONS, UNANSWERABLE, require_notes, temp_home
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
     require_notes()
     home = temp_home("optimize")
     questions = home / "questions.jsonl"
-    questions.write_text("\n".join(path.read_text(encoding="utf-8").strip() for path in QUESTIONS if path.exists()) + "\n",
+    questions.write_text("\n".join(path.read_text(encoding="utf-8").strip() for path in [*QUESTIONS, UNANSWERABLE] if path.exists()) + "\n",
                          encoding="utf-8")
     from agentnotes.index.ingest import ingest
     from agentnotes.optimize.run import optimize_prompt

@@ -182,6 +182,27 @@ def test_the_metric_rewards_citing_the_answer_and_abstaining_when_no_excerpt_hol
     unanswerable = AnswerTask("q", "ideas.md", "two weights", (other,))
     assert score_answer(cites, answerable)[0] == 1.0 and score_answer(abstains, answerable)[0] == 0.0
     assert score_answer(abstains, unanswerable)[0] == 1.0 and score_answer(cites, unanswerable)[0] == 0.0
+    not_in_notes = AnswerTask("q", "", "", (right, other))  # an eval line with source and contains null
+    assert score_answer(abstains, not_in_notes)[0] == 1.0 and score_answer(cites, not_in_notes)[0] == 0.0
+
+
+def test_eval_lines_may_mark_a_question_the_notes_do_not_answer(tmp_path: Path) -> None:
+    from agentnotes.errors import InputError
+    from agentnotes.evaluation.retrieval_eval import evaluate, load_questions
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "a", "source": "ideas.md", "contains": "two weights"}\n'
+                    '{"question": "b", "source": null, "contains": null}\n', encoding="utf-8")
+    answerable, declined = load_questions(path)
+    assert answerable.answerable and not declined.answerable and (declined.source, declined.contains) == ("", "")
+    hit = Hit(Chunk("/n/ideas.md", 1, 3, "mirror: two weights"), 1.0)
+    result = evaluate([answerable, declined], lambda question, depth: [hit])
+    assert [r.question for r in result.results] == [answerable] and result.recall_at_k == 1.0  # b has no right chunk
+    with pytest.raises(InputError, match="nothing to evaluate"):
+        evaluate([declined], lambda question, depth: [hit])
+    path.write_text('{"question": "c", "source": "ideas.md", "contains": null}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="qa.jsonl:1: .*both null"):
+        load_questions(path)
 
 
 def test_an_edit_that_pastes_in_a_failed_answer_or_question_is_recognised() -> None:

@@ -46,6 +46,8 @@ def search(
         table.add_row(str(i), f"{h.score:.4f}", f"{Path(c.source).name}:{c.start_line}-{c.end_line}",
                       " > ".join(c.heading_path), " ".join(c.text.split())[:240])
     console().print(table)
+    if skipped := len(questions) - len(results.results):
+        console().print(f"[dim]{skipped} question(s) the notes do not answer (source null) are not scored here.[/]")
 
 
 @eval_app.command("retrieval")
@@ -76,7 +78,8 @@ def eval_retrieval(
     )
     if as_json:
         print_json({
-            "k": k, "questions": len(questions), "recall_at_k": results.recall_at_k, "mrr_at_10": results.mrr_at_10,
+            "k": k, "questions": len(results.results), "skipped_unanswerable": len(questions) - len(results.results),
+            "recall_at_k": results.recall_at_k, "mrr_at_10": results.mrr_at_10,
             "per_question": [{"question": r.question.question, "source": r.question.source, "contains": r.question.contains,
                               "rank": r.rank, "hits": [_hit_json(i, h) for i, h in enumerate(r.hits, start=1)]}
                              for r in results.results],

@@ -1,4 +1,8 @@
-"""Retrieval evaluation: recall@k and MRR@10 on JSONL questions (question, source, contains)."""
+"""Retrieval evaluation: recall@k and MRR@10 on JSONL questions (question, source, contains).
+
+A line whose source and contains are both null is a question the notes do not answer: retrieval
+has no right chunk to find for it (it is skipped here), and the answer metric expects the answer to
+say the notes do not say (optimize/answer_metric.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +18,12 @@ from agentnotes.notes.types import Hit
 @dataclass(frozen=True)
 class Question:
     question: str
-    source: str  # file name of the note that answers it
-    contains: str  # a short string the right chunk contains
+    source: str  # file name of the note that answers it; "" when the notes do not answer it
+    contains: str  # a short string the right chunk contains; "" when the notes do not answer it
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.source)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,10 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             data = json.loads(line)
-            questions.append(Question(str(data["question"]), str(data["source"]), str(data["contains"])))
+            source, contains = data["source"], data["contains"]
+            if (source is None) != (contains is None) or "" in (source, contains):
+                raise ValueError("source and contains are both given, or both null for a question the notes do not answer")
+            questions.append(Question(str(data["question"]), str(source or ""), str(contains or "")))
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{number}: expected JSON with question, source, contains ({exc}).") from None
     if not questions:
@@ -58,9 +69,13 @@ def is_correct(hit: Hit, question: Question) -> bool:
 
 
 def evaluate(questions: Sequence[Question], search: Callable[[str, int], list[Hit]], k: int = 5) -> RetrievalEval:
+    """Recall@k and MRR@10 over the answerable questions (the others have no right chunk)."""
+    answerable = [q for q in questions if q.answerable]
+    if not answerable:
+        raise InputError("No question names the note that answers it (source and contains); nothing to evaluate.")
     depth = max(k, 10)
     results = []
-    for q in questions:
+    for q in answerable:
         hits = search(q.question, depth)
         rank = next((i for i, h in enumerate(hits, start=1) if is_correct(h, q)), None)
         results.append(QuestionResult(q, rank, tuple(hits[:k])))

@@ -2,7 +2,7 @@
 say so when the retrieved excerpts do not hold it?
 
 Each eval line names the file (`source`) and a short string of the right chunk (`contains`), as
-`agentnotes eval retrieval` uses. Retrieval is fixed per question, so only the prompt varies.
+`agentnotes eval retrieval` uses, or has both null for a question the notes do not answer. Retrieval is fixed per question, so only the prompt varies.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def score_answer(answer: Answer, task: AnswerTask) -> tuple[float, str]:
     """When an excerpt holds the answer (contains `contains`): 1.0 for citing it, 0.5 for citing another
     chunk of the right file, 0 otherwise. When none does: 1.0 for saying the notes do not say, 0 for an
     answer anyway. With feedback in words for the reflection step."""
-    answerable = any(task.contains.lower() in h.chunk.text.lower() for h in task.hits)
+    answerable = bool(task.contains) and any(task.contains.lower() in h.chunk.text.lower() for h in task.hits)
     if not answerable:
         if not answer.in_notes:
             return 1.0, "Correct: no excerpt holds the answer and the answer says so."
