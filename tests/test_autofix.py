@@ -1,6 +1,7 @@
 """Mechanical fixes of the known slips of small code models (experiments/autofix.py)."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -166,28 +167,7 @@ def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> N
     assert fix_weight_names(layer, pairs[:1]) == (layer, [])  # the notes pair no numbered names
 
 
-GONNOR = textwrap.dedent("""\
-    import torch
-
-
-    class Gonnor(torch.optim.Optimizer):
-        def __init__(self, params, lr):
-            super().__init__(params, {"lr": lr})
-
-        @torch.no_grad()
-        def step(self):
-            for group in self.param_groups:
-                for p in group["params"]:
-                    p.sub_(group["lr"] * p.grad / p.grad.norm())
-
-
-    def make_optimizer(params, lr):
-        return Gonnor(params, lr)
-
-
-    def after_step(model, step):
-    BODY
-    """)
+GONNOR = (Path(__file__).parent / "ideas" / "gonnor.py").read_text(encoding="utf-8") + "\n\ndef after_step(model, step):\nBODY\n"
 OPTIMIZER_HOOKS = [("make_optimizer", "the notes' formulas change the optimizer")]
 PERIODIC_HOOKS = [("after_step", "the notes do something every N steps")]
 
