@@ -26,6 +26,13 @@ def test_citations_map_to_hits_in_order_of_use() -> None:
     ]
 
 
+def test_a_citation_repeated_after_the_full_stop_is_dropped() -> None:
+    model = FakeListChatModel(responses=["镜像层用两个权重 [1]。 [1]"])
+    assert answer_question(model, load_shipped("answer"), "镜像层用几个权重？", _hits()).text == "镜像层用两个权重 [1]。"
+    model = FakeListChatModel(responses=["It uses two weights [1]. [2]"])  # a new citation stays
+    assert answer_question(model, load_shipped("answer"), "What is it?", _hits()).text == "It uses two weights [1]. [2]"
+
+
 def test_not_in_notes_reply_has_no_citations() -> None:
     model = FakeListChatModel(responses=[f"{NOT_IN_NOTES}: the notes do not say. [1]"])
     answer = answer_question(model, load_shipped("answer"), "What is the capital of France?", _hits())

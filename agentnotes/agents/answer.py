@@ -80,6 +80,15 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text.strip()) if s.strip()]
 
 
+def drop_repeated_citations(text: str) -> str:
+    """`text` without "sentences" made only of citation marks that the sentence before already has:
+    small models repeat the mark after the full stop (`变化 [1]。 [1]`)."""
+    sentences = split_sentences(text)
+    kept = [s for i, s in enumerate(sentences)
+            if strip_citations(s).strip() or i == 0 or not set(_CITATION.findall(s)) <= set(_CITATION.findall(sentences[i - 1]))]
+    return " ".join(kept) if len(kept) < len(sentences) else text
+
+
 def attribute_sentences(text: str, hits: Sequence[Hit], embeddings: Embeddings) -> tuple[str, set[int]]:
     """Add [n] to sentences the model left uncited, n = the excerpt most similar to the sentence.
 
@@ -134,6 +143,7 @@ def answer_question(
                      seed=seed, temperature=temperature)
     text = reply.text.strip()
     in_notes = NOT_IN_NOTES not in text.upper()
+    text = drop_repeated_citations(text)
     added: set[int] = set()
     if in_notes and embeddings is not None:
         text, added = attribute_sentences(text, hits, embeddings)
