@@ -1,9 +1,9 @@
-"""`ask` with the embedded model on this machine's CPU: where the time goes, and what a leaner prompt costs.
+"""`ask` with the embedded model on this machine's CPU: where the time goes, and what a longer prompt buys.
 
 Run: python benchmarks/ask.py [--questions N]   (N questions spread over the eval files, default 8)
 For each question, as `ask` does it: retrieval (with the LLM query rewrite), the answer (time to
 first token, total, prompt and completion tokens) and the critic's check. The same questions are
-answered with k=5 chunks (the default) and k=3 (a leaner prompt), in the same run; quality is
+answered with `ask`'s default k and with k=5 (a longer prompt), in the same run; quality is
 whether a citation points at the right chunk (the eval's source file and string), how many
 statements the critic found supported, and how many questions the notes do not answer
 (benchmarks/unanswerable.jsonl) the answer declines.
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from _common import NOTES, QUESTIONS, UNANSWERABLE, require_notes, row, temp_home
 
-WIDTHS = (26, 12, 12, 12)
+WIDTHS = (26, 14, 12, 12)
+LONGER_K = 5  # the longer prompt the default is compared with
 
 
 def spread(items: list, n: int) -> list:
@@ -62,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     require_notes()
     temp_home("ask")
-    from agentnotes.agents.answer import ANSWER_SEED
+    from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED
     from agentnotes.evaluation.retrieval_eval import load_questions
     from agentnotes.index.embedders import get_embedder
     from agentnotes.index.ingest import ingest
@@ -74,25 +75,29 @@ def main() -> None:
     ingest(settings, [NOTES])
     model, embeddings = get_chat_model(settings, seed=ANSWER_SEED), get_embedder(settings)
     ask_once(settings, model, embeddings, questions[0], 1, check=False)  # load the model and warm its caches
-    runs = {k: [ask_once(settings, model, embeddings, q, k, check=(k == 5)) for q in questions] for k in (5, 3)}
-    declined = [not ask_once(settings, model, embeddings, q, 5, check=False)["in_notes"] for q in load_questions(UNANSWERABLE)]
+    ks = (ANSWER_K, LONGER_K)
+    runs = {k: [ask_once(settings, model, embeddings, q, k, check=(k == ANSWER_K)) for q in questions] for k in ks}
+    declined = [not ask_once(settings, model, embeddings, q, k, check=False)["in_notes"]
+                for k in ks for q in load_questions(UNANSWERABLE)]
 
-    default, lean = runs[5], runs[3]
+    default, longer = runs[ANSWER_K], runs[LONGER_K]
+    d, o = f"k={ANSWER_K}", f"k={LONGER_K}"
     print(f"{len(questions)} questions on {NOTES.name}/, embedded model, {settings.threads} threads")
-    print(row("mean per question", "k=5 (default)", "k=3", "k=3 / k=5", widths=WIDTHS))
+    print(row("mean per question", f"{d} (default)", o, f"{o} / {d}", widths=WIDTHS))
     for key in ("retrieval_s", "first_token_s", "answer_s", "prompt_tokens", "completion_tokens"):
-        a, b = mean(default, key), mean(lean, key)
+        a, b = mean(default, key), mean(longer, key)
         print(row(key, f"{a:.1f}", f"{b:.1f}", f"{b / a:.2f}" if a else "n/a", widths=WIDTHS))
     for key in ("cites_right", "in_notes"):
-        print(row(key, f"{mean(default, key):.0%}", f"{mean(lean, key):.0%}", "", widths=WIDTHS))
+        print(row(key, f"{mean(default, key):.0%}", f"{mean(longer, key):.0%}", "", widths=WIDTHS))
+    half = len(declined) // 2
+    print(row("declines unanswerable", f"{sum(declined[:half])}/{half}", f"{sum(declined[half:])}/{half}", "", widths=WIDTHS))
     for q, r in zip(questions, default):
-        print(f"  k=5 {'cites right' if r['cites_right'] else 'NOT IN NOTES' if not r['in_notes'] else 'cites other'}"
+        print(f"  {d} {'cites right' if r['cites_right'] else 'NOT IN NOTES' if not r['in_notes'] else 'cites other'}"
               f"  support {r['support']:.0%}  {q.question[:60]}")
     total = mean(default, "retrieval_s") + mean(default, "answer_s") + mean(default, "check_s")
-    print(f"k=5 with the critic: {total:.1f} s per question = retrieval {mean(default, 'retrieval_s') / total:.0%}, "
+    print(f"{d} with the critic: {total:.1f} s per question = retrieval {mean(default, 'retrieval_s') / total:.0%}, "
           f"answer {mean(default, 'answer_s') / total:.0%} (first token {mean(default, 'first_token_s'):.1f} s), "
           f"critic {mean(default, 'check_s') / total:.0%}; statements supported {mean(default, 'support'):.0%}")
-    print(f"questions the notes do not answer: {sum(declined)}/{len(declined)} declined (k=5)")
 
 
 if __name__ == "__main__":

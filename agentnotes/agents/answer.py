@@ -20,7 +20,7 @@ _CITATION = re.compile(r"\[(\d{1,2})\]")
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 ATTRIBUTION_MIN_SIMILARITY = 0.75  # below this a sentence stays uncited (e5 cosine scale)
 MAX_CHUNK_CHARS = 700  # keeps the prompt lean: prompt processing dominates on CPU
-ANSWER_K = 5  # excerpts the answer is written from (`ask -k`)
+ANSWER_K = 3  # excerpts the answer is written from (`ask -k`); 5 was as good and 2.3x slower (benchmarks/ask.py)
 ANSWER_SEED = 0  # the first answer's LLM seed: the same notes and question give the same answer
 
 
