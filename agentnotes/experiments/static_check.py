@@ -259,9 +259,9 @@ def missing_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list
 
 def _returns_no_own_optimizer(tree: ast.Module) -> bool:
     """Whether the top-level make_optimizer only returns `torch.optim.SGD(...)` or the like, or
-    instances of the code's classes that are not torch.optim.Optimizer subclasses."""
+    instances of the code's modules (classes based on nn.Module or another torch.nn class)."""
     not_optimizers = {n.name for n in tree.body if isinstance(n, ast.ClassDef)
-                      and not any(ast.unparse(b).endswith("Optimizer") for b in n.bases)}
+                      and any(re.match(r"(?:torch\.)?nn\.|\w*Module$", ast.unparse(b)) for b in n.bases)}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "make_optimizer":
             returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
