@@ -78,3 +78,18 @@ def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
         assert (run_dir / "report.md").exists() and (run_dir / "curves.png").exists()
     else:  # no usable code within the budget: a clear error and a resumable record
         assert "No usable experiment" in result.stderr and records[0].status == "failed"
+
+
+def test_search_and_eval_retrieval_print_their_tables(example_notes, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # no folded cells
+    result = agentnotes("search", "mirror layer weights near zero", "-k", "2", "--no-rewrite")
+    assert result.returncode == 0, result.stderr
+    assert "ideas-layers.txt" in result.stdout
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text('{"question": "mirror layer weights near zero", "source": "ideas-layers.txt", "contains": "w1 = w2 = w"}\n'
+                         '{"question": "Which hotel did I book?", "source": null, "contains": null}\n', encoding="utf-8")
+    result = agentnotes("eval", "retrieval", str(questions), "--no-rewrite")
+    assert result.returncode == 0, result.stderr
+    assert "1 question(s) the notes do not answer" in result.stdout
+    report = json.loads(agentnotes("eval", "retrieval", str(questions), "--no-rewrite", "--json").stdout)
+    assert (report["questions"], report["skipped_unanswerable"]) == (1, 1)

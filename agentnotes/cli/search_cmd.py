@@ -46,8 +46,6 @@ def search(
         table.add_row(str(i), f"{h.score:.4f}", f"{Path(c.source).name}:{c.start_line}-{c.end_line}",
                       " > ".join(c.heading_path), " ".join(c.text.split())[:240])
     console().print(table)
-    if skipped := len(questions) - len(results.results):
-        console().print(f"[dim]{skipped} question(s) the notes do not answer (source null) are not scored here.[/]")
 
 
 @eval_app.command("retrieval")
@@ -93,6 +91,8 @@ def eval_retrieval(
         table.add_row(str(r.rank or "-"), r.question.question, f"{r.question.source}: {r.question.contains}",
                       f"{Path(top.source).name}:{top.start_line}-{top.end_line}" if top else "")
     console().print(table)
+    if skipped := len(questions) - len(results.results):
+        console().print(f"[dim]{skipped} question(s) the notes do not answer (source null) are not scored here.[/]")
 
 
 def register(app: typer.Typer) -> None:
