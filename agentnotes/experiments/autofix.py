@@ -295,13 +295,12 @@ def drop_unrequested_after_step(code: str, required_hooks: Sequence[tuple[str, s
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    for node in tree.body:
-        edit = next((n for n in ast.walk(node) if _edits_tensor(n)), None) \
-            if isinstance(node, ast.FunctionDef) and node.name == "after_step" else None
-        if edit is not None:
-            return drop_definitions(code, {"after_step"}), [
-                Fix(edit.lineno, ast.unparse(edit)[:120], "after_step removed: the notes do nothing after a step")]
-    return code, []
+    after_step = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "after_step"), None)
+    edit = next((n for n in ast.walk(after_step) if _edits_tensor(n)), None) if after_step else None
+    if edit is None:
+        return code, []
+    return drop_definitions(code, {"after_step"}), [
+        Fix(edit.lineno, ast.unparse(edit)[:120], "after_step removed: the notes do nothing after a step")]
 
 
 def _edits_tensor(node: ast.AST) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
-from agentnotes.experiments.static_check import bound_at_top
+from agentnotes.experiments.static_check import base_names, bound_at_top
 
 
 def drop_definitions(code: str, names: set[str]) -> str:
@@ -48,17 +48,13 @@ def merge_piece(code: str, piece: str) -> str:
 def _rename_clashing_classes(piece: str, extra: ast.Module, tree: ast.Module, bound: set[str]) -> str:
     """`piece` with each class whose name the code binds to something else than a class of the same
     bases renamed NAME + its first base's name (GradientNorm -> GradientNormOptimizer), or NAME2."""
-    code_bases = {node.name: _bases(node) for node in tree.body if isinstance(node, ast.ClassDef)}
+    code_bases = {node.name: base_names(node) for node in tree.body if isinstance(node, ast.ClassDef)}
     for node in extra.body:
-        if isinstance(node, ast.ClassDef) and node.name in bound and code_bases.get(node.name) != _bases(node):
-            suffix = _bases(node)[0] if node.bases else ""
+        if isinstance(node, ast.ClassDef) and node.name in bound and code_bases.get(node.name) != base_names(node):
+            suffix = base_names(node)[0] if node.bases else ""
             new = node.name + suffix if suffix and node.name + suffix not in bound else node.name + "2"
             piece = re.sub(rf"(?<![\w.]){re.escape(node.name)}(?!\w)", new, piece)
     return piece
-
-
-def _bases(node: ast.ClassDef) -> list[str]:
-    return [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
 
 
 def _source(node: ast.stmt, lines: list[str]) -> str:

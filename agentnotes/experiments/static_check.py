@@ -251,7 +251,7 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
 def missing_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The (hook, why) pairs of `required` whose hook the code does not define at top level, or
     defines as only returning one of torch.optim's own optimizers (the baseline's update rule) or
-    one of its own classes that is not an optimizer (a module named after the idea)."""
+    one of its own modules (a module named after the idea)."""
     defined = {name for node in tree.body for name, _ in bound_at_top(node)}
     return [(hook, why) for hook, why in required
             if hook not in defined or (hook == "make_optimizer" and _returns_no_own_optimizer(tree))]
@@ -472,6 +472,11 @@ def _check_undefined(tree: ast.Module) -> list[Problem]:
     return problems
 
 
+def base_names(cls: ast.ClassDef) -> list[str]:
+    """A class's bases by their last name: `torch.optim.Optimizer` -> "Optimizer"."""
+    return [ast.unparse(b).rsplit(".", 1)[-1] for b in cls.bases]
+
+
 # Data attributes a direct subclass inherits: what torch.optim.Optimizer and nn.Module set themselves.
 _INHERITED = {"Optimizer": {"param_groups", "state", "defaults"}, "Module": {"training"}}
 
@@ -481,7 +486,7 @@ def _check_unset_attributes(tree: ast.Module) -> list[Problem]:
     at the first step; small models use an eps or a momentum they forgot to store)."""
     problems = []
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in cls.bases}
+        bases = set(base_names(cls))
         if not bases or not bases <= set(_INHERITED):
             continue
         known = set().union(*(_INHERITED[b] for b in bases)) | _set_on_self(cls)

@@ -2,7 +2,8 @@
 say so when the retrieved excerpts do not hold it?
 
 Each eval line names the file (`source`) and a short string of the right chunk (`contains`), as
-`agentnotes eval retrieval` uses, or has both null for a question the notes do not answer. Retrieval is fixed per question, so only the prompt varies.
+`agentnotes eval retrieval` uses, or has both null for a question the notes do not answer.
+Retrieval is fixed per question, so only the prompt varies.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED
 from agentnotes.errors import InputError
 from agentnotes.settings import Settings
 
@@ -43,14 +44,13 @@ def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
 
 
 def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int, *, fresh: bool = False,
-                    k: int | None = None, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
+                    k: int = ANSWER_K, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
     """Run (or resume) the search; `budget` bounds the answer calls used for scoring. Answers are
     scored as `ask` writes them: k excerpts (ask's default), its LLM seed, uncited sentences
     attributed to their closest excerpt. With `audit`, the audit agents' fixes are the first
     candidates (off by default: see prompt_audit)."""
     import gepa
 
-    from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED
     from agentnotes.evaluation.retrieval_eval import load_questions
     from agentnotes.index.embedders import get_embedder
     from agentnotes.llm.provider import get_chat_model
@@ -73,7 +73,7 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
         raise InputError(f"--budget {budget} is too small: scoring the current prompt and one candidate takes "
                          f"{len(val_q) + per_iteration} calls; give at least that.")
     model = get_chat_model(settings, seed=ANSWER_SEED)
-    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k or ANSWER_K)))
+    tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k)))
              for q in questions}  # retrieved as `ask` does (with the query rewrite when it is on)
     current = load_prompt(name, settings.prompts_dir)
     findings = audit_prompt(model, current.system, settings.prompts_dir)[0] if audit else []
