@@ -38,6 +38,11 @@ class Prompt:
     def variables(self) -> frozenset[str]:
         return frozenset(_VAR.findall(self.system) + _VAR.findall(self.user))
 
+    @property
+    def text(self) -> str:
+        """The prompt as a file holds it: both parts with their marker lines."""
+        return f"<!-- system -->\n{self.system.strip()}\n<!-- user -->\n{self.user.strip()}\n"
+
     def render(self, **values: str) -> list[tuple[str, str]]:
         """Return [(role, content), ...]; every variable must be given, and no extra ones."""
         missing = self.variables - values.keys()

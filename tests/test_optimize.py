@@ -34,7 +34,7 @@ class InstructionFollower(BaseChatModel):
             text = json.dumps(self.audit.get("conflict", {"conflict": False, "why": "-", "keep": "a"}))
         elif "imitates examples" in system:
             text = json.dumps(self.audit.get("example", {"follows": True, "why": "-", "fixed_example": ""}))
-        elif "You improve the instructions" in system:
+        elif "You improve the prompt" in system:
             edit = {"problem": "it says the notes do not say", "edit": "add", "old_line": "", "new_line": self.proposal}
             text = f"```json\n{json.dumps(edit)}\n```"
         elif GOOD_RULE in system:
@@ -75,6 +75,44 @@ def test_a_better_prompt_is_saved_with_its_held_out_score_within_budget(tmp_path
     again = optimize_run.optimize_prompt(load_settings(), "answer", eval_file, budget=40, on_call=calls.append)
     assert again.val_after == 1.0 and again.candidates == result.candidates and len(calls) <= result.val_questions
     assert again.saved_version == "v1" and versions.versions() == ["shipped", "v1"]
+
+
+REMINDER = 'If they do not answer the question, reply "NOT IN NOTES: the notes do not say."'
+
+
+class ObeysTheLastWords(InstructionFollower):
+    """Declines whenever the user message, the last words it reads, tells it how to decline."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        if "NOT IN NOTES" in str(messages[-1].content) or "You improve" in str(messages[0].content):
+            return super()._generate(messages, stop, run_manager, **kwargs)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content="The mirror layer keeps two weights [1]."))])
+
+
+def test_a_rule_repeated_in_the_user_part_is_stated_once_and_kept_when_it_scores_better(tmp_path: Path, monkeypatch) -> None:
+    from agentnotes.prompts import load_shipped
+
+    eval_file = _setup(tmp_path, monkeypatch, proposal="Say you do not know.")
+    monkeypatch.setattr("agentnotes.llm.provider.get_chat_model", lambda settings, **kw: ObeysTheLastWords(proposal="Say you do not know."))
+    shipped = load_shipped("answer").text
+    final = next(line for line in shipped.splitlines() if line.startswith("Answer from the excerpts only."))
+    versions = PromptVersions(load_settings().prompts_dir, "answer")
+    versions.use(versions.add(shipped.replace(final, f"{final} {REMINDER}")))
+    result = optimize_run.optimize_prompt(load_settings(), "answer", eval_file, budget=40)
+    assert result.findings[0].startswith(f"repeated: '{REMINDER}' repeats the instruction 'Only when no excerpt")
+    assert result.edits[0].startswith("audit, repeated") and (result.val_before, result.val_after) == (0.0, 1.0)
+    assert versions.text(result.saved_version) == shipped  # the reminder's other sentences and the {{variables}} stay
+
+
+def test_repeated_rules_are_found_only_where_the_user_part_repeats_an_instruction() -> None:
+    from agentnotes.optimize.prompt_audit import repeated_rules
+    from agentnotes.prompts import load_shipped
+
+    assert repeated_rules(load_shipped("answer").text) == []  # its reminder shares at most 4 words with a rule
+    text = ("<!-- system -->\n# Instructions\n- Use only facts stated in the excerpts.\n- Be brief.\n"
+            "<!-- user -->\n{{question}}\nBe brief. Use only the facts stated in the excerpts, nothing else.\n")
+    (finding,) = repeated_rules(text)
+    assert finding.kind == "repeated" and finding.apply(text).endswith("{{question}}\nBe brief.\n")
 
 
 def test_a_worse_prompt_is_never_accepted(tmp_path: Path, monkeypatch) -> None:
@@ -157,6 +195,17 @@ def test_a_replace_edit_swaps_the_line_it_quotes_and_falls_back_to_adding() -> N
     assert "- If unsure" in apply_edit(INSTRUCTIONS, unknown) and "only when no excerpt" in apply_edit(INSTRUCTIONS, unknown)
     placeholder = edit.model_copy(update={"new_line": "Answer {{question}} directly please."})
     assert apply_edit(INSTRUCTIONS, placeholder) == INSTRUCTIONS
+
+
+def test_a_replace_edit_changes_one_sentence_of_a_reminder_and_never_a_line_with_variables() -> None:
+    from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit
+
+    text = "- Be brief.\n{{context}} answer from the context\nAnswer from the excerpts. If unsure, reply NOT IN NOTES.\n"
+    edit = PromptEdit(problem="p", edit="replace", old_line="If unsure, reply NOT IN NOTES.", new_line="Decline only when no excerpt is related.")
+    assert apply_edit(text, edit).splitlines()[2] == "Answer from the excerpts. Decline only when no excerpt is related."
+    on_variables = edit.model_copy(update={"old_line": "answer from the context"})
+    assert apply_edit(text, on_variables).splitlines()[:3] == ["- Be brief.", "- Decline only when no excerpt is related.",
+                                                                "{{context}} answer from the context"]
 
 
 def test_only_failures_reach_the_reflection_model() -> None:
@@ -253,6 +302,6 @@ def test_candidates_are_scored_on_answers_as_ask_writes_them_with_attributed_cit
     prompt = load_shipped("answer")
     as_ask = AnswerPromptAdapter(Uncited(proposal=""), prompt, load_shipped("optimize_reflect"),
                                  embeddings=get_embedder(load_settings()))
-    assert as_ask.evaluate([task], {COMPONENT: prompt.system}).scores == [1.0]  # the sentence is attributed to [1]
+    assert as_ask.evaluate([task], {COMPONENT: prompt.text}).scores == [1.0]  # the sentence is attributed to [1]
     bare = AnswerPromptAdapter(Uncited(proposal=""), prompt, load_shipped("optimize_reflect"))
-    assert bare.evaluate([task], {COMPONENT: prompt.system}).scores == [0.0]
+    assert bare.evaluate([task], {COMPONENT: prompt.text}).scores == [0.0]

@@ -90,15 +90,17 @@ def use(name: str = typer.Argument(..., help="Prompt name."),
 @prompts_app.command()
 def check(name: str = typer.Argument(..., help="Prompt name, e.g. answer."),
           as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Audit a prompt: contradicting instructions and examples that break a rule, each with its fix.
+    """Audit a prompt: contradicting instructions, examples that break a rule and rules stated twice,
+    each with its fix.
 
     The configured LLM is asked about every pair of instructions of the active version and every
-    example output against every instruction. `optimize-prompt --audit` tries these fixes first
-    and keeps one only when it scores better."""
+    example output against every instruction; a user-part sentence that repeats an instruction is
+    found without it. `optimize-prompt` tries the repeats' fixes first (with --audit, the others
+    too) and keeps one only when it scores better."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agentnotes.llm.provider import get_chat_model
-    from agentnotes.optimize.prompt_audit import audit_prompt
+    from agentnotes.optimize.prompt_audit import audit_prompt, repeated_rules
     from agentnotes.prompts import load_prompt
     from agentnotes.settings import load_settings
 
@@ -109,13 +111,14 @@ def check(name: str = typer.Argument(..., help="Prompt name, e.g. answer."),
         task = progress.add_task("", total=None)
         findings, _ = audit_prompt(get_chat_model(settings), prompt.system, settings.prompts_dir,
                                    on_check=lambda done, total: progress.update(task, completed=done, total=total))
+    findings = repeated_rules(prompt.text) + findings
     if as_json:
         print_json({"name": name, "version": prompt.version,
                     "findings": [{"kind": f.kind, "description": f.description, "line": f.old, "fix": f.new}
                                  for f in findings]})
         return
     if not findings:
-        console().print(f"{name} @ {prompt.version}: the audit found no contradiction and no example that breaks a rule.")
+        console().print(f"{name} @ {prompt.version}: the audit found no contradiction, no example that breaks a rule and no rule stated twice.")
     for f in findings:
         console().print(f"[bold]{f.kind}[/]: {f.description}", highlight=False)
         console().print(f"  line: {f.old}\n  fix:  {f.new or '(leave the line out)'}", markup=False, highlight=False)

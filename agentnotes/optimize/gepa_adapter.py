@@ -1,11 +1,10 @@
-"""gepa adapter: evaluates a candidate system text of a prompt on answer tasks with our model, and
-proposes new candidates as one mechanical edit each: first the audit's findings (prompt_audit),
-then edits from the failures (prompt_edit)."""
+"""gepa adapter: evaluates a candidate prompt text on answer tasks with our model, and proposes new
+candidates as one mechanical edit each: first the audit's findings (prompt_audit), then edits from
+the failures (prompt_edit)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from agentnotes.agents.answer import answer_question
@@ -13,18 +12,19 @@ from agentnotes.agents.structured import ask_structured
 from agentnotes.optimize.answer_metric import AnswerTask, score_answer
 from agentnotes.optimize.prompt_audit import Finding
 from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failures, drop_instruction, failures_text
-from agentnotes.prompts import Prompt
+from agentnotes.prompts import Prompt, parse_prompt
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models.chat_models import BaseChatModel
 
-COMPONENT = "system"  # the instructions; the user part with the variables stays as shipped
+COMPONENT = "prompt"  # the whole prompt file's text: the user part's closing reminder is an instruction too;
+# edits never change a line with {{variables}} (prompt_edit.is_fixed)
 PROPOSAL_TRIES = 2  # an edit that changes nothing or copies the failures is asked for again once, with another seed
 
 
 class AnswerPromptAdapter:
-    """Runs the answer agent with a candidate system text; scores with score_answer; proposes edits
+    """Runs the answer agent with a candidate prompt text; scores with score_answer; proposes edits
     with the `reflect` prompt. `edits` keeps every proposal, for the user to read."""
 
     def __init__(self, model: BaseChatModel, base: Prompt, reflect: Prompt,
@@ -39,7 +39,7 @@ class AnswerPromptAdapter:
     def evaluate(self, batch: list[AnswerTask], candidate: dict[str, str], capture_traces: bool = False):
         from gepa import EvaluationBatch
 
-        prompt = replace(self.base, system=candidate[COMPONENT], version="candidate")
+        prompt = parse_prompt(self.base.name, candidate[COMPONENT], version="candidate")
         outputs, scores, traces = [], [], []
         for task in batch:
             answer = answer_question(self.model, prompt, task.question, task.hits, embeddings=self.embeddings)

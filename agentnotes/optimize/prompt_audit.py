@@ -1,5 +1,5 @@
-"""Audit agents for a prompt's instructions: pairs of instructions that contradict each other, and
-example outputs that break an instruction.
+"""Audit agents for a prompt's instructions: pairs of instructions that contradict each other,
+example outputs that break an instruction, and (mechanically, with no model) rules stated twice.
 
 A small model asked to find every problem in a whole prompt answers "none"; asked about one pair
 at a time it judges. So each pair of instructions, and each (example output, instruction) pair, is
@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 
 from agentnotes.agents.structured import ask_structured
 from agentnotes.errors import LLMError
-from agentnotes.optimize.prompt_edit import bare_line, instruction_block
-from agentnotes.prompts import Prompt, load_prompt
+from agentnotes.optimize.prompt_edit import bare_line, instruction_block, is_fixed, sentences
+from agentnotes.prompts import Prompt, load_prompt, parse_prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 # An example output line: what the assistant is shown answering.
 EXAMPLE_OUTPUT = re.compile(r"^\s*(answer|output|reply|assistant)\s*:", re.IGNORECASE)
+REPEAT_WORDS = 5  # two sentences sharing this many words in a row state the same rule
 
 
 class Conflict(BaseModel):
@@ -49,7 +50,7 @@ class Finding:
     """One problem found in a prompt and the edit that fixes it: replace the line `old` by `new`
     ("" leaves the line out)."""
 
-    kind: str  # "contradiction" | "example_mismatch"
+    kind: str  # "contradiction" | "example_mismatch" | "repeated"
     description: str
     old: str
     new: str
@@ -73,6 +74,32 @@ def instructions_of(text: str) -> list[str]:
 def example_outputs(text: str) -> list[str]:
     """The lines where an example shows the assistant's output (`Answer: ...`, `Output: ...`)."""
     return [line for line in text.splitlines() if EXAMPLE_OUTPUT.match(line)]
+
+
+def _shares_words(a: str, b: str, n: int = REPEAT_WORDS) -> bool:
+    """True when a and b have n words in a row in common (case and punctuation aside)."""
+    words_a, words_b = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
+    runs_b = {tuple(words_b[i:i + n]) for i in range(len(words_b) - n + 1)}
+    return any(tuple(words_a[i:i + n]) in runs_b for i in range(len(words_a) - n + 1))
+
+
+def repeated_rules(text: str) -> list[Finding]:
+    """Sentences of the user part (a prompt file's text) that repeat one of the instructions, as a
+    closing reminder does. A small model weighs a rule stated twice, and last, above the others;
+    each finding states the rule once, by leaving the reminder's sentence out."""
+    prompt = parse_prompt("audited", text)
+    rules = instructions_of(prompt.system)
+    findings = []
+    for line in prompt.user.splitlines():
+        if not line.strip() or is_fixed(line):
+            continue
+        parts = sentences(line)
+        for i, part in enumerate(parts):
+            rule = next((r for r in rules if _shares_words(part, r)), None)
+            if rule:
+                rest = " ".join(parts[:i] + parts[i + 1:])
+                findings.append(Finding("repeated", f"'{part}' repeats the instruction '{bare_line(rule)}'", line, rest))
+    return findings
 
 
 def contradiction(model: BaseChatModel, prompt: Prompt, line_a: str, line_b: str) -> tuple[Finding | None, list[LLMReply]]:

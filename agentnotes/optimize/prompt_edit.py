@@ -6,6 +6,7 @@ drops its examples); it can name the failure pattern and write one instruction t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 MAX_FAILURES = 4  # shown to the reflection model; more only lengthens its prompt
 COPY_WORDS, COPY_CHARS = 4, 8  # an edit sharing this many words (or CJK characters) in a row with the failures copies them
 _BULLET = "- "
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 
 
 class PromptEdit(BaseModel):
@@ -59,8 +61,31 @@ def instruction_block(lines: list[str]) -> tuple[int, int] | None:
     return first, end
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of one line of instructions."""
+    return [part for part in _SENTENCE_END.split(text.strip()) if part]
+
+
+def is_fixed(line: str) -> bool:
+    """Lines no edit may change: part markers, headings and lines with {{variables}}."""
+    stripped = line.strip()
+    return stripped.startswith(("<!--", "#")) or "{{" in stripped
+
+
+def _replace_sentence(line: str, old: str, new: str) -> str:
+    """`line` with the sentence that contains `old` replaced by `new`; the whole line when `old`
+    spans sentences. A bullet keeps its mark."""
+    prefix = _BULLET if line.startswith(_BULLET) else ""
+    parts = sentences(line[len(prefix):])
+    hit = next((i for i, part in enumerate(parts) if old in part), None)
+    if hit is None:
+        return prefix + new
+    return prefix + " ".join(parts[:hit] + [new] + parts[hit + 1:])
+
+
 def apply_edit(text: str, edit: PromptEdit) -> str:
-    """`text` with the edit made: the line containing old_line replaced, or new_line added as the last
+    """`text` with the edit made: the sentence containing old_line replaced (anywhere but in fixed
+    lines, so the final reminder in the user part can change too), or new_line added as the last
     bullet of the first bullet list (the instructions). Unchanged text when the edit is unusable."""
     new = bare_line(edit.new_line)
     if "{{" in new or "}}" in new or not new:
@@ -69,8 +94,8 @@ def apply_edit(text: str, edit: PromptEdit) -> str:
     old = bare_line(edit.old_line)
     if edit.edit == "replace" and len(old) >= 10:
         for i, line in enumerate(lines):
-            if old in line:
-                lines[i] = _BULLET + new
+            if old in line and not is_fixed(line):
+                lines[i] = _replace_sentence(line, old, new)
                 return "\n".join(lines) + "\n"
     if any(bare_line(line) == new for line in lines):
         return text

@@ -1,6 +1,7 @@
 """optimize_prompt(): gepa searches better instructions for the answer prompt on a train split,
-starting, when asked, from the audit agents' fixes for contradictions and mismatched examples;
-a new version is kept only when it beats the current prompt on the held-out split."""
+starting from the fixes for rules the prompt states twice and, when asked, the audit agents' fixes
+for contradictions and mismatched examples; a new version is kept only when it beats the current
+prompt on the held-out split."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
                     k: int = ANSWER_K, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
     """Run (or resume) the search; `budget` bounds the answer calls used for scoring. Answers are
     scored as `ask` writes them: k excerpts (ask's default), its LLM seed, uncited sentences
-    attributed to their closest excerpt. With `audit`, the audit agents' fixes are the first
-    candidates (off by default: see prompt_audit)."""
+    attributed to their closest excerpt. The first candidates state each repeated rule once; with
+    `audit`, the audit agents' fixes follow (off by default: see prompt_audit)."""
     import gepa
 
     from agentnotes.evaluation.retrieval_eval import load_questions
@@ -56,7 +57,7 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.optimize.answer_metric import AnswerTask
     from agentnotes.optimize.gepa_adapter import COMPONENT, AnswerPromptAdapter
-    from agentnotes.optimize.prompt_audit import audit_prompt
+    from agentnotes.optimize.prompt_audit import audit_prompt, repeated_rules
     from agentnotes.prompt_versions import PromptVersions
     from agentnotes.prompts import load_prompt
     from agentnotes.retrieval.service import retrieve
@@ -76,15 +77,16 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     tasks = {q.question: AnswerTask(q.question, q.source, q.contains, tuple(retrieve(settings, q.question, k)))
              for q in questions}  # retrieved as `ask` does (with the query rewrite when it is on)
     current = load_prompt(name, settings.prompts_dir)
-    findings = audit_prompt(model, current.system, settings.prompts_dir)[0] if audit else []
+    findings = repeated_rules(current.text) + (audit_prompt(model, current.system, settings.prompts_dir)[0] if audit else [])
     adapter = AnswerPromptAdapter(model, current, load_prompt("optimize_reflect", settings.prompts_dir), on_call, findings,
                                   embeddings=get_embedder(settings))
-    state_dir = settings.home / "optimize" / name
+    search = hashlib.sha1(f"{current.text}\n{eval_file.read_text(encoding='utf-8')}\n{k}".encode("utf-8")).hexdigest()[:12]
+    state_dir = settings.home / "optimize" / name / search  # resumes only the same search: same prompt, questions, k
     if fresh and state_dir.exists():
         shutil.rmtree(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     result = gepa.optimize(  # gepa checks the budget between iterations: stop early enough for the last one
-        seed_candidate={COMPONENT: current.system},
+        seed_candidate={COMPONENT: current.text},
         trainset=[tasks[q.question] for q in train_q], valset=[tasks[q.question] for q in val_q],
         adapter=adapter, candidate_selection_strategy="current_best",
         reflection_minibatch_size=minibatch, max_metric_calls=budget - per_iteration + 1, run_dir=str(state_dir / "gepa"),
@@ -96,7 +98,7 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
     versions.record_score(current.version, METRIC, "held-out", scores[0], len(val_q))
     saved = None
     if scores[best] > scores[0]:
-        text = f"<!-- system -->\n{result.candidates[best][COMPONENT].strip()}\n<!-- user -->\n{current.user.strip()}\n"
+        text = result.candidates[best][COMPONENT]
         saved = next((v for v in versions.versions() if versions.text(v) == text), None) or versions.add(text)
         versions.record_score(saved, METRIC, "held-out", scores[best], len(val_q))
     return OptimizeResult(name, current.version, len(train_q), len(val_q), scores[0], scores[best],
