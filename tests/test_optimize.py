@@ -208,6 +208,20 @@ def test_a_replace_edit_changes_one_sentence_of_a_reminder_and_never_a_line_with
                                                                 "{{context}} answer from the context"]
 
 
+def test_an_edit_that_says_again_what_another_line_says_is_recognised() -> None:
+    from agentnotes.optimize.prompt_edit import PromptEdit, repeats_prompt
+
+    text = ("- End every sentence with the number of the excerpt it comes from: [1], [2].\n- If unsure, reply NOT IN NOTES.\n"
+            "# Example\nAnswer: At inference time dropout drops nothing; units are dropped during training [1].\n")
+    add = PromptEdit(problem="p", edit="add", new_line="End every sentence with the number of the excerpt it comes from: [1].")
+    example = add.model_copy(update={"new_line": "At inference time dropout drops nothing at all."})
+    new_rule = add.model_copy(update={"new_line": "Reply NOT IN NOTES only when no excerpt is related."})
+    reworded = PromptEdit(problem="p", edit="replace", old_line="End every sentence with the number",
+                          new_line="End every sentence with the number of its excerpt, even a translated one.")
+    assert repeats_prompt(text, add) and repeats_prompt(text, example)
+    assert not repeats_prompt(text, new_rule) and not repeats_prompt(text, reworded)
+
+
 def test_only_failures_reach_the_reflection_model() -> None:
     from agentnotes.optimize.prompt_edit import failures_text
 
@@ -305,3 +319,16 @@ def test_candidates_are_scored_on_answers_as_ask_writes_them_with_attributed_cit
     assert as_ask.evaluate([task], {COMPONENT: prompt.text}).scores == [1.0]  # the sentence is attributed to [1]
     bare = AnswerPromptAdapter(Uncited(proposal=""), prompt, load_shipped("optimize_reflect"))
     assert bare.evaluate([task], {COMPONENT: prompt.text}).scores == [0.0]
+
+
+def test_the_command_prints_only_json_with_json(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from agentnotes.cli import app
+
+    eval_file = _setup(tmp_path, monkeypatch, proposal=f"Answer from the excerpts. {GOOD_RULE}")
+    result = CliRunner().invoke(app, ["optimize-prompt", "answer", "--eval", str(eval_file), "--budget", "40", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # the search's own log goes to its state folder, not to stdout
+    assert report["saved_version"] == "v1" and report["val_after"] == 1.0
+    assert "Iteration" in (Path(report["state_dir"]) / "gepa_log.txt").read_text(encoding="utf-8")

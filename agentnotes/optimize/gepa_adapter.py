@@ -11,7 +11,8 @@ from agentnotes.agents.answer import answer_question
 from agentnotes.agents.structured import ask_structured
 from agentnotes.optimize.answer_metric import AnswerTask, score_answer
 from agentnotes.optimize.prompt_audit import Finding
-from agentnotes.optimize.prompt_edit import PromptEdit, apply_edit, copies_failures, drop_instruction, failures_text
+from agentnotes.optimize.prompt_edit import (PromptEdit, apply_edit, copies_failures, drop_instruction, failures_text,
+                                             repeats_prompt)
 from agentnotes.prompts import Prompt, parse_prompt
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 COMPONENT = "prompt"  # the whole prompt file's text: the user part's closing reminder is an instruction too;
 # edits never change a line with {{variables}} (prompt_edit.is_fixed)
-PROPOSAL_TRIES = 2  # an edit that changes nothing or copies the failures is asked for again once, with another seed
+PROPOSAL_TRIES = 2  # an unusable edit (see propose_new_texts) is asked for again once, with another seed
 
 
 class AnswerPromptAdapter:
@@ -59,10 +60,11 @@ class AnswerPromptAdapter:
 
     def propose_new_texts(self, candidate: dict[str, str], reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
                           components_to_update: list[str]) -> dict[str, str]:
-        """One edit of the instructions from the failures; when twice an edit changed nothing or copied
-        the failures, the next instruction in turn is left out instead (an ablation). {} (gepa skips
-        the iteration) when nothing failed. At most PROPOSAL_TRIES x 2 reflection calls. Audit
-        findings that still apply come first, one per iteration, with no reflection call."""
+        """One edit of the prompt from the failures. An edit is unusable when it changes nothing, copies
+        the failures, or says again what another line of the prompt says (an instruction, or the
+        example's answer); after two, the next instruction in turn is left out instead (an ablation).
+        {} (gepa skips the iteration) when nothing failed. At most PROPOSAL_TRIES x 2 reflection calls.
+        Audit findings that still apply come first, one per iteration, with no reflection call."""
         while self.pending:
             finding = self.pending.pop(0)
             edited = finding.apply(candidate[COMPONENT])
@@ -78,7 +80,8 @@ class AnswerPromptAdapter:
             edit, _ = ask_structured(self.model, self.reflect, values, PromptEdit, retries=1, seed=len(self.edits))
             self.edits.append(f"{edit.problem} -> {edit.edit}: {edit.new_line}")
             new_text = apply_edit(candidate[COMPONENT], edit)
-            if new_text != candidate[COMPONENT] and not copies_failures(edit.new_line, failures):
+            usable = not copies_failures(edit.new_line, failures) and not repeats_prompt(candidate[COMPONENT], edit)
+            if new_text != candidate[COMPONENT] and usable:
                 return {COMPONENT: new_text}
         ablation = drop_instruction(candidate[COMPONENT], self.ablations)
         if ablation is None:

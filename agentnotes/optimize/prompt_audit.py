@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from agentnotes.agents.structured import ask_structured
 from agentnotes.errors import LLMError
-from agentnotes.optimize.prompt_edit import bare_line, instruction_block, is_fixed, sentences
+from agentnotes.optimize.prompt_edit import bare_line, instruction_block, is_fixed, sentences, shares_words
 from agentnotes.prompts import Prompt, load_prompt, parse_prompt
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 # An example output line: what the assistant is shown answering.
 EXAMPLE_OUTPUT = re.compile(r"^\s*(answer|output|reply|assistant)\s*:", re.IGNORECASE)
-REPEAT_WORDS = 5  # two sentences sharing this many words in a row state the same rule
 
 
 class Conflict(BaseModel):
@@ -76,13 +75,6 @@ def example_outputs(text: str) -> list[str]:
     return [line for line in text.splitlines() if EXAMPLE_OUTPUT.match(line)]
 
 
-def _shares_words(a: str, b: str, n: int = REPEAT_WORDS) -> bool:
-    """True when a and b have n words in a row in common (case and punctuation aside)."""
-    words_a, words_b = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
-    runs_b = {tuple(words_b[i:i + n]) for i in range(len(words_b) - n + 1)}
-    return any(tuple(words_a[i:i + n]) in runs_b for i in range(len(words_a) - n + 1))
-
-
 def repeated_rules(text: str) -> list[Finding]:
     """Sentences of the user part (a prompt file's text) that repeat one of the instructions, as a
     closing reminder does. A small model weighs a rule stated twice, and last, above the others;
@@ -95,7 +87,7 @@ def repeated_rules(text: str) -> list[Finding]:
             continue
         parts = sentences(line)
         for i, part in enumerate(parts):
-            rule = next((r for r in rules if _shares_words(part, r)), None)
+            rule = next((r for r in rules if shares_words(part, r)), None)
             if rule:
                 rest = " ".join(parts[:i] + parts[i + 1:])
                 findings.append(Finding("repeated", f"'{part}' repeats the instruction '{bare_line(rule)}'", line, rest))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 MAX_FAILURES = 4  # shown to the reflection model; more only lengthens its prompt
 COPY_WORDS, COPY_CHARS = 4, 8  # an edit sharing this many words (or CJK characters) in a row with the failures copies them
+REPEAT_WORDS = 5  # two sentences sharing this many words in a row say the same thing
 _BULLET = "- "
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 
@@ -43,6 +44,20 @@ def copies_failures(new_line: str, failures: str) -> bool:
         return True
     cjk = "".join(ch for ch in new_line if "\u4e00" <= ch <= "\u9fff")
     return any(cjk[i:i + COPY_CHARS] in haystack for i in range(len(cjk) - COPY_CHARS + 1))
+
+
+def shares_words(a: str, b: str, n: int = REPEAT_WORDS) -> bool:
+    """True when a and b have n words in a row in common (case and punctuation aside)."""
+    words_a, words_b = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
+    runs_b = {tuple(words_b[i:i + n]) for i in range(len(words_b) - n + 1)}
+    return any(tuple(words_a[i:i + n]) in runs_b for i in range(len(words_a) - n + 1))
+
+
+def repeats_prompt(text: str, edit: PromptEdit) -> bool:
+    """True when the edit's new line says again what a line of the prompt already says (an
+    instruction, or the example's answer pasted in as a rule); the line it replaces does not count."""
+    old = bare_line(edit.old_line) if edit.edit == "replace" else ""
+    return any(shares_words(edit.new_line, line) for line in text.splitlines() if not (len(old) >= 10 and old in line))
 
 
 def bare_line(line: str) -> str:

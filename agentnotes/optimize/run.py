@@ -44,6 +44,17 @@ def split(items: list, key: Callable[[object], str]) -> tuple[list, list]:
     return [i for i in items if not held_out(i)], [i for i in items if held_out(i)]
 
 
+class SearchLog:
+    """gepa's log lines, written to the search's own file: stdout belongs to the command (--json)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def log(self, *args: object, **_: object) -> None:
+        with self.path.open("a", encoding="utf-8") as out:
+            print(*args, file=out)
+
+
 def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int, *, fresh: bool = False,
                     k: int = ANSWER_K, audit: bool = False, on_call: Callable[[float], None] | None = None) -> OptimizeResult:
     """Run (or resume) the search; `budget` bounds the answer calls used for scoring. Answers are
@@ -91,6 +102,7 @@ def optimize_prompt(settings: Settings, name: str, eval_file: Path, budget: int,
         adapter=adapter, candidate_selection_strategy="current_best",
         reflection_minibatch_size=minibatch, max_metric_calls=budget - per_iteration + 1, run_dir=str(state_dir / "gepa"),
         acceptance_criterion="strict_improvement", raise_on_exception=False, seed=0,
+        logger=SearchLog(state_dir / "gepa_log.txt"),
     )
     scores = list(result.val_aggregate_scores)
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))  # ties keep the earlier (current) prompt
