@@ -29,3 +29,10 @@ def test_the_rewrite_is_a_second_query_whose_rankings_add_to_the_originals() -> 
     hit = retriever.search("regularize", 1, "权重衰退")[0]
     assert hit.chunk is CHUNKS[1] and hit.ranks == {"dense": 2, "dense (rewrite)": 1, "bm25 (rewrite)": 1}
     assert retriever.search("regularize", 4, " ") == retriever.search("regularize", 4)
+
+
+def test_a_passage_pasted_twice_is_returned_once_and_the_next_chunk_takes_its_place() -> None:
+    pasted = [Chunk("/n/a.txt", 1, 2, "same passage"), Chunk("/n/b.txt", 7, 8, "same  passage\n"), *CHUNKS[2:5]]
+    retriever = HybridRetriever(pasted, lambda query, k: [])
+    retriever.rankings = lambda query: {"dense": [(c, 1.0) for c in pasted]}  # type: ignore[method-assign]
+    assert [hit.chunk for hit in retriever.search("q", 3)] == [pasted[0], pasted[2], pasted[3]]

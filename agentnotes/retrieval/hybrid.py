@@ -5,6 +5,7 @@ A rewrite of the question (see rewrite.py) is searched as a second query, not ap
 first: a term the rewrite drops or a translation that goes wrong then cannot bury a chunk the
 original question finds. RRF_K is small because only a few rankings are fused and a chunk that one
 of them puts first must not lose to chunks that all of them rank mediocre (benchmarks/retrieval.py).
+A passage pasted twice into the notes is returned once, so it does not take two of the k places.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ class HybridRetriever:
         return out
 
     def search(self, query: str, k: int, rewrite: str = "") -> list[Hit]:
-        """Top-k chunks for `query`, and for `rewrite` as a second query when given. Each hit's
-        ranks name the ranking and its place there: {"bm25": 1, "dense (rewrite)": 4}."""
+        """Top-k chunks of distinct text for `query`, and for `rewrite` as a second query when given.
+        Each hit's ranks name the ranking and its place there: {"bm25": 1, "dense (rewrite)": 4}."""
         fused: dict[str, float] = {}
         ranks: dict[str, dict[str, int]] = {}
         chunks: dict[str, Chunk] = {}
@@ -50,5 +51,9 @@ class HybridRetriever:
                     chunks[key] = chunk
                     fused[key] = fused.get(key, 0.0) + self.weights[name] / (RRF_K + rank)
                     ranks.setdefault(key, {})[name + label] = rank
-        best = sorted(fused, key=lambda key: -fused[key])[:k]
-        return [Hit(chunks[key], fused[key], ranks[key]) for key in best]
+        best: dict[str, str] = {}  # same text (a passage pasted twice in the notes) -> its best chunk
+        for key in sorted(fused, key=lambda key: -fused[key]):
+            best.setdefault(" ".join(chunks[key].text.split()), key)
+            if len(best) == k:
+                break
+        return [Hit(chunks[key], fused[key], ranks[key]) for key in best.values()]
