@@ -53,7 +53,7 @@ class HybridRetriever:
                     ranks.setdefault(key, {})[name + label] = rank
         best: dict[str, str] = {}  # same text (a passage pasted twice in the notes) -> its best chunk
         for key in sorted(fused, key=lambda key: -fused[key]):
-            best.setdefault(" ".join(chunks[key].text.split()), key)
             if len(best) == k:
                 break
+            best.setdefault(" ".join(chunks[key].text.split()), key)
         return [Hit(chunks[key], fused[key], ranks[key]) for key in best.values()]
