@@ -1,4 +1,5 @@
-"""Ingest speed on the real notes: first ingest, unchanged re-ingest, one edited file.
+"""Ingest speed on the real notes: first ingest, unchanged re-ingest, one edited file, and what the
+line vectors cost (a first ingest with chunk vectors only, in the same run).
 
 Run: python benchmarks/ingest.py
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from unittest import mock
 
 from _common import NOTES, require_notes, temp_home
 
@@ -37,6 +39,13 @@ def main() -> None:
     one_s = time.perf_counter() - start
     print(f"one file edited: {one.embedded} vectors embedded (chunks and lines), {one.cached} from cache, {one_s:.2f}s "
           f"({100 * one_s / first_s:.1f}% of the first)")
+    temp_home("ingest-no-lines")
+    with mock.patch("agentnotes.index.entries.line_pieces", lambda chunk: []):
+        start = time.perf_counter()
+        chunks_only = ingest(load_settings(), [notes])
+        chunks_only_s = time.perf_counter() - start
+    print(f"first ingest with chunk vectors only: {chunks_only.embedded} vectors in {chunks_only_s:.1f}s; "
+          f"with line vectors {first_s / chunks_only_s:.2f}x the time")
 
 
 if __name__ == "__main__":
