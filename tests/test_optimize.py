@@ -332,3 +332,20 @@ def test_the_command_prints_only_json_with_json(tmp_path: Path, monkeypatch) -> 
     report = json.loads(result.stdout)  # the search's own log goes to its state folder, not to stdout
     assert report["saved_version"] == "v1" and report["val_after"] == 1.0
     assert "Iteration" in (Path(report["state_dir"]) / "gepa_log.txt").read_text(encoding="utf-8")
+
+
+def test_prompts_check_lists_a_repeated_rule_with_its_fix(monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from agentnotes.cli import app
+    from agentnotes.prompts import load_shipped
+
+    monkeypatch.setattr("agentnotes.llm.provider.get_chat_model", lambda settings, **kw: InstructionFollower(proposal=""))
+    shipped = load_shipped("answer").text
+    final = next(line for line in shipped.splitlines() if line.startswith("Answer from the excerpts only."))
+    versions = PromptVersions(load_settings().prompts_dir, "answer")
+    versions.use(versions.add(shipped.replace(final, f"{final} {REMINDER}")))
+    result = CliRunner().invoke(app, ["prompts", "check", "answer", "--json"])
+    assert result.exit_code == 0, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["kind"] == "repeated" and finding["line"] == f"{final} {REMINDER}" and finding["fix"] == final
