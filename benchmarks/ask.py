@@ -77,8 +77,8 @@ def main() -> None:
     ask_once(settings, model, embeddings, questions[0], 1, check=False)  # load the model and warm its caches
     ks = (ANSWER_K, LONGER_K)
     runs = {k: [ask_once(settings, model, embeddings, q, k, check=(k == ANSWER_K)) for q in questions] for k in ks}
-    declined = [not ask_once(settings, model, embeddings, q, k, check=False)["in_notes"]
-                for k in ks for q in load_questions(UNANSWERABLE)]
+    declined = {k: [not ask_once(settings, model, embeddings, q, k, check=False)["in_notes"]
+                    for q in load_questions(UNANSWERABLE)] for k in ks}
 
     default, longer = runs[ANSWER_K], runs[LONGER_K]
     d, o = f"k={ANSWER_K}", f"k={LONGER_K}"
@@ -89,8 +89,7 @@ def main() -> None:
         print(row(key, f"{a:.1f}", f"{b:.1f}", f"{b / a:.2f}" if a else "n/a", widths=WIDTHS))
     for key in ("cites_right", "in_notes"):
         print(row(key, f"{mean(default, key):.0%}", f"{mean(longer, key):.0%}", "", widths=WIDTHS))
-    half = len(declined) // 2
-    print(row("declines unanswerable", f"{sum(declined[:half])}/{half}", f"{sum(declined[half:])}/{half}", "", widths=WIDTHS))
+    print(row("declines unanswerable", *(f"{sum(declined[k])}/{len(declined[k])}" for k in ks), "", widths=WIDTHS))
     for q, r in zip(questions, default):
         print(f"  {d} {'cites right' if r['cites_right'] else 'NOT IN NOTES' if not r['in_notes'] else 'cites other'}"
               f"  support {r['support']:.0%}  {q.question[:60]}")

@@ -50,8 +50,9 @@ def _rename_clashing_classes(piece: str, extra: ast.Module, tree: ast.Module, bo
     bases renamed NAME + its first base's name (GradientNorm -> GradientNormOptimizer), or NAME2."""
     code_bases = {node.name: base_names(node) for node in tree.body if isinstance(node, ast.ClassDef)}
     for node in extra.body:
-        if isinstance(node, ast.ClassDef) and node.name in bound and code_bases.get(node.name) != base_names(node):
-            suffix = base_names(node)[0] if node.bases else ""
+        bases = base_names(node) if isinstance(node, ast.ClassDef) else []
+        if isinstance(node, ast.ClassDef) and node.name in bound and code_bases.get(node.name) != bases:
+            suffix = bases[0] if bases else ""
             new = node.name + suffix if suffix and node.name + suffix not in bound else node.name + "2"
             piece = re.sub(rf"(?<![\w.]){re.escape(node.name)}(?!\w)", new, piece)
     return piece
