@@ -64,7 +64,7 @@ def arm_seeds(run_dir: Path) -> dict[str, int]:
 
 def one_run(settings, key: str, llm_seed: int, steps: int) -> dict:
     from agentnotes.errors import AgentNotesError
-    from agentnotes.experiments import rundir as rd
+    from agentnotes.experiments.results import rundir as rd
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
 

@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from agentnotes.experiments.assemble import assemble_script  # noqa: E402
-from agentnotes.experiments.config import ExperimentConfig  # noqa: E402
+from agentnotes.experiments.lab.assemble import assemble_script  # noqa: E402
+from agentnotes.experiments.lab.config import ExperimentConfig  # noqa: E402
 from agentnotes.runner.gpu import detect_gpus  # noqa: E402
 from agentnotes.runner.sandbox import Limits, RunResult, describe_isolation, run_sandboxed  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Mechanical fixes of the known slips of small code models (experiments/autofix.py)."""
+"""Mechanical fixes of the known slips of small code models (experiments/guards/autofix.py)."""
 
 import textwrap
 from pathlib import Path
@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from agentnotes.experiments.autofix import fix_weight_products
+from agentnotes.experiments.guards.autofix import fix_weight_products
 
 LAYER = textwrap.dedent("""
     class MirrorLinear(nn.Module):
@@ -45,7 +45,7 @@ def test_bias_products_and_correct_code_are_left_alone() -> None:
 
 
 def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
-    from agentnotes.experiments.autofix import fix_hook_names
+    from agentnotes.experiments.guards.autofix import fix_hook_names
 
     code = "def BuildModel(i, h, o):\n    return mlp(i, h, o)\n\ndef MakeOptimizer(params, lr):\n    return 1\n\nx = BuildModel\n"
     fixed, fixes = fix_hook_names(code)
@@ -57,7 +57,7 @@ def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
 
 def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activation() -> None:
     from agentnotes.experiments import check_idea_code
-    from agentnotes.experiments.autofix import add_missing_hooks, apply_fixes
+    from agentnotes.experiments.guards.autofix import add_missing_hooks, apply_fixes
 
     fixed, fixes = apply_fixes("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + LAYER)
     assert fixed.endswith("return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)\n")
@@ -72,7 +72,7 @@ def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activati
 
 def test_a_lone_optimizer_class_without_make_optimizer_gets_one_even_beside_build_model() -> None:
     from agentnotes.experiments import check_idea_code
-    from agentnotes.experiments.autofix import add_missing_hooks
+    from agentnotes.experiments.guards.autofix import add_missing_hooks
 
     optimizer = ("import torch\n\n\nclass Gonnor(torch.optim.Optimizer):\n    def __init__(self, params, lr):\n"
                  "        super().__init__(params, {'lr': lr})\n\n    @torch.no_grad()\n    def step(self):\n"
@@ -90,7 +90,7 @@ def test_a_lone_optimizer_class_without_make_optimizer_gets_one_even_beside_buil
 def test_a_forward_of_two_inputs_takes_them_from_the_one_tensor_the_harness_passes() -> None:
     import torch
 
-    from agentnotes.experiments.autofix import fix_two_input_forward
+    from agentnotes.experiments.guards.autofix import fix_two_input_forward
 
     gate = ("import torch\nimport torch.nn as nn\n\n\nclass Gate(nn.Module):\n    def __init__(self, k=5):\n"
             "        super().__init__()\n        self.k = k\n\n    def forward(self, x1, x2):\n"
@@ -106,7 +106,7 @@ def test_a_forward_of_two_inputs_takes_them_from_the_one_tensor_the_harness_pass
 
 
 def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_define() -> None:
-    from agentnotes.experiments.autofix import fix_sync_to_average
+    from agentnotes.experiments.guards.autofix import fix_sync_to_average
 
     sync = ("import torch\n\n\nclass Pair:\n    @torch.no_grad()\n    def sync(self):\n"
             "        self.weight1.copy_(self.weight2)\n        self.weight2.copy_(self.weight1)\n")
@@ -134,7 +134,7 @@ def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_defin
 
 
 def test_a_weight_filled_by_randn_or_zeros_starts_like_the_baselines_linear_layer() -> None:
-    from agentnotes.experiments.autofix import fix_weight_init
+    from agentnotes.experiments.guards.autofix import fix_weight_init
 
     layer = ("class Two(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
              "        self.w1 = nn.Parameter(torch.randn(o, i))\n        self.b = nn.Parameter(torch.randn(o))\n")
@@ -152,7 +152,7 @@ def test_a_weight_filled_by_randn_or_zeros_starts_like_the_baselines_linear_laye
 
 
 def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> None:
-    from agentnotes.experiments.autofix import fix_weight_names
+    from agentnotes.experiments.guards.autofix import fix_weight_names
 
     layer = ("class Mirror(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
              "        base = nn.Linear(i, o)\n        self.fast = nn.Parameter(base.weight.detach().clone())\n"
@@ -183,7 +183,7 @@ PERIODIC_HOOKS = [("after_step", "the notes do something every N steps")]
 ])
 def test_an_after_step_that_changes_weights_the_notes_leave_alone_is_removed(body: str, hooks, removed: bool) -> None:
     from agentnotes.experiments import check_idea_code
-    from agentnotes.experiments.autofix import apply_fixes
+    from agentnotes.experiments.guards.autofix import apply_fixes
 
     code = GONNOR.replace("BODY", body)
     fixed, fixes = apply_fixes(code, required_hooks=hooks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from agentnotes.experiments.complete import merge_piece
+from agentnotes.experiments.guards.complete import merge_piece
 
 CODE = ("import torch\nimport torch.nn as nn\n\nEVERY = 50\n\n\nclass Mirror(nn.Module):\n    pass\n\n\n"
         "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Mirror)\n")
@@ -28,7 +28,7 @@ def test_a_piece_that_does_not_parse_or_adds_nothing_leaves_the_code_as_it_is() 
 
 
 def test_a_hook_about_to_be_written_anew_is_dropped_with_its_decorators() -> None:
-    from agentnotes.experiments.complete import drop_definitions
+    from agentnotes.experiments.guards.complete import drop_definitions
 
     lazy = CODE + "\n\n@staticmethod\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
     assert drop_definitions(lazy, {"make_optimizer"}) == CODE

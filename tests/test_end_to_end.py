@@ -59,7 +59,7 @@ def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
     result = agentnotes("run-experiment", "mirror vs baseline", "--seeds", "3", "--steps", "200",
                         "--attempts", "4", "--json", timeout=1800)
     summary = json.loads(result.stdout) if result.returncode == 0 else None
-    from agentnotes.experiments.rundir import list_runs
+    from agentnotes.experiments.results.rundir import list_runs
     from agentnotes.settings import load_settings
 
     records = list_runs(load_settings().runs_dir)

@@ -25,8 +25,8 @@ from agentnotes.experiments import (
     parse_progress,
     validate_metrics,
 )
-from agentnotes.experiments.plots import make_plots
-from agentnotes.experiments.template import CONFIG_BEGIN, CONFIG_END, harness_source
+from agentnotes.experiments.results.plots import make_plots
+from agentnotes.experiments.lab.template import CONFIG_BEGIN, CONFIG_END, harness_source
 
 IDEAS = Path(__file__).parent / "ideas"
 TINY = dict(seeds=(0, 1, 2), steps=40, eval_every=10, print_every=20)

@@ -22,8 +22,8 @@ from agentnotes.experiments import (
     open_run,
     write_report,
 )
-from agentnotes.experiments import rundir as rd
-from agentnotes.experiments.plots import make_plots
+from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.plots import make_plots
 from agentnotes.notes.types import Chunk, Hit
 
 IDEAS = Path(__file__).parent / "ideas"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agentnotes.experiments import check_idea_code, describe_interface, format_problems
-from agentnotes.experiments.static_check import ALLOWED_MODULES, HOOK_ARITY
-from agentnotes.experiments.template import hook_names
+from agentnotes.experiments.guards.static_check import ALLOWED_MODULES, HOOK_ARITY
+from agentnotes.experiments.lab.template import hook_names
 
 IDEAS = Path(__file__).parent / "ideas"
 HOOK = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"

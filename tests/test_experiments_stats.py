@@ -12,7 +12,7 @@ from scipy import stats as scipy_stats
 
 from agentnotes.errors import ExperimentError
 from agentnotes.experiments import compare_arms, load_metrics, parse_progress, validate_metrics
-from agentnotes.experiments.stats import neither_learned, paired_test
+from agentnotes.experiments.results.stats import neither_learned, paired_test
 
 
 def metrics(baseline: list[float | None], idea: list[float | None], higher: bool = False, **extra: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Hints added to the code generator's feedback for common failures."""
 
-from agentnotes.experiments.failure_hints import hints_for
+from agentnotes.experiments.guards.failure_hints import hints_for
 
 
 def test_shape_error_of_an_elementwise_weight_product_gets_the_linear_hint() -> None:
@@ -15,7 +15,7 @@ def test_several_problems_get_several_hints_and_unknown_errors_none() -> None:
 
 
 def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
-    from agentnotes.experiments.problems import Problem, format_problems
+    from agentnotes.experiments.guards.problems import Problem, format_problems
 
     text = format_problems([Problem("diverged", "idea seed 0: no finite final metric (diverged or NaN)")])
     hints = hints_for(text)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentnotes.experiments.idea_sections import idea_passages, idea_terms, own_sections, parts_in_notes
+from agentnotes.experiments.guards.idea_sections import idea_passages, idea_terms, own_sections, parts_in_notes
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
 from agentnotes.notes.types import Chunk, Hit
@@ -84,13 +84,13 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     ("unknown idea vs baseline", []),
 ])
 def test_the_hooks_an_idea_needs_come_from_its_sections(request_text, hooks):
-    from agentnotes.experiments.idea_sections import required_hooks
+    from agentnotes.experiments.guards.idea_sections import required_hooks
 
     assert [hook for hook, _ in required_hooks(request_text, _hits())] == hooks
 
 
 def test_a_required_hook_the_code_lacks_is_a_static_problem():
-    from agentnotes.experiments.static_check import check_idea_code
+    from agentnotes.experiments.guards.static_check import check_idea_code
 
     code = "import torch.nn as nn\n\n\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
     problems = check_idea_code(code, [("after_step", "the notes do something every N steps"), ("build_model", "x")])
@@ -103,8 +103,8 @@ def test_a_required_hook_the_code_lacks_is_a_static_problem():
 
 
 def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code():
-    from agentnotes.experiments.idea_sections import note_pairs
-    from agentnotes.experiments.static_check import check_idea_code
+    from agentnotes.experiments.guards.idea_sections import note_pairs
+    from agentnotes.experiments.guards.static_check import check_idea_code
 
     assert [p[:3] for p in note_pairs("mirror vs baseline", _hits())] == [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
     assert note_pairs("mirror vs baseline", _hits())[2][3].startswith("每训练 N 步（比如 N=50）做一次合并：w = (w1+w2)/2")
@@ -132,8 +132,8 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
 
 
 def test_an_output_the_notes_name_as_a_product_must_be_computed_on_its_own():
-    from agentnotes.experiments.idea_sections import note_pairs
-    from agentnotes.experiments.static_check import check_idea_code
+    from agentnotes.experiments.guards.idea_sections import note_pairs
+    from agentnotes.experiments.guards.static_check import check_idea_code
 
     pairs = note_pairs("tanh logic gate layer vs MLP", _hits())
     assert [p[:3] for p in pairs] == [("a", "*", "b")] and "xor = -a*b" in pairs[0][3]
@@ -147,7 +147,7 @@ def test_an_output_the_notes_name_as_a_product_must_be_computed_on_its_own():
 
 
 def test_the_passages_for_a_missing_hook_are_those_whose_formulas_need_it():
-    from agentnotes.experiments.idea_sections import passages_for_hook
+    from agentnotes.experiments.guards.idea_sections import passages_for_hook
 
     request = "mirror layer together with Gonnor vs baseline"
     passages, parts = passages_for_hook(request, _hits(), "make_optimizer")

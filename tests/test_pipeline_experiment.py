@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from agentnotes.experiments import load_metrics, rundir as rd, validate_metrics
-from agentnotes.experiments.stats import neither_learned
+from agentnotes.experiments import load_metrics, validate_metrics
+from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.stats import neither_learned
 from agentnotes.index.ingest import ingest
 from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
 from agentnotes.settings import load_settings
@@ -155,7 +156,7 @@ def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
 
 def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -> None:
     from agentnotes.agents.experimenter import extract_code, idea_examples
-    from agentnotes.experiments.static_check import check_idea_code
+    from agentnotes.experiments.guards.static_check import check_idea_code
 
     for part in ("layer", "activation", "optimizer"):
         assert check_idea_code(extract_code(idea_examples([part]))) == [], part

@@ -55,7 +55,7 @@ def run_experiment(
 ) -> None:
     """Find an idea in your notes, write a fair experiment for it, run it sandboxed, judge it, report."""
     from agentnotes.errors import InputError
-    from agentnotes.experiments import rundir as rd
+    from agentnotes.experiments.results import rundir as rd
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment as run_pipeline
     from agentnotes.settings import load_settings
@@ -86,7 +86,7 @@ def list_experiments(as_json: bool = typer.Option(False, "--json", help="Print a
     """All experiment runs, newest first."""
     from rich.table import Table
 
-    from agentnotes.experiments.rundir import list_runs
+    from agentnotes.experiments.results.rundir import list_runs
     from agentnotes.settings import load_settings
 
     records = list_runs(load_settings().runs_dir)
@@ -107,7 +107,7 @@ def show_experiment(run_id: str = typer.Argument(..., help="Run ID (or a unique 
     """Show a run's report (or its record as JSON)."""
     from rich.markdown import Markdown
 
-    from agentnotes.experiments import rundir as rd
+    from agentnotes.experiments.results import rundir as rd
     from agentnotes.settings import load_settings
 
     run = rd.open_run(load_settings().runs_dir, run_id)
@@ -126,7 +126,7 @@ def rerun_experiment(
     unsafe: bool = typer.Option(False, "--unsafe", help="Run without isolation if no sandbox is available."),
 ) -> None:
     """Run a finished experiment's script again in the sandbox (e.g. on a GPU) and update its report."""
-    from agentnotes.experiments import rundir as rd
+    from agentnotes.experiments.results import rundir as rd
     from agentnotes.pipeline.execute import rerun
     from agentnotes.settings import load_settings
 

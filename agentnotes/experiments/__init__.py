@@ -4,15 +4,15 @@ Flow: check_idea_code(code) -> assemble_script(code, ExperimentConfig(...)) -> r
 sandbox (it writes metrics.json) -> compare_arms(load_metrics(path)) -> write_report(run).
 """
 
-from agentnotes.experiments.assemble import assemble_script, explain_failure, idea_span
-from agentnotes.experiments.config import ExperimentConfig
-from agentnotes.experiments.problems import Problem, format_problems
-from agentnotes.experiments.progress import Progress, parse_progress
-from agentnotes.experiments.report import write_report
-from agentnotes.experiments.rundir import Run, RunRecord, create_run, list_runs, open_run
-from agentnotes.experiments.static_check import check_idea_code
-from agentnotes.experiments.stats import Comparison, compare_arms, load_metrics, validate_metrics
-from agentnotes.experiments.template import describe_interface
+from agentnotes.experiments.lab.assemble import assemble_script, explain_failure, idea_span
+from agentnotes.experiments.lab.config import ExperimentConfig
+from agentnotes.experiments.guards.problems import Problem, format_problems
+from agentnotes.experiments.lab.progress import Progress, parse_progress
+from agentnotes.experiments.results.report import write_report
+from agentnotes.experiments.results.rundir import Run, RunRecord, create_run, list_runs, open_run
+from agentnotes.experiments.guards.static_check import check_idea_code
+from agentnotes.experiments.results.stats import Comparison, compare_arms, load_metrics, validate_metrics
+from agentnotes.experiments.lab.template import describe_interface
 
 __all__ = [
     "Comparison", "ExperimentConfig", "Problem", "Progress", "Run", "RunRecord", "assemble_script", "check_idea_code",

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from agentnotes.errors import ExperimentError
-from agentnotes.experiments import rundir as rd
-from agentnotes.experiments.report import write_report
-from agentnotes.experiments.stats import BLOCKING, load_metrics, validate_metrics
+from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.report import write_report
+from agentnotes.experiments.results.stats import BLOCKING, load_metrics, validate_metrics
 
 if TYPE_CHECKING:
     from agentnotes.runner.sandbox import RunResult

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from agentnotes.agents import experimenter as agents
 from agentnotes.errors import ExperimentError, LLMError
-from agentnotes.experiments import rundir as rd
-from agentnotes.experiments.assemble import assemble_script, explain_failure
-from agentnotes.experiments.autofix import Fix, apply_fixes
-from agentnotes.experiments.complete import drop_definitions, merge_piece
-from agentnotes.experiments.config import ExperimentConfig
-from agentnotes.experiments.failure_hints import hints_for
-from agentnotes.experiments.idea_sections import (
+from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
+from agentnotes.experiments.guards.autofix import Fix, apply_fixes
+from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
+from agentnotes.experiments.lab.config import ExperimentConfig
+from agentnotes.experiments.guards.failure_hints import hints_for
+from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
     formulas_in,
     idea_passages,
@@ -27,11 +27,11 @@ from agentnotes.experiments.idea_sections import (
     passages_for_hook,
     required_hooks,
 )
-from agentnotes.experiments.problems import Problem, format_problems
-from agentnotes.experiments.report import write_report
-from agentnotes.experiments.static_check import check_idea_code, missing_hooks
-from agentnotes.experiments.stats import BLOCKING, compare_arms, load_metrics, neither_learned, validate_metrics
-from agentnotes.experiments.template import describe_interface
+from agentnotes.experiments.guards.problems import Problem, format_problems
+from agentnotes.experiments.results.report import write_report
+from agentnotes.experiments.guards.static_check import check_idea_code, missing_hooks
+from agentnotes.experiments.results.stats import BLOCKING, compare_arms, load_metrics, neither_learned, validate_metrics
+from agentnotes.experiments.lab.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.pipeline.execute import ExperimentOptions, Reporter, run_iteration
 from agentnotes.prompts import load_prompt
@@ -216,7 +216,7 @@ class _CodeWriter:
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with
-        only the passages that call for it, and merged into the code (experiments/complete.py). A piece
+        only the passages that call for it, and merged into the code (experiments/guards/complete.py). A piece
         that copies the example's own rule is asked for once more, with the copied line named.
         Each piece the model wrote is kept in the iteration folder as completion-HOOK.py."""
         replies = []

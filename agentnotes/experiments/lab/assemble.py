@@ -7,8 +7,8 @@ import re
 from pathlib import PurePath
 
 from agentnotes.errors import ExperimentError
-from agentnotes.experiments.config import ExperimentConfig
-from agentnotes.experiments.template import CONFIG_BEGIN, CONFIG_END, IDEA_BEGIN, IDEA_END, harness_source
+from agentnotes.experiments.lab.config import ExperimentConfig
+from agentnotes.experiments.lab.template import CONFIG_BEGIN, CONFIG_END, IDEA_BEGIN, IDEA_END, harness_source
 
 _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+)(?P<rest>.*)$')
 _TRACEBACK_START = "Traceback (most recent call last):"

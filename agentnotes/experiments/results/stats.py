@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentnotes.errors import ExperimentError
-from agentnotes.experiments.config import MIN_SEEDS
-from agentnotes.experiments.problems import Problem
-from agentnotes.experiments.template import arm_names
+from agentnotes.experiments.lab.config import MIN_SEEDS
+from agentnotes.experiments.guards.problems import Problem
+from agentnotes.experiments.lab.template import arm_names
 
 Conclusion = Literal["idea_better", "baseline_better", "no_evidence", "inconclusive"]
 # Problems after which no comparison is possible.

@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agentnotes.experiments import rundir as rd
-from agentnotes.experiments.plots import make_plots
-from agentnotes.experiments.stats import Comparison, compare_arms
+from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.plots import make_plots
+from agentnotes.experiments.results.stats import Comparison, compare_arms
 
 _PASSAGE_CHARS = 800
 _STDERR_LINES = 15

@@ -22,9 +22,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentnotes.experiments.complete import drop_definitions
-from agentnotes.experiments.static_check import leaf_name, required_positional, same_name
-from agentnotes.experiments.template import hook_names
+from agentnotes.experiments.guards.complete import drop_definitions
+from agentnotes.experiments.guards.static_check import leaf_name, required_positional, same_name
+from agentnotes.experiments.lab.template import hook_names
 
 
 @dataclass(frozen=True)

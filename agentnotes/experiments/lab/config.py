@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, fields
 
 from agentnotes.errors import ExperimentError
-from agentnotes.experiments.template import task_names
+from agentnotes.experiments.lab.template import task_names
 
 MIN_SEEDS = 3
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")

@@ -13,8 +13,8 @@ import re
 import tokenize
 from collections.abc import Sequence
 
-from agentnotes.experiments.problems import Problem
-from agentnotes.experiments.template import harness_imports, harness_names, hook_names, import_binding
+from agentnotes.experiments.guards.problems import Problem
+from agentnotes.experiments.lab.template import harness_imports, harness_names, hook_names, import_binding
 
 ALLOWED_MODULES = frozenset({
     "torch", "math", "numpy", "typing", "dataclasses", "functools", "itertools", "collections", "copy", "random",

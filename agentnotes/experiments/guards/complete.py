@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
-from agentnotes.experiments.static_check import base_names, bound_at_top
+from agentnotes.experiments.guards.static_check import base_names, bound_at_top
 
 
 def drop_definitions(code: str, names: set[str]) -> str:

@@ -1,0 +1,1 @@
+"""Results: statistics, plots, run directories and reports."""
