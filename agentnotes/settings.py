@@ -71,6 +71,11 @@ class Settings:
         return self.home / "runs"
 
     @property
+    def results_dir(self) -> Path:
+        """Result notes of finished experiments, ingested like the user's notes."""
+        return self.home / "results"
+
+    @property
     def prompts_dir(self) -> Path:
         """User-optimized prompt versions; they override the shipped ones."""
         return self.home / "prompts"

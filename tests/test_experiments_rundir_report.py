@@ -24,6 +24,7 @@ from agentnotes.experiments import (
 )
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.plots import make_plots
+from agentnotes.experiments.results.report import audit_report
 from agentnotes.notes.types import Chunk, Hit
 
 IDEAS = Path(__file__).parent / "ideas"
@@ -145,7 +146,8 @@ def test_report_from_a_real_run(tmp_path: Path) -> None:
     run.write_json(f"{rd.ITERATIONS}/1/{rd.CODE_REVIEW}", {"matches_note": False, "problems": ["changes the output width"]})
     assert _run_iteration(run, 2, (IDEAS / "gonnor.py").read_text(), config).returncode == 0
     run.write_json(f"{rd.ITERATIONS}/2/{rd.CODE_REVIEW}", {"matches_note": True, "problems": []})
-    run.write_json(f"{rd.ITERATIONS}/2/{rd.RESULTS_REVIEW}", {"valid": True, "concerns": [], "request": "none", "summary": "fair"})
+    run.write_json(f"{rd.ITERATIONS}/2/{rd.RESULTS_REVIEW}", {"valid": True, "concerns": ["the spread is 12.75 points"],
+                                                            "request": "none", "summary": "fair"})
     run.write_json(f"{rd.ITERATIONS}/3/{rd.CODE_REVIEW}", {"unchecked": "no valid critic reply"})
     run.promote(2)
     assert run.read_json(rd.ENVIRONMENT)["torch"]
@@ -171,6 +173,13 @@ def test_report_from_a_real_run(tmp_path: Path) -> None:
         assert needle in report, needle
     for png in ("curves.png", "final.png"):
         assert (run.path / png).read_bytes()[:8] == PNG_MAGIC
+    # The claim ledger: the critic's invented number is listed; every number the program wrote is traced.
+    assert [u.number for u in audit_report(run)] == ["12.75"]
+    assert "## Claim ledger" in report and "12.75 (in:" in report
+    planted = report.replace(f"p = {stats['p_value']:.3g}", "p = 0.98765", 1)
+    assert planted != report
+    path.write_text(planted)
+    assert [u.number for u in audit_report(run)] == ["0.98765", "12.75"]
 
 
 def test_report_without_results(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.stats import neither_learned
 from agentnotes.index.ingest import ingest
 from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
+from agentnotes.retrieval.service import retrieve
 from agentnotes.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,6 +73,11 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     report = (run.path / rd.REPORT).read_text(encoding="utf-8")
     assert "mirror" in report.lower() and "ideas-layers.txt" in report and "status **done**" in report
     assert any("[idea seed=" in line for line in recorder.lines)
+    # The result is written back into the notes: a search finds the run's result note.
+    note = settings.results_dir / f"{run.id}.md"
+    assert run.id in note.read_text(encoding="utf-8") and "Verdict:" in note.read_text(encoding="utf-8")
+    hits = retrieve(settings, "experiment result mirror layer verdict", 5)
+    assert any(Path(h.chunk.source) == note for h in hits)
 
 
 def _scripted(*replies: str | dict) -> FakeListChatModel:

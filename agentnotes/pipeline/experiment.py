@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentnotes.agents import experimenter as agents
-from agentnotes.errors import ExperimentError, LLMError
+from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
@@ -28,7 +28,9 @@ from agentnotes.experiments.guards.idea_sections import (
     required_hooks,
 )
 from agentnotes.experiments.guards.problems import Problem, format_problems
+from agentnotes.experiments.results.ledger import audit_statement, measured_values
 from agentnotes.experiments.results.report import write_report
+from agentnotes.experiments.results.result_note import write_result_note
 from agentnotes.experiments.guards.static_check import check_idea_code, missing_hooks
 from agentnotes.experiments.results.stats import BLOCKING, compare_arms, load_metrics, neither_learned, validate_metrics
 from agentnotes.experiments.lab.template import describe_interface
@@ -108,7 +110,8 @@ def _review_code(model: BaseChatModel, settings: Settings, plan: agents.Plan, hi
 def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, n: int, plan: agents.Plan, seed: int) -> agents.ResultsReview | None:
     """Stats from the metrics the harness wrote, then the critic's reading of them."""
     with run.phase(f"review-results-{n}"):
-        comparison = compare_arms(load_metrics(run.iteration_dir(n) / rd.METRICS))
+        metrics = load_metrics(run.iteration_dir(n) / rd.METRICS)
+        comparison = compare_arms(metrics)
         try:
             review, replies = agents.review_results(
                 model, load_prompt("review_results", settings.prompts_dir), plan, comparison.as_text(), seed=seed
@@ -117,8 +120,23 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, n: int, plan: 
             run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {"unchecked": str(exc)})
             return None
         run.add_usage(replies)
-        run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", review)
+        review, rejected = vet_review(review, measured_values(metrics, comparison.as_dict()), comparison.conclusion)
+        run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {**review.model_dump(), "rejected": rejected})
         return review
+
+
+def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusion: str) -> tuple[agents.ResultsReview, list[str]]:
+    """The critic's reading without the statements a program can refute (a number not in the results,
+    a p-value outside [0, 1], a winner the statistics do not name); each refuted one with its reason."""
+    rejected, concerns = [], []
+    for concern in review.concerns:
+        objections = audit_statement(concern, values, conclusion)
+        (rejected.append(f"{concern} ({'; '.join(objections)})") if objections else concerns.append(concern))
+    summary = review.summary
+    if objections := audit_statement(summary, values, conclusion):
+        rejected.append(f"{summary} ({'; '.join(objections)})")
+        summary = ""
+    return review.model_copy(update={"concerns": concerns, "summary": summary}), rejected
 
 
 def without_code(feedback: str) -> str:
@@ -320,4 +338,18 @@ def run_experiment(
     with run.phase("report"):
         write_report(run, status="done")
     run.update(status="done")
+    _write_back(settings, run, reporter)
     return run
+
+
+def _write_back(settings: Settings, run: rd.Run, reporter: Reporter) -> None:
+    """The run's result note into the results folder, ingested so `ask` can answer from it."""
+    from agentnotes.index.ingest import ingest
+
+    path = write_result_note(run, settings.results_dir)
+    try:
+        ingest(settings, [settings.results_dir], announce=reporter.info)
+    except AgentNotesError as exc:  # the result stands; only the write-back into the notes failed
+        reporter.info(f"The result note {path} was written but not ingested: {exc}")
+        return
+    reporter.info(f"Result note {path} added to the notes.")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.ledger import Untraced, measured_values, untraced_numbers
 from agentnotes.experiments.results.plots import make_plots
 from agentnotes.experiments.results.stats import Comparison, compare_arms
 
 _PASSAGE_CHARS = 800
+LEDGER = "ledger.json"
+_CLAIM_SECTIONS = ("## Conclusion", "## Results", "## Iterations")  # where the report states results
 _STDERR_LINES = 15
 
 
@@ -39,7 +43,45 @@ def write_report(run: rd.Run, status: str | None = None) -> Path:
         _costs(record),
         _reproduce(run),
     ]
-    return run.write_text(rd.REPORT, "\n\n".join(s.strip() for s in sections if s.strip()) + "\n")
+    text = "\n\n".join(s.strip() for s in sections if s.strip()) + "\n"
+    untraced = untraced_numbers(claim_text(text), run_values(run))
+    run.write_json(LEDGER, {"untraced": [str(u) for u in untraced]})
+    return run.write_text(rd.REPORT, text + _ledger_section(untraced))
+
+
+def run_values(run: rd.Run) -> list[float]:
+    """Every measured value of the run: each iteration's metrics and statistics, the final ones."""
+    sources = [run.read_json(rd.METRICS), run.read_json(rd.STATS)]
+    for n in run.iterations():
+        metrics = run.read_json(f"{rd.ITERATIONS}/{n}/{rd.METRICS}")
+        if isinstance(metrics, dict):
+            sources += [metrics, compare_arms(metrics).as_dict()]
+    return measured_values(*(s for s in sources if s is not None))
+
+
+def claim_text(report: str) -> str:
+    """The parts of a report that state results: its conclusion and results sections, and each
+    iteration's results line and results review (with the critic's concerns)."""
+    parts = re.split(r"(?m)^(?=## )", report)
+    claims = [p for p in parts if p.startswith(_CLAIM_SECTIONS[:2])]
+    for part in (p for p in parts if p.startswith(_CLAIM_SECTIONS[2])):
+        keep = False
+        for line in part.splitlines():
+            keep = line.startswith("- Results") or (keep and line.startswith("  - "))
+            claims += [line] if keep else []
+    return "\n".join(claims)
+
+
+def audit_report(run: rd.Run) -> list[Untraced]:
+    """The numbers report.md states about results that the measured values do not explain."""
+    return untraced_numbers(claim_text(run.read_text(rd.REPORT) or ""), run_values(run))
+
+
+def _ledger_section(untraced: list[Untraced]) -> str:
+    if not untraced:
+        return "\n## Claim ledger\n\nEvery number stated in the conclusion, results and iterations comes from metrics.json or stats.json.\n"
+    return ("\n## Claim ledger\n\nThese numbers are not in the measured results; do not trust them:\n\n"
+            + "\n".join(f"- {u}" for u in untraced) + "\n")
 
 
 def _header(run: rd.Run, record: rd.RunRecord, comparison: Comparison | None) -> str:

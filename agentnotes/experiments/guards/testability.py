@@ -1,0 +1,61 @@
+"""What the lab cannot test, said before any code is written.
+
+The lab trains small models on offline synthetic or bundled data for a few minutes. An idea that
+needs something else (a large pretrained model, data from the web, people, an interactive
+environment, real hardware speed, many machines) cannot be tested there; forcing it into an MLP
+on synthetic data would report on a different experiment. Each limit is one entry: the cues
+that show a note needs it (English and Chinese) and the reason the user reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LabLimit:
+    """One thing the lab does not have, and how a note shows that it needs it."""
+
+    name: str
+    cue: re.Pattern[str]
+    reason: str
+
+
+def _cue(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+LIMITS = (
+    LabLimit("pretrained", _cue(r"\bpre-?trained (?:large |language |vision )?models?\b", r"\bfine-?tun(?:e|es|ing) (?:a |the )?(?:LLM|GPT|BERT|LLaMA|large)",
+                                r"\b\d+(?:\.\d+)?\s*B\s*(?:parameters?|params?|models?)\b", r"预训练(?:的)?(?:大)?模型", r"大(?:语言)?模型"),
+             "it needs a large pretrained model, and the lab trains small models from scratch offline"),
+    LabLimit("external_data", _cue(r"\bImageNet\b", r"\bCIFAR\b", r"\bCOCO\b", r"\bweb[- ](?:data|text|crawl|scale)\b", r"\bCommon ?Crawl\b",
+                                   r"爬取", r"网页数据", r"互联网(?:上的)?数据"),
+             "it needs a dataset that must be downloaded, and the lab only has synthetic data and sklearn's bundled digits"),
+    LabLimit("people", _cue(r"\bhuman (?:study|studies|raters?|participants?|evaluation|annotators?|subjects?)\b", r"\buser (?:study|survey)\b",
+                            r"\binterviews? with\b", r"用户研究", r"问卷", r"受试者", r"人工(?:评估|标注|打分)", r"找人"),
+             "it needs people (raters, participants or annotators), and the lab only runs programs"),
+    LabLimit("environment", _cue(r"\breinforcement learning\b", r"\bRL (?:agent|environment)\b", r"\bAtari\b", r"\bMuJoCo\b", r"\bgym\b",
+                                 r"\brobots?\b", r"强化学习", r"机器人", r"游戏环境"),
+             "it needs an interactive environment (reinforcement learning, a robot or a game), and the lab trains supervised models"),
+    LabLimit("hardware", _cue(r"\blatency\b", r"\bthroughput\b", r"\bCUDA kernels?\b", r"\bFPGA\b", r"\bASIC\b", r"\benergy (?:use|consumption)\b",
+                              r"\bmemory bandwidth\b", r"延迟", r"吞吐", r"功耗", r"显存带宽", r"(?:写|手写|优化).{0,4}(?:kernel|算子)"),
+             "it measures hardware speed or energy, and the lab's wall times on a shared machine do not measure that"),
+    LabLimit("scale", _cue(r"\bmulti-?(?:GPU|node)\b", r"\bdistributed training\b", r"\bthousands of GPUs\b", r"多卡", r"多机", r"分布式训练",
+                           r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)"),
+             "it needs many machines or days of training, and a lab run lasts minutes on one device"),
+)
+
+
+def lab_limits(text: str) -> list[LabLimit]:
+    """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order."""
+    return [limit for limit in LIMITS if limit.cue.search(text)]
+
+
+def refusal(text: str) -> str | None:
+    """Why the lab cannot test the idea these note sections describe, or None when it can."""
+    limits = lab_limits(text)
+    if not limits:
+        return None
+    return "Not testable in the lab: " + "; ".join(limit.reason for limit in limits) + "."

@@ -1,0 +1,51 @@
+"""The result note: a finished experiment written back into the notes.
+
+A short Markdown note (claim, conditions, effect with its confidence interval, verdict, run id,
+link to the report) in the results folder under the home. That folder is ingested like the
+user's notes, so `ask "did the idea help?"` answers from the experiment and cites the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agentnotes.experiments.results import rundir as rd
+
+VERDICTS = {
+    "idea_better": "the idea did better than the baseline",
+    "baseline_better": "the baseline did better than the idea",
+    "no_evidence": "no evidence of a difference between the idea and the baseline",
+    "inconclusive": "inconclusive: the comparison could not decide",
+}
+
+
+def result_note_text(run: rd.Run) -> str:
+    """The note for a finished run, from its plan, statistics and metrics (no LLM)."""
+    plan: dict[str, Any] = run.read_json(rd.PLAN_JSON) or {}
+    stats: dict[str, Any] = run.read_json(rd.STATS) or {}
+    metrics: dict[str, Any] = run.read_json(rd.METRICS) or {}
+    config = metrics.get("config") or {}
+    idea = plan.get("idea_name") or run.record().request
+    sources = ", ".join(f"{Path(p['source']).name}:{p['start_line']}-{p['end_line']}"
+                        for p in (run.read_json(rd.IDEA) or {}).get("passages", [])[:3])
+    lines = [
+        f"# Experiment result: {idea}",
+        "",
+        f"Run {run.id} tested the idea \"{idea}\" from the notes ({sources}) against a baseline.",
+        f"Claim tested: {plan.get('hypothesis', '(no hypothesis recorded)')}",
+        f"Conditions: task {metrics.get('task')}, input scale {config.get('input_scale')}, {config.get('steps')} steps, "
+        f"{len(config.get('seeds') or [])} seeds per arm, baseline {plan.get('baseline', 'plain')}.",
+        f"Verdict: {VERDICTS.get(stats.get('conclusion', 'inconclusive'), stats.get('conclusion'))}.",
+        f"Result: {stats.get('summary', 'no statistics')}",
+        f"Report: {run.path / rd.REPORT}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_result_note(run: rd.Run, results_dir: Path) -> Path:
+    """Write (or overwrite) the run's result note under `results_dir`; returns its path."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{run.id}.md"
+    path.write_text(result_note_text(run), encoding="utf-8")
+    return path
