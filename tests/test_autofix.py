@@ -57,34 +57,37 @@ def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
 
 def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activation() -> None:
     from agentnotes.experiments import check_idea_code
-    from agentnotes.experiments.guards.autofix import add_missing_hooks, apply_fixes
+    from agentnotes.experiments.guards.autofix import add_module_hook, apply_fixes
 
-    fixed, fixes = apply_fixes("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + LAYER)
+    fixed, fixes = apply_fixes("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + LAYER, ["layer"])
     assert fixed.endswith("return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)\n")
-    assert [f.after for f in fixes][-1] == "build_model with linear=MirrorLinear" and check_idea_code(fixed) == []
+    assert [f.after for f in fixes][-1] == "build_model with linear=MirrorLinear" and check_idea_code(fixed, ["layer"]) == []
     activation = "class DoubleReLU(nn.Module):\n    def forward(self, x):\n        return torch.cat([F.relu(x), F.relu(-x)], -1)\n"
-    assert add_missing_hooks(activation)[0].endswith("mlp(in_dim, hidden, out_dim, activation=DoubleReLU)\n")
-    # left alone: a hook is already there, or it is unclear which class is meant
+    assert add_module_hook(activation, ["activation"])[0].endswith("mlp(in_dim, hidden, out_dim, activation=DoubleReLU)\n")
+    # left alone: a hook is already there, it is unclear which class is meant, or the class does not fit the kind
     with_hook = LAYER + "\ndef after_step(model, step):\n    return None\n"
-    assert add_missing_hooks(with_hook) == (with_hook, [])
-    assert add_missing_hooks(LAYER + activation) == (LAYER + activation, [])
+    assert add_module_hook(with_hook, ["layer"]) == (with_hook, [])
+    assert add_module_hook(LAYER + activation, ["layer", "activation"]) == (LAYER + activation, [])
+    assert add_module_hook(activation, ["layer"]) == (activation, []) and add_module_hook(LAYER, ["activation"]) == (LAYER, [])
+    assert add_module_hook(LAYER, ["architecture"]) == (LAYER, [])
 
 
 def test_a_lone_optimizer_class_without_make_optimizer_gets_one_even_beside_build_model() -> None:
     from agentnotes.experiments import check_idea_code
-    from agentnotes.experiments.guards.autofix import add_missing_hooks
+    from agentnotes.experiments.guards.autofix import add_optimizer_hook, apply_fixes
 
     optimizer = ("import torch\n\n\nclass Gonnor(torch.optim.Optimizer):\n    def __init__(self, params, lr):\n"
                  "        super().__init__(params, {'lr': lr})\n\n    @torch.no_grad()\n    def step(self):\n"
                  "        for group in self.param_groups:\n            for p in group['params']:\n"
                  "                p.add_(-group['lr'] * p.grad / (p.grad.norm() + 1e-8))\n")
-    fixed, fixes = add_missing_hooks(optimizer)
-    assert fixed.endswith("def make_optimizer(params, lr):\n    return Gonnor(params, lr)\n") and check_idea_code(fixed) == []
-    assert [f.after for f in fixes] == ["make_optimizer with Gonnor"]
+    fixed, fixes = add_optimizer_hook(optimizer)
+    assert fixed.endswith("def make_optimizer(params, lr):\n    return Gonnor(params, lr)\n")
+    assert check_idea_code(fixed, ["update_rule"]) == [] and [f.after for f in fixes] == ["make_optimizer with Gonnor"]
     with_layer = optimizer + "\n\n" + LAYER + "\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)\n"
-    assert [f.after for f in add_missing_hooks(with_layer)[1]] == ["make_optimizer with Gonnor"]
+    assert [f.after for f in add_optimizer_hook(with_layer)[1]] == ["make_optimizer with Gonnor"]
     three_args = optimizer.replace("(self, params, lr)", "(self, params, lr, eps)")
-    assert add_missing_hooks(three_args) == (three_args, [])
+    assert add_optimizer_hook(three_args) == (three_args, [])
+    assert apply_fixes(optimizer, ["layer"]) == (optimizer, [])  # a fix of update rules, not of layers
 
 
 def test_a_forward_of_two_inputs_takes_them_from_the_one_tensor_the_harness_passes() -> None:
@@ -133,7 +136,7 @@ def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_defin
     assert fix_sync_to_average(one_way, averaged) == (one_way, [])
 
 
-def test_a_weight_filled_by_randn_or_zeros_starts_like_the_baselines_linear_layer() -> None:
+def test_a_weight_filled_by_randn_starts_like_the_baselines_linear_layer() -> None:
     from agentnotes.experiments.guards.autofix import fix_weight_init
 
     layer = ("class Two(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
@@ -145,10 +148,29 @@ def test_a_weight_filled_by_randn_or_zeros_starts_like_the_baselines_linear_laye
     torch.manual_seed(0)
     weight = namespace["Two"](64, 8).w1
     assert weight.shape == (8, 64) and weight.abs().max() <= 1 / 64 ** 0.5  # nn.Linear's bound, not N(0, 1)
-    zeros = layer.replace("torch.randn(o, i)", "torch.zeros(o, i)")
-    assert fix_weight_init(zeros)[0] == fixed
+    empty = layer.replace("torch.randn(o, i)", "torch.empty(o, i)")
+    assert fix_weight_init(empty)[0] == fixed
     scaled = layer.replace("torch.randn(o, i)", "torch.randn(o, i) * 0.01")
     assert fix_weight_init(scaled) == (scaled, [])
+    closed = layer.replace("torch.randn(o, i)", "torch.zeros(o, i)")  # a gate whose weights start closed
+    assert fix_weight_init(closed) == (closed, [])
+
+
+@pytest.mark.parametrize("init", [
+    "torch.zeros(1)",  # ReZero: the residual branch starts switched off
+    "torch.ones(1, o)",  # LayerScale-like scale of one row
+    "torch.ones(o)",
+    "torch.randn(1, o)",  # a (1, d) scale, not an (out, in) weight
+])
+def test_a_gate_or_scale_started_at_a_constant_or_of_one_row_is_left_as_written(init: str) -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = ("import torch\nimport torch.nn as nn\n\n\nclass Gated(nn.Module):\n    def __init__(self, i, o):\n"
+            "        super().__init__()\n        self.linear = nn.Linear(i, o)\n"
+            f"        self.alpha = nn.Parameter({init})\n\n    def forward(self, x):\n"
+            "        return self.alpha * self.linear(x)\n\n\n"
+            "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Gated)\n")
+    assert apply_fixes(code, ["layer", "architecture", "init"]) == (code, [])
 
 
 def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> None:
@@ -168,25 +190,45 @@ def test_two_weights_named_after_the_example_get_the_notes_numbered_names() -> N
 
 
 GONNOR = (Path(__file__).parent / "ideas" / "gonnor.py").read_text(encoding="utf-8") + "\n\ndef after_step(model, step):\nBODY\n"
-OPTIMIZER_HOOKS = [("make_optimizer", "the notes' formulas change the optimizer")]
-PERIODIC_HOOKS = [("after_step", "the notes do something every N steps")]
+NORMALIZE = "    for p in model.parameters():\n        p.data = p.data / p.data.norm()"
 
 
-@pytest.mark.parametrize(("body", "hooks", "removed"), [
+@pytest.mark.parametrize(("body", "kinds", "removed"), [
     ("    for m in model.modules():\n        if isinstance(m, torch.nn.Linear):\n"
-     "            m.weight.copy_(m.weight / m.weight.norm())", OPTIMIZER_HOOKS, True),  # a Gonnor run wrote this
-    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()", OPTIMIZER_HOOKS, True),
-    ("    for m in model.modules():\n        m.weight /= 2", OPTIMIZER_HOOKS, True),
-    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()", PERIODIC_HOOKS, False),  # notes call for it
-    ("    for p in model.parameters():\n        p.data = p.data / p.data.norm()", [], False),  # notes not understood
-    ("    return None", OPTIMIZER_HOOKS, False),  # changes nothing
+     "            m.weight.copy_(m.weight / m.weight.norm())", ["update_rule"], True),  # a Gonnor run wrote this
+    (NORMALIZE, ["update_rule"], True),
+    ("    for m in model.modules():\n        m.weight /= 2", ["update_rule"], True),
+    (NORMALIZE, ["update_rule", "weight_op"], False),  # the notes act on the weights (every step or every N)
+    (NORMALIZE, ["update_rule", "regulariser"], False),  # a regulariser may shrink the weights after a step
+    (NORMALIZE, [], False),  # notes not understood
+    ("    return None", ["update_rule"], False),  # changes nothing
 ])
-def test_an_after_step_that_changes_weights_the_notes_leave_alone_is_removed(body: str, hooks, removed: bool) -> None:
+def test_an_after_step_that_changes_weights_no_kind_of_the_idea_asks_for_is_removed(body: str, kinds, removed: bool) -> None:
     from agentnotes.experiments import check_idea_code
     from agentnotes.experiments.guards.autofix import apply_fixes
 
     code = GONNOR.replace("BODY", body)
-    fixed, fixes = apply_fixes(code, required_hooks=hooks)
+    fixed, fixes = apply_fixes(code, kinds)
     assert ("def after_step" not in fixed) == removed
-    assert [f.after for f in fixes] == (["after_step removed: the notes do nothing after a step"] if removed else [])
-    assert check_idea_code(fixed, hooks) == []  # what is left still runs: make_optimizer stays
+    assert [f.after for f in fixes] == (["after_step removed: the idea does nothing to the weights after a step"] if removed else [])
+    assert check_idea_code(fixed, ["update_rule"]) == []  # what is left still runs: make_optimizer stays
+
+
+def test_an_idea_that_clips_the_weights_after_every_step_keeps_its_after_step() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    kinds = kinds_in_notes("每一步更新之后把每个权重裁剪到 [-c, c]：w = clamp(w, -c, c)")
+    assert kinds == ["weight_op"]
+    code = ("import torch\n\n\ndef after_step(model, step):\n    for p in model.parameters():\n"
+            "        p.clamp_(-0.5, 0.5)\n")
+    assert apply_fixes(code, kinds) == (code, [])
+
+
+def test_every_fix_the_kinds_name_exists_and_none_runs_for_a_kind_that_does_not_list_it() -> None:
+    from agentnotes.experiments.guards.autofix import FIXES, GENERIC_FIXES, apply_fixes
+    from agentnotes.experiments.guards.kinds import KINDS
+
+    assert {fix for kind in KINDS for fix in kind.fixes} | set(GENERIC_FIXES) == set(FIXES)
+    assert apply_fixes(LAYER, ["update_rule", "activation", "loss"]) == (LAYER, [])  # self.w1 * (x + h) is a layer's slip
+    assert [f.after for f in apply_fixes(LAYER, ["layer"])[1]][:2] == ["F.linear(x + h, self.w1)", "F.linear(x - h, self.w2)"]

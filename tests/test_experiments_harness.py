@@ -26,10 +26,11 @@ from agentnotes.experiments import (
     validate_metrics,
 )
 from agentnotes.experiments.results.plots import make_plots
+from agentnotes.experiments.lab.assemble import ARMS_NAME, DESCRIBE_FLAG
 from agentnotes.experiments.lab.template import CONFIG_BEGIN, CONFIG_END, harness_source
 
 IDEAS = Path(__file__).parent / "ideas"
-TINY = dict(seeds=(0, 1, 2), steps=40, eval_every=10, print_every=20)
+TINY = dict(seeds=(0, 1, 2), steps=40, eval_every=10, print_every=20, lr_grid=())  # tests of the search set lr_grid
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,19 @@ class Ran:
     metrics: dict[str, Any] | None
 
 
-def run_idea(folder: Path, idea_code: str, **config: Any) -> Ran:
-    """Assemble and run experiment.py in `folder` with the test's own python."""
+def run_idea(folder: Path, idea_code: str, *args: str, **config: Any) -> Ran:
+    """Assemble and run experiment.py (with `args`, e.g. --describe) in `folder` with the test's own python.
+
+    `metrics` is what the run wrote: metrics.json, or arms.json for --describe.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     script = assemble_script(idea_code, ExperimentConfig(**{**TINY, **config}))
     (folder / "experiment.py").write_text(script)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    proc = subprocess.run([sys.executable, "experiment.py"], cwd=folder, capture_output=True, text=True, timeout=300, env=env)
-    metrics_path = folder / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
+    proc = subprocess.run([sys.executable, "experiment.py", *args], cwd=folder, capture_output=True, text=True,
+                          timeout=300, env=env)
+    written = folder / (ARMS_NAME if DESCRIBE_FLAG in args else "metrics.json")
+    metrics = json.loads(written.read_text()) if written.exists() else None
     return Ran(proc.returncode, proc.stdout, proc.stderr, script, metrics)
 
 
@@ -176,18 +181,34 @@ def test_divergence_is_recorded_not_hidden(tmp_path: Path) -> None:
     assert comparison.conclusion == "inconclusive" and "3 diverged" in comparison.summary
 
 
-def test_lr_search_gives_both_arms_the_same_budget(tmp_path: Path) -> None:
-    ran = run_idea(tmp_path, (IDEAS / "gonnor.py").read_text(), lr_grid=(0.01, 0.3))
+def test_lr_search_gives_both_arms_the_same_budget_and_widens_at_the_edge(tmp_path: Path) -> None:
+    """At 40 steps the larger rate wins, so the grid grows upwards (x3 per widening) for both arms alike."""
+    ran = run_idea(tmp_path, (IDEAS / "gonnor.py").read_text(), lr_grid=(0.001, 0.002))
     assert ran.returncode == 0, ran.stderr
     tuning = ran.metrics["lr_tuning"]
     for arm in ("baseline", "idea"):
-        assert set(tuning[arm]["val_metric"]) == {"0.01", "0.3"}
-        assert tuning[arm]["chosen"] in (0.01, 0.3)
-        assert ran.metrics["arms"][arm]["lr"] == tuning[arm]["chosen"]
-        assert {r["lr"] for r in ran.metrics["arms"][arm]["runs"]} == {tuning[arm]["chosen"]}
+        record = tuning[arm]
+        assert record["tried"] == [0.001, 0.002, 0.006, 0.018]  # two widenings, the most the harness makes
+        assert set(record["val_metric"]) == {"0.001", "0.002", "0.006", "0.018"}
+        best = min(record["tried"], key=lambda lr: record["val_metric"][str(lr)])  # regression: lower is better
+        assert record["chosen"] == best
+        assert record["at_edge"] == (best == 0.018) and record["edge"] == ("high" if best == 0.018 else None)
+        assert ran.metrics["arms"][arm]["lr"] == record["chosen"]
+        assert {r["lr"] for r in ran.metrics["arms"][arm]["runs"]} == {record["chosen"]}
         assert 10_000 not in [r["seed"] for r in ran.metrics["arms"][arm]["runs"]]
+    assert ran.metrics["config"]["lr_grid"] == [0.001, 0.002]
+    assert "widening the learning-rate grid to 0.006" in ran.stdout
     tags = {p.tag for p in map(parse_progress, ran.stdout.splitlines()) if p}
-    assert {"lr=0.01", "lr=0.3"} <= tags
+    assert {"lr=0.001", "lr=0.002", "lr=0.006", "lr=0.018"} <= tags
+
+
+def test_default_search_is_centred_on_the_baseline_optimizers_rate(tmp_path: Path) -> None:
+    ran = run_idea(tmp_path, HOOK_ONLY, lr_grid="auto", baseline_optimizer="adam")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["config"]["lr"] == 0.003 and ran.metrics["config"]["lr_grid"] == [0.001, 0.003, 0.009]
+    base, idea = ran.metrics["lr_tuning"]["baseline"], ran.metrics["lr_tuning"]["idea"]
+    assert base == idea  # a no-op idea: same runs, same scores, same choice
+    assert {0.001, 0.003, 0.009} <= set(base["tried"]) and len(base["tried"]) <= 5
 
 
 def test_template_defaults_are_the_config_defaults() -> None:
@@ -222,7 +243,8 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
 @pytest.mark.parametrize(
     "bad",
     [dict(seeds=(0, 1)), dict(seeds=(1, 1, 2)), dict(task="imagenet"), dict(lr=0.0), dict(steps=0),
-     dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0))],
+     dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0)), dict(lr="fast"),
+     dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm")],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):
@@ -230,4 +252,13 @@ def test_invalid_config_is_refused(bad: dict) -> None:
 
 
 def test_config_total_steps_counts_both_arms_and_the_lr_search() -> None:
-    assert ExperimentConfig(seeds=(0, 1, 2), steps=100, lr_grid=(0.1, 0.2)).total_steps == 2 * 100 * 5
+    """Seeds + grid + the two widenings the search may add, for both arms; no search, no tuning steps."""
+    assert ExperimentConfig(seeds=(0, 1, 2), steps=100, lr_grid=(0.1, 0.2)).total_steps == 2 * 100 * (3 + 2 + 2)
+    assert ExperimentConfig(seeds=(0, 1, 2), steps=100).total_steps == 2 * 100 * (3 + 3 + 2)
+    assert ExperimentConfig(seeds=(0, 1, 2), steps=100, lr_grid=()).total_steps == 2 * 100 * 3
+
+
+def test_auto_rates_follow_the_baseline_optimizer() -> None:
+    script = assemble_script(HOOK_ONLY, ExperimentConfig(baseline_optimizer="adam", baseline_norm="layernorm"))
+    assert "BASELINE_OPTIMIZER = 'adam'  #" in script and "BASELINE_NORM = 'layernorm'  #" in script
+    assert "LR = 'auto'  #" in script and "LR_GRID = 'auto'  #" in script

@@ -160,7 +160,7 @@ def test_report_from_a_real_run(tmp_path: Path) -> None:
     assert run.record().conclusion == stats["conclusion"] and run.record().final_iteration == 2
     assert f"**{stats['summary']}**" in report
     for needle in (
-        "# Experiment: Gonnor", "## Conclusion", "same learning rate (0.05) without tuning",
+        "# Experiment: Gonnor", "## Conclusion", "picked its learning rate from", "- baseline: ",
         "`/notes/000.txt:15-18`", "> normalize the gradient", "- **task**: classification",
         "| baseline | ", "| idea | ", "test_accuracy (higher is better)", "paired t-test p =",
         "![curves](curves.png)", "![final](final.png)", "## Idea code (iteration 2)", "class Gonnor(torch.optim.Optimizer)",

@@ -262,9 +262,11 @@ def test_an_output_left_in_a_comment_is_named_but_explanations_are_not() -> None
         def build_model(in_dim, hidden, out_dim):
             return mlp(in_dim, hidden, out_dim, activation=Gates)
         """)
-    found = [(p.line, p.kind) for p in check_idea_code(code) if p.kind == "commented_code"]
+    found = [(p.line, p.kind) for p in check_idea_code(code, ["activation"]) if p.kind == "commented_code"]
     assert found == [(10, "commented_code")]
-    assert "`return -a * b` is left in a comment" in check_idea_code(code)[-1].message
+    assert "`return -a * b` is left in a comment" in check_idea_code(code, ["activation"])[-1].message
+    assert "missing_hook" in {p.kind for p in check_idea_code(code, ["loss", "activation"])}
+    assert [p.kind for p in check_idea_code(code, ["architecture"])] == []  # a check written for layers and activations
 
 
 OPTIMIZER = textwrap.dedent("""\
@@ -294,11 +296,16 @@ OPTIMIZER = textwrap.dedent("""\
     ("p.sub_(group['lr'] * p.grad / p.grad.norm())", None),
     ("p.copy_(p - group['lr'] * p.grad / p.grad.norm())", None),
     ("p.data.copy_(p.data - group['lr'] * p.grad)", None),
+    ("d = p.grad / p.grad.norm()\n                    p.copy_(d)", "p.sub_(group['lr'] * (d))"),  # through a local name
+    ("p.copy_(self.state[p].setdefault('slow', p.clone()))", None),  # a weight op: back to a kept copy
+    ("slow = self.state[p]['slow']\n                    p.copy_(slow)", None),
+    ("w = p - group['lr'] * p.grad\n                    p.copy_(w)", None),
 ])
 def test_an_optimizer_step_that_replaces_the_weights_is_named_with_the_line_to_write(update: str, suggested: str | None) -> None:
-    problems = check_idea_code(OPTIMIZER.replace("UPDATE", update))
+    problems = check_idea_code(OPTIMIZER.replace("UPDATE", update), ["update_rule"])
     assert [p.kind for p in problems] == (["overwritten_weights"] if suggested else [])
-    assert not suggested or (problems[0].line == 13 and f"write `{suggested}` instead" in problems[0].message)
+    assert not suggested or (problems[0].line == 13 + update.count("\n") and f"write `{suggested}` instead" in problems[0].message)
+    assert [p for p in check_idea_code(OPTIMIZER.replace("UPDATE", update), ["layer"]) if p.kind == "overwritten_weights"] == []
 
 
 @pytest.mark.parametrize(("update", "unset"), [
@@ -337,5 +344,6 @@ def test_a_module_may_read_what_it_registers_or_inherits() -> None:
 def test_make_optimizer_must_return_an_optimizer_of_its_own(returned: str, missing: bool) -> None:
     code = OPTIMIZER.replace("UPDATE", "p.sub_(group['lr'] * p.grad)").replace("Gonnor(params, lr)", returned) \
         + "\n\nclass Net(torch.nn.Module):\n    pass\n"
-    problems = check_idea_code(code, [("make_optimizer", "the notes' formulas change the optimizer")])
+    problems = check_idea_code(code, ["update_rule"])
     assert [p.kind for p in problems] == (["missing_hook"] if missing else [])
+    assert check_idea_code(code, ["weight_op"])[0].message.startswith("the idea is a weight_op idea")

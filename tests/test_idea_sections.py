@@ -1,4 +1,4 @@
-"""Which parts an idea changes, read from its own note sections (the shipped example notes, real chunker)."""
+"""What kind of idea it is, read from its own note sections (the shipped example notes, real chunker)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from agentnotes.experiments.guards.idea_sections import idea_passages, idea_terms, own_sections, parts_in_notes
+from agentnotes.experiments.guards.idea_sections import idea_passages, idea_terms, kinds_in_sections, own_sections
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
 from agentnotes.notes.types import Chunk, Hit
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+HOOKS = "\n\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
 
 
 def _hits() -> list[Hit]:
@@ -20,15 +21,15 @@ def _hits() -> list[Hit]:
     return [Hit(c, 1.0) for c in chunks]
 
 
-@pytest.mark.parametrize(("request_text", "parts"), [
-    ("mirror vs baseline", ["layer"]),
-    ("Gonnor vs plain SGD", ["optimizer"]),
-    ("mirror layer together with Gonnor vs baseline", ["layer", "optimizer"]),
+@pytest.mark.parametrize(("request_text", "kinds"), [
+    ("mirror vs baseline", ["layer", "weight_op"]),  # merged every N steps
+    ("Gonnor vs plain SGD", ["update_rule"]),
+    ("mirror layer together with Gonnor vs baseline", ["update_rule", "layer", "weight_op"]),
     ("tanh logic gate layer vs MLP", ["activation"]),
     ("double ReLU vs ReLU", ["activation"]),
 ])
-def test_parts_come_from_the_ideas_own_formulas(request_text, parts):
-    assert parts_in_notes(request_text, _hits()) == parts
+def test_kinds_come_from_the_ideas_own_sections(request_text, kinds):
+    assert kinds_in_sections(request_text, _hits()) == kinds
 
 
 def test_terms_are_the_idea_side_of_the_request():
@@ -45,14 +46,23 @@ def test_the_section_named_after_the_idea_alone_wins_over_one_about_it_and_more(
     own = _section("对抗梯度消失", "gonnor, gradient only normalization\ng = normalize(g)*lr")
     mentions = _section("mirror层", "上面说了Gonnor，这儿说一下mirror。\nout = (w1*(x+h) + w2*(x-h))/2 + b")
     assert own_sections("Gonnor vs SGD", [both, mentions, own]) == [own]
-    assert parts_in_notes("Gonnor vs SGD", [both, mentions, own]) == ["optimizer"]
+    assert kinds_in_sections("Gonnor vs SGD", [both, mentions, own]) == ["update_rule"]
 
 
-def test_no_named_section_falls_back_to_the_best_hit_and_no_formula_gives_no_parts():
+def test_no_named_section_falls_back_to_the_best_hit_and_no_cue_gives_no_kind():
     plain = _section("misc", "some thoughts without formulas")
     assert own_sections("unknown idea vs baseline", [plain]) == []
     assert idea_passages("unknown idea vs baseline", [plain, plain]) == [plain, plain]
-    assert parts_in_notes("unknown idea vs baseline", [plain]) == []
+    assert kinds_in_sections("unknown idea vs baseline", [plain]) == []
+
+
+def test_request_terms_are_found_in_headings_as_whole_words():
+    design = _section("design notes", "y = w*x + b")
+    aggregate = _section("aggregate of runs", "y = w*x + b")
+    gates = _section("gates", "y = w*x + b")
+    assert own_sections("sign vs SGD", [design]) == [] and own_sections("gate vs MLP", [aggregate]) == []
+    assert own_sections("gate vs MLP", [aggregate, gates]) == [gates]  # a plural still names it
+    assert own_sections("镜像 vs MLP", [_section("镜像层", "y = w*x")]) != []  # Chinese: a substring
 
 
 def test_code_writer_reads_only_the_sections_that_define_the_idea():
@@ -69,42 +79,45 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     from agentnotes.pipeline.experiment import _ground_plan
 
     vague = Plan(idea_name="mirror", hypothesis="h", idea_rule="The mirror layer averages the gradients of two branches.",
-                 parts=["layer", "optimizer"], baseline="MLP", task="regression", metric="mse")
+                 kinds=["layer", "update_rule"], baseline="MLP", task="regression", metric="mse")
     grounded = _ground_plan(vague, "mirror vs baseline", _hits())
     assert "y = (w1*(x+h) + w2*(x-h))/2 + b" in grounded.idea_rule and "w = (w1+w2)/2" in grounded.idea_rule
-    assert "g = g /" not in grounded.idea_rule and grounded.parts == ["layer"]
+    assert "g = g /" not in grounded.idea_rule and grounded.kinds == ["layer", "weight_op"]
     with_formula = vague.model_copy(update={"idea_rule": "y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2"})
     assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == with_formula.idea_rule
 
 
 @pytest.mark.parametrize(("request_text", "hooks"), [
-    ("mirror vs baseline", ["after_step", "build_model"]),  # merged every N steps
+    ("mirror vs baseline", ["build_model", "after_step"]),  # merged every N steps
     ("Gonnor vs plain SGD", ["make_optimizer"]),  # "every step" is not periodic
     ("double ReLU vs ReLU", ["build_model"]),
     ("unknown idea vs baseline", []),
 ])
-def test_the_hooks_an_idea_needs_come_from_its_sections(request_text, hooks):
-    from agentnotes.experiments.guards.idea_sections import required_hooks
+def test_the_hooks_an_idea_needs_come_from_its_kinds(request_text, hooks):
+    from agentnotes.experiments.guards.kinds import hooks_for
 
-    assert [hook for hook, _ in required_hooks(request_text, _hits())] == hooks
+    assert hooks_for(kinds_in_sections(request_text, _hits()) if request_text != "unknown idea vs baseline" else []) == hooks
 
 
-def test_a_required_hook_the_code_lacks_is_a_static_problem():
+def test_a_hook_the_ideas_kinds_need_and_the_code_lacks_is_a_static_problem():
     from agentnotes.experiments.guards.static_check import check_idea_code
 
     code = "import torch.nn as nn\n\n\ndef build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
-    problems = check_idea_code(code, [("after_step", "the notes do something every N steps"), ("build_model", "x")])
+    problems = check_idea_code(code, ["layer", "weight_op"])
     assert [(p.kind, "after_step" in p.message) for p in problems] == [("missing_hook", True)]
     sgd = "import torch\n\n\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
-    needs_rule = [("make_optimizer", "the notes' formulas change the optimizer")]
-    assert [p.kind for p in check_idea_code(sgd, needs_rule)] == ["missing_hook"]  # the baseline's update rule
+    assert [p.kind for p in check_idea_code(sgd, ["update_rule"])] == ["missing_hook"]  # the baseline's update rule
     own = sgd.replace("torch.optim.SGD(params, lr)", "Gonnor(params, lr)") + "\n\nclass Gonnor(torch.optim.SGD):\n    pass\n"
-    assert check_idea_code(own, needs_rule) == []
+    assert check_idea_code(own, ["update_rule"]) == []
+    assert check_idea_code(own, ["optimizer"]) == []  # the old part name of a saved plan
+    shrink = "def after_step(model, step):\n    for p in model.parameters():\n        p.mul_(0.999)\n"
+    assert check_idea_code(shrink, ["regulariser"]) == []  # either of the kind's hooks expresses it
+    assert [p.kind for p in check_idea_code(shrink, ["loss"])] == ["missing_hook"]
 
 
-def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code():
+def test_the_bracketed_sums_and_differences_of_the_notes_are_advised_in_the_code():
     from agentnotes.experiments.guards.idea_sections import note_pairs
-    from agentnotes.experiments.guards.static_check import check_idea_code
+    from agentnotes.experiments.guards.static_check import blocking, check_idea_code, is_advice
 
     assert [p[:3] for p in note_pairs("mirror vs baseline", _hits())] == [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
     assert note_pairs("mirror vs baseline", _hits())[2][3].startswith("每训练 N 步（比如 N=50）做一次合并：w = (w1+w2)/2")
@@ -116,22 +129,25 @@ def test_the_bracketed_sums_and_differences_of_the_notes_must_appear_in_the_code
     code = ("import torch\nimport torch.nn.functional as F\n\n\ndef forward(self, x):\n    h = LR / 2\n"
             "    return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2\n\n\n"
             "def after_step(model, step):\n    with torch.no_grad():\n        model.w1.copy_((model.w2 + model.w1.data) / 2)\n")
-    assert [p for p in check_idea_code(code, note_pairs=pairs) if p.kind == "formula"] == []
+    assert [p for p in check_idea_code(code, ["layer"], pairs) if p.kind == "advice_formula"] == []
     no_shift = code.replace("x + h", "x").replace("x - h", "x")
-    assert [p.message.split(" but ")[0] for p in check_idea_code(no_shift, note_pairs=pairs) if p.kind == "formula"] == [
+    assert [p.message.split(" but ")[0] for p in check_idea_code(no_shift, ["layer"], pairs) if p.kind == "advice_formula"] == [
         "the notes' formula has (x+h)", "the notes' formula has (x-h)"]
     inlined = code.replace("x + h", "x + LR / 2").replace("x - h", "x - LR / 2")  # h written out is the same formula
-    assert [p for p in check_idea_code(inlined, note_pairs=pairs) if p.kind == "formula"] == []
+    assert [p for p in check_idea_code(inlined, ["layer"], pairs) if p.kind == "advice_formula"] == []
     spelled_out = code.replace("w1", "weight1").replace("w2", "weight_2")  # w1 spelled out is the same name
-    assert [p for p in check_idea_code(spelled_out, note_pairs=pairs) if p.kind == "formula"] == []
+    assert [p for p in check_idea_code(spelled_out, ["layer"], pairs) if p.kind == "advice_formula"] == []
     other = code.replace("w2", "v2")
-    assert [p.message.split(" but ")[0] for p in check_idea_code(other, note_pairs=pairs)] == ["the notes' formula has (w1+w2)"]
-    swapped = code.replace("(model.w2 + model.w1.data) / 2", "model.w2")
-    problems = check_idea_code(swapped, note_pairs=pairs)
-    assert [p.kind for p in problems] == ["formula"] and "The note says: w = (w1+w2)/2" in problems[0].message
+    assert [p.message.split(" but ")[0] for p in check_idea_code(other, ["layer"], pairs) if p.kind == "advice_formula"] == [
+        "the notes' formula has (w1+w2)"]
+    swapped = code.replace("(model.w2 + model.w1.data) / 2", "model.w2") + HOOKS
+    problems = check_idea_code(swapped, ["layer", "weight_op"], pairs)
+    assert [p.kind for p in problems] == ["advice_formula"] and "The note says: w = (w1+w2)/2" in problems[0].message
+    assert blocking(problems) == []  # advice: the code may say it otherwise
+    assert [p for p in check_idea_code(swapped, ["update_rule"], pairs) if is_advice(p)] == []  # a check for layers only
 
 
-def test_an_output_the_notes_name_as_a_product_must_be_computed_on_its_own():
+def test_an_output_the_notes_name_as_a_product_is_advised_on_its_own():
     from agentnotes.experiments.guards.idea_sections import note_pairs
     from agentnotes.experiments.guards.static_check import check_idea_code
 
@@ -140,10 +156,10 @@ def test_an_output_the_notes_name_as_a_product_must_be_computed_on_its_own():
     assert note_pairs("mirror", [_section("mirror层", "y = w*x + b")]) == []  # a product inside a sum names no output
     only_and = ("import torch\n\n\ndef gates(x1, x2):\n    a, b = torch.tanh(5 * x1), torch.tanh(5 * x2)\n"
                 "    return (1 + a + b - a * b) / 2\n")
-    (problem,) = [p for p in check_idea_code(only_and, note_pairs=pairs) if p.kind == "formula"]
+    (problem,) = [p for p in check_idea_code(only_and, ["activation"], pairs) if p.kind == "advice_formula"]
     assert "never computes a * b as a value of its own" in problem.message and "xor = -a*b" in problem.message
     with_xor = only_and.replace("return (1 + a + b - a * b) / 2", "return torch.cat([(1 + a + b - a * b) / 2, -a * b], dim=-1)")
-    assert [p for p in check_idea_code(with_xor, note_pairs=pairs) if p.kind == "formula"] == []
+    assert [p for p in check_idea_code(with_xor, ["activation"], pairs) if p.kind == "advice_formula"] == []
 
 
 def test_the_passages_for_a_missing_hook_are_those_whose_formulas_need_it():
@@ -151,7 +167,24 @@ def test_the_passages_for_a_missing_hook_are_those_whose_formulas_need_it():
 
     request = "mirror layer together with Gonnor vs baseline"
     passages, parts = passages_for_hook(request, _hits(), "make_optimizer")
-    assert [p.chunk.heading_path[-1] for p in passages] == ["Gonnor: gradient only normalization"] and parts == ["optimizer"]
+    assert [p.chunk.heading_path[-1] for p in passages] == ["Gonnor: gradient only normalization"] and parts == ["update_rule"]
     passages, parts = passages_for_hook(request, _hits(), "after_step")
-    assert [p.chunk.heading_path[-1] for p in passages] == ["镜像层 mirror layer"] and parts == []
+    assert [p.chunk.heading_path[-1] for p in passages] == ["镜像层 mirror layer"] and parts == ["weight_op"]
     assert passages_for_hook("double ReLU vs ReLU", _hits(), "make_optimizer") == ([], [])
+
+
+def test_a_note_written_y_equals_w_times_x_is_met_by_the_linear_layer_autofix_writes():
+    from agentnotes.experiments.guards.autofix import apply_fixes
+    from agentnotes.experiments.guards.idea_sections import note_pairs
+    from agentnotes.experiments.guards.static_check import check_idea_code
+
+    pairs = note_pairs("scaled", [_section("scaled layer", "y = w*x")])
+    assert [p[:3] for p in pairs] == [("w", "*", "x")]
+    code = ("import torch\nimport torch.nn as nn\n\n\nclass Scaled(nn.Module):\n    def __init__(self, i, o):\n"
+            "        super().__init__()\n        self.w = nn.Parameter(nn.Linear(i, o).weight.detach().clone())\n\n"
+            "    def forward(self, x):\n        return self.w * x\n\n\n"
+            "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Scaled)\n")
+    fixed, fixes = apply_fixes(code, ["layer"], pairs)
+    assert [f.after for f in fixes] == ["F.linear(x, self.w)"]
+    assert check_idea_code(fixed.replace("import torch\n", "import torch\nimport torch.nn.functional as F\n", 1),
+                           ["layer"], pairs) == []

@@ -60,7 +60,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "fair comparison"}),
     ])
     recorder = Recorder()
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=60, max_attempts=3),
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=60, max_seeds=3, max_attempts=3),
                          recorder, model)
     record = run.record()
     assert record.status == "done" and record.final_iteration == 2
@@ -95,7 +95,7 @@ def test_code_the_model_repeats_after_a_failure_is_asked_for_anew_without_showin
     recorder = Recorder()
     messages: list[str] = []
     recorder.info = messages.append
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=2), recorder, model)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=2), recorder, model)
     assert json.loads((run.path / rd.ITERATIONS / "1" / rd.RESULT).read_text())["status"] == "failed"
     assert run.record().status == "done" and run.record().final_iteration == 2
     assert "merge_now" not in (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text(encoding="utf-8")
@@ -114,26 +114,48 @@ def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> Non
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     model = _scripted(good, {"matches_note": False, "problems": ["h must be lr/2"]},
                       good, {"matches_note": True, "problems": []})
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40), Recorder(), model)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
     assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
     assert review["matches_note"] is False and run.record().final_iteration == 2
 
 
-def test_a_run_where_neither_arm_learns_is_rerun_at_a_larger_input_scale(monkeypatch) -> None:
+def test_the_claims_condition_stays_in_the_sweep_when_neither_arm_learns_there(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     model = _scripted(good, {"matches_note": True, "problems": []})
-    model.responses[0] = json.dumps({**PLAN, "input_scale": 0.01})  # 40 steps cannot learn inputs this small
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=2), Recorder(), model)
+    model.responses[0] = json.dumps({**PLAN, "input_scale": 0.01})  # 20 steps cannot learn inputs this small
+    options = ExperimentOptions("mirror vs baseline", seeds=3, steps=20, max_attempts=2, max_seeds=3)
+    run = run_experiment(settings, options, Recorder(), model)
     first = load_metrics(run.path / rd.ITERATIONS / "1" / rd.METRICS)
     assert first["config"]["input_scale"] == 0.01 and neither_learned(validate_metrics(first))
     assert not (run.path / rd.ITERATIONS / "1" / rd.RESULTS_REVIEW).exists()  # nothing for the critic to judge
-    second = load_metrics(run.path / rd.ITERATIONS / "2" / rd.METRICS)
-    assert second["config"]["input_scale"] == pytest.approx(0.1) and run.record().final_iteration == 2
-    assert (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text() == (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text()
+    longer = load_metrics(run.path / rd.ITERATIONS / "2" / rd.METRICS)  # the same condition, a longer budget
+    assert longer["config"]["input_scale"] == 0.01 and longer["config"]["steps"] == 80
+    conditions = json.loads((run.path / "conditions.json").read_text())
+    assert [c["input_scale"] for c in conditions] == [0.01, 1.0]  # the control is added, the condition kept
+    assert all(c["state"] != "pending" for c in conditions)
+    control = load_metrics(run.path / rd.ITERATIONS / str(conditions[1]["iteration"]) / rd.METRICS)
+    assert control["config"]["input_scale"] == 1.0 and control["config"]["steps"] in (20, 80)
+    codes = {(run.path / rd.ITERATIONS / str(n) / rd.IDEA_CODE).read_text() for n in run.iterations()}
+    assert len(codes) == 1  # one accepted code for every condition
     report = (run.path / rd.REPORT).read_text(encoding="utf-8")
-    assert "Results (input scale 0.01): Inconclusive: neither arm did better than a constant prediction" in report
+    assert "## Results by condition" in report and "| input scale 0.01 | 80 | 3 |" in report and "| input scale 1 |" in report
+    if conditions[0]["state"] == "neither_learned":
+        assert "neither arm learned, also with a longer budget" in report
+
+
+def test_seeds_are_added_while_the_ci_includes_zero(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    identical = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
+    model = _scripted(identical, {"matches_note": True, "problems": []})
+    model.responses[0] = json.dumps({**PLAN, "parts": ["architecture"]})
+    options = ExperimentOptions("plain net vs baseline", seeds=3, steps=20, max_attempts=1, max_seeds=6)
+    run = run_experiment(settings, options, Recorder(), model)
+    conditions = json.loads((run.path / "conditions.json").read_text())
+    assert [(c["seeds"], c["ended_by"]) for c in conditions] == [(6, "seed_budget")]
+    assert len(load_metrics(run.path / rd.METRICS)["arms"]["idea"]["runs"]) == 6
+    assert "the seed budget was spent" in (run.path / rd.REPORT).read_text(encoding="utf-8")
 
 
 def test_code_split_over_several_blocks_is_joined_in_order() -> None:
@@ -147,26 +169,27 @@ def test_code_split_over_several_blocks_is_joined_in_order() -> None:
 
 
 def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
-    from agentnotes.agents.experimenter import copied_example_rules, idea_examples
+    from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK, copied_example_rules, idea_examples
 
-    examples = idea_examples(["layer", "optimizer"])
-    copied = "def forward(self, x):\n    return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted\n"
+    examples = idea_examples(["layer", "update_rule"])
+    rule = next(line.split("#")[0].strip() for line in examples.splitlines() if EXAMPLE_RULE_MARK in line)
+    copied = f"def forward(self, x):\n    {rule}  # shifted\n"
     own = "def forward(self, x):\n    return F.linear(x + LR / 2, self.w1, self.bias)\n"
-    assert copied_example_rules(copied, examples) == ["return F.linear(x + 0.5 * LR, self.fast, self.bias)  # shifted"]
+    assert copied_example_rules(copied, examples) == [f"{rule}  # shifted"]
     assert copied_example_rules(own, examples) == []
-    renamed = "def forward(self, x):\n    return F.linear(x + 0.5 * LR, self.w1, self.bias)  # the example's own rule\n"
-    assert copied_example_rules(renamed, examples) == [renamed.splitlines()[1].strip()]
+    assert copied_example_rules(copied, examples, note_text=rule) == []  # the user's note says it
     own_marked = "    p.add_(-group['lr'] * p.grad / (p.grad.norm() + 1e-8))  # the example's own rule\n"
     assert copied_example_rules(own_marked, examples) == []  # the mark kept on the idea's own rule
 
 
 def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -> None:
     from agentnotes.agents.experimenter import extract_code, idea_examples
-    from agentnotes.experiments.guards.static_check import check_idea_code
+    from agentnotes.experiments.guards.kinds import KINDS
+    from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 
-    for part in ("layer", "activation", "optimizer"):
-        assert check_idea_code(extract_code(idea_examples([part]))) == [], part
-    assert "make_optimizer" not in idea_examples(["layer"]) and "SlowLinear" not in idea_examples(["optimizer"])
+    for kind in KINDS:
+        assert blocking(check_idea_code(extract_code(idea_examples([kind.name])), [kind.name])) == [], kind.name
+    assert "make_optimizer" not in idea_examples(["layer"]) and "FlipLinear" not in idea_examples(["update_rule"])
     assert idea_examples(["layer", "layer"]) == idea_examples(["layer"])
 
 
@@ -178,7 +201,7 @@ def _mirror_with_gonnor(settings, *codes: str) -> tuple[str, rd.Run]:
         json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
     ])
-    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40),
+    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40, max_seeds=3),
                          Recorder(), model)
     assert run.record().status == "done" and run.record().final_iteration == 1
     return (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8"), run
@@ -193,7 +216,8 @@ def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
     code, run = _mirror_with_gonnor(settings, mirror, gonnor)  # the layer alone, then the update rule on its own
     assert "class MirrorLinear" in code and "class Gonnor" in code and "def make_optimizer" in code
-    assert json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text()) == []
+    static = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
+    assert [p for p in static if not p["kind"].startswith("advice_")] == []
     assert "torch.optim.SGD" not in code and (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").exists()
 
 
@@ -201,27 +225,27 @@ def test_a_missing_hook_that_copies_the_example_rule_is_asked_for_once_more(monk
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
-    sign_sgd = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', 'p.add_(-group["lr"] * p.grad.sign())')
-    code, run = _mirror_with_gonnor(settings, mirror, sign_sgd, gonnor)  # the update rule: copied, then asked again
-    assert "p.grad / norm" in code and "sign()" not in code
-    assert "sign()" not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
+    flip_flop = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', 'used = state["prev"] if count % 2 == 0 else p.grad')
+    code, run = _mirror_with_gonnor(settings, mirror, flip_flop, gonnor)  # the update rule: copied, then asked again
+    assert "p.grad / norm" in code and 'state["prev"]' not in code
+    assert 'state["prev"]' not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
 
 
 def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     copied = good.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias",
-                          "return F.linear(x + 0.5 * LR, self.w1, self.bias)  # the example's own rule")
+                          "return F.linear(x, self.w1, self.bias) + F.linear(x.flip(-1), self.w2)  # the example's own rule")
     model = FakeListChatModel(responses=[
         json.dumps(PLAN),
         f"```python\n{copied}```",
         f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
     ])
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40), Recorder(), model)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
     problems = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
-    assert {p["kind"] for p in problems} == {"formula", "copied_example"}
-    assert "F.linear(x + 0.5 * LR, self.w1, self.bias)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
+    assert {p["kind"] for p in problems} == {"advice_formula", "copied_example"}
+    assert "F.linear(x.flip(-1), self.w2)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
     assert run.record().status == "done" and run.record().final_iteration == 2
 
 
@@ -229,6 +253,6 @@ def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     model = _scripted(good, {"matches_note": False, "problems": ["not the mirror layer"]})
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_attempts=1), Recorder(), model)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1), Recorder(), model)
     assert run.record().status == "done" and (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()
     assert json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())["matches_note"] is False

@@ -7,35 +7,53 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
+from agentnotes.experiments.guards.kinds import examples_for, hooks_for
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
-TASKS = ("regression", "classification", "digits")
-IdeaPart = Literal["layer", "activation", "optimizer"]
+TASKS = ("regression", "classification", "digits", "digits_image", "sequence")
+Kind = Literal["update_rule", "layer", "activation", "weight_op", "init", "loss", "data", "schedule", "regulariser",
+               "architecture"]
+Effect = Literal["final_metric", "convergence", "stability"]
+_KIND_ALIASES = {"optimizer": "update_rule"}  # the part names of earlier plans
 EXAMPLES_DIR = SHIPPED_DIR / "idea_examples"
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
 class Plan(BaseModel):
-    """What the experiment tests and how."""
+    """What the experiment tests and how: the idea, the claim the notes make about it (effect and
+    condition), and the setting."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     idea_name: str
     hypothesis: str = Field(max_length=300)
     idea_rule: str = Field(min_length=30, max_length=500)  # the notes' own formulas and constants, not a one-word label
-    parts: list[IdeaPart] = Field(min_length=1)
+    kinds: list[Kind] = Field(min_length=1, validation_alias=AliasChoices("kinds", "parts"))
+    effect: Effect = "final_metric"
+    condition: str = Field(default="", max_length=200)  # where the notes say the idea helps; "" for everywhere
     baseline: str
-    task: Literal["regression", "classification", "digits"]
+    task: Literal["regression", "classification", "digits", "digits_image", "sequence"]
     metric: str
     input_scale: float = Field(default=1.0, gt=0, le=100)
     risks: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=3)
+    corrections: list[str] = Field(default_factory=list)  # what a program changed in the planner's plan, and why
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _known_kinds(cls, value: object) -> object:
+        """Earlier part names ("optimizer") read as today's kinds; repeats dropped."""
+        if isinstance(value, list):
+            return list(dict.fromkeys(_KIND_ALIASES.get(v, v) if isinstance(v, str) else v for v in value))
+        return value
 
     def as_text(self) -> str:
         return json.dumps(self.model_dump(), ensure_ascii=False, indent=2)
@@ -53,7 +71,7 @@ class ResultsReview(BaseModel):
 
     valid: bool
     concerns: list[str] = Field(default_factory=list)
-    request: Literal["none", "more_seeds", "fix_bug"] = "none"
+    request: Literal["none", "fix_bug"] = "none"
     summary: str = ""
 
 
@@ -75,17 +93,40 @@ def extract_code(text: str) -> str:
 EXAMPLE_RULE_MARK = "# the example's own rule"
 
 
-def idea_examples(parts: Sequence[str]) -> str:
-    """The worked examples for the parts of the model the idea changes (an example of another
-    kind of idea gets copied into this one by small models, so only the matching ones are shown)."""
-    return "\n".join((EXAMPLES_DIR / f"{part}.md").read_text(encoding="utf-8") for part in dict.fromkeys(parts))
+def idea_examples(kinds: Sequence[str]) -> str:
+    """The worked examples of the idea's kinds (guards/kinds.py names each kind's file; an example of
+    another kind of idea gets copied into this one by small models, so only the matching ones are shown)."""
+    return "\n".join((EXAMPLES_DIR / name).read_text(encoding="utf-8") for name in examples_for(kinds))
 
 
-def copied_example_rules(code: str, examples: str) -> list[str]:
+def copied_example_rules(code: str, examples: str, note_text: str = "") -> list[str]:
     """Lines the examples mark as their own rule that reappear in `code` (a copied example), with or
-    without the mark, also with the module's attributes renamed (`self.w1` for the example's `self.fast`)."""
-    marked = {_masked(line) for line in examples.splitlines() if EXAMPLE_RULE_MARK in line}
-    return [line.strip() for line in code.splitlines() if _masked(line) in marked]
+    without the mark, also with the module's attributes renamed (`self.w1` for the example's `self.fast`).
+    A line the user's note says is not copied: its expression appears in `note_text`, or every formula
+    of the example's own idea (its heading) does (spaces, case and torch./self. prefixes aside)."""
+    note = _squashed(note_text)
+    marked: set[str] = set()
+    for block in re.split(r"(?m)^(?=## Example)", examples):
+        formulas = _FORMULA.findall(block.split("\n", 1)[0])
+        if not (note and formulas and all(_squashed(f) in note for f in formulas)):
+            marked |= {_masked(line) for line in block.splitlines() if EXAMPLE_RULE_MARK in line}
+    return [line.strip() for line in code.splitlines()
+            if _masked(line) in marked and not (note and _squashed(_expression(line)) in note)]
+
+
+_FORMULA = re.compile(r"`([^`]+)`")  # the formulas of an example's heading are written in backticks
+_ASSIGNED = re.compile(r"^(?:return\s+|[\w.\[\]\"', ]+?(?<![=!<>])=(?!=)\s*)")
+
+
+def _expression(line: str) -> str:
+    """The value a line of code computes: what it returns or assigns, without its comment."""
+    return _ASSIGNED.sub("", line.split("#")[0].strip())
+
+
+def _squashed(text: str) -> str:
+    """Text compared as a formula: lower case, no spaces, `**` as `^`, without self./torch./F./math. prefixes."""
+    text = re.sub(r"\s+", "", text.lower()).replace("**", "^").replace("×", "*").replace("·", "*").replace("−", "-")
+    return re.sub(r"(?<![\w.])(?:self|torch|f|math|np)\.", "", text)
 
 
 def _masked(line: str) -> str:
@@ -105,7 +146,8 @@ def write_idea_code(
 ) -> tuple[str, LLMReply]:
     values = {
         "interface": interface,
-        "examples": idea_examples(plan.parts),
+        "examples": idea_examples(plan.kinds),
+        "hooks": ", ".join(hooks_for(plan.kinds)),
         "passages": passages_text(hits),
         "plan": plan.as_text(),
         "feedback": feedback or "(first attempt)",

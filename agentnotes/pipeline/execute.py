@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from agentnotes.errors import ExperimentError
+from agentnotes.experiments.lab.assemble import ARMS_NAME, DESCRIBE_FLAG
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.report import write_report
 from agentnotes.experiments.results.stats import BLOCKING, load_metrics, validate_metrics
 
 if TYPE_CHECKING:
     from agentnotes.runner.sandbox import RunResult
+
+
+DESCRIBE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class ExperimentOptions:
     max_attempts: int = 5  # code generations, whatever made the previous one fail
     max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
     seeds: int = 5
+    max_seeds: int = 10  # seeds are doubled up to this while the paired CI includes zero
     steps: int = 1500
     timeout_s: float = 1200
     memory_mb: int = 8192
@@ -59,6 +64,25 @@ def run_iteration(run: rd.Run, n: int, options: ExperimentOptions, reporter: Rep
         )
         run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULT}", result)
     return result
+
+
+def describe_arms(run: rd.Run, n: int, options: ExperimentOptions) -> tuple[dict | None, RunResult]:
+    """Build both arms of iteration n's experiment.py without training (`--describe`, in the sandbox):
+    the arms.json it writes (None when the build failed) and the sandbox result."""
+    import json
+
+    from agentnotes.runner.sandbox import Limits, run_sandboxed
+
+    folder = run.iteration_dir(n)
+    with run.phase(f"describe-{n}"):
+        result = run_sandboxed([sys.executable, rd.EXPERIMENT, DESCRIBE_FLAG], folder,
+                               Limits(timeout_s=DESCRIBE_TIMEOUT_S, memory_mb=options.memory_mb),
+                               use_gpu=False, allow_unsafe=options.allow_unsafe)
+    try:
+        arms = json.loads((folder / ARMS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, result
+    return (None if arms.get("error") or result.status != "ok" else arms), result
 
 
 def rerun(run: rd.Run, *, use_gpu: bool, timeout_s: float, allow_unsafe: bool, reporter: Reporter) -> RunResult:

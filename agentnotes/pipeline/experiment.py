@@ -15,27 +15,32 @@ from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
+from agentnotes.experiments.guards.baseline import baseline_from_request
+from agentnotes.experiments.guards.claim import inverted, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
+from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
+from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
     formulas_in,
     idea_passages,
+    kinds_in_sections,
     note_pairs,
-    parts_in_notes,
     passages_for_hook,
-    required_hooks,
 )
 from agentnotes.experiments.guards.problems import Problem, format_problems
 from agentnotes.experiments.results.ledger import audit_statement, measured_values
 from agentnotes.experiments.results.report import write_report
 from agentnotes.experiments.results.result_note import write_result_note
-from agentnotes.experiments.guards.static_check import check_idea_code, missing_hooks
-from agentnotes.experiments.results.stats import BLOCKING, compare_arms, load_metrics, neither_learned, validate_metrics
+from agentnotes.experiments.guards.testability import refusal
+from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
+from agentnotes.experiments.results.stats import BLOCKING, Comparison, compare_arms, load_metrics, neither_learned, validate_metrics
 from agentnotes.experiments.lab.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
-from agentnotes.pipeline.execute import ExperimentOptions, Reporter, run_iteration
+from agentnotes.pipeline import sweep
+from agentnotes.pipeline.execute import ExperimentOptions, Reporter, describe_arms, run_iteration
 from agentnotes.prompts import load_prompt
 from agentnotes.settings import Settings
 
@@ -69,14 +74,25 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> l
 
 
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents.Plan:
-    """The plan corrected by the idea's own note sections: the parts their formulas change, and their
-    formula lines as the rule when the planner wrote it without a formula."""
+    """The plan corrected by the idea's own note sections and the request, each change said in
+    `corrections`: the kinds their formulas show, their formula lines as the rule when the planner
+    wrote it without a formula, the baseline the request names, a hypothesis that inverts the note."""
     updates: dict[str, object] = {}
-    if parts := parts_in_notes(request, hits):
-        updates["parts"] = parts
+    corrections = []
+    if (kinds := kinds_in_sections(request, hits)) and set(kinds) != set(plan.kinds):
+        updates["kinds"] = kinds
+        corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
     if "=" not in plan.idea_rule and (formulas := formula_lines(request, hits)):
         updates["idea_rule"] = formulas
-    return plan.model_copy(update=updates)
+        corrections.append("the rule had no formula: the note's formula lines replace it")
+    baseline = baseline_from_request(request).describe()
+    if plan.baseline != baseline:
+        updates["baseline"] = baseline
+    note_text = "\n".join(h.chunk.text for h in idea_passages(request, hits))
+    if inverted(plan.hypothesis, note_text):
+        updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, plan.condition)
+        corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
+    return plan.model_copy(update={**updates, "corrections": [*plan.corrections, *corrections]})
 
 
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, hits: Sequence[Hit]) -> agents.Plan:
@@ -157,10 +173,10 @@ class _CodeWriter:
                  options: ExperimentOptions) -> None:
         self.model, self.settings, self.plan, self.options = model, settings, plan, options
         self.all_hits, self.hits = hits, idea_passages(options.request, hits)
-        self.required_hooks = required_hooks(options.request, hits)
         self.note_pairs = note_pairs(options.request, hits)
+        self.note_text = "\n".join(h.chunk.text for h in self.hits)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
-        self.interface = describe_interface()
+        self.interface = describe_interface(hooks_for(plan.kinds))
         self.rejections = 0
         self.attempts = 0
         self.failed: set[str] = set()  # code as the model wrote it that failed a check or a run
@@ -187,10 +203,10 @@ class _CodeWriter:
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
             run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
-        if problems:
+        if blocked := blocking(problems):
             self.record_failure()
-            reporter.info(f"Static check failed: {len(problems)} problem(s); asking for a fix.")
-            return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
+            reporter.info(f"Static check failed: {len(blocked)} problem(s); asking for a fix.")
+            return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(blocked)}"
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
             review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
@@ -217,16 +233,16 @@ class _CodeWriter:
                        reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
         """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
-        code, fixes = apply_fixes(code, self.note_pairs, self.required_hooks)
-        problems = check_idea_code(code, self.required_hooks, self.note_pairs)
+        code, fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
+        problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")
             code, replies = self._complete(code, run, folder, seed)
             run.add_usage(replies)
-            code, more_fixes = apply_fixes(code, self.note_pairs, self.required_hooks)
+            code, more_fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
             fixes += more_fixes
-            problems = check_idea_code(code, self.required_hooks, self.note_pairs)
-        if copied := agents.copied_example_rules(code, agents.idea_examples(self.plan.parts)):
+            problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
+        if copied := agents.copied_example_rules(code, agents.idea_examples(self.plan.kinds), self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
                                     + "; ".join(f"`{line}`" for line in copied)
                                     + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
@@ -238,20 +254,20 @@ class _CodeWriter:
         that copies the example's own rule is asked for once more, with the copied line named.
         Each piece the model wrote is kept in the iteration folder as completion-HOOK.py."""
         replies = []
-        for hook, why in missing_hooks(ast.parse(code), self.required_hooks):
+        for hook, why in missing_hooks(ast.parse(code), self.plan.kinds):
             passages, parts = passages_for_hook(self.options.request, self.all_hits, hook)
             if not passages:
                 continue
             code = drop_definitions(code, {hook})
-            parts = parts or self.plan.parts
-            plan = self.plan.model_copy(update={"parts": parts, "idea_name": f"{hook} of {self.plan.idea_name}",
+            parts = parts or self.plan.kinds
+            plan = self.plan.model_copy(update={"kinds": parts, "idea_name": f"{hook} of {self.plan.idea_name}",
                                                 "idea_rule": formulas_in(passages) or self.plan.idea_rule})
             feedback = (f"The rest of the experiment is written already; only `{hook}` is missing ({why}). "
                         f"Write only `{hook}` and the classes it needs, for the {' and '.join(parts)} as the note "
                         "excerpts describe it. Do not write any other hook or class.")
             piece, reply = self._write(plan, passages, feedback, seed)
             replies.append(reply)
-            if copied := agents.copied_example_rules(piece, agents.idea_examples(parts)):
+            if copied := agents.copied_example_rules(piece, agents.idea_examples(parts), self.note_text):
                 retry = (f"{feedback}\nYour last try copied the example's own rule: "
                          + "; ".join(f"`{line}`" for line in copied) + f". Write the notes' formulas instead: {plan.idea_rule}")
                 piece, reply = self._write(plan, passages, retry, seed + 1, retry_temperature(1))
@@ -268,70 +284,67 @@ def run_experiment(
     model: BaseChatModel,
     run: rd.Run | None = None,
 ) -> rd.Run:
-    """Run (or resume) the whole flow; returns the run, whose record says how it ended."""
+    """Run (or resume) the whole flow; returns the run, whose record says how it ended.
+
+    The code writer's attempts are bounded by max_attempts; the runs that reuse accepted code (the
+    sweep's conditions, a longer budget, more seeds: pipeline/sweep.py) are bounded by the sweep."""
     run = run or rd.create_run(settings.runs_dir, options.request)
     run.update(status="running", model=settings.llm_model, provider=settings.llm_provider)
     reporter.info(f"Run {run.id} in {run.path}")
     reporter.phase("find-idea", options.request)
     hits = _find_idea(settings, run, options)
+    if why := refusal("\n".join(h.chunk.text for h in idea_passages(options.request, hits))):
+        run.update(status="refused", error=why)
+        raise ExperimentError(f"{why} Nothing was run; the note passages are in {run.path}.")
     reporter.phase("plan")
     plan = _plan(model, settings, run, options, hits)
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
-    config = ExperimentConfig(
-        idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)),
-        steps=options.steps, input_scale=plan.input_scale,
-    )
+    conditions = sweep.from_json(run.read_json(sweep.CONDITIONS)) or [
+        sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
+    baseline = baseline_from_request(options.request)
+    base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
+                            baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm)
     writer = _CodeWriter(model, settings, plan, hits, options)
-    feedback, reuse_code, accepted, more_seeds_done = "", None, None, False
-    start = max(run.iterations(), default=0) + 1
-    for n in range(start, start + options.max_attempts):
-        folder, last = f"{rd.ITERATIONS}/{n}", n == start + options.max_attempts - 1
-        if reuse_code is not None:
-            code, reuse_code = reuse_code, None
-            run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
-        else:
-            code, feedback = writer.attempt(run, n, feedback, reporter, last=last)
+    code = _accepted_code(run, conditions)
+    feedback, attempts, n = "", 0, max(run.iterations(), default=0)
+    while (current := next((i for i, c in enumerate(conditions) if c.state == "pending"), None)) is not None:
+        condition = conditions[current]
+        n += 1
+        if code is None:
+            if attempts == options.max_attempts:
+                break
+            attempts += 1
+            code, feedback = writer.attempt(run, n, feedback, reporter, last=attempts == options.max_attempts)
+            if code is not None and (confounds := _check_arms(run, n, code, base, plan.kinds, options, reporter)):
+                writer.record_failure()
+                code, feedback = None, confounds
             if code is None:
                 continue
-        run.write_text(f"{folder}/{rd.EXPERIMENT}", assemble_script(code, config))
-        reporter.phase(f"run-{n}", f"{len(config.seeds)} seeds × 2 arms × {config.steps} steps in the sandbox")
-        result = run_iteration(run, n, options, reporter)
-        reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
-        if result.status == "interrupted":
-            raise KeyboardInterrupt
-        if result.status != "ok":
+        else:
+            run.write_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}", code)
+        config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale)
+        outcome = _run_condition(run, n, code, config, options, reporter)
+        if isinstance(outcome, str):
             writer.record_failure()
-            feedback = _failure_feedback(run, n, code, result)
+            code, feedback = None, outcome
             continue
-        metric_problems = validate_metrics(load_metrics(run.iteration_dir(n) / rd.METRICS))
-        if any(p.kind in BLOCKING for p in metric_problems):
-            writer.record_failure()
-            problems_text = format_problems(metric_problems)
-            hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
-            feedback = f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
-            continue
-        if neither_learned(metric_problems) and config.input_scale < 1 and not last:
-            accepted, scale = n, min(1.0, 10 * config.input_scale)
+        comparison, learned = outcome
+        if (following := sweep.next_run(condition, comparison, learned, options.steps, options.max_seeds)) is not None:
+            reporter.info(following.why[0].upper() + following.why[1:] + ".")
+            conditions[current] = replace(condition, steps=following.steps, seeds=following.seeds, iteration=n)
+        else:
+            conditions[current] = sweep.finished(condition, comparison, learned, n)
             run.promote(n)
-            reporter.info(f"Neither arm did better than a constant prediction at input scale {config.input_scale:g}: "
-                          f"running the same code again at input scale {scale:g}.")
-            config, reuse_code = replace(config, input_scale=scale), code
-            continue
-        reporter.phase(f"judge-{n}", "statistics and the critic's reading of the numbers")
-        verdict = _judge(model, settings, run, n, plan, options.llm_seed + n)
-        accepted = n
-        run.promote(n)
-        if verdict and verdict.request == "more_seeds" and not more_seeds_done:
-            reporter.info("Critic asks for more seeds: running again with twice as many.")
-            config, more_seeds_done = replace(config, seeds=tuple(range(2 * len(config.seeds)))), True
-            reuse_code = code
-            continue
-        if verdict and verdict.request == "fix_bug":
-            feedback = "A reviewer read the measured results and suspects a bug:\n" \
-                       f"```python\n{code}```\n- " + "\n- ".join(verdict.concerns)
-            continue
-        break
-    if accepted is None:
+            verdict = _judge(model, settings, run, n, plan, options.llm_seed + n) if learned else None
+            if verdict and verdict.request == "fix_bug" and attempts < options.max_attempts:
+                reporter.info("The critic suspects a bug: the code is written again and every condition runs again.")
+                feedback = "A reviewer read the measured results and suspects a bug:\n" \
+                           f"```python\n{code}```\n- " + "\n- ".join(verdict.concerns)
+                code = None
+                conditions = [replace(c, state="pending", steps=options.steps, seeds=options.seeds, ended_by="")
+                              for c in conditions]
+        run.write_json(sweep.CONDITIONS, sweep.to_json(conditions))
+    if not any(c.state != "pending" for c in conditions):
         run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts")
         raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts; see {run.path}.")
     reporter.phase("report")
@@ -340,6 +353,58 @@ def run_experiment(
     run.update(status="done")
     _write_back(settings, run, reporter)
     return run
+
+
+def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds: Sequence[str],
+                options: ExperimentOptions, reporter: Reporter) -> str:
+    """Build both arms without training and compare them (guards/confounds.py): "" when the idea arm
+    differs from the baseline only where the idea's kinds allow, else the feedback for the code writer.
+    The differences go to the iteration's arms_diff.md for the report."""
+    folder = f"{rd.ITERATIONS}/{n}"
+    run.write_text(f"{folder}/{rd.EXPERIMENT}", assemble_script(code, config))
+    reporter.phase(f"describe-{n}", "building both arms to compare them")
+    arms, result = describe_arms(run, n, options)
+    if arms is None:
+        run.write_json(f"{folder}/{rd.RESULT}", result)
+        return _failure_feedback(run, n, code, result)
+    differences = compare(arms, allowed_changes(kinds))
+    run.write_text(f"{folder}/{rd.ARMS_DIFF}", diff_table(differences))
+    if problems := confound_problems(differences):
+        reporter.info(f"Confound: {problems[0].message[:200]}")
+        run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
+        return (f"The previous code builds an idea arm that differs from the baseline where the idea says nothing.\n"
+                f"```python\n{code}```\nProblems:\n{format_problems(problems)}")
+    return ""
+
+
+def _accepted_code(run: rd.Run, conditions: Sequence[sweep.Condition]) -> str | None:
+    """On resume: the idea code a finished condition ran with, so the other conditions reuse it."""
+    for condition in conditions:
+        if condition.iteration is not None and condition.state != "pending":
+            return run.read_text(f"{rd.ITERATIONS}/{condition.iteration}/{rd.IDEA_CODE}")
+    return None
+
+
+def _run_condition(run: rd.Run, n: int, code: str, config: ExperimentConfig, options: ExperimentOptions,
+                   reporter: Reporter) -> tuple[Comparison, bool] | str:
+    """Run the code under one condition: (comparison, whether an arm learned), or the feedback for
+    the code writer when the run failed or its results are unusable."""
+    run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
+    reporter.phase(f"run-{n}", f"input scale {config.input_scale:g}: {len(config.seeds)} seeds × 2 arms × "
+                               f"{config.steps} steps in the sandbox")
+    result = run_iteration(run, n, options, reporter)
+    reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
+    if result.status == "interrupted":
+        raise KeyboardInterrupt
+    if result.status != "ok":
+        return _failure_feedback(run, n, code, result)
+    metrics = load_metrics(run.iteration_dir(n) / rd.METRICS)
+    problems = validate_metrics(metrics)
+    if any(p.kind in BLOCKING for p in problems):
+        problems_text = format_problems(problems)
+        hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
+        return f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
+    return compare_arms(metrics), not neither_learned(problems)
 
 
 def _write_back(settings: Settings, run: rd.Run, reporter: Reporter) -> None:

@@ -1,17 +1,23 @@
 """Mechanical fixes for known slips of small code models, applied before anything runs.
 
-Notes write a layer as `w*x`; models often copy that as `self.w * x`, an elementwise product that
-fails with a shape error. A 2-D weight parameter times an input is rewritten to F.linear(input, w).
-Models also name the hooks in CamelCase (`BuildModel`); such a name is renamed to the hook's.
-A weight filled by torch.randn or torch.zeros starts from nn.Linear's initialisation, as the baseline's does.
-Code that defines its one module class but no hook gets the build_model that plugs it into the
-harness MLP: as the linear layer when it takes (in, out), as the activation when it takes nothing;
-an optimizer class without make_optimizer gets one. A module whose forward wants two inputs takes
-them from the one tensor the harness passes, as neighbouring units. Two weight copies that are
-"synced" by copying each into the other, when the notes average them, are averaged.
-Two weights named otherwise than the notes (fast, slow) get the notes' names (w1, w2).
-An `after_step` that changes the weights when the notes do nothing after a step (a weight
-normalization added to a gradient-only idea) is removed.
+Each fix is written for the idea kinds that list it in guards/kinds.py and runs only for those
+(fix_hook_names, about the hooks' names, runs for every idea). A fix changes only what is
+certainly a slip, so correct code of any kind passes unchanged:
+- Notes write a layer as `w*x`; models copy that as `self.w * x`, an elementwise product of a 2-D
+  (out, in) weight that fails with a shape error: it becomes F.linear(input, w). A (1, d) or (d,)
+  scale is elementwise on purpose and stays.
+- A 2-D weight filled by torch.randn, rand or empty starts from nn.Linear's initialisation, as the
+  baseline's does (N(0, 1) weights make the idea arm diverge). Zeros and ones are left alone: a
+  gate or scale that starts closed or at one (ReZero, LayerScale) means them.
+- Hooks named in CamelCase (`BuildModel`) get the hook's name.
+- A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
+  the linear layer of a layer idea, as the activation of an activation idea; an optimizer class
+  without make_optimizer gets one.
+- A module whose forward wants two inputs takes them from the one tensor the harness passes.
+- Two weight copies "synced" by copying each into the other, when the notes average them, are
+  averaged; two weights named otherwise than the notes (fast, slow) get the notes' names (w1, w2).
+- An `after_step` that changes the weights when none of the idea's kinds acts after a step (a
+  weight normalization added to a gradient-only idea) is removed.
 Every change is reported, so the run record shows what was altered.
 """
 
@@ -19,12 +25,16 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agentnotes.experiments.guards.complete import drop_definitions
+from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
 from agentnotes.experiments.guards.static_check import leaf_name, required_positional, same_name
 from agentnotes.experiments.lab.template import hook_names
+
+
+NotePairs = Sequence[tuple[str, str, str, str]]  # idea_sections.note_pairs
 
 
 @dataclass(frozen=True)
@@ -49,14 +59,19 @@ def _weight_names(tree: ast.AST, source: str) -> set[str]:
         if not (isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] == "Parameter" and value.args):
             continue
         init = value.args[0]
-        two_dims = isinstance(init, ast.Call) and len(init.args) == 2 and not init.keywords
+        two_dims = isinstance(init, ast.Call) and _is_matrix_shape(init.args) and not init.keywords
         copies_weight = ".weight" in (ast.get_source_segment(source, init) or "")
         if two_dims or copies_weight:
             names.add(target.attr)
     return names
 
 
-def fix_weight_names(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
+def _is_matrix_shape(args: Sequence[ast.expr]) -> bool:
+    """Two sizes, neither the literal 1: an (out, in) weight, not a (1, d) scale that broadcasts."""
+    return len(args) == 2 and not any(isinstance(a, ast.Constant) and a.value == 1 for a in args)
+
+
+def fix_weight_names(code: str, note_pairs: NotePairs = ()) -> tuple[str, list[Fix]]:
     """A module with exactly two weights named otherwise than the notes (often `fast` and `slow`, after
     the prompt's example) gets the notes' numbered names in order (`w1`, `w2`) when the notes'
     formulas pair them, so the code reads like the notes and their formulas can be checked by name."""
@@ -88,8 +103,14 @@ def _is_weight(node: ast.expr, weights: set[str]) -> bool:
         and node.attr in weights
 
 
+def _reads_own_attribute(node: ast.expr) -> bool:
+    """The expression reads an attribute of the module (`self.g[:, None]`, `self.mask`)."""
+    return any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" for n in ast.walk(node))
+
+
 def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
-    """`self.w * expr` or `expr * self.w` with a 2-D weight w becomes `F.linear(expr, self.w)`."""
+    """`self.w * expr` or `expr * self.w` with a 2-D weight w becomes `F.linear(expr, self.w)`. A product
+    with another of the module's own tensors (a gain, a scale, a mask) is meant elementwise and stays."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -100,7 +121,7 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
         if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
             continue
         for weight, other in ((node.left, node.right), (node.right, node.left)):
-            if _is_weight(weight, weights) and not _is_weight(other, weights):
+            if _is_weight(weight, weights) and not _reads_own_attribute(other):
                 before = ast.get_source_segment(code, node)
                 after = f"F.linear({ast.get_source_segment(code, other)}, {ast.get_source_segment(code, weight)})"
                 edits.append((node, Fix(node.lineno, before, after)))
@@ -117,21 +138,21 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
     return raw.decode("utf-8"), [fix for _node, fix in edits]
 
 
-_FILLS = ("randn", "rand", "zeros", "ones", "empty")
+_RANDOM_FILLS = ("randn", "rand", "empty")
 
 
 def _is_filled_weight(node: ast.AST) -> bool:
-    """`nn.Parameter(torch.randn(a, b))` or zeros, ones, rand, empty: a 2-D weight not initialised as a layer's."""
+    """`nn.Parameter(torch.randn(a, b))` or rand, empty: a 2-D weight not initialised as a layer's."""
     return isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Parameter" and len(node.args) == 1 \
-        and isinstance(init := node.args[0], ast.Call) and ast.unparse(init.func).removeprefix("torch.") in _FILLS \
-        and len(init.args) == 2 and not init.keywords
+        and isinstance(init := node.args[0], ast.Call) and ast.unparse(init.func).removeprefix("torch.") in _RANDOM_FILLS \
+        and _is_matrix_shape(init.args) and not init.keywords
 
 
 def fix_weight_init(code: str) -> tuple[str, list[Fix]]:
-    """A weight `nn.Parameter(torch.randn(out, in))` (or zeros, ones, rand, empty) starts like the
-    baseline's instead: `nn.Parameter(nn.Linear(in, out).weight.detach().clone())`. N(0, 1) weights
-    are far larger than nn.Linear's and make the idea arm diverge; zeros give every unit the same
-    weights and no gradient to the layers below."""
+    """A weight `nn.Parameter(torch.randn(out, in))` (or rand, empty) starts like the baseline's
+    instead: `nn.Parameter(nn.Linear(in, out).weight.detach().clone())`. N(0, 1) weights are far
+    larger than nn.Linear's and make the idea arm diverge; torch.empty is whatever memory held.
+    A constant start (zeros, ones: a closed gate, a unit scale) is the idea's choice and stays."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -184,28 +205,43 @@ def _classes_based_on(tree: ast.Module, bases: tuple[str, ...]) -> list[ast.Clas
             and any(ast.unparse(base).split(".")[-1] in bases for base in node.bases)]
 
 
-def add_missing_hooks(code: str) -> tuple[str, list[Fix]]:
-    """Plug a lone class into the harness when its hook is missing: an Optimizer subclass taking
-    (params, lr) gets make_optimizer; with no hook at all, one nn.Module class gets build_model
-    that uses it as the layer (it takes (in, out)) or the activation (it takes nothing)."""
+def _defined_hooks(tree: ast.Module) -> set[str]:
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in hook_names()}
+
+
+def add_optimizer_hook(code: str) -> tuple[str, list[Fix]]:
+    """A lone Optimizer subclass taking (params, lr) gets make_optimizer when the code has none."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in hook_names()}
-    hooks, fixes = [], []
     optimizers = _classes_based_on(tree, ("Optimizer",))
-    if "make_optimizer" not in defined and len(optimizers) == 1 and _init_arity(optimizers[0]) == 2:
-        name = optimizers[0].name
-        hooks.append(f"def make_optimizer(params, lr):\n    return {name}(params, lr)\n")
-        fixes.append(Fix(optimizers[0].lineno, "no make_optimizer", f"make_optimizer with {name}"))
+    if "make_optimizer" in _defined_hooks(tree) or len(optimizers) != 1 or _init_arity(optimizers[0]) != 2:
+        return code, []
+    name = optimizers[0].name
+    hook = f"def make_optimizer(params, lr):\n    return {name}(params, lr)\n"
+    return code.rstrip("\n") + f"\n\n\n{hook}", [Fix(optimizers[0].lineno, "no make_optimizer", f"make_optimizer with {name}")]
+
+
+def add_module_hook(code: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
+    """Code with no hook at all and one nn.Module class gets build_model that uses it as the linear
+    layer (a layer idea, the class takes (in, out)) or as the activation (an activation idea, it
+    takes nothing)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
     modules = _classes_based_on(tree, ("Module", "Linear"))
-    role = {2: "linear", 0: "activation"}.get(_init_arity(modules[0])) if len(modules) == 1 else None
-    if not defined and not hooks and role:
-        name = modules[0].name
-        hooks.append(f"def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, {role}={name})\n")
-        fixes.append(Fix(modules[0].lineno, "no hook", f"build_model with {role}={name}"))
-    return (code.rstrip("\n") + "".join(f"\n\n\n{hook}" for hook in hooks), fixes) if hooks else (code, [])
+    if _defined_hooks(tree) or len(modules) != 1:
+        return code, []
+    roles = {"linear": "layer" in kinds and _init_arity(modules[0]) == 2,
+             "activation": "activation" in kinds and _init_arity(modules[0]) == 0}
+    role = next((r for r, fits in roles.items() if fits), None)
+    if role is None:
+        return code, []
+    name = modules[0].name
+    hook = f"def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, {role}={name})\n"
+    return code.rstrip("\n") + f"\n\n\n{hook}", [Fix(modules[0].lineno, "no hook", f"build_model with {role}={name}")]
 
 
 def fix_two_input_forward(code: str) -> tuple[str, list[Fix]]:
@@ -240,7 +276,7 @@ def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
     return None
 
 
-def _averaged_in_notes(a: str, b: str, note_pairs: Sequence[tuple[str, str, str, str]]) -> bool:
+def _averaged_in_notes(a: str, b: str, note_pairs: NotePairs) -> bool:
     """Whether a note line averages the two names: `(w1+w2)/2` for code names like weight1, weight2."""
     for x, op, y, line in note_pairs:
         average = re.search(rf"[(（]\s*{re.escape(x)}\s*\+\s*{re.escape(y)}\s*[)）]\s*/\s*2", line)
@@ -249,7 +285,7 @@ def _averaged_in_notes(a: str, b: str, note_pairs: Sequence[tuple[str, str, str,
     return False
 
 
-def fix_sync_to_average(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> tuple[str, list[Fix]]:
+def fix_sync_to_average(code: str, note_pairs: NotePairs = ()) -> tuple[str, list[Fix]]:
     """Two lines that set two weight copies from the two of them, such as `a.copy_(b); b.copy_(a)`
     or `a.copy_((a + b) / 2); b.copy_((a + b) / 2)`, leave them unequal or equal to one of them.
     When the notes average the two, `w = (w1+w2)/2` and then `w1 = w2 = w`, the lines become
@@ -286,10 +322,10 @@ def _made_of(expr: ast.expr, names: tuple[str, ...]) -> bool:
     return re.search(r"[A-Za-z_]", text) is None
 
 
-def drop_unrequested_after_step(code: str, required_hooks: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Fix]]:
-    """Without `after_step` when it changes tensors but the notes, whose hooks are known
-    (`required_hooks`, idea_sections.required_hooks), do nothing after a step."""
-    if not required_hooks or "after_step" in {hook for hook, _ in required_hooks}:
+def drop_unrequested_after_step(code: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
+    """Without `after_step` when it changes tensors but none of the idea's kinds is expressed by
+    after_step (a weight operation or a regulariser is; an update rule or a layer is not)."""
+    if not kinds or "after_step" in hooks_for(kinds):
         return code, []
     try:
         tree = ast.parse(code)
@@ -300,7 +336,7 @@ def drop_unrequested_after_step(code: str, required_hooks: Sequence[tuple[str, s
     if edit is None:
         return code, []
     return drop_definitions(code, {"after_step"}), [
-        Fix(edit.lineno, ast.unparse(edit)[:120], "after_step removed: the notes do nothing after a step")]
+        Fix(edit.lineno, ast.unparse(edit)[:120], "after_step removed: the idea does nothing to the weights after a step")]
 
 
 def _edits_tensor(node: ast.AST) -> bool:
@@ -311,17 +347,30 @@ def _edits_tensor(node: ast.AST) -> bool:
     return any(isinstance(t, ast.Attribute) and t.attr in ("data", "weight", "bias") for t in targets)
 
 
-def apply_fixes(code: str, note_pairs: Sequence[tuple[str, str, str, str]] = (),
-                required_hooks: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Fix]]:
-    """All mechanical fixes in turn; `note_pairs` are the idea's bracketed sums (idea_sections.note_pairs),
-    `required_hooks` the hooks its notes call for (idea_sections.required_hooks)."""
-    code, rename_fixes = fix_weight_names(code, note_pairs)
-    code, weight_fixes = fix_weight_products(code)
-    code, init_fixes = fix_weight_init(code)
-    code, name_fixes = fix_hook_names(code)
-    code, forward_fixes = fix_two_input_forward(code)
-    code, hook_fixes = add_missing_hooks(code)
-    code, average_fixes = fix_sync_to_average(code, note_pairs)
-    code, after_step_fixes = drop_unrequested_after_step(code, required_hooks)
-    return code, (rename_fixes + weight_fixes + init_fixes + name_fixes + forward_fixes + hook_fixes + average_fixes
-                  + after_step_fixes)
+Fixer = Callable[[str, Sequence[str], NotePairs], tuple[str, list[Fix]]]
+GENERIC_FIXES = ("fix_hook_names",)  # run for every idea
+# Every fix by the name guards/kinds.py lists, in the order they run.
+FIXES: dict[str, Fixer] = {
+    "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
+    "fix_weight_products": lambda code, _kinds, _pairs: fix_weight_products(code),
+    "fix_weight_init": lambda code, _kinds, _pairs: fix_weight_init(code),
+    "fix_hook_names": lambda code, _kinds, _pairs: fix_hook_names(code),
+    "fix_two_input_forward": lambda code, _kinds, _pairs: fix_two_input_forward(code),
+    "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
+    "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
+    "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
+    "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
+}
+
+
+def apply_fixes(code: str, kinds: Sequence[str], note_pairs: NotePairs = ()) -> tuple[str, list[Fix]]:
+    """The generic fixes and those of the idea's `kinds` (guards/kinds.py), in turn; `note_pairs`
+    are the idea's bracketed sums (idea_sections.note_pairs)."""
+    kinds = canonical(kinds)
+    wanted = fixes_for(kinds) | set(GENERIC_FIXES)
+    fixes: list[Fix] = []
+    for name, fix in FIXES.items():
+        if name in wanted:
+            code, made = fix(code, kinds, note_pairs)
+            fixes += made
+    return code, fixes

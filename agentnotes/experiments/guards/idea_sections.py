@@ -1,11 +1,12 @@
 """The note sections that define an idea, and what their formulas say about it.
 
 Small models mix neighbouring ideas into a plan, write its rule without formulas, and cannot say
-reliably whether an idea is a layer, an activation or an update rule (the worked example shown to
-the code writer depends on it). The idea's own sections say it plainly: an output computed from
-weights is a layer, relu/tanh/sigmoid applied to a value is an activation, an assignment to the
-gradient is an update rule. They also say what the code must contain: the hooks those parts and
-any "every N steps" need, and the bracketed sums such as (x+h) and (w1+w2) of their formulas.
+reliably what kind of idea it is (the worked example shown to the code writer depends on it).
+The idea's own sections say it plainly through the cues of guards/kinds.py: an output computed
+from weights is a layer, an assignment to the gradient is an update rule, something done every
+N steps is a weight operation. Their formulas also name what the code should compute: the
+bracketed sums such as (x+h) and (w1+w2), which the static checks compare with the code as advice.
+Request terms are found in headings as whole words ("sign" is not in "design").
 """
 
 from __future__ import annotations
@@ -13,20 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agentnotes.experiments.guards.kinds import BY_NAME, kinds_in_notes
 from agentnotes.notes.types import Hit
 
 _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+", re.IGNORECASE)
 _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
             "network", "mlp", "sgd", "run", "test", "experiment"}
-PART_CUES = {  # part -> a formula shape in the notes that means the idea changes it
-    "layer": re.compile(r"\b(?:y|out|output)\s*=[^\n]*\bw", re.IGNORECASE),
-    "activation": re.compile(r"\b(?:relu|tanh|sigmoid|gelu|softplus)\s*\(", re.IGNORECASE),
-    "optimizer": re.compile(r"\b(?:g|grad|gradient)\s*=[^=]", re.IGNORECASE),
-}
-_PERIODIC = re.compile(r"\bevery\s+(?:\d+|n|k)\s+(?:steps|updates|iterations)|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)",
-                       re.IGNORECASE)  # "every N steps", not "every step"
-_PART_HOOKS = {"layer": "build_model", "activation": "build_model", "optimizer": "make_optimizer"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
 # A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
 _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
@@ -44,23 +38,29 @@ def _heading(hit: Hit) -> str:
     return " ".join(hit.chunk.heading_path).lower()
 
 
+def _word(term: str) -> re.Pattern[str]:
+    """`term` as a whole word in Latin script (a plural allowed: "gates" names "gate"), as a substring in Chinese."""
+    left, right = (r"(?<![a-z0-9_])", r"(?:s|es)?(?![a-z0-9_])") if re.search(r"[a-z0-9]", term) else ("", "")
+    return re.compile(left + re.escape(term) + right)
+
+
 def _names(hit: Hit, term: str) -> bool:
     """The passage is about `term`: its heading names it, or its first line starts with it."""
-    heading = _heading(hit)
+    heading, word = _heading(hit), _word(term)
     lines = [line.strip().lower() for line in hit.chunk.text.splitlines() if line.strip()]
     body = lines[1:] if lines and heading and heading in lines[0] else lines
-    return term in heading or bool(body and body[0].startswith(term))
+    return bool(word.search(heading) or (body and word.match(body[0])))
 
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """For each term of the idea, the passage that defines it: of those that name it, one with formulas
-    (a log entry that only mentions the idea does not define it), then the one with the shortest
+    """For each term of the idea, the passage that defines it: of those that name it, one that shows
+    a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
     heading (a section named after the idea alone, not one about it and something else)."""
     own: list[Hit] = []
     for term in idea_terms(request):
         naming = [h for h in hits if _names(h, term)]
         if naming:
-            best = min(naming, key=lambda h: (not _formula_parts(h.chunk.text), len(_heading(h))))
+            best = min(naming, key=lambda h: (not kinds_in_notes(h.chunk.text), len(_heading(h))))
             own += [best] if best not in own else []
     return own
 
@@ -70,14 +70,14 @@ def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
     combination of ideas, the sections whose heading names all of them; every hit when none does.
     Small models mix neighbouring ideas from the other hits into the code."""
     terms, own = idea_terms(request), own_sections(request, hits)
-    combined = [h for h in hits if len(terms) > 1 and all(t in _heading(h) for t in terms)]
+    combined = [h for h in hits if len(terms) > 1 and all(_word(t).search(_heading(h)) for t in terms)]
     return [h for h in hits if h in own or h in combined] or list(hits)
 
 
-def parts_in_notes(request: str, hits: Sequence[Hit]) -> list[str]:
-    """The parts whose formula shape appears in the idea's defining sections (the best hit when no
-    section names the idea), in PART_CUES order."""
-    return _formula_parts("\n".join(h.chunk.text for h in own_sections(request, hits) or hits[:1]))
+def kinds_in_sections(request: str, hits: Sequence[Hit]) -> list[str]:
+    """The kinds whose cue appears in the idea's defining sections (the best hit when no section
+    names the idea), in the registry's order (guards/kinds.py)."""
+    return kinds_in_notes("\n".join(h.chunk.text for h in own_sections(request, hits) or hits[:1]))
 
 
 def formula_lines(request: str, hits: Sequence[Hit]) -> str:
@@ -97,29 +97,15 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     return text.strip()
 
 
-def required_hooks(request: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
-    """(hook, why) for each harness hook the idea's defining sections call for: build_model for a
-    layer or activation formula, make_optimizer for a gradient update, after_step for something
-    done every N steps. None when no section names the idea."""
-    return sorted(_hooks_called_for("\n".join(h.chunk.text for h in own_sections(request, hits))).items())
-
-
-def _hooks_called_for(text: str) -> dict[str, str]:
-    """hook -> why, for each hook a note text calls for: its formulas change the part the hook
-    implements, or it does something every N steps (after_step)."""
-    needed = {_PART_HOOKS[p]: f"the notes' formulas change the {p}" for p in reversed(_formula_parts(text))}
-    if _PERIODIC.search(text):
-        needed["after_step"] = "the notes do something every N steps"
-    return needed
-
-
 def passages_for_hook(request: str, hits: Sequence[Hit], hook: str) -> tuple[list[Hit], list[str]]:
-    """The idea's passages that call for `hook`, and the parts they change: their formulas change
-    the part the hook implements (build_model, make_optimizer), or they do something every N steps
-    (after_step)."""
-    passages = [h for h in idea_passages(request, hits) if hook in _hooks_called_for(h.chunk.text)]
-    text = "\n".join(h.chunk.text for h in passages)
-    return passages, [p for p in _formula_parts(text) if _PART_HOOKS[p] == hook]
+    """The idea's passages of a kind that `hook` expresses, and those kinds (a missing hook is
+    asked for with only the passages about it)."""
+    passages = [h for h in idea_passages(request, hits) if _kinds_with_hook(h.chunk.text, hook)]
+    return passages, _kinds_with_hook("\n".join(h.chunk.text for h in passages), hook)
+
+
+def _kinds_with_hook(text: str, hook: str) -> list[str]:
+    return [kind for kind in kinds_in_notes(text) if hook in BY_NAME[kind].hooks]
 
 
 def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, str]]:
@@ -132,7 +118,3 @@ def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, s
             for pair in _PAIR.findall(line) + _PRODUCT.findall(line):
                 found.setdefault(pair, line.strip())
     return [(*pair, line) for pair, line in found.items()]
-
-
-def _formula_parts(text: str) -> list[str]:
-    return [part for part, cue in PART_CUES.items() if cue.search(text)]

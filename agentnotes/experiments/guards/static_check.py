@@ -2,6 +2,13 @@
 
 The sandbox is what keeps the machine safe; these checks catch problems early and phrase them
 so the code generator can fix its code. Every problem carries the idea-code line it refers to.
+
+Generic checks (syntax, imports, names, top-level code, reserved names, hooks' signatures,
+undefined names, base __init__ calls, stubs, unset attributes) run for every idea. The checks
+written for a kind of idea (IDEA_CHECKS, listed per kind in guards/kinds.py) run only for the
+kinds that list them. A problem blocks the code unless its kind starts with ADVICE ("advice_"):
+checks derived from the note's formulas advise (the code may say the same thing otherwise),
+and block only where a wrong result is certain. `blocking(problems)` keeps those that block.
 """
 
 from __future__ import annotations
@@ -11,10 +18,11 @@ import builtins
 import io
 import re
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from agentnotes.experiments.guards.kinds import canonical, checks_for, kinds_of
 from agentnotes.experiments.guards.problems import Problem
-from agentnotes.experiments.lab.template import harness_imports, harness_names, hook_names, import_binding
+from agentnotes.experiments.lab.template import harness_constant, harness_imports, harness_names, hook_names, import_binding
 
 ALLOWED_MODULES = frozenset({
     "torch", "math", "numpy", "typing", "dataclasses", "functools", "itertools", "collections", "copy", "random",
@@ -37,37 +45,50 @@ FORBIDDEN_MODULE_NAMES = frozenset({
 ALLOWED_DUNDER_ATTRIBUTES = frozenset({"__init__", "__call__", "__name__"})
 ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 # How many positional arguments the harness passes to each hook.
-HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": ("params", "lr"), "after_step": ("model", "step")}
+HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": ("params", "lr"), "after_step": ("model", "step"),
+              "compute_loss": ("out", "y", "model", "step"), "transform_batch": ("x", "y", "step"), "lr_at": ("step", "lr")}
 _MUST_RETURN = ("build_model", "make_optimizer")
 
 
-def check_idea_code(code: str, required_hooks: Sequence[tuple[str, str]] = (),
-                    note_pairs: Sequence[tuple[str, str, str, str]] = ()) -> list[Problem]:
-    """Problems in the idea code, in line order; an empty list means it may run. From the idea's
-    notes: `required_hooks`, (hook, why) pairs it needs; `note_pairs`, (a, "+" or "-", b, note line)
-    its formulas bracket, which the code must compute with the same names."""
+ADVICE = "advice_"  # the kind prefix of a problem that informs and does not block
+NotePairs = Sequence[tuple[str, str, str, str]]  # idea_sections.note_pairs
+
+
+def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs = ()) -> list[Problem]:
+    """Problems in the idea code, in line order: the generic checks, the hooks the idea's `kinds`
+    need (guards/kinds.py) and the checks those kinds list. `note_pairs`, (a, "+", "-" or "*", b,
+    note line), are the formulas of its notes, which the code is advised to compute with the same
+    names. The code may run when `blocking(problems)` is empty."""
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
         where = f" (column {exc.offset})" if exc.offset else ""
         return [Problem("syntax", f"SyntaxError: {exc.msg}{where}: {(exc.text or '').strip()}", exc.lineno)]
-    modules = _module_aliases(tree)
+    modules, kinds = _module_aliases(tree), canonical(kinds)
     problems = [
         *_check_imports(tree),
         *_check_names(tree, modules),
         *_check_top_level(tree),
         *_check_reserved(tree),
         *_check_hooks(tree),
-        *_check_required_hooks(tree, required_hooks),
-        *_check_note_pairs(tree, note_pairs),
+        *_check_required_hooks(tree, kinds),
         *_check_init_calls(tree),
         *_check_stubs(tree),
-        *_check_overwritten_weights(tree),
         *_check_undefined(tree),
         *_check_unset_attributes(tree),
-        *_check_commented_returns(code),
     ]
+    for name in sorted(checks_for(kinds) & set(IDEA_CHECKS)):
+        problems += IDEA_CHECKS[name](code, tree, note_pairs)
     return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
+
+
+def is_advice(problem: Problem) -> bool:
+    return problem.kind.startswith(ADVICE)
+
+
+def blocking(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems that keep the code from running (advice left out)."""
+    return [p for p in problems if not is_advice(p)]
 
 
 def _module_aliases(tree: ast.Module) -> set[str]:
@@ -234,13 +255,18 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
     problems = []
     if not defined:
         problems.append(Problem("no_hook", f"define at least one of {', '.join(hooks)} as a top-level function (not inside a class)", 1))
+    by_name: dict[str, tuple[str, ...]] = harness_constant("HOOK_ARGUMENTS")  # type: ignore[assignment]
     for node in tree.body:
         if not (isinstance(node, ast.FunctionDef) and node.name in HOOK_ARITY):
             continue
         expected = HOOK_ARITY[node.name]
         positional = [*node.args.posonlyargs, *node.args.args]
-        if required_positional(node) > len(expected) or (len(positional) < len(expected) and not node.args.vararg):
-            have = ", ".join(a.arg for a in positional)
+        have = ", ".join(a.arg for a in positional)
+        if node.name in by_name:
+            if unknown := _required_names(node) - set(by_name[node.name]):
+                problems.append(Problem("signature", f"`{node.name}` may take only arguments named {', '.join(by_name[node.name])} "
+                                        f"(the harness passes them by name); yours also takes {', '.join(sorted(unknown))}", node.lineno))
+        elif required_positional(node) > len(expected) or (len(positional) < len(expected) and not node.args.vararg):
             problems.append(Problem("signature", f"`{node.name}` must take ({', '.join(expected)}); yours takes ({have})", node.lineno))
         if node.name in _MUST_RETURN and not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node)):
             what = "the model" if node.name == "build_model" else "the optimizer"
@@ -248,13 +274,26 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
     return problems
 
 
-def missing_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The (hook, why) pairs of `required` whose hook the code does not define at top level, or
-    defines as only returning one of torch.optim's own optimizers (the baseline's update rule) or
-    one of its own modules (a module named after the idea)."""
+def _required_names(fn: ast.FunctionDef) -> set[str]:
+    """The parameters a call of `fn` must pass: those without a default, not *args or **kwargs."""
+    positional = [*fn.args.posonlyargs, *fn.args.args]
+    required = positional[:len(positional) - len(fn.args.defaults)]
+    return {a.arg for a in required} | {a.arg for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is None}
+
+
+def missing_hooks(tree: ast.Module, kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """(hook, why) for each of the idea's kinds that the code expresses by none of its hooks, the
+    kind's first hook named. For a kind that lists the "own_optimizer" check, a make_optimizer that
+    only returns one of torch.optim's own optimizers (the baseline's update rule) or one of the
+    code's modules (a module named after the idea) does not count."""
     defined = {name for node in tree.body for name, _ in bound_at_top(node)}
-    return [(hook, why) for hook, why in required
-            if hook not in defined or (hook == "make_optimizer" and _returns_no_own_optimizer(tree))]
+    missing = []
+    for kind in kinds_of(kinds):
+        own_only = "own_optimizer" in kind.checks and _returns_no_own_optimizer(tree)
+        if not any(hook in defined and not (hook == "make_optimizer" and own_only) for hook in kind.hooks):
+            also = f" (or {', '.join(kind.hooks[1:])})" if kind.hooks[1:] else ""
+            missing.append((kind.hooks[0], f"the idea is a {kind.name} idea, which {kind.description}{also}"))
+    return list(dict(missing).items())
 
 
 def _returns_no_own_optimizer(tree: ast.Module) -> bool:
@@ -271,11 +310,11 @@ def _returns_no_own_optimizer(tree: ast.Module) -> bool:
     return False
 
 
-def _check_required_hooks(tree: ast.Module, required: Sequence[tuple[str, str]]) -> list[Problem]:
+def _check_required_hooks(tree: ast.Module, kinds: Sequence[str]) -> list[Problem]:
     return [Problem("missing_hook", f"{why}: define `{hook}` as a top-level function"
                     + (" that returns your own torch.optim.Optimizer subclass applying the notes' update rule"
                        if hook == "make_optimizer" else ""), 1)
-            for hook, why in missing_hooks(tree, required)]
+            for hook, why in missing_hooks(tree, kinds)]
 
 
 def leaf_name(node: ast.expr) -> str:
@@ -298,10 +337,21 @@ def _computed_pairs(tree: ast.Module) -> set[tuple[str, str, str]]:
             a, b = leaf_name(node.left) or "*", leaf_name(node.right) or "*"
             op = "+" if isinstance(node.op, ast.Add) else "-"
             pairs |= {(a, op, b), (b, op, a)} if op == "+" else {(a, op, b)}
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and id(node) not in in_sums:
-            a, b = leaf_name(_unnegated(node.left)), leaf_name(_unnegated(node.right))
+        elif id(node) not in in_sums and (factors := _factors(node)):
+            a, b = (leaf_name(_unnegated(f)) for f in factors)
             pairs |= {(a, "*", b), (b, "*", a)} if a and b else set()
     return pairs
+
+
+def _factors(node: ast.AST) -> tuple[ast.expr, ast.expr] | None:
+    """The two factors of a product written as `a * b`, `a @ b`, F.linear(x, w), torch.matmul(a, b)
+    or torch.mm(a, b): the notes' `y = w*x` is computed by F.linear(x, self.w) as much as by w * x."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
+        return node.left, node.right
+    if (isinstance(node, ast.Call) and len(node.args) >= 2
+            and ast.unparse(node.func).rsplit(".", 1)[-1] in ("linear", "matmul", "mm")):
+        return node.args[0], node.args[1]
+    return None
 
 
 def _unnegated(node: ast.expr) -> ast.expr:
@@ -320,11 +370,13 @@ def _pair_computed(a: str, op: str, b: str, found: set[tuple[str, str, str]]) ->
     return any(same_name(a, x) and (y == "*" or same_name(b, y)) for x, o, y in found if o == op)
 
 
-def _check_note_pairs(tree: ast.Module, note_pairs: Sequence[tuple[str, str, str, str]]) -> list[Problem]:
+def _check_note_pairs(_code: str, tree: ast.Module, note_pairs: NotePairs) -> list[Problem]:
+    """Advice: a bracketed sum or a named product of the notes that the code never computes with the
+    notes' names (it may compute it otherwise, so this does not block)."""
     found = _computed_pairs(tree) if note_pairs else set()
-    return [Problem("formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}"
-                               f"{' as a value of its own' if op == '*' else ''}. "
-                               f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
+    return [Problem(ADVICE + "formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}"
+                                        f"{' as a value of its own' if op == '*' else ''}. "
+                                        f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
             for a, op, b, line in note_pairs if not _pair_computed(a, op, b, found)]
 
 
@@ -345,22 +397,53 @@ def _check_init_calls(tree: ast.Module) -> list[Problem]:
     return problems
 
 
-def _check_overwritten_weights(tree: ast.Module) -> list[Problem]:
-    """An optimizer step that sets a parameter to something computed without it (`p.copy_(p.grad /
-    norm)`) throws the weights away each step; an update rule moves them: `p.sub_(lr * (p.grad / norm))`.
-    The problem spells out that line from the code's own value (small models paste what they are shown)."""
+def _check_overwritten_weights(_code: str, tree: ast.Module, _pairs: NotePairs) -> list[Problem]:
+    """An optimizer step that sets a parameter to a value made from gradients without the parameter
+    (`p.copy_(p.grad / norm)`) throws the weights away each step; an update rule moves them:
+    `p.sub_(lr * (p.grad / norm))`. A value made of neither (`p.copy_(slow)`, a kept copy) is a
+    weight operation and passes. The problem spells out the line to write from the code's own value
+    (small models paste what they are shown)."""
     problems = []
     for step in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "step"):
         binds_group = any(isinstance(n, ast.Name) and n.id == "group" and isinstance(n.ctx, ast.Store) for n in ast.walk(step))
         lr = "group['lr']" if binds_group else "lr"
+        from_grads = _derived_names(step, _reads_grad)
         for node in ast.walk(step):
             target, value = _set_parameter(node)
-            if target and value is not None and not _reads_weights(value, target):
+            if not target or value is None:
+                continue
+            from_weights = _derived_names(step, lambda e, t=target: _reads_weights(e, t))
+            if _reads(value, _reads_grad, from_grads) and not _reads(value, lambda e, t=target: _reads_weights(e, t), from_weights):
                 problems.append(Problem("overwritten_weights", f"`{ast.unparse(node)[:120]}` replaces the parameter "
-                                        f"`{target}` with a value computed without it, so the weights are lost every "
-                                        f"step: write `{target}.sub_({lr} * ({ast.unparse(value)[:120]}))` instead",
+                                        f"`{target}` with a value computed from gradients without it, so the weights are "
+                                        f"lost every step: write `{target}.sub_({lr} * ({ast.unparse(value)[:120]}))` instead",
                                         node.lineno))
     return problems
+
+
+def _reads_grad(value: ast.expr) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "grad" for n in ast.walk(value))
+
+
+def _reads(value: ast.expr, seed: Callable[[ast.expr], bool], names: set[str]) -> bool:
+    """Whether `value` satisfies `seed` itself or reads one of `names`."""
+    return seed(value) or any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(value))
+
+
+def _derived_names(fn: ast.FunctionDef, seed: Callable[[ast.expr], bool]) -> set[str]:
+    """The local names of `fn` assigned from a value that satisfies `seed` or reads such a name."""
+    names: set[str] = set()
+    assignments = [n for n in ast.walk(fn) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and n.value]
+    changed = True
+    while changed:
+        changed = False
+        for node in assignments:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            new = {name for t in targets for name in _target_names(t)} - names
+            if new and _reads(node.value, seed, names):  # type: ignore[arg-type]
+                names |= new
+                changed = True
+    return names
 
 
 def _set_parameter(node: ast.AST) -> tuple[str, ast.expr | None]:
@@ -397,7 +480,7 @@ def _check_stubs(tree: ast.Module) -> list[Problem]:
     return problems
 
 
-def _check_commented_returns(code: str) -> list[Problem]:
+def _check_commented_returns(code: str, _tree: ast.Module, _pairs: NotePairs) -> list[Problem]:
     """A computed output left in a comment (`# return -a * b  # XOR`): small models park there the
     part of the idea they did not fit in, so the idea runs incomplete."""
     try:
@@ -513,3 +596,13 @@ def _set_on_self(cls: ast.ClassDef) -> set[str]:
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             names.add(node.args[0].value)
     return names
+
+
+IdeaCheck = Callable[[str, ast.Module, NotePairs], list[Problem]]
+# The checks written for kinds of idea, by the names guards/kinds.py lists; "own_optimizer" is
+# applied by missing_hooks (a make_optimizer returning torch's own optimizer does not count).
+IDEA_CHECKS: dict[str, IdeaCheck] = {
+    "note_formulas": _check_note_pairs,
+    "overwritten_weights": _check_overwritten_weights,
+    "commented_returns": _check_commented_returns,
+}

@@ -8,11 +8,16 @@ from pathlib import PurePath
 
 from agentnotes.errors import ExperimentError
 from agentnotes.experiments.lab.config import ExperimentConfig
-from agentnotes.experiments.lab.template import CONFIG_BEGIN, CONFIG_END, IDEA_BEGIN, IDEA_END, harness_source
+from agentnotes.experiments.lab.template import (
+    CONFIG_BEGIN, CONFIG_END, IDEA_BEGIN, IDEA_END, harness_constant, harness_source,
+)
 
 _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+)(?P<rest>.*)$')
 _TRACEBACK_START = "Traceback (most recent call last):"
 SCRIPT_NAME = "experiment.py"
+# `python experiment.py --describe` builds both arms without training and writes arms.json (guards/confounds.py).
+DESCRIBE_FLAG = str(harness_constant("DESCRIBE_FLAG"))
+ARMS_NAME = str(harness_constant("ARMS_FILE"))
 
 
 def assemble_script(idea_code: str, config: ExperimentConfig) -> str:

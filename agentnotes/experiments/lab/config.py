@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass, fields
 
 from agentnotes.errors import ExperimentError
-from agentnotes.experiments.lab.template import task_names
+from agentnotes.experiments.lab.template import harness_constant, norm_names, optimizer_names, task_names
 
 MIN_SEEDS = 3
+AUTO = "auto"
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
@@ -17,28 +18,34 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 class ExperimentConfig:
     """Budget and task of one experiment. Each field is the upper-case variable of the same name in the script.
 
-    lr_grid: optional learning-rate search. Empty (the default) means both arms train at `lr`.
-    Otherwise each arm runs once per value on a separate tuning seed, the best validation
-    metric picks its learning rate, then every seed runs with it: the same budget for both arms.
+    baseline_optimizer / baseline_norm: what the baseline arm trains with (the idea arm too,
+    unless the idea replaces it). lr: the base learning rate, "auto" for the usual rate of the
+    baseline optimizer. lr_grid: the learning-rate search, fair by default: "auto" tries lr / 3,
+    lr and lr * 3; each arm runs once per rate on a separate tuning seed, the grid is widened
+    while an arm's best rate sits at its edge, the best validation metric picks each arm's rate,
+    then every seed runs with it: the same budget for both arms. An empty grid means no search.
     """
 
     idea_name: str = "idea"
     task: str = "regression"
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     steps: int = 2000
-    lr: float = 0.05
+    baseline_optimizer: str = "sgd"
+    baseline_norm: str | None = None
+    lr: float | str = AUTO
+    lr_grid: tuple[float, ...] | str = AUTO
     batch_size: int = 64
     hidden: int = 64
     input_scale: float = 1.0
     eval_every: int = 100
     print_every: int = 500
-    lr_grid: tuple[float, ...] = ()
     device: str = "auto"
     cpu_threads: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seeds", tuple(self.seeds))
-        object.__setattr__(self, "lr_grid", tuple(float(v) for v in self.lr_grid))
+        if self.lr_grid != AUTO:
+            object.__setattr__(self, "lr_grid", tuple(float(v) for v in self.lr_grid))
         problems = self.problems()
         if problems:
             raise ExperimentError("Invalid experiment config: " + "; ".join(problems) + ".")
@@ -47,6 +54,10 @@ class ExperimentConfig:
         out = []
         if self.task not in task_names():
             out.append(f"task {self.task!r} is not one of {', '.join(task_names())}")
+        if self.baseline_optimizer not in optimizer_names():
+            out.append(f"baseline_optimizer {self.baseline_optimizer!r} is not one of {', '.join(optimizer_names())}")
+        if self.baseline_norm not in norm_names():
+            out.append(f"baseline_norm {self.baseline_norm!r} is not one of {', '.join(map(str, norm_names()))}")
         if len(self.seeds) < MIN_SEEDS or len(set(self.seeds)) != len(self.seeds):
             out.append(f"seeds must be at least {MIN_SEEDS} distinct integers, got {list(self.seeds)}")
         if not all(isinstance(s, int) and s >= 0 for s in self.seeds):
@@ -54,17 +65,23 @@ class ExperimentConfig:
         for name in ("steps", "batch_size", "hidden", "eval_every", "print_every", "cpu_threads"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 out.append(f"{name} must be a positive integer")
-        for name, value in (("lr", self.lr), ("input_scale", self.input_scale), *(("lr_grid", v) for v in self.lr_grid)):
+        rates = [] if self.lr == AUTO else [("lr", self.lr)]
+        rates += [] if self.lr_grid == AUTO else [("lr_grid", v) for v in self.lr_grid]
+        for name, value in (*rates, ("input_scale", self.input_scale)):
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                out.append(f"{name} must be a positive finite number, got {value!r}")
+                out.append(f"{name} must be a positive finite number{' or auto' if name != 'input_scale' else ''}, "
+                           f"got {value!r}")
         if not _DEVICE.match(self.device):
             out.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
         return out
 
     @property
     def total_steps(self) -> int:
-        """Training steps the script will run, both arms and the LR search included (for progress bars)."""
-        return 2 * self.steps * (len(self.seeds) + len(self.lr_grid))
+        """Training steps the script runs at most: both arms, the seeds and the LR search with every widening
+        (the widenings happen only while a best rate sits at the grid's edge, so a run may finish sooner)."""
+        grid = 3 if self.lr_grid == AUTO else len(self.lr_grid)
+        tuning = grid + int(harness_constant("MAX_LR_WIDENINGS")) if grid else 0  # type: ignore[call-overload]
+        return 2 * self.steps * (len(self.seeds) + tuning)
 
     def variables(self) -> dict[str, object]:
         """Script variable name -> value, in field order."""

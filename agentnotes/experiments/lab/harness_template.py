@@ -2,36 +2,59 @@
 
 Run it with `python experiment.py`; it writes metrics.json into the current directory and
 prints progress lines like `[idea seed=1] step 200/1000 loss 0.1234 val_mse 0.2345`.
+`python experiment.py --describe` builds both arms without training and writes arms.json.
 
 Idea code interface
 -------------------
-Write only the idea. The harness owns the data, seeds, training loop, number of steps and the
-metrics. Define one or more of these top-level functions; anything you leave out stays as in
-the baseline (baseline = `mlp(in_dim, hidden, out_dim)` with nn.Linear + nn.ReLU, trained with
-`torch.optim.SGD(params, lr)`; both arms get the same data, seeds and number of steps):
+Write only the idea. The harness owns the data, seeds, training loop, number of steps, the
+learning-rate search and the metrics. Define one or more of these top-level functions; anything
+you leave out stays as in the baseline (`baseline_model(in_dim, hidden, out_dim)` trained with
+`baseline_optimizer(params, lr)` on the task's loss). Both arms get the same data, seeds, steps
+and learning-rate search. Hooks marked (by name) receive only the arguments they name.
 
     build_model(in_dim, hidden, out_dim) -> nn.Module
-        The model of the idea arm. Input: float tensor (batch, in_dim); output: (batch, out_dim).
-        Use the helper `mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU)`:
-          linear      a class called as linear(in_features, out_features), used for every layer;
+        The model of the idea arm. in_dim is an int for flat tasks, (1, 8, 8) for "digits_image"
+        and (T, V) for "sequence" (one-hot tokens); the output is (batch, out_dim). Helpers:
+        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU) (also depth=2, norm;
+        flattens tuple inputs), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
+        activation=nn.ReLU), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
+        baseline_model(in_dim, hidden, out_dim), the baseline itself (build it, then
+        re-initialise it for an initialisation idea).
+          linear      a class called as linear(in_features, out_features) for every layer;
           activation  a class called with no arguments (or a function of x); it may change the
                       width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
-        Examples: return mlp(in_dim, hidden, out_dim, linear=MirrorLinear)
-                  return mlp(in_dim, hidden, out_dim, activation=DoubleReLU)
+        Examples: return mlp(in_dim, hidden, out_dim, linear=MyLinear)
+                  return mlp(in_dim, hidden, out_dim, activation=MyActivation)
 
     make_optimizer(params, lr) -> optimizer
         params is a list of the model's parameters. Return an object with .step(), e.g. a
         subclass of torch.optim.Optimizer. The harness zeroes the gradients and calls
-        loss.backward() before every step.
+        loss.backward() before every step. If step needs to re-evaluate the loss, declare it
+        `def step(self, closure)` (no default): the closure recomputes the loss on the same
+        batch, calls backward and returns the loss. baseline_optimizer(params, lr) is the
+        baseline's optimizer, e.g. to wrap it.
 
     after_step(model, step) -> None
-        Called after every optimizer step of the idea arm, step = 1, 2, ..., STEPS.
-        Use it for periodic work, e.g. averaging weights every N steps. It runs under
-        torch.no_grad(): change weights in place with .copy_() or .mul_().
+        Called after every optimizer step of the idea arm, step = 1, 2, ..., STEPS, under
+        torch.no_grad(): change weights in place with .copy_() or .mul_(). Use `step` for
+        periodic work, e.g. `if step % 10 == 0:`.
+
+    compute_loss(out, y, model, step) -> scalar tensor   (by name; x too)
+        The idea arm's training loss; evaluation still uses the task metric. task_loss(out, y)
+        is the task's own loss (MSE for regression, cross-entropy otherwise): return it plus
+        your terms, or your own loss of out and y.
+
+    transform_batch(x, y, step) -> (x, y)   (by name)
+        The idea arm's training batch (augmentation, noise, mixup, curriculum); evaluation
+        data is untouched. y holds class indices (regression: floats of shape (batch, 1)).
+
+    lr_at(step, lr) -> float   (by name)
+        The learning rate of step `step` (a schedule), a float >= 0; lr is the arm's tuned
+        base rate, so write the schedule as lr times a function of step / STEPS.
 
 Facts you can use:
 - Modules are in train mode while training and in eval mode when evaluated: use self.training.
-- LR is the learning rate of the current run (a float) and STEPS the number of steps.
+- LR is the arm's base learning rate (a float) and STEPS the number of steps.
 - torch, nn (torch.nn), F (torch.nn.functional), math and np (numpy) are already imported.
 - Create new tensors with device=x.device, or as nn.Parameter / registered buffers.
 
@@ -46,20 +69,25 @@ IDEA_NAME = "idea"
 TASK = "regression"  # one of TASK_NAMES
 SEEDS = [0, 1, 2, 3, 4]
 STEPS = 2000
-LR = 0.05
+BASELINE_OPTIMIZER = "sgd"  # one of OPTIMIZERS; both arms use it unless the idea defines make_optimizer
+BASELINE_NORM = None  # None, "layernorm" or "batchnorm": the normalisation of the baseline builders
+LR = "auto"  # base learning rate; "auto": BASE_LR of BASELINE_OPTIMIZER
+LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3; []: no search, both use LR
 BATCH_SIZE = 64
 HIDDEN = 64
 INPUT_SCALE = 1.0
 EVAL_EVERY = 100
 PRINT_EVERY = 500
-LR_GRID = []  # optional: the same small LR search for both arms on a validation split
 DEVICE = "auto"  # "auto": cuda if available, else cpu (small models often train faster on "cpu")
 CPU_THREADS = 1
 # ---- end config ----
 
+import hashlib as _hashlib
+import inspect as _inspect
 import json as _json
 import os as _os
 import platform as _platform
+import sys as _sys
 import time as _time
 import traceback as _traceback
 
@@ -73,12 +101,26 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-TASK_NAMES = ("regression", "classification", "digits")
-HOOKS = ("build_model", "make_optimizer", "after_step")
+TASK_NAMES = ("regression", "classification", "digits", "digits_image", "sequence")
+HOOKS = ("build_model", "make_optimizer", "after_step", "compute_loss", "transform_batch", "lr_at")
+# Arguments the harness offers to the hooks it calls by parameter name.
+HOOK_ARGUMENTS = {"compute_loss": ("out", "y", "model", "step", "x"), "transform_batch": ("x", "y", "step"),
+                  "lr_at": ("step", "lr")}
 ARMS = ("baseline", "idea")
+# The usual learning rate of each baseline optimizer: the centre of the default LR_GRID.
+BASE_LR = {"sgd": 0.05, "momentum": 0.01, "adam": 0.003, "adamw": 0.003, "rmsprop": 0.001}
+OPTIMIZERS = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}), "adam": ("Adam", {}),
+              "adamw": ("AdamW", {}), "rmsprop": ("RMSprop", {})}
+NORMS = (None, "layernorm", "batchnorm")
+LR_FACTOR = 3.0  # spacing of the default grid and of each widening step
+MAX_LR_WIDENINGS = 2  # extra rates tried beyond an edge of LR_GRID while an arm's best rate sits there
 TASK_SEED = 1234  # fixes the teacher functions: every seed sees the same problem
 TUNE_SEED = 10_000  # learning-rate search runs on its own seed, never one of SEEDS
+SEQ_LEN, SEQ_VOCAB, SEQ_CLASSES = 12, 8, 4  # the "sequence" task: the last class token before distractors
 METRICS_FILE = "metrics.json"
+ARMS_FILE = "arms.json"
+DESCRIBE_FLAG = "--describe"
+PROBE_STEPS = 100  # --describe: after_step is probed over this many steps
 
 
 class FunctionLayer(nn.Module):
@@ -103,22 +145,109 @@ def make_activation(activation):
     return FunctionLayer(activation)
 
 
-def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2):
-    """`depth` hidden layers of `linear` + `activation`, then `linear` to out_dim.
+def probe_width(module, shape):
+    """Feature count (dim 1) of `module`'s output for a zero input of `shape`, in eval mode."""
+    module.eval()
+    with torch.no_grad():
+        width = module(torch.zeros(shape)).shape[1]
+    module.train()
+    return width
 
-    The activation may change the width (e.g. concatenating two halves); the next layer adapts.
+
+def norm_layers(norm, width, image=False):
+    """[the normalisation module for `width` features] or []; "baseline" means BASELINE_NORM.
+
+    norm: None, "layernorm", "batchnorm" or a class called with the width.
+    """
+    if norm == "baseline":
+        norm = BASELINE_NORM
+    if norm is None:
+        return []
+    if norm == "layernorm":
+        return [nn.GroupNorm(1, width) if image else nn.LayerNorm(width)]
+    if norm == "batchnorm":
+        return [nn.BatchNorm2d(width) if image else nn.BatchNorm1d(width)]
+    if isinstance(norm, str):
+        raise ValueError(f"unknown norm {norm!r}; use one of {NORMS} or a class")
+    return [norm(width)]
+
+
+def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, norm="baseline"):
+    """`depth` hidden layers of `linear` (+ norm) + `activation`, then `linear` to out_dim.
+
+    A tuple in_dim is flattened first. The activation may change the width (e.g. concatenating
+    two halves); the next layer adapts.
     """
     layers = []
     width = in_dim
+    if isinstance(in_dim, (tuple, list)):
+        layers.append(nn.Flatten())
+        width = math.prod(in_dim)
     for _ in range(depth):
         act = make_activation(activation)
-        layers += [linear(width, hidden), act]
-        act.eval()  # probe the output width without training-mode side effects
-        with torch.no_grad():
-            width = act(torch.zeros(2, hidden)).shape[-1]
-        act.train()
+        layers += [linear(width, hidden), *norm_layers(norm, hidden), act]
+        width = probe_width(act, (2, hidden))
     layers.append(linear(width, out_dim))
     return nn.Sequential(*layers)
+
+
+def convnet(in_dim, hidden, out_dim, conv=nn.Conv2d, activation=nn.ReLU, norm="baseline"):
+    """Two blocks of 3x3 `conv` (+ norm) + `activation` + 2x2 max-pool with hidden // 2 channels, then a linear head.
+
+    in_dim is (channels, height, width); conv is called as conv(in_channels, out_channels, 3, padding=1).
+    """
+    channels, height, width = in_dim
+    filters = max(4, hidden // 2)
+    layers = []
+    for _ in range(2):
+        act = make_activation(activation)
+        layers += [conv(channels, filters, 3, padding=1), *norm_layers(norm, filters, image=True), act, nn.MaxPool2d(2)]
+        channels = probe_width(act, (2, filters, height, width))
+        height, width = height // 2, width // 2
+    layers += [nn.Flatten(), nn.Linear(channels * height * width, out_dim)]
+    return nn.Sequential(*layers)
+
+
+class SeqNet(nn.Module):
+    """A recurrent encoder over (batch, T, V) inputs; its last state (+ norm) feeds a linear head."""
+
+    def __init__(self, in_dim, hidden, out_dim, cell=nn.GRU, norm="baseline"):
+        super().__init__()
+        self.rnn = cell(in_dim[-1], hidden, batch_first=True)
+        self.norm = nn.Sequential(*norm_layers(norm, hidden))
+        self.head = nn.Linear(hidden, out_dim)
+
+    def forward(self, x):
+        out = self.rnn(x)
+        out = out[0] if isinstance(out, tuple) else out
+        return self.head(self.norm(out[:, -1]))
+
+
+def seqnet(in_dim, hidden, out_dim, cell=nn.GRU, norm="baseline"):
+    """SeqNet: `cell` is called as cell(V, hidden, batch_first=True) and returns (outputs, state) or outputs."""
+    return SeqNet(in_dim, hidden, out_dim, cell=cell, norm=norm)
+
+
+def baseline_model(in_dim, hidden, out_dim):
+    """The baseline arm's model: convnet for "digits_image", seqnet for "sequence", mlp otherwise."""
+    if TASK == "digits_image":
+        return convnet(in_dim, hidden, out_dim)
+    if TASK == "sequence":
+        return seqnet(in_dim, hidden, out_dim)
+    return mlp(in_dim, hidden, out_dim)
+
+
+def baseline_optimizer(params, lr):
+    """The baseline arm's optimizer (BASELINE_OPTIMIZER) at learning rate lr."""
+    name, options = OPTIMIZERS[BASELINE_OPTIMIZER]
+    return getattr(torch.optim, name)(params, lr=lr, **options)
+
+
+def task_loss(out, y):
+    """The task's training loss: MSE for regression, cross-entropy otherwise."""
+    if TASK == "regression":
+        return F.mse_loss(out, y)
+    return F.cross_entropy(out, y)
 
 
 # ==== IDEA CODE BEGIN ====
@@ -187,8 +316,24 @@ def teacher_classes(x, n_classes):
     return np.argmax(np.tanh(x @ a) @ b, axis=1)
 
 
+def sequence_data(rng, n):
+    """One-hot (n, SEQ_LEN, SEQ_VOCAB) sequences; the label is the last class token (0..SEQ_CLASSES-1) in it.
+
+    It sits in the second half; distractor tokens (SEQ_CLASSES and up) follow it and any token
+    precedes it, so the order matters and every class is equally likely.
+    """
+    tokens = rng.integers(0, SEQ_VOCAB, (n, SEQ_LEN))
+    labels = rng.integers(0, SEQ_CLASSES, n)
+    last = rng.integers(SEQ_LEN // 2, SEQ_LEN, n)
+    after = np.arange(SEQ_LEN)[None, :] > last[:, None]
+    distractors = rng.integers(SEQ_CLASSES, SEQ_VOCAB, (n, SEQ_LEN))
+    tokens = np.where(after, distractors, tokens)
+    tokens[np.arange(n), last] = labels
+    return np.eye(SEQ_VOCAB)[tokens], labels
+
+
 def load_data(task, seed):
-    """Splits for one seed as numpy arrays; inputs scaled by INPUT_SCALE. Same for both arms."""
+    """Splits for one seed as numpy arrays, inputs scaled by INPUT_SCALE, with in_dim and out_dim. Same for both arms."""
     rng = np.random.default_rng([seed, 0])
     if task == "regression":
         x = rng.normal(0.0, 1.0, (3072, 8))
@@ -202,16 +347,23 @@ def load_data(task, seed):
         y = teacher_classes(x, 4)
         parts = split_parts(x, y, 512, 1024)
         out_dim = 4
-    elif task == "digits":
+    elif task in ("digits", "digits_image"):
         from sklearn.datasets import load_digits
 
         digits = load_digits()
         order = rng.permutation(len(digits.target))
-        parts = split_parts(digits.data[order] / 16.0, digits.target[order], 180, 360)
+        x = digits.data[order] / 16.0
+        if task == "digits_image":
+            x = x.reshape(-1, 1, 8, 8)
+        parts = split_parts(x, digits.target[order], 180, 360)
         out_dim = 10
+    elif task == "sequence":
+        parts = split_parts(*sequence_data(rng, 3584), 512, 1024)
+        out_dim = SEQ_CLASSES
     else:
         raise ValueError(f"unknown TASK {task!r}; use one of {TASK_NAMES}")
-    in_dim = parts["train"][0].shape[1]
+    shape = parts["train"][0].shape[1:]
+    in_dim = shape[0] if len(shape) == 1 else tuple(shape)
     return {k: (px * INPUT_SCALE, py) for k, (px, py) in parts.items()}, in_dim, out_dim
 
 
@@ -229,12 +381,6 @@ def to_tensors(parts, device, loss_kind):
         k: (torch.as_tensor(px, dtype=torch.float32, device=device), torch.as_tensor(py, dtype=y_type, device=device))
         for k, (px, py) in parts.items()
     }
-
-
-def loss_fn(out, y, loss_kind):
-    if loss_kind == "mse":
-        return F.mse_loss(out, y)
-    return F.cross_entropy(out, y)
 
 
 def evaluate(model, x, y, loss_kind):
@@ -258,9 +404,33 @@ def idea_hook(arm, name):
     return fn if callable(fn) else None
 
 
-def build_arm(arm, in_dim, out_dim, device):
+def by_name(name, fn):
+    """fn as a function of keyword arguments: it gets those of HOOK_ARGUMENTS[name] that its parameters name."""
+    offered = HOOK_ARGUMENTS[name]
+    params = _inspect.signature(fn).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return fn
+    wanted = []
+    for p in params:
+        if p.name in offered and p.kind != p.POSITIONAL_ONLY:
+            wanted.append(p.name)
+        elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise TypeError(f"{name} asks for an argument {p.name!r}; the harness passes only {', '.join(offered)} (by name)")
+    return lambda **available: fn(**{key: available[key] for key in wanted})
+
+
+def arm_hooks(arm):
+    """The idea arm's training hooks (None where undefined); the by-name ones wrapped by by_name."""
+    hooks = {name: idea_hook(arm, name) for name in HOOKS}
+    for name in HOOK_ARGUMENTS:
+        if hooks[name]:
+            hooks[name] = by_name(name, hooks[name])
+    return hooks
+
+
+def build_arm(arm, in_dim, out_dim, device, lr):
     builder = idea_hook(arm, "build_model")
-    model = builder(in_dim, HIDDEN, out_dim) if builder else mlp(in_dim, HIDDEN, out_dim)
+    model = builder(in_dim, HIDDEN, out_dim) if builder else baseline_model(in_dim, HIDDEN, out_dim)
     if not isinstance(model, nn.Module):
         raise TypeError(f"build_model must return an nn.Module, got {type(model).__name__}")
     model = model.to(device)
@@ -268,10 +438,19 @@ def build_arm(arm, in_dim, out_dim, device):
     if not params:
         raise ValueError("the model has no trainable parameters: register weights as nn.Parameter")
     make_opt = idea_hook(arm, "make_optimizer")
-    optimizer = make_opt(params, LR) if make_opt else torch.optim.SGD(params, lr=LR)
+    optimizer = make_opt(params, lr) if make_opt else baseline_optimizer(params, lr)
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"make_optimizer must return an optimizer with .step(), got {type(optimizer).__name__}")
     return model, optimizer
+
+
+def needs_closure(optimizer):
+    """Whether optimizer.step requires a `closure` argument (declared without a default)."""
+    try:
+        param = _inspect.signature(optimizer.step).parameters.get("closure")
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.default is param.empty
 
 
 def check_output(out, y, out_dim):
@@ -283,18 +462,64 @@ def check_output(out, y, out_dim):
         )
 
 
-def train(arm, tag, seed, data, in_dim, out_dim, device):
-    """One training run; returns its record (curves, final test metric, wall time).
+def check_loss(loss):
+    if not (torch.is_tensor(loss) and loss.numel() == 1 and loss.requires_grad):
+        raise TypeError("compute_loss must return a one-element tensor that depends on the model's output, "
+                        f"got {type(loss).__name__} {tuple(getattr(loss, 'shape', ()))}")
+
+
+def transformed(hook, x, y, step):
+    """The batch after transform_batch (checked), or the batch itself without the hook."""
+    if not hook:
+        return x, y
+    result = hook(x=x, y=y, step=step)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2 and all(torch.is_tensor(t) for t in result)):
+        raise TypeError(f"transform_batch must return a pair of tensors (x, y), got {type(result).__name__}")
+    if result[0].shape[0] != result[1].shape[0]:
+        raise ValueError(f"transform_batch returned {result[0].shape[0]} inputs but {result[1].shape[0]} targets")
+    return result
+
+
+def scheduled_lr(hook, step, lr):
+    """lr_at(step, lr) checked to be a finite non-negative number; lr without the hook."""
+    if not hook:
+        return lr
+    value = hook(step=step, lr=lr)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"lr_at must return a number, got {type(value).__name__} at step {step}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"lr_at returned {value} at step {step}; it must be a finite rate >= 0")
+    return value
+
+
+def group_rates(optimizer, needed):
+    """Each param group's initial learning rate (lr_at scales them all by lr_at / lr)."""
+    if not needed:
+        return []
+    groups = getattr(optimizer, "param_groups", None)
+    if not groups or not all("lr" in g for g in groups):
+        raise TypeError("lr_at needs an optimizer with param_groups that hold 'lr' (a torch.optim.Optimizer)")
+    return [g["lr"] for g in groups]
+
+
+def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
+    """One training run at base learning rate lr; returns its record (curves, final test metric, wall time).
 
     The loss is read back only at evaluation points (no GPU sync per step); a non-finite
     window mean marks the run as diverged and stops it.
     """
+    global LR
+    LR = lr
     metric, _, loss_kind = task_spec(TASK)
     set_seed(seed)
     tensors = to_tensors(data, device, loss_kind)
     x_train, y_train = tensors["train"]
-    model, optimizer = build_arm(arm, in_dim, out_dim, device)
-    after = idea_hook(arm, "after_step")
+    model, optimizer = build_arm(arm, in_dim, out_dim, device, lr)
+    hooks = arm_hooks(arm)
+    closure_step = needs_closure(optimizer)
+    initial_rates = group_rates(optimizer, hooks["lr_at"] is not None)
     order = np.random.default_rng([seed, 1]).integers(0, len(x_train), (STEPS, BATCH_SIZE))
     order = torch.as_tensor(order, device=device)
     steps, train_curve, val_curve = [], [], []
@@ -304,18 +529,41 @@ def train(arm, tag, seed, data, in_dim, out_dim, device):
     model.train()
     for step in range(1, STEPS + 1):
         idx = order[step - 1]
-        xb, yb = x_train[idx], y_train[idx]
-        out = model(xb)
-        if step == 1:
-            check_output(out, yb, out_dim)
-        loss = loss_fn(out, yb, loss_kind)
+        xb, yb = transformed(hooks["transform_batch"], x_train[idx], y_train[idx], step)
+        if initial_rates:
+            scale = scheduled_lr(hooks["lr_at"], step, lr) / lr
+            for group, rate in zip(optimizer.param_groups, initial_rates):
+                group["lr"] = rate * scale
+
+        def training_loss():
+            out = model(xb)
+            if step == 1:
+                check_output(out, yb, out_dim)
+            if not hooks["compute_loss"]:
+                return task_loss(out, yb)
+            loss = hooks["compute_loss"](out=out, y=yb, model=model, step=step, x=xb)
+            if step == 1:
+                check_loss(loss)
+            return loss
+
+        def closure():
+            model.zero_grad(set_to_none=True)
+            with torch.enable_grad():
+                again = training_loss()
+                again.backward()
+            return again
+
+        loss = training_loss()
         model.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
-        if after:
-            with torch.no_grad():  # periodic weight surgery, never part of the graph
-                after(model, step)
-        window_sum += loss.detach()
+        if closure_step:
+            optimizer.step(closure)
+        else:
+            optimizer.step()
+        if hooks["after_step"]:
+            with torch.no_grad():  # weight surgery, never part of the graph
+                hooks["after_step"](model, step)
+        window_sum += loss.detach().reshape(())
         window_n += 1
         if step % EVAL_EVERY == 0 or step == STEPS:
             mean_loss = (window_sum / window_n).item()
@@ -336,7 +584,7 @@ def train(arm, tag, seed, data, in_dim, out_dim, device):
     final_val = None if diverged else evaluate(model, *tensors["val"], loss_kind)
     return {
         "seed": seed,
-        "lr": LR,
+        "lr": lr,
         "final_metric": final,
         "final_val_metric": final_val,
         "diverged": diverged,
@@ -348,35 +596,95 @@ def train(arm, tag, seed, data, in_dim, out_dim, device):
     }
 
 
-def tune_lr(arm, device):
-    """Same budget for both arms: one run per LR_GRID value on TUNE_SEED, best validation metric wins."""
-    global LR
-    metric, higher, _ = task_spec(TASK)
-    data, in_dim, out_dim = load_data(TASK, TUNE_SEED)
-    scores = {}
-    for lr in LR_GRID:
-        LR = float(lr)
-        record = train(arm, f"lr={LR:g}", TUNE_SEED, data, in_dim, out_dim, device)
-        scores[str(LR)] = record["final_val_metric"]
-    finite = {k: v for k, v in scores.items() if v is not None}
+def rounded(value):
+    """A learning rate rounded to 3 significant digits (grid values read well in logs and reports)."""
+    return float(f"{value:.3g}")
+
+
+def base_lr():
+    """LR, or the usual rate of BASELINE_OPTIMIZER when LR is "auto"."""
+    return float(BASE_LR[BASELINE_OPTIMIZER]) if LR == "auto" else float(LR)
+
+
+def initial_grid(lr):
+    """LR_GRID, or LR / LR_FACTOR, LR, LR * LR_FACTOR when it is "auto"; sorted."""
+    if LR_GRID == "auto":
+        return [rounded(lr / LR_FACTOR), lr, rounded(lr * LR_FACTOR)]
+    return sorted(float(v) for v in LR_GRID)
+
+
+def best_rate(scores, higher):
+    """(best rate, "low"/"high" when it is the smallest/largest rate tried, else None).
+
+    A tie goes to the smaller rate; when every rate diverged the best is unknown: (None, "low").
+    """
+    rates = sorted(scores)
+    finite = [r for r in rates if scores[r] is not None]
     if not finite:
-        raise RuntimeError(f"every learning rate in LR_GRID diverged for the {arm} arm")
-    best = (max if higher else min)(finite, key=finite.get)
-    return float(best), scores
+        return None, "low"
+    best = (max if higher else min)(finite, key=lambda r: scores[r])
+    return best, "low" if best == rates[0] else "high" if best == rates[-1] else None
 
 
-def write_metrics(metrics):
-    tmp = METRICS_FILE + ".tmp"
+def tune_lrs(device, lr, where):
+    """Both arms train once per rate on TUNE_SEED; the best validation metric picks each arm's rate.
+
+    While an arm's best rate is the smallest or largest tried, one more rate beyond that edge
+    (a factor LR_FACTOR further) is tried by both arms, at most MAX_LR_WIDENINGS times, so the
+    budget stays equal. Returns the lr_tuning record of metrics.json.
+    """
+    _, higher, _ = task_spec(TASK)
+    data, in_dim, out_dim = load_data(TASK, TUNE_SEED)
+    scores = {arm: {} for arm in ARMS}
+
+    def try_rates(rates):
+        for arm in ARMS:
+            where["during"] = f"{arm} lr search"
+            for rate in rates:
+                record = train(arm, f"lr={rate:g}", TUNE_SEED, data, in_dim, out_dim, device, rate)
+                scores[arm][rate] = record["final_val_metric"]
+
+    grid = initial_grid(lr)
+    try_rates(grid)
+    for _ in range(MAX_LR_WIDENINGS):
+        edges = {best_rate(scores[arm], higher)[1] for arm in ARMS} - {None}
+        if not edges:
+            break
+        grid = sorted(scores["baseline"])
+        rate = rounded(grid[0] / LR_FACTOR) if "low" in edges else rounded(grid[-1] * LR_FACTOR)
+        log_line(f"[harness] widening the learning-rate grid to {rate:g}: a best rate sits at the grid's edge")
+        try_rates([rate])
+    tuning = {}
+    for arm in ARMS:
+        best, edge = best_rate(scores[arm], higher)
+        if best is None:
+            raise RuntimeError(f"every learning rate tried ({sorted(scores[arm])}) diverged for the {arm} arm")
+        tuning[arm] = {"chosen": best, "val_metric": {str(r): scores[arm][r] for r in sorted(scores[arm])},
+                       "tried": sorted(scores[arm]), "at_edge": edge is not None, "edge": edge}
+    return tuning
+
+
+def write_json(path, data):
+    tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        _json.dump(metrics, fh, indent=1)
-    _os.replace(tmp, METRICS_FILE)
+        _json.dump(data, fh, indent=1)
+    _os.replace(tmp, path)
 
 
-def main():
-    global LR
+def error_record(during, exc):
+    return {"during": during, "type": type(exc).__name__, "message": str(exc), "traceback": _traceback.format_exc()}
+
+
+def check_config():
     if TASK not in TASK_NAMES:
         raise ValueError(f"unknown TASK {TASK!r}; use one of {TASK_NAMES}")
-    device = pick_device()
+    if BASELINE_OPTIMIZER not in OPTIMIZERS:
+        raise ValueError(f"unknown BASELINE_OPTIMIZER {BASELINE_OPTIMIZER!r}; use one of {tuple(OPTIMIZERS)}")
+    if BASELINE_NORM not in NORMS:
+        raise ValueError(f"unknown BASELINE_NORM {BASELINE_NORM!r}; use one of {NORMS}")
+
+
+def setup_device(device):
     if device.type == "cpu":
         torch.set_num_threads(CPU_THREADS)
     else:
@@ -384,8 +692,15 @@ def main():
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
     torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def main():
+    check_config()
+    device = pick_device()
+    setup_device(device)
     metric, higher, loss_kind = task_spec(TASK)
-    base_lr = LR
+    lr = base_lr()
+    grid = initial_grid(lr) if LR_GRID else []
     metrics = {
         "schema": 1,
         "status": "running",
@@ -394,49 +709,194 @@ def main():
         "metric": metric,
         "higher_is_better": higher,
         "config": {
-            "seeds": list(SEEDS), "steps": STEPS, "lr": LR, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
-            "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": list(LR_GRID),
+            "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
+            "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": grid,
+            "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
         },
         "hooks": [name for name in HOOKS if idea_hook("idea", name)],
         "environment": environment(device),
-        "arms": {arm: {"lr": LR, "runs": []} for arm in ARMS},
+        "arms": {arm: {"lr": lr, "runs": []} for arm in ARMS},
         "lr_tuning": None,
         "trivial_metric": {},
         "error": None,
     }
     log_line(f"[harness] task={TASK} arms={','.join(ARMS)} seeds={','.join(map(str, SEEDS))} steps={STEPS} "
         f"device={device} hooks={','.join(metrics['hooks']) or 'none'}")
-    current = "setup"
+    where = {"during": "setup"}
     try:
-        if LR_GRID:
-            metrics["lr_tuning"] = {}
+        if grid:
+            metrics["lr_tuning"] = tune_lrs(device, lr, where)
             for arm in ARMS:
-                current = f"{arm} lr search"
-                best, scores = tune_lr(arm, device)
-                metrics["lr_tuning"][arm] = {"chosen": best, "val_metric": scores}
-                metrics["arms"][arm]["lr"] = best
+                metrics["arms"][arm]["lr"] = metrics["lr_tuning"][arm]["chosen"]
         for seed in SEEDS:
             data, in_dim, out_dim = load_data(TASK, seed)
             metrics["trivial_metric"][str(seed)] = trivial_metric(data, loss_kind)
             for arm in ARMS:
-                current = f"{arm} seed={seed}"
-                LR = metrics["arms"][arm]["lr"]
-                record = train(arm, f"seed={seed}", seed, data, in_dim, out_dim, device)
+                where["during"] = f"{arm} seed={seed}"
+                record = train(arm, f"seed={seed}", seed, data, in_dim, out_dim, device, metrics["arms"][arm]["lr"])
                 metrics["arms"][arm]["runs"].append(record)
                 shown = "diverged" if record["diverged"] else f"{record['final_metric']:.4g}"
                 log_line(f"[{arm} seed={seed}] done {metric} {shown} ({record['wall_s']:.1f}s)")
-                write_metrics(metrics)
-            LR = base_lr
+                write_json(METRICS_FILE, metrics)
     except Exception as exc:
         metrics["status"] = "error"
-        metrics["error"] = {"during": current, "type": type(exc).__name__, "message": str(exc),
-                            "traceback": _traceback.format_exc()}
-        write_metrics(metrics)
+        metrics["error"] = error_record(where["during"], exc)
+        write_json(METRICS_FILE, metrics)
         raise
     metrics["status"] = "ok"
-    write_metrics(metrics)
+    write_json(METRICS_FILE, metrics)
     log_line(f"[harness] wrote {METRICS_FILE}")
 
 
+# ---- --describe: what each arm is, without training ----
+
+
+def plain(value):
+    """value as JSON-safe data (tuples become lists, other objects their type name)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    return type(value).__name__
+
+
+def fingerprint(tensor):
+    """A short digest of a tensor's values, with its mean and std for reading."""
+    data = tensor.detach().float().cpu().contiguous()
+    digest = _hashlib.sha1(data.numpy().tobytes()).hexdigest()[:12]
+    mean = data.mean().item() if data.numel() else 0.0
+    std = data.std().item() if data.numel() > 1 else 0.0
+    return f"{digest} mean={mean:.4g} std={std:.4g}"
+
+
+def module_class(module):
+    """The module's class name; a wrapped function also shows its own name."""
+    name = type(module).__name__
+    if isinstance(module, FunctionLayer):
+        name += f"({getattr(module.fn, '__name__', type(module.fn).__name__)})"
+    return name
+
+
+def module_outputs(model, x):
+    """[[path, output shape without the batch dim]] of every module a forward pass on x calls, in call order."""
+    seen = []
+    names = {id(m): path for path, m in model.named_modules()}
+
+    def record(module, _inputs, output):
+        out = output[0] if isinstance(output, (tuple, list)) else output
+        if torch.is_tensor(out):
+            seen.append([names[id(module)], list(out.shape[1:])])
+
+    handles = [m.register_forward_hook(record) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train()
+    return seen
+
+
+def probe_after_step(model, hook):
+    """Steps (1..PROBE_STEPS) at which after_step changed a weight; each call follows a small random
+    nudge of every weight, a stand-in for the training step (so averaging or syncing copies shows)."""
+    if not hook:
+        return []
+    generator = torch.Generator().manual_seed(0)
+    changed = []
+    for step in range(1, min(PROBE_STEPS, STEPS) + 1):
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.is_floating_point():
+                    p.add_(1e-3 * torch.randn(p.shape, generator=generator).to(p))
+            before = {name: p.detach().clone() for name, p in model.named_parameters()}
+            hook(model, step)
+            after = dict(model.named_parameters())
+        if before.keys() != after.keys() or any(not torch.equal(before[n], after[n]) for n in before):
+            changed.append(step)
+    return changed
+
+
+def probe_steps():
+    """A few steps across the run, for the schedule and loss probes."""
+    return sorted({max(1, s) for s in (1, STEPS // 10, STEPS // 4, STEPS // 2, 3 * STEPS // 4, STEPS)})
+
+
+def probe_batch(hook, x, y):
+    """Whether transform_batch changes x and y at any probe step."""
+    changes_x = changes_y = False
+    for step in probe_steps():
+        nx, ny = transformed(hook, x, y, step)
+        changes_x = changes_x or nx.shape != x.shape or not torch.equal(nx, x)
+        changes_y = changes_y or ny.shape != y.shape or not torch.equal(ny, y)
+    return {"changes_x": changes_x, "changes_y": changes_y}
+
+
+def probe_loss(hook, model, x, y):
+    """compute_loss against task_loss on one batch, at the probe steps."""
+    out = model(x)
+    reference = task_loss(out, y).item()
+    values = [[s, hook(out=out, y=y, model=model, step=s, x=x).item()] for s in probe_steps()] if hook else []
+    differs = any(abs(v - reference) > 1e-6 * (1 + abs(reference)) for _, v in values)
+    return {"differs": differs, "task_loss": reference, "values": values}
+
+
+def optimizer_record(optimizer):
+    defaults = getattr(optimizer, "defaults", None)
+    defaults = {k: plain(v) for k, v in defaults.items()} if isinstance(defaults, dict) else {}
+    return {"class": type(optimizer).__name__, "defaults": defaults, "closure": needs_closure(optimizer)}
+
+
+def describe_arm(arm, seed, in_dim, out_dim, x, y, lr):
+    """One arm of arms.json: modules, parameters (shape and initial-value fingerprint), optimizer, hooks, probes."""
+    set_seed(seed)
+    model, optimizer = build_arm(arm, in_dim, out_dim, torch.device("cpu"), lr)
+    hooks = arm_hooks(arm)
+    record = {
+        "modules": [[path, module_class(m)] for path, m in model.named_modules()],
+        "params": [[name, list(p.shape), fingerprint(p)] for name, p in model.named_parameters()],
+        "n_params": sum(p.numel() for p in model.parameters()),
+        "optimizer": optimizer_record(optimizer),
+        "hooks": [name for name in HOOKS if idea_hook(arm, name)],
+    }
+    record["outputs"] = module_outputs(model, x)
+    set_seed(seed)
+    record["probes"] = {
+        "transform_batch": probe_batch(hooks["transform_batch"], x, y),
+        "lr_at": [[s, scheduled_lr(hooks["lr_at"], s, lr)] for s in probe_steps()],
+        "compute_loss": probe_loss(hooks["compute_loss"], model, x, y),
+        "after_step": {"changed_at": probe_after_step(model, hooks["after_step"])},
+    }
+    record["probes"]["after_step"]["changes_weights"] = bool(record["probes"]["after_step"]["changed_at"])
+    return record
+
+
+def describe():
+    """Build both arms from the same seed, probe the idea's hooks on one batch and write ARMS_FILE; no training."""
+    global LR
+    check_config()
+    setup_device(torch.device("cpu"))
+    LR = lr = base_lr()
+    seed = SEEDS[0]
+    data, in_dim, out_dim = load_data(TASK, seed)
+    x, y = to_tensors({"train": data["train"]}, torch.device("cpu"), task_spec(TASK)[2])["train"]
+    report = {"schema": 1, "task": TASK, "seed": seed, "steps": STEPS, "lr": lr, "in_dim": plain(in_dim),
+              "out_dim": out_dim, "arms": {}, "error": None}
+    arm = "setup"
+    try:
+        for arm in ARMS:
+            report["arms"][arm] = describe_arm(arm, seed, in_dim, out_dim, x[:BATCH_SIZE], y[:BATCH_SIZE], lr)
+    except Exception as exc:
+        report["error"] = error_record(f"{arm} describe", exc)
+        write_json(ARMS_FILE, report)
+        raise
+    write_json(ARMS_FILE, report)
+    log_line(f"[harness] wrote {ARMS_FILE}")
+
+
 if __name__ == "__main__":
-    main()
+    describe() if DESCRIBE_FLAG in _sys.argv[1:] else main()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +13,7 @@ IDEA_END = "# ==== IDEA CODE END ===="
 CONFIG_BEGIN = "# ---- config (edit and re-run) ----"
 CONFIG_END = "# ---- end config ----"
 _INTERFACE_TITLE = "Idea code interface"
+_HOOK_LINE = re.compile(r"^    (?P<hook>\w+)\(")  # a hook's section starts at its signature line
 
 
 @cache
@@ -69,9 +72,37 @@ def task_names() -> tuple[str, ...]:
     return tuple(harness_constant("TASK_NAMES"))  # type: ignore[arg-type]
 
 
-def describe_interface() -> str:
-    """The idea-code interface, as documented in the harness docstring (for the code generator's prompt)."""
+def optimizer_names() -> tuple[str, ...]:
+    """Values of BASELINE_OPTIMIZER."""
+    return tuple(harness_constant("OPTIMIZERS"))  # type: ignore[arg-type]
+
+
+def norm_names() -> tuple[str | None, ...]:
+    """Values of BASELINE_NORM."""
+    return tuple(harness_constant("NORMS"))  # type: ignore[arg-type]
+
+
+def hook_arguments() -> dict[str, tuple[str, ...]]:
+    """Hooks the harness calls by parameter name -> the argument names it offers them."""
+    return dict(harness_constant("HOOK_ARGUMENTS"))  # type: ignore[call-overload]
+
+
+def describe_interface(hooks: Iterable[str] | None = None) -> str:
+    """The idea-code interface of the harness docstring, for the code generator's prompt.
+
+    With `hooks`, only those hooks' sections are kept (with the common text before and after
+    them), so a prompt carries what its idea needs; None keeps every hook.
+    """
     doc = ast.get_docstring(_tree()) or ""
-    section = doc[doc.index(_INTERFACE_TITLE):]
-    lines = section.splitlines()
-    return "\n".join(lines[2:]).strip() + "\n"  # drop the title and its underline
+    lines = doc[doc.index(_INTERFACE_TITLE):].splitlines()[2:]  # drop the title and its underline
+    wanted = set(hook_names() if hooks is None else hooks)
+    kept, section = [], None
+    for line in lines:
+        match = _HOOK_LINE.match(line)
+        if match:
+            section = match["hook"]
+        elif line and not line.startswith(" "):
+            section = None
+        if section is None or section in wanted:
+            kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip() + "\n"

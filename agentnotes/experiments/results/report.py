@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from agentnotes.experiments.guards.static_check import ADVICE
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.ledger import Untraced, measured_values, untraced_numbers
 from agentnotes.experiments.results.plots import make_plots
@@ -15,7 +16,14 @@ from agentnotes.experiments.results.stats import Comparison, compare_arms
 
 _PASSAGE_CHARS = 800
 LEDGER = "ledger.json"
-_CLAIM_SECTIONS = ("## Conclusion", "## Results", "## Iterations")  # where the report states results
+_CLAIM_SECTIONS = ("## Conclusion", "## Results", "## Iterations")  # "## Results" covers "## Results by condition"
+# The sweep's record (pipeline/sweep.py writes it); read here without importing the pipeline.
+CONDITIONS = "conditions.json"
+ENDED_BY = {
+    "decided": "the 95% CI of the paired difference excludes zero",
+    "seed_budget": "the seed budget was spent",
+    "neither_learned": "neither arm learned, also with a longer budget",
+}  # where the report states results
 _STDERR_LINES = 15
 
 
@@ -34,9 +42,11 @@ def write_report(run: rd.Run, status: str | None = None) -> Path:
         record = replace(record, status=status)
     sections = [
         _header(run, record, comparison),
+        _conditions(run),
         _source(run.read_json(rd.IDEA)),
         _plan(run.read_text(rd.PLAN_MD)),
         _results(metrics, comparison, plots),
+        _compared(run, record),
         _idea_code(run, record),
         _iterations(run),
         _environment(metrics, record),
@@ -96,6 +106,25 @@ def _header(run: rd.Run, record: rd.RunRecord, comparison: Comparison | None) ->
         return "\n".join(lines)
     lines.append(f"**{comparison.summary}**")
     lines += ["", *_caveats(run.read_json(rd.METRICS), comparison)]
+    return "\n".join(lines)
+
+
+def _conditions(run: rd.Run) -> str:
+    """One line per condition of the sweep: its verdict, and what ended it (pipeline/sweep.py writes conditions.json)."""
+    conditions = run.read_json(CONDITIONS)
+    if not isinstance(conditions, list) or not conditions:
+        return ""
+    lines = ["## Results by condition", "", "| condition | steps | seeds per arm | result | ended by |", "|---|---|---|---|---|"]
+    for c in conditions:
+        metrics = run.read_json(f"{rd.ITERATIONS}/{c.get('iteration')}/{rd.METRICS}") if c.get("iteration") else None
+        if c.get("state") == "pending" or not isinstance(metrics, dict):
+            result = "not run"
+        elif c.get("state") == "neither_learned":
+            result = "neither arm learned (no better than a constant prediction): nothing can be said here"
+        else:
+            result = compare_arms(metrics).summary
+        lines.append(f"| input scale {c.get('input_scale'):g} | {c.get('steps')} | {c.get('seeds')} | {result} | "
+                     f"{ENDED_BY.get(c.get('ended_by'), '')} |")
     return "\n".join(lines)
 
 
@@ -167,9 +196,22 @@ def _results(metrics: Any, comparison: Comparison | None, plots: list[Path]) -> 
         ]
     tuning = metrics.get("lr_tuning")
     if tuning:
-        lines += ["Learning-rate search (validation metric per lr):", "", "```json", json.dumps(tuning, indent=1), "```", ""]
+        lines += ["Learning rates, chosen by each arm on a tuning seed that is not a test seed (same grid and budget):", ""]
+        for arm, found in tuning.items():
+            edge = f", still at the {found['edge']} edge of the grid: the best rate may lie beyond it" if found.get("at_edge") else ""
+            lines.append(f"- {arm}: {found.get('chosen')} from {found.get('tried') or list(found.get('val_metric') or {})}{edge}")
+        lines += ["", "```json", json.dumps(tuning, indent=1), "```", ""]
     lines += [f"![{p.stem}]({p.name})" for p in plots]
     return "\n".join(lines)
+
+
+def _compared(run: rd.Run, record: rd.RunRecord) -> str:
+    """How the idea arm differs from the baseline, as built before the run (the last check at or before the final iteration)."""
+    final = _final_iteration(run, record)
+    for n in sorted((i for i in run.iterations() if final is None or i <= final), reverse=True):
+        if diff := run.read_text(f"{rd.ITERATIONS}/{n}/{rd.ARMS_DIFF}"):
+            return f"## What was compared\n\nBoth arms built from one seed before training (iteration {n}):\n\n{diff}"
+    return ""
 
 
 def _final_iteration(run: rd.Run, record: rd.RunRecord) -> int | None:
@@ -216,7 +258,9 @@ def _iterations(run: rd.Run) -> str:
         lines.append(f"### Iteration {n}")
         static = run.read_json(f"{base}/{rd.STATIC_CHECK}")
         if isinstance(static, list):
-            lines.append(f"- Static check: **{'pass' if not static else 'fail'}**")
+            blocked = [p for p in static if not str(p.get("kind", "")).startswith(ADVICE)]
+            lines.append(f"- Static check: **{'pass' if not blocked else 'fail'}**"
+                         + (f" ({len(static) - len(blocked)} advice)" if len(static) > len(blocked) else ""))
             lines += [f"  - line {p.get('line')}: {p.get('message')}" if p.get("line") else f"  - {p.get('message')}" for p in static]
         lines += _verdict_lines("Code review against the note", run.read_json(f"{base}/{rd.CODE_REVIEW}"), "matches_note", "problems")
         result = run.read_json(f"{base}/{rd.RESULT}")

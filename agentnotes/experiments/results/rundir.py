@@ -48,8 +48,9 @@ AUTOFIX = "autofix.json"
 CODE_REVIEW = "code_review.json"
 RESULT = "result.json"
 RESULTS_REVIEW = "results_review.json"
+ARMS_DIFF = "arms_diff.md"  # how the idea arm differs from the baseline (guards/confounds.py)
 
-RunStatus = Literal["running", "done", "failed", "interrupted", "broken"]
+RunStatus = Literal["running", "done", "failed", "interrupted", "broken", "refused"]
 PhaseStatus = Literal["running", "done", "failed", "interrupted"]
 
 

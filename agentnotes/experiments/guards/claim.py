@@ -1,0 +1,30 @@
+"""The plan's claim checked against the note: the direction of the hypothesis and the condition.
+
+A small planner sometimes inverts the note ("the idea reduces the convergence speed" for an idea
+the note expects to speed training up), and the experiment then reads as a test of the opposite
+claim. The note's words decide: a hypothesis that expects the idea to do worse, where the
+note's own sections say nothing negative about it, is replaced by the claim stated plainly.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORSE = re.compile(
+    r"\b(?:worse|slower|hurts?|harms?|degrades?|impairs?|less (?:accurate|stable)|(?:reduces?|decreases?|lowers?) (?:the )?"
+    r"(?:accuracy|convergence|speed|performance|stability))\b|更慢|更差|变差|变慢|降低(?:了)?(?:准确|精度|收敛|性能|稳定)",
+    re.IGNORECASE,
+)
+_EFFECT_WORDS = {"final_metric": "a better final test metric", "convergence": "faster convergence",
+                 "stability": "more stable training"}
+
+
+def inverted(hypothesis: str, note_text: str) -> bool:
+    """The hypothesis expects the idea to do worse, and the note's sections never say so."""
+    return bool(_WORSE.search(hypothesis)) and not _WORSE.search(note_text)
+
+
+def stated_claim(idea_name: str, effect: str, condition: str) -> str:
+    """The note's claim in one plain sentence: the idea does better than the baseline on its effect, under its condition."""
+    where = f" when {condition.rstrip('.')}" if condition.strip() else ""
+    return f"{idea_name} gives {_EFFECT_WORDS.get(effect, 'a better result')} than the baseline{where}."

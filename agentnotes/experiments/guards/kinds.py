@@ -1,0 +1,165 @@
+"""The kinds of idea, in one registry: how a note shows each, what the code needs, what guards apply.
+
+An idea note says what kind of idea it is through the shape of its formulas and a few words:
+an output computed from weights is a layer, an assignment to the gradient is an update rule,
+something done to the weights every N steps is a weight operation. Each kind names the lab hooks
+that express it, the worked example shown to the code writer, the confound categories it may
+change (guards/confounds.py), and the mechanical fixes (guards/autofix.py) and idea-specific
+static checks (guards/static_check.py) written for it: a fix or a check runs only for the kinds
+that list it. Adding a kind is one entry here, its example file, and a lab hook when it needs one.
+
+Cues are matched as whole words in Latin script (`sign` is not found in `design`), as plain
+substrings in Chinese (which has no spaces between words).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+_ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
+
+
+def _words(*words: str) -> str:
+    """A pattern for any of `words` (regular expressions) standing as whole words in Latin script."""
+    return f"{_LEFT}(?:{'|'.join(words)}){_RIGHT}"
+
+
+def _cue(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of idea. `hooks`: the lab hooks that express it (the code must define at least one);
+    `example`: its worked example, a file of prompts/idea_examples; `changes`: the confound
+    categories its arm may differ in; `fixes` / `checks`: the autofix functions and static checks
+    (by name) that apply to it."""
+
+    name: str
+    description: str
+    cue: re.Pattern[str]
+    hooks: tuple[str, ...]
+    example: str
+    changes: tuple[str, ...]
+    fixes: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+
+
+# Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
+PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:steps|updates|iterations)"
+            r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)")
+_DROP_AFTER_STEP = "drop_unrequested_after_step"
+
+KINDS: tuple[Kind, ...] = (
+    Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
+         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN,
+              _LEFT + r"(?P<weight>w|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=weight)\s*[-−]",
+              _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
+              _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step"),
+              "更新规则|更新公式|动量|梯度噪声|梯度裁剪"),
+         ("make_optimizer",), "update_rule.md", ("optimizer",),
+         fixes=("add_optimizer_hook", _DROP_AFTER_STEP), checks=("own_optimizer", "overwritten_weights")),
+    Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
+         _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
+              _words("new layer", "custom layer", "layer (?:that|which|computes|whose)"),
+              "(?:新的?|这种|一种)[^。\n]{0,6}层"),
+         ("build_model",), "layer.md", ("layers", "init"),
+         fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
+                "add_module_hook", _DROP_AFTER_STEP),
+         checks=("note_formulas", "commented_returns")),
+    Kind("activation", "replaces the nonlinearity applied between layers",
+         _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
+              + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
+              _LEFT + r"(?:f|act|φ|phi|σ)\s*\(\s*x\s*\)\s*=(?!=)",
+              _words("activation functions?", "new activation", "activation (?:that|which|is)"),
+              "激活函数"),
+         ("build_model",), "activation.md", ("activation",),
+         fixes=("fix_two_input_forward", "add_module_hook", _DROP_AFTER_STEP),
+         checks=("note_formulas", "commented_returns")),
+    Kind("weight_op", "changes the weights directly after every step or every N steps",
+         _cue(PERIODIC,
+              _words(r"after (?:every|each) (?:optimi[sz]er |training |update )?(?:step|update|iteration)",
+                     "weight clipping", "weight projection", "weight averaging", "slow weights"),
+              r"每(?:一|个)?(?:步|次(?:更新|迭代)?)(?:更新)?之?后|权重裁剪|权重投影|权重平均|慢权重",
+              _LEFT + r"(?:w|W|θ|weights?)\s*(?:=|←)(?![^\n]*(?:lr|η|学习率))[^\n]*(?:‖|\|\||norm|clip|clamp|proj)"),
+         ("after_step",), "weight_op.md", ("weights",),
+         fixes=("fix_sync_to_average",), checks=("note_formulas",)),
+    Kind("init", "changes the initial values of the weights, not the model",
+         _cue(_words("init", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
+              "只改初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)",
+              _LEFT + r"(?:W|w|b|bias|权重|参数)" + _RIGHT + r"[^。\n]{0,15}初始化",
+              _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
+         ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
+    Kind("loss", "changes the training loss (the evaluation metric stays)",
+         _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
+              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?\s*(?:=|:=)(?!=)"),
+         ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
+    Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
+         _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
+              "数据增强|课程学习|输入噪声|标签噪声|输入加噪",
+              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix)"),
+         ("transform_batch",), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
+    Kind("schedule", "changes the learning rate over the steps",
+         _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
+                     "step decay"),
+              "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热",
+              _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\(t\)|\(step\)|_step|\[t\])\s*=(?!=)",
+              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n]*" + _words("t", "step", "epoch")),
+         ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
+    Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
+         _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
+                     "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"), "正则项|正则化项|惩罚项|罚项",
+              r"\+\s*(?:λ|lambda)\s*[*·]?\s*(?:‖|\|\||Σ|sum|\()"),
+         ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
+    Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
+         _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
+                     "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
+              "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接"),
+         ("build_model",), "architecture.md", ("architecture",), fixes=(_DROP_AFTER_STEP,)),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+# Plans written before the kinds were named so: their part "optimizer" is the update_rule kind.
+ALIASES = {"optimizer": "update_rule"}
+
+
+def canonical(names: Iterable[str]) -> list[str]:
+    """Known kind names in registry order, without repeats, old part names mapped (optimizer -> update_rule)."""
+    wanted = {ALIASES.get(name, name) for name in names}
+    return [kind.name for kind in KINDS if kind.name in wanted]
+
+
+def kinds_of(names: Iterable[str]) -> list[Kind]:
+    return [BY_NAME[name] for name in canonical(names)]
+
+
+def kinds_in_notes(text: str) -> list[str]:
+    """The kinds whose cue appears in a note text, in registry order."""
+    return [kind.name for kind in KINDS if kind.cue.search(text)]
+
+
+def hooks_for(kinds: Iterable[str]) -> list[str]:
+    """Every hook that may express the kinds, in the kinds' order, without repeats."""
+    return list(dict.fromkeys(hook for kind in kinds_of(kinds) for hook in kind.hooks))
+
+
+def examples_for(kinds: Iterable[str]) -> list[str]:
+    """The worked-example file names of the kinds."""
+    return [kind.example for kind in kinds_of(kinds)]
+
+
+def allowed_changes(kinds: Iterable[str]) -> set[str]:
+    """The confound categories in which the idea arm may differ from the baseline."""
+    return {change for kind in kinds_of(kinds) for change in kind.changes}
+
+
+def fixes_for(kinds: Iterable[str]) -> set[str]:
+    """The names of the mechanical fixes that apply to the kinds."""
+    return {fix for kind in kinds_of(kinds) for fix in kind.fixes}
+
+
+def checks_for(kinds: Iterable[str]) -> set[str]:
+    """The names of the idea-specific static checks that apply to the kinds."""
+    return {check for kind in kinds_of(kinds) for check in kind.checks}

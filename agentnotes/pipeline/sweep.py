@@ -1,0 +1,80 @@
+"""The conditions an experiment runs under, and when each one is finished.
+
+The claim names a condition (inputs close to zero, say): the arms run there and under the normal
+setting as a control, never one swapped for the other. Under each condition the same code runs
+until the statistics decide or the budget ends: when neither arm learns, once more with a longer
+budget, then "neither learned" is the finding; when the paired 95% CI includes zero, again with
+twice the seeds, up to the seed budget. `conditions.json` in the run directory records each
+condition's state, so a resumed run re-runs nothing finished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+from agentnotes.experiments.results.report import CONDITIONS
+from agentnotes.experiments.results.stats import Comparison
+
+LONGER_BUDGET = 4  # steps multiplier when neither arm learned
+State = Literal["pending", "done", "neither_learned"]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of the sweep and where it stands."""
+
+    input_scale: float
+    state: State = "pending"
+    steps: int = 0  # steps of the last run under this condition
+    seeds: int = 0
+    iteration: int | None = None  # the iteration whose metrics count for it
+    ended_by: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"input scale {self.input_scale:g}"
+
+
+def condition_scales(planned_scale: float) -> list[float]:
+    """The planned input scale and, when it is not the normal one, 1.0 as the control."""
+    return [planned_scale] if planned_scale == 1.0 else [planned_scale, 1.0]
+
+
+@dataclass(frozen=True)
+class Next:
+    """What to run next under the current condition: its steps and seeds, or None when it is finished."""
+
+    steps: int
+    seeds: int
+    why: str
+
+
+def next_run(condition: Condition, comparison: Comparison, learned: bool, base_steps: int, max_seeds: int) -> Next | None:
+    """After a usable run: the condition's next run, or None when the condition is finished."""
+    if not learned:
+        if condition.steps < LONGER_BUDGET * base_steps:
+            return Next(LONGER_BUDGET * base_steps, condition.seeds,
+                        f"neither arm learned at {condition.label} in {condition.steps} steps: "
+                        f"both arms again with {LONGER_BUDGET * base_steps} steps")
+        return None
+    if comparison.conclusion == "no_evidence" and condition.seeds < max_seeds:
+        seeds = min(max_seeds, 2 * condition.seeds)
+        return Next(condition.steps, seeds, f"the CI at {condition.label} includes zero: both arms again with {seeds} seeds")
+    return None
+
+
+def finished(condition: Condition, comparison: Comparison, learned: bool, iteration: int) -> Condition:
+    """The condition once its last run is in."""
+    if not learned:
+        return replace(condition, state="neither_learned", iteration=iteration, ended_by="neither_learned")
+    ended = "decided" if comparison.conclusion in ("idea_better", "baseline_better") else "seed_budget"
+    return replace(condition, state="done", iteration=iteration, ended_by=ended)
+
+
+def to_json(conditions: list[Condition]) -> list[dict[str, Any]]:
+    return [asdict(c) for c in conditions]
+
+
+def from_json(data: Any) -> list[Condition]:
+    return [Condition(**item) for item in data] if isinstance(data, list) else []

@@ -1,0 +1,141 @@
+"""The registry of idea kinds (experiments/guards/kinds.py): cues, hooks, examples, fixes and checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK, EXAMPLES_DIR, copied_example_rules, extract_code, idea_examples
+from agentnotes.experiments.guards.autofix import FIXES, apply_fixes
+from agentnotes.experiments.guards.kinds import (
+    KINDS,
+    allowed_changes,
+    canonical,
+    checks_for,
+    examples_for,
+    fixes_for,
+    hooks_for,
+    kinds_in_notes,
+)
+from agentnotes.experiments.guards.static_check import IDEA_CHECKS, blocking, check_idea_code
+from agentnotes.experiments.lab.template import hook_names
+
+CONTRACT_KINDS = ["update_rule", "layer", "activation", "weight_op", "init", "loss", "data", "schedule", "regulariser",
+                  "architecture"]
+CONFOUNDS = {"layers", "activation", "architecture", "init", "optimizer", "loss", "batch", "lr", "weights"}
+GENERALITY = Path(__file__).resolve().parent.parent / "benchmarks" / "generality"
+
+
+def test_the_registry_holds_the_contracts_kinds_and_names_only_what_exists() -> None:
+    assert [kind.name for kind in KINDS] == CONTRACT_KINDS
+    for kind in KINDS:
+        assert set(kind.hooks) <= set(hook_names()) and kind.hooks, kind.name
+        assert (EXAMPLES_DIR / kind.example).is_file(), kind.name
+        assert set(kind.changes) <= CONFOUNDS and kind.changes, kind.name
+        assert set(kind.fixes) <= set(FIXES), kind.name
+        assert set(kind.checks) <= set(IDEA_CHECKS) | {"own_optimizer"}, kind.name
+    assert sorted(p.name for p in EXAMPLES_DIR.glob("*.md")) == sorted(examples_for(CONTRACT_KINDS))
+
+
+def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None:
+    assert canonical(["optimizer", "layer", "layer", "unknown"]) == ["update_rule", "layer"]
+    assert hooks_for(["layer", "optimizer", "weight_op"]) == ["make_optimizer", "build_model", "after_step"]
+    assert hooks_for(["regulariser"]) == ["compute_loss", "after_step"]
+    assert allowed_changes(["schedule"]) == {"lr"} and allowed_changes(["layer", "weight_op"]) == {"layers", "init", "weights"}
+    assert "fix_weight_products" in fixes_for(["layer"]) and "fix_weight_products" not in fixes_for(["init", "activation"])
+    assert checks_for(["update_rule"]) == {"own_optimizer", "overwritten_weights"} and checks_for(["loss"]) == set()
+
+
+@pytest.mark.parametrize(("note", "kinds"), [
+    ("g = g / (||g|| + eps)，然后 w = w - lr * g", ["update_rule"]),
+    ("add gradient noise: g = g + σ*ε with ε ~ N(0, 1)", ["update_rule"]),
+    ("step = lr*sign(g); w = w - step", ["update_rule"]),
+    ("带动量的更新规则：m = 0.9*m + g", ["update_rule"]),
+    ("y = W*x + b 换成 y = W*x + V*x² + b", ["layer"]),
+    ("f(x) = x * sigmoid(x)，替换 ReLU", ["activation"]),
+    ("每一步更新之后把每个权重矩阵的行投影回半径 c 的球里", ["weight_op"]),
+    ("every 5 steps pull the weights halfway back to their slow copy", ["weight_op"]),
+    ("after every step, w = w / ||w||", ["weight_op"]),
+    ("只改初始化：权重 W 初始化成正交矩阵", ["init"]),
+    ("L = -mean((1 - p_t)^γ * log p_t)", ["loss"]),
+    ("x = x + 0.1*randn：给输入加噪声", ["data"]),
+    ("lr_t = lr * 0.5^(t/100)", ["schedule"]),
+    ("训练 loss 加一个惩罚项 λ*Σ|W|", ["regulariser"]),
+    ("用一个小的卷积网络 (conv net) 处理 8×8 图像", ["architecture"]),
+    # words inside other words, negations and measured outcomes name no kind
+    ("design notes on aggregate results; convergence was slow", []),
+    ("no weight decay for now; same architecture as the baseline; 起到正则化作用; m 初始化为 0", []),
+    ("预期：训练损失下降更快，学习率用 0.05", []),
+])
+def test_a_notes_cues_name_its_kinds_as_whole_words(note: str, kinds: list[str]) -> None:
+    assert kinds_in_notes(note) == kinds
+
+
+def _tuned_ideas() -> list[dict]:
+    """The generality suite's ideas that guards may be tuned on (never the held-out ones)."""
+    path = GENERALITY / "ideas.toml"
+    ideas = tomllib.loads(path.read_text(encoding="utf-8"))["idea"] if path.exists() else []
+    return [idea for idea in ideas if idea["split"] == "tuned" and idea["testable"]]
+
+
+@pytest.mark.parametrize("idea", _tuned_ideas(), ids=lambda idea: idea["id"])
+def test_the_cues_find_each_tuned_ideas_kinds_and_its_reference_passes_the_guards_unchanged(idea: dict) -> None:
+    found = kinds_in_notes((GENERALITY / idea["note"]).read_text(encoding="utf-8"))
+    assert set(idea["kinds"]) <= set(found)
+    reference = (GENERALITY / "reference" / f"{idea['id']}.py").read_text(encoding="utf-8")
+    for kinds in (idea["kinds"], found):
+        assert apply_fixes(reference, kinds) == (reference, [])
+        assert blocking(check_idea_code(reference, kinds)) == []
+
+
+@pytest.mark.parametrize("kind", CONTRACT_KINDS)
+def test_each_worked_example_passes_the_guards_of_its_kind_and_marks_its_rule(kind: str) -> None:
+    text = idea_examples([kind])
+    code = extract_code(text)
+    assert check_idea_code(code, [kind]) == [] and apply_fixes(code, [kind]) == (code, [])
+    assert EXAMPLE_RULE_MARK in code and "`" in text.splitlines()[0]  # its rule lines, its formulas in backticks
+    assert copied_example_rules(code, text)  # pasted as it is, it is a copy
+    for other in set(CONTRACT_KINDS) - {kind}:
+        assert code not in idea_examples([other])
+
+
+def test_the_examples_are_not_ideas_of_the_notes_or_of_the_suite() -> None:
+    text = idea_examples(CONTRACT_KINDS).lower()
+    names = ["mirror", "gonnor", "signsgd", "softsign", "slowlinear", "logic gate", "double relu"]
+    path = GENERALITY / "ideas.toml"
+    suite = tomllib.loads(path.read_text(encoding="utf-8"))["idea"] if path.exists() else []
+    names += [idea["id"].replace("_", " ") for idea in suite] + [idea["id"] for idea in suite]
+    assert [name for name in names if re.search(rf"\b{re.escape(name)}\b", text)] == []
+
+
+def test_a_line_equal_to_an_examples_rule_is_not_copying_when_the_users_note_says_it() -> None:
+    examples = idea_examples(["activation", "update_rule"])
+    code = "class C(nn.Module):\n    def forward(self, x):\n        return x.clamp(-1, 1) ** 3 + 0.1 * x\n"
+    copied = ["return x.clamp(-1, 1) ** 3 + 0.1 * x"]
+    assert copied_example_rules(code, examples) == copied
+    assert copied_example_rules(code, examples, "my activation: y = clamp(x, -1, 1)^3 + 0.1*x") == []  # the example's formula
+    assert copied_example_rules(code, examples, "y = x.clamp(-1, 1)**3 + 0.1*x") == []  # the line's own expression
+    assert copied_example_rules(code, examples, "y = clamp(x, -1, 1)") == copied  # a part of it is not the formula
+
+
+@pytest.mark.parametrize(("kind", "task"), [(kind, "digits_image" if kind == "architecture" else "regression")
+                                            for kind in CONTRACT_KINDS])
+def test_each_worked_example_builds_in_the_real_lab(tmp_path: Path, kind: str, task: str) -> None:
+    from agentnotes.experiments import ExperimentConfig, assemble_script
+
+    code = extract_code(idea_examples([kind]))
+    (tmp_path / "experiment.py").write_text(assemble_script(code, ExperimentConfig(task=task, seeds=(0, 1, 2), steps=20)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run([sys.executable, "experiment.py", "--describe"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    described = json.loads((tmp_path / "arms.json").read_text())
+    hooks = described["arms"]["idea"]["hooks"]
+    assert described["error"] is None and hooks and set(hooks) <= set(hooks_for([kind]))

@@ -1,0 +1,161 @@
+"""The lab's newer hooks and tasks, each run for real (assembled experiment.py, plain python, tiny budget)."""
+
+from __future__ import annotations
+
+import statistics
+import textwrap
+from pathlib import Path
+
+from test_experiments_harness import run_idea
+
+from agentnotes.experiments import validate_metrics
+
+
+def _runs(metrics: dict, arm: str) -> list[dict]:
+    return metrics["arms"][arm]["runs"]
+
+
+def test_compute_loss_gets_its_arguments_by_name_and_drives_training_only(tmp_path: Path) -> None:
+    """A zero training loss: the idea arm never moves, yet it is still evaluated with the task metric."""
+    code = textwrap.dedent('''
+    def compute_loss(y, out, step, model, x):
+        assert isinstance(model, nn.Module) and x.shape[0] == out.shape[0] == y.shape[0] and 1 <= step <= STEPS
+        return 0.0 * out.sum()
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["hooks"] == ["compute_loss"]
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["train_loss"] == [0.0] * 4  # the loss it minimised
+        assert len(set(idea["val_metric"])) == 1  # no step changed the model
+        assert idea["final_metric"] > 0.5 and base["final_metric"] < idea["final_metric"]
+
+
+def test_transform_batch_changes_training_data_not_evaluation(tmp_path: Path) -> None:
+    """Training labels shifted by one class: the idea arm learns the wrong classes and is scored on the true ones."""
+    code = textwrap.dedent('''
+    def transform_batch(x, y):
+        return x, (y + 1) % 4
+    ''')
+    ran = run_idea(tmp_path, code, task="classification", steps=150, eval_every=50, print_every=50)
+    assert ran.returncode == 0, ran.stderr
+    trivial = statistics.mean(ran.metrics["trivial_metric"].values())
+    assert statistics.mean(r["final_metric"] for r in _runs(ran.metrics, "baseline")) > trivial + 0.1
+    assert statistics.mean(r["final_metric"] for r in _runs(ran.metrics, "idea")) < trivial
+
+
+def test_lr_at_sets_the_rate_of_every_step(tmp_path: Path) -> None:
+    """A schedule that stops at step 20: the idea arm's validation metric freezes there."""
+    code = textwrap.dedent('''
+    def lr_at(step, lr):
+        return lr if step <= STEPS // 2 else 0.0
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["val_metric"][:2] == base["val_metric"][:2]  # same rate until step 20
+        assert idea["val_metric"][1] == idea["val_metric"][2] == idea["val_metric"][3]
+        assert base["val_metric"][3] != base["val_metric"][1]
+
+
+def test_an_optimizer_that_needs_a_closure_gets_one(tmp_path: Path) -> None:
+    """step(closure) that discards the gradients and asks the closure for them again: plain SGD, same numbers."""
+    code = textwrap.dedent('''
+    class Recomputing(torch.optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            loss = closure()
+            assert torch.is_tensor(loss)
+            with torch.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.add_(p.grad, alpha=-group["lr"])
+            return loss
+
+
+    def make_optimizer(params, lr):
+        return Recomputing(params, lr)
+    ''')
+    ran = run_idea(tmp_path, code, task="classification")
+    assert ran.returncode == 0, ran.stderr
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["final_metric"] == base["final_metric"] and idea["train_loss"] == base["train_loss"]
+
+
+def test_after_step_runs_after_every_step_without_gradients(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    CALLS = []
+
+
+    def after_step(model, step):
+        assert not torch.is_grad_enabled()
+        if step == 1:
+            CALLS.clear()
+        CALLS.append(step)
+        if step == STEPS:
+            assert CALLS == list(range(1, STEPS + 1)), CALLS
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["status"] == "ok"
+
+
+def test_a_by_name_hook_asking_for_an_unknown_argument_is_explained(tmp_path: Path) -> None:
+    ran = run_idea(tmp_path, "def lr_at(t, lr):\n    return lr\n")
+    assert ran.returncode != 0
+    assert ran.metrics["error"]["type"] == "TypeError"
+    assert ran.metrics["error"]["message"] == "lr_at asks for an argument 't'; the harness passes only step, lr (by name)"
+
+
+def test_digits_image_task_with_the_convnet_baseline_and_a_flattening_mlp(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim):
+        assert in_dim == (1, 8, 8)
+        return mlp(in_dim, hidden, out_dim)
+    ''')
+    ran = run_idea(tmp_path, code, task="digits_image", steps=100, lr=0.15, eval_every=50, print_every=50)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["metric"] == "test_accuracy" and validate_metrics(ran.metrics) == []
+    base, idea = _runs(ran.metrics, "baseline")[0], _runs(ran.metrics, "idea")[0]
+    assert base["n_params"] != idea["n_params"]  # a convnet against an MLP
+    assert min(r["final_metric"] for r in _runs(ran.metrics, "baseline")) > 0.5
+
+
+def test_sequence_task_is_learned_by_the_recurrent_baseline_and_not_by_a_constant(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim):
+        assert in_dim == (12, 8)
+        return seqnet(in_dim, hidden, out_dim, cell=nn.RNN)
+    ''')
+    ran = run_idea(tmp_path, code, task="sequence", steps=300, lr=0.45, eval_every=100, print_every=100)
+    assert ran.returncode == 0, ran.stderr
+    assert max(ran.metrics["trivial_metric"].values()) < 0.3  # four balanced classes
+    assert min(r["final_metric"] for r in _runs(ran.metrics, "baseline")) > 0.8  # the GRU at batch 64, 300 steps
+    assert all(r["n_params"] < _runs(ran.metrics, "baseline")[0]["n_params"] for r in _runs(ran.metrics, "idea"))
+
+
+def test_baseline_optimizer_and_norm_are_used_by_both_arms(tmp_path: Path) -> None:
+    """The idea rebuilds the baseline with its helpers: identical to the configured baseline, Adam at its usual rate."""
+    code = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim):
+        return baseline_model(in_dim, hidden, out_dim)
+
+
+    def make_optimizer(params, lr):
+        return baseline_optimizer(params, lr)
+    ''')
+    config = dict(task="classification", baseline_optimizer="adam", baseline_norm="batchnorm")
+    ran = run_idea(tmp_path / "run", code, **config)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["config"]["lr"] == 0.003 and ran.metrics["config"]["baseline_optimizer"] == "adam"
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["final_metric"] == base["final_metric"] and idea["train_loss"] == base["train_loss"]
+    arms = run_idea(tmp_path / "describe", code, "--describe", **config).metrics["arms"]
+    for arm in arms.values():
+        assert arm["optimizer"]["class"] == "Adam" and arm["optimizer"]["defaults"]["lr"] == 0.003
+        assert [cls for _, cls in arm["modules"]].count("BatchNorm1d") == 2
