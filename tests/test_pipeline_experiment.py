@@ -225,10 +225,13 @@ def test_a_missing_hook_that_copies_the_example_rule_is_asked_for_once_more(monk
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
-    flip_flop = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', 'used = state["prev"] if count % 2 == 0 else p.grad')
-    code, run = _mirror_with_gonnor(settings, mirror, flip_flop, gonnor)  # the update rule: copied, then asked again
-    assert "p.grad / norm" in code and 'state["prev"]' not in code
-    assert 'state["prev"]' not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
+    from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK, idea_examples
+
+    rule = next(line.split("#")[0].strip() for line in idea_examples(["update_rule"]).splitlines() if EXAMPLE_RULE_MARK in line)
+    copied = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', rule)
+    code, run = _mirror_with_gonnor(settings, mirror, copied, gonnor)  # the update rule: copied, then asked again
+    assert "p.grad / norm" in code and rule not in code
+    assert rule not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
 
 
 def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(monkeypatch) -> None:

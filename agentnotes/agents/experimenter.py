@@ -37,7 +37,7 @@ class Plan(BaseModel):
     idea_name: str
     hypothesis: str = Field(max_length=300)
     idea_rule: str = Field(min_length=30, max_length=500)  # the notes' own formulas and constants, not a one-word label
-    kinds: list[Kind] = Field(min_length=1, validation_alias=AliasChoices("kinds", "parts"))
+    kinds: list[Kind] = Field(min_length=1, max_length=3, validation_alias=AliasChoices("kinds", "parts"))
     effect: Effect = "final_metric"
     condition: str = Field(default="", max_length=200)  # where the notes say the idea helps; "" for everywhere
     baseline: str
@@ -91,6 +91,7 @@ def extract_code(text: str) -> str:
 
 
 EXAMPLE_RULE_MARK = "# the example's own rule"
+NO_EXAMPLES = "(No worked example this time: the previous code copied it. Write the idea's own formulas from the notes.)"
 
 
 def idea_examples(kinds: Sequence[str]) -> str:
@@ -143,10 +144,13 @@ def write_idea_code(
     feedback: str = "",
     seed: int = 0,
     temperature: float | None = None,
+    show_examples: bool = True,
 ) -> tuple[str, LLMReply]:
+    """The code generator's idea code. Without `show_examples` the worked examples are left out (a
+    small model that copied one copies it again when it sees it)."""
     values = {
         "interface": interface,
-        "examples": idea_examples(plan.kinds),
+        "examples": idea_examples(plan.kinds) if show_examples else NO_EXAMPLES,
         "hooks": ", ".join(hooks_for(plan.kinds)),
         "passages": passages_text(hits),
         "plan": plan.as_text(),

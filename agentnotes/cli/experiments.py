@@ -44,6 +44,8 @@ def run_experiment(
     request: str = typer.Argument(None, help='The idea to test, as in your notes, e.g. "mirror vs baseline".'),
     resume: str = typer.Option(None, "--resume", help="Continue an interrupted or failed run by ID."),
     seeds: int = typer.Option(5, "--seeds", min=3, help="Seeds per arm (at least 3)."),
+    max_seeds: int = typer.Option(10, "--max-seeds", min=3,
+                                  help="Seeds are doubled up to this many while the 95% CI of the difference includes zero."),
     steps: int = typer.Option(1500, "--steps", min=10, help="Training steps per run."),
     attempts: int = typer.Option(5, "--attempts", min=1, help="Most code generations before giving up."),
     timeout: float = typer.Option(1200, "--timeout", help="Time limit of one sandboxed run, seconds."),
@@ -65,7 +67,8 @@ def run_experiment(
     request = run.record().request if run else request
     if not request:
         raise InputError('Name the idea to test, e.g. agentnotes run-experiment "mirror vs baseline", or pass --resume ID.')
-    options = ExperimentOptions(request=request, seeds=seeds, steps=steps, max_attempts=attempts, timeout_s=timeout,
+    options = ExperimentOptions(request=request, seeds=seeds, max_seeds=max(seeds, max_seeds), steps=steps,
+                                max_attempts=attempts, timeout_s=timeout,
                                 memory_mb=memory_mb, use_gpu=not cpu, allow_unsafe=unsafe, llm_seed=llm_seed)
     model = get_chat_model(settings, temperature=0.3, max_tokens=1200, seed=llm_seed)
     try:

@@ -34,6 +34,7 @@ from agentnotes.experiments.guards.problems import Problem, format_problems
 from agentnotes.experiments.results.ledger import audit_statement, measured_values
 from agentnotes.experiments.results.report import write_report
 from agentnotes.experiments.results.result_note import write_result_note
+from agentnotes.experiments.guards.task import task_in_notes
 from agentnotes.experiments.guards.testability import refusal
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
 from agentnotes.experiments.results.stats import BLOCKING, Comparison, compare_arms, load_metrics, neither_learned, validate_metrics
@@ -76,19 +77,23 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> l
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents.Plan:
     """The plan corrected by the idea's own note sections and the request, each change said in
     `corrections`: the kinds their formulas show, their formula lines as the rule when the planner
-    wrote it without a formula, the baseline the request names, a hypothesis that inverts the note."""
+    wrote it without a formula, the task their words name, the baseline the request names, a hypothesis
+    that inverts the note."""
     updates: dict[str, object] = {}
     corrections = []
+    note_text = "\n".join(h.chunk.text for h in idea_passages(request, hits))
     if (kinds := kinds_in_sections(request, hits)) and set(kinds) != set(plan.kinds):
         updates["kinds"] = kinds
         corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
     if "=" not in plan.idea_rule and (formulas := formula_lines(request, hits)):
         updates["idea_rule"] = formulas
         corrections.append("the rule had no formula: the note's formula lines replace it")
+    if (task := task_in_notes(note_text)) and task != plan.task:
+        updates["task"] = task
+        corrections.append(f"task {plan.task} -> {task}: the task the note's own words name")
     baseline = baseline_from_request(request).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
-    note_text = "\n".join(h.chunk.text for h in idea_passages(request, hits))
     if inverted(plan.hypothesis, note_text):
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, plan.condition)
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
@@ -181,6 +186,7 @@ class _CodeWriter:
         self.attempts = 0
         self.failed: set[str] = set()  # code as the model wrote it that failed a check or a run
         self.last_written = ""
+        self.show_examples = True  # off once the model copied a worked example
 
     def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, last: bool = False) -> tuple[str | None, str]:
         """(code, "") when the code may run, else (None, feedback for the next attempt). On the last
@@ -206,7 +212,11 @@ class _CodeWriter:
         if blocked := blocking(problems):
             self.record_failure()
             reporter.info(f"Static check failed: {len(blocked)} problem(s); asking for a fix.")
-            return None, f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(blocked)}"
+            feedback = f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(blocked)}"
+            if any(p.kind == "copied_example" for p in blocked):  # shown the copy or the example, it copies again
+                self.show_examples = False
+                feedback = without_code(feedback)
+            return None, feedback
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
             review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
@@ -223,7 +233,7 @@ class _CodeWriter:
                temperature: float | None = None) -> tuple[str, LLMReply]:
         """One reply of the code generator for `plan` from `hits`, with the harness interface."""
         return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
-                                      seed=seed, temperature=temperature)
+                                      seed=seed, temperature=temperature, show_examples=self.show_examples)
 
     def record_failure(self) -> None:
         """The last code written failed: if the model writes it again, it is asked for anew."""
