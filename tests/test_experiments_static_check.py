@@ -347,3 +347,11 @@ def test_make_optimizer_must_return_an_optimizer_of_its_own(returned: str, missi
     problems = check_idea_code(code, ["update_rule"])
     assert [p.kind for p in problems] == (["missing_hook"] if missing else [])
     assert check_idea_code(code, ["weight_op"])[0].message.startswith("the idea is a weight_op idea")
+
+
+def test_a_parameter_named_like_a_forbidden_builtin_is_its_own_name() -> None:
+    code = ("class Smooth(nn.Module):\n    def forward(self, input, target):\n        return F.cross_entropy(input, target)\n\n\n"
+            "def compute_loss(out, y):\n    return Smooth()(out, y)\n")
+    assert [p for p in check_idea_code(code, ["loss"]) if p.kind == "forbidden"] == []
+    calls_builtin = "def compute_loss(out, y):\n    input('x')\n    return task_loss(out, y)\n"
+    assert [p.kind for p in check_idea_code(calls_builtin, ["loss"])] == ["forbidden"]

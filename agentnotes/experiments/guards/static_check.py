@@ -133,10 +133,11 @@ def _check_names(tree: ast.Module, modules: set[str]) -> list[Problem]:
     """Forbidden builtins, modules and attributes; patching library objects."""
     private = {alias for alias, module in harness_imports().items() if module.split(".")[0] not in ALLOWED_MODULES}
     problems = []
+    shadowed = _shadowed_builtins(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id in FORBIDDEN_BUILTINS:
+            if node.id in FORBIDDEN_BUILTINS and id(node) not in shadowed:
                 problems.append(Problem("forbidden", f"`{node.id}` is not allowed in idea code: no files, dynamic code or introspection", line))
             elif node.id in FORBIDDEN_MODULE_NAMES or node.id in private:
                 problems.append(Problem("forbidden", f"`{node.id}` is not available in idea code: use only torch, math and numpy", line))
@@ -155,6 +156,17 @@ def _check_names(tree: ast.Module, modules: set[str]) -> list[Problem]:
                 if isinstance(target, ast.Attribute) and _root_name(target) in modules:
                     problems.append(Problem("forbidden", f"do not change library objects (`{ast.unparse(target)}`): define your own class or function instead", line))
     return problems
+
+
+def _shadowed_builtins(tree: ast.Module) -> set[int]:
+    """The loads of a forbidden builtin's name that read the code's own binding of it (a parameter
+    named `input`), not the builtin: ids of those Name nodes."""
+    module_names = {name for stmt in tree.body for name, _ in bound_at_top(stmt)}
+    shadowed = set()
+    for scope, own in _scopes(tree):
+        names = (own | module_names) & FORBIDDEN_BUILTINS
+        shadowed.update(id(n) for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id in names)
+    return shadowed
 
 
 def _check_attribute_call(node: ast.Call, modules: set[str]) -> list[Problem]:
