@@ -155,7 +155,11 @@ def test_seeds_are_added_while_the_ci_includes_zero(monkeypatch) -> None:
     conditions = json.loads((run.path / "conditions.json").read_text())
     assert [(c["seeds"], c["ended_by"]) for c in conditions] == [(6, "seed_budget")]
     assert len(load_metrics(run.path / rd.METRICS)["arms"]["idea"]["runs"]) == 6
-    assert "the seed budget was spent" in (run.path / rd.REPORT).read_text(encoding="utf-8")
+    report = (run.path / rd.REPORT).read_text(encoding="utf-8")
+    assert "the seed budget was spent" in report
+    assert (run.path / rd.ITERATIONS / "1" / rd.PURPOSE).read_text() == "write the idea code"
+    assert "includes zero" in (run.path / rd.ITERATIONS / "2" / rd.PURPOSE).read_text()
+    assert "- Purpose: write the idea code" in report
 
 
 def test_code_split_over_several_blocks_is_joined_in_order() -> None:

@@ -48,3 +48,10 @@ def test_conditions_round_trip_through_json() -> None:
     conditions = [sweep.Condition(0.01, "done", 300, 6, 3, "decided"), sweep.Condition(1.0)]
     assert sweep.from_json(sweep.to_json(conditions)) == conditions
     assert sweep.from_json(None) == []
+
+
+def test_a_spent_time_budget_ends_a_condition_and_says_so() -> None:
+    undecided = compare_arms(metrics(BASE, NOISE))
+    condition = sweep.Condition(1.0, steps=300, seeds=3)
+    assert sweep.finished(condition, undecided, True, 2, over_time=True).ended_by == "time_budget"
+    assert sweep.finished(condition, undecided, False, 2, over_time=True).state == "neither_learned"

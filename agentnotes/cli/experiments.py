@@ -48,6 +48,8 @@ def run_experiment(
                                   help="Seeds are doubled up to this many while the 95% CI of the difference includes zero."),
     steps: int = typer.Option(1500, "--steps", min=10, help="Training steps per run."),
     attempts: int = typer.Option(5, "--attempts", min=1, help="Most code generations before giving up."),
+    budget: float = typer.Option(0, "--budget", min=0,
+                                 help="Minutes after which no condition gets more seeds or a longer budget (0: no limit)."),
     timeout: float = typer.Option(1200, "--timeout", help="Time limit of one sandboxed run, seconds."),
     memory_mb: int = typer.Option(8192, "--memory-mb", help="Memory limit of a CPU run, MB."),
     cpu: bool = typer.Option(False, "--cpu", help="Run on the CPU even when a GPU is free."),
@@ -68,7 +70,7 @@ def run_experiment(
     if not request:
         raise InputError('Name the idea to test, e.g. agentnotes run-experiment "mirror vs baseline", or pass --resume ID.')
     options = ExperimentOptions(request=request, seeds=seeds, max_seeds=max(seeds, max_seeds), steps=steps,
-                                max_attempts=attempts, timeout_s=timeout,
+                                max_attempts=attempts, budget_min=budget, timeout_s=timeout,
                                 memory_mb=memory_mb, use_gpu=not cpu, allow_unsafe=unsafe, llm_seed=llm_seed)
     model = get_chat_model(settings, temperature=0.3, max_tokens=1200, seed=llm_seed)
     try:

@@ -33,6 +33,7 @@ class ExperimentOptions:
     max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
     seeds: int = 5
     max_seeds: int = 10  # seeds are doubled up to this while the paired CI includes zero
+    budget_min: float = 0  # minutes after which no condition gets more seeds or steps (0: no limit)
     steps: int = 1500
     timeout_s: float = 1200
     memory_mb: int = 8192

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -317,6 +318,8 @@ def run_experiment(
     writer = _CodeWriter(model, settings, plan, hits, options)
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)
+    purpose = "write the idea code" if code is None else "resume: the accepted code under the next condition"
+    deadline = time.monotonic() + 60 * options.budget_min if options.budget_min else None
     while (current := next((i for i, c in enumerate(conditions) if c.state == "pending"), None)) is not None:
         condition = conditions[current]
         n += 1
@@ -324,33 +327,39 @@ def run_experiment(
             if attempts == options.max_attempts:
                 break
             attempts += 1
+            run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
             code, feedback = writer.attempt(run, n, feedback, reporter, last=attempts == options.max_attempts)
             if code is not None and (confounds := _check_arms(run, n, code, base, plan.kinds, options, reporter)):
                 writer.record_failure()
                 code, feedback = None, confounds
             if code is None:
+                purpose = f"rewrite the code: {feedback.splitlines()[0]}"
                 continue
         else:
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}", code)
+            run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
         config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale)
         outcome = _run_condition(run, n, code, config, options, reporter)
         if isinstance(outcome, str):
             writer.record_failure()
-            code, feedback = None, outcome
+            code, feedback, purpose = None, outcome, f"rewrite the code: {outcome.splitlines()[0]}"
             continue
         comparison, learned = outcome
-        if (following := sweep.next_run(condition, comparison, learned, options.steps, options.max_seeds)) is not None:
+        following = sweep.next_run(condition, comparison, learned, options.steps, options.max_seeds)
+        if following is not None and (deadline is None or time.monotonic() < deadline):
             reporter.info(following.why[0].upper() + following.why[1:] + ".")
             conditions[current] = replace(condition, steps=following.steps, seeds=following.seeds, iteration=n)
+            purpose = following.why
         else:
-            conditions[current] = sweep.finished(condition, comparison, learned, n)
+            conditions[current] = sweep.finished(condition, comparison, learned, n, over_time=following is not None)
+            purpose = "the next condition of the claim, with the accepted code"
             run.promote(n)
             verdict = _judge(model, settings, run, n, plan, options.llm_seed + n) if learned else None
             if verdict and verdict.request == "fix_bug" and attempts < options.max_attempts:
                 reporter.info("The critic suspects a bug: the code is written again and every condition runs again.")
                 feedback = "A reviewer read the measured results and suspects a bug:\n" \
                            f"```python\n{code}```\n- " + "\n- ".join(verdict.concerns)
-                code = None
+                code, purpose = None, "the results critic's request: fix a suspected bug"
                 conditions = [replace(c, state="pending", steps=options.steps, seeds=options.seeds, ended_by="")
                               for c in conditions]
         run.write_json(sweep.CONDITIONS, sweep.to_json(conditions))

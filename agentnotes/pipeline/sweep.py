@@ -64,8 +64,11 @@ def next_run(condition: Condition, comparison: Comparison, learned: bool, base_s
     return None
 
 
-def finished(condition: Condition, comparison: Comparison, learned: bool, iteration: int) -> Condition:
-    """The condition once its last run is in."""
+def finished(condition: Condition, comparison: Comparison, learned: bool, iteration: int, over_time: bool = False) -> Condition:
+    """The condition once its last run is in; `over_time` when the time budget stopped a further run."""
+    if over_time:
+        state: State = "done" if learned else "neither_learned"
+        return replace(condition, state=state, iteration=iteration, ended_by="time_budget")
     if not learned:
         return replace(condition, state="neither_learned", iteration=iteration, ended_by="neither_learned")
     ended = "decided" if comparison.conclusion in ("idea_better", "baseline_better") else "seed_budget"

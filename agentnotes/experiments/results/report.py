@@ -23,6 +23,7 @@ ENDED_BY = {
     "decided": "the 95% CI of the paired difference excludes zero",
     "seed_budget": "the seed budget was spent",
     "neither_learned": "neither arm learned, also with a longer budget",
+    "time_budget": "the time budget (--budget) was spent",
 }  # where the report states results
 _STDERR_LINES = 15
 
@@ -256,6 +257,8 @@ def _iterations(run: rd.Run) -> str:
     for n in run.iterations():
         base = f"{rd.ITERATIONS}/{n}"
         lines.append(f"### Iteration {n}")
+        if purpose := run.read_text(f"{base}/{rd.PURPOSE}"):
+            lines.append(f"- Purpose: {purpose.strip()}")
         static = run.read_json(f"{base}/{rd.STATIC_CHECK}")
         if isinstance(static, list):
             blocked = [p for p in static if not str(p.get("kind", "")).startswith(ADVICE)]

@@ -48,6 +48,7 @@ AUTOFIX = "autofix.json"
 CODE_REVIEW = "code_review.json"
 RESULT = "result.json"
 RESULTS_REVIEW = "results_review.json"
+PURPOSE = "purpose.txt"  # which request or failure the iteration answers
 ARMS_DIFF = "arms_diff.md"  # how the idea arm differs from the baseline (guards/confounds.py)
 
 RunStatus = Literal["running", "done", "failed", "interrupted", "broken", "refused"]
