@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -129,33 +129,39 @@ def _review_code(model: BaseChatModel, settings: Settings, plan: agents.Plan, hi
         return None, []
 
 
-def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, n: int, plan: agents.Plan, seed: int) -> agents.ResultsReview | None:
-    """Stats from the metrics the harness wrote, then the critic's reading of them."""
+def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, iterations: Sequence[int], plan: agents.Plan,
+           seed: int) -> agents.ResultsReview | None:
+    """The critic's reading of the statistics of every finished condition (one call per run), vetted
+    by a program; written to the last iteration's folder."""
+    n = iterations[-1]
     with run.phase(f"review-results-{n}"):
-        metrics = load_metrics(run.iteration_dir(n) / rd.METRICS)
-        comparison = compare_arms(metrics)
+        metrics = [load_metrics(run.iteration_dir(i) / rd.METRICS) for i in iterations]
+        comparisons = [compare_arms(m) for m in metrics]
+        results = "\n\n".join(f"Input scale {m['config']['input_scale']}:\n{c.as_text()}" for m, c in zip(metrics, comparisons))
         try:
             review, replies = agents.review_results(
-                model, load_prompt("review_results", settings.prompts_dir), plan, comparison.as_text(), seed=seed
+                model, load_prompt("review_results", settings.prompts_dir), plan, results, seed=seed
             )
         except LLMError as exc:
             run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {"unchecked": str(exc)})
             return None
         run.add_usage(replies)
-        review, rejected = vet_review(review, measured_values(metrics, comparison.as_dict()), comparison.conclusion)
+        values = measured_values(*metrics, *(c.as_dict() for c in comparisons))
+        review, rejected = vet_review(review, values, {c.conclusion for c in comparisons})
         run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {**review.model_dump(), "rejected": rejected})
         return review
 
 
-def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusion: str) -> tuple[agents.ResultsReview, list[str]]:
+def vet_review(review: agents.ResultsReview, values: Sequence[float],
+               conclusions: Collection[str]) -> tuple[agents.ResultsReview, list[str]]:
     """The critic's reading without the statements a program can refute (a number not in the results,
     a p-value outside [0, 1], a winner the statistics do not name); each refuted one with its reason."""
     rejected, concerns = [], []
     for concern in review.concerns:
-        objections = audit_statement(concern, values, conclusion)
+        objections = audit_statement(concern, values, conclusions)
         (rejected.append(f"{concern} ({'; '.join(objections)})") if objections else concerns.append(concern))
     summary = review.summary
-    if objections := audit_statement(summary, values, conclusion):
+    if objections := audit_statement(summary, values, conclusions):
         rejected.append(f"{summary} ({'; '.join(objections)})")
         summary = ""
     return review.model_copy(update={"concerns": concerns, "summary": summary}), rejected
@@ -320,6 +326,7 @@ def run_experiment(
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)
     purpose = "write the idea code" if code is None else "resume: the accepted code under the next condition"
     deadline = time.monotonic() + 60 * options.budget_min if options.budget_min else None
+    judged = False  # the results critic reads the finished conditions once per run
     while (current := next((i for i, c in enumerate(conditions) if c.state == "pending"), None)) is not None:
         condition = conditions[current]
         n += 1
@@ -354,7 +361,10 @@ def run_experiment(
             conditions[current] = sweep.finished(condition, comparison, learned, n, over_time=following is not None)
             purpose = "the next condition of the claim, with the accepted code"
             run.promote(n)
-            verdict = _judge(model, settings, run, n, plan, options.llm_seed + n) if learned else None
+        if all(c.state != "pending" for c in conditions) and not judged:
+            judged = True
+            learned_in = [c.iteration for c in conditions if c.state == "done" and c.iteration is not None]
+            verdict = _judge(model, settings, run, learned_in, plan, options.llm_seed + n) if learned_in else None
             if verdict and verdict.request == "fix_bug" and attempts < options.max_attempts:
                 reporter.info("The critic suspects a bug: the code is written again and every condition runs again.")
                 feedback = "A reviewer read the measured results and suspects a bug:\n" \

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,19 +100,20 @@ def bad_p_values(text: str) -> list[str]:
     return [m.group(1) for m in _P_VALUE.finditer(text) if not 0.0 <= float(m.group(1).replace("−", "-")) <= 1.0]
 
 
-def contradicts(text: str, conclusion: str) -> str | None:
-    """Why `text` contradicts the statistics' conclusion (it names a winner the test does not), or None."""
+def contradicts(text: str, conclusions: Collection[str]) -> str | None:
+    """Why `text` contradicts the statistics (it names a winner that no condition's test names), or None."""
     for claimed, pattern in _VERDICT_WORDS.items():
-        if pattern.search(text) and claimed != conclusion:
-            shown = {"no_evidence": "no evidence of a difference", "inconclusive": "inconclusive"}.get(conclusion, conclusion.replace("_", " "))
+        if pattern.search(text) and claimed not in conclusions:
+            shown = " / ".join({"no_evidence": "no evidence of a difference"}.get(c, c.replace("_", " ")) for c in conclusions)
             return f"it says the {claimed.split('_')[0]} is better, but the statistics say: {shown}"
     return None
 
 
-def audit_statement(text: str, values: Iterable[float], conclusion: str) -> list[str]:
-    """Every mechanical objection to a statement about the results (a critic's summary or concern)."""
+def audit_statement(text: str, values: Iterable[float], conclusions: Collection[str]) -> list[str]:
+    """Every mechanical objection to a statement about the results (a critic's summary or concern),
+    given the conclusions of the statistics (one per condition)."""
     objections = [f"p-value {p} is outside [0, 1]" for p in bad_p_values(text)]
     objections += [f"the number {u.number} is not in the measured results" for u in untraced_numbers(text, values)]
-    if why := contradicts(text, conclusion):
+    if why := contradicts(text, conclusions):
         objections.append(why)
     return objections
