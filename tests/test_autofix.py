@@ -232,3 +232,15 @@ def test_every_fix_the_kinds_name_exists_and_none_runs_for_a_kind_that_does_not_
     assert {fix for kind in KINDS for fix in kind.fixes} | set(GENERIC_FIXES) == set(FIXES)
     assert apply_fixes(LAYER, ["update_rule", "activation", "loss"]) == (LAYER, [])  # self.w1 * (x + h) is a layer's slip
     assert [f.after for f in apply_fixes(LAYER, ["layer"])[1]][:2] == ["F.linear(x + h, self.w1)", "F.linear(x - h, self.w2)"]
+
+
+def test_a_weight_left_of_a_matmul_with_the_input_becomes_a_linear_map() -> None:
+    from agentnotes.experiments.guards.autofix import fix_weight_products
+
+    code = ("class Block(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+            "        self.W = nn.Parameter(nn.Linear(d, d).weight.detach().clone())\n\n"
+            "    def forward(self, x):\n        return x + F.relu(self.W @ x)\n")
+    fixed, fixes = fix_weight_products(code)
+    assert "F.relu(F.linear(x, self.W))" in fixed and len(fixes) == 1
+    kept = code.replace("self.W @ x", "x @ self.W.t()")
+    assert fix_weight_products(kept) == (kept, [])

@@ -109,8 +109,9 @@ def _reads_own_attribute(node: ast.expr) -> bool:
 
 
 def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
-    """`self.w * expr` or `expr * self.w` with a 2-D weight w becomes `F.linear(expr, self.w)`. A product
-    with another of the module's own tensors (a gain, a scale, a mask) is meant elementwise and stays."""
+    """`self.w * expr`, `expr * self.w` or `self.w @ expr` with a 2-D weight w becomes `F.linear(expr, self.w)`
+    (inputs are (batch, features): the notes' `W*x` / `Wx` is x @ W.t()). A product with another of the
+    module's own tensors (a gain, a scale, a mask) is meant elementwise and stays."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -118,9 +119,11 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
     weights = _weight_names(tree, code)
     edits = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult))):
             continue
-        for weight, other in ((node.left, node.right), (node.right, node.left)):
+        # `W * x` either way round; `W @ x` only with the weight first (the notes' column-vector order)
+        pairs = ((node.left, node.right), (node.right, node.left)) if isinstance(node.op, ast.Mult) else ((node.left, node.right),)
+        for weight, other in pairs:
             if _is_weight(weight, weights) and not _reads_own_attribute(other):
                 before = ast.get_source_segment(code, node)
                 after = f"F.linear({ast.get_source_segment(code, other)}, {ast.get_source_segment(code, weight)})"
