@@ -49,7 +49,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     broken = ("import torch\nimport torch.nn as nn\n\n\nclass Wrong(nn.Module):\n    def __init__(self, i, o):\n"
               "        super().__init__()\n        self.w1 = nn.Parameter(torch.zeros(o, i))\n        self.w2 = nn.Parameter(torch.zeros(o, i))\n\n"
               "    def forward(self, x):\n        h = LR / 2\n        w = (self.w1 + self.w2) / 2\n"
-              "        return (self.w1 @ (x + h) + self.w2 @ (x - h)) / 2 + w.sum()\n\n\n"
+              "        return (torch.matmul(self.w1, x + h) + torch.matmul(self.w2, x - h)) / 2 + w.sum()\n\n\n"
               "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Wrong)\n\n\n"
               "def after_step(model, step):\n    pass\n")
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
