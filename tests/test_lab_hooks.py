@@ -159,3 +159,26 @@ def test_baseline_optimizer_and_norm_are_used_by_both_arms(tmp_path: Path) -> No
     for arm in arms.values():
         assert arm["optimizer"]["class"] == "Adam" and arm["optimizer"]["defaults"]["lr"] == 0.003
         assert [cls for _, cls in arm["modules"]].count("BatchNorm1d") == 2
+
+
+def test_a_block_of_equal_width_replaces_the_hidden_layer_and_keeps_the_layer_count(tmp_path: Path) -> None:
+    """A residual block starting as the identity (a gate at zero): the idea arm has the baseline's three weight layers."""
+    code = textwrap.dedent('''
+    class Gated(nn.Module):
+        def __init__(self, width):
+            super().__init__()
+            self.inner = nn.Linear(width, width)
+            self.gate = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return x + self.gate * F.relu(self.inner(x))
+
+
+    def build_model(in_dim, hidden, out_dim):
+        return mlp(in_dim, hidden, out_dim, block=Gated)
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    assert not [p for p in validate_metrics(ran.metrics) if p.kind in ("run_error", "format")]
+    base, idea = _runs(ran.metrics, "baseline")[0], _runs(ran.metrics, "idea")[0]
+    assert idea["n_params"] == base["n_params"] + 1  # the gate; the block's inner layer is the baseline's hidden layer

@@ -23,8 +23,12 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
           linear      a class called as linear(in_features, out_features) for every layer;
           activation  a class called with no arguments (or a function of x); it may change the
                       width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
+          block       a class called as block(width) whose output keeps the input's width (a
+                      residual or gated block, e.g. x + a * f(x)); it replaces each
+                      hidden-to-hidden layer, so the arms keep the same number of layers.
         Examples: return mlp(in_dim, hidden, out_dim, linear=MyLinear)
                   return mlp(in_dim, hidden, out_dim, activation=MyActivation)
+                  return mlp(in_dim, hidden, out_dim, block=MyBlock)
 
     make_optimizer(params, lr) -> optimizer
         params is a list of the model's parameters. Return an object with .step(), e.g. a
@@ -172,18 +176,23 @@ def norm_layers(norm, width, image=False):
     return [norm(width)]
 
 
-def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, norm="baseline"):
+def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, norm="baseline", block=None):
     """`depth` hidden layers of `linear` (+ norm) + `activation`, then `linear` to out_dim.
 
     A tuple in_dim is flattened first. The activation may change the width (e.g. concatenating
-    two halves); the next layer adapts.
+    two halves); the next layer adapts. `block`, a class called as block(width) whose output
+    keeps its input's width (a residual or gated block), replaces each hidden-to-hidden layer
+    with its activation: the same number of weight layers as the baseline.
     """
     layers = []
     width = in_dim
     if isinstance(in_dim, (tuple, list)):
         layers.append(nn.Flatten())
         width = math.prod(in_dim)
-    for _ in range(depth):
+    for index in range(depth):
+        if block is not None and index > 0:
+            layers.append(block(width))
+            continue
         act = make_activation(activation)
         layers += [linear(width, hidden), *norm_layers(norm, hidden), act]
         width = probe_width(act, (2, hidden))
