@@ -244,3 +244,24 @@ def test_a_weight_left_of_a_matmul_with_the_input_becomes_a_linear_map() -> None
     assert "F.relu(F.linear(x, self.W))" in fixed and len(fixes) == 1
     kept = code.replace("self.W @ x", "x @ self.W.t()")
     assert fix_weight_products(kept) == (kept, [])
+
+
+def test_a_hook_written_as_a_method_gets_its_top_level_hook() -> None:
+    from agentnotes.experiments import check_idea_code
+    from agentnotes.experiments.guards.autofix import add_hooks_from_methods
+
+    code = ("class MaxNorm:\n    def __init__(self, c=2.0):\n        self.c = c\n\n"
+            "    def after_step(self, model, step):\n        for p in model.parameters():\n            p.clamp_(-self.c, self.c)\n")
+    fixed, fixes = add_hooks_from_methods(code)
+    assert "def after_step(model, step):" in fixed and "return _HOOK_OWNERS['MaxNorm'].after_step(model, step)" in fixed
+    assert len(fixes) == 1 and check_idea_code(fixed, ["weight_op"]) == []
+    assert add_hooks_from_methods(fixed) == (fixed, [])  # the hook exists now
+    needs_args = code.replace("c=2.0", "c")
+    assert add_hooks_from_methods(needs_args) == (needs_args, [])
+    namespace: dict = {"torch": torch}
+    exec(compile(fixed, "idea", "exec"), namespace)
+    weights = nn.Linear(3, 3)
+    with torch.no_grad():
+        weights.weight.fill_(5.0)
+        namespace["after_step"](weights, 1)
+    assert weights.weight.max().item() == 2.0 and namespace["_HOOK_OWNERS"]["MaxNorm"].c == 2.0

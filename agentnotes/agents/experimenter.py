@@ -131,8 +131,10 @@ def _squashed(text: str) -> str:
 
 
 def _masked(line: str) -> str:
-    """The code of a line without its comment, every `self.NAME` written `self._`."""
-    return re.sub(r"\bself\.\w+", "self._", line.split("#")[0].strip())
+    """The code of a line without its comment, every `self.NAME` written `self._` and every number `0`
+    (the example's rule with the idea's constants put in is still the example's rule)."""
+    code = re.sub(r"\bself\.\w+", "self._", line.split("#")[0].strip())
+    return re.sub(r"(?<![\w.])\d+(?:\.\d*)?(?:e-?\d+)?", "0", code)
 
 
 def write_idea_code(

@@ -351,13 +351,42 @@ def _edits_tensor(node: ast.AST) -> bool:
 
 
 Fixer = Callable[[str, Sequence[str], NotePairs], tuple[str, list[Fix]]]
-GENERIC_FIXES = ("fix_hook_names",)  # run for every idea
+def add_hooks_from_methods(code: str) -> tuple[str, list[Fix]]:
+    """A hook written as a method of a class that can be built without arguments (`class MaxNorm:
+    def after_step(self, model, step)`), with no top-level function of that name, gets the
+    top-level hook, which calls the method of one instance of the class."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    added, fixes = [], []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or _init_arity(node) != 0:
+            continue
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef) and item.name in hook_names() and item.name not in defined:
+                args = ", ".join(a.arg for a in item.args.args[1:])
+                added.append(f"def {item.name}({args}):\n"
+                             f"    if {node.name!r} not in _HOOK_OWNERS:\n"
+                             f"        _HOOK_OWNERS[{node.name!r}] = {node.name}()\n"
+                             f"    return _HOOK_OWNERS[{node.name!r}].{item.name}({args})")
+                defined.add(item.name)
+                fixes.append(Fix(item.lineno, f"{node.name}.{item.name} (a method)", f"top-level {item.name}"))
+    if not added:
+        return code, []
+    owners = "_HOOK_OWNERS = {}  # class name -> the one instance whose methods are the hooks\n\n\n"
+    return code.rstrip("\n") + "\n\n\n" + owners + "\n\n\n".join(added) + "\n", fixes
+
+
+GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
     "fix_weight_products": lambda code, _kinds, _pairs: fix_weight_products(code),
     "fix_weight_init": lambda code, _kinds, _pairs: fix_weight_init(code),
     "fix_hook_names": lambda code, _kinds, _pairs: fix_hook_names(code),
+    "add_hooks_from_methods": lambda code, _kinds, _pairs: add_hooks_from_methods(code),
     "fix_two_input_forward": lambda code, _kinds, _pairs: fix_two_input_forward(code),
     "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
     "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
