@@ -69,7 +69,9 @@ def one_run(settings, key: str, llm_seed: int, steps: int) -> dict:
     from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
 
     request, checks = IDEAS[key]
-    options = ExperimentOptions(request=request, seeds=3, steps=steps, max_attempts=4, llm_seed=llm_seed, use_gpu=False)
+    # max_seeds=3: success is about testing the idea faithfully; adding seeds would cost time, not change it.
+    options = ExperimentOptions(request=request, seeds=3, max_seeds=3, steps=steps, max_attempts=4, llm_seed=llm_seed,
+                                use_gpu=False)
     model = get_chat_model(settings, temperature=0.3, max_tokens=1200, seed=llm_seed)
     start = time.perf_counter()
     error = ""
