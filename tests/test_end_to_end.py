@@ -56,7 +56,7 @@ def test_make_qa_writes_questions_whose_string_is_in_the_named_note(example_note
 
 
 def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
-    result = agentnotes("run-experiment", "mirror vs baseline", "--seeds", "3", "--steps", "200",
+    result = agentnotes("run-experiment", "mirror vs baseline", "--seeds", "3", "--max-seeds", "3", "--steps", "200",
                         "--attempts", "4", "--json", timeout=1800)
     summary = json.loads(result.stdout) if result.returncode == 0 else None
     from agentnotes.experiments.results.rundir import list_runs
@@ -68,7 +68,7 @@ def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
     phases = [p.name for p in records[0].phases]
     assert phases[:3] == ["find-idea", "plan", "codegen-1"]
     plan = json.loads((run_dir / "plan.json").read_text())
-    assert plan["task"] in ("regression", "classification", "digits")
+    assert plan["task"] in ("regression", "classification", "digits", "digits_image", "sequence")
     ran = [json.loads(p.read_text()) for p in sorted(run_dir.glob("iterations/*/result.json"))]
     assert all(r["isolation"] in ("bwrap", "landlock+seccomp") for r in ran)
     if summary is not None:  # a usable result: both arms over 3 seeds, judged and reported
@@ -76,6 +76,9 @@ def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
         metrics = json.loads((run_dir / "metrics.json").read_text())
         assert all(len(metrics["arms"][arm]["runs"]) == 3 for arm in ("baseline", "idea"))
         assert (run_dir / "report.md").exists() and (run_dir / "curves.png").exists()
+        conditions = json.loads((run_dir / "conditions.json").read_text())
+        assert all(c["state"] in ("done", "neither_learned") for c in conditions)
+        assert (load_settings().results_dir / f"{records[0].id}.md").exists()  # written back into the notes
     else:  # no usable code within the budget: a clear error and a resumable record
         assert "No usable experiment" in result.stderr and records[0].status == "failed"
 
