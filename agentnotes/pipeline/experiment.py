@@ -376,6 +376,8 @@ def run_experiment(
     if not any(c.state != "pending" for c in conditions):
         run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts")
         raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts; see {run.path}.")
+    claim = next(c for c in conditions if c.state != "pending")  # the claim's own condition comes first
+    run.promote(claim.iteration)  # the report's main results are the claim's condition; the table has all
     reporter.phase("report")
     with run.phase("report"):
         write_report(run, status="done")
@@ -407,9 +409,9 @@ def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds:
 
 
 def _accepted_code(run: rd.Run, conditions: Sequence[sweep.Condition]) -> str | None:
-    """On resume: the idea code a finished condition ran with, so the other conditions reuse it."""
+    """On resume: the idea code a condition already ran with usable results, so the others reuse it."""
     for condition in conditions:
-        if condition.iteration is not None and condition.state != "pending":
+        if condition.iteration is not None:
             return run.read_text(f"{rd.ITERATIONS}/{condition.iteration}/{rd.IDEA_CODE}")
     return None
 
