@@ -1,7 +1,10 @@
-"""Experiments: the fixed harness that idea code plugs into, static checks, statistics, plots, run dirs, reports.
+"""Experiments, in three parts: `lab` (the fixed harness that idea code plugs into, its config and
+assembly), `guards` (idea kinds, note sections, fixes, static checks, confounds, what the lab cannot
+test) and `results` (statistics, plots, claim ledger, run dirs, reports, result notes).
 
-Flow: check_idea_code(code) -> assemble_script(code, ExperimentConfig(...)) -> run experiment.py in the
-sandbox (it writes metrics.json) -> compare_arms(load_metrics(path)) -> write_report(run).
+Flow: check_idea_code(code, kinds) -> assemble_script(code, ExperimentConfig(...)) -> `experiment.py
+--describe` and compare the arms (guards/confounds.py) -> run experiment.py in the sandbox (it writes
+metrics.json) -> compare_arms(load_metrics(path)) -> write_report(run).
 """
 
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure, idea_span
