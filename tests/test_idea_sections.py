@@ -85,6 +85,8 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert "g = g /" not in grounded.idea_rule and grounded.kinds == ["layer", "weight_op"]
     with_formula = vague.model_copy(update={"idea_rule": "y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2"})
     assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == with_formula.idea_rule
+    named_only = vague.model_copy(update={"idea_rule": "Gonnor = GradientONly NORmalization, only the gradient is normalised"})
+    assert "(w1+w2)/2" in _ground_plan(named_only, "mirror vs baseline", _hits()).idea_rule  # a name is not a formula
 
 
 @pytest.mark.parametrize(("request_text", "hooks"), [

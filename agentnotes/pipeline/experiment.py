@@ -77,8 +77,8 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> l
 
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents.Plan:
     """The plan corrected by the idea's own note sections and the request, each change said in
-    `corrections`: the kinds their formulas show, their formula lines as the rule when the planner
-    wrote it without a formula, the task their words name, the baseline the request names, a hypothesis
+    `corrections`: the kinds their formulas show, their formula lines as the rule when the planner's
+    rule holds none of their formulas, the task their words name, the baseline the request names, a hypothesis
     that inverts the note."""
     updates: dict[str, object] = {}
     corrections = []
@@ -86,9 +86,11 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     if (kinds := kinds_in_sections(request, hits)) and set(kinds) != set(plan.kinds):
         updates["kinds"] = kinds
         corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
-    if "=" not in plan.idea_rule and (formulas := formula_lines(request, hits)):
+    formulas = formula_lines(request, hits)
+    rule = re.sub(r"\s+", "", plan.idea_rule)
+    if (math := math_formulas(formulas)) and not any(formula in rule for formula in math):
         updates["idea_rule"] = formulas
-        corrections.append("the rule had no formula: the note's formula lines replace it")
+        corrections.append("the rule holds none of the note's formulas: the note's formula lines replace it")
     if (task := task_in_notes(note_text)) and task != plan.task:
         updates["task"] = task
         corrections.append(f"task {plan.task} -> {task}: the task the note's own words name")
@@ -99,6 +101,16 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, plan.condition)
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
     return plan.model_copy(update={**updates, "corrections": [*plan.corrections, *corrections]})
+
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][\w']*\s*=\s*[^，。,;；\n]+")
+
+
+def math_formulas(text: str) -> set[str]:
+    """The assignments in `text` whose right side computes something (`g = g / (||g|| + eps)`, not
+    `Gonnor = GradientONly NORmalization`), without spaces, for comparing a plan with its note."""
+    found = (m.group(0).split("=", 1) for m in _ASSIGNMENT.finditer(text))
+    return {re.sub(r"\s+", "", f"{left}={right}") for left, right in found if re.search(r"[-+*/^|()\d]", right)}
 
 
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, hits: Sequence[Hit]) -> agents.Plan:
