@@ -23,12 +23,9 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
           linear      a class called as linear(in_features, out_features) for every layer;
           activation  a class called with no arguments (or a function of x); it may change the
                       width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
-          block       a class called as block(width) whose output keeps the input's width (a
-                      residual or gated block, e.g. x + a * f(x)); it replaces each
-                      hidden-to-hidden layer, so the arms keep the same number of layers.
-        Examples: return mlp(in_dim, hidden, out_dim, linear=MyLinear)
-                  return mlp(in_dim, hidden, out_dim, activation=MyActivation)
-                  return mlp(in_dim, hidden, out_dim, block=MyBlock)
+          block       a class called as block(width), output of the same width (a residual
+                      block x + a*f(x)); it replaces each hidden-to-hidden layer.
+        Examples: return mlp(in_dim, hidden, out_dim, linear=MyLinear)  (or activation=, block=)
 
     make_optimizer(params, lr) -> optimizer
         params is a list of the model's parameters. Return an object with .step(), e.g. a
