@@ -115,8 +115,13 @@ def test_the_examples_are_not_ideas_of_the_notes_or_of_the_suite() -> None:
     assert [name for name in names if re.search(rf"\b{re.escape(name)}\b", text)] == []
 
 
+def test_only_the_first_kinds_example_is_shown() -> None:
+    assert idea_examples(["activation", "update_rule"]) == idea_examples(["update_rule"])
+    assert idea_examples(["weight_op", "layer"]) == idea_examples(["layer"])
+
+
 def test_a_line_equal_to_an_examples_rule_is_not_copying_when_the_users_note_says_it() -> None:
-    examples = idea_examples(["activation", "update_rule"])
+    examples = idea_examples(["activation"])
     code = "class C(nn.Module):\n    def forward(self, x):\n        return x.clamp(-1, 1) ** 3 + 0.1 * x\n"
     copied = ["return x.clamp(-1, 1) ** 3 + 0.1 * x"]
     assert copied_example_rules(code, examples) == copied

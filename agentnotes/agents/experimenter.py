@@ -95,9 +95,11 @@ NO_EXAMPLES = "(No worked example this time: the previous code copied it. Write 
 
 
 def idea_examples(kinds: Sequence[str]) -> str:
-    """The worked examples of the idea's kinds (guards/kinds.py names each kind's file; an example of
-    another kind of idea gets copied into this one by small models, so only the matching ones are shown)."""
-    return "\n".join((EXAMPLES_DIR / name).read_text(encoding="utf-8") for name in examples_for(kinds))
+    """The worked example of the idea's first kind, in registry order (guards/kinds.py names each kind's
+    file). One only: a small model shown two examples merges them into the idea (a layer idea that
+    also merges its weights every N steps got the weight-operation example's rule); a hook the code
+    then lacks is asked for on its own, with its own kind's example."""
+    return "\n".join((EXAMPLES_DIR / name).read_text(encoding="utf-8") for name in examples_for(kinds)[:1])
 
 
 def copied_example_rules(code: str, examples: str, note_text: str = "") -> list[str]:
