@@ -17,7 +17,7 @@ from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
 from agentnotes.experiments.guards.baseline import baseline_from_request
-from agentnotes.experiments.guards.claim import inverted, stated_claim
+from agentnotes.experiments.guards.claim import inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
@@ -101,16 +101,6 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, plan.condition)
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
     return plan.model_copy(update={**updates, "corrections": [*plan.corrections, *corrections]})
-
-
-_ASSIGNMENT = re.compile(r"[A-Za-z_][\w']*\s*=\s*[^，。,;；\n]+")
-
-
-def math_formulas(text: str) -> set[str]:
-    """The assignments in `text` whose right side computes something (`g = g / (||g|| + eps)`, not
-    `Gonnor = GradientONly NORmalization`), without spaces, for comparing a plan with its note."""
-    found = (m.group(0).split("=", 1) for m in _ASSIGNMENT.finditer(text))
-    return {re.sub(r"\s+", "", f"{left}={right}") for left, right in found if re.search(r"[-+*/^|()\d]", right)}
 
 
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, hits: Sequence[Hit]) -> agents.Plan:

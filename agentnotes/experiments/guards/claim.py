@@ -1,4 +1,4 @@
-"""The plan's claim checked against the note: the direction of the hypothesis and the condition.
+"""The plan checked against the note: the direction of its hypothesis, and whether its rule holds the note's formulas.
 
 A small planner sometimes inverts the note ("the idea reduces the convergence speed" for an idea
 the note expects to speed training up), and the experiment then reads as a test of the opposite
@@ -28,3 +28,13 @@ def stated_claim(idea_name: str, effect: str, condition: str) -> str:
     """The note's claim in one plain sentence: the idea does better than the baseline on its effect, under its condition."""
     where = f" when {condition.rstrip('.')}" if condition.strip() else ""
     return f"{idea_name} gives {_EFFECT_WORDS.get(effect, 'a better result')} than the baseline{where}."
+
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][\w']*\s*=\s*[^，。,;；\n]+")
+
+
+def math_formulas(text: str) -> set[str]:
+    """The assignments in `text` whose right side computes something (`g = g / (||g|| + eps)`, not
+    `Gonnor = GradientONly NORmalization`), without spaces, for comparing a plan with its note."""
+    found = (m.group(0).split("=", 1) for m in _ASSIGNMENT.finditer(text))
+    return {re.sub(r"\s+", "", f"{left}={right}") for left, right in found if re.search(r"[-+*/^|()\d]", right)}
