@@ -1,4 +1,4 @@
-"""Prompts live as files in `prompts/`, loaded by name, with their variables checked.
+"""Prompts live as files in `agentnotes/prompt_files/` (package data), loaded by name, with their variables checked.
 
 A prompt file is Markdown with two parts, separated by marker lines:
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from agentnotes.errors import PromptError
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "prompts"
+SHIPPED_DIR = Path(__file__).resolve().parent / "prompt_files"
 _VAR = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
 _PART = re.compile(r"^<!--\s*(system|user)\s*-->\s*$", re.MULTILINE)
 

@@ -1,2 +1,2 @@
 """Agents: answer, critic, planner, code generator, prompt optimizer. Each is a prompt from
-`prompts/` plus a little code around a LangChain chat model."""
+`agentnotes/prompt_files/` plus a little code around a LangChain chat model."""

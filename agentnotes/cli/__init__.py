@@ -20,6 +20,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"agentnotes {version('agentnotes')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                      help="Print the version and exit."),
+) -> None:
+    """Turn research notes into a searchable knowledge base and into experiments that run."""
+
+
 for module in (ingest_cmd, search_cmd, make_qa_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd, optimize_cmd, doctor):
     module.register(app)
 

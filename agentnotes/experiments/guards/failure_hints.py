@@ -1,4 +1,4 @@
-"""Short, general hints for common failures of generated code (prompts/failure_hints.toml)."""
+"""Short, general hints for common failures of generated code (agentnotes/prompt_files/failure_hints.toml)."""
 
 from __future__ import annotations
 

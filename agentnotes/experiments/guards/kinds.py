@@ -34,7 +34,7 @@ def _cue(*patterns: str) -> re.Pattern[str]:
 @dataclass(frozen=True)
 class Kind:
     """One kind of idea. `hooks`: the lab hooks that express it (the code must define at least one);
-    `example`: its worked example, a file of prompts/idea_examples; `changes`: the confound
+    `example`: its worked example, a file of agentnotes/prompt_files/idea_examples; `changes`: the confound
     categories its arm may differ in; `fixes` / `checks`: the autofix functions and static checks
     (by name) that apply to it."""
 
