@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from agentnotes.index.catalog import Catalog
 from agentnotes.index.chroma_index import ChromaIndex, chroma_dir, collection_name, wipe_local_index
@@ -18,6 +19,9 @@ from agentnotes.index.health import check_in_child, signature
 from agentnotes.index.lock import store_lock
 from agentnotes.notes.types import Chunk
 from agentnotes.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 Announce = Callable[[str], None]
 DIRTY = "dirty"  # set while an ingest changes the index; left set if it dies
@@ -113,19 +117,23 @@ def rebuild(settings: Settings, catalog: Catalog) -> int:
 class KnowledgeBase:
     """Chunks and dense search for retrieval. Open it with `open_knowledge_base`."""
 
-    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, embedder: Embeddings | None = None) -> None:
         self.settings = settings
         self.catalog = catalog
+        self._embedder = embedder
 
     @cached_property
     def index(self) -> ChromaIndex:
         return ChromaIndex(self.settings)
 
-    @cached_property
-    def embedder(self):
-        from agentnotes.index.embedders import get_embedder
+    @property
+    def embedder(self) -> Embeddings:
+        """The given embedder, else the configured one, loaded on first use."""
+        if self._embedder is None:
+            from agentnotes.index.embedders import get_embedder
 
-        return get_embedder(self.settings)
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
 
     @cached_property
     def _by_id(self) -> dict[str, Chunk]:
@@ -151,8 +159,10 @@ def _warn(message: str) -> None:
 
 
 @contextmanager
-def open_knowledge_base(settings: Settings, write: bool = False, announce: Announce = _warn) -> Iterator[KnowledgeBase]:
+def open_knowledge_base(settings: Settings, write: bool = False, announce: Announce = _warn,
+                        embedder: Embeddings | None = None) -> Iterator[KnowledgeBase]:
     """The knowledge base under the store lock: exclusive for writers, shared for readers.
+    `embedder` is reused when given (a long-running process loads it once).
 
     A reader that finds the index untrusted (an ingest died, files changed) repairs it first
     under the exclusive lock, then reads under the shared one.
@@ -168,7 +178,7 @@ def open_knowledge_base(settings: Settings, write: bool = False, announce: Annou
     with store_lock(lock_path(settings), exclusive=write, wait_s=wait_s), Catalog(catalog_path(settings)) as catalog:
         if write:
             repair(settings, catalog, announce)
-        yield KnowledgeBase(settings, catalog)
+        yield KnowledgeBase(settings, catalog, embedder)
 
 
 @dataclass(frozen=True)

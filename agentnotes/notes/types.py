@@ -75,3 +75,9 @@ class Hit:
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self, rank: int) -> dict:
+        """The JSON record of a search result at 1-based `rank`."""
+        c = self.chunk
+        return {"rank": rank, "score": round(self.score, 5), "source": c.source, "start_line": c.start_line,
+                "end_line": c.end_line, "heading": list(c.heading_path), "ranks": self.ranks, "text": c.text}

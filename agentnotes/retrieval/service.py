@@ -12,6 +12,7 @@ from agentnotes.settings import Settings
 SECTION_CANDIDATES = 3  # hits searched per wanted section (hits of one section merge)
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models.chat_models import BaseChatModel
 
 
@@ -24,9 +25,10 @@ def retrieve(
     model: BaseChatModel | None = None,
     on_rewrite: Callable[[str], None] | None = None,
     sections: bool = False,
+    embeddings: Embeddings | None = None,
 ) -> list[Hit]:
     """Top-k hybrid hits for `query`; with rewrite (default from settings) the LLM first writes a
-    translation and key terms, searched as a second query. `model` is reused when given. With
+    translation and key terms, searched as a second query. `model` and `embeddings` are reused when given. With
     `sections`, each hit is widened to its note section (sections.py) and k sections are returned."""
     from agentnotes.index.knowledge_base import open_knowledge_base
 
@@ -39,7 +41,7 @@ def retrieve(
         rewritten = rewrite_query(model or get_chat_model(settings), load_prompt("query_rewrite", settings.prompts_dir), query)
         if on_rewrite:
             on_rewrite(rewritten)
-    with open_knowledge_base(settings) as kb:
+    with open_knowledge_base(settings, embedder=embeddings) as kb:
         chunks = kb.chunks()
         if not chunks:
             return []

@@ -100,6 +100,10 @@ class RunRecord:
     def phase(self, name: str) -> PhaseRecord | None:
         return next((p for p in self.phases if p.name == name), None)
 
+    def brief(self) -> dict[str, str]:
+        """One line of `experiments list --json`."""
+        return {"id": self.id, "status": self.status, "request": self.request, "conclusion": self.conclusion}
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -170,6 +174,14 @@ class Run:
             return None
 
     # ---- record ----
+    def summary(self) -> dict[str, Any]:
+        """The record as `experiments show --json` prints it: status, paths, model, tokens, phases."""
+        record = self.record()
+        return {**record.brief(), "path": str(self.path), "report": str(self.path / REPORT), "model": record.model,
+                "tokens": {"prompt": record.prompt_tokens, "completion": record.completion_tokens},
+                "phases": [{"name": p.name, "status": p.status, "wall_s": p.wall_s} for p in record.phases],
+                "error": record.error}
+
     def record(self) -> RunRecord:
         data = self.read_json(RECORD)
         if not isinstance(data, dict):
