@@ -8,7 +8,8 @@ import sys
 import typer
 
 from agentnotes.cli import (
-    ask_cmd, doctor, experiments, ingest_cmd, make_qa_cmd, optimize_cmd, prompts_cmd, sandbox_cmd, search_cmd,
+    ask_cmd, doctor, eval_answers_cmd, experiments, ingest_cmd, make_qa_cmd, optimize_cmd, prompts_cmd, sandbox_cmd,
+    search_cmd,
 )
 from agentnotes.errors import AgentNotesError
 
@@ -36,7 +37,8 @@ def _options(
     """Turn research notes into a searchable knowledge base and into experiments that run."""
 
 
-for module in (ingest_cmd, search_cmd, make_qa_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd, optimize_cmd, doctor):
+for module in (ingest_cmd, search_cmd, make_qa_cmd, eval_answers_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd,
+               optimize_cmd, doctor):
     module.register(app)
 
 

@@ -10,9 +10,12 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from agentnotes.errors import InputError
 from agentnotes.notes.types import Hit
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,27 +44,36 @@ class RetrievalEval:
     results: tuple[QuestionResult, ...]
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Read the JSONL file; malformed lines are reported with their line number."""
+def load_records(path: Path, parse: Callable[[dict], T]) -> list[T]:
+    """Parse each JSONL line of `path` with `parse`; malformed lines are reported with their line number."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}") from None
-    questions = []
+    records = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            source, contains = data["source"], data["contains"]
-            if (source is None) != (contains is None) or "" in (source, contains):
-                raise ValueError("source and contains are both given, or both null for a question the notes do not answer")
-            questions.append(Question(str(data["question"]), str(source or ""), str(contains or "")))
+            records.append(parse(json.loads(line)))
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{number}: expected JSON with question, source, contains ({exc}).") from None
-    if not questions:
+    if not records:
         raise InputError(f"{path} has no questions.")
-    return questions
+    return records
+
+
+def parse_question(data: dict) -> Question:
+    """One eval line as a Question; ValueError when source and contains are not both given or both null."""
+    source, contains = data["source"], data["contains"]
+    if (source is None) != (contains is None) or "" in (source, contains):
+        raise ValueError("source and contains are both given, or both null for a question the notes do not answer")
+    return Question(str(data["question"]), str(source or ""), str(contains or ""))
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read the JSONL file; malformed lines are reported with their line number."""
+    return load_records(path, parse_question)
 
 
 def is_correct(hit: Hit, question: Question) -> bool:
