@@ -9,7 +9,7 @@ import typer
 
 from agentnotes.cli import (
     ask_cmd, doctor, eval_answers_cmd, experiments, ingest_cmd, make_qa_cmd, optimize_cmd, prompts_cmd, sandbox_cmd,
-    search_cmd,
+    search_cmd, serve_cmd, chat_cmd,
 )
 from agentnotes.errors import AgentNotesError
 
@@ -38,7 +38,7 @@ def _options(
 
 
 for module in (ingest_cmd, search_cmd, make_qa_cmd, eval_answers_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd,
-               optimize_cmd, doctor):
+               optimize_cmd, doctor, serve_cmd, chat_cmd):
     module.register(app)
 
 

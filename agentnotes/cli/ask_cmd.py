@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED
 from agentnotes.cli.output import console, err_console, print_json
 from agentnotes.cli.progress import model_progress
+
+if TYPE_CHECKING:
+    from agentnotes.pipeline.ask import AskResult
 
 
 def ask(
@@ -33,7 +38,12 @@ def ask(
     if as_json:
         print_json(result.as_dict())
         return
-    answer, verdict, checks = result.answer, result.check, result.checks
+    print_result(result)
+
+
+def print_result(result: AskResult) -> None:
+    """A streamed answer's ending: the cited text when it changed, the citations, the critic, the figures."""
+    answer, verdict, checks, samples = result.answer, result.check, result.checks, len(result.drafts)
     if result.withheld:
         err_console().print(f"[yellow]Withheld {result.withheld} chunk(s) flagged as secrets from the remote model.[/]")
     if samples > 1:

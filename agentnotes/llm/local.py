@@ -7,6 +7,7 @@ as for a remote endpoint; extra kwargs (temperature, seed, max_tokens, response_
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import PrivateAttr
 
 from agentnotes.errors import LLMError, NoModelError
 
+N_CTX = 8192  # context window of the embedded model, in tokens
 _PASS_THROUGH = ("temperature", "top_p", "seed", "max_tokens", "response_format", "n_probs", "frequency_penalty")
 
 
@@ -34,12 +36,40 @@ def _usage(data: dict) -> UsageMetadata | None:
     )
 
 
+def load_llama_server(model_path: str, n_ctx: int, n_threads: int, port: int = 0) -> Any:
+    """Load the GGUF into an xllamacpp Server: llama.cpp's OpenAI-compatible server, in this process and
+    listening on 127.0.0.1 (`port` 0: any free port). Python keeps its own Ctrl-C and SIGTERM handling."""
+    try:
+        import xllamacpp
+    except ImportError:
+        raise NoModelError("xllamacpp is not installed: pip install -e . (or make install).") from None
+    params = xllamacpp.CommonParams()
+    params.model.path = model_path
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.cpuparams.n_threads = n_threads
+    params.cpuparams_batch.n_threads = n_threads
+    params.warmup = False
+    params.verbosity = -1
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:  # the C++ side reports load failures as generic exceptions
+        raise NoModelError(f"Cannot load {model_path}: {exc}. Run 'agentnotes doctor'.") from exc
+    finally:  # llama.cpp installs its own handlers, which would swallow Ctrl-C
+        if threading.current_thread() is threading.main_thread():
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+
 class LocalLlamaChat(BaseChatModel):
     """Chat model backed by a GGUF file loaded with xllamacpp (CPU)."""
 
     model_path: str
     model_name: str = "local"
-    n_ctx: int = 8192
+    n_ctx: int = N_CTX
     n_threads: int = 2
     temperature: float = 0.2
     max_tokens: int = 1024
@@ -59,22 +89,7 @@ class LocalLlamaChat(BaseChatModel):
     def _get_server(self) -> Any:
         with self._lock:
             if self._server is None:
-                try:
-                    import xllamacpp
-                except ImportError:
-                    raise NoModelError("xllamacpp is not installed: pip install -e . (or make install).") from None
-                params = xllamacpp.CommonParams()
-                params.model.path = self.model_path
-                params.n_ctx = self.n_ctx
-                params.n_parallel = 1
-                params.cpuparams.n_threads = self.n_threads
-                params.cpuparams_batch.n_threads = self.n_threads
-                params.warmup = False
-                params.verbosity = -1
-                try:
-                    self._server = xllamacpp.Server(params)
-                except Exception as exc:  # the C++ side reports load failures as generic exceptions
-                    raise NoModelError(f"Cannot load {self.model_path}: {exc}. Run 'agentnotes doctor'.") from exc
+                self._server = load_llama_server(self.model_path, self.n_ctx, self.n_threads)
             return self._server
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool, **kwargs: Any) -> dict:
