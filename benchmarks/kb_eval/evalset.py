@@ -7,13 +7,15 @@ its text is 0 mod 3. Settings are chosen on the tuned part only; the held-out pa
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # benchmarks/_common.py
 
-from _common import NOTES, REPO, require_notes, temp_home  # noqa: E402
+from _common import NOTES, REPO, require_notes  # noqa: E402
 
 QUESTIONS = HERE / "questions.jsonl"
 NOTE_DIRS = [NOTES, REPO / "data"]  # the real notes and the shipped example notes
@@ -29,9 +31,12 @@ def parts() -> dict[str, list]:
 
 
 def ingested_home(name: str) -> Path:
-    """A fresh AGENTNOTES_HOME with the notes of the eval set ingested."""
+    """AGENTNOTES_HOME set to a home kept between runs (in the temp folder), with the notes of the
+    eval set ingested: a later run re-embeds only what changed."""
     require_notes()
-    home = temp_home(name)
+    home = Path(tempfile.gettempdir()) / f"agentnotes-{name}"
+    os.environ["AGENTNOTES_HOME"] = str(home)
+    os.environ.setdefault("AGENTNOTES_MODELS_DIR", str(Path.home() / ".cache" / "agentnotes-test-models"))
     from agentnotes.index.ingest import ingest
     from agentnotes.settings import load_settings
 
