@@ -13,6 +13,7 @@ from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.kinds import examples_for, hooks_for
+from agentnotes.experiments.guards.skeleton import Skeleton, fill
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
 
@@ -163,6 +164,34 @@ def write_idea_code(
     }
     reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
     return extract_code(reply.text), reply
+
+
+def write_idea_body(
+    model: BaseChatModel,
+    prompt: Prompt,
+    plan: Plan,
+    hits: Sequence[Hit],
+    skeleton: Skeleton,
+    feedback: str = "",
+    seed: int = 0,
+    temperature: float | None = None,
+    show_examples: bool = True,
+) -> tuple[str, LLMReply]:
+    """The idea code as the kind's skeleton (guards/skeleton.py) with the functions the model wrote."""
+    functions = " and ".join(f"`{name}`" for name in skeleton.required)
+    if skeleton.optional:
+        functions += " (and " + " and ".join(f"`{name}`" for name in skeleton.optional) + " if the idea needs it)"
+    values = {
+        "skeleton": skeleton.code.strip(),
+        "example": skeleton.example if show_examples else NO_EXAMPLES,
+        "functions": functions,
+        "passages": passages_text(hits),
+        "plan": plan.as_text(),
+        "feedback": feedback or "(first attempt)",
+        "idea_name": plan.idea_name,
+    }
+    reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
+    return fill(skeleton, extract_code(reply.text)), reply
 
 
 def review_code(model: BaseChatModel, prompt: Prompt, plan: Plan, hits: Sequence[Hit], code: str, seed: int = 0) -> tuple[CodeReview, list[LLMReply]]:

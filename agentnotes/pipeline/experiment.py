@@ -21,6 +21,7 @@ from agentnotes.experiments.guards.claim import inverted, math_formulas, stated_
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
+from agentnotes.experiments.guards.skeleton import skeleton_for
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
@@ -190,6 +191,8 @@ class _CodeWriter:
         self.note_pairs = note_pairs(options.request, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
+        self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
+        self.skeleton = skeleton_for(plan.kinds, self.note_text)
         self.interface = describe_interface(hooks_for(plan.kinds))
         self.rejections = 0
         self.attempts = 0
@@ -240,7 +243,12 @@ class _CodeWriter:
 
     def _write(self, plan: agents.Plan, hits: Sequence[Hit], feedback: str, seed: int,
                temperature: float | None = None) -> tuple[str, LLMReply]:
-        """One reply of the code generator for `plan` from `hits`, with the harness interface."""
+        """One reply of the code generator for `plan` from `hits`: the kind's skeleton filled in while it
+        has one (guards/skeleton.py), the whole idea code with the harness interface on the last attempt
+        (an idea the skeleton cannot hold, such as an optimizer whose step needs a closure, gets its chance)."""
+        if self.skeleton and plan.kinds == self.plan.kinds and self.attempts < max(1, self.options.max_attempts - 1):
+            return agents.write_idea_body(self.model, self.body_prompt, plan, hits, self.skeleton, feedback,
+                                          seed=seed, temperature=temperature, show_examples=self.show_examples)
         return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
                                       seed=seed, temperature=temperature, show_examples=self.show_examples)
 
@@ -261,7 +269,8 @@ class _CodeWriter:
             code, more_fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
             fixes += more_fixes
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
-        if copied := agents.copied_example_rules(code, agents.idea_examples(self.plan.kinds), self.note_text):
+        examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
+        if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
                                     + "; ".join(f"`{line}`" for line in copied)
                                     + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))

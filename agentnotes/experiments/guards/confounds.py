@@ -116,16 +116,24 @@ def _counted(classes: Sequence[str]) -> str:
 
 def _model(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]:
     base_units, idea_units = _units(base), _units(idea)
+    b_layers, i_layers = [u for u in base_units if u.weighted], [u for u in idea_units if u.weighted]
+    own_layers = sum(b.cls != i.cls for b, i in zip(b_layers, i_layers)) if len(b_layers) == len(i_layers) else 0
     found = []
     for category, keep in (("structure", lambda u: not u.weighted and u.cls in STRUCTURAL),
                            ("activation", lambda u: not u.weighted and u.cls not in STRUCTURAL)):
         b, i = [u.cls for u in base_units if keep(u)], [u.cls for u in idea_units if keep(u)]
-        if b != i:
-            what = "modules that reshape, pool or drop" if category == "structure" else "activations"
-            found.append(("architecture" if category == "structure" else "activation",
-                          f"{what}: {_counted(i)} in the idea arm, {_counted(b)} in the baseline"))
+        if b == i:
+            continue
+        if category == "structure":
+            found.append(("architecture", f"modules that reshape, pool or drop: {_counted(i)} in the idea arm, "
+                                          f"{_counted(b)} in the baseline"))
+        elif not Counter(i) - Counter(b) and (Counter(b) - Counter(i)).total() <= own_layers:
+            # a layer of the idea's own class that applies its nonlinearity inside (a residual block x + relu(Wx))
+            found.append(("layers", f"activations: {_counted(i)} in the idea arm, {_counted(b)} in the baseline, "
+                                    "the others inside the idea's own layers"))
+        else:
+            found.append(("activation", f"activations: {_counted(i)} in the idea arm, {_counted(b)} in the baseline"))
     activation_changed = any(c == "activation" for c, _ in found)
-    b_layers, i_layers = [u for u in base_units if u.weighted], [u for u in idea_units if u.weighted]
     if len(b_layers) != len(i_layers):
         plural = "s" if len(i_layers) != 1 else ""
         found.append(("architecture", f"the idea arm has {len(i_layers)} weight layer{plural} where the baseline has "

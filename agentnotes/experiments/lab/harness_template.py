@@ -18,8 +18,8 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
         mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU) (also depth=2, norm;
         flattens tuple inputs), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
         activation=nn.ReLU), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
-        baseline_model(in_dim, hidden, out_dim), the baseline itself (build it, then
-        re-initialise it for an initialisation idea).
+        baseline_model(in_dim, hidden, out_dim, **parts), the baseline itself (build it, then
+        re-initialise it for an initialisation idea; parts such as activation= replace its pieces).
           linear      a class called as linear(in_features, out_features) for every layer;
           activation  a class called with no arguments (or a function of x); it may change the
                       width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
@@ -234,13 +234,16 @@ def seqnet(in_dim, hidden, out_dim, cell=nn.GRU, norm="baseline"):
     return SeqNet(in_dim, hidden, out_dim, cell=cell, norm=norm)
 
 
-def baseline_model(in_dim, hidden, out_dim):
-    """The baseline arm's model: convnet for "digits_image", seqnet for "sequence", mlp otherwise."""
+def baseline_model(in_dim, hidden, out_dim, **parts):
+    """The baseline arm's model: convnet for "digits_image", seqnet for "sequence", mlp otherwise.
+
+    parts replace pieces of it by name, as the builder takes them (activation=, linear=, conv=, cell=).
+    """
     if TASK == "digits_image":
-        return convnet(in_dim, hidden, out_dim)
+        return convnet(in_dim, hidden, out_dim, **parts)
     if TASK == "sequence":
-        return seqnet(in_dim, hidden, out_dim)
-    return mlp(in_dim, hidden, out_dim)
+        return seqnet(in_dim, hidden, out_dim, **parts)
+    return mlp(in_dim, hidden, out_dim, **parts)
 
 
 def baseline_optimizer(params, lr):

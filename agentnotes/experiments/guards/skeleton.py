@@ -1,0 +1,181 @@
+"""Skeletons: per-kind idea code in which the program owns the wiring and the model writes bodies.
+
+A skeleton (agentnotes/prompt_files/idea_skeletons/KIND.py) defines the hooks of its kind and calls
+the functions the idea needs: those whose body is `...` must be written; those whose body is a bare
+`return` may be. The model is shown the skeleton and answers with those functions; `fill` puts their
+bodies into the skeleton under its own signatures, so a reply cannot break the wiring (a renamed
+hook, a missing build_model, an optimizer that is never used). The reply's own helpers, constants
+and imports are kept; its definitions of the skeleton's other names are not.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from agentnotes.experiments.guards.kinds import canonical
+from agentnotes.prompts import SHIPPED_DIR
+
+SKELETONS_DIR = SHIPPED_DIR / "idea_skeletons"
+# A residual or gated block `y = x + ...`: the layer kind's block skeleton instead of its linear one.
+_BLOCK_FORM = re.compile(r"(?<![\w.])(?:y|h|out|output|x_\{?(?:l\+1|t\+1|next)\}?)\s*(?:=|←)\s*x\s*\+")
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A skeleton's code, its worked example, and the functions the model writes (`Class.method` for methods)."""
+
+    name: str
+    code: str
+    example: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
+    """The skeleton of a one-kind idea, or None (several kinds, or a kind without one). A layer idea
+    whose notes write it as a residual form `y = x + ...` gets the block skeleton."""
+    names = canonical(kinds)
+    if len(names) != 1:
+        return None
+    name = "block" if names[0] == "layer" and _BLOCK_FORM.search(note_text) else names[0]
+    return load_skeleton(name) if (SKELETONS_DIR / f"{name}.py").exists() else None
+
+
+@cache
+def load_skeleton(name: str) -> Skeleton:
+    code = (SKELETONS_DIR / f"{name}.py").read_text(encoding="utf-8")
+    example = (SKELETONS_DIR / f"{name}.md").read_text(encoding="utf-8")
+    required, optional = [], []
+    for qualname, fn in _functions(ast.parse(code)):
+        body = _body(fn)
+        if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and body[0].value.value is Ellipsis:
+            required.append(qualname)
+        elif len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is None:
+            optional.append(qualname)
+    return Skeleton(name, code, example, tuple(required), tuple(optional))
+
+
+def fill(skeleton: Skeleton, reply: str) -> str:
+    """The skeleton with the bodies the reply wrote for its functions, plus the reply's imports, helpers
+    and constants. A reply class that writes a skeleton class's method together with its own __init__
+    replaces that class whole, under the skeleton's name (its parameters are made there). A reply that
+    does not parse is returned as it is (the static check names the error); a required function the
+    reply lacks keeps its `...` body (the static check calls it a stub)."""
+    try:
+        tree = ast.parse(reply)
+    except SyntaxError:
+        return reply
+    skeleton_tree = ast.parse(skeleton.code)
+    lines = skeleton.code.splitlines()
+    used: set[str] = set()  # the reply's classes that went into the skeleton
+    replaced: dict[str, ast.ClassDef] = {}
+    for cls in (n for n in skeleton_tree.body if isinstance(n, ast.ClassDef)):
+        methods = {q.split(".")[1] for q in skeleton.functions if q.startswith(cls.name + ".")}
+        own = next((c for c in tree.body if isinstance(c, ast.ClassDef) and methods & _method_names(c)
+                    and "__init__" in _method_names(c)), None)
+        if own is not None:
+            replaced[cls.name], used = own, used | {own.name}
+    written = _written_functions(reply, tree, skeleton, set(replaced))
+    edits: list[tuple[int, int, str]] = []  # (first line, last line, new text), 1-based, inclusive
+    for qualname, fn in _functions(skeleton_tree):
+        if qualname.split(".")[0] in replaced or qualname not in written:
+            continue
+        body_start = _body(fn)[0].lineno
+        edits.append((body_start, fn.end_lineno, textwrap.indent(written[qualname][1], " " * fn.body[0].col_offset)))
+        used |= {written[qualname][0]}
+    for cls in (n for n in skeleton_tree.body if isinstance(n, ast.ClassDef) and n.name in replaced):
+        own = replaced[cls.name]
+        text = re.sub(rf"\b{re.escape(own.name)}\b", cls.name, _source(reply, own))
+        edits.append((cls.lineno, cls.end_lineno, text))
+    for first, last, text in sorted(edits, reverse=True):
+        lines[first - 1:last] = text.splitlines()
+    taken = _top_names(skeleton_tree) | {q.split(".")[-1] for q in skeleton.functions} | used
+    imports = [_source(reply, node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    helpers = [_source(reply, node) for node in tree.body
+               if not isinstance(node, ast.Import | ast.ImportFrom) and _defines(node) and not _defines(node) & taken]
+    for name, own in replaced.items():
+        helpers = [re.sub(rf"\b{re.escape(own.name)}\b", name, helper) for helper in helpers]
+    parts = ["\n".join(imports), *helpers, "\n".join(lines)]
+    return "\n\n\n".join(part for part in parts if part.strip()) + "\n"
+
+
+def _method_names(cls: ast.ClassDef) -> set[str]:
+    return {item.name for item in cls.body if isinstance(item, ast.FunctionDef)}
+
+
+def _written_functions(reply: str, tree: ast.Module, skeleton: Skeleton,
+                       skipped_classes: set[str]) -> dict[str, tuple[str, str]]:
+    """qualname -> (the reply's name holding it, body source) of each skeleton function the reply wrote
+    (outside the skipped classes): as a method of a class or as a top-level function of the same name;
+    a reply of one lone function when the skeleton asks for one takes its place."""
+    found: dict[str, tuple[str, ast.FunctionDef]] = {}
+    candidates = _functions(tree)
+    for qualname in skeleton.functions:
+        if qualname.split(".")[0] in skipped_classes:
+            continue
+        short = qualname.split(".")[-1]
+        match = next(((q, fn) for q, fn in candidates if q == qualname), None) \
+            or next(((q, fn) for q, fn in candidates if q.split(".")[-1] == short), None)
+        if match is not None:
+            found[qualname] = match
+    lone = [(q, fn) for q, fn in candidates if "." not in q]
+    if not found and not skipped_classes and len(skeleton.required) == 1 and len(lone) == 1:
+        found[skeleton.required[0]] = lone[0]
+    return {qualname: (q.split(".")[0], _body_source(reply, fn)) for qualname, (q, fn) in found.items()}
+
+
+def _functions(tree: ast.Module) -> list[tuple[str, ast.FunctionDef]]:
+    """(qualname, node) of the top-level functions and of the methods of top-level classes."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            found.append((node.name, node))
+        elif isinstance(node, ast.ClassDef):
+            found += [(f"{node.name}.{item.name}", item) for item in node.body if isinstance(item, ast.FunctionDef)]
+    return found
+
+
+def _body(fn: ast.FunctionDef) -> list[ast.stmt]:
+    """The statements of a function after its docstring."""
+    return fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+
+
+def _body_source(text: str, fn: ast.FunctionDef) -> str:
+    """A function's body in the reply's own words (comments kept), without its docstring, at indentation 0."""
+    body = _body(fn)
+    if not body:
+        return "pass"
+    if body[0].lineno == fn.lineno:  # def f(x): return x
+        return "\n".join(ast.unparse(statement) for statement in body)
+    return textwrap.dedent("\n".join(text.splitlines()[body[0].lineno - 1:fn.end_lineno]))
+
+
+def _source(text: str, node: ast.stmt) -> str:
+    """A top-level statement's text in the reply, with its decorators."""
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return "\n".join(text.splitlines()[start - 1:node.end_lineno])
+
+
+def _defines(node: ast.stmt) -> set[str]:
+    """The names a top-level statement binds (functions, classes, assigned constants)."""
+    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        return {node.name}
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return {node.target.id}
+    return set()
+
+
+def _top_names(tree: ast.Module) -> set[str]:
+    return {name for node in tree.body for name in _defines(node)}

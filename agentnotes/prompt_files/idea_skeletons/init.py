@@ -1,0 +1,13 @@
+def build_model(in_dim, hidden, out_dim):
+    model = baseline_model(in_dim, hidden, out_dim)
+    layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.dim() > 1]
+    with torch.no_grad():
+        init_weights(layers)
+    return model
+
+
+def init_weights(layers):
+    """Set the idea's initial values in place. layers are the model's layers with a weight matrix, input
+    side first (layers[-1] is the output layer); each has .weight (out_features, in_features) and .bias
+    (a vector or None). Use torch.nn.init functions or .copy_(); keep every layer and shape."""
+    ...

@@ -1,0 +1,98 @@
+"""Skeletons: the model writes bodies, the program keeps the wiring (guards/skeleton.py)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from test_experiments_harness import run_idea
+
+from agentnotes.agents.experimenter import extract_code
+from agentnotes.experiments.guards.autofix import apply_fixes
+from agentnotes.experiments.guards.confounds import compare, confound_problems
+from agentnotes.experiments.guards.kinds import KINDS, allowed_changes
+from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for
+from agentnotes.experiments.guards.static_check import blocking, check_idea_code
+
+# skeleton -> (its kind, a task it is run on)
+SKELETONS = {"update_rule": ("update_rule", "classification"), "layer": ("layer", "regression"),
+             "block": ("layer", "regression"), "activation": ("activation", "digits_image"),
+             "weight_op": ("weight_op", "regression"), "init": ("init", "digits"), "loss": ("loss", "classification"),
+             "data": ("data", "regression"), "schedule": ("schedule", "classification"),
+             "regulariser": ("regulariser", "regression")}
+
+
+def test_every_skeleton_file_is_listed_here_and_every_kind_but_architecture_has_one() -> None:
+    assert {p.stem for p in SKELETONS_DIR.glob("*.py")} == set(SKELETONS)
+    assert {kind.name for kind in KINDS} - {kind for kind, _ in SKELETONS.values()} == {"architecture"}
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("name", sorted(SKELETONS))
+def test_skeleton_filled_with_its_example_passes_the_guards_and_differs_only_where_its_kind_may(
+        tmp_path: Path, name: str) -> None:
+    kind, task = SKELETONS[name]
+    skeleton = load_skeleton(name)
+    code = fill(skeleton, extract_code(skeleton.example))
+    fixed, fixes = apply_fixes(code, [kind], ())
+    assert (fixed, fixes) == (code, [])
+    assert blocking(check_idea_code(code, [kind], ())) == []
+    ran = run_idea(tmp_path, code, "--describe", task=task)
+    assert ran.returncode == 0, ran.stderr
+    differences = compare(ran.metrics, allowed_changes([kind]))
+    assert confound_problems(differences) == []
+    assert differences, "the idea arm is the baseline: the skeleton does not plug the idea in"
+
+
+def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() -> None:
+    assert skeleton_for(["update_rule"]).name == "update_rule"
+    assert skeleton_for(["layer"], "y = W*x + b").name == "layer"
+    assert skeleton_for(["layer"], "每一层: y = x + α·f(x)").name == "block"
+    assert skeleton_for(["layer", "weight_op"]) is None
+    assert skeleton_for(["architecture"]) is None
+
+
+def test_fill_keeps_the_wiring_when_the_reply_rewires_it() -> None:
+    reply = textwrap.dedent('''
+        import torch
+        BETA = 0.9
+
+        def make_optimizer(params, lr):
+            return torch.optim.SGD(params, lr)
+
+        def update(p, g, state, lr, t):
+            m = state.setdefault("m", torch.zeros_like(p))  # momentum
+            m.mul_(BETA).add_(g)
+            p.sub_(lr * torch.sign(m))
+    ''')
+    code = fill(load_skeleton("update_rule"), reply)
+    assert "return IdeaOptimizer(params, lr)" in code and "torch.optim.SGD(params, lr)" not in code
+    assert "BETA = 0.9" in code and "m.mul_(BETA).add_(g)  # momentum" not in code  # comment kept on its own line
+    assert "m = state.setdefault(\"m\", torch.zeros_like(p))  # momentum" in code
+    assert code.count("def update(") == 1
+
+
+def test_fill_takes_a_lone_function_under_another_name_and_a_whole_class_with_its_own_init() -> None:
+    schedule = fill(load_skeleton("schedule"), "def my_schedule(step, lr):\n    return lr * 0.5 ** (step // 100)\n")
+    assert "def lr_at(step, lr):" in schedule and "return lr * 0.5 ** (step // 100)" in schedule
+    assert "my_schedule" not in schedule
+    layer = fill(load_skeleton("layer"), textwrap.dedent('''
+        class WeightNormed(nn.Module):
+            def __init__(self, i, o):
+                super().__init__()
+                self.v = nn.Parameter(nn.Linear(i, o).weight.detach().clone())
+                self.g = nn.Parameter(torch.ones(o, 1))
+
+            def forward(self, x):
+                return F.linear(x, self.g * self.v / self.v.norm(dim=1, keepdim=True))
+    '''))
+    assert "class IdeaLinear(nn.Module):" in layer and "WeightNormed" not in layer
+    assert "self.g = nn.Parameter(torch.ones(o, 1))" in layer
+    assert "linear=IdeaLinear" in layer and layer.count("class ") == 1
+
+
+def test_a_missing_body_stays_a_stub_the_static_check_blocks_and_bad_syntax_is_returned_as_written() -> None:
+    code = fill(load_skeleton("weight_op"), "EVERY = 10\n")
+    assert any(p.kind == "stub" for p in blocking(check_idea_code(code, ["weight_op"])))
+    assert fill(load_skeleton("loss"), "def compute_loss(out, y:\n") == "def compute_loss(out, y:\n"
