@@ -1,10 +1,19 @@
 """Typed errors. Each one says how to fix the problem; the CLI maps them to exit codes."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 
 class AgentNotesError(Exception):
-    """Base class: a problem the user can act on. `exit_code` is what the CLI returns."""
+    """Base class: a problem the user can act on. `exit_code` is what the CLI returns; `run_dir`
+    is the experiment run directory the failure belongs to, when there is one."""
 
     exit_code = 1
+
+    def __init__(self, *args: object, run_dir: Path | None = None) -> None:
+        super().__init__(*args)
+        self.run_dir = run_dir
 
 
 class ConfigError(AgentNotesError):
@@ -57,3 +66,9 @@ class ExperimentError(AgentNotesError):
     """An experiment could not be planned, run or judged."""
 
     exit_code = 7
+
+
+class Interrupted(AgentNotesError):
+    """The user stopped the command (Ctrl-C)."""
+
+    exit_code = 130

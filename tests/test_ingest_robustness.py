@@ -88,8 +88,8 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_is_ingested(tmp_path: P
 
 def test_cli_exit_codes_for_empty_folder_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    ok = subprocess.run([sys.executable, "-m", "agentnotes", "ingest", str(tmp_path / "empty")], capture_output=True, text=True)
-    assert ok.returncode == 0
+    empty = subprocess.run([sys.executable, "-m", "agentnotes", "ingest", str(tmp_path / "empty")], capture_output=True, text=True)
+    assert empty.returncode == 2 and "No notes found" in empty.stderr
     missing = subprocess.run([sys.executable, "-m", "agentnotes", "ingest", str(tmp_path / "nope")], capture_output=True, text=True)
     assert missing.returncode == 3 and "does not exist" in missing.stderr
 

@@ -58,7 +58,7 @@ def run_experiment(
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Find an idea in your notes, write a fair experiment for it, run it sandboxed, judge it, report."""
-    from agentnotes.errors import InputError
+    from agentnotes.errors import AgentNotesError, InputError, Interrupted
     from agentnotes.experiments.results import rundir as rd
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment as run_pipeline
@@ -73,12 +73,14 @@ def run_experiment(
                                 max_attempts=attempts, budget_min=budget, timeout_s=timeout,
                                 memory_mb=memory_mb, use_gpu=not cpu, allow_unsafe=unsafe, llm_seed=llm_seed)
     model = get_chat_model(settings, temperature=0.3, max_tokens=1200, seed=llm_seed)
+    run = run or rd.create_run(settings.runs_dir, request)  # here, so a failure can name its run directory
     try:
         run = run_pipeline(settings, options, _ConsoleReporter(as_json), model, run)
     except KeyboardInterrupt:
-        err_console().print("[yellow]Interrupted. Resume with:[/] agentnotes run-experiment --resume "
-                            f"{run.id if run else '<ID from experiments list>'}")
-        raise typer.Exit(130) from None
+        raise Interrupted(f"Resume with: agentnotes run-experiment --resume {run.id}", run_dir=run.path) from None
+    except AgentNotesError as exc:
+        exc.run_dir = exc.run_dir or run.path
+        raise
     if as_json:
         print_json(_summary(run))
         return

@@ -43,6 +43,7 @@ def ingest(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console(), transient=True, disable=as_json) as progress:
         report = run_ingest(settings, paths or [], rebuild_index=rebuild, progress=_RichProgress(progress), announce=announce)
+    _require_notes(paths or [], report)
     if as_json:
         print_json({
             "ok": report.ok, "new": report.new, "changed": report.changed, "unchanged": len(report.unchanged),
@@ -55,6 +56,19 @@ def ingest(
         _print_summary(report)
     if not report.ok:
         raise typer.Exit(3)
+
+
+def _require_notes(paths: list[Path], report) -> None:
+    """An ingest that found no note file at all is an error that says what counts as a note."""
+    from agentnotes.errors import InputError
+    from agentnotes.notes.reader import SUPPORTED_SUFFIXES
+
+    if not report.ok or report.new or report.changed or report.unchanged or report.removed:
+        return
+    where = ", ".join(map(str, paths)) or "the folders ingested before"
+    others = f" ({len(report.skipped)} other file(s) skipped)" if report.skipped else ""
+    raise InputError(f"No notes found in {where}{others}: notes are files ending in {', '.join(sorted(SUPPORTED_SUFFIXES))}. "
+                     "Give the folder that holds your notes, e.g. 'agentnotes ingest ~/notes'.")
 
 
 def _print_summary(report) -> None:

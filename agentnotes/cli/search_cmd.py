@@ -32,11 +32,12 @@ def search(
     settings = load_settings()
     hits = retrieve(settings, query, k, rewrite=rewrite,
                     on_rewrite=None if as_json else (lambda text: err_console().print(f"[dim]rewrite: {text}[/]")))
+    if not hits and _nothing_ingested(settings):
+        from agentnotes.errors import StoreError
+
+        raise StoreError(f"No notes are ingested under {settings.home}. Run 'agentnotes ingest PATH' first.")
     if as_json:
         print_json([_hit_json(i, h) for i, h in enumerate(hits, start=1)])
-        return
-    if not hits:
-        console().print("No results. Is anything ingested? Try 'agentnotes ingest PATH'.")
         return
     table = Table(show_lines=True)
     for column in ("#", "score", "where", "heading", "text"):
@@ -46,6 +47,13 @@ def search(
         table.add_row(str(i), f"{h.score:.4f}", f"{Path(c.source).name}:{c.start_line}-{c.end_line}",
                       " > ".join(c.heading_path), " ".join(c.text.split())[:240])
     console().print(table)
+
+
+def _nothing_ingested(settings) -> bool:
+    from agentnotes.index.knowledge_base import open_knowledge_base
+
+    with open_knowledge_base(settings) as kb:
+        return not kb.catalog.chunk_count()
 
 
 @eval_app.command("retrieval")
