@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from agentnotes.cli.output import console, err_console, print_json
