@@ -8,7 +8,7 @@ from typer.core import TyperGroup
 
 from agentnotes.cli import (
     ask_cmd, doctor, eval_answers_cmd, experiments, ingest_cmd, make_qa_cmd, optimize_cmd, prompts_cmd, sandbox_cmd,
-    search_cmd, serve_cmd, chat_cmd,
+    search_cmd, serve_cmd, chat_cmd, mcp_cmd,
 )
 from agentnotes.cli.output import print_error
 from agentnotes.errors import AgentNotesError, Interrupted
@@ -72,7 +72,7 @@ def _options(
 
 
 for module in (ingest_cmd, search_cmd, make_qa_cmd, eval_answers_cmd, ask_cmd, experiments, sandbox_cmd, prompts_cmd,
-               optimize_cmd, doctor, serve_cmd, chat_cmd):
+               optimize_cmd, doctor, serve_cmd, chat_cmd, mcp_cmd):
     module.register(app)
 
 

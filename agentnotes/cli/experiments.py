@@ -29,15 +29,6 @@ class _ConsoleReporter:
                 err_console().print("  " + line, markup=False, highlight=False)
 
 
-def _summary(run) -> dict:
-    record = run.record()
-    return {"id": record.id, "status": record.status, "request": record.request, "conclusion": record.conclusion,
-            "path": str(run.path), "report": str(run.path / "report.md"), "model": record.model,
-            "tokens": {"prompt": record.prompt_tokens, "completion": record.completion_tokens},
-            "phases": [{"name": p.name, "status": p.status, "wall_s": p.wall_s} for p in record.phases],
-            "error": record.error}
-
-
 def run_experiment(
     request: str = typer.Argument(None, help='The idea to test, as in your notes, e.g. "mirror vs baseline".'),
     resume: str = typer.Option(None, "--resume", help="Continue an interrupted or failed run by ID."),
@@ -80,7 +71,7 @@ def run_experiment(
         exc.run_dir = exc.run_dir or run.path
         raise
     if as_json:
-        print_json(_summary(run))
+        print_json(run.summary())
         return
     record = run.record()
     console().print(f"\n[bold]{record.status}[/]: {record.conclusion}\nReport: {run.path / 'report.md'}")
@@ -96,7 +87,7 @@ def list_experiments(as_json: bool = typer.Option(False, "--json", help="Print a
 
     records = list_runs(load_settings().runs_dir)
     if as_json:
-        print_json([{"id": r.id, "status": r.status, "request": r.request, "conclusion": r.conclusion} for r in records])
+        print_json([r.brief() for r in records])
         return
     table = Table()
     for column in ("id", "status", "request", "conclusion"):
@@ -117,7 +108,7 @@ def show_experiment(run_id: str = typer.Argument(..., help="Run ID (or a unique 
 
     run = rd.open_run(load_settings().runs_dir, run_id)
     if as_json:
-        print_json(_summary(run))
+        print_json(run.summary())
         return
     report = run.read_text(rd.REPORT)
     console().print(Markdown(report) if report else f"No report yet; status {run.record().status}. Resume with --resume {run.id}.")

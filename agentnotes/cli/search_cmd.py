@@ -11,12 +11,6 @@ from agentnotes.cli.output import console, err_console, print_json
 eval_app = typer.Typer(help="Evaluate retrieval and answers on labelled questions.", no_args_is_help=True)
 
 
-def _hit_json(rank: int, hit) -> dict:
-    c = hit.chunk
-    return {"rank": rank, "score": round(hit.score, 5), "source": c.source, "start_line": c.start_line,
-            "end_line": c.end_line, "heading": list(c.heading_path), "ranks": hit.ranks, "text": c.text}
-
-
 def search(
     query: str = typer.Argument(..., help="What to look for (any language)."),
     k: int = typer.Option(5, "-k", help="Number of results."),
@@ -37,7 +31,7 @@ def search(
 
         raise StoreError(f"No notes are ingested under {settings.home}. Run 'agentnotes ingest PATH' first.")
     if as_json:
-        print_json([_hit_json(i, h) for i, h in enumerate(hits, start=1)])
+        print_json([h.as_dict(i) for i, h in enumerate(hits, start=1)])
         return
     table = Table(show_lines=True)
     for column in ("#", "score", "where", "heading", "text"):
@@ -87,7 +81,7 @@ def eval_retrieval(
             "k": k, "questions": len(results.results), "skipped_unanswerable": len(questions) - len(results.results),
             "recall_at_k": results.recall_at_k, "mrr_at_10": results.mrr_at_10,
             "per_question": [{"question": r.question.question, "source": r.question.source, "contains": r.question.contains,
-                              "rank": r.rank, "hits": [_hit_json(i, h) for i, h in enumerate(r.hits, start=1)]}
+                              "rank": r.rank, "hits": [h.as_dict(i) for i, h in enumerate(r.hits, start=1)]}
                              for r in results.results],
         })
         return

@@ -100,9 +100,15 @@ class ChromaIndex:
         return list(best.items())[:k]
 
 
-def wipe_local_index(settings: Settings) -> None:
-    """Delete the embedded Chroma directory (it is rebuilt from the catalog)."""
+def drop_cached_clients() -> None:
+    """Forget chromadb's clients, which it caches per path in-process: the next one reads the index
+    from disk, as another process (an ingest) left it."""
     from chromadb.api.client import SharedSystemClient
 
-    SharedSystemClient.clear_system_cache()  # chromadb caches clients per path in-process
+    SharedSystemClient.clear_system_cache()
+
+
+def wipe_local_index(settings: Settings) -> None:
+    """Delete the embedded Chroma directory (it is rebuilt from the catalog)."""
+    drop_cached_clients()
     shutil.rmtree(chroma_dir(settings), ignore_errors=True)

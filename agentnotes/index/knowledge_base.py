@@ -49,6 +49,13 @@ def _is_trusted(settings: Settings, catalog: Catalog) -> bool:
     return bool(settings.chroma_url) or catalog.get_meta(_trusted_key(settings)) == signature(chroma_dir(settings))
 
 
+def index_version(settings: Settings) -> str:
+    """Changes whenever a writer changes the local index (it marks the index trusted after each write),
+    so a long-running reader knows when to reopen it."""
+    with Catalog(catalog_path(settings)) as catalog:
+        return catalog.get_meta(_trusted_key(settings)) or ""
+
+
 def mark_trusted(settings: Settings, catalog: Catalog) -> None:
     catalog.set_meta(DIRTY, None)
     catalog.set_meta(LAYOUT, INDEX_LAYOUT)
