@@ -3,8 +3,9 @@
 Each tool calls what the command of the same name calls (retrieve, ask_notes, the run
 directories). The embedder and the chat model load on first use and stay loaded for the life of
 the process; the store is opened per call under its shared lock, so an ingest can run between
-calls, and the vector index is reopened after another process changed it. The client is taken to be a remote model: chunks flagged as secrets are withheld from
-everything the server returns unless it was started with --allow-secrets.
+calls, and the vector index is reopened after another process changed it. The client is taken
+to be a remote model: chunks flagged as secrets are withheld from everything the server returns
+unless it was started with --allow-secrets.
 """
 
 from __future__ import annotations

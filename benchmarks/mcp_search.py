@@ -2,7 +2,7 @@
 
 The notes are ingested into a temporary home once (or an existing home is reused with --home).
 Then the same N questions (the retrieval eval questions, no LLM rewrite, k=5) are searched:
-  - through the command's function (`search --json` called in this process, JSON captured),
+  - through the command line app in this process (`search --json`, output captured),
   - through the MCP tool `search`, by the SDK's client, against one running `agentnotes mcp`,
   - as the command a user runs (`agentnotes search --json`, one process per search).
 After one warm-up search each, it prints the median seconds per search, the MCP / command
@@ -14,8 +14,6 @@ Run: python benchmarks/mcp_search.py [--notes DIR] [--n 10] [--home DIR]
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import statistics
@@ -39,19 +37,25 @@ def where(hits: list[dict]) -> list[tuple[str, int, int]]:
     return [(h["source"], h["start_line"], h["end_line"]) for h in hits]
 
 
-def command_function(query: str) -> list[dict]:
-    """`agentnotes search QUERY --json --no-rewrite` as its function, in this process."""
-    from agentnotes.cli.search_cmd import search
+def command_args(query: str) -> list[str]:
+    return ["search", query, "-k", str(K), "--json", "--no-rewrite"]
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        search(query, k=K, as_json=True, rewrite=False)
-    return json.loads(out.getvalue())
+
+def command_function(query: str) -> list[dict]:
+    """`agentnotes search QUERY --json --no-rewrite` run by the command line app in this process."""
+    from typer.testing import CliRunner
+
+    from agentnotes.cli import app
+
+    result = CliRunner().invoke(app, command_args(query))
+    if result.exit_code:
+        raise SystemExit(f"search failed: {result.output}")
+    return json.loads(result.stdout)
 
 
 def command_process(query: str) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "agentnotes", "search", query, "-k", str(K), "--json", "--no-rewrite"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "agentnotes", *command_args(query)], capture_output=True, text=True,
+                          check=True)
     return json.loads(done.stdout)
 
 
@@ -118,11 +122,11 @@ def main() -> None:
     function, mcp = statistics.median(results["function"]), statistics.median(results["mcp"])
     print(f"{len(queries)} searches, k={K}, no rewrite; median seconds per search:")
     print(f"  command, as a process each time (agentnotes search --json): {statistics.median(process):.3f}")
-    print(f"  command's function, in one process:                         {function:.3f} "
+    print(f"  command line app, in this process (same function):         {function:.3f} "
           f"(first {results['function_first_s'][0]:.3f})")
     print(f"  MCP tool search, one running server:                        {mcp:.3f} "
           f"(first {results['mcp_first_s'][0]:.3f}; server start {results['server_start_s'][0]:.2f})")
-    print(f"MCP / command function = {mcp / function:.2f}; MCP / command process = {mcp / statistics.median(process):.2f} "
+    print(f"MCP / command in process = {mcp / function:.2f}; MCP / command process = {mcp / statistics.median(process):.2f} "
           "(target: 1 or less)")
     print(f"same hits (file and lines) on both paths: {sum(results['same'])}/{len(queries)}")
 
