@@ -84,10 +84,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ser
     proc = subprocess.Popen([sys.executable, "-m", "agentnotes", "serve"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 900  # loads the model and processes the system prompts first
         while (info := running_server(home)) is None:
             assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "agentnotes serve did not answer within 300 s"
+            assert time.monotonic() < deadline, "agentnotes serve did not answer within 900 s"
             time.sleep(0.5)
         yield home, info
     finally:

@@ -10,6 +10,7 @@ import queue
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -20,6 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from agentnotes.errors import LLMError, NoModelError
+from agentnotes.llm.prefix_cache import PrefixCache
 
 N_CTX = 8192  # context window of the embedded model, in tokens
 _PASS_THROUGH = ("temperature", "top_p", "seed", "max_tokens", "response_format", "n_probs", "frequency_penalty")
@@ -36,9 +38,10 @@ def _usage(data: dict) -> UsageMetadata | None:
     )
 
 
-def load_llama_server(model_path: str, n_ctx: int, n_threads: int, port: int = 0) -> Any:
+def load_llama_server(model_path: str, n_ctx: int, n_threads: int, port: int = 0, slot_dir: Path | None = None) -> Any:
     """Load the GGUF into an xllamacpp Server: llama.cpp's OpenAI-compatible server, in this process and
-    listening on 127.0.0.1 (`port` 0: any free port). Python keeps its own Ctrl-C and SIGTERM handling."""
+    listening on 127.0.0.1 (`port` 0: any free port); `slot_dir` allows saving slot states there.
+    Python keeps its own Ctrl-C and SIGTERM handling."""
     try:
         import xllamacpp
     except ImportError:
@@ -53,6 +56,8 @@ def load_llama_server(model_path: str, n_ctx: int, n_threads: int, port: int = 0
     params.verbosity = -1
     params.hostnames = ["127.0.0.1"]
     params.port = port
+    if slot_dir is not None:
+        params.slot_save_path = f"{slot_dir}/"  # llama.cpp joins it with the file name as a string
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         return xllamacpp.Server(params)
@@ -74,8 +79,10 @@ class LocalLlamaChat(BaseChatModel):
     temperature: float = 0.2
     max_tokens: int = 1024
     seed: int | None = None
+    prefix_cache_dir: str | None = None  # keep the KV state of system prompts here (prefix_cache.py)
 
     _server: Any = PrivateAttr(default=None)
+    _prefix: PrefixCache | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -89,7 +96,10 @@ class LocalLlamaChat(BaseChatModel):
     def _get_server(self) -> Any:
         with self._lock:
             if self._server is None:
-                self._server = load_llama_server(self.model_path, self.n_ctx, self.n_threads)
+                folder = Path(self.prefix_cache_dir) if self.prefix_cache_dir else None
+                self._server = load_llama_server(self.model_path, self.n_ctx, self.n_threads, slot_dir=folder)
+                if folder is not None:
+                    self._prefix = PrefixCache(self._server, folder, Path(self.model_path).name)
             return self._server
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool, **kwargs: Any) -> dict:
@@ -113,9 +123,15 @@ class LocalLlamaChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        data = self._get_server().handle_chat_completions(self._request(messages, stop, False, **kwargs))
+        request = self._request(messages, stop, False, **kwargs)
+        server = self._get_server()
+        if self._prefix:
+            self._prefix.before(request["messages"])
+        data = server.handle_chat_completions(request)
         if not isinstance(data, dict) or "choices" not in data:
             raise LLMError(f"The local model returned an error: {str(data)[:500]}")
+        if self._prefix:
+            self._prefix.after(request["messages"])
         choice = data["choices"][0]
         message = AIMessage(
             content=choice["message"].get("content") or "",
@@ -134,6 +150,8 @@ class LocalLlamaChat(BaseChatModel):
         request = self._request(messages, stop, True, **kwargs)
         request["stream_options"] = {"include_usage": True}
         server = self._get_server()
+        if self._prefix:
+            self._prefix.before(request["messages"])
         chunks: queue.Queue = queue.Queue()
         done = object()
         errors: list[BaseException] = []
@@ -163,3 +181,5 @@ class LocalLlamaChat(BaseChatModel):
             yield chunk
         if errors:
             raise LLMError(f"The local model failed: {errors[0]}") from errors[0]
+        if self._prefix:
+            self._prefix.after(request["messages"])

@@ -47,6 +47,7 @@ def get_chat_model(
         temperature=temperature,
         max_tokens=max_tokens,
         seed=seed,
+        prefix_cache_dir=str(settings.cache_dir / "llm-prefix"),
     )
 
 
