@@ -144,6 +144,7 @@ def main() -> None:
                                                      + ",".join(idea["id"] for idea in ideas))
     parser.add_argument("--steps", type=int, default=300, help="training steps per arm and seed")
     parser.add_argument("--runs", type=int, default=1, help="LLM seeds per idea")
+    parser.add_argument("--out", default="generality_suite.json", help="results file under benchmarks/results")
     args = parser.parse_args()
     chosen = selected(ideas, args.split, args.ideas)
     temp_home("generality")
@@ -161,7 +162,7 @@ def main() -> None:
     rates = summary(outcomes)
     results = REPO / "benchmarks" / "results"
     results.mkdir(exist_ok=True)
-    (results / "generality_suite.json").write_text(json.dumps({"summary": rates, "runs": outcomes}, indent=1))
+    (results / args.out).write_text(json.dumps({"summary": rates, "runs": outcomes}, indent=1))
     print_summary(outcomes, rates)
 
 

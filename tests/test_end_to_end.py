@@ -79,6 +79,9 @@ def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
         conditions = json.loads((run_dir / "conditions.json").read_text())
         assert all(c["state"] in ("done", "neither_learned") for c in conditions)
         assert (load_settings().results_dir / f"{records[0].id}.md").exists()  # written back into the notes
+        asked = agentnotes("ask", "What was the verdict of the experiment run on the mirror layer?", "--json")
+        answer = json.loads(asked.stdout)
+        assert any(records[0].id in c["source"] for c in answer["citations"]), answer  # answered from the run's note
     else:  # no usable code within the budget: a clear error and a resumable record
         assert "No usable experiment" in result.stderr and records[0].status == "failed"
 

@@ -76,6 +76,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     # The result is written back into the notes: a search finds the run's result note.
     note = settings.results_dir / f"{run.id}.md"
     assert run.id in note.read_text(encoding="utf-8") and "Verdict:" in note.read_text(encoding="utf-8")
+    assert "At input scale 1 (60 steps, 3 seeds per arm): " in note.read_text(encoding="utf-8")
     hits = retrieve(settings, "experiment result mirror layer verdict", 5)
     assert any(Path(h.chunk.source) == note for h in hits)
 

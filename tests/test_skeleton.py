@@ -11,6 +11,7 @@ from test_experiments_harness import run_idea
 from agentnotes.agents.experimenter import extract_code
 from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.confounds import compare, confound_problems
+from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.kinds import KINDS, allowed_changes
 from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
@@ -96,3 +97,13 @@ def test_a_missing_body_stays_a_stub_the_static_check_blocks_and_bad_syntax_is_r
     code = fill(load_skeleton("weight_op"), "EVERY = 10\n")
     assert any(p.kind == "stub" for p in blocking(check_idea_code(code, ["weight_op"])))
     assert fill(load_skeleton("loss"), "def compute_loss(out, y:\n") == "def compute_loss(out, y:\n"
+
+
+def test_an_undefined_constant_the_notes_give_one_value_is_defined_from_them() -> None:
+    note = "c = β1*m + (1-β1)*g, p = p - lr*sign(c); β1 = 0.9, β2 = 0.99; λ=1e-3. Later: β2 = 0.999 maybe"
+    code = "import torch\n\n\ndef update(p, g, state, lr, t):\n    return beta_1 * g + beta2 * g + lam + rate\n"
+    fixed, fixes = define_note_constants(code, note)
+    assert "beta_1 = 0.9  # from the notes" in fixed and "lam = 1e-3  # from the notes" in fixed
+    assert "beta2 =" not in fixed  # the notes give it two values: left to the static check
+    assert [p.message.split("`")[1] for p in check_idea_code(fixed) if p.kind == "undefined"] == ["beta2", "rate"]
+    assert len(fixes) == 2 and fixed.index("import torch") < fixed.index("beta_1 = 0.9")

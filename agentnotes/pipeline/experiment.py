@@ -19,6 +19,7 @@ from agentnotes.experiments.guards.autofix import Fix, apply_fixes
 from agentnotes.experiments.guards.baseline import baseline_from_request
 from agentnotes.experiments.guards.claim import inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
+from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.skeleton import skeleton_for
@@ -261,6 +262,8 @@ class _CodeWriter:
         """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
         code, fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
+        code, defined = define_note_constants(code, f"{self.note_text}\n{self.plan.idea_rule}")
+        fixes += defined
         problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")

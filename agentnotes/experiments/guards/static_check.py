@@ -549,6 +549,12 @@ def _scopes(tree: ast.Module) -> list[tuple[ast.AST, set[str]]]:
 def _check_undefined(tree: ast.Module) -> list[Problem]:
     """Names used where nothing binds them (a missing class, import or argument) — the commonest
     generated-code bug, e.g. `out_features` used in build_model whose argument is `out_dim`."""
+    return [Problem("undefined", f"`{name}` is used but never defined here: define it, import it or take it as an argument",
+                    line) for name, line in undefined_names(tree)]
+
+
+def undefined_names(tree: ast.Module) -> list[tuple[str, int]]:
+    """(name, first line) of each name used where nothing binds it, in the order met."""
     if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree)):
         return []
     module_bound = set(dir(builtins)) | harness_names()
@@ -556,15 +562,14 @@ def _check_undefined(tree: ast.Module) -> list[Problem]:
         module_bound |= {stmt.name} if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else _bound_in(stmt)
     class_bound = {n for stmt in tree.body if isinstance(stmt, ast.ClassDef) for item in stmt.body
                    if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in _bound_in(item)}
-    problems, seen = [], set()
+    found: list[tuple[str, int]] = []
     for code, local in _scopes(tree):
         visible = module_bound | local | (class_bound if not local else set())
         for node in ast.walk(code):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in visible and node.id not in seen:
-                seen.add(node.id)
-                problems.append(Problem("undefined", f"`{node.id}` is used but never defined here: define it, "
-                                        "import it or take it as an argument", node.lineno))
-    return problems
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in visible \
+                    and node.id not in {name for name, _ in found}:
+                found.append((node.id, node.lineno))
+    return found
 
 
 def base_names(cls: ast.ClassDef) -> list[str]:

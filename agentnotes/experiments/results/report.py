@@ -110,13 +110,11 @@ def _header(run: rd.Run, record: rd.RunRecord, comparison: Comparison | None) ->
     return "\n".join(lines)
 
 
-def _conditions(run: rd.Run) -> str:
-    """One line per condition of the sweep: its verdict, and what ended it (pipeline/sweep.py writes conditions.json)."""
+def condition_results(run: rd.Run) -> list[tuple[dict[str, Any], str]]:
+    """Each condition of the sweep (conditions.json, written by pipeline/sweep.py) with its result in words."""
     conditions = run.read_json(CONDITIONS)
-    if not isinstance(conditions, list) or not conditions:
-        return ""
-    lines = ["## Results by condition", "", "| condition | steps | seeds per arm | result | ended by |", "|---|---|---|---|---|"]
-    for c in conditions:
+    found = []
+    for c in conditions if isinstance(conditions, list) else []:
         metrics = run.read_json(f"{rd.ITERATIONS}/{c.get('iteration')}/{rd.METRICS}") if c.get("iteration") else None
         if c.get("state") == "pending" or not isinstance(metrics, dict):
             result = "not run"
@@ -124,6 +122,17 @@ def _conditions(run: rd.Run) -> str:
             result = "neither arm learned (no better than a constant prediction): nothing can be said here"
         else:
             result = compare_arms(metrics).summary
+        found.append((c, result))
+    return found
+
+
+def _conditions(run: rd.Run) -> str:
+    """One line per condition of the sweep: its verdict, and what ended it."""
+    results = condition_results(run)
+    if not results:
+        return ""
+    lines = ["## Results by condition", "", "| condition | steps | seeds per arm | result | ended by |", "|---|---|---|---|---|"]
+    for c, result in results:
         lines.append(f"| input scale {c.get('input_scale'):g} | {c.get('steps')} | {c.get('seeds')} | {result} | "
                      f"{ENDED_BY.get(c.get('ended_by'), '')} |")
     return "\n".join(lines)

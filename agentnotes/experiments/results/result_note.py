@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.report import condition_results
 
 VERDICTS = {
     "idea_better": "the idea did better than the baseline",
@@ -38,6 +39,8 @@ def result_note_text(run: rd.Run) -> str:
         f"{len(config.get('seeds') or [])} seeds per arm, baseline {plan.get('baseline', 'plain')}.",
         f"Verdict: {VERDICTS.get(stats.get('conclusion', 'inconclusive'), stats.get('conclusion'))}.",
         f"Result: {stats.get('summary', 'no statistics')}",
+        *(f"At input scale {c.get('input_scale'):g} ({c.get('steps')} steps, {c.get('seeds')} seeds per arm): {result}"
+          for c, result in condition_results(run)),
         f"Report: {run.path / rd.REPORT}",
     ]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,55 @@
+"""Constants the notes give a value and the code uses without defining them.
+
+A small model often writes `beta1` in the update and forgets `beta1 = 0.9`, which the note states
+as `β1 = 0.9`. Such a name is defined at the top of the code with the note's value, when the notes
+give that name exactly one value (Greek letters read as their names: β1 is beta1, λ is lam or
+lambda). Any other undefined name is left for the static check to report.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from agentnotes.experiments.guards.autofix import Fix
+from agentnotes.experiments.guards.static_check import undefined_names
+
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
+          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi"}
+_SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
+_ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})(?!\w|\.\d)")
+
+
+def _key(name: str) -> str:
+    """A name as compared: Greek letters spelled out, lower case, without underscores (beta_1 is β1)."""
+    spelled = "".join(_GREEK.get(ch, ch) for ch in name).lower().replace("_", "")
+    for word, short in _SPELLED.items():
+        spelled = spelled.replace(word, short)
+    return spelled
+
+
+def note_constants(text: str) -> dict[str, str]:
+    """Compared name -> the number the notes assign it, for the names given exactly one value."""
+    values: dict[str, set[str]] = {}
+    for name, number in _ASSIGNMENT.findall(text):
+        values.setdefault(_key(name), set()).add(number)
+    return {key: next(iter(numbers)) for key, numbers in values.items() if len(numbers) == 1}
+
+
+def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
+    """The code with each undefined name the notes give one value defined at its top."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    constants = note_constants(note_text)
+    definitions = sorted(f"{name} = {constants[_key(name)]}  # from the notes"
+                         for name, _ in undefined_names(tree) if _key(name) in constants)
+    if not definitions:
+        return code, []
+    lines = code.splitlines()
+    at = max((node.end_lineno for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)), default=0)
+    lines[at:at] = definitions
+    fixes = [Fix(at + 1 + n, "undefined", definition) for n, definition in enumerate(definitions)]
+    return "\n".join(lines) + "\n", fixes
