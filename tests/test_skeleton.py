@@ -107,3 +107,15 @@ def test_an_undefined_constant_the_notes_give_one_value_is_defined_from_them() -
     assert "beta2 =" not in fixed  # the notes give it two values: left to the static check
     assert [p.message.split("`")[1] for p in check_idea_code(fixed) if p.kind == "undefined"] == ["beta2", "rate"]
     assert len(fixes) == 2 and fixed.index("import torch") < fixed.index("beta_1 = 0.9")
+
+
+def test_an_assignment_to_the_weights_the_function_must_change_in_place_moves_them() -> None:
+    code = fill(load_skeleton("update_rule"), textwrap.dedent('''
+        def update(p, g, state, lr, t):
+            c = 0.9 * state.setdefault("m", torch.zeros_like(p)) + 0.1 * g
+            p = p - lr * torch.sign(c)  # the step
+    '''))
+    assert "    p.copy_(p - lr * torch.sign(c))  # the step\n" in code
+    assert "c = 0.9 * state" in code  # other assignments stay
+    loss = fill(load_skeleton("loss"), "def compute_loss(out, y, step):\n    out = out * 2\n    return task_loss(out, y)\n")
+    assert "out = out * 2" in loss  # only the skeleton's in-place argument is rewritten

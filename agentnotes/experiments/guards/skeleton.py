@@ -22,6 +22,7 @@ from agentnotes.prompts import SHIPPED_DIR
 
 SKELETONS_DIR = SHIPPED_DIR / "idea_skeletons"
 # A residual or gated block `y = x + ...`: the layer kind's block skeleton instead of its linear one.
+_IN_PLACE = re.compile(r"change (\w+) in place")
 _BLOCK_FORM = re.compile(r"(?<![\w.])(?:y|h|out|output|x_\{?(?:l\+1|t\+1|next)\}?)\s*(?:=|←)\s*x\s*\+")
 
 
@@ -131,7 +132,38 @@ def _written_functions(reply: str, tree: ast.Module, skeleton: Skeleton,
     lone = [(q, fn) for q, fn in candidates if "." not in q]
     if not found and not skipped_classes and len(skeleton.required) == 1 and len(lone) == 1:
         found[skeleton.required[0]] = lone[0]
-    return {qualname: (q.split(".")[0], _body_source(reply, fn)) for qualname, (q, fn) in found.items()}
+    in_place = _in_place_arguments(skeleton)
+    return {qualname: (q.split(".")[0], _assigned_in_place(_body_source(reply, fn), in_place.get(qualname)))
+            for qualname, (q, fn) in found.items()}
+
+
+def _in_place_arguments(skeleton: Skeleton) -> dict[str, str]:
+    """qualname -> the argument its docstring says to "change ... in place" (the weights it must move)."""
+    found = {}
+    for qualname, fn in _functions(ast.parse(skeleton.code)):
+        if match := _IN_PLACE.search(ast.get_docstring(fn) or ""):
+            found[qualname] = match[1]
+    return found
+
+
+def _assigned_in_place(body: str, argument: str | None) -> str:
+    """`p = expr` written as `p.copy_(expr)` for the argument the function must change in place: the
+    plain assignment only renames the local and the weights never move."""
+    if argument is None:
+        return body
+    try:
+        tree = ast.parse(body)
+    except SyntaxError:
+        return body
+    lines = body.splitlines()
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1
+             and isinstance(node.targets[0], ast.Name) and node.targets[0].id == argument]
+    for node in sorted(found, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        last = lines[node.end_lineno - 1]
+        lines[node.end_lineno - 1] = last[:node.end_col_offset] + ")" + last[node.end_col_offset:]
+        first = lines[node.lineno - 1]  # read after the closing bracket went in: it may be the same line
+        lines[node.lineno - 1] = first[:node.col_offset] + f"{argument}.copy_(" + first[node.value.col_offset:]
+    return "\n".join(lines)
 
 
 def _functions(tree: ast.Module) -> list[tuple[str, ast.FunctionDef]]:
