@@ -50,7 +50,8 @@ def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() ->
     assert skeleton_for(["update_rule"]).name == "update_rule"
     assert skeleton_for(["layer"], "y = W*x + b").name == "layer"
     assert skeleton_for(["layer"], "每一层: y = x + α·f(x)").name == "block"
-    assert skeleton_for(["layer", "weight_op"]) is None
+    assert skeleton_for(["layer", "architecture"], "y = x + α*relu(W*x)").name == "block"  # the same hook
+    assert skeleton_for(["layer", "weight_op"]) is None  # two hooks
     assert skeleton_for(["architecture"]) is None
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import canonical
+from agentnotes.experiments.guards.kinds import kinds_of
 from agentnotes.prompts import SHIPPED_DIR
 
 SKELETONS_DIR = SHIPPED_DIR / "idea_skeletons"
@@ -42,12 +42,14 @@ class Skeleton:
 
 
 def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
-    """The skeleton of a one-kind idea, or None (several kinds, or a kind without one). A layer idea
-    whose notes write it as a residual form `y = x + ...` gets the block skeleton."""
-    names = canonical(kinds)
-    if len(names) != 1:
+    """The skeleton of the idea's first kind when the other kinds need no hook beyond its own (a layer
+    idea also called an architecture idea), else None (a layer that also merges its weights every N
+    steps needs two hooks). A layer idea whose notes write it as a residual form `y = x + ...` gets
+    the block skeleton."""
+    found = kinds_of(kinds)
+    if not found or any(not set(kind.hooks) <= set(found[0].hooks) for kind in found[1:]):
         return None
-    name = "block" if names[0] == "layer" and _BLOCK_FORM.search(note_text) else names[0]
+    name = "block" if found[0].name == "layer" and _BLOCK_FORM.search(note_text) else found[0].name
     return load_skeleton(name) if (SKELETONS_DIR / f"{name}.py").exists() else None
 
 
