@@ -35,3 +35,11 @@ def test_the_critics_refuted_statements_are_rejected_and_the_rest_kept() -> None
     kept, rejected = vet_review(review, VALUES, {"idea_better"})
     assert kept.concerns == ["only 3 seeds"] and kept.summary == ""
     assert len(rejected) == 2 and "12.75" in rejected[0] and "outside [0, 1]" in rejected[1]
+
+
+def test_a_request_to_fix_a_bug_stands_only_with_a_symptom_in_the_metrics() -> None:
+    review = ResultsReview(valid=False, concerns=["the interval includes zero"], request="fix_bug", summary="")
+    kept, rejected = vet_review(review, VALUES, {"no_evidence"})
+    assert kept.request == "none" and kept.concerns == ["the interval includes zero"] and "fix_bug" in rejected[0]
+    kept, rejected = vet_review(review, VALUES, {"no_evidence"}, ["idea arm: the training loss never moved"])
+    assert kept.request == "fix_bug" and rejected == []

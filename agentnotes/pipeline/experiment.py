@@ -41,6 +41,8 @@ from agentnotes.experiments.guards.task import task_in_notes
 from agentnotes.experiments.guards.testability import refusal
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
 from agentnotes.experiments.results.stats import BLOCKING, Comparison, compare_arms, load_metrics, neither_learned, validate_metrics
+
+BUG_SYMPTOMS = frozenset({"no_learning", "diverged", "not_learned"})  # in the metrics: what may show a bug
 from agentnotes.experiments.lab.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.pipeline import sweep
@@ -151,16 +153,23 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, iterations: Se
             return None
         run.add_usage(replies)
         values = measured_values(*metrics, *(c.as_dict() for c in comparisons))
-        review, rejected = vet_review(review, values, {c.conclusion for c in comparisons})
+        symptoms = [p.message for m in metrics for p in validate_metrics(m) if p.kind in BUG_SYMPTOMS]
+        review, rejected = vet_review(review, values, {c.conclusion for c in comparisons}, symptoms)
         run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {**review.model_dump(), "rejected": rejected})
         return review
 
 
-def vet_review(review: agents.ResultsReview, values: Sequence[float],
-               conclusions: Collection[str]) -> tuple[agents.ResultsReview, list[str]]:
+def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusions: Collection[str],
+               symptoms: Sequence[str] = ()) -> tuple[agents.ResultsReview, list[str]]:
     """The critic's reading without the statements a program can refute (a number not in the results,
-    a p-value outside [0, 1], a winner the statistics do not name); each refuted one with its reason."""
+    a p-value outside [0, 1], a winner the statistics do not name); each refuted one with its reason.
+    A request to fix a bug stands only with a symptom in the metrics (`symptoms`: an arm that never
+    moved, diverged or learned nothing): a critic that reads only statistics cannot see a bug in code
+    it was not shown, and its wide interval is not one."""
     rejected, concerns = [], []
+    if review.request == "fix_bug" and not symptoms:
+        rejected.append("request fix_bug (no arm shows a symptom of a bug: every arm learned, none diverged)")
+        review = review.model_copy(update={"request": "none"})
     for concern in review.concerns:
         objections = audit_statement(concern, values, conclusions)
         (rejected.append(f"{concern} ({'; '.join(objections)})") if objections else concerns.append(concern))
