@@ -6,8 +6,8 @@ class IdeaActivation(nn.Module):
         self.extra_parameters()
 
     def extra_parameters(self):
-        """Optional: the activation's learnable parameters, e.g. self.beta = nn.Parameter(torch.tensor(1.0)),
-        started at the value the notes give; leave it out when there are none."""
+        """Optional: the activation's learnable parameters, e.g. self.a = nn.Parameter(torch.tensor(0.5)) for a
+        learnable scalar the notes start at 0.5; leave it out when there are none."""
         return
 
     def forward(self, x):

@@ -8,8 +8,8 @@ class IdeaBlock(nn.Module):
         self.layers_and_parameters()
 
     def layers_and_parameters(self):
-        """The block's own layers and parameters, e.g. self.inner = nn.Linear(self.width, self.width),
-        self.scale = nn.Parameter(torch.ones(1)), started at the values the notes give."""
+        """The block's own layers and parameters, e.g. self.inner = nn.Linear(self.width, self.width), or
+        self.a = nn.Parameter(torch.tensor(0.5)) for a learnable scalar the notes start at 0.5."""
         ...
 
     def forward(self, x):

@@ -9,8 +9,9 @@ class IdeaLinear(nn.Module):
         self.extra_parameters()
 
     def extra_parameters(self):
-        """Optional: the other parameters of the idea's layer, e.g.
-        self.gain = nn.Parameter(torch.ones(self.weight.shape[0])); leave it out when there are none."""
+        """Optional: the other parameters of the idea's layer, e.g. self.gain =
+        nn.Parameter(torch.full((self.weight.shape[0],), 0.5)) for a gain per output the notes start at 0.5;
+        leave it out when there are none."""
         return
 
     def forward(self, x):
