@@ -253,10 +253,9 @@ class _CodeWriter:
 
     def _write(self, plan: agents.Plan, hits: Sequence[Hit], feedback: str, seed: int,
                temperature: float | None = None) -> tuple[str, LLMReply]:
-        """One reply of the code generator for `plan` from `hits`: the kind's skeleton filled in while it
-        has one (guards/skeleton.py), the whole idea code with the harness interface on the last attempt
-        (an idea the skeleton cannot hold, such as an optimizer whose step needs a closure, gets its chance)."""
-        if self.skeleton and plan.kinds == self.plan.kinds and self.attempts < max(1, self.options.max_attempts - 1):
+        """One reply of the code generator for `plan` from `hits`: the kind's skeleton filled in when it
+        has one (guards/skeleton.py), else the whole idea code with the harness interface."""
+        if self.skeleton and plan.kinds == self.plan.kinds:
             return agents.write_idea_body(self.model, self.body_prompt, plan, hits, self.skeleton, feedback,
                                           seed=seed, temperature=temperature, show_examples=self.show_examples)
         return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
