@@ -120,3 +120,9 @@ def test_an_assignment_to_the_weights_the_function_must_change_in_place_moves_th
     assert "c = 0.9 * state" in code  # other assignments stay
     loss = fill(load_skeleton("loss"), "def compute_loss(out, y, step):\n    out = out * 2\n    return task_loss(out, y)\n")
     assert "out = out * 2" in loss  # only the skeleton's in-place argument is rewritten
+
+
+def test_the_replys_own_argument_names_are_bound_to_the_skeletons() -> None:
+    code = fill(load_skeleton("update_rule"), "def update(param, grad, state, lr, t):\n    param.sub_(lr * grad)\n")
+    assert "    param = p\n    grad = g\n    param.sub_(lr * grad)\n" in code
+    assert blocking(check_idea_code(code, ["update_rule"])) == []

@@ -134,9 +134,19 @@ def _written_functions(reply: str, tree: ast.Module, skeleton: Skeleton,
     lone = [(q, fn) for q, fn in candidates if "." not in q]
     if not found and not skipped_classes and len(skeleton.required) == 1 and len(lone) == 1:
         found[skeleton.required[0]] = lone[0]
-    in_place = _in_place_arguments(skeleton)
-    return {qualname: (q.split(".")[0], _assigned_in_place(_body_source(reply, fn), in_place.get(qualname)))
+    in_place, signatures = _in_place_arguments(skeleton), dict(_functions(ast.parse(skeleton.code)))
+    return {qualname: (q.split(".")[0], _renamed_arguments(signatures[qualname], fn)
+                       + _assigned_in_place(_body_source(reply, fn), in_place.get(qualname)))
             for qualname, (q, fn) in found.items()}
+
+
+def _renamed_arguments(skeleton_fn: ast.FunctionDef, written: ast.FunctionDef) -> str:
+    """Lines binding the reply's own argument names to the skeleton's, position by position
+    (`param = p` for a reply that wrote `def update(param, grad, ...)`), for the names its body reads."""
+    ours = [a.arg for a in skeleton_fn.args.args]
+    read = {n.id for n in ast.walk(written) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return "".join(f"{theirs} = {mine}\n" for mine, theirs in zip(ours, (a.arg for a in written.args.args))
+                   if theirs != mine and theirs not in ours and theirs in read)
 
 
 def _in_place_arguments(skeleton: Skeleton) -> dict[str, str]:
