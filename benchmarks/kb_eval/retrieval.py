@@ -1,7 +1,7 @@
 """Retrieval on the knowledge-base eval set: R@5, MRR@10 and seconds per query, on the tuned and
 the held-out part separately, for the default configuration and the candidates measured against it.
 
-Run: python benchmarks/kb_eval/retrieval.py [--candidates default,no-rewrite,chunks-450] [--limit N]
+Run: python benchmarks/kb_eval/retrieval.py [--candidates default,heading-join,chunks-450] [--no-rewrite] [--limit N]
 (candidate rerank-llm costs an LLM call per query: measure it with --limit)
 Choose on the tuned part; the held-out part only checks the choice. LLM rewrites are cached by
 prompt and question (~/.cache/agentnotes-bench/), with the seconds each took when it was made.
@@ -10,6 +10,7 @@ prompt and question (~/.cache/agentnotes-bench/), with the seconds each took whe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from evalset import ingested_home, parts
 
+OPEN = contextlib.ExitStack()  # the knowledge bases searched by this run
 CACHE = Path.home() / ".cache" / "agentnotes-bench" / "kb_eval_rewrites.json"
 LARGER_CHUNKS = 450  # characters: the chunk-size candidate (default agentnotes.notes.chunker.MAX_CHARS)
 
@@ -79,8 +81,7 @@ def hybrid_search(rewrites: Rewrites | None) -> Callable[[str, int], tuple[list,
     from agentnotes.retrieval.hybrid import HybridRetriever
     from agentnotes.settings import load_settings
 
-    kb_context = open_knowledge_base(load_settings())
-    kb = kb_context.__enter__()
+    kb = OPEN.enter_context(open_knowledge_base(load_settings()))  # open until the run ends
     retriever = HybridRetriever(kb.chunks(), kb.dense_search)
 
     def search(query: str, depth: int) -> tuple[list, float]:
@@ -105,12 +106,14 @@ def seeded(name: str) -> None:
     import sqlite3
     import tempfile
 
-    default_home()
+    default = Path(tempfile.gettempdir()) / "agentnotes-kb-eval-default" / "store" / "catalog.sqlite"
+    if not default.exists():
+        default_home()
     store = Path(tempfile.gettempdir()) / f"agentnotes-{name}" / "store"
     if store.exists():
         return
     store.mkdir(parents=True)
-    source = sqlite3.connect(Path(os.environ["AGENTNOTES_HOME"]) / "store" / "catalog.sqlite")
+    source = sqlite3.connect(default)
     target = sqlite3.connect(store / "catalog.sqlite")
     source.backup(target)
     target.executescript("DELETE FROM files; DELETE FROM chunks; DELETE FROM meta;")
@@ -118,13 +121,11 @@ def seeded(name: str) -> None:
     source.close()
 
 
-def candidate(name: str, rewrites: Rewrites) -> Callable[[str, int], tuple[list, float]]:
+def candidate(name: str, rewrites: Rewrites | None) -> Callable[[str, int], tuple[list, float]]:
+    """The search of candidate `name`; `rewrites` None searches without the LLM rewrite."""
     if name == "default":
         default_home()
         return hybrid_search(rewrites)
-    if name == "no-rewrite":
-        default_home()
-        return hybrid_search(None)
     if name == "chunks-450":
         import agentnotes.notes.chunker as chunker
 
@@ -152,12 +153,12 @@ def candidate(name: str, rewrites: Rewrites) -> Callable[[str, int], tuple[list,
         from rerank import SHOWN, rerank
 
         default_home()
-        base = hybrid_search(rewrites)
+        base, model = hybrid_search(rewrites), rewrites or Rewrites()
 
         def reranked(query: str, depth: int) -> tuple[list, float]:
             hits, seconds = base(query, max(depth, SHOWN))
             start = time.perf_counter()
-            hits, _reply = rerank(rewrites.chat_model(), query, hits)
+            hits, _reply = rerank(model.chat_model(), query, hits)
             return hits[:depth], seconds + time.perf_counter() - start
 
         return reranked
@@ -166,7 +167,9 @@ def candidate(name: str, rewrites: Rewrites) -> Callable[[str, int], tuple[list,
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--candidates", default="default,no-rewrite")
+    parser.add_argument("--candidates", default="default,heading-join")
+    parser.add_argument("--no-rewrite", action="store_true", help="search without the LLM rewrite (every candidate)")
+    parser.add_argument("--parts", default="tuned,held-out", help="tuned, held-out or both")
     parser.add_argument("--limit", type=int, help="only the first N questions of each part (for costly candidates)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--rewrites-only", action="store_true", help="only make the LLM rewrites of the questions")
@@ -175,17 +178,20 @@ def main() -> None:
     answerable = {name: [q for q in items if q.question.answerable][: args.limit] for name, items in split.items()}
     print(f"questions with a passage: tuned {len(answerable['tuned'])}, held-out {len(answerable['held-out'])}")
     rewrites, figures = Rewrites(), {}
+    print("with the LLM rewrite" if not args.no_rewrite else "without the LLM rewrite")
     if args.rewrites_only:  # fill the cache (e.g. while another run ingests)
-        for item in answerable["tuned"] + answerable["held-out"]:
-            rewrites.get(item.question.question)
+        for pair in zip(answerable["tuned"], answerable["held-out"]):  # both parts alike when stopped early
+            for item in pair:
+                rewrites.get(item.question.question)
         return
     for name in args.candidates.split(","):
-        search = candidate(name, rewrites)
-        figures[name] = {part: measure(items, search) for part, items in answerable.items()}
-        for part, f in figures[name].items():
+        search = candidate(name, None if args.no_rewrite else rewrites)
+        figures[name] = {}
+        for part in args.parts.split(","):
+            f = figures[name][part] = measure(answerable[part], search)
             print(f"{name:<14} {part:<9} n={f['n']:<4} R@5 {f['R@5']:.3f}  R@10 {f['R@10']:.3f}  "
                   f"MRR@10 {f['MRR@10']:.3f}  {f['s/query']:.2f} s/query", flush=True)
-    for part in answerable:
+    for part in args.parts.split(","):
         for question in figures[args.candidates.split(",")[0]][part]["missed@5"]:
             print(f"  missed@5 ({part}): {question}")
     if args.out:
