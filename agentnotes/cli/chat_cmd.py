@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
 from agentnotes.agents.answer import ANSWER_SEED
+from agentnotes.cli.ask_cmd import print_result
 from agentnotes.cli.output import console, err_console, print_json
 from agentnotes.cli.progress import model_progress
+
+if TYPE_CHECKING:
+    from agentnotes.chat import Conversation
 
 EXIT = "/exit"
 
@@ -59,8 +64,6 @@ def chat(
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             sys.stdout.flush()
         else:
-            from agentnotes.cli.ask_cmd import print_result
-
             print_result(result)
     if not as_json:
         err_console().print(f"[dim]Saved; continue with: agentnotes chat --resume {conversation.id}[/]")
@@ -82,7 +85,7 @@ def _read_question(interactive: bool) -> str | None:
     return line.strip() if line else None
 
 
-def _print_list(conversations: list, as_json: bool) -> None:
+def _print_list(conversations: list[Conversation], as_json: bool) -> None:
     if as_json:
         print_json([{"id": c.id, "turns": len(c.turns), "first_question": c.turns[0].question if c.turns else None,
                      "path": str(c.path)} for c in conversations])
