@@ -13,7 +13,7 @@ from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.confounds import compare, confound_problems
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.kinds import KINDS, allowed_changes
-from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for
+from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for, written_part
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 
 # skeleton -> (its kind, a task it is run on)
@@ -126,3 +126,9 @@ def test_the_replys_own_argument_names_are_bound_to_the_skeletons() -> None:
     code = fill(load_skeleton("update_rule"), "def update(param, grad, state, lr, t):\n    param.sub_(lr * grad)\n")
     assert "    param = p\n    grad = g\n    param.sub_(lr * grad)\n" in code
     assert blocking(check_idea_code(code, ["update_rule"])) == []
+
+
+def test_the_reviewer_reads_what_the_model_wrote_without_the_wiring() -> None:
+    skeleton = load_skeleton("update_rule")
+    shown = written_part(skeleton, fill(skeleton, "BETA = 0.9\ndef update(p, g, state, lr, t):\n    p.sub_(lr * g * BETA)\n"))
+    assert shown == "BETA = 0.9\n\n@torch.no_grad()\ndef update(p, g, state, lr, t):\n    p.sub_(lr * g * BETA)\n"

@@ -189,6 +189,7 @@ def write_idea_body(
         "plan": plan.as_text(),
         "feedback": feedback or "(first attempt)",
         "idea_name": plan.idea_name,
+        "idea_rule": plan.idea_rule,
     }
     reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
     return fill(skeleton, extract_code(reply.text)), reply

@@ -22,7 +22,7 @@ from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
-from agentnotes.experiments.guards.skeleton import skeleton_for
+from agentnotes.experiments.guards.skeleton import skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
@@ -241,7 +241,8 @@ class _CodeWriter:
             return None, feedback
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
-            review, replies = _review_code(self.model, self.settings, self.plan, self.hits, code, seed)
+            shown = written_part(self.skeleton, code) if self.skeleton else code
+            review, replies = _review_code(self.model, self.settings, self.plan, self.hits, shown, seed)
             run.add_usage(replies)
             run.write_json(f"{folder}/{rd.CODE_REVIEW}", review if review else {"unchecked": "no valid critic reply"})
         if review and not review.matches_note and self.rejections < self.options.max_code_rejections and not last:

@@ -112,6 +112,32 @@ def fill(skeleton: Skeleton, reply: str) -> str:
     return "\n\n\n".join(part for part in parts if part.strip()) + "\n"
 
 
+def written_part(skeleton: Skeleton, code: str) -> str:
+    """The part of filled skeleton code that holds the idea, for a reviewer to read: the model's helpers
+    and constants, the skeleton's classes, and its functions with their bodies (no docstrings, no wiring)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    wiring = _top_names(ast.parse(skeleton.code)) - {q.split(".")[0] for q in skeleton.functions}
+    wanted = set(skeleton.functions)
+    parts = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name not in wiring:
+            parts.append(_source(code, node))
+        elif isinstance(node, ast.FunctionDef) and node.name in wanted:
+            parts.append(_without_docstring(code, node))
+        elif not isinstance(node, ast.Import | ast.ImportFrom) and _defines(node) and not _defines(node) & wiring:
+            parts.append(_source(code, node))
+    return "\n\n".join(parts) + "\n"
+
+
+def _without_docstring(text: str, fn: ast.FunctionDef) -> str:
+    """A function's source at indentation 0 with its decorators and without its docstring."""
+    header = textwrap.dedent("\n".join(text.splitlines()[min([fn.lineno, *(d.lineno for d in fn.decorator_list)]) - 1:fn.lineno]))
+    return header + "\n" + textwrap.indent(_body_source(text, fn), "    ")
+
+
 def _method_names(cls: ast.ClassDef) -> set[str]:
     return {item.name for item in cls.body if isinstance(item, ast.FunctionDef)}
 
