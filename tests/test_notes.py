@@ -83,10 +83,10 @@ def test_discover_skips_hidden_and_unsupported(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("x")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "b.md").write_text("x")
-    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "c.docx").write_bytes(b"PK")
     files, skipped = discover([tmp_path, tmp_path / "missing"])
     assert files == [tmp_path / "a.md"]
-    assert {Path(s.path).name: s.is_error for s in skipped} == {"c.pdf": False, "missing": True}
+    assert {Path(s.path).name: s.is_error for s in skipped} == {"c.docx": False, "missing": True}
 
 
 def test_read_note_reports_binary_and_huge(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agentnotes.agents.llm_call import LLMReply, call_llm
-from agentnotes.notes.types import Hit
+from agentnotes.notes.types import Hit, cite_location
 from agentnotes.prompts import Prompt
 
 if TYPE_CHECKING:
@@ -34,6 +34,11 @@ class Citation:
     end_line: int
     text: str
     attributed: bool = False
+    page: int | None = None  # a PDF's page
+
+    @property
+    def location(self) -> str:
+        return cite_location(self.source, self.start_line, self.end_line, self.page)
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,13 @@ class Answer:
 
 
 def format_context(hits: Sequence[Hit]) -> str:
-    """Numbered excerpts: '[n] file:start-end (heading)' then the text."""
+    """Numbered excerpts: '[n] file:start-end (heading)' (a PDF: '[n] file p.N') then the text."""
     blocks = []
     for number, hit in enumerate(hits, start=1):
         chunk = hit.chunk
-        name = chunk.source.rsplit("/", 1)[-1]
         heading = f" ({' > '.join(chunk.heading_path)})" if chunk.heading_path else ""
         text = chunk.text if len(chunk.text) <= MAX_CHUNK_CHARS else chunk.text[:MAX_CHUNK_CHARS] + " …"
-        blocks.append(f"[{number}] {name}:{chunk.start_line}-{chunk.end_line}{heading}\n{text}")
+        blocks.append(f"[{number}] {chunk.location}{heading}\n{text}")
     return "\n\n".join(blocks)
 
 
@@ -149,7 +153,8 @@ def answer_question(
         text, added = attribute_sentences(text, hits, embeddings)
     citations = tuple(
         Citation(n, hits[n - 1].chunk.source, hits[n - 1].chunk.start_line, hits[n - 1].chunk.end_line,
-                 hits[n - 1].chunk.text, attributed=n in added and f"[{n}]" not in reply.text)
+                 hits[n - 1].chunk.text, attributed=n in added and f"[{n}]" not in reply.text,
+                 page=hits[n - 1].chunk.page)
         for n in cited_numbers(text, len(hits))
     ) if in_notes else ()
     return Answer(question, text, citations, in_notes, reply, withheld)

@@ -23,10 +23,13 @@ def ask(
     ),
     check: bool = typer.Option(True, "--check/--no-check", help="Let the critic check each statement against the cited notes."),
     samples: int = typer.Option(1, "--samples", min=1, max=8, help="Draw N answers; the critic keeps the best supported one."),
+    tag: str = typer.Option(None, "--tag", help="Only notes with this tag (front matter or #tag; 'ml' includes 'ml/vision')."),
+    path: str = typer.Option(None, "--path", help="Only notes whose path (relative to the ingested folder) matches this glob or starts with this prefix."),
 ) -> None:
     """Answer QUESTION from your notes, with numbered citations to file and lines."""
     from agentnotes.llm.provider import get_chat_model
     from agentnotes.pipeline.ask import ask_notes
+    from agentnotes.retrieval.filters import NoteFilter
     from agentnotes.settings import load_settings
 
     settings = load_settings()
@@ -34,7 +37,8 @@ def ask(
         model = get_chat_model(settings, seed=ANSWER_SEED, on_model_progress=on_progress)
     stream = None if as_json else (lambda token: console().print(token, end="", markup=False, highlight=False))
     result = ask_notes(settings, model, question, k=k, check=check, samples=samples, on_token=stream,
-                       share_secrets=not settings.is_remote_llm or allow_secrets or settings.allow_secrets_remote)
+                       share_secrets=not settings.is_remote_llm or allow_secrets or settings.allow_secrets_remote,
+                       only=NoteFilter(tag, path))
     if as_json:
         print_json(result.as_dict())
         return
@@ -54,10 +58,9 @@ def print_result(result: AskResult) -> None:
         console().print(answer.text, markup=False, highlight=False)
     console().print()
     for c in answer.citations:
-        name = c.source.rsplit("/", 1)[-1]
         snippet = " ".join(c.text.split())[:100]
         how = " (matched)" if c.attributed else ""
-        console().print(f"[bold cyan]\\[{c.number}][/]{how} {name}:{c.start_line}-{c.end_line}  [dim]{snippet}[/]")
+        console().print(f"[bold cyan]\\[{c.number}][/]{how} {c.location}  [dim]{snippet}[/]")
     if verdict:
         _print_check(verdict)
     console().print(

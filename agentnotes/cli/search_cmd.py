@@ -16,15 +16,19 @@ def search(
     k: int = typer.Option(5, "-k", help="Number of results."),
     as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
     rewrite: bool = typer.Option(None, "--rewrite/--no-rewrite", help="Let the LLM add a Chinese translation and key terms (default from settings)."),
+    tag: str = typer.Option(None, "--tag", help="Only notes with this tag (front matter or #tag; 'ml' includes 'ml/vision')."),
+    path: str = typer.Option(None, "--path", help="Only notes whose path (relative to the ingested folder) matches this glob or starts with this prefix."),
 ) -> None:
     """Hybrid search (multilingual dense + jieba BM25) over the ingested notes."""
     from rich.table import Table
 
+    from agentnotes.retrieval.filters import NoteFilter
     from agentnotes.retrieval.service import retrieve
     from agentnotes.settings import load_settings
 
     settings = load_settings()
-    hits = retrieve(settings, query, k, rewrite=rewrite,
+    only = NoteFilter(tag, path)
+    hits = retrieve(settings, query, k, rewrite=rewrite, only=only,
                     on_rewrite=None if as_json else (lambda text: err_console().print(f"[dim]rewrite: {text}[/]")))
     if not hits and _nothing_ingested(settings):
         from agentnotes.errors import StoreError
@@ -33,12 +37,15 @@ def search(
     if as_json:
         print_json([h.as_dict(i) for i, h in enumerate(hits, start=1)])
         return
+    if not hits and only:
+        console().print("No ingested note matches --tag/--path.")
+        return
     table = Table(show_lines=True)
     for column in ("#", "score", "where", "heading", "text"):
         table.add_column(column, overflow="fold")
     for i, h in enumerate(hits, start=1):
         c = h.chunk
-        table.add_row(str(i), f"{h.score:.4f}", f"{Path(c.source).name}:{c.start_line}-{c.end_line}",
+        table.add_row(str(i), f"{h.score:.4f}", c.location,
                       " > ".join(c.heading_path), " ".join(c.text.split())[:240])
     console().print(table)
 
@@ -91,7 +98,7 @@ def eval_retrieval(
     for r in results.results:
         top = r.hits[0].chunk if r.hits else None
         table.add_row(str(r.rank or "-"), r.question.question, f"{r.question.source}: {r.question.contains}",
-                      f"{Path(top.source).name}:{top.start_line}-{top.end_line}" if top else "")
+                      top.location if top else "")
     console().print(table)
     if skipped := len(questions) - len(results.results):
         console().print(f"[dim]{skipped} question(s) the notes do not answer (source null) are not scored here.[/]")

@@ -18,12 +18,14 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER, mtime_ns INTEGER, file_hash TEXT, encoding TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL, start_line INTEGER, end_line INTEGER,
-    heading_path TEXT, text TEXT, content_hash TEXT, secret INTEGER, position INTEGER);
+    heading_path TEXT, text TEXT, content_hash TEXT, secret INTEGER, position INTEGER,
+    page INTEGER, tags TEXT, aliases TEXT);
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS embeddings (
     embedder TEXT NOT NULL, content_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (embedder, content_hash));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
+_ADDED_CHUNK_COLUMNS = {"page": "INTEGER", "tags": "TEXT", "aliases": "TEXT"}  # catalogs written before them lack them
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,25 @@ class Catalog:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
+            self._add_columns()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"The catalog {path} is unreadable ({exc}). Move it away and run 'agentnotes ingest PATH' again."
             ) from None
+
+    def _add_columns(self) -> None:
+        """Bring a catalog written before the page, tags and aliases columns up to date; its files are
+        then read again by the next ingest (unchanged text keeps its cached embedding)."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(chunks)")}
+        for column, kind in _ADDED_CHUNK_COLUMNS.items():
+            if column in have:
+                continue
+            try:
+                self.db.execute(f"ALTER TABLE chunks ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
+            self.db.execute("UPDATE files SET mtime_ns = -1, file_hash = ''")
 
     def __enter__(self) -> Catalog:
         return self
@@ -88,9 +105,11 @@ class Catalog:
             old = [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE source=?", (record.path,))]
             self.db.execute("DELETE FROM chunks WHERE source=?", (record.path,))
             self.db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO chunks (chunk_id, source, start_line, end_line, heading_path, text, content_hash,"
+                " secret, position, page, tags, aliases) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(c.chunk_id, c.source, c.start_line, c.end_line, json.dumps(list(c.heading_path), ensure_ascii=False),
-                  c.text, c.content_hash, int(c.secret), i) for i, c in enumerate(chunks)],
+                  c.text, c.content_hash, int(c.secret), i, c.page, json.dumps(list(c.tags), ensure_ascii=False),
+                  json.dumps(list(c.aliases), ensure_ascii=False)) for i, c in enumerate(chunks)],
             )
             self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?)",
                             (record.path, record.root, record.size, record.mtime_ns, record.file_hash, record.encoding))
@@ -110,9 +129,10 @@ class Catalog:
 
     # ---- chunks ----
     def chunks(self) -> list[Chunk]:
-        rows = self.db.execute(
-            "SELECT source, start_line, end_line, text, heading_path, secret FROM chunks ORDER BY source, position")
-        return [Chunk(s, a, b, t, tuple(json.loads(h or "[]")), bool(sec)) for s, a, b, t, h, sec in rows]
+        rows = self.db.execute("SELECT source, start_line, end_line, text, heading_path, secret, page, tags, aliases"
+                               " FROM chunks ORDER BY source, position")
+        return [Chunk(s, a, b, t, tuple(json.loads(h or "[]")), bool(sec), page, tuple(json.loads(tags or "[]")),
+                      tuple(json.loads(aliases or "[]"))) for s, a, b, t, h, sec, page, tags, aliases in rows]
 
     def chunk_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

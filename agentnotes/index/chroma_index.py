@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,17 @@ def open_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(chroma_dir(settings)), settings=options)
 
 
+TAG_SEPARATOR = "|"  # Chroma metadata values are scalars: tags are stored as "|a|b|"
+
+
 def metadata(chunk: Chunk) -> dict[str, Any]:
-    return {"chunk_id": chunk.chunk_id, "source": chunk.source, "start_line": chunk.start_line,
+    meta = {"chunk_id": chunk.chunk_id, "source": chunk.source, "start_line": chunk.start_line,
             "end_line": chunk.end_line, "heading": " > ".join(chunk.heading_path), "secret": chunk.secret}
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    if chunk.tags:
+        meta["tags"] = TAG_SEPARATOR + TAG_SEPARATOR.join(chunk.tags) + TAG_SEPARATOR
+    return meta
 
 
 class ChromaIndex:
@@ -87,12 +95,14 @@ class ChromaIndex:
             self.collection.delete(ids=part)  # also entries written before they carried a chunk_id
             self.collection.delete(where={"chunk_id": {"$in": part}})
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity of the chunk's best entry), best first, up to k chunks."""
+    def query(self, vector: Sequence[float], k: int, sources: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity of the chunk's best entry), best first, up to k chunks; with
+        `sources`, only chunks of those files."""
         total = self.count()
         if k <= 0 or total == 0:
             return []
-        result = self.collection.query(query_embeddings=[list(map(float, vector))],
+        where = {"source": {"$in": sorted(sources)}} if sources is not None else None
+        result = self.collection.query(query_embeddings=[list(map(float, vector))], where=where,
                                        n_results=min(k * ENTRIES_PER_CHUNK, total), include=["distances", "metadatas"])
         best: dict[str, float] = {}
         for entry_id, distance, meta in zip(result["ids"][0], result["distances"][0], result["metadatas"][0]):

@@ -6,7 +6,7 @@ missing, stale or broken index is rebuilt from it without re-embedding, and the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -153,9 +153,9 @@ class KnowledgeBase:
         """Drop the Chroma handle so it flushes (before the index files are fingerprinted)."""
         self.__dict__.pop("index", None)
 
-    def dense_search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        """Chunks nearest to `query` by cosine similarity, best first."""
-        hits = self.index.query(self.embedder.embed_query(query), k)
+    def dense_search(self, query: str, k: int, sources: Collection[str] | None = None) -> list[tuple[Chunk, float]]:
+        """Chunks nearest to `query` by cosine similarity, best first; with `sources`, only chunks of those files."""
+        hits = self.index.query(self.embedder.embed_query(query), k, sources)
         return [(self._by_id[i], score) for i, score in hits if i in self._by_id]
 
 

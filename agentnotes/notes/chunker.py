@@ -3,7 +3,8 @@
 Section boundaries: Markdown headings, `【【【title】】】` markers, bold or plain date lines
 (`**20240102**`, `2024.07.24`). Inside a section, blank lines and numbered list items start
 new blocks; blocks are packed into chunks up to a size cap, and oversized blocks are split on
-lines, then on sentence ends. Every chunk keeps exact 1-based line numbers and its heading path.
+lines, then on sentence ends. Every chunk keeps exact 1-based line numbers and its heading path; a
+PDF's pages are chunked one by one, so a chunk lies on one page and names it.
 """
 
 from __future__ import annotations
@@ -134,11 +135,21 @@ def _has_content(text: str) -> bool:
     return len(_WORD.findall(text)) >= 3
 
 
+def _pages(note: NoteFile, lines: int) -> list[tuple[int | None, int, int]]:
+    """(page, first line, end line) of each page of a PDF; the whole note as one span otherwise."""
+    if not note.page_starts:
+        return [(None, 0, lines)]
+    ends = [*note.page_starts[1:], lines]
+    return [(n, start, end) for n, (start, end) in enumerate(zip(note.page_starts, ends), start=1)]
+
+
 def chunk_note(note: NoteFile) -> list[Chunk]:
-    """Chunks of one note, in file order, with 1-based inclusive line ranges."""
+    """Chunks of one note, in file order, with 1-based inclusive line ranges; a PDF is chunked page by page."""
     lines = note.text.split("\n")
     return [
-        Chunk(source=note.path, start_line=b.start + 1, end_line=b.end + 1, text=b.text, heading_path=b.heading_path)
-        for b in _pack(_blocks(lines))
+        Chunk(source=note.path, start_line=first + b.start + 1, end_line=first + b.end + 1, text=b.text,
+              heading_path=b.heading_path, page=page, tags=note.tags, aliases=note.aliases)
+        for page, first, end in _pages(note, len(lines))
+        for b in _pack(_blocks(lines[first:end]))
         if _has_content(b.text)
     ]

@@ -1,4 +1,4 @@
-"""Find note files and decode them: UTF-8, UTF-8 with BOM, GBK/GB18030; skip what can't be read."""
+"""Find note files and decode them: UTF-8, UTF-8 with BOM, GBK/GB18030, PDF text; skip what can't be read."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from agentnotes.notes.obsidian import parse_vault_note
+from agentnotes.notes.pdf import MAX_PDF_BYTES, read_pdf
 from agentnotes.notes.types import NoteFile, Skipped
 
-SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".rst", ".org"})
+SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".rst", ".org", ".pdf"})
+_MARKDOWN = frozenset({".md", ".markdown"})  # read as Obsidian vault notes (front matter, wikilinks)
 MAX_BYTES = 5_000_000
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -64,6 +67,8 @@ def decode(raw: bytes) -> tuple[str, str] | None:
 
 def read_note(path: Path, max_bytes: int = MAX_BYTES) -> NoteFile | Skipped:
     """Read and decode one note file, or say why it was skipped."""
+    suffix = path.suffix.lower()
+    max_bytes = max(max_bytes, MAX_PDF_BYTES) if suffix == ".pdf" else max_bytes
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -71,8 +76,11 @@ def read_note(path: Path, max_bytes: int = MAX_BYTES) -> NoteFile | Skipped:
         raw = path.read_bytes()
     except OSError as exc:
         return Skipped(str(path), f"cannot read: {exc.strerror or exc}", is_error=True)
+    if suffix == ".pdf":
+        return read_pdf(path, raw)
     decoded = decode(raw)
     if decoded is None:
         return Skipped(str(path), "binary or undecodable (not UTF-8 or GB18030 text)", is_error=True)
     text, encoding = decoded
-    return NoteFile(path=str(path), text=text, encoding=encoding, file_hash=hashlib.sha256(raw).hexdigest())
+    note = NoteFile(path=str(path), text=text, encoding=encoding, file_hash=hashlib.sha256(raw).hexdigest())
+    return parse_vault_note(note) if suffix in _MARKDOWN else note

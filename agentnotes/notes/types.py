@@ -10,9 +10,15 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def cite_location(source: str, start_line: int, end_line: int, page: int | None) -> str:
+    """Where a citation points: `paper.pdf p.3`, else `note.md:12-15`."""
+    name = source.rsplit("/", 1)[-1]
+    return f"{name} p.{page}" if page is not None else f"{name}:{start_line}-{end_line}"
+
+
 @dataclass(frozen=True)
 class Chunk:
-    """A span of one note file. Lines are 1-based and inclusive."""
+    """A span of one note file. Lines are 1-based and inclusive (for a PDF: lines of its extracted text)."""
 
     source: str  # absolute path of the note file
     start_line: int
@@ -20,6 +26,9 @@ class Chunk:
     text: str
     heading_path: tuple[str, ...] = ()
     secret: bool = False  # contains a likely secret: never sent to a remote LLM unless allowed
+    page: int | None = None  # 1-based page of a PDF
+    tags: tuple[str, ...] = ()  # the note's tags (front matter and inline #tags)
+    aliases: tuple[str, ...] = ()  # the note's other names (front matter)
 
     @property
     def content_hash(self) -> str:
@@ -31,6 +40,10 @@ class Chunk:
         """Deterministic id: same file, lines and text give the same id."""
         key = f"{self.source}\0{self.start_line}\0{self.end_line}\0{self.content_hash}"
         return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+    @property
+    def location(self) -> str:
+        return cite_location(self.source, self.start_line, self.end_line, self.page)
 
     @property
     def embed_text(self) -> str:
@@ -48,6 +61,9 @@ class NoteFile:
     text: str
     encoding: str
     file_hash: str  # sha256 of the raw bytes
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    page_starts: tuple[int, ...] = ()  # a PDF: the 0-based line of the text where each page starts
 
 
 @dataclass(frozen=True)
@@ -80,4 +96,5 @@ class Hit:
         """The JSON record of a search result at 1-based `rank`."""
         c = self.chunk
         return {"rank": rank, "score": round(self.score, 5), "source": c.source, "start_line": c.start_line,
-                "end_line": c.end_line, "heading": list(c.heading_path), "ranks": self.ranks, "text": c.text}
+                "end_line": c.end_line, "page": c.page, "location": c.location, "heading": list(c.heading_path),
+                "tags": list(c.tags), "ranks": self.ranks, "text": c.text}

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from agentnotes.agents.answer_check import AnswerCheck
+    from agentnotes.retrieval.filters import NoteFilter
 
 SAMPLE_TEMPERATURE = 0.7  # extra samples must differ for the critic to have a choice
 
@@ -62,9 +63,11 @@ def ask_notes(
     samples: int = 1,
     on_token: Callable[[str], None] | None = None,
     embeddings: Embeddings | None = None,
+    only: NoteFilter | None = None,
 ) -> AskResult:
     """Answer `question` from the notes. Chunks flagged as secrets reach the model only with
-    `share_secrets`; `on_token` streams the first answer; `embeddings` is reused when given."""
+    `share_secrets`; `on_token` streams the first answer; `embeddings` is reused when given; `only`
+    limits the notes searched (tag, path)."""
     from agentnotes.agents.answer import answer_question, withhold_secrets
     from agentnotes.agents.answer_check import check_answer, pick_best
     from agentnotes.index.embedders import get_embedder
@@ -73,7 +76,7 @@ def ask_notes(
 
     start = time.perf_counter()
     embeddings = embeddings or get_embedder(settings)
-    hits = retrieve(settings, question, k, model=model, embeddings=embeddings)
+    hits = retrieve(settings, question, k, model=model, embeddings=embeddings, only=only)
     retrieval_s = time.perf_counter() - start
     hits, withheld = withhold_secrets(hits, allow=share_secrets)
     prompt = load_prompt("answer", settings.prompts_dir)

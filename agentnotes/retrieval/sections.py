@@ -7,6 +7,7 @@ formula on one line, the "every N steps" on the next. The experiment agents read
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from agentnotes.notes.types import Chunk, Hit
 
@@ -15,7 +16,7 @@ MAX_SECTION_CHARS = 600  # small models get lost in long passages
 
 def whole_sections(hits: Sequence[Hit], chunks: Sequence[Chunk], k: int, max_chars: int = MAX_SECTION_CHARS) -> list[Hit]:
     """The first k distinct sections of `hits`, best first. A hit's section is its chunk joined with
-    the neighbouring chunks (`chunks` in file order) of the same file and heading path, as long as
+    the neighbouring chunks (`chunks` in file order) of the same file, heading path and page, as long as
     the text stays within `max_chars`; a hit inside a section already taken adds nothing."""
     position = {c.chunk_id: i for i, c in enumerate(chunks)}
     taken: list[tuple[str, int, int]] = []
@@ -27,8 +28,8 @@ def whole_sections(hits: Sequence[Hit], chunks: Sequence[Chunk], k: int, max_cha
         lo, hi = _widen(chunks, i, max_chars)
         taken.append((hit.chunk.source, lo, hi))
         part = chunks[lo : hi + 1]
-        section = Chunk(hit.chunk.source, part[0].start_line, part[-1].end_line, "\n\n".join(c.text for c in part),
-                        hit.chunk.heading_path, any(c.secret for c in part))
+        section = replace(hit.chunk, start_line=part[0].start_line, end_line=part[-1].end_line,
+                          text="\n\n".join(c.text for c in part), secret=any(c.secret for c in part))
         sections.append(Hit(section, hit.score, hit.ranks))
         if len(sections) == k:
             break
@@ -42,7 +43,7 @@ def _widen(chunks: Sequence[Chunk], i: int, max_chars: int) -> tuple[int, int]:
     size = len(chunks[i].text)
 
     def fits(j: int) -> bool:
-        same = chunks[j].source == chunks[i].source and chunks[j].heading_path == chunks[i].heading_path
+        same = (chunks[j].source, chunks[j].heading_path, chunks[j].page) == (chunks[i].source, chunks[i].heading_path, chunks[i].page)
         return same and size + len(chunks[j].text) <= max_chars
 
     while True:

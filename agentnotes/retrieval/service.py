@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agentnotes.notes.types import Hit
+from agentnotes.retrieval.filters import NoteFilter
 from agentnotes.retrieval.hybrid import HybridRetriever
 from agentnotes.settings import Settings
 
@@ -26,10 +27,12 @@ def retrieve(
     on_rewrite: Callable[[str], None] | None = None,
     sections: bool = False,
     embeddings: Embeddings | None = None,
+    only: NoteFilter | None = None,
 ) -> list[Hit]:
     """Top-k hybrid hits for `query`; with rewrite (default from settings) the LLM first writes a
     translation and key terms, searched as a second query. `model` and `embeddings` are reused when given. With
-    `sections`, each hit is widened to its note section (sections.py) and k sections are returned."""
+    `sections`, each hit is widened to its note section (sections.py) and k sections are returned.
+    With `only`, both rankings see only the notes it keeps (tag, path)."""
     from agentnotes.index.knowledge_base import open_knowledge_base
 
     rewritten = ""
@@ -43,9 +46,14 @@ def retrieve(
             on_rewrite(rewritten)
     with open_knowledge_base(settings, embedder=embeddings) as kb:
         chunks = kb.chunks()
+        dense_search = kb.dense_search
+        if only:
+            chunks = only.keep(chunks, kb.catalog.roots())
+            sources = {c.source for c in chunks}
+            dense_search = lambda text, n: kb.dense_search(text, n, sources)  # noqa: E731
         if not chunks:
             return []
-        retriever = HybridRetriever(chunks, kb.dense_search)
+        retriever = HybridRetriever(chunks, dense_search)
         if not sections:
             return retriever.search(query, k, rewritten)
         from agentnotes.retrieval.sections import whole_sections
