@@ -38,7 +38,8 @@ def run_ask(question: str, tree: Path) -> dict:
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     env = {**os.environ, "PYTHONPATH": str(tree), "ASK_LATENCY_SPAWNED": repr(time.time())}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--phases-child", question, str(out)], cwd=tree, env=env,
+    script = str(Path(__file__).resolve())
+    proc = subprocess.Popen([sys.executable, script, "--phases-child", question, str(out)], cwd=tree, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = proc.stdout.read(1)
     first_s = time.perf_counter() - start
