@@ -65,7 +65,7 @@ def chat(
             sys.stdout.flush()
         else:
             print_result(result)
-    if not as_json:
+    if conversation.turns and not as_json:
         err_console().print(f"[dim]Saved; continue with: agentnotes chat --resume {conversation.id}[/]")
 
 
