@@ -140,6 +140,12 @@ def _masked(line: str) -> str:
     return re.sub(r"(?<![\w.])\d+(?:\.\d*)?(?:e-?\d+)?", "0", code)
 
 
+def _idea_values(plan: Plan, hits: Sequence[Hit], feedback: str) -> dict[str, str]:
+    """The prompt values both code writers share: the note excerpts, the plan and the feedback."""
+    return {"passages": passages_text(hits), "plan": plan.as_text(), "feedback": feedback or "(first attempt)",
+            "idea_name": plan.idea_name}
+
+
 def write_idea_code(
     model: BaseChatModel,
     prompt: Prompt,
@@ -154,13 +160,10 @@ def write_idea_code(
     """The code generator's idea code. Without `show_examples` the worked examples are left out (a
     small model that copied one copies it again when it sees it)."""
     values = {
+        **_idea_values(plan, hits, feedback),
         "interface": interface,
         "examples": idea_examples(plan.kinds) if show_examples else NO_EXAMPLES,
         "hooks": ", ".join(hooks_for(plan.kinds)),
-        "passages": passages_text(hits),
-        "plan": plan.as_text(),
-        "feedback": feedback or "(first attempt)",
-        "idea_name": plan.idea_name,
     }
     reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
     return extract_code(reply.text), reply
@@ -182,13 +185,10 @@ def write_idea_body(
     if skeleton.optional:
         functions += " (and " + " and ".join(f"`{name}`" for name in skeleton.optional) + " if the idea needs it)"
     values = {
+        **_idea_values(plan, hits, feedback),
         "skeleton": skeleton.code.strip(),
         "example": skeleton.example if show_examples else NO_EXAMPLES,
         "functions": functions,
-        "passages": passages_text(hits),
-        "plan": plan.as_text(),
-        "feedback": feedback or "(first attempt)",
-        "idea_name": plan.idea_name,
         "idea_rule": plan.idea_rule,
     }
     reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
