@@ -33,8 +33,13 @@ def found(settings, query: str, marker: str) -> bool:
 
     from agentnotes.retrieval.service import retrieve
 
+    from agentnotes.errors import StoreLockedError
+
     SharedSystemClient.clear_system_cache()  # read the index the watcher wrote, not this process's cached copy
-    return any(marker in hit.chunk.text for hit in retrieve(settings, query, 5, rewrite=False))
+    try:
+        return any(marker in hit.chunk.text for hit in retrieve(settings, query, 5, rewrite=False))
+    except StoreLockedError:  # the watcher is writing: not searchable yet
+        return False
 
 
 def save_to_found(settings, path: Path, n: int) -> float:
