@@ -21,8 +21,8 @@ from agentnotes.experiments.guards.kinds import kinds_of
 from agentnotes.prompts import SHIPPED_DIR
 
 SKELETONS_DIR = SHIPPED_DIR / "idea_skeletons"
+_IN_PLACE = re.compile(r"change (\w+) in place")  # a skeleton docstring naming the argument to change in place
 # A residual or gated block `y = x + ...`: the layer kind's block skeleton instead of its linear one.
-_IN_PLACE = re.compile(r"change (\w+) in place")
 _BLOCK_FORM = re.compile(r"(?<![\w.])(?:y|h|out|output|x_\{?(?:l\+1|t\+1|next)\}?)\s*(?:=|←)\s*x\s*\+")
 
 
