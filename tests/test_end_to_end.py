@@ -82,8 +82,10 @@ def test_run_experiment_plans_writes_runs_and_reports(example_notes) -> None:
         asked = agentnotes("ask", "What was the verdict of the experiment run on the mirror layer?", "--json")
         answer = json.loads(asked.stdout)
         assert any(records[0].id in c["source"] for c in answer["citations"]), answer  # answered from the run's note
-    else:  # no usable code within the budget: a clear error and a resumable record
-        assert "No usable experiment" in result.stderr and records[0].status == "failed"
+    else:  # no usable code within the budget: a clear error object naming the run, and a resumable record
+        error = json.loads(result.stdout)["error"]
+        assert "No usable experiment" in error["message"] and Path(error["run_dir"]).name == records[0].id
+        assert records[0].status == "failed"
 
 
 def test_search_and_eval_retrieval_print_their_tables(example_notes, tmp_path: Path, monkeypatch) -> None:
