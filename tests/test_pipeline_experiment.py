@@ -12,7 +12,7 @@ from agentnotes.experiments import load_metrics, validate_metrics
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.stats import neither_learned
 from agentnotes.index.ingest import ingest
-from agentnotes.pipeline.experiment import ExperimentOptions, run_experiment
+from agentnotes.pipeline.experiment import ExperimentOptions, _find_idea, run_experiment
 from agentnotes.retrieval.service import retrieve
 from agentnotes.settings import load_settings
 
@@ -79,6 +79,10 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     assert "At input scale 1 (60 steps, 3 seeds per arm): " in note.read_text(encoding="utf-8")
     hits = retrieve(settings, "experiment result mirror layer verdict", 5)
     assert any(Path(h.chunk.source) == note for h in hits)
+    # A later run's idea passages come from the notes, never from an earlier run's result note.
+    options = ExperimentOptions("mirror layer experiment result verdict")
+    passages = _find_idea(settings, rd.create_run(settings.runs_dir, options.request), options)
+    assert passages and all(settings.results_dir.resolve() not in Path(h.chunk.source).resolve().parents for h in passages)
 
 
 def _scripted(*replies: str | dict) -> FakeListChatModel:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 import time
+from pathlib import Path
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -72,7 +73,9 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> l
         from agentnotes.retrieval.service import retrieve
 
         with run.phase("find-idea"):
-            hits = retrieve(settings, options.request, options.k, sections=True)
+            results = settings.results_dir.resolve()  # earlier runs' result notes are not the idea's notes
+            hits = [h for h in retrieve(settings, options.request, options.k, sections=True)
+                    if not Path(h.chunk.source).resolve().is_relative_to(results)]
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
             run.write_idea(options.request, hits)
