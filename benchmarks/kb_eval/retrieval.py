@@ -126,28 +126,16 @@ def candidate(name: str, rewrites: Rewrites | None) -> Callable[[str, int], tupl
     if name == "default":
         default_home()
         return hybrid_search(rewrites)
-    if name == "chunks-450":
-        import agentnotes.notes.chunker as chunker
+    if name in ("chunks-450", "heading-join"):
+        from unittest.mock import patch
 
-        default = chunker.MAX_CHARS
-        chunker.MAX_CHARS = LARGER_CHUNKS
-        try:
-            seeded("kb-eval-chunks-450")
-            ingested_home("kb-eval-chunks-450")
-        finally:
-            chunker.MAX_CHARS = default
-        return hybrid_search(rewrites)
-    if name == "heading-join":
         import agentnotes.notes.chunker as chunker
         from chunking import keep_headings
 
-        default = chunker._pack
-        chunker._pack = keep_headings(default)
-        try:
-            seeded("kb-eval-heading-join")
-            ingested_home("kb-eval-heading-join")
-        finally:
-            chunker._pack = default
+        attribute, value = ("MAX_CHARS", LARGER_CHUNKS) if name == "chunks-450" else ("_pack", keep_headings(chunker._pack))
+        with patch.object(chunker, attribute, value):  # the chunker of this candidate, for its own home only
+            seeded(f"kb-eval-{name}")
+            ingested_home(f"kb-eval-{name}")
         return hybrid_search(rewrites)
     if name == "rerank-llm":
         from rerank import SHOWN, rerank
