@@ -153,12 +153,35 @@ def test_a_crashing_idea_points_at_its_own_line(tmp_path: Path) -> None:
     assert explained[0] == "Traceback (most recent call last):"
     assert "  idea code line 10, in build_model: return mlp(in_dim, hidden, out_dim, activation=Broken)" in explained
     assert "  (harness) in mlp" in explained and "  (library code)" in explained
-    assert explained[-2:] == ["  idea code line 6, in forward: return x @ torch.zeros(3, 3, device=x.device)",
-                              "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x64 and 3x3)"]
+    error_at = explained.index("RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x64 and 3x3)")
+    assert explained[error_at - 1] == "  idea code line 6, in forward: return x @ torch.zeros(3, 3, device=x.device)"
+    assert explained[error_at + 1:] == ["Values when it failed (idea code line 6, in forward):",
+                                        "  self = module Broken", "  x = tensor of shape (2, 64), float32"]
     assert not any("site-packages" in line or "^^^" in line for line in explained)
     problems = validate_metrics(ran.metrics)
     assert problems[0].kind == "run_error" and "idea seed=0" in problems[0].message
     assert compare_arms(ran.metrics).conclusion == "inconclusive"
+
+
+def test_a_failure_in_the_idea_code_shows_the_values_at_the_failing_line(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    def transform_batch(x, y, step):
+        mix = torch.full((x.shape[0],), 0.5)
+        order = torch.randperm(x.shape[0])
+        return mix * x + (1 - mix) * x[order], y
+    ''').lstrip()
+    ran = run_idea(tmp_path, code, DESCRIBE_FLAG)
+    assert ran.returncode != 0
+    explained = explain_failure(ran.stderr, ran.script).splitlines()
+    values = explained[explained.index("Values when it failed (idea code line 4, in transform_batch):") + 1:]
+    assert values == ["  x = tensor of shape (64, 8), float32", "  y = tensor of shape (64, 1), float32", "  step = 1",
+                      "  mix = tensor of shape (64,), float32", "  order = tensor of shape (64,), int64"]
+
+
+def test_a_failure_in_the_harness_shows_no_values(tmp_path: Path) -> None:
+    ran = run_idea(tmp_path, "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, 7)\n")
+    assert "[harness] values at the failing line" in ran.stderr  # the harness frame's values are logged ...
+    assert "Values when it failed" not in explain_failure(ran.stderr, ran.script)  # ... and not shown as the idea's
 
 
 def test_wrong_output_width_is_explained(tmp_path: Path) -> None:

@@ -25,3 +25,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
 def test_a_forward_with_two_inputs_gets_the_one_tensor_hint() -> None:
     hints = hints_for("TypeError: TanhLogicGate.forward() missing 1 required positional argument: 'x2'")
     assert len(hints) == 1 and "x1, x2 = x[:, 0::2], x[:, 1::2]" in hints[0]
+
+
+def test_a_tensor_used_as_a_condition_gets_the_where_hint() -> None:
+    hints = hints_for("RuntimeError: Boolean value of Tensor with more than one value is ambiguous")
+    assert len(hints) == 1 and "torch.where" in hints[0]

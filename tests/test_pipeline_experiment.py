@@ -256,7 +256,7 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     ])
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
     problems = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
-    assert {p["kind"] for p in problems} == {"advice_formula", "copied_example"}
+    assert {p["kind"] for p in problems} == {"advice_formula", "copied_example", "unused_result"}  # h is left unused
     assert "F.linear(x.flip(-1), self.w2)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
     assert run.record().status == "done" and run.record().final_iteration == 2
 

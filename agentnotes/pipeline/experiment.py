@@ -23,6 +23,7 @@ from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
+from agentnotes.experiments.guards.note_symbols import missing_note_symbols
 from agentnotes.experiments.guards.skeleton import skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
@@ -203,6 +204,7 @@ class _CodeWriter:
         self.all_hits, self.hits = hits, idea_passages(options.request, hits)
         self.note_pairs = note_pairs(options.request, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
+        self.formulas = formula_lines(options.request, hits)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
         self.skeleton = skeleton_for(plan.kinds, self.note_text)
@@ -284,6 +286,7 @@ class _CodeWriter:
             code, more_fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
             fixes += more_fixes
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
+        problems += missing_note_symbols(written_part(self.skeleton, code) if self.skeleton else code, self.formulas)
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "

@@ -14,16 +14,16 @@ import re
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.static_check import undefined_names
 
-_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
+GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
           "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi"}
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 _ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})(?!\w|\.\d)")
 
 
-def _key(name: str) -> str:
+def compared_name(name: str) -> str:
     """A name as compared: Greek letters spelled out, lower case, without underscores (beta_1 is β1)."""
-    spelled = "".join(_GREEK.get(ch, ch) for ch in name).lower().replace("_", "")
+    spelled = "".join(GREEK.get(ch, ch) for ch in name).lower().replace("_", "")
     for word, short in _SPELLED.items():
         spelled = spelled.replace(word, short)
     return spelled
@@ -33,7 +33,7 @@ def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value."""
     values: dict[str, set[str]] = {}
     for name, number in _ASSIGNMENT.findall(text):
-        values.setdefault(_key(name), set()).add(number)
+        values.setdefault(compared_name(name), set()).add(number)
     return {key: next(iter(numbers)) for key, numbers in values.items() if len(numbers) == 1}
 
 
@@ -44,8 +44,8 @@ def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
     except SyntaxError:
         return code, []
     constants = note_constants(note_text)
-    definitions = sorted(f"{name} = {constants[_key(name)]}  # from the notes"
-                         for name, _ in undefined_names(tree) if _key(name) in constants)
+    definitions = sorted(f"{name} = {constants[compared_name(name)]}  # from the notes"
+                         for name, _ in undefined_names(tree) if compared_name(name) in constants)
     if not definitions:
         return code, []
     lines = code.splitlines()

@@ -76,6 +76,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_stubs(tree),
         *_check_undefined(tree),
         *_check_unset_attributes(tree),
+        *_check_unused_results(tree),
     ]
     for name in sorted(checks_for(kinds) & set(IDEA_CHECKS)):
         problems += IDEA_CHECKS[name](code, tree, note_pairs)
@@ -544,6 +545,27 @@ def _scopes(tree: ast.Module) -> list[tuple[ast.AST, set[str]]]:
         else:
             scopes.append((stmt, set()))
     return scopes
+
+
+def _check_unused_results(tree: ast.Module) -> list[Problem]:
+    """A value a function computes into a local name that nothing reads (`m = b2*m + (1-b2)*g` in an
+    update that never stores m back): the formula's step is lost, so the idea runs without it."""
+    problems = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        kept = {name for n in ast.walk(fn) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names} \
+            | {n.target.id for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                continue
+            name = node.targets[0].id
+            if name in read or name in kept or name.startswith("_") \
+                    or not any(isinstance(n, ast.BinOp) for n in ast.walk(node.value)):
+                continue
+            problems.append(Problem("unused_result", f"`{name}` is computed in `{fn.name}` and never used, so this step of the "
+                                                     f"formula is lost: use it, or keep it for the next step (state[\"{name}\"] = ... "
+                                                     f"or self.{name}; a local name is gone after the call)", node.lineno))
+    return problems
 
 
 def _check_undefined(tree: ast.Module) -> list[Problem]:

@@ -18,6 +18,8 @@ SCRIPT_NAME = "experiment.py"
 # `python experiment.py --describe` builds both arms without training and writes arms.json (guards/confounds.py).
 DESCRIBE_FLAG = str(harness_constant("DESCRIBE_FLAG"))
 ARMS_NAME = str(harness_constant("ARMS_FILE"))
+FAILURE_VALUES = str(harness_constant("FAILURE_VALUES"))
+_VALUES_HEAD = re.compile(re.escape(FAILURE_VALUES) + r" (?P<line>\d+) in (?P<function>\w+):$")
 
 
 def assemble_script(idea_code: str, config: ExperimentConfig) -> str:
@@ -108,4 +110,21 @@ def explain_failure(stderr: str, script: str, script_name: str = SCRIPT_NAME, ma
             out.append(line)
     if len(out) > max_lines:
         out = out[:3] + ["  ..."] + out[-(max_lines - 4):]
-    return "\n".join(out)
+    return "\n".join(out + _failure_values(stderr, first, last))
+
+
+def _failure_values(stderr: str, first: int, last: int) -> list[str]:
+    """The harness's record of the local values at the failing line (harness FAILURE_VALUES), when that
+    line is in the idea code: a heading naming the idea code line, then one `  name = value` per line."""
+    lines = stderr.splitlines()
+    heads = [(i, m) for i, line in enumerate(lines) if (m := _VALUES_HEAD.match(line))]
+    if not heads or not first <= int(heads[-1][1]["line"]) <= last:
+        return []
+    start, head = heads[-1]
+    values = []
+    for line in lines[start + 1:]:
+        if not line.startswith("  ") or " = " not in line:
+            break
+        values.append(line)
+    return [f"Values when it failed (idea code line {int(head['line']) - first + 1}, in {head['function']}):", *values] \
+        if values else []

@@ -121,6 +121,7 @@ SEQ_LEN, SEQ_VOCAB, SEQ_CLASSES = 12, 8, 4  # the "sequence" task: the last clas
 METRICS_FILE = "metrics.json"
 ARMS_FILE = "arms.json"
 DESCRIBE_FLAG = "--describe"
+FAILURE_VALUES = "[harness] values at the failing line"  # followed by "LINE in FUNCTION:" and one "  name = value" per line
 PROBE_STEPS = 100  # --describe: after_step is probed over this many steps
 
 
@@ -680,6 +681,41 @@ def write_json(path, data):
     _os.replace(tmp, path)
 
 
+def describe_value(value):
+    """A local variable as the code writer needs to see it after a failure: a tensor's shape and dtype
+    (and its value when it holds one number), a number, a short string, a container's length; None
+    for what says nothing (modules of code, functions, classes)."""
+    if isinstance(value, torch.Tensor):
+        shown = f"tensor of shape {tuple(value.shape)}, {str(value.dtype).removeprefix('torch.')}"
+        return shown + (f", value {value.item():.4g}" if value.numel() == 1 and not value.is_complex() else "")
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else f"a string of {len(value)} characters"
+    if isinstance(value, (list, tuple, dict)):
+        items = ", ".join(describe_value(v) or type(v).__name__ for v in list(value)[:3]) if not isinstance(value, dict) else ""
+        return f"{type(value).__name__} of {len(value)}" + (f": {items}" + (", ..." if len(value) > 3 else "") if items else "")
+    if isinstance(value, nn.Module):
+        return f"module {type(value).__name__}"
+    return None
+
+
+def log_failure_values(exc):
+    """The local values of the innermost frame of this script when `exc` was raised, on stderr (a shape
+    error reads at a glance: `lam = tensor of shape (64,)` next to `x = tensor of shape (64, 8)`)."""
+    here = _os.path.abspath(__file__)
+    found = None
+    for frame, line in _traceback.walk_tb(exc.__traceback__):
+        if _os.path.abspath(frame.f_code.co_filename) == here:
+            found = frame, line
+    if found is None:
+        return
+    frame, line = found
+    shown = [(name, describe_value(value)) for name, value in frame.f_locals.items() if not name.startswith("_")]
+    lines = [f"  {name} = {text}" for name, text in shown if text is not None][:16]
+    print(f"{FAILURE_VALUES} {line} in {frame.f_code.co_name}:", *lines, sep="\n", file=_sys.stderr, flush=True)
+
+
 def error_record(during, exc):
     return {"during": during, "type": type(exc).__name__, "message": str(exc), "traceback": _traceback.format_exc()}
 
@@ -751,6 +787,7 @@ def main():
         metrics["status"] = "error"
         metrics["error"] = error_record(where["during"], exc)
         write_json(METRICS_FILE, metrics)
+        log_failure_values(exc)
         raise
     metrics["status"] = "ok"
     write_json(METRICS_FILE, metrics)
@@ -902,6 +939,7 @@ def describe():
     except Exception as exc:
         report["error"] = error_record(f"{arm} describe", exc)
         write_json(ARMS_FILE, report)
+        log_failure_values(exc)
         raise
     write_json(ARMS_FILE, report)
     log_line(f"[harness] wrote {ARMS_FILE}")

@@ -1,0 +1,98 @@
+"""The functions and Greek-letter parameters of the note's formulas that the idea code never uses.
+
+A small model often writes a plausible neighbour of the idea: `x + W x` for the note's
+`y = x + α*relu(W*x + b)`, without the scale α and without the ReLU, and a small critic approves
+it. What a program can check is coarse but certain: a function the formula applies (relu, sign,
+sigmoid, ...) must be computed somehow (any of the ways listed in FUNCTION_WAYS), and a Greek
+letter the formula uses must appear in the code, by name (α as alpha, λ as lam or lambda_), by a
+usual alias (η as lr), or as the number the notes give it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
+from agentnotes.experiments.guards.problems import Problem
+
+# A function of the formula -> the names (calls, attributes, modules) that compute it in code.
+FUNCTION_WAYS: dict[str, frozenset[str]] = {
+    "relu": frozenset({"relu", "relu_", "clamp", "clamp_", "clamp_min", "clip", "maximum", "max", "where", "relu6"}),
+    "sigmoid": frozenset({"sigmoid", "sigmoid_", "exp", "logsigmoid", "tanh", "expit"}),
+    "tanh": frozenset({"tanh", "tanh_", "exp", "sigmoid"}),
+    "sign": frozenset({"sign", "sign_", "sgn", "where", "copysign"}),
+    "exp": frozenset({"exp", "exp_", "expm1", "softmax", "sigmoid", "tanh", "pow"}),
+    "log": frozenset({"log", "log_", "log1p", "log_softmax", "logsigmoid", "logsumexp", "cross_entropy", "nll_loss",
+                      "log2", "log10"}),
+    "sqrt": frozenset({"sqrt", "sqrt_", "rsqrt", "norm", "std", "pow", "vector_norm"}),
+    "abs": frozenset({"abs", "abs_", "norm", "sign", "where", "l1_loss", "smooth_l1_loss", "huber_loss", "vector_norm"}),
+    "softmax": frozenset({"softmax", "log_softmax", "exp", "cross_entropy"}),
+    "cos": frozenset({"cos"}),
+    "sin": frozenset({"sin"}),
+    "softplus": frozenset({"softplus", "log1p", "log", "exp"}),
+    "gelu": frozenset({"gelu", "erf", "tanh"}),
+    "clip": frozenset({"clip", "clip_", "clamp", "clamp_", "min", "max", "minimum", "maximum", "where", "renorm"}),
+}
+FUNCTION_WAYS["clamp"] = FUNCTION_WAYS["clip"]
+_FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\(", re.IGNORECASE)
+# Greek letters the code usually writes under another name (η is the learning rate, σ a standard deviation or
+# the sigmoid, μ a mean); θ stands for the parameters themselves and is not looked for.
+_ALIASES = {"eta": ("lr",), "sigma": ("std", "sigmoid", "scale", "noise"), "mu": ("mean",), "lam": ("weightdecay", "wd"),
+            "tau": ("temp",), "eps": ("randn", "normal", "noise")}
+_NOT_LOOKED_FOR = {"theta"}
+_NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
+
+
+def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
+    """One problem for each function the note's formula lines apply and each Greek letter they use that
+    `code` never computes or names; [] when the code does not parse (the static check reports that)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names = _code_names(tree)
+    numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
+               and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
+    has_power = any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) for node in ast.walk(tree))
+    problems = []
+    for function in dict.fromkeys(f.lower() for f in _FUNCTION_CALL.findall(formulas)):
+        ways = FUNCTION_WAYS[function]
+        if not names & ways and not (has_power and "pow" in ways):
+            problems.append(Problem("note_symbol", f"the notes' formula applies {function}(...) but the code never computes "
+                                                   f"it (e.g. with torch.{function}): write the formula as the note does", 1))
+    values = note_constants(formulas)
+    for letter, spelled in dict.fromkeys((ch, GREEK[ch]) for ch in formulas if ch in GREEK):
+        if spelled in _NOT_LOOKED_FOR:
+            continue
+        given = {_number(v) for key, v in values.items() if key.startswith(spelled)}
+        if not any(spelled in n or any(alias in n for alias in _ALIASES.get(spelled, ())) for n in names) \
+                and not given & numbers:
+            problems.append(Problem("note_symbol", f"the notes' formula uses {letter} but the code has no {spelled} (nor its "
+                                                   f"value from the notes): compute the formula with {letter} as the note "
+                                                   f"defines it, named {spelled}", 1))
+    return problems
+
+
+def _code_names(tree: ast.Module) -> set[str]:
+    """Every name the code uses or binds, attribute and argument, as compared (Greek letters spelled out)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 30:
+            names.add(node.value)  # state["m"], register_buffer("alpha", ...)
+    return {compared_name(n) for n in names} | {n.lower() for n in names}
+
+
+def _number(value: object) -> float | None:
+    try:
+        return round(float(value), 12)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,70 @@
+"""The note formula's functions and Greek letters that idea code never uses, and values computed and lost."""
+
+from __future__ import annotations
+
+from agentnotes.experiments.guards.note_symbols import missing_note_symbols
+from agentnotes.experiments.guards.static_check import blocking, check_idea_code
+
+BLOCK_NOTE = "y = x + α*relu(W*x + b)\nα = 0"
+FAITHFUL_BLOCK = '''
+class Block(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.linear = nn.Linear(width, width)
+        self.alpha = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return x + self.alpha * F.relu(self.linear(x))
+'''
+
+
+def test_a_block_without_the_notes_scale_and_relu_is_named_twice() -> None:
+    plain = "class Block(nn.Module):\n    def forward(self, x):\n        return x + F.linear(x, self.W) + self.b\n"
+    messages = [p.message for p in missing_note_symbols(plain, BLOCK_NOTE)]
+    assert len(messages) == 2
+    assert "applies relu(...)" in messages[0] and "uses α but the code has no alpha" in messages[1]
+
+
+def test_the_faithful_block_and_other_spellings_pass() -> None:
+    assert missing_note_symbols(FAITHFUL_BLOCK, BLOCK_NOTE) == []
+    clamped = FAITHFUL_BLOCK.replace("F.relu(self.linear(x))", "self.linear(x).clamp(min=0)")
+    assert missing_note_symbols(clamped, BLOCK_NOTE) == []
+
+
+def test_a_letter_is_found_by_its_value_or_usual_alias() -> None:
+    note = "w = λ*w + σ*ε,   ε ~ N(0, 1)\nλ = 0.8, σ = 0.01"
+    code = "def weight_op(p, state, step):\n    p.mul_(0.8).add_(0.01 * torch.randn_like(p))\n"
+    assert missing_note_symbols(code, note) == []
+    assert [p.message[:40] for p in missing_note_symbols(code.replace("0.8", "0.9"), note)] == \
+        ["the notes' formula uses λ but the code h"]
+    assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g)\n", "θ = θ - η*g") == []
+
+
+def test_no_formula_or_unparsable_code_gives_nothing() -> None:
+    assert missing_note_symbols(FAITHFUL_BLOCK, "") == []
+    assert missing_note_symbols("def f(:\n", BLOCK_NOTE) == []
+
+
+def test_a_state_value_computed_into_a_local_and_lost_blocks() -> None:
+    code = '''
+def update(p, g, state, lr, t):
+    c = 0.9 * state.setdefault("m", torch.zeros_like(p)) + 0.1 * g
+    p.sub_(lr * torch.sign(c))
+    m = 0.99 * state["m"] + 0.01 * g
+'''
+    problems = [p for p in blocking(check_idea_code(code)) if p.kind == "unused_result"]
+    assert len(problems) == 1 and problems[0].line == 5 and 'state["m"] = ...' in problems[0].message
+    stored = code.replace('    m = 0.99', '    state["m"] = 0.99')
+    assert not [p for p in check_idea_code(stored) if p.kind == "unused_result"]
+
+
+def test_names_read_later_updated_in_place_or_plain_copies_are_not_lost() -> None:
+    code = '''
+def update(p, g, state, lr, t):
+    m = state.setdefault("m", torch.zeros_like(p))
+    m += g
+    size = p.shape
+    step = lr * g
+    p.sub_(step)
+'''
+    assert not [p for p in check_idea_code(code) if p.kind == "unused_result"]
