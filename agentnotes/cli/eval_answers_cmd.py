@@ -33,23 +33,21 @@ def eval_answers(
     where they went wrong: retrieval missed, declined, other excerpt cited, or fact wrong."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agentnotes.agents.answer import ANSWER_SEED, answer_question, withhold_secrets
+    from agentnotes.agents.answer import ANSWER_SEED
     from agentnotes.evaluation.answer_eval import evaluate_answers, load_answer_questions
     from agentnotes.index.embedders import get_embedder
     from agentnotes.llm.provider import get_chat_model
-    from agentnotes.prompts import load_prompt
-    from agentnotes.retrieval.service import retrieve
+    from agentnotes.pipeline.ask import ask_notes
     from agentnotes.settings import load_settings
 
     items = load_answer_questions(file)[:limit]
     settings = load_settings()
     model, embeddings = get_chat_model(settings, seed=ANSWER_SEED), get_embedder(settings)
-    prompt = load_prompt("answer", settings.prompts_dir)
     share = not settings.is_remote_llm or settings.allow_secrets_remote
 
-    def answer(question: str):  # the steps of 'ask', keeping the excerpts so a miss can be told from a wrong answer
-        hits, withheld = withhold_secrets(retrieve(settings, question, k, model=model), allow=share)
-        return answer_question(model, prompt, question, hits, withheld=withheld, embeddings=embeddings), hits
+    def answer(question: str):  # ask's own path, without the critic (one sample: its verdict picks nothing)
+        result = ask_notes(settings, model, question, k=k, share_secrets=share, check=False, embeddings=embeddings)
+        return result.answer, result.hits
 
     columns = (TextColumn("[bold]answers[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeElapsedColumn())

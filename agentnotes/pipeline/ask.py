@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from agentnotes.agents.answer_check import AnswerCheck
+    from agentnotes.notes.types import Hit
     from agentnotes.retrieval.filters import NoteFilter
 
 SAMPLE_TEMPERATURE = 0.7  # extra samples must differ for the critic to have a choice
@@ -24,13 +25,15 @@ SAMPLE_TEMPERATURE = 0.7  # extra samples must differ for the critic to have a c
 
 @dataclass(frozen=True)
 class AskResult:
-    """The chosen answer, the critic's verdict on it, every sample with its verdict, and timings."""
+    """The chosen answer, the critic's verdict on it, every sample with its verdict, the excerpts the
+    answers were written from, and timings."""
 
     answer: Answer
     check: AnswerCheck | None
     drafts: tuple[Answer, ...]
     checks: tuple[AnswerCheck, ...]
     withheld: int
+    hits: tuple[Hit, ...]
     retrieval_s: float
     total_s: float
 
@@ -87,4 +90,4 @@ def ask_notes(
         if check or samples > 1 else []
     best = pick_best(drafts, checks) if checks else 0
     return AskResult(drafts[best], checks[best] if checks else None, tuple(drafts), tuple(checks), withheld,
-                     retrieval_s, time.perf_counter() - start)
+                     tuple(hits), retrieval_s, time.perf_counter() - start)
