@@ -16,32 +16,33 @@ from agentnotes.experiments.guards.kinds import KINDS, allowed_changes
 from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for, written_part
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 
-# skeleton -> (its kind, a task it is run on)
-SKELETONS = {"update_rule": ("update_rule", "classification"), "layer": ("layer", "regression"),
-             "block": ("layer", "regression"), "activation": ("activation", "digits_image"),
-             "weight_op": ("weight_op", "regression"), "init": ("init", "digits"), "loss": ("loss", "classification"),
-             "data": ("data", "regression"), "schedule": ("schedule", "classification"),
-             "regulariser": ("regulariser", "regression")}
+# skeleton -> (its kinds, a task it is run on)
+SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["layer"], "regression"),
+             "block": (["layer"], "regression"), "activation": (["activation"], "digits_image"),
+             "weight_op": (["weight_op"], "regression"), "init": (["init"], "digits"),
+             "loss": (["loss"], "classification"), "data": (["data"], "regression"),
+             "schedule": (["schedule"], "classification"), "regulariser": (["regulariser"], "regression"),
+             "layer_op": (["layer", "weight_op"], "regression")}
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_but_architecture_has_one() -> None:
     assert {p.stem for p in SKELETONS_DIR.glob("*.py")} == set(SKELETONS)
-    assert {kind.name for kind in KINDS} - {kind for kind, _ in SKELETONS.values()} == {"architecture"}
+    assert {kind.name for kind in KINDS} - {kind for kinds, _ in SKELETONS.values() for kind in kinds} == {"architecture"}
 
 
 @pytest.mark.sandbox
 @pytest.mark.parametrize("name", sorted(SKELETONS))
 def test_skeleton_filled_with_its_example_passes_the_guards_and_differs_only_where_its_kind_may(
         tmp_path: Path, name: str) -> None:
-    kind, task = SKELETONS[name]
+    kinds, task = SKELETONS[name]
     skeleton = load_skeleton(name)
     code = fill(skeleton, extract_code(skeleton.example))
-    fixed, fixes = apply_fixes(code, [kind], ())
+    fixed, fixes = apply_fixes(code, kinds, ())
     assert (fixed, fixes) == (code, [])
-    assert blocking(check_idea_code(code, [kind], ())) == []
+    assert blocking(check_idea_code(code, kinds, ())) == []
     ran = run_idea(tmp_path, code, "--describe", task=task)
     assert ran.returncode == 0, ran.stderr
-    differences = compare(ran.metrics, allowed_changes([kind]))
+    differences = compare(ran.metrics, allowed_changes(kinds))
     assert confound_problems(differences) == []
     assert differences, "the idea arm is the baseline: the skeleton does not plug the idea in"
 
@@ -51,7 +52,8 @@ def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() ->
     assert skeleton_for(["layer"], "y = W*x + b").name == "layer"
     assert skeleton_for(["layer"], "每一层: y = x + α·f(x)").name == "block"
     assert skeleton_for(["layer", "architecture"], "y = x + α*relu(W*x)").name == "block"  # the same hook
-    assert skeleton_for(["layer", "weight_op"]) is None  # two hooks
+    assert skeleton_for(["layer", "weight_op"]).name == skeleton_for(["weight_op", "layer"]).name == "layer_op"
+    assert skeleton_for(["update_rule", "weight_op"]) is None  # two hooks, no skeleton holds both
     assert skeleton_for(["architecture"]) is None
 
 

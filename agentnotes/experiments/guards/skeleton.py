@@ -26,6 +26,11 @@ _IN_PLACE = re.compile(r"change (\w+) in place")  # a skeleton docstring naming 
 _BLOCK_FORM = re.compile(r"(?<![\w.])(?:y|h|out|output|x_\{?(?:l\+1|t\+1|next)\}?)\s*(?:=|←)\s*x\s*\+")
 
 
+# Kinds that need different hooks but make one common shape of idea, and their skeleton: a layer with its
+# own operation on its weights between steps (a periodic merge, reset or decay of the layer's parameters).
+COMBINED = {frozenset({"layer", "weight_op"}): "layer_op"}
+
+
 @dataclass(frozen=True)
 class Skeleton:
     """A skeleton's code, its worked example, and the functions the model writes (`Class.method` for methods)."""
@@ -43,10 +48,13 @@ class Skeleton:
 
 def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
     """The skeleton of the idea's first kind when the other kinds need no hook beyond its own (a layer
-    idea also called an architecture idea), else None (a layer that also merges its weights every N
-    steps needs two hooks). A layer idea whose notes write it as a residual form `y = x + ...` gets
+    idea also called an architecture idea), or the skeleton COMBINED names for its kinds (a layer that
+    also merges its weights every N steps), else None. A layer idea whose notes write it as a residual form `y = x + ...` gets
     the block skeleton."""
     found = kinds_of(kinds)
+    names = {kind.name for kind in found}
+    if combined := next((name for pair, name in COMBINED.items() if names == pair), None):
+        return load_skeleton(combined)
     if not found or any(not set(kind.hooks) <= set(found[0].hooks) for kind in found[1:]):
         return None
     name = "block" if found[0].name == "layer" and _BLOCK_FORM.search(note_text) else found[0].name
