@@ -134,3 +134,26 @@ def test_the_reviewer_reads_what_the_model_wrote_without_the_wiring() -> None:
     skeleton = load_skeleton("update_rule")
     shown = written_part(skeleton, fill(skeleton, "BETA = 0.9\ndef update(p, g, state, lr, t):\n    p.sub_(lr * g * BETA)\n"))
     assert shown == "BETA = 0.9\n\n@torch.no_grad()\ndef update(p, g, state, lr, t):\n    p.sub_(lr * g * BETA)\n"
+
+
+def test_a_whole_layer_class_with_its_own_after_step_keeps_that_after_step() -> None:
+    reply = textwrap.dedent('''
+    class TwinLinear(nn.Module):
+        def __init__(self, i, o):
+            super().__init__()
+            self.a = nn.Parameter(torch.zeros(o, i))
+            self.b = nn.Parameter(torch.zeros(o))
+
+        def forward(self, x):
+            return F.linear(x, self.a, self.b)
+
+
+    def after_step(model, step):
+        for m in model.modules():
+            if isinstance(m, TwinLinear) and step % 10 == 0:
+                m.a.mul_(0.5)
+    ''')
+    code = fill(load_skeleton("layer_op"), reply)
+    assert "between_steps" not in code and "m.a.mul_(0.5)" in code and "isinstance(m, IdeaLinear)" in code
+    assert code.count("def after_step") == 1 and "linear=IdeaLinear" in code
+    assert blocking(check_idea_code(code, ["layer", "weight_op"], ())) == []

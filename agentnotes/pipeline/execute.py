@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from agentnotes.errors import ExperimentError
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 
 DESCRIBE_TIMEOUT_S = 120
+FORMULA_PROBE = Path(__file__).resolve().parents[1] / "experiments" / "lab" / "formula_probe.py"  # torch: never imported here
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,27 @@ def describe_arms(run: rd.Run, n: int, options: ExperimentOptions) -> tuple[dict
     except (OSError, ValueError):
         return None, result
     return (None if arms.get("error") or result.status != "ok" else arms), result
+
+
+def probe_formulas(run: rd.Run, n: int, program: dict, options: ExperimentOptions) -> dict | None:
+    """Run the note's formulas beside iteration n's idea hook (lab/formula_probe.py, in the sandbox):
+    formula.json's verdict, None when the probe itself failed to run."""
+    import json
+    import shutil
+
+    from agentnotes.runner.sandbox import Limits, run_sandboxed
+
+    folder = run.iteration_dir(n)
+    run.write_json(f"{rd.ITERATIONS}/{n}/{rd.NOTE_PROGRAM}", program)
+    shutil.copyfile(FORMULA_PROBE, folder / FORMULA_PROBE.name)
+    with run.phase(f"formula-{n}"):
+        run_sandboxed([sys.executable, FORMULA_PROBE.name, rd.EXPERIMENT, rd.NOTE_PROGRAM, rd.FORMULA], folder,
+                      Limits(timeout_s=DESCRIBE_TIMEOUT_S, memory_mb=options.memory_mb),
+                      use_gpu=False, allow_unsafe=options.allow_unsafe)
+    try:
+        return json.loads((folder / rd.FORMULA).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def rerun(run: rd.Run, *, use_gpu: bool, timeout_s: float, allow_unsafe: bool, reporter: Reporter) -> RunResult:

@@ -23,6 +23,7 @@ from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
+from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.note_symbols import missing_note_symbols
 from agentnotes.experiments.guards.skeleton import skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -48,7 +49,7 @@ BUG_SYMPTOMS = frozenset({"no_learning", "diverged", "not_learned"})  # in the m
 from agentnotes.experiments.lab.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.pipeline import sweep
-from agentnotes.pipeline.execute import ExperimentOptions, Reporter, describe_arms, run_iteration
+from agentnotes.pipeline.execute import ExperimentOptions, Reporter, describe_arms, probe_formulas, run_iteration
 from agentnotes.prompts import load_prompt
 from agentnotes.settings import Settings
 
@@ -184,6 +185,10 @@ def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusion
     return review.model_copy(update={"concerns": concerns, "summary": summary}), rejected
 
 
+def _numbers(values: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{v:.5g}" for v in values) + (", ...]" if len(values) >= 4 else "]")
+
+
 def without_code(feedback: str) -> str:
     """Feedback with its code blocks left out: a small model shown its failed code writes it out again."""
     return CODE_BLOCK.sub("(the previous code is not shown: write the code anew, without the problem below)", feedback) \
@@ -205,6 +210,7 @@ class _CodeWriter:
         self.note_pairs = note_pairs(options.request, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
         self.formulas = formula_lines(options.request, hits)
+        self.program = note_program(self.formulas, plan.kinds)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
         self.skeleton = skeleton_for(plan.kinds, self.note_text)
@@ -256,6 +262,26 @@ class _CodeWriter:
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
+
+    def formula_mismatch(self, run: rd.Run, n: int, code: str, reporter: Reporter, last: bool) -> str:
+        """Feedback when the note's formulas, run beside the code's hook in the sandbox (guards/note_program.py),
+        give other values; "" when they agree, cannot be run, or the code is out of rejections (it then
+        runs, and formula.json keeps the disagreement)."""
+        if self.program is None:
+            return ""
+        reporter.phase(f"formula-{n}", "running the note's formulas beside the code")
+        verdict = probe_formulas(run, n, self.program.as_dict(), self.options)
+        if not verdict or not verdict.get("checked") or verdict.get("ok"):
+            return ""
+        found = verdict.get("why") or f"the formulas give {_numbers(verdict['expected'])}, the code gives {_numbers(verdict['got'])}"
+        reporter.info(f"The code disagrees with the note's formulas on {verdict['where']}: {found}.")
+        if self.rejections >= self.options.max_code_rejections or last:
+            return ""
+        self.rejections += 1
+        shown = written_part(self.skeleton, code) if self.skeleton else code
+        return (f"The note's formulas, run exactly as written ({self.program.as_text()}), and the previous code disagree "
+                f"on {verdict['where']}: {found}. Write each formula of the note as it is written, with its constants.\n"
+                f"```python\n{shown}```")
 
     def _write(self, plan: agents.Plan, hits: Sequence[Hit], feedback: str, seed: int,
                temperature: float | None = None) -> tuple[str, LLMReply]:
@@ -368,6 +394,9 @@ def run_experiment(
             if code is not None and (confounds := _check_arms(run, n, code, base, plan.kinds, options, reporter)):
                 writer.record_failure()
                 code, feedback = None, confounds
+            if code is not None and (mismatch := writer.formula_mismatch(run, n, code, reporter, attempts == options.max_attempts)):
+                writer.record_failure()
+                code, feedback = None, mismatch
             if code is None:
                 purpose = f"rewrite the code: {feedback.splitlines()[0]}"
                 continue

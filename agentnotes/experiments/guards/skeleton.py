@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from agentnotes.experiments.guards.kinds import kinds_of
+from agentnotes.experiments.lab.template import hook_names
 from agentnotes.prompts import SHIPPED_DIR
 
 SKELETONS_DIR = SHIPPED_DIR / "idea_skeletons"
@@ -104,6 +105,11 @@ def fill(skeleton: Skeleton, reply: str) -> str:
         body_start = _body(fn)[0].lineno
         edits.append((body_start, fn.end_lineno, textwrap.indent(written[qualname][1], " " * fn.body[0].col_offset)))
         used |= {written[qualname][0]}
+    for hook, own_hook in _hooks_kept_from_reply(tree, skeleton_tree, skeleton, written, replaced):
+        text = _source(reply, own_hook)
+        for name, own in replaced.items():
+            text = re.sub(rf"\b{re.escape(own.name)}\b", name, text)
+        edits.append((hook.lineno, hook.end_lineno, text))
     for cls in (n for n in skeleton_tree.body if isinstance(n, ast.ClassDef) and n.name in replaced):
         own = replaced[cls.name]
         text = re.sub(rf"\b{re.escape(own.name)}\b", cls.name, _source(reply, own))
@@ -118,6 +124,24 @@ def fill(skeleton: Skeleton, reply: str) -> str:
         helpers = [re.sub(rf"\b{re.escape(own.name)}\b", name, helper) for helper in helpers]
     parts = ["\n".join(imports), *helpers, "\n".join(lines)]
     return "\n\n\n".join(part for part in parts if part.strip()) + "\n"
+
+
+def _hooks_kept_from_reply(tree: ast.Module, skeleton_tree: ast.Module, skeleton: Skeleton, written: dict,
+                           replaced: dict[str, ast.ClassDef]) -> list[tuple[ast.FunctionDef, ast.FunctionDef]]:
+    """(skeleton hook, the reply's hook of the same name) for each hook of the skeleton that calls a
+    required function the reply did not write, when the reply wrote that hook itself: a reply whose
+    own layer class merges its weights in its own `after_step` keeps it, instead of a skeleton
+    `after_step` calling a method the class lacks."""
+    unwritten = {q.split(".")[-1] for q in skeleton.required if q not in written
+                 and not (q.split(".")[0] in replaced and q.split(".")[-1] in _method_names(replaced[q.split(".")[0]]))}
+    own = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in hook_names()}
+    kept = []
+    for hook in (n for n in skeleton_tree.body if isinstance(n, ast.FunctionDef) and n.name in own):
+        called = {c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
+                  for c in ast.walk(hook) if isinstance(c, ast.Call)}
+        if called & unwritten:
+            kept.append((hook, own[hook.name]))
+    return kept
 
 
 def written_part(skeleton: Skeleton, code: str) -> str:

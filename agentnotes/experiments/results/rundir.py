@@ -49,6 +49,8 @@ CODE_REVIEW = "code_review.json"
 RESULT = "result.json"
 RESULTS_REVIEW = "results_review.json"
 PURPOSE = "purpose.txt"  # which request or failure the iteration answers
+NOTE_PROGRAM = "note_program.json"  # the note's formulas as a program (guards/note_program.py)
+FORMULA = "formula.json"  # what lab/formula_probe.py found running them beside the idea's hook
 ARMS_DIFF = "arms_diff.md"  # how the idea arm differs from the baseline (guards/confounds.py)
 
 RunStatus = Literal["running", "done", "failed", "interrupted", "broken", "refused"]

@@ -1,0 +1,188 @@
+"""The note's formulas as a small program that can run beside the idea's code.
+
+Notes often write an idea's rule in a form that is nearly code: `c = β1*m + (1-β1)*g`,
+`p = p - lr*sign(c)`, `m = β2*m + (1-β2)*g`, `β1 = 0.9`. When every formula line of the idea's
+sections reads as such an assignment (Greek letters spelled out, `^` as a power, `←` as `=`), and
+every name it uses is either a constant the notes give, a value the kind's hook receives (the
+parameter and its gradient, the learning rate, the step; the activation's input; the base rate and
+the number of steps), a state carried between steps, or computed by an earlier formula, the
+formulas are a reference implementation: lab/formula_probe.py runs them and the idea's hook on the
+same inputs in the sandbox and reports where they differ. Anything less certain (a formula that
+does not parse, an unknown name, a name assigned twice) gives no program, so no check.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
+
+FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
+                       "floor", "clip", "clamp", "min", "max", "pi"})
+# The values each kind's hook gives, by the names notes use for them.
+ROLES = {
+    "update_rule": {"param": ("p", "w", "theta", "param", "W"), "grad": ("g", "grad", "gradient"),
+                    "lr": ("lr", "eta"), "step": ("t", "step", "k")},
+    "activation": {"input": ("x", "z", "u")},
+    "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
+                                                     "eta_max", "lr"),
+                 "total": ("T", "T_max", "Tmax", "total_steps", "STEPS")},
+}
+ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
+TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
+                  ast.unaryop)
+_SEPARATORS = "，,;；。：:"
+# `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
+_ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
+_CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
+_ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
+
+
+@dataclass(frozen=True)
+class NoteProgram:
+    """The formulas as (target, expression) statements, the constants they use, and what each hook value
+    is called (role -> name); `state` names carry from one step to the next (starting at zero)."""
+
+    kind: str
+    statements: tuple[tuple[str, str], ...]
+    constants: dict[str, float]
+    roles: dict[str, str]
+    state: tuple[str, ...]
+    output: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def as_text(self) -> str:
+        return "; ".join(f"{target} = {expression}" for target, expression in self.statements)
+
+
+def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
+    """The program of the note's formula lines for the first of `kinds` that has ROLES, or None when
+    the formulas are not certain enough to run (see the module docstring)."""
+    kind = next((k for k in kinds if k in ROLES), None)
+    if kind is None or not formulas.strip():
+        return None
+    given = note_constants(formulas)
+    statements: list[tuple[str, ast.expr]] = []
+    for line in formulas.splitlines():
+        found = _assignments(line)
+        if found is None:
+            return None  # a formula that does not read as code: the program would lack it
+        statements += [(target, value) for target, value in found if not _is_number(value)]
+    targets = [target for target, _ in statements]
+    if not statements or len(set(targets)) != len(targets):
+        return None
+    return _resolve(kind, statements, given)
+
+
+def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str]) -> NoteProgram | None:
+    """Every name the statements read bound to a constant, a role, a state or an earlier statement; None if one is not."""
+    roles: dict[str, str] = {}
+    constants: dict[str, float] = {}
+    state: list[str] = []
+    targets = {target for target, _ in statements}
+    defined: set[str] = set()
+    for target, value in statements:
+        for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
+            if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state:
+                continue
+            role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles), None)
+            if role in TUNED or (role and compared_name(name) not in given):
+                roles[role] = name  # the harness tunes the learning rate: a rate in the notes is only its start
+            elif compared_name(name) in given:
+                if role == "total":
+                    return None  # the notes' own step count or the run's: either may be meant
+                constants[name] = float(given[compared_name(name)])
+            elif name in targets and kind == "update_rule":
+                state.append(name)  # read before it is computed: a value kept from the previous step
+            else:
+                return None
+        defined.add(target)
+    output = _output(kind, roles, statements)
+    if output is None:
+        return None
+    return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output)
+
+
+def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]]) -> str | None:
+    """What the program computes for the hook: the new parameter of an update rule (its gradient
+    must be read too), else the last formula's target when it names the output: an activation's
+    (`y`, `f(x)`, ...; its input read), a learning rate (`lr_t`, `eta_t`; its step read)."""
+    if kind == "update_rule":
+        param = roles.get("param")
+        return param if param and "grad" in roles and param in {t for t, _ in statements} else None
+    last = statements[-1][0]
+    if kind == "activation" and ("input" not in roles or last not in ACTIVATION_OUTPUTS):
+        return None
+    if kind == "schedule" and ("step" not in roles or not last.startswith(("lr", "eta"))):
+        return None
+    return last
+
+
+def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
+    """The `name = expression` assignments of one note line: the whole line when it is one, else each of
+    its parts between separators (commas, semicolons, colons outside brackets) that holds an `=`;
+    None when such a part does not read as one."""
+    if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and (whole := _assignment(line)) is not None:
+        return [whole]
+    found = []
+    for part in _split_outside_brackets(line):
+        if _ASSIGNS.search(_normalised(part)):
+            if (assignment := _assignment(part)) is None:
+                return None
+            found.append(assignment)
+    return found
+
+
+def _assignment(text: str) -> tuple[str, ast.expr] | None:
+    """A note text's assignment: the name right before its `=` (words before it are prose) and the
+    expression after it, up to the first Chinese character (the rest is prose); None if either is not code."""
+    match = _ASSIGNS.search(_normalised(text))
+    if match is None:
+        return None
+    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]", match["value"], maxsplit=1)[0]
+    if _CONDITION.search(match["value"][len(right):]):
+        return None  # `（t ≤ W）` after a formula: it holds only sometimes
+    right = right.strip()
+    try:
+        value = ast.parse(right, mode="eval")
+    except SyntaxError:
+        return None
+    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
+        return None
+    if any(isinstance(n, ast.Call) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS) or n.keywords)
+           for n in ast.walk(value)):
+        return None
+    return match["target"], value.body
+
+
+def _is_number(value: ast.expr) -> bool:
+    """A constant such as `0.9` or `-1`: given by the notes, not a step of the program."""
+    return isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant))
+
+
+def _normalised(text: str) -> str:
+    """A note formula as Python: Greek letters spelled out, `←` as `=`, `^` as `**`, `×`/`·` as `*`,
+    `−` as `-`, `π` as pi, without surrounding backticks, dollar signs and trailing punctuation."""
+    text = text.strip().strip("`$").rstrip("。.;；,，")
+    for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi")):
+        text = text.replace(old, new)
+    return "".join(GREEK.get(ch, ch) for ch in text)
+
+
+def _split_outside_brackets(line: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in line:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and ch in _SEPARATORS:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]

@@ -1,0 +1,81 @@
+"""The note's formulas as a program (guards/note_program.py), run beside the idea's hook in the real sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentnotes.experiments.guards.note_program import note_program
+from agentnotes.experiments.guards.skeleton import fill, load_skeleton
+from agentnotes.experiments.lab.assemble import assemble_script
+from agentnotes.experiments.lab.config import ExperimentConfig
+from agentnotes.experiments.results import rundir as rd
+from agentnotes.pipeline.execute import ExperimentOptions, probe_formulas
+
+# An invented update rule in the notes' style: a sign step on a mix of the gradient and a kept average.
+SIGN_MIX = "每步先算 d = κ*a + (1-κ)*g\nw ← w − η·sign(d)\n然后 a = ρ*a + (1-ρ)*g\nκ = 0.8, ρ = 0.95，不加 weight decay。"
+FAITHFUL = '''
+def update(p, g, state, lr, t):
+    a = state.setdefault("a", torch.zeros_like(p))
+    d = 0.8 * a + 0.2 * g
+    p.sub_(lr * torch.sign(d))
+    a.mul_(0.95).add_(0.05 * g)
+'''
+
+
+def test_formulas_written_as_assignments_become_a_program_with_roles_state_and_constants() -> None:
+    program = note_program(SIGN_MIX, ["update_rule"])
+    assert program is not None
+    assert program.statements == (("d", "kappa * a + (1 - kappa) * g"), ("w", "w - eta * sign(d)"),
+                                  ("a", "rho * a + (1 - rho) * g"))
+    assert program.roles == {"param": "w", "grad": "g", "lr": "eta"} and program.state == ("a",)
+    assert program.constants == {"kappa": 0.8, "rho": 0.95} and program.output == "w"
+
+
+def test_an_activation_and_a_schedule_read_their_input_and_step() -> None:
+    activation = note_program("新激活：f(x) = x * tanh(softplus(x)) 就这样", ["activation"])
+    assert activation is not None and activation.output == "f" and activation.roles == {"input": "x"}
+    schedule = note_program("lr_t = lr0 * 0.5^floor(t / 50)", ["schedule"])
+    assert schedule is not None and schedule.roles == {"base": "lr0", "step": "t"}
+
+
+@pytest.mark.parametrize("formulas", [
+    "y = x + α*relu(W*x + b)",  # a layer: no program for this kind
+    "baseline: p = p - lr*g\nidea: p = p - lr*sign(g)",  # p assigned twice: which is the idea?
+    "p = p - lr*g*mask[i]",  # a subscript: not a plain formula
+    "p = p - lr*g*s",  # s is never given
+    "m = β*m + g",  # the parameter never moves
+    "lr_t = lr * cos(pi * t / T), T = 1000",  # the notes' step count or the run's
+])
+def test_formulas_that_are_not_certain_give_no_program(formulas: str) -> None:
+    kinds = ["schedule"] if "lr_t" in formulas else ["update_rule"]
+    assert note_program(formulas, kinds) is None
+
+
+def _probe(tmp_path: Path, body: str) -> dict | None:
+    run = rd.create_run(tmp_path, "sign mix vs SGD")
+    code = fill(load_skeleton("update_rule"), body)
+    run.write_text(f"{rd.ITERATIONS}/1/{rd.EXPERIMENT}", assemble_script(code, ExperimentConfig(seeds=(0, 1, 2), steps=20)))
+    program = note_program(SIGN_MIX, ["update_rule"])
+    assert program is not None
+    return probe_formulas(run, 1, program.as_dict(), ExperimentOptions("sign mix vs SGD"))
+
+
+@pytest.mark.sandbox
+def test_the_sandboxed_probe_passes_a_faithful_update(tmp_path: Path) -> None:
+    verdict = _probe(tmp_path, FAITHFUL)
+    assert verdict is not None and verdict["checked"] and verdict["ok"], verdict
+
+
+@pytest.mark.sandbox
+def test_the_sandboxed_probe_names_where_an_almost_right_update_differs(tmp_path: Path) -> None:
+    verdict = _probe(tmp_path, FAITHFUL.replace("a.mul_(0.95).add_(0.05 * g)", "a.mul_(0.95).add_(g)"))
+    assert verdict is not None and verdict["checked"] and not verdict["ok"]
+    assert verdict["where"] == "the weights after step 2 (lr = 0.01)"  # step 1 agrees: the average starts at zero
+    assert len(verdict["expected"]) == len(verdict["got"]) == 4 and verdict["max_diff"] > 0.001
+
+
+def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:
+    assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）", ["schedule"]) is None
+    assert note_program("lr_t = lr0*t/N（预热）, N = 20", ["schedule"]) is not None  # prose without a condition
