@@ -190,3 +190,10 @@ def test_a_note_written_y_equals_w_times_x_is_met_by_the_linear_layer_autofix_wr
     assert [f.after for f in fixes] == ["F.linear(x, self.w)"]
     assert check_idea_code(fixed.replace("import torch\n", "import torch\nimport torch.nn.functional as F\n", 1),
                            ["layer"], pairs) == []
+
+
+def test_a_heading_with_the_ideas_words_as_one_phrase_wins_over_one_sharing_a_word():
+    whole = _section("最后一层零初始化 zero init last layer", "只把输出层的权重初始化为 0")
+    shares = _section("正交初始化 orthogonal init", "W^T W = I，bias = 0")
+    assert own_sections("zero init last layer vs baseline", [whole, shares]) == [whole]
+    assert own_sections("orthogonal init vs baseline", [whole, shares]) == [shares]

@@ -55,14 +55,25 @@ def _names(hit: Hit, term: str) -> bool:
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """For each term of the idea, the passage that defines it: of those that name it, one that shows
     a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
-    heading (a section named after the idea alone, not one about it and something else)."""
+    heading (a section named after the idea alone, not one about it and something else). A heading that
+    holds the idea's words as one phrase ("zero init last") names the idea alone: a section that shares
+    one of its words ("orthogonal init") is not the idea's."""
+    terms = idea_terms(request)
+    phrase = re.compile(r"[\s_-]+".join(re.escape(t) for t in terms)) if len(terms) > 1 else None
+    if phrase and (whole := [h for h in hits if phrase.search(_heading(h))]):
+        return [min(whole, key=_defining)]
     own: list[Hit] = []
-    for term in idea_terms(request):
+    for term in terms:
         naming = [h for h in hits if _names(h, term)]
         if naming:
-            best = min(naming, key=lambda h: (not kinds_in_notes(h.chunk.text), len(_heading(h))))
+            best = min(naming, key=_defining)
             own += [best] if best not in own else []
     return own
+
+
+def _defining(hit: Hit) -> tuple[bool, int]:
+    """Sort key of the passages that name an idea: first those that show a kind of idea, then the shortest heading."""
+    return not kinds_in_notes(hit.chunk.text), len(_heading(hit))
 
 
 def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
