@@ -68,3 +68,17 @@ def update(p, g, state, lr, t):
     p.sub_(step)
 '''
     assert not [p for p in check_idea_code(code) if p.kind == "unused_result"]
+
+
+def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
+    from agentnotes.experiments.guards.note_symbols import missing_period
+
+    note = "每 50 步把权重乘以 0.9：w = 0.9*w"
+    every_step = "def weight_op(p, state, step):\n    p.mul_(0.9)\n"
+    periodic = "def weight_op(p, state, step):\n    if step % 50 != 0:\n        return\n    p.mul_(0.9)\n"
+    assert [p.kind for p in missing_period(every_step, note, ["weight_op"])] == ["note_period"]
+    assert missing_period(periodic, note, ["weight_op"]) == []
+    assert missing_period(every_step, "每一步之后把权重乘以 0.9", ["weight_op"]) == []  # every step is what it says
+    assert missing_period(every_step, note, ["activation"]) == []
+    decay = "def lr_at(step, lr):\n    return lr * 0.5 ** (step // 100)\n"
+    assert missing_period(decay, "every 100 steps the rate halves", ["schedule"]) == []

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 
 from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
+from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.problems import Problem
 
 # A function of the formula -> the names (calls, attributes, modules) that compute it in code.
@@ -72,6 +74,22 @@ def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
                                                    f"value from the notes): compute the formula with {letter} as the note "
                                                    f"defines it, named {spelled}", 1))
     return problems
+
+
+def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
+    """A weight operation or schedule the notes do every N steps (guards/kinds.py PERIODIC) whose code
+    never divides the step (no `%`, `//` or floor): it runs at every step instead."""
+    if not {"weight_op", "schedule"} & set(kinds) or not (cue := re.search(PERIODIC, note_text, re.IGNORECASE)):
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
+            or "floor" in _code_names(tree):
+        return []
+    return [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the code does it at every "
+                                   "step: start with `if step % N != 0: return` (N from the notes)", 1)]
 
 
 def _code_names(tree: ast.Module) -> set[str]:
