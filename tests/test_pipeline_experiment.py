@@ -51,7 +51,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
               "    def forward(self, x):\n        h = LR / 2\n        w = (self.w1 + self.w2) / 2\n"
               "        return (torch.matmul(self.w1, x + h) + torch.matmul(self.w2, x - h)) / 2 + w.sum()\n\n\n"
               "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=Wrong)\n\n\n"
-              "def after_step(model, step):\n    pass\n")
+              "def after_step(model, step):\n    if step % 10 != 0:\n        return\n")
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     model = FakeListChatModel(responses=[
         json.dumps(PLAN),
