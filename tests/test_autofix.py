@@ -265,3 +265,15 @@ def test_a_hook_written_as_a_method_gets_its_top_level_hook() -> None:
         weights.weight.fill_(5.0)
         namespace["after_step"](weights, 1)
     assert weights.weight.max().item() == 2.0 and namespace["_HOOK_OWNERS"]["MaxNorm"].c == 2.0
+
+
+def test_a_rate_read_from_a_module_that_never_sets_it_is_the_harness_lr() -> None:
+    from agentnotes.experiments.guards.autofix import fix_unset_learning_rate
+
+    code = ("class Twin(nn.Module):\n    def forward(self, x):\n        h = self.lr / 2\n        return x + h\n\n\n"
+            "class Kept(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.lr = 0.1\n\n"
+            "    def forward(self, x):\n        return x * self.lr\n")
+    fixed, fixes = fix_unset_learning_rate(code)
+    assert "h = LR / 2" in fixed and "return x * self.lr" in fixed and [f.line for f in fixes] == [3]
+    optimizer = "class Opt(torch.optim.Optimizer):\n    def step(self):\n        return self.lr\n"
+    assert fix_unset_learning_rate(optimizer) == (optimizer, [])

@@ -379,13 +379,37 @@ def add_hooks_from_methods(code: str) -> tuple[str, list[Fix]]:
     return code.rstrip("\n") + "\n\n\n" + owners + "\n\n\n".join(added) + "\n", fixes
 
 
-GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods")  # run for every idea
+_SELF_RATE = re.compile(r"\bself\.(?:lr|learning_rate)\b(?!\s*=[^=])")
+
+
+def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
+    """`self.lr` read in a module class that never sets it becomes the harness's LR (the arm's learning
+    rate, set before the model is built): small models read the rate from the module, which has none.
+    An optimizer's own rate is its param_groups', so optimizer classes are left to the static check."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        span = range(cls.lineno - 1, cls.end_lineno or cls.lineno)
+        if any("Optimizer" in ast.unparse(base) for base in cls.bases) or any(re.search(r"\bself\.(?:lr|learning_rate)\s*=[^=]", lines[i]) for i in span):
+            continue
+        for i in span:
+            if _SELF_RATE.search(lines[i]):
+                lines[i] = _SELF_RATE.sub("LR", lines[i])
+                fixes.append(Fix(i + 1, "self.lr (never set)", "LR"))
+    return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
+
+
+GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
     "fix_weight_products": lambda code, _kinds, _pairs: fix_weight_products(code),
     "fix_weight_init": lambda code, _kinds, _pairs: fix_weight_init(code),
     "fix_hook_names": lambda code, _kinds, _pairs: fix_hook_names(code),
+    "fix_unset_learning_rate": lambda code, _kinds, _pairs: fix_unset_learning_rate(code),
     "add_hooks_from_methods": lambda code, _kinds, _pairs: add_hooks_from_methods(code),
     "fix_two_input_forward": lambda code, _kinds, _pairs: fix_two_input_forward(code),
     "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
