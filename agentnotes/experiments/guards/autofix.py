@@ -379,7 +379,8 @@ def add_hooks_from_methods(code: str) -> tuple[str, list[Fix]]:
     return code.rstrip("\n") + "\n\n\n" + owners + "\n\n\n".join(added) + "\n", fixes
 
 
-_SELF_RATE = re.compile(r"\bself\.(?:lr|learning_rate)\b(?!\s*=[^=])")
+_SELF_RATE = re.compile(r"\bself\.(?:lr|learning_rate)\b(?!\s*=[^=])")  # read
+_SETS_SELF_RATE = re.compile(r"\bself\.(?:lr|learning_rate)\s*=[^=]")
 
 
 def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
@@ -393,7 +394,8 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
     lines, fixes = code.splitlines(), []
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         span = range(cls.lineno - 1, cls.end_lineno or cls.lineno)
-        if any("Optimizer" in ast.unparse(base) for base in cls.bases) or any(re.search(r"\bself\.(?:lr|learning_rate)\s*=[^=]", lines[i]) for i in span):
+        optimizer = any("Optimizer" in ast.unparse(base) for base in cls.bases)
+        if optimizer or any(_SETS_SELF_RATE.search(lines[i]) for i in span):
             continue
         for i in span:
             if _SELF_RATE.search(lines[i]):

@@ -693,8 +693,9 @@ def describe_value(value):
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else f"a string of {len(value)} characters"
     if isinstance(value, (list, tuple, dict)):
-        items = ", ".join(describe_value(v) or type(v).__name__ for v in list(value)[:3]) if not isinstance(value, dict) else ""
-        return f"{type(value).__name__} of {len(value)}" + (f": {items}" + (", ..." if len(value) > 3 else "") if items else "")
+        shown = f"{type(value).__name__} of {len(value)}"
+        items = [] if isinstance(value, dict) else [describe_value(v) or type(v).__name__ for v in list(value)[:3]]
+        return f"{shown}: {', '.join(items)}{', ...' if len(value) > 3 else ''}" if items else shown
     if isinstance(value, nn.Module):
         return f"module {type(value).__name__}"
     return None
