@@ -26,6 +26,7 @@ from agentnotes.experiments import (
     validate_metrics,
 )
 from agentnotes.experiments.results.plots import make_plots
+from agentnotes.experiments.results.report import _results as report_results
 from agentnotes.experiments.lab.assemble import ARMS_NAME, DESCRIBE_FLAG
 from agentnotes.experiments.lab.template import CONFIG_BEGIN, CONFIG_END, harness_source
 
@@ -202,6 +203,34 @@ def test_divergence_is_recorded_not_hidden(tmp_path: Path) -> None:
     assert kinds.count("diverged") == 3 and "too_few_seeds" in kinds
     comparison = compare_arms(ran.metrics)
     assert comparison.conclusion == "inconclusive" and "3 diverged" in comparison.summary
+
+
+def test_a_seed_diverging_at_the_tuned_rate_reruns_the_arm_at_the_next_lower_rate(tmp_path: Path) -> None:
+    """The search picks a rate on one seed; when a test seed diverges there, every seed of that arm
+    runs again at the next lower rate tried, and metrics.json says so."""
+    code = textwrap.dedent('''
+    SEEN = set()
+
+    def make_optimizer(params, lr):
+        # every rate is first tried by the search; from 0.05 up, any later run at that rate blows up
+        blows_up = lr in SEEN and lr >= 0.05
+        SEEN.add(lr)
+        return torch.optim.SGD(params, lr=lr * (1e6 if blows_up else 1))
+    ''')
+    ran = run_idea(tmp_path, code, lr_grid=(0.01, 0.05))
+    assert ran.returncode == 0, ran.stderr
+    idea, baseline = ran.metrics["arms"]["idea"], ran.metrics["arms"]["baseline"]
+    chosen = ran.metrics["lr_tuning"]["idea"]["chosen"]
+    assert chosen >= 0.05  # the search itself saw no divergence and picked a large rate
+    assert idea["lr"] == 0.01 and [f["to"] for f in idea["lr_fallbacks"]][-1] == 0.01
+    assert idea["lr_fallbacks"][0]["from"] == chosen and idea["lr_fallbacks"][0]["diverged_seeds"] == [0, 1, 2]
+    assert len(idea["runs"]) == 3 and not any(r["diverged"] for r in idea["runs"])
+    assert {r["lr"] for r in idea["runs"]} == {0.01}
+    assert "lr_fallbacks" not in baseline and baseline["lr"] == ran.metrics["lr_tuning"]["baseline"]["chosen"]
+    assert "every seed of it runs again at the next lower rate tried, 0.01" in ran.stdout
+    assert not [p for p in validate_metrics(ran.metrics) if p.kind in ("diverged", "too_few_seeds")]
+    results = report_results(ran.metrics, compare_arms(ran.metrics), [])
+    assert f"seeds [0, 1, 2] diverged at {chosen}: every seed of this arm ran again at" in results
 
 
 def test_lr_search_gives_both_arms_the_same_budget_and_widens_at_the_edge(tmp_path: Path) -> None:

@@ -674,6 +674,42 @@ def tune_lrs(device, lr, where):
     return tuning
 
 
+def stabler_rate(metrics, arm):
+    """The next lower rate the search tried for `arm` when a seed diverged at its chosen rate, else None.
+
+    The search picks a rate on one tuning seed; a rate at the edge of stability there can diverge on
+    another seed. A diverged seed then says more about that rate than about the idea.
+    """
+    entry, tuning = metrics["arms"][arm], metrics["lr_tuning"]
+    if not tuning or not any(r["diverged"] for r in entry["runs"]):
+        return None
+    lower = [r for r in tuning[arm]["tried"] if r < entry["lr"] and tuning[arm]["val_metric"][str(r)] is not None]
+    return max(lower) if lower else None
+
+
+def rerun_at(metrics, arm, rate, device, where):
+    """Every seed of `arm` again at `rate`; the arm's record keeps what was dropped and why."""
+    entry = metrics["arms"][arm]
+    diverged = [r["seed"] for r in entry["runs"] if r["diverged"]]
+    log_line(f"[harness] the {arm} arm diverged at lr {entry['lr']:g} (seeds {', '.join(map(str, diverged))}): "
+             f"every seed of it runs again at the next lower rate tried, {rate:g}")
+    entry.setdefault("lr_fallbacks", []).append({"from": entry["lr"], "to": rate, "diverged_seeds": diverged})
+    entry["lr"], entry["runs"] = rate, []
+    for seed in SEEDS:
+        train_seed(metrics, arm, seed, load_data(TASK, seed), device, where)
+
+
+def train_seed(metrics, arm, seed, loaded, device, where):
+    """One test seed of `arm` at the arm's rate, added to metrics.json as it finishes."""
+    where["during"] = f"{arm} seed={seed}"
+    entry = metrics["arms"][arm]
+    record = train(arm, f"seed={seed}", seed, *loaded, device, entry["lr"])
+    entry["runs"].append(record)
+    shown = "diverged" if record["diverged"] else f"{record['final_metric']:.4g}"
+    log_line(f"[{arm} seed={seed}] done {metrics['metric']} {shown} ({record['wall_s']:.1f}s)")
+    write_json(METRICS_FILE, metrics)
+
+
 def write_json(path, data):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -778,12 +814,10 @@ def main():
             data, in_dim, out_dim = load_data(TASK, seed)
             metrics["trivial_metric"][str(seed)] = trivial_metric(data, loss_kind)
             for arm in ARMS:
-                where["during"] = f"{arm} seed={seed}"
-                record = train(arm, f"seed={seed}", seed, data, in_dim, out_dim, device, metrics["arms"][arm]["lr"])
-                metrics["arms"][arm]["runs"].append(record)
-                shown = "diverged" if record["diverged"] else f"{record['final_metric']:.4g}"
-                log_line(f"[{arm} seed={seed}] done {metric} {shown} ({record['wall_s']:.1f}s)")
-                write_json(METRICS_FILE, metrics)
+                train_seed(metrics, arm, seed, (data, in_dim, out_dim), device, where)
+        for arm in ARMS:
+            while (rate := stabler_rate(metrics, arm)) is not None:
+                rerun_at(metrics, arm, rate, device, where)
     except Exception as exc:
         metrics["status"] = "error"
         metrics["error"] = error_record(where["during"], exc)

@@ -210,6 +210,9 @@ def _results(metrics: Any, comparison: Comparison | None, plots: list[Path]) -> 
         for arm, found in tuning.items():
             edge = f", still at the {found['edge']} edge of the grid: the best rate may lie beyond it" if found.get("at_edge") else ""
             lines.append(f"- {arm}: {found.get('chosen')} from {found.get('tried') or list(found.get('val_metric') or {})}{edge}")
+            for fallback in (metrics.get("arms") or {}).get(arm, {}).get("lr_fallbacks") or []:
+                lines.append(f"  - seeds {fallback['diverged_seeds']} diverged at {fallback['from']}: every seed of this arm "
+                             f"ran again at {fallback['to']}")
         lines += ["", "```json", json.dumps(tuning, indent=1), "```", ""]
     lines += [f"![{p.stem}]({p.name})" for p in plots]
     return "\n".join(lines)
