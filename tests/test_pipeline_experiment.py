@@ -217,30 +217,44 @@ def _mirror_with_gonnor(settings, *codes: str) -> tuple[str, rd.Run]:
 
 
 @pytest.mark.parametrize("plain_sgd", [False, True])
-def test_a_hook_the_notes_call_for_but_the_code_lacks_is_written_on_its_own_and_merged(monkeypatch, plain_sgd) -> None:
+def test_a_layer_with_its_own_update_rule_is_written_part_by_part_and_merged(monkeypatch, plain_sgd) -> None:
+    """The layer's skeleton and the update rule's, side by side: each part is asked for on its own (the
+    fake model answers the layer, then the update rule), and each reply keeps its own classes and hooks."""
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
-    if plain_sgd:  # make_optimizer that keeps the baseline's rule counts as missing
+    if plain_sgd:  # a layer reply that also returns torch's SGD: the update rule's own reply wins
         mirror += "\n\ndef make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr)\n"
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
-    code, run = _mirror_with_gonnor(settings, mirror, gonnor)  # the layer alone, then the update rule on its own
-    assert "class MirrorLinear" in code and "class Gonnor" in code and "def make_optimizer" in code
+    code, run = _mirror_with_gonnor(settings, mirror, gonnor)
+    assert "class IdeaLinear" in code and "class Gonnor" in code and "return Gonnor(params, lr)" in code
+    assert "def update(" not in code and "IdeaOptimizer" not in code  # the skeleton's unused optimizer is gone
     static = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
     assert [p for p in static if not p["kind"].startswith("advice_")] == []
-    assert "torch.optim.SGD" not in code and (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").exists()
+    assert "torch.optim.SGD" not in code
 
 
-def test_a_missing_hook_that_copies_the_example_rule_is_asked_for_once_more(monkeypatch) -> None:
+def test_a_part_that_copies_the_example_rule_is_rejected_and_both_parts_asked_again(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
-    from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK, idea_examples
+    from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK
+    from agentnotes.experiments.guards.skeleton import load_skeleton
 
-    rule = next(line.split("#")[0].strip() for line in idea_examples(["update_rule"]).splitlines() if EXAMPLE_RULE_MARK in line)
-    copied = gonnor.replace('p.add_(p.grad / norm, alpha=-group["lr"])', rule)
-    code, run = _mirror_with_gonnor(settings, mirror, copied, gonnor)  # the update rule: copied, then asked again
-    assert "p.grad / norm" in code and rule not in code
-    assert rule not in (run.path / rd.ITERATIONS / "1" / "completion-make_optimizer.py").read_text(encoding="utf-8")
+    rule = next(line.split("#")[0].strip() for line in load_skeleton("layer_op").example.splitlines() if EXAMPLE_RULE_MARK in line)
+    copied = mirror.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias", rule)
+    model = FakeListChatModel(responses=[
+        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}),
+        *(f"```python\n{code}```" for code in (copied, gonnor, mirror, gonnor)),
+        json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40,
+                                                     max_seeds=3), Recorder(), model)
+    first = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
+    assert "copied_example" in {p["kind"] for p in first}
+    assert run.record().status == "done" and run.record().final_iteration == 2
+    code = (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text(encoding="utf-8")
+    assert "F.linear(x + h, self.w1)" in code and "p.grad / norm" in code and rule not in code
 
 
 def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(monkeypatch) -> None:

@@ -53,7 +53,9 @@ def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() ->
     assert skeleton_for(["layer"], "每一层: y = x + α·f(x)").name == "block"
     assert skeleton_for(["layer", "architecture"], "y = x + α*relu(W*x)").name == "block"  # the same hook
     assert skeleton_for(["layer", "weight_op"]).name == skeleton_for(["weight_op", "layer"]).name == "layer_op"
-    assert skeleton_for(["update_rule", "weight_op"]) is None  # two hooks, no skeleton holds both
+    assert skeleton_for(["update_rule", "weight_op"]).name == "update_rule+weight_op"  # side by side
+    assert skeleton_for(["update_rule", "layer", "weight_op"]).name == "layer_op+update_rule"
+    assert skeleton_for(["weight_op", "activation"]) is None  # both define build_model
     assert skeleton_for(["architecture"]) is None
 
 
@@ -157,3 +159,60 @@ def test_a_whole_layer_class_with_its_own_after_step_keeps_that_after_step() -> 
     assert "between_steps" not in code and "m.a.mul_(0.5)" in code and "isinstance(m, IdeaLinear)" in code
     assert code.count("def after_step") == 1 and "linear=IdeaLinear" in code
     assert blocking(check_idea_code(code, ["layer", "weight_op"], ())) == []
+
+
+@pytest.mark.sandbox
+def test_side_by_side_skeletons_filled_with_their_examples_run_and_differ_only_where_their_kinds_may(
+        tmp_path: Path) -> None:
+    kinds = ["update_rule", "layer", "weight_op"]
+    skeleton = skeleton_for(kinds, "y = W*x + b")
+    parts = skeleton.name.split("+")
+    assert skeleton.required == tuple(q for name in parts for q in load_skeleton(name).required)
+    assert skeleton.example == load_skeleton(parts[0]).example
+    code = fill(skeleton, "\n\n".join(extract_code(load_skeleton(name).example) for name in parts))
+    assert blocking(check_idea_code(code, kinds, ())) == []
+    ran = run_idea(tmp_path, code, "--describe", task="regression")
+    assert ran.returncode == 0, ran.stderr
+    differences = compare(ran.metrics, allowed_changes(kinds))
+    assert confound_problems(differences) == []
+    assert {d.category for d in differences} >= {"optimizer", "layers"}
+
+
+def test_a_layer_whose_notes_multiply_the_input_by_several_weights_gets_one_parameter_each() -> None:
+    from agentnotes.experiments.guards.skeleton import note_weights
+
+    assert note_weights("y = W*x + b") == ([], False)
+    assert note_weights("y = (w1*(x+h) + w2*(x-h))/2 + b; 先令 w1 = w2 = w") == (["w1", "w2"], True)
+    assert note_weights("y = W_1 x ⊙ σ(W_2 x)") == (["W1", "W2"], False)
+    copies = skeleton_for(["layer", "weight_op"], "y = (w1*(x+h) + w2*(x-h))/2 + b，令 w1 = w2 = w")
+    assert "self.w1 = nn.Parameter(base.weight.detach().clone())" in copies.code
+    assert "self.w2 = nn.Parameter(base.weight.detach().clone())" in copies.code and "self.weight" not in copies.code
+    gated = skeleton_for(["layer"], "y = W1 x * sigmoid(W2 x)")
+    assert gated.code.count("nn.Linear(in_features, out_features).weight.detach().clone()") == 2
+    assert skeleton_for(["layer"], "y = W*x + b") == load_skeleton("layer")
+    assert skeleton_for(["activation"], "f(x) = w1*x + w2*x") == load_skeleton("activation")  # no weight there
+
+
+def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_path: Path) -> None:
+    skeleton = skeleton_for(["layer", "weight_op"], "y = (w1*(x+h) + w2*(x-h))/2 + b，令 w1 = w2 = w")
+    reply = textwrap.dedent('''
+    class IdeaLinear(nn.Module):
+        def forward(self, x):
+            if not self.training:
+                return F.linear(x, (self.w1 + self.w2) / 2, self.bias)
+            h = LR / 2
+            return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias
+
+        @torch.no_grad()
+        def between_steps(self, step):
+            if step % 50 != 0:
+                return
+            w = (self.w1 + self.w2) / 2
+            self.w1.copy_(w)
+            self.w2.copy_(w)
+    ''')
+    code = fill(skeleton, reply)
+    assert blocking(check_idea_code(code, ["layer", "weight_op"], ())) == []
+    ran = run_idea(tmp_path, code, input_scale=0.01)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["arms"]["idea"]["runs"][0]["n_params"] > ran.metrics["arms"]["baseline"]["runs"][0]["n_params"]

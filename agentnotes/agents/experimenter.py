@@ -12,7 +12,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
-from agentnotes.experiments.guards.kinds import examples_for, hooks_for
+from agentnotes.experiments.guards.kinds import examples_for, hooks_for, kinds_in_notes, kinds_of
 from agentnotes.experiments.guards.skeleton import Skeleton, fill
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
@@ -180,19 +180,30 @@ def write_idea_body(
     temperature: float | None = None,
     show_examples: bool = True,
 ) -> tuple[str, LLMReply]:
-    """The idea code as the kind's skeleton (guards/skeleton.py) with the functions the model wrote."""
-    functions = " and ".join(f"`{name}`" for name in skeleton.required)
-    if skeleton.optional:
-        functions += " (and " + " and ".join(f"`{name}`" for name in skeleton.optional) + " if the idea needs it)"
-    values = {
-        **_idea_values(plan, hits, feedback),
-        "skeleton": skeleton.code.strip(),
-        "example": skeleton.example if show_examples else NO_EXAMPLES,
-        "functions": functions,
-        "idea_rule": plan.idea_rule,
-    }
-    reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
-    return fill(skeleton, extract_code(reply.text)), reply
+    """The idea code as the kind's skeleton (guards/skeleton.py) with the functions the model wrote.
+
+    A skeleton of several parts (a layer with its own update rule) is asked for part by part, each with
+    the note passages about its hooks: asked for both at once, a small model writes one part or runs out
+    of tokens. The parts' replies then fill the whole skeleton; the reply returned sums their usage."""
+    replies = []
+    for part in skeleton.parts or (skeleton,):
+        passages = [h for h in hits if any(part.hooks & set(kind.hooks) for kind in kinds_of(kinds_in_notes(h.chunk.text)))]
+        functions = " and ".join(f"`{name}`" for name in part.required)
+        if part.optional:
+            functions += " (and " + " and ".join(f"`{name}`" for name in part.optional) + " if the idea needs it)"
+        values = {
+            **_idea_values(plan, passages if skeleton.parts and passages else hits, feedback),
+            "skeleton": part.code.strip(),
+            "example": part.example if show_examples else NO_EXAMPLES,
+            "functions": functions,
+            "idea_rule": plan.idea_rule,
+        }
+        replies.append(call_llm(model, prompt, values, seed=seed, temperature=temperature))
+    code = fill(skeleton, "\n\n".join(extract_code(r.text) for r in replies))
+    if len(replies) == 1:
+        return code, replies[0]
+    return code, LLMReply("\n\n".join(r.text for r in replies), sum(r.prompt_tokens for r in replies),
+                          sum(r.completion_tokens for r in replies), replies[0].first_token_s, sum(r.total_s for r in replies))
 
 
 def review_code(model: BaseChatModel, prompt: Prompt, plan: Plan, hits: Sequence[Hit], code: str, seed: int = 0) -> tuple[CodeReview, list[LLMReply]]:

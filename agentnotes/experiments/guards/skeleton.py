@@ -14,7 +14,7 @@ import ast
 import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from agentnotes.experiments.guards.kinds import kinds_of
@@ -26,6 +26,11 @@ _IN_PLACE = re.compile(r"change (\w+) in place")  # a skeleton docstring naming 
 # A residual or gated block `y = x + ...`: the layer kind's block skeleton instead of its linear one.
 _BLOCK_FORM = re.compile(r"(?<![\w.])(?:y|h|out|output|x_\{?(?:l\+1|t\+1|next)\}?)\s*(?:=|←)\s*x\s*\+")
 
+
+# A weight the notes multiply the input by: `w1*(x+h)`, `W_fast x`, `w_2·x`.
+_LEFT_EDGE = r"(?<![\w.])"
+_WEIGHT_TIMES_INPUT = re.compile(_LEFT_EDGE + r"([wW]_?(?:\d|\{\d\}|fast|slow|[a-z]))\s*(?:[*·@]\s*)?\(?\s*x(?!\w)")
+_ONE_WEIGHT = "self.weight = nn.Parameter(base.weight"
 
 # Kinds that need different hooks but make one common shape of idea, and their skeleton: a layer with its
 # own operation on its weights between steps (a periodic merge, reset or decay of the layer's parameters).
@@ -41,25 +46,82 @@ class Skeleton:
     example: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    parts: tuple[Skeleton, ...] = ()  # the skeletons side by side in this one, when it holds several
 
     @property
     def functions(self) -> tuple[str, ...]:
         return self.required + self.optional
 
+    @property
+    def hooks(self) -> set[str]:
+        """The lab hooks this skeleton defines."""
+        return _top_names(ast.parse(self.code)) & set(hook_names())
+
 
 def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
-    """The skeleton of the idea's first kind when the other kinds need no hook beyond its own (a layer
-    idea also called an architecture idea), or the skeleton COMBINED names for its kinds (a layer that
-    also merges its weights every N steps), else None. A layer idea whose notes write it as a residual form `y = x + ...` gets
-    the block skeleton."""
+    """The skeleton for the idea's kinds, or None when one of them has none.
+
+    Kinds that COMBINED pairs (a layer that also merges its weights every N steps) share its skeleton;
+    a kind whose hooks another part already has (a layer idea also called an architecture idea) adds
+    nothing; each other kind adds its own skeleton beside the rest (a layer with its own update rule),
+    so long as no two parts define the same name. A layer idea whose notes write it as a residual form
+    `y = x + ...` gets the block skeleton.
+    """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
-    if combined := next((name for pair, name in COMBINED.items() if names == pair), None):
-        return load_skeleton(combined)
-    if not found or any(not set(kind.hooks) <= set(found[0].hooks) for kind in found[1:]):
+    parts: list[tuple[str, set[str]]] = []  # (skeleton name, the hooks its kinds need)
+    for pair, combined in COMBINED.items():
+        if pair <= names:
+            parts.append((combined, {hook for kind in found if kind.name in pair for hook in kind.hooks}))
+            found = [kind for kind in found if kind.name not in pair]
+    for kind in found:
+        if any(set(kind.hooks) <= hooks for _, hooks in parts):
+            continue
+        name = "block" if kind.name == "layer" and _BLOCK_FORM.search(note_text) else kind.name
+        parts.append((name, set(kind.hooks)))
+    if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None
-    name = "block" if found[0].name == "layer" and _BLOCK_FORM.search(note_text) else found[0].name
-    return load_skeleton(name) if (SKELETONS_DIR / f"{name}.py").exists() else None
+    skeletons = [with_note_weights(load_skeleton(name), note_text) for name, _ in parts]
+    return skeletons[0] if len(skeletons) == 1 else _side_by_side(skeletons)
+
+
+def _side_by_side(skeletons: Sequence[Skeleton]) -> Skeleton | None:
+    """One skeleton holding several, or None when two of them define the same top-level name. Its
+    example is the first part's only: a small model shown two worked examples merges them into the idea."""
+    defined = [_top_names(ast.parse(skeleton.code)) for skeleton in skeletons]
+    if sum(map(len, defined)) != len(set().union(*defined)):
+        return None
+    return Skeleton("+".join(s.name for s in skeletons), "\n\n\n".join(s.code.strip() for s in skeletons) + "\n",
+                    skeletons[0].example, tuple(q for s in skeletons for q in s.required),
+                    tuple(q for s in skeletons for q in s.optional), tuple(skeletons))
+
+
+def note_weights(note_text: str) -> tuple[list[str], bool]:
+    """The weights a layer's formulas multiply the input by, when there are several (`w1*(x+h) + w2*(x-h)`:
+    ["w1", "w2"]), and whether the notes make them copies of one weight (`w1 = w2 = w`)."""
+    names = list(dict.fromkeys(_WEIGHT_TIMES_INPUT.findall(note_text)))
+    if len(names) < 2:
+        return [], False
+    copies = any(re.search(rf"{_LEFT_EDGE}{re.escape(name)}\s*=\s*(?:[wW]\w*\s*=\s*)*[wW]\w*(?![\w(*])", note_text)
+                 for name in names)
+    return list(dict.fromkeys(re.sub(r"_?\{?(\d)\}?$", r"\1", name) for name in names)), copies
+
+
+def with_note_weights(skeleton: Skeleton, note_text: str) -> Skeleton:
+    """A layer skeleton with one parameter per weight the notes' formulas name (guards: `note_weights`)
+    in place of its single `self.weight`: each a copy of the baseline layer's initial weight when the notes
+    copy one weight, else each with its own nn.Linear initial values. Other skeletons are returned as they are."""
+    names, copies = note_weights(note_text)
+    line = next((l for l in skeleton.code.splitlines() if l.strip().startswith(_ONE_WEIGHT)), None)
+    if not names or line is None:
+        return skeleton
+    indent = line[:len(line) - len(line.lstrip())]
+    start = "base.weight.detach().clone()" if copies else "nn.Linear(in_features, out_features).weight.detach().clone()"
+    made = [f"{indent}self.{name} = nn.Parameter({start})  # the notes' {name}: (out_features, in_features)"
+            for name in names]
+    code = skeleton.code.replace(line, "\n".join(made)).replace("self.weight", f"self.{names[0]}")
+    code = code.replace("F.linear(x, W)", f"F.linear(x, self.{names[0]})")
+    return replace(skeleton, code=code)
 
 
 @cache
@@ -105,7 +167,9 @@ def fill(skeleton: Skeleton, reply: str) -> str:
         body_start = _body(fn)[0].lineno
         edits.append((body_start, fn.end_lineno, textwrap.indent(written[qualname][1], " " * fn.body[0].col_offset)))
         used |= {written[qualname][0]}
-    for hook, own_hook in _hooks_kept_from_reply(tree, skeleton_tree, skeleton, written, replaced):
+    for hook, own_hook, unused in _hooks_kept_from_reply(tree, skeleton_tree, skeleton, written, replaced):
+        edits += [(min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))]), n.end_lineno, "")
+                  for n in skeleton_tree.body if _defines(n) & unused]
         text = _source(reply, own_hook)
         for name, own in replaced.items():
             text = re.sub(rf"\b{re.escape(own.name)}\b", name, text)
@@ -127,21 +191,31 @@ def fill(skeleton: Skeleton, reply: str) -> str:
 
 
 def _hooks_kept_from_reply(tree: ast.Module, skeleton_tree: ast.Module, skeleton: Skeleton, written: dict,
-                           replaced: dict[str, ast.ClassDef]) -> list[tuple[ast.FunctionDef, ast.FunctionDef]]:
-    """(skeleton hook, the reply's hook of the same name) for each hook of the skeleton that calls a
-    required function the reply did not write, when the reply wrote that hook itself: a reply whose
-    own layer class merges its weights in its own `after_step` keeps it, instead of a skeleton
-    `after_step` calling a method the class lacks."""
+                           replaced: dict[str, ast.ClassDef]) -> list[tuple[ast.FunctionDef, ast.FunctionDef, set[str]]]:
+    """(skeleton hook, the reply's hook of the same name, the skeleton's names only that hook used) for
+    each hook of the skeleton that calls a required function the reply did not write, when the reply
+    wrote that hook itself: a reply whose own layer class merges its weights in its own `after_step`
+    keeps it, instead of a skeleton `after_step` calling a method the class lacks; a reply with its own
+    optimizer class keeps its `make_optimizer`, and the skeleton's optimizer and unwritten `update` go."""
     unwritten = {q.split(".")[-1] for q in skeleton.required if q not in written
                  and not (q.split(".")[0] in replaced and q.split(".")[-1] in _method_names(replaced[q.split(".")[0]]))}
     own = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in hook_names()}
+    classes = {n.name: n for n in skeleton_tree.body if isinstance(n, ast.ClassDef)}
     kept = []
     for hook in (n for n in skeleton_tree.body if isinstance(n, ast.FunctionDef) and n.name in own):
-        called = {c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
-                  for c in ast.walk(hook) if isinstance(c, ast.Call)}
+        called, seen = _called(hook), set()
+        while new := (called & set(classes)) - seen:  # a skeleton class the hook builds calls what its methods call
+            seen |= new
+            called |= {name for cls in new for name in _called(classes[cls])}
         if called & unwritten:
-            kept.append((hook, own[hook.name]))
+            kept.append((hook, own[hook.name], (called & unwritten) | seen))
     return kept
+
+
+def _called(node: ast.AST) -> set[str]:
+    """The names of the functions and methods called inside node."""
+    return {c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
+            for c in ast.walk(node) if isinstance(c, ast.Call)}
 
 
 def written_part(skeleton: Skeleton, code: str) -> str:
@@ -189,7 +263,7 @@ def _written_functions(reply: str, tree: ast.Module, skeleton: Skeleton,
             or next(((q, fn) for q, fn in candidates if q.split(".")[-1] == short), None)
         if match is not None:
             found[qualname] = match
-    lone = [(q, fn) for q, fn in candidates if "." not in q]
+    lone = [(q, fn) for q, fn in candidates if "." not in q and q not in _top_names(ast.parse(skeleton.code))]
     if not found and not skipped_classes and len(skeleton.required) == 1 and len(lone) == 1:
         found[skeleton.required[0]] = lone[0]
     in_place, signatures = _in_place_arguments(skeleton), dict(_functions(ast.parse(skeleton.code)))
