@@ -187,7 +187,8 @@ def fill(skeleton: Skeleton, reply: str) -> str:
     for name, own in replaced.items():
         helpers = [re.sub(rf"\b{re.escape(own.name)}\b", name, helper) for helper in helpers]
     parts = ["\n".join(imports), *helpers, "\n".join(lines)]
-    return "\n\n\n".join(part for part in parts if part.strip()) + "\n"
+    joined = "\n\n\n".join(part for part in parts if part.strip())
+    return re.sub(r"\n{4,}", "\n\n\n", joined).rstrip("\n") + "\n"  # no gaps where skeleton definitions went
 
 
 def _hooks_kept_from_reply(tree: ast.Module, skeleton_tree: ast.Module, skeleton: Skeleton, written: dict,

@@ -11,7 +11,10 @@ class IdeaActivation(nn.Module):
         return
 
     def forward(self, x):
-        """The idea's activation of x (a tensor of any shape), elementwise unless the notes say otherwise."""
+        """The idea's activation of x (a tensor of any shape), elementwise unless the notes say otherwise.
+        It may change the width of the last dimension (the next layer adapts): several functions of x
+        joined with torch.cat(..., dim=-1), or a function of two inputs on pairs of units,
+        x1, x2 = x[..., 0::2], x[..., 1::2]."""
         ...
 
 
