@@ -120,10 +120,16 @@ def test_missing_hook() -> None:
         ("import numpy as torch\n" + HOOK, 1),
         ("def mlp(a, b, c):\n    return None\n" + HOOK, 1),
         (HOOK + "def after_step(model, step):\n    global LR\n    LR = 0.1\n", 4),
+        (HOOK + "class M(nn.Module):\n    def between_steps(self, step):\n        LR *= 0.5\n", 4),
     ],
 )
 def test_harness_names_are_reserved(snippet: str, line: int) -> None:
     assert ("reserved", line) in _kinds(snippet)
+
+
+def test_a_function_may_read_the_harness_constants_and_bind_its_own_lowercase_names() -> None:
+    code = HOOK + "def after_step(model, step):\n    lr = LR / 2\n    record = STEPS\n    return lr * record\n"
+    assert [p for p in check_idea_code(code) if p.kind == "reserved"] == []
 
 
 @pytest.mark.parametrize(

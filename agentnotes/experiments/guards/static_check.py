@@ -254,6 +254,12 @@ def _check_reserved(tree: ast.Module) -> list[Problem]:
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             for name in sorted(set(node.names) & reserved):
                 problems.append(Problem("reserved", f"do not change the harness variable `{name}`: read it, never assign it", node.lineno))
+    constants = {name for name in reserved if name.isupper()}
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        for name in sorted({n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} & constants):
+            problems.append(Problem("reserved", f"`{name}` is the harness's own value: read it, never assign it (assigned in "
+                                    f"`{fn.name}`, it becomes a local name that hides the harness's); give a value of "
+                                    "the idea its own name", fn.lineno))
     return problems
 
 
