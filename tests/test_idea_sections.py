@@ -147,6 +147,11 @@ def test_the_bracketed_sums_and_differences_of_the_notes_are_advised_in_the_code
     assert [p.kind for p in problems] == ["advice_formula"] and "The note says: w = (w1+w2)/2" in problems[0].message
     assert blocking(problems) == []  # advice: the code may say it otherwise
     assert [p for p in check_idea_code(swapped, ["update_rule"], pairs) if is_advice(p)] == []  # a check for layers only
+    held = swapped.replace("def forward", "class MirrorLinear(torch.nn.Module):\n    def __init__(self):\n"
+                            "        super().__init__()\n        self.w1 = torch.nn.Parameter(torch.zeros(2, 2))\n"
+                            "        self.w2 = torch.nn.Parameter(torch.zeros(2, 2))\n\n\ndef forward")
+    problems = check_idea_code(held, ["layer", "weight_op"], pairs)
+    assert [p.kind for p in blocking(problems)] == ["note_formula"]  # the notes' own names, never combined: it blocks
 
 
 def test_an_output_the_notes_name_as_a_product_is_advised_on_its_own():

@@ -390,13 +390,24 @@ def _pair_computed(a: str, op: str, b: str, found: set[tuple[str, str, str]]) ->
 
 
 def _check_note_pairs(_code: str, tree: ast.Module, note_pairs: NotePairs) -> list[Problem]:
-    """Advice: a bracketed sum or a named product of the notes that the code never computes with the
-    notes' names (it may compute it otherwise, so this does not block)."""
+    """A bracketed sum or a named product of the notes that the code never computes with the notes'
+    names. Advice, since the code may compute it otherwise; it blocks when both names are parameters
+    the code itself holds under the notes' names (`w1 + w2` of `self.w1`, `self.w2`): then there is no
+    other way it could be computed."""
     found = _computed_pairs(tree) if note_pairs else set()
-    return [Problem(ADVICE + "formula", f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}"
-                                        f"{' as a value of its own' if op == '*' else ''}. "
-                                        f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
+    own = _parameter_names(tree)
+    return [Problem("note_formula" if all(any(same_name(n, o) for o in own) for n in (a, b)) else ADVICE + "formula",
+                    f"the notes' formula has ({a}{op}{b}) but the code never computes {a} {op} {b}"
+                    f"{' as a value of its own' if op == '*' else ''}. "
+                    f"The note says: {line[:200]} -- write this formula with the notes' names", 1)
             for a, op, b, line in note_pairs if not _pair_computed(a, op, b, found)]
+
+
+def _parameter_names(tree: ast.Module) -> set[str]:
+    """The attributes the code makes parameters: `self.NAME = nn.Parameter(...)`."""
+    return {target.attr for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call) and ast.unparse(node.value.func).endswith("Parameter")
+            for target in node.targets if isinstance(target, ast.Attribute)}
 
 
 def _check_init_calls(tree: ast.Module) -> list[Problem]:
