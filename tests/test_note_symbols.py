@@ -82,3 +82,25 @@ def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
     assert missing_period(every_step, note, ["activation"]) == []
     decay = "def lr_at(step, lr):\n    return lr * 0.5 ** (step // 100)\n"
     assert missing_period(decay, "every 100 steps the rate halves", ["schedule"]) == []
+
+
+def test_the_notes_period_is_read_from_the_cue_or_the_value_given_for_its_letter() -> None:
+    from agentnotes.experiments.guards.note_symbols import note_period
+
+    assert note_period("every 5 steps, copy the slow weights") == 5
+    assert note_period("每 10 步做一次平均") == 10
+    assert note_period("每训练 N 步（比如 N=50）做一次合并") == 50
+    assert note_period("every k steps (k = 20)") == 20
+    assert note_period("every N steps") is None and note_period("w = w - lr*g") is None
+
+
+def test_a_periodic_operation_that_changed_the_weights_at_consecutive_steps_blocks() -> None:
+    from agentnotes.experiments.guards.note_symbols import period_mismatch
+
+    note = "每训练 N 步（比如 N=50）做一次合并：w = (w1+w2)/2"
+    (problem,) = period_mismatch([1, 2, 3, 4, 5, 6], note, ["layer", "weight_op"])
+    assert problem.kind == "note_period" and "every 50 steps" in problem.message and "1, 2, 3, 4, 5, …" in problem.message
+    assert period_mismatch([10, 20, 30], note, ["layer", "weight_op"]) == []  # another period than the example's N passes
+    assert period_mismatch([], note, ["weight_op"]) == []
+    assert period_mismatch([1, 2, 3], note, ["layer"]) == []  # no weight operation in the idea
+    assert period_mismatch([1, 2, 3], "after every step, clip the weights", ["weight_op"]) == []  # not periodic

@@ -92,6 +92,19 @@ def _scripted(*replies: str | dict) -> FakeListChatModel:
                                         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"})])
 
 
+def test_a_periodic_merge_run_at_every_other_step_is_sent_back_before_training(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    inverted = good.replace("if step % AVERAGE_EVERY == 0:", "if step % AVERAGE_EVERY != 0:")
+    accept = {"matches_note": True, "problems": []}
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3),
+                         Recorder(), _scripted(inverted, accept, good, accept))
+    problems = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
+    assert [p["kind"] for p in problems] == ["note_period"] and "steps 1, 2, 3" in problems[0]["message"]
+    assert not (run.path / rd.ITERATIONS / "1" / rd.METRICS).exists()  # never trained
+    assert run.record().status == "done" and run.record().final_iteration == 2
+
+
 def test_code_the_model_repeats_after_a_failure_is_asked_for_anew_without_showing_it(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
+from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import examples_for, hooks_for, kinds_in_notes, kinds_of
 from agentnotes.experiments.guards.skeleton import Skeleton, fill
 from agentnotes.notes.types import Hit
@@ -184,19 +185,21 @@ def write_idea_body(
 
     A skeleton of several parts (a layer with its own update rule) is asked for part by part, each with
     the note passages about its hooks: asked for both at once, a small model writes one part or runs out
-    of tokens. The parts' replies then fill the whole skeleton; the reply returned sums their usage."""
+    of tokens. Each part is asked to compute the formulas of its own passages. The parts' replies then
+    fill the whole skeleton; the reply returned sums their usage."""
     replies = []
     for part in skeleton.parts or (skeleton,):
         passages = [h for h in hits if any(part.hooks & set(kind.hooks) for kind in kinds_of(kinds_in_notes(h.chunk.text)))]
+        own = skeleton.parts and passages
         functions = " and ".join(f"`{name}`" for name in part.required)
         if part.optional:
             functions += " (and " + " and ".join(f"`{name}`" for name in part.optional) + " if the idea needs it)"
         values = {
-            **_idea_values(plan, passages if skeleton.parts and passages else hits, feedback),
+            **_idea_values(plan, passages if own else hits, feedback),
             "skeleton": part.code.strip(),
             "example": part.example if show_examples else NO_EXAMPLES,
             "functions": functions,
-            "idea_rule": plan.idea_rule,
+            "idea_rule": (formulas_in(passages) if own else "") or plan.idea_rule,
         }
         replies.append(call_llm(model, prompt, values, seed=seed, temperature=temperature))
     code = fill(skeleton, "\n\n".join(extract_code(r.text) for r in replies))

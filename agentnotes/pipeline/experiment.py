@@ -24,7 +24,7 @@ from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
-from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period
+from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period, period_mismatch
 from agentnotes.experiments.guards.skeleton import skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
@@ -391,7 +391,7 @@ def run_experiment(
             attempts += 1
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
             code, feedback = writer.attempt(run, n, feedback, reporter, last=attempts == options.max_attempts)
-            if code is not None and (confounds := _check_arms(run, n, code, base, plan.kinds, options, reporter)):
+            if code is not None and (confounds := _check_arms(run, n, code, base, plan.kinds, writer.note_text, options, reporter)):
                 writer.record_failure()
                 code, feedback = None, confounds
             if code is not None and (mismatch := writer.formula_mismatch(run, n, code, reporter, attempts == options.max_attempts)):
@@ -444,11 +444,12 @@ def run_experiment(
     return run
 
 
-def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds: Sequence[str],
+def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds: Sequence[str], note_text: str,
                 options: ExperimentOptions, reporter: Reporter) -> str:
     """Build both arms without training and compare them (guards/confounds.py): "" when the idea arm
-    differs from the baseline only where the idea's kinds allow, else the feedback for the code writer.
-    The differences go to the iteration's arms_diff.md for the report."""
+    differs from the baseline only where the idea's kinds allow and changes the weights at the steps
+    the notes name, else the feedback for the code writer. The differences go to the iteration's
+    arms_diff.md for the report."""
     folder = f"{rd.ITERATIONS}/{n}"
     run.write_text(f"{folder}/{rd.EXPERIMENT}", assemble_script(code, config))
     reporter.phase(f"describe-{n}", "building both arms to compare them")
@@ -458,6 +459,10 @@ def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds:
         return _failure_feedback(run, n, code, result)
     differences = compare(arms, allowed_changes(kinds))
     run.write_text(f"{folder}/{rd.ARMS_DIFF}", diff_table(differences))
+    if problems := period_mismatch(arms["arms"]["idea"]["probes"]["after_step"]["changed_at"], note_text, kinds):
+        reporter.info(f"Period: {problems[0].message[:200]}")
+        run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
+        return f"The previous code does the notes' operation at the wrong steps.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
     if problems := confound_problems(differences):
         reporter.info(f"Confound: {problems[0].message[:200]}")
         run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])

@@ -114,3 +114,32 @@ def _number(value: object) -> float | None:
         return round(float(value), 12)
     except (TypeError, ValueError):
         return None
+
+
+def note_period(note_text: str) -> int | None:
+    """The number of steps of the notes' "every N steps" (guards/kinds.py PERIODIC): the number in the
+    cue itself ("every 50 steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）")."""
+    cue = re.search(PERIODIC, note_text, re.IGNORECASE)
+    if cue is None:
+        return None
+    if number := re.search(r"\d+", cue[0]):
+        return int(number[0])
+    letter = re.search(r"(?<![A-Za-z])([NnKk])(?![A-Za-z])", cue[0])
+    given = letter and re.search(rf"(?<![A-Za-z]){letter[1]}\s*=\s*(\d+)", note_text[cue.start():cue.end() + 60])
+    return int(given[1]) if given else None
+
+
+def period_mismatch(changed_at: Sequence[int], note_text: str, kinds: Sequence[str]) -> list[Problem]:
+    """A weight operation the notes do every N steps that, run in the sandbox, changed the weights at
+    consecutive steps: it is not periodic at all (an inverted test `if step % N != 0:`). Another period
+    than the notes' example value passes: "every N steps (e.g. N=50)" leaves N to the experiment."""
+    if "weight_op" not in kinds or not re.search(PERIODIC, note_text, re.IGNORECASE):
+        return []
+    steps = sorted(set(changed_at))
+    if not any(b - a == 1 for a, b in zip(steps, steps[1:])):
+        return []
+    period = note_period(note_text) or "N"
+    shown = ", ".join(map(str, steps[:5])) + (", …" if len(steps) > 5 else "")
+    return [Problem("note_period", f"the notes do this every {period} steps, but run in the sandbox the code changed "
+                                   f"the weights at steps {shown}: do nothing unless step % {period} == 0 "
+                                   f"(start with `if step % {period} != 0: return`)", 1)]
