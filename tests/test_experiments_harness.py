@@ -314,3 +314,17 @@ def test_auto_rates_follow_the_baseline_optimizer() -> None:
     script = assemble_script(HOOK_ONLY, ExperimentConfig(baseline_optimizer="adam", baseline_norm="layernorm"))
     assert "BASELINE_OPTIMIZER = 'adam'  #" in script and "BASELINE_NORM = 'layernorm'  #" in script
     assert "LR = 'auto'  #" in script and "LR_GRID = 'auto'  #" in script
+
+
+def test_an_activation_that_drops_a_dimension_is_explained(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    class Gate(nn.Module):
+        def forward(self, x):
+            return torch.tanh(x[..., 0]) * torch.tanh(x[..., 1])
+
+    def build_model(in_dim, hidden, out_dim):
+        return baseline_model(in_dim, hidden, out_dim, activation=Gate)
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode != 0
+    assert "Gate returned shape (2,) for an input of shape (2, 64)" in ran.metrics["error"]["message"]

@@ -151,9 +151,12 @@ def probe_width(module, shape):
     """Feature count (dim 1) of `module`'s output for a zero input of `shape`, in eval mode."""
     module.eval()
     with torch.no_grad():
-        width = module(torch.zeros(shape)).shape[1]
+        out = module(torch.zeros(shape))
     module.train()
-    return width
+    if out.dim() != len(shape) or out.shape[0] != shape[0]:
+        raise ValueError(f"{type(module).__name__} returned shape {tuple(out.shape)} for an input of shape {shape}: "
+                         f"it must keep every dimension (batch first) and may change only the width of dim 1")
+    return out.shape[1]
 
 
 def norm_layers(norm, width, image=False):
