@@ -264,7 +264,8 @@ def _written_functions(reply: str, tree: ast.Module, skeleton: Skeleton,
             or next(((q, fn) for q, fn in candidates if q.split(".")[-1] == short), None)
         if match is not None:
             found[qualname] = match
-    lone = [(q, fn) for q, fn in candidates if "." not in q and q not in _top_names(ast.parse(skeleton.code))]
+    skeleton_names = _top_names(ast.parse(skeleton.code))
+    lone = [(q, fn) for q, fn in candidates if "." not in q and q not in skeleton_names]
     if not found and not skipped_classes and len(skeleton.required) == 1 and len(lone) == 1:
         found[skeleton.required[0]] = lone[0]
     in_place, signatures = _in_place_arguments(skeleton), dict(_functions(ast.parse(skeleton.code)))
