@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 from test_experiments_harness import run_idea
 
-from agentnotes.agents.experimenter import extract_code
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from agentnotes.agents.experimenter import Plan, extract_code, write_idea_body
 from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.confounds import compare, confound_problems
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.kinds import KINDS, allowed_changes
-from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for, written_part
+from agentnotes.experiments.guards.skeleton import SKELETONS_DIR, fill, load_skeleton, skeleton_for, stubs, written_part
+from agentnotes.notes.types import Chunk, Hit
+from agentnotes.prompts import load_prompt
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 
 # skeleton -> (its kinds, a task it is run on)
@@ -216,3 +220,49 @@ def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_pa
     ran = run_idea(tmp_path, code, input_scale=0.01)
     assert ran.returncode == 0, ran.stderr
     assert ran.metrics["arms"]["idea"]["runs"][0]["n_params"] > ran.metrics["arms"]["baseline"]["runs"][0]["n_params"]
+
+
+class _RecordingModel(FakeListChatModel):
+    """A fake chat model that keeps the prompts it was sent."""
+
+    seen: list[str] = []
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
+        self.seen.append("\n".join(str(m.content) for m in messages))
+        return super()._call(messages, stop, run_manager, **kwargs)
+
+
+def test_what_the_notes_do_every_n_steps_is_asked_for_on_its_own_after_the_forward_pass() -> None:
+    note = ("镜像层：w1 = w2 = w，h = lr/2，y = (w1*(x+h) + w2*(x-h))/2 + b\n"
+            "每训练 N 步（比如 N=50）合并一次：w = (w1+w2)/2，然后 w1 = w2 = w。")
+    hits = [Hit(Chunk("/n/ideas.txt", 1, 2, note, ("镜像层",)), 1.0)]
+    plan = Plan(idea_name="mirror layer", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2",
+                kinds=["layer", "weight_op"], baseline="MLP", task="regression", metric="test_mse")
+    skeleton = skeleton_for(plan.kinds, note)
+    forward = ("class IdeaLinear(nn.Module):\n    def forward(self, x):\n        h = LR / 2\n"
+               "        return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias\n\n"
+               "    def between_steps(self, step):\n        if step % 200 != 0:\n            return\n        self.w1.mul_(0.5)\n")
+    merge = ("class IdeaLinear(nn.Module):\n    def between_steps(self, step):\n        if step % 50 != 0:\n            return\n"
+             "        w = (self.w1 + self.w2) / 2\n        self.w1.copy_(w)\n        self.w2.copy_(w)\n")
+    model = _RecordingModel(responses=[f"```python\n{forward}```", f"```python\n{merge}```"])
+    model.seen.clear()
+    code, reply = write_idea_body(model, load_prompt("write_idea_body"), plan, hits, skeleton)
+    first, second = model.seen
+    assert "`IdeaLinear.forward`" in first and "between_steps`" not in first.split("# Output Format")[1]
+    assert "`IdeaLinear.between_steps`" in second and "w = (w1+w2)/2" in second.split("# Final instructions")[1]
+    assert "F.linear(x + h, self.w1)" in second  # the second ask is shown the forward pass already written
+    assert "F.linear(x + h, self.w1)" in code and "w = (self.w1 + self.w2) / 2" in code
+    assert "step % 200" not in code and "mul_(0.5)" not in code  # the first reply's periodic rule was not taken
+    assert reply.text.count("```python") == 2 and not stubs(code)
+
+
+def test_a_layer_without_a_periodic_formula_is_asked_for_in_one_call() -> None:
+    note = "镜像层：y = (w1*(x+h) + w2*(x-h))/2 + b，h = lr/2"
+    hits = [Hit(Chunk("/n/ideas.txt", 1, 1, note, ("镜像层",)), 1.0)]
+    plan = Plan(idea_name="mirror layer", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2",
+                kinds=["layer", "weight_op"], baseline="MLP", task="regression", metric="test_mse")
+    reply = "class IdeaLinear(nn.Module):\n    def forward(self, x):\n        return F.linear(x, self.w1, self.bias)\n"
+    model = _RecordingModel(responses=[f"```python\n{reply}```"])
+    model.seen.clear()
+    write_idea_body(model, load_prompt("write_idea_body"), plan, hits, skeleton_for(plan.kinds, note))
+    assert len(model.seen) == 1 and "`IdeaLinear.between_steps`" in model.seen[0]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
@@ -13,8 +15,8 @@ from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.idea_sections import formulas_in
-from agentnotes.experiments.guards.kinds import examples_for, hooks_for, kinds_in_notes, kinds_of
-from agentnotes.experiments.guards.skeleton import Skeleton, fill
+from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
+from agentnotes.experiments.guards.skeleton import Skeleton, fill, stubs
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
 
@@ -185,28 +187,58 @@ def write_idea_body(
 
     A skeleton of several parts (a layer with its own update rule) is asked for part by part, each with
     the note passages about its hooks: asked for both at once, a small model writes one part or runs out
-    of tokens. Each part is asked to compute the formulas of its own passages. The parts' replies then
-    fill the whole skeleton; the reply returned sums their usage."""
-    replies = []
+    of tokens. Each part is asked to compute the formulas of its own passages. Within a part, what the
+    notes do every N steps is asked for on its own, after the rest and shown it, with the note lines
+    that say it (asked for together, a small model writes the forward pass and copies the example's
+    periodic rule). The replies fill the skeleton in turn; the reply returned sums their usage."""
+    replies, filled = [], []
     for part in skeleton.parts or (skeleton,):
         passages = [h for h in hits if any(part.hooks & set(kind.hooks) for kind in kinds_of(kinds_in_notes(h.chunk.text)))]
         own = skeleton.parts and passages
-        functions = " and ".join(f"`{name}`" for name in part.required)
-        if part.optional:
-            functions += " (and " + " and ".join(f"`{name}`" for name in part.optional) + " if the idea needs it)"
-        values = {
-            **_idea_values(plan, passages if own else hits, feedback),
-            "skeleton": part.code.strip(),
-            "example": part.example if show_examples else NO_EXAMPLES,
-            "functions": functions,
-            "idea_rule": (formulas_in(passages) if own else "") or plan.idea_rule,
-        }
-        replies.append(call_llm(model, prompt, values, seed=seed, temperature=temperature))
-    code = fill(skeleton, "\n\n".join(extract_code(r.text) for r in replies))
+        read = passages if own else hits
+        rule = (formulas_in(passages) if own else "") or plan.idea_rule
+        periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
+        split = part.split_at_steps() if periodic else None
+        code = part.code
+        for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
+            if not set(ask.required) & stubs(code):  # an earlier reply wrote them its own way
+                continue
+            values = {
+                **_idea_values(plan, read, feedback),
+                "skeleton": code.strip(),
+                "example": part.example if show_examples else NO_EXAMPLES,
+                "functions": _functions_asked(ask),
+                "idea_rule": ask_rule,
+            }
+            replies.append(call_llm(model, prompt, values, seed=seed, temperature=temperature))
+            code = fill(replace(ask, code=code), extract_code(replies[-1].text))
+            if not _parses(code):  # the static check names the error
+                return code, _summed(replies)
+        filled.append(code.strip())
+    return "\n\n\n".join(filled) + "\n", _summed(replies)
+
+
+def _functions_asked(skeleton: Skeleton) -> str:
+    text = " and ".join(f"`{name}`" for name in skeleton.required)
+    if skeleton.optional:
+        text += " (and " + " and ".join(f"`{name}`" for name in skeleton.optional) + " if the idea needs it)"
+    return text
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _summed(replies: Sequence[LLMReply]) -> LLMReply:
+    """One reply standing for several asked in turn: their texts and usage together."""
     if len(replies) == 1:
-        return code, replies[0]
-    return code, LLMReply("\n\n".join(r.text for r in replies), sum(r.prompt_tokens for r in replies),
-                          sum(r.completion_tokens for r in replies), replies[0].first_token_s, sum(r.total_s for r in replies))
+        return replies[0]
+    return LLMReply("\n\n".join(r.text for r in replies), sum(r.prompt_tokens for r in replies),
+                    sum(r.completion_tokens for r in replies), replies[0].first_token_s, sum(r.total_s for r in replies))
 
 
 def review_code(model: BaseChatModel, prompt: Prompt, plan: Plan, hits: Sequence[Hit], code: str, seed: int = 0) -> tuple[CodeReview, list[LLMReply]]:

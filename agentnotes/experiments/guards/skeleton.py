@@ -57,6 +57,17 @@ class Skeleton:
         """The lab hooks this skeleton defines."""
         return _top_names(ast.parse(self.code)) & set(hook_names())
 
+    def split_at_steps(self) -> tuple[Skeleton, Skeleton] | None:
+        """This skeleton as two asks: the functions the model computes with (a layer's forward and extra
+        parameters), then those called between optimizer steps (a `step` argument); None unless it has both."""
+        between = {q for q, fn in _functions(ast.parse(self.code)) if "step" in {a.arg for a in fn.args.args}}
+        computing = tuple(q for q in self.required if q not in between)
+        stepwise = tuple(q for q in self.required if q in between)
+        if not computing or not stepwise:
+            return None
+        return (replace(self, required=computing, optional=tuple(q for q in self.optional if q not in between)),
+                replace(self, required=stepwise, optional=()))
+
 
 def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
     """The skeleton for the idea's kinds, or None when one of them has none.
@@ -131,12 +142,23 @@ def load_skeleton(name: str) -> Skeleton:
     required, optional = [], []
     for qualname, fn in _functions(ast.parse(code)):
         body = _body(fn)
-        if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and body[0].value.value is Ellipsis:
+        if _is_stub(fn):
             required.append(qualname)
         elif len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is None:
             optional.append(qualname)
     return Skeleton(name, code, example, tuple(required), tuple(optional))
+
+
+def _is_stub(fn: ast.FunctionDef) -> bool:
+    """The function's body is `...` (after its docstring): the model has yet to write it."""
+    body = _body(fn)
+    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+        and body[0].value.value is Ellipsis
+
+
+def stubs(code: str) -> set[str]:
+    """The qualnames of the functions of `code` still to be written (body `...`)."""
+    return {qualname for qualname, fn in _functions(ast.parse(code)) if _is_stub(fn)}
 
 
 def fill(skeleton: Skeleton, reply: str) -> str:
@@ -180,7 +202,7 @@ def fill(skeleton: Skeleton, reply: str) -> str:
         edits.append((cls.lineno, cls.end_lineno, text))
     for first, last, text in sorted(edits, reverse=True):
         lines[first - 1:last] = text.splitlines()
-    taken = _top_names(skeleton_tree) | {q.split(".")[-1] for q in skeleton.functions} | used
+    taken = _top_names(skeleton_tree) | {q.split(".")[-1] for q, _ in _functions(skeleton_tree)} | used
     imports = [_source(reply, node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
     helpers = [_source(reply, node) for node in tree.body
                if not isinstance(node, ast.Import | ast.ImportFrom) and _defines(node) and not _defines(node) & taken]
@@ -198,7 +220,8 @@ def _hooks_kept_from_reply(tree: ast.Module, skeleton_tree: ast.Module, skeleton
     wrote that hook itself: a reply whose own layer class merges its weights in its own `after_step`
     keeps it, instead of a skeleton `after_step` calling a method the class lacks; a reply with its own
     optimizer class keeps its `make_optimizer`, and the skeleton's optimizer and unwritten `update` go."""
-    unwritten = {q.split(".")[-1] for q in skeleton.required if q not in written
+    still = {q for q, fn in _functions(skeleton_tree) if _is_stub(fn)}  # beyond the functions asked for, when fewer
+    unwritten = {q.split(".")[-1] for q in set(skeleton.required) | still if q not in written
                  and not (q.split(".")[0] in replaced and q.split(".")[-1] in _method_names(replaced[q.split(".")[0]]))}
     own = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in hook_names()}
     classes = {n.name: n for n in skeleton_tree.body if isinstance(n, ast.ClassDef)}
