@@ -108,6 +108,23 @@ def test_a_forward_of_two_inputs_takes_them_from_the_one_tensor_the_harness_pass
     assert fix_two_input_forward(one_input) == (one_input, [])
 
 
+def test_an_activation_of_single_units_takes_them_as_groups_of_units_and_keeps_its_batch_shape() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    single = ("import torch\nimport torch.nn as nn\n\n\nclass Gate(nn.Module):\n    def forward(self, x):\n"
+              "        a = torch.tanh(5 * x[..., 0])\n        b = torch.tanh(5 * x[:, 1])\n"
+              "        return torch.cat([a * b, a + b], dim=-1)\n\n\n"
+              "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, activation=Gate)\n")
+    fixed, fixes = apply_fixes(single, ["activation"])
+    assert [(f.before, f.after) for f in fixes] == [("x[..., 0]", "x[..., 0::2]"), ("x[:, 1]", "x[..., 1::2]")]
+    namespace: dict = {}
+    exec(compile(fixed, "gate", "exec"), namespace)
+    assert namespace["Gate"]()(torch.ones(3, 8)).shape == (3, 8)
+    assert apply_fixes(single, ["layer"])[0] == single  # an activation's fix only
+    for kept in (fixed, single.replace("x[:, 1]", "x[:, 2]")):  # groups already, or not the units 0..k-1
+        assert not [f for f in apply_fixes(kept, ["activation"])[1] if "::" in f.after]
+
+
 def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_define() -> None:
     from agentnotes.experiments.guards.autofix import fix_sync_to_average
 

@@ -13,7 +13,8 @@ certainly a slip, so correct code of any kind passes unchanged:
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
   the linear layer of a layer idea, as the activation of an activation idea; an optimizer class
   without make_optimizer gets one.
-- A module whose forward wants two inputs takes them from the one tensor the harness passes.
+- A module whose forward wants two inputs takes them from the one tensor the harness passes; an
+  activation that takes them as single units (`x[..., 0]`, `x[..., 1]`) takes them as groups of units.
 - Two weight copies "synced" by copying each into the other, when the notes average them, are
   averaged; two weights named otherwise than the notes (fast, slow) get the notes' names (w1, w2).
 - An `after_step` that changes the weights when none of the idea's kinds acts after a step (a
@@ -270,6 +271,49 @@ def fix_two_input_forward(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
 
 
+def fix_unit_indexing(code: str) -> tuple[str, list[Fix]]:
+    """A forward that takes its inputs as single units of x (`a = f(x[..., 0])`, `b = f(x[:, 1])`) takes
+    them as groups of units instead (`x[..., 0::2]`, `x[..., 1::2]`): an integer index drops the last
+    dimension, so the output is (batch,) and no next layer can follow; a function of k inputs applies
+    to the units k by k. Only indices 0 to k-1, all of them, each written as a constant, are changed."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits: list[tuple[ast.Subscript, str, int, int]] = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "forward"):
+        if len(fn.args.args) != 2:
+            continue
+        x = fn.args.args[1].arg
+        found = [(node, _unit_index(node, x)) for node in ast.walk(fn) if isinstance(node, ast.Subscript)]
+        found = [(node, index) for node, index in found if index is not None]
+        indices = {index for _, index in found}
+        if len(indices) >= 2 and indices == set(range(len(indices))):
+            edits += [(node, x, index, len(indices)) for node, index in found]
+    if not edits:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    for node, x, index, k in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
+        line = lines[node.lineno - 1]
+        before = line[node.col_offset:node.end_col_offset]
+        after = f"{x}[..., {index}::{k}]"
+        lines[node.lineno - 1] = line[:node.col_offset] + after + line[node.end_col_offset:]
+        fixes.append(Fix(node.lineno, before, after))
+    return "\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)
+
+
+def _unit_index(node: ast.Subscript, x: str) -> int | None:
+    """i for `x[..., i]` or `x[:, i]` on a single line, i a small integer constant; else None."""
+    if not (isinstance(node.value, ast.Name) and node.value.id == x and node.lineno == node.end_lineno):
+        return None
+    parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else []
+    if len(parts) != 2 or not (isinstance(parts[0], ast.Slice) and parts[0].lower is parts[0].upper is parts[0].step is None
+                               or isinstance(parts[0], ast.Constant) and parts[0].value is Ellipsis):
+        return None
+    last = parts[1]
+    return last.value if isinstance(last, ast.Constant) and type(last.value) is int and 0 <= last.value < 8 else None
+
+
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
     """(target, source) of a statement `target.copy_(source)`."""
     call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -417,6 +461,7 @@ FIXES: dict[str, Fixer] = {
     "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
     "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
+    "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }
 

@@ -77,7 +77,7 @@ KINDS: tuple[Kind, ...] = (
               _words("activation functions?", "new activation", "activation (?:that|which|is)"),
               "激活函数"),
          ("build_model",), "activation.md", ("activation",),
-         fixes=("fix_two_input_forward", "add_module_hook", _DROP_AFTER_STEP),
+         fixes=("fix_two_input_forward", "fix_unit_indexing", "add_module_hook", _DROP_AFTER_STEP),
          checks=("note_formulas", "commented_returns")),
     Kind("weight_op", "changes the weights directly after every step or every N steps",
          _cue(PERIODIC,
