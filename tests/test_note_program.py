@@ -79,3 +79,18 @@ def test_the_sandboxed_probe_names_where_an_almost_right_update_differs(tmp_path
 def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:
     assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）", ["schedule"]) is None
     assert note_program("lr_t = lr0*t/N（预热）, N = 20", ["schedule"]) is not None  # prose without a condition
+
+
+def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_when_certain() -> None:
+    from agentnotes.experiments.guards.note_program import periodic_body
+
+    merge = "每训练 N 步（比如 N=50）合并一次：w = (w1+w2)/2，然后 w1 = w2 = w。"
+    assert periodic_body(merge, ["w1", "w2", "bias"], 50) == (
+        "if step % 50 != 0:\n    return\nw = (self.w1 + self.w2) / 2\nself.w1.copy_(w)\nself.w2.copy_(w)")
+    pull = "every 100 steps: W_slow = W_slow + α*(W_fast - W_slow), W_fast = W_slow, α = 0.5"
+    assert periodic_body(pull, ["W_fast", "W_slow"], 100).splitlines()[2:] == [
+        "self.W_slow.copy_(self.W_slow + 0.5 * (self.W_fast - self.W_slow))", "self.W_fast.copy_(self.W_slow)"]
+    assert periodic_body(pull.replace(", α = 0.5", ""), ["W_fast", "W_slow"], 100) is None  # α has no value
+    assert periodic_body(merge.replace("(w1+w2)/2", "mean(w1, w2)"), ["w1", "w2"], 50) is None  # not a known function
+    assert periodic_body(merge, ["weight", "bias"], 50) is None  # no parameter of the layer is assigned
+    assert periodic_body(merge, ["w1", "w2"], None) is None  # the notes give no period

@@ -232,37 +232,52 @@ class _RecordingModel(FakeListChatModel):
         return super()._call(messages, stop, run_manager, **kwargs)
 
 
-def test_what_the_notes_do_every_n_steps_is_asked_for_on_its_own_after_the_forward_pass() -> None:
+MIRROR_PLAN = Plan(idea_name="mirror layer", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2",
+                   kinds=["layer", "weight_op"], baseline="MLP", task="regression", metric="test_mse")
+FORWARD_AND_EXAMPLE = ("class IdeaLinear(nn.Module):\n    def forward(self, x):\n        h = LR / 2\n"
+                       "        return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias\n\n"
+                       "    def between_steps(self, step):\n        if step % 200 != 0:\n            return\n"
+                       "        self.w1.mul_(0.5)\n")
+
+
+def _mirror_body(note: str, *replies: str) -> tuple[str, list[str]]:
+    hits = [Hit(Chunk("/n/ideas.txt", 1, 2, note, ("镜像层",)), 1.0)]
+    model = _RecordingModel(responses=[f"```python\n{r}```" for r in replies])
+    model.seen.clear()
+    code, _ = write_idea_body(model, load_prompt("write_idea_body"), MIRROR_PLAN, hits, skeleton_for(MIRROR_PLAN.kinds, note))
+    return code, list(model.seen)
+
+
+@pytest.mark.sandbox
+def test_what_the_notes_do_every_n_steps_is_written_from_their_formulas_and_runs(tmp_path: Path) -> None:
     note = ("镜像层：w1 = w2 = w，h = lr/2，y = (w1*(x+h) + w2*(x-h))/2 + b\n"
             "每训练 N 步（比如 N=50）合并一次：w = (w1+w2)/2，然后 w1 = w2 = w。")
-    hits = [Hit(Chunk("/n/ideas.txt", 1, 2, note, ("镜像层",)), 1.0)]
-    plan = Plan(idea_name="mirror layer", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2",
-                kinds=["layer", "weight_op"], baseline="MLP", task="regression", metric="test_mse")
-    skeleton = skeleton_for(plan.kinds, note)
-    forward = ("class IdeaLinear(nn.Module):\n    def forward(self, x):\n        h = LR / 2\n"
-               "        return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias\n\n"
-               "    def between_steps(self, step):\n        if step % 200 != 0:\n            return\n        self.w1.mul_(0.5)\n")
+    code, seen = _mirror_body(note, FORWARD_AND_EXAMPLE)
+    assert len(seen) == 1 and "`IdeaLinear.forward`" in seen[0]  # the model wrote the forward pass only
+    assert "w = (self.w1 + self.w2) / 2\n        self.w1.copy_(w)\n        self.w2.copy_(w)" in code
+    assert "step % 50 != 0" in code and "step % 200" not in code and "mul_(0.5)" not in code
+    assert not stubs(code) and not blocking(check_idea_code(code, MIRROR_PLAN.kinds, ()))
+    ran = run_idea(tmp_path, code, "--describe", task="regression", steps=100)
+    assert ran.returncode == 0, ran.stderr
+    changed = ran.metrics["arms"]["idea"]["probes"]["after_step"]["changed_at"]
+    assert changed == [50, 100], changed
+
+
+def test_periodic_formulas_the_program_cannot_write_are_asked_for_on_their_own_after_the_forward_pass() -> None:
+    note = ("镜像层：w1 = w2 = w，h = lr/2，y = (w1*(x+h) + w2*(x-h))/2 + b\n"
+            "每训练 N 步（比如 N=50）合并一次：w1 = w2 = mean(w1, w2)。")
     merge = ("class IdeaLinear(nn.Module):\n    def between_steps(self, step):\n        if step % 50 != 0:\n            return\n"
              "        w = (self.w1 + self.w2) / 2\n        self.w1.copy_(w)\n        self.w2.copy_(w)\n")
-    model = _RecordingModel(responses=[f"```python\n{forward}```", f"```python\n{merge}```"])
-    model.seen.clear()
-    code, reply = write_idea_body(model, load_prompt("write_idea_body"), plan, hits, skeleton)
-    first, second = model.seen
+    code, (first, second) = _mirror_body(note, FORWARD_AND_EXAMPLE, merge)
     assert "`IdeaLinear.forward`" in first and "between_steps`" not in first.split("# Output Format")[1]
-    assert "`IdeaLinear.between_steps`" in second and "w = (w1+w2)/2" in second.split("# Final instructions")[1]
+    assert "`IdeaLinear.between_steps`" in second and "mean(w1, w2)" in second.split("# Final instructions")[1]
     assert "F.linear(x + h, self.w1)" in second  # the second ask is shown the forward pass already written
     assert "F.linear(x + h, self.w1)" in code and "w = (self.w1 + self.w2) / 2" in code
     assert "step % 200" not in code and "mul_(0.5)" not in code  # the first reply's periodic rule was not taken
-    assert reply.text.count("```python") == 2 and not stubs(code)
+    assert not stubs(code)
 
 
 def test_a_layer_without_a_periodic_formula_is_asked_for_in_one_call() -> None:
-    note = "镜像层：y = (w1*(x+h) + w2*(x-h))/2 + b，h = lr/2"
-    hits = [Hit(Chunk("/n/ideas.txt", 1, 1, note, ("镜像层",)), 1.0)]
-    plan = Plan(idea_name="mirror layer", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2",
-                kinds=["layer", "weight_op"], baseline="MLP", task="regression", metric="test_mse")
     reply = "class IdeaLinear(nn.Module):\n    def forward(self, x):\n        return F.linear(x, self.w1, self.bias)\n"
-    model = _RecordingModel(responses=[f"```python\n{reply}```"])
-    model.seen.clear()
-    write_idea_body(model, load_prompt("write_idea_body"), plan, hits, skeleton_for(plan.kinds, note))
-    assert len(model.seen) == 1 and "`IdeaLinear.between_steps`" in model.seen[0]
+    _, seen = _mirror_body("镜像层：y = (w1*(x+h) + w2*(x-h))/2 + b，h = lr/2", reply)
+    assert len(seen) == 1 and "`IdeaLinear.between_steps`" in seen[0]

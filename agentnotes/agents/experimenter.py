@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -16,7 +17,9 @@ from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
-from agentnotes.experiments.guards.skeleton import Skeleton, fill, stubs
+from agentnotes.experiments.guards.note_program import periodic_body
+from agentnotes.experiments.guards.note_symbols import note_period
+from agentnotes.experiments.guards.skeleton import Skeleton, fill, parameters_of, stubs
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
 
@@ -188,9 +191,10 @@ def write_idea_body(
     A skeleton of several parts (a layer with its own update rule) is asked for part by part, each with
     the note passages about its hooks: asked for both at once, a small model writes one part or runs out
     of tokens. Each part is asked to compute the formulas of its own passages. Within a part, what the
-    notes do every N steps is asked for on its own, after the rest and shown it, with the note lines
-    that say it (asked for together, a small model writes the forward pass and copies the example's
-    periodic rule). The replies fill the skeleton in turn; the reply returned sums their usage."""
+    notes do every N steps comes after the rest: written by the program from the notes' formulas when
+    they are certain enough, else asked for on its own, shown the rest and the note lines that say it
+    (asked for together, a small model writes the forward pass and copies the example's periodic rule).
+    The replies fill the skeleton in turn; the reply returned sums their usage."""
     replies, filled = [], []
     for part in skeleton.parts or (skeleton,):
         passages = [h for h in hits if any(part.hooks & set(kind.hooks) for kind in kinds_of(kinds_in_notes(h.chunk.text)))]
@@ -202,6 +206,9 @@ def write_idea_body(
         code = part.code
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
             if not set(ask.required) & stubs(code):  # an earlier reply wrote them its own way
+                continue
+            if ask_rule != rule and (written := _from_formulas(code, ask.required, periodic)):
+                code = fill(replace(ask, code=code), written)
                 continue
             values = {
                 **_idea_values(plan, read, feedback),
@@ -216,6 +223,22 @@ def write_idea_body(
                 return code, _summed(replies)
         filled.append(code.strip())
     return "\n\n\n".join(filled) + "\n", _summed(replies)
+
+
+def _from_formulas(code: str, functions: Sequence[str], periodic: Sequence[str]) -> str:
+    """A layer's method run every N steps, written by the program from the notes' periodic formulas
+    over the layer's own parameters (guards/note_program.py `periodic_body`), as a reply to fill in;
+    "" when they are not certain enough and the model is asked."""
+    if len(functions) != 1 or "." not in functions[0]:
+        return ""
+    class_name, method = functions[0].split(".")
+    formulas = "\n".join(periodic)
+    body = periodic_body(formulas, parameters_of(code, class_name), note_period(formulas))
+    if body is None:
+        return ""
+    said = "; ".join(line.strip() for line in periodic)
+    return (f"class {class_name}(nn.Module):\n    def {method}(self, step):\n"
+            f"        # written from the notes' formulas: {said}\n" + textwrap.indent(body, " " * 8) + "\n")
 
 
 def _functions_asked(skeleton: Skeleton) -> str:

@@ -39,6 +39,7 @@ _SEPARATORS = "，,;；。：:"
 # `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
 _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
+_CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
 _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 
 
@@ -132,11 +133,21 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         return [whole]
     found = []
     for part in _split_outside_brackets(line):
-        if _ASSIGNS.search(_normalised(part)):
-            if (assignment := _assignment(part)) is None:
-                return None
-            found.append(assignment)
+        for single in _unchained(part):
+            if _ASSIGNS.search(_normalised(single)):
+                if (assignment := _assignment(single)) is None:
+                    return None
+                found.append(assignment)
     return found
+
+
+def _unchained(part: str) -> list[str]:
+    """`w1 = w2 = w` as `w1 = w` and `w2 = w`, each target given the chain's last value; other text as it is."""
+    chain = _CHAIN.search(_normalised(part))
+    if chain is None:
+        return [part]
+    targets = re.findall(r"[A-Za-z_]\w*", chain["targets"])
+    return [f"{target} = {chain['value']}" for target in targets]
 
 
 def _assignment(text: str) -> tuple[str, ast.expr] | None:
@@ -186,3 +197,68 @@ def _split_outside_brackets(line: str) -> list[str]:
         else:
             current += ch
     return [*parts, current]
+
+
+TORCH_FUNCTIONS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log",
+                   "tanh": "torch.tanh", "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs"}
+
+
+def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) -> str | None:
+    """The body of a layer's method run between steps (`between_steps(self, step)`), written from the notes'
+    periodic formula lines (`每 N 步：w = (w1+w2)/2，w1 = w2 = w`) when they are certain enough: every line
+    reads as assignments, at least one assigns a parameter of the layer, and every name read is one of its
+    parameters, a constant the notes give, a value computed by an earlier formula, or one of
+    TORCH_FUNCTIONS; the notes give the period's number. A parameter assigned is changed in place; other
+    targets are locals. None when any of this fails: the model then writes the method."""
+    if period is None:
+        return None
+    given = note_constants(formulas)
+    statements: list[tuple[str, ast.expr]] = []
+    for line in formulas.splitlines():
+        found = _assignments(line)
+        if found is None:
+            return None
+        statements += [(target, value) for target, value in found if not _is_number(value)]
+    if not any(target in parameters for target, _ in statements):
+        return None
+    lines, local = [f"if step % {period} != 0:", "    return"], set()
+    for target, value in statements:
+        code = _as_torch(value, set(parameters), local, given)
+        if code is None:
+            return None
+        if target in parameters:
+            lines.append(f"self.{target}.copy_({code})")
+        else:
+            lines.append(f"{target} = {code}")
+            local.add(target)
+    return "\n".join(lines)
+
+
+def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str]) -> str | None:
+    """A formula's expression over the layer's parameters (`self.w1`), earlier locals and the notes'
+    constants, with torch's functions; None when it reads anything else."""
+    class Rewrite(ast.NodeTransformer):
+        unknown = False
+
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            name = node.func.id if isinstance(node.func, ast.Name) else ""
+            if name not in TORCH_FUNCTIONS:
+                self.unknown = True
+                return node
+            node.args = [self.visit(arg) for arg in node.args]
+            node.func = ast.parse(TORCH_FUNCTIONS[name], mode="eval").body
+            return node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id in parameters:
+                return ast.Attribute(ast.Name("self", ast.Load()), node.id, ast.Load())
+            if node.id in local:
+                return node
+            if compared_name(node.id) in given:
+                return ast.Constant(float(given[compared_name(node.id)]))
+            self.unknown = True
+            return node
+
+    rewrite = Rewrite()
+    tree = rewrite.visit(ast.Expression(body=ast.parse(ast.unparse(value), mode="eval").body))
+    return None if rewrite.unknown else ast.unparse(tree.body)

@@ -156,6 +156,15 @@ def _is_stub(fn: ast.FunctionDef) -> bool:
         and body[0].value.value is Ellipsis
 
 
+def parameters_of(code: str, class_name: str) -> list[str]:
+    """The names of the `self.NAME = nn.Parameter(...)` of a class of `code`, in order."""
+    cls = next((n for n in ast.parse(code).body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    return [] if cls is None else [
+        target.attr for node in ast.walk(cls) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+        and ast.unparse(node.value.func).split(".")[-1] == "Parameter"
+        for target in node.targets if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self"]
+
+
 def stubs(code: str) -> set[str]:
     """The qualnames of the functions of `code` still to be written (body `...`)."""
     return {qualname for qualname, fn in _functions(ast.parse(code)) if _is_stub(fn)}
