@@ -26,12 +26,17 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "weight_op": (["weight_op"], "regression"), "init": (["init"], "digits"),
              "loss": (["loss"], "classification"), "data": (["data"], "regression"),
              "schedule": (["schedule"], "classification"), "regulariser": (["regulariser"], "regression"),
-             "layer_op": (["layer", "weight_op"], "regression")}
+             "layer_op": (["layer", "weight_op"], "regression"), "conv": (["architecture"], "digits_image"),
+             "cell": (["architecture"], "sequence")}
 
 
-def test_every_skeleton_file_is_listed_here_and_every_kind_but_architecture_has_one() -> None:
+def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
     assert {p.stem for p in SKELETONS_DIR.glob("*.py")} == set(SKELETONS)
-    assert {kind.name for kind in KINDS} - {kind for kinds, _ in SKELETONS.values() for kind in kinds} == {"architecture"}
+    assert {kind.name for kind in KINDS} == {kind for kinds, _ in SKELETONS.values() for kind in kinds}
+    for name, (kinds, task) in SKELETONS.items():
+        if name != "block":  # the layer skeleton's residual form, chosen by the notes
+            assert skeleton_for(kinds, task=task).name == name
+    assert skeleton_for(["architecture"], task="regression") is None  # flat inputs: the whole code is written
 
 
 @pytest.mark.sandbox

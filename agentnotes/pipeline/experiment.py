@@ -213,7 +213,7 @@ class _CodeWriter:
         self.program = note_program(self.formulas, plan.kinds)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
-        self.skeleton = skeleton_for(plan.kinds, self.note_text)
+        self.skeleton = skeleton_for(plan.kinds, self.note_text, plan.task)
         self.interface = describe_interface(hooks_for(plan.kinds))
         self.rejections = 0
         self.attempts = 0

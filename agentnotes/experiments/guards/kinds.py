@@ -118,7 +118,7 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
               "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接"),
-         ("build_model",), "architecture.md", ("architecture",), fixes=(_DROP_AFTER_STEP,)),
+         ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 # Plans written before the kinds were named so: their part "optimizer" is the update_rule kind.

@@ -35,6 +35,9 @@ _ONE_WEIGHT = "self.weight = nn.Parameter(base.weight"
 # Kinds that need different hooks but make one common shape of idea, and their skeleton: a layer with its
 # own operation on its weights between steps (a periodic merge, reset or decay of the layer's parameters).
 COMBINED = {frozenset({"layer", "weight_op"}): "layer_op"}
+# The part of a task's baseline an architecture idea replaces, by its skeleton: the convnet's convolution
+# for image inputs, the recurrent encoder for sequences.
+ARCHITECTURE_PARTS = {"digits_image": "conv", "sequence": "cell"}
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,15 @@ class Skeleton:
                 replace(self, required=stepwise, optional=()))
 
 
-def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
+def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> Skeleton | None:
     """The skeleton for the idea's kinds, or None when one of them has none.
 
     Kinds that COMBINED pairs (a layer that also merges its weights every N steps) share its skeleton;
     a kind whose hooks another part already has (a layer idea also called an architecture idea) adds
     nothing; each other kind adds its own skeleton beside the rest (a layer with its own update rule),
     so long as no two parts define the same name. A layer idea whose notes write it as a residual form
-    `y = x + ...` gets the block skeleton.
+    `y = x + ...` gets the block skeleton; an architecture idea gets the skeleton of the part of the task's
+    baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs.
     """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
@@ -89,6 +93,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "") -> Skeleton | None:
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
         name = "block" if kind.name == "layer" and _BLOCK_FORM.search(note_text) else kind.name
+        name = ARCHITECTURE_PARTS.get(task, name) if kind.name == "architecture" else name
         parts.append((name, set(kind.hooks)))
     if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None

@@ -1,0 +1,23 @@
+class IdeaCell(nn.Module):
+    """The idea's sequence encoder, in place of the baseline's nn.GRU(input_size, hidden_size, batch_first=True);
+    the baseline's linear head reads its output at the last time step."""
+
+    def __init__(self, input_size, hidden_size, batch_first=True):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.layers()
+
+    def layers(self):
+        """The idea's layers and parameters, from self.input_size and self.hidden_size, e.g.
+        self.rnn = nn.GRU(self.input_size, self.hidden_size, batch_first=True)."""
+        ...
+
+    def forward(self, x):
+        """The idea's outputs for x of shape (batch, T, input_size): shape (batch, T, hidden_size). The head
+        reads outputs[:, -1]: an idea that pools over the time steps puts its pooled vector there,
+        torch.cat([outputs[:, :-1], pooled.unsqueeze(1)], dim=1)."""
+        ...
+
+
+def build_model(in_dim, hidden, out_dim):
+    return baseline_model(in_dim, hidden, out_dim, cell=IdeaCell)
