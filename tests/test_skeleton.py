@@ -262,6 +262,11 @@ def test_what_the_notes_do_every_n_steps_is_written_from_their_formulas_and_runs
     assert "w = (self.w1 + self.w2) / 2\n        self.w1.copy_(w)\n        self.w2.copy_(w)" in code
     assert "step % 50 != 0" in code and "step % 200" not in code and "mul_(0.5)" not in code
     assert not stubs(code) and not blocking(check_idea_code(code, MIRROR_PLAN.kinds, ()))
+    own_class = FORWARD_AND_EXAMPLE.replace("    def forward", "    def __init__(self, i, o):\n        super().__init__()\n"
+                                            "        self.w1, self.w2 = nn.Parameter(torch.ones(o, i)), nn.Parameter(torch.ones(o, i))\n"
+                                            "        self.bias = nn.Parameter(torch.zeros(o))\n\n    def forward")
+    replaced, _ = _mirror_body(note, own_class)  # a reply with its own class and the example's periodic rule in it
+    assert "self.w1.copy_(w)" in replaced and "step % 200" not in replaced and "torch.ones(o, i)" in replaced
     ran = run_idea(tmp_path, code, "--describe", task="regression", steps=100)
     assert ran.returncode == 0, ran.stderr
     changed = ran.metrics["arms"]["idea"]["probes"]["after_step"]["changed_at"]

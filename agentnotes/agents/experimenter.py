@@ -19,7 +19,7 @@ from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
 from agentnotes.experiments.guards.note_program import periodic_body
 from agentnotes.experiments.guards.note_symbols import note_period
-from agentnotes.experiments.guards.skeleton import Skeleton, fill, parameters_of, stubs
+from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, fill, parameters_of, stubs
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
 
@@ -205,10 +205,10 @@ def write_idea_body(
         split = part.split_at_steps() if periodic else None
         code = part.code
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
-            if not set(ask.required) & stubs(code):  # an earlier reply wrote them its own way
-                continue
             if ask_rule != rule and (written := _from_formulas(code, ask.required, periodic)):
-                code = fill(replace(ask, code=code), written)
+                code = fill(replace(ask, code=code), written)  # whatever an earlier reply wrote there
+                continue
+            if not set(ask.required) & stubs(code):  # an earlier reply wrote them its own way
                 continue
             values = {
                 **_idea_values(plan, read, feedback),
@@ -229,7 +229,7 @@ def _from_formulas(code: str, functions: Sequence[str], periodic: Sequence[str])
     """A layer's method run every N steps, written by the program from the notes' periodic formulas
     over the layer's own parameters (guards/note_program.py `periodic_body`), as a reply to fill in;
     "" when they are not certain enough and the model is asked."""
-    if len(functions) != 1 or "." not in functions[0]:
+    if len(functions) != 1 or "." not in functions[0] or functions[0] not in defined_functions(code):
         return ""
     class_name, method = functions[0].split(".")
     formulas = "\n".join(periodic)

@@ -164,15 +164,24 @@ def _is_stub(fn: ast.FunctionDef) -> bool:
 def parameters_of(code: str, class_name: str) -> list[str]:
     """The names of the `self.NAME = nn.Parameter(...)` of a class of `code`, in order."""
     cls = next((n for n in ast.parse(code).body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
-    return [] if cls is None else [
-        target.attr for node in ast.walk(cls) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-        and ast.unparse(node.value.func).split(".")[-1] == "Parameter"
-        for target in node.targets if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self"]
+    pairs = []  # (target, value), tuples unpacked: self.a, self.b = nn.Parameter(...), nn.Parameter(...)
+    for node in ast.walk(cls) if cls else ():
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                both = isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                pairs += zip(target.elts, node.value.elts) if both else [(target, node.value)]
+    return [target.attr for target, value in pairs if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self"
+            and isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] == "Parameter"]
 
 
 def stubs(code: str) -> set[str]:
     """The qualnames of the functions of `code` still to be written (body `...`)."""
     return {qualname for qualname, fn in _functions(ast.parse(code)) if _is_stub(fn)}
+
+
+def defined_functions(code: str) -> set[str]:
+    """The qualnames of the top-level functions and methods of `code`."""
+    return {qualname for qualname, _ in _functions(ast.parse(code))}
 
 
 def fill(skeleton: Skeleton, reply: str) -> str:
