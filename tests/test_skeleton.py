@@ -37,6 +37,8 @@ def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
         if name != "block":  # the layer skeleton's residual form, chosen by the notes
             assert skeleton_for(kinds, task=task).name == name
     assert skeleton_for(["architecture"], task="regression") is None  # flat inputs: the whole code is written
+    # A loss idea that is also a regulariser's penalty: the skeleton whose hooks hold the other's, alone.
+    assert skeleton_for(["loss", "regulariser"]).name == skeleton_for(["regulariser", "loss"]).name == "regulariser"
 
 
 @pytest.mark.sandbox

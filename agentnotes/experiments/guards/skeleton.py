@@ -76,7 +76,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     """The skeleton for the idea's kinds, or None when one of them has none.
 
     Kinds that COMBINED pairs (a layer that also merges its weights every N steps) share its skeleton;
-    a kind whose hooks another part already has (a layer idea also called an architecture idea) adds
+    a kind whose hooks another part also has, with more (a loss idea also called a regulariser), adds
     nothing; each other kind adds its own skeleton beside the rest (a layer with its own update rule),
     so long as no two parts define the same name. A layer idea whose notes write it as a residual form
     `y = x + ...` gets the block skeleton; an architecture idea gets the skeleton of the part of the task's
@@ -95,6 +95,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "block" if kind.name == "layer" and _BLOCK_FORM.search(note_text) else kind.name
         name = ARCHITECTURE_PARTS.get(task, name) if kind.name == "architecture" else name
         parts.append((name, set(kind.hooks)))
+    parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
+             if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
     if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None
     skeletons = [with_note_weights(load_skeleton(name), note_text) for name, _ in parts]
