@@ -125,6 +125,23 @@ def test_an_activation_of_single_units_takes_them_as_groups_of_units_and_keeps_i
         assert not [f for f in apply_fixes(kept, ["activation"])[1] if "::" in f.after]
 
 
+def test_a_tensor_assigned_to_a_layers_weight_is_copied_into_it_and_runs() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = ("import torch\n\n\ndef init_weights(layers):\n    for layer in layers:\n"
+            "        layer.weight = torch.nn.init.orthogonal_(torch.empty(layer.weight.shape))\n"
+            "        layer.bias = torch.nn.Parameter(torch.zeros_like(layer.bias))\n")
+    fixed, fixes = apply_fixes(code, ["init"])
+    assert [f.after for f in fixes] == ["layer.weight.data.copy_(...)"]
+    namespace: dict = {}
+    exec(compile(fixed, "init", "exec"), namespace)
+    layer = nn.Linear(4, 3)
+    namespace["init_weights"]([layer])
+    assert torch.allclose(layer.weight @ layer.weight.T, torch.eye(3), atol=1e-5) and not layer.bias.any()
+    own = "class L(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.weight = torch.ones(2)\n"
+    assert apply_fixes(own, ["init"]) == (own, [])  # a module defining its own attribute
+
+
 def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_define() -> None:
     from agentnotes.experiments.guards.autofix import fix_sync_to_average
 

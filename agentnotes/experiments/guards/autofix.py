@@ -10,6 +10,7 @@ certainly a slip, so correct code of any kind passes unchanged:
   baseline's does (N(0, 1) weights make the idea arm diverge). Zeros and ones are left alone: a
   gate or scale that starts closed or at one (ReZero, LayerScale) means them.
 - Hooks named in CamelCase (`BuildModel`) get the hook's name.
+- A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
   the linear layer of a layer idea, as the activation of an activation idea; an optimizer class
   without make_optimizer gets one.
@@ -314,6 +315,33 @@ def _unit_index(node: ast.Subscript, x: str) -> int | None:
     return last.value if isinstance(last, ast.Constant) and type(last.value) is int and 0 <= last.value < 8 else None
 
 
+def fix_tensor_into_parameter(code: str) -> tuple[str, list[Fix]]:
+    """`layer.weight = tensor` becomes `layer.weight.data.copy_(tensor)`: a layer's weight and bias are
+    parameters, and assigning them a plain tensor fails (TypeError: cannot assign 'torch.FloatTensor' as
+    parameter). A module's own `self.weight = ...` (it may be defining it), an nn.Parameter and None stay."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1
+             and isinstance(target := node.targets[0], ast.Attribute) and target.attr in ("weight", "bias")
+             and not (isinstance(target.value, ast.Name) and target.value.id == "self")
+             and node.lineno == node.end_lineno and not _is_parameter_or_none(node.value)]
+    for node in sorted(found, key=lambda n: n.lineno, reverse=True):
+        line, target = lines[node.lineno - 1], ast.get_source_segment(code, node.targets[0])
+        value = ast.get_source_segment(code, node.value)
+        lines[node.lineno - 1] = line[:node.col_offset] + f"{target}.data.copy_({value})" + line[node.end_col_offset:]
+        fixes.append(Fix(node.lineno, f"{target} = {value}"[:120], f"{target}.data.copy_(...)"))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
+def _is_parameter_or_none(value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant) and value.value is None:
+        return True
+    return isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] in ("Parameter", "UninitializedParameter")
+
+
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
     """(target, source) of a statement `target.copy_(source)`."""
     call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -448,7 +476,7 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
 
 
-GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate")  # run for every idea
+GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
@@ -462,6 +490,7 @@ FIXES: dict[str, Fixer] = {
     "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
+    "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }
 
