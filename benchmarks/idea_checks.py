@@ -20,6 +20,7 @@ def load(path):
     spec = importlib.util.spec_from_file_location("experiment", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # the harness runs main() only under __main__
+    module.LR = module.base_lr()  # as train() sets it: idea code may read LR (h = LR / 2)
     return module
 
 
