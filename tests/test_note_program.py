@@ -94,3 +94,33 @@ def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_
     assert periodic_body(merge.replace("(w1+w2)/2", "mean(w1, w2)"), ["w1", "w2"], 50) is None  # not a known function
     assert periodic_body(merge, ["weight", "bias"], 50) is None  # no parameter of the layer is assigned
     assert periodic_body(merge, ["w1", "w2"], None) is None  # the notes give no period
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("kind", "formulas", "request_"), [
+    ("update_rule", SIGN_MIX, "sign mix vs SGD"),
+    ("activation", "新激活：f(x) = x * tanh(softplus(x)) 就这样", "new activation vs relu"),
+    ("schedule", "lr_t = lr0 * 0.5^floor(t / 50)", "halving vs constant lr"),
+])
+def test_formulas_that_are_a_whole_program_are_written_by_the_program_and_agree_with_it_in_the_sandbox(
+        tmp_path: Path, kind: str, formulas: str, request_: str) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from agentnotes.agents.experimenter import Plan, write_idea_body
+    from agentnotes.experiments.guards.skeleton import skeleton_for, stubs
+    from agentnotes.experiments.guards.static_check import blocking, check_idea_code
+    from agentnotes.notes.types import Chunk, Hit
+    from agentnotes.prompts import load_prompt
+
+    hits = [Hit(Chunk("/n/ideas.md", 1, 4, formulas, ("idea",)), 1.0)]
+    plan = Plan(idea_name="idea", hypothesis="h", idea_rule=formulas[:200].ljust(30), kinds=[kind], baseline="sgd",
+                task="classification", metric="test_accuracy")
+    unused = FakeListChatModel(responses=["```python\nraise SystemExit('the model was asked')\n```"])
+    code, reply = write_idea_body(unused, load_prompt("write_idea_body"), plan, hits, skeleton_for([kind], formulas))
+    assert "the model was asked" not in code  # no model call
+    assert "written from the notes' formulas" in code and not stubs(code)
+    assert not blocking(check_idea_code(code, [kind], ()))
+    run = rd.create_run(tmp_path, request_)
+    run.write_text(f"{rd.ITERATIONS}/1/{rd.EXPERIMENT}", assemble_script(code, ExperimentConfig(seeds=(0, 1, 2), steps=20)))
+    verdict = probe_formulas(run, 1, note_program(formulas, [kind]).as_dict(), ExperimentOptions(request_))
+    assert verdict is not None and verdict["checked"] and verdict["ok"], verdict

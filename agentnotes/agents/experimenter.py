@@ -17,7 +17,7 @@ from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
-from agentnotes.experiments.guards.note_program import periodic_body
+from agentnotes.experiments.guards.note_program import note_program, periodic_body, program_body
 from agentnotes.experiments.guards.note_symbols import note_period
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, fill, parameters_of, stubs
 from agentnotes.notes.types import Hit
@@ -204,6 +204,8 @@ def write_idea_body(
         periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
         split = part.split_at_steps() if periodic else None
         code = part.code
+        if written := _from_program(part, formulas_in(read)):
+            code = fill(part, written)
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
             if ask_rule != rule and (written := _from_formulas(code, ask.required, periodic)):
                 code = fill(replace(ask, code=code), written)  # whatever an earlier reply wrote there
@@ -225,6 +227,24 @@ def write_idea_body(
     return "\n\n\n".join(filled) + "\n", _summed(replies)
 
 
+def _from_program(part: Skeleton, formulas: str) -> str:
+    """The part's function written by the program from the notes' formulas when they are a complete program
+    of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
+    when they are not, and the model is asked."""
+    program = note_program(formulas, [part.name])
+    found = program_body(program) if program else None
+    if found is None or found[0] not in part.required:
+        return ""
+    function, body = found
+    said = "; ".join(f"{target} = {expression}" for target, expression in program.statements)
+    arguments = ", ".join(a.arg for fn in ast.walk(ast.parse(part.code)) if isinstance(fn, ast.FunctionDef)
+                          and fn.name == function.split(".")[-1] for a in fn.args.args)
+    text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(_said(body, said), "    ") + "\n"
+    if "." in function:
+        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(text, "    ")
+    return text
+
+
 def _from_formulas(code: str, functions: Sequence[str], periodic: Sequence[str]) -> str:
     """A layer's method run every N steps, written by the program from the notes' periodic formulas
     over the layer's own parameters (guards/note_program.py `periodic_body`), as a reply to fill in;
@@ -238,7 +258,14 @@ def _from_formulas(code: str, functions: Sequence[str], periodic: Sequence[str])
         return ""
     said = "; ".join(line.strip() for line in periodic)
     return (f"class {class_name}(nn.Module):\n    def {method}(self, step):\n"
-            f"        # written from the notes' formulas: {said}\n" + textwrap.indent(body, " " * 8) + "\n")
+            + textwrap.indent(_said(body, said), " " * 8) + "\n")
+
+
+def _said(body: str, formulas: str) -> str:
+    """A body the program wrote, its first line marked with the formulas it comes from (a comment of its
+    own before the first statement would not survive the fill)."""
+    first, _, rest = body.partition("\n")
+    return f"{first}  # written from the notes' formulas: {formulas}\n{rest}"
 
 
 def _functions_asked(skeleton: Skeleton) -> str:
@@ -257,7 +284,9 @@ def _parses(code: str) -> bool:
 
 
 def _summed(replies: Sequence[LLMReply]) -> LLMReply:
-    """One reply standing for several asked in turn: their texts and usage together."""
+    """One reply standing for several asked in turn: their texts and usage together (none asked: no usage)."""
+    if not replies:
+        return LLMReply("", 0, 0, None, 0.0)
     if len(replies) == 1:
         return replies[0]
     return LLMReply("\n\n".join(r.text for r in replies), sum(r.prompt_tokens for r in replies),

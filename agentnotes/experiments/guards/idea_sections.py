@@ -24,7 +24,7 @@ _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
 # A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
 _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
-_FORMULA_LINE = re.compile(r"[\w)\]]\s*=\s*[^=\s]")
+_FORMULA_LINE = re.compile(r"[\w)\]]\s*(?:=|←)\s*[^=\s]")
 MAX_RULE_CHARS = 500
 
 

@@ -262,3 +262,54 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
     rewrite = Rewrite()
     tree = rewrite.visit(ast.Expression(body=ast.parse(ast.unparse(value), mode="eval").body))
     return None if rewrite.unknown else ast.unparse(tree.body)
+
+
+# The skeleton function a kind's program fills (guards/skeleton.py), and the arguments its roles are.
+HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "lr", "step": "t"}),
+                  "activation": ("IdeaActivation.forward", {"input": "x"}),
+                  "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"})}
+
+
+def program_body(program: NoteProgram) -> tuple[str, str] | None:
+    """(the skeleton function, its body) computing the notes' formulas exactly as written: the hook's
+    arguments bound to the notes' names, the notes' constants, each state read from and written back to
+    the parameter's state dict (starting at zero), every function applied to a tensor; an update rule's
+    new weights copied into p. None for a kind with no such function."""
+    if program.kind not in HOOK_FUNCTIONS:
+        return None
+    function, arguments = HOOK_FUNCTIONS[program.kind]
+    lines = [f"{name} = {value!r}  # from the notes" for name, value in program.constants.items()]
+    lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
+    lines += [f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
+    lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]
+    lines += [f'state["{name}"] = {name}' for name in program.state]
+    if program.kind == "update_rule":  # `p = ...` itself is written p.copy_(...) when the skeleton is filled
+        lines += [f"p.copy_({program.output})"] if program.output != "p" else []
+    elif program.kind == "schedule":
+        lines.append(f"return float({program.output})")
+    else:
+        lines.append(f"return {program.output}")
+    return function, "\n".join(lines)
+
+
+def _with_torch(expression: str) -> str:
+    """A formula's expression with torch's functions, each applied to a tensor (a formula may apply
+    one to a plain number: sqrt(1 - β2^t)), and pi as math.pi."""
+    class Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            name = node.func.id if isinstance(node.func, ast.Name) else ""
+            node.func = ast.parse(_TORCH_CALLS.get(name, name), mode="eval").body
+            node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
+            return node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.parse("math.pi", mode="eval").body if node.id == "pi" else node
+
+    return ast.unparse(Rewrite().visit(ast.parse(expression, mode="eval")).body)
+
+
+_TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
+                "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
+                "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
+                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum"}
