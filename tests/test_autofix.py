@@ -142,6 +142,23 @@ def test_a_tensor_assigned_to_a_layers_weight_is_copied_into_it_and_runs() -> No
     assert apply_fixes(own, ["init"]) == (own, [])  # a module defining its own attribute
 
 
+def test_a_weight_operation_on_rows_skips_the_biases_it_would_fail_on() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = ('def weight_op(p, state, step):\n    """Row norms."""\n    norms = torch.norm(p, dim=1, keepdim=True)\n'
+            "    p.copy_(torch.where(norms > 2.0, p * 2.0 / norms, p))\n")
+    fixed, fixes = apply_fixes(code, ["weight_op"])
+    assert [f.after for f in fixes] == ["if p.dim() < 2: return"]
+    namespace = {"torch": torch}
+    exec(compile(fixed, "op", "exec"), namespace)
+    weight, bias = torch.full((3, 4), 5.0), torch.full((3,), 5.0)
+    namespace["weight_op"](weight, {}, 1)
+    namespace["weight_op"](bias, {}, 1)  # left alone, where it failed before
+    assert torch.allclose(weight.norm(dim=1), torch.full((3,), 2.0)) and torch.equal(bias, torch.full((3,), 5.0))
+    guarded = code.replace('"""Row norms."""', '"""Row norms."""\n    if p.dim() == 1:\n        return')
+    assert apply_fixes(guarded, ["weight_op"])[1] == [] and apply_fixes(code, ["regulariser"])[1] == []
+
+
 def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_define() -> None:
     from agentnotes.experiments.guards.autofix import fix_sync_to_average
 

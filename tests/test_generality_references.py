@@ -24,6 +24,7 @@ import pytest
 
 from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.idea_sections import kinds_in_sections, note_pairs
+from agentnotes.experiments.guards.note_symbols import missing_period
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.lab.assemble import assemble_script
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -152,3 +153,4 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     fixed, fixes = apply_fixes(code, kinds, pairs)
     assert [str(f) for f in fixes] == [] and fixed == code
     assert [str(p) for p in blocking(check_idea_code(code, kinds, pairs))] == []
+    assert missing_period(code, "\n".join(h.chunk.text for h in hits), kinds) == []

@@ -80,6 +80,12 @@ def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
     assert missing_period(periodic, note, ["weight_op"]) == []
     assert missing_period(every_step, "每一步之后把权重乘以 0.9", ["weight_op"]) == []  # every step is what it says
     assert missing_period(every_step, note, ["activation"]) == []
+    # The other way round: the notes say every step, the code invents a period (a worked example's).
+    clip = "每一步更新之后，把每行的范数裁到 c = 2.0 以内"
+    assert [p.kind for p in missing_period(periodic, clip, ["weight_op"])] == ["note_period"]
+    assert "step % 50" in missing_period(periodic, clip, ["weight_op"])[0].message
+    assert missing_period(every_step, clip, ["weight_op"]) == []
+    assert missing_period(periodic, "把每行的范数裁到 2.0 以内", ["weight_op"]) == []  # the notes say nothing of when
     decay = "def lr_at(step, lr):\n    return lr * 0.5 ** (step // 100)\n"
     assert missing_period(decay, "every 100 steps the rate halves", ["schedule"]) == []
 

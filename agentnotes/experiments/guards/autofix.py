@@ -11,6 +11,7 @@ certainly a slip, so correct code of any kind passes unchanged:
   gate or scale that starts closed or at one (ReZero, LayerScale) means them.
 - Hooks named in CamelCase (`BuildModel`) get the hook's name.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
+- A weight operation on the rows of a matrix skips the biases it would fail on.
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
   the linear layer of a layer idea, as the activation of an activation idea; an optimizer class
   without make_optimizer gets one.
@@ -342,6 +343,33 @@ def _is_parameter_or_none(value: ast.expr) -> bool:
     return isinstance(value, ast.Call) and ast.unparse(value.func).split(".")[-1] in ("Parameter", "UninitializedParameter")
 
 
+def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
+    """A `weight_op(p, state, step)` that works on the rows of p (`dim=1`, `p.shape[1]`, `p.t()`) and never
+    tests p's dimensions gets `if p.dim() < 2: return` first: it is called for every parameter, and on a
+    bias (a vector) such code fails with "Dimension out of range"."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "weight_op" and n.args.args), None)
+    if fn is None:
+        return code, []
+    p = fn.args.args[0].arg
+    tests_dims = any(isinstance(n, ast.Attribute) and n.attr in ("dim", "ndim", "ndimension") for n in ast.walk(fn))
+    on_rows = any((isinstance(n, ast.keyword) and n.arg == "dim" and isinstance(n.value, ast.Constant) and n.value.value == 1)
+                  or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
+                  or (isinstance(n, ast.Attribute) and n.attr in ("t", "T") and ast.unparse(n.value) == p)
+                  for n in ast.walk(fn))
+    if tests_dims or not on_rows:
+        return code, []
+    body = fn.body[1] if ast.get_docstring(fn) is not None and len(fn.body) > 1 else fn.body[0]
+    lines = code.splitlines()
+    indent = " " * body.col_offset
+    lines[body.lineno - 1:body.lineno - 1] = [f"{indent}if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix",
+                                              f"{indent}    return"]
+    return "\n".join(lines) + "\n", [Fix(body.lineno, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
+
+
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
     """(target, source) of a statement `target.copy_(source)`."""
     call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -491,6 +519,7 @@ FIXES: dict[str, Fixer] = {
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
+    "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }
 

@@ -51,6 +51,9 @@ class Kind:
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
 PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:steps|updates|iterations)"
             r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)")
+# Something done after every single step: "after every step", "每一步更新之后".
+EVERY_STEP = (r"\b(?:after |at )?(?:every|each) (?:single |optimi[sz]er |training |sgd )?(?:step|update|iteration)\b"
+              r"|每一步|每步|每次更新|每次迭代|每个 ?step")
 _DROP_AFTER_STEP = "drop_unrequested_after_step"
 
 KINDS: tuple[Kind, ...] = (
@@ -86,7 +89,7 @@ KINDS: tuple[Kind, ...] = (
               r"每(?:一|个)?(?:步|次(?:更新|迭代)?)(?:更新)?之?后|权重裁剪|权重投影|权重平均|慢权重",
               _LEFT + r"(?:w|W|θ|weights?)\s*(?:=|←)(?![^\n]*(?:lr|η|学习率))[^\n]*(?:‖|\|\||norm|clip|clamp|proj)"),
          ("after_step",), "weight_op.md", ("weights",),
-         fixes=("fix_sync_to_average",), checks=("note_formulas",)),
+         fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
     Kind("init", "changes the initial values of the weights, not the model",
          _cue(_words("init", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)",

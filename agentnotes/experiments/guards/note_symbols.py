@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
-from agentnotes.experiments.guards.kinds import PERIODIC
+from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC
 from agentnotes.experiments.guards.problems import Problem
 
 # A function of the formula -> the names (calls, attributes, modules) that compute it in code.
@@ -78,18 +78,27 @@ def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
 
 def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
     """A weight operation or schedule the notes do every N steps (guards/kinds.py PERIODIC) whose code
-    never divides the step (no `%`, `//` or floor): it runs at every step instead."""
-    if not {"weight_op", "schedule"} & set(kinds) or not (cue := re.search(PERIODIC, note_text, re.IGNORECASE)):
+    never divides the step (no `%`, `//` or floor): it runs at every step instead. And a weight operation
+    the notes do after every step (EVERY_STEP, no periodic cue) whose code runs only when `step % N`
+    allows: a period the notes never gave (a worked example's)."""
+    if not {"weight_op", "schedule"} & set(kinds):
         return []
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
-            or "floor" in _code_names(tree):
+    divides = any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
+        or "floor" in _code_names(tree)
+    if cue := re.search(PERIODIC, note_text, re.IGNORECASE):
+        return [] if divides else [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the "
+                                           "code does it at every step: start with `if step % N != 0: return` (N from the notes)", 1)]
+    every = re.search(EVERY_STEP, note_text, re.IGNORECASE)
+    modulo = next((n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod)
+                   and isinstance(n.left, ast.Name) and n.left.id == "step"), None)
+    if "weight_op" not in kinds or every is None or modulo is None:
         return []
-    return [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the code does it at every "
-                                   "step: start with `if step % N != 0: return` (N from the notes)", 1)]
+    return [Problem("note_period", f"the notes do this at every step (\"{every[0]}\") but the code does it only when "
+                                   f"`{ast.unparse(modulo)}` allows: drop that test", modulo.lineno)]
 
 
 def _code_names(tree: ast.Module) -> set[str]:
