@@ -9,5 +9,7 @@ def build_model(in_dim, hidden, out_dim):
 def init_weights(layers):
     """Set the idea's initial values in place. layers are the model's layers with a weight matrix, input
     side first (layers[-1] is the output layer); each has .weight (out_features, in_features) and .bias
-    (a vector or None). Use torch.nn.init functions or .copy_(); keep every layer and shape."""
+    (a vector or None). Use torch.nn.init functions (uniform_, normal_, constant_, ones_, zeros_, eye_,
+    xavier_uniform_, xavier_normal_, kaiming_uniform_, kaiming_normal_, trunc_normal_, orthogonal_,
+    sparse_; each takes the tensor first and changes it in place) or .copy_(); keep every layer and shape."""
     ...
