@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentnotes.experiments import check_idea_code, describe_interface, format_problems
-from agentnotes.experiments.guards.static_check import ALLOWED_MODULES, HOOK_ARITY
+from agentnotes.experiments.guards.static_check import ALLOWED_MODULES, HOOK_ARITY, blocking
 from agentnotes.experiments.lab.template import hook_names
 
 IDEAS = Path(__file__).parent / "ideas"
@@ -361,3 +361,12 @@ def test_a_parameter_named_like_a_forbidden_builtin_is_its_own_name() -> None:
     assert [p for p in check_idea_code(code, ["loss"]) if p.kind == "forbidden"] == []
     calls_builtin = "def compute_loss(out, y):\n    input('x')\n    return task_loss(out, y)\n"
     assert [p.kind for p in check_idea_code(calls_builtin, ["loss"])] == ["forbidden"]
+
+
+def test_a_mix_of_a_value_with_itself_is_a_no_op_and_blocks() -> None:
+    mixed = "def transform_batch(x, y, step):\n    lam = 0.3\n    return lam * x + (1 - lam) * x, y\n"
+    problems = [p for p in check_idea_code(mixed) if p.kind == "self_mix"]
+    assert len(problems) == 1 and blocking(problems) == problems and "`x` unchanged" in problems[0].message
+    paired = mixed.replace("(1 - lam) * x,", "(1 - lam) * x[torch.randperm(x.shape[0])],")
+    assert not [p for p in check_idea_code(paired) if p.kind == "self_mix"]
+    assert not [p for p in check_idea_code("m = beta * m + (1 - beta) * g\n") if p.kind == "self_mix"]

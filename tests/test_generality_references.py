@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from agentnotes.experiments.guards.autofix import apply_fixes
-from agentnotes.experiments.guards.idea_sections import kinds_in_sections, note_pairs
-from agentnotes.experiments.guards.note_symbols import missing_period
+from agentnotes.experiments.guards.idea_sections import formula_lines, kinds_in_sections, note_pairs
+from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.lab.assemble import assemble_script
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -154,3 +154,4 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert [str(f) for f in fixes] == [] and fixed == code
     assert [str(p) for p in blocking(check_idea_code(code, kinds, pairs))] == []
     assert missing_period(code, "\n".join(h.chunk.text for h in hits), kinds) == []
+    assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []

@@ -110,3 +110,11 @@ def test_a_periodic_operation_that_changed_the_weights_at_consecutive_steps_bloc
     assert period_mismatch([], note, ["weight_op"]) == []
     assert period_mismatch([1, 2, 3], note, ["layer"]) == []  # no weight operation in the idea
     assert period_mismatch([1, 2, 3], "after every step, clip the weights", ["weight_op"]) == []  # not periodic
+
+
+def test_an_absolute_value_written_with_bars_must_be_computed_and_a_norm_is_not_one() -> None:
+    note = "L = task_loss + λ*Σ|W|，λ = 1e-3"
+    summed = "def penalty(weights, initial):\n    return 1e-3 * sum(w.sum() for w in weights)\n"
+    assert [p.message[:45] for p in missing_note_symbols(summed, note)] == ["the notes' formula applies abs(...) but the c"]
+    assert missing_note_symbols(summed.replace("w.sum()", "w.abs().sum()"), note) == []
+    assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g / g.norm())\n", "g = g / ||g||") == []

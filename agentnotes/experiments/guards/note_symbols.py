@@ -43,6 +43,7 @@ _FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\("
 _ALIASES = {"eta": ("lr",), "sigma": ("std", "sigmoid", "scale", "noise"), "mu": ("mean",), "lam": ("weightdecay", "wd"),
             "tau": ("temp",), "eps": ("randn", "normal", "noise")}
 _NOT_LOOKED_FOR = {"theta"}
+_ABSOLUTE = re.compile(r"(?<!\|)\|[^|\n]{1,20}\|(?!\|)")  # |W|, an absolute value; not ||g||, a norm
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
 
@@ -58,7 +59,8 @@ def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
                and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
     has_power = any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) for node in ast.walk(tree))
     problems = []
-    for function in dict.fromkeys(f.lower() for f in _FUNCTION_CALL.findall(formulas)):
+    applied = [f.lower() for f in _FUNCTION_CALL.findall(formulas)] + ["abs"] * bool(_ABSOLUTE.search(formulas))
+    for function in dict.fromkeys(applied):
         ways = FUNCTION_WAYS[function]
         if not names & ways and not (has_power and "pow" in ways):
             problems.append(Problem("note_symbol", f"the notes' formula applies {function}(...) but the code never computes "

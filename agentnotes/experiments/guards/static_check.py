@@ -77,10 +77,40 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_undefined(tree),
         *_check_unset_attributes(tree),
         *_check_unused_results(tree),
+        *_check_self_mixes(tree),
     ]
     for name in sorted(checks_for(kinds) & set(IDEA_CHECKS)):
         problems += IDEA_CHECKS[name](code, tree, note_pairs)
     return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
+
+
+def _check_self_mixes(tree: ast.Module) -> list[Problem]:
+    """`a*x + (1-a)*x`: a mix of a value with itself, which is the value unchanged (a mix of two samples,
+    two weights or two outputs written with the same operand twice)."""
+    problems = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+            continue
+        mixed = next((x for a, x in _factorings(node.left) for b, y in _factorings(node.right)
+                      if x == y and _complements(a, b)), None)
+        if mixed is not None:
+            problems.append(Problem("self_mix", f"`{ast.unparse(node)}` mixes `{mixed}` with itself, so it is "
+                                                f"`{mixed}` unchanged: mix it with the other value the notes name", node.lineno))
+    return problems
+
+
+def _factorings(node: ast.expr) -> list[tuple[str, str]]:
+    """(factor, operand) both ways of a product `a * b`, as source; [] for anything else."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return []
+    a, b = ast.unparse(node.left), ast.unparse(node.right)
+    return [(a, b), (b, a)]
+
+
+def _complements(a: str, b: str) -> bool:
+    """One factor is `1 - other`."""
+    a, b = a.replace(" ", "").strip("()"), b.replace(" ", "").strip("()")
+    return b == f"1-{a}" or a == f"1-{b}"
 
 
 def is_advice(problem: Problem) -> bool:
