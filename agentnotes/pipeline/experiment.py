@@ -317,7 +317,7 @@ class _CodeWriter:
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
                                     + "; ".join(f"`{line}`" for line in copied)
-                                    + f". Write the idea's formulas there instead: {self.formulas or self.plan.idea_rule}"))
+                                    + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
         return code, fixes, problems
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
