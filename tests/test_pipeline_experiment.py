@@ -31,7 +31,7 @@ class Recorder:
         self.phases.append(name)
 
     def info(self, message: str) -> None:
-        pass
+        self.lines.append(message)
 
     def output(self, line: str) -> None:
         self.lines.append(line)
@@ -246,7 +246,7 @@ def test_a_layer_with_its_own_update_rule_is_written_part_by_part_and_merged(mon
     assert "torch.optim.SGD" not in code
 
 
-def test_a_part_that_copies_the_example_rule_is_rejected_and_both_parts_asked_again(monkeypatch) -> None:
+def test_a_part_that_copies_the_example_rule_is_rejected_and_asked_again_alone(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     gonnor = (REPO / "tests" / "ideas" / "gonnor.py").read_text(encoding="utf-8")
@@ -257,17 +257,19 @@ def test_a_part_that_copies_the_example_rule_is_rejected_and_both_parts_asked_ag
     copied = mirror.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias", rule)
     model = FakeListChatModel(responses=[
         json.dumps({**PLAN, "parts": ["layer", "optimizer"]}),
-        *(f"```python\n{code}```" for code in (copied, gonnor, mirror, gonnor)),
+        *(f"```python\n{code}```" for code in (copied, gonnor, mirror)),  # the update part is kept, not asked again
         json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
     ])
+    recorder = Recorder()
     run = run_experiment(settings, ExperimentOptions("mirror layer together with Gonnor vs baseline", seeds=3, steps=40,
-                                                     max_seeds=3), Recorder(), model)
+                                                     max_seeds=3), recorder, model)
     first = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
     assert "copied_example" in {p["kind"] for p in first}
     assert run.record().status == "done" and run.record().final_iteration == 2
     code = (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text(encoding="utf-8")
     assert "F.linear(x + h, self.w1)" in code and "p.grad / norm" in code and rule not in code
+    assert any("Kept the parts no problem was found in: update_rule" in line for line in recorder.lines)
 
 
 def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(monkeypatch) -> None:

@@ -6,7 +6,7 @@ import ast
 import json
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -185,6 +185,7 @@ def write_idea_body(
     seed: int = 0,
     temperature: float | None = None,
     show_examples: bool = True,
+    keep: Mapping[str, str] | None = None,
 ) -> tuple[str, LLMReply]:
     """The idea code as the kind's skeleton (guards/skeleton.py) with the functions the model wrote.
 
@@ -194,9 +195,13 @@ def write_idea_body(
     notes do every N steps comes after the rest: written by the program from the notes' formulas when
     they are certain enough, else asked for on its own, shown the rest and the note lines that say it
     (asked for together, a small model writes the forward pass and copies the example's periodic rule).
-    The replies fill the skeleton in turn; the reply returned sums their usage."""
+    The replies fill the skeleton in turn; the reply returned sums their usage. A part named in `keep`
+    (its name -> its code of an earlier attempt that no problem was found in) is not asked for again."""
     replies, filled = [], []
     for part in skeleton.parts or (skeleton,):
+        if keep and part.name in keep:
+            filled.append(keep[part.name].strip())
+            continue
         passages = [h for h in hits if any(part.hooks & set(kind.hooks) for kind in kinds_of(kinds_in_notes(h.chunk.text)))]
         own = skeleton.parts and passages
         read = passages if own else hits
@@ -225,6 +230,44 @@ def write_idea_body(
                 return code, _summed(replies)
         filled.append(code.strip())
     return "\n\n\n".join(filled) + "\n", _summed(replies)
+
+
+def blameless_parts(skeleton: Skeleton, code: str, evidence: Sequence[str]) -> dict[str, str]:
+    """Part name -> its code, for the parts of a side-by-side skeleton's filled `code` that hold none of
+    the `evidence` lines (the lines the problems of an attempt point at); {} when a line is found in no
+    part (it cannot be placed) or the skeleton has one part."""
+    if not skeleton.parts or not evidence:
+        return {}
+    pieces = _part_codes(skeleton, code)
+    if pieces is None:
+        return {}
+    lines = [line.strip() for line in evidence if line.strip()]
+    placed = [{name for name, piece in pieces.items() if line in piece} for line in lines]
+    if any(not names for names in placed):
+        return {}
+    blamed = set().union(*placed)
+    return {name: piece for name, piece in pieces.items() if name not in blamed}
+
+
+def _part_codes(skeleton: Skeleton, code: str) -> dict[str, str] | None:
+    """Each part's code in filled side-by-side `code`: the lines after the previous part's last skeleton
+    definition (a reply's imports and helpers go before its part) up to its own last one; None when the
+    parts cannot be told apart."""
+    tree = _parsed(code)
+    if tree is None:
+        return None
+    ends = []
+    for part in skeleton.parts:
+        names = {n.name for n in ast.parse(part.code).body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        own = [n.end_lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name in names]
+        if not own:
+            return None
+        ends.append(max(own))
+    if ends != sorted(ends):
+        return None
+    lines = code.splitlines()
+    bounds = [0, *ends[:-1], len(lines)]
+    return {part.name: "\n".join(lines[a:b]) for part, a, b in zip(skeleton.parts, bounds, bounds[1:])}
 
 
 def _from_program(part: Skeleton, formulas: str) -> str:
@@ -275,12 +318,15 @@ def _functions_asked(skeleton: Skeleton) -> str:
     return text
 
 
-def _parses(code: str) -> bool:
+def _parsed(code: str) -> ast.Module | None:
     try:
-        ast.parse(code)
+        return ast.parse(code)
     except SyntaxError:
-        return False
-    return True
+        return None
+
+
+def _parses(code: str) -> bool:
+    return _parsed(code) is not None
 
 
 def _summed(replies: Sequence[LLMReply]) -> LLMReply:

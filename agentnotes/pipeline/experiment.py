@@ -220,6 +220,7 @@ class _CodeWriter:
         self.failed: set[str] = set()  # code as the model wrote it that failed a check or a run
         self.last_written = ""
         self.show_examples = True  # off once the model copied a worked example
+        self.keep: dict[str, str] = {}  # parts of a side-by-side skeleton no problem was found in, kept next time
 
     def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, last: bool = False) -> tuple[str | None, str]:
         """(code, "") when the code may run, else (None, feedback for the next attempt). On the last
@@ -227,7 +228,10 @@ class _CodeWriter:
         folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
         reporter.phase(f"code-{n}", "writing the idea code")
         with run.phase(f"codegen-{n}"):
-            code, reply = self._write(self.plan, self.hits, feedback, seed, retry_temperature(self.attempts))
+            code, reply = self._write(self.plan, self.hits, feedback, seed, retry_temperature(self.attempts), self.keep)
+            if self.keep:
+                reporter.info("Kept the parts no problem was found in: " + ", ".join(self.keep))
+            self.keep = {}
             self.attempts += 1
             run.add_usage([reply])
             if code in self.failed:
@@ -244,6 +248,7 @@ class _CodeWriter:
             run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
         if blocked := blocking(problems):
             self.record_failure()
+            self.keep = self._blameless(code, blocked)
             reporter.info(f"Static check failed: {len(blocked)} problem(s); asking for a fix.")
             feedback = f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(blocked)}"
             if any(p.kind == "copied_example" for p in blocked):  # shown the copy or the example, it copies again
@@ -284,14 +289,34 @@ class _CodeWriter:
                 f"```python\n{shown}```")
 
     def _write(self, plan: agents.Plan, hits: Sequence[Hit], feedback: str, seed: int,
-               temperature: float | None = None) -> tuple[str, LLMReply]:
+               temperature: float | None = None, keep: dict[str, str] | None = None) -> tuple[str, LLMReply]:
         """One reply of the code generator for `plan` from `hits`: the kind's skeleton filled in when it
-        has one (guards/skeleton.py), else the whole idea code with the harness interface."""
+        has one (guards/skeleton.py), keeping the parts in `keep`, else the whole idea code with the
+        harness interface."""
         if self.skeleton and plan.kinds == self.plan.kinds:
             return agents.write_idea_body(self.model, self.body_prompt, plan, hits, self.skeleton, feedback,
-                                          seed=seed, temperature=temperature, show_examples=self.show_examples)
+                                          seed=seed, temperature=temperature, show_examples=self.show_examples,
+                                          keep=keep)
         return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
                                       seed=seed, temperature=temperature, show_examples=self.show_examples)
+
+    def _blameless(self, checked: str, problems: Sequence[Problem]) -> dict[str, str]:
+        """The parts of the last written side-by-side code that none of `problems` points at, to keep as
+        they are: each problem must name its line (in the checked code) or quote the copied lines;
+        one that speaks of the whole code (a formula of the notes never computed) keeps nothing."""
+        if not self.skeleton or not self.skeleton.parts:
+            return {}
+        lines, evidence = checked.splitlines(), []
+        for problem in problems:
+            copied = problem.message.split(". Write the idea's formulas")[0] if problem.kind == "copied_example" else ""
+            quoted = re.findall(r"`([^`\n]{8,})`", copied)
+            if quoted:
+                evidence += quoted
+            elif problem.line and 1 < problem.line <= len(lines):
+                evidence.append(lines[problem.line - 1])
+            else:
+                return {}
+        return agents.blameless_parts(self.skeleton, self.last_written, evidence)
 
     def record_failure(self) -> None:
         """The last code written failed: if the model writes it again, it is asked for anew."""
