@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -17,9 +16,8 @@ from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
-from agentnotes.experiments.guards.note_program import note_program, periodic_body, program_body
-from agentnotes.experiments.guards.note_symbols import note_period
-from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, fill, parameters_of, stubs
+from agentnotes.experiments.guards.formula_code import periodic_reply, program_reply
+from agentnotes.experiments.guards.skeleton import Skeleton, fill, stubs
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
 
@@ -209,10 +207,10 @@ def write_idea_body(
         periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
         split = part.split_at_steps() if periodic else None
         code = part.code
-        if written := _from_program(part, formulas_in(read)):
+        if written := program_reply(part, formulas_in(read)):
             code = fill(part, written)
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
-            if ask_rule != rule and (written := _from_formulas(code, ask.required, periodic)):
+            if ask_rule != rule and (written := periodic_reply(code, ask.required, periodic)):
                 code = fill(replace(ask, code=code), written)  # whatever an earlier reply wrote there
                 continue
             if not set(ask.required) & stubs(code):  # an earlier reply wrote them its own way
@@ -232,85 +230,6 @@ def write_idea_body(
     return "\n\n\n".join(filled) + "\n", _summed(replies)
 
 
-def blameless_parts(skeleton: Skeleton, code: str, evidence: Sequence[str]) -> dict[str, str]:
-    """Part name -> its code, for the parts of a side-by-side skeleton's filled `code` that hold none of
-    the `evidence` lines (the lines the problems of an attempt point at); {} when a line is found in no
-    part (it cannot be placed) or the skeleton has one part."""
-    if not skeleton.parts or not evidence:
-        return {}
-    pieces = _part_codes(skeleton, code)
-    if pieces is None:
-        return {}
-    lines = [line.strip() for line in evidence if line.strip()]
-    placed = [{name for name, piece in pieces.items() if line in piece} for line in lines]
-    if any(not names for names in placed):
-        return {}
-    blamed = set().union(*placed)
-    return {name: piece for name, piece in pieces.items() if name not in blamed}
-
-
-def _part_codes(skeleton: Skeleton, code: str) -> dict[str, str] | None:
-    """Each part's code in filled side-by-side `code`: the lines after the previous part's last skeleton
-    definition (a reply's imports and helpers go before its part) up to its own last one; None when the
-    parts cannot be told apart."""
-    tree = _parsed(code)
-    if tree is None:
-        return None
-    ends = []
-    for part in skeleton.parts:
-        names = {n.name for n in ast.parse(part.code).body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
-        own = [n.end_lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name in names]
-        if not own:
-            return None
-        ends.append(max(own))
-    if ends != sorted(ends):
-        return None
-    lines = code.splitlines()
-    bounds = [0, *ends[:-1], len(lines)]
-    return {part.name: "\n".join(lines[a:b]) for part, a, b in zip(skeleton.parts, bounds, bounds[1:])}
-
-
-def _from_program(part: Skeleton, formulas: str) -> str:
-    """The part's function written by the program from the notes' formulas when they are a complete program
-    of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
-    when they are not, and the model is asked."""
-    program = note_program(formulas, [part.name])
-    found = program_body(program) if program else None
-    if found is None or found[0] not in part.required:
-        return ""
-    function, body = found
-    said = "; ".join(f"{target} = {expression}" for target, expression in program.statements)
-    arguments = ", ".join(a.arg for fn in ast.walk(ast.parse(part.code)) if isinstance(fn, ast.FunctionDef)
-                          and fn.name == function.split(".")[-1] for a in fn.args.args)
-    text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(_said(body, said), "    ") + "\n"
-    if "." in function:
-        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(text, "    ")
-    return text
-
-
-def _from_formulas(code: str, functions: Sequence[str], periodic: Sequence[str]) -> str:
-    """A layer's method run every N steps, written by the program from the notes' periodic formulas
-    over the layer's own parameters (guards/note_program.py `periodic_body`), as a reply to fill in;
-    "" when they are not certain enough and the model is asked."""
-    if len(functions) != 1 or "." not in functions[0] or functions[0] not in defined_functions(code):
-        return ""
-    class_name, method = functions[0].split(".")
-    formulas = "\n".join(periodic)
-    body = periodic_body(formulas, parameters_of(code, class_name), note_period(formulas))
-    if body is None:
-        return ""
-    said = "; ".join(line.strip() for line in periodic)
-    return (f"class {class_name}(nn.Module):\n    def {method}(self, step):\n"
-            + textwrap.indent(_said(body, said), " " * 8) + "\n")
-
-
-def _said(body: str, formulas: str) -> str:
-    """A body the program wrote, its first line marked with the formulas it comes from (a comment of its
-    own before the first statement would not survive the fill)."""
-    first, _, rest = body.partition("\n")
-    return f"{first}  # written from the notes' formulas: {formulas}\n{rest}"
-
-
 def _functions_asked(skeleton: Skeleton) -> str:
     text = " and ".join(f"`{name}`" for name in skeleton.required)
     if skeleton.optional:
@@ -318,15 +237,12 @@ def _functions_asked(skeleton: Skeleton) -> str:
     return text
 
 
-def _parsed(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except SyntaxError:
-        return None
-
-
 def _parses(code: str) -> bool:
-    return _parsed(code) is not None
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _summed(replies: Sequence[LLMReply]) -> LLMReply:

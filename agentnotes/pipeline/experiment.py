@@ -25,7 +25,7 @@ from agentnotes.experiments.guards.confounds import compare, confound_problems, 
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period, period_mismatch
-from agentnotes.experiments.guards.skeleton import skeleton_for, written_part
+from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
@@ -316,7 +316,7 @@ class _CodeWriter:
                 evidence.append(lines[problem.line - 1])
             else:
                 return {}
-        return agents.blameless_parts(self.skeleton, self.last_written, evidence)
+        return blameless_parts(self.skeleton, self.last_written, evidence)
 
     def record_failure(self) -> None:
         """The last code written failed: if the model writes it again, it is asked for anew."""

@@ -405,3 +405,48 @@ def _defines(node: ast.stmt) -> set[str]:
 
 def _top_names(tree: ast.Module) -> set[str]:
     return {name for node in tree.body for name in _defines(node)}
+
+
+def blameless_parts(skeleton: Skeleton, code: str, evidence: Sequence[str]) -> dict[str, str]:
+    """Part name -> its code, for the parts of a side-by-side skeleton's filled `code` that hold none of
+    the `evidence` lines (the lines the problems of an attempt point at); {} when a line is found in no
+    part (it cannot be placed) or the skeleton has one part."""
+    if not skeleton.parts or not evidence:
+        return {}
+    pieces = _part_codes(skeleton, code)
+    if pieces is None:
+        return {}
+    lines = [line.strip() for line in evidence if line.strip()]
+    placed = [{name for name, piece in pieces.items() if line in piece} for line in lines]
+    if any(not names for names in placed):
+        return {}
+    blamed = set().union(*placed)
+    return {name: piece for name, piece in pieces.items() if name not in blamed}
+
+
+def _part_codes(skeleton: Skeleton, code: str) -> dict[str, str] | None:
+    """Each part's code in filled side-by-side `code`: the lines after the previous part's last skeleton
+    definition (a reply's imports and helpers go before its part) up to its own last one; None when the
+    parts cannot be told apart."""
+    tree = _parsed(code)
+    if tree is None:
+        return None
+    ends = []
+    for part in skeleton.parts:
+        names = {n.name for n in ast.parse(part.code).body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        own = [n.end_lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name in names]
+        if not own:
+            return None
+        ends.append(max(own))
+    if ends != sorted(ends):
+        return None
+    lines = code.splitlines()
+    bounds = [0, *ends[:-1], len(lines)]
+    return {part.name: "\n".join(lines[a:b]) for part, a, b in zip(skeleton.parts, bounds, bounds[1:])}
+
+
+def _parsed(code: str) -> ast.Module | None:
+    try:
+        return ast.parse(code)
+    except SyntaxError:
+        return None

@@ -1,0 +1,61 @@
+"""Skeleton functions written by the program from the notes' formulas, where they are certain.
+
+A small model copies a worked example's rule or drifts from the notes' arithmetic; a formula that
+already reads as code does not need it. Two cases are written here as replies to fill into the
+skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes from:
+- a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
+  `update`, an activation's `forward`, a schedule's `lr_at`;
+- a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
+Anything less certain gives "" and the model is asked.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections.abc import Sequence
+
+from agentnotes.experiments.guards.note_program import note_program, periodic_body, program_body
+from agentnotes.experiments.guards.note_symbols import note_period
+from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, parameters_of
+
+
+def program_reply(part: Skeleton, formulas: str) -> str:
+    """The part's function written by the program from the notes' formulas when they are a complete program
+    of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
+    when they are not, and the model is asked."""
+    program = note_program(formulas, [part.name])
+    found = program_body(program) if program else None
+    if found is None or found[0] not in part.required:
+        return ""
+    function, body = found
+    source = "; ".join(f"{target} = {expression}" for target, expression in program.statements)
+    arguments = ", ".join(a.arg for fn in ast.walk(ast.parse(part.code)) if isinstance(fn, ast.FunctionDef)
+                          and fn.name == function.split(".")[-1] for a in fn.args.args)
+    text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(_marked(body, source), "    ") + "\n"
+    if "." in function:
+        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(text, "    ")
+    return text
+
+
+def periodic_reply(code: str, functions: Sequence[str], periodic: Sequence[str]) -> str:
+    """A layer's method run every N steps, written by the program from the notes' periodic formulas
+    over the layer's own parameters (guards/note_program.py `periodic_body`), as a reply to fill in;
+    "" when they are not certain enough and the model is asked."""
+    if len(functions) != 1 or "." not in functions[0] or functions[0] not in defined_functions(code):
+        return ""
+    class_name, method = functions[0].split(".")
+    formulas = "\n".join(periodic)
+    body = periodic_body(formulas, parameters_of(code, class_name), note_period(formulas))
+    if body is None:
+        return ""
+    source = "; ".join(line.strip() for line in periodic)
+    return (f"class {class_name}(nn.Module):\n    def {method}(self, step):\n"
+            + textwrap.indent(_marked(body, source), " " * 8) + "\n")
+
+
+def _marked(body: str, formulas: str) -> str:
+    """A body the program wrote, its first line marked with the formulas it comes from (a comment of its
+    own before the first statement would not survive the fill)."""
+    first, _, rest = body.partition("\n")
+    return f"{first}  # written from the notes' formulas: {formulas}\n{rest}"
