@@ -99,6 +99,7 @@ def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_
 @pytest.mark.sandbox
 @pytest.mark.parametrize(("kind", "formulas", "request_"), [
     ("update_rule", SIGN_MIX, "sign mix vs SGD"),
+    ("update_rule", "梯度除以它的范数：g = g / (||g|| + ε)\n再做 SGD：w = w - lr*g", "unit step vs SGD"),  # ε: the usual tiny value
     ("activation", "新激活：f(x) = x * tanh(softplus(x)) 就这样", "new activation vs relu"),
     ("schedule", "lr_t = lr0 * 0.5^floor(t / 50)", "halving vs constant lr"),
 ])

@@ -2,8 +2,9 @@
 
 Notes often write an idea's rule in a form that is nearly code: `c = β1*m + (1-β1)*g`,
 `p = p - lr*sign(c)`, `m = β2*m + (1-β2)*g`, `β1 = 0.9`. When every formula line of the idea's
-sections reads as such an assignment (Greek letters spelled out, `^` as a power, `←` as `=`), and
-every name it uses is either a constant the notes give, a value the kind's hook receives (the
+sections reads as such an assignment (Greek letters spelled out, `^` as a power, `←` as `=`,
+`||g||` as a norm), and every name it uses is either a constant the notes give (ε without a value
+is the usual tiny one), a value the kind's hook receives (the
 parameter and its gradient, the learning rate, the step; the activation's input; the base rate and
 the number of steps), a state carried between steps, or computed by an earlier formula, the
 formulas are a reference implementation: lab/formula_probe.py runs them and the idea's hook on the
@@ -21,7 +22,9 @@ from dataclasses import asdict, dataclass
 from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
-                       "floor", "clip", "clamp", "min", "max", "pi"})
+                       "floor", "clip", "clamp", "min", "max", "pi", "norm"})
+# A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
+EPS = 1e-8
 # The values each kind's hook gives, by the names notes use for them.
 ROLES = {
     "update_rule": {"param": ("p", "w", "theta", "param", "W"), "grad": ("g", "grad", "gradient"),
@@ -99,6 +102,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 if role == "total":
                     return None  # the notes' own step count or the run's: either may be meant
                 constants[name] = float(given[compared_name(name)])
+            elif compared_name(name) == "eps":
+                constants[name] = EPS
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
             else:
@@ -179,10 +184,12 @@ def _is_number(value: ast.expr) -> bool:
 
 def _normalised(text: str) -> str:
     """A note formula as Python: Greek letters spelled out, `←` as `=`, `^` as `**`, `×`/`·` as `*`,
-    `−` as `-`, `π` as pi, without surrounding backticks, dollar signs and trailing punctuation."""
+    `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding backticks, dollar signs and trailing
+    punctuation."""
     text = text.strip().strip("`$").rstrip("。.;；,，")
     for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi")):
         text = text.replace(old, new)
+    text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     return "".join(GREEK.get(ch, ch) for ch in text)
 
 
@@ -278,7 +285,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     if program.kind not in HOOK_FUNCTIONS:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
-    lines = [f"{name} = {value!r}  # from the notes" for name, value in program.constants.items()]
+    lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
     lines += [f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
     lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]
@@ -312,4 +319,4 @@ def _with_torch(expression: str) -> str:
 _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
                 "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
-                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum"}
+                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm"}

@@ -19,7 +19,7 @@ STEPS = 3  # update rule: optimizer steps compared
 FUNCTIONS = {"sign": torch.sign, "sqrt": torch.sqrt, "exp": torch.exp, "log": torch.log, "tanh": torch.tanh,
              "sigmoid": torch.sigmoid, "relu": torch.relu, "abs": torch.abs, "softplus": F.softplus, "cos": torch.cos,
              "sin": torch.sin, "floor": torch.floor, "clip": torch.clamp, "clamp": torch.clamp, "pi": math.pi,
-             "min": torch.minimum, "max": torch.maximum}
+             "min": torch.minimum, "max": torch.maximum, "norm": torch.norm}
 
 
 def run_program(program, values):
