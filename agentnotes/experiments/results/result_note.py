@@ -30,14 +30,15 @@ def result_note_text(run: rd.Run) -> str:
     idea = plan.get("idea_name") or run.record().request
     sources = ", ".join(f"{Path(p['source']).name}:{p['start_line']}-{p['end_line']}"
                         for p in (run.read_json(rd.IDEA) or {}).get("passages", [])[:3])
+    verdict = VERDICTS.get(stats.get("conclusion", "inconclusive"), stats.get("conclusion"))
     lines = [
-        f"# Experiment result: {idea}",
+        f"# Experiment result: {idea}: {verdict}",  # the heading goes with every chunk of the note
         "",
         f"Run {run.id} tested the idea \"{idea}\" from the notes ({sources}) against a baseline.",
         f"Claim tested: {plan.get('hypothesis', '(no hypothesis recorded)')}",
         f"Conditions: task {metrics.get('task')}, input scale {config.get('input_scale')}, {config.get('steps')} steps, "
         f"{len(config.get('seeds') or [])} seeds per arm, baseline {plan.get('baseline', 'plain')}.",
-        f"Verdict: {VERDICTS.get(stats.get('conclusion', 'inconclusive'), stats.get('conclusion'))}.",
+        f"Verdict: {verdict}.",
         f"Result: {stats.get('summary', 'no statistics')}",
         *(f"At input scale {c.get('input_scale'):g} ({c.get('steps')} steps, {c.get('seeds')} seeds per arm): {result}"
           for c, result in condition_results(run)),
