@@ -72,12 +72,9 @@ def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
     if kind is None or not formulas.strip():
         return None
     given = note_constants(formulas)
-    statements: list[tuple[str, ast.expr]] = []
-    for line in formulas.splitlines():
-        found = _assignments(line)
-        if found is None:
-            return None  # a formula that does not read as code: the program would lack it
-        statements += [(target, value) for target, value in found if not _is_number(value)]
+    statements = _statements(formulas)
+    if statements is None:
+        return None  # a formula that does not read as code: the program would lack it
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
@@ -128,6 +125,18 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
     if kind == "schedule" and ("step" not in roles or not last.startswith(("lr", "eta"))):
         return None
     return last
+
+
+def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
+    """The assignments of every formula line, numbers left out (they are constants, not steps); None
+    when a line does not read as assignments."""
+    statements: list[tuple[str, ast.expr]] = []
+    for line in formulas.splitlines():
+        found = _assignments(line)
+        if found is None:
+            return None
+        statements += [(target, value) for target, value in found if not _is_number(value)]
+    return statements
 
 
 def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
@@ -206,8 +215,6 @@ def _split_outside_brackets(line: str) -> list[str]:
     return [*parts, current]
 
 
-TORCH_FUNCTIONS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log",
-                   "tanh": "torch.tanh", "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs"}
 
 
 def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) -> str | None:
@@ -220,13 +227,8 @@ def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) 
     if period is None:
         return None
     given = note_constants(formulas)
-    statements: list[tuple[str, ast.expr]] = []
-    for line in formulas.splitlines():
-        found = _assignments(line)
-        if found is None:
-            return None
-        statements += [(target, value) for target, value in found if not _is_number(value)]
-    if not any(target in parameters for target, _ in statements):
+    statements = _statements(formulas)
+    if statements is None or not any(target in parameters for target, _ in statements):
         return None
     lines, local = [f"if step % {period} != 0:", "    return"], set()
     for target, value in statements:
@@ -320,3 +322,5 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm"}
+# The elementwise functions a periodic operation may apply (periodic_body), as torch writes them.
+TORCH_FUNCTIONS = {name: _TORCH_CALLS[name] for name in ("sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs")}
