@@ -204,6 +204,25 @@ def test_a_layer_whose_notes_multiply_the_input_by_several_weights_gets_one_para
     assert skeleton_for(["activation"], "f(x) = w1*x + w2*x") == load_skeleton("activation")  # no weight there
 
 
+def test_a_layer_whose_notes_name_a_bias_per_weight_gets_one_bias_each() -> None:
+    gated = skeleton_for(["layer"], "y = (W1*x + b1) * sigmoid(W2*x + b2)")
+    assert "self.b1 = nn.Parameter(" in gated.code and "self.b2 = nn.Parameter(" in gated.code
+    assert "self.bias" not in gated.code
+    shared = skeleton_for(["layer"], "y = (w1*(x+h) + w2*(x-h))/2 + b")  # one bias named: kept single
+    assert "self.bias = nn.Parameter(base.bias" in shared.code and "self.b1" not in shared.code
+
+
+def test_a_layer_skeleton_follows_the_scope_the_notes_give_the_layer() -> None:
+    plain = "y = W1 x * sigmoid(W2 x)"
+    assert "mlp(in_dim, hidden, out_dim, linear=IdeaLinear)" in skeleton_for(["layer"], plain).code
+    own = skeleton_for(["layer"], plain + "。不再另外加激活函数，门本身就是非线性。输出层还是普通 Linear。")
+    assert "mlp(in_dim, hidden, out_dim, linear=IdeaLinear, activation=None, head=nn.Linear)" in own.code
+    assert "the output layer stays nn.Linear" in own.code and "no activation follows it" in own.code
+    english = skeleton_for(["layer"], plain + ". No extra activation after it; the output layer stays a plain Linear.")
+    assert "activation=None, head=nn.Linear)" in english.code
+    assert skeleton_for(["activation"], "f(x) = x * sigmoid(x), no extra activation") == load_skeleton("activation")
+
+
 def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_path: Path) -> None:
     skeleton = skeleton_for(["layer", "weight_op"], "y = (w1*(x+h) + w2*(x-h))/2 + b，令 w1 = w2 = w")
     reply = textwrap.dedent('''

@@ -223,18 +223,25 @@ def check_rezero(module):
         raise AssertionError("alpha gets no gradient: it does not scale the residual branch")
 
 
+def _affine_maps(mod):
+    """The affine maps x -> x W^T + b inside mod: its nn.Linear children, and its own weight matrices, each
+    with any of its own bias vectors of the right size (or none)."""
+    maps = [(c.weight, c.bias) for c in mod.children() if isinstance(c, nn.Linear)]
+    own = list(mod.parameters(recurse=False))
+    for w in (p for p in own if p.dim() == 2):
+        maps += [(w, b) for b in [None, *(p for p in own if p.dim() == 1 and p.shape[0] == w.shape[0])]]
+    return maps
+
+
 def _gated(mod, x):
-    """Whether mod(x) == a*sigmoid(b) for the two linear maps inside mod (two Linear, or one split in halves)."""
-    linears = [c for c in mod.children() if isinstance(c, nn.Linear)]
+    """Whether mod(x) == a*sigmoid(b) for two affine maps inside mod (two weights, or one split in halves)."""
+    maps = _affine_maps(mod)
     with torch.no_grad():
         y = mod(x)
-        if len(linears) == 2:
-            a, b = linears[0](x), linears[1](x)
-        elif len(linears) == 1 and linears[0].out_features % 2 == 0:
-            a, b = linears[0](x).chunk(2, dim=-1)
-        else:
-            return False
-    return a.shape == y.shape and (close(y, a * torch.sigmoid(b)) or close(y, b * torch.sigmoid(a)))
+        outs = [(id(w), F.linear(x, w, b)) for w, b in maps if w.shape[1] == x.shape[-1]]
+        pairs = [(a, g) for wa, a in outs for wg, g in outs if wa != wg]
+        pairs += [out.chunk(2, dim=-1) for _, out in outs if out.shape[-1] % 2 == 0]
+    return any(a.shape == y.shape and close(y, a * torch.sigmoid(g)) for a, g in pairs)
 
 
 def check_glu(module):
@@ -243,8 +250,8 @@ def check_glu(module):
     model = need(module, "build_model")(IN, HIDDEN, OUT).eval()
     found = 0
     for mod in model.modules():
-        first = next((c for c in mod.children() if isinstance(c, nn.Linear)), None)
-        if first is not None and not isinstance(mod, nn.Sequential) and _gated(mod, torch.randn(16, first.in_features)):
+        maps = [] if isinstance(mod, nn.Sequential) else _affine_maps(mod)
+        if maps and _gated(mod, torch.randn(16, maps[0][0].shape[1])):
             found += 1
     if found < 2:
         raise AssertionError(f"{found} of the 2 hidden layers compute (W1 x + b1) * sigmoid(W2 x + b2)")

@@ -31,6 +31,15 @@ _BLOCK_FORM = re.compile(r"(?<![\w.])(?:y|h|out|output|x_\{?(?:l\+1|t\+1|next)\}
 _LEFT_EDGE = r"(?<![\w.])"
 _WEIGHT_TIMES_INPUT = re.compile(_LEFT_EDGE + r"([wW]_?(?:\d|\{\d\}|fast|slow|[a-z]))\s*(?:[*·@]\s*)?\(?\s*x(?!\w)")
 _ONE_WEIGHT = "self.weight = nn.Parameter(base.weight"
+_ONE_BIAS = "self.bias = nn.Parameter(base.bias"
+# A layer's scope as its notes state it: no activation after the layer (its own nonlinearity takes that
+# place), and an output layer left as the baseline's.
+_NO_ACTIVATION = re.compile(r"(?:不再|不|无需|不用|去掉|没有|\bno|\bwithout|\bdrop|\bremove|\bnot add|n't add)\s*"
+                            r"(?:另外|额外|单独|extra|separate|additional|other|any)?\s*(?:加|an?|the)?\s*(?:的)?\s*(?:激活|activation|ReLU)", re.IGNORECASE)
+_OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还是|仍|不变|保持|普通|照旧|unchanged|stays|remains|"
+                          r"plain|ordinary|as it is|as before)", re.IGNORECASE)
+_MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
+_EVERY_LINEAR = "in place of every nn.Linear(in_features, out_features) of the baseline's network."
 
 # Kinds that need different hooks but make one common shape of idea, and their skeleton: a layer with its
 # own operation on its weights between steps (a periodic merge, reset or decay of the layer's parameters).
@@ -99,7 +108,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
     if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None
-    skeletons = [with_note_weights(load_skeleton(name), note_text) for name, _ in parts]
+    skeletons = [with_layer_scope(with_note_weights(load_skeleton(name), note_text), note_text) for name, _ in parts]
     return skeletons[0] if len(skeletons) == 1 else _side_by_side(skeletons)
 
 
@@ -139,7 +148,37 @@ def with_note_weights(skeleton: Skeleton, note_text: str) -> Skeleton:
             for name in names]
     code = skeleton.code.replace(line, "\n".join(made)).replace("self.weight", f"self.{names[0]}")
     code = code.replace("F.linear(x, W)", f"F.linear(x, self.{names[0]})")
-    return replace(skeleton, code=code)
+    return replace(skeleton, code=_with_note_biases(code, names, copies, note_text))
+
+
+def _with_note_biases(code: str, weights: Sequence[str], copies: bool, note_text: str) -> str:
+    """`code` with one bias per weight in place of its single `self.bias` when the notes name a bias for
+    each weight (`W1*x + b1`, `W2*x + b2`: b1, b2), each started as the weights are."""
+    biases = ["b" + weight[1:] for weight in weights]
+    line = next((l for l in code.splitlines() if l.strip().startswith(_ONE_BIAS)), None)
+    named = all(re.search(rf"{_LEFT_EDGE}b_?\{{?{re.escape(b[1:])}\}}?(?!\w)", note_text) for b in biases)
+    if line is None or not named:
+        return code
+    indent = line[:len(line) - len(line.lstrip())]
+    start = "base.bias.detach().clone()" if copies else "nn.Linear(in_features, out_features).bias.detach().clone()"
+    made = [f"{indent}self.{b} = nn.Parameter({start})  # the notes' {b}: (out_features,)" for b in biases]
+    return code.replace(line, "\n".join(made)).replace("self.bias", f"self.{biases[0]}")
+
+
+def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
+    """A layer skeleton whose network follows the notes' scope for the layer: no activation after it when
+    the notes say so (the layer's own nonlinearity takes its place), and a plain nn.Linear output layer
+    when the notes keep the output layer as it was. Other skeletons are returned as they are."""
+    options = (", activation=None" if _NO_ACTIVATION.search(note_text) else "") \
+        + (", head=nn.Linear" if _OUTPUT_KEPT.search(note_text) else "")
+    if not options or not _MLP_OF_LAYER.search(skeleton.code):
+        return skeleton
+    code = _MLP_OF_LAYER.sub(lambda m: m.group(0)[:-1] + options + ")", skeleton.code)
+    scope = "in place of each hidden nn.Linear(in_features, out_features) of the baseline's network (the output " \
+            "layer stays nn.Linear)." if "head=" in options else _EVERY_LINEAR
+    if "activation=None" in options:
+        scope += " It is the layer's nonlinearity too: no activation follows it."
+    return replace(skeleton, code=code.replace(_EVERY_LINEAR, scope))
 
 
 @cache

@@ -15,8 +15,8 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
     build_model(in_dim, hidden, out_dim) -> nn.Module
         The model of the idea arm. in_dim is an int for flat tasks, (1, 8, 8) for "digits_image"
         and (T, V) for "sequence" (one-hot tokens); the output is (batch, out_dim). Helpers:
-        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU) (also depth=2, norm;
-        flattens tuple inputs), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
+        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU) (also depth=2, norm,
+        head= the output layer's class; flattens tuple inputs), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
         activation=nn.ReLU), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
         baseline_model(in_dim, hidden, out_dim, **parts), the baseline itself (build it, then
         re-initialise it for an initialisation idea; parts such as activation= replace its pieces).
@@ -177,13 +177,15 @@ def norm_layers(norm, width, image=False):
     return [norm(width)]
 
 
-def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, norm="baseline", block=None):
-    """`depth` hidden layers of `linear` (+ norm) + `activation`, then `linear` to out_dim.
+def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, norm="baseline", block=None,
+        head=None):
+    """`depth` hidden layers of `linear` (+ norm) + `activation`, then `head` (default: `linear`) to out_dim.
 
     A tuple in_dim is flattened first. The activation may change the width (e.g. concatenating
-    two halves); the next layer adapts. `block`, a class called as block(width) whose output
-    keeps its input's width (a residual or gated block), replaces each hidden-to-hidden layer
-    with its activation: the same number of weight layers as the baseline.
+    two halves); the next layer adapts; activation=None leaves it out (a layer with its own
+    nonlinearity). `block`, a class called as block(width) whose output keeps its input's width
+    (a residual or gated block), replaces each hidden-to-hidden layer with its activation: the
+    same number of weight layers as the baseline.
     """
     layers = []
     width = in_dim
@@ -194,10 +196,12 @@ def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, 
         if block is not None and index > 0:
             layers.append(block(width))
             continue
-        act = make_activation(activation)
-        layers += [linear(width, hidden), *norm_layers(norm, hidden), act]
-        width = probe_width(act, (2, hidden))
-    layers.append(linear(width, out_dim))
+        layers += [linear(width, hidden), *norm_layers(norm, hidden)]
+        width = hidden
+        if activation is not None:
+            layers.append(make_activation(activation))
+            width = probe_width(layers[-1], (2, hidden))
+    layers.append((head or linear)(width, out_dim))
     return nn.Sequential(*layers)
 
 
