@@ -125,3 +125,97 @@ def test_formulas_that_are_a_whole_program_are_written_by_the_program_and_agree_
     run.write_text(f"{rd.ITERATIONS}/1/{rd.EXPERIMENT}", assemble_script(code, ExperimentConfig(seeds=(0, 1, 2), steps=20)))
     verdict = probe_formulas(run, 1, note_program(formulas, [kind]).as_dict(), ExperimentOptions(request_))
     assert verdict is not None and verdict["checked"] and verdict["ok"], verdict
+
+
+# An invented operation on the weights in the notes' style: every K steps pull every entry halfway to zero, plus noise.
+HALF_NOISE = ("## Halve every K steps\n每 K 步做一次（K = 20）：\nw = λ*w + σ*ξ，ξ ~ N(0, 1)\nλ = 0.5, σ = 0.01. Nothing else "
+              "changes.")
+
+
+def _function_of(code: str, name: str):
+    """The function `name` of filled skeleton code, defined on its own with torch."""
+    import ast
+    import textwrap
+
+    import torch
+
+    function = next(n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef) and n.name == name)
+    namespace = {"torch": torch}
+    exec(textwrap.dedent(ast.unparse(function)).replace("@torch.no_grad()\n", ""), namespace)
+    return namespace[name]
+
+
+def test_an_operation_on_the_weights_with_a_drawn_value_is_written_with_the_notes_period() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    program = note_program("w = λ*w + σ*ξ，ξ ~ N(0, 1)\nλ = 0.5, σ = 0.01", ["weight_op"])
+    assert program is not None and program.drawn == ("xi",) and program.output == "w"
+    assert note_program("w = λ*w + σ*ξ\nλ = 0.5, σ = 0.01", ["weight_op"]) is None  # ξ never given nor drawn
+    part = load_skeleton("weight_op")
+    formulas = formulas_in([Hit(Chunk("/n/h.md", 1, 5, HALF_NOISE, ("Halve",)), 1.0)])
+    reply = program_reply(part, formulas, HALF_NOISE)
+    weight_op = _function_of(fill(part, reply), "weight_op")
+    start = torch.randn(64, 32)
+    p = start.clone()
+    weight_op(p, {"initial": start}, 7)
+    assert torch.equal(p, start)  # not a multiple of K
+    weight_op(p, {"initial": start}, 40)
+    noise = (p - 0.5 * start) / 0.01
+    assert not torch.equal(p, 0.5 * start) and abs(float(noise.std()) - 1) < 0.1 and abs(float(noise.mean())) < 0.1
+    assert program_reply(part, formulas, HALF_NOISE.replace("（K = 20）", "")) == ""  # a period without its number
+
+
+def test_a_period_named_by_its_letter_in_a_heading_takes_the_letters_value_given_later() -> None:
+    from agentnotes.experiments.guards.note_symbols import note_period
+
+    note = "# Reset every N steps\n\nA long first paragraph of prose that says why, and what was seen before.\nN = 30 here."
+    assert note_period(note) == 30
+    assert note_period("# Reset every N steps\n\nNo number anywhere.") is None
+
+
+def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每一步之后：W = W / (||W|| + ε)，bias 不约束。"
+    reply = program_reply(load_skeleton("weight_op"), "W = W / (||W|| + ε)", note)
+    weight_op = _function_of(fill(load_skeleton("weight_op"), reply), "weight_op")
+    weight, bias = torch.randn(8, 4) * 3, torch.randn(8) * 3
+    weight_op(weight, {}, 1)
+    weight_op(bias, {}, 1)
+    assert abs(float(weight.norm()) - 1) < 1e-4 and float(bias.norm()) > 1.5
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("训练 loss 加一项：L = task_loss + λ*Σ|W|，λ = 0.01", lambda w, w0: 0.01 * w.abs().sum()),
+    ("loss = L_task + λ/2 * Σ_W (W - W_0)^2, λ = 0.1", lambda w, w0: 0.05 * ((w - w0) ** 2).sum()),
+])
+def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str, expected) -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("regulariser")
+    reply = program_reply(part, formula, formula)
+    assert "written from the notes' formulas" in reply
+    penalty = _function_of(fill(part, reply), "penalty")
+    weights, initial = [torch.randn(5, 3), torch.randn(2, 5)], [torch.randn(5, 3), torch.randn(2, 5)]
+    got = float(penalty(weights, initial))
+    assert abs(got - sum(float(expected(w, w0)) for w, w0 in zip(weights, initial))) < 1e-4
+
+
+@pytest.mark.parametrize("formula", [
+    "L = task_loss + λ*(Σ|W|)^2, λ = 1",  # the square of a sum is not a sum
+    "L = task_loss + λ*Σ|W|*s, λ = 1",  # s is never given
+    "L = task_loss + λ*Σ|W|",  # λ is never given
+    "L = λ*Σ|W|, λ = 1",  # no task loss: not a penalty added to it
+])
+def test_a_penalty_the_program_cannot_be_sure_of_is_left_to_the_model(formula: str) -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    assert program_reply(load_skeleton("regulariser"), formula, formula) == ""

@@ -272,7 +272,7 @@ class _CodeWriter:
         """Feedback when the note's formulas, run beside the code's hook in the sandbox (guards/note_program.py),
         give other values; "" when they agree, cannot be run, or the code is out of rejections (it then
         runs, and formula.json keeps the disagreement)."""
-        if self.program is None:
+        if self.program is None or not self.program.can_probe:
             return ""
         reporter.phase(f"formula-{n}", "running the note's formulas beside the code")
         verdict = probe_formulas(run, n, self.program.as_dict(), self.options)

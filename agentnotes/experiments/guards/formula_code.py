@@ -4,7 +4,8 @@ A small model copies a worked example's rule or drifts from the notes' arithmeti
 already reads as code does not need it. Two cases are written here as replies to fill into the
 skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes from:
 - a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
-  `update`, an activation's `forward`, a schedule's `lr_at`;
+  `update`, an activation's `forward`, a schedule's `lr_at`, a weight operation's `weight_op`, a
+  regulariser's `penalty` (a penalty added to the task's loss);
 - a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
 Anything less certain gives "" and the model is asked.
 """
@@ -12,30 +13,68 @@ Anything less certain gives "" and the model is asked.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.note_program import note_program, periodic_body, program_body
+from agentnotes.experiments.guards.kinds import PERIODIC
+from agentnotes.experiments.guards.note_program import note_program, penalty_body, periodic_body, program_body
 from agentnotes.experiments.guards.note_symbols import note_period
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, parameters_of
 
+# Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
+_BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
+                          re.IGNORECASE)
 
-def program_reply(part: Skeleton, formulas: str) -> str:
+
+def program_reply(part: Skeleton, formulas: str, note_text: str = "") -> str:
     """The part's function written by the program from the notes' formulas when they are a complete program
     of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
-    when they are not, and the model is asked."""
-    program = note_program(formulas, [part.name])
-    found = program_body(program) if program else None
+    when they are not, and the model is asked. A weight operation also keeps the notes' period and leaves
+    the biases alone when the notes say so; it is not written when the notes' period has no number."""
+    found = _written_function(part, formulas, note_text)
     if found is None or found[0] not in part.required:
         return ""
     function, body = found
-    source = "; ".join(f"{target} = {expression}" for target, expression in program.statements)
     arguments = ", ".join(a.arg for fn in ast.walk(ast.parse(part.code)) if isinstance(fn, ast.FunctionDef)
                           and fn.name == function.split(".")[-1] for a in fn.args.args)
-    text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(_marked(body, source), "    ") + "\n"
+    text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(body, "    ") + "\n"
     if "." in function:
         text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(text, "    ")
     return text
+
+
+def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[str, str] | None:
+    """(the skeleton function, its marked body) the notes' formulas write, or None."""
+    if part.name == "regulariser":
+        found = penalty_body(formulas)
+        return ("penalty", _marked(*found)) if found else None
+    program = note_program(formulas, [part.name])
+    found = program_body(program) if program else None
+    if found is None:
+        return None
+    function, body = found
+    body = _marked(body, program.as_text())
+    if program.kind == "weight_op":
+        guards = _weight_op_guards(note_text)
+        if guards is None:
+            return None
+        body = guards + body
+    return function, body
+
+
+def _weight_op_guards(note_text: str) -> str | None:
+    """The lines a weight operation starts with: the notes' period (`if step % N != 0: return`) and, when
+    the notes leave the biases alone, a return for them; None when the notes name a period without its number."""
+    guards = ""
+    if re.search(PERIODIC, note_text, re.IGNORECASE):
+        period = note_period(note_text)
+        if period is None:
+            return None
+        guards += f"if step % {period} != 0:\n    return\n"
+    if _BIASES_LEFT.search(note_text):
+        guards += "if p.dim() < 2:  # the notes leave the biases alone\n    return\n"
+    return guards
 
 
 def periodic_reply(code: str, functions: Sequence[str], periodic: Sequence[str]) -> str:
@@ -58,4 +97,4 @@ def _marked(body: str, formulas: str) -> str:
     """A body the program wrote, its first line marked with the formulas it comes from (a comment of its
     own before the first statement would not survive the fill)."""
     first, _, rest = body.partition("\n")
-    return f"{first}  # written from the notes' formulas: {formulas}\n{rest}"
+    return f"{first}{'; ' if '  # ' in first else '  # '}written from the notes' formulas: {formulas}\n{rest}"

@@ -6,7 +6,8 @@ sections reads as such an assignment (Greek letters spelled out, `^` as a power,
 `||g||` as a norm), and every name it uses is either a constant the notes give (ε without a value
 is the usual tiny one), a value the kind's hook receives (the
 parameter and its gradient, the learning rate, the step; the activation's input; the base rate and
-the number of steps), a state carried between steps, or computed by an earlier formula, the
+the number of steps), a state carried between steps, a value drawn afresh from N(0, 1) (`ε ~ N(0, 1)`)
+or computed by an earlier formula, the
 formulas are a reference implementation: lab/formula_probe.py runs them and the idea's hook on the
 same inputs in the sandbox and reports where they differ. Anything less certain (a formula that
 does not parse, an unknown name, a name assigned twice) gives no program, so no check.
@@ -30,10 +31,12 @@ ROLES = {
     "update_rule": {"param": ("p", "w", "theta", "param", "W"), "grad": ("g", "grad", "gradient"),
                     "lr": ("lr", "eta"), "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
+    "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
     "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
                                                      "eta_max", "lr"),
                  "total": ("T", "T_max", "Tmax", "total_steps", "STEPS")},
 }
+PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
@@ -43,13 +46,18 @@ _SEPARATORS = "，,;；。：:"
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
 _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
 _CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
+# A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`.
+_NUMBER_IN_PROSE = re.compile(r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)[.。]?\s+[A-Za-z]")
+# A value the notes draw afresh for every entry from the standard normal: `ε ~ N(0, 1)`.
+_DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*N\s*\(\s*0\s*,\s*1\s*\)")
 _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 
 
 @dataclass(frozen=True)
 class NoteProgram:
     """The formulas as (target, expression) statements, the constants they use, and what each hook value
-    is called (role -> name); `state` names carry from one step to the next (starting at zero)."""
+    is called (role -> name); `state` names carry from one step to the next (starting at zero); `drawn`
+    names are drawn afresh from the standard normal, one value per entry of the parameter."""
 
     kind: str
     statements: tuple[tuple[str, str], ...]
@@ -57,9 +65,15 @@ class NoteProgram:
     roles: dict[str, str]
     state: tuple[str, ...]
     output: str
+    drawn: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def can_probe(self) -> bool:
+        """Whether lab/formula_probe.py can rerun the formulas beside the hook: a kind it probes, nothing drawn."""
+        return self.kind in PROBED_KINDS and not self.drawn
 
     def as_text(self) -> str:
         return "; ".join(f"{target} = {expression}" for target, expression in self.statements)
@@ -78,19 +92,26 @@ def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
-    return _resolve(kind, statements, given)
+    drawn = {name for line in formulas.splitlines() for name in _DRAWN.findall(_normalised(line))}
+    return _resolve(kind, statements, given, drawn)
 
 
-def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str]) -> NoteProgram | None:
+def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str],
+             drawn: set[str]) -> NoteProgram | None:
     """Every name the statements read bound to a constant, a role, a state or an earlier statement; None if one is not."""
     roles: dict[str, str] = {}
     constants: dict[str, float] = {}
     state: list[str] = []
+    noise: list[str] = []
     targets = {target for target, _ in statements}
     defined: set[str] = set()
     for target, value in statements:
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
-            if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state:
+            if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state \
+                    or name in noise:
+                continue
+            if name in drawn and kind in ("update_rule", "weight_op"):
+                noise.append(name)
                 continue
             role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles), None)
             if role in TUNED or (role and compared_name(name) not in given):
@@ -109,16 +130,18 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     output = _output(kind, roles, statements)
     if output is None:
         return None
-    return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output)
+    return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
+                       tuple(noise))
 
 
 def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]]) -> str | None:
     """What the program computes for the hook: the new parameter of an update rule (its gradient
     must be read too), else the last formula's target when it names the output: an activation's
     (`y`, `f(x)`, ...; its input read), a learning rate (`lr_t`, `eta_t`; its step read)."""
-    if kind == "update_rule":
+    if kind in ("update_rule", "weight_op"):
         param = roles.get("param")
-        return param if param and "grad" in roles and param in {t for t, _ in statements} else None
+        read = "grad" in roles or kind == "weight_op"
+        return param if param and read and param in {t for t, _ in statements} else None
     last = statements[-1][0]
     if kind == "activation" and ("input" not in roles or last not in ACTIVATION_OUTPUTS):
         return None
@@ -174,6 +197,8 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
     if _CONDITION.search(match["value"][len(right):]):
         return None  # `（t ≤ W）` after a formula: it holds only sometimes
     right = right.strip()
+    if prose := _NUMBER_IN_PROSE.match(right):
+        right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
     try:
         value = ast.parse(right, mode="eval")
     except SyntaxError:
@@ -199,6 +224,7 @@ def _normalised(text: str) -> str:
     for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi")):
         text = text.replace(old, new)
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
+    text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
     return "".join(GREEK.get(ch, ch) for ch in text)
 
 
@@ -276,6 +302,7 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
 # The skeleton function a kind's program fills (guards/skeleton.py), and the arguments its roles are.
 HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "lr", "step": "t"}),
                   "activation": ("IdeaActivation.forward", {"input": "x"}),
+                  "weight_op": ("weight_op", {"param": "p", "step": "step"}),
                   "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"})}
 
 
@@ -290,9 +317,10 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
     lines += [f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
+    lines += [f"{name} = torch.randn_like(p)  # drawn afresh for every entry" for name in program.drawn]
     lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]
     lines += [f'state["{name}"] = {name}' for name in program.state]
-    if program.kind == "update_rule":  # `p = ...` itself is written p.copy_(...) when the skeleton is filled
+    if program.kind in ("update_rule", "weight_op"):  # `p = ...` itself is written p.copy_(...) when filled
         lines += [f"p.copy_({program.output})"] if program.output != "p" else []
     elif program.kind == "schedule":
         lines.append(f"return float({program.output})")
@@ -324,3 +352,85 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm"}
 # The elementwise functions a periodic operation may apply (periodic_body), as torch writes them.
 TORCH_FUNCTIONS = {name: _TORCH_CALLS[name] for name in ("sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs")}
+
+
+# A regulariser's penalty: `L = task_loss + λ*Σ|W|`. The names notes give the task's own loss, a weight
+# matrix and its value before training (as compared: guards/constants.py `compared_name`).
+TASK_LOSSES = frozenset({"taskloss", "ltask", "loss", "ldata", "l0", "ce", "mse", "lce", "lmse", "lossdata", "losstask"})
+WEIGHTS = frozenset({"w", "theta"})
+INITIAL_WEIGHTS = frozenset({"w0", "winit", "theta0", "wstart", "wpre", "wpretrained"})
+# A sum over entries or weights (`Σ`, `Σ_W`, `∑_{ij}`): every penalty term is summed over every entry of every weight.
+_SUM = re.compile(r"[Σ∑](?:_\{[^}]*\}|_\w+)?\s*")
+
+
+def penalty_body(formulas: str) -> tuple[str, str] | None:
+    """(the body of the regulariser skeleton's `penalty(weights, initial)`, the formula it comes from) when one
+    formula line adds a penalty to the task's loss (`L = task_loss + λ*Σ|W|`, `loss = L_task + λ/2*Σ(W - W0)^2`)
+    and each added term is constants times one expression of the weights (W) and their values before training
+    (W0): that expression is summed over every entry of every weight matrix. None when anything else is read,
+    a sum sits inside brackets (its square is not the sum of squares), or no such line exists."""
+    given = note_constants(formulas)
+    for line in formulas.splitlines():
+        if any(_depth_at(line, m.start()) for m in _SUM.finditer(line)):
+            continue
+        found = _assignments(_SUM.sub("", line))
+        for _, value in found or ():
+            terms = _addends(value)
+            task = [t for t in terms if isinstance(t, ast.Name) and compared_name(t.id) in TASK_LOSSES]
+            rest = [t for t in terms if t not in task]
+            if len(task) == 1 and rest and (body := _penalty_lines(rest, given)):
+                return body, line.strip()
+    return None
+
+
+def _depth_at(line: str, index: int) -> int:
+    return line[:index].count("(") - line[:index].count(")")
+
+
+def _addends(value: ast.expr) -> list[ast.expr]:
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return _addends(value.left) + _addends(value.right)
+    return [value]
+
+
+def _penalty_lines(terms: list[ast.expr], given: dict[str, str]) -> str | None:
+    """The penalty's body: the notes' constants, then each term summed over the weights' entries."""
+    constants: dict[str, float] = {}
+    uses_initial = False
+    rewritten = []
+    for term in terms:
+        names = {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
+        weights = {n for n in names if compared_name(n) in WEIGHTS | INITIAL_WEIGHTS}
+        if not weights or not _linear_in(term, weights):
+            return None
+        for name in names - weights:
+            if compared_name(name) in given:
+                constants[name] = float(given[compared_name(name)])
+            elif compared_name(name) == "eps":
+                constants[name] = EPS
+            else:
+                return None
+        uses_initial |= any(compared_name(n) in INITIAL_WEIGHTS for n in weights)
+        renamed = ast.unparse(term)
+        for name in sorted(weights, key=len, reverse=True):
+            role = "W0" if compared_name(name) in INITIAL_WEIGHTS else "W"
+            renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", role, renamed)
+        rewritten.append(_with_torch(renamed))
+    lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
+    loop = "for W, W0 in zip(weights, initial):" if uses_initial else "for W in weights:"
+    lines += ["total = 0", loop]
+    lines += [f"    total = total + ({term}).sum()" for term in rewritten]
+    return "\n".join([*lines, "return total"])
+
+
+def _linear_in(term: ast.expr, weights: set[str]) -> bool:
+    """The term is constants times (or divided by) one factor that reads the weights: summing that factor
+    over the entries sums the term."""
+    reads = lambda node: any(isinstance(n, ast.Name) and n.id in weights for n in ast.walk(node))  # noqa: E731
+    if isinstance(term, ast.BinOp) and isinstance(term.op, (ast.Mult, ast.Div)):
+        if reads(term.left) and reads(term.right):
+            return False
+        if isinstance(term.op, ast.Div) and reads(term.right):
+            return False
+        return _linear_in(term.left if reads(term.left) else term.right, weights)
+    return reads(term)

@@ -129,14 +129,19 @@ def _number(value: object) -> float | None:
 
 def note_period(note_text: str) -> int | None:
     """The number of steps of the notes' "every N steps" (guards/kinds.py PERIODIC): the number in the
-    cue itself ("every 50 steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）")."""
-    cue = re.search(PERIODIC, note_text, re.IGNORECASE)
-    if cue is None:
-        return None
-    if number := re.search(r"\d+", cue[0]):
-        return int(number[0])
-    letter = re.search(r"(?<![A-Za-z])([NnKk])(?![A-Za-z])", cue[0])
-    given = letter and re.search(rf"(?<![A-Za-z]){letter[1]}\s*=\s*(\d+)", note_text[cue.start():cue.end() + 60])
+    cue itself ("every 50 steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）"); a
+    cue without either (a heading's "every N steps") leaves it to a later cue or the letter's value elsewhere."""
+    letters = []
+    for cue in re.finditer(PERIODIC, note_text, re.IGNORECASE):
+        if number := re.search(r"\d+", cue[0]):
+            return int(number[0])
+        letter = re.search(r"(?<![A-Za-z])([NnKk])(?![A-Za-z])", cue[0])
+        given = letter and re.search(rf"(?<![A-Za-z]){letter[1]}\s*=\s*(\d+)", note_text[cue.start():cue.end() + 60])
+        if given:
+            return int(given[1])
+        letters += [letter[1]] if letter else []
+    given = next((found for letter in letters
+                  if (found := re.search(rf"(?<![A-Za-z]){letter}\s*=\s*(\d+)", note_text))), None)
     return int(given[1]) if given else None
 
 

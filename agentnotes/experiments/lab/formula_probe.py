@@ -110,12 +110,19 @@ def main():
     spec = importlib.util.spec_from_file_location("experiment", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    try:
-        result = PROBES[program["kind"]](module, program)
-    except Exception as exc:  # the formulas or the hook failed on the probe's inputs: no verdict
-        result = {"checked": False, "why": f"{type(exc).__name__}: {exc}"}
+    if program["kind"] not in PROBES or program.get("drawn"):
+        result = {"checked": False, "why": "random draws or a kind with no probe: the formulas cannot be rerun alike"}
+    else:
+        result = probe(module, program)
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(result, fh)
+
+
+def probe(module, program):
+    try:
+        return PROBES[program["kind"]](module, program)
+    except Exception as exc:  # the formulas or the hook failed on the probe's inputs: no verdict
+        return {"checked": False, "why": f"{type(exc).__name__}: {exc}"}
 
 
 if __name__ == "__main__":
