@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from pydantic import Field
+from fakes import RecordingChatModel
 from typer.testing import CliRunner
 
 from agentnotes.chat import Conversation, Turn, chat_turn, condense_question, format_history, list_conversations
@@ -26,16 +25,6 @@ NOTE = """# Ideas
 The mirror layer copies w into w1 and w2 and shifts the input by h = lr/2, so weights of inputs near zero still learn.
 Every 50 steps the two copies are merged: w = (w1 + w2) / 2.
 """
-
-
-class RecordingFake(FakeListChatModel):
-    """FakeListChatModel that keeps the messages of every call."""
-
-    seen: list = Field(default_factory=list)
-
-    def _call(self, messages, stop=None, run_manager=None, **kwargs):
-        self.seen.append("\n".join(str(m.content) for m in messages))
-        return super()._call(messages, stop, run_manager, **kwargs)
 
 
 def _turn(question: str, answer: str) -> Turn:
@@ -56,14 +45,14 @@ def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_first_question_is_not_condensed() -> None:
-    model = RecordingFake(responses=["unused"])
+    model = RecordingChatModel(responses=["unused"])
     assert condense_question(model, load_shipped("condense_question"), [], "What is the mirror layer?") == \
         "What is the mirror layer?"
     assert model.seen == []
 
 
 def test_a_follow_up_is_condensed_with_the_earlier_turns() -> None:
-    model = RecordingFake(responses=["Standalone question: How often are the mirror layer's weights merged?\nextra"])
+    model = RecordingChatModel(responses=["Standalone question: How often are the mirror layer's weights merged?\nextra"])
     turns = [_turn("What is the mirror layer?", "It copies w into w1 and w2 [1].")]
     standalone = condense_question(model, load_shipped("condense_question"), turns, "and how often are they merged?")
     assert standalone == "How often are the mirror layer's weights merged?"
@@ -73,7 +62,7 @@ def test_a_follow_up_is_condensed_with_the_earlier_turns() -> None:
 
 
 def test_an_empty_condensed_reply_keeps_the_question() -> None:
-    model = RecordingFake(responses=["  "])
+    model = RecordingChatModel(responses=["  "])
     assert condense_question(model, load_shipped("condense_question"), [_turn("a?", "b")], "c?") == "c?"
 
 
@@ -86,7 +75,7 @@ def test_history_keeps_the_last_turns_and_shortens_answers() -> None:
 
 def test_turns_are_saved_answered_as_ask_and_resumed(notes: Path) -> None:
     settings = load_settings()
-    model = RecordingFake(responses=[
+    model = RecordingChatModel(responses=[
         "The mirror layer lets weights of near-zero inputs learn [1].",
         "How often are the mirror layer's weights merged?",
         "Every 50 steps [1].",
@@ -112,7 +101,7 @@ def test_an_unknown_conversation_says_how_to_list_them() -> None:
 def test_chat_command_reads_stdin_saves_and_resumes(notes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from agentnotes.cli import app
 
-    model = RecordingFake(responses=[
+    model = RecordingChatModel(responses=[
         "The mirror layer lets weights of near-zero inputs learn [1].",
         "How often are the mirror layer's weights merged?",
         "Every 50 steps [1].",

@@ -153,7 +153,7 @@ def test_an_operation_on_the_weights_with_a_drawn_value_is_written_with_the_note
     from agentnotes.notes.types import Chunk, Hit
 
     program = note_program("w = λ*w + σ*ξ，ξ ~ N(0, 1)\nλ = 0.5, σ = 0.01", ["weight_op"])
-    assert program is not None and program.drawn == ("xi",) and program.output == "w"
+    assert program is not None and program.drawn == (("xi", "torch.randn_like(p)"),) and program.output == "w"
     assert note_program("w = λ*w + σ*ξ\nλ = 0.5, σ = 0.01", ["weight_op"]) is None  # ξ never given nor drawn
     part = load_skeleton("weight_op")
     formulas = formulas_in([Hit(Chunk("/n/h.md", 1, 5, HALF_NOISE, ("Halve",)), 1.0)])
@@ -219,3 +219,81 @@ def test_a_penalty_the_program_cannot_be_sure_of_is_left_to_the_model(formula: s
     from agentnotes.experiments.guards.formula_code import program_reply
 
     assert program_reply(load_skeleton("regulariser"), formula, formula) == ""
+
+
+def test_a_layers_forward_pass_is_written_from_the_notes_output_formula() -> None:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "## Tanh gate\n两个权重：y = (W1*x + b1) * tanh(W2*x + b2)，不再另外加激活函数。"
+    part = skeleton_for(["layer"], note)
+    reply = program_reply(part, "y = (W1*x + b1) * tanh(W2*x + b2)，不再另外加激活函数。", note)
+    assert "written from the notes' formulas: y = (W1 * x + b1) * tanh(W2 * x + b2)" in reply
+    namespace = {"torch": torch, "nn": nn, "F": F, "mlp": None}
+    exec(fill(part, reply), namespace)
+    layer, x = namespace["IdeaLinear"](3, 2), torch.randn(5, 3)
+    expected = (x @ layer.W1.T + layer.b1) * torch.tanh(x @ layer.W2.T + layer.b2)
+    assert torch.allclose(layer(x), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(("formulas", "parameters"), [
+    ("y = W*x + b + 0.1*tanh(x)", ["weight", "bias"]),  # the notes' single W and b are the layer's own
+    ("y = (W1*x + b1) * sigmoid(W2*x + b2)", ["W1", "W2", "b1", "b2"]),
+])
+def test_a_layers_output_formula_that_is_certain_becomes_its_forward_body(formulas: str, parameters: list[str]) -> None:
+    from agentnotes.experiments.guards.note_program import layer_forward_body
+
+    found = layer_forward_body(formulas, parameters)
+    assert found is not None and found[0].endswith("return y") and "F.linear(x, self." in found[0]
+
+
+@pytest.mark.parametrize("formulas", [
+    "y = (w1*(x+h) + w2*(x-h))/2 + b\nh = LR/2",  # LR is not the notes' constant
+    "y = 2*W1*x + b",  # a number times the matrix: read as (2*W1)*x, the matrix not alone
+    "y = W1*x * W1 + b",  # the matrix used another way
+    "y = W1*x + b\ny = W1*x",  # two outputs: train and eval, or baseline and idea
+    "z = W1*x + b",  # no output named
+])
+def test_a_layers_output_formula_that_is_not_certain_is_left_to_the_model(formulas: str) -> None:
+    from agentnotes.experiments.guards.note_program import layer_forward_body
+
+    assert layer_forward_body(formulas, ["W1", "w1", "w2", "bias"]) is None
+
+
+def test_a_data_idea_that_pairs_the_samples_of_a_batch_is_written_from_its_formulas() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = ("每个 batch 打乱一次得到配对 j，抽一个 t ~ U(0.2, 0.4)：\nx = t*x_i + (1-t)*x_j\ny = t*y_i + (1-t)*y_j")
+    part = load_skeleton("data")
+    reply = program_reply(part, note, note)
+    assert "written from the notes' formulas" in reply
+    transform_batch = _function_of(fill(part, reply), "transform_batch")
+    x, y = torch.eye(64), torch.randn(64, 1)  # row r is the unit vector e_r: its mix shows its partner and t
+    mixed_x, mixed_y = transform_batch(x, y, 1)
+    moved = [r for r in range(64) if mixed_x[r, r] < 1]  # rows paired with another row
+    assert len(moved) > 32
+    weights = {round(float(mixed_x[r, r]), 5) for r in moved}
+    assert len(weights) == 1 and 0.2 <= weights.pop() <= 0.4  # one t for the batch, from U(0.2, 0.4)
+    for r in moved:
+        partner, t = int(mixed_x[r].clone().index_fill_(0, torch.tensor([r]), 0).argmax()), float(mixed_x[r, r])
+        assert torch.allclose(mixed_y[r], t * y[r] + (1 - t) * y[partner], atol=1e-5)  # the same partner for y
+
+
+def test_a_data_idea_that_adds_drawn_noise_shapes_it_like_what_it_changes() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "训练时输入加噪声：x = x + σ*ε，ε ~ N(0, 1)，σ = 0.5"
+    reply = program_reply(load_skeleton("data"), note, note)
+    transform_batch = _function_of(fill(load_skeleton("data"), reply), "transform_batch")
+    x, y = torch.zeros(256, 4), torch.arange(256)
+    noisy, same = transform_batch(x, y, 1)
+    assert torch.equal(same, y) and abs(float(noisy.std()) - 0.5) < 0.05
+    assert note_program("x = x + σ*ε，ε ~ N(0, σ^2)，σ = 0.5", ["data"]) is None  # a draw the program cannot write

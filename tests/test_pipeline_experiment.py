@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fakes import RecordingChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentnotes.experiments import load_metrics, validate_metrics
@@ -277,7 +278,7 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     copied = good.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias",
                           "return F.linear(x, self.w1, self.bias) + F.linear(x.flip(-1), self.w2)  # the example's own rule")
-    model = FakeListChatModel(responses=[
+    model = RecordingChatModel(responses=[
         json.dumps(PLAN),
         f"```python\n{copied}```",
         f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
@@ -288,6 +289,8 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     assert {p["kind"] for p in problems} == {"advice_formula", "copied_example", "unused_result"}  # h is left unused
     assert "F.linear(x.flip(-1), self.w2)" in next(p["message"] for p in problems if p["kind"] == "copied_example")
     assert run.record().status == "done" and run.record().final_iteration == 2
+    second_ask = model.seen[2]  # plan, first code, second code
+    assert "copied the worked example's own rule" in second_ask and "x.flip(-1)" not in second_ask  # not shown again
 
 
 def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -> None:

@@ -6,9 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fakes import RecordingChatModel
 from test_experiments_harness import run_idea
 
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentnotes.agents.experimenter import Plan, extract_code, write_idea_body
 from agentnotes.experiments.guards.autofix import apply_fixes
@@ -248,16 +248,6 @@ def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_pa
     assert ran.metrics["arms"]["idea"]["runs"][0]["n_params"] > ran.metrics["arms"]["baseline"]["runs"][0]["n_params"]
 
 
-class _RecordingModel(FakeListChatModel):
-    """A fake chat model that keeps the prompts it was sent."""
-
-    seen: list[str] = []
-
-    def _call(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
-        self.seen.append("\n".join(str(m.content) for m in messages))
-        return super()._call(messages, stop, run_manager, **kwargs)
-
-
 MIRROR_PLAN = Plan(idea_name="mirror layer", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2",
                    kinds=["layer", "weight_op"], baseline="MLP", task="regression", metric="test_mse")
 FORWARD_AND_EXAMPLE = ("class IdeaLinear(nn.Module):\n    def forward(self, x):\n        h = LR / 2\n"
@@ -268,7 +258,7 @@ FORWARD_AND_EXAMPLE = ("class IdeaLinear(nn.Module):\n    def forward(self, x):\
 
 def _mirror_body(note: str, *replies: str) -> tuple[str, list[str]]:
     hits = [Hit(Chunk("/n/ideas.txt", 1, 2, note, ("镜像层",)), 1.0)]
-    model = _RecordingModel(responses=[f"```python\n{r}```" for r in replies])
+    model = RecordingChatModel(responses=[f"```python\n{r}```" for r in replies])
     model.seen.clear()
     code, _ = write_idea_body(model, load_prompt("write_idea_body"), MIRROR_PLAN, hits, skeleton_for(MIRROR_PLAN.kinds, note))
     return code, list(model.seen)

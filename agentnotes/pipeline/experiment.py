@@ -189,6 +189,11 @@ def _numbers(values: Sequence[float]) -> str:
     return "[" + ", ".join(f"{v:.5g}" for v in values) + (", ...]" if len(values) >= 4 else "]")
 
 
+# A copy of the worked example, told without quoting the copied lines: a small model shown them writes them again.
+COPIED_UNQUOTED = "the code copied the worked example's own rule instead of the idea's (the example is no longer shown). " \
+                  "Write the idea's formulas instead: "
+
+
 def without_code(feedback: str) -> str:
     """Feedback with its code blocks left out: a small model shown its failed code writes it out again."""
     return CODE_BLOCK.sub("(the previous code is not shown: write the code anew, without the problem below)", feedback) \
@@ -250,9 +255,13 @@ class _CodeWriter:
             self.record_failure()
             self.keep = self._blameless(code, blocked)
             reporter.info(f"Static check failed: {len(blocked)} problem(s); asking for a fix.")
-            feedback = f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(blocked)}"
-            if any(p.kind == "copied_example" for p in blocked):  # shown the copy or the example, it copies again
+            copied = any(p.kind == "copied_example" for p in blocked)
+            if copied:  # shown the copy or the example, it copies again
                 self.show_examples = False
+                blocked = [Problem(p.kind, COPIED_UNQUOTED + self.plan.idea_rule, p.line) if p.kind == "copied_example"
+                           else p for p in blocked]
+            feedback = f"The previous code was rejected before running.\n```python\n{code}```\nProblems:\n{format_problems(blocked)}"
+            if copied:
                 feedback = without_code(feedback)
             return None, feedback
         reporter.phase(f"review-{n}", "critic compares the code with the note")

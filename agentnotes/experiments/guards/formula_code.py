@@ -5,7 +5,8 @@ already reads as code does not need it. Two cases are written here as replies to
 skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes from:
 - a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
   `update`, an activation's `forward`, a schedule's `lr_at`, a weight operation's `weight_op`, a
-  regulariser's `penalty` (a penalty added to the task's loss);
+  regulariser's `penalty` (a penalty added to the task's loss), a data idea's `transform_batch`, a
+  layer's `forward`;
 - a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
 Anything less certain gives "" and the model is asked.
 """
@@ -18,10 +19,17 @@ import textwrap
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC
-from agentnotes.experiments.guards.note_program import note_program, penalty_body, periodic_body, program_body
+from agentnotes.experiments.guards.note_program import (
+    layer_forward_body,
+    note_program,
+    penalty_body,
+    periodic_body,
+    program_body,
+)
 from agentnotes.experiments.guards.note_symbols import note_period
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, parameters_of
 
+LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
 # Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
 _BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
                           re.IGNORECASE)
@@ -49,6 +57,9 @@ def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[st
     if part.name == "regulariser":
         found = penalty_body(formulas)
         return ("penalty", _marked(*found)) if found else None
+    if LAYER_FORWARD in part.required:
+        found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]))
+        return (LAYER_FORWARD, _marked(*found)) if found else None
     program = note_program(formulas, [part.name])
     found = program_body(program) if program else None
     if found is None:

@@ -6,11 +6,14 @@ sections reads as such an assignment (Greek letters spelled out, `^` as a power,
 `||g||` as a norm), and every name it uses is either a constant the notes give (ε without a value
 is the usual tiny one), a value the kind's hook receives (the
 parameter and its gradient, the learning rate, the step; the activation's input; the base rate and
-the number of steps), a state carried between steps, a value drawn afresh from N(0, 1) (`ε ~ N(0, 1)`)
-or computed by an earlier formula, the
+the number of steps; a batch's inputs and targets, and a pair of its samples `x_i`, `x_j`), a state
+carried between steps, a value drawn afresh (`ε ~ N(0, 1)`, `λ ~ Beta(α, α)`) or computed by an earlier
+formula, the
 formulas are a reference implementation: lab/formula_probe.py runs them and the idea's hook on the
 same inputs in the sandbox and reports where they differ. Anything less certain (a formula that
-does not parse, an unknown name, a name assigned twice) gives no program, so no check.
+does not parse, an unknown name, a name assigned twice) gives no program, so no check. The same
+reading gives the bodies guards/formula_code.py writes: a program's hook, a layer's forward pass and its
+method run every N steps, a regulariser's penalty.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
+from agentnotes.experiments.guards.kinds import PERIODIC
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
                        "floor", "clip", "clamp", "min", "max", "pi", "norm"})
@@ -32,11 +36,13 @@ ROLES = {
                     "lr": ("lr", "eta"), "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
+    "data": {"input": ("x",), "target": ("y",), "step": ("t", "step")},
     "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
                                                      "eta_max", "lr"),
                  "total": ("T", "T_max", "Tmax", "total_steps", "STEPS")},
 }
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
+LAYER_OUTPUTS = frozenset({"y", "out", "output"})
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
@@ -48,8 +54,12 @@ _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # 
 _CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
 # A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`.
 _NUMBER_IN_PROSE = re.compile(r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)[.。]?\s+[A-Za-z]")
-# A value the notes draw afresh for every entry from the standard normal: `ε ~ N(0, 1)`.
-_DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*N\s*\(\s*0\s*,\s*1\s*\)")
+# A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
+_DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*(N|Beta|U|Uniform)\s*\(([^()]*)\)")
+DRAWING_KINDS = ("update_rule", "weight_op", "data")
+# A data idea's pair of samples: `x_i` is the sample itself, `x_j` another of its batch (x1/x2 and x_a/x_b alike).
+_PAIRED = re.compile(r"([xy])_?([ij12ab])")
+_OWN = "i1a"
 _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 
 
@@ -57,7 +67,8 @@ _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(
 class NoteProgram:
     """The formulas as (target, expression) statements, the constants they use, and what each hook value
     is called (role -> name); `state` names carry from one step to the next (starting at zero); `drawn`
-    names are drawn afresh from the standard normal, one value per entry of the parameter."""
+    names are drawn afresh at every call, each with its torch expression (`{like}`: the tensor an entry-wise
+    draw is shaped like); `bound` names are set before the formulas (a data idea's pair of samples)."""
 
     kind: str
     statements: tuple[tuple[str, str], ...]
@@ -65,7 +76,8 @@ class NoteProgram:
     roles: dict[str, str]
     state: tuple[str, ...]
     output: str
-    drawn: tuple[str, ...] = ()
+    drawn: tuple[tuple[str, str], ...] = ()
+    bound: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -92,26 +104,56 @@ def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
-    drawn = {name for line in formulas.splitlines() for name in _DRAWN.findall(_normalised(line))}
+    drawn = {}
+    for line in formulas.splitlines():
+        for name, family, arguments in _DRAWN.findall(_normalised(line)):
+            drawn[name] = _draw(family, arguments, given)
+            if drawn[name] is None:
+                return None  # a draw the program cannot write: the formulas are not certain
     return _resolve(kind, statements, given, drawn)
 
 
+def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
+    """The torch expression of a draw from N(0, 1) (entry-wise, shaped like `{like}`), Beta(a, b) or U(a, b)
+    (one value), its arguments numbers or the notes' constants; None for any other."""
+    values = []
+    for argument in arguments.split(","):
+        argument = argument.strip()
+        number = given.get(compared_name(argument), argument)
+        try:
+            values.append(float(number))
+        except ValueError:
+            return None
+    if family == "N" and values == [0.0, 1.0]:
+        return "torch.randn_like({like})"
+    if family == "Beta" and len(values) == 2:
+        return f"torch.distributions.Beta({values[0]!r}, {values[1]!r}).sample()"
+    if family in ("U", "Uniform") and len(values) == 2:
+        return f"({values[0]!r} + {values[1] - values[0]!r} * torch.rand(()))"
+    return None
+
+
 def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str],
-             drawn: set[str]) -> NoteProgram | None:
+             drawn: dict[str, str]) -> NoteProgram | None:
     """Every name the statements read bound to a constant, a role, a state or an earlier statement; None if one is not."""
     roles: dict[str, str] = {}
     constants: dict[str, float] = {}
     state: list[str] = []
-    noise: list[str] = []
+    noise: list[tuple[str, str]] = []
+    pairs: dict[str, str] = {}
     targets = {target for target, _ in statements}
     defined: set[str] = set()
     for target, value in statements:
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
             if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state \
-                    or name in noise:
+                    or name in dict(noise) or name in pairs:
                 continue
-            if name in drawn and kind in ("update_rule", "weight_op"):
-                noise.append(name)
+            if name in drawn and kind in DRAWING_KINDS:
+                like = "p" if kind != "data" else target  # a data idea's noise is shaped like what it changes
+                noise.append((name, drawn[name].format(like=like)))
+                continue
+            if kind == "data" and (pair := _PAIRED.fullmatch(name)):
+                pairs[name] = pair[1] if pair[2] in _OWN else f"{pair[1]}[perm]"
                 continue
             role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles), None)
             if role in TUNED or (role and compared_name(name) not in given):
@@ -130,14 +172,18 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     output = _output(kind, roles, statements)
     if output is None:
         return None
+    bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
+             else []) + list(pairs.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
-                       tuple(noise))
+                       tuple(noise), tuple(bound))
 
 
 def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]]) -> str | None:
     """What the program computes for the hook: the new parameter of an update rule (its gradient
     must be read too), else the last formula's target when it names the output: an activation's
     (`y`, `f(x)`, ...; its input read), a learning rate (`lr_t`, `eta_t`; its step read)."""
+    if kind == "data":  # the batch's inputs and targets, either changed
+        return "x, y" if {"x", "y"} & {t for t, _ in statements} else None
     if kind in ("update_rule", "weight_op"):
         param = roles.get("param")
         read = "grad" in roles or kind == "weight_op"
@@ -269,11 +315,53 @@ def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) 
     return "\n".join(lines)
 
 
-def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str]) -> str | None:
-    """A formula's expression over the layer's parameters (`self.w1`), earlier locals and the notes'
-    constants, with torch's functions; None when it reads anything else."""
+def layer_forward_body(formulas: str, parameters: Sequence[str]) -> tuple[str, str] | None:
+    """(The body of a layer's `forward(self, x)`, the formulas it comes from), written from the notes' formulas for its output
+    (`y = (W1*x + b1) * sigmoid(W2*x + b2)`) when they are certain: every line but the periodic ones
+    reads as assignments, the last one names the output (LAYER_OUTPUTS), none assigns the input or a
+    parameter, every name read is the input, a parameter of the layer, a constant the notes give, an
+    earlier result or one of TORCH_FUNCTIONS, and each weight matrix (a parameter named w..., or the
+    layer's single `weight` as the notes' W) only multiplies what follows it, written F.linear. The
+    notes' single W and b are the layer's `weight` and `bias`. None otherwise: the model writes it."""
+    kept = "\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE))
+    statements = _statements(kept)
+    if not statements or statements[-1][0] not in LAYER_OUTPUTS:
+        return None
+    targets = [target for target, _ in statements]
+    if len(set(targets)) != len(targets) or {"x", *parameters} & set(targets):
+        return None
+    matrices = {name for name in parameters if name[0] in "wW" and name != "weight"} or {"weight"} & set(parameters)
+    aliases = {alias: name for alias, name in (("W", "weight"), ("w", "weight"), ("b", "bias"))
+               if name in parameters and alias not in parameters and (name != "weight" or matrices == {"weight"})}
+    given, local, lines = note_constants(formulas), {"x"}, []
+    for target, value in statements:
+        code = _as_torch(value, set(parameters), local, given, matrices, aliases)
+        if code is None:
+            return None
+        lines.append(f"{target} = {code}")
+        local.add(target)
+    if "x" not in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
+        return None
+    source = "; ".join(f"{target} = {ast.unparse(value)}" for target, value in statements)
+    return "\n".join([*lines, f"return {targets[-1]}"]), source
+
+
+def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
+              matrices: set[str] = frozenset(), aliases: dict[str, str] | None = None) -> str | None:
+    """A formula's expression over the layer's parameters (`self.w1`, or the parameter an alias names),
+    earlier locals and the notes' constants, with torch's functions; a weight matrix times what follows
+    it is F.linear of that. None when it reads anything else, or uses a matrix another way."""
+    aliases = aliases or {}
+
     class Rewrite(ast.NodeTransformer):
         unknown = False
+
+        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+            name = node.left.id if isinstance(node.left, ast.Name) else ""
+            if isinstance(node.op, (ast.Mult, ast.MatMult)) and aliases.get(name, name) in matrices:
+                weight = ast.Attribute(ast.Name("self", ast.Load()), aliases.get(name, name), ast.Load())
+                return ast.Call(ast.parse("F.linear", mode="eval").body, [self.visit(node.right), weight], [])
+            return self.generic_visit(node)
 
         def visit_Call(self, node: ast.Call) -> ast.AST:
             name = node.func.id if isinstance(node.func, ast.Name) else ""
@@ -285,8 +373,12 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
             return node
 
         def visit_Name(self, node: ast.Name) -> ast.AST:
-            if node.id in parameters:
-                return ast.Attribute(ast.Name("self", ast.Load()), node.id, ast.Load())
+            name = aliases.get(node.id, node.id)
+            if name in matrices:
+                self.unknown = True  # a weight matrix used other than times what follows it
+                return node
+            if name in parameters:
+                return ast.Attribute(ast.Name("self", ast.Load()), name, ast.Load())
             if node.id in local:
                 return node
             if compared_name(node.id) in given:
@@ -303,6 +395,7 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
 HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "lr", "step": "t"}),
                   "activation": ("IdeaActivation.forward", {"input": "x"}),
                   "weight_op": ("weight_op", {"param": "p", "step": "step"}),
+                  "data": ("transform_batch", {"input": "x", "target": "y", "step": "step"}),
                   "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"})}
 
 
@@ -317,7 +410,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
     lines += [f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
-    lines += [f"{name} = torch.randn_like(p)  # drawn afresh for every entry" for name in program.drawn]
+    lines += [f"{name} = {expression}" for name, expression in program.bound]
+    lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
     lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]
     lines += [f'state["{name}"] = {name}' for name in program.state]
     if program.kind in ("update_rule", "weight_op"):  # `p = ...` itself is written p.copy_(...) when filled

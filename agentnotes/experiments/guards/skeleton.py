@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import kinds_of
+from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, kinds_of
+from agentnotes.experiments.guards.note_symbols import note_period
 from agentnotes.experiments.lab.template import hook_names
 from agentnotes.prompts import SHIPPED_DIR
 
@@ -38,6 +39,8 @@ _NO_ACTIVATION = re.compile(r"(?:不再|不|无需|不用|去掉|没有|\bno|\bw
                             r"(?:另外|额外|单独|extra|separate|additional|other|any)?\s*(?:加|an?|the)?\s*(?:的)?\s*(?:激活|activation|ReLU)", re.IGNORECASE)
 _OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还是|仍|不变|保持|普通|照旧|unchanged|stays|remains|"
                           r"plain|ordinary|as it is|as before)", re.IGNORECASE)
+# A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
+_PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return")
 _MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
 _EVERY_LINEAR = "in place of every nn.Linear(in_features, out_features) of the baseline's network."
 
@@ -108,7 +111,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
     if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None
-    skeletons = [with_layer_scope(with_note_weights(load_skeleton(name), note_text), note_text) for name, _ in parts]
+    skeletons = [with_step_timing(with_layer_scope(with_note_weights(load_skeleton(name), note_text), note_text), note_text)
+                 for name, _ in parts]
     return skeletons[0] if len(skeletons) == 1 else _side_by_side(skeletons)
 
 
@@ -163,6 +167,20 @@ def _with_note_biases(code: str, weights: Sequence[str], copies: bool, note_text
     start = "base.bias.detach().clone()" if copies else "nn.Linear(in_features, out_features).bias.detach().clone()"
     made = [f"{indent}self.{b} = nn.Parameter({start})  # the notes' {b}: (out_features,)" for b in biases]
     return code.replace(line, "\n".join(made)).replace("self.bias", f"self.{biases[0]}")
+
+
+def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
+    """A skeleton whose advice on operations every N steps says what the notes do: the notes' period with
+    its number, or no test on the step when the notes do it after every step (a small model otherwise
+    invents a period). Unchanged when the notes say neither, or name a period without its number."""
+    if re.search(PERIODIC, note_text, re.IGNORECASE):
+        period = note_period(note_text)
+        advice = f"The notes do it every {period} steps: start with if step % {period} != 0: return" if period else ""
+    elif re.search(EVERY_STEP, note_text, re.IGNORECASE):
+        advice = "The notes do it after every step: no test on the step"
+    else:
+        advice = ""
+    return replace(skeleton, code=_PERIOD_ADVICE.sub(advice, skeleton.code)) if advice else skeleton
 
 
 def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
