@@ -101,6 +101,7 @@ def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_
     ("update_rule", SIGN_MIX, "sign mix vs SGD"),
     ("update_rule", "梯度除以它的范数：g = g / (||g|| + ε)\n再做 SGD：w = w - lr*g", "unit step vs SGD"),  # ε: the usual tiny value
     ("activation", "新激活：f(x) = x * tanh(softplus(x)) 就这样", "new activation vs relu"),
+    ("activation", "相邻两个单元一组：f(x) = max(x1, x2) * sigmoid(x2)", "pair gate vs relu"),  # a pair of units
     ("schedule", "lr_t = lr0 * 0.5^floor(t / 50)", "halving vs constant lr"),
 ])
 def test_formulas_that_are_a_whole_program_are_written_by_the_program_and_agree_with_it_in_the_sandbox(

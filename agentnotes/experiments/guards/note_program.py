@@ -57,9 +57,11 @@ _NUMBER_IN_PROSE = re.compile(r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)[.。]?\s+[
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
 _DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*(N|Beta|U|Uniform)\s*\(([^()]*)\)")
 DRAWING_KINDS = ("update_rule", "weight_op", "data")
-# A data idea's pair of samples: `x_i` is the sample itself, `x_j` another of its batch (x1/x2 and x_a/x_b alike).
+# A pair: a data idea's `x_i`, the sample itself, and `x_j`, another of its batch; an activation's `x1` and
+# `x2`, the two units of each pair of units (x_i/x_j, x1/x2 and x_a/x_b alike).
 _PAIRED = re.compile(r"([xy])_?([ij12ab])")
-_OWN = "i1a"
+_FIRST = "i1a"
+_PAIR_VALUES = {"data": ("{var}", "{var}[perm]"), "activation": ("{var}[..., 0::2]", "{var}[..., 1::2]")}
 _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 
 
@@ -152,8 +154,11 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 like = "p" if kind != "data" else target  # a data idea's noise is shaped like what it changes
                 noise.append((name, drawn[name].format(like=like)))
                 continue
-            if kind == "data" and (pair := _PAIRED.fullmatch(name)):
-                pairs[name] = pair[1] if pair[2] in _OWN else f"{pair[1]}[perm]"
+            pair = _PAIRED.fullmatch(name)
+            if pair and kind in _PAIR_VALUES and (kind == "data" or pair[1] == "x"):
+                pairs[name] = _PAIR_VALUES[kind][pair[2] not in _FIRST].format(var=pair[1])
+                if kind == "activation":
+                    roles.setdefault("input", pair[1])
                 continue
             role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles), None)
             if role in TUNED or (role and compared_name(name) not in given):

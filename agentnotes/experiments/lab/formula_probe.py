@@ -25,6 +25,8 @@ FUNCTIONS = {"sign": torch.sign, "sqrt": torch.sqrt, "exp": torch.exp, "log": to
 def run_program(program, values):
     """The environment after running the program's statements with `values` bound (the note's constants too)."""
     env = {**FUNCTIONS, **program["constants"], **values}
+    for name, expression in program.get("bound", ()):  # pairs of samples or units, from the values
+        env[name] = eval(expression, {"__builtins__": {}}, env)
     for target, expression in program["statements"]:
         env[target] = eval(expression, {"__builtins__": {}}, env)  # checked on the host: names, numbers, operators, FUNCTIONS
     return env
@@ -79,7 +81,7 @@ def probe_activation(module, program):
     cls = getattr(module, "IdeaActivation", None)
     if cls is None:
         return {"checked": False, "why": "no IdeaActivation"}
-    x = torch.linspace(-3, 3, 13)
+    x = torch.linspace(-3, 3, 13)[:12] if program.get("bound") else torch.linspace(-3, 3, 13)  # pairs of units
     with torch.no_grad():
         got = cls()(x.clone())
     expected = run_program(program, {program["roles"]["input"]: x})[program["output"]]
