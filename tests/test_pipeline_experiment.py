@@ -300,3 +300,23 @@ def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1), Recorder(), model)
     assert run.record().status == "done" and (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()
     assert json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())["matches_note"] is False
+
+
+def test_code_written_wholly_from_the_notes_formulas_skips_the_code_critic(monkeypatch, tmp_path) -> None:
+    """An update rule whose formulas form a whole program: the program writes `update`, no model is asked
+    for code, and no critic compares the notes' own formulas with themselves."""
+    settings = _settings(monkeypatch)
+    note = tmp_path / "sign-mix.md"
+    note.write_text("# sign mix\n\n每步先算 d = κ*a + (1-κ)*g\nw ← w − η·sign(d)\n然后 a = ρ*a + (1-ρ)*g\n"
+                    "κ = 0.8, ρ = 0.95。\n", encoding="utf-8")
+    ingest(settings, [note])
+    plan = {**PLAN, "idea_name": "sign mix", "idea_rule": "w = w - lr*sign(0.8*a + 0.2*g)", "parts": ["update_rule"],
+            "task": "classification", "metric": "test_accuracy"}
+    model = FakeListChatModel(responses=[
+        json.dumps(plan), json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"})])
+    recorder = Recorder()
+    run = run_experiment(settings, ExperimentOptions("sign mix vs SGD", seeds=3, steps=40, max_seeds=3), recorder, model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
+    assert review == {"skipped": "every function written from the note's formulas"}
+    assert "written from the notes' formulas" in (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text()

@@ -22,6 +22,7 @@ from agentnotes.experiments.guards.claim import inverted, math_formulas, stated_
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
+from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period, period_mismatch
@@ -264,6 +265,10 @@ class _CodeWriter:
             if copied:
                 feedback = without_code(feedback)
             return None, feedback
+        if not reply.prompt_tokens and self.skeleton and written_by_program(self.skeleton, code):
+            reporter.info("Every function is the note's formulas, written by the program: no critic needed.")
+            run.write_json(f"{folder}/{rd.CODE_REVIEW}", {"skipped": "every function written from the note's formulas"})
+            return code, ""
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
             shown = written_part(self.skeleton, code) if self.skeleton else code

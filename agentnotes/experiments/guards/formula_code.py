@@ -27,8 +27,9 @@ from agentnotes.experiments.guards.note_program import (
     program_body,
 )
 from agentnotes.experiments.guards.note_symbols import note_period
-from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, parameters_of
+from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 
+MARK = "written from the notes' formulas"  # the comment on a body written here
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
 # Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
 _BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
@@ -108,4 +109,15 @@ def _marked(body: str, formulas: str) -> str:
     """A body the program wrote, its first line marked with the formulas it comes from (a comment of its
     own before the first statement would not survive the fill)."""
     first, _, rest = body.partition("\n")
-    return f"{first}{'; ' if '  # ' in first else '  # '}written from the notes' formulas: {formulas}\n{rest}"
+    return f"{first}{'; ' if '  # ' in first else '  # '}{MARK}: {formulas}\n{rest}"
+
+
+def written_by_program(skeleton: Skeleton, code: str) -> bool:
+    """Whether `code` is `skeleton` with every function the model would write written here from the notes'
+    formulas (marked so), and nothing else defined: the notes' own formulas, with nothing for a critic to compare."""
+    try:
+        sources = function_sources(code)
+    except SyntaxError:
+        return False
+    required = [q for part in skeleton.parts or (skeleton,) for q in part.required]
+    return set(sources) == set(function_sources(skeleton.code)) and all(MARK in sources.get(q, "") for q in required)

@@ -243,6 +243,11 @@ def defined_functions(code: str) -> set[str]:
     return {qualname for qualname, _ in _functions(ast.parse(code))}
 
 
+def function_sources(code: str) -> dict[str, str]:
+    """The source of each top-level function and method of `code`, comments included, by qualname."""
+    return {qualname: ast.get_source_segment(code, fn) or "" for qualname, fn in _functions(ast.parse(code))}
+
+
 def fill(skeleton: Skeleton, reply: str) -> str:
     """The skeleton with the bodies the reply wrote for its functions, plus the reply's imports, helpers
     and constants. A reply class that writes a skeleton class's method together with its own __init__
