@@ -125,6 +125,13 @@ def test_an_undefined_constant_the_notes_give_one_value_is_defined_from_them() -
     assert len(fixes) == 2 and fixed.index("import torch") < fixed.index("beta_1 = 0.9")
 
 
+def test_a_constant_the_notes_give_in_prose_is_read_but_not_an_example_value_of_a_variable() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    assert note_constants("a = tanh(k*x1)，k 取大一点（比如 5）。λ (e.g. 0.1) 就行，c 取 2") == {"k": "5", "lam": "0.1", "c": "2"}
+    assert note_constants("for an input x (e.g. 3), we use x1 (say 2) and step 3 (e.g. 10)") == {}
+
+
 def test_an_assignment_to_the_weights_the_function_must_change_in_place_moves_them() -> None:
     code = fill(load_skeleton("update_rule"), textwrap.dedent('''
         def update(p, g, state, lr, t):

@@ -19,6 +19,14 @@ GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps",
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 _ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})(?!\w|\.\d)")
+# Letters that name a formula's variables (an input, a target, a step, a gradient, a weight), not its
+# constants: a number after one in prose is an example of its value, not the value.
+_VARIABLES = frozenset({"x", "y", "z", "t", "g", "p", "w", "h"})
+# A value given in prose to a short name (a letter, maybe with an index): `k 取 5`, `k 取大一点（比如 5）`,
+# `λ (e.g. 0.1)`; no Latin word may stand between the name and its value.
+_GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωϵ][A-Za-z0-9_]{{0,2}})(?![\w])\s*(?:取|设为|设成)?"
+                             rf"[^。\n，,;；=（(A-Za-z]{{0,8}}?"
+                             rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({_NUMBER})(?!\w|\.\d)")
 
 
 def compared_name(name: str) -> str:
@@ -32,7 +40,9 @@ def compared_name(name: str) -> str:
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value."""
     values: dict[str, set[str]] = {}
-    for name, number in _ASSIGNMENT.findall(text):
+    prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
+             if name.lower().rstrip("0123456789_") not in _VARIABLES]
+    for name, number in _ASSIGNMENT.findall(text) + prose:
         values.setdefault(compared_name(name), set()).add(number)
     return {key: next(iter(numbers)) for key, numbers in values.items() if len(numbers) == 1}
 
