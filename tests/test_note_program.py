@@ -79,6 +79,8 @@ def test_the_sandboxed_probe_names_where_an_almost_right_update_differs(tmp_path
 def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:
     assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）", ["schedule"]) is None
     assert note_program("lr_t = lr0*t/N（预热）, N = 20", ["schedule"]) is not None  # prose without a condition
+    clipping = "如果 ||g|| > c，就缩放 g = g * c/||g||；否则 g 不变。c = 1.0。\n然后 w = w - lr*g"
+    assert note_program(clipping, ["update_rule"]) is None  # the condition comes before the formula
 
 
 def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_when_certain() -> None:

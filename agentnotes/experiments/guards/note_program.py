@@ -216,7 +216,10 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
 def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     """The `name = expression` assignments of one note line: the whole line when it is one, else each of
     its parts between separators (commas, semicolons, colons outside brackets) that holds an `=`;
-    None when such a part does not read as one."""
+    None when such a part does not read as one, or the line holds a condition (`如果 ||g|| > c，g = ...`,
+    `lr_t = lr0*t/N（t ≤ N）`): its formulas hold only sometimes."""
+    if _CONDITION.search(line):
+        return None
     if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and (whole := _assignment(line)) is not None:
         return [whole]
     found = []
@@ -244,10 +247,7 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
     match = _ASSIGNS.search(_normalised(text))
     if match is None:
         return None
-    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]", match["value"], maxsplit=1)[0]
-    if _CONDITION.search(match["value"][len(right):]):
-        return None  # `（t ≤ W）` after a formula: it holds only sometimes
-    right = right.strip()
+    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]", match["value"], maxsplit=1)[0].strip()
     if prose := _NUMBER_IN_PROSE.match(right):
         right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
     try:
