@@ -79,8 +79,8 @@ def test_the_sandboxed_probe_names_where_an_almost_right_update_differs(tmp_path
 def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:
     assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）", ["schedule"]) is None
     assert note_program("lr_t = lr0*t/N（预热）, N = 20", ["schedule"]) is not None  # prose without a condition
-    clipping = "如果 ||g|| > c，就缩放 g = g * c/||g||；否则 g 不变。c = 1.0。\n然后 w = w - lr*g"
-    assert note_program(clipping, ["update_rule"]) is None  # the condition comes before the formula
+    unsaid = "如果 ||g|| > c，就缩放 g = g * c/||g||。c = 1.0。\n然后 w = w - lr*g"
+    assert note_program(unsaid, ["update_rule"]) is None  # what happens otherwise is not said
 
 
 def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_when_certain() -> None:
@@ -104,6 +104,7 @@ def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_
     ("update_rule", "梯度除以它的范数：g = g / (||g|| + ε)\n再做 SGD：w = w - lr*g", "unit step vs SGD"),  # ε: the usual tiny value
     ("activation", "新激活：f(x) = x * tanh(softplus(x)) 就这样", "new activation vs relu"),
     ("activation", "相邻两个单元一组：f(x) = max(x1, x2) * sigmoid(x2)", "pair gate vs relu"),  # a pair of units
+    ("update_rule", "如果 ||g|| > c，就缩放 g = g * c/||g||；否则 g 不变。c = 2.0\n然后 w = w - lr*g", "clip vs SGD"),
     ("schedule", "lr_t = lr0 * 0.5^floor(t / 50)", "halving vs constant lr"),
 ])
 def test_formulas_that_are_a_whole_program_are_written_by_the_program_and_agree_with_it_in_the_sandbox(
@@ -300,3 +301,22 @@ def test_a_data_idea_that_adds_drawn_noise_shapes_it_like_what_it_changes() -> N
     noisy, same = transform_batch(x, y, 1)
     assert torch.equal(same, y) and abs(float(noisy.std()) - 0.5) < 0.05
     assert note_program("x = x + σ*ε，ε ~ N(0, σ^2)，σ = 0.5", ["data"]) is None  # a draw the program cannot write
+
+
+def test_a_formula_for_each_row_under_a_condition_is_written_for_every_row_at_once() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每一步之后：如果 ||w_i|| > c，w_i = w_i * c/||w_i||；否则不动。c = 1.5。bias 不约束。"
+    reply = program_reply(load_skeleton("weight_op"), note, note)
+    weight_op = _function_of(fill(load_skeleton("weight_op"), reply), "weight_op")
+    weight, bias = torch.randn(6, 4), torch.randn(6) * 5
+    weight[0] *= 10  # a row far outside the ball
+    weight[1] = weight[1] / weight[1].norm()  # a row inside it
+    before = weight.clone()
+    weight_op(weight, {}, 1)
+    weight_op(bias, {}, 1)
+    norms = weight.norm(dim=1)
+    assert torch.all(norms <= 1.5 + 1e-5) and abs(float(norms[0]) - 1.5) < 1e-5
+    assert torch.equal(weight[1], before[1]) and float(bias.norm()) > 1.5  # inside the ball, and the biases: unchanged

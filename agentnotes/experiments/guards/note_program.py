@@ -27,7 +27,7 @@ from agentnotes.experiments.guards.constants import GREEK, compared_name, note_c
 from agentnotes.experiments.guards.kinds import PERIODIC
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
-                       "floor", "clip", "clamp", "min", "max", "pi", "norm"})
+                       "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows"})
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
 # The values each kind's hook gives, by the names notes use for them.
@@ -46,7 +46,15 @@ LAYER_OUTPUTS = frozenset({"y", "out", "output"})
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
-                  ast.unaryop)
+                  ast.unaryop, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE)
+# A formula that holds under a condition, the rest left as it is: `如果 ||g|| > c，就缩放 g = g*c/||g||；否则 g 不变`,
+# `if |w| > c: w = ..., otherwise unchanged`. It reads as `g = where(||g|| > c, g*c/||g||, g)`.
+_IF_ELSE_KEPT = re.compile(
+    r"(?:如果|若|当|\bif\b|\bwhen\b)\s*(?P<condition>[^，,：:；;。=]+?)\s*[，,：:]?\s*(?:就|则|\bthen\b)?\s*[\u4e00-\u9fff]{0,4}\s*"
+    r"(?P<target>[A-Za-z_]\w*)\s*=\s*(?P<value>[^；;，,。]+?)\s*[；;，,。]\s*(?:否则|\botherwise\b|\belse\b)\s*"
+    r"(?:(?P=target)\s*)?(?:不变|不动|保持不变|(?:is |stays |remains )?(?:unchanged|as it is|the same))", re.IGNORECASE)
+# Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
+_ROW_INDEX = "_i"
 _SEPARATORS = "，,;；。：:"
 # `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
@@ -106,6 +114,7 @@ def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
+    statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
     drawn = {}
     for line in formulas.splitlines():
         for name, family, arguments in _DRAWN.findall(_normalised(line)):
@@ -113,6 +122,24 @@ def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
             if drawn[name] is None:
                 return None  # a draw the program cannot write: the formulas are not certain
     return _resolve(kind, statements, given, drawn)
+
+
+def _by_rows(value: ast.expr) -> ast.expr:
+    """A formula over one row (`w_i * c/||w_i||`) as one over every row at once: `w_i` is `w`, and a norm
+    of a row is the norm of each row (norm_rows). Other formulas are returned as they are."""
+    class Rewrite(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.Name(node.id.removesuffix(_ROW_INDEX), ast.Load()) if node.id.endswith(_ROW_INDEX) else node
+
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            rows = isinstance(node.func, ast.Name) and node.func.id == "norm" and any(
+                isinstance(n, ast.Name) and n.id.endswith(_ROW_INDEX) for arg in node.args for n in ast.walk(arg))
+            self.generic_visit(node)
+            if rows:
+                node.func = ast.Name("norm_rows", ast.Load())
+            return node
+
+    return Rewrite().visit(value)
 
 
 def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
@@ -216,8 +243,10 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
 def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     """The `name = expression` assignments of one note line: the whole line when it is one, else each of
     its parts between separators (commas, semicolons, colons outside brackets) that holds an `=`;
-    None when such a part does not read as one, or the line holds a condition (`如果 ||g|| > c，g = ...`,
-    `lr_t = lr0*t/N（t ≤ N）`): its formulas hold only sometimes."""
+    None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
+    its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT)."""
+    if kept := _IF_ELSE_KEPT.search(_normalised(line)):
+        return _kept_unless(kept, line)
     if _CONDITION.search(line):
         return None
     if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and (whole := _assignment(line)) is not None:
@@ -230,6 +259,21 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
                     return None
                 found.append(assignment)
     return found
+
+
+def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
+    """The statement `target = where(condition, value, target)` of an _IF_ELSE_KEPT match, with the
+    assignments of the rest of its line (a constant given after it); None if a part does not read as code."""
+    try:
+        condition = ast.parse(match["condition"], mode="eval").body
+        value = ast.parse(match["value"], mode="eval").body
+    except SyntaxError:
+        return None
+    statement = ast.Call(ast.Name("where", ast.Load()), [condition, value, ast.Name(match["target"], ast.Load())], [])
+    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(statement)):
+        return None
+    rest = _assignments(_normalised(line)[match.end():]) if _normalised(line)[match.end():].strip() else []
+    return None if rest is None else [(match["target"], statement), *rest]
 
 
 def _unchained(part: str) -> list[str]:
@@ -437,6 +481,8 @@ def _with_torch(expression: str) -> str:
             name = node.func.id if isinstance(node.func, ast.Name) else ""
             node.func = ast.parse(_TORCH_CALLS.get(name, name), mode="eval").body
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
+            if name == "norm_rows":  # the norm of each row (a unit's input weights), kept as a column
+                node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             return node
 
         def visit_Name(self, node: ast.Name) -> ast.AST:
@@ -448,7 +494,8 @@ def _with_torch(expression: str) -> str:
 _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
                 "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
-                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm"}
+                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
+                "where": "torch.where", "norm_rows": "torch.linalg.vector_norm"}
 # The elementwise functions a periodic operation may apply (periodic_body), as torch writes them.
 TORCH_FUNCTIONS = {name: _TORCH_CALLS[name] for name in ("sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs")}
 
