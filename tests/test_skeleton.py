@@ -27,14 +27,14 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "loss": (["loss"], "classification"), "data": (["data"], "regression"),
              "schedule": (["schedule"], "classification"), "regulariser": (["regulariser"], "regression"),
              "layer_op": (["layer", "weight_op"], "regression"), "conv": (["architecture"], "digits_image"),
-             "cell": (["architecture"], "sequence")}
+             "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification")}
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
     assert {p.stem for p in SKELETONS_DIR.glob("*.py")} == set(SKELETONS)
     assert {kind.name for kind in KINDS} == {kind for kinds, _ in SKELETONS.values() for kind in kinds}
     for name, (kinds, task) in SKELETONS.items():
-        if name != "block":  # the layer skeleton's residual form, chosen by the notes
+        if name not in ("block", "two_point"):  # forms of the layer and update rule skeletons, chosen by the notes
             assert skeleton_for(kinds, task=task).name == name
     assert skeleton_for(["architecture"], task="regression") is None  # flat inputs: the whole code is written
     # A loss idea that is also a regulariser's penalty: the skeleton whose hooks hold the other's, alone.
@@ -309,3 +309,41 @@ def test_a_layer_without_a_periodic_formula_is_asked_for_in_one_call() -> None:
     reply = "class IdeaLinear(nn.Module):\n    def forward(self, x):\n        return F.linear(x, self.w1, self.bias)\n"
     _, seen = _mirror_body("镜像层：y = (w1*(x+h) + w2*(x-h))/2 + b，h = lr/2", reply)
     assert len(seen) == 1 and "`IdeaLinear.between_steps`" in seen[0]
+
+
+def test_an_update_rule_that_takes_the_gradient_again_at_moved_weights_gets_the_two_point_skeleton(tmp_path: Path) -> None:
+    import torch
+
+    note = "每一步：e = ρ*g/||g||（所有参数一起算范数），在 w + e 处的梯度 g2，然后 w = w - lr*g2，ρ = 0.1"
+    skeleton = skeleton_for(["update_rule"], note)
+    assert skeleton.name == "two_point" and skeleton.required == ("perturb", "update")
+    assert skeleton_for(["update_rule"], "w = w - lr*sign(g)").name == "update_rule"
+    code = fill(skeleton, textwrap.dedent('''
+        def perturb(params, grads):
+            norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
+            return [0.1 * g / norm for g in grads]
+
+        def update(p, g, state, lr, t):
+            p.sub_(lr * g)
+    '''))
+    assert blocking(check_idea_code(code, ["update_rule"], ())) == []
+    namespace = {"torch": torch}
+    exec(code, namespace)
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    loss_of = lambda v: (v ** 4).sum()  # noqa: E731  (a gradient that changes along the move)
+    optimizer = namespace["make_optimizer"]([w], 0.01)
+    loss_of(w).backward()
+    g = w.grad.detach().clone()
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_of(w)
+        loss.backward()
+        return loss
+
+    start = w.detach().clone()
+    optimizer.step(closure)
+    moved = start + 0.1 * g / g.norm()
+    assert torch.allclose(w.detach(), start - 0.01 * 4 * moved ** 3)  # the step from w, with the gradient at w + e
+    ran = run_idea(tmp_path, code, task="classification")
+    assert ran.returncode == 0, ran.stderr

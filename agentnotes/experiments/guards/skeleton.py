@@ -39,6 +39,9 @@ _NO_ACTIVATION = re.compile(r"(?:不再|不|无需|不用|去掉|没有|\bno|\bw
                             r"(?:另外|额外|单独|extra|separate|additional|other|any)?\s*(?:加|an?|the)?\s*(?:的)?\s*(?:激活|activation|ReLU)", re.IGNORECASE)
 _OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还是|仍|不变|保持|普通|照旧|unchanged|stays|remains|"
                           r"plain|ordinary|as it is|as before)", re.IGNORECASE)
+# An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
+_SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
+                              r"(?:w|θ|p)\s*\+\s*\w+\s*(?:处|上)的梯度|两次梯度|再算一次梯度", re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
 _PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return")
 _MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
@@ -91,7 +94,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     a kind whose hooks another part also has, with more (a loss idea also called a regulariser), adds
     nothing; each other kind adds its own skeleton beside the rest (a layer with its own update rule),
     so long as no two parts define the same name. A layer idea whose notes write it as a residual form
-    `y = x + ...` gets the block skeleton; an architecture idea gets the skeleton of the part of the task's
+    `y = x + ...` gets the block skeleton; an update rule that takes the gradient again at moved weights
+    (a closure, "the gradient at w + e") the two_point skeleton; an architecture idea gets the skeleton of the part of the task's
     baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs.
     """
     found = kinds_of(kinds)
@@ -105,6 +109,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
         name = "block" if kind.name == "layer" and _BLOCK_FORM.search(note_text) else kind.name
+        name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         name = ARCHITECTURE_PARTS.get(task, name) if kind.name == "architecture" else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
