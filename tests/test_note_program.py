@@ -320,3 +320,22 @@ def test_a_formula_for_each_row_under_a_condition_is_written_for_every_row_at_on
     norms = weight.norm(dim=1)
     assert torch.all(norms <= 1.5 + 1e-5) and abs(float(norms[0]) - 1.5) < 1e-5
     assert torch.equal(weight[1], before[1]) and float(bias.norm()) > 1.5  # inside the ball, and the biases: unchanged
+
+
+def test_a_value_the_notes_call_learnable_is_an_activations_parameter_started_at_the_notes_value() -> None:
+    import torch
+    import torch.nn as nn
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.note_program import layer_forward_body, learnable_names
+
+    assert learnable_names("每层一个可学习的标量 κ，初始 κ = 2；a learnable scalar alpha; g is learnable") == {"kappa", "alpha", "g"}
+    note = "新激活：f(x) = x * tanh(κ*x)\n每层一个可学习的标量 κ，初始 κ = 2。"
+    part = load_skeleton("activation")
+    namespace = {"torch": torch, "nn": nn, "baseline_model": None}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    activation, x = namespace["IdeaActivation"](), torch.linspace(-2, 2, 9)
+    assert [tuple(p.shape) for p in activation.parameters()] == [()]  # one learnable scalar ...
+    assert torch.allclose(activation(x), x * torch.tanh(2 * x))  # ... started at the notes' value
+    assert note_program("w = w - lr*g*κ, κ = 0.5", ["update_rule"], "κ 是可学习的") is None  # nowhere to keep it
+    assert layer_forward_body("y = W*x + b + κ*tanh(x), κ = 0.1", ["weight", "bias"], "κ 可学习") is None

@@ -216,7 +216,7 @@ class _CodeWriter:
         self.note_pairs = note_pairs(options.request, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
         self.formulas = formula_lines(options.request, hits)
-        self.program = note_program(self.formulas, plan.kinds)
+        self.program = note_program(self.formulas, plan.kinds, self.note_text)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
         self.skeleton = skeleton_for(plan.kinds, self.note_text, plan.task)

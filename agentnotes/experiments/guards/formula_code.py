@@ -49,8 +49,19 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "") -> str:
                           and fn.name == function.split(".")[-1] for a in fn.args.args)
     text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(body, "    ") + "\n"
     if "." in function:
-        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(text, "    ")
+        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(_learned(part, formulas, note_text) + text, "    ")
     return text
+
+
+def _learned(part: Skeleton, formulas: str, note_text: str) -> str:
+    """An activation's `extra_parameters` making each value the notes call learnable a parameter, started at
+    the notes' value; "" when there is none."""
+    program = note_program(formulas, [part.name], note_text)
+    if program is None or not program.learned:
+        return ""
+    lines = [f"self.{name} = nn.Parameter(torch.tensor({program.constants[name]!r}))  # learnable, as the notes say"
+             for name in program.learned]
+    return "def extra_parameters(self):\n" + textwrap.indent("\n".join(lines), "    ") + "\n\n"
 
 
 def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[str, str] | None:
@@ -59,9 +70,9 @@ def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[st
         found = penalty_body(formulas)
         return ("penalty", _marked(*found)) if found else None
     if LAYER_FORWARD in part.required:
-        found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]))
+        found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
         return (LAYER_FORWARD, _marked(*found)) if found else None
-    program = note_program(formulas, [part.name])
+    program = note_program(formulas, [part.name], note_text)
     found = program_body(program) if program else None
     if found is None:
         return None

@@ -53,6 +53,11 @@ _IF_ELSE_KEPT = re.compile(
     r"(?:如果|若|当|\bif\b|\bwhen\b)\s*(?P<condition>[^，,：:；;。=]+?)\s*[，,：:]?\s*(?:就|则|\bthen\b)?\s*[\u4e00-\u9fff]{0,4}\s*"
     r"(?P<target>[A-Za-z_]\w*)\s*=\s*(?P<value>[^；;，,。]+?)\s*[；;，,。]\s*(?:否则|\botherwise\b|\belse\b)\s*"
     r"(?:(?P=target)\s*)?(?:不变|不动|保持不变|(?:is |stays |remains )?(?:unchanged|as it is|the same))", re.IGNORECASE)
+# A name the notes call learnable: its value in the notes is where it starts, not a constant.
+_LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(?:标量|参数|系数|scalar|parameter|coefficient)?\s*"
+                        r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:是|为)?\s*(?:可学习|可训练)|"
+                        r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:learnable|trainable|learned)", re.IGNORECASE)
+_ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
 _SEPARATORS = "，,;；。：:"
@@ -88,6 +93,7 @@ class NoteProgram:
     output: str
     drawn: tuple[tuple[str, str], ...] = ()
     bound: tuple[tuple[str, str], ...] = ()
+    learned: tuple[str, ...] = ()  # constants the notes call learnable: an activation's parameters, from these starts
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -101,9 +107,11 @@ class NoteProgram:
         return "; ".join(f"{target} = {expression}" for target, expression in self.statements)
 
 
-def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
+def note_program(formulas: str, kinds: Sequence[str], note_text: str = "") -> NoteProgram | None:
     """The program of the note's formula lines for the first of `kinds` that has ROLES, or None when
-    the formulas are not certain enough to run (see the module docstring)."""
+    the formulas are not certain enough to run (see the module docstring). A name the formulas or
+    `note_text` call learnable is an activation's parameter, started at the notes' value; in another
+    kind's formulas it gives no program."""
     kind = next((k for k in kinds if k in ROLES), None)
     if kind is None or not formulas.strip():
         return None
@@ -121,7 +129,13 @@ def note_program(formulas: str, kinds: Sequence[str]) -> NoteProgram | None:
             drawn[name] = _draw(family, arguments, given)
             if drawn[name] is None:
                 return None  # a draw the program cannot write: the formulas are not certain
-    return _resolve(kind, statements, given, drawn)
+    return _resolve(kind, statements, given, drawn, learnable_names(f"{formulas}\n{note_text}"))
+
+
+def learnable_names(text: str) -> set[str]:
+    """The names (as compared) that `text` calls learnable."""
+    names = (m["before"] or m["after"] or m["said"] for m in _LEARNABLE.finditer(text))
+    return {compared_name(_normalised(name)) for name in names if name.lower() not in _ARTICLES}
 
 
 def _by_rows(value: ast.expr) -> ast.expr:
@@ -163,12 +177,13 @@ def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
 
 
 def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str],
-             drawn: dict[str, str]) -> NoteProgram | None:
+             drawn: dict[str, str], learnable: set[str]) -> NoteProgram | None:
     """Every name the statements read bound to a constant, a role, a state or an earlier statement; None if one is not."""
     roles: dict[str, str] = {}
     constants: dict[str, float] = {}
     state: list[str] = []
     noise: list[tuple[str, str]] = []
+    learned: list[str] = []
     pairs: dict[str, str] = {}
     targets = {target for target, _ in statements}
     defined: set[str] = set()
@@ -193,6 +208,10 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             elif compared_name(name) in given:
                 if role == "total":
                     return None  # the notes' own step count or the run's: either may be meant
+                if compared_name(name) in learnable:
+                    if kind != "activation":
+                        return None  # a learned value where the program has nowhere to keep a parameter
+                    learned.append(name)
                 constants[name] = float(given[compared_name(name)])
             elif compared_name(name) == "eps":
                 constants[name] = EPS
@@ -207,7 +226,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
              else []) + list(pairs.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
-                       tuple(noise), tuple(bound))
+                       tuple(noise), tuple(bound), tuple(learned))
 
 
 def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]]) -> str | None:
@@ -364,14 +383,15 @@ def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) 
     return "\n".join(lines)
 
 
-def layer_forward_body(formulas: str, parameters: Sequence[str]) -> tuple[str, str] | None:
+def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str = "") -> tuple[str, str] | None:
     """(The body of a layer's `forward(self, x)`, the formulas it comes from), written from the notes' formulas for its output
     (`y = (W1*x + b1) * sigmoid(W2*x + b2)`) when they are certain: every line but the periodic ones
     reads as assignments, the last one names the output (LAYER_OUTPUTS), none assigns the input or a
     parameter, every name read is the input, a parameter of the layer, a constant the notes give, an
     earlier result or one of TORCH_FUNCTIONS, and each weight matrix (a parameter named w..., or the
     layer's single `weight` as the notes' W) only multiplies what follows it, written F.linear. The
-    notes' single W and b are the layer's `weight` and `bias`. None otherwise: the model writes it."""
+    notes' single W and b are the layer's `weight` and `bias`. None otherwise, or when a constant read is one
+    the notes call learnable (a parameter the skeleton lacks): the model writes it."""
     kept = "\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE))
     statements = _statements(kept)
     if not statements or statements[-1][0] not in LAYER_OUTPUTS:
@@ -383,6 +403,7 @@ def layer_forward_body(formulas: str, parameters: Sequence[str]) -> tuple[str, s
     aliases = {alias: name for alias, name in (("W", "weight"), ("w", "weight"), ("b", "bias"))
                if name in parameters and alias not in parameters and (name != "weight" or matrices == {"weight"})}
     given, local, lines = note_constants(formulas), {"x"}, []
+    given = {name: value for name, value in given.items() if name not in learnable_names(f"{formulas}\n{note_text}")}
     for target, value in statements:
         code = _as_torch(value, set(parameters), local, given, matrices, aliases)
         if code is None:
@@ -456,7 +477,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     if program.kind not in HOOK_FUNCTIONS:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
-    lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
+    lines = [f"{name} = self.{name}  # learnable, started at the notes' {value!r}" if name in program.learned
+             else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
     lines += [f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
     lines += [f"{name} = {expression}" for name, expression in program.bound]
