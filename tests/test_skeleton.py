@@ -347,3 +347,17 @@ def test_an_update_rule_that_takes_the_gradient_again_at_moved_weights_gets_the_
     assert torch.allclose(w.detach(), start - 0.01 * 4 * moved ** 3)  # the step from w, with the gradient at w + e
     ran = run_idea(tmp_path, code, task="classification")
     assert ran.returncode == 0, ran.stderr
+
+
+def test_a_sequence_encoder_that_pools_over_time_feeds_the_head_its_pooled_vector(tmp_path: Path) -> None:
+    code = fill(load_skeleton("cell"), textwrap.dedent('''
+        class IdeaCell(nn.Module):
+            def layers(self):
+                self.conv = nn.Conv1d(self.input_size, self.hidden_size, 3, padding=2, dilation=2)
+
+            def forward(self, x):
+                return torch.relu(self.conv(x.transpose(1, 2))).mean(dim=-1)  # (batch, hidden): pooled over time
+    '''))
+    assert blocking(check_idea_code(code, ["architecture"], ())) == []
+    ran = run_idea(tmp_path, code, task="sequence")
+    assert ran.returncode == 0, ran.stderr

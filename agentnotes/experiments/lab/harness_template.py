@@ -223,7 +223,8 @@ def convnet(in_dim, hidden, out_dim, conv=nn.Conv2d, activation=nn.ReLU, norm="b
 
 
 class SeqNet(nn.Module):
-    """A recurrent encoder over (batch, T, V) inputs; its last state (+ norm) feeds a linear head."""
+    """A recurrent encoder over (batch, T, V) inputs; its last state (+ norm) feeds a linear head. An
+    encoder that pools over time itself returns (batch, hidden), which feeds the head as it is."""
 
     def __init__(self, in_dim, hidden, out_dim, cell=nn.GRU, norm="baseline"):
         super().__init__()
@@ -234,7 +235,7 @@ class SeqNet(nn.Module):
     def forward(self, x):
         out = self.rnn(x)
         out = out[0] if isinstance(out, tuple) else out
-        return self.head(self.norm(out[:, -1]))
+        return self.head(self.norm(out[:, -1] if out.dim() == 3 else out))
 
 
 def seqnet(in_dim, hidden, out_dim, cell=nn.GRU, norm="baseline"):

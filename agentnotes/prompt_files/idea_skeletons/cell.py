@@ -13,9 +13,10 @@ class IdeaCell(nn.Module):
         ...
 
     def forward(self, x):
-        """The idea's outputs for x of shape (batch, T, input_size): shape (batch, T, hidden_size). The head
-        reads outputs[:, -1]: an idea that pools over the time steps puts its pooled vector there,
-        torch.cat([outputs[:, :-1], pooled.unsqueeze(1)], dim=1)."""
+        """The idea's outputs for x of shape (batch, T, input_size): shape (batch, T, hidden_size), whose last
+        time step outputs[:, -1] the head reads; or, for an idea that pools over the time steps (a mean over
+        time), the pooled vector of shape (batch, hidden_size), which the head reads as it is. A layer over
+        time such as nn.Conv1d takes (batch, channels, T): x.transpose(1, 2)."""
         ...
 
 
