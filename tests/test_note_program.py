@@ -79,6 +79,7 @@ def test_the_sandboxed_probe_names_where_an_almost_right_update_differs(tmp_path
 def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:
     assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）", ["schedule"]) is None
     assert note_program("lr_t = lr0*t/N（预热）, N = 20", ["schedule"]) is not None  # prose without a condition
+    assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）\nlr_t = lr0（t > N）", ["schedule"]) is not None
     unsaid = "如果 ||g|| > c，就缩放 g = g * c/||g||。c = 1.0。\n然后 w = w - lr*g"
     assert note_program(unsaid, ["update_rule"]) is None  # what happens otherwise is not said
 
@@ -106,6 +107,8 @@ def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_
     ("activation", "相邻两个单元一组：f(x) = max(x1, x2) * sigmoid(x2)", "pair gate vs relu"),  # a pair of units
     ("update_rule", "如果 ||g|| > c，就缩放 g = g * c/||g||；否则 g 不变。c = 2.0\n然后 w = w - lr*g", "clip vs SGD"),
     ("schedule", "lr_t = lr0 * 0.5^floor(t / 50)", "halving vs constant lr"),
+    ("schedule", "前 W = 0.2*STEPS 步：lr_t = lr0*t/W（t ≤ W）；\n之后线性降到 0：lr_t = lr0*(STEPS - t)/(STEPS - W)",
+     "ramp up and down vs constant lr"),  # a formula under a bracketed condition, its alternative on the next line
 ])
 def test_formulas_that_are_a_whole_program_are_written_by_the_program_and_agree_with_it_in_the_sandbox(
         tmp_path: Path, kind: str, formulas: str, request_: str) -> None:

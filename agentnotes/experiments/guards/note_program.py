@@ -58,6 +58,10 @@ _LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(
                         r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:是|为)?\s*(?:可学习|可训练)|"
                         r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:learnable|trainable|learned)", re.IGNORECASE)
 _ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
+# A condition in brackets after a formula, `lr_t = lr*t/W（t ≤ W）`: the formula holds there, and a later
+# formula for the same name holds otherwise (`之后 lr_t = ...`); together `lr_t = where(t <= W, ..., ...)`.
+_BRACKET_CONDITION = re.compile(r"[（(]\s*([^()（）]*?[<>≤≥][^()（）]*?)\s*[）)]")
+_OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
 _SEPARATORS = "，,;；。：:"
@@ -256,7 +260,30 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
         if found is None:
             return None
         statements += [(target, value) for target, value in found if not _is_number(value)]
-    return statements
+    return _with_alternatives(statements)
+
+
+def _with_alternatives(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]] | None:
+    """The statements with each bracketed condition's alternative, the next formula for the same name,
+    put in its place (that formula then goes; its own condition, the last one's, is the complement);
+    None when a condition has no alternative."""
+    merged = list(statements)
+    for i, (target, value) in enumerate(merged):
+        if not _pending(value):
+            continue
+        later = next((j for j in range(i + 1, len(merged)) if merged[j][0] == target), None)
+        if later is None:
+            return None
+        alternative = merged.pop(later)[1]
+        last = not any(t == target for t, _ in merged[i + 1:])
+        value.args[2] = alternative.args[1] if _pending(alternative) and last else alternative
+    return merged
+
+
+def _pending(value: ast.expr) -> bool:
+    """A `where(condition, value, <alternative>)` whose alternative is still to be found."""
+    return isinstance(value, ast.Call) and len(value.args) == 3 and isinstance(value.args[2], ast.Name) \
+        and value.args[2].id == _OTHERWISE
 
 
 def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
@@ -266,18 +293,35 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT)."""
     if kept := _IF_ELSE_KEPT.search(_normalised(line)):
         return _kept_unless(kept, line)
-    if _CONDITION.search(line):
+    if _CONDITION.search(_BRACKET_CONDITION.sub("", line)):
         return None
-    if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and (whole := _assignment(line)) is not None:
+    if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and not _BRACKET_CONDITION.search(line) \
+            and (whole := _assignment(line)) is not None:
         return [whole]
     found = []
     for part in _split_outside_brackets(line):
         for single in _unchained(part):
+            condition = _BRACKET_CONDITION.search(single)
+            single = _BRACKET_CONDITION.sub("", single)
             if _ASSIGNS.search(_normalised(single)):
                 if (assignment := _assignment(single)) is None:
                     return None
+                if condition and (assignment := _holding_where(assignment, condition[1])) is None:
+                    return None
                 found.append(assignment)
     return found
+
+
+def _holding_where(assignment: tuple[str, ast.expr], condition: str) -> tuple[str, ast.expr] | None:
+    """`target = where(condition, value, <the later formula's value>)`; None if the condition is not code."""
+    try:
+        test = ast.parse(_normalised(condition), mode="eval").body
+    except SyntaxError:
+        return None
+    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(test)):
+        return None
+    target, value = assignment
+    return target, ast.Call(ast.Name("where", ast.Load()), [test, value, ast.Name(_OTHERWISE, ast.Load())], [])
 
 
 def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
@@ -335,7 +379,7 @@ def _normalised(text: str) -> str:
     `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding backticks, dollar signs and trailing
     punctuation."""
     text = text.strip().strip("`$").rstrip("。.;；,，")
-    for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi")):
+    for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
         text = text.replace(old, new)
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value

@@ -19,17 +19,19 @@ STEPS = 3  # update rule: optimizer steps compared
 FUNCTIONS = {"sign": torch.sign, "sqrt": torch.sqrt, "exp": torch.exp, "log": torch.log, "tanh": torch.tanh,
              "sigmoid": torch.sigmoid, "relu": torch.relu, "abs": torch.abs, "softplus": F.softplus, "cos": torch.cos,
              "sin": torch.sin, "floor": torch.floor, "clip": torch.clamp, "clamp": torch.clamp, "pi": math.pi,
-             "min": torch.minimum, "max": torch.maximum, "norm": torch.norm, "where": torch.where,
+             "min": torch.minimum, "max": torch.maximum, "norm": torch.norm,
+             "where": lambda condition, a, b: torch.where(torch.as_tensor(condition), torch.as_tensor(a), torch.as_tensor(b)),
              "norm_rows": lambda v: torch.linalg.vector_norm(v, dim=-1, keepdim=True)}
 
 
 def run_program(program, values):
     """The environment after running the program's statements with `values` bound (the note's constants too)."""
     env = {**FUNCTIONS, **program["constants"], **values}
+    allowed = {"__builtins__": {"__import__": __import__}}  # torch imports lazily inside a tensor's comparison
     for name, expression in program.get("bound", ()):  # pairs of samples or units, from the values
-        env[name] = eval(expression, {"__builtins__": {}}, env)
+        env[name] = eval(expression, allowed, env)
     for target, expression in program["statements"]:
-        env[target] = eval(expression, {"__builtins__": {}}, env)  # checked on the host: names, numbers, operators, FUNCTIONS
+        env[target] = eval(expression, allowed, env)  # checked on the host: names, numbers, operators, FUNCTIONS
     return env
 
 
