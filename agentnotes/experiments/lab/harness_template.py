@@ -16,7 +16,7 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
         The model of the idea arm. in_dim is an int for flat tasks, (1, 8, 8) for "digits_image"
         and (T, V) for "sequence" (one-hot tokens); the output is (batch, out_dim). Helpers:
         mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU) (also depth=2, norm,
-        head= the output layer's class; flattens tuple inputs), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
+        head=the output layer's class), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
         activation=nn.ReLU), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
         baseline_model(in_dim, hidden, out_dim, **parts), the baseline itself (build it, then
         re-initialise it for an initialisation idea; parts such as activation= replace its pieces).
