@@ -202,3 +202,14 @@ def test_a_heading_with_the_ideas_words_as_one_phrase_wins_over_one_sharing_a_wo
     shares = _section("正交初始化 orthogonal init", "W^T W = I，bias = 0")
     assert own_sections("zero init last layer vs baseline", [whole, shares]) == [whole]
     assert own_sections("orthogonal init vs baseline", [whole, shares]) == [shares]
+
+
+def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() -> None:
+    from agentnotes.experiments.guards.task import task_in_notes
+
+    assert task_in_notes("Two 1-D convolutions over time replace the GRU on the sequence task.") == "sequence"
+    assert task_in_notes("学习率大的时候（regression 任务上）不发散，分类准确率也许更高") == "regression"
+    assert task_in_notes("每个卷积层换成 depthwise 卷积，在 digits 任务上比较") == "digits_image"  # images, named digits
+    assert task_in_notes("把 3x3 卷积换成空洞卷积，看分类准确率") == "digits_image"  # no task named: the cues
+    assert task_in_notes("a gated layer; the accuracy should rise") == "classification"
+    assert task_in_notes("an idea with no task in it") is None

@@ -1,7 +1,8 @@
 """The lab task an idea's note asks for, read by a program (the planner often keeps the default).
 
-The note's own words decide: images or convolutions need image-shaped inputs, sequences or
-recurrent/attention models need the sequence task, classification needs a classification task.
+The note's own words decide: a task it names as one ("on the sequence task") first; else images or
+convolutions need image-shaped inputs, sequences or recurrent/attention models need the sequence
+task, classification needs a classification task.
 None when the note names none of them (the planner's choice stands).
 """
 
@@ -18,6 +19,18 @@ _TASK_CUES = (  # (task, cue) in order: the most specific shape first
 )
 
 
+# A task the note names as one ("the sequence task", "regression 任务"): it wins over the cues above.
+_NAMED_TASK = re.compile(r"\b(digits_image|digits|sequence|classification|regression)\s+task\b|"
+                         r"(digits_image|digits|sequence|classification|regression|序列|回归|分类)\s*任务", re.IGNORECASE)
+_CHINESE_TASKS = {"序列": "sequence", "回归": "regression", "分类": "classification"}
+
+
 def task_in_notes(text: str) -> str | None:
-    """The first task whose cue the note text names, or None."""
-    return next((task for task, cue in _TASK_CUES if cue.search(text)), None)
+    """The task the note text names as a task, else the first task whose cue it names, or None. A named
+    digits task of an idea about images or convolutions is the image-shaped one."""
+    cued = next((task for task, cue in _TASK_CUES if cue.search(text)), None)
+    if named := _NAMED_TASK.search(text):
+        task = (named[1] or named[2]).lower()
+        task = _CHINESE_TASKS.get(task, task)
+        return "digits_image" if task == "digits" and cued == "digits_image" else task
+    return cued
