@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.note_program import (
+    NoteProgram,
     layer_forward_body,
     note_program,
     penalty_body,
@@ -44,34 +45,34 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "") -> str:
     found = _written_function(part, formulas, note_text)
     if found is None or found[0] not in part.required:
         return ""
-    function, body = found
+    function, body, other_methods = found
     arguments = ", ".join(a.arg for fn in ast.walk(ast.parse(part.code)) if isinstance(fn, ast.FunctionDef)
                           and fn.name == function.split(".")[-1] for a in fn.args.args)
     text = f"def {function.split('.')[-1]}({arguments}):\n" + textwrap.indent(body, "    ") + "\n"
     if "." in function:
-        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(_learned(part, formulas, note_text) + text, "    ")
+        text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(other_methods + text, "    ")
     return text
 
 
-def _learned(part: Skeleton, formulas: str, note_text: str) -> str:
+def _learned(program: NoteProgram) -> str:
     """An activation's `extra_parameters` making each value the notes call learnable a parameter, started at
     the notes' value; "" when there is none."""
-    program = note_program(formulas, [part.name], note_text)
-    if program is None or not program.learned:
+    if not program.learned:
         return ""
     lines = [f"self.{name} = nn.Parameter(torch.tensor({program.constants[name]!r}))  # learnable, as the notes say"
              for name in program.learned]
     return "def extra_parameters(self):\n" + textwrap.indent("\n".join(lines), "    ") + "\n\n"
 
 
-def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[str, str] | None:
-    """(the skeleton function, its marked body) the notes' formulas write, or None."""
+def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[str, str, str] | None:
+    """(the skeleton function, its marked body, the other methods of its class it needs) the notes'
+    formulas write, or None."""
     if part.name == "regulariser":
         found = penalty_body(formulas)
-        return ("penalty", _marked(*found)) if found else None
+        return ("penalty", _marked(*found), "") if found else None
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
-        return (LAYER_FORWARD, _marked(*found)) if found else None
+        return (LAYER_FORWARD, _marked(*found), "") if found else None
     program = note_program(formulas, [part.name], note_text)
     found = program_body(program) if program else None
     if found is None:
@@ -83,7 +84,7 @@ def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[st
         if guards is None:
             return None
         body = guards + body
-    return function, body
+    return function, body, _learned(program)
 
 
 def _weight_op_guards(note_text: str) -> str | None:

@@ -216,7 +216,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                     if kind != "activation":
                         return None  # a learned value where the program has nowhere to keep a parameter
                     learned.append(name)
-                constants[name] = float(given[compared_name(name)])
+                constants[name] = _constant(name, given)
             elif compared_name(name) == "eps":
                 constants[name] = EPS
             elif name in targets and kind == "update_rule":
@@ -312,31 +312,30 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     return found
 
 
-def _holding_where(assignment: tuple[str, ast.expr], condition: str) -> tuple[str, ast.expr] | None:
-    """`target = where(condition, value, <the later formula's value>)`; None if the condition is not code."""
+def _where(condition: str, value: str | ast.expr, otherwise: str) -> ast.Call | None:
+    """`where(condition, value, otherwise)` from note text (`otherwise` a name), or None if a part is not code."""
     try:
-        test = ast.parse(_normalised(condition), mode="eval").body
+        parts = [ast.parse(text, mode="eval").body if isinstance(text, str) else text for text in (condition, value)]
     except SyntaxError:
         return None
-    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(test)):
-        return None
+    call = ast.Call(ast.Name("where", ast.Load()), [*parts, ast.Name(otherwise, ast.Load())], [])
+    return call if all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(call)) else None
+
+
+def _holding_where(assignment: tuple[str, ast.expr], condition: str) -> tuple[str, ast.expr] | None:
+    """`target = where(condition, value, <the later formula's value>)`; None if the condition is not code."""
     target, value = assignment
-    return target, ast.Call(ast.Name("where", ast.Load()), [test, value, ast.Name(_OTHERWISE, ast.Load())], [])
+    call = _where(_normalised(condition), value, _OTHERWISE)
+    return (target, call) if call else None
 
 
 def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
     """The statement `target = where(condition, value, target)` of an _IF_ELSE_KEPT match, with the
     assignments of the rest of its line (a constant given after it); None if a part does not read as code."""
-    try:
-        condition = ast.parse(match["condition"], mode="eval").body
-        value = ast.parse(match["value"], mode="eval").body
-    except SyntaxError:
-        return None
-    statement = ast.Call(ast.Name("where", ast.Load()), [condition, value, ast.Name(match["target"], ast.Load())], [])
-    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(statement)):
-        return None
-    rest = _assignments(_normalised(line)[match.end():]) if _normalised(line)[match.end():].strip() else []
-    return None if rest is None else [(match["target"], statement), *rest]
+    statement = _where(match["condition"], match["value"], match["target"])
+    after = _normalised(line)[match.end():]
+    rest = _assignments(after) if after.strip() else []
+    return None if statement is None or rest is None else [(match["target"], statement), *rest]
 
 
 def _unchained(part: str) -> list[str]:
@@ -399,8 +398,6 @@ def _split_outside_brackets(line: str) -> list[str]:
     return [*parts, current]
 
 
-
-
 def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) -> str | None:
     """The body of a layer's method run between steps (`between_steps(self, step)`), written from the notes'
     periodic formula lines (`每 N 步：w = (w1+w2)/2，w1 = w2 = w`) when they are certain enough: every line
@@ -446,8 +443,9 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     matrices = {name for name in parameters if name[0] in "wW" and name != "weight"} or {"weight"} & set(parameters)
     aliases = {alias: name for alias, name in (("W", "weight"), ("w", "weight"), ("b", "bias"))
                if name in parameters and alias not in parameters and (name != "weight" or matrices == {"weight"})}
-    given, local, lines = note_constants(formulas), {"x"}, []
-    given = {name: value for name, value in given.items() if name not in learnable_names(f"{formulas}\n{note_text}")}
+    learnable = learnable_names(f"{formulas}\n{note_text}")
+    given = {name: value for name, value in note_constants(formulas).items() if name not in learnable}
+    local, lines = {"x"}, []
     for target, value in statements:
         code = _as_torch(value, set(parameters), local, given, matrices, aliases)
         if code is None:
@@ -595,6 +593,13 @@ def penalty_body(formulas: str) -> tuple[str, str] | None:
     return None
 
 
+def _constant(name: str, given: dict[str, str]) -> float | None:
+    """The value of a constant of the formulas: the notes' own, the usual tiny one for an unvalued ε, else None."""
+    if compared_name(name) in given:
+        return float(given[compared_name(name)])
+    return EPS if compared_name(name) == "eps" else None
+
+
 def _depth_at(line: str, index: int) -> int:
     return line[:index].count("(") - line[:index].count(")")
 
@@ -616,12 +621,9 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str]) -> str | None:
         if not weights or not _linear_in(term, weights):
             return None
         for name in names - weights:
-            if compared_name(name) in given:
-                constants[name] = float(given[compared_name(name)])
-            elif compared_name(name) == "eps":
-                constants[name] = EPS
-            else:
+            if (value := _constant(name, given)) is None:
                 return None
+            constants[name] = value
         uses_initial |= any(compared_name(n) in INITIAL_WEIGHTS for n in weights)
         renamed = ast.unparse(term)
         for name in sorted(weights, key=len, reverse=True):

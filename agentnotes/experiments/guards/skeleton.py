@@ -95,8 +95,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     nothing; each other kind adds its own skeleton beside the rest (a layer with its own update rule),
     so long as no two parts define the same name. A layer idea whose notes write it as a residual form
     `y = x + ...` gets the block skeleton; an update rule that takes the gradient again at moved weights
-    (a closure, "the gradient at w + e") the two_point skeleton; an architecture idea gets the skeleton of the part of the task's
-    baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs.
+    (a closure, "the gradient at w + e") the two_point skeleton; an architecture idea gets the skeleton of
+    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs.
     """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
