@@ -139,15 +139,15 @@ HALF_NOISE = ("## Halve every K steps\n每 K 步做一次（K = 20）：\nw = λ
               "changes.")
 
 
-def _function_of(code: str, name: str):
-    """The function `name` of filled skeleton code, defined on its own with torch."""
+def _function_of(code: str, name: str, **names):
+    """The function `name` of filled skeleton code, defined on its own with torch (and `names`, the harness's)."""
     import ast
     import textwrap
 
     import torch
 
     function = next(n for n in ast.parse(code).body if isinstance(n, ast.FunctionDef) and n.name == name)
-    namespace = {"torch": torch}
+    namespace = {"torch": torch, **names}
     exec(textwrap.dedent(ast.unparse(function)).replace("@torch.no_grad()\n", ""), namespace)
     return namespace[name]
 
@@ -342,3 +342,53 @@ def test_a_value_the_notes_call_learnable_is_an_activations_parameter_started_at
     assert torch.allclose(activation(x), x * torch.tanh(2 * x))  # ... started at the notes' value
     assert note_program("w = w - lr*g*κ, κ = 0.5", ["update_rule"], "κ 是可学习的") is None  # nowhere to keep it
     assert layer_forward_body("y = W*x + b + κ*tanh(x), κ = 0.1", ["weight", "bias"], "κ 可学习") is None
+
+
+def test_a_regression_loss_is_written_from_its_formula_averaged_over_the_batch_and_never_for_a_classifier() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "回归里换一个损失：L = mean(log(cosh(ŷ - y)))，对离群点不那么敏感。"
+    part = load_skeleton("loss")
+    compute_loss = _function_of(fill(part, program_reply(part, note, note, "regression")), "compute_loss")
+    out, y = torch.tensor([[0.5], [3.0]]), torch.tensor([[0.0], [0.0]])
+    assert torch.allclose(compute_loss(out, y, 1), torch.log(torch.cosh(out - y)).mean())
+    assert "torch.abs(torch.as_tensor(y_hat - y)) ** 1.5" in program_reply(part, "L = |ŷ - y|^1.5", "", "regression")  # per sample, averaged
+    assert program_reply(part, note, note, "classification") == ""  # logits and class indices: not the formula's numbers
+    assert program_reply(part, "L = mean(|ŷ - y|) + q", "", "regression") == ""  # an unknown name
+
+
+def test_a_mask_drawn_from_a_bernoulli_and_a_step_count_said_in_words_are_read() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = "训练时随机遮住输入：x = x*m，m ~ Bernoulli(0.75)，每个元素独立。"
+    assert kinds_in_notes(note) == ["data"]
+    transform_batch = _function_of(fill(load_skeleton("data"), program_reply(load_skeleton("data"), note, note)),
+                                   "transform_batch")
+    kept, y = transform_batch(torch.ones(400, 50), torch.arange(400), 1)
+    assert set(kept.unique().tolist()) == {0.0, 1.0} and abs(float(kept.mean()) - 0.75) < 0.02 and torch.equal(y, torch.arange(400))
+    assert note_program("x = x*m, m ~ Bernoulli(1.5)", ["data"]) is None  # not a probability
+    schedule = "Decay linearly: lr_t = lr0*(1 - t/T)\nT = total number of steps."
+    lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), schedule, schedule)),
+                         "lr_at", STEPS=100)
+    assert [round(lr_at(step, 0.1), 4) for step in (0, 50, 100)] == [0.1, 0.05, 0.0]
+    assert note_program("lr_t = lr0*(1 - t/T)\nT = the width of the layer", ["schedule"]) is None  # not a step count
+
+
+def test_a_weight_formula_in_a_note_that_names_no_gradient_is_a_weight_operation_not_an_update_rule() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("Every 10 steps shrink the weights: w = w - η*λ*w, η = 0.05") == ["weight_op"]
+    assert "update_rule" in kinds_in_notes("Every 10 steps: w = w - η*g, the gradient g of the last batch")
+
+
+def test_a_weight_matrix_written_beside_what_it_multiplies_is_a_product() -> None:
+    from agentnotes.experiments.guards.note_program import layer_forward_body
+
+    body, _ = layer_forward_body("y = relu(W x + b) + 0.1*x", ["weight", "bias"])
+    assert "F.linear(x, self.weight)" in body
+    assert layer_forward_body("y = W if x", ["weight", "bias"]) is None  # prose, not a product

@@ -207,7 +207,7 @@ def write_idea_body(
         periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
         split = part.split_at_steps() if periodic else None
         code = part.code
-        if written := program_reply(part, formulas_in(read), "\n".join(h.chunk.text for h in read)):
+        if written := program_reply(part, formulas_in(read), "\n".join(h.chunk.text for h in read), plan.task):
             code = fill(part, written)
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
             if ask_rule != rule and (written := periodic_reply(code, ask.required, periodic)):

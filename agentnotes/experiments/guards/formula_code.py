@@ -37,11 +37,15 @@ _BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not
                           re.IGNORECASE)
 
 
-def program_reply(part: Skeleton, formulas: str, note_text: str = "") -> str:
+def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str = "") -> str:
     """The part's function written by the program from the notes' formulas when they are a complete program
     of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
     when they are not, and the model is asked. A weight operation also keeps the notes' period and leaves
-    the biases alone when the notes say so; it is not written when the notes' period has no number."""
+    the biases alone when the notes say so; it is not written when the notes' period has no number. A loss
+    is written only for the regression `task`, whose outputs and targets are the numbers a formula compares
+    (a classifier's outputs are logits, its targets class indices)."""
+    if part.name == "loss" and task != "regression":
+        return ""
     found = _written_function(part, formulas, note_text)
     if found is None or found[0] not in part.required:
         return ""

@@ -103,7 +103,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
          _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
               "数据增强|课程学习|输入噪声|标签噪声|输入加噪",
-              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix)"),
+              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)"),
          ("transform_batch",), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
     Kind("schedule", "changes the learning rate over the steps",
          _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
@@ -138,9 +138,17 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
     return [BY_NAME[name] for name in canonical(names)]
 
 
+# A gradient named in a note: an update rule turns one into a step.
+_GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
+
+
 def kinds_in_notes(text: str) -> list[str]:
-    """The kinds whose cue appears in a note text, in registry order."""
-    return [kind.name for kind in KINDS if kind.cue.search(text)]
+    """The kinds whose cue appears in a note text, in registry order. A weight formula `w = w - ...` in a
+    note that names no gradient at all is an operation on the weights, not an update rule."""
+    found = [kind.name for kind in KINDS if kind.cue.search(text)]
+    if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
+        found.remove("update_rule")
+    return found
 
 
 def hooks_for(kinds: Iterable[str]) -> list[str]:

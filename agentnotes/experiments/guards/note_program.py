@@ -27,7 +27,7 @@ from agentnotes.experiments.guards.constants import GREEK, compared_name, note_c
 from agentnotes.experiments.guards.kinds import PERIODIC
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
-                       "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows"})
+                       "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows", "mean", "sum", "cosh"})
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
 # The values each kind's hook gives, by the names notes use for them.
@@ -37,12 +37,14 @@ ROLES = {
     "activation": {"input": ("x", "z", "u")},
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
     "data": {"input": ("x",), "target": ("y",), "step": ("t", "step")},
+    "loss": {"pred": ("y_hat", "yhat", "pred", "out", "output", "f", "o"), "target": ("y", "target"), "step": ("step",)},
     "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
                                                      "eta_max", "lr"),
                  "total": ("T", "T_max", "Tmax", "total_steps", "STEPS")},
 }
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
 LAYER_OUTPUTS = frozenset({"y", "out", "output"})
+LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
@@ -69,10 +71,16 @@ _SEPARATORS = "，,;；。：:"
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
 _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
 _CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
+# A weight matrix and what it multiplies, side by side: `W x`, `W_t x`, `W2 h1`, `W (x + b)`.
+_MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])(W\w*)[ \t]+(?=[A-Za-z_(])(?!(?:if|and|or|for|is|in|else|when)\b)")
+# A name defined in words as a number of steps, `T = total number of steps`, `N = 训练总步数`: the hook's
+# step count (ROLES), not a formula.
+_COUNT_IN_WORDS = re.compile(r"[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:total\s+)?(?:number\s+of\s+(?:training\s+)?"
+                             r"(?:steps|iterations|updates)|(?:训练)?总步数)\b", re.IGNORECASE)
 # A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`.
 _NUMBER_IN_PROSE = re.compile(r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)[.。]?\s+[A-Za-z]")
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
-_DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*(N|Beta|U|Uniform)\s*\(([^()]*)\)")
+_DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*(N|Beta|U|Uniform|Bernoulli|Bern)\s*\(([^()]*)\)")
 DRAWING_KINDS = ("update_rule", "weight_op", "data")
 # A pair: a data idea's `x_i`, the sample itself, and `x_j`, another of its batch; an activation's `x1` and
 # `x2`, the two units of each pair of units (x_i/x_j, x1/x2 and x_a/x_b alike).
@@ -161,8 +169,8 @@ def _by_rows(value: ast.expr) -> ast.expr:
 
 
 def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
-    """The torch expression of a draw from N(0, 1) (entry-wise, shaped like `{like}`), Beta(a, b) or U(a, b)
-    (one value), its arguments numbers or the notes' constants; None for any other."""
+    """The torch expression of a draw from N(0, 1) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
+    or U(a, b) (one value), its arguments numbers or the notes' constants; None for any other."""
     values = []
     for argument in arguments.split(","):
         argument = argument.strip()
@@ -177,6 +185,8 @@ def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
         return f"torch.distributions.Beta({values[0]!r}, {values[1]!r}).sample()"
     if family in ("U", "Uniform") and len(values) == 2:
         return f"({values[0]!r} + {values[1] - values[0]!r} * torch.rand(()))"
+    if family in ("Bernoulli", "Bern") and len(values) == 1 and 0 <= values[0] <= 1:
+        return f"torch.bernoulli(torch.full_like({{like}}, {values[0]!r}))"
     return None
 
 
@@ -244,6 +254,8 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
         read = "grad" in roles or kind == "weight_op"
         return param if param and read and param in {t for t, _ in statements} else None
     last = statements[-1][0]
+    if kind == "loss" and ("pred" not in roles or compared_name(last) not in LOSS_OUTPUTS):
+        return None
     if kind == "activation" and ("input" not in roles or last not in ACTIVATION_OUTPUTS):
         return None
     if kind == "schedule" and ("step" not in roles or not last.startswith(("lr", "eta"))):
@@ -257,6 +269,8 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
     statements: list[tuple[str, ast.expr]] = []
     for line in formulas.splitlines():
         found = _assignments(line)
+        if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
+            continue  # `T = total number of steps`: a count the hook is given, said in words
         if found is None:
             return None
         statements += [(target, value) for target, value in found if not _is_number(value)]
@@ -378,8 +392,9 @@ def _normalised(text: str) -> str:
     `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding backticks, dollar signs and trailing
     punctuation."""
     text = text.strip().strip("`$").rstrip("。.;；,，")
-    for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
+    for old, new in (("ŷ", "y_hat"), ("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
         text = text.replace(old, new)
+    text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
     return "".join(GREEK.get(ch, ch) for ch in text)
@@ -508,7 +523,8 @@ HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "l
                   "activation": ("IdeaActivation.forward", {"input": "x"}),
                   "weight_op": ("weight_op", {"param": "p", "step": "step"}),
                   "data": ("transform_batch", {"input": "x", "target": "y", "step": "step"}),
-                  "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"})}
+                  "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"}),
+                  "loss": ("compute_loss", {"pred": "out", "target": "y", "step": "step"})}
 
 
 def program_body(program: NoteProgram) -> tuple[str, str] | None:
@@ -531,6 +547,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
         lines += [f"p.copy_({program.output})"] if program.output != "p" else []
     elif program.kind == "schedule":
         lines.append(f"return float({program.output})")
+    elif program.kind == "loss":  # a formula per sample is averaged over the batch, as the task's own loss is
+        lines.append(f"return torch.as_tensor({program.output}).mean()")
     else:
         lines.append(f"return {program.output}")
     return function, "\n".join(lines)
@@ -559,7 +577,8 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
-                "where": "torch.where", "norm_rows": "torch.linalg.vector_norm"}
+                "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
+                "cosh": "torch.cosh"}
 # The elementwise functions a periodic operation may apply (periodic_body), as torch writes them.
 TORCH_FUNCTIONS = {name: _TORCH_CALLS[name] for name in ("sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs")}
 
