@@ -392,3 +392,25 @@ def test_a_weight_matrix_written_beside_what_it_multiplies_is_a_product() -> Non
     body, _ = layer_forward_body("y = relu(W x + b) + 0.1*x", ["weight", "bias"])
     assert "F.linear(x, self.weight)" in body
     assert layer_forward_body("y = W if x", ["weight", "bias"]) is None  # prose, not a product
+
+
+def test_a_residual_blocks_formula_writes_its_parameters_and_forward_and_a_passed_through_input_makes_a_block() -> None:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "残差分支缩小：y = x + α*relu(W x + b)，α = 0.1，宽度不变。"
+    part = skeleton_for(["layer"], note)
+    assert part is not None and part.name == "block"
+    namespace = {"torch": torch, "nn": nn, "F": F, "mlp": None}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    block, x = namespace["IdeaBlock"](6), torch.randn(5, 6)
+    assert {name: tuple(p.shape) for name, p in block.named_parameters()} == {"W": (6, 6), "b": (6,)}
+    assert torch.allclose(block(x), x + 0.1 * torch.relu(x @ block.W.t() + block.b))
+    gated = "t = sigmoid(W_t x + b_t)\ny = t*relu(W x + b) + (1 - t)*x\nb_t starts at -1."
+    assert skeleton_for(["layer"], gated).name == "block"  # the input passes through: the output has its width
+    assert program_reply(skeleton_for(["layer"], gated), gated, gated) == ""  # a start the notes give: the model writes it
+    assert skeleton_for(["layer"], "y = relu(W x + b) * 2").name == "layer"

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.note_program import (
     NoteProgram,
+    block_body,
     layer_forward_body,
     note_program,
     penalty_body,
@@ -32,6 +33,7 @@ from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, 
 
 MARK = "written from the notes' formulas"  # the comment on a body written here
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
+BLOCK_FORWARD = "IdeaBlock.forward"  # the block skeleton's, beside its layers_and_parameters
 # Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
 _BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
                           re.IGNORECASE)
@@ -74,6 +76,13 @@ def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[st
     if part.name == "regulariser":
         found = penalty_body(formulas)
         return ("penalty", _marked(*found), "") if found else None
+    if BLOCK_FORWARD in part.required:
+        block = block_body(formulas, note_text)
+        if block is None:
+            return None
+        layers, forward, source = block
+        return BLOCK_FORWARD, _marked(forward, source), "def layers_and_parameters(self):\n" \
+            + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
         return (LAYER_FORWARD, _marked(*found), "") if found else None

@@ -473,6 +473,65 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     return "\n".join([*lines, f"return {targets[-1]}"]), source
 
 
+def reads_input_unweighted(formulas: str) -> bool:
+    """Whether a formula for a layer's output (LAYER_OUTPUTS) reads its input x other than inside what a weight
+    matrix (W..., w...) multiplies: `y = t*relu(W x + b) + (1 - t)*x` passes x through, so its output has the
+    input's width (a block), where `y = relu(W x + b)` and `y = w1*(x + h) + b` do not."""
+    for line in formulas.splitlines():
+        found = _assignment(line) if _ASSIGNS.search(_normalised(line)) else None
+        if found is None or found[0] not in LAYER_OUTPUTS:
+            continue
+        weighted: set[int] = set()
+        for node in ast.walk(found[1]):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)) \
+                    and isinstance(node.left, ast.Name) and re.fullmatch(r"[Ww]\w*", node.left.id):
+                weighted |= {id(n) for n in ast.walk(node.right)}
+        if any(isinstance(n, ast.Name) and n.id == "x" and id(n) not in weighted for n in ast.walk(found[1])):
+            return True
+    return False
+
+
+def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | None:
+    """(The body of a block's `layers_and_parameters(self)`, of its `forward(self, x)`, the formulas they come
+    from), written from the notes' formulas for a block's output (`y = x + α*relu(W x + b)`) under the same
+    rules as layer_forward_body: each weight matrix (a name W..., w...) is a (width, width) parameter started
+    as nn.Linear starts its weight, each bias (b...) one started as its bias, each value the notes call
+    learnable a parameter started at the notes' value. None when the notes give another start for one of
+    them (`b_t starts at -1`): the model writes it."""
+    kept = "\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE))
+    statements = _statements(kept)
+    if not statements or statements[-1][0] not in LAYER_OUTPUTS:
+        return None
+    targets = [target for target, _ in statements]
+    read = list(dict.fromkeys(n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)))
+    if len(set(targets)) != len(targets) or "x" in targets or "x" not in read:
+        return None
+    learnable = learnable_names(f"{formulas}\n{note_text}")
+    constants = note_constants(formulas)
+    matrices = [n for n in read if re.fullmatch(r"[Ww]\w*", n) and n not in targets]
+    biases = [n for n in read if re.fullmatch(r"b\w*", n) and n not in targets and compared_name(n) not in constants]
+    learned = [n for n in read if compared_name(n) in learnable and compared_name(n) in constants]
+    if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*(?:starts?|is started|initiali[sz]ed|init|初始|初值)", note_text)
+           for n in matrices + biases):
+        return None
+    layers = [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).weight.detach().clone())" for n in matrices]
+    layers += [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).bias.detach().clone())" for n in biases]
+    layers += [f"self.{n} = nn.Parameter(torch.tensor({float(constants[compared_name(n)])!r}))  # learnable, as the notes say"
+               for n in learned]
+    if not layers:
+        return None
+    given = {name: value for name, value in constants.items() if name not in learnable}
+    local, lines = {"x"}, []
+    for target, value in statements:
+        code = _as_torch(value, set(matrices + biases + learned), local, given, set(matrices))
+        if code is None:
+            return None
+        lines.append(f"{target} = {code}")
+        local.add(target)
+    source = "; ".join(f"{target} = {ast.unparse(value)}" for target, value in statements)
+    return "\n".join(layers), "\n".join([*lines, f"return {targets[-1]}"]), source
+
+
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
               matrices: set[str] = frozenset(), aliases: dict[str, str] | None = None) -> str | None:
     """A formula's expression over the layer's parameters (`self.w1`, or the parameter an alias names),
