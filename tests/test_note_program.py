@@ -414,3 +414,28 @@ def test_a_residual_blocks_formula_writes_its_parameters_and_forward_and_a_passe
     assert skeleton_for(["layer"], gated).name == "block"  # the input passes through: the output has its width
     assert program_reply(skeleton_for(["layer"], gated), gated, gated) == ""  # a start the notes give: the model writes it
     assert skeleton_for(["layer"], "y = relu(W x + b) * 2").name == "layer"
+
+
+def test_an_initialisation_drawn_from_a_formula_over_each_layers_fan_in_is_written_for_every_layer() -> None:
+    import math
+
+    import torch
+    import torch.nn as nn
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每一层的权重按 fan_in 缩放：\nW ~ N(0, σ^2)，σ = sqrt(2/fan_in)\n偏置 b = 0。只改初始化。"
+    part = load_skeleton("init")
+    namespace = {"torch": torch, "nn": nn, "math": math,
+                 "baseline_model": lambda i, h, o: nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, o))}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    torch.manual_seed(0)
+    model = namespace["build_model"](400, 300, 2)
+    first, last = model[0], model[2]
+    assert abs(float(first.weight.detach().std()) - math.sqrt(2 / 400)) < 0.003
+    assert abs(float(last.weight.detach().std()) - math.sqrt(2 / 300)) < 0.01
+    assert float(first.bias.detach().abs().max()) == 0.0
+    uniform = program_reply(part, "W ~ U(-a, a)，a = sqrt(6/(n_in + n_out))", "")
+    assert "uniform_" in uniform and "n_out = fan_out" in uniform
+    assert program_reply(part, "W ~ N(0, 1/fan_in)，最后一层 W = 0", "") == ""  # said for some layers only
+    assert program_reply(part, "W ~ N(0, q)", "") == ""  # an unknown name

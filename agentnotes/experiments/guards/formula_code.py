@@ -22,6 +22,7 @@ from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.note_program import (
     NoteProgram,
     block_body,
+    init_body,
     layer_forward_body,
     note_program,
     penalty_body,
@@ -73,6 +74,9 @@ def _learned(program: NoteProgram) -> str:
 def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[str, str, str] | None:
     """(the skeleton function, its marked body, the other methods of its class it needs) the notes'
     formulas write, or None."""
+    if part.name == "init":
+        found = init_body(formulas, note_text)
+        return ("init_weights", _marked(*found), "") if found else None
     if part.name == "regulariser":
         found = penalty_body(formulas)
         return ("penalty", _marked(*found), "") if found else None

@@ -532,6 +532,66 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     return "\n".join(layers), "\n".join([*lines, f"return {targets[-1]}"]), source
 
 
+# An initial draw of the weights, `W ~ N(0, 2/fan_in)`, `W ~ U(-a, a)`: the second argument of N is its variance.
+_INIT_DRAW = re.compile(r"(?<![\w.])(?:W|w|weights?|theta)(?:_?0)?\s*~\s*(N|U|Uniform)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+# The sizes each layer gives an initialisation, by the names notes use for them.
+_FAN_NAMES = {"fan_in": ("fan_in", "n_in", "d_in", "fanin", "nin"), "fan_out": ("fan_out", "n_out", "d_out", "fanout", "nout")}
+# An initialisation said for some layers only: the program would give it to every layer.
+_SOME_LAYERS = re.compile(r"last layer|output layer|first layer|hidden layers? only|最后一层|输出层|第一层|只对", re.IGNORECASE)
+
+
+def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
+    """(The body of the init skeleton's `init_weights(layers)`, the formulas it comes from) when the notes draw
+    every layer's weights from a formula (`W ~ N(0, σ^2)`, `σ = sqrt(2/fan_in)`; `W ~ U(-a, a)`) over each
+    layer's fan_in and fan_out, the notes' constants and earlier results, and may set the biases
+    (`b = 0`); None when anything else is read, no draw is given, or the notes speak of some layers only."""
+    if _SOME_LAYERS.search(f"{formulas}\n{note_text}"):
+        return None
+    fans = {name: role for role, names in _FAN_NAMES.items() for name in names}
+    given = note_constants(formulas)
+    local, lines, draw, bias, shown = set(fans), [], None, None, []
+    for line in formulas.splitlines():
+        parts = [_normalised(part) for part in _split_outside_brackets(_normalised(line))]
+        for found in filter(None, map(_INIT_DRAW.search, parts)):
+            values = [_assignment(f"v = {a}") for a in _split_outside_brackets(found[2])]
+            if draw is not None or len(values) != 2 or None in values:
+                return None
+            draw = (found[1], [v[1] for v in values])
+            shown.append(found[0])
+        statements = _assignments(";".join(p for p in parts if "=" in _INIT_DRAW.sub("", p)))
+        if statements is None:
+            return None
+        for target, value in statements:
+            code = _as_torch(value, set(), local, given)
+            shown.append(f"{target} = {ast.unparse(value)}")
+            if code is not None and re.fullmatch(r"b\w*|bias", target):
+                bias = code
+            elif _is_number(value) and compared_name(target) in given:
+                continue  # a constant the notes give
+            elif code is None:
+                return None
+            else:
+                lines.append(f"{target} = {code}")
+                local.add(target)
+    if draw is None:
+        return None
+    low, high = (_as_torch(value, set(), local, given) for value in draw[1])
+    if low is None or high is None:
+        return None
+    fill = f"layer.weight.normal_(float({low}), math.sqrt(float({high})))" if draw[0] == "N" \
+        else f"layer.weight.uniform_(float({low}), float({high}))"
+    read = "\n".join([*lines, low, high])
+    body = ["fan_out = torch.tensor(float(layer.weight.shape[0]))",
+            "fan_in = torch.tensor(float(layer.weight[0].numel()))",
+            *[f"{name} = {fans[name]}" for name in sorted(set(fans) - set(_FAN_NAMES))
+              if re.search(rf"(?<![\w.]){name}(?!\w)", read)],
+            *lines, fill]
+    if bias is not None:
+        body.append(f"if layer.bias is not None:\n    layer.bias.fill_({bias})")
+    source = "; ".join(shown)
+    return "for layer in layers:\n" + "\n".join("    " + line.replace("\n", "\n    ") for line in body), source
+
+
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
               matrices: set[str] = frozenset(), aliases: dict[str, str] | None = None) -> str | None:
     """A formula's expression over the layer's parameters (`self.w1`, or the parameter an alias names),
