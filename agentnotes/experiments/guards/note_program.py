@@ -448,13 +448,10 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     layer's single `weight` as the notes' W) only multiplies what follows it, written F.linear. The
     notes' single W and b are the layer's `weight` and `bias`. None otherwise, or when a constant read is one
     the notes call learnable (a parameter the skeleton lacks): the model writes it."""
-    kept = "\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE))
-    statements = _statements(kept)
-    if not statements or statements[-1][0] not in LAYER_OUTPUTS:
+    statements = _output_statements(formulas)
+    if statements is None or set(parameters) & {target for target, _ in statements}:
         return None
     targets = [target for target, _ in statements]
-    if len(set(targets)) != len(targets) or {"x", *parameters} & set(targets):
-        return None
     matrices = {name for name in parameters if name[0] in "wW" and name != "weight"} or {"weight"} & set(parameters)
     aliases = {alias: name for alias, name in (("W", "weight"), ("w", "weight"), ("b", "bias"))
                if name in parameters and alias not in parameters and (name != "weight" or matrices == {"weight"})}
@@ -471,6 +468,16 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
         return None
     source = "; ".join(f"{target} = {ast.unparse(value)}" for target, value in statements)
     return "\n".join([*lines, f"return {targets[-1]}"]), source
+
+
+def _output_statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
+    """The statements of a layer's or block's formulas, those done every N steps left out, when they read as
+    assignments, each name is assigned once, the input x never, and the last one names the output."""
+    statements = _statements("\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE)))
+    targets = [target for target, _ in statements or ()]
+    if not targets or targets[-1] not in LAYER_OUTPUTS or len(set(targets)) != len(targets) or "x" in targets:
+        return None
+    return statements
 
 
 def reads_input_unweighted(formulas: str) -> bool:
@@ -498,13 +505,12 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     as nn.Linear starts its weight, each bias (b...) one started as its bias, each value the notes call
     learnable a parameter started at the notes' value. None when the notes give another start for one of
     them (`b_t starts at -1`): the model writes it."""
-    kept = "\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE))
-    statements = _statements(kept)
-    if not statements or statements[-1][0] not in LAYER_OUTPUTS:
+    statements = _output_statements(formulas)
+    if statements is None:
         return None
     targets = [target for target, _ in statements]
     read = list(dict.fromkeys(n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)))
-    if len(set(targets)) != len(targets) or "x" in targets or "x" not in read:
+    if "x" not in read:
         return None
     learnable = learnable_names(f"{formulas}\n{note_text}")
     constants = note_constants(formulas)
