@@ -23,14 +23,16 @@ from typing import Any
 import pytest
 
 from agentnotes.experiments.guards.autofix import apply_fixes
-from agentnotes.experiments.guards.idea_sections import formula_lines, kinds_in_sections, note_pairs
+from agentnotes.experiments.guards.formula_code import program_reply
+from agentnotes.experiments.guards.idea_sections import formula_lines, formulas_in, kinds_in_sections, note_pairs
+from agentnotes.experiments.guards.skeleton import fill, skeleton_for
 from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.lab.assemble import assemble_script
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
-from agentnotes.notes.types import Hit
+from agentnotes.notes.types import Chunk, Hit
 from agentnotes.runner.sandbox import run_sandboxed
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -155,3 +157,33 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert [str(p) for p in blocking(check_idea_code(code, kinds, pairs))] == []
     assert missing_period(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []
+
+
+def _program_code(idea: dict[str, Any]) -> str | None:
+    """The idea code as the program writes it from the idea's note (guards/formula_code.py), which is the idea's
+    section as run-experiment finds it, when it writes every function of the skeleton; None when the model
+    would be asked for any."""
+    text = (SUITE / idea["note"]).read_text(encoding="utf-8")
+    hits = [Hit(Chunk(idea["note"], 1, text.count("\n") + 1, text), 1.0)]
+    skeleton = skeleton_for(idea["kinds"], text, idea["task"])
+    filled = []
+    for part in (skeleton.parts or (skeleton,)) if skeleton else ():
+        reply = program_reply(part, formulas_in(hits), text, idea["task"])
+        if not reply:
+            return None
+        filled.append(fill(part, reply).strip())
+    return "\n\n\n".join(filled) + "\n" if filled else None
+
+
+WRITTEN = [idea for idea in TESTABLE if idea["split"] == "tuned" and _program_code(idea)]
+
+
+@pytest.mark.parametrize("idea", _params(WRITTEN))
+def test_code_the_program_writes_from_a_tuned_ideas_formulas_passes_its_behaviour_checks(tmp_path: Path,
+                                                                                         idea: dict[str, Any]) -> None:
+    results = _run_checks(tmp_path, _program_code(idea), _config(idea), idea["checks"].split(","))
+    assert results == {check: "ok" for check in idea["checks"].split(",")}
+
+
+def test_the_program_writes_several_tuned_ideas_whole() -> None:
+    assert len(WRITTEN) >= 5

@@ -278,8 +278,9 @@ def test_a_data_idea_that_pairs_the_samples_of_a_batch_is_written_from_its_formu
 
     note = ("每个 batch 打乱一次得到配对 j，抽一个 t ~ U(0.2, 0.4)：\nx = t*x_i + (1-t)*x_j\ny = t*y_i + (1-t)*y_j")
     part = load_skeleton("data")
-    reply = program_reply(part, note, note)
+    reply = program_reply(part, note, note, "regression")
     assert "written from the notes' formulas" in reply
+    assert program_reply(part, note, note, "classification") == ""  # new targets from class indices: not numbers
     transform_batch = _function_of(fill(part, reply), "transform_batch")
     x, y = torch.eye(64), torch.randn(64, 1)  # row r is the unit vector e_r: its mix shows its partner and t
     mixed_x, mixed_y = transform_batch(x, y, 1)
@@ -439,3 +440,21 @@ def test_an_initialisation_drawn_from_a_formula_over_each_layers_fan_in_is_writt
     assert "uniform_" in uniform and "n_out = fan_out" in uniform
     assert program_reply(part, "W ~ N(0, 1/fan_in)，最后一层 W = 0", "") == ""  # said for some layers only
     assert program_reply(part, "W ~ N(0, q)", "") == ""  # an unknown name
+
+
+def test_mod_a_number_before_a_greek_letter_std_and_noise_on_the_targets_are_read() -> None:
+    import math
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    cyclic = "lr_t = lr0*(1 + cos(2π*(t mod P)/P))/2, P = 100"
+    lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), cyclic, cyclic)), "lr_at",
+                         math=math)
+    assert [round(lr_at(step, 1.0), 4) for step in (0, 50, 100, 150)] == [1.0, 0.0, 1.0, 0.0]
+    standardised = note_program("g = (g - mean(g)) / (std(g) + ε)\np = p - lr*g", ["update_rule"])
+    assert standardised is not None and standardised.statements[0][1] == "(g - mean(g)) / (std(g) + eps)"
+    noise = "Noisy targets: y = y + σ*ε, ε ~ N(0, 1), σ = 0.1"
+    assert kinds_in_notes(noise) == ["data"]
+    assert "y = y + sigma * eps" in program_reply(load_skeleton("data"), noise, noise, "regression")
+    assert program_reply(load_skeleton("data"), noise, noise, "classification") == ""

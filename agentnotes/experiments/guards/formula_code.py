@@ -44,12 +44,13 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str 
     """The part's function written by the program from the notes' formulas when they are a complete program
     of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
     when they are not, and the model is asked. A weight operation also keeps the notes' period and leaves
-    the biases alone when the notes say so; it is not written when the notes' period has no number. A loss
-    is written only for the regression `task`, whose outputs and targets are the numbers a formula compares
-    (a classifier's outputs are logits, its targets class indices)."""
-    if part.name == "loss" and task != "regression":
-        return ""
+    the biases alone when the notes say so; it is not written when the notes' period has no number. A loss,
+    and a batch change that computes new targets, are written only for the regression `task`, whose outputs
+    and targets are the numbers a formula computes with (a classifier's outputs are logits, its targets
+    class indices)."""
     found = _written_function(part, formulas, note_text)
+    if found and task != "regression" and (part.name == "loss" or (part.name == "data" and _assigns_targets(found[1]))):
+        return ""
     if found is None or found[0] not in part.required:
         return ""
     function, body, other_methods = found
@@ -59,6 +60,10 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str 
     if "." in function:
         text = f"class {function.split('.')[0]}(nn.Module):\n" + textwrap.indent(other_methods + text, "    ")
     return text
+
+
+def _assigns_targets(body: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "y" and isinstance(n.ctx, ast.Store) for n in ast.walk(ast.parse(body)))
 
 
 def _learned(program: NoteProgram) -> str:

@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass
 
 from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
+from agentnotes.experiments.guards.notation import plain_formula
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
-                       "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows", "mean", "sum", "cosh"})
+                       "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows", "mean", "sum", "cosh", "std", "ceil"})
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
 # The values each kind's hook gives, by the names notes use for them.
@@ -57,8 +58,9 @@ _IF_ELSE_KEPT = re.compile(
     r"(?:(?P=target)\s*)?(?:不变|不动|保持不变|(?:is |stays |remains )?(?:unchanged|as it is|the same))", re.IGNORECASE)
 # A name the notes call learnable: its value in the notes is where it starts, not a constant.
 _LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(?:标量|参数|系数|scalar|parameter|coefficient)?\s*"
-                        r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:是|为)?\s*(?:可学习|可训练)|"
-                        r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:learnable|trainable|learned)", re.IGNORECASE)
+                        r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:(?:是|为)[^，。,.;；\n]{0,12}?)?(?:可学习|可训练)|"
+                        r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:an?\s+|one\s+)?(?:[A-Za-z]+\s+){0,2}?"
+                        r"(?:learnable|trainable|learned)", re.IGNORECASE)
 _ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
 # A condition in brackets after a formula, `lr_t = lr*t/W（t ≤ W）`: the formula holds there, and a later
 # formula for the same name holds otherwise (`之后 lr_t = ...`); together `lr_t = where(t <= W, ..., ...)`.
@@ -73,6 +75,8 @@ _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # 
 _CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
 # A weight matrix and what it multiplies, side by side: `W x`, `W_t x`, `W2 h1`, `W (x + b)`.
 _MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])(W\w*)[ \t]+(?=[A-Za-z_(])(?!(?:if|and|or|for|is|in|else|when)\b)")
+# A number written right before a Greek letter it multiplies (spelled out by then): `2pi`, `0.5lam`.
+_NUMBER_TIMES_LETTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:pi|" + "|".join(sorted(set(GREEK.values()))) + r")(?![A-Za-z]))")
 # A name defined in words as a number of steps, `T = total number of steps`, `N = 训练总步数`: the hook's
 # step count (ROLES), not a formula.
 _COUNT_IN_WORDS = re.compile(r"[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:total\s+)?(?:number\s+of\s+(?:training\s+)?"
@@ -304,7 +308,9 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     """The `name = expression` assignments of one note line: the whole line when it is one, else each of
     its parts between separators (commas, semicolons, colons outside brackets) that holds an `=`;
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
-    its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT)."""
+    its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
+    `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
+    line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", line)
     if kept := _IF_ELSE_KEPT.search(_normalised(line)):
         return _kept_unless(kept, line)
     if _CONDITION.search(_BRACKET_CONDITION.sub("", line)):
@@ -363,11 +369,12 @@ def _unchained(part: str) -> list[str]:
 
 def _assignment(text: str) -> tuple[str, ast.expr] | None:
     """A note text's assignment: the name right before its `=` (words before it are prose) and the
-    expression after it, up to the first Chinese character (the rest is prose); None if either is not code."""
+    expression after it, up to the first Chinese character or `where`/`with` (the rest is prose); None if
+    either is not code."""
     match = _ASSIGNS.search(_normalised(text))
     if match is None:
         return None
-    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]", match["value"], maxsplit=1)[0].strip()
+    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with)\s", match["value"], maxsplit=1)[0].strip()
     if prose := _NUMBER_IN_PROSE.match(right):
         right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
     try:
@@ -388,16 +395,18 @@ def _is_number(value: ast.expr) -> bool:
 
 
 def _normalised(text: str) -> str:
-    """A note formula as Python: Greek letters spelled out, `←` as `=`, `^` as `**`, `×`/`·` as `*`,
-    `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding backticks, dollar signs and trailing
-    punctuation."""
-    text = text.strip().strip("`$").rstrip("。.;；,，")
+    """A note formula as Python: its notation made plain (guards/notation.py), Greek letters spelled out, `←` as
+    `=`, `^` as `**`, `×`/`·` as `*`, `mod` as `%`, `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding
+    backticks and trailing punctuation."""
+    text = plain_formula(text.strip().strip("`$")).strip().rstrip("。.;；,，")
     for old, new in (("ŷ", "y_hat"), ("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
         text = text.replace(old, new)
+    text = re.sub(r"\s+mod\s+", " % ", text)  # `t mod P`
     text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
-    return "".join(GREEK.get(ch, ch) for ch in text)
+    text = "".join(GREEK.get(ch, ch) for ch in text)
+    return _NUMBER_TIMES_LETTER.sub(r"\1*", text)  # `2π`, `0.5λ`: a number times a Greek letter
 
 
 def _split_outside_brackets(line: str) -> list[str]:
@@ -703,7 +712,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh"}
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil"}
 # The elementwise functions a periodic operation may apply (periodic_body), as torch writes them.
 TORCH_FUNCTIONS = {name: _TORCH_CALLS[name] for name in ("sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs")}
 

@@ -1,0 +1,82 @@
+"""Math notation as notes write it, in the plain form the formula reader (guards/note_program.py) parses.
+
+Notes write one formula many ways: `v = βv + (1-β)g²`, `$m = \\beta m + (1-\\beta) g$`, `√v`,
+`x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `e^x`. `plain_formula` turns
+them into one notation: Unicode letters and operators (`β`, `*`, `^`, `‖`), function calls with
+brackets (`sqrt(v)`, `sigmoid(x)`, `floor(t/50)`, `exp(x)`), subscripts as name suffixes (`η0`), and,
+in a formula written step by step (`w_{t+1}`, `m_{t-1}`), names without their time index (the reader's
+states carry values from step to step). Anything it does not recognise is left as it was, so the
+reader still refuses what it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentnotes.experiments.guards.constants import GREEK
+
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
+_SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
+            "⌈": "ceil(", "⌉": ")", "∥": "‖"}
+_LATEX_GREEK = {**{spelled: letter for letter, spelled in GREEK.items()}, "epsilon": "ε", "varepsilon": "ε",
+                "lambda": "λ", "pi": "π", "nabla": "∇"}
+_LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*", "leftarrow": "←", "gets": "←",
+                "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "left": "", "right": "", "ln": "log", "log": "log",
+                "exp": "exp", "tanh": "tanh", "max": "max", "min": "min", "sum": "Σ", "lVert": "‖", "rVert": "‖",
+                "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")", "operatorname": "", "mathrm": "",
+                "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " "}
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
+# A step-by-step formula: a name indexed by the next or the previous step.
+_STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
+_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![\w])")
+# Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2) or a bracket.
+_SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\()")
+
+
+def plain_formula(text: str) -> str:
+    """`text` with the notations above written plainly; the rest unchanged."""
+    text = text.replace("$", "")
+    if _STEP_INDEXED.search(text):
+        text = _TIME_INDEX.sub("", text)
+    text = _latex_to_plain(text).translate(_SUBSCRIPTS)
+    for old, new in _SYMBOLS.items():
+        text = text.replace(old, new)
+    text = re.sub(r"√\s*(\(|[\w\u0370-\u03ff]+)", lambda m: "sqrt(" if m[1] == "(" else f"sqrt({m[1]})", text)
+    text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
+    text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
+    text = re.sub(r"σ\s*\(", "sigmoid(", text)  # σ(x): the logistic function
+    text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
+    text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
+    return _SIDE_BY_SIDE.sub(r"\1*", text)
+
+
+def _latex_to_plain(text: str) -> str:
+    """LaTeX math as plain notation: \\frac{a}{b} as ((a)/(b)), \\sqrt{a} as sqrt(a), commands as symbols,
+    braces as brackets (a subscript's as part of the name)."""
+    if "\\" not in text and "{" not in text:
+        return text
+    text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
+    text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
+    text = _LATEX_COMMAND.sub(lambda m: _LATEX_GREEK.get(m[1], _LATEX_WORDS.get(m[1], "‖" if m[1] == "|" else m[0])), text)
+    text = re.sub(r"_\{(\w+)\}", r"_\1", text)  # w_{ij}, η_{0}
+    return text.replace("{", "(").replace("}", ")")
+
+
+def _braced_calls(text: str, command: str, write, arguments: int) -> str:
+    """`text` with each `command{a}{b}...` (its arguments in balanced braces) replaced by write(a, ...)."""
+    while (start := text.find(command + "{")) >= 0:
+        position, found = start + len(command), []
+        for _ in range(arguments):
+            if position >= len(text) or text[position] != "{":
+                return text
+            depth, end = 0, position
+            for end in range(position, len(text)):
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                if depth == 0:
+                    break
+            if depth:
+                return text
+            found.append(_latex_to_plain(text[position + 1:end]))
+            position = end + 1
+        text = text[:start] + write(*found) + text[position:]
+    return text

@@ -1,0 +1,44 @@
+"""Math notation made plain for the formula reader (guards/notation.py), and read as programs."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentnotes.experiments.guards.notation import plain_formula
+from agentnotes.experiments.guards.note_program import note_program
+
+
+@pytest.mark.parametrize(("written", "plain"), [
+    ("v = βv + (1-β)g²", "v = β*v + (1-β)*g^2"),
+    ("$m = \\beta m + (1-\\beta) g$", "m = β*m + (1-β)*g"),
+    ("$f(x) = \\frac{x}{1 + |x|}$", "f(x) = ((x)/(1 + |x|))"),
+    ("p = p - lr*g/(√v + ε)", "p = p - lr*g/(sqrt(v) + ε)"),
+    ("f(x) = x ⊙ σ(x)", "f(x) = x * sigmoid(x)"),
+    ("η_t = η₀ · 0.5^{⌊t/50⌋}", "η_t = η0 · 0.5^(floor(t/50))"),
+    ("w_{t+1} = w_t - η g_t", "w = w - η*g"),
+    ("f(x) = x * tanh(ln(1 + e^x))", "f(x) = x * tanh(log(1 + exp(x)))"),
+    ("$\\|g\\|_2$ 和 ‖W‖_F", "‖g‖ 和 ‖W‖"),
+    ("lr_t = lr0 * 0.5^floor(t/50)", "lr_t = lr0 * 0.5^floor(t/50)"),  # a schedule's own name keeps its index
+    ("x is the input and y the output", "x is the input and y the output"),  # prose is left alone
+])
+def test_notation_is_made_plain(written: str, plain: str) -> None:
+    assert plain_formula(written) == plain
+
+
+def test_the_same_update_rule_in_four_notations_is_one_program() -> None:
+    notations = [
+        "m = β*m + (1-β)*g\np = p - η*m\nβ = 0.9",
+        "$m = \\beta m + (1-\\beta) g$\n$p \\leftarrow p - \\eta \\cdot m$\nβ = 0.9",
+        "m_t = β m_{t-1} + (1-β) g_t\np_{t+1} = p_t − η m_t\nβ = 0.9",
+        "m ← β·m + (1−β)·g；p ← p − η·m （其中 β = 0.9）",
+    ]
+    programs = [note_program(text, ["update_rule"]) for text in notations]
+    assert all(p is not None for p in programs)
+    assert {p.as_text() for p in programs} == {"m = beta * m + (1 - beta) * g; p = p - eta * m"}
+    assert {p.state for p in programs} == {("m",)} and {p.constants["beta"] for p in programs} == {0.9}
+
+
+def test_where_before_another_assignment_separates_two_formulas() -> None:
+    program = note_program("θ = θ − lr*g*κ where κ = 0.5", ["update_rule"])
+    assert program is not None and program.constants == {"kappa": 0.5}
+    assert note_program("θ = θ − lr*g where g is the gradient of the loss on x", ["update_rule"]) is not None
