@@ -42,3 +42,11 @@ def test_where_before_another_assignment_separates_two_formulas() -> None:
     program = note_program("θ = θ − lr*g*κ where κ = 0.5", ["update_rule"])
     assert program is not None and program.constants == {"kappa": 0.5}
     assert note_program("θ = θ − lr*g where g is the gradient of the loss on x", ["update_rule"]) is not None
+
+
+def test_constants_written_with_subscripts_or_latex_are_the_notes_values() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    assert note_constants("$\\beta_1 = 0.9$, β₂ = 0.999, λ (e.g. 0.1)") == {"beta1": "0.9", "beta2": "0.999", "lam": "0.1"}
+    program = note_program("m_t = β₁ m_{t-1} + (1-β₁) g_t\n$p_{t+1} = p_t - \\eta \\cdot m_t$\nβ₁ = 0.9", ["update_rule"])
+    assert program is not None and program.constants == {"beta1": 0.9} and program.state == ("m",)

@@ -12,10 +12,9 @@ import ast
 import re
 
 from agentnotes.experiments.guards.autofix import Fix
+from agentnotes.experiments.guards.notation import GREEK, plain_symbols
 from agentnotes.experiments.guards.static_check import undefined_names
 
-GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
-          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi"}
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 _ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})(?!\w|\.\d)")
@@ -38,7 +37,9 @@ def compared_name(name: str) -> str:
 
 
 def note_constants(text: str) -> dict[str, str]:
-    """Compared name -> the number the notes assign it, for the names given exactly one value."""
+    """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
+    `$\\beta_1 = 0.9$` as `β1 = 0.9`)."""
+    text = plain_symbols(text)
     values: dict[str, set[str]] = {}
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 
-from agentnotes.experiments.guards.constants import GREEK
+# Greek letters as the formula reader spells them.
+GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
+          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi"}
 
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
@@ -48,6 +50,13 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
     return _SIDE_BY_SIDE.sub(r"\1*", text)
+
+
+def plain_symbols(text: str) -> str:
+    """`text` with only its symbols made plain (LaTeX Greek letters, subscript digits, no `$`), so that prose
+    around them keeps its form: `$\\beta_1 = 0.9$` and `β₁ = 0.9` read as `β_1 = 0.9` and `β1 = 0.9`."""
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), text.replace("$", ""))
+    return re.sub(r"_\{(\w+)\}", r"_\1", text).translate(_SUBSCRIPTS)
 
 
 def _latex_to_plain(text: str) -> str:

@@ -23,9 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
+from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
-from agentnotes.experiments.guards.notation import plain_formula
+from agentnotes.experiments.guards.notation import GREEK, plain_formula
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
                        "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows", "mean", "sum", "cosh", "std", "ceil"})

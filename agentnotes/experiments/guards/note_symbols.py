@@ -14,8 +14,9 @@ import ast
 import re
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.constants import GREEK, compared_name, note_constants
+from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC
+from agentnotes.experiments.guards.notation import GREEK
 from agentnotes.experiments.guards.problems import Problem
 
 # A function of the formula -> the names (calls, attributes, modules) that compute it in code.
