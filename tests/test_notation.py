@@ -50,3 +50,10 @@ def test_constants_written_with_subscripts_or_latex_are_the_notes_values() -> No
     assert note_constants("$\\beta_1 = 0.9$, β₂ = 0.999, λ (e.g. 0.1)") == {"beta1": "0.9", "beta2": "0.999", "lam": "0.1"}
     program = note_program("m_t = β₁ m_{t-1} + (1-β₁) g_t\n$p_{t+1} = p_t - \\eta \\cdot m_t$\nβ₁ = 0.9", ["update_rule"])
     assert program is not None and program.constants == {"beta1": 0.9} and program.state == ("m",)
+
+
+def test_kinds_are_seen_in_latex_notes() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("$\\theta_{t+1} = \\theta_t - \\eta g_t$") == ["update_rule"]
+    assert kinds_in_notes("$\\eta_t = \\eta_0 \\cdot 0.5^{\\lfloor t/50 \\rfloor}$") == ["schedule"]

@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agentnotes.experiments.guards.notation import plain_formula
+
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 _ASSIGN = r"\s*(?:=|â†|:=|\+=|-=)(?!=)"
 
@@ -144,9 +146,11 @@ _GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|â
 
 
 def kinds_in_notes(text: str) -> list[str]:
-    """The kinds whose cue appears in a note text, in registry order. A weight formula `w = w - ...` in a
-    note that names no gradient at all is an operation on the weights, not an update rule."""
-    found = [kind.name for kind in KINDS if kind.cue.search(text)]
+    """The kinds whose cue appears in a note text, as written or with its notation made plain (LaTeX, time
+    indices: guards/notation.py), in registry order. A weight formula `w = w - ...` in a note that names no
+    gradient at all is an operation on the weights, not an update rule."""
+    plain = plain_formula(text)
+    found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
         found.remove("update_rule")
     return found
