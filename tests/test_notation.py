@@ -57,3 +57,14 @@ def test_kinds_are_seen_in_latex_notes() -> None:
 
     assert kinds_in_notes("$\\theta_{t+1} = \\theta_t - \\eta g_t$") == ["update_rule"]
     assert kinds_in_notes("$\\eta_t = \\eta_0 \\cdot 0.5^{\\lfloor t/50 \\rfloor}$") == ["schedule"]
+
+
+def test_a_latex_formula_whose_target_has_a_braced_index_is_a_formula_line() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    note = "状态 s 从 0 开始：\n$s_t = s_{t-1} + g_t^2$\n$p_{t+1} = p_t - \\eta \\cdot g_t / (\\sqrt{s_t} + \\epsilon)$\nε = 1e-8。"
+    formulas = formulas_in([Hit(Chunk("n.md", 1, 4, note), 1.0)])
+    assert formulas.count("$") == 4
+    program = note_program(formulas, ["update_rule"])
+    assert program is not None and program.as_text() == "s = s + g ** 2; p = p - eta * g / (sqrt(s) + eps)"
