@@ -413,7 +413,14 @@ def test_a_residual_blocks_formula_writes_its_parameters_and_forward_and_a_passe
     assert torch.allclose(block(x), x + 0.1 * torch.relu(x @ block.W.t() + block.b))
     gated = "t = sigmoid(W_t x + b_t)\ny = t*relu(W x + b) + (1 - t)*x\nb_t starts at -1."
     assert skeleton_for(["layer"], gated).name == "block"  # the input passes through: the output has its width
-    assert program_reply(skeleton_for(["layer"], gated), gated, gated) == ""  # a start the notes give: the model writes it
+    namespace = {"torch": torch, "nn": nn, "F": F, "mlp": None}
+    exec(fill(skeleton_for(["layer"], gated), program_reply(skeleton_for(["layer"], gated), gated, gated)), namespace)
+    highway = namespace["IdeaBlock"](6)
+    assert torch.equal(highway.b_t.detach(), torch.full((6,), -1.0))  # started where the notes start it
+    gate = torch.sigmoid(x @ highway.W_t.t() + highway.b_t)
+    assert torch.allclose(highway(x), gate * torch.relu(x @ highway.W.t() + highway.b) + (1 - gate) * x)
+    orthogonal = gated.replace("b_t starts at -1", "W starts orthogonal")
+    assert program_reply(skeleton_for(["layer"], orthogonal), orthogonal, orthogonal) == ""  # a start it cannot write
     assert skeleton_for(["layer"], "y = relu(W x + b) * 2").name == "layer"
 
 

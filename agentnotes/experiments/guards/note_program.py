@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
-from agentnotes.experiments.guards.notation import GREEK, plain_formula
+from agentnotes.experiments.guards.notation import GREEK, plain_formula, plain_symbols
 
 FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
                        "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows", "mean", "sum", "cosh", "std", "ceil"})
@@ -512,8 +512,9 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     from), written from the notes' formulas for a block's output (`y = x + α*relu(W x + b)`) under the same
     rules as layer_forward_body: each weight matrix (a name W..., w...) is a (width, width) parameter started
     as nn.Linear starts its weight, each bias (b...) one started as its bias, each value the notes call
-    learnable a parameter started at the notes' value. None when the notes give another start for one of
-    them (`b_t starts at -1`): the model writes it."""
+    learnable a parameter started at the notes' value, and a weight or bias the notes start at a number
+    (`b_t starts at -1`) filled with it. None when the notes start one of them otherwise (`W starts orthogonal`):
+    the model writes it."""
     statements = _output_statements(formulas)
     if statements is None:
         return None
@@ -526,11 +527,15 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     matrices = [n for n in read if re.fullmatch(r"[Ww]\w*", n) and n not in targets]
     biases = [n for n in read if re.fullmatch(r"b\w*", n) and n not in targets and compared_name(n) not in constants]
     learned = [n for n in read if compared_name(n) in learnable and compared_name(n) in constants]
-    if any(re.search(rf"(?<![\w.]){re.escape(n)}\s*(?:starts?|is started|initiali[sz]ed|init|初始|初值)", note_text)
-           for n in matrices + biases):
+    starts = {n: _start(n, note_text) for n in matrices + biases}
+    if any(start == "" for start in starts.values()):
         return None
-    layers = [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).weight.detach().clone())" for n in matrices]
-    layers += [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).bias.detach().clone())" for n in biases]
+    layers = [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).weight.detach().clone())" if starts[n] is None
+              else f"self.{n} = nn.Parameter(torch.full((self.width, self.width), {starts[n]}))  # started as the notes say"
+              for n in matrices]
+    layers += [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).bias.detach().clone())" if starts[n] is None
+               else f"self.{n} = nn.Parameter(torch.full((self.width,), {starts[n]}))  # started as the notes say"
+               for n in biases]
     layers += [f"self.{n} = nn.Parameter(torch.tensor({float(constants[compared_name(n)])!r}))  # learnable, as the notes say"
                for n in learned]
     if not layers:
@@ -605,6 +610,18 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
         body.append(f"if layer.bias is not None:\n    layer.bias.fill_({bias})")
     source = "; ".join(shown)
     return "for layer in layers:\n" + "\n".join("    " + line.replace("\n", "\n    ") for line in body), source
+
+
+def _start(name: str, note_text: str) -> str | None:
+    """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
+    -1`); None when they say nothing of its start, "" when they say something else (`W starts orthogonal`)."""
+    said = re.search(rf"(?<![\w.]){re.escape(name)}\s*(?:is\s+|are\s+)?(?:starts?|started|initiali[sz]ed|init|初始|初值)"
+                     r"(?P<rest>[^\n。;；]*)",
+                     plain_symbols(note_text))
+    if said is None:
+        return None
+    value = re.match(r"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)(?![\w.])", said["rest"])
+    return repr(float(value[1])) if value else ""
 
 
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
