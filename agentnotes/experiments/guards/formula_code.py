@@ -63,6 +63,7 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str 
 
 
 def _assigns_targets(body: str) -> bool:
+    """Whether a written body computes new targets (assigns y)."""
     return any(isinstance(n, ast.Name) and n.id == "y" and isinstance(n.ctx, ast.Store) for n in ast.walk(ast.parse(body)))
 
 
