@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import BY_NAME, kinds_in_notes
+from agentnotes.experiments.guards.notation import DRAW_FAMILIES
 from agentnotes.notes.types import Hit
 
 _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+", re.IGNORECASE)
@@ -25,7 +26,7 @@ _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]"
 # A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
 _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
-_FORMULA_LINE = re.compile(r"[\w)\]}]\s*(?:=|←)\s*[^=\s]|\w\s*~\s*(?:N|U|Uniform|Beta|Bernoulli|Bern)\s*\(")
+_FORMULA_LINE = re.compile(rf"[\w)\]}}]\s*(?:=|←)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
 MAX_RULE_CHARS = 500
 
 

@@ -25,10 +25,16 @@ from dataclasses import asdict, dataclass
 
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
-from agentnotes.experiments.guards.notation import GREEK, plain_formula, plain_symbols
+from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, plain_formula, plain_symbols
 
-FUNCTIONS = frozenset({"sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs", "softplus", "cos", "sin",
-                       "floor", "clip", "clamp", "min", "max", "pi", "norm", "where", "norm_rows", "mean", "sum", "cosh", "std", "ceil"})
+# The functions a formula may apply, as torch writes them (each applied to a tensor: _with_torch).
+_TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
+                "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
+                "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
+                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
+                "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil"}
+FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
 # The values each kind's hook gives, by the names notes use for them.
@@ -84,7 +90,7 @@ _COUNT_IN_WORDS = re.compile(r"[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:total\s+)?(?:num
 # A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`.
 _NUMBER_IN_PROSE = re.compile(r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)[.。]?\s+[A-Za-z]")
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
-_DRAWN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*(N|Beta|U|Uniform|Bernoulli|Bern)\s*\(([^()]*)\)")
+_DRAWN = re.compile(rf"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*({DRAW_FAMILIES})\s*\(([^()]*)\)")
 DRAWING_KINDS = ("update_rule", "weight_op", "data")
 # A pair: a data idea's `x_i`, the sample itself, and `x_j`, another of its batch; an activation's `x1` and
 # `x2`, the two units of each pair of units (x_i/x_j, x1/x2 and x_a/x_b alike).
@@ -571,7 +577,7 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     given = note_constants(formulas)
     local, lines, draw, bias, shown = set(fans), [], None, None, []
     for line in formulas.splitlines():
-        parts = [_normalised(part) for part in _split_outside_brackets(_normalised(line))]
+        parts = _split_outside_brackets(_normalised(line))
         for found in filter(None, map(_INIT_DRAW.search, parts)):
             values = [_assignment(f"v = {a}") for a in _split_outside_brackets(found[2])]
             if draw is not None or len(values) != 2 or None in values:
@@ -724,12 +730,6 @@ def _with_torch(expression: str) -> str:
     return ast.unparse(Rewrite().visit(ast.parse(expression, mode="eval")).body)
 
 
-_TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
-                "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
-                "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
-                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
-                "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil"}
 # The elementwise functions a periodic operation may apply (periodic_body), as torch writes them.
 TORCH_FUNCTIONS = {name: _TORCH_CALLS[name] for name in ("sign", "sqrt", "exp", "log", "tanh", "sigmoid", "relu", "abs")}
 

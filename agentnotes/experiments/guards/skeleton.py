@@ -95,8 +95,9 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     a kind whose hooks another part also has, with more (a loss idea also called a regulariser), adds
     nothing; each other kind adds its own skeleton beside the rest (a layer with its own update rule),
     so long as no two parts define the same name. A layer idea whose notes write it as a residual form
-    `y = x + ...`, or whose output formula passes the input through otherwise, gets the block skeleton; an update rule that takes the gradient again at moved weights
-    (a closure, "the gradient at w + e") the two_point skeleton; an architecture idea gets the skeleton of
+    `y = x + ...`, or whose output formula passes the input through otherwise, gets the block skeleton;
+    an update rule that takes the gradient again at moved weights (a closure, "the gradient at w + e")
+    the two_point skeleton; an architecture idea gets the skeleton of
     the part of the task's baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs.
     """
     found = kinds_of(kinds)
@@ -109,8 +110,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     for kind in found:
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
-        block = _BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text)
-        name = "block" if kind.name == "layer" and block else kind.name
+        block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text))
+        name = "block" if block else kind.name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         name = ARCHITECTURE_PARTS.get(task, name) if kind.name == "architecture" else name
         parts.append((name, set(kind.hooks)))
