@@ -12,6 +12,7 @@ reader still refuses what it cannot read.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Greek letters as the formula reader spells them.
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
@@ -19,6 +20,9 @@ GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps",
 
 # The distributions a draw is written from: `ε ~ N(0, 1)`, `λ ~ Beta(α, α)`, `m ~ Bernoulli(0.8)`.
 DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
+# A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
+_MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
+_MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
             "⌈": "ceil(", "⌉": ")", "∥": "‖"}
@@ -42,6 +46,8 @@ def plain_formula(text: str) -> str:
     text = text.replace("$", "")
     if _STEP_INDEXED.search(text):
         text = _TIME_INDEX.sub("", text)
+    text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
+    text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies
     text = _latex_to_plain(text).translate(_SUBSCRIPTS)
     for old, new in _SYMBOLS.items():
         text = text.replace(old, new)

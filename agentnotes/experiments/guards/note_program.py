@@ -71,6 +71,14 @@ _ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
 # A condition in brackets after a formula, `lr_t = lr*t/W（t ≤ W）`: the formula holds there, and a later
 # formula for the same name holds otherwise (`之后 lr_t = ...`); together `lr_t = where(t <= W, ..., ...)`.
 _BRACKET_CONDITION = re.compile(r"[（(]\s*([^()（）]*?[<>≤≥][^()（）]*?)\s*[）)]")
+# A condition said after a formula (`f(x) = x，当 x > 0`, `f(x) = x if x > 0`) holds like a bracketed one; a
+# formula said to hold otherwise (`f(x) = α(e^x - 1)，otherwise`) is the alternative of the one before.
+_TRAILING_CONDITION = re.compile(r"\s*[，,;；]?\s*(?:当|若|如果|\bif\b|\bwhen\b|\bfor\b)\s*"
+                                 r"(?P<condition>[^，,;；。()（）]*?[<>≤≥][^，,;；。()（）]*?)\s*时?\s*[。.]?\s*$", re.IGNORECASE)
+_TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|其余情况|\botherwise\b|\belse\b)\s*[)）]?\s*[。.]?\s*$",
+                                 re.IGNORECASE)
+# `value if condition else alternative`, written as Python writes it.
+_IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+(?P<alternative>.+?)\s*[。.]?$")
 _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
@@ -97,6 +105,8 @@ DRAWING_KINDS = ("update_rule", "weight_op", "data")
 _PAIRED = re.compile(r"([xy])_?([ij12ab])")
 _FIRST = "i1a"
 _PAIR_VALUES = {"data": ("{var}", "{var}[perm]"), "activation": ("{var}[..., 0::2]", "{var}[..., 1::2]")}
+# A data idea's name for the changed inputs or targets: `x_tilde` (x̃), `x_new`, `y_mix`, `x_aug`.
+_NEW_BATCH_VALUE = re.compile(r"([xy])_?(?:tilde|new|aug|augmented|mix|mixed)")
 _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 
 
@@ -145,6 +155,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "") -> No
     if not statements or len(set(targets)) != len(targets):
         return None
     statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
+    if kind == "data":
+        statements = _new_batch_named(statements)
     drawn = {}
     for line in formulas.splitlines():
         for name, family, arguments in _DRAWN.findall(_normalised(line)):
@@ -158,6 +170,19 @@ def learnable_names(text: str) -> set[str]:
     """The names (as compared) that `text` calls learnable."""
     names = (m["before"] or m["after"] or m["said"] for m in _LEARNABLE.finditer(text))
     return {compared_name(_normalised(name)) for name in names if name.lower() not in _ARTICLES}
+
+
+def _new_batch_named(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
+    """A data idea's statements with the new inputs or targets it names (`x̃`, `x_new`, `y_mix`) written as
+    the batch's own `x` and `y`, where the formulas do not assign those themselves."""
+    targets = {target for target, _ in statements}
+    renamed = {t: m[1] for t in targets if (m := _NEW_BATCH_VALUE.fullmatch(t)) and m[1] not in targets}
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.Name(renamed.get(node.id, node.id), ast.Load())
+
+    return [(renamed.get(t, t), Rename().visit(v)) for t, v in statements]
 
 
 def _by_rows(value: ast.expr) -> ast.expr:
@@ -317,6 +342,9 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", line)
+    if either := _IF_ELSE.search(_normalised(line)):
+        return _either(either, line)
+    line = _TRAILING_OTHERWISE.sub("", _TRAILING_CONDITION.sub(r"（\g<condition>）", line))
     if kept := _IF_ELSE_KEPT.search(_normalised(line)):
         return _kept_unless(kept, line)
     if _CONDITION.search(_BRACKET_CONDITION.sub("", line)):
@@ -364,6 +392,16 @@ def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] 
     return None if statement is None or rest is None else [(match["target"], statement), *rest]
 
 
+def _either(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
+    """The statement `target = where(condition, value, alternative)` of an _IF_ELSE match; None if a part is not code."""
+    found = _assignment(_normalised(line)[:match.start()] + "= " + match["alternative"])
+    statement = found and _where(match["condition"], match["value"], found[0])
+    if statement is None:
+        return None
+    statement.args[2] = found[1]
+    return [(found[0], statement)]
+
+
 def _unchained(part: str) -> list[str]:
     """`w1 = w2 = w` as `w1 = w` and `w2 = w`, each target given the chain's last value; other text as it is."""
     chain = _CHAIN.search(_normalised(part))
@@ -405,7 +443,7 @@ def _normalised(text: str) -> str:
     `=`, `^` as `**`, `×`/`·` as `*`, `mod` as `%`, `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding
     backticks and trailing punctuation."""
     text = plain_formula(text.strip().strip("`$")).strip().rstrip("。.;；,，")
-    for old, new in (("ŷ", "y_hat"), ("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
+    for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
         text = text.replace(old, new)
     text = re.sub(r"\s+mod\s+", " % ", text)  # `t mod P`
     text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
