@@ -465,3 +465,55 @@ def test_mod_a_number_before_a_greek_letter_std_and_noise_on_the_targets_are_rea
     assert kinds_in_notes(noise) == ["data"]
     assert "y = y + sigma * eps" in program_reply(load_skeleton("data"), noise, noise, "regression")
     assert program_reply(load_skeleton("data"), noise, noise, "classification") == ""
+
+
+def test_a_classifiers_loss_is_read_from_its_probabilities_one_hot_targets_and_a_sum_over_classes() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("loss")
+    smoothing = "q = (1 − ε)·onehot(y) + ε/K\nK 是类别数，ε = 0.1；损失 L = −Σ_k q_k log p_k（p 是 softmax）"
+    focal = "L = −(1 − p_t)^γ · log(p_t)，γ = 2"
+    out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
+    written = _function_of(fill(part, program_reply(part, smoothing, smoothing, "classification")), "compute_loss", F=F)
+    assert torch.allclose(written(out, y, 1), F.cross_entropy(out, y, label_smoothing=0.1), atol=1e-6)
+    written = _function_of(fill(part, program_reply(part, focal, focal, "digits")), "compute_loss", F=F)
+    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    assert torch.allclose(written(out, y, 1), (-(1 - p_right) ** 2 * torch.log(p_right)).mean())
+    assert program_reply(part, "L = mean(|ŷ - y|)", "", "classification") == ""  # class indices are not numbers
+    assert program_reply(part, focal, focal, "") == ""  # the task's outputs unknown
+
+
+@pytest.mark.parametrize("note", [
+    "f(x) = x，当 x > 0\nf(x) = α(e^x − 1)，当 x ≤ 0\nα = 1.0",
+    "f(x) = x if x > 0 else α*(exp(x) - 1), α = 1.0",
+    "f(x) = x for x > 0\nf(x) = α(e^x − 1), otherwise\nα = 1.0",
+])
+def test_a_piecewise_activation_is_read_from_conditions_said_after_its_formulas(note: str) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("activation")
+    namespace = {"torch": torch, "nn": torch.nn, "F": F, "math": __import__("math")}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    x = torch.linspace(-3, 3, 13)
+    assert torch.allclose(namespace["IdeaActivation"]()(x), F.elu(x))
+
+
+def test_mixed_pairs_named_with_a_tilde_are_the_new_batch_and_a_subscripted_weight_multiplies_what_follows() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    mixup = "λ ~ Beta(α, α)\nx̃ = λ·x_i + (1 − λ)·x_j\nỹ = λ·y_i + (1 − λ)·y_j\nα = 0.4"
+    body = program_reply(load_skeleton("data"), mixup, mixup, "regression")
+    assert "x = lam * x + (1 - lam) * x_j" in body and "y = lam * y + (1 - lam) * y_j" in body and "return x, y" in body
+    glu = "隐藏层换成 h = (W₁x + b₁) ⊙ σ(W₂x + b₂)，宽度不变。"
+    assert kinds_in_notes(glu) == ["layer"]
+    part = skeleton_for(["layer"], glu, "regression")
+    assert "self.W2 = nn.Parameter" in part.code and "self.b2 = nn.Parameter" in part.code
+    assert "torch.sigmoid(F.linear(x, self.W2) + self.b2)" in program_reply(part, glu, glu, "regression")

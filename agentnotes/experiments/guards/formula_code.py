@@ -44,12 +44,11 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str 
     """The part's function written by the program from the notes' formulas when they are a complete program
     of its kind (guards/note_program.py: every name bound, nothing uncertain), as a reply to fill in; ""
     when they are not, and the model is asked. A weight operation also keeps the notes' period and leaves
-    the biases alone when the notes say so; it is not written when the notes' period has no number. A loss,
-    and a batch change that computes new targets, are written only for the regression `task`, whose outputs
-    and targets are the numbers a formula computes with (a classifier's outputs are logits, its targets
-    class indices)."""
-    found = _written_function(part, formulas, note_text)
-    if found and task != "regression" and (part.name == "loss" or (part.name == "data" and _assigns_targets(found[1]))):
+    the biases alone when the notes say so; it is not written when the notes' period has no number. A loss
+    is read for the `task` (a classifier's outputs are logits, its targets class indices); a batch change
+    that computes new targets is written only for regression, whose targets are numbers."""
+    found = _written_function(part, formulas, note_text, task)
+    if found and task != "regression" and part.name == "data" and _assigns_targets(found[1]):
         return ""
     if found is None or found[0] not in part.required:
         return ""
@@ -77,7 +76,7 @@ def _learned(program: NoteProgram) -> str:
     return "def extra_parameters(self):\n" + textwrap.indent("\n".join(lines), "    ") + "\n\n"
 
 
-def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[str, str, str] | None:
+def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) -> tuple[str, str, str] | None:
     """(the skeleton function, its marked body, the other methods of its class it needs) the notes'
     formulas write, or None."""
     if part.name == "init":
@@ -96,7 +95,7 @@ def _written_function(part: Skeleton, formulas: str, note_text: str) -> tuple[st
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
         return (LAYER_FORWARD, _marked(*found), "") if found else None
-    program = note_program(formulas, [part.name], note_text)
+    program = note_program(formulas, [part.name], note_text, task)
     found = program_body(program) if program else None
     if found is None:
         return None

@@ -69,6 +69,7 @@ KINDS: tuple[Kind, ...] = (
          fixes=("add_optimizer_hook", _DROP_AFTER_STEP), checks=("own_optimizer", "overwritten_weights")),
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
          _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
+              _LEFT + r"h\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # a hidden layer's h = ... W x
               _words("new layer", "custom layer", "layer (?:that|which|computes|whose)"),
               "(?:新的?|这种|一种)[^。\n]{0,6}层"),
          ("build_model",), "layer.md", ("layers", "init"),

@@ -23,6 +23,12 @@ DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 # A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
 _MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
 _MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
+# A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`.
+_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*=\s*\w+)?\}?(?:\^\{?\w+\}?)?)?\s*")
+# Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
+_SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
+# A function applied without brackets: `log p`, `exp z_k`.
+_CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
             "⌈": "ceil(", "⌉": ")", "∥": "‖"}
@@ -38,12 +44,15 @@ _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 _STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
 _TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![\w])")
 # Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2) or a bracket.
-_SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\()")
+_SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\(|"
+                           r"[A-Za-z_]+\()")
+# A one-letter name before a function it multiplies: `q log(p)`, `y_k exp(z)`.
+_NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:log|exp|sqrt|tanh|sigmoid|sin|cos|abs|relu)\()")
 
 
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
-    text = text.replace("$", "")
+    text = _sums_as_calls(text.replace("$", "").replace("\\sum", "Σ"))
     if _STEP_INDEXED.search(text):
         text = _TIME_INDEX.sub("", text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
@@ -55,9 +64,11 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
     text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
     text = re.sub(r"σ\s*\(", "sigmoid(", text)  # σ(x): the logistic function
+    text = _CALL_WITHOUT_BRACKETS.sub(r"\1(\2)", text)  # log p, exp z
+    text = re.sub(r"one_?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
-    return _SIDE_BY_SIDE.sub(r"\1*", text)
+    return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
 
 
 def plain_symbols(text: str) -> str:
@@ -65,6 +76,25 @@ def plain_symbols(text: str) -> str:
     around them keeps its form: `$\\beta_1 = 0.9$` and `β₁ = 0.9` read as `β_1 = 0.9` and `β1 = 0.9`."""
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), text.replace("$", ""))
     return re.sub(r"_\{(\w+)\}", r"_\1", text).translate(_SUBSCRIPTS)
+
+
+def _sums_as_calls(text: str) -> str:
+    """Each sum `Σ_k q_k log p_k` (`∑`, its index written `_k`, `_{k}` or `_{k=1}^{K}` or left out) as
+    `sum_over(q log p)`: the summand runs to the next `+` or `-` outside brackets, and loses the index."""
+    while match := _SUM_SIGN.search(text):
+        depth, end = 0, match.end()
+        while end < len(text):
+            ch = text[end]
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            if depth < 0 or (depth == 0 and _SUMMAND_END.match(ch) and text[match.end():end].strip()):
+                break
+            end += 1
+        summand = text[match.end():end].strip()
+        if match["index"]:
+            summand = re.sub(rf"(?<=\w)_{re.escape(match['index'])}(?!\w)", "", summand)
+        text = f"{text[:match.start()]}sum_over({summand}){text[end:]}"
+    return text
 
 
 def _latex_to_plain(text: str) -> str:

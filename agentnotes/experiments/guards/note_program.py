@@ -33,7 +33,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil"}
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum"}
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
@@ -49,8 +49,16 @@ ROLES = {
                                                      "eta_max", "lr"),
                  "total": ("T", "T_max", "Tmax", "total_steps", "STEPS")},
 }
+# A classifier's values by the names notes give them, from the loss hook's logits `out` and class indices `y`:
+# the class probabilities, the probability of the right class, the logits, the number of classes, y one-hot.
+_CLASS_PROBABILITIES = "F.softmax(out, dim=-1)"
+_RIGHT_CLASS = f"{_CLASS_PROBABILITIES}.gather(-1, y[:, None]).squeeze(-1)"
+CLASS_VALUES = {"p": _CLASS_PROBABILITIES, "p_t": _RIGHT_CLASS, "p_y": _RIGHT_CLASS, "p_true": _RIGHT_CLASS,
+                "p_correct": _RIGHT_CLASS, "z": "out", "logits": "out", "K": "out.shape[-1]", "C": "out.shape[-1]",
+                "onehot_y": "F.one_hot(y, out.shape[-1]).float()"}
+CLASSIFYING_TASKS = ("classification", "digits", "digits_image", "sequence")  # the lab's tasks with class indices
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
-LAYER_OUTPUTS = frozenset({"y", "out", "output"})
+LAYER_OUTPUTS = frozenset({"y", "h", "out", "output"})
 LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
@@ -78,7 +86,9 @@ _TRAILING_CONDITION = re.compile(r"\s*[，,;；]?\s*(?:当|若|如果|\bif\b|\bw
 _TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|其余情况|\botherwise\b|\belse\b)\s*[)）]?\s*[。.]?\s*$",
                                  re.IGNORECASE)
 # `value if condition else alternative`, written as Python writes it.
-_IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+(?P<alternative>.+?)\s*[。.]?$")
+# The alternative ends at a separator, after which the line may go on (`, α = 1.0`).
+_IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+"
+                      r"(?P<alternative>[^,，;；。]+?)\s*(?:[,，;；。]\s*(?P<rest>.*))?$")
 _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
@@ -139,11 +149,13 @@ class NoteProgram:
         return "; ".join(f"{target} = {expression}" for target, expression in self.statements)
 
 
-def note_program(formulas: str, kinds: Sequence[str], note_text: str = "") -> NoteProgram | None:
+def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task: str = "") -> NoteProgram | None:
     """The program of the note's formula lines for the first of `kinds` that has ROLES, or None when
     the formulas are not certain enough to run (see the module docstring). A name the formulas or
     `note_text` call learnable is an activation's parameter, started at the notes' value; in another
-    kind's formulas it gives no program."""
+    kind's formulas it gives no program. A loss on a classifying `task` reads the classifier's values
+    (CLASS_VALUES), never the logits or class indices as numbers; one on regression its outputs and targets;
+    on an unknown task, none."""
     kind = next((k for k in kinds if k in ROLES), None)
     if kind is None or not formulas.strip():
         return None
@@ -163,7 +175,10 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "") -> No
             drawn[name] = _draw(family, arguments, given)
             if drawn[name] is None:
                 return None  # a draw the program cannot write: the formulas are not certain
-    return _resolve(kind, statements, given, drawn, learnable_names(f"{formulas}\n{note_text}"))
+    if kind == "loss" and task not in ("regression", *CLASSIFYING_TASKS):
+        return None  # what the outputs and targets are is not known
+    classes = CLASS_VALUES if kind == "loss" and task in CLASSIFYING_TASKS else {}
+    return _resolve(kind, statements, given, drawn, learnable_names(f"{formulas}\n{note_text}"), classes)
 
 
 def learnable_names(text: str) -> set[str]:
@@ -226,20 +241,25 @@ def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
 
 
 def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str],
-             drawn: dict[str, str], learnable: set[str]) -> NoteProgram | None:
-    """Every name the statements read bound to a constant, a role, a state or an earlier statement; None if one is not."""
+             drawn: dict[str, str], learnable: set[str], classes: dict[str, str]) -> NoteProgram | None:
+    """Every name the statements read bound to a constant, a role, a state, an earlier statement or one of
+    `classes` (a classifier's values, in place of the loss's prediction and target); None if one is not."""
     roles: dict[str, str] = {}
     constants: dict[str, float] = {}
     state: list[str] = []
     noise: list[tuple[str, str]] = []
     learned: list[str] = []
     pairs: dict[str, str] = {}
+    class_values: dict[str, str] = {}
     targets = {target for target, _ in statements}
     defined: set[str] = set()
     for target, value in statements:
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
             if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state \
-                    or name in dict(noise) or name in pairs:
+                    or name in dict(noise) or name in pairs or name in class_values:
+                continue
+            if name in classes and compared_name(name) not in given:
+                class_values[name] = classes[name]
                 continue
             if name in drawn and kind in DRAWING_KINDS:
                 like = "p" if kind != "data" else target  # a data idea's noise is shaped like what it changes
@@ -251,7 +271,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 if kind == "activation":
                     roles.setdefault("input", pair[1])
                 continue
-            role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles), None)
+            role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles
+                         and not (classes and r in ("pred", "target"))), None)
             if role in TUNED or (role and compared_name(name) not in given):
                 roles[role] = name  # the harness tunes the learning rate: a rate in the notes is only its start
             elif compared_name(name) in given:
@@ -269,11 +290,11 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             else:
                 return None
         defined.add(target)
-    output = _output(kind, roles, statements)
+    output = _output(kind, {**roles, **({"pred": "out"} if class_values else {})}, statements)
     if output is None:
         return None
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
-             else []) + list(pairs.items())
+             else []) + list(pairs.items()) + list(class_values.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
                        tuple(noise), tuple(bound), tuple(learned))
 
@@ -393,13 +414,15 @@ def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] 
 
 
 def _either(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
-    """The statement `target = where(condition, value, alternative)` of an _IF_ELSE match; None if a part is not code."""
+    """The statement `target = where(condition, value, alternative)` of an _IF_ELSE match, with the assignments
+    of the rest of its line; None if a part is not code."""
     found = _assignment(_normalised(line)[:match.start()] + "= " + match["alternative"])
     statement = found and _where(match["condition"], match["value"], found[0])
-    if statement is None:
+    rest = _assignments(match["rest"]) if match["rest"] else []
+    if statement is None or rest is None:
         return None
     statement.args[2] = found[1]
-    return [(found[0], statement)]
+    return [(found[0], statement), *rest]
 
 
 def _unchained(part: str) -> list[str]:
@@ -760,6 +783,8 @@ def _with_torch(expression: str) -> str:
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
             if name == "norm_rows":  # the norm of each row (a unit's input weights), kept as a column
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
+            if name == "sum_over":  # a sum over one sample's entries (a classifier's classes)
+                node.keywords = [ast.keyword("dim", ast.Constant(-1))]
             return node
 
         def visit_Name(self, node: ast.Name) -> ast.AST:

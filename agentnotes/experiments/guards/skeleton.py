@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, kinds_of
+from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period
 from agentnotes.experiments.lab.template import hook_names
@@ -138,6 +139,7 @@ def _side_by_side(skeletons: Sequence[Skeleton]) -> Skeleton | None:
 def note_weights(note_text: str) -> tuple[list[str], bool]:
     """The weights a layer's formulas multiply the input by, when there are several (`w1*(x+h) + w2*(x-h)`:
     ["w1", "w2"]), and whether the notes make them copies of one weight (`w1 = w2 = w`)."""
+    note_text = plain_symbols(note_text)  # W₁x, W_{1} x
     names = list(dict.fromkeys(_WEIGHT_TIMES_INPUT.findall(note_text)))
     if len(names) < 2:
         return [], False
@@ -167,6 +169,7 @@ def _with_note_biases(code: str, weights: Sequence[str], copies: bool, note_text
     """`code` with one bias per weight in place of its single `self.bias` when the notes name a bias for
     each weight (`W1*x + b1`, `W2*x + b2`: b1, b2), each started as the weights are."""
     biases = ["b" + weight[1:] for weight in weights]
+    note_text = plain_symbols(note_text)
     line = next((l for l in code.splitlines() if l.strip().startswith(_ONE_BIAS)), None)
     named = all(re.search(rf"{_LEFT_EDGE}b_?\{{?{re.escape(b[1:])}\}}?(?!\w)", note_text) for b in biases)
     if line is None or not named:

@@ -20,7 +20,7 @@ FUNCTIONS = {"sign": torch.sign, "sqrt": torch.sqrt, "exp": torch.exp, "log": to
              "sigmoid": torch.sigmoid, "relu": torch.relu, "abs": torch.abs, "softplus": F.softplus, "cos": torch.cos,
              "sin": torch.sin, "floor": torch.floor, "clip": torch.clamp, "clamp": torch.clamp, "pi": math.pi,
              "min": torch.minimum, "max": torch.maximum, "norm": torch.norm, "mean": torch.mean, "sum": torch.sum,
-             "cosh": torch.cosh, "std": torch.std, "ceil": torch.ceil,
+             "sum_over": lambda v: torch.sum(v, dim=-1), "cosh": torch.cosh, "std": torch.std, "ceil": torch.ceil,
              "where": lambda condition, a, b: torch.where(torch.as_tensor(condition), torch.as_tensor(a), torch.as_tensor(b)),
              "norm_rows": lambda v: torch.linalg.vector_norm(v, dim=-1, keepdim=True)}
 
