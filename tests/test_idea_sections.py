@@ -87,6 +87,8 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == with_formula.idea_rule
     named_only = vague.model_copy(update={"idea_rule": "Gonnor = GradientONly NORmalization, only the gradient is normalised"})
     assert "(w1+w2)/2" in _ground_plan(named_only, "mirror vs baseline", _hits()).idea_rule  # a name is not a formula
+    short = _ground_plan(vague, "gate vs MLP", [_section("gate", "h = (W₁x + b₁) ⊙ σ(W₂x + b₂)")])
+    assert Plan.model_validate(short.model_dump()).idea_rule.startswith("h = (W₁x + b₁) ⊙ σ(W₂x + b₂)\nThe mirror")
 
 
 @pytest.mark.parametrize(("request_text", "hooks"), [

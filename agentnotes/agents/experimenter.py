@@ -24,6 +24,7 @@ from agentnotes.prompts import SHIPPED_DIR, Prompt
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
+RULE_CHARS = (30, 500)  # the shortest and longest rule a plan states
 TASKS = ("regression", "classification", "digits", "digits_image", "sequence")
 Kind = Literal["update_rule", "layer", "activation", "weight_op", "init", "loss", "data", "schedule", "regulariser",
                "architecture"]
@@ -41,7 +42,7 @@ class Plan(BaseModel):
 
     idea_name: str
     hypothesis: str = Field(max_length=300)
-    idea_rule: str = Field(min_length=30, max_length=500)  # the notes' own formulas and constants, not a one-word label
+    idea_rule: str = Field(min_length=RULE_CHARS[0], max_length=RULE_CHARS[1])  # the notes' own formulas and constants, not a one-word label
     kinds: list[Kind] = Field(min_length=1, max_length=3, validation_alias=AliasChoices("kinds", "parts"))
     effect: Effect = "final_metric"
     condition: str = Field(default="", max_length=200)  # where the notes say the idea helps; "" for everywhere

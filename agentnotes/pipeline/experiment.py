@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentnotes.agents import experimenter as agents
+from agentnotes.agents.experimenter import RULE_CHARS
 from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
@@ -99,8 +100,10 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     formulas = formula_lines(request, hits)
     rule = re.sub(r"\s+", "", plan.idea_rule)
     if (math := math_formulas(formulas)) and not any(formula in rule for formula in math):
-        updates["idea_rule"] = formulas
-        corrections.append("the rule holds none of the note's formulas: the note's formula lines replace it")
+        short = len(formulas) < RULE_CHARS[0]  # a rule that short would not be a valid plan: the planner's follows
+        updates["idea_rule"] = f"{formulas}\n{plan.idea_rule}"[:RULE_CHARS[1]] if short else formulas
+        corrections.append("the rule holds none of the note's formulas: the note's formula lines "
+                           + ("come before it" if short else "replace it"))
     if (task := task_in_notes(note_text)) and task != plan.task:
         updates["task"] = task
         corrections.append(f"task {plan.task} -> {task}: the task the note's own words name")
