@@ -517,3 +517,34 @@ def test_mixed_pairs_named_with_a_tilde_are_the_new_batch_and_a_subscripted_weig
     part = skeleton_for(["layer"], glu, "regression")
     assert "self.W2 = nn.Parameter" in part.code and "self.b2 = nn.Parameter" in part.code
     assert "torch.sigmoid(F.linear(x, self.W2) + self.b2)" in program_reply(part, glu, glu, "regression")
+
+
+def test_a_function_the_notes_define_and_apply_the_task_loss_and_a_sum_over_the_wrong_classes_are_read() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("loss")
+    out, y = torch.randn(5, 3), torch.tensor([0, 1, 2, 1, 0])
+    penalty = "L = CE − β·H(p)，H(p) = −Σ p log p\nβ = 0.1。"
+    written = _function_of(fill(part, program_reply(part, penalty, penalty, "classification")), "compute_loss", F=F,
+                           task_loss=F.cross_entropy)
+    p = F.softmax(out, dim=-1)
+    assert torch.allclose(written(out, y, 1), F.cross_entropy(out, y) + 0.1 * (p * p.log()).sum(-1).mean())
+    hinge = "L = Σ_{k≠y} max(0, 1 + z_k − z_y)（z 是 logits）"
+    written = _function_of(fill(part, program_reply(part, hinge, hinge, "classification")), "compute_loss", F=F)
+    assert torch.allclose(written(out, y, 1), F.multi_margin_loss(out, y) * 3)  # torch divides by the classes
+
+
+def test_a_gradient_change_alone_is_followed_by_the_plain_step_and_a_draw_may_take_the_notes_arithmetic() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    body = program_reply(load_skeleton("update_rule"), "g ← κ·g，κ = 0.5", "", "regression")
+    assert "g = kappa * g" in body and body.rstrip().endswith("p = p - lr * g")
+    dropout = "m ~ Bernoulli(1 − p)\nx = m ⊙ x\np = 0.1"
+    assert "torch.full_like(x, 0.9)" in program_reply(load_skeleton("data"), dropout, dropout, "regression")
+    restart = "η_t = η_min + ½(η_max − η_min)(1 + cos(π · (t mod P)/P))，P = 100, η_min = 0"
+    lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), restart, restart)),
+                         "lr_at", math=__import__("math"))
+    assert lr_at(100, 1.0) == 1.0 and abs(lr_at(50, 1.0) - 0.5) < 1e-6

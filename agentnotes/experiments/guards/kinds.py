@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agentnotes.experiments.guards.notation import plain_formula
+from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
@@ -87,9 +87,9 @@ KINDS: tuple[Kind, ...] = (
          checks=("note_formulas", "commented_returns")),
     Kind("weight_op", "changes the weights directly after every step or every N steps",
          _cue(PERIODIC,
-              _words(r"after (?:every|each) (?:optimi[sz]er |training |update )?(?:step|update|iteration)",
+              _words(r"after (?:every|each) (?:optimi[sz]er |training |update |sgd )?(?:step|update|iteration)",
                      "weight clipping", "weight projection", "weight averaging", "slow weights"),
-              r"每(?:一|个)?(?:步|次(?:更新|迭代)?)(?:更新)?之?后|权重裁剪|权重投影|权重平均|慢权重",
+              r"每(?:一|个)?(?:步|次(?:更新|迭代)?)[^。，,\n]{0,8}?之?后|权重裁剪|权重投影|权重平均|慢权重",
               _LEFT + r"(?:w|W|θ|weights?)\s*(?:=|←)(?![^\n]*(?:lr|η|学习率))[^\n]*(?:‖|\|\||norm|clip|clamp|proj)"),
          ("after_step",), "weight_op.md", ("weights",),
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
@@ -107,7 +107,9 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
               "数据增强|课程学习|输入噪声|标签噪声|输入加噪",
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
-              _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)"),
+              _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
+              # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`
+              r"~\s*(?:" + DRAW_FAMILIES + r")\s*\([^\n]*\n\s*(?:x|X)\s*(?:=|←)"),
          ("transform_batch",), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
     Kind("schedule", "changes the learning rate over the steps",
          _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",

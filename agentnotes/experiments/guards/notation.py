@@ -24,14 +24,16 @@ DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 _MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
 _MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
 # A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`.
-_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*=\s*\w+)?\}?(?:\^\{?\w+\}?)?)?\s*")
+_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*=\s*\w+|(?P<excluded>\s*(?:≠|!=|\\neq)\s*y))?\}?"
+                       r"(?:\^\{?\w+\}?)?)?\s*")
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
 # A function applied without brackets: `log p`, `exp z_k`.
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
-            "⌈": "ceil(", "⌉": ")", "∥": "‖"}
+            "⌈": "ceil(", "⌉": ")", "∥": "‖",
+            "½": "(1/2)", "¼": "(1/4)", "¾": "(3/4)", "⅓": "(1/3)"}
 _LATEX_GREEK = {**{spelled: letter for letter, spelled in GREEK.items()}, "epsilon": "ε", "varepsilon": "ε",
                 "lambda": "λ", "pi": "π", "nabla": "∇"}
 _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*", "leftarrow": "←", "gets": "←",
@@ -68,6 +70,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"one_?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
+    text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
 
 
@@ -80,7 +83,8 @@ def plain_symbols(text: str) -> str:
 
 def _sums_as_calls(text: str) -> str:
     """Each sum `Σ_k q_k log p_k` (`∑`, its index written `_k`, `_{k}` or `_{k=1}^{K}` or left out) as
-    `sum_over(q log p)`: the summand runs to the next `+` or `-` outside brackets, and loses the index."""
+    `sum_over(q log p)`: the summand runs to the next `+` or `-` outside brackets, and loses the index; a sum
+    over every class but the right one (`Σ_{k≠y}`) masks that class out."""
     while match := _SUM_SIGN.search(text):
         depth, end = 0, match.end()
         while end < len(text):
@@ -93,6 +97,8 @@ def _sums_as_calls(text: str) -> str:
         summand = text[match.end():end].strip()
         if match["index"]:
             summand = re.sub(rf"(?<=\w)_{re.escape(match['index'])}(?!\w)", "", summand)
+        if match["excluded"]:  # Σ_{k≠y}: every class but the right one
+            summand = f"({summand})*(1 - onehot_y)"
         text = f"{text[:match.start()]}sum_over({summand}){text[end:]}"
     return text
 

@@ -52,9 +52,10 @@ ROLES = {
 # A classifier's values by the names notes give them, from the loss hook's logits `out` and class indices `y`:
 # the class probabilities, the probability of the right class, the logits, the number of classes, y one-hot.
 _CLASS_PROBABILITIES = "F.softmax(out, dim=-1)"
-_RIGHT_CLASS = f"{_CLASS_PROBABILITIES}.gather(-1, y[:, None]).squeeze(-1)"
+_RIGHT_CLASS = f"{_CLASS_PROBABILITIES}.gather(-1, y[:, None])"  # a column: it meets each class's value
 CLASS_VALUES = {"p": _CLASS_PROBABILITIES, "p_t": _RIGHT_CLASS, "p_y": _RIGHT_CLASS, "p_true": _RIGHT_CLASS,
-                "p_correct": _RIGHT_CLASS, "z": "out", "logits": "out", "K": "out.shape[-1]", "C": "out.shape[-1]",
+                "p_correct": _RIGHT_CLASS, "z": "out", "logits": "out", "z_y": "out.gather(-1, y[:, None])",
+                "z_t": "out.gather(-1, y[:, None])", "K": "out.shape[-1]", "C": "out.shape[-1]",
                 "onehot_y": "F.one_hot(y, out.shape[-1]).float()"}
 CLASSIFYING_TASKS = ("classification", "digits", "digits_image", "sequence")  # the lab's tasks with class indices
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
@@ -89,7 +90,12 @@ _TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|�
 # The alternative ends at a separator, after which the line may go on (`, α = 1.0`).
 _IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+"
                       r"(?P<alternative>[^,，;；。]+?)\s*(?:[,，;；。]\s*(?P<rest>.*))?$")
-_OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
+_OTHERWISE = "__otherwise__"
+# An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
+_ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
+# A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
+_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-z\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)\s*\)"
+                         r"\s*=(?!=)(?P<body>[^，,;；\n]+)")  # the alternative of a bracketed condition, until the later formula is found
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
 _SEPARATORS = "，,;；。：:"
@@ -169,6 +175,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
     if kind == "data":
         statements = _new_batch_named(statements)
+    if kind == "update_rule":
+        statements = _with_plain_step(statements)
     drawn = {}
     for line in formulas.splitlines():
         for name, family, arguments in _DRAWN.findall(_normalised(line)):
@@ -185,6 +193,16 @@ def learnable_names(text: str) -> set[str]:
     """The names (as compared) that `text` calls learnable."""
     names = (m["before"] or m["after"] or m["said"] for m in _LEARNABLE.finditer(text))
     return {compared_name(_normalised(name)) for name in names if name.lower() not in _ARTICLES}
+
+
+def _with_plain_step(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
+    """An update rule's statements ending with a plain SGD step (`p = p - lr*g`) when they change the gradient
+    and never the weights (`g = g + σ*ε`: the notes change what the usual step is taken with)."""
+    targets = {target for target, _ in statements}
+    gradient = next((name for name in ROLES["update_rule"]["grad"] if name in targets), None)
+    if gradient is None or targets & set(ROLES["update_rule"]["param"]):
+        return statements
+    return [*statements, ("p", ast.parse(f"p - lr * {gradient}", mode="eval").body)]
 
 
 def _new_batch_named(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
@@ -220,15 +238,10 @@ def _by_rows(value: ast.expr) -> ast.expr:
 
 def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
     """The torch expression of a draw from N(0, 1) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
-    or U(a, b) (one value), its arguments numbers or the notes' constants; None for any other."""
-    values = []
-    for argument in arguments.split(","):
-        argument = argument.strip()
-        number = given.get(compared_name(argument), argument)
-        try:
-            values.append(float(number))
-        except ValueError:
-            return None
+    or U(a, b) (one value), its arguments numbers, the notes' constants or arithmetic of both; None for any other."""
+    values = [_number(argument, given) for argument in arguments.split(",")]
+    if None in values:
+        return None
     if family == "N" and values == [0.0, 1.0]:
         return "torch.randn_like({like})"
     if family == "Beta" and len(values) == 2:
@@ -238,6 +251,27 @@ def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
     if family in ("Bernoulli", "Bern") and len(values) == 1 and 0 <= values[0] <= 1:
         return f"torch.bernoulli(torch.full_like({{like}}, {values[0]!r}))"
     return None
+
+
+def _number(text: str, given: dict[str, str]) -> float | None:
+    """The value of `text`, arithmetic of numbers and the notes' constants (`1 - p`, `2*σ`), or None."""
+    try:
+        expression = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    class Substitute(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            value = _constant(node.id, given)
+            return node if value is None else ast.Constant(value)
+
+    expression = ast.fix_missing_locations(Substitute().visit(expression))
+    if not all(isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.operator, ast.unaryop))
+               for node in ast.walk(expression)):
+        return None
+    try:
+        return float(eval(compile(expression, "<draw>", "eval"), {"__builtins__": {}}))  # numbers only, checked above
+    except (ArithmeticError, TypeError):
+        return None
 
 
 def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str],
@@ -260,6 +294,9 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 continue
             if name in classes and compared_name(name) not in given:
                 class_values[name] = classes[name]
+                continue
+            if kind == "loss" and compared_name(name) in TASK_LOSSES and compared_name(name) not in given:
+                class_values[name] = "task_loss(out, y)"  # the task's own loss (MSE or cross-entropy), over the batch
                 continue
             if name in drawn and kind in DRAWING_KINDS:
                 like = "p" if kind != "data" else target  # a data idea's noise is shaped like what it changes
@@ -323,7 +360,7 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
     """The assignments of every formula line, numbers left out (they are constants, not steps); None
     when a line does not read as assignments."""
     statements: list[tuple[str, ast.expr]] = []
-    for line in formulas.splitlines():
+    for line in _inlined_definitions(formulas).splitlines():
         found = _assignments(line)
         if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words
@@ -331,6 +368,24 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
             return None
         statements += [(target, value) for target, value in found if not _is_number(value)]
     return _with_alternatives(statements)
+
+
+def _inlined_definitions(formulas: str) -> str:
+    """`formulas` with each function the notes define and then apply (`H(p) = −Σ p log p` beside
+    `L = CE − β·H(p)`) written out where it is applied, its definition left out; other formulas unchanged."""
+    for match in list(_DEFINITION.finditer(formulas)):
+        name, argument, body = match["name"], match["argument"], match["body"].strip()
+        rest = formulas[:match.start()] + formulas[match.end():]
+        if not re.search(rf"(?<![\w]){re.escape(name)}\([^()]*\)(?!\s*=)", rest):
+            continue  # defined, never applied: the formula's own output (`f(x) = ...`, one piece of it per line)
+        formulas = re.sub(rf"(?<![\w]){re.escape(name)}\(([^()]*)\)",
+                          lambda call: "(" + re.sub(rf"(?<!\w){re.escape(argument)}(?!\w)", _bracketed(call[1]), body) + ")", rest)
+    return formulas
+
+
+def _bracketed(expression: str) -> str:
+    """`expression` in brackets unless it is a single name."""
+    return expression.strip() if re.fullmatch(r"\s*[\w\u0370-\u03ff]+\s*", expression) else f"({expression})"
 
 
 def _with_alternatives(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]] | None:
@@ -363,6 +418,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", line)
+    line = _ASIDE.sub("", line)
     if either := _IF_ELSE.search(_normalised(line)):
         return _either(either, line)
     line = _TRAILING_OTHERWISE.sub("", _TRAILING_CONDITION.sub(r"（\g<condition>）", line))
