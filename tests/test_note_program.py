@@ -548,3 +548,19 @@ def test_a_gradient_change_alone_is_followed_by_the_plain_step_and_a_draw_may_ta
     lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), restart, restart)),
                          "lr_at", math=__import__("math"))
     assert lr_at(100, 1.0) == 1.0 and abs(lr_at(50, 1.0) - 0.5) < 1e-6
+
+
+def test_a_gate_named_g_beside_a_layer_is_not_a_gradient_and_its_learnable_value_per_unit_starts_as_said() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "y = x + g ⊙ relu(W x + b)，g = sigmoid(a)\na 是每个输出单元一个可学习参数，从 0 开始。宽度不变。"
+    assert "update_rule" not in kinds_in_notes(note) and "layer" in kinds_in_notes(note)
+    assert "update_rule" in kinds_in_notes("g = g + σ·ε，ε ~ N(0, 1)\ny = W x + b")  # g changed by itself: a gradient
+    reply = program_reply(skeleton_for(["layer"], note, "regression"), note, note, "regression")
+    assert "self.a = nn.Parameter(torch.full((self.width,), 0.0))" in reply
+    assert reply.index("g = torch.sigmoid(self.a)") < reply.index("y = x + g *")  # defined after, computed first
+    normalised = "z = W x + b，y = 2·z / ‖z‖"
+    layer = program_reply(skeleton_for(["layer"], normalised, "regression"), normalised, normalised, "regression")
+    assert "torch.linalg.vector_norm(z, dim=-1, keepdim=True)" in layer  # each sample's norm, not the batch's

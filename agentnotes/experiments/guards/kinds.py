@@ -69,7 +69,7 @@ KINDS: tuple[Kind, ...] = (
          fixes=("add_optimizer_hook", _DROP_AFTER_STEP), checks=("own_optimizer", "overwritten_weights")),
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
          _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
-              _LEFT + r"h\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # a hidden layer's h = ... W x
+              _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _words("new layer", "custom layer", "layer (?:that|which|computes|whose)"),
               "(?:新的?|这种|一种)[^。\n]{0,6}层"),
          ("build_model",), "layer.md", ("layers", "init"),
@@ -145,17 +145,24 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 
 # A gradient named in a note: an update rule turns one into a step.
+# A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
+_GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
+_GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
 _GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
 
 
 def kinds_in_notes(text: str) -> list[str]:
     """The kinds whose cue appears in a note text, as written or with its notation made plain (LaTeX, time
     indices: guards/notation.py), in registry order. A weight formula `w = w - ...` in a note that names no
-    gradient at all is an operation on the weights, not an update rule."""
+    gradient at all is an operation on the weights, not an update rule; a `g = ...` beside a layer's formula in a
+    note that names no gradient and never changes g by itself is the layer's own value (a gate)."""
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
         found.remove("update_rule")
+    if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
+            and not _GRADIENT_CHANGED.search(plain):
+        found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
     return found
 
 

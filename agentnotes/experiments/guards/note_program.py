@@ -58,6 +58,9 @@ CLASS_VALUES = {"p": _CLASS_PROBABILITIES, "p_t": _RIGHT_CLASS, "p_y": _RIGHT_CL
                 "z_t": "out.gather(-1, y[:, None])", "K": "out.shape[-1]", "C": "out.shape[-1]",
                 "onehot_y": "F.one_hot(y, out.shape[-1]).float()"}
 CLASSIFYING_TASKS = ("classification", "digits", "digits_image", "sequence")  # the lab's tasks with class indices
+# Kinds whose formulas keep nothing from one call to the next: a name read before the formula for it is
+# defined later (`y = g*h，g = sigmoid(a)`), not a value kept from the previous step.
+STATELESS_KINDS = ("activation", "loss", "schedule")
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
 LAYER_OUTPUTS = frozenset({"y", "h", "out", "output"})
 LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
@@ -177,6 +180,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         statements = _new_batch_named(statements)
     if kind == "update_rule":
         statements = _with_plain_step(statements)
+    elif kind in STATELESS_KINDS:
+        statements = _in_order(statements)
     drawn = {}
     for line in formulas.splitlines():
         for name, family, arguments in _DRAWN.findall(_normalised(line)):
@@ -191,8 +196,24 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
 
 def learnable_names(text: str) -> set[str]:
     """The names (as compared) that `text` calls learnable."""
-    names = (m["before"] or m["after"] or m["said"] for m in _LEARNABLE.finditer(text))
-    return {compared_name(_normalised(name)) for name in names if name.lower() not in _ARTICLES}
+    names = ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
+    return {compared_name(_normalised(name)) for name, said in names  # in English, `a` is an article
+            if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}
+
+
+def _in_order(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
+    """`statements` with each formula moved after the formulas for the names it reads (`y = x + g*h，g = sigmoid(a)`:
+    g first); as they are when they already are in order or read each other in a circle."""
+    remaining, ordered = list(statements), []
+    while remaining:
+        pending = {target for target, _ in remaining}
+        ready = next((s for s in remaining if not (pending - {s[0]}) & {n.id for n in ast.walk(s[1]) if isinstance(n, ast.Name)}),
+                     None)
+        if ready is None:
+            return statements
+        remaining.remove(ready)
+        ordered.append(ready)
+    return ordered
 
 
 def _with_plain_step(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
@@ -606,6 +627,7 @@ def _output_statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
     """The statements of a layer's or block's formulas, those done every N steps left out, when they read as
     assignments, each name is assigned once, the input x never, and the last one names the output."""
     statements = _statements("\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE)))
+    statements = _in_order(statements) if statements else statements
     targets = [target for target, _ in statements or ()]
     if not targets or targets[-1] not in LAYER_OUTPUTS or len(set(targets)) != len(targets) or "x" in targets:
         return None
@@ -649,18 +671,21 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     constants = note_constants(formulas)
     matrices = [n for n in read if re.fullmatch(r"[Ww]\w*", n) and n not in targets]
     biases = [n for n in read if re.fullmatch(r"b\w*", n) and n not in targets and compared_name(n) not in constants]
-    learned = [n for n in read if compared_name(n) in learnable and compared_name(n) in constants]
+    learned = [n for n in read if compared_name(n) in learnable and n not in targets and n != "x"]
     starts = {n: _start(n, note_text) for n in matrices + biases}
-    if any(start == "" for start in starts.values()):
-        return None
+    learned_starts = {n: repr(float(constants[compared_name(n)])) if compared_name(n) in constants else _start(n, note_text)
+                      for n in learned}
+    if any(start == "" for start in starts.values()) or not all(learned_starts.values()):
+        return None  # a start the program cannot write, or a learnable value whose start the notes do not give
     layers = [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).weight.detach().clone())" if starts[n] is None
               else f"self.{n} = nn.Parameter(torch.full((self.width, self.width), {starts[n]}))  # started as the notes say"
               for n in matrices]
     layers += [f"self.{n} = nn.Parameter(nn.Linear(self.width, self.width).bias.detach().clone())" if starts[n] is None
                else f"self.{n} = nn.Parameter(torch.full((self.width,), {starts[n]}))  # started as the notes say"
                for n in biases]
-    layers += [f"self.{n} = nn.Parameter(torch.tensor({float(constants[compared_name(n)])!r}))  # learnable, as the notes say"
-               for n in learned]
+    layers += [f"self.{n} = nn.Parameter(torch.full((self.width,), {learned_starts[n]}))  # learnable, one per unit, as the "
+               "notes say" if _per_unit(n, note_text)
+               else f"self.{n} = nn.Parameter(torch.tensor({learned_starts[n]}))  # learnable, as the notes say" for n in learned]
     if not layers:
         return None
     given = {name: value for name, value in constants.items() if name not in learnable}
@@ -675,6 +700,10 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     return "\n".join(layers), "\n".join([*lines, f"return {targets[-1]}"]), source
 
 
+_NUMBER = r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)(?![\w.])"
+# Words that give a parameter one value per unit of its layer.
+_PER_UNIT = (r"(?:每个|每一个)(?:输出|隐藏)?(?:单元|神经元|通道|特征)|(?:one\s+)?per[- ](?:output[- ])?(?:unit|neuron|channel|feature)|"
+             r"(?:for\s+)?each\s+(?:output\s+)?(?:unit|neuron|channel|feature)")
 # An initial draw of the weights, `W ~ N(0, 2/fan_in)`, `W ~ U(-a, a)`: the second argument of N is its variance.
 _INIT_DRAW = re.compile(r"(?<![\w.])(?:W|w|weights?|theta)(?:_?0)?\s*~\s*(N|U|Uniform)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
 # The sizes each layer gives an initialisation, by the names notes use for them.
@@ -735,14 +764,22 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     return "for layer in layers:\n" + "\n".join("    " + line.replace("\n", "\n    ") for line in body), source
 
 
+def _per_unit(name: str, note_text: str) -> bool:
+    """Whether the notes give `name` one value per unit (`a 是每个输出单元一个可学习参数`, "one per unit")."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])[^。.\n]*?{_PER_UNIT}", plain_symbols(note_text), re.IGNORECASE) is not None
+
+
 def _start(name: str, note_text: str) -> str | None:
     """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
-    -1`); None when they say nothing of its start, "" when they say something else (`W starts orthogonal`)."""
+    -1`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say nothing of its start, "" when
+    they say something else (`W starts orthogonal`)."""
     said = re.search(rf"(?<![\w.]){re.escape(name)}\s*(?:is\s+|are\s+)?(?:starts?|started|initiali[sz]ed|init|初始|初值)"
                      r"(?P<rest>[^\n。;；]*)",
                      plain_symbols(note_text))
     if said is None:
-        return None
+        later = re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
+                          rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
+        return repr(float(next(group for group in later.groups() if group))) if later else None
     value = re.match(r"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)(?![\w.])", said["rest"])
     return repr(float(value[1])) if value else ""
 
@@ -750,8 +787,8 @@ def _start(name: str, note_text: str) -> str | None:
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
               matrices: set[str] = frozenset(), aliases: dict[str, str] | None = None) -> str | None:
     """A formula's expression over the layer's parameters (`self.w1`, or the parameter an alias names),
-    earlier locals and the notes' constants, with torch's functions; a weight matrix times what follows
-    it is F.linear of that. None when it reads anything else, or uses a matrix another way."""
+    earlier locals and the notes' constants, with torch's functions (a norm is each sample's); a weight matrix
+    times what follows it is F.linear of that. None when it reads anything else, or uses a matrix another way."""
     aliases = aliases or {}
 
     class Rewrite(ast.NodeTransformer):
@@ -766,10 +803,14 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
 
         def visit_Call(self, node: ast.Call) -> ast.AST:
             name = node.func.id if isinstance(node.func, ast.Name) else ""
-            if name not in TORCH_FUNCTIONS:
+            if name not in TORCH_FUNCTIONS and name != "norm":
                 self.unknown = True
                 return node
             node.args = [self.visit(arg) for arg in node.args]
+            if name == "norm":  # the norm of each sample's vector, kept as a column
+                node.func = ast.parse("torch.linalg.vector_norm", mode="eval").body
+                node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
+                return node
             node.func = ast.parse(TORCH_FUNCTIONS[name], mode="eval").body
             return node
 
