@@ -560,7 +560,7 @@ def test_a_gate_named_g_beside_a_layer_is_not_a_gradient_and_its_learnable_value
     assert "update_rule" in kinds_in_notes("g = g + σ·ε，ε ~ N(0, 1)\ny = W x + b")  # g changed by itself: a gradient
     reply = program_reply(skeleton_for(["layer"], note, "regression"), note, note, "regression")
     assert "self.a = nn.Parameter(torch.full((self.width,), 0.0))" in reply
-    assert reply.index("g = torch.sigmoid(self.a)") < reply.index("y = x + g *")  # defined after, computed first
+    assert reply.index("g = torch.sigmoid(self.a)") < reply.index("y = x + g * torch.relu")  # defined after, computed first
     normalised = "z = W x + b，y = 2·z / ‖z‖"
     layer = program_reply(skeleton_for(["layer"], normalised, "regression"), normalised, normalised, "regression")
     assert "torch.linalg.vector_norm(z, dim=-1, keepdim=True)" in layer  # each sample's norm, not the batch's
