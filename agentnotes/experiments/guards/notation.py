@@ -3,7 +3,9 @@
 Notes write one formula many ways: `v = βv + (1-β)g²`, `$m = \\beta m + (1-\\beta) g$`, `√v`,
 `x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `e^x`. `plain_formula` turns
 them into one notation: Unicode letters and operators (`β`, `*`, `^`, `‖`), function calls with
-brackets (`sqrt(v)`, `sigmoid(x)`, `floor(t/50)`, `exp(x)`), subscripts as name suffixes (`η0`), and,
+brackets (`sqrt(v)`, `sigmoid(x)`, `floor(t/50)`, `exp(x)`, `log p` as `log(p)`), subscripts as name suffixes
+(`η0`), marked letters as names (`x̃` as x_tilde), sums over one sample's entries (`Σ_k q_k log p_k` as
+`sum_over(q*log(p))`), and,
 in a formula written step by step (`w_{t+1}`, `m_{t-1}`), names without their time index (the reader's
 states carry values from step to step). Anything it does not recognise is left as it was, so the
 reader still refuses what it cannot read.
