@@ -217,13 +217,10 @@ def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -
 
 
 def _mirror_with_gonnor(settings, *codes: str) -> tuple[str, rd.Run]:
-    """Run "mirror layer together with Gonnor" with `codes` as the code generator's replies, in turn (the
-    layer's, then the update rule's, whose restatement as formula lines the fake model declines); the run
-    must finish in one iteration. Returns its idea code and the run."""
-    layer, *others = codes
+    """Run "mirror layer together with Gonnor" with `codes` as the code generator's replies, in turn;
+    the run must finish in one iteration. Returns its idea code and the run."""
     model = FakeListChatModel(responses=[
-        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}), f"```python\n{layer}```", "NONE",
-        *(f"```python\n{code}```" for code in others),
+        json.dumps({**PLAN, "parts": ["layer", "optimizer"]}), *(f"```python\n{code}```" for code in codes),
         json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
     ])
@@ -261,8 +258,7 @@ def test_a_part_that_copies_the_example_rule_is_rejected_and_asked_again_alone(m
     copied = mirror.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias", rule)
     model = FakeListChatModel(responses=[
         json.dumps({**PLAN, "parts": ["layer", "optimizer"]}),
-        f"```python\n{copied}```", "NONE",  # the update rule's restatement declined, then its code
-        *(f"```python\n{code}```" for code in (gonnor, mirror)),  # the update part is kept, not asked again
+        *(f"```python\n{code}```" for code in (copied, gonnor, mirror)),  # the update part is kept, not asked again
         json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
     ])

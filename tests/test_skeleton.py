@@ -361,25 +361,3 @@ def test_a_sequence_encoder_that_pools_over_time_feeds_the_head_its_pooled_vecto
     assert blocking(check_idea_code(code, ["architecture"], ())) == []
     ran = run_idea(tmp_path, code, task="sequence")
     assert ran.returncode == 0, ran.stderr
-
-
-def test_a_rule_in_prose_is_restated_as_formula_lines_the_program_writes_and_nonsense_falls_back_to_the_model() -> None:
-    from agentnotes.agents.experimenter import RESTATED_MARK
-    from agentnotes.experiments.guards.formula_code import written_by_program
-
-    note = "立方根步：每一步沿梯度的立方根方向走，保留符号，步长就是学习率。"
-    hits = [Hit(Chunk("/n/ideas.txt", 1, 1, note, ("立方根步",)), 1.0)]
-    plan = Plan(idea_name="cube-root step", hypothesis="h", idea_rule="p moves against the cube root of g, sign kept",
-                kinds=["update_rule"], baseline="sgd", task="classification", metric="test_accuracy")
-    skeleton = skeleton_for(["update_rule"], note)
-    restated = "```\nk = 3\np = p - lr * sign(g) * abs(g) ** (1 / k)\n```"
-    model = RecordingChatModel(responses=[restated, "```python\nraise SystemExit('the model was asked')\n```"])
-    code, _ = write_idea_body(model, load_prompt("write_idea_body"), plan, hits, skeleton,
-                              restate=load_prompt("restate_rule"))
-    assert len(model.seen) == 1 and "p (one weight tensor), g (its gradient)" in model.seen[0]
-    assert "abs(torch.as_tensor(g)) ** (1 / k)" in code and RESTATED_MARK in code and not stubs(code)
-    assert not written_by_program(skeleton, code)  # the model's restatement: the code critic still reads it
-    model = RecordingChatModel(responses=["NONE", "```python\ndef update(p, g, state, lr, t):\n    p.sub_(lr * g)\n```"])
-    code, _ = write_idea_body(model, load_prompt("write_idea_body"), plan, hits, skeleton,
-                              restate=load_prompt("restate_rule"))
-    assert len(model.seen) == 2 and "p.sub_(lr * g)" in code and RESTATED_MARK not in code

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -17,7 +16,7 @@ from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
-from agentnotes.experiments.guards.formula_code import MARK, periodic_reply, program_reply
+from agentnotes.experiments.guards.formula_code import periodic_reply, program_reply
 from agentnotes.experiments.guards.skeleton import Skeleton, fill, stubs
 from agentnotes.notes.types import Hit
 from agentnotes.prompts import SHIPPED_DIR, Prompt
@@ -32,11 +31,6 @@ Kind = Literal["update_rule", "layer", "activation", "weight_op", "init", "loss"
 Effect = Literal["final_metric", "convergence", "stability"]
 _KIND_ALIASES = {"optimizer": "update_rule"}  # the part names of earlier plans
 EXAMPLES_DIR = SHIPPED_DIR / "idea_examples"
-_ANY_BLOCK = re.compile(r"```[a-z]*\s*\n(.*?)```", re.DOTALL)
-# The names of each kind's hook values offered to the model that restates a rule (agents: restated_reply).
-RESTATE_NAMES: dict[str, str] = tomllib.loads((SHIPPED_DIR / "restate_names.toml").read_text(encoding="utf-8"))
-# The mark on a function the program wrote from the model's restatement: the code critic still reads it.
-RESTATED_MARK = "written by the program from the model's restatement of the notes"
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
@@ -191,7 +185,6 @@ def write_idea_body(
     temperature: float | None = None,
     show_examples: bool = True,
     keep: Mapping[str, str] | None = None,
-    restate: Prompt | None = None,
 ) -> tuple[str, LLMReply]:
     """The idea code as the kind's skeleton (guards/skeleton.py) with the functions the model wrote.
 
@@ -202,10 +195,7 @@ def write_idea_body(
     they are certain enough, else asked for on its own, shown the rest and the note lines that say it
     (asked for together, a small model writes the forward pass and copies the example's periodic rule).
     The replies fill the skeleton in turn; the reply returned sums their usage. A part named in `keep`
-    (its name -> its code of an earlier attempt that no problem was found in) is not asked for again.
-    With a `restate` prompt, a part whose hook the program cannot write from the notes' formulas is first
-    asked for as plain formula lines (`restated_reply`); when those form a complete program the program
-    writes the part from them, and the model is not asked for its code."""
+    (its name -> its code of an earlier attempt that no problem was found in) is not asked for again."""
     replies, filled = [], []
     for part in skeleton.parts or (skeleton,):
         if keep and part.name in keep:
@@ -218,13 +208,8 @@ def write_idea_body(
         periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
         split = part.split_at_steps() if periodic else None
         code = part.code
-        note_text = "\n".join(h.chunk.text for h in read)
-        if written := program_reply(part, formulas_in(read), note_text, plan.task):
+        if written := program_reply(part, formulas_in(read), "\n".join(h.chunk.text for h in read), plan.task):
             code = fill(part, written)
-        elif restate is not None:
-            written, reply = restated_reply(model, restate, plan, read, part, note_text, feedback, seed, temperature)
-            replies += [reply] if reply else []
-            code = fill(part, written) if written else code
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
             if ask_rule != rule and (written := periodic_reply(code, ask.required, periodic)):
                 code = fill(replace(ask, code=code), written)  # whatever an earlier reply wrote there
@@ -244,26 +229,6 @@ def write_idea_body(
                 return code, _summed(replies)
         filled.append(code.strip())
     return "\n\n\n".join(filled) + "\n", _summed(replies)
-
-
-def restated_reply(model: BaseChatModel, prompt: Prompt, plan: Plan, hits: Sequence[Hit], part: Skeleton,
-                   note_text: str, feedback: str = "", seed: int = 0,
-                   temperature: float | None = None) -> tuple[str, LLMReply | None]:
-    """(The part's function written by the program from the model's restatement of the notes' rule as plain
-    formula lines in the hook's own names, marked so; the model's reply), or ("", reply) when the lines are
-    not a complete program of the part's kind (guards/note_program.py), or ("", None) for a kind the
-    formula reader has no names for."""
-    names = RESTATE_NAMES.get(f"{part.name}_{'regression' if plan.task == 'regression' else 'classification'}",
-                              RESTATE_NAMES.get(part.name))
-    if names is None:
-        return "", None
-    values = {**_idea_values(plan, hits, feedback), "names": names, "kind": part.name, "idea_rule": plan.idea_rule}
-    values.pop("plan")
-    reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
-    blocks = _ANY_BLOCK.findall(reply.text)
-    lines = (blocks[0] if blocks else reply.text).strip()
-    written = program_reply(part, lines, note_text, plan.task) if lines and lines != "NONE" else ""
-    return written.replace(MARK, RESTATED_MARK), reply
 
 
 def _functions_asked(skeleton: Skeleton) -> str:

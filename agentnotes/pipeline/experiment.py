@@ -46,6 +46,8 @@ from agentnotes.experiments.guards.task import task_in_notes
 from agentnotes.experiments.guards.testability import refusal
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
 from agentnotes.experiments.results.stats import BLOCKING, Comparison, compare_arms, load_metrics, neither_learned, validate_metrics
+
+BUG_SYMPTOMS = frozenset({"no_learning", "diverged", "not_learned"})  # in the metrics: what may show a bug
 from agentnotes.experiments.lab.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.pipeline import sweep
@@ -53,9 +55,6 @@ from agentnotes.pipeline.execute import ExperimentOptions, Reporter, describe_ar
 from agentnotes.prompts import load_prompt
 from agentnotes.settings import Settings
 
-# The attempts on which a hook the program cannot write from the notes is first asked for as plain formula lines.
-RESTATED_ATTEMPTS = 2
-BUG_SYMPTOMS = frozenset({"no_learning", "diverged", "not_learned"})  # in the metrics: what may show a bug
 CODE_BLOCK = re.compile(r"```python\n.*?```", re.DOTALL)
 
 if TYPE_CHECKING:
@@ -223,7 +222,6 @@ class _CodeWriter:
         self.program = note_program(self.formulas, plan.kinds, self.note_text)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
-        self.restate_prompt = load_prompt("restate_rule", settings.prompts_dir)
         self.skeleton = skeleton_for(plan.kinds, self.note_text, plan.task)
         self.interface = describe_interface(hooks_for(plan.kinds))
         self.rejections = 0
@@ -310,14 +308,12 @@ class _CodeWriter:
     def _write(self, plan: agents.Plan, hits: Sequence[Hit], feedback: str, seed: int,
                temperature: float | None = None, keep: dict[str, str] | None = None) -> tuple[str, LLMReply]:
         """One reply of the code generator for `plan` from `hits`: the kind's skeleton filled in when it
-        has one (guards/skeleton.py), keeping the parts in `keep` (on the first RESTATED_ATTEMPTS attempts, a
-        part the program cannot write from the notes' formulas is first asked for as plain formula lines),
-        else the whole idea code with the harness interface."""
+        has one (guards/skeleton.py), keeping the parts in `keep`, else the whole idea code with the
+        harness interface."""
         if self.skeleton and plan.kinds == self.plan.kinds:
-            restate = self.restate_prompt if self.attempts < RESTATED_ATTEMPTS else None
             return agents.write_idea_body(self.model, self.body_prompt, plan, hits, self.skeleton, feedback,
                                           seed=seed, temperature=temperature, show_examples=self.show_examples,
-                                          keep=keep, restate=restate)
+                                          keep=keep)
         return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
                                       seed=seed, temperature=temperature, show_examples=self.show_examples)
 
