@@ -146,3 +146,11 @@ def test_each_worked_example_builds_in_the_real_lab(tmp_path: Path, kind: str, t
     # an example defines its kind's hooks; the layer example also shows a layer's periodic operation (after_step)
     extra = {"after_step"} if kind == "layer" else set()
     assert described["error"] is None and set(hooks) & set(hooks_for([kind])) and set(hooks) <= set(hooks_for([kind])) | extra
+
+
+def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operation() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("The learning rate is halved every 100 steps, starting from the base rate.") == ["schedule"]
+    assert kinds_in_notes("学习率每 100 步减半。") == ["schedule"]
+    assert kinds_in_notes("每 50 步把所有权重乘以 0.5。") == ["weight_op"]

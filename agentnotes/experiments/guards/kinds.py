@@ -114,7 +114,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("schedule", "changes the learning rate over the steps",
          _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
                      "step decay"),
-              "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热",
+              "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热|学习率[^。\n]{0,12}?(?:减半|衰减|下降|降低|乘以|除以)",
+              r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
+              r"decays|drops|shrinks)\b",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\(t\)|\(step\)|_step|\[t\])\s*=(?!=)",
               _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n]*" + _words("t", "step", "epoch")),
          ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
@@ -145,6 +147,8 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 
 # A gradient named in a note: an update rule turns one into a step.
+# Weights named in words or symbols.
+_WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
 _GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
@@ -155,11 +159,14 @@ def kinds_in_notes(text: str) -> list[str]:
     """The kinds whose cue appears in a note text, as written or with its notation made plain (LaTeX, time
     indices: guards/notation.py), in registry order. A weight formula `w = w - ...` in a note that names no
     gradient at all is an operation on the weights, not an update rule; a `g = ...` beside a layer's formula in a
-    note that names no gradient and never changes g by itself is the layer's own value (a gate)."""
+    note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
+    every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'."""
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
         found.remove("update_rule")
+    if "schedule" in found and "weight_op" in found and not _WEIGHTS_SAID.search(plain):
+        found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
