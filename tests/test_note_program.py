@@ -542,6 +542,8 @@ def test_a_gradient_change_alone_is_followed_by_the_plain_step_and_a_draw_may_ta
 
     body = program_reply(load_skeleton("update_rule"), "g ← κ·g，κ = 0.5", "", "regression")
     assert "g = kappa * g" in body and body.rstrip().endswith("p = p - lr * g")
+    noisy = program_reply(load_skeleton("update_rule"), "g = g + ε，ε ~ N(0, σ²)，σ = 0.1", "", "regression")
+    assert "torch.randn_like(p)" in noisy and "0.1 * torch.randn_like" in noisy  # N's second argument: the variance
     dropout = "m ~ Bernoulli(1 − p)\nx = m ⊙ x\np = 0.1"
     assert "torch.full_like(x, 0.9)" in program_reply(load_skeleton("data"), dropout, dropout, "regression")
     restart = "η_t = η_min + ½(η_max − η_min)(1 + cos(π · (t mod P)/P))，P = 100, η_min = 0"

@@ -19,6 +19,7 @@ method run every N steps, a regulariser's penalty.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -258,13 +259,15 @@ def _by_rows(value: ast.expr) -> ast.expr:
 
 
 def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
-    """The torch expression of a draw from N(0, 1) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
+    """The torch expression of a draw from N(mean, variance) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
     or U(a, b) (one value), its arguments numbers, the notes' constants or arithmetic of both; None for any other."""
     values = [_number(argument, given) for argument in arguments.split(",")]
     if None in values:
         return None
     if family == "N" and values == [0.0, 1.0]:
         return "torch.randn_like({like})"
+    if family == "N" and len(values) == 2 and values[1] >= 0:  # N(mean, variance)
+        return f"({values[0]!r} + {math.sqrt(values[1])!r} * torch.randn_like({{like}}))"
     if family == "Beta" and len(values) == 2:
         return f"torch.distributions.Beta({values[0]!r}, {values[1]!r}).sample()"
     if family in ("U", "Uniform") and len(values) == 2:
