@@ -566,3 +566,20 @@ def test_a_gate_named_g_beside_a_layer_is_not_a_gradient_and_its_learnable_value
     normalised = "z = W x + b，y = 2·z / ‖z‖"
     layer = program_reply(skeleton_for(["layer"], normalised, "regression"), normalised, normalised, "regression")
     assert "torch.linalg.vector_norm(z, dim=-1, keepdim=True)" in layer  # each sample's norm, not the batch's
+
+
+def test_powers_of_ten_the_gradient_of_the_loss_a_learnable_start_in_prose_and_a_layers_one_named_bias_are_read() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    assert note_constants("$\\lambda = 10^{-3}$, μ = 2×10⁻⁴") == {"lam": "1e-3", "mu": "2e-4"}  # never 10
+    half = "$L = L_{task} + \\frac{\\lambda}{2} \\sum_W \\|W\\|_F^2$, with $\\lambda = 10^{-3}$."
+    assert "lam / 2 * torch.norm(torch.as_tensor(W)) ** 2" in program_reply(load_skeleton("regulariser"), half, half)
+    momentum = "v_{t+1} = μ v_t − η ∇L(w_t)\nw_{t+1} = w_t + v_{t+1}\nμ = 0.9"
+    assert "v = mu * v - eta * g" in program_reply(load_skeleton("update_rule"), momentum, momentum, "classification")
+    slope = "f(x) = max(0, x) + a·min(0, x)\na 是可学习的标量，初始化为 0.25。"
+    assert "self.a = nn.Parameter(torch.tensor(0.25))" in program_reply(load_skeleton("activation"), slope, slope)
+    skip = "y = relu(W₁x + b₁) + W₂x"
+    layer = program_reply(skeleton_for(["layer"], skip, "regression"), skip, skip, "regression")
+    assert "torch.relu(F.linear(x, self.W1) + self.bias) + F.linear(x, self.W2)" in layer

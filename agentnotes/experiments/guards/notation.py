@@ -30,6 +30,8 @@ _SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*=\s*\w+|(?P<exclude
                        r"(?:\^\{?\w+\}?)?)?\s*")
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
+# The loss's gradient at the weights: `∇L(w_t)`, `∇_w L`, `∇f(θ)`, `∇ℓ`.
+_GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?![A-Za-z0-9_])(?:\s*\([^()]*\))?")
 # A function applied without brackets: `log p`, `exp z_k`.
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
@@ -47,9 +49,10 @@ _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 # A step-by-step formula: a name indexed by the next or the previous step.
 _STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
 _TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![\w])")
-# Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2) or a bracket.
+# Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2), a bracket,
+# a function applied (`λ sqrt(v)`) or a norm (`λ/2 ‖W‖²`).
 _SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\(|"
-                           r"[A-Za-z_]+\()")
+                           r"[A-Za-z_]+\(|‖)")
 # A one-letter name before a function it multiplies: `q log(p)`, `y_k exp(z)`.
 _NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:log|exp|sqrt|tanh|sigmoid|sin|cos|abs|relu)\()")
 
@@ -68,6 +71,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
     text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
     text = re.sub(r"σ\s*\(", "sigmoid(", text)  # σ(x): the logistic function
+    text = _GRADIENT_OF_LOSS.sub("g", text)  # ∇L(w), ∇_θ L: the gradient the hook is given
     text = _CALL_WITHOUT_BRACKETS.sub(r"\1(\2)", text)  # log p, exp z
     text = re.sub(r"one_?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry

@@ -192,7 +192,11 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind == "loss" and task not in ("regression", *CLASSIFYING_TASKS):
         return None  # what the outputs and targets are is not known
     classes = CLASS_VALUES if kind == "loss" and task in CLASSIFYING_TASKS else {}
-    return _resolve(kind, statements, given, drawn, learnable_names(f"{formulas}\n{note_text}"), classes)
+    learnable = learnable_names(f"{formulas}\n{note_text}")
+    for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
+        if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
+            given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
+    return _resolve(kind, statements, given, drawn, learnable, classes)
 
 
 def learnable_names(text: str) -> set[str]:
@@ -602,7 +606,7 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     parameter, every name read is the input, a parameter of the layer, a constant the notes give, an
     earlier result or one of TORCH_FUNCTIONS, and each weight matrix (a parameter named w..., or the
     layer's single `weight` as the notes' W) only multiplies what follows it, written F.linear. The
-    notes' single W and b are the layer's `weight` and `bias`. None otherwise, or when a constant read is one
+    notes' single W and their one bias (b, b1) are the layer's `weight` and `bias`. None otherwise, or when a constant read is one
     the notes call learnable (a parameter the skeleton lacks): the model writes it."""
     statements = _output_statements(formulas)
     if statements is None or set(parameters) & {target for target, _ in statements}:
@@ -611,6 +615,9 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     matrices = {name for name in parameters if name[0] in "wW" and name != "weight"} or {"weight"} & set(parameters)
     aliases = {alias: name for alias, name in (("W", "weight"), ("w", "weight"), ("b", "bias"))
                if name in parameters and alias not in parameters and (name != "weight" or matrices == {"weight"})}
+    read = {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}
+    if "bias" in parameters and len(named_biases := {n for n in read if re.fullmatch(r"b(?:_?\d+)?", n)} - set(parameters)) == 1:
+        aliases[named_biases.pop()] = "bias"  # the layer's one bias, whatever the notes call it (`b1`)
     learnable = learnable_names(f"{formulas}\n{note_text}")
     given = {name: value for name, value in note_constants(formulas).items() if name not in learnable}
     local, lines = {"x"}, []
@@ -903,7 +910,7 @@ TASK_LOSSES = frozenset({"taskloss", "ltask", "loss", "ldata", "l0", "ce", "mse"
 WEIGHTS = frozenset({"w", "theta"})
 INITIAL_WEIGHTS = frozenset({"w0", "winit", "theta0", "wstart", "wpre", "wpretrained"})
 # A sum over entries or weights (`Σ`, `Σ_W`, `∑_{ij}`): every penalty term is summed over every entry of every weight.
-_SUM = re.compile(r"[Σ∑](?:_\{[^}]*\}|_\w+)?\s*")
+_SUM = re.compile(r"(?:[Σ∑]|\\sum)(?:_\{[^}]*\}|_\w+)?\s*")
 
 
 def penalty_body(formulas: str) -> tuple[str, str] | None:
