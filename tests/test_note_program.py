@@ -304,7 +304,8 @@ def test_a_data_idea_that_adds_drawn_noise_shapes_it_like_what_it_changes() -> N
     x, y = torch.zeros(256, 4), torch.arange(256)
     noisy, same = transform_batch(x, y, 1)
     assert torch.equal(same, y) and abs(float(noisy.std()) - 0.5) < 0.05
-    assert note_program("x = x + σ*ε，ε ~ N(0, σ^2)，σ = 0.5", ["data"]) is None  # a draw the program cannot write
+    drawn = dict(note_program("x = x + σ*ε，ε ~ N(0, σ^2)，σ = 0.5", ["data"]).drawn)
+    assert drawn == {"eps": "(0.0 + 0.5 * torch.randn_like(x))"}  # N(mean, variance): the notes' σ^2 read as 0.25
 
 
 def test_a_formula_for_each_row_under_a_condition_is_written_for_every_row_at_once() -> None:
