@@ -584,3 +584,22 @@ def test_powers_of_ten_the_gradient_of_the_loss_a_learnable_start_in_prose_and_a
     skip = "y = relu(W₁x + b₁) + W₂x"
     layer = program_reply(skeleton_for(["layer"], skip, "regression"), skip, skip, "regression")
     assert "torch.relu(F.linear(x, self.W1) + self.bias) + F.linear(x, self.W2)" in layer
+
+
+def test_latex_marks_numbers_beside_names_prose_after_a_formula_and_a_greek_learnable_per_unit_are_read() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    cauchy = "$L = \\frac{c^2}{2}\\log\\left(1 + \\left(\\frac{\\hat y - y}{c}\\right)^2\\right)$, $c = 1$"
+    assert "y_hat = out" in program_reply(load_skeleton("loss"), cauchy, cauchy, "regression")
+    gelu = "The GELU approximation with a sigmoid: y = x·σ(1.702x). Expectation: as good as ReLU."
+    assert "x * torch.sigmoid(torch.as_tensor(1.702 * x))" in program_reply(load_skeleton("activation"), gelu, gelu)
+    shrink = "Use f(x) = x − tanh(x) as the nonlinearity between layers."
+    assert "f = x - torch.tanh" in program_reply(load_skeleton("activation"), shrink, shrink)
+    scale = "y = x + γ ⊙ relu(W x + b)\nγ 是每个通道一个可学习参数，初始化为 0.1。宽度不变。"
+    assert kinds_in_notes(scale) == ["layer"]  # a learnable's start is not an initialisation idea
+    block = program_reply(skeleton_for(["layer"], scale, "regression"), scale, scale, "regression")
+    assert "self.gamma = nn.Parameter(torch.full((self.width,), 0.1))" in block
+    rmsprop = "$$s \\leftarrow \\rho s + (1-\\rho) g^2$$\n$$\\theta \\leftarrow \\theta - \\frac{\\eta}{\\sqrt{s} + \\epsilon} g$$\nρ = 0.9"
+    assert "s = rho * s + (1 - rho) * g ** 2" in program_reply(load_skeleton("update_rule"), rmsprop, rmsprop)

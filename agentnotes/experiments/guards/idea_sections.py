@@ -26,7 +26,7 @@ _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]"
 # A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
 _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
-_FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
+_FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
 MAX_RULE_CHARS = 500
 
 

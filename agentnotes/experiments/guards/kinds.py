@@ -96,7 +96,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("init", "changes the initial values of the weights, not the model",
          _cue(_words("init", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)",
-              _LEFT + r"(?:W|w|b|bias|权重|参数)" + _RIGHT + r"[^。\n]{0,15}初始化",
+              _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。\n]{0,15}初始化",  # not a learnable's start
               _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",

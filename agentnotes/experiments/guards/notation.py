@@ -77,6 +77,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
+    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, not 1e-6
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
 
 
@@ -116,6 +117,7 @@ def _latex_to_plain(text: str) -> str:
         return text
     text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
+    text = re.sub(r"\\(hat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?", r"\2_\1", text)  # \hat{y}, \hat y: y_hat
     text = _LATEX_COMMAND.sub(lambda m: _LATEX_GREEK.get(m[1], _LATEX_WORDS.get(m[1], "‖" if m[1] == "|" else m[0])), text)
     text = re.sub(r"_\{(\w+)\}", r"_\1", text)  # w_{ij}, η_{0}
     return text.replace("{", "(").replace("}", ")")

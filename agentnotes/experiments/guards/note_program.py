@@ -520,12 +520,13 @@ def _unchained(part: str) -> list[str]:
 
 def _assignment(text: str) -> tuple[str, ast.expr] | None:
     """A note text's assignment: the name right before its `=` (words before it are prose) and the
-    expression after it, up to the first Chinese character or `where`/`with` (the rest is prose); None if
-    either is not code."""
+    expression after it, up to the first Chinese character or English word that goes on in prose (`where`,
+    `with`, `as`, `for`, ...); None if either is not code."""
     match = _ASSIGNS.search(_normalised(text))
     if match is None:
         return None
-    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with)\s", match["value"], maxsplit=1)[0].strip()
+    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with|as|is|are|for|on|in|at|between|which|that|so|to|"
+                     r"and|but)\s|\.\s+(?=[A-Za-z])", match["value"], maxsplit=1)[0].strip()
     if prose := _NUMBER_IN_PROSE.match(right):
         right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
     try:
@@ -776,18 +777,24 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
 
 def _per_unit(name: str, note_text: str) -> bool:
     """Whether the notes give `name` one value per unit (`a 是每个输出单元一个可学习参数`, "one per unit")."""
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])[^。.\n]*?{_PER_UNIT}", plain_symbols(note_text), re.IGNORECASE) is not None
+    return re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。.\n]*?{_PER_UNIT}", plain_symbols(note_text), re.IGNORECASE) is not None
+
+
+def _as_written(name: str) -> str:
+    """A pattern for `name` as notes write it: itself, or the Greek letter it spells (`gamma`: γ)."""
+    letters = [letter for letter, spelled in GREEK.items() if spelled == name]
+    return "(?:" + "|".join(map(re.escape, [name, *letters])) + ")"
 
 
 def _start(name: str, note_text: str) -> str | None:
     """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
     -1`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say nothing of its start, "" when
     they say something else (`W starts orthogonal`)."""
-    said = re.search(rf"(?<![\w.]){re.escape(name)}\s*(?:is\s+|are\s+)?(?:starts?|started|initiali[sz]ed|init|初始|初值)"
+    said = re.search(rf"(?<![\w.]){_as_written(name)}\s*(?:is\s+|are\s+)?(?:starts?|started|initiali[sz]ed|init|初始|初值)"
                      r"(?P<rest>[^\n。;；]*)",
                      plain_symbols(note_text))
     if said is None:
-        later = re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
+        later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
                           rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
         return repr(float(next(group for group in later.groups() if group))) if later else None
     value = re.match(r"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)(?![\w.])", said["rest"])
