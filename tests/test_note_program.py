@@ -603,3 +603,13 @@ def test_latex_marks_numbers_beside_names_prose_after_a_formula_and_a_greek_lear
     assert "self.gamma = nn.Parameter(torch.full((self.width,), 0.1))" in block
     rmsprop = "$$s \\leftarrow \\rho s + (1-\\rho) g^2$$\n$$\\theta \\leftarrow \\theta - \\frac{\\eta}{\\sqrt{s} + \\epsilon} g$$\nρ = 0.9"
     assert "s = rho * s + (1 - rho) * g ** 2" in program_reply(load_skeleton("update_rule"), rmsprop, rmsprop)
+
+
+def test_a_number_that_starts_a_formula_is_not_the_value_of_its_target() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    assert note_constants("n = 0.9·n + 0.1·‖g‖，m = 0.5 m + g") == {}  # a running value, not the constant 0.9
+    assert note_constants("N = 100 steps, σ = 0.01. Nothing else") == {"n": "100", "sigma": "0.01"}
+    running = "n = 0.9·n + 0.1·‖g‖\nw = w − lr·g/(n + ε)"
+    assert 'n = state.get("n", torch.zeros_like(p))' in program_reply(load_skeleton("update_rule"), running, running)

@@ -17,7 +17,9 @@ from agentnotes.experiments.guards.static_check import undefined_names
 
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
-_ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})(?!\w|\.\d|\s*\^)")
+# A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` does).
+_ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})"
+                         r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙(]|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
 # A number written with a power of ten: `10^{-3}`, `10^-3`, `2×10^{-4}`, `10⁻³`.
 _POWER_OF_TEN = re.compile(r"(?<![\w.])(?:(\d+(?:\.\d+)?)\s*[×x*·]\s*)?10\s*\^\s*\{?\s*([-−]?\d+)\s*\}?(?![\w.])")
 _SUPERSCRIPT_POWER = re.compile(r"(?<![\w.])10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
