@@ -94,12 +94,12 @@ _TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|�
 # The alternative ends at a separator, after which the line may go on (`, α = 1.0`).
 _IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+"
                       r"(?P<alternative>[^,，;；。]+?)\s*(?:[,，;；。]\s*(?P<rest>.*))?$")
-_OTHERWISE = "__otherwise__"
+_OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
 # An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
 _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
 # A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
 _DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-z\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)\s*\)"
-                         r"\s*=(?!=)(?P<body>[^，,;；\n]+)")  # the alternative of a bracketed condition, until the later formula is found
+                         r"\s*=(?!=)(?P<body>[^，,;；\n]+)")
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
 _SEPARATORS = "，,;；。：:"
@@ -287,6 +287,7 @@ def _number(text: str, given: dict[str, str]) -> float | None:
         expression = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
         return None
+
     class Substitute(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             value = _constant(node.id, given)
@@ -312,19 +313,19 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     noise: list[tuple[str, str]] = []
     learned: list[str] = []
     pairs: dict[str, str] = {}
-    class_values: dict[str, str] = {}
+    derived: dict[str, str] = {}  # values computed from the hook's arguments: a classifier's, the task's loss
     targets = {target for target, _ in statements}
     defined: set[str] = set()
     for target, value in statements:
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
             if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state \
-                    or name in dict(noise) or name in pairs or name in class_values:
+                    or name in dict(noise) or name in pairs or name in derived:
                 continue
             if name in classes and compared_name(name) not in given:
-                class_values[name] = classes[name]
+                derived[name] = classes[name]
                 continue
             if kind == "loss" and compared_name(name) in TASK_LOSSES and compared_name(name) not in given:
-                class_values[name] = "task_loss(out, y)"  # the task's own loss (MSE or cross-entropy), over the batch
+                derived[name] = "task_loss(out, y)"  # the task's own loss (MSE or cross-entropy), over the batch
                 continue
             if name in drawn and kind in DRAWING_KINDS:
                 like = "p" if kind != "data" else target  # a data idea's noise is shaped like what it changes
@@ -355,11 +356,11 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             else:
                 return None
         defined.add(target)
-    output = _output(kind, {**roles, **({"pred": "out"} if class_values else {})}, statements)
+    output = _output(kind, {**roles, **({"pred": "out"} if derived else {})}, statements)
     if output is None:
         return None
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
-             else []) + list(pairs.items()) + list(class_values.items())
+             else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
                        tuple(noise), tuple(bound), tuple(learned))
 
