@@ -613,3 +613,16 @@ def test_a_number_that_starts_a_formula_is_not_the_value_of_its_target() -> None
     assert note_constants("N = 100 steps, σ = 0.01. Nothing else") == {"n": "100", "sigma": "0.01"}
     running = "n = 0.9·n + 0.1·‖g‖\nw = w − lr·g/(n + ε)"
     assert 'n = state.get("n", torch.zeros_like(p))' in program_reply(load_skeleton("update_rule"), running, running)
+
+
+def test_a_pair_of_samples_a_subscripted_penalty_weight_and_latex_spacing_are_read() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("训练时每个输入混合一点同一 batch 的另一个样本：x = 0.9·x_i + 0.1·x_j") == ["data"]
+    elastic = "L = L_task + λ₁·Σ|w| + λ₂·Σw², λ₁ = 1e-5, λ₂ = 1e-4"
+    assert "regulariser" in kinds_in_notes(elastic)
+    floor = "$\\eta_t = \\eta_{min} + (\\eta_0 - \\eta_{min})\\cdot\\frac{1 + \\cos(\\pi t / T)}{2}$, with $\\eta_{min} = 0.1\\,\\eta_0$."
+    lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), floor, floor)), "lr_at",
+                         math=__import__("math"), STEPS=100)
+    assert abs(lr_at(100, 1.0) - 0.1) < 1e-6 and abs(lr_at(0, 1.0) - 1.0) < 1e-6

@@ -108,6 +108,7 @@ KINDS: tuple[Kind, ...] = (
               "数据增强|课程学习|输入噪声|标签噪声|输入加噪",
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
+              _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
               # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`
               r"~\s*(?:" + DRAW_FAMILIES + r")\s*\([^\n]*\n\s*(?:x|X)\s*(?:=|←)"),
          ("transform_batch",), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
@@ -123,7 +124,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
                      "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"), "正则项|正则化项|惩罚项|罚项",
-              r"\+\s*(?:λ|lambda)\s*[*·]?\s*(?:‖|\|\||Σ|sum|\()"),
+              r"\+\s*(?:λ|lambda)\w*\s*[*·]?\s*(?:‖|\|\||Σ|sum|\()", _words("elastic net")),
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
@@ -146,12 +147,12 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
     return [BY_NAME[name] for name in canonical(names)]
 
 
-# A gradient named in a note: an update rule turns one into a step.
 # Weights named in words or symbols.
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
 _GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
+# A gradient named in a note: an update rule turns one into a step.
 _GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
 
 

@@ -42,7 +42,7 @@ _LATEX_GREEK = {**{spelled: letter for letter, spelled in GREEK.items()}, "epsil
                 "lambda": "λ", "pi": "π", "nabla": "∇"}
 _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*", "leftarrow": "←", "gets": "←",
                 "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "left": "", "right": "", "ln": "log", "log": "log",
-                "exp": "exp", "tanh": "tanh", "max": "max", "min": "min", "sum": "Σ", "lVert": "‖", "rVert": "‖",
+                "exp": "exp", "tanh": "tanh", "max": "max", "min": "min", "cos": "cos", "sin": "sin", "sum": "Σ", "lVert": "‖", "rVert": "‖",
                 "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")", "operatorname": "", "mathrm": "",
                 "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " "}
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
@@ -110,12 +110,19 @@ def _sums_as_calls(text: str) -> str:
     return text
 
 
+def latex_spacing(text: str) -> str:
+    """`text` without LaTeX's spacing commands (`\\,`, `\\;`, `\\!`), which would read as separators; a thin
+    space between a number and a name is a product (`0.1\\,\\eta_0`)."""
+    text = re.sub(r"(\d)\s*\\,\s*(?=[A-Za-z\\])", r"\1*", text)
+    return re.sub(r"\\[,;:!]", " ", text)
+
+
 def _latex_to_plain(text: str) -> str:
     """LaTeX math as plain notation: \\frac{a}{b} as ((a)/(b)), \\sqrt{a} as sqrt(a), commands as symbols,
     braces as brackets (a subscript's as part of the name)."""
     if "\\" not in text and "{" not in text:
         return text
-    text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
+    text = _braced_calls(latex_spacing(text), "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
     text = re.sub(r"\\(hat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?", r"\2_\1", text)  # \hat{y}, \hat y: y_hat
     text = _LATEX_COMMAND.sub(lambda m: _LATEX_GREEK.get(m[1], _LATEX_WORDS.get(m[1], "‖" if m[1] == "|" else m[0])), text)

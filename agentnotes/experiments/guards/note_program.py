@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
-from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, plain_formula, plain_symbols
+from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, latex_spacing, plain_formula, plain_symbols
 
 # The functions a formula may apply, as torch writes them (each applied to a tensor: _with_torch).
 _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
@@ -446,7 +446,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
-    line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", line)
+    line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(line))
     line = _ASIDE.sub("", line)
     if either := _IF_ELSE.search(_normalised(line)):
         return _either(either, line)
