@@ -80,10 +80,16 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     assert "At input scale 1 (60 steps, 3 seeds per arm): " in note.read_text(encoding="utf-8")
     hits = retrieve(settings, "experiment result mirror layer verdict", 5)
     assert any(Path(h.chunk.source) == note for h in hits)
-    # A later run's idea passages come from the notes, never from an earlier run's result note.
-    options = ExperimentOptions("mirror layer experiment result verdict")
+    # A later run's idea passages come from the notes, never from an earlier run's result note, however many
+    # result notes would outrank the idea's own note.
+    copies = [settings.results_dir / f"earlier-{n}.md" for n in range(12)]
+    for copy in copies:
+        copy.write_text(note.read_text(encoding="utf-8"), encoding="utf-8")
+    ingest(settings, copies)
+    options = ExperimentOptions("mirror layer experiment result verdict", k=2)
     passages = _find_idea(settings, rd.create_run(settings.runs_dir, options.request), options)
     assert passages and all(settings.results_dir.resolve() not in Path(h.chunk.source).resolve().parents for h in passages)
+    assert any(Path(h.chunk.source).name == "ideas-layers.txt" for h in passages)
 
 
 def _scripted(*replies: str | dict) -> FakeListChatModel:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import re
 import time
-from pathlib import Path
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -74,12 +73,12 @@ def hits_from_idea(idea: dict) -> list[Hit]:
 
 def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> list[Hit]:
     if not run.phase_done("find-idea"):
+        from agentnotes.retrieval.filters import NoteFilter
         from agentnotes.retrieval.service import retrieve
 
-        with run.phase("find-idea"):
-            results = settings.results_dir.resolve()  # earlier runs' result notes are not the idea's notes
-            hits = [h for h in retrieve(settings, options.request, options.k, sections=True)
-                    if not Path(h.chunk.source).resolve().is_relative_to(results)]
+        with run.phase("find-idea"):  # earlier runs' result notes are not the idea's notes: searched without them
+            hits = retrieve(settings, options.request, options.k, sections=True,
+                            only=NoteFilter(outside=str(settings.results_dir)))
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
             run.write_idea(options.request, hits)

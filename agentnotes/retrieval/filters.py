@@ -1,5 +1,6 @@
 """Which notes a search may return: `--tag` (a note's tags, from front matter or inline #tags) and
-`--path` (a glob or a prefix of the note's path relative to the folder it was ingested from)."""
+`--path` (a glob or a prefix of the note's path relative to the folder it was ingested from); a program
+may also leave out the notes of one folder (run-experiment: the result notes of earlier runs)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,15 @@ def relative_path(source: str, roots: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class NoteFilter:
-    """Keep notes with `tag` (case-insensitive; `ml` also keeps `ml/vision`) whose path matches `path`."""
+    """Keep notes with `tag` (case-insensitive; `ml` also keeps `ml/vision`) whose path matches `path` and that
+    are not under the folder `outside`."""
 
     tag: str | None = None
     path: str | None = None
+    outside: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.tag or self.path)
+        return bool(self.tag or self.path or self.outside)
 
     def _tag_ok(self, chunk: Chunk) -> bool:
         if not self.tag:
@@ -39,6 +42,8 @@ class NoteFilter:
         return any(t.casefold() == wanted or t.casefold().startswith(wanted + "/") for t in chunk.tags)
 
     def _path_ok(self, source: str, roots: Sequence[str]) -> bool:
+        if self.outside and os.path.realpath(source).startswith(os.path.realpath(self.outside).rstrip("/") + "/"):
+            return False
         if not self.path:
             return True
         pattern = os.path.expanduser(self.path)
