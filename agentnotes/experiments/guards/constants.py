@@ -16,9 +16,10 @@ from agentnotes.experiments.guards.notation import GREEK, plain_symbols
 from agentnotes.experiments.guards.static_check import undefined_names
 
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
-_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
+# A number as notes write it: 0.9, -1, .5, 1e-8.
+NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 # A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` does).
-_ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({_NUMBER})"
+_ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
                          r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙(]|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
 # A number written with a power of ten: `10^{-3}`, `10^-3`, `2×10^{-4}`, `10⁻³`.
 _POWER_OF_TEN = re.compile(r"(?<![\w.])(?:(\d+(?:\.\d+)?)\s*[×x*·]\s*)?10\s*\^\s*\{?\s*([-−]?\d+)\s*\}?(?![\w.])")
@@ -31,7 +32,7 @@ _VARIABLES = frozenset({"x", "y", "z", "t", "g", "p", "w", "h"})
 # `λ (e.g. 0.1)`; no Latin word may stand between the name and its value.
 _GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωϵ][A-Za-z0-9_]{{0,2}})(?![\w])\s*(?:取|设为|设成)?"
                              rf"[^。\n，,;；=（(A-Za-z]{{0,8}}?"
-                             rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({_NUMBER})(?!\w|\.\d)")
+                             rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({NUMBER})(?!\w|\.\d)")
 
 
 def compared_name(name: str) -> str:

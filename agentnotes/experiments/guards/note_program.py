@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from agentnotes.experiments.guards.constants import compared_name, note_constants
+from agentnotes.experiments.guards.constants import NUMBER, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, latex_spacing, plain_formula, plain_symbols
 
@@ -116,7 +116,7 @@ _NUMBER_TIMES_LETTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:pi|" + "|".jo
 _COUNT_IN_WORDS = re.compile(r"[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:total\s+)?(?:number\s+of\s+(?:training\s+)?"
                              r"(?:steps|iterations|updates)|(?:训练)?总步数)\b", re.IGNORECASE)
 # A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`.
-_NUMBER_IN_PROSE = re.compile(r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)[.。]?\s+[A-Za-z]")
+_NUMBER_IN_PROSE = re.compile(rf"({NUMBER})[.。]?\s+[A-Za-z]")
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
 _DRAWN = re.compile(rf"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*({DRAW_FAMILIES})\s*\(([^()]*)\)")
 DRAWING_KINDS = ("update_rule", "weight_op", "data")
@@ -712,7 +712,7 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
     return "\n".join(layers), "\n".join([*lines, f"return {targets[-1]}"]), source
 
 
-_NUMBER = r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)(?![\w.])"
+_NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
 # Words that give a parameter one value per unit of its layer.
 _PER_UNIT = (r"(?:每个|每一个)(?:输出|隐藏)?(?:单元|神经元|通道|特征)|(?:one\s+)?per[- ](?:output[- ])?(?:unit|neuron|channel|feature)|"
              r"(?:for\s+)?each\s+(?:output\s+)?(?:unit|neuron|channel|feature)")
@@ -798,7 +798,7 @@ def _start(name: str, note_text: str) -> str | None:
         later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
                           rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
         return repr(float(next(group for group in later.groups() if group))) if later else None
-    value = re.match(r"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?)(?![\w.])", said["rest"])
+    value = re.match(rf"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*{_NUMBER}", said["rest"])
     return repr(float(value[1])) if value else ""
 
 
