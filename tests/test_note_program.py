@@ -626,3 +626,75 @@ def test_a_pair_of_samples_a_subscripted_penalty_weight_and_latex_spacing_are_re
     lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), floor, floor)), "lr_at",
                          math=__import__("math"), STEPS=100)
     assert abs(lr_at(100, 1.0) - 0.1) < 1e-6 and abs(lr_at(0, 1.0) - 1.0) < 1e-6
+
+
+def test_a_latex_function_name_a_states_start_and_a_function_name_read_as_a_value() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = ("$a_t = a_{t-1} + \\operatorname{sign}(g_t^2 - a_{t-1})\\, g_t^2$\n$w_t = w_{t-1} - \\eta\\, g_t / \\sqrt{a_t}$\n"
+            "a 每个元素初始化为 0.5。")
+    program = note_program(note, ["update_rule"], note)
+    assert program is not None and program.statements[0] == ("a", "a + sign(g ** 2 - a) * g ** 2")
+    assert program.starts == (("a", "0.5"),)
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), note, note)), "update")
+    p, g, state = torch.ones(3), torch.tensor([1.0, 0.1, 0.0]), {}
+    update(p, g, state, 0.1, 1)
+    a = 0.5 + torch.sign(g ** 2 - 0.5) * g ** 2
+    assert torch.allclose(state["a"], a) and torch.allclose(p, 1 - 0.1 * g / torch.sqrt(a))
+    assert note_program("w = w - lr*g*sign", ["update_rule"]) is None  # a function's name read as a value
+    assert note_program(note.replace("初始化为 0.5", "初始化为 g 的平方"), ["update_rule"], note.replace("初始化为 0.5", "初始化为 g 的平方")) is None
+
+
+def test_a_function_named_after_the_idea_is_its_output_and_an_identity_of_a_known_function_is_no_step() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    activation = "softroot(x) = (x + √(x² + c)) / 2，c 取 1"
+    program = note_program(activation, ["activation"], activation)
+    assert program is not None and program.output == "f" and program.constants == {"c": 1.0}
+    loss = "ℓ(r) = log(cosh(r))，r = ŷ − y\n稳定写法：log cosh(r) = |r| + softplus(−2|r|) − log 2"
+    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), loss, loss, "regression")),
+                           "compute_loss")
+    out, y = torch.randn(5, 1), torch.randn(5, 1)
+    assert torch.allclose(written(out, y, 1), torch.log(torch.cosh(out - y)).mean())
+
+
+def test_a_value_at_the_right_class_an_equality_chain_and_a_step_named_in_words_are_read() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    loss = "CE = −log p_t = Σ_j (1 − p_t)^j / j\nL = −log p_t + 2·(1 − p_t)²\np_t = softmax(z)[y]，即正确类别的概率"
+    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), loss, loss, "classification")),
+                           "compute_loss", F=F)
+    out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
+    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    assert torch.allclose(written(out, y, 1), (-torch.log(p_right) + 2 * (1 - p_right) ** 2).mean())
+    assert program_reply(load_skeleton("loss"), loss, loss, "regression") == ""  # no classes to pick from
+    schedule = ("phase = |t/s − 1|\nlr_t = lr·max(0.1, phase)\n"
+                "t = optimizer step counted from 0, s = 50 steps (a half period)\nso lr goes 0.1 at t=50 → 1.0 at t=100 ... on")
+    lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), schedule, schedule)),
+                         "lr_at", STEPS=200)
+    assert [round(lr_at(step, 1.0), 4) for step in (0, 25, 50, 100)] == [1.0, 0.5, 0.1, 1.0]
+
+
+def test_a_formula_under_a_condition_alone_keeps_the_value_otherwise_and_a_matrix_norm_two_is_spectral() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "Every 5 training steps, for each weight matrix (biases untouched):\ns = ‖W‖₂  (largest singular value, exact)\nif s > c:  W ← W · c/s\nc = 1.5"
+    formulas = "s = ‖W‖₂  (largest singular value, exact)\nif s > c:  W ← W · c/s\nc = 1.5"
+    weight_op = _function_of(fill(load_skeleton("weight_op"), program_reply(load_skeleton("weight_op"), formulas, note)),
+                             "weight_op")
+    big, small, bias = torch.diag(torch.tensor([3.0, 1.0])), torch.diag(torch.tensor([1.0, 0.5])), torch.ones(4) * 3
+    weight_op(big, {}, 5)
+    weight_op(small, {}, 5)
+    weight_op(bias, {}, 5)
+    assert torch.allclose(big, torch.diag(torch.tensor([1.5, 0.5]))) and torch.equal(small, torch.diag(torch.tensor([1.0, 0.5])))
+    assert torch.equal(bias, torch.ones(4) * 3)
+    assert note_program("if s > c: y = 2*c", ["weight_op"]) is None  # nothing said where the condition fails

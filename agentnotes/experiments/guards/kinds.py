@@ -51,7 +51,7 @@ class Kind:
 
 
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
-PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:steps|updates|iterations)"
+PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
             r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)")
 # Something done after every single step: "after every step", "每一步更新之后".
 EVERY_STEP = (r"\b(?:after |at )?(?:every|each) (?:single |optimi[sz]er |training |sgd )?(?:step|update|iteration)\b"
@@ -80,6 +80,9 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
               + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
               _LEFT + r"(?:f|act|φ|phi|σ)\s*\(\s*x\s*\)\s*=(?!=)",
+              _LEFT + r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",  # squash(x) = ..., no weights
+              r"ReLU\s*(?:都|全部|全都)?\s*(?:换成|替换成|替换为|改成)|\breplace[sd]?\s+(?:the\s+|every\s+|all\s+|each\s+)?"
+              r"ReLUs?\s+(?:with|by)\b",
               _words("activation functions?", "new activation", "activation (?:that|which|is)"),
               "激活函数"),
          ("build_model",), "activation.md", ("activation",),
@@ -101,7 +104,7 @@ KINDS: tuple[Kind, ...] = (
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
-              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?\s*(?:=|:=)(?!=)"),
+              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\(\s*\w+\s*\))?\s*(?:=|:=)(?!=)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
          _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
@@ -119,7 +122,7 @@ KINDS: tuple[Kind, ...] = (
               r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
               r"decays|drops|shrinks)\b",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\(t\)|\(step\)|_step|\[t\])\s*=(?!=)",
-              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n]*" + _words("t", "step", "epoch")),
+              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→]*" + _words("t", "step", "epoch")),
          ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
@@ -168,6 +171,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("update_rule")
     if "schedule" in found and "weight_op" in found and not _WEIGHTS_SAID.search(plain):
         found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
+    if "update_rule" in found and "schedule" in found and not _GRADIENT.search(text):
+        found.remove("update_rule")  # a rate that changes over the steps, the optimizer's rule as it was
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient

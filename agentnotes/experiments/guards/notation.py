@@ -1,7 +1,7 @@
 """Math notation as notes write it, in the plain form the formula reader (guards/note_program.py) parses.
 
 Notes write one formula many ways: `v = βv + (1-β)g²`, `$m = \\beta m + (1-\\beta) g$`, `√v`,
-`x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `e^x`. `plain_formula` turns
+`x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `‖W‖₂` (a matrix's spectral norm), `e^x`. `plain_formula` turns
 them into one notation: Unicode letters and operators (`β`, `*`, `^`, `‖`), function calls with
 brackets (`sqrt(v)`, `sigmoid(x)`, `floor(t/50)`, `exp(x)`, `log p` as `log(p)`), subscripts as name suffixes
 (`η0`), marked letters as names (`x̃` as x_tilde), sums over one sample's entries (`Σ_k q_k log p_k` as
@@ -74,6 +74,7 @@ def plain_formula(text: str) -> str:
     text = _GRADIENT_OF_LOSS.sub("g", text)  # ∇L(w), ∇_θ L: the gradient the hook is given
     text = _CALL_WITHOUT_BRACKETS.sub(r"\1(\2)", text)  # log p, exp z
     text = re.sub(r"one_?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
+    text = re.sub(r"‖\s*(W\w*)\s*‖_?\{?2\}?(?![\w.])", r"specnorm(\1)", text)  # ‖W‖₂: a matrix's spectral norm
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
@@ -124,6 +125,7 @@ def _latex_to_plain(text: str) -> str:
         return text
     text = _braced_calls(latex_spacing(text), "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
+    text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*([A-Za-z_]\w*)\s*\}", r"\1", text)  # \mathrm{sign}: a name
     text = re.sub(r"\\(hat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?", r"\2_\1", text)  # \hat{y}, \hat y: y_hat
     text = _LATEX_COMMAND.sub(lambda m: _LATEX_GREEK.get(m[1], _LATEX_WORDS.get(m[1], "‖" if m[1] == "|" else m[0])), text)
     text = re.sub(r"_\{(\w+)\}", r"_\1", text)  # w_{ij}, η_{0}

@@ -22,7 +22,7 @@ import ast
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.constants import NUMBER, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
@@ -34,7 +34,9 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum"}
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum",
+                "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
+                "specnorm": "specnorm"}
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
@@ -98,11 +100,27 @@ _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until 
 # An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
 _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
 # A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
-_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-z\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)\s*\)"
+_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)\s*\)"
                          r"\s*=(?!=)(?P<body>[^，,;；\n]+)")
+# What a function the notes define and never apply is named, by kind: the output the kind's program returns.
+_DEFINED_OUTPUT = {"activation": "f", "loss": "loss"}
+_OUTPUT_NAMES = LOSS_OUTPUTS | ACTIVATION_OUTPUTS
+# A line stating what a known function equals (`log cosh(r) = |r| + softplus(−2|r|) − log 2`): an identity.
+_IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True)) + r")\s*\([^()=]*\)\s*=(?!=)")
+# A formula under a condition with nothing said for the other case (`if σ > c: W ← W·c/σ`): where the condition
+# fails the value is left as it is, when the formula changes a value it reads.
+_IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
+                      r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
+# A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
+_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{3,}\s+[A-Za-z]{2,}")
+# A classifier's value at the right class: `softmax(z)[y]`, `p[y]` (read as of_right_class(...)).
+_RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\([^()]*\))|[A-Za-z_]\w*)\s*\[\s*y\s*\]")
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
-_SEPARATORS = "，,;；。：:"
+_SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
+# The step named in words (`t = optimizer step counted from 0`): no formula, the hook's step (ROLES).
+_STEP_IN_WORDS = re.compile(r"^\s*(?:t|step|k)\s*=\s*(?:the\s+)?(?:current\s+)?(?:optimi[sz]er\s+|training\s+|sgd\s+)?"
+                            r"(?:step|iteration|update)s?(?:\s+(?:number|index|count(?:er|ed)?))?\b", re.IGNORECASE)
 # `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
 _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
@@ -115,8 +133,8 @@ _NUMBER_TIMES_LETTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:pi|" + "|".jo
 # step count (ROLES), not a formula.
 _COUNT_IN_WORDS = re.compile(r"[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:total\s+)?(?:number\s+of\s+(?:training\s+)?"
                              r"(?:steps|iterations|updates)|(?:训练)?总步数)\b", re.IGNORECASE)
-# A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`.
-_NUMBER_IN_PROSE = re.compile(rf"({NUMBER})[.。]?\s+[A-Za-z]")
+# A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`, `300 ... until the end`.
+_NUMBER_IN_PROSE = re.compile(rf"({NUMBER})(?:[.。]|\s*(?:\.\.\.|…))?\s+[A-Za-z]")
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
 _DRAWN = re.compile(rf"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*({DRAW_FAMILIES})\s*\(([^()]*)\)")
 DRAWING_KINDS = ("update_rule", "weight_op", "data")
@@ -146,6 +164,7 @@ class NoteProgram:
     drawn: tuple[tuple[str, str], ...] = ()
     bound: tuple[tuple[str, str], ...] = ()
     learned: tuple[str, ...] = ()  # constants the notes call learnable: an activation's parameters, from these starts
+    starts: tuple[tuple[str, str], ...] = ()  # states the notes start elsewhere than at zero (`v 初始化为 1e-6`)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -170,7 +189,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind is None or not formulas.strip():
         return None
     given = note_constants(formulas)
-    statements = _statements(formulas)
+    statements = _statements(formulas, _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
     targets = [target for target, _ in statements]
@@ -196,7 +215,13 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
-    return _resolve(kind, statements, given, drawn, learnable, classes)
+    program = _resolve(kind, statements, given, drawn, learnable, classes)
+    if program is None or not program.state:
+        return program
+    starts = {name: _start(name, note_text) for name in program.state}
+    if "" in starts.values():
+        return None  # a state the notes start otherwise than at a number: not certain
+    return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
 
 
 def learnable_names(text: str) -> set[str]:
@@ -317,7 +342,12 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     targets = {target for target, _ in statements}
     defined: set[str] = set()
     for target, value in statements:
+        called = {n.func.id for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
+            if name in FUNCTIONS and name not in called and name != "pi" and compared_name(name) not in given:
+                return None  # a function's name read as a value (`sign (v - g²)` as a product): not certain
+            if name == "of_right_class" and not classes:
+                return None  # a value at the right class, where the outputs are no classifier's
             if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state \
                     or name in dict(noise) or name in pairs or name in derived:
                 continue
@@ -385,11 +415,14 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
     return last
 
 
-def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
-    """The assignments of every formula line, numbers left out (they are constants, not steps); None
-    when a line does not read as assignments."""
+def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] | None:
+    """The assignments of every formula line, numbers left out (they are constants, not steps), a function the
+    notes define and never apply named `output` when one is given; None when a line does not read as assignments.
+    A line that states what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
-    for line in _inlined_definitions(formulas).splitlines():
+    for line in _inlined_definitions(formulas, output).splitlines():
+        if _IDENTITY.search(_normalised(line)):
+            continue
         found = _assignments(line)
         if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words
@@ -399,14 +432,19 @@ def _statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
     return _with_alternatives(statements)
 
 
-def _inlined_definitions(formulas: str) -> str:
+def _inlined_definitions(formulas: str, output: str = "") -> str:
     """`formulas` with each function the notes define and then apply (`H(p) = −Σ p log p` beside
-    `L = CE − β·H(p)`) written out where it is applied, its definition left out; other formulas unchanged."""
+    `L = CE − β·H(p)`) written out where it is applied, its definition left out; one defined and never applied
+    (`squareplus(x) = …`) is the formula's output, named `output` when one is given; other formulas unchanged."""
     for match in list(_DEFINITION.finditer(formulas)):
         name, argument, body = match["name"], match["argument"], match["body"].strip()
+        if name in FUNCTIONS:
+            continue  # a known function: what it equals is an identity (_IDENTITY), not a definition
         rest = formulas[:match.start()] + formulas[match.end():]
         if not re.search(rf"(?<![\w]){re.escape(name)}\([^()]*\)(?!\s*=)", rest):
-            continue  # defined, never applied: the formula's own output (`f(x) = ...`, one piece of it per line)
+            if output and not (name.isascii() and compared_name(name) in _OUTPUT_NAMES):  # never applied: the output
+                formulas = re.sub(rf"(?<![\w]){re.escape(name)}(?=\(\s*{re.escape(argument)}\s*\)\s*=)", output, formulas)
+            continue
         formulas = re.sub(rf"(?<![\w]){re.escape(name)}\(([^()]*)\)",
                           lambda call: "(" + re.sub(rf"(?<!\w){re.escape(argument)}(?!\w)", _bracketed(call[1]), body) + ")", rest)
     return formulas
@@ -447,9 +485,13 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(line))
-    line = _ASIDE.sub("", line)
+    line = _without_prose_asides(_ASIDE.sub("", line))
     if either := _IF_ELSE.search(_normalised(line)):
         return _either(either, line)
+    if (alone := _IF_THEN.match(_normalised(line))) and re.search(rf"(?<![\w]){alone['target']}(?![\w])", alone["value"]):
+        assignment = _assignment(f"{alone['target']} = {alone['value']}")
+        statement = assignment and _where(alone["condition"], assignment[1], alone["target"])
+        return [(alone["target"], statement)] if statement else None
     line = _TRAILING_OTHERWISE.sub("", _TRAILING_CONDITION.sub(r"（\g<condition>）", line))
     if kept := _IF_ELSE_KEPT.search(_normalised(line)):
         return _kept_unless(kept, line)
@@ -464,12 +506,29 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
             condition = _BRACKET_CONDITION.search(single)
             single = _BRACKET_CONDITION.sub("", single)
             if _ASSIGNS.search(_normalised(single)):
-                if (assignment := _assignment(single)) is None:
+                if (assignment := _assignment(single)) is None and _STEP_IN_WORDS.match(_normalised(single)):
+                    continue
+                if assignment is None:
                     return None
                 if condition and (assignment := _holding_where(assignment, condition[1])) is None:
                     return None
                 found.append(assignment)
     return found
+
+
+def _without_prose_asides(line: str) -> str:
+    """`line` without the brackets that open on English prose after a formula (`σ = ‖W‖₂  (spectral norm, exact:
+    `matrix_norm(W, ord=2)`)`), brackets inside them included."""
+    while match := _PROSE_ASIDE.search(line):
+        depth = 0
+        for end in range(match.start(1), len(line)):
+            depth += {"(": 1, ")": -1}.get(line[end], 0)
+            if depth == 0:
+                break
+        if depth:
+            return line
+        line = line[:match.start(1)] + line[end + 1:]
+    return line
 
 
 def _where(condition: str, value: str | ast.expr, otherwise: str) -> ast.Call | None:
@@ -527,11 +586,12 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
     if match is None:
         return None
     right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with|as|is|are|for|on|in|at|between|which|that|so|to|"
-                     r"and|but)\s|\.\s+(?=[A-Za-z])", match["value"], maxsplit=1)[0].strip()
+                     r"and|but)\s|(?<!\.)\.\s+(?=[A-Za-z])", match["value"], maxsplit=1)[0].strip()
     if prose := _NUMBER_IN_PROSE.match(right):
         right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
+    right = _ASSIGNS_ANYWHERE.split(right, maxsplit=1)[0]  # `CE = −log p_t = Σ …`: equal values, the first one read
     try:
-        value = ast.parse(right, mode="eval")
+        value = ast.parse(_RIGHT_CLASS_PICKED.sub(r"of_right_class(\1)", right), mode="eval")
     except SyntaxError:
         return None
     if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
@@ -791,7 +851,8 @@ def _start(name: str, note_text: str) -> str | None:
     """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
     -1`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say nothing of its start, "" when
     they say something else (`W starts orthogonal`)."""
-    said = re.search(rf"(?<![\w.]){_as_written(name)}\s*(?:is\s+|are\s+)?(?:starts?|started|initiali[sz]ed|init|初始|初值)"
+    said = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n;；,，=]{{0,8}}?(?:is\s+|are\s+)?"
+                     r"(?:starts?|started|initiali[sz]ed|init|初始|初值)"
                      r"(?P<rest>[^\n。;；]*)",
                      plain_symbols(note_text))
     if said is None:
@@ -863,7 +924,7 @@ HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "l
 def program_body(program: NoteProgram) -> tuple[str, str] | None:
     """(the skeleton function, its body) computing the notes' formulas exactly as written: the hook's
     arguments bound to the notes' names, the notes' constants, each state read from and written back to
-    the parameter's state dict (starting at zero), every function applied to a tensor; an update rule's
+    the parameter's state dict (starting at zero or where the notes start it), every function applied to a tensor; an update rule's
     new weights copied into p. None for a kind with no such function."""
     if program.kind not in HOOK_FUNCTIONS:
         return None
@@ -871,7 +932,9 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     lines = [f"{name} = self.{name}  # learnable, started at the notes' {value!r}" if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
-    lines += [f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
+    starts = dict(program.starts)
+    lines += [f'{name} = state.get("{name}", torch.full_like(p, {starts[name]}))' if name in starts
+              else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
     lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]
@@ -898,8 +961,14 @@ def _with_torch(expression: str) -> str:
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
             if name == "norm_rows":  # the norm of each row (a unit's input weights), kept as a column
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
-            if name == "sum_over":  # a sum over one sample's entries (a classifier's classes)
+            if name in ("sum_over", "softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]
+            if name == "of_right_class":  # each sample's value at its class y, as a column
+                return ast.parse(f"{ast.unparse(node.args[0])}.gather(-1, y[:, None])", mode="eval").body
+            if name == "specnorm":  # a matrix's largest singular value; a vector's (a 1×n matrix) is its length
+                x = ast.unparse(node.args[0])
+                return ast.parse(f"(torch.linalg.matrix_norm({x}, ord=2) if {x}.dim() >= 2 else torch.linalg.vector_norm({x}))",
+                                 mode="eval").body
             return node
 
         def visit_Name(self, node: ast.Name) -> ast.AST:

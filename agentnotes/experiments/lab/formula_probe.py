@@ -62,7 +62,8 @@ def probe_update_rule(module, program):
     p = torch.nn.Parameter(start.clone())
     optimizer = make([p], LR)
     reference = start.clone()
-    state = {name: torch.zeros_like(start) for name in program["state"]}
+    starts = dict(program.get("starts") or ())
+    state = {name: torch.full_like(start, float(starts.get(name, 0.0))) for name in program["state"]}
     for step in range(1, STEPS + 1):
         g = torch.randn(4, 3)
         p.grad = g.clone()
