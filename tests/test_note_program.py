@@ -698,3 +698,45 @@ def test_a_formula_under_a_condition_alone_keeps_the_value_otherwise_and_a_matri
     assert torch.allclose(big, torch.diag(torch.tensor([1.5, 0.5]))) and torch.equal(small, torch.diag(torch.tensor([1.0, 0.5])))
     assert torch.equal(bias, torch.ones(4) * 3)
     assert note_program("if s > c: y = 2*c", ["weight_op"]) is None  # nothing said where the condition fails
+
+
+def test_comments_cases_powers_of_functions_and_a_definition_beside_an_identity_are_read() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.constants import note_constants
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    update = "acc = ρ*acc + (1-ρ)*g    # acc 初始为 0\nw = w - lr*((1-κ)*g + κ*acc)\nρ 取 0.9，κ 取 0.5。κ=0 就是 SGD，当 κ = 1 时是动量。"
+    assert note_constants(update) == {"rho": "0.9", "kappa": "0.5"}  # the cases are not the values
+    written = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), update, update)),
+                           "update")
+    p, g, state = torch.zeros(2), torch.tensor([1.0, -2.0]), {}
+    written(p, g, state, 0.1, 1)
+    assert torch.allclose(p, -0.1 * (0.5 * g + 0.5 * 0.1 * g))
+    wave = "wave(x) = x + (1/b)·cos²(b·x),  b = 2.0 (fixed, not learned)"
+    program = note_program(wave, ["activation"], wave)
+    assert program is not None and program.statements == (("f", "x + 1 / b * cos(b * x) ** 2"),)
+    assert program.constants == {"b": 2.0}
+    smooth = "gate(x) = x · sigmoid(softplus(x)),  softplus(x) = ln(1 + eˣ)"
+    program = note_program(smooth, ["activation"], smooth)
+    assert program is not None and program.statements == (("f", "x * sigmoid(softplus(x))"),)
+
+
+def test_a_loss_of_the_networks_output_and_a_piecewise_rate_with_its_values_named_in_words_are_read() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    loss = "$$L_r(x, y) = \\frac{1 - p_y^{\\,r}}{r}, \\quad p_y = \\mathrm{softmax}(f(x))_y$$\nr 取 0.5。r=1 时是 MAE。"
+    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), loss, loss, "digits")),
+                           "compute_loss", F=F)
+    out, y = torch.randn(6, 10), torch.arange(6)
+    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    assert torch.allclose(written(out, y, 1), ((1 - p_right ** 0.5) / 0.5).mean())
+    schedule = ("With t = 0-based step, T = total steps, η₀ = baseline lr, hold fraction 0.5 (t₀ = 0.5·T):\n"
+                "η(t) = η₀            for t < t₀\nη(t) = η₀ · (1 − (t − t₀)/(T − t₀))²     for t ≥ t₀")
+    lr_at = _function_of(fill(load_skeleton("schedule"), program_reply(load_skeleton("schedule"), schedule, schedule)),
+                         "lr_at", STEPS=100)
+    assert [round(lr_at(step, 1.0), 4) for step in (0, 49, 50, 75, 100)] == [1.0, 1.0, 1.0, 0.25, 0.0]
+    assert note_program("η(t) = η₀ · t/T, T = the width of the layer", ["schedule"]) is None

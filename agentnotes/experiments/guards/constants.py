@@ -18,9 +18,10 @@ from agentnotes.experiments.guards.static_check import undefined_names
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 # A number as notes write it: 0.9, -1, .5, 1e-8.
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
-# A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` does).
+# A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` and
+# `a = 1.0 (fixed, not learned)` do).
 _ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
-                         r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙(]|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
+                         r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙]|\s*\((?!\s*[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,})|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
 # A number written with a power of ten: `10^{-3}`, `10^-3`, `2×10^{-4}`, `10⁻³`.
 _POWER_OF_TEN = re.compile(r"(?<![\w.])(?:(\d+(?:\.\d+)?)\s*[×x*·]\s*)?10\s*\^\s*\{?\s*([-−]?\d+)\s*\}?(?![\w.])")
 _SUPERSCRIPT_POWER = re.compile(r"(?<![\w.])10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
@@ -35,6 +36,11 @@ _GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωϵ][A-Za-z0-9_]{{0,2}})(?
                              rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({NUMBER})(?!\w|\.\d)")
 
 
+# A value said as a case, not the value chosen: `ν=0 就退化成 SGD`, `q=1 时是 MAE`, `when β = 0`, `if q = 1`.
+CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
+                   rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:时|的时候|就|则|即|recovers|gives|reduces)")
+
+
 def compared_name(name: str) -> str:
     """A name as compared: Greek letters spelled out, lower case, without underscores (beta_1 is β1)."""
     spelled = "".join(GREEK.get(ch, ch) for ch in name).lower().replace("_", "")
@@ -45,9 +51,11 @@ def compared_name(name: str) -> str:
 
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
-    `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10)."""
+    `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10); a value said as a case
+    (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's."""
     text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), plain_symbols(text))
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
+    text = CASE.sub(" ", text)
     values: dict[str, set[str]] = {}
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]

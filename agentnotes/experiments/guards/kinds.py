@@ -104,7 +104,7 @@ KINDS: tuple[Kind, ...] = (
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
-              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\(\s*\w+\s*\))?\s*(?:=|:=)(?!=)"),
+              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\([^()=\n]*\))?\s*(?:=|:=)(?!=)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
          _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),

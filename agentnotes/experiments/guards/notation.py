@@ -18,15 +18,15 @@ import unicodedata
 
 # Greek letters as the formula reader spells them.
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
-          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi"}
+          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi", "ν": "nu", "ζ": "zeta", "ψ": "psi", "χ": "chi"}
 
 # The distributions a draw is written from: `ε ~ N(0, 1)`, `λ ~ Beta(α, α)`, `m ~ Bernoulli(0.8)`.
 DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 # A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
 _MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
 _MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
-# A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`.
-_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*=\s*\w+|(?P<excluded>\s*(?:≠|!=|\\neq)\s*y))?\}?"
+# A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`, `Σ_{j≥1}`.
+_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|(?P<excluded>\s*(?:≠|!=|\\neq)\s*y))?\}?"
                        r"(?:\^\{?\w+\}?)?)?\s*")
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
@@ -37,7 +37,7 @@ _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
             "⌈": "ceil(", "⌉": ")", "∥": "‖",
-            "½": "(1/2)", "¼": "(1/4)", "¾": "(3/4)", "⅓": "(1/3)"}
+            "ˣ": "^x", "½": "(1/2)", "¼": "(1/4)", "¾": "(3/4)", "⅓": "(1/3)"}
 _LATEX_GREEK = {**{spelled: letter for letter, spelled in GREEK.items()}, "epsilon": "ε", "varepsilon": "ε",
                 "lambda": "λ", "pi": "π", "nabla": "∇"}
 _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*", "leftarrow": "←", "gets": "←",
@@ -67,6 +67,7 @@ def plain_formula(text: str) -> str:
     text = _latex_to_plain(text).translate(_SUBSCRIPTS)
     for old, new in _SYMBOLS.items():
         text = text.replace(old, new)
+    text = _powers_of_calls(text)
     text = re.sub(r"√\s*(\(|[\w\u0370-\u03ff]+)", lambda m: "sqrt(" if m[1] == "(" else f"sqrt({m[1]})", text)
     text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
     text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
@@ -76,7 +77,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"one_?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖\s*(W\w*)\s*‖_?\{?2\}?(?![\w.])", r"specnorm(\1)", text)  # ‖W‖₂: a matrix's spectral norm
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
-    text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])", r"\1*", text)  # βv, (1-β)g: products
+    text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])(?!\([^()]*\)\s*=(?!=))", r"\1*", text)  # βv, (1-β)g: products; η(t) = …: η's formula
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, not 1e-6
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
@@ -87,6 +88,20 @@ def plain_symbols(text: str) -> str:
     around them keeps its form: `$\\beta_1 = 0.9$` and `β₁ = 0.9` read as `β_1 = 0.9` and `β1 = 0.9`."""
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), text.replace("$", ""))
     return re.sub(r"_\{(\w+)\}", r"_\1", text).translate(_SUBSCRIPTS)
+
+
+def _powers_of_calls(text: str) -> str:
+    """`sin^2(a*x)` (a function's power written before its argument, `sin²(ax)`) as `(sin(a*x))^2`."""
+    while match := re.search(r"(?<![\w])([a-z]{2,})\^(\d)\s*\(", text):
+        depth, end = 0, match.end() - 1
+        for end in range(match.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        if depth:
+            return text
+        text = f"{text[:match.start()]}({match[1]}{text[match.end() - 1:end + 1]})^{match[2]}{text[end + 1:]}"
+    return text
 
 
 def _sums_as_calls(text: str) -> str:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
-from agentnotes.experiments.guards.constants import NUMBER, compared_name, note_constants
+from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, latex_spacing, plain_formula, plain_symbols
 
@@ -100,7 +100,8 @@ _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until 
 # An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
 _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
 # A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
-_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)\s*\)"
+_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
+                         r"(?P<more>(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)"
                          r"\s*=(?!=)(?P<body>[^，,;；\n]+)")
 # What a function the notes define and never apply is named, by kind: the output the kind's program returns.
 _DEFINED_OUTPUT = {"activation": "f", "loss": "loss"}
@@ -112,21 +113,29 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
                       r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
-_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{3,}\s+[A-Za-z]{2,}")
-# A classifier's value at the right class: `softmax(z)[y]`, `p[y]` (read as of_right_class(...)).
-_RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\([^()]*\))|[A-Za-z_]\w*)\s*\[\s*y\s*\]")
+_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,}")
+# A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
+# The network's output written as a function of its input, in a loss: `softmax(f(x))`.
+_NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
+_RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\((?:[^()]|\([^()]*\))*\))|[A-Za-z_]\w*)\s*(?:\[\s*y\s*\]|(?<=\))_y(?!\w))")
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
 _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
-# The step named in words (`t = optimizer step counted from 0`): no formula, the hook's step (ROLES).
-_STEP_IN_WORDS = re.compile(r"^\s*(?:t|step|k)\s*=\s*(?:the\s+)?(?:current\s+)?(?:optimi[sz]er\s+|training\s+|sgd\s+)?"
-                            r"(?:step|iteration|update)s?(?:\s+(?:number|index|count(?:er|ed)?))?\b", re.IGNORECASE)
+# A value the hook gives, named in words (`t = optimizer step counted from 0`, `T = total steps`, `η₀ = baseline lr`):
+# no formula, the name left to its role (ROLES).
+_ROLE_IN_WORDS = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:(?:current\s+|0-based\s+|1-based\s+)?(?:optimi[sz]er\s+|training\s+|sgd\s+)?"
+                            r"(?:step|iteration|update)s?(?:\s+(?:number|index|count(?:er|ed)?))?|total\s+(?:number\s+of\s+)?"
+                            r"(?:training\s+)?(?:steps|iterations)|(?:baseline|base|tuned)(?:'s)?\s+(?:lr|learning\s+rate))\b", re.IGNORECASE)
+# A code comment after a formula (`buf = β*buf + (1-β)*g   # buf 初始为 0`).
+_CODE_COMMENT = re.compile(r"\s+#(?!\w*\)).*$")
+# An assignment in brackets (`cooldown fraction 0.2 (t₀ = 0.8·T)`): a formula of its own.
+_BRACKETED_ASSIGNMENT = re.compile(r"[（(]\s*([A-Za-z_\u0370-\u03ff][\w\u2080-\u2089]*\s*=(?!=)[^()（）=<>≤≥]+?)\s*[）)]")
 # `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
 _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
 _CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
 # A weight matrix and what it multiplies, side by side: `W x`, `W_t x`, `W2 h1`, `W (x + b)`.
-_MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])(W\w*)[ \t]+(?=[A-Za-z_(])(?!(?:if|and|or|for|is|in|else|when)\b)")
+_MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])(W(?:_\w+|\d*[a-z]?\d*))(?![A-Za-z])[ \t]+(?=[A-Za-z_(])(?!(?:if|and|or|for|is|in|else|when)\b)")
 # A number written right before a Greek letter it multiplies (spelled out by then): `2pi`, `0.5lam`.
 _NUMBER_TIMES_LETTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:pi|" + "|".join(sorted(set(GREEK.values()))) + r")(?![A-Za-z]))")
 # A name defined in words as a number of steps, `T = total number of steps`, `N = 训练总步数`: the hook's
@@ -145,7 +154,7 @@ _FIRST = "i1a"
 _PAIR_VALUES = {"data": ("{var}", "{var}[perm]"), "activation": ("{var}[..., 0::2]", "{var}[..., 1::2]")}
 # A data idea's name for the changed inputs or targets: `x_tilde` (x̃), `x_new`, `y_mix`, `x_aug`.
 _NEW_BATCH_VALUE = re.compile(r"([xy])_?(?:tilde|new|aug|augmented|mix|mixed)")
-_ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
+_ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind is None or not formulas.strip():
         return None
     given = note_constants(formulas)
+    if kind == "loss":
+        formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
     statements = _statements(formulas, _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
@@ -418,11 +429,9 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
 def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] | None:
     """The assignments of every formula line, numbers left out (they are constants, not steps), a function the
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
-    A line that states what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
+    A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
     for line in _inlined_definitions(formulas, output).splitlines():
-        if _IDENTITY.search(_normalised(line)):
-            continue
         found = _assignments(line)
         if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words
@@ -443,8 +452,10 @@ def _inlined_definitions(formulas: str, output: str = "") -> str:
         rest = formulas[:match.start()] + formulas[match.end():]
         if not re.search(rf"(?<![\w]){re.escape(name)}\([^()]*\)(?!\s*=)", rest):
             if output and not (name.isascii() and compared_name(name) in _OUTPUT_NAMES):  # never applied: the output
-                formulas = re.sub(rf"(?<![\w]){re.escape(name)}(?=\(\s*{re.escape(argument)}\s*\)\s*=)", output, formulas)
+                formulas = re.sub(rf"(?<![\w]){re.escape(name)}(?=\(\s*{re.escape(argument)}[^()]*\)\s*=)", output, formulas)
             continue
+        if match["more"]:
+            return formulas  # a function of several values, applied: not written out here (no program)
         formulas = re.sub(rf"(?<![\w]){re.escape(name)}\(([^()]*)\)",
                           lambda call: "(" + re.sub(rf"(?<!\w){re.escape(argument)}(?!\w)", _bracketed(call[1]), body) + ")", rest)
     return formulas
@@ -484,8 +495,10 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
-    line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(line))
-    line = _without_prose_asides(_ASIDE.sub("", line))
+    line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
+    line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", line)))
+    if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
+        return []
     if either := _IF_ELSE.search(_normalised(line)):
         return _either(either, line)
     if (alone := _IF_THEN.match(_normalised(line))) and re.search(rf"(?<![\w]){alone['target']}(?![\w])", alone["value"]):
@@ -495,7 +508,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     line = _TRAILING_OTHERWISE.sub("", _TRAILING_CONDITION.sub(r"（\g<condition>）", line))
     if kept := _IF_ELSE_KEPT.search(_normalised(line)):
         return _kept_unless(kept, line)
-    if _CONDITION.search(_BRACKET_CONDITION.sub("", line)):
+    if _CONDITION.search(_BRACKET_CONDITION.sub("", plain_formula(line))):
         return None
     if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and not _BRACKET_CONDITION.search(line) \
             and (whole := _assignment(line)) is not None:
@@ -505,8 +518,10 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         for single in _unchained(part):
             condition = _BRACKET_CONDITION.search(single)
             single = _BRACKET_CONDITION.sub("", single)
+            if _IDENTITY.search(_normalised(single)):
+                continue
             if _ASSIGNS.search(_normalised(single)):
-                if (assignment := _assignment(single)) is None and _STEP_IN_WORDS.match(_normalised(single)):
+                if (assignment := _assignment(single)) is None and _ROLE_IN_WORDS.search(_normalised(single)):
                     continue
                 if assignment is None:
                     return None
@@ -514,6 +529,13 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
                     return None
                 found.append(assignment)
     return found
+
+
+def _without_cases(line: str) -> str:
+    """`line` without its parts that only say a case of a constant (`κ=0 就是 SGD`, `当 κ = 1 时是动量`): no formula."""
+    parts = _split_outside_brackets(line)
+    kept = [part for part in parts if not (CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)]
+    return line if len(kept) == len(parts) else "，".join(kept)
 
 
 def _without_prose_asides(line: str) -> str:
