@@ -740,3 +740,17 @@ def test_a_loss_of_the_networks_output_and_a_piecewise_rate_with_its_values_name
                          "lr_at", STEPS=100)
     assert [round(lr_at(step, 1.0), 4) for step in (0, 49, 50, 75, 100)] == [1.0, 1.0, 1.0, 0.25, 0.0]
     assert note_program("η(t) = η₀ · t/T, T = the width of the layer", ["schedule"]) is None
+
+
+def test_a_classifiers_probability_defined_as_the_softmax_of_its_outputs_keeps_its_meaning() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "p_y = softmax(out) 中正确类别的那一项，\nL = -mean((1 - p_y)^3 * log p_y)"
+    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, "classification")),
+                           "compute_loss", F=F)
+    out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
+    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    assert torch.allclose(written(out, y, 1), -((1 - p_right) ** 3 * torch.log(p_right)).mean())

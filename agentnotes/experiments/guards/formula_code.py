@@ -30,6 +30,7 @@ from agentnotes.experiments.guards.note_program import (
     program_body,
 )
 from agentnotes.experiments.guards.note_symbols import note_period
+from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 
 MARK = "written from the notes' formulas"  # the comment on a body written here
@@ -80,7 +81,7 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
     """(the skeleton function, its marked body, the other methods of its class it needs) the notes'
     formulas write, or None."""
     if part.name == "init":
-        found = init_body(formulas, note_text)
+        found = init_body(formulas, note_text) or prose_init_body(note_text)
         return ("init_weights", _marked(*found), "") if found else None
     if part.name == "regulariser":
         found = penalty_body(formulas)

@@ -222,6 +222,10 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind == "loss" and task not in ("regression", *CLASSIFYING_TASKS):
         return None  # what the outputs and targets are is not known
     classes = CLASS_VALUES if kind == "loss" and task in CLASSIFYING_TASKS else {}
+    if classes:  # `p_t = softmax(out) 在正确类别上的概率`, `p = softmax(out)`: the classifier's value as CLASS_VALUES has it
+        statements = [(target, value) for target, value in statements if not (target in classes and _softmax_of_logits(value))]
+        if not statements:
+            return None
     learnable = learnable_names(f"{formulas}\n{note_text}")
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
@@ -233,6 +237,12 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _softmax_of_logits(value: ast.expr) -> bool:
+    """Whether `value` is the softmax of the network's outputs (`softmax(out)`, `softmax(z)`)."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "softmax" \
+        and len(value.args) == 1 and isinstance(value.args[0], ast.Name) and value.args[0].id in ("out", "z", "logits", "output")
 
 
 def learnable_names(text: str) -> set[str]:
