@@ -754,3 +754,55 @@ def test_a_classifiers_probability_defined_as_the_softmax_of_its_outputs_keeps_i
     out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
     p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
     assert torch.allclose(written(out, y, 1), -((1 - p_right) ** 3 * torch.log(p_right)).mean())
+
+
+def test_running_averages_in_brackets_superscript_steps_and_an_increment_named_delta_are_read() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = ("    E[g²] ← ρ E[g²] + (1-ρ) g²\n    Δ = - g / sqrt(E[g²] + ε)      # the step\n    θ ← θ + lr * Δ\n"
+            "ρ = 0.5, ε = 1e-6 (so no tuning needed)\n")
+    written = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), note, note)), "update")
+    p, g, state = torch.zeros(2), torch.tensor([2.0, -1.0]), {}
+    written(p, g, state, 0.1, 1)
+    assert torch.allclose(p, -0.1 * g / torch.sqrt(0.5 * g ** 2 + 1e-6))
+    corrected = "m ← β·m + (1−β)·g\nθ ← θ − η · m / (1−βᵗ)\nβ = 0.5"
+    program = note_program(corrected, ["update_rule"], corrected)
+    assert program is not None and ("theta", "theta - eta * m / (1 - beta ** t)") in program.statements
+
+
+def test_the_task_loss_inside_a_named_loss_a_bare_trailing_condition_and_points_that_are_no_constants() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    loss = "take the usual cross-entropy L and train on\n  L_capped = min(L, c),    c = 2.5\nAt t=0 nothing differs."
+    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), loss, loss, "classification")),
+                           "compute_loss", task_loss=F.cross_entropy)
+    out, y = torch.randn(6, 4) * 5, torch.tensor([0, 1, 2, 3, 0, 1])
+    assert torch.allclose(written(out, y, 1), torch.clamp(F.cross_entropy(out, y), max=2.5))
+    act = "f(x) = x,            x ≥ 0\nf(x) = x / (1 + β·|x|),  x < 0\nβ = 2.0 → 负半轴饱和到 −1/β = −0.5。x=0 处连续。"
+    program = note_program(act, ["activation"], act)
+    assert program is not None and program.constants == {"beta": 2.0}
+    assert program.statements == (("f", "where(x >= 0, x, x / (1 + beta * abs(x)))"),)
+    schedule = "η_t = η₀·(1 − tanh(a·t/T))\nwith a = −2, T = total number of training steps, t = 0 … T−1. At t=0, η = η₀."
+    program = note_program(schedule, ["schedule"], schedule)
+    assert program is not None and program.constants == {"a": -2.0} and program.roles["step"] == "t"
+
+
+def test_a_value_named_as_the_starts_is_computed_from_the_weights_before_training() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "初始化后记录 r₀ = ‖W‖（bias 不管）。\n每 10 步：W ← W · r₀ / ‖W‖"
+    formulas = "初始化后记录 r₀ = ‖W‖（bias 不管）。\n每 10 步：W ← W · r₀ / ‖W‖"
+    weight_op = _function_of(fill(load_skeleton("weight_op"), program_reply(load_skeleton("weight_op"), formulas, note)),
+                             "weight_op")
+    start = torch.ones(3, 3)
+    p = start * 4
+    weight_op(p, {"initial": start}, 10)
+    assert torch.allclose(p, start)  # scaled back to the norm it started with
+    assert note_program("r0 = norm(w)\nw = w - lr*g*r0/norm(w)", ["update_rule"]) is None  # no start kept for an update

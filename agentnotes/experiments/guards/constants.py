@@ -20,7 +20,7 @@ _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 # A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` and
 # `a = 1.0 (fixed, not learned)` do).
-_ASSIGNMENT = re.compile(rf"(?<![\w.])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
+_ASSIGNMENT = re.compile(rf"(?<![\w.√/*·^])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
                          r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙]|\s*\((?!\s*[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,})|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
 # A number written with a power of ten: `10^{-3}`, `10^-3`, `2×10^{-4}`, `10⁻³`.
 _POWER_OF_TEN = re.compile(r"(?<![\w.])(?:(\d+(?:\.\d+)?)\s*[×x*·]\s*)?10\s*\^\s*\{?\s*([-−]?\d+)\s*\}?(?![\w.])")
@@ -29,6 +29,8 @@ _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 # Letters that name a formula's variables (an input, a target, a step, a gradient, a weight), not its
 # constants: a number after one in prose is an example of its value, not the value.
 _VARIABLES = frozenset({"x", "y", "z", "t", "g", "p", "w", "h"})
+# Names of a point, never a constant: `At t=0 …`, `x=0 处导数连续` (the step, the input).
+POINTS = frozenset({"t", "step", "x"})
 # A value given in prose to a short name (a letter, maybe with an index): `k 取 5`, `k 取大一点（比如 5）`,
 # `λ (e.g. 0.1)`; no Latin word may stand between the name and its value.
 _GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωϵ][A-Za-z0-9_]{{0,2}})(?![\w])\s*(?:取|设为|设成)?"
@@ -53,14 +55,15 @@ def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10); a value said as a case
     (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's."""
-    text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), plain_symbols(text))
+    text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), plain_symbols(text).replace("−", "-"))
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = CASE.sub(" ", text)
     values: dict[str, set[str]] = {}
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]
     for name, number in _ASSIGNMENT.findall(text) + prose:
-        values.setdefault(compared_name(name), set()).add(number)
+        if name not in POINTS:
+            values.setdefault(compared_name(name), set()).add(number)
     return {key: next(iter(numbers)) for key, numbers in values.items() if len(numbers) == 1}
 
 

@@ -61,7 +61,7 @@ _DROP_AFTER_STEP = "drop_unrequested_after_step"
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN,
-              _LEFT + r"(?P<weight>w|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=weight)\s*[-−]",
+              _LEFT + r"(?P<weight>w|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=weight)\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪"),
@@ -104,7 +104,7 @@ KINDS: tuple[Kind, ...] = (
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
-              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\([^()=\n]*\))?\s*(?:=|:=)(?!=)"),
+              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\([^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),  # L = −6: a constant
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
          _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),

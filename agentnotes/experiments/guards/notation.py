@@ -18,13 +18,16 @@ import unicodedata
 
 # Greek letters as the formula reader spells them.
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "ϵ": "eps", "η": "eta", "θ": "theta",
-          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi", "ν": "nu", "ζ": "zeta", "ψ": "psi", "χ": "chi"}
+          "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi", "ν": "nu", "ζ": "zeta", "ψ": "psi", "χ": "chi",
+         "Δ": "Delta"}
 
 # The distributions a draw is written from: `ε ~ N(0, 1)`, `λ ~ Beta(α, α)`, `m ~ Bernoulli(0.8)`.
 DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 # A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
 _MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
 _MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
+# A running average named after what it averages: `E[g²]`, `E[Δx^2]` (a name of its own: E_g2, E_Δx2).
+_EXPECTATION = re.compile(r"(?<![\w])E\[\s*([^\[\]=]{1,8}?)\s*\]")
 # A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`, `Σ_{j≥1}`.
 _SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|(?P<excluded>\s*(?:≠|!=|\\neq)\s*y))?\}?"
                        r"(?:\^\{?\w+\}?)?)?\s*")
@@ -37,7 +40,7 @@ _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
             "⌈": "ceil(", "⌉": ")", "∥": "‖",
-            "ˣ": "^x", "½": "(1/2)", "¼": "(1/4)", "¾": "(3/4)", "⅓": "(1/3)"}
+            "ˣ": "^x", "ᵗ": "^t", "ᵏ": "^k", "ⁿ": "^n", "½": "(1/2)", "¼": "(1/4)", "¾": "(3/4)", "⅓": "(1/3)"}
 _LATEX_GREEK = {**{spelled: letter for letter, spelled in GREEK.items()}, "epsilon": "ε", "varepsilon": "ε",
                 "lambda": "λ", "pi": "π", "nabla": "∇"}
 _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*", "leftarrow": "←", "gets": "←",
@@ -59,6 +62,7 @@ _NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:lo
 
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
+    text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
     text = _sums_as_calls(text.replace("$", "").replace("\\sum", "Σ"))
     if _STEP_INDEXED.search(text):
         text = _TIME_INDEX.sub("", text)

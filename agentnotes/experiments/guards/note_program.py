@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
-from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name, note_constants
+from agentnotes.experiments.guards.constants import CASE, NUMBER, POINTS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import PERIODIC
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, latex_spacing, plain_formula, plain_symbols
 
@@ -68,7 +68,8 @@ PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_pr
 LAYER_OUTPUTS = frozenset({"y", "h", "out", "output"})
 LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
-TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
+TUNED = frozenset({"lr", "base"})
+_NEVER_CONSTANT = frozenset({"t", "step", "x"})  # `At t=0 …`, `x=0 处导数连续`: a point of the step or input, not its value  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
                   ast.unaryop, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE)
 # A formula that holds under a condition, the rest left as it is: `如果 ||g|| > c，就缩放 g = g*c/||g||；否则 g 不变`,
@@ -88,7 +89,7 @@ _ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
 _BRACKET_CONDITION = re.compile(r"[（(]\s*([^()（）]*?[<>≤≥][^()（）]*?)\s*[）)]")
 # A condition said after a formula (`f(x) = x，当 x > 0`, `f(x) = x if x > 0`) holds like a bracketed one; a
 # formula said to hold otherwise (`f(x) = α(e^x - 1)，otherwise`) is the alternative of the one before.
-_TRAILING_CONDITION = re.compile(r"\s*[，,;；]?\s*(?:当|若|如果|\bif\b|\bwhen\b|\bfor\b)\s*"
+_TRAILING_CONDITION = re.compile(r"(?:\s*[，,;；]?\s*(?:当|若|如果|\bif\b|\bwhen\b|\bfor\b)|\s*[，,;；])\s*"
                                  r"(?P<condition>[^，,;；。()（）]*?[<>≤≥][^，,;；。()（）]*?)\s*时?\s*[。.]?\s*$", re.IGNORECASE)
 _TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|其余情况|\botherwise\b|\belse\b)\s*[)）]?\s*[。.]?\s*$",
                                  re.IGNORECASE)
@@ -103,6 +104,10 @@ _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
 _DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
                          r"(?P<more>(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)"
                          r"\s*=(?!=)(?P<body>[^，,;；\n]+)")
+# A value named as the one at the start (`n0`, `n_0`, `W_init`, `norm_start`): computed once, before training.
+_INITIAL_NAME = re.compile(r"(?:_?0|_?init(?:ial)?|_start)$")
+# A loss named after its idea: `L_flood`, `Lq`, `loss_sce`, `ℓ_new`.
+_NAMED_LOSS = re.compile(r"(?:L|ℓ|[Ll]oss)(?:_?[A-Za-z0-9]+)?$")
 # What a function the notes define and never apply is named, by kind: the output the kind's program returns.
 _DEFINED_OUTPUT = {"activation": "f", "loss": "loss"}
 _OUTPUT_NAMES = LOSS_OUTPUTS | ACTIVATION_OUTPUTS
@@ -113,7 +118,7 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
                       r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
-_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,}")
+_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}")
 # A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
 # The network's output written as a function of its input, in a loss: `softmax(f(x))`.
 _NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
@@ -230,13 +235,28 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
-    program = _resolve(kind, statements, given, drawn, learnable, classes)
+    program = _from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes))
     if program is None or not program.state:
         return program
     starts = {name: _start(name, note_text) for name in program.state}
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _from_initial_weights(program: NoteProgram | None) -> NoteProgram | None:
+    """`program` with each value named as the start's (`n₀ = ‖W‖_F`, `W_init`) that reads the weights computed from the
+    weights before training (a weight operation's `state["initial"]`); None for another kind, which keeps no such value."""
+    param = program.roles.get("param") if program else None
+    starting = [target for target, value in program.statements if _INITIAL_NAME.search(target)
+                and param in re.findall(r"[A-Za-z_]\w*", value)] if param else []
+    if not starting:
+        return program
+    if program.kind != "weight_op":
+        return None
+    statements = tuple((target, re.sub(rf"(?<![\w.]){param}(?![\w])", "initial", value) if target in starting else value)
+                       for target, value in program.statements)
+    return replace(program, statements=statements, bound=(("initial", 'state["initial"]'), *program.bound))
 
 
 def _softmax_of_logits(value: ast.expr) -> bool:
@@ -375,7 +395,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             if name in classes and compared_name(name) not in given:
                 derived[name] = classes[name]
                 continue
-            if kind == "loss" and compared_name(name) in TASK_LOSSES and compared_name(name) not in given:
+            if kind == "loss" and compared_name(name) not in given and (compared_name(name) in TASK_LOSSES or (
+                    compared_name(name) in LOSS_OUTPUTS and name not in targets)):  # `L_flood = |L − b| + b`: L is the task's
                 derived[name] = "task_loss(out, y)"  # the task's own loss (MSE or cross-entropy), over the batch
                 continue
             if name in drawn and kind in DRAWING_KINDS:
@@ -390,7 +411,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 continue
             role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles
                          and not (classes and r in ("pred", "target"))), None)
-            if role in TUNED or (role and compared_name(name) not in given):
+            if role in TUNED or name in POINTS or (role and compared_name(name) not in given):
                 roles[role] = name  # the harness tunes the learning rate: a rate in the notes is only its start
             elif compared_name(name) in given:
                 if role == "total":
@@ -427,7 +448,7 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
         read = "grad" in roles or kind == "weight_op"
         return param if param and read and param in {t for t, _ in statements} else None
     last = statements[-1][0]
-    if kind == "loss" and ("pred" not in roles or compared_name(last) not in LOSS_OUTPUTS):
+    if kind == "loss" and ("pred" not in roles or not (compared_name(last) in LOSS_OUTPUTS or _NAMED_LOSS.match(last))):
         return None
     if kind == "activation" and ("input" not in roles or last not in ACTIVATION_OUTPUTS):
         return None
