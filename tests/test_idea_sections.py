@@ -91,6 +91,19 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert Plan.model_validate(short.model_dump()).idea_rule.startswith("h = (W₁x + b₁) ⊙ σ(W₂x + b₂)\nThe mirror")
 
 
+def test_a_condition_the_note_names_sets_the_input_scale_the_plan_left_at_normal():
+    from agentnotes.agents.experimenter import Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    plan = Plan(idea_name="mirror", hypothesis="h", idea_rule="y = (w1*(x+h) + w2*(x-h))/2 + b", kinds=["layer"],
+                baseline="MLP", task="regression", metric="mse")
+    grounded = _ground_plan(plan, "mirror vs baseline", _hits())
+    assert grounded.input_scale == 0.01 and grounded.condition and any("input scale" in c for c in grounded.corrections)
+    assert _ground_plan(plan, "Gonnor vs plain SGD", _hits()).input_scale == 1.0  # its note names no such condition
+    chosen = plan.model_copy(update={"input_scale": 0.001})
+    assert _ground_plan(chosen, "mirror vs baseline", _hits()).input_scale == 0.001  # the planner's own small scale stays
+
+
 @pytest.mark.parametrize(("request_text", "hooks"), [
     ("mirror vs baseline", ["build_model", "after_step"]),  # merged every N steps
     ("Gonnor vs plain SGD", ["make_optimizer"]),  # "every step" is not periodic

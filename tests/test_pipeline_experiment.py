@@ -23,6 +23,13 @@ PLAN = {"idea_name": "mirror layer", "hypothesis": "faster convergence for input
         "metric": "test_mse", "input_scale": 1.0, "risks": []}
 
 
+@pytest.fixture(autouse=True)
+def one_condition(monkeypatch):
+    """These tests are about the code loop: the plan's one input scale, not the condition the example note names
+    (its grounding: tests/test_idea_sections.py), keeps each run to one condition."""
+    monkeypatch.setattr("agentnotes.pipeline.experiment.input_condition", lambda text: None)
+
+
 class Recorder:
     def __init__(self) -> None:
         self.phases: list[str] = []

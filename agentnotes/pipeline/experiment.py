@@ -18,7 +18,7 @@ from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
 from agentnotes.experiments.guards.baseline import baseline_from_request
-from agentnotes.experiments.guards.claim import inverted, math_formulas, stated_claim
+from agentnotes.experiments.guards.claim import input_condition, inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
@@ -35,6 +35,7 @@ from agentnotes.experiments.guards.idea_sections import (
     idea_passages,
     kinds_in_sections,
     note_pairs,
+    own_sections,
     passages_for_hook,
 )
 from agentnotes.experiments.guards.problems import Problem, format_problems
@@ -89,7 +90,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     """The plan corrected by the idea's own note sections and the request, each change said in
     `corrections`: the kinds their formulas show, their formula lines as the rule when the planner's
     rule holds none of their formulas, the task their words name, the baseline the request names, a hypothesis
-    that inverts the note."""
+    that inverts the note, the input scale of a condition the note names and the plan left out."""
     updates: dict[str, object] = {}
     corrections = []
     note_text = "\n".join(h.chunk.text for h in idea_passages(request, hits))
@@ -109,6 +110,11 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     baseline = baseline_from_request(request).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
+    own_text = "\n".join(h.chunk.text for h in own_sections(request, hits))  # never another idea's condition
+    if plan.input_scale == 1.0 and (said := input_condition(own_text)):
+        updates["input_scale"], words = said
+        updates["condition"] = plan.condition or words
+        corrections.append(f"input scale 1.0 -> {said[0]:g}: the note names the condition \"{words}\"")
     if inverted(plan.hypothesis, note_text):
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, plan.condition)
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")

@@ -30,6 +30,20 @@ def stated_claim(idea_name: str, effect: str, condition: str) -> str:
     return f"{idea_name} gives {_EFFECT_WORDS.get(effect, 'a better result')} than the baseline{where}."
 
 
+# The one condition the lab can set: inputs close to zero, said in the note's words (input scale 0.01).
+_SMALL_INPUTS = re.compile(
+    r"输入[^。\n，,]{0,8}?(?:很小|非常小|接近\s*0|接近零|趋近\s*0|≈\s*0)|(?<![\w])x\s*(?:≈|很接近|接近|趋近)\s*(?:0|零)|"
+    r"\binputs?\s+(?:(?:are|is|very|that are)\s+)*(?:close|near)\s+(?:to\s+)?(?:0|zero)\b|\b(?:small|tiny|near-zero)\s+inputs?\b|"
+    r"\binput\s+scale\s+(?:is\s+)?(?:small|tiny)\b", re.IGNORECASE)
+SMALL_INPUT_SCALE = 0.01
+
+
+def input_condition(note_text: str) -> tuple[float, str] | None:
+    """(the input scale, the note's words) when the note says the idea is for inputs close to zero; None otherwise."""
+    found = _SMALL_INPUTS.search(note_text)
+    return (SMALL_INPUT_SCALE, found.group(0)) if found else None
+
+
 _ASSIGNMENT = re.compile(r"[A-Za-z_][\w']*\s*=\s*[^，。,;；\n]+")
 
 
