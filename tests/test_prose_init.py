@@ -39,6 +39,8 @@ def test_a_named_initialisation_with_its_gain_and_biases_set_for_the_layers_the_
     "权重初始化为很小的随机数。",  # no plain value
     "输出层的 bias 初始化成正交矩阵。",  # a vector cannot be orthogonal
     "网络和 baseline 一样，用默认初始化。",  # nothing new
+    "输出层的权重初始化为 0 均值、0.01 标准差的正态分布。",  # a draw, not the constant 0
+    "The output layer's weights are initialised to 0.1 times their default values.",  # a scale, not the constant 0.1
 ])
 def test_an_initialisation_in_words_that_is_not_certain_gives_no_body(note: str) -> None:
     assert prose_init_body(note) is None

@@ -33,6 +33,9 @@ _NAMED = (
     (re.compile(r"正交|orthogonal", re.I), "torch.nn.init.orthogonal_({tensor}, gain={gain})"),
     (re.compile(r"单位矩阵|identity matrix|(?<![\w])eye(?![\w])", re.I), "torch.nn.init.eye_({tensor})"),
 )
+# Words of a drawn or scaled value: a number in such a clause is a parameter of it, not the value.
+_NOT_A_CONSTANT = re.compile(r"分布|均值|方差|标准差|随机|正态|高斯|均匀|倍|distribut|mean|std|variance|random|normal|gaussian|"
+                             r"uniform|times|scaled|×", re.I)
 _CLAUSES = re.compile(r"[，,;；。\n]|\.\s")
 
 
@@ -75,7 +78,7 @@ def _value(clause: str, gain: str) -> tuple[str, bool] | None:
         if pattern.search(clause):
             return call.replace("{gain}", gain), False
     found = _VALUE.search(clause)
-    if found is None:
+    if found is None or _NOT_A_CONSTANT.search(clause):
         return None
     number = found[1] or found[2] or ("0" if found[0] in ("全零", "全0") or found[3].lower().startswith("zero") else "1")
     return f"torch.nn.init.constant_({{tensor}}, {float(number)!r})", True
