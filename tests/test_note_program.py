@@ -806,3 +806,19 @@ def test_a_value_named_as_the_starts_is_computed_from_the_weights_before_trainin
     weight_op(p, {"initial": start}, 10)
     assert torch.allclose(p, start)  # scaled back to the norm it started with
     assert note_program("r0 = norm(w)\nw = w - lr*g*r0/norm(w)", ["update_rule"]) is None  # no start kept for an update
+
+
+def test_a_sum_over_classes_and_a_value_at_the_right_class_meet_sample_by_sample_and_a_consequence_restates() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = ("p = softmax(z)，q = one-hot(y)。\n- CE = −Σₖ qₖ log pₖ = −log p_y\n"
+            "- R = −Σₖ pₖ log qₖ，其中 log 0 截断成 A = −2，所以 R = −A·(1 − p_y)\nL = α·CE + β·R，α = 0.5，β = 1.0")
+    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, "digits")),
+                           "compute_loss", F=F)
+    out, y = torch.randn(6, 10), torch.arange(6)
+    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    expected = (0.5 * F.cross_entropy(out, y, reduction="none") + 2 * (1 - p_right)).mean()
+    assert torch.allclose(written(out, y, 1), expected, atol=1e-6)

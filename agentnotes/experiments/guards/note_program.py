@@ -131,6 +131,8 @@ _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the n
 _ROLE_IN_WORDS = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:(?:current\s+|0-based\s+|1-based\s+)?(?:optimi[sz]er\s+|training\s+|sgd\s+)?"
                             r"(?:step|iteration|update)s?(?:\s+(?:number|index|count(?:er|ed)?))?|total\s+(?:number\s+of\s+)?"
                             r"(?:training\s+)?(?:steps|iterations)|(?:baseline|base|tuned)(?:'s)?\s+(?:lr|learning\s+rate))\b", re.IGNORECASE)
+# A formula said as what follows from the one before: `所以 RCE = 4·(1 − p_y)`, `i.e. g = …`.
+_RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|so|thus|hence|that is,?)\s*[A-Za-z_\u0370-\u03ff]", re.I)
 # A code comment after a formula (`buf = β*buf + (1-β)*g   # buf 初始为 0`).
 _CODE_COMMENT = re.compile(r"\s+#(?!\w*\)).*$")
 # An assignment in brackets (`cooldown fraction 0.2 (t₀ = 0.8·T)`): a formula of its own.
@@ -468,7 +470,11 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
             continue  # `T = total number of steps`: a count the hook is given, said in words
         if found is None:
             return None
-        statements += [(target, value) for target, value in found if not _is_number(value)]
+        for target, value in found:
+            if getattr(value, "restated", False):  # `所以 RCE = 4·(1 − p_y)`: the note's own simpler form of it
+                statements = [(t, v) for t, v in statements if t != target]
+            if not _is_number(value):
+                statements.append((target, value))
     return _with_alternatives(statements)
 
 
@@ -558,6 +564,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
                     return None
                 if condition and (assignment := _holding_where(assignment, condition[1])) is None:
                     return None
+                assignment[1].restated = bool(_RESTATED.match(single))
                 found.append(assignment)
     return found
 
@@ -1014,8 +1021,10 @@ def _with_torch(expression: str) -> str:
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
             if name == "norm_rows":  # the norm of each row (a unit's input weights), kept as a column
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
-            if name in ("sum_over", "softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
+            if name in ("softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]
+            if name == "sum_over":  # kept a column, as a value at the right class is: the two meet sample by sample
+                node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             if name == "of_right_class":  # each sample's value at its class y, as a column
                 return ast.parse(f"{ast.unparse(node.args[0])}.gather(-1, y[:, None])", mode="eval").body
             if name == "specnorm":  # a matrix's largest singular value; a vector's (a 1×n matrix) is its length
