@@ -822,3 +822,10 @@ def test_a_sum_over_classes_and_a_value_at_the_right_class_meet_sample_by_sample
     p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
     expected = (0.5 * F.cross_entropy(out, y, reduction="none") + 2 * (1 - p_right)).mean()
     assert torch.allclose(written(out, y, 1), expected, atol=1e-6)
+
+
+def test_a_name_given_words_only_is_a_label_unless_a_formula_reads_it() -> None:
+    note = "Fade = FAst DEcay of the step。梯度先缩一下：g = g / (1 + ||g||)。\n然后普通 SGD：w = w - lr * g。"
+    program = note_program(note, ["update_rule"], note)
+    assert program is not None and [t for t, _ in program.statements] == ["g", "w"]
+    assert note_program("lr_t = lr0*(1 - t/T)\nT = the width of the layer", ["schedule"]) is None  # T is read

@@ -133,6 +133,8 @@ _ROLE_IN_WORDS = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:(?:curre
                             r"(?:training\s+)?(?:steps|iterations)|(?:baseline|base|tuned)(?:'s)?\s+(?:lr|learning\s+rate))\b", re.IGNORECASE)
 # A formula said as what follows from the one before: `所以 RCE = 4·(1 − p_y)`, `i.e. g = …`.
 _RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|so|thus|hence|that is,?)\s*[A-Za-z_\u0370-\u03ff]", re.I)
+# A name given words only: `Gonnor = GradientONly NORmalization`.
+_LABEL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+)+\s*$")
 # A code comment after a formula (`buf = β*buf + (1-β)*g   # buf 初始为 0`).
 _CODE_COMMENT = re.compile(r"\s+#(?!\w*\)).*$")
 # An assignment in brackets (`cooldown fraction 0.2 (t₀ = 0.8·T)`): a formula of its own.
@@ -464,8 +466,11 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
-    for line in _inlined_definitions(formulas, output).splitlines():
+    lines = _inlined_definitions(formulas, output).splitlines()
+    for line in lines:
         found = _assignments(line)
+        if found is None and (unlabelled := _without_labels(line, "\n".join(lines))) != line:
+            found = _assignments(unlabelled)
         if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words
         if found is None:
@@ -476,6 +481,15 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
             if not _is_number(value):
                 statements.append((target, value))
     return _with_alternatives(statements)
+
+
+def _without_labels(line: str, formulas: str) -> str:
+    """`line` without the parts that name something in words only and are never read by a formula
+    (`Gonnor = GradientONly NORmalization`): a label, not a step."""
+    parts = _split_outside_brackets(line)
+    kept = [part for part in parts if not ((label := _LABEL.match(_normalised(part)))
+                                          and len(re.findall(rf"(?<![\w]){label[1]}(?![\w])", formulas)) == 1)]
+    return "，".join(kept)
 
 
 def _inlined_definitions(formulas: str, output: str = "") -> str:
