@@ -68,3 +68,10 @@ def test_a_latex_formula_whose_target_has_a_braced_index_is_a_formula_line() -> 
     assert formulas.count("$") == 4
     program = note_program(formulas, ["update_rule"])
     assert program is not None and program.as_text() == "s = s + g ** 2; p = p - eta * g / (sqrt(s) + eps)"
+
+
+def test_the_gradient_at_another_point_than_the_weights_is_not_the_hooks_gradient() -> None:
+    from agentnotes.experiments.guards.notation import plain_formula
+
+    assert plain_formula("v = μ v − η ∇L(w_t)") == "v = μ*v − η*g"
+    assert "∇" in plain_formula("g_sam = ∇L(w + e)")  # left unread: no program

@@ -33,8 +33,9 @@ _SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|
                        r"(?:\^\{?\w+\}?)?)?\s*")
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
-# The loss's gradient at the weights: `∇L(w_t)`, `∇_w L`, `∇f(θ)`, `∇ℓ`.
-_GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?![A-Za-z0-9_])(?:\s*\([^()]*\))?")
+# The loss's gradient at the weights: `∇L(w_t)`, `∇_w L`, `∇f(θ)`, `∇ℓ` (at another point, `∇L(w + e)`, it is not).
+_GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?![A-Za-z0-9_])"
+                               r"(?:\s*\(\s*(?:w|W|θ|theta|p|x)(?:_?\{?t\}?)?\s*\))?(?!\s*\()")
 # A function applied without brackets: `log p`, `exp z_k`.
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
 _LETTER_SUBSCRIPTS = {"ₖ": "k", "ₙ": "n", "ₘ": "m"}
