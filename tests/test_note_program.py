@@ -829,3 +829,9 @@ def test_a_name_given_words_only_is_a_label_unless_a_formula_reads_it() -> None:
     program = note_program(note, ["update_rule"], note)
     assert program is not None and [t for t, _ in program.statements] == ["g", "w"]
     assert note_program("lr_t = lr0*(1 - t/T)\nT = the width of the layer", ["schedule"]) is None  # T is read
+
+
+def test_a_statement_nothing_reads_is_left_out() -> None:
+    note = "Fade = FAst DEcay。g = g / (1 + ||g||)\n然后普通 SGD：w = w - lr * g。\n和另一个想法一起用时注意 h = lr/2。"
+    program = note_program(note, ["update_rule"], note)
+    assert program is not None and [t for t, _ in program.statements] == ["g", "w"]

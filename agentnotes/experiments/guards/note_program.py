@@ -71,7 +71,7 @@ ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "s
 TUNED = frozenset({"lr", "base"})
 _NEVER_CONSTANT = frozenset({"t", "step", "x"})  # `At t=0 …`, `x=0 处导数连续`: a point of the step or input, not its value  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
-                  ast.unaryop, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE)
+                  ast.unaryop, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.keyword)  # keywords: _plain_keywords
 # A formula that holds under a condition, the rest left as it is: `如果 ||g|| > c，就缩放 g = g*c/||g||；否则 g 不变`,
 # `if |w| > c: w = ..., otherwise unchanged`. It reads as `g = where(||g|| > c, g*c/||g||, g)`.
 _IF_ELSE_KEPT = re.compile(
@@ -130,9 +130,19 @@ _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the n
 # no formula, the name left to its role (ROLES).
 _ROLE_IN_WORDS = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:(?:current\s+|0-based\s+|1-based\s+)?(?:optimi[sz]er\s+|training\s+|sgd\s+)?"
                             r"(?:step|iteration|update)s?(?:\s+(?:number|index|count(?:er|ed)?))?|total\s+(?:number\s+of\s+)?"
-                            r"(?:training\s+)?(?:steps|iterations)|(?:baseline|base|tuned)(?:'s)?\s+(?:lr|learning\s+rate))\b", re.IGNORECASE)
+                            r"(?:training\s+)?(?:steps|iterations)|(?:baseline|base|tuned)(?:'s)?\s+(?:lr|learning\s+rate)|"
+                            r"(?:the\s+)?same\s+(?:lr|learning\s+rate)\s+as\s+(?:the\s+)?baseline)\b", re.IGNORECASE)
 # A formula said as what follows from the one before: `所以 RCE = 4·(1 − p_y)`, `i.e. g = …`.
 _RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|so|thus|hence|that is,?)\s*[A-Za-z_\u0370-\u03ff]", re.I)
+# A line that says why or what is expected, not the rule: `直觉：…`, `预期：…`, `Expectation: …`.
+_REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|intuition|expectations?|expected|expect|why|risks?|"
+                     r"motivation|note)\s*[：:]", re.IGNORECASE)
+# A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
+_CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
+# A name's range (`t = 0..T−1`, `t = 0 … T-1`, `k = 1, …, K`): where it runs, not its value.
+_RANGE = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*[-−]?\w+\s*(?:\.\.\.?|…|,\s*…\s*,)\s*[\w−+\- ]+?(?=[，,;；。(（]|\s{2,}|$)")
+# A part that says something stays as in the baseline: `everything else = baseline`, `其余 = 默认`.
+_AS_BASELINE = re.compile(r"^[^=]*=\s*(?:the\s+)?(?:baseline|unchanged|default|基线|默认|不变)\s*$", re.IGNORECASE)
 # A name given words only: `Gonnor = GradientONly NORmalization`.
 _LABEL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+)+\s*$")
 # A code comment after a formula (`buf = β*buf + (1-β)*g   # buf 初始为 0`).
@@ -239,13 +249,26 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
-    program = _from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes))
+    program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes)))
     if program is None or not program.state:
         return program
     starts = {name: _start(name, note_text) for name in program.state}
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _live(program: NoteProgram | None) -> NoteProgram | None:
+    """`program` without the statements nothing reads: neither the output, a state kept for the next step, nor a
+    later statement that is read (`h = lr/2` in a remark about another idea)."""
+    if program is None:
+        return None
+    needed, kept = {*re.findall(r"[A-Za-z_]\w*", program.output), *program.state}, []
+    for target, expression in reversed(program.statements):
+        if target in needed:
+            kept.append((target, expression))
+            needed |= set(re.findall(r"[A-Za-z_]\w*", expression))
+    return replace(program, statements=tuple(reversed(kept)))
 
 
 def _from_initial_weights(program: NoteProgram | None) -> NoteProgram | None:
@@ -466,11 +489,9 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
-    lines = _inlined_definitions(formulas, output).splitlines()
+    lines = [line for line in _inlined_definitions(formulas, output).splitlines() if not _REMARK.match(line)]
     for line in lines:
-        found = _assignments(line)
-        if found is None and (unlabelled := _without_labels(line, "\n".join(lines))) != line:
-            found = _assignments(unlabelled)
+        found = _assignments(_without_labels(line, "\n".join(lines)))
         if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words
         if found is None:
@@ -485,11 +506,12 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
 
 def _without_labels(line: str, formulas: str) -> str:
     """`line` without the parts that name something in words only and are never read by a formula
-    (`Gonnor = GradientONly NORmalization`): a label, not a step."""
+    (`Gonnor = GradientONly NORmalization`), or say it stays as in the baseline: labels, not steps."""
     parts = _split_outside_brackets(line)
-    kept = [part for part in parts if not ((label := _LABEL.match(_normalised(part)))
-                                          and len(re.findall(rf"(?<![\w]){label[1]}(?![\w])", formulas)) == 1)]
-    return "，".join(kept)
+    kept = [part for part in parts if not (((label := _LABEL.match(_normalised(part)))
+                                           and len(re.findall(rf"(?<![\w]){label[1]}(?![\w])", formulas)) == 1)
+                                          or _AS_BASELINE.match(_normalised(part)))]
+    return line if len(kept) == len(parts) else "，".join(kept)
 
 
 def _inlined_definitions(formulas: str, output: str = "") -> str:
@@ -546,6 +568,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
+    line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
     line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", line)))
     if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
@@ -663,17 +686,32 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
                      r"and|but)\s|(?<!\.)\.\s+(?=[A-Za-z])", match["value"], maxsplit=1)[0].strip()
     if prose := _NUMBER_IN_PROSE.match(right):
         right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
-    right = _ASSIGNS_ANYWHERE.split(right, maxsplit=1)[0]  # `CE = −log p_t = Σ …`: equal values, the first one read
+    right = _first_of_chain(right)  # `CE = −log p_t = Σ …`: equal values, the first one read
     try:
         value = ast.parse(_RIGHT_CLASS_PICKED.sub(r"of_right_class(\1)", right), mode="eval")
     except SyntaxError:
         return None
     if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
         return None
-    if any(isinstance(n, ast.Call) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS) or n.keywords)
-           for n in ast.walk(value)):
+    if any(isinstance(n, ast.Call) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS)
+                                        or not _plain_keywords(n)) for n in ast.walk(value)):
         return None
     return match["target"], value.body
+
+
+def _plain_keywords(call: ast.Call) -> bool:
+    """Whether a call's keywords are none, or a clamp's bounds (`clamp(r, min=0)`)."""
+    return not call.keywords or (call.func.id in ("clamp", "clip") and all(k.arg in ("min", "max") for k in call.keywords))
+
+
+def _first_of_chain(value: str) -> str:
+    """`value` up to an `=` outside brackets (`−log p_t = Σ …` -> `−log p_t`); `clamp(r, min=0)` stays whole."""
+    depth = 0
+    for i, ch in enumerate(value):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth == 0 and _ASSIGNS_ANYWHERE.match(value, i) and value[i - 1:i] not in ("=", "<", ">", "!"):
+            return value[:i]
+    return value
 
 
 def _is_number(value: ast.expr) -> bool:
@@ -933,8 +971,8 @@ def _start(name: str, note_text: str) -> str | None:
         later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
                           rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
         return repr(float(next(group for group in later.groups() if group))) if later else None
-    value = re.match(rf"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*{_NUMBER}", said["rest"])
-    return repr(float(value[1])) if value else ""
+    value = re.match(rf"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(?:{_NUMBER}|(zero|零)(?![\w]))", said["rest"], re.IGNORECASE)
+    return ("0.0" if value[2] else repr(float(value[1]))) if value else ""
 
 
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
