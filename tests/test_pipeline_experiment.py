@@ -243,7 +243,15 @@ def _mirror_with_gonnor(settings, *codes: str) -> tuple[str, rd.Run]:
     return (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8"), run
 
 
+@pytest.fixture
+def model_writes_every_part(monkeypatch):
+    """The model, not the program, writes each part (the example notes' update rule is one the program reads):
+    these tests are about how the model's replies for several parts are asked for and merged."""
+    monkeypatch.setattr("agentnotes.agents.experimenter.program_reply", lambda *args, **kwargs: "")
+
+
 @pytest.mark.parametrize("plain_sgd", [False, True])
+@pytest.mark.usefixtures("model_writes_every_part")
 def test_a_layer_with_its_own_update_rule_is_written_part_by_part_and_merged(monkeypatch, plain_sgd) -> None:
     """The layer's skeleton and the update rule's, side by side: each part is asked for on its own (the
     fake model answers the layer, then the update rule), and each reply keeps its own classes and hooks."""
@@ -260,6 +268,7 @@ def test_a_layer_with_its_own_update_rule_is_written_part_by_part_and_merged(mon
     assert "torch.optim.SGD" not in code
 
 
+@pytest.mark.usefixtures("model_writes_every_part")
 def test_a_part_that_copies_the_example_rule_is_rejected_and_asked_again_alone(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     mirror = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
@@ -333,3 +342,20 @@ def test_code_written_wholly_from_the_notes_formulas_skips_the_code_critic(monke
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
     assert review == {"skipped": "every function written from the note's formulas"}
     assert "written from the notes' formulas" in (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text()
+
+
+def test_a_rewrite_the_critic_asked_for_that_finds_no_usable_code_keeps_the_results_before_it(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    monkeypatch.setattr("agentnotes.pipeline.experiment.validate_metrics",
+                        lambda m: [type("P", (), {"kind": "not_learned", "message": "idea arm: it learned nothing"})()])
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    accept = {"matches_note": True, "problems": []}
+    suspect = {"valid": False, "concerns": ["the idea arm may have a bug"], "request": "fix_bug", "summary": ""}
+    broken = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim, linear=NoSuchLayer)\n"
+    model = FakeListChatModel(responses=[json.dumps(PLAN), f"```python\n{good}```", json.dumps(accept), json.dumps(suspect),
+                                         *[f"```python\n{broken}```"] * 4])
+    recorder = Recorder()
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=2),
+                         recorder, model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    assert any("found no usable code" in line for line in recorder.lines)

@@ -167,7 +167,8 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, iterations: Se
             return None
         run.add_usage(replies)
         values = measured_values(*metrics, *(c.as_dict() for c in comparisons))
-        symptoms = [p.message for m in metrics for p in validate_metrics(m) if p.kind in BUG_SYMPTOMS]
+        symptoms = [p.message for m in metrics for p in validate_metrics(m)  # the baseline's code is not the idea's
+                    if p.kind in BUG_SYMPTOMS and p.message.startswith("idea ")]
         review, rejected = vet_review(review, values, {c.conclusion for c in comparisons}, symptoms)
         run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {**review.model_dump(), "rejected": rejected})
         return review
@@ -177,9 +178,9 @@ def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusion
                symptoms: Sequence[str] = ()) -> tuple[agents.ResultsReview, list[str]]:
     """The critic's reading without the statements a program can refute (a number not in the results,
     a p-value outside [0, 1], a winner the statistics do not name); each refuted one with its reason.
-    A request to fix a bug stands only with a symptom in the metrics (`symptoms`: an arm that never
+    A request to fix a bug stands only with a symptom in the metrics (`symptoms`: the idea arm never
     moved, diverged or learned nothing): a critic that reads only statistics cannot see a bug in code
-    it was not shown, and its wide interval is not one."""
+    it was not shown, its wide interval is not one, and a baseline that learned nothing is no bug in the idea's code."""
     rejected, concerns = [], []
     if review.request == "fix_bug" and not symptoms:
         rejected.append("request fix_bug (no arm shows a symptom of a bug: every arm learned, none diverged)")
@@ -429,6 +430,7 @@ def run_experiment(
     purpose = "write the idea code" if code is None else "resume: the accepted code under the next condition"
     deadline = time.monotonic() + 60 * options.budget_min if options.budget_min else None
     judged = False  # the results critic reads the finished conditions once per run
+    before_rewrite: list[sweep.Condition] = []  # the finished conditions a rewrite the critic asked for would replace
     while (current := next((i for i, c in enumerate(conditions) if c.state == "pending"), None)) is not None:
         condition = conditions[current]
         n += 1
@@ -472,11 +474,17 @@ def run_experiment(
             verdict = _judge(model, settings, run, learned_in, plan, options.llm_seed + n) if learned_in else None
             if verdict and verdict.request == "fix_bug" and attempts < options.max_attempts:
                 reporter.info("The critic suspects a bug: the code is written again and every condition runs again.")
+                before_rewrite = list(conditions)
                 feedback = "A reviewer read the measured results and suspects a bug:\n" \
                            f"```python\n{code}```\n- " + "\n- ".join(verdict.concerns)
                 code, purpose = None, "the results critic's request: fix a suspected bug"
                 conditions = [replace(c, state="pending", steps=options.steps, seeds=options.seeds, ended_by="")
                               for c in conditions]
+        run.write_json(sweep.CONDITIONS, sweep.to_json(conditions))
+    if not any(c.state != "pending" for c in conditions) and before_rewrite:
+        reporter.info("The rewrite the critic asked for found no usable code: the results of the code before it "
+                      "are reported, with the critic's concerns.")
+        conditions = before_rewrite
         run.write_json(sweep.CONDITIONS, sweep.to_json(conditions))
     if not any(c.state != "pending" for c in conditions):
         run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts")
