@@ -152,6 +152,21 @@ def _function_of(code: str, name: str, **names):
     return namespace[name]
 
 
+def _loss_of(note: str, task: str):
+    """The compute_loss the program writes from `note` for `task`, defined on its own."""
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    return _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, task)), "compute_loss", F=F)
+
+
+def _right_class_probability(out, y):
+    import torch.nn.functional as F
+
+    return F.softmax(out, dim=-1)[range(len(y)), y]
+
+
 def test_an_operation_on_the_weights_with_a_drawn_value_is_written_with_the_notes_period() -> None:
     import torch
 
@@ -664,15 +679,13 @@ def test_a_function_named_after_the_idea_is_its_output_and_an_identity_of_a_know
 
 def test_a_value_at_the_right_class_an_equality_chain_and_a_step_named_in_words_are_read() -> None:
     import torch
-    import torch.nn.functional as F
 
     from agentnotes.experiments.guards.formula_code import program_reply
 
     loss = "CE = −log p_t = Σ_j (1 − p_t)^j / j\nL = −log p_t + 2·(1 − p_t)²\np_t = softmax(z)[y]，即正确类别的概率"
-    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), loss, loss, "classification")),
-                           "compute_loss", F=F)
+    written = _loss_of(loss, "classification")
     out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
-    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    p_right = _right_class_probability(out, y)
     assert torch.allclose(written(out, y, 1), (-torch.log(p_right) + 2 * (1 - p_right) ** 2).mean())
     assert program_reply(load_skeleton("loss"), loss, loss, "regression") == ""  # no classes to pick from
     schedule = ("phase = |t/s − 1|\nlr_t = lr·max(0.1, phase)\n"
@@ -724,15 +737,13 @@ def test_comments_cases_powers_of_functions_and_a_definition_beside_an_identity_
 
 def test_a_loss_of_the_networks_output_and_a_piecewise_rate_with_its_values_named_in_words_are_read() -> None:
     import torch
-    import torch.nn.functional as F
 
     from agentnotes.experiments.guards.formula_code import program_reply
 
     loss = "$$L_r(x, y) = \\frac{1 - p_y^{\\,r}}{r}, \\quad p_y = \\mathrm{softmax}(f(x))_y$$\nr 取 0.5。r=1 时是 MAE。"
-    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), loss, loss, "digits")),
-                           "compute_loss", F=F)
+    written = _loss_of(loss, "digits")
     out, y = torch.randn(6, 10), torch.arange(6)
-    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    p_right = _right_class_probability(out, y)
     assert torch.allclose(written(out, y, 1), ((1 - p_right ** 0.5) / 0.5).mean())
     schedule = ("With t = 0-based step, T = total steps, η₀ = baseline lr, hold fraction 0.5 (t₀ = 0.5·T):\n"
                 "η(t) = η₀            for t < t₀\nη(t) = η₀ · (1 − (t − t₀)/(T − t₀))²     for t ≥ t₀")
@@ -744,15 +755,11 @@ def test_a_loss_of_the_networks_output_and_a_piecewise_rate_with_its_values_name
 
 def test_a_classifiers_probability_defined_as_the_softmax_of_its_outputs_keeps_its_meaning() -> None:
     import torch
-    import torch.nn.functional as F
-
-    from agentnotes.experiments.guards.formula_code import program_reply
 
     note = "p_y = softmax(out) 中正确类别的那一项，\nL = -mean((1 - p_y)^3 * log p_y)"
-    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, "classification")),
-                           "compute_loss", F=F)
+    written = _loss_of(note, "classification")
     out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
-    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    p_right = _right_class_probability(out, y)
     assert torch.allclose(written(out, y, 1), -((1 - p_right) ** 3 * torch.log(p_right)).mean())
 
 
@@ -812,14 +819,11 @@ def test_a_sum_over_classes_and_a_value_at_the_right_class_meet_sample_by_sample
     import torch
     import torch.nn.functional as F
 
-    from agentnotes.experiments.guards.formula_code import program_reply
-
     note = ("p = softmax(z)，q = one-hot(y)。\n- CE = −Σₖ qₖ log pₖ = −log p_y\n"
             "- R = −Σₖ pₖ log qₖ，其中 log 0 截断成 A = −2，所以 R = −A·(1 − p_y)\nL = α·CE + β·R，α = 0.5，β = 1.0")
-    written = _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, "digits")),
-                           "compute_loss", F=F)
+    written = _loss_of(note, "digits")
     out, y = torch.randn(6, 10), torch.arange(6)
-    p_right = F.softmax(out, dim=-1)[torch.arange(6), y]
+    p_right = _right_class_probability(out, y)
     expected = (0.5 * F.cross_entropy(out, y, reduction="none") + 2 * (1 - p_right)).mean()
     assert torch.allclose(written(out, y, 1), expected, atol=1e-6)
 
