@@ -201,3 +201,12 @@ def test_plots_survive_diverged_runs(tmp_path: Path) -> None:
     assert all(p.read_bytes()[:8] == PNG_MAGIC for p in paths)
     assert make_plots({"arms": {}}, tmp_path / "none") == []
     json.dumps(data)  # the fixture itself is valid metrics JSON
+
+
+def test_a_result_notes_verdict_names_each_condition_in_one_sentence() -> None:
+    from agentnotes.experiments.results.result_note import _per_condition
+
+    results = [({"input_scale": 0.01}, "neither arm learned (no better than a constant prediction): nothing can be said here"),
+               ({"input_scale": 1.0}, "No evidence of a difference between the idea and the baseline: test_mse 0.47 ± 0.03")]
+    assert _per_condition(results) == ("At input scale 0.01 neither arm learned; "
+                                       "at input scale 1 no evidence of a difference between the idea and the baseline")

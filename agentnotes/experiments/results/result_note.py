@@ -17,7 +17,7 @@ VERDICTS = {
     "idea_better": "the idea did better than the baseline",
     "baseline_better": "the baseline did better than the idea",
     "no_evidence": "no evidence of a difference between the idea and the baseline",
-    "inconclusive": "inconclusive: the comparison could not decide",
+    "inconclusive": "inconclusive: the measurements cannot tell the two arms apart",
 }
 
 
@@ -31,20 +31,28 @@ def result_note_text(run: rd.Run) -> str:
     sources = ", ".join(f"{Path(p['source']).name}:{p['start_line']}-{p['end_line']}"
                         for p in (run.read_json(rd.IDEA) or {}).get("passages", [])[:3])
     verdict = VERDICTS.get(stats.get("conclusion", "inconclusive"), stats.get("conclusion"))
+    by_condition = condition_results(run)
     lines = [
-        f"# Experiment result: {idea}: {verdict}",  # the heading goes with every chunk of the note
+        f"# Experiment result: {idea}",  # the heading goes with every chunk; a verdict in it made the model decline
         "",
         f"Run {run.id} tested the idea \"{idea}\" from the notes ({sources}) against a baseline.",
         f"Claim tested: {plan.get('hypothesis', '(no hypothesis recorded)')}",
         f"Conditions: task {metrics.get('task')}, input scale {config.get('input_scale')}, {config.get('steps')} steps, "
         f"{len(config.get('seeds') or [])} seeds per arm, baseline {plan.get('baseline', 'plain')}.",
-        f"Verdict: {verdict}.",
+        f"Verdict: {verdict}." + (f" {_per_condition(by_condition)}." if len(by_condition) > 1 else ""),
         f"Result: {stats.get('summary', 'no statistics')}",
         *(f"At input scale {c.get('input_scale'):g} ({c.get('steps')} steps, {c.get('seeds')} seeds per arm): {result}"
-          for c, result in condition_results(run)),
+          for c, result in by_condition),
         f"Report: {run.path / rd.REPORT}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _per_condition(results: list[tuple[dict[str, Any], str]]) -> str:
+    """The verdict under each condition in one sentence: `At input scale 0.01 neither arm learned; at input scale 1
+    no evidence of a difference between the idea and the baseline`."""
+    return "; ".join(f"at input scale {c.get('input_scale'):g} {result.split(':')[0].split(' (')[0].strip().lower()}"
+                     for c, result in results).capitalize()
 
 
 def write_result_note(run: rd.Run, results_dir: Path) -> Path:
