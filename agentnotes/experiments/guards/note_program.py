@@ -68,8 +68,7 @@ PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_pr
 LAYER_OUTPUTS = frozenset({"y", "h", "out", "output"})
 LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
 ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
-TUNED = frozenset({"lr", "base"})
-_NEVER_CONSTANT = frozenset({"t", "step", "x"})  # `At t=0 …`, `x=0 处导数连续`: a point of the step or input, not its value  # roles whose value the harness chooses, whatever the notes say
+TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
                   ast.unaryop, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.keyword)  # keywords: _plain_keywords
 # A formula that holds under a condition, the rest left as it is: `如果 ||g|| > c，就缩放 g = g*c/||g||；否则 g 不变`,
@@ -263,12 +262,17 @@ def _live(program: NoteProgram | None) -> NoteProgram | None:
     later statement that is read (`h = lr/2` in a remark about another idea)."""
     if program is None:
         return None
-    needed, kept = {*re.findall(r"[A-Za-z_]\w*", program.output), *program.state}, []
+    needed, kept = {*_names_in(program.output), *program.state}, []
     for target, expression in reversed(program.statements):
         if target in needed:
             kept.append((target, expression))
-            needed |= set(re.findall(r"[A-Za-z_]\w*", expression))
+            needed |= _names_in(expression)
     return replace(program, statements=tuple(reversed(kept)))
+
+
+def _names_in(expression: str) -> set[str]:
+    """The names an expression (as the program writes it) reads."""
+    return set(re.findall(r"[A-Za-z_]\w*", expression))
 
 
 def _from_initial_weights(program: NoteProgram | None) -> NoteProgram | None:
@@ -276,7 +280,7 @@ def _from_initial_weights(program: NoteProgram | None) -> NoteProgram | None:
     weights before training (a weight operation's `state["initial"]`); None for another kind, which keeps no such value."""
     param = program.roles.get("param") if program else None
     starting = [target for target, value in program.statements if _INITIAL_NAME.search(target)
-                and param in re.findall(r"[A-Za-z_]\w*", value)] if param else []
+                and param in _names_in(value)] if param else []
     if not starting:
         return program
     if program.kind != "weight_op":
@@ -507,11 +511,12 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
 def _without_labels(line: str, formulas: str) -> str:
     """`line` without the parts that name something in words only and are never read by a formula
     (`Gonnor = GradientONly NORmalization`), or say it stays as in the baseline: labels, not steps."""
-    parts = _split_outside_brackets(line)
-    kept = [part for part in parts if not (((label := _LABEL.match(_normalised(part)))
-                                           and len(re.findall(rf"(?<![\w]){label[1]}(?![\w])", formulas)) == 1)
-                                          or _AS_BASELINE.match(_normalised(part)))]
-    return line if len(kept) == len(parts) else "，".join(kept)
+    def label(part: str) -> bool:
+        found = _LABEL.match(_normalised(part))
+        return bool(found and len(re.findall(rf"(?<![\w]){found[1]}(?![\w])", formulas)) == 1) \
+            or bool(_AS_BASELINE.match(_normalised(part)))
+
+    return _without_parts(line, label)
 
 
 def _inlined_definitions(formulas: str, output: str = "") -> str:
@@ -608,8 +613,14 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
 
 def _without_cases(line: str) -> str:
     """`line` without its parts that only say a case of a constant (`κ=0 就是 SGD`, `当 κ = 1 时是动量`): no formula."""
+    return _without_parts(line, lambda part: CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)
+
+
+def _without_parts(line: str, dropped) -> str:
+    """`line` without its parts between separators (outside brackets) for which `dropped(part)` holds; as it was
+    when none is dropped."""
     parts = _split_outside_brackets(line)
-    kept = [part for part in parts if not (CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)]
+    kept = [part for part in parts if not dropped(part)]
     return line if len(kept) == len(parts) else "，".join(kept)
 
 
