@@ -102,6 +102,11 @@ def test_a_condition_the_note_names_sets_the_input_scale_the_plan_left_at_normal
     assert _ground_plan(plan, "Gonnor vs plain SGD", _hits()).input_scale == 1.0  # its note names no such condition
     chosen = plan.model_copy(update={"input_scale": 0.001})
     assert _ground_plan(chosen, "mirror vs baseline", _hits()).input_scale == 0.001  # the planner's own small scale stays
+    invented = plan.model_copy(update={"input_scale": 0.01, "condition": "inputs close to zero",
+                                       "hypothesis": "Gonnor is better for inputs close to zero"})
+    reset = _ground_plan(invented, "Gonnor vs plain SGD", _hits())  # a condition its note never names
+    assert reset.input_scale == 1.0 and reset.condition == "" and "zero" not in reset.hypothesis
+    assert any("names no condition" in c for c in reset.corrections)
 
 
 @pytest.mark.parametrize(("request_text", "hooks"), [

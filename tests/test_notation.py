@@ -20,6 +20,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("$\\|g\\|_2$ 和 ‖W‖_F", "‖g‖ 和 ‖W‖"),
     ("lr_t = lr0 * 0.5^floor(t/50)", "lr_t = lr0 * 0.5^floor(t/50)"),  # a schedule's own name keeps its index
     ("x is the input and y the output", "x is the input and y the output"),  # prose is left alone
+    ("θᵢ ← θᵢ − sign(gᵢ)·Δᵢ", "θ ← θ − sign(g)·Δ"),  # an entry's index: the same rule for every entry
+    ("x̃ = λxᵢ + (1−λ)xⱼ", "x_tilde = λ*xi + (1−λ)*xj"),  # beside xⱼ, xᵢ is one sample of a pair
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain
@@ -57,6 +59,7 @@ def test_kinds_are_seen_in_latex_notes() -> None:
 
     assert kinds_in_notes("$\\theta_{t+1} = \\theta_t - \\eta g_t$") == ["update_rule"]
     assert kinds_in_notes("$\\eta_t = \\eta_0 \\cdot 0.5^{\\lfloor t/50 \\rfloor}$") == ["schedule"]
+    assert kinds_in_notes("每个元素：θᵢ ← θᵢ − sign(gᵢ)·Δᵢ") == ["update_rule"]  # written per entry
 
 
 def test_a_latex_formula_whose_target_has_a_braced_index_is_a_formula_line() -> None:

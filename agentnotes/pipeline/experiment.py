@@ -90,7 +90,8 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     """The plan corrected by the idea's own note sections and the request, each change said in
     `corrections`: the kinds their formulas show, their formula lines as the rule when the planner's
     rule holds none of their formulas, the task their words name, the baseline the request names, a hypothesis
-    that inverts the note, the input scale of a condition the note names and the plan left out."""
+    that inverts the note, the input scale of a condition the note names and the plan left out (or set where the note
+    names none)."""
     updates: dict[str, object] = {}
     corrections = []
     note_text = "\n".join(h.chunk.text for h in idea_passages(request, hits))
@@ -111,12 +112,16 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     if plan.baseline != baseline:
         updates["baseline"] = baseline
     own_text = "\n".join(h.chunk.text for h in own_sections(request, hits))  # never another idea's condition
-    if plan.input_scale == 1.0 and (said := input_condition(own_text)):
+    said = input_condition(own_text)
+    if plan.input_scale == 1.0 and said:
         updates["input_scale"], words = said
         updates["condition"] = plan.condition or words
         corrections.append(f"input scale 1.0 -> {said[0]:g}: the note names the condition \"{words}\"")
+    elif plan.input_scale != 1.0 and not said:  # the planner's own condition, which the note never names
+        updates.update(input_scale=1.0, condition="", hypothesis=stated_claim(plan.idea_name, plan.effect, ""))
+        corrections.append(f"input scale {plan.input_scale:g} -> 1.0: the note names no condition on the inputs")
     if inverted(plan.hypothesis, note_text):
-        updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, plan.condition)
+        updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, str(updates.get("condition", plan.condition)))
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
     return plan.model_copy(update={**updates, "corrections": [*plan.corrections, *corrections]})
 
