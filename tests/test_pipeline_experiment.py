@@ -10,6 +10,7 @@ from fakes import RecordingChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentnotes.experiments import load_metrics, validate_metrics
+from agentnotes.experiments.guards.claim import input_condition
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.stats import neither_learned
 from agentnotes.index.ingest import ingest
@@ -157,6 +158,7 @@ def test_the_claims_condition_stays_in_the_sweep_when_neither_arm_learns_there(m
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     model = _scripted(good, {"matches_note": True, "problems": []})
     model.responses[0] = json.dumps({**PLAN, "input_scale": 0.01})  # 20 steps cannot learn inputs this small
+    monkeypatch.setattr("agentnotes.pipeline.experiment.input_condition", input_condition)  # the note names it
     options = ExperimentOptions("mirror vs baseline", seeds=3, steps=20, max_attempts=2, max_seeds=3)
     run = run_experiment(settings, options, Recorder(), model)
     first = load_metrics(run.path / rd.ITERATIONS / "1" / rd.METRICS)
