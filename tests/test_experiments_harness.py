@@ -43,13 +43,16 @@ class Ran:
     metrics: dict[str, Any] | None
 
 
-def run_idea(folder: Path, idea_code: str, *args: str, **config: Any) -> Ran:
-    """Assemble and run experiment.py (with `args`, e.g. --describe) in `folder` with the test's own python.
+def run_idea(folder: Path, idea_code: str, *args: str, workers: int | None = None, **config: Any) -> Ran:
+    """Assemble and run experiment.py (with `args`, e.g. --describe) in `folder` with the test's own python,
+    its runs trained by `workers` processes (default: one per CPU).
 
     `metrics` is what the run wrote: metrics.json, or arms.json for --describe.
     """
     folder.mkdir(parents=True, exist_ok=True)
     script = assemble_script(idea_code, ExperimentConfig(**{**TINY, **config}))
+    if workers is not None:
+        script = script.replace('\nCPU_WORKERS = "auto"', f"\nCPU_WORKERS = {workers}", 1)
     (folder / "experiment.py").write_text(script)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     proc = subprocess.run([sys.executable, "experiment.py", *args], cwd=folder, capture_output=True, text=True,
@@ -121,17 +124,19 @@ def test_identical_idea_reproduces_the_baseline_exactly(tmp_path: Path) -> None:
     assert (comparison.conclusion, comparison.mean_diff, comparison.p_value) == ("no_evidence", 0.0, 1.0)
 
 
-def test_reruns_are_deterministic(tmp_path: Path) -> None:
+def test_reruns_are_deterministic_whether_runs_train_side_by_side_or_one_after_another(tmp_path: Path) -> None:
     code = (IDEAS / "mirror.py").read_text()
-    first = run_idea(tmp_path / "a", code)
-    second = run_idea(tmp_path / "b", code)
+    first = run_idea(tmp_path / "a", code, workers=2)
+    second = run_idea(tmp_path / "b", code, workers=1)
+    assert 'CPU_WORKERS = 2' in first.script and 'CPU_WORKERS = 1' in second.script
     for arm in ("baseline", "idea"):
         a, b = (m["arms"][arm]["runs"] for m in (first.metrics, second.metrics))
         assert [r["final_metric"] for r in a] == [r["final_metric"] for r in b]
         assert [r["train_loss"] for r in a] == [r["train_loss"] for r in b]
 
 
-def test_a_crashing_idea_points_at_its_own_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_crashing_idea_points_at_its_own_line(tmp_path: Path, workers: int) -> None:
     code = textwrap.dedent('''
     import torch.nn as nn
 
@@ -144,7 +149,7 @@ def test_a_crashing_idea_points_at_its_own_line(tmp_path: Path) -> None:
     def build_model(in_dim, hidden, out_dim):
         return mlp(in_dim, hidden, out_dim, activation=Broken)
     ''').lstrip()
-    ran = run_idea(tmp_path, code)
+    ran = run_idea(tmp_path, code, workers=workers)
     assert ran.returncode != 0
     assert ran.metrics["status"] == "error"
     assert ran.metrics["error"]["during"] == "idea seed=0"
@@ -209,12 +214,9 @@ def test_a_seed_diverging_at_the_tuned_rate_reruns_the_arm_at_the_next_lower_rat
     """The search picks a rate on one seed; when a test seed diverges there, every seed of that arm
     runs again at the next lower rate tried, and metrics.json says so."""
     code = textwrap.dedent('''
-    SEEN = set()
-
     def make_optimizer(params, lr):
-        # every rate is first tried by the search; from 0.05 up, any later run at that rate blows up
-        blows_up = lr in SEEN and lr >= 0.05
-        SEEN.add(lr)
+        # the search's tuning seed trains fine at every rate; from 0.05 up, a test seed blows up
+        blows_up = torch.initial_seed() != TUNE_SEED and lr >= 0.05
         return torch.optim.SGD(params, lr=lr * (1e6 if blows_up else 1))
     ''')
     ran = run_idea(tmp_path, code, lr_grid=(0.01, 0.05))

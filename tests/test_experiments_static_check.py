@@ -370,3 +370,39 @@ def test_a_mix_of_a_value_with_itself_is_a_no_op_and_blocks() -> None:
     paired = mixed.replace("(1 - lam) * x,", "(1 - lam) * x[torch.randperm(x.shape[0])],")
     assert not [p for p in check_idea_code(paired) if p.kind == "self_mix"]
     assert not [p for p in check_idea_code("m = beta * m + (1 - beta) * g\n") if p.kind == "self_mix"]
+
+
+GATED = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Gated(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(o, i))
+        self.bias = nn.Parameter(torch.zeros(o))
+        self.gate = nn.Parameter(torch.zeros(o, i))
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias) * torch.sigmoid(F.linear(x, GATE))
+
+
+def build_model(in_dim, hidden, out_dim):
+    return mlp(in_dim, hidden, out_dim, linear=Gated)
+"""
+
+
+@pytest.mark.parametrize(("gate", "unused"), [
+    ("self.gate", []),
+    ("self.weight", ["self.gate"]),  # the gate made, then the layer's own weight used in its place
+])
+def test_a_parameter_no_code_reads_is_named(gate: str, unused: list[str]) -> None:
+    problems = [p for p in check_idea_code(GATED.replace("GATE", gate), ["layer"]) if p.kind == "unused_parameter"]
+    assert [p.message.split("`")[1] for p in problems] == unused and all(blocking([p]) for p in problems)
+
+
+def test_parameters_reached_in_a_loop_are_not_named_unused() -> None:
+    code = GATED.replace("GATE", "self.weight") + "\n\ndef after_step(model, step):\n    for p in model.parameters():\n        p.mul_(0.99)\n"
+    assert not [p for p in check_idea_code(code, ["layer"]) if p.kind == "unused_parameter"]

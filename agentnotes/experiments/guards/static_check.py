@@ -77,6 +77,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_undefined(tree),
         *_check_unset_attributes(tree),
         *_check_unused_results(tree),
+        *_check_unused_parameters(tree),
         *_check_self_mixes(tree),
     ]
     for name in sorted(checks_for(kinds) & set(IDEA_CHECKS)):
@@ -612,6 +613,31 @@ def _check_unused_results(tree: ast.Module) -> list[Problem]:
             problems.append(Problem("unused_result", f"`{name}` is computed in `{fn.name}` and never used, so this step of the "
                                                      f"formula is lost: use it, or keep it for the next step (state[\"{name}\"] = ... "
                                                      f"or self.{name}; a local name is gone after the call)", node.lineno))
+    return problems
+
+
+def _check_unused_parameters(tree: ast.Module) -> list[Problem]:
+    """A parameter or submodule a module makes (`self.V = nn.Parameter(...)`) that no code ever reads: the
+    formula that needs it is not computed (a gate sharing the layer's weight, a projection left out), and the
+    idea runs without it. A layer's own `weight` and `bias` are left out (the harness's helpers read them),
+    as is a module that reaches its parameters by name or in a loop."""
+    read = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)}
+    if read & {"parameters", "named_parameters", "children", "modules", "__dict__"} or \
+            any(isinstance(n, ast.Name) and n.id in ("getattr", "vars") for n in ast.walk(tree)):
+        return []
+    problems = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and "Module" in base_names(n)):
+        for node in ast.walk(cls):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and ast.unparse(node.value.func).split(".")[0] in ("nn", "torch")
+                    and ast.unparse(node.value.func).rsplit(".", 1)[-1][:1].isupper()):
+                continue  # only nn.Parameter(...), nn.Linear(...) and the like
+            for target in node.targets:
+                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+                        and target.attr not in read and target.attr not in ("weight", "bias")):
+                    problems.append(Problem("unused_parameter", f"`self.{target.attr}` is made in `{cls.name}` but never "
+                                            "used: the notes' formula that needs it is not computed; use it where the "
+                                            "notes do", node.lineno))
     return problems
 
 

@@ -86,6 +86,7 @@ CPU_THREADS = 1
 import hashlib as _hashlib
 import inspect as _inspect
 import json as _json
+import multiprocessing as _multiprocessing
 import os as _os
 import platform as _platform
 import sys as _sys
@@ -113,6 +114,7 @@ BASE_LR = {"sgd": 0.05, "momentum": 0.01, "adam": 0.003, "adamw": 0.003, "rmspro
 OPTIMIZERS = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}), "adam": ("Adam", {}),
               "adamw": ("AdamW", {}), "rmsprop": ("RMSprop", {})}
 NORMS = (None, "layernorm", "batchnorm")
+CPU_WORKERS = "auto"  # training runs trained side by side on the CPU: "auto" = one per CPU this process may use
 LR_FACTOR = 3.0  # spacing of the default grid and of each widening step
 MAX_LR_WIDENINGS = 2  # extra rates tried beyond an edge of LR_GRID while an arm's best rate sits there
 TASK_SEED = 1234  # fixes the teacher functions: every seed sees the same problem
@@ -656,11 +658,11 @@ def tune_lrs(device, lr, where):
     scores = {arm: {} for arm in ARMS}
 
     def try_rates(rates):
-        for arm in ARMS:
-            where["during"] = f"{arm} lr search"
-            for rate in rates:
-                record = train(arm, f"lr={rate:g}", TUNE_SEED, data, in_dim, out_dim, device, rate)
-                scores[arm][rate] = record["final_val_metric"]
+        tried = [(arm, rate) for arm in ARMS for rate in rates]
+        jobs = [(f"{arm} lr search", (arm, f"lr={rate:g}", TUNE_SEED, data, in_dim, out_dim, device, rate))
+                for arm, rate in tried]
+        for (arm, rate), record in zip(tried, train_all(jobs, device, where)):
+            scores[arm][rate] = record["final_val_metric"]
 
     grid = initial_grid(lr)
     try_rates(grid)
@@ -703,19 +705,62 @@ def rerun_at(metrics, arm, rate, device, where):
              f"every seed of it runs again at the next lower rate tried, {rate:g}")
     entry.setdefault("lr_fallbacks", []).append({"from": entry["lr"], "to": rate, "diverged_seeds": diverged})
     entry["lr"], entry["runs"] = rate, []
-    for seed in SEEDS:
-        train_seed(metrics, arm, seed, load_data(TASK, seed), device, where)
+    train_seeds(metrics, [(arm, seed, load_data(TASK, seed)) for seed in SEEDS], device, where)
 
 
-def train_seed(metrics, arm, seed, loaded, device, where):
-    """One test seed of `arm` at the arm's rate, added to metrics.json as it finishes."""
-    where["during"] = f"{arm} seed={seed}"
-    entry = metrics["arms"][arm]
-    record = train(arm, f"seed={seed}", seed, *loaded, device, entry["lr"])
-    entry["runs"].append(record)
-    shown = "diverged" if record["diverged"] else f"{record['final_metric']:.4g}"
-    log_line(f"[{arm} seed={seed}] done {metrics['metric']} {shown} ({record['wall_s']:.1f}s)")
-    write_json(METRICS_FILE, metrics)
+class JobFailed(Exception):
+    """A training run failed in a worker process; its values and traceback are already on stderr."""
+
+    def __init__(self, record):
+        super().__init__(record["message"])
+        self.record = record
+
+
+def worker_count(device, jobs):
+    """How many processes train `jobs` runs: one per usable CPU (at most one per run) on the CPU, else one."""
+    if device.type != "cpu" or jobs < 2 or "fork" not in _multiprocessing.get_all_start_methods():
+        return 1
+    usable = len(_os.sched_getaffinity(0)) if hasattr(_os, "sched_getaffinity") else (_os.cpu_count() or 1)
+    return max(1, min(jobs, usable if CPU_WORKERS == "auto" else int(CPU_WORKERS)))
+
+
+def run_job(job):
+    """One (during, args of train) job in a worker: ("ok", record), or ("error", error record, the values at
+    the failing line) for the parent to report."""
+    during, args = job
+    try:
+        return "ok", train(*args), ""
+    except BaseException as exc:  # whatever ends the run (SystemExit too) reaches the parent, or it would wait forever
+        return "error", error_record(during, exc), failure_values(exc)
+
+
+def train_all(jobs, device, where):
+    """The record of train(*args) for each (during, args) job, in order, yielded as each finishes in order.
+    The runs are independent (each seeds itself), so on the CPU they train side by side in forked processes."""
+    workers = worker_count(device, len(jobs))
+    if workers == 1:
+        for during, args in jobs:
+            where["during"] = during
+            yield train(*args)
+        return
+    with _multiprocessing.get_context("fork").Pool(workers) as pool:
+        for (during, _), (status, result, values) in zip(jobs, pool.imap(run_job, jobs)):
+            where["during"] = during
+            if status == "error":  # the first failure in order, reported as the script's own would be
+                print(*filter(None, [values, result["traceback"].rstrip()]), sep="\n", file=_sys.stderr, flush=True)
+                raise JobFailed(result)
+            yield result
+
+
+def train_seeds(metrics, arms_and_seeds, device, where):
+    """Each (arm, seed, loaded data) run at its arm's rate, added to metrics.json as it finishes."""
+    jobs = [(f"{arm} seed={seed}", (arm, f"seed={seed}", seed, *loaded, device, metrics["arms"][arm]["lr"]))
+            for arm, seed, loaded in arms_and_seeds]
+    for (arm, seed, _), record in zip(arms_and_seeds, train_all(jobs, device, where)):
+        metrics["arms"][arm]["runs"].append(record)
+        shown = "diverged" if record["diverged"] else f"{record['final_metric']:.4g}"
+        log_line(f"[{arm} seed={seed}] done {metrics['metric']} {shown} ({record['wall_s']:.1f}s)")
+        write_json(METRICS_FILE, metrics)
 
 
 def write_json(path, data):
@@ -745,20 +790,25 @@ def describe_value(value):
     return None
 
 
-def log_failure_values(exc):
-    """The local values of the innermost frame of this script when `exc` was raised, on stderr (a shape
-    error reads at a glance: `lam = tensor of shape (64,)` next to `x = tensor of shape (64, 8)`)."""
+def failure_values(exc):
+    """The local values of the innermost frame of this script when `exc` was raised, as lines for stderr (a
+    shape error reads at a glance: `lam = tensor of shape (64,)` next to `x = tensor of shape (64, 8)`)."""
     here = _os.path.abspath(__file__)
     found = None
     for frame, line in _traceback.walk_tb(exc.__traceback__):
         if _os.path.abspath(frame.f_code.co_filename) == here:
             found = frame, line
     if found is None:
-        return
+        return ""
     frame, line = found
     shown = [(name, describe_value(value)) for name, value in frame.f_locals.items() if not name.startswith("_")]
     lines = [f"  {name} = {text}" for name, text in shown if text is not None][:16]
-    print(f"{FAILURE_VALUES} {line} in {frame.f_code.co_name}:", *lines, sep="\n", file=_sys.stderr, flush=True)
+    return "\n".join([f"{FAILURE_VALUES} {line} in {frame.f_code.co_name}:", *lines])
+
+
+def log_failure_values(exc):
+    if values := failure_values(exc):
+        print(values, file=_sys.stderr, flush=True)
 
 
 def error_record(during, exc):
@@ -818,14 +868,19 @@ def main():
             metrics["lr_tuning"] = tune_lrs(device, lr, where)
             for arm in ARMS:
                 metrics["arms"][arm]["lr"] = metrics["lr_tuning"][arm]["chosen"]
+        runs = []
         for seed in SEEDS:
-            data, in_dim, out_dim = load_data(TASK, seed)
-            metrics["trivial_metric"][str(seed)] = trivial_metric(data, loss_kind)
-            for arm in ARMS:
-                train_seed(metrics, arm, seed, (data, in_dim, out_dim), device, where)
+            loaded = load_data(TASK, seed)
+            metrics["trivial_metric"][str(seed)] = trivial_metric(loaded[0], loss_kind)
+            runs += [(arm, seed, loaded) for arm in ARMS]
+        train_seeds(metrics, runs, device, where)
         for arm in ARMS:
             while (rate := stabler_rate(metrics, arm)) is not None:
                 rerun_at(metrics, arm, rate, device, where)
+    except JobFailed as failed:  # its traceback is on stderr already: it stays the last one there
+        metrics["status"], metrics["error"] = "error", failed.record
+        write_json(METRICS_FILE, metrics)
+        raise SystemExit(1) from None
     except Exception as exc:
         metrics["status"] = "error"
         metrics["error"] = error_record(where["during"], exc)
