@@ -30,3 +30,8 @@ def test_a_forward_with_two_inputs_gets_the_one_tensor_hint() -> None:
 def test_a_tensor_used_as_a_condition_gets_the_where_hint() -> None:
     hints = hints_for("RuntimeError: Boolean value of Tensor with more than one value is ambiguous")
     assert len(hints) == 1 and "torch.where" in hints[0]
+
+
+def test_a_python_number_given_to_a_torch_function_gets_the_math_hint() -> None:
+    hints = hints_for("TypeError: sqrt(): argument 'input' (position 1) must be Tensor, not float")
+    assert len(hints) == 1 and "math.sqrt" in hints[0]
