@@ -154,3 +154,12 @@ def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operat
     assert kinds_in_notes("The learning rate is halved every 100 steps, starting from the base rate.") == ["schedule"]
     assert kinds_in_notes("学习率每 100 步减半。") == ["schedule"]
     assert kinds_in_notes("每 50 步把所有权重乘以 0.5。") == ["weight_op"]
+
+
+def test_an_initialisation_that_names_the_layers_it_changes_and_why_is_no_layer_or_activation() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = ("Identity init: any Linear layer whose weight is square gets W = I + N(0, σ²), σ = 0.01, b = 0.\n"
+            "Why: at init each hidden layer passes its input through, so ReLU(I·h) = h.\n")
+    assert kinds_in_notes(note) == ["init"]
+    assert kinds_in_notes("A new layer that computes y = W x + b, then f(x) = x·sigmoid(x).") == ["layer", "activation"]

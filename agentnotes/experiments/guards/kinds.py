@@ -70,7 +70,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
          _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
-              _words("new layer", "custom layer", "layer (?:that|which|computes|whose)"),
+              _words("new layer", "custom layer", "layer (?:that|which|computes)"),
               "(?:新的?|这种|一种)[^。\n]{0,6}层"),
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
@@ -150,6 +150,8 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
     return [BY_NAME[name] for name in canonical(names)]
 
 
+# A line that says why the idea should work or what to expect, not what it does: `Why: … ReLU(I·h) = h`, `直觉：…`.
+_WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expectations?|expected|why)\s*[：:]", re.IGNORECASE)
 # Weights named in words or symbols.
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
@@ -165,6 +167,7 @@ def kinds_in_notes(text: str) -> list[str]:
     gradient at all is an operation on the weights, not an update rule; a `g = ...` beside a layer's formula in a
     note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
     every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'."""
+    text = "\n".join(line for line in text.splitlines() if not _WHY.match(line))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
