@@ -233,3 +233,9 @@ def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() 
     assert task_in_notes("把 3x3 卷积换成空洞卷积，看分类准确率") == "digits_image"  # no task named: the cues
     assert task_in_notes("a gated layer; the accuracy should rise") == "classification"
     assert task_in_notes("an idea with no task in it") is None
+
+
+def test_a_note_whose_first_line_names_the_idea_as_one_phrase_is_its_only_section():
+    other = _section("sparse init", "W = 0, then k entries per row drawn from N(0, 1/k)")
+    own = Hit(Chunk("identity.md", 1, 3, "Identity init for hidden-to-hidden layers\n\nW = I + N(0, σ²)", ()), 1.0)
+    assert own_sections("identity init vs baseline", [other, own]) == [own]

@@ -46,27 +46,27 @@ def _word(term: str) -> re.Pattern[str]:
     return re.compile(left + re.escape(term) + right)
 
 
-def _names(hit: Hit, term: str) -> bool:
-    """The passage is about `term`: its heading names it, or its first line starts with it."""
-    heading, word = _heading(hit), _word(term)
+def _names(hit: Hit, name: re.Pattern[str]) -> bool:
+    """The passage is about what `name` finds: its heading names it, or its first line starts with it."""
+    heading = _heading(hit)
     lines = [line.strip().lower() for line in hit.chunk.text.splitlines() if line.strip()]
     body = lines[1:] if lines and heading and heading in lines[0] else lines
-    return bool(word.search(heading) or (body and word.match(body[0])))
+    return bool(name.search(heading) or (body and name.match(body[0])))
 
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """For each term of the idea, the passage that defines it: of those that name it, one that shows
     a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
-    heading (a section named after the idea alone, not one about it and something else). A heading that
-    holds the idea's words as one phrase ("zero init last") names the idea alone: a section that shares
-    one of its words ("orthogonal init") is not the idea's."""
+    heading (a section named after the idea alone, not one about it and something else). A heading (or a first
+    line) that holds the idea's words as one phrase ("zero init last") names the idea alone: a section that
+    shares one of its words ("orthogonal init") is not the idea's."""
     terms = idea_terms(request)
     phrase = re.compile(r"[\s_-]+".join(re.escape(t) for t in terms)) if len(terms) > 1 else None
-    if phrase and (whole := [h for h in hits if phrase.search(_heading(h))]):
+    if phrase and (whole := [h for h in hits if _names(h, phrase)]):
         return [min(whole, key=_defining)]
     own: list[Hit] = []
     for term in terms:
-        naming = [h for h in hits if _names(h, term)]
+        naming = [h for h in hits if _names(h, _word(term))]
         if naming:
             best = min(naming, key=_defining)
             own += [best] if best not in own else []
