@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agentnotes.agents.experimenter import ResultsReview
 from agentnotes.experiments.results.ledger import audit_statement, bad_p_values, contradicts, measured_values, untraced_numbers
-from agentnotes.pipeline.experiment import vet_review
+from agentnotes.pipeline.experiment import idea_bug_symptoms, vet_review
 
 STATS = {"mean_diff": -0.0123456, "ci_low": -0.02, "ci_high": -0.004, "p_value": 0.0215, "alpha": 0.05,
          "conclusion": "idea_better"}
@@ -43,3 +43,13 @@ def test_a_request_to_fix_a_bug_stands_only_with_a_symptom_in_the_metrics() -> N
     assert kept.request == "none" and kept.concerns == ["the interval includes zero"] and "fix_bug" in rejected[0]
     kept, rejected = vet_review(review, VALUES, {"no_evidence"}, ["idea arm: the training loss never moved"])
     assert kept.request == "fix_bug" and rejected == []
+
+
+def test_an_idea_arm_that_learned_under_another_condition_shows_no_bug() -> None:
+    from test_experiments_stats import BASE, metrics
+
+    trivial = {str(seed): 0.98 for seed in range(5)}
+    flat = metrics(BASE, [0.975, 0.978, 0.976, 0.977, 0.974], trivial_metric=trivial)  # the idea arm learned nothing
+    learned = metrics(BASE, [0.40, 0.41, 0.39, 0.42, 0.40], trivial_metric=trivial)
+    assert idea_bug_symptoms([flat]) and idea_bug_symptoms([flat, flat])
+    assert idea_bug_symptoms([flat, learned]) == []  # a hard condition's result, not a bug in the code

@@ -172,11 +172,18 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, iterations: Se
             return None
         run.add_usage(replies)
         values = measured_values(*metrics, *(c.as_dict() for c in comparisons))
-        symptoms = [p.message for m in metrics for p in validate_metrics(m)  # the baseline's code is not the idea's
-                    if p.kind in BUG_SYMPTOMS and p.message.startswith("idea ")]
-        review, rejected = vet_review(review, values, {c.conclusion for c in comparisons}, symptoms)
+        review, rejected = vet_review(review, values, {c.conclusion for c in comparisons}, idea_bug_symptoms(metrics))
         run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {**review.model_dump(), "rejected": rejected})
         return review
+
+
+def idea_bug_symptoms(metrics: Sequence[dict]) -> list[str]:
+    """What in the metrics of each condition may show a bug in the idea's code: the idea arm never moved, diverged
+    or learned nothing (the baseline's code is not the idea's). A bug shows wherever the code runs: an idea arm that
+    learned under another condition shows none, and learning nothing where the claim's condition is hard is a result."""
+    found = [[p.message for p in validate_metrics(m) if p.kind in BUG_SYMPTOMS and p.message.startswith("idea ")]
+             for m in metrics]
+    return [message for messages in found for message in messages] if all(found) else []
 
 
 def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusions: Collection[str],
@@ -188,7 +195,8 @@ def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusion
     it was not shown, its wide interval is not one, and a baseline that learned nothing is no bug in the idea's code."""
     rejected, concerns = [], []
     if review.request == "fix_bug" and not symptoms:
-        rejected.append("request fix_bug (no arm shows a symptom of a bug: every arm learned, none diverged)")
+        rejected.append("request fix_bug (the idea arm shows no symptom of a bug under every condition: "
+                        "it learned and did not diverge under at least one)")
         review = review.model_copy(update={"request": "none"})
     for concern in review.concerns:
         objections = audit_statement(concern, values, conclusions)
