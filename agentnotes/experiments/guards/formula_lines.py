@@ -1,0 +1,497 @@
+"""The formula reader's line readings: each formula line of a note as `name = expression` assignments.
+
+guards/note_program.py builds a program from these assignments, guards/layer_bodies.py a layer's methods. A
+line's notation is made plain first (`_normalised`: Greek letters spelled out, `^` as a power, `←` as `=`,
+`||g||` as a norm), then read whole or part by part between separators (`w1 = w2 = w` gives each target
+the last value). What is not a step is left out: remark lines (`直觉：…`), code spans that call with keywords,
+a name's range (`t = 0..T−1`), the cases of a constant (`κ=0 就是 SGD`), labels in words
+(`Gonnor = GradientONly NORmalization`), what a known function equals; a formula the notes restate
+(`所以 RCE = …`) replaces the one before. A function the notes define and apply is written out where it is
+applied. A formula under a condition (`（t ≤ W）`, `if … else …`, `否则不变`) reads as
+`where(condition, value, alternative)`. A line that does not read as assignments gives None, never a guess.
+Also here: a value the notes draw at random (`ε ~ N(0, 1)`, `λ ~ Beta(α, α)`) as torch draws it, and what the
+notes' words say of a name, that it is learnable or the number it starts at.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+
+from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
+from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, latex_spacing, plain_formula, plain_symbols
+
+# The functions a formula may apply, as torch writes them (each applied to a tensor: note_program.py `_with_torch`).
+_TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
+                "sigmoid": "torch.sigmoid", "relu": "torch.relu", "abs": "torch.abs", "softplus": "F.softplus",
+                "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
+                "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
+                "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum",
+                "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
+                "specnorm": "specnorm"}
+FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
+# What notes call a loss's and an activation's output: a function the notes define and never apply under one of
+# these names keeps its name (_inlined_definitions).
+LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
+ACTIVATION_OUTPUTS = frozenset({"y", "f", "out", "output", "a", "act", "phi", "sigma"})  # h1, h2: parts, not the output
+_OUTPUT_NAMES = LOSS_OUTPUTS | ACTIVATION_OUTPUTS
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.operator,
+                  ast.unaryop, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.keyword)  # keywords: _plain_keywords
+# A formula that holds under a condition, the rest left as it is: `如果 ||g|| > c，就缩放 g = g*c/||g||；否则 g 不变`,
+# `if |w| > c: w = ..., otherwise unchanged`. It reads as `g = where(||g|| > c, g*c/||g||, g)`.
+_IF_ELSE_KEPT = re.compile(
+    r"(?:如果|若|当|\bif\b|\bwhen\b)\s*(?P<condition>[^，,：:；;。=]+?)\s*[，,：:]?\s*(?:就|则|\bthen\b)?\s*[\u4e00-\u9fff]{0,4}\s*"
+    r"(?P<target>[A-Za-z_]\w*)\s*=\s*(?P<value>[^；;，,。]+?)\s*[；;，,。]\s*(?:否则|\botherwise\b|\belse\b)\s*"
+    r"(?:(?P=target)\s*)?(?:不变|不动|保持不变|(?:is |stays |remains )?(?:unchanged|as it is|the same))", re.IGNORECASE)
+# A condition in brackets after a formula, `lr_t = lr*t/W（t ≤ W）`: the formula holds there, and a later
+# formula for the same name holds otherwise (`之后 lr_t = ...`); together `lr_t = where(t <= W, ..., ...)`.
+_BRACKET_CONDITION = re.compile(r"[（(]\s*([^()（）]*?[<>≤≥][^()（）]*?)\s*[）)]")
+# A condition said after a formula (`f(x) = x，当 x > 0`, `f(x) = x if x > 0`) holds like a bracketed one; a
+# formula said to hold otherwise (`f(x) = α(e^x - 1)，otherwise`) is the alternative of the one before.
+_TRAILING_CONDITION = re.compile(r"(?:\s*[，,;；]?\s*(?:当|若|如果|\bif\b|\bwhen\b|\bfor\b)|\s*[，,;；])\s*"
+                                 r"(?P<condition>[^，,;；。()（）]*?[<>≤≥][^，,;；。()（）]*?)\s*时?\s*[。.]?\s*$", re.IGNORECASE)
+_TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|其余情况|\botherwise\b|\belse\b)\s*[)）]?\s*[。.]?\s*$",
+                                 re.IGNORECASE)
+# `value if condition else alternative`, written as Python writes it.
+# The alternative ends at a separator, after which the line may go on (`, α = 1.0`).
+_IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+"
+                      r"(?P<alternative>[^,，;；。]+?)\s*(?:[,，;；。]\s*(?P<rest>.*))?$")
+_OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
+# An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
+_ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
+# A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
+_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
+                         r"(?P<more>(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)"
+                         r"\s*=(?!=)(?P<body>[^，,;；\n]+)")
+# A line stating what a known function equals (`log cosh(r) = |r| + softplus(−2|r|) − log 2`): an identity.
+_IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True)) + r")\s*\([^()=]*\)\s*=(?!=)")
+# A formula under a condition with nothing said for the other case (`if σ > c: W ← W·c/σ`): where the condition
+# fails the value is left as it is, when the formula changes a value it reads.
+_IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
+                      r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
+# A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
+_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}")
+# A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
+_RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\((?:[^()]|\([^()]*\))*\))|[A-Za-z_]\w*)\s*(?:\[\s*y\s*\]|(?<=\))_y(?!\w))")
+_SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
+# A value the hook gives, named in words (`t = optimizer step counted from 0`, `T = total steps`, `η₀ = baseline lr`):
+# no formula, the name left to its role (guards/note_program.py ROLES).
+_ROLE_IN_WORDS = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:(?:current\s+|0-based\s+|1-based\s+)?(?:optimi[sz]er\s+|training\s+|sgd\s+)?"
+                            r"(?:step|iteration|update)s?(?:\s+(?:number|index|count(?:er|ed)?))?|total\s+(?:number\s+of\s+)?"
+                            r"(?:training\s+)?(?:steps|iterations)|(?:baseline|base|tuned)(?:'s)?\s+(?:lr|learning\s+rate)|"
+                            r"(?:the\s+)?same\s+(?:lr|learning\s+rate)\s+as\s+(?:the\s+)?baseline)\b", re.IGNORECASE)
+# A formula said as what follows from the one before: `所以 RCE = 4·(1 − p_y)`, `i.e. g = …`.
+_RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|so|thus|hence|that is,?)\s*[A-Za-z_\u0370-\u03ff]", re.I)
+# A line that says why or what is expected, not the rule: `直觉：…`, `预期：…`, `Expectation: …`.
+_REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|intuition|expectations?|expected|expect|why|risks?|"
+                     r"motivation|note)\s*[：:]", re.IGNORECASE)
+# A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
+_CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
+# A name's range (`t = 0..T−1`, `t = 0 … T-1`, `k = 1, …, K`): where it runs, not its value.
+_RANGE = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*[-−]?\w+\s*(?:\.\.\.?|…|,\s*…\s*,)\s*[\w−+\- ]+?(?=[，,;；。(（]|\s{2,}|$)")
+# A part that says something stays as in the baseline: `everything else = baseline`, `其余 = 默认`.
+_AS_BASELINE = re.compile(r"^[^=]*=\s*(?:the\s+)?(?:baseline|unchanged|default|基线|默认|不变)\s*$", re.IGNORECASE)
+# A name given words only: `Gonnor = GradientONly NORmalization`.
+_LABEL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+)+\s*$")
+# A code comment after a formula (`buf = β*buf + (1-β)*g   # buf 初始为 0`).
+_CODE_COMMENT = re.compile(r"\s+#(?!\w*\)).*$")
+# An assignment in brackets (`cooldown fraction 0.2 (t₀ = 0.8·T)`): a formula of its own.
+_BRACKETED_ASSIGNMENT = re.compile(r"[（(]\s*([A-Za-z_\u0370-\u03ff][\w\u2080-\u2089]*\s*=(?!=)[^()（）=<>≤≥]+?)\s*[）)]")
+# `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
+_ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
+_ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
+_CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
+_CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
+# A weight matrix and what it multiplies, side by side: `W x`, `W_t x`, `W2 h1`, `W (x + b)`.
+_MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])(W(?:_\w+|\d*[a-z]?\d*))(?![A-Za-z])[ \t]+(?=[A-Za-z_(])(?!(?:if|and|or|for|is|in|else|when)\b)")
+# A number written right before a Greek letter it multiplies (spelled out by then): `2pi`, `0.5lam`.
+_NUMBER_TIMES_LETTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:pi|" + "|".join(sorted(set(GREEK.values()))) + r")(?![A-Za-z]))")
+# A name defined in words as a number of steps, `T = total number of steps`, `N = 训练总步数`: the hook's
+# step count (guards/note_program.py ROLES), not a formula.
+_COUNT_IN_WORDS = re.compile(r"[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:total\s+)?(?:number\s+of\s+(?:training\s+)?"
+                             r"(?:steps|iterations|updates)|(?:训练)?总步数)\b", re.IGNORECASE)
+# A number a sentence goes on from: `100 steps`, `0.01. Nothing happens...`, `300 ... until the end`.
+_NUMBER_IN_PROSE = re.compile(rf"({NUMBER})(?:[.。]|\s*(?:\.\.\.|…))?\s+[A-Za-z]")
+
+
+def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] | None:
+    """The assignments of every formula line, numbers left out (they are constants, not steps), a function the
+    notes define and never apply named `output` when one is given; None when a line does not read as assignments.
+    A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
+    statements: list[tuple[str, ast.expr]] = []
+    lines = [line for line in _inlined_definitions(formulas, output).splitlines() if not _REMARK.match(line)]
+    for line in lines:
+        found = _assignments(_without_labels(line, "\n".join(lines)))
+        if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
+            continue  # `T = total number of steps`: a count the hook is given, said in words
+        if found is None:
+            return None
+        for target, value in found:
+            if getattr(value, "restated", False):  # `所以 RCE = 4·(1 − p_y)`: the note's own simpler form of it
+                statements = [(t, v) for t, v in statements if t != target]
+            if not _is_number(value):
+                statements.append((target, value))
+    return _with_alternatives(statements)
+
+
+def _without_labels(line: str, formulas: str) -> str:
+    """`line` without the parts that name something in words only and are never read by a formula
+    (`Gonnor = GradientONly NORmalization`), or say it stays as in the baseline: labels, not steps."""
+    def label(part: str) -> bool:
+        found = _LABEL.match(_normalised(part))
+        return bool(found and len(re.findall(rf"(?<![\w]){found[1]}(?![\w])", formulas)) == 1) \
+            or bool(_AS_BASELINE.match(_normalised(part)))
+
+    return _without_parts(line, label)
+
+
+def _inlined_definitions(formulas: str, output: str = "") -> str:
+    """`formulas` with each function the notes define and then apply (`H(p) = −Σ p log p` beside
+    `L = CE − β·H(p)`) written out where it is applied, its definition left out; one defined and never applied
+    (`squareplus(x) = …`) is the formula's output, named `output` when one is given; other formulas unchanged."""
+    for match in list(_DEFINITION.finditer(formulas)):
+        name, argument, body = match["name"], match["argument"], match["body"].strip()
+        if name in FUNCTIONS:
+            continue  # a known function: what it equals is an identity (_IDENTITY), not a definition
+        rest = formulas[:match.start()] + formulas[match.end():]
+        if not re.search(rf"(?<![\w]){re.escape(name)}\([^()]*\)(?!\s*=)", rest):
+            if output and not (name.isascii() and compared_name(name) in _OUTPUT_NAMES):  # never applied: the output
+                formulas = re.sub(rf"(?<![\w]){re.escape(name)}(?=\(\s*{re.escape(argument)}[^()]*\)\s*=)", output, formulas)
+            continue
+        if match["more"]:
+            return formulas  # a function of several values, applied: not written out here (no program)
+        formulas = re.sub(rf"(?<![\w]){re.escape(name)}\(([^()]*)\)",
+                          lambda call: "(" + re.sub(rf"(?<!\w){re.escape(argument)}(?!\w)", _bracketed(call[1]), body) + ")", rest)
+    return formulas
+
+
+def _bracketed(expression: str) -> str:
+    """`expression` in brackets unless it is a single name."""
+    return expression.strip() if re.fullmatch(r"\s*[\w\u0370-\u03ff]+\s*", expression) else f"({expression})"
+
+
+def _with_alternatives(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]] | None:
+    """The statements with each bracketed condition's alternative, the next formula for the same name,
+    put in its place (that formula then goes; its own condition, the last one's, is the complement);
+    None when a condition has no alternative."""
+    merged = list(statements)
+    for i, (target, value) in enumerate(merged):
+        if not _pending(value):
+            continue
+        later = next((j for j in range(i + 1, len(merged)) if merged[j][0] == target), None)
+        if later is None:
+            return None
+        alternative = merged.pop(later)[1]
+        last = not any(t == target for t, _ in merged[i + 1:])
+        value.args[2] = alternative.args[1] if _pending(alternative) and last else alternative
+    return merged
+
+
+def _pending(value: ast.expr) -> bool:
+    """A `where(condition, value, <alternative>)` whose alternative is still to be found."""
+    return isinstance(value, ast.Call) and len(value.args) == 3 and isinstance(value.args[2], ast.Name) \
+        and value.args[2].id == _OTHERWISE
+
+
+def _in_order(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
+    """`statements` with each formula moved after the formulas for the names it reads (`y = x + g*h，g = sigmoid(a)`:
+    g first); as they are when they already are in order or read each other in a circle."""
+    remaining, ordered = list(statements), []
+    while remaining:
+        pending = {target for target, _ in remaining}
+        ready = next((s for s in remaining if not (pending - {s[0]}) & {n.id for n in ast.walk(s[1]) if isinstance(n, ast.Name)}),
+                     None)
+        if ready is None:
+            return statements
+        remaining.remove(ready)
+        ordered.append(ready)
+    return ordered
+
+
+def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
+    """The `name = expression` assignments of one note line: the whole line when it is one, else each of
+    its parts between separators (commas, semicolons, colons outside brackets) that holds an `=`;
+    None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
+    its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
+    `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
+    line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
+    line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
+    line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", line)))
+    if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
+        return []
+    if either := _IF_ELSE.search(_normalised(line)):
+        return _either(either, line)
+    if (alone := _IF_THEN.match(_normalised(line))) and re.search(rf"(?<![\w]){alone['target']}(?![\w])", alone["value"]):
+        assignment = _assignment(f"{alone['target']} = {alone['value']}")
+        statement = assignment and _where(alone["condition"], assignment[1], alone["target"])
+        return [(alone["target"], statement)] if statement else None
+    line = _TRAILING_OTHERWISE.sub("", _TRAILING_CONDITION.sub(r"（\g<condition>）", line))
+    if kept := _IF_ELSE_KEPT.search(_normalised(line)):
+        return _kept_unless(kept, line)
+    if _CONDITION.search(_BRACKET_CONDITION.sub("", plain_formula(line))):
+        return None
+    if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and not _BRACKET_CONDITION.search(line) \
+            and (whole := _assignment(line)) is not None:
+        return [whole]
+    found = []
+    for part in _split_outside_brackets(line):
+        for single in _unchained(part):
+            condition = _BRACKET_CONDITION.search(single)
+            single = _BRACKET_CONDITION.sub("", single)
+            if _IDENTITY.search(_normalised(single)):
+                continue
+            if _ASSIGNS.search(_normalised(single)):
+                if (assignment := _assignment(single)) is None and _ROLE_IN_WORDS.search(_normalised(single)):
+                    continue
+                if assignment is None:
+                    return None
+                if condition and (assignment := _holding_where(assignment, condition[1])) is None:
+                    return None
+                assignment[1].restated = bool(_RESTATED.match(single))
+                found.append(assignment)
+    return found
+
+
+def _without_cases(line: str) -> str:
+    """`line` without its parts that only say a case of a constant (`κ=0 就是 SGD`, `当 κ = 1 时是动量`): no formula."""
+    return _without_parts(line, lambda part: CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)
+
+
+def _without_parts(line: str, dropped) -> str:
+    """`line` without its parts between separators (outside brackets) for which `dropped(part)` holds; as it was
+    when none is dropped."""
+    parts = _split_outside_brackets(line)
+    kept = [part for part in parts if not dropped(part)]
+    return line if len(kept) == len(parts) else "，".join(kept)
+
+
+def _without_prose_asides(line: str) -> str:
+    """`line` without the brackets that open on English prose after a formula (`σ = ‖W‖₂  (spectral norm, exact:
+    `matrix_norm(W, ord=2)`)`), brackets inside them included."""
+    while match := _PROSE_ASIDE.search(line):
+        depth = 0
+        for end in range(match.start(1), len(line)):
+            depth += {"(": 1, ")": -1}.get(line[end], 0)
+            if depth == 0:
+                break
+        if depth:
+            return line
+        line = line[:match.start(1)] + line[end + 1:]
+    return line
+
+
+def _where(condition: str, value: str | ast.expr, otherwise: str) -> ast.Call | None:
+    """`where(condition, value, otherwise)` from note text (`otherwise` a name), or None if a part is not code."""
+    try:
+        parts = [ast.parse(text, mode="eval").body if isinstance(text, str) else text for text in (condition, value)]
+    except SyntaxError:
+        return None
+    call = ast.Call(ast.Name("where", ast.Load()), [*parts, ast.Name(otherwise, ast.Load())], [])
+    return call if all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(call)) else None
+
+
+def _holding_where(assignment: tuple[str, ast.expr], condition: str) -> tuple[str, ast.expr] | None:
+    """`target = where(condition, value, <the later formula's value>)`; None if the condition is not code."""
+    target, value = assignment
+    call = _where(_normalised(condition), value, _OTHERWISE)
+    return (target, call) if call else None
+
+
+def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
+    """The statement `target = where(condition, value, target)` of an _IF_ELSE_KEPT match, with the
+    assignments of the rest of its line (a constant given after it); None if a part does not read as code."""
+    statement = _where(match["condition"], match["value"], match["target"])
+    after = _normalised(line)[match.end():]
+    rest = _assignments(after) if after.strip() else []
+    return None if statement is None or rest is None else [(match["target"], statement), *rest]
+
+
+def _either(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
+    """The statement `target = where(condition, value, alternative)` of an _IF_ELSE match, with the assignments
+    of the rest of its line; None if a part is not code."""
+    found = _assignment(_normalised(line)[:match.start()] + "= " + match["alternative"])
+    statement = found and _where(match["condition"], match["value"], found[0])
+    rest = _assignments(match["rest"]) if match["rest"] else []
+    if statement is None or rest is None:
+        return None
+    statement.args[2] = found[1]
+    return [(found[0], statement), *rest]
+
+
+def _unchained(part: str) -> list[str]:
+    """`w1 = w2 = w` as `w1 = w` and `w2 = w`, each target given the chain's last value; other text as it is."""
+    chain = _CHAIN.search(_normalised(part))
+    if chain is None:
+        return [part]
+    targets = re.findall(r"[A-Za-z_]\w*", chain["targets"])
+    return [f"{target} = {chain['value']}" for target in targets]
+
+
+def _assignment(text: str) -> tuple[str, ast.expr] | None:
+    """A note text's assignment: the name right before its `=` (words before it are prose) and the
+    expression after it, up to the first Chinese character or English word that goes on in prose (`where`,
+    `with`, `as`, `for`, ...); None if either is not code."""
+    match = _ASSIGNS.search(_normalised(text))
+    if match is None:
+        return None
+    right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with|as|is|are|for|on|in|at|between|which|that|so|to|"
+                     r"and|but)\s|(?<!\.)\.\s+(?=[A-Za-z])", match["value"], maxsplit=1)[0].strip()
+    if prose := _NUMBER_IN_PROSE.match(right):
+        right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
+    right = _first_of_chain(right)  # `CE = −log p_t = Σ …`: equal values, the first one read
+    try:
+        value = ast.parse(_RIGHT_CLASS_PICKED.sub(r"of_right_class(\1)", right), mode="eval")
+    except SyntaxError:
+        return None
+    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
+        return None
+    if any(isinstance(n, ast.Call) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS)
+                                        or not _plain_keywords(n)) for n in ast.walk(value)):
+        return None
+    return match["target"], value.body
+
+
+def _plain_keywords(call: ast.Call) -> bool:
+    """Whether a call's keywords are none, or a clamp's bounds (`clamp(r, min=0)`)."""
+    return not call.keywords or (call.func.id in ("clamp", "clip") and all(k.arg in ("min", "max") for k in call.keywords))
+
+
+def _first_of_chain(value: str) -> str:
+    """`value` up to an `=` outside brackets (`−log p_t = Σ …` -> `−log p_t`); `clamp(r, min=0)` stays whole."""
+    depth = 0
+    for i, ch in enumerate(value):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth == 0 and _ASSIGNS_ANYWHERE.match(value, i) and value[i - 1:i] not in ("=", "<", ">", "!"):
+            return value[:i]
+    return value
+
+
+def _is_number(value: ast.expr) -> bool:
+    """A constant such as `0.9` or `-1`: given by the notes, not a step of the program."""
+    return isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant))
+
+
+def _normalised(text: str) -> str:
+    """A note formula as Python: its notation made plain (guards/notation.py), Greek letters spelled out, `←` as
+    `=`, `^` as `**`, `×`/`·` as `*`, `mod` as `%`, `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding
+    backticks and trailing punctuation."""
+    text = plain_formula(text.strip().strip("`$")).strip().rstrip("。.;；,，")
+    for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
+        text = text.replace(old, new)
+    text = re.sub(r"\s+mod\s+", " % ", text)  # `t mod P`
+    text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
+    text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
+    text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
+    text = "".join(GREEK.get(ch, ch) for ch in text)
+    return _NUMBER_TIMES_LETTER.sub(r"\1*", text)  # `2π`, `0.5λ`: a number times a Greek letter
+
+
+def _split_outside_brackets(line: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in line:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and ch in _SEPARATORS:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]
+
+
+# The notes' draws at random, and the value of a constant of the formulas (a draw's arguments read them).
+
+# A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
+EPS = 1e-8
+# A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
+_DRAWN = re.compile(rf"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*({DRAW_FAMILIES})\s*\(([^()]*)\)")
+
+
+def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
+    """The torch expression of a draw from N(mean, variance) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
+    or U(a, b) (one value), its arguments numbers, the notes' constants or arithmetic of both; None for any other."""
+    values = [_number(argument, given) for argument in arguments.split(",")]
+    if None in values:
+        return None
+    if family == "N" and values == [0.0, 1.0]:
+        return "torch.randn_like({like})"
+    if family == "N" and len(values) == 2 and values[1] >= 0:  # N(mean, variance)
+        return f"({values[0]!r} + {math.sqrt(values[1])!r} * torch.randn_like({{like}}))"
+    if family == "Beta" and len(values) == 2:
+        return f"torch.distributions.Beta({values[0]!r}, {values[1]!r}).sample()"
+    if family in ("U", "Uniform") and len(values) == 2:
+        return f"({values[0]!r} + {values[1] - values[0]!r} * torch.rand(()))"
+    if family in ("Bernoulli", "Bern") and len(values) == 1 and 0 <= values[0] <= 1:
+        return f"torch.bernoulli(torch.full_like({{like}}, {values[0]!r}))"
+    return None
+
+
+def _number(text: str, given: dict[str, str]) -> float | None:
+    """The value of `text`, arithmetic of numbers and the notes' constants (`1 - p`, `2*σ`), or None."""
+    try:
+        expression = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+
+    class Substitute(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            value = _constant(node.id, given)
+            return node if value is None else ast.Constant(value)
+
+    expression = ast.fix_missing_locations(Substitute().visit(expression))
+    if not all(isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.operator, ast.unaryop))
+               for node in ast.walk(expression)):
+        return None
+    try:
+        return float(eval(compile(expression, "<draw>", "eval"), {"__builtins__": {}}))  # numbers only, checked above
+    except (ArithmeticError, TypeError):
+        return None
+
+
+def _constant(name: str, given: dict[str, str]) -> float | None:
+    """The value of a constant of the formulas: the notes' own, the usual tiny one for an unvalued ε, else None."""
+    if compared_name(name) in given:
+        return float(given[compared_name(name)])
+    return EPS if compared_name(name) == "eps" else None
+
+
+# What the notes' words say of a name: that it is learnable, the number it starts at.
+
+# A name the notes call learnable: its value in the notes is where it starts, not a constant.
+_LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(?:标量|参数|系数|scalar|parameter|coefficient)?\s*"
+                        r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:(?:是|为)[^，。,.;；\n]{0,12}?)?(?:可学习|可训练)|"
+                        r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:an?\s+|one\s+)?(?:[A-Za-z]+\s+){0,2}?"
+                        r"(?:learnable|trainable|learned)", re.IGNORECASE)
+_ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
+_NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
+
+
+def learnable_names(text: str) -> set[str]:
+    """The names (as compared) that `text` calls learnable."""
+    names = ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
+    return {compared_name(_normalised(name)) for name, said in names  # in English, `a` is an article
+            if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}
+
+
+def _as_written(name: str) -> str:
+    """A pattern for `name` as notes write it: itself, or the Greek letter it spells (`gamma`: γ)."""
+    letters = [letter for letter, spelled in GREEK.items() if spelled == name]
+    return "(?:" + "|".join(map(re.escape, [name, *letters])) + ")"
+
+
+def _start(name: str, note_text: str) -> str | None:
+    """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
+    -1`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say nothing of its start, "" when
+    they say something else (`W starts orthogonal`)."""
+    said = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n;；,，=]{{0,8}}?(?:is\s+|are\s+)?"
+                     r"(?:starts?|started|initiali[sz]ed|init|初始|初值)"
+                     r"(?P<rest>[^\n。;；]*)",
+                     plain_symbols(note_text))
+    if said is None:
+        later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
+                          rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
+        return repr(float(next(group for group in later.groups() if group))) if later else None
+    value = re.match(rf"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(?:{_NUMBER}|(zero|零)(?![\w]))", said["rest"], re.IGNORECASE)
+    return ("0.0" if value[2] else repr(float(value[1]))) if value else ""
