@@ -126,7 +126,7 @@ def _weight_op_guards(note_text: str) -> str | None:
 
 def periodic_reply(code: str, functions: Sequence[str], periodic: Sequence[str]) -> str:
     """A layer's method run every N steps, written by the program from the notes' periodic formulas
-    over the layer's own parameters (guards/note_program.py `periodic_body`), as a reply to fill in;
+    over the layer's own parameters (guards/layer_bodies.py `periodic_body`), as a reply to fill in;
     "" when they are not certain enough and the model is asked."""
     if len(functions) != 1 or "." not in functions[0] or functions[0] not in defined_functions(code):
         return ""

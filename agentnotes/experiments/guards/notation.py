@@ -1,4 +1,4 @@
-"""Math notation as notes write it, in the plain form the formula reader (guards/note_program.py) parses.
+"""Math notation as notes write it, in the plain form the formula reader parses (guards/formula_lines.py).
 
 Notes write one formula many ways: `v = βv + (1-β)g²`, `$m = \\beta m + (1-\\beta) g$`, `√v`,
 `x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `‖W‖₂` (a matrix's spectral norm), `e^x`. `plain_formula` turns
