@@ -26,7 +26,7 @@ from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.formula_code import program_reply
 from agentnotes.experiments.guards.idea_sections import formula_lines, formulas_in, kinds_in_sections, note_pairs
 from agentnotes.experiments.guards.skeleton import fill, skeleton_for
-from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period
+from agentnotes.experiments.guards.note_symbols import missing_bias_case, missing_note_symbols, missing_period
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.lab.assemble import assemble_script
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -156,6 +156,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert [str(f) for f in fixes] == [] and fixed == code
     assert [str(p) for p in blocking(check_idea_code(code, kinds, pairs))] == []
     assert missing_period(code, "\n".join(h.chunk.text for h in hits), kinds) == []
+    assert missing_bias_case(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []
 
 

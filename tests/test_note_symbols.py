@@ -118,3 +118,17 @@ def test_an_absolute_value_written_with_bars_must_be_computed_and_a_norm_is_not_
     assert [p.message[:45] for p in missing_note_symbols(summed, note)] == ["the notes' formula applies abs(...) but the c"]
     assert missing_note_symbols(summed.replace("w.sum()", "w.abs().sum()"), note) == []
     assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g / g.norm())\n", "g = g / ||g||") == []
+
+
+def test_notes_that_treat_the_biases_apart_need_code_that_tells_them_apart() -> None:
+    from agentnotes.experiments.guards.note_symbols import missing_bias_case
+
+    uniform = "def update(p, g, state, lr, t):\n    p.sub_(lr * 0.1 * p.norm() / g.norm() * g)\n"
+    apart = ("def update(p, g, state, lr, t):\n    if p.dim() < 2:\n        p.sub_(lr * g)\n        return\n"
+             "    p.sub_(lr * 0.1 * p.norm() / g.norm() * g)\n")
+    for note in ("Weight matrices move by trust*g; biases: plain SGD.", "bias 不参与，只对权重矩阵做。",
+                 "```python\nif p.dim() >= 2:\n    p.data -= lr * trust * g\n```"):
+        assert [p.kind for p in missing_bias_case(uniform, note, ["update_rule"])] == ["note_biases"]
+        assert missing_bias_case(apart, note, ["update_rule"]) == []
+    assert missing_bias_case(uniform, "Every parameter moves by trust*g.", ["update_rule"]) == []
+    assert missing_bias_case(uniform, "biases: plain SGD", ["loss"]) == []  # not an update rule or weight operation

@@ -25,7 +25,7 @@ from agentnotes.experiments.guards.confounds import compare, confound_problems, 
 from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
-from agentnotes.experiments.guards.note_symbols import missing_note_symbols, missing_period, period_mismatch
+from agentnotes.experiments.guards.note_symbols import missing_bias_case, missing_note_symbols, missing_period, period_mismatch
 from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
@@ -373,7 +373,8 @@ class _CodeWriter:
             code, more_fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
             fixes += more_fixes
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
-        problems += missing_note_symbols(code, self.formulas) + missing_period(code, self.note_text, self.plan.kinds)
+        problems += missing_note_symbols(code, self.formulas) + missing_period(code, self.note_text, self.plan.kinds) \
+            + missing_bias_case(code, self.note_text, self.plan.kinds)
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "

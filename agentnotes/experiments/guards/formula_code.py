@@ -29,16 +29,13 @@ from agentnotes.experiments.guards.note_program import (
     periodic_body,
     program_body,
 )
-from agentnotes.experiments.guards.note_symbols import note_period
+from agentnotes.experiments.guards.note_symbols import BIASES_LEFT, note_period
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 
 MARK = "written from the notes' formulas"  # the comment on a body written here
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
 BLOCK_FORWARD = "IdeaBlock.forward"  # the block skeleton's, beside its layers_and_parameters
-# Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
-_BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
-                          re.IGNORECASE)
 
 
 def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str = "") -> str:
@@ -119,7 +116,7 @@ def _weight_op_guards(note_text: str) -> str | None:
         if period is None:
             return None
         guards += f"if step % {period} != 0:\n    return\n"
-    if _BIASES_LEFT.search(note_text):
+    if BIASES_LEFT.search(note_text):
         guards += "if p.dim() < 2:  # the notes leave the biases alone\n    return\n"
     return guards
 

@@ -44,6 +44,16 @@ _FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\("
 _ALIASES = {"eta": ("lr",), "sigma": ("std", "sigmoid", "scale", "noise"), "mu": ("mean",), "lam": ("weightdecay", "wd"),
             "tau": ("temp",), "eps": ("randn", "normal", "noise")}
 _NOT_LOOKED_FOR = {"theta"}
+# Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
+BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
+                         re.IGNORECASE)
+# Notes that treat the biases apart from the weight matrices: left alone, or given another rule ("biases: plain SGD",
+# `if p.dim() >= 2:`, "only the weight matrices").
+_BIASES_APART = re.compile(BIASES_LEFT.pattern + r"|(?:bias(?:es)?|偏置)[^。\n.;；]{0,12}?(?:plain|普通|ordinary|usual)\s*SGD|"
+                           r"\.dim\(\)\s*(?:>=\s*2|>\s*1|==\s*2)|(?:only|只(?:对|改|动)?)\s*(?:the\s+)?(?:weight\s+matri(?:x|ces)|权重矩阵)",
+                           re.IGNORECASE)
+# What reads a parameter's shape in code: p.dim(), p.ndim, p.shape, p.size().
+_SHAPE_READS = frozenset({"dim", "ndim", "ndimension", "shape", "size"})
 _ABSOLUTE = re.compile(r"(?<!\|)\|[^|\n]{1,20}\|(?!\|)")  # |W|, an absolute value; not ||g||, a norm
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
@@ -102,6 +112,22 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
         return []
     return [Problem("note_period", f"the notes do this at every step (\"{every[0]}\") but the code does it only when "
                                    f"`{ast.unparse(modulo)}` allows: drop that test", modulo.lineno)]
+
+
+def missing_bias_case(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
+    """An update rule or weight operation whose notes treat the biases apart (left alone, or plain SGD for them)
+    while its code never looks at a parameter's shape, so every parameter gets the weight matrices' rule."""
+    if not {"update_rule", "weight_op"} & set(kinds) or not (said := _BIASES_APART.search(note_text)):
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    if any(isinstance(n, ast.Attribute) and n.attr in _SHAPE_READS for n in ast.walk(tree)):
+        return []
+    return [Problem("note_biases", f"the notes treat the biases apart from the weight matrices (\"{said[0]}\") but the "
+                                   "code does the same to every parameter: test p.dim() (2 for a weight matrix, 1 for a "
+                                   "bias) and do for each what the notes say", 1)]
 
 
 def _code_names(tree: ast.Module) -> set[str]:
