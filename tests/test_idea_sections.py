@@ -239,3 +239,10 @@ def test_a_note_whose_first_line_names_the_idea_as_one_phrase_is_its_only_sectio
     other = _section("sparse init", "W = 0, then k entries per row drawn from N(0, 1/k)")
     own = Hit(Chunk("identity.md", 1, 3, "Identity init for hidden-to-hidden layers\n\nW = I + N(0, σ²)", ()), 1.0)
     assert own_sections("identity init vs baseline", [other, own]) == [own]
+
+
+def test_a_layer_said_in_brackets_is_no_formula_to_compute():
+    from agentnotes.experiments.guards.idea_sections import note_pairs
+
+    section = _section("maxout", "把每个隐藏层（Linear + ReLU）换成 maxout。合并：w = (w1+w2)/2")
+    assert [pair[:3] for pair in note_pairs("maxout vs baseline", [section])] == [("w1", "+", "w2")]

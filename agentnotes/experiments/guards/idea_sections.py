@@ -23,6 +23,9 @@ _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
             "network", "mlp", "sgd", "run", "test", "experiment"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
+# Names of network parts, not values: a pair of them in brackets describes a layer, it is no formula.
+_MODULE_NAMES = {"linear", "relu", "tanh", "sigmoid", "gelu", "conv", "conv2d", "batchnorm", "layernorm", "dropout",
+                 "softmax", "mlp", "sgd", "adam", "bn", "ln"}
 # A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
 _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
@@ -129,5 +132,6 @@ def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, s
     for h in own_sections(request, hits):
         for line in h.chunk.text.splitlines():
             for pair in _PAIR.findall(line) + _PRODUCT.findall(line):
-                found.setdefault(pair, line.strip())
+                if not {pair[0].lower(), pair[2].lower()} & _MODULE_NAMES:  # （Linear + ReLU）: a layer said in words
+                    found.setdefault(pair, line.strip())
     return [(*pair, line) for pair, line in found.items()]
