@@ -145,12 +145,26 @@ def test_feedback_without_code_keeps_the_error_and_drops_the_code() -> None:
 def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
-    model = _scripted(good, {"matches_note": False, "problems": ["h must be lr/2"]},
+    model = _scripted(good + "\nDRAFT = 1\n", {"matches_note": False, "problems": ["h must be lr/2"]},
                       good, {"matches_note": True, "problems": []})
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
     assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
     assert review["matches_note"] is False and run.record().final_iteration == 2
+    assert json.loads((run.path / rd.ITERATIONS / "2" / rd.CODE_REVIEW).read_text())["matches_note"] is True
+
+
+def test_code_written_again_as_the_critic_rejected_it_runs_with_the_critics_problems_reported(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    model = _scripted(good, {"matches_note": False, "problems": ["the notes never average the branches"]},
+                      "import math\n" + good)  # the same code, one import more: no second review
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 2
+    review = json.loads((run.path / rd.ITERATIONS / "2" / rd.CODE_REVIEW).read_text())
+    assert review["matches_note"] is False and review["problems"] == ["the notes never average the branches"]
+    report = (run.path / rd.REPORT).read_text(encoding="utf-8")
+    assert "the notes never average the branches" in report and "wrote the same code again" in report
 
 
 def test_the_claims_condition_stays_in_the_sweep_when_neither_arm_learns_there(monkeypatch) -> None:

@@ -137,6 +137,17 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
 
 
+def _without_imports(code: str) -> str:
+    """The code's syntax tree without its imports, to tell whether two replies are the same code; the code as it
+    is when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    tree.body = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom)]
+    return ast.dump(tree)
+
+
 def _failure_feedback(run: rd.Run, n: int, code: str, result: RunResult) -> str:
     """What the code generator needs to fix a failed run: its code and the mapped traceback."""
     script = (run.iteration_dir(n) / rd.EXPERIMENT).read_text(encoding="utf-8")
@@ -249,6 +260,7 @@ class _CodeWriter:
         self.last_written = ""
         self.show_examples = True  # off once the model copied a worked example
         self.keep: dict[str, str] = {}  # parts of a side-by-side skeleton no problem was found in, kept next time
+        self.critic_rejected: tuple[str, list[str]] | None = None  # the code the critic last rejected, and why
 
     def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, last: bool = False) -> tuple[str | None, str]:
         """(code, "") when the code may run, else (None, feedback for the next attempt). On the last
@@ -291,6 +303,13 @@ class _CodeWriter:
             reporter.info("Every function is the note's formulas, written by the program: no critic needed.")
             run.write_json(f"{folder}/{rd.CODE_REVIEW}", {"skipped": "every function written from the note's formulas"})
             return code, ""
+        if self.critic_rejected and self.critic_rejected[0] == _without_imports(code):
+            reporter.info("Shown the critic's problems, the code writer wrote the same code again: it runs, with the "
+                          "critic's problems in the report.")
+            run.write_json(f"{folder}/{rd.CODE_REVIEW}", {
+                "matches_note": False, "problems": self.critic_rejected[1],
+                "summary": "the code writer, shown these problems, wrote the same code again; it ran"})
+            return code, ""
         reporter.phase(f"review-{n}", "critic compares the code with the note")
         with run.phase(f"review-code-{n}"):
             shown = written_part(self.skeleton, code) if self.skeleton else code
@@ -299,6 +318,7 @@ class _CodeWriter:
             run.write_json(f"{folder}/{rd.CODE_REVIEW}", review if review else {"unchecked": "no valid critic reply"})
         if review and not review.matches_note and self.rejections < self.options.max_code_rejections and not last:
             self.rejections += 1
+            self.critic_rejected = (_without_imports(code), list(review.problems))
             reporter.info("Critic: the code does not match the note: " + "; ".join(review.problems)[:300])
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
