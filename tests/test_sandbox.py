@@ -174,3 +174,21 @@ def test_without_isolation_the_runner_refuses_unless_unsafe(tmp_path: Path, monk
         run_sandboxed([sys.executable, "s.py"], tmp_path, use_gpu=False)
     result = run_sandboxed([sys.executable, "s.py"], tmp_path, use_gpu=False, allow_unsafe=True)
     assert result.status == "ok" and result.isolation == "none (unsafe)"
+
+
+def test_an_experiment_with_runs_side_by_side_finishes_in_the_sandbox(tmp_path: Path, layer: str) -> None:
+    """Two worker processes where the layer allows them (bubblewrap); one after another where it has no shared
+    semaphores (Landlock denies /dev/shm): the same results either way."""
+    import json
+
+    from agentnotes.experiments.lab.assemble import assemble_script
+    from agentnotes.experiments.lab.config import ExperimentConfig
+
+    script = assemble_script("", ExperimentConfig(seeds=(0, 1, 2), steps=20, eval_every=10, lr_grid=()))
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "experiment.py").write_text(script.replace('\nCPU_WORKERS = "auto"', "\nCPU_WORKERS = 2", 1))
+    result = run_sandboxed([sys.executable, "experiment.py"], run_dir, Limits(timeout_s=120), use_gpu=False)
+    assert result.status == "ok", result.stderr_path.read_text()[-2000:]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert [[r["seed"] for r in metrics["arms"][arm]["runs"]] for arm in ("baseline", "idea")] == [[0, 1, 2], [0, 1, 2]]

@@ -737,13 +737,18 @@ def run_job(job):
 def train_all(jobs, device, where):
     """The record of train(*args) for each (during, args) job, in order, yielded as each finishes in order.
     The runs are independent (each seeds itself), so on the CPU they train side by side in forked processes."""
-    workers = worker_count(device, len(jobs))
-    if workers == 1:
+    pool = None
+    if (workers := worker_count(device, len(jobs))) > 1:
+        try:
+            pool = _multiprocessing.get_context("fork").Pool(workers)
+        except OSError:  # no shared semaphores where this runs (a sandbox without /dev/shm): one after another
+            pool = None
+    if pool is None:
         for during, args in jobs:
             where["during"] = during
             yield train(*args)
         return
-    with _multiprocessing.get_context("fork").Pool(workers) as pool:
+    with pool:
         for (during, _), (status, result, values) in zip(jobs, pool.imap(run_job, jobs)):
             where["during"] = during
             if status == "error":  # the first failure in order, reported as the script's own would be
