@@ -35,3 +35,8 @@ def test_a_tensor_used_as_a_condition_gets_the_where_hint() -> None:
 def test_a_python_number_given_to_a_torch_function_gets_the_math_hint() -> None:
     hints = hints_for("TypeError: sqrt(): argument 'input' (position 1) must be Tensor, not float")
     assert len(hints) == 1 and "math.sqrt" in hints[0]
+
+
+def test_torch_max_of_a_number_and_a_tensor_gets_the_clamp_hint() -> None:
+    hints = hints_for("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:")
+    assert len(hints) == 1 and "torch.clamp(x, min=0)" in hints[0]

@@ -163,3 +163,13 @@ def test_an_initialisation_that_names_the_layers_it_changes_and_why_is_no_layer_
             "Why: at init each hidden layer passes its input through, so ReLU(I·h) = h.\n")
     assert kinds_in_notes(note) == ["init"]
     assert kinds_in_notes("A new layer that computes y = W x + b, then f(x) = x·sigmoid(x).") == ["layer", "activation"]
+
+
+def test_what_a_note_keeps_as_in_the_baseline_shows_no_kind() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = "f(x) = log(1 + max(0, x))\n把所有 ReLU 换成 f，其余不变（init、SGD lr=0.05、batch、epoch 数）。\n"
+    assert kinds_in_notes(note) == ["activation"]
+    assert kinds_in_notes("f(x) = x·tanh(x). Everything else as in the baseline: init, lr = 0.05 for every epoch.") \
+        == ["activation"]
+    assert kinds_in_notes("lr = 0.05、batch 32、epoch 10，其余不变") == []  # a list of settings is no schedule

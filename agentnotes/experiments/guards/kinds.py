@@ -122,7 +122,7 @@ KINDS: tuple[Kind, ...] = (
               r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
               r"decays|drops|shrinks)\b",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\(t\)|\(step\)|_step|\[t\])\s*=(?!=)",
-              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→]*" + _words("t", "step", "epoch")),
+              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→、]*" + _words("t", "step", "epoch")),
          ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
@@ -152,6 +152,9 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 # A line that says why the idea should work or what to expect, not what it does: `Why: … ReLU(I·h) = h`, `直觉：…`.
 _WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expectations?|expected|why)\s*[：:]", re.IGNORECASE)
+# What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）".
+_KEPT = re.compile(r"(?:其余|其他|其它|别的)(?:都|全部|完全)?(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
+                   r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*", re.IGNORECASE)
 # Weights named in words or symbols.
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
@@ -167,7 +170,7 @@ def kinds_in_notes(text: str) -> list[str]:
     gradient at all is an operation on the weights, not an update rule; a `g = ...` beside a layer's formula in a
     note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
     every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'."""
-    text = "\n".join(line for line in text.splitlines() if not _WHY.match(line))
+    text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not _WHY.match(line))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
