@@ -248,6 +248,7 @@ class _CodeWriter:
         self.all_hits, self.hits = hits, idea_passages(options.request, hits)
         self.note_pairs = note_pairs(options.request, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
+        self.own_text = "\n".join(h.chunk.text for h in own_sections(options.request, hits))  # never another idea's
         self.formulas = formula_lines(options.request, hits)
         self.program = note_program(self.formulas, plan.kinds, self.note_text)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
@@ -394,7 +395,7 @@ class _CodeWriter:
             fixes += more_fixes
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         problems += missing_note_symbols(code, self.formulas) + missing_period(code, self.note_text, self.plan.kinds) \
-            + missing_bias_case(code, self.note_text, self.plan.kinds)
+            + missing_bias_case(code, self.own_text, self.plan.kinds)
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
