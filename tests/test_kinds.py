@@ -173,3 +173,11 @@ def test_what_a_note_keeps_as_in_the_baseline_shows_no_kind() -> None:
     assert kinds_in_notes("f(x) = x·tanh(x). Everything else as in the baseline: init, lr = 0.05 for every epoch.") \
         == ["activation"]
     assert kinds_in_notes("lr = 0.05、batch 32、epoch 10，其余不变") == []  # a list of settings is no schedule
+
+
+def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_initialisation() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("每 N = 200 步，把沉默单元的输入权重重新 Kaiming 初始化。") == ["weight_op"]
+    assert kinds_in_notes("Every 100 steps, re-initialise the dead units with nn.init.kaiming_uniform_.") == ["weight_op"]
+    assert kinds_in_notes("权重用正交初始化，每 100 步把所有权重乘以 0.9。") == ["weight_op", "init"]  # an init of its own

@@ -155,6 +155,8 @@ _WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expectations?|exp
 # What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）".
 _KEPT = re.compile(r"(?:其余|其他|其它|别的)(?:都|全部|完全)?(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
                    r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*", re.IGNORECASE)
+# Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
+_REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
@@ -169,7 +171,8 @@ def kinds_in_notes(text: str) -> list[str]:
     indices: guards/notation.py), in registry order. A weight formula `w = w - ...` in a note that names no
     gradient at all is an operation on the weights, not an update rule; a `g = ...` beside a layer's formula in a
     note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
-    every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'."""
+    every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'; weights
+    initialised again during training are the weight operation's step, not an initialisation idea."""
     text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not _WHY.match(line))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
@@ -179,6 +182,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
     if "update_rule" in found and "schedule" in found and not _GRADIENT.search(text):
         found.remove("update_rule")  # a rate that changes over the steps, the optimizer's rule as it was
+    if "init" in found and "weight_op" in found and _REINITIALISED.search(text):
+        found.remove("init")  # units re-initialised every N steps: the weight operation's own step
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
