@@ -1,5 +1,7 @@
 """Hints added to the code generator's feedback for common failures."""
 
+import pytest
+
 from agentnotes.experiments.guards.failure_hints import hints_for
 
 
@@ -22,21 +24,13 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     assert len(hints) == 1 and "never torch.randn" in hints[0]
 
 
-def test_a_forward_with_two_inputs_gets_the_one_tensor_hint() -> None:
-    hints = hints_for("TypeError: TanhLogicGate.forward() missing 1 required positional argument: 'x2'")
-    assert len(hints) == 1 and "x1, x2 = x[:, 0::2], x[:, 1::2]" in hints[0]
-
-
-def test_a_tensor_used_as_a_condition_gets_the_where_hint() -> None:
-    hints = hints_for("RuntimeError: Boolean value of Tensor with more than one value is ambiguous")
-    assert len(hints) == 1 and "torch.where" in hints[0]
-
-
-def test_a_python_number_given_to_a_torch_function_gets_the_math_hint() -> None:
-    hints = hints_for("TypeError: sqrt(): argument 'input' (position 1) must be Tensor, not float")
-    assert len(hints) == 1 and "math.sqrt" in hints[0]
-
-
-def test_torch_max_of_a_number_and_a_tensor_gets_the_clamp_hint() -> None:
-    hints = hints_for("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:")
-    assert len(hints) == 1 and "torch.clamp(x, min=0)" in hints[0]
+@pytest.mark.parametrize(("error", "wanted"), [
+    ("TypeError: TanhLogicGate.forward() missing 1 required positional argument: 'x2'", "x1, x2 = x[:, 0::2], x[:, 1::2]"),
+    ("RuntimeError: Boolean value of Tensor with more than one value is ambiguous", "torch.where"),
+    ("TypeError: sqrt(): argument 'input' (position 1) must be Tensor, not float", "math.sqrt"),
+    ("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:",
+     "torch.clamp(x, min=0)"),
+])
+def test_a_common_runtime_error_gets_its_one_hint(error: str, wanted: str) -> None:
+    hints = hints_for(error)
+    assert len(hints) == 1 and wanted in hints[0]

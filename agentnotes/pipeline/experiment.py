@@ -35,7 +35,7 @@ from agentnotes.experiments.guards.idea_sections import (
     idea_passages,
     kinds_in_sections,
     note_pairs,
-    own_sections,
+    own_text,
     passages_for_hook,
 )
 from agentnotes.experiments.guards.problems import Problem, format_problems
@@ -111,8 +111,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     baseline = baseline_from_request(request).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
-    own_text = "\n".join(h.chunk.text for h in own_sections(request, hits))  # never another idea's condition
-    said = input_condition(own_text)
+    said = input_condition(own_text(request, hits))  # never another idea's condition
     if plan.input_scale == 1.0 and said:
         updates["input_scale"], words = said
         updates["condition"] = plan.condition or words
@@ -248,7 +247,7 @@ class _CodeWriter:
         self.all_hits, self.hits = hits, idea_passages(options.request, hits)
         self.note_pairs = note_pairs(options.request, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
-        self.own_text = "\n".join(h.chunk.text for h in own_sections(options.request, hits))  # never another idea's
+        self.own_text = own_text(options.request, hits)
         self.formulas = formula_lines(options.request, hits)
         self.program = note_program(self.formulas, plan.kinds, self.note_text)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)

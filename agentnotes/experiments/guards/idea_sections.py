@@ -76,6 +76,11 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     return own
 
 
+def own_text(request: str, hits: Sequence[Hit]) -> str:
+    """The text of the sections that define the idea (own_sections): never another idea's words; "" when none does."""
+    return "\n".join(h.chunk.text for h in own_sections(request, hits))
+
+
 def _defining(hit: Hit) -> tuple[bool, int]:
     """Sort key of the passages that name an idea: first those that show a kind of idea, then the shortest heading."""
     return not kinds_in_notes(hit.chunk.text), len(_heading(hit))

@@ -629,8 +629,8 @@ def _check_unused_parameters(tree: ast.Module) -> list[Problem]:
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and "Module" in base_names(n)):
         for node in ast.walk(cls):
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                    and ast.unparse(node.value.func).split(".")[0] in ("nn", "torch")
-                    and ast.unparse(node.value.func).rsplit(".", 1)[-1][:1].isupper()):
+                    and (made := ast.unparse(node.value.func)).split(".")[0] in ("nn", "torch")
+                    and made.rsplit(".", 1)[-1][:1].isupper()):
                 continue  # only nn.Parameter(...), nn.Linear(...) and the like
             for target in node.targets:
                 if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
