@@ -83,8 +83,9 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     grounded = _ground_plan(vague, "mirror vs baseline", _hits())
     assert "y = (w1*(x+h) + w2*(x-h))/2 + b" in grounded.idea_rule and "w = (w1+w2)/2" in grounded.idea_rule
     assert "g = g /" not in grounded.idea_rule and grounded.kinds == ["layer", "weight_op"]
-    with_formula = vague.model_copy(update={"idea_rule": "y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2"})
-    assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == with_formula.idea_rule
+    whole = "y = (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2, and w = (w1+w2)/2 every 100 steps"
+    with_formula = vague.model_copy(update={"idea_rule": whole})
+    assert _ground_plan(with_formula, "mirror vs baseline", _hits()).idea_rule == whole
     named_only = vague.model_copy(update={"idea_rule": "Gonnor = GradientONly NORmalization, only the gradient is normalised"})
     assert "(w1+w2)/2" in _ground_plan(named_only, "mirror vs baseline", _hits()).idea_rule  # a name is not a formula
     short = _ground_plan(vague, "gate vs MLP", [_section("gate", "h = (W₁x + b₁) ⊙ σ(W₂x + b₂)")])
@@ -246,3 +247,45 @@ def test_a_layer_said_in_brackets_is_no_formula_to_compute():
 
     section = _section("maxout", "把每个隐藏层（Linear + ReLU）换成 maxout。合并：w = (w1+w2)/2")
     assert [pair[:3] for pair in note_pairs("maxout vs baseline", [section])] == [("w1", "+", "w2")]
+
+
+def test_a_request_in_another_language_names_its_section_through_the_rewrite():
+    from agentnotes.experiments.guards.idea_sections import names_in_notes
+
+    schedule = _section("lr: short warmup, long flat, linear cooldown", "lr = lr0 * (T - t) / T")
+    cosine = _section("余弦相似度 + 可学温度的隐藏层", "h = ReLU(s * w·x / (|w||x|)) ")
+    request = "cosine layer with learnable temperature vs baseline"
+    assert own_sections(request, [schedule, cosine]) == []  # no heading holds the request's words
+    names = names_in_notes(request, "余弦层学习温度 vs 基线 baseline", [schedule, cosine])
+    assert own_sections(names, [schedule, cosine]) == [cosine] and idea_passages(names, [schedule, cosine]) == [cosine]
+    # A request whose words name a section is kept; a rewrite sharing no words (or one of several) names nothing.
+    assert names_in_notes("warmup cooldown vs SGD", "余弦 vs 基线", [schedule, cosine]) == "warmup cooldown vs SGD"
+    assert names_in_notes(request, "完全无关的翻译 vs 基线", [schedule, cosine]) == request
+    assert names_in_notes(request, "余弦层 vs 基线", [schedule, _section("余弦退火", "lr = cos(t)"), cosine]) == request
+
+
+def test_the_formulas_a_plan_rule_leaves_out_are_added_to_it():
+    from agentnotes.agents.experimenter import Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    gates = _section("gate layer", "a = tanh(k*x1), b = tanh(k*x2)，k 取 5。\nXOR 用乘法：xor = -a*b。\n学习率 lr = 0.05")
+    plan = Plan(idea_name="gates", hypothesis="h", idea_rule="a = tanh(k*x1), b = tanh(k*x2), AND = (1 + a + b - a*b)/2",
+                kinds=["activation"], baseline="MLP", task="classification", metric="accuracy")
+    grounded = _ground_plan(plan, "gate layer vs MLP", [gates])
+    assert grounded.idea_rule == f"{plan.idea_rule}\nXOR 用乘法：xor = -a*b。"  # a setting (lr = 0.05) is no formula to add
+    assert any("xor = -a*b" in c for c in grounded.corrections)
+    assert Plan.model_validate(grounded.model_dump())
+
+
+def test_a_title_sharing_more_with_the_rewrite_wins_over_a_section_naming_one_word_of_the_request():
+    from agentnotes.experiments.guards.idea_sections import names_in_notes
+
+    schedule = _section("warmup + cosine decay", "lr = lr0 * cos(t)")
+    cosine = _section("余弦相似度 + 可学温度的隐藏层", "h = ReLU(s * w·x / (|w||x|))")
+    request = "cosine layer with learnable temperature vs baseline"
+    assert own_sections(request, [schedule, cosine]) == [schedule]  # "temperature" and "learnable" name nothing
+    names = names_in_notes(request, "余弦层学习温度 vs 基线", [schedule, cosine])
+    assert own_sections(names, [schedule, cosine]) == [cosine]
+    # Every term named (two ideas together): the request's own sections stand.
+    gonnor = _section("Gonnor", "g = g / |g|")
+    assert names_in_notes("cosine with gonnor vs SGD", "余弦层 温度 vs 基线", [schedule, gonnor, cosine]) == "cosine with gonnor vs SGD"

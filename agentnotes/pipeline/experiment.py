@@ -34,6 +34,7 @@ from agentnotes.experiments.guards.idea_sections import (
     formulas_in,
     idea_passages,
     kinds_in_sections,
+    names_in_notes,
     note_pairs,
     own_text,
     passages_for_hook,
@@ -56,6 +57,7 @@ from agentnotes.prompts import load_prompt
 from agentnotes.settings import Settings
 
 CODE_BLOCK = re.compile(r"```python\n.*?```", re.DOTALL)
+_DEFINITION = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*=\s*([^=，。,;；：:）\n]+)")  # a name = what computes it
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -72,46 +74,56 @@ def hits_from_idea(idea: dict) -> list[Hit]:
     ]
 
 
-def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> list[Hit]:
+def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> tuple[list[Hit], str]:
+    """The note sections found for the request, and what names the idea's own section among them
+    (idea_sections.names_in_notes: the request, or the title the request's rewrite points at)."""
     if not run.phase_done("find-idea"):
         from agentnotes.retrieval.filters import NoteFilter
         from agentnotes.retrieval.service import retrieve
 
         with run.phase("find-idea"):  # earlier runs' result notes are not the idea's notes: searched without them
-            hits = retrieve(settings, options.request, options.k, sections=True,
+            rewrites: list[str] = []
+            hits = retrieve(settings, options.request, options.k, sections=True, on_rewrite=rewrites.append,
                             only=NoteFilter(outside=str(settings.results_dir)))
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
-            run.write_idea(options.request, hits)
-    return hits_from_idea(run.read_json(rd.IDEA))
+            run.write_idea(options.request, hits, names_in_notes(options.request, "".join(rewrites), hits))
+    idea = run.read_json(rd.IDEA)
+    return hits_from_idea(idea), idea.get("names", options.request)
 
 
-def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents.Plan:
+def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: str | None = None) -> agents.Plan:
     """The plan corrected by the idea's own note sections and the request, each change said in
     `corrections`: the kinds their formulas show, their formula lines as the rule when the planner's
-    rule holds none of their formulas, the task their words name, the baseline the request names, a hypothesis
+    rule holds none of their formulas (the lines that define an output it never names
+    added when it holds some), the task their words name, the baseline the request names, a hypothesis
     that inverts the note, the input scale of a condition the note names and the plan left out (or set where the note
     names none)."""
+    names = names or request  # what names the idea's own section among the hits (names_in_notes)
     updates: dict[str, object] = {}
     corrections = []
-    note_text = "\n".join(h.chunk.text for h in idea_passages(request, hits))
-    if (kinds := kinds_in_sections(request, hits)) and set(kinds) != set(plan.kinds):
+    note_text = "\n".join(h.chunk.text for h in idea_passages(names, hits))
+    if (kinds := kinds_in_sections(names, hits)) and set(kinds) != set(plan.kinds):
         updates["kinds"] = kinds
         corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
-    formulas = formula_lines(request, hits)
+    formulas = formula_lines(names, hits)
     rule = re.sub(r"\s+", "", plan.idea_rule)
     if (math := math_formulas(formulas)) and not any(formula in rule for formula in math):
         short = len(formulas) < RULE_CHARS[0]  # a rule that short would not be a valid plan: the planner's follows
         updates["idea_rule"] = f"{formulas}\n{plan.idea_rule}"[:RULE_CHARS[1]] if short else formulas
         corrections.append("the rule holds none of the note's formulas: the note's formula lines "
                            + ("come before it" if short else "replace it"))
+    elif left_out := [line for line in formulas.splitlines() if _defines_unsaid(line, plan.idea_rule)]:
+        added = "\n".join(left_out)[:RULE_CHARS[1] // 2]
+        updates["idea_rule"] = f"{plan.idea_rule[:RULE_CHARS[1] - len(added) - 1]}\n{added}"
+        corrections.append(f"the rule leaves out formulas of the note: added {added!r}")
     if (task := task_in_notes(note_text)) and task != plan.task:
         updates["task"] = task
         corrections.append(f"task {plan.task} -> {task}: the task the note's own words name")
     baseline = baseline_from_request(request).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
-    said = input_condition(own_text(request, hits))  # never another idea's condition
+    said = input_condition(own_text(names, hits))  # never another idea's condition
     if plan.input_scale == 1.0 and said:
         updates["input_scale"], words = said
         updates["condition"] = plan.condition or words
@@ -125,14 +137,22 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit]) -> agents
     return plan.model_copy(update={**updates, "corrections": [*plan.corrections, *corrections]})
 
 
-def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, hits: Sequence[Hit]) -> agents.Plan:
+def _defines_unsaid(line: str, rule: str) -> bool:
+    """The note line computes, from names, an output the plan's rule never names (`xor = -a*b` where the rule says
+    only AND; not `lr = 0.05`, and not `y = w*x + b` where the rule defines its own y)."""
+    return any(re.search(r"[A-Za-z]", computed) and not re.search(rf"(?<!\w){re.escape(output)}(?!\w)", rule)
+               for output, computed in _DEFINITION.findall(line))
+
+
+def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, names: str,
+          hits: Sequence[Hit]) -> agents.Plan:
     if not run.phase_done("plan"):
         with run.phase("plan"):
             plan, replies = agents.make_plan(
                 model, load_prompt("plan_experiment", settings.prompts_dir), options.request, hits, seed=options.llm_seed
             )
             run.add_usage(replies)
-            run.write_plan(_ground_plan(plan, options.request, hits))
+            run.write_plan(_ground_plan(plan, options.request, hits, names))
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
 
 
@@ -241,14 +261,14 @@ def retry_temperature(attempt: int) -> float | None:
 class _CodeWriter:
     """Writes idea code and reviews it before anything runs: static checks, then the critic."""
 
-    def __init__(self, model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit],
+    def __init__(self, model: BaseChatModel, settings: Settings, plan: agents.Plan, hits: Sequence[Hit], names: str,
                  options: ExperimentOptions) -> None:
-        self.model, self.settings, self.plan, self.options = model, settings, plan, options
-        self.all_hits, self.hits = hits, idea_passages(options.request, hits)
-        self.note_pairs = note_pairs(options.request, hits)
+        self.model, self.settings, self.plan, self.options, self.names = model, settings, plan, options, names
+        self.all_hits, self.hits = hits, idea_passages(names, hits)
+        self.note_pairs = note_pairs(names, hits)
         self.note_text = "\n".join(h.chunk.text for h in self.hits)
-        self.own_text = own_text(options.request, hits)
-        self.formulas = formula_lines(options.request, hits)
+        self.own_text = own_text(names, hits)
+        self.formulas = formula_lines(names, hits)
         self.program = note_program(self.formulas, plan.kinds, self.note_text)
         self.prompt = load_prompt("write_idea_code", settings.prompts_dir)
         self.body_prompt = load_prompt("write_idea_body", settings.prompts_dir)
@@ -409,7 +429,7 @@ class _CodeWriter:
         Each piece the model wrote is kept in the iteration folder as completion-HOOK.py."""
         replies = []
         for hook, why in missing_hooks(ast.parse(code), self.plan.kinds):
-            passages, parts = passages_for_hook(self.options.request, self.all_hits, hook)
+            passages, parts = passages_for_hook(self.names, self.all_hits, hook)
             if not passages:
                 continue
             code = drop_definitions(code, {hook})
@@ -446,19 +466,21 @@ def run_experiment(
     run.update(status="running", model=settings.llm_model, provider=settings.llm_provider)
     reporter.info(f"Run {run.id} in {run.path}")
     reporter.phase("find-idea", options.request)
-    hits = _find_idea(settings, run, options)
-    if why := refusal("\n".join(h.chunk.text for h in idea_passages(options.request, hits))):
+    hits, names = _find_idea(settings, run, options)
+    if names != options.request:
+        reporter.info(f"The idea's section, named through the request's translation: {names}")
+    if why := refusal("\n".join(h.chunk.text for h in idea_passages(names, hits))):
         run.update(status="refused", error=why)
         raise ExperimentError(f"{why} Nothing was run; the note passages are in {run.path}.")
     reporter.phase("plan")
-    plan = _plan(model, settings, run, options, hits)
+    plan = _plan(model, settings, run, options, names, hits)
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
     conditions = sweep.from_json(run.read_json(sweep.CONDITIONS)) or [
         sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = baseline_from_request(options.request)
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm)
-    writer = _CodeWriter(model, settings, plan, hits, options)
+    writer = _CodeWriter(model, settings, plan, hits, names, options)
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)
     purpose = "write the idea code" if code is None else "resume: the accepted code under the next condition"

@@ -6,7 +6,8 @@ The idea's own sections say it plainly through the cues of guards/kinds.py: an o
 from weights is a layer, an assignment to the gradient is an update rule, something done every
 N steps is a weight operation. Their formulas also name what the code should compute: the
 bracketed sums such as (x+h) and (w1+w2), which the static checks compare with the code as advice.
-Request terms are found in headings as whole words ("sign" is not in "design").
+Request terms are found in headings as whole words ("sign" is not in "design"). A request in one language over
+headings in another names its section through the query rewrite's translation (names_in_notes).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
 _FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
 MAX_RULE_CHARS = 500
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
+_GENERIC_HAN = {"基线", "对比", "实验", "模型", "网络", "训练", "方法"}
 
 
 def idea_terms(request: str) -> list[str]:
@@ -62,7 +66,10 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
     heading (a section named after the idea alone, not one about it and something else). A heading (or a first
     line) that holds the idea's words as one phrase ("zero init last") names the idea alone: a section that
-    shares one of its words ("orthogonal init") is not the idea's."""
+    shares one of its words ("orthogonal init") is not the idea's, and a request that is a section's title (as
+    names_in_notes gives) names that section alone."""
+    if titled := [h for h in hits if _title(h) == request.strip().lower()]:  # the request is a section's title
+        return [min(titled, key=_defining)]
     terms = idea_terms(request)
     phrase = re.compile(r"[\s_-]+".join(re.escape(t) for t in terms)) if len(terms) > 1 else None
     if phrase and (whole := [h for h in hits if _names(h, phrase)]):
@@ -74,6 +81,37 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
             best = min(naming, key=_defining)
             own += [best] if best not in own else []
     return own
+
+
+def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
+    """What names the idea's section among `hits`: the request when its words name it (own_sections); else, for a
+    request in another language than the headings, the title (heading or first line) that shares the most words and
+    Chinese character pairs with the idea's side of the request and its rewrite (at least two, or the one it has;
+    the first such hit on a tie). When the request's words name sections but leave some of its terms unnamed
+    ("cosine" names a schedule, "temperature" nothing), that title wins only by sharing more than they do."""
+    own = own_sections(request, hits)
+    if not hits or (own and all(any(_names(h, _word(t)) for h in hits) for t in idea_terms(request))):
+        return request
+    wanted = _tokens("\n".join(_COMPARISON.split(line, maxsplit=1)[0] for line in f"{request}\n{rewrite}".splitlines()))
+    titles = [_title(h) for h in hits]
+    shared = [len(wanted & _tokens(title)) for title in titles]
+    best = max(shared)
+    beaten = max((shared[hits.index(h)] for h in own), default=0)
+    enough = best >= min(2, len(wanted)) and best > beaten
+    return titles[shared.index(best)] if enough else request
+
+
+def _title(hit: Hit) -> str:
+    lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
+    return _heading(hit) or (lines[0].lower() if lines else "")
+
+
+def _tokens(text: str) -> set[str]:
+    """Latin words (not generic) and pairs of adjacent Chinese characters (not generic) of `text`."""
+    text = text.lower()
+    words = {w for w in _LATIN_WORD.findall(text) if w not in _GENERIC}
+    pairs = {run[i:i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
+    return words | (pairs - _GENERIC_HAN)
 
 
 def own_text(request: str, hits: Sequence[Hit]) -> str:
