@@ -14,7 +14,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
-from agentnotes.experiments.guards.idea_sections import formulas_in
+from agentnotes.experiments.guards.idea_sections import formulas_in, text_of
 from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
 from agentnotes.experiments.guards.formula_code import periodic_reply, program_reply
 from agentnotes.experiments.guards.skeleton import Skeleton, fill, stubs
@@ -208,7 +208,7 @@ def write_idea_body(
         periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
         split = part.split_at_steps() if periodic else None
         code = part.code
-        if written := program_reply(part, formulas_in(read), "\n".join(h.chunk.text for h in read), plan.task):
+        if written := program_reply(part, formulas_in(read), text_of(read), plan.task):
             code = fill(part, written)
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
             if ask_rule != rule and (written := periodic_reply(code, ask.required, periodic)):

@@ -38,6 +38,7 @@ from agentnotes.experiments.guards.idea_sections import (
     note_pairs,
     own_text,
     passages_for_hook,
+    text_of,
 )
 from agentnotes.experiments.guards.problems import Problem, format_problems
 from agentnotes.experiments.results.ledger import audit_statement, measured_values
@@ -102,7 +103,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     names = names or request  # what names the idea's own section among the hits (names_in_notes)
     updates: dict[str, object] = {}
     corrections = []
-    note_text = "\n".join(h.chunk.text for h in idea_passages(names, hits))
+    note_text = text_of(idea_passages(names, hits))
     if (kinds := kinds_in_sections(names, hits)) and set(kinds) != set(plan.kinds):
         updates["kinds"] = kinds
         corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
@@ -266,7 +267,7 @@ class _CodeWriter:
         self.model, self.settings, self.plan, self.options, self.names = model, settings, plan, options, names
         self.all_hits, self.hits = hits, idea_passages(names, hits)
         self.note_pairs = note_pairs(names, hits)
-        self.note_text = "\n".join(h.chunk.text for h in self.hits)
+        self.note_text = text_of(self.hits)
         self.own_text = own_text(names, hits)
         self.formulas = formula_lines(names, hits)
         self.program = note_program(self.formulas, plan.kinds, self.note_text)
@@ -469,7 +470,7 @@ def run_experiment(
     hits, names = _find_idea(settings, run, options)
     if names != options.request:
         reporter.info(f"The idea's section, named through the request's translation: {names}")
-    if why := refusal("\n".join(h.chunk.text for h in idea_passages(names, hits))):
+    if why := refusal(text_of(idea_passages(names, hits))):
         run.update(status="refused", error=why)
         raise ExperimentError(f"{why} Nothing was run; the note passages are in {run.path}.")
     reporter.phase("plan")

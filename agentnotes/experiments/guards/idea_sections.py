@@ -114,9 +114,14 @@ def _tokens(text: str) -> set[str]:
     return words | (pairs - _GENERIC_HAN)
 
 
+def text_of(hits: Sequence[Hit]) -> str:
+    """The passages' texts, one after another."""
+    return "\n".join(h.chunk.text for h in hits)
+
+
 def own_text(request: str, hits: Sequence[Hit]) -> str:
     """The text of the sections that define the idea (own_sections): never another idea's words; "" when none does."""
-    return "\n".join(h.chunk.text for h in own_sections(request, hits))
+    return text_of(own_sections(request, hits))
 
 
 def _defining(hit: Hit) -> tuple[bool, int]:
@@ -136,7 +141,7 @@ def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
 def kinds_in_sections(request: str, hits: Sequence[Hit]) -> list[str]:
     """The kinds whose cue appears in the idea's defining sections (the best hit when no section
     names the idea), in the registry's order (guards/kinds.py)."""
-    return kinds_in_notes("\n".join(h.chunk.text for h in own_sections(request, hits) or hits[:1]))
+    return kinds_in_notes(text_of(own_sections(request, hits) or hits[:1]))
 
 
 def formula_lines(request: str, hits: Sequence[Hit]) -> str:
@@ -160,7 +165,7 @@ def passages_for_hook(request: str, hits: Sequence[Hit], hook: str) -> tuple[lis
     """The idea's passages of a kind that `hook` expresses, and those kinds (a missing hook is
     asked for with only the passages about it)."""
     passages = [h for h in idea_passages(request, hits) if _kinds_with_hook(h.chunk.text, hook)]
-    return passages, _kinds_with_hook("\n".join(h.chunk.text for h in passages), hook)
+    return passages, _kinds_with_hook(text_of(passages), hook)
 
 
 def _kinds_with_hook(text: str, hook: str) -> list[str]:
