@@ -70,6 +70,24 @@ def update(p, g, state, lr, t):
     assert not [p for p in check_idea_code(code) if p.kind == "unused_result"]
 
 
+def test_a_state_tensor_given_a_new_local_value_and_never_stored_back_blocks() -> None:
+    code = '''
+def update(p, g, state, lr, t):
+    m = state.setdefault("m", torch.zeros_like(p))
+    c = (m * g).sum() / (m.norm() * g.norm() + 1e-8)
+    m = 0.9 * max(c, 0) * m + g
+    p.sub_(lr * m)
+'''
+    problems = [p for p in blocking(check_idea_code(code)) if p.kind == "state_rebound"]
+    assert len(problems) == 1 and problems[0].line == 5 and 'state["m"] = m' in problems[0].message
+    # Stored back, changed in place, or a bias-corrected copy of a tensor updated in place: the state moves on.
+    assert not [p for p in check_idea_code(code.replace("    p.sub_", '    state["m"] = m\n    p.sub_')) if p.kind == "state_rebound"]
+    in_place = code.replace("    m = 0.9 * max(c, 0) * m + g", "    m.mul_(0.9 * max(c, 0)).add_(g)")
+    assert not [p for p in check_idea_code(in_place) if p.kind == "state_rebound"]
+    corrected = in_place.replace("    p.sub_(lr * m)", "    m = m / (1 - 0.9 ** t)\n    p.sub_(lr * m)")
+    assert not [p for p in check_idea_code(corrected) if p.kind == "state_rebound"]
+
+
 def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
     from agentnotes.experiments.guards.note_symbols import missing_period
 

@@ -77,6 +77,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_undefined(tree),
         *_check_unset_attributes(tree),
         *_check_unused_results(tree),
+        *_check_state_rebound(tree),
         *_check_unused_parameters(tree),
         *_check_self_mixes(tree),
     ]
@@ -613,6 +614,43 @@ def _check_unused_results(tree: ast.Module) -> list[Problem]:
             problems.append(Problem("unused_result", f"`{name}` is computed in `{fn.name}` and never used, so this step of the "
                                                      f"formula is lost: use it, or keep it for the next step (state[\"{name}\"] = ... "
                                                      f"or self.{name}; a local name is gone after the call)", node.lineno))
+    return problems
+
+
+def _from_state(value: ast.expr) -> bool:
+    """`state.setdefault("m", ...)`, `state["m"]`, `self.state[p]["m"]`: a value kept between steps."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("setdefault", "get"):
+        value = value.func.value
+    elif isinstance(value, ast.Subscript):
+        value = value.value
+    else:
+        return False
+    return "state" in ast.unparse(value)
+
+
+def _check_state_rebound(tree: ast.Module) -> list[Problem]:
+    """A tensor taken from the state kept between steps and then given a new value by a plain assignment
+    (`m = state.setdefault("m", ...)`, then `m = beta*m + g`) in a function that neither changes it in place
+    (`m.mul_(...)`) nor stores anything back into the state: the new value is a local tensor, the state keeps the old
+    one, and every step starts again from it (a momentum that never builds up)."""
+    problems = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        stores = any(isinstance(t, ast.Subscript) and "state" in ast.unparse(t.value)
+                     for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets)
+        in_place = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr.endswith("_") and isinstance(n.func.value, ast.Name)}
+        kept = {n.targets[0].id for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name) and _from_state(n.value)}
+        for node in ast.walk(fn):
+            if stores or not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                continue
+            name = node.targets[0].id
+            if name in kept - in_place and not _from_state(node.value) and any(
+                    isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
+                problems.append(Problem("state_rebound", f"`{name} = ...` in `{fn.name}` makes a new local tensor: the state "
+                                        f"kept between steps still holds the old `{name}`, so the next step starts from it "
+                                        f"again. Change it in place ({name}.mul_(...).add_(...)) or store it back "
+                                        f"(state[\"{name}\"] = {name})", node.lineno))
     return problems
 
 
