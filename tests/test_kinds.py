@@ -173,6 +173,8 @@ def test_what_a_note_keeps_as_in_the_baseline_shows_no_kind() -> None:
     assert kinds_in_notes("f(x) = x·tanh(x). Everything else as in the baseline: init, lr = 0.05 for every epoch.") \
         == ["activation"]
     assert kinds_in_notes("lr = 0.05、batch 32、epoch 10，其余不变") == []  # a list of settings is no schedule
+    channels = "输入多两个坐标通道 u[i, j] = 2·i/7 − 1，第一层卷积输入通道 1 → 3，其余（通道数、初始化方式）都和 baseline 一样。"
+    assert "init" not in kinds_in_notes(channels)
 
 
 def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_initialisation() -> None:
