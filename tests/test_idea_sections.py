@@ -289,3 +289,15 @@ def test_a_title_sharing_more_with_the_rewrite_wins_over_a_section_naming_one_wo
     # Every term named (two ideas together): the request's own sections stand.
     gonnor = _section("Gonnor", "g = g / |g|")
     assert names_in_notes("cosine with gonnor vs SGD", "余弦层 温度 vs 基线", [schedule, gonnor, cosine]) == "cosine with gonnor vs SGD"
+
+
+def test_the_formula_a_note_says_the_idea_replaces_is_no_sum_to_compute():
+    from agentnotes.experiments.guards.idea_sections import note_pairs
+
+    for line in ("把隐藏层 h = ReLU(Wx + b) 换成只看方向的版本：h = ReLU(s·cos(w, x) + b)",
+                 "Replace the hidden map y = (Wx + b) with y = s·cos(w, x) + b.",
+                 "Instead of y = (Wx + b), the layer computes y = (u - v)·x."):
+        pairs = note_pairs("cosine layer vs baseline", [_section("cosine layer", line)])
+        assert ("W", "+", "b") not in [p[:3] for p in pairs] and ("Wx", "+", "b") not in [p[:3] for p in pairs]
+    kept = note_pairs("cosine layer vs baseline", [_section("cosine layer", "Instead of y = Wx + b, the layer computes y = (u - v)·x.")])
+    assert [p[:3] for p in kept] == [("u", "-", "v")]  # the idea's own formula on the same line stays

@@ -29,6 +29,9 @@ _MODULE_NAMES = {"linear", "relu", "tanh", "sigmoid", "gelu", "conv", "conv2d", 
                  "softmax", "mlp", "sgd", "adam", "bn", "ln"}
 # A named output that is the product of two names and nothing more: `xor = -a*b。`, not `y = w*x + b`.
 _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\s*([A-Za-z_]\w*)(?=\s*(?:[。，,;；]|$))")
+# What a note line says the idea replaces: "把 h = ReLU(Wx + b) 换成", "replace y = Wx + b with", "instead of y = Wx + b".
+_REPLACED = re.compile(r"把[^。\n]*?(?=换成|替换成|替换为|改成|改为)|\breplac(?:e|es|ed|ing)\s.*?(?=\s(?:with|by)\b)|"
+                       r"\binstead of\s[^,.;\n]*", re.IGNORECASE)
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
 _FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
 MAX_RULE_CHARS = 500
@@ -174,12 +177,14 @@ def _kinds_with_hook(text: str, hook: str) -> list[str]:
 
 def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, str]]:
     """The bracketed sums and differences of two names in the idea's defining sections, and the
-    outputs they name as a product of two names, each with the note line it stands in:
+    outputs they name as a product of two names (not in what the line says the idea replaces), each with the note
+    line it stands in:
     `w = (w1+w2)/2` -> ("w1", "+", "w2", "w = (w1+w2)/2"); `xor = -a*b` -> ("a", "*", "b", ...)."""
     found: dict[tuple[str, str, str], str] = {}
     for h in own_sections(request, hits):
         for line in h.chunk.text.splitlines():
-            for pair in _PAIR.findall(line) + _PRODUCT.findall(line):
+            idea_part = _REPLACED.sub("", line)  # the baseline's formula the idea replaces is no formula to compute
+            for pair in _PAIR.findall(idea_part) + _PRODUCT.findall(idea_part):
                 if not {pair[0].lower(), pair[2].lower()} & _MODULE_NAMES:  # （Linear + ReLU）: a layer said in words
                     found.setdefault(pair, line.strip())
     return [(*pair, line) for pair, line in found.items()]
