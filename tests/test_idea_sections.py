@@ -261,6 +261,11 @@ def test_a_request_in_another_language_names_its_section_through_the_rewrite():
     # A request whose words name a section is kept; a rewrite sharing no words (or one of several) names nothing.
     assert names_in_notes("warmup cooldown vs SGD", "余弦 vs 基线", [schedule, cosine]) == "warmup cooldown vs SGD"
     assert names_in_notes(request, "完全无关的翻译 vs 基线", [schedule, cosine]) == request
+    # A rewrite on one line, its key terms after "vs": still read; the request's baseline side is no idea word.
+    penalty = _section("惩罚隐层单元之间的相关性", "R = λ·Σ C_ij²")
+    init = _section("kaiming 初始化的变体", "W ~ N(0, 2/fan_in)")
+    said = names_in_notes("unit decorrelation vs Kaiming init", "单元去相关 vs 基线 baseline 协方差惩罚 Kaiming 初始化", [init, penalty])
+    assert said == "惩罚隐层单元之间的相关性"
     assert names_in_notes(request, "余弦层 vs 基线", [schedule, _section("余弦退火", "lr = cos(t)"), cosine]) == request
 
 

@@ -88,7 +88,8 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> t
                             only=NoteFilter(outside=str(settings.results_dir)))
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
-            run.write_idea(options.request, hits, names_in_notes(options.request, "".join(rewrites), hits))
+            rewrite = "".join(rewrites)
+            run.write_idea(options.request, hits, names_in_notes(options.request, rewrite, hits), rewrite)
     idea = run.read_json(rd.IDEA)
     return hits_from_idea(idea), idea.get("names", options.request)
 

@@ -37,7 +37,7 @@ _FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\\leftarrow|\\ge
 MAX_RULE_CHARS = 500
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
-_GENERIC_HAN = {"基线", "对比", "实验", "模型", "网络", "训练", "方法"}
+_GENERIC_HAN = {"基线", "对比", "比较", "实验", "模型", "网络", "训练", "方法"}
 
 
 def idea_terms(request: str) -> list[str]:
@@ -89,13 +89,14 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
 def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     """What names the idea's section among `hits`: the request when its words name it (own_sections); else, for a
     request in another language than the headings, the title (heading or first line) that shares the most words and
-    Chinese character pairs with the idea's side of the request and its rewrite (at least two, or the one it has;
-    the first such hit on a tie). When the request's words name sections but leave some of its terms unnamed
+    Chinese character pairs with the idea's side of the request and its rewrite, less the words of the request's
+    baseline side (at least two, or the one it has; the first such hit on a tie). When the request's words name sections but leave some of its terms unnamed
     ("cosine" names a schedule, "temperature" nothing), that title wins only by sharing more than they do."""
     own = own_sections(request, hits)
     if not hits or (own and all(any(_names(h, _word(t)) for h in hits) for t in idea_terms(request))):
         return request
-    wanted = _tokens("\n".join(_COMPARISON.split(line, maxsplit=1)[0] for line in f"{request}\n{rewrite}".splitlines()))
+    idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
+    wanted = _tokens(f"{idea_side}\n{rewrite}") - _tokens(" ".join(baseline_side))  # a rewrite may say "vs" anywhere
     titles = [_title(h) for h in hits]
     shared = [len(wanted & _tokens(title)) for title in titles]
     best = max(shared)

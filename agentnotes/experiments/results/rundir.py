@@ -243,15 +243,15 @@ class Run:
         end("done")
 
     # ---- content ----
-    def write_idea(self, request: str, hits: Sequence[Hit], names: str | None = None) -> Path:
-        """The request, the note passages the idea comes from (file and 1-based lines) and what names the idea's
-        own section among them (the request unless given)."""
+    def write_idea(self, request: str, hits: Sequence[Hit], names: str | None = None, rewrite: str = "") -> Path:
+        """The request, its rewrite for the search, the note passages the idea comes from (file and 1-based lines)
+        and what names the idea's own section among them (the request unless given)."""
         passages = [
             {"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
              "heading_path": list(h.chunk.heading_path), "score": h.score, "text": h.chunk.text}
             for h in hits
         ]
-        return self.write_json(IDEA, {"request": request, "names": names or request, "passages": passages})
+        return self.write_json(IDEA, {"request": request, "rewrite": rewrite, "names": names or request, "passages": passages})
 
     def write_plan(self, plan: Any) -> Path:
         """plan.json and a readable plan.md from a mapping or a pydantic model."""
