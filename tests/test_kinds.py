@@ -163,6 +163,9 @@ def test_an_initialisation_that_names_the_layers_it_changes_and_why_is_no_layer_
             "Why: at init each hidden layer passes its input through, so ReLU(I·h) = h.\n")
     assert kinds_in_notes(note) == ["init"]
     assert kinds_in_notes("A new layer that computes y = W x + b, then f(x) = x·sigmoid(x).") == ["layer", "activation"]
+    schedule = ("lr(t) = lr0 * t/W if t < W, lr0 * (T - t)/C otherwise\n"
+                "expect: final MSE below the constant-lr baseline (the SGD noise floor gets removed in the cooldown)\n")
+    assert kinds_in_notes(schedule) == ["schedule"]  # what it expects of SGD is no update rule
 
 
 def test_what_a_note_keeps_as_in_the_baseline_shows_no_kind() -> None:

@@ -125,6 +125,16 @@ def test_an_undefined_constant_the_notes_give_one_value_is_defined_from_them() -
     assert len(fixes) == 2 and fixed.index("import torch") < fixed.index("beta_1 = 0.9")
 
 
+def test_the_total_number_of_steps_the_notes_write_beside_the_step_is_the_harness_steps() -> None:
+    code = "def lr_at(step, lr):\n    W, C = 0.02 * T, 0.2 * T\n    return lr * min(1, step / W, (T - step) / C)\n"
+    note = "W = 0.02*T, C = 0.2*T\nlr(t) = lr0 * t/W if t < W, lr0 * (T - t)/C otherwise"
+    fixed, fixes = define_note_constants(code, note)
+    assert "T = STEPS  # the total number of steps" in fixed and len(fixes) == 1
+    assert not [p for p in check_idea_code(fixed, ["schedule"]) if p.kind == "undefined"]
+    assert "STEPS" in define_note_constants(code, "same total steps T as the baseline")[0]
+    assert define_note_constants(code, "softmax(z / T), temperature T = T0 at the start")[0] == code  # T alone: no step
+
+
 def test_a_constant_the_notes_give_in_prose_is_read_but_not_an_example_value_of_a_variable() -> None:
     from agentnotes.experiments.guards.constants import note_constants
 

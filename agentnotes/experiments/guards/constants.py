@@ -15,6 +15,11 @@ from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.notation import GREEK, plain_symbols
 from agentnotes.experiments.guards.static_check import undefined_names
 
+# Names of the total number of training steps, and how notes say that a name is it: in words, or `T` on one line with
+# the step `t` (`lr0 * (T - t)/C`, `min(1, t / (0.5*T))`).
+_TOTAL_STEP_NAMES = frozenset({"T", "T_max", "T_total", "total_steps", "num_steps", "n_steps", "max_steps"})
+_TOTAL_STEPS_SAID = re.compile(r"total (?:number of )?(?:training )?steps|总步数|训练总步数|总训练步数|"
+                               r"(?<![\w.])T(?!\w)[^\n]{0,40}(?<![\w.])t(?!\w)|(?<![\w.])t(?!\w)[^\n]{0,40}(?<![\w.])T(?!\w)")
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 # A number as notes write it: 0.9, -1, .5, 1e-8.
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
@@ -68,14 +73,19 @@ def note_constants(text: str) -> dict[str, str]:
 
 
 def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
-    """The code with each undefined name the notes give one value defined at its top."""
+    """The code with each undefined name the notes give one value defined at its top, and a name of the total
+    number of steps (`T` where the notes write it beside the step t, as in `lr0 * (T - t)/C`) as the harness's STEPS."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
     constants = note_constants(note_text)
+    undefined = {name for name, _ in undefined_names(tree)}
     definitions = sorted(f"{name} = {constants[compared_name(name)]}  # from the notes"
-                         for name, _ in undefined_names(tree) if compared_name(name) in constants)
+                         for name in undefined if compared_name(name) in constants)
+    if _TOTAL_STEPS_SAID.search(note_text):
+        definitions += [f"{name} = STEPS  # the total number of steps" for name in sorted(undefined & _TOTAL_STEP_NAMES)
+                        if compared_name(name) not in constants]
     if not definitions:
         return code, []
     lines = code.splitlines()

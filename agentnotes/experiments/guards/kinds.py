@@ -151,7 +151,7 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 
 # A line that says why the idea should work or what to expect, not what it does: `Why: … ReLU(I·h) = h`, `直觉：…`.
-_WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expectations?|expected|why)\s*[：:]", re.IGNORECASE)
+_WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expect(?:s|ed|ations?)?|why)\s*[：:]", re.IGNORECASE)
 # What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）",
 # "其余（通道数、初始化方式）都和 baseline 一样".
 _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)])?\s*(?:都|全部|完全)?\s*(?:(?:和|与|跟|同)\s*(?:baseline|基线)\s*)?"
