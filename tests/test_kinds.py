@@ -186,3 +186,15 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     assert kinds_in_notes("每 N = 200 步，把沉默单元的输入权重重新 Kaiming 初始化。") == ["weight_op"]
     assert kinds_in_notes("Every 100 steps, re-initialise the dead units with nn.init.kaiming_uniform_.") == ["weight_op"]
     assert kinds_in_notes("权重用正交初始化，每 100 步把所有权重乘以 0.9。") == ["weight_op", "init"]  # an init of its own
+
+
+@pytest.mark.parametrize(("note", "kinds"), [
+    ("y = (A ⊙ B) x + b, A, B ∈ ℝ^{64×fan_in}", ["layer"]),  # a bracketed weight times the input
+    ("W[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)", ["update_rule"]),  # a row of a weight matrix
+    ("L(t) = round(5 + 15 * min(1, t / (0.5*T)))，每个 batch 的序列长度随训练步数增长", ["data"]),  # a length at step t
+    ("f(x) = log(1 + x)\nTask: digits, baseline MLP (2×64, ReLU), plain SGD\n保持不变：初始化、lr、batch", ["activation"]),
+])
+def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes(note) == kinds

@@ -61,7 +61,9 @@ _DROP_AFTER_STEP = "drop_unrequested_after_step"
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN,
-              _LEFT + r"(?P<weight>w|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=weight)\s*[-−+]",
+              # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
+              _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
+                      r"(?P=weight)(?:(?P=row))?\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪"),
@@ -70,6 +72,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
          _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
+              _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
               _words("new layer", "custom layer", "layer (?:that|which|computes)"),
               "(?:新的?|这种|一种)[^。\n]{0,6}层"),
          ("build_model",), "layer.md", ("layers", "init"),
@@ -104,11 +107,13 @@ KINDS: tuple[Kind, ...] = (
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
-              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\([^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),  # L = −6: a constant
+              # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
+              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
          _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
-              "数据增强|课程学习|输入噪声|标签噪声|输入加噪",
+              "数据增强|课程|输入噪声|标签噪声|输入加噪",
+              r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
               _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
@@ -152,11 +157,14 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 # A line that says why the idea should work or what to expect, not what it does: `Why: … ReLU(I·h) = h`, `直觉：…`.
 _WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expect(?:s|ed|ations?)?|why)\s*[：:]", re.IGNORECASE)
+# A line that sets up the comparison, not the idea: `Task: digits, baseline MLP (2×64, ReLU)`, `设置：…`.
+_SETUP = re.compile(r"^\s*(?:[-*]\s*)?(?:task|setup|setting|设置|实验设置|任务)\s*[：:]", re.IGNORECASE)
 # What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）",
-# "其余（通道数、初始化方式）都和 baseline 一样".
+# "其余（通道数、初始化方式）都和 baseline 一样", "保持不变：GRU 隐藏维 64、交叉熵、…".
 _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)])?\s*(?:都|全部|完全)?\s*(?:(?:和|与|跟|同)\s*(?:baseline|基线)\s*)?"
                    r"(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
-                   r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*", re.IGNORECASE)
+                   r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*|"
+                   r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
 _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
@@ -175,7 +183,7 @@ def kinds_in_notes(text: str) -> list[str]:
     note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
     every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'; weights
     initialised again during training are the weight operation's step, not an initialisation idea."""
-    text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not _WHY.match(line))
+    text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not (_WHY.match(line) or _SETUP.match(line)))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
