@@ -328,3 +328,18 @@ def test_a_rate_read_from_a_module_that_never_sets_it_is_the_harness_lr() -> Non
     assert "h = LR / 2" in fixed and "return x * self.lr" in fixed and [f.line for f in fixes] == [3]
     optimizer = "class Opt(torch.optim.Optimizer):\n    def step(self):\n        return self.lr\n"
     assert fix_unset_learning_rate(optimizer) == (optimizer, [])
+
+
+def test_a_torch_max_or_min_against_a_number_becomes_a_clamp_that_computes_the_same() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = ("import torch\n\n\ndef f(x):\n    return torch.log(1 + torch.max(0, x)) + torch.min(-1.5, x) + torch.max(x, 0.5)"
+            " + torch.max(x, 0).values\n")
+    fixed, fixes = apply_fixes(code, [])
+    assert "torch.clamp(x, min=0)" in fixed and "torch.clamp(x, max=-1.5)" in fixed and "torch.clamp(x, min=0.5)" in fixed
+    assert "torch.max(x, 0).values" in fixed and len(fixes) == 3  # an int second argument is a dimension
+    namespace: dict = {}
+    exec(fixed, namespace)  # noqa: S102 - the test's own code
+    x = torch.tensor([[-2.0, 0.3], [1.0, 4.0]])
+    wanted = torch.log(1 + torch.relu(x)) + torch.minimum(torch.tensor(-1.5), x) + torch.maximum(x, torch.tensor(0.5)) + x.max(0).values
+    assert torch.allclose(namespace["f"](x), wanted)

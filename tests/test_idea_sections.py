@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from agentnotes.experiments.guards.idea_sections import idea_passages, idea_terms, kinds_in_sections, own_sections
+from agentnotes.experiments.guards.idea_sections import (
+    formula_lines,
+    idea_passages,
+    idea_terms,
+    kinds_in_sections,
+    named_sections,
+    own_sections,
+)
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
 from agentnotes.notes.types import Chunk, Hit
@@ -51,16 +58,19 @@ def test_the_section_named_after_the_idea_alone_wins_over_one_about_it_and_more(
 
 def test_no_named_section_falls_back_to_the_best_hit_and_no_cue_gives_no_kind():
     plain = _section("misc", "some thoughts without formulas")
-    assert own_sections("unknown idea vs baseline", [plain]) == []
-    assert idea_passages("unknown idea vs baseline", [plain, plain]) == [plain, plain]
-    assert kinds_in_sections("unknown idea vs baseline", [plain]) == []
+    other = _section("gonnor", "g = g / |g|")
+    assert named_sections("unknown idea vs baseline", [plain, other]) == []
+    assert own_sections("unknown idea vs baseline", [plain, other]) == [plain]
+    assert idea_passages("unknown idea vs baseline", [plain, other]) == [plain]  # never every hit mixed
+    assert kinds_in_sections("unknown idea vs baseline", [plain, other]) == []
+    assert formula_lines("unknown idea vs baseline", [other, plain]) == "g = g / |g|"  # the formulas of the same hit
 
 
 def test_request_terms_are_found_in_headings_as_whole_words():
     design = _section("design notes", "y = w*x + b")
     aggregate = _section("aggregate of runs", "y = w*x + b")
     gates = _section("gates", "y = w*x + b")
-    assert own_sections("sign vs SGD", [design]) == [] and own_sections("gate vs MLP", [aggregate]) == []
+    assert named_sections("sign vs SGD", [design]) == [] and named_sections("gate vs MLP", [aggregate]) == []
     assert own_sections("gate vs MLP", [aggregate, gates]) == [gates]  # a plural still names it
     assert own_sections("镜像 vs MLP", [_section("镜像层", "y = w*x")]) != []  # Chinese: a substring
 
@@ -255,7 +265,7 @@ def test_a_request_in_another_language_names_its_section_through_the_rewrite():
     schedule = _section("lr: short warmup, long flat, linear cooldown", "lr = lr0 * (T - t) / T")
     cosine = _section("余弦相似度 + 可学温度的隐藏层", "h = ReLU(s * w·x / (|w||x|)) ")
     request = "cosine layer with learnable temperature vs baseline"
-    assert own_sections(request, [schedule, cosine]) == []  # no heading holds the request's words
+    assert named_sections(request, [schedule, cosine]) == []  # no heading holds the request's words
     names = names_in_notes(request, "余弦层学习温度 vs 基线 baseline", [schedule, cosine])
     assert own_sections(names, [schedule, cosine]) == [cosine] and idea_passages(names, [schedule, cosine]) == [cosine]
     # A request whose words name a section is kept; a rewrite sharing no words (or one of several) names nothing.
@@ -288,7 +298,7 @@ def test_a_title_sharing_more_with_the_rewrite_wins_over_a_section_naming_one_wo
     schedule = _section("warmup + cosine decay", "lr = lr0 * cos(t)")
     cosine = _section("余弦相似度 + 可学温度的隐藏层", "h = ReLU(s * w·x / (|w||x|))")
     request = "cosine layer with learnable temperature vs baseline"
-    assert own_sections(request, [schedule, cosine]) == [schedule]  # "temperature" and "learnable" name nothing
+    assert named_sections(request, [schedule, cosine]) == [schedule]  # "temperature" and "learnable" name nothing
     names = names_in_notes(request, "余弦层学习温度 vs 基线", [schedule, cosine])
     assert own_sections(names, [schedule, cosine]) == [cosine]
     # Every term named (two ideas together): the request's own sections stand.

@@ -337,6 +337,43 @@ def fix_tensor_into_parameter(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
+def fix_number_max(code: str) -> tuple[str, list[Fix]]:
+    """`torch.max(0, x)` becomes `torch.clamp(x, min=0)` and `torch.min(1.0, x)` `torch.clamp(x, max=1.0)`: torch's
+    max and min compare two tensors, and a number first fails (TypeError: max() received an invalid combination of
+    arguments). So does a float second (`torch.max(x, 0.0)`); an int second is a dimension and stays."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and ast.unparse(node.func) in ("torch.max", "torch.min") and len(node.args) == 2
+                and not node.keywords and node.lineno == node.end_lineno):
+            continue
+        first, second = node.args
+        if _number(first) is not None:
+            found.append((node, second, first))
+        elif isinstance(_number(second), float):
+            found.append((node, first, second))
+    for node, tensor, number in sorted(found, key=lambda f: (f[0].lineno, f[0].col_offset), reverse=True):
+        bound = "min" if ast.unparse(node.func) == "torch.max" else "max"
+        line = lines[node.lineno - 1]
+        before = line[node.col_offset:node.end_col_offset]
+        after = f"torch.clamp({ast.get_source_segment(code, tensor)}, {bound}={ast.get_source_segment(code, number)})"
+        lines[node.lineno - 1] = line[:node.col_offset] + after + line[node.end_col_offset:]
+        fixes.append(Fix(node.lineno, before, after))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
+def _number(node: ast.expr) -> int | float | None:
+    """The value of a number literal (`0`, `-1.5`), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _number(node.operand)
+        return -inner if inner is not None else None
+    return node.value if isinstance(node, ast.Constant) and type(node.value) in (int, float) else None
+
+
 def _is_parameter_or_none(value: ast.expr) -> bool:
     if isinstance(value, ast.Constant) and value.value is None:
         return True
@@ -504,7 +541,8 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
 
 
-GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter")  # run for every idea
+GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+                 "fix_number_max")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
@@ -519,6 +557,7 @@ FIXES: dict[str, Fixer] = {
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
+    "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }

@@ -65,6 +65,12 @@ def _names(hit: Hit, name: re.Pattern[str]) -> bool:
 
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
+    """The sections that define the idea (named_sections), or the best hit when none is named: the kinds, the
+    formulas and the text of the idea all come from the same section, never from every hit at once."""
+    return named_sections(request, hits) or list(hits[:1])
+
+
+def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """For each term of the idea, the passage that defines it: of those that name it, one that shows
     a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
     heading (a section named after the idea alone, not one about it and something else). A heading (or a first
@@ -87,12 +93,12 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
-    """What names the idea's section among `hits`: the request when its words name it (own_sections); else, for a
+    """What names the idea's section among `hits`: the request when its words name it (named_sections); else, for a
     request in another language than the headings, the title (heading or first line) that shares the most words and
     Chinese character pairs with the idea's side of the request and its rewrite, less the words of the request's
     baseline side (at least two, or the one it has; the first such hit on a tie). When the request's words name sections but leave some of its terms unnamed
     ("cosine" names a schedule, "temperature" nothing), that title wins only by sharing more than they do."""
-    own = own_sections(request, hits)
+    own = named_sections(request, hits)
     if not hits or (own and all(any(_names(h, _word(t)) for h in hits) for t in idea_terms(request))):
         return request
     idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
@@ -124,7 +130,7 @@ def text_of(hits: Sequence[Hit]) -> str:
 
 
 def own_text(request: str, hits: Sequence[Hit]) -> str:
-    """The text of the sections that define the idea (own_sections): never another idea's words; "" when none does."""
+    """The text of the sections that define the idea (own_sections): never another idea's words."""
     return text_of(own_sections(request, hits))
 
 
@@ -134,23 +140,22 @@ def _defining(hit: Hit) -> tuple[bool, int]:
 
 
 def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """What the code writer and its critic read: the sections that define the idea's terms and, for a
-    combination of ideas, the sections whose heading names all of them; every hit when none does.
-    Small models mix neighbouring ideas from the other hits into the code."""
+    """What the code writer and its critic read: the sections that define the idea's terms (own_sections) and,
+    for a combination of ideas, the sections whose heading names all of them. Small models mix neighbouring ideas
+    from the other hits into the code."""
     terms, own = idea_terms(request), own_sections(request, hits)
     combined = [h for h in hits if len(terms) > 1 and all(_word(t).search(_heading(h)) for t in terms)]
-    return [h for h in hits if h in own or h in combined] or list(hits)
+    return [h for h in hits if h in own or h in combined]
 
 
 def kinds_in_sections(request: str, hits: Sequence[Hit]) -> list[str]:
-    """The kinds whose cue appears in the idea's defining sections (the best hit when no section
-    names the idea), in the registry's order (guards/kinds.py)."""
-    return kinds_in_notes(text_of(own_sections(request, hits) or hits[:1]))
+    """The kinds whose cue appears in the idea's defining sections, in the registry's order (guards/kinds.py)."""
+    return kinds_in_notes(text_of(own_sections(request, hits)))
 
 
 def formula_lines(request: str, hits: Sequence[Hit]) -> str:
     """The lines of the idea's defining sections that hold a formula, in order, at most
-    MAX_RULE_CHARS; "" when no section names the idea or none has a formula."""
+    MAX_RULE_CHARS; "" when they have none."""
     return formulas_in(own_sections(request, hits))
 
 
