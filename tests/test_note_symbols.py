@@ -150,3 +150,19 @@ def test_notes_that_treat_the_biases_apart_need_code_that_tells_them_apart() -> 
         assert missing_bias_case(apart, note, ["update_rule"]) == []
     assert missing_bias_case(uniform, "Every parameter moves by trust*g.", ["update_rule"]) == []
     assert missing_bias_case(uniform, "biases: plain SGD", ["loss"]) == []  # not an update rule or weight operation
+
+
+def test_a_weight_operation_the_notes_do_every_n_steps_gets_the_period_the_code_left_out() -> None:
+    from agentnotes.experiments.guards.note_symbols import add_note_period, missing_period
+
+    note = "每 N = 200 步，检查每个隐层单元：若它在整个 batch 上恒为 0，入权重重新初始化。"
+    every_step = 'def weight_op(p, state, step):\n    """Revive."""\n    p.mul_(0.9)\n'
+    fixed, fixes = add_note_period(every_step, note, ["weight_op"])
+    assert "    if step % 200 != 0:\n        return\n    p.mul_(0.9)" in fixed and fixed.index('"""Revive."""') < fixed.index("if step")
+    assert len(fixes) == 1 and missing_period(fixed, note, ["weight_op"]) == []
+    hook = "def after_step(model, step):\n    for p in model.parameters():\n        p.mul_(0.9)\n"
+    assert "    if step % 200 != 0:\n        return\n    for p" in add_note_period(hook, note, ["weight_op"])[0]
+    periodic = add_note_period(every_step, note, ["weight_op"])[0]
+    assert add_note_period(periodic, note, ["weight_op"]) == (periodic, [])  # already divides the step
+    assert add_note_period(every_step, "每一步之后把权重乘以 0.9", ["weight_op"]) == (every_step, [])  # every step
+    assert add_note_period(every_step, note, ["schedule"]) == (every_step, [])  # a schedule's period is its own

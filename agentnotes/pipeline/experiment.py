@@ -25,7 +25,13 @@ from agentnotes.experiments.guards.confounds import compare, confound_problems, 
 from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
-from agentnotes.experiments.guards.note_symbols import missing_bias_case, missing_note_symbols, missing_period, period_mismatch
+from agentnotes.experiments.guards.note_symbols import (
+    add_note_period,
+    missing_bias_case,
+    missing_note_symbols,
+    missing_period,
+    period_mismatch,
+)
 from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
@@ -405,8 +411,9 @@ class _CodeWriter:
         """The code after mechanical fixes and, when it lacks a hook the notes call for, completion;
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
         code, fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
+        code, periodic = add_note_period(code, self.own_text, self.plan.kinds)
         code, defined = define_note_constants(code, f"{self.note_text}\n{self.plan.idea_rule}")
-        fixes += defined
+        fixes += periodic + defined
         problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")

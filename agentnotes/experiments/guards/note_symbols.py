@@ -14,6 +14,7 @@ import ast
 import re
 from collections.abc import Sequence
 
+from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC
 from agentnotes.experiments.guards.notation import GREEK
@@ -112,6 +113,32 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
         return []
     return [Problem("note_period", f"the notes do this at every step (\"{every[0]}\") but the code does it only when "
                                    f"`{ast.unparse(modulo)}` allows: drop that test", modulo.lineno)]
+
+
+def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
+    """A weight operation the notes do every N steps (note_period) whose code never divides the step starts with
+    `if step % N != 0: return`, in weight_op, else in after_step."""
+    period = note_period(note_text)
+    if "weight_op" not in kinds or period is None:
+        return code, []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
+            or "floor" in _code_names(tree):
+        return code, []
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and "step" in [a.arg for a in n.args.args]}
+    function = functions.get("weight_op") or functions.get("after_step")
+    if function is None:
+        return code, []
+    body = function.body
+    after = body[0].end_lineno if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+        and len(body) > 1 else body[0].lineno - 1
+    indent = " " * body[-1].col_offset
+    lines = code.splitlines()
+    lines[after:after] = [f"{indent}if step % {period} != 0:", f"{indent}    return"]
+    return "\n".join(lines) + "\n", [Fix(after + 1, f"{function.name} at every step", f"if step % {period} != 0: return")]
 
 
 def missing_bias_case(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
