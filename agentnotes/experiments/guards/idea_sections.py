@@ -96,8 +96,9 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     """What names the idea's section among `hits`: the request when its words name it (named_sections); else, for a
     request in another language than the headings, the title (heading or first line) that shares the most words and
     Chinese character pairs with the idea's side of the request and its rewrite, less the words of the request's
-    baseline side (at least two, or the one it has; the first such hit on a tie). When the request's words name sections but leave some of its terms unnamed
-    ("cosine" names a schedule, "temperature" nothing), that title wins only by sharing more than they do."""
+    baseline side (at least two, or the one it has; the first such hit on a tie). When the request's words name
+    sections but leave some of its terms unnamed ("cosine" names a schedule, "temperature" nothing), that title wins
+    only by sharing more than they do."""
     own = named_sections(request, hits)
     if not hits or (own and all(any(_names(h, _word(t)) for h in hits) for t in idea_terms(request))):
         return request
@@ -112,6 +113,7 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
 
 
 def _title(hit: Hit) -> str:
+    """The section's heading path, or its first line when it has none (lower case)."""
     lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
     return _heading(hit) or (lines[0].lower() if lines else "")
 
