@@ -244,6 +244,8 @@ def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() 
     assert task_in_notes("把 3x3 卷积换成空洞卷积，看分类准确率") == "digits_image"  # no task named: the cues
     assert task_in_notes("a gated layer; the accuracy should rise") == "classification"
     assert task_in_notes("an idea with no task in it") is None
+    assert task_in_notes("GRU 在合成序列分类任务上用 SGD 训练") == "sequence"  # a sequence classification task
+    assert task_in_notes("on the sequence classification task, a GRU") == "sequence"
 
 
 def test_a_note_whose_first_line_names_the_idea_as_one_phrase_is_its_only_section():

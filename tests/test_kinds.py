@@ -193,6 +193,8 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("W[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)", ["update_rule"]),  # a row of a weight matrix
     ("L(t) = round(5 + 15 * min(1, t / (0.5*T)))，每个 batch 的序列长度随训练步数增长", ["data"]),  # a length at step t
     ("f(x) = log(1 + x)\nTask: digits, baseline MLP (2×64, ReLU), plain SGD\n保持不变：初始化、lr、batch", ["activation"]),
+    ("Padam 在 GRU 序列分类上：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule"]),  # the task's own model: where it runs
+    ("Padam 在 GRU 上，每层加残差连接：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule", "architecture"]),
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes

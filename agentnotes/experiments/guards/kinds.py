@@ -165,6 +165,10 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
                    r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*|"
                    r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
+# The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
+# by themselves; an architecture cue left once they are gone is one.
+_BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn)s?\b|"
+                              r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
 _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
@@ -197,6 +201,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
+    if "architecture" in found and len(found) > 1 and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", text)):
+        found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
     return found
 
 

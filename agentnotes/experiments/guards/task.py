@@ -20,9 +20,12 @@ _TASK_CUES = (  # (task, cue) in order: the most specific shape first
 
 
 # A task the note names as one ("the sequence task", "regression 任务"): it wins over the cues above.
-_NAMED_TASK = re.compile(r"\b(digits_image|digits|sequence|classification|regression)\s+task\b|"
-                         r"(digits_image|digits|sequence|classification|regression|序列|回归|分类)\s*任务", re.IGNORECASE)
-_CHINESE_TASKS = {"序列": "sequence", "回归": "regression", "分类": "classification"}
+# A sequence classification task is the sequence task ("合成序列分类任务", "the sequence classification task").
+_NAMED_TASK = re.compile(r"\b(sequence classification|digits_image|digits|sequence|classification|regression)\s+task\b|"
+                         r"(digits_image|digits|sequence|classification|regression|序列分类|序列|回归|分类)\s*任务",
+                         re.IGNORECASE)
+_CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence classification": "sequence", "回归": "regression",
+                  "分类": "classification"}
 
 
 def task_in_notes(text: str) -> str | None:
