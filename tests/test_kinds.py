@@ -195,6 +195,7 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("f(x) = log(1 + x)\nTask: digits, baseline MLP (2×64, ReLU), plain SGD\n保持不变：初始化、lr、batch", ["activation"]),
     ("Padam 在 GRU 序列分类上：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule"]),  # the task's own model: where it runs
     ("Padam 在 GRU 上，每层加残差连接：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule", "architecture"]),
+    ("把第一个 Linear 整个换成可学习 RBF 层，中心 c_j 和宽度都用梯度学", ["layer"]),  # a layer in place of a layer
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes

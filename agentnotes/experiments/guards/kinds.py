@@ -74,7 +74,7 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
               _words("new layer", "custom layer", "layer (?:that|which|computes)"),
-              "(?:新的?|这种|一种)[^。\n]{0,6}层"),
+              "(?:新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层"),  # 第一层换成可学习 RBF 层
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
                 "add_module_hook", _DROP_AFTER_STEP),
