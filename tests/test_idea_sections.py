@@ -303,6 +303,11 @@ def test_a_title_sharing_more_with_the_rewrite_wins_over_a_section_naming_one_wo
     assert named_sections(request, [schedule, cosine]) == [schedule]  # "temperature" and "learnable" name nothing
     names = names_in_notes(request, "余弦层学习温度 vs 基线", [schedule, cosine])
     assert own_sections(names, [schedule, cosine]) == [cosine]
+    # Of two sections each naming one word, the one sharing more with the rewrite is the idea's alone.
+    rounding = _section("periodic stochastic rounding of weights", "q(w) = Δ · floor(w/Δ + u)")
+    rebalance = _section('每 N 步做一次神经元"尺度再平衡"（relu 的正齐次性）', "w_in ← w_in·s, w_out ← w_out/s")
+    said = names_in_notes("periodic relu neuron rebalancing vs SGD", "周期性 relu 神经元再平衡 vs SGD", [rounding, rebalance])
+    assert own_sections(said, [rounding, rebalance]) == [rebalance]
     # Every term named (two ideas together): the request's own sections stand.
     gonnor = _section("Gonnor", "g = g / |g|")
     assert names_in_notes("cosine with gonnor vs SGD", "余弦层 温度 vs 基线", [schedule, gonnor, cosine]) == "cosine with gonnor vs SGD"

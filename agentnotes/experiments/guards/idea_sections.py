@@ -98,7 +98,8 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     Chinese character pairs with the idea's side of the request and its rewrite, less the words of the request's
     baseline side (at least two, or the one it has; the first such hit on a tie). When the request's words name
     sections but leave some of its terms unnamed ("cosine" names a schedule, "temperature" nothing), that title wins
-    only by sharing more than they do."""
+    only by sharing more than the other sections they name (it may be one of them: "periodic" naming another note's
+    heading, "relu" this one's)."""
     own = named_sections(request, hits)
     if not hits or (own and all(any(_names(h, _word(t)) for h in hits) for t in idea_terms(request))):
         return request
@@ -107,9 +108,10 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     titles = [_title(h) for h in hits]
     shared = [len(wanted & _tokens(title)) for title in titles]
     best = max(shared)
-    beaten = max((shared[hits.index(h)] for h in own), default=0)
+    chosen = shared.index(best)
+    beaten = max((shared[i] for i in {hits.index(h) for h in own} - {chosen}), default=0)
     enough = best >= min(2, len(wanted)) and best > beaten
-    return titles[shared.index(best)] if enough else request
+    return titles[chosen] if enough else request
 
 
 def _title(hit: Hit) -> str:
