@@ -308,6 +308,12 @@ def test_a_title_sharing_more_with_the_rewrite_wins_over_a_section_naming_one_wo
     rebalance = _section('每 N 步做一次神经元"尺度再平衡"（relu 的正齐次性）', "w_in ← w_in·s, w_out ← w_out/s")
     said = names_in_notes("periodic relu neuron rebalancing vs SGD", "周期性 relu 神经元再平衡 vs SGD", [rounding, rebalance])
     assert own_sections(said, [rounding, rebalance]) == [rebalance]
+    # A section named by half the request's words stands, whatever the rewrite shares with another title (here the
+    # baseline's translation, 交叉熵).
+    zloss = _section("z-loss on the log-partition", "loss = CE + 1e-4 * logZ²")
+    taylor = _section("taylor 截断交叉熵", "L = (1 − p_y) + (1 − p_y)²/2")
+    request = "z-loss penalty vs plain cross-entropy"
+    assert names_in_notes(request, "损失函数 loss function z-loss penalty 交叉熵 cross-entropy", [taylor, zloss]) == request
     # Every term named (two ideas together): the request's own sections stand.
     gonnor = _section("Gonnor", "g = g / |g|")
     assert names_in_notes("cosine with gonnor vs SGD", "余弦层 温度 vs 基线", [schedule, gonnor, cosine]) == "cosine with gonnor vs SGD"

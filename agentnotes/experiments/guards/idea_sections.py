@@ -96,12 +96,14 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     """What names the idea's section among `hits`: the request when its words name it (named_sections); else, for a
     request in another language than the headings, the title (heading or first line) that shares the most words and
     Chinese character pairs with the idea's side of the request and its rewrite, less the words of the request's
-    baseline side (at least two, or the one it has; the first such hit on a tie). When the request's words name
-    sections but leave some of its terms unnamed ("cosine" names a schedule, "temperature" nothing), that title wins
+    baseline side (at least two, or the one it has; the first such hit on a tie). When no section is named by half
+    the request's words or more ("cosine" names a schedule, "learnable" and "temperature" nothing), that title wins
     only by sharing more than the other sections they name (it may be one of them: "periodic" naming another note's
-    heading, "relu" this one's)."""
-    own = named_sections(request, hits)
-    if not hits or (own and all(any(_names(h, _word(t)) for h in hits) for t in idea_terms(request))):
+    heading, "relu" this one's). A rewrite also translates the baseline side ("交叉熵" for "cross-entropy"), so a
+    section the request names by half its words stands."""
+    own, terms = named_sections(request, hits), idea_terms(request)
+    named_by = max((sum(_names(h, _word(t)) for t in terms) for h in own), default=0)
+    if not hits or (own and 2 * named_by >= len(terms)):  # a section named by half the request's words or more
         return request
     idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
     wanted = _tokens(f"{idea_side}\n{rewrite}") - _tokens(" ".join(baseline_side))  # a rewrite may say "vs" anywhere
