@@ -166,3 +166,13 @@ def test_a_weight_operation_the_notes_do_every_n_steps_gets_the_period_the_code_
     assert add_note_period(periodic, note, ["weight_op"]) == (periodic, [])  # already divides the step
     assert add_note_period(every_step, "每一步之后把权重乘以 0.9", ["weight_op"]) == (every_step, [])  # every step
     assert add_note_period(every_step, note, ["schedule"]) == (every_step, [])  # a schedule's period is its own
+
+
+def test_a_capital_greek_letter_is_met_by_its_name_in_any_case_or_its_value() -> None:
+    note = "q(w) = Δ · floor(w/Δ + u), Δ = 0.015625"
+    for name in ("Delta", "delta", "Δ"):
+        code = f"def weight_op(p, state, step):\n    {name} = 0.015625\n    p.copy_({name} * torch.floor(p / {name}))\n"
+        assert not [p for p in missing_note_symbols(code, note) if "Δ" in p.message]
+    by_value = "def weight_op(p, state, step):\n    p.copy_(0.015625 * torch.floor(p / 0.015625))\n"
+    assert not [p for p in missing_note_symbols(by_value, note) if "Δ" in p.message]
+    assert [p for p in missing_note_symbols("def weight_op(p, state, step):\n    p.mul_(0.5)\n", note) if "Δ" in p.message]

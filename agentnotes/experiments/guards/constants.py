@@ -25,7 +25,7 @@ _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 # A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` and
 # `a = 1.0 (fixed, not learned)` do).
-_ASSIGNMENT = re.compile(rf"(?<![\w.√/*·^])([A-Za-z_α-ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
+_ASSIGNMENT = re.compile(rf"(?<![\w.√/*·^])([A-Za-z_α-ωΑ-Ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
                          r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙]|\s*\((?!\s*[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,})|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
 # A number written with a power of ten: `10^{-3}`, `10^-3`, `2×10^{-4}`, `10⁻³`.
 _POWER_OF_TEN = re.compile(r"(?<![\w.])(?:(\d+(?:\.\d+)?)\s*[×x*·]\s*)?10\s*\^\s*\{?\s*([-−]?\d+)\s*\}?(?![\w.])")
@@ -38,7 +38,7 @@ _VARIABLES = frozenset({"x", "y", "z", "t", "g", "p", "w", "h"})
 POINTS = frozenset({"t", "step", "x"})
 # A value given in prose to a short name (a letter, maybe with an index): `k 取 5`, `k 取大一点（比如 5）`,
 # `λ (e.g. 0.1)`; no Latin word may stand between the name and its value.
-_GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωϵ][A-Za-z0-9_]{{0,2}})(?![\w])\s*(?:取|设为|设成)?"
+_GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][A-Za-z0-9_]{{0,2}})(?![\w])\s*(?:取|设为|设成)?"
                              rf"[^。\n，,;；=（(A-Za-z]{{0,8}}?"
                              rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({NUMBER})(?!\w|\.\d)")
 

@@ -81,8 +81,9 @@ def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
     for letter, spelled in dict.fromkeys((ch, GREEK[ch]) for ch in formulas if ch in GREEK):
         if spelled in _NOT_LOOKED_FOR:
             continue
-        given = {_number(v) for key, v in values.items() if key.startswith(spelled)}
-        if not any(spelled in n or any(alias in n for alias in _ALIASES.get(spelled, ())) for n in names) \
+        compared = spelled.lower()  # the code's names are compared in lower case: Δ is Delta, delta or Δ
+        given = {_number(v) for key, v in values.items() if key.startswith(compared)}
+        if not any(compared in n or any(alias in n for alias in _ALIASES.get(spelled, ())) for n in names) \
                 and not given & numbers:
             problems.append(Problem("note_symbol", f"the notes' formula uses {letter} but the code has no {spelled} (nor its "
                                                    f"value from the notes): compute the formula with {letter} as the note "
