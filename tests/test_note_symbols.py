@@ -86,6 +86,8 @@ def update(p, g, state, lr, t):
     assert not [p for p in check_idea_code(in_place) if p.kind == "state_rebound"]
     corrected = in_place.replace("    p.sub_(lr * m)", "    m = m / (1 - 0.9 ** t)\n    p.sub_(lr * m)")
     assert not [p for p in check_idea_code(corrected) if p.kind == "state_rebound"]
+    augmented = code.replace("    m = 0.9 * max(c, 0) * m + g", "    m *= 0.9\n    m += g\n    m = m / (1 - 0.9 ** t)")
+    assert not [p for p in check_idea_code(augmented) if p.kind == "state_rebound"]  # += changes a tensor in place
 
 
 def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
