@@ -178,3 +178,12 @@ def test_a_capital_greek_letter_is_met_by_its_name_in_any_case_or_its_value() ->
     by_value = "def weight_op(p, state, step):\n    p.copy_(0.015625 * torch.floor(p / 0.015625))\n"
     assert not [p for p in missing_note_symbols(by_value, note) if "Δ" in p.message]
     assert [p for p in missing_note_symbols("def weight_op(p, state, step):\n    p.mul_(0.5)\n", note) if "Δ" in p.message]
+
+
+def test_a_nonlinearity_the_notes_of_a_weight_operation_explain_with_is_not_asked_of_its_code() -> None:
+    note = "relu(c·z) = c·relu(z)，所以 w_in ← w_in·c, w_out ← w_out/c, c = sqrt(a/b)"
+    code = "def weight_op(p, state, step):\n    p.mul_(torch.sqrt(torch.tensor(2.0)))\n"
+    assert not [p for p in missing_note_symbols(code, note, ["weight_op"]) if "relu" in p.message]
+    assert [p for p in missing_note_symbols(code, note, ["activation"]) if "relu" in p.message]  # an activation's own
+    assert [p for p in missing_note_symbols("def weight_op(p, state, step):\n    p.mul_(2.0)\n", note, ["weight_op"])
+            if "sqrt" in p.message]  # what the operation computes is still asked for

@@ -40,6 +40,10 @@ FUNCTION_WAYS: dict[str, frozenset[str]] = {
 }
 FUNCTION_WAYS["clamp"] = FUNCTION_WAYS["clip"]
 _FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\(", re.IGNORECASE)
+# The network's own nonlinearities: in the notes of an idea that computes no forward pass (an update rule, a weight
+# operation, an initialisation, a schedule), `relu(c·z) = c·relu(z)` says why the idea works, not what its code computes.
+_NETWORK_FUNCTIONS = {"relu", "sigmoid", "tanh", "softplus", "gelu", "softmax"}
+_FORWARD_KINDS = {"layer", "activation", "loss", "regulariser", "data", "architecture"}
 # Greek letters the code usually writes under another name (η is the learning rate, σ a standard deviation or
 # the sigmoid, μ a mean); θ stands for the parameters themselves and is not looked for.
 _ALIASES = {"eta": ("lr",), "sigma": ("std", "sigmoid", "scale", "noise"), "mu": ("mean",), "lam": ("weightdecay", "wd"),
@@ -59,9 +63,10 @@ _ABSOLUTE = re.compile(r"(?<!\|)\|[^|\n]{1,20}\|(?!\|)")  # |W|, an absolute val
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
 
-def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
+def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) -> list[Problem]:
     """One problem for each function the note's formula lines apply and each Greek letter they use that
-    `code` never computes or names; [] when the code does not parse (the static check reports that)."""
+    `code` never computes or names; [] when the code does not parse (the static check reports that). For `kinds` that
+    compute no forward pass, the network's own nonlinearities are not looked for."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -72,6 +77,8 @@ def missing_note_symbols(code: str, formulas: str) -> list[Problem]:
     has_power = any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) for node in ast.walk(tree))
     problems = []
     applied = [f.lower() for f in _FUNCTION_CALL.findall(formulas)] + ["abs"] * bool(_ABSOLUTE.search(formulas))
+    if kinds and not _FORWARD_KINDS & set(kinds):
+        applied = [f for f in applied if f not in _NETWORK_FUNCTIONS]
     for function in dict.fromkeys(applied):
         ways = FUNCTION_WAYS[function]
         if not names & ways and not (has_power and "pow" in ways):
