@@ -109,8 +109,7 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    divides = any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
-        or "floor" in _code_names(tree)
+    divides = _divides_step(tree)
     if cue := re.search(PERIODIC, note_text, re.IGNORECASE):
         return [] if divides else [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the "
                                            "code does it at every step: start with `if step % N != 0: return` (N from the notes)", 1)]
@@ -123,6 +122,12 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
                                    f"`{ast.unparse(modulo)}` allows: drop that test", modulo.lineno)]
 
 
+def _divides_step(tree: ast.Module) -> bool:
+    """The code divides something into periods: a `%`, a `//` or a floor."""
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
+        or "floor" in _code_names(tree)
+
+
 def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
     """A weight operation the notes do every N steps (note_period) whose code never divides the step starts with
     `if step % N != 0: return`, in weight_op, else in after_step."""
@@ -133,8 +138,7 @@ def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[st
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod | ast.FloorDiv) for n in ast.walk(tree)) \
-            or "floor" in _code_names(tree):
+    if _divides_step(tree):
         return code, []
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and "step" in [a.arg for a in n.args.args]}
     function = functions.get("weight_op") or functions.get("after_step")

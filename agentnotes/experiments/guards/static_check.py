@@ -631,12 +631,13 @@ def _from_state(value: ast.expr) -> bool:
 def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     """A tensor taken from the state kept between steps and then given a new value by a plain assignment
     (`m = state.setdefault("m", ...)`, then `m = beta*m + g`) in a function that neither changes it in place
-    (`m.mul_(...)`, `m += g`, `m[mask] = 0`) nor stores anything back into the state: the new value is a local tensor, the state keeps the old
-    one, and every step starts again from it (a momentum that never builds up)."""
+    (`m.mul_(...)`, `m += g`, `m[mask] = 0`) nor stores anything back into the state: the new value is a local
+    tensor, the state keeps the old one, and every step starts again from it (a momentum that never builds up)."""
     problems = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        stores = any(isinstance(t, ast.Subscript) and "state" in ast.unparse(t.value)
-                     for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets)
+        if any(isinstance(t, ast.Subscript) and "state" in ast.unparse(t.value)
+               for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets):
+            continue  # it stores into the state
         in_place = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                     and n.func.attr.endswith("_") and isinstance(n.func.value, ast.Name)} \
             | {n.target.id for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)} \
@@ -645,7 +646,7 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
         kept = {n.targets[0].id for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
                 and isinstance(n.targets[0], ast.Name) and _from_state(n.value)}
         for node in ast.walk(fn):
-            if stores or not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
                 continue
             name = node.targets[0].id
             if name in kept - in_place and not _from_state(node.value) and any(
