@@ -186,6 +186,18 @@ def test_plain_mistakes_are_named() -> None:
     assert "`build_model` must take (in_dim, hidden, out_dim); yours takes (in_dim, out_dim)" in text
 
 
+def test_build_model_may_name_the_training_data_and_nothing_else() -> None:
+    def signature_problems(params: str) -> list[str]:
+        code = f"def build_model({params}):\n    return baseline_model(8, 8, 1)\n"
+        return [p.message for p in check_idea_code(code) if p.kind == "signature"]
+
+    assert signature_problems("in_dim, hidden, out_dim, x") == []
+    assert signature_problems("input_dim, width, output_dim, x, y") == []
+    assert signature_problems("in_dim, hidden, out_dim, x, y, steps=3") == []
+    assert signature_problems("in_dim, hidden, out_dim, data") == [
+        "`build_model` takes (in_dim, hidden, out_dim) and may name x and y (the training data); yours also takes data"]
+
+
 def test_interface_doc_matches_the_checks() -> None:
     doc = describe_interface()
     assert set(HOOK_ARITY) == set(hook_names())

@@ -11,8 +11,11 @@ from agentnotes.experiments import describe_interface
 from agentnotes.experiments.lab.template import hook_names
 
 ALL_HOOKS = textwrap.dedent('''
-def build_model(in_dim, hidden, out_dim):
-    return seqnet(in_dim, hidden, out_dim)
+def build_model(in_dim, hidden, out_dim, x):
+    model = seqnet(in_dim, hidden, out_dim)
+    with torch.no_grad():
+        model.head.bias.fill_(float(x.shape[0]))  # the whole training split, not one batch
+    return model
 
 
 def make_optimizer(params, lr):
@@ -35,6 +38,10 @@ def transform_batch(x, y):
 
 def lr_at(step, lr):
     return lr / step
+
+
+def batch_size_at(step):
+    return 16 if step <= STEPS // 2 else 128
 ''')
 
 
@@ -47,7 +54,10 @@ def test_describe_builds_both_arms_and_probes_every_hook_without_training(tmp_pa
     base, idea = report["arms"]["baseline"], report["arms"]["idea"]
     assert base["modules"] == idea["modules"]
     assert ["rnn", "GRU"] in base["modules"] and ["rnn", [12, 64]] in base["outputs"] and ["head", [4]] in base["outputs"]
-    assert base["params"] == idea["params"]  # same seed, same builder: same shapes and initial values
+    head_bias = [i for i, (name, _, _) in enumerate(base["params"]) if name == "head.bias"]
+    assert head_bias and [p for i, p in enumerate(base["params"]) if i not in head_bias] == \
+        [p for i, p in enumerate(idea["params"]) if i not in head_bias]  # same seed: same shapes and initial values
+    assert base["params"][head_bias[0]][2] != idea["params"][head_bias[0]][2]  # set from the training data
     assert base["params"][0][:2] == ["rnn.weight_ih_l0", [192, 8]]
     assert base["optimizer"] == {"class": "SGD", "closure": False, "defaults": base["optimizer"]["defaults"]}
     assert (base["optimizer"]["defaults"]["momentum"], idea["optimizer"]["defaults"]["momentum"]) == (0, 0.5)
@@ -55,6 +65,8 @@ def test_describe_builds_both_arms_and_probes_every_hook_without_training(tmp_pa
     probes = idea["probes"]
     assert probes["transform_batch"] == {"changes_x": True, "changes_y": False}
     assert probes["lr_at"] == [[s, 0.05 / s] for s in (1, 20, 50, 100, 150, 200)]
+    assert probes["batch_size_at"] == [[s, 16 if s <= 100 else 128] for s in (1, 20, 50, 100, 150, 200)]
+    assert base["probes"]["batch_size_at"] == [[s, 64] for s in (1, 20, 50, 100, 150, 200)]
     assert base["probes"]["lr_at"] == [[s, 0.05] for s in (1, 20, 50, 100, 150, 200)]
     loss = probes["compute_loss"]
     assert loss["differs"] and [v / loss["task_loss"] for _, v in loss["values"]] == [1.0] * 3 + [2.0] * 3
@@ -80,5 +92,5 @@ def test_interface_keeps_only_the_sections_of_the_hooks_asked_for() -> None:
     for common in ("Write only the idea.", "Facts you can use:", "Rules: import only torch"):
         assert common in loss_only
     assert describe_interface(hook_names()) == full
-    assert len(full) < 4000 and len(loss_only) < 1600
+    assert len(full) < 4300 and len(loss_only) < 1600  # a prompt carries only its idea's hooks
     assert "\n\n\n" not in describe_interface(["lr_at", "build_model"])

@@ -58,6 +58,43 @@ def test_lr_at_sets_the_rate_of_every_step(tmp_path: Path) -> None:
         assert base["val_metric"][3] != base["val_metric"][1]
 
 
+def test_batch_size_at_sets_how_many_examples_each_step_trains_on(tmp_path: Path) -> None:
+    """A batch of one example every step: a noisier, different run from the baseline's 64, and a clear error
+    for a size that is not a whole number of examples."""
+    code = textwrap.dedent('''
+    def compute_loss(out, y, step):
+        assert out.shape[0] == (1 if step % 2 else 2)
+        return task_loss(out, y)
+
+
+    def batch_size_at(step):
+        return 1 if step % 2 else 2.0
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["hooks"] == ["compute_loss", "batch_size_at"]
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["val_metric"] != base["val_metric"]
+    broken = run_idea(tmp_path / "broken", "def batch_size_at(step):\n    return 0.5\n")
+    assert broken.returncode != 0 and "batch_size_at(step=1) must return a whole number from 1 to" in broken.stderr
+
+
+def test_build_model_naming_x_gets_the_whole_training_split(tmp_path: Path) -> None:
+    """A first layer whose bias is set from the training inputs' mean: both arms otherwise the same model."""
+    code = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim, x, y):
+        assert x.shape[0] == y.shape[0] > BATCH_SIZE and x.shape[1] == in_dim
+        model = baseline_model(in_dim, hidden, out_dim)
+        first = [m for m in model.modules() if isinstance(m, nn.Linear)][0]
+        with torch.no_grad():
+            first.bias.copy_(-first.weight @ x.mean(0))
+        return model
+    ''')
+    ran = run_idea(tmp_path, code)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["hooks"] == ["build_model"]
+
+
 def test_an_optimizer_that_needs_a_closure_gets_one(tmp_path: Path) -> None:
     """step(closure) that discards the gradients and asks the closure for them again: plain SGD, same numbers."""
     code = textwrap.dedent('''

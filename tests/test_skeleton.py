@@ -27,14 +27,17 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "loss": (["loss"], "classification"), "data": (["data"], "regression"),
              "schedule": (["schedule"], "classification"), "regulariser": (["regulariser"], "regression"),
              "layer_op": (["layer", "weight_op"], "regression"), "conv": (["architecture"], "digits_image"),
-             "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification")}
+             "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification"),
+             "init_data": (["init"], "digits"), "batch_size": (["data"], "regression")}
+# Forms of a kind's skeleton that its notes choose.
+NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
     assert {p.stem for p in SKELETONS_DIR.glob("*.py")} == set(SKELETONS)
     assert {kind.name for kind in KINDS} == {kind for kinds, _ in SKELETONS.values() for kind in kinds}
     for name, (kinds, task) in SKELETONS.items():
-        if name not in ("block", "two_point"):  # forms of the layer and update rule skeletons, chosen by the notes
+        if name not in NOTE_CHOSEN:
             assert skeleton_for(kinds, task=task).name == name
     assert skeleton_for(["architecture"], task="regression") is None  # flat inputs: the whole code is written
     # A loss idea that is also a regulariser's penalty: the skeleton whose hooks hold the other's, alone.
@@ -68,6 +71,15 @@ def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() ->
     assert skeleton_for(["update_rule", "layer", "weight_op"]).name == "layer_op+update_rule"
     assert skeleton_for(["weight_op", "activation"]) is None  # both define build_model
     assert skeleton_for(["architecture"]) is None
+
+
+def test_an_initialisation_from_the_data_and_a_changing_batch_size_get_their_own_skeletons() -> None:
+    assert skeleton_for(["init"], "第一层的行用训练集的主成分方向初始化").name == "init_data"
+    assert skeleton_for(["init"], "each row of W1 starts as a random training sample").name == "init_data"
+    assert skeleton_for(["init"], "W ~ N(0, 1/fan_in)").name == "init"
+    assert skeleton_for(["data"], "Growing the batch size: 16, 32, 64, 128 in four stages").name == "batch_size"
+    assert skeleton_for(["data"], "batch size 逐步增大到 256").name == "batch_size"
+    assert skeleton_for(["data"], "x = x + 0.1 * noise; batch size 64 as in the baseline").name == "data"
 
 
 def test_fill_keeps_the_wiring_when_the_reply_rewires_it() -> None:

@@ -38,7 +38,7 @@ _FIXES = {
     "optimizer": "do not define make_optimizer, or return baseline_optimizer(params, lr)",
     "lr": "train at the lr the harness passes and do not define lr_at",
     "loss": "do not define compute_loss, or return task_loss(out, y)",
-    "batch": "do not define transform_batch",
+    "batch": "do not define transform_batch or batch_size_at",
     "weights": "do not change the weights in after_step",
 }
 
@@ -201,6 +201,10 @@ def _probes(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]
     changed = [name for name, key in (("inputs x", "changes_x"), ("targets y", "changes_y")) if batch[key]]
     if changed:
         found.append(("batch", f"transform_batch changes the training {' and '.join(changed)}"))
+    if idea.get("batch_size_at") != base.get("batch_size_at"):
+        shown = ", ".join(f"step {s}: {v}" for s, v in idea["batch_size_at"])
+        found.append(("batch", f"the batch size follows batch_size_at ({shown}); the baseline's stays "
+                               f"{base['batch_size_at'][0][1]}"))
     if idea["lr_at"] != base["lr_at"]:
         shown = ", ".join(f"step {s}: {v:.3g}" for s, v in idea["lr_at"])
         found.append(("lr", f"the learning rate follows lr_at ({shown}); the baseline's stays {base['lr_at'][0][1]:.3g}"))

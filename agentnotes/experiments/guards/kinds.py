@@ -57,6 +57,11 @@ PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training
 EVERY_STEP = (r"\b(?:after |at )?(?:every|each) (?:single |optimi[sz]er |training |sgd )?(?:step|update|iteration)\b"
               r"|每一步|每步|每次更新|每次迭代|每个 ?step")
 _DROP_AFTER_STEP = "drop_unrequested_after_step"
+# A batch size that changes over training: "growing the batch size", "batch size 16 → 32 → 64", "逐步增大 batch".
+BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?:the\s+)?(?:mini-?)?batch(?:[ _-]?sizes?)?\b|"
+                     r"\bbatch[ _-]?sizes?\b[^.。\n]{0,40}?(?:\b(?:grows?|increas\w*|ramps?|doubl\w*|shrinks?|decreas\w*|"
+                     r"halv\w*|schedule)\b|\d+\s*(?:→|->|,)\s*\d+\s*(?:→|->|,)\s*\d+)|"
+                     r"(?:增大|加大|增加|减小|逐步|逐渐|翻倍)[^。，,\n]{0,6}batch|batch[ _]?size[^。\n]{0,12}(?:增大|加大|翻倍|逐步|逐渐|随)")
 
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
@@ -101,7 +106,7 @@ KINDS: tuple[Kind, ...] = (
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
     Kind("init", "changes the initial values of the weights, not the model",
          _cue(_words("init", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
-              "只改初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)",
+              "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化",
               _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。\n]{0,15}初始化",  # not a learnable's start
               _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
@@ -110,8 +115,9 @@ KINDS: tuple[Kind, ...] = (
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
-    Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum",
-         _cue(_words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
+    Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
+         _cue(BATCH_SIZE_CHANGE,
+              _words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
               "数据增强|课程|输入噪声|标签噪声|输入加噪",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
@@ -119,7 +125,7 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
               # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`
               r"~\s*(?:" + DRAW_FAMILIES + r")\s*\([^\n]*\n\s*(?:x|X)\s*(?:=|←)"),
-         ("transform_batch",), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
+         ("transform_batch", "batch_size_at"), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
     Kind("schedule", "changes the learning rate over the steps",
          _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
                      "step decay"),

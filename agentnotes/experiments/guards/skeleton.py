@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, kinds_of
+from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, kinds_of
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period
@@ -44,6 +44,11 @@ _OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还�
 # An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
 _SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
                               r"(?:w|θ|p)\s*\+\s*\w+\s*(?:处|上)的梯度|两次梯度|再算一次梯度", re.IGNORECASE)
+# An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
+_FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
+                        r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)", re.IGNORECASE)
+# A data idea that changes how many examples a batch holds: the batch_size skeleton.
+_BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
 _PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return")
 _MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
@@ -99,7 +104,9 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     `y = x + ...`, or whose output formula passes the input through otherwise, gets the block skeleton;
     an update rule that takes the gradient again at moved weights (a closure, "the gradient at w + e")
     the two_point skeleton; an architecture idea gets the skeleton of
-    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs.
+    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs; an
+    initialisation computed from the training data the init_data skeleton (build_model gets the data);
+    a data idea that changes the batch size the batch_size skeleton.
     """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
@@ -115,6 +122,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "block" if block else kind.name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         name = ARCHITECTURE_PARTS.get(task, name) if kind.name == "architecture" else name
+        name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
+        name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]

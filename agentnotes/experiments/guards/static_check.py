@@ -46,7 +46,8 @@ ALLOWED_DUNDER_ATTRIBUTES = frozenset({"__init__", "__call__", "__name__"})
 ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 # How many positional arguments the harness passes to each hook.
 HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": ("params", "lr"), "after_step": ("model", "step"),
-              "compute_loss": ("out", "y", "model", "step"), "transform_batch": ("x", "y", "step"), "lr_at": ("step", "lr")}
+              "compute_loss": ("out", "y", "model", "step"), "transform_batch": ("x", "y", "step"), "lr_at": ("step", "lr"),
+              "batch_size_at": ("step",)}
 _MUST_RETURN = ("build_model", "make_optimizer")
 
 
@@ -307,6 +308,7 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
     if not defined:
         problems.append(Problem("no_hook", f"define at least one of {', '.join(hooks)} as a top-level function (not inside a class)", 1))
     by_name: dict[str, tuple[str, ...]] = harness_constant("HOOK_ARGUMENTS")  # type: ignore[assignment]
+    build_data: tuple[str, ...] = harness_constant("BUILD_DATA")  # type: ignore[assignment]
     for node in tree.body:
         if not (isinstance(node, ast.FunctionDef) and node.name in HOOK_ARITY):
             continue
@@ -317,7 +319,13 @@ def _check_hooks(tree: ast.Module) -> list[Problem]:
             if unknown := _required_names(node) - set(by_name[node.name]):
                 problems.append(Problem("signature", f"`{node.name}` may take only arguments named {', '.join(by_name[node.name])} "
                                         f"(the harness passes them by name); yours also takes {', '.join(sorted(unknown))}", node.lineno))
-        elif required_positional(node) > len(expected) or (len(positional) < len(expected) and not node.args.vararg):
+        elif node.name == "build_model" and (extra := _required_names(node) - {a.arg for a in positional[:len(expected)]}
+                                             - set(build_data)):
+            problems.append(Problem("signature", f"`build_model` takes ({', '.join(expected)}) and may name "
+                                    f"{' and '.join(build_data)} (the training data); yours also takes {', '.join(sorted(extra))}",
+                                    node.lineno))
+        elif (node.name != "build_model" and required_positional(node) > len(expected)) or (
+                len(positional) < len(expected) and not node.args.vararg):
             problems.append(Problem("signature", f"`{node.name}` must take ({', '.join(expected)}); yours takes ({have})", node.lineno))
         if node.name in _MUST_RETURN and not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(node)):
             what = "the model" if node.name == "build_model" else "the optimizer"

@@ -20,6 +20,7 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
         activation=nn.ReLU), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
         baseline_model(in_dim, hidden, out_dim, **parts), the baseline itself (build it, then
         re-initialise it for an initialisation idea; parts such as activation= replace its pieces).
+        An initialisation from the data may also name x (all training inputs) and y (their targets).
           linear      a class called as linear(in_features, out_features) for every layer;
           activation  a class called with no arguments (or a function of x); it may change the
                       width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
@@ -52,6 +53,9 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
     lr_at(step, lr) -> float   (by name)
         The learning rate of step `step` (a schedule), a float >= 0; lr is the arm's tuned
         base rate, so write the schedule as lr times a function of step / STEPS.
+
+    batch_size_at(step) -> int   (by name)
+        How many examples the batch of step `step` holds; the baseline's: BATCH_SIZE at every step.
 
 Facts you can use:
 - Modules are in train mode while training and in eval mode when evaluated: use self.training.
@@ -104,10 +108,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 TASK_NAMES = ("regression", "classification", "digits", "digits_image", "sequence")
-HOOKS = ("build_model", "make_optimizer", "after_step", "compute_loss", "transform_batch", "lr_at")
+HOOKS = ("build_model", "make_optimizer", "after_step", "compute_loss", "transform_batch", "lr_at", "batch_size_at")
 # Arguments the harness offers to the hooks it calls by parameter name.
 HOOK_ARGUMENTS = {"compute_loss": ("out", "y", "model", "step", "x"), "transform_batch": ("x", "y", "step"),
-                  "lr_at": ("step", "lr")}
+                  "lr_at": ("step", "lr"), "batch_size_at": ("step",)}
+# The training data build_model may name after its three positional arguments (a data-dependent initialisation).
+BUILD_DATA = ("x", "y")
 ARMS = ("baseline", "idea")
 # The usual learning rate of each baseline optimizer: the centre of the default LR_GRID.
 BASE_LR = {"sgd": 0.05, "momentum": 0.01, "adam": 0.003, "adamw": 0.003, "rmsprop": 0.001}
@@ -448,9 +454,11 @@ def arm_hooks(arm):
     return hooks
 
 
-def build_arm(arm, in_dim, out_dim, device, lr):
+def build_arm(arm, in_dim, out_dim, device, lr, train_xy):
+    """The arm's model and optimizer; train_xy, the training split's tensors, goes to a build_model naming x or y."""
     builder = idea_hook(arm, "build_model")
-    model = builder(in_dim, HIDDEN, out_dim) if builder else baseline_model(in_dim, HIDDEN, out_dim)
+    model = builder(in_dim, HIDDEN, out_dim, **data_arguments(builder, train_xy)) if builder else (
+        baseline_model(in_dim, HIDDEN, out_dim))
     if not isinstance(model, nn.Module):
         raise TypeError(f"build_model must return an nn.Module, got {type(model).__name__}")
     model = model.to(device)
@@ -462,6 +470,25 @@ def build_arm(arm, in_dim, out_dim, device, lr):
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"make_optimizer must return an optimizer with .step(), got {type(optimizer).__name__}")
     return model, optimizer
+
+
+def data_arguments(builder, train_xy):
+    """{"x": inputs, "y": targets}, the training split, for those of BUILD_DATA that builder's parameters name."""
+    named = _inspect.signature(builder).parameters
+    return {name: value for name, value in zip(BUILD_DATA, train_xy) if name in named}
+
+
+def batch_size(hook, step, n_train):
+    """batch_size_at(step) checked to be a whole number of examples from 1 to n_train."""
+    value = hook(step=step)
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= n_train:
+        raise ValueError(f"batch_size_at(step={step}) must return a whole number from 1 to {n_train} "
+                         f"(the training set's size), got {value!r}")
+    return value
 
 
 def needs_closure(optimizer):
@@ -536,19 +563,24 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
     set_seed(seed)
     tensors = to_tensors(data, device, loss_kind)
     x_train, y_train = tensors["train"]
-    model, optimizer = build_arm(arm, in_dim, out_dim, device, lr)
+    model, optimizer = build_arm(arm, in_dim, out_dim, device, lr, (x_train, y_train))
     hooks = arm_hooks(arm)
     closure_step = needs_closure(optimizer)
     initial_rates = group_rates(optimizer, hooks["lr_at"] is not None)
-    order = np.random.default_rng([seed, 1]).integers(0, len(x_train), (STEPS, BATCH_SIZE))
-    order = torch.as_tensor(order, device=device)
+    draw = np.random.default_rng([seed, 1])
+    order = None if hooks["batch_size_at"] else torch.as_tensor(draw.integers(0, len(x_train), (STEPS, BATCH_SIZE)),
+                                                                  device=device)
     steps, train_curve, val_curve = [], [], []
     window_sum, window_n = torch.zeros((), device=device), 0
     diverged = False
     start = _time.perf_counter()
     model.train()
     for step in range(1, STEPS + 1):
-        idx = order[step - 1]
+        if order is None:  # the idea's batch size: drawn step by step from the same generator
+            size = batch_size(hooks["batch_size_at"], step, len(x_train))
+            idx = torch.as_tensor(draw.integers(0, len(x_train), size), device=device)
+        else:
+            idx = order[step - 1]
         xb, yb = transformed(hooks["transform_batch"], x_train[idx], y_train[idx], step)
         if initial_rates:
             scale = scheduled_lr(hooks["lr_at"], step, lr) / lr
@@ -1000,10 +1032,11 @@ def optimizer_record(optimizer):
     return {"class": type(optimizer).__name__, "defaults": defaults, "closure": needs_closure(optimizer)}
 
 
-def describe_arm(arm, seed, in_dim, out_dim, x, y, lr):
+def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
     """One arm of arms.json: modules, parameters (shape and initial-value fingerprint), optimizer, hooks, probes."""
     set_seed(seed)
-    model, optimizer = build_arm(arm, in_dim, out_dim, torch.device("cpu"), lr)
+    model, optimizer = build_arm(arm, in_dim, out_dim, torch.device("cpu"), lr, train_xy)
+    x, y = (part[:BATCH_SIZE] for part in train_xy)
     hooks = arm_hooks(arm)
     record = {
         "modules": [[path, module_class(m)] for path, m in model.named_modules()],
@@ -1017,6 +1050,8 @@ def describe_arm(arm, seed, in_dim, out_dim, x, y, lr):
     record["probes"] = {
         "transform_batch": probe_batch(hooks["transform_batch"], x, y),
         "lr_at": [[s, scheduled_lr(hooks["lr_at"], s, lr)] for s in probe_steps()],
+        "batch_size_at": [[s, batch_size(hooks["batch_size_at"], s, len(train_xy[0])) if hooks["batch_size_at"]
+                           else BATCH_SIZE] for s in probe_steps()],
         "compute_loss": probe_loss(hooks["compute_loss"], model, x, y),
         "after_step": {"changed_at": probe_after_step(model, hooks["after_step"])},
     }
@@ -1038,7 +1073,7 @@ def describe():
     arm = "setup"
     try:
         for arm in ARMS:
-            report["arms"][arm] = describe_arm(arm, seed, in_dim, out_dim, x[:BATCH_SIZE], y[:BATCH_SIZE], lr)
+            report["arms"][arm] = describe_arm(arm, seed, in_dim, out_dim, (x, y), lr)
     except Exception as exc:
         report["error"] = error_record(f"{arm} describe", exc)
         write_json(ARMS_FILE, report)

@@ -1,0 +1,18 @@
+def build_model(in_dim, hidden, out_dim, x, y):
+    model = baseline_model(in_dim, hidden, out_dim)
+    layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.dim() > 1]
+    with torch.no_grad():
+        init_weights(layers, x.flatten(1), y)
+    return model
+
+
+def init_weights(layers, x, y):
+    """Set the idea's initial values in place, computed from the training data. layers are the model's
+    layers with a weight matrix, input side first (layers[0] reads the inputs, layers[-1] is the output
+    layer); each has .weight (out_features, in_features) and .bias (a vector or None). x holds all the
+    training inputs as rows (n, in_features) and y their targets (class indices, or (n, 1) floats for
+    regression). Useful: x.mean(0), x - x.mean(0), torch.linalg.eigh(cov) (eigenvalues ascending, the
+    eigenvectors are the columns), x[torch.randperm(x.shape[0])[:k]] (k training samples),
+    torch.cdist(a, b) (pairwise distances). Set values with .copy_() (a (rows, in_features) tensor into
+    .weight), .fill_() or torch.nn.init functions; keep every layer and shape."""
+    ...
