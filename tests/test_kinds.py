@@ -186,6 +186,9 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     assert kinds_in_notes("每 N = 200 步，把沉默单元的输入权重重新 Kaiming 初始化。") == ["weight_op"]
     assert kinds_in_notes("Every 100 steps, re-initialise the dead units with nn.init.kaiming_uniform_.") == ["weight_op"]
     assert kinds_in_notes("权重用正交初始化，每 100 步把所有权重乘以 0.9。") == ["weight_op", "init"]  # an init of its own
+    # A weight formula of an initialisation, with no step to apply it at: the initial value.
+    assert kinds_in_notes("第一层初始化：wᵢ = √2·(x_a − x_b)/‖x_a − x_b‖，x_a, x_b 是两张训练图。") == ["init"]
+    assert kinds_in_notes("第一层初始化为单位向量；每 100 步 w = w / ‖w‖。") == ["weight_op", "init"]
 
 
 @pytest.mark.parametrize(("note", "kinds"), [
@@ -196,6 +199,8 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("Padam 在 GRU 序列分类上：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule"]),  # the task's own model: where it runs
     ("Padam 在 GRU 上，每层加残差连接：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule", "architecture"]),
     ("把第一个 Linear 整个换成可学习 RBF 层，中心 c_j 和宽度都用梯度学", ["layer"]),  # a layer in place of a layer
+    ("Growing the batch size: 16, 32, 64, 128 in four equal stages", ["data"]),
+    ("只改第一层初始化：行 = 训练集的主成分方向", ["init"]),
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes

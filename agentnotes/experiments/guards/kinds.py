@@ -176,6 +176,7 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn)s?\b|"
                               r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
+_TIMED = re.compile(PERIODIC + "|" + EVERY_STEP + r"|during training|训练(?:过程)?中", re.IGNORECASE)
 _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
@@ -192,7 +193,8 @@ def kinds_in_notes(text: str) -> list[str]:
     gradient at all is an operation on the weights, not an update rule; a `g = ...` beside a layer's formula in a
     note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
     every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'; weights
-    initialised again during training are the weight operation's step, not an initialisation idea."""
+    initialised again during training are the weight operation's step, not an initialisation idea; a weight formula
+    in an initialisation note that names no step to apply it at is the initial value, not a weight operation."""
     text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not (_WHY.match(line) or _SETUP.match(line)))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
@@ -204,6 +206,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("update_rule")  # a rate that changes over the steps, the optimizer's rule as it was
     if "init" in found and "weight_op" in found and _REINITIALISED.search(text):
         found.remove("init")  # units re-initialised every N steps: the weight operation's own step
+    elif "init" in found and "weight_op" in found and not _TIMED.search(text):
+        found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
