@@ -246,6 +246,10 @@ def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() 
     assert task_in_notes("an idea with no task in it") is None
     assert task_in_notes("GRU 在合成序列分类任务上用 SGD 训练") == "sequence"  # a sequence classification task
     assert task_in_notes("on the sequence classification task, a GRU") == "sequence"
+    # Images read as flat vectors by the MLP: the flat digits task, unless convolutions are named.
+    assert task_in_notes("digits 的 64 个像素里有几个恒为 0；第一层的行用主成分方向") == "digits"
+    assert task_in_notes("each 64-d digits vector is reshaped to 8×8, shifted by a pixel, flattened again") == "digits"
+    assert task_in_notes("digits 图像平铺成 64 维，但第一层换成 3×3 卷积") == "digits_image"
 
 
 def test_a_note_whose_first_line_names_the_idea_as_one_phrase_is_its_only_section():

@@ -18,6 +18,11 @@ _TASK_CUES = (  # (task, cue) in order: the most specific shape first
     ("regression", re.compile(r"\bregression\b|回归", re.IGNORECASE)),
 )
 
+# Images read as flat vectors ("digits as 64-d vectors", "平铺 64 维", "64 个像素"): the flat task, unless convolutions
+# are named.
+_FLAT = re.compile(r"\b64[- ]?(?:d|dim(?:ensional)?)\b|64\s*维|\bflat(?:tened)?\b|平铺|展平|\b64 pixels\b|64\s*个像素",
+                   re.IGNORECASE)
+_CONVOLUTION = re.compile(r"\bconv(?:olution(?:al)?|net)?s?\b|\bcnn\b|卷积", re.IGNORECASE)
 
 # A task the note names as one ("the sequence task", "regression 任务"): it wins over the cues above.
 # A sequence classification task is the sequence task ("合成序列分类任务", "the sequence classification task").
@@ -30,8 +35,10 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 
 def task_in_notes(text: str) -> str | None:
     """The task the note text names as a task, else the first task whose cue it names, or None. A named
-    digits task of an idea about images or convolutions is the image-shaped one."""
-    cued = next((task for task, cue in _TASK_CUES if cue.search(text)), None)
+    digits task of an idea about images or convolutions is the image-shaped one, unless the note reads the images
+    as flat vectors and names no convolution."""
+    flat = _FLAT.search(text) and not _CONVOLUTION.search(text)
+    cued = next((task for task, cue in _TASK_CUES if cue.search(text) and not (flat and task == "digits_image")), None)
     if named := _NAMED_TASK.search(text):
         task = (named[1] or named[2]).lower()
         task = _CHINESE_TASKS.get(task, task)
