@@ -200,6 +200,10 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("Padam 在 GRU 上，每层加残差连接：θ ← θ - lr · m̂ / (v̂^p + ε)", ["update_rule", "architecture"]),
     ("把第一个 Linear 整个换成可学习 RBF 层，中心 c_j 和宽度都用梯度学", ["layer"]),  # a layer in place of a layer
     ("Growing the batch size: 16, 32, 64, 128 in four equal stages", ["data"]),
+    # An architecture's own layers written out are its wiring; a new layer beside a residual path stays a layer.
+    ("每个隐藏层的输入是原始输入和之前所有隐藏层输出的拼接：\n- h1 = relu(W1 · x)，W1: 64×d\n- h2 = relu(W2 · [x; h1])\n"
+     "- y = W3 · [x; h1; h2]", ["architecture"]),
+    ("residual connections around a new layer: h = relu(W x) * sigmoid(V x)", ["layer", "architecture"]),
     ("只改第一层初始化：行 = 训练集的主成分方向", ["init"]),
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:

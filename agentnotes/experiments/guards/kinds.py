@@ -143,7 +143,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
-              "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接"),
+              _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
+                     r"all (?:the )?(?:previous|earlier))"),
+              "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:输入|输出|隐藏层|隐层)[^。\n]{0,12}(?:的)?拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
@@ -194,7 +196,8 @@ def kinds_in_notes(text: str) -> list[str]:
     note that names no gradient and never changes g by itself is the layer's own value (a gate); something done
     every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'; weights
     initialised again during training are the weight operation's step, not an initialisation idea; a weight formula
-    in an initialisation note that names no step to apply it at is the initial value, not a weight operation."""
+    in an initialisation note that names no step to apply it at is the initial value, not a weight operation; the plain
+    layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`) are its wiring, not a layer or activation idea."""
     text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not (_WHY.match(line) or _SETUP.match(line)))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
@@ -213,7 +216,21 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
     if "architecture" in found and len(found) > 1 and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", text)):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+    if "architecture" in found and _only_plain_layers(text):
+        found = [kind for kind in found if kind not in ("layer", "activation")]  # h2 = relu(W2 · [x; h1]): the wiring
     return found
+
+
+# A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
+_PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?\w+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ)\s*\(\s*)?W\w*\s*[·*@]?\s*"
+                          r"(?:x\w*|h\w*|\[[^\]\n]*\]|\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$", re.IGNORECASE)
+
+
+def _only_plain_layers(text: str) -> bool:
+    """Whether every line that shows a layer or an activation is a plain layer `h = act(W · input)`, and one does:
+    the layers of an architecture, written out, not a new layer or nonlinearity."""
+    shown = [line for line in text.splitlines() if BY_NAME["layer"].cue.search(line) or BY_NAME["activation"].cue.search(line)]
+    return bool(shown) and all(_PLAIN_LAYER.match(line) for line in shown)
 
 
 def hooks_for(kinds: Iterable[str]) -> list[str]:
