@@ -107,6 +107,10 @@ def test_periodic_formulas_over_a_layers_parameters_become_its_method_body_only_
     ("activation", "相邻两个单元一组：f(x) = max(x1, x2) * sigmoid(x2)", "pair gate vs relu"),  # a pair of units
     ("update_rule", "如果 ||g|| > c，就缩放 g = g * c/||g||；否则 g 不变。c = 2.0\n然后 w = w - lr*g", "clip vs SGD"),
     ("schedule", "lr_t = lr0 * 0.5^floor(t / 50)", "halving vs constant lr"),
+    # written step by step, with indices left on lines that index no other step, and a constant named as the
+    # update's own parameter p, given as a fraction beside a fraction said as a case
+    ("update_rule", "m_t = 0.9·m_{t-1} + 0.1·g_t\nv_t = 0.99·v_{t-1} + 0.01·g_t²\nm̂ = m_t/(1-0.9^t)\n"
+                    "w ← w - lr · m̂ / (v_t^p + ε)\n常数：p = 1/4，ε = 1e-8（p=1/2 时就是 Adam 的分母）", "quarter power vs SGD"),
     ("schedule", "前 W = 0.2*STEPS 步：lr_t = lr0*t/W（t ≤ W）；\n之后线性降到 0：lr_t = lr0*(STEPS - t)/(STEPS - W)",
      "ramp up and down vs constant lr"),  # a formula under a bracketed condition, its alternative on the next line
 ])
@@ -590,6 +594,8 @@ def test_powers_of_ten_the_gradient_of_the_loss_a_learnable_start_in_prose_and_a
     from agentnotes.experiments.guards.skeleton import skeleton_for
 
     assert note_constants("$\\lambda = 10^{-3}$, μ = 2×10⁻⁴") == {"lam": "1e-3", "mu": "2e-4"}  # never 10
+    assert note_constants("常数：p = 1/8，β = 0.9；p=1/2 就是 Adam") == {"p": "0.125", "beta": "0.9"}  # the case is not p's
+    assert note_constants("u = 1/2·v, s = t/T") == {}  # a fraction times a value, a ratio of names: no constants
     half = "$L = L_{task} + \\frac{\\lambda}{2} \\sum_W \\|W\\|_F^2$, with $\\lambda = 10^{-3}$."
     assert "lam / 2 * torch.norm(torch.as_tensor(W)) ** 2" in program_reply(load_skeleton("regulariser"), half, half)
     momentum = "v_{t+1} = μ v_t − η ∇L(w_t)\nw_{t+1} = w_t + v_{t+1}\nμ = 0.9"

@@ -20,7 +20,14 @@ import math
 import re
 
 from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
-from agentnotes.experiments.guards.notation import DRAW_FAMILIES, GREEK, latex_spacing, plain_formula, plain_symbols
+from agentnotes.experiments.guards.notation import (
+    DRAW_FAMILIES,
+    GREEK,
+    latex_spacing,
+    plain_formula,
+    plain_symbols,
+    without_time_indices,
+)
 
 # The functions a formula may apply, as torch writes them (each applied to a tensor: note_program.py `_with_torch`).
 _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", "log": "torch.log", "tanh": "torch.tanh",
@@ -121,6 +128,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
+    formulas = without_time_indices(formulas)
     lines = [line for line in _inlined_definitions(formulas, output).splitlines() if not _REMARK.match(line)]
     for line in lines:
         found = _assignments(_without_labels(line, "\n".join(lines)))
@@ -369,7 +377,9 @@ def _first_of_chain(value: str) -> str:
 
 
 def _is_number(value: ast.expr) -> bool:
-    """A constant such as `0.9` or `-1`: given by the notes, not a step of the program."""
+    """A constant such as `0.9`, `-1` or `1/8`: given by the notes, not a step of the program."""
+    if isinstance(value, ast.BinOp):
+        return _is_number(value.left) and _is_number(value.right)
     return isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant))
 
 

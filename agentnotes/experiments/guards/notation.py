@@ -56,7 +56,7 @@ _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*",
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 # A step-by-step formula: a name indexed by the next or the previous step.
 _STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
-_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![\w])")
+_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![A-Za-z0-9_\u0370-\u03ff])")
 # Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2), a bracket,
 # a function applied (`λ sqrt(v)`) or a norm (`λ/2 ‖W‖²`).
 _SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\(|"
@@ -71,8 +71,7 @@ def plain_formula(text: str) -> str:
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
     text = _sums_as_calls(text.replace("$", "").replace("\\sum", "Σ"))
-    if _STEP_INDEXED.search(text):
-        text = _TIME_INDEX.sub("", text)
+    text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
     text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies
     text = _latex_to_plain(text).translate(_SUBSCRIPTS)
@@ -92,6 +91,12 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, not 1e-6
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
+
+
+def without_time_indices(text: str) -> str:
+    """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
+    index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`)."""
+    return _TIME_INDEX.sub("", text) if _STEP_INDEXED.search(text) else text
 
 
 def plain_symbols(text: str) -> str:

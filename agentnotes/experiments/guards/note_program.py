@@ -373,6 +373,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     if program.kind not in HOOK_FUNCTIONS:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
+    program = _clear_of_arguments(program, arguments)
     lines = [f"{name} = self.{name}  # learnable, started at the notes' {value!r}" if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
@@ -392,6 +393,27 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     else:
         lines.append(f"return {program.output}")
     return function, "\n".join(lines)
+
+
+def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> NoteProgram:
+    """`program` with each value it sets before its formulas (a constant, a state, a draw) under a name a hook
+    argument already has (the notes' exponent `p` beside the update's parameter `p`) renamed NAME_note, so the
+    argument keeps its meaning in the formulas."""
+    own = {*program.constants, *program.state, *program.learned, *(n for n, _ in program.drawn), *(n for n, _ in program.bound)}
+    clashing = {name for name in own if name in arguments.values() and program.roles.get(
+        next(role for role, argument in arguments.items() if argument == name)) != name}
+    if not clashing:
+        return program
+
+    def renamed(text: str) -> str:
+        return re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, clashing)) + r")(?!\w)", r"\1_note", text)
+
+    return replace(program, statements=tuple((renamed(t), renamed(e)) for t, e in program.statements),
+                   constants={renamed(n): v for n, v in program.constants.items()}, roles=program.roles,
+                   state=tuple(map(renamed, program.state)), output=renamed(program.output),
+                   drawn=tuple((renamed(n), e) for n, e in program.drawn),
+                   bound=tuple((renamed(n), renamed(e)) for n, e in program.bound),
+                   learned=tuple(map(renamed, program.learned)), starts=tuple((renamed(n), v) for n, v in program.starts))
 
 
 def _with_torch(expression: str) -> str:
