@@ -78,3 +78,29 @@ def test_the_gradient_at_another_point_than_the_weights_is_not_the_hooks_gradien
 
     assert plain_formula("v = μ v − η ∇L(w_t)") == "v = μ*v − η*g"
     assert "∇" in plain_formula("g_sam = ∇L(w + e)")  # left unread: no program
+
+
+def test_a_latex_cases_formula_is_one_line_per_case_and_becomes_a_piecewise_program() -> None:
+    from agentnotes.experiments.guards.notation import cases_as_lines
+
+    cases = r"g(z) = \begin{cases} z^2, & z < 1 \\ 2z - 1, & \text{otherwise} \end{cases}"
+    assert cases_as_lines(cases) == "g(z) = z^2（z < 1）\ng(z) = 2z - 1，otherwise"
+    assert cases_as_lines(r"g(z) = \begin{cases} z \\ 0 \end{cases}") == r"g(z) = \begin{cases} z \\ 0 \end{cases}"  # no conditions
+    program = note_program(r"g(z) = \begin{cases} z^2/2, & |z| \le 1 \\ |z| - 1/2, & |z| > 1 \end{cases}", ["activation"])
+    assert program is not None and program.statements == (("f", "where(abs(z) <= 1, z ** 2 / 2, abs(z) - 1 / 2)"),)
+
+
+def test_a_number_then_a_one_letter_name_is_a_product_and_a_number_then_a_word_is_prose() -> None:
+    assert note_program("f(x) = x（x > 0）\nf(x) = 0.1 x（x < 0）", ["activation"]).statements == (
+        ("f", "where(x > 0, x, 0.1 * x)"),)  # never the 0.1 alone
+    assert plain_formula("y = 2 x + 1") == "y = 2*x + 1"
+    assert plain_formula("N = 100 steps") == "N = 100 steps"
+
+
+def test_a_variant_the_notes_mention_is_not_the_idea() -> None:
+    from agentnotes.experiments.guards.formula_lines import learnable_names
+
+    assert learnable_names("取 β = 0.5。\n变体：β 可学习，每层一个标量") == set()
+    assert learnable_names("β 可学习，每层一个标量，初始 0.5") == {"beta"}
+    program = note_program("f(x) = x * sigmoid(β*x)\nVariant: f(x) = x * tanh(β*x)\nβ = 1.5", ["activation"])
+    assert program is not None and program.statements == (("f", "x * sigmoid(beta * x)"),)

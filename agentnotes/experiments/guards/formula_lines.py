@@ -22,6 +22,7 @@ import re
 from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
 from agentnotes.experiments.guards.notation import (
     DRAW_FAMILIES,
+    cases_as_lines,
     GREEK,
     latex_spacing,
     plain_formula,
@@ -94,6 +95,9 @@ _RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|s
 # A line that says why or what is expected, not the rule: `直觉：…`, `预期：…`, `Expectation: …`.
 _REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|intuition|expectations?|expected|expect|why|risks?|"
                      r"motivation|note)\s*[：:]", re.IGNORECASE)
+# A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea's own formula.
+_VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|可选|以后再试|下一步|variants?|optional(?:ly)?|later|next step|follow-?up)\s*[：:]",
+                      re.IGNORECASE)
 # A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
 _CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
 # A name's range (`t = 0..T−1`, `t = 0 … T-1`, `k = 1, …, K`): where it runs, not its value.
@@ -128,8 +132,9 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
-    formulas = without_time_indices(formulas)
-    lines = [line for line in _inlined_definitions(formulas, output).splitlines() if not _REMARK.match(line)]
+    formulas = cases_as_lines(without_time_indices(formulas))
+    lines = [line for line in _inlined_definitions(formulas, output).splitlines()
+             if not _REMARK.match(line) and not _VARIANT.match(line)]
     for line in lines:
         found = _assignments(_without_labels(line, "\n".join(lines)))
         if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
@@ -479,7 +484,8 @@ _NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
 
 
 def learnable_names(text: str) -> set[str]:
-    """The names (as compared) that `text` calls learnable."""
+    """The names (as compared) that `text` calls learnable, outside the variants it mentions (`变体：α 可学习`)."""
+    text = "\n".join(line for line in text.splitlines() if not _VARIANT.match(line))
     names = ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
     return {compared_name(_normalised(name)) for name, said in names  # in English, `a` is an article
             if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}

@@ -89,7 +89,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])(?!\([^()]*\)\s*=(?!=))", r"\1*", text)  # βv, (1-β)g: products; η(t) = …: η's formula
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
-    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, not 1e-6
+    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)[ \t]*(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, 0.1 x, not 1e-6
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
 
 
@@ -97,6 +97,32 @@ def without_time_indices(text: str) -> str:
     """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
     index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`)."""
     return _TIME_INDEX.sub("", text) if _STEP_INDEXED.search(text) else text
+
+
+# A piecewise formula in LaTeX: `f(x) = \begin{cases} x, & x > 0 \\ -α log(1 - x), & x \le 0 \end{cases}`.
+_CASES = re.compile(r"(?P<target>[^=\n]*=)\s*\\begin\{cases\}(?P<rows>.*?)\\end\{cases\}", re.DOTALL)
+_CASE_WORDS = re.compile(r"\\(?:text|mathrm)\{\s*(?:if|when|for)?\s*\}|\b(?:if|when|for)\b", re.IGNORECASE)
+_OTHERWISE_ROW = re.compile(r"^\s*(?:\\(?:text|mathrm)\{\s*)?(?:otherwise|else|否则|其他)\s*\}?\s*$", re.IGNORECASE)
+
+
+_LATEX_COMPARISONS = {"le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "lt": "<", "gt": ">", "ne": "≠", "neq": "≠"}
+
+
+def cases_as_lines(text: str) -> str:
+    """`text` with each LaTeX cases formula written as one line per case, its condition in brackets
+    (`f(x) = x（x > 0）`), a case that holds otherwise followed by `，otherwise`; rows it cannot split stay as they were."""
+    def lines(match: re.Match[str]) -> str:
+        out = []
+        for row in (r for r in re.split(r"\\\\", match["rows"]) if r.strip()):
+            value, _, condition = row.partition("&")
+            condition = re.sub(r"\\(leq?|geq?|lt|gt|neq?)(?![A-Za-z])", lambda m: _LATEX_COMPARISONS[m[1]], condition)
+            value, condition = value.strip().rstrip(",，").strip(), _CASE_WORDS.sub(" ", condition).strip().rstrip(".,，")
+            if not value or not condition:
+                return match[0]
+            out.append(f"{match['target']} {value}，otherwise" if _OTHERWISE_ROW.match(condition)
+                       else f"{match['target']} {value}（{condition.strip()}）")
+        return "\n".join(out)
+    return _CASES.sub(lines, text)
 
 
 def plain_symbols(text: str) -> str:
