@@ -104,3 +104,23 @@ def test_a_variant_the_notes_mention_is_not_the_idea() -> None:
     assert learnable_names("β 可学习，每层一个标量，初始 0.5") == {"beta"}
     program = note_program("f(x) = x * sigmoid(β*x)\nVariant: f(x) = x * tanh(β*x)\nβ = 1.5", ["activation"])
     assert program is not None and program.statements == (("f", "x * sigmoid(beta * x)"),)
+
+
+def test_a_margin_over_the_largest_wrong_logit_is_a_loss_the_program_writes() -> None:
+    """`max_{k≠y} z_k` is the largest wrong logit, `CE(z, y)` the task's cross-entropy, and the prose after the
+    constants (`β = 2. smooth; when … the term vanishes.`) is no condition on them."""
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import fill, load_skeleton
+
+    note = ("r = max_{j ≠ y} z_j\nL = CE(z, y) + λ · relu(1 − z_y + r)\n"
+            "Constants: λ = 0.5. Hinge only; when z_y − r ≫ 1 the term is zero.")
+    assert plain_formula("r = max_{j ≠ y} z_j") == "r = z_rival"
+    code = fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, "classification"))
+    namespace = {"torch": torch, "F": F, "task_loss": F.cross_entropy}
+    exec(code, namespace)
+    out, y = torch.tensor([[2.0, 1.5, -1.0], [0.0, 3.0, 0.5]]), torch.tensor([0, 1])
+    hinge = torch.tensor([1 - 2.0 + 1.5, 1 - 3.0 + 0.5]).clamp(min=0)
+    assert torch.allclose(namespace["compute_loss"](out, y, 1), F.cross_entropy(out, y) + 0.5 * hinge.mean())

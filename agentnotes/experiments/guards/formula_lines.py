@@ -98,6 +98,7 @@ _REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备
 # A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea's own formula.
 _VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|可选|以后再试|下一步|variants?|optional(?:ly)?|later|next step|follow-?up)\s*[：:]",
                       re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=\d)\.\s+(?=\S)|。(?=.)")
 # A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
 _CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
 # A name's range (`t = 0..T−1`, `t = 0 … T-1`, `k = 1, …, K`): where it runs, not its value.
@@ -231,7 +232,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
-    line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", line)))
+    line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", _without_closing_prose(line))))
     if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
         return []
     if either := _IF_ELSE.search(_normalised(line)):
@@ -278,6 +279,15 @@ def _without_parts(line: str, dropped) -> str:
     parts = _split_outside_brackets(line)
     kept = [part for part in parts if not dropped(part)]
     return line if len(kept) == len(parts) else "，".join(kept)
+
+
+def _without_closing_prose(line: str) -> str:
+    """`line` without the sentences after its last one that assigns something: `β = 2. softplus so it's smooth;
+    when z_y − z_c ≫ m the extra term vanishes.` keeps `β = 2`. A sentence ends at `。` or at a period after a number."""
+    sentences = _SENTENCE_END.split(line)
+    while len(sentences) > 1 and "=" not in sentences[-1] and "←" not in sentences[-1]:
+        sentences.pop()
+    return "。".join(sentences)
 
 
 def _without_prose_asides(line: str) -> str:

@@ -164,7 +164,8 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 
 # A line that says why the idea should work or what to expect, not what it does: `Why: … ReLU(I·h) = h`, `直觉：…`.
-_WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|intuition|expect(?:s|ed|ations?)?|why)\s*[：:]", re.IGNORECASE)
+_WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?)\s*[：:]",
+                  re.IGNORECASE)
 # A line that sets up the comparison, not the idea: `Task: digits, baseline MLP (2×64, ReLU)`, `设置：…`.
 _SETUP = re.compile(r"^\s*(?:[-*]\s*)?(?:task|setup|setting|设置|实验设置|任务)\s*[：:]", re.IGNORECASE)
 # What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）",

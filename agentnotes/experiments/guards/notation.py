@@ -1,7 +1,8 @@
 """Math notation as notes write it, in the plain form the formula reader parses (guards/formula_lines.py).
 
 Notes write one formula many ways: `v = βv + (1-β)g²`, `$m = \\beta m + (1-\\beta) g$`, `√v`,
-`x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `‖W‖₂` (a matrix's spectral norm), `e^x`. `plain_formula` turns
+`x ⊙ σ(x)`, `η₀ · 0.5^{⌊t/50⌋}`, `w_{t+1} = w_t - η g_t`, `‖W‖_F`, `‖W‖₂` (a matrix's spectral norm), `e^x`,
+`max_{k≠y} z_k` (the largest wrong logit, as z_rival), `CE(z, y)` (the cross-entropy, as CE). `plain_formula` turns
 them into one notation: Unicode letters and operators (`β`, `*`, `^`, `‖`), function calls with
 brackets (`sqrt(v)`, `sigmoid(x)`, `floor(t/50)`, `exp(x)`, `log p` as `log(p)`), subscripts as name suffixes
 (`η0`), marked letters as names (`x̃` as x_tilde), sums over one sample's entries (`Σ_k q_k log p_k` as
@@ -65,8 +66,18 @@ _SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|
 _NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:log|exp|sqrt|tanh|sigmoid|sin|cos|abs|relu)\()")
 
 
+# The largest logit of a wrong class: `max_{k ≠ y} z_k`, `\max_{j \neq y} z_j` (read as z_rival).
+_RIVAL = re.compile(r"\\?max_\{?\s*([a-z])\s*(?:≠|!=|\\neq?)\s*y\s*\}?\s*(z|logits)_\{?\1\}?(?![\w])")
+
+# The cross-entropy of the outputs and the targets, written as a call: `CE(z, y)`, `cross_entropy(logits, y)`.
+_CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:CE|L_?CE|cross_?entropy|xent)\s*\(\s*(?:z|logits|out|output|ŷ|y_hat|p)\s*,"
+                                 r"\s*(?:y|target|labels?)\s*\)", re.IGNORECASE)
+
+
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
+    text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
+    text = _CROSS_ENTROPY_CALL.sub("CE", text)
     text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)

@@ -76,9 +76,11 @@ ROLES = {
 # the class probabilities, the probability of the right class, the logits, the number of classes, y one-hot.
 _CLASS_PROBABILITIES = "F.softmax(out, dim=-1)"
 _RIGHT_CLASS = f"{_CLASS_PROBABILITIES}.gather(-1, y[:, None])"  # a column: it meets each class's value
+_LARGEST_WRONG = "out.masked_fill(F.one_hot(y, out.shape[-1]).bool(), float('-inf')).amax(-1, keepdim=True)"
 CLASS_VALUES = {"p": _CLASS_PROBABILITIES, "p_t": _RIGHT_CLASS, "p_y": _RIGHT_CLASS, "p_true": _RIGHT_CLASS,
                 "p_correct": _RIGHT_CLASS, "z": "out", "logits": "out", "z_y": "out.gather(-1, y[:, None])",
                 "z_t": "out.gather(-1, y[:, None])", "K": "out.shape[-1]", "C": "out.shape[-1]",
+                "z_rival": _LARGEST_WRONG, "logits_rival": _LARGEST_WRONG,
                 "onehot_y": "F.one_hot(y, out.shape[-1]).float()"}
 CLASSIFYING_TASKS = ("classification", "digits", "digits_image", "sequence")  # the lab's tasks with class indices
 # Kinds whose formulas keep nothing from one call to the next: a name read before the formula for it is
