@@ -55,6 +55,20 @@ def test_camel_case_hooks_are_renamed_only_when_the_hook_is_missing() -> None:
     assert fix_hook_names(both) == (both, [])
 
 
+def test_a_restated_harness_setting_and_an_import_of_a_provided_name_are_removed_and_the_code_then_passes() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+    from agentnotes.experiments.guards.static_check import blocking, check_idea_code
+
+    code = ("import torch\nimport nn\nimport F\nimport math\n\nBATCH_SIZE = 64\nSTEPS = 100  # example value\nBETA = 0.5\n\n"
+            "def batch_size_at(step):\n    return BATCH_SIZE // 2 if step > STEPS * BETA else BATCH_SIZE\n")
+    assert blocking(check_idea_code(code, ["data"]))
+    fixed, fixes = apply_fixes(code, ["data"])
+    assert [f.before for f in fixes] == ["import nn", "import F", "BATCH_SIZE = 64", "STEPS = 100"]
+    assert "BETA = 0.5" in fixed and "import math" in fixed and not blocking(check_idea_code(fixed, ["data"]))
+    computed = "import torch\nLR_SCALE = 2\n\ndef lr_at(step, lr):\n    return lr * LR_SCALE\n"
+    assert apply_fixes(computed, ["schedule"]) == (computed, [])  # names of its own stay
+
+
 def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activation() -> None:
     from agentnotes.experiments import check_idea_code
     from agentnotes.experiments.guards.autofix import add_module_hook, apply_fixes

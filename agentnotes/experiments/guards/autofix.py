@@ -10,6 +10,8 @@ certainly a slip, so correct code of any kind passes unchanged:
   baseline's does (N(0, 1) weights make the idea arm diverge). Zeros and ones are left alone: a
   gate or scale that starts closed or at one (ReZero, LayerScale) means them.
 - Hooks named in CamelCase (`BuildModel`) get the hook's name.
+- A top-level restatement of a harness setting (`STEPS = 100  # example value`, `BATCH_SIZE = 64`) and an import
+  of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
 from agentnotes.experiments.guards.static_check import leaf_name, required_positional, same_name
-from agentnotes.experiments.lab.template import hook_names
+from agentnotes.experiments.lab.template import harness_names, hook_names
 
 
 NotePairs = Sequence[tuple[str, str, str, str]]  # idea_sections.note_pairs
@@ -177,6 +179,42 @@ def fix_weight_init(code: str) -> tuple[str, list[Fix]]:
 
 def _squashed(name: str) -> str:
     return name.replace("_", "").lower()
+
+
+# Names the harness imports for the idea code, as a bare `import NAME` would wrongly try to import them.
+_PROVIDED_MODULES = frozenset({"nn", "F", "np"})
+
+
+def drop_harness_restatements(code: str) -> tuple[str, list[Fix]]:
+    """The code without top-level assignments of a constant to a harness name and without `import nn` / `import F`
+    / `import np` (modules that do not exist; the harness provides those names)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    settings = harness_names() - set(hook_names())
+    dropped: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id in settings for t in node.targets) \
+                and _literal(node.value):
+            dropped.append(node)
+        elif isinstance(node, ast.Import) and all(a.name in _PROVIDED_MODULES and a.asname is None for a in node.names):
+            dropped.append(node)
+    if not dropped:
+        return code, []
+    lines = code.splitlines()
+    for node in reversed(dropped):
+        del lines[node.lineno - 1:node.end_lineno]
+    return "\n".join(lines) + "\n", [Fix(n.lineno, ast.unparse(n), "removed: the harness provides it") for n in dropped]
+
+
+def _literal(value: ast.expr) -> bool:
+    """Whether `value` is a literal: a number, a string, a list of numbers."""
+    try:
+        ast.literal_eval(value)
+    except ValueError:
+        return False
+    return True
 
 
 def fix_hook_names(code: str) -> tuple[str, list[Fix]]:
@@ -541,10 +579,11 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
 
 
-GENERIC_FIXES = ("fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_number_max")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
+    "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
     "fix_weight_products": lambda code, _kinds, _pairs: fix_weight_products(code),
     "fix_weight_init": lambda code, _kinds, _pairs: fix_weight_init(code),
