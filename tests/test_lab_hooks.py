@@ -95,6 +95,19 @@ def test_build_model_naming_x_gets_the_whole_training_split(tmp_path: Path) -> N
     assert ran.metrics["hooks"] == ["build_model"]
 
 
+def test_lr_at_naming_the_loss_gets_the_steps_own_training_loss(tmp_path: Path) -> None:
+    """A rate that is zero while the loss is above 1e9: never, so it trains; one zero while the loss is
+    positive: always, so the idea arm never moves."""
+    follows = "def lr_at(step, lr, loss):\n    assert isinstance(loss, float) and loss > 0\n    return lr if loss < 1e9 else 0.0\n"
+    ran = run_idea(tmp_path / "follows", follows)
+    assert ran.returncode == 0, ran.stderr
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["val_metric"] == base["val_metric"]
+    frozen = run_idea(tmp_path / "frozen", "def lr_at(step, lr, loss):\n    return 0.0 if loss > 0 else lr\n")
+    assert frozen.returncode == 0, frozen.stderr
+    assert all(len(set(run["val_metric"])) == 1 for run in _runs(frozen.metrics, "idea"))
+
+
 def test_an_optimizer_that_needs_a_closure_gets_one(tmp_path: Path) -> None:
     """step(closure) that discards the gradients and asks the closure for them again: plain SGD, same numbers."""
     code = textwrap.dedent('''
@@ -146,7 +159,7 @@ def test_a_by_name_hook_asking_for_an_unknown_argument_is_explained(tmp_path: Pa
     ran = run_idea(tmp_path, "def lr_at(t, lr):\n    return lr\n")
     assert ran.returncode != 0
     assert ran.metrics["error"]["type"] == "TypeError"
-    assert ran.metrics["error"]["message"] == "lr_at asks for an argument 't'; the harness passes only step, lr (by name)"
+    assert ran.metrics["error"]["message"] == "lr_at asks for an argument 't'; the harness passes only step, lr, loss (by name)"
 
 
 def test_digits_image_task_with_the_convnet_baseline_and_a_flattening_mlp(tmp_path: Path) -> None:

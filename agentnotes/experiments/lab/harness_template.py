@@ -50,9 +50,10 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
         The idea arm's training batch (augmentation, noise, mixup, curriculum); evaluation
         data is untouched. y holds class indices (regression: floats of shape (batch, 1)).
 
-    lr_at(step, lr) -> float   (by name)
+    lr_at(step, lr) -> float   (by name; loss too)
         The learning rate of step `step` (a schedule), a float >= 0; lr is the arm's tuned
-        base rate, so write the schedule as lr times a function of step / STEPS.
+        base rate, so write the schedule as lr times a function of step / STEPS; loss: this
+        step's training loss.
 
     batch_size_at(step) -> int   (by name)
         How many examples the batch of step `step` holds; the baseline's: BATCH_SIZE at every step.
@@ -111,7 +112,7 @@ TASK_NAMES = ("regression", "classification", "digits", "digits_image", "sequenc
 HOOKS = ("build_model", "make_optimizer", "after_step", "compute_loss", "transform_batch", "lr_at", "batch_size_at")
 # Arguments the harness offers to the hooks it calls by parameter name.
 HOOK_ARGUMENTS = {"compute_loss": ("out", "y", "model", "step", "x"), "transform_batch": ("x", "y", "step"),
-                  "lr_at": ("step", "lr"), "batch_size_at": ("step",)}
+                  "lr_at": ("step", "lr", "loss"), "batch_size_at": ("step",)}
 # The training data build_model may name after its three positional arguments (a data-dependent initialisation).
 BUILD_DATA = ("x", "y")
 ARMS = ("baseline", "idea")
@@ -527,11 +528,11 @@ def transformed(hook, x, y, step):
     return result
 
 
-def scheduled_lr(hook, step, lr):
-    """lr_at(step, lr) checked to be a finite non-negative number; lr without the hook."""
+def scheduled_lr(hook, step, lr, loss=None):
+    """lr_at(step, lr, loss) checked to be a finite non-negative number; lr without the hook."""
     if not hook:
         return lr
-    value = hook(step=step, lr=lr)
+    value = hook(step=step, lr=lr, loss=loss)
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -567,6 +568,7 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
     hooks = arm_hooks(arm)
     closure_step = needs_closure(optimizer)
     initial_rates = group_rates(optimizer, hooks["lr_at"] is not None)
+    rate_reads_loss = initial_rates and "loss" in _inspect.signature(idea_hook(arm, "lr_at")).parameters
     draw = np.random.default_rng([seed, 1])
     order = None if hooks["batch_size_at"] else torch.as_tensor(draw.integers(0, len(x_train), (STEPS, BATCH_SIZE)),
                                                                   device=device)
@@ -582,10 +584,6 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
         else:
             idx = order[step - 1]
         xb, yb = transformed(hooks["transform_batch"], x_train[idx], y_train[idx], step)
-        if initial_rates:
-            scale = scheduled_lr(hooks["lr_at"], step, lr) / lr
-            for group, rate in zip(optimizer.param_groups, initial_rates):
-                group["lr"] = rate * scale
 
         def training_loss():
             out = model(xb)
@@ -608,6 +606,10 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
         loss = training_loss()
         model.zero_grad(set_to_none=True)
         loss.backward()
+        if initial_rates:  # the step's rate, set before the optimizer step (a schedule may follow this step's loss)
+            scale = scheduled_lr(hooks["lr_at"], step, lr, loss.item() if rate_reads_loss else None) / lr
+            for group, rate in zip(optimizer.param_groups, initial_rates):
+                group["lr"] = rate * scale
         if closure_step:
             optimizer.step(closure)
         else:
@@ -1002,6 +1004,9 @@ def probe_after_step(model, hook):
     return changed
 
 
+PROBE_LOSS = 1.0  # the training loss a schedule that follows it is probed with
+
+
 def probe_steps():
     """A few steps across the run, for the schedule and loss probes."""
     return sorted({max(1, s) for s in (1, STEPS // 10, STEPS // 4, STEPS // 2, 3 * STEPS // 4, STEPS)})
@@ -1049,7 +1054,7 @@ def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
     set_seed(seed)
     record["probes"] = {
         "transform_batch": probe_batch(hooks["transform_batch"], x, y),
-        "lr_at": [[s, scheduled_lr(hooks["lr_at"], s, lr)] for s in probe_steps()],
+        "lr_at": [[s, scheduled_lr(hooks["lr_at"], s, lr, PROBE_LOSS)] for s in probe_steps()],
         "batch_size_at": [[s, batch_size(hooks["batch_size_at"], s, len(train_xy[0])) if hooks["batch_size_at"]
                            else BATCH_SIZE] for s in probe_steps()],
         "compute_loss": probe_loss(hooks["compute_loss"], model, x, y),
