@@ -57,6 +57,10 @@ PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training
 EVERY_STEP = (r"\b(?:after |at )?(?:every|each) (?:single |optimi[sz]er |training |sgd )?(?:step|update|iteration)\b"
               r"|每一步|每步|每次更新|每次迭代|每个 ?step")
 _DROP_AFTER_STEP = "drop_unrequested_after_step"
+# A layer's formula that reads the network's input beside a hidden layer's output, or two hidden layers' outputs
+# (`h2 = ReLU(W2 h1 + P x + b2)`, `y = W4 · [x; h1; h2]`): wiring across layers, an architecture.
+CROSS_LAYER = (r"=[^=\n]*(?:(?<![\w])x(?![\w])[^=\n]*(?<![\w])h_?\d|(?<![\w])h_?\d[^=\n]*(?<![\w])x(?![\w])|"
+               r"(?<![\w])h_?(\d)[^=\n]*(?<![\w])h_?(?!\1)\d)")
 # A batch size that changes over training: "growing the batch size", "batch size 16 → 32 → 64", "逐步增大 batch".
 BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?:the\s+)?(?:mini-?)?batch(?:[ _-]?sizes?)?\b|"
                      r"\bbatch[ _-]?sizes?\b[^.。\n]{0,40}?(?:\b(?:grows?|increas\w*|ramps?|doubl\w*|shrinks?|decreas\w*|"
@@ -144,7 +148,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
-                     r"all (?:the )?(?:previous|earlier))"),
+                     r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)"),
+              CROSS_LAYER,
               "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:输入|输出|隐藏层|隐层)[^。\n]{0,12}(?:的)?拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
@@ -198,7 +203,8 @@ def kinds_in_notes(text: str) -> list[str]:
     every N steps in a note about the learning rate that names no weights is the schedule's, not the weights'; weights
     initialised again during training are the weight operation's step, not an initialisation idea; a weight formula
     in an initialisation note that names no step to apply it at is the initial value, not a weight operation; the plain
-    layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`) are its wiring, not a layer or activation idea."""
+    layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`, `h2 = ReLU(W2 h1 + P x)`) are its wiring, not a
+    layer or activation idea, and the initial values it gives its new parameters no initialisation idea."""
     text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not (_WHY.match(line) or _SETUP.match(line)))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
@@ -217,21 +223,24 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
     if "architecture" in found and len(found) > 1 and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", text)):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+    if "architecture" in found and "init" in found:
+        found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
     if "architecture" in found and _only_plain_layers(text):
         found = [kind for kind in found if kind not in ("layer", "activation")]  # h2 = relu(W2 · [x; h1]): the wiring
     return found
 
 
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
+_CROSS_LAYER = re.compile(CROSS_LAYER)
 _PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?\w+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ)\s*\(\s*)?W\w*\s*[·*@]?\s*"
                           r"(?:x\w*|h\w*|\[[^\]\n]*\]|\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$", re.IGNORECASE)
 
 
 def _only_plain_layers(text: str) -> bool:
-    """Whether every line that shows a layer or an activation is a plain layer `h = act(W · input)`, and one does:
-    the layers of an architecture, written out, not a new layer or nonlinearity."""
+    """Whether every line that shows a layer or an activation is a plain layer `h = act(W · input)` or wiring across
+    layers (CROSS_LAYER), and one does: the layers of an architecture, written out, not a new layer or nonlinearity."""
     shown = [line for line in text.splitlines() if BY_NAME["layer"].cue.search(line) or BY_NAME["activation"].cue.search(line)]
-    return bool(shown) and all(_PLAIN_LAYER.match(line) for line in shown)
+    return bool(shown) and all(_PLAIN_LAYER.match(line) or _CROSS_LAYER.search(line) for line in shown)
 
 
 def hooks_for(kinds: Iterable[str]) -> list[str]:
