@@ -83,6 +83,8 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
               _words("new layer", "custom layer", "layer (?:that|which|computes)"),
+              r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
+              r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
               "(?:新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层"),  # 第一层换成可学习 RBF 层
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
