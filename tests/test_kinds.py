@@ -204,7 +204,7 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("每个隐藏层的输入是原始输入和之前所有隐藏层输出的拼接：\n- h1 = relu(W1 · x)，W1: 64×d\n- h2 = relu(W2 · [x; h1])\n"
      "- y = W3 · [x; h1; h2]", ["architecture"]),
     ("residual connections around a new layer: h = relu(W x) * sigmoid(V x)", ["layer", "architecture"]),
-    ("Replace the dense hidden→hidden matrix by two 4×4 factors and a rank-2 term; both start at N(0, 1/4)", ["layer", "init"]),
+    ("Replace the dense hidden→hidden matrix by two 4×4 factors and a rank-2 term. Init both with N(0, 1/4)", ["layer", "init"]),
     # The input fed again into a later layer is wiring across layers; its new matrices' start is no init idea.
     ("h1 = relu(W1 x)\nh2 = relu(W2 h1 + R x)\nR starts at zero so the net begins as the baseline", ["architecture"]),
     ("只改第一层初始化：行 = 训练集的主成分方向", ["init"]),
