@@ -57,6 +57,9 @@ _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*",
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 # A step-by-step formula: a name indexed by the next or the previous step.
 _STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
+# One name read at the step and at the step before: `θ_t − θ_{t-1}`, `g_{t-1} … g_t`.
+_TWO_STEPS_OF_ONE_NAME = re.compile(r"(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*\}?(?![\w+-])[^\n]*(?<![\w])\1_\{?\s*t\s*-\s*1\s*\}?"
+                                    r"|(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*-\s*1\s*\}?[^\n]*(?<![\w])\2_\{?\s*t\s*\}?(?![\w+-])")
 _TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![A-Za-z0-9_\u0370-\u03ff])")
 # Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2), a bracket,
 # a function applied (`λ sqrt(v)`) or a norm (`λ/2 ‖W‖²`).
@@ -77,6 +80,7 @@ _CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:CE|L_?CE|cross_?entropy|xent)\s*
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
+    text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
     text = _CROSS_ENTROPY_CALL.sub("CE", text)
     text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
@@ -106,8 +110,11 @@ def plain_formula(text: str) -> str:
 
 def without_time_indices(text: str) -> str:
     """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
-    index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`)."""
-    return _TIME_INDEX.sub("", text) if _STEP_INDEXED.search(text) else text
+    index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Not where a formula
+    reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`): without the indices it would read θ − θ."""
+    if not _STEP_INDEXED.search(text) or any(_TWO_STEPS_OF_ONE_NAME.search(line.split("=", 1)[-1]) for line in text.splitlines()):
+        return text
+    return _TIME_INDEX.sub("", text)
 
 
 # A piecewise formula in LaTeX: `f(x) = \begin{cases} x, & x > 0 \\ -α log(1 - x), & x \le 0 \end{cases}`.
