@@ -130,7 +130,7 @@ def test_a_change_of_a_value_is_one_name_and_a_formula_reading_a_name_at_two_ste
     from agentnotes.experiments.guards.notation import without_time_indices
 
     assert plain_formula("Δw = -lr * g") == "Delta_w = -lr * g"
-    assert plain_formula("θ ← θ − sign(g)·Δ") == "θ ← θ − sign(g)*Δ"  # Δ alone is a value of its own
+    assert plain_formula("θ ← θ − sign(g)·Δ") == "θ ← θ − sign(g)·Δ"  # Δ alone is a value of its own
     secant = "Δθ_t = θ_t − θ_{t-1}\nθ_{t+1} = θ_t − η·g_t / (1 + Δθ_t)"
     assert without_time_indices(secant) == secant  # θ_t − θ_{t-1} is no θ − θ
     assert note_program(secant, ["update_rule"]) is None  # the previous weights: not certain, the model writes it
