@@ -118,6 +118,8 @@ def test_a_margin_over_the_largest_wrong_logit_is_a_loss_the_program_writes() ->
     note = ("r = max_{j ≠ y} z_j\nL = CE(z, y) + λ · relu(1 − z_y + r)\n"
             "Constants: λ = 0.5. Hinge only; when z_y − r ≫ 1 the term is zero.")
     assert plain_formula("r = max_{j ≠ y} z_j") == "r = z_rival"
+    assert plain_formula(r"$L = \mathrm{CE}(z, y) + \lambda \max\big(0,\; m - z_y + \max_{k \ne y} z_k\big)$") == \
+        "L = CE + λ*max(0,  m - z_y + z_rival)"  # in LaTeX, with sized brackets
     code = fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, "classification"))
     namespace = {"torch": torch, "F": F, "task_loss": F.cross_entropy}
     exec(code, namespace)

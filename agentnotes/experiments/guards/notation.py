@@ -53,7 +53,8 @@ _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*",
                 "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "left": "", "right": "", "ln": "log", "log": "log",
                 "exp": "exp", "tanh": "tanh", "max": "max", "min": "min", "cos": "cos", "sin": "sin", "sum": "Σ", "lVert": "‖", "rVert": "‖",
                 "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")", "operatorname": "", "mathrm": "",
-                "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " "}
+                "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " ",
+                **{size: "" for size in ("big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr")}}
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 # A step-by-step formula: a name indexed by the next or the previous step.
 _STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
@@ -81,7 +82,6 @@ def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
-    text = _CROSS_ENTROPY_CALL.sub("CE", text)
     text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
@@ -89,7 +89,7 @@ def plain_formula(text: str) -> str:
     text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
     text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies
-    text = _latex_to_plain(text).translate(_SUBSCRIPTS)
+    text = _CROSS_ENTROPY_CALL.sub("CE", _latex_to_plain(text).translate(_SUBSCRIPTS))
     for old, new in _SYMBOLS.items():
         text = text.replace(old, new)
     text = _powers_of_calls(text)
