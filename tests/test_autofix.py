@@ -357,3 +357,15 @@ def test_a_torch_max_or_min_against_a_number_becomes_a_clamp_that_computes_the_s
     x = torch.tensor([[-2.0, 0.3], [1.0, 4.0]])
     wanted = torch.log(1 + torch.relu(x)) + torch.minimum(torch.tensor(-1.5), x) + torch.maximum(x, torch.tensor(0.5)) + x.max(0).values
     assert torch.allclose(namespace["f"](x), wanted)
+
+
+def test_a_torch_min_against_a_named_number_or_a_large_int_is_a_clamp_and_a_dimension_stays() -> None:
+    from agentnotes.experiments.guards.autofix import fix_number_max
+
+    code = "C_MAX = 100  # from the notes\n\ndef f(c):\n    return torch.min(c, C_MAX) + torch.max(c, 1)[0] + torch.min(c, 1000)\n"
+    fixed, fixes = fix_number_max(code)
+    assert "torch.clamp(c, max=C_MAX)" in fixed and "torch.clamp(c, max=1000)" in fixed and "torch.max(c, 1)[0]" in fixed
+    c = torch.tensor([[5.0, 500.0], [-1.0, 2000.0]])
+    namespace: dict = {"torch": torch}
+    exec(fixed, namespace)
+    assert torch.equal(namespace["f"](c), c.clamp(max=100) + c.max(1)[0] + c.clamp(max=1000))

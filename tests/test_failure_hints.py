@@ -31,6 +31,7 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     ("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:",
      "torch.clamp(x, min=0)"),
     ("RuntimeError: 1D tensors expected, but got 2D and 2D tensors", "(a * b).sum()"),
+    ("KeyError: 'prev_p'", "state.get("),
 ])
 def test_a_common_runtime_error_gets_its_one_hint(error: str, wanted: str) -> None:
     hints = hints_for(error)

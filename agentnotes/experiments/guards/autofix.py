@@ -378,21 +378,24 @@ def fix_tensor_into_parameter(code: str) -> tuple[str, list[Fix]]:
 def fix_number_max(code: str) -> tuple[str, list[Fix]]:
     """`torch.max(0, x)` becomes `torch.clamp(x, min=0)` and `torch.min(1.0, x)` `torch.clamp(x, max=1.0)`: torch's
     max and min compare two tensors, and a number first fails (TypeError: max() received an invalid combination of
-    arguments). So does a float second (`torch.max(x, 0.0)`); an int second is a dimension and stays."""
+    arguments). So does a float second (`torch.max(x, 0.0)`) and an int second too large to be a dimension
+    (`torch.min(c, 100)`); a small int second is a dimension and stays. A name the code binds to a number once
+    (`c_max = 100  # from the notes`) counts as that number."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
     lines, fixes = code.splitlines(), []
+    numbers = _numeric_names(tree)
     found = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and ast.unparse(node.func) in ("torch.max", "torch.min") and len(node.args) == 2
                 and not node.keywords and node.lineno == node.end_lineno):
             continue
         first, second = node.args
-        if _number(first) is not None:
+        if _number(first, numbers) is not None:
             found.append((node, second, first))
-        elif isinstance(_number(second), float):
+        elif isinstance(value := _number(second, numbers), float) or (value is not None and abs(value) > _MAX_DIM):
             found.append((node, first, second))
     for node, tensor, number in sorted(found, key=lambda f: (f[0].lineno, f[0].col_offset), reverse=True):
         bound = "min" if ast.unparse(node.func) == "torch.max" else "max"
@@ -404,12 +407,28 @@ def fix_number_max(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
-def _number(node: ast.expr) -> int | float | None:
-    """The value of a number literal (`0`, `-1.5`), else None."""
+_MAX_DIM = 4  # the lab's tensors have at most 4 dimensions: a larger int is a value, never a dimension
+
+
+def _number(node: ast.expr, names: dict[str, int | float] | None = None) -> int | float | None:
+    """The value of a number literal (`0`, `-1.5`) or of a name in `names`, else None."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _number(node.operand)
+        inner = _number(node.operand, names)
         return -inner if inner is not None else None
+    if isinstance(node, ast.Name) and names:
+        return names.get(node.id)
     return node.value if isinstance(node, ast.Constant) and type(node.value) in (int, float) else None
+
+
+def _numeric_names(tree: ast.Module) -> dict[str, int | float]:
+    """Names the code binds exactly once, to a number literal."""
+    bound: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    bound.setdefault(target.id, []).append(node.value)
+    return {name: value for name, values in bound.items() if len(values) == 1 and (value := _number(values[0])) is not None}
 
 
 def _is_parameter_or_none(value: ast.expr) -> bool:
