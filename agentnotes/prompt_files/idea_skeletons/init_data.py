@@ -11,8 +11,9 @@ def init_weights(layers, x, y):
     layers with a weight matrix, input side first (layers[0] reads the inputs, layers[-1] is the output
     layer); each has .weight (out_features, in_features) and .bias (a vector or None). x holds all the
     training inputs as rows (n, in_features) and y their targets (class indices, or (n, 1) floats for
-    regression). Useful: x.mean(0), x - x.mean(0), torch.linalg.eigh(cov) (eigenvalues ascending, the
-    eigenvectors are the columns), x[torch.randperm(x.shape[0])[:k]] (k training samples),
-    torch.cdist(a, b) (pairwise distances). Set values with .copy_() (a (rows, in_features) tensor into
-    .weight), .fill_() or torch.nn.init functions; keep every layer and shape."""
+    regression). Useful: x.mean(0), torch.cov(x.T) (the features' covariance), vals, vecs =
+    torch.linalg.eigh(cov) (eigenvalues ascending; eigenvector i is the column vecs[:, i], so the k largest
+    as rows are vecs[:, -k:].flip(1).T with their values vals[-k:].flip(0)), x[torch.randperm(x.shape[0])[:k]]
+    (k training samples as rows), torch.cdist(a, b) (pairwise distances). Build each new weight as one
+    (out_features, in_features) tensor, then layer.weight.copy_(it); keep every layer and shape."""
     ...
