@@ -152,7 +152,7 @@ KINDS: tuple[Kind, ...] = (
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)"),
               CROSS_LAYER,
-              "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:输入|输出|隐藏层|隐层)[^。\n]{0,12}(?:的)?拼接"),
+              "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
