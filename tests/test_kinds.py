@@ -208,6 +208,14 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     # The input fed again into a later layer is wiring across layers; its new matrices' start is no init idea.
     ("h1 = relu(W1 x)\nh2 = relu(W2 h1 + R x)\nR starts at zero so the net begins as the baseline", ["architecture"]),
     ("只改第一层初始化：行 = 训练集的主成分方向", ["init"]),
+    # A setup section (its bullets up to a blank line) shows no kind; an experiment said on its label's line may.
+    ("f(x) = x + x^2 / 4\n\n实验设置：\n- MLP，Adam lr 1e-3，momentum 0.9\n- init 用 Kaiming\n\n预期：\n- 更新更稳", ["activation"]),
+    ("实验：小卷积网，把两处 ReLU 都换成 SmeLU，其它（SGD lr 0.05）完全不变。", ["activation"]),
+    ("±c init：W_ij = s_ij * c\n其它全都不变：init、优化器、momentum 0.9", ["init"]),
+    ("更新（每层单独）：\n  m ← β m + (1−β) g\n  w ← w − η · m / (√v + ε)", ["update_rule"]),  # 更新 names no new layer
+    ("只做中心化的 norm 层：h̃ = h − mean(h) + β", ["layer"]),
+    ("logits = sum_{l=1..L} a_l * (V_l h_l) + c，a_l init 0.1", ["architecture"]),  # read out from every layer
+    ("L = CE + λ · Σ_l Σ_j |h_{l,j}|", ["loss", "regulariser"]),  # a penalty summed over the layers reads out nothing
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes

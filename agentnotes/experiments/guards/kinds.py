@@ -61,6 +61,11 @@ _DROP_AFTER_STEP = "drop_unrequested_after_step"
 # (`h2 = ReLU(W2 h1 + P x + b2)`, `y = W4 · [x; h1; h2]`): wiring across layers, an architecture.
 CROSS_LAYER = (r"=[^=\n]*(?:(?<![\w])x(?![\w])[^=\n]*(?<![\w])h_?\d|(?<![\w])h_?\d[^=\n]*(?<![\w])x(?![\w])|"
                r"(?<![\w])h_?(\d)[^=\n]*(?<![\w])h_?(?!\1)\d)")
+# An output read from every hidden layer: "all-layer readout", "deep supervision", `logits = Σ_l a_l V_l h_l`
+# (a loss summed over the layers' outputs is no readout).
+READOUT_OF_LAYERS = (_words(r"(?:all|every|each)[- ](?:hidden[- ])?layers?['’]?s?\s+(?:readouts?|heads?|outputs?|votes?)",
+                            "deep supervision", r"readouts?\s+(?:from|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:hidden\s+)?layers?")
+                     + r"|(?:logits|out(?:put)?|y|ŷ|z)\s*=\s*(?:sum|Σ|∑)_?\{?l\b(?:=[^}\s]*\}?)?[^\n=]*\bh_\{?l\b|所有隐藏层[^。\n]{0,8}(?:输出|读出)|每一层[^。\n]{0,6}都[^。\n]{0,6}(?:输出|读出)")
 # A batch size that changes over training: "growing the batch size", "batch size 16 → 32 → 64", "逐步增大 batch".
 BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?:the\s+)?(?:mini-?)?batch(?:[ _-]?sizes?)?\b|"
                      r"\bbatch[ _-]?sizes?\b[^.。\n]{0,40}?(?:\b(?:grows?|increas\w*|ramps?|doubl\w*|shrinks?|decreas\w*|"
@@ -82,10 +87,11 @@ KINDS: tuple[Kind, ...] = (
          _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
-              _words("new layer", "custom layer", "layer (?:that|which|computes)"),
+              _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?"),
+              r"(?:norm|归一化|标准化)\s*层",
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
-              "(?:新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层"),  # 第一层换成可学习 RBF 层
+              "(?:(?<![更刷创重])新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层"),  # 第一层换成可学习 RBF 层
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
                 "add_module_hook", _DROP_AFTER_STEP),
@@ -151,7 +157,7 @@ KINDS: tuple[Kind, ...] = (
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)"),
-              CROSS_LAYER,
+              CROSS_LAYER, READOUT_OF_LAYERS,
               "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
@@ -170,14 +176,40 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
     return [BY_NAME[name] for name in canonical(names)]
 
 
-# A line that says why the idea should work or what to expect, not what it does: `Why: … ReLU(I·h) = h`, `直觉：…`.
-_WHY = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?)\s*[：:]",
-                  re.IGNORECASE)
-# A line that sets up the comparison, not the idea: `Task: digits, baseline MLP (2×64, ReLU)`, `设置：…`.
-_SETUP = re.compile(r"^\s*(?:[-*]\s*)?(?:task|setup|setting|设置|实验设置|任务)\s*[：:]", re.IGNORECASE)
+# A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
+# the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
+# Its section goes on over the lines below it to a blank line, a heading or another labelled line.
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计)?|设置|配置|任务|对照(?:组)?|基线|变体|"
+                    r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
+                    r"baselines?(?:\s+\w)?|variants?)\s*[：:]", re.IGNORECASE)
+# An experiment described on its label's own line, which may say the idea beside the setup.
+_EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
+_LABELLED = re.compile(r"^\s*(?:[-*]\s*)?[^\s：:，,。.]{1,12}\s*[：:]\s*$|^\s*(?:[-*]\s*)?[\w\u4e00-\u9fff]{1,8}\s*[：:]")
+_HEADING = re.compile(r"^\s*#")
+
+
+def _idea_lines(text: str) -> list[str]:
+    """The note's lines without its aside sections (_ASIDE): each labelled line and the lines below it up to a blank
+    line, a heading or another labelled line; an experiment said on its label's line is kept, not the lines below it."""
+    kept, aside = [], False
+    for line in text.splitlines():
+        if not line.strip() or _HEADING.match(line):
+            aside = False
+        elif _ASIDE.match(line):
+            aside = True
+            if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
+                kept.append(line)
+                continue
+        elif _LABELLED.match(line) and not line.lstrip().startswith(("-", "*")):
+            aside = False
+        if not aside:
+            kept.append(line)
+    return kept
+
+
 # What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）",
 # "其余（通道数、初始化方式）都和 baseline 一样", "保持不变：GRU 隐藏维 64、交叉熵、…".
-_KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)])?\s*(?:都|全部|完全)?\s*(?:(?:和|与|跟|同)\s*(?:baseline|基线)\s*)?"
+_KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)])?\s*(?:都|全部|全都|完全)?\s*(?:(?:和|与|跟|同)\s*(?:baseline|基线)\s*)?"
                    r"(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
                    r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*|"
                    r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
@@ -207,7 +239,7 @@ def kinds_in_notes(text: str) -> list[str]:
     in an initialisation note that names no step to apply it at is the initial value, not a weight operation; the plain
     layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`, `h2 = ReLU(W2 h1 + P x)`) are its wiring, not a
     layer or activation idea, and the initial values it gives its new parameters no initialisation idea."""
-    text = "\n".join(_KEPT.sub("", line) for line in text.splitlines() if not (_WHY.match(line) or _SETUP.match(line)))
+    text = "\n".join(_KEPT.sub("", line) for line in _idea_lines(text))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
