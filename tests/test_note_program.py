@@ -469,6 +469,27 @@ def test_an_initialisation_drawn_from_a_formula_over_each_layers_fan_in_is_writt
     assert program_reply(part, "W ~ N(0, q)", "") == ""  # an unknown name
 
 
+def test_weights_computed_from_values_drawn_entry_by_entry_are_written_with_the_biases_said_in_words() -> None:
+    import math
+
+    import torch
+    import torch.nn as nn
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = ("# ±c init\n\n    W_ij = s_ij * c,   s_ij ~ Uniform{-1, +1},   c = sqrt(2 / fan_in)\n\nbias 初始化为 0。\n\n"
+            "注意：fan_in 很小的层（比如第一层）会有对称性问题。")  # a caveat's 第一层 names no layer the init is for
+    part = load_skeleton("init")
+    namespace = {"torch": torch, "nn": nn, "math": math,
+                 "baseline_model": lambda i, h, o: nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, o))}
+    exec(fill(part, program_reply(part, note.split("\n\n")[1], note)), namespace)
+    model = namespace["build_model"](50, 8, 2)
+    assert torch.allclose(model[0].weight.detach().abs(), torch.full((8, 50), math.sqrt(2 / 50)))
+    assert torch.allclose(model[2].weight.detach().abs(), torch.full((2, 8), math.sqrt(2 / 8)))
+    assert 0 < int((model[0].weight > 0).sum()) < 400 and float(model[0].bias.detach().abs().max()) == 0.0
+    assert program_reply(part, "W_ij = s_ij * c, c = 0.1", "") == ""  # s is never drawn
+
+
 def test_mod_a_number_before_a_greek_letter_std_and_noise_on_the_targets_are_read() -> None:
     import math
 
@@ -803,6 +824,61 @@ def test_the_task_loss_inside_a_named_loss_a_bare_trailing_condition_and_points_
     schedule = "η_t = η₀·(1 − tanh(a·t/T))\nwith a = −2, T = total number of training steps, t = 0 … T−1. At t=0, η = η₀."
     program = note_program(schedule, ["schedule"], schedule)
     assert program is not None and program.constants == {"a": -2.0} and program.roles["step"] == "t"
+
+
+def test_a_piecewise_function_of_three_pieces_with_a_chained_condition_nests_each_piece_in_turn() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    note = ("定义（分段，a = 2）：\n\n    f(x) = x            , x > 0\n    f(x) = x + x^2 / (2a) , -a <= x <= 0\n"
+            "    f(x) = -a/2          , x < -a\n\n- 在 x = -a 处：值 -a + a/2 = -a/2 = -1，导数 1 + (-a)/a = 0。\n\n"
+            "实验设置：\n- MLP，Adam lr = 1e-3\n")
+    formulas = formulas_in([Hit(Chunk("n.md", 1, 12, note, ("n",)), 1.0)])
+    assert "处" not in formulas and "Adam" not in formulas  # a check at a point and the setup are no steps of it
+    part = load_skeleton("activation")
+    namespace = {"torch": torch, "nn": torch.nn, "baseline_model": None}
+    exec(fill(part, program_reply(part, formulas, note)), namespace)
+    x = torch.tensor([-3.0, -2.0, -1.0, 0.0, 1.5])
+    assert torch.allclose(namespace["IdeaActivation"]()(x), torch.tensor([-1.0, -1.0, -0.75, 0.0, 1.5]))
+
+
+def test_ascii_arrows_quoted_code_inner_products_and_a_coefficient_warmed_up_over_the_steps_are_read() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    agreement = ("    m  <- beta * m + g                (beta = 0.9)\n    c  = cos(g, m) = <g, m> / (|g| |m| + 1e-12)\n"
+                 "    s  = (1 + c) / 2                  # in [0, 1]\n    w  <- w - lr * (s * m + (1 - s) * g)")
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), agreement, agreement)),
+                          "update", F=F)
+    p, g, state = torch.ones(4), torch.tensor([1.0, -1.0, 2.0, 0.5]), {"m": torch.tensor([1.0, 1.0, -1.0, 0.0])}
+    m = 0.9 * state["m"] + g
+    s = (1 + F.cosine_similarity(g, m, dim=0)) / 2
+    update(p, g, state, 0.1, 1)
+    assert torch.allclose(p, 1 - 0.1 * (s * m + (1 - s) * g)) and torch.equal(state["m"], m)
+    warmup = ("# Momentum warmup\n\nSchedule, t = step:\n    beta(t) = beta_min + (beta_max - beta_min) * min(1, t / T)\n"
+              "    beta_min = 0.5, beta_max = 0.95, T = 500 steps\n"
+              "Applied as SGD with momentum, `m <- beta(t) * m + g ; w <- w - lr * m`, lr constant 0.05.")
+    assert kinds_in_notes(warmup) == ["update_rule"]  # a warmed-up coefficient of the rule, the rate constant
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), warmup, warmup)),
+                          "update")
+    p, state = torch.zeros(2), {"m": torch.ones(2)}
+    update(p, torch.ones(2), state, 0.1, 250)
+    assert torch.allclose(state["m"], torch.full((2,), 0.725 + 1)) and torch.allclose(p, torch.full((2,), -0.1725))
+    assert kinds_in_notes("lr warmup\nbeta(t) = 0.9\nm <- beta(t) * m + g\nw <- w - lr(t) * m\nlr(t) = lr0 * t / 100") \
+        == ["update_rule", "schedule"]  # the rate has its own formula
+
+
+def test_a_line_that_equates_words_is_no_formula() -> None:
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    statements = _statements("LayerNorm = 减均值 + 除标准差 + affine。\nh_c = h - mean(h)")
+    assert statements is not None and [target for target, _ in statements] == ["h_c"]
 
 
 def test_a_value_named_as_the_starts_is_computed_from_the_weights_before_training() -> None:

@@ -21,6 +21,7 @@ import re
 
 from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
 from agentnotes.experiments.guards.notation import (
+    ASCII_ARROW,
     DRAW_FAMILIES,
     cases_as_lines,
     GREEK,
@@ -38,7 +39,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
                 "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
-                "specnorm": "specnorm"}
+                "specnorm": "specnorm", "dot": "dot"}
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # What notes call a loss's and an activation's output: a function the notes define and never apply under one of
 # these names keeps its name (_inlined_definitions).
@@ -72,11 +73,15 @@ _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
 # A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
 _DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
                          r"(?P<more>(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)"
-                         r"\s*=(?!=)(?P<body>[^，,;；\n]+)")
+                         r"\s*=(?!=)(?P<body>(?:[^，,;；\n()]|\((?:[^()\n]|\([^()\n]*\))*\))+)")  # min(1, t/T) whole
 # A line stating what a known function equals (`log cosh(r) = |r| + softplus(−2|r|) − log 2`): an identity.
 _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True)) + r")\s*\([^()=]*\)\s*=(?!=)")
 # A formula under a condition with nothing said for the other case (`if σ > c: W ← W·c/σ`): where the condition
 # fails the value is left as it is, when the formula changes a value it reads.
+# Code quoted in a line of prose, and such code that assigns (`m <- beta(t) * m + g ; w <- w - lr * m`).
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(?!=)|←|<-)")
+_NAMED_BEFORE_IDENTITY = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
                       r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
@@ -138,8 +143,8 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
              if not _REMARK.match(line) and not _VARIANT.match(line)]
     for line in lines:
         found = _assignments(_without_labels(line, "\n".join(lines)))
-        if found is None and _COUNT_IN_WORDS.match(_normalised(line)):
-            continue  # `T = total number of steps`: a count the hook is given, said in words
+        if found is None and (_COUNT_IN_WORDS.match(_normalised(line)) or _said_in_words(line)):
+            continue  # `T = total number of steps`: a count the hook is given, said in words; `LayerNorm = 减均值 + …`
         if found is None:
             return None
         for target, value in found:
@@ -186,20 +191,27 @@ def _bracketed(expression: str) -> str:
     return expression.strip() if re.fullmatch(r"\s*[\w\u0370-\u03ff]+\s*", expression) else f"({expression})"
 
 
+def _said_in_words(line: str) -> bool:
+    """Whether every `=` of a line is followed by Chinese words (`LayerNorm = 减均值 + 除标准差 + affine`): a
+    description, no formula."""
+    equals = _ASSIGNS_ANYWHERE.findall(line)
+    return bool(equals) and len(re.findall(r"(?<![=<>!])=(?!=)\s*[\u4e00-\u9fff]", line)) == len(equals)
+
+
 def _with_alternatives(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]] | None:
     """The statements with each bracketed condition's alternative, the next formula for the same name,
     put in its place (that formula then goes; its own condition, the last one's, is the complement);
     None when a condition has no alternative."""
     merged = list(statements)
     for i, (target, value) in enumerate(merged):
-        if not _pending(value):
-            continue
-        later = next((j for j in range(i + 1, len(merged)) if merged[j][0] == target), None)
-        if later is None:
-            return None
-        alternative = merged.pop(later)[1]
-        last = not any(t == target for t, _ in merged[i + 1:])
-        value.args[2] = alternative.args[1] if _pending(alternative) and last else alternative
+        while _pending(value):  # `f = x (x > 0)`, `f = … (−a ≤ x ≤ 0)`, `f = −a/2 (x < −a)`: nested in turn
+            later = next((j for j in range(i + 1, len(merged)) if merged[j][0] == target), None)
+            if later is None:
+                return None
+            alternative = merged.pop(later)[1]
+            last = not any(t == target for t, _ in merged[i + 1:])
+            value.args[2] = alternative.args[1] if _pending(alternative) and last else alternative
+            value = value.args[2]
     return merged
 
 
@@ -230,6 +242,9 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
+    line = ASCII_ARROW.sub("←", line)
+    if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
+        line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
     line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", _without_closing_prose(line))))
@@ -254,8 +269,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         for single in _unchained(part):
             condition = _BRACKET_CONDITION.search(single)
             single = _BRACKET_CONDITION.sub("", single)
-            if _IDENTITY.search(_normalised(single)):
-                continue
+            if _IDENTITY.search(_normalised(single)) and not _NAMED_BEFORE_IDENTITY.match(_normalised(single)):
+                continue  # `log cosh(r) = |r| + …`, not `c = cos(g, m) = ⟨g, m⟩/…` (c named, the identity its value)
             if _ASSIGNS.search(_normalised(single)):
                 if (assignment := _assignment(single)) is None and _ROLE_IN_WORDS.search(_normalised(single)):
                     continue
@@ -311,8 +326,20 @@ def _where(condition: str, value: str | ast.expr, otherwise: str) -> ast.Call | 
         parts = [ast.parse(text, mode="eval").body if isinstance(text, str) else text for text in (condition, value)]
     except SyntaxError:
         return None
-    call = ast.Call(ast.Name("where", ast.Load()), [*parts, ast.Name(otherwise, ast.Load())], [])
+    call = ast.Call(ast.Name("where", ast.Load()), [_pairwise(parts[0]), parts[1], ast.Name(otherwise, ast.Load())], [])
     return call if all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(call)) else None
+
+
+def _pairwise(condition: ast.expr) -> ast.expr:
+    """A chained comparison `-a <= x <= 0` as `(-a <= x) & (x <= 0)`, which tensors compute elementwise."""
+    if not isinstance(condition, ast.Compare) or len(condition.ops) < 2:
+        return condition
+    sides = [condition.left, *condition.comparators]
+    pairs = [ast.Compare(left, [op], [right]) for left, op, right in zip(sides, condition.ops, sides[1:])]
+    joined = pairs[0]
+    for pair in pairs[1:]:
+        joined = ast.BinOp(joined, ast.BitAnd(), pair)
+    return joined
 
 
 def _holding_where(assignment: tuple[str, ast.expr], condition: str) -> tuple[str, ast.expr] | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.kinds import BY_NAME, kinds_in_notes
+from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES
 from agentnotes.notes.types import Hit
 
@@ -33,7 +33,10 @@ _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\
 _REPLACED = re.compile(r"把[^。\n]*?(?=换成|替换成|替换为|改成|改为)|\breplac(?:e|es|ed|ing)\s.*?(?=\s(?:with|by)\b)|"
                        r"\binstead of\s[^,.;\n]*", re.IGNORECASE)
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
-_FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
+_FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\s<-(?=\s)|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
+# A line that checks the formula at a point, not a step of it: `在 x = -a 处：值 -a/2，导数 0`, `at x = 0: f = 0, f' = 1`.
+_AT_POINT = re.compile(r"(?:在|当)\s*[A-Za-z_\u0370-\u03ff]\w*\s*=\s*[^，,：:。=\n]{1,12}?\s*(?:处|时)|"
+                       r"\bat\s+[A-Za-z_]\w*\s*=\s*[-−]?[\w./+−-]{1,8}\s*[:：]", re.IGNORECASE)
 MAX_RULE_CHARS = 500
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -166,8 +169,10 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 
 
 def formulas_in(hits: Sequence[Hit]) -> str:
-    """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS."""
-    lines = [line.strip() for h in hits for line in h.chunk.text.splitlines() if _FORMULA_LINE.search(line)]
+    """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
+    expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
+    lines = [line.strip() for h in hits for line in idea_lines(h.chunk.text)
+             if _FORMULA_LINE.search(line) and not _AT_POINT.search(line)]
     text = ""
     for line in dict.fromkeys(lines):
         if len(text) + len(line) + 1 > MAX_RULE_CHARS:

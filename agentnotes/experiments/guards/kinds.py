@@ -188,7 +188,7 @@ _LABELLED = re.compile(r"^\s*(?:[-*]\s*)?[^\s：:，,。.]{1,12}\s*[：:]\s*$|^\
 _HEADING = re.compile(r"^\s*#")
 
 
-def _idea_lines(text: str) -> list[str]:
+def idea_lines(text: str) -> list[str]:
     """The note's lines without its aside sections (_ASIDE): each labelled line and the lines below it up to a blank
     line, a heading or another labelled line; an experiment said on its label's line is kept, not the lines below it."""
     kept, aside = [], False
@@ -225,6 +225,9 @@ _WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
 _GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
+# A value other than the learning rate given as a function of the step (`beta(t) = …`), and a learning rate assigned.
+_OTHER_VALUE_OVER_STEPS = re.compile(_LEFT + r"(?!(?:lr|η|eta)\W)[A-Za-z\u0370-\u03ff]\w*\s*\(\s*(?:t|step)\s*\)\s*=(?!=)")
+_RATE_ASSIGNED = re.compile(_LEFT + r"(?:lr|η|eta|learning[ _]rate)\w*(?:\s*\([^()\n]*\))?\s*(?:=|←)(?!=)", re.IGNORECASE)
 # A gradient named in a note: an update rule turns one into a step.
 _GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
 
@@ -239,7 +242,7 @@ def kinds_in_notes(text: str) -> list[str]:
     in an initialisation note that names no step to apply it at is the initial value, not a weight operation; the plain
     layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`, `h2 = ReLU(W2 h1 + P x)`) are its wiring, not a
     layer or activation idea, and the initial values it gives its new parameters no initialisation idea."""
-    text = "\n".join(_KEPT.sub("", line) for line in _idea_lines(text))
+    text = "\n".join(_KEPT.sub("", line) for line in idea_lines(text))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
@@ -248,6 +251,9 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
     if "update_rule" in found and "schedule" in found and not _GRADIENT.search(text):
         found.remove("update_rule")  # a rate that changes over the steps, the optimizer's rule as it was
+    if "update_rule" in found and "schedule" in found and _OTHER_VALUE_OVER_STEPS.search(plain) \
+            and not _RATE_ASSIGNED.search(plain):
+        found.remove("schedule")  # `beta(t) = …` warmed up, the rate constant: the update rule's own coefficient
     if "init" in found and "weight_op" in found and _REINITIALISED.search(text):
         found.remove("init")  # units re-initialised every N steps: the weight operation's own step
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.formula_lines import (
     _ASSIGNS,
+    _number,
     _TORCH_CALLS,
     _as_written,
     _assignment,
@@ -29,7 +30,7 @@ from agentnotes.experiments.guards.formula_lines import (
     _statements,
     learnable_names,
 )
-from agentnotes.experiments.guards.kinds import PERIODIC
+from agentnotes.experiments.guards.kinds import PERIODIC, idea_lines
 from agentnotes.experiments.guards.notation import plain_symbols
 
 LAYER_OUTPUTS = frozenset({"y", "h", "out", "output"})
@@ -179,6 +180,12 @@ _PER_UNIT = (r"(?:每个|每一个)(?:输出|隐藏)?(?:单元|神经元|通道|
              r"(?:for\s+)?each\s+(?:output\s+)?(?:unit|neuron|channel|feature)")
 # An initial draw of the weights, `W ~ N(0, 2/fan_in)`, `W ~ U(-a, a)`: the second argument of N is its variance.
 _INIT_DRAW = re.compile(r"(?<![\w.])(?:W|w|weights?|theta)(?:_?0)?\s*~\s*(N|U|Uniform)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+# A value drawn entry by entry from a set (`s_ij ~ Uniform{-1, +1}`, `s ∈ {−1, +1}`), and the entry index notes write
+# on the weight and on such values (`W_ij`, `s_{ij}`).
+_ENTRY_DRAW = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:~\s*(?:Uniform|Unif|U)?\s*|∈\s*)\{([^{}]*)\}")
+_ENTRY_INDEX = re.compile(r"(?<=[A-Za-z])_\{?ij\}?(?![\w])")
+_BIAS_SAID = re.compile(r"(?:偏置|(?<![\w])b(?![\w])|bias(?:es)?)\s*(?:都|全部)?\s*(?:初始化|are |is )?\s*(?:initiali[sz]ed |set )?"
+                        r"(?:为|成|to|=)\s*(0|1)(?![\w.])", re.IGNORECASE)
 # The sizes each layer gives an initialisation, by the names notes use for them.
 _FAN_NAMES = {"fan_in": ("fan_in", "n_in", "d_in", "fanin", "nin"), "fan_out": ("fan_out", "n_out", "d_out", "fanout", "nout")}
 # An initialisation said for some layers only: the program would give it to every layer.
@@ -187,16 +194,25 @@ _SOME_LAYERS = re.compile(r"last layer|output layer|first layer|hidden layers? o
 
 def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     """(The body of the init skeleton's `init_weights(layers)`, the formulas it comes from) when the notes draw
-    every layer's weights from a formula (`W ~ N(0, σ^2)`, `σ = sqrt(2/fan_in)`; `W ~ U(-a, a)`) over each
-    layer's fan_in and fan_out, the notes' constants and earlier results, and may set the biases
-    (`b = 0`); None when anything else is read, no draw is given, or the notes speak of some layers only."""
-    if _SOME_LAYERS.search(f"{formulas}\n{note_text}"):
+    every layer's weights from a formula (`W ~ N(0, σ^2)`, `σ = sqrt(2/fan_in)`; `W ~ U(-a, a)`), or compute each
+    weight from values drawn entry by entry (`W_ij = s_ij · c`, `s_ij ~ Uniform{-1, +1}`), over each layer's fan_in
+    and fan_out, the notes' constants and earlier results, and may set the biases (`b = 0`, "bias 初始化为 0");
+    None when anything else is read, no draw is given, or the notes speak of some layers only."""
+    if _SOME_LAYERS.search("\n".join([formulas, *idea_lines(note_text)])):  # not a caveat's "第一层"
         return None
     fans = {name: role for role, names in _FAN_NAMES.items() for name in names}
     given = note_constants(formulas)
-    local, lines, draw, bias, shown = set(fans), [], None, None, []
+    local, lines, draw, bias, shown, weight = set(fans), [], None, _bias_in_words(note_text), [], None
     for line in formulas.splitlines():
-        parts = _split_outside_brackets(_normalised(line))
+        line = _ENTRY_INDEX.sub("", line)
+        for found in _ENTRY_DRAW.finditer(line):
+            values = [_number(value, given) for value in found[2].split(",")]
+            if None in values or found[1] in local:
+                return None
+            lines.append(f"{found[1]} = torch.tensor({values!r})[torch.randint(0, {len(values)}, layer.weight.shape)]")
+            local.add(found[1])
+            shown.append(found[0].strip())
+        parts = _split_outside_brackets(_normalised(_ENTRY_DRAW.sub(" ", line)))
         for found in filter(None, map(_INIT_DRAW.search, parts)):
             values = [_assignment(f"v = {a}") for a in _split_outside_brackets(found[2])]
             if draw is not None or len(values) != 2 or None in values:
@@ -213,19 +229,28 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
                 bias = code
             elif _is_number(value) and compared_name(target) in given:
                 continue  # a constant the notes give
+            elif re.fullmatch(r"W|w|weights?", target) and weight is None:
+                weight = value  # computed once every value it reads is known
             elif code is None:
                 return None
             else:
                 lines.append(f"{target} = {code}")
                 local.add(target)
-    if draw is None:
+    if (draw is None) == (weight is None):
         return None
-    low, high = (_as_torch(value, set(), local, given) for value in draw[1])
-    if low is None or high is None:
-        return None
-    fill = f"layer.weight.normal_(float({low}), math.sqrt(float({high})))" if draw[0] == "N" \
-        else f"layer.weight.uniform_(float({low}), float({high}))"
-    read = "\n".join([*lines, low, high])
+    if weight is not None:
+        if (computed := _as_torch(weight, set(), local, given)) is None:
+            return None
+        fill, uses = f"layer.weight.copy_({computed})", computed
+    else:
+        low, high = (_as_torch(value, set(), local, given) for value in draw[1])
+        if low is None or high is None:
+            return None
+        fill = f"layer.weight.normal_(float({low}), math.sqrt(float({high})))" if draw[0] == "N" \
+            else f"layer.weight.uniform_(float({low}), float({high}))"
+        uses = f"{low}\n{high}"
+    lines = _read_later(lines, f"{uses}\n{bias or ''}")
+    read = "\n".join([*lines, uses])
     body = ["fan_out = torch.tensor(float(layer.weight.shape[0]))",
             "fan_in = torch.tensor(float(layer.weight[0].numel()))",
             *[f"{name} = {fans[name]}" for name in sorted(set(fans) - set(_FAN_NAMES))
@@ -235,6 +260,22 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
         body.append(f"if layer.bias is not None:\n    layer.bias.fill_({bias})")
     source = "; ".join(shown)
     return "for layer in layers:\n" + "\n".join("    " + line.replace("\n", "\n    ") for line in body), source
+
+
+def _read_later(lines: list[str], uses: str) -> list[str]:
+    """The `name = value` lines that `uses` or a later kept line reads (`Var(W) = 2/fan_in`, a check, goes)."""
+    kept: list[str] = []
+    for line in reversed(lines):
+        name = line.split("=", 1)[0].strip()
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", "\n".join([uses, *(k.split("=", 1)[1] for k in kept)])):
+            kept.insert(0, line)
+    return kept
+
+
+def _bias_in_words(note_text: str) -> str | None:
+    """The number the notes set every bias to in words ("bias 初始化为 0", "biases are initialised to 0"), or None."""
+    found = _BIAS_SAID.search(note_text)
+    return repr(float(found[1])) if found else None
 
 
 def _per_unit(name: str, note_text: str) -> bool:

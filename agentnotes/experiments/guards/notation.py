@@ -78,9 +78,15 @@ _CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:CE|L_?CE|cross_?entropy|xent)\s*
                                  r"\s*(?:y|target|labels?)\s*\)", re.IGNORECASE)
 
 
+ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
+_INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
+
+
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
+    text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
+    text = _INNER_PRODUCT.sub(r"dot(\1, \2)", text)  # <g, m>, ⟨g, m⟩: the inner product of two tensors
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
     text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))

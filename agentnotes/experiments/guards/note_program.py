@@ -435,6 +435,10 @@ def _with_torch(expression: str) -> str:
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             if name == "of_right_class":  # each sample's value at its class y, as a column
                 return ast.parse(f"{ast.unparse(node.args[0])}.gather(-1, y[:, None])", mode="eval").body
+            if name == "dot" or (name == "cos" and len(node.args) == 2):  # ⟨g, m⟩; cos(g, m): over every entry
+                a, b = (f"torch.as_tensor({ast.unparse(arg)}).flatten()" for arg in node.args)
+                return ast.parse(f"torch.dot({a}, {b})" if name == "dot" else f"F.cosine_similarity({a}, {b}, dim=0)",
+                                 mode="eval").body
             if name == "specnorm":  # a matrix's largest singular value; a vector's (a 1×n matrix) is its length
                 x = ast.unparse(node.args[0])
                 return ast.parse(f"(torch.linalg.matrix_norm({x}, ord=2) if {x}.dim() >= 2 else torch.linalg.vector_norm({x}))",
