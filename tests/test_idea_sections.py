@@ -333,3 +333,11 @@ def test_the_formula_a_note_says_the_idea_replaces_is_no_sum_to_compute():
         assert ("W", "+", "b") not in [p[:3] for p in pairs] and ("Wx", "+", "b") not in [p[:3] for p in pairs]
     kept = note_pairs("cosine layer vs baseline", [_section("cosine layer", "Instead of y = Wx + b, the layer computes y = (u - v)·x.")])
     assert [p[:3] for p in kept] == [("u", "-", "v")]  # the idea's own formula on the same line stays
+
+
+def test_a_word_the_baseline_shares_or_one_that_only_says_the_kind_brings_in_no_neighbour():
+    neglog = _section("负半轴对数激活 NegLog-ReLU", "f(x) = x (x > 0), f(x) = -α log(1 - x) (x ≤ 0)")
+    balance = _section("激活率平衡正则", "R = λ · mean(p_j²)")
+    double = _section("double relu", "h1 = relu(x), h2 = relu(-x)")
+    assert idea_passages("NegLog-ReLU 激活 vs ReLU", [balance, double, neglog]) == [neglog]
+    assert idea_passages("double relu vs relu", [balance, double, neglog]) == [double]

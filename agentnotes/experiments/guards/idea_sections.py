@@ -23,6 +23,8 @@ _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+",
 _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
             "network", "mlp", "sgd", "run", "test", "experiment"}
+_KIND_WORDS = {"activation", "激活", "激活函数", "init", "initialization", "initialisation", "初始化",
+               "regularizer", "regulariser", "正则", "schedule", "调度", "optimizer", "优化器"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
 # Names of network parts, not values: a pair of them in brackets describes a layer, it is no formula.
 _MODULE_NAMES = {"linear", "relu", "tanh", "sigmoid", "gelu", "conv", "conv2d", "batchnorm", "layernorm", "dropout",
@@ -47,6 +49,16 @@ def idea_terms(request: str) -> list[str]:
     """The words that name the idea: the request's side before "vs", without generic words."""
     idea_side = _COMPARISON.split(request.strip(), maxsplit=1)[0].lower()
     return [t for t in _TERM.findall(idea_side) if len(t) >= 2 and t not in _GENERIC]
+
+
+def _distinguishing(request: str) -> list[str]:
+    """The idea's terms that its baseline side does not share and that do not only say its kind, when there are such
+    ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an activation section is no more the idea's than another's); all of
+    them otherwise."""
+    baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)[1:]
+    shared = set(_TERM.findall(baseline_side[0].lower())) if baseline_side else set()
+    terms = idea_terms(request)
+    return [t for t in terms if t not in shared and t not in _KIND_WORDS] or terms
 
 
 def _heading(hit: Hit) -> str:
@@ -74,7 +86,7 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """For each term of the idea, the passage that defines it: of those that name it, one that shows
+    """For each term of the idea that tells it apart (`_distinguishing`), the passage that defines it: of those that name it, one that shows
     a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
     heading (a section named after the idea alone, not one about it and something else). A heading (or a first
     line) that holds the idea's words as one phrase ("zero init last") names the idea alone: a section that
@@ -87,7 +99,7 @@ def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     if phrase and (whole := [h for h in hits if _names(h, phrase)]):
         return [min(whole, key=_defining)]
     own: list[Hit] = []
-    for term in terms:
+    for term in _distinguishing(request):
         naming = [h for h in hits if _names(h, _word(term))]
         if naming:
             best = min(naming, key=_defining)
