@@ -41,6 +41,11 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot"}
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
+# Quoted PyTorch code a formula may hold: the modules its functions come from, the tensor methods that compute a value.
+CODE_MODULES = frozenset({"torch", "F", "math"})
+TENSOR_METHODS = frozenset({"mean", "sum", "norm", "abs", "pow", "exp", "log", "sqrt", "clamp", "clamp_min", "clamp_max",
+                            "amax", "amin", "std", "var", "square", "sign", "logsumexp", "softmax", "log_softmax",
+                            "sigmoid", "tanh", "relu", "t", "float", "detach", "unsqueeze", "squeeze", "flatten"})
 # What notes call a loss's and an activation's output: a function the notes define and never apply under one of
 # these names keeps its name (_inlined_definitions).
 LOSS_OUTPUTS = frozenset({"l", "loss", "ℓ", "lidea", "lnew"})  # as compared: guards/constants.py `compared_name`
@@ -395,12 +400,35 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
         value = ast.parse(_RIGHT_CLASS_PICKED.sub(r"of_right_class(\1)", right), mode="eval")
     except SyntaxError:
         return None
-    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
+    if not all(isinstance(node, _ALLOWED_NODES) or _code_attribute(node, value) for node in ast.walk(value)):
         return None
-    if any(isinstance(n, ast.Call) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS)
-                                        or not _plain_keywords(n)) for n in ast.walk(value)):
+    if any(isinstance(n, ast.Call) and not _code_call(n) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS)
+                                                             or not _plain_keywords(n)) for n in ast.walk(value)):
         return None
     return match["target"], value.body
+
+
+def _code_call(call: ast.Call) -> bool:
+    """Whether a call is PyTorch code as notes quote it: a function of torch, F or math (`torch.logsumexp(z, dim=-1)`,
+    `F.cross_entropy(logits, y)`) or a tensor method that computes a value (`(logZ ** 2).mean()`, `g.norm()`)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    return _module_path(func) or func.attr in TENSOR_METHODS
+
+
+def _module_path(node: ast.expr) -> bool:
+    """Whether `node` is a dotted name in torch, F or math (`torch.linalg.norm`)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in CODE_MODULES
+
+
+def _code_attribute(node: ast.AST, tree: ast.AST) -> bool:
+    """Whether `node` is a part of quoted PyTorch code (_code_call): an attribute a call of it reads, a keyword."""
+    if isinstance(node, ast.Attribute):
+        return _module_path(node) or any(isinstance(n, ast.Call) and n.func is node and _code_call(n) for n in ast.walk(tree))
+    return isinstance(node, (ast.keyword, ast.Tuple)) and any(isinstance(n, ast.Call) and _code_call(n) for n in ast.walk(tree))
 
 
 def _plain_keywords(call: ast.Call) -> bool:

@@ -29,6 +29,7 @@ from agentnotes.experiments.guards.formula_lines import (
     _DRAWN,
     _TORCH_CALLS,
     ACTIVATION_OUTPUTS,
+    CODE_MODULES,
     EPS,
     FUNCTIONS,
     LOSS_OUTPUTS,
@@ -290,11 +291,15 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 return None  # a function's name read as a value (`sign (v - g²)` as a product): not certain
             if name == "of_right_class" and not classes:
                 return None  # a value at the right class, where the outputs are no classifier's
-            if name in defined or name in FUNCTIONS or name in roles.values() or name in constants or name in state \
+            if name in defined or name in FUNCTIONS or name in CODE_MODULES or name in roles.values() or name in constants \
+                    or name in state \
                     or name in dict(noise) or name in pairs or name in derived:
                 continue
             if name in classes and compared_name(name) not in given:
                 derived[name] = classes[name]
+                continue
+            if classes and name in ROLES[kind]["target"] and _only_passed_to_code(name, statements):
+                roles["target"] = name  # `F.cross_entropy(logits, y)`: class indices, as PyTorch's loss takes them
                 continue
             if kind == "loss" and compared_name(name) not in given and (compared_name(name) in TASK_LOSSES or (
                     compared_name(name) in LOSS_OUTPUTS and name not in targets)):  # `L_flood = |L − b| + b`: L is the task's
@@ -336,6 +341,14 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
              else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
                        tuple(noise), tuple(bound), tuple(learned))
+
+
+def _only_passed_to_code(name: str, statements: list[tuple[str, ast.expr]]) -> bool:
+    """Whether `name` is read only as an argument of quoted PyTorch code (`F.cross_entropy(logits, y)`)."""
+    passed = {id(arg) for _, value in statements for call in ast.walk(value)
+              if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) for arg in call.args}
+    reads = [n for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name) and n.id == name]
+    return bool(reads) and all(id(n) in passed for n in reads)
 
 
 def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]]) -> str | None:
@@ -424,7 +437,9 @@ def _with_torch(expression: str) -> str:
     class Rewrite(ast.NodeTransformer):
         def visit_Call(self, node: ast.Call) -> ast.AST:
             self.generic_visit(node)
-            name = node.func.id if isinstance(node.func, ast.Name) else ""
+            if not isinstance(node.func, ast.Name):
+                return node  # quoted PyTorch code (`torch.logsumexp(z, dim=-1)`, `g.norm()`): as written
+            name = node.func.id
             node.func = ast.parse(_TORCH_CALLS.get(name, name), mode="eval").body
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
             if name == "norm_rows":  # the norm of each row (a unit's input weights), kept as a column
