@@ -874,6 +874,21 @@ def test_ascii_arrows_quoted_code_inner_products_and_a_coefficient_warmed_up_ove
         == ["update_rule", "schedule"]  # the rate has its own formula
 
 
+def test_pytorch_code_quoted_in_a_note_is_read_as_written() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    note = ("    logZ = torch.logsumexp(logits, dim=-1)      # shape [B]\n"
+            "    loss = F.cross_entropy(logits, y) + 1e-4 * (logZ ** 2).mean()")
+    written = _loss_of(note, "digits")
+    out, y = torch.randn(5, 3) * 4, torch.tensor([0, 2, 1, 1, 0])
+    assert torch.allclose(written(out, y, 1), F.cross_entropy(out, y) + 1e-4 * (torch.logsumexp(out, -1) ** 2).mean())
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    assert _statements("w = w - lr * g.item()") is None  # a method outside the tensor methods that compute a value
+    assert _statements("w = os.system(g)") is None  # a module outside torch, F and math
+
+
 def test_a_line_that_equates_words_is_no_formula() -> None:
     from agentnotes.experiments.guards.formula_lines import _statements
 
