@@ -889,6 +889,33 @@ def test_pytorch_code_quoted_in_a_note_is_read_as_written() -> None:
     assert _statements("w = os.system(g)") is None  # a module outside torch, F and math
 
 
+def test_a_network_written_as_its_equations_is_built_whole_with_joins_biases_and_zero_starts() -> None:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    reinjection = ("    h1 = ReLU(W1 x + b1)\n    h2 = ReLU(W2 h1 + P x + b2)          # P ∈ R^{64×d}\n"
+                   "    y  = W3 h2 + Q x + b3\nInit: P, Q initialised to zero.")
+    dense = ("- h1 = relu(W1 · x)，W1: 64×d\n- h2 = relu(W2 · [x; h1])，W2: 64×(d+64)\n"
+             "- y  = W3 · [x; h1; h2]，W3: C×(d+128)\n（都带偏置。）")
+    for note, matrices in ((reinjection, 5), (dense, 3)):
+        part = skeleton_for(["architecture"], note, "regression")
+        namespace = {"torch": torch, "nn": nn, "F": F}
+        exec(fill(part, program_reply(part, note, note, "regression")), namespace)
+        net = namespace["build_model"](5, 7, 2)
+        assert net(torch.randn(4, 5)).shape == (4, 2) and len([m for m in net.modules() if isinstance(m, nn.Linear)]) == matrices
+    assert tuple(net.W3.weight.shape) == (2, 5 + 7 + 7)  # reads the input and both hidden layers side by side
+    part = skeleton_for(["architecture"], reinjection, "regression")
+    namespace = {"torch": torch, "nn": nn, "F": F}
+    exec(fill(part, program_reply(part, reinjection, reinjection, "regression")), namespace)
+    net = namespace["build_model"](3, 4, 1)
+    assert float(net.Q.weight.detach().abs().sum()) == 0.0 and net.Q.bias is None and net.W3.bias is not None  # b3 is W3's
+    assert program_reply(part, "h1 = relu(W1 x)\ny = W2 h1 + mystery(x)", "", "regression") == ""  # an unknown function
+
+
 def test_a_line_that_equates_words_is_no_formula() -> None:
     from agentnotes.experiments.guards.formula_lines import _statements
 

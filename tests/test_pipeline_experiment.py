@@ -342,11 +342,12 @@ def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -
 
 def test_code_written_wholly_from_the_notes_formulas_skips_the_code_critic(monkeypatch, tmp_path) -> None:
     """An update rule whose formulas form a whole program: the program writes `update`, no model is asked
-    for code, and no critic compares the notes' own formulas with themselves."""
+    for code, and no critic compares the notes' own formulas with themselves; a constant of a remark the program
+    leaves out (μ of another method) does not block it."""
     settings = _settings(monkeypatch)
     note = tmp_path / "sign-mix.md"
     note.write_text("# sign mix\n\n每步先算 d = κ*a + (1-κ)*g\nw ← w − η·sign(d)\n然后 a = ρ*a + (1-ρ)*g\n"
-                    "κ = 0.8, ρ = 0.95。\n", encoding="utf-8")
+                    "κ = 0.8, ρ = 0.95。\n和 heavy-ball 动量 (μ = 0.9) 不是一回事。\n", encoding="utf-8")
     ingest(settings, [note])
     plan = {**PLAN, "idea_name": "sign mix", "idea_rule": "w = w - lr*sign(0.8*a + 0.2*g)", "parts": ["update_rule"],
             "task": "classification", "metric": "test_accuracy"}

@@ -28,9 +28,10 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "schedule": (["schedule"], "classification"), "regulariser": (["regulariser"], "regression"),
              "layer_op": (["layer", "weight_op"], "regression"), "conv": (["architecture"], "digits_image"),
              "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification"),
-             "init_data": (["init"], "digits"), "batch_size": (["data"], "regression")}
+             "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
+             "network": (["architecture"], "regression")}
 # Forms of a kind's skeleton that its notes choose.
-NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size")
+NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -39,7 +40,8 @@ def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
     for name, (kinds, task) in SKELETONS.items():
         if name not in NOTE_CHOSEN:
             assert skeleton_for(kinds, task=task).name == name
-    assert skeleton_for(["architecture"], task="regression") is None  # flat inputs: the whole code is written
+    assert skeleton_for(["architecture"], task="regression") is None  # flat inputs, no equations: the whole code is written
+    assert skeleton_for(["architecture"], "h1 = relu(W1 x)\nh2 = relu(W2 h1 + P x)\ny = W3 h2", "regression").name == "network"
     # A loss idea that is also a regulariser's penalty: the skeleton whose hooks hold the other's, alone.
     assert skeleton_for(["loss", "regulariser"]).name == skeleton_for(["regulariser", "loss"]).name == "regulariser"
 

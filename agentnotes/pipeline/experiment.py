@@ -422,8 +422,9 @@ class _CodeWriter:
             code, more_fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
             fixes += more_fixes
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
-        problems += missing_note_symbols(code, self.formulas, self.plan.kinds) + missing_period(code, self.note_text, self.plan.kinds) \
-            + missing_bias_case(code, self.own_text, self.plan.kinds)
+        written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
+        problems += ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
+            + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds)
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "

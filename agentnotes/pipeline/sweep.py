@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from agentnotes.experiments.results.report import CONDITIONS
 from agentnotes.experiments.results.stats import Comparison
 
 LONGER_BUDGET = 4  # steps multiplier when neither arm learned

@@ -127,6 +127,9 @@ def _model(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]:
         if category == "structure":
             found.append(("architecture", f"modules that reshape, pool or drop: {_counted(i)} in the idea arm, "
                                           f"{_counted(b)} in the baseline"))
+        elif set(i) == set(b) and len(b_layers) != len(i_layers):  # the baseline's activations, one per layer of a
+            found.append(("architecture", f"activations: {_counted(i)} in the idea arm, {_counted(b)} in the baseline, "
+                                          "one per hidden layer"))  # deeper or shallower network
         elif not Counter(i) - Counter(b) and (Counter(b) - Counter(i)).total() <= own_layers:
             # a layer of the idea's own class that applies its nonlinearity inside (a residual block x + relu(Wx))
             found.append(("layers", f"activations: {_counted(i)} in the idea arm, {_counted(b)} in the baseline, "

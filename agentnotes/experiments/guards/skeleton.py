@@ -60,6 +60,10 @@ COMBINED = {frozenset({"layer", "weight_op"}): "layer_op"}
 # The part of a task's baseline an architecture idea replaces, by its skeleton: the convnet's convolution
 # for image inputs, the recurrent encoder for sequences.
 ARCHITECTURE_PARTS = {"digits_image": "conv", "sequence": "cell"}
+# A network on flat inputs written as its equations: a first hidden layer `h1 = …`, then an output read through a
+# matrix (`y = W3 h2 + Q x + b3`, `y = W4 · [x; h1; h2]`).
+_NETWORK_EQUATIONS = re.compile(r"^\s*(?:[-*]\s*)?h_?1\s*=[^\n]*\n(?:[^\n]*\n)*?\s*(?:[-*]\s*)?(?:y|out|output|logits)\s*="
+                                r"[^\n]*[A-Z]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     `y = x + ...`, or whose output formula passes the input through otherwise, gets the block skeleton;
     an update rule that takes the gradient again at moved weights (a closure, "the gradient at w + e")
     the two_point skeleton; an architecture idea gets the skeleton of
-    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), and none on flat inputs; an
+    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton when the
+    notes write the network as its equations, else none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
     a data idea that changes the batch size the batch_size skeleton.
     """
@@ -121,7 +126,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text))
         name = "block" if block else kind.name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
-        name = ARCHITECTURE_PARTS.get(task, name) if kind.name == "architecture" else name
+        if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs, written as equations, the network
+            name = ARCHITECTURE_PARTS.get(task, "network" if _NETWORK_EQUATIONS.search(note_text) else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         parts.append((name, set(kind.hooks)))
