@@ -916,6 +916,20 @@ def test_a_network_written_as_its_equations_is_built_whole_with_joins_biases_and
     assert program_reply(part, "h1 = relu(W1 x)\ny = W2 h1 + mystery(x)", "", "regression") == ""  # an unknown function
 
 
+def test_latex_fonts_a_sum_over_the_wrong_classes_written_ne_and_capitalised_functions_are_read() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.notation import plain_formula
+
+    margin = r"$$\mathcal{L} = -\log \frac{e^{z_y - m}}{e^{z_y - m} + \sum_{k\ne y} e^{z_k}},\quad m = 1.0$$"
+    written = _loss_of(margin, "digits")
+    out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
+    expected = F.cross_entropy(out - 1.0 * F.one_hot(y, 4), y)  # the right class's logit lowered by the margin
+    assert torch.allclose(written(out, y, 1), expected, atol=1e-6)
+    assert plain_formula("H = ReLU(W_H x + b_H)，T = Sigmoid(W_T x)") == "H = relu(W_H x + b_H)，T = sigmoid(W_T x)"
+
+
 def test_a_line_that_equates_words_is_no_formula() -> None:
     from agentnotes.experiments.guards.formula_lines import _statements
 

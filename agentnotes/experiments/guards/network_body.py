@@ -17,13 +17,13 @@ import ast
 import re
 
 from agentnotes.experiments.guards.formula_lines import _normalised, _start
+from agentnotes.experiments.guards.notation import NAMED_FUNCTION
 
 # A line of the network's equations: a hidden layer or the output.
 _EQUATION = re.compile(r"^\s*(?:[-*]\s*)?(h_?\d+|y|out|output|logits)\s*=")
 _OUTPUTS = {"y", "out", "output", "logits"}
 _AFTER_EQUATION = re.compile(r"[，。;；#]|,\s*(?=[A-Za-z]\w*\s*[:∈])|\s{2,}")  # `，W2: 64×(d+64)`, `# P ∈ R^{64×d}`
 _JOIN = re.compile(r"\[([^\[\];]+(?:;[^\[\];]+)+)\]")  # [x; h1; h2]: joined along the features
-_NAMED_FUNCTION = re.compile(r"(?<![\w.])(ReLU|Relu|Tanh|Sigmoid|Softplus)\s*\(")
 _MATRIX_BEFORE = re.compile(r"(?<![\w.])([A-Z][A-Za-z]?(?:_?\d+|_[A-Za-z]\w*)?)\s*(?:·|⋅|\*|@)?\s*(?=[a-z(]|cat\()")
 _MATRIX = re.compile(r"[A-Z][A-Za-z]?(?:_?\d+|_[A-Za-z]\w*)?")
 _BIAS = re.compile(r"b(?:_?\d+|_[A-Za-z]\w*)?|c")
@@ -76,7 +76,7 @@ def _equations(formulas: str) -> list[tuple[str, ast.expr]] | None:
             continue
         line = re.sub(r"^\s*[-*]\s*", "", line)
         line = _JOIN.sub(lambda m: "cat(" + ", ".join(part.strip() for part in m[1].split(";")) + ")", line)
-        line = _MATRIX_BEFORE.sub(r"\1*", _NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", line))
+        line = _MATRIX_BEFORE.sub(r"\1*", NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", line))
         value = _normalised(_AFTER_EQUATION.split(line.split("=", 1)[1], maxsplit=1)[0])
         try:
             expression = ast.parse(value, mode="eval").body

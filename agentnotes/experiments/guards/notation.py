@@ -30,7 +30,7 @@ _MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
 # A running average named after what it averages: `E[g²]`, `E[Δx^2]` (a name of its own: E_g2, E_Δx2).
 _EXPECTATION = re.compile(r"(?<![\w])E\[\s*([^\[\]=]{1,8}?)\s*\]")
 # A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`, `Σ_{j≥1}`.
-_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|(?P<excluded>\s*(?:≠|!=|\\neq)\s*y))?\}?"
+_SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|(?P<excluded>\s*(?:≠|!=|\\neq?(?![a-z]))\s*y))?\}?"
                        r"(?:\^\{?\w+\}?)?)?\s*")
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
@@ -78,6 +78,8 @@ _CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:CE|L_?CE|cross_?entropy|xent)\s*
                                  r"\s*(?:y|target|labels?)\s*\)", re.IGNORECASE)
 
 
+_LATEX_FONT = re.compile(r"\\(?:mathcal|mathbf|mathit|mathsf|boldsymbol|bm)\s*\{\s*([A-Za-z]\w*)\s*\}")
+NAMED_FUNCTION = re.compile(r"(?<![\w.])(ReLU|Relu|Tanh|Sigmoid|Softplus|Softmax|Exp|Log)\s*\(")
 ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
 _INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
 
@@ -87,6 +89,8 @@ def plain_formula(text: str) -> str:
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
     text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
     text = _INNER_PRODUCT.sub(r"dot(\1, \2)", text)  # <g, m>, ⟨g, m⟩: the inner product of two tensors
+    text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
+    text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
     text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
