@@ -216,6 +216,11 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("只做中心化的 norm 层：h̃ = h − mean(h) + β", ["layer"]),
     ("logits = sum_{l=1..L} a_l * (V_l h_l) + c，a_l init 0.1", ["architecture"]),  # read out from every layer
     ("L = CE + λ · Σ_l Σ_j |h_{l,j}|", ["loss", "regulariser"]),  # a penalty summed over the layers reads out nothing
+    ("每 K = 10 个 epoch 结束时：θ ← λ·θ + σ·ε，只动 conv kernel 和 weight 矩阵", ["weight_op"]),  # the weights from themselves
+    ("分组 LayerNorm：G = 16 组，G = 1 时退化为普通 LayerNorm", ["layer"]),  # G = 16 is a count, not a gradient
+    ("lr(k, t) = lr0 * (0.7 ** k) * (0.3 ** (t / (T - 1)))", ["schedule"]),  # a rate of the cycle and the step
+    ("m_i <- beta * m_i + g_i / (||g_i|| + eps)\nw_i <- w_i - lr * m_i\n\nWhat stays the same: model, init, data.",
+     ["update_rule"]),  # a row's update; what stays the same shows no kind
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes

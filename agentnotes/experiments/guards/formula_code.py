@@ -18,7 +18,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.kinds import PERIODIC
+from agentnotes.experiments.guards.kinds import PERIODIC, PERIODIC_EPOCHS
 from agentnotes.experiments.guards.note_program import (
     NoteProgram,
     block_body,
@@ -118,8 +118,11 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
 
 def _weight_op_guards(note_text: str) -> str | None:
     """The lines a weight operation starts with: the notes' period (`if step % N != 0: return`) and, when
-    the notes leave the biases alone, a return for them; None when the notes name a period without its number."""
+    the notes leave the biases alone, a return for them; None when the notes name a period without its number, or
+    in epochs."""
     guards = ""
+    if re.search(PERIODIC_EPOCHS, note_text, re.IGNORECASE):
+        return None  # every N epochs: how many steps that is, the notes do not say
     if re.search(PERIODIC, note_text, re.IGNORECASE):
         period = note_period(note_text)
         if period is None:

@@ -53,6 +53,9 @@ class Kind:
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
 PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
             r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)")
+# Something done every N epochs: periodic too, but over a number of steps the lab does not know.
+PERIODIC_EPOCHS = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{0,6}?(?:\d+|[NnKk])\s*(?:=\s*\d+\s*)?"
+                   r"(?:个\s*)?(?:epochs?|轮)")
 # Something done after every single step: "after every step", "每一步更新之后".
 EVERY_STEP = (r"\b(?:after |at )?(?:every|each) (?:single |optimi[sz]er |training |sgd )?(?:step|update|iteration)\b"
               r"|每一步|每步|每次更新|每次迭代|每个 ?step")
@@ -74,9 +77,9 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
 
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
-         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN,
+         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?\d+(?:\.\d+)?(?!\s*[*/+\-−^·×(A-Za-z0-9_.]))",  # not G = 16
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
-              _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
+              _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step"),
@@ -87,7 +90,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
-              _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?"),
+              _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?",
+                     r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
@@ -109,7 +113,10 @@ KINDS: tuple[Kind, ...] = (
          fixes=("fix_two_input_forward", "fix_unit_indexing", "add_module_hook", _DROP_AFTER_STEP),
          checks=("note_formulas", "commented_returns")),
     Kind("weight_op", "changes the weights directly after every step or every N steps",
-         _cue(PERIODIC,
+         _cue(PERIODIC, PERIODIC_EPOCHS,
+              # θ ← λ·θ + σ·ε: the weights made from themselves, with no rate or gradient (not an update rule)
+              _LEFT + r"(?P<own>w|W|θ|theta)\s*(?:=|←)(?![^\n]*(?:lr|η|eta|学习率|∇|grad|(?<![\w])g(?![\w])))[^\n]*?"
+                      r"[·*⋅]\s*(?P=own)(?![\w])",
               _words(r"after (?:every|each) (?:optimi[sz]er |training |update |sgd )?(?:step|update|iteration)",
                      "weight clipping", "weight projection", "weight averaging", "slow weights"),
               r"每(?:一|个)?(?:步|次(?:更新|迭代)?)[^。，,\n]{0,8}?之?后|权重裁剪|权重投影|权重平均|慢权重",
@@ -144,7 +151,7 @@ KINDS: tuple[Kind, ...] = (
               "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热|学习率[^。\n]{0,12}?(?:减半|衰减|下降|降低|乘以|除以)",
               r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
               r"decays|drops|shrinks)\b",
-              _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\(t\)|\(step\)|_step|\[t\])\s*=(?!=)",
+              _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\((?:[a-z]\s*,\s*)?(?:t|step|epoch)\)|_step|\[t\])\s*=(?!=)",
               _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→、]*" + _words("t", "step", "epoch")),
          ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
@@ -179,9 +186,10 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计)?|设置|配置|任务|对照(?:组)?|基线|变体|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计)?|设置|配置|任务|对照(?:组)?|基线|变体|不变|"
                     r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
-                    r"baselines?(?:\s+\w)?|variants?)\s*[：:]", re.IGNORECASE)
+                    r"baselines?(?:\s+\w)?|variants?|what stays the same|(?:kept|unchanged|same as (?:the )?baseline))"
+                    r"\s*[：:]", re.IGNORECASE)
 # An experiment described on its label's own line, which may say the idea beside the setup.
 _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
 _LABELLED = re.compile(r"^\s*(?:[-*]\s*)?[^\s：:，,。.]{1,12}\s*[：:]\s*$|^\s*(?:[-*]\s*)?[\w\u4e00-\u9fff]{1,8}\s*[：:]")
@@ -215,7 +223,8 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
 # The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
 # by themselves; an architecture cue left once they are gone is one.
-_BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn)s?\b|"
+_BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
+                              r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
 _TIMED = re.compile(PERIODIC + "|" + EVERY_STEP + r"|during training|训练(?:过程)?中", re.IGNORECASE)
