@@ -341,3 +341,10 @@ def test_a_word_the_baseline_shares_or_one_that_only_says_the_kind_brings_in_no_
     double = _section("double relu", "h1 = relu(x), h2 = relu(-x)")
     assert idea_passages("NegLog-ReLU 激活 vs ReLU", [balance, double, neglog]) == [neglog]
     assert idea_passages("double relu vs relu", [balance, double, neglog]) == [double]
+
+
+def test_the_words_of_an_aside_in_brackets_pick_no_section():
+    agreement = _section("Agreement-scaled momentum", "m <- beta * m + g\nc = cos(g, m)")
+    gonnor = _section("Gonnor: gradient only normalization", "g = g / (||g|| + eps)")
+    request = "agreement-scaled momentum (cosine of gradient and velocity) vs SGD with momentum"
+    assert idea_passages(request, [gonnor, agreement]) == [agreement]

@@ -930,6 +930,19 @@ def test_latex_fonts_a_sum_over_the_wrong_classes_written_ne_and_capitalised_fun
     assert plain_formula("H = ReLU(W_H x + b_H)，T = Sigmoid(W_T x)") == "H = relu(W_H x + b_H)，T = sigmoid(W_T x)"
 
 
+def test_the_layer_a_note_replaces_and_a_letter_naming_a_function_are_no_steps() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.experiments.guards.layer_bodies import layer_forward_body
+    from agentnotes.notes.types import Chunk, Hit
+
+    note = ("每个 hidden layer 从\n  h = σ(W x + b)\n换成\n  h = (W₁ x + b₁) ⊙ act(W₂ x + b₂)\n"
+            "其中 act = sigmoid，⊙ 为逐元素乘。")
+    formulas = formulas_in([Hit(Chunk("glu.md", 1, 5, note, ("glu",)), 1.0)])
+    assert "σ(W x + b)" not in formulas  # the baseline's layer
+    body, _ = layer_forward_body(formulas, ["W1", "W2", "b1", "b2"], note)
+    assert body.splitlines()[0] == "h = (F.linear(x, self.W1) + self.b1) * torch.sigmoid(F.linear(x, self.W2) + self.b2)"
+
+
 def test_a_line_that_equates_words_is_no_formula() -> None:
     from agentnotes.experiments.guards.formula_lines import _statements
 

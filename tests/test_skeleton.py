@@ -252,6 +252,11 @@ def test_a_layer_skeleton_follows_the_scope_the_notes_give_the_layer() -> None:
     english = skeleton_for(["layer"], plain + ". No extra activation after it; the output layer stays a plain Linear.")
     assert "activation=None, head=nn.Linear)" in english.code
     assert skeleton_for(["activation"], "f(x) = x * sigmoid(x), no extra activation") == load_skeleton("activation")
+    # The hidden layers named, a layer written with its activation replaced: the output stays, no activation follows.
+    glu = skeleton_for(["layer"], "每个 hidden layer 从\n  h = σ(W x + b)\n换成\n  h = (W1 x + b1) ⊙ σ(W2 x + b2)")
+    assert "linear=IdeaLinear, activation=None, head=nn.Linear)" in glu.code
+    maxout = skeleton_for(["layer"], "把 baseline 里的每个隐藏层（Linear + ReLU）换成 maxout：z = W x + b")
+    assert "linear=IdeaLinear, activation=None, head=nn.Linear)" in maxout.code
 
 
 def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_path: Path) -> None:

@@ -41,6 +41,10 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot"}
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
+# A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.
+_ALIAS = re.compile(r"(?<![\w])([A-Za-z\u0370-\u03ff]\w*)\s*=\s*(" + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True))
+                    + r")(?![\w(])")
+_ALIAS_RAW = re.compile(_ALIAS.pattern.replace("=", "(?:=|是|为)", 1))
 # Quoted PyTorch code a formula may hold: the modules its functions come from, the tensor methods that compute a value.
 CODE_MODULES = frozenset({"torch", "F", "math"})
 TENSOR_METHODS = frozenset({"mean", "sum", "norm", "abs", "pow", "exp", "log", "sqrt", "clamp", "clamp_min", "clamp_max",
@@ -143,7 +147,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
-    formulas = cases_as_lines(without_time_indices(formulas))
+    formulas = _with_aliases_applied(cases_as_lines(without_time_indices(formulas)))
     lines = [line for line in _inlined_definitions(formulas, output).splitlines()
              if not _REMARK.match(line) and not _VARIANT.match(line)]
     for line in lines:
@@ -158,6 +162,15 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
             if not _is_number(value):
                 statements.append((target, value))
     return _with_alternatives(statements)
+
+
+def _with_aliases_applied(formulas: str) -> str:
+    """`formulas` with each letter the notes name a function by (`φ = sigmoid`, `act = tanh`) applied as that function
+    (`act(W x)` -> `tanh(W x)`), the naming itself left out: notation, not a step."""
+    aliases = dict(_ALIAS.findall(plain_formula(formulas)))
+    for alias, function in aliases.items():
+        formulas = re.sub(rf"(?<![\w]){re.escape(alias)}\s*\(", f"{function}(", formulas)
+    return _ALIAS_RAW.sub("", formulas) if aliases else formulas
 
 
 def _without_labels(line: str, formulas: str) -> str:

@@ -23,6 +23,7 @@ _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+",
 _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
             "network", "mlp", "sgd", "run", "test", "experiment"}
+_EXPLAINED = re.compile(r"\([^()]*\)|（[^（）]*）")  # an aside in brackets: it explains the idea, it does not name it
 _KIND_WORDS = {"activation", "激活", "激活函数", "init", "initialization", "initialisation", "初始化",
                "regularizer", "regulariser", "正则", "schedule", "调度", "optimizer", "优化器"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
@@ -40,6 +41,8 @@ _FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\s<-(?=\s)|\\lef
 _AT_POINT = re.compile(r"(?:在|当)\s*[A-Za-z_\u0370-\u03ff]\w*\s*=\s*[^，,：:。=\n]{1,12}?\s*(?:处|时)|"
                        r"\bat\s+[A-Za-z_]\w*\s*=\s*[-−]?[\w./+−-]{1,8}\s*[:：]", re.IGNORECASE)
 MAX_RULE_CHARS = 500
+# A line that ends on what the idea replaces, said on the next line: "每个 hidden layer 从", "instead of", "replace".
+_REPLACED_NEXT = re.compile(r"(?:从|原来是|原本是|\binstead of|\breplace|\bfrom)\s*[:：]?\s*$", re.IGNORECASE)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 _GENERIC_HAN = {"基线", "对比", "比较", "实验", "模型", "网络", "训练", "方法"}
@@ -52,12 +55,13 @@ def idea_terms(request: str) -> list[str]:
 
 
 def _distinguishing(request: str) -> list[str]:
-    """The idea's terms that its baseline side does not share and that do not only say its kind, when there are such
-    ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an activation section is no more the idea's than another's); all of
-    them otherwise."""
-    baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)[1:]
+    """The idea's terms that its baseline side does not share, that do not only say its kind and that no aside in
+    brackets gives, when there are such ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an activation section is no
+    more the idea's than another's; "agreement-scaled momentum (cosine of gradient and velocity)": agreement, scaled);
+    all of them otherwise."""
+    idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
     shared = set(_TERM.findall(baseline_side[0].lower())) if baseline_side else set()
-    terms = idea_terms(request)
+    terms = idea_terms(_EXPLAINED.sub(" ", idea_side)) or idea_terms(request)  # not the words of an aside in brackets
     return [t for t in terms if t not in shared and t not in _KIND_WORDS] or terms
 
 
@@ -183,7 +187,7 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
     expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
-    lines = [line.strip() for h in hits for line in idea_lines(h.chunk.text)
+    lines = [line.strip() for h in hits for line in _without_replaced(idea_lines(h.chunk.text))
              if _FORMULA_LINE.search(line) and not _AT_POINT.search(line)]
     text = ""
     for line in dict.fromkeys(lines):
@@ -191,6 +195,17 @@ def formulas_in(hits: Sequence[Hit]) -> str:
             break
         text += line + "\n"
     return text.strip()
+
+
+def _without_replaced(lines: list[str]) -> list[str]:
+    """`lines` without a formula the line before it says the idea replaces ("每个 hidden layer 从" / `h = σ(W x + b)` /
+    "换成" / …; "Replace" / `y = Wx + b` / "with" / …): the baseline's, not the idea's."""
+    kept, before = [], ""
+    for line in lines:
+        if not (_FORMULA_LINE.search(line) and _REPLACED_NEXT.search(before)):
+            kept.append(line)
+        before = line if line.strip() else before
+    return kept
 
 
 def passages_for_hook(request: str, hits: Sequence[Hit], hook: str) -> tuple[list[Hit], list[str]]:

@@ -41,6 +41,13 @@ _NO_ACTIVATION = re.compile(r"(?:不再|不|无需|不用|去掉|没有|\bno|\bw
                             r"(?:另外|额外|单独|extra|separate|additional|other|any)?\s*(?:加|an?|the)?\s*(?:的)?\s*(?:激活|activation|ReLU)", re.IGNORECASE)
 _OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还是|仍|不变|保持|普通|照旧|unchanged|stays|remains|"
                           r"plain|ordinary|as it is|as before)", re.IGNORECASE)
+# The layer the idea replaces, written with its activation ("从 / h = σ(W x + b) / 换成"): the idea's layer replaces both.
+_ACTIVATED_REPLACED = re.compile(r"(?:从|把|\breplace|\binstead of)\s*[:：]?\s*\n?\s*[`$]*\s*[a-z]\w*\s*=\s*"
+                                 r"(?:σ|φ|relu|tanh|sigmoid|act|f)\s*\(\s*W|"
+                                 r"(?:Linear|线性层)\s*\+\s*(?:ReLU|激活|activation)\s*[)）]?\s*(?:换成|替换|改成|by|with)",
+                                 re.IGNORECASE)  # 每个隐藏层（Linear + ReLU）换成 maxout
+# A layer idea for the hidden layers: the output layer stays as it was.
+_HIDDEN_LAYERS = re.compile(r"(?:每个|每一个|所有|every|each|all(?: the)?)\s*(?:hidden\s*layers?|隐藏层|隐层)", re.IGNORECASE)
 # An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
 _SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
                               r"(?:w|θ|p)\s*\+\s*\w+\s*(?:处|上)的梯度|两次梯度|再算一次梯度", re.IGNORECASE)
@@ -211,10 +218,11 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
 
 def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
     """A layer skeleton whose network follows the notes' scope for the layer: no activation after it when
-    the notes say so (the layer's own nonlinearity takes its place), and a plain nn.Linear output layer
-    when the notes keep the output layer as it was. Other skeletons are returned as they are."""
-    options = (", activation=None" if _NO_ACTIVATION.search(note_text) else "") \
-        + (", head=nn.Linear" if _OUTPUT_KEPT.search(note_text) else "")
+    the notes say so or replace a layer written with its activation (the layer's own nonlinearity takes its place),
+    and a plain nn.Linear output layer when the notes keep the output layer as it was or name the hidden layers.
+    Other skeletons are returned as they are."""
+    options = (", activation=None" if _NO_ACTIVATION.search(note_text) or _ACTIVATED_REPLACED.search(note_text) else "") \
+        + (", head=nn.Linear" if _OUTPUT_KEPT.search(note_text) or _HIDDEN_LAYERS.search(note_text) else "")
     if not options or not _MLP_OF_LAYER.search(skeleton.code):
         return skeleton
     code = _MLP_OF_LAYER.sub(lambda m: m.group(0)[:-1] + options + ")", skeleton.code)
