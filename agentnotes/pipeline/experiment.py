@@ -48,7 +48,7 @@ from agentnotes.experiments.guards.idea_sections import (
 )
 from agentnotes.experiments.guards.problems import Problem, format_problems
 from agentnotes.experiments.results.ledger import audit_statement, measured_values
-from agentnotes.experiments.results.report import write_report
+from agentnotes.experiments.results.report import CONDITIONS, write_report
 from agentnotes.experiments.results.result_note import write_result_note
 from agentnotes.experiments.guards.task import task_in_notes
 from agentnotes.experiments.guards.testability import refusal
@@ -485,7 +485,7 @@ def run_experiment(
     reporter.phase("plan")
     plan = _plan(model, settings, run, options, names, hits)
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
-    conditions = sweep.from_json(run.read_json(sweep.CONDITIONS)) or [
+    conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = baseline_from_request(options.request)
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
@@ -546,12 +546,12 @@ def run_experiment(
                 code, purpose = None, "the results critic's request: fix a suspected bug"
                 conditions = [replace(c, state="pending", steps=options.steps, seeds=options.seeds, ended_by="")
                               for c in conditions]
-        run.write_json(sweep.CONDITIONS, sweep.to_json(conditions))
+        run.write_json(CONDITIONS, sweep.to_json(conditions))
     if not any(c.state != "pending" for c in conditions) and before_rewrite:
         reporter.info("The rewrite the critic asked for found no usable code: the results of the code before it "
                       "are reported, with the critic's concerns.")
         conditions = before_rewrite
-        run.write_json(sweep.CONDITIONS, sweep.to_json(conditions))
+        run.write_json(CONDITIONS, sweep.to_json(conditions))
     if not any(c.state != "pending" for c in conditions):
         run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts")
         raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts; see {run.path}.")
