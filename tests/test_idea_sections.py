@@ -348,3 +348,13 @@ def test_the_words_of_an_aside_in_brackets_pick_no_section():
     gonnor = _section("Gonnor: gradient only normalization", "g = g / (||g|| + eps)")
     request = "agreement-scaled momentum (cosine of gradient and velocity) vs SGD with momentum"
     assert idea_passages(request, [gonnor, agreement]) == [agreement]
+
+
+def test_one_idea_s_words_pick_the_section_naming_most_of_them_and_joined_ideas_each_their_own():
+    warmup = _section("按层错开的 warmup", "η_ℓ(t) = η · clip((t − start_ℓ) / 150, 0.02, 1)")
+    momentum = _section("Momentum warmup for a small GRU", "beta(t) = 0.5 + 0.45 * min(1, t / 500)")
+    request = "momentum coefficient warmup for GRU vs constant momentum 0.95"
+    assert idea_passages(request, [warmup, momentum]) == [momentum]
+    together = _section("gonnor和mirror一起用", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
+    mirror = _section("mirror层", "out = (w1*(x+h) + w2*(x-h))/2 + b")
+    assert idea_passages("mirror with gonnor vs SGD", [together, mirror]) == [together, mirror]

@@ -24,6 +24,8 @@ _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
             "network", "mlp", "sgd", "run", "test", "experiment"}
 _EXPLAINED = re.compile(r"\([^()]*\)|（[^（）]*）")  # an aside in brackets: it explains the idea, it does not name it
+# A request that joins ideas: "mirror layer together with Gonnor", "A + B", "A 和 B".
+_JOINED = re.compile(r"\b(?:with|together|plus|and|combined)\b|\+|和|加上|结合|一起", re.IGNORECASE)
 _KIND_WORDS = {"activation", "激活", "激活函数", "init", "initialization", "initialisation", "初始化",
                "regularizer", "regulariser", "正则", "schedule", "调度", "optimizer", "优化器"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
@@ -92,7 +94,9 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
 def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """For each term of the idea that tells it apart (`_distinguishing`), the passage that defines it: of those that name it, one that shows
     a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
-    heading (a section named after the idea alone, not one about it and something else). A heading (or a first
+    heading (a section named after the idea alone, not one about it and something else); for a request that names
+    one idea, not several joined, before that one naming more of its terms ("momentum warmup for GRU": the section
+    naming warmup and GRU, not another warmup's). A heading (or a first
     line) that holds the idea's words as one phrase ("zero init last") names the idea alone: a section that
     shares one of its words ("orthogonal init") is not the idea's, and a request that is a section's title (as
     names_in_notes gives) names that section alone."""
@@ -103,12 +107,18 @@ def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     if phrase and (whole := [h for h in hits if _names(h, phrase)]):
         return [min(whole, key=_defining)]
     own: list[Hit] = []
-    for term in _distinguishing(request):
+    terms = _distinguishing(request)
+    joined = _JOINED.search(_COMPARISON.split(request.strip(), maxsplit=1)[0])
+    for term in terms:
         naming = [h for h in hits if _names(h, _word(term))]
-        if naming:
-            best = min(naming, key=_defining)
+        if naming:  # one idea's words name its section together: of those naming the term, one naming most of them
+            best = min(naming, key=_defining if joined else lambda h: (_defining(h)[0], -_named_terms(h, terms), _defining(h)))
             own += [best] if best not in own else []
     return own
+
+
+def _named_terms(hit: Hit, terms: Sequence[str]) -> int:
+    return sum(bool(_names(hit, _word(term))) for term in terms)
 
 
 def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
