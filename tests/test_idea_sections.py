@@ -358,3 +358,12 @@ def test_one_idea_s_words_pick_the_section_naming_most_of_them_and_joined_ideas_
     together = _section("gonnor和mirror一起用", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
     mirror = _section("mirror层", "out = (w1*(x+h) + w2*(x-h))/2 + b")
     assert idea_passages("mirror with gonnor vs SGD", [together, mirror]) == [together, mirror]
+
+
+def test_a_line_that_goes_on_the_formula_above_gets_its_target():
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    note = _section("cooldown", "    lr(t) = lr0 * t/W      if t < W\n          = lr0            if W <= t < T - C\n"
+                                "          = lr0 * (T - t)/C   otherwise\nlr0 = 0.05")
+    assert formulas_in([note]).splitlines()[1:3] == ["lr(t) = lr0            if W <= t < T - C",
+                                                    "lr(t) = lr0 * (T - t)/C   otherwise"]

@@ -43,6 +43,9 @@ _FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\s<-(?=\s)|\\lef
 _AT_POINT = re.compile(r"(?:在|当)\s*[A-Za-z_\u0370-\u03ff]\w*\s*=\s*[^，,：:。=\n]{1,12}?\s*(?:处|时)|"
                        r"\bat\s+[A-Za-z_]\w*\s*=\s*[-−]?[\w./+−-]{1,8}\s*[:：]", re.IGNORECASE)
 MAX_RULE_CHARS = 500
+# A formula's target, and a line that goes on with another value for it (an aligned piecewise formula).
+_TARGET = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*(?:\([^()=]*\))?)\s*=(?!=)")
+_CONTINUED = re.compile(r"^\s+=(?!=)\s*(.+)$")
 # A line that ends on what the idea replaces, said on the next line: "每个 hidden layer 从", "instead of", "replace".
 _REPLACED_NEXT = re.compile(r"(?:从|原来是|原本是|\binstead of|\breplace|\bfrom)\s*[:：]?\s*$", re.IGNORECASE)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -197,7 +200,7 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
     expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
-    lines = [line.strip() for h in hits for line in _without_replaced(idea_lines(h.chunk.text))
+    lines = [line.strip() for h in hits for line in _continued(_without_replaced(idea_lines(h.chunk.text)))
              if _FORMULA_LINE.search(line) and not _AT_POINT.search(line)]
     text = ""
     for line in dict.fromkeys(lines):
@@ -205,6 +208,21 @@ def formulas_in(hits: Sequence[Hit]) -> str:
             break
         text += line + "\n"
     return text.strip()
+
+
+def _continued(lines: list[str]) -> list[str]:
+    """`lines` with a line that goes on the formula above (`lr(t) = lr0*t/W  if t < W` / `      = lr0  if W <= t`)
+    given that formula's target."""
+    written, target = [], None
+    for line in lines:
+        if target and (more := _CONTINUED.match(line)):
+            line = f"{target} = {more[1]}"
+        elif found := _TARGET.match(line):
+            target = found[1]
+        elif line.strip():
+            target = None
+        written.append(line)
+    return written
 
 
 def _without_replaced(lines: list[str]) -> list[str]:
