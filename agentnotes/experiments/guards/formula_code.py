@@ -85,20 +85,14 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
     if part.name == "regulariser":
         found = penalty_body(formulas)
         return ("penalty", _marked(*found), "") if found else None
-    if BLOCK_FORWARD in part.required:
-        block = block_body(formulas, note_text)
-        if block is None:
-            return None
-        layers, forward, source = block
-        return BLOCK_FORWARD, _marked(forward, source), "def layers_and_parameters(self):\n" \
-            + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
-    if NETWORK_FORWARD in part.required:
-        network = network_body(formulas, note_text)
-        if network is None:
-            return None
-        layers, forward, source = network
-        return NETWORK_FORWARD, _marked(forward, source), "def layers_and_parameters(self):\n" \
-            + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
+    for forward_name, written in ((BLOCK_FORWARD, block_body), (NETWORK_FORWARD, network_body)):
+        if forward_name in part.required:  # a module's layers and forward pass
+            found = written(formulas, note_text)
+            if found is None:
+                return None
+            layers, forward, source = found
+            return forward_name, _marked(forward, source), "def layers_and_parameters(self):\n" \
+                + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
         return (LAYER_FORWARD, _marked(*found), "") if found else None

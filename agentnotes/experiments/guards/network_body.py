@@ -43,7 +43,7 @@ def network_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | N
     if not statements or statements[-1][0] not in _OUTPUTS:
         return None
     zero = {name for found in _ZERO_START.finditer(note_text) for name in re.findall(r"[A-Z]\w*", found[1])}
-    writer = _Writer({target for target, _ in statements}, biased=bool(_ALL_BIASED.search(note_text)))
+    writer = _Writer(biased=bool(_ALL_BIASED.search(note_text)))
     lines = []
     for index, (target, value) in enumerate(statements):
         code = writer.expression(value, "self.out_dim" if index == len(statements) - 1 else "self.hidden")
@@ -91,8 +91,8 @@ def _equations(formulas: str) -> list[tuple[str, ast.expr]] | None:
 class _Writer:
     """Writes each equation's value as torch code over the network's own layers, keeping their widths."""
 
-    def __init__(self, targets: set[str], biased: bool) -> None:
-        self.targets, self.widths = targets, {"x": "self.in_dim"}
+    def __init__(self, biased: bool) -> None:
+        self.widths: dict[str, str | None] = {"x": "self.in_dim"}  # each name read -> its width
         self.matrices: dict[str, tuple[str, str]] = {}  # name -> (width in, width out)
         self.biased: set[str] = set()
         self.all_biased, self.read = biased, set()
@@ -152,8 +152,8 @@ class _Writer:
                 return None
             self.biased.add(first)
         widths = {width for _, (_, width) in written if width}
-        if len(widths) > 1 and not widths <= {width_out}:
-            return None
+        if len(widths) > 1:
+            return None  # terms of different widths cannot be added
         text = ("-" if written[0][0] == "-" else "") + written[0][1][0]
         text += "".join(f" {sign} {code}" for sign, (code, _) in written[1:])
         return f"({text})", next(iter(widths), None)
