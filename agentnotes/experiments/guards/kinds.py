@@ -192,7 +192,8 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实�
                     r"\s*[：:]", re.IGNORECASE)
 # An experiment described on its label's own line, which may say the idea beside the setup.
 _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
-_LABELLED = re.compile(r"^\s*(?:[-*]\s*)?[^\s：:，,。.]{1,12}\s*[：:]\s*$|^\s*(?:[-*]\s*)?[\w\u4e00-\u9fff]{1,8}\s*[：:]")
+# A line that opens a section of its own (`公式：`, `常数：β = 0.9`), not a bullet under one.
+_LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
 _HEADING = re.compile(r"^\s*#")
 
 
@@ -208,7 +209,7 @@ def idea_lines(text: str) -> list[str]:
             if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
                 kept.append(line)
                 continue
-        elif _LABELLED.match(line) and not line.lstrip().startswith(("-", "*")):
+        elif _LABELLED.match(line):
             aside = False
         if not aside:
             kept.append(line)
