@@ -390,3 +390,13 @@ def test_a_sequence_encoder_that_pools_over_time_feeds_the_head_its_pooled_vecto
     assert blocking(check_idea_code(code, ["architecture"], ())) == []
     ran = run_idea(tmp_path, code, task="sequence")
     assert ran.returncode == 0, ran.stderr
+
+
+def test_the_code_writer_is_not_shown_the_variants_a_note_mentions() -> None:
+    note = ("镜像层：w1 = w2 = w，y = (w1*(x+h) + w2*(x-h))/2 + b，h 是一个可学习的标量\n\n"
+            "变体：\n- h 固定为 lr/2\n- 每 50 步合并一次\n\n预期：更稳。")
+    hits = [Hit(Chunk("/n/ideas.txt", 1, 7, note, ("镜像层",)), 1.0)]
+    model = RecordingChatModel(responses=["```python\n" + FORWARD_AND_EXAMPLE + "```"] * 3)
+    write_idea_body(model, load_prompt("write_idea_body"), MIRROR_PLAN, hits, skeleton_for(["layer"], note))
+    assert model.seen and all("h 固定为" not in prompt and "每 50 步" not in prompt for prompt in model.seen)
+    assert all("可学习的标量" in prompt and "预期：更稳" in prompt for prompt in model.seen)  # the idea and the rest stay

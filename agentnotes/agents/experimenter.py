@@ -15,7 +15,15 @@ from agentnotes.agents.answer import format_context
 from agentnotes.agents.llm_call import LLMReply, call_llm
 from agentnotes.agents.structured import ask_structured
 from agentnotes.experiments.guards.idea_sections import formulas_in, text_of
-from agentnotes.experiments.guards.kinds import PERIODIC, examples_for, hooks_for, kinds_in_notes, kinds_of
+from agentnotes.experiments.guards.kinds import (
+    PERIODIC,
+    VARIANT,
+    examples_for,
+    hooks_for,
+    idea_lines,
+    kinds_in_notes,
+    kinds_of,
+)
 from agentnotes.experiments.guards.formula_code import periodic_reply, program_reply
 from agentnotes.experiments.guards.skeleton import Skeleton, fill, stubs
 from agentnotes.notes.types import Hit
@@ -146,8 +154,10 @@ def _masked(line: str) -> str:
 
 
 def _idea_values(plan: Plan, hits: Sequence[Hit], feedback: str) -> dict[str, str]:
-    """The prompt values both code writers share: the note excerpts, the plan and the feedback."""
-    return {"passages": passages_text(hits), "plan": plan.as_text(), "feedback": feedback or "(first attempt)",
+    """The prompt values both code writers share: the note excerpts without the variants they mention (a small model
+    wrote `变体：α 可学习` into the idea), the plan and the feedback."""
+    own = [replace(h, chunk=replace(h.chunk, text="\n".join(idea_lines(h.chunk.text, VARIANT)))) for h in hits]
+    return {"passages": passages_text(own), "plan": plan.as_text(), "feedback": feedback or "(first attempt)",
             "idea_name": plan.idea_name}
 
 

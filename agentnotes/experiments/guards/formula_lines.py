@@ -20,6 +20,7 @@ import math
 import re
 
 from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
+from agentnotes.experiments.guards.kinds import VARIANT
 from agentnotes.experiments.guards.notation import (
     ASCII_ARROW,
     DRAW_FAMILIES,
@@ -109,9 +110,6 @@ _RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|s
 # A line that says why or what is expected, not the rule: `直觉：…`, `预期：…`, `Expectation: …`.
 _REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|intuition|expectations?|expected|expect|why|risks?|"
                      r"motivation|note)\s*[：:]", re.IGNORECASE)
-# A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea's own formula.
-_VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|可选|以后再试|下一步|variants?|optional(?:ly)?|later|next step|follow-?up)\s*[：:]",
-                      re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=\d)\.\s+(?=\S)|。(?=.)")
 # A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
 _CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
@@ -149,7 +147,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     statements: list[tuple[str, ast.expr]] = []
     formulas = _with_aliases_applied(cases_as_lines(without_time_indices(formulas)))
     lines = [line for line in _inlined_definitions(formulas, output).splitlines()
-             if not _REMARK.match(line) and not _VARIANT.match(line)]
+             if not _REMARK.match(line) and not VARIANT.match(line)]
     for line in lines:
         found = _assignments(_without_labels(line, "\n".join(lines)))
         if found is None and (_COUNT_IN_WORDS.match(_normalised(line)) or _said_in_words(line)):
@@ -563,7 +561,7 @@ _NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
 
 def learnable_names(text: str) -> set[str]:
     """The names (as compared) that `text` calls learnable, outside the variants it mentions (`变体：α 可学习`)."""
-    text = "\n".join(line for line in text.splitlines() if not _VARIANT.match(line))
+    text = "\n".join(line for line in text.splitlines() if not VARIANT.match(line))
     names = ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
     return {compared_name(_normalised(name)) for name, said in names  # in English, `a` is an article
             if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}

@@ -197,14 +197,20 @@ _LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]
 _HEADING = re.compile(r"^\s*#")
 
 
-def idea_lines(text: str) -> list[str]:
-    """The note's lines without its aside sections (_ASIDE): each labelled line and the lines below it up to a blank
-    line, a heading or another labelled line; an experiment said on its label's line is kept, not the lines below it."""
+# A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea itself.
+VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|可选|以后再试|下一步|variants?|optional(?:ly)?|later|next step|follow-?up)\s*[：:]",
+                     re.IGNORECASE)
+
+
+def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE) -> list[str]:
+    """The note's lines without its aside sections (`asides`: by default setups, expectations, variants, what stays
+    the same): each labelled line and the lines below it up to a blank line, a heading or another labelled line; an
+    experiment said on its label's line is kept, not the lines below it."""
     kept, aside = [], False
     for line in text.splitlines():
         if not line.strip() or _HEADING.match(line):
             aside = False
-        elif _ASIDE.match(line):
+        elif asides.match(line):
             aside = True
             if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
                 kept.append(line)
