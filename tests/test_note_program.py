@@ -943,6 +943,37 @@ def test_the_layer_a_note_replaces_and_a_letter_naming_a_function_are_no_steps()
     assert body.splitlines()[0] == "h = (F.linear(x, self.W1) + self.b1) * torch.sigmoid(F.linear(x, self.W2) + self.b2)"
 
 
+def test_an_update_rule_around_a_second_gradient_is_written_as_its_move_and_its_step() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = ("e = rho * g / ||g||        (||g|| is the norm over all parameters together)\n"
+            "g_sam = gradient of the loss at w + e\nw = w - lr*g_sam\nrho = 0.05. The optimizer needs a closure.")
+    part = skeleton_for(["update_rule"], note, "digits")
+    namespace = {"torch": torch, "nn": torch.nn}
+    exec(fill(part, program_reply(part, note, note, "digits")), namespace)
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    loss_of = lambda: ((w - torch.tensor([3.0, 1.0])) ** 4).sum()  # noqa: E731
+    optimizer = namespace["make_optimizer"]([w], 0.01)
+    loss_of().backward()
+    g = w.grad.detach().clone()
+    moved = (w.detach() + 0.05 * g / g.norm()).requires_grad_()
+    ((moved - torch.tensor([3.0, 1.0])) ** 4).sum().backward()
+    expected = w.detach() - 0.01 * moved.grad
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_of()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    assert torch.allclose(w.detach(), expected)
+    assert program_reply(part, "e = rho * g\ng2 = gradient of the loss at w + e\nw = w - lr*(g2 + e)", "", "digits") == ""
+
+
 def test_a_line_that_equates_words_is_no_formula() -> None:
     from agentnotes.experiments.guards.formula_lines import _statements
 

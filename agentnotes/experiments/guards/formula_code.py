@@ -6,7 +6,8 @@ skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes fro
 - a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
   `update`, an activation's `forward`, a schedule's `lr_at`, a weight operation's `weight_op`, a
   regulariser's `penalty` (a penalty added to the task's loss), a data idea's `transform_batch`, a
-  layer's `forward`, a block's or a whole network's layers and `forward` (guards/network_body.py);
+  layer's `forward`, a block's or a whole network's layers and `forward` (guards/network_body.py), an update
+  rule's move and step around a second gradient (guards/two_point_body.py);
 - a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
 Anything less certain gives "" and the model is asked.
 """
@@ -33,6 +34,7 @@ from agentnotes.experiments.guards.network_body import network_body
 from agentnotes.experiments.guards.note_symbols import BIASES_LEFT, note_period
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
+from agentnotes.experiments.guards.two_point_body import two_point_bodies
 
 MARK = "written from the notes' formulas"  # the comment on a body written here
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
@@ -47,6 +49,11 @@ def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str 
     the biases alone when the notes say so; it is not written when the notes' period has no number. A loss
     is read for the `task` (a classifier's outputs are logits, its targets class indices); a batch change
     that computes new targets is written only for regression, whose targets are numbers."""
+    if part.name == "two_point":  # two functions: the move, and the step from the weights before it
+        bodies = two_point_bodies(formulas, note_text)
+        return "" if bodies is None else "".join(
+            f"def {name}({arguments}):\n" + textwrap.indent(_marked(body, bodies[2]), "    ") + "\n\n\n"
+            for name, arguments, body in (("perturb", "params, grads", bodies[0]), ("update", "p, g, state, lr, t", bodies[1])))
     found = _written_function(part, formulas, note_text, task)
     if found and task != "regression" and part.name == "data" and _assigns_targets(found[1]):
         return ""

@@ -95,7 +95,8 @@ _NAMED_BEFORE_IDENTITY = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
                       r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
-_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}")
+_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}|"
+                          r"\s(\()[^()\n]{0,20}?\s(?:is|are|means|denotes)\s+[A-Za-z]")  # (||g|| is the norm over …)
 # A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
 _RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\((?:[^()]|\([^()]*\))*\))|[A-Za-z_]\w*)\s*(?:\[\s*y\s*\]|(?<=\))_y(?!\w))")
 _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
@@ -323,16 +324,16 @@ def _without_closing_prose(line: str) -> str:
 
 def _without_prose_asides(line: str) -> str:
     """`line` without the brackets that open on English prose after a formula (`σ = ‖W‖₂  (spectral norm, exact:
-    `matrix_norm(W, ord=2)`)`), brackets inside them included."""
+    `matrix_norm(W, ord=2)`)`, `(||g|| is the norm over all parameters)`), brackets inside them included."""
     while match := _PROSE_ASIDE.search(line):
-        depth = 0
-        for end in range(match.start(1), len(line)):
+        start, depth = match.start(1) if match[1] else match.start(2), 0
+        for end in range(start, len(line)):
             depth += {"(": 1, ")": -1}.get(line[end], 0)
             if depth == 0:
                 break
         if depth:
             return line
-        line = line[:match.start(1)] + line[end + 1:]
+        line = line[:start] + line[end + 1:]
     return line
 
 
