@@ -95,8 +95,8 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """For each term of the idea that tells it apart (`_distinguishing`), the passage that defines it: of those that name it, one that shows
-    a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
+    """For each term that tells the idea apart (`_distinguishing`), the passage that defines it: of those that name
+    it, one that shows a kind of idea (a log entry that only mentions the idea does not define it), then the one with the shortest
     heading (a section named after the idea alone, not one about it and something else); for a request that names
     one idea, not several joined, before that one naming more of its terms ("momentum warmup for GRU": the section
     naming warmup and GRU, not another warmup's). A heading (or a first
@@ -115,7 +115,8 @@ def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     for term in terms:
         naming = [h for h in hits if _names(h, _word(term))]
         if naming:  # one idea's words name its section together: of those naming the term, one naming most of them
-            best = min(naming, key=_defining if joined else lambda h: (_defining(h)[0], -_named_terms(h, terms), _defining(h)))
+            by_terms = lambda h: (_defining(h)[0], -_named_terms(h, terms), _defining(h))  # noqa: E731
+            best = min(naming, key=_defining if joined else by_terms)
             own += [best] if best not in own else []
     return own
 
