@@ -36,9 +36,11 @@ def two_point_bodies(formulas: str, note_text: str = "") -> tuple[str, str, str]
     statements = _statements(rest)
     if not statements:
         return None
-    moves = [(target, value) for target, value in statements if target == move]
-    if len(moves) != 1 or not _reads_only(moves[0][1], {"g"} | set(note_constants(rest)), ("norm",)):
+    moves = [value for target, value in statements if target == move]
+    given = note_constants(rest)
+    if len(moves) != 1 or not _reads_only(moves[0], {"g"} | set(given), ("norm",)):
         return None
+    moved = ast.unparse(moves[0])
     steps = "\n".join(f"{target} = {ast.unparse(value)}" for target, value in statements if target != move)
     if re.search(rf"(?<![\w]){re.escape(move)}(?![\w])", steps):
         return None  # the step reads the move: not a step from the weights before it
@@ -46,16 +48,15 @@ def two_point_bodies(formulas: str, note_text: str = "") -> tuple[str, str, str]
     written = program_body(program) if program else None
     if written is None:
         return None
-    constants = {name: value for name, value in note_constants(rest).items()
-                 if re.search(rf"(?<![\w]){name}(?![\w])", ast.unparse(moves[0][1]))}
-    value = ast.unparse(moves[0][1])
-    lines = [f"{name} = {number}  # a constant of the formulas" for name, number in constants.items()]
+    lines = [f"{name} = {number}  # a constant of the formulas" for name, number in given.items()
+             if re.search(rf"(?<![\w]){name}(?![\w])", moved)]
+    value = moved
     if _ALL_TOGETHER.search(note_text):
         lines.append("norm_all = torch.sqrt(sum((g ** 2).sum() for g in grads))  # over all parameters together")
         value = re.sub(r"(?<![\w])norm\(\s*g\s*\)", "norm_all", value)
     value = re.sub(r"(?<![\w.])norm\(", "torch.norm(", value)
     lines.append(f"return [{value} for g in grads]")
-    source = f"{move} = {ast.unparse(moves[0][1])}; {second} = the gradient at w + {move}; {steps}"
+    source = f"{move} = {moved}; {second} = the gradient at w + {move}; {steps}"
     return "\n".join(lines), written[1], source
 
 
