@@ -367,3 +367,14 @@ def test_a_line_that_goes_on_the_formula_above_gets_its_target():
                                 "          = lr0 * (T - t)/C   otherwise\nlr0 = 0.05")
     assert formulas_in([note]).splitlines()[1:3] == ["lr(t) = lr0            if W <= t < T - C",
                                                     "lr(t) = lr0 * (T - t)/C   otherwise"]
+
+
+def test_of_one_section_found_in_parts_its_opening_part_defines_the_idea():
+    heading = ("Momentum warmup",)
+    later = Hit(Chunk("n.md", 18, 27, "To tell it from a rate warmup, also run a rate that keeps lr/(1-beta) fixed,\n"
+                                      "lr(t) = 0.05 * (1 - beta(t)) / 0.05", heading), 3.0)
+    opening = Hit(Chunk("n.md", 1, 13, "# Momentum warmup\n\nbeta(t) = 0.5 + 0.45 * min(1, t / 500)\n"
+                                       "`m <- beta(t) * m + g ; w <- w - lr * m`", heading), 2.0)
+    request = "momentum warmup vs constant momentum"
+    assert own_sections(request, [later, opening]) == [opening]
+    assert kinds_in_sections(request, [later, opening]) == ["update_rule"]

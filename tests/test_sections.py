@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
-from agentnotes.notes.types import Hit
+from agentnotes.notes.types import Hit, NoteFile
 from agentnotes.retrieval.sections import whole_sections
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -31,3 +31,11 @@ def test_a_section_stops_growing_at_the_size_cap() -> None:
     longest = max(mirror, key=lambda c: len(c.text))
     (only,) = whole_sections([Hit(longest, 1.0)], chunks, k=1, max_chars=len(longest.text))
     assert only.chunk == longest
+
+
+def test_a_section_keeps_the_notes_line_breaks_between_its_chunks() -> None:
+    text = "# Idea\n\nmotivation line one\nmotivation line two\n\n" + "\n".join(f"line {i} " + "x" * 60 for i in range(8))
+    chunks = chunk_note(NoteFile("n.md", text, "utf-8", "hash"))
+    assert len(chunks) > 2  # the long block is split at the size cap, on line boundaries
+    (section,) = whole_sections([Hit(chunks[0], 1.0)], chunks, k=1, max_chars=10_000)
+    assert section.chunk.text == text  # "Variant:" on one line keeps the lines below it, a blank line ends it

@@ -29,11 +29,20 @@ def whole_sections(hits: Sequence[Hit], chunks: Sequence[Chunk], k: int, max_cha
         taken.append((hit.chunk.source, lo, hi))
         part = chunks[lo : hi + 1]
         section = replace(hit.chunk, start_line=part[0].start_line, end_line=part[-1].end_line,
-                          text="\n\n".join(c.text for c in part), secret=any(c.secret for c in part))
+                          text=_joined(part), secret=any(c.secret for c in part))
         sections.append(Hit(section, hit.score, hit.ranks))
         if len(sections) == k:
             break
     return sections
+
+
+def _joined(part: Sequence[Chunk]) -> str:
+    """The chunks' texts as the note has them: lines that follow each other on one line after another, a blank
+    line where the note has one (a label such as "Variant:" keeps the lines below it)."""
+    text = part[0].text
+    for before, chunk in zip(part, part[1:]):
+        text += ("\n" if chunk.start_line == before.end_line + 1 else "\n\n") + chunk.text
+    return text
 
 
 def _widen(chunks: Sequence[Chunk], i: int, max_chars: int) -> tuple[int, int]:

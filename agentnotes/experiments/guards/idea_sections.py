@@ -173,9 +173,16 @@ def own_text(request: str, hits: Sequence[Hit]) -> str:
     return text_of(own_sections(request, hits))
 
 
-def _defining(hit: Hit) -> tuple[bool, int]:
-    """Sort key of the passages that name an idea: first those that show a kind of idea, then the shortest heading."""
-    return not kinds_in_notes(hit.chunk.text), len(_heading(hit))
+def _defining(hit: Hit) -> tuple[bool, int, bool]:
+    """Sort key of the passages that name an idea: first those that show a kind of idea, then the shortest heading,
+    then one that opens its section (a section too long for one passage is found in parts: its heading and first
+    lines define the idea, a later part holds its setup and variants)."""
+    return not kinds_in_notes(hit.chunk.text), len(_heading(hit)), not _opens_section(hit)
+
+
+def _opens_section(hit: Hit) -> bool:
+    first = next((line for line in hit.chunk.text.splitlines() if line.strip()), "")
+    return bool(hit.chunk.heading_path) and first.lstrip("# ").strip() == hit.chunk.heading_path[-1].strip()
 
 
 def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
