@@ -22,6 +22,10 @@ from agentnotes.experiments.guards.note_program import note_program
     ("x is the input and y the output", "x is the input and y the output"),  # prose is left alone
     ("θᵢ ← θᵢ − sign(gᵢ)·Δᵢ", "θ ← θ − sign(g)·Δ"),  # an entry's index: the same rule for every entry
     ("x̃ = λxᵢ + (1−λ)xⱼ", "x_tilde = λ*xi + (1−λ)*xj"),  # beside xⱼ, xᵢ is one sample of a pair
+    ("m_t = β·m_{t−1} + g_t", "m = β·m + g"),  # a previous step written with a minus sign
+    ("θ_t = θ_{t-1} − η̂_t · m_t", "θ = θ − η_hat · m"),  # a Greek letter with a mark: a name of its own
+    ("η_l(t) = α*·(1 − 1/(γ·t + 1))", "η_l(t) = α_star·(1 − 1/(γ·t + 1))"),  # α*: a name, not a product
+    ("$\\eta_0 \\cdot \\sqrt{\\dfrac{T_w}{t}}$", "η_0 * sqrt(((T_w)/(t)))"),  # \dfrac: a fraction
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain
@@ -137,3 +141,42 @@ def test_a_change_of_a_value_is_one_name_and_a_formula_reading_a_name_at_two_ste
     assert without_time_indices(secant) == secant  # θ_t − θ_{t-1} is no θ − θ
     assert note_program(secant, ["update_rule"]) is None  # the previous weights: not certain, the model writes it
     assert without_time_indices("m_t = β·m_{t-1} + g_t") == "m = β·m + g"
+
+
+def test_constants_said_in_latex_or_on_the_next_line_keep_their_own_value() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    assert note_constants("$\\eta_0 = 3\\times10^{-3}$，α*=0.1\n- γ = 0.02") == {"eta0": "3e-3", "alphastar": "0.1",
+                                                                              "gamma": "0.02"}
+
+
+def test_a_cases_formula_over_several_lines_is_one_schedule_that_divides_by_the_step_safely() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.experiments.guards.note_program import program_body
+    from agentnotes.notes.types import Chunk, Hit
+
+    note = ("调度：\n$$\n\\eta_t =\n\\begin{cases}\n\\eta_0 \\cdot \\dfrac{t}{T_w}, & t < T_w \\\\[6pt]\n"
+            "\\eta_0 \\cdot \\sqrt{\\dfrac{T_w}{t}}, & t \\ge T_w\n\\end{cases}\n$$\n\n在 $t = T_w$ 处连续。\n\n"
+            "设置：$T_w = 30$\n消融：$T_w = 1$（没有预热）")
+    formulas = formulas_in([Hit(Chunk("n.md", 1, 20, note, ("s",)), 1.0)])
+    program = note_program(formulas, ["schedule"], note)
+    assert program is not None and program.constants == {"T_w": 30.0}  # the setup's value, not the ablation's
+    _, body = program_body(program)
+    namespace: dict = {}
+    exec("import torch\ndef lr_at(step, lr):\n" + "".join(f"    {line}\n" for line in body.splitlines()), namespace)
+    assert [round(namespace["lr_at"](step, 0.1), 4) for step in (0, 15, 30, 120)] == [0.0, 0.05, 0.1, 0.05]
+
+
+def test_a_constant_in_brackets_after_a_case_leaves_the_case_its_condition() -> None:
+    program = note_program("f(x) = tanh(x)         , x > 0\nf(x) = a · tanh(x)     , x ≤ 0          (a = 0.25)",
+                           ["activation"])
+    assert program is not None and program.constants == {"a": 0.25}
+    assert program.as_text() == "f = where(x > 0, tanh(x), a * tanh(x))"
+
+
+def test_functions_of_the_step_the_notes_define_are_written_out_where_they_are_applied() -> None:
+    formulas = ("η_l(t) = 0.1·(1 − 1/(γ·t + 1))\nη_u(t) = 0.1·(1 + 1/(γ·t))\nη̂_t = clip(α / (√v_t + ε), η_l(t), η_u(t))\n"
+                "v_t = β·v_{t−1} + (1−β)·g_t²\nθ_t = θ_{t−1} − η̂_t · g_t\nγ = 0.02, α = 0.001, β = 0.999")
+    program = note_program(formulas, ["update_rule"])
+    assert program is not None and program.state == ("v",)
+    assert "clip(alpha / (sqrt(v) + eps), 0.1 * (1 - 1 / (gamma * t + 1)), 0.1 * (1 + 1 / (gamma * t)))" in program.as_text()

@@ -26,7 +26,7 @@ NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?"
 # A name given a number: the number ends the value (`n = 0.9·n + 0.1·‖g‖` gives n no value, `N = 100 steps` and
 # `a = 1.0 (fixed, not learned)` do).
 _ASSIGNMENT = re.compile(rf"(?<![\w.√/*·^])([A-Za-z_α-ωΑ-Ωϵ][\w]*)\s*(?:=|:=|←)\s*({NUMBER})"
-                         r"(?!\w|\.\d|\s*[\^*·×/+\-−⊙]|\s*\((?!\s*[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,})|\s+[A-Za-zα-ω]\w*\s*[+\-−*/·^])")
+                         r"(?!\w|\.\d|[ \t]*[\^*·×/+\-−⊙]|[ \t]*\((?!\s*[A-Za-z]{3,}[,;]?\s+[A-Za-z]{2,})|[ \t]+[A-Za-zα-ω]\w*[ \t]*[+\-−*/·^])")
 # A fraction given as a name's value: `p = 1/8` (its decimal value is the name's), not `t = s/T` nor `a = 1/2·b`.
 _FRACTION_GIVEN = re.compile(r"(?<=[=←])(\s*)(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\w.]|\s*[\^*·×/+\-−⊙(])")
 # A number written with a power of ten: `10^{-3}`, `10^-3`, `2×10^{-4}`, `10⁻³`.
@@ -62,7 +62,8 @@ def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
     (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's."""
-    text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), plain_symbols(text).replace("−", "-"))
+    text = plain_symbols(text).replace("−", "-").replace("\\times", "×").replace("\\cdot", "·")  # 3\times10^{-3}
+    text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = _FRACTION_GIVEN.sub(lambda m: m[1] + repr(float(m[2]) / float(m[3])), text)
     text = CASE.sub(" ", text)

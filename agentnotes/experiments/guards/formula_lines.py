@@ -187,8 +187,11 @@ def _inlined_definitions(formulas: str, output: str = "") -> str:
     """`formulas` with each function the notes define and then apply (`H(p) = −Σ p log p` beside
     `L = CE − β·H(p)`) written out where it is applied, its definition left out; one defined and never applied
     (`squareplus(x) = …`) is the formula's output, named `output` when one is given; other formulas unchanged."""
-    for match in list(_DEFINITION.finditer(formulas)):
-        name, argument, body = match["name"], match["argument"], match["body"].strip()
+    for name in [match["name"] for match in _DEFINITION.finditer(formulas)]:
+        match = next((m for m in _DEFINITION.finditer(formulas) if m["name"] == name), None)
+        if match is None:
+            continue  # written out inside another definition's body
+        argument, body = match["argument"], match["body"].strip()
         if name in FUNCTIONS:
             continue  # a known function: what it equals is an identity (_IDENTITY), not a definition
         rest = formulas[:match.start()] + formulas[match.end():]
@@ -264,7 +267,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
-    line = _BRACKETED_ASSIGNMENT.sub(r"; \1;", _without_prose_asides(_ASIDE.sub("", _without_closing_prose(line))))
+    line = _BRACKETED_ASSIGNMENT.sub(_bracketed_assignment, _without_prose_asides(_ASIDE.sub("", _without_closing_prose(line))))
     if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
         return []
     if either := _IF_ELSE.search(_normalised(line)):
@@ -298,6 +301,12 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
                 assignment[1].restated = bool(_RESTATED.match(single))
                 found.append(assignment)
     return found
+
+
+def _bracketed_assignment(match: re.Match[str]) -> str:
+    """An assignment in brackets as one of the line's parts (`out = x·s (s = sigmoid(a))`); one of a number gone
+    (`f(x) = a·tanh(x), x ≤ 0 (a = 0.25)`: a constant, read from the notes, that would hide the line's condition)."""
+    return " " if re.fullmatch(rf"[^=]+=\s*{NUMBER}\s*", match[1]) else f"; {match[1]};"
 
 
 def _without_cases(line: str) -> str:

@@ -48,6 +48,8 @@ _TARGET = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*
 _CONTINUED = re.compile(r"^\s+=(?!=)\s*(.+)$")
 # A line that ends on what the idea replaces, said on the next line: "每个 hidden layer 从", "instead of", "replace".
 _REPLACED_NEXT = re.compile(r"(?:从|原来是|原本是|\binstead of|\breplace|\bfrom)\s*[:：]?\s*$", re.IGNORECASE)
+# A displayed LaTeX formula written over several lines.
+_DISPLAY = re.compile(r"(?:[^\n]*=[ \t]*\n)?[^\n]*\\begin\{cases\}.*?\\end\{cases\}", re.DOTALL)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 _GENERIC_HAN = {"基线", "对比", "比较", "实验", "模型", "网络", "训练", "方法"}
@@ -208,14 +210,20 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
     expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
-    lines = [line.strip() for h in hits for line in _continued(_without_replaced(idea_lines(h.chunk.text)))
-             if _FORMULA_LINE.search(line) and not _AT_POINT.search(line)]
+    lines = [line.strip() for h in hits for line in _continued(_without_replaced(idea_lines(_display_joined(h.chunk.text))))
+             if _FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))]
     text = ""
     for line in dict.fromkeys(lines):
         if len(text) + len(line) + 1 > MAX_RULE_CHARS:
             break
         text += line + "\n"
     return text.strip()
+
+
+def _display_joined(text: str) -> str:
+    """`text` with each LaTeX cases formula written over several lines on one line (its target may stand on the line
+    before: `\\eta_t =` / `\\begin{cases}` / rows / `\\end{cases}`)."""
+    return _DISPLAY.sub(lambda m: " ".join(line.strip() for line in m[0].splitlines()), text)
 
 
 def _continued(lines: list[str]) -> list[str]:

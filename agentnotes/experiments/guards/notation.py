@@ -26,7 +26,9 @@ GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps",
 DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 # A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
 _MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
-_MARKED_LETTER = re.compile("([A-Za-z])([" + "".join(_MARKS) + "])")
+_MARKED_LETTER = re.compile("([A-Za-z\u0370-\u03ff])([" + "".join(_MARKS) + "])")
+# A name with a star, as the value it tends to is written: `α*·(1 − …)`, `α* = 0.1` (not `a * b`, not `x**2`).
+_STARRED = re.compile(r"(?<=[A-Za-z\u0370-\u03ff])\*(?=[ \t]*(?:[·×=),;，]|$))", re.MULTILINE)
 # A running average named after what it averages: `E[g²]`, `E[Δx^2]` (a name of its own: E_g2, E_Δx2).
 _EXPECTATION = re.compile(r"(?<![\w])E\[\s*([^\[\]=]{1,8}?)\s*\]")
 # A sum sign with its index: `Σ`, `Σ_k`, `∑_{k}`, `Σ_{k=1}^{K}`, `Σ_{j≥1}`.
@@ -61,7 +63,7 @@ _STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
 # One name read at the step and at the step before: `θ_t − θ_{t-1}`, `g_{t-1} … g_t`.
 _TWO_STEPS_OF_ONE_NAME = re.compile(r"(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*\}?(?![\w+-])[^\n]*(?<![\w])\1_\{?\s*t\s*-\s*1\s*\}?"
                                     r"|(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*-\s*1\s*\}?[^\n]*(?<![\w])\2_\{?\s*t\s*\}?(?![\w+-])")
-_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![A-Za-z0-9_\u0370-\u03ff])")
+_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u0300-\u036f])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![A-Za-z0-9_\u0370-\u03ff])")
 # Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2), a bracket,
 # a function applied (`λ sqrt(v)`) or a norm (`λ/2 ‖W‖²`).
 _SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\(|"
@@ -88,6 +90,7 @@ def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
     text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
+    text = _STARRED.sub("_star", text)  # α*·x, α* = 0.1: a name of its own, not a product
     text = _INNER_PRODUCT.sub(r"dot(\1, \2)", text)  # <g, m>, ⟨g, m⟩: the inner product of two tensors
     text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
@@ -122,6 +125,7 @@ def without_time_indices(text: str) -> str:
     """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
     index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Not where a formula
     reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`): without the indices it would read θ − θ."""
+    text = re.sub(r"(_\{\s*t\s*)−(?=\s*1\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
     if not _STEP_INDEXED.search(text) or any(_TWO_STEPS_OF_ONE_NAME.search(line.split("=", 1)[-1]) for line in text.splitlines()):
         return text
     return _TIME_INDEX.sub("", text)
@@ -141,7 +145,7 @@ def cases_as_lines(text: str) -> str:
     (`f(x) = x（x > 0）`), a case that holds otherwise followed by `，otherwise`; rows it cannot split stay as they were."""
     def lines(match: re.Match[str]) -> str:
         out = []
-        for row in (r for r in re.split(r"\\\\", match["rows"]) if r.strip()):
+        for row in (r for r in re.split(r"\\\\(?:\[[^\]]*\])?", match["rows"]) if r.strip()):  # `\\[6pt]`: a row's end
             value, _, condition = row.partition("&")
             condition = re.sub(r"\\(leq?|geq?|lt|gt|neq?)(?![A-Za-z])", lambda m: _LATEX_COMPARISONS[m[1]], condition)
             value, condition = value.strip().rstrip(",，").strip(), _CASE_WORDS.sub(" ", condition).strip().rstrip(".,，")
@@ -156,7 +160,7 @@ def cases_as_lines(text: str) -> str:
 def plain_symbols(text: str) -> str:
     """`text` with only its symbols made plain (LaTeX Greek letters, subscript digits, no `$`), so that prose
     around them keeps its form: `$\\beta_1 = 0.9$` and `β₁ = 0.9` read as `β_1 = 0.9` and `β1 = 0.9`."""
-    text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), text.replace("$", ""))
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), _STARRED.sub("_star", text.replace("$", "")))
     return re.sub(r"_\{(\w+)\}", r"_\1", text).translate(_SUBSCRIPTS)
 
 
@@ -208,7 +212,8 @@ def _latex_to_plain(text: str) -> str:
     braces as brackets (a subscript's as part of the name)."""
     if "\\" not in text and "{" not in text:
         return text
-    text = _braced_calls(latex_spacing(text), "\\frac", lambda a, b: f"(({a})/({b}))", 2)
+    text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", latex_spacing(text))  # \dfrac, \tfrac: a fraction
+    text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*([A-Za-z_]\w*)\s*\}", r"\1", text)  # \mathrm{sign}: a name
     text = re.sub(r"\\(hat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?", r"\2_\1", text)  # \hat{y}, \hat y: y_hat

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
+from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
 from agentnotes.experiments.guards.formula_lines import (
     _DRAWN,
     _TORCH_CALLS,
@@ -149,7 +150,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     kind = next((k for k in kinds if k in ROLES), None)
     if kind is None or not formulas.strip():
         return None
-    given = note_constants(formulas)
+    given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}  # a setup line may give one
     if kind == "loss":
         formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
     statements = _statements(formulas, _DEFINED_OUTPUT.get(kind, ""))
@@ -189,6 +190,11 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _without_variants(note_text: str) -> str:
+    """The note without the variants and ablations it mentions: their values are not the idea's."""
+    return "\n".join(idea_lines(note_text, asides=VARIANT))
 
 
 def _live(program: NoteProgram | None) -> NoteProgram | None:
@@ -391,7 +397,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     program = _clear_of_arguments(program, arguments)
     lines = [f"{name} = self.{name}  # learnable, started at the notes' {value!r}" if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
-    lines += [f"{name} = {arguments[role]}" for role, name in program.roles.items() if name != arguments[role]]
+    lines += [f"{name} = {_bound_argument(program, role, name, arguments[role])}" for role, name in program.roles.items()
+              if name != arguments[role]]
     starts = dict(program.starts)
     lines += [f'{name} = state.get("{name}", torch.full_like(p, {starts[name]}))' if name in starts
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
@@ -408,6 +415,13 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     else:
         lines.append(f"return {program.output}")
     return function, "\n".join(lines)
+
+
+def _bound_argument(program: NoteProgram, role: str, name: str, argument: str) -> str:
+    """What the notes' `name` is bound to: the hook's argument; the step as a float tensor where a formula divides by it
+    (`sqrt(T_w / t)`, `1/(γ·t)` at step 0: infinite, as the formula says, not a ZeroDivisionError)."""
+    divides = any(re.search(rf"/[^/]*?(?<![\w.]){re.escape(name)}(?![\w])", expression) for _, expression in program.statements)
+    return f"torch.as_tensor(float({argument}))" if role == "step" and divides else argument
 
 
 def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> NoteProgram:
