@@ -298,7 +298,7 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
     "bad",
     [dict(seeds=(0, 1)), dict(seeds=(1, 1, 2)), dict(task="imagenet"), dict(lr=0.0), dict(steps=0),
      dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0)), dict(lr="fast"),
-     dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm")],
+     dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0)],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):
@@ -316,6 +316,22 @@ def test_auto_rates_follow_the_baseline_optimizer() -> None:
     script = assemble_script(HOOK_ONLY, ExperimentConfig(baseline_optimizer="adam", baseline_norm="layernorm"))
     assert "BASELINE_OPTIMIZER = 'adam'  #" in script and "BASELINE_NORM = 'layernorm'  #" in script
     assert "LR = 'auto'  #" in script and "LR_GRID = 'auto'  #" in script
+
+
+def test_a_momentum_baseline_trains_with_the_coefficient_the_request_names() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request
+
+    baseline = baseline_from_request("momentum warmup vs constant momentum 0.95")
+    assert (baseline.optimizer, baseline.momentum) == ("momentum", 0.95)
+    assert baseline_from_request("β warmup (β from 0.5) vs SGD with momentum").momentum == 0.9  # the idea's side is not read
+    script = assemble_script(HOOK_ONLY, ExperimentConfig(baseline_optimizer="momentum", baseline_momentum=baseline.momentum))
+    namespace: dict = {}
+    exec(script.split("# ---- end config ----")[0], namespace)  # the config block as the script runs it
+    assert namespace["BASELINE_MOMENTUM"] == 0.95
+    namespace["OPTIMIZERS"], namespace["torch"] = {"momentum": ("SGD", {"momentum": 0.9})}, __import__("torch")
+    exec(script[script.index("def baseline_optimizer"):script.index("def task_loss")], namespace)
+    optimizer = namespace["baseline_optimizer"]([__import__("torch").zeros(2, requires_grad=True)], 0.01)
+    assert optimizer.defaults["momentum"] == 0.95
 
 
 def test_an_activation_that_drops_a_dimension_is_explained(tmp_path: Path) -> None:

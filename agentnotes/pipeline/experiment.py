@@ -489,7 +489,8 @@ def run_experiment(
         sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = baseline_from_request(options.request)
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
-                            baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm)
+                            baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
+                            baseline_momentum=baseline.momentum)
     writer = _CodeWriter(model, settings, plan, hits, names, options)
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)

@@ -18,6 +18,8 @@ _OPTIMIZERS = (  # (lab name, cue) in match order: AdamW before Adam
     ("momentum", re.compile(r"\bmomentum\b|\bsgdm\b|动量", re.IGNORECASE)),
     ("sgd", re.compile(r"\bsgd\b", re.IGNORECASE)),
 )
+# The coefficient a momentum baseline is given: "momentum 0.95", "constant momentum=0.99", "β = 0.95", "动量 0.95".
+_MOMENTUM_VALUE = re.compile(r"(?:momentum|动量|β|beta)\s*(?:=|:|of|系数|取)?\s*(0?\.\d+)", re.IGNORECASE)
 _NORMS = (
     ("layernorm", re.compile(r"\blayer ?norm\b|\bLN\b|层归一化", re.IGNORECASE)),
     ("batchnorm", re.compile(r"\bbatch ?norm\b|\bBN\b|批归一化", re.IGNORECASE)),
@@ -30,10 +32,12 @@ class Baseline:
 
     optimizer: str = "sgd"
     norm: str | None = None
+    momentum: float = 0.9  # the "momentum" optimizer's coefficient
 
     def describe(self) -> str:
         norm = f" with {self.norm}" if self.norm else ""
-        return f"the task's baseline model{norm}, trained with {self.optimizer}"
+        coefficient = f" {self.momentum:g}" if self.optimizer == "momentum" and self.momentum != 0.9 else ""
+        return f"the task's baseline model{norm}, trained with {self.optimizer}{coefficient}"
 
 
 def split_request(request: str) -> tuple[str, str]:
@@ -47,4 +51,5 @@ def baseline_from_request(request: str) -> Baseline:
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), "sgd")
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
-    return Baseline(optimizer, norm)
+    said = _MOMENTUM_VALUE.search(side) if optimizer == "momentum" else None
+    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9)

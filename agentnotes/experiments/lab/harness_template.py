@@ -77,6 +77,7 @@ SEEDS = [0, 1, 2, 3, 4]
 STEPS = 2000
 BASELINE_OPTIMIZER = "sgd"  # one of OPTIMIZERS; both arms use it unless the idea defines make_optimizer
 BASELINE_NORM = None  # None, "layernorm" or "batchnorm": the normalisation of the baseline builders
+BASELINE_MOMENTUM = 0.9  # the momentum coefficient of the "momentum" optimizer
 LR = "auto"  # base learning rate; "auto": BASE_LR of BASELINE_OPTIMIZER
 LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3; []: no search, both use LR
 BATCH_SIZE = 64
@@ -265,8 +266,9 @@ def baseline_model(in_dim, hidden, out_dim, **parts):
 
 
 def baseline_optimizer(params, lr):
-    """The baseline arm's optimizer (BASELINE_OPTIMIZER) at learning rate lr."""
+    """The baseline arm's optimizer (BASELINE_OPTIMIZER) at learning rate lr, a momentum at BASELINE_MOMENTUM."""
     name, options = OPTIMIZERS[BASELINE_OPTIMIZER]
+    options = {**options, "momentum": BASELINE_MOMENTUM} if "momentum" in options else options
     return getattr(torch.optim, name)(params, lr=lr, **options)
 
 
@@ -891,6 +893,7 @@ def main():
             "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
             "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
+            "baseline_momentum": BASELINE_MOMENTUM,
         },
         "hooks": [name for name in HOOKS if idea_hook("idea", name)],
         "environment": environment(device),
