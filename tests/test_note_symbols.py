@@ -90,6 +90,21 @@ def update(p, g, state, lr, t):
     assert not [p for p in check_idea_code(augmented) if p.kind == "state_rebound"]  # += changes a tensor in place
 
 
+def test_a_state_entry_read_inside_a_formula_and_never_stored_back_blocks() -> None:
+    code = '''
+def update(p, g, state, lr, t):
+    m_t = 0.9 * state.setdefault("m", torch.zeros_like(p)) + 0.1 * g
+    v_t = 0.999 * state.get("v", torch.zeros_like(p)) + 0.001 * g ** 2
+    p.sub_(lr * m_t / (v_t.sqrt() + 1e-8))
+'''
+    problems = [p for p in blocking(check_idea_code(code)) if p.kind == "state_never_written"]
+    assert [(p.line, '"m"' in p.message or '"v"' in p.message) for p in problems] == [(3, True), (4, True)]
+    stored = code.replace("    p.sub_", '    state["m"], state["v"] = m_t, v_t\n    p.sub_')
+    assert not [p for p in check_idea_code(stored) if p.kind == "state_never_written"]
+    in_place = code.replace("    p.sub_", '    state["m"].mul_(0.9)\n    state["v"].copy_(v_t)\n    p.sub_')
+    assert not [p for p in check_idea_code(in_place) if p.kind == "state_never_written"]
+
+
 def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
     from agentnotes.experiments.guards.note_symbols import missing_period
 

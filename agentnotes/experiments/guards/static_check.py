@@ -79,6 +79,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_unset_attributes(tree),
         *_check_unused_results(tree),
         *_check_state_rebound(tree),
+        *_check_state_never_written(tree),
         *_check_unused_parameters(tree),
         *_check_self_mixes(tree),
     ]
@@ -663,6 +664,60 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
                                         f"kept between steps still holds the old `{name}`, so the next step starts from it "
                                         f"again. Change it in place ({name}.mul_(...).add_(...)) or store it back "
                                         f"(state[\"{name}\"] = {name})", node.lineno))
+    return problems
+
+
+def _state_key(node: ast.AST) -> str | None:
+    """The literal key of a state entry `node` reads or names (`state.setdefault("m", …)`, `state.get("m")`,
+    `state["m"]`, `self.state[p]["m"]`); None for anything else."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "get") \
+            and node.args and "state" in ast.unparse(node.func.value):
+        key = node.args[0]
+    elif isinstance(node, ast.Subscript) and "state" in ast.unparse(node.value):
+        key = node.slice
+    else:
+        return None
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+
+
+def _constant_start(read: ast.Call) -> bool:
+    """The entry `state.setdefault(key, start)` / `state.get(key, start)` reads starts at a constant (zeros, ones, a
+    number), not at a copy of something (`p.clone()`: a snapshot kept to return to)."""
+    start = read.args[1] if len(read.args) > 1 else None
+    if isinstance(start, ast.Constant):
+        return isinstance(start.value, int | float)
+    return isinstance(start, ast.Call) and ast.unparse(start.func).split(".")[-1] in (
+        "zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "tensor", "as_tensor")
+
+
+def _check_state_never_written(tree: ast.Module) -> list[Problem]:
+    """A state entry started at a constant and read inside a formula (`m_t = β1 * state.setdefault("m", zeros) + …`)
+    that no code ever stores or changes: every step reads the constant again (a momentum that never builds up). An
+    entry read into a name of its own is _check_state_rebound's; code that stores entries under keys it computes is
+    left alone."""
+    written: set[str] = set()
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in (t for each in targets for t in (each.elts if isinstance(each, ast.Tuple) else [each])):
+            if isinstance(target, ast.Subscript) and "state" in ast.unparse(target.value):
+                if (key := _state_key(target)) is None:
+                    return []  # keys computed at run time: which entries are written is not known here
+                written.add(key)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                node.func.attr in ("update", "__setitem__") and "state" in ast.unparse(node.func.value)):
+            return []
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_") \
+                and (key := _state_key(node.func.value)):
+            written.add(key)  # state["m"].mul_(β): changed in place
+    named = {key for node in ast.walk(tree) if isinstance(node, ast.Assign) and (key := _state_key(node.value))}
+    problems, seen = [], set()
+    for node in ast.walk(tree):
+        key = _state_key(node) if isinstance(node, ast.Call) and _constant_start(node) else None
+        if key and key not in written | named | seen:
+            seen.add(key)
+            problems.append(Problem("state_never_written", f"the state entry \"{key}\" is read but never stored back, so "
+                                    f"every step starts again from its first value: compute it into a name and store it "
+                                    f"(`{key} = ...`, then `state[\"{key}\"] = {key}`)", node.lineno))
     return problems
 
 
