@@ -148,6 +148,10 @@ def test_constants_said_in_latex_or_on_the_next_line_keep_their_own_value() -> N
 
     assert note_constants("$\\eta_0 = 3\\times10^{-3}$，α*=0.1\n- γ = 0.02") == {"eta0": "3e-3", "alphastar": "0.1",
                                                                               "gamma": "0.02"}
+    # Of two values, the one the note says it uses; two values and no choice: none.
+    assert note_constants("原文 γ=1e-3 几乎不收紧；这里用 γ=0.02") == {"gamma": "0.02"}
+    assert note_constants("the paper has λ = 0.1; here we use λ = 0.3.") == {"lam": "0.3"}
+    assert note_constants("λ = 0.1 or λ = 0.3") == {}
 
 
 def test_a_cases_formula_over_several_lines_is_one_schedule_that_divides_by_the_step_safely() -> None:

@@ -58,6 +58,11 @@ def compared_name(name: str) -> str:
     return spelled
 
 
+# The value a note says it uses of several it names: "原文 γ=1e-3 …；这里用 γ=0.02", "the paper uses 0.1; we use λ = 0.3".
+_CHOSEN = re.compile(r"(?:(?:这里|此处|本实验|我们|我)\s*(?:用|取|改用|设为|选)|改用|\b(?:we|I) use|\bhere(?: we)? use)\s*"
+                     rf"([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*=\s*({NUMBER})(?!\w|\.\d)", re.IGNORECASE)
+
+
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
@@ -73,7 +78,9 @@ def note_constants(text: str) -> dict[str, str]:
     for name, number in _ASSIGNMENT.findall(text) + prose:
         if name not in POINTS:
             values.setdefault(compared_name(name), set()).add(number)
-    return {key: next(iter(numbers)) for key, numbers in values.items() if len(numbers) == 1}
+    chosen = {compared_name(m[1]): m[2] for m in _CHOSEN.finditer(text)}  # 原文 γ=1e-3 …，这里用 γ=0.02
+    return {key: chosen.get(key) if len(numbers) > 1 and chosen.get(key) in numbers else next(iter(numbers))
+            for key, numbers in values.items() if len(numbers) == 1 or chosen.get(key) in numbers}
 
 
 def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
