@@ -138,7 +138,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
          _cue(BATCH_SIZE_CHANGE,
               _words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
-              "数据增强|课程|输入噪声|标签噪声|输入加噪",
+              "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合)增强|随机[^。，,\n]{0,8}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
