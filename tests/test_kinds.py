@@ -195,6 +195,7 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("y = (A ⊙ B) x + b, A, B ∈ ℝ^{64×fan_in}", ["layer"]),  # a bracketed weight times the input
     ("# 残差分支最后一层零初始化\n初始化：$W_2 = 0$，$W_1$ 保持默认。", ["init"]),  # zero init, an init label
     ("# 小角度随机旋转增强\n角度 θ ~ U(−15°, 15°)，每个样本独立", ["data"]),  # an augmentation named by what it does
+    ("𝓛 = CE(f(x), y) + λ · Σₗ ‖hₗ‖²\n其中 hₗ 是第 ℓ 个隐层（激活函数之后）的输出", ["regulariser"]),  # where h is taken
     ("W[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)", ["update_rule"]),  # a row of a weight matrix
     ("L(t) = round(5 + 15 * min(1, t / (0.5*T)))，每个 batch 的序列长度随训练步数增长", ["data"]),  # a length at step t
     ("f(x) = log(1 + x)\nTask: digits, baseline MLP (2×64, ReLU), plain SGD\n保持不变：初始化、lr、batch", ["activation"]),
