@@ -376,3 +376,20 @@ def test_a_rewrite_the_critic_asked_for_that_finds_no_usable_code_keeps_the_resu
                          recorder, model)
     assert run.record().status == "done" and run.record().final_iteration == 1
     assert any("found no usable code" in line for line in recorder.lines)
+
+
+def test_the_planner_reads_the_idea_s_own_sections_not_its_neighbours(monkeypatch) -> None:
+    from agentnotes.notes.chunker import chunk_note
+    from agentnotes.notes.reader import read_note
+    from agentnotes.notes.types import Hit
+    from agentnotes.pipeline.experiment import _plan
+
+    settings = _settings(monkeypatch)
+    chunks = chunk_note(read_note(REPO / "data" / "ideas-layers.txt"))
+    gonnor = next(c for c in chunks if "gonnor" in " ".join(c.heading_path).lower())
+    mirror = next(c for c in chunks if "mirror" in " ".join(c.heading_path).lower())
+    model = RecordingChatModel(responses=[json.dumps(PLAN)])
+    request = "mirror vs baseline"
+    _plan(model, settings, rd.create_run(settings.runs_dir, request), ExperimentOptions(request), request,
+          [Hit(gonnor, 2.0), Hit(mirror, 1.0)])
+    assert mirror.text[:40] in model.seen[0] and gonnor.text[:40] not in model.seen[0]

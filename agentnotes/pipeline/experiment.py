@@ -156,9 +156,9 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
           hits: Sequence[Hit]) -> agents.Plan:
     if not run.phase_done("plan"):
         with run.phase("plan"):
-            plan, replies = agents.make_plan(
-                model, load_prompt("plan_experiment", settings.prompts_dir), options.request, hits, seed=options.llm_seed
-            )
+            plan, replies = agents.make_plan(  # the idea's own sections: a neighbour's words would enter the hypothesis
+                model, load_prompt("plan_experiment", settings.prompts_dir), options.request, idea_passages(names, hits),
+                seed=options.llm_seed)
             run.add_usage(replies)
             run.write_plan(_ground_plan(plan, options.request, hits, names))
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
