@@ -184,3 +184,10 @@ def test_functions_of_the_step_the_notes_define_are_written_out_where_they_are_a
     program = note_program(formulas, ["update_rule"])
     assert program is not None and program.state == ("v",)
     assert "clip(alpha / (sqrt(v) + eps), 0.1 * (1 - 1 / (gamma * t + 1)), 0.1 * (1 + 1 / (gamma * t)))" in program.as_text()
+
+
+def test_an_indicator_of_a_comparison_is_a_mask_the_program_computes() -> None:
+    program = note_program("$w \\leftarrow w - \\eta\\, g - \\eta \\lambda\\, \\mathbb{1}[\\,g \\odot w < 0\\,] \\odot w$\nλ = 5e-4",
+                           ["update_rule"])
+    assert program is not None and program.as_text() == "w = w - eta * g - eta * lam * lt(g * w, 0) * w"
+    assert plain_formula("h = z · 𝟙[z ≥ c]") == "h = z · ge(z, c)"
