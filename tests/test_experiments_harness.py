@@ -298,7 +298,8 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
     "bad",
     [dict(seeds=(0, 1)), dict(seeds=(1, 1, 2)), dict(task="imagenet"), dict(lr=0.0), dict(steps=0),
      dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0)), dict(lr="fast"),
-     dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0)],
+     dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0),
+     dict(baseline_activation="swishy")],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):
@@ -316,6 +317,20 @@ def test_auto_rates_follow_the_baseline_optimizer() -> None:
     script = assemble_script(HOOK_ONLY, ExperimentConfig(baseline_optimizer="adam", baseline_norm="layernorm"))
     assert "BASELINE_OPTIMIZER = 'adam'  #" in script and "BASELINE_NORM = 'layernorm'  #" in script
     assert "LR = 'auto'  #" in script and "LR_GRID = 'auto'  #" in script
+
+
+def test_a_baseline_activation_the_request_names_is_the_baseline_builders_activation() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request
+
+    assert baseline_from_request("penalized tanh activation vs tanh").activation == "tanh"
+    assert baseline_from_request("tanh-gated layer vs plain MLP").activation == "relu"  # the idea's side is not read
+    script = assemble_script(HOOK_ONLY, ExperimentConfig(task="digits", baseline_activation="tanh"))
+    namespace: dict = {"__name__": "lab"}
+    exec(script, namespace)
+    activations = [type(m).__name__ for m in namespace["baseline_model"](64, 16, 10) if "Linear" not in type(m).__name__]
+    assert activations == ["Tanh", "Tanh"]
+    swapped = namespace["baseline_model"](64, 16, 10, activation=namespace["nn"].ReLU)
+    assert [type(m).__name__ for m in swapped].count("ReLU") == 2
 
 
 def test_a_momentum_baseline_trains_with_the_coefficient_the_request_names() -> None:

@@ -205,7 +205,7 @@ def test_interface_doc_matches_the_checks() -> None:
         assert f"{hook}({', '.join(args)})" in doc
     for module in ALLOWED_MODULES - {"__future__"}:
         assert module in doc
-    assert "mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU)" in doc
+    assert "mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=\"baseline\")" in doc
     assert "Idea code interface" not in doc  # the title is dropped, the body kept
 
 

@@ -490,7 +490,7 @@ def run_experiment(
     baseline = baseline_from_request(options.request)
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
-                            baseline_momentum=baseline.momentum)
+                            baseline_momentum=baseline.momentum, baseline_activation=baseline.activation)
     writer = _CodeWriter(model, settings, plan, hits, names, options)
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)

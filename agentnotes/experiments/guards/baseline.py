@@ -20,6 +20,16 @@ _OPTIMIZERS = (  # (lab name, cue) in match order: AdamW before Adam
 )
 # The coefficient a momentum baseline is given: "momentum 0.95", "constant momentum=0.99", "β = 0.95", "动量 0.95".
 _MOMENTUM_VALUE = re.compile(r"(?:momentum|动量|β|beta)\s*(?:=|:|of|系数|取)?\s*(0?\.\d+)", re.IGNORECASE)
+_ACTIVATIONS = (  # (lab name, cue) in match order: leaky ReLU before ReLU
+    ("leaky_relu", re.compile(r"\bleaky[ -_]?relu\b", re.IGNORECASE)),
+    ("relu", re.compile(r"\brelu\b", re.IGNORECASE)),
+    ("tanh", re.compile(r"\btanh\b", re.IGNORECASE)),
+    ("sigmoid", re.compile(r"\bsigmoid\b|\blogistic\b", re.IGNORECASE)),
+    ("gelu", re.compile(r"\bgelu\b", re.IGNORECASE)),
+    ("elu", re.compile(r"\belu\b", re.IGNORECASE)),
+    ("silu", re.compile(r"\bsilu\b|\bswish\b", re.IGNORECASE)),
+    ("softplus", re.compile(r"\bsoftplus\b", re.IGNORECASE)),
+)
 _NORMS = (
     ("layernorm", re.compile(r"\blayer ?norm\b|\bLN\b|层归一化", re.IGNORECASE)),
     ("batchnorm", re.compile(r"\bbatch ?norm\b|\bBN\b|批归一化", re.IGNORECASE)),
@@ -28,16 +38,20 @@ _NORMS = (
 
 @dataclass(frozen=True)
 class Baseline:
-    """What the baseline arm uses: the lab's BASELINE_OPTIMIZER and BASELINE_NORM."""
+    """What the baseline arm uses: the lab's BASELINE_OPTIMIZER, BASELINE_NORM, BASELINE_MOMENTUM and
+    BASELINE_ACTIVATION."""
 
     optimizer: str = "sgd"
     norm: str | None = None
     momentum: float = 0.9  # the "momentum" optimizer's coefficient
+    activation: str = "relu"
 
     def describe(self) -> str:
-        norm = f" with {self.norm}" if self.norm else ""
+        parts = [f"{self.activation} activations"] if self.activation != "relu" else []
+        parts += [self.norm] if self.norm else []
         coefficient = f" {self.momentum:g}" if self.optimizer == "momentum" and self.momentum != 0.9 else ""
-        return f"the task's baseline model{norm}, trained with {self.optimizer}{coefficient}"
+        made = f" with {' and '.join(parts)}" if parts else ""
+        return f"the task's baseline model{made}, trained with {self.optimizer}{coefficient}"
 
 
 def split_request(request: str) -> tuple[str, str]:
@@ -47,9 +61,11 @@ def split_request(request: str) -> tuple[str, str]:
 
 
 def baseline_from_request(request: str) -> Baseline:
-    """The optimizer and normalisation the request's baseline side names; the lab's defaults otherwise."""
+    """The optimizer, normalisation, momentum coefficient and activation the request's baseline side names; the
+    lab's defaults otherwise."""
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), "sgd")
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
     said = _MOMENTUM_VALUE.search(side) if optimizer == "momentum" else None
-    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9)
+    activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu")
+    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation)

@@ -15,9 +15,9 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
     build_model(in_dim, hidden, out_dim) -> nn.Module
         The model of the idea arm. in_dim is an int for flat tasks, (1, 8, 8) for "digits_image"
         and (T, V) for "sequence" (one-hot tokens); the output is (batch, out_dim). Helpers:
-        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU) (also depth=2, norm,
+        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline") (also depth=2, norm,
         head=the output layer's class), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
-        activation=nn.ReLU), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
+        activation="baseline"), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
         baseline_model(in_dim, hidden, out_dim, **parts), the baseline itself (build it, then
         re-initialise it for an initialisation idea; parts such as activation= replace its pieces).
         An initialisation from the data may also name x (all training inputs) and y (their targets).
@@ -78,6 +78,7 @@ STEPS = 2000
 BASELINE_OPTIMIZER = "sgd"  # one of OPTIMIZERS; both arms use it unless the idea defines make_optimizer
 BASELINE_NORM = None  # None, "layernorm" or "batchnorm": the normalisation of the baseline builders
 BASELINE_MOMENTUM = 0.9  # the momentum coefficient of the "momentum" optimizer
+BASELINE_ACTIVATION = "relu"  # one of ACTIVATIONS: the activation of the baseline builders
 LR = "auto"  # base learning rate; "auto": BASE_LR of BASELINE_OPTIMIZER
 LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3; []: no search, both use LR
 BATCH_SIZE = 64
@@ -122,6 +123,8 @@ BASE_LR = {"sgd": 0.05, "momentum": 0.01, "adam": 0.003, "adamw": 0.003, "rmspro
 OPTIMIZERS = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}), "adam": ("Adam", {}),
               "adamw": ("AdamW", {}), "rmsprop": ("RMSprop", {})}
 NORMS = (None, "layernorm", "batchnorm")
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "elu": "ELU", "silu": "SiLU",
+               "leaky_relu": "LeakyReLU", "softplus": "Softplus"}  # name -> the torch.nn class
 CPU_WORKERS = "auto"  # training runs trained side by side on the CPU: "auto" = one per CPU this process may use
 LR_FACTOR = 3.0  # spacing of the default grid and of each widening step
 MAX_LR_WIDENINGS = 2  # extra rates tried beyond an edge of LR_GRID while an arm's best rate sits there
@@ -147,7 +150,9 @@ class FunctionLayer(nn.Module):
 
 
 def make_activation(activation):
-    """An activation module from a class, a module instance or a function."""
+    """An activation module from a class, a module instance or a function; "baseline" means BASELINE_ACTIVATION."""
+    if activation == "baseline":
+        activation = getattr(nn, ACTIVATIONS[BASELINE_ACTIVATION])
     if isinstance(activation, type):
         return activation()
     if isinstance(activation, nn.Module):
@@ -187,7 +192,7 @@ def norm_layers(norm, width, image=False):
     return [norm(width)]
 
 
-def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, norm="baseline", block=None,
+def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline", depth=2, norm="baseline", block=None,
         head=None):
     """`depth` hidden layers of `linear` (+ norm) + `activation`, then `head` (default: `linear`) to out_dim.
 
@@ -215,7 +220,7 @@ def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation=nn.ReLU, depth=2, 
     return nn.Sequential(*layers)
 
 
-def convnet(in_dim, hidden, out_dim, conv=nn.Conv2d, activation=nn.ReLU, norm="baseline"):
+def convnet(in_dim, hidden, out_dim, conv=nn.Conv2d, activation="baseline", norm="baseline"):
     """Two blocks of 3x3 `conv` (+ norm) + `activation` + 2x2 max-pool with hidden // 2 channels, then a linear head.
 
     in_dim is (channels, height, width); conv is called as conv(in_channels, out_channels, 3, padding=1).
@@ -861,6 +866,8 @@ def check_config():
         raise ValueError(f"unknown TASK {TASK!r}; use one of {TASK_NAMES}")
     if BASELINE_OPTIMIZER not in OPTIMIZERS:
         raise ValueError(f"unknown BASELINE_OPTIMIZER {BASELINE_OPTIMIZER!r}; use one of {tuple(OPTIMIZERS)}")
+    if BASELINE_ACTIVATION not in ACTIVATIONS:
+        raise ValueError(f"unknown BASELINE_ACTIVATION {BASELINE_ACTIVATION!r}; use one of {tuple(ACTIVATIONS)}")
     if BASELINE_NORM not in NORMS:
         raise ValueError(f"unknown BASELINE_NORM {BASELINE_NORM!r}; use one of {NORMS}")
 
@@ -893,7 +900,7 @@ def main():
             "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
             "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
-            "baseline_momentum": BASELINE_MOMENTUM,
+            "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
         },
         "hooks": [name for name in HOOKS if idea_hook("idea", name)],
         "environment": environment(device),

@@ -77,6 +77,11 @@ def optimizer_names() -> tuple[str, ...]:
     return tuple(harness_constant("OPTIMIZERS"))  # type: ignore[arg-type]
 
 
+def activation_names() -> tuple[str, ...]:
+    """Values of BASELINE_ACTIVATION."""
+    return tuple(harness_constant("ACTIVATIONS"))  # type: ignore[arg-type]
+
+
 def norm_names() -> tuple[str | None, ...]:
     """Values of BASELINE_NORM."""
     return tuple(harness_constant("NORMS"))  # type: ignore[arg-type]
