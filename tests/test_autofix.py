@@ -369,3 +369,14 @@ def test_a_torch_min_against_a_named_number_or_a_large_int_is_a_clamp_and_a_dime
     namespace: dict = {"torch": torch}
     exec(fixed, namespace)
     assert torch.equal(namespace["f"](c), c.clamp(max=100) + c.max(1)[0] + c.clamp(max=1000))
+
+
+def test_math_functions_of_a_tensor_become_torchs_and_those_of_numbers_stay() -> None:
+    from agentnotes.experiments.guards.autofix import fix_math_on_tensors
+
+    code = ("class Act(nn.Module):\n    def forward(self, x):\n        e = math.exp(x)\n        return x * torch.tanh(e)\n\n\n"
+            "def update(p, g, state, lr, t):\n    p.sub_(lr * g / math.sqrt(p.numel()) * math.exp(-t / 100))\n")
+    fixed, fixes = fix_math_on_tensors(code)
+    assert "e = torch.exp(x)" in fixed and [f.line for f in fixes] == [3]
+    assert "math.sqrt(p.numel()) * math.exp(-t / 100)" in fixed  # numbers: math is right
+    assert fix_math_on_tensors(fixed) == (fixed, [])

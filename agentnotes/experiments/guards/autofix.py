@@ -14,6 +14,7 @@ certainly a slip, so correct code of any kind passes unchanged:
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
+- `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`.
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
   the linear layer of a layer idea, as the activation of an activation idea; an optimizer class
   without make_optimizer gets one.
@@ -407,6 +408,54 @@ def fix_number_max(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
+# math's functions of one number that torch has under the same name, for tensors.
+_MATH_ON_NUMBERS = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "erf", "atan", "sinh", "cosh"})
+_TENSOR_ARGUMENTS = frozenset({"x", "p", "g", "out", "logits", "h", "z", "grad", "weight"})  # what hooks pass tensors as
+
+
+def _tensor_names(fn: ast.FunctionDef) -> set[str]:
+    """The names in `fn` that hold tensors for certain: a forward's input, a hook's tensor arguments (x, p, g, out, …),
+    and the local names computed from them."""
+    args = [a.arg for a in fn.args.args if a.arg != "self"]
+    names = set(args[:1] if fn.name == "forward" else []) | (set(args) & _TENSOR_ARGUMENTS)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.value)):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _counts(node: ast.expr) -> bool:
+    """`node` reads a number from a tensor (`p.numel()`, `x.shape[1]`, `g.norm().item()`, `len(x)`): math takes it."""
+    return any((isinstance(n, ast.Attribute) and n.attr in ("numel", "size", "shape", "dim", "ndim", "item"))
+               or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("len", "float", "int"))
+               for n in ast.walk(node))
+
+
+def fix_math_on_tensors(code: str) -> tuple[str, list[Fix]]:
+    """`math.exp(x)` on a tensor becomes `torch.exp(x)`: math's functions take one number, and a tensor of more than one
+    element fails (ValueError: only one element tensors can be converted to Python scalars). Only where the argument
+    reads a tensor for certain (_tensor_names); `math.exp(-t / T)` of numbers stays."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    found = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        tensors = _tensor_names(fn)
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id == "math" and node.func.attr in _MATH_ON_NUMBERS and len(node.args) == 1 \
+                    and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(node.args[0])) \
+                    and not _counts(node.args[0]):
+                found.append(node.func)
+    for func in sorted(set(found), key=lambda f: (f.lineno, f.col_offset), reverse=True):
+        line = lines[func.lineno - 1]
+        lines[func.lineno - 1] = line[:func.col_offset] + f"torch.{func.attr}" + line[func.end_col_offset:]
+        fixes.append(Fix(func.lineno, f"math.{func.attr}(tensor)", f"torch.{func.attr}(tensor)"))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
 _MAX_DIM = 4  # the lab's tensors have at most 4 dimensions: a larger int is a value, never a dimension
 
 
@@ -599,7 +648,7 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
-                 "fix_number_max")  # run for every idea
+                 "fix_number_max", "fix_math_on_tensors")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
@@ -616,6 +665,7 @@ FIXES: dict[str, Fixer] = {
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
+    "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }
