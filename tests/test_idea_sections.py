@@ -378,3 +378,12 @@ def test_of_one_section_found_in_parts_its_opening_part_defines_the_idea():
     request = "momentum warmup vs constant momentum"
     assert own_sections(request, [later, opening]) == [opening]
     assert kinds_in_sections(request, [later, opening]) == ["update_rule"]
+
+
+def test_a_section_named_by_the_ideas_abbreviation_is_its_own_and_a_common_word_names_none():
+    kwta = _section("k-WTA 层：每个样本只放前 k 个单元通过", "z = W·x + b，h_j = z_j · 1[z_j ≥ c]")
+    readout = _section("All-layer readout", "logits = sum_l a_l * (V_l h_l) + c")
+    request = "k-winners-take-all layer vs Linear+ReLU"
+    assert idea_passages(request, [readout, kwta]) == [kwta]
+    swa = _section("SWA：权重平均", "w_swa = (n * w_swa + w) / (n + 1)")
+    assert idea_passages("stochastic weight averaging vs SGD", [readout, swa]) == [swa]

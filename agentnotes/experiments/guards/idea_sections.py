@@ -22,7 +22,8 @@ from agentnotes.notes.types import Hit
 _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+", re.IGNORECASE)
 _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
-            "network", "mlp", "sgd", "run", "test", "experiment"}
+            "network", "mlp", "sgd", "run", "test", "experiment", "all", "take", "for", "to", "in", "on", "by", "from",
+            "into", "each", "every", "per", "via", "using", "only"}
 _EXPLAINED = re.compile(r"\([^()]*\)|（[^（）]*）")  # an aside in brackets: it explains the idea, it does not name it
 # A request that joins ideas: "mirror layer together with Gonnor", "A + B", "A 和 B".
 _JOINED = re.compile(r"\b(?:with|together|plus|and|combined)\b|\+|和|加上|结合|一起", re.IGNORECASE)
@@ -50,6 +51,7 @@ _CONTINUED = re.compile(r"^\s+=(?!=)\s*(.+)$")
 _REPLACED_NEXT = re.compile(r"(?:从|原来是|原本是|\binstead of|\breplace|\bfrom)\s*[:：]?\s*$", re.IGNORECASE)
 # A displayed LaTeX formula written over several lines.
 _DISPLAY = re.compile(r"(?:[^\n]*=[ \t]*\n)?[^\n]*\\begin\{cases\}.*?\\end\{cases\}", re.DOTALL)
+_UNHYPHENATED = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")  # k-wta as kwta
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 _GENERIC_HAN = {"基线", "对比", "比较", "实验", "模型", "网络", "训练", "方法"}
@@ -69,7 +71,17 @@ def _distinguishing(request: str) -> list[str]:
     idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
     shared = set(_TERM.findall(baseline_side[0].lower())) if baseline_side else set()
     terms = idea_terms(_EXPLAINED.sub(" ", idea_side)) or idea_terms(request)  # not the words of an aside in brackets
-    return [t for t in terms if t not in shared and t not in _KIND_WORDS] or terms
+    return ([t for t in terms if t not in shared and t not in _KIND_WORDS] or terms) + _initials(_EXPLAINED.sub(" ", idea_side))
+
+
+def _initials(idea_side: str) -> list[str]:
+    """The abbreviations a note may name the idea by: the initials of a compound of three parts or more
+    ("k-winners-take-all": kwta, as in a heading "k-WTA") and of a name of three words or more ("stochastic weight
+    averaging": swa)."""
+    side = idea_side.lower()
+    compounds = ["".join(part[0] for part in c.split("-")) for c in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+){2,}", side)]
+    words = [w for w in re.findall(r"[a-z]+", side) if w not in _GENERIC and w not in _KIND_WORDS]
+    return [t for t in dict.fromkeys([*compounds, "".join(w[0] for w in words) if len(words) >= 3 else ""]) if len(t) >= 3]
 
 
 def _heading(hit: Hit) -> str:
@@ -87,7 +99,7 @@ def _names(hit: Hit, name: re.Pattern[str]) -> bool:
     heading = _heading(hit)
     lines = [line.strip().lower() for line in hit.chunk.text.splitlines() if line.strip()]
     body = lines[1:] if lines and heading and heading in lines[0] else lines
-    return bool(name.search(heading) or (body and name.match(body[0])))
+    return bool(name.search(heading) or name.search(_UNHYPHENATED.sub("", heading)) or (body and name.match(body[0])))
 
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
