@@ -28,6 +28,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     ("TypeError: TanhLogicGate.forward() missing 1 required positional argument: 'x2'", "x1, x2 = x[:, 0::2], x[:, 1::2]"),
     ("RuntimeError: Boolean value of Tensor with more than one value is ambiguous", "torch.where"),
     ("TypeError: sqrt(): argument 'input' (position 1) must be Tensor, not float", "math.sqrt"),
+    ("ValueError: only one element tensors can be converted to Python scalars", "torch.exp(x)"),
+    ("AttributeError: module 'torch' has no attribute 'argpartition'", "torch.topk"),
     ("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:",
      "torch.clamp(x, min=0)"),
     ("RuntimeError: 1D tensors expected, but got 2D and 2D tensors", "(a * b).sum()"),
