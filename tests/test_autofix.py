@@ -380,3 +380,15 @@ def test_math_functions_of_a_tensor_become_torchs_and_those_of_numbers_stay() ->
     assert "e = torch.exp(x)" in fixed and [f.line for f in fixes] == [3]
     assert "math.sqrt(p.numel()) * math.exp(-t / 100)" in fixed  # numbers: math is right
     assert fix_math_on_tensors(fixed) == (fixed, [])
+
+
+def test_a_state_entry_read_into_its_own_next_value_is_stored_back_and_other_reads_stay() -> None:
+    from agentnotes.experiments.guards.autofix import store_accumulated_state
+
+    code = ("def update(p, g, state, lr, t):\n"
+            "    m_t = 0.9 * state.setdefault(\"m\", torch.zeros_like(p)) + 0.1 * g\n"
+            "    c = (state.get(\"v\", torch.zeros_like(p)) * g).sum()\n"
+            "    p.sub_(lr * m_t * c)\n")
+    fixed, fixes = store_accumulated_state(code)
+    assert fixed.splitlines()[2] == "    state['m'] = m_t" and len(fixes) == 1  # v's read is no next value of v
+    assert store_accumulated_state(fixed) == (fixed, [])

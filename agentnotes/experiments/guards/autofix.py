@@ -15,6 +15,8 @@ certainly a slip, so correct code of any kind passes unchanged:
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`.
+- A state entry read into the formula of its own next value (`m_t = β·state.setdefault("m", 0) + g`) and never stored
+  back is stored back (`state["m"] = m_t`).
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
   the linear layer of a layer idea, as the activation of an activation idea; an optimizer class
   without make_optimizer gets one.
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 
 from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
-from agentnotes.experiments.guards.static_check import leaf_name, required_positional, same_name
+from agentnotes.experiments.guards.static_check import leaf_name, required_positional, same_name, unstored_state_reads
 from agentnotes.experiments.lab.template import harness_names, hook_names
 
 
@@ -456,6 +458,46 @@ def fix_math_on_tensors(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
+def _accumulates(value: ast.expr, read: ast.Call) -> bool:
+    """`value` is the next value of what `read` reads: a sum or difference with the read, alone or times a factor, as
+    one of its terms (`β·m + (1-β)·g`, `m - g`, `ρ * v + g**2`)."""
+    terms, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            stack += [node.left, node.right]
+        else:
+            terms.append(node)
+    if len(terms) < 2:
+        return False
+    return any(term is read or (isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult)
+                                and read in (term.left, term.right)) for term in terms)
+
+
+def store_accumulated_state(code: str) -> tuple[str, list[Fix]]:
+    """`m_t = β1 * state.setdefault("m", zeros) + (1 - β1) * g` with the entry never stored back gets the line that stores
+    it (`state["m"] = m_t`): the formula computes the entry's next value, and without the line every step reads the
+    start again (a momentum that never builds up). Only an assignment to a name whose value accumulates the entry
+    (_accumulates); other reads stay for the static check."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    reads = unstored_state_reads(tree)
+    lines, fixes, inserts = code.splitlines(), [], []
+    for statement in (n for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                      and isinstance(n.targets[0], ast.Name)):
+        for read in reads:
+            if _accumulates(statement.value, read):
+                indent = lines[statement.lineno - 1][:statement.col_offset]
+                store = f"{indent}{ast.unparse(read.func.value)}[{ast.unparse(read.args[0])}] = {statement.targets[0].id}"
+                inserts.append((statement.end_lineno or statement.lineno, store))
+    for after, store in sorted(inserts, reverse=True):
+        lines.insert(after, store)
+        fixes.append(Fix(after + 1, "(never stored back)", store.strip()))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
 _MAX_DIM = 4  # the lab's tensors have at most 4 dimensions: a larger int is a value, never a dimension
 
 
@@ -648,7 +690,7 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
-                 "fix_number_max", "fix_math_on_tensors")  # run for every idea
+                 "fix_number_max", "fix_math_on_tensors", "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
@@ -666,6 +708,7 @@ FIXES: dict[str, Fixer] = {
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
+    "store_accumulated_state": lambda code, _kinds, _pairs: store_accumulated_state(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }

@@ -690,11 +690,10 @@ def _constant_start(read: ast.Call) -> bool:
         "zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "tensor", "as_tensor")
 
 
-def _check_state_never_written(tree: ast.Module) -> list[Problem]:
-    """A state entry started at a constant and read inside a formula (`m_t = β1 * state.setdefault("m", zeros) + …`)
-    that no code ever stores or changes: every step reads the constant again (a momentum that never builds up). An
-    entry read into a name of its own is _check_state_rebound's; code that stores entries under keys it computes is
-    left alone."""
+def unstored_state_reads(tree: ast.Module) -> list[ast.Call]:
+    """The reads of state entries started at a constant (`state.setdefault("m", zeros)`, `state.get("v", 0)`) that no
+    code ever stores or changes, the first read of each entry: every step reads the constant again. An entry read
+    into a name of its own is _check_state_rebound's; code that stores entries under keys it computes has none."""
     written: set[str] = set()
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
@@ -710,15 +709,22 @@ def _check_state_never_written(tree: ast.Module) -> list[Problem]:
                 and (key := _state_key(node.func.value)):
             written.add(key)  # state["m"].mul_(β): changed in place
     named = {key for node in ast.walk(tree) if isinstance(node, ast.Assign) and (key := _state_key(node.value))}
-    problems, seen = [], set()
+    reads, seen = [], set()
     for node in ast.walk(tree):
         key = _state_key(node) if isinstance(node, ast.Call) and _constant_start(node) else None
         if key and key not in written | named | seen:
             seen.add(key)
-            problems.append(Problem("state_never_written", f"the state entry \"{key}\" is read but never stored back, so "
-                                    f"every step starts again from its first value: compute it into a name and store it "
-                                    f"(`{key} = ...`, then `state[\"{key}\"] = {key}`)", node.lineno))
-    return problems
+            reads.append(node)
+    return sorted(reads, key=lambda n: (n.lineno, n.col_offset))
+
+
+def _check_state_never_written(tree: ast.Module) -> list[Problem]:
+    """A state entry started at a constant and read inside a formula (`m_t = β1 * state.setdefault("m", zeros) + …`)
+    that no code ever stores or changes (unstored_state_reads): a momentum that never builds up."""
+    return [Problem("state_never_written", f"the state entry \"{key}\" is read but never stored back, so every step starts "
+                    f"again from its first value: compute it into a name and store it (`{key} = ...`, then "
+                    f"`state[\"{key}\"] = {key}`)", read.lineno)
+            for read in unstored_state_reads(tree) if (key := _state_key(read))]
 
 
 def _check_unused_parameters(tree: ast.Module) -> list[Problem]:
