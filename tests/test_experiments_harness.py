@@ -324,6 +324,7 @@ def test_a_baseline_activation_the_request_names_is_the_baseline_builders_activa
 
     assert baseline_from_request("penalized tanh activation vs tanh").activation == "tanh"
     assert baseline_from_request("tanh-gated layer vs plain MLP").activation == "relu"  # the idea's side is not read
+    assert baseline_from_request("softmax pooling vs sigmoid gating", ["architecture"]).activation == "relu"  # a part
     script = assemble_script(HOOK_ONLY, ExperimentConfig(task="digits", baseline_activation="tanh"))
     namespace: dict = {"__name__": "lab"}
     exec(script, namespace)

@@ -128,7 +128,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     if (task := task_in_notes(note_text)) and task != plan.task:
         updates["task"] = task
         corrections.append(f"task {plan.task} -> {task}: the task the note's own words name")
-    baseline = baseline_from_request(request).describe()
+    baseline = baseline_from_request(request, updates.get("kinds", plan.kinds)).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
     said = input_condition(own_text(names, hits))  # never another idea's condition
@@ -487,7 +487,7 @@ def run_experiment(
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
-    baseline = baseline_from_request(options.request)
+    baseline = baseline_from_request(options.request, plan.kinds)
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation)

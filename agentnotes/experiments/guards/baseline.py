@@ -8,6 +8,7 @@ mistaken for its own baseline.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with)|对比|相比)\s*", re.IGNORECASE)
@@ -60,12 +61,13 @@ def split_request(request: str) -> tuple[str, str]:
     return sides[0], sides[1] if len(sides) > 1 else ""
 
 
-def baseline_from_request(request: str) -> Baseline:
+def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",)) -> Baseline:
     """The optimizer, normalisation, momentum coefficient and activation the request's baseline side names; the
-    lab's defaults otherwise."""
+    lab's defaults otherwise. The activation only for an activation idea (`kinds`): "penalised tanh vs tanh" compares
+    two activations, "softmax attention vs sigmoid gating" names a part, not the network's activation."""
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), "sgd")
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
     said = _MOMENTUM_VALUE.search(side) if optimizer == "momentum" else None
-    activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu")
+    activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu") if "activation" in kinds else "relu"
     return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation)
