@@ -1,5 +1,5 @@
 class IdeaActivation(nn.Module):
-    """The idea's activation, in place of the baseline's ReLU between the layers."""
+    """The idea's activation, in place of the baseline's activation between the layers."""
 
     def __init__(self):
         super().__init__()
