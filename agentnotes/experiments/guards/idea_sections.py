@@ -70,8 +70,9 @@ def _distinguishing(request: str) -> list[str]:
     all of them otherwise."""
     idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
     shared = set(_TERM.findall(baseline_side[0].lower())) if baseline_side else set()
-    terms = idea_terms(_EXPLAINED.sub(" ", idea_side)) or idea_terms(request)  # not the words of an aside in brackets
-    return ([t for t in terms if t not in shared and t not in _KIND_WORDS] or terms) + _initials(_EXPLAINED.sub(" ", idea_side))
+    named = _EXPLAINED.sub(" ", idea_side)  # not the words of an aside in brackets
+    terms = idea_terms(named) or idea_terms(request)
+    return ([t for t in terms if t not in shared and t not in _KIND_WORDS] or terms) + _initials(named)
 
 
 def _initials(idea_side: str) -> list[str]:

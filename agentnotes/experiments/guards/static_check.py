@@ -670,13 +670,9 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
 def _state_key(node: ast.AST) -> str | None:
     """The literal key of a state entry `node` reads or names (`state.setdefault("m", …)`, `state.get("m")`,
     `state["m"]`, `self.state[p]["m"]`); None for anything else."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "get") \
-            and node.args and "state" in ast.unparse(node.func.value):
-        key = node.args[0]
-    elif isinstance(node, ast.Subscript) and "state" in ast.unparse(node.value):
-        key = node.slice
-    else:
+    if not (isinstance(node, ast.expr) and _from_state(node)):
         return None
+    key = node.slice if isinstance(node, ast.Subscript) else node.args[0] if node.args else None  # type: ignore[attr-defined]
     return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
 
 
