@@ -76,7 +76,7 @@ def test_request_terms_are_found_in_headings_as_whole_words():
 
 
 def test_code_writer_reads_only_the_sections_that_define_the_idea():
-    headings = lambda request: [h.chunk.heading_path[-1] for h in idea_passages(request, _hits())]  # noqa: E731
+    headings = lambda request: list(dict.fromkeys(h.chunk.heading_path[-1] for h in idea_passages(request, _hits())))  # noqa: E731
     assert headings("mirror vs baseline") == ["镜像层 mirror layer"]
     assert headings("mirror layer together with Gonnor vs baseline") == ["镜像层 mirror layer", "Gonnor: gradient only normalization"]
     together = _section("gonnor和mirror一起用", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
@@ -350,6 +350,12 @@ def test_the_words_of_an_aside_in_brackets_pick_no_section():
     assert idea_passages(request, [gonnor, agreement]) == [agreement]
 
 
+def test_the_functions_of_a_formula_the_request_writes_out_pick_no_section():
+    tanhexp = _section("TanhExp 激活", "f(x) = x · tanh(e^x)")
+    penalized = _section("penalized tanh", "f(x) = tanh(x) if x > 0 else 0.25 * tanh(x)")
+    assert idea_passages("TanhExp activation x*tanh(exp(x)) vs ReLU", [penalized, tanhexp]) == [tanhexp]
+
+
 def test_one_idea_s_words_pick_the_section_naming_most_of_them_and_joined_ideas_each_their_own():
     warmup = _section("按层错开的 warmup", "η_ℓ(t) = η · clip((t − start_ℓ) / 150, 0.02, 1)")
     momentum = _section("Momentum warmup for a small GRU", "beta(t) = 0.5 + 0.45 * min(1, t / 500)")
@@ -358,6 +364,14 @@ def test_one_idea_s_words_pick_the_section_naming_most_of_them_and_joined_ideas_
     together = _section("gonnor和mirror一起用", "out = (w1*(x+h) + w2*(x-h))/2 + b\ng = normalize(g)")
     mirror = _section("mirror层", "out = (w1*(x+h) + w2*(x-h))/2 + b")
     assert idea_passages("mirror with gonnor vs SGD", [together, mirror]) == [together, mirror]
+
+
+def test_every_part_of_the_ideas_section_is_read_in_line_order():
+    """A section too long for one passage is found in parts; the part with its setup gives the formulas' constants."""
+    parts = [c for c in chunk_note(read_note(DATA / "ideas-layers.txt")) if c.heading_path[-1:] == ("镜像层 mirror layer",)]
+    assert len(parts) > 1
+    hits = [Hit(c, 1.0) for c in [*reversed(parts), *chunk_note(read_note(DATA / "log-2024.txt"))]]
+    assert [h.chunk for h in idea_passages("mirror vs baseline", hits)] == parts
 
 
 def test_a_line_that_goes_on_the_formula_above_gets_its_target():

@@ -24,6 +24,8 @@ _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 _GENERIC = {"layer", "layers", "with", "together", "and", "the", "of", "idea", "plain", "baseline", "model", "net",
             "network", "mlp", "sgd", "run", "test", "experiment", "all", "take", "for", "to", "in", "on", "by", "from",
             "into", "each", "every", "per", "via", "using", "only"}
+# A formula the request writes out ("x*tanh(exp(x))"): the functions it calls are not the idea's name.
+_WRITTEN_FORMULA = re.compile(r"\S*(?:[*/^=]|\w\()\S*")
 _EXPLAINED = re.compile(r"\([^()]*\)|（[^（）]*）")  # an aside in brackets: it explains the idea, it does not name it
 # A request that joins ideas: "mirror layer together with Gonnor", "A + B", "A 和 B".
 _JOINED = re.compile(r"\b(?:with|together|plus|and|combined)\b|\+|和|加上|结合|一起", re.IGNORECASE)
@@ -65,12 +67,12 @@ def idea_terms(request: str) -> list[str]:
 
 def _distinguishing(request: str) -> list[str]:
     """The idea's terms that its baseline side does not share, that do not only say its kind and that no aside in
-    brackets gives, when there are such ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an activation section is no
+    brackets or formula written out gives, when there are such ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an activation section is no
     more the idea's than another's; "agreement-scaled momentum (cosine of gradient and velocity)": agreement, scaled);
     all of them otherwise."""
     idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
     shared = set(_TERM.findall(baseline_side[0].lower())) if baseline_side else set()
-    named = _EXPLAINED.sub(" ", idea_side)  # not the words of an aside in brackets
+    named = _EXPLAINED.sub(" ", _WRITTEN_FORMULA.sub(" ", idea_side))  # not the words of an aside or a formula
     terms = idea_terms(named) or idea_terms(request)
     return ([t for t in terms if t not in shared and t not in _KIND_WORDS] or terms) + _initials(named)
 
@@ -201,12 +203,20 @@ def _opens_section(hit: Hit) -> bool:
 
 
 def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """What the code writer and its critic read: the sections that define the idea's terms (own_sections) and,
-    for a combination of ideas, the sections whose heading names all of them. Small models mix neighbouring ideas
-    from the other hits into the code."""
+    """What the code writer and its critic read: the sections that define the idea's terms (own_sections), with every
+    part of them found (a section too long for one passage is found in parts; a later part may hold the setup that
+    gives the formulas' constants), a section's parts in line order, and, for a combination of ideas, the sections
+    whose heading names all of them. Small models mix neighbouring ideas from the other hits into the code."""
     terms, own = idea_terms(request), own_sections(request, hits)
     combined = [h for h in hits if len(terms) > 1 and all(_word(t).search(_heading(h)) for t in terms)]
-    return [h for h in hits if h in own or h in combined]
+    own_parts = {_section(h) for h in own}
+    chosen = [h for h in hits if h in combined or _section(h) in own_parts]
+    order = list(dict.fromkeys(_section(h) for h in chosen))
+    return sorted(chosen, key=lambda h: (order.index(_section(h)), h.chunk.start_line))
+
+
+def _section(hit: Hit) -> tuple[str, tuple[str, ...]]:
+    return hit.chunk.source, tuple(hit.chunk.heading_path)
 
 
 def kinds_in_sections(request: str, hits: Sequence[Hit]) -> list[str]:
