@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Sequence
 
 from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
 from agentnotes.experiments.guards.kinds import VARIANT
@@ -255,6 +256,22 @@ def _in_order(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.exp
         remaining.remove(ready)
         ordered.append(ready)
     return ordered
+
+
+def read_statements(statements: Sequence[tuple[str, str]], reads: set[str]) -> list[tuple[str, str]]:
+    """The (target, expression) statements whose target `reads` names or a later kept statement reads, in order
+    (`Var(W) = 2/fan_in`, a check that nothing reads, goes)."""
+    needed, kept = set(reads), []
+    for target, expression in reversed(statements):
+        if target in needed:
+            kept.append((target, expression))
+            needed |= names_in(expression)
+    return kept[::-1]
+
+
+def names_in(expression: str) -> set[str]:
+    """The names code or a formula written as code reads (not attributes: `layer.weight` reads `layer`)."""
+    return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", expression))
 
 
 def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:

@@ -29,6 +29,8 @@ from agentnotes.experiments.guards.formula_lines import (
     _start,
     _statements,
     learnable_names,
+    names_in,
+    read_statements,
 )
 from agentnotes.experiments.guards.kinds import PERIODIC, idea_lines
 from agentnotes.experiments.guards.notation import plain_symbols
@@ -249,7 +251,9 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
         fill = f"layer.weight.normal_(float({low}), math.sqrt(float({high})))" if draw[0] == "N" \
             else f"layer.weight.uniform_(float({low}), float({high}))"
         uses = f"{low}\n{high}"
-    lines = _read_later(lines, f"{uses}\n{bias or ''}")
+    statements = [(line.split("=", 1)[0].strip(), line.split("=", 1)[1]) for line in lines]
+    kept = read_statements(statements, names_in(f"{uses}\n{bias or ''}"))
+    lines = [line for line, statement in zip(lines, statements) if statement in kept]
     read = "\n".join([*lines, uses])
     body = ["fan_out = torch.tensor(float(layer.weight.shape[0]))",
             "fan_in = torch.tensor(float(layer.weight[0].numel()))",
@@ -260,16 +264,6 @@ def init_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
         body.append(f"if layer.bias is not None:\n    layer.bias.fill_({bias})")
     source = "; ".join(shown)
     return "for layer in layers:\n" + "\n".join("    " + line.replace("\n", "\n    ") for line in body), source
-
-
-def _read_later(lines: list[str], uses: str) -> list[str]:
-    """The `name = value` lines that `uses` or a later kept line reads (`Var(W) = 2/fan_in`, a check, goes)."""
-    kept: list[str] = []
-    for line in reversed(lines):
-        name = line.split("=", 1)[0].strip()
-        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", "\n".join([uses, *(k.split("=", 1)[1] for k in kept)])):
-            kept.insert(0, line)
-    return kept
 
 
 def _bias_in_words(note_text: str) -> str | None:

@@ -42,6 +42,8 @@ from agentnotes.experiments.guards.formula_lines import (
     _start,
     _statements,
     learnable_names,
+    names_in,
+    read_statements,
 )
 from agentnotes.experiments.guards.layer_bodies import (
     LAYER_OUTPUTS,
@@ -202,17 +204,8 @@ def _live(program: NoteProgram | None) -> NoteProgram | None:
     later statement that is read (`h = lr/2` in a remark about another idea)."""
     if program is None:
         return None
-    needed, kept = {*_names_in(program.output), *program.state}, []
-    for target, expression in reversed(program.statements):
-        if target in needed:
-            kept.append((target, expression))
-            needed |= _names_in(expression)
-    return replace(program, statements=tuple(reversed(kept)))
-
-
-def _names_in(expression: str) -> set[str]:
-    """The names an expression (as the program writes it) reads."""
-    return set(re.findall(r"[A-Za-z_]\w*", expression))
+    kept = read_statements(program.statements, {*names_in(program.output), *program.state})
+    return replace(program, statements=tuple(kept))
 
 
 def _from_initial_weights(program: NoteProgram | None) -> NoteProgram | None:
@@ -220,7 +213,7 @@ def _from_initial_weights(program: NoteProgram | None) -> NoteProgram | None:
     weights before training (a weight operation's `state["initial"]`); None for another kind, which keeps no such value."""
     param = program.roles.get("param") if program else None
     starting = [target for target, value in program.statements if _INITIAL_NAME.search(target)
-                and param in _names_in(value)] if param else []
+                and param in names_in(value)] if param else []
     if not starting:
         return program
     if program.kind != "weight_op":
