@@ -13,7 +13,7 @@ import pytest
 
 from agentnotes.errors import ExperimentError
 from agentnotes.experiments import ExperimentConfig, assemble_script
-from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table
+from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table, symmetric_start
 from agentnotes.experiments.lab.assemble import ARMS_NAME, DESCRIBE_FLAG
 from agentnotes.runner.sandbox import Limits, describe_isolation, run_sandboxed
 
@@ -84,6 +84,28 @@ def test_other_initial_values_are_init_and_name_the_statistics() -> None:
     assert [d.category for d in differences] == ["init"] * 3 and all(d.allowed for d in differences)
     assert differences[0].message == ("weight layer 1 (`0`, Linear) starts from other values: `weight` mean=0 std=0 "
                                       "in the idea arm, mean=0 std=0.2 in the baseline")
+
+
+def test_an_idea_arm_whose_every_weight_matrix_starts_at_one_value_cannot_learn() -> None:
+    every_layer_zero = _mlp(fp="ccc mean=0 std=0")
+    assert [p.kind for p in symmetric_start(_arms(every_layer_zero))] == ["symmetric_start"]
+    last_layer_zero = _mlp()
+    last_layer_zero["params"][4][2] = "ccc mean=0 std=0"
+    assert last_layer_zero["params"][4][0] == "4.weight" and symmetric_start(_arms(last_layer_zero)) == []
+    assert symmetric_start({"arms": {"baseline": every_layer_zero, "idea": every_layer_zero}}) == []  # not the idea's doing
+
+
+@pytest.mark.sandbox
+def test_real_describe_a_zero_initialisation_of_every_layer_is_caught(tmp_path: Path) -> None:
+    code = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim):
+        model = baseline_model(in_dim, hidden, out_dim)
+        with torch.no_grad():
+            for layer in [m for m in model.modules() if isinstance(m, nn.Linear)]:
+                layer.weight.zero_()
+        return model
+    ''')
+    assert [p.kind for p in symmetric_start(describe_in_sandbox(tmp_path / "d", code))] == ["symmetric_start"]
 
 
 def test_an_activation_that_widens_the_next_layer_stays_an_activation_difference() -> None:

@@ -14,6 +14,7 @@ activation, unless it only reshapes, pools or drops (STRUCTURAL).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +78,28 @@ def confound_problems(differences: Sequence[Difference]) -> list[Problem]:
     """The differences the idea's kind does not allow, as Problems of kind "confound" for the code generator."""
     return [Problem("confound", f"the idea arm differs from the baseline where the idea says nothing: {d.message}; "
                                 f"{_FIXES[d.category]}") for d in differences if not d.allowed]
+
+
+def symmetric_start(arms_json: dict[str, Any]) -> list[Problem]:
+    """A Problem when every weight matrix of the idea arm starts at one value and not every one of the baseline's does:
+    then every unit of a layer computes the same thing and gets the same update, for good, so the network cannot learn
+    more than one unit per layer would (an initialisation meant for some layers written for all of them)."""
+    if _starts_symmetric(arms_json["arms"]["idea"]) and not _starts_symmetric(arms_json["arms"]["baseline"]):
+        return [Problem("symmetric_start", "every weight matrix of the idea arm starts at one value (std 0), so every unit "
+                                           "of a layer computes the same thing and gets the same update: the network "
+                                           "cannot learn. Initialise only the layers and tensors the notes name and keep "
+                                           "the default initialisation of every other layer")]
+    return []
+
+
+def _starts_symmetric(arm: dict[str, Any]) -> bool:
+    stds = [_std(fingerprint) for _, shape, fingerprint in arm["params"] if len(shape) >= 2]
+    return bool(stds) and all(std == 0.0 for std in stds)
+
+
+def _std(fingerprint: str) -> float | None:
+    found = re.search(r"\bstd=([-+0-9.e]+|nan|inf)", fingerprint)
+    return float(found[1]) if found else None
 
 
 def diff_table(differences: Sequence[Difference]) -> str:
