@@ -154,6 +154,16 @@ def test_constants_said_in_latex_or_on_the_next_line_keep_their_own_value() -> N
     assert note_constants("λ = 0.1 or λ = 0.3") == {}
 
 
+def test_a_swept_constant_takes_the_value_used_of_its_sweep_never_the_baselines() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    assert note_constants("Baseline：不加正则（λ = 0）\n- λ ∈ {1e-4, 1e-3, 1e-2}") == {"lam": "1e-3"}  # the middle
+    assert note_constants("γ = 0.02\n扫 γ ∈ {0.005, 0.02, 0.1, 0.5}") == {"gamma": "0.02"}  # the one it uses
+    assert note_constants("sweep lr in {0.001, 0.003, 0.01}; 这里用 lr=0.003") == {"lr": "0.003"}
+    # The values a computed name takes are no sweep of a constant.
+    assert note_constants("a = |Σ sign(g)| / M，所以 a ∈ {0, 0.5, 1}") == {}
+
+
 def test_a_cases_formula_over_several_lines_is_one_schedule_that_divides_by_the_step_safely() -> None:
     from agentnotes.experiments.guards.idea_sections import formulas_in
     from agentnotes.experiments.guards.note_program import program_body

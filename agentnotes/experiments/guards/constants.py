@@ -62,11 +62,16 @@ def compared_name(name: str) -> str:
 _CHOSEN = re.compile(r"(?:(?:这里|此处|本实验|我们|我)\s*(?:用|取|改用|设为|选)|改用|\b(?:we|I) use|\bhere(?: we)? use)\s*"
                      rf"([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*=\s*({NUMBER})(?!\w|\.\d)", re.IGNORECASE)
 
+# The values a note sweeps a constant over: `λ ∈ {1e-4, 1e-3, 1e-2}`, `sweep γ in {0.005, 0.02, 0.1}`.
+_SWEPT = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*(?:∈|\bin)\s*\{{\s*({NUMBER}(?:\s*[,，]\s*{NUMBER})+)\s*\}}")
+
 
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
-    (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's."""
+    (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
+    1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or a value they assign it), else the sweep's middle: not a value
+    given outside it, such as the baseline's `λ = 0`."""
     text = plain_symbols(text).replace("−", "-").replace("\\times", "×").replace("\\cdot", "·")  # 3\times10^{-3}
     text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
@@ -79,8 +84,15 @@ def note_constants(text: str) -> dict[str, str]:
         if name not in POINTS:
             values.setdefault(compared_name(name), set()).add(number)
     chosen = {compared_name(m[1]): m[2] for m in _CHOSEN.finditer(text)}  # 原文 γ=1e-3 …，这里用 γ=0.02
-    return {key: chosen.get(key) if len(numbers) > 1 and chosen.get(key) in numbers else next(iter(numbers))
-            for key, numbers in values.items() if len(numbers) == 1 or chosen.get(key) in numbers}
+    given = {key: chosen.get(key) if len(numbers) > 1 and chosen.get(key) in numbers else next(iter(numbers))
+             for key, numbers in values.items() if len(numbers) == 1 or chosen.get(key) in numbers}
+    for name, listed in _SWEPT.findall(text):
+        if re.search(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)[ \t]*(?![\d.\-\s])", text):
+            continue  # a value the formulas compute (`a = |Σ sign(g)|/M`, then `a ∈ {0, 0.5, 1}`) is no constant
+        key, sweep = compared_name(name), re.findall(NUMBER, listed)
+        among = [n for n in [chosen.get(key), *values.get(key, ())] if n in sweep]
+        given[key] = among[0] if among else sweep[len(sweep) // 2]
+    return given
 
 
 def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
