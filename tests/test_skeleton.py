@@ -29,9 +29,9 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "layer_op": (["layer", "weight_op"], "regression"), "conv": (["architecture"], "digits_image"),
              "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification"),
              "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
-             "network": (["architecture"], "regression")}
+             "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits")}
 # Forms of a kind's skeleton that its notes choose.
-NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network")
+NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -82,6 +82,23 @@ def test_an_initialisation_from_the_data_and_a_changing_batch_size_get_their_own
     assert skeleton_for(["data"], "Growing the batch size: 16, 32, 64, 128 in four stages").name == "batch_size"
     assert skeleton_for(["data"], "batch size 逐步增大到 256").name == "batch_size"
     assert skeleton_for(["data"], "x = x + 0.1 * noise; batch size 64 as in the baseline").name == "data"
+
+
+def test_a_penalty_on_the_hidden_layers_outputs_gets_the_activity_penalty_skeleton() -> None:
+    assert skeleton_for(["regulariser"], "损失加上隐层激活的 L2 惩罚：L = CE + λ Σ ‖h‖²").name == "activity_penalty"
+    assert skeleton_for(["loss", "regulariser"], "an L1 penalty on the hidden activations").name == "activity_penalty"
+    assert skeleton_for(["regulariser"], "L = task_loss + λ Σ |W|, MLP with ReLU activations").name == "regulariser"
+
+
+@pytest.mark.sandbox
+def test_the_activity_penalty_reads_every_hidden_layers_output_of_the_batch(tmp_path: Path) -> None:
+    body = ("def penalty(hidden):\n"
+            "    assert [tuple(h.shape) for h in hidden] == [(64, 64), (64, 64)], [tuple(h.shape) for h in hidden]\n"
+            "    return 1e-3 * sum(h.pow(2).mean() for h in hidden)\n")
+    code = fill(load_skeleton("activity_penalty"), body)
+    ran = run_idea(tmp_path, code, "--describe", task="digits")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["arms"]["idea"]["probes"]["compute_loss"]["differs"]
 
 
 def test_fill_keeps_the_wiring_when_the_reply_rewires_it() -> None:

@@ -54,6 +54,11 @@ _SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the los
 # An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
 _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
                         r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)", re.IGNORECASE)
+# A penalty on the hidden layers' outputs, not on the weights ("隐层激活的 L2 惩罚", "penalise the hidden activations"):
+# the activity_penalty skeleton.
+_ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,16}?(?:激活|activations?|hidden (?:outputs?|"
+                             r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
+                             r"representations?)|隐层(?:输出|表示))\s*(?:的)?\s*(?:L[12]|惩罚|penalty|正则)", re.IGNORECASE)
 # A data idea that changes how many examples a batch holds: the batch_size skeleton.
 _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
@@ -118,7 +123,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton when the
     notes write the network as its equations, else none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
-    a data idea that changes the batch size the batch_size skeleton.
+    a data idea that changes the batch size the batch_size skeleton; a loss or regulariser idea that penalises the
+    hidden layers' outputs the activity_penalty skeleton.
     """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
@@ -137,6 +143,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
             name = ARCHITECTURE_PARTS.get(task, "network" if _NETWORK_EQUATIONS.search(note_text) else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
+        name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
