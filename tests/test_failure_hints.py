@@ -30,6 +30,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     ("TypeError: sqrt(): argument 'input' (position 1) must be Tensor, not float", "math.sqrt"),
     ("ValueError: only one element tensors can be converted to Python scalars", "torch.exp(x)"),
     ("AttributeError: module 'torch' has no attribute 'argpartition'", "torch.topk"),
+    ("NotImplementedError: affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. "
+     "Got size torch.Size([64, 64]).", "x.view(-1, 1, 8, 8)"),
     ("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:",
      "torch.clamp(x, min=0)"),
     ("RuntimeError: 1D tensors expected, but got 2D and 2D tensors", "(a * b).sum()"),
