@@ -33,6 +33,13 @@ def test_formulas_written_as_assignments_become_a_program_with_roles_state_and_c
     assert program.constants == {"kappa": 0.8, "rho": 0.95} and program.output == "w"
 
 
+def test_a_step_size_written_alpha_is_the_tuned_rate_only_where_the_notes_name_no_other() -> None:
+    adam_notation = note_program("m = β1·m + (1−β1)·g\nθ = θ − α·m，β1 = 0.9，α = 1e-3", ["update_rule"])
+    assert adam_notation is not None and adam_notation.roles["lr"] == "alpha" and "alpha" not in adam_notation.constants
+    heavy_ball = note_program("v = α·v − η·g\nw = w + v，α = 0.9", ["update_rule"])
+    assert heavy_ball is not None and heavy_ball.roles["lr"] == "eta" and heavy_ball.constants == {"alpha": 0.9}
+
+
 def test_an_activation_and_a_schedule_read_their_input_and_step() -> None:
     activation = note_program("新激活：f(x) = x * tanh(softplus(x)) 就这样", ["activation"])
     assert activation is not None and activation.output == "f" and activation.roles == {"input": "x"}

@@ -91,6 +91,8 @@ CLASSIFYING_TASKS = ("classification", "digits", "digits_image", "sequence")  # 
 # defined later (`y = g*h，g = sigmoid(a)`), not a value kept from the previous step.
 STATELESS_KINDS = ("activation", "loss", "schedule")
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
+# The step size as notes in Adam's notation write it, when they name no lr or η.
+STEP_SIZE_ALIASES = ("alpha",)
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
 # A value named as the one at the start (`n0`, `n_0`, `W_init`, `norm_start`): computed once, before training.
 _INITIAL_NAME = re.compile(r"(?:_?0|_?init(?:ial)?|_start)$")
@@ -283,6 +285,9 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     derived: dict[str, str] = {}  # values computed from the hook's arguments: a classifier's, the task's loss
     targets = {target for target, _ in statements}
     defined: set[str] = set()
+    role_names = dict(ROLES[kind])
+    if "lr" in role_names and not {n.id for _, v in statements for n in ast.walk(v) if isinstance(n, ast.Name)} & set(role_names["lr"]):
+        role_names["lr"] = STEP_SIZE_ALIASES  # `θ = θ − α·m̂/(√v̂ + ε)`: α is the step size the harness tunes
     for target, value in statements:
         called = {n.func.id for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
@@ -314,7 +319,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 if kind == "activation":
                     roles.setdefault("input", pair[1])
                 continue
-            role = next((r for r, names in ROLES[kind].items() if name in names and r not in roles
+            role = next((r for r, names in role_names.items() if name in names and r not in roles
                          and not (classes and r in ("pred", "target"))), None)
             if role in TUNED or name in POINTS or (role and compared_name(name) not in given):
                 roles[role] = name  # the harness tunes the learning rate: a rate in the notes is only its start
