@@ -256,6 +256,20 @@ def test_lr_search_gives_both_arms_the_same_budget_and_widens_at_the_edge(tmp_pa
     assert {"lr=0.001", "lr=0.002", "lr=0.006", "lr=0.018"} <= tags
 
 
+def test_an_arm_that_does_not_use_the_rate_is_not_widened_for_and_the_report_says_so(tmp_path: Path) -> None:
+    fixed_step = "def make_optimizer(params, lr):\n    return torch.optim.SGD(params, lr=0.05)\n"
+    ran = run_idea(tmp_path, fixed_step, lr_grid=(0.001, 0.002))
+    assert ran.returncode == 0, ran.stderr
+    idea = ran.metrics["lr_tuning"]["idea"]
+    assert len(set(idea["val_metric"].values())) == 1 and not idea["at_edge"]
+    assert ran.metrics["lr_tuning"]["baseline"]["tried"] == idea["tried"]  # widened for the baseline only, both ran it
+    from agentnotes.experiments.results.report import _caveats
+    from agentnotes.experiments.results.stats import compare_arms
+
+    caveats = "\n".join(_caveats(ran.metrics, compare_arms(ran.metrics)))
+    assert "The idea arm scored the same at every rate tried" in caveats and "The baseline arm scored" not in caveats
+
+
 def test_default_search_is_centred_on_the_baseline_optimizers_rate(tmp_path: Path) -> None:
     ran = run_idea(tmp_path, HOOK_ONLY, lr_grid="auto", baseline_optimizer="adam")
     assert ran.returncode == 0, ran.stderr

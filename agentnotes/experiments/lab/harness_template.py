@@ -677,13 +677,16 @@ def initial_grid(lr):
 def best_rate(scores, higher):
     """(best rate, "low"/"high" when it is the smallest/largest rate tried, else None).
 
-    A tie goes to the smaller rate; when every rate diverged the best is unknown: (None, "low").
+    A tie goes to the smaller rate; when every rate diverged the best is unknown: (None, "low"). The same score at
+    every rate says the arm does not use the rate (a step size fixed in its code): no edge, nothing to widen.
     """
     rates = sorted(scores)
     finite = [r for r in rates if scores[r] is not None]
     if not finite:
         return None, "low"
     best = (max if higher else min)(finite, key=lambda r: scores[r])
+    if len(finite) == len(rates) > 1 and len({scores[r] for r in rates}) == 1:
+        return best, None
     return best, "low" if best == rates[0] else "high" if best == rates[-1] else None
 
 

@@ -151,6 +151,9 @@ def _caveats(metrics: dict[str, Any], comparison: Comparison) -> list[str]:
     else:
         notes.append(f"- Each arm picked its learning rate from {config.get('lr_grid')} on a separate tuning seed "
                      "(the same budget for both).")
+        notes += [f"- The {arm} arm scored the same at every rate tried: its training does not use the learning rate "
+                  "the harness passes (its step size is fixed in its code), so its rate was not tuned."
+                  for arm in _untuned_arms(metrics.get("lr_tuning") or {})]
     base, idea = comparison.baseline, comparison.idea
     if base and idea and base.n_params and idea.n_params and base.n_params != idea.n_params:
         notes.append(f"- The arms differ in size: {idea.n_params} parameters (idea) vs {base.n_params} (baseline).")
@@ -160,6 +163,13 @@ def _caveats(metrics: dict[str, Any], comparison: Comparison) -> list[str]:
                      f"differences smaller than about ±{half:.3g} go undetected; more seeds narrow this.")
     notes += [f"- {p}" for p in comparison.problems]
     return notes
+
+
+def _untuned_arms(tuning: dict[str, Any]) -> list[str]:
+    """The arms whose validation metric was the same at every one of two or more rates tried."""
+    return [arm for arm, found in tuning.items()
+            if len(scores := [v for v in (found.get("val_metric") or {}).values() if v is not None]) >= 2
+            and len(set(scores)) == 1 and len(scores) == len(found.get("val_metric") or {})]
 
 
 def _source(idea: Any) -> str:
