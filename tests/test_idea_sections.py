@@ -250,6 +250,8 @@ def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() 
     assert task_in_notes("digits 的 64 个像素里有几个恒为 0；第一层的行用主成分方向") == "digits"
     assert task_in_notes("each 64-d digits vector is reshaped to 8×8, shifted by a pixel, flattened again") == "digits"
     assert task_in_notes("digits 图像平铺成 64 维，但第一层换成 3×3 卷积") == "digits_image"
+    assert task_in_notes("sklearn digits 8x8 (1797 images, 64 inputs, 10 classes)") == "digits"
+    assert task_in_notes("8x8 digits images, MLP 64-128-10, ReLU") == "digits"  # an MLP reads them flat
 
 
 def test_a_note_whose_first_line_names_the_idea_as_one_phrase_is_its_only_section():
