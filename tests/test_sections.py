@@ -39,3 +39,44 @@ def test_a_section_keeps_the_notes_line_breaks_between_its_chunks() -> None:
     assert len(chunks) > 2  # the long block is split at the size cap, on line boundaries
     (section,) = whole_sections([Hit(chunks[0], 1.0)], chunks, k=1, max_chars=10_000)
     assert section.chunk.text == text  # "Variant:" on one line keeps the lines below it, a blank line ends it
+
+
+NOTE_WITH_PARTS = """# Weighted gradient echo
+
+Keep a copy of the last gradient and add a share of it.
+
+## Rule
+
+    e = g + kappa*g_prev
+    w = w - lr*e
+
+## Setup
+
+sklearn digits, MLP 64-128-10, 300 steps, kappa = 0.5
+
+## Baseline
+
+Plain SGD, same lr.
+
+# Another idea
+
+x = 2*x
+"""
+
+
+def test_the_idea_reads_every_subsection_of_the_heading_that_names_it() -> None:
+    from agentnotes.experiments.guards.idea_sections import idea_headings, idea_passages, text_of
+    from agentnotes.retrieval.sections import sections_under
+
+    chunks = chunk_note(NoteFile("echo.md", NOTE_WITH_PARTS, "utf-8", "hash"))
+    rule = next(c for c in chunks if c.heading_path[-1:] == ("Rule",))
+    other = next(c for c in chunks if c.heading_path == ("Another idea",))
+    found = whole_sections([Hit(rule, 2.0), Hit(other, 1.0)], chunks, k=2)
+    request = "weighted gradient echo vs SGD"
+    assert idea_headings(request, found) == {("echo.md", ("Weighted gradient echo",))}
+    rest = sections_under(chunks, idea_headings(request, found), found)
+    assert [h.chunk.heading_path[-1] for h in rest] == ["Weighted gradient echo", "Setup", "Baseline"]
+    text = text_of(idea_passages(request, [*found, *rest]))
+    assert "kappa = 0.5" in text and "Keep a copy" in text and "x = 2*x" not in text
+    assert text.index("Keep a copy") < text.index("e = g + kappa") < text.index("kappa = 0.5")  # in line order
+    assert sections_under(chunks, idea_headings(request, found), found, max_chars=len(rest[0].chunk.text)) == rest[:1]

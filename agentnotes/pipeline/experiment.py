@@ -38,6 +38,7 @@ from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
     formulas_in,
+    idea_headings,
     idea_passages,
     kinds_in_sections,
     names_in_notes,
@@ -95,9 +96,20 @@ def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> t
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
             rewrite = "".join(rewrites)
-            run.write_idea(options.request, hits, names_in_notes(options.request, rewrite, hits), rewrite)
+            names = names_in_notes(options.request, rewrite, hits)
+            run.write_idea(options.request, [*hits, *_rest_of_idea_note(settings, names, hits)], names, rewrite)
     idea = run.read_json(rd.IDEA)
     return hits_from_idea(idea), idea.get("names", options.request)
+
+
+def _rest_of_idea_note(settings: Settings, names: str, hits: Sequence[Hit]) -> list[Hit]:
+    """The sections of the idea's note under the heading that names the idea that the search did not find (its
+    "Setup" when the search found its "Rule"; retrieval/sections.py `sections_under`)."""
+    from agentnotes.index.knowledge_base import open_knowledge_base
+    from agentnotes.retrieval.sections import sections_under
+
+    with open_knowledge_base(settings) as kb:
+        return sections_under(kb.chunks(), idea_headings(names, hits), hits)
 
 
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: str | None = None) -> agents.Plan:

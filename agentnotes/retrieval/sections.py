@@ -6,7 +6,7 @@ formula on one line, the "every N steps" on the next. The experiment agents read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from agentnotes.notes.types import Chunk, Hit
@@ -34,6 +34,29 @@ def whole_sections(hits: Sequence[Hit], chunks: Sequence[Chunk], k: int, max_cha
         if len(sections) == k:
             break
     return sections
+
+
+def in_section(chunk: Chunk, source: str, heading_path: Sequence[str]) -> bool:
+    """The chunk lies in the note's section under `heading_path` (the section itself or one of its subsections)."""
+    return chunk.source == source and tuple(chunk.heading_path[:len(heading_path)]) == tuple(heading_path)
+
+
+def sections_under(chunks: Sequence[Chunk], headings: Collection[tuple[str, tuple[str, ...]]], found: Sequence[Hit],
+                   max_chars: int = 2 * MAX_SECTION_CHARS) -> list[Hit]:
+    """The sections of `chunks` (in file order) under `headings` ((note, heading path) pairs) whose lines no hit of
+    `found` holds, in line order while their text stays within max_chars: the "Setup" subsection of a note whose
+    "Rule" the search found."""
+    held = {(h.chunk.source, line) for h in found for line in range(h.chunk.start_line, h.chunk.end_line + 1)}
+    missing = [c for c in chunks if any(in_section(c, source, path) for source, path in headings)
+               and (c.source, c.start_line) not in held]
+    added, size = [], 0
+    for section in sorted(whole_sections([Hit(c, 0.0) for c in missing], chunks, len(missing) + 1),
+                          key=lambda h: (h.chunk.source, h.chunk.start_line)):
+        size += len(section.chunk.text)
+        if size > max_chars:
+            break
+        added.append(section)
+    return added
 
 
 def _joined(part: Sequence[Chunk]) -> str:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES
-from agentnotes.notes.types import Hit
+from agentnotes.notes.types import Chunk, Hit
+from agentnotes.retrieval.sections import in_section
 
 _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+", re.IGNORECASE)
 _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
@@ -204,19 +205,44 @@ def _opens_section(hit: Hit) -> bool:
 
 def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """What the code writer and its critic read: the sections that define the idea's terms (own_sections), with every
-    part of them found (a section too long for one passage is found in parts; a later part may hold the setup that
-    gives the formulas' constants), a section's parts in line order, and, for a combination of ideas, the sections
-    whose heading names all of them. Small models mix neighbouring ideas from the other hits into the code."""
-    terms, own = idea_terms(request), own_sections(request, hits)
+    part of them found and every subsection of the heading that names the idea (idea_headings; a section too long for
+    one passage is found in parts, and a later part or a "Setup" subsection may hold the constants and the task), in
+    line order, and, for a combination of ideas, the sections whose heading names all of them. Small models mix
+    neighbouring ideas from the other hits into the code."""
+    terms = idea_terms(request)
     combined = [h for h in hits if len(terms) > 1 and all(_word(t).search(_heading(h)) for t in terms)]
-    own_parts = {_section(h) for h in own}
-    chosen = [h for h in hits if h in combined or _section(h) in own_parts]
-    order = list(dict.fromkeys(_section(h) for h in chosen))
-    return sorted(chosen, key=lambda h: (order.index(_section(h)), h.chunk.start_line))
+    headings = idea_headings(request, hits)
+    chosen = [h for h in hits if h in combined or _under(h.chunk, headings)]
+    group = {id(h): next((heading for heading in headings if _under(h.chunk, {heading})), _section(h)) for h in chosen}
+    order = list(dict.fromkeys(group.values()))
+    return sorted(chosen, key=lambda h: (order.index(group[id(h)]), h.chunk.start_line))
 
 
 def _section(hit: Hit) -> tuple[str, tuple[str, ...]]:
     return hit.chunk.source, tuple(hit.chunk.heading_path)
+
+
+def idea_headings(request: str, hits: Sequence[Hit]) -> set[tuple[str, tuple[str, ...]]]:
+    """(note, heading path) of each section that defines the idea (own_sections), cut after the heading that names
+    it: a note written as "# Gradient-difference momentum" with "## Rule", "## Setup", "## Baseline" below is the
+    idea's whole, and its setup tells the task and the constants. A section no heading of which names the idea
+    keeps its own path."""
+    names = [_word(term) for term in _distinguishing(request)]
+    found = set()
+    for hit in own_sections(request, hits):
+        path = tuple(hit.chunk.heading_path)
+        cut = next((i + 1 for i, heading in enumerate(path) if any(_names_heading(heading, name) for name in names)), len(path))
+        found.add((hit.chunk.source, path[:cut]))
+    return found
+
+
+def _names_heading(heading: str, name: re.Pattern[str]) -> bool:
+    heading = heading.lower()
+    return bool(name.search(heading) or name.search(_UNHYPHENATED.sub("", heading)))
+
+
+def _under(chunk: Chunk, headings: set[tuple[str, tuple[str, ...]]]) -> bool:
+    return any(in_section(chunk, source, path) for source, path in headings)
 
 
 def kinds_in_sections(request: str, hits: Sequence[Hit]) -> list[str]:
