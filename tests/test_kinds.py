@@ -154,6 +154,11 @@ def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operat
     assert kinds_in_notes("The learning rate is halved every 100 steps, starting from the base rate.") == ["schedule"]
     assert kinds_in_notes("学习率每 100 步减半。") == ["schedule"]
     assert kinds_in_notes("每 50 步把所有权重乘以 0.5。") == ["weight_op"]
+    # The rate made from itself every K steps, in a note whose English words start with w ("when", "window").
+    rule = ("Every K steps, when the window's mean loss fell:\n    η ← min(η · ρ_up, η_max)\nelse:  η ← η · ρ_down\n"
+            "Plain SGD with the same η for all layers.")
+    assert kinds_in_notes(rule) == ["schedule"]
+    assert "schedule" not in kinds_in_notes("w = w - lr * g / (|g| + 1e-8); lr = 1.0 (so really no lr)")
 
 
 def test_an_initialisation_that_names_the_layers_it_changes_and_why_is_no_layer_or_activation() -> None:

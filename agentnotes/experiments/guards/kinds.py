@@ -153,7 +153,9 @@ KINDS: tuple[Kind, ...] = (
               r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
               r"decays|drops|shrinks)\b",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\((?:[a-z]\s*,\s*)?(?:t|step|epoch)\)|_step|\[t\])\s*=(?!=)",
-              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→、]*" + _words("t", "step", "epoch")),
+              _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→、]*" + _words("t", "step", "epoch"),
+              # the rate made from itself: `η ← min(η · ρ_up, η_max)`, `lr = lr * 0.5`
+              _LEFT + r"(?:lr|η|eta)\s*(?:←|<-|=(?!=))\s*(?:min|max|clip|clamp)?\s*\(?\s*(?:lr|η|eta)\s*[·*×/⋅]"),
          ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
@@ -238,7 +240,9 @@ _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:smal
 _TIMED = re.compile(PERIODIC + "|" + EVERY_STEP + r"|during training|训练(?:过程)?中", re.IGNORECASE)
 _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
-_WEIGHTS_SAID = re.compile(_LEFT + r"(?:w\w*|W\w*|θ|theta|weights?|param(?:eter)?s?)" + _RIGHT + r"|权重|参数", re.IGNORECASE)
+# A weight named (w, W2, w_t, θ, "weights"), not an English word that starts with w ("with", "window").
+_WEIGHTS_SAID = re.compile(_LEFT + r"(?:[wW](?:_\w+|\d\w*)?|θ|theta|weights?|params?|parameters?)" + _RIGHT + r"|权重|参数",
+                           re.IGNORECASE)
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
 _GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
