@@ -148,6 +148,15 @@ def test_each_worked_example_builds_in_the_real_lab(tmp_path: Path, kind: str, t
     assert described["error"] is None and set(hooks) & set(hooks_for([kind])) and set(hooks) <= set(hooks_for([kind])) | extra
 
 
+def test_a_hidden_state_computed_from_the_one_before_is_a_recurrent_cell_not_a_layer() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    cell = "z_t = σ(W_z x_t + b_z)\nc_t = W_h x_t + b_h\nh_t = (1 - z_t) ⊙ h_{t-1} + z_t ⊙ c_t"
+    assert kinds_in_notes(cell) == ["architecture"]
+    # An optimizer's running value named h, beside the gradient: no cell.
+    assert kinds_in_notes("h_t = ρ·h_{t-1} + (1−ρ)·g_t²\nw = w - lr * g / sqrt(h_t + eps)") == ["update_rule"]
+
+
 def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operation() -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, kinds_in_notes
+from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, is_aside_heading, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.retrieval.sections import in_section
@@ -108,8 +108,15 @@ def _names(hit: Hit, name: re.Pattern[str]) -> bool:
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """The sections that define the idea (named_sections), or the best hit when none is named: the kinds, the
-    formulas and the text of the idea all come from the same section, never from every hit at once."""
-    return named_sections(request, hits) or list(hits[:1])
+    formulas and the text of the idea all come from the same section, never from every hit at once (of a section
+    found in parts, the part named_sections picks). With it come the other subsections found under the heading that
+    names the idea but its asides (idea_headings: the "Rule" of "# minGRU" with "## Rule", "## Setup", "## Baseline"
+    below, not its baseline's words), in line order."""
+    named = named_sections(request, hits) or list(hits[:1])
+    headings, sections = _cut_headings(request, named), {_section(h) for h in named}
+    body = [h for h in hits if h in named or (_under(h.chunk, headings) and _section(h) not in sections
+                                                  and not _in_aside(h.chunk, headings))]
+    return _in_line_order(body, headings)
 
 
 def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
@@ -212,7 +219,11 @@ def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
     terms = idea_terms(request)
     combined = [h for h in hits if len(terms) > 1 and all(_word(t).search(_heading(h)) for t in terms)]
     headings = idea_headings(request, hits)
-    chosen = [h for h in hits if h in combined or _under(h.chunk, headings)]
+    return _in_line_order([h for h in hits if h in combined or _under(h.chunk, headings)], headings)
+
+
+def _in_line_order(chosen: Sequence[Hit], headings: set[tuple[str, tuple[str, ...]]]) -> list[Hit]:
+    """`chosen` with the parts under each of `headings`, and of each other section, together in line order."""
     group = {id(h): next((heading for heading in headings if _under(h.chunk, {heading})), _section(h)) for h in chosen}
     order = list(dict.fromkeys(group.values()))
     return sorted(chosen, key=lambda h: (order.index(group[id(h)]), h.chunk.start_line))
@@ -223,13 +234,17 @@ def _section(hit: Hit) -> tuple[str, tuple[str, ...]]:
 
 
 def idea_headings(request: str, hits: Sequence[Hit]) -> set[tuple[str, tuple[str, ...]]]:
-    """(note, heading path) of each section that defines the idea (own_sections), cut after the heading that names
+    """(note, heading path) of each section that names the idea (named_sections, else the best hit), cut after the heading that names
     it: a note written as "# Gradient-difference momentum" with "## Rule", "## Setup", "## Baseline" below is the
     idea's whole, and its setup tells the task and the constants. A section no heading of which names the idea
     keeps its own path."""
+    return _cut_headings(request, named_sections(request, hits) or list(hits[:1]))
+
+
+def _cut_headings(request: str, named: Sequence[Hit]) -> set[tuple[str, tuple[str, ...]]]:
     names = [_word(term) for term in _distinguishing(request)]
     found = set()
-    for hit in own_sections(request, hits):
+    for hit in named:
         path = tuple(hit.chunk.heading_path)
         cut = next((i + 1 for i, heading in enumerate(path) if any(_names_heading(heading, name) for name in names)), len(path))
         found.add((hit.chunk.source, path[:cut]))
@@ -243,6 +258,12 @@ def _names_heading(heading: str, name: re.Pattern[str]) -> bool:
 
 def _under(chunk: Chunk, headings: set[tuple[str, tuple[str, ...]]]) -> bool:
     return any(in_section(chunk, source, path) for source, path in headings)
+
+
+def _in_aside(chunk: Chunk, headings: set[tuple[str, tuple[str, ...]]]) -> bool:
+    """The chunk lies in an aside subsection ("## Setup", "## Baseline") below the heading that names the idea."""
+    return any(in_section(chunk, source, path) and any(map(is_aside_heading, chunk.heading_path[len(path):]))
+               for source, path in headings)
 
 
 def kinds_in_sections(request: str, hits: Sequence[Hit]) -> list[str]:

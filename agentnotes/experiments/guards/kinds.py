@@ -66,6 +66,9 @@ CROSS_LAYER = (r"=[^=\n]*(?:(?<![\w])x(?![\w])[^=\n]*(?<![\w])h_?\d|(?<![\w])h_?
                r"(?<![\w])h_?(\d)[^=\n]*(?<![\w])h_?(?!\1)\d)")
 # An output read from every hidden layer: "all-layer readout", "deep supervision", `logits = Σ_l a_l V_l h_l`
 # (a loss summed over the layers' outputs is no readout).
+# A hidden state computed from the one before it, in a note that names no gradient (an optimizer's running `h_t = ρ·h_{t-1}
+# + …` does): a recurrent cell (`h_t = … h_{t−1}`, `h[t-1]`), whose formulas are no layer's.
+RECURRENCE = r"(?<![A-Za-z0-9_])h_?(?:\{\s*t\s*[-−]\s*1\s*\}|\(\s*t\s*[-−]\s*1\s*\)|\[\s*t\s*[-−]\s*1\s*\]|t[-−]1)"
 READOUT_OF_LAYERS = (_words(r"(?:all|every|each)[- ](?:hidden[- ])?layers?['’]?s?\s+(?:readouts?|heads?|outputs?|votes?)",
                             "deep supervision", r"readouts?\s+(?:from|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:hidden\s+)?layers?")
                      + r"|(?:logits|out(?:put)?|y|ŷ|z)\s*=\s*(?:sum|Σ|∑)_?\{?l\b(?:=[^}\s]*\}?)?[^\n=]*\bh_\{?l\b|所有隐藏层[^。\n]{0,8}(?:输出|读出)|每一层[^。\n]{0,6}都[^。\n]{0,6}(?:输出|读出)")
@@ -193,6 +196,11 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实�
                     r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
                     r"baselines?(?:\s+\w)?|variants?|ablations?|what stays the same|(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*[：:]", re.IGNORECASE)
+def is_aside_heading(heading: str) -> bool:
+    """A heading that names an aside section ("## Setup", "## Baseline", "## 预期"), as its label would."""
+    return bool(_ASIDE.match(heading.strip().rstrip("：:") + ":"))
+
+
 # An experiment described on its label's own line, which may say the idea beside the setup.
 _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
 # A line that opens a section of its own (`公式：`, `常数：β = 0.9`), not a bullet under one.
@@ -286,6 +294,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
     if "architecture" in found and "init" in found:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
+    if re.search(RECURRENCE, text) and not _GRADIENT.search(text):  # `h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t`: a cell
+        found = [kind for kind in found if kind != "layer"] + ["architecture"] * ("architecture" not in found)
     if "architecture" in found and _only_plain_layers(text):
         found = [kind for kind in found if kind not in ("layer", "activation")]  # h2 = relu(W2 · [x; h1]): the wiring
     return found
