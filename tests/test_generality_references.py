@@ -26,7 +26,12 @@ from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.formula_code import program_reply
 from agentnotes.experiments.guards.idea_sections import formula_lines, formulas_in, kinds_in_sections, note_pairs
 from agentnotes.experiments.guards.skeleton import fill, skeleton_for
-from agentnotes.experiments.guards.note_symbols import missing_bias_case, missing_note_symbols, missing_period
+from agentnotes.experiments.guards.note_symbols import (
+    missing_bias_case,
+    missing_note_symbols,
+    missing_period,
+    stock_recurrent_cell,
+)
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.lab.assemble import assemble_script
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -158,6 +163,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert missing_period(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_bias_case(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []
+    assert stock_recurrent_cell(code, formula_lines(idea["request"], hits), kinds) == []
 
 
 def _program_code(idea: dict[str, Any]) -> str | None:

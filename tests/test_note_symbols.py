@@ -202,3 +202,16 @@ def test_a_nonlinearity_the_notes_of_a_weight_operation_explain_with_is_not_aske
     assert [p for p in missing_note_symbols(code, note, ["activation"]) if "relu" in p.message]  # an activation's own
     assert [p for p in missing_note_symbols("def weight_op(p, state, step):\n    p.mul_(2.0)\n", note, ["weight_op"])
             if "sqrt" in p.message]  # what the operation computes is still asked for
+
+
+def test_a_cell_whose_recurrence_the_notes_write_out_is_no_stock_recurrent_module() -> None:
+    from agentnotes.experiments.guards.note_symbols import stock_recurrent_cell
+
+    formulas = "z_t = σ(W_z x_t + b_z)\nh̃_t = W_h x_t + b_h\nh_t = (1 - z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t"
+    stock = "class IdeaCell(nn.Module):\n    def layers(self):\n        self.rnn = nn.LSTM(self.input_size, self.hidden_size)\n"
+    own = ("class IdeaCell(nn.Module):\n    def layers(self):\n        self.z = nn.Linear(self.input_size, self.hidden_size)\n"
+           "        self.c = nn.Linear(self.input_size, self.hidden_size)\n")
+    (problem,) = stock_recurrent_cell(stock, formulas, ["architecture"])
+    assert problem.kind == "stock_cell" and "nn.LSTM" in problem.message and problem.line == 3
+    assert stock_recurrent_cell(own, formulas, ["architecture"]) == []
+    assert stock_recurrent_cell(stock, "y = conv(x)", ["architecture"]) == []  # no recurrence written out: "LSTM vs GRU"

@@ -31,6 +31,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_note_symbols,
     missing_period,
     period_mismatch,
+    stock_recurrent_cell,
 )
 from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -436,7 +437,8 @@ class _CodeWriter:
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
         problems += ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
-            + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds)
+            + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
+            + stock_recurrent_cell(code, self.formulas, self.plan.kinds)
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
-from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC
+from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE
 from agentnotes.experiments.guards.notation import GREEK
 from agentnotes.experiments.guards.problems import Problem
 
@@ -96,6 +96,30 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
                                                    f"value from the notes): compute the formula with {letter} as the note "
                                                    f"defines it, named {spelled}", 1))
     return problems
+
+
+# PyTorch's own recurrent modules: a cell whose recurrence the notes write out is none of them.
+_STOCK_RECURRENT = frozenset({"RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"})
+
+
+def stock_recurrent_cell(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
+    """An architecture idea whose formulas write its recurrence out (`h_t = … h_{t−1}`: guards/kinds.py RECURRENCE)
+    and whose code builds one of PyTorch's own recurrent modules: another cell than the note's."""
+    recurrence = next((line.strip() for line in formulas.splitlines() if re.search(RECURRENCE, line)), None)
+    if "architecture" not in kinds or recurrence is None:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    for node in ast.walk(tree):
+        name = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else \
+            node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
+        if name in _STOCK_RECURRENT:
+            return [Problem("stock_cell", f"the notes write the cell's own recurrence (`{recurrence}`) but the code builds "
+                                          f"PyTorch's nn.{name}, another cell: compute the notes' formulas at each time "
+                                          "step, looping over x[:, t]", node.lineno)]
+    return []
 
 
 def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
