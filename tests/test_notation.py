@@ -160,6 +160,8 @@ def test_a_swept_constant_takes_the_value_used_of_its_sweep_never_the_baselines(
     assert note_constants("Baseline：不加正则（λ = 0）\n- λ ∈ {1e-4, 1e-3, 1e-2}") == {"lam": "1e-3"}  # the middle
     assert note_constants("γ = 0.02\n扫 γ ∈ {0.005, 0.02, 0.1, 0.5}") == {"gamma": "0.02"}  # the one it uses
     assert note_constants("sweep lr in {0.001, 0.003, 0.01}; 这里用 lr=0.003") == {"lr": "0.003"}
+    later = "lr = 0.1, kappa = 0.5\nBaseline: the same with kappa = 0\nIf it is worse, sweep kappa in {0.1, 0.25, 1.0}"
+    assert note_constants(later) == {"lr": "0.1", "kappa": "0.5"}  # the setup's value, before a later sweep
     # The values a computed name takes are no sweep of a constant.
     assert note_constants("a = |Σ sign(g)| / M，所以 a ∈ {0, 0.5, 1}") == {}
 

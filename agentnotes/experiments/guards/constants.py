@@ -70,8 +70,9 @@ def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
     (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
-    1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or a value they assign it), else the sweep's middle: not a value
-    given outside it, such as the baseline's `λ = 0`."""
+    1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or a value they assign it), else its one value given outside
+    the sweep but 0 (the setup's `kappa = 0.5` before a later sweep; the baseline's `λ = 0` switches the idea off), else
+    the sweep's middle."""
     text = plain_symbols(text).replace("−", "-").replace("\\times", "×").replace("\\cdot", "·")  # 3\times10^{-3}
     text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
@@ -91,7 +92,8 @@ def note_constants(text: str) -> dict[str, str]:
             continue  # a value the formulas compute (`a = |Σ sign(g)|/M`, then `a ∈ {0, 0.5, 1}`) is no constant
         key, sweep = compared_name(name), re.findall(NUMBER, listed)
         among = [n for n in [chosen.get(key), *values.get(key, ())] if n in sweep]
-        given[key] = among[0] if among else sweep[len(sweep) // 2]
+        outside = {n for n in values.get(key, ()) if float(n) != 0}  # 0 outside the sweep: the idea switched off
+        given[key] = among[0] if among else outside.pop() if len(outside) == 1 else sweep[len(sweep) // 2]
     return given
 
 
