@@ -102,6 +102,17 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert Plan.model_validate(short.model_dump()).idea_rule.startswith("h = (W₁x + b₁) ⊙ σ(W₂x + b₂)\nThe mirror")
 
 
+def test_a_note_that_shows_no_kind_compared_with_an_activation_alone_is_an_activation_idea():
+    from agentnotes.agents.experimenter import Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    plan = Plan(idea_name="pairs", hypothesis="h", idea_rule="Sort the hidden units in pairs: (max, min) of each pair.",
+                kinds=["layer", "activation"], baseline="MLP", task="digits", metric="test_acc")
+    note = [_section("MaxMin 成对排序", "y_{2i-1} = max(a_i, b_i)，y_{2i} = min(a_i, b_i)")]
+    assert _ground_plan(plan, "sorting units in pairs vs ReLU", note).kinds == ["activation"]
+    assert _ground_plan(plan, "sorting units in pairs vs Linear+ReLU", note).kinds == ["layer", "activation"]
+
+
 def test_a_condition_the_note_names_sets_the_input_scale_the_plan_left_at_normal():
     from agentnotes.agents.experimenter import Plan
     from agentnotes.pipeline.experiment import _ground_plan

@@ -17,7 +17,7 @@ from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
-from agentnotes.experiments.guards.baseline import baseline_from_request
+from agentnotes.experiments.guards.baseline import baseline_from_request, compares_with_an_activation
 from agentnotes.experiments.guards.claim import input_condition, inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
@@ -127,6 +127,10 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     if (kinds := kinds_in_sections(names, hits)) and set(kinds) != set(plan.kinds):
         updates["kinds"] = kinds
         corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
+    elif not kinds and compares_with_an_activation(request) and plan.kinds != ["activation"]:
+        updates["kinds"] = ["activation"]
+        corrections.append(f"kinds {plan.kinds} -> ['activation']: the note shows no kind and the request compares "
+                           "the idea with an activation alone")
     formulas = formula_lines(names, hits)
     rule = re.sub(r"\s+", "", plan.idea_rule)
     if (math := math_formulas(formulas)) and not any(formula in rule for formula in math):

@@ -61,6 +61,18 @@ def split_request(request: str) -> tuple[str, str]:
     return sides[0], sides[1] if len(sides) > 1 else ""
 
 
+# Words around an activation's name on a request's baseline side that name nothing else: "plain ReLU", "the tanh activation".
+_ACTIVATION_WORDS = re.compile(r"\b(?:plain|standard|usual|the|a|an|ordinary|vanilla|default|baseline|activations?|"
+                               r"functions?|nonlinearity)\b|激活函数|激活|普通的?|标准的?", re.IGNORECASE)
+
+
+def compares_with_an_activation(request: str) -> bool:
+    """The request's baseline side names an activation and nothing else ("… vs ReLU", "… vs plain tanh"; not "vs
+    Linear+ReLU" nor "vs a ReLU MLP"): the idea is an activation."""
+    side = _ACTIVATION_WORDS.sub(" ", split_request(request)[1]).strip()
+    return any(cue.fullmatch(side) for _, cue in _ACTIVATIONS)
+
+
 def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",)) -> Baseline:
     """The optimizer, normalisation, momentum coefficient and activation the request's baseline side names; the
     lab's defaults otherwise. The activation only for an activation idea (`kinds`): "penalised tanh vs tanh" compares
