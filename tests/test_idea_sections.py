@@ -102,6 +102,13 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert Plan.model_validate(short.model_dump()).idea_rule.startswith("h = (W₁x + b₁) ⊙ σ(W₂x + b₂)\nThe mirror")
 
 
+def test_with_no_section_named_the_best_hit_that_is_no_aside_subsection_defines_the_idea():
+    expectation = Hit(Chunk("gru.md", 28, 35, "Expected: the gates learn values near 1.", ("minGRU", "Expectation")), 3.0)
+    svd = Hit(Chunk("svd.md", 1, 6, "# 每 N 步做一次 SVD 截断\n\n每 100 步把 W 的小奇异值置零", ("每 N 步做一次 SVD 截断",)), 2.0)
+    assert own_sections("cutting small singular values every 100 steps", [expectation, svd]) == [svd]
+    assert own_sections("cutting small singular values every 100 steps", [expectation]) == [expectation]
+
+
 def test_a_note_that_shows_no_kind_compared_with_an_activation_alone_is_an_activation_idea():
     from agentnotes.agents.experimenter import Plan
     from agentnotes.pipeline.experiment import _ground_plan

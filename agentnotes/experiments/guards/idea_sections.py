@@ -107,12 +107,12 @@ def _names(hit: Hit, name: re.Pattern[str]) -> bool:
 
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """The sections that define the idea (named_sections), or the best hit when none is named: the kinds, the
+    """The sections that define the idea (named_sections), or the best hit when none is named (`_best_hit`): the kinds, the
     formulas and the text of the idea all come from the same section, never from every hit at once (of a section
     found in parts, the part named_sections picks). With it come the other subsections found under the heading that
     names the idea but its asides (idea_headings: the "Rule" of "# minGRU" with "## Rule", "## Setup", "## Baseline"
     below, not its baseline's words), in line order."""
-    named = named_sections(request, hits) or list(hits[:1])
+    named = named_sections(request, hits) or _best_hit(hits)
     headings, sections = _cut_headings(request, named), {_section(h) for h in named}
     body = [h for h in hits if h in named or (_under(h.chunk, headings) and _section(h) not in sections
                                                   and not _in_aside(h.chunk, headings))]
@@ -238,7 +238,13 @@ def idea_headings(request: str, hits: Sequence[Hit]) -> set[tuple[str, tuple[str
     it: a note written as "# Gradient-difference momentum" with "## Rule", "## Setup", "## Baseline" below is the
     idea's whole, and its setup tells the task and the constants. A section no heading of which names the idea
     keeps its own path."""
-    return _cut_headings(request, named_sections(request, hits) or list(hits[:1]))
+    return _cut_headings(request, named_sections(request, hits) or _best_hit(hits))
+
+
+def _best_hit(hits: Sequence[Hit]) -> list[Hit]:
+    """The best hit that is no aside subsection ("## Expectation", "## Setup" of some note never define an idea), or the
+    best hit when all are."""
+    return [next((h for h in hits if not any(map(is_aside_heading, h.chunk.heading_path))), *hits[:1])] if hits else []
 
 
 def _cut_headings(request: str, named: Sequence[Hit]) -> set[tuple[str, tuple[str, ...]]]:
