@@ -68,9 +68,9 @@ def idea_terms(request: str) -> list[str]:
 
 def _distinguishing(request: str) -> list[str]:
     """The idea's terms that its baseline side does not share, that do not only say its kind and that no aside in
-    brackets or formula written out gives, when there are such ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an activation section is no
-    more the idea's than another's; "agreement-scaled momentum (cosine of gradient and velocity)": agreement, scaled);
-    all of them otherwise."""
+    brackets or formula written out gives, when there are such ("NegLog-ReLU 激活 vs ReLU": neglog; a ReLU or an
+    activation section is no more the idea's than another's; "agreement-scaled momentum (cosine of gradient and
+    velocity)": agreement, scaled); all of them otherwise."""
     idea_side, *baseline_side = _COMPARISON.split(request.strip(), maxsplit=1)
     shared = set(_TERM.findall(baseline_side[0].lower())) if baseline_side else set()
     named = _EXPLAINED.sub(" ", _WRITTEN_FORMULA.sub(" ", idea_side))  # not the words of an aside or a formula
@@ -107,11 +107,11 @@ def _names(hit: Hit, name: re.Pattern[str]) -> bool:
 
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
-    """The sections that define the idea (named_sections), or the best hit when none is named (`_best_hit`): the kinds, the
-    formulas and the text of the idea all come from the same section, never from every hit at once (of a section
-    found in parts, the part named_sections picks). With it come the other subsections found under the heading that
-    names the idea but its asides (idea_headings: the "Rule" of "# minGRU" with "## Rule", "## Setup", "## Baseline"
-    below, not its baseline's words), in line order."""
+    """The sections that define the idea (named_sections), or the best hit when none is named (`_best_hit`): the
+    kinds, the formulas and the text of the idea all come from the same section, never from every hit at once (of a
+    section found in parts, the part named_sections picks). With it come the other subsections found under the
+    heading that names the idea but its asides (idea_headings: the "Rule" of "# minGRU" with "## Rule", "## Setup",
+    "## Baseline" below, not its baseline's words), in line order."""
     named = named_sections(request, hits) or _best_hit(hits)
     headings, sections = _cut_headings(request, named), {_section(h) for h in named}
     body = [h for h in hits if h in named or (_under(h.chunk, headings) and _section(h) not in sections
@@ -234,16 +234,16 @@ def _section(hit: Hit) -> tuple[str, tuple[str, ...]]:
 
 
 def idea_headings(request: str, hits: Sequence[Hit]) -> set[tuple[str, tuple[str, ...]]]:
-    """(note, heading path) of each section that names the idea (named_sections, else the best hit), cut after the heading that names
-    it: a note written as "# Gradient-difference momentum" with "## Rule", "## Setup", "## Baseline" below is the
-    idea's whole, and its setup tells the task and the constants. A section no heading of which names the idea
-    keeps its own path."""
+    """(note, heading path) of each section that names the idea (named_sections, else the best hit), cut after the
+    heading that names it: a note written as "# Gradient-difference momentum" with "## Rule", "## Setup",
+    "## Baseline" below is the idea's whole, and its setup tells the task and the constants. A section no heading of
+    which names the idea keeps its own path."""
     return _cut_headings(request, named_sections(request, hits) or _best_hit(hits))
 
 
 def _best_hit(hits: Sequence[Hit]) -> list[Hit]:
-    """The best hit that is no aside subsection ("## Expectation", "## Setup" of some note never define an idea), or the
-    best hit when all are."""
+    """The best hit that is no aside subsection ("## Expectation", "## Setup" of some note never define an idea),
+    or the best hit when all are."""
     return [next((h for h in hits if not any(map(is_aside_heading, h.chunk.heading_path))), *hits[:1])] if hits else []
 
 
@@ -252,7 +252,8 @@ def _cut_headings(request: str, named: Sequence[Hit]) -> set[tuple[str, tuple[st
     found = set()
     for hit in named:
         path = tuple(hit.chunk.heading_path)
-        cut = next((i + 1 for i, heading in enumerate(path) if any(_names_heading(heading, name) for name in names)), len(path))
+        named_at = [i + 1 for i, heading in enumerate(path) if any(_names_heading(heading, name) for name in names)]
+        cut = named_at[0] if named_at else len(path)
         found.add((hit.chunk.source, path[:cut]))
     return found
 

@@ -66,12 +66,12 @@ CROSS_LAYER = (r"=[^=\n]*(?:(?<![\w])x(?![\w])[^=\n]*(?<![\w])h_?\d|(?<![\w])h_?
                r"(?<![\w])h_?(\d)[^=\n]*(?<![\w])h_?(?!\1)\d)")
 # An output read from every hidden layer: "all-layer readout", "deep supervision", `logits = Σ_l a_l V_l h_l`
 # (a loss summed over the layers' outputs is no readout).
-# A hidden state computed from the one before it, in a note that names no gradient (an optimizer's running `h_t = ρ·h_{t-1}
-# + …` does): a recurrent cell (`h_t = … h_{t−1}`, `h[t-1]`), whose formulas are no layer's.
-RECURRENCE = r"(?<![A-Za-z0-9_])h_?(?:\{\s*t\s*[-−]\s*1\s*\}|\(\s*t\s*[-−]\s*1\s*\)|\[\s*t\s*[-−]\s*1\s*\]|t[-−]1)"
 READOUT_OF_LAYERS = (_words(r"(?:all|every|each)[- ](?:hidden[- ])?layers?['’]?s?\s+(?:readouts?|heads?|outputs?|votes?)",
                             "deep supervision", r"readouts?\s+(?:from|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:hidden\s+)?layers?")
                      + r"|(?:logits|out(?:put)?|y|ŷ|z)\s*=\s*(?:sum|Σ|∑)_?\{?l\b(?:=[^}\s]*\}?)?[^\n=]*\bh_\{?l\b|所有隐藏层[^。\n]{0,8}(?:输出|读出)|每一层[^。\n]{0,6}都[^。\n]{0,6}(?:输出|读出)")
+# A hidden state computed from the one before it, in a note that names no gradient (an optimizer's running `h_t = ρ·h_{t-1}
+# + …` does): a recurrent cell (`h_t = … h_{t−1}`, `h[t-1]`), whose formulas are no layer's.
+RECURRENCE = r"(?<![A-Za-z0-9_])h_?(?:\{\s*t\s*[-−]\s*1\s*\}|\(\s*t\s*[-−]\s*1\s*\)|\[\s*t\s*[-−]\s*1\s*\]|t[-−]1)"
 # A batch size that changes over training: "growing the batch size", "batch size 16 → 32 → 64", "逐步增大 batch".
 BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?:the\s+)?(?:mini-?)?batch(?:[ _-]?sizes?)?\b|"
                      r"\bbatch[ _-]?sizes?\b[^.。\n]{0,40}?(?:\b(?:grows?|increas\w*|ramps?|doubl\w*|shrinks?|decreas\w*|"
@@ -196,6 +196,8 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实�
                     r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
                     r"baselines?(?:\s+\w)?|variants?|ablations?|what stays the same|(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*[：:]", re.IGNORECASE)
+
+
 def is_aside_heading(heading: str) -> bool:
     """A heading that names an aside section ("## Setup", "## Baseline", "## 预期"), as its label would."""
     return bool(_ASIDE.match(heading.strip().rstrip("：:") + ":"))
