@@ -108,6 +108,8 @@ def test_a_variant_the_notes_mention_is_not_the_idea() -> None:
     assert learnable_names("β 可学习，每层一个标量，初始 0.5") == {"beta"}
     program = note_program("f(x) = x * sigmoid(β*x)\nVariant: f(x) = x * tanh(β*x)\nβ = 1.5", ["activation"])
     assert program is not None and program.statements == (("f", "x * sigmoid(beta * x)"),)
+    later = note_program("f(x) = x * sigmoid(β*x)\nVariant for later: f(x) = x * tanh(β*x)\nβ = 1.5", ["activation"])
+    assert later is not None and later.statements == (("f", "x * sigmoid(beta * x)"),)
 
 
 def test_a_margin_over_the_largest_wrong_logit_is_a_loss_the_program_writes() -> None:

@@ -80,3 +80,17 @@ def test_the_idea_reads_every_subsection_of_the_heading_that_names_it() -> None:
     assert "kappa = 0.5" in text and "Keep a copy" in text and "x = 2*x" not in text
     assert text.index("Keep a copy") < text.index("e = g + kappa") < text.index("kappa = 0.5")  # in line order
     assert sections_under(chunks, idea_headings(request, found), found, max_chars=len(rest[0].chunk.text)) == rest[:1]
+
+
+
+def test_a_baseline_subsection_the_search_named_does_not_define_the_idea() -> None:
+    from agentnotes.experiments.guards.idea_sections import idea_headings, kinds_in_sections, own_sections
+    from agentnotes.retrieval.sections import sections_under
+
+    chunks = chunk_note(NoteFile("echo.md", NOTE_WITH_PARTS, "utf-8", "hash"))
+    baseline = next(c for c in chunks if c.heading_path[-1:] == ("Baseline",))
+    found = whole_sections([Hit(baseline, 2.0)], chunks, k=1)
+    request = "weighted gradient echo vs SGD"
+    hits = [*found, *sections_under(chunks, idea_headings(request, found), found)]
+    assert [h.chunk.heading_path[-1] for h in own_sections(request, hits)] == ["Weighted gradient echo", "Rule"]
+    assert kinds_in_sections(request, hits) == ["update_rule"]

@@ -114,9 +114,10 @@ def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     "## Baseline" below, not its baseline's words), in line order."""
     named = named_sections(request, hits) or _best_hit(hits)
     headings, sections = _cut_headings(request, named), {_section(h) for h in named}
-    body = [h for h in hits if h in named or (_under(h.chunk, headings) and _section(h) not in sections
-                                                  and not _in_aside(h.chunk, headings))]
-    return _in_line_order(body, headings)
+    others = [h for h in hits if _under(h.chunk, headings) and _section(h) not in sections
+              and not _in_aside(h.chunk, headings)]
+    kept = [h for h in named if not _in_aside(h.chunk, headings)] or ([] if others else named)  # a "## Baseline" named
+    return _in_line_order([*kept, *others], headings)
 
 
 def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:

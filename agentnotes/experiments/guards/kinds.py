@@ -194,7 +194,8 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
 _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
                     r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
-                    r"baselines?(?:\s+\w)?|variants?|ablations?|what stays the same|(?:kept|unchanged|same as (?:the )?baseline))"
+                    r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|"
+                    r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*[：:]", re.IGNORECASE)
 
 
@@ -211,7 +212,8 @@ _HEADING = re.compile(r"^\s*#")
 
 
 # A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea itself.
-VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|消融|可选|以后再试|下一步|variants?|ablations?|optional(?:ly)?|later|next step|follow-?up)\s*[：:]",
+VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|消融|可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
+                     r"later|next step|follow-?up)\s*[：:]",
                      re.IGNORECASE)
 
 
