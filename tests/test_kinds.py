@@ -243,3 +243,10 @@ def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 
     assert kinds_in_notes(note) == kinds
+
+
+def test_an_aside_heading_is_an_asides_label_and_nothing_more() -> None:
+    from agentnotes.experiments.guards.kinds import is_aside_heading
+
+    assert all(map(is_aside_heading, ["Setup", "Baseline", "预期", "Expectation", "设置", "Variant for later"]))
+    assert not any(map(is_aside_heading, ["Rule", "规则", "实验：镜像层", "Experiments with momentum"]))

@@ -200,8 +200,11 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实�
 
 
 def is_aside_heading(heading: str) -> bool:
-    """A heading that names an aside section ("## Setup", "## Baseline", "## 预期"), as its label would."""
-    return bool(_ASIDE.match(heading.strip().rstrip("：:") + ":"))
+    """A heading that is an aside section's label and nothing more ("## Setup", "## Baseline", "## 预期"; not
+    "# 实验：镜像层")."""
+    label = heading.strip().rstrip("：:") + ":"
+    found = _ASIDE.match(label)
+    return bool(found) and found.end() == len(label)
 
 
 # An experiment described on its label's own line, which may say the idea beside the setup.
