@@ -32,6 +32,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     ("AttributeError: module 'torch' has no attribute 'argpartition'", "torch.topk"),
     ("NotImplementedError: affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. "
      "Got size torch.Size([64, 64]).", "x.view(-1, 1, 8, 8)"),
+    ("UnboundLocalError: cannot access local variable 'm_t' where it is not associated with a value",
+     'state.setdefault("m", torch.zeros_like(p))'),
     ("TypeError: max() received an invalid combination of arguments - got (int, Tensor), but expected one of:",
      "torch.clamp(x, min=0)"),
     ("RuntimeError: 1D tensors expected, but got 2D and 2D tensors", "(a * b).sum()"),
