@@ -112,9 +112,8 @@ def stock_recurrent_cell(code: str, formulas: str, kinds: Sequence[str]) -> list
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    for node in ast.walk(tree):
-        name = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else \
-            node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
+    for node in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
         if name in _STOCK_RECURRENT:
             return [Problem("stock_cell", f"the notes write the cell's own recurrence (`{recurrence}`) but the code builds "
                                           f"PyTorch's nn.{name}, another cell: compute the notes' formulas at each time "
