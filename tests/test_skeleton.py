@@ -29,9 +29,10 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "layer_op": (["layer", "weight_op"], "regression"), "conv": (["architecture"], "digits_image"),
              "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification"),
              "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
-             "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits")}
+             "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
+             "schedule_loss": (["schedule"], "classification")}
 # Forms of a kind's skeleton that its notes choose.
-NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty")
+NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -99,6 +100,28 @@ def test_the_activity_penalty_reads_every_hidden_layers_output_of_the_batch(tmp_
     ran = run_idea(tmp_path, code, "--describe", task="digits")
     assert ran.returncode == 0, ran.stderr
     assert ran.metrics["arms"]["idea"]["probes"]["compute_loss"]["differs"]
+
+
+def test_a_schedule_that_follows_the_training_loss_gets_the_schedule_loss_skeleton() -> None:
+    bold = "Every K steps: if L̄_j < L̄_{j-1}: η ← η · ρ_up, else η ← η · ρ_down"
+    assert skeleton_for(["schedule"], bold).name == "schedule_loss"
+    assert skeleton_for(["schedule"], "训练 loss 平台期就把学习率减半").name == "schedule_loss"
+    assert skeleton_for(["schedule"], "If the loss went up, halve the learning rate.").name == "schedule_loss"
+    assert skeleton_for(["schedule"], "lr_t = lr · 0.5^(t // 100): step decay, halved every 100 steps").name == "schedule"
+
+
+@pytest.mark.sandbox
+def test_the_loss_schedule_gets_each_steps_loss_and_starts_every_training_run_afresh(tmp_path: Path) -> None:
+    body = ("def rate(step, lr, loss, state):\n"
+            "    if step == 1:\n"
+            "        assert not state, state  # emptied for every run, though one process trains several\n"
+            "        state['first'] = loss\n"
+            "    assert isinstance(loss, float) and loss > 0, loss\n"
+            "    return lr * min(1.0, loss / state['first'])\n")
+    code = fill(load_skeleton("schedule_loss"), body)
+    ran = run_idea(tmp_path, code, workers=1, task="classification")
+    assert ran.returncode == 0, ran.stderr
+    assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
 
 
 def test_fill_keeps_the_wiring_when_the_reply_rewires_it() -> None:

@@ -59,6 +59,12 @@ _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (
 _ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,16}?(?:激活|activations?|hidden (?:outputs?|"
                              r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
                              r"representations?)|隐层(?:输出|表示))\s*(?:的)?\s*(?:L[12]|惩罚|penalty|正则)", re.IGNORECASE)
+# A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半"): the
+# schedule_loss skeleton, whose rule gets each step's loss and keeps state between steps.
+_FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
+                           r"increas|decreas|improv|plateau|stops? (?:improving|falling|decreasing)|上升|下降|变大|变小|"
+                           r"增加|减少|平台|不再|停滞)|(?:L̄|\bL)_?\{?[jt]\}?\s*[<>]=?\s*(?:L̄|L)_?\{?[jt]\s*-\s*1|"
+                           r"(?:ema|best)\s*[<>]|plateau|平台期", re.IGNORECASE)
 # A data idea that changes how many examples a batch holds: the batch_size skeleton.
 _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
@@ -123,7 +129,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton when the
     notes write the network as its equations, else none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
-    a data idea that changes the batch size the batch_size skeleton; a loss or regulariser idea that penalises the
+    a data idea that changes the batch size the batch_size skeleton; a schedule that follows the training loss the
+    schedule_loss skeleton; a loss or regulariser idea that penalises the
     hidden layers' outputs the activity_penalty skeleton.
     """
     found = kinds_of(kinds)
@@ -143,6 +150,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
             name = ARCHITECTURE_PARTS.get(task, "network" if _NETWORK_EQUATIONS.search(note_text) else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
+        name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty

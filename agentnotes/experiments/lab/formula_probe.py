@@ -7,6 +7,7 @@ Only torch and the standard library: it runs where experiment.py runs.
 """
 
 import importlib.util
+import inspect
 import json
 import math
 import sys
@@ -97,6 +98,8 @@ def probe_schedule(module, program):
     lr_at = getattr(module, "lr_at", None)
     if not callable(lr_at):
         return {"checked": False, "why": "no lr_at"}
+    if "loss" in inspect.signature(lr_at).parameters:
+        return {"checked": False, "why": "lr_at follows the training loss"}
     roles, total, base = program["roles"], module.STEPS, 0.1
     steps = sorted({1, total // 4, total // 2, 3 * total // 4, total} - {0})
     got = [float(lr_at(step, base)) for step in steps]

@@ -1017,7 +1017,19 @@ def probe_after_step(model, hook):
     return changed
 
 
-PROBE_LOSS = 1.0  # the training loss a schedule that follows it is probed with
+def probe_loss_at(step):
+    """The training loss a schedule that follows it is probed with: falling over the first half of the run, then flat."""
+    return math.exp(-2.0 * min(step, STEPS // 2) / STEPS)
+
+
+def probe_rates(hook, lr):
+    """lr_at at the probe steps, called at every step from 1 (a rule that follows the loss keeps state between steps)."""
+    wanted, rates = set(probe_steps()), []
+    for step in range(1, STEPS + 1):
+        rate = scheduled_lr(hook, step, lr, probe_loss_at(step))
+        if step in wanted:
+            rates.append([step, rate])
+    return rates
 
 
 def probe_steps():
@@ -1067,7 +1079,7 @@ def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
     set_seed(seed)
     record["probes"] = {
         "transform_batch": probe_batch(hooks["transform_batch"], x, y),
-        "lr_at": [[s, scheduled_lr(hooks["lr_at"], s, lr, PROBE_LOSS)] for s in probe_steps()],
+        "lr_at": probe_rates(hooks["lr_at"], lr),
         "batch_size_at": [[s, batch_size(hooks["batch_size_at"], s, len(train_xy[0])) if hooks["batch_size_at"]
                            else BATCH_SIZE] for s in probe_steps()],
         "compute_loss": probe_loss(hooks["compute_loss"], model, x, y),
