@@ -13,7 +13,8 @@ import pytest
 
 from agentnotes.errors import ExperimentError
 from agentnotes.experiments import ExperimentConfig, assemble_script
-from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table, symmetric_start
+from agentnotes.experiments.guards.confounds import cannot_learn, compare, confound_problems, diff_table
+from agentnotes.experiments.guards.skeleton import fill, load_skeleton
 from agentnotes.experiments.lab.assemble import ARMS_NAME, DESCRIBE_FLAG
 from agentnotes.runner.sandbox import Limits, describe_isolation, run_sandboxed
 
@@ -88,11 +89,11 @@ def test_other_initial_values_are_init_and_name_the_statistics() -> None:
 
 def test_an_idea_arm_whose_every_weight_matrix_starts_at_one_value_cannot_learn() -> None:
     every_layer_zero = _mlp(fp="ccc mean=0 std=0")
-    assert [p.kind for p in symmetric_start(_arms(every_layer_zero))] == ["symmetric_start"]
+    assert [p.kind for p in cannot_learn(_arms(every_layer_zero))] == ["symmetric_start"]
     last_layer_zero = _mlp()
     last_layer_zero["params"][4][2] = "ccc mean=0 std=0"
-    assert last_layer_zero["params"][4][0] == "4.weight" and symmetric_start(_arms(last_layer_zero)) == []
-    assert symmetric_start({"arms": {"baseline": every_layer_zero, "idea": every_layer_zero}}) == []  # not the idea's doing
+    assert last_layer_zero["params"][4][0] == "4.weight" and cannot_learn(_arms(last_layer_zero)) == []
+    assert cannot_learn({"arms": {"baseline": every_layer_zero, "idea": every_layer_zero}}) == []  # not the idea's doing
 
 
 @pytest.mark.sandbox
@@ -105,7 +106,28 @@ def test_real_describe_a_zero_initialisation_of_every_layer_is_caught(tmp_path: 
                 layer.weight.zero_()
         return model
     ''')
-    assert [p.kind for p in symmetric_start(describe_in_sandbox(tmp_path / "d", code))] == ["symmetric_start"]
+    assert [p.kind for p in cannot_learn(describe_in_sandbox(tmp_path / "d", code))] == ["symmetric_start"]
+
+
+def test_an_idea_arm_whose_optimizer_changes_no_weight_cannot_learn() -> None:
+    frozen, moving = _mlp(), _mlp()
+    frozen["probes"] = {**frozen["probes"], "optimizer_moves": False}
+    moving["probes"] = {**moving["probes"], "optimizer_moves": True}
+    assert [p.kind for p in cannot_learn({"arms": {"baseline": moving, "idea": frozen}})] == ["frozen_weights"]
+    assert cannot_learn({"arms": {"baseline": moving, "idea": moving}}) == []
+
+
+@pytest.mark.sandbox
+def test_real_describe_an_update_that_never_writes_the_weights_is_caught(tmp_path: Path) -> None:
+    kept_aside = fill(load_skeleton("update_rule"), textwrap.dedent('''
+    def update(p, g, state, lr, t):
+        m = state.setdefault("m", torch.zeros_like(p))
+        m.mul_(0.9).add_(g)
+        state["w"] = p - lr * m  # the new weights, never written into p
+    '''))
+    assert [p.kind for p in cannot_learn(describe_in_sandbox(tmp_path / "d", kept_aside))] == ["frozen_weights"]
+    written = kept_aside.replace('state["w"] = p - lr * m', "p.sub_(lr * m)")
+    assert cannot_learn(describe_in_sandbox(tmp_path / "w", written)) == []
 
 
 def test_an_activation_that_widens_the_next_layer_stays_an_activation_difference() -> None:

@@ -134,14 +134,15 @@ def test_a_margin_over_the_largest_wrong_logit_is_a_loss_the_program_writes() ->
     assert torch.allclose(namespace["compute_loss"](out, y, 1), F.cross_entropy(out, y) + 0.5 * hinge.mean())
 
 
-def test_a_change_of_a_value_is_one_name_and_a_formula_reading_a_name_at_two_steps_is_not_merged() -> None:
+def test_a_change_of_a_value_is_one_name_and_a_name_read_at_two_steps_keeps_the_step_before() -> None:
     from agentnotes.experiments.guards.notation import without_time_indices
 
     assert plain_formula("Δw = -lr * g") == "Delta_w = -lr * g"
     assert plain_formula("θ ← θ − sign(g)·Δ") == "θ ← θ − sign(g)·Δ"  # Δ alone is a value of its own
     secant = "Δθ_t = θ_t − θ_{t-1}\nθ_{t+1} = θ_t − η·g_t / (1 + Δθ_t)"
-    assert without_time_indices(secant) == secant  # θ_t − θ_{t-1} is no θ − θ
-    assert note_program(secant, ["update_rule"]) is None  # the previous weights: not certain, the model writes it
+    assert without_time_indices(secant) == "Δθ = θ − θ_prev\nθ = θ − η·g / (1 + Δθ)"  # θ_t − θ_{t-1} is no θ − θ
+    program = note_program(secant, ["update_rule"])
+    assert program is not None and program.previous == ("theta_prev",)  # the weights at the step before
     assert without_time_indices("m_t = β·m_{t-1} + g_t") == "m = β·m + g"
 
 

@@ -60,11 +60,11 @@ def test_formulas_that_are_not_certain_give_no_program(formulas: str) -> None:
     assert note_program(formulas, kinds) is None
 
 
-def _probe(tmp_path: Path, body: str) -> dict | None:
+def _probe(tmp_path: Path, body: str, formulas: str = SIGN_MIX) -> dict | None:
     run = rd.create_run(tmp_path, "sign mix vs SGD")
     code = fill(load_skeleton("update_rule"), body)
     run.write_text(f"{rd.ITERATIONS}/1/{rd.EXPERIMENT}", assemble_script(code, ExperimentConfig(seeds=(0, 1, 2), steps=20)))
-    program = note_program(SIGN_MIX, ["update_rule"])
+    program = note_program(formulas, ["update_rule"])
     assert program is not None
     return probe_formulas(run, 1, program.as_dict(), ExperimentOptions("sign mix vs SGD"))
 
@@ -81,6 +81,32 @@ def test_the_sandboxed_probe_names_where_an_almost_right_update_differs(tmp_path
     assert verdict is not None and verdict["checked"] and not verdict["ok"]
     assert verdict["where"] == "the weights after step 2 (lr = 0.01)"  # step 1 agrees: the average starts at zero
     assert len(verdict["expected"]) == len(verdict["got"]) == 4 and verdict["max_diff"] > 0.001
+
+
+# An invented rule reading the gradient at the step before: a push along the gradient's change.
+PUSH = "v_t = g_t + γ·(g_t − g_{t-1})   (v_1 = g_1)\nw_{t+1} = w_t − η·v_t，γ = 0.3"
+PUSH_FAITHFUL = '''
+def update(p, g, state, lr, t):
+    before = state.get("before", g)
+    state["before"] = g.clone()
+    p.sub_(lr * (g + 0.3 * (g - before)))
+'''
+
+
+def test_a_value_at_the_step_before_is_kept_in_state_and_starts_as_the_steps_own() -> None:
+    program = note_program(PUSH, ["update_rule"])
+    assert program is not None and program.previous == ("g_prev",) and program.state == ()
+    assert program.statements == (("v", "g + gamma * (g - g_prev)"), ("w", "w - eta * v"))
+
+
+@pytest.mark.sandbox
+def test_the_sandboxed_probe_follows_the_gradient_of_the_step_before(tmp_path: Path) -> None:
+    verdict = _probe(tmp_path, PUSH_FAITHFUL, PUSH)
+    assert verdict is not None and verdict["checked"] and verdict["ok"], verdict
+    forgetting = PUSH_FAITHFUL.replace('state["before"] = g.clone()', 'state["before"] = torch.zeros_like(g)')
+    forgetting = _probe(tmp_path / "forgetting", forgetting, PUSH)
+    assert forgetting is not None and forgetting["checked"] and not forgetting["ok"]
+    assert forgetting["where"] == "the weights after step 2 (lr = 0.01)"  # at step 1 both read the step's own gradient
 
 
 def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:

@@ -21,7 +21,7 @@ from agentnotes.experiments.guards.baseline import baseline_from_request, compar
 from agentnotes.experiments.guards.claim import input_condition, inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
-from agentnotes.experiments.guards.confounds import compare, confound_problems, diff_table, symmetric_start
+from agentnotes.experiments.guards.confounds import cannot_learn, compare, confound_problems, diff_table
 from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
@@ -603,8 +603,8 @@ def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds:
         reporter.info(f"Period: {problems[0].message[:200]}")
         run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
         return f"The previous code does the notes' operation at the wrong steps.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
-    if problems := symmetric_start(arms):
-        reporter.info(f"Symmetric start: {problems[0].message[:200]}")
+    if problems := cannot_learn(arms):
+        reporter.info(f"Cannot learn: {problems[0].message[:200]}")
         run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
         return f"The previous code builds an idea arm that cannot learn.\n```python\n{code}```\nProblems:\n{format_problems(problems)}"
     if problems := confound_problems(differences):

@@ -80,16 +80,24 @@ def confound_problems(differences: Sequence[Difference]) -> list[Problem]:
                                 f"{_FIXES[d.category]}") for d in differences if not d.allowed]
 
 
-def symmetric_start(arms_json: dict[str, Any]) -> list[Problem]:
-    """A Problem when every weight matrix of the idea arm starts at one value and not every one of the baseline's does:
-    then every unit of a layer computes the same thing and gets the same update, for good, so the network cannot learn
-    more than one unit per layer would (an initialisation meant for some layers written for all of them)."""
-    if _starts_symmetric(arms_json["arms"]["idea"]) and not _starts_symmetric(arms_json["arms"]["baseline"]):
-        return [Problem("symmetric_start", "every weight matrix of the idea arm starts at one value (std 0), so every unit "
-                                           "of a layer computes the same thing and gets the same update: the network "
-                                           "cannot learn. Initialise only the layers and tensors the notes name and keep "
-                                           "the default initialisation of every other layer")]
-    return []
+def cannot_learn(arms_json: dict[str, Any]) -> list[Problem]:
+    """Problems that keep the idea arm from learning where the baseline does: every weight matrix started at one value
+    (every unit of a layer computes the same thing and gets the same update, for good: an initialisation meant for
+    some layers written for all of them), or an optimizer whose steps change no weight (an update rule that computes
+    the new weights and never writes them into the parameters)."""
+    idea, base = arms_json["arms"]["idea"], arms_json["arms"]["baseline"]
+    problems = []
+    if _starts_symmetric(idea) and not _starts_symmetric(base):
+        problems.append(Problem("symmetric_start", "every weight matrix of the idea arm starts at one value (std 0), so "
+                                "every unit of a layer computes the same thing and gets the same update: the network "
+                                "cannot learn. Initialise only the layers and tensors the notes name and keep the "
+                                "default initialisation of every other layer"))
+    if idea["probes"].get("optimizer_moves") is False and base["probes"].get("optimizer_moves"):
+        problems.append(Problem("frozen_weights", "three optimizer steps of the idea arm on one batch change no weight: "
+                                "the network cannot learn. The update must change each parameter in place (p.sub_(...), "
+                                "p.add_(...), p.copy_(new_value)); a new value kept in a local name or in state leaves "
+                                "the weights where they were"))
+    return problems
 
 
 def _starts_symmetric(arm: dict[str, Any]) -> bool:

@@ -60,7 +60,7 @@ _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*",
                 **{size: "" for size in ("big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr")}}
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 # A step-by-step formula: a name indexed by the next or the previous step.
-_STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
+STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
 # One name read at the step and at the step before: `θ_t − θ_{t-1}`, `g_{t-1} … g_t`.
 _TWO_STEPS_OF_ONE_NAME = re.compile(r"(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*\}?(?![\w+-])[^\n]*(?<![\w])\1_\{?\s*t\s*-\s*1\s*\}?"
                                     r"|(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*-\s*1\s*\}?[^\n]*(?<![\w])\2_\{?\s*t\s*\}?(?![\w+-])")
@@ -128,12 +128,22 @@ def plain_formula(text: str) -> str:
 
 def without_time_indices(text: str) -> str:
     """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
-    index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Not where a formula
-    reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`): without the indices it would read θ − θ."""
+    index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Where a formula
+    reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`), its value at the step before is NAME_prev (`θ − θ_prev`)."""
     text = re.sub(r"(_\{\s*t\s*)−(?=\s*1\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
-    if not _STEP_INDEXED.search(text) or any(_TWO_STEPS_OF_ONE_NAME.search(line.split("=", 1)[-1]) for line in text.splitlines()):
+    if not STEP_INDEXED.search(text):
         return text
-    return _TIME_INDEX.sub("", text)
+    return _TIME_INDEX.sub("", "\n".join(map(_previous_named, text.split("\n"))))
+
+
+def _previous_named(line: str) -> str:
+    """`line` with each name its right-hand side reads at the step and at the step before, at the step before,
+    written NAME_prev (`d_t = g_t − g_{t-1}`: `d_t = g_t − g_prev`)."""
+    left, equals, right = line.partition("=") if "=" in line else ("", "", line)
+    while found := _TWO_STEPS_OF_ONE_NAME.search(right):
+        name = found[1] or found[2]
+        right = re.sub(rf"(?<![\w]){re.escape(name)}_\{{?\s*t\s*-\s*1\s*\}}?", f"{name}_prev", right)
+    return left + equals + right
 
 
 # A piecewise formula in LaTeX: `f(x) = \begin{cases} x, & x > 0 \\ -α log(1 - x), & x \le 0 \end{cases}`.

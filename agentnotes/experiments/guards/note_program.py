@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
+from agentnotes.experiments.guards.notation import STEP_INDEXED
 from agentnotes.experiments.guards.formula_lines import (
     _DRAWN,
     _TORCH_CALLS,
@@ -91,6 +92,11 @@ CLASSIFYING_TASKS = ("classification", "digits", "digits_image", "sequence")  # 
 # defined later (`y = g*h，g = sigmoid(a)`), not a value kept from the previous step.
 STATELESS_KINDS = ("activation", "loss", "schedule")
 PROBED_KINDS = ("update_rule", "activation", "schedule")  # those lab/formula_probe.py reruns beside the hook
+# A hook value at the step before, as guards/notation.py names it; at the first step it is the step's own value.
+PREVIOUS_SUFFIX = "_prev"
+# A value at the first step of formulas written step by step, said beside its formula (`v_t = g_t + γ(g_t − g_{t-1})
+# (v_1 = g_1)`): what the formula gives there, with the step before's value the step's own; not a step of its own.
+_AT_START = re.compile(r"(.+)_[01]")
 # The step size as notes in Adam's notation write it, when they name no lr or η.
 STEP_SIZE_ALIASES = ("alpha",)
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
@@ -131,6 +137,7 @@ class NoteProgram:
     bound: tuple[tuple[str, str], ...] = ()
     learned: tuple[str, ...] = ()  # constants the notes call learnable: an activation's parameters, from these starts
     starts: tuple[tuple[str, str], ...] = ()  # states the notes start elsewhere than at zero (`v 初始化为 1e-6`)
+    previous: tuple[str, ...] = ()  # a hook value at the step before (`g_prev`, from `g_t − g_{t-1}`): PREVIOUS_SUFFIX
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -163,6 +170,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
+    said_at_start = {target for target in targets if (start := _AT_START.fullmatch(target)) and start[1] in targets
+                     and STEP_INDEXED.search(formulas)}
+    statements = [(target, value) for target, value in statements if target not in said_at_start]
     statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
     if kind == "data":
         statements = _new_batch_named(statements)
@@ -188,7 +198,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
     program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes)))
-    if program is None or not program.state:
+    if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
+        return None  # a kept value the notes start at a formula: not certain
+    if not program.state:
         return program
     starts = {name: _start(name, note_text) for name in program.state}
     if "" in starts.values():
@@ -279,6 +291,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     roles: dict[str, str] = {}
     constants: dict[str, float] = {}
     state: list[str] = []
+    previous: list[str] = []
     noise: list[tuple[str, str]] = []
     learned: list[str] = []
     pairs: dict[str, str] = {}
@@ -335,6 +348,9 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 constants[name] = EPS
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
+            elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
+                roles[role] = name.removesuffix(PREVIOUS_SUFFIX)  # the weights or the gradient at the step before
+                previous.append(name)
             else:
                 return None
         defined.add(target)
@@ -344,7 +360,15 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
              else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
-                       tuple(noise), tuple(bound), tuple(learned))
+                       tuple(noise), tuple(bound), tuple(learned), previous=tuple(previous))
+
+
+def _previous_role(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
+    """The role (the weights or the gradient) whose value at the step before `name` is (`g_prev`), or None."""
+    stem = name.removesuffix(PREVIOUS_SUFFIX)
+    if stem == name:
+        return None
+    return next((role for role in ("param", "grad") if stem in role_names[role] and roles.get(role, stem) == stem), None)
 
 
 def _only_passed_to_code(name: str, statements: list[tuple[str, ast.expr]]) -> bool:
@@ -387,8 +411,8 @@ HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "l
 def program_body(program: NoteProgram) -> tuple[str, str] | None:
     """(the skeleton function, its body) computing the notes' formulas exactly as written: the hook's
     arguments bound to the notes' names, the notes' constants, each state read from and written back to
-    the parameter's state dict (starting at zero or where the notes start it), every function applied to a tensor; an update rule's
-    new weights copied into p. None for a kind with no such function."""
+    the parameter's state dict (starting at zero or where the notes start it), a value at the step before kept there
+    too, every function applied to a tensor; an update rule's new weights copied into p. None for a kind with no such function."""
     if program.kind not in HOOK_FUNCTIONS:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
@@ -400,6 +424,9 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     starts = dict(program.starts)
     lines += [f'{name} = state.get("{name}", torch.full_like(p, {starts[name]}))' if name in starts
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
+    for name in program.previous:  # the value at the step before; at the first step, the step's own
+        lines += [f'{name} = state.get("{name}", {name.removesuffix(PREVIOUS_SUFFIX)})',
+                  f'state["{name}"] = {name.removesuffix(PREVIOUS_SUFFIX)}.detach().clone()']
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
     lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]

@@ -65,6 +65,7 @@ def probe_update_rule(module, program):
     reference = start.clone()
     starts = dict(program.get("starts") or ())
     state = {name: torch.full_like(start, float(starts.get(name, 0.0))) for name in program["state"]}
+    previous = {}  # each hook value at the step before (the step's own at the first step), by its name in the notes
     for step in range(1, STEPS + 1):
         g = torch.randn(4, 3)
         p.grad = g.clone()
@@ -73,6 +74,8 @@ def probe_update_rule(module, program):
         except TypeError:
             return {"checked": False, "why": "the optimizer's step needs a closure"}
         values = {roles["param"]: reference, roles["grad"]: g, **state}
+        values.update({name: previous.get(name, values[name.removesuffix("_prev")]) for name in program.get("previous", ())})
+        previous = {name: values[name.removesuffix("_prev")] for name in program.get("previous", ())}
         values.update({roles[name]: value for name, value in (("lr", LR), ("step", step)) if name in roles})
         env = run_program(program, values)
         reference = as_tensor(env[program["output"]], start)

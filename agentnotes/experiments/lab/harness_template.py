@@ -997,6 +997,26 @@ def module_outputs(model, x):
     return seen
 
 
+def probe_optimizer_moves(model, optimizer, x, y, steps=3):
+    """Whether a few optimizer steps on one batch, with the task's loss, change any weight."""
+    before = [p.detach().clone() for p in model.parameters()]
+
+    def closure():
+        model.zero_grad(set_to_none=True)
+        with torch.enable_grad():
+            loss = task_loss(model(x), y)
+            loss.backward()
+        return loss
+
+    for _ in range(steps):
+        closure()
+        if needs_closure(optimizer):
+            optimizer.step(closure)
+        else:
+            optimizer.step()
+    return any(not torch.equal(start, p.detach()) for start, p in zip(before, model.parameters()))
+
+
 def probe_after_step(model, hook):
     """Steps (1..PROBE_STEPS) at which after_step changed a weight; each call follows a small random
     nudge of every weight, a stand-in for the training step (so averaging or syncing copies shows)."""
@@ -1086,6 +1106,7 @@ def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
         "after_step": {"changed_at": probe_after_step(model, hooks["after_step"])},
     }
     record["probes"]["after_step"]["changes_weights"] = bool(record["probes"]["after_step"]["changed_at"])
+    record["probes"]["optimizer_moves"] = probe_optimizer_moves(model, optimizer, x, y)  # last: it trains the model
     return record
 
 
