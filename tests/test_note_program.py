@@ -949,6 +949,52 @@ def test_a_network_written_as_its_equations_is_built_whole_with_joins_biases_and
     assert program_reply(part, "h1 = relu(W1 x)\ny = W2 h1 + mystery(x)", "", "regression") == ""  # an unknown function
 
 
+def test_a_recurrent_cell_written_as_its_step_equations_is_built_with_its_states_and_steps() -> None:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    # An invented cell: a leak gate from the input and the kept state, a tanh candidate; a readout after it.
+    leaky = ("a_t = σ(W_a x_t + U_a h_{t-1} + b_a)\nh_t = a_t ⊙ h_{t-1} + (1 − a_t) ⊙ tanh(W x_t)\n"
+             "readout ŷ = w_o·h_T + b_o")
+    part = skeleton_for(["architecture"], leaky, "sequence")
+    assert part.name == "cell"
+    namespace = {"torch": torch, "nn": nn, "F": F}
+    exec(fill(part, program_reply(part, leaky, leaky, "sequence")), namespace)
+    cell = namespace["IdeaCell"](3, 5)
+    assert (tuple(cell.U_a.weight.shape), cell.U_a.bias, cell.W_a.bias is not None) == ((5, 5), None, True)
+    x = torch.randn(2, 4, 3)
+    out = cell(x)
+    h = torch.zeros(2, 5)
+    for t in range(4):  # the notes' equations, step by step
+        a = torch.sigmoid(cell.W_a(x[:, t]) + cell.U_a(h))
+        h = a * h + (1 - a) * torch.tanh(cell.W(x[:, t]))
+        assert torch.allclose(out[:, t], h, atol=1e-6)
+    assert program_reply(part, "h_t = tanh(W x_t + U h_{t-1})\nh_0 初始化为 1", "h_0 初始化为 1", "sequence") == ""
+
+
+@pytest.mark.sandbox
+def test_a_cell_written_from_its_equations_passes_the_guards_and_trains_on_the_sequence_task(tmp_path: Path) -> None:
+    from test_experiments_harness import run_idea
+
+    from agentnotes.experiments.guards.autofix import apply_fixes
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+    from agentnotes.experiments.guards.static_check import blocking, check_idea_code
+
+    note = "r_t = σ(W_r x_t + U_r h_{t-1})\nh_t = r_t ⊙ h_{t-1} + tanh(W x_t + b)"  # invented
+    part = skeleton_for(["architecture"], note, "sequence")
+    code = fill(part, program_reply(part, note, note, "sequence"))
+    assert apply_fixes(code, ["architecture"], ()) == (code, [])
+    assert blocking(check_idea_code(code, ["architecture"], ())) == []
+    ran = run_idea(tmp_path, code, task="sequence")
+    assert ran.returncode == 0, ran.stderr
+    assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
+
+
 def test_latex_fonts_a_sum_over_the_wrong_classes_written_ne_and_capitalised_functions_are_read() -> None:
     import torch
     import torch.nn.functional as F

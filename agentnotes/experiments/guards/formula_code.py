@@ -6,7 +6,7 @@ skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes fro
 - a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
   `update`, an activation's `forward`, a schedule's `lr_at`, a weight operation's `weight_op`, a
   regulariser's `penalty` (a penalty added to the task's loss), a data idea's `transform_batch`, a
-  layer's `forward`, a block's or a whole network's layers and `forward` (guards/network_body.py), an update
+  layer's `forward`, a block's, a whole network's or a recurrent cell's layers and `forward` (guards/network_body.py), an update
   rule's move and step around a second gradient (guards/two_point_body.py);
 - a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
 Anything less certain gives "" and the model is asked.
@@ -30,7 +30,7 @@ from agentnotes.experiments.guards.note_program import (
     periodic_body,
     program_body,
 )
-from agentnotes.experiments.guards.network_body import network_body
+from agentnotes.experiments.guards.network_body import cell_body, network_body
 from agentnotes.experiments.guards.note_symbols import BIASES_LEFT, note_period
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
@@ -40,6 +40,9 @@ MARK = "written from the notes' formulas"  # the comment on a body written here
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
 BLOCK_FORWARD = "IdeaBlock.forward"  # the block skeleton's, beside its layers_and_parameters
 NETWORK_FORWARD = "IdeaNet.forward"  # the network skeleton's, beside its layers_and_parameters
+# The skeletons whose module the notes' equations write whole: its forward pass, the writer, the method with its layers.
+_MODULES = ((BLOCK_FORWARD, block_body, "layers_and_parameters"), (NETWORK_FORWARD, network_body, "layers_and_parameters"),
+            ("IdeaCell.forward", cell_body, "layers"))
 
 
 def program_reply(part: Skeleton, formulas: str, note_text: str = "", task: str = "") -> str:
@@ -92,13 +95,13 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
     if part.name == "regulariser":
         found = penalty_body(formulas)
         return ("penalty", _marked(*found), "") if found else None
-    for forward_name, written in ((BLOCK_FORWARD, block_body), (NETWORK_FORWARD, network_body)):
+    for forward_name, written, layers_method in _MODULES:
         if forward_name in part.required:  # a module's layers and forward pass
             found = written(formulas, note_text)
             if found is None:
                 return None
             layers, forward, source = found
-            return forward_name, _marked(forward, source), "def layers_and_parameters(self):\n" \
+            return forward_name, _marked(forward, source), f"def {layers_method}(self):\n" \
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)

@@ -9,6 +9,11 @@ sum is the bias of the sum's first matrix, as nn.Linear keeps it, and every matr
 layers do. A matrix the notes start at zero ("P, Q initialised to zero") starts there; one they start otherwise is
 not certain. Anything else read (a name that is neither the input, an earlier equation, a matrix nor a bias, a
 function other than the elementwise ones) gives None, and the model writes the network.
+
+A recurrent cell written as its step equations (`z_t = σ(W_z x_t + b_z)`, `h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t`) is
+written the same way for the cell skeleton (`cell_body`): each matrix maps the step's input or a kept state to the
+hidden width, the states (names read at the step before) start at zero, and the cell's output at every step is the
+state named h (else the last one written); equations after it (a readout `ŷ = w·h_T`) are the baseline's head.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from __future__ import annotations
 import ast
 import re
 
-from agentnotes.experiments.guards.formula_lines import _normalised, _start
+from agentnotes.experiments.guards.constants import compared_name, note_constants
+from agentnotes.experiments.guards.formula_lines import _normalised, _start, _statements
 from agentnotes.experiments.guards.notation import NAMED_FUNCTION
 
 # A line of the network's equations: a hidden layer or the output.
@@ -68,6 +74,46 @@ def network_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | N
     return "\n".join(layers), "\n".join([*lines, f"return {statements[-1][0]}"]), source
 
 
+def cell_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | None:
+    """(The body of the cell skeleton's `layers(self)`, of its `forward(self, x)` over the time steps, the equations
+    they come from), or None when the notes' step equations are not certain (see the module docstring)."""
+    statements = _statements(formulas) or []
+    targets = [target for target, _ in statements]
+    states = [target for i, (target, value) in enumerate(statements)
+              if target in _names(value) or target in {n for _, later in statements[:i] for n in _names(later)}]
+    if not states or len(set(targets)) != len(targets):
+        return None
+    output = "h" if "h" in states else states[-1]
+    statements = statements[:targets.index(output) + 1]  # after it: the readout, which the baseline's head is
+    given = note_constants(f"{formulas}\n{note_text}")
+    if any(_start(name, note_text) not in (None, "0.0") or float(given.get(compared_name(name), 0)) != 0
+           for state in states for name in (state, f"{state}_0")):
+        return None  # a state the notes start elsewhere than at zero (`h_0 初始化为 1`, `h_0 = 1`)
+    writer = _Writer(biased=bool(_ALL_BIASED.search(note_text)))
+    writer.widths.update({"x": "self.input_size", **{state: "self.hidden_size" for state in states}})
+    lines = []
+    for target, value in statements:
+        code = writer.expression(value, "self.hidden_size")
+        if code is None or code[1] not in (None, "self.hidden_size"):
+            return None
+        lines.append(f"{target} = {code[0]}")
+        writer.widths[target] = "self.hidden_size"
+    if not writer.matrices or "x" not in writer.read:
+        return None
+    layers = [f"self.{name} = nn.Linear({width_in}, {width_out}, bias={name in writer.biased})"
+              for name, (width_in, width_out) in writer.matrices.items()]
+    layers += [f"self.act{i} = {module}" for i, module in enumerate(writer.activations, start=1)]
+    forward = ["sequence = x", *(f"{state} = x.new_zeros(x.shape[0], self.hidden_size)" for state in states),
+               "outputs = []", "for t in range(sequence.shape[1]):", "    x = sequence[:, t]",
+               *(f"    {line}" for line in lines), f"    outputs.append({output})", "return torch.stack(outputs, dim=1)"]
+    source = "; ".join(f"{target} = {ast.unparse(value)}" for target, value in statements)
+    return "\n".join(layers), "\n".join(forward), source
+
+
+def _names(node: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
 def _equations(formulas: str) -> list[tuple[str, ast.expr]] | None:
     """The network's equations in order, each target once: the first assignment of each equation line."""
     statements: list[tuple[str, ast.expr]] = []
@@ -111,6 +157,11 @@ class _Writer:
             if self.all_biased:
                 self.biased.add(node.left.id)
             return f"self.{node.left.id}({operand[0]})", width_out
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):  # entry by entry: `z ⊙ h`, `(1 - z) h`
+            left, right = self.expression(node.left, width_out), self.expression(node.right, width_out)
+            if left is None or right is None or (left[1] and right[1] and left[1] != right[1]):
+                return None
+            return f"({left[0]} {'*' if isinstance(node.op, ast.Mult) else '/'} {right[0]})", left[1] or right[1]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             parts = [self.expression(arg, width_out) for arg in node.args]
             if any(part is None for part in parts):
