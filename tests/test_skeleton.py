@@ -108,6 +108,8 @@ def test_a_schedule_that_follows_the_training_loss_gets_the_schedule_loss_skelet
     assert skeleton_for(["schedule"], "训练 loss 平台期就把学习率减半").name == "schedule_loss"
     assert skeleton_for(["schedule"], "If the loss went up, halve the learning rate.").name == "schedule_loss"
     assert skeleton_for(["schedule"], "lr_t = lr · 0.5^(t // 100): step decay, halved every 100 steps").name == "schedule"
+    cooldown = "lr(t) = lr0 · (T − t)/C in the last C steps. Expect: the late \"plateau\" of the loss curve is gradient noise."
+    assert skeleton_for(["schedule"], cooldown).name == "schedule"  # a schedule by steps, whatever the loss does
 
 
 @pytest.mark.sandbox

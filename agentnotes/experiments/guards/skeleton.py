@@ -64,7 +64,7 @@ _ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
                            r"increas|decreas|improv|plateau|stops? (?:improving|falling|decreasing)|上升|下降|变大|变小|"
                            r"增加|减少|平台|不再|停滞)|(?:L̄|\bL)_?\{?[jt]\}?\s*[<>]=?\s*(?:L̄|L)_?\{?[jt]\s*-\s*1|"
-                           r"(?:ema|best)\s*[<>]|plateau|平台期", re.IGNORECASE)
+                           r"(?:ema|best)\s*[<>]", re.IGNORECASE)
 # A data idea that changes how many examples a batch holds: the batch_size skeleton.
 _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
