@@ -30,9 +30,10 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification"),
              "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
              "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
-             "schedule_loss": (["schedule"], "classification")}
+             "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits")}
 # Forms of a kind's skeleton that its notes choose.
-NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss")
+NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss",
+               "loss_inputs")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -100,6 +101,28 @@ def test_the_activity_penalty_reads_every_hidden_layers_output_of_the_batch(tmp_
     ran = run_idea(tmp_path, code, "--describe", task="digits")
     assert ran.returncode == 0, ran.stderr
     assert ran.metrics["arms"]["idea"]["probes"]["compute_loss"]["differs"]
+
+
+def test_a_loss_on_the_outputs_for_other_inputs_gets_the_loss_inputs_skeleton() -> None:
+    assert skeleton_for(["loss"], "L = CE + λ · KL(sg[p(x)] ‖ p(x + σ·ε))").name == "loss_inputs"
+    assert skeleton_for(["regulariser"], "penalise ∇_x ℓ: L = MSE + λ‖∂ℓ/∂x‖²").name == "loss_inputs"
+    assert skeleton_for(["loss"], "L = CE(f(x), y) + 0.1·H(p)").name == "loss"  # the batch's own outputs only
+
+
+@pytest.mark.sandbox
+def test_a_penalty_on_the_input_gradient_trains_through_the_loss_inputs_skeleton(tmp_path: Path) -> None:
+    body = ("def compute_loss(out, y, model, x, step):\n"
+            "    xg = x.detach().requires_grad_(True)\n"
+            "    per_sample = (model(xg) - y).pow(2).mean(1)\n"
+            "    g = torch.autograd.grad(per_sample.sum(), xg, create_graph=True)[0]\n"
+            "    return task_loss(out, y) + 0.01 * g.pow(2).sum(1).mean()\n")
+    code = fill(load_skeleton("loss_inputs"), body)
+    ran = run_idea(tmp_path / "describe", code, "--describe", task="regression")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["arms"]["idea"]["probes"]["compute_loss"]["differs"]
+    ran = run_idea(tmp_path / "run", code, task="regression")
+    assert ran.returncode == 0, ran.stderr
+    assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
 
 
 def test_a_schedule_that_follows_the_training_loss_gets_the_schedule_loss_skeleton() -> None:

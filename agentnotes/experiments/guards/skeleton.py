@@ -59,6 +59,12 @@ _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (
 _ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,16}?(?:激活|activations?|hidden (?:outputs?|"
                              r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
                              r"representations?)|隐层(?:输出|表示))\s*(?:的)?\s*(?:L[12]|惩罚|penalty|正则)", re.IGNORECASE)
+# A loss that reads the network's outputs for other inputs than the batch's (`KL(sg[p(x)] ‖ p(x + σ·ε))`, `f(x̃)`, a
+# gradient with respect to the inputs, a consistency term): the loss_inputs skeleton, whose loss gets the model and x.
+_OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?\s*[+−\-·*]|-\s*x|x̃|x'|x_?(?:tilde|aug\w*|adv\w*|"
+                           r"nois\w*|pert\w*))|∂\s*(?:ℓ|L|loss)\w*\s*/\s*∂\s*x|∇_?\{?x\b|对输入的梯度|"
+                           r"(?:gradient|derivative)s? of the loss (?:with respect to|w\.r\.t\.?) (?:the )?inputs?|"
+                           r"consistency (?:loss|regulari[sz]\w*|term|penalty)|一致性", re.IGNORECASE)
 # A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半"): the
 # schedule_loss skeleton, whose rule gets each step's loss and keeps state between steps.
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
@@ -131,7 +137,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
     a data idea that changes the batch size the batch_size skeleton; a schedule that follows the training loss the
     schedule_loss skeleton; a loss or regulariser idea that penalises the
-    hidden layers' outputs the activity_penalty skeleton.
+    hidden layers' outputs the activity_penalty skeleton, one that reads the network's outputs for other inputs (a
+    consistency term, a gradient with respect to the inputs) the loss_inputs skeleton.
     """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
@@ -152,6 +159,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
+        name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
