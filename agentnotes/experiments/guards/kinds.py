@@ -111,7 +111,9 @@ KINDS: tuple[Kind, ...] = (
               r"ReLU\s*(?:都|全部|全都)?\s*(?:换成|替换成|替换为|改成)|\breplace[sd]?\s+(?:the\s+|every\s+|all\s+|each\s+)?"
               r"ReLUs?\s+(?:with|by)\b",
               _words("activation functions?", "new activation", "activation (?:that|which|is)"),
-              r"激活函数(?!\s*(?:之后|之前|以后|以前|后|前|的?输出))"),  # not where a value is taken: 激活函数之后的输出
+              r"激活函数(?!\s*(?:之后|之前|以后|以前|后|前|的?输出))",  # not where a value is taken: 激活函数之后的输出
+              # a heading that names the idea an activation: "# MaxMin 成对激活（GroupSort）", "# TanhExp activation"
+              r"(?m:^#+[ \t][^\n]*?(?:激活(?:函数)?|activation(?:\s+function)?s?)[ \t]*(?:[（(:：—–-][^\n]*)?$)"),
          ("build_model",), "activation.md", ("activation",),
          fixes=("fix_two_input_forward", "fix_unit_indexing", "add_module_hook", _DROP_AFTER_STEP),
          checks=("note_formulas", "commented_returns")),
