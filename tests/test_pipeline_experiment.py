@@ -232,6 +232,11 @@ def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:
     assert copied_example_rules(copied, examples, note_text=rule) == []  # the user's note says it
     own_marked = "    p.add_(-group['lr'] * p.grad / (p.grad.norm() + 1e-8))  # the example's own rule\n"
     assert copied_example_rules(own_marked, examples) == []  # the mark kept on the idea's own rule
+    decay = "def between_steps(self, step):\n    self.w.mul_({})\n"
+    layer_example = idea_examples(["layer"])
+    assert "self.V.mul_(0.5)" in layer_example  # the example's short rule: its own only with its own number
+    assert copied_example_rules(decay.format(0.5), layer_example) == ["self.w.mul_(0.5)"]
+    assert copied_example_rules(decay.format(0.9), layer_example) == []  # any other decay is no copy
 
 
 def test_each_worked_example_passes_the_static_check_and_shows_only_its_kind() -> None:

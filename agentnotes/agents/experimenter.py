@@ -146,11 +146,16 @@ def _squashed(text: str) -> str:
     return re.sub(r"(?<![\w.])(?:self|torch|f|math|np)\.", "", text)
 
 
+_SHORT_LINE = 24  # a line of fewer characters, its numbers masked, is a generic step (`self.V.mul_(0.5)`)
+
+
 def _masked(line: str) -> str:
     """The code of a line without its comment, every `self.NAME` written `self._` and every number `0`
-    (the example's rule with the idea's constants put in is still the example's rule)."""
+    (the example's rule with the idea's constants put in is still the example's rule), except in a short line:
+    `self.s.mul_(0.9)` is any decay, the example's only with the example's number."""
     code = re.sub(r"\bself\.\w+", "self._", line.split("#")[0].strip())
-    return re.sub(r"(?<![\w.])\d+(?:\.\d*)?(?:e-?\d+)?", "0", code)
+    masked = re.sub(r"(?<![\w.])\d+(?:\.\d*)?(?:e-?\d+)?", "0", code)
+    return masked if len(re.sub(r"\s+", "", masked)) >= _SHORT_LINE else code
 
 
 def _idea_values(plan: Plan, hits: Sequence[Hit], feedback: str) -> dict[str, str]:
