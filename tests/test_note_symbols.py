@@ -123,6 +123,9 @@ def test_an_operation_the_notes_do_every_n_steps_must_divide_the_step() -> None:
     assert missing_period(periodic, "把每行的范数裁到 2.0 以内", ["weight_op"]) == []  # the notes say nothing of when
     decay = "def lr_at(step, lr):\n    return lr * 0.5 ** (step // 100)\n"
     assert missing_period(decay, "every 100 steps the rate halves", ["schedule"]) == []
+    every_step_rate = "def lr_at(step, lr):\n    return lr * 0.999\n"
+    problems = missing_period(every_step_rate, "every 100 steps the rate halves", ["schedule"])
+    assert [p.kind for p in problems] == ["note_period"] and "return`" not in problems[0].message  # a rate is returned
 
 
 def test_the_notes_period_is_read_from_the_cue_or_the_value_given_for_its_letter() -> None:

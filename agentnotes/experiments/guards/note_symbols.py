@@ -134,8 +134,10 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
         return []
     divides = _divides_step(tree)
     if cue := re.search(PERIODIC, note_text, re.IGNORECASE):
+        how = ("start with `if step % N != 0: return` (N from the notes)" if "weight_op" in kinds else
+               "change the rate only at the steps where `step % N == 0` (N from the notes) and keep it in between")
         return [] if divides else [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the "
-                                           "code does it at every step: start with `if step % N != 0: return` (N from the notes)", 1)]
+                                           f"code does it at every step: {how}", 1)]
     every = re.search(EVERY_STEP, note_text, re.IGNORECASE)
     modulo = next((n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod)
                    and isinstance(n.left, ast.Name) and n.left.id == "step"), None)
