@@ -30,10 +30,11 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "cell": (["architecture"], "sequence"), "two_point": (["update_rule"], "classification"),
              "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
              "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
-             "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits")}
+             "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits"),
+             "unit_op": (["weight_op"], "regression")}
 # Forms of a kind's skeleton that its notes choose.
 NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss",
-               "loss_inputs")
+               "loss_inputs", "unit_op")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -121,6 +122,31 @@ def test_a_penalty_on_the_input_gradient_trains_through_the_loss_inputs_skeleton
     assert ran.returncode == 0, ran.stderr
     assert ran.metrics["arms"]["idea"]["probes"]["compute_loss"]["differs"]
     ran = run_idea(tmp_path / "run", code, task="regression")
+    assert ran.returncode == 0, ran.stderr
+    assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
+
+
+def test_a_weight_operation_on_hidden_units_gets_the_unit_op_skeleton() -> None:
+    assert skeleton_for(["weight_op"], "每 100 步把死掉的神经元重新初始化，下一层对应的列置 0").name == "unit_op"
+    assert skeleton_for(["weight_op"], "every 50 steps rescale each unit's incoming and outgoing weights").name == "unit_op"
+    assert skeleton_for(["weight_op"], "每步之后把每个神经元的输入权重裁到范数 ≤ 3").name == "weight_op"  # rows of one matrix
+
+
+@pytest.mark.sandbox
+def test_a_unit_operation_sees_both_layers_and_the_units_outputs(tmp_path: Path) -> None:
+    body = ("@torch.no_grad()\n"
+            "def unit_op(layer, after, h, state, step):\n"
+            "    if step % 10 != 0:\n"
+            "        return\n"
+            "    assert h.shape == (BATCH_SIZE, layer.weight.shape[0]) == (BATCH_SIZE, after.weight.shape[1]), h.shape\n"
+            "    incoming = (layer.weight.pow(2).sum(1) + layer.bias.pow(2)).sqrt()\n"
+            "    c = (after.weight.norm(dim=0) / (incoming + 1e-8)).sqrt()  # each unit's two sides made equal\n"
+            "    layer.weight.mul_(c[:, None]); layer.bias.mul_(c); after.weight.div_(c)\n")
+    code = fill(load_skeleton("unit_op"), body)
+    ran = run_idea(tmp_path / "describe", code, "--describe", task="regression")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["arms"]["idea"]["probes"]["after_step"]["changed_at"][:3] == [10, 20, 30]
+    ran = run_idea(tmp_path / "run", code, workers=1, task="regression")
     assert ran.returncode == 0, ran.stderr
     assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
 

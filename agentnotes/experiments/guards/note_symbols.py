@@ -155,7 +155,7 @@ def _divides_step(tree: ast.Module) -> bool:
 
 def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
     """A weight operation the notes do every N steps (note_period) whose code never divides the step starts with
-    `if step % N != 0: return`, in weight_op, else in after_step."""
+    `if step % N != 0: return`, in weight_op or unit_op, else in after_step."""
     period = note_period(note_text)
     if "weight_op" not in kinds or period is None:
         return code, []
@@ -166,7 +166,7 @@ def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[st
     if _divides_step(tree):
         return code, []
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and "step" in [a.arg for a in n.args.args]}
-    function = functions.get("weight_op") or functions.get("after_step")
+    function = functions.get("weight_op") or functions.get("unit_op") or functions.get("after_step")
     if function is None:
         return code, []
     body = function.body
@@ -180,14 +180,16 @@ def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[st
 
 def missing_bias_case(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
     """An update rule or weight operation whose notes treat the biases apart (left alone, or plain SGD for them)
-    while its code never looks at a parameter's shape, so every parameter gets the weight matrices' rule."""
+    while its code never looks at a parameter's shape, so every parameter gets the weight matrices' rule. An operation
+    on units (unit_op) names each layer's bias itself."""
     if not {"update_rule", "weight_op"} & set(kinds) or not (said := _BIASES_APART.search(note_text)):
         return []
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    if any(isinstance(n, ast.Attribute) and n.attr in _SHAPE_READS for n in ast.walk(tree)):
+    if any(isinstance(n, ast.Attribute) and n.attr in _SHAPE_READS for n in ast.walk(tree)) \
+            or any(isinstance(n, ast.FunctionDef) and n.name == "unit_op" for n in tree.body):
         return []
     return [Problem("note_biases", f"the notes treat the biases apart from the weight matrices (\"{said[0]}\") but the "
                                    "code does the same to every parameter: test p.dim() (2 for a weight matrix, 1 for a "

@@ -65,6 +65,13 @@ _OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?
                            r"nois\w*|pert\w*))|∂\s*(?:ℓ|L|loss)\w*\s*/\s*∂\s*x|∇_?\{?x\b|对输入的梯度|"
                            r"(?:gradient|derivative)s? of the loss (?:with respect to|w\.r\.t\.?) (?:the )?inputs?|"
                            r"consistency (?:loss|regulari[sz]\w*|term|penalty)|一致性", re.IGNORECASE)
+# A weight operation on hidden units, each with its incoming row and its outgoing column ("dead units", "下一层对应的
+# 出权重列", "the outgoing weights of each unit"; a unit's incoming weights alone are rows of one weight matrix): the unit_op skeleton, which hands it both layers and the
+# units' outputs.
+_ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|similar)\s+(?:hidden\s+)?(?:units?|neurons?)|"
+                       r"(?:死|沉默|休眠|冗余|重复|相似)[^。\n]{0,6}(?:单元|神经元)|"
+                       r"(?:outgoing|fan-?out)\s+weights?|(?:单元|神经元)[^。\n]{0,16}(?:出权重|输出权重|输出侧)|"
+                       r"(?:下一层|next layer)[^。\n]{0,16}(?:列|columns?)", re.IGNORECASE)
 # A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半"): the
 # schedule_loss skeleton, whose rule gets each step's loss and keeps state between steps.
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
@@ -136,7 +143,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     notes write the network as its equations, else none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
     a data idea that changes the batch size the batch_size skeleton; a schedule that follows the training loss the
-    schedule_loss skeleton; a loss or regulariser idea that penalises the
+    schedule_loss skeleton; a weight operation on hidden units (their incoming rows and outgoing columns) the unit_op
+    skeleton; a loss or regulariser idea that penalises the
     hidden layers' outputs the activity_penalty skeleton, one that reads the network's outputs for other inputs (a
     consistency term, a gradient with respect to the inputs) the loss_inputs skeleton.
     """
@@ -158,6 +166,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
+        name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(note_text) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
         name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
