@@ -117,13 +117,8 @@ def test_a_penalty_on_the_input_gradient_trains_through_the_loss_inputs_skeleton
             "    per_sample = (model(xg) - y).pow(2).mean(1)\n"
             "    g = torch.autograd.grad(per_sample.sum(), xg, create_graph=True)[0]\n"
             "    return task_loss(out, y) + 0.01 * g.pow(2).sum(1).mean()\n")
-    code = fill(load_skeleton("loss_inputs"), body)
-    ran = run_idea(tmp_path / "describe", code, "--describe", task="regression")
-    assert ran.returncode == 0, ran.stderr
-    assert ran.metrics["arms"]["idea"]["probes"]["compute_loss"]["differs"]
-    ran = run_idea(tmp_path / "run", code, task="regression")
-    assert ran.returncode == 0, ran.stderr
-    assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
+    probes = _described_and_trained(tmp_path, fill(load_skeleton("loss_inputs"), body), "regression")
+    assert probes["compute_loss"]["differs"]
 
 
 def test_a_weight_operation_on_hidden_units_gets_the_unit_op_skeleton() -> None:
@@ -142,13 +137,18 @@ def test_a_unit_operation_sees_both_layers_and_the_units_outputs(tmp_path: Path)
             "    incoming = (layer.weight.pow(2).sum(1) + layer.bias.pow(2)).sqrt()\n"
             "    c = (after.weight.norm(dim=0) / (incoming + 1e-8)).sqrt()  # each unit's two sides made equal\n"
             "    layer.weight.mul_(c[:, None]); layer.bias.mul_(c); after.weight.div_(c)\n")
-    code = fill(load_skeleton("unit_op"), body)
-    ran = run_idea(tmp_path / "describe", code, "--describe", task="regression")
+    probes = _described_and_trained(tmp_path, fill(load_skeleton("unit_op"), body), "regression")
+    assert probes["after_step"]["changed_at"][:3] == [10, 20, 30]
+
+
+def _described_and_trained(tmp_path: Path, code: str, task: str) -> dict:
+    """The idea arm's describe probes, after checking that the code also trains every seed (one worker process)."""
+    ran = run_idea(tmp_path / "describe", code, "--describe", task=task)
     assert ran.returncode == 0, ran.stderr
-    assert ran.metrics["arms"]["idea"]["probes"]["after_step"]["changed_at"][:3] == [10, 20, 30]
-    ran = run_idea(tmp_path / "run", code, workers=1, task="regression")
-    assert ran.returncode == 0, ran.stderr
-    assert len(ran.metrics["arms"]["idea"]["runs"]) == 3
+    trained = run_idea(tmp_path / "run", code, workers=1, task=task)
+    assert trained.returncode == 0, trained.stderr
+    assert len(trained.metrics["arms"]["idea"]["runs"]) == 3
+    return ran.metrics["arms"]["idea"]["probes"]
 
 
 def test_a_schedule_that_follows_the_training_loss_gets_the_schedule_loss_skeleton() -> None:

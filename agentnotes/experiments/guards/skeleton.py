@@ -66,8 +66,8 @@ _OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?
                            r"(?:gradient|derivative)s? of the loss (?:with respect to|w\.r\.t\.?) (?:the )?inputs?|"
                            r"consistency (?:loss|regulari[sz]\w*|term|penalty)|一致性", re.IGNORECASE)
 # A weight operation on hidden units, each with its incoming row and its outgoing column ("dead units", "下一层对应的
-# 出权重列", "the outgoing weights of each unit"; a unit's incoming weights alone are rows of one weight matrix): the unit_op skeleton, which hands it both layers and the
-# units' outputs.
+# 出权重列", "the outgoing weights of each unit"; a unit's incoming weights alone are rows of one weight matrix): the
+# unit_op skeleton, which hands it both layers and the units' outputs.
 _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|similar)\s+(?:hidden\s+)?(?:units?|neurons?)|"
                        r"(?:死|沉默|休眠|冗余|重复|相似)[^。\n]{0,6}(?:单元|神经元)|"
                        r"(?:outgoing|fan-?out)\s+weights?|(?:单元|神经元)[^。\n]{0,16}(?:出权重|输出权重|输出侧)|"
