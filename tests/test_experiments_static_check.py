@@ -418,3 +418,20 @@ def test_a_parameter_no_code_reads_is_named(gate: str, unused: list[str]) -> Non
 def test_parameters_reached_in_a_loop_are_not_named_unused() -> None:
     code = GATED.replace("GATE", "self.weight") + "\n\ndef after_step(model, step):\n    for p in model.parameters():\n        p.mul_(0.99)\n"
     assert not [p for p in check_idea_code(code, ["layer"]) if p.kind == "unused_parameter"]
+
+
+@pytest.mark.parametrize(("code", "unchanged"), [
+    # the new weights kept in the state or a local name: the weights never move
+    ("def weight_op(p, state, step):\n    if step % 5 != 0:\n        return\n    state['slow'] = p + 0.5 * (p - state['initial'])\n", True),
+    ("def update(p, g, state, lr, t):\n    m = state.setdefault('m', g.clone())\n    w = p - lr * m\n", True),
+    ("def unit_op(layer, after, h, state, step):\n    dead = (h <= 0).all(0)\n    state['dead'] = dead\n", True),
+    # in place, through an alias, an item, `-=`, an init function or a helper of the code's own
+    ("def weight_op(p, state, step):\n    p.copy_(0.5 * p)\n", False),
+    ("def weight_op(p, state, step):\n    w = p.data\n    w[w.abs() < 0.1] = 0\n", False),
+    ("def update(p, g, state, lr, t):\n    p -= lr * g\n", False),
+    ("def unit_op(layer, after, h, state, step):\n    nn.init.zeros_(after.weight[:, 0])\n", False),
+    ("def halve(w):\n    w.mul_(0.5)\n\n\ndef weight_op(p, state, step):\n    halve(p)\n", False),
+])
+def test_a_function_that_should_change_the_weights_and_never_does_blocks(code: str, unchanged: bool) -> None:
+    found = [p for p in check_idea_code(code) if p.kind == "weights_unchanged"]
+    assert bool(found) == unchanged and (not found or blocking(found))

@@ -80,6 +80,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_unused_results(tree),
         *_check_state_rebound(tree),
         *_check_state_never_written(tree),
+        *_check_weights_never_changed(tree),
         *_check_unused_parameters(tree),
         *_check_self_mixes(tree),
     ]
@@ -545,10 +546,15 @@ def _check_stubs(tree: ast.Module) -> list[Problem]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name not in called:
             continue
-        body = node.body[1:] if ast.get_docstring(node) is not None else node.body
-        if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body):
+        if _is_stub(node):
             problems.append(Problem("stub", f"`{node.name}` is called but does nothing: write what the note says it does", node.lineno))
     return problems
+
+
+def _is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a function's body, its docstring aside, is only `pass` or `...`."""
+    body = fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body)
 
 
 def _check_commented_returns(code: str, _tree: ast.Module, _pairs: NotePairs) -> list[Problem]:
@@ -721,6 +727,59 @@ def _check_state_never_written(tree: ast.Module) -> list[Problem]:
                     f"again from its first value: compute it into a name and store it (`{key} = ...`, then "
                     f"`state[\"{key}\"] = {key}`)", read.lineno)
             for read in unstored_state_reads(tree) if (key := _state_key(read))]
+
+
+# The skeleton functions that change weights, and the arguments holding them.
+_CHANGES_WEIGHTS = {"weight_op": ("p",), "update": ("p",), "unit_op": ("layer", "after")}
+
+
+def _check_weights_never_changed(tree: ast.Module) -> list[Problem]:
+    """A function whose job is to change weights (`weight_op(p, …)`, `update(p, …)`, `unit_op(layer, after, …)`) that never
+    changes them in place: it computes new values into a local name or its state, and the weights stay as they were,
+    so the idea arm trains as the baseline does. Handing the weights to a helper counts as changing them."""
+    problems = []
+    for fn in tree.body:
+        targets = _CHANGES_WEIGHTS.get(getattr(fn, "name", ""), ())
+        if not (targets and isinstance(fn, ast.FunctionDef) and set(targets) <= {a.arg for a in fn.args.args}) or _is_stub(fn):
+            continue
+        roots = set(targets)
+        for node in ast.walk(fn):  # aliases: `w = p`, `W = layer.weight.data`
+            if isinstance(node, ast.Assign) and _rooted(node.value, roots) and not isinstance(node.value, ast.Call):
+                roots |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if not any(_changes(node, roots) for node in ast.walk(fn)):
+            shown = " or ".join(f"`{t}`" for t in targets)
+            problems.append(Problem("weights_unchanged", f"`{fn.name}` never changes {shown} in place, so the weights stay "
+                                    "as they were and the idea arm trains like the baseline: write the new values into "
+                                    "them (p.copy_(new), p.mul_(...), p[mask] = ..., layer.weight[j] = ...); a value "
+                                    "kept in a local name or in state changes nothing", fn.lineno))
+    return problems
+
+
+def _rooted(node: ast.expr, roots: set[str]) -> bool:
+    """Whether `node` is one of `roots` or an attribute or item of one (`p.data`, `layer.weight[j]`)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in roots
+
+
+def _changes(node: ast.AST, roots: set[str]) -> bool:
+    """Whether `node` changes a value rooted at `roots` in place: an in-place method (`p.mul_`), a function given it
+    first that changes its argument (`nn.init.zeros_(w)`) or any helper, `out=`, an item or attribute assigned, `+=`."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.startswith("_") \
+                and _rooted(func.value, roots):
+            return True
+        name = ast.unparse(func)
+        helper = isinstance(func, ast.Name) and not hasattr(builtins, name)
+        if (name.endswith("_") or helper) and any(_rooted(arg, roots) for arg in node.args):
+            return True
+        return any(k.arg == "out" and _rooted(k.value, roots) for k in node.keywords)
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, (ast.Subscript, ast.Attribute)) and _rooted(t, roots) for t in node.targets)
+    if isinstance(node, ast.AugAssign):
+        return _rooted(node.target, roots)
+    return False
 
 
 def _check_unused_parameters(tree: ast.Module) -> list[Problem]:
