@@ -79,6 +79,7 @@ def test_degenerate_differences() -> None:
         (metrics(BASE, LOWER, status="running"), "incomplete"),
         ({"status": "ok", "metric": "test_mse", "higher_is_better": False, "arms": {"baseline": {"runs": []}}}, "missing_arm"),
         (metrics(BASE, LOWER, metric=None), "format"),
+        (metrics(BASE, BASE), "same_as_baseline"),  # the idea's code changed nothing in training
     ],
 )
 def test_blocking_problems_make_it_inconclusive(data: dict[str, Any], kind: str) -> None:

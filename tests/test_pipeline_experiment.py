@@ -9,6 +9,7 @@ import pytest
 from fakes import RecordingChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from agentnotes.errors import ExperimentError
 from agentnotes.experiments import load_metrics, validate_metrics
 from agentnotes.experiments.guards.claim import input_condition
 from agentnotes.experiments.results import rundir as rd
@@ -194,8 +195,12 @@ def test_the_claims_condition_stays_in_the_sweep_when_neither_arm_learns_there(m
 
 
 def test_seeds_are_added_while_the_ci_includes_zero(monkeypatch) -> None:
+    from agentnotes.experiments.results import stats
+
     settings = _settings(monkeypatch)
     identical = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
+    # An idea arm that trains as the baseline is sent back (tested apart); here it stands for an idea with no effect.
+    monkeypatch.setattr(stats, "_trained_alike", lambda base, idea: False)
     model = _scripted(identical, {"matches_note": True, "problems": []})
     model.responses[0] = json.dumps({**PLAN, "parts": ["architecture"]})
     options = ExperimentOptions("plain net vs baseline", seeds=3, steps=20, max_attempts=1, max_seeds=6)
@@ -208,6 +213,20 @@ def test_seeds_are_added_while_the_ci_includes_zero(monkeypatch) -> None:
     assert (run.path / rd.ITERATIONS / "1" / rd.PURPOSE).read_text() == "write the idea code"
     assert "includes zero" in (run.path / rd.ITERATIONS / "2" / rd.PURPOSE).read_text()
     assert "- Purpose: write the idea code" in report
+
+
+def test_an_idea_arm_that_trains_as_the_baseline_is_no_result(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    identical = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, hidden, out_dim)\n"
+    model = _scripted(identical, {"matches_note": True, "problems": []})
+    model.responses[0] = json.dumps({**PLAN, "parts": ["architecture"]})
+    options = ExperimentOptions("plain net vs baseline", seeds=3, steps=20, max_attempts=1)
+    with pytest.raises(ExperimentError, match="No usable experiment"):
+        run_experiment(settings, options, Recorder(), model)
+    run = rd.open_run(settings.runs_dir, rd.list_runs(settings.runs_dir)[0].id)
+    metrics = load_metrics(run.iteration_dir(1) / rd.METRICS)
+    assert "same_as_baseline" in [p.kind for p in validate_metrics(metrics)]
+    assert not (run.path / rd.REPORT).exists() or "No evidence" not in (run.path / rd.REPORT).read_text()
 
 
 def test_code_split_over_several_blocks_is_joined_in_order() -> None:

@@ -16,7 +16,8 @@ from agentnotes.experiments.lab.template import arm_names
 
 Conclusion = Literal["idea_better", "baseline_better", "no_evidence", "inconclusive"]
 # Problems after which no comparison is possible.
-BLOCKING = frozenset({"format", "run_error", "incomplete", "missing_arm", "seed_mismatch", "too_few_seeds"})
+BLOCKING = frozenset({"format", "run_error", "incomplete", "missing_arm", "seed_mismatch", "too_few_seeds",
+                      "same_as_baseline"})
 # An arm has learned something when it closes this share of the gap between a constant prediction
 # and a perfect score (MSE 0, accuracy 1).
 LEARNED_SHARE = 0.05
@@ -163,7 +164,19 @@ def validate_metrics(data: dict[str, Any]) -> list[Problem]:
         problems += _not_learned(data, arm, finite)
     if len(seeds_by_arm) == 2 and seeds_by_arm["baseline"] != seeds_by_arm["idea"]:
         problems.append(Problem("seed_mismatch", f"arms ran different seeds: {seeds_by_arm['baseline']} vs {seeds_by_arm['idea']}"))
+    elif _trained_alike(_runs(data, "baseline"), _runs(data, "idea")):
+        problems.append(Problem("same_as_baseline", "idea arm: trained exactly as the baseline in every seed (the same "
+                                                    "training losses and final metric), so the idea's code changed "
+                                                    "nothing in training and this run does not test it"))
     return problems
+
+
+def _trained_alike(base: list[dict[str, Any]] | None, idea: list[dict[str, Any]] | None) -> bool:
+    """Whether both arms have runs and each seed's training losses and final metric are the same in both."""
+    def record(run: dict[str, Any]) -> str:
+        return repr((run.get("seed"), run.get("final_metric"), run.get("train_loss")))
+
+    return bool(base) and bool(idea) and sorted(map(record, base)) == sorted(map(record, idea or []))
 
 
 def trivial_score(data: dict[str, Any]) -> float | None:
