@@ -4,6 +4,7 @@ class IdeaLinear(nn.Module):
 
     def __init__(self, in_features, out_features):
         super().__init__()
+        self.in_features, self.out_features = in_features, out_features
         base = nn.Linear(in_features, out_features)  # the baseline layer's initial values
         self.weight = nn.Parameter(base.weight.detach().clone())  # (out_features, in_features)
         self.bias = nn.Parameter(base.bias.detach().clone())  # (out_features,)
