@@ -248,6 +248,8 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
                    r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*|"
                    r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
+# The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
+_OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
 # The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
 # by themselves; an architecture cue left once they are gone is one.
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
@@ -280,7 +282,7 @@ def kinds_in_notes(text: str) -> list[str]:
     in an initialisation note that names no step to apply it at is the initial value, not a weight operation; the plain
     layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`, `h2 = ReLU(W2 h1 + P x)`) are its wiring, not a
     layer or activation idea, and the initial values it gives its new parameters no initialisation idea."""
-    text = "\n".join(_KEPT.sub("", line) for line in idea_lines(text))
+    text = "\n".join(_OPTIMIZER_SETTING.sub("", _KEPT.sub("", line)) for line in idea_lines(text))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
