@@ -33,6 +33,16 @@ def test_formulas_written_as_assignments_become_a_program_with_roles_state_and_c
     assert program.constants == {"kappa": 0.8, "rho": 0.95} and program.output == "w"
 
 
+def test_a_formula_restated_in_the_text_and_its_approximation_are_one_formula() -> None:
+    note = "# 新激活 f(x) = x·sin(x) + x\n- 公式：f(x) = x·sin(x) + x，f'(x) = sin(x) + x·cos(x) + 1。在 0 附近 f(x) ≈ x + x²"
+    program = note_program(note, ["activation"], note, "digits")
+    assert program is not None and program.statements == (("f", "x * sin(x) + x"),)
+    twice = note_program("a = g*g\nm = 0.9*m + a\na = g*g\nw = w - lr*m/(a + 1)", ["update_rule"])
+    assert twice is not None and [t for t, _ in twice.statements] == ["a", "m", "w"]  # nothing between changed it
+    changed = note_program("a = g*g\na = 2*a\na = g*g\nw = w - lr*a", ["update_rule"])
+    assert changed is None  # `a` assigned again after a change: which is meant is not certain
+
+
 def test_a_step_size_written_alpha_is_the_tuned_rate_only_where_the_notes_name_no_other() -> None:
     adam_notation = note_program("m = β1·m + (1−β1)·g\nθ = θ − α·m，β1 = 0.9，α = 1e-3", ["update_rule"])
     assert adam_notation is not None and adam_notation.roles["lr"] == "alpha" and "alpha" not in adam_notation.constants

@@ -197,7 +197,7 @@ def _inlined_definitions(formulas: str, output: str = "") -> str:
         if name in FUNCTIONS:
             continue  # a known function: what it equals is an identity (_IDENTITY), not a definition
         rest = formulas[:match.start()] + formulas[match.end():]
-        if not re.search(rf"(?<![\w]){re.escape(name)}\([^()]*\)(?!\s*=)", rest):
+        if not re.search(rf"(?<![\w]){re.escape(name)}\([^()]*\)(?!\s*[=≈])", rest):  # `f(x) ≈ x − x³/2`: a remark, no application
             if output and not (name.isascii() and compared_name(name) in _OUTPUT_NAMES):  # never applied: the output
                 formulas = re.sub(rf"(?<![\w]){re.escape(name)}(?=\(\s*{re.escape(argument)}[^()]*\)\s*=)", output, formulas)
             continue

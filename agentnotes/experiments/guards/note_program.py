@@ -167,6 +167,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     statements = _statements(formulas, _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
+    statements = _restated_once(statements)
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
@@ -206,6 +207,18 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _restated_once(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
+    """The statements with a formula the notes write again as it was (in the heading, then in the text) kept once, where
+    nothing between the two assigns what it reads or computes."""
+    kept: list[tuple[str, ast.expr]] = []
+    for target, value in statements:
+        same = next((i for i, (t, v) in enumerate(kept) if t == target and ast.dump(v) == ast.dump(value)), None)
+        between = {t for t, _ in kept[same + 1:]} if same is not None else set()
+        if same is None or between & ({target} | {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
+            kept.append((target, value))
+    return kept
 
 
 def _without_variants(note_text: str) -> str:
