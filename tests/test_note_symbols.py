@@ -40,6 +40,14 @@ def test_a_letter_is_found_by_its_value_or_usual_alias() -> None:
     assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g)\n", "θ = θ - η*g") == []
 
 
+def test_a_derivative_the_notes_state_is_autograds_not_the_codes() -> None:
+    code = "class IdeaActivation(nn.Module):\n    def forward(self, x):\n        return x * torch.cos(x)\n"
+    assert missing_note_symbols(code, "f(x) = x·cos(x)，f'(x) = cos(x) - x·sin(x)。") == []
+    assert missing_note_symbols(code, "f(x) = x·cos(x)，∂f/∂x = cos(x) - x·sin(x)") == []
+    assert [p.message[:40] for p in missing_note_symbols(code, "f(x) = x·sin(x)")] == \
+        ["the notes' formula applies sin(...) but "]
+
+
 def test_no_formula_or_unparsable_code_gives_nothing() -> None:
     assert missing_note_symbols(FAITHFUL_BLOCK, "") == []
     assert missing_note_symbols("def f(:\n", BLOCK_NOTE) == []

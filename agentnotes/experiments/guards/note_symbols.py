@@ -63,6 +63,10 @@ _ABSOLUTE = re.compile(r"(?<!\|)\|[^|\n]{1,20}\|(?!\|)")  # |W|, an absolute val
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
 
+# A derivative the notes state (`f'(x) = cos(x) − x·sin(x)`, `∂f/∂x = …`, `df/dx = …`): autograd's, not the code's.
+_DERIVATIVE = re.compile(r"(?:[A-Za-z]\w*'\s*\(\s*\w+\s*\)|[∂d]\s*[A-Za-z]\w*\s*/\s*[∂d]\s*\w+)\s*=[^，,;；。\n]*")
+
+
 def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) -> list[Problem]:
     """One problem for each function the note's formula lines apply and each Greek letter they use that
     `code` never computes or names; [] when the code does not parse (the static check reports that). For `kinds` that
@@ -71,6 +75,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
         tree = ast.parse(code)
     except SyntaxError:
         return []
+    formulas = _DERIVATIVE.sub("", formulas)
     names = _code_names(tree)
     numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
                and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
