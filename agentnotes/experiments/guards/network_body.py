@@ -86,7 +86,7 @@ def cell_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | None
     output = "h" if "h" in states else states[-1]
     statements = statements[:targets.index(output) + 1]  # after it: the readout, which the baseline's head is
     given = note_constants(f"{formulas}\n{note_text}")
-    if any(_start(name, note_text) not in (None, "0.0") or float(given.get(compared_name(name), 0)) != 0
+    if any(_start(name, note_text) not in (None, "0.0") or given.get(compared_name(name), "0") not in ("0", "0.0")
            for state in states for name in (state, f"{state}_0")):
         return None  # a state the notes start elsewhere than at zero (`h_0 初始化为 1`, `h_0 = 1`)
     writer = _Writer(biased=bool(_ALL_BIASED.search(note_text)))
