@@ -270,6 +270,13 @@ def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() 
     assert task_in_notes("digits 图像平铺成 64 维，但第一层换成 3×3 卷积") == "digits_image"
     assert task_in_notes("sklearn digits 8x8 (1797 images, 64 inputs, 10 classes)") == "digits"
     assert task_in_notes("8x8 digits images, MLP 64-128-10, ReLU") == "digits"  # an MLP reads them flat
+    # The setup part names the data; another part's "sequence" is a word in another sense.
+    note = ("# Even rows\nA low-discrepancy sequence spreads the rows more evenly.\n\n"
+            "## Setup\n- sklearn digits 8x8\n- MLP 64-128-10\n")
+    assert task_in_notes(note) == "digits"
+    assert task_in_notes(note.replace("## Setup", "## Notes")) == "sequence"  # no setup part: the first cue
+    # ... unless the whole note says the same task more specifically: digits read by convolutions are images.
+    assert task_in_notes("整体：1x1 conv 升通道 → 两个块 → 池化\n设置：sklearn digits 8x8，80/20") == "digits_image"
 
 
 def test_a_note_whose_first_line_names_the_idea_as_one_phrase_is_its_only_section():

@@ -2,7 +2,9 @@
 
 The note's own words decide: a task it names as one ("on the sequence task") first; else images or
 convolutions need image-shaped inputs, sequences or recurrent/attention models need the sequence
-task, classification needs a classification task.
+task, classification needs a classification task. The note's setup part ("## Setup", "设置：") names the data the
+idea is tried on, where another part may use a task's word in another sense ("a low-discrepancy sequence"): the
+task it names wins, unless the whole note only makes it more specific (digits that convolutions read as images).
 None when the note names none of them (the planner's choice stands).
 """
 
@@ -33,7 +35,34 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
                   "分类": "classification"}
 
 
+# The header of a note's setup part: a heading, a bullet or a line that starts with the word.
+_SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|"
+                    r"实验设置|设置|实验|数据集|数据)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
+# (setup's task, whole note's task): the whole note's is the same task, said more specifically.
+_MORE_SPECIFIC = {("digits", "digits_image"), ("classification", "digits"), ("classification", "digits_image")}
+
+
+def setup_part(text: str) -> str:
+    """The note's setup part: a setup heading's section, or a setup line with the lines indented under it."""
+    if not (header := _SETUP.search(text)):
+        return ""
+    lines = [header[0]]
+    for line in text[header.end():].splitlines()[1:]:
+        if line.lstrip().startswith("#") or (not header[2] or not header[2].startswith("#")) and (
+                len(line) - len(line.lstrip()) <= len(header[1]) or not line.strip()):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def task_in_notes(text: str) -> str | None:
+    """The task the note's setup part names, else the one the whole note names (see the module's docstring)."""
+    whole = _task_in(text)
+    setup = _task_in(setup_part(text))
+    return whole if setup is None or (setup, whole) in _MORE_SPECIFIC else setup
+
+
+def _task_in(text: str) -> str | None:
     """The task the note text names as a task, else the first task whose cue it names, or None. A named
     digits task of an idea about images or convolutions is the image-shaped one, unless the note reads the images
     as flat vectors and names no convolution."""
