@@ -435,3 +435,11 @@ def test_parameters_reached_in_a_loop_are_not_named_unused() -> None:
 def test_a_function_that_should_change_the_weights_and_never_does_blocks(code: str, unchanged: bool) -> None:
     found = [p for p in check_idea_code(code) if p.kind == "weights_unchanged"]
     assert bool(found) == unchanged and (not found or blocking(found))
+
+
+def test_a_library_the_sandbox_lacks_is_refused_with_what_torch_offers_for_it() -> None:
+    messages = [p.message for p in check_idea_code("from scipy.stats import qmc\nimport scipy.special\nimport os\n" + HOOK)
+                if p.kind == "import"]
+    assert "torch.quasirandom.SobolEngine" in messages[0]  # the longest prefix: scipy.stats.qmc
+    assert "torch.special" in messages[1]
+    assert "torch has it" not in messages[2]  # nothing to offer for os

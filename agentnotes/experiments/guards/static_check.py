@@ -136,6 +136,30 @@ def _module_aliases(tree: ast.Module) -> set[str]:
     return names
 
 
+# What torch offers for a library a note names but the sandbox does not allow (the longest matching prefix).
+_TORCH_FOR = {
+    "scipy.stats.qmc": "torch.quasirandom.SobolEngine(dimension, scramble=True, seed=s).draw(n) gives n Sobol points "
+                       "in [0, 1)^dimension",
+    "scipy.stats": "torch.distributions (Normal(0, 1).icdf(u) or torch.special.ndtri(u) is the inverse normal CDF, "
+                   ".cdf and .log_prob the others); torch.quasirandom.SobolEngine gives Sobol points",
+    "scipy.special": "torch.special (erf, erfinv, ndtri, expit, logit, gammaln, digamma, xlogy, i0)",
+    "scipy.fft": "torch.fft (fft, ifft, rfft2, irfft2, fftfreq)",
+    "scipy.fftpack": "torch.fft (fft, ifft, rfft2, irfft2, fftfreq)",
+    "scipy.linalg": "torch.linalg (svd, qr, eigh, inv, norm, matrix_exp)",
+    "scipy.ndimage": "torch.nn.functional: conv2d with a kernel you build (a Gaussian, for a blur), pad, interpolate",
+    "scipy.signal": "torch.nn.functional: conv1d or conv2d with a kernel you build, pad",
+    "sklearn": "the lab's own data and metric; compute anything else with torch",
+    "torchvision": "torch ops on the image batch: torch.roll, torch.flip, torch.nn.functional.pad, conv2d, interpolate",
+    "einops": "tensor.reshape, .permute, .flatten",
+}
+
+
+def _torch_for(full: str) -> str:
+    """'; torch has ...' for an import torch has an equivalent of, else ''."""
+    prefix = next((p for p in sorted(_TORCH_FOR, key=len, reverse=True) if full == p or full.startswith(p + ".")), None)
+    return f"; torch has it: {_TORCH_FOR[prefix]}" if prefix else ""
+
+
 def _check_imports(tree: ast.Module) -> list[Problem]:
     problems = []
     allowed = ", ".join(sorted(ALLOWED_MODULES - {"__future__"}))
@@ -153,7 +177,8 @@ def _check_imports(tree: ast.Module) -> list[Problem]:
         for module, full in modules:
             parts = full.split(".")
             if parts[0] not in ALLOWED_MODULES:
-                problems.append(Problem("import", f"import of `{module}` is not allowed; use only {allowed}", node.lineno))
+                problems.append(Problem("import", f"import of `{module}` is not allowed; use only {allowed}"
+                                        + _torch_for(full), node.lineno))
             elif bad := FORBIDDEN_ATTRIBUTES.intersection(parts[1:]):
                 problems.append(Problem("forbidden", f"`{full}` is not allowed ({', '.join(sorted(bad))}): no files, downloads or processes", node.lineno))
     return problems
