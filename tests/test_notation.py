@@ -26,6 +26,9 @@ from agentnotes.experiments.guards.note_program import note_program
     ("θ_t = θ_{t-1} − η̂_t · m_t", "θ = θ − η_hat · m"),  # a Greek letter with a mark: a name of its own
     ("η_l(t) = α*·(1 − 1/(γ·t + 1))", "η_l(t) = α_star·(1 − 1/(γ·t + 1))"),  # α*: a name, not a product
     ("$\\eta_0 \\cdot \\sqrt{\\dfrac{T_w}{t}}$", "η_0 * sqrt(((T_w)/(t)))"),  # \dfrac: a fraction
+    ("f(x) = x·Φ(x)", "f(x) = x·ndtr(x)"),  # Φ: the standard normal CDF
+    ("z_i = Φ^{-1}(u_i)", "z_i = ndtri(u_i)"),  # and its inverse
+    ("z = Φ⁻¹(u)", "z = ndtri(u)"),
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

@@ -114,6 +114,8 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
     text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
     text = re.sub(r"σ\s*\(", "sigmoid(", text)  # σ(x): the logistic function
+    text = re.sub(r"Φ\s*(?:\^\s*[{(]?\s*[-−]\s*1\s*[})]?|⁻¹)\s*\(", "ndtri(", text)  # Φ⁻¹(u): the inverse normal CDF
+    text = re.sub(r"Φ\s*\(", "ndtr(", text)  # Φ(x): the standard normal CDF
     text = _GRADIENT_OF_LOSS.sub("g", text)  # ∇L(w), ∇_θ L: the gradient the hook is given
     text = _CALL_WITHOUT_BRACKETS.sub(r"\1(\2)", text)  # log p, exp z
     text = re.sub(r"one[-_]?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
