@@ -253,3 +253,13 @@ def test_an_aside_heading_is_an_asides_label_and_nothing_more() -> None:
 
     assert all(map(is_aside_heading, ["Setup", "Baseline", "预期", "Expectation", "设置", "Variant for later"]))
     assert not any(map(is_aside_heading, ["Rule", "规则", "实验：镜像层", "Experiments with momentum"]))
+
+
+def test_the_setup_and_the_condition_an_idea_is_tried_under_show_no_kind() -> None:
+    note = ("# 有界损失，抗标签噪声\n\n"
+            "$\\log_t(x) = \\frac{x^{1-t} - 1}{1-t}$\n损失：$L = \\sum_i y_i(\\log_t y_i - \\log_t p_i)$\n\n"
+            "## 设置\n训练集加 40% 标签噪声；SGD 的 w ← w − η g\n")
+    assert kinds_in_notes(note) == ["loss"]  # log_t(x) is the loss's own function, the noise the setup's
+    assert kinds_in_notes(note.replace("## 设置", "## 规则")) == ["update_rule", "loss", "data"]  # said as the idea
+    assert kinds_in_notes("# ReLU 换成 f(x) = x·tanh(x)\n损失函数照旧：L = CE(f(x), y)") == ["activation", "loss"]
+    assert kinds_in_notes("A bounded loss L = (1 - p_y^q)/q, robust to label noise.") == ["loss"]

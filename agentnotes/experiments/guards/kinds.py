@@ -222,12 +222,17 @@ VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|消融|可选|以后再�
                      re.IGNORECASE)
 
 
-def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE) -> list[str]:
+def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool = False) -> list[str]:
     """The note's lines without its aside sections (`asides`: by default setups, expectations, variants, what stays
     the same): each labelled line and the lines below it up to a blank line, a heading or another labelled line; an
-    experiment said on its label's line is kept, not the lines below it."""
-    kept, aside = [], False
+    experiment said on its label's line is kept, not the lines below it; with `aside_headings`, also an aside
+    heading's section (`## Setup`, `## 预期`) up to the next heading."""
+    kept, aside, aside_section = [], False, False
     for line in text.splitlines():
+        if _HEADING.match(line):
+            aside = aside_section = aside_headings and is_aside_heading(line.lstrip("# \t"))
+        if aside_section:
+            continue
         if not line.strip() or _HEADING.match(line):
             aside = False
         elif asides.match(line):
@@ -250,6 +255,13 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
+# Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
+# "under input noise"): the setup's, no data idea.
+_NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?:对称|随机)?(?:标签|输入)噪声(?:下|时|中)?|"
+                              r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|resist(?:s|ant to|ance to)?)\s+"
+                              r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
+# An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
+_ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
 # The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
 # by themselves; an architecture cue left once they are gone is one.
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
@@ -281,10 +293,16 @@ def kinds_in_notes(text: str) -> list[str]:
     initialised again during training are the weight operation's step, not an initialisation idea; a weight formula
     in an initialisation note that names no step to apply it at is the initial value, not a weight operation; the plain
     layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`, `h2 = ReLU(W2 h1 + P x)`) are its wiring, not a
-    layer or activation idea, and the initial values it gives its new parameters no initialisation idea."""
-    text = "\n".join(_OPTIMIZER_SETTING.sub("", _KEPT.sub("", line)) for line in idea_lines(text))
+    layer or activation idea, and the initial values it gives its new parameters no initialisation idea. The setup
+    sections and the noise an idea is tried under ("robust to label noise") show no kind; a function a loss note
+    defines (`log_t(x) = …`) is the loss's own, unless the note says an activation.
+    """
+    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", line)))
+                     for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
+    if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
+        found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
         found.remove("update_rule")
     if "schedule" in found and "weight_op" in found and not _WEIGHTS_SAID.search(plain):
