@@ -29,6 +29,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("f(x) = x·Φ(x)", "f(x) = x·ndtr(x)"),  # Φ: the standard normal CDF
     ("z_i = Φ^{-1}(u_i)", "z_i = ndtri(u_i)"),  # and its inverse
     ("z = Φ⁻¹(u)", "z = ndtri(u)"),
+    ("c = <g, m> / (|g| |m| + ε)", "c = dot(g, m) / (‖g‖*‖m‖ + ε)"),  # beside an inner product, lengths are norms
+    ("y = |x| + ⟨a, b⟩", "y = |x| + dot(a, b)"),  # of other tensors, |x| stays the absolute value
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

@@ -119,6 +119,39 @@ def test_the_sandboxed_probe_follows_the_gradient_of_the_step_before(tmp_path: P
     assert forgetting["where"] == "the weights after step 2 (lr = 0.01)"  # at step 1 both read the step's own gradient
 
 
+# An invented rule whose average starts at the first step's gradient, with a coefficient defined as an identity.
+FIRST_STEP = ("- c_t = cos(g_t, m_{t-1}) = ⟨g_t, m_{t-1}⟩ / (‖g_t‖·‖m_{t-1}‖ + ε)\n- β_t = 0.5 + 0.4·c_t\n"
+              "- m_t = β_t·m_{t-1} + (1 − β_t)·g_t\n- θ_t = θ_{t-1} − η·m_t\n第一步直接令 m_1 = g_1。ε = 1e-12")
+FIRST_STEP_FAITHFUL = '''
+def update(p, g, state, lr, t):
+    m = state.get("m")
+    if m is None:
+        m = g.clone()
+    else:
+        c = torch.sum(g * m) / (g.norm() * m.norm() + 1e-12)
+        beta = 0.5 + 0.4 * c
+        m = beta * m + (1 - beta) * g
+    state["m"] = m
+    p.sub_(lr * m)
+'''
+
+
+def test_a_value_the_notes_start_at_the_first_steps_values_is_computed_so_at_step_one() -> None:
+    program = note_program(FIRST_STEP, ["update_rule"])
+    assert program is not None and program.state == ("m",) and program.roles["step"] == "t"
+    assert program.statements == (("c", "dot(g, m) / (norm(g) * norm(m) + eps)"), ("beta", "0.5 + 0.4 * c"),
+                                  ("m", "where(le(t, 1), g, beta * m + (1 - beta) * g)"), ("theta", "theta - eta * m"))
+
+
+@pytest.mark.sandbox
+def test_the_sandboxed_probe_follows_a_value_started_at_the_first_steps_gradient(tmp_path: Path) -> None:
+    verdict = _probe(tmp_path, FIRST_STEP_FAITHFUL, FIRST_STEP)
+    assert verdict is not None and verdict["checked"] and verdict["ok"], verdict
+    from_zero = _probe(tmp_path / "zero", FIRST_STEP_FAITHFUL.replace("m = g.clone()", "m = 0.1 * g"), FIRST_STEP)
+    assert from_zero is not None and from_zero["checked"] and not from_zero["ok"]
+    assert from_zero["where"] == "the weights after step 1 (lr = 0.01)"
+
+
 def test_a_formula_that_holds_under_a_condition_gives_no_program() -> None:
     assert note_program("前 N = 20 步：lr_t = lr0*t/N（t ≤ N）", ["schedule"]) is None
     assert note_program("lr_t = lr0*t/N（预热）, N = 20", ["schedule"]) is not None  # prose without a condition

@@ -25,6 +25,7 @@ from agentnotes.experiments.guards.kinds import VARIANT
 from agentnotes.experiments.guards.notation import (
     ASCII_ARROW,
     DRAW_FAMILIES,
+    INNER_PRODUCT,
     cases_as_lines,
     GREEK,
     latex_spacing,
@@ -94,7 +95,7 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 # Code quoted in a line of prose, and such code that assigns (`m <- beta(t) * m + g ; w <- w - lr * m`).
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(?!=)|←|<-)")
-_NAMED_BEFORE_IDENTITY = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
+_NAMED_BEFORE_IDENTITY = re.compile(r"\s*(?:[-*]\s+)?[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
                       r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
@@ -304,12 +305,14 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
             and (whole := _assignment(line)) is not None:
         return [whole]
     found = []
-    for part in _split_outside_brackets(line):
+    for part in _split_outside_brackets(INNER_PRODUCT.sub(r"⟨\1, \2⟩", line)):  # <g, m>: one part
         for single in _unchained(part):
             condition = _BRACKET_CONDITION.search(single)
             single = _BRACKET_CONDITION.sub("", single)
             if _IDENTITY.search(_normalised(single)) and not _NAMED_BEFORE_IDENTITY.match(_normalised(single)):
                 continue  # `log cosh(r) = |r| + …`, not `c = cos(g, m) = ⟨g, m⟩/…` (c named, the identity its value)
+            if _NAMED_BEFORE_IDENTITY.match(_normalised(single)) and len(_ASSIGNS_ANYWHERE.findall(single)) > 1:
+                single = _IDENTITY.sub("", single, count=1)  # c = ⟨g, m⟩/…: the value written out
             if _ASSIGNS.search(_normalised(single)):
                 if (assignment := _assignment(single)) is None and _ROLE_IN_WORDS.search(_normalised(single)):
                     continue
@@ -511,8 +514,8 @@ def _normalised(text: str) -> str:
 def _split_outside_brackets(line: str) -> list[str]:
     parts, depth, current = [], 0, ""
     for ch in line:
-        depth += ch in "([{"
-        depth -= ch in ")]}"
+        depth += ch in "([{⟨"
+        depth -= ch in ")]}⟩"
         if depth == 0 and ch in _SEPARATORS:
             parts.append(current)
             current = ""

@@ -87,7 +87,7 @@ _INDICATOR = re.compile(r"(?<![\w.])[1𝟙]\s*\[\s*([^\[\]<>≤≥=]+?)\s*(<=|>=
 _COMPARED = {"<": "lt", "<=": "le", "≤": "le", ">": "gt", ">=": "ge", "≥": "ge"}
 NAMED_FUNCTION = re.compile(r"(?<![\w.])(ReLU|Relu|Tanh|Sigmoid|Softplus|Softmax|Exp|Log)\s*\(")
 ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
-_INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
+INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
 
 
 def plain_formula(text: str) -> str:
@@ -95,7 +95,8 @@ def plain_formula(text: str) -> str:
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
     text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
     text = _STARRED.sub("_star", text)  # α*·x, α* = 0.1: a name of its own, not a product
-    text = _INNER_PRODUCT.sub(r"dot(\1, \2)", text)  # <g, m>, ⟨g, m⟩: the inner product of two tensors
+    text = INNER_PRODUCT.sub(r"dot(\1, \2)", text)  # <g, m>, ⟨g, m⟩: the inner product of two tensors
+    text = "\n".join(map(_norms_beside_inner_product, text.split("\n")))
     text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
@@ -126,6 +127,14 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)[ \t]*(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, 0.1 x, not 1e-6
     text = _INDICATOR.sub(lambda m: f"{_COMPARED[m[2]]}({m[1]}, {m[3]})", text)
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
+
+
+def _norms_beside_inner_product(line: str) -> str:
+    """`line` with the lengths of the tensors it takes an inner product of written as norms, side by side a product:
+    `dot(g, m) / (|g| |m|)` is the cosine of g and m, `dot(g, m) / (‖g‖ ‖m‖)` the same."""
+    for name in {name for pair in re.findall(r"dot\((\w+), (\w+)\)", line) for name in pair}:
+        line = re.sub(rf"\|\s*{name}\s*\|", f"‖{name}‖", line)
+    return re.sub(r"(‖[^‖\n]+‖)[ \t]*(?=‖)", r"\1*", line) if "dot(" in line else line
 
 
 def without_time_indices(text: str) -> str:

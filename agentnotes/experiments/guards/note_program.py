@@ -173,7 +173,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         return None
     said_at_start = {target for target in targets if (start := _AT_START.fullmatch(target)) and start[1] in targets
                      and STEP_INDEXED.search(formulas)}
-    statements = [(target, value) for target, value in statements if target not in said_at_start]
+    statements, said_at_start = _at_first_step(statements, said_at_start, kind)
     statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
     if kind == "data":
         statements = _new_batch_named(statements)
@@ -207,6 +207,34 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _at_first_step(statements: list[tuple[str, ast.expr]], said_at_start: set[str],
+                   kind: str) -> tuple[list[tuple[str, ast.expr]], set[str]]:
+    """`statements` without the values said at the first step (`m_1 = g_1`), each kept value the notes start at a formula
+    of the first step's values computed by it there (`m = where(t <= 1, g, β·m + (1−β)·g)`), and the targets said at
+    the start left to judge (a start at a number, a value its formula gives at step 1 anyway, a kind without steps)."""
+    step = next((name for name in ROLES[kind].get("step", ()) if any(name in _names(v) for _, v in statements)),
+                next((name for name in ROLES[kind].get("step", ()) if name not in {t for t, _ in statements}), None))
+    first = {target: value for target, value in statements if target in said_at_start and target.endswith("_1")
+             and not isinstance(value, ast.Constant)}
+    if step is None or not first:
+        return [(t, v) for t, v in statements if t not in said_at_start], said_at_start
+    kept, handled = [], set()
+    for target, value in statements:
+        if f"{target}_1" in first and target in _names(value):  # a kept value; at step 1 from the step's own (g_1: g)
+            handled.add(f"{target}_1")
+            at_start = ast.parse(re.sub(r"(?<![\w.])([A-Za-z]\w*)_1(?![\w])", r"\1", ast.unparse(first[f"{target}_1"])),
+                                 mode="eval").body
+            value = ast.Call(ast.Name("where", ast.Load()), [ast.Call(ast.Name("le", ast.Load()), [
+                ast.Name(step, ast.Load()), ast.Constant(1)], []), at_start, value], [])
+        if target not in said_at_start:
+            kept.append((target, value))
+    return kept, said_at_start - handled
+
+
+def _names(value: ast.expr) -> set[str]:
+    return {node.id for node in ast.walk(value) if isinstance(node, ast.Name)}
 
 
 def _restated_once(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:

@@ -23,7 +23,11 @@ FUNCTIONS = {"sign": torch.sign, "sqrt": torch.sqrt, "exp": torch.exp, "log": to
              "min": torch.minimum, "max": torch.maximum, "norm": torch.norm, "mean": torch.mean, "sum": torch.sum,
              "sum_over": lambda v: torch.sum(v, dim=-1), "cosh": torch.cosh, "std": torch.std, "ceil": torch.ceil,
              "where": lambda condition, a, b: torch.where(torch.as_tensor(condition), torch.as_tensor(a), torch.as_tensor(b)),
-             "norm_rows": lambda v: torch.linalg.vector_norm(v, dim=-1, keepdim=True)}
+             "norm_rows": lambda v: torch.linalg.vector_norm(v, dim=-1, keepdim=True),
+             "dot": lambda a, b: torch.dot(torch.as_tensor(a).flatten(), torch.as_tensor(b).flatten()),
+             "lt": lambda a, b: torch.lt(torch.as_tensor(a), b), "le": lambda a, b: torch.le(torch.as_tensor(a), b),
+             "gt": lambda a, b: torch.gt(torch.as_tensor(a), b), "ge": lambda a, b: torch.ge(torch.as_tensor(a), b),
+             "ndtr": torch.special.ndtr, "ndtri": torch.special.ndtri, "erf": torch.special.erf}
 
 
 def run_program(program, values):
