@@ -31,6 +31,7 @@ from agentnotes.experiments.guards.note_program import note_program
     ("z = Φ⁻¹(u)", "z = ndtri(u)"),
     ("c = <g, m> / (|g| |m| + ε)", "c = dot(g, m) / (‖g‖*‖m‖ + ε)"),  # beside an inner product, lengths are norms
     ("y = |x| + ⟨a, b⟩", "y = |x| + dot(a, b)"),  # of other tensors, |x| stays the absolute value
+    ("r̄ = mean_i r_i", "r_bar = mean(r)"),  # a mean over an index
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

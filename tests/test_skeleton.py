@@ -125,6 +125,8 @@ def test_a_weight_operation_on_hidden_units_gets_the_unit_op_skeleton() -> None:
     assert skeleton_for(["weight_op"], "每 100 步把死掉的神经元重新初始化，下一层对应的列置 0").name == "unit_op"
     assert skeleton_for(["weight_op"], "every 50 steps rescale each unit's incoming and outgoing weights").name == "unit_op"
     assert skeleton_for(["weight_op"], "每步之后把每个神经元的输入权重裁到范数 ≤ 3").name == "weight_op"  # rows of one matrix
+    expected = "每 50 步把每一行缩放到行范数的均值\n\n预期：死单元比例下降\n"  # dead units only as a measured effect
+    assert skeleton_for(["weight_op"], expected).name == "weight_op"
 
 
 @pytest.mark.sandbox

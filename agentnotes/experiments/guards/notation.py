@@ -87,6 +87,8 @@ _INDICATOR = re.compile(r"(?<![\w.])[1𝟙]\s*\[\s*([^\[\]<>≤≥=]+?)\s*(<=|>=
 _COMPARED = {"<": "lt", "<=": "le", "≤": "le", ">": "gt", ">=": "ge", "≥": "ge"}
 NAMED_FUNCTION = re.compile(r"(?<![\w.])(ReLU|Relu|Tanh|Sigmoid|Softplus|Softmax|Exp|Log)\s*\(")
 ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
+# A mean over an index written as a subscript, of a name carrying that index or none (`mean_i r_i`, `mean_{i} r`).
+_INDEXED_MEAN = re.compile(r"(?<![\w.])mean_\{?([a-z])\}?\s+([A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*?)(?:_\1)?(?![\w])")
 INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
 
 
@@ -104,6 +106,7 @@ def plain_formula(text: str) -> str:
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
     text = _sums_as_calls(text.replace("$", "").replace("\\sum", "Σ"))
+    text = _INDEXED_MEAN.sub(r"mean(\2)", text)  # mean_i r_i: the mean over the index
     text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
     text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, kinds_of
+from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, idea_lines, kinds_of
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period
@@ -155,6 +155,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         if pair <= names:
             parts.append((combined, {hook for kind in found if kind.name in pair for hook in kind.hooks}))
             found = [kind for kind in found if kind.name not in pair]
+    idea_text = "\n".join(idea_lines(note_text, aside_headings=True))  # not what the setup measures or expects
     for kind in found:
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
@@ -166,7 +167,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
-        name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(note_text) else name
+        name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_text) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
         name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
