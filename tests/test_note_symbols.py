@@ -226,3 +226,13 @@ def test_a_cell_whose_recurrence_the_notes_write_out_is_no_stock_recurrent_modul
     assert problem.kind == "stock_cell" and "nn.LSTM" in problem.message and problem.line == 3
     assert stock_recurrent_cell(own, formulas, ["architecture"]) == []
     assert stock_recurrent_cell(stock, "y = conv(x)", ["architecture"]) == []  # no recurrence written out: "LSTM vs GRU"
+
+
+def test_the_cosine_of_two_tensors_is_asked_for_as_their_angle_not_torch_cos() -> None:
+    formulas = "c = cos(g, m)\nβ = 0.5 + 0.4·c\nm = β·m + g\np = p − η·m"
+    wrong = "def update(p, g, state, lr, t):\n    m = state.get('m', g)\n    c = torch.cos(g)\n    p.sub_(lr * c * m)\n"
+    right = wrong.replace("torch.cos(g)", "torch.sum(g * m) / (g.norm() * m.norm() + 1e-12)")
+    problems = [p.message for p in missing_note_symbols(wrong, formulas, ["update_rule"])]
+    assert any("angle" in message and "not torch.cos" in message for message in problems), problems
+    assert not any("cos" in p.message for p in missing_note_symbols(right, formulas, ["update_rule"]))
+    assert any("torch.cos" in p.message for p in missing_note_symbols("x = 1\n", "f(x) = x·cos(x)", ["activation"]))

@@ -40,6 +40,9 @@ FUNCTION_WAYS: dict[str, frozenset[str]] = {
 }
 FUNCTION_WAYS["clamp"] = FUNCTION_WAYS["clip"]
 _FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\(", re.IGNORECASE)
+# cos(g, m) of two tensors: the cosine of the angle between them, ⟨g, m⟩/(‖g‖·‖m‖), not torch.cos; and how code computes it.
+_COSINE_OF_TWO = re.compile(r"(?<![\w.])cos\s*\(\s*[^(),\n]+,[^(),\n]+\)", re.IGNORECASE)
+_COSINE_WAYS = frozenset({"cosine_similarity", "dot", "vdot", "sum", "norm", "vector_norm", "inner"})
 # The network's own nonlinearities: in the notes of an idea that computes no forward pass (an update rule, a weight
 # operation, an initialisation, a schedule), `relu(c·z) = c·relu(z)` says why the idea works, not what its code computes.
 _NETWORK_FUNCTIONS = {"relu", "sigmoid", "tanh", "softplus", "gelu", "softmax"}
@@ -81,7 +84,12 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
                and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
     has_power = any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) for node in ast.walk(tree))
     problems = []
-    applied = [f.lower() for f in _FUNCTION_CALL.findall(formulas)] + ["abs"] * bool(_ABSOLUTE.search(formulas))
+    if _COSINE_OF_TWO.search(formulas) and not names & _COSINE_WAYS:
+        problems.append(Problem("note_symbol", "the notes' formula takes cos(a, b) of two tensors, the cosine of the angle "
+                                "between them (not torch.cos), but the code never computes it: torch.sum(a * b) / "
+                                "(a.norm() * b.norm() + eps)", 1))
+    applied = [f.lower() for f in _FUNCTION_CALL.findall(_COSINE_OF_TWO.sub("", formulas))] \
+        + ["abs"] * bool(_ABSOLUTE.search(formulas))
     if kinds and not _FORWARD_KINDS & set(kinds):
         applied = [f for f in applied if f not in _NETWORK_FUNCTIONS]
     for function in dict.fromkeys(applied):
