@@ -263,3 +263,11 @@ def test_the_setup_and_the_condition_an_idea_is_tried_under_show_no_kind() -> No
     assert kinds_in_notes(note.replace("## 设置", "## 规则")) == ["update_rule", "loss", "data"]  # said as the idea
     assert kinds_in_notes("# ReLU 换成 f(x) = x·tanh(x)\n损失函数照旧：L = CE(f(x), y)") == ["activation", "loss"]
     assert kinds_in_notes("A bounded loss L = (1 - p_y^q)/q, robust to label noise.") == ["loss"]
+
+
+def test_a_network_part_defined_as_a_function_is_no_activation_and_flipped_labels_are_a_data_idea() -> None:
+    assert kinds_in_notes("卷积层后的池化换成 BlurPool(x) = Subsample(Blur(MaxPool(x)))") == ["architecture"]
+    assert kinds_in_notes("squash(x) = x / (1 + |x|)，替换 ReLU") == ["activation"]
+    assert kinds_in_notes("每个 batch 以概率 α 随机扰动一部分标签，换成均匀抽的类") == ["data"]
+    assert kinds_in_notes("Each minibatch, flip the labels of 10% of the samples to a random class.") == ["data"]
+    assert kinds_in_notes("把 one-hot 标签换成平滑过的分布：L = CE(q, p)") == ["loss"]  # soft targets: the loss's

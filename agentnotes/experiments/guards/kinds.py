@@ -107,7 +107,9 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
               + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
               _LEFT + r"(?:f|act|φ|phi|σ)\s*\(\s*x\s*\)\s*=(?!=)",
-              _LEFT + r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",  # squash(x) = ..., no weights
+              # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
+              _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample)\w*\s*\()"
+                      r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
               r"ReLU\s*(?:都|全部|全都)?\s*(?:换成|替换成|替换为|改成)|\breplace[sd]?\s+(?:the\s+|every\s+|all\s+|each\s+)?"
               r"ReLUs?\s+(?:with|by)\b",
               _words("activation functions?", "new activation", "activation (?:that|which|is)"),
@@ -142,7 +144,10 @@ KINDS: tuple[Kind, ...] = (
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
          _cue(BATCH_SIZE_CHANGE,
-              _words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise"),
+              _words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise",
+                     r"(?:flip|flipping|flips|perturb|perturbs|perturbing|replace|replaces|replacing|resample|resamples)"
+                     r" (?:the |a |some |each )?(?:training )?labels?", "label (?:flipping|flips|perturbation)"),
+              r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
               "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合)增强|随机[^。，,\n]{0,8}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
