@@ -1143,3 +1143,21 @@ def test_a_statement_nothing_reads_is_left_out() -> None:
     note = "Fade = FAst DEcay。g = g / (1 + ||g||)\n然后普通 SGD：w = w - lr * g。\n和另一个想法一起用时注意 h = lr/2。"
     program = note_program(note, ["update_rule"], note)
     assert program is not None and [t for t, _ in program.statements] == ["g", "w"]
+
+
+def test_a_three_phase_rate_with_fractions_of_the_total_steps_named_in_words_is_read() -> None:
+    note = ("Total steps T, warmup fraction w, decay fraction d:\n"
+            "- warmup: η(t) = η_max · t / (wT) for t < wT\n"
+            "- stable: η(t) = η_max for wT ≤ t < (1−d)T\n"
+            "- decay: η(t) = η_max · (1 − (t − (1−d)T) / (dT))\n"
+            "Also try a sqrt cooldown instead: η = η_max · (1 − sqrt(s))\n"
+            "Constants: T = 3000, w = 0.05, d = 0.1.")
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    program = note_program(formulas_in([Hit(Chunk("wsd.md", 1, 9, note, ("wsd",)), 1.0)]), ["schedule"], note)
+    assert program is not None and program.roles == {"step": "t", "base": "eta_max", "total": "T"}  # T: the run's
+    assert program.constants == {"w": 0.05, "d": 0.1}
+    assert program.statements == (("eta", "where(t < w * T, eta_max * t / (w * T), where((w * T <= t) & "
+                                          "(t < (1 - d) * T), eta_max, eta_max * (1 - (t - (1 - d) * T) / (d * T))))"),)
+    assert note_program(note.replace("Total steps T, ", ""), ["schedule"], note.replace("Total steps T, ", "")) is None

@@ -70,11 +70,12 @@ _IF_ELSE_KEPT = re.compile(
     r"(?:(?P=target)\s*)?(?:不变|不动|保持不变|(?:is |stays |remains )?(?:unchanged|as it is|the same))", re.IGNORECASE)
 # A condition in brackets after a formula, `lr_t = lr*t/W（t ≤ W）`: the formula holds there, and a later
 # formula for the same name holds otherwise (`之后 lr_t = ...`); together `lr_t = where(t <= W, ..., ...)`.
-_BRACKET_CONDITION = re.compile(r"[（(]\s*([^()（）]*?[<>≤≥][^()（）]*?)\s*[）)]")
+_BRACKET_CONDITION = re.compile(r"[（(]\s*((?:[^()（）]|\([^()（）]*\))*?[<>≤≥](?:[^()（）]|\([^()（）]*\))*?)\s*[）)]")
 # A condition said after a formula (`f(x) = x，当 x > 0`, `f(x) = x if x > 0`) holds like a bracketed one; a
 # formula said to hold otherwise (`f(x) = α(e^x - 1)，otherwise`) is the alternative of the one before.
 _TRAILING_CONDITION = re.compile(r"(?:\s*[，,;；]?\s*(?:当|若|如果|\bif\b|\bwhen\b|\bfor\b)|\s*[，,;；])\s*"
-                                 r"(?P<condition>[^，,;；。()（）]*?[<>≤≥][^，,;；。()（）]*?)\s*时?\s*[。.]?\s*$", re.IGNORECASE)
+                                 r"(?P<condition>(?:[^，,;；。()（）]|\([^()（），,;；。]*\))*?[<>≤≥]"
+                                 r"(?:[^，,;；。()（）]|\([^()（），,;；。]*\))*?)\s*时?\s*[。.]?\s*$", re.IGNORECASE)
 _TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|其余情况|\botherwise\b|\belse\b)\s*[)）]?\s*[。.]?\s*$",
                                  re.IGNORECASE)
 # `value if condition else alternative`, written as Python writes it.
@@ -282,7 +283,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
-    line = ASCII_ARROW.sub("←", line)
+    line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
     if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
@@ -305,7 +306,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
             and (whole := _assignment(line)) is not None:
         return [whole]
     found = []
-    for part in _split_outside_brackets(INNER_PRODUCT.sub(r"⟨\1, \2⟩", line)):  # <g, m>: one part
+    for part in _split_outside_brackets(line):
         for single in _unchained(part):
             condition = _BRACKET_CONDITION.search(single)
             single = _BRACKET_CONDITION.sub("", single)

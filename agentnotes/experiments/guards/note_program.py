@@ -97,6 +97,9 @@ PREVIOUS_SUFFIX = "_prev"
 # A value at the first step of formulas written step by step, said beside its formula (`v_t = g_t + γ(g_t − g_{t-1})
 # (v_1 = g_1)`): what the formula gives there, with the step before's value the step's own; not a step of its own.
 _AT_START = re.compile(r"(.+)_[01]")
+# The total step count named in words (`Total steps T`, `总步数 T`): the run's, whatever number the notes give it.
+_TOTAL_IN_WORDS = re.compile(r"\btotal\s+(?:number\s+of\s+)?(?:training\s+)?(?:steps|iterations|updates)\s*[:：(（]?\s*"
+                             r"([A-Za-z]\w*)\b|(?:训练)?总步数\s*[:：(（]?\s*([A-Za-z]\w*)", re.IGNORECASE)
 # The step size as notes in Adam's notation write it, when they name no lr or η.
 STEP_SIZE_ALIASES = ("alpha",)
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
@@ -198,6 +201,10 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
+    for named in _TOTAL_IN_WORDS.finditer(note_text):  # `Total steps T … T = 3000`: the run's own step count
+        if (named[1] or named[2]) in ROLES[kind].get("total", ()):
+            given.pop(compared_name(named[1] or named[2]), None)
+    statements = _letters_side_by_side(statements, given, kind)
     program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes)))
     if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
         return None  # a kept value the notes start at a formula: not certain
@@ -231,6 +238,25 @@ def _at_first_step(statements: list[tuple[str, ast.expr]], said_at_start: set[st
         if target not in said_at_start:
             kept.append((target, value))
     return kept, said_at_start - handled
+
+
+def _letters_side_by_side(statements: list[tuple[str, ast.expr]], given: dict[str, str],
+                          kind: str) -> list[tuple[str, ast.expr]]:
+    """`statements` with each two-letter name the notes never define whose letters each name a value (a constant, a
+    hook value, a formula's result) read as their product: `wT` with w = 0.05 and T the total steps is w*T."""
+    known = {target for target, _ in statements} | {n for names in ROLES[kind].values() for n in names}
+
+    def is_known(letter: str) -> bool:
+        return letter in known or compared_name(letter) in given
+
+    class Product(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            name = node.id
+            if len(name) == 2 and name.isalpha() and not is_known(name) and all(map(is_known, name)):
+                return ast.BinOp(ast.Name(name[0], ast.Load()), ast.Mult(), ast.Name(name[1], ast.Load()))
+            return node
+
+    return [(target, Product().visit(value)) for target, value in statements]
 
 
 def _names(value: ast.expr) -> set[str]:
