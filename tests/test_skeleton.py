@@ -350,6 +350,10 @@ def test_a_layer_skeleton_follows_the_scope_the_notes_give_the_layer() -> None:
     assert "linear=IdeaLinear, activation=None, head=nn.Linear)" in glu.code
     maxout = skeleton_for(["layer"], "把 baseline 里的每个隐藏层（Linear + ReLU）换成 maxout：z = W x + b")
     assert "linear=IdeaLinear, activation=None, head=nn.Linear)" in maxout.code
+    # The notes' model: the idea's layer, its activation, a plain output layer; "without the ReLU" only as a baseline.
+    quad = skeleton_for(["layer"], "y = (W_a x) ⊙ (W_b x) + W_c x\n\nModel: QP(64→64) → ReLU → Linear(64→10)\n\n"
+                                   "Baselines:\n- QP without the ReLU, just to see\n")
+    assert "mlp(in_dim, hidden, out_dim, linear=IdeaLinear, head=nn.Linear)" in quad.code
 
 
 def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_path: Path) -> None:

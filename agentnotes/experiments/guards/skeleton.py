@@ -41,6 +41,9 @@ _NO_ACTIVATION = re.compile(r"(?:不再|不|无需|不用|去掉|没有|\bno|\bw
                             r"(?:另外|额外|单独|extra|separate|additional|other|any)?\s*(?:加|an?|the)?\s*(?:的)?\s*(?:激活|activation|ReLU)", re.IGNORECASE)
 _OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还是|仍|不变|保持|普通|照旧|unchanged|stays|remains|"
                           r"plain|ordinary|as it is|as before)", re.IGNORECASE)
+# The notes' model written as the idea's layer, then a plain linear output layer: `QP(64→64) → ReLU → Linear(64→10)`.
+_LINEAR_HEAD_AFTER = re.compile(r"(?<![\w.])(?!(?:Linear|FC|fc|Dense|Conv\w*|nn)\b)[A-Z]\w*\s*\(\s*\d+\s*(?:→|->|to|,)\s*\d+\s*\)"
+                                r"\s*(?:→|->)\s*(?:(?:ReLU|GELU|tanh|Tanh)\s*(?:→|->)\s*)?(?:nn\.)?(?:Linear|FC|fc|Dense)\s*\(")
 # The layer the idea replaces, written with its activation ("从 / h = σ(W x + b) / 换成"): the idea's layer replaces both.
 _ACTIVATED_REPLACED = re.compile(r"(?:从|把|\breplace|\binstead of)\s*[:：]?\s*\n?\s*[`$]*\s*[a-z]\w*\s*=\s*"
                                  r"(?:σ|φ|relu|tanh|sigmoid|act|f)\s*\(\s*W|"
@@ -254,8 +257,10 @@ def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
     the notes say so or replace a layer written with its activation (the layer's own nonlinearity takes its place),
     and a plain nn.Linear output layer when the notes keep the output layer as it was or name the hidden layers.
     Other skeletons are returned as they are."""
-    options = (", activation=None" if _NO_ACTIVATION.search(note_text) or _ACTIVATED_REPLACED.search(note_text) else "") \
-        + (", head=nn.Linear" if _OUTPUT_KEPT.search(note_text) or _HIDDEN_LAYERS.search(note_text) else "")
+    idea_text = "\n".join(idea_lines(note_text, aside_headings=True))  # not a baseline's or variant's "without the ReLU"
+    options = (", activation=None" if _NO_ACTIVATION.search(idea_text) or _ACTIVATED_REPLACED.search(idea_text) else "") \
+        + (", head=nn.Linear" if _OUTPUT_KEPT.search(note_text) or _HIDDEN_LAYERS.search(note_text)
+           or _LINEAR_HEAD_AFTER.search(note_text) else "")
     if not options or not _MLP_OF_LAYER.search(skeleton.code):
         return skeleton
     code = _MLP_OF_LAYER.sub(lambda m: m.group(0)[:-1] + options + ")", skeleton.code)
