@@ -334,6 +334,9 @@ def test_a_layer_whose_notes_name_a_bias_per_weight_gets_one_bias_each() -> None
     assert "self.bias" not in gated.code
     shared = skeleton_for(["layer"], "y = (w1*(x+h) + w2*(x-h))/2 + b")  # one bias named: kept single
     assert "self.bias = nn.Parameter(base.bias" in shared.code and "self.b1" not in shared.code
+    started = skeleton_for(["layer"], "y = (W1*x + b1) * sigmoid(W2*x + b2). Init: b2 = 1, W1 default.")
+    assert "self.b2 = nn.Parameter(torch.full((out_features,), 1.0))" in started.code  # the gate starts open
+    assert "self.b1 = nn.Parameter(nn.Linear(in_features, out_features).bias" in started.code
 
 
 def test_a_layer_skeleton_follows_the_scope_the_notes_give_the_layer() -> None:

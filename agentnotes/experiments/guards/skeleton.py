@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, idea_lines, kinds_of
+from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period
@@ -225,8 +226,9 @@ def with_note_weights(skeleton: Skeleton, note_text: str) -> Skeleton:
 
 def _with_note_biases(code: str, weights: Sequence[str], copies: bool, note_text: str) -> str:
     """`code` with one bias per weight in place of its single `self.bias` when the notes name a bias for
-    each weight (`W1*x + b1`, `W2*x + b2`: b1, b2), each started as the weights are."""
+    each weight (`W1*x + b1`, `W2*x + b2`: b1, b2), each started where the notes start it, else as the weights are."""
     biases = ["b" + weight[1:] for weight in weights]
+    starts = {b: _start(b, note_text) for b in biases}  # `Init: b_b = 1, b_a = 0`
     note_text = plain_symbols(note_text)
     line = next((l for l in code.splitlines() if l.strip().startswith(_ONE_BIAS)), None)
     named = all(re.search(rf"{_LEFT_EDGE}b_?\{{?{re.escape(b[1:])}\}}?(?!\w)", note_text) for b in biases)
@@ -234,7 +236,9 @@ def _with_note_biases(code: str, weights: Sequence[str], copies: bool, note_text
         return code
     indent = line[:len(line) - len(line.lstrip())]
     start = "base.bias.detach().clone()" if copies else "nn.Linear(in_features, out_features).bias.detach().clone()"
-    made = [f"{indent}self.{b} = nn.Parameter({start})  # the notes' {b}: (out_features,)" for b in biases]
+    made = [f"{indent}self.{b} = nn.Parameter(torch.full((out_features,), {starts[b]}))  # the notes' {b}, started as "
+            "they say" if starts[b] else f"{indent}self.{b} = nn.Parameter({start})  # the notes' {b}: (out_features,)"
+            for b in biases]
     return code.replace(line, "\n".join(made)).replace("self.bias", f"self.{biases[0]}")
 
 
