@@ -48,9 +48,16 @@ LIMITS = (
 )
 
 
+# Words that say a note does without what follows: "不手写 kernel", "无需预训练模型", "no need for a CUDA kernel".
+_DONE_WITHOUT = re.compile(r"(?:不|无需|不用|不需要|没必要|不必|\bno|\bnot|\bwithout|\bno need (?:for|to))\s*(?:a\s+|an\s+|any\s+)?$",
+                           re.IGNORECASE)
+
+
 def lab_limits(text: str) -> list[LabLimit]:
-    """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order."""
-    return [limit for limit in LIMITS if limit.cue.search(text)]
+    """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order; a cue the note says it
+    does without ("不手写 kernel") does not count."""
+    return [limit for limit in LIMITS
+            if any(not _DONE_WITHOUT.search(text[max(0, m.start() - 16):m.start()]) for m in limit.cue.finditer(text))]
 
 
 def refusal(text: str) -> str | None:

@@ -1,0 +1,17 @@
+"""What the lab cannot test, said from the note's words (guards/testability.py)."""
+
+from __future__ import annotations
+
+from agentnotes.experiments.guards.testability import refusal
+
+
+def test_a_need_the_note_names_is_refused_with_its_reason() -> None:
+    assert "hardware speed" in (refusal("需要手写 CUDA kernel 来测吞吐") or "")
+    assert "pretrained model" in (refusal("Fine-tune a pretrained language model with the new loss.") or "")
+    assert "people" in (refusal("人工评估三组回答，找人打分") or "")
+
+
+def test_what_a_note_says_it_does_without_is_no_need() -> None:
+    assert refusal("梯度直接用 autograd，不手写 kernel，8x8 数据规模不需要。") is None
+    assert refusal("No need for a pretrained model: train the MLP from scratch.") is None
+    assert refusal("不用预训练模型，直接在 digits 上从头训。") is None
