@@ -32,6 +32,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("c = <g, m> / (|g| |m| + ε)", "c = dot(g, m) / (‖g‖*‖m‖ + ε)"),  # beside an inner product, lengths are norms
     ("y = |x| + ⟨a, b⟩", "y = |x| + dot(a, b)"),  # of other tensors, |x| stays the absolute value
     ("r̄ = mean_i r_i", "r_bar = mean(r)"),  # a mean over an index
+    ("L = −Σₖ [ yₖ·log σ(zₖ) ]", "L = −sum_over(( y·log(sigmoid(z)) ))"),  # grouping brackets; log of a call
+    ("h = W · [x; h1]", "h = W · [x; h1]"),  # a concatenation keeps its brackets
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

@@ -1161,3 +1161,14 @@ def test_a_three_phase_rate_with_fractions_of_the_total_steps_named_in_words_is_
     assert program.statements == (("eta", "where(t < w * T, eta_max * t / (w * T), where((w * T <= t) & "
                                           "(t < (1 - d) * T), eta_max, eta_max * (1 - (t - (1 - d) * T) / (d * T))))"),)
     assert note_program(note.replace("Total steps T, ", ""), ["schedule"], note.replace("Total steps T, ", "")) is None
+
+
+def test_a_one_vs_all_loss_reads_one_hot_targets_said_in_words_and_leaves_the_output_layers_start_alone() -> None:
+    note = ("损失：L = −Σₖ [ yₖ·log σ(zₖ) + (1−yₖ)·log(1−σ(zₖ)) ]，K = 10，y 是 one-hot。"
+            "输出层 bias 初始化为 b = −log(K−1) ≈ −2.2。")
+    program = note_program(note, ["loss"], note, "digits")
+    assert program is not None and program.output == "L"
+    assert program.statements == (("L", "-sum_over(onehot_y * log(sigmoid(z)) + (1 - onehot_y) * log(1 - sigmoid(z)))"),)
+    assert dict(program.bound) == {"onehot_y": "F.one_hot(y, out.shape[-1]).float()", "z": "out"}
+    unsaid = note_program(note.replace("y 是 one-hot。", ""), ["loss"], note.replace("y 是 one-hot。", ""), "digits")
+    assert unsaid is None or "onehot_y" not in unsaid.statements[0][1]  # class indices are never read as one-hot unsaid

@@ -284,6 +284,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
+    line = re.sub(r"\s*≈\s*[-−]?\d+(?:\.\d+)?(?![\w.])", "", line)  # b = −log(K−1) ≈ −2.2: the value's size, said again
     if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))

@@ -41,6 +41,11 @@ _GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?![A
                                r"(?:\s*\(\s*(?:w|W|θ|theta|p|x)(?:_?\{?t\}?)?\s*\))?(?!\s*\()")
 # A function applied without brackets: `log p`, `exp z_k`.
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
+# A function applied without brackets to a call (`log sigmoid(z)`, `log σ(z)` once σ is read): log(sigmoid(z)).
+_CALL_OF_CALL = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+((?:log|exp|sqrt|tanh|sigmoid|softmax)\([^()]*\))")
+# Square brackets that group a sum's terms (`Σ [ y·log p + (1−y)·log(1−p) ]`): not an index (`x[i]`), a
+# concatenation (`[x; h]`), a list (`[1, 2]`) or a positive part (`[…]_+`).
+_GROUPING_BRACKETS = re.compile(r"(?<![\w\])])\[([^\[\];,]*)\](?![_^])")
 # An entry's index, dropped on a line that indexes nothing else: `θᵢ ← θᵢ − sign(gᵢ)·Δᵢ` is the same rule for every
 # entry (with `xⱼ` on the line, `xᵢ` names one sample of a pair and stays).
 _ELEMENT_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u2070-\u209f])ᵢ")
@@ -122,6 +127,8 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"Φ\s*\(", "ndtr(", text)  # Φ(x): the standard normal CDF
     text = _GRADIENT_OF_LOSS.sub("g", text)  # ∇L(w), ∇_θ L: the gradient the hook is given
     text = _CALL_WITHOUT_BRACKETS.sub(r"\1(\2)", text)  # log p, exp z
+    text = _CALL_OF_CALL.sub(r"\1(\2)", text)
+    text = _GROUPING_BRACKETS.sub(r"(\1)", text)
     text = re.sub(r"one[-_]?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖\s*(W\w*)\s*‖_?\{?2\}?(?![\w.])", r"specnorm(\1)", text)  # ‖W‖₂: a matrix's spectral norm
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry

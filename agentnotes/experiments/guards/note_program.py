@@ -97,6 +97,9 @@ PREVIOUS_SUFFIX = "_prev"
 # A value at the first step of formulas written step by step, said beside its formula (`v_t = g_t + γ(g_t − g_{t-1})
 # (v_1 = g_1)`): what the formula gives there, with the step before's value the step's own; not a step of its own.
 _AT_START = re.compile(r"(.+)_[01]")
+# Targets said to be one-hot rows (`y 是 one-hot`, `y is one-hot`, `one-hot targets y`).
+_ONE_HOT_Y = re.compile(r"(?<![\w.])y\s*(?:是|为|is|are|=)?\s*(?:an?\s+)?one[- ]?hot|one[- ]?hot\s+(?:targets?\s+|labels?\s+)?y(?![\w])",
+                        re.IGNORECASE)
 # The total step count named in words (`Total steps T`, `总步数 T`): the run's, whatever number the notes give it.
 _TOTAL_IN_WORDS = re.compile(r"\btotal\s+(?:number\s+of\s+)?(?:training\s+)?(?:steps|iterations|updates)\s*[:：(（]?\s*"
                              r"([A-Za-z]\w*)\b|(?:训练)?总步数\s*[:：(（]?\s*([A-Za-z]\w*)", re.IGNORECASE)
@@ -183,7 +186,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind == "update_rule":
         statements = _with_plain_step(statements)
     elif kind in STATELESS_KINDS:
-        statements = _in_order(statements)
+        statements = _up_to_output(_in_order(statements), kind)
     drawn = {}
     for line in formulas.splitlines():
         for name, family, arguments in _DRAWN.findall(_normalised(line)):
@@ -205,6 +208,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         if (named[1] or named[2]) in ROLES[kind].get("total", ()):
             given.pop(compared_name(named[1] or named[2]), None)
     statements = _letters_side_by_side(statements, given, kind)
+    if kind == "loss" and task in CLASSIFYING_TASKS and _ONE_HOT_Y.search(note_text):
+        statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
     program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes)))
     if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
         return None  # a kept value the notes start at a formula: not certain
@@ -257,6 +262,31 @@ def _letters_side_by_side(statements: list[tuple[str, ast.expr]], given: dict[st
             return node
 
     return [(target, Product().visit(value)) for target, value in statements]
+
+
+def _up_to_output(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[str, ast.expr]]:
+    """A stateless kind's statements up to the last that names its output (`L = …`, `f(x) = …`, `lr_t = …`): a formula
+    after it, which it cannot read, is another part's (the output layer's start `b = −log(K−1)` beside a loss)."""
+    named = [i for i, (target, _) in enumerate(statements) if _names_output(kind, target)]
+    return statements[:named[-1] + 1] if named else statements
+
+
+def _names_output(kind: str, target: str) -> bool:
+    """Whether `target` is a name the output of a stateless `kind` goes by."""
+    if kind == "loss":
+        return compared_name(target) in LOSS_OUTPUTS or bool(_NAMED_LOSS.match(target))
+    if kind == "activation":
+        return target in ACTIVATION_OUTPUTS
+    return target.startswith(("lr", "eta"))
+
+
+def _renamed(statements: list[tuple[str, ast.expr]], old: str, new: str) -> list[tuple[str, ast.expr]]:
+    """`statements` reading `new` wherever they read the name `old`."""
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.Name(new, ast.Load()) if node.id == old else node
+
+    return [(target, Rename().visit(value)) for target, value in statements]
 
 
 def _names(value: ast.expr) -> set[str]:
