@@ -15,3 +15,10 @@ def test_what_a_note_says_it_does_without_is_no_need() -> None:
     assert refusal("梯度直接用 autograd，不手写 kernel，8x8 数据规模不需要。") is None
     assert refusal("No need for a pretrained model: train the MLP from scratch.") is None
     assert refusal("不用预训练模型，直接在 digits 上从头训。") is None
+
+
+def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_data() -> None:
+    note = "Motivation: others trained this loss on ImageNet and it worked.\n\nSetup: sklearn digits, MLP 64-128-10.\n"
+    assert refusal(note) is None
+    assert "downloaded" in (refusal(note.replace("sklearn digits", "ImageNet")) or "")
+    assert "downloaded" in (refusal("Train the new loss on ImageNet with a ResNet-50.") or "")  # no setup: the need

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agentnotes.experiments.guards.task import setup_part, task_in_notes
+
 
 @dataclass(frozen=True)
 class LabLimit:
@@ -55,9 +57,12 @@ _DONE_WITHOUT = re.compile(r"(?:不|无需|不用|不需要|没必要|不必|\bn
 
 def lab_limits(text: str) -> list[LabLimit]:
     """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order; a cue the note says it
-    does without ("不手写 kernel") does not count."""
+    does without ("不手写 kernel") does not count, nor a dataset named outside a setup part that names the data it uses
+    ("others trained it on ImageNet" in the motivation; "Setup: digits")."""
+    setup = setup_part(text)
     return [limit for limit in LIMITS
-            if any(not _DONE_WITHOUT.search(text[max(0, m.start() - 16):m.start()]) for m in limit.cue.finditer(text))]
+            if any(not _DONE_WITHOUT.search(text[max(0, m.start() - 16):m.start()]) for m in limit.cue.finditer(text))
+            and not (limit.name == "external_data" and task_in_notes(setup) and not limit.cue.search(setup))]
 
 
 def refusal(text: str) -> str | None:
