@@ -102,6 +102,17 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert Plan.model_validate(short.model_dump()).idea_rule.startswith("h = (W₁x + b₁) ⊙ σ(W₂x + b₂)\nThe mirror")
 
 
+def test_a_note_showing_more_kinds_than_a_plan_holds_gives_a_valid_plan_of_the_first() -> None:
+    from agentnotes.agents.experimenter import MAX_KINDS, Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    plan = Plan(idea_name="centres", hypothesis="h", idea_rule="Pull the features to their class centres, a penalty.",
+                kinds=["loss"], baseline="MLP", task="digits", metric="accuracy")
+    many = _section("centres", "每 100 步 w = w - 0.1 * w\nW ~ N(0, 0.01)\nL = CE + λ·Σ ‖h − c‖²\n正则项：+ λ·‖W‖²")
+    grounded = _ground_plan(plan, "centres vs CE", [many])
+    assert len(grounded.kinds) == MAX_KINDS and Plan.model_validate(grounded.model_dump()).kinds == grounded.kinds
+
+
 def test_with_no_section_named_the_best_hit_that_is_no_aside_subsection_defines_the_idea():
     expectation = Hit(Chunk("gru.md", 28, 35, "Expected: the gates learn values near 1.", ("minGRU", "Expectation")), 3.0)
     svd = Hit(Chunk("svd.md", 1, 6, "# 每 N 步做一次 SVD 截断\n\n每 100 步把 W 的小奇异值置零", ("每 N 步做一次 SVD 截断",)), 2.0)

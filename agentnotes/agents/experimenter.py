@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
 RULE_CHARS = (30, 500)  # the shortest and longest rule a plan states
+MAX_KINDS = 3  # the most kinds one idea's plan combines
 TASKS = ("regression", "classification", "digits", "digits_image", "sequence")
 Kind = Literal["update_rule", "layer", "activation", "weight_op", "init", "loss", "data", "schedule", "regulariser",
                "architecture"]
@@ -51,7 +52,7 @@ class Plan(BaseModel):
     idea_name: str
     hypothesis: str = Field(max_length=300)
     idea_rule: str = Field(min_length=RULE_CHARS[0], max_length=RULE_CHARS[1])  # the notes' own formulas and constants, not a one-word label
-    kinds: list[Kind] = Field(min_length=1, max_length=3, validation_alias=AliasChoices("kinds", "parts"))
+    kinds: list[Kind] = Field(min_length=1, max_length=MAX_KINDS, validation_alias=AliasChoices("kinds", "parts"))
     effect: Effect = "final_metric"
     condition: str = Field(default="", max_length=200)  # where the notes say the idea helps; "" for everywhere
     baseline: str

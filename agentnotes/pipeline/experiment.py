@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agentnotes.agents import experimenter as agents
-from agentnotes.agents.experimenter import RULE_CHARS
+from agentnotes.agents.experimenter import MAX_KINDS, RULE_CHARS
 from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
@@ -124,7 +124,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     updates: dict[str, object] = {}
     corrections = []
     note_text = text_of(idea_passages(names, hits))
-    if (kinds := kinds_in_sections(names, hits)) and set(kinds) != set(plan.kinds):
+    if (kinds := kinds_in_sections(names, hits)[:MAX_KINDS]) and set(kinds) != set(plan.kinds):  # the first, as registered
         updates["kinds"] = kinds
         corrections.append(f"kinds {plan.kinds} -> {kinds}: the kinds the note's own formulas show")
     elif not kinds and compares_with_an_activation(request) and plan.kinds != ["activation"]:
