@@ -117,6 +117,40 @@ def test_an_idea_arm_whose_optimizer_changes_no_weight_cannot_learn() -> None:
     assert cannot_learn({"arms": {"baseline": moving, "idea": moving}}) == []
 
 
+def test_an_idea_arm_whose_output_layer_sees_the_same_input_for_every_sample_cannot_learn() -> None:
+    blind, seeing = _mlp(), _mlp()
+    blind["probes"] = {**blind["probes"], "head_input_varies": False}
+    seeing["probes"] = {**seeing["probes"], "head_input_varies": True}
+    assert [p.kind for p in cannot_learn({"arms": {"baseline": seeing, "idea": blind}})] == ["input_blind"]
+    assert cannot_learn({"arms": {"baseline": seeing, "idea": seeing}}) == []
+
+
+@pytest.mark.sandbox
+def test_real_describe_an_activation_that_starts_as_a_constant_is_caught_a_zero_output_layer_is_not(tmp_path: Path) -> None:
+    dead = fill(load_skeleton("activation"), textwrap.dedent('''
+    class IdeaActivation(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(torch.zeros(3))
+
+        def forward(self, x):
+            return self.a[0] + self.a[1] * x + self.a[2] * x ** 2
+    '''))
+    assert [p.kind for p in cannot_learn(describe_in_sandbox(tmp_path / "dead", dead))] == ["input_blind"]
+    started = dead.replace("torch.zeros(3)", "torch.tensor([0.0, 1.0, 0.1])")
+    assert cannot_learn(describe_in_sandbox(tmp_path / "started", started)) == []
+    zero_head = textwrap.dedent('''
+    def build_model(in_dim, hidden, out_dim):
+        model = baseline_model(in_dim, hidden, out_dim)
+        last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+        with torch.no_grad():
+            last.weight.zero_()
+            last.bias.zero_()
+        return model
+    ''')
+    assert cannot_learn(describe_in_sandbox(tmp_path / "zero_head", zero_head)) == []  # the input reaches the head
+
+
 @pytest.mark.sandbox
 def test_real_describe_an_update_that_never_writes_the_weights_is_caught(tmp_path: Path) -> None:
     kept_aside = fill(load_skeleton("update_rule"), textwrap.dedent('''

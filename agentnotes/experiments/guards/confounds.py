@@ -83,7 +83,8 @@ def confound_problems(differences: Sequence[Difference]) -> list[Problem]:
 def cannot_learn(arms_json: dict[str, Any]) -> list[Problem]:
     """Problems that keep the idea arm from learning where the baseline does: every weight matrix started at one value
     (every unit of a layer computes the same thing and gets the same update, for good: an initialisation meant for
-    some layers written for all of them), or an optimizer whose steps change no weight (an update rule that computes
+    some layers written for all of them), an output layer whose input is the same for every sample at the start
+    (nothing of the input reaches it), or an optimizer whose steps change no weight (an update rule that computes
     the new weights and never writes them into the parameters)."""
     idea, base = arms_json["arms"]["idea"], arms_json["arms"]["baseline"]
     problems = []
@@ -92,6 +93,11 @@ def cannot_learn(arms_json: dict[str, Any]) -> list[Problem]:
                                 "every unit of a layer computes the same thing and gets the same update: the network "
                                 "cannot learn. Initialise only the layers and tensors the notes name and keep the "
                                 "default initialisation of every other layer"))
+    elif idea["probes"].get("head_input_varies") is False and base["probes"].get("head_input_varies"):
+        problems.append(Problem("input_blind", "at the start, the idea arm's output layer gets the same input for every "
+                                "sample: nothing of the input reaches it, so the network cannot learn (an activation or "
+                                "layer that starts as a constant, e.g. all its coefficients at zero). Start the idea's "
+                                "parameters where the notes start them, else where they pass the input on"))
     if idea["probes"].get("optimizer_moves") is False and base["probes"].get("optimizer_moves"):
         problems.append(Problem("frozen_weights", "three optimizer steps of the idea arm on one batch change no weight: "
                                 "the network cannot learn. The update must change each parameter in place (p.sub_(...), "

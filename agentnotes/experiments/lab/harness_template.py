@@ -997,6 +997,31 @@ def module_outputs(model, x):
     return seen
 
 
+def probe_head_input_varies(model, x):
+    """Whether the input of the last module with parameters (the output layer) differs between the batch's samples at
+    the start: where it does not, nothing of the input reaches the output (an activation or layer that starts as a
+    constant). A zero-initialised output layer or residual branch still passes the input on."""
+    last = []
+
+    def record(module, inputs, _output):
+        if inputs and torch.is_tensor(inputs[0]) and any(True for _ in module.parameters(recurse=False)):
+            last[:] = [inputs[0].detach()]
+
+    handles = [m.register_forward_hook(record) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train()
+    if not last or last[0].shape[0] < 2:
+        return None
+    seen = last[0].reshape(last[0].shape[0], -1).double()
+    return bool((seen - seen[:1]).abs().max() > 1e-9 * (1 + seen.abs().max()))
+
+
 def probe_optimizer_moves(model, optimizer, x, y, steps=3):
     """Whether a few optimizer steps on one batch, with the task's loss, change any weight."""
     before = [p.detach().clone() for p in model.parameters()]
@@ -1106,6 +1131,7 @@ def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
         "after_step": {"changed_at": probe_after_step(model, hooks["after_step"])},
     }
     record["probes"]["after_step"]["changes_weights"] = bool(record["probes"]["after_step"]["changed_at"])
+    record["probes"]["head_input_varies"] = probe_head_input_varies(model, x)
     record["probes"]["optimizer_moves"] = probe_optimizer_moves(model, optimizer, x, y)  # last: it trains the model
     return record
 
