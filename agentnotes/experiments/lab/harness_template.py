@@ -985,6 +985,12 @@ def module_outputs(model, x):
         if torch.is_tensor(out):
             seen.append([names[id(module)], list(out.shape[1:])])
 
+    forward_watched(model, x, record)
+    return seen
+
+
+def forward_watched(model, x, record):
+    """One forward pass on x in eval mode without gradients, `record(module, inputs, output)` called for every module."""
     handles = [m.register_forward_hook(record) for m in model.modules()]
     model.eval()
     try:
@@ -994,7 +1000,6 @@ def module_outputs(model, x):
         for handle in handles:
             handle.remove()
         model.train()
-    return seen
 
 
 def probe_head_input_varies(model, x):
@@ -1007,15 +1012,7 @@ def probe_head_input_varies(model, x):
         if inputs and torch.is_tensor(inputs[0]) and any(True for _ in module.parameters(recurse=False)):
             last[:] = [inputs[0].detach()]
 
-    handles = [m.register_forward_hook(record) for m in model.modules()]
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train()
+    forward_watched(model, x, record)
     if not last or last[0].shape[0] < 2:
         return None
     seen = last[0].reshape(last[0].shape[0], -1).double()
