@@ -487,11 +487,8 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
         read = "grad" in roles or kind == "weight_op"
         return param if param and read and param in {t for t, _ in statements} else None
     last = statements[-1][0]
-    if kind == "loss" and ("pred" not in roles or not (compared_name(last) in LOSS_OUTPUTS or _NAMED_LOSS.match(last))):
-        return None
-    if kind == "activation" and ("input" not in roles or last not in ACTIVATION_OUTPUTS):
-        return None
-    if kind == "schedule" and ("step" not in roles or not last.startswith(("lr", "eta"))):
+    needed = {"loss": "pred", "activation": "input", "schedule": "step"}  # the hook value its formulas must read
+    if kind in needed and (needed[kind] not in roles or not _names_output(kind, last)):
         return None
     return last
 
