@@ -252,6 +252,11 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
     return kept
 
 
+def idea_text(text: str) -> str:
+    """The note without its aside sections and aside headings' sections: what it says the idea is."""
+    return "\n".join(idea_lines(text, aside_headings=True))
+
+
 # What a note keeps as in the baseline, to the end of its line: "其余不变（init、SGD lr=0.05、batch、epoch 数）",
 # "其余（通道数、初始化方式）都和 baseline 一样", "保持不变：GRU 隐藏维 64、交叉熵、…".
 _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)])?\s*(?:都|全部|全都|完全)?\s*(?:(?:和|与|跟|同)\s*(?:baseline|基线)\s*)?"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, idea_lines, kinds_of
+from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, idea_text, kinds_of
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
@@ -159,7 +159,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         if pair <= names:
             parts.append((combined, {hook for kind in found if kind.name in pair for hook in kind.hooks}))
             found = [kind for kind in found if kind.name not in pair]
-    idea_text = "\n".join(idea_lines(note_text, aside_headings=True))  # not what the setup measures or expects
+    idea_part = idea_text(note_text)  # not what the setup measures or expects
     for kind in found:
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
@@ -171,7 +171,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
-        name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_text) else name
+        name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_part) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
         name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
@@ -261,8 +261,8 @@ def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
     the notes say so or replace a layer written with its activation (the layer's own nonlinearity takes its place),
     and a plain nn.Linear output layer when the notes keep the output layer as it was or name the hidden layers.
     Other skeletons are returned as they are."""
-    idea_text = "\n".join(idea_lines(note_text, aside_headings=True))  # not a baseline's or variant's "without the ReLU"
-    options = (", activation=None" if _NO_ACTIVATION.search(idea_text) or _ACTIVATED_REPLACED.search(idea_text) else "") \
+    idea_part = idea_text(note_text)  # not a baseline's or variant's "without the ReLU"
+    options = (", activation=None" if _NO_ACTIVATION.search(idea_part) or _ACTIVATED_REPLACED.search(idea_part) else "") \
         + (", head=nn.Linear" if _OUTPUT_KEPT.search(note_text) or _HIDDEN_LAYERS.search(note_text)
            or _LINEAR_HEAD_AFTER.search(note_text) else "")
     if not options or not _MLP_OF_LAYER.search(skeleton.code):

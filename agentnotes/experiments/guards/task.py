@@ -46,10 +46,10 @@ def setup_part(text: str) -> str:
     """The note's setup part: a setup heading's section, or a setup line with the lines indented under it."""
     if not (header := _SETUP.search(text)):
         return ""
-    lines = [header[0]]
+    lines, heading = [header[0]], (header[2] or "").startswith("#")
     for line in text[header.end():].splitlines()[1:]:
-        if line.lstrip().startswith("#") or (not header[2] or not header[2].startswith("#")) and (
-                len(line) - len(line.lstrip()) <= len(header[1]) or not line.strip()):
+        under_line = line.strip() and len(line) - len(line.lstrip()) > len(header[1])  # indented under a setup line
+        if line.lstrip().startswith("#") or not (heading or under_line):
             break
         lines.append(line)
     return "\n".join(lines)
