@@ -365,6 +365,22 @@ def test_a_momentum_baseline_trains_with_the_coefficient_the_request_names() -> 
     assert optimizer.defaults["momentum"] == 0.95
 
 
+def test_a_baseline_schedule_is_read_from_the_request_of_a_schedule_idea_only() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request
+
+    assert baseline_from_request("Warmup-stable-decay schedule vs cosine schedule", ["schedule"]).schedule == "cosine"
+    assert baseline_from_request("cyclic lr vs 余弦退火", ["schedule"]).schedule == "cosine"
+    assert baseline_from_request("one-cycle vs step decay", ["schedule"]).schedule == "step"
+    assert baseline_from_request("one-cycle vs linear decay", ["schedule"]).schedule == "linear"
+    assert baseline_from_request("one-cycle vs constant lr", ["schedule"]).schedule is None
+    assert baseline_from_request("angular loss vs cosine similarity loss", ["loss"]).schedule is None
+    assert baseline_from_request("cosine warm restarts vs SGD", ["schedule"]).schedule is None  # the idea's side
+    described = baseline_from_request("WSD vs cosine", ["schedule"]).describe()
+    assert described == "the task's baseline model, trained with sgd on a cosine learning-rate schedule"
+    with pytest.raises(ExperimentError, match="baseline_schedule 'warm' is not one of None, cosine, linear, step"):
+        ExperimentConfig(baseline_schedule="warm")
+
+
 def test_an_activation_that_drops_a_dimension_is_explained(tmp_path: Path) -> None:
     code = textwrap.dedent('''
     class Gate(nn.Module):

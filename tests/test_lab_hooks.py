@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from test_experiments_harness import run_idea
 
@@ -56,6 +59,25 @@ def test_lr_at_sets_the_rate_of_every_step(tmp_path: Path) -> None:
         assert idea["val_metric"][:2] == base["val_metric"][:2]  # same rate until step 20
         assert idea["val_metric"][1] == idea["val_metric"][2] == idea["val_metric"][3]
         assert base["val_metric"][3] != base["val_metric"][1]
+
+
+def test_a_baseline_schedule_the_request_names_drives_both_arms_unless_the_idea_has_its_own(tmp_path: Path) -> None:
+    """A step schedule for the baseline (a tenth of the rate from step 21 of 40): an idea without lr_at follows it
+    step for step; an idea with a constant lr_at parts from it at step 21, and the probes show both schedules."""
+    same = run_idea(tmp_path / "same", "def compute_loss(out, y):\n    return task_loss(out, y)\n", baseline_schedule="step")
+    assert same.returncode == 0, same.stderr
+    for idea, base in zip(_runs(same.metrics, "idea"), _runs(same.metrics, "baseline")):
+        assert idea["val_metric"] == base["val_metric"]
+    constant = "def lr_at(step, lr):\n    return lr\n"
+    ran = run_idea(tmp_path / "own", constant, baseline_schedule="step")
+    assert ran.returncode == 0, ran.stderr
+    for idea, base in zip(_runs(ran.metrics, "idea"), _runs(ran.metrics, "baseline")):
+        assert idea["val_metric"][:2] == base["val_metric"][:2] and idea["val_metric"][2:] != base["val_metric"][2:]
+    described = run_idea(tmp_path / "described", constant, "--describe", baseline_schedule="cosine")
+    assert described.returncode == 0, described.stderr
+    rates = {arm: dict(described.metrics["arms"][arm]["probes"]["lr_at"]) for arm in ("idea", "baseline")}
+    assert len(set(rates["idea"].values())) == 1 and rates["baseline"][1] == rates["idea"][1]
+    assert rates["baseline"][20] == pytest.approx(rates["idea"][20] * 0.5 * (1 + math.cos(math.pi * 19 / 40)))
 
 
 def test_batch_size_at_sets_how_many_examples_each_step_trains_on(tmp_path: Path) -> None:

@@ -36,23 +36,31 @@ _NORMS = (
     ("batchnorm", re.compile(r"\bbatch ?norm\b|\bBN\b|批归一化", re.IGNORECASE)),
 )
 
+_SCHEDULES = (  # (lab name, cue): the learning-rate schedules the lab's baseline can follow
+    ("cosine", re.compile(r"\bcos(?:ine)?\b|余弦", re.IGNORECASE)),
+    ("linear", re.compile(r"\blinear(?:ly)?[ -](?:decay|decreasing|schedule|annealing)|线性(?:衰减|下降|退火)", re.IGNORECASE)),
+    ("step", re.compile(r"\b(?:multi-?)?step[ -](?:decay|schedule|lr)|阶梯|分段常数", re.IGNORECASE)),
+)
+
 
 @dataclass(frozen=True)
 class Baseline:
-    """What the baseline arm uses: the lab's BASELINE_OPTIMIZER, BASELINE_NORM, BASELINE_MOMENTUM and
-    BASELINE_ACTIVATION."""
+    """What the baseline arm uses: the lab's BASELINE_OPTIMIZER, BASELINE_NORM, BASELINE_MOMENTUM,
+    BASELINE_ACTIVATION and BASELINE_SCHEDULE."""
 
     optimizer: str = "sgd"
     norm: str | None = None
     momentum: float = 0.9  # the "momentum" optimizer's coefficient
     activation: str = "relu"
+    schedule: str | None = None  # None: a constant rate
 
     def describe(self) -> str:
         parts = [f"{self.activation} activations"] if self.activation != "relu" else []
         parts += [self.norm] if self.norm else []
         coefficient = f" {self.momentum:g}" if self.optimizer == "momentum" and self.momentum != 0.9 else ""
         made = f" with {' and '.join(parts)}" if parts else ""
-        return f"the task's baseline model{made}, trained with {self.optimizer}{coefficient}"
+        schedule = f" on a {self.schedule} learning-rate schedule" if self.schedule else ""
+        return f"the task's baseline model{made}, trained with {self.optimizer}{coefficient}{schedule}"
 
 
 def split_request(request: str) -> tuple[str, str]:
@@ -74,12 +82,14 @@ def compares_with_an_activation(request: str) -> bool:
 
 
 def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",)) -> Baseline:
-    """The optimizer, normalisation, momentum coefficient and activation the request's baseline side names; the
-    lab's defaults otherwise. The activation only for an activation idea (`kinds`): "penalised tanh vs tanh" compares
-    two activations, "softmax attention vs sigmoid gating" names a part, not the network's activation."""
+    """The optimizer, normalisation, momentum coefficient, activation and schedule the request's baseline side names;
+    the lab's defaults otherwise. The activation only for an activation idea (`kinds`): "penalised tanh vs tanh"
+    compares two activations, "softmax attention vs sigmoid gating" names a part, not the network's activation; the
+    schedule only for a schedule idea ("vs cosine similarity" names no schedule)."""
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), "sgd")
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
     said = _MOMENTUM_VALUE.search(side) if optimizer == "momentum" else None
     activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu") if "activation" in kinds else "relu"
-    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation)
+    schedule = next((name for name, cue in _SCHEDULES if cue.search(side)), None) if "schedule" in kinds else None
+    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation, schedule)

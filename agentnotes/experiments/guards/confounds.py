@@ -230,6 +230,10 @@ def _optimizer(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, st
     return found
 
 
+def _rates(probed: list[list[float]]) -> str:
+    return ", ".join(f"step {s:g}: {v:.3g}" for s, v in probed)
+
+
 def _probes(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     loss = idea["compute_loss"]
@@ -246,8 +250,9 @@ def _probes(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]
         found.append(("batch", f"the batch size follows batch_size_at ({shown}); the baseline's stays "
                                f"{base['batch_size_at'][0][1]}"))
     if idea["lr_at"] != base["lr_at"]:
-        shown = ", ".join(f"step {s}: {v:.3g}" for s, v in idea["lr_at"])
-        found.append(("lr", f"the learning rate follows lr_at ({shown}); the baseline's stays {base['lr_at'][0][1]:.3g}"))
+        theirs = (f"stays {base['lr_at'][0][1]:.3g}" if len({v for _, v in base["lr_at"]}) == 1
+                  else f"follows its schedule ({_rates(base['lr_at'])})")
+        found.append(("lr", f"the learning rate follows lr_at ({_rates(idea['lr_at'])}); the baseline's {theirs}"))
     steps = idea["after_step"]["changed_at"]
     if steps and not base["after_step"]["changed_at"]:
         shown = ", ".join(map(str, steps[:4])) + (", …" if len(steps) > 4 else "")

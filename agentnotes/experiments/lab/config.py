@@ -12,6 +12,7 @@ from agentnotes.experiments.lab.template import (
     harness_constant,
     norm_names,
     optimizer_names,
+    schedule_names,
     task_names,
 )
 
@@ -24,8 +25,9 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 class ExperimentConfig:
     """Budget and task of one experiment. Each field is the upper-case variable of the same name in the script.
 
-    baseline_optimizer / baseline_norm / baseline_momentum / baseline_activation: what the baseline arm trains
-    with (the idea arm too, unless the idea replaces it; the momentum coefficient is the "momentum" optimizer's). lr: the base learning rate, "auto" for the usual rate of the
+    baseline_optimizer / baseline_norm / baseline_momentum / baseline_activation / baseline_schedule: what the
+    baseline arm trains with (the idea arm too, unless the idea replaces it; the momentum coefficient is the
+    "momentum" optimizer's; the schedule None is a constant rate). lr: the base learning rate, "auto" for the usual rate of the
     baseline optimizer. lr_grid: the learning-rate search, fair by default: "auto" tries lr / 3,
     lr and lr * 3; each arm runs once per rate on a separate tuning seed, the grid is widened
     while an arm's best rate sits at its edge, the best validation metric picks each arm's rate,
@@ -40,6 +42,7 @@ class ExperimentConfig:
     baseline_norm: str | None = None
     baseline_momentum: float = 0.9
     baseline_activation: str = "relu"
+    baseline_schedule: str | None = None
     lr: float | str = AUTO
     lr_grid: tuple[float, ...] | str = AUTO
     batch_size: int = 64
@@ -68,6 +71,9 @@ class ExperimentConfig:
             out.append(f"baseline_momentum must be in [0, 1), got {self.baseline_momentum}")
         if self.baseline_activation not in activation_names():
             out.append(f"baseline_activation {self.baseline_activation!r} is not one of {', '.join(activation_names())}")
+        if self.baseline_schedule not in schedule_names():
+            out.append(f"baseline_schedule {self.baseline_schedule!r} is not one of "
+                       f"{', '.join(map(str, schedule_names()))}")
         if self.baseline_norm not in norm_names():
             out.append(f"baseline_norm {self.baseline_norm!r} is not one of {', '.join(map(str, norm_names()))}")
         if len(self.seeds) < MIN_SEEDS or len(set(self.seeds)) != len(self.seeds):

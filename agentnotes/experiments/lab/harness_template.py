@@ -79,6 +79,7 @@ BASELINE_OPTIMIZER = "sgd"  # one of OPTIMIZERS; both arms use it unless the ide
 BASELINE_NORM = None  # None, "layernorm" or "batchnorm": the normalisation of the baseline builders
 BASELINE_MOMENTUM = 0.9  # the momentum coefficient of the "momentum" optimizer
 BASELINE_ACTIVATION = "relu"  # one of ACTIVATIONS: the activation of the baseline builders
+BASELINE_SCHEDULE = None  # None (a constant rate) or one of SCHEDULES; both arms follow it unless the idea defines lr_at
 LR = "auto"  # base learning rate; "auto": BASE_LR of BASELINE_OPTIMIZER
 LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3; []: no search, both use LR
 BATCH_SIZE = 64
@@ -123,6 +124,7 @@ BASE_LR = {"sgd": 0.05, "momentum": 0.01, "adam": 0.003, "adamw": 0.003, "rmspro
 OPTIMIZERS = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}), "adam": ("Adam", {}),
               "adamw": ("AdamW", {}), "rmsprop": ("RMSprop", {})}
 NORMS = (None, "layernorm", "batchnorm")
+SCHEDULES = (None, "cosine", "linear", "step")
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "elu": "ELU", "silu": "SiLU",
                "leaky_relu": "LeakyReLU", "softplus": "Softplus"}  # name -> the torch.nn class
 CPU_WORKERS = "auto"  # training runs trained side by side on the CPU: "auto" = one per CPU this process may use
@@ -454,8 +456,10 @@ def by_name(name, fn):
 
 
 def arm_hooks(arm):
-    """The idea arm's training hooks (None where undefined); the by-name ones wrapped by by_name."""
+    """The idea arm's training hooks (None where undefined; lr_at: the baseline's schedule when there is one); the
+    by-name ones wrapped by by_name."""
     hooks = {name: idea_hook(arm, name) for name in HOOKS}
+    hooks["lr_at"] = hooks["lr_at"] or (baseline_lr_at if BASELINE_SCHEDULE else None)
     for name in HOOK_ARGUMENTS:
         if hooks[name]:
             hooks[name] = by_name(name, hooks[name])
@@ -549,6 +553,17 @@ def scheduled_lr(hook, step, lr, loss=None):
     return value
 
 
+def baseline_lr_at(step, lr):
+    """The rate of step `step` under BASELINE_SCHEDULE: lr decayed to 0 over STEPS along a half cosine ("cosine") or
+    a line ("linear"), or lr cut tenfold after half the run and again after three quarters ("step")."""
+    done = (step - 1) / STEPS
+    if BASELINE_SCHEDULE == "cosine":
+        return lr * 0.5 * (1 + math.cos(math.pi * done))
+    if BASELINE_SCHEDULE == "linear":
+        return lr * (1 - done)
+    return lr * 0.1 ** ((done >= 0.5) + (done >= 0.75))
+
+
 def group_rates(optimizer, needed):
     """Each param group's initial learning rate (lr_at scales them all by lr_at / lr)."""
     if not needed:
@@ -575,7 +590,7 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
     hooks = arm_hooks(arm)
     closure_step = needs_closure(optimizer)
     initial_rates = group_rates(optimizer, hooks["lr_at"] is not None)
-    rate_reads_loss = initial_rates and "loss" in _inspect.signature(idea_hook(arm, "lr_at")).parameters
+    rate_reads_loss = initial_rates and "loss" in _inspect.signature(idea_hook(arm, "lr_at") or baseline_lr_at).parameters
     draw = np.random.default_rng([seed, 1])
     order = None if hooks["batch_size_at"] else torch.as_tensor(draw.integers(0, len(x_train), (STEPS, BATCH_SIZE)),
                                                                   device=device)
@@ -873,6 +888,8 @@ def check_config():
         raise ValueError(f"unknown BASELINE_ACTIVATION {BASELINE_ACTIVATION!r}; use one of {tuple(ACTIVATIONS)}")
     if BASELINE_NORM not in NORMS:
         raise ValueError(f"unknown BASELINE_NORM {BASELINE_NORM!r}; use one of {NORMS}")
+    if BASELINE_SCHEDULE not in SCHEDULES:
+        raise ValueError(f"unknown BASELINE_SCHEDULE {BASELINE_SCHEDULE!r}; use one of {SCHEDULES}")
 
 
 def setup_device(device):

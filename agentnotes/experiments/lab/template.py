@@ -87,6 +87,11 @@ def norm_names() -> tuple[str | None, ...]:
     return tuple(harness_constant("NORMS"))  # type: ignore[arg-type]
 
 
+def schedule_names() -> tuple[str | None, ...]:
+    """Values of BASELINE_SCHEDULE."""
+    return tuple(harness_constant("SCHEDULES"))  # type: ignore[arg-type]
+
+
 def hook_arguments() -> dict[str, tuple[str, ...]]:
     """Hooks the harness calls by parameter name -> the argument names it offers them."""
     return dict(harness_constant("HOOK_ARGUMENTS"))  # type: ignore[call-overload]
