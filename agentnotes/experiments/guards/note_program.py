@@ -648,7 +648,7 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str]) -> str | None:
         weights = {n for n in names if compared_name(n) in WEIGHTS | INITIAL_WEIGHTS}
         if not weights or not _linear_in(term, weights):
             return None
-        for name in names - weights:
+        for name in sorted(names - weights):
             if (value := _constant(name, given)) is None:
                 return None
             constants[name] = value
