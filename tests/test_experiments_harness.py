@@ -381,6 +381,16 @@ def test_a_baseline_schedule_is_read_from_the_request_of_a_schedule_idea_only() 
         ExperimentConfig(baseline_schedule="warm")
 
 
+def test_a_param_matched_baseline_is_read_from_the_requests_baseline_side() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request
+
+    for request in ("Quadratic layer vs param-matched MLP", "gated MLP vs an MLP with the same number of parameters",
+                    "门控层 vs 参数量相同的 MLP", "KAN layer vs MLP matched in parameters"):
+        assert baseline_from_request(request, ["layer"]).matched, request
+    assert not baseline_from_request("param-matched gated MLP vs plain MLP", ["layer"]).matched  # the idea's side
+    assert "as wide as matches the idea's parameter count" in baseline_from_request("X vs iso-param MLP").describe()
+
+
 def test_an_activation_that_drops_a_dimension_is_explained(tmp_path: Path) -> None:
     code = textwrap.dedent('''
     class Gate(nn.Module):

@@ -144,3 +144,16 @@ def test_parse_progress() -> None:
     assert parse_progress("[baseline lr=0.01] step 5/10 loss nan diverged: stopping this run").tag == "lr=0.01"
     assert parse_progress("[harness] wrote metrics.json") is None
     assert parse_progress("random text") is None
+
+
+def test_the_report_says_whether_the_baseline_was_matched_to_the_ideas_size() -> None:
+    from agentnotes.experiments.results.report import _caveats
+
+    data = metrics(BASE, LOWER)
+    data["arms"]["idea"]["runs"] = [{**run, "n_params": 30} for run in data["arms"]["idea"]["runs"]]
+    assert "- The arms differ in size: 30 parameters (idea) vs 10 (baseline)." in _caveats(data, compare_arms(data))
+    data["arms"]["baseline"]["runs"] = [{**run, "n_params": 29} for run in data["arms"]["baseline"]["runs"]]
+    data["config"]["match_params"] = True
+    said = _caveats(data, compare_arms(data))
+    assert "- The baseline's width was matched to the idea's size: 30 parameters (idea) vs 29 (baseline)." in said
+    assert not any("differ in size" in line for line in said)

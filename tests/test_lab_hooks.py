@@ -80,6 +80,23 @@ def test_a_baseline_schedule_the_request_names_drives_both_arms_unless_the_idea_
     assert rates["baseline"][20] == pytest.approx(rates["idea"][20] * 0.5 * (1 + math.cos(math.pi * 19 / 40)))
 
 
+def test_a_param_matched_baseline_is_widened_to_the_idea_models_size(tmp_path: Path) -> None:
+    """An idea model three hidden layers of 96 units wide: the baseline (two hidden layers) gets the width whose
+    parameter count is closest to it; counting the idea's parameters draws nothing from the baseline's random state."""
+    code = "def build_model(in_dim, hidden, out_dim):\n    return mlp(in_dim, 96, out_dim, depth=3)\n"
+    ran = run_idea(tmp_path / "matched", code, "--describe", match_params=True)
+    assert ran.returncode == 0, ran.stderr
+    counts = {arm: ran.metrics["arms"][arm]["n_params"] for arm in ("idea", "baseline")}
+    in_dim = ran.metrics["in_dim"]
+    width = next(m[1] for m in ran.metrics["arms"]["baseline"]["params"] if m[0].endswith("weight"))[0]
+    count = lambda h: (in_dim + 1) * h + (h + 1) * h + (h + 1)  # noqa: E731  # two hidden layers, one output
+    assert abs(count(width) - counts["idea"]) <= min(abs(count(width + d) - counts["idea"]) for d in (-1, 1))
+    assert counts["baseline"] == count(width) and abs(counts["baseline"] - counts["idea"]) < 0.02 * counts["idea"]
+    same_size = "def build_model(in_dim, hidden, out_dim):\n    return baseline_model(in_dim, hidden, out_dim)\n"
+    matched, plain = (run_idea(tmp_path / str(match), same_size, "--describe", match_params=match) for match in (True, False))
+    assert matched.metrics["arms"]["baseline"]["params"] == plain.metrics["arms"]["baseline"]["params"]  # values too
+
+
 def test_batch_size_at_sets_how_many_examples_each_step_trains_on(tmp_path: Path) -> None:
     """A batch of one example every step: a noisier, different run from the baseline's 64, and a clear error
     for a size that is not a whole number of examples."""

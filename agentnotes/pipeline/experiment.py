@@ -509,7 +509,7 @@ def run_experiment(
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation,
-                            baseline_schedule=baseline.schedule)
+                            baseline_schedule=baseline.schedule, match_params=baseline.matched)
     writer = _CodeWriter(model, settings, plan, hits, names, options)
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)

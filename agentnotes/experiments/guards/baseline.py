@@ -42,6 +42,11 @@ _SCHEDULES = (  # (lab name, cue): the learning-rate schedules the lab's baselin
     ("step", re.compile(r"\b(?:multi-?)?step[ -](?:decay|schedule|lr)|阶梯|分段常数", re.IGNORECASE)),
 )
 
+# A baseline the request wants as large as the idea: "vs param-matched MLP", "vs an MLP with the same number of parameters".
+_MATCHED = re.compile(r"\bparam(?:eter)?s?[- ]?match|\bmatched (?:in |for |by )?(?:the )?(?:number of )?param|"
+                      r"\b(?:same|equal|matching) (?:number of |count of )?param|\biso-?param|"
+                      r"参数量?(?:相同|相等|匹配|一致|相当|对齐)|同等?参数量?|等参数", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -53,6 +58,7 @@ class Baseline:
     momentum: float = 0.9  # the "momentum" optimizer's coefficient
     activation: str = "relu"
     schedule: str | None = None  # None: a constant rate
+    matched: bool = False  # the baseline widened to the idea's parameter count
 
     def describe(self) -> str:
         parts = [f"{self.activation} activations"] if self.activation != "relu" else []
@@ -60,7 +66,8 @@ class Baseline:
         coefficient = f" {self.momentum:g}" if self.optimizer == "momentum" and self.momentum != 0.9 else ""
         made = f" with {' and '.join(parts)}" if parts else ""
         schedule = f" on a {self.schedule} learning-rate schedule" if self.schedule else ""
-        return f"the task's baseline model{made}, trained with {self.optimizer}{coefficient}{schedule}"
+        size = ", as wide as matches the idea's parameter count" if self.matched else ""
+        return f"the task's baseline model{made}{size}, trained with {self.optimizer}{coefficient}{schedule}"
 
 
 def split_request(request: str) -> tuple[str, str]:
@@ -82,14 +89,15 @@ def compares_with_an_activation(request: str) -> bool:
 
 
 def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",)) -> Baseline:
-    """The optimizer, normalisation, momentum coefficient, activation and schedule the request's baseline side names;
-    the lab's defaults otherwise. The activation only for an activation idea (`kinds`): "penalised tanh vs tanh"
-    compares two activations, "softmax attention vs sigmoid gating" names a part, not the network's activation; the
-    schedule only for a schedule idea ("vs cosine similarity" names no schedule)."""
+    """The optimizer, normalisation, momentum coefficient, activation, schedule and size (as many parameters as
+    the idea) the request's baseline side names; the lab's defaults otherwise. The activation only for an activation
+    idea (`kinds`): "penalised tanh vs tanh" compares two activations, "softmax attention vs sigmoid gating" names a
+    part, not the network's activation; the schedule only for a schedule idea ("vs cosine similarity" names none)."""
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), "sgd")
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
     said = _MOMENTUM_VALUE.search(side) if optimizer == "momentum" else None
     activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu") if "activation" in kinds else "relu"
     schedule = next((name for name, cue in _SCHEDULES if cue.search(side)), None) if "schedule" in kinds else None
-    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation, schedule)
+    return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation, schedule,
+                    bool(_MATCHED.search(side)))

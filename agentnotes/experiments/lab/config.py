@@ -27,7 +27,8 @@ class ExperimentConfig:
 
     baseline_optimizer / baseline_norm / baseline_momentum / baseline_activation / baseline_schedule: what the
     baseline arm trains with (the idea arm too, unless the idea replaces it; the momentum coefficient is the
-    "momentum" optimizer's; the schedule None is a constant rate). lr: the base learning rate, "auto" for the usual rate of the
+    "momentum" optimizer's; the schedule None is a constant rate). match_params: the baseline's hidden width is the
+    one whose parameter count is closest to the idea model's. lr: the base learning rate, "auto" for the usual rate of the
     baseline optimizer. lr_grid: the learning-rate search, fair by default: "auto" tries lr / 3,
     lr and lr * 3; each arm runs once per rate on a separate tuning seed, the grid is widened
     while an arm's best rate sits at its edge, the best validation metric picks each arm's rate,
@@ -43,6 +44,7 @@ class ExperimentConfig:
     baseline_momentum: float = 0.9
     baseline_activation: str = "relu"
     baseline_schedule: str | None = None
+    match_params: bool = False
     lr: float | str = AUTO
     lr_grid: tuple[float, ...] | str = AUTO
     batch_size: int = 64

@@ -80,6 +80,7 @@ BASELINE_NORM = None  # None, "layernorm" or "batchnorm": the normalisation of t
 BASELINE_MOMENTUM = 0.9  # the momentum coefficient of the "momentum" optimizer
 BASELINE_ACTIVATION = "relu"  # one of ACTIVATIONS: the activation of the baseline builders
 BASELINE_SCHEDULE = None  # None (a constant rate) or one of SCHEDULES; both arms follow it unless the idea defines lr_at
+MATCH_PARAMS = False  # True: the baseline's hidden width is the one whose parameter count is closest to the idea model's
 LR = "auto"  # base learning rate; "auto": BASE_LR of BASELINE_OPTIMIZER
 LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3; []: no search, both use LR
 BATCH_SIZE = 64
@@ -91,6 +92,7 @@ DEVICE = "auto"  # "auto": cuda if available, else cpu (small models often train
 CPU_THREADS = 1
 # ---- end config ----
 
+import contextlib as _contextlib
 import hashlib as _hashlib
 import inspect as _inspect
 import json as _json
@@ -470,7 +472,7 @@ def build_arm(arm, in_dim, out_dim, device, lr, train_xy):
     """The arm's model and optimizer; train_xy, the training split's tensors, goes to a build_model naming x or y."""
     builder = idea_hook(arm, "build_model")
     model = builder(in_dim, HIDDEN, out_dim, **data_arguments(builder, train_xy)) if builder else (
-        baseline_model(in_dim, HIDDEN, out_dim))
+        baseline_model(in_dim, baseline_hidden(in_dim, out_dim, train_xy), out_dim))
     if not isinstance(model, nn.Module):
         raise TypeError(f"build_model must return an nn.Module, got {type(model).__name__}")
     model = model.to(device)
@@ -482,6 +484,43 @@ def build_arm(arm, in_dim, out_dim, device, lr, train_xy):
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"make_optimizer must return an optimizer with .step(), got {type(optimizer).__name__}")
     return model, optimizer
+
+
+_matched_widths = {}
+
+
+def baseline_hidden(in_dim, out_dim, train_xy):
+    """HIDDEN; with MATCH_PARAMS, the width up to 16 * HIDDEN whose baseline model's parameter count is closest to the
+    idea model's. The models it counts are built aside: the random state the arms are built from is untouched."""
+    key = (str(in_dim), out_dim)
+    if not MATCH_PARAMS or not (builder := idea_hook("idea", "build_model")):
+        return HIDDEN
+    if key not in _matched_widths:
+        with random_state_kept():
+            wanted = parameter_count(builder(in_dim, HIDDEN, out_dim, **data_arguments(builder, train_xy)))
+            count = lambda width: parameter_count(baseline_model(in_dim, width, out_dim))  # noqa: E731
+            low, high = 1, 16 * HIDDEN  # the first width whose count reaches the idea's, by bisection
+            while low < high:
+                middle = (low + high) // 2
+                low, high = (middle + 1, high) if count(middle) < wanted else (low, middle)
+            _matched_widths[key] = min((max(low - 1, 1), low), key=lambda width: abs(count(width) - wanted))
+    return _matched_widths[key]
+
+
+def parameter_count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+@_contextlib.contextmanager
+def random_state_kept():
+    """A block whose draws from random, numpy and torch (CPU and CUDA) leave their generators as they were."""
+    kept = random.getstate(), np.random.get_state()
+    try:
+        with torch.random.fork_rng():
+            yield
+    finally:
+        random.setstate(kept[0])
+        np.random.set_state(kept[1])
 
 
 def data_arguments(builder, train_xy):
@@ -667,7 +706,7 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
         "steps": steps,
         "train_loss": train_curve,
         "val_metric": [v if math.isfinite(v) else None for v in val_curve],
-        "n_params": sum(p.numel() for p in model.parameters()),
+        "n_params": parameter_count(model),
         "wall_s": round(_time.perf_counter() - start, 4),
     }
 
@@ -921,6 +960,7 @@ def main():
             "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
             "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
+            "baseline_schedule": BASELINE_SCHEDULE, "match_params": MATCH_PARAMS,
         },
         "hooks": [name for name in HOOKS if idea_hook("idea", name)],
         "environment": environment(device),
@@ -1130,7 +1170,7 @@ def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
     record = {
         "modules": [[path, module_class(m)] for path, m in model.named_modules()],
         "params": [[name, list(p.shape), fingerprint(p)] for name, p in model.named_parameters()],
-        "n_params": sum(p.numel() for p in model.parameters()),
+        "n_params": parameter_count(model),
         "optimizer": optimizer_record(optimizer),
         "hooks": [name for name in HOOKS if idea_hook(arm, name)],
     }

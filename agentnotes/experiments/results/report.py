@@ -155,7 +155,10 @@ def _caveats(metrics: dict[str, Any], comparison: Comparison) -> list[str]:
                   "the harness passes (its step size is fixed in its code), so its rate was not tuned."
                   for arm in _untuned_arms(metrics.get("lr_tuning") or {})]
     base, idea = comparison.baseline, comparison.idea
-    if base and idea and base.n_params and idea.n_params and base.n_params != idea.n_params:
+    if base and idea and base.n_params and idea.n_params and config.get("match_params"):
+        notes.append(f"- The baseline's width was matched to the idea's size: {idea.n_params} parameters (idea) vs "
+                     f"{base.n_params} (baseline).")
+    elif base and idea and base.n_params and idea.n_params and base.n_params != idea.n_params:
         notes.append(f"- The arms differ in size: {idea.n_params} parameters (idea) vs {base.n_params} (baseline).")
     if comparison.conclusion == "no_evidence" and comparison.ci_low is not None and comparison.ci_high is not None:
         half = (comparison.ci_high - comparison.ci_low) / 2
