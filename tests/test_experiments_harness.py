@@ -391,6 +391,18 @@ def test_a_param_matched_baseline_is_read_from_the_requests_baseline_side() -> N
     assert "as wide as matches the idea's parameter count" in baseline_from_request("X vs iso-param MLP").describe()
 
 
+def test_a_request_without_an_optimizer_gets_the_one_the_notes_setup_trains_with() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request
+
+    setup = "## Setup\n- digits, MLP 64-128-10\n- SGD momentum 0.95, lr 0.05, batch 64"
+    assert (baseline_from_request("X vs MLP", ["layer"], setup).optimizer,
+            baseline_from_request("X vs MLP", ["layer"], setup).momentum) == ("momentum", 0.95)
+    assert baseline_from_request("X vs Adam", ["layer"], setup).optimizer == "adam"  # the request wins
+    assert baseline_from_request("X vs MLP", ["layer"], "设置：digits，Adam lr 1e-3，batch 64").optimizer == "adam"
+    assert baseline_from_request("X vs MLP", ["layer"], "设置：MLP，普通 SGD（无动量）").optimizer == "sgd"
+    assert baseline_from_request("X vs MLP", ["layer"], "Setup: Adam, and AdamW as a second baseline").optimizer == "sgd"
+
+
 def test_an_activation_that_drops_a_dimension_is_explained(tmp_path: Path) -> None:
     code = textwrap.dedent('''
     class Gate(nn.Module):

@@ -131,6 +131,19 @@ def test_a_note_that_shows_no_kind_compared_with_an_activation_alone_is_an_activ
     assert _ground_plan(plan, "sorting units in pairs vs Linear+ReLU", note).kinds == ["layer", "activation"]
 
 
+def test_the_plans_baseline_trains_with_the_optimizer_of_the_ideas_own_setup():
+    from agentnotes.agents.experimenter import Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    plan = Plan(idea_name="qp", hypothesis="h", idea_rule="y = (A x) * (B x) + C x, a quadratic layer", kinds=["layer"],
+                baseline="MLP", task="digits", metric="test_acc")
+    note = [_section("Quadratic layer", "y = (A x) * (B x) + C x\n\nSetup: digits, MLP 64-64-10, Adam lr 1e-3, 2000 steps.")]
+    assert "trained with adam" in _ground_plan(plan, "quadratic layer vs MLP", note).baseline
+    assert "trained with rmsprop" in _ground_plan(plan, "quadratic layer vs RMSprop", note).baseline
+    other = _section("Other idea", "Setup: digits, RMSprop lr 1e-3.")
+    assert "trained with adam" in _ground_plan(plan, "quadratic layer vs MLP", [*note, other]).baseline  # its own setup
+
+
 def test_a_condition_the_note_names_sets_the_input_scale_the_plan_left_at_normal():
     from agentnotes.agents.experimenter import Plan
     from agentnotes.pipeline.experiment import _ground_plan

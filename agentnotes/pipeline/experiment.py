@@ -17,7 +17,7 @@ from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
-from agentnotes.experiments.guards.baseline import baseline_from_request, compares_with_an_activation
+from agentnotes.experiments.guards.baseline import Baseline, baseline_from_request, compares_with_an_activation
 from agentnotes.experiments.guards.claim import input_condition, inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
@@ -52,7 +52,7 @@ from agentnotes.experiments.guards.problems import Problem, format_problems
 from agentnotes.experiments.results.ledger import audit_statement, measured_values
 from agentnotes.experiments.results.report import CONDITIONS, write_report
 from agentnotes.experiments.results.result_note import write_result_note
-from agentnotes.experiments.guards.task import task_in_notes
+from agentnotes.experiments.guards.task import setup_part, task_in_notes
 from agentnotes.experiments.guards.testability import refusal
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
 from agentnotes.experiments.results.stats import BLOCKING, Comparison, compare_arms, load_metrics, neither_learned, validate_metrics
@@ -113,6 +113,11 @@ def _rest_of_idea_note(settings: Settings, names: str, hits: Sequence[Hit]) -> l
         return sections_under(kb.chunks(), idea_headings(names, hits), hits)
 
 
+def _baseline(request: str, kinds: Sequence[str], names: str, hits: Sequence[Hit]) -> Baseline:
+    """The baseline the request names, with the optimizer of the idea's own setup part where it names none."""
+    return baseline_from_request(request, kinds, setup_part(own_text(names, hits)))
+
+
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: str | None = None) -> agents.Plan:
     """The plan corrected by the idea's own note sections and the request, each change said in
     `corrections`: the kinds their formulas show, their formula lines as the rule when the planner's
@@ -145,7 +150,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     if (task := task_in_notes(note_text)) and task != plan.task:
         updates["task"] = task
         corrections.append(f"task {plan.task} -> {task}: the task the note's own words name")
-    baseline = baseline_from_request(request, updates.get("kinds", plan.kinds)).describe()
+    baseline = _baseline(request, updates.get("kinds", plan.kinds), names, hits).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
     said = input_condition(own_text(names, hits))  # never another idea's condition
@@ -505,7 +510,7 @@ def run_experiment(
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
-    baseline = baseline_from_request(options.request, plan.kinds)
+    baseline = _baseline(options.request, plan.kinds, names, hits)
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation,

@@ -1,8 +1,8 @@
 """The baseline a request names ("sign-SGD vs Adam", "my norm vs LayerNorm"), read by a program.
 
 The baseline arm follows the request; a request that names none gets the lab's plain baseline
-(an MLP with SGD). Only the side after "vs" is read, so an idea named after an optimizer is not
-mistaken for its own baseline.
+(an MLP with SGD), or the one optimizer the note's setup trains with ("Setup: … Adam lr 1e-3"). Only the side after
+"vs" is read, so an idea named after an optimizer is not mistaken for its own baseline.
 """
 
 from __future__ import annotations
@@ -88,15 +88,30 @@ def compares_with_an_activation(request: str) -> bool:
     return any(cue.fullmatch(side) for _, cue in _ACTIVATIONS)
 
 
-def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",)) -> Baseline:
+# Momentum said absent: "plain SGD (no momentum)", "普通 SGD（无动量）".
+_NO_MOMENTUM = re.compile(r"\b(?:without|no|w/o|zero)\s+momentum\b|(?:无|不带|不用|没有|不加)\s*动量", re.IGNORECASE)
+
+
+def optimizer_said(text: str) -> str | None:
+    """The one optimizer `text` names ("Adam lr 1e-3", "SGD with momentum 0.9", "SGD (no momentum)"); None for none
+    or several."""
+    text = _NO_MOMENTUM.sub(" ", text)
+    named = {name for name, cue in _OPTIMIZERS if cue.search(text)}
+    named -= {"sgd"} if "momentum" in named else set()
+    return named.pop() if len(named) == 1 else None
+
+
+def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",), setup: str = "") -> Baseline:
     """The optimizer, normalisation, momentum coefficient, activation, schedule and size (as many parameters as
     the idea) the request's baseline side names; the lab's defaults otherwise. The activation only for an activation
     idea (`kinds`): "penalised tanh vs tanh" compares two activations, "softmax attention vs sigmoid gating" names a
-    part, not the network's activation; the schedule only for a schedule idea ("vs cosine similarity" names none)."""
+    part, not the network's activation; the schedule only for a schedule idea ("vs cosine similarity" names none).
+    A request that names no optimizer gets the one the note's `setup` part names, if only one."""
     side = split_request(request)[1]
-    optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), "sgd")
+    optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), None)
+    optimizer, told = (optimizer, side) if optimizer else (optimizer_said(setup) or "sgd", setup)
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
-    said = _MOMENTUM_VALUE.search(side) if optimizer == "momentum" else None
+    said = _MOMENTUM_VALUE.search(told) if optimizer == "momentum" else None
     activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu") if "activation" in kinds else "relu"
     schedule = next((name for name, cue in _SCHEDULES if cue.search(side)), None) if "schedule" in kinds else None
     return Baseline(optimizer, norm, float(said[1]) if said and float(said[1]) < 1 else 0.9, activation, schedule,
