@@ -22,3 +22,13 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     assert refusal(note) is None
     assert "downloaded" in (refusal(note.replace("sklearn digits", "ImageNet")) or "")
     assert "downloaded" in (refusal("Train the new loss on ImageNet with a ResNet-50.") or "")  # no setup: the need
+
+
+def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs() -> None:
+    assert "pretrained model" in (refusal("SFT of Mistral-7B base, full fine-tune, bf16.") or "")
+    assert "pretrained model" in (refusal("用 Qwen2.5-1.5B 的注意力挑示例") or "")
+    assert "pretrained model" in (refusal("Protect the layers of a pretrained LLM while tuning.") or "")
+    assert "downloaded" in (refusal("Forgetting measured on MMLU and GSM8K.") or "")
+    assert "people" in (refusal("plus a small human preference round (~300 pairs)") or "")
+    assert "many machines" in (refusal("AdamW, global batch 128, 8×A100.") or "")
+    assert refusal("Setup: digits 8x8, MLP 64-128-10, 2000 steps, 5 seeds; batch 64 on one GPU.") is None

@@ -30,13 +30,16 @@ def _cue(*alternatives: str) -> re.Pattern[str]:
 
 LIMITS = (
     LabLimit("pretrained", _cue(r"\bpre-?trained (?:large |language |vision )?models?\b", r"\bfine-?tun(?:e|es|ing) (?:a |the )?(?:LLM|GPT|BERT|LLaMA|large)",
-                                r"\b\d+(?:\.\d+)?\s*B\s*(?:parameters?|params?|models?)\b", r"预训练(?:的)?(?:大)?模型", r"大(?:语言)?模型"),
+                                r"\b\d+(?:\.\d+)?\s*B\s*(?:parameters?|params?|models?)\b", r"预训练(?:的)?(?:大)?模型", r"大(?:语言)?模型",
+                                r"\bpre-?trained (?:LLMs?|transformers?|checkpoints?|backbones?)\b",
+                                r"\b[A-Za-z][\w.]*(?:-[\w.]+)*-\d+(?:\.\d+)?B\b"),  # a model named with its size: Mistral-7B
              "it needs a large pretrained model, and the lab trains small models from scratch offline"),
     LabLimit("external_data", _cue(r"\bImageNet\b", r"\bCIFAR\b", r"\bCOCO\b", r"\bweb[- ](?:data|text|crawl|scale)\b", r"\bCommon ?Crawl\b",
-                                   r"爬取", r"网页数据", r"互联网(?:上的)?数据"),
+                                   r"爬取", r"网页数据", r"互联网(?:上的)?数据",
+                                   r"\b(?:MMLU|GSM8K|HellaSwag|AlpacaEval|MT-Bench|GLUE|SQuAD|WikiText)\b"),
              "it needs a dataset that must be downloaded, and the lab only has synthetic data and sklearn's bundled digits"),
     LabLimit("people", _cue(r"\bhuman (?:study|studies|raters?|participants?|evaluation|annotators?|subjects?)\b", r"\buser (?:study|survey)\b",
-                            r"\binterviews? with\b", r"用户研究", r"问卷", r"受试者", r"人工(?:评估|标注|打分)", r"找人"),
+                            r"\binterviews? with\b", r"\bhuman (?:preferences?|evals?|judg(?:e|ment)s?)\b", r"用户研究", r"问卷", r"受试者", r"人工(?:评估|标注|打分)", r"找人"),
              "it needs people (raters, participants or annotators), and the lab only runs programs"),
     LabLimit("environment", _cue(r"\breinforcement learning\b", r"\bRL (?:agent|environment)\b", r"\bAtari\b", r"\bMuJoCo\b", r"\bgym\b",
                                  r"\brobots?\b", r"强化学习", r"机器人", r"游戏环境"),
@@ -45,7 +48,8 @@ LIMITS = (
                               r"\bmemory bandwidth\b", r"延迟", r"吞吐", r"功耗", r"显存带宽", r"(?:写|手写|优化).{0,4}(?:kernel|算子)"),
              "it measures hardware speed or energy, and the lab's wall times on a shared machine do not measure that"),
     LabLimit("scale", _cue(r"\bmulti-?(?:GPU|node)\b", r"\bdistributed training\b", r"\bthousands of GPUs\b", r"多卡", r"多机", r"分布式训练",
-                           r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)"),
+                           r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)",
+                           r"\b\d+\s*[×x]\s*(?:A100|H100|V100|GPUs?)\b"),
              "it needs many machines or days of training, and a lab run lasts minutes on one device"),
 )
 
