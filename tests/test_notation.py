@@ -14,6 +14,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("$f(x) = \\frac{x}{1 + |x|}$", "f(x) = ((x)/(1 + |x|))"),
     ("p = p - lr*g/(√v + ε)", "p = p - lr*g/(sqrt(v) + ε)"),
     ("f(x) = x ⊙ σ(x)", "f(x) = x * sigmoid(x)"),
+    ("‖H‖_* = Σᵢ σᵢ(H)", "‖H‖* = sum_over(singular_value(H))"),  # an indexed σ: a singular value, not the logistic
+    ("r = σ_max(W) / σ₂(W)", "r = singular_value(W) / singular_value(W)"),
     ("η_t = η₀ · 0.5^{⌊t/50⌋}", "η_t = η0 · 0.5^(floor(t/50))"),
     ("w_{t+1} = w_t - η g_t", "w = w - η*g"),
     ("f(x) = x * tanh(ln(1 + e^x))", "f(x) = x * tanh(log(1 + exp(x)))"),

@@ -48,6 +48,8 @@ _CALL_OF_CALL = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+((?:log|
 _GROUPING_BRACKETS = re.compile(r"(?<![\w\])])\[([^\[\];,]*)\](?![_^])")
 # An entry's index, dropped on a line that indexes nothing else: `θᵢ ← θᵢ − sign(gᵢ)·Δᵢ` is the same rule for every
 # entry (with `xⱼ` on the line, `xᵢ` names one sample of a pair and stays).
+# σ with an index before its bracket (`σᵢ(H)`, `σ_1(W)`, `σ_max(W)`): a singular value of a matrix, not σ(x).
+_INDEXED_SIGMA = re.compile(r"σ\s*(?:[ᵢⱼₖ₀-₉]+|_\{?(?:[ijk]|\d+|max|min)\}?)\s*\(")
 _ELEMENT_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u2070-\u209f])ᵢ")
 _LETTER_SUBSCRIPTS = {"ₖ": "k", "ₙ": "n", "ₘ": "m"}
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
@@ -107,6 +109,7 @@ def plain_formula(text: str) -> str:
     text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
+    text = _INDEXED_SIGMA.sub("singular_value(", text)  # σᵢ(H), σ_max(W): a singular value, no logistic function
     text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
