@@ -216,3 +216,17 @@ def test_an_indicator_of_a_comparison_is_a_mask_the_program_computes() -> None:
                            ["update_rule"])
     assert program is not None and program.as_text() == "w = w - eta * g - eta * lam * lt(g * w, 0) * w"
     assert plain_formula("h = z · 𝟙[z ≥ c]") == "h = z · ge(z, c)"
+
+
+def test_a_swept_constant_takes_the_first_value_the_note_assigns_whatever_the_hash_seed() -> None:
+    """`β1=0.9` in the constants, `β1 ∈ {0.9, 0.99}` swept and `β1=0.99` named later: 0.9, in every process."""
+    import os
+    import subprocess
+    import sys
+
+    note = "常数：β1=0.9，β2=0.999。\\n扫 β1 ∈ {0.9, 0.99}。\\n差别应该出现在 β1=0.99 的格子里。"
+    code = f"from agentnotes.experiments.guards.constants import note_constants; print(note_constants({note!r})['beta1'])"
+    for seed in range(10):
+        ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        assert ran.stdout.strip() == "0.9", seed

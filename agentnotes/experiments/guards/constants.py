@@ -70,7 +70,7 @@ def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
     (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
-    1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or a value they assign it), else its one value given outside
+    1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or the first value they assign it), else its one value given outside
     the sweep but 0 (the setup's `kappa = 0.5` before a later sweep; the baseline's `λ = 0` switches the idea off), else
     the sweep's middle."""
     text = plain_symbols(text).replace("−", "-").replace("\\times", "×").replace("\\cdot", "·")  # 3\times10^{-3}
@@ -78,12 +78,12 @@ def note_constants(text: str) -> dict[str, str]:
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = _FRACTION_GIVEN.sub(lambda m: m[1] + repr(float(m[2]) / float(m[3])), text)
     text = CASE.sub(" ", text)
-    values: dict[str, set[str]] = {}
+    values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]
     for name, number in _ASSIGNMENT.findall(text) + prose:
         if name not in POINTS:
-            values.setdefault(compared_name(name), set()).add(number)
+            values.setdefault(compared_name(name), {})[number] = None
     chosen = {compared_name(m[1]): m[2] for m in _CHOSEN.finditer(text)}  # 原文 γ=1e-3 …，这里用 γ=0.02
     given = {key: chosen.get(key) if len(numbers) > 1 and chosen.get(key) in numbers else next(iter(numbers))
              for key, numbers in values.items() if len(numbers) == 1 or chosen.get(key) in numbers}
