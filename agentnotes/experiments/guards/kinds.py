@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
+from agentnotes.experiments.guards.testability import done_without
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
@@ -310,7 +311,7 @@ def kinds_in_notes(text: str) -> list[str]:
     text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", line)))
                      for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
-    found = [kind.name for kind in KINDS if kind.cue.search(text) or kind.cue.search(plain)]
+    found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
@@ -351,6 +352,11 @@ def _only_plain_layers(text: str) -> bool:
     layers (CROSS_LAYER), and one does: the layers of an architecture, written out, not a new layer or nonlinearity."""
     shown = [line for line in text.splitlines() if BY_NAME["layer"].cue.search(line) or BY_NAME["activation"].cue.search(line)]
     return bool(shown) and all(_PLAIN_LAYER.match(line) or _CROSS_LAYER.search(line) for line in shown)
+
+
+def _shown(cue: re.Pattern[str], text: str) -> bool:
+    """Whether the cue occurs in `text` other than where the note does without it ("so no activation is needed")."""
+    return any(not done_without(text, match.start()) for match in cue.finditer(text))
 
 
 def hooks_for(kinds: Iterable[str]) -> list[str]:

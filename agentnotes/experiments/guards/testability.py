@@ -55,8 +55,13 @@ LIMITS = (
 
 
 # Words that say a note does without what follows: "不手写 kernel", "无需预训练模型", "no need for a CUDA kernel".
-_DONE_WITHOUT = re.compile(r"(?:不|无需|不用|不需要|没必要|不必|\bno|\bnot|\bwithout|\bno need (?:for|to))\s*(?:a\s+|an\s+|any\s+)?$",
+_DONE_WITHOUT = re.compile(r"(?:不|无需|不用|不加|不做|不带|不使用|没有|不需要|没必要|不必|\bno|\bnot|\bwithout|\bno need (?:for|to))\s*(?:a\s+|an\s+|any\s+)?$",
                            re.IGNORECASE)
+
+
+def done_without(text: str, start: int) -> bool:
+    """Whether the words just before `start` say the note does without what follows ("不手写 kernel", "no activation")."""
+    return bool(_DONE_WITHOUT.search(text[max(0, start - 16):start]))
 
 
 def lab_limits(text: str) -> list[LabLimit]:
@@ -65,7 +70,7 @@ def lab_limits(text: str) -> list[LabLimit]:
     ("others trained it on ImageNet" in the motivation; "Setup: digits")."""
     setup = setup_part(text)
     return [limit for limit in LIMITS
-            if any(not _DONE_WITHOUT.search(text[max(0, m.start() - 16):m.start()]) for m in limit.cue.finditer(text))
+            if any(not done_without(text, m.start()) for m in limit.cue.finditer(text))
             and not (limit.name == "external_data" and task_in_notes(setup) and not limit.cue.search(setup))]
 
 
