@@ -278,3 +278,13 @@ def test_what_a_note_says_it_does_without_shows_no_kind() -> None:
     assert "activation" not in kinds_in_notes(note)
     assert kinds_in_notes(note.replace("so no activation is needed", "an activation is applied after it")) == ["activation"]
     assert kinds_in_notes("不用动量，也不加 warmup；g = g / ‖g‖") == ["update_rule"]
+
+
+def test_a_running_average_of_the_loss_is_no_loss_and_weights_moved_by_lambda_no_penalty() -> None:
+    schedule = "规则：$\\bar L_t = \\beta \\bar L_{t-1} + (1-\\beta) L_t$，然后 $\\eta_t = \\eta_0 (\\bar L_t / \\bar L_0)^p$。"
+    assert kinds_in_notes(schedule) == ["schedule"]
+    assert kinds_in_notes(schedule + "\n损失：L = CE + 0.1·H(p)") == ["loss", "schedule"]  # a loss of its own
+    snap = "每 50 步：W ← W + λ·(c(W) − W)，c(W) 是每个元素最近的 k-means 中心。"
+    assert kinds_in_notes(snap) == ["weight_op"]
+    assert "regulariser" in kinds_in_notes("L = CE + λ·(‖W‖² − 1)")
+    assert kinds_in_notes("实验两个任务：(1) digits；(2) 合成回归 y = sin(3 w₁ᵀx) + ε。\n规则：η_t = η_0 · (1 − t/T)") == ["schedule"]

@@ -171,7 +171,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
                      "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"), "正则项|正则化项|惩罚项|罚项",
-              r"\+\s*(?:λ|lambda)\w*\s*[*·]?\s*(?:‖|\|\||Σ|sum|\()", _words("elastic net")),
+              # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step
+              r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
+              r"[^\n]*?\+\s*(?:λ|lambda)\w*\s*[*·]?\s*(?:‖|\|\||Σ|sum|\())", _words("elastic net")),
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
@@ -200,7 +202,7 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
                     r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
@@ -271,6 +273,8 @@ _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,
 _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?:对称|随机)?(?:标签|输入)噪声(?:下|时|中)?|"
                               r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|resist(?:s|ant to|ance to)?)\s+"
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
+# A value kept as a running average of itself (`L̄ = β·L̄_prev + (1−β)·L`, `ℓ̄ ← 0.9·ℓ̄ + 0.1·ℓ`).
+_RUNNING_AVERAGE = re.compile(r"(?<![\w])([A-Za-zℓ]\w*)\s*(?:=|←|:=)(?!=)[^\n，,；;]*?(?<![\w])\1(?:_prev|_\{?t\s*[-−]\s*1\}?)?(?![\w])")
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
 # The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
@@ -306,12 +310,15 @@ def kinds_in_notes(text: str) -> list[str]:
     layers an architecture note writes out (`h2 = relu(W2 · [x; h1])`, `h2 = ReLU(W2 h1 + P x)`) are its wiring, not a
     layer or activation idea, and the initial values it gives its new parameters no initialisation idea. The setup
     sections and the noise an idea is tried under ("robust to label noise") show no kind; a function a loss note
-    defines (`log_t(x) = …`) is the loss's own, unless the note says an activation.
+    defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
+    (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
     """
     text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", line)))
                      for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
+    if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _RUNNING_AVERAGE.sub(" ", part)) for part in (text, plain)):
+        found.remove("loss")  # `L̄_t = β·L̄_{t−1} + (1−β)·L_t`: the training loss averaged for the idea to read
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
