@@ -288,3 +288,8 @@ def test_a_running_average_of_the_loss_is_no_loss_and_weights_moved_by_lambda_no
     assert kinds_in_notes(snap) == ["weight_op"]
     assert "regulariser" in kinds_in_notes("L = CE + λ·(‖W‖² − 1)")
     assert kinds_in_notes("实验两个任务：(1) digits；(2) 合成回归 y = sin(3 w₁ᵀx) + ε。\n规则：η_t = η_0 · (1 − t/T)") == ["schedule"]
+
+
+def test_a_units_own_output_and_a_drop_in_for_linear_show_a_layer() -> None:
+    assert kinds_in_notes("Each unit: $y_j = \\tau \\log \\sum_i \\exp((x_i + w_{ji})/\\tau) + b_j$.") == ["layer"]
+    assert kinds_in_notes("# A sparse mixing layer as a drop-in for nn.Linear") == ["layer"]

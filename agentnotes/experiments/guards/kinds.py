@@ -91,10 +91,11 @@ KINDS: tuple[Kind, ...] = (
          ("make_optimizer",), "update_rule.md", ("optimizer",),
          fixes=("add_optimizer_hook", _DROP_AFTER_STEP), checks=("own_optimizer", "overwritten_weights")),
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
-         _cue(_LEFT + r"(?:y|out|output)\s*=[^\n]*" + _LEFT + "w",
+         _cue(_LEFT + r"(?:y|out|output)(?:_\{?[ijk]\}?)?\s*=[^\n]*" + _LEFT + "w",  # y = …w…, a unit's y_j = …w_ji…
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
               _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?",
+                     r"drop-?in (?:replacement )?for (?:an? |the |each |every )?(?:nn\.Linear|linear|dense)(?: layers?)?",
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
