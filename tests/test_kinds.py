@@ -293,3 +293,7 @@ def test_a_running_average_of_the_loss_is_no_loss_and_weights_moved_by_lambda_no
 def test_a_units_own_output_and_a_drop_in_for_linear_show_a_layer() -> None:
     assert kinds_in_notes("Each unit: $y_j = \\tau \\log \\sum_i \\exp((x_i + w_{ji})/\\tau) + b_j$.") == ["layer"]
     assert kinds_in_notes("# A sparse mixing layer as a drop-in for nn.Linear") == ["layer"]
+
+
+def test_an_augmentation_named_with_what_it_changes_is_a_data_idea() -> None:
+    assert kinds_in_notes("# 随机 gamma 强度增强（digits 8x8）\n\n每个样本抽 γ，x' = x^γ。") == ["data"]

@@ -150,7 +150,7 @@ KINDS: tuple[Kind, ...] = (
                      r"(?:flip|flipping|flips|perturb|perturbs|perturbing|replace|replaces|replacing|resample|resamples)"
                      r" (?:the |a |some |each )?(?:training )?labels?", "label (?:flipping|flips|perturbation)"),
               r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
-              "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合)增强|随机[^。，,\n]{0,8}增强",
+              "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合)增强|随机[^。，,\n]{0,12}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
