@@ -297,3 +297,9 @@ def test_a_units_own_output_and_a_drop_in_for_linear_show_a_layer() -> None:
 
 def test_an_augmentation_named_with_what_it_changes_is_a_data_idea() -> None:
     assert kinds_in_notes("# 随机 gamma 强度增强（digits 8x8）\n\n每个样本抽 γ，x' = x^γ。") == ["data"]
+
+
+def test_something_started_from_the_weights_is_no_initialisation_idea() -> None:
+    snap = "每 50 步：对 W 做 k-means，W ← W + λ·(c(W) − W)。第一次的中心用 W 的均匀分位数初始化。"
+    assert kinds_in_notes(snap) == ["weight_op"]
+    assert kinds_in_notes("W 用 Kaiming 初始化，偏置初始化为 0。") == ["init"]
