@@ -263,6 +263,7 @@ def test_the_setup_and_the_condition_an_idea_is_tried_under_show_no_kind() -> No
     assert kinds_in_notes(note.replace("## 设置", "## 规则")) == ["update_rule", "loss", "data"]  # said as the idea
     assert kinds_in_notes("# ReLU 换成 f(x) = x·tanh(x)\n损失函数照旧：L = CE(f(x), y)") == ["activation", "loss"]
     assert kinds_in_notes("A bounded loss L = (1 - p_y^q)/q, robust to label noise.") == ["loss"]
+    assert kinds_in_notes("A tilted loss L = log(mean(exp(t·ℓ)))/t; try it on digits, clean and with label noise.") == ["loss"]
 
 
 def test_a_network_part_defined_as_a_function_is_no_activation_and_flipped_labels_are_a_data_idea() -> None:

@@ -273,7 +273,7 @@ _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,
 # Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
 # "under input noise"): the setup's, no data idea.
 _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?:对称|随机)?(?:标签|输入)噪声(?:下|时|中)?|"
-                              r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|resist(?:s|ant to|ance to)?)\s+"
+                              r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|with|resist(?:s|ant to|ance to)?)\s+"
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
 # A value kept as a running average of itself (`L̄ = β·L̄_prev + (1−β)·L`, `ℓ̄ ← 0.9·ℓ̄ + 0.1·ℓ`).
 _RUNNING_AVERAGE = re.compile(r"(?<![\w])([A-Za-zℓ]\w*)\s*(?:=|←|:=)(?!=)[^\n，,；;]*?(?<![\w])\1(?:_prev|_\{?t\s*[-−]\s*1\}?)?(?![\w])")
