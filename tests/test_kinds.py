@@ -277,7 +277,8 @@ def test_a_network_part_defined_as_a_function_is_no_activation_and_flipped_label
 def test_what_a_note_says_it_does_without_shows_no_kind() -> None:
     note = "A soft max-plus unit y_j = τ·log Σ_i exp((x_i + w_ji)/τ) is piecewise linear already, so no activation is needed."
     assert "activation" not in kinds_in_notes(note)
-    assert kinds_in_notes(note.replace("so no activation is needed", "an activation is applied after it")) == ["activation"]
+    assert kinds_in_notes(note.replace("so no activation is needed", "an activation is applied after it")) == [
+        "layer", "activation"]
     assert kinds_in_notes("不用动量，也不加 warmup；g = g / ‖g‖") == ["update_rule"]
 
 
