@@ -452,3 +452,17 @@ def test_a_section_named_by_the_ideas_abbreviation_is_its_own_and_a_common_word_
     assert idea_passages(request, [readout, kwta]) == [kwta]
     swa = _section("SWA：权重平均", "w_swa = (n * w_swa + w) / (n + 1)")
     assert idea_passages("stochastic weight averaging vs SGD", [readout, swa]) == [swa]
+
+
+def test_a_long_prose_paragraph_gives_the_formulas_of_its_inline_math_only():
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    prose = ("Max-plus networks keep coming back and I have never tried one. The appeal: a unit $y_j = \\max_i (x_i + w_{ji})$ "
+             "is piecewise linear already, and multiplication is replaced by addition; the hard max sends the gradient to one "
+             "input per unit, so training is miserable. One $\\tau$ per layer, init $\\tau = 0.5$, weights $w \\sim U(-0.1, 0.1)$.")
+    note = f"# Soft tropical layer\n\n{prose}\n\n$y_j = \\tau \\log \\sum_i \\exp((x_i + w_{{ji}})/\\tau)$\n"
+    assert formulas_in([_section("Soft tropical layer", note)]).splitlines() == [
+        "$y_j = \\max_i (x_i + w_{ji})$; $\\tau = 0.5$; $w \\sim U(-0.1, 0.1)$",
+        "$y_j = \\tau \\log \\sum_i \\exp((x_i + w_{ji})/\\tau)$"]
+    short = "Rule: $m = \\beta m + g$ with β = 0.9."
+    assert formulas_in([_section("momentum", short)]) == short  # a short line stays as written

@@ -288,7 +288,8 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
     expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
-    lines = [line.strip() for h in hits for line in _continued(_without_replaced(idea_lines(_display_joined(h.chunk.text))))
+    lines = [_math_of_prose(line.strip()) for h in hits
+             for line in _continued(_without_replaced(idea_lines(_display_joined(h.chunk.text))))
              if _FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))]
     text = ""
     for line in dict.fromkeys(lines):
@@ -296,6 +297,18 @@ def formulas_in(hits: Sequence[Hit]) -> str:
             break
         text += line + "\n"
     return text.strip()
+
+
+# Inline math of a prose paragraph that holds a formula: `The appeal: a unit $y_j = \max_i (x_i + w_{ji})$ is …`.
+_INLINE_FORMULA = re.compile(r"\$([^$\n]*(?:=|\\leftarrow|\\gets|\\sim|~)[^$\n]*)\$")
+_PROSE_LINE_CHARS = 200
+
+
+def _math_of_prose(line: str) -> str:
+    """A long prose line as the formulas its inline math holds (`$…$` spans with an assignment or a draw, joined by
+    "; "); any other line as it is."""
+    spans = _INLINE_FORMULA.findall(line)
+    return "; ".join(f"${span.strip()}$" for span in spans) if len(line) > _PROSE_LINE_CHARS and spans else line
 
 
 def _display_joined(text: str) -> str:
