@@ -15,6 +15,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("p = p - lr*g/(√v + ε)", "p = p - lr*g/(sqrt(v) + ε)"),
     ("f(x) = x ⊙ σ(x)", "f(x) = x * sigmoid(x)"),
     ("‖H‖_* = Σᵢ σᵢ(H)", "‖H‖* = sum_over(singular_value(H))"),  # an indexed σ: a singular value, not the logistic
+    ("g = ∇ℓ_B(w)", "g = g"), ("g_i = dL/dW[i, :]", "g_i = g"), ("g = p.grad", "g = g"),  # the gradient, named
+    ("v = dx/dt", "v = dx/dt"),
     ("r = σ_max(W) / σ₂(W)", "r = singular_value(W) / singular_value(W)"),
     ("η_t = η₀ · 0.5^{⌊t/50⌋}", "η_t = η0 · 0.5^(floor(t/50))"),
     ("w_{t+1} = w_t - η g_t", "w = w - η*g"),

@@ -1172,3 +1172,11 @@ def test_a_one_vs_all_loss_reads_one_hot_targets_said_in_words_and_leaves_the_ou
     assert dict(program.bound) == {"onehot_y": "F.one_hot(y, out.shape[-1]).float()", "z": "out"}
     unsaid = note_program(note.replace("y 是 one-hot。", ""), ["loss"], note.replace("y 是 one-hot。", ""), "digits")
     assert unsaid is None or "onehot_y" not in unsaid.statements[0][1]  # class indices are never read as one-hot unsaid
+
+
+def test_a_name_given_to_the_gradient_is_no_step_and_a_slice_assignment_no_program() -> None:
+    program = note_program("g = ∇L(w)\ng = g + 0.1*sign(g)", ["update_rule"], "", "digits")
+    assert program is not None and program.statements == (("g", "g + 0.1 * sign(g)"), ("p", "p - lr * g"))
+    assert note_program("g = ∇L(w)", ["update_rule"], "", "digits") is None  # nothing but the name: no plain SGD
+    rows = "g_i = dL/dW[i, :]\nW[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)"
+    assert note_program(rows, ["update_rule"], "k = 0.01, eps = 1e-8", "digits") is None  # not a plain step either

@@ -95,6 +95,8 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 # fails the value is left as it is, when the formula changes a value it reads.
 # Code quoted in a line of prose, and such code that assigns (`m <- beta(t) * m + g ; w <- w - lr * m`).
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# An assignment to a slice of a tensor: `W[i, :] = W[i, :] − …`, `m[idx] ← 0`.
+_SLICE_TARGET = re.compile(r"(?<![\w.])[A-Za-z_\u0370-\u03ff]\w*\s*\[[^\]\n]*\]\s*(?:=|←|:=)(?!=)")
 _SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(?!=)|←|<-)")
 _NAMED_BEFORE_IDENTITY = re.compile(r"\s*(?:[-*]\s+)?[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
@@ -284,6 +286,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
+    if _SLICE_TARGET.search(plain_formula(line)):
+        return None  # `W[i, :] = …`: a value written into part of a tensor, which these statements cannot say
     line = re.sub(r"\s*≈\s*[-−]?\d+(?:\.\d+)?(?![\w.])", "", line)  # b = −log(K−1) ≈ −2.2: the value's size, said again
     if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose

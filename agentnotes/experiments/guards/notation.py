@@ -37,8 +37,11 @@ _SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
 # The loss's gradient at the weights: `∇L(w_t)`, `∇_w L`, `∇f(θ)`, `∇ℓ` (at another point, `∇L(w + e)`, it is not).
-_GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?![A-Za-z0-9_])"
-                               r"(?:\s*\(\s*(?:w|W|θ|theta|p|x)(?:_?\{?t\}?)?\s*\))?(?!\s*\()")
+_GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?:_\{?[A-Za-z]\w*\}?)?(?![A-Za-z0-9_])"
+                               r"(?:\s*\(\s*(?:w|W|θ|theta|p|x)(?:_?\{?t\}?)?\s*\))?(?!\s*\()|"
+                               # dL/dW, ∂ℓ/∂w[i, :], p.grad: the gradient as a derivative or as PyTorch names it
+                               r"(?<![\w.])[d∂]\s*(?:L|ℓ|J|f|loss)(?:_\{?[A-Za-z]\w*\}?)?\s*/\s*[d∂]\s*(?:w|W|θ|theta|p)"
+                               r"(?:_\{?\w+\}?)?(?:\[[^\]\n]*\])?(?![\w(])|(?<![\w.])(?:p|param|w|W)\.grad(?![\w(])")
 # A function applied without brackets: `log p`, `exp z_k`.
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
 # A function applied without brackets to a call (`log sigmoid(z)`, `log σ(z)` once σ is read): log(sigmoid(z)).

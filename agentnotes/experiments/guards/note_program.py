@@ -174,6 +174,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
     statements = _restated_once(statements)
+    if kind == "update_rule":  # `g = ∇L(w)`, `g_i = dL/dW[i, :]` (read as `g`): a name given to the gradient, no step
+        statements = [(target, value) for target, value in statements
+                      if not (isinstance(value, ast.Name) and value.id in ROLES[kind]["grad"])]
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
