@@ -382,6 +382,25 @@ def test_math_functions_of_a_tensor_become_torchs_and_those_of_numbers_stay() ->
     assert fix_math_on_tensors(fixed) == (fixed, [])
 
 
+def test_a_function_called_from_a_torch_module_that_lacks_it_is_called_from_the_one_that_has_it() -> None:
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    from agentnotes.experiments.guards.autofix import fix_missing_functions
+
+    code = ("class Tropical(nn.Module):\n    def forward(self, x):\n"
+            "        y = F.logsumexp(x[:, None, :] + x[:, :, None], dim=-1)\n"
+            "        return torch.softplus(y) + torch.ndtri(torch.sigmoid(y)) + F.relu(y)\n")
+    fixed, fixes = fix_missing_functions(code)
+    assert [str(f) for f in fixes] == ["line 3: F.logsumexp -> torch.logsumexp", "line 4: torch.softplus -> F.softplus",
+                                       "line 4: torch.ndtri -> torch.special.ndtri"]
+    namespace = {"torch": torch, "nn": torch.nn, "F": F}
+    exec(fixed, namespace)
+    assert namespace["Tropical"]()(torch.randn(2, 3)).shape == (2, 3)
+    assert fix_missing_functions(fixed) == (fixed, [])
+    assert fix_missing_functions("def f(x):\n    return F.made_up(x)\n")[1] == []  # nowhere: the run says so
+
+
 def test_a_state_entry_read_into_its_own_next_value_is_stored_back_and_other_reads_stay() -> None:
     from agentnotes.experiments.guards.autofix import store_accumulated_state
 

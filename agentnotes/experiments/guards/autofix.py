@@ -14,7 +14,8 @@ certainly a slip, so correct code of any kind passes unchanged:
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
-- `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`.
+- `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
+  torch module that lacks it (`F.logsumexp`) is called from the one that has it (`torch.logsumexp`).
 - A state entry read into the formula of its own next value (`m_t = β·state.setdefault("m", 0) + g`) and never stored
   back is stored back (`state["m"] = m_t`).
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
@@ -32,6 +33,7 @@ Every change is reported, so the run record shows what was altered.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -689,8 +691,39 @@ def fix_unset_learning_rate(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", fixes) if fixes else (code, [])
 
 
+# The modules the code reaches by the harness's names, and where a function missing from one is looked for instead.
+_MODULE_NAMES = {"torch": "torch", "F": "torch.nn.functional", "nn": "torch.nn"}
+_FUNCTION_MODULES = ("torch", "torch.nn.functional", "torch.special", "torch.linalg")
+_SHORT = {path: name for name, path in _MODULE_NAMES.items()}  # torch.nn.functional as the code calls it: F
+
+
+def fix_missing_functions(code: str) -> tuple[str, list[Fix]]:
+    """`F.logsumexp(…)` becomes `torch.logsumexp(…)`: a function called from a torch module that lacks it, taken from
+    the first module that has it (torch, torch.nn.functional, torch.special, torch.linalg), instead of an
+    AttributeError at run time. Nothing changes without torch installed here."""
+    try:
+        tree = ast.parse(code)
+        modules = {name: importlib.import_module(path) for name, path in _MODULE_NAMES.items()}
+        places = {path: importlib.import_module(path) for path in _FUNCTION_MODULES}
+    except (SyntaxError, ImportError):
+        return code, []
+    lines, fixes = code.splitlines(), []
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name) and n.func.value.id in modules]
+    for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset), reverse=True):
+        if hasattr(modules[func.value.id], func.attr) or func.lineno != func.end_lineno:
+            continue
+        home = next((path for path, module in places.items() if callable(getattr(module, func.attr, None))), None)
+        if home:
+            called = f"{_SHORT.get(home, home)}.{func.attr}"
+            line = lines[func.lineno - 1]
+            lines[func.lineno - 1] = line[:func.col_offset] + called + line[func.end_col_offset:]
+            fixes.append(Fix(func.lineno, f"{func.value.id}.{func.attr}", called))
+    return ("\n".join(lines) + "\n", sorted(fixes[::-1], key=lambda f: f.line)) if fixes else (code, [])  # in reading order
+
+
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
-                 "fix_number_max", "fix_math_on_tensors", "store_accumulated_state")  # run for every idea
+                 "fix_number_max", "fix_math_on_tensors", "fix_missing_functions", "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
@@ -708,6 +741,7 @@ FIXES: dict[str, Fixer] = {
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
+    "fix_missing_functions": lambda code, _kinds, _pairs: fix_missing_functions(code),
     "store_accumulated_state": lambda code, _kinds, _pairs: store_accumulated_state(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
