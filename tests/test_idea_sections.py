@@ -434,15 +434,19 @@ def test_a_line_that_goes_on_the_formula_above_gets_its_target():
                                                     "lr(t) = lr0 * (T - t)/C   otherwise"]
 
 
-def test_of_one_section_found_in_parts_its_opening_part_defines_the_idea():
+def test_of_one_section_found_in_parts_every_part_defines_the_idea_but_its_asides():
     heading = ("Momentum warmup",)
-    later = Hit(Chunk("n.md", 18, 27, "To tell it from a rate warmup, also run a rate that keeps lr/(1-beta) fixed,\n"
+    later = Hit(Chunk("n.md", 18, 27, "Control: to tell it from a rate warmup, a rate that keeps lr/(1-beta) fixed,\n"
                                       "lr(t) = 0.05 * (1 - beta(t)) / 0.05", heading), 3.0)
     opening = Hit(Chunk("n.md", 1, 13, "# Momentum warmup\n\nbeta(t) = 0.5 + 0.45 * min(1, t / 500)\n"
                                        "`m <- beta(t) * m + g ; w <- w - lr * m`", heading), 2.0)
     request = "momentum warmup vs constant momentum"
-    assert own_sections(request, [later, opening]) == [opening]
-    assert kinds_in_sections(request, [later, opening]) == ["update_rule"]
+    assert own_sections(request, [later, opening]) == [opening, later]
+    assert kinds_in_sections(request, [later, opening]) == ["update_rule"]  # the control is an aside
+    motivation = Hit(Chunk("t.md", 1, 3, "# Soft tropical layer\n\nMax-plus units $y_j = \\max_i (x_i + w_{ji})$ train badly.",
+                           ("Soft tropical layer",)), 2.0)
+    rule = Hit(Chunk("t.md", 5, 8, "Forward:\n$y_j = \\tau \\log \\sum_i \\exp((x_i + w_{ji})/\\tau)$", ("Soft tropical layer",)), 1.0)
+    assert "\\tau \\log" in formula_lines("soft tropical layer vs MLP", [motivation, rule])  # the rule after the motivation
 
 
 def test_a_section_named_by_the_ideas_abbreviation_is_its_own_and_a_common_word_names_none():

@@ -108,12 +108,15 @@ def _names(hit: Hit, name: re.Pattern[str]) -> bool:
 
 def own_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
     """The sections that define the idea (named_sections), or the best hit when none is named (`_best_hit`): the
-    kinds, the formulas and the text of the idea all come from the same section, never from every hit at once (of a
-    section found in parts, the part named_sections picks). With it come the other subsections found under the
-    heading that names the idea but its asides (idea_headings: the "Rule" of "# minGRU" with "## Rule", "## Setup",
-    "## Baseline" below, not its baseline's words), in line order."""
+    kinds, the formulas and the text of the idea all come from the same section, never from every hit at once; of a
+    section found in parts, every part found (a note of one section, chunked: its rule may follow its motivation).
+    With it come the other subsections found under the heading that names the idea but its asides (idea_headings:
+    the "Rule" of "# minGRU" with "## Rule", "## Setup", "## Baseline" below, not its baseline's words), in line
+    order."""
     named = named_sections(request, hits) or _best_hit(hits)
-    headings, sections = _cut_headings(request, named), {_section(h) for h in named}
+    sections = {_section(h) for h in named}
+    named = [h for h in hits if h in named or _section(h) in sections]
+    headings = _cut_headings(request, named)
     others = [h for h in hits if _under(h.chunk, headings) and _section(h) not in sections
               and not _in_aside(h.chunk, headings)]
     kept = [h for h in named if not _in_aside(h.chunk, headings)] or ([] if others else named)  # a "## Baseline" named

@@ -205,7 +205,7 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
 _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
-                    r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|"
+                    r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|controls?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*[：:]", re.IGNORECASE)
@@ -223,7 +223,7 @@ def is_aside_heading(heading: str) -> bool:
 _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
 # A line that opens a section of its own (`公式：`, `常数：β = 0.9`), not a bullet under one.
 _LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
-_HEADING = re.compile(r"^\s*#")
+_HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【【title】】】 marker
 
 
 # A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea itself.
@@ -240,7 +240,7 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
     kept, aside, aside_section = [], False, False
     for line in text.splitlines():
         if _HEADING.match(line):
-            aside = aside_section = aside_headings and is_aside_heading(line.lstrip("# \t"))
+            aside = aside_section = aside_headings and is_aside_heading(line.strip().strip("#【】 \t"))
         if aside_section:
             continue
         if not line.strip() or _HEADING.match(line):
