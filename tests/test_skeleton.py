@@ -90,6 +90,7 @@ def test_an_initialisation_from_the_data_and_a_changing_batch_size_get_their_own
 def test_a_penalty_on_the_hidden_layers_outputs_gets_the_activity_penalty_skeleton() -> None:
     assert skeleton_for(["regulariser"], "损失加上隐层激活的 L2 惩罚：L = CE + λ Σ ‖h‖²").name == "activity_penalty"
     assert skeleton_for(["loss", "regulariser"], "an L1 penalty on the hidden activations").name == "activity_penalty"
+    assert skeleton_for(["regulariser"], "# 隐层表示的核范数惩罚\nR = λ · ‖H‖_* / B").name == "activity_penalty"
     assert skeleton_for(["regulariser"], "L = task_loss + λ Σ |W|, MLP with ReLU activations").name == "regulariser"
 
 
