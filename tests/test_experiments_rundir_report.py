@@ -210,3 +210,22 @@ def test_a_result_notes_verdict_names_each_condition_in_one_sentence() -> None:
                ({"input_scale": 1.0}, "No evidence of a difference between the idea and the baseline: test_mse 0.47 ± 0.03")]
     assert _per_condition(results) == ("At input scale 0.01 neither arm learned; "
                                        "at input scale 1 no evidence of a difference between the idea and the baseline")
+
+
+def test_a_verdict_on_an_idea_arm_that_learned_nothing_says_to_check_its_code(tmp_path: Path) -> None:
+    def runs(values: list[float]) -> list[dict]:
+        return [{"seed": s, "final_metric": v, "diverged": False, "steps": [10, 20], "train_loss": [2.3, 2.2],
+                 "val_metric": [v, v], "n_params": 10} for s, v in enumerate(values)]
+
+    def metrics(idea: list[float]) -> dict:
+        return {"status": "ok", "task": "digits", "metric": "test_accuracy", "higher_is_better": True,
+                "config": {"steps": 20, "seeds": [0, 1, 2], "lr": 0.05, "lr_grid": []},
+                "trivial_metric": {str(s): 0.09 for s in range(3)},
+                "arms": {"baseline": {"lr": 0.05, "runs": runs([0.95, 0.96, 0.94])}, "idea": {"lr": 0.05, "runs": runs(idea)}}}
+
+    for idea, warned in (([0.09, 0.1, 0.09], True), ([0.90, 0.91, 0.92], False)):
+        run = create_run(tmp_path / str(warned), "tropical layer vs MLP")
+        run.write_json(rd.METRICS, metrics(idea))
+        report = write_report(run).read_text()
+        assert ("Check the idea's code before reading this verdict" in report) is warned
+        assert ("the idea arm: test_accuracy 0.09333 is no better than" in report) is warned

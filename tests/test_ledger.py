@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from agentnotes.agents.experimenter import ResultsReview
 from agentnotes.experiments.results.ledger import audit_statement, bad_p_values, contradicts, measured_values, untraced_numbers
-from agentnotes.pipeline.experiment import idea_bug_symptoms, vet_review
+from agentnotes.experiments.results.stats import idea_bug_symptoms
+from agentnotes.pipeline.experiment import vet_review
 
 STATS = {"mean_diff": -0.0123456, "ci_low": -0.02, "ci_high": -0.004, "p_value": 0.0215, "alpha": 0.05,
          "conclusion": "idea_better"}

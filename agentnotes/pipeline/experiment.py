@@ -55,9 +55,16 @@ from agentnotes.experiments.results.result_note import write_result_note
 from agentnotes.experiments.guards.task import setup_part, task_in_notes
 from agentnotes.experiments.guards.testability import refusal
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
-from agentnotes.experiments.results.stats import BLOCKING, Comparison, compare_arms, load_metrics, neither_learned, validate_metrics
+from agentnotes.experiments.results.stats import (
+    BLOCKING,
+    Comparison,
+    compare_arms,
+    idea_bug_symptoms,
+    load_metrics,
+    neither_learned,
+    validate_metrics,
+)
 
-BUG_SYMPTOMS = frozenset({"no_learning", "diverged", "not_learned"})  # in the metrics: what may show a bug
 from agentnotes.experiments.lab.template import describe_interface
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.pipeline import sweep
@@ -236,14 +243,6 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, iterations: Se
         run.write_json(f"{rd.ITERATIONS}/{n}/{rd.RESULTS_REVIEW}", {**review.model_dump(), "rejected": rejected})
         return review
 
-
-def idea_bug_symptoms(metrics: Sequence[dict]) -> list[str]:
-    """What in the metrics of each condition may show a bug in the idea's code: the idea arm never moved, diverged
-    or learned nothing (the baseline's code is not the idea's). A bug shows wherever the code runs: an idea arm that
-    learned under another condition shows none, and learning nothing where the claim's condition is hard is a result."""
-    found = [[p.message for p in validate_metrics(m) if p.kind in BUG_SYMPTOMS and p.message.startswith("idea ")]
-             for m in metrics]
-    return [message for messages in found for message in messages] if all(found) else []
 
 
 def vet_review(review: agents.ResultsReview, values: Sequence[float], conclusions: Collection[str],

@@ -12,7 +12,7 @@ from agentnotes.experiments.guards.static_check import ADVICE
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.ledger import Untraced, measured_values, untraced_numbers
 from agentnotes.experiments.results.plots import make_plots
-from agentnotes.experiments.results.stats import Comparison, compare_arms
+from agentnotes.experiments.results.stats import Comparison, compare_arms, idea_bug_symptoms
 
 _PASSAGE_CHARS = 800
 LEDGER = "ledger.json"
@@ -106,8 +106,19 @@ def _header(run: rd.Run, record: rd.RunRecord, comparison: Comparison | None) ->
         lines.append("No results: the experiment produced no metrics. See the iterations below for what failed.")
         return "\n".join(lines)
     lines.append(f"**{comparison.summary}**")
+    if symptoms := idea_bug_symptoms(_finished_metrics(run) or [run.read_json(rd.METRICS)]):
+        lines += ["", f"**Check the idea's code before reading this verdict**: under every condition run, the {symptoms[0]}. "
+                      "The verdict is about the code that ran, and a bug in it would look the same."]
     lines += ["", *_caveats(run.read_json(rd.METRICS), comparison)]
     return "\n".join(lines)
+
+
+def _finished_metrics(run: rd.Run) -> list[dict[str, Any]]:
+    """The metrics of each finished condition of the sweep."""
+    conditions = run.read_json(CONDITIONS)
+    found = [run.read_json(f"{rd.ITERATIONS}/{c.get('iteration')}/{rd.METRICS}")
+             for c in (conditions if isinstance(conditions, list) else []) if c.get("state") != "pending" and c.get("iteration")]
+    return [m for m in found if isinstance(m, dict)]
 
 
 def condition_results(run: rd.Run) -> list[tuple[dict[str, Any], str]]:

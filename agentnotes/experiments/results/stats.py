@@ -200,6 +200,17 @@ def _not_learned(data: dict[str, Any], arm: str, finite_runs: list[dict[str, Any
                                    f"{constant} ({trivial:.4g}): it learned nothing within this budget")]
 
 
+BUG_SYMPTOMS = frozenset({"no_learning", "diverged", "not_learned"})  # in the metrics: what may show a bug
+
+def idea_bug_symptoms(metrics: Sequence[dict]) -> list[str]:
+    """What in the metrics of each condition may show a bug in the idea's code: the idea arm never moved, diverged
+    or learned nothing (the baseline's code is not the idea's). A bug shows wherever the code runs: an idea arm that
+    learned under another condition shows none, and learning nothing where the claim's condition is hard is a result."""
+    found = [[p.message for p in validate_metrics(m) if p.kind in BUG_SYMPTOMS and p.message.startswith("idea ")]
+             for m in metrics]
+    return [message for messages in found for message in messages] if all(found) else []
+
+
 def neither_learned(problems: Sequence[Problem]) -> bool:
     """Both arms are no better than a constant prediction: there is nothing to compare."""
     return sum(p.kind == "not_learned" for p in problems) == len(arm_names())
