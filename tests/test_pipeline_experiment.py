@@ -387,8 +387,11 @@ def test_code_written_wholly_from_the_notes_formulas_skips_the_code_critic(monke
 
 def test_a_rewrite_the_critic_asked_for_that_finds_no_usable_code_keeps_the_results_before_it(monkeypatch) -> None:
     settings = _settings(monkeypatch)
-    monkeypatch.setattr("agentnotes.pipeline.experiment.validate_metrics",
-                        lambda m: [type("P", (), {"kind": "not_learned", "message": "idea arm: it learned nothing"})()])
+    from agentnotes.experiments.guards.problems import Problem
+
+    symptom = [Problem("not_learned", "idea arm: it learned nothing")]
+    for module in ("agentnotes.pipeline.experiment", "agentnotes.experiments.results.stats"):  # the symptom, wherever read
+        monkeypatch.setattr(f"{module}.validate_metrics", lambda m: symptom)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     accept = {"matches_note": True, "problems": []}
     suspect = {"valid": False, "concerns": ["the idea arm may have a bug"], "request": "fix_bug", "summary": ""}
