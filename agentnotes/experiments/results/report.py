@@ -113,21 +113,27 @@ def _header(run: rd.Run, record: rd.RunRecord, comparison: Comparison | None) ->
     return "\n".join(lines)
 
 
-def _finished_metrics(run: rd.Run) -> list[dict[str, Any]]:
-    """The metrics of each finished condition of the sweep."""
-    conditions = run.read_json(CONDITIONS)
-    found = [run.read_json(f"{rd.ITERATIONS}/{c.get('iteration')}/{rd.METRICS}")
-             for c in (conditions if isinstance(conditions, list) else []) if c.get("state") != "pending" and c.get("iteration")]
-    return [m for m in found if isinstance(m, dict)]
-
-
-def condition_results(run: rd.Run) -> list[tuple[dict[str, Any], str]]:
-    """Each condition of the sweep (conditions.json, written by pipeline/sweep.py) with its result in words."""
+def _condition_metrics(run: rd.Run) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each condition of the sweep (conditions.json, written by pipeline/sweep.py) with the metrics of its run, None
+    while it is pending or has none."""
     conditions = run.read_json(CONDITIONS)
     found = []
     for c in conditions if isinstance(conditions, list) else []:
         metrics = run.read_json(f"{rd.ITERATIONS}/{c.get('iteration')}/{rd.METRICS}") if c.get("iteration") else None
-        if c.get("state") == "pending" or not isinstance(metrics, dict):
+        found.append((c, metrics if c.get("state") != "pending" and isinstance(metrics, dict) else None))
+    return found
+
+
+def _finished_metrics(run: rd.Run) -> list[dict[str, Any]]:
+    """The metrics of each finished condition of the sweep."""
+    return [metrics for _, metrics in _condition_metrics(run) if metrics is not None]
+
+
+def condition_results(run: rd.Run) -> list[tuple[dict[str, Any], str]]:
+    """Each condition of the sweep with its result in words."""
+    found = []
+    for c, metrics in _condition_metrics(run):
+        if metrics is None:
             result = "not run"
         elif c.get("state") == "neither_learned":
             result = "neither arm learned (no better than a constant prediction): nothing can be said here"
