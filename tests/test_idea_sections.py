@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dataclasses
 import pytest
 
 from agentnotes.experiments.guards.idea_sections import (
@@ -470,3 +471,35 @@ def test_a_long_prose_paragraph_gives_the_formulas_of_its_inline_math_only():
         "$y_j = \\tau \\log \\sum_i \\exp((x_i + w_{ji})/\\tau)$"]
     short = "Rule: $m = \\beta m + g$ with β = 0.9."
     assert formulas_in([_section("momentum", short)]) == short  # a short line stays as written
+
+
+def _ranked(heading: str, text: str, score: float, note: str) -> Hit:
+    return Hit(Chunk(note, 1, 3, f"# {heading}\n\n{text}", (heading,)), score)
+
+
+def test_a_common_word_of_a_one_idea_request_does_not_add_a_section_the_search_ranks_lower():
+    own = _ranked("一对多 sigmoid BCE 代替 softmax", "L = Σ_k BCE(σ(z_k), y_k)", 0.35, "ova.md")
+    other = _ranked("Center loss as a compactness penalty", "L = CE + λ·|h - c_y|²", 0.16, "center.md")
+    assert named_sections("one-vs-all sigmoid BCE loss vs softmax cross-entropy", [own, other]) == [own]
+    # Ranked the other way round, the search and the words disagree: both stay.
+    assert len(named_sections("one-vs-all sigmoid BCE loss vs softmax", [dataclasses.replace(own, score=0.1), other])) == 2
+
+
+def test_the_search_decides_between_a_weakly_named_section_and_the_rewrite_title():
+    from agentnotes.experiments.guards.idea_sections import names_in_notes
+
+    snap = _ranked("每 N 步把权重拉向聚类中心", "W ← W + λ·(c(W) − W)", 0.30, "snap.md")
+    spectral = _ranked("Per-layer LR from the spectral exponent of weights", "lr_l = lr·α_l", 0.17, "lr.md")
+    request = "periodic cluster weight snapping vs post-training quantization"
+    assert named_sections(request, [snap, spectral]) == [spectral]  # only "weight" names a heading
+    names = names_in_notes(request, "周期性权重 snapping vs 后训练量化", [snap, spectral])
+    assert own_sections(names, [snap, spectral]) == [snap]  # one shared word, and the search found it first
+    # The section the request's words name stands when the search ranks it first, whatever generic words the
+    # rewrite shares with another title.
+    own = _ranked("QuadELU：用二次段代替指数段", "f(x) = x (x>0), x²/2 + x (x≤0)", 0.34, "quad.md")
+    other = _ranked("symlog 激活函数", "f(x) = sign(x)·log(1+|x|)", 0.20, "symlog.md")
+    request = "QuadELU (piecewise-quadratic ELU) activation vs ELU"
+    names = names_in_notes(request, "为什么使用QuadELU激活函数而不是ELU激活函数", [own, other])
+    assert own_sections(names, [own, other]) == [own]
+    assert own_sections(names_in_notes(request, "为什么使用QuadELU激活函数而不是ELU激活函数",
+                                       [dataclasses.replace(own, score=0.1), other]), [own, other]) == [other]

@@ -147,7 +147,25 @@ def named_sections(request: str, hits: Sequence[Hit]) -> list[Hit]:
             by_terms = lambda h: (_defining(h)[0], -_named_terms(h, terms), _defining(h))  # noqa: E731
             best = min(naming, key=_defining if joined else by_terms)
             own += [best] if best not in own else []
-    return own
+    return own if joined else _one_idea(own, terms, hits)
+
+
+def _one_idea(picks: list[Hit], terms: Sequence[str], hits: Sequence[Hit]) -> list[Hit]:
+    """Of the sections a one-idea request's terms name one by one, the one that both names the most of its terms and
+    ranks highest in the search, when one does ("one-vs-all BCE loss": the section naming sigmoid and BCE, found
+    first, not a center-loss section its word "loss" names); all of them when the two disagree (a heading in
+    another language names the idea by fewer of the request's words)."""
+    most = max((_named_terms(h, terms) for h in picks), default=0)
+    top = max((_section_score(h, hits) for h in picks), default=0.0)
+    both = [h for h in picks if _named_terms(h, terms) == most and _section_score(h, hits) == top]
+    others = [h for h in picks if h not in both]
+    beaten = all(_named_terms(h, terms) < most and _section_score(h, hits) < top for h in others)
+    return both if len(both) == 1 and beaten else picks
+
+
+def _section_score(hit: Hit, hits: Sequence[Hit]) -> float:
+    """The search score of the best-ranked passage of the hit's section."""
+    return max(h.score for h in hits if _section(h) == _section(hit))
 
 
 def _named_terms(hit: Hit, terms: Sequence[str]) -> int:
@@ -162,7 +180,9 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     the request's words or more ("cosine" names a schedule, "learnable" and "temperature" nothing), that title wins
     only by sharing more than the other sections they name (it may be one of them: "periodic" naming another note's
     heading, "relu" this one's). A rewrite also translates the baseline side ("交叉熵" for "cross-entropy"), so a
-    section the request names by half its words stands."""
+    section the request names by half its words stands. The search decides where the words cannot: a section they
+    name weakly that holds the best passage is the idea's (its title is returned), and a title sharing a single word
+    is enough when its section holds the best passage."""
     own, terms = named_sections(request, hits), idea_terms(request)
     named_by = max((sum(_names(h, _word(t)) for t in terms) for h in own), default=0)
     if not hits or (own and 2 * named_by >= len(terms)):  # a section named by half the request's words or more
@@ -174,8 +194,18 @@ def names_in_notes(request: str, rewrite: str, hits: Sequence[Hit]) -> str:
     best = max(shared)
     chosen = shared.index(best)
     beaten = max((shared[i] for i in {hits.index(h) for h in own} - {chosen}), default=0)
+    if first := _ranks_first(own, hits):  # the search agrees with one section the words name
+        return _title(first)
     enough = best >= min(2, len(wanted)) and best > beaten
-    return titles[chosen] if enough else request
+    return titles[chosen] if enough or (best > beaten and _ranks_first([hits[chosen]], hits)) else request
+
+
+def _ranks_first(sections: Sequence[Hit], hits: Sequence[Hit]) -> Hit | None:
+    """The one of `sections` whose section holds the search's best passage alone (no other section's passage scores
+    as high), if any."""
+    top = max(h.score for h in hits)
+    first = {_section(h) for h in hits if h.score == top}
+    return next((s for s in sections if first == {_section(s)}), None)
 
 
 def _title(hit: Hit) -> str:
