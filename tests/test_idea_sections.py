@@ -503,3 +503,15 @@ def test_the_search_decides_between_a_weakly_named_section_and_the_rewrite_title
     assert own_sections(names, [own, other]) == [own]
     assert own_sections(names_in_notes(request, "为什么使用QuadELU激活函数而不是ELU激活函数",
                                        [dataclasses.replace(own, score=0.1), other]), [own, other]) == [other]
+
+
+def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_convolution_named_elsewhere():
+    from agentnotes.experiments.guards.task import setup_part, task_in_notes
+
+    note = ("动机：原论文把卷积里的乘法换成了减法。\n\n实验设置：\n- 数据：sklearn digits，8x8 拉平成 64 维\n"
+            "- 模型：MLP 64-128-10\n\n预期：差 1 个点")
+    assert setup_part(note).splitlines()[1:] == ["- 数据：sklearn digits，8x8 拉平成 64 维", "- 模型：MLP 64-128-10"]
+    assert task_in_notes(note) == "digits"
+    # A setup item's sibling items are not under it; convolutions in the setup keep the images' shape.
+    assert setup_part("- 设置：digits\n- 规则：y = Wx") == "- 设置：digits"
+    assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"

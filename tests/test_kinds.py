@@ -241,6 +241,17 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("lr(k, t) = lr0 * (0.7 ** k) * (0.3 ** (t / (T - 1)))", ["schedule"]),  # a rate of the cycle and the step
     ("m_i <- beta * m_i + g_i / (||g_i|| + eps)\nw_i <- w_i - lr * m_i\n\nWhat stays the same: model, init, data.",
      ["update_rule"]),  # a row's update; what stays the same shows no kind
+    # A motivation item shows no kind, and the list item after it is the idea again.
+    ("- 动机：原论文只在卷积网络上试过\n- 前向：y_j = −Σ_i |x_i − w_ji| + b_j\n- 数据：digits", ["layer"]),
+    ("- 规则：每步之后 W ← 1.5·W − 0.5·W·Wᵀ·W\n- 可选：之后乘 g（g = √2）", ["weight_op"]),  # a gain g, an optional item
+    ("hidden 64 = g = 8 modules × 8 units, each module i ticks every 2^i steps: h_t[i] = tanh(W h_{t-1} + U x_t)",
+     []),  # g counts modules; the recurrence is the lab's own
+    ("Clockwork RNN: h_t[i] = h_{t-1}[i] unless t mod T_i == 0", ["architecture"]),  # a recurrent model of its own
+    ("Tasks\n- target y = sum of 3 sines with periods 5, 40, 160", []),  # a bare label line opens an aside
+    ("y = U(Vx) + b，V: in→r，U: r→out", ["layer"]),  # two factor matrices applied to the input
+    ("# 重尾初始化：用 Student-t 抽权重\nW = c · T，T ~ t(ν)", ["init"]),  # a heading names the initialisation
+    ("每张图：Δx ← α·(G_σ * Δx)（高斯核卷积），x' = bilinear(x, Δ)，弹性形变增强", ["data"]),  # a blur is no conv layer
+    ("f(x) = x·tanh(x)\n- init、lr、数据顺序、seed 全部一致。", ["activation"]),  # what is kept, said at the line's end
 ])
 def test_what_a_note_line_shows_of_the_idea(note: str, kinds: list[str]) -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes

@@ -81,7 +81,7 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
 
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
-         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?\d+(?:\.\d+)?(?!\s*[*/+\-−^·×(A-Za-z0-9_.]))",  # not G = 16
+         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))",  # not G = 16, g = √2, g = 8 modules
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
@@ -91,9 +91,10 @@ KINDS: tuple[Kind, ...] = (
          ("make_optimizer",), "update_rule.md", ("optimizer",),
          fixes=("add_optimizer_hook", _DROP_AFTER_STEP), checks=("own_optimizer", "overwritten_weights")),
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
-         _cue(_LEFT + r"(?:y|out|output)(?:_\{?[ijk]\}?)?\s*=[^\n]*" + _LEFT + "w",  # y = …w…, a unit's y_j = …w_ji…
+         _cue(_LEFT + r"(?:y|out|output)(?:_\{?[ijk]\}?)?\s*=[^\n]*" + _LEFT + "w(?![a-z]{2})",  # y = …w…, y_j = …w_ji… (not "with")
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
+              _LEFT + r"(?:y|h|z|out|output)\s*=[^\n]*" + _LEFT + r"[A-Z]\s*\(\s*[A-Z]\s*[*·@]?\s*x\s*\)",  # y = U(Vx) + b
               _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?",
                      r"drop-?in (?:replacement )?for (?:an? |the |each |every )?(?:nn\.Linear|linear|dense)(?: layers?)?",
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
@@ -135,7 +136,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("init", "changes the initial values of the weights, not the model",
          _cue(_words("init", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
-              r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)",  # 最后一层零初始化; 初始化：W_2 = 0
+              r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*初始化)",  # 最后一层零初始化; 初始化：W_2 = 0; 一个标题
               # not a learnable's start, nor something else started from the weights (中心用 W 的分位数初始化)
               r"(?<!用)(?<!用 )" + _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。\n]{0,15}初始化",
               _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
@@ -151,7 +152,7 @@ KINDS: tuple[Kind, ...] = (
                      r"(?:flip|flipping|flips|perturb|perturbs|perturbing|replace|replaces|replacing|resample|resamples)"
                      r" (?:the |a |some |each )?(?:training )?labels?", "label (?:flipping|flips|perturbation)"),
               r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
-              "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合)增强|随机[^。，,\n]{0,12}增强",
+              "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合|形变|变形|模糊|仿射|擦除|抖动)增强|随机[^。，,\n]{0,12}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
@@ -183,7 +184,7 @@ KINDS: tuple[Kind, ...] = (
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)"),
               CROSS_LAYER, READOUT_OF_LAYERS,
-              "卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
+              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
@@ -204,11 +205,11 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
-                    r"intuition|expect(?:s|ed|ations?)?|why|caveats?|risks?|task|setup|settings?|experiments?|controls?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|以后|可选|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
+                    r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
-                    r"\s*[：:]", re.IGNORECASE)
+                    r"\s*(?:[：:]|$)", re.IGNORECASE)
 
 
 def is_aside_heading(heading: str) -> bool:
@@ -224,6 +225,7 @@ _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]
 # A line that opens a section of its own (`公式：`, `常数：β = 0.9`), not a bullet under one.
 _LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
 _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【【title】】】 marker
+_BULLET = re.compile(r"^(\s*)[-*]\s")  # a list item, with its indentation
 
 
 # A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea itself.
@@ -237,21 +239,22 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
     the same): each labelled line and the lines below it up to a blank line, a heading or another labelled line; an
     experiment said on its label's line is kept, not the lines below it; with `aside_headings`, also an aside
     heading's section (`## Setup`, `## 预期`) up to the next heading."""
-    kept, aside, aside_section = [], False, False
+    kept, aside, aside_section, aside_bullet = [], False, False, None
     for line in text.splitlines():
         if _HEADING.match(line):
             aside = aside_section = aside_headings and is_aside_heading(line.strip().strip("#【】 \t"))
         if aside_section:
             continue
+        bullet = _BULLET.match(line)
         if not line.strip() or _HEADING.match(line):
             aside = False
         elif asides.match(line):
-            aside = True
+            aside, aside_bullet = True, bullet and len(bullet[1])
             if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
                 kept.append(line)
                 continue
-        elif _LABELLED.match(line):
-            aside = False
+        elif _LABELLED.match(line) or (aside_bullet is not None and bullet and len(bullet[1]) <= aside_bullet):
+            aside = False  # another label, or the next item of the list an aside item was in
         if not aside:
             kept.append(line)
     return kept
@@ -267,7 +270,9 @@ def idea_text(text: str) -> str:
 _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)])?\s*(?:都|全部|全都|完全)?\s*(?:(?:和|与|跟|同)\s*(?:baseline|基线)\s*)?"
                    r"(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
                    r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*|"
-                   r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*", re.IGNORECASE)
+                   r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*|"
+                   r"^\s*(?:[-*]\s*)?[^\n]{0,40}?(?:全部|全都|都|均|完全)(?:一致|相同|一样)\s*[。.]?\s*$",  # init、lr、seed 全部一致。
+                   re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
 # Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
@@ -281,6 +286,9 @@ _RUNNING_AVERAGE = re.compile(r"(?<![\w])([A-Za-zℓ]\w*)\s*(?:=|←|:=)(?!=)[^\
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
 # The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
 # by themselves; an architecture cue left once they are gone is one.
+# A recurrent model named as a model of its own ("Clockwork RNN", "Quasi-RNN"), not the lab's: an architecture idea.
+_NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standard|Simple|Single|Same|Baseline|Deep|Shallow|"
+                              r"Bidirectional|Stacked|Our|This)\b)[A-Z][a-z]+[- ](?:RNN|GRU|LSTM)s?\b")
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
@@ -339,7 +347,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
-    if "architecture" in found and len(found) > 1 and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", text)):
+    if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
+            and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", text)):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
     if "architecture" in found and "init" in found:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values

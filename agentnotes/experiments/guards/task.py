@@ -38,6 +38,7 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 # The header of a note's setup part: a heading, a bullet or a line that starts with the word.
 _SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|"
                     r"实验设置|设置|实验|数据集|数据)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d+[.)、])[ \t]")
 # (setup's task, whole note's task): the whole note's is the same task, said more specifically.
 _MORE_SPECIFIC = {("digits", "digits_image"), ("classification", "digits"), ("classification", "digits_image")}
 
@@ -49,24 +50,32 @@ def setup_part(text: str) -> str:
     lines, heading = [header[0]], (header[2] or "").startswith("#")
     for line in text[header.end():].splitlines()[1:]:
         under_line = line.strip() and len(line) - len(line.lstrip()) > len(header[1])  # indented under a setup line
-        if line.lstrip().startswith("#") or not (heading or under_line):
+        listed = not header[2] and _LIST_ITEM.match(line)  # a list right under a setup line ("实验设置：" then "- 数据：…")
+        if line.lstrip().startswith("#") or not (heading or under_line or listed):
             break
         lines.append(line)
     return "\n".join(lines)
 
 
 def task_in_notes(text: str) -> str | None:
-    """The task the note's setup part names, else the one the whole note names (see the module's docstring)."""
-    whole = _task_in(text)
-    setup = _task_in(setup_part(text))
-    return whole if setup is None or (setup, whole) in _MORE_SPECIFIC else setup
+    """The task the note's setup part names, else the one the whole note names (see the module's docstring); the
+    whole note's more specific task unless the setup part reads the images as flat vectors."""
+    whole, setup_text = _task_in(text), setup_part(text)
+    setup = _task_in(setup_text)
+    specific = (setup, whole) in _MORE_SPECIFIC and not _reads_flat(setup_text)
+    return whole if setup is None or specific else setup
+
+
+def _reads_flat(text: str) -> bool:
+    """Whether `text` reads images as flat vectors and names no convolution."""
+    return bool(_FLAT.search(text) and not _CONVOLUTION.search(text))
 
 
 def _task_in(text: str) -> str | None:
     """The task the note text names as a task, else the first task whose cue it names, or None. A named
     digits task of an idea about images or convolutions is the image-shaped one, unless the note reads the images
     as flat vectors and names no convolution."""
-    flat = _FLAT.search(text) and not _CONVOLUTION.search(text)
+    flat = _reads_flat(text)
     cued = next((task for task, cue in _TASK_CUES if cue.search(text) and not (flat and task == "digits_image")), None)
     if named := _NAMED_TASK.search(text):
         task = (named[1] or named[2]).lower()
