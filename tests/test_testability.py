@@ -22,6 +22,9 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     assert refusal(note) is None
     assert "downloaded" in (refusal(note.replace("sklearn digits", "ImageNet")) or "")
     assert "downloaded" in (refusal("Train the new loss on ImageNet with a ResNet-50.") or "")  # no setup: the need
+    # A setup line whose data follows as a list under it names the lab's data too.
+    listed = "预期：论文在 CIFAR 上只差 1 个点。\n\n实验设置：\n- 数据：sklearn digits，拉平 64 维\n- 模型：MLP\n"
+    assert refusal(listed) is None
 
 
 def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs() -> None:
