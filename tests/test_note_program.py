@@ -119,6 +119,31 @@ def test_the_sandboxed_probe_follows_the_gradient_of_the_step_before(tmp_path: P
     assert forgetting["where"] == "the weights after step 2 (lr = 0.01)"  # at step 1 both read the step's own gradient
 
 
+# An invented rule in the iterate's notation (x), pulled toward a point computed from where it started (x0).
+ANCHORED = "s = s + lr * g\nz = x0 - s / (1 + s * s)\nx = 0.5 * x + 0.5 * z"
+ANCHORED_FAITHFUL = '''
+def update(p, g, state, lr, t):
+    start = state.setdefault("start", p.detach().clone())
+    s = state.get("s", torch.zeros_like(p)) + lr * g
+    state["s"] = s
+    p.copy_(0.5 * p + 0.5 * (start - s / (1 + s * s)))
+'''
+
+
+def test_the_weights_at_the_first_step_are_kept_and_x_is_the_iterate_of_an_update_rule() -> None:
+    program = note_program(ANCHORED, ["update_rule"])
+    assert program is not None and program.roles["param"] == "x" and program.initial == ("x0",) and program.state == ("s",)
+
+
+@pytest.mark.sandbox
+def test_the_sandboxed_probe_reads_the_first_steps_weights(tmp_path: Path) -> None:
+    verdict = _probe(tmp_path, ANCHORED_FAITHFUL, ANCHORED)
+    assert verdict is not None and verdict["checked"] and verdict["ok"], verdict
+    drifting = ANCHORED_FAITHFUL.replace('state.setdefault("start", p.detach().clone())', "p.detach().clone()")
+    drifting = _probe(tmp_path / "drifting", drifting, ANCHORED)
+    assert drifting is not None and drifting["checked"] and not drifting["ok"]
+
+
 # An invented rule whose average starts at the first step's gradient, with a coefficient defined as an identity.
 FIRST_STEP = ("- c_t = cos(g_t, m_{t-1}) = ⟨g_t, m_{t-1}⟩ / (‖g_t‖·‖m_{t-1}‖ + ε)\n- β_t = 0.5 + 0.4·c_t\n"
               "- m_t = β_t·m_{t-1} + (1 − β_t)·g_t\n- θ_t = θ_{t-1} − η·m_t\n第一步直接令 m_1 = g_1。ε = 1e-12")

@@ -67,7 +67,7 @@ __all__ = [
 
 # The values each kind's hook gives, by the names notes use for them.
 ROLES = {
-    "update_rule": {"param": ("p", "w", "theta", "param", "W"), "grad": ("g", "grad", "gradient"),
+    "update_rule": {"param": ("p", "w", "theta", "param", "W", "x"), "grad": ("g", "grad", "gradient"),
                     "lr": ("lr", "eta"), "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
@@ -144,6 +144,7 @@ class NoteProgram:
     learned: tuple[str, ...] = ()  # constants the notes call learnable: an activation's parameters, from these starts
     starts: tuple[tuple[str, str], ...] = ()  # states the notes start elsewhere than at zero (`v 初始化为 1e-6`)
     previous: tuple[str, ...] = ()  # a hook value at the step before (`g_prev`, from `g_t − g_{t-1}`): PREVIOUS_SUFFIX
+    initial: tuple[str, ...] = ()  # the weights as they were at the first step (`x0` of `z = x0 − s/…`)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -392,6 +393,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     constants: dict[str, float] = {}
     state: list[str] = []
     previous: list[str] = []
+    initial: list[str] = []
     noise: list[tuple[str, str]] = []
     learned: list[str] = []
     pairs: dict[str, str] = {}
@@ -451,6 +453,9 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
                 roles[role] = name.removesuffix(PREVIOUS_SUFFIX)  # the weights or the gradient at the step before
                 previous.append(name)
+            elif kind == "update_rule" and (param := _initial_param(name, role_names, roles)):
+                roles["param"] = param  # the weights at the first step, kept from then on
+                initial.append(name)
             else:
                 return None
         defined.add(target)
@@ -460,7 +465,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
              else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
-                       tuple(noise), tuple(bound), tuple(learned), previous=tuple(previous))
+                       tuple(noise), tuple(bound), tuple(learned), previous=tuple(previous), initial=tuple(initial))
 
 
 def _previous_role(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
@@ -469,6 +474,12 @@ def _previous_role(name: str, role_names: dict[str, tuple[str, ...]], roles: dic
     if stem == name:
         return None
     return next((role for role in ("param", "grad") if stem in role_names[role] and roles.get(role, stem) == stem), None)
+
+
+def _initial_param(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
+    """The weights' name when `name` is their value at the first step (`x0`, `w_0`), or None."""
+    stem = re.sub(r"_?0$", "", name)
+    return stem if stem != name and stem in role_names["param"] and roles.get("param", stem) == stem else None
 
 
 def _only_passed_to_code(name: str, statements: list[tuple[str, ast.expr]]) -> bool:
@@ -521,6 +532,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     starts = dict(program.starts)
     lines += [f'{name} = state.get("{name}", torch.full_like(p, {starts[name]}))' if name in starts
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
+    lines += [f'{name} = state.setdefault("{name}", p.detach().clone())' for name in program.initial]
     for name in program.previous:  # the value at the step before; at the first step, the step's own
         lines += [f'{name} = state.get("{name}", {name.removesuffix(PREVIOUS_SUFFIX)})',
                   f'state["{name}"] = {name.removesuffix(PREVIOUS_SUFFIX)}.detach().clone()']

@@ -77,7 +77,7 @@ def probe_update_rule(module, program):
             optimizer.step()
         except TypeError:
             return {"checked": False, "why": "the optimizer's step needs a closure"}
-        values = {roles["param"]: reference, roles["grad"]: g, **state}
+        values = {roles["param"]: reference, roles["grad"]: g, **state, **{name: start for name in program.get("initial", ())}}
         values.update({name: previous.get(name, values[name.removesuffix("_prev")]) for name in program.get("previous", ())})
         previous = {name: values[name.removesuffix("_prev")] for name in program.get("previous", ())}
         values.update({roles[name]: value for name, value in (("lr", LR), ("step", step)) if name in roles})
