@@ -382,6 +382,26 @@ def test_math_functions_of_a_tensor_become_torchs_and_those_of_numbers_stay() ->
     assert fix_math_on_tensors(fixed) == (fixed, [])
 
 
+def test_torch_functions_of_plain_numbers_become_maths_and_those_of_tensors_stay() -> None:
+    import math
+
+    import torch
+
+    from agentnotes.experiments.guards.autofix import fix_torch_on_numbers
+
+    code = ("c = 3\n\n\ndef update(p, g, state, lr, t):\n    lam = lr * torch.sqrt(t + c)\n"
+            "    p.sub_(lam * g * torch.exp(-g.abs()) / torch.sqrt(state.get('n', torch.ones(1))))\n")
+    fixed, fixes = fix_torch_on_numbers(code)
+    assert "lam = lr * math.sqrt(t + c)" in fixed and [f.line for f in fixes] == [5]
+    assert "torch.exp(-g.abs())" in fixed and "torch.sqrt(state.get('n', torch.ones(1)))" in fixed  # a tensor, or not certain
+    namespace = {"torch": torch, "math": math}
+    exec(fixed, namespace)
+    p = torch.ones(2)
+    namespace["update"](p, torch.ones(2), {}, 0.1, 1)
+    assert torch.allclose(p, 1 - 0.2 * math.exp(-1) * torch.ones(2))
+    assert fix_torch_on_numbers(fixed) == (fixed, [])
+
+
 def test_a_function_called_from_a_torch_module_that_lacks_it_is_called_from_the_one_that_has_it() -> None:
     import torch
     import torch.nn.functional as F  # noqa: N812

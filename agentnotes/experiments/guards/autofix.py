@@ -460,6 +460,40 @@ def fix_math_on_tensors(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
+_NUMBER_ARGUMENTS = frozenset({"t", "step", "lr", "epoch", "STEPS"})  # what hooks pass (and the harness names) as numbers
+
+
+def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
+    """`torch.sqrt(t + 1)` of plain numbers becomes `math.sqrt(t + 1)`: torch's functions take tensors (TypeError:
+    sqrt(): argument 'input' must be Tensor, not int). Only where every name the argument reads is a number for
+    certain: a hook's step or rate argument, or a name bound once to a number literal."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes, found = code.splitlines(), [], []
+    constants = set(_numeric_names(tree))
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        numbers = ({a.arg for a in fn.args.args} & _NUMBER_ARGUMENTS) | constants | {"STEPS"}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id == "torch" and node.func.attr in _MATH_ON_NUMBERS and len(node.args) == 1 \
+                    and not node.keywords and _of_numbers(node.args[0], numbers):
+                found.append(node.func)
+    for func in sorted(set(found), key=lambda f: (f.lineno, f.col_offset), reverse=True):
+        line = lines[func.lineno - 1]
+        lines[func.lineno - 1] = line[:func.col_offset] + f"math.{func.attr}" + line[func.end_col_offset:]
+        fixes.append(Fix(func.lineno, f"torch.{func.attr}(number)", f"math.{func.attr}(number)"))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
+def _of_numbers(node: ast.expr, numbers: set[str]) -> bool:
+    """`node` is arithmetic of number literals and of `numbers` alone, reading at least one name."""
+    allowed = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.operator, ast.unaryop, ast.expr_context)
+    names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    return bool(names) and set(names) <= numbers and all(isinstance(n, allowed) for n in ast.walk(node))
+
+
 def _accumulates(value: ast.expr, read: ast.Call) -> bool:
     """`value` is the next value of what `read` reads: a sum or difference with the read, alone or times a factor, as
     one of its terms (`β·m + (1-β)·g`, `m - g`, `ρ * v + g**2`)."""
@@ -723,7 +757,8 @@ def fix_missing_functions(code: str) -> tuple[str, list[Fix]]:
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
-                 "fix_number_max", "fix_math_on_tensors", "fix_missing_functions", "store_accumulated_state")  # run for every idea
+                 "fix_number_max", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
+                 "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
@@ -741,6 +776,7 @@ FIXES: dict[str, Fixer] = {
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
+    "fix_torch_on_numbers": lambda code, _kinds, _pairs: fix_torch_on_numbers(code),
     "fix_missing_functions": lambda code, _kinds, _pairs: fix_missing_functions(code),
     "store_accumulated_state": lambda code, _kinds, _pairs: store_accumulated_state(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
