@@ -209,6 +209,28 @@ def test_interface_doc_matches_the_checks() -> None:
     assert "Idea code interface" not in doc  # the title is dropped, the body kept
 
 
+def test_a_local_name_read_before_anything_assigns_it_is_undefined_there() -> None:
+    found = _kinds("""
+        import torch
+
+
+        def update(p, g, state, lr, t):
+            s = s + lr * g
+            if t == 1:
+                v = torch.zeros_like(p)
+            v = state.get("v", torch.zeros_like(p)) if t > 1 else v
+            n = 0
+            n += 1
+            state["s"], state["v"] = s, v
+            p.sub_(s * n)
+
+
+        def make_optimizer(params, lr):
+            return torch.optim.SGD(params, lr)
+    """)
+    assert found == [("undefined", 6)]  # s; v started in a branch and n started before its += are no problem
+
+
 def test_a_name_bound_only_in_another_function_is_undefined_where_it_is_used() -> None:
     found = _kinds("""
         import torch.nn as nn

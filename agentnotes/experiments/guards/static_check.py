@@ -76,6 +76,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_init_calls(tree),
         *_check_stubs(tree),
         *_check_undefined(tree),
+        *_check_read_before_assigned(tree),
         *_check_unset_attributes(tree),
         *_check_unused_results(tree),
         *_check_state_rebound(tree),
@@ -837,6 +838,46 @@ def _check_undefined(tree: ast.Module) -> list[Problem]:
     generated-code bug, e.g. `out_features` used in build_model whose argument is `out_dim`."""
     return [Problem("undefined", f"`{name}` is used but never defined here: define it, import it or take it as an argument",
                     line) for name, line in undefined_names(tree)]
+
+
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
+
+
+def _check_read_before_assigned(tree: ast.Module) -> list[Problem]:
+    """A function's local name read by a statement of its body before any statement binds it (`s = s + lam * g`,
+    s never started): an UnboundLocalError at the first call. Only statements that always run are read (those of
+    the body itself, not of a branch or a loop), so a value started in a branch is no problem."""
+    problems = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        shared = {name for n in ast.walk(fn) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names}
+        local = (_bound_in(fn) - {fn.name}) - shared
+        bound = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg, fn.args.kwarg] if a}
+        for stmt in fn.body:
+            if isinstance(stmt, _SIMPLE):
+                value = stmt if isinstance(stmt, ast.Expr | ast.Return) else stmt.value
+                reads = [n for n in _own_scope_nodes(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+                if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+                    reads.insert(0, stmt.target)
+                for name in (n for n in reads if n.id in local and n.id not in bound):
+                    problems.append(Problem("undefined", f"`{name.id}` is read in `{fn.name}` before anything assigns it "
+                                            f"(an UnboundLocalError at the first call): start it first, e.g. from the "
+                                            f"state dict or at zero", name.lineno))
+                    bound.add(name.id)
+            bound |= _bound_in(stmt)
+    return problems
+
+
+def _own_scope_nodes(node: ast.AST | None) -> list[ast.AST]:
+    """The nodes of `node` outside any lambda or comprehension (which have scopes of their own)."""
+    if node is None:
+        return []
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        if not isinstance(current, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            stack.extend(ast.iter_child_nodes(current))
+    return found
 
 
 def undefined_names(tree: ast.Module) -> list[tuple[str, int]]:
