@@ -82,6 +82,13 @@ def test_describe_records_an_idea_that_fails_to_build(tmp_path: Path) -> None:
     assert "baseline" in ran.metrics["arms"]
 
 
+def test_describe_says_a_loss_left_per_unit_is_not_yet_summed(tmp_path: Path) -> None:
+    per_unit = "def compute_loss(out, y):\n    return task_loss(out, y) + 0.1 * (out ** 2).mean(1)\n"
+    ran = run_idea(tmp_path, per_unit, "--describe")
+    assert ran.returncode != 0 and ran.metrics["error"]["type"] == "TypeError"
+    assert "not yet summed or averaged" in ran.metrics["error"]["message"]
+
+
 def test_interface_keeps_only_the_sections_of_the_hooks_asked_for() -> None:
     full = describe_interface()
     assert all(f"    {hook}(" in full for hook in hook_names())

@@ -561,9 +561,13 @@ def check_output(out, y, out_dim):
 
 
 def check_loss(loss):
+    """`loss` when it is one number that depends on the model's output; else a TypeError that says what it is."""
     if not (torch.is_tensor(loss) and loss.numel() == 1 and loss.requires_grad):
         raise TypeError("compute_loss must return a one-element tensor that depends on the model's output, "
-                        f"got {type(loss).__name__} {tuple(getattr(loss, 'shape', ()))}")
+                        f"got {type(loss).__name__} {tuple(getattr(loss, 'shape', ()))}"
+                        + (": a value per unit or per example, not yet summed or averaged as the formula says"
+                           if torch.is_tensor(loss) and loss.numel() > 1 else ""))
+    return loss
 
 
 def transformed(hook, x, y, step):
@@ -1150,7 +1154,7 @@ def probe_loss(hook, model, x, y):
     """compute_loss against task_loss on one batch, at the probe steps."""
     out = model(x)
     reference = task_loss(out, y).item()
-    values = [[s, hook(out=out, y=y, model=model, step=s, x=x).item()] for s in probe_steps()] if hook else []
+    values = [[s, check_loss(hook(out=out, y=y, model=model, step=s, x=x)).item()] for s in probe_steps()] if hook else []
     differs = any(abs(v - reference) > 1e-6 * (1 + abs(reference)) for _, v in values)
     return {"differs": differs, "task_loss": reference, "values": values}
 
