@@ -38,6 +38,7 @@ from agentnotes.experiments.guards.note_program import note_program
     ("r̄ = mean_i r_i", "r_bar = mean(r)"),  # a mean over an index
     ("L = −Σₖ [ yₖ·log σ(zₖ) ]", "L = −sum_over(( y·log(sigmoid(z)) ))"),  # grouping brackets; log of a call
     ("h = W · [x; h1]", "h = W · [x; h1]"),  # a concatenation keeps its brackets
+    ("$L = \\max\\big(0,\\ \\gamma - x\\big)$", "L = max(0, γ - x)"),  # a backslash space is LaTeX's spacing
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

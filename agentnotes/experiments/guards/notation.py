@@ -243,10 +243,10 @@ def _sums_as_calls(text: str) -> str:
 
 
 def latex_spacing(text: str) -> str:
-    """`text` without LaTeX's spacing commands (`\\,`, `\\;`, `\\!`), which would read as separators; a thin
-    space between a number and a name is a product (`0.1\\,\\eta_0`)."""
+    """`text` without LaTeX's spacing commands (`\\,`, `\\;`, `\\!`, `\\ `), which would read as separators; a
+    thin space between a number and a name is a product (`0.1\\,\\eta_0`)."""
     text = re.sub(r"(\d)\s*\\,\s*(?=[A-Za-z\\])", r"\1*", text)
-    return re.sub(r"\\[,;:!]", " ", text)
+    return re.sub(r"\\[,;:! ]", " ", text)
 
 
 def _latex_to_plain(text: str) -> str:
