@@ -393,6 +393,7 @@ def test_a_param_matched_baseline_is_read_from_the_requests_baseline_side() -> N
 
 def test_a_request_without_an_optimizer_gets_the_one_the_notes_setup_trains_with() -> None:
     from agentnotes.experiments.guards.baseline import baseline_from_request
+    from agentnotes.experiments.guards.task import setup_part
 
     setup = "## Setup\n- digits, MLP 64-128-10\n- SGD momentum 0.95, lr 0.05, batch 64"
     assert (baseline_from_request("X vs MLP", ["layer"], setup).optimizer,
@@ -401,6 +402,8 @@ def test_a_request_without_an_optimizer_gets_the_one_the_notes_setup_trains_with
     assert baseline_from_request("X vs MLP", ["layer"], "设置：digits，Adam lr 1e-3，batch 64").optimizer == "adam"
     assert baseline_from_request("X vs MLP", ["layer"], "设置：MLP，普通 SGD（无动量）").optimizer == "sgd"
     assert baseline_from_request("X vs MLP", ["layer"], "设置：MLP，SGD lr = 0.1（无 momentum）").optimizer == "sgd"
+    training = "Rule: h = tanh(W h + U x)\n\nTraining: Adam lr 1e-3, grad clip 1.0, 5000 steps."
+    assert baseline_from_request("X vs GRU", ["architecture"], setup_part(training)).optimizer == "adam"  # no setup part: the training line
     assert baseline_from_request("X vs MLP", ["layer"], "Setup: Adam, and AdamW as a second baseline").optimizer == "sgd"
 
 

@@ -38,14 +38,17 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 # The header of a note's setup part: a heading, a bullet or a line that starts with the word.
 _SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|"
                     r"实验设置|设置|实验|数据集|数据)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
+# A training line, the setup part of a note that has no setup part named so ("Training: Adam lr 1e-3, 5000 steps").
+_TRAINING = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:training|训练)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d+[.)、])[ \t]")
 # (setup's task, whole note's task): the whole note's is the same task, said more specifically.
 _MORE_SPECIFIC = {("digits", "digits_image"), ("classification", "digits"), ("classification", "digits_image")}
 
 
 def setup_part(text: str) -> str:
-    """The note's setup part: a setup heading's section, or a setup line with the lines indented under it."""
-    if not (header := _SETUP.search(text)):
+    """The note's setup part: a setup heading's section, or a setup line with the lines indented under it (a training
+    line when no setup part is named so)."""
+    if not (header := _SETUP.search(text) or _TRAINING.search(text)):
         return ""
     lines, heading = [header[0]], (header[2] or "").startswith("#")
     for line in text[header.end():].splitlines()[1:]:
