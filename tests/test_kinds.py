@@ -244,6 +244,7 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     # A motivation item shows no kind, and the list item after it is the idea again.
     ("- 动机：原论文只在卷积网络上试过\n- 前向：y_j = −Σ_i |x_i − w_ji| + b_j\n- 数据：digits", ["layer"]),
     ("- 规则：每步之后 W ← 1.5·W − 0.5·W·Wᵀ·W\n- 可选：之后乘 g（g = √2）", ["weight_op"]),  # a gain g, an optional item
+    ("每步之后 W ← 1.5·W − 0.5·W·Wᵀ·W；只在 ‖W‖ < √3 时收敛，所以初始化用正交矩阵", ["weight_op"]),  # another clause
     ("hidden 64 = g = 8 modules × 8 units, each module i ticks every 2^i steps: h_t[i] = tanh(W h_{t-1} + U x_t)",
      []),  # g counts modules; the recurrence is the lab's own
     ("Clockwork RNN: h_t[i] = h_{t-1}[i] unless t mod T_i == 0", ["architecture"]),  # a recurrent model of its own

@@ -138,7 +138,7 @@ KINDS: tuple[Kind, ...] = (
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
               r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*初始化)",  # 最后一层零初始化; 初始化：W_2 = 0; 一个标题
               # not a learnable's start, nor something else started from the weights (中心用 W 的分位数初始化)
-              r"(?<!用)(?<!用 )" + _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。\n]{0,15}初始化",
+              r"(?<!用)(?<!用 )" + _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。，,；;\n]{0,15}初始化",
               _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
