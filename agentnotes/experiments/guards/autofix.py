@@ -443,7 +443,6 @@ def fix_math_on_tensors(code: str) -> tuple[str, list[Fix]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    lines, fixes = code.splitlines(), []
     found = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         tensors = _tensor_names(fn)
@@ -453,11 +452,7 @@ def fix_math_on_tensors(code: str) -> tuple[str, list[Fix]]:
                     and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(node.args[0])) \
                     and not _counts(node.args[0]):
                 found.append(node.func)
-    for func in sorted(set(found), key=lambda f: (f.lineno, f.col_offset), reverse=True):
-        line = lines[func.lineno - 1]
-        lines[func.lineno - 1] = line[:func.col_offset] + f"torch.{func.attr}" + line[func.end_col_offset:]
-        fixes.append(Fix(func.lineno, f"math.{func.attr}(tensor)", f"torch.{func.attr}(tensor)"))
-    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+    return _module_swapped(code, found, "torch", "tensor")
 
 
 _NUMBER_ARGUMENTS = frozenset({"t", "step", "lr", "epoch", "STEPS"})  # what hooks pass (and the harness names) as numbers
@@ -471,7 +466,7 @@ def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    lines, fixes, found = code.splitlines(), [], []
+    found = []
     constants = set(_numeric_names(tree))
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         numbers = ({a.arg for a in fn.args.args} & _NUMBER_ARGUMENTS) | constants | {"STEPS"}
@@ -480,10 +475,16 @@ def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
                     and node.func.value.id == "torch" and node.func.attr in _MATH_ON_NUMBERS and len(node.args) == 1 \
                     and not node.keywords and _of_numbers(node.args[0], numbers):
                 found.append(node.func)
-    for func in sorted(set(found), key=lambda f: (f.lineno, f.col_offset), reverse=True):
+    return _module_swapped(code, found, "math", "number")
+
+
+def _module_swapped(code: str, funcs: list[ast.Attribute], module: str, argument: str) -> tuple[str, list[Fix]]:
+    """`code` with each of `funcs` (`math.exp`, `torch.sqrt`) called from `module` instead, for an `argument`."""
+    lines, fixes = code.splitlines(), []
+    for func in sorted(set(funcs), key=lambda f: (f.lineno, f.col_offset), reverse=True):
         line = lines[func.lineno - 1]
-        lines[func.lineno - 1] = line[:func.col_offset] + f"math.{func.attr}" + line[func.end_col_offset:]
-        fixes.append(Fix(func.lineno, f"torch.{func.attr}(number)", f"math.{func.attr}(number)"))
+        lines[func.lineno - 1] = line[:func.col_offset] + f"{module}.{func.attr}" + line[func.end_col_offset:]
+        fixes.append(Fix(func.lineno, f"{ast.unparse(func)}({argument})", f"{module}.{func.attr}({argument})"))
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
