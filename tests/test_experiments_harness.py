@@ -401,6 +401,7 @@ def test_a_request_without_an_optimizer_gets_the_one_the_notes_setup_trains_with
     assert baseline_from_request("X vs Adam", ["layer"], setup).optimizer == "adam"  # the request wins
     assert baseline_from_request("X vs MLP", ["layer"], "设置：digits，Adam lr 1e-3，batch 64").optimizer == "adam"
     assert baseline_from_request("X vs MLP", ["layer"], "设置：MLP，普通 SGD（无动量）").optimizer == "sgd"
+    assert baseline_from_request("X vs MLP", ["layer"], "设置：MLP，无动量的 SGD").optimizer == "sgd"
     assert baseline_from_request("X vs MLP", ["layer"], "设置：MLP，SGD lr = 0.1（无 momentum）").optimizer == "sgd"
     training = "Rule: h = tanh(W h + U x)\n\nTraining: Adam lr 1e-3, grad clip 1.0, 5000 steps."
     assert baseline_from_request("X vs GRU", ["architecture"], setup_part(training)).optimizer == "adam"  # no setup part: the training line

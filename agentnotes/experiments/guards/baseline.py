@@ -89,7 +89,7 @@ def compares_with_an_activation(request: str) -> bool:
 
 
 # Momentum said absent: "plain SGD (no momentum)", "普通 SGD（无动量）".
-_NO_MOMENTUM = re.compile(r"\b(?:without|no|w/o|zero)\s+momentum\b|(?:无|不带|不用|没有|不加)\s*(?:动量|momentum)\b", re.IGNORECASE)
+_NO_MOMENTUM = re.compile(r"\b(?:without|no|w/o|zero)\s+momentum\b|(?:无|不带|不用|没有|不加)\s*(?:动量|momentum\b)", re.IGNORECASE)
 
 
 def optimizer_said(text: str) -> str | None:
