@@ -236,9 +236,10 @@ VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|消融|可选|以后再�
 
 def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool = False) -> list[str]:
     """The note's lines without its aside sections (`asides`: by default setups, expectations, variants, what stays
-    the same): each labelled line and the lines below it up to a blank line, a heading or another labelled line; an
-    experiment said on its label's line is kept, not the lines below it; with `aside_headings`, also an aside
-    heading's section (`## Setup`, `## 预期`) up to the next heading."""
+    the same): each labelled line (or a label alone on its line) and the lines below it up to a blank line, a heading,
+    another labelled line or, for a list item, the list's next item; an experiment said on its label's line is kept,
+    not the lines below it; with `aside_headings`, also an aside heading's section (`## Setup`, `## 预期`) up to the
+    next heading."""
     kept, aside, aside_section, aside_bullet = [], False, False, None
     for line in text.splitlines():
         if _HEADING.match(line):
@@ -284,11 +285,11 @@ _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?
 _RUNNING_AVERAGE = re.compile(r"(?<![\w])([A-Za-zℓ]\w*)\s*(?:=|←|:=)(?!=)[^\n，,；;]*?(?<![\w])\1(?:_prev|_\{?t\s*[-−]\s*1\}?)?(?![\w])")
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
-# The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
-# by themselves; an architecture cue left once they are gone is one.
 # A recurrent model named as a model of its own ("Clockwork RNN", "Quasi-RNN"), not the lab's: an architecture idea.
 _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standard|Simple|Single|Same|Baseline|Deep|Shallow|"
                               r"Bidirectional|Stacked|Our|This)\b)[A-Z][a-z]+[- ](?:RNN|GRU|LSTM)s?\b")
+# The lab's own models, named as where an idea runs ("在 GRU 序列分类上", "on the small conv net"): no architecture change
+# by themselves; an architecture cue left once they are gone is one.
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
