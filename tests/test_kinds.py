@@ -317,3 +317,29 @@ def test_something_started_from_the_weights_is_no_initialisation_idea() -> None:
     snap = "每 50 步：对 W 做 k-means，W ← W + λ·(c(W) − W)。第一次的中心用 W 的均匀分位数初始化。"
     assert kinds_in_notes(snap) == ["weight_op"]
     assert kinds_in_notes("W 用 Kaiming 初始化，偏置初始化为 0。") == ["init"]
+
+
+def test_a_structured_matrix_in_place_of_a_dense_layer_is_a_layer() -> None:
+    assert kinds_in_notes("# 用两个低秩因子的乘积代替 nn.Linear") == ["layer"]
+    assert kinds_in_notes("A butterfly product of sparse factors, used instead of each dense layer.") == ["layer"]
+    assert "layer" not in kinds_in_notes("Also try a square-root cooldown instead of linear: η = η_0 · (1 − √s).")
+
+
+def test_a_clipped_input_is_an_activation_and_a_penalty_added_in_place_is_a_regulariser() -> None:
+    assert kinds_in_notes("y = clamp(x, -c, c)，c 每层一个，可学习") == ["activation"]
+    assert kinds_in_notes("loss += λ·Σ c²，防止 c 一直变大") == ["regulariser"]
+    assert "regulariser" in kinds_in_notes("loss = CE + lam * (1/L) * sum_l skew(W_l)^2")
+    assert "regulariser" in kinds_in_notes("L = CE + λ·T(W₂)，T 是相邻列的差的平方和")
+
+
+def test_a_weight_projection_after_the_optimizer_step_is_a_weight_operation() -> None:
+    assert kinds_in_notes("每次 `optimizer.step()` 之后把 W2 的每一列归一化到和为 1") == ["weight_op"]
+    assert kinds_in_notes("```\nW2 -= W2.median(dim=0).values\n```") == ["weight_op"]
+    assert kinds_in_notes("- 每 K = 50 steps 做一次：\n    revive: 死掉的单元 w 初始化为小随机数") == ["weight_op"]
+
+
+def test_a_value_of_the_loss_a_prior_a_model_lends_and_why_it_works_show_no_kind() -> None:
+    assert kinds_in_notes("输出 bias 初始化为 log 先验，这样初始 loss = H(π)") == ["init"]
+    assert "architecture" not in kinds_in_notes("一个平滑惩罚，相当于给 MLP 一点卷积的先验：L = CE + λ·S(W₁)")
+    assert kinds_in_notes("g = clip(g, -1, 1)\n为什么应该有用：相当于自动 warmup") == ["update_rule"]
+    assert kinds_in_notes("setup\n- digits, MLP, SGD\n- baselines: dense\n- 另外记录每 100 步后的 acc") == []

@@ -53,7 +53,7 @@ class Kind:
 
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
 PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
-            r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次)")
+            r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
 # Something done every N epochs: periodic too, but over a number of steps the lab does not know.
 PERIODIC_EPOCHS = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{0,6}?(?:\d+|[NnKk])\s*(?:=\s*\d+\s*)?"
                    r"(?:个\s*)?(?:epochs?|轮)")
@@ -101,7 +101,10 @@ KINDS: tuple[Kind, ...] = (
               r"(?:norm|归一化|标准化)\s*层",
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
-              "(?:(?<![更刷创重])新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层"),  # 第一层换成可学习 RBF 层
+              "(?:(?<![更刷创重])新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层",  # 第一层换成可学习 RBF 层
+              # 两个 block-diagonal 夹一个 permutation 代替 dense; instead of nn.Linear
+              r"(?:代替|替代|取代|替换)\s*(?:掉\s*)?(?:nn\.Linear|dense(?![ _-]?\w)|linear\s*(?:层|layer)|全连接|线性层|稠密)|"
+              r"\b(?:instead of|in place of)\s+(?:an?\s+|the\s+|each\s+)?(?:nn\.Linear|(?:dense|linear)\s+layers?\b)"),
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
                 "add_module_hook", _DROP_AFTER_STEP),
@@ -110,6 +113,7 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
               + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
               _LEFT + r"(?:f|act|φ|phi|σ)\s*\(\s*x\s*\)\s*=(?!=)",
+              _LEFT + r"(?:y|a|out)\s*=\s*(?:clip|clamp|min|max)\s*\(\s*(?:x|h|z|u)\s*,",  # y = clip(x, 0, α)
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
               _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample)\w*\s*\()"
                       r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
@@ -130,6 +134,9 @@ KINDS: tuple[Kind, ...] = (
               _words(r"after (?:every|each) (?:optimi[sz]er |training |update |sgd )?(?:step|update|iteration)",
                      "weight clipping", "weight projection", "weight averaging", "slow weights"),
               r"每(?:一|个)?(?:步|次(?:更新|迭代)?)[^。，,\n]{0,8}?之?后|权重裁剪|权重投影|权重平均|慢权重",
+              r"`?\b(?:opt|optimi[sz]er)\w*\.step\(\)`?\s*(?:之后|以后|后)|\bafter\s+(?:each\s+|every\s+)?`?(?:opt|optimi[sz]er)\w*\.step\(\)",
+              # W1 -= W1.mean(dim=1): the weights made from themselves, no rate or gradient
+              _LEFT + r"(?P<minus>[wW]\w*|θ)\s*-=(?![^\n]*(?:lr|η|eta|学习率|∇|grad|(?<![\w])g(?![\w])))[^\n]*(?<![\w])(?P=minus)(?![\w])",
               _LEFT + r"(?:w|W|θ|weights?)\s*(?:=|←)(?![^\n]*(?:lr|η|学习率))[^\n]*(?:‖|\|\||norm|clip|clamp|proj)"),
          ("after_step",), "weight_op.md", ("weights",),
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
@@ -144,7 +151,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("loss", "changes the training loss (the evaluation metric stays)",
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
-              _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
+              r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
+              + _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
          _cue(BATCH_SIZE_CHANGE,
@@ -176,7 +184,8 @@ KINDS: tuple[Kind, ...] = (
                      "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"), "正则项|正则化项|惩罚项|罚项",
               # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step
               r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
-              r"[^\n]*?\+\s*(?:λ|lambda)\w*\s*[*·]?\s*(?:‖|\|\||Σ|sum|\())", _words("elastic net")),
+              r"[^\n]*?\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
+              r"(?:‖|\|\||Σ|sum|\(|[A-Za-zΩ]\w*\s*\(\s*(?:W|w|θ|theta)))", _words("elastic net")),
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
@@ -205,8 +214,8 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|以后|可选|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
-                    r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
+                    r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[：:]|$)", re.IGNORECASE)
@@ -250,7 +259,9 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
         if not line.strip() or _HEADING.match(line):
             aside = False
         elif asides.match(line):
-            aside, aside_bullet = True, bullet and len(bullet[1])
+            if not (aside and aside_bullet is None):  # a labelled item inside a label's section stays in that section
+                aside_bullet = bullet and len(bullet[1])
+            aside = True
             if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
                 kept.append(line)
                 continue
@@ -293,6 +304,9 @@ _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standa
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
+# A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
+_LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
+                           r"(?:先验|priors?|inductive bias|归纳偏置)", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
 _TIMED = re.compile(PERIODIC + "|" + EVERY_STEP + r"|during training|训练(?:过程)?中", re.IGNORECASE)
 _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
@@ -341,15 +355,15 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "schedule" in found and _OTHER_VALUE_OVER_STEPS.search(plain) \
             and not _RATE_ASSIGNED.search(plain):
         found.remove("schedule")  # `beta(t) = …` warmed up, the rate constant: the update rule's own coefficient
-    if "init" in found and "weight_op" in found and _REINITIALISED.search(text):
-        found.remove("init")  # units re-initialised every N steps: the weight operation's own step
+    if "init" in found and "weight_op" in found and (_REINITIALISED.search(text) or _only_in_timed_steps(BY_NAME["init"].cue, text)):
+        found.remove("init")  # units re-initialised every N steps, new weights set to 0 in its step: the operation's own
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):
         found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
-            and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", text)):
+            and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
     if "architecture" in found and "init" in found:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
@@ -371,6 +385,25 @@ def _only_plain_layers(text: str) -> bool:
     layers (CROSS_LAYER), and one does: the layers of an architecture, written out, not a new layer or nonlinearity."""
     shown = [line for line in text.splitlines() if BY_NAME["layer"].cue.search(line) or BY_NAME["activation"].cue.search(line)]
     return bool(shown) and all(_PLAIN_LAYER.match(line) or _CROSS_LAYER.search(line) for line in shown)
+
+
+def _only_in_timed_steps(cue: re.Pattern[str], text: str) -> bool:
+    """Whether every line showing `cue` is indented under a line that times a step ("每 ΔT = 100 steps 做一次：" and
+    below it "grow: … w 初始化为 0"): part of what is done at that step."""
+    lines, shown = text.splitlines(), False
+    for number, line in enumerate(lines):
+        if not cue.search(line):
+            continue
+        shown, indent = True, len(line) - len(line.lstrip())
+        parents = []
+        for above in reversed(lines[:number]):
+            depth = len(above) - len(above.lstrip())
+            if above.strip() and depth < indent:
+                parents.append(above)
+                indent = depth
+        if not any(_TIMED.search(parent) for parent in parents):
+            return False
+    return shown
 
 
 def _shown(cue: re.Pattern[str], text: str) -> bool:
