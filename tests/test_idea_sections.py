@@ -515,3 +515,16 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
     # A setup item's sibling items are not under it; convolutions in the setup keep the images' shape.
     assert setup_part("- 设置：digits\n- 规则：y = Wx") == "- 设置：digits"
     assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"
+
+
+def test_a_condition_alone_on_its_line_holds_for_the_formulas_below_it_until_otherwise():
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.experiments.guards.note_program import note_program
+
+    note = _section("gated momentum", "β = 0.9\n- $q_t = 1 - \\beta^t$，$m_t = \\beta m_{t-1} + g_t$\n- 如果 $q_t > 0.5$：\n"
+                                      "  $\\theta_{t+1} = \\theta_t - \\eta\\, m_t / q_t$\n- 否则（开头几步）：$\\theta_{t+1} = \\theta_t - \\eta\\, g_t$")
+    formulas = formulas_in([note])
+    assert "如果" not in formulas and "否则" not in formulas
+    program = note_program(formulas, ["update_rule"])
+    assert program is not None and program.state == ("m",)
+    assert program.statements[-1] == ("theta", "where(q > 0.5, theta - eta * m / q, theta - eta * g)")

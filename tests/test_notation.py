@@ -233,3 +233,12 @@ def test_a_swept_constant_takes_the_first_value_the_note_assigns_whatever_the_ha
         ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={**os.environ, "PYTHONHASHSEED": str(seed)})
         assert ran.stdout.strip() == "0.9", seed
+
+
+def test_infinity_subscripts_name_a_value_and_letters_beside_greek_ones_multiply() -> None:
+    from agentnotes.experiments.guards.notation import latex_spacing, plain_formula
+
+    assert plain_formula("$\\rho_\\infty = 2/(1-\\beta) - 1$") == plain_formula("ρ∞ = 2/(1-β) - 1") == "ρ_inf = 2/(1-β) - 1"
+    assert "t*β" in plain_formula("ρ = ρ∞ − 2tβᵗ")
+    assert latex_spacing("\\eta\\, r_t\\, m_t") == "\\eta*r_t*m_t"
+    assert "*" not in latex_spacing("x\\, \\text{if } x > 0")

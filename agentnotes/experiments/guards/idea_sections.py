@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, is_aside_heading, kinds_in_notes
-from agentnotes.experiments.guards.notation import DRAW_FAMILIES
+from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.retrieval.sections import in_section
 
@@ -322,7 +322,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
     expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
     lines = [_math_of_prose(line.strip()) for h in hits
-             for line in _continued(_without_replaced(idea_lines(_display_joined(h.chunk.text))))
+             for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(h.chunk.text)))))
              if _FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))]
     text = ""
     for line in dict.fromkeys(lines):
@@ -363,6 +363,42 @@ def _continued(lines: list[str]) -> list[str]:
             target = None
         written.append(line)
     return written
+
+
+# A condition alone on its line, over the formulas below it (`- 如果 $\rho_t > 4$：`, `if step > T_w:`), and the line that
+# gives what holds otherwise (`- 否则（前几步）：θ = θ − η·m`).
+_CONDITION_HEADER = re.compile(r"^\s*(?:[-*]\s*)?(?:如果|若|当|\bif\b|\bwhen\b)\s*(?P<condition>[^：:，,=]*?[<>≤≥][^：:，,=]*?)\s*时?\s*"
+                               r"[：:，,]?\s*(?:则|就|\bthen\b)?\s*$", re.IGNORECASE)
+_OTHERWISE_HEADER = re.compile(r"^(?P<indent>\s*(?:[-*]\s*)?)(?:否则|其他情况|其余情况|\botherwise\b|\belse\b)\s*"
+                               r"(?:[（(][^）)\n]*[）)])?\s*[：:，,]\s*(?=\S)", re.IGNORECASE)
+
+
+def _conditions_carried(lines: list[str]) -> list[str]:
+    """`lines` with a condition said alone on its line carried onto the formulas below it that the line starting
+    "otherwise" (否则) gives another value (`θ = … （ρ > 4）`, then `θ = …` as its alternative); the condition line
+    goes. Lines without such a pair stay as they are."""
+    written, i = [], 0
+    while i < len(lines):
+        header, block, j = _CONDITION_HEADER.match(lines[i]), [], i + 1
+        while header and j < len(lines) and _FORMULA_LINE.search(lines[j]) and not _OTHERWISE_HEADER.match(lines[j]):
+            block.append(lines[j])
+            j += 1
+        otherwise = _OTHERWISE_HEADER.match(lines[j]) if header and block and j < len(lines) else None
+        if otherwise is None:
+            written.append(lines[i])
+            i += 1
+            continue
+        alternative = otherwise["indent"] + lines[j][otherwise.end():]
+        changed = _formula_targets([alternative])
+        written += [f"{line}（{header['condition']}）" if _formula_targets([line]) & changed else line for line in block]
+        written.append(alternative)
+        i = j + 1
+    return written
+
+
+def _formula_targets(lines: list[str]) -> set[str]:
+    """The names the formula lines assign, their notation made plain."""
+    return {found[1] for line in lines if (found := _TARGET.match(plain_formula(line)))}
 
 
 def _without_replaced(lines: list[str]) -> list[str]:

@@ -138,6 +138,8 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"one[-_]?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖\s*(W\w*)\s*‖_?\{?2\}?(?![\w.])", r"specnorm(\1)", text)  # ‖W‖₂: a matrix's spectral norm
     text = re.sub(r"‖([^‖]+)‖_?\{?[2F]?\}?", r"‖\1‖", text)  # ‖W‖_F, ‖g‖_2: the norm over every entry
+    text = re.sub(r"(?<=[\w\u0370-\u03ff])_?∞", "_inf", text)  # ρ∞, ρ_∞: a name of its own
+    text = re.sub(r"(?<![A-Za-z_\u0370-\u03ff])([A-Za-z])(?=[\u0370-\u03ff])", r"\1*", text)  # 2tβ: t times β
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])(?!\([^()]*\)\s*=(?!=))", r"\1*", text)  # βv, (1-β)g: products; η(t) = …: η's formula
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)[ \t]*(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, 0.1 x, not 1e-6
@@ -160,12 +162,13 @@ def without_time_indices(text: str) -> str:
     text = re.sub(r"(_\{\s*t\s*)−(?=\s*1\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
     if not STEP_INDEXED.search(text):
         return text
-    return _TIME_INDEX.sub("", "\n".join(map(_previous_named, text.split("\n"))))
+    return _TIME_INDEX.sub("", "\n".join("".join(map(_previous_named, re.split(r"(?<=[，；;])", line)))
+                                         for line in text.split("\n")))
 
 
 def _previous_named(line: str) -> str:
-    """`line` with each name its right-hand side reads at the step and at the step before, at the step before,
-    written NAME_prev (`d_t = g_t − g_{t-1}`: `d_t = g_t − g_prev`)."""
+    """`line` (one formula: a line's formulas are split at "，" and ";") with each name its right-hand side reads at
+    the step and at the step before, at the step before, written NAME_prev (`d_t = g_t − g_{t-1}`: `d_t = g_t − g_prev`)."""
     left, equals, right = line.partition("=") if "=" in line else ("", "", line)
     while found := _TWO_STEPS_OF_ONE_NAME.search(right):
         name = found[1] or found[2]
@@ -246,6 +249,8 @@ def latex_spacing(text: str) -> str:
     """`text` without LaTeX's spacing commands (`\\,`, `\\;`, `\\!`, `\\ `), which would read as separators; a
     thin space between a number and a name is a product (`0.1\\,\\eta_0`)."""
     text = re.sub(r"(\d)\s*\\,\s*(?=[A-Za-z\\])", r"\1*", text)
+    # a thin space between two factors is their product (`\eta\, r_t\, \hat m_t`), not before words (`\,\text{if}`)
+    text = re.sub(r"([\w})])\s*\\,\s*(?=[A-Za-z(]|\\(?!text|quad|qquad|mbox|hbox|if|for|when|and)[A-Za-z])", r"\1*", text)
     return re.sub(r"\\[,;:! ]", " ", text)
 
 
@@ -255,6 +260,7 @@ def _latex_to_plain(text: str) -> str:
     if "\\" not in text and "{" not in text:
         return text
     text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", latex_spacing(text))  # \dfrac, \tfrac: a fraction
+    text = re.sub(r"_(?:\{\s*\\infty\s*\}|\\infty(?![A-Za-z]))", "_inf", text)  # ρ_∞: a name of its own
     text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*([A-Za-z_]\w*)\s*\}", r"\1", text)  # \mathrm{sign}: a name
