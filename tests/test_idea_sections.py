@@ -528,3 +528,14 @@ def test_a_condition_alone_on_its_line_holds_for_the_formulas_below_it_until_oth
     program = note_program(formulas, ["update_rule"])
     assert program is not None and program.state == ("m",)
     assert program.statements[-1] == ("theta", "where(q > 0.5, theta - eta * m / q, theta - eta * g)")
+
+
+def test_the_parts_of_a_note_are_read_in_line_order_and_a_condition_goes_on_into_the_next_part():
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    first = Chunk("n.md", 1, 3, "# clipped step\nm = 0.9*m + g\nif t > 100:", ("clipped step",))
+    second = Chunk("n.md", 4, 5, "  w = w - lr*m\n否则：w = w - lr*g", ("clipped step",))
+    formulas = formulas_in([Hit(second, 1.0), Hit(first, 0.5)])
+    assert formulas.splitlines() == ["m = 0.9*m + g", "w = w - lr*m（t > 100）", "w = w - lr*g"]
+    apart = Chunk("n.md", 9, 10, "  w = w - lr*m\n否则：w = w - lr*g", ("clipped step",))
+    assert "（t > 100）" not in formulas_in([Hit(apart, 1.0), Hit(first, 0.5)])

@@ -319,17 +319,38 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 
 
 def formulas_in(hits: Sequence[Hit]) -> str:
-    """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS; none from a setup,
-    expectation or variant section (guards/kinds.py `idea_lines`), none that checks the formula at a point."""
-    lines = [_math_of_prose(line.strip()) for h in hits
-             for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(h.chunk.text)))))
+    """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS as plain notation
+    (LaTeX markup not counted); none from a setup, expectation or variant section (guards/kinds.py `idea_lines`), none
+    that checks the formula at a point. The parts of one note are read in their order, as one text."""
+    lines = [_math_of_prose(line.strip()) for text in _notes_in_order(hits)
+             for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text)))))
              if _FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))]
-    text = ""
+    text, size = "", 0
     for line in dict.fromkeys(lines):
-        if len(text) + len(line) + 1 > MAX_RULE_CHARS:
+        size += len(plain_formula(line)) + 1
+        if size > MAX_RULE_CHARS:
             break
         text += line + "\n"
     return text.strip()
+
+
+def _notes_in_order(hits: Sequence[Hit]) -> list[str]:
+    """The texts of `hits`, the parts of each note in the order of their lines, a part that goes on where the one
+    before ends joined to it as one text (a condition at the end of one holds for the formulas at the start of the
+    next), the notes in the order of their first hit."""
+    parts: dict[str, list[Chunk]] = {}
+    for hit in hits:
+        parts.setdefault(hit.chunk.source, []).append(hit.chunk)
+    texts = []
+    for chunks in parts.values():
+        before = None
+        for chunk in sorted(chunks, key=lambda c: c.start_line):
+            if before is not None and chunk.start_line == before.end_line + 1:
+                texts[-1] += "\n" + chunk.text
+            else:
+                texts.append(chunk.text)
+            before = chunk
+    return texts
 
 
 # Inline math of a prose paragraph that holds a formula: `The appeal: a unit $y_j = \max_i (x_i + w_{ji})$ is …`.
