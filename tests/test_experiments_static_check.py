@@ -465,3 +465,18 @@ def test_a_library_the_sandbox_lacks_is_refused_with_what_torch_offers_for_it() 
     assert "torch.quasirandom.SobolEngine" in messages[0]  # the longest prefix: scipy.stats.qmc
     assert "torch.special" in messages[1]
     assert "torch has it" not in messages[2]  # nothing to offer for os
+
+
+def test_a_comprehensions_loop_variable_is_undefined_outside_it() -> None:
+    found = _kinds("""
+        import torch
+
+
+        def compute_loss(out, y, model):
+            weights = [p for p in model.parameters() if p.dim() > 1]
+            scales = [w.abs().mean() for w in weights]
+            spread = [w.std() / scales[i] for i in range(len(weights))]
+            nested = [[v.sum() for v in w] for w in weights]
+            return task_loss(out, y) + 1e-3 * sum(spread) + 0 * sum(map(sum, nested))
+    """)
+    assert found == [("undefined", 8)]  # w, read where no comprehension binds it

@@ -891,12 +891,36 @@ def undefined_names(tree: ast.Module) -> list[tuple[str, int]]:
                    if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in _bound_in(item)}
     found: list[tuple[str, int]] = []
     for code, local in _scopes(tree):
-        visible = module_bound | local | (class_bound if not local else set())
-        for node in ast.walk(code):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in visible \
+        visible = module_bound | (local - _only_in_comprehensions(code)) | (class_bound if not local else set())
+        for node, own in _with_comprehension_names(code):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in visible | own \
                     and node.id not in {name for name, _ in found}:
                 found.append((node.id, node.lineno))
     return found
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _comprehension_targets(node: ast.AST) -> set[str]:
+    return {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+
+
+def _only_in_comprehensions(code: ast.AST) -> set[str]:
+    """The names `code` binds only as a comprehension's loop variable (`[w.std() for w in ws]`): seen only inside it."""
+    looped = {name for n in ast.walk(code) if isinstance(n, _COMPREHENSIONS) for name in _comprehension_targets(n)}
+    targets = {id(t) for n in ast.walk(code) if isinstance(n, _COMPREHENSIONS) for g in n.generators for t in ast.walk(g.target)}
+    elsewhere = {n.id for n in ast.walk(code) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in targets}
+    return looped - elsewhere - {a.arg for a in ast.walk(code) if isinstance(a, ast.arg)}
+
+
+def _with_comprehension_names(node: ast.AST, own: frozenset[str] = frozenset()):
+    """Every node under `node`, with the loop variables of the comprehensions it is inside."""
+    if isinstance(node, _COMPREHENSIONS):
+        own = own | _comprehension_targets(node)
+    yield node, own
+    for child in ast.iter_child_nodes(node):
+        yield from _with_comprehension_names(child, own)
 
 
 def base_names(cls: ast.ClassDef) -> list[str]:
