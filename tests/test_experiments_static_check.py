@@ -480,3 +480,5 @@ def test_a_comprehensions_loop_variable_is_undefined_outside_it() -> None:
             return task_loss(out, y) + 1e-3 * sum(spread) + 0 * sum(map(sum, nested))
     """)
     assert found == [("undefined", 8)]  # w, read where no comprehension binds it
+    messages = [p.message for p in check_idea_code("def f(ws):\n    a = [w for w in ws]\n    return [w * i for i in a]\n")]
+    assert any("loop variable of a comprehension" in message for message in messages)

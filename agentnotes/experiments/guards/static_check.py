@@ -836,7 +836,11 @@ def _check_unused_parameters(tree: ast.Module) -> list[Problem]:
 def _check_undefined(tree: ast.Module) -> list[Problem]:
     """Names used where nothing binds them (a missing class, import or argument) — the commonest
     generated-code bug, e.g. `out_features` used in build_model whose argument is `out_dim`."""
-    return [Problem("undefined", f"`{name}` is used but never defined here: define it, import it or take it as an argument",
+    looped = {name for n in ast.walk(tree) if isinstance(n, _COMPREHENSIONS) for name in _comprehension_targets(n)}
+    return [Problem("undefined", f"`{name}` is the loop variable of a comprehension, which exists only inside it: loop over "
+                                 f"the values together there (`for w, m in zip(weights, means)`) or write a for loop"
+                    if name in looped else
+                    f"`{name}` is used but never defined here: define it, import it or take it as an argument",
                     line) for name, line in undefined_names(tree)]
 
 
