@@ -236,3 +236,12 @@ def test_the_cosine_of_two_tensors_is_asked_for_as_their_angle_not_torch_cos() -
     assert any("angle" in message and "not torch.cos" in message for message in problems), problems
     assert not any("cos" in p.message for p in missing_note_symbols(right, formulas, ["update_rule"]))
     assert any("torch.cos" in p.message for p in missing_note_symbols("x = 1\n", "f(x) = x·cos(x)", ["activation"]))
+
+
+def test_a_greek_letter_written_in_its_name_is_looked_for_too() -> None:
+    formulas = "loss = CE + lam * sum_l skew(W_l)^2\nlam = 0.3"
+    code = "def penalty(weights, initial):\n    return 1e-3 * sum(w.mean() ** 2 for w in weights)\n"
+    assert [p.message.split(" but ")[0] for p in missing_note_symbols(code, formulas)] == ["the notes' formula uses lam"]
+    assert missing_note_symbols(code.replace("1e-3", "0.3"), formulas) == []  # its value from the notes
+    assert missing_note_symbols(code.replace("1e-3", "lam"), formulas) == []
+    assert missing_note_symbols(code, "w = w - lr * g\nbeta_decay = 2") == []  # a name of its own

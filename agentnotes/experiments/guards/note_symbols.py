@@ -71,8 +71,8 @@ _DERIVATIVE = re.compile(r"(?:[A-Za-z]\w*'\s*\(\s*\w+\s*\)|[∂d]\s*[A-Za-z]\w*\
 
 
 def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) -> list[Problem]:
-    """One problem for each function the note's formula lines apply and each Greek letter they use that
-    `code` never computes or names; [] when the code does not parse (the static check reports that). For `kinds` that
+    """One problem for each function the note's formula lines apply and each Greek letter they use (`λ`, or written in
+    its name, `lam`) that `code` never computes or names; [] when the code does not parse (the static check reports that). For `kinds` that
     compute no forward pass, the network's own nonlinearities are not looked for."""
     try:
         tree = ast.parse(code)
@@ -98,7 +98,10 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
             problems.append(Problem("note_symbol", f"the notes' formula applies {function}(...) but the code never computes "
                                                    f"it (e.g. with torch.{function}): write the formula as the note does", 1))
     values = note_constants(formulas)
-    for letter, spelled in dict.fromkeys((ch, GREEK[ch]) for ch in formulas if ch in GREEK):
+    spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - {'Delta'}, key=len, reverse=True))})"
+                             r"(?=_?\d?(?!\w))", formulas)  # lam = 1.0: a Greek letter written in its name
+    for letter, spelled in dict.fromkeys([*((ch, GREEK[ch]) for ch in formulas if ch in GREEK),
+                                          *((name, name) for name in spelled_out)]):
         if spelled in _NOT_LOOKED_FOR:
             continue
         compared = spelled.lower()  # the code's names are compared in lower case: Δ is Delta, delta or Δ
