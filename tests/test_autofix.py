@@ -431,3 +431,21 @@ def test_a_state_entry_read_into_its_own_next_value_is_stored_back_and_other_rea
     fixed, fixes = store_accumulated_state(code)
     assert fixed.splitlines()[2] == "    state['m'] = m_t" and len(fixes) == 1  # v's read is no next value of v
     assert store_accumulated_state(fixed) == (fixed, [])
+
+
+def test_an_update_that_reads_the_notes_letters_for_its_arguments_reads_the_arguments() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            v = state.get("v", torch.zeros_like(p))
+            v = 0.99 * v + 0.01 * g_t ** 2
+            state["v"] = v
+            theta = 1.5
+            p.copy_(theta_t - eta * g_t / (v.sqrt() + 1e-8) * theta)
+    """)
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert "v = 0.99 * v + 0.01 * g ** 2" in fixed
+    assert "p.copy_(p - lr * g / (v.sqrt() + 1e-8) * theta)" in fixed  # theta is the code's own: it stays
+    assert [(f.before, f.after) for f in fixes] == [("g_t", "g"), ("theta_t", "p"), ("eta", "lr"), ("g_t", "g")]
+    assert "theta_t - eta * g_t" in apply_fixes(code, ["layer"])[0]  # an update rule's fix only

@@ -16,6 +16,7 @@ certainly a slip, so correct code of any kind passes unchanged:
 - A weight operation on the rows of a matrix skips the biases it would fail on.
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
   torch module that lacks it (`F.logsumexp`) is called from the one that has it (`torch.logsumexp`).
+- An update hook that reads the notes' letters for its arguments (`theta_t`, `g_t`), bound nowhere, reads the arguments.
 - A state entry read into the formula of its own next value (`m_t = β·state.setdefault("m", 0) + g`) and never stored
   back is stored back (`state["m"] = m_t`).
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
@@ -40,7 +41,13 @@ from dataclasses import dataclass
 
 from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
-from agentnotes.experiments.guards.static_check import leaf_name, required_positional, same_name, unstored_state_reads
+from agentnotes.experiments.guards.static_check import (
+    leaf_name,
+    required_positional,
+    same_name,
+    undefined_names,
+    unstored_state_reads,
+)
 from agentnotes.experiments.lab.template import harness_names, hook_names
 
 
@@ -757,6 +764,33 @@ def fix_missing_functions(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes[::-1], key=lambda f: f.line)) if fixes else (code, [])  # in reading order
 
 
+# The notes' names for what an update rule's hook is given, at the step (`θ_t`, `g_t`): the hook's own argument.
+_UPDATE_ARGUMENTS = {"p": ("theta", "w", "param", "x"), "g": ("grad", "gradient"), "lr": ("eta",)}
+
+
+def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
+    """A name that nothing binds, read in an update hook `update(p, g, …)`, that is the notes' name for one of its
+    arguments (`theta_t`, `theta`, `w_t` for p; `g_t`, `grad` for g; `eta` for lr) becomes that argument: the model
+    copied the notes' letters (a NameError at the first step)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    undefined = {name for name, _ in undefined_names(tree)}
+    lines, fixes = code.splitlines(), []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "update"):
+        arguments = {a.arg for a in fn.args.args}
+        renamed = {f"{name}{suffix}": argument for argument, names in _UPDATE_ARGUMENTS.items() if argument in arguments
+                   for name in (*names, *([argument] if argument != "lr" else [])) for suffix in ("", "_t")
+                   if f"{name}{suffix}" in undefined}
+        for node in sorted((n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in renamed),
+                           key=lambda n: (n.lineno, n.col_offset), reverse=True):
+            line = lines[node.lineno - 1]
+            lines[node.lineno - 1] = line[:node.col_offset] + renamed[node.id] + line[node.end_col_offset:]
+            fixes.append(Fix(node.lineno, node.id, renamed[node.id]))
+    return ("\n".join(lines) + "\n", sorted(fixes[::-1], key=lambda f: f.line)) if fixes else (code, [])
+
+
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_number_max", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
@@ -771,6 +805,7 @@ FIXES: dict[str, Fixer] = {
     "add_hooks_from_methods": lambda code, _kinds, _pairs: add_hooks_from_methods(code),
     "fix_two_input_forward": lambda code, _kinds, _pairs: fix_two_input_forward(code),
     "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
+    "fix_note_names_in_update": lambda code, _kinds, _pairs: fix_note_names_in_update(code),
     "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
