@@ -237,6 +237,8 @@ def test_code_split_over_several_blocks_is_joined_in_order() -> None:
     code = extract_code(reply)
     assert code.index("class Layer") < code.index("def build_model") and "```" not in code
     assert extract_code("def build_model(i, h, o):\n    return mlp(i, h, o)") == "def build_model(i, h, o):\n    return mlp(i, h, o)\n"
+    cut = extract_code(reply + "And the rest:\n```python\ndef lr_at(step):\n    return 0.1 * (1 - step /")  # the reply ran out
+    assert "```" not in cut and cut.endswith("def lr_at(step):\n    return 0.1 * (1 - step /\n")
 
 
 def test_code_that_copies_the_prompt_example_rule_is_recognised() -> None:

@@ -41,6 +41,7 @@ Effect = Literal["final_metric", "convergence", "stability"]
 _KIND_ALIASES = {"optimizer": "update_rule"}  # the part names of earlier plans
 EXAMPLES_DIR = SHIPPED_DIR / "idea_examples"
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
+_OPENING_FENCE = re.compile(r"```(?:python|py)?\s*\n")
 
 
 class Plan(BaseModel):
@@ -100,8 +101,12 @@ def make_plan(model: BaseChatModel, prompt: Prompt, request: str, hits: Sequence
 
 def extract_code(text: str) -> str:
     """All ```python blocks of a reply joined in order (small models split one program into
-    several; a later definition overrides an earlier one), or the reply itself without fences."""
+    several; a later definition overrides an earlier one), a last block the reply's end cut off included, or the
+    reply itself without fences."""
     blocks = _CODE_BLOCK.findall(text)
+    closed = _CODE_BLOCK.sub("", text)
+    if unclosed := _OPENING_FENCE.search(closed):  # the reply ended before the block closed
+        blocks.append(closed[unclosed.end():])
     return ("\n\n".join(b.strip() for b in blocks) if blocks else text).strip() + "\n"
 
 
