@@ -245,3 +245,4 @@ def test_a_greek_letter_written_in_its_name_is_looked_for_too() -> None:
     assert missing_note_symbols(code.replace("1e-3", "0.3"), formulas) == []  # its value from the notes
     assert missing_note_symbols(code.replace("1e-3", "lam"), formulas) == []
     assert missing_note_symbols(code, "w = w - lr * g\nbeta_decay = 2") == []  # a name of its own
+    assert missing_note_symbols("def f(g):\n    n = g.norm()\n    return g / n if n > 0 else g\n", "g = g / (||g|| + eps)") == []

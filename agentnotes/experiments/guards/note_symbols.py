@@ -52,6 +52,9 @@ _FORWARD_KINDS = {"layer", "activation", "loss", "regulariser", "data", "archite
 _ALIASES = {"eta": ("lr",), "sigma": ("std", "sigmoid", "scale", "noise"), "mu": ("mean",), "lam": ("weightdecay", "wd"),
             "tau": ("temp",), "eps": ("randn", "normal", "noise")}
 _NOT_LOOKED_FOR = {"theta"}
+# Names not looked for when written out: `+ eps` in code-like notes is a guard against division by zero, which the code
+# may write otherwise (`if norm > 0`); Delta is a change, not a letter.
+_NOT_SPELLED = {"eps", "Delta"}
 # Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
 BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
                          re.IGNORECASE)
@@ -98,7 +101,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
             problems.append(Problem("note_symbol", f"the notes' formula applies {function}(...) but the code never computes "
                                                    f"it (e.g. with torch.{function}): write the formula as the note does", 1))
     values = note_constants(formulas)
-    spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - {'Delta'}, key=len, reverse=True))})"
+    spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - _NOT_SPELLED, key=len, reverse=True))})"
                              r"(?=_?\d?(?!\w))", formulas)  # lam = 1.0: a Greek letter written in its name
     for letter, spelled in dict.fromkeys([*((ch, GREEK[ch]) for ch in formulas if ch in GREEK),
                                           *((name, name) for name in spelled_out)]):
