@@ -539,3 +539,16 @@ def test_the_parts_of_a_note_are_read_in_line_order_and_a_condition_goes_on_into
     assert formulas.splitlines() == ["m = 0.9*m + g", "w = w - lr*m（t > 100）", "w = w - lr*g"]
     apart = Chunk("n.md", 9, 10, "  w = w - lr*m\n否则：w = w - lr*g", ("clipped step",))
     assert "（t > 100）" not in formulas_in([Hit(apart, 1.0), Hit(first, 0.5)])
+
+
+def test_a_rule_in_latex_longer_than_a_plan_holds_is_cut_at_a_line_and_the_plan_stays_valid():
+    from agentnotes.agents.experimenter import RULE_CHARS, Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    lines = [f"- $v^{{({i})}}_t = \\beta_{i} v^{{({i})}}_{{t-1}} + (1-\\beta_{i})\\, \\nabla_\\theta \\mathcal{{L}}^{{({i})}}_t$" for i in range(9)]
+    note = _section("stacked averages", "\n".join(lines))
+    vague = Plan(idea_name="stacked", hypothesis="h", idea_rule="Several running averages of the gradient, stacked.",
+                 kinds=["update_rule"], baseline="MLP", task="regression", metric="mse")
+    grounded = _ground_plan(vague, "stacked averages vs SGD", [note])
+    assert Plan.model_validate(grounded.model_dump()).idea_rule == grounded.idea_rule
+    assert len(grounded.idea_rule) <= RULE_CHARS[1] and grounded.idea_rule.splitlines()[0] == lines[0]

@@ -147,7 +147,8 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     rule = re.sub(r"\s+", "", plan.idea_rule)
     if (math := math_formulas(formulas)) and not any(formula in rule for formula in math):
         short = len(formulas) < RULE_CHARS[0]  # a rule that short would not be a valid plan: the planner's follows
-        updates["idea_rule"] = f"{formulas}\n{plan.idea_rule}"[:RULE_CHARS[1]] if short else formulas
+        updates["idea_rule"] = f"{formulas}\n{plan.idea_rule}"[:RULE_CHARS[1]] if short \
+            else _first_lines(formulas, RULE_CHARS[1])
         corrections.append("the rule holds none of the note's formulas: the note's formula lines "
                            + ("come before it" if short else "replace it"))
     elif left_out := [line for line in formulas.splitlines() if _defines_unsaid(line, plan.idea_rule)]:
@@ -179,6 +180,17 @@ def _defines_unsaid(line: str, rule: str) -> bool:
     only AND; not `lr = 0.05`, and not `y = w*x + b` where the rule defines its own y)."""
     return any(re.search(r"[A-Za-z]", computed) and not re.search(rf"(?<!\w){re.escape(output)}(?!\w)", rule)
                for output, computed in _DEFINITION.findall(line))
+
+
+def _first_lines(text: str, limit: int) -> str:
+    """The first lines of `text` that fit in `limit` characters (a rule in LaTeX is longer than the formulas it
+    counts as: guards/idea_sections.py `formulas_in`)."""
+    kept = ""
+    for line in text.splitlines():
+        if len(kept) + len(line) + 1 > limit:
+            break
+        kept += line + "\n"
+    return kept.strip() or text[:limit]
 
 
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, names: str,
