@@ -146,16 +146,25 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
                 after = f"F.linear({ast.get_source_segment(code, other)}, {ast.get_source_segment(code, weight)})"
                 edits.append((node, Fix(node.lineno, before, after)))
                 break
-    lines = code.splitlines(keepends=True)
+    return _spans_replaced(code, [(node, fix.after) for node, fix in edits]), [fix for _node, fix in edits]
+
+
+def _spans_replaced(code: str, edits: Sequence[tuple[ast.AST, str]]) -> str:
+    """`code` with the source of each node replaced by its text (ast's columns count UTF-8 bytes)."""
     offsets = [0]
-    for line in lines:
+    for line in code.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line.encode("utf-8")))
     raw = code.encode("utf-8")
-    for node, fix in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
+    for node, text in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
         start = offsets[node.lineno - 1] + node.col_offset
         end = offsets[node.end_lineno - 1] + node.end_col_offset
-        raw = raw[:start] + fix.after.encode("utf-8") + raw[end:]
-    return raw.decode("utf-8"), [fix for _node, fix in edits]
+        raw = raw[:start] + text.encode("utf-8") + raw[end:]
+    return raw.decode("utf-8")
+
+
+def _lines_replaced(code: str, edits: Sequence[tuple[ast.AST, str]]) -> str:
+    """`_spans_replaced`, its lines joined by newlines and ending in one."""
+    return "\n".join(_spans_replaced(code, edits).splitlines()) + "\n"
 
 
 _RANDOM_FILLS = ("randn", "rand", "empty")
@@ -487,12 +496,10 @@ def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
 
 def _module_swapped(code: str, funcs: list[ast.Attribute], module: str, argument: str) -> tuple[str, list[Fix]]:
     """`code` with each of `funcs` (`math.exp`, `torch.sqrt`) called from `module` instead, for an `argument`."""
-    lines, fixes = code.splitlines(), []
-    for func in sorted(set(funcs), key=lambda f: (f.lineno, f.col_offset), reverse=True):
-        line = lines[func.lineno - 1]
-        lines[func.lineno - 1] = line[:func.col_offset] + f"{module}.{func.attr}" + line[func.end_col_offset:]
-        fixes.append(Fix(func.lineno, f"{ast.unparse(func)}({argument})", f"{module}.{func.attr}({argument})"))
-    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+    funcs = sorted(set(funcs), key=lambda f: (f.lineno, f.col_offset), reverse=True)
+    fixes = sorted((Fix(func.lineno, f"{ast.unparse(func)}({argument})", f"{module}.{func.attr}({argument})") for func in funcs),
+                   key=lambda f: f.line)
+    return (_lines_replaced(code, [(func, f"{module}.{func.attr}") for func in funcs]), fixes) if fixes else (code, [])
 
 
 def _of_numbers(node: ast.expr, numbers: set[str]) -> bool:
@@ -749,19 +756,18 @@ def fix_missing_functions(code: str) -> tuple[str, list[Fix]]:
         places = {path: importlib.import_module(path) for path in _FUNCTION_MODULES}
     except (SyntaxError, ImportError):
         return code, []
-    lines, fixes = code.splitlines(), []
+    edits, fixes = [], []
     calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
              and isinstance(n.func.value, ast.Name) and n.func.value.id in modules]
-    for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset), reverse=True):
+    for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset)):  # in reading order
         if hasattr(modules[func.value.id], func.attr) or func.lineno != func.end_lineno:
             continue
         home = next((path for path, module in places.items() if callable(getattr(module, func.attr, None))), None)
         if home:
             called = f"{_SHORT.get(home, home)}.{func.attr}"
-            line = lines[func.lineno - 1]
-            lines[func.lineno - 1] = line[:func.col_offset] + called + line[func.end_col_offset:]
+            edits.append((func, called))
             fixes.append(Fix(func.lineno, f"{func.value.id}.{func.attr}", called))
-    return ("\n".join(lines) + "\n", sorted(fixes[::-1], key=lambda f: f.line)) if fixes else (code, [])  # in reading order
+    return (_lines_replaced(code, edits), fixes) if fixes else (code, [])
 
 
 # The notes' names for what an update rule's hook is given, at the step (`θ_t`, `g_t`): the hook's own argument.
@@ -777,18 +783,16 @@ def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
     except SyntaxError:
         return code, []
     undefined = {name for name, _ in undefined_names(tree)}
-    lines, fixes = code.splitlines(), []
+    edits = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "update"):
         arguments = {a.arg for a in fn.args.args}
         renamed = {f"{name}{suffix}": argument for argument, names in _UPDATE_ARGUMENTS.items() if argument in arguments
                    for name in (*names, *([argument] if argument != "lr" else [])) for suffix in ("", "_t")
                    if f"{name}{suffix}" in undefined}
-        for node in sorted((n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in renamed),
-                           key=lambda n: (n.lineno, n.col_offset), reverse=True):
-            line = lines[node.lineno - 1]
-            lines[node.lineno - 1] = line[:node.col_offset] + renamed[node.id] + line[node.end_col_offset:]
-            fixes.append(Fix(node.lineno, node.id, renamed[node.id]))
-    return ("\n".join(lines) + "\n", sorted(fixes[::-1], key=lambda f: f.line)) if fixes else (code, [])
+        edits += [(n, renamed[n.id]) for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in renamed]
+    edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))  # in reading order
+    fixes = [Fix(node.lineno, node.id, name) for node, name in edits]
+    return (_lines_replaced(code, edits), fixes) if fixes else (code, [])
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",

@@ -836,7 +836,7 @@ def _check_unused_parameters(tree: ast.Module) -> list[Problem]:
 def _check_undefined(tree: ast.Module) -> list[Problem]:
     """Names used where nothing binds them (a missing class, import or argument) — the commonest
     generated-code bug, e.g. `out_features` used in build_model whose argument is `out_dim`."""
-    looped = {name for n in ast.walk(tree) if isinstance(n, _COMPREHENSIONS) for name in _comprehension_targets(n)}
+    looped = {n.id for n in _loop_variables(tree)}
     return [Problem("undefined", f"`{name}` is the loop variable of a comprehension, which exists only inside it: loop over "
                                  f"the values together there (`for w, m in zip(weights, means)`) or write a for loop"
                     if name in looped else
@@ -910,10 +910,16 @@ def _comprehension_targets(node: ast.AST) -> set[str]:
     return {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
 
 
+def _loop_variables(code: ast.AST) -> list[ast.Name]:
+    """The names bound as a comprehension's loop variable anywhere in `code`."""
+    return [t for n in ast.walk(code) if isinstance(n, _COMPREHENSIONS) for g in n.generators for t in ast.walk(g.target)
+            if isinstance(t, ast.Name)]
+
+
 def _only_in_comprehensions(code: ast.AST) -> set[str]:
     """The names `code` binds only as a comprehension's loop variable (`[w.std() for w in ws]`): seen only inside it."""
-    looped = {name for n in ast.walk(code) if isinstance(n, _COMPREHENSIONS) for name in _comprehension_targets(n)}
-    targets = {id(t) for n in ast.walk(code) if isinstance(n, _COMPREHENSIONS) for g in n.generators for t in ast.walk(g.target)}
+    loops = _loop_variables(code)
+    looped, targets = {t.id for t in loops}, {id(t) for t in loops}
     elsewhere = {n.id for n in ast.walk(code) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in targets}
     return looped - elsewhere - {a.arg for a in ast.walk(code) if isinstance(a, ast.arg)}
 
