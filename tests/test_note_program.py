@@ -321,6 +321,10 @@ def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> 
 @pytest.mark.parametrize(("formula", "expected"), [
     ("训练 loss 加一项：L = task_loss + λ*Σ|W|，λ = 0.01", lambda w, w0: 0.01 * w.abs().sum()),
     ("loss = L_task + λ/2 * Σ_W (W - W_0)^2, λ = 0.1", lambda w, w0: 0.05 * ((w - w0) ** 2).sum()),
+    # helpers the other lines define, a function of the matrix written out, a mean over the layers: per matrix
+    ("m = mean(w)\nspread(W_l) = mean( ((w - m)^2)^2 )\nL = CE + c * (1/L) * sum_l (spread(W_l) - 2)^2\nc = 0.5",
+     lambda w, w0: 0.5 / 2 * (((w - w.mean()) ** 4).mean() - 2) ** 2),
+    ("r = abs(w)\nloss = ce + k * Σ_{l=1}^{L} mean(r) / L，k = 3", lambda w, w0: 3 * w.abs().mean() / 2),
 ])
 def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str, expected) -> None:
     import torch
@@ -341,6 +345,7 @@ def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str
     "L = task_loss + λ*Σ|W|*s, λ = 1",  # s is never given
     "L = task_loss + λ*Σ|W|",  # λ is never given
     "L = λ*Σ|W|, λ = 1",  # no task loss: not a penalty added to it
+    "L = task_loss + λ*Σ_i |W|/L, λ = 1",  # a sum over entries: L is not the number of layers, and never given
 ])
 def test_a_penalty_the_program_cannot_be_sure_of_is_left_to_the_model(formula: str) -> None:
     from agentnotes.experiments.guards.formula_code import program_reply

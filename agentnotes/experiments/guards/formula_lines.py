@@ -85,10 +85,11 @@ _IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤�
 _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
 # An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
 _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
-# A function the notes define, with its separator before it: `，H(p) = −Σ p log p`.
-_DEFINITION = re.compile(r"[，,;；]?\s*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
+# A function the notes define, with its separator before it (`，H(p) = −Σ p log p`), its body holding brackets three
+# deep (`kurt(W) = mean(((w - mu)/sigma)^4)`); a definition alone on its line keeps the line break before it.
+_DEFINITION = re.compile(r"[，,;；]?[ \t]*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
                          r"(?P<more>(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)"
-                         r"\s*=(?!=)(?P<body>(?:[^，,;；\n()]|\((?:[^()\n]|\([^()\n]*\))*\))+)")  # min(1, t/T) whole
+                         r"\s*=(?!=)(?P<body>(?:[^，,;；\n()]|\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\))+)")  # min(1, t/T) whole
 # A line stating what a known function equals (`log cosh(r) = |r| + softplus(−2|r|) − log 2`): an identity.
 _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True)) + r")\s*\([^()=]*\)\s*=(?!=)")
 # A formula under a condition with nothing said for the other case (`if σ > c: W ← W·c/σ`): where the condition

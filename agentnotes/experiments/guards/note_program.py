@@ -37,6 +37,7 @@ from agentnotes.experiments.guards.formula_lines import (
     LOSS_OUTPUTS,
     _assignments,
     _constant,
+    _inlined_definitions,
     _draw,
     _in_order,
     _normalised,
@@ -619,28 +620,61 @@ def _with_torch(expression: str) -> str:
 TASK_LOSSES = frozenset({"taskloss", "ltask", "loss", "ldata", "l0", "ce", "mse", "lce", "lmse", "lossdata", "losstask"})
 WEIGHTS = frozenset({"w", "theta"})
 INITIAL_WEIGHTS = frozenset({"w0", "winit", "theta0", "wstart", "wpre", "wpretrained"})
-# A sum over entries or weights (`Σ`, `Σ_W`, `∑_{ij}`): every penalty term is summed over every entry of every weight.
-_SUM = re.compile(r"(?:[Σ∑]|\\sum)(?:_\{[^}]*\}|_\w+)?\s*")
+# A sum over entries or weights (`Σ`, `Σ_W`, `∑_{ij}`, `sum_l`, `Σ_{l=1}^{L}`): every penalty term is summed over every entry of every weight.
+_SUM = re.compile(r"(?:[Σ∑]|\\sum|(?<![\w.])sum(?=_))(?P<index>_\{[^}]*\}|_\w+)?(?:\^\{[^}]*\}|\^\w+)?\s*")
+# A sum's index that counts the layers (`Σ_l`, `sum_{l=1}^{L}`): an unvalued `L` beside it is their number.
+_OVER_LAYERS = re.compile(r"_\{?l(?:=|\}|$)")
+LAYER_COUNT = "L"
 
 
 def penalty_body(formulas: str) -> tuple[str, str] | None:
     """(the body of the regulariser skeleton's `penalty(weights, initial)`, the formula it comes from) when one
     formula line adds a penalty to the task's loss (`L = task_loss + λ*Σ|W|`, `loss = L_task + λ/2*Σ(W - W0)^2`)
     and each added term is constants times one expression of the weights (W) and their values before training
-    (W0): that expression is summed over every entry of every weight matrix. None when anything else is read,
-    a sum sits inside brackets (its square is not the sum of squares), or no such line exists."""
+    (W0): that expression is summed over every entry of every weight matrix. Values the other formula lines
+    define (`mu = mean(w)`, `kurt(W_l) = mean(((w - mu)/sigma)^4)`) are written out in it, so a term of reductions
+    is computed per matrix and summed over the matrices; an unvalued `L` beside a sum over the layers (`(1/L)·Σ_l`)
+    is their number. None when anything else is read, a sum sits inside brackets (its square is not the sum of
+    squares), or no such line exists."""
     given = note_constants(formulas)
+    formulas = _inlined_definitions(formulas)
     for line in formulas.splitlines():
-        if any(_depth_at(line, m.start()) for m in _SUM.finditer(line)):
+        sums = list(_SUM.finditer(line))
+        if any(_depth_at(line, m.start()) for m in sums):
             continue
         found = _assignments(_SUM.sub("", line))
+        counted = {LAYER_COUNT} if any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums) else set()
         for _, value in found or ():
             terms = _addends(value)
             task = [t for t in terms if isinstance(t, ast.Name) and compared_name(t.id) in TASK_LOSSES]
-            rest = [t for t in terms if t not in task]
-            if len(task) == 1 and rest and (body := _penalty_lines(rest, given)):
+            rest = [_written_out(t, _helpers(formulas, line)) for t in terms if t not in task]
+            if len(task) == 1 and rest and (body := _penalty_lines(rest, given, counted - set(given))):
                 return body, line.strip()
     return None
+
+
+def _helpers(formulas: str, penalty_line: str) -> dict[str, ast.expr]:
+    """The values the formula lines other than the penalty's define (`mu = mean(w)`), by name; none for a weight's
+    or a loss's own name, or a number (a constant, read as one)."""
+    helpers: dict[str, ast.expr] = {}
+    for line in formulas.splitlines():
+        if line != penalty_line:
+            for target, value in _assignments(line) or ():
+                if compared_name(target) not in WEIGHTS | INITIAL_WEIGHTS | TASK_LOSSES | LOSS_OUTPUTS \
+                        and not isinstance(value, ast.Constant):
+                    helpers[target] = value
+    return helpers
+
+
+def _written_out(term: ast.expr, helpers: dict[str, ast.expr]) -> ast.expr:
+    """`term` with each name a helper defines replaced by its value, until none is left (at most a few rounds)."""
+    class WriteOut(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return helpers.get(node.id, node)
+
+    for _ in range(4):
+        term = WriteOut().visit(ast.parse(ast.unparse(term), mode="eval").body)
+    return term
 
 
 def _depth_at(line: str, index: int) -> int:
@@ -653,9 +687,11 @@ def _addends(value: ast.expr) -> list[ast.expr]:
     return [value]
 
 
-def _penalty_lines(terms: list[ast.expr], given: dict[str, str]) -> str | None:
-    """The penalty's body: the notes' constants, then each term summed over the weights' entries."""
+def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[str]) -> str | None:
+    """The penalty's body: the notes' constants and the `counted` layer count, then each term summed over the
+    weights' entries."""
     constants: dict[str, float] = {}
+    counts = sorted(counted & {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)})
     uses_initial = False
     rewritten = []
     for term in terms:
@@ -663,7 +699,7 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str]) -> str | None:
         weights = {n for n in names if compared_name(n) in WEIGHTS | INITIAL_WEIGHTS}
         if not weights or not _linear_in(term, weights):
             return None
-        for name in sorted(names - weights):
+        for name in sorted(names - weights - counted):
             if (value := _constant(name, given)) is None:
                 return None
             constants[name] = value
@@ -674,6 +710,7 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str]) -> str | None:
             renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", role, renamed)
         rewritten.append(_with_torch(renamed))
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
+    lines += [f"{name} = len(weights)  # the number of layers the formulas sum over" for name in counts]
     loop = "for W, W0 in zip(weights, initial):" if uses_initial else "for W in weights:"
     lines += ["total = 0", loop]
     lines += [f"    total = total + ({term}).sum()" for term in rewritten]

@@ -22,6 +22,7 @@ from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period
+from agentnotes.experiments.guards.weight_scope import weight_scope
 from agentnotes.experiments.lab.template import hook_names
 from agentnotes.prompts import SHIPPED_DIR
 
@@ -179,7 +180,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
     if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None
-    skeletons = [with_step_timing(with_layer_scope(with_note_weights(load_skeleton(name), note_text), note_text), note_text)
+    skeletons = [with_weight_scope(with_step_timing(with_layer_scope(with_note_weights(load_skeleton(name), note_text),
+                                                                     note_text), note_text), note_text)
                  for name, _ in parts]
     return skeletons[0] if len(skeletons) == 1 else _side_by_side(skeletons)
 
@@ -273,6 +275,31 @@ def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
     if "activation=None" in options:
         scope += " It is the layer's nonlinearity too: no activation follows it."
     return replace(skeleton, code=code.replace(_EVERY_LINEAR, scope))
+
+
+# The skeletons whose hook loops over the model's parameters (a weight operation's, a penalty's): they may act on
+# some layers only (guards/weight_scope.py), said in a comment by the slice of the layers.
+_SCOPED_SKELETONS = ("weight_op", "regulariser")
+_ALL_PARAMETERS = "model.parameters()"
+_SCOPES = {"[:1]": "the first layer only", "[:-1]": "every layer but the output layer", "[-1:]": "the output layer only"}
+
+
+def with_weight_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
+    """A weight operation's or penalty's skeleton whose hook acts on the layers the notes restrict it to (the first
+    layer only, every layer but the output layer): the hook loops over those layers' parameters only. Other
+    skeletons, and notes that restrict nothing, are returned as they are."""
+    scope = weight_scope(note_text) if skeleton.name in _SCOPED_SKELETONS else None
+    if scope is None:
+        return skeleton
+    scoped = f"[p for layer in [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]{scope} " \
+             "for p in layer.parameters()]"
+    lines = skeleton.code.splitlines()
+    for fn in ast.parse(skeleton.code).body:
+        if isinstance(fn, ast.FunctionDef) and fn.name in hook_names() and fn.name != "build_model":
+            for number in range(fn.lineno - 1, fn.end_lineno):
+                if _ALL_PARAMETERS in lines[number]:
+                    lines[number] = lines[number].replace(_ALL_PARAMETERS, scoped) + f"  # {_SCOPES[scope]}, as the notes say"
+    return replace(skeleton, code="\n".join(lines) + "\n")
 
 
 @cache
