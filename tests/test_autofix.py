@@ -421,6 +421,25 @@ def test_a_function_called_from_a_torch_module_that_lacks_it_is_called_from_the_
     assert fix_missing_functions("def f(x):\n    return F.made_up(x)\n")[1] == []  # nowhere: the run says so
 
 
+def test_a_bare_call_nothing_defines_is_called_from_the_torch_module_that_has_it() -> None:
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    from agentnotes.experiments.guards.autofix import fix_missing_functions
+
+    code = ("def mix(x, L, own):\n"
+            "    h = einsum('bki,kji->bkj', x, L)\n"
+            "    return own(h) + softplus(h) + max(1, 2)\n"
+            "def own(h):\n    return h\n")
+    fixed, fixes = fix_missing_functions(code)
+    assert [str(f) for f in fixes] == ["line 2: einsum -> torch.einsum", "line 3: softplus -> F.softplus"]
+    namespace = {"torch": torch, "F": F}
+    exec(fixed, namespace)
+    assert namespace["mix"](torch.ones(2, 3, 4), torch.ones(3, 4, 4), namespace["own"]).shape == (2, 3, 4)
+    assert fix_missing_functions(fixed) == (fixed, [])
+    assert fix_missing_functions("def f(x):\n    return made_up(x)\n")[1] == []  # nowhere: the run says so
+
+
 def test_a_state_entry_read_into_its_own_next_value_is_stored_back_and_other_reads_stay() -> None:
     from agentnotes.experiments.guards.autofix import store_accumulated_state
 

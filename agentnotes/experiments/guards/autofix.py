@@ -749,7 +749,8 @@ _SHORT = {path: name for name, path in _MODULE_NAMES.items()}  # torch.nn.functi
 def fix_missing_functions(code: str) -> tuple[str, list[Fix]]:
     """`F.logsumexp(…)` becomes `torch.logsumexp(…)`: a function called from a torch module that lacks it, taken from
     the first module that has it (torch, torch.nn.functional, torch.special, torch.linalg), instead of an
-    AttributeError at run time. Nothing changes without torch installed here."""
+    AttributeError at run time; a bare call nothing defines (`einsum(…)`, copied from the notes) is taken from there
+    too, instead of a NameError. Nothing changes without torch installed here."""
     try:
         tree = ast.parse(code)
         modules = {name: importlib.import_module(path) for name, path in _MODULE_NAMES.items()}
@@ -759,14 +760,17 @@ def fix_missing_functions(code: str) -> tuple[str, list[Fix]]:
     edits, fixes = [], []
     calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
              and isinstance(n.func.value, ast.Name) and n.func.value.id in modules]
+    undefined = {name for name, _ in undefined_names(tree)}
+    calls += [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in undefined]
     for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset)):  # in reading order
-        if hasattr(modules[func.value.id], func.attr) or func.lineno != func.end_lineno:
+        name = func.id if isinstance(func, ast.Name) else func.attr
+        if isinstance(func, ast.Attribute) and hasattr(modules[func.value.id], name) or func.lineno != func.end_lineno:
             continue
-        home = next((path for path, module in places.items() if callable(getattr(module, func.attr, None))), None)
+        home = next((path for path, module in places.items() if callable(getattr(module, name, None))), None)
         if home:
-            called = f"{_SHORT.get(home, home)}.{func.attr}"
+            called = f"{_SHORT.get(home, home)}.{name}"
             edits.append((func, called))
-            fixes.append(Fix(func.lineno, f"{func.value.id}.{func.attr}", called))
+            fixes.append(Fix(func.lineno, ast.unparse(func), called))
     return (_lines_replaced(code, edits), fixes) if fixes else (code, [])
 
 
