@@ -468,3 +468,24 @@ def test_an_update_that_reads_the_notes_letters_for_its_arguments_reads_the_argu
     assert "p.copy_(p - lr * g / (v.sqrt() + 1e-8) * theta)" in fixed  # theta is the code's own: it stays
     assert [(f.before, f.after) for f in fixes] == [("g_t", "g"), ("theta_t", "p"), ("eta", "lr"), ("g_t", "g")]
     assert "theta_t - eta * g_t" in apply_fixes(code, ["layer"])[0]  # an update rule's fix only
+
+
+def test_an_update_that_reads_the_notes_capital_letter_before_assigning_it_reads_the_argument_there() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            X = G / (G.norm() + 1e-7)
+            W = W - 0.02 * X
+            p.copy_(W)
+    """)
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert "X = g / (g.norm() + 1e-7)" in fixed and "W = p - 0.02 * X" in fixed and "p.copy_(W)" in fixed
+    assert [(f.before, f.after) for f in fixes] == [("G", "g"), ("G", "g"), ("W", "p")]
+    namespace = {"torch": torch}
+    exec(fixed, namespace)
+    p = torch.ones(2, 2)
+    namespace["update"](p, torch.ones(2, 2), {}, 0.1, 1)
+    assert torch.allclose(p, torch.full((2, 2), 1 - 0.01))

@@ -42,7 +42,9 @@ from dataclasses import dataclass
 from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
 from agentnotes.experiments.guards.static_check import (
+    bound_names,
     leaf_name,
+    reads_before_assigned,
     required_positional,
     same_name,
     undefined_names,
@@ -780,8 +782,10 @@ _UPDATE_ARGUMENTS = {"p": ("theta", "w", "param", "x"), "g": ("grad", "gradient"
 
 def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
     """A name that nothing binds, read in an update hook `update(p, g, …)`, that is the notes' name for one of its
-    arguments (`theta_t`, `theta`, `w_t` for p; `g_t`, `grad` for g; `eta` for lr) becomes that argument: the model
-    copied the notes' letters (a NameError at the first step)."""
+    arguments (`theta_t`, `theta`, `w_t`, `W` for p; `g_t`, `grad`, `G` for g; `eta` for lr) becomes that argument:
+    the model copied the notes' letters (a NameError at the first step). Such a name read before the hook assigns it
+    (`W = W - lr * X` then `p.copy_(W)`) is the argument where it is read up to that assignment (an
+    UnboundLocalError otherwise); the name it assigns stays the model's."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -790,13 +794,27 @@ def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
     edits = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "update"):
         arguments = {a.arg for a in fn.args.args}
-        renamed = {f"{name}{suffix}": argument for argument, names in _UPDATE_ARGUMENTS.items() if argument in arguments
-                   for name in (*names, *([argument] if argument != "lr" else [])) for suffix in ("", "_t")
-                   if f"{name}{suffix}" in undefined}
-        edits += [(n, renamed[n.id]) for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id in renamed]
+        notes_names = {f"{name}{suffix}": argument for argument, names in _UPDATE_ARGUMENTS.items() if argument in arguments
+                       for name in (*names, *([argument] if argument != "lr" else [])) for suffix in ("", "_t")}
+        argument_of = lambda name: notes_names.get(name) or notes_names.get(name.lower())  # noqa: E731
+        edits += [(n, argument_of(n.id)) for n in ast.walk(fn)
+                  if isinstance(n, ast.Name) and n.id in undefined and argument_of(n.id)]
+        for read in reads_before_assigned(fn):
+            if argument := argument_of(read.id):
+                edits += [(n, argument) for n in _reads_until_bound(fn, read.id)]
     edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))  # in reading order
     fixes = [Fix(node.lineno, node.id, name) for node, name in edits]
     return (_lines_replaced(code, edits), fixes) if fixes else (code, [])
+
+
+def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
+    """The reads of `name` in the statements of `fn`'s body up to the first that binds it, that one's included."""
+    reads = []
+    for stmt in fn.body:
+        reads += [n for n in ast.walk(stmt) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+        if name in bound_names(stmt):
+            break
+    return reads
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",

@@ -644,10 +644,11 @@ def penalty_body(formulas: str) -> tuple[str, str] | None:
             continue
         found = _assignments(_SUM.sub("", line))
         counted = {LAYER_COUNT} if any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums) else set()
+        helpers = _helpers(formulas, line) if found else {}
         for _, value in found or ():
             terms = _addends(value)
             task = [t for t in terms if isinstance(t, ast.Name) and compared_name(t.id) in TASK_LOSSES]
-            rest = [_written_out(t, _helpers(formulas, line)) for t in terms if t not in task]
+            rest = [_written_out(t, helpers) for t in terms if t not in task]
             if len(task) == 1 and rest and (body := _penalty_lines(rest, given, counted - set(given))):
                 return body, line.strip()
     return None

@@ -604,7 +604,7 @@ def _check_commented_returns(code: str, _tree: ast.Module, _pairs: NotePairs) ->
     return problems
 
 
-def _bound_in(node: ast.AST) -> set[str]:
+def bound_names(node: ast.AST) -> set[str]:
     """Every name `node` binds anywhere inside it: arguments, assignments, defs, imports, handlers."""
     bound: set[str] = set()
     for n in ast.walk(node):
@@ -627,11 +627,11 @@ def _scopes(tree: ast.Module) -> list[tuple[ast.AST, set[str]]]:
     scopes: list[tuple[ast.AST, set[str]]] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            scopes.append((stmt, _bound_in(stmt)))
+            scopes.append((stmt, bound_names(stmt)))
         elif isinstance(stmt, ast.ClassDef):
             for item in stmt.body:
                 is_function = isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                scopes.append((item, _bound_in(item) if is_function else set()))
+                scopes.append((item, bound_names(item) if is_function else set()))
         else:
             scopes.append((stmt, set()))
     return scopes
@@ -848,27 +848,33 @@ _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
 
 
 def _check_read_before_assigned(tree: ast.Module) -> list[Problem]:
-    """A function's local name read by a statement of its body before any statement binds it (`s = s + lam * g`,
-    s never started): an UnboundLocalError at the first call. Only statements that always run are read (those of
-    the body itself, not of a branch or a loop), so a value started in a branch is no problem."""
-    problems = []
-    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        shared = {name for n in ast.walk(fn) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names}
-        local = (_bound_in(fn) - {fn.name}) - shared
-        bound = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg, fn.args.kwarg] if a}
-        for stmt in fn.body:
-            if isinstance(stmt, _SIMPLE):
-                value = stmt if isinstance(stmt, ast.Expr | ast.Return) else stmt.value
-                reads = [n for n in _own_scope_nodes(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-                if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-                    reads.insert(0, stmt.target)
-                for name in (n for n in reads if n.id in local and n.id not in bound):
-                    problems.append(Problem("undefined", f"`{name.id}` is read in `{fn.name}` before anything assigns it "
-                                            f"(an UnboundLocalError at the first call): start it first, e.g. from the "
-                                            f"state dict or at zero", name.lineno))
-                    bound.add(name.id)
-            bound |= _bound_in(stmt)
-    return problems
+    """A function's local name read before anything binds it (reads_before_assigned): an UnboundLocalError at the
+    first call."""
+    return [Problem("undefined", f"`{name.id}` is read in `{fn.name}` before anything assigns it (an UnboundLocalError "
+                    "at the first call): start it first, e.g. from the state dict or at zero", name.lineno)
+            for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+            for name in reads_before_assigned(fn)]
+
+
+def reads_before_assigned(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Name]:
+    """The first read of each local name of `fn` that a statement of its body makes before any statement binds it
+    (`s = s + lam * g`, s never started). Only statements that always run are read (those of the body itself, not
+    of a branch or a loop), so a value started in a branch is no problem."""
+    shared = {name for n in ast.walk(fn) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names}
+    local = (bound_names(fn) - {fn.name}) - shared
+    bound = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg, fn.args.kwarg] if a}
+    found = []
+    for stmt in fn.body:
+        if isinstance(stmt, _SIMPLE):
+            value = stmt if isinstance(stmt, ast.Expr | ast.Return) else stmt.value
+            reads = [n for n in _own_scope_nodes(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+            if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+                reads.insert(0, stmt.target)
+            for name in (n for n in reads if n.id in local and n.id not in bound):
+                found.append(name)
+                bound.add(name.id)
+        bound |= bound_names(stmt)
+    return found
 
 
 def _own_scope_nodes(node: ast.AST | None) -> list[ast.AST]:
@@ -890,9 +896,9 @@ def undefined_names(tree: ast.Module) -> list[tuple[str, int]]:
         return []
     module_bound = set(dir(builtins)) | harness_names()
     for stmt in tree.body:
-        module_bound |= {stmt.name} if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else _bound_in(stmt)
+        module_bound |= {stmt.name} if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else bound_names(stmt)
     class_bound = {n for stmt in tree.body if isinstance(stmt, ast.ClassDef) for item in stmt.body
-                   if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in _bound_in(item)}
+                   if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in bound_names(item)}
     found: list[tuple[str, int]] = []
     for code, local in _scopes(tree):
         visible = module_bound | (local - _only_in_comprehensions(code)) | (class_bound if not local else set())
