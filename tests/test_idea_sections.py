@@ -515,6 +515,8 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
     # A setup item's sibling items are not under it; convolutions in the setup keep the images' shape.
     assert setup_part("- 设置：digits\n- 规则：y = Wx") == "- 设置：digits"
     assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"
+    widths = "可视化每个 unit 的 8x8 权重，看像素\n\nSetup:\n- digits 64 → 100 → 10, ReLU\n"
+    assert task_in_notes(widths) == "digits"  # an MLP's widths read the images flat
 
 
 def test_a_condition_alone_on_its_line_holds_for_the_formulas_below_it_until_otherwise():

@@ -343,3 +343,16 @@ def test_a_value_of_the_loss_a_prior_a_model_lends_and_why_it_works_show_no_kind
     assert "architecture" not in kinds_in_notes("一个平滑惩罚，相当于给 MLP 一点卷积的先验：L = CE + λ·S(W₁)")
     assert kinds_in_notes("g = clip(g, -1, 1)\n为什么应该有用：相当于自动 warmup") == ["update_rule"]
     assert kinds_in_notes("setup\n- digits, MLP, SGD\n- baselines: dense\n- 另外记录每 100 步后的 acc") == []
+
+
+def test_a_swapped_hidden_layer_is_a_layer_and_an_optimizers_starting_state_no_initialisation() -> None:
+    assert "layer" in kinds_in_notes("把 MLP 中间一层换成 mixture-of-experts：router 挑 2 个 expert")
+    assert "layer" in kinds_in_notes("# Block-circulant linear layer (replace nn.Linear)")
+    assert kinds_in_notes("m = β·m + g，w = w − lr·m\nPer-coordinate state, init: m = 0，v = 1e-8") == ["update_rule"]
+    assert "init" in kinds_in_notes("w = w − lr·g·s\n权重初始化：W ~ N(0, 0.01)")  # the weights' own start: an idea
+
+
+def test_a_penalty_on_the_gradient_is_a_loss_and_a_measured_loss_no_new_loss() -> None:
+    note = "L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²\n梯度 ∇L_reg = g + λ·H g，用 `g = autograd.grad(L, params, create_graph=True)`"
+    assert kinds_in_notes(note) == ["loss"]
+    assert kinds_in_notes("每 K 步：L_val = loss(θ) on held-out；if L_val > L_best: θ ← θ_best") == ["weight_op"]

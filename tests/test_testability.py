@@ -25,6 +25,10 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     # A setup line whose data follows as a list under it names the lab's data too.
     listed = "预期：论文在 CIFAR 上只差 1 个点。\n\n实验设置：\n- 数据：sklearn digits，拉平 64 维\n- 模型：MLP\n"
     assert refusal(listed) is None
+    # A large model named as a contrast, beside a setup on the lab's data, is no need either.
+    contrast = "想看在很小规模上是否已经有好处，还是只在大模型上才有。\n\n## 设置\n- 任务：digits 分类\n"
+    assert refusal(contrast) is None
+    assert "pretrained" in (refusal(contrast.replace("digits 分类", "微调一个大模型")) or "")
 
 
 def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs() -> None:

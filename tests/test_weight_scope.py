@@ -18,6 +18,7 @@ from agentnotes.experiments.guards.weight_scope import weight_scope
     ("对每个隐藏层的权重做截断（不动最后的输出层）", "[:-1]"),
     ("Clip the weights of the last layer only.", "[-1:]"),
     ("除了输出层以外的所有 Linear 权重都加惩罚", "[:-1]"),
+    ("# 周期性重置分类头\n每隔 N 步把 head 重新初始化", "[-1:]"),
 ])
 def test_a_clause_restricting_the_layers_gives_their_slice(note: str, scope: str) -> None:
     assert weight_scope(note) == scope

@@ -81,7 +81,8 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
 
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
-         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))",  # not G = 16, g = √2, g = 8 modules
+         _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
+              r"(?!\s*(?:torch\.)?autograd\.grad\b)",  # not G = 16, g = √2, g = 8 modules, g = autograd.grad(L, …) (taken, not changed)
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
@@ -102,7 +103,9 @@ KINDS: tuple[Kind, ...] = (
               r"(?:norm|归一化|标准化)\s*层",
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
+              r"\breplac(?:e[sd]?|ing)\s+(?:an?\s+|the\s+|each\s+|every\s+)?nn\.Linear\b",  # (replace nn.Linear)
               "(?:(?<![更刷创重])新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层",  # 第一层换成可学习 RBF 层
+              "(?:隐藏|隐|中间|hidden\\s*)(?:一)?层\\s*(?:都|全)?(?:换成|替换成|替换为|改成)",  # 中间一层换成 mixture-of-experts
               # 两个 block-diagonal 夹一个 permutation 代替 dense; instead of nn.Linear
               r"(?:代替|替代|取代|替换)\s*(?:掉\s*)?(?:nn\.Linear|dense(?![ _-]?\w)|linear\s*(?:层|layer)|全连接|线性层|稠密)|"
               r"\b(?:instead of|in place of)\s+(?:an?\s+|the\s+|each\s+)?(?:nn\.Linear|(?:dense|linear)\s+layers?\b)"),
@@ -153,7 +156,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
-              + _LEFT + r"(?:loss|L|ℓ)(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
+              + _LEFT + r"(?:loss|L|ℓ)(?!_?(?:val|valid|validation|test|best|eval|dev|held\w*)(?![A-Za-z]))"  # L_val = …: measured
+              r"(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
          _cue(BATCH_SIZE_CHANGE,
@@ -310,6 +314,8 @@ _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|
                            r"(?:先验|priors?|inductive bias|归纳偏置)", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
 _TIMED = re.compile(PERIODIC + "|" + EVERY_STEP + r"|during training|训练(?:过程)?中", re.IGNORECASE)
+# An optimizer's state named in words: "per-coordinate state", "状态", "momentum buffer".
+_OPTIMIZER_STATE = re.compile(r"\bstates?\b|状态|\bbuffers?\b|\baccumulators?\b|累积量", re.IGNORECASE)
 _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
 # A weight named (w, W2, w_t, θ, "weights"), not an English word that starts with w ("with", "window").
@@ -322,6 +328,8 @@ _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\
 _OTHER_VALUE_OVER_STEPS = re.compile(_LEFT + r"(?!(?:lr|η|eta)\W)[A-Za-z\u0370-\u03ff]\w*\s*\(\s*(?:t|step)\s*\)\s*=(?!=)")
 _RATE_ASSIGNED = re.compile(_LEFT + r"(?:lr|η|eta|learning[ _]rate)\w*(?:\s*\([^()\n]*\))?\s*(?:=|←)(?!=)", re.IGNORECASE)
 # A gradient named in a note: an update rule turns one into a step.
+# A loss that reads the gradient: `L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²`, `loss = CE + λ·‖g‖²`.
+_LOSS_OF_GRADIENT = re.compile(_LEFT + r"(?:L|loss|ℓ)(?:_\w+)?(?:\([^()=\n]*\))?\s*=(?!=)[^=\n]*(?:∇|" + _LEFT + r"(?:g|grad)" + _RIGHT + ")")
 _GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
 
 
@@ -360,6 +368,10 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("init")  # units re-initialised every N steps, new weights set to 0 in its step: the operation's own
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):
         found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
+    if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
+        found.remove("update_rule")  # `L_reg = L + (λ/2)·‖∇θ L‖²`: a penalty on the gradient, whose own gradient it derives
+    if "update_rule" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE):
+        found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0": where the optimizer's state starts
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
@@ -386,6 +398,12 @@ def _only_plain_layers(text: str) -> bool:
     layers (CROSS_LAYER), and one does: the layers of an architecture, written out, not a new layer or nonlinearity."""
     shown = [line for line in text.splitlines() if BY_NAME["layer"].cue.search(line) or BY_NAME["activation"].cue.search(line)]
     return bool(shown) and all(_PLAIN_LAYER.match(line) or _CROSS_LAYER.search(line) for line in shown)
+
+
+def _only_on_lines(cue: re.Pattern[str], text: str, said: re.Pattern[str]) -> bool:
+    """Whether `cue` shows on some line of `text` and every line it shows on also says `said`."""
+    shown = [line for line in text.splitlines() if cue.search(line)]
+    return bool(shown) and all(said.search(line) for line in shown)
 
 
 def _only_in_timed_steps(cue: re.Pattern[str], text: str) -> bool:

@@ -65,9 +65,11 @@ _ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n
                              r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
                              r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,8}?(?:L[12]|惩罚|penalty|正则)", re.IGNORECASE)
 # A loss that reads the network's outputs for other inputs than the batch's (`KL(sg[p(x)] ‖ p(x + σ·ε))`, `f(x̃)`, a
-# gradient with respect to the inputs, a consistency term): the loss_inputs skeleton, whose loss gets the model and x.
+# gradient with respect to the inputs, a consistency term), or the gradient with respect to the parameters
+# (`‖∇θ L‖²`): the loss_inputs skeleton, whose loss gets the model and x.
 _OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?\s*[+−\-·*]|-\s*x|x̃|x'|x_?(?:tilde|aug\w*|adv\w*|"
                            r"nois\w*|pert\w*))|∂\s*(?:ℓ|L|loss)\w*\s*/\s*∂\s*x|∇_?\{?x\b|对输入的梯度|"
+                           r"∇\s*_?\{?(?:θ|\\theta|theta|w|W)(?![A-Za-z])|对参数的梯度|"
                            r"(?:gradient|derivative)s? of the loss (?:with respect to|w\.r\.t\.?) (?:the )?inputs?|"
                            r"consistency (?:loss|regulari[sz]\w*|term|penalty)|一致性", re.IGNORECASE)
 # A weight operation on hidden units, each with its incoming row and its outgoing column ("dead units", "下一层对应的

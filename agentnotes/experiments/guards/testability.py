@@ -66,12 +66,15 @@ def done_without(text: str, start: int) -> bool:
 
 def lab_limits(text: str) -> list[LabLimit]:
     """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order; a cue the note says it
-    does without ("不手写 kernel") does not count, nor a dataset named outside a setup part that names the data it uses
-    ("others trained it on ImageNet" in the motivation; "Setup: digits")."""
+    does without ("不手写 kernel") does not count, nor a dataset or a large model named outside a setup part that names
+    the data it uses ("others trained it on ImageNet", "或者只在大模型上才有" in the motivation; "Setup: digits")."""
     setup = setup_part(text)
     return [limit for limit in LIMITS
             if any(not done_without(text, m.start()) for m in limit.cue.finditer(text))
-            and not (limit.name == "external_data" and task_in_notes(setup) and not limit.cue.search(setup))]
+            and not (limit.name in _NAMED_BESIDE_SETUP and task_in_notes(setup) and not limit.cue.search(setup))]
+
+
+_NAMED_BESIDE_SETUP = ("external_data", "pretrained")  # limits a note may name beside the setup it runs
 
 
 def refusal(text: str) -> str | None:

@@ -16,7 +16,8 @@ from agentnotes.experiments.guards.kinds import idea_text
 # The layer sets a clause may name, as slices of the network's layers (input side first).
 _LAYER_SETS = {
     "[:1]": re.compile(r"第一层|第一个\s*(?:Linear|线性层)|输入层|first (?:linear |weight )?layer|input layer", re.I),
-    "[-1:]": re.compile(r"输出层|最后一层|读出层|output layer|last (?:linear )?layer|final layer|readout layer", re.I),
+    "[-1:]": re.compile(r"输出层|最后一层|读出层|分类头|输出头|output layer|last (?:linear )?layer|final layer|readout layer|"
+                        r"classifi(?:er|cation) head", re.I),
     "[:-1]": re.compile(r"隐层|隐藏层|hidden layers?", re.I),
 }
 # "Only" said of the layers the clause names: just before them ("只作用第一层", "only to the first layer") or just
