@@ -400,6 +400,11 @@ def test_torch_functions_of_plain_numbers_become_maths_and_those_of_tensors_stay
     namespace["update"](p, torch.ones(2), {}, 0.1, 1)
     assert torch.allclose(p, 1 - 0.2 * math.exp(-1) * torch.ones(2))
     assert fix_torch_on_numbers(fixed) == (fixed, [])
+    # counts read from a tensor's shape, and Python's max of numbers, are numbers too
+    shaped = ("def update(p, g, state, lr, t):\n    rows, cols = p.shape\n"
+              "    p.sub_(lr * g * torch.sqrt(max(1, rows / cols)) * torch.sqrt(g.abs().max()))\n")
+    fixed, fixes = fix_torch_on_numbers(shaped)
+    assert "math.sqrt(max(1, rows / cols))" in fixed and "torch.sqrt(g.abs().max())" in fixed and len(fixes) == 1
 
 
 def test_a_function_called_from_a_torch_module_that_lacks_it_is_called_from_the_one_that_has_it() -> None:
@@ -489,3 +494,29 @@ def test_an_update_that_reads_the_notes_capital_letter_before_assigning_it_reads
     p = torch.ones(2, 2)
     namespace["update"](p, torch.ones(2, 2), {}, 0.1, 1)
     assert torch.allclose(p, torch.full((2, 2), 1 - 0.01))
+
+
+def test_an_update_that_treats_every_parameter_as_a_matrix_takes_a_plain_step_on_a_bias() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            rows, cols = p.shape
+            X = g / (g.norm() + 1e-7)
+            p.sub_(lr * (X @ X.t() @ X) * max(1, rows / cols) ** 0.5)
+    """)
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert "if p.dim() < 2:" in fixed and any(f.before == "update of every parameter as a matrix" for f in fixes)
+    namespace = {"torch": torch}
+    exec(fixed, namespace)
+    bias = torch.ones(3)
+    namespace["update"](bias, torch.ones(3), {}, 0.5, 1)
+    assert torch.allclose(bias, torch.full((3,), 0.5))
+    weight = torch.eye(2)
+    namespace["update"](weight, torch.eye(2), {}, 0.1, 1)
+    assert not torch.allclose(weight, torch.eye(2))
+    tested = code.replace("rows, cols = p.shape", "if p.dim() < 2:\n        return\n    rows, cols = p.shape")
+    assert "a plain step" not in apply_fixes(tested, ["update_rule"])[0]  # it tests the dimensions itself
+    assert "a plain step" not in apply_fixes(code, ["weight_op"])[0]  # an update rule's fix only

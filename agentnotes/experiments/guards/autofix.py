@@ -479,7 +479,8 @@ _NUMBER_ARGUMENTS = frozenset({"t", "step", "lr", "epoch", "STEPS"})  # what hoo
 def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
     """`torch.sqrt(t + 1)` of plain numbers becomes `math.sqrt(t + 1)`: torch's functions take tensors (TypeError:
     sqrt(): argument 'input' must be Tensor, not int). Only where every name the argument reads is a number for
-    certain: a hook's step or rate argument, or a name bound once to a number literal."""
+    certain: a hook's step or rate argument, a name bound once to a number literal, or one a function binds to a count
+    (`rows, cols = p.shape`, `n = x.numel()`); Python's max, min and abs of such numbers are numbers too."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -487,7 +488,7 @@ def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
     found = []
     constants = set(_numeric_names(tree))
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-        numbers = ({a.arg for a in fn.args.args} & _NUMBER_ARGUMENTS) | constants | {"STEPS"}
+        numbers = ({a.arg for a in fn.args.args} & _NUMBER_ARGUMENTS) | constants | {"STEPS"} | _count_names(fn)
         for node in ast.walk(fn):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
                     and node.func.value.id == "torch" and node.func.attr in _MATH_ON_NUMBERS and len(node.args) == 1 \
@@ -504,10 +505,23 @@ def _module_swapped(code: str, funcs: list[ast.Attribute], module: str, argument
     return (_lines_replaced(code, [(func, f"{module}.{func.attr}") for func in funcs]), fixes) if fixes else (code, [])
 
 
+def _count_names(fn: ast.FunctionDef) -> set[str]:
+    """The names `fn` binds, alone or unpacked, to a count it reads from a tensor (`rows, cols = p.shape`)."""
+    return {target.id for node in ast.walk(fn) if isinstance(node, ast.Assign) and _counts(node.value)
+            for t in node.targets for target in ast.walk(t) if isinstance(target, ast.Name)}
+
+
+_NUMBER_BUILTINS = frozenset({"max", "min", "abs"})
+
+
 def _of_numbers(node: ast.expr, numbers: set[str]) -> bool:
-    """`node` is arithmetic of number literals and of `numbers` alone, reading at least one name."""
-    allowed = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.operator, ast.unaryop, ast.expr_context)
-    names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    """`node` is arithmetic of number literals and of `numbers` alone (Python's max, min and abs of them included),
+    reading at least one name."""
+    allowed = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.operator, ast.unaryop, ast.expr_context, ast.Call)
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    if any(not (isinstance(c.func, ast.Name) and c.func.id in _NUMBER_BUILTINS and not c.keywords) for c in calls):
+        return False
+    names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n not in {c.func for c in calls}]
     return bool(names) and set(names) <= numbers and all(isinstance(n, allowed) for n in ast.walk(node))
 
 
@@ -606,6 +620,35 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
     lines[body.lineno - 1:body.lineno - 1] = [f"{indent}if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix",
                                               f"{indent}    return"]
     return "\n".join(lines) + "\n", [Fix(body.lineno, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
+
+
+def fix_matrix_only_update(code: str) -> tuple[str, list[Fix]]:
+    """An `update(p, g, state, lr, t)` that works on p as a matrix (`rows, cols = p.shape`, `p.shape[1]`, a matrix
+    product `@`, a transpose) and never tests p's dimensions gets `if p.dim() < 2:` a plain gradient step and return,
+    first: it is called for every parameter, and on a bias (a vector) such code fails or computes something else."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update" and len(n.args.args) >= 4), None)
+    if fn is None:
+        return code, []
+    p, g, lr = fn.args.args[0].arg, fn.args.args[1].arg, fn.args.args[3].arg
+    tests_dims = any(isinstance(n, ast.Attribute) and n.attr in ("dim", "ndim", "ndimension") for n in ast.walk(fn))
+    as_matrix = any((isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Tuple) and ast.unparse(n.value) == f"{p}.shape")
+                    or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
+                    or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult))
+                    or (isinstance(n, ast.Attribute) and n.attr in ("t", "T", "mT"))
+                    for n in ast.walk(fn))
+    if tests_dims or not as_matrix:
+        return code, []
+    body = fn.body[1] if ast.get_docstring(fn) is not None and len(fn.body) > 1 else fn.body[0]
+    lines = code.splitlines()
+    indent = " " * body.col_offset
+    lines[body.lineno - 1:body.lineno - 1] = [f"{indent}if {p}.dim() < 2:  # a bias: the rule is for matrices, a plain step here",
+                                              f"{indent}    {p}.sub_({lr} * {g})", f"{indent}    return"]
+    return "\n".join(lines) + "\n", [Fix(body.lineno, "update of every parameter as a matrix",
+                                           f"if {p}.dim() < 2: {p}.sub_({lr} * {g}); return")]
 
 
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
@@ -842,6 +885,7 @@ FIXES: dict[str, Fixer] = {
     "fix_missing_functions": lambda code, _kinds, _pairs: fix_missing_functions(code),
     "store_accumulated_state": lambda code, _kinds, _pairs: store_accumulated_state(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
+    "fix_matrix_only_update": lambda code, _kinds, _pairs: fix_matrix_only_update(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
 }
 
