@@ -482,3 +482,17 @@ def test_a_comprehensions_loop_variable_is_undefined_outside_it() -> None:
     assert found == [("undefined", 8)]  # w, read where no comprehension binds it
     messages = [p.message for p in check_idea_code("def f(ws):\n    a = [w for w in ws]\n    return [w * i for i in a]\n")]
     assert any("loop variable of a comprehension" in message for message in messages)
+
+
+def test_a_state_value_taken_at_its_start_and_never_changed_is_sent_back() -> None:
+    frozen = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            M = state.setdefault("M", torch.zeros_like(p))
+            p.sub_(lr * (g + 0.95 * M))
+    """)
+    assert [p.kind for p in check_idea_code(frozen, ["update_rule"]) if p.kind == "state_frozen"] == ["state_frozen"]
+    in_place = frozen.replace("    p.sub_", "    M.mul_(0.95).add_(g)\n    p.sub_")
+    counted = frozen.replace("    p.sub_", "    state[\"n\"] += 1\n    p.sub_")
+    snapshot = frozen.replace("torch.zeros_like(p)", "p.detach().clone()")
+    for code in (in_place, counted, snapshot):
+        assert "state_frozen" not in {p.kind for p in check_idea_code(code, ["update_rule"])}

@@ -673,29 +673,40 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     """A tensor taken from the state kept between steps and then given a new value by a plain assignment
     (`m = state.setdefault("m", ...)`, then `m = beta*m + g`) in a function that neither changes it in place
     (`m.mul_(...)`, `m += g`, `m[mask] = 0`) nor stores anything back into the state: the new value is a local
-    tensor, the state keeps the old one, and every step starts again from it (a momentum that never builds up)."""
+    tensor, the state keeps the old one, and every step starts again from it (a momentum that never builds up).
+    One taken at a constant start (`M = state.setdefault("M", torch.zeros_like(p))`) and never given any other value
+    stays at that start: the notes' formula for it is missing."""
     problems = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
         if any(isinstance(t, ast.Subscript) and "state" in ast.unparse(t.value)
-               for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets):
+               for n in ast.walk(fn) for t in (n.targets if isinstance(n, ast.Assign) else
+                                               [n.target] if isinstance(n, ast.AugAssign) else [])) \
+                or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "update"
+                       and "state" in ast.unparse(n.func.value) for n in ast.walk(fn)):
             continue  # it stores into the state
         in_place = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                     and n.func.attr.endswith("_") and isinstance(n.func.value, ast.Name)} \
             | {n.target.id for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)} \
             | {t.value.id for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets
                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}  # m.mul_(b), m += g, m[i] = 0
-        kept = {n.targets[0].id for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                and isinstance(n.targets[0], ast.Name) and _from_state(n.value)}
-        for node in ast.walk(fn):
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-                continue
+        assignments = [n for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                       and isinstance(n.targets[0], ast.Name)]
+        kept = {n.targets[0].id: n for n in assignments if _from_state(n.value)}
+        for node in assignments:
             name = node.targets[0].id
-            if name in kept - in_place and not _from_state(node.value) and any(
+            if name in set(kept) - in_place and not _from_state(node.value) and any(
                     isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
                 problems.append(Problem("state_rebound", f"`{name} = ...` in `{fn.name}` makes a new local tensor: the state "
                                         f"kept between steps still holds the old `{name}`, so the next step starts from it "
                                         f"again. Change it in place ({name}.mul_(...).add_(...)) or store it back "
                                         f"(state[\"{name}\"] = {name})", node.lineno))
+        for name, read in kept.items():
+            if name not in in_place and isinstance(read.value, ast.Call) and _constant_start(read.value) \
+                    and not any(n.targets[0].id == name for n in assignments if n is not read):
+                problems.append(Problem("state_frozen", f"`{name}` is taken from the state at its start value and never "
+                                        f"changes, so every step reads that same value: compute its next value as the "
+                                        f"notes' formula for it says, in place ({name}.mul_(...).add_(...)) or stored back "
+                                        f"(state[\"{name}\"] = ...)", read.lineno))
     return problems
 
 
