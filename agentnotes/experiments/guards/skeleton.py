@@ -22,7 +22,7 @@ from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period
-from agentnotes.experiments.guards.weight_scope import weight_scope
+from agentnotes.experiments.guards.weight_scope import SCOPES, weight_scope
 from agentnotes.experiments.lab.template import hook_names
 from agentnotes.prompts import SHIPPED_DIR
 
@@ -283,7 +283,6 @@ def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
 # some layers only (guards/weight_scope.py), said in a comment by the slice of the layers.
 _SCOPED_SKELETONS = ("weight_op", "regulariser")
 _ALL_PARAMETERS = "model.parameters()"
-_SCOPES = {"[:1]": "the first layer only", "[:-1]": "every layer but the output layer", "[-1:]": "the output layer only"}
 
 
 def with_weight_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
@@ -300,7 +299,7 @@ def with_weight_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
         if isinstance(fn, ast.FunctionDef) and fn.name in hook_names() and fn.name != "build_model":
             for number in range(fn.lineno - 1, fn.end_lineno):
                 if _ALL_PARAMETERS in lines[number]:
-                    lines[number] = lines[number].replace(_ALL_PARAMETERS, scoped) + f"  # {_SCOPES[scope]}, as the notes say"
+                    lines[number] = lines[number].replace(_ALL_PARAMETERS, scoped) + f"  # {SCOPES[scope]}, as the notes say"
     return replace(skeleton, code="\n".join(lines) + "\n")
 
 

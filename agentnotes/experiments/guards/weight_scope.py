@@ -2,7 +2,7 @@
 
 Notes often say it in a clause of their own: "只作用第一层", "只罚第一层", "输出层保持 dense", "不动最后的输出层",
 "applied to the hidden layers only", "the output layer is left unconstrained". The operation or penalty then
-acts on those layers' parameters only (the skeleton's hook loops over `scoped_parameters(model)`). A heading
+acts on those layers' parameters only (guards/skeleton.py `with_weight_scope`: the hook loops over them). A heading
 that names one layer (`# 每步把第一层权重的每一行减去均值`) says the same. Clauses that name the layers
 without restricting them ("每个隐层 W 一个 mask"), or that disagree, leave every layer, as the baseline has them.
 """
@@ -13,7 +13,8 @@ import re
 
 from agentnotes.experiments.guards.kinds import idea_text
 
-# The layer sets a clause may name, as slices of the network's layers (input side first).
+# The layer sets a clause may name, as slices of the network's layers (input side first), and how to say them.
+SCOPES = {"[:1]": "the first layer only", "[:-1]": "every layer but the output layer", "[-1:]": "the output layer only"}
 _LAYER_SETS = {
     "[:1]": re.compile(r"第一层|第一个\s*(?:Linear|线性层)|输入层|first (?:linear |weight )?layer|input layer", re.I),
     "[-1:]": re.compile(r"输出层|最后一层|读出层|分类头|输出头|output layer|last (?:linear )?layer|final layer|readout layer|"
