@@ -7,10 +7,14 @@ from pydantic import Field
 
 
 class RecordingChatModel(FakeListChatModel):
-    """A fake chat model that answers from its list and keeps the prompt of every call, in order."""
+    """A fake chat model that answers from its list and keeps the prompt of every call, in order, streamed or not."""
 
     seen: list[str] = Field(default_factory=list)
 
     def _call(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
         self.seen.append("\n".join(str(m.content) for m in messages))
         return super()._call(messages, stop, run_manager, **kwargs)
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
+        self.seen.append("\n".join(str(m.content) for m in messages))
+        return super()._stream(messages, stop, run_manager, **kwargs)

@@ -41,3 +41,19 @@ def test_openai_provider_needs_an_endpoint(tmp_path) -> None:
     settings = load_settings(tmp_path, env={"AGENTNOTES_LLM_PROVIDER": "openai"})
     with pytest.raises(ConfigError, match="OPENAI_BASE_URL"):
         get_chat_model(settings)
+
+
+def test_a_stream_closed_early_stops_the_embedded_model_generating() -> None:
+    import threading
+    from contextlib import closing
+
+    from agentnotes.llm.local import STREAM_THREAD
+
+    model = get_chat_model(load_settings(), temperature=0.0, max_tokens=2000)
+    with closing(model.stream("Count from 1 to 1000, one number per line.")) as stream:
+        read = [chunk for _, chunk in zip(range(5), stream)]
+    assert len(read) == 5
+    for thread in [t for t in threading.enumerate() if t.name == STREAM_THREAD]:
+        thread.join(timeout=60)  # ~2000 tokens would take minutes on 2 cores; a stopped one ends at once
+        assert not thread.is_alive()
+    assert "2" in str(model.invoke("Reply with the number 2 only.").content)  # the model answers the next call

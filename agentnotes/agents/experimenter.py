@@ -110,6 +110,28 @@ def extract_code(text: str) -> str:
     return ("\n\n".join(b.strip() for b in blocks) if blocks else text).strip() + "\n"
 
 
+# A reply that repeats one line this many times in a row, at its end, is stuck in a loop (a small model does that
+# until its token limit, minutes later): it is cut there, one copy kept.
+REPEATS_TO_STOP = 6
+
+
+def repeats_itself(text: str) -> bool:
+    """Whether the reply so far ends with one line, of more than a few characters, written REPEATS_TO_STOP times in a
+    row (the line still being written left out)."""
+    lines = [line.strip() for line in text.splitlines()[:-1] if line.strip()]
+    last = lines[-REPEATS_TO_STOP:]
+    return len(last) == REPEATS_TO_STOP and len(set(last)) == 1 and len(last[0]) > 8
+
+
+def code_of_reply(text: str) -> str:
+    """The code of a reply (extract_code); a reply cut for repeating itself keeps one copy of the repeated line and
+    drops the line it was cut in."""
+    if repeats_itself(text):
+        lines = text.splitlines()[:-1]
+        text = "\n".join(line for i, line in enumerate(lines) if not (i and line.strip() and line == lines[i - 1]))
+    return extract_code(text)
+
+
 EXAMPLE_RULE_MARK = "# the example's own rule"
 NO_EXAMPLES = "(No worked example this time: the previous code copied it. Write the idea's own formulas from the notes.)"
 
@@ -191,8 +213,8 @@ def write_idea_code(
         "examples": idea_examples(plan.kinds) if show_examples else NO_EXAMPLES,
         "hooks": ", ".join(hooks_for(plan.kinds)),
     }
-    reply = call_llm(model, prompt, values, seed=seed, temperature=temperature)
-    return extract_code(reply.text), reply
+    reply = call_llm(model, prompt, values, seed=seed, temperature=temperature, stop_when=repeats_itself)
+    return code_of_reply(reply.text), reply
 
 
 def write_idea_body(
@@ -244,8 +266,8 @@ def write_idea_body(
                 "functions": _functions_asked(ask),
                 "idea_rule": ask_rule,
             }
-            replies.append(call_llm(model, prompt, values, seed=seed, temperature=temperature))
-            code = fill(replace(ask, code=code), extract_code(replies[-1].text))
+            replies.append(call_llm(model, prompt, values, seed=seed, temperature=temperature, stop_when=repeats_itself))
+            code = fill(replace(ask, code=code), code_of_reply(replies[-1].text))
             if not _parses(code):  # the static check names the error
                 return code, _summed(replies)
         filled.append(code.strip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,25 +32,30 @@ def call_llm(
     values: dict[str, str],
     *,
     on_token: Callable[[str], None] | None = None,
+    stop_when: Callable[[str], bool] | None = None,
     **kwargs: Any,
 ) -> LLMReply:
-    """Render `prompt` with `values` and run it; stream tokens to `on_token` when given.
+    """Render `prompt` with `values` and run it; stream tokens to `on_token` when given. With `stop_when`, the reply
+    is streamed and cut as soon as `stop_when(text so far)` holds (the model stops generating).
     Options left as None (temperature, seed...) keep the model's own settings."""
     messages = prompt.render(**values)
     kwargs = {key: value for key, value in kwargs.items() if value is not None}
     start = time.perf_counter()
     first: float | None = None
     try:
-        if on_token is None:
+        if on_token is None and stop_when is None:
             message = model.invoke(messages, **kwargs)
         else:
             message = None
-            for chunk in model.stream(messages, **kwargs):
-                if chunk.content and first is None:
-                    first = time.perf_counter() - start
-                if chunk.content:
-                    on_token(str(chunk.content))
-                message = chunk if message is None else message + chunk
+            with closing(model.stream(messages, **kwargs)) as stream:  # closed early: the model stops generating
+                for chunk in stream:
+                    if chunk.content and first is None:
+                        first = time.perf_counter() - start
+                    if chunk.content and on_token:
+                        on_token(str(chunk.content))
+                    message = chunk if message is None else message + chunk
+                    if stop_when and chunk.content and stop_when(str(message.content)):
+                        break
     except LLMError:
         raise
     except Exception as exc:  # network errors, server errors from remote providers
@@ -61,6 +67,6 @@ def call_llm(
         text=text,
         prompt_tokens=int(usage.get("input_tokens", 0)),
         completion_tokens=int(usage.get("output_tokens", 0)),
-        first_token_s=first if on_token else total,
+        first_token_s=first if on_token or stop_when else total,
         total_s=total,
     )

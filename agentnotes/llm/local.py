@@ -69,6 +69,9 @@ def load_llama_server(model_path: str, n_ctx: int, n_threads: int, port: int = 0
                 signal.signal(sig, handler)
 
 
+STREAM_THREAD = "agentnotes-llm-stream"  # the thread llama.cpp generates a streamed reply in
+
+
 class LocalLlamaChat(BaseChatModel):
     """Chat model backed by a GGUF file loaded with xllamacpp (CPU)."""
 
@@ -155,16 +158,29 @@ class LocalLlamaChat(BaseChatModel):
         chunks: queue.Queue = queue.Queue()
         done = object()
         errors: list[BaseException] = []
+        closed = threading.Event()  # the consumer stopped reading: llama.cpp stops when the callback returns True
 
         def produce() -> None:
             try:
-                server.handle_chat_completions(request, chunks.put)
+                server.handle_chat_completions(request, lambda data: chunks.put(data) or closed.is_set())
             except BaseException as exc:  # surfaced in the consumer thread
                 errors.append(exc)
             finally:
                 chunks.put(done)
 
-        threading.Thread(target=produce, daemon=True).start()
+        threading.Thread(target=produce, name=STREAM_THREAD, daemon=True).start()
+        try:
+            yield from self._chunks(chunks, done, run_manager)
+        finally:
+            closed.set()
+        if errors:
+            raise LLMError(f"The local model failed: {errors[0]}") from errors[0]
+        if self._prefix:
+            self._prefix.after(request["messages"])
+
+    @staticmethod
+    def _chunks(chunks: queue.Queue, done: object, run_manager: CallbackManagerForLLMRun | None) -> Iterator[ChatGenerationChunk]:
+        """The streamed reply's chunks as llama.cpp puts them in `chunks`, until `done`."""
         while (data := chunks.get()) is not done:
             if not isinstance(data, dict) or "error" in data:
                 raise LLMError(f"The local model returned an error: {str(data)[:500]}")
@@ -179,7 +195,3 @@ class LocalLlamaChat(BaseChatModel):
             if run_manager and text:
                 run_manager.on_llm_new_token(text, chunk=chunk)
             yield chunk
-        if errors:
-            raise LLMError(f"The local model failed: {errors[0]}") from errors[0]
-        if self._prefix:
-            self._prefix.after(request["messages"])
