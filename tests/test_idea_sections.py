@@ -198,6 +198,8 @@ def test_the_bracketed_sums_and_differences_of_the_notes_are_advised_in_the_code
     assert [p[:3] for p in note_pairs("mirror vs baseline", _hits())] == [("x", "+", "h"), ("x", "-", "h"), ("w1", "+", "w2")]
     assert note_pairs("mirror vs baseline", _hits())[2][3].startswith("每训练 N 步（比如 N=50）做一次合并：w = (w1+w2)/2")
     assert note_pairs("Gonnor vs plain SGD", _hits()) == []  # (||g|| + eps) is not two names
+    assert note_pairs("head reset", [_section("head reset", "不能和某个特定 head 共同过拟合（co-adaptation）；y = (a-b)")]) \
+        == [("a", "-", "b", "不能和某个特定 head 共同过拟合（co-adaptation）；y = (a-b)")]  # a hyphenated word is no formula
     assert [p[:3] for p in note_pairs("mirror", [_section("mirror层", "out = （ w1 * ( x + half_lr ) + w2 * ( x - half_lr )）/2 + b\n"
                                                                   "w = （w1+w2）/2")])] == [("x", "+", "half_lr"), ("x", "-", "half_lr"), ("w1", "+", "w2")]
     pairs = [("x", "+", "h", "y = (w1*(x+h) + w2*(x-h))/2 + b"), ("x", "-", "h", "y = (w1*(x+h) + w2*(x-h))/2 + b"),

@@ -33,6 +33,8 @@ _JOINED = re.compile(r"\b(?:with|together|plus|and|combined)\b|\+|和|加上|结
 _KIND_WORDS = {"activation", "激活", "激活函数", "init", "initialization", "initialisation", "初始化",
                "regularizer", "regulariser", "正则", "schedule", "调度", "optimizer", "优化器"}
 _PAIR = re.compile(r"[(（]\s*([A-Za-z_]\w*)\s*([+-])\s*([A-Za-z_]\w*)\s*[)）]")  # (x+h), （w1+w2）
+# A hyphenated word in brackets, no formula: (co-adaptation), (fine-tuning).
+_HYPHENATED = re.compile(r"[(（]\s*[a-z]{2,}-[a-z]{4,}\s*[)）]")
 # Names of network parts, not values: a pair of them in brackets describes a layer, it is no formula.
 _MODULE_NAMES = {"linear", "relu", "tanh", "sigmoid", "gelu", "conv", "conv2d", "batchnorm", "layernorm", "dropout",
                  "softmax", "mlp", "sgd", "adam", "bn", "ln"}
@@ -453,7 +455,7 @@ def note_pairs(request: str, hits: Sequence[Hit]) -> list[tuple[str, str, str, s
     for h in own_sections(request, hits):
         for line in h.chunk.text.splitlines():
             idea_part = _REPLACED.sub("", line)  # the baseline's formula the idea replaces is no formula to compute
-            for pair in _PAIR.findall(idea_part) + _PRODUCT.findall(idea_part):
+            for pair in _PAIR.findall(_HYPHENATED.sub(" ", idea_part)) + _PRODUCT.findall(idea_part):
                 if not {pair[0].lower(), pair[2].lower()} & _MODULE_NAMES:  # （Linear + ReLU）: a layer said in words
                     found.setdefault(pair, line.strip())
     return [(*pair, line) for pair, line in found.items()]
