@@ -67,6 +67,11 @@ def test_a_restated_harness_setting_and_an_import_of_a_provided_name_are_removed
     assert "BETA = 0.5" in fixed and "import math" in fixed and not blocking(check_idea_code(fixed, ["data"]))
     computed = "import torch\nLR_SCALE = 2\n\ndef lr_at(step, lr):\n    return lr * LR_SCALE\n"
     assert apply_fixes(computed, ["schedule"]) == (computed, [])  # names of its own stay
+    wrong = "from torch import nn, optim, torch, math\nfrom torch import math\n\ndef lr_at(step, lr):\n    return lr * math.cos(0)\n"
+    fixed, fixes = apply_fixes(wrong, ["schedule"])
+    assert fixed.splitlines()[0] == "from torch import nn, optim" and "from torch import math" not in fixed
+    assert [f.after for f in fixes] == ["from torch import nn, optim", "removed: the harness provides it"]
+    assert not blocking(check_idea_code(fixed, ["schedule"]))
 
 
 def test_a_lone_module_class_without_hooks_gets_build_model_as_layer_or_activation() -> None:

@@ -50,7 +50,7 @@ from agentnotes.experiments.guards.static_check import (
     undefined_names,
     unstored_state_reads,
 )
-from agentnotes.experiments.lab.template import harness_names, hook_names
+from agentnotes.experiments.lab.template import harness_imports, harness_names, hook_names
 
 
 NotePairs = Sequence[tuple[str, str, str, str]]  # idea_sections.note_pairs
@@ -209,26 +209,34 @@ _PROVIDED_MODULES = frozenset({"nn", "F", "np"})
 
 
 def drop_harness_restatements(code: str) -> tuple[str, list[Fix]]:
-    """The code without top-level assignments of a constant to a harness name and without `import nn` / `import F`
-    / `import np` (modules that do not exist; the harness provides those names)."""
+    """The code without top-level assignments of a constant to a harness name, without `import nn` / `import F`
+    / `import np` (modules that do not exist; the harness provides those names), and without the names a
+    `from … import` binds to something else than the harness's module of that name (`from torch import nn, torch,
+    math`: torch and math, which the harness provides)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
     settings = harness_names() - set(hook_names())
-    dropped: list[ast.stmt] = []
+    modules = harness_imports()
+    edits: list[tuple[ast.stmt, str]] = []  # (statement, what replaces it: "" drops it)
     for node in tree.body:
         if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id in settings for t in node.targets) \
                 and _literal(node.value):
-            dropped.append(node)
+            edits.append((node, ""))
         elif isinstance(node, ast.Import) and all(a.name in _PROVIDED_MODULES and a.asname is None for a in node.names):
-            dropped.append(node)
-    if not dropped:
+            edits.append((node, ""))
+        elif isinstance(node, ast.ImportFrom) and node.lineno == node.end_lineno:
+            kept = [a for a in node.names if not ((a.asname or a.name) in modules
+                                                   and modules[a.asname or a.name] != f"{node.module}.{a.name}")]
+            if len(kept) < len(node.names):
+                edits.append((node, ast.unparse(ast.ImportFrom(node.module, kept, node.level)) if kept else ""))
+    if not edits:
         return code, []
     lines = code.splitlines()
-    for node in reversed(dropped):
-        del lines[node.lineno - 1:node.end_lineno]
-    return "\n".join(lines) + "\n", [Fix(n.lineno, ast.unparse(n), "removed: the harness provides it") for n in dropped]
+    for node, new in reversed(edits):
+        lines[node.lineno - 1:node.end_lineno] = [new] if new else []
+    return "\n".join(lines) + "\n", [Fix(n.lineno, ast.unparse(n), new or "removed: the harness provides it") for n, new in edits]
 
 
 def _literal(value: ast.expr) -> bool:
