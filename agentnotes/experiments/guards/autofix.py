@@ -615,19 +615,26 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
     if fn is None:
         return code, []
     p = fn.args.args[0].arg
-    tests_dims = any(isinstance(n, ast.Attribute) and n.attr in ("dim", "ndim", "ndimension") for n in ast.walk(fn))
     on_rows = any((isinstance(n, ast.keyword) and n.arg == "dim" and isinstance(n.value, ast.Constant) and n.value.value == 1)
                   or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
                   or (isinstance(n, ast.Attribute) and n.attr in ("t", "T") and ast.unparse(n.value) == p)
                   for n in ast.walk(fn))
-    if tests_dims or not on_rows:
+    if _tests_dimensions(fn) or not on_rows:
         return code, []
+    fixed, line = _guarded(code, fn, [f"if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix", "    return"])
+    return fixed, [Fix(line, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
+
+
+def _tests_dimensions(fn: ast.FunctionDef) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in ("dim", "ndim", "ndimension") for n in ast.walk(fn))
+
+
+def _guarded(code: str, fn: ast.FunctionDef, guard: list[str]) -> tuple[str, int]:
+    """`code` with the `guard` lines put before the first statement of `fn`'s body (after its docstring), and that line."""
     body = fn.body[1] if ast.get_docstring(fn) is not None and len(fn.body) > 1 else fn.body[0]
     lines = code.splitlines()
-    indent = " " * body.col_offset
-    lines[body.lineno - 1:body.lineno - 1] = [f"{indent}if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix",
-                                              f"{indent}    return"]
-    return "\n".join(lines) + "\n", [Fix(body.lineno, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
+    lines[body.lineno - 1:body.lineno - 1] = [" " * body.col_offset + line for line in guard]
+    return "\n".join(lines) + "\n", body.lineno
 
 
 def fix_matrix_only_update(code: str) -> tuple[str, list[Fix]]:
@@ -642,21 +649,16 @@ def fix_matrix_only_update(code: str) -> tuple[str, list[Fix]]:
     if fn is None:
         return code, []
     p, g, lr = fn.args.args[0].arg, fn.args.args[1].arg, fn.args.args[3].arg
-    tests_dims = any(isinstance(n, ast.Attribute) and n.attr in ("dim", "ndim", "ndimension") for n in ast.walk(fn))
     as_matrix = any((isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Tuple) and ast.unparse(n.value) == f"{p}.shape")
                     or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
                     or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult))
                     or (isinstance(n, ast.Attribute) and n.attr in ("t", "T", "mT"))
                     for n in ast.walk(fn))
-    if tests_dims or not as_matrix:
+    if _tests_dimensions(fn) or not as_matrix:
         return code, []
-    body = fn.body[1] if ast.get_docstring(fn) is not None and len(fn.body) > 1 else fn.body[0]
-    lines = code.splitlines()
-    indent = " " * body.col_offset
-    lines[body.lineno - 1:body.lineno - 1] = [f"{indent}if {p}.dim() < 2:  # a bias: the rule is for matrices, a plain step here",
-                                              f"{indent}    {p}.sub_({lr} * {g})", f"{indent}    return"]
-    return "\n".join(lines) + "\n", [Fix(body.lineno, "update of every parameter as a matrix",
-                                           f"if {p}.dim() < 2: {p}.sub_({lr} * {g}); return")]
+    fixed, line = _guarded(code, fn, [f"if {p}.dim() < 2:  # a bias: the rule is for matrices, a plain step here",
+                                      f"    {p}.sub_({lr} * {g})", "    return"])
+    return fixed, [Fix(line, "update of every parameter as a matrix", f"if {p}.dim() < 2: {p}.sub_({lr} * {g}); return")]
 
 
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
