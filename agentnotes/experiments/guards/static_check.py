@@ -18,7 +18,7 @@ import builtins
 import io
 import re
 import tokenize
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from agentnotes.experiments.guards.kinds import canonical, checks_for, kinds_of
 from agentnotes.experiments.guards.problems import Problem
@@ -678,11 +678,7 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     stays at that start: the notes' formula for it is missing."""
     problems = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        if any(isinstance(t, ast.Subscript) and "state" in ast.unparse(t.value)
-               for n in ast.walk(fn) for t in (n.targets if isinstance(n, ast.Assign) else
-                                               [n.target] if isinstance(n, ast.AugAssign) else [])) \
-                or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "update"
-                       and "state" in ast.unparse(n.func.value) for n in ast.walk(fn)):
+        if any(True for _ in _state_stores(fn)):
             continue  # it stores into the state
         in_place = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                     and n.func.attr.endswith("_") and isinstance(n.func.value, ast.Name)} \
@@ -710,6 +706,19 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     return problems
 
 
+def _state_stores(scope: ast.AST) -> Iterator[ast.Subscript | ast.Call]:
+    """What in `scope` stores into the state kept between steps: a subscript assigned (`state["m"] = m`,
+    `state[p]["v"] += g`, one element of a tuple target) and a call of the state's `update` or `__setitem__`."""
+    for node in ast.walk(scope):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in (t for each in targets for t in (each.elts if isinstance(each, ast.Tuple) else [each])):
+            if isinstance(target, ast.Subscript) and "state" in ast.unparse(target.value):
+                yield target
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                node.func.attr in ("update", "__setitem__") and "state" in ast.unparse(node.func.value)):
+            yield node
+
+
 def _state_key(node: ast.AST) -> str | None:
     """The literal key of a state entry `node` reads or names (`state.setdefault("m", …)`, `state.get("m")`,
     `state["m"]`, `self.state[p]["m"]`); None for anything else."""
@@ -734,16 +743,11 @@ def unstored_state_reads(tree: ast.Module) -> list[ast.Call]:
     code ever stores or changes, the first read of each entry: every step reads the constant again. An entry read
     into a name of its own is _check_state_rebound's; code that stores entries under keys it computes has none."""
     written: set[str] = set()
+    for store in _state_stores(tree):
+        if isinstance(store, ast.Call) or (key := _state_key(store)) is None:
+            return []  # keys computed at run time, or a whole dict stored: which entries are written is not known here
+        written.add(key)
     for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
-        for target in (t for each in targets for t in (each.elts if isinstance(each, ast.Tuple) else [each])):
-            if isinstance(target, ast.Subscript) and "state" in ast.unparse(target.value):
-                if (key := _state_key(target)) is None:
-                    return []  # keys computed at run time: which entries are written is not known here
-                written.add(key)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
-                node.func.attr in ("update", "__setitem__") and "state" in ast.unparse(node.func.value)):
-            return []
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_") \
                 and (key := _state_key(node.func.value)):
             written.add(key)  # state["m"].mul_(β): changed in place
