@@ -173,6 +173,16 @@ def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operat
     assert "schedule" not in kinds_in_notes("w = w - lr * g / (|g| + 1e-8); lr = 1.0 (so really no lr)")
 
 
+def test_a_warmup_an_update_rule_does_away_with_is_no_schedule() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    rule = "Adam 前几步 v 很小，所以大家要 warmup。\nv ← β·v + (1−β)·g²\nη_t = α/(√v_t + ε)\nθ ← θ − η_t·g\n起到 warmup 的作用。"
+    assert kinds_in_notes(rule) == ["update_rule"]
+    # the rate as a function of the step, or decayed beside the rule: both
+    assert kinds_in_notes(rule.replace("η_t = α/(√v_t + ε)", "η_t = α·min(1, t/100)/(√v + ε)")) == ["update_rule", "schedule"]
+    assert kinds_in_notes(rule + "\n之后学习率余弦衰减。") == ["update_rule", "schedule"]
+
+
 def test_an_initialisation_that_names_the_layers_it_changes_and_why_is_no_layer_or_activation() -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 

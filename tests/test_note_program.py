@@ -48,6 +48,11 @@ def test_a_step_size_written_alpha_is_the_tuned_rate_only_where_the_notes_name_n
     assert adam_notation is not None and adam_notation.roles["lr"] == "alpha" and "alpha" not in adam_notation.constants
     heavy_ball = note_program("v = α·v − η·g\nw = w + v，α = 0.9", ["update_rule"])
     assert heavy_ball is not None and heavy_ball.roles["lr"] == "eta" and heavy_ball.constants == {"alpha": 0.9}
+    # η computed from α (a per-entry step size capped by its running average): α is still the tuned rate, and the
+    # value in brackets to try as well is not β3's
+    capped = note_program("v = β2·v + (1−β2)·g²\nη̂ = α / (√v + ε)\ns = β3·s + (1−β3)·η̂\nη = min(η̂, s)\nθ = θ − η·g\n"
+                          "β2 = 0.999, α = 1e-3, β3 = 0.999（步数少时也试 β3 = 0.99）", ["update_rule"])
+    assert capped is not None and capped.roles["lr"] == "alpha" and capped.constants["beta3"] == 0.999
 
 
 def test_an_activation_and_a_schedule_read_their_input_and_step() -> None:
@@ -325,6 +330,9 @@ def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> 
     ("m = mean(w)\nspread(W_l) = mean( ((w - m)^2)^2 )\nL = CE + c * (1/L) * sum_l (spread(W_l) - 2)^2\nc = 0.5",
      lambda w, w0: 0.5 / 2 * (((w - w.mean()) ** 4).mean() - 2) ** 2),
     ("r = abs(w)\nloss = ce + k * Σ_{l=1}^{L} mean(r) / L，k = 3", lambda w, w0: 3 * w.abs().mean() / 2),
+    # sums in brackets beside a sum over the layers: each matrix's own, its entries named by index; λ given in a sweep
+    ("H(W) = (Σ|w_ij|)² / Σ w_ij²\nloss = CE + λ · Σ_l H(W_l)\nλ ∈ {1e-5, 1e-4, 1e-3}",
+     lambda w, w0: 1e-4 * w.abs().sum() ** 2 / (w ** 2).sum()),
 ])
 def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str, expected) -> None:
     import torch
@@ -346,6 +354,7 @@ def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str
     "L = task_loss + λ*Σ|W|",  # λ is never given
     "L = λ*Σ|W|, λ = 1",  # no task loss: not a penalty added to it
     "L = task_loss + λ*Σ_i |W|/L, λ = 1",  # a sum over entries: L is not the number of layers, and never given
+    "L = task_loss + λ*Σ_l (Σ|W|)^2 / W^2, λ = 1",  # W² read outside the matrix's sum: a value per entry, not per matrix
 ])
 def test_a_penalty_the_program_cannot_be_sure_of_is_left_to_the_model(formula: str) -> None:
     from agentnotes.experiments.guards.formula_code import program_reply

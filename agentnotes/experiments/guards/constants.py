@@ -49,6 +49,10 @@ _GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][A-Za-z0-9_]{{0,2
 CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
                    rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:时|的时候|就|则|即|recovers|gives|reduces)")
 
+# A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`.
+VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|另试|再试|\balso (?:try|run)|\balternatively|\bablat)[^（）()\n]*[）)]",
+                           re.IGNORECASE)
+
 
 def compared_name(name: str) -> str:
     """A name as compared: Greek letters spelled out, lower case, without underscores (beta_1 is β1)."""
@@ -69,7 +73,7 @@ _SWEPT = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*(?:∈|\bin)\s*\{
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
-    (`ν=0 就退化成 SGD`, `when q = 1`) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
+    (`ν=0 就退化成 SGD`, `when q = 1`) or in brackets as one to try as well (VARIANT_ASIDE) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
     1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or the first value they assign it), else its one value given outside
     the sweep but 0 (the setup's `kappa = 0.5` before a later sweep; the baseline's `λ = 0` switches the idea off), else
     the sweep's middle."""
@@ -77,7 +81,7 @@ def note_constants(text: str) -> dict[str, str]:
     text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = _FRACTION_GIVEN.sub(lambda m: m[1] + repr(float(m[2]) / float(m[3])), text)
-    text = CASE.sub(" ", text)
+    text = CASE.sub(" ", VARIANT_ASIDE.sub(" ", text))
     values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]

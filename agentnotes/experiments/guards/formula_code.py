@@ -93,7 +93,7 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         found = init_body(formulas, note_text) or prose_init_body(note_text)
         return ("init_weights", _marked(*found), "") if found else None
     if part.name == "regulariser":
-        found = penalty_body(formulas)
+        found = penalty_body(formulas, note_text)
         return ("penalty", _marked(*found), "") if found else None
     for forward_name, written, layers_method in _MODULES:
         if forward_name in part.required:  # a module's layers and forward pass

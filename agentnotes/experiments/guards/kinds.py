@@ -326,6 +326,10 @@ _GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
 # A value other than the learning rate given as a function of the step (`beta(t) = …`), and a learning rate assigned.
 _OTHER_VALUE_OVER_STEPS = re.compile(_LEFT + r"(?!(?:lr|η|eta)\W)[A-Za-z\u0370-\u03ff]\w*\s*\(\s*(?:t|step)\s*\)\s*=(?!=)")
+# The learning rate as a function of the step (`η_t = η_0·(1 − t/T)`, `lr(step) = …`; not `η_t = α/(√v̂_t + ε)`, whose t
+# only indexes the optimizer's own values), and schedule words other than a warmup's.
+_RATE_OF_STEP = re.compile(_LEFT + r"(?:lr|η|eta)\w*(?:\s*\([^()\n]*\))?\s*(?:=|←)(?!=)[^\n]*(?<![_\w{^])(?:t|step|epoch|T)(?![\w}])")
+_SCHEDULE_BEYOND_WARMUP = re.compile(r"schedule|decay|anneal|调度|衰减|退火|减半|halv", re.IGNORECASE)
 _RATE_ASSIGNED = re.compile(_LEFT + r"(?:lr|η|eta|learning[ _]rate)\w*(?:\s*\([^()\n]*\))?\s*(?:=|←)(?!=)", re.IGNORECASE)
 # A gradient named in a note: an update rule turns one into a step.
 # A loss that reads the gradient: `L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²`, `loss = CE + λ·‖g‖²`.
@@ -364,6 +368,9 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "schedule" in found and _OTHER_VALUE_OVER_STEPS.search(plain) \
             and not _RATE_ASSIGNED.search(plain):
         found.remove("schedule")  # `beta(t) = …` warmed up, the rate constant: the update rule's own coefficient
+    if "update_rule" in found and "schedule" in found and not _RATE_OF_STEP.search(plain) \
+            and not _shown(_SCHEDULE_BEYOND_WARMUP, text):
+        found.remove("schedule")  # "不用 warmup", "acts as an automatic warmup": the optimizer's own rule, the rate as it was
     if "init" in found and "weight_op" in found and (_REINITIALISED.search(text) or _only_in_timed_steps(BY_NAME["init"].cue, text)):
         found.remove("init")  # units re-initialised every N steps, new weights set to 0 in its step: the operation's own
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):

@@ -402,8 +402,9 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     targets = {target for target, _ in statements}
     defined: set[str] = set()
     role_names = dict(ROLES[kind])
-    if "lr" in role_names and not {n.id for _, v in statements for n in ast.walk(v) if isinstance(n, ast.Name)} & set(role_names["lr"]):
-        role_names["lr"] = STEP_SIZE_ALIASES  # `θ = θ − α·m̂/(√v̂ + ε)`: α is the step size the harness tunes
+    if "lr" in role_names and not ({n.id for _, v in statements for n in ast.walk(v) if isinstance(n, ast.Name)}
+                                   - targets) & set(role_names["lr"]):
+        role_names["lr"] = STEP_SIZE_ALIASES  # `θ = θ − α·m̂/(√v̂ + ε)`, `η = min(η̂, s)`: α is the step size the harness tunes
     for target, value in statements:
         called = {n.func.id for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
@@ -625,25 +626,33 @@ _SUM = re.compile(r"(?:[Σ∑]|\\sum|(?<![\w.])sum(?=_))(?P<index>_\{[^}]*\}|_\w
 # A sum's index that counts the layers (`Σ_l`, `sum_{l=1}^{L}`): an unvalued `L` beside it is their number.
 _OVER_LAYERS = re.compile(r"_\{?l(?:=|\}|$)")
 LAYER_COUNT = "L"
+_ENTRY_INDEX = re.compile(r"(?<=[A-Za-zθ])_?(?:[ijkl]{1,3}|l\d?)$")  # w_ij, W_l: an entry or a layer of the weights
+_REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min"})  # of one matrix, with one argument
 
 
-def penalty_body(formulas: str) -> tuple[str, str] | None:
+def penalty_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     """(the body of the regulariser skeleton's `penalty(weights, initial)`, the formula it comes from) when one
     formula line adds a penalty to the task's loss (`L = task_loss + λ*Σ|W|`, `loss = L_task + λ/2*Σ(W - W0)^2`)
     and each added term is constants times one expression of the weights (W) and their values before training
     (W0): that expression is summed over every entry of every weight matrix. Values the other formula lines
     define (`mu = mean(w)`, `kurt(W_l) = mean(((w - mu)/sigma)^4)`) are written out in it, so a term of reductions
     is computed per matrix and summed over the matrices; an unvalued `L` beside a sum over the layers (`(1/L)·Σ_l`)
-    is their number. None when anything else is read, a sum sits inside brackets (its square is not the sum of
-    squares), or no such line exists."""
-    given = note_constants(formulas)
+    is their number; sums inside brackets beside a sum over the layers are each matrix's (`Σ_l (Σ|w|)²/Σw²`). A
+    constant may be given anywhere in `note_text`. None when anything else is read, a sum sits inside brackets with
+    no sum over the layers (its square is not the sum of squares), or no such line exists."""
+    given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}
     formulas = _inlined_definitions(formulas)
     for line in formulas.splitlines():
         sums = list(_SUM.finditer(line))
-        if any(_depth_at(line, m.start()) for m in sums):
-            continue
-        found = _assignments(_SUM.sub("", line))
-        counted = {LAYER_COUNT} if any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums) else set()
+        over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
+        inner = [m for m in sums if _depth_at(line, m.start())]
+        if inner and not over_layers:
+            continue  # `(Σ|w|)²` over every weight at once: not the sum of the matrices' values
+        outer = [m for m in sums if m not in inner]
+        for match in reversed(outer):  # the sums over the layers and the entries, which the penalty's loop makes
+            line = line[:match.start()] + line[match.end():]
+        found = _assignments(line)
+        counted = {LAYER_COUNT} if over_layers else set()
         helpers = _helpers(formulas, line) if found else {}
         for _, value in found or ():
             terms = _addends(value)
@@ -697,18 +706,17 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
     rewritten = []
     for term in terms:
         names = {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
-        weights = {n for n in names if compared_name(n) in WEIGHTS | INITIAL_WEIGHTS}
-        if not weights or not _linear_in(term, weights):
+        weights = {n for n in names if _weight_role(n)}
+        if not weights or not (_linear_in(term, weights) or _reduced(term, weights)):
             return None
         for name in sorted(names - weights - counted):
             if (value := _constant(name, given)) is None:
                 return None
             constants[name] = value
-        uses_initial |= any(compared_name(n) in INITIAL_WEIGHTS for n in weights)
-        renamed = ast.unparse(term)
+        uses_initial |= any(_weight_role(n) == "W0" for n in weights)
+        renamed = re.sub(r"(?<![\w.])sum_over\(", "sum(", ast.unparse(term))  # a sum in a term: over the whole matrix
         for name in sorted(weights, key=len, reverse=True):
-            role = "W0" if compared_name(name) in INITIAL_WEIGHTS else "W"
-            renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", role, renamed)
+            renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", _weight_role(name), renamed)
         rewritten.append(_with_torch(renamed))
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
     lines += [f"{name} = len(weights)  # the number of layers the formulas sum over" for name in counts]
@@ -716,6 +724,25 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
     lines += ["total = 0", loop]
     lines += [f"    total = total + ({term}).sum()" for term in rewritten]
     return "\n".join([*lines, "return total"])
+
+
+def _weight_role(name: str) -> str | None:
+    """"W" for a name of the weights or of one of their entries (`w`, `W_l`, `w_ij`), "W0" for their values before
+    training (`W0`, `w_init`), else None."""
+    if compared_name(name) in INITIAL_WEIGHTS:
+        return "W0"
+    return "W" if compared_name(_ENTRY_INDEX.sub("", name)) in WEIGHTS else None
+
+
+def _reduced(term: ast.expr, weights: set[str]) -> bool:
+    """Every read of the weights in `term` sits inside a reduction over the matrix (`sum_over(abs(W))**2 /
+    sum_over(W**2)`, `mean(W)`): the term is one value per matrix, whatever else it does with it."""
+    def reads(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _REDUCTIONS \
+                and len(node.args) == 1:
+            return False
+        return isinstance(node, ast.Name) and node.id in weights or any(reads(child) for child in ast.iter_child_nodes(node))
+    return not reads(term)
 
 
 def _linear_in(term: ast.expr, weights: set[str]) -> bool:
