@@ -173,6 +173,23 @@ def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operat
     assert "schedule" not in kinds_in_notes("w = w - lr * g / (|g| + 1e-8); lr = 1.0 (so really no lr)")
 
 
+def test_the_optimizer_kept_as_it_is_shows_no_update_rule_and_a_line_search_does() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    recentre = "每 100 步：b = b - 0.5 * median(z)，梯度为 0 的 unit 会死。只动 bias；优化器的 momentum 状态不清零。"
+    assert kinds_in_notes(recentre) == ["weight_op"]
+    assert kinds_in_notes(recentre.replace("优化器的 momentum 状态不清零", "加 momentum")) == ["update_rule", "weight_op"]
+    assert kinds_in_notes("Every step, a backtracking line search on the same batch picks the step size.") == ["update_rule"]
+
+
+def test_a_weighted_sum_of_the_earlier_layers_outputs_is_an_architecture() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("u_l = relu(W_l a_{l-1})\na_l = Σ_{k=0..l} α[l,k] · h_k\ninit: α[l,l] = 1") == ["architecture"]
+    assert kinds_in_notes("y = \\sum_{k<l} c_k h_k") == ["architecture"]
+    assert "architecture" not in kinds_in_notes("h̃_i = h_i - \\frac{1}{d}\\sum_{k=1}^{d} h_k")  # a mean over the units
+
+
 def test_a_warmup_an_update_rule_does_away_with_is_no_schedule() -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 

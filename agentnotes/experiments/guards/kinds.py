@@ -64,7 +64,10 @@ _DROP_AFTER_STEP = "drop_unrequested_after_step"
 # A layer's formula that reads the network's input beside a hidden layer's output, or two hidden layers' outputs
 # (`h2 = ReLU(W2 h1 + P x + b2)`, `y = W4 · [x; h1; h2]`): wiring across layers, an architecture.
 CROSS_LAYER = (r"=[^=\n]*(?:(?<![\w])x(?![\w])[^=\n]*(?<![\w])h_?\d|(?<![\w])h_?\d[^=\n]*(?<![\w])x(?![\w])|"
-               r"(?<![\w])h_?(\d)[^=\n]*(?<![\w])h_?(?!\1)\d)")
+               r"(?<![\w])h_?(\d)[^=\n]*(?<![\w])h_?(?!\1)\d|"
+               # a_l = Σ_{k=0..l} α[l,k]·h_k: the outputs of the layers up to l, weighted
+               r"(?:Σ|∑|\\sum|\bsum)_\{?(?P<layer>[a-z])\s*(?:=\s*\d+\s*(?:\.\.\.?|…|\}?\s*\^\s*\{?)\s*[lL]|[<≤]\s*l)\b"
+               r"[^\n]*?(?<![\w])h_\{?(?P=layer)\b)")
 # An output read from every hidden layer: "all-layer readout", "deep supervision", `logits = Σ_l a_l V_l h_l`
 # (a loss summed over the layers' outputs is no readout).
 READOUT_OF_LAYERS = (_words(r"(?:all|every|each)[- ](?:hidden[- ])?layers?['’]?s?\s+(?:readouts?|heads?|outputs?|votes?)",
@@ -87,8 +90,8 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
-              _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step"),
-              "更新规则|更新公式|动量|梯度噪声|梯度裁剪"),
+              _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step", "line search"),
+              "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
          fixes=("add_optimizer_hook", "fix_note_names_in_update", "fix_matrix_only_update", _DROP_AFTER_STEP),
          checks=("own_optimizer", "overwritten_weights")),
@@ -288,7 +291,10 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"(?:不变|照旧|一样|相同|同\s*baseline)[^\n]*|"
                    r"\b(?:everything|all) else (?:is |stays |unchanged|as |the same)[^\n]*|"
                    r"^\s*(?:[-*]\s*)?(?:保持不变|不变|unchanged|kept)\s*[：:][^\n]*|"
-                   r"^\s*(?:[-*]\s*)?[^\n]{0,40}?(?:全部|全都|都|均|完全)(?:一致|相同|一样)\s*[。.]?\s*$",  # init、lr、seed 全部一致。
+                   r"^\s*(?:[-*]\s*)?[^\n]{0,40}?(?:全部|全都|都|均|完全)(?:一致|相同|一样)\s*[。.]?\s*$|"  # init、lr、seed 全部一致。
+                   # the optimizer and its state left as they are: "优化器的 momentum 状态不清零", "optimizer unchanged"
+                   r"[^，。,;；\n]*优化器[^，。,;；\n]*(?:不清零|不重置|不变|照旧|保留)[^，。,;；\n]*|不(?:改|动|换)\s*优化器|"
+                   r"[^,.;\n]*\boptimi[sz]er(?:'s)?\b[^,.;\n]*\b(?:unchanged|untouched|not reset|as it is)\b[^,.;\n]*",
                    re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
