@@ -381,6 +381,32 @@ def test_a_layers_forward_pass_is_written_from_the_notes_output_formula() -> Non
     assert torch.allclose(layer(x), expected, atol=1e-6)
 
 
+def test_a_layer_written_unit_by_unit_with_a_started_value_of_its_own_gets_that_parameter() -> None:
+    """`h_j = g_j·relu(z_j) + …` sums over nothing: all units at once; `a_j` started at 0, one per output unit, is a
+    parameter of the layer (extra_parameters), trained with the weights."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    formulas = "z = W x + b\ng_j = sigmoid(a_j)    # a ∈ R^{out}\nh_j = g_j · relu(z_j) + (1 − g_j) · tanh(z_j)"
+    note = f"替换 nn.Linear：\n{formulas}\na_j 初始化为 0，跟 W 一起学。"
+    part = skeleton_for(["layer"], note)
+    reply = program_reply(part, formulas, note)
+    namespace = {"torch": torch, "nn": nn, "F": F, "mlp": None}
+    exec(fill(part, reply), namespace)
+    layer, x = namespace["IdeaLinear"](3, 4), torch.randn(5, 3)
+    assert layer.a.shape == (4,) and "a" in dict(layer.named_parameters())
+    with torch.no_grad():
+        layer.a.copy_(torch.tensor([-2.0, 0.0, 1.0, 3.0]))
+    z, g = x @ layer.weight.T + layer.bias, torch.sigmoid(layer.a)
+    assert torch.allclose(layer(x), g * torch.relu(z) + (1 - g) * torch.tanh(z), atol=1e-6)
+    unstarted = note.replace("a_j 初始化为 0，", "")
+    assert program_reply(skeleton_for(["layer"], unstarted), formulas, unstarted) == ""  # its start not given
+
+
 @pytest.mark.parametrize(("formulas", "parameters"), [
     ("y = W*x + b + 0.1*tanh(x)", ["weight", "bias"]),  # the notes' single W and b are the layer's own
     ("y = (W1*x + b1) * sigmoid(W2*x + b2)", ["W1", "W2", "b1", "b2"]),
@@ -525,7 +551,7 @@ def test_a_weight_formula_in_a_note_that_names_no_gradient_is_a_weight_operation
 def test_a_weight_matrix_written_beside_what_it_multiplies_is_a_product() -> None:
     from agentnotes.experiments.guards.note_program import layer_forward_body
 
-    body, _ = layer_forward_body("y = relu(W x + b) + 0.1*x", ["weight", "bias"])
+    body, _, _ = layer_forward_body("y = relu(W x + b) + 0.1*x", ["weight", "bias"])
     assert "F.linear(x, self.weight)" in body
     assert layer_forward_body("y = W if x", ["weight", "bias"]) is None  # prose, not a product
 
@@ -1100,7 +1126,7 @@ def test_the_layer_a_note_replaces_and_a_letter_naming_a_function_are_no_steps()
             "其中 act = sigmoid，⊙ 为逐元素乘。")
     formulas = formulas_in([Hit(Chunk("glu.md", 1, 5, note, ("glu",)), 1.0)])
     assert "σ(W x + b)" not in formulas  # the baseline's layer
-    body, _ = layer_forward_body(formulas, ["W1", "W2", "b1", "b2"], note)
+    body, _, _ = layer_forward_body(formulas, ["W1", "W2", "b1", "b2"], note)
     assert body.splitlines()[0] == "h = (F.linear(x, self.W1) + self.b1) * torch.sigmoid(F.linear(x, self.W2) + self.b2)"
 
 

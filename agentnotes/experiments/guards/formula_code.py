@@ -105,7 +105,11 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
-        return (LAYER_FORWARD, _marked(*found), "") if found else None
+        if found is None:
+            return None
+        body, source, extra = found
+        return LAYER_FORWARD, _marked(body, source), extra and "def extra_parameters(self):\n" \
+            + textwrap.indent(_marked(extra, source), "    ") + "\n\n"
     program = note_program(formulas, [part.name], note_text, task)
     found = program_body(program) if program else None
     if found is None:

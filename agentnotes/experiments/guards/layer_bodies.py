@@ -66,16 +66,18 @@ def periodic_body(formulas: str, parameters: Sequence[str], period: int | None) 
     return "\n".join(lines)
 
 
-def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str = "") -> tuple[str, str] | None:
-    """(The body of a layer's `forward(self, x)`, the formulas it comes from), written from the notes' formulas for its output
+def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str = "") -> tuple[str, str, str] | None:
+    """(The body of a layer's `forward(self, x)`, the formulas it comes from, the body of its `extra_parameters(self)`
+    or ""), written from the notes' formulas for its output
     (`y = (W1*x + b1) * sigmoid(W2*x + b2)`) when they are certain: every line but the periodic ones
     reads as assignments, the last one names the output (LAYER_OUTPUTS), none assigns the input or a
     parameter, every name read is the input, a parameter of the layer, a constant the notes give, an
-    earlier result or one of TORCH_FUNCTIONS, and each weight matrix (a parameter named w..., or the
-    layer's single `weight` as the notes' W) only multiplies what follows it, written F.linear. The
-    notes' single W and their one bias (b, b1) are the layer's `weight` and `bias`. None otherwise, or when a constant read is one
-    the notes call learnable (a parameter the skeleton lacks): the model writes it."""
-    statements = _output_statements(formulas)
+    earlier result, one of TORCH_FUNCTIONS or a value of the layer's own the notes call learnable or start at a
+    number (`a_j 初始化为 0`: a parameter, one per output unit where the notes say so), and each weight matrix (a
+    parameter named w..., or the layer's single `weight` as the notes' W) only multiplies what follows it, written
+    F.linear. The notes' single W and their one bias (b, b1) are the layer's `weight` and `bias`; an output written
+    per unit (`h_j = g_j·relu(z_j)`, no sum) is computed for all units at once. None otherwise: the model writes it."""
+    statements = _output_statements(_per_unit_written_whole(formulas))
     if statements is None or set(parameters) & {target for target, _ in statements}:
         return None
     targets = [target for target, _ in statements]
@@ -87,17 +89,48 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
         aliases[named_biases.pop()] = "bias"  # the layer's one bias, whatever the notes call it (`b1`)
     learnable = learnable_names(f"{formulas}\n{note_text}")
     given = {name: value for name, value in note_constants(formulas).items() if name not in learnable}
+    extra = _own_parameters(read - set(parameters) - set(aliases) - set(targets) - {"x"}, given, note_text)
     local, lines = {"x"}, []
     for target, value in statements:
-        code = _as_torch(value, set(parameters), local, given, matrices, aliases)
+        code = _as_torch(value, set(parameters) | set(extra), local, given, matrices, aliases)
         if code is None:
             return None
         lines.append(f"{target} = {code}")
         local.add(target)
-    if "x" not in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
+    if "x" not in read:
         return None
     source = "; ".join(f"{target} = {ast.unparse(value)}" for target, value in statements)
-    return "\n".join([*lines, f"return {targets[-1]}"]), source
+    return "\n".join([*lines, f"return {targets[-1]}"]), source, "\n".join(extra.values())
+
+
+# An output written per unit (`h_j = …`), and the unit index on the names of a formula line.
+_UNIT_OUTPUT = re.compile(r"^\s*(?:[-*]\s*)?(?:y|h|out|output)_\{?([jk])\}?\s*=", re.MULTILINE)
+
+
+def _per_unit_written_whole(formulas: str) -> str:
+    """The formulas with the unit index dropped when they write the output unit by unit and sum over nothing
+    (`g_j = sigmoid(a_j)`, `h_j = g_j·relu(z_j)`): each is then the same computation for all the units at once."""
+    found = _UNIT_OUTPUT.search(formulas)
+    if found is None or re.search(r"[Σ∑]|\\sum|\bsum\b", formulas):
+        return formulas
+    return re.sub(rf"(?<=[A-Za-z\u0370-\u03ff])_\{{?{found[1]}\}}?(?![\w])", "", formulas)
+
+
+def _own_parameters(names: set[str], given: dict[str, str], note_text: str) -> dict[str, str]:
+    """name -> the `extra_parameters` line making it a parameter, for each value a layer's formulas read that the
+    notes start at a number and give no constant value (`a_j 初始化为 0`, `a is learnable, starts at 0.5`); a name
+    without a start reads as unknown later (and the model writes the layer)."""
+    lines = {}
+    for name in sorted(names):
+        if name in TORCH_FUNCTIONS or name == "norm" or compared_name(name) in given:
+            continue
+        start = _start(name, note_text) or next(filter(None, (_start(f"{name}_{index}", note_text) for index in "jk")), None)
+        if not start:
+            continue
+        shape = "(self.out_features,)" if _per_unit(name, note_text) else "()"
+        lines[name] = (f"self.{name} = nn.Parameter(torch.full({shape}, {start}))  # the layer's own, started as the notes "
+                       "say")
+    return lines
 
 
 def _output_statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
@@ -178,7 +211,8 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
 
 
 # Words that give a parameter one value per unit of its layer.
-_PER_UNIT = (r"(?:每个|每一个)(?:输出|隐藏)?(?:单元|神经元|通道|特征)|(?:one\s+)?per[- ](?:output[- ])?(?:unit|neuron|channel|feature)|"
+_PER_UNIT = (r"(?:每个|每一个)\s*(?:输出|隐藏)?\s*(?:单元|神经元|通道|特征|units?|neurons?|channels?)|"
+             r"∈\s*(?:R|ℝ)\^\{?(?:out\w*|d_?out|n_?out)\}?|(?:one\s+)?per[- ](?:output[- ])?(?:unit|neuron|channel|feature)|"
              r"(?:for\s+)?each\s+(?:output\s+)?(?:unit|neuron|channel|feature)")
 # An initial draw of the weights, `W ~ N(0, 2/fan_in)`, `W ~ U(-a, a)`: the second argument of N is its variance.
 _INIT_DRAW = re.compile(r"(?<![\w.])(?:W|w|weights?|theta)(?:_?0)?\s*~\s*(N|U|Uniform)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
