@@ -333,6 +333,9 @@ def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> 
     # sums in brackets beside a sum over the layers: each matrix's own, its entries named by index; λ given in a sweep
     ("H(W) = (Σ|w_ij|)² / Σ w_ij²\nloss = CE + λ · Σ_l H(W_l)\nλ ∈ {1e-5, 1e-4, 1e-3}",
      lambda w, w0: 1e-4 * w.abs().sum() ** 2 / (w ** 2).sum()),
+    # the same in LaTeX, the layer's label a superscript
+    ("loss = CE + λ · Σ_l H(W_l)\n$H(W_l) = \\dfrac{\\left(\\sum_i |w^{(l)}_i|\\right)^2}{\\sum_i (w^{(l)}_i)^2}$\nλ = 2",
+     lambda w, w0: 2 * w.abs().sum() ** 2 / (w ** 2).sum()),
 ])
 def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str, expected) -> None:
     import torch

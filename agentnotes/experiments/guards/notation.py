@@ -202,6 +202,12 @@ def cases_as_lines(text: str) -> str:
     return _CASES.sub(lines, text)
 
 
+def latex_as_plain(text: str) -> str:
+    """`text` with its LaTeX written plainly and its `$` left out, sums and their indices kept
+    (`\\sum_i |w^{(l)}_i|` as `Σ_i |w_i|`): for readers that handle the sums themselves."""
+    return _latex_to_plain(text).replace("$", "")
+
+
 def plain_symbols(text: str) -> str:
     """`text` with only its symbols made plain (LaTeX Greek letters, subscript digits, no `$`), so that prose
     around them keeps its form: `$\\beta_1 = 0.9$` and `β₁ = 0.9` read as `β_1 = 0.9` and `β1 = 0.9`."""
@@ -260,6 +266,7 @@ def _latex_to_plain(text: str) -> str:
     if "\\" not in text and "{" not in text:
         return text
     text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", latex_spacing(text))  # \dfrac, \tfrac: a fraction
+    text = re.sub(r"\^\{\s*\(\s*[A-Za-z]\w*\s*\)\s*\}", "", text)  # w^{(l)}_i: the layer's label, no power
     text = re.sub(r"_(?:\{\s*\\infty\s*\}|\\infty(?![A-Za-z]))", "_inf", text)  # ρ_∞: a name of its own
     text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
-from agentnotes.experiments.guards.notation import STEP_INDEXED
+from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain
 from agentnotes.experiments.guards.formula_lines import (
     _DRAWN,
     _TORCH_CALLS,
@@ -622,9 +622,9 @@ TASK_LOSSES = frozenset({"taskloss", "ltask", "loss", "ldata", "l0", "ce", "mse"
 WEIGHTS = frozenset({"w", "theta"})
 INITIAL_WEIGHTS = frozenset({"w0", "winit", "theta0", "wstart", "wpre", "wpretrained"})
 # A sum over entries or weights (`Σ`, `Σ_W`, `∑_{ij}`, `sum_l`, `Σ_{l=1}^{L}`): every penalty term is summed over every entry of every weight.
-_SUM = re.compile(r"(?:[Σ∑]|\\sum|(?<![\w.])sum(?=_))(?P<index>_\{[^}]*\}|_\w+)?(?:\^\{[^}]*\}|\^\w+)?\s*")
+_SUM = re.compile(r"(?:[Σ∑]|\\sum|(?<![\w.])sum(?=_))(?P<index>_\{[^}]*\}|_\([^)]*\)|_\w+)?(?:\^\{[^}]*\}|\^\([^)]*\)|\^\w+)?\s*")
 # A sum's index that counts the layers (`Σ_l`, `sum_{l=1}^{L}`): an unvalued `L` beside it is their number.
-_OVER_LAYERS = re.compile(r"_\{?l(?:=|\}|$)")
+_OVER_LAYERS = re.compile(r"_[{(]?l(?:=|[})]|$)")
 LAYER_COUNT = "L"
 _ENTRY_INDEX = re.compile(r"(?<=[A-Za-zθ])_?(?:[ijkl]{1,3}|l\d?)$")  # w_ij, W_l: an entry or a layer of the weights
 _REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min"})  # of one matrix, with one argument
@@ -641,7 +641,7 @@ def penalty_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     constant may be given anywhere in `note_text`. None when anything else is read, a sum sits inside brackets with
     no sum over the layers (its square is not the sum of squares), or no such line exists."""
     given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}
-    formulas = _inlined_definitions(formulas)
+    formulas = _inlined_definitions("\n".join(map(latex_as_plain, formulas.splitlines())))
     for line in formulas.splitlines():
         sums = list(_SUM.finditer(line))
         over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
