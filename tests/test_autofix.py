@@ -525,3 +525,32 @@ def test_an_update_that_treats_every_parameter_as_a_matrix_takes_a_plain_step_on
     tested = code.replace("rows, cols = p.shape", "if p.dim() < 2:\n        return\n    rows, cols = p.shape")
     assert "a plain step" not in apply_fixes(tested, ["update_rule"])[0]  # it tests the dimensions itself
     assert "a plain step" not in apply_fixes(code, ["weight_op"])[0]  # an update rule's fix only
+
+
+def test_an_update_that_computes_the_new_weights_and_never_stores_them_copies_them_in() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import apply_fixes
+    from agentnotes.experiments.guards.static_check import check_idea_code
+
+    code = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            if p.dim() < 2:
+                p.sub_(lr * g)
+                return
+            theta = p
+            step = lr * g.sign()
+            theta_next = theta - step
+    """)
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert [(f.before, f.after) for f in fixes] == [("theta_next computed and never stored", "p.copy_(theta_next)")]
+    assert "unused_result" not in {p.kind for p in check_idea_code(fixed, ["update_rule"], [])}
+    namespace = {"torch": torch}
+    exec(fixed, namespace)
+    p = torch.zeros(2, 2)
+    namespace["update"](p, torch.tensor([[1.0, -2.0], [3.0, 0.5]]), {}, 0.1, 1)
+    assert torch.allclose(p, torch.tensor([[-0.1, 0.1], [-0.1, -0.1]]))
+    stepped = code.replace("theta_next = theta - step", "theta_next = theta - step\n    p.copy_(theta_next)")
+    assert not any("never stored" in f.before for f in apply_fixes(stepped, ["update_rule"])[1])  # it stores them
+    unrelated = code.replace("theta_next = theta - step", "scale = step * 2")
+    assert not any("never stored" in f.before for f in apply_fixes(unrelated, ["update_rule"])[1])  # no new weights

@@ -16,7 +16,8 @@ certainly a slip, so correct code of any kind passes unchanged:
 - A weight operation on the rows of a matrix skips the biases it would fail on.
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
   torch module that lacks it (`F.logsumexp`) is called from the one that has it (`torch.logsumexp`).
-- An update hook that reads the notes' letters for its arguments (`theta_t`, `g_t`), bound nowhere, reads the arguments.
+- An update hook that reads the notes' letters for its arguments (`theta_t`, `g_t`), bound nowhere, reads the arguments;
+  one that computes the new weights into a name nothing reads (`W = p - lr * X`) and never changes p copies them in.
 - A state entry read into the formula of its own next value (`m_t = β·state.setdefault("m", 0) + g`) and never stored
   back is stored back (`state["m"] = m_t`).
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
@@ -661,6 +662,48 @@ def fix_matrix_only_update(code: str) -> tuple[str, list[Fix]]:
     return fixed, [Fix(line, "update of every parameter as a matrix", f"if {p}.dim() < 2: {p}.sub_({lr} * {g}); return")]
 
 
+def store_new_weights(code: str) -> tuple[str, list[Fix]]:
+    """An `update(p, g, …)` that never changes p computes the new weights into a name nothing reads (`W = p - lr * X`,
+    `theta_next = theta - lr * m` after `theta = p`): the step is lost, so `p.copy_(W)` is put right after the last such
+    assignment in the hook's own body."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update" and n.args.args), None)
+    if fn is None or _changes_in_place(fn, fn.args.args[0].arg):
+        return code, []
+    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    weights, new = {fn.args.args[0].arg}, None
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)} & weights:
+            weights.add(stmt.targets[0].id)  # the weights, or a value computed from them
+            if stmt.targets[0].id not in read and not isinstance(stmt.value, ast.Name):
+                new = stmt  # computed from them (`theta = p` alone is no new value)
+    if new is None:
+        return code, []
+    name, lines = new.targets[0].id, code.splitlines()
+    lines.insert(new.end_lineno, " " * new.col_offset + f"{fn.args.args[0].arg}.copy_({name})  # the new weights, kept")
+    return "\n".join(lines) + "\n", [Fix(new.lineno, f"{name} computed and never stored", f"{fn.args.args[0].arg}.copy_({name})")]
+
+
+def _changes_in_place(fn: ast.FunctionDef, name: str) -> bool:
+    """Whether `fn` changes the tensor `name` in place: a method ending in `_` (`p.add_`), an item or `.data`
+    assigned, an augmented assignment; not in a branch that returns (`if p.dim() < 2: p.sub_(lr * g); return`)."""
+    guards = {id(n) for stmt in ast.walk(fn) if isinstance(stmt, ast.If) and isinstance(stmt.body[-1], ast.Return)
+              for part in stmt.body for n in ast.walk(part)}
+    for node in (n for n in ast.walk(fn) if id(n) not in guards):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_") \
+                and ast.unparse(node.func.value) in (name, f"{name}.data"):
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        if any(isinstance(t, ast.Subscript | ast.Attribute) and ast.unparse(t.value) in (name, f"{name}.data")
+               or (isinstance(node, ast.AugAssign) and isinstance(t, ast.Name) and t.id == name) for t in targets):
+            return True
+    return False
+
+
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:
     """(target, source) of a statement `target.copy_(source)`."""
     call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -885,6 +928,7 @@ FIXES: dict[str, Fixer] = {
     "fix_two_input_forward": lambda code, _kinds, _pairs: fix_two_input_forward(code),
     "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
     "fix_note_names_in_update": lambda code, _kinds, _pairs: fix_note_names_in_update(code),
+    "store_new_weights": lambda code, _kinds, _pairs: store_new_weights(code),
     "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
