@@ -642,8 +642,8 @@ def penalty_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     no sum over the layers (its square is not the sum of squares), or no such line exists."""
     given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}
     formulas = _inlined_definitions("\n".join(map(latex_as_plain, formulas.splitlines())))
-    for line in formulas.splitlines():
-        sums = list(_SUM.finditer(line))
+    for original in formulas.splitlines():
+        line, sums = original, list(_SUM.finditer(original))
         over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
         inner = [m for m in sums if _depth_at(line, m.start())]
         if inner and not over_layers:
@@ -653,13 +653,13 @@ def penalty_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
             line = line[:match.start()] + line[match.end():]
         found = _assignments(line)
         counted = {LAYER_COUNT} if over_layers else set()
-        helpers = _helpers(formulas, line) if found else {}
+        helpers = _helpers(formulas, original) if found else {}
         for _, value in found or ():
             terms = _addends(value)
             task = [t for t in terms if isinstance(t, ast.Name) and compared_name(t.id) in TASK_LOSSES]
             rest = [_written_out(t, helpers) for t in terms if t not in task]
             if len(task) == 1 and rest and (body := _penalty_lines(rest, given, counted - set(given))):
-                return body, line.strip()
+                return body, original.strip()
     return None
 
 
