@@ -22,6 +22,7 @@ from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.experiments.guards.testability import done_without
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+_LOSS_NAME = r"(?:loss|L|ℓ)"  # what notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`)
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
 
 
@@ -160,7 +161,7 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
-              + _LEFT + r"(?:loss|L|ℓ)(?!_?(?:val|valid|validation|test|best|eval|dev|held\w*)(?![A-Za-z]))"  # L_val = …: measured
+              + _LEFT + _LOSS_NAME + r"(?!_?(?:val|valid|validation|test|best|eval|dev|held\w*)(?![A-Za-z]))"  # L_val = …: measured
               r"(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
@@ -340,7 +341,7 @@ _SCHEDULE_BEYOND_WARMUP = re.compile(r"schedule|decay|anneal|调度|衰减|退�
 _RATE_ASSIGNED = re.compile(_LEFT + r"(?:lr|η|eta|learning[ _]rate)\w*(?:\s*\([^()\n]*\))?\s*(?:=|←)(?!=)", re.IGNORECASE)
 # A gradient named in a note: an update rule turns one into a step.
 # A loss that reads the gradient: `L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²`, `loss = CE + λ·‖g‖²`.
-_LOSS_OF_GRADIENT = re.compile(_LEFT + r"(?:L|loss|ℓ)(?:_\w+)?(?:\([^()=\n]*\))?\s*=(?!=)[^=\n]*(?:∇|" + _LEFT + r"(?:g|grad)" + _RIGHT + ")")
+_LOSS_OF_GRADIENT = re.compile(_LEFT + _LOSS_NAME + r"(?:_\w+)?(?:\([^()=\n]*\))?\s*=(?!=)[^=\n]*(?:∇|" + _LEFT + r"(?:g|grad)" + _RIGHT + ")")
 _GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
 
 
