@@ -554,3 +554,29 @@ def test_an_update_that_computes_the_new_weights_and_never_stores_them_copies_th
     assert not any("never stored" in f.before for f in apply_fixes(stepped, ["update_rule"])[1])  # it stores them
     unrelated = code.replace("theta_next = theta - step", "scale = step * 2")
     assert not any("never stored" in f.before for f in apply_fixes(unrelated, ["update_rule"])[1])  # no new weights
+
+
+def test_an_update_that_keeps_the_notes_step_size_as_a_number_takes_the_tuned_rate() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            alpha = 1e-3  # from the notes
+            beta = 0.9  # from the notes
+            m = beta * state.setdefault("m", torch.zeros_like(p)) + (1 - beta) * g
+            state["m"] = m
+            p.sub_(alpha * m.sign())
+    """)
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert [(f.before, f.after) for f in fixes] == [("alpha = 0.001", "alpha = lr")]
+    namespace = {"torch": torch}
+    exec(fixed, namespace)
+    p = torch.zeros(3)
+    namespace["update"](p, torch.tensor([1.0, -1.0, 2.0]), {}, 0.5, 1)
+    assert torch.allclose(p, torch.tensor([-0.5, 0.5, -0.5]))
+    reads_lr = code.replace("p.sub_(alpha * m.sign())", "p.sub_(lr * alpha * m.sign())")
+    assert apply_fixes(reads_lr, ["update_rule"])[0] == reads_lr  # the rate is used: alpha is a factor of the rule
+    no_step_size = code.replace("alpha = 1e-3  # from the notes", "rho = 0.95").replace("alpha *", "rho *")
+    assert "= lr" not in apply_fixes(no_step_size, ["update_rule"])[0]  # a rule with no rate of its own

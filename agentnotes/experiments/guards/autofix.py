@@ -17,7 +17,8 @@ certainly a slip, so correct code of any kind passes unchanged:
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
   torch module that lacks it (`F.logsumexp`) is called from the one that has it (`torch.logsumexp`).
 - An update hook that reads the notes' letters for its arguments (`theta_t`, `g_t`), bound nowhere, reads the arguments;
-  one that computes the new weights into a name nothing reads (`W = p - lr * X`) and never changes p copies them in.
+  one that computes the new weights into a name nothing reads (`W = p - lr * X`) and never changes p copies them in;
+  one that never reads lr and keeps the notes' step size as a number (`alpha = 1e-3`) takes lr for it.
 - A state entry read into the formula of its own next value (`m_t = β·state.setdefault("m", 0) + g`) and never stored
   back is stored back (`state["m"] = m_t`).
 - A lone module class without hooks gets the build_model that plugs it into the harness MLP: as
@@ -688,6 +689,36 @@ def store_new_weights(code: str) -> tuple[str, list[Fix]]:
     return "\n".join(lines) + "\n", [Fix(new.lineno, f"{name} computed and never stored", f"{fn.args.args[0].arg}.copy_({name})")]
 
 
+# What notes call the step size of an update rule, when the model keeps it as a number of its own.
+_STEP_SIZE_NAMES = frozenset({"alpha", "eta", "η", "α", "step_size", "learning_rate", "lr0", "base_lr"})
+
+
+def use_tuned_step_size(code: str) -> tuple[str, list[Fix]]:
+    """An `update(p, g, state, lr, t)` that never reads lr and sets its step size to the notes' number
+    (`alpha = 1e-3  # from the notes`) runs the idea at that fixed rate while the baseline's rate is tuned: the
+    step size becomes lr, which starts at the notes' rate where they give one. A rule with no step size of its own
+    (no such name set to a number) is left as it is."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update" and len(n.args.args) >= 4), None)
+    if fn is None:
+        return code, []
+    lr = fn.args.args[3].arg
+    if any(isinstance(n, ast.Name) and n.id == lr and isinstance(n.ctx, ast.Load) for n in ast.walk(fn)):
+        return code, []
+    sets = [stmt for stmt in fn.body if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in _STEP_SIZE_NAMES
+            and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, int | float)]
+    if len(sets) != 1:
+        return code, []
+    stmt, lines = sets[0], code.splitlines()
+    name, rate = stmt.targets[0].id, stmt.value.value
+    lines[stmt.lineno - 1] = " " * stmt.col_offset + f"{name} = {lr}  # the rate the lab tunes for both arms (the notes': {rate})"
+    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt), f"{name} = {lr}")]
+
+
 def _changes_in_place(fn: ast.FunctionDef, name: str) -> bool:
     """Whether `fn` changes the tensor `name` in place: a method ending in `_` (`p.add_`), an item or `.data`
     assigned, an augmented assignment; not in a branch that returns (`if p.dim() < 2: p.sub_(lr * g); return`)."""
@@ -929,6 +960,7 @@ FIXES: dict[str, Fixer] = {
     "add_optimizer_hook": lambda code, _kinds, _pairs: add_optimizer_hook(code),
     "fix_note_names_in_update": lambda code, _kinds, _pairs: fix_note_names_in_update(code),
     "store_new_weights": lambda code, _kinds, _pairs: store_new_weights(code),
+    "use_tuned_step_size": lambda code, _kinds, _pairs: use_tuned_step_size(code),
     "add_module_hook": lambda code, kinds, _pairs: add_module_hook(code, kinds),
     "fix_sync_to_average": lambda code, _kinds, pairs: fix_sync_to_average(code, pairs),
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),

@@ -94,8 +94,8 @@ KINDS: tuple[Kind, ...] = (
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step", "line search"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
-         fixes=("add_optimizer_hook", "fix_note_names_in_update", "store_new_weights", "fix_matrix_only_update",
-                _DROP_AFTER_STEP),
+         fixes=("add_optimizer_hook", "fix_note_names_in_update", "store_new_weights", "use_tuned_step_size",
+                "fix_matrix_only_update", _DROP_AFTER_STEP),
          checks=("own_optimizer", "overwritten_weights")),
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
          _cue(_LEFT + r"(?:y|out|output)(?:_\{?[ijk]\}?)?\s*=[^\n]*" + _LEFT + "w(?![a-z]{2})",  # y = …w…, y_j = …w_ji… (not "with")
