@@ -639,15 +639,22 @@ def _guarded(code: str, fn: ast.FunctionDef, guard: list[str]) -> tuple[str, int
     return "\n".join(lines) + "\n", body.lineno
 
 
+def _update_hook(code: str, arguments: int = 4) -> ast.FunctionDef | None:
+    """The top-level `update(p, g, state, lr, t)` of `code` taking at least `arguments` arguments; None when there is
+    none or the code does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    return next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update"
+                 and len(n.args.args) >= arguments), None)
+
+
 def fix_matrix_only_update(code: str) -> tuple[str, list[Fix]]:
     """An `update(p, g, state, lr, t)` that works on p as a matrix (`rows, cols = p.shape`, `p.shape[1]`, a matrix
     product `@`, a transpose) and never tests p's dimensions gets `if p.dim() < 2:` a plain gradient step and return,
     first: it is called for every parameter, and on a bias (a vector) such code fails or computes something else."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, []
-    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update" and len(n.args.args) >= 4), None)
+    fn = _update_hook(code)
     if fn is None:
         return code, []
     p, g, lr = fn.args.args[0].arg, fn.args.args[1].arg, fn.args.args[3].arg
@@ -667,11 +674,7 @@ def store_new_weights(code: str) -> tuple[str, list[Fix]]:
     """An `update(p, g, …)` that never changes p computes the new weights into a name nothing reads (`W = p - lr * X`,
     `theta_next = theta - lr * m` after `theta = p`): the step is lost, so `p.copy_(W)` is put right after the last such
     assignment in the hook's own body."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, []
-    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update" and n.args.args), None)
+    fn = _update_hook(code, arguments=1)
     if fn is None or _changes_in_place(fn, fn.args.args[0].arg):
         return code, []
     read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -698,11 +701,7 @@ def use_tuned_step_size(code: str) -> tuple[str, list[Fix]]:
     (`alpha = 1e-3  # from the notes`) runs the idea at that fixed rate while the baseline's rate is tuned: the
     step size becomes lr, which starts at the notes' rate where they give one. A rule with no step size of its own
     (no such name set to a number) is left as it is."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, []
-    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "update" and len(n.args.args) >= 4), None)
+    fn = _update_hook(code)
     if fn is None:
         return code, []
     lr = fn.args.args[3].arg
