@@ -45,6 +45,7 @@ from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
 from agentnotes.experiments.guards.static_check import (
     bound_names,
+    changes_in_place,
     leaf_name,
     reads_before_assigned,
     required_positional,
@@ -719,19 +720,11 @@ def use_tuned_step_size(code: str) -> tuple[str, list[Fix]]:
 
 
 def _changes_in_place(fn: ast.FunctionDef, name: str) -> bool:
-    """Whether `fn` changes the tensor `name` in place: a method ending in `_` (`p.add_`), an item or `.data`
-    assigned, an augmented assignment; not in a branch that returns (`if p.dim() < 2: p.sub_(lr * g); return`)."""
+    """Whether `fn` changes the tensor `name` in place (static_check.changes_in_place), not counting a branch that
+    returns (`if p.dim() < 2: p.sub_(lr * g); return`)."""
     guards = {id(n) for stmt in ast.walk(fn) if isinstance(stmt, ast.If) and isinstance(stmt.body[-1], ast.Return)
               for part in stmt.body for n in ast.walk(part)}
-    for node in (n for n in ast.walk(fn) if id(n) not in guards):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_") \
-                and ast.unparse(node.func.value) in (name, f"{name}.data"):
-            return True
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
-        if any(isinstance(t, ast.Subscript | ast.Attribute) and ast.unparse(t.value) in (name, f"{name}.data")
-               or (isinstance(node, ast.AugAssign) and isinstance(t, ast.Name) and t.id == name) for t in targets):
-            return True
-    return False
+    return any(changes_in_place(node, {name}) for node in ast.walk(fn) if id(node) not in guards)
 
 
 def _copy_call(stmt: ast.stmt) -> tuple[ast.expr, ast.expr] | None:

@@ -787,7 +787,7 @@ def _check_weights_never_changed(tree: ast.Module) -> list[Problem]:
         for node in ast.walk(fn):  # aliases: `w = p`, `W = layer.weight.data`
             if isinstance(node, ast.Assign) and _rooted(node.value, roots) and not isinstance(node.value, ast.Call):
                 roots |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        if not any(_changes(node, roots) for node in ast.walk(fn)):
+        if not any(changes_in_place(node, roots) for node in ast.walk(fn)):
             shown = " or ".join(f"`{t}`" for t in targets)
             problems.append(Problem("weights_unchanged", f"`{fn.name}` never changes {shown} in place, so the weights stay "
                                     "as they were and the idea arm trains like the baseline: write the new values into "
@@ -803,7 +803,7 @@ def _rooted(node: ast.expr, roots: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in roots
 
 
-def _changes(node: ast.AST, roots: set[str]) -> bool:
+def changes_in_place(node: ast.AST, roots: set[str]) -> bool:
     """Whether `node` changes a value rooted at `roots` in place: an in-place method (`p.mul_`), a function given it
     first that changes its argument (`nn.init.zeros_(w)`) or any helper, `out=`, an item or attribute assigned, `+=`."""
     if isinstance(node, ast.Call):
