@@ -580,3 +580,41 @@ def test_an_update_that_keeps_the_notes_step_size_as_a_number_takes_the_tuned_ra
     assert apply_fixes(reads_lr, ["update_rule"])[0] == reads_lr  # the rate is used: alpha is a factor of the rule
     no_step_size = code.replace("alpha = 1e-3  # from the notes", "rho = 0.95").replace("alpha *", "rho *")
     assert "= lr" not in apply_fixes(no_step_size, ["update_rule"])[0]  # a rule with no rate of its own
+
+
+def test_a_reduction_along_a_dimension_used_as_a_tensor_takes_its_values() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import fix_pair_as_tensor
+
+    code = ("def shift(z, bias):\n    med = torch.median(z, dim=0)\n    top = z.max(1)[0] + z.max(dim=1).values\n"
+            "    v, i = torch.sort(z)\n    s = torch.sort(z)\n    order = s.indices\n"
+            "    return bias - 0.5 * med + top.mean() + z.max(0) * 0 + v[0, 0] * 0 + order[0, 0] * 0 + torch.max(z, z).sum() * 0\n")
+    fixed, fixes = fix_pair_as_tensor(code)
+    assert [f.after for f in fixes] == ["torch.median(z, dim=0).values", "z.max(0).values"]
+    z = torch.tensor([[1.0, -2.0], [3.0, 4.0], [0.0, 1.0]])
+    namespace: dict = {"torch": torch}
+    exec(fixed, namespace)
+    expected = torch.zeros(2) - 0.5 * z.median(0).values + z.max(1).values.mean() * 2
+    assert torch.allclose(namespace["shift"](z, torch.zeros(2)), expected)
+    assert fix_pair_as_tensor(fixed) == (fixed, [])
+
+
+def test_python_min_and_max_of_tensors_become_torchs_and_those_of_counts_stay() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import fix_builtin_max_of_tensors
+
+    code = ("def update(p, g, state, lr, t):\n    v = state.setdefault(\"v\", torch.zeros_like(p))\n"
+            "    v.mul_(0.9).add_(0.1 * g * g)\n    eta = lr / (v.sqrt() + 1e-8)\n    cap = 0.01\n"
+            "    n = max(p.shape[0], 1)\n    s = cap * torch.ones_like(p)\n"
+            "    p.sub_(min(eta, s) * g + max(eta, cap) * 0 + min(1e-3, eta) * 0 + max(t, 10) * 0 / n)\n")
+    fixed, fixes = fix_builtin_max_of_tensors(code)
+    assert [f.after for f in fixes] == ["torch.minimum(eta, s)", "torch.clamp(eta, min=cap)", "torch.clamp(eta, max=1e-3)"]
+    assert "n = max(p.shape[0], 1)" in fixed and "max(t, 10)" in fixed
+    namespace: dict = {"torch": torch}
+    exec(fixed, namespace)
+    p, g = torch.ones(3), torch.tensor([1.0, 0.001, -2.0])
+    namespace["update"](p, g, {}, 0.1, 1)
+    eta = 0.1 / ((0.1 * g * g).sqrt() + 1e-8)
+    assert torch.allclose(p, 1 - torch.minimum(eta, torch.full((3,), 0.01)) * g)

@@ -61,7 +61,8 @@ def update(p, g, state, lr, t):
     m = 0.99 * state["m"] + 0.01 * g
 '''
     problems = [p for p in blocking(check_idea_code(code)) if p.kind == "unused_result"]
-    assert len(problems) == 1 and problems[0].line == 5 and 'state["m"] = ...' in problems[0].message
+    assert len(problems) == 1 and problems[0].line == 5 and 'state["m"] = m' in problems[0].message
+    assert "p.copy_(m)" in problems[0].message and "self." not in problems[0].message  # an update hook has no self
     stored = code.replace('    m = 0.99', '    state["m"] = 0.99')
     assert not [p for p in check_idea_code(stored) if p.kind == "unused_result"]
 

@@ -14,6 +14,8 @@ certainly a slip, so correct code of any kind passes unchanged:
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
+- Python's `min(a, b)` of a tensor becomes `torch.minimum(a, b)` (or a clamp by a number), and a reduction along a
+  dimension used as a tensor (`alpha * torch.median(z, dim=0)`) takes its `.values`.
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
   torch module that lacks it (`F.logsumexp`) is called from the one that has it (`torch.logsumexp`).
 - An update hook that reads the notes' letters for its arguments (`theta_t`, `g_t`), bound nowhere, reads the arguments;
@@ -439,6 +441,88 @@ def fix_number_max(code: str) -> tuple[str, list[Fix]]:
         lines[node.lineno - 1] = line[:node.col_offset] + after + line[node.end_col_offset:]
         fixes.append(Fix(node.lineno, before, after))
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
+# Reductions along a dimension that return (values, indices) rather than a tensor.
+_PAIR_ALWAYS = frozenset({"mode", "kthvalue", "sort", "topk", "cummax", "cummin"})
+_PAIR_WITH_DIM = frozenset({"max", "min", "median", "nanmedian"})
+_NOT_TENSORS = frozenset({"torch", "math", "np", "F", "nn", "random"})
+
+
+def _returns_pair(call: ast.Call) -> bool:
+    """`torch.median(z, dim=0)`, `z.max(1)`, `torch.sort(x)`: a call that returns (values, indices)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _PAIR_ALWAYS | _PAIR_WITH_DIM:
+        return False
+    on_torch = isinstance(func.value, ast.Name) and func.value.id == "torch"
+    if not on_torch and isinstance(func.value, ast.Name) and func.value.id in _NOT_TENSORS:
+        return False
+    if func.attr in _PAIR_ALWAYS:
+        return True
+    dims = call.args[1:] if on_torch else call.args
+    dim = dims[0] if len(dims) == 1 else next((k.value for k in call.keywords if k.arg == "dim"), None)
+    value = _number(dim) if dim is not None else None
+    return type(value) is int and abs(value) <= _MAX_DIM
+
+
+def fix_pair_as_tensor(code: str) -> tuple[str, list[Fix]]:
+    """`med = torch.median(z, dim=0)` then `alpha * med` takes `.values`: a reduction along a dimension (max, min,
+    median, mode, sort, topk) returns (values, indices), and arithmetic on it fails (TypeError: can't multiply
+    sequence by non-int of type 'float'). Left alone where the pair is taken apart (`.values`, `[0]`, `m, i = ...`)
+    or the name it is bound to is (`s = torch.sort(x)` then `s.indices`)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    taken_apart = {n.value.id for n in ast.walk(tree)
+                   if isinstance(n, ast.Attribute | ast.Subscript) and isinstance(n.value, ast.Name)}
+    edits = []
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and _returns_pair(n) and n.lineno == n.end_lineno):
+        parent = parents.get(call)
+        if isinstance(parent, ast.Attribute | ast.Subscript | ast.Starred | ast.Return):
+            continue
+        if isinstance(parent, ast.Assign) and not (len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)
+                                                   and parent.targets[0].id not in taken_apart):
+            continue
+        edits.append((call, f"{ast.get_source_segment(code, call)}.values"))
+    edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
+    fixes = [Fix(call.lineno, ast.get_source_segment(code, call), text) for call, text in edits]
+    return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
+
+
+def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
+    """Python's `min(eta, s)` of two tensors becomes `torch.minimum(eta, s)`, and `max(h, 0)` of a tensor and another
+    value `torch.clamp(h, min=0)`: the builtins compare whole tensors (RuntimeError: Boolean value of Tensor with more
+    than one value is ambiguous). Only where an argument reads a tensor for certain (_tensor_names) and none reads a
+    count (`max(n, 1)` with `n = p.shape[0]` stays)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    numbers = _numeric_names(tree)
+    edits = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        tensors, counts = _tensor_names(fn) - set(numbers), _count_names(fn)
+        for call in ast.walk(fn):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in ("min", "max")
+                    and len(call.args) == 2 and not call.keywords and call.lineno == call.end_lineno):
+                continue
+            names = {n.id for arg in call.args for n in ast.walk(arg) if isinstance(n, ast.Name)}
+            if not names & tensors or names & counts or any(_counts(arg) for arg in call.args):
+                continue
+            of_tensor = [any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(arg)) for arg in call.args]
+            first, second = (ast.get_source_segment(code, arg) for arg in call.args)
+            bound = "max" if call.func.id == "min" else "min"
+            if all(of_tensor):
+                text = f"torch.{call.func.id}imum({first}, {second})"
+            else:  # a tensor and a number (or a value not known to be a tensor): clamp bounds by either
+                tensor, other = (first, second) if of_tensor[0] else (second, first)
+                text = f"torch.clamp({tensor}, {bound}={other})"
+            edits.append((call, text))
+    edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
+    fixes = [Fix(call.lineno, ast.get_source_segment(code, call), text) for call, text in edits]
+    return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
 # math's functions of one number that torch has under the same name, for tensors.
@@ -937,7 +1021,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
-                 "fix_number_max", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
+                 "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
@@ -958,6 +1042,8 @@ FIXES: dict[str, Fixer] = {
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
+    "fix_builtin_max_of_tensors": lambda code, _kinds, _pairs: fix_builtin_max_of_tensors(code),
+    "fix_pair_as_tensor": lambda code, _kinds, _pairs: fix_pair_as_tensor(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
     "fix_torch_on_numbers": lambda code, _kinds, _pairs: fix_torch_on_numbers(code),
     "fix_missing_functions": lambda code, _kinds, _pairs: fix_missing_functions(code),

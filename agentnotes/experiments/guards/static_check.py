@@ -653,9 +653,19 @@ def _check_unused_results(tree: ast.Module) -> list[Problem]:
                     or not any(isinstance(n, ast.BinOp) for n in ast.walk(node.value)):
                 continue
             problems.append(Problem("unused_result", f"`{name}` is computed in `{fn.name}` and never used, so this step of the "
-                                                     f"formula is lost: use it, or keep it for the next step (state[\"{name}\"] = ... "
-                                                     f"or self.{name}; a local name is gone after the call)", node.lineno))
+                                                     f"formula is lost: use it, or {_how_to_keep(fn, name)}", node.lineno))
     return problems
+
+
+def _how_to_keep(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> str:
+    """How `fn` keeps a value it computes: in its state dict, on self, or (an update hook) in the weights it is given."""
+    arguments = [a.arg for a in fn.args.args]
+    into_weights = f"if it is the new value of p, write it in: p.copy_({name}); " if {"p", "g"} <= set(arguments) else ""
+    if "state" in arguments:
+        return f"{into_weights}keep it for the next step in the state dict (state[\"{name}\"] = {name}; a local name is gone after the call)"
+    if arguments[:1] == ["self"]:
+        return f"keep it for the next step (self.{name} = ...; a local name is gone after the call)"
+    return f"keep it for the next step (state[\"{name}\"] = ... or self.{name}; a local name is gone after the call)"
 
 
 def _from_state(value: ast.expr) -> bool:
