@@ -38,6 +38,9 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
      "torch.clamp(x, min=0)"),
     ("RuntimeError: 1D tensors expected, but got 2D and 2D tensors", "(a * b).sum()"),
     ("KeyError: 'prev_p'", "state.get("),
+    ("IndexError: tuple index out of range", "p.shape[1] fan-in"),
+    ("TypeError: can't multiply sequence by non-int of type 'float'", ".values"),
+    ("TypeError: unsupported operand type(s) for -: 'Tensor' and 'torch.return_types.median'", ".values"),
 ])
 def test_a_common_runtime_error_gets_its_one_hint(error: str, wanted: str) -> None:
     hints = hints_for(error)
