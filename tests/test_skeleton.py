@@ -31,10 +31,10 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
              "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
              "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits"),
-             "unit_op": (["weight_op"], "regression")}
+             "unit_op": (["weight_op"], "regression"), "update_global": (["update_rule"], "classification")}
 # Forms of a kind's skeleton that its notes choose.
 NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss",
-               "loss_inputs", "unit_op")
+               "loss_inputs", "unit_op", "update_global")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -502,3 +502,37 @@ def test_the_code_writer_is_not_shown_the_variants_a_note_mentions() -> None:
     write_idea_body(model, load_prompt("write_idea_body"), MIRROR_PLAN, hits, skeleton_for(["layer"], note))
     assert model.seen and all("h 固定为" not in prompt and "每 50 步" not in prompt for prompt in model.seen)
     assert all("可学习的标量" in prompt and "预期：更稳" in prompt for prompt in model.seen)  # the idea and the rest stay
+
+
+def test_an_update_rule_reading_the_batch_loss_or_the_whole_gradient_gets_the_update_global_skeleton(tmp_path: Path) -> None:
+    import torch
+
+    note = "步长：η = min(ℓ(w) / (c·‖g‖²), γ)，‖g‖² 是所有参数梯度拼起来的平方范数，c = 0.5，γ = 1"
+    skeleton = skeleton_for(["update_rule"], note)
+    assert skeleton.name == "update_global" and skeleton.required == ("update",)
+    assert skeleton_for(["update_rule"], "clip by the global norm: g ← g·min(1, c/‖g‖), c = 1").name == "update_global"
+    assert skeleton_for(["update_rule"], "g ← g·min(1, c/‖g‖) for each parameter's own gradient").name == "update_rule"
+    assert skeleton_for(["update_rule"], "β = 0.9; m = β m + g; record the training loss").name == "update_rule"
+    code = fill(skeleton, textwrap.dedent('''
+        def update(p, g, state, lr, t, loss, grad_sq):
+            eta = min(loss / (0.5 * grad_sq + 1e-8), 1.0)
+            p.sub_(eta * g)
+    '''))
+    assert blocking(check_idea_code(code, ["update_rule"], ())) == []
+    namespace = {"torch": torch, "math": __import__("math")}
+    exec(code, namespace)
+    w, v = torch.nn.Parameter(torch.tensor([1.0, -2.0])), torch.nn.Parameter(torch.tensor([0.5]))
+    optimizer = namespace["make_optimizer"]([w, v], 0.01)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (w ** 2).sum() + (v ** 2).sum()
+        loss.backward()
+        return loss
+
+    closure()
+    optimizer.step(closure)
+    eta = min(5.25 / (0.5 * (4 + 16 + 1)), 1.0)  # the loss and ‖g‖² of both parameters together
+    assert torch.allclose(w.detach(), torch.tensor([1.0, -2.0]) * (1 - 2 * eta))
+    ran = run_idea(tmp_path, code, task="classification")
+    assert ran.returncode == 0, ran.stderr

@@ -56,6 +56,13 @@ _HIDDEN_LAYERS = re.compile(r"(?:每个|每一个|所有|every|each|all(?: the)?
 # An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
 _SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
                               r"(?:w|θ|p)\s*\+\s*\w+\s*(?:处|上)的梯度|两次梯度|再算一次梯度", re.IGNORECASE)
+# An update rule whose step reads this batch's loss (`η = min(ℓ_B(w)/(c‖g‖²), γ)`, a Polyak step) or the norm of the
+# whole gradient, all the parameters together ("global norm", "所有参数的梯度拼起来"): the update_global skeleton.
+_WHOLE_STEP = re.compile(r"(?<![A-Za-z\\])(?:η|\\eta|eta|α|\\alpha|lr|step|γ)[\w_{}ₜ]*\s*(?:=|←|:=)\s*[^=\n。；;]*?(?:ℓ|\bL_?\w{0,3}\s*\(\s*(?:w|θ|x|theta)|"
+                         r"\bloss\b|\bf\s*\(\s*(?:w|θ|x|theta))|\bPolyak\b|"
+                         r"(?:global|total|whole|full|entire)\s+(?:gradient\s+)?norm|norm of (?:the )?(?:whole|full|entire|total|"
+                         r"global|concatenated) gradient|all (?:the )?parameters(?:'|’)? gradients?|"
+                         r"全局(?:梯度)?(?:范数|norm)|所有参数[^。\n]{0,12}(?:梯度|范数)|梯度[^。\n]{0,6}拼(?:起来|接)", re.IGNORECASE)
 # An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
 _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
                         r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)", re.IGNORECASE)
@@ -145,7 +152,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     so long as no two parts define the same name. A layer idea whose notes write it as a residual form
     `y = x + ...`, or whose output formula passes the input through otherwise, gets the block skeleton;
     an update rule that takes the gradient again at moved weights (a closure, "the gradient at w + e")
-    the two_point skeleton; an architecture idea gets the skeleton of
+    the two_point skeleton, one whose step reads the batch's loss or the norm of the whole gradient the update_global
+    skeleton; an architecture idea gets the skeleton of
     the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton when the
     notes write the network as its equations, else none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
@@ -168,6 +176,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
             continue
         block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text))
         name = "block" if block else kind.name
+        name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(idea_part) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs, written as equations, the network
             name = ARCHITECTURE_PARTS.get(task, "network" if _NETWORK_EQUATIONS.search(note_text) else name)
