@@ -618,3 +618,19 @@ def test_python_min_and_max_of_tensors_become_torchs_and_those_of_counts_stay() 
     namespace["update"](p, g, {}, 0.1, 1)
     eta = 0.1 / ((0.1 * g * g).sqrt() + 1e-8)
     assert torch.allclose(p, 1 - torch.minimum(eta, torch.full((3,), 0.01)) * g)
+
+
+def test_the_weight_of_a_hooks_one_parameter_tensor_is_the_tensor_itself() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import fix_weight_of_a_tensor
+
+    code = ("def weight_op(p, state, step):\n    lam = 0.3\n    p.weight.data = (1 - lam) * p.weight.data + lam * p.weight.round()\n\n\n"
+            "def forward(self, x):\n    return x @ self.layer.weight.T\n")
+    fixed, fixes = fix_weight_of_a_tensor(code)
+    assert len(fixes) == 3 and "p.data = (1 - lam) * p.data + lam * p.round()" in fixed and "self.layer.weight.T" in fixed
+    namespace: dict = {"torch": torch}
+    exec(fixed, namespace)
+    p = torch.nn.Parameter(torch.tensor([0.4, 1.6]))
+    namespace["weight_op"](p, {}, 50)
+    assert torch.allclose(p.detach(), torch.tensor([0.7 * 0.4, 0.7 * 1.6 + 0.3 * 2]))

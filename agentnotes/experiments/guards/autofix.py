@@ -14,6 +14,7 @@ certainly a slip, so correct code of any kind passes unchanged:
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
+- `p.weight` in a hook given the one parameter tensor p becomes p.
 - Python's `min(a, b)` of a tensor becomes `torch.minimum(a, b)` (or a clamp by a number), and a reduction along a
   dimension used as a tensor (`alpha * torch.median(z, dim=0)`) takes its `.values`.
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
@@ -525,6 +526,28 @@ def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
     return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
+# Hooks given one parameter tensor p (not its layer): `update(p, g, …)`, `weight_op(p, state, step)`.
+_ONE_TENSOR_HOOKS = frozenset({"update", "weight_op"})
+
+
+def fix_weight_of_a_tensor(code: str) -> tuple[str, list[Fix]]:
+    """`p.weight` in a hook given one parameter tensor p (`update(p, g, …)`, `weight_op(p, state, step)`) becomes `p`:
+    p is the weight itself, and a tensor has no `.weight` (AttributeError: 'Parameter' object has no attribute
+    'weight'). `p.bias` has no such answer and stays."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits = []
+    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in _ONE_TENSOR_HOOKS):
+        if "p" in {a.arg for a in fn.args.args}:
+            edits += [(node, "p") for node in ast.walk(fn) if isinstance(node, ast.Attribute) and node.attr == "weight"
+                      and isinstance(node.value, ast.Name) and node.value.id == "p"]
+    edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
+    fixes = [Fix(node.lineno, "p.weight", "p (the hook's p is the weight tensor itself)") for node, _ in edits]
+    return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
+
+
 # math's functions of one number that torch has under the same name, for tensors.
 _MATH_ON_NUMBERS = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "erf", "atan", "sinh", "cosh"})
 _TENSOR_ARGUMENTS = frozenset({"x", "p", "g", "out", "logits", "h", "z", "grad", "weight"})  # what hooks pass tensors as
@@ -1021,7 +1044,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
-                 "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
+                 "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
@@ -1042,6 +1065,7 @@ FIXES: dict[str, Fixer] = {
     "fix_unit_indexing": lambda code, _kinds, _pairs: fix_unit_indexing(code),
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
+    "fix_weight_of_a_tensor": lambda code, _kinds, _pairs: fix_weight_of_a_tensor(code),
     "fix_builtin_max_of_tensors": lambda code, _kinds, _pairs: fix_builtin_max_of_tensors(code),
     "fix_pair_as_tensor": lambda code, _kinds, _pairs: fix_pair_as_tensor(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
