@@ -383,3 +383,16 @@ def test_a_penalty_on_the_gradient_is_a_loss_and_a_measured_loss_no_new_loss() -
     note = "L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²\n梯度 ∇L_reg = g + λ·H g，用 `g = autograd.grad(L, params, create_graph=True)`"
     assert kinds_in_notes(note) == ["loss"]
     assert kinds_in_notes("每 K 步：L_val = loss(θ) on held-out；if L_val > L_best: θ ← θ_best") == ["weight_op"]
+
+
+def test_copied_lines_are_removed_only_where_the_rest_of_their_block_still_does_something() -> None:
+    from agentnotes.agents.experimenter import without_lines
+
+    rule = "g = torch.sign(g) * g.abs().pow(1 / 3)  # the example's own rule"
+    code = f'def update(p, g, state, lr, t):\n    """doc"""\n    {rule}\n    p.sub_(lr * g)\n'
+    assert without_lines(code, [rule]) == ('def update(p, g, state, lr, t):\n    """doc"""\n    p.sub_(lr * g)\n', [(3, rule)])
+    alone = f'def update(p, g, state, lr, t):\n    """doc"""\n    {rule}\n'
+    assert without_lines(alone, [rule]) == (alone, [])  # nothing of the idea's own is left
+    returned = "def loss(out, y):\n    m = out.mean()\n    return task_loss(out, y) ** 1.5\n"
+    assert without_lines(returned, ["return task_loss(out, y) ** 1.5"]) == (returned, [])  # a return carries the result
+    assert without_lines("x = 1\ny = 2\n", ["x = 1"]) == ("x = 1\ny = 2\n", [])  # only inside functions

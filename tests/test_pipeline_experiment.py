@@ -357,6 +357,21 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     assert "copied the worked example's own rule" in second_ask and "x.flip(-1)" not in second_ask  # not shown again
 
 
+def test_a_copied_example_line_beside_the_ideas_own_code_is_removed_and_the_code_runs(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    copied = good.replace("        w = (self.w1 + self.w2) / 2\n", "        self.V.mul_(0.5)  # V = V/2\n        w = (self.w1 + self.w2) / 2\n")
+    model = RecordingChatModel(responses=[
+        json.dumps(PLAN), f"```python\n{copied}```", json.dumps({"matches_note": True, "problems": []}),
+        json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"}),
+    ])
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    fixes = json.loads((run.path / rd.ITERATIONS / "1" / rd.AUTOFIX).read_text())
+    assert any("self.V.mul_(0.5)" in fix and "removed: the worked example's own rule" in fix for fix in fixes)
+    assert "self.V" not in (run.path / rd.ITERATIONS / "1" / rd.IDEA_CODE).read_text(encoding="utf-8")
+
+
 def test_on_the_last_attempt_code_the_critic_rejects_runs_flagged(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")

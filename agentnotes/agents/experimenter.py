@@ -159,6 +159,31 @@ def copied_example_rules(code: str, examples: str, note_text: str = "") -> list[
             if _masked(line) in marked and not (note and _squashed(_expression(line)) in note)]
 
 
+def without_lines(code: str, lines: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
+    """`code` without the statements whose line (stripped) is one of `lines`, and (line number, text) of each
+    removed; nothing is removed when one of them is a return, is not a one-line statement inside a function or
+    class, or is all its block does."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    source, wanted, removed = code.splitlines(), set(lines), []
+    for node in ast.walk(tree):
+        for block in (getattr(node, field, None) for field in ("body", "orelse", "finalbody")):
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                continue
+            found = [stmt for stmt in block if source[stmt.lineno - 1].strip() in wanted]
+            doing = [stmt for stmt in block if stmt not in found and not isinstance(stmt, ast.Pass)
+                     and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))]  # not a docstring
+            if found and (isinstance(node, ast.Module) or not doing
+                          or any(stmt.lineno != stmt.end_lineno or isinstance(stmt, ast.Return) for stmt in found)):
+                return code, []
+            removed += [(stmt.lineno, source[stmt.lineno - 1].strip()) for stmt in found]
+    gone = {line for line, _ in removed}
+    kept = "\n".join(text for n, text in enumerate(source, 1) if n not in gone) + "\n"
+    return (kept, sorted(removed)) if removed else (code, [])
+
+
 _FORMULA = re.compile(r"`([^`]+)`")  # the formulas of an example's heading are written in backticks
 _ASSIGNED = re.compile(r"^(?:return\s+|[\w.\[\]\"', ]+?(?<![=!<>])=(?!=)\s*)")
 

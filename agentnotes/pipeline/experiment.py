@@ -455,16 +455,26 @@ class _CodeWriter:
             code, more_fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
             fixes += more_fixes
             problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
-        written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
-        problems += ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
-            + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
-            + stock_recurrent_cell(code, self.formulas, self.plan.kinds)
+        problems += self._note_problems(code)
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
+            stripped, removed = agents.without_lines(code, copied)
+            stripped_problems = check_idea_code(stripped, self.plan.kinds, self.note_pairs) + self._note_problems(stripped) \
+                if removed else []
+            if removed and not blocking(stripped_problems):  # the idea's own formulas stand without the copied lines
+                return stripped, fixes + [Fix(line, text, "removed: the worked example's own rule") for line, text in removed], \
+                    stripped_problems
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
                                     + "; ".join(f"`{line}`" for line in copied)
                                     + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
         return code, fixes, problems
+
+    def _note_problems(self, code: str) -> list[Problem]:
+        """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own."""
+        written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
+        return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
+            + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
+            + stock_recurrent_cell(code, self.formulas, self.plan.kinds)
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with
