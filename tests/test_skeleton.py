@@ -43,7 +43,7 @@ def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
     for name, (kinds, task) in SKELETONS.items():
         if name not in NOTE_CHOSEN:
             assert skeleton_for(kinds, task=task).name == name
-    assert skeleton_for(["architecture"], task="regression") is None  # flat inputs, no equations: the whole code is written
+    assert skeleton_for(["architecture"], "每层的输出加权平均之前所有层的输出", "regression").name == "network"  # in words
     assert skeleton_for(["architecture"], "h1 = relu(W1 x)\nh2 = relu(W2 h1 + P x)\ny = W3 h2", "regression").name == "network"
     # A loss idea that is also a regulariser's penalty: the skeleton whose hooks hold the other's, alone.
     assert skeleton_for(["loss", "regulariser"]).name == skeleton_for(["regulariser", "loss"]).name == "regulariser"
@@ -75,7 +75,7 @@ def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() ->
     assert skeleton_for(["update_rule", "weight_op"]).name == "update_rule+weight_op"  # side by side
     assert skeleton_for(["update_rule", "layer", "weight_op"]).name == "layer_op+update_rule"
     assert skeleton_for(["weight_op", "activation"]) is None  # both define build_model
-    assert skeleton_for(["architecture"]) is None
+    assert skeleton_for(["architecture"]).name == "network"  # flat inputs
 
 
 def test_an_initialisation_from_the_data_and_a_changing_batch_size_get_their_own_skeletons() -> None:

@@ -97,6 +97,10 @@ _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
 _PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return")
 _MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
+# A network on flat inputs written as its equations: a first hidden layer `h1 = …`, then an output read through a
+# matrix (`y = W3 h2 + Q x + b3`, `y = W4 · [x; h1; h2]`).
+_NETWORK_EQUATIONS = re.compile(r"^\s*(?:[-*]\s*)?h_?1\s*=[^\n]*\n(?:[^\n]*\n)*?\s*(?:[-*]\s*)?(?:y|out|output|logits)\s*="
+                                r"[^\n]*[A-Z]", re.MULTILINE)
 _EVERY_LINEAR = "in place of every nn.Linear(in_features, out_features) of the baseline's network."
 
 # Kinds that need different hooks but make one common shape of idea, and their skeleton: a layer with its
@@ -105,10 +109,6 @@ COMBINED = {frozenset({"layer", "weight_op"}): "layer_op"}
 # The part of a task's baseline an architecture idea replaces, by its skeleton: the convnet's convolution
 # for image inputs, the recurrent encoder for sequences.
 ARCHITECTURE_PARTS = {"digits_image": "conv", "sequence": "cell"}
-# A network on flat inputs written as its equations: a first hidden layer `h1 = …`, then an output read through a
-# matrix (`y = W3 h2 + Q x + b3`, `y = W4 · [x; h1; h2]`).
-_NETWORK_EQUATIONS = re.compile(r"^\s*(?:[-*]\s*)?h_?1\s*=[^\n]*\n(?:[^\n]*\n)*?\s*(?:[-*]\s*)?(?:y|out|output|logits)\s*="
-                                r"[^\n]*[A-Z]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,9 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     an update rule that takes the gradient again at moved weights (a closure, "the gradient at w + e")
     the two_point skeleton, one whose step reads the batch's loss or the norm of the whole gradient the update_global
     skeleton; an architecture idea gets the skeleton of
-    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton when the
-    notes write the network as its equations, else none; an
+    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton (the whole
+    network: its layers and its forward) unless another kind also builds the model (a new activation in it) and the
+    notes do not write the network as its equations, then none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
     a data idea that changes the batch size the batch_size skeleton; a schedule that follows the training loss the
     schedule_loss skeleton; a weight operation on hidden units (their incoming rows and outgoing columns) the unit_op
@@ -179,7 +180,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(idea_part) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs, written as equations, the network
-            name = ARCHITECTURE_PARTS.get(task, "network" if _NETWORK_EQUATIONS.search(note_text) else name)
+            alone = not any(set(other.hooks) & set(kind.hooks) for other in found if other is not kind)
+            name = ARCHITECTURE_PARTS.get(task, "network" if alone or _NETWORK_EQUATIONS.search(note_text) else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
