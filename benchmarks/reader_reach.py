@@ -31,9 +31,10 @@ from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.formula_code import program_reply, written_by_program
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.guards.task import task_in_notes
+from agentnotes.experiments.guards.notation import plain_letters
 written = {}
 for path in sorted(Path(sys.argv[1]).glob("*/*.md")):
-    text = path.read_text(encoding="utf-8")
+    text = plain_letters(path.read_text(encoding="utf-8"))  # as run-experiment reads its passages
     task = task_in_notes(text) or "regression"
     kinds = kinds_in_notes(text)
     skeleton = skeleton_for(kinds, text, task)

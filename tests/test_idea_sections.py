@@ -101,6 +101,8 @@ def test_a_plan_rule_without_formulas_is_replaced_by_the_notes_formula_lines():
     assert "(w1+w2)/2" in _ground_plan(named_only, "mirror vs baseline", _hits()).idea_rule  # a name is not a formula
     short = _ground_plan(vague, "gate vs MLP", [_section("gate", "h = (W₁x + b₁) ⊙ σ(W₂x + b₂)")])
     assert Plan.model_validate(short.model_dump()).idea_rule.startswith("h = (W₁x + b₁) ⊙ σ(W₂x + b₂)\nThe mirror")
+    for formula in ("𝓛 = CE(f(x), y) + λ · Σₗ ‖hₗ‖²", "θ ← θ − η·sign(m)"):  # any letter names it; ← assigns too
+        assert _ground_plan(vague, "idea vs baseline", [_section("idea", formula)]).idea_rule.startswith(formula)
 
 
 def test_a_note_showing_more_kinds_than_a_plan_holds_gives_a_valid_plan_of_the_first() -> None:

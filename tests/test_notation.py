@@ -242,3 +242,11 @@ def test_infinity_subscripts_name_a_value_and_letters_beside_greek_ones_multiply
     assert "t*β" in plain_formula("ρ = ρ∞ − 2tβᵗ")
     assert latex_spacing("\\eta\\, r_t\\, m_t") == "\\eta*r_t*m_t"
     assert "*" not in latex_spacing("x\\, \\text{if } x > 0")
+
+
+def test_styled_mathematical_letters_read_as_plain_ones() -> None:
+    from agentnotes.experiments.guards.notation import plain_letters
+
+    assert plain_letters("𝓛 = CE(f(x), y) + λ·Σₗ ‖𝐡ₗ‖², 𝔼[𝟙[z > 0]]") == "L = CE(f(x), y) + λ·Σₗ ‖hₗ‖², E[1[z > 0]]"
+    assert plain_letters("ℓ_B(w), ℝ^d") == "ℓ_B(w), ℝ^d"  # letterlike symbols keep their own meaning
+    assert plain_letters("𝓛 = CE + λ·(1/L)·Σ‖𝐡‖²") == "𝓛 = CE + λ·(1/L)·Σ‖h‖²"  # L is another name here: 𝓛 stays

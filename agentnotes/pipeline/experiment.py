@@ -25,6 +25,7 @@ from agentnotes.experiments.guards.confounds import cannot_learn, compare, confo
 from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
+from agentnotes.experiments.guards.notation import plain_letters
 from agentnotes.experiments.guards.note_symbols import (
     add_note_period,
     missing_bias_case,
@@ -83,9 +84,10 @@ if TYPE_CHECKING:
 
 
 def hits_from_idea(idea: dict) -> list[Hit]:
-    """The note passages saved in idea.json, as hits again."""
+    """The note passages saved in idea.json, as hits again, their styled letters plain (`𝓛` as `L`)."""
     return [
-        Hit(Chunk(p["source"], p["start_line"], p["end_line"], p["text"], tuple(p.get("heading_path", ()))), p.get("score", 0.0))
+        Hit(Chunk(p["source"], p["start_line"], p["end_line"], plain_letters(p["text"]), tuple(p.get("heading_path", ()))),
+            p.get("score", 0.0))
         for p in idea.get("passages", [])
     ]
 

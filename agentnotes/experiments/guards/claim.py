@@ -44,11 +44,11 @@ def input_condition(note_text: str) -> tuple[float, str] | None:
     return (SMALL_INPUT_SCALE, found.group(0)) if found else None
 
 
-_ASSIGNMENT = re.compile(r"[A-Za-z_][\w']*\s*=\s*[^，。,;；\n]+")
+_ASSIGNMENT = re.compile(r"(?<![\w'])([^\W\d][\w']*)\s*(=|←)\s*([^，。,;；\n]+)")
 
 
 def math_formulas(text: str) -> set[str]:
-    """The assignments in `text` whose right side computes something (`g = g / (||g|| + eps)`, not
-    `Gonnor = GradientONly NORmalization`), without spaces, for comparing a plan with its note."""
-    found = (m.group(0).split("=", 1) for m in _ASSIGNMENT.finditer(text))
-    return {re.sub(r"\s+", "", f"{left}={right}") for left, right in found if re.search(r"[-+*/^|()\d]", right)}
+    """The assignments in `text` whose right side computes something (`g = g / (||g|| + eps)`, `θ ← θ − η·g`, not
+    `Gonnor = GradientONly NORmalization`), named by any letter (`η`, `𝓛`), as written without spaces, for comparing
+    a plan with its note."""
+    return {re.sub(r"\s+", "", "".join(m.groups())) for m in _ASSIGNMENT.finditer(text) if re.search(r"[-+*/^|()\d−·]", m[3])}

@@ -102,6 +102,18 @@ _INDEXED_MEAN = re.compile(r"(?<![\w.])mean_\{?([a-z])\}?\s+([A-Za-z_\u0370-\u03
 INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
 
 
+# Mathematical alphanumeric symbols (`𝓛`, `𝐖`, `𝑥`, `𝔼`, `𝟙`): styled letters and digits, read as the plain ones.
+_STYLED_LETTER = re.compile("[\U0001D400-\U0001D7FF]")
+
+
+def plain_letters(text: str) -> str:
+    """`text` with its styled mathematical letters and digits written plainly (`𝓛 = CE + λ·R` as `L = CE + λ·R`),
+    except a letter the text also uses plainly as a name of its own (`𝓛 = CE + λ·R/L`: 𝓛 and L differ)."""
+    plain = {styled: unicodedata.normalize("NFKC", styled) for styled in set(_STYLED_LETTER.findall(text))}
+    kept = {styled for styled, letter in plain.items() if re.search(rf"(?<![\w]){re.escape(letter)}(?![\w])", text)}
+    return _STYLED_LETTER.sub(lambda m: m[0] if m[0] in kept else plain[m[0]], text)
+
+
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
