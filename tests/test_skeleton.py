@@ -234,6 +234,21 @@ def test_an_undefined_constant_the_notes_give_one_value_is_defined_from_them() -
     assert len(fixes) == 2 and fixed.index("import torch") < fixed.index("beta_1 = 0.9")
 
 
+def test_an_attribute_a_module_never_sets_that_names_a_constant_reads_the_constant() -> None:
+    import torch
+
+    code = ("SCALE = 2.0\n\n\nclass IdeaLinear(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
+            "        self.weight = nn.Parameter(torch.ones(o, i))\n\n    def forward(self, x):\n"
+            "        z = F.linear(x, self.weight)\n        return torch.topk(z, self.k, dim=1).values * self.SCALE + self.b\n")
+    fixed, fixes = define_note_constants(code, "z = W·x，只留前 k 个，k = 2")
+    assert "torch.topk(z, k, dim=1).values * SCALE + self.b" in fixed and "k = 2  # from the notes" in fixed
+    assert [p.message.split("`")[1] for p in check_idea_code(fixed) if p.kind == "unset_attribute"] == ["self.b"]
+    namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+    exec(fixed.replace(" + self.b", ""), namespace)
+    assert namespace["IdeaLinear"](3, 4)(torch.ones(1, 3)).tolist() == [[6.0, 6.0]]
+    assert len(fixes) == 3
+
+
 def test_the_total_number_of_steps_the_notes_write_beside_the_step_is_the_harness_steps() -> None:
     code = "def lr_at(step, lr):\n    W, C = 0.02 * T, 0.2 * T\n    return lr * min(1, step / W, (T - step) / C)\n"
     note = "W = 0.02*T, C = 0.2*T\nlr(t) = lr0 * t/W if t < W, lr0 * (T - t)/C otherwise"

@@ -154,10 +154,10 @@ def fix_weight_products(code: str) -> tuple[str, list[Fix]]:
                 after = f"F.linear({ast.get_source_segment(code, other)}, {ast.get_source_segment(code, weight)})"
                 edits.append((node, Fix(node.lineno, before, after)))
                 break
-    return _spans_replaced(code, [(node, fix.after) for node, fix in edits]), [fix for _node, fix in edits]
+    return spans_replaced(code, [(node, fix.after) for node, fix in edits]), [fix for _node, fix in edits]
 
 
-def _spans_replaced(code: str, edits: Sequence[tuple[ast.AST, str]]) -> str:
+def spans_replaced(code: str, edits: Sequence[tuple[ast.AST, str]]) -> str:
     """`code` with the source of each node replaced by its text (ast's columns count UTF-8 bytes)."""
     offsets = [0]
     for line in code.splitlines(keepends=True):
@@ -171,8 +171,8 @@ def _spans_replaced(code: str, edits: Sequence[tuple[ast.AST, str]]) -> str:
 
 
 def _lines_replaced(code: str, edits: Sequence[tuple[ast.AST, str]]) -> str:
-    """`_spans_replaced`, its lines joined by newlines and ending in one."""
-    return "\n".join(_spans_replaced(code, edits).splitlines()) + "\n"
+    """`spans_replaced`, its lines joined by newlines and ending in one."""
+    return "\n".join(spans_replaced(code, edits).splitlines()) + "\n"
 
 
 _RANDOM_FILLS = ("randn", "rand", "empty")
@@ -489,7 +489,7 @@ def fix_pair_as_tensor(code: str) -> tuple[str, list[Fix]]:
         edits.append((call, f"{ast.get_source_segment(code, call)}.values"))
     edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
     fixes = [Fix(call.lineno, ast.get_source_segment(code, call), text) for call, text in edits]
-    return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
+    return (spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
 def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
@@ -523,7 +523,7 @@ def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
             edits.append((call, text))
     edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
     fixes = [Fix(call.lineno, ast.get_source_segment(code, call), text) for call, text in edits]
-    return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
+    return (spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
 # Hooks given one parameter tensor p (not its layer): `update(p, g, …)`, `weight_op(p, state, step)`.
@@ -545,7 +545,7 @@ def fix_weight_of_a_tensor(code: str) -> tuple[str, list[Fix]]:
                       and isinstance(node.value, ast.Name) and node.value.id == "p"]
     edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
     fixes = [Fix(node.lineno, "p.weight", "p (the hook's p is the weight tensor itself)") for node, _ in edits]
-    return (_spans_replaced(code, edits), fixes) if fixes else (code, [])
+    return (spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
 # math's functions of one number that torch has under the same name, for tensors.

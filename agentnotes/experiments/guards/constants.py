@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 import re
 
-from agentnotes.experiments.guards.autofix import Fix
+from agentnotes.experiments.guards.autofix import Fix, spans_replaced
 from agentnotes.experiments.guards.notation import GREEK, plain_symbols
-from agentnotes.experiments.guards.static_check import undefined_names
+from agentnotes.experiments.guards.static_check import undefined_names, unset_attribute_reads
 
 # Names of the total number of training steps, and how notes say that a name is it: in words, or `T` on one line with
 # the step `t` (`lr0 * (T - t)/C`, `min(1, t / (0.5*T))`).
@@ -109,16 +109,24 @@ def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
     except SyntaxError:
         return code, []
     constants = note_constants(note_text)
-    undefined = {name for name, _ in undefined_names(tree)}
+    module_names = {n.id for stmt in tree.body if not isinstance(stmt, ast.FunctionDef | ast.ClassDef)
+                    for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    on_self = [node for _, node in unset_attribute_reads(tree)
+               if node.attr in module_names or compared_name(node.attr) in constants]
+    undefined = {name for name, _ in undefined_names(tree)} | ({node.attr for node in on_self} - module_names)
     definitions = sorted(f"{name} = {constants[compared_name(name)]}  # from the notes"
                          for name in undefined if compared_name(name) in constants)
+    if on_self:  # `self.k` a module never sets, the notes' constant k (or one the code defines): read as k
+        code = spans_replaced(code, [(node, node.attr) for node in on_self])
+        tree = ast.parse(code)
     if _TOTAL_STEPS_SAID.search(note_text):
         definitions += [f"{name} = STEPS  # the total number of steps" for name in sorted(undefined & _TOTAL_STEP_NAMES)
                         if compared_name(name) not in constants]
+    read_as = [Fix(node.lineno, f"self.{node.attr}", f"{node.attr} (never set on self: the notes' constant)") for node in on_self]
     if not definitions:
-        return code, []
+        return (code, read_as) if read_as else (code, [])
     lines = code.splitlines()
     at = max((node.end_lineno for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)), default=0)
     lines[at:at] = definitions
     fixes = [Fix(at + 1 + n, "undefined", definition) for n, definition in enumerate(definitions)]
-    return "\n".join(lines) + "\n", fixes
+    return "\n".join(lines) + "\n", read_as + fixes

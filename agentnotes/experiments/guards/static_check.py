@@ -976,20 +976,29 @@ _INHERITED = {"Optimizer": {"param_groups", "state", "defaults"}, "Module": {"tr
 def _check_unset_attributes(tree: ast.Module) -> list[Problem]:
     """`self.eps` read in a direct Optimizer or nn.Module subclass that never sets it (an AttributeError
     at the first step; small models use an eps or a momentum they forgot to store)."""
-    problems = []
+    problems, seen = [], set()
+    for cls, node in unset_attribute_reads(tree):
+        if (cls.name, node.attr) not in seen:
+            seen.add((cls.name, node.attr))
+            problems.append(Problem("unset_attribute", f"`self.{node.attr}` is read but `{cls.name}` never sets it: "
+                                    f"set `self.{node.attr}` in __init__ or use a value", node.lineno))
+    return problems
+
+
+def unset_attribute_reads(tree: ast.Module) -> list[tuple[ast.ClassDef, ast.Attribute]]:
+    """(class, read) for each `self.NAME` read (not called) in a direct Optimizer or nn.Module subclass that never
+    sets NAME."""
+    reads = []
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         bases = set(base_names(cls))
         if not bases or not bases <= set(_INHERITED):
             continue
         known = set().union(*(_INHERITED[b] for b in bases)) | _set_on_self(cls)
         called = {id(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call)}
-        for node in ast.walk(cls):
-            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
-                    and node.value.id == "self" and id(node) not in called and node.attr not in known):
-                known.add(node.attr)
-                problems.append(Problem("unset_attribute", f"`self.{node.attr}` is read but `{cls.name}` never sets it: "
-                                        f"set `self.{node.attr}` in __init__ or use a value", node.lineno))
-    return problems
+        reads += [(cls, node) for node in ast.walk(cls)
+                  if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
+                  and node.value.id == "self" and id(node) not in called and node.attr not in known]
+    return reads
 
 
 def _set_on_self(cls: ast.ClassDef) -> set[str]:
