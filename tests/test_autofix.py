@@ -634,3 +634,13 @@ def test_the_weight_of_a_hooks_one_parameter_tensor_is_the_tensor_itself() -> No
     p = torch.nn.Parameter(torch.tensor([0.4, 1.6]))
     namespace["weight_op"](p, {}, 50)
     assert torch.allclose(p.detach(), torch.tensor([0.7 * 0.4, 0.7 * 1.6 + 0.3 * 2]))
+
+
+def test_an_argument_recomputed_from_a_name_bound_nowhere_keeps_its_value() -> None:
+    from agentnotes.experiments.guards.autofix import drop_argument_recomputed_from_nothing
+
+    code = ("def update(p, g, state, lr, t, loss, grad_sq):\n    eta = min(loss / (0.5 * grad_sq), 1.0)\n"
+            "    p.sub_(eta * g)\n    grad_sq = float(sum((g * g).sum() for g in grads))\n    g = g / lr\n")
+    fixed, fixes = drop_argument_recomputed_from_nothing(code)
+    assert "grads" not in fixed and "    g = g / lr\n" in fixed and [f.line for f in fixes] == [4]
+    assert drop_argument_recomputed_from_nothing(fixed) == (fixed, [])

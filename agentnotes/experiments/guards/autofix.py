@@ -14,7 +14,8 @@ certainly a slip, so correct code of any kind passes unchanged:
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
-- `p.weight` in a hook given the one parameter tensor p becomes p.
+- `p.weight` in a hook given the one parameter tensor p becomes p; a function's argument recomputed from a name
+  bound nowhere (a line of the skeleton's own wiring copied into the hook) keeps its value.
 - Python's `min(a, b)` of a tensor becomes `torch.minimum(a, b)` (or a clamp by a number), and a reduction along a
   dimension used as a tensor (`alpha * torch.median(z, dim=0)`) takes its `.values`.
 - `math.exp(x)` of a tensor (math's functions take one number) becomes `torch.exp(x)`; a function called from a
@@ -524,6 +525,31 @@ def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
     edits.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
     fixes = [Fix(call.lineno, ast.get_source_segment(code, call), text) for call, text in edits]
     return (spans_replaced(code, edits), fixes) if fixes else (code, [])
+
+
+def drop_argument_recomputed_from_nothing(code: str) -> tuple[str, list[Fix]]:
+    """A statement that gives a function's own argument a new value computed from a name bound nowhere
+    (`grad_sq = float(sum((g * g).sum() for g in grads))` in `update(p, g, …, grad_sq)`, the skeleton's own line
+    copied) is removed: it would fail (NameError), and the argument already holds the value."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    undefined = {name for name, _ in undefined_names(tree)}
+    edits = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        arguments = {a.arg for a in fn.args.args}
+        edits += [(stmt, "") for stmt in fn.body if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                  and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in arguments
+                  and any(isinstance(n, ast.Name) and n.id in undefined for n in ast.walk(stmt.value))
+                  and len(fn.body) > 1]
+    if not edits:
+        return code, []
+    lines = code.splitlines()
+    for stmt, _ in sorted(edits, key=lambda e: e[0].lineno, reverse=True):
+        del lines[stmt.lineno - 1:stmt.end_lineno]
+    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], "removed: recomputes an argument from an "
+                                                                                  "undefined name") for stmt, _ in edits]
 
 
 # Hooks given one parameter tensor p (not its layer): `update(p, g, …)`, `weight_op(p, state, step)`.
@@ -1043,7 +1069,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("drop_harness_restatements", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
@@ -1075,7 +1101,8 @@ FIXES: dict[str, Fixer] = {
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "fix_matrix_only_update": lambda code, _kinds, _pairs: fix_matrix_only_update(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
-}
+    "drop_argument_recomputed_from_nothing": lambda code, _kinds, _pairs: drop_argument_recomputed_from_nothing(code),
+}  # the last: a name the fixes above bind (the notes' letter for an argument) is not bound nowhere
 
 
 def apply_fixes(code: str, kinds: Sequence[str], note_pairs: NotePairs = ()) -> tuple[str, list[Fix]]:
