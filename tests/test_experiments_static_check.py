@@ -496,3 +496,13 @@ def test_a_state_value_taken_at_its_start_and_never_changed_is_sent_back() -> No
     snapshot = frozen.replace("torch.zeros_like(p)", "p.detach().clone()")
     for code in (in_place, counted, snapshot):
         assert "state_frozen" not in {p.kind for p in check_idea_code(code, ["update_rule"])}
+
+
+def test_a_layer_called_on_self_that_the_module_never_makes_is_unset_and_inherited_methods_are_not() -> None:
+    code = ("class IdeaNet(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
+            "        self.inner = nn.Linear(i, o)\n        self.register_buffer('mask', torch.ones(o))\n\n"
+            "    def forward(self, x):\n        n = sum(p.numel() for p in self.parameters())\n"
+            "        return self.C(self.inner(x)) * self.mask + self._helper(x) * 0 + n * 0\n\n"
+            "    def _helper(self, x):\n        return x\n")
+    problems = [p for p in check_idea_code(code) if p.kind == "unset_attribute"]
+    assert [p.message.split("`")[1] for p in problems] == ["self.C"]

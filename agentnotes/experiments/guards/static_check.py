@@ -971,6 +971,15 @@ def base_names(cls: ast.ClassDef) -> list[str]:
 
 # Data attributes a direct subclass inherits: what torch.optim.Optimizer and nn.Module set themselves.
 _INHERITED = {"Optimizer": {"param_groups", "state", "defaults"}, "Module": {"training"}}
+# The public methods an nn.Module or a torch Optimizer inherits (torch 2.x), which `self.name(...)` may call unset.
+_INHERITED_METHODS = frozenset({
+    "add_module", "apply", "bfloat16", "buffers", "children", "compile", "cpu", "cuda", "double", "eval", "extra_repr",
+    "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "load_state_dict",
+    "modules", "named_buffers", "named_children", "named_modules", "named_parameters", "parameters",
+    "register_backward_hook", "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_full_backward_pre_hook", "register_module", "register_parameter",
+    "requires_grad_", "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train", "type",
+    "zero_grad", "add_param_group", "step", "register_step_post_hook", "register_step_pre_hook"})
 
 
 def _check_unset_attributes(tree: ast.Module) -> list[Problem]:
@@ -986,18 +995,19 @@ def _check_unset_attributes(tree: ast.Module) -> list[Problem]:
 
 
 def unset_attribute_reads(tree: ast.Module) -> list[tuple[ast.ClassDef, ast.Attribute]]:
-    """(class, read) for each `self.NAME` read (not called) in a direct Optimizer or nn.Module subclass that never
-    sets NAME."""
+    """(class, read) for each `self.NAME` read in a direct Optimizer or nn.Module subclass that never sets NAME, nor
+    inherits it as a method (`self.A(x)` of a layer never made is one, `self.parameters()` is not)."""
     reads = []
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         bases = set(base_names(cls))
         if not bases or not bases <= set(_INHERITED):
             continue
         known = set().union(*(_INHERITED[b] for b in bases)) | _set_on_self(cls)
-        called = {id(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call)}
+        inherited = {id(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                     and (n.func.attr in _INHERITED_METHODS or n.func.attr.startswith("_"))}
         reads += [(cls, node) for node in ast.walk(cls)
                   if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
-                  and node.value.id == "self" and id(node) not in called and node.attr not in known]
+                  and node.value.id == "self" and id(node) not in inherited and node.attr not in known]
     return reads
 
 
