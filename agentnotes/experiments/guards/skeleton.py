@@ -179,7 +179,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "block" if block else kind.name
         name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(idea_part) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
-        if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs, written as equations, the network
+        if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs the whole network
             alone = not any(set(other.hooks) & set(kind.hooks) for other in found if other is not kind)
             name = ARCHITECTURE_PARTS.get(task, "network" if alone or _NETWORK_EQUATIONS.search(note_text) else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
