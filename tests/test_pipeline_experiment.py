@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import RecordingChatModel
+from fakes import CountingChatModel, RecordingChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agentnotes.errors import ExperimentError
@@ -119,6 +119,37 @@ def test_a_periodic_merge_run_at_every_other_step_is_sent_back_before_training(m
     assert [p["kind"] for p in problems] == ["note_period"] and "steps 1, 2, 3" in problems[0]["message"]
     assert not (run.path / rd.ITERATIONS / "1" / rd.METRICS).exists()  # never trained
     assert run.record().status == "done" and run.record().final_iteration == 2
+
+
+def test_code_the_static_checks_block_gets_another_draw_of_the_same_prompt_before_any_feedback(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    undefined = good.replace("        w = (self.w1 + self.w2) / 2\n", "        w = mean_of(self.w1, self.w2)\n")
+    accept = {"matches_note": True, "problems": []}
+    model = CountingChatModel(responses=_scripted(undefined, undefined, good, accept).responses)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+                         Recorder(), model)
+    folder = run.path / rd.ITERATIONS / "1"
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    assert json.loads((folder / "samples.json").read_text()) == [
+        {"sample": 1, "blocking": ["undefined"]}, {"sample": 2, "blocking": ["undefined"]},
+        {"sample": 3, "blocking": []}]
+    assert "mean_of" not in (folder / rd.IDEA_CODE).read_text(encoding="utf-8")
+    assert json.loads((folder / rd.STATIC_CHECK).read_text()) == []
+    code_prompts = model.seen[1:4]  # after the plan: the three draws
+    assert len(set(code_prompts)) == 1 and "rejected" not in code_prompts[0]  # the same prompt, no feedback
+
+
+def test_with_one_sample_blocked_code_goes_back_with_its_problems(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    undefined = good.replace("        w = (self.w1 + self.w2) / 2\n", "        w = mean_of(self.w1, self.w2)\n")
+    accept = {"matches_note": True, "problems": []}
+    model = CountingChatModel(responses=_scripted(undefined, good, accept).responses)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, code_samples=1),
+                         Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 2
+    assert not (run.path / rd.ITERATIONS / "1" / "samples.json").exists()
 
 
 def test_code_the_model_repeats_after_a_failure_is_asked_for_anew_without_showing_it(monkeypatch) -> None:

@@ -37,6 +37,8 @@ def run_experiment(
                                   help="Seeds are doubled up to this many while the 95% CI of the difference includes zero."),
     steps: int = typer.Option(1500, "--steps", min=10, help="Training steps per run."),
     attempts: int = typer.Option(5, "--attempts", min=1, help="Most code generations before giving up."),
+    samples: int = typer.Option(3, "--samples", min=1,
+                                help="Replies drawn for one attempt while the static checks block them (1: one reply)."),
     budget: float = typer.Option(0, "--budget", min=0,
                                  help="Minutes after which no condition gets more seeds or a longer budget (0: no limit)."),
     timeout: float = typer.Option(1200, "--timeout", help="Time limit of one sandboxed run, seconds."),
@@ -59,7 +61,7 @@ def run_experiment(
     if not request:
         raise InputError('Name the idea to test, e.g. agentnotes run-experiment "mirror vs baseline", or pass --resume ID.')
     options = ExperimentOptions(request=request, seeds=seeds, max_seeds=max(seeds, max_seeds), steps=steps,
-                                max_attempts=attempts, budget_min=budget, timeout_s=timeout,
+                                max_attempts=attempts, code_samples=samples, budget_min=budget, timeout_s=timeout,
                                 memory_mb=memory_mb, use_gpu=not cpu, allow_unsafe=unsafe, llm_seed=llm_seed)
     model = get_chat_model(settings, temperature=0.3, max_tokens=1200, seed=llm_seed)
     run = run or rd.create_run(settings.runs_dir, request)  # here, so a failure can name its run directory

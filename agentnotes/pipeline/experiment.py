@@ -331,10 +331,10 @@ class _CodeWriter:
         folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
         reporter.phase(f"code-{n}", "writing the idea code")
         with run.phase(f"codegen-{n}"):
-            code, reply = self._write(self.plan, self.hits, feedback, seed, retry_temperature(self.attempts), self.keep)
-            if self.keep:
-                reporter.info("Kept the parts no problem was found in: " + ", ".join(self.keep))
-            self.keep = {}
+            keep, self.keep = self.keep, {}
+            code, reply = self._write(self.plan, self.hits, feedback, seed, retry_temperature(self.attempts), keep)
+            if keep:
+                reporter.info("Kept the parts no problem was found in: " + ", ".join(keep))
             self.attempts += 1
             run.add_usage([reply])
             if code in self.failed:
@@ -344,6 +344,8 @@ class _CodeWriter:
                 run.add_usage([reply])
             self.last_written = code
             code, fixes, problems = self._fix_and_check(code, run, folder, seed, reporter)
+            if blocking(problems) and reply.prompt_tokens and self.options.code_samples > 1:  # the model wrote some
+                code, fixes, problems = self._best_sample(run, folder, feedback, seed, keep, (code, fixes, problems), reporter)
             if fixes:
                 run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
                 reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
@@ -386,6 +388,32 @@ class _CodeWriter:
             return None, ("A reviewer compared the previous code with the notes and found problems.\n"
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
+
+    def _best_sample(self, run: rd.Run, folder: str, feedback: str, seed: int, keep: dict[str, str],
+                     first: tuple[str, list[Fix], list[Problem]], reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
+        """Code the static checks block gets siblings: more replies to the same prompt (other seeds, hotter),
+        each fixed and checked, until one passes; the one with the fewest blocking problems is kept. A small
+        model shown its problems often repeats them, while an independent draw often has none; a draw
+        reuses the prompt's cached state, so it costs the reply's tokens only. Each draw is kept in the
+        iteration folder (sample-K.py) with its problems (samples.json)."""
+        best, best_written = first, self.last_written
+        drawn = [{"sample": 1, "blocking": [p.kind for p in blocking(first[2])]}]
+        for k in range(1, self.options.code_samples):
+            reporter.info(f"The code has {len(blocking(best[2]))} blocking problem(s); drawing another reply "
+                          f"({k + 1} of {self.options.code_samples}).")
+            written, reply = self._write(self.plan, self.hits, feedback, seed + 1000 * k,
+                                         retry_temperature(self.attempts + k), keep)
+            run.add_usage([reply])
+            run.write_text(f"{folder}/sample-{k + 1}.py", written)
+            checked = self._fix_and_check(written, run, folder, seed + 1000 * k, reporter)
+            drawn.append({"sample": k + 1, "blocking": [p.kind for p in blocking(checked[2])]})
+            if len(blocking(checked[2])) < len(blocking(best[2])):
+                best, best_written = checked, written
+            if not blocking(best[2]):
+                break
+        run.write_json(f"{folder}/samples.json", drawn)
+        self.last_written = best_written
+        return best
 
     def formula_mismatch(self, run: rd.Run, n: int, code: str, reporter: Reporter, last: bool) -> str:
         """Feedback when the note's formulas, run beside the code's hook in the sandbox (guards/note_program.py),
