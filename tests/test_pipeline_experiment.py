@@ -65,7 +65,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     model = FakeListChatModel(responses=[
         json.dumps(PLAN),
-        f"```python\n{broken}```", json.dumps({"matches_note": True, "problems": []}),
+        f"```python\n{broken}```",  # fails to build its arms, before the critic sees it
         f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "fair comparison"}),
     ])
@@ -114,7 +114,7 @@ def test_a_periodic_merge_run_at_every_other_step_is_sent_back_before_training(m
     inverted = good.replace("if step % AVERAGE_EVERY == 0:", "if step % AVERAGE_EVERY != 0:")
     accept = {"matches_note": True, "problems": []}
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3),
-                         Recorder(), _scripted(inverted, accept, good, accept))
+                         Recorder(), _scripted(inverted, good, accept))  # no critic for code built wrong
     problems = json.loads((run.path / rd.ITERATIONS / "1" / rd.STATIC_CHECK).read_text())
     assert [p["kind"] for p in problems] == ["note_period"] and "steps 1, 2, 3" in problems[0]["message"]
     assert not (run.path / rd.ITERATIONS / "1" / rd.METRICS).exists()  # never trained
@@ -132,12 +132,28 @@ def test_code_the_static_checks_block_gets_another_draw_of_the_same_prompt_befor
     folder = run.path / rd.ITERATIONS / "1"
     assert run.record().status == "done" and run.record().final_iteration == 1
     assert json.loads((folder / "samples.json").read_text()) == [
-        {"sample": 1, "blocking": ["undefined"]}, {"sample": 2, "blocking": ["undefined"]},
+        {"sample": 1, "blocking": ["undefined"]}, {"sample": 2, "blocking": ["repeated"]},  # the same reply again
         {"sample": 3, "blocking": []}]
     assert "mean_of" not in (folder / rd.IDEA_CODE).read_text(encoding="utf-8")
     assert json.loads((folder / rd.STATIC_CHECK).read_text()) == []
     code_prompts = model.seen[1:4]  # after the plan: the three draws
     assert len(set(code_prompts)) == 1 and "rejected" not in code_prompts[0]  # the same prompt, no feedback
+
+
+def test_code_whose_arms_fail_to_build_gets_another_draw_before_the_critic(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    crashes = good.replace("def after_step(model, step):\n", "def after_step(model, step):\n    model.merge_now()\n")
+    model = CountingChatModel(responses=_scripted(crashes, good, {"matches_note": True, "problems": []}).responses)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+                         Recorder(), model)
+    folder = run.path / rd.ITERATIONS / "1"
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    assert json.loads((folder / "samples.json").read_text()) == [{"sample": 1, "blocking": ["arms"]},
+                                                                 {"sample": 2, "blocking": []}]
+    assert "merge_now" not in (folder / rd.IDEA_CODE).read_text(encoding="utf-8")
+    assert "merge_now" not in (folder / "sample-2.py").read_text(encoding="utf-8")
+    assert not (folder / rd.STATIC_CHECK).read_text().count("kind")  # the drawn code's own record, not the crash's
 
 
 def test_with_one_sample_blocked_code_goes_back_with_its_problems(monkeypatch) -> None:
@@ -156,7 +172,7 @@ def test_code_the_model_repeats_after_a_failure_is_asked_for_anew_without_showin
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     crashes = good.replace("def after_step(model, step):\n", "def after_step(model, step):\n    model.merge_now()\n")
-    model = _scripted(crashes, {"matches_note": True, "problems": []}, crashes, good, {"matches_note": True, "problems": []})
+    model = _scripted(crashes, crashes, good, {"matches_note": True, "problems": []})  # no critic for code that cannot build
     recorder = Recorder()
     messages: list[str] = []
     recorder.info = messages.append
@@ -180,7 +196,7 @@ def test_code_the_critic_rejects_is_rewritten_before_running(monkeypatch) -> Non
     model = _scripted(good + "\nDRAFT = 1\n", {"matches_note": False, "problems": ["h must be lr/2"]},
                       good, {"matches_note": True, "problems": []})
     run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3), Recorder(), model)
-    assert not (run.path / rd.ITERATIONS / "1" / rd.EXPERIMENT).exists()  # never ran
+    assert not (run.path / rd.ITERATIONS / "1" / rd.RESULT).exists()  # built (arms compared), never ran
     review = json.loads((run.path / rd.ITERATIONS / "1" / rd.CODE_REVIEW).read_text())
     assert review["matches_note"] is False and run.record().final_iteration == 2
     assert json.loads((run.path / rd.ITERATIONS / "2" / rd.CODE_REVIEW).read_text())["matches_note"] is True

@@ -38,7 +38,7 @@ def run_experiment(
     steps: int = typer.Option(1500, "--steps", min=10, help="Training steps per run."),
     attempts: int = typer.Option(5, "--attempts", min=1, help="Most code generations before giving up."),
     samples: int = typer.Option(3, "--samples", min=1,
-                                help="Replies drawn for one attempt while the static checks block them (1: one reply)."),
+                                help="Replies drawn for one attempt while the static checks or building the arms fail (1: one reply)."),
     budget: float = typer.Option(0, "--budget", min=0,
                                  help="Minutes after which no condition gets more seeds or a longer budget (0: no limit)."),
     timeout: float = typer.Option(1200, "--timeout", help="Time limit of one sandboxed run, seconds."),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -301,6 +301,9 @@ def retry_temperature(attempt: int) -> float | None:
     return None if attempt == 0 else min(0.3 + 0.2 * attempt, 0.9)
 
 
+ArmsCheck = Callable[[rd.Run, int, str], str]  # builds both arms of iteration n's code: feedback, or ""
+
+
 class _CodeWriter:
     """Writes idea code and reviews it before anything runs: static checks, then the critic."""
 
@@ -325,9 +328,11 @@ class _CodeWriter:
         self.keep: dict[str, str] = {}  # parts of a side-by-side skeleton no problem was found in, kept next time
         self.critic_rejected: tuple[str, list[str]] | None = None  # the code the critic last rejected, and why
 
-    def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, last: bool = False) -> tuple[str | None, str]:
+    def attempt(self, run: rd.Run, n: int, feedback: str, reporter: Reporter, check_arms: ArmsCheck,
+                last: bool = False) -> tuple[str | None, str]:
         """(code, "") when the code may run, else (None, feedback for the next attempt). On the last
-        attempt, code that passed the static checks runs even when the critic rejects it (flagged)."""
+        attempt, code that passed the static checks and built both arms runs even when the critic rejects
+        it (flagged). `check_arms(run, n, code)` builds both arms in the sandbox: its feedback, or ""."""
         folder, seed = f"{rd.ITERATIONS}/{n}", self.options.llm_seed + n
         reporter.phase(f"code-{n}", "writing the idea code")
         with run.phase(f"codegen-{n}"):
@@ -342,15 +347,8 @@ class _CodeWriter:
                 code, reply = self._write(self.plan, self.hits, without_code(feedback), seed + 1,
                                           retry_temperature(self.attempts))
                 run.add_usage([reply])
-            self.last_written = code
-            code, fixes, problems = self._fix_and_check(code, run, folder, seed, reporter)
-            if blocking(problems) and reply.prompt_tokens and self.options.code_samples > 1:  # the model wrote some
-                code, fixes, problems = self._best_sample(run, folder, feedback, seed, keep, (code, fixes, problems), reporter)
-            if fixes:
-                run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
-                reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
-            run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
-            run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
+            draws = self.options.code_samples if reply.prompt_tokens else 1  # the program's code is the same each time
+            code, problems, arms = self._first_good_draw(run, n, code, feedback, seed, keep, draws, check_arms, reporter)
         if blocked := blocking(problems):
             self.record_failure()
             self.keep = self._blameless(code, blocked)
@@ -364,6 +362,9 @@ class _CodeWriter:
             if copied:
                 feedback = without_code(feedback)
             return None, feedback
+        if arms:
+            self.record_failure()
+            return None, arms
         if not reply.prompt_tokens and self.skeleton and written_by_program(self.skeleton, code):
             reporter.info("Every function is the note's formulas, written by the program: no critic needed.")
             run.write_json(f"{folder}/{rd.CODE_REVIEW}", {"skipped": "every function written from the note's formulas"})
@@ -389,31 +390,58 @@ class _CodeWriter:
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
 
-    def _best_sample(self, run: rd.Run, folder: str, feedback: str, seed: int, keep: dict[str, str],
-                     first: tuple[str, list[Fix], list[Problem]], reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
-        """Code the static checks block gets siblings: more replies to the same prompt (other seeds, hotter),
-        each fixed and checked, until one passes; the one with the fewest blocking problems is kept. A small
-        model shown its problems often repeats them, while an independent draw often has none; a draw
-        reuses the prompt's cached state, so it costs the reply's tokens only. Each draw is kept in the
-        iteration folder (sample-K.py) with its problems (samples.json)."""
-        best, best_written = first, self.last_written
-        drawn = [{"sample": 1, "blocking": [p.kind for p in blocking(first[2])]}]
-        for k in range(1, self.options.code_samples):
-            reporter.info(f"The code has {len(blocking(best[2]))} blocking problem(s); drawing another reply "
-                          f"({k + 1} of {self.options.code_samples}).")
-            written, reply = self._write(self.plan, self.hits, feedback, seed + 1000 * k,
-                                         retry_temperature(self.attempts + k), keep)
-            run.add_usage([reply])
-            run.write_text(f"{folder}/sample-{k + 1}.py", written)
-            checked = self._fix_and_check(written, run, folder, seed + 1000 * k, reporter)
-            drawn.append({"sample": k + 1, "blocking": [p.kind for p in blocking(checked[2])]})
-            if len(blocking(checked[2])) < len(blocking(best[2])):
-                best, best_written = checked, written
-            if not blocking(best[2]):
+    def _first_good_draw(self, run: rd.Run, n: int, written: str, feedback: str, seed: int, keep: dict[str, str],
+                         draws: int, check_arms: ArmsCheck, reporter: Reporter) -> tuple[str, list[Problem], str]:
+        """The first reply (`written`) and, while the code is blocked, more replies to the same prompt (other
+        seeds, hotter), up to `draws` in all: each fixed and statically checked, and code that passes
+        built in the sandbox (both arms, seconds). Returns the first draw that passes both, else the best
+        (the last that passed the static checks, else the one with the fewest blocking problems): its
+        code, static problems and arms feedback ("" when the arms were built or never tried).
+        A small model shown its problems often repeats them, while an independent draw often has none;
+        a draw reuses the prompt's cached state, so it costs the reply's tokens only. Every draw is kept
+        in the iteration folder (sample-K.py), with what blocked it (samples.json)."""
+        folder = f"{rd.ITERATIONS}/{n}"
+        best: tuple[str, str, list[Fix], list[Problem], str] | None = None  # written, code, fixes, problems, arms
+        drawn: list[dict] = []
+        for k in range(draws):
+            if k:
+                reporter.info(f"Blocked ({', '.join(drawn[-1]['blocking'])}): drawing another reply to the same prompt "
+                              f"({k + 1} of {draws}).")
+                written, reply = self._write(self.plan, self.hits, feedback, seed + 1000 * k,
+                                             retry_temperature(self.attempts + k), keep)
+                run.add_usage([reply])
+                run.write_text(f"{folder}/sample-{k + 1}.py", written)
+                if written in self.failed or any(written == d["written"] for d in drawn):
+                    drawn.append({"sample": k + 1, "written": written, "blocking": ["repeated"]})
+                    continue
+            code, fixes, problems = self._fix_and_check(written, run, folder, seed + 1000 * k, reporter)
+            arms = ""
+            if not blocking(problems):
+                self._record_code(run, folder, code, fixes, problems, reporter)
+                arms = check_arms(run, n, code)
+            drawn.append({"sample": k + 1, "written": written,
+                          "blocking": [p.kind for p in blocking(problems)] + (["arms"] if arms else [])})
+            if best is None or not blocking(problems) or len(blocking(problems)) < len(blocking(best[3])):
+                best = (written, code, fixes, problems, arms)  # the last draw that passed the static checks wins
+            if not blocking(problems) and not arms:
                 break
-        run.write_json(f"{folder}/samples.json", drawn)
-        self.last_written = best_written
-        return best
+        assert best is not None
+        written, code, fixes, problems, arms = best
+        if blocking(problems):
+            self._record_code(run, folder, code, fixes, problems, reporter)
+        if draws > 1:
+            run.write_json(f"{folder}/samples.json", [{"sample": d["sample"], "blocking": d["blocking"]} for d in drawn])
+        self.last_written = written
+        return code, problems, arms
+
+    @staticmethod
+    def _record_code(run: rd.Run, folder: str, code: str, fixes: Sequence[Fix], problems: Sequence[Problem],
+                     reporter: Reporter) -> None:
+        if fixes:
+            run.write_json(f"{folder}/{rd.AUTOFIX}", [str(f) for f in fixes])
+            reporter.info("Fixed mechanically: " + "; ".join(map(str, fixes)))
+        run.write_text(f"{folder}/{rd.IDEA_CODE}", code)
+        run.write_json(f"{folder}/{rd.STATIC_CHECK}", [p.as_dict() for p in problems])
 
     def formula_mismatch(self, run: rd.Run, n: int, code: str, reporter: Reporter, last: bool) -> str:
         """Feedback when the note's formulas, run beside the code's hook in the sandbox (guards/note_program.py),
@@ -567,6 +595,9 @@ def run_experiment(
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation,
                             baseline_schedule=baseline.schedule, match_params=baseline.matched)
     writer = _CodeWriter(model, settings, plan, hits, names, options)
+
+    def check_arms(run: rd.Run, n: int, code: str) -> str:
+        return _check_arms(run, n, code, base, plan.kinds, writer.note_text, options, reporter)
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)
     purpose = "write the idea code" if code is None else "resume: the accepted code under the next condition"
@@ -581,10 +612,7 @@ def run_experiment(
                 break
             attempts += 1
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
-            code, feedback = writer.attempt(run, n, feedback, reporter, last=attempts == options.max_attempts)
-            if code is not None and (confounds := _check_arms(run, n, code, base, plan.kinds, writer.note_text, options, reporter)):
-                writer.record_failure()
-                code, feedback = None, confounds
+            code, feedback = writer.attempt(run, n, feedback, reporter, check_arms, last=attempts == options.max_attempts)
             if code is not None and (mismatch := writer.formula_mismatch(run, n, code, reporter, attempts == options.max_attempts)):
                 writer.record_failure()
                 code, feedback = None, mismatch
