@@ -348,7 +348,8 @@ class _CodeWriter:
                                           retry_temperature(self.attempts))
                 run.add_usage([reply])
             draws = self.options.code_samples if reply.prompt_tokens else 1  # the program's code is the same each time
-            code, problems, arms = self._first_good_draw(run, n, code, feedback, seed, keep, draws, check_arms, reporter)
+            code, problems, arms = self._first_good_draw(run, n, (code, reply.total_s), feedback, seed, keep, draws,
+                                                         check_arms, reporter)
         if blocked := blocking(problems):
             self.record_failure()
             self.keep = self._blameless(code, blocked)
@@ -390,17 +391,17 @@ class _CodeWriter:
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
 
-    def _first_good_draw(self, run: rd.Run, n: int, written: str, feedback: str, seed: int, keep: dict[str, str],
+    def _first_good_draw(self, run: rd.Run, n: int, first: tuple[str, float], feedback: str, seed: int, keep: dict[str, str],
                          draws: int, check_arms: ArmsCheck, reporter: Reporter) -> tuple[str, list[Problem], str]:
-        """The first reply (`written`) and, while the code is blocked, more replies to the same prompt (other
+        """The first reply (`first`: its code and seconds) and, while the code is blocked, more replies to the same prompt (other
         seeds, hotter), up to `draws` in all: each fixed and statically checked, and code that passes
         built in the sandbox (both arms, seconds). Returns the first draw that passes both, else the best
         (the last that passed the static checks, else the one with the fewest blocking problems): its
         code, static problems and arms feedback ("" when the arms were built or never tried).
         A small model shown its problems often repeats them, while an independent draw often has none;
         a draw reuses the prompt's cached state, so it costs the reply's tokens only. Every draw is kept
-        in the iteration folder (sample-K.py), with what blocked it (samples.json)."""
-        folder = f"{rd.ITERATIONS}/{n}"
+        in the iteration folder (sample-K.py), with what blocked it and its seconds (samples.json)."""
+        folder, (written, seconds) = f"{rd.ITERATIONS}/{n}", first
         best: tuple[str, str, list[Fix], list[Problem], str] | None = None  # written, code, fixes, problems, arms
         drawn: list[dict] = []
         for k in range(draws):
@@ -410,16 +411,17 @@ class _CodeWriter:
                 written, reply = self._write(self.plan, self.hits, feedback, seed + 1000 * k,
                                              retry_temperature(self.attempts + k), keep)
                 run.add_usage([reply])
+                seconds = reply.total_s
                 run.write_text(f"{folder}/sample-{k + 1}.py", written)
                 if written in self.failed or any(written == d["written"] for d in drawn):
-                    drawn.append({"sample": k + 1, "written": written, "blocking": ["repeated"]})
+                    drawn.append({"sample": k + 1, "written": written, "blocking": ["repeated"], "seconds": seconds})
                     continue
             code, fixes, problems = self._fix_and_check(written, run, folder, seed + 1000 * k, reporter)
             arms = ""
             if not blocking(problems):
                 self._record_code(run, folder, code, fixes, problems, reporter)
                 arms = check_arms(run, n, code)
-            drawn.append({"sample": k + 1, "written": written,
+            drawn.append({"sample": k + 1, "written": written, "seconds": seconds,
                           "blocking": [p.kind for p in blocking(problems)] + (["arms"] if arms else [])})
             if best is None or not blocking(problems) or len(blocking(problems)) < len(blocking(best[3])):
                 best = (written, code, fixes, problems, arms)  # the last draw that passed the static checks wins
@@ -430,7 +432,8 @@ class _CodeWriter:
         if blocking(problems):
             self._record_code(run, folder, code, fixes, problems, reporter)
         if draws > 1:
-            run.write_json(f"{folder}/samples.json", [{"sample": d["sample"], "blocking": d["blocking"]} for d in drawn])
+            run.write_json(f"{folder}/samples.json", [{key: d[key] for key in ("sample", "blocking", "seconds")}
+                                                      for d in drawn])
         self.last_written = written
         return code, problems, arms
 
