@@ -391,13 +391,13 @@ class _CodeWriter:
                           f"```python\n{code}```\nProblems:\n- " + "\n- ".join(review.problems))
         return code, ""
 
-    def _first_good_draw(self, run: rd.Run, n: int, first: tuple[str, float], feedback: str, seed: int, keep: dict[str, str],
-                         draws: int, check_arms: ArmsCheck, reporter: Reporter) -> tuple[str, list[Problem], str]:
-        """The first reply (`first`: its code and seconds) and, while the code is blocked, more replies to the same prompt (other
-        seeds, hotter), up to `draws` in all: each fixed and statically checked, and code that passes
-        built in the sandbox (both arms, seconds). Returns the first draw that passes both, else the best
-        (the last that passed the static checks, else the one with the fewest blocking problems): its
-        code, static problems and arms feedback ("" when the arms were built or never tried).
+    def _first_good_draw(self, run: rd.Run, n: int, first: tuple[str, float], feedback: str, seed: int,
+                         keep: dict[str, str], draws: int, check_arms: ArmsCheck, reporter: Reporter) -> tuple[str, list[Problem], str]:
+        """The first reply (`first`: its code and seconds) and, while the code is blocked, more replies to
+        the same prompt (other seeds, hotter), up to `draws` in all: each fixed and statically checked, and
+        code that passes built in the sandbox (both arms, seconds). Returns the first draw that passes both,
+        else the best (the last that passed the static checks, else the one with the fewest blocking
+        problems): its code, static problems and arms feedback ("" when the arms were built or never tried).
         A small model shown its problems often repeats them, while an independent draw often has none;
         a draw reuses the prompt's cached state, so it costs the reply's tokens only. Every draw is kept
         in the iteration folder (sample-K.py), with what blocked it and its seconds (samples.json)."""
