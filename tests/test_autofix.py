@@ -644,3 +644,20 @@ def test_an_argument_recomputed_from_a_name_bound_nowhere_keeps_its_value() -> N
     fixed, fixes = drop_argument_recomputed_from_nothing(code)
     assert "grads" not in fixed and "    g = g / lr\n" in fixed and [f.line for f in fixes] == [4]
     assert drop_argument_recomputed_from_nothing(fixed) == (fixed, [])
+
+
+def test_a_default_that_reads_another_parameter_is_computed_in_the_body() -> None:
+    from agentnotes.experiments.guards.autofix import fix_default_reading_a_parameter
+
+    code = ("import torch.nn as nn\n\nN = 3\n\n\nclass Layer(nn.Module):\n"
+            "    def __init__(self, in_features, out_features, k=0.2 * in_features, *, m=N):\n"
+            "        \"\"\"Keep the k largest.\"\"\"\n        super().__init__()\n        self.k, self.m = max(1, int(k)), m\n\n\n"
+            "def scaled(x, n=N):\n    return x * n\n")
+    with pytest.raises(NameError):  # the default is evaluated where in_features does not exist
+        exec(code, {})
+    fixed, fixes = fix_default_reading_a_parameter(code)
+    assert [f.before for f in fixes] == ["k=0.2 * in_features"] and "m=N" in fixed and "n=N" in fixed
+    namespace: dict = {}
+    exec(fixed, namespace)
+    assert namespace["Layer"](10, 4).k == 2 and namespace["Layer"](10, 4, k=5).k == 5 and namespace["Layer"](10, 4).m == 3
+    assert fix_default_reading_a_parameter(fixed) == (fixed, [])

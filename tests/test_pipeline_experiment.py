@@ -404,6 +404,20 @@ def test_code_that_copies_the_example_rule_is_rejected_with_its_other_problems(m
     assert "copied the worked example's own rule" in second_ask and "x.flip(-1)" not in second_ask  # not shown again
 
 
+def test_a_draw_that_copies_the_example_is_followed_by_draws_without_it(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    copied = good.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias",
+                          "return F.linear(x, self.w1, self.bias) + F.linear(x.flip(-1), self.w2)  # the example's own rule")
+    model = CountingChatModel(responses=_scripted(copied, good, {"matches_note": True, "problems": []}).responses)
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+                         Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 1
+    first, second = model.seen[1:3]
+    assert "No worked example this time" not in first and "No worked example this time" in second
+    assert "rejected" not in second  # a draw of the same request, not feedback
+
+
 def test_a_copied_example_line_beside_the_ideas_own_code_is_removed_and_the_code_runs(monkeypatch) -> None:
     settings = _settings(monkeypatch)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")

@@ -423,6 +423,8 @@ class _CodeWriter:
                 arms = check_arms(run, n, code)
             drawn.append({"sample": k + 1, "written": written, "seconds": seconds,
                           "blocking": [p.kind for p in blocking(problems)] + (["arms"] if arms else [])})
+            if "copied_example" in drawn[-1]["blocking"]:  # shown the example again, the model copies it again
+                self.show_examples = False
             if best is None or not blocking(problems) or len(blocking(problems)) < len(blocking(best[3])):
                 best = (written, code, fixes, problems, arms)  # the last draw that passed the static checks wins
             if not blocking(problems) and not arms:

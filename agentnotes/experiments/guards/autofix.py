@@ -14,6 +14,8 @@ certainly a slip, so correct code of any kind passes unchanged:
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
+- A default value that reads another parameter of its function (`k=0.2 * in_features`, a NameError when the
+  function is defined) is computed in the body instead.
 - `p.weight` in a hook given the one parameter tensor p becomes p; a function's argument recomputed from a name
   bound nowhere (a line of the skeleton's own wiring copied into the hook) keeps its value.
 - Python's `min(a, b)` of a tensor becomes `torch.minimum(a, b)` (or a clamp by a number), and a reduction along a
@@ -574,6 +576,40 @@ def fix_weight_of_a_tensor(code: str) -> tuple[str, list[Fix]]:
     return (spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
+def fix_default_reading_a_parameter(code: str) -> tuple[str, list[Fix]]:
+    """A default value that reads another parameter of its function (`def __init__(self, n, k=0.2 * n)`) is
+    evaluated when the function is defined, where that parameter does not exist (NameError): the default
+    becomes None and the body computes it first (`if k is None: k = 0.2 * n`), as the code means."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    module_names = {name for stmt in tree.body if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                    for name in bound_names(stmt)} | {stmt.name for stmt in tree.body if hasattr(stmt, "name")}
+    edits, fixes = [], []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+        arguments = fn.args.posonlyargs + fn.args.args
+        pairs = list(zip(arguments[len(arguments) - len(fn.args.defaults):], fn.args.defaults)) + \
+            [(a, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None]
+        parameters = {a.arg for a in arguments + fn.args.kwonlyargs}
+        late = [(a, d) for a, d in pairs if any(isinstance(n, ast.Name) and n.id in parameters - module_names
+                                                 for n in ast.walk(d))]
+        if not late:
+            continue
+        first = fn.body[1] if len(fn.body) > 1 and _is_docstring(fn.body[0]) else fn.body[0]
+        indent = " " * first.col_offset
+        computed = "".join(f"if {a.arg} is None:\n{indent}    {a.arg} = {ast.get_source_segment(code, d)}\n{indent}"
+                           for a, d in late)
+        edits += [(d, "None") for _a, d in late] + [(first, computed + ast.get_source_segment(code, first))]
+        fixes += [Fix(d.lineno, f"{a.arg}={ast.get_source_segment(code, d)}",
+                      f"{a.arg}=None, computed in the body (a default cannot read another parameter)") for a, d in late]
+    return (spans_replaced(code, edits), fixes) if fixes else (code, [])
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
 # math's functions of one number that torch has under the same name, for tensors.
 _MATH_ON_NUMBERS = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "erf", "atan", "sinh", "cosh"})
 _TENSOR_ARGUMENTS = frozenset({"x", "p", "g", "out", "logits", "h", "z", "grad", "weight"})  # what hooks pass tensors as
@@ -1069,7 +1105,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
@@ -1092,6 +1128,7 @@ FIXES: dict[str, Fixer] = {
     "fix_tensor_into_parameter": lambda code, _kinds, _pairs: fix_tensor_into_parameter(code),
     "fix_number_max": lambda code, _kinds, _pairs: fix_number_max(code),
     "fix_weight_of_a_tensor": lambda code, _kinds, _pairs: fix_weight_of_a_tensor(code),
+    "fix_default_reading_a_parameter": lambda code, _kinds, _pairs: fix_default_reading_a_parameter(code),
     "fix_builtin_max_of_tensors": lambda code, _kinds, _pairs: fix_builtin_max_of_tensors(code),
     "fix_pair_as_tensor": lambda code, _kinds, _pairs: fix_pair_as_tensor(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
