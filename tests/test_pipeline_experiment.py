@@ -136,8 +136,9 @@ def test_code_the_static_checks_block_gets_another_draw_of_the_same_prompt_befor
         {"sample": 3, "blocking": []}]
     assert "mean_of" not in (folder / rd.IDEA_CODE).read_text(encoding="utf-8")
     assert json.loads((folder / rd.STATIC_CHECK).read_text()) == []
-    code_prompts = model.seen[1:4]  # after the plan: the three draws
-    assert len(set(code_prompts)) == 1 and "rejected" not in code_prompts[0]  # the same prompt, no feedback
+    first, second, third = model.seen[1:4]  # after the plan: the three draws
+    assert first == second and "rejected" not in first  # the same prompt, no feedback
+    assert "No worked example this time" in third and "rejected" not in third  # the same reply twice: another prompt
 
 
 def test_code_whose_arms_fail_to_build_gets_another_draw_before_the_critic(monkeypatch) -> None:

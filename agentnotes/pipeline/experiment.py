@@ -415,6 +415,7 @@ class _CodeWriter:
                 run.write_text(f"{folder}/sample-{k + 1}.py", written)
                 if written in self.failed or any(written == d["written"] for d in drawn):
                     drawn.append({"sample": k + 1, "written": written, "blocking": ["repeated"], "seconds": seconds})
+                    self.show_examples = False  # the same reply at a hotter temperature: only another prompt differs
                     continue
             code, fixes, problems = self._fix_and_check(written, run, folder, seed + 1000 * k, reporter)
             arms = ""
