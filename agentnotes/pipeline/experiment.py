@@ -392,22 +392,23 @@ class _CodeWriter:
         return code, ""
 
     def _first_good_draw(self, run: rd.Run, n: int, first: tuple[str, float], feedback: str, seed: int,
-                         keep: dict[str, str], draws: int, check_arms: ArmsCheck, reporter: Reporter) -> tuple[str, list[Problem], str]:
+                         keep: dict[str, str], draws: int, check_arms: ArmsCheck,
+                         reporter: Reporter) -> tuple[str, list[Problem], str]:
         """The first reply (`first`: its code and seconds) and, while the code is blocked, more replies to
-        the same prompt (other seeds, hotter), up to `draws` in all: each fixed and statically checked, and
-        code that passes built in the sandbox (both arms, seconds). Returns the first draw that passes both,
-        else the best (the last that passed the static checks, else the one with the fewest blocking
-        problems): its code, static problems and arms feedback ("" when the arms were built or never tried).
-        A small model shown its problems often repeats them, while an independent draw often has none;
-        a draw reuses the prompt's cached state, so it costs the reply's tokens only. Every draw is kept
-        in the iteration folder (sample-K.py), with what blocked it and its seconds (samples.json)."""
+        the same request (other seeds, hotter; without the worked example once a draw copied it or repeated
+        an earlier one), up to `draws` in all: each fixed and statically checked, and code that passes built
+        in the sandbox (both arms, seconds). Returns the first draw that passes both, else the best (the last
+        that passed the static checks, else the one with the fewest blocking problems): its code, static
+        problems and arms feedback ("" when the arms were built or never tried).
+        A small model shown its problems often repeats them, while an independent draw often has none; a
+        draw of an unchanged prompt reuses its cached state, so it costs the reply's tokens only. Every draw
+        is kept in the iteration folder (sample-K.py), with what blocked it and its seconds (samples.json)."""
         folder, (written, seconds) = f"{rd.ITERATIONS}/{n}", first
         best: tuple[str, str, list[Fix], list[Problem], str] | None = None  # written, code, fixes, problems, arms
         drawn: list[dict] = []
         for k in range(draws):
             if k:
-                reporter.info(f"Blocked ({', '.join(drawn[-1]['blocking'])}): drawing another reply to the same prompt "
-                              f"({k + 1} of {draws}).")
+                reporter.info(f"Blocked ({', '.join(drawn[-1]['blocking'])}): drawing another reply ({k + 1} of {draws}).")
                 written, reply = self._write(self.plan, self.hits, feedback, seed + 1000 * k,
                                              retry_temperature(self.attempts + k), keep)
                 run.add_usage([reply])
@@ -604,6 +605,7 @@ def run_experiment(
 
     def check_arms(run: rd.Run, n: int, code: str) -> str:
         return _check_arms(run, n, code, base, plan.kinds, writer.note_text, options, reporter)
+
     code = _accepted_code(run, conditions)
     feedback, attempts, n = "", 0, max(run.iterations(), default=0)
     purpose = "write the idea code" if code is None else "resume: the accepted code under the next condition"
