@@ -22,10 +22,13 @@ def _model(folder: Path) -> LocalLlamaChat:
 
 @pytest.mark.slow
 def test_a_fresh_model_restores_the_system_prompt_and_survives_a_damaged_file(tmp_path: Path) -> None:
-    first = _model(tmp_path).invoke([SystemMessage(SYSTEM), HumanMessage("2+2=")])
-    assert first.response_metadata["timings"]["cache_n"] == 0
+    model = _model(tmp_path)
+    first = model.invoke([SystemMessage(SYSTEM), HumanMessage("2+2=")])
+    assert first.response_metadata["timings"]["cache_n"] > 100  # saved first, then the request went on from it
     saved = list(tmp_path.glob("*.bin"))
     assert len(saved) == 1 and not list(tmp_path.glob("*.partial"))
+    repeated = model.invoke([SystemMessage(SYSTEM), HumanMessage("2+2=")]).response_metadata["timings"]
+    assert repeated["prompt_n"] <= 2, repeated  # the same request again (another draw) reuses its whole prompt
 
     again = _model(tmp_path).invoke([SystemMessage(SYSTEM), HumanMessage("3+3=")])  # as a new process would
     timings = again.response_metadata["timings"]
@@ -34,5 +37,5 @@ def test_a_fresh_model_restores_the_system_prompt_and_survives_a_damaged_file(tm
 
     saved[0].write_bytes(b"not a llama.cpp state")
     damaged = _model(tmp_path).invoke([SystemMessage(SYSTEM), HumanMessage("4+4=")])
-    assert damaged.response_metadata["timings"]["cache_n"] == 0 and "8" in str(damaged.content)
+    assert "8" in str(damaged.content)
     assert saved[0].stat().st_size > 1000  # replaced by a good state

@@ -1,9 +1,9 @@
 """The KV cache of system prompts, kept on disk so that a fresh process skips their prompt processing.
 
 Every agent sends the same system prompt each time (role, instructions, examples: most of a prompt's
-tokens). The first time one is seen, llama.cpp's state for it alone is saved (its slot save/restore API on
-the in-process server); later calls, in this or any later process, restore it and process only the rest.
-A file that cannot be restored is deleted and the prompt is processed in full, as without the cache.
+tokens). The first time one is seen, it is processed alone and llama.cpp's state for it is saved (its slot
+save/restore API on the in-process server) before the request goes on from it; later calls, in this or any later
+process, restore it and process only the rest. A file that cannot be restored is deleted and saved anew.
 """
 
 from __future__ import annotations
@@ -34,30 +34,31 @@ class PrefixCache:
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def before(self, messages: list[dict]) -> None:
-        """Restore the state of this request's system prompt when it is saved and not in the slot already."""
+        """Put this request's system prompt in the slot when it holds another: restore its saved state, or,
+        the first time it is seen (or its file is damaged), process it alone and save that. Saved before the
+        request, not after: saving afterwards evicts the request's own prompt from the slot, so the same
+        request asked again (another draw of the code) would be processed again."""
         key = self.key(messages)
-        if key is None or key == self.current or not (self.folder / f"{key}.bin").exists():
+        if key is None or key == self.current:
             return
-        if self._slot_action("restore", f"{key}.bin"):
+        saved = self.folder / f"{key}.bin"
+        if saved.exists() and self._slot_action("restore", saved.name):
             self.current = key
-        else:  # a damaged or incompatible file: forget it and start the slot afresh
-            (self.folder / f"{key}.bin").unlink(missing_ok=True)
+            return
+        if saved.exists():  # a damaged or incompatible file: forget it and start the slot afresh
+            saved.unlink(missing_ok=True)
             self._slot_action("erase")
-            self.current = None
-
-    def after(self, messages: list[dict]) -> None:
-        """After a request: save the state of its system prompt alone, the first time it is seen."""
-        key = self.key(messages)
-        if key is None:
-            return
-        self.current = key
-        if (self.folder / f"{key}.bin").exists():
-            return
         self.folder.mkdir(parents=True, exist_ok=True)
         self.server.handle_chat_completions({"messages": messages[:1], "max_tokens": 1, "temperature": 0.0})
         partial = f"{key}.{os.getpid()}.partial"
         if self._slot_action("save", partial):
-            os.replace(self.folder / partial, self.folder / f"{key}.bin")
+            os.replace(self.folder / partial, saved)
+        self.current = key
+
+    def after(self, messages: list[dict]) -> None:
+        """After a request: the slot holds its system prompt (and the rest of its prompt)."""
+        if (key := self.key(messages)) is not None:
+            self.current = key
 
     def _slot_action(self, action: str, filename: str | None = None) -> bool:
         body = json.dumps({"filename": filename} if filename else {}).encode()
