@@ -586,8 +586,9 @@ def fix_default_reading_a_parameter(code: str) -> tuple[str, list[Fix]]:
         return code, []
     module_names = {name for stmt in tree.body if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
                     for name in bound_names(stmt)} | {stmt.name for stmt in tree.body if hasattr(stmt, "name")}
-    edits, fixes = [], []
-    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+    fixes = []
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for fn in sorted(functions, key=lambda f: f.lineno, reverse=True):  # edits below a function leave it in place
         arguments = fn.args.posonlyargs + fn.args.args
         pairs = list(zip(arguments[len(arguments) - len(fn.args.defaults):], fn.args.defaults)) + \
             [(a, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None]
@@ -596,18 +597,12 @@ def fix_default_reading_a_parameter(code: str) -> tuple[str, list[Fix]]:
                                                  for n in ast.walk(d))]
         if not late:
             continue
-        first = fn.body[1] if len(fn.body) > 1 and _is_docstring(fn.body[0]) else fn.body[0]
-        indent = " " * first.col_offset
-        computed = "".join(f"if {a.arg} is None:\n{indent}    {a.arg} = {ast.get_source_segment(code, d)}\n{indent}"
-                           for a, d in late)
-        edits += [(d, "None") for _a, d in late] + [(first, computed + ast.get_source_segment(code, first))]
-        fixes += [Fix(d.lineno, f"{a.arg}={ast.get_source_segment(code, d)}",
-                      f"{a.arg}=None, computed in the body (a default cannot read another parameter)") for a, d in late]
-    return (spans_replaced(code, edits), fixes) if fixes else (code, [])
-
-
-def _is_docstring(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        code, _line = _guarded(code, fn, [line for a, d in late for line in (f"if {a.arg} is None:",
+                                                                            f"    {a.arg} = {ast.unparse(d)}")])
+        code = spans_replaced(code, [(d, "None") for _a, d in late])  # the signature lies above the lines put in
+        fixes[:0] = [Fix(d.lineno, f"{a.arg}={ast.unparse(d)}",
+                         f"{a.arg}=None, computed in the body (a default cannot read another parameter)") for a, d in late]
+    return code, fixes
 
 
 # math's functions of one number that torch has under the same name, for tensors.
