@@ -68,10 +68,7 @@ def _prime(cache: PrefixCache, settings: Settings) -> None:
         prompt = load_prompt(name, settings.prompts_dir)
         role, content = prompt.render(**dict.fromkeys(prompt.variables, ""))[0]
         if role == "system":
-            messages = [{"role": "system", "content": content}]
-            cache.before(messages)
-            cache.server.handle_chat_completions({"messages": messages, "max_tokens": 1, "temperature": 0.0})
-            cache.after(messages)
+            cache.before([{"role": "system", "content": content}])  # restored, or processed and saved
 
 
 def register(app: typer.Typer) -> None:

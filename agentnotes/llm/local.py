@@ -133,8 +133,6 @@ class LocalLlamaChat(BaseChatModel):
         data = server.handle_chat_completions(request)
         if not isinstance(data, dict) or "choices" not in data:
             raise LLMError(f"The local model returned an error: {str(data)[:500]}")
-        if self._prefix:
-            self._prefix.after(request["messages"])
         choice = data["choices"][0]
         message = AIMessage(
             content=choice["message"].get("content") or "",
@@ -175,8 +173,6 @@ class LocalLlamaChat(BaseChatModel):
             closed.set()
         if errors:
             raise LLMError(f"The local model failed: {errors[0]}") from errors[0]
-        if self._prefix:
-            self._prefix.after(request["messages"])
 
     @staticmethod
     def _chunks(chunks: queue.Queue, done: object, run_manager: CallbackManagerForLLMRun | None) -> Iterator[ChatGenerationChunk]:

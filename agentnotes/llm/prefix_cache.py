@@ -55,11 +55,6 @@ class PrefixCache:
             os.replace(self.folder / partial, saved)
         self.current = key
 
-    def after(self, messages: list[dict]) -> None:
-        """After a request: the slot holds its system prompt (and the rest of its prompt)."""
-        if (key := self.key(messages)) is not None:
-            self.current = key
-
     def _slot_action(self, action: str, filename: str | None = None) -> bool:
         body = json.dumps({"filename": filename} if filename else {}).encode()
         request = urllib.request.Request(f"{self.server.listening_address}/slots/{SLOT}?action={action}", data=body,
