@@ -480,6 +480,20 @@ def test_an_update_that_reads_the_notes_letters_for_its_arguments_reads_the_argu
     assert "theta_t - eta * g_t" in apply_fixes(code, ["layer"])[0]  # an update rule's fix only
 
 
+def test_an_update_that_reads_the_notes_greek_letters_for_its_arguments_reads_the_arguments() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = textwrap.dedent("""
+        def update(p, g, state, lr, t):
+            m = 0.9 * state.get("m", torch.zeros_like(p)) + g
+            state["m"] = m
+            θ.data = θ - η * m
+    """)
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert "p.data = p - lr * m" in fixed
+    assert [(f.before, f.after) for f in fixes] == [("θ", "p"), ("θ", "p"), ("η", "lr")]
+
+
 def test_an_update_that_reads_the_notes_capital_letter_before_assigning_it_reads_the_argument_there() -> None:
     import torch
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
+from agentnotes.experiments.guards.notation import GREEK
 from agentnotes.experiments.guards.static_check import (
     bound_names,
     changes_in_place,
@@ -1065,7 +1066,7 @@ _UPDATE_ARGUMENTS = {"p": ("theta", "w", "param", "x"), "g": ("grad", "gradient"
 
 def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
     """A name that nothing binds, read in an update hook `update(p, g, …)`, that is the notes' name for one of its
-    arguments (`theta_t`, `theta`, `w_t`, `W` for p; `g_t`, `grad`, `G` for g; `eta` for lr) becomes that argument:
+    arguments (`theta_t`, `θ`, `w_t`, `W` for p; `g_t`, `grad`, `G` for g; `eta`, `η` for lr) becomes that argument:
     the model copied the notes' letters (a NameError at the first step). Such a name read before the hook assigns it
     (`W = W - lr * X` then `p.copy_(W)`) is the argument where it is read up to that assignment (an
     UnboundLocalError otherwise); the name it assigns stays the model's."""
@@ -1079,7 +1080,8 @@ def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
         arguments = {a.arg for a in fn.args.args}
         notes_names = {f"{name}{suffix}": argument for argument, names in _UPDATE_ARGUMENTS.items() if argument in arguments
                        for name in (*names, *([argument] if argument != "lr" else [])) for suffix in ("", "_t")}
-        argument_of = lambda name: notes_names.get(name) or notes_names.get(name.lower())  # noqa: E731
+        spelled = lambda name: "".join(GREEK.get(ch, ch) for ch in name)  # noqa: E731  (`θ_t` as theta_t)
+        argument_of = lambda name: notes_names.get(spelled(name)) or notes_names.get(spelled(name).lower())  # noqa: E731
         edits += [(n, argument_of(n.id)) for n in ast.walk(fn)
                   if isinstance(n, ast.Name) and n.id in undefined and argument_of(n.id)]
         for read in reads_before_assigned(fn):
