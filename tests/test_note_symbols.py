@@ -247,3 +247,21 @@ def test_a_greek_letter_written_in_its_name_is_looked_for_too() -> None:
     assert missing_note_symbols(code.replace("1e-3", "lam"), formulas) == []
     assert missing_note_symbols(code, "w = w - lr * g\nbeta_decay = 2") == []  # a name of its own
     assert missing_note_symbols("def f(g):\n    n = g.norm()\n    return g / n if n > 0 else g\n", "g = g / (||g|| + eps)") == []
+
+
+MOMENTUM_NOTE = "c = ⟨m, g⟩ / (‖m‖·‖g‖ + ε)\nβ_eff = β · max(c, 0)\nm ← β_eff·m + g\nθ ← θ − η·m"
+
+
+def test_an_update_that_never_keeps_the_value_the_notes_carry_between_steps_is_named() -> None:
+    from agentnotes.experiments.guards.note_symbols import kept_by_notes, unkept_state
+
+    assert kept_by_notes(MOMENTUM_NOTE) == {"m": "m = β_eff·m + g"}  # θ is the weights, c and β_eff are computed afresh
+    afresh = ("def update(p, g, state, lr, t):\n    c = (p * g).sum() / (p.norm() * g.norm() + 1e-8)\n"
+              "    m = 0.9 * torch.clamp(c, min=0) * p + g\n    p.sub_(lr * m)\n")
+    problems = unkept_state(afresh, MOMENTUM_NOTE, ["update_rule"])
+    assert [p.kind for p in problems] == ["note_state"] and "state.get(\"m\"" in problems[0].message
+    kept = afresh.replace("    m = 0.9", "    m = state.get('m', torch.zeros_like(p))\n    m = 0.9").replace(
+        "    p.sub_", "    state['m'] = m\n    p.sub_")
+    assert unkept_state(kept, MOMENTUM_NOTE, ["update_rule"]) == []
+    assert unkept_state(afresh, MOMENTUM_NOTE, ["layer"]) == []  # a layer's code keeps no optimizer state
+    assert unkept_state(afresh, "c = β·g\nθ ← θ − η·c", ["update_rule"]) == []  # nothing carried between steps

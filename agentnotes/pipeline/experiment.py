@@ -33,6 +33,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_period,
     period_mismatch,
     stock_recurrent_cell,
+    unkept_state,
 )
 from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
@@ -535,11 +536,11 @@ class _CodeWriter:
         return code, fixes, problems
 
     def _note_problems(self, code: str) -> list[Problem]:
-        """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own."""
+        """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own, a value they keep."""
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
         return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
             + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
-            + stock_recurrent_cell(code, self.formulas, self.plan.kinds)
+            + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds)
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with

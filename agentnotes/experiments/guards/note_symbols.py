@@ -271,3 +271,47 @@ def period_mismatch(changed_at: Sequence[int], note_text: str, kinds: Sequence[s
     return [Problem("note_period", f"the notes do this every {period} steps, but run in the sandbox the code changed "
                                    f"the weights at steps {shown}: do nothing unless step % {period} == 0 "
                                    f"(start with `if step % {period} != 0: return`)", 1)]
+
+
+# The hooks that keep values between steps in the `state` dict the harness gives them, by kind.
+_STATE_HOOKS = {"update_rule": "update", "weight_op": "weight_op"}
+# One assignment of a formula line: its target (`m`, `v_t`, `α_t`) and what it is computed from.
+_ASSIGNED_FROM = re.compile(r"(?:^\s*(?:[-*]\s+)?|[，,;；:：]\s*)([A-Za-zα-ωΑ-Ωϵ][\wα-ωΑ-Ωϵ]*?)(?:_\{?t\}?)?\s*(?:←|<-|:=|=(?!=))"
+                            r"\s*([^，,;；\n]+)")
+# The weights, the gradient and the step: the hook's own arguments, which a rule reads to compute their next value.
+_NOT_KEPT = {"theta", "w", "p", "param", "x", "g", "grad", "t", "k", "step", "lr", "eta"}
+
+
+def kept_by_notes(formulas: str) -> dict[str, str]:
+    """The names the notes' formulas compute from their own value at the step before (`m ← β·m + g`, `v_t = ρ v_{t-1} +
+    …`), other than the weights, the gradient and the step, each with its formula: values to keep between steps."""
+    kept = {}
+    for line in formulas.splitlines():
+        for name, value in _ASSIGNED_FROM.findall(line):
+            earlier = rf"(?<![\w]){re.escape(name)}(?:_?\{{?\(?t\s*[-−]\s*1\)?\}}?|_prev|_old)?(?![\w])"
+            whole = re.sub(r"_\{?[ijlk]{1,2}\}?$", "", name)  # `w_i`, `W_l`: a row or a layer of the weights, still the weights
+            if compared_name(whole) not in _NOT_KEPT and re.search(earlier, value):
+                kept.setdefault(name, f"{name} = {value.strip()}")
+    return kept
+
+
+def unkept_state(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
+    """An update or weight-operation hook that never touches its `state` (nor stores anything anywhere), where the
+    notes' formulas keep a value from one step to the next (kept_by_notes): computed afresh at every step, such a
+    value is another rule (a momentum started from zero at each step is no momentum)."""
+    hooks = {_STATE_HOOKS[kind] for kind in kinds if kind in _STATE_HOOKS}
+    kept = kept_by_notes(formulas) if hooks else {}
+    try:
+        tree = ast.parse(code) if kept else None
+    except SyntaxError:
+        return []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name in hooks) if tree else ():
+        reads_state = any(isinstance(n, ast.Name) and n.id == "state" for n in ast.walk(fn))
+        stores = any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) for n in ast.walk(fn))
+        if "state" in {a.arg for a in fn.args.args} and not reads_state and not stores:
+            name, formula = next(iter(kept.items()))
+            return [Problem("note_state", f"the notes keep {name} from one step to the next (`{formula}`), but "
+                            f"`{fn.name}` never reads its `state`, so {name} starts afresh at every step: read it with "
+                            f"{name} = state.get(\"{name}\", torch.zeros_like(p)), compute it as the notes do, and store it "
+                            f"back with state[\"{name}\"] = {name}", fn.lineno)]
+    return []
