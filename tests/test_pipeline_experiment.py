@@ -127,7 +127,8 @@ def test_code_the_static_checks_block_gets_another_draw_of_the_same_prompt_befor
     undefined = good.replace("        w = (self.w1 + self.w2) / 2\n", "        w = mean_of(self.w1, self.w2)\n")
     accept = {"matches_note": True, "problems": []}
     model = CountingChatModel(responses=_scripted(undefined, undefined, good, accept).responses)
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1,
+                                             code_samples=3),
                          Recorder(), model)
     folder = run.path / rd.ITERATIONS / "1"
     assert run.record().status == "done" and run.record().final_iteration == 1
@@ -146,7 +147,8 @@ def test_code_whose_arms_fail_to_build_gets_another_draw_before_the_critic(monke
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
     crashes = good.replace("def after_step(model, step):\n", "def after_step(model, step):\n    model.merge_now()\n")
     model = CountingChatModel(responses=_scripted(crashes, good, {"matches_note": True, "problems": []}).responses)
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1,
+                                             code_samples=3),
                          Recorder(), model)
     folder = run.path / rd.ITERATIONS / "1"
     assert run.record().status == "done" and run.record().final_iteration == 1
@@ -411,7 +413,8 @@ def test_a_draw_that_copies_the_example_is_followed_by_draws_without_it(monkeypa
     copied = good.replace("return (F.linear(x + h, self.w1) + F.linear(x - h, self.w2)) / 2 + self.bias",
                           "return F.linear(x, self.w1, self.bias) + F.linear(x.flip(-1), self.w2)  # the example's own rule")
     model = CountingChatModel(responses=_scripted(copied, good, {"matches_note": True, "problems": []}).responses)
-    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1,
+                                             code_samples=3),
                          Recorder(), model)
     assert run.record().status == "done" and run.record().final_iteration == 1
     first, second = model.seen[1:3]

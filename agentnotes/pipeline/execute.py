@@ -32,7 +32,7 @@ class ExperimentOptions:
     request: str
     k: int = 4  # few, focused passages: small models get lost in long contexts
     max_attempts: int = 5  # code generations, whatever made the previous one fail
-    code_samples: int = 3  # replies drawn for one attempt while the static checks or the arms' build block them
+    code_samples: int = 1  # replies drawn for one attempt while the static checks or the arms' build block them
     max_code_rejections: int = 2  # after this many critic rejections the code runs anyway, flagged
     seeds: int = 5
     max_seeds: int = 10  # seeds are doubled up to this while the paired CI includes zero
