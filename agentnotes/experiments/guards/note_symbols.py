@@ -296,16 +296,18 @@ def kept_by_notes(formulas: str) -> dict[str, str]:
 
 
 def unkept_state(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
-    """An update or weight-operation hook that never touches its `state` (nor stores anything anywhere), where the
-    notes' formulas keep a value from one step to the next (kept_by_notes): computed afresh at every step, such a
-    value is another rule (a momentum started from zero at each step is no momentum)."""
+    """An update or weight-operation hook that never reads its `state` and stores into nothing, where the notes'
+    formulas keep a value from one step to the next (kept_by_notes): computed afresh at every step, such a value is
+    another rule (a momentum started from zero at each step is no momentum)."""
     hooks = {_STATE_HOOKS[kind] for kind in kinds if kind in _STATE_HOOKS}
     kept = kept_by_notes(formulas) if hooks else {}
-    try:
-        tree = ast.parse(code) if kept else None
-    except SyntaxError:
+    if not kept:
         return []
-    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name in hooks) if tree else ():
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []  # the static check reports that
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name in hooks):
         reads_state = any(isinstance(n, ast.Name) and n.id == "state" for n in ast.walk(fn))
         stores = any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) for n in ast.walk(fn))
         if "state" in {a.arg for a in fn.args.args} and not reads_state and not stores:
