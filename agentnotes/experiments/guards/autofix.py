@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from agentnotes.experiments.guards.complete import drop_definitions
 from agentnotes.experiments.guards.kinds import canonical, fixes_for, hooks_for
-from agentnotes.experiments.guards.notation import GREEK
+from agentnotes.experiments.guards.notation import greek_spelled
 from agentnotes.experiments.guards.static_check import (
     bound_names,
     changes_in_place,
@@ -1080,8 +1080,7 @@ def fix_note_names_in_update(code: str) -> tuple[str, list[Fix]]:
         arguments = {a.arg for a in fn.args.args}
         notes_names = {f"{name}{suffix}": argument for argument, names in _UPDATE_ARGUMENTS.items() if argument in arguments
                        for name in (*names, *([argument] if argument != "lr" else [])) for suffix in ("", "_t")}
-        spelled = lambda name: "".join(GREEK.get(ch, ch) for ch in name)  # noqa: E731  (`θ_t` as theta_t)
-        argument_of = lambda name: notes_names.get(spelled(name)) or notes_names.get(spelled(name).lower())  # noqa: E731
+        argument_of = lambda name: notes_names.get(greek_spelled(name)) or notes_names.get(greek_spelled(name).lower())  # noqa: E731
         edits += [(n, argument_of(n.id)) for n in ast.walk(fn)
                   if isinstance(n, ast.Name) and n.id in undefined and argument_of(n.id)]
         for read in reads_before_assigned(fn):

@@ -12,7 +12,7 @@ import ast
 import re
 
 from agentnotes.experiments.guards.autofix import Fix, spans_replaced
-from agentnotes.experiments.guards.notation import GREEK, plain_symbols
+from agentnotes.experiments.guards.notation import greek_spelled, plain_symbols
 from agentnotes.experiments.guards.static_check import undefined_names, unset_attribute_reads
 
 # Names of the total number of training steps, and how notes say that a name is it: in words, or `T` on one line with
@@ -56,7 +56,7 @@ VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|另试|再试|
 
 def compared_name(name: str) -> str:
     """A name as compared: Greek letters spelled out, lower case, without underscores (beta_1 is β1)."""
-    spelled = "".join(GREEK.get(ch, ch) for ch in name).lower().replace("_", "")
+    spelled = greek_spelled(name).lower().replace("_", "")
     for word, short in _SPELLED.items():
         spelled = spelled.replace(word, short)
     return spelled

@@ -28,6 +28,7 @@ from agentnotes.experiments.guards.notation import (
     INNER_PRODUCT,
     cases_as_lines,
     GREEK,
+    greek_spelled,
     latex_spacing,
     plain_formula,
     plain_symbols,
@@ -514,7 +515,7 @@ def _normalised(text: str) -> str:
     text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
-    text = "".join(GREEK.get(ch, ch) for ch in text)
+    text = greek_spelled(text)
     return _NUMBER_TIMES_LETTER.sub(r"\1*", text)  # `2π`, `0.5λ`: a number times a Greek letter
 
 

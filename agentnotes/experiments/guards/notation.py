@@ -22,6 +22,11 @@ GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps",
           "κ": "kappa", "λ": "lam", "μ": "mu", "ρ": "rho", "σ": "sigma", "τ": "tau", "ω": "omega", "ξ": "xi", "ν": "nu", "ζ": "zeta", "ψ": "psi", "χ": "chi",
          "Δ": "Delta"}
 
+
+def greek_spelled(text: str) -> str:
+    """`text` with each Greek letter spelled as GREEK has it (`θ_t` as theta_t, `2λ` as 2lam)."""
+    return "".join(GREEK.get(ch, ch) for ch in text)
+
 # The distributions a draw is written from: `ε ~ N(0, 1)`, `λ ~ Beta(α, α)`, `m ~ Bernoulli(0.8)`.
 DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 # A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
