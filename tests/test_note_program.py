@@ -365,6 +365,42 @@ def test_a_penalty_the_program_cannot_be_sure_of_is_left_to_the_model(formula: s
     assert program_reply(load_skeleton("regulariser"), formula, formula) == ""
 
 
+@pytest.mark.parametrize(("note", "expected"), [
+    # a mean over the batch written as 1/B beside the sums over the examples, layers and units
+    ("L = CE + λ · (1/B) Σ_b Σ_l Σ_j |h_{l,j}^{(b)}|，λ = 3e-4", lambda h: 3e-4 * h.abs().sum() / h.shape[0]),
+    # per layer over its width, averaged over the layers, the batch mean said in words; the loss in a styled letter
+    ("𝓛 = CE(f(x), y) + λ · (1/L) · Σₗ (1/nₗ) · ‖hₗ‖²，对 batch 取平均，λ = 0.01",
+     lambda h: 0.01 / 2 * (h ** 2).sum() / h.shape[1] / h.shape[0]),
+    # no sum over the layers, but the notes say every hidden layer
+    ("每个隐藏层都加：loss = ce + β * mean(h^2)，β = 2", lambda h: 2 * (h ** 2).mean()),
+])
+def test_a_penalty_on_the_hidden_layers_outputs_is_written_by_the_program(note: str, expected) -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.notation import plain_letters
+
+    part = load_skeleton("activity_penalty")
+    formula = plain_letters(note.split("，")[0].split("：")[-1])
+    reply = program_reply(part, formula, plain_letters(note))
+    assert "written from the notes' formulas" in reply
+    penalty = _function_of(fill(part, reply), "penalty")
+    hidden = [torch.rand(6, 5), torch.rand(6, 3)]
+    assert abs(float(penalty(hidden)) - sum(float(expected(h)) for h in hidden)) < 1e-5
+
+
+@pytest.mark.parametrize("note", [
+    "L = CE + λ · Σ_l ‖h_l‖²，λ = 0.1，h 取激活前（pre-activation）的值",  # the skeleton gives outputs after the activation
+    "L = CE + λ · ‖h‖²，λ = 0.1，只加在最后一个隐藏层",  # one layer, not every one
+    "L = CE + λ · ‖h‖²，λ = 0.1",  # which hidden layers, the notes do not say
+    "L = CE + λ · Σ_l ‖h_l‖² + μ · Σ|W|，λ = 0.1，μ = 1",  # a term of the weights: not the hidden outputs'
+])
+def test_a_penalty_on_hidden_outputs_the_program_cannot_be_sure_of_is_left_to_the_model(note: str) -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    assert program_reply(load_skeleton("activity_penalty"), note.split("，")[0], note) == ""
+
+
 def test_a_layers_forward_pass_is_written_from_the_notes_output_formula() -> None:
     import torch
     import torch.nn as nn

@@ -5,7 +5,7 @@ already reads as code does not need it. Two cases are written here as replies to
 skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes from:
 - a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
   `update`, an activation's `forward`, a schedule's `lr_at`, a weight operation's `weight_op`, a
-  regulariser's `penalty` (a penalty added to the task's loss), a data idea's `transform_batch`, a
+  regulariser's `penalty` (a penalty added to the task's loss, of the weights or of the hidden layers' outputs), a data idea's `transform_batch`, a
   layer's `forward`, a block's, a whole network's or a recurrent cell's layers and `forward` (guards/network_body.py), an update
   rule's move and step around a second gradient (guards/two_point_body.py);
 - a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
@@ -92,8 +92,8 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
     if part.name == "init":
         found = init_body(formulas, note_text) or prose_init_body(note_text)
         return ("init_weights", _marked(*found), "") if found else None
-    if part.name == "regulariser":
-        found = penalty_body(formulas, note_text)
+    if part.name in ("regulariser", "activity_penalty"):
+        found = penalty_body(formulas, note_text, on_hidden=part.name == "activity_penalty")
         return ("penalty", _marked(*found), "") if found else None
     for forward_name, written, layers_method in _MODULES:
         if forward_name in part.required:  # a module's layers and forward pass

@@ -59,7 +59,7 @@ _GROUPING_BRACKETS = re.compile(r"(?<![\w\])])\[([^\[\];,]*)\](?![_^])")
 # σ with an index before its bracket (`σᵢ(H)`, `σ_1(W)`, `σ_max(W)`): a singular value of a matrix, not σ(x).
 _INDEXED_SIGMA = re.compile(r"σ\s*(?:[ᵢⱼₖ₀-₉]+|_\{?(?:[ijk]|\d+|max|min)\}?)\s*\(")
 _ELEMENT_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u2070-\u209f])ᵢ")
-_LETTER_SUBSCRIPTS = {"ₖ": "k", "ₙ": "n", "ₘ": "m"}
+_LETTER_SUBSCRIPTS = {"ₖ": "k", "ₙ": "n", "ₘ": "m", "ₗ": "l"}
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
             "⌈": "ceil(", "⌉": ")", "∥": "‖",
@@ -119,6 +119,11 @@ def plain_letters(text: str) -> str:
     return _STYLED_LETTER.sub(lambda m: m[0] if m[0] in kept else plain[m[0]], text)
 
 
+def letter_subscripts(text: str) -> str:
+    """`text` with its subscript letters written as indices (`Σₖ qₖ` as `Σ_k q_k`)."""
+    return re.sub("([ₖₙₘₗ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)
+
+
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
@@ -130,7 +135,7 @@ def plain_formula(text: str) -> str:
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
     text = _INDEXED_SIGMA.sub("singular_value(", text)  # σᵢ(H), σ_max(W): a singular value, no logistic function
-    text = re.sub("([ₖₙₘ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)  # Σₖ qₖ: Σ_k q_k
+    text = letter_subscripts(text)
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
     text = _sums_as_calls(text.replace("$", "").replace("\\sum", "Σ"))

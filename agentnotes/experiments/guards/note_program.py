@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
-from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain
+from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts
 from agentnotes.experiments.guards.formula_lines import (
     _DRAWN,
     _TORCH_CALLS,
@@ -627,10 +627,28 @@ _SUM = re.compile(r"(?:[Σ∑]|\\sum|(?<![\w.])sum(?=_))(?P<index>_\{[^}]*\}|_\(
 _OVER_LAYERS = re.compile(r"_[{(]?l(?:=|[})]|$)")
 LAYER_COUNT = "L"
 _ENTRY_INDEX = re.compile(r"(?<=[A-Za-zθ])_?(?:[ijkl]{1,3}|l\d?)$")  # w_ij, W_l: an entry or a layer of the weights
+# An activity penalty's values (as compared): a hidden layer's output, a batch's size, a layer's width.
+HIDDEN_OUTPUTS = frozenset({"h", "hidden", "act"})
+_BATCH_SIZES = frozenset({"b", "batchsize", "bs"})
+_WIDTHS = frozenset({"n", "nl", "d", "dl", "width"})
+# A loss written in a styled letter the notes also use plainly for another name (`𝓛 = CE + λ/L·…`): the loss.
+_STYLED_TARGET = re.compile(r"^\s*[^\x00-\x7f\s=]\s*(?==(?!=))")
+# An entry index on a penalty's subject (`h_{l,j}`, `W_(i,j)`): the penalty is summed over every entry anyway.
+_SUBJECT_INDEX = re.compile(r"(?<![\w])([hHwW])_[({]\s*[a-z]\s*(?:,\s*[a-z]\s*)+[)}]")
+# Said in words of an activity penalty: averaged over the batch; on the outputs before the activation; on one layer.
+_BATCH_MEAN = re.compile(r"(?:对|在)\s*(?:一个\s*)?batch\s*(?:上|内)?\s*取?\s*(?:平均|均值)|batch\s*(?:平均|均值)|"
+                         r"(?:averaged?|mean)\s+over\s+(?:the\s+)?(?:mini-?)?batch|batch[- ](?:mean|averaged?)", re.IGNORECASE)
+_PRE_ACTIVATION = re.compile(r"pre-?activation|pre-act\b|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation",
+                             re.IGNORECASE)
+_ONE_HIDDEN_LAYER = re.compile(r"只(?:加|用|罚|作用)?在\s*(?:第.|最后一?个?|最后)\s*(?:个)?\s*隐(?:藏)?层|"
+                               r"(?:only\s+(?:on|to|at)\s+)(?:the\s+)?(?:first|last|second|final)\s+hidden\s+layer",
+                               re.IGNORECASE)
+_EVERY_HIDDEN_LAYER = re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
+                                 re.IGNORECASE)
 _REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min"})  # of one matrix, with one argument
 
 
-def penalty_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
+def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) -> tuple[str, str] | None:
     """(the body of the regulariser skeleton's `penalty(weights, initial)`, the formula it comes from) when one
     formula line adds a penalty to the task's loss (`L = task_loss + λ*Σ|W|`, `loss = L_task + λ/2*Σ(W - W0)^2`)
     and each added term is constants times one expression of the weights (W) and their values before training
@@ -639,28 +657,52 @@ def penalty_body(formulas: str, note_text: str = "") -> tuple[str, str] | None:
     is computed per matrix and summed over the matrices; an unvalued `L` beside a sum over the layers (`(1/L)·Σ_l`)
     is their number; sums inside brackets beside a sum over the layers are each matrix's (`Σ_l (Σ|w|)²/Σw²`). A
     constant may be given anywhere in `note_text`. None when anything else is read, a sum sits inside brackets with
-    no sum over the layers (its square is not the sum of squares), or no such line exists."""
+    no sum over the layers (its square is not the sum of squares), or no such line exists.
+    With `on_hidden`, the body of the activity_penalty skeleton's `penalty(hidden)` from a term of the hidden
+    layers' outputs (`h_l`) instead (see `_hidden_sizes`)."""
+    if on_hidden and (_PRE_ACTIVATION.search(note_text) or _ONE_HIDDEN_LAYER.search(note_text)):
+        return None  # the skeleton gives every hidden layer's output after its activation
     given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}
-    formulas = _inlined_definitions("\n".join(map(latex_as_plain, formulas.splitlines())))
+    formulas = _inlined_definitions("\n".join(letter_subscripts(latex_as_plain(line)) for line in formulas.splitlines()))
     for original in formulas.splitlines():
-        line, sums = original, list(_SUM.finditer(original))
+        sums = list(_SUM.finditer(original))
         over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
-        inner = [m for m in sums if _depth_at(line, m.start())]
+        inner = [m for m in sums if _depth_at(original, m.start())]
         if inner and not over_layers:
             continue  # `(Σ|w|)²` over every weight at once: not the sum of the matrices' values
-        outer = [m for m in sums if m not in inner]
-        for match in reversed(outer):  # the sums over the layers and the entries, which the penalty's loop makes
-            line = line[:match.start()] + line[match.end():]
-        found = _assignments(line)
+        if on_hidden and not over_layers and not _EVERY_HIDDEN_LAYER.search(note_text):
+            continue  # which hidden layers the penalty is on, the notes do not say
+        line = _STYLED_TARGET.sub("loss ", _without_sums(original, [m for m in sums if m not in inner]))
+        line = _NETWORK_OUTPUT.sub("out", line)  # `CE(f(x), y)`: the task's loss of the network's output
+        found = _assignments(_SUBJECT_INDEX.sub(r"\1", line))
         counted = {LAYER_COUNT} if over_layers else set()
         helpers = _helpers(formulas, original) if found else {}
         for _, value in found or ():
             terms = _addends(value)
-            task = [t for t in terms if isinstance(t, ast.Name) and compared_name(t.id) in TASK_LOSSES]
+            task = [t for t in terms if compared_name(_called(t).id if isinstance(_called(t), ast.Name) else "") in TASK_LOSSES]
             rest = [_written_out(t, helpers) for t in terms if t not in task]
-            if len(task) == 1 and rest and (body := _penalty_lines(rest, given, counted - set(given))):
-                return body, original.strip()
+            lines = _hidden_penalty_lines(rest, given, counted, note_text) if on_hidden \
+                else _penalty_lines(rest, given, counted - set(given))
+            if len(task) == 1 and rest and lines:
+                return lines, original.strip()
     return None
+
+
+def _called(term: ast.expr) -> ast.expr:
+    """The function a call applies (`CE` of `CE(f(x), y)`); any other term itself."""
+    return term.func if isinstance(term, ast.Call) else term
+
+
+def _without_sums(line: str, sums: list[re.Match[str]]) -> str:
+    """`line` without the `sums` (the penalty's loop makes them); one between two factors (`(1/B) Σ_b |h|`) leaves
+    their product."""
+    kept, start = "", 0
+    for match in sums:
+        kept += line[start:match.start()]
+        operand_before = re.search(r"[\w)\]|‖]\s*$", kept) and not re.search(r"=\s*$", kept)
+        kept += " * " if operand_before and not re.search(r"[*/+\-·(]\s*$", kept) else ""
+        start = match.end()
+    return kept + line[start:]
 
 
 def _helpers(formulas: str, penalty_line: str) -> dict[str, ast.expr]:
@@ -724,6 +766,49 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
     lines += ["total = 0", loop]
     lines += [f"    total = total + ({term}).sum()" for term in rewritten]
     return "\n".join([*lines, "return total"])
+
+
+def _hidden_penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[str], note_text: str) -> str | None:
+    """The activity penalty's body: the notes' constants, then each term of the hidden layers' outputs summed over a
+    layer's entries (its batch and units), for every hidden layer (`_hidden_sizes` for the sizes it reads)."""
+    constants: dict[str, float] = {}
+    read = {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
+    sizes = _hidden_sizes(read - set(given))
+    rewritten = []
+    for term in terms:
+        names = {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
+        hidden = {n for n in names if _hidden_role(n)}
+        if not hidden or not (_linear_in(term, hidden) or _reduced(term, hidden)):
+            return None
+        for name in sorted(names - hidden - (counted - set(given)) - set(sizes)):
+            if (value := _constant(name, given)) is None:
+                return None
+            constants[name] = value
+        renamed = re.sub(r"(?<![\w.])sum_over\(", "sum(", ast.unparse(term))
+        for name in sorted(hidden, key=len, reverse=True):
+            renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", "h", renamed)
+        rewritten.append(_with_torch(renamed))
+    batch_mean = not any(compared_name(n) in _BATCH_SIZES for n in sizes) and _BATCH_MEAN.search(note_text)
+    lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
+    lines += [f"{name} = len(hidden)  # the number of layers the formulas sum over"
+              for name in sorted(counted - set(given)) if name in read]
+    lines += ["total = 0", "for h in hidden:"]
+    lines += [f"    {name} = {size}" for name, size in sorted(sizes.items())]
+    lines += [f"    total = total + ({term}).sum()" + (" / h.shape[0]  # averaged over the batch, as the notes say"
+                                                        if batch_mean else "") for term in rewritten]
+    return "\n".join([*lines, "return total"])
+
+
+def _hidden_role(name: str) -> bool:
+    """Whether `name` is a hidden layer's output or one of its entries (`h`, `h_l`, `H`, `h_lj`)."""
+    return compared_name(_ENTRY_INDEX.sub("", name)) in HIDDEN_OUTPUTS
+
+
+def _hidden_sizes(unvalued: set[str]) -> dict[str, str]:
+    """The sizes of a hidden layer's output an activity penalty reads without a value in the notes, each as the
+    layer's loop computes it: a batch size (`B`) is its rows, a width (`n_l`, `d`) the units of one example."""
+    sizes = {name: "h.shape[0]" for name in unvalued if compared_name(name) in _BATCH_SIZES}
+    return sizes | {name: "h[0].numel()" for name in unvalued if compared_name(name) in _WIDTHS}
 
 
 def _weight_role(name: str) -> str | None:
