@@ -323,6 +323,27 @@ def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> 
     assert abs(float(weight.norm()) - 1) < 1e-4 and float(bias.norm()) > 1.5
 
 
+@pytest.mark.parametrize("bias_said", ["（包括输出层，**不**包括 bias）", "bias 不管", "weights only, not the biases",
+                                       "excluding the bias"])
+def test_a_weight_operation_of_a_masked_assignment_is_written_beside_its_code_restated(bias_said: str) -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    formulas = ("τ = quantile(|W|, 0.25)        # 所有元素绝对值的分位数\nW[|W| < τ] = 0\n"
+                "tau = m.weight.abs().flatten().quantile(0.25)\nm.weight[m.weight.abs() < tau] = 0.0")
+    note = f"每 N = 10 步对每个 weight 矩阵 W {bias_said}：\n{formulas}"
+    part = load_skeleton("weight_op")
+    weight_op = _function_of(fill(part, program_reply(part, formulas, note)), "weight_op")
+    weight, bias = torch.arange(1.0, 9.0).reshape(2, 4), torch.arange(1.0, 5.0)
+    weight_op(weight, {}, 10)
+    weight_op(bias, {}, 10)
+    assert weight.flatten().tolist() == [0, 0, 3, 4, 5, 6, 7, 8] and bias.tolist() == [1, 2, 3, 4]
+    # the code alone says what it does to the model, not to a weight matrix: left to the model
+    code = "\n".join(formulas.splitlines()[2:])
+    assert program_reply(part, code, f"每 N = 10 步：\n{code}") == ""
+
+
 @pytest.mark.parametrize(("formula", "expected"), [
     ("训练 loss 加一项：L = task_loss + λ*Σ|W|，λ = 0.01", lambda w, w0: 0.01 * w.abs().sum()),
     ("loss = L_task + λ/2 * Σ_W (W - W_0)^2, λ = 0.1", lambda w, w0: 0.05 * ((w - w0) ** 2).sum()),

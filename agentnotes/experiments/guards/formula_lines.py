@@ -44,7 +44,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
-                "erf": "torch.special.erf",
+                "erf": "torch.special.erf", "quantile": "torch.quantile",
                 "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge"}  # an indicator: notation.py
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.
@@ -99,6 +99,10 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 # An assignment to a slice of a tensor: `W[i, :] = W[i, :] − …`, `m[idx] ← 0`.
 _SLICE_TARGET = re.compile(r"(?<![\w.])[A-Za-z_\u0370-\u03ff]\w*\s*\[[^\]\n]*\]\s*(?:=|←|:=)(?!=)")
+# Code over a model's layers (`m.weight[...] = 0`, `layer.bias.data`): the notes' formulas said again as code.
+_MODULE_CODE = re.compile(r"(?<![\w])[A-Za-z_]\w*\.(?:weight|bias)\b")
+# A value written where a condition holds and kept elsewhere (`W[|W| < τ] = 0`), as normalised: `where` of the condition.
+_MASKED = re.compile(r"^(?P<target>[A-Za-z_]\w*)\s*\[(?P<condition>[^\]\n]*?[<>]=?[^\]\n]*)\]\s*=(?!=)\s*(?P<value>[^=]+)$")
 _SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(?!=)|←|<-)")
 _NAMED_BEFORE_IDENTITY = re.compile(r"\s*(?:[-*]\s+)?[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
 _IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
@@ -155,6 +159,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     notes define and never apply named `output` when one is given; None when a line does not read as assignments.
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
+    restated = False
     formulas = _with_aliases_applied(cases_as_lines(without_time_indices(formulas)))
     lines = [line for line in _inlined_definitions(formulas, output).splitlines()
              if not _REMARK.match(line) and not VARIANT.match(line)]
@@ -162,6 +167,9 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
         found = _assignments(_without_labels(line, "\n".join(lines)))
         if found is None and (_COUNT_IN_WORDS.match(_normalised(line)) or _said_in_words(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words; `LayerNorm = 减均值 + …`
+        if found is None and _MODULE_CODE.search(line):
+            restated = True  # `m.weight[m.weight.abs() < tau] = 0.0`: code over the model's layers, beside the formulas
+            continue
         if found is None:
             return None
         for target, value in found:
@@ -169,6 +177,8 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
                 statements = [(t, v) for t, v in statements if t != target]
             if not _is_number(value):
                 statements.append((target, value))
+    if restated and not statements:
+        return None  # the code alone: what it does to the model, no formula says
     return _with_alternatives(statements)
 
 
@@ -288,6 +298,10 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
+    if masked := _MASKED.match(_normalised(_CODE_COMMENT.sub("", line))):  # `W[|W| < τ] = 0`
+        kept = _assignment(f"{masked['target']} = {masked['value']}")
+        statement = kept and _where(masked["condition"], kept[1], masked["target"])
+        return [(masked["target"], statement)] if statement else None
     if _SLICE_TARGET.search(plain_formula(line)):
         return None  # `W[i, :] = …`: a value written into part of a tensor, which these statements cannot say
     line = re.sub(r"\s*≈\s*[-−]?\d+(?:\.\d+)?(?![\w.])", "", line)  # b = −log(K−1) ≈ −2.2: the value's size, said again

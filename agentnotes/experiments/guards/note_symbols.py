@@ -56,8 +56,9 @@ _NOT_LOOKED_FOR = {"theta"}
 # may write otherwise (`if norm > 0`); Delta is a change, not a letter.
 _NOT_SPELLED = {"eps", "Delta"}
 # Notes that leave the biases out of an operation on the weights: "bias 不约束", "biases are left alone".
-BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)",
-                         re.IGNORECASE)
+BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)|"
+                         r"(?:不|(?<![\w])(?:not|excluding|except(?:\s+for)?))\s*\**\s*(?:包括|包含|含|动|管|改)?\s*\**\s*"
+                         r"(?:the\s+)?(?:bias(?:es)?|偏置)", re.IGNORECASE)
 # Notes that treat the biases apart from the weight matrices: left alone, or given another rule ("biases: plain SGD",
 # `if p.dim() >= 2:`, "only the weight matrices").
 _BIASES_APART = re.compile(BIASES_LEFT.pattern + r"|(?:bias(?:es)?|偏置)[^。\n.;；]{0,12}?(?:plain|普通|ordinary|usual)\s*SGD|"
