@@ -36,3 +36,12 @@ def test_a_passage_pasted_twice_is_returned_once_and_the_next_chunk_takes_its_pl
     retriever = HybridRetriever(pasted, lambda query, k: [])
     retriever.rankings = lambda query: {"dense": [(c, 1.0) for c in pasted]}  # type: ignore[method-assign]
     assert [hit.chunk for hit in retriever.search("q", 3)] == [pasted[0], pasted[2], pasted[3]]
+
+
+def test_the_question_and_its_rewrite_together_are_a_third_query() -> None:
+    # chunk 5 holds the question's English name and the rewrite's Chinese term: only the joined query puts it first
+    retriever = retriever_with({"mirror layer": {"bm25": [4, 5]}, "镜像层 合并": {"bm25": [6, 5]},
+                                "mirror layer 镜像层 合并": {"bm25": [5, 4, 6]}})
+    hit = retriever.search("mirror layer", 1, "镜像层 合并")[0]
+    assert hit.chunk is CHUNKS[5] and hit.ranks == {"bm25": 2, "bm25 (rewrite)": 2, "bm25 (both)": 1}
+    assert retriever.search("mirror layer", 1)[0].chunk is CHUNKS[4]  # without a rewrite: the question alone

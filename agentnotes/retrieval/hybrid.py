@@ -3,8 +3,10 @@ reciprocal rank fusion, which needs no score calibration between the two.
 
 A rewrite of the question (see rewrite.py) is searched as a second query, not appended to the
 first: a term the rewrite drops or a translation that goes wrong then cannot bury a chunk the
-original question finds. RRF_K is small because only a few rankings are fused and a chunk that one
-of them puts first must not lose to chunks that all of them rank mediocre (benchmarks/retrieval.py).
+original question finds. The question and its rewrite together are a third query: a chunk that
+matches a term of each language at once (an English name inside a Chinese sentence) ranks there
+above chunks that match only one (benchmarks/kb_eval/README.md). RRF_K is small because only a few
+rankings are fused and a chunk that one of them puts first must not lose to chunks that all of them rank mediocre (benchmarks/retrieval.py).
 A passage pasted twice into the notes is returned once, so it does not take two of the k places.
 """
 
@@ -40,11 +42,13 @@ class HybridRetriever:
 
     def search(self, query: str, k: int, rewrite: str = "") -> list[Hit]:
         """Top-k chunks of distinct text for `query`, and for `rewrite` as a second query when given.
-        Each hit's ranks name the ranking and its place there: {"bm25": 1, "dense (rewrite)": 4}."""
+        Each hit's ranks name the ranking and its place there: {"bm25": 1, "dense (rewrite)": 4}; the question and
+        the rewrite searched together are labelled "(both)"."""
         fused: dict[str, float] = {}
         ranks: dict[str, dict[str, int]] = {}
         chunks: dict[str, Chunk] = {}
-        for text, label in ((query, ""), (rewrite, " (rewrite)")):
+        both = f"{query} {rewrite}" if rewrite.strip() else ""
+        for text, label in ((query, ""), (rewrite, " (rewrite)"), (both, " (both)")):
             for name, ranking in (self.rankings(text) if text.strip() else {}).items():
                 for rank, (chunk, _score) in enumerate(ranking, start=1):
                     key = chunk.chunk_id
