@@ -144,6 +144,8 @@ def test_tag_and_path_filters_apply_to_both_rankings(tmp_path: Path) -> None:
     assert tagged and {Path(h.chunk.source).name for h in tagged} == {"gonnor.md"}
     assert any("dense" in h.ranks for h in tagged) and any("bm25" in h.ranks for h in tagged)
     assert retrieve(settings, question, 5, rewrite=False, only=NoteFilter(tag="nope")) == []
+    unasked = FakeListChatModel(responses=[])  # raises if called: a filter that keeps no note needs no rewrite
+    assert retrieve(settings, question, 5, rewrite=True, model=unasked, only=NoteFilter(tag="nope")) == []
     assert retrieve(settings, "the mirror trick", 1, rewrite=False, only=NoteFilter(tag="#idea"))[0].chunk.source.endswith(
         "gonnor.md")  # wikilink text is searchable
 

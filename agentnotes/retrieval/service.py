@@ -35,15 +35,6 @@ def retrieve(
     With `only`, both rankings see only the notes it keeps (tag, path)."""
     from agentnotes.index.knowledge_base import open_knowledge_base
 
-    rewritten = ""
-    if settings.query_rewrite if rewrite is None else rewrite:
-        from agentnotes.llm.provider import get_chat_model
-        from agentnotes.prompts import load_prompt
-        from agentnotes.retrieval.rewrite import rewrite_query
-
-        rewritten = rewrite_query(model or get_chat_model(settings), load_prompt("query_rewrite", settings.prompts_dir), query)
-        if on_rewrite:
-            on_rewrite(rewritten)
     with open_knowledge_base(settings, embedder=embeddings) as kb:
         chunks = kb.chunks()
         dense_search = kb.dense_search
@@ -52,7 +43,17 @@ def retrieve(
             sources = {c.source for c in chunks}
             dense_search = lambda text, n: kb.dense_search(text, n, sources)  # noqa: E731
         if not chunks:
-            return []
+            return []  # nothing to search: no rewrite either (it would load the model for nothing)
+        rewritten = ""
+        if settings.query_rewrite if rewrite is None else rewrite:
+            from agentnotes.llm.provider import get_chat_model
+            from agentnotes.prompts import load_prompt
+            from agentnotes.retrieval.rewrite import rewrite_query
+
+            prompt = load_prompt("query_rewrite", settings.prompts_dir)
+            rewritten = rewrite_query(model or get_chat_model(settings), prompt, query)
+            if on_rewrite:
+                on_rewrite(rewritten)
         retriever = HybridRetriever(chunks, dense_search)
         if not sections:
             return retriever.search(query, k, rewritten)
