@@ -744,22 +744,10 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
     weights' entries."""
     constants: dict[str, float] = {}
     counts = sorted(counted & {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)})
-    uses_initial = False
-    rewritten = []
-    for term in terms:
-        names = {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
-        weights = {n for n in names if _weight_role(n)}
-        if not weights or not (_linear_in(term, weights) or _reduced(term, weights)):
-            return None
-        for name in sorted(names - weights - counted):
-            if (value := _constant(name, given)) is None:
-                return None
-            constants[name] = value
-        uses_initial |= any(_weight_role(n) == "W0" for n in weights)
-        renamed = re.sub(r"(?<![\w.])sum_over\(", "sum(", ast.unparse(term))  # a sum in a term: over the whole matrix
-        for name in sorted(weights, key=len, reverse=True):
-            renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", _weight_role(name), renamed)
-        rewritten.append(_with_torch(renamed))
+    rewritten = [_subject_term(term, _weight_role, counted, given, constants) for term in terms]
+    if None in rewritten:
+        return None
+    uses_initial = any(isinstance(n, ast.Name) and _weight_role(n.id) == "W0" for term in terms for n in ast.walk(term))
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
     lines += [f"{name} = len(weights)  # the number of layers the formulas sum over" for name in counts]
     loop = "for W, W0 in zip(weights, initial):" if uses_initial else "for W in weights:"
@@ -774,20 +762,9 @@ def _hidden_penalty_lines(terms: list[ast.expr], given: dict[str, str], counted:
     constants: dict[str, float] = {}
     read = {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
     sizes = _hidden_sizes(read - set(given))
-    rewritten = []
-    for term in terms:
-        names = {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
-        hidden = {n for n in names if _hidden_role(n)}
-        if not hidden or not (_linear_in(term, hidden) or _reduced(term, hidden)):
-            return None
-        for name in sorted(names - hidden - (counted - set(given)) - set(sizes)):
-            if (value := _constant(name, given)) is None:
-                return None
-            constants[name] = value
-        renamed = re.sub(r"(?<![\w.])sum_over\(", "sum(", ast.unparse(term))
-        for name in sorted(hidden, key=len, reverse=True):
-            renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", "h", renamed)
-        rewritten.append(_with_torch(renamed))
+    rewritten = [_subject_term(term, _hidden_role, (counted - set(given)) | set(sizes), given, constants) for term in terms]
+    if None in rewritten:
+        return None
     batch_mean = not any(compared_name(n) in _BATCH_SIZES for n in sizes) and _BATCH_MEAN.search(note_text)
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
     lines += [f"{name} = len(hidden)  # the number of layers the formulas sum over"
@@ -799,9 +776,27 @@ def _hidden_penalty_lines(terms: list[ast.expr], given: dict[str, str], counted:
     return "\n".join([*lines, "return total"])
 
 
-def _hidden_role(name: str) -> bool:
-    """Whether `name` is a hidden layer's output or one of its entries (`h`, `h_l`, `H`, `h_lj`)."""
-    return compared_name(_ENTRY_INDEX.sub("", name)) in HIDDEN_OUTPUTS
+def _subject_term(term: ast.expr, role, bound: set[str], given: dict[str, str], constants: dict[str, float]) -> str | None:
+    """One penalty term as code over its subject, each name `role` knows renamed to what it returns (`W`, `W0`, `h`):
+    None unless the term is linear in the subject or reduces it, and every other name not `bound` is a constant of
+    the notes (added to `constants`)."""
+    names = {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
+    subject = {n for n in names if role(n)}
+    if not subject or not (_linear_in(term, subject) or _reduced(term, subject)):
+        return None
+    for name in sorted(names - subject - bound):
+        if (value := _constant(name, given)) is None:
+            return None
+        constants[name] = value
+    renamed = re.sub(r"(?<![\w.])sum_over\(", "sum(", ast.unparse(term))  # a sum in a term: over the whole matrix
+    for name in sorted(subject, key=len, reverse=True):
+        renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", role(name), renamed)
+    return _with_torch(renamed)
+
+
+def _hidden_role(name: str) -> str | None:
+    """"h" for a hidden layer's output or one of its entries (`h`, `h_l`, `H`, `h_lj`), else None."""
+    return "h" if compared_name(_ENTRY_INDEX.sub("", name)) in HIDDEN_OUTPUTS else None
 
 
 def _hidden_sizes(unvalued: set[str]) -> dict[str, str]:
