@@ -415,6 +415,7 @@ def test_a_penalty_on_the_hidden_layers_outputs_is_written_by_the_program(note: 
     "L = CE + λ · ‖h‖²，λ = 0.1，只加在最后一个隐藏层",  # one layer, not every one
     "L = CE + λ · ‖h‖²，λ = 0.1",  # which hidden layers, the notes do not say
     "L = CE + λ · Σ_l ‖h_l‖² + μ · Σ|W|，λ = 0.1，μ = 1",  # a term of the weights: not the hidden outputs'
+    "L = CE + λ · (1/n) · Σ_l ‖h_l‖²，λ = 0.1",  # a bare n: the examples or the units, the notes do not say
 ])
 def test_a_penalty_on_hidden_outputs_the_program_cannot_be_sure_of_is_left_to_the_model(note: str) -> None:
     from agentnotes.experiments.guards.formula_code import program_reply

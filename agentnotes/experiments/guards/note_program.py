@@ -630,7 +630,7 @@ _ENTRY_INDEX = re.compile(r"(?<=[A-Za-zθ])_?(?:[ijkl]{1,3}|l\d?)$")  # w_ij, W_
 # An activity penalty's values (as compared): a hidden layer's output, a batch's size, a layer's width.
 HIDDEN_OUTPUTS = frozenset({"h", "hidden", "act"})
 _BATCH_SIZES = frozenset({"b", "batchsize", "bs"})
-_WIDTHS = frozenset({"n", "nl", "d", "dl", "width"})
+_WIDTHS = frozenset({"nl", "d", "dl", "width"})  # not a bare `n`: often the number of examples
 # A loss written in a styled letter the notes also use plainly for another name (`𝓛 = CE + λ/L·…`): the loss.
 _STYLED_TARGET = re.compile(r"^\s*[^\x00-\x7f\s=]\s*(?==(?!=))")
 # An entry index on a penalty's subject (`h_{l,j}`, `W_(i,j)`): the penalty is summed over every entry anyway.
