@@ -6,7 +6,8 @@ first: a term the rewrite drops or a translation that goes wrong then cannot bur
 original question finds. The question and its rewrite together are a third query: a chunk that
 matches a term of each language at once (an English name inside a Chinese sentence) ranks there
 above chunks that match only one (benchmarks/kb_eval/README.md). RRF_K is small because only a few
-rankings are fused and a chunk that one of them puts first must not lose to chunks that all of them rank mediocre (benchmarks/retrieval.py).
+rankings are fused and a chunk that one of them puts first must not lose to chunks that all of
+them rank mediocre (benchmarks/retrieval.py).
 A passage pasted twice into the notes is returned once, so it does not take two of the k places.
 """
 

@@ -5,8 +5,8 @@ already reads as code does not need it. Two cases are written here as replies to
 skeleton (guards/skeleton.py `fill`), each marked with the formulas it comes from:
 - a whole hook whose formulas form a complete program (guards/note_program.py): an update rule's
   `update`, an activation's `forward`, a schedule's `lr_at`, a weight operation's `weight_op`, a
-  regulariser's `penalty` (a penalty added to the task's loss, of the weights or of the hidden layers' outputs), a data idea's `transform_batch`, a
-  layer's `forward`, a block's, a whole network's or a recurrent cell's layers and `forward` (guards/network_body.py), an update
+  regulariser's `penalty` (a penalty added to the task's loss, of the weights or of the hidden layers'
+  outputs), a data idea's `transform_batch`, a layer's `forward`, a block's, a whole network's or a recurrent cell's layers and `forward` (guards/network_body.py), an update
   rule's move and step around a second gradient (guards/two_point_body.py);
 - a layer's method run every N steps, from the notes' periodic formulas over its own parameters.
 Anything less certain gives "" and the model is asked.
