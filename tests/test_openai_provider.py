@@ -48,6 +48,11 @@ def test_a_server_that_is_down_is_a_typed_error() -> None:
 
 def test_ask_against_a_server_that_is_down_exits_with_the_error(tmp_path: Path) -> None:
     env = openai_env(f"http://127.0.0.1:{closed_port()}/v1")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mirror.md").write_text("# Mirror layer\nTwo copies of each weight, merged every 100 steps.\n",
+                                                  encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "agentnotes", "ingest", str(tmp_path / "notes")], env=env, check=True,
+                   capture_output=True, timeout=300)  # notes to search: the question's rewrite then asks the server
     proc = subprocess.run([sys.executable, "-m", "agentnotes", "ask", QUESTION], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == LLMError.exit_code
