@@ -293,7 +293,10 @@ def task_loss(out, y):
 
 
 def log_line(message):
-    print(message, flush=True)
+    """One line on stdout in one write: runs side by side share the pipe, unbuffered (print would write the newline
+    apart, and another run's line could land between the two)."""
+    _sys.stdout.write(message + "\n")
+    _sys.stdout.flush()
 
 
 def pick_device():
