@@ -681,10 +681,12 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
             terms = _addends(value)
             task = [t for t in terms if compared_name(_called(t).id if isinstance(_called(t), ast.Name) else "") in TASK_LOSSES]
             rest = [_written_out(t, helpers) for t in terms if t not in task]
-            lines = _hidden_penalty_lines(rest, given, counted, note_text) if on_hidden \
+            if len(task) != 1 or not rest:
+                continue
+            body = _hidden_penalty_lines(rest, given, counted - set(given), note_text) if on_hidden \
                 else _penalty_lines(rest, given, counted - set(given))
-            if len(task) == 1 and rest and lines:
-                return lines, original.strip()
+            if body:
+                return body, original.strip()
     return None
 
 
@@ -762,13 +764,13 @@ def _hidden_penalty_lines(terms: list[ast.expr], given: dict[str, str], counted:
     constants: dict[str, float] = {}
     read = {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
     sizes = _hidden_sizes(read - set(given))
-    rewritten = [_subject_term(term, _hidden_role, (counted - set(given)) | set(sizes), given, constants) for term in terms]
+    rewritten = [_subject_term(term, _hidden_role, counted | set(sizes), given, constants) for term in terms]
     if None in rewritten:
         return None
     batch_mean = not any(compared_name(n) in _BATCH_SIZES for n in sizes) and _BATCH_MEAN.search(note_text)
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
     lines += [f"{name} = len(hidden)  # the number of layers the formulas sum over"
-              for name in sorted(counted - set(given)) if name in read]
+              for name in sorted(counted) if name in read]
     lines += ["total = 0", "for h in hidden:"]
     lines += [f"    {name} = {size}" for name, size in sorted(sizes.items())]
     lines += [f"    total = total + ({term}).sum()" + (" / h.shape[0]  # averaged over the batch, as the notes say"
