@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentnotes.experiments.guards.notation import plain_formula
+from agentnotes.experiments.guards.notation import plain_formula, without_time_indices
 from agentnotes.experiments.guards.note_program import note_program
 
 
@@ -28,6 +28,7 @@ from agentnotes.experiments.guards.note_program import note_program
     ("x̃ = λxᵢ + (1−λ)xⱼ", "x_tilde = λ*xi + (1−λ)*xj"),  # beside xⱼ, xᵢ is one sample of a pair
     ("m_t = β·m_{t−1} + g_t", "m = β·m + g"),  # a previous step written with a minus sign
     ("θ_t = θ_{t-1} − η̂_t · m_t", "θ = θ − η_hat · m"),  # a Greek letter with a mark: a name of its own
+    ("$\\theta_{t+1} = \\theta_t - \\hat\\eta_t \\odot \\hat m_t$", "θ = θ - η_hat * m_hat"),  # and in LaTeX
     ("η_l(t) = α*·(1 − 1/(γ·t + 1))", "η_l(t) = α_star·(1 − 1/(γ·t + 1))"),  # α*: a name, not a product
     ("$\\eta_0 \\cdot \\sqrt{\\dfrac{T_w}{t}}$", "η_0 * sqrt(((T_w)/(t)))"),  # \dfrac: a fraction
     ("f(x) = x·Φ(x)", "f(x) = x·ndtr(x)"),  # Φ: the standard normal CDF
@@ -42,6 +43,11 @@ from agentnotes.experiments.guards.note_program import note_program
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain
+
+
+def test_each_math_span_of_a_line_is_a_formula_of_its_own_for_the_steps_it_reads() -> None:
+    line = "$m_t = \\beta m_{t-1} + g_t$, $v_t = v_{t-1} + g_t^2$, bias-corrected $\\hat m_t$"
+    assert without_time_indices(line) == "$m = \\beta m + g$, $v = v + g^2$, bias-corrected $m_hat$"
 
 
 def test_the_same_update_rule_in_four_notations_is_one_program() -> None:
@@ -91,7 +97,7 @@ def test_a_latex_formula_whose_target_has_a_braced_index_is_a_formula_line() -> 
 
 
 def test_the_gradient_at_another_point_than_the_weights_is_not_the_hooks_gradient() -> None:
-    from agentnotes.experiments.guards.notation import plain_formula
+    from agentnotes.experiments.guards.notation import plain_formula, without_time_indices
 
     assert plain_formula("v = μ v − η ∇L(w_t)") == "v = μ*v − η*g"
     assert "∇" in plain_formula("g_sam = ∇L(w + e)")  # left unread: no program

@@ -55,6 +55,21 @@ def test_a_step_size_written_alpha_is_the_tuned_rate_only_where_the_notes_name_n
     assert capped is not None and capped.roles["lr"] == "alpha" and capped.constants["beta3"] == 0.999
 
 
+@pytest.mark.parametrize("said", ["bias-corrected m̂, v̂ as in Adam", "其余照常 Adam"])
+def test_adams_moments_taken_from_adam_in_words_are_adams_formulas_before_their_first_use(said: str) -> None:
+    program = note_program(f"{said}\nθ = θ − α·m̂/(√v̂ + ε)", ["update_rule"], f"Like Adam. {said}.")
+    assert program is not None and program.state == ("m", "v")
+    assert program.statements == (("m", "beta1 * m + (1 - beta1) * g"), ("m_hat", "m / (1 - beta1 ** t)"),
+                                  ("v", "beta2 * v + (1 - beta2) * g ** 2"), ("v_hat", "v / (1 - beta2 ** t)"),
+                                  ("theta", "theta - alpha * m_hat / (sqrt(v_hat) + eps)"))
+    assert program.constants == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    # the notes' own moments and β₁ stay theirs; only the correction they leave to Adam is added, after them
+    own = note_program("m = β₁·m + (1−β₁)·g, β₁ = 0.95\nθ = θ − α·m̂，m̂ as in Adam", ["update_rule"])
+    assert own is not None and own.statements[:2] == (("m", "beta1 * m + (1 - beta1) * g"), ("m_hat", "m / (1 - beta1 ** t)"))
+    assert own.constants["beta1"] == 0.95
+    assert note_program("θ = θ − α·m̂/(√v̂ + ε)", ["update_rule"]) is None  # moments nobody defines: no program
+
+
 def test_an_activation_and_a_schedule_read_their_input_and_step() -> None:
     activation = note_program("新激活：f(x) = x * tanh(softplus(x)) 就这样", ["activation"])
     assert activation is not None and activation.output == "f" and activation.roles == {"input": "x"}

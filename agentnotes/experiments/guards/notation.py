@@ -79,7 +79,7 @@ STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
 # One name read at the step and at the step before: `θ_t − θ_{t-1}`, `g_{t-1} … g_t`.
 _TWO_STEPS_OF_ONE_NAME = re.compile(r"(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*\}?(?![\w+-])[^\n]*(?<![\w])\1_\{?\s*t\s*-\s*1\s*\}?"
                                     r"|(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*-\s*1\s*\}?[^\n]*(?<![\w])\2_\{?\s*t\s*\}?(?![\w+-])")
-_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u0300-\u036f])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![A-Za-z0-9_\u0370-\u03ff])")
+_TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u0300-\u036f}])_(?:\{\s*t\s*(?:[+-]\s*1\s*)?\}|t(?:[+-]1)?)(?![A-Za-z0-9_\u0370-\u03ff])")
 # Two factors side by side: a Greek letter or a closing bracket, then a one-letter name (g, g_t, W2), a bracket,
 # a function applied (`λ sqrt(v)`) or a norm (`λ/2 ‖W‖²`).
 _SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\(|"
@@ -177,19 +177,28 @@ def _norms_beside_inner_product(line: str) -> str:
     return re.sub(r"(‖[^‖\n]+‖)[ \t]*(?=‖)", r"\1*", line) if "dot(" in line else line
 
 
+def latex_marks(text: str) -> str:
+    """`text` with each letter LaTeX marks written as a name of its own: `\\hat{y}`, `\\hat y` as y_hat, `\\hat\\eta`
+    as η_hat (so `\\hat m_t` is no step of m)."""
+    text = re.sub(r"\\(hat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?", r"\2_\1", text)
+    return re.sub(r"\\(hat|tilde|bar)\s*\{?\s*\\([a-z]+)\s*\}?",
+                  lambda m: f"{_LATEX_GREEK[m[2]]}_{m[1]}" if m[2] in _LATEX_GREEK else m[0], text)
+
+
 def without_time_indices(text: str) -> str:
     """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
     index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Where a formula
     reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`), its value at the step before is NAME_prev (`θ − θ_prev`)."""
+    text = latex_marks(text)
     text = re.sub(r"(_\{\s*t\s*)−(?=\s*1\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
     if not STEP_INDEXED.search(text):
         return text
-    return _TIME_INDEX.sub("", "\n".join("".join(map(_previous_named, re.split(r"(?<=[，；;])", line)))
+    return _TIME_INDEX.sub("", "\n".join("".join(map(_previous_named, re.split(r"(?<=[，；;])|(?<=\$,)", line)))
                                          for line in text.split("\n")))
 
 
 def _previous_named(line: str) -> str:
-    """`line` (one formula: a line's formulas are split at "，" and ";") with each name its right-hand side reads at
+    """`line` (one formula: a line's formulas are split at "，", ";" and between math spans, "$, $") with each name its right-hand side reads at
     the step and at the step before, at the step before, written NAME_prev (`d_t = g_t − g_{t-1}`: `d_t = g_t − g_prev`)."""
     left, equals, right = line.partition("=") if "=" in line else ("", "", line)
     while found := _TWO_STEPS_OF_ONE_NAME.search(right):
@@ -293,7 +302,7 @@ def _latex_to_plain(text: str) -> str:
     text = _braced_calls(text, "\\frac", lambda a, b: f"(({a})/({b}))", 2)
     text = _braced_calls(text, "\\sqrt", lambda a: f"sqrt({a})", 1)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathit)\s*\{\s*([A-Za-z_]\w*)\s*\}", r"\1", text)  # \mathrm{sign}: a name
-    text = re.sub(r"\\(hat|tilde|bar)\s*\{?\s*([A-Za-z])\s*\}?", r"\2_\1", text)  # \hat{y}, \hat y: y_hat
+    text = latex_marks(text)
     text = _LATEX_COMMAND.sub(lambda m: _LATEX_GREEK.get(m[1], _LATEX_WORDS.get(m[1], "‖" if m[1] == "|" else m[0])), text)
     text = re.sub(r"_\{(\w+)\}", r"_\1", text)  # w_{ij}, η_{0}
     return text.replace("{", "(").replace("}", ")")

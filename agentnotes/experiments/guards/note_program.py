@@ -104,6 +104,10 @@ _ONE_HOT_Y = re.compile(r"(?<![\w.])y\s*(?:是|为|is|are|=)?\s*(?:an?\s+)?one[-
 # The total step count named in words (`Total steps T`, `总步数 T`): the run's, whatever number the notes give it.
 _TOTAL_IN_WORDS = re.compile(r"\btotal\s+(?:number\s+of\s+)?(?:training\s+)?(?:steps|iterations|updates)\s*[:：(（]?\s*"
                              r"([A-Za-z]\w*)\b|(?:训练)?总步数\s*[:：(（]?\s*([A-Za-z]\w*)", re.IGNORECASE)
+# Adam named as the rule's base, and its moments by the names notes give them.
+_ADAM_NAMED = re.compile(r"(?<![A-Za-z])Adam(?![A-Za-z])")
+_ADAM_MOMENTS = {"m": "beta1 * m + (1 - beta1) * g", "v": "beta2 * v + (1 - beta2) * g ** 2",
+                 "m_hat": "m / (1 - beta1 ** t)", "v_hat": "v / (1 - beta2 ** t)"}
 # The step size as notes in Adam's notation write it, when they name no lr or η.
 STEP_SIZE_ALIASES = ("alpha",)
 TUNED = frozenset({"lr", "base"})  # roles whose value the harness chooses, whatever the notes say
@@ -179,6 +183,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind == "update_rule":  # `g = ∇L(w)`, `g_i = dL/dW[i, :]` (read as `g`): a name given to the gradient, no step
         statements = [(target, value) for target, value in statements
                       if not (isinstance(value, ast.Name) and value.id in ROLES[kind]["grad"])]
+        statements = _with_adam_moments(statements, f"{formulas}\n{note_text}", given)
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
@@ -224,6 +229,33 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _with_adam_moments(statements: list[tuple[str, ast.expr]], text: str,
+                       given: dict[str, str]) -> list[tuple[str, ast.expr]]:
+    """An update rule on Adam's moments that takes them from Adam in words (`θ ← θ − η·m̂/(√v̂+ε)`, "其余照常 Adam",
+    "bias-corrected as in Adam"): Adam's formulas, first, for the moments the rule reads and the notes do not write,
+    and Adam's β1 and β2 where the notes give none (`given` gets them)."""
+    if not _ADAM_NAMED.search(text):
+        return statements
+    written = {target for target, _ in statements}
+    spelled = {compared_name(name): name for _, value in statements for name in _names(value)}  # β_1 as the notes write it
+    with_moments: list[tuple[str, ast.expr]] = []
+
+    def add(names: set[str]) -> None:  # each moment the notes do not write, before the first formula reading it
+        for name in sorted(names & set(_ADAM_MOMENTS) - written):
+            written.add(name)
+            formula = ast.parse(re.sub(r"beta[12]", lambda m: spelled.get(m[0], m[0]), _ADAM_MOMENTS[name]), mode="eval").body
+            add(_names(formula))
+            with_moments.append((name, formula))
+
+    for target, value in statements:
+        add(_names(value))
+        with_moments.append((target, value))
+    if len(with_moments) > len(statements):
+        given.setdefault("beta1", "0.9")
+        given.setdefault("beta2", "0.999")
+    return with_moments
 
 
 def _at_first_step(statements: list[tuple[str, ast.expr]], said_at_start: set[str],
