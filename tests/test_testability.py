@@ -39,3 +39,10 @@ def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs(
     assert "people" in (refusal("plus a small human preference round (~300 pairs)") or "")
     assert "many machines" in (refusal("AdamW, global batch 128, 8×A100.") or "")
     assert refusal("Setup: digits 8x8, MLP 64-128-10, 2000 steps, 5 seeds; batch 64 on one GPU.") is None
+
+
+def test_a_delay_in_training_is_no_latency() -> None:
+    assert refusal("n=1 基本就是\"延迟一步的 Adam\"，用 n 步之前的梯度估计二阶矩") is None
+    assert refusal("若 digits 在大 init 下也不出现延迟泛化，就改用 modular addition") is None
+    for latency in ("目标是降低推理延迟", "延迟 3 ms 以内", "比较延迟和吞吐"):
+        assert "hardware speed" in (refusal(latency) or ""), latency

@@ -28,6 +28,12 @@ def _cue(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+# 延迟 as a machine's latency ("推理延迟", "降低延迟", "延迟 3 ms"), not a delay in the training ("延迟一步的 Adam",
+# "延迟泛化": grokking's delayed generalisation).
+_LATENCY_ZH = (r"(?:推理|推断|响应|请求|网络|通信|端到端|首\s*token|解码|生成|访存|降低|减少|减小|缩短|更低的?)\s*(?:的\s*)?延迟|"
+               r"延迟\s*[（(]?\s*(?:[<>≤≥~≈]?\s*\d+(?:\.\d+)?\s*)?(?:ms|毫秒|μs|us|微秒)\b|延迟(?:和|与|、)\s*吞吐|吞吐(?:和|与|、)\s*延迟")
+
+
 LIMITS = (
     LabLimit("pretrained", _cue(r"\bpre-?trained (?:large |language |vision )?models?\b", r"\bfine-?tun(?:e|es|ing) (?:a |the )?(?:LLM|GPT|BERT|LLaMA|large)",
                                 r"\b\d+(?:\.\d+)?\s*B\s*(?:parameters?|params?|models?)\b", r"预训练(?:的)?(?:大)?模型", r"大(?:语言)?模型",
@@ -45,7 +51,7 @@ LIMITS = (
                                  r"\brobots?\b", r"强化学习", r"机器人", r"游戏环境"),
              "it needs an interactive environment (reinforcement learning, a robot or a game), and the lab trains supervised models"),
     LabLimit("hardware", _cue(r"\blatency\b", r"\bthroughput\b", r"\bCUDA kernels?\b", r"\bFPGA\b", r"\bASIC\b", r"\benergy (?:use|consumption)\b",
-                              r"\bmemory bandwidth\b", r"延迟", r"吞吐", r"功耗", r"显存带宽", r"(?:写|手写|优化).{0,4}(?:kernel|算子)"),
+                              r"\bmemory bandwidth\b", _LATENCY_ZH, r"吞吐", r"功耗", r"显存带宽", r"(?:写|手写|优化).{0,4}(?:kernel|算子)"),
              "it measures hardware speed or energy, and the lab's wall times on a shared machine do not measure that"),
     LabLimit("scale", _cue(r"\bmulti-?(?:GPU|node)\b", r"\bdistributed training\b", r"\bthousands of GPUs\b", r"多卡", r"多机", r"分布式训练",
                            r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)",
