@@ -379,6 +379,13 @@ def test_a_swapped_hidden_layer_is_a_layer_and_an_optimizers_starting_state_no_i
     assert "init" in kinds_in_notes("w = w − lr·g·s\n权重初始化：W ~ N(0, 0.01)")  # the weights' own start: an idea
 
 
+def test_a_units_weights_against_its_input_are_a_layer_and_a_diagonal_matrix_no_mixing_weight() -> None:
+    assert kinds_in_notes("$$ b_{j,k} = \\sigma( w_{j,k}^\\top x_{S_k} + c_{j,k} ) $$") == ["layer"]
+    assert kinds_in_notes("b_j = relu(w_jᵀx + c_j)") == ["layer"]
+    assert "data" not in kinds_in_notes("$$ x_t = \\Lambda \\odot x_{t-1} + B u_t $$")  # a recurrence's matrix
+    assert kinds_in_notes("x = λ·x_i + (1 − λ)·x_j") == ["data"]  # mixup's λ
+
+
 def test_a_penalty_on_the_gradient_is_a_loss_and_a_measured_loss_no_new_loss() -> None:
     note = "L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²\n梯度 ∇L_reg = g + λ·H g，用 `g = autograd.grad(L, params, create_graph=True)`"
     assert kinds_in_notes(note) == ["loss"]

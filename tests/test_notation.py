@@ -40,6 +40,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("L = −Σₖ [ yₖ·log σ(zₖ) ]", "L = −sum_over(( y·log(sigmoid(z)) ))"),  # grouping brackets; log of a call
     ("h = W · [x; h1]", "h = W · [x; h1]"),  # a concatenation keeps its brackets
     ("$L = \\max\\big(0,\\ \\gamma - x\\big)$", "L = max(0, γ - x)"),  # a backslash space is LaTeX's spacing
+    ("$h = \\sum_{k} a_{k}\\, b_{k} + c$", "h = sum_over(a_k*b_k)+ c"),  # a thin space inside a sum: one summand
+    ("$b = w^\\top x$", "b = w^T x"),  # \\top: the transpose
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

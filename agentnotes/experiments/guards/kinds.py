@@ -102,6 +102,9 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
               _LEFT + r"(?:y|h|z|out|output)\s*=[^\n]*" + _LEFT + r"[A-Z]\s*\(\s*[A-Z]\s*[*·@]?\s*x\s*\)",  # y = U(Vx) + b
+              # b_jk = σ(w_jkᵀ x + c_jk): a unit's weights against its input
+              _LEFT + r"[A-Za-z]\w*(?:_\{[^{}\n]*\}|_\([^()\n]*\))?\s*=[^\n]*" + _LEFT + r"[wW]\w*(?:_\{[^{}\n]*\}|_\([^()\n]*\))?\s*(?:\^\s*\{?\s*(?:T|\\top)\s*\}?|ᵀ|⊤)"
+                      r"\s*[*·]?\s*x(?![A-Za-z])",
               _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?",
                      r"drop-?in (?:replacement )?for (?:an? |the |each |every )?(?:nn\.Linear|linear|dense)(?: layers?)?",
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
@@ -172,7 +175,8 @@ KINDS: tuple[Kind, ...] = (
               r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
               "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合|形变|变形|模糊|仿射|擦除|抖动)增强|随机[^。，,\n]{0,12}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
-              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|λ|lambda|flip|mix|~)",
+              # a mixing weight λ, not a diagonal matrix Λ (`x_t = Λ ⊙ x_{t−1} + B u_t`: a recurrence)
+              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|(?-i:λ|lambda)|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
               _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
               # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`

@@ -70,7 +70,7 @@ _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*",
                 "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "left": "", "right": "", "ln": "log", "log": "log",
                 "exp": "exp", "tanh": "tanh", "max": "max", "min": "min", "cos": "cos", "sin": "sin", "sum": "Σ", "lVert": "‖", "rVert": "‖",
                 "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")", "operatorname": "", "mathrm": "",
-                "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " ", "ell": "ℓ",
+                "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " ", "ell": "ℓ", "top": "T", "intercal": "T",
                 "big": "", "Big": "", "bigg": "", "Bigg": "", "bigl": "", "bigr": "", "Bigl": "", "Bigr": "",
                 **{size: "" for size in ("big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr")}}
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
@@ -138,7 +138,7 @@ def plain_formula(text: str) -> str:
     text = letter_subscripts(text)
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
-    text = _sums_as_calls(text.replace("$", "").replace("\\sum", "Σ"))
+    text = _sums_as_calls(latex_spacing(text.replace("$", "").replace("\\sum", "Σ")))  # `\sum_k a_k\, b_k`: one summand
     text = _INDEXED_MEAN.sub(r"mean(\2)", text)  # mean_i r_i: the mean over the index
     text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
