@@ -1321,3 +1321,15 @@ def test_a_name_given_to_the_gradient_is_no_step_and_a_slice_assignment_no_progr
     assert note_program("g = ∇L(w)", ["update_rule"], "", "digits") is None  # nothing but the name: no plain SGD
     rows = "g_i = dL/dW[i, :]\nW[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)"
     assert note_program(rows, ["update_rule"], "k = 0.01, eps = 1e-8", "digits") is None  # not a plain step either
+
+
+def test_a_calls_keyword_argument_is_no_function_alias_and_a_tensors_largest_entry_reads() -> None:
+    import ast
+
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    statements = _statements("floor = tau * S.max()\nS_new = torch.clamp(S, min=floor)")
+    assert [(target, ast.unparse(value)) for target, value in statements] == [
+        ("floor", "tau * S.max()"), ("S_new", "torch.clamp(S, min=floor)")]  # the keyword kept, not `floor` renamed
+    assert [ast.unparse(v) for _, v in _statements("h = φ(W x + b), φ = tanh")] == ["tanh(W * x + b)"]  # an alias still
+    assert _statements("r = W.max(dim=1)") is None  # values and indices: no one tensor

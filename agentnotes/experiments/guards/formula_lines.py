@@ -185,10 +185,17 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
 def _with_aliases_applied(formulas: str) -> str:
     """`formulas` with each letter the notes name a function by (`φ = sigmoid`, `act = tanh`) applied as that function
     (`act(W x)` -> `tanh(W x)`), the naming itself left out: notation, not a step."""
-    aliases = dict(_ALIAS.findall(plain_formula(formulas)))
+    plain = plain_formula(formulas)
+    aliases = {m[1]: m[2] for m in _ALIAS.finditer(plain) if not _in_brackets(plain, m.start())}
     for alias, function in aliases.items():
         formulas = re.sub(rf"(?<![\w]){re.escape(alias)}\s*\(", f"{function}(", formulas)
-    return _ALIAS_RAW.sub("", formulas) if aliases else formulas
+    return _ALIAS_RAW.sub(lambda m: m[0] if _in_brackets(formulas, m.start()) else "", formulas) if aliases else formulas
+
+
+def _in_brackets(text: str, index: int) -> bool:
+    """Whether `index` of `text` lies inside brackets opened on its line (`clamp(S, min=floor)`: a keyword argument)."""
+    line = text[text.rfind("\n", 0, index) + 1:index]
+    return line.count("(") > line.count(")")
 
 
 def _without_labels(line: str, formulas: str) -> str:
@@ -479,7 +486,8 @@ def _code_call(call: ast.Call) -> bool:
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
-    return _module_path(func) or func.attr in TENSOR_METHODS
+    return _module_path(func) or func.attr in TENSOR_METHODS \
+        or (func.attr in ("max", "min") and not call.args and not call.keywords)  # `S.max()`: one value, no indices
 
 
 def _module_path(node: ast.expr) -> bool:
