@@ -675,3 +675,26 @@ def test_a_default_that_reads_another_parameter_is_computed_in_the_body() -> Non
     exec(fixed, namespace)
     assert namespace["Layer"](10, 4).k == 2 and namespace["Layer"](10, 4, k=5).k == 5 and namespace["Layer"](10, 4).m == 3
     assert fix_default_reading_a_parameter(fixed) == (fixed, [])
+
+
+def test_a_modules_weights_made_as_plain_tensors_become_parameters() -> None:
+    from agentnotes.experiments.guards.autofix import fix_plain_tensor_weights
+
+    layer = ("class IdeaLinear(nn.Module):\n"
+             "    def __init__(self, d_in, d_out):\n"
+             "        super().__init__()\n"
+             "        self.R = torch.randn(d_out, d_in)\n"
+             "        self.b = torch.zeros(d_out)\n"
+             "        self.mask = torch.ones(d_out, d_in, requires_grad=False)\n"
+             "        self.index = torch.zeros(d_out, dtype=torch.long)\n"
+             "        self.running = torch.zeros(d_out)\n"
+             "        self.unused = torch.ones(d_out)\n"
+             "    def forward(self, x):\n"
+             "        self.running = 0.9 * self.running + 0.1 * x.mean(0)\n"
+             "        return F.linear(x, self.R * self.mask, self.b)[:, self.index] + self.running\n")
+    fixed, fixes = fix_plain_tensor_weights(layer)
+    assert "self.R = nn.Parameter(torch.randn(d_out, d_in))" in fixed
+    assert "self.b = nn.Parameter(torch.zeros(d_out))" in fixed
+    assert [fix.line for fix in fixes] == [4, 5]  # the mask, the index, the running value and the unread one stay
+    assert fix_plain_tensor_weights(fixed) == (fixed, [])
+    compile(fixed, "idea.py", "exec")

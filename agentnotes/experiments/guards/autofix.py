@@ -12,7 +12,8 @@ certainly a slip, so correct code of any kind passes unchanged:
 - Hooks named in CamelCase (`BuildModel`) get the hook's name.
 - A top-level restatement of a harness setting (`STEPS = 100  # example value`, `BATCH_SIZE = 64`) and an import
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
-- A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it.
+- A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it; a module's own
+  weights made as plain tensors (`self.W = torch.randn(…)`, never trained, never moved to the GPU) are parameters.
 - A weight operation on the rows of a matrix skips the biases it would fail on.
 - A default value that reads another parameter of its function (`k=0.2 * in_features`, a NameError when the
   function is defined) is computed in the body instead.
@@ -187,6 +188,56 @@ def _is_filled_weight(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Parameter" and len(node.args) == 1 \
         and isinstance(init := node.args[0], ast.Call) and ast.unparse(init.func).removeprefix("torch.") in _RANDOM_FILLS \
         and _is_matrix_shape(init.args) and not init.keywords
+
+
+_TENSOR_FILLS = ("randn", "rand", "empty", "zeros", "ones", "full")
+
+
+def fix_plain_tensor_weights(code: str) -> tuple[str, list[Fix]]:
+    """A module's `self.W = torch.randn(out, in)` (or rand, empty, zeros, ones, full) set once when the module is made
+    and read by its forward becomes `nn.Parameter(...)`: a plain tensor is neither trained by the optimizer nor moved
+    to the GPU with the model, so the layer's own weights would stay at their start (or fail on another device). A
+    tensor the module assigns again elsewhere (a running value), asks no gradient for (`requires_grad=False`) or
+    registers as a buffer stays."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, fixes = code.splitlines(), []
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        methods = {m.name: m for m in cls.body if isinstance(m, ast.FunctionDef)}
+        if "forward" not in methods:
+            continue
+        assigned: dict[str, list[ast.Assign]] = {}
+        for method in methods.values():
+            for node in ast.walk(method):
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                    for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                                and target.value.id == "self":
+                            assigned.setdefault(target.attr, []).append(node)
+        in_forward = set(ast.walk(methods["forward"]))
+        read = {n.attr for n in in_forward if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+                and isinstance(n.value, ast.Name) and n.value.id == "self"}
+        for name, nodes in assigned.items():
+            node = nodes[0]
+            if len(nodes) != 1 or name not in read or not isinstance(node, ast.Assign) or node.lineno != node.end_lineno \
+                    or node in in_forward or not _is_tensor_fill(node.value):
+                continue
+            value = ast.get_source_segment(code, node.value)
+            line = lines[node.lineno - 1]
+            lines[node.lineno - 1] = (line[:node.value.col_offset] + f"nn.Parameter({value})"
+                                      + line[node.value.end_col_offset:])
+            fixes.append(Fix(node.lineno, f"self.{name} = {value}"[:120], f"self.{name} = nn.Parameter(...)"))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
+def _is_tensor_fill(value: ast.expr) -> bool:
+    """`torch.randn(a, b)`, `torch.zeros(d)`, …: a new float tensor (no dtype given: not an index), not kept from
+    the gradient (`requires_grad=False`)."""
+    return isinstance(value, ast.Call) and ast.unparse(value.func).removeprefix("torch.") in _TENSOR_FILLS \
+        and ast.unparse(value.func).startswith("torch.") \
+        and not any(k.arg in ("requires_grad", "dtype") for k in value.keywords)
 
 
 def fix_weight_init(code: str) -> tuple[str, list[Fix]]:
@@ -1102,6 +1153,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
 
 
 GENERIC_FIXES = ("drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+                 "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
@@ -1109,6 +1161,7 @@ FIXES: dict[str, Fixer] = {
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
     "fix_weight_products": lambda code, _kinds, _pairs: fix_weight_products(code),
+    "fix_plain_tensor_weights": lambda code, _kinds, _pairs: fix_plain_tensor_weights(code),
     "fix_weight_init": lambda code, _kinds, _pairs: fix_weight_init(code),
     "fix_hook_names": lambda code, _kinds, _pairs: fix_hook_names(code),
     "fix_unset_learning_rate": lambda code, _kinds, _pairs: fix_unset_learning_rate(code),
