@@ -265,3 +265,19 @@ def test_an_update_that_never_keeps_the_value_the_notes_carry_between_steps_is_n
     assert unkept_state(kept, MOMENTUM_NOTE, ["update_rule"]) == []
     assert unkept_state(afresh, MOMENTUM_NOTE, ["layer"]) == []  # a layer's code keeps no optimizer state
     assert unkept_state(afresh, "c = β·g\nθ ← θ − η·c", ["update_rule"]) == []  # nothing carried between steps
+
+
+def test_a_letter_the_notes_name_as_a_function_in_words_is_that_function() -> None:
+    import ast
+
+    from agentnotes.experiments.guards.formula_lines import _statements
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    note = "$$ b = \\sigma\\!\\left( a + c \\right) $$\n- $\\sigma$ 取 softplus（平滑）\n"
+    formulas = formulas_in([Hit(Chunk("n.md", 1, 3, note, ("n",)), 1.0)])
+    assert "σ = softplus" in formulas.splitlines()  # said in prose, read as a formula
+    assert [(t, ast.unparse(v)) for t, v in _statements(formulas)] == [("b", "softplus(a + c)")]
+    code = "def forward(x, w, c):\n    return F.softplus(F.linear(x, w) + c)\n"
+    assert missing_note_symbols(code, formulas, ["layer"]) == []  # softplus is the notes' σ
+    assert missing_note_symbols(code, formulas.replace("σ = softplus", ""), ["layer"])  # without it, σ is missing

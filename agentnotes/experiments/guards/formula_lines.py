@@ -48,9 +48,9 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge"}  # an indicator: notation.py
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.
-_ALIAS = re.compile(r"(?<![\w])([A-Za-z\u0370-\u03ff]\w*)\s*=\s*(" + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True))
-                    + r")(?![\w(])")
-_ALIAS_RAW = re.compile(_ALIAS.pattern.replace("=", "(?:=|是|为)", 1))
+# A letter named as a function in symbols or words (`φ = sigmoid`, `σ 取 softplus`, `act 为 tanh`), as written or made plain.
+FUNCTION_ALIAS = re.compile(r"(?<![\w\\])([A-Za-z\u0370-\u03ff]\w*)\s*(?:=|是|为|取|用)\s*("
+                            + "|".join(sorted(_TORCH_CALLS, key=len, reverse=True)) + r")(?![\w(])")
 # Quoted PyTorch code a formula may hold: the modules its functions come from, the tensor methods that compute a value.
 CODE_MODULES = frozenset({"torch", "F", "math"})
 TENSOR_METHODS = frozenset({"mean", "sum", "norm", "abs", "pow", "exp", "log", "sqrt", "clamp", "clamp_min", "clamp_max",
@@ -186,10 +186,11 @@ def _with_aliases_applied(formulas: str) -> str:
     """`formulas` with each letter the notes name a function by (`φ = sigmoid`, `act = tanh`) applied as that function
     (`act(W x)` -> `tanh(W x)`), the naming itself left out: notation, not a step."""
     plain = plain_formula(formulas)
-    aliases = {m[1]: m[2] for m in _ALIAS.finditer(plain) if not _in_brackets(plain, m.start())}
+    aliases = {m[1]: m[2] for m in FUNCTION_ALIAS.finditer(plain) if not _in_brackets(plain, m.start())}
     for alias, function in aliases.items():
-        formulas = re.sub(rf"(?<![\w]){re.escape(alias)}\s*\(", f"{function}(", formulas)
-    return _ALIAS_RAW.sub(lambda m: m[0] if _in_brackets(formulas, m.start()) else "", formulas) if aliases else formulas
+        spelled = rf"|\\{GREEK[alias].replace('lam', 'lambda').replace('eps', 'epsilon')}(?![A-Za-z])" if alias in GREEK else ""
+        formulas = re.sub(rf"(?:(?<![\w\\]){re.escape(alias)}{spelled})(?:\s*\\!)?\s*(?:\\left)?\s*\(", f"{function}(", formulas)
+    return FUNCTION_ALIAS.sub(lambda m: m[0] if _in_brackets(formulas, m.start()) else "", formulas) if aliases else formulas
 
 
 def _in_brackets(text: str, index: int) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
 from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, is_aside_heading, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.notes.types import Chunk, Hit
@@ -324,9 +325,10 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS as plain notation
     (LaTeX markup not counted); none from a setup, expectation or variant section (guards/kinds.py `idea_lines`), none
     that checks the formula at a point. The parts of one note are read in their order, as one text."""
-    lines = [_math_of_prose(line.strip()) for text in _notes_in_order(hits)
+    lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
+             for text in _notes_in_order(hits)
              for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text)))))
-             if _FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))]
+             if (_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))) or _function_named(line)]
     text, size = "", 0
     for line in dict.fromkeys(lines):
         size += len(plain_formula(line)) + 1
@@ -334,6 +336,11 @@ def formulas_in(hits: Sequence[Hit]) -> str:
             break
         text += line + "\n"
     return text.strip()
+
+
+def _function_named(line: str) -> str:
+    """The letters a prose line names as functions, as formulas (`σ 取 softplus（分支内平滑非线性）` -> `σ = softplus`)."""
+    return "，".join(f"{m[1]} = {m[2]}" for m in FUNCTION_ALIAS.finditer(plain_formula(line)) if re.fullmatch(r"[\u0370-\u03ff]", m[1]))
 
 
 def _notes_in_order(hits: Sequence[Hit]) -> list[str]:

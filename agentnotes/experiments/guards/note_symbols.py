@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE
-from agentnotes.experiments.guards.notation import GREEK
+from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
+from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
 
 # A function of the formula -> the names (calls, attributes, modules) that compute it in code.
@@ -83,6 +84,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     except SyntaxError:
         return []
     formulas = _DERIVATIVE.sub("", formulas)
+    functions_named = {GREEK.get(m[1], m[1]): m[2].lower() for m in FUNCTION_ALIAS.finditer(plain_formula(formulas))}  # σ 取 softplus
     names = _code_names(tree)
     numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
                and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
@@ -110,7 +112,8 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
             continue
         compared = spelled.lower()  # the code's names are compared in lower case: Δ is Delta, delta or Δ
         given = {_number(v) for key, v in values.items() if key.startswith(compared)}
-        if not any(compared in n or any(alias in n for alias in _ALIASES.get(spelled, ())) for n in names) \
+        aliases = (*_ALIASES.get(spelled, ()), *FUNCTION_WAYS.get(functions_named.get(spelled, ""), ()))
+        if not any(compared in n or any(alias in n for alias in aliases) for n in names) \
                 and not given & numbers:
             problems.append(Problem("note_symbol", f"the notes' formula uses {letter} but the code has no {spelled} (nor its "
                                                    f"value from the notes): compute the formula with {letter} as the note "
