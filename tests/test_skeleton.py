@@ -374,6 +374,17 @@ def test_a_layer_skeleton_follows_the_scope_the_notes_give_the_layer() -> None:
     quad = skeleton_for(["layer"], "y = (W_a x) ⊙ (W_b x) + W_c x\n\nModel: QP(64→64) → ReLU → Linear(64→10)\n\n"
                                    "Baselines:\n- QP without the ReLU, just to see\n")
     assert "mlp(in_dim, hidden, out_dim, linear=IdeaLinear, head=nn.Linear)" in quad.code
+    # The same with the widths alone around the idea's layer, and a drop-in for Linear + ReLU.
+    for model in ("Nets: 64 → DN(128) → 10", "网络：64 → CondLinear(128, E) → 10"):
+        widths = skeleton_for(["layer"], f"h_j = relu(z_j) / sqrt(β_j + Σ_k γ_jk z_k²)\n\n## Setup\n- {model}\n")
+        assert "mlp(in_dim, hidden, out_dim, linear=IdeaLinear, head=nn.Linear)" in widths.code, model
+    plain = skeleton_for(["layer"], "h = relu(z) / sqrt(1 + z²)\n\n## Setup\n- MLP 64 → 128 → 10\n")
+    assert "mlp(in_dim, hidden, out_dim, linear=IdeaLinear)" in plain.code  # no layer named: every layer the idea's
+    dropin = skeleton_for(["layer"], "h = relu(z) / sqrt(1 + z²)，a drop-in for Linear+ReLU")
+    assert "activation=None" in dropin.code
+    # The input times the transposed weights is weighted: a layer, not a block passing x through.
+    ensemble = skeleton_for(["layer"], "$y = \\big((x \\odot s_k) W^\\top\\big) \\odot r_k + b_k$")
+    assert "linear=IdeaLinear" in ensemble.code
 
 
 def test_the_two_weight_layer_skeleton_filled_with_the_mirror_bodies_runs(tmp_path: Path) -> None:

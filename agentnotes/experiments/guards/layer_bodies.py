@@ -154,12 +154,22 @@ def reads_input_unweighted(formulas: str) -> bool:
             continue
         weighted: set[int] = set()
         for node in ast.walk(found[1]):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)) \
-                    and isinstance(node.left, ast.Name) and re.fullmatch(r"[Ww]\w*", node.left.id):
-                weighted |= {id(n) for n in ast.walk(node.right)}
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
+                if _is_weight(node.left):
+                    weighted |= {id(n) for n in ast.walk(node.right)}
+                if _is_weight(node.right):  # `(x ⊙ s) Wᵀ`: the input times the transposed weights
+                    weighted |= {id(n) for n in ast.walk(node.left)}
         if any(isinstance(n, ast.Name) and n.id == "x" and id(n) not in weighted for n in ast.walk(found[1])):
             return True
     return False
+
+
+def _is_weight(node: ast.expr) -> bool:
+    """A weight matrix (W..., w...) or its transpose (`W ** T`, from `Wᵀ`)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Name) \
+            and node.right.id == "T":
+        node = node.left
+    return isinstance(node, ast.Name) and re.fullmatch(r"[Ww]\w*", node.id) is not None
 
 
 def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | None:

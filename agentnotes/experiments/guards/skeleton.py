@@ -44,13 +44,17 @@ _NO_ACTIVATION = re.compile(r"(?:不再|不|无需|不用|去掉|没有|\bno|\bw
 _OUTPUT_KEPT = re.compile(r"(?:输出层|output layer)[^。.;；\n]{0,16}(?:还是|仍|不变|保持|普通|照旧|unchanged|stays|remains|"
                           r"plain|ordinary|as it is|as before)", re.IGNORECASE)
 # The notes' model written as the idea's layer, then a plain linear output layer: `QP(64→64) → ReLU → Linear(64→10)`.
+# Or with the widths alone around it: `64 → DN(128) → 10`, `64 → CondLinear(128, E) → 10`.
 _LINEAR_HEAD_AFTER = re.compile(r"(?<![\w.])(?!(?:Linear|FC|fc|Dense|Conv\w*|nn)\b)[A-Z]\w*\s*\(\s*\d+\s*(?:→|->|to|,)\s*\d+\s*\)"
-                                r"\s*(?:→|->)\s*(?:(?:ReLU|GELU|tanh|Tanh)\s*(?:→|->)\s*)?(?:nn\.)?(?:Linear|FC|fc|Dense)\s*\(")
+                                r"\s*(?:→|->)\s*(?:(?:ReLU|GELU|tanh|Tanh)\s*(?:→|->)\s*)?(?:nn\.)?(?:Linear|FC|fc|Dense)\s*\(|"
+                                r"\d+\s*(?:→|->)\s*(?!(?:Linear|FC|fc|Dense|Conv\w*|nn|MLP|mlp)\b)[A-Za-z]\w*\s*\(\s*\d+[^()\n]*\)"
+                                r"\s*(?:→|->)\s*(?:(?:ReLU|GELU|tanh|Tanh)\s*(?:→|->)\s*)?\d+(?![\w(.])")
 # The layer the idea replaces, written with its activation ("从 / h = σ(W x + b) / 换成"): the idea's layer replaces both.
 _ACTIVATED_REPLACED = re.compile(r"(?:从|把|\breplace|\binstead of)\s*[:：]?\s*\n?\s*[`$]*\s*[a-z]\w*\s*=\s*"
                                  r"(?:σ|φ|relu|tanh|sigmoid|act|f)\s*\(\s*W|"
-                                 r"(?:Linear|线性层)\s*\+\s*(?:ReLU|激活|activation)\s*[)）]?\s*(?:换成|替换|改成|by|with)",
-                                 re.IGNORECASE)  # 每个隐藏层（Linear + ReLU）换成 maxout
+                                 r"(?:Linear|线性层)\s*\+\s*(?:ReLU|激活|activation)\s*[)）]?\s*(?:换成|替换|改成|by|with)|"
+                                 r"\bdrop-?in (?:replacement )?for\s+(?:an?\s+|the\s+)?Linear\s*\+\s*ReLU\b",
+                                 re.IGNORECASE)  # 每个隐藏层（Linear + ReLU）换成 maxout; a drop-in for Linear+ReLU
 # A layer idea for the hidden layers: the output layer stays as it was.
 _HIDDEN_LAYERS = re.compile(r"(?:每个|每一个|所有|every|each|all(?: the)?)\s*(?:hidden\s*layers?|隐藏层|隐层)", re.IGNORECASE)
 # An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
