@@ -265,6 +265,7 @@ def test_an_update_that_never_keeps_the_value_the_notes_carry_between_steps_is_n
     assert unkept_state(kept, MOMENTUM_NOTE, ["update_rule"]) == []
     assert unkept_state(afresh, MOMENTUM_NOTE, ["layer"]) == []  # a layer's code keeps no optimizer state
     assert unkept_state(afresh, "c = β·g\nθ ← θ − η·c", ["update_rule"]) == []  # nothing carried between steps
+    assert kept_by_notes("常数：α = 0.98，wd = 1e-2（wd 先固定不扫）") == {}  # a remark names it, no formula reads it
 
 
 def test_a_letter_the_notes_name_as_a_function_in_words_is_that_function() -> None:
