@@ -183,8 +183,9 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
 
 
 def _with_aliases_applied(formulas: str) -> str:
-    """`formulas` with each letter the notes name a function by (`φ = sigmoid`, `act = tanh`) applied as that function
-    (`act(W x)` -> `tanh(W x)`), the naming itself left out: notation, not a step."""
+    """`formulas` with each letter the notes name a function by (`φ = sigmoid`, `act = tanh`, `σ 取 softplus`) applied as
+    that function (`act(W x)` -> `tanh(W x)`, `\\sigma\\!\\left(` -> `softplus(`), the naming itself left out: notation,
+    not a step; a call's keyword argument (`clamp(S, min=floor)`) names no function."""
     plain = plain_formula(formulas)
     aliases = {m[1]: m[2] for m in FUNCTION_ALIAS.finditer(plain) if not _in_brackets(plain, m.start())}
     for alias, function in aliases.items():
