@@ -282,3 +282,10 @@ def test_a_letter_the_notes_name_as_a_function_in_words_is_that_function() -> No
     code = "def forward(x, w, c):\n    return F.softplus(F.linear(x, w) + c)\n"
     assert missing_note_symbols(code, formulas, ["layer"]) == []  # softplus is the notes' σ
     assert missing_note_symbols(code, formulas.replace("σ = softplus", ""), ["layer"])  # without it, σ is missing
+
+
+def test_latex_norms_are_no_absolute_values() -> None:
+    formulas = "$$ R = \\frac{1}{\\|\\hat w_i - \\hat w_j\\|_2 + \\epsilon} $$"
+    code = "def penalty(w, eps=1e-4):\n    n = F.normalize(w, dim=1)\n    return (1 / (torch.cdist(n, n) + eps)).sum()\n"
+    assert not [p for p in missing_note_symbols(code, formulas, ["regulariser"]) if "abs" in p.message]
+    assert [p for p in missing_note_symbols(code, formulas.replace("\\|", "|"), ["regulariser"]) if "abs" in p.message]

@@ -67,7 +67,7 @@ _BIASES_APART = re.compile(BIASES_LEFT.pattern + r"|(?:bias(?:es)?|偏置)[^。\
                            re.IGNORECASE)
 # What reads a parameter's shape in code: p.dim(), p.ndim, p.shape, p.size().
 _SHAPE_READS = frozenset({"dim", "ndim", "ndimension", "shape", "size"})
-_ABSOLUTE = re.compile(r"(?<!\|)\|[^|\n]{1,20}\|(?!\|)")  # |W|, an absolute value; not ||g||, a norm
+_ABSOLUTE = re.compile(r"(?<![|\\])\|[^|\n]{1,20}(?<!\\)\|(?!\|)")  # |W|, an absolute value; not ||g|| or LaTeX's \|g\|, norms
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
 
