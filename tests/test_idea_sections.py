@@ -558,3 +558,12 @@ def test_a_rule_in_latex_longer_than_a_plan_holds_is_cut_at_a_line_and_the_plan_
     grounded = _ground_plan(vague, "stacked averages vs SGD", [note])
     assert Plan.model_validate(grounded.model_dump()).idea_rule == grounded.idea_rule
     assert len(grounded.idea_rule) <= RULE_CHARS[1] and grounded.idea_rule.splitlines()[0] == lines[0]
+
+
+def test_a_code_line_that_defines_a_function_is_no_formula_though_its_defaults_assign():
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    text = ("# Shrink\n\n规则：θ ← λ·θ + σ·ε,   ε ~ N(0, I)\n\n```python\n@torch.no_grad()\n"
+            "def shrink_perturb(model, lam=0.8, sigma=0.01):\n    p.mul_(lam)\n```\n")
+    formulas = formulas_in([Hit(Chunk("/n/s.md", 1, 9, text, ("Shrink",)), 1.0)])
+    assert "θ ← λ·θ + σ·ε" in formulas and "def" not in formulas

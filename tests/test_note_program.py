@@ -1333,3 +1333,9 @@ def test_a_calls_keyword_argument_is_no_function_alias_and_a_tensors_largest_ent
         ("floor", "tau * S.max()"), ("S_new", "torch.clamp(S, min=floor)")]  # the keyword kept, not `floor` renamed
     assert [ast.unparse(v) for _, v in _statements("h = φ(W x + b), φ = tanh")] == ["tanh(W * x + b)"]  # an alias still
     assert _statements("r = W.max(dim=1)") is None  # values and indices: no one tensor
+
+
+def test_a_draw_from_a_normal_with_identity_covariance_has_unit_variance() -> None:
+    program = note_program("θ ← λ·θ + σ·ε,   ε ~ N(0, I)\nλ = 0.8，σ = 0.01", ["weight_op"])
+    assert program is not None and program.drawn == (("eps", "torch.randn_like(p)"),)
+    assert note_program("θ ← λ·θ + σ·ε,   ε ~ N(0, J)\nλ = 0.8，σ = 0.01", ["weight_op"]) is None  # J: no variance known

@@ -565,9 +565,10 @@ _DRAWN = re.compile(rf"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*({DRAW_FAMILIES})\s
 
 
 def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
-    """The torch expression of a draw from N(mean, variance) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
+    """The torch expression of a draw from N(mean, variance) (`N(0, I)`: unit variance) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
     or U(a, b) (one value), its arguments numbers, the notes' constants or arithmetic of both; None for any other."""
-    values = [_number(argument, given) for argument in arguments.split(",")]
+    values = [1.0 if family == "N" and index == 1 and argument.strip() == "I" else _number(argument, given)
+              for index, argument in enumerate(arguments.split(","))]  # N(0, I): an identity covariance, unit variance
     if None in values:
         return None
     if family == "N" and values == [0.0, 1.0]:

@@ -50,6 +50,8 @@ _FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\s<-(?=\s)|\\lef
 _AT_POINT = re.compile(r"(?:在|当)\s*[A-Za-z_\u0370-\u03ff]\w*\s*=\s*[^，,：:。=\n]{1,12}?\s*(?:处|时)|"
                        r"\bat\s+[A-Za-z_]\w*\s*=\s*[-−]?[\w./+−-]{1,8}\s*[:：]", re.IGNORECASE)
 MAX_RULE_CHARS = 500
+# A line of code that defines a function or a class (`def shrink(model, lam=0.8):`): its defaults are no formulas.
+_DEFINITION = re.compile(r"^\s*(?:@|(?:async\s+)?(?:def|class)\s+\w+)")
 # A formula's target, and a line that goes on with another value for it (an aligned piecewise formula).
 _TARGET = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*(?:\([^()=]*\))?)\s*=(?!=)")
 _CONTINUED = re.compile(r"^\s+=(?!=)\s*(.+)$")
@@ -328,7 +330,8 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
              for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text)))))
-             if (_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))) or _function_named(line)]
+             if (_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", "")) and not _DEFINITION.match(line))
+             or _function_named(line)]
     text, size = "", 0
     for line in dict.fromkeys(lines):
         size += len(plain_formula(line)) + 1
