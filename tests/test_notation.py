@@ -258,3 +258,10 @@ def test_styled_mathematical_letters_read_as_plain_ones() -> None:
     assert plain_letters("𝓛 = CE(f(x), y) + λ·Σₗ ‖𝐡ₗ‖², 𝔼[𝟙[z > 0]]") == "L = CE(f(x), y) + λ·Σₗ ‖hₗ‖², E[1[z > 0]]"
     assert plain_letters("ℓ_B(w), ℝ^d") == "ℓ_B(w), ℝ^d"  # letterlike symbols keep their own meaning
     assert plain_letters("𝓛 = CE + λ·(1/L)·Σ‖𝐡‖²") == "𝓛 = CE + λ·(1/L)·Σ‖h‖²"  # L is another name here: 𝓛 stays
+
+
+def test_a_primed_letter_is_a_name_of_its_own_but_a_derivative_or_a_quoted_word_is_not():
+    assert plain_formula("x' = x^γ").startswith("x_prime = x")
+    assert "G_prime = G" in plain_formula("G' = G + μ·M")
+    assert "f'(x)" in plain_formula("f'(x) = 1 - f(x)^2")
+    assert "'zeros'" in plain_formula("padding_mode='zeros', mode='a'")

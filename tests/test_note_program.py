@@ -1339,3 +1339,22 @@ def test_a_draw_from_a_normal_with_identity_covariance_has_unit_variance() -> No
     program = note_program("θ ← λ·θ + σ·ε,   ε ~ N(0, I)\nλ = 0.8，σ = 0.01", ["weight_op"])
     assert program is not None and program.drawn == (("eps", "torch.randn_like(p)"),)
     assert note_program("θ ← λ·θ + σ·ε,   ε ~ N(0, J)\nλ = 0.8，σ = 0.01", ["weight_op"]) is None  # J: no variance known
+
+
+def test_a_value_drawn_log_uniformly_for_each_sample_changes_each_sample_by_its_own_draw() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "规则：每个样本独立抽 log γ ~ U(−log 2, log 2)，x' = x^γ。只在训练时用。"
+    reply = program_reply(load_skeleton("data"), note, note, "digits_image")
+    transform_batch = _function_of(fill(load_skeleton("data"), reply), "transform_batch")
+    x, y = torch.full((512, 1, 8, 8), 0.5), torch.arange(512)
+    changed, same = transform_batch(x, y, 1)
+    exponents = torch.log(changed) / torch.log(x)  # γ of each entry
+    assert torch.equal(same, y) and changed.shape == x.shape
+    assert torch.allclose(exponents, exponents[:, :1, :1, :1].expand_as(x))  # one γ per sample
+    assert float(exponents.min()) >= 0.5 - 1e-6 and float(exponents.max()) <= 2 + 1e-6
+    assert float(exponents.std()) > 0.2  # a γ of its own for each sample, not one for the batch
+    batch_wide = dict(note_program("log γ ~ U(−log 2, log 2)，x' = x^γ", ["data"]).drawn)["gamma"]
+    assert "torch.rand(())" in batch_wide  # no word of samples: one value for the call

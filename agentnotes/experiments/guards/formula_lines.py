@@ -560,13 +560,39 @@ def _split_outside_brackets(line: str) -> list[str]:
 
 # A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
 EPS = 1e-8
-# A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call).
-_DRAWN = re.compile(rf"(?<![A-Za-z0-9_])([A-Za-z_]\w*)\s*~\s*({DRAW_FAMILIES})\s*\(([^()]*)\)")
+# A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call),
+# `log γ ~ U(−log 2, log 2)` (γ drawn log-uniformly).
+_DRAWN = re.compile(rf"(?<![A-Za-z0-9_])(?:log\((?P<logged>[A-Za-z_]\w*)\)|(?P<name>[A-Za-z_]\w*))\s*~\s*"
+                    rf"(?P<family>{DRAW_FAMILIES})\s*\((?P<arguments>[^()]*)\)")
+# The functions of numbers a draw's arguments may take: `U(−log 2, log 2)`, `N(0, sqrt(2/3))`.
+_NUMBER_FUNCTIONS = {"log": math.log, "sqrt": math.sqrt, "exp": math.exp}
 
 
-def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
-    """The torch expression of a draw from N(mean, variance) (`N(0, I)`: unit variance) or Bernoulli(p) (entry-wise, shaped like `{like}`), Beta(a, b)
-    or U(a, b) (one value), its arguments numbers, the notes' constants or arithmetic of both; None for any other."""
+# Words that say a value is drawn for each sample of the batch on its own: `每个样本独立抽`, `per image`.
+_PER_SAMPLE = re.compile(r"每(?:个|一个|张)\s*(?:样本|图像?|example)|逐样本|\b(?:per|for each|each)\s+(?:sample|example|image|input)\b",
+                         re.IGNORECASE)
+
+
+def draws_in(line: str, given: dict[str, str]) -> list[tuple[str, str | None]]:
+    """The values `line` draws at random, each with the torch expression of its draw (`_draw`; None: a draw the
+    program cannot write); one value per sample where the line says so."""
+    found = []
+    for match in _DRAWN.finditer(_normalised(line)):
+        expression = _draw(match["family"], match["arguments"], given, per_sample=bool(_PER_SAMPLE.search(line)))
+        if match["logged"] and expression is not None:
+            expression = f"torch.exp({expression})"
+        found.append((match["logged"] or match["name"], expression))
+    return found
+
+
+# The shape of one value per sample of the batch `{like}`, against which it broadcasts: (B, 1, …).
+_SAMPLE_SHAPE = "(({like}).shape[0],) + (1,) * (({like}).dim() - 1)"
+
+
+def _draw(family: str, arguments: str, given: dict[str, str], per_sample: bool = False) -> str | None:
+    """The torch expression of a draw from N(mean, variance) (`N(0, I)`: unit variance) or Bernoulli(p) (entry-wise, shaped
+    like `{like}`), Beta(a, b) or U(a, b) (one value; `per_sample`: one per sample of `{like}`), its arguments numbers,
+    the notes' constants or arithmetic of both; None for any other."""
     values = [1.0 if family == "N" and index == 1 and argument.strip() == "I" else _number(argument, given)
               for index, argument in enumerate(arguments.split(","))]  # N(0, I): an identity covariance, unit variance
     if None in values:
@@ -575,19 +601,23 @@ def _draw(family: str, arguments: str, given: dict[str, str]) -> str | None:
         return "torch.randn_like({like})"
     if family == "N" and len(values) == 2 and values[1] >= 0:  # N(mean, variance)
         return f"({values[0]!r} + {math.sqrt(values[1])!r} * torch.randn_like({{like}}))"
+    shape = f"{_SAMPLE_SHAPE}, device=({{like}}).device" if per_sample else "()"
     if family == "Beta" and len(values) == 2:
-        return f"torch.distributions.Beta({values[0]!r}, {values[1]!r}).sample()"
+        return f"torch.distributions.Beta({values[0]!r}, {values[1]!r}).sample({_SAMPLE_SHAPE if per_sample else ''})" \
+            + (".to(({like}).device)" if per_sample else "")
     if family in ("U", "Uniform") and len(values) == 2:
-        return f"({values[0]!r} + {values[1] - values[0]!r} * torch.rand(()))"
+        return f"({values[0]!r} + {values[1] - values[0]!r} * torch.rand({shape}))"
     if family in ("Bernoulli", "Bern") and len(values) == 1 and 0 <= values[0] <= 1:
         return f"torch.bernoulli(torch.full_like({{like}}, {values[0]!r}))"
     return None
 
 
 def _number(text: str, given: dict[str, str]) -> float | None:
-    """The value of `text`, arithmetic of numbers and the notes' constants (`1 - p`, `2*σ`), or None."""
+    """The value of `text`, arithmetic of numbers, the notes' constants and `_NUMBER_FUNCTIONS` of them (`1 - p`, `2*σ`,
+    `-log 2`), or None."""
+    text = re.sub(r"\b(log|sqrt|exp)\s+([0-9.]+)", r"\1(\2)", text.strip())  # `log 2`: log(2)
     try:
-        expression = ast.parse(text.strip(), mode="eval")
+        expression = ast.parse(text, mode="eval")
     except SyntaxError:
         return None
 
@@ -597,12 +627,16 @@ def _number(text: str, given: dict[str, str]) -> float | None:
             return node if value is None else ast.Constant(value)
 
     expression = ast.fix_missing_locations(Substitute().visit(expression))
+    functions = {node.func for node in ast.walk(expression) if isinstance(node, ast.Call)}
     if not all(isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.operator, ast.unaryop))
+               or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NUMBER_FUNCTIONS
+                   and not node.keywords)
+               or (node in functions) or isinstance(node, ast.Load)
                for node in ast.walk(expression)):
         return None
-    try:
-        return float(eval(compile(expression, "<draw>", "eval"), {"__builtins__": {}}))  # numbers only, checked above
-    except (ArithmeticError, TypeError):
+    try:  # numbers and the functions of numbers only, checked above
+        return float(eval(compile(expression, "<draw>", "eval"), {"__builtins__": {}, **_NUMBER_FUNCTIONS}))
+    except (ArithmeticError, TypeError, ValueError):
         return None
 
 

@@ -32,6 +32,9 @@ DRAW_FAMILIES = r"N|Beta|U|Uniform|Bernoulli|Bern"
 # A letter with a mark over it names a value of its own: `x̃`, `ȳ`, `ŷ` as x_tilde, y_bar, y_hat.
 _MARKS = {"\u0303": "_tilde", "\u0304": "_bar", "\u0302": "_hat", "\u0307": "_dot"}
 _MARKED_LETTER = re.compile("([A-Za-z\u0370-\u03ff])([" + "".join(_MARKS) + "])")
+# A letter with a prime names a value of its own, the changed one: `x' = x^γ`, `G' = G + μ·M` as x_prime, G_prime (not a
+# derivative `f'(x)`, not a word's closing quote `'zeros'`).
+_PRIMED_LETTER = re.compile(r"(?<![\w'])([A-Za-z\u0370-\u03ff])'(?![\w'(])")
 # A name with a star, as the value it tends to is written: `α*·(1 − …)`, `α* = 0.1` (not `a * b`, not `x**2`).
 _STARRED = re.compile(r"(?<=[A-Za-z\u0370-\u03ff])\*(?=[ \t]*(?:[·×=),;，]|$))", re.MULTILINE)
 # A running average named after what it averages: `E[g²]`, `E[Δx^2]` (a name of its own: E_g2, E_Δx2).
@@ -142,6 +145,7 @@ def plain_formula(text: str) -> str:
     text = _INDEXED_MEAN.sub(r"mean(\2)", text)  # mean_i r_i: the mean over the index
     text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
+    text = _PRIMED_LETTER.sub(r"\1_prime", text)
     text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies
     text = _CROSS_ENTROPY_CALL.sub("CE", _latex_to_plain(text).translate(_SUBSCRIPTS))
     for old, new in _SYMBOLS.items():

@@ -28,7 +28,6 @@ from agentnotes.experiments.guards.constants import POINTS, compared_name, note_
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
 from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts
 from agentnotes.experiments.guards.formula_lines import (
-    _DRAWN,
     _TORCH_CALLS,
     ACTIVATION_OUTPUTS,
     CODE_MODULES,
@@ -38,11 +37,11 @@ from agentnotes.experiments.guards.formula_lines import (
     _assignments,
     _constant,
     _inlined_definitions,
-    _draw,
     _in_order,
     _normalised,
     _start,
     _statements,
+    draws_in,
     learnable_names,
     names_in,
     read_statements,
@@ -127,8 +126,8 @@ DRAWING_KINDS = ("update_rule", "weight_op", "data")
 _PAIRED = re.compile(r"([xy])_?([ij12ab])")
 _FIRST = "i1a"
 _PAIR_VALUES = {"data": ("{var}", "{var}[perm]"), "activation": ("{var}[..., 0::2]", "{var}[..., 1::2]")}
-# A data idea's name for the changed inputs or targets: `x_tilde` (x̃), `x_new`, `y_mix`, `x_aug`.
-_NEW_BATCH_VALUE = re.compile(r"([xy])_?(?:tilde|new|aug|augmented|mix|mixed)")
+# A data idea's name for the changed inputs or targets: `x_tilde` (x̃), `x_prime` (x'), `x_new`, `y_mix`, `x_aug`.
+_NEW_BATCH_VALUE = re.compile(r"([xy])_?(?:tilde|prime|new|aug|augmented|mix|mixed)")
 
 
 @dataclass(frozen=True)
@@ -199,9 +198,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         statements = _up_to_output(_in_order(statements), kind)
     drawn = {}
     for line in formulas.splitlines():
-        for name, family, arguments in _DRAWN.findall(_normalised(line)):
-            drawn[name] = _draw(family, arguments, given)
-            if drawn[name] is None:
+        for name, expression in draws_in(line, given):
+            drawn[name] = expression
+            if expression is None:
                 return None  # a draw the program cannot write: the formulas are not certain
     if kind == "loss" and task not in ("regression", *CLASSIFYING_TASKS):
         return None  # what the outputs and targets are is not known
