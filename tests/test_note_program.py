@@ -1358,3 +1358,22 @@ def test_a_value_drawn_log_uniformly_for_each_sample_changes_each_sample_by_its_
     assert float(exponents.std()) > 0.2  # a γ of its own for each sample, not one for the batch
     batch_wide = dict(note_program("log γ ~ U(−log 2, log 2)，x' = x^γ", ["data"]).drawn)["gamma"]
     assert "torch.rand(())" in batch_wide  # no word of samples: one value for the call
+
+
+def test_a_changed_gradient_named_apart_is_what_the_plain_step_takes_and_a_prose_p_is_no_value_of_the_weights() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = "ḡ_t = α·ḡ_{t−1} + (1−α)·g_t\ng̃_t = g_t + λ·ḡ_t\n常数：α = 0.5，λ = 2"
+    prose = rule + "\n风险：若看不出效果，就改用 modular addition (p=23)。"
+    body = program_reply(load_skeleton("update_rule"), rule, prose, "digits")
+    assert "p = p - lr * g_tilde" in body
+    update = _function_of(fill(load_skeleton("update_rule"), body), "update")
+    p, state = torch.zeros(3), {}
+    update(p, torch.ones(3), state, 0.1, 1)
+    assert torch.allclose(p, torch.full((3,), -0.1 * (1 + 2 * 0.5)))  # ḡ = 0.5·1, step with g + 2·ḡ
+    update(p, torch.ones(3), state, 0.1, 2)
+    assert torch.allclose(p, torch.full((3,), -0.2 - 0.1 * (1 + 2 * 0.75)))  # ḡ = 0.5·0.5 + 0.5·1
+    averaged_only = "ḡ_t = α·ḡ_{t−1} + (1−α)·g_t\n常数：α = 0.5"
+    assert program_reply(load_skeleton("update_rule"), averaged_only, averaged_only, "digits") == ""  # ḡ: no step named

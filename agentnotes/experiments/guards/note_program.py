@@ -209,6 +209,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         statements = [(target, value) for target, value in statements if not (target in classes and _softmax_of_logits(value))]
         if not statements:
             return None
+    for name in {target for target, _ in statements} & {*ROLES[kind].get("param", ()), *ROLES[kind].get("grad", ())}:
+        if compared_name(name) not in note_constants(formulas):
+            given.pop(compared_name(name), None)  # `p = 23` in the prose (a modulus): not the value of the weights
     learnable = learnable_names(f"{formulas}\n{note_text}")
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
@@ -376,11 +379,17 @@ def _softmax_of_logits(value: ast.expr) -> bool:
         and len(value.args) == 1 and isinstance(value.args[0], ast.Name) and value.args[0].id in ("out", "z", "logits", "output")
 
 
+# A changed gradient the notes name apart from the gradient itself: `g̃`, `g'`, `g_new`, `g_mod` (not `ḡ`, an average).
+_CHANGED_GRADIENT = re.compile(r"g_(?:tilde|prime|new|mod|modified|filtered|aug)")
+
+
 def _with_plain_step(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
     """An update rule's statements ending with a plain SGD step (`p = p - lr*g`) when they change the gradient
-    and never the weights (`g = g + σ*ε`: the notes change what the usual step is taken with)."""
+    and never the weights (`g = g + σ*ε`, or last `g̃ = g + λ·ḡ`: the notes change what the usual step is taken with)."""
     targets = {target for target, _ in statements}
     gradient = next((name for name in ROLES["update_rule"]["grad"] if name in targets), None)
+    if gradient is None and statements and _CHANGED_GRADIENT.fullmatch(statements[-1][0]):
+        gradient = statements[-1][0]  # `g̃ = g + λ·ḡ` last: the gradient the step is taken with
     if gradient is None or targets & set(ROLES["update_rule"]["param"]):
         return statements
     return [*statements, ("p", ast.parse(f"p - lr * {gradient}", mode="eval").body)]
