@@ -31,6 +31,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_note_symbols,
     missing_period,
     stock_recurrent_cell,
+    unkept_gradient,
     unkept_state,
 )
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
@@ -166,6 +167,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []
     assert stock_recurrent_cell(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_state(code, formula_lines(idea["request"], hits), kinds) == []
+    assert unkept_gradient(code, formula_lines(idea["request"], hits), kinds) == []
 
 
 def _program_code(idea: dict[str, Any]) -> str | None:

@@ -289,3 +289,26 @@ def test_latex_norms_are_no_absolute_values() -> None:
     code = "def penalty(w, eps=1e-4):\n    n = F.normalize(w, dim=1)\n    return (1 / (torch.cdist(n, n) + eps)).sum()\n"
     assert not [p for p in missing_note_symbols(code, formulas, ["regulariser"]) if "abs" in p.message]
     assert [p for p in missing_note_symbols(code, formulas.replace("\\|", "|"), ["regulariser"]) if "abs" in p.message]
+
+
+def test_a_rule_on_the_gradient_of_an_earlier_step_must_keep_the_gradient_itself_not_an_average_of_it() -> None:
+    from agentnotes.experiments.guards.note_symbols import unkept_gradient
+
+    note = "$v_t = \\beta_2 v_{t-1} + (1-\\beta_2)\\, g_{t-n}^2$\n$\\theta_t = \\theta_{t-1} - \\eta\\, g_t / (\\sqrt{v_t} + \\epsilon)$"
+    averaged = ("@torch.no_grad()\ndef update(p, g, state, lr, t):\n    v = state.get(\"v\", torch.zeros_like(p)) * 0.999 + 0.001 * g ** 2\n"
+                "    state[\"v\"] = v\n    p.sub_(lr * g / (v.sqrt() + 1e-8))\n")
+    problems = unkept_gradient(averaged, note, ["update_rule"])
+    assert [p.kind for p in problems] == ["note_state"] and "g_{t-n}" in problems[0].message
+    queued = ("@torch.no_grad()\ndef update(p, g, state, lr, t):\n    past = state.setdefault(\"past\", [])\n"
+              "    past.append(g.clone())\n    old = past.pop(0) if len(past) > 10 else torch.zeros_like(p)\n"
+              "    v = state.get(\"v\", torch.zeros_like(p)) * 0.999 + 0.001 * old ** 2\n    state[\"v\"] = v\n"
+              "    p.sub_(lr * g / (v.sqrt() + 1e-8))\n")
+    stacked = ("@torch.no_grad()\ndef update(p, g, state, lr, t):\n    now = g.detach()\n"
+               "    state[\"hist\"] = torch.cat([state.get(\"hist\", torch.zeros((5, *p.shape)))[1:], now[None]])\n"
+               "    p.sub_(lr * state[\"hist\"][0])\n")
+    previous = ("@torch.no_grad()\ndef update(p, g, state, lr, t):\n    g_prev = state.get(\"g_prev\", torch.zeros_like(p))\n"
+                "    p.sub_(lr * (2 * g - g_prev))\n    state[\"g_prev\"] = g.clone()\n")
+    assert unkept_gradient(queued, note, ["update_rule"]) == [] and unkept_gradient(stacked, note, ["update_rule"]) == []
+    assert unkept_gradient(previous, "p = p - lr·(2 g_t − g_prev)", ["update_rule"]) == []
+    assert unkept_gradient(averaged, "v = β v + (1−β) g²", ["update_rule"]) == []  # no earlier gradient read
+    assert unkept_gradient(averaged, note, ["weight_op"]) == []  # another kind's hook

@@ -11,7 +11,7 @@ import pytest
 from agentnotes.experiments.guards.formula_code import program_reply
 from agentnotes.experiments.guards.idea_sections import formulas_in
 from agentnotes.experiments.guards.kinds import kinds_in_notes
-from agentnotes.experiments.guards.note_symbols import unkept_state
+from agentnotes.experiments.guards.note_symbols import unkept_gradient, unkept_state
 from agentnotes.experiments.guards.skeleton import fill, skeleton_for
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.guards.task import task_in_notes
@@ -40,6 +40,7 @@ def test_what_the_program_writes_passes_its_own_checks(name: str, text: str) -> 
     for part, reply in zip(parts, replies):
         if reply:
             code = fill(part.__class__(**{**part.__dict__, "code": code}) if skeleton.parts else part, reply)
-            problems = [p for p in blocking(check_idea_code(code, kinds, []) + unkept_state(code, formulas, kinds))
+            problems = [p for p in blocking(check_idea_code(code, kinds, []) + unkept_state(code, formulas, kinds)
+                                            + unkept_gradient(code, formulas, kinds))
                         if p.kind != "stub" or all(replies)]  # a part the program leaves to the model is a stub still
             assert not problems, f"{name}: {problems}"

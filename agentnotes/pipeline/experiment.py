@@ -33,6 +33,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_period,
     period_mismatch,
     stock_recurrent_cell,
+    unkept_gradient,
     unkept_state,
 )
 from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
@@ -540,7 +541,8 @@ class _CodeWriter:
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
         return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
             + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
-            + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds)
+            + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds) \
+            + unkept_gradient(code, self.formulas, self.plan.kinds)
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with

@@ -324,3 +324,71 @@ def unkept_state(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem
                             f"{name} = state.get(\"{name}\", torch.zeros_like(p)), compute it as the notes do, and store it "
                             f"back with state[\"{name}\"] = {name}", fn.lineno)]
     return []
+
+
+# The gradient at an earlier step in the notes' formulas: `g_{t−1}`, `g_{t-n}`, `g_(t-i)`, `g_prev`.
+_EARLIER_GRADIENT = re.compile(r"(?<![\w\\])(?:g|grad)(?:_\{?\(?t\s*[-−]\s*(?:\d+|[a-z])\)?\}?|_prev\b|_\{prev\})")
+# Methods that copy or reshape a tensor and leave its values as they are.
+_SAME_VALUES = {"clone", "detach", "to", "float", "double", "unsqueeze", "view", "reshape", "flatten", "view_as", "cpu"}
+# Calls that store what they are given: into a list, a dict, a buffer, or a stack of tensors.
+_STORING = {"append", "appendleft", "insert", "extend", "setdefault", "update", "copy_", "cat", "stack", "put"}
+
+
+def unkept_gradient(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
+    """An update hook that never stores the gradient itself (in its state, a list or a buffer), where the notes'
+    formulas read the gradient of an earlier step (`g_{t−n}`, `g_prev`): an average of it or nothing at all stands in
+    for a value the rule needs, so it is another rule."""
+    earlier = _EARLIER_GRADIENT.search(formulas) if "update_rule" in kinds else None
+    if earlier is None:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []  # the static check reports that
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "update" and len(n.args.args) >= 2):
+        gradients = {fn.args.args[1].arg}
+        for node in ast.walk(fn):  # `g_now = g.clone()`: the gradient under another name
+            if isinstance(node, ast.Assign) and _is_gradient(node.value, gradients):
+                gradients |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if not any(_stores_gradient(node, gradients) for node in ast.walk(fn)):
+            return [Problem("note_state", f"the notes read the gradient of an earlier step (`{earlier[0]}`), but `update` "
+                            "never keeps a gradient between steps (an average of it is another value): store the gradient "
+                            "itself, e.g. past = state.setdefault(\"past\", []); past.append(g.clone()), and read the "
+                            "earlier one from there", fn.lineno)]
+    return []
+
+
+def _is_gradient(node: ast.AST, gradients: set[str]) -> bool:
+    """Whether `node` is the gradient, copied or reshaped at most (`g`, `g.clone()`, `g.detach()[None]`, `p.grad`)."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id in gradients
+        if isinstance(node, ast.Attribute):
+            return node.attr == "grad"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SAME_VALUES:
+            node = node.func.value
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            return False
+
+
+def _holds_gradient(node: ast.AST, gradients: set[str]) -> bool:
+    """Whether `node` is the gradient or a list, tuple or stack of tensors with it among them."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(_holds_gradient(element, gradients) for element in node.elts)
+    if isinstance(node, ast.Starred):
+        return _holds_gradient(node.value, gradients)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("cat", "stack"):
+        return any(_holds_gradient(argument, gradients) for argument in node.args)
+    return _is_gradient(node, gradients)
+
+
+def _stores_gradient(node: ast.AST, gradients: set[str]) -> bool:
+    """Whether `node` stores the gradient somewhere that outlives the call: into a subscript or an attribute, or by a
+    storing call (`past.append(g.clone())`, `state.setdefault("prev", g)`, `buffer.copy_(g)`)."""
+    if isinstance(node, ast.Assign):
+        return _holds_gradient(node.value, gradients) and any(isinstance(t, (ast.Subscript, ast.Attribute)) for t in node.targets)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STORING:
+        return any(_holds_gradient(argument, gradients) for argument in [*node.args, *(k.value for k in node.keywords)])
+    return False
