@@ -312,3 +312,14 @@ def test_a_rule_on_the_gradient_of_an_earlier_step_must_keep_the_gradient_itself
     assert unkept_gradient(previous, "p = p - lr·(2 g_t − g_prev)", ["update_rule"]) == []
     assert unkept_gradient(averaged, "v = β v + (1−β) g²", ["update_rule"]) == []  # no earlier gradient read
     assert unkept_gradient(averaged, note, ["weight_op"]) == []  # another kind's hook
+
+
+def test_a_letter_the_notes_name_a_function_is_asked_for_once_as_that_function() -> None:
+    from agentnotes.experiments.guards.note_symbols import missing_note_symbols
+
+    formulas = "$$ b_{j} = \\sigma\\!\\left( w_{j}^\\top x + c_{j} \\right) $$\nσ = softplus"
+    code = "class IdeaLinear(nn.Module):\n    def forward(self, x):\n        return torch.relu(F.linear(x, self.weight) + self.c)\n"
+    problems = missing_note_symbols(code, formulas, ["layer"])
+    assert [p.message for p in problems] == ["the notes' formula applies σ, which they name softplus, but the code never "
+                                             "computes softplus: apply F.softplus(...) where the formula applies σ"]
+    assert missing_note_symbols(code.replace("torch.relu", "F.softplus"), formulas, ["layer"]) == []

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE
-from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
+from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, FUNCTION_ALIAS
 from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
 
@@ -106,14 +106,20 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     values = note_constants(formulas)
     spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - _NOT_SPELLED, key=len, reverse=True))})"
                              r"(?=_?\d?(?!\w))", formulas)  # lam = 1.0: a Greek letter written in its name
-    for letter, spelled in dict.fromkeys([*((ch, GREEK[ch]) for ch in formulas if ch in GREEK),
-                                          *((name, name) for name in spelled_out)]):
+    looked_for = {spelled: letter for letter, spelled in reversed([*((ch, GREEK[ch]) for ch in formulas if ch in GREEK),
+                                                                   *((name, name) for name in spelled_out)])}
+    for spelled, letter in reversed(looked_for.items()):  # σ and its LaTeX `\sigma`: one letter, looked for once
         if spelled in _NOT_LOOKED_FOR:
             continue
         compared = spelled.lower()  # the code's names are compared in lower case: Δ is Delta, delta or Δ
         given = {_number(v) for key, v in values.items() if key.startswith(compared)}
         aliases = (*_ALIASES.get(spelled, ()), *FUNCTION_WAYS.get(functions_named.get(spelled, ""), ()))
         if not any(compared in n or any(alias in n for alias in aliases) for n in names) \
+                and not given & numbers and (function := functions_named.get(spelled)):
+            problems.append(Problem("note_symbol", f"the notes' formula applies {letter}, which they name {function}, but "
+                                                   f"the code never computes {function}: apply {_TORCH_CALLS.get(function, function)}(...) "
+                                                   f"where the formula applies {letter}", 1))
+        elif not any(compared in n or any(alias in n for alias in aliases) for n in names) \
                 and not given & numbers:
             problems.append(Problem("note_symbol", f"the notes' formula uses {letter} but the code has no {spelled} (nor its "
                                                    f"value from the notes): compute the formula with {letter} as the note "
