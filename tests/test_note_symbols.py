@@ -309,6 +309,10 @@ def test_a_rule_on_the_gradient_of_an_earlier_step_must_keep_the_gradient_itself
     previous = ("@torch.no_grad()\ndef update(p, g, state, lr, t):\n    g_prev = state.get(\"g_prev\", torch.zeros_like(p))\n"
                 "    p.sub_(lr * (2 * g - g_prev))\n    state[\"g_prev\"] = g.clone()\n")
     assert unkept_gradient(queued, note, ["update_rule"]) == [] and unkept_gradient(stacked, note, ["update_rule"]) == []
+    local = queued.replace("past = state.setdefault(\"past\", [])", "past = []")  # a list made afresh at every call
+    assert [p.kind for p in unkept_gradient(local, note, ["update_rule"])] == ["note_state"]
+    stored_after = local.replace("    p.sub_(", "    state[\"past\"] = past\n    p.sub_(")  # the list kept in state
+    assert unkept_gradient(stored_after, note, ["update_rule"]) == []
     assert unkept_gradient(previous, "p = p - lr·(2 g_t − g_prev)", ["update_rule"]) == []
     assert unkept_gradient(averaged, "v = β v + (1−β) g²", ["update_rule"]) == []  # no earlier gradient read
     assert unkept_gradient(averaged, note, ["weight_op"]) == []  # another kind's hook

@@ -336,8 +336,8 @@ def unkept_state(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem
 _EARLIER_GRADIENT = re.compile(r"(?<![\w\\])(?:g|grad)(?:_\{?\(?t\s*[-−]\s*(?:\d+|[a-z])\)?\}?|_prev\b|_\{prev\})")
 # Methods that copy or reshape a tensor and leave its values as they are.
 _SAME_VALUES = {"clone", "detach", "to", "float", "double", "unsqueeze", "view", "reshape", "flatten", "view_as", "cpu"}
-# Calls that store what they are given: into a list, a dict, a buffer, or a stack of tensors.
-_STORING = {"append", "appendleft", "insert", "extend", "setdefault", "update", "copy_", "cat", "stack", "put"}
+# Calls that store what they are given into what they are called on: a list, a dict, a buffer.
+_STORING = {"append", "appendleft", "insert", "extend", "setdefault", "update", "copy_", "put"}
 
 
 def unkept_gradient(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
@@ -356,7 +356,8 @@ def unkept_gradient(code: str, formulas: str, kinds: Sequence[str]) -> list[Prob
         for node in ast.walk(fn):  # `g_now = g.clone()`: the gradient under another name
             if isinstance(node, ast.Assign) and _is_gradient(node.value, gradients):
                 gradients |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        if not any(_stores_gradient(node, gradients) for node in ast.walk(fn)):
+        kept = _kept_between_calls(fn)
+        if not any(_stores_gradient(node, gradients, kept) for node in ast.walk(fn)):
             return [Problem("note_state", f"the notes read the gradient of an earlier step (`{earlier[0]}`), but `update` "
                             "never keeps a gradient between steps (an average of it is another value): store the gradient "
                             "itself, e.g. past = state.setdefault(\"past\", []); past.append(g.clone()), and read the "
@@ -390,11 +391,39 @@ def _holds_gradient(node: ast.AST, gradients: set[str]) -> bool:
     return _is_gradient(node, gradients)
 
 
-def _stores_gradient(node: ast.AST, gradients: set[str]) -> bool:
-    """Whether `node` stores the gradient somewhere that outlives the call: into a subscript or an attribute, or by a
-    storing call (`past.append(g.clone())`, `state.setdefault("prev", g)`, `buffer.copy_(g)`)."""
+def _kept_between_calls(fn: ast.FunctionDef) -> set[str]:
+    """The names of `fn` whose values outlive a call: `state`, `self`, and a name bound to what they hold
+    (`past = state.setdefault("past", [])`) or stored into it (`state["past"] = past`)."""
+    kept = {"state", "self"}
+    while True:
+        more = set()
+        for node in ast.walk(fn):
+            if not isinstance(node, ast.Assign):
+                continue
+            names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if _root(node.value) in kept:
+                more |= names
+            if isinstance(node.value, ast.Name) and any(_root(t) in kept for t in node.targets if not isinstance(t, ast.Name)):
+                more.add(node.value.id)
+        if more <= kept:
+            return kept
+        kept |= more
+
+
+def _root(node: ast.AST) -> str | None:
+    """The name a subscript, an attribute or a method call is taken from (`state["past"][0]`, `state.get(...)`: state)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _stores_gradient(node: ast.AST, gradients: set[str], kept: set[str]) -> bool:
+    """Whether `node` stores the gradient into a value `kept` between calls: by assignment (`state["prev"] = g`,
+    `state["hist"] = torch.cat([..., g[None]])`) or by a storing call (`past.append(g.clone())` of a list from state)."""
     if isinstance(node, ast.Assign):
-        return _holds_gradient(node.value, gradients) and any(isinstance(t, (ast.Subscript, ast.Attribute)) for t in node.targets)
+        return _holds_gradient(node.value, gradients) and any(
+            not isinstance(t, ast.Name) and _root(t) in kept for t in node.targets)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STORING:
-        return any(_holds_gradient(argument, gradients) for argument in [*node.args, *(k.value for k in node.keywords)])
+        return _root(node.func.value) in kept and any(
+            _holds_gradient(argument, gradients) for argument in [*node.args, *(k.value for k in node.keywords)])
     return False
