@@ -46,3 +46,12 @@ def test_a_delay_in_training_is_no_latency() -> None:
     assert refusal("若 digits 在大 init 下也不出现延迟泛化，就改用 modular addition") is None
     for latency in ("目标是降低推理延迟", "延迟 3 ms 以内", "比较延迟和吞吐"):
         assert "hardware speed" in (refusal(latency) or ""), latency
+
+
+def test_an_idea_run_on_a_physical_chip_is_refused_but_one_that_simulates_its_noise_is_not() -> None:
+    on_chip = "Idea: fine-tune with the forward pass run on the actual chip (hardware-in-the-loop), backward in digital."
+    assert "physical device" in (refusal(on_chip) or "")
+    assert "physical device" in (refusal("前向在真实芯片上跑，反向用数字计算") or "")
+    simulated = ("Train with weight noise σ = 3% to simulate the programming noise of RRAM crossbars; the real noise is "
+                 "device-specific, here it is Gaussian. Setup: sklearn digits, 64-128-10.")
+    assert refusal(simulated) is None
