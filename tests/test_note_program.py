@@ -1377,3 +1377,22 @@ def test_a_changed_gradient_named_apart_is_what_the_plain_step_takes_and_a_prose
     assert torch.allclose(p, torch.full((3,), -0.2 - 0.1 * (1 + 2 * 0.75)))  # ḡ = 0.5·0.5 + 0.5·1
     averaged_only = "ḡ_t = α·ḡ_{t−1} + (1−α)·g_t\n常数：α = 0.5"
     assert program_reply(load_skeleton("update_rule"), averaged_only, averaged_only, "digits") == ""  # ḡ: no step named
+
+
+def test_a_rule_written_for_one_layer_is_the_hooks_for_its_tensor_and_a_first_step_said_in_a_comment_is_kept() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = ("v_l ← β₂·v_l + (1−β₂)·‖g_l‖²          # 标量！第一步直接 v_l = ‖g_l‖²\n"
+            "d_l = g_l / (√v_l + ε) + λ·w_l\nm_l ← β₁·m_l + d_l\nw_l ← w_l − η·m_l\n"
+            "常数：β₁ = 0.5, β₂ = 0.5, ε = 1e-8, λ = 0。")
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), rule, rule,
+                                                                           "digits")), "update")
+    p, state, g = torch.zeros(2, 2), {}, torch.full((2, 2), 3.0)  # ‖g‖ = 6: one norm for the whole tensor
+    update(p, g, state, 0.1, 1)
+    assert torch.allclose(p, torch.full((2, 2), -0.1 * 3.0 / 6.0))  # v at the first step is ‖g‖², not (1−β₂)·‖g‖²
+    update(p, g, state, 0.1, 2)
+    assert torch.allclose(p, torch.full((2, 2), -0.05 - 0.1 * (0.5 * 0.5 + 0.5)))  # v = ‖g‖² still; m = β₁·m + d
+    unknown = "w_l ← w_l − η·m̂ / (√v̂ + ε_l)\nm̂ = g"  # ε_l no formula computes: not the constant ε
+    assert program_reply(load_skeleton("update_rule"), unknown, unknown, "digits") == ""

@@ -97,6 +97,12 @@ PREVIOUS_SUFFIX = "_prev"
 # A value at the first step of formulas written step by step, said beside its formula (`v_t = g_t + γ(g_t − g_{t-1})
 # (v_1 = g_1)`): what the formula gives there, with the step before's value the step's own; not a step of its own.
 _AT_START = re.compile(r"(.+)_[01]")
+# A value at the first step said in words, a code comment's too (`# 第一步直接 v_l = ‖g_l‖²`, "at the first step m = g").
+_FIRST_STEP_SAID = re.compile(r"(?:第一步|首步|第\s*1\s*步|(?:at|on) (?:the )?first step|at step 1)\s*[时直接就:：,，]*\s*"
+                              r"(?:用|取|令|set\s+)?([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*)\s*=\s*([^，。,;；#\n]+)", re.IGNORECASE)
+# A layer's index on a name (`g_l`, `v_l`, `w_l`): what a hook called once per parameter tensor holds as it is.
+_LAYER_INDEX = "_l"
+PER_TENSOR_KINDS = frozenset({"update_rule", "weight_op"})
 # Targets said to be one-hot rows (`y 是 one-hot`, `y is one-hot`, `one-hot targets y`).
 _ONE_HOT_Y = re.compile(r"(?<![\w.])y\s*(?:是|为|is|are|=)?\s*(?:an?\s+)?one[- ]?hot|one[- ]?hot\s+(?:targets?\s+|labels?\s+)?y(?![\w])",
                         re.IGNORECASE)
@@ -175,7 +181,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}  # a setup line may give one
     if kind == "loss":
         formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
-    statements = _statements(formulas, _DEFINED_OUTPUT.get(kind, ""))
+    first_said = [f"{m[1]}_1 = {m[2].strip()}" for m in _FIRST_STEP_SAID.finditer(formulas)]
+    statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
     statements = _restated_once(statements)
@@ -187,9 +194,11 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if not statements or len(set(targets)) != len(targets):
         return None
     said_at_start = {target for target in targets if (start := _AT_START.fullmatch(target)) and start[1] in targets
-                     and STEP_INDEXED.search(formulas)}
+                     and (STEP_INDEXED.search(formulas) or any(line.startswith(f"{target} =") for line in first_said))}
     statements, said_at_start = _at_first_step(statements, said_at_start, kind)
     statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
+    if kind in PER_TENSOR_KINDS:
+        statements = _by_layers(statements, kind)
     if kind == "data":
         statements = _new_batch_named(statements)
     if kind == "update_rule":
@@ -406,6 +415,23 @@ def _new_batch_named(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, 
             return ast.Name(renamed.get(node.id, node.id), ast.Load())
 
     return [(renamed.get(t, t), Rename().visit(v)) for t, v in statements]
+
+
+def _by_layers(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[str, ast.expr]]:
+    """A hook's formulas for one layer (`v_l ← β₂·v_l + (1−β₂)·‖g_l‖²`) as the hook's for the tensor it is given: the
+    layer's index dropped from the values the formulas compute and from the hook's weights and gradient (a norm stays
+    the whole tensor's); any other name keeps it (`ε_ℓ` no formula computes is no constant ε)."""
+    roles = {name for role in ("param", "grad") for name in ROLES[kind].get(role, ())}
+    layered = {name for name in {t for t, _ in statements} | {n.id for _, v in statements for n in ast.walk(v)
+                                                                if isinstance(n, ast.Name)}
+               if name.endswith(_LAYER_INDEX) and (name in {t for t, _ in statements} or name.removesuffix(_LAYER_INDEX) in roles)}
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return ast.Name(node.id.removesuffix(_LAYER_INDEX), ast.Load()) if node.id in layered else node
+
+    return [(target.removesuffix(_LAYER_INDEX) if target in layered else target, Rewrite().visit(value))
+            for target, value in statements]
 
 
 def _by_rows(value: ast.expr) -> ast.expr:
