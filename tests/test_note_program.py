@@ -1396,3 +1396,18 @@ def test_a_rule_written_for_one_layer_is_the_hooks_for_its_tensor_and_a_first_st
     assert torch.allclose(p, torch.full((2, 2), -0.05 - 0.1 * (0.5 * 0.5 + 0.5)))  # v = ‖g‖² still; m = β₁·m + d
     unknown = "w_l ← w_l − η·m̂ / (√v̂ + ε_l)\nm̂ = g"  # ε_l no formula computes: not the constant ε
     assert program_reply(load_skeleton("update_rule"), unknown, unknown, "digits") == ""
+
+
+def test_a_weight_operation_toward_the_weights_before_training_reads_them_from_the_labs_state() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每 10 步（optimizer.step() 之后）对所有 weight：w ← w₀ + γ·(w − w₀)，γ = 0.5"
+    weight_op = _function_of(fill(load_skeleton("weight_op"), program_reply(load_skeleton("weight_op"), note, note)),
+                             "weight_op")
+    start, p = torch.zeros(3, 3), torch.full((3, 3), 4.0)
+    weight_op(p, {"initial": start}, 7)
+    assert torch.equal(p, torch.full((3, 3), 4.0))  # not a multiple of 10
+    weight_op(p, {"initial": start}, 10)
+    assert torch.equal(p, torch.full((3, 3), 2.0))  # halfway back to the weights before training

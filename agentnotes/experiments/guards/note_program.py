@@ -521,8 +521,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
                 roles[role] = name.removesuffix(PREVIOUS_SUFFIX)  # the weights or the gradient at the step before
                 previous.append(name)
-            elif kind == "update_rule" and (param := _initial_param(name, role_names, roles)):
-                roles["param"] = param  # the weights at the first step, kept from then on
+            elif kind in PER_TENSOR_KINDS and (param := _initial_param(name, role_names, roles)):
+                roles["param"] = param  # the weights at the first step (a weight operation's: before training)
                 initial.append(name)
             else:
                 return None
@@ -600,7 +600,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     starts = dict(program.starts)
     lines += [f'{name} = state.get("{name}", torch.full_like(p, {starts[name]}))' if name in starts
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
-    lines += [f'{name} = state.setdefault("{name}", p.detach().clone())' for name in program.initial]
+    lines += [f'{name} = state["initial"]' if program.kind == "weight_op"  # the lab keeps the weights before training
+              else f'{name} = state.setdefault("{name}", p.detach().clone())' for name in program.initial]
     for name in program.previous:  # the value at the step before; at the first step, the step's own
         lines += [f'{name} = state.get("{name}", {name.removesuffix(PREVIOUS_SUFFIX)})',
                   f'state["{name}"] = {name.removesuffix(PREVIOUS_SUFFIX)}.detach().clone()']
