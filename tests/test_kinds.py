@@ -403,3 +403,11 @@ def test_copied_lines_are_removed_only_where_the_rest_of_their_block_still_does_
     returned = "def loss(out, y):\n    m = out.mean()\n    return task_loss(out, y) ** 1.5\n"
     assert without_lines(returned, ["return task_loss(out, y) ** 1.5"]) == (returned, [])  # a return carries the result
     assert without_lines("x = 1\ny = 2\n", ["x = 1"]) == ("x = 1\ny = 2\n", [])  # only inside functions
+
+
+def test_a_variant_with_a_label_and_an_aside_before_its_colon_is_a_variant() -> None:
+    from agentnotes.experiments.guards.kinds import VARIANT
+
+    assert VARIANT.match("- 变体 B（Meta-ACON 的简化）：β = σ(u·mean(h) + c)")
+    assert VARIANT.match("变体A: 只对第一层做") and VARIANT.match("消融（去掉阶段 3）：μ 固定")
+    assert not VARIANT.match("变体 = 1") and not VARIANT.match("- p₁, p₂, β 每个隐单元一组")

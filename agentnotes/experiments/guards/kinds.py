@@ -251,8 +251,9 @@ _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【�
 _BULLET = re.compile(r"^(\s*)[-*]\s")  # a list item, with its indentation
 
 
-# A variant the notes mention beside the idea (`变体：α 可学习`, `Variant: a learnable β`): not the idea itself.
-VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:变体|变种|消融|可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
+# A variant the notes mention beside the idea (`变体：α 可学习`, `变体 B（简化）：…`, `Variant: a learnable β`): not the idea itself.
+VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
+                     r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
                      r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*)\s*[：:]",
                      re.IGNORECASE)
 
