@@ -698,3 +698,19 @@ def test_a_modules_weights_made_as_plain_tensors_become_parameters() -> None:
     assert [fix.line for fix in fixes] == [4, 5]  # the mask, the index, the running value and the unread one stay
     assert fix_plain_tensor_weights(fixed) == (fixed, [])
     compile(fixed, "idea.py", "exec")
+
+
+def test_a_print_statement_alone_on_its_lines_is_taken_out_and_one_beside_other_code_is_left_to_the_check() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+    from agentnotes.experiments.guards.static_check import check_idea_code
+
+    code = ("def transform_batch(x, y, step):\n    print(\"step\", step,\n          x.shape)\n"
+            "    for i in range(2):\n        print(i)\n    return x, y\n")
+    fixed, fixes = apply_fixes(code, ["data"])
+    assert "print" not in fixed and len([f for f in fixes if "prints progress" in f.after]) == 2
+    namespace = {}
+    exec(fixed, namespace)
+    assert namespace["transform_batch"](1, 2, 3) == (1, 2)
+    inline = "def transform_batch(x, y, step):\n    if step: print(step)\n    return x, y\n"
+    assert apply_fixes(inline, ["data"])[0] == inline
+    assert any(p.kind == "forbidden" for p in check_idea_code(inline, ["data"]))

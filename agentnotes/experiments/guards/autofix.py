@@ -269,6 +269,23 @@ def _squashed(name: str) -> str:
 _PROVIDED_MODULES = frozenset({"nn", "F", "np"})
 
 
+def drop_prints(code: str) -> tuple[str, list[Fix]]:
+    """The code with each `print(...)` statement alone on its lines replaced by `pass`: the harness prints progress and
+    writes the metrics, and a print changes no result, so it is taken out rather than sent back."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines = code.splitlines()
+    prints = [node for node in ast.walk(tree) if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+              and isinstance(node.value.func, ast.Name) and node.value.func.id == "print"
+              and not lines[node.lineno - 1][:node.col_offset].strip() and not lines[node.end_lineno - 1][node.end_col_offset:].strip()]
+    for node in sorted(prints, key=lambda n: n.lineno, reverse=True):
+        lines[node.lineno - 1:node.end_lineno] = [" " * node.col_offset + "pass"]
+    fixes = [Fix(node.lineno, ast.unparse(node), "removed: the harness prints progress and writes the metrics") for node in prints]
+    return ("\n".join(lines) + "\n", fixes) if prints else (code, [])
+
+
 def drop_harness_restatements(code: str) -> tuple[str, list[Fix]]:
     """The code without top-level assignments of a constant to a harness name, without `import nn` / `import F`
     / `import np` (modules that do not exist; the harness provides those names), and without the names a
@@ -1152,12 +1169,13 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("drop_prints", "drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
+    "drop_prints": lambda code, _kinds, _pairs: drop_prints(code),
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
     "fix_weight_products": lambda code, _kinds, _pairs: fix_weight_products(code),
