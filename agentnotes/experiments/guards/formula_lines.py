@@ -576,9 +576,9 @@ _PER_SAMPLE = re.compile(r"每(?:个|一个|张)\s*(?:样本|图像?|example)|�
 def draws_in(line: str, given: dict[str, str]) -> list[tuple[str, str | None]]:
     """The values `line` draws at random, each with the torch expression of its draw (`_draw`; None: a draw the
     program cannot write); one value per sample where the line says so."""
-    found = []
+    found, per_sample = [], bool(_PER_SAMPLE.search(line))
     for match in _DRAWN.finditer(_normalised(line)):
-        expression = _draw(match["family"], match["arguments"], given, per_sample=bool(_PER_SAMPLE.search(line)))
+        expression = _draw(match["family"], match["arguments"], given, per_sample)
         if match["logged"] and expression is not None:
             expression = f"torch.exp({expression})"
         found.append((match["logged"] or match["name"], expression))

@@ -178,7 +178,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     kind = next((k for k in kinds if k in ROLES), None)
     if kind is None or not formulas.strip():
         return None
-    given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}  # a setup line may give one
+    own_constants = note_constants(formulas)
+    given = {**note_constants(_without_variants(note_text)), **own_constants}  # a setup line may give one
     if kind == "loss":
         formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
     first_said = [f"{m[1]}_1 = {m[2].strip()}" for m in _FIRST_STEP_SAID.finditer(formulas)]
@@ -218,8 +219,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         statements = [(target, value) for target, value in statements if not (target in classes and _softmax_of_logits(value))]
         if not statements:
             return None
-    for name in {target for target, _ in statements} & {*ROLES[kind].get("param", ()), *ROLES[kind].get("grad", ())}:
-        if compared_name(name) not in note_constants(formulas):
+    for name in {target for target, _ in statements} & _hook_tensors(kind):
+        if compared_name(name) not in own_constants:
             given.pop(compared_name(name), None)  # `p = 23` in the prose (a modulus): not the value of the weights
     learnable = learnable_names(f"{formulas}\n{note_text}")
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
@@ -417,14 +418,18 @@ def _new_batch_named(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, 
     return [(renamed.get(t, t), Rename().visit(v)) for t, v in statements]
 
 
+def _hook_tensors(kind: str) -> set[str]:
+    """The names of the weights and the gradient a hook of `kind` is given."""
+    return {*ROLES[kind].get("param", ()), *ROLES[kind].get("grad", ())}
+
+
 def _by_layers(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[str, ast.expr]]:
     """A hook's formulas for one layer (`v_l ← β₂·v_l + (1−β₂)·‖g_l‖²`) as the hook's for the tensor it is given: the
     layer's index dropped from the values the formulas compute and from the hook's weights and gradient (a norm stays
     the whole tensor's); any other name keeps it (`ε_ℓ` no formula computes is no constant ε)."""
-    roles = {name for role in ("param", "grad") for name in ROLES[kind].get(role, ())}
-    layered = {name for name in {t for t, _ in statements} | {n.id for _, v in statements for n in ast.walk(v)
-                                                                if isinstance(n, ast.Name)}
-               if name.endswith(_LAYER_INDEX) and (name in {t for t, _ in statements} or name.removesuffix(_LAYER_INDEX) in roles)}
+    targets = {target for target, _ in statements}
+    layered = {name for name in targets.union(*(_names(value) for _, value in statements))
+               if name.endswith(_LAYER_INDEX) and (name in targets or name.removesuffix(_LAYER_INDEX) in _hook_tensors(kind))}
 
     class Rewrite(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:

@@ -114,13 +114,13 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
         compared = spelled.lower()  # the code's names are compared in lower case: Δ is Delta, delta or Δ
         given = {_number(v) for key, v in values.items() if key.startswith(compared)}
         aliases = (*_ALIASES.get(spelled, ()), *FUNCTION_WAYS.get(functions_named.get(spelled, ""), ()))
-        if not any(compared in n or any(alias in n for alias in aliases) for n in names) \
-                and not given & numbers and (function := functions_named.get(spelled)):
+        if any(compared in n or any(alias in n for alias in aliases) for n in names) or given & numbers:
+            continue
+        if function := functions_named.get(spelled):
             problems.append(Problem("note_symbol", f"the notes' formula applies {letter}, which they name {function}, but "
                                                    f"the code never computes {function}: apply {_TORCH_CALLS.get(function, function)}(...) "
                                                    f"where the formula applies {letter}", 1))
-        elif not any(compared in n or any(alias in n for alias in aliases) for n in names) \
-                and not given & numbers:
+        else:
             problems.append(Problem("note_symbol", f"the notes' formula uses {letter} but the code has no {spelled} (nor its "
                                                    f"value from the notes): compute the formula with {letter} as the note "
                                                    f"defines it, named {spelled}", 1))
