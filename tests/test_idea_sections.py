@@ -567,3 +567,11 @@ def test_a_code_line_that_defines_a_function_is_no_formula_though_its_defaults_a
             "def shrink_perturb(model, lam=0.8, sigma=0.01):\n    p.mul_(lam)\n```\n")
     formulas = formulas_in([Hit(Chunk("/n/s.md", 1, 9, text, ("Shrink",)), 1.0)])
     assert "θ ← λ·θ + σ·ε" in formulas and "def" not in formulas
+
+
+def test_a_setup_section_read_whole_with_its_note_gives_no_formula():
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    text = ("# Bent activation\n\n    f(x) = x + 0.5·|x|\n\n## Setup\n- 数据：合成回归 y = sin(3x₁) + |x₂|，噪声 0.05\n"
+            "- Adam lr = 1e-3\n\n## 预期\n- 预期：loss = 0.1 左右\n")
+    assert formulas_in([Hit(Chunk("/n/b.md", 1, 12, text, ("Bent activation",)), 1.0)]) == "f(x) = x + 0.5·|x|"

@@ -265,3 +265,11 @@ def test_a_primed_letter_is_a_name_of_its_own_but_a_derivative_or_a_quoted_word_
     assert "G_prime = G" in plain_formula("G' = G + μ·M")
     assert "f'(x)" in plain_formula("f'(x) = 1 - f(x)^2")
     assert "'zeros'" in plain_formula("padding_mode='zeros', mode='a'")
+
+
+def test_units_that_learn_a_list_of_names_make_each_learnable_but_a_learning_rate_is_none() -> None:
+    from agentnotes.experiments.guards.formula_lines import learnable_names
+
+    assert learnable_names("每个神经元自己学 p₁, p₂, β，于是网络自己决定") == {"p1", "p2", "beta"}
+    assert learnable_names("each unit learns its own a, b and c") == {"a", "b", "c"}
+    assert learnable_names("学习率 lr = 0.1，自己学习率不变；the optimizer learns fast") == set()

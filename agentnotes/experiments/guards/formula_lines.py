@@ -654,6 +654,11 @@ _LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(
                         r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:(?:是|为)[^，。,.;；\n]{0,12}?)?(?:可学习|可训练)|"
                         r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:an?\s+|one\s+)?(?:[A-Za-z]+\s+){0,2}?"
                         r"(?:learnable|trainable|learned)", re.IGNORECASE)
+# The notes saying that the units learn a list of names themselves: `每个神经元自己学 p₁, p₂, β`, `each unit learns its own
+# a, b` (not a learning rate: 学习率).
+_NAME = r"[A-Za-zα-ωϵ](?:[A-Za-z]{0,4}(?:_?[\d₀-₉]+)?|_?[\d₀-₉]+)"
+_LEARNS = re.compile(rf"(?:自己|各自|单独|分别|都)\s*学(?!习率)(?:习)?\s*(?P<zh>{_NAME}(?:\s*[,，、和及]\s*{_NAME})*)|"
+                     rf"\blearns?\s+(?:(?:its|their)\s+own\s+|per[- ]unit\s+)?(?P<en>{_NAME}(?:\s*(?:,|and)\s*{_NAME})+)\b")
 _ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
 _NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
 
@@ -661,9 +666,11 @@ _NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
 def learnable_names(text: str) -> set[str]:
     """The names (as compared) that `text` calls learnable, outside the variants it mentions (`变体：α 可学习`)."""
     text = "\n".join(line for line in text.splitlines() if not VARIANT.match(line))
-    names = ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
-    return {compared_name(_normalised(name)) for name, said in names  # in English, `a` is an article
-            if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}
+    names = {compared_name(_normalised(name)) for name, said in
+             ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
+             if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}  # in English, `a` is an article
+    listed = (re.split(r"\s*(?:[,，、和及]|\band\b)\s*", m["zh"] or m["en"]) for m in _LEARNS.finditer(text))
+    return names | {compared_name(_normalised(name)) for names_said in listed for name in names_said}
 
 
 def _as_written(name: str) -> str:

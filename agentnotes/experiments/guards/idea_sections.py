@@ -329,7 +329,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     that checks the formula at a point. The parts of one note are read in their order, as one text."""
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
-             for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text)))))
+             for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text), aside_headings=True))))
              if (_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", "")) and not _DEFINITION.match(line))
              or _function_named(line)]
     text, size = "", 0
