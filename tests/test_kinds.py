@@ -16,6 +16,7 @@ from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK, EXAMPLES_DIR, copi
 from agentnotes.experiments.guards.autofix import FIXES, apply_fixes
 from agentnotes.experiments.guards.kinds import (
     KINDS,
+    VARIANT,
     allowed_changes,
     canonical,
     checks_for,
@@ -411,3 +412,22 @@ def test_a_variant_with_a_label_and_an_aside_before_its_colon_is_a_variant() -> 
     assert VARIANT.match("- 变体 B（Meta-ACON 的简化）：β = σ(u·mean(h) + c)")
     assert VARIANT.match("变体A: 只对第一层做") and VARIANT.match("消融（去掉阶段 3）：μ 固定")
     assert not VARIANT.match("变体 = 1") and not VARIANT.match("- p₁, p₂, β 每个隐单元一组")
+
+
+def test_an_initialisation_named_in_the_title_of_a_conv_net_note_is_no_architecture_idea():
+    note = ("# Delta 初始化（只在卷积核中心放正交矩阵）\n\n做法：3x3 核除了中心全是 0，中心是正交矩阵 H。\n"
+            "这样初始时每层就是一个 1x1 的正交卷积。\n")
+    assert kinds_in_notes(note) == ["init"]
+    structure = "# 残差块里的门\n\n每个残差块加一个门 g，P, Q 初始化为 0，h = x + g·F(x)\n"
+    assert "architecture" in kinds_in_notes(structure) and "init" not in kinds_in_notes(structure)
+
+
+def test_the_weights_passed_to_a_call_that_measures_the_curvature_do_not_make_a_rate_rule_a_weight_operation():
+    note = ("# 每 N 步按曲率设学习率\n\n- 每 N = 100 步估计 λ_max\n- 否则 η ← min(η*, 2·η_old)\n\n"
+            "```python\ndef hvp(loss_fn, params, v):\n    g = torch.autograd.grad(loss_fn(), params, create_graph=True)\n```\n")
+    assert kinds_in_notes(note) == ["schedule"]
+
+
+def test_a_variant_said_after_a_few_words_is_a_variant():
+    assert VARIANT.match("所以再加一个变体：ξ = σ(|Δg| / (√v̂ + ε))")
+    assert not VARIANT.match("这个变体的意思：a = 1")

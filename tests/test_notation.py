@@ -176,6 +176,8 @@ def test_constants_said_in_latex_or_on_the_next_line_keep_their_own_value() -> N
     assert note_constants("原文 γ=1e-3 几乎不收紧；这里用 γ=0.02") == {"gamma": "0.02"}
     assert note_constants("the paper has λ = 0.1; here we use λ = 0.3.") == {"lam": "0.3"}
     assert note_constants("λ = 0.1 or λ = 0.3") == {}
+    # What a name equals in a case of another (`t=1 时 g_prev = 0`) is its value there, no constant.
+    assert note_constants("xi = σ(|g_prev − g|)   # t=1 时 g_prev = 0\nβ₁ = 0.9") == {"beta1": "0.9"}
 
 
 def test_a_swept_constant_takes_the_value_used_of_its_sweep_never_the_baselines() -> None:
@@ -273,3 +275,9 @@ def test_units_that_learn_a_list_of_names_make_each_learnable_but_a_learning_rat
     assert learnable_names("每个神经元自己学 p₁, p₂, β，于是网络自己决定") == {"p1", "p2", "beta"}
     assert learnable_names("each unit learns its own a, b and c") == {"a", "b", "c"}
     assert learnable_names("学习率 lr = 0.1，自己学习率不变；the optimizer learns fast") == set()
+
+
+def test_a_norm_squared_with_its_subscript_after_the_power_or_after_bars_is_the_square_of_the_norm() -> None:
+    assert plain_formula("(λ/2)·‖ŷ‖²₂") == plain_formula("(λ/2)·‖ŷ‖₂²") == "(λ/2)·‖y_hat‖^2"
+    assert plain_formula("||g||₂²") == "‖g‖^2"
+    assert plain_formula("||W||₂") == "specnorm(W)"  # a matrix's spectral norm, as with ‖W‖₂

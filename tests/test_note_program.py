@@ -1411,3 +1411,61 @@ def test_a_weight_operation_toward_the_weights_before_training_reads_them_from_t
     assert torch.equal(p, torch.full((3, 3), 4.0))  # not a multiple of 10
     weight_op(p, {"initial": start}, 10)
     assert torch.equal(p, torch.full((3, 3), 2.0))  # halfway back to the weights before training
+
+
+def test_a_norm_in_a_loss_is_each_samples_averaged_over_the_batch_and_a_name_given_in_brackets_before_prose_is_read() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("loss")
+    note = "L = CE(ŷ, y) + (λ/2)·‖ŷ‖²₂          （ŷ = logits，对 batch 求平均）\nλ = 0.1"
+    out, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
+    written = _function_of(fill(part, program_reply(part, note, note, "digits")), "compute_loss", F=F,
+                           task_loss=F.cross_entropy)
+    expected = F.cross_entropy(out, y) + 0.05 * (out ** 2).sum(-1).mean()
+    assert torch.allclose(written(out, y, 1), expected, atol=1e-6)
+
+
+def test_a_gradient_kept_for_the_next_step_after_the_rule_is_state_and_its_value_at_the_first_step_its_start() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("update_rule")
+    rule = ("m = beta1*m + (1-beta1)*g\nxi = 1 / (1 + exp(-abs(g_prev - g)))        # t=1 时 g_prev = 0\n"
+            "theta = theta - lr * xi * m\ng_prev = g\n常数：β₁ = 0.9")
+    update = _function_of(fill(part, program_reply(part, rule, rule)), "update")
+    p, state, grads = torch.zeros(3), {}, [torch.tensor([1.0, -2.0, 0.5]), torch.tensor([1.0, 1.0, 0.5])]
+    expected, m, before = torch.zeros(3), torch.zeros(3), torch.zeros(3)
+    for t, g in enumerate(grads, start=1):
+        update(p, g, state, 0.1, t)
+        m = 0.9 * m + 0.1 * g
+        expected = expected - 0.1 * torch.sigmoid((before - g).abs()) * m
+        before = g
+        assert torch.allclose(p, expected)
+
+
+@pytest.mark.parametrize("task, shape, units", [("digits", (64,), 32), ("digits_image", (1, 8, 8), 16)])
+def test_learned_values_the_notes_give_each_unit_are_one_parameter_per_unit_of_the_layer_before(
+        tmp_path: Path, task: str, shape: tuple, units: int) -> None:
+    import importlib.util
+
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    part = load_skeleton("activation")
+    note = "f(x) = (p₁ − p₂)·x·σ(β·(p₁ − p₂)·x) + p₂·x\n每个神经元自己学 p₁, p₂, β（每个隐单元一组），初始化 p₁=1, p₂=0, β=1"
+    script = tmp_path / "experiment.py"
+    script.write_text(assemble_script(fill(part, program_reply(part, note, note, task)),
+                                      ExperimentConfig(seeds=(0, 1, 2), steps=20, task=task)))
+    spec = importlib.util.spec_from_file_location("experiment", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.build_model(shape if len(shape) > 1 else shape[0], 32, 10)
+    assert sorted(tuple(p.shape) for n, p in model.named_parameters() if n.endswith(("p1", "p2", "beta"))) == [(units,)] * 6
+    x = torch.linspace(-3, 3, 13)
+    assert torch.allclose(module.IdeaActivation()(x), x * torch.sigmoid(x))  # at its start: Swish, as the notes say
+    assert model(torch.randn(4, *shape)).shape == (4, 10)

@@ -197,6 +197,19 @@ def test_a_weight_operation_the_notes_do_every_n_steps_gets_the_period_the_code_
     assert add_note_period(every_step, note, ["schedule"]) == (every_step, [])  # a schedule's period is its own
 
 
+def test_a_weight_operation_whose_notes_leave_the_biases_alone_starts_by_leaving_them() -> None:
+    from agentnotes.experiments.guards.note_symbols import add_note_bias_guard, missing_bias_case
+
+    note = "Operation, every step, for each weight matrix W_l (biases untouched): W_l ← clamp(W_l, −c, c)"
+    every = 'def weight_op(w, state, step):\n    """Clip."""\n    w.clamp_(-1.0, 1.0)\n'
+    fixed, fixes = add_note_bias_guard(every, note, ["weight_op"])
+    assert '"""Clip."""\n    if w.dim() < 2:  # the notes leave the biases alone\n        return\n    w.clamp_' in fixed
+    assert len(fixes) == 1 and missing_bias_case(fixed, note, ["weight_op"]) == []
+    assert add_note_bias_guard(fixed, note, ["weight_op"]) == (fixed, [])  # already looks at the shape
+    assert add_note_bias_guard(every, "W ← clamp(W, −c, c) for every parameter", ["weight_op"]) == (every, [])
+    assert add_note_bias_guard(every, note, ["update_rule"]) == (every, [])  # an update rule's biases may move otherwise
+
+
 def test_a_capital_greek_letter_is_met_by_its_name_in_any_case_or_its_value() -> None:
     note = "q(w) = Δ · floor(w/Δ + u), Δ = 0.015625"
     for name in ("Delta", "delta", "Δ"):

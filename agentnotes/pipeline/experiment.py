@@ -27,6 +27,7 @@ from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.notation import plain_letters
 from agentnotes.experiments.guards.note_symbols import (
+    add_note_bias_guard,
     add_note_period,
     missing_bias_case,
     missing_note_symbols,
@@ -512,8 +513,9 @@ class _CodeWriter:
         the fixes made; the problems left (static checks, lines copied from the prompt's example)."""
         code, fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
         code, periodic = add_note_period(code, self.own_text, self.plan.kinds)
+        code, biases = add_note_bias_guard(code, self.own_text, self.plan.kinds)
         code, defined = define_note_constants(code, f"{self.note_text}\n{self.plan.idea_rule}")
-        fixes += periodic + defined
+        fixes += periodic + biases + defined
         problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")

@@ -77,12 +77,14 @@ def _assigns_targets(body: str) -> bool:
 
 
 def _learned(program: NoteProgram) -> str:
-    """An activation's `extra_parameters` making each value the notes call learnable a parameter, started at
-    the notes' value; "" when there is none."""
+    """An activation's `extra_parameters` making each value the notes call learnable a parameter (one per unit where
+    the notes say so), started at the notes' value; "" when there is none."""
     if not program.learned:
         return ""
-    lines = [f"self.{name} = nn.Parameter(torch.tensor({program.constants[name]!r}))  # learnable, as the notes say"
-             for name in program.learned]
+    shape = "(self.width,), " if program.per_unit else ""
+    start = "torch.full({shape}{value!r})" if program.per_unit else "torch.tensor({value!r})"
+    lines = [f"self.{name} = nn.Parameter({start.format(shape=shape, value=program.constants[name])})"
+             f"  # learnable{', one per unit' if program.per_unit else ''}, as the notes say" for name in program.learned]
     return "def extra_parameters(self):\n" + textwrap.indent("\n".join(lines), "    ") + "\n\n"
 
 

@@ -251,8 +251,9 @@ _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【�
 _BULLET = re.compile(r"^(\s*)[-*]\s")  # a list item, with its indentation
 
 
-# A variant the notes mention beside the idea (`变体：α 可学习`, `变体 B（简化）：…`, `Variant: a learnable β`): not the idea itself.
-VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
+# A variant the notes mention beside the idea (`变体：α 可学习`, `变体 B（简化）：…`, `所以再加一个变体：…`, `Variant: a learnable
+# β`): not the idea itself.
+VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)一?个)?(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
                      r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
                      r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*)\s*[：:]",
                      re.IGNORECASE)
@@ -321,7 +322,7 @@ _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standa
 # by themselves; an architecture cue left once they are gone is one.
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
-                              r"(?:小)?卷积网(?:络)?|循环网络", re.IGNORECASE)
+                              r"(?:小)?卷积网(?:络)?|卷积核|循环网络", re.IGNORECASE)
 # A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
 _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
                            r"(?:先验|priors?|inductive bias|归纳偏置)", re.IGNORECASE)
@@ -334,6 +335,15 @@ _REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|
 # A weight named (w, W2, w_t, θ, "weights"), not an English word that starts with w ("with", "window").
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:[wW](?:_\w+|\d\w*)?|θ|theta|weights?|params?|parameters?)" + _RIGHT + r"|权重|参数",
                            re.IGNORECASE)
+# A name passed to a call as it is (`torch.autograd.grad(loss, params)`): what the call reads, not what the idea changes.
+_PASSED = re.compile(r"[(,]\s*[\w.]+\s*(?=[,)])")
+
+
+def _weights_said(text: str) -> bool:
+    """Whether `text` speaks of the weights other than as a name passed to a call."""
+    return bool(_WEIGHTS_SAID.search(_PASSED.sub("(", text)))
+
+
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
 _GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
@@ -374,7 +384,7 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
         found.remove("update_rule")
-    if "schedule" in found and "weight_op" in found and not _WEIGHTS_SAID.search(plain):
+    if "schedule" in found and "weight_op" in found and not _weights_said(plain):
         found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
     if "update_rule" in found and "schedule" in found and not _GRADIENT.search(text):
         found.remove("update_rule")  # a rate that changes over the steps, the optimizer's rule as it was
@@ -398,7 +408,9 @@ def kinds_in_notes(text: str) -> list[str]:
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
-    if "architecture" in found and "init" in found:
+    if "architecture" in found and "init" in found and _titled_init(text):
+        found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
+    elif "architecture" in found and "init" in found:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
     if re.search(RECURRENCE, text) and not _GRADIENT.search(text):  # `h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t`: a cell
         found = [kind for kind in found if kind != "layer"] + ["architecture"] * ("architecture" not in found)
@@ -411,6 +423,12 @@ def kinds_in_notes(text: str) -> list[str]:
 _CROSS_LAYER = re.compile(CROSS_LAYER)
 _PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?\w+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ)\s*\(\s*)?W\w*\s*[·*@]?\s*"
                           r"(?:x\w*|h\w*|\[[^\]\n]*\]|\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$", re.IGNORECASE)
+
+
+def _titled_init(text: str) -> bool:
+    """Whether the note's title names an initialisation and no change of structure beside the task's own models."""
+    title = next((line for line in text.splitlines() if _HEADING.match(line)), "")
+    return bool(BY_NAME["init"].cue.search(title)) and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", title))
 
 
 def _only_plain_layers(text: str) -> bool:

@@ -87,8 +87,9 @@ _TIME_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u0300-\u036f}])_(?:\{\s*t\s*(?:[
 # a function applied (`λ sqrt(v)`) or a norm (`λ/2 ‖W‖²`).
 _SIDE_BY_SIDE = re.compile(r"([\u0370-\u03ff]\w*|\))[ \t]+(?=(?:[A-Za-z](?:_\w+|\d+)?|[\u0370-\u03ff]\w*)(?![\w(])|\(|"
                            r"[A-Za-z_]+\(|‖)")
-# A one-letter name before a function it multiplies: `q log(p)`, `y_k exp(z)`.
-_NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:log|exp|sqrt|tanh|sigmoid|sin|cos|abs|relu)\()")
+# A one-letter name before a function it multiplies: `q log(p)`, `y_k exp(z)`; or before a Greek letter: `k_l σ_l`.
+_NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:log|exp|sqrt|tanh|sigmoid|sin|cos|abs|relu)\(|"
+                               r"[\u0370-\u03ff])")
 
 
 # The largest logit of a wrong class: `max_{k ≠ y} z_k`, `\max_{j \neq y} z_j` (read as z_rival).
@@ -127,6 +128,10 @@ def letter_subscripts(text: str) -> str:
     return re.sub("([ₖₙₘₗ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)
 
 
+# A norm written with `||` and a subscript or power after it: `||g||₂²`, `||w||²`.
+_SUBSCRIPTED_BARS = re.compile(r"\|\|([^|\n]+)\|\|(?=[₀-₉²])")
+
+
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
@@ -138,6 +143,7 @@ def plain_formula(text: str) -> str:
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
     text = _INDEXED_SIGMA.sub("singular_value(", text)  # σᵢ(H), σ_max(W): a singular value, no logistic function
+    text = _SUBSCRIPTED_BARS.sub(r"‖\1‖", text).replace("‖²₂", "‖₂²")  # ||g||₂ as ‖g‖₂; ‖ŷ‖²₂ as ‖ŷ‖₂²
     text = letter_subscripts(text)
     text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)

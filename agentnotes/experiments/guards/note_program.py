@@ -100,6 +100,11 @@ _AT_START = re.compile(r"(.+)_[01]")
 # A value at the first step said in words, a code comment's too (`# 第一步直接 v_l = ‖g_l‖²`, "at the first step m = g").
 _FIRST_STEP_SAID = re.compile(r"(?:第一步|首步|第\s*1\s*步|(?:at|on) (?:the )?first step|at step 1)\s*[时直接就:：,，]*\s*"
                               r"(?:用|取|令|set\s+)?([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*)\s*=\s*([^，。,;；#\n]+)", re.IGNORECASE)
+# Values said to be each unit's own: `每个隐单元一组`, `每个神经元自己学`, `per-channel`, `one per unit`.
+_PER_UNIT = re.compile(r"每(?:个|一个)\s*(?:隐藏?)?(?:单元|神经元|通道|channel|unit|neuron)|逐(?:单元|通道|神经元)|"
+                       r"\bper[- ](?:unit|channel|neuron|feature)\b|\b(?:one|its own)\s+(?:\w+\s+)?(?:per|for each|for every)\s+"
+                       r"(?:hidden\s+)?(?:unit|channel|neuron)\b|\beach\s+(?:hidden\s+)?(?:unit|channel|neuron)\s+(?:has|learns|gets)\b",
+                       re.IGNORECASE)
 # A layer's index on a name (`g_l`, `v_l`, `w_l`): what a hook called once per parameter tensor holds as it is.
 _LAYER_INDEX = "_l"
 PER_TENSOR_KINDS = frozenset({"update_rule", "weight_op"})
@@ -155,6 +160,7 @@ class NoteProgram:
     starts: tuple[tuple[str, str], ...] = ()  # states the notes start elsewhere than at zero (`v 初始化为 1e-6`)
     previous: tuple[str, ...] = ()  # a hook value at the step before (`g_prev`, from `g_t − g_{t-1}`): PREVIOUS_SUFFIX
     initial: tuple[str, ...] = ()  # the weights as they were at the first step (`x0` of `z = x0 − s/…`)
+    per_unit: bool = False  # the learned values are one per unit (`p₁, p₂, β 每个隐单元一组`), not one per layer
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -188,12 +194,18 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         return None  # a formula that does not read as code: the program would lack it
     statements = _restated_once(statements)
     if kind == "update_rule":  # `g = ∇L(w)`, `g_i = dL/dW[i, :]` (read as `g`): a name given to the gradient, no step
-        statements = [(target, value) for target, value in statements
-                      if not (isinstance(value, ast.Name) and value.id in ROLES[kind]["grad"])]
+        statements = [(target, value) for index, (target, value) in enumerate(statements)
+                      if not (isinstance(value, ast.Name) and value.id in ROLES[kind]["grad"])
+                      or any(target in _names(earlier) for _, earlier in statements[:index])]  # `g_prev = g` kept for the next step
         statements = _with_adam_moments(statements, f"{formulas}\n{note_text}", given)
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
+    given_starts = {}
+    if kind == "update_rule":  # `g_prev = g` after the step, `t=1 时 g_prev = 0`: a kept value and its start, no constant
+        kept = {target for index, (target, value) in enumerate(statements)
+                if any(target in _names(read) for _, read in statements[:index + 1])}  # read before it is computed
+        given_starts = {target: given.pop(compared_name(target)) for target in kept if compared_name(target) in given}
     said_at_start = {target for target in targets if (start := _AT_START.fullmatch(target)) and start[1] in targets
                      and (STEP_INDEXED.search(formulas) or any(line.startswith(f"{target} =") for line in first_said))}
     statements, said_at_start = _at_first_step(statements, said_at_start, kind)
@@ -233,11 +245,14 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind == "loss" and task in CLASSIFYING_TASKS and _ONE_HOT_Y.search(note_text):
         statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
     program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes)))
+    if program is not None and program.learned and _PER_UNIT.search(note_text):
+        program = replace(program, per_unit=True)
     if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
         return None  # a kept value the notes start at a formula: not certain
     if not program.state:
         return program
     starts = {name: _start(name, note_text) for name in program.state}
+    starts = {name: given_starts.get(name) if start is None else start for name, start in starts.items()}
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
@@ -598,7 +613,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
     program = _clear_of_arguments(program, arguments)
-    lines = [f"{name} = self.{name}  # learnable, started at the notes' {value!r}" if name in program.learned
+    learned = "per_unit(self.{name}, " + arguments.get("input", "") + ")" if program.per_unit else "self.{name}"
+    lines = [f"{name} = {learned.format(name=name)}  # learnable, started at the notes' {value!r}" if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {_bound_argument(program, role, name, arguments[role])}" for role, name in program.roles.items()
               if name != arguments[role]]
@@ -612,7 +628,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
                   f'state["{name}"] = {name.removesuffix(PREVIOUS_SUFFIX)}.detach().clone()']
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
-    lines += [f"{target} = {_with_torch(expression)}" for target, expression in program.statements]
+    lines += [f"{target} = {_with_torch(expression, per_sample=program.kind == 'loss')}"
+              for target, expression in program.statements]
     lines += [f'state["{name}"] = {name}' for name in program.state]
     if program.kind in ("update_rule", "weight_op"):  # `p = ...` itself is written p.copy_(...) when filled
         lines += [f"p.copy_({program.output})"] if program.output != "p" else []
@@ -653,9 +670,10 @@ def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> Note
                    learned=tuple(map(renamed, program.learned)), starts=tuple((renamed(n), v) for n, v in program.starts))
 
 
-def _with_torch(expression: str) -> str:
+def _with_torch(expression: str, per_sample: bool = False) -> str:
     """A formula's expression with torch's functions, each applied to a tensor (a formula may apply
-    one to a plain number: sqrt(1 - β2^t)), and pi as math.pi."""
+    one to a plain number: sqrt(1 - β2^t)), and pi as math.pi. With `per_sample` (a loss: a formula per sample,
+    averaged over the batch), a norm is each sample's, kept a column."""
     class Rewrite(ast.NodeTransformer):
         def visit_Call(self, node: ast.Call) -> ast.AST:
             self.generic_visit(node)
@@ -664,7 +682,7 @@ def _with_torch(expression: str) -> str:
             name = node.func.id
             node.func = ast.parse(_TORCH_CALLS.get(name, name), mode="eval").body
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
-            if name == "norm_rows":  # the norm of each row (a unit's input weights), kept as a column
+            if name == "norm_rows" or (name == "norm" and per_sample and len(node.args) == 1):  # each row's, a column
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             if name in ("softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]

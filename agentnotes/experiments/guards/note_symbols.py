@@ -198,13 +198,34 @@ def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[st
     function = functions.get("weight_op") or functions.get("unit_op") or functions.get("after_step")
     if function is None:
         return code, []
+    return _started_with(code, function, f"if step % {period} != 0:", f"{function.name} at every step")
+
+
+def add_note_bias_guard(code: str, note_text: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
+    """A weight operation whose notes leave the biases alone (BIASES_LEFT) and whose code never looks at a parameter's
+    shape starts with `if p.dim() < 2: return`, as the program writes it (guards/formula_code.py)."""
+    if "weight_op" not in kinds or not BIASES_LEFT.search(note_text):
+        return code, []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "weight_op" and n.args.args), None)
+    if function is None or any(isinstance(n, ast.Attribute) and n.attr in _SHAPE_READS for n in ast.walk(tree)):
+        return code, []
+    return _started_with(code, function, f"if {function.args.args[0].arg}.dim() < 2:  # the notes leave the biases alone",
+                         "weight_op on the biases too")
+
+
+def _started_with(code: str, function: ast.FunctionDef, condition: str, why: str) -> tuple[str, list[Fix]]:
+    """`code` with `function` starting (after its docstring) with `condition` and a return under it."""
     body = function.body
     after = body[0].end_lineno if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
         and len(body) > 1 else body[0].lineno - 1
     indent = " " * body[-1].col_offset
     lines = code.splitlines()
-    lines[after:after] = [f"{indent}if step % {period} != 0:", f"{indent}    return"]
-    return "\n".join(lines) + "\n", [Fix(after + 1, f"{function.name} at every step", f"if step % {period} != 0: return")]
+    lines[after:after] = [f"{indent}{condition}", f"{indent}    return"]
+    return "\n".join(lines) + "\n", [Fix(after + 1, why, f"{condition.split('  #')[0]} return")]
 
 
 def missing_bias_case(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:

@@ -22,8 +22,8 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
         re-initialise it for an initialisation idea; parts such as activation= replace its pieces).
         An initialisation from the data may also name x (all training inputs) and y (their targets).
           linear      a class called as linear(in_features, out_features) for every layer;
-          activation  a class called with no arguments (or a function of x); it may change the
-                      width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
+          activation  a class called with no arguments or width= (or a function of x); it may change
+                      the width, e.g. torch.cat([F.relu(x), F.relu(-x)], dim=-1) doubles it.
           block       a class called as block(width), output of the same width (a residual
                       block x + a*f(x)); it replaces each hidden-to-hidden layer.
         Examples: return mlp(in_dim, hidden, out_dim, linear=MyLinear)  (or activation=, block=)
@@ -153,17 +153,24 @@ class FunctionLayer(nn.Module):
         return self.fn(x)
 
 
-def make_activation(activation):
-    """An activation module from a class, a module instance or a function; "baseline" means BASELINE_ACTIVATION."""
+def make_activation(activation, width=None):
+    """An activation module from a class (given the `width` of its input when its constructor takes one), a module
+    instance or a function; "baseline" means BASELINE_ACTIVATION."""
     if activation == "baseline":
         activation = getattr(nn, ACTIVATIONS[BASELINE_ACTIVATION])
     if isinstance(activation, type):
-        return activation()
+        takes_width = width is not None and "width" in _inspect.signature(activation).parameters
+        return activation(width=width) if takes_width else activation()
     if isinstance(activation, nn.Module):
         import copy
 
         return copy.deepcopy(activation)
     return FunctionLayer(activation)
+
+
+def per_unit(values, x):
+    """A (width,) vector of one value per unit, shaped to meet x (batch, width, ...) unit by unit."""
+    return values.view(1, -1, *([1] * (x.dim() - 2))) if x.dim() >= 2 else values
 
 
 def probe_width(module, shape):
@@ -218,7 +225,7 @@ def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline", depth=
         layers += [linear(width, hidden), *norm_layers(norm, hidden)]
         width = hidden
         if activation is not None:
-            layers.append(make_activation(activation))
+            layers.append(make_activation(activation, hidden))
             width = probe_width(layers[-1], (2, hidden))
     layers.append((head or linear)(width, out_dim))
     return nn.Sequential(*layers)
@@ -233,7 +240,7 @@ def convnet(in_dim, hidden, out_dim, conv=nn.Conv2d, activation="baseline", norm
     filters = max(4, hidden // 2)
     layers = []
     for _ in range(2):
-        act = make_activation(activation)
+        act = make_activation(activation, filters)
         layers += [conv(channels, filters, 3, padding=1), *norm_layers(norm, filters, image=True), act, nn.MaxPool2d(2)]
         channels = probe_width(act, (2, filters, height, width))
         height, width = height // 2, width // 2
