@@ -431,3 +431,10 @@ def test_the_weights_passed_to_a_call_that_measures_the_curvature_do_not_make_a_
 def test_a_variant_said_after_a_few_words_is_a_variant():
     assert VARIANT.match("所以再加一个变体：ξ = σ(|Δg| / (√v̂ + ε))")
     assert not VARIANT.match("这个变体的意思：a = 1")
+
+
+def test_a_block_repeated_in_the_models_chain_is_an_architecture_and_the_norm_around_it_no_layer_idea():
+    note = ("# Reversible blocks\n\nBlock: y₁ = h₁ + F(h₂), y₂ = h₂ + G(y₁)\n\n"
+            "Model: x(64) → Linear(64→128) → [RevBlock] × D → LayerNorm → Linear(128→10)\n")
+    assert kinds_in_notes(note) == ["architecture"]
+    assert kinds_in_notes("# RMSNorm 层\n\n换成 RMSNorm：y = x / rms(x) · g\n") == ["layer"]

@@ -83,6 +83,9 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
                      r"halv\w*|schedule)\b|\d+\s*(?:→|->|,)\s*\d+\s*(?:→|->|,)\s*\d+)|"
                      r"(?:增大|加大|增加|减小|逐步|逐渐|翻倍)[^。，,\n]{0,6}batch|batch[ _]?size[^。\n]{0,12}(?:增大|加大|翻倍|逐步|逐渐|随)")
 
+# A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
+_REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:[A-Z]|\d+)(?![\w.])"
+
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
@@ -205,8 +208,9 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
-                     r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)"),
-              CROSS_LAYER, READOUT_OF_LAYERS,
+                     r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
+                     r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)"),
+              CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK,
               "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
@@ -249,6 +253,10 @@ _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]
 _LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
 _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【【title】】】 marker
 _BULLET = re.compile(r"^(\s*)[-*]\s")  # a list item, with its indentation
+
+
+# A model written as a chain of its modules: `x(64) → Linear(64→128) → [RevBlock] × D → LayerNorm → Linear(128→10)`.
+_MODULE_CHAIN = re.compile(r"→[^→\n]*→[^→\n]*→")
 
 
 # A variant the notes mention beside the idea (`变体：α 可学习`, `变体 B（简化）：…`, `所以再加一个变体：…`, `Variant: a learnable
@@ -408,6 +416,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+    if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN):
+        found.remove("layer")  # `… → [RevBlock] × D → LayerNorm → …`: the model's own modules, around the idea's block
     if "architecture" in found and "init" in found and _titled_init(text):
         found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
     elif "architecture" in found and "init" in found:
