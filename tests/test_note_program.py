@@ -1469,3 +1469,9 @@ def test_learned_values_the_notes_give_each_unit_are_one_parameter_per_unit_of_t
     x = torch.linspace(-3, 3, 13)
     assert torch.allclose(module.IdeaActivation()(x), x * torch.sigmoid(x))  # at its start: Swish, as the notes say
     assert model(torch.randn(4, *shape)).shape == (4, 10)
+
+
+def test_a_value_the_notes_only_expect_or_fear_is_no_constant_of_the_idea() -> None:
+    note = "L = CE + (λ/2)·‖ŷ‖²\nλ ∈ {0.003, 0.01, 0.03, 0.1}\n\n预期：\n- 预期：λ=0.1 可能略掉点\n"
+    program = note_program("L = CE + (λ/2)·‖ŷ‖²", ["loss"], note, "regression")
+    assert program is not None and program.constants["lam"] == 0.03  # the sweep's middle, not the feared value

@@ -369,9 +369,14 @@ def _restated_once(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, as
     return kept
 
 
+# What the notes expect or fear (`- 预期：λ=0.1 可能略掉点`, `Risk: …`): a value said there is no constant of the idea.
+_EXPECTED = r"^\s*(?:[-*]\s*)?(?:预期|风险|担心|expect(?:s|ed|ations?)?|risks?|caveats?)\s*[：:]"
+_NOT_THE_IDEAS = re.compile(f"{VARIANT.pattern}|{_EXPECTED}", re.IGNORECASE)
+
+
 def _without_variants(note_text: str) -> str:
-    """The note without the variants and ablations it mentions: their values are not the idea's."""
-    return "\n".join(idea_lines(note_text, asides=VARIANT))
+    """The note without the variants and ablations it mentions and what it expects: their values are not the idea's."""
+    return "\n".join(idea_lines(note_text, asides=_NOT_THE_IDEAS))
 
 
 def _live(program: NoteProgram | None) -> NoteProgram | None:
