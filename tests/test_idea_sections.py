@@ -145,6 +145,9 @@ def test_the_plans_baseline_trains_with_the_optimizer_of_the_ideas_own_setup():
     assert "trained with rmsprop" in _ground_plan(plan, "quadratic layer vs RMSprop", note).baseline
     other = _section("Other idea", "Setup: digits, RMSprop lr 1e-3.")
     assert "trained with adam" in _ground_plan(plan, "quadratic layer vs MLP", [*note, other]).baseline  # its own setup
+    rule = Hit(Chunk("q.md", 1, 4, "# Quadratic layer\n\ny = (A x) * (B x) + C x", ("Quadratic layer",)), 1.0)
+    setup = Hit(Chunk("q.md", 5, 9, "## 实验\n- 数据：digits\n- 对照：Adam(lr=1e-3)", ("Quadratic layer", "实验")), 0.5)
+    assert "trained with adam" in _ground_plan(plan, "quadratic layer vs MLP", [rule, setup]).baseline  # its subsection
 
 
 def test_a_condition_the_note_names_sets_the_input_scale_the_plan_left_at_normal():

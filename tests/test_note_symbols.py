@@ -340,3 +340,12 @@ def test_a_letter_the_notes_name_a_function_is_asked_for_once_as_that_function()
     assert [p.message for p in problems] == ["the notes' formula applies σ, which they name softplus, but the code never "
                                              "computes softplus: apply F.softplus(...) where the formula applies σ"]
     assert missing_note_symbols(code.replace("torch.relu", "F.softplus"), formulas, ["layer"]) == []
+
+
+def test_a_squared_norm_in_the_notes_needs_a_square_in_the_code() -> None:
+    formula = "L = CE(ŷ, y) + (λ/2)·‖ŷ‖²₂"
+    unsquared = "def compute_loss(out, y, step):\n    lam = 0.01\n    return task_loss(out, y) + lam / 2 * out.norm(dim=1).mean()\n"
+    assert [p.kind for p in missing_note_symbols(unsquared, formula, ["loss"])] == ["note_symbol"]
+    for squared in ("out.norm(dim=1) ** 2", "(out * out).sum(1)", "out.pow(2).sum(1)", "torch.square(out).sum(1)"):
+        assert missing_note_symbols(unsquared.replace("out.norm(dim=1)", squared), formula, ["loss"]) == []
+    assert missing_note_symbols(unsquared, "L = CE + λ·‖ŷ‖", ["loss"]) == []  # a norm, not squared

@@ -126,8 +126,9 @@ def _rest_of_idea_note(settings: Settings, names: str, hits: Sequence[Hit]) -> l
 
 
 def _baseline(request: str, kinds: Sequence[str], names: str, hits: Sequence[Hit]) -> Baseline:
-    """The baseline the request names, with the optimizer of the idea's own setup part where it names none."""
-    return baseline_from_request(request, kinds, setup_part(own_text(names, hits)))
+    """The baseline the request names, with the optimizer of the idea's own setup part where it names none (its
+    "## 实验" or "## Setup" subsection included)."""
+    return baseline_from_request(request, kinds, setup_part(text_of(idea_passages(names, hits))))
 
 
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: str | None = None) -> agents.Plan:

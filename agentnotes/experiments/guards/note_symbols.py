@@ -67,6 +67,9 @@ _BIASES_APART = re.compile(BIASES_LEFT.pattern + r"|(?:bias(?:es)?|偏置)[^。\
                            re.IGNORECASE)
 # What reads a parameter's shape in code: p.dim(), p.ndim, p.shape, p.size().
 _SHAPE_READS = frozenset({"dim", "ndim", "ndimension", "shape", "size"})
+# A squared norm: `‖ŷ‖²`, `‖w‖₂²`, `‖ŷ‖²₂`, `||g||^2`, `\|x\|_2^2`, `\lVert x \rVert^2`; and the ways code squares.
+_SQUARED_NORM = re.compile(r"(?:‖|\|\||\\\||\\rVert)\s*(?:_?\{?[\dF₀-₉]\}?)?\s*(?:²|\^\s*\{?\s*2\s*\}?(?![\d.])|\*\*\s*2(?![\d.]))")
+_SQUARING = frozenset({"square", "square_", "pow", "pow_", "mse_loss", "dot", "vdot", "inner", "einsum", "addcmul", "addcmul_"})
 _ABSOLUTE = re.compile(r"(?<![|\\])\|[^|\n]{1,20}(?<!\\)\|(?!\|)")  # |W|, an absolute value; not ||g|| or LaTeX's \|g\|, norms
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
@@ -94,6 +97,9 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
         problems.append(Problem("note_symbol", "the notes' formula takes cos(a, b) of two tensors, the cosine of the angle "
                                 "between them (not torch.cos), but the code never computes it: torch.sum(a * b) / "
                                 "(a.norm() * b.norm() + eps)", 1))
+    if _SQUARED_NORM.search(formulas) and not names & _SQUARING and not _squares(tree):
+        problems.append(Problem("note_symbol", "the notes' formula squares a norm (‖x‖²) but the code never squares "
+                                "anything: write the norm squared, e.g. (x ** 2).sum() or x.norm() ** 2", 1))
     applied = [f.lower() for f in _FUNCTION_CALL.findall(_COSINE_OF_TWO.sub("", formulas))] \
         + ["abs"] * bool(_ABSOLUTE.search(formulas))
     if kinds and not _FORWARD_KINDS & set(kinds):
@@ -125,6 +131,13 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
                                                    f"value from the notes): compute the formula with {letter} as the note "
                                                    f"defines it, named {spelled}", 1))
     return problems
+
+
+def _squares(tree: ast.Module) -> bool:
+    """Whether the code squares something: `x ** 2` or `x * x`."""
+    return any(isinstance(n, ast.BinOp) and (
+        isinstance(n.op, ast.Pow) and isinstance(n.right, ast.Constant) and n.right.value == 2
+        or isinstance(n.op, ast.Mult) and ast.dump(n.left) == ast.dump(n.right)) for n in ast.walk(tree))
 
 
 # PyTorch's own recurrent modules: a cell whose recurrence the notes write out is none of them.
