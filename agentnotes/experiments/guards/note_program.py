@@ -201,9 +201,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     targets = [target for target, _ in statements]
     if not statements or len(set(targets)) != len(targets):
         return None
-    given_starts = {}
+    given_starts: dict[str, str] = {}
     if kind == "update_rule":  # `g_prev = g` after the step, `t=1 时 g_prev = 0`: a kept value and its start, no constant
-        kept = {target for index, (target, value) in enumerate(statements)
+        kept = {target for index, (target, _) in enumerate(statements)
                 if any(target in _names(read) for _, read in statements[:index + 1])}  # read before it is computed
         given_starts = {target: given.pop(compared_name(target)) for target in kept if compared_name(target) in given}
     said_at_start = {target for target in targets if (start := _AT_START.fullmatch(target)) and start[1] in targets
