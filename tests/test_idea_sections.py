@@ -519,6 +519,8 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
             "- 模型：MLP 64-128-10\n\n预期：差 1 个点")
     assert setup_part(note).splitlines()[1:] == ["- 数据：sklearn digits，8x8 拉平成 64 维", "- 模型：MLP 64-128-10"]
     assert task_in_notes(note) == "digits"
+    aside = "实验（两个设定）：\n1. 普通 digits，64-128-10 ReLU，Adam lr 1e-3\n2. 带捷径的 digits\n\n预期：差 1 个点"
+    assert setup_part(aside).splitlines() == aside.split("\n\n")[0].splitlines()  # a label with an aside in brackets
     # A setup item's sibling items are not under it; convolutions in the setup keep the images' shape.
     assert setup_part("- 设置：digits\n- 规则：y = Wx") == "- 设置：digits"
     assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"
