@@ -81,10 +81,10 @@ def _learned(program: NoteProgram) -> str:
     the notes say so), started at the notes' value; "" when there is none."""
     if not program.learned:
         return ""
-    shape = "(self.width,), " if program.per_unit else ""
-    start = "torch.full({shape}{value!r})" if program.per_unit else "torch.tensor({value!r})"
-    lines = [f"self.{name} = nn.Parameter({start.format(shape=shape, value=program.constants[name])})"
-             f"  # learnable{', one per unit' if program.per_unit else ''}, as the notes say" for name in program.learned]
+    starts = {name: program.constants[name] for name in program.learned}
+    lines = [f"self.{name} = nn.Parameter(torch.full((self.width,), {value!r}))  # learnable, one per unit, as the notes say"
+             if program.per_unit else f"self.{name} = nn.Parameter(torch.tensor({value!r}))  # learnable, as the notes say"
+             for name, value in starts.items()]
     return "def extra_parameters(self):\n" + textwrap.indent("\n".join(lines), "    ") + "\n\n"
 
 

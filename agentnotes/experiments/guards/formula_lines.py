@@ -136,10 +136,10 @@ _LABEL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+)+\s*$
 # A code comment after a formula (`buf = β*buf + (1-β)*g   # buf 初始为 0`).
 _CODE_COMMENT = re.compile(r"\s+#(?!\w*\)).*$")
 # An assignment in brackets (`cooldown fraction 0.2 (t₀ = 0.8·T)`): a formula of its own.
-_BRACKETED_ASSIGNMENT = re.compile(r"[（(]\s*([A-Za-z_\u00c0-\u024f\u0370-\u03ff][\w\u2080-\u2089]*\s*=(?!=)[^()（）=<>≤≥]+?)\s*[）)]")
+_ASSIGNED_NAME = r"[A-Za-z_\u00c0-\u024f\u0370-\u03ff][\w\u2080-\u2089]*\s*=(?!=)"
+_BRACKETED_ASSIGNMENT = re.compile(rf"[（(]\s*({_ASSIGNED_NAME}[^()（）=<>≤≥]+?)\s*[）)]")
 # Such an assignment with prose after it in its brackets: `（ŷ = logits，对 batch 求平均）` holds `ŷ = logits`.
-_ASSIGNMENT_BEFORE_PROSE = re.compile(r"([（(]\s*[A-Za-z_\u00c0-\u024f\u0370-\u03ff][\w\u2080-\u2089]*\s*=(?!=)\s*"
-                                      r"[^，,;；（）()=<>≤≥\u4e00-\u9fff]+?)\s*[，,;；][^（）()]*?([）)])")
+_ASSIGNMENT_BEFORE_PROSE = re.compile(rf"([（(]\s*{_ASSIGNED_NAME}\s*[^，,;；（）()=<>≤≥\u4e00-\u9fff]+?)\s*[，,;；][^（）()]*?([）)])")
 # `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
 _ASSIGNS = re.compile(r"(?<![A-Za-z0-9_])(?P<target>[A-Za-z_][A-Za-z0-9_]*)(?:\(\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*\))?\s*=(?![=])\s*(?P<value>.+)$")
 _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")

@@ -618,8 +618,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
     program = _clear_of_arguments(program, arguments)
-    learned = "per_unit(self.{name}, " + arguments.get("input", "") + ")" if program.per_unit else "self.{name}"
-    lines = [f"{name} = {learned.format(name=name)}  # learnable, started at the notes' {value!r}" if name in program.learned
+    lines = [f"{name} = {_learned_value(program, name, arguments)}  # learnable, started at the notes' {value!r}"
+             if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {_bound_argument(program, role, name, arguments[role])}" for role, name in program.roles.items()
               if name != arguments[role]]
@@ -645,6 +645,11 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     else:
         lines.append(f"return {program.output}")
     return function, "\n".join(lines)
+
+
+def _learned_value(program: NoteProgram, name: str, arguments: dict[str, str]) -> str:
+    """How the hook reads a learned value: the activation's parameter, one per unit met with its input where so."""
+    return f"per_unit(self.{name}, {arguments['input']})" if program.per_unit else f"self.{name}"
 
 
 def _bound_argument(program: NoteProgram, role: str, name: str, argument: str) -> str:
