@@ -31,7 +31,7 @@ from agentnotes.experiments.guards.note_program import (
     program_body,
 )
 from agentnotes.experiments.guards.network_body import cell_body, network_body
-from agentnotes.experiments.guards.note_symbols import BIASES_LEFT, note_period
+from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, note_period
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 from agentnotes.experiments.guards.two_point_body import two_point_bodies
@@ -139,7 +139,7 @@ def _weight_op_guards(note_text: str) -> str | None:
             return None
         guards += f"if step % {period} != 0:\n    return\n"
     if BIASES_LEFT.search(note_text):
-        guards += "if p.dim() < 2:  # the notes leave the biases alone\n    return\n"
+        guards += BIAS_GUARD.format(param="p") + "\n    return\n"
     return guards
 
 

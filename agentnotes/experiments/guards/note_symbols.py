@@ -214,6 +214,10 @@ def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[st
     return _started_with(code, function, f"if step % {period} != 0:", f"{function.name} at every step")
 
 
+# The line a weight operation starts with where the notes leave the biases alone (a return under it).
+BIAS_GUARD = "if {param}.dim() < 2:  # the notes leave the biases alone"
+
+
 def add_note_bias_guard(code: str, note_text: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
     """A weight operation whose notes leave the biases alone (BIASES_LEFT) and whose code never looks at a parameter's
     shape starts with `if p.dim() < 2: return`, as the program writes it (guards/formula_code.py)."""
@@ -226,7 +230,7 @@ def add_note_bias_guard(code: str, note_text: str, kinds: Sequence[str]) -> tupl
     function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "weight_op" and n.args.args), None)
     if function is None or any(isinstance(n, ast.Attribute) and n.attr in _SHAPE_READS for n in ast.walk(tree)):
         return code, []
-    return _started_with(code, function, f"if {function.args.args[0].arg}.dim() < 2:  # the notes leave the biases alone",
+    return _started_with(code, function, BIAS_GUARD.format(param=function.args.args[0].arg),
                          "weight_op on the biases too")
 
 
