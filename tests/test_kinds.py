@@ -438,3 +438,25 @@ def test_a_block_repeated_in_the_models_chain_is_an_architecture_and_the_norm_ar
             "Model: x(64) → Linear(64→128) → [RevBlock] × D → LayerNorm → Linear(128→10)\n")
     assert kinds_in_notes(note) == ["architecture"]
     assert kinds_in_notes("# RMSNorm 层\n\n换成 RMSNorm：y = x / rms(x) · g\n") == ["layer"]
+
+
+def test_what_a_note_measures_every_n_steps_and_what_it_drops_show_no_kind() -> None:
+    note = ("# 隐藏层方差 hinge 罚项\n\n  R_l = (1/d) · Σ_j max(0, γ − s_j)\n  L = CE + λ · Σ_l R_l\n\n"
+            "指标：\n- 死单元比例，每 500 步记一次\n")
+    assert "weight_op" not in kinds_in_notes(note) and "regulariser" in kinds_in_notes(note)
+    clipping = ("# Unit-wise gradient clipping\n\nClipping each unit's gradient is what lets them drop BatchNorm.\n"
+                "Rule, per output unit i (for conv, one output channel = one row):\n"
+                "if ‖G_i‖/‖W_i‖ > λ: G_i ← λ·‖W_i‖/‖G_i‖·G_i (so zero-init rows can still move); momentum 0.9\n")
+    assert kinds_in_notes(clipping) == ["update_rule"]
+
+
+def test_a_new_nonlinearity_on_a_plain_layers_output_is_an_activation_and_a_hypernetwork_an_architecture() -> None:
+    sort = "# GroupSort 激活\n\nforward：\n  h = W x + b\n  h = h.view(B, d/k, k).sort(dim=-1).values.view(B, d)\n"
+    assert kinds_in_notes(sort) == ["activation"]
+    blend = "# BlendLinear\n\n替换 MLP 里的 nn.Linear + 激活：\n  z = W x + b\n  h = g · relu(z) + (1 − g) · tanh(z)\n"
+    assert "layer" in kinds_in_notes(blend)  # the note replaces the linear layer itself
+    hyper = ("# Static hypernetwork\n\nA shared generator maps each chunk's embedding to its weights: W = reshape(A z + c).\n"
+             "Init matters: initialise A ~ N(0, s²).\n")
+    assert kinds_in_notes(hyper) == ["architecture"]
+    looped = "# 循环残差块\n\n  h_0 = W_in · x\n  h_{k+1} = h_k + f(LN(h_k))\n  y = W_out · LN(h_K)\n"
+    assert kinds_in_notes(looped) == ["architecture"]

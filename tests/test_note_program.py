@@ -1475,3 +1475,31 @@ def test_a_value_the_notes_only_expect_or_fear_is_no_constant_of_the_idea() -> N
     note = "L = CE + (λ/2)·‖ŷ‖²\nλ ∈ {0.003, 0.01, 0.03, 0.1}\n\n预期：\n- 预期：λ=0.1 可能略掉点\n"
     program = note_program("L = CE + (λ/2)·‖ŷ‖²", ["loss"], note, "regression")
     assert program is not None and program.constants["lam"] == 0.03  # the sweep's middle, not the feared value
+
+
+def test_a_value_refined_from_itself_is_named_apart_and_a_count_of_entries_said_in_words_is_the_tensors() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = ("基础还是 Adam：\nu_t = m̂_t / (√v̂_t + ε)\nmask = 1[u_t ⊙ g_t > 0]\n"
+            "mask ← mask · d / (Σ mask + 1)       # d 是该参数张量的元素个数\nθ_{t+1} = θ_t − η · (u_t ⊙ mask)")
+    body = program_reply(load_skeleton("update_rule"), rule, rule, "digits")
+    assert "d = float(p.numel())" in body and "mask_v1 = torch.gt(" in body  # gt is a function, no product g·t
+    update = _function_of(fill(load_skeleton("update_rule"), body), "update")
+    p, g = torch.zeros(2, 2), torch.tensor([[1.0, -1.0], [2.0, 0.5]])
+    update(p, g, {}, 0.1, 1)
+    # Adam's first step is sign(g) (up to ε); every entry agrees with g, so mask = 4/(4 + 1): a sum over all entries
+    assert torch.allclose(p, -0.1 * torch.sign(g) * 4 / 5, atol=1e-6)
+    restated = "a = g*g\nm = 0.9*m + g\na = m*m\nw = w - lr*m/(a + 1)"  # a again, not from itself: not certain
+    assert note_program(restated, ["update_rule"]) is None
+
+
+def test_a_condition_said_first_with_commas_in_its_brackets_and_an_arrow_before_its_formula_reads() -> None:
+    rule = ("Rule, per unit (row i of W; one output channel = one row after flattening):\n"
+            "$$\\text{if } \\frac{\\|g\\|}{\\max(\\|w\\|, \\epsilon)} > \\lambda \\quad\\Rightarrow\\quad "
+            "g \\leftarrow \\lambda \\frac{\\max(\\|w\\|,\\epsilon)}{\\|g\\|} g$$\nw ← w − η·g\nλ = 0.1, ε = 1e-3")
+    program = note_program(rule, ["update_rule"], rule)
+    assert program is not None and program.statements == (
+        ("g", "where(norm(g) / max(norm(w), eps) > lam, lam * (max(norm(w), eps) / norm(g)) * g, g)"),
+        ("w", "w - eta * g"))

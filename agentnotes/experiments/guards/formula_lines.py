@@ -41,7 +41,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum",
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
                 "erf": "torch.special.erf", "quantile": "torch.quantile",
@@ -105,11 +105,29 @@ _MODULE_CODE = re.compile(r"(?<![\w])[A-Za-z_]\w*\.(?:weight|bias)\b")
 _MASKED = re.compile(r"^(?P<target>[A-Za-z_]\w*)\s*\[(?P<condition>[^\]\n]*?[<>]=?[^\]\n]*)\]\s*=(?!=)\s*(?P<value>[^=]+)$")
 _SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(?!=)|←|<-)")
 _NAMED_BEFORE_IDENTITY = re.compile(r"\s*(?:[-*]\s+)?[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
-_IF_THEN = re.compile(r"^\s*(?:if|如果|若|当)\s*(?P<condition>[^:：,，]+?[<>≤≥][^:：,，]*?)\s*[:：,，]\s*(?:then\s+|就|则)?\s*"
-                      r"(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
+# A formula under a condition said first (`if ‖g‖ > c: g = g·c/‖g‖`, `if ‖G_i‖/max(‖W_i‖, ε) > λ ⇒ G_i ← …`): the opening
+# word, then the condition up to the first separator outside brackets, then the assignment.
+_IF_OPENS = re.compile(r"^\s*(?:if|如果|若|当)\s*", re.IGNORECASE)
+_THEN_ASSIGNS = re.compile(r"^\s*(?:[:：,，]|⇒|=>)\s*(?:then\s+|就|则)?\s*(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$",
+                           re.IGNORECASE)
+
+
+def _if_then(line: str) -> dict[str, str] | None:
+    """The condition, target and value of a formula under a condition said first (_IF_OPENS), or None."""
+    opening = _IF_OPENS.match(line)
+    if not opening:
+        return None
+    depth = 0
+    for index in range(opening.end(), len(line)):
+        depth += (line[index] in "([{") - (line[index] in ")]}")
+        if depth == 0 and (then := _THEN_ASSIGNS.match(line[index:])):
+            condition = line[opening.end():index].strip()
+            return {"condition": condition, **then.groupdict()} if re.search("[<>≤≥]", condition) else None
+    return None
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
 _PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}|"
-                          r"\s(\()[^()\n]{0,20}?\s(?:is|are|means|denotes)\s+[A-Za-z]")  # (||g|| is the norm over …)
+                          r"\s(\()[^()\n]{0,20}?\s(?:is|are|means|denotes)\s+[A-Za-z]|"  # (||g|| is the norm over …)
+                          r"\s(\()(?=[^()\n]*?(?<![\w])(?:[A-Za-z]{2,}\s+){3}[A-Za-z]{2,}(?![\w(]))")  # (…; one row after flattening)
 # A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
 _RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\((?:[^()]|\([^()]*\))*\))|[A-Za-z_]\w*)\s*(?:\[\s*y\s*\]|(?<=\))_y(?!\w))")
 _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
@@ -327,7 +345,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         return []
     if either := _IF_ELSE.search(_normalised(line)):
         return _either(either, line)
-    if (alone := _IF_THEN.match(_normalised(line))) and re.search(rf"(?<![\w]){alone['target']}(?![\w])", alone["value"]):
+    if (alone := _if_then(_normalised(line))) and re.search(rf"(?<![\w]){alone['target']}(?![\w])", alone["value"]):
         assignment = _assignment(f"{alone['target']} = {alone['value']}")
         statement = assignment and _where(alone["condition"], assignment[1], alone["target"])
         return [(alone["target"], statement)] if statement else None
@@ -392,7 +410,7 @@ def _without_prose_asides(line: str) -> str:
     """`line` without the brackets that open on English prose after a formula (`σ = ‖W‖₂  (spectral norm, exact:
     `matrix_norm(W, ord=2)`)`, `(||g|| is the norm over all parameters)`), brackets inside them included."""
     while match := _PROSE_ASIDE.search(line):
-        start, depth = match.start(1) if match[1] else match.start(2), 0
+        start, depth = next(match.start(group) for group in (1, 2, 3) if match[group]), 0
         for end in range(start, len(line)):
             depth += {"(": 1, ")": -1}.get(line[end], 0)
             if depth == 0:

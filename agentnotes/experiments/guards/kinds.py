@@ -108,7 +108,7 @@ KINDS: tuple[Kind, ...] = (
               # b_jk = σ(w_jkᵀ x + c_jk): a unit's weights against its input
               _LEFT + r"[A-Za-z]\w*(?:_\{[^{}\n]*\}|_\([^()\n]*\))?\s*=[^\n]*" + _LEFT + r"[wW]\w*(?:_\{[^{}\n]*\}|_\([^()\n]*\))?\s*(?:\^\s*\{?\s*(?:T|\\top)\s*\}?|ᵀ|⊤)"
                       r"\s*[*·]?\s*x(?![A-Za-z])",
-              _words("new layer", "custom layer", "layer (?:that|which|computes)", r"norm(?:ali[sz]ation)?\s+layers?",
+              _words("new layer", "custom layer", "layer (?:that|which|computes)", r"(?<!-)norm(?:ali[sz]ation)?\s+layers?",
                      r"drop-?in (?:replacement )?for (?:an? |the |each |every )?(?:nn\.Linear|linear|dense)(?: layers?)?",
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
@@ -118,7 +118,7 @@ KINDS: tuple[Kind, ...] = (
               "(?:(?<![更刷创重])新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层",  # 第一层换成可学习 RBF 层
               "(?:隐藏|隐|中间|hidden\\s*)(?:一)?层\\s*(?:都|全)?(?:换成|替换成|替换为|改成)",  # 中间一层换成 mixture-of-experts
               # 两个 block-diagonal 夹一个 permutation 代替 dense; instead of nn.Linear
-              r"(?:代替|替代|取代|替换)\s*(?:掉\s*)?(?:nn\.Linear|dense(?![ _-]?\w)|linear\s*(?:层|layer)|全连接|线性层|稠密)|"
+              r"(?:代替|替代|取代|替换)\s*(?:掉\s*)?(?:[^。，,\n]{0,8}?的\s*)?(?:nn\.Linear|dense(?![ _-]?\w)|linear\s*(?:层|layer)|全连接|线性层|稠密)|"
               r"\b(?:instead of|in place of)\s+(?:an?\s+|the\s+|each\s+)?(?:nn\.Linear|(?:dense|linear)\s+layers?\b)"),
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
@@ -209,9 +209,9 @@ KINDS: tuple[Kind, ...] = (
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
-                     r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)"),
+                     r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK,
-              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
+              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|超网络|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
@@ -233,8 +233,10 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
 _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
+                    r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|"
                     r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
-                    r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|"
+                    r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
+                    r"(?:what|things) to (?:measure|log|track|watch)|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[：:]|$)", re.IGNORECASE)
 
@@ -330,6 +332,7 @@ _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standa
 # by themselves; an architecture cue left once they are gone is one.
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
+                              r"\b(?:for|in|on) (?:a |the )?conv(?:olution(?:al)?)?s?(?: layers?)?\b|"  # "for conv, one channel is a row"
                               r"(?:小)?卷积网(?:络)?|卷积核|循环网络", re.IGNORECASE)
 # A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
 _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
@@ -408,6 +411,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
     if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
         found.remove("update_rule")  # `L_reg = L + (λ/2)·‖∇θ L‖²`: a penalty on the gradient, whose own gradient it derives
+    if "init" in found and len(found) > 1 and not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text)):
+        found.remove("init")  # "(so zero-init rows can still move)": an aside beside another kind's formula
     if "update_rule" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE):
         found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0": where the optimizer's state starts
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
@@ -416,6 +421,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+    if "layer" in found and "activation" in found and _only_on_lines(BY_NAME["layer"].cue, text, _PLAIN_LAYER):
+        found.remove("layer")  # `h = W x + b` and then the new nonlinearity on h: the linear layer as it was
     if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN):
         found.remove("layer")  # `… → [RevBlock] × D → LayerNorm → …`: the model's own modules, around the idea's block
     if "architecture" in found and "init" in found and _titled_init(text):
@@ -429,10 +436,13 @@ def kinds_in_notes(text: str) -> list[str]:
     return found
 
 
+# An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
+_BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
 _CROSS_LAYER = re.compile(CROSS_LAYER)
 _PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?\w+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ)\s*\(\s*)?W\w*\s*[·*@]?\s*"
-                          r"(?:x\w*|h\w*|\[[^\]\n]*\]|\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$", re.IGNORECASE)
+                          r"(?:x\w*|h\w*|\[[^\]\n]*\]|(?:[A-Za-z]\w*\s*)?\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$",
+                          re.IGNORECASE)  # `y = W_out · LN(h_K)`: a plain readout of a normalised state
 
 
 def _titled_init(text: str) -> bool:

@@ -70,7 +70,7 @@ _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2
 _LATEX_GREEK = {**{spelled: letter for letter, spelled in GREEK.items()}, "epsilon": "ε", "varepsilon": "ε",
                 "lambda": "λ", "pi": "π", "nabla": "∇"}
 _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*", "leftarrow": "←", "gets": "←",
-                "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "left": "", "right": "", "ln": "log", "log": "log",
+                "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "left": "", "right": "", "Rightarrow": "⇒", "implies": "⇒", "ln": "log", "log": "log",
                 "exp": "exp", "tanh": "tanh", "max": "max", "min": "min", "cos": "cos", "sin": "sin", "sum": "Σ", "lVert": "‖", "rVert": "‖",
                 "lfloor": "floor(", "rfloor": ")", "lceil": "ceil(", "rceil": ")", "operatorname": "", "mathrm": "",
                 "text": "", "quad": " ", "qquad": " ", ",": " ", ";": " ", "ell": "ℓ", "top": "T", "intercal": "T",

@@ -20,6 +20,7 @@ assignments is guards/formula_lines.py; the names other modules import from eith
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -55,6 +56,13 @@ from agentnotes.experiments.guards.layer_bodies import (
     periodic_body,
     reads_input_unweighted,
 )
+
+# A name said in words to be the number of entries of the tensor a per-tensor hook is called on ("d 是该参数张量的
+# 元素个数", "n = number of entries in the tensor", "d is the parameter's element count").
+_ENTRIES_COUNTED = re.compile(r"(?<![\w])([A-Za-z]\w*)\s*(?:是|为|=|:|：|is|denotes)\s*(?:the\s+)?(?:该|这个|当前)?"
+                              r"(?:(?:参数|权重)?张量|参数|权重|tensor|parameter(?:'s)?|weight(?:'s)?)?\s*(?:的\s*)?"
+                              r"(?:元素(?:个)?数|元素总数|(?:number|count) of (?:its\s+)?(?:elements|entries)|element count)"
+                              r"(?:\s+(?:in|of)\s+(?:the|this|that)\s+(?:tensor|parameter|weight)s?)?", re.IGNORECASE)
 
 # The names other modules may import from here: this module's own, and those it takes from guards/formula_lines.py
 # and guards/layer_bodies.py.
@@ -192,7 +200,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
-    statements = _restated_once(statements)
+    statements = _refinements_renamed(_restated_once(statements), kind)
     if kind == "update_rule":  # `g = ∇L(w)`, `g_i = dL/dW[i, :]` (read as `g`): a name given to the gradient, no step
         statements = [(target, value) for index, (target, value) in enumerate(statements)
                       if not (isinstance(value, ast.Name) and value.id in ROLES[kind]["grad"])
@@ -244,7 +252,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     statements = _letters_side_by_side(statements, given, kind)
     if kind == "loss" and task in CLASSIFYING_TASKS and _ONE_HOT_Y.search(note_text):
         statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
-    program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes)))
+    counted = {m[1]: "float(p.numel())" for m in _ENTRIES_COUNTED.finditer(note_text)} if kind in PER_TENSOR_KINDS else {}
+    program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes, counted)))
     if program is not None and program.learned and _PER_UNIT.search(note_text):
         program = replace(program, per_unit=True)
     if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
@@ -319,6 +328,11 @@ def _letters_side_by_side(statements: list[tuple[str, ast.expr]], given: dict[st
         return letter in known or compared_name(letter) in given
 
     class Product(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:  # a function's name (`gt(u·g, 0)`) is no product
+            node.args = [self.visit(arg) for arg in node.args]
+            node.keywords = [self.visit(keyword) for keyword in node.keywords]
+            return node
+
         def visit_Name(self, node: ast.Name) -> ast.AST:
             name = node.id
             if len(name) == 2 and name.isalpha() and not is_known(name) and all(map(is_known, name)):
@@ -367,6 +381,35 @@ def _restated_once(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, as
         if same is None or between & ({target} | {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}):
             kept.append((target, value))
     return kept
+
+
+def _refinements_renamed(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[str, ast.expr]]:
+    """The statements with a value the notes compute and then refine from itself in the same step (`mask = 1[u·g > 0]`,
+    then `mask ← mask·d/(Σ mask + 1)`) named apart at each step but the last (`mask_v1`), each read of it renamed to the
+    step it reads; the last keeps the name, which a value read before it is computed (kept from the step before) also
+    reads. Unchanged where a value is assigned again without reading itself (a restatement in other words), or where it
+    is one the hook gives (`p = p − lr·g`, then `p = p − lr·sign(g)`: a baseline's rule and the idea's, not two steps)."""
+    hook_names = {name for names in ROLES[kind].values() for name in names}
+    assigned: dict[str, list[int]] = {}
+    for index, (target, _) in enumerate(statements):
+        assigned.setdefault(target, []).append(index)
+    again = {target: indices for target, indices in assigned.items() if len(indices) > 1}
+    if not again or again.keys() & hook_names \
+            or any(target not in _names(statements[i][1]) for target, indices in again.items() for i in indices[1:]):
+        return statements
+    name_at = {i: (f"{target}_v{n}" if i != indices[-1] else target)
+               for target, indices in again.items() for n, i in enumerate(indices, 1)}
+
+    class _ReadsRenamed(ast.NodeTransformer):
+        def __init__(self, before: int) -> None:
+            self.before = before
+
+        def visit_Name(self, node: ast.Name) -> ast.Name:
+            earlier = [i for i in again.get(node.id, ()) if i < self.before]
+            return ast.Name(id=name_at[earlier[-1]], ctx=node.ctx) if earlier else node
+
+    return [(name_at.get(index, target), _ReadsRenamed(index).visit(copy.deepcopy(value)))
+            for index, (target, value) in enumerate(statements)]
 
 
 # What the notes expect or fear (`- 预期：λ=0.1 可能略掉点`, `Risk: …`): a value said there is no constant of the idea.
@@ -460,27 +503,28 @@ def _by_layers(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[
 
 
 def _by_rows(value: ast.expr) -> ast.expr:
-    """A formula over one row (`w_i * c/||w_i||`) as one over every row at once: `w_i` is `w`, and a norm
-    of a row is the norm of each row (norm_rows). Other formulas are returned as they are."""
+    """A formula over one row (`w_i * c/||w_i||`) as one over every row at once: `w_i` is `w`, and a norm or a sum
+    of a row is that of each row (norm_rows, sum_rows). Other formulas are returned as they are."""
     class Rewrite(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             return ast.Name(node.id.removesuffix(_ROW_INDEX), ast.Load()) if node.id.endswith(_ROW_INDEX) else node
 
         def visit_Call(self, node: ast.Call) -> ast.AST:
-            rows = isinstance(node.func, ast.Name) and node.func.id == "norm" and any(
+            rows = isinstance(node.func, ast.Name) and node.func.id in ("norm", "sum_over") and any(
                 isinstance(n, ast.Name) and n.id.endswith(_ROW_INDEX) for arg in node.args for n in ast.walk(arg))
             self.generic_visit(node)
             if rows:
-                node.func = ast.Name("norm_rows", ast.Load())
+                node.func = ast.Name(f"{node.func.id.removesuffix('_over')}_rows", ast.Load())
             return node
 
     return Rewrite().visit(value)
 
 
-def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str],
-             drawn: dict[str, str], learnable: set[str], classes: dict[str, str]) -> NoteProgram | None:
-    """Every name the statements read bound to a constant, a role, a state, an earlier statement or one of
-    `classes` (a classifier's values, in place of the loss's prediction and target); None if one is not."""
+def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str], drawn: dict[str, str],
+             learnable: set[str], classes: dict[str, str], counted: dict[str, str]) -> NoteProgram | None:
+    """Every name the statements read bound to a constant, a role, a state, an earlier statement, one of
+    `classes` (a classifier's values, in place of the loss's prediction and target) or of `counted` (a count the
+    notes say in words, from the hook's arguments); None if one is not."""
     roles: dict[str, str] = {}
     constants: dict[str, float] = {}
     state: list[str] = []
@@ -507,8 +551,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                     or name in state \
                     or name in dict(noise) or name in pairs or name in derived:
                 continue
-            if name in classes and compared_name(name) not in given:
-                derived[name] = classes[name]
+            if name in {**classes, **counted} and compared_name(name) not in given:
+                derived[name] = {**classes, **counted}[name]
                 continue
             if classes and name in ROLES[kind]["target"] and _only_passed_to_code(name, statements):
                 roles["target"] = name  # `F.cross_entropy(logits, y)`: class indices, as PyTorch's loss takes them
@@ -633,7 +677,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
                   f'state["{name}"] = {name.removesuffix(PREVIOUS_SUFFIX)}.detach().clone()']
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
-    lines += [f"{target} = {_with_torch(expression, per_sample=program.kind == 'loss')}"
+    lines += [f"{target} = {_with_torch(expression, per_sample=program.kind == 'loss', per_tensor=program.kind in PER_TENSOR_KINDS)}"
               for target, expression in program.statements]
     lines += [f'state["{name}"] = {name}' for name in program.state]
     if program.kind in ("update_rule", "weight_op"):  # `p = ...` itself is written p.copy_(...) when filled
@@ -680,10 +724,11 @@ def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> Note
                    learned=tuple(map(renamed, program.learned)), starts=tuple((renamed(n), v) for n, v in program.starts))
 
 
-def _with_torch(expression: str, per_sample: bool = False) -> str:
+def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = False) -> str:
     """A formula's expression with torch's functions, each applied to a tensor (a formula may apply
     one to a plain number: sqrt(1 - β2^t)), and pi as math.pi. With `per_sample` (a loss: a formula per sample,
-    averaged over the batch), a norm is each sample's, kept a column."""
+    averaged over the batch), a norm is each sample's, kept a column; with `per_tensor` (a hook called on one parameter
+    tensor), a sum without an index runs over all its entries."""
     class Rewrite(ast.NodeTransformer):
         def visit_Call(self, node: ast.Call) -> ast.AST:
             self.generic_visit(node)
@@ -696,7 +741,8 @@ def _with_torch(expression: str, per_sample: bool = False) -> str:
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             if name in ("softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]
-            if name == "sum_over":  # kept a column, as a value at the right class is: the two meet sample by sample
+            if name == "sum_rows" or (name == "sum_over" and not per_tensor):  # kept a column, as a value at the
+                # right class is: the two meet sample by sample; over a parameter tensor (`Σ mask`), every entry
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             if name == "of_right_class":  # each sample's value at its class y, as a column
                 return ast.parse(f"{ast.unparse(node.args[0])}.gather(-1, y[:, None])", mode="eval").body

@@ -64,7 +64,8 @@ LIMITS = (
 
 
 # Words that say a note does without what follows: "不手写 kernel", "无需预训练模型", "no need for a CUDA kernel".
-_DONE_WITHOUT = re.compile(r"(?:不|无需|不用|不加|不做|不带|不使用|没有|不需要|没必要|不必|\bno|\bnot|\bwithout|\bno need (?:for|to))\s*(?:a\s+|an\s+|any\s+)?$",
+_DONE_WITHOUT = re.compile(r"(?:不|无需|不用|不加|不做|不带|不使用|没有|不需要|没必要|不必|去掉|去除|拿掉|\bno|\bnot|\bwithout|"
+                           r"\bno need (?:for|to)|\bdrop(?:s|ping)?|\bremov(?:e|es|ing))\s*(?:a\s+|an\s+|any\s+|the\s+)?$",
                            re.IGNORECASE)
 
 
