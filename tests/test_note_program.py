@@ -1503,3 +1503,20 @@ def test_a_condition_said_first_with_commas_in_its_brackets_and_an_arrow_before_
     assert program is not None and program.statements == (
         ("g", "where(norm(g) / max(norm(w), eps) > lam, lam * (max(norm(w), eps) / norm(g)) * g, g)"),
         ("w", "w - eta * g"))
+
+
+def test_a_penalty_on_each_units_batch_statistic_defined_on_other_lines_sums_it_over_the_units() -> None:
+    import textwrap
+
+    import torch
+
+    from agentnotes.experiments.guards.note_program import penalty_body
+
+    formulas = "s_j = √(Var_batch(h_{:,j}) + ε)\nR_l = (1/d) · Σ_j max(0, γ − s_j)\nL = CE + λ · Σ_l R_l\nγ = 1，ε = 0，λ = 2"
+    found = penalty_body(formulas, formulas, on_hidden=True)
+    assert found is not None and found[1] == "L = CE + λ · Σ_l R_l"
+    penalty = _function_of(f"def penalty(hidden):\n{textwrap.indent(found[0], '    ')}\n", "penalty")
+    h = torch.tensor([[0.0, 1.0, 5.0], [0.0, -1.0, 5.0]])  # unit stds over the batch 0, 1, 0 (population)
+    assert torch.isclose(penalty([h]), torch.tensor(2 * (1 / 3) * (1 + 0 + 1)))  # each unit's hinge, averaged
+    assert penalty_body("L = CE + λ · Σ_l (1/d) Σ_j max(0, γ − √Var_batch(h_j))\nγ = 1, λ = 2",
+                        "对 pre-activation 算", on_hidden=True) is None  # the skeleton gives outputs after the activation

@@ -92,6 +92,7 @@ def test_a_penalty_on_the_hidden_layers_outputs_gets_the_activity_penalty_skelet
     assert skeleton_for(["loss", "regulariser"], "an L1 penalty on the hidden activations").name == "activity_penalty"
     assert skeleton_for(["regulariser"], "# 隐层表示的核范数惩罚\nR = λ · ‖H‖_* / B").name == "activity_penalty"
     assert skeleton_for(["regulariser"], "L = task_loss + λ Σ |W|, MLP with ReLU activations").name == "regulariser"
+    assert skeleton_for(["regulariser"], "# 隐藏层激活的方差 hinge 罚项\nL = CE + λ · Σ_l R_l").name == "activity_penalty"
 
 
 @pytest.mark.sandbox

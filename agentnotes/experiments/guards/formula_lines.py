@@ -41,7 +41,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum",
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum", "var_batch": "torch.var", "mean_batch": "torch.mean", "std_batch": "torch.std",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
                 "erf": "torch.special.erf", "quantile": "torch.quantile",
@@ -127,7 +127,8 @@ def _if_then(line: str) -> dict[str, str] | None:
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
 _PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}|"
                           r"\s(\()[^()\n]{0,20}?\s(?:is|are|means|denotes)\s+[A-Za-z]|"  # (||g|| is the norm over …)
-                          r"\s(\()(?=[^()\n]*?(?<![\w])(?:[A-Za-z]{2,}\s+){3}[A-Za-z]{2,}(?![\w(]))")  # (…; one row after flattening)
+                          r"\s(\()(?=[^()\n]*?(?<![\w])(?:[A-Za-z]{2,}\s+){3}[A-Za-z]{2,}(?![\w(]))|"  # (…; one row after flattening)
+                          r"\s(\()(?=\s*[A-Za-z\u4e00-\u9fff]+\s*[:：]?\s*\{)")  # (sweep {5e-4, 2e-3}): the values tried
 # A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
 _RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\((?:[^()]|\([^()]*\))*\))|[A-Za-z_]\w*)\s*(?:\[\s*y\s*\]|(?<=\))_y(?!\w))")
 _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
@@ -410,7 +411,7 @@ def _without_prose_asides(line: str) -> str:
     """`line` without the brackets that open on English prose after a formula (`σ = ‖W‖₂  (spectral norm, exact:
     `matrix_norm(W, ord=2)`)`, `(||g|| is the norm over all parameters)`), brackets inside them included."""
     while match := _PROSE_ASIDE.search(line):
-        start, depth = next(match.start(group) for group in (1, 2, 3) if match[group]), 0
+        start, depth = next(match.start(group) for group in (1, 2, 3, 4) if match[group]), 0
         for end in range(start, len(line)):
             depth += {"(": 1, ")": -1}.get(line[end], 0)
             if depth == 0:
@@ -550,6 +551,13 @@ def _is_number(value: ast.expr) -> bool:
     return isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant))
 
 
+# A statistic over the batch, one per unit (`Var_batch(h_j)`, `\mathrm{Var}_{batch}(…)`, `E_b[…]` as plain notation
+# writes them), and a unit's column of a batch of outputs (`h_{:,j}`, `h[:, j]`).
+_STATISTICS = {"var": "var", "mean": "mean", "e": "mean", "std": "std"}
+_BATCH_STATISTIC = re.compile(r"(?<![\w.])(Var|var|Mean|mean|E|Std|std)_(?:batch|b|B)\s*\(")
+_UNIT_COLUMN = re.compile(r"(?<![\w.])([A-Za-z])(?:_\(\s*:\s*,\s*|\[\s*:\s*,\s*)([a-z])\s*[)\]]")
+
+
 def _normalised(text: str) -> str:
     """A note formula as Python: its notation made plain (guards/notation.py), Greek letters spelled out, `←` as
     `=`, `^` as `**`, `×`/`·` as `*`, `mod` as `%`, `−` as `-`, `π` as pi, `||g||` as norm(g), without surrounding
@@ -561,6 +569,8 @@ def _normalised(text: str) -> str:
     text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
+    text = _BATCH_STATISTIC.sub(lambda m: f"{_STATISTICS[m[1].lower()]}_batch(", text)  # Var_batch(h): each unit's
+    text = _UNIT_COLUMN.sub(r"\1_\2", text)  # h_{:,j}, h[:, j]: unit j's outputs over the batch, as h_j
     text = greek_spelled(text)
     return _NUMBER_TIMES_LETTER.sub(r"\1*", text)  # `2π`, `0.5λ`: a number times a Greek letter
 

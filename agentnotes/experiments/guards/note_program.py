@@ -741,6 +741,9 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
             if name in ("softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]
+            if name in ("var_batch", "mean_batch", "std_batch"):  # each unit's, over the batch's rows
+                node.keywords = [ast.keyword("dim", ast.Constant(0))] + (
+                    [ast.keyword("unbiased", ast.Constant(False))] if name != "mean_batch" else [])
             if name == "sum_rows" or (name == "sum_over" and not per_tensor):  # kept a column, as a value at the
                 # right class is: the two meet sample by sample; over a parameter tensor (`Σ mask`), every entry
                 node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
@@ -791,7 +794,8 @@ _ONE_HIDDEN_LAYER = re.compile(r"只(?:加|用|罚|作用)?在\s*(?:第.|最后�
                                re.IGNORECASE)
 _EVERY_HIDDEN_LAYER = re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
                                  re.IGNORECASE)
-_REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min"})  # of one matrix, with one argument
+# Of one matrix, with one argument; a statistic over the batch leaves one value per unit, which the penalty then sums.
+_REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min", "var_batch", "mean_batch", "std_batch"})
 
 
 def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) -> tuple[str, str] | None:
@@ -854,7 +858,8 @@ def _without_sums(line: str, sums: list[re.Match[str]]) -> str:
 
 
 def _helpers(formulas: str, penalty_line: str) -> dict[str, ast.expr]:
-    """The values the formula lines other than the penalty's define (`mu = mean(w)`), by name; none for a weight's
+    """The values the formula lines other than the penalty's define (`mu = mean(w)`), by name, and by the name
+    without its entry's index where a sum that lost its index reads it so (`s_j` as `s`); none for a weight's
     or a loss's own name, or a number (a constant, read as one)."""
     helpers: dict[str, ast.expr] = {}
     for line in formulas.splitlines():
@@ -863,7 +868,7 @@ def _helpers(formulas: str, penalty_line: str) -> dict[str, ast.expr]:
                 if compared_name(target) not in WEIGHTS | INITIAL_WEIGHTS | TASK_LOSSES | LOSS_OUTPUTS \
                         and not isinstance(value, ast.Constant):
                     helpers[target] = value
-    return helpers
+    return {**{_ENTRY_INDEX.sub("", name): value for name, value in helpers.items()}, **helpers}
 
 
 def _written_out(term: ast.expr, helpers: dict[str, ast.expr]) -> ast.expr:

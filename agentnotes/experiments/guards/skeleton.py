@@ -74,7 +74,7 @@ _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (
 # the activity_penalty skeleton.
 _ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,16}?(?:激活|activations?|hidden (?:outputs?|"
                              r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
-                             r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,8}?(?:L[12]|惩罚|penalty|正则)", re.IGNORECASE)
+                             r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,12}?(?:L[12]|惩罚|罚项|penalty|正则)", re.IGNORECASE)
 # A loss that reads the network's outputs for other inputs than the batch's (`KL(sg[p(x)] ‖ p(x + σ·ε))`, `f(x̃)`, a
 # gradient with respect to the inputs, a consistency term), or the gradient with respect to the parameters
 # (`‖∇θ L‖²`): the loss_inputs skeleton, whose loss gets the model and x.
