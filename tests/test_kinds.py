@@ -460,3 +460,26 @@ def test_a_new_nonlinearity_on_a_plain_layers_output_is_an_activation_and_a_hype
     assert kinds_in_notes(hyper) == ["architecture"]
     looped = "# 循环残差块\n\n  h_0 = W_in · x\n  h_{k+1} = h_k + f(LN(h_k))\n  y = W_out · LN(h_K)\n"
     assert kinds_in_notes(looped) == ["architecture"]
+
+
+def test_a_multiplicative_step_with_the_gradient_is_an_update_rule_and_the_biases_start_an_aside() -> None:
+    note = ("# Madam\n\nw ← w ⊙ exp(−η · sign(w) ⊙ g / √(v̂))，v ← β·v + (1−β)·g²\n"
+            "- bias 初始化为 0 的话乘性更新永远是 0，要么单独用 Adam。\n")
+    assert kinds_in_notes(note) == ["update_rule"]
+    shrink = "# 近端步\n\nSGD 每步之后对每列做 w ← w * max(0, 1 - η·λ / ‖w‖)\n"
+    assert "update_rule" not in kinds_in_notes(shrink)  # a shrink by the rate alone: the weights' operation
+    assert "update_rule" not in kinds_in_notes("# Hashed layer\n\n    g = torch.Generator().manual_seed(seed)\n")
+
+
+def test_a_penalty_function_of_the_weights_added_to_the_loss_is_a_regulariser_and_a_conv_kernel_the_tasks_model() -> None:
+    note = ("# 卷积核平滑惩罚\n\n对第一层每个 filter W_f，\nR(W) = λ · Σ_f Σ_{i,j} (W_f[i+1,j] − W_f[i,j])²\n"
+            "总 loss = CE + R(W)。\n\n小实验：\n- 网络：conv 5×5 → ReLU → linear 10\n")
+    assert kinds_in_notes(note) == ["loss", "regulariser"]
+
+
+def test_a_plain_product_a_weight_operation_measures_is_no_layer_and_an_init_seed_no_initialisation() -> None:
+    note = ("# 每 N 步重新校准偏置\n\n操作（每 N 步一次）：\n2. 依次算 a_j = w_j·x（不含 bias）的经验分位数\n"
+            "3. b_j ← (1−τ)·b_j + τ·b_target_j\n")
+    assert kinds_in_notes(note) == ["weight_op"]
+    smooth = "# SmeLU\n\nSmeLU(x) = 0 if x ≤ −β; x if x ≥ β\n\nPlan:\n- pairs of runs with the same init seed\n"
+    assert kinds_in_notes(smooth) == ["activation"]

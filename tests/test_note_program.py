@@ -1520,3 +1520,13 @@ def test_a_penalty_on_each_units_batch_statistic_defined_on_other_lines_sums_it_
     assert torch.isclose(penalty([h]), torch.tensor(2 * (1 / 3) * (1 + 0 + 1)))  # each unit's hinge, averaged
     assert penalty_body("L = CE + λ · Σ_l (1/d) Σ_j max(0, γ − √Var_batch(h_j))\nγ = 1, λ = 2",
                         "对 pre-activation 算", on_hidden=True) is None  # the skeleton gives outputs after the activation
+
+
+def test_a_formula_said_case_by_case_on_one_line_is_one_where_per_case_in_their_order() -> None:
+    note = "SmeLU(x) = 0 if x ≤ −β;  (x + β)² / (4β) if |x| ≤ β;  x if x ≥ β.   Default β = 1."
+    program = note_program(note, ["activation"], note, "digits")
+    assert program is not None and program.statements == (
+        ("f", "where(x <= -beta, 0, where(abs(x) <= beta, (x + beta) ** 2 / (4 * beta), x))"),)
+    assert program.constants == {"beta": 1.0}
+    assert note_program("f(x) = x if x > 0; 0.1 x otherwise", ["activation"]).statements == (
+        ("f", "where(x > 0, x, 0.1 * x)"),)

@@ -55,3 +55,9 @@ def test_an_idea_run_on_a_physical_chip_is_refused_but_one_that_simulates_its_no
     simulated = ("Train with weight noise σ = 3% to simulate the programming noise of RRAM crossbars; the real noise is "
                  "device-specific, here it is Gaussian. Setup: sklearn digits, 64-128-10.")
     assert refusal(simulated) is None
+
+
+def test_fabricated_chips_on_chip_training_and_energy_per_update_need_hardware_the_lab_lacks() -> None:
+    note = ("Idea: calibrate each device's symmetry point online during on-chip training.\n"
+            "It needs fabricated crossbar test chips and weeks of cycling; measure energy per update.")
+    assert "physical device" in refusal(note) and "energy" in refusal(note)

@@ -344,6 +344,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     line = _BRACKETED_ASSIGNMENT.sub(_bracketed_assignment, _without_prose_asides(_ASIDE.sub("", line)))
     if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
         return []
+    if cases := _cases_of(_normalised(line)):
+        return cases
     if either := _IF_ELSE.search(_normalised(line)):
         return _either(either, line)
     if (alone := _if_then(_normalised(line))) and re.search(rf"(?<![\w]){alone['target']}(?![\w])", alone["value"]):
@@ -458,6 +460,39 @@ def _kept_unless(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] 
     after = _normalised(line)[match.end():]
     rest = _assignments(after) if after.strip() else []
     return None if statement is None or rest is None else [(match["target"], statement), *rest]
+
+
+# One case of a formula said case by case on its line (`0 if x ≤ −β`), and the last one's words for the rest.
+_CASE = re.compile(r"^\s*(?P<value>[^=]+?)\s+(?:if|when)\s+(?P<condition>[^=]*?[<>][^;]*?)\s*$")
+_OTHERWISE_CASE = re.compile(r"^\s*(?P<value>[^=<>]+?)\s*,?\s*(?:otherwise|else)\s*$")
+
+
+def _cases_of(line: str) -> list[tuple[str, ast.expr]] | None:
+    """`f(x) = 0 if x ≤ −β; (x + β)²/(4β) if |x| ≤ β; x if x ≥ β` (as normalised) as one statement, the cases nested
+    `where`s in their order, the last case's value where none before it holds; a sentence after the cases
+    (`.   Default β = 1.`) is left to the constants. None for a line not so written (two cases at least, each a value
+    with its condition, the last one's condition or `otherwise` optional)."""
+    assigned = _ASSIGNS.search(line)
+    if assigned is None:
+        return None
+    cases = re.split(r"\.\s+(?=[A-Z\u4e00-\u9fff])", assigned["value"], maxsplit=1)[0].rstrip(". ")
+    parts = [part for part in re.split(r"[;；]", cases) if part.strip()]
+    said = [_CASE.match(part) for part in parts]
+    if len(parts) < 2 or not all(said[:-1]):
+        return None
+    last = said[-1] or _OTHERWISE_CASE.match(parts[-1])
+    if last is None:
+        return None
+    try:
+        value = ast.parse(last["value"], mode="eval").body
+        for case in reversed(said[:-1]):
+            value = ast.Call(ast.Name("where", ast.Load()), [_pairwise(ast.parse(case["condition"], mode="eval").body),
+                                                             ast.parse(case["value"], mode="eval").body, value], [])
+    except SyntaxError:
+        return None
+    if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
+        return None
+    return [(assigned["target"], value)]
 
 
 def _either(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:

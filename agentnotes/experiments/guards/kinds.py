@@ -89,11 +89,16 @@ _REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:[A-Z]|\d+)(?![\w.]
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
-              r"(?!\s*(?:torch\.)?autograd\.grad\b)",  # not G = 16, g = √2, g = 8 modules, g = autograd.grad(L, …) (taken, not changed)
+              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)",  # not G = 16, g = √2, g = 8 modules, g = autograd.grad(L, …)
+              # (taken, not changed), g = torch.Generator() (a random generator)
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
+              # w ← w ⊙ exp(−η·sign(w)⊙g/√v̂): the weights scaled by a factor of the gradient (a shrink by the rate alone,
+              # `w ← w·max(0, 1 − ηλ/‖w‖)`, is a weight operation's)
+              _LEFT + r"(?P<scaled>w|W|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=scaled)\s*[⊙·*×]"
+                      r"(?=[^\n]*(?:∇|\bgrad\b|(?<![\w])g(?![\w])))",
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step", "line search"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
@@ -156,7 +161,7 @@ KINDS: tuple[Kind, ...] = (
          ("after_step",), "weight_op.md", ("weights",),
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
     Kind("init", "changes the initial values of the weights, not the model",
-         _cue(_words("init", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
+         _cue(_words("init(?! seeds?)", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
               r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*初始化)",  # 最后一层零初始化; 初始化：W_2 = 0; 一个标题
               # not a learnable's start, nor something else started from the weights (中心用 W 的分位数初始化)
@@ -202,7 +207,9 @@ KINDS: tuple[Kind, ...] = (
               # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step
               r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
               r"[^\n]*?\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
-              r"(?:‖|\|\||Σ|sum|\(|[A-Za-zΩ]\w*\s*\(\s*(?:W|w|θ|theta)))", _words("elastic net")),
+              r"(?:‖|\|\||Σ|sum|\(|[A-Za-zΩ]\w*\s*\(\s*(?:W|w|θ|theta)))", _words("elastic net"),
+              # 总 loss = CE + R(W): the task's loss plus a function of the weights
+              _LEFT + r"(?:loss|L|ℓ)\s*=(?!=)[^\n]*\+\s*[A-Za-zΩℛ]\w*\s*\(\s*(?:W|w|θ|theta)\w*\s*\)"),
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
@@ -232,11 +239,11 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|对照(?:组)?|基线|变体|消融|不变|问自己|实验计划|"
                     r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|"
                     r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
-                    r"(?:what|things) to (?:measure|log|track|watch)|"
+                    r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[：:]|$)", re.IGNORECASE)
 
@@ -411,8 +418,9 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
     if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
         found.remove("update_rule")  # `L_reg = L + (λ/2)·‖∇θ L‖²`: a penalty on the gradient, whose own gradient it derives
-    if "init" in found and len(found) > 1 and not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text)):
-        found.remove("init")  # "(so zero-init rows can still move)": an aside beside another kind's formula
+    if "init" in found and len(found) > 1 and (not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text))
+                                               or _only_on_lines(BY_NAME["init"].cue, text, _BIASES_ALONE)):
+        found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…": an aside beside another kind
     if "update_rule" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE):
         found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0": where the optimizer's state starts
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
@@ -431,11 +439,16 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
     if re.search(RECURRENCE, text) and not _GRADIENT.search(text):  # `h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t`: a cell
         found = [kind for kind in found if kind != "layer"] + ["architecture"] * ("architecture" not in found)
+    if "layer" in found and "weight_op" in found and _only_on_lines(BY_NAME["layer"].cue, text, _PLAIN_PRODUCT):
+        found.remove("layer")  # "算 a_j = w_j·x（不含 bias）的分位数": a value the operation on the weights measures
     if "architecture" in found and _only_plain_layers(text):
         found = [kind for kind in found if kind not in ("layer", "activation")]  # h2 = relu(W2 · [x; h1]): the wiring
     return found
 
 
+# A line about the biases' start and not the weights' ("bias 初始化为 0 的话乘性更新永远是 0").
+_BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" + _LEFT + r"[wW]" + _RIGHT + r"|weights?\b|权重))",
+                           re.IGNORECASE)
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
@@ -443,6 +456,10 @@ _CROSS_LAYER = re.compile(CROSS_LAYER)
 _PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?\w+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ)\s*\(\s*)?W\w*\s*[·*@]?\s*"
                           r"(?:x\w*|h\w*|\[[^\]\n]*\]|(?:[A-Za-z]\w*\s*)?\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$",
                           re.IGNORECASE)  # `y = W_out · LN(h_K)`: a plain readout of a normalised state
+
+
+# A unit's or a layer's plain product with its input, said in a line (`算 a_j = w_j·x（不含 bias）`, `z = W x + b`).
+_PLAIN_PRODUCT = re.compile(r"(?<![\w])\w+\s*=\s*[wW]\w*\s*[·*@]?\s*x\w*(?:\s*\+\s*b\w*)?\s*(?:$|[，,;；。(（]|\s+[^\s*·@⊙+\-/])")
 
 
 def _titled_init(text: str) -> bool:
