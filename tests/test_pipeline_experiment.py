@@ -28,8 +28,10 @@ PLAN = {"idea_name": "mirror layer", "hypothesis": "faster convergence for input
 @pytest.fixture(autouse=True)
 def one_condition(monkeypatch):
     """These tests are about the code loop: the plan's one input scale, not the condition the example note names
-    (its grounding: tests/test_idea_sections.py), keeps each run to one condition."""
+    (its grounding: tests/test_idea_sections.py), keeps each run to one condition, and the steps they ask for are
+    kept though the example note merges every 50 (the longer runs that needs: the test at the end of this file)."""
     monkeypatch.setattr("agentnotes.pipeline.experiment.input_condition", lambda text: None)
+    monkeypatch.setattr("agentnotes.pipeline.experiment.PERIODS_PER_RUN", 0)
 
 
 class Recorder:
@@ -502,3 +504,15 @@ def test_the_planner_reads_the_idea_s_own_sections_not_its_neighbours(monkeypatc
     _plan(model, settings, rd.create_run(settings.runs_dir, request), ExperimentOptions(request), request,
           [Hit(gonnor, 2.0), Hit(mirror, 1.0)])
     assert mirror.text[:40] in model.seen[0] and gonnor.text[:40] not in model.seen[0]
+
+
+def test_a_run_trains_long_enough_for_an_operation_the_notes_do_every_n_steps_to_act_three_times(monkeypatch) -> None:
+    from agentnotes.pipeline.experiment import _steps_for_period
+
+    monkeypatch.setattr("agentnotes.pipeline.experiment.PERIODS_PER_RUN", 3)  # as shipped (the fixture above sets 0)
+    said = Recorder()
+    note = "# 每 N 步重置分类头\n\n每 500 步：head.reset_parameters()"
+    assert _steps_for_period(300, ["weight_op"], note, said) == 1500 and "every 500 steps" in said.lines[0]
+    assert _steps_for_period(2000, ["weight_op"], note, said) == 2000  # enough already
+    assert _steps_for_period(300, ["regulariser"], "指标每 500 步记一次", said) == 300  # no operation on the weights
+    assert _steps_for_period(300, ["weight_op"], "每步之后投影到固定符号", said) == 300  # every step: no period

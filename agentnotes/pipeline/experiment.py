@@ -32,6 +32,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_bias_case,
     missing_note_symbols,
     missing_period,
+    note_period,
     period_mismatch,
     stock_recurrent_cell,
     unkept_gradient,
@@ -123,6 +124,21 @@ def _rest_of_idea_note(settings: Settings, names: str, hits: Sequence[Hit]) -> l
 
     with open_knowledge_base(settings) as kb:
         return sections_under(kb.chunks(), idea_headings(names, hits), hits)
+
+
+# How many times a run lets an operation the notes do every N steps act, at the least.
+PERIODS_PER_RUN = 3
+
+
+def _steps_for_period(steps: int, kinds: Sequence[str], note_text: str, reporter: Reporter) -> int:
+    """The steps each run trains: `steps`, or PERIODS_PER_RUN periods of a weight operation the notes do every N steps
+    where `steps` is fewer (an operation every 500 steps never acts in a run of 300: both arms would be the same)."""
+    period = note_period(note_text) if "weight_op" in kinds else None
+    if period is None or steps >= PERIODS_PER_RUN * period:
+        return steps
+    reporter.info(f"The notes do their operation every {period} steps: each run trains {PERIODS_PER_RUN * period} steps "
+                  f"(not {steps}), so it acts {PERIODS_PER_RUN} times.")
+    return PERIODS_PER_RUN * period
 
 
 def _baseline(request: str, kinds: Sequence[str], names: str, hits: Sequence[Hit]) -> Baseline:
@@ -600,10 +616,11 @@ def run_experiment(
     reporter.phase("plan")
     plan = _plan(model, settings, run, options, names, hits)
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
+    steps = _steps_for_period(options.steps, plan.kinds, text_of(idea_passages(names, hits)), reporter)
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
-        sweep.Condition(scale, steps=options.steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
+        sweep.Condition(scale, steps=steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = _baseline(options.request, plan.kinds, names, hits)
-    base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=options.steps,
+    base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=steps,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation,
                             baseline_schedule=baseline.schedule, match_params=baseline.matched)
@@ -643,7 +660,7 @@ def run_experiment(
             code, feedback, purpose = None, outcome, f"rewrite the code: {outcome.splitlines()[0]}"
             continue
         comparison, learned = outcome
-        following = sweep.next_run(condition, comparison, learned, options.steps, options.max_seeds)
+        following = sweep.next_run(condition, comparison, learned, steps, options.max_seeds)
         if following is not None and (deadline is None or time.monotonic() < deadline):
             reporter.info(following.why[0].upper() + following.why[1:] + ".")
             conditions[current] = replace(condition, steps=following.steps, seeds=following.seeds, iteration=n)
@@ -662,7 +679,7 @@ def run_experiment(
                 feedback = "A reviewer read the measured results and suspects a bug:\n" \
                            f"```python\n{code}```\n- " + "\n- ".join(verdict.concerns)
                 code, purpose = None, "the results critic's request: fix a suspected bug"
-                conditions = [replace(c, state="pending", steps=options.steps, seeds=options.seeds, ended_by="")
+                conditions = [replace(c, state="pending", steps=steps, seeds=options.seeds, ended_by="")
                               for c in conditions]
         run.write_json(CONDITIONS, sweep.to_json(conditions))
     if not any(c.state != "pending" for c in conditions) and before_rewrite:
