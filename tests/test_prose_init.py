@@ -44,3 +44,9 @@ def test_a_named_initialisation_with_its_gain_and_biases_set_for_the_layers_the_
 ])
 def test_an_initialisation_in_words_that_is_not_certain_gives_no_body(note: str) -> None:
     assert prose_init_body(note) is None
+
+
+def test_a_bound_on_the_weights_or_a_multiple_of_their_scale_is_no_initial_value() -> None:
+    assert prose_init_body("然后 clamp：|w| ≤ w_max = 3·σ_init（每层按自己的初始化尺度）") is None
+    assert prose_init_body("每层的权重初始化为 3·σ") is None
+    assert prose_init_body("输出层的权重初始化为 0") is not None  # a plain number still is one

@@ -27,7 +27,11 @@ _WEIGHTS = re.compile(r"权重|(?<![\w])W(?![\w])|weights?", re.I)
 _BIASES = re.compile(r"偏置|(?<![\w])b(?![\w])|bias(?:es)?", re.I)
 _INITIALISES = re.compile(r"初始化|初值|initiali[sz]|(?<![\w])init(?![\w])|set to|设为|置为|置成", re.I)
 _DEFAULT = re.compile(r"默认|不变|default|unchanged|as (?:in )?the baseline", re.I)
-_VALUE = re.compile(rf"(?:为|成|是|to|=|：|:)\s*(?:全\s*)?({NUMBER})(?![\w.])|(?:全|all\s+)(0|1)(?![\w.])|(zeros?|ones?)\b|全零|全0", re.I)
+# A number times something (`3·σ_init`) is no value by itself.
+_VALUE = re.compile(rf"(?:为|成|是|to|=|：|:)\s*(?:全\s*)?({NUMBER})(?![\w.])(?!\s*[·*×⋅]\s*\S)|(?:全|all\s+)(0|1)(?![\w.])|"
+                    r"(zeros?|ones?)\b|全零|全0", re.I)
+# A bound on the weights (`clamp：|w| ≤ w_max = 3`, "clip to ±1"), not the value they start at.
+_BOUND = re.compile(r"[≤≥<>]|\b(?:clamp|clip|max|min)\b|裁剪|截断|上界|下界", re.I)
 # Initialisations torch names, by the words notes use for them, with the constants they may take.
 _NAMED = (
     (re.compile(r"正交|orthogonal", re.I), "torch.nn.init.orthogonal_({tensor}, gain={gain})"),
@@ -48,6 +52,8 @@ def prose_init_body(note_text: str) -> tuple[str, str] | None:
     for clause in (c.strip().rstrip(".") for c in _CLAUSES.split(note_text)):
         if not _INITIALISES.search(clause) or _DEFAULT.search(clause) or clause.lstrip().startswith("#"):
             continue  # a heading names the idea; the body says it
+        if _BOUND.search(clause):
+            return None  # "clamp：|w| ≤ w_max = 3·σ_init（按初始化尺度）": a bound said beside the initialisation
         tensors = [name for name, pattern in (("weight", _WEIGHTS), ("bias", _BIASES)) if pattern.search(clause)]
         value = _value(clause, gain)
         sets = [code for pattern, code in _LAYER_SETS if pattern.search(clause)]
