@@ -483,3 +483,10 @@ def test_a_plain_product_a_weight_operation_measures_is_no_layer_and_an_init_see
     assert kinds_in_notes(note) == ["weight_op"]
     smooth = "# SmeLU\n\nSmeLU(x) = 0 if x ≤ −β; x if x ≥ β\n\nPlan:\n- pairs of runs with the same init seed\n"
     assert kinds_in_notes(smooth) == ["activation"]
+
+
+def test_a_setup_label_with_an_aside_before_its_colon_opens_an_aside() -> None:
+    from agentnotes.experiments.guards.kinds import idea_lines
+
+    note = "h_{k+1} = h_k + f(LN(h_k))\n\n任务（两个）：\n1. 迭代映射回归：T(z) = tanh(A z + c)\n\n对照组：\n- A：不共享"
+    assert [line for line in idea_lines(note) if line] == ["h_{k+1} = h_k + f(LN(h_k))"]

@@ -245,7 +245,7 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
-                    r"\s*(?:[：:]|$)", re.IGNORECASE)
+                    r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
 
 
 def is_aside_heading(heading: str) -> bool:
