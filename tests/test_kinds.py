@@ -490,3 +490,5 @@ def test_a_setup_label_with_an_aside_before_its_colon_opens_an_aside() -> None:
 
     note = "h_{k+1} = h_k + f(LN(h_k))\n\n任务（两个）：\n1. 迭代映射回归：T(z) = tanh(A z + c)\n\n对照组：\n- A：不共享"
     assert [line for line in idea_lines(note) if line] == ["h_{k+1} = h_k + f(LN(h_k))"]
+    asides = "h ← h + W₂ · relu(W₁ · h)\n第三个对照（为了拆开变量）：r=1\n看：test acc\n要问自己：r=1 ≈ r=4？"
+    assert [line for line in idea_lines(asides) if line] == ["h ← h + W₂ · relu(W₁ · h)"]
