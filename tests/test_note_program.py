@@ -1530,3 +1530,15 @@ def test_a_formula_said_case_by_case_on_one_line_is_one_where_per_case_in_their_
     assert program.constants == {"beta": 1.0}
     assert note_program("f(x) = x if x > 0; 0.1 x otherwise", ["activation"]).statements == (
         ("f", "where(x > 0, x, 0.1 * x)"),)
+
+
+def test_a_case_the_rule_reduces_to_is_a_remark_and_the_first_steps_value_is_the_last_one_said() -> None:
+    rule = ("c = ⟨m, g⟩ / (‖m‖·‖g‖ + ε)\nβ_eff = β · max(c, 0)\nm ← β_eff·m + g\nθ ← θ − η·m\n"
+            "c ≤ 0 时这一步就退化成纯 SGD；c ≈ 1 时就是普通动量。第一步 m = 0，直接令 m ← g。\n常数：β = 0.9，ε = 1e-8。")
+    program = note_program(rule, ["update_rule"], rule)
+    assert program is not None and [target for target, _ in program.statements] == ["c", "beta_eff", "m", "theta"]
+    from agentnotes.experiments.guards.note_program import _first_step_values
+
+    assert _first_step_values("第一步 m = 0，直接令 m ← g。") == ["m_1 = g"]
+    indexed = _first_step_values("第一步 m_0 = 0，直接令 m_1 = g_1。")  # names indexed by their step, as written
+    assert indexed == ["m_0 = 0", "m_1 = g_1"]

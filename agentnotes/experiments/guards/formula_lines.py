@@ -339,6 +339,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
+    if (first := FIRST_STEP.search(line)) and not _depth_of(line, first.start()):
+        line = line[:first.start()]  # the first step's values: read apart
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
     line = _ASSIGNMENT_BEFORE_PROSE.sub(r"\1\2", _without_closing_prose(line))
     line = _BRACKETED_ASSIGNMENT.sub(_bracketed_assignment, _without_prose_asides(_ASIDE.sub("", line)))
@@ -387,9 +389,20 @@ def _bracketed_assignment(match: re.Match[str]) -> str:
     return " " if re.fullmatch(rf"[^=]+=\s*{NUMBER}\s*", match[1]) else f"; {match[1]};"
 
 
+# Words that say what happens at the first step (`第一步 m = 0，直接令 m ← g`): what follows them on their line is
+# the first step's, read apart (guards/note_program.py), not a formula of every step.
+FIRST_STEP = re.compile(r"(?:第一步|首步|第\s*1\s*步|(?:at|on) (?:the )?first step|at step 1)\s*[时直接就:：,，]*\s*", re.IGNORECASE)
+# A case of a value said by a comparison and what the rule then reduces to (`c ≤ 0 时这一步就退化成纯 SGD`,
+# `c ≈ 1 时就是普通动量`, "when β < 0.5 it is just SGD"): a remark, no formula.
+_REDUCED_CASE = re.compile(r"(?:(?:当|若|如果)\s*|\b(?:when|if)\s+)?[A-Za-zα-ωϵ]\w*\s*[<>≤≥≈]=?\s*[-−]?[\d.]+\s*(?:时|的时候)?"
+                           r"[^=←]*?(?:退化|就是|等价|相当于|\brecovers\b|\breduces to\b|\bis just\b)", re.IGNORECASE)
+
+
 def _without_cases(line: str) -> str:
-    """`line` without its parts that only say a case of a constant (`κ=0 就是 SGD`, `当 κ = 1 时是动量`): no formula."""
-    return _without_parts(line, lambda part: CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)
+    """`line` without its parts that only say a case of a constant (`κ=0 就是 SGD`, `当 κ = 1 时是动量`,
+    `c ≤ 0 时就退化成纯 SGD`): no formula."""
+    return _without_parts(line, lambda part: (CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)
+                          or (_REDUCED_CASE.search(part) and not _ASSIGNS_ANYWHERE.search(part) and "←" not in part))
 
 
 def _without_parts(line: str, dropped) -> str:
@@ -608,6 +621,11 @@ def _normalised(text: str) -> str:
     text = _UNIT_COLUMN.sub(r"\1_\2", text)  # h_{:,j}, h[:, j]: unit j's outputs over the batch, as h_j
     text = greek_spelled(text)
     return _NUMBER_TIMES_LETTER.sub(r"\1*", text)  # `2π`, `0.5λ`: a number times a Greek letter
+
+
+def _depth_of(line: str, index: int) -> int:
+    """How many brackets are open at `index` of `line`."""
+    return sum((ch in "([{（") - (ch in ")]}）") for ch in line[:index])
 
 
 def _split_outside_brackets(line: str) -> list[str]:

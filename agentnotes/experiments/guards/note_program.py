@@ -33,6 +33,7 @@ from agentnotes.experiments.guards.formula_lines import (
     ACTIVATION_OUTPUTS,
     CODE_MODULES,
     EPS,
+    FIRST_STEP,
     FUNCTIONS,
     LOSS_OUTPUTS,
     _assignments,
@@ -105,9 +106,20 @@ PREVIOUS_SUFFIX = "_prev"
 # A value at the first step of formulas written step by step, said beside its formula (`v_t = g_t + γ(g_t − g_{t-1})
 # (v_1 = g_1)`): what the formula gives there, with the step before's value the step's own; not a step of its own.
 _AT_START = re.compile(r"(.+)_[01]")
-# A value at the first step said in words, a code comment's too (`# 第一步直接 v_l = ‖g_l‖²`, "at the first step m = g").
-_FIRST_STEP_SAID = re.compile(r"(?:第一步|首步|第\s*1\s*步|(?:at|on) (?:the )?first step|at step 1)\s*[时直接就:：,，]*\s*"
-                              r"(?:用|取|令|set\s+)?([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*)\s*=\s*([^，。,;；#\n]+)", re.IGNORECASE)
+# A value at the first step said in words, a code comment's too (`# 第一步直接 v_l = ‖g_l‖²`, "at the first step m = g"):
+# each assignment of the sentence after the words, the last one of a name its value (`第一步 m = 0，直接令 m ← g`: g).
+_FIRST_STEP_SENTENCE = re.compile(FIRST_STEP.pattern + r"([^。;；#\n]*)", re.IGNORECASE)
+_FIRST_STEP_ASSIGNED = re.compile(r"(?:用|取|令|set\s+)?(?<![\w\u0370-\u03ff])([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*)\s*(?:=|←)\s*"
+                                  r"([^，。,;；#\n]+)", re.IGNORECASE)
+
+
+def _first_step_values(formulas: str) -> list[str]:
+    """`name_1 = value` for each value the notes say at the first step in words (_FIRST_STEP_SENTENCE); a name the
+    notes index by its step already (`m_1 = g_1`, `m_0 = 0`) as they write it."""
+    said: dict[str, str] = {}
+    for sentence in _FIRST_STEP_SENTENCE.finditer(formulas):
+        said.update({m[1]: m[2].strip() for m in _FIRST_STEP_ASSIGNED.finditer(sentence[1])})
+    return [f"{name if _AT_START.fullmatch(name) else name + '_1'} = {value}" for name, value in said.items()]
 # Values said to be each unit's own: `每个隐单元一组`, `每个神经元自己学`, `per-channel`, `one per unit`.
 _PER_UNIT = re.compile(r"每(?:个|一个)\s*(?:隐藏?)?(?:单元|神经元|通道|channel|unit|neuron)|逐(?:单元|通道|神经元)|"
                        r"\bper[- ](?:unit|channel|neuron|feature)\b|\b(?:one|its own)\s+(?:\w+\s+)?(?:per|for each|for every)\s+"
@@ -196,7 +208,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     given = {**note_constants(_without_variants(note_text)), **own_constants}  # a setup line may give one
     if kind == "loss":
         formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
-    first_said = [f"{m[1]}_1 = {m[2].strip()}" for m in _FIRST_STEP_SAID.finditer(formulas)]
+    first_said = _first_step_values(formulas)
     statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
