@@ -1542,3 +1542,8 @@ def test_a_case_the_rule_reduces_to_is_a_remark_and_the_first_steps_value_is_the
     assert _first_step_values("第一步 m = 0，直接令 m ← g。") == ["m_1 = g"]
     indexed = _first_step_values("第一步 m_0 = 0，直接令 m_1 = g_1。")  # names indexed by their step, as written
     assert indexed == ["m_0 = 0", "m_1 = g_1"]
+
+
+def test_a_rounded_value_reads_as_torch_rounds_it() -> None:
+    program = note_program("lr_t = lr · 0.5^round(t / 100)", ["schedule"])
+    assert program is not None and program.statements == (("lr_t", "lr * 0.5 ** round(t / 100)"),)
