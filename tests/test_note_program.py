@@ -1547,3 +1547,19 @@ def test_a_case_the_rule_reduces_to_is_a_remark_and_the_first_steps_value_is_the
 def test_a_rounded_value_reads_as_torch_rounds_it() -> None:
     program = note_program("lr_t = lr · 0.5^round(t / 100)", ["schedule"])
     assert program is not None and program.statements == (("lr_t", "lr * 0.5 ** round(t / 100)"),)
+
+
+def test_a_row_written_as_a_slice_holds_for_each_row_and_biases_said_to_get_plain_sgd_get_it() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = ("W[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)\n"
+            "biases: plain SGD with lr = 0.05 as in the baseline.\nk = 0.5, eps = 0")
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), rule, rule,
+                                                                           "digits")), "update")
+    w, b = torch.tensor([[3.0, 4.0], [0.0, 2.0]]), torch.ones(2)
+    update(w, torch.tensor([[1.0, 0.0], [0.0, -3.0]]), {}, 0.1, 1)
+    assert torch.allclose(w, torch.tensor([[0.5, 4.0], [0.0, 3.0]]))  # each row moves by k·‖row‖ along its unit gradient
+    update(b, torch.ones(2), {}, 0.1, 1)
+    assert torch.allclose(b, torch.full((2,), 0.9))  # plain SGD for the bias

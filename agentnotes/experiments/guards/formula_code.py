@@ -31,7 +31,7 @@ from agentnotes.experiments.guards.note_program import (
     program_body,
 )
 from agentnotes.experiments.guards.network_body import cell_body, network_body
-from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, note_period
+from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, BIASES_PLAIN_SGD, note_period
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 from agentnotes.experiments.guards.two_point_body import two_point_bodies
@@ -123,6 +123,8 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         if guards is None:
             return None
         body = guards + body
+    elif program.kind == "update_rule" and BIASES_PLAIN_SGD.search(note_text):
+        body = "if p.dim() < 2:  # the notes give the biases plain SGD\n    p.sub_(lr * g)\n    return\n" + body
     return function, body, _learned(program)
 
 

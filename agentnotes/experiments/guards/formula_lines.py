@@ -97,6 +97,8 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 # fails the value is left as it is, when the formula changes a value it reads.
 # Code quoted in a line of prose, and such code that assigns (`m <- beta(t) * m + g ; w <- w - lr * m`).
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# Row i of a matrix written as a slice (`W[i, :]`, `W[i,:]`).
+_ROW_SLICE = re.compile(r"(?<![\w.])([A-Za-z]\w*)\[\s*i\s*,\s*:\s*\]")
 # An assignment to a slice of a tensor: `W[i, :] = W[i, :] − …`, `m[idx] ← 0`.
 _SLICE_TARGET = re.compile(r"(?<![\w.])[A-Za-z_\u0370-\u03ff]\w*\s*\[[^\]\n]*\]\s*(?:=|←|:=)(?!=)")
 # Code over a model's layers (`m.weight[...] = 0`, `layer.bias.data`): the notes' formulas said again as code.
@@ -333,6 +335,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         kept = _assignment(f"{masked['target']} = {masked['value']}")
         statement = kept and _where(masked["condition"], kept[1], masked["target"])
         return [(masked["target"], statement)] if statement else None
+    line = _ROW_SLICE.sub(r"\1_i", line)  # W[i, :]: row i, as W_i (a formula over one row holds for each)
     if _SLICE_TARGET.search(plain_formula(line)):
         return None  # `W[i, :] = …`: a value written into part of a tensor, which these statements cannot say
     line = re.sub(r"\s*≈\s*[-−]?\d+(?:\.\d+)?(?![\w.])", "", line)  # b = −log(K−1) ≈ −2.2: the value's size, said again

@@ -60,9 +60,11 @@ _NOT_SPELLED = {"eps", "Delta"}
 BIASES_LEFT = re.compile(r"(?:bias(?:es)?|偏置)\s*(?:are\s+|is\s+)?(?:不|not|unchanged|untouched|left|excluded|除外|保持不变)|"
                          r"(?:不|(?<![\w])(?:not|excluding|except(?:\s+for)?))\s*\**\s*(?:包括|包含|含|动|管|改)?\s*\**\s*"
                          r"(?:the\s+)?(?:bias(?:es)?|偏置)", re.IGNORECASE)
+# Notes that give the biases plain SGD ("biases: plain SGD with lr = 0.05", "偏置用普通 SGD").
+BIASES_PLAIN_SGD = re.compile(r"(?:bias(?:es)?|偏置)[^。\n.;；]{0,12}?(?:plain|普通|ordinary|usual)\s*SGD", re.IGNORECASE)
 # Notes that treat the biases apart from the weight matrices: left alone, or given another rule ("biases: plain SGD",
 # `if p.dim() >= 2:`, "only the weight matrices").
-_BIASES_APART = re.compile(BIASES_LEFT.pattern + r"|(?:bias(?:es)?|偏置)[^。\n.;；]{0,12}?(?:plain|普通|ordinary|usual)\s*SGD|"
+_BIASES_APART = re.compile(BIASES_LEFT.pattern + "|" + BIASES_PLAIN_SGD.pattern + "|"
                            r"\.dim\(\)\s*(?:>=\s*2|>\s*1|==\s*2)|(?:only|只(?:对|改|动)?)\s*(?:the\s+)?(?:weight\s+matri(?:x|ces)|权重矩阵)",
                            re.IGNORECASE)
 # What reads a parameter's shape in code: p.dim(), p.ndim, p.shape, p.size().
