@@ -506,3 +506,10 @@ def test_a_layer_called_on_self_that_the_module_never_makes_is_unset_and_inherit
             "    def _helper(self, x):\n        return x\n")
     problems = [p for p in check_idea_code(code) if p.kind == "unset_attribute"]
     assert [p.message.split("`")[1] for p in problems] == ["self.C"]
+
+
+def test_an_optimizer_the_code_never_gets_is_named_as_such() -> None:
+    code = ("@torch.no_grad()\ndef weight_op(p, state, step):\n    if step % 500 != 0:\n        return\n"
+            "    torch.nn.init.kaiming_uniform_(p, a=math.sqrt(5))\n    opt.state[p] = {}\n")
+    messages = [p.message for p in check_idea_code(code, ["weight_op"], []) if p.kind == "undefined"]
+    assert messages and "the hooks get no optimizer" in messages[0]

@@ -865,8 +865,14 @@ def _check_undefined(tree: ast.Module) -> list[Problem]:
     return [Problem("undefined", f"`{name}` is the loop variable of a comprehension, which exists only inside it: loop over "
                                  f"the values together there (`for w, m in zip(weights, means)`) or write a for loop"
                     if name in looped else
+                    f"`{name}` is used but never defined here: the hooks get no optimizer; leave its state as it is and "
+                    f"change only the parameters" if name in _OPTIMIZER_NAMES else
                     f"`{name}` is used but never defined here: define it, import it or take it as an argument",
                     line) for name, line in undefined_names(tree)]
+
+
+# What notes' code calls the training's optimizer (`opt.state[head.weight] = {}`), which no hook is given.
+_OPTIMIZER_NAMES = frozenset({"opt", "optim", "optimizer", "optimiser"})
 
 
 _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
