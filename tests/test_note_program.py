@@ -1315,12 +1315,14 @@ def test_a_one_vs_all_loss_reads_one_hot_targets_said_in_words_and_leaves_the_ou
     assert unsaid is None or "onehot_y" not in unsaid.statements[0][1]  # class indices are never read as one-hot unsaid
 
 
-def test_a_name_given_to_the_gradient_is_no_step_and_a_slice_assignment_no_program() -> None:
+def test_a_name_given_to_the_gradient_is_no_step_and_a_slice_of_entries_no_program() -> None:
     program = note_program("g = ∇L(w)\ng = g + 0.1*sign(g)", ["update_rule"], "", "digits")
     assert program is not None and program.statements == (("g", "g + 0.1 * sign(g)"), ("p", "p - lr * g"))
     assert note_program("g = ∇L(w)", ["update_rule"], "", "digits") is None  # nothing but the name: no plain SGD
     rows = "g_i = dL/dW[i, :]\nW[i, :] = W[i, :] - k * ||W[i, :]|| * g_i / (||g_i|| + eps)"
-    assert note_program(rows, ["update_rule"], "k = 0.01, eps = 1e-8", "digits") is None  # not a plain step either
+    program = note_program(rows, ["update_rule"], "k = 0.01, eps = 1e-8", "digits")  # a whole row: each row's formula
+    assert program is not None and program.statements == (("W", "W - k * norm_rows(W) * g / (norm_rows(g) + eps)"),)
+    assert note_program("m[idx] ← 0\nw ← w − η·m", ["update_rule"], "", "digits") is None  # part of a tensor: none
 
 
 def test_a_calls_keyword_argument_is_no_function_alias_and_a_tensors_largest_entry_reads() -> None:
