@@ -342,7 +342,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
-    if (first := FIRST_STEP.search(line)) and not _depth_of(line, first.start()):
+    if (first := FIRST_STEP.search(line)) and not bracket_depth(line, first.start()):
         line = line[:first.start()]  # the first step's values: read apart
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
     line = _ASSIGNMENT_BEFORE_PROSE.sub(r"\1\2", _without_closing_prose(line))
@@ -626,7 +626,7 @@ def _normalised(text: str) -> str:
     return _NUMBER_TIMES_LETTER.sub(r"\1*", text)  # `2π`, `0.5λ`: a number times a Greek letter
 
 
-def _depth_of(line: str, index: int) -> int:
+def bracket_depth(line: str, index: int) -> int:
     """How many brackets are open at `index` of `line`."""
     return sum((ch in "([{（") - (ch in ")]}）") for ch in line[:index])
 

@@ -31,6 +31,7 @@ from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain,
 from agentnotes.experiments.guards.formula_lines import (
     _TORCH_CALLS,
     ACTIVATION_OUTPUTS,
+    bracket_depth,
     CODE_MODULES,
     EPS,
     FIRST_STEP,
@@ -829,7 +830,7 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
     for original in formulas.splitlines():
         sums = list(_SUM.finditer(original))
         over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
-        inner = [m for m in sums if _depth_at(original, m.start())]
+        inner = [m for m in sums if bracket_depth(original, m.start())]
         if inner and not over_layers:
             continue  # `(Σ|w|)²` over every weight at once: not the sum of the matrices' values
         if on_hidden and not over_layers and not _EVERY_HIDDEN_LAYER.search(note_text):
@@ -892,10 +893,6 @@ def _written_out(term: ast.expr, helpers: dict[str, ast.expr]) -> ast.expr:
     for _ in range(4):
         term = WriteOut().visit(ast.parse(ast.unparse(term), mode="eval").body)
     return term
-
-
-def _depth_at(line: str, index: int) -> int:
-    return line[:index].count("(") - line[:index].count(")")
 
 
 def _addends(value: ast.expr) -> list[ast.expr]:
