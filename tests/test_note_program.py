@@ -1565,3 +1565,36 @@ def test_a_row_written_as_a_slice_holds_for_each_row_and_biases_said_to_get_plai
     assert torch.allclose(w, torch.tensor([[0.5, 4.0], [0.0, 3.0]]))  # each row moves by k·‖row‖ along its unit gradient
     update(b, torch.ones(2), {}, 0.1, 1)
     assert torch.allclose(b, torch.full((2,), 0.9))  # plain SGD for the bias
+
+
+def test_each_rows_norm_pulled_to_the_layers_mean_row_norm_holds_for_a_conv_kernels_out_channels() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = "rᵢ = ‖wᵢ‖，  r̄ = (1/n) Σᵢ rᵢ\nwᵢ ← wᵢ · (r̄ / rᵢ)^γ\nγ = 1，每步之后做"  # n: no value, the rows' count
+    op = _function_of(fill(load_skeleton("weight_op"), program_reply(load_skeleton("weight_op"), rule, rule, "digits")),
+                      "weight_op")
+    w = torch.tensor([[3.0, 4.0], [0.0, 1.0]])
+    op(w, {}, 1)
+    assert torch.allclose(w.norm(dim=1), torch.full((2,), 3.0))  # the mean of the row norms 5 and 1
+    kernel = torch.randn(4, 3, 2, 2)
+    op(kernel, {}, 1)
+    norms = kernel.flatten(1).norm(dim=1)
+    assert torch.allclose(norms, norms.mean().expand(4))  # a row of a conv kernel: an out-channel's whole kernel
+
+
+def test_a_median_a_script_l_layer_index_and_the_weights_at_initialisation_as_a_superscript_read() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = "ĝ = g / (median(|g|) + ε)\nW ← W − η · ĝ\nε = 0"
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), rule, rule,
+                                                                           "digits")), "update")
+    w = torch.zeros(3)
+    update(w, torch.tensor([1.0, 2.0, -4.0]), {}, 0.5, 1)
+    assert torch.allclose(w, torch.tensor([-0.25, -0.5, 1.0]))  # divided by the median 2
+    program = note_program("n₀(ℓ) = ‖W_ℓ⁽⁰⁾‖_F\nW_ℓ ← W_ℓ · ( n₀(ℓ) / ‖W_ℓ‖_F )^γ\nγ = 0.5", ["weight_op"])
+    assert program is not None and program.initial == ("W_0",)  # the weights before training, each layer's own
+    assert program.statements == (("n0", "norm(W_0)"), ("W", "W * (n0 / norm(W)) ** gamma"))

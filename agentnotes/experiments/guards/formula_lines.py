@@ -44,7 +44,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum", "round": "torch.round", "var_batch": "torch.var", "mean_batch": "torch.mean", "std_batch": "torch.std",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
-                "erf": "torch.special.erf", "quantile": "torch.quantile",
+                "erf": "torch.special.erf", "quantile": "torch.quantile", "median": "torch.median",
                 "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge"}  # an indicator: notation.py
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.

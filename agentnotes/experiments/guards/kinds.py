@@ -340,7 +340,9 @@ _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standa
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"\b(?:for|in|on) (?:a |the )?conv(?:olution(?:al)?)?s?(?: layers?)?\b|"  # "for conv, one channel is a row"
-                              r"(?:小)?卷积网(?:络)?|卷积核|循环网络", re.IGNORECASE)
+                              r"(?:小)?卷积网(?:络)?|卷积核|循环网络|"
+                              r"(?:conv(?:olution)?s?|卷积)\s*(?:层\s*)?的话|(?:对于?)\s*(?:conv(?:olution)?s?|卷积)(?:\s*层)?",  # "conv 的话…"
+                              re.IGNORECASE)
 # A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
 _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
                            r"(?:先验|priors?|inductive bias|归纳偏置)", re.IGNORECASE)

@@ -62,6 +62,7 @@ _GROUPING_BRACKETS = re.compile(r"(?<![\w\])])\[([^\[\];,]*)\](?![_^])")
 # σ with an index before its bracket (`σᵢ(H)`, `σ_1(W)`, `σ_max(W)`): a singular value of a matrix, not σ(x).
 _INDEXED_SIGMA = re.compile(r"σ\s*(?:[ᵢⱼₖ₀-₉]+|_\{?(?:[ijk]|\d+|max|min)\}?)\s*\(")
 _ELEMENT_INDEX = re.compile(r"(?<=[\w\u0370-\u03ff\u2070-\u209f])ᵢ")
+_ROW_NORM = re.compile(r"‖\s*[A-Za-z\u0370-\u03ff]\w*ᵢ\s*‖")  # `‖wᵢ‖`: the norm of row i (a number has none)
 _LETTER_SUBSCRIPTS = {"ₖ": "k", "ₙ": "n", "ₘ": "m", "ₗ": "l"}
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₜᵢⱼ", "0123456789tij")
 _SYMBOLS = {"⊙": "*", "∘": "*", "⋅": "*", "∗": "*", "÷": "/", "²": "^2", "³": "^3", "⌊": "floor(", "⌋": ")",
@@ -123,8 +124,17 @@ def plain_letters(text: str) -> str:
     return _STYLED_LETTER.sub(lambda m: m[0] if m[0] in kept else plain[m[0]], text)
 
 
+# A layer index written with the script ℓ: `W_ℓ`, or in brackets after a name, `n₀(ℓ)` (the layer's n₀).
+_SCRIPT_L_INDEX = re.compile(r"(?<=_)ℓ(?![\w])|(?<=[A-Za-z0-9_\u0370-\u03ff\u2080-\u2089])\(\s*ℓ\s*\)")
+# The value at the start written as a bracketed superscript: `W⁽⁰⁾`, the weights at initialisation.
+_AT_ZERO_SUPERSCRIPT = re.compile(r"(?<=[\w\u2080-\u2089])(_ℓ)?⁽⁰⁾")
+
+
 def letter_subscripts(text: str) -> str:
-    """`text` with its subscript letters written as indices (`Σₖ qₖ` as `Σ_k q_k`)."""
+    """`text` with its subscript letters written as indices (`Σₖ qₖ` as `Σ_k q_k`, `W_ℓ` and `n₀(ℓ)` as `W_l`
+    and `n₀_l`, `W⁽⁰⁾` as `W_0`)."""
+    text = _AT_ZERO_SUPERSCRIPT.sub(lambda m: "_0" + (m[1] or ""), text)  # before the layer index: `W_ℓ⁽⁰⁾` as `W_0_l`
+    text = _SCRIPT_L_INDEX.sub(lambda m: "l" if m[0] == "ℓ" else "_l", text)
     return re.sub("([ₖₙₘₗ])", lambda m: "_" + _LETTER_SUBSCRIPTS[m[1]], text)
 
 
@@ -145,7 +155,8 @@ def plain_formula(text: str) -> str:
     text = _INDEXED_SIGMA.sub("singular_value(", text)  # σᵢ(H), σ_max(W): a singular value, no logistic function
     text = _SUBSCRIPTED_BARS.sub(r"‖\1‖", text).replace("‖²₂", "‖₂²")  # ||g||₂ as ‖g‖₂; ‖ŷ‖²₂ as ‖ŷ‖₂²
     text = letter_subscripts(text)
-    text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("", line) for line in text.split("\n"))
+    text = "\n".join(line if "ⱼ" in line else _ELEMENT_INDEX.sub("_i" if _ROW_NORM.search(line) else "", line)
+                     for line in text.split("\n"))  # `‖wᵢ‖`: the norm of a row, so ᵢ indexes rows
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
     text = _sums_as_calls(latex_spacing(text.replace("$", "").replace("\\sum", "Σ")))  # `\sum_k a_k\, b_k`: one summand
     text = _INDEXED_MEAN.sub(r"mean(\2)", text)  # mean_i r_i: the mean over the index

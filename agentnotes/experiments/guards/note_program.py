@@ -262,7 +262,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     for named in _TOTAL_IN_WORDS.finditer(note_text):  # `Total steps T … T = 3000`: the run's own step count
         if (named[1] or named[2]) in ROLES[kind].get("total", ()):
             given.pop(compared_name(named[1] or named[2]), None)
-    statements = _letters_side_by_side(statements, given, kind)
+    statements = _letters_side_by_side(_averages(statements, given, kind), given, kind)
     if kind == "loss" and task in CLASSIFYING_TASKS and _ONE_HOT_Y.search(note_text):
         statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
     counted = {m[1]: "float(p.numel())" for m in _ENTRIES_COUNTED.finditer(note_text)} if kind in PER_TENSOR_KINDS else {}
@@ -369,6 +369,34 @@ def _names_output(kind: str, target: str) -> bool:
     if kind == "activation":
         return target in ACTIVATION_OUTPUTS
     return target.startswith(("lr", "eta"))
+
+
+def _averages(statements: list[tuple[str, ast.expr]], given: dict[str, str], kind: str) -> list[tuple[str, ast.expr]]:
+    """`r̄ = (1/n) Σᵢ rᵢ`, `Σ_i r_i / n` with a count `n` the notes give no value, no formula and no role: the mean."""
+    targets = {target for target, _ in statements}
+    roles = {name for names in ROLES[kind].values() for name in names}
+
+    def count(node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and compared_name(node.id) not in given and node.id not in targets | roles
+
+    def summed(node: ast.expr) -> bool:
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum_over" and len(node.args) == 1
+
+    class Averages(ast.NodeTransformer):
+        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+            node = self.generic_visit(node)
+            if isinstance(node.op, ast.Div) and summed(node.left) and count(node.right):
+                return ast.Call(ast.Name("mean", ast.Load()), node.left.args, [])
+            if isinstance(node.op, ast.Mult) and summed(node.right) and isinstance(node.left, ast.BinOp) \
+                    and isinstance(node.left.op, ast.Div) and _is_one(node.left.left) and count(node.left.right):
+                return ast.Call(ast.Name("mean", ast.Load()), node.right.args, [])
+            return node
+
+    return [(target, Averages().visit(value)) for target, value in statements]
+
+
+def _is_one(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == 1
 
 
 def _renamed(statements: list[tuple[str, ast.expr]], old: str, new: str) -> list[tuple[str, ast.expr]]:
@@ -505,7 +533,8 @@ def _by_layers(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[
     the whole tensor's); any other name keeps it (`ε_ℓ` no formula computes is no constant ε)."""
     targets = {target for target, _ in statements}
     layered = {name for name in targets.union(*(_names(value) for _, value in statements))
-               if name.endswith(_LAYER_INDEX) and (name in targets or name.removesuffix(_LAYER_INDEX) in _hook_tensors(kind))}
+               if name.endswith(_LAYER_INDEX) and (name in targets or re.sub(r"_?0$", "", name.removesuffix(_LAYER_INDEX))
+                                                    in _hook_tensors(kind))}  # `W_0_l`: the layer's weights at the start too
 
     class Rewrite(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
@@ -737,6 +766,10 @@ def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> Note
                    learned=tuple(map(renamed, program.learned)), starts=tuple((renamed(n), v) for n, v in program.starts))
 
 
+# A row of a parameter tensor: one output unit's weights, all but the first dimension (a conv kernel's too).
+_ROW_DIMS = ast.parse("tuple(range(1, p.dim())) or -1", mode="eval").body
+
+
 def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = False) -> str:
     """A formula's expression with torch's functions, each applied to a tensor (a formula may apply
     one to a plain number: sqrt(1 - β2^t)), and pi as math.pi. With `per_sample` (a loss: a formula per sample,
@@ -751,7 +784,8 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
             node.func = ast.parse(_TORCH_CALLS.get(name, name), mode="eval").body
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
             if name == "norm_rows" or (name == "norm" and per_sample and len(node.args) == 1):  # each row's, a column
-                node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
+                node.keywords = [ast.keyword("dim", _ROW_DIMS if per_tensor else ast.Constant(-1)),
+                                 ast.keyword("keepdim", ast.Constant(True))]
             if name in ("softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]
             if name in ("var_batch", "mean_batch", "std_batch"):  # each unit's, over the batch's rows
@@ -759,7 +793,8 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
                     [ast.keyword("unbiased", ast.Constant(False))] if name != "mean_batch" else [])
             if name == "sum_rows" or (name == "sum_over" and not per_tensor):  # kept a column, as a value at the
                 # right class is: the two meet sample by sample; over a parameter tensor (`Σ mask`), every entry
-                node.keywords = [ast.keyword("dim", ast.Constant(-1)), ast.keyword("keepdim", ast.Constant(True))]
+                node.keywords = [ast.keyword("dim", _ROW_DIMS if per_tensor else ast.Constant(-1)),
+                                 ast.keyword("keepdim", ast.Constant(True))]
             if name == "of_right_class":  # each sample's value at its class y, as a column
                 return ast.parse(f"{ast.unparse(node.args[0])}.gather(-1, y[:, None])", mode="eval").body
             if name == "dot" or (name == "cos" and len(node.args) == 2):  # ⟨g, m⟩; cos(g, m): over every entry

@@ -327,7 +327,7 @@ def period_mismatch(changed_at: Sequence[int], note_text: str, kinds: Sequence[s
 _STATE_HOOKS = {"update_rule": "update", "weight_op": "weight_op"}
 # One assignment of a formula line: its target (`m`, `v_t`, `α_t`) and what it is computed from.
 _ASSIGNED_FROM = re.compile(r"(?:^\s*(?:[-*]\s+)?|[，,;；:：]\s*)([A-Za-zα-ωΑ-Ωϵ][\wα-ωΑ-Ωϵ]*?)(?:_\{?t\}?)?\s*(?:←|<-|:=|=(?!=))"
-                            r"\s*([^，,;；\n]+)")
+                            r"\s*([^，,;；。\n]+)")
 # A remark in brackets after a value, in Chinese: `（wd 先固定不扫）`.
 _PROSE_IN_BRACKETS = re.compile(r"[（(][^()（）\n]*[\u4e00-\u9fff][^()（）\n]*[)）]")
 # The weights, the gradient and the step: the hook's own arguments, which a rule reads to compute their next value.
@@ -342,7 +342,7 @@ def kept_by_notes(formulas: str) -> dict[str, str]:
         for name, value in _ASSIGNED_FROM.findall(line):
             value = _PROSE_IN_BRACKETS.sub("", value)  # `wd = 1e-2（wd 先固定不扫）`: a remark, not the value's formula
             earlier = rf"(?<![\w]){re.escape(name)}(?:_?\{{?\(?t\s*[-−]\s*1\)?\}}?|_prev|_old)?(?![\w])"
-            whole = re.sub(r"_\{?[ijlk]{1,2}\}?$", "", name)  # `w_i`, `W_l`: a row or a layer of the weights, still the weights
+            whole = re.sub(r"(?:_\{?(?:[ijlk]{1,2}|ℓ)\}?|[ᵢⱼₗₖ])$", "", name)  # `w_i`, `wᵢ`, `W_ℓ`: a row or a layer of the weights
             if compared_name(whole) not in _NOT_KEPT and re.search(earlier, value):
                 kept.setdefault(name, f"{name} = {value.strip()}")
     return kept
