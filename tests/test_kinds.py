@@ -492,3 +492,13 @@ def test_a_setup_label_with_an_aside_before_its_colon_opens_an_aside() -> None:
     assert [line for line in idea_lines(note) if line] == ["h_{k+1} = h_k + f(LN(h_k))"]
     asides = "h ← h + W₂ · relu(W₁ · h)\n第三个对照（为了拆开变量）：r=1\n看：test acc\n要问自己：r=1 ≈ r=4？"
     assert [line for line in idea_lines(asides) if line] == ["h ← h + W₂ · relu(W₁ · h)"]
+
+
+def test_a_projection_after_each_step_in_no_grad_code_on_linear_and_conv_weights_is_a_weight_operation_only() -> None:
+    from agentnotes.experiments.guards.kinds import VARIANT, kinds_in_notes
+
+    note = ("# 每步之后把权重行投影到零均值\n每次 optimizer.step() 之后，对每个 Linear/Conv 的权重做：\n"
+            "W[i, :] ← W[i, :] − (1/d_in)·Σ_j W[i, j]\nconv 的话把 (C_in, k, k) 摊平当作一行。\n"
+            "```python\n@torch.no_grad()\ndef project(model):\n    w.sub_(w.mean(1, keepdim=True))\n```")
+    assert kinds_in_notes(note) == ["weight_op"]  # `no_grad` names no gradient; the conv is where it also applies
+    assert VARIANT.match("可选变体：投影后再把行范数恢复")

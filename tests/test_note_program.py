@@ -1598,3 +1598,26 @@ def test_a_median_a_script_l_layer_index_and_the_weights_at_initialisation_as_a_
     program = note_program("n₀(ℓ) = ‖W_ℓ⁽⁰⁾‖_F\nW_ℓ ← W_ℓ · ( n₀(ℓ) / ‖W_ℓ‖_F )^γ\nγ = 0.5", ["weight_op"])
     assert program is not None and program.initial == ("W_0",)  # the weights before training, each layer's own
     assert program.statements == (("n0", "norm(W_0)"), ("W", "W * (n0 / norm(W)) ** gamma"))
+
+
+def test_a_state_started_at_the_first_batchs_value_and_a_rows_mean_over_its_entries_are_written() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    rule = ("- a ← ρ·a + (1−ρ)·|g|\n- g̃ = clip(g, −κ·a, +κ·a)\n- w ← w − η·g̃\n"
+            "常数：ρ = 0.5, κ = 1.0。a 初始化为第一个 batch 的 |g|（不然前几步全被截成 0）。\n与其做 global norm clipping，不如每个坐标自己截。")
+    part = skeleton_for(["update_rule"], rule, "digits")
+    assert part.name == "update_rule"  # the global norm is what the idea is set against, not what its step reads
+    update, state, w = _function_of(fill(part, program_reply(part, rule, rule, "digits")), "update"), {}, torch.zeros(2)
+    update(w, torch.tensor([2.0, -1.0]), state, 1.0, 1)
+    assert torch.allclose(state["a"], torch.tensor([2.0, 1.0]))  # the first batch's |g|, not the average from zero
+    update(w, torch.tensor([4.0, 0.0]), state, 1.0, 2)
+    assert torch.allclose(w, torch.tensor([-5.0, 1.0]))  # 4 clipped to κ·a = 3
+    note = "每次 optimizer.step() 之后：\nW[i, :] ← W[i, :] − (1/d_in)·Σ_j W[i, j]\n```python\nw.sub_(w.mean(1, keepdim=True))\n```"
+    op = _function_of(fill(load_skeleton("weight_op"), program_reply(load_skeleton("weight_op"), note, note, "digits")),
+                      "weight_op")
+    w = torch.tensor([[1.0, 3.0], [2.0, 2.0]])
+    op(w, {}, 1)
+    assert torch.allclose(w, torch.tensor([[-1.0, 1.0], [0.0, 0.0]]))  # each row less its own mean

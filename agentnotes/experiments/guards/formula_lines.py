@@ -41,7 +41,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cos": "torch.cos", "sin": "torch.sin", "floor": "torch.floor", "clip": "torch.clamp",
                 "clamp": "torch.clamp", "min": "torch.minimum", "max": "torch.maximum", "norm": "torch.norm",
                 "where": "torch.where", "norm_rows": "torch.linalg.vector_norm", "mean": "torch.mean", "sum": "torch.sum",
-                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum", "round": "torch.round", "var_batch": "torch.var", "mean_batch": "torch.mean", "std_batch": "torch.std",
+                "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum", "mean_rows": "torch.mean", "round": "torch.round", "var_batch": "torch.var", "mean_batch": "torch.mean", "std_batch": "torch.std",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
                 "erf": "torch.special.erf", "quantile": "torch.quantile", "median": "torch.median",
@@ -99,10 +99,13 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 # Row i of a matrix written as a slice (`W[i, :]`, `W[i,:]`).
 _ROW_SLICE = re.compile(r"(?<![\w.])([A-Za-z]\w*)\[\s*i\s*,\s*:\s*\]")
+# The entries of row i summed over their column index: `Σ_j W[i, j]`, the row's sum (as `W_i`, a formula over one row).
+_ROW_ENTRIES_SUMMED = re.compile(r"(?:Σ|\\sum)_\{?j\}?\s*([A-Za-z]\w*)\[\s*i\s*,\s*j\s*\]")
 # An assignment to a slice of a tensor: `W[i, :] = W[i, :] − …`, `m[idx] ← 0`.
 _SLICE_TARGET = re.compile(r"(?<![\w.])[A-Za-z_\u0370-\u03ff]\w*\s*\[[^\]\n]*\]\s*(?:=|←|:=)(?!=)")
 # Code over a model's layers (`m.weight[...] = 0`, `layer.bias.data`): the notes' formulas said again as code.
-_MODULE_CODE = re.compile(r"(?<![\w])[A-Za-z_]\w*\.(?:weight|bias)\b")
+_MODULE_CODE = re.compile(r"(?<![\w])[A-Za-z_]\w*\.(?:weight|bias)\b|"
+                          r"^\s*[A-Za-z_][\w.]*\.[a-z]+_\(")  # `w.sub_(w.mean(1, keepdim=True))`: in-place code beside it
 # A value written where a condition holds and kept elsewhere (`W[|W| < τ] = 0`), as normalised: `where` of the condition.
 _MASKED = re.compile(r"^(?P<target>[A-Za-z_]\w*)\s*\[(?P<condition>[^\]\n]*?[<>]=?[^\]\n]*)\]\s*=(?!=)\s*(?P<value>[^=]+)$")
 _SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(?!=)|←|<-)")
@@ -335,7 +338,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         kept = _assignment(f"{masked['target']} = {masked['value']}")
         statement = kept and _where(masked["condition"], kept[1], masked["target"])
         return [(masked["target"], statement)] if statement else None
-    line = _ROW_SLICE.sub(r"\1_i", line)  # W[i, :]: row i, as W_i (a formula over one row holds for each)
+    line = _ROW_SLICE.sub(r"\1_i", _ROW_ENTRIES_SUMMED.sub(r"sum_rows(\1_i)", line))  # W[i, :]: row i, as W_i (a formula
+    # over one row holds for each)
     if _SLICE_TARGET.search(plain_formula(line)):
         return None  # `W[i, :] = …`: a value written into part of a tensor, which these statements cannot say
     line = re.sub(r"\s*≈\s*[-−]?\d+(?:\.\d+)?(?![\w.])", "", line)  # b = −log(K−1) ≈ −2.2: the value's size, said again
@@ -395,6 +399,11 @@ def _bracketed_assignment(match: re.Match[str]) -> str:
 # Words that say what happens at the first step (`第一步 m = 0，直接令 m ← g`): what follows them on their line is
 # the first step's, read apart (guards/note_program.py), not a formula of every step.
 FIRST_STEP = re.compile(r"(?:第一步|首步|第\s*1\s*步|(?:at|on) (?:the )?first step|at step 1)\s*[时直接就:：,，]*\s*", re.IGNORECASE)
+# A kept value started at what the first batch gives: `a 初始化为第一个 batch 的 |g|`, "v initialised to the first batch's g²".
+FIRST_BATCH_START = re.compile(r"(?<![\w\u0370-\u03ff])([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*)\s*(?:初始化|初值)(?:为|成|是|用)?\s*"
+                               r"(?:第一个?|首个?)\s*(?:mini-?)?(?:batch|步)\s*(?:的|上的)\s*([^，。,;；（(\n]+)|"
+                               r"(?<![\w\u0370-\u03ff])([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*)\s+(?:is\s+)?(?:initiali[sz]ed|started)\s+(?:to|at|as)\s+"
+                               r"the\s+first\s+(?:mini-?)?(?:batch|step)'s\s+([^,;.(\n]+)", re.IGNORECASE)
 # A case of a value said by a comparison and what the rule then reduces to (`c ≤ 0 时这一步就退化成纯 SGD`,
 # `c ≈ 1 时就是普通动量`, "when β < 0.5 it is just SGD"): a remark, no formula.
 _REDUCED_CASE = re.compile(r"(?:(?:当|若|如果)\s*|\b(?:when|if)\s+)?[A-Za-zα-ωϵ]\w*\s*[<>≤≥≈]=?\s*[-−]?[\d.]+\s*(?:时|的时候)?"
@@ -782,5 +791,7 @@ def _start(name: str, note_text: str) -> str | None:
         later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
                           rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
         return repr(float(next(group for group in later.groups() if group))) if later else None
+    if FIRST_BATCH_START.match(said[0]):
+        return None  # started at the first batch's value: a value at the first step (note_program.py `_first_step_values`)
     value = re.match(rf"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(?:{_NUMBER}|(zero|零)(?![\w]))", said["rest"], re.IGNORECASE)
     return ("0.0" if value[2] else repr(float(value[1]))) if value else ""

@@ -270,7 +270,7 @@ _MODULE_CHAIN = re.compile(r"→[^→\n]*→[^→\n]*→")
 
 # A variant the notes mention beside the idea (`变体：α 可学习`, `变体 B（简化）：…`, `所以再加一个变体：…`, `Variant: a learnable
 # β`): not the idea itself.
-VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)一?个)?(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
+VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)一?个|可选的?)?(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
                      r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
                      r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*)\s*[：:]",
                      re.IGNORECASE)
@@ -341,7 +341,7 @@ _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:smal
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"\b(?:for|in|on) (?:a |the )?conv(?:olution(?:al)?)?s?(?: layers?)?\b|"  # "for conv, one channel is a row"
                               r"(?:小)?卷积网(?:络)?|卷积核|循环网络|"
-                              r"(?:conv(?:olution)?s?|卷积)\s*(?:层\s*)?的话|(?:对于?)\s*(?:conv(?:olution)?s?|卷积)(?:\s*层)?",  # "conv 的话…"
+                              r"(?:conv(?:olution)?s?|卷积)\s*(?:层\s*)?的话|linear\s*/\s*conv\w*|conv\w*\s*/\s*linear|(?:对于?)\s*(?:conv(?:olution)?s?|卷积)(?:\s*层)?",  # "conv 的话…"
                               re.IGNORECASE)
 # A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
 _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
@@ -377,7 +377,7 @@ _RATE_ASSIGNED = re.compile(_LEFT + r"(?:lr|η|eta|learning[ _]rate)\w*(?:\s*\([
 # A gradient named in a note: an update rule turns one into a step.
 # A loss that reads the gradient: `L_reg(θ) = L(θ) + (λ/2)·‖∇θ L(θ)‖²`, `loss = CE + λ·‖g‖²`.
 _LOSS_OF_GRADIENT = re.compile(_LEFT + _LOSS_NAME + r"(?:_\w+)?(?:\([^()=\n]*\))?\s*=(?!=)[^=\n]*(?:∇|" + _LEFT + r"(?:g|grad)" + _RIGHT + ")")
-_GRADIENT = re.compile(r"(?<![A-Za-z])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)
+_GRADIENT = re.compile(r"(?<![A-Za-z_])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)  # not `no_grad`
 
 
 def kinds_in_notes(text: str) -> list[str]:
@@ -439,7 +439,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
     elif "architecture" in found and "init" in found:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
-    if re.search(RECURRENCE, text) and not _GRADIENT.search(text):  # `h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t`: a cell
+    if re.search(RECURRENCE, text) and not _GRADIENT.search(text) and not _titled_init(text):  # `h_t = (1 − z_t) ⊙ h_{t−1}
+        # + z_t ⊙ h̃_t`: a cell (in a note titled as an initialisation, the cell the init is for)
         found = [kind for kind in found if kind != "layer"] + ["architecture"] * ("architecture" not in found)
     if "layer" in found and "weight_op" in found and _only_on_lines(BY_NAME["layer"].cue, text, _PLAIN_PRODUCT):
         found.remove("layer")  # "算 a_j = w_j·x（不含 bias）的分位数": a value the operation on the weights measures

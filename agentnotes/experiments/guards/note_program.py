@@ -34,6 +34,7 @@ from agentnotes.experiments.guards.formula_lines import (
     bracket_depth,
     CODE_MODULES,
     EPS,
+    FIRST_BATCH_START,
     FIRST_STEP,
     FUNCTIONS,
     LOSS_OUTPUTS,
@@ -115,11 +116,12 @@ _FIRST_STEP_ASSIGNED = re.compile(r"(?:用|取|令|set\s+)?(?<![\w\u0370-\u03ff]
 
 
 def _first_step_values(formulas: str) -> list[str]:
-    """`name_1 = value` for each value the notes say at the first step in words (_FIRST_STEP_SENTENCE); a name the
-    notes index by its step already (`m_1 = g_1`, `m_0 = 0`) as they write it."""
+    """`name_1 = value` for each value the notes say at the first step in words (_FIRST_STEP_SENTENCE, FIRST_BATCH_START);
+    a name the notes index by its step already (`m_1 = g_1`, `m_0 = 0`) as they write it."""
     said: dict[str, str] = {}
     for sentence in _FIRST_STEP_SENTENCE.finditer(formulas):
         said.update({m[1]: m[2].strip() for m in _FIRST_STEP_ASSIGNED.finditer(sentence[1])})
+    said.update({m[1] or m[3]: (m[2] or m[4]).strip() for m in FIRST_BATCH_START.finditer(formulas)})
     return [f"{name if _AT_START.fullmatch(name) else name + '_1'} = {value}" for name, value in said.items()]
 # Values said to be each unit's own: `每个隐单元一组`, `每个神经元自己学`, `per-channel`, `one per unit`.
 _PER_UNIT = re.compile(r"每(?:个|一个)\s*(?:隐藏?)?(?:单元|神经元|通道|channel|unit|neuron)|逐(?:单元|通道|神经元)|"
@@ -372,7 +374,8 @@ def _names_output(kind: str, target: str) -> bool:
 
 
 def _averages(statements: list[tuple[str, ast.expr]], given: dict[str, str], kind: str) -> list[tuple[str, ast.expr]]:
-    """`r̄ = (1/n) Σᵢ rᵢ`, `Σ_i r_i / n` with a count `n` the notes give no value, no formula and no role: the mean."""
+    """`r̄ = (1/n) Σᵢ rᵢ`, `Σ_i r_i / n`, `(1/d_in)·Σ_j W[i, j]` with a count the notes give no value, no formula and no
+    role: the mean over the index."""
     targets = {target for target, _ in statements}
     roles = {name for names in ROLES[kind].values() for name in names}
 
@@ -380,19 +383,25 @@ def _averages(statements: list[tuple[str, ast.expr]], given: dict[str, str], kin
         return isinstance(node, ast.Name) and compared_name(node.id) not in given and node.id not in targets | roles
 
     def summed(node: ast.expr) -> bool:
-        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sum_over" and len(node.args) == 1
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _MEANS and len(node.args) == 1
+
+    def mean(total: ast.Call) -> ast.Call:
+        return ast.Call(ast.Name(_MEANS[total.func.id], ast.Load()), total.args, [])
 
     class Averages(ast.NodeTransformer):
         def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
             node = self.generic_visit(node)
             if isinstance(node.op, ast.Div) and summed(node.left) and count(node.right):
-                return ast.Call(ast.Name("mean", ast.Load()), node.left.args, [])
+                return mean(node.left)
             if isinstance(node.op, ast.Mult) and summed(node.right) and isinstance(node.left, ast.BinOp) \
                     and isinstance(node.left.op, ast.Div) and _is_one(node.left.left) and count(node.left.right):
-                return ast.Call(ast.Name("mean", ast.Load()), node.right.args, [])
+                return mean(node.right)
             return node
 
     return [(target, Averages().visit(value)) for target, value in statements]
+
+
+_MEANS = {"sum_over": "mean", "sum_rows": "mean_rows"}  # a sum over an index, and the mean over it
 
 
 def _is_one(node: ast.expr) -> bool:
@@ -791,7 +800,7 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
             if name in ("var_batch", "mean_batch", "std_batch"):  # each unit's, over the batch's rows
                 node.keywords = [ast.keyword("dim", ast.Constant(0))] + (
                     [ast.keyword("unbiased", ast.Constant(False))] if name != "mean_batch" else [])
-            if name == "sum_rows" or (name == "sum_over" and not per_tensor):  # kept a column, as a value at the
+            if name in ("sum_rows", "mean_rows") or (name == "sum_over" and not per_tensor):  # kept a column, as a value at the
                 # right class is: the two meet sample by sample; over a parameter tensor (`Σ mask`), every entry
                 node.keywords = [ast.keyword("dim", _ROW_DIMS if per_tensor else ast.Constant(-1)),
                                  ast.keyword("keepdim", ast.Constant(True))]

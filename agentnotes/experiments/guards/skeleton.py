@@ -67,6 +67,8 @@ _WHOLE_STEP = re.compile(r"(?<![A-Za-z\\])(?:η|\\eta|eta|α|\\alpha|lr|step|γ)
                          r"(?:global|total|whole|full|entire)\s+(?:gradient\s+)?norm|norm of (?:the )?(?:whole|full|entire|total|"
                          r"global|concatenated) gradient|all (?:the )?parameters(?:'|’)? gradients?|"
                          r"全局(?:梯度)?(?:范数|norm)|所有参数[^。\n]{0,12}(?:梯度|范数)|梯度[^。\n]{0,6}拼(?:起来|接)", re.IGNORECASE)
+# What the idea is set against, not what it does: "与其做 global norm clipping，", "instead of the global norm", "而不是 …".
+_NOT_DONE = re.compile(r"与其[^，,。\n]*[，,]|而不是[^，,。；;\n]*|\b(?:instead of|rather than)\b[^,.;\n]*", re.IGNORECASE)
 # An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
 _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
                         r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)", re.IGNORECASE)
@@ -181,7 +183,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
             continue
         block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text))
         name = "block" if block else kind.name
-        name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(idea_part) else name
+        name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(_NOT_DONE.sub(" ", idea_part)) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs the whole network
             alone = not any(set(other.hooks) & set(kind.hooks) for other in found if other is not kind)
