@@ -1621,3 +1621,11 @@ def test_a_state_started_at_the_first_batchs_value_and_a_rows_mean_over_its_entr
     w = torch.tensor([[1.0, 3.0], [2.0, 2.0]])
     op(w, {}, 1)
     assert torch.allclose(w, torch.tensor([[-1.0, 1.0], [0.0, 0.0]]))  # each row less its own mean
+
+
+def test_an_unequal_comparison_in_brackets_is_an_indicator_and_an_entrys_own_rate_is_not_the_tuned_lr() -> None:
+    program = note_program("flip_i = (sign(g_i) != sign(g_prev_i))\nn_i = n_i + flip_i\nlr_i = lr / sqrt(1 + n_i / K)\n"
+                           "w_i = w_i - lr_i * g_i\ng_prev_i = g_i\nK = 10", ["update_rule"])
+    assert program is not None and program.roles["lr"] == "lr" and "lr" not in program.constants
+    assert ("flip", "ne(sign(g), sign(g_prev))") in program.statements
+    assert ("lr_i", "lr / sqrt(1 + n / K)") in program.statements  # each entry's rate, from the rate the harness tunes

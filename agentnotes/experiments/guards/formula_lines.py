@@ -45,7 +45,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
                 "erf": "torch.special.erf", "quantile": "torch.quantile", "median": "torch.median",
-                "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge"}  # an indicator: notation.py
+                "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge", "ne": "torch.ne"}  # an indicator: notation.py
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.
 # A letter named as a function in symbols or words (`φ = sigmoid`, `σ 取 softplus`, `act 为 tanh`), as written or made plain.

@@ -240,7 +240,7 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
 _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
-                    r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|"
+                    r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
                     r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
@@ -298,8 +298,9 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
             if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
                 kept.append(line)
                 continue
-        elif _LABELLED.match(line) or (aside_bullet is not None and bullet and len(bullet[1]) <= aside_bullet):
-            aside = False  # another label, or the next item of the list an aside item was in
+        elif (_LABELLED.match(line) and not (aside and aside_bullet is None and line[:1].isspace())) \
+                or (aside_bullet is not None and bullet and len(bullet[1]) <= aside_bullet):
+            aside = False  # another label (not one indented under an aside's label), or the next item of an aside's list
         if not aside:
             kept.append(line)
     return kept

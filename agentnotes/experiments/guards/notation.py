@@ -104,6 +104,8 @@ _CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:CE|L_?CE|cross_?entropy|xent)\s*
 _LATEX_FONT = re.compile(r"\\(?:mathcal|mathbf|mathit|mathsf|mathbb|boldsymbol|bm)\s*\{\s*([A-Za-z1]\w*)\s*\}")
 # An indicator of one comparison: `𝟙[g ⊙ w < 0]`, `1[z ≥ c]`, `\mathbb{1}[\, x > 0 \,]` (1 where it holds, else 0).
 _INDICATOR = re.compile(r"(?<![\w.])[1𝟙]\s*\[\s*([^\[\]<>≤≥=]+?)\s*(<=|>=|<|>|≤|≥)\s*([^\[\]<>≤≥=]+?)\s*\]")
+# A value that is 1 where two values differ, in brackets after its `=`: `flip = (sign(g) != sign(g_prev))`.
+_UNEQUAL_VALUE = re.compile(r"(?<==)(?=\s*\()\s*\(\s*((?:[^()=!≠\n]|\([^()\n]*\))+?)\s*(?:!=|≠)\s*((?:[^()=!≠\n]|\([^()\n]*\))+?)\s*\)")
 _COMPARED = {"<": "lt", "<=": "le", "≤": "le", ">": "gt", ">=": "ge", "≥": "ge"}
 NAMED_FUNCTION = re.compile(r"(?<![\w.])(ReLU|Relu|Tanh|Sigmoid|Softplus|Softmax|Exp|Log)\s*\(")
 ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
@@ -187,6 +189,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)[ \t]*(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, 0.1 x, not 1e-6
     text = _INDICATOR.sub(lambda m: f"{_COMPARED[m[2]]}({m[1]}, {m[3]})", text)
+    text = _UNEQUAL_VALUE.sub(r"ne(\1, \2)", text)
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
 
 

@@ -232,7 +232,10 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     said_at_start = {target for target in targets if (start := _AT_START.fullmatch(target)) and start[1] in targets
                      and (STEP_INDEXED.search(formulas) or any(line.startswith(f"{target} =") for line in first_said))}
     statements, said_at_start = _at_first_step(statements, said_at_start, kind)
-    statements = [(target.removesuffix(_ROW_INDEX), _by_rows(value)) for target, value in statements]
+    kept = {name + _ROW_INDEX for role, names in ROLES[kind].items() if role not in ("param", "grad") for name in names
+            } if kind in PER_TENSOR_KINDS else set()
+    statements = [(target if target in kept else target.removesuffix(_ROW_INDEX), _by_rows(value, kept))
+                  for target, value in statements]  # `lr_i = lr/√(1 + n_i/K)`: each entry's rate, not the lr
     if kind in PER_TENSOR_KINDS:
         statements = _by_layers(statements, kind)
     if kind == "data":
@@ -553,12 +556,14 @@ def _by_layers(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[
             for target, value in statements]
 
 
-def _by_rows(value: ast.expr) -> ast.expr:
-    """A formula over one row (`w_i * c/||w_i||`) as one over every row at once: `w_i` is `w`, and a norm or a sum
-    of a row is that of each row (norm_rows, sum_rows). Other formulas are returned as they are."""
+def _by_rows(value: ast.expr, kept: set[str] = frozenset()) -> ast.expr:
+    """A formula over one row (`w_i * c/||w_i||`) as one over every row at once: `w_i` is `w` (a name in `kept` keeps
+    its index), and a norm or a sum of a row is that of each row (norm_rows, sum_rows). Other formulas are returned as
+    they are."""
     class Rewrite(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
-            return ast.Name(node.id.removesuffix(_ROW_INDEX), ast.Load()) if node.id.endswith(_ROW_INDEX) else node
+            return ast.Name(node.id.removesuffix(_ROW_INDEX), ast.Load()) if node.id.endswith(_ROW_INDEX) \
+                and node.id not in kept else node
 
         def visit_Call(self, node: ast.Call) -> ast.AST:
             rows = isinstance(node.func, ast.Name) and node.func.id in ("norm", "sum_over") and any(

@@ -27,6 +27,7 @@ FUNCTIONS = {"sign": torch.sign, "sqrt": torch.sqrt, "exp": torch.exp, "log": to
              "dot": lambda a, b: torch.dot(torch.as_tensor(a).flatten(), torch.as_tensor(b).flatten()),
              "lt": lambda a, b: torch.lt(torch.as_tensor(a), b), "le": lambda a, b: torch.le(torch.as_tensor(a), b),
              "gt": lambda a, b: torch.gt(torch.as_tensor(a), b), "ge": lambda a, b: torch.ge(torch.as_tensor(a), b),
+             "ne": lambda a, b: torch.ne(torch.as_tensor(a), b),
              "ndtr": torch.special.ndtr, "ndtri": torch.special.ndtri, "erf": torch.special.erf,
              "quantile": lambda v, q: torch.quantile(torch.as_tensor(v, dtype=torch.float32), q),
              "median": lambda v: torch.median(torch.as_tensor(v, dtype=torch.float32))}
