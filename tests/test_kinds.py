@@ -502,3 +502,12 @@ def test_a_projection_after_each_step_in_no_grad_code_on_linear_and_conv_weights
             "```python\n@torch.no_grad()\ndef project(model):\n    w.sub_(w.mean(1, keepdim=True))\n```")
     assert kinds_in_notes(note) == ["weight_op"]  # `no_grad` names no gradient; the conv is where it also applies
     assert VARIANT.match("可选变体：投影后再把行范数恢复")
+
+
+def test_a_running_average_named_like_a_loss_and_the_starts_of_an_optimizers_averages_are_an_update_rule() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = ("State per coordinate: s and ℓ.\n$$ s_t = \\beta_1 s_{t-1} + (1-\\beta_1)\\,\\mathrm{sign}(g_t) $$\n"
+            "$$ \\ell_t = \\beta_2 \\ell_{t-1} + (1-\\beta_2)\\,\\log(|g_t| + \\epsilon) $$\n"
+            "$$ w_{t+1} = w_t - \\eta \\; s_t \\; \\exp(\\ell_t) $$\nConstants: $\\beta_1 = 0.9$. Init $s_0 = 0$, $\\ell_0 = 0$")
+    assert kinds_in_notes(note) == ["update_rule"]  # ℓ averages the log-magnitude, no loss; s_0, ℓ_0 no initialisation

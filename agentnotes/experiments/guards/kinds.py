@@ -331,6 +331,18 @@ _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
 # A value kept as a running average of itself (`L̄ = β·L̄_prev + (1−β)·L`, `ℓ̄ ← 0.9·ℓ̄ + 0.1·ℓ`).
 _RUNNING_AVERAGE = re.compile(r"(?<![\w])([A-Za-zℓ]\w*)\s*(?:=|←|:=)(?!=)[^\n，,；;]*?(?<![\w])\1(?:_prev|_\{?t\s*[-−]\s*1\}?)?(?![\w])")
+def _without_running_averages(text: str) -> str:
+    """`text` without its running averages (_RUNNING_AVERAGE) and the starts they are given (`ℓ_0 = 0`)."""
+    return _started_averages(text).sub(" ", _RUNNING_AVERAGE.sub(" ", text))
+
+
+def _started_averages(text: str) -> re.Pattern[str]:
+    """The starts given to the running averages of `text` (`s_0 = 0` for `s = β s + …`); a pattern matching nothing
+    when it has none."""
+    averaged = "|".join(re.escape(m[1]) for m in _RUNNING_AVERAGE.finditer(text))
+    return re.compile(rf"(?<![\w])(?:{averaged})_\{{?[01]\}}?\s*(?:=|←)" if averaged else r"(?!)")
+
+
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
 # A recurrent model named as a model of its own ("Clockwork RNN", "Quasi-RNN"), not the lab's: an architecture idea.
@@ -399,7 +411,7 @@ def kinds_in_notes(text: str) -> list[str]:
                      for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
-    if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _RUNNING_AVERAGE.sub(" ", part)) for part in (text, plain)):
+    if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):
         found.remove("loss")  # `L̄_t = β·L̄_{t−1} + (1−β)·L_t`: the training loss averaged for the idea to read
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
@@ -424,8 +436,9 @@ def kinds_in_notes(text: str) -> list[str]:
     if "init" in found and len(found) > 1 and (not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text))
                                                or _only_on_lines(BY_NAME["init"].cue, text, _BIASES_ALONE)):
         found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…": an aside beside another kind
-    if "update_rule" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE):
-        found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0": where the optimizer's state starts
+    if "update_rule" in found and "init" in found and (_only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE)
+                                                       or _only_on_lines(BY_NAME["init"].cue, plain, _started_averages(plain))):
+        found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0", "Init s_0 = 0": where the optimizer's state starts
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
