@@ -511,3 +511,11 @@ def test_a_running_average_named_like_a_loss_and_the_starts_of_an_optimizers_ave
             "$$ \\ell_t = \\beta_2 \\ell_{t-1} + (1-\\beta_2)\\,\\log(|g_t| + \\epsilon) $$\n"
             "$$ w_{t+1} = w_t - \\eta \\; s_t \\; \\exp(\\ell_t) $$\nConstants: $\\beta_1 = 0.9$. Init $s_0 = 0$, $\\ell_0 = 0$")
     assert kinds_in_notes(note) == ["update_rule"]  # ℓ averages the log-magnitude, no loss; s_0, ℓ_0 no initialisation
+
+
+def test_a_module_class_named_as_a_linear_layer_is_a_layer_idea() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = ("在 nn.Linear 前面乘一个可学习门：\n```python\nclass InputGatedLinear(nn.Module):\n"
+            "    def forward(self, x):\n        return self.lin(x * torch.sigmoid(self.a))\n```")
+    assert kinds_in_notes(note) == ["layer"]

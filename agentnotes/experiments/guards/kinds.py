@@ -117,6 +117,7 @@ KINDS: tuple[Kind, ...] = (
                      r"drop-?in (?:replacement )?for (?:an? |the |each |every )?(?:nn\.Linear|linear|dense)(?: layers?)?",
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
+              r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
               r"\breplac(?:e[sd]?|ing)\s+(?:an?\s+|the\s+|each\s+|every\s+)?nn\.Linear\b",  # (replace nn.Linear)
