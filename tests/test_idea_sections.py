@@ -580,3 +580,10 @@ def test_a_setup_section_read_whole_with_its_note_gives_no_formula():
     text = ("# Bent activation\n\n    f(x) = x + 0.5·|x|\n\n## Setup\n- 数据：合成回归 y = sin(3x₁) + |x₂|，噪声 0.05\n"
             "- Adam lr = 1e-3\n\n## 预期\n- 预期：loss = 0.1 左右\n")
     assert formulas_in([Hit(Chunk("/n/b.md", 1, 12, text, ("Bent activation",)), 1.0)]) == "f(x) = x + 0.5·|x|"
+
+
+def test_a_sequence_of_label_permutations_is_no_sequence_task() -> None:
+    from agentnotes.experiments.guards.task import task_in_notes
+
+    assert task_in_notes("实验：\n1. sklearn digits，MLP 64-128-10。\n2. digits 上做 label permutation 序列，每 20 epoch 随机打乱一次标签。") == "digits"
+    assert task_in_notes("实验：合成序列分类，GRU hidden 32。") == "sequence"
