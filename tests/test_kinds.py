@@ -519,3 +519,12 @@ def test_a_module_class_named_as_a_linear_layer_is_a_layer_idea() -> None:
     note = ("在 nn.Linear 前面乘一个可学习门：\n```python\nclass InputGatedLinear(nn.Module):\n"
             "    def forward(self, x):\n        return self.lin(x * torch.sigmoid(self.a))\n```")
     assert kinds_in_notes(note) == ["layer"]
+
+
+def test_a_buffer_kept_with_no_grad_and_a_learnable_parameters_start_belong_to_the_new_layer() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = ("# Linear layer that subtracts a learnable fraction of the running input mean\n  y = W (x − α ⊙ μ) + b\n"
+            "- μ: running mean of x over the batch dim, EMA with momentum 0.01, no grad (buffer)\n"
+            "- α ∈ R^{d_in}: learnable, init 0.5 (so it starts half-centering)")
+    assert kinds_in_notes(note) == ["layer"]

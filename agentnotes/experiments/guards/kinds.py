@@ -344,6 +344,8 @@ def _started_averages(text: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w])(?:{averaged})_\{{?[01]\}}?\s*(?:=|←)" if averaged else r"(?!)")
 
 
+# A value said to be learned: a new module's parameter.
+_LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
 # A recurrent model named as a model of its own ("Clockwork RNN", "Quasi-RNN"), not the lab's: an architecture idea.
@@ -379,7 +381,7 @@ def _weights_said(text: str) -> bool:
 
 
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
-_GRADIENT_SAID = re.compile(r"gradient|\bgrad\b|梯度|∇", re.IGNORECASE)
+_GRADIENT_SAID = re.compile(r"(?<!no )(?<!no_)(?:gradient|\bgrad\b)|(?<!不求)(?<!不算)梯度|∇", re.IGNORECASE)  # not "no grad (buffer)"
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
 # A value other than the learning rate given as a function of the step (`beta(t) = …`), and a learning rate assigned.
 _OTHER_VALUE_OVER_STEPS = re.compile(_LEFT + r"(?!(?:lr|η|eta)\W)[A-Za-z\u0370-\u03ff]\w*\s*\(\s*(?:t|step)\s*\)\s*=(?!=)")
@@ -450,6 +452,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("layer")  # `h = W x + b` and then the new nonlinearity on h: the linear layer as it was
     if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN):
         found.remove("layer")  # `… → [RevBlock] × D → LayerNorm → …`: the model's own modules, around the idea's block
+    if "layer" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _LEARNABLE):
+        found.remove("init")  # "α ∈ R^d: learnable, init 0.5": where the new layer's own parameter starts
     if "architecture" in found and "init" in found and _titled_init(text):
         found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
     elif "architecture" in found and "init" in found:
