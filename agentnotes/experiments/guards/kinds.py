@@ -332,6 +332,8 @@ _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
 # A value kept as a running average of itself (`L̄ = β·L̄_prev + (1−β)·L`, `ℓ̄ ← 0.9·ℓ̄ + 0.1·ℓ`).
 _RUNNING_AVERAGE = re.compile(r"(?<![\w])([A-Za-zℓ]\w*)\s*(?:=|←|:=)(?!=)[^\n，,；;]*?(?<![\w])\1(?:_prev|_\{?t\s*[-−]\s*1\}?)?(?![\w])")
+
+
 def _without_running_averages(text: str) -> str:
     """`text` without its running averages (_RUNNING_AVERAGE) and the starts they are given (`ℓ_0 = 0`)."""
     return _started_averages(text).sub(" ", _RUNNING_AVERAGE.sub(" ", text))
