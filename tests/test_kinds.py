@@ -528,3 +528,11 @@ def test_a_buffer_kept_with_no_grad_and_a_learnable_parameters_start_belong_to_t
             "- μ: running mean of x over the batch dim, EMA with momentum 0.01, no grad (buffer)\n"
             "- α ∈ R^{d_in}: learnable, init 0.5 (so it starts half-centering)")
     assert kinds_in_notes(note) == ["layer"]
+
+
+def test_every_layers_output_concatenated_into_the_head_is_an_architecture_idea_not_a_layer() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = ("# 所有 hidden 层直接接到分类头\n普通 MLP 只有最后一层 feature 进 classifier。改成：每一层的输出都 concat 起来再进最后的 Linear。\n"
+            "  z = concat[ h₁, h₂, …, h_L ]\n  logits = W_head z + b")
+    assert kinds_in_notes(note) == ["architecture"]

@@ -73,7 +73,9 @@ CROSS_LAYER = (r"=[^=\n]*(?:(?<![\w])x(?![\w])[^=\n]*(?<![\w])h_?\d|(?<![\w])h_?
 # (a loss summed over the layers' outputs is no readout).
 READOUT_OF_LAYERS = (_words(r"(?:all|every|each)[- ](?:hidden[- ])?layers?['’]?s?\s+(?:readouts?|heads?|outputs?|votes?)",
                             "deep supervision", r"readouts?\s+(?:from|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:hidden\s+)?layers?")
-                     + r"|(?:logits|out(?:put)?|y|ŷ|z)\s*=\s*(?:sum|Σ|∑)_?\{?l\b(?:=[^}\s]*\}?)?[^\n=]*\bh_\{?l\b|所有隐藏层[^。\n]{0,8}(?:输出|读出)|每一层[^。\n]{0,6}都[^。\n]{0,6}(?:输出|读出)")
+                     + r"|(?:logits|out(?:put)?|y|ŷ|z)\s*=\s*(?:sum|Σ|∑)_?\{?l\b(?:=[^}\s]*\}?)?[^\n=]*\bh_\{?l\b|所有隐藏层[^。\n]{0,8}(?:输出|读出)|每一层[^。\n]{0,6}都[^。\n]{0,6}(?:输出|读出)|"
+                        r"每一层的输出[^。\n]{0,30}(?:concat|拼接)|(?:所有|每一?个)\s*(?:hidden|隐藏?)\s*层[^。\n]{0,10}(?:接到|连到|直接进)"
+                        r"[^。\n]{0,6}(?:分类头|head|classifier)")  # 每一层的输出…都 concat 起来再进最后的 Linear
 # A hidden state computed from the one before it, in a note that names no gradient (an optimizer's running `h_t = ρ·h_{t-1}
 # + …` does): a recurrent cell (`h_t = … h_{t−1}`, `h[t-1]`), whose formulas are no layer's.
 RECURRENCE = r"(?<![A-Za-z0-9_])h_?(?:\{\s*t\s*[-−]\s*1\s*\}|\(\s*t\s*[-−]\s*1\s*\)|\[\s*t\s*[-−]\s*1\s*\]|t[-−]1)"
@@ -346,6 +348,7 @@ def _started_averages(text: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w])(?:{averaged})_\{{?[01]\}}?\s*(?:=|←)" if averaged else r"(?!)")
 
 
+_READOUT_OF_LAYERS = re.compile(READOUT_OF_LAYERS, re.IGNORECASE)
 # A value said to be learned: a new module's parameter.
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
@@ -452,8 +455,9 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
     if "layer" in found and "activation" in found and _only_on_lines(BY_NAME["layer"].cue, text, _PLAIN_LAYER):
         found.remove("layer")  # `h = W x + b` and then the new nonlinearity on h: the linear layer as it was
-    if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN):
-        found.remove("layer")  # `… → [RevBlock] × D → LayerNorm → …`: the model's own modules, around the idea's block
+    if "layer" in found and "architecture" in found and (_only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN)
+                                                         or _only_on_lines(BY_NAME["layer"].cue, text, _READOUT_OF_LAYERS)):
+        found.remove("layer")  # `… → [RevBlock] × D → LayerNorm → …`, "改成：每一层的输出都 concat 起来": the wiring's
     if "layer" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _LEARNABLE):
         found.remove("init")  # "α ∈ R^d: learnable, init 0.5": where the new layer's own parameter starts
     if "architecture" in found and "init" in found and _titled_init(text):
