@@ -536,3 +536,12 @@ def test_every_layers_output_concatenated_into_the_head_is_an_architecture_idea_
     note = ("# 所有 hidden 层直接接到分类头\n普通 MLP 只有最后一层 feature 进 classifier。改成：每一层的输出都 concat 起来再进最后的 Linear。\n"
             "  z = concat[ h₁, h₂, …, h_L ]\n  logits = W_head z + b")
     assert kinds_in_notes(note) == ["architecture"]
+
+
+def test_a_penalty_on_the_hidden_activations_is_no_activation_idea() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "# Penalise low effective rank of hidden activations\n  erank(H) = exp(−Σ_k p_k log p_k)\n  loss = CE − λ · erank(H) / d"
+    assert kinds_in_notes(note) == ["loss"]
+    assert skeleton_for(["loss"], note, "digits").name == "activity_penalty"

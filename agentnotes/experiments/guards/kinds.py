@@ -349,6 +349,12 @@ def _started_averages(text: str) -> re.Pattern[str]:
 
 
 _READOUT_OF_LAYERS = re.compile(READOUT_OF_LAYERS, re.IGNORECASE)
+# A penalty on the hidden layers' outputs, not on the weights ("隐层激活的 L2 惩罚", "penalise the hidden activations"):
+# the activity_penalty skeleton.
+PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,32}?(?:激活|activations?|hidden (?:outputs?|"
+                                   r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
+                                   r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,12}?(?:L[12]|惩罚|罚项|penalty|正则)",
+                                   re.IGNORECASE)
 # A value said to be learned: a new module's parameter.
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
@@ -421,6 +427,8 @@ def kinds_in_notes(text: str) -> list[str]:
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):
         found.remove("loss")  # `L̄_t = β·L̄_{t−1} + (1−β)·L_t`: the training loss averaged for the idea to read
+    if "activation" in found and "loss" in found and _only_on_lines(BY_NAME["activation"].cue, text, PENALISED_ACTIVATIONS):
+        found.remove("activation")  # "Penalise low effective rank of hidden activations": what a penalty is on
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PERIODIC, idea_text, kinds_of
+from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, PERIODIC, idea_text, kinds_of
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
@@ -72,11 +72,6 @@ _NOT_DONE = re.compile(r"与其[^，,。\n]*[，,]|而不是[^，,。；;\n]*|\b
 # An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
 _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
                         r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)", re.IGNORECASE)
-# A penalty on the hidden layers' outputs, not on the weights ("隐层激活的 L2 惩罚", "penalise the hidden activations"):
-# the activity_penalty skeleton.
-_ON_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,16}?(?:激活|activations?|hidden (?:outputs?|"
-                             r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
-                             r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,12}?(?:L[12]|惩罚|罚项|penalty|正则)", re.IGNORECASE)
 # A loss that reads the network's outputs for other inputs than the batch's (`KL(sg[p(x)] ‖ p(x + σ·ε))`, `f(x̃)`, a
 # gradient with respect to the inputs, a consistency term), or the gradient with respect to the parameters
 # (`‖∇θ L‖²`): the loss_inputs skeleton, whose loss gets the model and x.
@@ -192,7 +187,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
         name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_part) else name
-        name = "activity_penalty" if kind.name in ("loss", "regulariser") and _ON_ACTIVATIONS.search(note_text) else name
+        name = "activity_penalty" if kind.name in ("loss", "regulariser") and PENALISED_ACTIVATIONS.search(note_text) else name
         name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
