@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from agentnotes.experiments import (
     parse_progress,
     validate_metrics,
 )
+from agentnotes.experiments.results.added_seeds import added_seeds_config, merged
 from agentnotes.experiments.results.plots import make_plots
 from agentnotes.experiments.results.report import _results as report_results
 from agentnotes.experiments.lab.assemble import ARMS_NAME, DESCRIBE_FLAG
@@ -236,6 +237,47 @@ def test_a_seed_diverging_at_the_tuned_rate_reruns_the_arm_at_the_next_lower_rat
     assert f"seeds [0, 1, 2] diverged at {chosen}: every seed of this arm ran again at" in results
 
 
+def test_seeds_added_to_a_run_merge_into_what_a_run_of_every_seed_writes(tmp_path: Path) -> None:
+    """More seeds for the same condition: only the new ones train, at the rates the first run's search chose,
+    and the merged metrics are those of one run of every seed (the wall times aside)."""
+    code = (IDEAS / "mirror.py").read_text()
+    search = dict(lr_grid=(0.02, 0.05))
+    full = run_idea(tmp_path / "full", code, **search, seeds=(0, 1, 2, 3, 4))
+    first = run_idea(tmp_path / "first", code, **search)
+    added_config = added_seeds_config(first.metrics, ExperimentConfig(**{**TINY, **search, "seeds": (0, 1, 2, 3, 4)}))
+    assert added_config is not None and added_config.seeds == (3, 4)
+    assert dict(added_config.arm_lrs) == {arm: first.metrics["arms"][arm]["lr"] for arm in ("baseline", "idea")}
+    added = run_idea(tmp_path / "added", code, **search, seeds=added_config.seeds, arm_lrs=added_config.arm_lrs)
+    assert added.returncode == 0, added.stderr
+    assert added.metrics["lr_tuning"] is None and "lr search" not in added.stdout
+
+    def without_times(metrics: dict) -> dict:
+        runs = {arm: [{k: v for k, v in r.items() if k != "wall_s"} for r in entry["runs"]]
+                for arm, entry in metrics["arms"].items()}
+        return {**metrics, "arms": runs, "environment": None, "added_seeds": None,
+                "lr_tuning": {arm: {k: v for k, v in t.items() if k != "wall_s"} for arm, t in metrics["lr_tuning"].items()}}
+
+    together = merged(first.metrics, added.metrics)
+    assert together["config"]["seeds"] == [0, 1, 2, 3, 4] and together["added_seeds"] == [[3, 4]]
+    assert {arm: e["lr"] for arm, e in together["arms"].items()} == {arm: e["lr"] for arm, e in full.metrics["arms"].items()}
+    assert without_times(together) == without_times(full.metrics)
+    assert validate_metrics(together) == validate_metrics(full.metrics)
+
+
+def test_seeds_added_are_not_merged_when_one_diverged_or_the_run_differs() -> None:
+    prior = {"status": "ok", "config": {"seeds": [0, 1, 2], "steps": 40, "input_scale": 1.0},
+             "arms": {"baseline": {"lr": 0.05, "runs": []}, "idea": {"lr": 0.15, "runs": []}}}
+    wanted = ExperimentConfig(**{**TINY, "seeds": (0, 1, 2, 3, 4, 5)})
+    assert added_seeds_config(prior, wanted).seeds == (3, 4, 5)
+    assert added_seeds_config(prior, replace(wanted, steps=160)) is None  # a longer budget: every seed again
+    assert added_seeds_config(prior, replace(wanted, input_scale=0.01)) is None
+    assert added_seeds_config({**prior, "status": "error"}, wanted) is None
+    assert added_seeds_config(prior, replace(wanted, seeds=(0, 1, 2))) is None  # nothing to add
+    diverged = {"status": "ok", "config": {"seeds": [3]},
+                "arms": {"baseline": {"runs": [{"seed": 3, "diverged": True}]}, "idea": {"runs": [{"seed": 3, "diverged": False}]}}}
+    assert merged(prior, diverged) is None
+
+
 def test_lr_search_gives_both_arms_the_same_budget_and_widens_at_the_edge(tmp_path: Path) -> None:
     """At 40 steps the larger rate wins, so the grid grows upwards (x3 per widening) for both arms alike."""
     ran = run_idea(tmp_path, (IDEAS / "gonnor.py").read_text(), lr_grid=(0.001, 0.002))
@@ -314,7 +356,7 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
     [dict(seeds=(0, 1)), dict(seeds=(1, 1, 2)), dict(task="imagenet"), dict(lr=0.0), dict(steps=0),
      dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0)), dict(lr="fast"),
      dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0),
-     dict(baseline_activation="swishy")],
+     dict(baseline_activation="swishy"), dict(arm_lrs=(("idea", 0.1),)), dict(arm_lrs=(("baseline", 0.1), ("idea", 0.0)))],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):
@@ -326,6 +368,7 @@ def test_config_total_steps_counts_both_arms_and_the_lr_search() -> None:
     assert ExperimentConfig(seeds=(0, 1, 2), steps=100, lr_grid=(0.1, 0.2)).total_steps == 2 * 100 * (3 + 2 + 2)
     assert ExperimentConfig(seeds=(0, 1, 2), steps=100).total_steps == 2 * 100 * (3 + 3 + 2)
     assert ExperimentConfig(seeds=(0, 1, 2), steps=100, lr_grid=()).total_steps == 2 * 100 * 3
+    assert ExperimentConfig(seeds=(5,), steps=100, arm_lrs=(("baseline", 0.1), ("idea", 0.3))).total_steps == 2 * 100 * 1
 
 
 def test_auto_rates_follow_the_baseline_optimizer() -> None:

@@ -260,6 +260,11 @@ def test_seeds_are_added_while_the_ci_includes_zero(monkeypatch) -> None:
     conditions = json.loads((run.path / "conditions.json").read_text())
     assert [(c["seeds"], c["ended_by"]) for c in conditions] == [(6, "seed_budget")]
     assert len(load_metrics(run.path / rd.METRICS)["arms"]["idea"]["runs"]) == 6
+    added = load_metrics(run.iteration_dir(2) / rd.ADDED_SEEDS_METRICS)  # only the new seeds trained, no search again
+    assert added["config"]["seeds"] == [3, 4, 5] and added["lr_tuning"] is None
+    first, together = (load_metrics(run.iteration_dir(n) / rd.METRICS) for n in (1, 2))
+    assert together["arms"]["idea"]["runs"][:3] == first["arms"]["idea"]["runs"]
+    assert "SEEDS = [0, 1, 2, 3, 4, 5]" in (run.iteration_dir(2) / rd.EXPERIMENT).read_text()  # reruns every seed
     report = (run.path / rd.REPORT).read_text(encoding="utf-8")
     assert "the seed budget was spent" in report
     assert (run.path / rd.ITERATIONS / "1" / rd.PURPOSE).read_text() == "write the idea code"

@@ -15,6 +15,7 @@ from agentnotes.agents import experimenter as agents
 from agentnotes.agents.experimenter import MAX_KINDS, RULE_CHARS
 from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
+from agentnotes.experiments.results.added_seeds import added_seeds_config, merged
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
 from agentnotes.experiments.guards.baseline import Baseline, baseline_from_request, compares_with_an_activation
@@ -654,7 +655,7 @@ def run_experiment(
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}", code)
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
         config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale)
-        outcome = _run_condition(run, n, code, config, options, reporter)
+        outcome = _run_condition(run, n, code, config, options, reporter, _prior_metrics(run, condition, code))
         if isinstance(outcome, str):
             writer.record_failure()
             code, feedback, purpose = None, outcome, f"rewrite the code: {outcome.splitlines()[0]}"
@@ -739,17 +740,35 @@ def _accepted_code(run: rd.Run, conditions: Sequence[sweep.Condition]) -> str | 
     return None
 
 
+def _prior_metrics(run: rd.Run, condition: sweep.Condition, code: str) -> dict | None:
+    """The metrics of the condition's last run with this code, whose seeds a run with more seeds keeps; None when
+    there is none."""
+    if condition.iteration is None or run.read_text(f"{rd.ITERATIONS}/{condition.iteration}/{rd.IDEA_CODE}") != code:
+        return None
+    try:
+        return load_metrics(run.iteration_dir(condition.iteration) / rd.METRICS)
+    except ExperimentError:
+        return None
+
+
 def _run_condition(run: rd.Run, n: int, code: str, config: ExperimentConfig, options: ExperimentOptions,
-                   reporter: Reporter) -> tuple[Comparison, bool] | str:
+                   reporter: Reporter, prior: dict | None = None) -> tuple[Comparison, bool] | str:
     """Run the code under one condition: (comparison, whether an arm learned), or the feedback for
-    the code writer when the run failed or its results are unusable."""
-    run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
-    reporter.phase(f"run-{n}", f"input scale {config.input_scale:g}: {len(config.seeds)} seeds × 2 arms × "
-                               f"{config.steps} steps in the sandbox")
-    result = run_iteration(run, n, options, reporter)
-    reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
-    if result.status == "interrupted":
-        raise KeyboardInterrupt
+    the code writer when the run failed or its results are unusable. With the `prior` metrics of the same
+    run with fewer seeds, only the new seeds train (experiments/results/added_seeds.py)."""
+    added = added_seeds_config(prior, config) if prior else None
+    result = _sandbox_run(run, n, code, added or config, options, reporter)
+    if added and prior and result.status == "ok":
+        folder = run.iteration_dir(n)
+        together = merged(prior, load_metrics(folder / rd.METRICS))
+        (folder / rd.METRICS).replace(folder / rd.ADDED_SEEDS_METRICS)
+        (folder / rd.EXPERIMENT).replace(folder / rd.ADDED_SEEDS_EXPERIMENT)
+        if together is None:
+            reporter.info("A seed diverged at its arm's rate: every seed runs again, with the rate search.")
+            result = _sandbox_run(run, n, code, config, options, reporter)
+        else:
+            run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))  # all seeds at once
+            run.write_json(f"{rd.ITERATIONS}/{n}/{rd.METRICS}", together)
     if result.status != "ok":
         return _failure_feedback(run, n, code, result)
     metrics = load_metrics(run.iteration_dir(n) / rd.METRICS)
@@ -759,6 +778,20 @@ def _run_condition(run: rd.Run, n: int, code: str, config: ExperimentConfig, opt
         hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
         return f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
     return compare_arms(metrics), not neither_learned(problems)
+
+
+def _sandbox_run(run: rd.Run, n: int, code: str, config: ExperimentConfig, options: ExperimentOptions,
+                 reporter: Reporter) -> RunResult:
+    """Iteration n's experiment.py for `config`, run in the sandbox."""
+    run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
+    seeds = f"{len(config.seeds)} seeds" if not config.arm_lrs else \
+        f"{len(config.seeds)} seeds added ({', '.join(map(str, config.seeds))}), each arm at the rate its search chose"
+    reporter.phase(f"run-{n}", f"input scale {config.input_scale:g}: {seeds} × 2 arms × {config.steps} steps in the sandbox")
+    result = run_iteration(run, n, options, reporter)
+    reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
+    if result.status == "interrupted":
+        raise KeyboardInterrupt
+    return result
 
 
 def _write_back(settings: Settings, run: rd.Run, reporter: Reporter) -> None:

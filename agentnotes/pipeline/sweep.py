@@ -3,8 +3,8 @@
 The claim names a condition (inputs close to zero, say): the arms run there and under the normal
 setting as a control, never one swapped for the other. Under each condition the same code runs
 until the statistics decide or the budget ends: when neither arm learns, once more with a longer
-budget, then "neither learned" is the finding; when the paired 95% CI includes zero, again with
-twice the seeds, up to the seed budget. `conditions.json` in the run directory records each
+budget, then "neither learned" is the finding; when the paired 95% CI includes zero, with twice the
+seeds, up to the seed budget (the seeds already run are kept: experiments/results/added_seeds.py). `conditions.json` in the run directory records each
 condition's state, so a resumed run re-runs nothing finished.
 """
 
@@ -59,7 +59,7 @@ def next_run(condition: Condition, comparison: Comparison, learned: bool, base_s
         return None
     if comparison.conclusion == "no_evidence" and condition.seeds < max_seeds:
         seeds = min(max_seeds, 2 * condition.seeds)
-        return Next(condition.steps, seeds, f"the CI at {condition.label} includes zero: both arms again with {seeds} seeds")
+        return Next(condition.steps, seeds, f"the CI at {condition.label} includes zero: both arms get {seeds} seeds")
     return None
 
 

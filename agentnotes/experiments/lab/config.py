@@ -33,6 +33,8 @@ class ExperimentConfig:
     lr and lr * 3; each arm runs once per rate on a separate tuning seed, the grid is widened
     while an arm's best rate sits at its edge, the best validation metric picks each arm's rate,
     then every seed runs with it: the same budget for both arms. An empty grid means no search.
+    arm_lrs: (arm, rate) pairs for seeds added to an earlier run: each arm trains at the rate that run's
+    search chose, and nothing is searched.
     """
 
     idea_name: str = "idea"
@@ -47,6 +49,7 @@ class ExperimentConfig:
     match_params: bool = False
     lr: float | str = AUTO
     lr_grid: tuple[float, ...] | str = AUTO
+    arm_lrs: tuple[tuple[str, float], ...] = ()
     batch_size: int = 64
     hidden: int = 64
     input_scale: float = 1.0
@@ -59,6 +62,7 @@ class ExperimentConfig:
         object.__setattr__(self, "seeds", tuple(self.seeds))
         if self.lr_grid != AUTO:
             object.__setattr__(self, "lr_grid", tuple(float(v) for v in self.lr_grid))
+        object.__setattr__(self, "arm_lrs", tuple(dict(self.arm_lrs).items()))
         problems = self.problems()
         if problems:
             raise ExperimentError("Invalid experiment config: " + "; ".join(problems) + ".")
@@ -78,8 +82,9 @@ class ExperimentConfig:
                        f"{', '.join(map(str, schedule_names()))}")
         if self.baseline_norm not in norm_names():
             out.append(f"baseline_norm {self.baseline_norm!r} is not one of {', '.join(map(str, norm_names()))}")
-        if len(self.seeds) < MIN_SEEDS or len(set(self.seeds)) != len(self.seeds):
-            out.append(f"seeds must be at least {MIN_SEEDS} distinct integers, got {list(self.seeds)}")
+        least = 1 if self.arm_lrs else MIN_SEEDS  # seeds added to an earlier run's count with its own
+        if len(self.seeds) < least or len(set(self.seeds)) != len(self.seeds):
+            out.append(f"seeds must be at least {least} distinct integers, got {list(self.seeds)}")
         if not all(isinstance(s, int) and s >= 0 for s in self.seeds):
             out.append("seeds must be non-negative integers")
         for name in ("steps", "batch_size", "hidden", "eval_every", "print_every", "cpu_threads"):
@@ -87,6 +92,9 @@ class ExperimentConfig:
                 out.append(f"{name} must be a positive integer")
         rates = [] if self.lr == AUTO else [("lr", self.lr)]
         rates += [] if self.lr_grid == AUTO else [("lr_grid", v) for v in self.lr_grid]
+        rates += [(f"arm_lrs[{arm}]", rate) for arm, rate in self.arm_lrs]
+        if self.arm_lrs and sorted(arm for arm, _ in self.arm_lrs) != ["baseline", "idea"]:
+            out.append(f"arm_lrs must give one rate for each of baseline and idea, got {list(self.arm_lrs)}")
         for name, value in (*rates, ("input_scale", self.input_scale)):
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 out.append(f"{name} must be a positive finite number{' or auto' if name != 'input_scale' else ''}, "
@@ -99,13 +107,14 @@ class ExperimentConfig:
     def total_steps(self) -> int:
         """Training steps the script runs at most: both arms, the seeds and the LR search with every widening
         (the widenings happen only while a best rate sits at the grid's edge, so a run may finish sooner)."""
-        grid = 3 if self.lr_grid == AUTO else len(self.lr_grid)
+        grid = 0 if self.arm_lrs else 3 if self.lr_grid == AUTO else len(self.lr_grid)
         tuning = grid + int(harness_constant("MAX_LR_WIDENINGS")) if grid else 0  # type: ignore[call-overload]
         return 2 * self.steps * (len(self.seeds) + tuning)
 
     def variables(self) -> dict[str, object]:
-        """Script variable name -> value, in field order."""
-        return {f.name.upper(): _plain(getattr(self, f.name)) for f in fields(self)}
+        """Script variable name -> value, in field order (the arms' rates as a dict)."""
+        values = {f.name.upper(): _plain(getattr(self, f.name)) for f in fields(self)}
+        return {**values, "ARM_LRS": dict(self.arm_lrs)}
 
 
 def _plain(value: object) -> object:

@@ -83,6 +83,7 @@ BASELINE_SCHEDULE = None  # None (a constant rate) or one of SCHEDULES; both arm
 MATCH_PARAMS = False  # True: the baseline's hidden width is the one whose parameter count is closest to the idea model's
 LR = "auto"  # base learning rate; "auto": BASE_LR of BASELINE_OPTIMIZER
 LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3; []: no search, both use LR
+ARM_LRS = {}  # arm -> its rate, no search: seeds added to an earlier run train at the rates its search chose
 BATCH_SIZE = 64
 HIDDEN = 64
 INPUT_SCALE = 1.0
@@ -974,7 +975,7 @@ def main():
             "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
             "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
-            "baseline_schedule": BASELINE_SCHEDULE, "match_params": MATCH_PARAMS,
+            "baseline_schedule": BASELINE_SCHEDULE, "match_params": MATCH_PARAMS, "arm_lrs": ARM_LRS,
         },
         "hooks": [name for name in HOOKS if idea_hook("idea", name)],
         "environment": environment(device),
@@ -987,7 +988,10 @@ def main():
         f"device={device} hooks={','.join(metrics['hooks']) or 'none'}")
     where = {"during": "setup"}
     try:
-        if grid:
+        if ARM_LRS:
+            for arm in ARMS:
+                metrics["arms"][arm]["lr"] = float(ARM_LRS[arm])
+        elif grid:
             metrics["lr_tuning"] = tune_lrs(device, lr, where)
             for arm in ARMS:
                 metrics["arms"][arm]["lr"] = metrics["lr_tuning"][arm]["chosen"]

@@ -51,6 +51,8 @@ RESULTS_REVIEW = "results_review.json"
 PURPOSE = "purpose.txt"  # which request or failure the iteration answers
 NOTE_PROGRAM = "note_program.json"  # the note's formulas as a program (guards/note_program.py)
 FORMULA = "formula.json"  # what lab/formula_probe.py found running them beside the idea's hook
+ADDED_SEEDS_EXPERIMENT = "experiment_added_seeds.py"  # the run of only the seeds added to the condition's last run
+ADDED_SEEDS_METRICS = "metrics_added_seeds.json"  # what it wrote, before the merge into metrics.json
 ARMS_DIFF = "arms_diff.md"  # how the idea arm differs from the baseline (guards/confounds.py)
 
 RunStatus = Literal["running", "done", "failed", "interrupted", "broken", "refused"]
