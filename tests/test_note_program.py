@@ -507,6 +507,32 @@ def test_a_layers_output_formula_that_is_not_certain_is_left_to_the_model(formul
     assert layer_forward_body(formulas, ["W1", "w1", "w2", "bias"]) is None
 
 
+def test_a_layer_note_that_also_writes_the_plain_layer_gets_the_ideas_own_forward_pass() -> None:
+    """The plain layer said as the problem or for evaluation, and the parameters' copies of the plain weight (their
+    start, which the layer has already), are not the forward pass; the learning rate is the arm's, LR."""
+    import textwrap
+
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.note_program import layer_forward_body
+
+    note = ("问题：当输入很大时，普通层 y = w*x + b 的输出跟着变大。\n"
+            "把 w 复制成两份 w1 = w2 = w，令 s = 10*lr，前向改成\n"
+            "y = w1*x + s*tanh(w2*x) + b\n"
+            "评估的时候：y = w*x + b")
+    body, source, extra = layer_forward_body(note, ["w1", "w2", "bias"], note)
+    assert source == "s = 10 * lr; y = w1 * x + s * tanh(w2 * x) + b" and extra == ""
+    layer = type("Layer", (), {"w1": torch.randn(3, 4), "w2": torch.randn(3, 4), "bias": torch.randn(3)})()
+    namespace = {"torch": torch, "F": F, "LR": 0.05}
+    exec("def forward(self, x):\n" + textwrap.indent(body, "    "), namespace)
+    x = torch.randn(5, 4)
+    expected = F.linear(x, layer.w1) + 0.5 * torch.tanh(F.linear(x, layer.w2)) + layer.bias
+    assert torch.allclose(namespace["forward"](layer, x), expected)
+    assert layer_forward_body("y = w*x + b", ["weight", "bias"]) is not None  # the plain form alone is the layer's own
+    assert layer_forward_body("w1 = w\ny = w1*x + b", ["w2", "bias"]) is None  # w1 is no parameter of this layer
+
+
 def test_a_data_idea_that_pairs_the_samples_of_a_batch_is_written_from_its_formulas() -> None:
     import torch
 

@@ -34,6 +34,13 @@ def one_condition(monkeypatch):
     monkeypatch.setattr("agentnotes.pipeline.experiment.PERIODS_PER_RUN", 0)
 
 
+@pytest.fixture(autouse=True)
+def model_writes_layers(monkeypatch):
+    """These tests script the code writer's replies for the example note's layer, whose forward pass the program
+    would write from its formulas (tests/test_note_program.py): here the model writes it."""
+    monkeypatch.setattr("agentnotes.experiments.guards.formula_code.layer_forward_body", lambda *args: None)
+
+
 class Recorder:
     def __init__(self) -> None:
         self.phases: list[str] = []

@@ -145,9 +145,10 @@ _ROLE_IN_WORDS = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*(?:the\s+)?(?:(?:curre
                             r"(?:the\s+)?same\s+(?:lr|learning\s+rate)\s+as\s+(?:the\s+)?baseline)\b", re.IGNORECASE)
 # A formula said as what follows from the one before: `所以 RCE = 4·(1 − p_y)`, `i.e. g = …`.
 _RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|so|thus|hence|that is,?)\s*[A-Za-z_\u0370-\u03ff]", re.I)
-# A line that says why or what is expected, not the rule: `直觉：…`, `预期：…`, `Expectation: …`.
-_REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|intuition|expectations?|expected|expect|why|risks?|"
-                     r"motivation|note)\s*[：:]", re.IGNORECASE)
+# A line that says why, what is expected or the problem the idea meets, not the rule: `直觉：…`, `预期：…`,
+# `Expectation: …`, `问题：普通层 y = w*x + b 里…`.
+_REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|问题|intuition|expectations?|expected|expect|why|risks?|"
+                     r"motivation|note|problem)\s*[：:]", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=\d)\.\s+(?=\S)|。(?=.)")
 # A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
 _CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")

@@ -77,7 +77,7 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     parameter named w..., or the layer's single `weight` as the notes' W) only multiplies what follows it, written
     F.linear. The notes' single W and their one bias (b, b1) are the layer's `weight` and `bias`; an output written
     per unit (`h_j = g_j·relu(z_j)`, no sum) is computed for all units at once. None otherwise: the model writes it."""
-    statements = _output_statements(_per_unit_written_whole(formulas))
+    statements = _output_statements(_per_unit_written_whole(formulas), parameters)
     if statements is None or set(parameters) & {target for target, _ in statements}:
         return None
     targets = [target for target, _ in statements]
@@ -133,15 +133,43 @@ def _own_parameters(names: set[str], given: dict[str, str], note_text: str) -> d
     return lines
 
 
-def _output_statements(formulas: str) -> list[tuple[str, ast.expr]] | None:
-    """The statements of a layer's or block's formulas, those done every N steps left out, when they read as
-    assignments, each name is assigned once, the input x never, and the last one names the output."""
+def _output_statements(formulas: str, parameters: Sequence[str] = ()) -> list[tuple[str, ast.expr]] | None:
+    """The statements of a layer's or block's formulas, those done every N steps and the plain layer's
+    (_without_plain_layer) left out, when they read as assignments, each name is assigned once, the input x
+    never, and the last one names the output."""
     statements = _statements("\n".join(line for line in formulas.splitlines() if not re.search(PERIODIC, line, re.IGNORECASE)))
-    statements = _in_order(statements) if statements else statements
+    statements = _in_order(_without_plain_layer(statements, parameters)) if statements else statements
     targets = [target for target, _ in statements or ()]
     if not targets or targets[-1] not in LAYER_OUTPUTS or len(set(targets)) != len(targets) or "x" in targets:
         return None
     return statements
+
+
+def _without_plain_layer(statements: list[tuple[str, ast.expr]], parameters: Sequence[str]) -> list[tuple[str, ast.expr]]:
+    """The statements without the plain layer the idea departs from, when the output is also computed otherwise
+    (`普通全连接层 y = w*x + b` said as the problem, `评估时 y = w*x + b`), and without a parameter of the layer set to
+    the plain weight (`把 w 复制成两份 w1 = w2 = w`): each parameter starts at the plain layer's values already."""
+    plain = [s for s in statements if s[0] in LAYER_OUTPUTS and _plain_linear(s[1], parameters)]
+    if len(plain) == len([s for s in statements if s[0] in LAYER_OUTPUTS]):
+        plain = []
+    return [(target, value) for target, value in statements if (target, value) not in plain
+            and not (target in parameters and isinstance(value, ast.Name) and value.id in _PLAIN_WEIGHTS
+                     and value.id not in parameters)]
+
+
+_PLAIN_WEIGHTS = frozenset({"w", "W", "weight"})
+_LEARNING_RATES = frozenset({"lr", "eta"})
+
+
+def _plain_linear(value: ast.expr, parameters: Sequence[str]) -> bool:
+    """Whether `value` is the plain layer's output: its weight (w, W, not one of the idea layer's own) times x,
+    plus a bias or not."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and isinstance(value.right, ast.Name) \
+            and re.fullmatch(r"b|bias", value.right.id):
+        value = value.left
+    return (isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.MatMult))
+            and isinstance(value.left, ast.Name) and value.left.id in _PLAIN_WEIGHTS - set(parameters)
+            and isinstance(value.right, ast.Name) and value.right.id == "x")
 
 
 def reads_input_unweighted(formulas: str) -> bool:
@@ -324,7 +352,7 @@ def _per_unit(name: str, note_text: str) -> bool:
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
               matrices: set[str] = frozenset(), aliases: dict[str, str] | None = None) -> str | None:
     """A formula's expression over the layer's parameters (`self.w1`, or the parameter an alias names),
-    earlier locals and the notes' constants, with torch's functions (a norm is each sample's); a weight matrix
+    earlier locals, the notes' constants and the learning rate (LR), with torch's functions (a norm is each sample's); a weight matrix
     times what follows it is F.linear of that. None when it reads anything else, or uses a matrix another way."""
     aliases = aliases or {}
 
@@ -362,6 +390,8 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
                 return node
             if compared_name(node.id) in given:
                 return ast.Constant(float(given[compared_name(node.id)]))
+            if node.id in _LEARNING_RATES:
+                return ast.Name("LR", ast.Load())  # the rate the arm trains at, as the harness sets it
             self.unknown = True
             return node
 
