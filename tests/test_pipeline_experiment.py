@@ -528,3 +528,15 @@ def test_a_run_trains_long_enough_for_an_operation_the_notes_do_every_n_steps_to
     assert _steps_for_period(2000, ["weight_op"], note, said) == 2000  # enough already
     assert _steps_for_period(300, ["regulariser"], "指标每 500 步记一次", said) == 300  # no operation on the weights
     assert _steps_for_period(300, ["weight_op"], "每步之后投影到固定符号", said) == 300  # every step: no period
+
+
+def test_the_results_critic_reads_the_claim_and_the_numbers_not_the_ideas_formulas() -> None:
+    from agentnotes.agents.experimenter import Plan, review_results
+    from agentnotes.prompts import load_prompt
+
+    model = RecordingChatModel(responses=[json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "fair"})])
+    plan = Plan(**{**PLAN, "condition": "inputs close to zero"})
+    review, _ = review_results(model, load_prompt("review_results"), plan, "baseline: test_mse 0.5; idea: test_mse 0.4")
+    assert review.valid and "test_mse 0.4" in model.seen[0]
+    assert plan.hypothesis in model.seen[0] and "inputs close to zero" in model.seen[0]
+    assert plan.idea_rule not in model.seen[0] and "w1*(x+h)" not in model.seen[0]

@@ -44,6 +44,9 @@ _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 _OPENING_FENCE = re.compile(r"```(?:python|py)?\s*\n")
 
 
+CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task", "metric"}
+
+
 class Plan(BaseModel):
     """What the experiment tests and how: the idea, the claim the notes make about it (effect and
     condition), and the setting."""
@@ -73,6 +76,11 @@ class Plan(BaseModel):
 
     def as_text(self) -> str:
         return json.dumps(self.model_dump(), ensure_ascii=False, indent=2)
+
+    def claim_text(self) -> str:
+        """What the results are judged against: the claim and the setting, without the idea's formulas (a critic
+        of the numbers does not read them, and each token of them costs prompt time)."""
+        return json.dumps(self.model_dump(include=CLAIM_FIELDS), ensure_ascii=False, indent=2)
 
 
 class CodeReview(BaseModel):
@@ -330,4 +338,4 @@ def review_code(model: BaseChatModel, prompt: Prompt, plan: Plan, hits: Sequence
 
 
 def review_results(model: BaseChatModel, prompt: Prompt, plan: Plan, results: str, seed: int = 0) -> tuple[ResultsReview, list[LLMReply]]:
-    return ask_structured(model, prompt, {"plan": plan.as_text(), "results": results}, ResultsReview, seed=seed)
+    return ask_structured(model, prompt, {"plan": plan.claim_text(), "results": results}, ResultsReview, seed=seed)
