@@ -1655,3 +1655,27 @@ def test_an_unequal_comparison_in_brackets_is_an_indicator_and_an_entrys_own_rat
     assert program is not None and program.roles["lr"] == "lr" and "lr" not in program.constants
     assert ("flip", "ne(sign(g), sign(g_prev))") in program.statements
     assert ("lr_i", "lr / sqrt(1 + n / K)") in program.statements  # each entry's rate, from the rate the harness tunes
+
+
+def test_a_formula_result_named_like_a_hook_argument_does_not_take_its_place() -> None:
+    """The notes' projection `p` beside the weights they call w: the update's own `p` stays the parameter."""
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "- p = (⟨m, g⟩ / (|g|² + ε)) · g\n- m ← 0.9·p + 0.5·(m − p) + g\n- w ← w − lr·m\nε = 1e-12"
+    update = _function_of(fill(load_skeleton("update_rule"), program_reply(load_skeleton("update_rule"), note, note)), "update")
+    param, grad, state = torch.ones(3), torch.tensor([1.0, 0.0, -1.0]), {"m": torch.tensor([2.0, 1.0, 0.0])}
+    update(param, grad, state, 0.1, 1)
+    projection = (state_m := torch.tensor([2.0, 1.0, 0.0])) @ grad / (grad @ grad + 1e-12) * grad
+    expected_m = 0.9 * projection + 0.5 * (state_m - projection) + grad
+    assert torch.allclose(state["m"], expected_m) and torch.allclose(param, torch.ones(3) - 0.1 * expected_m)
+
+
+def test_a_case_the_notes_compute_and_the_rule_never_reads_leaves_the_rule_to_the_model() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    rule = "- m ← 0.9·m + g\n- w ← w − lr·m\n"
+    assert program_reply(load_skeleton("update_rule"), rule, rule)
+    with_case = rule + "```python\nc = (m * g).sum()\nb = 0.9 if c > 0 else 0.5\n```"
+    assert program_reply(load_skeleton("update_rule"), with_case, with_case) == ""

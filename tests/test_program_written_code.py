@@ -4,13 +4,14 @@ benchmarks/generality/batches and every idea section of the example notes)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from agentnotes.experiments.guards.formula_code import program_reply
+from agentnotes.experiments.guards.formula_code import periodic_reply, program_reply
 from agentnotes.experiments.guards.idea_sections import formulas_in
-from agentnotes.experiments.guards.kinds import kinds_in_notes
+from agentnotes.experiments.guards.kinds import PERIODIC, kinds_in_notes
 from agentnotes.experiments.guards.note_symbols import unkept_gradient, unkept_state
 from agentnotes.experiments.guards.skeleton import fill, skeleton_for
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
@@ -37,9 +38,13 @@ def test_what_the_program_writes_passes_its_own_checks(name: str, text: str) -> 
     code = skeleton.code
     parts = skeleton.parts or (skeleton,)
     replies = [program_reply(part, formulas, text, task) for part in parts]
+    periodic = [line for line in formulas.splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
     for part, reply in zip(parts, replies):
         if reply:
             code = fill(part.__class__(**{**part.__dict__, "code": code}) if skeleton.parts else part, reply)
+            split = part.split_at_steps() if periodic else None
+            if split and (written := periodic_reply(code, split[1].required, periodic)):  # as the code writer does
+                code = fill(replace(split[1], code=code), written)
             problems = [p for p in blocking(check_idea_code(code, kinds, []) + unkept_state(code, formulas, kinds)
                                             + unkept_gradient(code, formulas, kinds))
                         if p.kind != "stub" or all(replies)]  # a part the program leaves to the model is a stub still

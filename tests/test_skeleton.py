@@ -431,8 +431,11 @@ def _mirror_body(note: str, *replies: str) -> tuple[str, list[str]]:
 
 @pytest.mark.sandbox
 def test_what_the_notes_do_every_n_steps_is_written_from_their_formulas_and_runs(tmp_path: Path) -> None:
-    note = ("镜像层：w1 = w2 = w，h = lr/2，y = (w1*(x+h) + w2*(x-h))/2 + b\n"
-            "每训练 N 步（比如 N=50）合并一次：w = (w1+w2)/2，然后 w1 = w2 = w。")
+    certain = ("镜像层：w1 = w2 = w，h = lr/2，y = (w1*(x+h) + w2*(x-h))/2 + b\n"
+               "每训练 N 步（比如 N=50）合并一次：w = (w1+w2)/2，然后 w1 = w2 = w。")
+    whole, seen = _mirror_body(certain)
+    assert not seen and "h = LR / 2" in whole and "F.linear(x + h, self.w1)" in whole  # the program wrote both methods
+    note = certain.replace("h = lr/2，", "").replace("\n", "，h 取一个小的偏移\n")  # h has no value: the model writes forward
     code, seen = _mirror_body(note, FORWARD_AND_EXAMPLE)
     assert len(seen) == 1 and "`IdeaLinear.forward`" in seen[0]  # the model wrote the forward pass only
     assert "w = (self.w1 + self.w2) / 2\n        self.w1.copy_(w)\n        self.w2.copy_(w)" in code
@@ -450,7 +453,7 @@ def test_what_the_notes_do_every_n_steps_is_written_from_their_formulas_and_runs
 
 
 def test_periodic_formulas_the_program_cannot_write_are_asked_for_on_their_own_after_the_forward_pass() -> None:
-    note = ("镜像层：w1 = w2 = w，h = lr/2，y = (w1*(x+h) + w2*(x-h))/2 + b\n"
+    note = ("镜像层：w1 = w2 = w，y = (w1*(x+h) + w2*(x-h))/2 + b，h 取一个小的偏移\n"
             "每训练 N 步（比如 N=50）合并一次：w1 = w2 = mean(w1, w2)。")
     merge = ("class IdeaLinear(nn.Module):\n    def between_steps(self, step):\n        if step % 50 != 0:\n            return\n"
              "        w = (self.w1 + self.w2) / 2\n        self.w1.copy_(w)\n        self.w2.copy_(w)\n")

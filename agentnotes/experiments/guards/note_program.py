@@ -477,10 +477,13 @@ def _without_variants(note_text: str) -> str:
 
 def _live(program: NoteProgram | None) -> NoteProgram | None:
     """`program` without the statements nothing reads: neither the output, a state kept for the next step, nor a
-    later statement that is read (`h = lr/2` in a remark about another idea)."""
+    later statement that is read (`h = lr/2` in a remark about another idea); None when one of those holds a case."""
     if program is None:
         return None
     kept = read_statements(program.statements, {*names_in(program.output), *program.state})
+    if any("where(" in expression for target, expression in program.statements if (target, expression) not in kept):
+        return None  # a case the notes compute and the rule never reads (`bp = b_par if coef > 0 else b_perp` in their
+        # code): the rule as read would leave that case out
     return replace(program, statements=tuple(kept))
 
 
@@ -760,10 +763,11 @@ def _bound_argument(program: NoteProgram, role: str, name: str, argument: str) -
 
 
 def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> NoteProgram:
-    """`program` with each value it sets before its formulas (a constant, a state, a draw) under a name a hook
-    argument already has (the notes' exponent `p` beside the update's parameter `p`) renamed NAME_note, so the
-    argument keeps its meaning in the formulas."""
-    own = {*program.constants, *program.state, *program.learned, *(n for n, _ in program.drawn), *(n for n, _ in program.bound)}
+    """`program` with each value it sets (a constant, a state, a draw, a formula's result) under a name a hook
+    argument already has (the notes' exponent `p` beside the update's parameter `p`, their projection `p = ⟨m, g⟩ g/|g|²`
+    beside the weights they call w) renamed NAME_note, so the argument keeps its meaning in the formulas."""
+    own = {*program.constants, *program.state, *program.learned, *(n for n, _ in program.drawn), *(n for n, _ in program.bound),
+           *(target for target, _ in program.statements)}
     clashing = {name for name in own if name in arguments.values() and program.roles.get(
         next(role for role, argument in arguments.items() if argument == name)) != name}
     if not clashing:
