@@ -72,6 +72,10 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("x = x + 0.1*randn：给输入加噪声", ["data"]),
     ("lr_t = lr * 0.5^(t/100)", ["schedule"]),
     ("训练 loss 加一个惩罚项 λ*Σ|W|", ["regulariser"]),
+    ("R = λ·Σ_u (p_u − 0.5)²\n总 loss = CE + R", ["loss", "regulariser"]),  # the task loss plus a named penalty
+    # the penalty's own value, computed with tanh, is no activation idea; an activation's output is one
+    ("p_j = (1/B) Σ_b tanh(2·a_bj)\nR = λ·Σ_j p_j²\nloss = L_task + R", ["loss", "regulariser"]),
+    ("新激活：y = clip(x, 0, α)，α 可学习\nloss = L_task + R，R = λ·α²", ["activation", "loss", "regulariser"]),
     ("用一个小的卷积网络 (conv net) 处理 8×8 图像", ["architecture"]),
     # words inside other words, negations and measured outcomes name no kind
     ("design notes on aggregate results; convergence was slow", []),

@@ -212,7 +212,10 @@ KINDS: tuple[Kind, ...] = (
               r"[^\n]*?\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
               r"(?:‖|\|\||Σ|sum|\(|[A-Za-zΩ]\w*\s*\(\s*(?:W|w|θ|theta)))", _words("elastic net"),
               # 总 loss = CE + R(W): the task's loss plus a function of the weights
-              _LEFT + r"(?:loss|L|ℓ)\s*=(?!=)[^\n]*\+\s*[A-Za-zΩℛ]\w*\s*\(\s*(?:W|w|θ|theta)\w*\s*\)"),
+              _LEFT + r"(?:loss|L|ℓ)\s*=(?!=)[^\n]*\+\s*[A-Za-zΩℛ]\w*\s*\(\s*(?:W|w|θ|theta)\w*\s*\)",
+              # 总 loss = CE + R, with R a term of its own: the task's loss plus a named penalty
+              _LEFT + r"(?:loss|L|ℓ)\s*=\s*(?:CE|MSE|(?:L|ℓ|loss)_?(?:task|ce|CE|mse|data))\s*\+\s*(?:R|Ω|ℛ|L_?reg|R_?\w+)"
+              + _RIGHT + r"(?!\s*\()"),
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
@@ -359,6 +362,10 @@ PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
+# A formula line that computes a named value (`p_j = …`), neither a function of the input (`f(x) = …`) nor an output
+# (`y = clip(x, 0, α)`).
+_VALUE_ASSIGNED = re.compile(r"^\s*(?:[-*]\s*)?(?!(?:y|h|z|a|out|output|act|f|φ|phi|σ|sigma)(?![\w{]))"
+                             r"[A-Za-z_\u0370-\u03ff][\w{}]*\s*=(?!=)")
 # A recurrent model named as a model of its own ("Clockwork RNN", "Quasi-RNN"), not the lab's: an architecture idea.
 _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standard|Simple|Single|Same|Baseline|Deep|Shallow|"
                               r"Bidirectional|Stacked|Our|This)\b)[A-Z][a-z]+[- ](?:RNN|GRU|LSTM)s?\b")
@@ -431,6 +438,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("activation")  # "Penalise low effective rank of hidden activations": what a penalty is on
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
+    if "regulariser" in found and "activation" in found and _only_on_lines(BY_NAME["activation"].cue, plain, _VALUE_ASSIGNED):
+        found.remove("activation")  # `p_j = (1/B) Σ_b tanh(k·a_bj)` for `R = λ Σ_j p_j²`: a value the penalty reads
     if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
         found.remove("update_rule")
     if "schedule" in found and "weight_op" in found and not _weights_said(plain):
