@@ -76,6 +76,15 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     # the penalty's own value, computed with tanh, is no activation idea; an activation's output is one
     ("p_j = (1/B) Σ_b tanh(2·a_bj)\nR = λ·Σ_j p_j²\nloss = L_task + R", ["loss", "regulariser"]),
     ("新激活：y = clip(x, 0, α)，α 可学习\nloss = L_task + R，R = λ·α²", ["activation", "loss", "regulariser"]),
+    # a step after each optimizer step that reads no gradient is the operation's; one reading a value of it is a rule
+    ("每次 optimizer.step() 之后：w ← w − γ·(w − Q(w))\nQ(w) = s·round(w/s)\nSTE 给 round 的梯度不光滑", ["weight_op"]),
+    ("every k steps refresh h:\nm ← 0.9·m + g\nθ ← θ − η·m / h", ["update_rule", "weight_op"]),
+    ("- mask = σ(4·a)，a = gA·gB / ḡ²\n- w ← w − lr · mask ⊙ ḡ，ḡ 是梯度", ["update_rule"]),  # the rule's own gate
+    # what the network's activation allows, and a unit re-initialised in the operation's step
+    ("every N = 500 steps merge unit j into unit i: relu(v_j·x) ≈ c·relu(v_i·x), so W_out[:, i] += c·W_out[:, j]; "
+     "re-init unit j", ["weight_op"]),
+    ("顶层反馈：第二遍第一层多加一项 P·h_L（反馈通道）\npass 1:  h_1 = φ(W_1 x),  h_l = φ(W_l h_{l−1})\n"
+     "pass 2:  h'_1 = φ(W_1 x + P h_L),  y = W_o h'_L", ["architecture"]),
     ("用一个小的卷积网络 (conv net) 处理 8×8 图像", ["architecture"]),
     # words inside other words, negations and measured outcomes name no kind
     ("design notes on aggregate results; convergence was slow", []),

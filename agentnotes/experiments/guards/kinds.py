@@ -222,9 +222,10 @@ KINDS: tuple[Kind, ...] = (
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
-                     r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?"),
+                     r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?",
+                     r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK,
-              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|超网络|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
+              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
@@ -362,6 +363,8 @@ PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
 _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
+# A line that states a relation between values (`relu(v_j·x) ≈ c·relu(v_i·x)`), not a rule.
+_RELATION = re.compile(r"≈|≃|∝")
 # A formula line that computes a named value (`p_j = …`), neither a function of the input (`f(x) = …`) nor an output
 # (`y = clip(x, 0, α)`).
 _VALUE_ASSIGNED = re.compile(r"^\s*(?:[-*]\s*)?(?!(?:y|h|z|a|out|output|act|f|φ|phi|σ|sigma)(?![\w{]))"
@@ -384,7 +387,7 @@ _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|
 _TIMED = re.compile(PERIODIC + "|" + EVERY_STEP + r"|during training|训练(?:过程)?中", re.IGNORECASE)
 # An optimizer's state named in words: "per-coordinate state", "状态", "momentum buffer".
 _OPTIMIZER_STATE = re.compile(r"\bstates?\b|状态|\bbuffers?\b|\baccumulators?\b|累积量", re.IGNORECASE)
-_REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\breinit", re.IGNORECASE)
+_REINITIALISED = re.compile(r"重新[^。\n]{0,12}?初始化|\bre-?initiali[sz]|\bre-?init\b|\breinit", re.IGNORECASE)
 # Weights named in words or symbols.
 # A weight named (w, W2, w_t, θ, "weights"), not an English word that starts with w ("with", "window").
 _WEIGHTS_SAID = re.compile(_LEFT + r"(?:[wW](?:_\w+|\d\w*)?|θ|theta|weights?|params?|parameters?)" + _RIGHT + r"|权重|参数",
@@ -438,10 +441,14 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("activation")  # "Penalise low effective rank of hidden activations": what a penalty is on
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
-    if "regulariser" in found and "activation" in found and _only_on_lines(BY_NAME["activation"].cue, plain, _VALUE_ASSIGNED):
-        found.remove("activation")  # `p_j = (1/B) Σ_b tanh(k·a_bj)` for `R = λ Σ_j p_j²`: a value the penalty reads
-    if "update_rule" in found and "weight_op" in found and not _GRADIENT.search(text):
-        found.remove("update_rule")
+    if "activation" in found and len(found) > 1 and _only_on_lines(BY_NAME["activation"].cue, plain, _RELATION):
+        found.remove("activation")  # `relu(v_j·x) ≈ c·relu(v_i·x)`: what the network's activation lets the idea do
+    if "activation" in found and {"regulariser", "update_rule", "weight_op"} & set(found) \
+            and _only_on_lines(BY_NAME["activation"].cue, plain, _VALUE_ASSIGNED):
+        found.remove("activation")  # `p_j = (1/B) Σ_b tanh(k·a_bj)` for `R = λ Σ_j p_j²`, `mask = σ(k·a)` for the step: a
+        # value the penalty or the rule reads
+    if "update_rule" in found and "weight_op" in found and _steps_without_gradient(plain):
+        found.remove("update_rule")  # `w ← w − γ·(w − Q(w))` after each optimizer step: the operation's step, no gradient in it
     if "schedule" in found and "weight_op" in found and not _weights_said(plain):
         found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
     if "update_rule" in found and "schedule" in found and not _GRADIENT.search(text):
@@ -498,9 +505,12 @@ _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" 
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
 _CROSS_LAYER = re.compile(CROSS_LAYER)
-_PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?\w+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ)\s*\(\s*)?W\w*\s*[·*@]?\s*"
-                          r"(?:x\w*|h\w*|\[[^\]\n]*\]|(?:[A-Za-z]\w*\s*)?\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*(?:[，,;；(（].*)?$",
-                          re.IGNORECASE)  # `y = W_out · LN(h_K)`: a plain readout of a normalised state
+_PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?[\w']+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ|φ|phi)\s*\(\s*)?W\w*\s*[·*@]?\s*"
+                          r"(?:x\w*|h[\w']*(?:\{[^}\n]*\})?|\[[^\]\n]*\]|(?:[A-Za-z]\w*\s*)?\([^()\n]*\))\s*(?:\+\s*b\w*\s*)?\)?\s*"
+                          r"(?:[，,;；(（].*)?$", re.IGNORECASE)  # `y = W_out · LN(h_K)`: a plain readout of a normalised state
+# A label before a line's formulas (`pass 1:  h_1 = …`, `第二遍：`), and the separators between formulas on one line.
+_FORMULA_LABEL = re.compile(r"^\s*(?:[-*]\s*)?[^=\n:：]{1,20}[:：]\s*(?=[^=\n]*=)")
+_BETWEEN_FORMULAS = re.compile(r"[，,;；]\s+(?![^()\[\]]*[)\]])")
 
 
 # A unit's or a layer's plain product with its input, said in a line (`算 a_j = w_j·x（不含 bias）`, `z = W x + b`).
@@ -514,10 +524,26 @@ def _titled_init(text: str) -> bool:
 
 
 def _only_plain_layers(text: str) -> bool:
-    """Whether every line that shows a layer or an activation is a plain layer `h = act(W · input)` or wiring across
-    layers (CROSS_LAYER), and one does: the layers of an architecture, written out, not a new layer or nonlinearity."""
-    shown = [line for line in text.splitlines() if BY_NAME["layer"].cue.search(line) or BY_NAME["activation"].cue.search(line)]
-    return bool(shown) and all(_PLAIN_LAYER.match(line) or _CROSS_LAYER.search(line) for line in shown)
+    """Whether every formula that shows a layer or an activation (each of a line's, after its label) is a plain layer
+    `h = act(W · input)` or wiring across layers (CROSS_LAYER), and one does: the layers of an architecture, written
+    out, not a new layer or nonlinearity."""
+    parts = [part for line in text.splitlines() for part in _BETWEEN_FORMULAS.split(_FORMULA_LABEL.sub("", line))]
+    shown = [part for part in parts if BY_NAME["layer"].cue.search(part) or BY_NAME["activation"].cue.search(part)]
+    return bool(shown) and all(_PLAIN_LAYER.match(part) or _CROSS_LAYER.search(part) for part in shown)
+
+
+# The name a formula line assigns (`m ← β·m + g`, `- h = …`).
+_ASSIGNED_NAME = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff]\w*)\s*(?:←|<-|:?=(?!=))")
+
+
+def _steps_without_gradient(plain: str) -> bool:
+    """Whether every weight step the update-rule cue shows on reads neither the gradient nor a value a line computes
+    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it)."""
+    lines = plain.splitlines()
+    from_gradient = {found[1] for line in lines if _GRADIENT.search(line) and (found := _ASSIGNED_NAME.match(line))}
+    steps = [line for line in lines if BY_NAME["update_rule"].cue.search(line)]
+    return all(not _GRADIENT.search(line) and not from_gradient & set(re.findall(r"[A-Za-z_\u0370-\u03ff]\w*", line))
+               for line in steps)
 
 
 def _only_on_lines(cue: re.Pattern[str], text: str, said: re.Pattern[str]) -> bool:
