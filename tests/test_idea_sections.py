@@ -298,6 +298,9 @@ def test_the_task_a_note_names_as_a_task_wins_over_the_words_that_suggest_one() 
     assert task_in_notes("on the sequence classification task, a GRU") == "sequence"
     # Images read as flat vectors by the MLP: the flat digits task, unless convolutions are named.
     assert task_in_notes("digits 的 64 个像素里有几个恒为 0；第一层的行用主成分方向") == "digits"
+    # MNIST is what the lab's digits stand for; an MLP on it in the setup is the flat task, a conv net elsewhere aside
+    assert task_in_notes("试验：10 层 MLP on MNIST，lr 调高") == "digits"
+    assert task_in_notes("## Experiments\n- MNIST, 3-layer MLP width 64\n\n## Open questions\n- for conv nets: filters") == "digits"
     assert task_in_notes("each 64-d digits vector is reshaped to 8×8, shifted by a pixel, flattened again") == "digits"
     assert task_in_notes("digits 图像平铺成 64 维，但第一层换成 3×3 卷积") == "digits_image"
     assert task_in_notes("sklearn digits 8x8 (1797 images, 64 inputs, 10 classes)") == "digits"

@@ -16,7 +16,7 @@ _TASK_CUES = (  # (task, cue) in order: the most specific shape first
     ("digits_image", re.compile(r"\b(?:images?|conv(?:olution(?:al)?|net)?s?|pixels?|cnn)\b|图像|图片|卷积|像素", re.IGNORECASE)),
     ("sequence", re.compile(r"\b(?:sequences?|tokens?|rnn|gru|lstm|recurrent|time series)\b|"
                              r"序列(?![^。；;\n]{0,16}(?:打乱|置换|permut))|时序|循环网络", re.IGNORECASE)),  # not "标签打乱的序列"
-    ("digits", re.compile(r"\bdigits\b|手写数字", re.IGNORECASE)),
+    ("digits", re.compile(r"\bdigits\b|手写数字|\b(?:fashion-?)?mnist\b", re.IGNORECASE)),  # the lab's digits stand for MNIST
     ("classification", re.compile(r"\bclassif(?:y|ication|ier)\b|\b(?:accuracy|classes|labels?)\b|分类|准确率|类别", re.IGNORECASE)),
     ("regression", re.compile(r"\bregression\b|回归", re.IGNORECASE)),
 )
