@@ -29,6 +29,11 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     contrast = "想看在很小规模上是否已经有好处，还是只在大模型上才有。\n\n## 设置\n- 任务：digits 分类\n"
     assert refusal(contrast) is None
     assert "pretrained" in (refusal(contrast.replace("digits 分类", "微调一个大模型")) or "")
+    # A dataset the lab lacks beside one it stands in for, on one line: the lab runs that part.
+    assert refusal("实验：\nMNIST MLP 和小 CNN on CIFAR-10，比 test acc。") is None
+    assert "downloaded" in (refusal("实验：\n小 CNN on CIFAR-10，比 test acc。") or "")
+    # "How to test:" is the setup: a model size named elsewhere as a contrast is no need.
+    assert refusal("A sort per step is fine for small nets, not for a 7B model.\n\nHow to test: MLP on MNIST, against SGD.") is None
 
 
 def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs() -> None:

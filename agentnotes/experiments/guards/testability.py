@@ -78,14 +78,24 @@ def done_without(text: str, start: int) -> bool:
 def lab_limits(text: str) -> list[LabLimit]:
     """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order; a cue the note says it
     does without ("不手写 kernel") does not count, nor a dataset or a large model named outside a setup part that names
-    the data it uses ("others trained it on ImageNet", "或者只在大模型上才有" in the motivation; "Setup: digits")."""
+    the data it uses ("others trained it on ImageNet", "或者只在大模型上才有" in the motivation; "Setup: digits"), nor a
+    dataset named on a line beside data the lab has ("MNIST MLP 和小 CNN on CIFAR-10")."""
     setup = setup_part(text)
     return [limit for limit in LIMITS
-            if any(not done_without(text, m.start()) for m in limit.cue.finditer(text))
+            if any(not done_without(text, m.start()) and not (limit.name == "external_data" and _beside_lab_data(text, m.start()))
+                   for m in limit.cue.finditer(text))
             and not (limit.name in _NAMED_BESIDE_SETUP and task_in_notes(setup) and not limit.cue.search(setup))]
 
 
+def _beside_lab_data(text: str, start: int) -> bool:
+    """Whether the line of `text` at `start` also names data the lab has."""
+    return bool(_LAB_DATA.search(text[text.rfind("\n", 0, start) + 1:(text.find("\n", start) + 1 or len(text) + 1) - 1]))
+
+
 _NAMED_BESIDE_SETUP = ("external_data", "pretrained")  # limits a note may name beside the setup it runs
+# Data the lab has (its digits stand for MNIST), named in a setup beside a dataset it lacks ("MNIST MLP 和 CIFAR-10 小
+# CNN"): the lab runs that part.
+_LAB_DATA = re.compile(r"\bdigits\b|手写数字|\b(?:fashion-?)?mnist\b|\bsynthetic\b|合成数据", re.IGNORECASE)
 
 
 def refusal(text: str) -> str | None:
