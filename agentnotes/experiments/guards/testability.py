@@ -89,7 +89,8 @@ def lab_limits(text: str) -> list[LabLimit]:
 
 def _beside_lab_data(text: str, start: int) -> bool:
     """Whether the line of `text` at `start` also names data the lab has."""
-    return bool(_LAB_DATA.search(text[text.rfind("\n", 0, start) + 1:(text.find("\n", start) + 1 or len(text) + 1) - 1]))
+    end = text.find("\n", start)
+    return bool(_LAB_DATA.search(text[text.rfind("\n", 0, start) + 1:None if end < 0 else end]))
 
 
 _NAMED_BESIDE_SETUP = ("external_data", "pretrained")  # limits a note may name beside the setup it runs
