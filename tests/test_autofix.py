@@ -714,3 +714,14 @@ def test_a_print_statement_alone_on_its_lines_is_taken_out_and_one_beside_other_
     inline = "def transform_batch(x, y, step):\n    if step: print(step)\n    return x, y\n"
     assert apply_fixes(inline, ["data"])[0] == inline
     assert any(p.kind == "forbidden" for p in check_idea_code(inline, ["data"]))
+
+
+def test_a_name_with_the_notes_subscript_digits_is_written_with_plain_ones() -> None:
+    from agentnotes.experiments.guards.autofix import apply_fixes
+
+    code = ("@torch.no_grad()\ndef update(p, g, state, lr, t):\n    a₀ = 0  # the notes' a₀\n"
+            "    mask = torch.sigmoid(4 * (g - a₀))\n    p.sub_(lr * mask * g)\n")
+    fixed, fixes = apply_fixes(code, ["update_rule"])
+    assert "a0 = 0" in fixed and "(g - a0)" in fixed and any(f.after.startswith("a0 = 0") for f in fixes)
+    power = "def f(x):\n    return a₀ * x²\n"  # a superscript is a power, not a name: no plain-digit guess
+    assert apply_fixes(power, ["activation"])[0] == power

@@ -9,7 +9,8 @@ certainly a slip, so correct code of any kind passes unchanged:
 - A 2-D weight filled by torch.randn, rand or empty starts from nn.Linear's initialisation, as the
   baseline's does (N(0, 1) weights make the idea arm diverge). Zeros and ones are left alone: a
   gate or scale that starts closed or at one (ReZero, LayerScale) means them.
-- Hooks named in CamelCase (`BuildModel`) get the hook's name.
+- Hooks named in CamelCase (`BuildModel`) get the hook's name; a name written with the notes' subscript digits (`a₀`, no
+  Python name) is written with plain ones (`a0`).
 - A top-level restatement of a harness setting (`STEPS = 100  # example value`, `BATCH_SIZE = 64`) and an import
   of a name the harness already provides under it (`import nn`, `import F`) are removed: the harness's own stand.
 - A plain tensor assigned to a layer's weight or bias (a TypeError at run time) is copied into it; a module's own
@@ -267,6 +268,28 @@ def _squashed(name: str) -> str:
 
 # Names the harness imports for the idea code, as a bare `import NAME` would wrongly try to import them.
 _PROVIDED_MODULES = frozenset({"nn", "F", "np"})
+
+
+# A name written with the notes' subscript digits (`a₀`): no Python name. (A superscript is a power: `x²`.)
+_SCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_SCRIPTED_NAME = re.compile(r"(?<![\w.])([^\W\d]\w*?)([₀-₉]+)(\w*)")
+
+
+def fix_script_digit_names(code: str) -> tuple[str, list[Fix]]:
+    """The code with each name that carries the notes' subscript digits (`a₀ = 0`, a SyntaxError) written with plain
+    digits (`a0`), when the code does not parse as it is and does after: nothing else changes."""
+    try:
+        ast.parse(code)
+        return code, []
+    except SyntaxError:
+        pass
+    fixed = _SCRIPTED_NAME.sub(lambda m: m[1] + m[2].translate(_SCRIPT_DIGITS) + m[3], code)
+    try:
+        ast.parse(fixed)
+    except SyntaxError:
+        return code, []
+    lines = [n for n, (before, after) in enumerate(zip(code.splitlines(), fixed.splitlines()), 1) if before != after]
+    return fixed, [Fix(n, code.splitlines()[n - 1].strip(), fixed.splitlines()[n - 1].strip()) for n in lines]
 
 
 def drop_prints(code: str) -> tuple[str, list[Fix]]:
@@ -1169,12 +1192,13 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("drop_prints", "drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
                  "store_accumulated_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
+    "fix_script_digit_names": lambda code, _kinds, _pairs: fix_script_digit_names(code),
     "drop_prints": lambda code, _kinds, _pairs: drop_prints(code),
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
