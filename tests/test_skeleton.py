@@ -566,3 +566,22 @@ def test_an_update_rule_reading_the_batch_loss_or_the_whole_gradient_gets_the_up
     assert torch.allclose(w.detach(), torch.tensor([1.0, -2.0]) * (1 - 2 * eta))
     ran = run_idea(tmp_path, code, task="classification")
     assert ran.returncode == 0, ran.stderr
+
+
+def test_the_activity_penalty_gets_the_hidden_outputs_after_and_before_their_activation() -> None:
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(0)
+    namespace = {"torch": torch, "nn": nn, "task_loss": lambda out, y: torch.zeros(()),
+                 "baseline_model": lambda i, h, o: nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
+                                                                 nn.Linear(h, o))}
+    seen = namespace["seen"] = []
+    exec(load_skeleton("activity_penalty").code.replace("    ...", "    seen.append((hidden, pre))\n    return 0.0"), namespace)
+    model, x = namespace["build_model"](4, 8, 2), torch.randn(5, 4)
+    model(x)
+    namespace["compute_loss"](None, None, model)
+    hidden, pre = seen[0]
+    assert len(hidden) == len(pre) == 2
+    assert torch.allclose(pre[0], model[0](x)) and torch.allclose(hidden[0], torch.relu(model[0](x)))
+    assert (pre[0] < 0).any() and (hidden[0] >= 0).all()
