@@ -165,6 +165,9 @@ def test_an_absolute_value_written_with_bars_must_be_computed_and_a_norm_is_not_
     assert [p.message[:45] for p in missing_note_symbols(summed, note)] == ["the notes' formula applies abs(...) but the c"]
     assert missing_note_symbols(summed.replace("w.sum()", "w.abs().sum()"), note) == []
     assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g / g.norm())\n", "g = g / ||g||") == []
+    # a squared absolute value (|g|², a vector's squared length) needs no abs: g * g computes it
+    projected = "def update(p, g, state, lr, t):\n    c = (p * g).sum() / ((g * g).sum() + 1e-12)\n    p.sub_(lr * c * g)\n"
+    assert missing_note_symbols(projected, "c = ⟨p, g⟩ / (|g|² + 1e-12)") == []
 
 
 def test_notes_that_treat_the_biases_apart_need_code_that_tells_them_apart() -> None:

@@ -72,7 +72,8 @@ _SHAPE_READS = frozenset({"dim", "ndim", "ndimension", "shape", "size"})
 # A squared norm: `‖ŷ‖²`, `‖w‖₂²`, `‖ŷ‖²₂`, `||g||^2`, `\|x\|_2^2`, `\lVert x \rVert^2`; and the ways code squares.
 _SQUARED_NORM = re.compile(r"(?:‖|\|\||\\\||\\rVert)\s*(?:_?\{?[\dF₀-₉]\}?)?\s*(?:²|\^\s*\{?\s*2\s*\}?(?![\d.])|\*\*\s*2(?![\d.]))")
 _SQUARING = frozenset({"square", "square_", "pow", "pow_", "mse_loss", "dot", "vdot", "inner", "einsum", "addcmul", "addcmul_"})
-_ABSOLUTE = re.compile(r"(?<![|\\])\|[^|\n]{1,20}(?<!\\)\|(?!\|)")  # |W|, an absolute value; not ||g|| or LaTeX's \|g\|, norms
+# |W|, an absolute value; not ||g|| or LaTeX's \|g\|, norms, nor |g|², a square that needs no absolute value
+_ABSOLUTE = re.compile(r"(?<![|\\])\|[^|\n]{1,20}(?<!\\)\|(?!\|)(?!\s*(?:²|\^\s*\{?2(?!\d)|\*\*\s*2(?!\d)))")
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
 
