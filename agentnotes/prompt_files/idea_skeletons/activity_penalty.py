@@ -17,9 +17,9 @@ def compute_loss(out, y, model):
     return task_loss(out, y) + penalty(list(HIDDEN_OUTPUTS), list(PRE_ACTIVATIONS))
 
 
-def penalty(hidden, pre):
+def penalty(hidden, pre_activations):
     """The idea's penalty, a scalar tensor with its coefficient from the notes. hidden holds the outputs of the
     network's hidden layers, after their activation, for this batch: input side first, each (batch, width) with
-    one row per example (a conv layer's output flattened or (batch, channels, height, width)); pre holds the same
-    layers' outputs before their activation (the pre-activations), for a penalty the notes put on those."""
+    one row per example (a conv layer's output flattened or (batch, channels, height, width)); pre_activations
+    holds the same layers' outputs before their activation, for a penalty the notes put on those."""
     ...
