@@ -577,7 +577,7 @@ def test_the_activity_penalty_gets_the_hidden_outputs_after_and_before_their_act
                  "baseline_model": lambda i, h, o: nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
                                                                  nn.Linear(h, o))}
     seen = namespace["seen"] = []
-    exec(load_skeleton("activity_penalty").code.replace("    ...", "    seen.append((hidden, pre))\n    return 0.0"), namespace)
+    exec(load_skeleton("activity_penalty").code.replace("    ...", "    seen.append((hidden, pre_activations))\n    return 0.0"), namespace)
     model, x = namespace["build_model"](4, 8, 2), torch.randn(5, 4)
     model(x)
     namespace["compute_loss"](None, None, model)
