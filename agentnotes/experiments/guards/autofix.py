@@ -288,8 +288,8 @@ def fix_script_digit_names(code: str) -> tuple[str, list[Fix]]:
         ast.parse(fixed)
     except SyntaxError:
         return code, []
-    lines = [n for n, (before, after) in enumerate(zip(code.splitlines(), fixed.splitlines()), 1) if before != after]
-    return fixed, [Fix(n, code.splitlines()[n - 1].strip(), fixed.splitlines()[n - 1].strip()) for n in lines]
+    return fixed, [Fix(n, before.strip(), after.strip())
+                   for n, (before, after) in enumerate(zip(code.splitlines(), fixed.splitlines()), 1) if before != after]
 
 
 def drop_prints(code: str) -> tuple[str, list[Fix]]:
