@@ -77,16 +77,16 @@ class Comparison:
         return data
 
     def as_text(self) -> str:
-        """Plain-text results for the results critic and the terminal."""
+        """Plain-text results for the results critic: each arm's summary, not its seeds one by one (every
+        token of it is prompt the critic's model reads on the CPU)."""
         better = "higher" if self.higher_is_better else "lower"
         lines = [f"Task: {self.task}; metric: {self.metric} ({better} is better); steps per run: {self.steps}."]
         for arm in (self.baseline, self.idea):
             if arm is None:
                 continue
-            values = ", ".join("diverged" if v is None else f"{v:.4g}" for v in arm.values)
             lines.append(
                 f"{arm.arm}: {self.metric} {arm.mean_std_text()} over {arm.n} seeds ({arm.n_diverged} diverged); "
-                f"per seed {list(arm.seeds)}: {values}; lr {arm.lr}; parameters {arm.n_params}; "
+                f"lr {arm.lr}; parameters {arm.n_params}; "
                 f"train loss first {_fmt(arm.first_train_loss)} -> last {_fmt(arm.last_train_loss)}."
             )
         if self.mean_diff is not None:
