@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
@@ -44,7 +44,7 @@ _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 _OPENING_FENCE = re.compile(r"```(?:python|py)?\s*\n")
 
 
-CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task", "metric"}
+CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task"}
 
 
 class Plan(BaseModel):
@@ -59,11 +59,9 @@ class Plan(BaseModel):
     kinds: list[Kind] = Field(min_length=1, max_length=MAX_KINDS, validation_alias=AliasChoices("kinds", "parts"))
     effect: Effect = "final_metric"
     condition: str = Field(default="", max_length=200)  # where the notes say the idea helps; "" for everywhere
-    baseline: str
+    baseline: str = ""  # written by the program (pipeline/experiment.py `_baseline`), not by the planner
     task: Literal["regression", "classification", "digits", "digits_image", "sequence"]
-    metric: str
     input_scale: float = Field(default=1.0, gt=0, le=100)
-    risks: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=3)
     corrections: list[str] = Field(default_factory=list)  # what a program changed in the planner's plan, and why
 
     @field_validator("kinds", mode="before")
