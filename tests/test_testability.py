@@ -32,6 +32,10 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     # A dataset the lab lacks beside one it stands in for, on one line: the lab runs that part.
     assert refusal("实验：\nMNIST MLP 和小 CNN on CIFAR-10，比 test acc。") is None
     assert "downloaded" in (refusal("实验：\n小 CNN on CIFAR-10，比 test acc。") or "")
+    # A dataset the lab lacks, named in the setup part only, is where the note would run the idea: the lab runs it on
+    # its own data. Named in the idea itself, it is a need.
+    assert refusal("## 损失\nL = w·CE(z, y)\n\n## 实验\n- CIFAR-100，4 层 CNN，30 epoch\n") is None
+    assert "downloaded" in (refusal("## 想法\n用 CIFAR-100 的类层级给 CE 加权\n\n## 实验\n- CIFAR-100，4 层 CNN\n") or "")
     # "How to test:" is the setup: a model size named elsewhere as a contrast is no need.
     assert refusal("A sort per step is fine for small nets, not for a 7B model.\n\nHow to test: MLP on MNIST, against SGD.") is None
 
@@ -43,6 +47,8 @@ def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs(
     assert "downloaded" in (refusal("Forgetting measured on MMLU and GSM8K.") or "")
     assert "people" in (refusal("plus a small human preference round (~300 pairs)") or "")
     assert "many machines" in (refusal("AdamW, global batch 128, 8×A100.") or "")
+    assert "many machines" in (refusal("Continued pretraining on 64+ GPUs for several days.") or "")
+    assert "many machines" in (refusal("真正的开销是重新预训练（几百 GPU·天）") or "")
     assert refusal("Setup: digits 8x8, MLP 64-128-10, 2000 steps, 5 seeds; batch 64 on one GPU.") is None
 
 

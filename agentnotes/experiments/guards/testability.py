@@ -58,7 +58,9 @@ LIMITS = (
                             r"\bfabricated\b[^.\n]{0,30}\bchips?\b", r"\bon-chip (?:training|learning)\b"),
              "it runs on a physical device (a chip or other hardware) that the lab does not have"),
     LabLimit("scale", _cue(r"\bmulti-?(?:GPU|node)\b", r"\bdistributed training\b", r"\bthousands of GPUs\b", r"多卡", r"多机", r"分布式训练",
-                           r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)",
+                           r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)", r"\b\d+\+?\s*(?:GPUs|TPUs)\b",
+                           r"\bGPU[- ·]?(?:days|hours)\b", r"GPU\s*[·×*]?\s*(?:天|小时)", r"(?:几|数)(?:十|百|千)\s*(?:张|块|个)?\s*(?:GPU|卡)",
+                           r"\bfor (?:several|many|a few) (?:days|weeks)\b",
                            r"\b\d+\s*[×x]\s*(?:A100|H100|V100|GPUs?)\b"),
              "it needs many machines or days of training, and a lab run lasts minutes on one device"),
 )
@@ -79,18 +81,22 @@ def lab_limits(text: str) -> list[LabLimit]:
     """The limits whose cue occurs in `text` (the idea's own note sections), in LIMITS order; a cue the note says it
     does without ("不手写 kernel") does not count, nor a dataset or a large model named outside a setup part that names
     the data it uses ("others trained it on ImageNet", "或者只在大模型上才有" in the motivation; "Setup: digits"), nor a
-    dataset named on a line beside data the lab has ("MNIST MLP 和小 CNN on CIFAR-10")."""
+    dataset named on a line beside data the lab has ("MNIST MLP 和小 CNN on CIFAR-10"), nor one named only in the setup
+    part: there it is where the note would run the idea, and the lab runs it on its own data ("数据：CIFAR-10" under
+    a loss or an update rule; the task reading maps it to the lab's nearest task)."""
     setup = setup_part(text)
     return [limit for limit in LIMITS
-            if any(not done_without(text, m.start()) and not (limit.name == "external_data" and _beside_lab_data(text, m.start()))
+            if any(not done_without(text, m.start()) and not (limit.name == "external_data" and _setup_choice(text, setup, m.start()))
                    for m in limit.cue.finditer(text))
             and not (limit.name in _NAMED_BESIDE_SETUP and task_in_notes(setup) and not limit.cue.search(setup))]
 
 
-def _beside_lab_data(text: str, start: int) -> bool:
-    """Whether the line of `text` at `start` also names data the lab has."""
+def _setup_choice(text: str, setup: str, start: int) -> bool:
+    """Whether the dataset named at `start` is the note's choice of data to run the idea on: named on a line beside
+    data the lab has, or on a line of the setup part."""
     end = text.find("\n", start)
-    return bool(_LAB_DATA.search(text[text.rfind("\n", 0, start) + 1:None if end < 0 else end]))
+    line = text[text.rfind("\n", 0, start) + 1:None if end < 0 else end]
+    return bool(_LAB_DATA.search(line)) or bool(line.strip()) and line in setup
 
 
 _NAMED_BESIDE_SETUP = ("external_data", "pretrained")  # limits a note may name beside the setup it runs
