@@ -22,6 +22,8 @@ from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.experiments.guards.testability import done_without
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+# A product of the weights with themselves (`G = WᵀW`, `G = W @ W.T`): their Gram matrix, no gradient.
+_WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
 _LOSS_NAME = r"(?:loss|L|ℓ)"  # what notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`)
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
 
@@ -91,8 +93,8 @@ _REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:[A-Z]|\d+)(?![\w.]
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
-              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)",  # not G = 16, g = √2, g = 8 modules, g = autograd.grad(L, …)
-              # (taken, not changed), g = torch.Generator() (a random generator)
+              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)" + _WEIGHTS_GRAM,  # not G = 16, g = √2, g = 8 modules,
+              # g = autograd.grad(L, …) (taken, not changed), g = torch.Generator() (a random generator), G = WᵀW
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
@@ -532,16 +534,22 @@ def _only_plain_layers(text: str) -> bool:
     return bool(shown) and all(_PLAIN_LAYER.match(part) or _CROSS_LAYER.search(part) for part in shown)
 
 
+# A line that assigns a value (`W ← W − α·W(WᵀW − I)`, `G = W.T @ W`), not prose about the step.
+_STEP_FORMULA = re.compile(r"←|<-|(?<![=<>!])=(?!=)|-=|\.(?:sub|add|mul|copy)_\(")
+# The words that follow a step's value on its line ("W ← W(1.5·I − 0.5·WᵀW) 收敛到……的梯度").
+_PROSE_AFTER = re.compile(r"[\u4e00-\u9fff。；;].*")
 # The name a formula line assigns (`m ← β·m + g`, `- h = …`).
 _ASSIGNED_NAME = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff]\w*)\s*(?:←|<-|:?=(?!=))")
 
 
 def _steps_without_gradient(plain: str) -> bool:
     """Whether every weight step the update-rule cue shows on reads neither the gradient nor a value a line computes
-    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it)."""
+    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it); the steps are the values its formula lines assign where it
+    shows on any (not the prose that says "after each optimizer step", nor the words after a formula)."""
     lines = plain.splitlines()
     from_gradient = {found[1] for line in lines if _GRADIENT.search(line) and (found := _ASSIGNED_NAME.match(line))}
     steps = [line for line in lines if BY_NAME["update_rule"].cue.search(line)]
+    steps = [_PROSE_AFTER.sub("", line[found.end():]) for line in steps if (found := _STEP_FORMULA.search(line))] or steps
     return all(not _GRADIENT.search(line) and not from_gradient & set(re.findall(r"[A-Za-z_\u0370-\u03ff]\w*", line))
                for line in steps)
 
