@@ -558,3 +558,23 @@ def test_a_penalty_on_the_hidden_activations_is_no_activation_idea() -> None:
     note = "# Penalise low effective rank of hidden activations\n  erank(H) = exp(−Σ_k p_k log p_k)\n  loss = CE − λ · erank(H) / d"
     assert kinds_in_notes(note) == ["loss"]
     assert skeleton_for(["loss"], note, "digits").name == "activity_penalty"
+
+
+def test_bold_labels_comparisons_and_a_gram_matrix_are_not_the_idea() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    nudge = ("**动机**：严格正交约束走 optimizer step 太贵，梯度的范数会漂。\n\n"
+             "**操作**（每次 optimizer.step() 之后）：\n\n    W ← W − α · W (WᵀW − I)\n\n"
+             "```python\nG = W.T @ W\nW.sub_(alpha * (W @ G))\n```\n\n**疑问**：它不走 optimizer 的 momentum，重要吗？\n")
+    assert kinds_in_notes(nudge) == ["weight_op"]
+    assert "update_rule" in kinds_in_notes(nudge.replace("G = W.T @ W", "G = p.grad"))  # a G that is the gradient
+    penalty = ("R = λ · ‖f(x + δ) − f(x)‖²\nloss = CE(f(x), y) + R\n\n"
+               "Testing\n- Compare: no penalty, Gaussian data augmentation with the same σ.\n")
+    assert kinds_in_notes(penalty) == ["loss"]
+
+
+def test_the_raw_input_fed_to_every_layer_is_an_architecture() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("# 每层都注入原始输入\n\nh_l = σ(W_l h_{l−1} + P_l z + b_l)，z = E x，P_l 初始化为 0") == ["architecture"]
+    assert kinds_in_notes("Input injection: h_l = relu(W_l h_{l-1} + P_l E x)") == ["architecture"]

@@ -225,9 +225,11 @@ KINDS: tuple[Kind, ...] = (
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
                      r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?",
-                     r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)"),
+                     r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
+                     r"input injection", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK,
-              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接"),
+              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
+              "输入[^。\n]{0,12}(?:加|注入|喂|送)(?:到|进|给)?每一?层|每一?层都?(?:注入|加上?|喂)[^。\n]{0,6}原始输入"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
@@ -246,15 +248,15 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
-# the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
+# the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测|测试方法|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
                     r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
-                    r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|"
+                    r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|testing|how to test|compar(?:e|isons?)|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
-                    r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
+                    r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
 
 
 def is_aside_heading(heading: str) -> bool:
@@ -534,22 +536,16 @@ def _only_plain_layers(text: str) -> bool:
     return bool(shown) and all(_PLAIN_LAYER.match(part) or _CROSS_LAYER.search(part) for part in shown)
 
 
-# A line that assigns a value (`W ← W − α·W(WᵀW − I)`, `G = W.T @ W`), not prose about the step.
-_STEP_FORMULA = re.compile(r"←|<-|(?<![=<>!])=(?!=)|-=|\.(?:sub|add|mul|copy)_\(")
-# The words that follow a step's value on its line ("W ← W(1.5·I − 0.5·WᵀW) 收敛到……的梯度").
-_PROSE_AFTER = re.compile(r"[\u4e00-\u9fff。；;].*")
 # The name a formula line assigns (`m ← β·m + g`, `- h = …`).
 _ASSIGNED_NAME = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff]\w*)\s*(?:←|<-|:?=(?!=))")
 
 
 def _steps_without_gradient(plain: str) -> bool:
     """Whether every weight step the update-rule cue shows on reads neither the gradient nor a value a line computes
-    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it); the steps are the values its formula lines assign where it
-    shows on any (not the prose that says "after each optimizer step", nor the words after a formula)."""
+    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it)."""
     lines = plain.splitlines()
     from_gradient = {found[1] for line in lines if _GRADIENT.search(line) and (found := _ASSIGNED_NAME.match(line))}
     steps = [line for line in lines if BY_NAME["update_rule"].cue.search(line)]
-    steps = [_PROSE_AFTER.sub("", line[found.end():]) for line in steps if (found := _STEP_FORMULA.search(line))] or steps
     return all(not _GRADIENT.search(line) and not from_gradient & set(re.findall(r"[A-Za-z_\u0370-\u03ff]\w*", line))
                for line in steps)
 
