@@ -578,3 +578,23 @@ def test_the_raw_input_fed_to_every_layer_is_an_architecture() -> None:
 
     assert kinds_in_notes("# 每层都注入原始输入\n\nh_l = σ(W_l h_{l−1} + P_l z + b_l)，z = E x，P_l 初始化为 0") == ["architecture"]
     assert kinds_in_notes("Input injection: h_l = relu(W_l h_{l-1} + P_l E x)") == ["architecture"]
+
+
+def test_a_rate_made_from_the_weights_own_distance_is_the_update_rules() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    note = ("# 按离初始化距离自动退火的逐层学习率\n\n    d_t = ‖W_t − W_0‖ / (‖W_0‖ + ε)\n\n更新规则：\n\n"
+            "    m ← β·m + g\n    η_t = η / (1 + κ·d_t)\n    W ← W − η_t·m\n\n"
+            "- bias 和 LayerNorm 参数先直接排除（它们用固定 η）\n")
+    assert kinds_in_notes(note) == ["update_rule"]
+    # A rate given as a function of the step is a schedule beside the rule.
+    assert "schedule" in kinds_in_notes(note.replace("η_t = η / (1 + κ·d_t)", "η_t = η / (1 + κ·t)"))
+    # LayerNorm named as the idea, not as what it leaves out, stays a layer.
+    assert "layer" in kinds_in_notes(note.replace("先直接排除", "换成 LayerNorm 之后再更新"))
+
+
+def test_a_sample_weight_named_with_a_normaliser_is_no_weight_operation() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("r = 真实类别的排名\nw = (1 + r)^γ / normaliser\nL = w · CE(z, y)") == ["loss"]
+    assert "weight_op" in kinds_in_notes("每步之后：w = w / norm(w)")

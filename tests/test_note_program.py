@@ -1680,3 +1680,14 @@ def test_a_case_the_notes_compute_and_the_rule_never_reads_leaves_the_rule_to_th
     assert program_reply(load_skeleton("update_rule"), rule, rule)
     with_case = rule + "```python\nc = (m * g).sum()\nb = 0.9 if c > 0 else 0.5\n```"
     assert program_reply(load_skeleton("update_rule"), with_case, with_case) == ""
+
+
+def test_a_value_said_as_a_case_in_english_prose_is_not_the_constants_value() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    note = ("m_f ← β_f · m_f + (1 − β_f) · g\nm_s ← β_s · m_s + (1 − β_s) · g\nu = (1 + α) · m_f − α · m_s\nw ← w − lr · u\n"
+            "Defaults: β_f = 0.5, β_s = 0.95, α = 0.5, lr = 0.05.\n"
+            "With α = 0 this is plain EMA-momentum; with α = −1 it is plain slow momentum.\n")
+    assert note_constants(note)["alpha"] == "0.5"
+    program = note_program(note, ["update_rule"], note, "regression")
+    assert program is not None and program.constants == {"beta_f": 0.5, "beta_s": 0.95, "alpha": 0.5}

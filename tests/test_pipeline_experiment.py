@@ -105,7 +105,7 @@ def test_a_failed_run_feeds_its_traceback_back_and_the_fix_is_reported(monkeypat
         copy.write_text(note.read_text(encoding="utf-8"), encoding="utf-8")
     ingest(settings, copies)
     options = ExperimentOptions("mirror layer experiment result verdict", k=2)
-    passages, _ = _find_idea(settings, rd.create_run(settings.runs_dir, options.request), options)
+    passages, _ = _find_idea(settings, rd.create_run(settings.runs_dir, options.request), options, model)
     assert passages and all(settings.results_dir.resolve() not in Path(h.chunk.source).resolve().parents for h in passages)
     assert any(Path(h.chunk.source).name == "ideas-layers.txt" for h in passages)
 

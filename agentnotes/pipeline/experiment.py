@@ -97,16 +97,17 @@ def hits_from_idea(idea: dict) -> list[Hit]:
     ]
 
 
-def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions) -> tuple[list[Hit], str]:
+def _find_idea(settings: Settings, run: rd.Run, options: ExperimentOptions, model: BaseChatModel) -> tuple[list[Hit], str]:
     """The note sections found for the request, and what names the idea's own section among them
-    (idea_sections.names_in_notes: the request, or the title the request's rewrite points at)."""
+    (idea_sections.names_in_notes: the request, or the title the request's rewrite points at); the request's rewrite
+    is written by the run's own model (greedy, so any loaded model writes the same), which loads once."""
     if not run.phase_done("find-idea"):
         from agentnotes.retrieval.filters import NoteFilter
         from agentnotes.retrieval.service import retrieve
 
         with run.phase("find-idea"):  # earlier runs' result notes are not the idea's notes: searched without them
             rewrites: list[str] = []
-            hits = retrieve(settings, options.request, options.k, sections=True, on_rewrite=rewrites.append,
+            hits = retrieve(settings, options.request, options.k, sections=True, model=model, on_rewrite=rewrites.append,
                             only=NoteFilter(outside=str(settings.results_dir)))
             if not hits:
                 raise ExperimentError("No note passage matches this request. Run 'agentnotes ingest PATH' first.")
@@ -608,7 +609,7 @@ def run_experiment(
     run.update(status="running", model=settings.llm_model, provider=settings.llm_provider)
     reporter.info(f"Run {run.id} in {run.path}")
     reporter.phase("find-idea", options.request)
-    hits, names = _find_idea(settings, run, options)
+    hits, names = _find_idea(settings, run, options, model)
     if names != options.request:
         reporter.info(f"The idea's section, named through the request's translation: {names}")
     if why := refusal(text_of(idea_passages(names, hits))):

@@ -45,11 +45,12 @@ _GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][A-Za-z0-9_]{{0,2
                              rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({NUMBER})(?!\w|\.\d)")
 
 
-# A value said as a case, not the value chosen: `ν=0 就退化成 SGD`, `q=1 时是 MAE`, `when β = 0`, `if q = 1`.
+# A value said as a case, not the value chosen: `ν=0 就退化成 SGD`, `q=1 时是 MAE`, `when β = 0`, `if q = 1`,
+# `with α = 0 this is plain momentum`.
 # What another name equals in that case is no constant either: `t=1 时 g_prev = 0` (a start).
 CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
                    rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:(?:时|的时候)(?:\s*[，,]?\s*[A-Za-zα-ωϵ]\w*\s*=\s*{NUMBER})?"
-                   rf"|就|则|即|recovers|gives|reduces)")
+                   rf"|就|则|即|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b)")
 
 # A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`.
 VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|另试|再试|\balso (?:try|run)|\balternatively|\bablat)[^（）()\n]*[）)]",

@@ -22,6 +22,8 @@ from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.experiments.guards.testability import done_without
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+# The weights' distance from their start ("distance from init", "‖W − W_0‖ since initialisation"): no initialisation idea.
+_FROM_THE_START = r"(?<!from )(?<!since )(?<!to )"
 # A product of the weights with themselves (`G = WᵀW`, `G = W @ W.T`): their Gram matrix, no gradient.
 _WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
 _LOSS_NAME = r"(?:loss|L|ℓ)"  # what notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`)
@@ -162,13 +164,15 @@ KINDS: tuple[Kind, ...] = (
               r"`?\b(?:opt|optimi[sz]er)\w*\.step\(\)`?\s*(?:之后|以后|后)|\bafter\s+(?:each\s+|every\s+)?`?(?:opt|optimi[sz]er)\w*\.step\(\)",
               # W1 -= W1.mean(dim=1): the weights made from themselves, no rate or gradient
               _LEFT + r"(?P<minus>[wW]\w*|θ)\s*-=(?![^\n]*(?:lr|η|eta|学习率|∇|grad|(?<![\w])g(?![\w])))[^\n]*(?<![\w])(?P=minus)(?![\w])",
-              _LEFT + r"(?:w|W|θ|weights?)\s*(?:=|←)(?![^\n]*(?:lr|η|学习率))[^\n]*(?:‖|\|\||norm|clip|clamp|proj)"),
+              # w ← w/‖w‖, W = clip(W, …), w = F.normalize(w) (not `w = (1 + r)^γ / normaliser`, a value named so)
+              _LEFT + r"(?:w|W|θ|weights?)\s*(?:=|←)(?![^\n]*(?:lr|η|学习率))[^\n]*(?:‖|\|\||norm(?![a-z])|normali[sz]e\s*\(|clip|clamp|proj)"),
          ("after_step",), "weight_op.md", ("weights",),
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
     Kind("init", "changes the initial values of the weights, not the model",
-         _cue(_words("init(?! seeds?)", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
+         _cue(_FROM_THE_START + _words("init(?! seeds?)", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
-              r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*初始化)",  # 最后一层零初始化; 初始化：W_2 = 0; 一个标题
+              r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*(?<!离)(?<!距)(?<!距离)(?<!相对)初始化)",  # 最后一层零初始化;
+              # 初始化：W_2 = 0; 一个标题 (not "按离初始化距离……的学习率": the distance the weights moved)
               # not a learnable's start, nor something else started from the weights (中心用 W 的分位数初始化)
               r"(?<!用)(?<!用 )" + _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。，,；;\n]{0,15}初始化",
               _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
@@ -250,9 +254,9 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测|测试方法|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测|测试方法|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
                     r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
-                    r"motivation|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|testing|how to test|compar(?:e|isons?)|"
+                    r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|testing|how to test|compar(?:e|isons?)|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
@@ -408,6 +412,9 @@ def _weights_said(text: str) -> bool:
 # A gradient said in words or symbols, and a formula that changes a gradient by itself (`g = g + σε`, `g ← κ g`).
 _GRADIENT_SAID = re.compile(r"(?<!no )(?<!no_)(?:gradient|\bgrad\b)|(?<!不求)(?<!不算)梯度|∇", re.IGNORECASE)  # not "no grad (buffer)"
 _GRADIENT_CHANGED = re.compile(_LEFT + r"(g\w*)\s*(?:=|←)[^\n]*" + _LEFT + r"\1" + _RIGHT)
+# g summed into a value made from itself (`m ← β·m + g`): a gradient the optimizer's state accumulates, not a gate.
+_GRADIENT_ACCUMULATED = re.compile(_LEFT + r"([A-Za-z\u0370-\u03ff]\w*)\s*(?:=|←)(?=[^\n]*" + _LEFT + r"\1" + _RIGHT + r")"
+                                   r"(?=[^\n]*" + _LEFT + r"g(?:_t)?" + _RIGHT + r")")
 # A value other than the learning rate given as a function of the step (`beta(t) = …`), and a learning rate assigned.
 _OTHER_VALUE_OVER_STEPS = re.compile(_LEFT + r"(?!(?:lr|η|eta)\W)[A-Za-z\u0370-\u03ff]\w*\s*\(\s*(?:t|step)\s*\)\s*=(?!=)")
 # The learning rate as a function of the step (`η_t = η_0·(1 − t/T)`, `lr(step) = …`; not `η_t = α/(√v̂_t + ε)`, whose t
@@ -461,8 +468,9 @@ def kinds_in_notes(text: str) -> list[str]:
             and not _RATE_ASSIGNED.search(plain):
         found.remove("schedule")  # `beta(t) = …` warmed up, the rate constant: the update rule's own coefficient
     if "update_rule" in found and "schedule" in found and not _RATE_OF_STEP.search(plain) \
-            and not _shown(_SCHEDULE_BEYOND_WARMUP, text):
-        found.remove("schedule")  # "不用 warmup", "acts as an automatic warmup": the optimizer's own rule, the rate as it was
+            and (not _shown(_SCHEDULE_BEYOND_WARMUP, text) or _rate_of_computed_value(plain)):
+        found.remove("schedule")  # "不用 warmup", "acts as an automatic warmup": the optimizer's own rule, the rate as it was;
+        # `η_t = η / (1 + κ·d_t)` with `d_t = ‖W_t − W_0‖ / ‖W_0‖`: the rule's own rate, "annealed" by what the weights did
     if "init" in found and "weight_op" in found and (_REINITIALISED.search(text) or _only_in_timed_steps(BY_NAME["init"].cue, text)):
         found.remove("init")  # units re-initialised every N steps, new weights set to 0 in its step: the operation's own
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):
@@ -476,11 +484,13 @@ def kinds_in_notes(text: str) -> list[str]:
                                                        or _only_on_lines(BY_NAME["init"].cue, plain, _started_averages(plain))):
         found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0", "Init s_0 = 0": where the optimizer's state starts
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
-            and not _GRADIENT_CHANGED.search(plain):
+            and not _GRADIENT_CHANGED.search(plain) and not _GRADIENT_ACCUMULATED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+    if "layer" in found and len(found) > 1 and _only_on_lines(BY_NAME["layer"].cue, text, _LEFT_OUT):
+        found.remove("layer")  # "bias 和 LayerNorm 参数……先排除": the parameters the idea leaves alone
     if "layer" in found and "activation" in found and _only_on_lines(BY_NAME["layer"].cue, text, _PLAIN_LAYER):
         found.remove("layer")  # `h = W x + b` and then the new nonlinearity on h: the linear layer as it was
     if "layer" in found and "architecture" in found and (_only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN)
@@ -502,6 +512,8 @@ def kinds_in_notes(text: str) -> list[str]:
     return found
 
 
+# A line that says what the idea leaves out ("LayerNorm 参数先排除", "except the LayerNorm gains").
+_LEFT_OUT = re.compile(r"排除|除外|不包括|\bexclud(?:e|es|ed|ing)\b|\bexcept\b|\bleft out\b|\bleave out\b", re.IGNORECASE)
 # A line about the biases' start and not the weights' ("bias 初始化为 0 的话乘性更新永远是 0").
 _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" + _LEFT + r"[wW]" + _RIGHT + r"|weights?\b|权重))",
                            re.IGNORECASE)
@@ -538,6 +550,15 @@ def _only_plain_layers(text: str) -> bool:
 
 # The name a formula line assigns (`m ← β·m + g`, `- h = …`).
 _ASSIGNED_NAME = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff]\w*)\s*(?:←|<-|:?=(?!=))")
+
+
+def _rate_of_computed_value(plain: str) -> bool:
+    """Whether a learning rate the note assigns reads a value another of its lines computes (`η_t = η / (1 + κ·d_t)`
+    with `d_t = …`)."""
+    lines = plain.splitlines()
+    computed = {found[1] for line in lines if (found := _ASSIGNED_NAME.match(line)) and not _RATE_ASSIGNED.match(line.strip())}
+    return any(computed & set(re.findall(r"[A-Za-z_\u0370-\u03ff]\w*", line[rate.end():]))
+               for line in lines if (rate := _RATE_ASSIGNED.search(line)))
 
 
 def _steps_without_gradient(plain: str) -> bool:
