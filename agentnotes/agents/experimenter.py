@@ -47,22 +47,21 @@ _OPENING_FENCE = re.compile(r"```(?:python|py)?\s*\n")
 CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task"}
 
 
-class Plan(BaseModel):
-    """What the experiment tests and how: the idea, the claim the notes make about it (effect and
-    condition), and the setting."""
+class PlannerReply(BaseModel):
+    """What the planner writes: the idea, the claim the notes make about it (effect and condition), and the
+    setting. Its schema is the grammar the reply is held to, so every field is bounded and none is the program's
+    (a small model otherwise fills an open list, such as the program's corrections, until its token limit)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    idea_name: str
+    idea_name: str = Field(max_length=100)
     hypothesis: str = Field(max_length=300)
     idea_rule: str = Field(min_length=RULE_CHARS[0], max_length=RULE_CHARS[1])  # the notes' own formulas and constants, not a one-word label
     kinds: list[Kind] = Field(min_length=1, max_length=MAX_KINDS, validation_alias=AliasChoices("kinds", "parts"))
     effect: Effect = "final_metric"
     condition: str = Field(default="", max_length=200)  # where the notes say the idea helps; "" for everywhere
-    baseline: str = ""  # written by the program (pipeline/experiment.py `_baseline`), not by the planner
     task: Literal["regression", "classification", "digits", "digits_image", "sequence"]
     input_scale: float = Field(default=1.0, gt=0, le=100)
-    corrections: list[str] = Field(default_factory=list)  # what a program changed in the planner's plan, and why
 
     @field_validator("kinds", mode="before")
     @classmethod
@@ -71,6 +70,14 @@ class Plan(BaseModel):
         if isinstance(value, list):
             return list(dict.fromkeys(_KIND_ALIASES.get(v, v) if isinstance(v, str) else v for v in value))
         return value
+
+
+class Plan(PlannerReply):
+    """The planner's plan with what the program writes into it: the baseline the request names and each
+    correction the note's own sections made (pipeline/experiment.py `_ground_plan`)."""
+
+    baseline: str = ""
+    corrections: list[str] = Field(default_factory=list)  # what a program changed in the planner's plan, and why
 
     def as_text(self) -> str:
         return json.dumps(self.model_dump(), ensure_ascii=False, indent=2)
@@ -102,7 +109,9 @@ def passages_text(hits: Sequence[Hit]) -> str:
 
 
 def make_plan(model: BaseChatModel, prompt: Prompt, request: str, hits: Sequence[Hit], seed: int = 0) -> tuple[Plan, list[LLMReply]]:
-    return ask_structured(model, prompt, {"passages": passages_text(hits), "request": request}, Plan, seed=seed)
+    reply, replies = ask_structured(model, prompt, {"passages": passages_text(hits), "request": request}, PlannerReply,
+                                    seed=seed)
+    return Plan.model_validate(reply.model_dump()), replies
 
 
 def extract_code(text: str) -> str:
