@@ -43,6 +43,19 @@ def test_chunks_follow_structure_with_exact_lines() -> None:
     assert any(c.heading_path[-1:] == ("20240102",) for c in chunks)
 
 
+def test_setext_headings_open_sections_and_rules_and_lists_do_not() -> None:
+    text = ("QuadLinear\n==========\n\nMotivation\n----------\nA plain linear layer models first-order terms.\n\n"
+            "Forward\n-------\ny = W x + b + P[(U x) * (V x)]\n\n- a list item\n---\n\nText after a rule.\n")
+    chunks = chunk_note(note(text))
+    paths = {c.heading_path for c in chunks}
+    assert ("QuadLinear", "Motivation") in paths and ("QuadLinear", "Forward") in paths
+    assert not any("a list item" in part for path in paths for part in path)
+    forward = next(c for c in chunks if c.heading_path == ("QuadLinear", "Forward"))
+    assert "y = W x + b" in forward.text and forward.start_line == 8
+    front_matter = "---\nlayout: post\nauthor: someone\n---\n\n# Title\nText under the title.\n"
+    assert {c.heading_path for c in chunk_note(note(front_matter, "/n/a.txt"))} <= {(), ("Title",)}
+
+
 def test_long_sections_are_split_under_the_cap() -> None:
     text = "【【【长】】】\n" + "\n".join(f"第{i}句话，内容比较长，需要被切开。" * 3 for i in range(60))
     chunks = chunk_note(note(text))

@@ -1,6 +1,6 @@
 """Structure-aware chunking that follows the notes' own structure.
 
-Section boundaries: Markdown headings, `【【【title】】】` markers, bold or plain date lines
+Section boundaries: Markdown headings (`## Title`, or a title underlined with `===` or `---`), `【【【title】】】` markers, bold or plain date lines
 (`**20240102**`, `2024.07.24`). Inside a section, blank lines and numbered list items start
 new blocks; blocks are packed into chunks up to a size cap, and oversized blocks are split on
 lines, then on sentence ends. Every chunk keeps exact 1-based line numbers and its heading path; a
@@ -18,6 +18,9 @@ MAX_CHARS = 300  # short enough that one vector stays specific (benchmarks/retri
 MIN_CHARS = 100  # smaller neighbouring blocks in one section are packed together
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# The line under a Setext heading's title: `=====` (level 1) or `-----` (level 2).
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s")
 _MARKER = re.compile(r"^\s*【【【(.+?)】】】\s*$")
 _DATE = re.compile(r"^\s*(?:\*\*)?\s*(\d{4}[.\-/年]?\d{1,2}[.\-/月]?\d{1,2}日?)\s*(?:\*\*)?\s*(.*)$")
 _BOLD_LINE = re.compile(r"^\s*\*\*(.{1,80}?)\*\*\s*$")
@@ -61,6 +64,19 @@ def _heading(line: str, path: tuple[str, ...], levels: list[int]) -> tuple[tuple
     return None
 
 
+def _setext_as_atx(lines: list[str], i: int) -> str | None:
+    """Line `i` as an ATX heading (`## Motivation`) when the line under it underlines it as a Setext heading's title
+    (`Motivation` over `----------`); None otherwise (a rule after a blank line, a list item, an ATX heading, the
+    last line of front matter that opens with `---`)."""
+    line = lines[i]
+    if i + 1 >= len(lines) or not line.strip() or _LIST_ITEM.match(line) or _MD_HEADING.match(line) \
+            or _SETEXT_UNDERLINE.match(line) or not (underline := _SETEXT_UNDERLINE.match(lines[i + 1])):
+        return None
+    if lines[0].strip() == "---" and all(above.strip() != "---" for above in lines[1:i + 1]):
+        return None  # `author: …` closing front matter that was not read as such (a .txt note's)
+    return f"{'#' if underline[1][0] == '=' else '##'} {line.strip()}"
+
+
 def _blocks(lines: list[str]) -> list[_Block]:
     """Split into blocks at section boundaries, blank lines and numbered items."""
     blocks: list[_Block] = []
@@ -68,7 +84,7 @@ def _blocks(lines: list[str]) -> list[_Block]:
     levels: list[int] = []
     current: _Block | None = None
     for i, line in enumerate(lines):
-        opened = _heading(line, path, levels)
+        opened = _heading(_setext_as_atx(lines, i) or line, path, levels)
         if opened:
             path, levels = opened
         starts_block = opened is not None or _NUMBERED.match(line) or (current is None and line.strip())
