@@ -1691,3 +1691,12 @@ def test_a_value_said_as_a_case_in_english_prose_is_not_the_constants_value() ->
     assert note_constants(note)["alpha"] == "0.5"
     program = note_program(note, ["update_rule"], note, "regression")
     assert program is not None and program.constants == {"beta_f": 0.5, "beta_s": 0.95, "alpha": 0.5}
+
+
+def test_a_mask_given_as_a_bracketed_comparison_and_its_negation_are_read() -> None:
+    note = "m ← β·m + g\nmask = (g ⊙ m ≥ 0)\nw ← w − lr·(m ⊙ mask + ρ·m ⊙ ¬mask)\n常数：β = 0.9，ρ = 0.1"
+    program = note_program(note, ["update_rule"], note, "regression")
+    assert program is not None
+    statements = dict(program.statements)
+    assert statements["mask"] == "where(g * m >= 0, 1.0, 0.0)"
+    assert statements["w"] == "w - lr * (m * mask + rho * m * (1 - mask))"

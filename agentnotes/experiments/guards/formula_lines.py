@@ -328,6 +328,10 @@ def names_in(expression: str) -> set[str]:
     return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", expression))
 
 
+# A mask: a name given a comparison in brackets as its whole value (`mask = (g ⊙ m ≥ 0)`).
+_MASK = re.compile(r"^\s*(?:[-*]\s*)?(?P<target>[A-Za-z_]\w*)\s*=\s*\((?P<condition>[^()=<>]*(?:[<>]=?)[^()=<>]*)\)\s*$")
+
+
 def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     """The `name = expression` assignments of one note line: the whole line when it is one, else each of
     its parts between separators (commas, semicolons, colons outside brackets) that holds an `=`;
@@ -335,6 +339,9 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
+    if mask := _MASK.match(_normalised(_CODE_COMMENT.sub("", line))):  # `mask = (g ⊙ m ≥ 0)`: 1 where it holds, else 0
+        call = _where(mask["condition"], ast.Constant(1.0), "_")
+        return [(mask["target"], ast.Call(call.func, [*call.args[:2], ast.Constant(0.0)], []))] if call else None
     if masked := _MASKED.match(_normalised(_CODE_COMMENT.sub("", line))):  # `W[|W| < τ] = 0`
         kept = _assignment(f"{masked['target']} = {masked['value']}")
         statement = kept and _where(masked["condition"], kept[1], masked["target"])
@@ -627,6 +634,7 @@ def _normalised(text: str) -> str:
     for old, new in (("←", "="), ("^", "**"), ("×", "*"), ("·", "*"), ("−", "-"), ("π", "pi"), ("≤", "<="), ("≥", ">=")):
         text = text.replace(old, new)
     text = re.sub(r"\s+mod\s+", " % ", text)  # `t mod P`
+    text = re.sub(r"¬\s*([A-Za-z_]\w*)", r"(1 - \1)", text)  # ¬mask: where a 0/1 mask is 0
     text = _MATRIX_TIMES.sub(r"\1*", text)  # `W x`, `W_t h`: a weight matrix written before what it multiplies
     text = re.sub(r"(?:\|\||‖)\s*([A-Za-z_]\w*)\s*(?:\|\||‖)(?:_2)?", r"norm(\1)", text)  # ||g||, ‖g‖: its L2 norm
     text = re.sub(r"\|\s*([^|]+?)\s*\|", r"abs(\1)", text)  # |x|: its absolute value
