@@ -590,3 +590,13 @@ def test_a_sequence_of_label_permutations_is_no_sequence_task() -> None:
 
     assert task_in_notes("实验：\n1. sklearn digits，MLP 64-128-10。\n2. digits 上做 label permutation 序列，每 20 epoch 随机打乱一次标签。") == "digits"
     assert task_in_notes("实验：合成序列分类，GRU hidden 32。") == "sequence"
+
+
+def test_a_formula_labelled_as_another_version_of_the_idea_is_not_one_of_its_formulas() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    text = ("w = (1 + r)^γ / n\nL = w · CE(z, y)\n一个软版本（可导，但先不用）：r̃ = Σ sigmoid((z_c − z_y)/τ)\n"
+            "A smooth version (not used here): r = Σ tanh(z_c − z_y)\n")
+    formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
+    assert "L = w · CE(z, y)" in formulas and "sigmoid" not in formulas and "tanh" not in formulas

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
-from agentnotes.experiments.guards.kinds import BY_NAME, idea_lines, is_aside_heading, kinds_in_notes
+from agentnotes.experiments.guards.kinds import BY_NAME, VARIANT, idea_lines, is_aside_heading, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.retrieval.sections import in_section
@@ -326,12 +326,12 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS as plain notation
     (LaTeX markup not counted); none from a setup, expectation or variant section (guards/kinds.py `idea_lines`), none
-    that checks the formula at a point. The parts of one note are read in their order, as one text."""
+    labelled as a variant (`一个软版本（先不用）：…`, kinds.VARIANT), none that checks the formula at a point. The parts of one note are read in their order, as one text."""
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
              for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text), aside_headings=True))))
-             if (_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", "")) and not _DEFINITION.match(line))
-             or _function_named(line)]
+             if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
+                                              and not _DEFINITION.match(line)) or _function_named(line))]
     text, size = "", 0
     for line in dict.fromkeys(lines):
         size += len(plain_formula(line)) + 1

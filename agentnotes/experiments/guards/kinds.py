@@ -284,10 +284,14 @@ _MODULE_CHAIN = re.compile(r"→[^→\n]*→[^→\n]*→")
 
 
 # A variant the notes mention beside the idea (`变体：α 可学习`, `变体 B（简化）：…`, `所以再加一个变体：…`, `Variant: a learnable
-# β`): not the idea itself.
+# β`, `一个软版本（先不用）：…`): not the idea itself.
 VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)一?个|可选的?)?(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
                      r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
-                     r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*)\s*[：:]",
+                     r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*|"
+                     # `一个软版本（可导，但先不用）：`, `A smooth version (not used here):`: another form of the idea
+                     r"(?:(?:一|另一|另外一)[个种])?[^：:=\n（(]{0,6}?(?:版本|形式)(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
+                     r"(?:an?\s+|the\s+)?(?:soft|smooth(?:ed)?|hard|differentiable|relaxed|continuous|simpler|cheaper|alternative)\s+"
+                     r"(?:version|variant|form)(?:\s*\([^()\n]{0,40}\))?)\s*[：:]",
                      re.IGNORECASE)
 
 
