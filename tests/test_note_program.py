@@ -1700,3 +1700,20 @@ def test_a_mask_given_as_a_bracketed_comparison_and_its_negation_are_read() -> N
     statements = dict(program.statements)
     assert statements["mask"] == "where(g * m >= 0, 1.0, 0.0)"
     assert statements["w"] == "w - lr * (m * mask + rho * m * (1 - mask))"
+
+
+def test_a_rule_said_per_coordinate_then_again_in_vector_form_is_read_once_with_its_case() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    text = ("对每个坐标 i：\n- 先判断 c_i = g_i · m_i\n- 若 c_i < 0：m_i ← ρ · m_i （ρ = 0 即完全重启）\n"
+            "- 然后正常累积：m_i ← β·m_i + g_i\n- w_i ← w_i − lr·m_i\n默认值：β = 0.9，ρ = 0.0（另测 ρ = 0.3），lr = 0.05。\n"
+            "写成向量形式就是\n\n    mask = (g ⊙ m ≥ 0)\n    m ← β·(m ⊙ mask + ρ·m ⊙ ¬mask) + g\n    w ← w − lr·m\n\n## 实验\n")
+    assert note_constants(text)["rho"] == "0.0"  # 另测 ρ = 0.3: a value also tried
+    formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 14, text, ("a",)), 1.0)])
+    assert "mask" not in formulas and "若 c_i < 0" in formulas
+    program = note_program(formulas, ["update_rule"], text, "regression")
+    assert program is not None
+    assert [value for _, value in program.statements] == ["g * m", "where(c < 0, rho * m, m)", "beta * m_i_v1 + g",
+                                                           "w - lr * m"]

@@ -112,7 +112,7 @@ _SPAN_ASSIGNS = re.compile(r"\s*[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*\s*(?:=(
 _NAMED_BEFORE_IDENTITY = re.compile(r"\s*(?:[-*]\s+)?[A-Za-z_]\w*\s*=(?!=)\s*(?:" + "|".join(_TORCH_CALLS) + r")\s*\(")
 # A formula under a condition said first (`if ‖g‖ > c: g = g·c/‖g‖`, `if ‖G_i‖/max(‖W_i‖, ε) > λ ⇒ G_i ← …`): the opening
 # word, then the condition up to the first separator outside brackets, then the assignment.
-_IF_OPENS = re.compile(r"^\s*(?:if|如果|若|当)\s*", re.IGNORECASE)
+_IF_OPENS = re.compile(r"^\s*(?:[-*•]\s*)?(?:if|如果|若|当)\s*", re.IGNORECASE)  # `- 若 c_i < 0：m_i ← ρ·m_i`: a list item too
 _THEN_ASSIGNS = re.compile(r"^\s*(?:[:：,，]|⇒|=>)\s*(?:then\s+|就|则)?\s*(?P<target>[A-Za-z_]\w*)\s*=(?!=)\s*(?P<value>[^=]+?)\s*$",
                            re.IGNORECASE)
 
@@ -421,8 +421,9 @@ _REDUCED_CASE = re.compile(r"(?:(?:当|若|如果)\s*|\b(?:when|if)\s+)?[A-Za-z�
 def _without_cases(line: str) -> str:
     """`line` without its parts that only say a case of a constant (`κ=0 就是 SGD`, `当 κ = 1 时是动量`,
     `c ≤ 0 时就退化成纯 SGD`): no formula."""
-    return _without_parts(line, lambda part: (CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)
-                          or (_REDUCED_CASE.search(part) and not _ASSIGNS_ANYWHERE.search(part) and "←" not in part))
+    return _without_parts(line, lambda part: "←" not in part and (
+        (CASE.search(part) and len(_ASSIGNS_ANYWHERE.findall(part)) == 1)
+        or (_REDUCED_CASE.search(part) and not _ASSIGNS_ANYWHERE.search(part))))  # `m_i ← ρ·m_i（ρ = 0 即重启）` stays
 
 
 def _without_parts(line: str, dropped) -> str:

@@ -57,6 +57,10 @@ _TARGET = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*
 _CONTINUED = re.compile(r"^\s+=(?!=)\s*(.+)$")
 # A line that ends on what the idea replaces, said on the next line: "每个 hidden layer 从", "instead of", "replace".
 _REPLACED_NEXT = re.compile(r"(?:从|原来是|原本是|\binstead of|\breplace|\bfrom)\s*[:：]?\s*$", re.IGNORECASE)
+# A prose line that says the formulas under it say the rule again in another form ("写成向量形式就是", "Equivalently:",
+# "In vector form:"): the rule is read once, as first said.
+_RESTATED_NEXT = re.compile(r"(?:向量|矩阵|张量)(?:形式|写法|化)|等价地|等价的写法|换句话说|\bequivalently\b|"
+                            r"\bin (?:vector|matrix|tensor) form\b|\bvectori[sz]ed\b", re.IGNORECASE)
 # A displayed LaTeX formula written over several lines.
 _DISPLAY = re.compile(r"(?:[^\n]*=[ \t]*\n)?[^\n]*\\begin\{cases\}.*?\\end\{cases\}", re.DOTALL)
 _UNHYPHENATED = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")  # k-wta as kwta
@@ -329,7 +333,8 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     labelled as a variant (`一个软版本（先不用）：…`, kinds.VARIANT), none that checks the formula at a point. The parts of one note are read in their order, as one text."""
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
-             for line in _conditions_carried(_continued(_without_replaced(idea_lines(_display_joined(text), aside_headings=True))))
+             for line in _conditions_carried(_continued(_without_restated(_without_replaced(
+                 idea_lines(_display_joined(text), aside_headings=True)))))
              if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
                                               and not _DEFINITION.match(line)) or _function_named(line))]
     text, size = "", 0
@@ -432,6 +437,23 @@ def _conditions_carried(lines: list[str]) -> list[str]:
 def _formula_targets(lines: list[str]) -> set[str]:
     """The names the formula lines assign, their notation made plain."""
     return {found[1] for line in lines if (found := _TARGET.match(plain_formula(line)))}
+
+
+def _without_restated(lines: list[str]) -> list[str]:
+    """`lines` without the formulas a prose line before them says restate the rule (_RESTATED_NEXT): the formula lines
+    that follow it, up to the first line that is neither a formula nor blank after one."""
+    kept, restating, seen = [], False, False
+    for line in lines:
+        formula = bool(_FORMULA_LINE.search(line))
+        if not formula and line.strip():
+            restating, seen = bool(_RESTATED_NEXT.search(line)), False
+        elif restating and formula:
+            seen = True
+            continue
+        elif restating and seen:
+            restating = False  # a blank line after the restated formulas
+        kept.append(line)
+    return kept
 
 
 def _without_replaced(lines: list[str]) -> list[str]:
