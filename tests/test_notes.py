@@ -56,6 +56,14 @@ def test_setext_headings_open_sections_and_rules_and_lists_do_not() -> None:
     assert {c.heading_path for c in chunk_note(note(front_matter, "/n/a.txt"))} <= {(), ("Title",)}
 
 
+def test_a_bold_line_opens_a_section_under_the_markdown_heading_it_follows() -> None:
+    text = ("# Two-timescale momentum\n\nRule: m ← β·m + g\n\n**Small sketch**\n\nHow to test: digits, MLP.\n\n"
+            "**Doubt**\n\nIt may only tune the rate.\n\n# Another idea\n\n**Setup**\n\nText.\n")
+    paths = [c.heading_path for c in chunk_note(note(text))]
+    assert ("Two-timescale momentum", "Small sketch") in paths and ("Two-timescale momentum", "Doubt") in paths
+    assert ("Another idea", "Setup") in paths and ("Two-timescale momentum", "Small sketch", "Doubt") not in paths
+
+
 def test_long_sections_are_split_under_the_cap() -> None:
     text = "【【【长】】】\n" + "\n".join(f"第{i}句话，内容比较长，需要被切开。" * 3 for i in range(60))
     chunks = chunk_note(note(text))

@@ -55,13 +55,17 @@ def _heading(line: str, path: tuple[str, ...], levels: list[int]) -> tuple[tuple
         return (m.group(1).strip(),), [0]
     date = _DATE.match(line)
     if date and len(line.strip()) <= 60 and not _NUMBERED.match(line):
-        title = (date.group(1) + " " + date.group(2)).strip()
-        base = [i for i, lv in enumerate(levels) if lv <= 0]
-        return path[: len(base)] + (title,), [levels[i] for i in base] + [7]
+        return _under_headings(path, levels, (date.group(1) + " " + date.group(2)).strip())
     if m := _BOLD_LINE.match(line):
-        base = [i for i, lv in enumerate(levels) if lv <= 0]
-        return path[: len(base)] + (m.group(1).strip(),), [levels[i] for i in base] + [7]
+        return _under_headings(path, levels, m.group(1).strip())
     return None
+
+
+def _under_headings(path: tuple[str, ...], levels: list[int], title: str) -> tuple[tuple[str, ...], list[int]]:
+    """A date or bold line's section: under the markers and Markdown headings open at it (`# Idea` then
+    `**How to test**`), in place of the date or bold line before it."""
+    base = [i for i, lv in enumerate(levels) if lv < 7]
+    return path[: len(base)] + (title,), [levels[i] for i in base] + [7]
 
 
 def _setext_as_atx(lines: list[str], i: int) -> str | None:
