@@ -352,3 +352,12 @@ def test_a_squared_norm_in_the_notes_needs_a_square_in_the_code() -> None:
     for squared in ("out.norm(dim=1) ** 2", "(out * out).sum(1)", "out.pow(2).sum(1)", "torch.square(out).sum(1)"):
         assert missing_note_symbols(unsquared.replace("out.norm(dim=1)", squared), formula, ["loss"]) == []
     assert missing_note_symbols(unsquared, "L = CE + λ·‖ŷ‖", ["loss"]) == []  # a norm, not squared
+
+
+def test_a_letter_applied_as_an_unnamed_function_is_the_networks_nonlinearity() -> None:
+    code = ("import torch\nimport torch.nn.functional as F\n\n\ndef forward(h, z, W, P):\n"
+            "    return F.relu(W(h) + P(z))\n")
+    layer = "h_l = σ(W_l h_{l−1} + P_l z + b_l)"
+    assert missing_note_symbols(code, layer, ["architecture"]) == []
+    assert missing_note_symbols(code, "noise = σ · ε", ["architecture"])  # σ as a value: its own name or value
+    assert missing_note_symbols(code, layer + "\nσ 取 softplus", ["architecture"])  # named: that function

@@ -53,6 +53,9 @@ _FORWARD_KINDS = {"layer", "activation", "loss", "regulariser", "data", "archite
 _ALIASES = {"eta": ("lr",), "sigma": ("std", "sigmoid", "scale", "noise"), "mu": ("mean",), "lam": ("weightdecay", "wd"),
             "tau": ("temp",), "eps": ("randn", "normal", "noise")}
 _NOT_LOOKED_FOR = {"theta"}
+# A letter the notes apply as a function without naming it (`h_l = σ(W_l h_{l−1} + b_l)`): the network's nonlinearity,
+# whichever the code applies.
+_ANY_NONLINEARITY = ("relu", "tanh", "sigmoid", "gelu", "silu", "elu", "softplus", "act")
 # Names not looked for when written out: `+ eps` in code-like notes is a guard against division by zero, which the code
 # may write otherwise (`if norm > 0`); Delta is a change, not a letter.
 _NOT_SPELLED = {"eps", "Delta"}
@@ -122,7 +125,9 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
             continue
         compared = spelled.lower()  # the code's names are compared in lower case: Δ is Delta, delta or Δ
         given = {_number(v) for key, v in values.items() if key.startswith(compared)}
-        aliases = (*_ALIASES.get(spelled, ()), *FUNCTION_WAYS.get(functions_named.get(spelled, ""), ()))
+        unnamed_function = spelled not in functions_named and re.search(rf"{re.escape(letter)}\s*\(", formulas)
+        aliases = (*_ALIASES.get(spelled, ()), *FUNCTION_WAYS.get(functions_named.get(spelled, ""), ()),
+                   *(_ANY_NONLINEARITY if unnamed_function and set(kinds) & _FORWARD_KINDS else ()))
         if any(compared in n or any(alias in n for alias in aliases) for n in names) or given & numbers:
             continue
         if function := functions_named.get(spelled):
