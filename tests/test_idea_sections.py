@@ -600,3 +600,12 @@ def test_a_formula_labelled_as_another_version_of_the_idea_is_not_one_of_its_for
             "A smooth version (not used here): r = Σ tanh(z_c − z_y)\n")
     formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
     assert "L = w · CE(z, y)" in formulas and "sigmoid" not in formulas and "tanh" not in formulas
+
+
+def test_the_task_of_a_how_to_test_part_is_its_first_setup_not_a_second_test_it_adds() -> None:
+    from agentnotes.experiments.guards.task import task_in_notes
+
+    note = ("# 第一层权重的 total variation 正则\n\n对 H×W 的图像输入，每行 reshape 成权重图 M_i。\n\n如何测试：\n"
+            "- MNIST 只用 1000 张训练样本，MLP 784-256-10\n- 再测一个 1D 例子：合成正弦叠加序列分类，长度 128\n")
+    assert task_in_notes(note) == "digits"
+    assert task_in_notes(note.replace("- 再测一个 1D 例子：", "- ")) == "sequence"  # named as the task itself

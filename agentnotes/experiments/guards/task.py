@@ -38,7 +38,7 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 
 # The header of a note's setup part: a heading, a bullet or a line that starts with the word.
 _SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|how to test|"
-                    r"实验设置|设置|实验|数据集|数据|怎么测|测试方法)[ \t]*(?:[（(][^）)\n]{0,20}[）)][ \t]*)?(?:[:：].*)?$",
+                    r"实验设置|设置|实验|数据集|数据|怎么测试?|如何测试?|测试方法)[ \t]*(?:[（(][^）)\n]{0,20}[）)][ \t]*)?(?:[:：].*)?$",
                     re.IGNORECASE | re.MULTILINE)  # `实验（两个设定）：`: an aside in brackets after the label
 # A training line, the setup part of a note that has no setup part named so ("Training: Adam lr 1e-3, 5000 steps").
 _TRAINING = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:training|训练)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
@@ -62,10 +62,15 @@ def setup_part(text: str) -> str:
     return "\n".join(lines)
 
 
+# A line of the setup that adds a second, smaller test ("再测一个 1D 例子：合成序列分类", "Also test on a sequence task").
+_ALSO_TESTED = re.compile(r"^.*(?:再测|也测|另测|再跑|也跑|另跑|\balso (?:test|try|run)\b|\badditionally\b).*$\n?",
+                          re.IGNORECASE | re.MULTILINE)
+
+
 def task_in_notes(text: str) -> str | None:
-    """The task the note's setup part names, else the one the whole note names (see the module's docstring); the
-    whole note's more specific task unless the setup part reads the images as flat vectors."""
-    whole, setup_text = _task_in(text), setup_part(text)
+    """The task the note's setup part names (not a second test it adds), else the one the whole note names (see the
+    module's docstring); the whole note's more specific task unless the setup part reads the images as flat vectors."""
+    whole, setup_text = _task_in(text), _ALSO_TESTED.sub("", setup_part(text))
     setup = _task_in(setup_text)
     specific = (setup, whole) in _MORE_SPECIFIC and not _reads_flat(setup_text)
     return whole if setup is None or specific else setup
