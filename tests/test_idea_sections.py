@@ -609,3 +609,11 @@ def test_the_task_of_a_how_to_test_part_is_its_first_setup_not_a_second_test_it_
             "- MNIST 只用 1000 张训练样本，MLP 784-256-10\n- 再测一个 1D 例子：合成正弦叠加序列分类，长度 128\n")
     assert task_in_notes(note) == "digits"
     assert task_in_notes(note.replace("- 再测一个 1D 例子：", "- ")) == "sequence"  # named as the task itself
+
+
+def test_a_vector_form_said_alone_is_the_rule() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.notes.types import Chunk, Hit
+
+    text = "Rule, in vector form:\n\n    m ← β·m + g\n    w ← w − lr·m\n"
+    assert "w ← w − lr·m" in formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])

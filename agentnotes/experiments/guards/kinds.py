@@ -289,7 +289,8 @@ VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)
                      r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
                      r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*|"
                      # `一个软版本（可导，但先不用）：`, `A smooth version (not used here):`: another form of the idea
-                     r"(?:(?:一|另一|另外一)[个种])?[^：:=\n（(]{0,6}?(?:版本|形式)(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
+                     r"(?:(?:一|另一|另外一)[个种])?(?:软|硬|平滑|光滑|可导|可微|简化|近似|连续|离散)的?(?:版本|形式)"
+                     r"(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
                      r"(?:an?\s+|the\s+)?(?:soft|smooth(?:ed)?|hard|differentiable|relaxed|continuous|simpler|cheaper|alternative)\s+"
                      r"(?:version|variant|form)(?:\s*\([^()\n]{0,40}\))?)\s*[：:]",
                      re.IGNORECASE)
