@@ -23,7 +23,7 @@ from agentnotes.experiments.guards.testability import done_without
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 # The weights' distance from their start ("distance from init", "‖W − W_0‖ since initialisation"): no initialisation idea.
-_FROM_THE_START = r"(?<!from )(?<!since )(?<!to )"
+_FROM_THE_START = r"(?<!from )(?<!since )(?<!distance to )"
 # A product of the weights with themselves (`G = WᵀW`, `G = W @ W.T`): their Gram matrix, no gradient.
 _WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
 _LOSS_NAME = r"(?:loss|L|ℓ)"  # what notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`)
