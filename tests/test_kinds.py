@@ -589,6 +589,7 @@ def test_a_rate_made_from_the_weights_own_distance_is_the_update_rules() -> None
     assert kinds_in_notes(note) == ["update_rule"]
     # A rate given as a function of the step is a schedule beside the rule.
     assert "schedule" in kinds_in_notes(note.replace("η_t = η / (1 + κ·d_t)", "η_t = η / (1 + κ·t)"))
+    assert kinds_in_notes("We want to initialize the weights with W ~ N(0, 1/fan_in).") == ["init"]
     # LayerNorm named as the idea, not as what it leaves out, stays a layer.
     assert "layer" in kinds_in_notes(note.replace("先直接排除", "换成 LayerNorm 之后再更新"))
 
