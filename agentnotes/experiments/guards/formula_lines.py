@@ -340,8 +340,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
     if mask := _MASK.match(_normalised(_CODE_COMMENT.sub("", line))):  # `mask = (g ⊙ m ≥ 0)`: 1 where it holds, else 0
-        call = _where(mask["condition"], ast.Constant(1.0), "_")
-        return [(mask["target"], ast.Call(call.func, [*call.args[:2], ast.Constant(0.0)], []))] if call else None
+        call = _where(mask["condition"], ast.Constant(1.0), ast.Constant(0.0))
+        return [(mask["target"], call)] if call else None
     if masked := _MASKED.match(_normalised(_CODE_COMMENT.sub("", line))):  # `W[|W| < τ] = 0`
         kept = _assignment(f"{masked['target']} = {masked['value']}")
         statement = kept and _where(masked["condition"], kept[1], masked["target"])
@@ -458,13 +458,15 @@ def _without_prose_asides(line: str) -> str:
     return line
 
 
-def _where(condition: str, value: str | ast.expr, otherwise: str) -> ast.Call | None:
-    """`where(condition, value, otherwise)` from note text (`otherwise` a name), or None if a part is not code."""
+def _where(condition: str, value: str | ast.expr, otherwise: str | ast.expr) -> ast.Call | None:
+    """`where(condition, value, otherwise)` from note text (`otherwise` a name or an expression), or None if a part is
+    not code."""
     try:
         parts = [ast.parse(text, mode="eval").body if isinstance(text, str) else text for text in (condition, value)]
     except SyntaxError:
         return None
-    call = ast.Call(ast.Name("where", ast.Load()), [_pairwise(parts[0]), parts[1], ast.Name(otherwise, ast.Load())], [])
+    other = ast.Name(otherwise, ast.Load()) if isinstance(otherwise, str) else otherwise
+    call = ast.Call(ast.Name("where", ast.Load()), [_pairwise(parts[0]), parts[1], other], [])
     return call if all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(call)) else None
 
 
