@@ -442,17 +442,17 @@ def _formula_targets(lines: list[str]) -> set[str]:
 def _without_restated(lines: list[str]) -> list[str]:
     """`lines` without the formulas a prose line before them says restate the rule said above it (_RESTATED_NEXT):
     the formula lines that follow it, up to the first line that is neither a formula nor blank after one."""
-    kept, restating, seen = [], False, False
+    kept, said, restating, seen = [], False, False, False
     for line in lines:
         formula = bool(_FORMULA_LINE.search(line))
         if not formula and line.strip():
-            said_before = any(_FORMULA_LINE.search(earlier) for earlier in kept)
-            restating, seen = said_before and bool(_RESTATED_NEXT.search(line)), False
+            restating, seen = said and bool(_RESTATED_NEXT.search(line)), False
         elif restating and formula:
             seen = True
             continue
         elif restating and seen:
             restating = False  # a blank line after the restated formulas
+        said = said or formula
         kept.append(line)
     return kept
 

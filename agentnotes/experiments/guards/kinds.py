@@ -553,8 +553,9 @@ def _only_plain_layers(text: str) -> bool:
     return bool(shown) and all(_PLAIN_LAYER.match(part) or _CROSS_LAYER.search(part) for part in shown)
 
 
-# The name a formula line assigns (`m ← β·m + g`, `- h = …`).
+# The name a formula line assigns (`m ← β·m + g`, `- h = …`), and any name a formula reads.
 _ASSIGNED_NAME = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff]\w*)\s*(?:←|<-|:?=(?!=))")
+_NAME = re.compile(r"[A-Za-z_\u0370-\u03ff]\w*")
 
 
 def _rate_of_computed_value(plain: str) -> bool:
@@ -562,7 +563,7 @@ def _rate_of_computed_value(plain: str) -> bool:
     with `d_t = …`)."""
     lines = plain.splitlines()
     computed = {found[1] for line in lines if (found := _ASSIGNED_NAME.match(line)) and not _RATE_ASSIGNED.match(line.strip())}
-    return any(computed & set(re.findall(r"[A-Za-z_\u0370-\u03ff]\w*", line[rate.end():]))
+    return any(computed & set(_NAME.findall(line[rate.end():]))
                for line in lines if (rate := _RATE_ASSIGNED.search(line)))
 
 
@@ -572,7 +573,7 @@ def _steps_without_gradient(plain: str) -> bool:
     lines = plain.splitlines()
     from_gradient = {found[1] for line in lines if _GRADIENT.search(line) and (found := _ASSIGNED_NAME.match(line))}
     steps = [line for line in lines if BY_NAME["update_rule"].cue.search(line)]
-    return all(not _GRADIENT.search(line) and not from_gradient & set(re.findall(r"[A-Za-z_\u0370-\u03ff]\w*", line))
+    return all(not _GRADIENT.search(line) and not from_gradient & set(_NAME.findall(line))
                for line in steps)
 
 
