@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ast
 import dataclasses
 import pytest
 
@@ -617,3 +618,21 @@ def test_a_vector_form_said_alone_is_the_rule() -> None:
 
     text = "Rule, in vector form:\n\n    m ← β·m + g\n    w ← w − lr·m\n"
     assert "w ← w − lr·m" in formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
+
+
+def test_a_step_written_in_place_as_code_is_its_assignment() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    text = "```\nm = b1*m + (1-b1)*g\nw  -= lr * m / (sqrt(v) + eps)  # the step\n```\n"
+    formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
+    assert "w = w - (lr * m / (sqrt(v) + eps))" in formulas
+
+
+def test_a_count_of_indices_is_the_sum_of_its_indicator() -> None:
+    from agentnotes.experiments.guards.formula_lines import _statements
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    text = "设 logits z，真实类别 y：\n\n    r = #{ c : z_c > z_y }\n    L = (1 + r) · CE\n"
+    formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
+    assert "r = Σ_c 1[z_c > z_y]" in formulas
+    assert ("r", "sum_over(gt(z, z_y))") in [(t, ast.unparse(v)) for t, v in _statements(formulas)]

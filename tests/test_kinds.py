@@ -599,3 +599,23 @@ def test_a_sample_weight_named_with_a_normaliser_is_no_weight_operation() -> Non
 
     assert kinds_in_notes("r = 真实类别的排名\nw = (1 + r)^γ / normaliser\nL = w · CE(z, y)") == ["loss"]
     assert "weight_op" in kinds_in_notes("每步之后：w = w / norm(w)")
+
+
+def test_a_test_section_an_option_and_a_learnable_start_are_not_the_idea() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    init = ("# Per-unit gain init\n\nW ~ He normal, then scale row i by g_i, log g_i ~ U(−log r, log r)\n\n"
+            "## Test\n- SGD+momentum and Adam; 400 steps\n")
+    assert kinds_in_notes(init) == ["init"]
+    assert "update_rule" in kinds_in_notes(init.replace("## Test\n", ""))  # the optimizers said in the idea itself
+    nudge = "每步 optimizer.step() 之后：W ← W + α·(T − W)。也可以只在前 50 步 warmup 之后才开始推。"
+    assert kinds_in_notes(nudge) == ["weight_op"]
+    layer = "Output:\n  y_i = (W x + b)_i · |c_i|^{γ_i},   γ_i = softplus(ρ_i), init γ ≈ 0.5\n"
+    assert kinds_in_notes(layer) == ["layer"]
+
+
+def test_a_penalty_section_and_a_residual_channel_name_their_kinds() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("# Saliency diversity\n\n## Penalty\n  R = λ · mean_n cos(s_y, s_k)²\n") == ["regulariser"]
+    assert kinds_in_notes("# 窄的线性总线：plain MLP 旁边挂一条 8 维的残差通道\n\nQ_l 零初始化") == ["architecture"]

@@ -1717,3 +1717,9 @@ def test_a_rule_said_per_coordinate_then_again_in_vector_form_is_read_once_with_
     assert program is not None
     assert [value for _, value in program.statements] == ["g * m", "where(c < 0, rho * m, m)", "beta * m_i_v1 + g",
                                                            "w - lr * m"]
+
+
+def test_adams_decay_rates_named_without_values_take_their_usual_values() -> None:
+    program = note_program("m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g*g\nw = w - lr * m / (sqrt(v) + eps)", ["update_rule"])
+    assert program is not None and program.constants == {"b1": 0.9, "b2": 0.999, "eps": 1e-8}
+    assert note_program("m = c*m + (1-c)*g\nw = w - lr * m", ["update_rule"]) is None  # another name: no value to take

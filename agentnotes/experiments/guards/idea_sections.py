@@ -334,7 +334,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
              for line in _conditions_carried(_continued(_without_restated(_without_replaced(
-                 idea_lines(_display_joined(text), aside_headings=True)))))
+                 idea_lines(_display_joined(_in_place_written_out(text)), aside_headings=True)))))
              if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
                                               and not _DEFINITION.match(line)) or _function_named(line))]
     text, size = "", 0
@@ -380,6 +380,24 @@ def _math_of_prose(line: str) -> str:
     "; "); any other line as it is."""
     spans = _INLINE_FORMULA.findall(line)
     return "; ".join(f"${span.strip()}$" for span in spans) if len(line) > _PROSE_LINE_CHARS and spans else line
+
+
+# A step written as code, in place: `w -= lr * m_hat / (sqrt(v_hat) + eps)`, `v += g*g  # 累加`.
+_IN_PLACE = re.compile(r"^(?P<indent>\s*(?:[-*]\s+)?)(?P<target>[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*)\s*(?P<op>[-+*/])="
+                       r"(?!=)\s*(?P<value>[^#\n]+?)\s*(?P<comment>#.*)?$", re.MULTILINE)
+
+
+# A count of the indices where something holds: `r = #{ c : z_c > z_y }`.
+_COUNT = re.compile(r"\\?#\s*\\?\{\s*([A-Za-z])\s*[:|]\s*([^{}\n]+?)\s*\\?\}")
+
+
+def _in_place_written_out(text: str) -> str:
+    """`text` with each step written as an in-place code operation written as the assignment it is
+    (`w -= lr * g` as `w = w - (lr * g)`), and each count of indices as the sum it is (`#{c : z_c > z_y}` as
+    `Σ_c 1[z_c > z_y]`)."""
+    text = _COUNT.sub(lambda m: f"Σ_{m[1]} 1[{m[2]}]", text)
+    return _IN_PLACE.sub(lambda m: f"{m['indent']}{m['target']} = {m['target']} {m['op']} ({m['value']})"
+                                   + (f"  {m['comment']}" if m["comment"] else ""), text)
 
 
 def _display_joined(text: str) -> str:

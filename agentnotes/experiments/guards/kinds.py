@@ -212,7 +212,8 @@ KINDS: tuple[Kind, ...] = (
          ("lr_at",), "schedule.md", ("lr",), fixes=(_DROP_AFTER_STEP,)),
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
-                     "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"), "正则项|正则化项|惩罚项|罚项",
+                     "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"),
+              "正则项|正则化项|惩罚项|罚项", r"(?m:^#+\s*(?:the\s+)?(?:penalty|regulari[sz]er)\s*$)",  # `## Penalty`: its section
               # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step
               r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
               r"[^\n]*?\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
@@ -225,18 +226,20 @@ KINDS: tuple[Kind, ...] = (
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
-                     "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?)", "skip connections?"),
+                     "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?|streams?|channels?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
                      r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?",
                      r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
                      r"input injection", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK,
-              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差连接|残差块|残差结构|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
+              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
               "输入[^。\n]{0,12}(?:加|注入|喂|送)(?:到|进|给)?每一?层|每一?层都?(?:注入|加上?|喂)[^。\n]{0,6}原始输入"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
+# A line writing the new layer's formula (`y_i = (W x + b)_i · |c_i|^{γ_i}, …`).
+_LAYER_FORMULA = re.compile(rf"^(?=[^\n]*=)[^\n]*?(?:{BY_NAME['layer'].cue.pattern})", re.IGNORECASE | re.MULTILINE)
 # Plans written before the kinds were named so: their part "optimizer" is the update_rule kind.
 ALIASES = {"optimizer": "update_rule"}
 
@@ -254,9 +257,9 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测试?|如何测试?|测试方法|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
                     r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
-                    r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|testing|how to test|compar(?:e|isons?)|"
+                    r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
@@ -346,6 +349,9 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
 # Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
 # "under input noise"): the setup's, no data idea.
+# What the note says could also be done, to the end of its sentence ("也可以只在前 50 步 warmup 之后才开始推", "one could
+# also clip it"): an option beside the idea, not the idea.
+_ALSO_POSSIBLE = re.compile(r"(?:也可以|还可以|也不妨|\b(?:could|might|can|may) also\b)[^。\n]*", re.IGNORECASE)
 _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?:对称|随机)?(?:标签|输入)噪声(?:下|时|中)?|"
                               r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|with|resist(?:s|ant to|ance to)?)\s+"
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
@@ -447,7 +453,7 @@ def kinds_in_notes(text: str) -> list[str]:
     defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
     (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
     """
-    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", line)))
+    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", _ALSO_POSSIBLE.sub("", line))))
                      for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
@@ -501,8 +507,10 @@ def kinds_in_notes(text: str) -> list[str]:
     if "layer" in found and "architecture" in found and (_only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN)
                                                          or _only_on_lines(BY_NAME["layer"].cue, text, _READOUT_OF_LAYERS)):
         found.remove("layer")  # `… → [RevBlock] × D → LayerNorm → …`, "改成：每一层的输出都 concat 起来": the wiring's
-    if "layer" in found and "init" in found and _only_on_lines(BY_NAME["init"].cue, text, _LEARNABLE):
-        found.remove("init")  # "α ∈ R^d: learnable, init 0.5": where the new layer's own parameter starts
+    if "layer" in found and "init" in found and (_only_on_lines(BY_NAME["init"].cue, text, _LEARNABLE)
+                                                 or _only_on_lines(BY_NAME["init"].cue, text, _LAYER_FORMULA)):
+        found.remove("init")  # "α ∈ R^d: learnable, init 0.5", `y = (W x)·|c|^γ, γ = softplus(ρ), init γ ≈ 0.5`: where
+        # the new layer's own parameter starts
     if "architecture" in found and "init" in found and _titled_init(text):
         found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
     elif "architecture" in found and "init" in found:

@@ -33,6 +33,7 @@ from agentnotes.experiments.guards.formula_lines import (
     ACTIVATION_OUTPUTS,
     bracket_depth,
     CODE_MODULES,
+    ADAM_DECAYS,
     EPS,
     FIRST_BATCH_START,
     FIRST_STEP,
@@ -307,8 +308,8 @@ def _with_adam_moments(statements: list[tuple[str, ast.expr]], text: str,
         add(_names(value))
         with_moments.append((target, value))
     if len(with_moments) > len(statements):
-        given.setdefault("beta1", "0.9")
-        given.setdefault("beta2", "0.999")
+        given.setdefault("beta1", str(ADAM_DECAYS["beta1"]))
+        given.setdefault("beta2", str(ADAM_DECAYS["beta2"]))
     return with_moments
 
 
@@ -644,6 +645,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 constants[name] = _constant(name, given)
             elif compared_name(name) == "eps":
                 constants[name] = EPS
+            elif kind == "update_rule" and compared_name(name) in ADAM_DECAYS:
+                constants[name] = ADAM_DECAYS[compared_name(name)]
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
             elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
