@@ -636,3 +636,14 @@ def test_a_count_of_indices_is_the_sum_of_its_indicator() -> None:
     formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
     assert "r = Σ_c 1[z_c > z_y]" in formulas
     assert ("r", "sum_over(gt(z, z_y))") in [(t, ast.unparse(v)) for t, v in _statements(formulas)]
+
+
+def test_what_a_note_says_could_also_be_done_and_a_side_effect_are_not_its_formulas() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    text = ("v ← β·v + g，w ← w − η·v\n也可以试：不全信它，g̃ = λ·med + (1−λ)·g\n"
+            "偏置初始 0（也可以试偏置初始成 b = 1，作为变体）\n"
+            "Fun side effect: row norms only grow; if that is a bug, add a lane with its own lr η_r = 0.1·η.\n")
+    formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
+    assert formulas.startswith("v ← β·v + g，w ← w − η·v")
+    assert "g̃" not in formulas and "b = 1" not in formulas and "η_r" not in formulas

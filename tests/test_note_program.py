@@ -1723,3 +1723,10 @@ def test_adams_decay_rates_named_without_values_take_their_usual_values() -> Non
     program = note_program("m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g*g\nw = w - lr * m / (sqrt(v) + eps)", ["update_rule"])
     assert program is not None and program.constants == {"b1": 0.9, "b2": 0.999, "eps": 1e-8}
     assert note_program("m = c*m + (1-c)*g\nw = w - lr * m", ["update_rule"]) is None  # another name: no value to take
+
+
+def test_a_momentum_without_a_value_is_the_usual_one_and_a_rows_inner_product_is_per_row() -> None:
+    program = note_program("t_i = g_i − (⟨g_i, w_i⟩ / ||w_i||²) · w_i\nv ← β·v + t_i\nw ← w − η·v", ["update_rule"])
+    assert program is not None and program.constants == {"beta": 0.9}
+    assert program.statements[0] == ("t_i", "g - sum_rows(g * w) / abs(norm_rows(w)) ** 2 * w")
+    assert note_program("v ← v + β·g\nw ← w − η·v", ["update_rule"]) is None  # β decays no average: no value to take

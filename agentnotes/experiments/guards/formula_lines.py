@@ -671,6 +671,7 @@ def _split_outside_brackets(line: str) -> list[str]:
 EPS = 1e-8
 # Adam's decay rates, named by their usual names without a value (`m = b1*m + (1-b1)*g`): their usual values.
 ADAM_DECAYS = {"beta1": 0.9, "b1": 0.9, "beta2": 0.999, "b2": 0.999}
+MOMENTUM = 0.9  # a momentum the notes name without a value (`v ← β·v + g`): the usual one
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call),
 # `log γ ~ U(−log 2, log 2)` (γ drawn log-uniformly).
 _DRAWN = re.compile(rf"(?<![A-Za-z0-9_])(?:log\((?P<logged>[A-Za-z_]\w*)\)|(?P<name>[A-Za-z_]\w*))\s*~\s*"

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
-from agentnotes.experiments.guards.kinds import BY_NAME, VARIANT, idea_lines, is_aside_heading, kinds_in_notes
+from agentnotes.experiments.guards.kinds import ALSO_POSSIBLE, BY_NAME, VARIANT, idea_lines, is_aside_heading, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.notes.types import Chunk, Hit
 from agentnotes.retrieval.sections import in_section
@@ -334,7 +334,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
              for line in _conditions_carried(_continued(_without_restated(_without_replaced(
-                 idea_lines(_display_joined(_in_place_written_out(text)), aside_headings=True)))))
+                 idea_lines(_display_joined(_in_place_written_out(_without_options(text))), aside_headings=True)))))
              if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
                                               and not _DEFINITION.match(line)) or _function_named(line))]
     text, size = "", 0
@@ -385,6 +385,11 @@ def _math_of_prose(line: str) -> str:
 # A step written as code, in place: `w -= lr * m_hat / (sqrt(v_hat) + eps)`, `v += g*g  # 累加`.
 _IN_PLACE = re.compile(r"^(?P<indent>\s*(?:[-*]\s+)?)(?P<target>[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*)\s*(?P<op>[-+*/])="
                        r"(?!=)\s*(?P<value>[^#\n]+?)\s*(?P<comment>#.*)?$", re.MULTILINE)
+
+
+def _without_options(text: str) -> str:
+    """`text` without what each line says could also be done (kinds.ALSO_POSSIBLE), a variant's line left whole."""
+    return "\n".join(line if VARIANT.match(line) else ALSO_POSSIBLE.sub("", line) for line in text.split("\n"))
 
 
 # A count of the indices where something holds: `r = #{ c : z_c > z_y }`.

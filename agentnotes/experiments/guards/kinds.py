@@ -257,9 +257,9 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
                     r"(?:评估)?指标|测量|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
-                    r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
+                    r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|open(?: questions?)?|questions? to myself|plan|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
@@ -290,7 +290,7 @@ _MODULE_CHAIN = re.compile(r"→[^→\n]*→[^→\n]*→")
 # β`, `一个软版本（先不用）：…`): not the idea itself.
 VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)一?个|可选的?)?(?:变体|变种|消融)(?:\s*[A-Za-z0-9]{1,3})?(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
                      r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
-                     r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也)(?:再)?试[^:：\n]*|"
+                     r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也|(?:也|还)可以)(?:再)?试[^:：\n]*|"
                      # `一个软版本（可导，但先不用）：`, `A smooth version (not used here):`: another form of the idea
                      r"(?:(?:一|另一|另外一)[个种])?(?:软|硬|平滑|光滑|可导|可微|简化|近似|连续|离散)的?(?:版本|形式)"
                      r"(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
@@ -351,7 +351,8 @@ _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,
 # "under input noise"): the setup's, no data idea.
 # What the note says could also be done, to the end of its sentence ("也可以只在前 50 步 warmup 之后才开始推", "one could
 # also clip it"): an option beside the idea, not the idea.
-_ALSO_POSSIBLE = re.compile(r"(?:也可以|还可以|也不妨|\b(?:could|might|can|may) also\b)[^。\n]*", re.IGNORECASE)
+ALSO_POSSIBLE = re.compile(r"(?:也可以|还可以|也不妨|\b(?:could|might|can|may) also\b)"
+                           r"[^。\n()（）]*(?:[（(][^()（）\n]*[)）][^。\n()（）]*)*", re.IGNORECASE)  # to a bracket it is inside
 _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?:对称|随机)?(?:标签|输入)噪声(?:下|时|中)?|"
                               r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|with|resist(?:s|ant to|ance to)?)\s+"
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)
@@ -453,7 +454,7 @@ def kinds_in_notes(text: str) -> list[str]:
     defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
     (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
     """
-    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", _ALSO_POSSIBLE.sub("", line))))
+    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", ALSO_POSSIBLE.sub("", line))))
                      for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]

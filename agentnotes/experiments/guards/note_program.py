@@ -34,6 +34,7 @@ from agentnotes.experiments.guards.formula_lines import (
     bracket_depth,
     CODE_MODULES,
     ADAM_DECAYS,
+    MOMENTUM,
     EPS,
     FIRST_BATCH_START,
     FIRST_STEP,
@@ -572,9 +573,13 @@ def _by_rows(value: ast.expr, kept: set[str] = frozenset()) -> ast.expr:
         def visit_Call(self, node: ast.Call) -> ast.AST:
             rows = isinstance(node.func, ast.Name) and node.func.id in ("norm", "sum_over") and any(
                 isinstance(n, ast.Name) and n.id.endswith(_ROW_INDEX) for arg in node.args for n in ast.walk(arg))
+            dotted = rows is False and isinstance(node.func, ast.Name) and node.func.id == "dot" and len(node.args) == 2 \
+                and any(isinstance(n, ast.Name) and n.id.endswith(_ROW_INDEX) for arg in node.args for n in ast.walk(arg))
             self.generic_visit(node)
             if rows:
                 node.func = ast.Name(f"{node.func.id.removesuffix('_over')}_rows", ast.Load())
+            if dotted:  # ⟨g_i, w_i⟩: each row's inner product
+                return ast.Call(ast.Name("sum_rows", ast.Load()), [ast.BinOp(*node.args[:1], ast.Mult(), node.args[1])], [])
             return node
 
     return Rewrite().visit(value)
@@ -647,6 +652,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 constants[name] = EPS
             elif kind == "update_rule" and compared_name(name) in ADAM_DECAYS:
                 constants[name] = ADAM_DECAYS[compared_name(name)]
+            elif kind == "update_rule" and _decays_an_average(name, statements):
+                constants[name] = MOMENTUM  # `v ← β·v + t` with β given no value: the usual momentum
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
             elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
@@ -665,6 +672,17 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
              else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
                        tuple(noise), tuple(bound), tuple(learned), previous=tuple(previous), initial=tuple(initial))
+
+
+def _decays_an_average(name: str, statements: list[tuple[str, ast.expr]]) -> bool:
+    """Whether `name` multiplies a kept value in that value's own formula (β in `v ← β·v + g`)."""
+    return any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)
+               and {_name_of(node.left), _name_of(node.right)} == {name, target}
+               for target, value in statements for node in ast.walk(value))
+
+
+def _name_of(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _previous_role(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
