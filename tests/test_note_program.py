@@ -1722,7 +1722,7 @@ def test_a_rule_said_per_coordinate_then_again_in_vector_form_is_read_once_with_
 def test_adams_decay_rates_named_without_values_take_their_usual_values() -> None:
     program = note_program("m = b1*m + (1-b1)*g\nv = b2*v + (1-b2)*g*g\nw = w - lr * m / (sqrt(v) + eps)", ["update_rule"])
     assert program is not None and program.constants == {"b1": 0.9, "b2": 0.999, "eps": 1e-8}
-    assert note_program("m = c*m + (1-c)*g\nw = w - lr * m", ["update_rule"]) is None  # another name: no value to take
+    assert note_program("m = m + c*g\nw = w - lr * m", ["update_rule"]) is None  # another name, no decay: no value to take
 
 
 def test_a_momentum_without_a_value_is_the_usual_one_and_a_rows_inner_product_is_per_row() -> None:
