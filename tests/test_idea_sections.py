@@ -647,3 +647,16 @@ def test_what_a_note_says_could_also_be_done_and_a_side_effect_are_not_its_formu
     formulas = formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
     assert formulas.startswith("v ← β·v + g，w ← w − η·v")
     assert "g̃" not in formulas and "b = 1" not in formulas and "η_r" not in formulas
+
+
+def test_what_a_note_would_do_if_the_idea_misbehaved_is_not_its_formula() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    def formulas(text: str) -> str:
+        return formulas_in([Hit(Chunk("/n/a.md", 1, 4, text, ("a",)), 1.0)])
+
+    rule = "v ← β·v + g，w ← w − η·v\n"
+    assert formulas(rule + "Not sure — if it's a bug, add a lane with its own lr η_r = 0.1·η.\n") == rule.strip()
+    assert formulas(rule + "如果不稳定就加 clip：g = clamp(g, −1, 1)\n") == rule.strip()
+    halving = "如果 Armijo 条件不满足，就把步长减半：η = η/2"
+    assert halving in formulas(rule + halving)  # a condition of the rule itself stays
