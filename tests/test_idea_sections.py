@@ -660,3 +660,11 @@ def test_what_a_note_would_do_if_the_idea_misbehaved_is_not_its_formula() -> Non
     assert formulas(rule + "如果不稳定就加 clip：g = clamp(g, −1, 1)\n") == rule.strip()
     halving = "如果 Armijo 条件不满足，就把步长减半：η = η/2"
     assert halving in formulas(rule + halving)  # a condition of the rule itself stays
+
+
+def test_a_run_the_setup_adds_in_passing_does_not_name_the_task() -> None:
+    from agentnotes.experiments.guards.task import task_in_notes
+
+    note = "## 怎么测\n- 合成回归：y = sin(3x₁) + x₂·x₃ + 噪声，600 steps\n- 顺便在 digits 上跑一遍确认不掉点\n"
+    assert task_in_notes(note) == "regression"
+    assert task_in_notes(note.replace("顺便在", "在")) == "digits"  # named as a test of its own: the cues' order decides

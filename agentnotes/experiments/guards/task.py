@@ -63,7 +63,7 @@ def setup_part(text: str) -> str:
 
 
 # A line of the setup that adds a second, smaller test ("再测一个 1D 例子：合成序列分类", "Also test on a sequence task").
-_ALSO_TESTED = re.compile(r"^.*(?:再测|也测|另测|再跑|也跑|另跑|\balso (?:test|try|run)\b|\badditionally\b).*$\n?",
+_ALSO_TESTED = re.compile(r"^.*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run)\b|\badditionally\b).*$\n?",
                           re.IGNORECASE | re.MULTILINE)
 
 
