@@ -1,7 +1,7 @@
 """Answers on the held-out part of the knowledge-base eval set, with the embedded models: the
 fact stated, the passage cited, unanswerable questions declined, and why wrong answers went wrong.
 
-Run: python benchmarks/kb_eval/answers.py [--limit 20] [--part held-out] [--out answers.json]
+Run: python benchmarks/kb_eval/answers.py [--limit 20] [--part held-out] [-k 3] [--out answers.json]
 It runs `agentnotes eval answers` (the steps of `ask`) on N questions of the part taken at even steps
 through the file, one in five of them unanswerable. ~1 minute per question on 2 cores.
 """
@@ -28,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--part", choices=("held-out", "tuned"), default="held-out")
+    parser.add_argument("-k", type=int, default=3, help="how many note chunks the model answers from (as 'ask -k')")
     parser.add_argument("--out", type=Path, help="write the report of 'eval answers --json' here")
     args = parser.parse_args()
     items = parts()[args.part]
@@ -38,7 +39,7 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as sink:
         sink.write("\n".join(lines) + "\n")
     home = ingested_home("kb-eval-default")
-    command = [sys.executable, "-m", "agentnotes", "eval", "answers", sink.name, "--json"]
+    command = [sys.executable, "-m", "agentnotes", "eval", "answers", sink.name, "-k", str(args.k), "--json"]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "AGENTNOTES_HOME": str(home)}, check=False)
     if done.returncode:
         raise SystemExit(done.stderr[-2000:])
