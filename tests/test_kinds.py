@@ -619,3 +619,11 @@ def test_a_penalty_section_and_a_residual_channel_name_their_kinds() -> None:
 
     assert kinds_in_notes("# Saliency diversity\n\n## Penalty\n  R = λ · mean_n cos(s_y, s_k)²\n") == ["regulariser"]
     assert kinds_in_notes("# 窄的线性总线：plain MLP 旁边挂一条 8 维的残差通道\n\nQ_l 零初始化") == ["architecture"]
+
+
+def test_a_penalty_reading_the_hidden_units_pre_activations_penalises_activations() -> None:
+    from agentnotes.experiments.guards.kinds import PENALISED_ACTIVATIONS
+
+    assert PENALISED_ACTIVATIONS.search("a_{n,u}：样本 n 在隐藏单元 u 的 pre-activation\nR = λ · mean exp(−a²)")
+    assert PENALISED_ACTIVATIONS.search("h_j: the hidden unit j's activation on sample n")
+    assert not PENALISED_ACTIVATIONS.search("R = λ · Σ ‖w_i‖²，w_i 是隐藏单元 i 的入权重")

@@ -361,3 +361,14 @@ def test_a_letter_applied_as_an_unnamed_function_is_the_networks_nonlinearity() 
     assert missing_note_symbols(code, layer, ["architecture"]) == []
     assert missing_note_symbols(code, "noise = σ · ε", ["architecture"])  # σ as a value: its own name or value
     assert missing_note_symbols(code, layer + "\nσ 取 softplus", ["architecture"])  # named: that function
+
+
+def test_a_rows_formula_written_over_the_whole_tensor_is_caught() -> None:
+    formulas = "t_i = g_i − (⟨g_i, w_i⟩ / ||w_i||²) · w_i\nv ← β·v + t_i\nw ← w − η·v"
+    whole = ("def update(p, g, state, lr, t):\n    v = state.get('v', torch.zeros_like(p))\n"
+             "    t_i = g - torch.sum(g * p) / p.norm() ** 2 * p\n    v = 0.9 * v + t_i\n    state['v'] = v\n    p.sub_(lr * v)\n")
+    assert any("one row's" in problem.message for problem in missing_note_symbols(whole, formulas, ["update_rule"]))
+    for per_row in ("(g * p).sum(dim=1, keepdim=True)", "torch.sum(g * p, 1, keepdim=True)"):
+        code = whole.replace("torch.sum(g * p)", per_row).replace("p.norm()", "p.norm(2, 1, keepdim=True)")
+        assert not any("one row's" in problem.message for problem in missing_note_symbols(code, formulas, ["update_rule"]))
+    assert not any("one row's" in p.message for p in missing_note_symbols(whole, formulas.replace("_i", ""), ["update_rule"]))

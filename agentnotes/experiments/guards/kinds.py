@@ -379,7 +379,9 @@ _READOUT_OF_LAYERS = re.compile(READOUT_OF_LAYERS, re.IGNORECASE)
 # the activity_penalty skeleton.
 PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[^。\n]{0,32}?(?:激活|activations?|hidden (?:outputs?|"
                                    r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
-                                   r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,12}?(?:L[12]|惩罚|罚项|penalty|正则)",
+                                   r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,12}?(?:L[12]|惩罚|罚项|penalty|正则)|"
+                                   # `a_{n,u}：样本 n 在隐藏单元 u 的 pre-activation`: what the penalty reads
+                                   r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)[^。\n，,]{0,8}?(?:pre-?activations?|激活值?|activations?)",
                                    re.IGNORECASE)
 # A value said to be learned: a new module's parameter.
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)

@@ -73,6 +73,10 @@ _BIASES_APART = re.compile(BIASES_LEFT.pattern + "|" + BIASES_PLAIN_SGD.pattern 
 # What reads a parameter's shape in code: p.dim(), p.ndim, p.shape, p.size().
 _SHAPE_READS = frozenset({"dim", "ndim", "ndimension", "shape", "size"})
 # A squared norm: `‖ŷ‖²`, `‖w‖₂²`, `‖ŷ‖²₂`, `||g||^2`, `\|x\|_2^2`, `\lVert x \rVert^2`; and the ways code squares.
+# A norm or an inner product of one row (`‖w_i‖`, `||wᵢ||²`, `⟨g_i, w_i⟩`, `‖W[i, :]‖`): the formula holds for each row.
+_ROW_FORMULA = re.compile(r"(?:‖|\|\|)\s*[A-Za-z]\w*?(?:_i|ᵢ|\[\s*i\s*,\s*:\s*\])\s*(?:‖|\|\|)|"
+                          r"[⟨<]\s*[A-Za-z]\w*?(?:_i|ᵢ)\s*,\s*[A-Za-z]\w*?(?:_i|ᵢ)\s*[⟩>]")
+_BY_DIM_POSITIONAL = {"sum": 1, "mean": 1, "amax": 1, "norm": 2}  # `.sum(1)`, `.norm(2, 1)`: a reduction along a dim
 _SQUARED_NORM = re.compile(r"(?:‖|\|\||\\\||\\rVert)\s*(?:_?\{?[\dF₀-₉]\}?)?\s*(?:²|\^\s*\{?\s*2\s*\}?(?![\d.])|\*\*\s*2(?![\d.]))")
 _SQUARING = frozenset({"square", "square_", "pow", "pow_", "mse_loss", "dot", "vdot", "inner", "einsum", "addcmul", "addcmul_"})
 # |W|, an absolute value; not ||g|| or LaTeX's \|g\|, norms, nor |g|², a square that needs no absolute value
@@ -82,6 +86,22 @@ _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?$")
 
 # A derivative the notes state (`f'(x) = cos(x) − x·sin(x)`, `∂f/∂x = …`, `df/dx = …`): autograd's, not the code's.
 _DERIVATIVE = re.compile(r"(?:[A-Za-z]\w*'\s*\(\s*\w+\s*\)|[∂d]\s*[A-Za-z]\w*\s*/\s*[∂d]\s*\w+)\s*=[^，,;；。\n]*")
+
+
+def _reduces_along_a_dim(tree: ast.AST) -> bool:
+    """Whether the code reduces a tensor along one of its dimensions (`dim=`, `.sum(1)`, `.norm(2, 1)`, F.normalize)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        root = node.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        tensor_first = isinstance(node.func, ast.Name) or getattr(root, "id", "") in ("torch", "F")  # torch.sum(x, 1)
+        if any(keyword.arg in ("dim", "axis") for keyword in node.keywords) or name == "normalize" \
+                or len(node.args) >= _BY_DIM_POSITIONAL.get(name, 99) + tensor_first:
+            return True
+    return False
 
 
 def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) -> list[Problem]:
@@ -106,6 +126,10 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     if _SQUARED_NORM.search(formulas) and not names & _SQUARING and not _squares(tree):
         problems.append(Problem("note_symbol", "the notes' formula squares a norm (‖x‖²) but the code never squares "
                                 "anything: write the norm squared, e.g. (x ** 2).sum() or x.norm() ** 2", 1))
+    if _ROW_FORMULA.search(formulas) and not _reduces_along_a_dim(tree):
+        problems.append(Problem("note_symbol", "the notes' formula is one row's (a norm or inner product of w_i, one unit's "
+                                "weights), but every norm and sum in the code takes the whole tensor: reduce along the "
+                                "row, e.g. (g * p).sum(dim=1, keepdim=True) and p.norm(dim=1, keepdim=True)", 1))
     applied = [f.lower() for f in _FUNCTION_CALL.findall(_COSINE_OF_TWO.sub("", formulas))] \
         + ["abs"] * bool(_ABSOLUTE.search(formulas))
     if kinds and not _FORWARD_KINDS & set(kinds):
