@@ -668,3 +668,10 @@ def test_a_run_the_setup_adds_in_passing_does_not_name_the_task() -> None:
     note = "## 怎么测\n- 合成回归：y = sin(3x₁) + x₂·x₃ + 噪声，600 steps\n- 顺便在 digits 上跑一遍确认不掉点\n"
     assert task_in_notes(note) == "regression"
     assert task_in_notes(note.replace("顺便在", "在")) == "digits"  # named as a test of its own: the cues' order decides
+
+
+def test_a_soft_version_kept_in_reserve_is_a_variant() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    text = "p_ij = w_ij · x_j\n- 软版本备选：y_i = Σ_j p_ij · softmax_j(|p_ij|/τ)，τ 可学\n"
+    assert formulas_in([Hit(Chunk("/n/a.md", 1, 2, text, ("a",)), 1.0)]) == "p_ij = w_ij · x_j"

@@ -334,7 +334,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for text in _notes_in_order(hits)
              for line in _conditions_carried(_continued(_without_restated(_without_replaced(
-                 idea_lines(_display_joined(_in_place_written_out(_without_options(text))), aside_headings=True)))))
+                 idea_lines(_display_joined(_code_and_counts_as_formulas(_without_options(text))), aside_headings=True)))))
              if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
                                               and not _DEFINITION.match(line)) or _function_named(line))]
     text, size = "", 0
@@ -396,7 +396,7 @@ def _without_options(text: str) -> str:
 _COUNT = re.compile(r"\\?#\s*\\?\{\s*([A-Za-z])\s*[:|]\s*([^{}\n]+?)\s*\\?\}")
 
 
-def _in_place_written_out(text: str) -> str:
+def _code_and_counts_as_formulas(text: str) -> str:
     """`text` with each step written as an in-place code operation written as the assignment it is
     (`w -= lr * g` as `w = w - (lr * g)`), and each count of indices as the sum it is (`#{c : z_c > z_y}` as
     `Σ_c 1[z_c > z_y]`)."""

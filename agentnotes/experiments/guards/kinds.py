@@ -292,7 +292,7 @@ VARIANT = re.compile(r"^\s*(?:[-*]\s*)?(?:(?:[^：:=\n]{0,8}?(?:加|做|试|跑)
                      r"可选|以后再试|下一步|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|optional(?:ly)?|"
                      r"later|next step|follow-?up|also try\b[^:：\n]*|(?:另外|另|也|(?:也|还)可以)(?:再)?试[^:：\n]*|"
                      # `一个软版本（可导，但先不用）：`, `A smooth version (not used here):`: another form of the idea
-                     r"(?:(?:一|另一|另外一)[个种])?(?:软|硬|平滑|光滑|可导|可微|简化|近似|连续|离散)的?(?:版本|形式)"
+                     r"(?:(?:一|另一|另外一)[个种])?(?:软|硬|平滑|光滑|可导|可微|简化|近似|连续|离散)的?(?:版本|形式)(?:备选|候选|备用)?"
                      r"(?:\s*[（(][^（）()\n]{0,40}[）)])?|"
                      r"(?:an?\s+|the\s+)?(?:soft|smooth(?:ed)?|hard|differentiable|relaxed|continuous|simpler|cheaper|alternative)\s+"
                      r"(?:version|variant|form)(?:\s*\([^()\n]{0,40}\))?)\s*[：:]",
@@ -347,14 +347,14 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
-# Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
-# "under input noise"): the setup's, no data idea.
 # What the note says could also be done, or would do if the idea misbehaved, to the end of its sentence ("也可以只在前 50
 # 步 warmup 之后才开始推", "one could also clip it", "if it's a bug, add a radial lane: η_r = 0.1·η", "如果不稳定就加 clip"):
 # an option or a contingency beside the idea, not the idea.
 ALSO_POSSIBLE = re.compile(r"(?:也可以|还可以|也不妨|\b(?:could|might|can|may) also\b|(?:\bif\b|如果|要是)[^。.\n]{0,40}?"
                            r"(?:\bbug|\bproblem|unstable|diverg|blows? up|too (?:slow|noisy)|不稳定|发散|太慢|太吵|有问题))"
                            r"[^。\n()（）]*(?:[（(][^()（）\n]*[)）][^。\n()（）]*)*", re.IGNORECASE)  # to a bracket it is inside
+# Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
+# "under input noise"): the setup's, no data idea.
 _NOISE_CONDITION = re.compile(r"(?:抗|对抗|鲁棒于|在[^。，,\n]{0,8}?)(?:对称|随机)?(?:标签|输入)噪声(?:下|时|中)?|"
                               r"\b(?:robust(?:ness)?\s+(?:to|against)|under|against|with|resist(?:s|ant to|ance to)?)\s+"
                               r"(?:\d+\s*%\s*)?(?:symmetric\s+|random\s+)?(?:label|input)\s+noise\b", re.IGNORECASE)

@@ -72,11 +72,11 @@ _BIASES_APART = re.compile(BIASES_LEFT.pattern + "|" + BIASES_PLAIN_SGD.pattern 
                            re.IGNORECASE)
 # What reads a parameter's shape in code: p.dim(), p.ndim, p.shape, p.size().
 _SHAPE_READS = frozenset({"dim", "ndim", "ndimension", "shape", "size"})
-# A squared norm: `‖ŷ‖²`, `‖w‖₂²`, `‖ŷ‖²₂`, `||g||^2`, `\|x\|_2^2`, `\lVert x \rVert^2`; and the ways code squares.
 # A norm or an inner product of one row (`‖w_i‖`, `||wᵢ||²`, `⟨g_i, w_i⟩`, `‖W[i, :]‖`): the formula holds for each row.
 _ROW_FORMULA = re.compile(r"(?:‖|\|\|)\s*[A-Za-z]\w*?(?:_i|ᵢ|\[\s*i\s*,\s*:\s*\])\s*(?:‖|\|\|)|"
                           r"[⟨<]\s*[A-Za-z]\w*?(?:_i|ᵢ)\s*,\s*[A-Za-z]\w*?(?:_i|ᵢ)\s*[⟩>]")
 _BY_DIM_POSITIONAL = {"sum": 1, "mean": 1, "amax": 1, "norm": 2}  # `.sum(1)`, `.norm(2, 1)`: a reduction along a dim
+# A squared norm: `‖ŷ‖²`, `‖w‖₂²`, `‖ŷ‖²₂`, `||g||^2`, `\|x\|_2^2`, `\lVert x \rVert^2`; and the ways code squares.
 _SQUARED_NORM = re.compile(r"(?:‖|\|\||\\\||\\rVert)\s*(?:_?\{?[\dF₀-₉]\}?)?\s*(?:²|\^\s*\{?\s*2\s*\}?(?![\d.])|\*\*\s*2(?![\d.]))")
 _SQUARING = frozenset({"square", "square_", "pow", "pow_", "mse_loss", "dot", "vdot", "inner", "einsum", "addcmul", "addcmul_"})
 # |W|, an absolute value; not ||g|| or LaTeX's \|g\|, norms, nor |g|², a square that needs no absolute value
