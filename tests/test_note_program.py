@@ -129,6 +129,32 @@ def test_a_value_at_the_step_before_is_kept_in_state_and_starts_as_the_steps_own
     assert program.statements == (("v", "g + gamma * (g - g_prev)"), ("w", "w - eta * v"))
 
 
+def test_values_two_steps_back_are_kept_in_turn_and_a_median_of_tensors_is_taken_entry_by_entry() -> None:
+    """`med(g_t, g_{t-1}, g_{t-2})`: the gradients of the two steps before are kept (each the step's own until there
+    is one), and the median of several tensors is each entry's middle value."""
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "- g̃_t = med(g_t, g_{t-1}, g_{t-2})\n- w ← w − η·g̃_t"  # invented
+    program = note_program(note, ["update_rule"])
+    assert program is not None and program.previous == ("g_prev", "g_prev2")
+    part = skeleton_for(["update_rule"], note)
+    namespace = {"torch": torch, "F": F}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    update, state, p = namespace["update"], {}, torch.zeros(3)
+    gradients = [torch.tensor([1.0, -4.0, 0.0]), torch.tensor([3.0, 2.0, 0.0]), torch.tensor([2.0, 0.0, 9.0]),
+                 torch.tensor([0.0, 0.0, 1.0])]
+    steps = []
+    for t, g in enumerate(gradients, start=1):
+        before = p.clone()
+        update(p, g, state, 1.0, t)
+        steps.append((before - p).tolist())
+    assert steps == [[1.0, -4.0, 0.0], [3.0, 2.0, 0.0], [2.0, 0.0, 0.0], [2.0, 0.0, 1.0]]
+
+
 @pytest.mark.sandbox
 def test_the_sandboxed_probe_follows_the_gradient_of_the_step_before(tmp_path: Path) -> None:
     verdict = _probe(tmp_path, PUSH_FAITHFUL, PUSH)

@@ -80,6 +80,8 @@ _LATEX_WORDS = {"cdot": "*", "times": "*", "odot": "*", "circ": "*", "ast": "*",
 _LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;|])")
 # A step-by-step formula: a name indexed by the next or the previous step.
 STEP_INDEXED = re.compile(r"_\{?\s*t\s*[+-]\s*1\s*\}?")
+# A name indexed by a step further back: `g_{t-2}`, `g_{t−3}` (a value kept k steps, written NAME_prevK).
+_STEPS_BACK = re.compile(r"(?<![\w])([\w\u0370-\u03ff]+?)_\{\s*t\s*-\s*([2-9])\s*\}")
 # One name read at the step and at the step before: `θ_t − θ_{t-1}`, `g_{t-1} … g_t`.
 _TWO_STEPS_OF_ONE_NAME = re.compile(r"(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*\}?(?![\w+-])[^\n]*(?<![\w])\1_\{?\s*t\s*-\s*1\s*\}?"
                                     r"|(?<![\w])([\w\u0370-\u03ff]+)_\{?\s*t\s*-\s*1\s*\}?[^\n]*(?<![\w])\2_\{?\s*t\s*\}?(?![\w+-])")
@@ -173,6 +175,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"√\s*(\(|[\w\u0370-\u03ff]+)", lambda m: "sqrt(" if m[1] == "(" else f"sqrt({m[1]})", text)
     text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
     text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
+    text = re.sub(r"(?<![\w.])med\s*\(", "median(", text)  # med(a, b, c): the median
     text = re.sub(r"σ\s*\(", "sigmoid(", text)  # σ(x): the logistic function
     text = re.sub(r"Φ\s*(?:\^\s*[{(]?\s*[-−]\s*1\s*[})]?|⁻¹)\s*\(", "ndtri(", text)  # Φ⁻¹(u): the inverse normal CDF
     text = re.sub(r"Φ\s*\(", "ndtr(", text)  # Φ(x): the standard normal CDF
@@ -214,8 +217,8 @@ def without_time_indices(text: str) -> str:
     index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Where a formula
     reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`), its value at the step before is NAME_prev (`θ − θ_prev`)."""
     text = latex_marks(text)
-    text = re.sub(r"(_\{\s*t\s*)−(?=\s*1\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
-    if not STEP_INDEXED.search(text):
+    text = re.sub(r"(_\{\s*t\s*)−(?=\s*\d\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
+    if not STEP_INDEXED.search(text) and not _STEPS_BACK.search(text):
         return text
     return _TIME_INDEX.sub("", "\n".join("".join(map(_previous_named, re.split(r"(?<=[，；;])|(?<=\$,)", line)))
                                          for line in text.split("\n")))
@@ -225,6 +228,9 @@ def _previous_named(line: str) -> str:
     """`line` (one formula: a line's formulas are split at "，", ";" and between math spans, "$, $") with each name its right-hand side reads at
     the step and at the step before, at the step before, written NAME_prev (`d_t = g_t − g_{t-1}`: `d_t = g_t − g_prev`)."""
     left, equals, right = line.partition("=") if "=" in line else ("", "", line)
+    for name in dict.fromkeys(found[1] for found in _STEPS_BACK.finditer(right)):  # g_{t-2}: g_prev2, and g_{t-1}: g_prev
+        right = _STEPS_BACK.sub(lambda m: f"{m[1]}_prev{m[2]}" if m[1] == name else m[0], right)
+        right = re.sub(rf"(?<![\w]){re.escape(name)}_\{{?\s*t\s*-\s*1\s*\}}?", f"{name}_prev", right)
     while found := _TWO_STEPS_OF_ONE_NAME.search(right):
         name = found[1] or found[2]
         right = re.sub(rf"(?<![\w]){re.escape(name)}_\{{?\s*t\s*-\s*1\s*\}}?", f"{name}_prev", right)

@@ -657,7 +657,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
             elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
-                roles[role] = name.removesuffix(PREVIOUS_SUFFIX)  # the weights or the gradient at the step before
+                roles[role] = _kept_stem(name)  # the weights or the gradient at the step before (or k steps before)
                 previous.append(name)
             elif kind in PER_TENSOR_KINDS and (param := _initial_param(name, role_names, roles)):
                 roles["param"] = param  # the weights at the first step (a weight operation's: before training)
@@ -687,10 +687,33 @@ def _name_of(node: ast.expr) -> str | None:
 
 def _previous_role(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
     """The role (the weights or the gradient) whose value at the step before `name` is (`g_prev`), or None."""
-    stem = name.removesuffix(PREVIOUS_SUFFIX)
+    stem = _kept_stem(name)
     if stem == name:
         return None
     return next((role for role in ("param", "grad") if stem in role_names[role] and roles.get(role, stem) == stem), None)
+
+
+def _kept_stem(name: str) -> str:
+    """The name whose earlier value `name` is (`g` for `g_prev`, `g_prev2`), or `name` itself."""
+    return re.sub(rf"{PREVIOUS_SUFFIX}\d?$", "", name)
+
+
+def _kept_values(previous: tuple[str, ...]) -> list[str]:
+    """The lines that read each value kept from earlier steps and keep this step's: `g_prev2` (two steps before) keeps
+    `g_prev` too, each kept value shifted one step back after reading. At the first steps, a value not yet kept is the
+    step's own."""
+    depths: dict[str, int] = {}
+    for name in previous:
+        stem, depth = _kept_stem(name), int(name[len(_kept_stem(name)) + len(PREVIOUS_SUFFIX):] or 1)
+        depths[stem] = max(depth, depths.get(stem, 1))
+    lines = []
+    for stem, depth in depths.items():
+        names = [f"{stem}{PREVIOUS_SUFFIX}{k if k > 1 else ''}" for k in range(1, depth + 1)]
+        lines += [f'{name} = state.get("{name}", {stem})' for name in names]
+        lines += [f'if "{earlier}" in state: state["{later}"] = state["{earlier}"]'
+                  for later, earlier in zip(names[:0:-1], names[-2::-1])]
+        lines.append(f'state["{names[0]}"] = {stem}.detach().clone()')
+    return lines
 
 
 def _initial_param(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
@@ -752,9 +775,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
     lines += [f'{name} = state["initial"]' if program.kind == "weight_op"  # the lab keeps the weights before training
               else f'{name} = state.setdefault("{name}", p.detach().clone())' for name in program.initial]
-    for name in program.previous:  # the value at the step before; at the first step, the step's own
-        lines += [f'{name} = state.get("{name}", {name.removesuffix(PREVIOUS_SUFFIX)})',
-                  f'state["{name}"] = {name.removesuffix(PREVIOUS_SUFFIX)}.detach().clone()']
+    lines += _kept_values(program.previous)
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
     lines += [f"{target} = {_with_torch(expression, per_sample=program.kind == 'loss', per_tensor=program.kind in PER_TENSOR_KINDS)}"
@@ -840,6 +861,9 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
                 a, b = (f"torch.as_tensor({ast.unparse(arg)}).flatten()" for arg in node.args)
                 return ast.parse(f"torch.dot({a}, {b})" if name == "dot" else f"F.cosine_similarity({a}, {b}, dim=0)",
                                  mode="eval").body
+            if name == "median" and len(node.args) > 1:  # med(a, b, c): entry by entry, the middle value
+                stacked = ", ".join(map(ast.unparse, node.args))
+                return ast.parse(f"torch.stack(torch.broadcast_tensors({stacked})).median(dim=0).values", mode="eval").body
             if name == "specnorm":  # a matrix's largest singular value; a vector's (a 1×n matrix) is its length
                 x = ast.unparse(node.args[0])
                 return ast.parse(f"(torch.linalg.matrix_norm({x}, ord=2) if {x}.dim() >= 2 else torch.linalg.vector_norm({x}))",
