@@ -281,3 +281,13 @@ def test_a_norm_squared_with_its_subscript_after_the_power_or_after_bars_is_the_
     assert plain_formula("(λ/2)·‖ŷ‖²₂") == plain_formula("(λ/2)·‖ŷ‖₂²") == "(λ/2)·‖y_hat‖^2"
     assert plain_formula("||g||₂²") == "‖g‖^2"
     assert plain_formula("||W||₂") == "specnorm(W)"  # a matrix's spectral norm, as with ‖W‖₂
+
+
+def test_a_condition_in_brackets_said_with_its_word_holds_and_elsewhere_the_changed_value_stays() -> None:
+    """`Δ ← Δ·η⁻ （若 g·g_prev < 0）`: the bracket is the formula's condition, not an aside to drop; `η⁻` is a name."""
+    note = "Δ ← Δ·η⁻ （若 g·g_prev < 0）\nw ← w − lr·sign(g)·Δ\nη⁻ = 0.5"  # invented
+    program = note_program(note, ["update_rule"])
+    assert program is not None and program.constants == {"eta_minus": 0.5}
+    assert program.as_text().startswith("Delta = where(g * g_prev < 0, Delta * eta_minus, Delta)")
+    assert note_program("f(x) = x （当 x > 0 时）", ["activation"]) is None  # no value said for the other case
+    assert "_minus" not in plain_formula("u = Φ⁻¹(p) + x⁻²")

@@ -84,6 +84,10 @@ _TRAILING_OTHERWISE = re.compile(r"\s*[，,;；(（]?\s*(?:否则|其他情况|�
 _IF_ELSE = re.compile(r"=\s*(?P<value>[^=]+?)\s+if\s+(?P<condition>[^=]+?[<>≤≥]=?[^=]*?)\s+else\s+"
                       r"(?P<alternative>[^,，;；。]+?)\s*(?:[,，;；。]\s*(?P<rest>.*))?$")
 _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until the later formula is found
+# A condition in brackets said with its word (`（若 g·g_prev < 0）`, `（当 t ≤ W 时）`, `(if x > 0)`): the condition alone,
+# as _BRACKET_CONDITION reads it, not an aside.
+_WORDED_BRACKET_CONDITION = re.compile(r"([（(])\s*(?:若|如果|当|\bif\b|\bwhen\b)\s*([^()（）\u4e00-\u9fff]*?[<>≤≥][^()（）\u4e00-\u9fff]*?)"
+                                       r"\s*(?:时)?\s*([）)])", re.IGNORECASE)
 # An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
 _ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
 # A function the notes define, with its separator before it (`，H(p) = −Σ p log p`), its body holding brackets three
@@ -277,11 +281,15 @@ def _said_in_words(line: str) -> bool:
 def _with_alternatives(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]] | None:
     """The statements with each bracketed condition's alternative, the next formula for the same name,
     put in its place (that formula then goes; its own condition, the last one's, is the complement);
-    None when a condition has no alternative."""
+    None when a condition has no alternative, unless its formula changes a value it reads: elsewhere the value
+    stays as it is."""
     merged = list(statements)
     for i, (target, value) in enumerate(merged):
         while _pending(value):  # `f = x (x > 0)`, `f = … (−a ≤ x ≤ 0)`, `f = −a/2 (x < −a)`: nested in turn
             later = next((j for j in range(i + 1, len(merged)) if merged[j][0] == target), None)
+            if later is None and target in names_in(ast.unparse(value.args[1])):
+                value.args[2] = ast.Name(target, ast.Load())  # `Δ ← Δ·0.5 (g·g_prev < 0)`: elsewhere Δ stays
+                break
             if later is None:
                 return None
             alternative = merged.pop(later)[1]
@@ -358,6 +366,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         line = line[:first.start()]  # the first step's values: read apart
     line = re.sub(r"\s+(?:where|with)\s+(?=[^\s=]+\s*=)", "; ", latex_spacing(_without_cases(_CODE_COMMENT.sub("", line))))
     line = _ASSIGNMENT_BEFORE_PROSE.sub(r"\1\2", _without_closing_prose(line))
+    line = _WORDED_BRACKET_CONDITION.sub(r"\1\2\3", line)
     line = _BRACKETED_ASSIGNMENT.sub(_bracketed_assignment, _without_prose_asides(_ASIDE.sub("", line)))
     if _IDENTITY.search(_normalised(line)) and len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1:
         return []

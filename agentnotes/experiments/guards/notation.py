@@ -35,6 +35,8 @@ _MARKED_LETTER = re.compile("([A-Za-z\u0370-\u03ff])([" + "".join(_MARKS) + "])"
 # A letter with a prime names a value of its own, the changed one: `x' = x^γ`, `G' = G + μ·M` as x_prime, G_prime (not a
 # derivative `f'(x)`, not a word's closing quote `'zeros'`).
 _PRIMED_LETTER = re.compile(r"(?<![\w'])([A-Za-z\u0370-\u03ff])'(?![\w'(])")
+# A letter marked with a raised sign, a name of its own: `η⁺`, `η⁻`, `Δ⁺` (not the inverse `Φ⁻¹`, not `x⁻²`).
+_SIGNED_LETTER = re.compile(r"(?<![\w])([A-Za-z\u0370-\u03ff])([⁺⁻])(?![⁰¹²³⁴-⁹\w])")
 # A name with a star, as the value it tends to is written: `α*·(1 − …)`, `α* = 0.1` (not `a * b`, not `x**2`).
 _STARRED = re.compile(r"(?<=[A-Za-z\u0370-\u03ff])\*(?=[ \t]*(?:[·×=),;，]|$))", re.MULTILINE)
 # A running average named after what it averages: `E[g²]`, `E[Δx^2]` (a name of its own: E_g2, E_Δx2).
@@ -167,6 +169,7 @@ def plain_formula(text: str) -> str:
     text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
     text = _PRIMED_LETTER.sub(r"\1_prime", text)
+    text = _signs_named(text)
     text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies
     text = _CROSS_ENTROPY_CALL.sub("CE", _latex_to_plain(text).translate(_SUBSCRIPTS))
     for old, new in _SYMBOLS.items():
@@ -273,7 +276,13 @@ def plain_symbols(text: str) -> str:
     """`text` with only its symbols made plain (LaTeX Greek letters, subscript digits, no `$`), so that prose
     around them keeps its form: `$\\beta_1 = 0.9$` and `β₁ = 0.9` read as `β_1 = 0.9` and `β1 = 0.9`."""
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), _STARRED.sub("_star", text.replace("$", "")))
+    text = _signs_named(text)
     return re.sub(r"_\{(\w+)\}", r"_\1", text).translate(_SUBSCRIPTS)
+
+
+def _signs_named(text: str) -> str:
+    """`η⁺`, `η⁻` as the names `η_plus`, `η_minus`."""
+    return _SIGNED_LETTER.sub(lambda m: m[1] + ("_plus" if m[2] == "⁺" else "_minus"), text)
 
 
 def _powers_of_calls(text: str) -> str:
