@@ -235,6 +235,14 @@ def test_an_undefined_constant_the_notes_give_one_value_is_defined_from_them() -
     assert len(fixes) == 2 and fixed.index("import torch") < fixed.index("beta_1 = 0.9")
 
 
+def test_an_undefined_small_constant_the_notes_give_no_value_is_the_usual_one_unless_they_draw_it() -> None:
+    code = "def update(p, g, state, lr, t):\n    p.sub_(lr * g / (g.norm() + ε + eps))\n"
+    fixed, fixes = define_note_constants(code, "w ← w − lr·g/(‖g‖ + ε)")
+    assert "ε = 1e-08  # a small constant (the notes give no value)" in fixed and len(fixes) == 2
+    assert "eps = 1e-3  # from the notes" in define_note_constants(code, "g/(‖g‖ + eps), eps = 1e-3")[0]
+    assert define_note_constants(code, "x̃ = x + σ·ε, ε ~ N(0, I)")[0] == code  # a draw, not a constant
+
+
 def test_an_attribute_a_module_never_sets_that_names_a_constant_reads_the_constant() -> None:
     import torch
 

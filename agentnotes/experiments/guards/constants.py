@@ -57,6 +57,12 @@ VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|也测|另试|
                            re.IGNORECASE)
 
 
+# A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
+EPS = 1e-8
+# A value the notes draw at random under ε's name (`ε ~ N(0, I)`): no small constant.
+_EPS_DRAWN = re.compile(r"(?:ε|ϵ|\\(?:var)?epsilon|\beps(?:ilon)?)\s*(?:~|∼|\\sim)")
+
+
 def compared_name(name: str) -> str:
     """A name as compared: Greek letters spelled out, lower case, without underscores (beta_1 is β1)."""
     spelled = greek_spelled(name).lower().replace("_", "")
@@ -122,6 +128,9 @@ def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
     if on_self:  # `self.k` a module never sets, the notes' constant k (or one the code defines): read as k
         code = spans_replaced(code, [(node, node.attr) for node in on_self])
         tree = ast.parse(code)
+    if not _EPS_DRAWN.search(note_text):  # `/(‖g‖ + ε)` with no ε given: the usual small constant
+        definitions += [f"{name} = {EPS}  # a small constant (the notes give no value)" for name in sorted(undefined)
+                        if compared_name(name) == "eps" and "eps" not in constants]
     if _TOTAL_STEPS_SAID.search(note_text):
         definitions += [f"{name} = STEPS  # the total number of steps" for name in sorted(undefined & _TOTAL_STEP_NAMES)
                         if compared_name(name) not in constants]

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.constants import CASE, NUMBER, compared_name
+from agentnotes.experiments.guards.constants import CASE, EPS, NUMBER, compared_name
 from agentnotes.experiments.guards.kinds import VARIANT
 from agentnotes.experiments.guards.notation import (
     ASCII_ARROW,
@@ -676,8 +676,6 @@ def _split_outside_brackets(line: str) -> list[str]:
 
 # The notes' draws at random, and the value of a constant of the formulas (a draw's arguments read them).
 
-# A small constant the notes name without a value: by convention, this one (a norm of zero stays finite).
-EPS = 1e-8
 # Adam's decay rates, named by their usual names without a value (`m = b1*m + (1-b1)*g`): their usual values.
 ADAM_DECAYS = {"beta1": 0.9, "b1": 0.9, "beta2": 0.999, "b2": 0.999}
 MOMENTUM = 0.9  # a momentum the notes name without a value (`v ← β·v + g`): the usual one
