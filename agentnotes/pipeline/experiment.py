@@ -39,6 +39,7 @@ from agentnotes.experiments.guards.note_symbols import (
     unkept_gradient,
     unkept_state,
 )
+from agentnotes.experiments.guards.setup_sizes import setup_sizes
 from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
@@ -622,7 +623,12 @@ def run_experiment(
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(scale, steps=steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = _baseline(options.request, plan.kinds, names, hits)
+    sizes = setup_sizes(own_text(names, hits))  # never another idea's setup
+    if sizes.said():
+        reporter.info(f"The note's own setup: {sizes.said()}.")
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=steps,
+                            batch_size=sizes.batch_size or ExperimentConfig.batch_size,
+                            hidden=sizes.hidden or ExperimentConfig.hidden,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation,
                             baseline_schedule=baseline.schedule, match_params=baseline.matched)
