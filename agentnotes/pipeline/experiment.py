@@ -623,7 +623,7 @@ def run_experiment(
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(scale, steps=steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = _baseline(options.request, plan.kinds, names, hits)
-    sizes = setup_sizes(own_text(names, hits))  # never another idea's setup
+    sizes = setup_sizes(text_of(idea_passages(names, hits)))  # the idea's sections and its setup, as for the task
     if sizes.said():
         reporter.info(f"The note's own setup: {sizes.said()}.")
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=steps,
