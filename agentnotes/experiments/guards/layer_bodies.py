@@ -158,7 +158,7 @@ def _without_plain_layer(statements: list[tuple[str, ast.expr]], parameters: Seq
 
 
 _PLAIN_WEIGHTS = frozenset({"w", "W", "weight"})
-_LEARNING_RATES = frozenset({"lr", "eta"})
+LEARNING_RATES = ("lr", "eta")  # what notes call the rate an arm trains at
 
 
 def _plain_linear(value: ast.expr, parameters: Sequence[str]) -> bool:
@@ -390,7 +390,7 @@ def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dic
                 return node
             if compared_name(node.id) in given:
                 return ast.Constant(float(given[compared_name(node.id)]))
-            if node.id in _LEARNING_RATES:
+            if node.id in LEARNING_RATES:
                 return ast.Name("LR", ast.Load())  # the rate the arm trains at, as the harness sets it
             self.unknown = True
             return node

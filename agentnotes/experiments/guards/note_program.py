@@ -54,6 +54,7 @@ from agentnotes.experiments.guards.formula_lines import (
 )
 from agentnotes.experiments.guards.layer_bodies import (
     LAYER_OUTPUTS,
+    LEARNING_RATES,
     TORCH_FUNCTIONS,
     block_body,
     init_body,
@@ -81,7 +82,7 @@ __all__ = [
 # The values each kind's hook gives, by the names notes use for them.
 ROLES = {
     "update_rule": {"param": ("p", "w", "theta", "param", "W", "x"), "grad": ("g", "grad", "gradient"),
-                    "lr": ("lr", "eta"), "step": ("t", "step", "k")},
+                    "lr": LEARNING_RATES, "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
     "data": {"input": ("x",), "target": ("y",), "step": ("t", "step")},
