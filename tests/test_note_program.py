@@ -155,6 +155,34 @@ def test_values_two_steps_back_are_kept_in_turn_and_a_median_of_tensors_is_taken
     assert steps == [[1.0, -4.0, 0.0], [3.0, 2.0, 0.0], [2.0, 0.0, 0.0], [2.0, 0.0, 1.0]]
 
 
+def test_matrix_algebra_on_the_weights_is_written_as_matrix_products_and_leaves_the_biases_alone() -> None:
+    """`Wᵀ`, `W^T` and `I` say the formula multiplies matrices: `W·Wᵀ·W` is a matrix product, `WᵀW − I` an identity
+    as large as WᵀW; a numbers-only product (`β·W`) stays entry by entry, and a bias is left alone."""
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    cases = {"每步之后：W ← (1+β)·W − β·W·Wᵀ·W，β = 0.5": lambda W: 1.5 * W - 0.5 * W @ W.T @ W,  # invented
+             "after every step: W ← W − α·W(W^T W − I), α = 0.1": lambda W: W - 0.1 * W @ (W.T @ W - torch.eye(3)),
+             "after every step: W ← W − α·(W W^T − s²·I) W, α = 0.1, s = 2":
+                 lambda W: W - 0.1 * (W @ W.T - 4 * torch.eye(4)) @ W}
+    for note, expected in cases.items():
+        part = skeleton_for(["weight_op"], note)
+        namespace = {"torch": torch, "F": F}
+        exec(fill(part, program_reply(part, note, note)), namespace)
+        W, bias = torch.randn(4, 3), torch.randn(4)
+        before, bias_before = W.clone(), bias.clone()
+        for p in (W, bias):
+            namespace["weight_op"](p, {"initial": p.clone()}, 1)
+        assert torch.allclose(W, expected(before), atol=1e-5), note
+        assert torch.equal(bias, bias_before)
+    assert note_program("w ← w − λ·w·|w|, λ = 0.1", ["weight_op"]).statements == (("w", "w - lam * w * abs(w)"),)
+    assert note_program("lr_t = lr·γ^T, γ = 0.9", ["schedule"]) is None or "_T" not in note_program(
+        "lr_t = lr·γ^T, γ = 0.9", ["schedule"]).as_text()  # a power of a Greek letter: no transpose
+
+
 @pytest.mark.sandbox
 def test_the_sandboxed_probe_follows_the_gradient_of_the_step_before(tmp_path: Path) -> None:
     verdict = _probe(tmp_path, PUSH_FAITHFUL, PUSH)
@@ -348,6 +376,15 @@ def test_a_period_named_by_its_letter_in_a_heading_takes_the_letters_value_given
     note = "# Reset every N steps\n\nA long first paragraph of prose that says why, and what was seen before.\nN = 30 here."
     assert note_period(note) == 30
     assert note_period("# Reset every N steps\n\nNo number anywhere.") is None
+
+
+def test_a_period_is_the_ideas_not_that_of_what_the_setup_records_and_a_swept_letter_takes_one_value() -> None:
+    from agentnotes.experiments.guards.note_symbols import note_period, periodic_cue
+
+    note = "- 规则：每步之后 W ← W − 0.1·sign(W)\n- 记录：test acc、每层奇异值（每 100 步）"  # invented
+    assert periodic_cue(note) is None and note_period(note) is None  # every step: no period
+    assert note_period(note.replace("每步之后", "每 50 步")) == 50
+    assert note_period("- 每 k 步做一次 W ← max(W, 0)\n- 投影间隔 k ∈ {1, 10, 100}") == 10  # the sweep's middle
 
 
 def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> None:

@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.kinds import PERIODIC, PERIODIC_EPOCHS
+from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, idea_text
 from agentnotes.experiments.guards.note_program import (
     NoteProgram,
     block_body,
@@ -31,7 +31,7 @@ from agentnotes.experiments.guards.note_program import (
     program_body,
 )
 from agentnotes.experiments.guards.network_body import cell_body, network_body
-from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, BIASES_PLAIN_SGD, note_period
+from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, BIASES_PLAIN_SGD, note_period, periodic_cue
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 from agentnotes.experiments.guards.two_point_body import two_point_bodies
@@ -133,9 +133,9 @@ def _weight_op_guards(note_text: str) -> str | None:
     the notes leave the biases alone, a return for them; None when the notes name a period without its number, or
     in epochs."""
     guards = ""
-    if re.search(PERIODIC_EPOCHS, note_text, re.IGNORECASE):
+    if re.search(PERIODIC_EPOCHS, idea_text(note_text), re.IGNORECASE):
         return None  # every N epochs: how many steps that is, the notes do not say
-    if re.search(PERIODIC, note_text, re.IGNORECASE):
+    if periodic_cue(note_text):
         period = note_period(note_text)
         if period is None:
             return None

@@ -37,6 +37,8 @@ _MARKED_LETTER = re.compile("([A-Za-z\u0370-\u03ff])([" + "".join(_MARKS) + "])"
 _PRIMED_LETTER = re.compile(r"(?<![\w'])([A-Za-z\u0370-\u03ff])'(?![\w'(])")
 # A letter marked with a raised sign, a name of its own: `η⁺`, `η⁻`, `Δ⁺` (not the inverse `Φ⁻¹`, not `x⁻²`).
 _SIGNED_LETTER = re.compile(r"(?<![\w])([A-Za-z\u0370-\u03ff])([⁺⁻])(?![⁰¹²³⁴-⁹\w])")
+# A matrix (a capital letter, maybe numbered) transposed: `Wᵀ`, `W₁ᵀ`, `W^T`, `W^{\top}` (as plain: `W^T`), `W⊤`.
+_TRANSPOSED = re.compile(r"(?<![\w])([A-Z](?:_?\d+)?)\s*(?:ᵀ|⊤|\^\s*\{?\s*T\s*\}?(?![\w]))")
 # A name with a star, as the value it tends to is written: `α*·(1 − …)`, `α* = 0.1` (not `a * b`, not `x**2`).
 _STARRED = re.compile(r"(?<=[A-Za-z\u0370-\u03ff])\*(?=[ \t]*(?:[·×=),;，]|$))", re.MULTILINE)
 # A running average named after what it averages: `E[g²]`, `E[Δx^2]` (a name of its own: E_g2, E_Δx2).
@@ -172,6 +174,7 @@ def plain_formula(text: str) -> str:
     text = _signs_named(text)
     text = re.sub(r"([₀-₉])(?=[A-Za-z])", r"\1 ", text)  # W₁x: a subscripted name, then what it multiplies
     text = _CROSS_ENTROPY_CALL.sub("CE", _latex_to_plain(text).translate(_SUBSCRIPTS))
+    text = "\n".join(map(_transposes_named, text.split("\n")))
     for old, new in _SYMBOLS.items():
         text = text.replace(old, new)
     text = _powers_of_calls(text)
@@ -278,6 +281,14 @@ def plain_symbols(text: str) -> str:
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _LATEX_GREEK.get(m[1], m[0]), _STARRED.sub("_star", text.replace("$", "")))
     text = _signs_named(text)
     return re.sub(r"_\{(\w+)\}", r"_\1", text).translate(_SUBSCRIPTS)
+
+
+def _transposes_named(line: str) -> str:
+    """`line` with each matrix transposed (`Wᵀ`, `W^T`) named W_T; on such a line of matrix algebra, a matrix before a
+    bracket multiplies it (`W(WᵀW − I)`), no function applied."""
+    if not _TRANSPOSED.search(line):
+        return line
+    return re.sub(r"(?<![\w])([A-Z](?:_?\d+)?)\(", r"\1 (", _TRANSPOSED.sub(r"\1_T ", line))
 
 
 def _signs_named(text: str) -> str:

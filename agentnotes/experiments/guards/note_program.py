@@ -606,6 +606,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     if "lr" in role_names and not ({n.id for _, v in statements for n in ast.walk(v) if isinstance(n, ast.Name)}
                                    - targets) & set(role_names["lr"]):
         role_names["lr"] = STEP_SIZE_ALIASES  # `θ = θ − α·m̂/(√v̂ + ε)`, `η = min(η̂, s)`: α is the step size the harness tunes
+    names_read = {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}
     for target, value in statements:
         called = {n.func.id for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         for name in [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]:
@@ -663,12 +664,19 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             elif kind in PER_TENSOR_KINDS and (param := _initial_param(name, role_names, roles)):
                 roles["param"] = param  # the weights at the first step (a weight operation's: before training)
                 initial.append(name)
+            elif kind in PER_TENSOR_KINDS and (param := _transposed_param(name, role_names, roles)):
+                roles["param"] = param  # `Wᵀ`: the weight matrix transposed
+                derived[name] = f"{param}.T"
+            elif kind in PER_TENSOR_KINDS and name == IDENTITY and any(map(_transposed_param_name, names_read)):
+                continue  # `WᵀW − I`: the identity beside a product of the weights (_matrix_products)
             else:
                 return None
         defined.add(target)
     output = _output(kind, {**roles, **({"pred": "out"} if derived else {})}, statements)
     if output is None:
         return None
+    if any(name.endswith(TRANSPOSE_SUFFIX) for name in derived):
+        statements = _matrix_products(statements, roles["param"])
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
              else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
@@ -715,6 +723,85 @@ def _kept_values(previous: tuple[str, ...]) -> list[str]:
                   for later, earlier in zip(names[:0:-1], names[-2::-1])]
         lines.append(f'state["{names[0]}"] = {stem}.detach().clone()')
     return lines
+
+
+# A matrix transposed (`Wᵀ` as plain notation writes it: `W_T`), and the identity matrix, as the formulas name them.
+TRANSPOSE_SUFFIX = "_T"
+IDENTITY = "I"
+
+
+def _transposed_param_name(name: str) -> bool:
+    return name.endswith(TRANSPOSE_SUFFIX) and len(name) > len(TRANSPOSE_SUFFIX)
+
+
+def _transposed_param(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
+    """The weights' name when `name` is their transpose (`W_T`), or None."""
+    stem = name.removesuffix(TRANSPOSE_SUFFIX)
+    return stem if _transposed_param_name(name) and stem in role_names["param"] and roles.get("param", stem) == stem \
+        else None
+
+
+def _matrix_products(statements: list[tuple[str, ast.expr]], param: str) -> list[tuple[str, ast.expr]]:
+    """Formulas of matrix algebra on the weights (`W ← W − α·W(WᵀW − I)`, `(1+β)·W − β·W·Wᵀ·W`) with each product of
+    two or more matrices a matrix product in the order written (`W @ (W_T @ W - I)`), the numbers it holds multiplying
+    it, and the identity as large as the matrix beside it. A product with one matrix stays entry by entry (`α·W`)."""
+    matrices = {param, param + TRANSPOSE_SUFFIX, IDENTITY}
+
+    def factors(node: ast.expr) -> list[ast.expr]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            return factors(node.left) + factors(node.right)
+        return [node]
+
+    def is_matrix(node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in matrices
+        if isinstance(node, ast.BinOp):
+            return is_matrix(node.left) or is_matrix(node.right)
+        return isinstance(node, ast.UnaryOp) and is_matrix(node.operand)
+
+    def rows(node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id != IDENTITY:
+            return f"{param}.shape[{1 if node.id.endswith(TRANSPOSE_SUFFIX) else 0}]" if node.id in matrices else None
+        if isinstance(node, ast.BinOp):
+            first = rows(node.left) if is_matrix(node.left) else None
+            return first or rows(node.right)
+        return rows(node.operand) if isinstance(node, ast.UnaryOp) else None
+
+    def rewritten(node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            parts = [rewritten(f) for f in factors(node)]
+            matrix_parts = [f for f in parts if is_matrix(f)]
+            if len(matrix_parts) < 2:
+                return _product(parts, ast.Mult())
+            numbers = [f for f in parts if not is_matrix(f)]
+            return _product([*numbers, _product(matrix_parts, ast.MatMult())], ast.Mult())
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            left, right = rewritten(node.left), rewritten(node.right)
+            return ast.BinOp(_identity_sized(left, rows(right)), node.op, _identity_sized(right, rows(left)))
+        if isinstance(node, ast.BinOp):
+            return ast.BinOp(rewritten(node.left), node.op, rewritten(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return ast.UnaryOp(node.op, rewritten(node.operand))
+        return node
+
+    return [(target, rewritten(value)) for target, value in statements]
+
+
+def _product(parts: list[ast.expr], op: ast.operator) -> ast.expr:
+    product = parts[0]
+    for part in parts[1:]:
+        product = ast.BinOp(product, op, part)
+    return product
+
+
+def _identity_sized(node: ast.expr, size: str | None) -> ast.expr:
+    """`node` with the identity it holds written as a matrix of `size` rows (that of the matrix it is added to)."""
+    class Sized(ast.NodeTransformer):
+        def visit_Name(self, name: ast.Name) -> ast.AST:
+            if name.id != IDENTITY or size is None:
+                return name
+            return ast.parse(f"torch.eye({size}, dtype=p.dtype, device=p.device)", mode="eval").body
+    return Sized().visit(node)
 
 
 def _initial_param(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
@@ -766,7 +853,8 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
         return None
     function, arguments = HOOK_FUNCTIONS[program.kind]
     program = _clear_of_arguments(program, arguments)
-    lines = [f"{name} = {_learned_value(program, name, arguments)}  # learnable, started at the notes' {value!r}"
+    lines = _matrices_only(program)
+    lines += [f"{name} = {_learned_value(program, name, arguments)}  # learnable, started at the notes' {value!r}"
              if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {_bound_argument(program, role, name, arguments[role])}" for role, name in program.roles.items()
@@ -791,6 +879,15 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     else:
         lines.append(f"return {program.output}")
     return function, "\n".join(lines)
+
+
+def _matrices_only(program: NoteProgram) -> list[str]:
+    """The first lines of a hook whose formulas multiply matrices (`W @ W_T`): it is called for every parameter, and a
+    bias, a vector, is left as the baseline has it (an update rule's: a plain gradient step)."""
+    if not any("@" in expression for _, expression in program.statements):
+        return []
+    plain_step = ["    p.sub_(lr * g)"] if program.kind == "update_rule" else []
+    return ["if p.dim() < 2:  # a bias: the formulas are matrix algebra", *plain_step, "    return"]
 
 
 def _learned_value(program: NoteProgram, name: str, arguments: dict[str, str]) -> str:

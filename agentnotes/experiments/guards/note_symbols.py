@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
-from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE
+from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE, idea_text
 from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, FUNCTION_ALIAS
 from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
@@ -207,7 +207,7 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
     except SyntaxError:
         return []
     divides = _divides_step(tree)
-    if cue := re.search(PERIODIC, note_text, re.IGNORECASE):
+    if cue := periodic_cue(note_text):
         how = ("start with `if step % N != 0: return` (N from the notes)" if "weight_op" in kinds else
                "change the rate only at the steps where `step % N == 0` (N from the notes) and keep it in between")
         return [] if divides else [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the "
@@ -319,29 +319,39 @@ def _number(value: object) -> float | None:
         return None
 
 
+def periodic_cue(note_text: str) -> re.Match[str] | None:
+    """The notes' "every N steps" (guards/kinds.py PERIODIC) on a line of the idea: not of its setup or of what it
+    measures ("记录：每 100 步的奇异值", kinds.py idea_text)."""
+    return re.search(PERIODIC, idea_text(note_text), re.IGNORECASE)
+
+
 def note_period(note_text: str) -> int | None:
-    """The number of steps of the notes' "every N steps" (guards/kinds.py PERIODIC): the number in the
-    cue itself ("every 50 steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）"); a
-    cue without either (a heading's "every N steps") leaves it to a later cue or the letter's value elsewhere."""
-    letters = []
-    for cue in re.finditer(PERIODIC, note_text, re.IGNORECASE):
+    """The number of steps of the notes' "every N steps" (periodic_cue): the number in the cue itself ("every 50
+    steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）"); a cue without either (a heading's "every N steps") leaves it to a later cue or the letter's value elsewhere (one
+    of a sweep, as note_constants chooses it)."""
+    letters, said = [], idea_text(note_text)  # not a setup's "metrics every 100 steps"
+    for cue in re.finditer(PERIODIC, said, re.IGNORECASE):
         if number := re.search(r"\d+", cue[0]):
             return int(number[0])
         letter = re.search(r"(?<![A-Za-z])([NnKk])(?![A-Za-z])", cue[0])
-        given = letter and re.search(rf"(?<![A-Za-z]){letter[1]}\s*=\s*(\d+)", note_text[cue.start():cue.end() + 60])
+        given = letter and re.search(rf"(?<![A-Za-z]){letter[1]}\s*=\s*(\d+)", said[cue.start():cue.end() + 60])
         if given:
             return int(given[1])
         letters += [letter[1]] if letter else []
     given = next((found for letter in letters
                   if (found := re.search(rf"(?<![A-Za-z]){letter}\s*=\s*(\d+)", note_text))), None)
-    return int(given[1]) if given else None
+    if given:
+        return int(given[1])
+    constants = note_constants(note_text)  # swept (`k ∈ {1, 10, 100}`): the value the notes use, else the middle
+    value = next((constants[compared_name(letter)] for letter in letters if compared_name(letter) in constants), None)
+    return int(float(value)) if value and float(value).is_integer() and float(value) >= 1 else None
 
 
 def period_mismatch(changed_at: Sequence[int], note_text: str, kinds: Sequence[str]) -> list[Problem]:
     """A weight operation the notes do every N steps that, run in the sandbox, changed the weights at
     consecutive steps: it is not periodic at all (an inverted test `if step % N != 0:`). Another period
     than the notes' example value passes: "every N steps (e.g. N=50)" leaves N to the experiment."""
-    if "weight_op" not in kinds or not re.search(PERIODIC, note_text, re.IGNORECASE):
+    if "weight_op" not in kinds or not periodic_cue(note_text):
         return []
     steps = sorted(set(changed_at))
     if not any(b - a == 1 for a, b in zip(steps, steps[1:])):

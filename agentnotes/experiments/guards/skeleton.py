@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, PERIODIC, idea_text, kinds_of
+from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, idea_text, kinds_of
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
-from agentnotes.experiments.guards.note_symbols import note_period
+from agentnotes.experiments.guards.note_symbols import note_period, periodic_cue
 from agentnotes.experiments.guards.weight_scope import SCOPES, weight_scope
 from agentnotes.experiments.lab.template import hook_names
 from agentnotes.prompts import SHIPPED_DIR
@@ -262,7 +262,7 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
     """A skeleton whose advice on operations every N steps says what the notes do: the notes' period with
     its number, or no test on the step when the notes do it after every step (a small model otherwise
     invents a period). Unchanged when the notes say neither, or name a period without its number."""
-    if re.search(PERIODIC, note_text, re.IGNORECASE):
+    if periodic_cue(note_text):
         period = note_period(note_text)
         advice = f"The notes do it every {period} steps: start with if step % {period} != 0: return" if period else ""
     elif re.search(EVERY_STEP, note_text, re.IGNORECASE):
