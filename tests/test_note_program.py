@@ -167,7 +167,8 @@ def test_matrix_algebra_on_the_weights_is_written_as_matrix_products_and_leaves_
     cases = {"每步之后：W ← (1+β)·W − β·W·Wᵀ·W，β = 0.5": lambda W: 1.5 * W - 0.5 * W @ W.T @ W,  # invented
              "after every step: W ← W − α·W(W^T W − I), α = 0.1": lambda W: W - 0.1 * W @ (W.T @ W - torch.eye(3)),
              "after every step: W ← W − α·(W W^T − s²·I) W, α = 0.1, s = 2":
-                 lambda W: W - 0.1 * (W @ W.T - 4 * torch.eye(4)) @ W}
+                 lambda W: W - 0.1 * (W @ W.T - 4 * torch.eye(4)) @ W,
+             "每步之后：\nG = WᵀW\nW ← W − α·W·(G − I)，α = 0.1": lambda W: W - 0.1 * W @ (W.T @ W - torch.eye(3))}
     for note, expected in cases.items():
         part = skeleton_for(["weight_op"], note)
         namespace = {"torch": torch, "F": F}

@@ -744,8 +744,10 @@ def _transposed_param(name: str, role_names: dict[str, tuple[str, ...]], roles: 
 def _matrix_products(statements: list[tuple[str, ast.expr]], param: str) -> list[tuple[str, ast.expr]]:
     """Formulas of matrix algebra on the weights (`W ← W − α·W(WᵀW − I)`, `(1+β)·W − β·W·Wᵀ·W`) with each product of
     two or more matrices a matrix product in the order written (`W @ (W_T @ W - I)`), the numbers it holds multiplying
-    it, and the identity as large as the matrix beside it. A product with one matrix stays entry by entry (`α·W`)."""
+    it, and the identity as large as the matrix beside it. A product with one matrix stays entry by entry (`α·W`). A
+    value computed as a matrix product (`G = WᵀW`) is a matrix in the formulas after it."""
     matrices = {param, param + TRANSPOSE_SUFFIX, IDENTITY}
+    computed_rows: dict[str, str | None] = {}  # a value computed as a matrix product: its number of rows
 
     def factors(node: ast.expr) -> list[ast.expr]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
@@ -760,6 +762,8 @@ def _matrix_products(statements: list[tuple[str, ast.expr]], param: str) -> list
         return isinstance(node, ast.UnaryOp) and is_matrix(node.operand)
 
     def rows(node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id in computed_rows:
+            return computed_rows[node.id]
         if isinstance(node, ast.Name) and node.id != IDENTITY:
             return f"{param}.shape[{1 if node.id.endswith(TRANSPOSE_SUFFIX) else 0}]" if node.id in matrices else None
         if isinstance(node, ast.BinOp):
@@ -784,7 +788,14 @@ def _matrix_products(statements: list[tuple[str, ast.expr]], param: str) -> list
             return ast.UnaryOp(node.op, rewritten(node.operand))
         return node
 
-    return [(target, rewritten(value)) for target, value in statements]
+    written = []
+    for target, value in statements:
+        value = rewritten(value)
+        if target not in matrices and any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(value)):
+            matrices.add(target)
+            computed_rows[target] = rows(value)
+        written.append((target, value))
+    return written
 
 
 def _product(parts: list[ast.expr], op: ast.operator) -> ast.expr:
