@@ -67,20 +67,3 @@ def test_secret_chunks_are_withheld_unless_allowed() -> None:
 
 def test_cited_numbers_ignores_out_of_range() -> None:
     assert cited_numbers("a [3] b [1] c [3] d [0]", available=3) == [3, 1]
-
-
-def test_a_declined_answer_is_read_again_from_the_best_excerpt_and_kept_only_when_its_facts_are_there() -> None:
-    from agentnotes.pipeline.ask import reread_best
-
-    hits = [Hit(Chunk("/n/a.md", 3, 5, "镜像层：lr = 0.05，合并周期 50 步", ("Ideas",)), 0.9),
-            Hit(Chunk("/n/b.md", 1, 2, "其他内容", ()), 0.5)]
-    prompt, question = load_shipped("answer"), "What merge period does the mirror layer use?"
-    declined = answer_question(FakeListChatModel(responses=[f"{NOT_IN_NOTES}: the notes do not say."]), prompt, question, hits)
-    assert not declined.in_notes
-    again = reread_best(FakeListChatModel(responses=["It merges every 50 steps [1]."]), prompt, declined, hits, None)
-    assert again.in_notes and again.reread and again.citations[0].source == "/n/a.md"
-    invented = reread_best(FakeListChatModel(responses=["It merges every 80 steps [1]."]), prompt, declined, hits, None)
-    assert invented is declined  # 80 is in no excerpt: the decline stands
-    uncited = reread_best(FakeListChatModel(responses=["It merges every 50 steps."]), prompt, declined, hits, None)
-    assert uncited is declined
-    assert reread_best(FakeListChatModel(responses=[f"{NOT_IN_NOTES}."]), prompt, declined, hits, None) is declined

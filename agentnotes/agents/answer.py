@@ -51,7 +51,6 @@ class Answer:
     in_notes: bool
     reply: LLMReply
     withheld_secret_chunks: int = 0
-    reread: bool = False  # written from the best excerpt alone after the first answer declined (pipeline/ask.py)
 
 
 def format_context(hits: Sequence[Hit]) -> str:

@@ -52,10 +52,8 @@ def print_result(result: AskResult) -> None:
         err_console().print(f"[yellow]Withheld {result.withheld} chunk(s) flagged as secrets from the remote model.[/]")
     if samples > 1:
         console().print(f"[dim]best of {samples} answers (support {', '.join(f'{c.support:.0%}' for c in checks)})[/]")
-    if samples > 1 or answer.reread or not answer.reply.text or answer.text != answer.reply.text.strip():
-        if answer.reread:
-            console().rule("[dim]read again from the best excerpt alone[/]")
-        elif answer.reply.text:
+    if samples > 1 or not answer.reply.text or answer.text != answer.reply.text.strip():
+        if answer.reply.text:
             console().rule("[dim]with citations[/]")
         console().print(answer.text, markup=False, highlight=False)
     console().print()

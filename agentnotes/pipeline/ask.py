@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from agentnotes.agents.answer import ANSWER_K, ANSWER_SEED, Answer
+from agentnotes.agents.answer import ANSWER_K, Answer
 from agentnotes.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from agentnotes.agents.answer_check import AnswerCheck
     from agentnotes.notes.types import Hit
-    from agentnotes.prompts import Prompt
     from agentnotes.retrieval.filters import NoteFilter
 
 SAMPLE_TEMPERATURE = 0.7  # extra samples must differ for the critic to have a choice
@@ -47,7 +44,6 @@ class AskResult:
             "question": answer.question,
             "answer": answer.text,
             "in_notes": answer.in_notes,
-            "reread": answer.reread,
             "citations": [asdict(c) for c in answer.citations],
             "tokens": {"prompt": answer.reply.prompt_tokens, "completion": answer.reply.completion_tokens},
             "timings": {"retrieval_s": round(self.retrieval_s, 3), "first_token_s": answer.reply.first_token_s,
@@ -90,26 +86,8 @@ def ask_notes(
     drafts = [answer_question(model, prompt, question, hits, on_token=on_token if samples == 1 else None,
                               withheld=withheld, embeddings=embeddings, seed=None if n == 0 else n,
                               temperature=None if n == 0 else SAMPLE_TEMPERATURE) for n in range(samples)]
-    if not drafts[0].in_notes and hits:
-        drafts[0] = reread_best(model, prompt, drafts[0], hits, embeddings)
     checks = [check_answer(model, load_prompt("verify_answer", settings.prompts_dir), a, hits) for a in drafts] \
         if check or samples > 1 else []
     best = pick_best(drafts, checks) if checks else 0
     return AskResult(drafts[best], checks[best] if checks else None, tuple(drafts), tuple(checks), withheld,
                      tuple(hits), retrieval_s, time.perf_counter() - start)
-
-
-def reread_best(model: BaseChatModel, prompt: Prompt, declined: Answer, hits: Sequence[Hit],
-                embeddings: Embeddings | None) -> Answer:
-    """A declined answer written again from the best excerpt alone: a small model often declines when the fact sits
-    among other excerpts. The new answer stands only when it cites that excerpt and every number and technical name it
-    states is in it (answer_check.unknown_facts); otherwise the decline stands."""
-    from agentnotes.agents.answer import answer_question, split_sentences
-    from agentnotes.agents.answer_check import unknown_facts
-
-    again = answer_question(model, prompt, declined.question, hits[:1], withheld=declined.withheld_secret_chunks,
-                            embeddings=embeddings, seed=ANSWER_SEED)
-    excerpt = hits[0].chunk.embed_text
-    if not again.in_notes or not again.citations or any(unknown_facts(s, excerpt) for s in split_sentences(again.text)):
-        return declined
-    return replace(again, reread=True)
