@@ -327,8 +327,9 @@ def periodic_cue(note_text: str) -> re.Match[str] | None:
 
 def note_period(note_text: str) -> int | None:
     """The number of steps of the notes' "every N steps" (periodic_cue): the number in the cue itself ("every 50
-    steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）"); a cue without either (a heading's "every N steps") leaves it to a later cue or the letter's value elsewhere (one
-    of a sweep, as note_constants chooses it)."""
+    steps", "每 50 步") or given for its letter just after ("每训练 N 步（比如 N=50）"); a cue without either (a
+    heading's "every N steps") leaves it to a later cue or the letter's value elsewhere (one of a sweep, as
+    note_constants chooses it)."""
     letters, said = [], idea_text(note_text)  # not a setup's "metrics every 100 steps"
     for cue in re.finditer(PERIODIC, said, re.IGNORECASE):
         if number := re.search(r"\d+", cue[0]):
