@@ -613,17 +613,18 @@ def run_experiment(
     hits, names = _find_idea(settings, run, options, model)
     if names != options.request:
         reporter.info(f"The idea's section, named through the request's translation: {names}")
-    if why := refusal(text_of(idea_passages(names, hits))):
+    passages_text = text_of(idea_passages(names, hits))  # the idea's sections with their setup
+    if why := refusal(passages_text):
         run.update(status="refused", error=why)
         raise ExperimentError(f"{why} Nothing was run; the note passages are in {run.path}.")
     reporter.phase("plan")
     plan = _plan(model, settings, run, options, names, hits)
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
-    steps = _steps_for_period(options.steps, plan.kinds, text_of(idea_passages(names, hits)), reporter)
+    steps = _steps_for_period(options.steps, plan.kinds, passages_text, reporter)
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(scale, steps=steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
     baseline = _baseline(options.request, plan.kinds, names, hits)
-    sizes = setup_sizes(text_of(idea_passages(names, hits)))  # the idea's sections and its setup, as for the task
+    sizes = setup_sizes(passages_text)
     if sizes.said():
         reporter.info(f"The note's own setup: {sizes.said()}.")
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=steps,
