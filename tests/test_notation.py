@@ -36,6 +36,9 @@ from agentnotes.experiments.guards.note_program import note_program
     ("z = Φ⁻¹(u)", "z = ndtri(u)"),
     ("c = <g, m> / (|g| |m| + ε)", "c = dot(g, m) / (‖g‖*‖m‖ + ε)"),  # beside an inner product, lengths are norms
     ("y = |x| + ⟨a, b⟩", "y = |x| + dot(a, b)"),  # of other tensors, |x| stays the absolute value
+    ("u = u + γ·(g·u)·g", "u = u + γ·dot(g, u)·g"),  # a bracketed product scaling one of its two: their inner product
+    ("h = g − (1 − κ)·u·(u·g)", "h = g − (1 − κ)·u·dot(u, g)"),
+    ("v = (g·g)·v", "v = (g·g)·v"), ("z = (g·u)·w", "z = (g·u)·w"),  # a square, a product of three: entry-wise
     ("r̄ = mean_i r_i", "r_bar = mean(r)"),  # a mean over an index
     ("L = −Σₖ [ yₖ·log σ(zₖ) ]", "L = −sum_over(( y·log(sigmoid(z)) ))"),  # grouping brackets; log of a call
     ("h = W · [x; h1]", "h = W · [x; h1]"),  # a concatenation keeps its brackets

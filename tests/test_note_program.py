@@ -155,6 +155,28 @@ def test_values_two_steps_back_are_kept_in_turn_and_a_median_of_tensors_is_taken
     assert steps == [[1.0, -4.0, 0.0], [3.0, 2.0, 0.0], [2.0, 0.0, 0.0], [2.0, 0.0, 1.0]]
 
 
+def test_a_top_k_mask_is_one_at_the_largest_entries_of_the_whole_tensor() -> None:
+    """`topk(|r|, k = ⌈q·numel⌉)` is 1 at the k largest entries of |r| (numel: the tensor's entries); the notes' `q`
+    beside it leaves the hook's parameter `p` alone."""
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = ("```\nr ← r + η·g\nsel = topk(|r|, k = ⌈p · numel⌉)\nw ← w − r ⊙ sel\nr ← r ⊙ (1 − sel)\n```\n"
+            "p = 0.5")  # invented: a residual sent half at a time
+    program = note_program(note, ["update_rule"])
+    assert program is not None and ("numel", "float(p.numel())") in program.bound
+    part = skeleton_for(["update_rule"], note)
+    namespace = {"torch": torch, "F": F}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    update, state, w = namespace["update"], {}, torch.zeros(4)
+    update(w, torch.tensor([4.0, 1.0, -3.0, 2.0]), state, 1.0, 1)
+    assert w.tolist() == [-4.0, 0.0, 3.0, 0.0]  # the two largest |r| sent
+    assert state["r"].tolist() == [0.0, 1.0, 0.0, 2.0]  # the rest kept for later
+
+
 def test_matrix_algebra_on_the_weights_is_written_as_matrix_products_and_leaves_the_biases_alone() -> None:
     """`Wᵀ`, `W^T` and `I` say the formula multiplies matrices: `W·Wᵀ·W` is a matrix product, `WᵀW − I` an identity
     as large as WᵀW; a numbers-only product (`β·W`) stays entry by entry, and a bias is left alone."""

@@ -32,6 +32,7 @@ from agentnotes.experiments.guards.notation import (
     latex_spacing,
     plain_formula,
     plain_symbols,
+    projections_as_inner_products,
     without_time_indices,
 )
 
@@ -44,7 +45,7 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "cosh": "torch.cosh", "std": "torch.std", "ceil": "torch.ceil", "sum_over": "torch.sum", "sum_rows": "torch.sum", "mean_rows": "torch.mean", "round": "torch.round", "var_batch": "torch.var", "mean_batch": "torch.mean", "std_batch": "torch.std",
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
-                "erf": "torch.special.erf", "quantile": "torch.quantile", "median": "torch.median",
+                "erf": "torch.special.erf", "quantile": "torch.quantile", "median": "torch.median", "topk": "topk",
                 "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge", "ne": "torch.ne"}  # an indicator: notation.py
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.
@@ -346,7 +347,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
-    line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", ASCII_ARROW.sub("←", line))  # <g, m>: an inner product, no comparison
+    line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", projections_as_inner_products(ASCII_ARROW.sub("←", line)))  # <g, m>: an inner
+    # product, no comparison; `(g·u)·g`: one too
     if mask := _MASK.match(_normalised(_CODE_COMMENT.sub("", line))):  # `mask = (g ⊙ m ≥ 0)`: 1 where it holds, else 0
         call = _where(mask["condition"], ast.Constant(1.0), ast.Constant(0.0))
         return [(mask["target"], call)] if call else None

@@ -118,6 +118,27 @@ ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
 # A mean over an index written as a subscript, of a name carrying that index or none (`mean_i r_i`, `mean_{i} r`).
 _INDEXED_MEAN = re.compile(r"(?<![\w.])mean_\{?([a-z])\}?\s+([A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*?)(?:_\1)?(?![\w])")
 INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
+# A product of two tensors in brackets beside a name: `(g·u)·g`, `u·(u·g)`. When the name is one of the two, the
+# bracket scales it (a projection onto a direction) and is their inner product; `(g·g)`, `(g·u)·v` stay entry-wise.
+_NAME = r"[A-Za-z\u0370-\u03ff]\w*"
+_PROJECTED = re.compile(rf"(?:(?<![\w])(?P<before>{_NAME})\s*[·⋅*]?\s*)?\(\s*(?P<a>{_NAME})\s*[·⋅]\s*(?P<b>{_NAME})\s*\)"
+                        rf"(?=(?:\s*[·⋅*]?\s*(?P<after>{_NAME})(?![\w]))?)")
+
+
+# The count of a top-k selection given by name inside its call: `topk(|e|, k = ⌈p·numel⌉)`.
+_TOPK_COUNT_NAMED = re.compile(r"(?<![\w.])(topk\s*\([^()=,]+(?:\([^()]*\)[^()=,]*)*,)\s*k\s*=(?!=)")
+
+
+def projections_as_inner_products(text: str) -> str:
+    """`text` with each bracketed product of two tensors that scales one of them written as their inner product
+    (`u + γ·(g·u)·g` as `u + γ·⟨g, u⟩·g`, `u·(u·g)` as `u·⟨u, g⟩`), and a top-k count named in its call given plainly
+    (`topk(|e|, k = n)` as `topk(|e|, n)`): the products and calls a line may hold without being two assignments."""
+    def inner(m: re.Match[str]) -> str:
+        if m["a"] == m["b"] or not {m["before"], m["after"]} & {m["a"], m["b"]}:
+            return m[0]
+        before_bracket = m[0][:m.start("a") - m.start()].rsplit("(", 1)[0]
+        return f"{before_bracket}⟨{m['a']}, {m['b']}⟩"
+    return _TOPK_COUNT_NAMED.sub(r"\1 ", _PROJECTED.sub(inner, text))
 
 
 # Mathematical alphanumeric symbols (`𝓛`, `𝐖`, `𝑥`, `𝔼`, `𝟙`): styled letters and digits, read as the plain ones.
@@ -155,7 +176,7 @@ def plain_formula(text: str) -> str:
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
     text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
     text = _STARRED.sub("_star", text)  # α*·x, α* = 0.1: a name of its own, not a product
-    text = INNER_PRODUCT.sub(r"dot(\1, \2)", text)  # <g, m>, ⟨g, m⟩: the inner product of two tensors
+    text = INNER_PRODUCT.sub(r"dot(\1, \2)", projections_as_inner_products(text))  # <g, m>, ⟨g, m⟩: the inner product of two tensors
     text = "\n".join(map(_norms_beside_inner_product, text.split("\n")))
     text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them

@@ -69,6 +69,8 @@ _ENTRIES_COUNTED = re.compile(r"(?<![\w])([A-Za-z]\w*)\s*(?:是|为|=|:|：|is|d
                               r"(?:(?:参数|权重)?张量|参数|权重|tensor|parameter(?:'s)?|weight(?:'s)?)?\s*(?:的\s*)?"
                               r"(?:元素(?:个)?数|元素总数|(?:number|count) of (?:its\s+)?(?:elements|entries)|element count)"
                               r"(?:\s+(?:in|of)\s+(?:the|this|that)\s+(?:tensor|parameter|weight)s?)?", re.IGNORECASE)
+# Names that are that number in themselves (`k = ⌈p·numel⌉`), as PyTorch spells it.
+_COUNTS_BY_NAME = ("numel",)
 
 # The names other modules may import from here: this module's own, and those it takes from guards/formula_lines.py
 # and guards/layer_bodies.py.
@@ -79,17 +81,19 @@ __all__ = [
     "learnable_names", "note_program", "penalty_body", "periodic_body", "program_body", "reads_input_unweighted",
 ]
 
+# The names notes give the run's number of steps (`T_c = 0.5·T`): the harness's STEPS.
+TOTAL_STEPS = ("T", "T_max", "Tmax", "total_steps", "STEPS")
 # The values each kind's hook gives, by the names notes use for them.
 ROLES = {
-    "update_rule": {"param": ("p", "w", "theta", "param", "W", "x"), "grad": ("g", "grad", "gradient"),
+    "update_rule": {"param": ("p", "w", "theta", "param", "W", "x"), "grad": ("g", "grad", "gradient", "g_t"),
                     "lr": LEARNING_RATES, "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
-    "data": {"input": ("x",), "target": ("y",), "step": ("t", "step")},
+    "data": {"input": ("x",), "target": ("y",), "step": ("t", "step"), "total": TOTAL_STEPS},
     "loss": {"pred": ("y_hat", "yhat", "pred", "out", "output", "f", "o"), "target": ("y", "target"), "step": ("step",)},
     "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
                                                      "eta_max", "lr"),
-                 "total": ("T", "T_max", "Tmax", "total_steps", "STEPS")},
+                 "total": TOTAL_STEPS},
 }
 # A classifier's values by the names notes give them, from the loss hook's logits `out` and class indices `y`:
 # the class probabilities, the probability of the right class, the logits, the number of classes, y one-hot.
@@ -273,7 +277,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     statements = _letters_side_by_side(_averages(statements, given, kind), given, kind)
     if kind == "loss" and task in CLASSIFYING_TASKS and _ONE_HOT_Y.search(note_text):
         statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
-    counted = {m[1]: "float(p.numel())" for m in _ENTRIES_COUNTED.finditer(note_text)} if kind in PER_TENSOR_KINDS else {}
+    counted = {name: "float(p.numel())" for name in [*_COUNTS_BY_NAME, *(m[1] for m in _ENTRIES_COUNTED.finditer(note_text))]} \
+        if kind in PER_TENSOR_KINDS else {}
     program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes, counted)))
     if program is not None and program.learned and _PER_UNIT.search(note_text):
         program = replace(program, per_unit=True)
@@ -850,7 +855,7 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
 HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "lr", "step": "t"}),
                   "activation": ("IdeaActivation.forward", {"input": "x"}),
                   "weight_op": ("weight_op", {"param": "p", "step": "step"}),
-                  "data": ("transform_batch", {"input": "x", "target": "y", "step": "step"}),
+                  "data": ("transform_batch", {"input": "x", "target": "y", "step": "step", "total": "STEPS"}),
                   "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"}),
                   "loss": ("compute_loss", {"pred": "out", "target": "y", "step": "step"})}
 
@@ -931,7 +936,7 @@ def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> Note
                    constants={renamed(n): v for n, v in program.constants.items()}, roles=program.roles,
                    state=tuple(map(renamed, program.state)), output=renamed(program.output),
                    drawn=tuple((renamed(n), e) for n, e in program.drawn),
-                   bound=tuple((renamed(n), renamed(e)) for n, e in program.bound),
+                   bound=tuple((renamed(n), e) for n, e in program.bound),  # code over the hook's own arguments
                    learned=tuple(map(renamed, program.learned)), starts=tuple((renamed(n), v) for n, v in program.starts))
 
 
@@ -970,6 +975,11 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
                 a, b = (f"torch.as_tensor({ast.unparse(arg)}).flatten()" for arg in node.args)
                 return ast.parse(f"torch.dot({a}, {b})" if name == "dot" else f"F.cosine_similarity({a}, {b}, dim=0)",
                                  mode="eval").body
+            if name == "topk" and len(node.args) == 2:  # topk(|e|, k): 1 at the k largest entries, 0 elsewhere
+                x, k = (ast.unparse(arg) for arg in node.args)
+                count = f"min(max(int({k}), 1), {x}.numel())"
+                return ast.parse(f"torch.zeros_like({x}).flatten().scatter(0, {x}.flatten().topk({count}).indices, 1.0)"
+                                 f".view_as({x})", mode="eval").body
             if name == "median" and len(node.args) > 1:  # med(a, b, c): entry by entry, the middle value
                 stacked = ", ".join(map(ast.unparse, node.args))
                 return ast.parse(f"torch.stack(torch.broadcast_tensors({stacked})).median(dim=0).values", mode="eval").body
