@@ -20,7 +20,9 @@ import textwrap
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, idea_text
+from agentnotes.experiments.guards.note_code import code_body
 from agentnotes.experiments.guards.note_program import (
+    HOOK_FUNCTIONS,
     NoteProgram,
     block_body,
     init_body,
@@ -113,19 +115,21 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         return LAYER_FORWARD, _marked(body, source), extra and "def extra_parameters(self):\n" \
             + textwrap.indent(_marked(extra, source), "    ") + "\n\n"
     program = note_program(formulas, [part.name], note_text, task)
-    found = program_body(program) if program else None
-    if found is None:
+    if program and (found := program_body(program)):
+        (function, body), learned = found, _learned(program)
+        body = _marked(body, program.as_text())
+    elif from_code := code_body(part.name, note_text):  # the idea given as Python code: the notes' own
+        function, body, learned = HOOK_FUNCTIONS[part.name][0], _marked(*from_code), ""
+    else:
         return None
-    function, body = found
-    body = _marked(body, program.as_text())
-    if program.kind == "weight_op":
+    if part.name == "weight_op":
         guards = _weight_op_guards(note_text)
         if guards is None:
             return None
         body = guards + body
-    elif program.kind == "update_rule" and BIASES_PLAIN_SGD.search(note_text):
+    elif part.name == "update_rule" and BIASES_PLAIN_SGD.search(note_text):
         body = "if p.dim() < 2:  # the notes give the biases plain SGD\n    p.sub_(lr * g)\n    return\n" + body
-    return function, body, _learned(program)
+    return function, body, learned
 
 
 def _weight_op_guards(note_text: str) -> str | None:

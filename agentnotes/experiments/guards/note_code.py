@@ -1,0 +1,279 @@
+"""A hook written from the notes' own Python code, where a note gives the idea as code.
+
+A note may write its idea as a function (`def ortho_step(p, g, m, lr, beta=0.9): ...`), as a loop over the
+model's parameters (`for p in model.parameters(): ...`) or as plain statements on a weight matrix (`U, S, Vh =
+torch.linalg.svd(W) ... W.copy_(...)`). Such code is the idea exactly as its author means it, so the hook calls it
+as it stands: each of its inputs bound to the hook's value of the same role (guards/note_program.py ROLES: `W` is
+the parameter, `g` its gradient, `lr` the tuned rate), a tensor it keeps between steps (`m`) to the parameter's
+state, a constant to the notes' value. Code in an aside (the setup, a measurement) is not the idea's; code with an
+input nothing binds, or that never changes what the hook must change, is not written here and the model is asked.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import re
+import textwrap
+
+from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
+from agentnotes.experiments.guards.kinds import idea_text
+from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
+
+# A fenced code block in Python (or unlabelled): its text.
+_CODE_BLOCK = re.compile(r"^[ \t]*```[ \t]*(?:python|py)?[ \t]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
+# The kinds whose hook changes one parameter in place, with a state dict kept for it between calls.
+_ON_A_PARAMETER = ("update_rule", "weight_op")
+_IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that changes the tensor
+_KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np"}
+# The loops over a model's parameters a note's code may run its operation in.
+_PARAMETER_LOOPS = ("parameters", "named_parameters")
+_NO_GRAD = ("torch.no_grad()", "torch.no_grad", "torch.inference_mode()")
+_MATRIX = re.compile(r"W(?:_?\w)?")  # what a note calls a weight matrix: W, W1, W_l
+
+
+def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
+    """(the body of the kind's hook function, the code it calls) from the first of the notes' code blocks in the
+    idea's own sections that binds to the hook, or None."""
+    if kind not in HOOK_FUNCTIONS:
+        return None
+    constants = note_constants(note_text)
+    for block in _CODE_BLOCK.findall(idea_text(note_text)):
+        try:
+            tree = ast.parse(textwrap.dedent(block))
+        except SyntaxError:
+            continue
+        for candidate in _candidates(tree):
+            found = _function_call(candidate, kind) if isinstance(candidate, ast.FunctionDef) \
+                else _statements_run(*candidate, kind, constants)
+            if found is not None:
+                body, param_name = found
+                return _on_matrices_only(kind) + body if _MATRIX.fullmatch(param_name) else body, _first_line(candidate)
+    return None
+
+
+def _on_matrices_only(kind: str) -> str:
+    """The lines a hook starts with when the notes' code is on a weight matrix (`W`): a bias is left alone by a weight
+    operation and given plain SGD by an update rule."""
+    step = "p.sub_(lr * g)\n    " if kind == "update_rule" else ""
+    return f"if p.dim() < 2:  # the notes' code is on a weight matrix\n    {step}return\n"
+
+
+def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt], str | None]]:
+    """What in a block may be the idea: each function it defines; the body of a loop over the model's parameters
+    (the function's defaults made constants before it) with the loop's parameter variable; the block's own
+    statements."""
+    found: list[ast.FunctionDef | tuple[list[ast.stmt], str | None]] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            found.append(node)
+            if (loop := _parameter_loop(node.body)) is not None:
+                found.append((_defaults_as_constants(node) + loop.body, _loop_variable(loop)))
+    if (loop := _parameter_loop(tree.body)) is not None:
+        found.append((loop.body, _loop_variable(loop)))
+    elif not any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body):
+        found.append((tree.body, None))
+    return found
+
+
+def _parameter_loop(body: list[ast.stmt]) -> ast.For | None:
+    """The one loop over `model.parameters()` / `model.named_parameters()` a body holds beside nothing but a
+    docstring, or inside `with torch.no_grad():`; else None."""
+    statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(statements) == 1 and isinstance(statements[0], ast.With):
+        statements = statements[0].body
+    if len(statements) != 1 or not isinstance(loop := statements[0], ast.For):
+        return None
+    call = loop.iter
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PARAMETER_LOOPS:
+        return loop
+    return None
+
+
+def _loop_variable(loop: ast.For) -> str | None:
+    """The loop's parameter variable (the second of `for name, p in model.named_parameters()`), the hook's parameter."""
+    target = loop.target.elts[-1] if isinstance(loop.target, ast.Tuple) else loop.target
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _defaults_as_constants(function: ast.FunctionDef) -> list[ast.stmt]:
+    """`lam = 0.8` for each of a function's arguments given a default."""
+    arguments = function.args.args[len(function.args.args) - len(function.args.defaults):]
+    return [ast.parse(f"{a.arg} = {ast.unparse(d)}").body[0] for a, d in zip(arguments, function.args.defaults)]
+
+
+def _roles(names: list[str], kind: str, known: dict[str, str] | None = None) -> dict[str, str]:
+    """Role -> the name of the notes' code that stands for the hook's argument of that role: as `known`, else the
+    argument's own name (`lr`), else the first name ROLES gives the role (`eta` when no `lr` is read, `W` for the
+    parameter)."""
+    arguments = HOOK_FUNCTIONS[kind][1]
+    taken = {**{role: argument for role, argument in arguments.items() if argument in names and role not in (known or {})},
+             **(known or {})}
+    for name in names:
+        role = next((r for r, aliases in ROLES[kind].items() if r in arguments and r not in taken and name in aliases
+                     and name not in taken.values()), None)
+        if role is not None:
+            taken[role] = name
+    return taken
+
+
+def _function_call(function: ast.FunctionDef, kind: str) -> tuple[str, str] | None:
+    """(the notes' function defined in the hook and called with the hook's values, the tensors it keeps taken from
+    the parameter's state; its name for the parameter), or None when an input without a default binds to nothing or
+    the call changes nothing."""
+    arguments = HOOK_FUNCTIONS[kind][1]
+    if function.decorator_list and (kind not in _ON_A_PARAMETER or any(ast.unparse(d) not in _NO_GRAD
+                                                                       for d in function.decorator_list)):
+        return None  # a decorator that changes what the function does
+    function = ast.FunctionDef(**{**function.__dict__, "decorator_list": []})  # a parameter's hook runs without gradients
+    positional = function.args.args[1:] if function.args.args and function.args.args[0].arg == "self" else function.args.args
+    without_default = positional[:len(positional) - len(function.args.defaults)]
+    taken = _roles([a.arg for a in positional], kind)  # role -> the function's input bound to it
+    kept = [a.arg for a in without_default if a.arg not in taken.values()]
+    renamed = {name: arguments[role] for role, name in taken.items() if name != arguments[role]}
+    used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
+    if set(renamed.values()) & (used - set(renamed)):
+        return None  # `def step(w, g, p)` with p not the parameter: the hook's names are taken
+    function = _names_replaced(function, renamed)  # its inputs under the hook's names: `w.sub_` is `p.sub_`
+    param_name, taken = taken.get("param", ""), {role: renamed.get(name, name) for role, name in taken.items()}
+    passed = [f"{name}={name}" for name in taken.values()]
+    if kept and (kind not in _ON_A_PARAMETER or "param" not in taken):
+        return None  # an input nothing gives: only a parameter's own kept tensors are known
+    call = f"{function.name}({', '.join(passed + [f'{name}={name}' for name in kept])})"
+    if kind in _ON_A_PARAMETER:
+        if "param" not in taken:
+            return None
+        if _changes_in_place(function.body, taken["param"]):
+            result = call
+        elif _returns_value(function):
+            result = f"{arguments['param']}.copy_({call})"
+        else:
+            return None
+    elif _returns_value(function):  # a batch change of the inputs alone keeps the targets
+        result = f"return {call}, {arguments['target']}" if kind == "data" and "target" not in taken else f"return {call}"
+    else:
+        return None
+    state = [f'{name} = state.setdefault("{name}", torch.zeros_like({arguments["param"]}))  # kept between steps'
+             for name in kept]
+    return "\n".join([ast.unparse(function), *state, result]) + "\n", param_name
+
+
+def _names_replaced(function: ast.FunctionDef, renamed: dict[str, str]) -> ast.FunctionDef:
+    """The function with its names (inputs and their uses) replaced as `renamed` says."""
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.Name:
+            return ast.Name(renamed.get(node.id, node.id), node.ctx)
+
+        def visit_arg(self, node: ast.arg) -> ast.arg:
+            return ast.arg(renamed.get(node.arg, node.arg), node.annotation)
+
+    return ast.fix_missing_locations(Rename().visit(copy.deepcopy(function)))
+
+
+def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind: str,
+                    constants: dict[str, str]) -> tuple[str, str] | None:
+    """(the notes' statements run in the hook, each input they read bound to the hook's value of its role (the
+    parameter to `loop_variable` when they are a loop's over the parameters) or to the notes' constant; their name
+    for the parameter), or None when one binds to nothing, or they change nothing the hook must change."""
+    module = ast.Module(body=list(statements), type_ignores=[])
+    assigned = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    read_first = _read_before_assigned(statements)
+    arguments = HOOK_FUNCTIONS[kind][1]
+    taken = _roles([name for name in read_first if name not in _KNOWN and name != loop_variable], kind,
+                   {"param": loop_variable} if loop_variable else {})
+    role_of = {name: role for role, name in taken.items()}
+    lines, param_name = [], taken.get("param")
+    for name in read_first:
+        if name in _KNOWN:
+            continue
+        if name in role_of:
+            if name != arguments[role_of[name]]:
+                lines.append(f"{name} = {arguments[role_of[name]]}")
+        elif compared_name(name) in constants:
+            lines.append(f"{name} = {constants[compared_name(name)]}  # from the notes")
+        elif compared_name(name) == "eps":
+            lines.append(f"{name} = {EPS}  # a small constant (the notes give no value)")
+        else:
+            return None
+    if kind not in _ON_A_PARAMETER or param_name is None:
+        return None
+    body = [ast.unparse(s) for s in statements]
+    if _changes_in_place(statements, param_name):
+        pass
+    elif param_name in assigned:
+        body.append(f"{arguments['param']}.copy_({param_name})")
+    else:
+        return None
+    return "\n".join(lines + body) + "\n", param_name
+
+
+def _read_before_assigned(statements: list[ast.stmt]) -> list[str]:
+    """The names the statements read before they assign them, in the order met."""
+    read: list[str] = []
+    assigned: set[str] = set()
+    for name, stored in _names_in_order(statements):
+        if stored:
+            assigned.add(name)
+        elif name not in assigned and name not in read:
+            read.append(name)
+    return read
+
+
+def _names_in_order(statements: list[ast.stmt]) -> list[tuple[str, bool]]:
+    """(name, whether it is assigned) for each name the statements use, in the order they run: an assignment's
+    value before its targets (`W = W - g` reads W first), a block's header before its body."""
+    def used(node: ast.AST | None) -> list[tuple[str, bool]]:
+        return [] if node is None else [(n.id, isinstance(n.ctx, ast.Store)) for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+    found: list[tuple[str, bool]] = []
+    for statement in statements:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            found += used(statement.value) + [pair for target in targets for pair in used(target)]
+        elif isinstance(statement, ast.AugAssign):
+            found += used(statement.value) + [(name, False) for name, _ in used(statement.target)] + used(statement.target)
+        elif isinstance(statement, ast.For):
+            found += used(statement.iter) + used(statement.target) + _names_in_order(statement.body + statement.orelse)
+        elif isinstance(statement, ast.With):
+            for item in statement.items:
+                found += used(item.context_expr) + used(item.optional_vars)
+            found += _names_in_order(statement.body)
+        elif isinstance(statement, (ast.If, ast.While)):
+            found += used(statement.test) + _names_in_order(statement.body + statement.orelse)
+        else:
+            found += used(statement)
+    return found
+
+
+def _changes_in_place(body: list[ast.stmt], name: str) -> bool:
+    """Whether the code changes the tensor `name` in place: `name.sub_(…)`, `name.data -= …`, `name -= …`,
+    `name.data = …`, `name[...] = …`."""
+    for node in (n for statement in body for n in ast.walk(statement)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _IN_PLACE.search(node.func.attr) \
+                and _is_tensor(node.func.value, name):
+            return True
+        if isinstance(node, ast.AugAssign) and _is_tensor(node.target, name):
+            return True
+        if isinstance(node, ast.Assign) and any(isinstance(t, (ast.Attribute, ast.Subscript)) and _is_tensor(t, name)
+                                                for t in node.targets):
+            return True
+    return False
+
+
+def _is_tensor(node: ast.AST, name: str) -> bool:
+    """`name`, `name.data` or `name[...]`."""
+    if isinstance(node, (ast.Attribute, ast.Subscript)) and not (isinstance(node, ast.Attribute) and node.attr != "data"):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _returns_value(function: ast.FunctionDef) -> bool:
+    return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(function))
+
+
+def _first_line(candidate: ast.FunctionDef | tuple[list[ast.stmt], str | None]) -> str:
+    """What the body calls, for its mark: the function's signature or the code's first statement."""
+    if isinstance(candidate, ast.FunctionDef):
+        return f"the notes' own code, def {candidate.name}({ast.unparse(candidate.args)})"
+    return "the notes' own code, " + ast.unparse(candidate[0][0]).splitlines()[0]

@@ -1,0 +1,109 @@
+"""Hooks written from a note's own Python code (guards/note_code.py), called with the hook's values and run."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from agentnotes.experiments.guards.formula_code import program_reply, written_by_program
+from agentnotes.experiments.guards.note_code import code_body
+from agentnotes.experiments.guards.skeleton import fill, skeleton_for
+from agentnotes.experiments.guards.static_check import blocking, check_idea_code
+
+# Invented notes, each giving its idea as code.
+HEAVY_BALL = """# Heavy ball with a leak
+
+```python
+@torch.no_grad()
+def leaky_step(w, grad, buf, lr, leak=0.5):
+    buf.mul_(leak).add_(grad)
+    w.sub_(lr * buf)
+```
+"""
+SHRINK_EVERY_STEP = """# Shrink the rows after every step
+
+After every optimizer step:
+
+```python
+def shrink(model, keep=0.5):
+    with torch.no_grad():
+        for name, q in model.named_parameters():
+            if q.dim() > 1:
+                q.mul_(keep)
+```
+"""
+FLOOR_ON_W = """# Entries floored after every step
+
+After every optimizer step, on each weight matrix:
+
+```
+W.copy_(torch.clamp(W, min=floor))
+```
+
+floor = -0.25
+"""
+SHUFFLED_FEATURES = """# Shuffle the features
+
+```python
+def shuffle(x):
+    return x.flip(-1)
+```
+"""
+IN_THE_SETUP = """# Nudge
+
+Setup:
+```python
+for p in model.parameters():
+    p.data -= lr * p.grad
+```
+"""
+
+
+def _written(note: str, kinds: list[str]) -> dict:
+    """The filled skeleton's namespace, after checking the program wrote every function and the checks pass."""
+    skeleton = skeleton_for(kinds, note)
+    code = fill(skeleton, program_reply(skeleton, "", note))
+    assert written_by_program(skeleton, code) and not blocking(check_idea_code(code, kinds, [])), code
+    namespace = {"torch": torch, "F": F, "nn": torch.nn, "math": __import__("math")}
+    exec(code, namespace)
+    return namespace
+
+
+def test_a_function_is_called_with_the_hooks_values_and_its_kept_tensor_from_the_parameters_state() -> None:
+    update, state, w = _written(HEAVY_BALL, ["update_rule"])["update"], {}, torch.zeros(2)
+    update(w, torch.tensor([1.0, -2.0]), state, 0.1, 1)
+    update(w, torch.tensor([1.0, -2.0]), state, 0.1, 2)
+    assert torch.allclose(state["buf"], torch.tensor([1.5, -3.0]))  # leaked by half, then the gradient added
+    assert torch.allclose(w, torch.tensor([-0.25, 0.5]))
+
+
+def test_a_loop_over_the_models_parameters_runs_on_each_parameter_with_the_functions_defaults() -> None:
+    weight_op = _written(SHRINK_EVERY_STEP, ["weight_op"])["weight_op"]
+    matrix, bias = torch.ones(2, 2), torch.ones(2)
+    weight_op(matrix, {}, 1)
+    weight_op(bias, {}, 1)
+    assert matrix.tolist() == [[0.5, 0.5], [0.5, 0.5]] and bias.tolist() == [1.0, 1.0]
+
+
+def test_statements_on_a_weight_matrix_take_the_notes_constant_and_leave_the_biases_alone() -> None:
+    body, _ = code_body("weight_op", FLOOR_ON_W)
+    assert "floor = -0.25  # from the notes" in body and "W = p" in body
+    weight_op = _written(FLOOR_ON_W, ["weight_op"])["weight_op"]
+    matrix, bias = torch.tensor([[-1.0, 1.0]]), torch.tensor([-1.0])
+    weight_op(matrix, {}, 1)
+    weight_op(bias, {}, 1)
+    assert matrix.tolist() == [[-0.25, 1.0]] and bias.tolist() == [-1.0]
+
+
+def test_a_batch_change_of_the_inputs_keeps_the_targets() -> None:
+    transform_batch = _written(SHUFFLED_FEATURES, ["data"])["transform_batch"]
+    x, y = transform_batch(torch.tensor([[1.0, 2.0]]), torch.tensor([3]), 1)
+    assert x.tolist() == [[2.0, 1.0]] and y.tolist() == [3]
+
+
+def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() -> None:
+    assert code_body("update_rule", IN_THE_SETUP) is None  # the setup's, not the idea's
+    assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is not None
+    assert code_body("data", "```python\ndef mix(x, mystery):\n    return x * mystery\n```") is None  # no kept tensor in data
+    assert code_body("weight_op", "```\nW.copy_(W * unknown_scale)\n```") is None  # a constant the notes never give
+    assert code_body("update_rule", "```python\ndef norm(w, g):\n    print(g.norm())\n```") is None  # changes nothing
