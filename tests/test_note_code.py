@@ -25,11 +25,13 @@ SHRINK_EVERY_STEP = """# Shrink the rows after every step
 After every optimizer step:
 
 ```python
+@torch.no_grad()
 def shrink(model, keep=0.5):
-    with torch.no_grad():
-        for name, q in model.named_parameters():
-            if q.dim() > 1:
-                q.mul_(keep)
+    low = keep * 0.5
+    for name, q in model.named_parameters():
+        if q.dim() < 2:
+            continue
+        q.mul_(keep).clamp_(min=low)
 ```
 """
 FLOOR_ON_W = """# Entries floored after every step
@@ -77,12 +79,12 @@ def test_a_function_is_called_with_the_hooks_values_and_its_kept_tensor_from_the
     assert torch.allclose(w, torch.tensor([-0.25, 0.5]))
 
 
-def test_a_loop_over_the_models_parameters_runs_on_each_parameter_with_the_functions_defaults() -> None:
+def test_a_loop_over_the_models_parameters_runs_on_each_parameter_after_what_comes_before_it() -> None:
     weight_op = _written(SHRINK_EVERY_STEP, ["weight_op"])["weight_op"]
-    matrix, bias = torch.ones(2, 2), torch.ones(2)
+    matrix, bias = torch.tensor([[1.0, 0.2]]), torch.ones(2)
     weight_op(matrix, {}, 1)
-    weight_op(bias, {}, 1)
-    assert matrix.tolist() == [[0.5, 0.5], [0.5, 0.5]] and bias.tolist() == [1.0, 1.0]
+    weight_op(bias, {}, 1)  # skipped by the loop's `continue`
+    assert matrix.tolist() == [[0.5, 0.25]] and bias.tolist() == [1.0, 1.0]
 
 
 def test_statements_on_a_weight_matrix_take_the_notes_constant_and_leave_the_biases_alone() -> None:
@@ -107,3 +109,27 @@ def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() 
     assert code_body("data", "```python\ndef mix(x, mystery):\n    return x * mystery\n```") is None  # no kept tensor in data
     assert code_body("weight_op", "```\nW.copy_(W * unknown_scale)\n```") is None  # a constant the notes never give
     assert code_body("update_rule", "```python\ndef norm(w, g):\n    print(g.norm())\n```") is None  # changes nothing
+
+
+SCALED_LAYER = """# A linear layer with a learned input scale
+
+```python
+class ScaledLinear(nn.Module):
+    def __init__(self, d_in, d_out, start=2.0):
+        super().__init__()
+        self.inner = nn.Linear(d_in, d_out)
+        self.scale = nn.Parameter(torch.full((d_in,), start))
+
+    def forward(self, x):
+        return self.inner(x * self.scale)
+```
+"""
+
+
+def test_a_layer_class_of_the_notes_is_the_layer_with_its_own_parameters_only() -> None:
+    layer = _written(SCALED_LAYER, ["layer"])["IdeaLinear"](3, 2)
+    assert sorted(name for name, _ in layer.named_parameters()) == ["layer.inner.bias", "layer.inner.weight", "layer.scale"]
+    x = torch.ones(4, 3)
+    out = layer(x)
+    assert out.shape == (4, 2)
+    assert torch.allclose(out, layer.layer.inner(2 * x))  # the notes' forward, at its start value

@@ -20,7 +20,7 @@ import textwrap
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, idea_text
-from agentnotes.experiments.guards.note_code import code_body
+from agentnotes.experiments.guards.note_code import code_body, layer_class_bodies
 from agentnotes.experiments.guards.note_program import (
     HOOK_FUNCTIONS,
     NoteProgram,
@@ -108,7 +108,8 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
             return forward_name, _marked(forward, source), f"def {layers_method}(self):\n" \
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
-        found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text)
+        found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text) \
+            or layer_class_bodies(note_text)
         if found is None:
             return None
         body, source, extra = found

@@ -29,6 +29,9 @@ _IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that
 _KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np"}
 # The loops over a model's parameters a note's code may run its operation in.
 _PARAMETER_LOOPS = ("parameters", "named_parameters")
+_LAYER_BASES = ("nn.Module", "nn.Linear", "torch.nn.Module", "torch.nn.Linear")
+# A layer on images or sequences (a convolution, patches, a 2-d layer): no replacement for a linear layer on vectors.
+_NOT_ON_VECTORS = re.compile(r"\b(?:nn\.Conv\w*|F\.conv\w*|F\.unfold|nn\.Unfold|\w*Conv\w*|\w+2[dD])\b|\.unfold\(")
 _NO_GRAD = ("torch.no_grad()", "torch.no_grad", "torch.inference_mode()")
 _MATRIX = re.compile(r"W(?:_?\w)?")  # what a note calls a weight matrix: W, W1, W_l
 
@@ -60,35 +63,81 @@ def _on_matrices_only(kind: str) -> str:
     return f"if p.dim() < 2:  # the notes' code is on a weight matrix\n    {step}return\n"
 
 
+def layer_class_bodies(note_text: str) -> tuple[str, str, str] | None:
+    """(the layer skeleton's forward body, the class it comes from, its extra_parameters body) when the notes give the
+    idea as a layer class of their own (`class SortLinear(nn.Module)` built as `SortLinear(d_in, d_out)`, with a
+    forward of x): the skeleton's layer holds one, built with the layer's sizes, in place of its own weights."""
+    for block in _CODE_BLOCK.findall(idea_text(note_text)):
+        try:
+            tree = ast.parse(textwrap.dedent(block))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and _is_layer_class(node):
+                extra = (textwrap.indent(ast.unparse(node), "") + "\n"
+                         "del self.weight, self.bias  # the notes' layer holds its own\n"
+                         f"self.layer = {node.name}(self.in_features, self.out_features)\n")
+                return "out = self.layer(x)\nreturn out\n", f"the notes' own code, class {node.name}", extra
+    return None
+
+
+def _is_layer_class(node: ast.ClassDef) -> bool:
+    """A module class built from two sizes (`__init__(self, d_in, d_out, k=None)`) with a forward of one input."""
+    if not any(ast.unparse(base) in _LAYER_BASES for base in node.bases) or _NOT_ON_VECTORS.search(ast.unparse(node)):
+        return False
+    methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+    init, forward = methods.get("__init__"), methods.get("forward")
+    if init is None or forward is None or init.decorator_list or forward.decorator_list:
+        return False
+    sizes = len(init.args.args) - 1 - len(init.args.defaults)
+    return sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
+
+
 def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt], str | None]]:
-    """What in a block may be the idea: each function it defines; the body of a loop over the model's parameters
-    (the function's defaults made constants before it) with the loop's parameter variable; the block's own
-    statements."""
+    """What in a block may be the idea: each function it defines; the statements before and in a loop over the
+    model's parameters (a function's defaults made constants before them) with the loop's parameter variable; the
+    block's own statements."""
     found: list[ast.FunctionDef | tuple[list[ast.stmt], str | None]] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             found.append(node)
-            if (loop := _parameter_loop(node.body)) is not None:
-                found.append((_defaults_as_constants(node) + loop.body, _loop_variable(loop)))
-    if (loop := _parameter_loop(tree.body)) is not None:
-        found.append((loop.body, _loop_variable(loop)))
+            if (split := _parameter_loop(node.body)) is not None:
+                found.append((_defaults_as_constants(node) + split[0], split[1]))
+    if (split := _parameter_loop(tree.body)) is not None:
+        found.append(split)
     elif not any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body):
         found.append((tree.body, None))
     return found
 
 
-def _parameter_loop(body: list[ast.stmt]) -> ast.For | None:
-    """The one loop over `model.parameters()` / `model.named_parameters()` a body holds beside nothing but a
-    docstring, or inside `with torch.no_grad():`; else None."""
+def _parameter_loop(body: list[ast.stmt]) -> tuple[list[ast.stmt], str] | None:
+    """(the statements before a loop over `model.parameters()` / `model.named_parameters()` and the loop's own, its
+    `continue` a return; the loop's parameter variable) when a body (or its `with torch.no_grad():`) ends in one and
+    computes nothing of the model before it; else None."""
     statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     if len(statements) == 1 and isinstance(statements[0], ast.With):
         statements = statements[0].body
-    if len(statements) != 1 or not isinstance(loop := statements[0], ast.For):
+    if not statements or not isinstance(loop := statements[-1], ast.For):
         return None
-    call = loop.iter
-    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PARAMETER_LOOPS:
-        return loop
-    return None
+    call, before = loop.iter, statements[:-1]
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PARAMETER_LOOPS):
+        return None
+    if any(isinstance(n, ast.Name) and n.id == "model" for s in before for n in ast.walk(s)):
+        return None  # something of the whole model computed first: not one parameter's operation
+    variable = _loop_variable(loop)
+    return (before + [_ContinueAsReturn().visit(copy.deepcopy(s)) for s in loop.body], variable) if variable else None
+
+
+class _ContinueAsReturn(ast.NodeTransformer):
+    """A loop body's `continue` (skip this parameter) as the per-parameter hook's `return`; a nested loop's own stays."""
+
+    def visit_Continue(self, node: ast.Continue) -> ast.Return:
+        return ast.Return(value=None)
+
+    def visit_For(self, node: ast.For) -> ast.For:
+        return node
+
+    visit_While = visit_For
 
 
 def _loop_variable(loop: ast.For) -> str | None:
