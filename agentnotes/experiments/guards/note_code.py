@@ -82,7 +82,8 @@ def layer_class_bodies(note_text: str) -> tuple[str, str, str] | None:
 
 
 def _is_layer_class(node: ast.ClassDef) -> bool:
-    """A module class built from two sizes (`__init__(self, d_in, d_out, k=None)`) with a forward of one input."""
+    """A module class built from two sizes (`__init__(self, d_in, d_out, k=None)`, calling super().__init__) with a
+    forward of one input."""
     if not any(ast.unparse(base) in _LAYER_BASES for base in node.bases) or _NOT_ON_VECTORS.search(ast.unparse(node)):
         return False
     methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
@@ -90,7 +91,8 @@ def _is_layer_class(node: ast.ClassDef) -> bool:
     if init is None or forward is None or init.decorator_list or forward.decorator_list:
         return False
     sizes = len(init.args.args) - 1 - len(init.args.defaults)
-    return sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
+    built = any(isinstance(n, ast.Call) and ast.unparse(n.func).startswith("super().__init__") for n in ast.walk(init))
+    return built and sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
 
 
 def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt], str | None]]:
