@@ -133,3 +133,20 @@ def test_a_layer_class_of_the_notes_is_the_layer_with_its_own_parameters_only() 
     out = layer(x)
     assert out.shape == (4, 2)
     assert torch.allclose(out, layer.layer.inner(2 * x))  # the notes' forward, at its start value
+
+
+def test_a_code_block_cut_where_a_passage_ends_is_read_where_the_next_passage_has_it_whole() -> None:
+    from agentnotes.experiments.guards.note_code import code_blocks
+
+    cut = "```python\ndef f(x):\n    y = x + 1"
+    whole = "```python\ndef f(x):\n    y = x + 1\n    return y\n```\n\n```\nplain = 1\n```\n```text\nnot python\n```"
+    assert code_blocks(cut + "\n\n" + whole) == ["def f(x):\n    y = x + 1\n    return y", "plain = 1"]
+
+
+def test_a_chunk_keeps_the_indentation_of_its_first_line() -> None:
+    from agentnotes.notes.chunker import chunk_note
+    from agentnotes.notes.types import NoteFile
+
+    code = "\n".join(f"    value_{i} = torch.zeros(8, 8) + {i}  # a long enough line of code" for i in range(12))
+    chunks = chunk_note(NoteFile("n.md", f"# N\n\n```python\ndef f():\n{code}\n```\n", "utf-8", "0"))
+    assert len(chunks) > 1 and all(c.text.startswith(("#", "```", "    ")) for c in chunks)

@@ -42,7 +42,8 @@ class _Block:
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines).strip()
+        """The block's lines, their indentation kept (a code block split between chunks stays code)."""
+        return "\n".join(self.lines).rstrip()
 
 
 def _heading(line: str, path: tuple[str, ...], levels: list[int]) -> tuple[tuple[str, ...], list[int]] | None:

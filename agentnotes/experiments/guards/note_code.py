@@ -21,8 +21,8 @@ from agentnotes.experiments.guards.constants import EPS, compared_name, note_con
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
 
-# A fenced code block in Python (or unlabelled): its text.
-_CODE_BLOCK = re.compile(r"^[ \t]*```[ \t]*(?:python|py)?[ \t]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
+# A code fence's line: its language, if it names one (```python opens a block; a bare ``` opens or closes one).
+_FENCE = re.compile(r"^[ \t]*```[ \t]*(\w*)[ \t]*$")
 # The kinds whose hook changes one parameter in place, with a state dict kept for it between calls.
 _ON_A_PARAMETER = ("update_rule", "weight_op")
 _IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that changes the tensor
@@ -42,7 +42,7 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
     if kind not in HOOK_FUNCTIONS:
         return None
     constants = note_constants(note_text)
-    for block in _CODE_BLOCK.findall(idea_text(note_text)):
+    for block in code_blocks(idea_text(note_text)):
         try:
             tree = ast.parse(textwrap.dedent(block))
         except SyntaxError:
@@ -67,7 +67,7 @@ def layer_class_bodies(note_text: str) -> tuple[str, str, str] | None:
     """(the layer skeleton's forward body, the class it comes from, its extra_parameters body) when the notes give the
     idea as a layer class of their own (`class SortLinear(nn.Module)` built as `SortLinear(d_in, d_out)`, with a
     forward of x): the skeleton's layer holds one, built with the layer's sizes, in place of its own weights."""
-    for block in _CODE_BLOCK.findall(idea_text(note_text)):
+    for block in code_blocks(idea_text(note_text)):
         try:
             tree = ast.parse(textwrap.dedent(block))
         except SyntaxError:
@@ -93,6 +93,23 @@ def _is_layer_class(node: ast.ClassDef) -> bool:
     sizes = len(init.args.args) - 1 - len(init.args.defaults)
     built = any(isinstance(n, ast.Call) and ast.unparse(n.func).startswith("super().__init__") for n in ast.walk(init))
     return built and sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
+
+
+def code_blocks(text: str) -> list[str]:
+    """The text of each fenced code block in Python (or in no language named); a block left open where another
+    opens with its language named (a block cut where one passage ends, whole in the next) is dropped."""
+    blocks, current, language = [], None, ""
+    for line in text.split("\n"):
+        fence = _FENCE.match(line)
+        if fence and (current is None or fence[1]):
+            current, language = [], fence[1]
+        elif fence:
+            if language in ("", "python", "py"):
+                blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
 
 
 def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt], str | None]]:
