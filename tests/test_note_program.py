@@ -1219,6 +1219,19 @@ def test_pytorch_code_quoted_in_a_note_is_read_as_written() -> None:
     assert _statements("w = os.system(g)") is None  # a module outside torch, F and math
 
 
+@pytest.mark.parametrize(("line", "read"), [
+    ("w ← w − η·g      η 是学习率", "w - eta * g"),  # a remark after a wide gap names η: no factor of the formula
+    ("g = σ(a · (r − c))      a, c 是可学习标量", "sigmoid(a * (r - c))"),
+    ("m = β m + g   （β = 0.9）", "beta * m + g"),
+])
+def test_a_remark_set_apart_by_a_wide_gap_is_no_part_of_its_formula(line: str, read: str) -> None:
+    import ast
+
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    assert [ast.unparse(value) for _, value in _statements(line)] == [read]
+
+
 def test_a_network_written_as_its_equations_is_built_whole_with_joins_biases_and_zero_starts() -> None:
     import torch
     import torch.nn as nn

@@ -563,11 +563,16 @@ def _unchained(part: str) -> list[str]:
     return [f"{target} = {chain['value']}" for target in targets]
 
 
+# A remark set apart from its formula by a wide gap, about names it then says in prose: `g = σ(a·(r − c))      a, c 是可学习
+# 标量`, `w ← w − η·g      η 是学习率` (the names before the prose are its subject, not factors of the formula).
+_REMARK_AFTER_GAP = re.compile(r"(?<=\S)[ \t]{3,}[^=←\n]*?[\u4e00-\u9fff][^\n]*$")
+
+
 def _assignment(text: str) -> tuple[str, ast.expr] | None:
     """A note text's assignment: the name right before its `=` (words before it are prose) and the
     expression after it, up to the first Chinese character or English word that goes on in prose (`where`,
     `with`, `as`, `for`, ...); None if either is not code."""
-    match = _ASSIGNS.search(_normalised(text))
+    match = _ASSIGNS.search(_normalised(_REMARK_AFTER_GAP.sub("", text)))
     if match is None:
         return None
     right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with|as|is|are|for|on|in|at|between|which|that|so|to|"
