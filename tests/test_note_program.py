@@ -1232,6 +1232,14 @@ def test_a_remark_set_apart_by_a_wide_gap_is_no_part_of_its_formula(line: str, r
     assert [ast.unparse(value) for _, value in _statements(line)] == [read]
 
 
+def test_a_formula_for_a_square_gives_the_root() -> None:
+    import ast
+
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    assert [(t, ast.unparse(v)) for t, v in _statements("σ_t² = η / (1 + t)^γ")] == [("sigma_t", "sqrt(eta / (1 + t) ** gamma)")]
+
+
 def test_a_network_written_as_its_equations_is_built_whole_with_joins_biases_and_zero_starts() -> None:
     import torch
     import torch.nn as nn

@@ -568,11 +568,18 @@ def _unchained(part: str) -> list[str]:
 _REMARK_AFTER_GAP = re.compile(r"(?<=\S)[ \t]{3,}[^=←\n]*?[\u4e00-\u9fff][^\n]*$")
 
 
+# A name whose square a formula gives (`σ_t² = …`, made plain `sigma_t**2 = …`): the name is the root of the value.
+_SQUARED_TARGET = re.compile(r"^(\s*(?:[-*]\s*)?[A-Za-z_][A-Za-z0-9_]*)\*\*2(\s*=(?!=).*)$")
+
+
 def _assignment(text: str) -> tuple[str, ast.expr] | None:
     """A note text's assignment: the name right before its `=` (words before it are prose) and the
     expression after it, up to the first Chinese character or English word that goes on in prose (`where`,
     `with`, `as`, `for`, ...); None if either is not code."""
-    match = _ASSIGNS.search(_normalised(_REMARK_AFTER_GAP.sub("", text)))
+    normalised = _normalised(_REMARK_AFTER_GAP.sub("", text))
+    if squared := _SQUARED_TARGET.match(normalised):
+        normalised = squared[1] + squared[2]  # `σ_t² = η/(1 + t)^γ`: σ_t is the root of the value
+    match = _ASSIGNS.search(normalised)
     if match is None:
         return None
     right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with|as|is|are|for|on|in|at|between|which|that|so|to|"
@@ -589,6 +596,8 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
     if any(isinstance(n, ast.Call) and not _code_call(n) and (not (isinstance(n.func, ast.Name) and n.func.id in FUNCTIONS)
                                                              or not _plain_keywords(n)) for n in ast.walk(value)):
         return None
+    if squared:
+        return match["target"], ast.Call(ast.Name("sqrt", ast.Load()), [value.body], [])
     return match["target"], value.body
 
 
