@@ -1223,8 +1223,9 @@ def test_pytorch_code_quoted_in_a_note_is_read_as_written() -> None:
     ("w ← w − η·g      η 是学习率", "w - eta * g"),  # a remark after a wide gap names η: no factor of the formula
     ("g = σ(a · (r − c))      a, c 是可学习标量", "sigmoid(a * (r - c))"),
     ("m = β m + g   （β = 0.9）", "beta * m + g"),
+    ("(2) L = rank + β·CE — CE as a weak tie-breaker", "rank + beta * CE"),  # a dash before words: a remark
 ])
-def test_a_remark_set_apart_by_a_wide_gap_is_no_part_of_its_formula(line: str, read: str) -> None:
+def test_a_remark_after_a_wide_gap_or_a_dash_is_no_part_of_its_formula(line: str, read: str) -> None:
     import ast
 
     from agentnotes.experiments.guards.formula_lines import _statements

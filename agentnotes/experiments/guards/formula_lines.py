@@ -574,8 +574,8 @@ _SQUARED_TARGET = re.compile(r"^(\s*(?:[-*]\s*)?[A-Za-z_][A-Za-z0-9_]*)\*\*2(\s*
 
 def _assignment(text: str) -> tuple[str, ast.expr] | None:
     """A note text's assignment: the name right before its `=` (words before it are prose) and the
-    expression after it, up to the first Chinese character or English word that goes on in prose (`where`,
-    `with`, `as`, `for`, ...); None if either is not code."""
+    expression after it, up to the first Chinese character, English word that goes on in prose (`where`,
+    `with`, `as`, `for`, ...) or dash before words (`— CE as a tie-breaker`); None if either is not code."""
     normalised = _normalised(_REMARK_AFTER_GAP.sub("", text))
     if squared := _SQUARED_TARGET.match(normalised):
         normalised = squared[1] + squared[2]  # `σ_t² = η/(1 + t)^γ`: σ_t is the root of the value
@@ -583,7 +583,7 @@ def _assignment(text: str) -> tuple[str, ast.expr] | None:
     if match is None:
         return None
     right = re.split(r"[\u3000-\u9fff\uff00-\uffef]|\s+(?:where|with|as|is|are|for|on|in|at|between|which|that|so|to|"
-                     r"and|but)\s|(?<!\.)\.\s+(?=[A-Za-z])", match["value"], maxsplit=1)[0].strip()
+                     r"and|but)\s|(?<!\.)\.\s+(?=[A-Za-z])|\s*—+\s+(?=[A-Za-z]+\s+[A-Za-z]+)", match["value"], maxsplit=1)[0].strip()
     if prose := _NUMBER_IN_PROSE.match(right):
         right = prose[1]  # `N = 100 steps`, `σ = 0.01. Nothing else...`: a constant the sentence goes on from
     right = _first_of_chain(right)  # `CE = −log p_t = Σ …`: equal values, the first one read
