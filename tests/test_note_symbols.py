@@ -157,6 +157,7 @@ def test_a_periodic_operation_that_changed_the_weights_at_consecutive_steps_bloc
     assert period_mismatch([], note, ["weight_op"]) == []
     assert period_mismatch([1, 2, 3], note, ["layer"]) == []  # no weight operation in the idea
     assert period_mismatch([1, 2, 3], "after every step, clip the weights", ["weight_op"]) == []  # not periodic
+    assert period_mismatch([1, 2, 3], "每 N 步做一次，N ∈ {1, 50}，N=1 也跑得起", ["weight_op"]) == []  # N = 1: every step
 
 
 def test_an_absolute_value_written_with_bars_must_be_computed_and_a_norm_is_not_one() -> None:

@@ -358,6 +358,8 @@ def period_mismatch(changed_at: Sequence[int], note_text: str, kinds: Sequence[s
     if not any(b - a == 1 for a, b in zip(steps, steps[1:])):
         return []
     period = note_period(note_text) or "N"
+    if period == 1:
+        return []  # every single step: consecutive steps are the notes' own period
     shown = ", ".join(map(str, steps[:5])) + (", …" if len(steps) > 5 else "")
     return [Problem("note_period", f"the notes do this every {period} steps, but run in the sandbox the code changed "
                                    f"the weights at steps {shown}: do nothing unless step % {period} == 0 "
