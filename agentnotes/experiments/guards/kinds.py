@@ -178,7 +178,8 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?:W|w)(?:_?0|\(0\))\s*(?:=|~)", _LEFT + r"(?:W|w)\s*~\s*[NU]\("),
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
-         _cue(_words("loss function", "new loss"), "损失函数|损失改为|损失改成",
+         _cue(_words("loss function", "new loss", r"loss (?:instead of|in place of|replacing) (?:the )?(?:cross[- ]entropy|CE|MSE)"),
+              "损失函数|损失改为|损失改成|(?:替代|代替|取代|换掉)[^。\n]{0,6}(?:交叉熵|CE|MSE)",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
               + _LEFT + _LOSS_NAME + r"(?!_?(?:val|valid|validation|test|best|eval|dev|held\w*)(?![A-Za-z]))"  # L_val = …: measured
@@ -259,9 +260,11 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
 _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
                     r"(?:评估)?指标|测量|记录|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
+                    r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|"
                     r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to myself|plan|"
+                    r"related work|prior work|known (?:problems?|issues?)|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
 
@@ -458,8 +461,8 @@ def kinds_in_notes(text: str) -> list[str]:
     defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
     (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
     """
-    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", ALSO_POSSIBLE.sub("", line))))
-                     for line in idea_lines(text, aside_headings=True))
+    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", ALSO_POSSIBLE.sub(
+        "", _QUESTIONED.sub("", line))))) for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):
@@ -536,6 +539,8 @@ _LEFT_OUT = re.compile(r"排除|除外|不包括|\bexclud(?:e|es|ed|ing)\b|\bexc
 _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" + _LEFT + r"[wW]" + _RIGHT + r"|weights?\b|权重))",
                            re.IGNORECASE)
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
+# A question in brackets, a guess beside the idea: "far-wrong samples (label noise?) don't dominate".
+_QUESTIONED = re.compile(r"[（(][^（）()\n]*[?？][）)]")
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
 _CROSS_LAYER = re.compile(CROSS_LAYER)
@@ -597,13 +602,15 @@ def _only_on_lines(cue: re.Pattern[str], text: str, said: re.Pattern[str]) -> bo
 
 
 def _only_in_timed_steps(cue: re.Pattern[str], text: str) -> bool:
-    """Whether every line showing `cue` is indented under a line that times a step ("每 ΔT = 100 steps 做一次：" and
-    below it "grow: … w 初始化为 0"): part of what is done at that step."""
+    """Whether every line showing `cue` times a step before it or is indented under a line that does ("每 ΔT = 100 steps
+    做一次：" and below it "grow: … w 初始化为 0"): part of what is done at that step."""
     lines, shown = text.splitlines(), False
     for number, line in enumerate(lines):
         if not cue.search(line):
             continue
         shown, indent = True, len(line) - len(line.lstrip())
+        if (timed := _TIMED.search(line)) and timed.start() < cue.search(line).end():
+            continue  # "每步之后把权重的分布拉回初始化分布": the line times it before it says it
         parents = []
         for above in reversed(lines[:number]):
             depth = len(above) - len(above.lstrip())
