@@ -256,6 +256,8 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("# A smooth rank loss instead of cross-entropy\nrank(x, y) = Σ_k sigmoid(z_k − z_y)\n"
      "- far-wrong samples (label noise?) don't dominate\nKnown problem: from random init all logits are equal",
      ["loss"]),  # a guess in brackets, a known problem: no kinds of their own
+    ("# Gated layer\ny = sigmoid(Wg x) ⊙ (W x) + b\n\nWorries\n- the gate may close; add a penalty on it\n\n"
+     "Also could try: a convnet version", ["layer"]),  # a worry's remedy, another version: not the idea
     ("# 残差分支最后一层零初始化\n初始化：$W_2 = 0$，$W_1$ 保持默认。", ["init"]),  # zero init, an init label
     ("# 小角度随机旋转增强\n角度 θ ~ U(−15°, 15°)，每个样本独立", ["data"]),  # an augmentation named by what it does
     ("𝓛 = CE(f(x), y) + λ · Σₗ ‖hₗ‖²\n其中 hₗ 是第 ℓ 个隐层（激活函数之后）的输出", ["regulariser"]),  # where h is taken

@@ -264,7 +264,7 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期
                     r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to myself|plan|"
-                    r"related work|prior work|known (?:problems?|issues?)|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|"
+                    r"related work|prior work|known (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
 
@@ -353,7 +353,7 @@ _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,
 # What the note says could also be done, or would do if the idea misbehaved, to the end of its sentence ("也可以只在前 50
 # 步 warmup 之后才开始推", "one could also clip it", "if it's a bug, add a radial lane: η_r = 0.1·η", "如果不稳定就加 clip"):
 # an option or a contingency beside the idea, not the idea.
-ALSO_POSSIBLE = re.compile(r"(?:也可以|还可以|也不妨|\b(?:could|might|can|may) also\b|(?:\bif\b|如果|要是)[^。.\n]{0,40}?"
+ALSO_POSSIBLE = re.compile(r"(?:也可以|还可以|也不妨|\b(?:could|might|can|may) also\b|\balso (?:could|might|can|may)\b|(?:\bif\b|如果|要是)[^。.\n]{0,40}?"
                            r"(?:\bbug|\bproblem|unstable|diverg|blows? up|too (?:slow|noisy)|不稳定|发散|太慢|太吵|有问题))"
                            r"[^。\n()（）]*(?:[（(][^()（）\n]*[)）][^。\n()（）]*)*", re.IGNORECASE)  # to a bracket it is inside
 # Noise named as the condition an idea is tried under ("抗标签噪声", "在 40% 标签噪声下", "robust to label noise",
