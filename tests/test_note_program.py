@@ -581,6 +581,28 @@ def test_a_layers_output_formula_that_is_certain_becomes_its_forward_body(formul
     assert found is not None and found[0].endswith("return y") and "F.linear(x, self." in found[0]
 
 
+def test_a_layers_width_its_listed_learnable_scalars_and_their_negative_starts_are_read() -> None:
+    """`d = 输入维` is the layer's input width; `a, c 是可学习标量` makes both learnable, one value each (a variant
+    that makes them one per unit is not the idea); `a = −2` starts a at −2."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    note = ("r = ‖x‖ / √d      （d = 输入维）\ng = σ(a · (r − c))      a, c 是可学习标量\ny = g · (W x) + b\n\n"
+            "初始化：a = −2，c = 1.0。\n变体（可选）：a, c 做成 per-output-unit 的。")  # invented
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    skeleton = skeleton_for(["layer"], note)
+    namespace = {"torch": torch, "nn": nn, "F": F}
+    exec(fill(skeleton, program_reply(skeleton, note, note)).split("def build_model")[0], namespace)
+    layer = namespace["IdeaLinear"](4, 3)
+    assert layer.a.shape == layer.c.shape == () and layer.a.item() == -2.0 and layer.c.item() == 1.0
+    x = torch.full((2, 4), 3.0)  # ‖x‖ / √4 = 3
+    gate = torch.sigmoid(torch.tensor(-2.0 * (3.0 - 1.0)))
+    assert torch.allclose(layer(x), gate * F.linear(x, layer.weight) + layer.bias)
+
+
 @pytest.mark.parametrize("formulas", [
     "y = (w1*(x+h) + w2*(x-h))/2 + b\nh = LR/2",  # LR is not the notes' constant
     "y = 2*W1*x + b",  # a number times the matrix: read as (2*W1)*x, the matrix not alone

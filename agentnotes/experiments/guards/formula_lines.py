@@ -793,7 +793,10 @@ _LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(
 # a, b` (not a learning rate: 学习率).
 _NAME = r"[A-Za-zα-ωϵ](?:[A-Za-z]{0,4}(?:_?[\d₀-₉]+)?|_?[\d₀-₉]+)"
 _LEARNS = re.compile(rf"(?:自己|各自|单独|分别|都)\s*学(?!习率)(?:习)?\s*(?P<zh>{_NAME}(?:\s*[,，、和及]\s*{_NAME})*)|"
-                     rf"\blearns?\s+(?:(?:its|their)\s+own\s+|per[- ]unit\s+)?(?P<en>{_NAME}(?:\s*(?:,|and)\s*{_NAME})+)\b")
+                     rf"\blearns?\s+(?:(?:its|their)\s+own\s+|per[- ]unit\s+)?(?P<en>{_NAME}(?:\s*(?:,|and)\s*{_NAME})+)\b|"
+                     # `a, c 是可学习标量`, `a and c are learnable`: a list said learnable
+                     rf"(?<![\w])(?P<list>{_NAME}(?:\s*(?:[,，、和及]|\band\b)\s*{_NAME})+)\s*(?:(?:都)?是|为|(?:are|both)(?:\s+both)?)\s*"
+                     r"(?:可学习|可训练|learnable|trainable|learned)", re.IGNORECASE)
 _ARTICLES = frozenset({"a", "an", "the", "one", "each", "every"})
 _NUMBER = rf"({NUMBER})(?![\w.])"  # a number standing alone
 
@@ -804,7 +807,7 @@ def learnable_names(text: str) -> set[str]:
     names = {compared_name(_normalised(name)) for name, said in
              ((m["before"] or m["after"] or m["said"], m[0]) for m in _LEARNABLE.finditer(text))
              if name.lower() not in _ARTICLES or re.search(r"[\u4e00-\u9fff]", said)}  # in English, `a` is an article
-    listed = (re.split(r"\s*(?:[,，、和及]|\band\b)\s*", m["zh"] or m["en"]) for m in _LEARNS.finditer(text))
+    listed = (re.split(r"\s*(?:[,，、和及]|\band\b)\s*", m["zh"] or m["en"] or m["list"]) for m in _LEARNS.finditer(text))
     return names | {compared_name(_normalised(name)) for names_said in listed for name in names_said}
 
 
@@ -818,16 +821,17 @@ def _start(name: str, note_text: str) -> str | None:
     """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
     -1`, `Init: b_t = -1`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say nothing of its start, "" when
     they say something else (`W starts orthogonal`)."""
+    text = plain_symbols(note_text).replace("−", "-")  # `a = −2`: a minus sign
     said = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n;；,，=]{{0,8}}?(?:is\s+|are\s+)?"
                      r"(?:starts?|started|initiali[sz]ed|init|初始|初值)"
                      r"(?P<rest>[^\n。;；]*)",
-                     plain_symbols(note_text))
+                     text)
     if said is None and (labelled := re.search(rf"(?im)(?:^\s*[-*]?|[.。;；])\s*(?:init(?:iali[sz]ation)?|初始化|初值)\s*[:：][^\n]*?"
-                                               rf"(?<![\w.]){_as_written(name)}\s*=\s*{_NUMBER}", plain_symbols(note_text))):
+                                               rf"(?<![\w.]){_as_written(name)}\s*=\s*{_NUMBER}", text)):
         return repr(float(labelled[1]))  # `Init: b_b = 1, b_a = 0`
     if said is None:
         later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
-                          rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", plain_symbols(note_text))
+                          rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", text)
         return repr(float(next(group for group in later.groups() if group))) if later else None
     if FIRST_BATCH_START.match(said[0]):
         return None  # started at the first batch's value: a value at the first step (note_program.py `_first_step_values`)

@@ -499,6 +499,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "init" in found and len(found) > 1 and (not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text))
                                                or _only_on_lines(BY_NAME["init"].cue, text, _BIASES_ALONE)):
         found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…": an aside beside another kind
+    if "init" in found and {"layer", "activation"} & set(found) and _only_on_lines(BY_NAME["init"].cue, text, _STARTS_OF_OTHERS):
+        found.remove("init")  # `初始化：a = −2，c = 1.0` beside a layer's gate: where its own learnable values start
     if "update_rule" in found and "init" in found and (_only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE)
                                                        or _only_on_lines(BY_NAME["init"].cue, plain, _started_averages(plain))):
         found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0", "Init s_0 = 0": where the optimizer's state starts
@@ -538,9 +540,12 @@ _LEFT_OUT = re.compile(r"排除|除外|不包括|\bexclud(?:e|es|ed|ing)\b|\bexc
 # A line about the biases' start and not the weights' ("bias 初始化为 0 的话乘性更新永远是 0").
 _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" + _LEFT + r"[wW]" + _RIGHT + r"|weights?\b|权重))",
                            re.IGNORECASE)
-# An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 # A question in brackets, a guess beside the idea: "far-wrong samples (label noise?) don't dominate".
 _QUESTIONED = re.compile(r"[（(][^（）()\n]*[?？][）)]")
+# A line giving other values than the weights their start (`初始化：a = −2，c = 1.0`): a layer's own learnable values.
+_STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)?|θ|theta)\s*(?:=|~|∼|←))(?=[^\n]*"
+                               + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")
+# An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
 _CROSS_LAYER = re.compile(CROSS_LAYER)

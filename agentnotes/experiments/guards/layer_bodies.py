@@ -32,7 +32,7 @@ from agentnotes.experiments.guards.formula_lines import (
     names_in,
     read_statements,
 )
-from agentnotes.experiments.guards.kinds import PERIODIC, idea_lines
+from agentnotes.experiments.guards.kinds import PERIODIC, VARIANT, idea_lines
 from agentnotes.experiments.guards.notation import plain_symbols
 
 LAYER_OUTPUTS = frozenset({"y", "h", "out", "output"})
@@ -89,8 +89,11 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
         aliases[named_biases.pop()] = "bias"  # the layer's one bias, whatever the notes call it (`b1`)
     learnable = learnable_names(f"{formulas}\n{note_text}")
     given = {name: value for name, value in note_constants(formulas).items() if name not in learnable}
-    extra = _own_parameters(read - set(parameters) - set(aliases) - set(targets) - {"x"}, given, note_text)
-    local, lines = {"x"}, []
+    widths = {m[1]: _WIDTHS[m["side"].lower()] for m in _WIDTH_SAID.finditer(note_text)
+              if m[1] in read and m[1] not in {*parameters, *targets, *aliases} and compared_name(m[1]) not in given}
+    extra = _own_parameters(read - set(parameters) - set(aliases) - set(targets) - set(widths) - {"x"}, given, note_text)
+    local, lines = {"x", *widths}, [f"{name} = torch.tensor(float({width}), device=x.device)  # the layer's width, as the notes say"
+                                     for name, width in widths.items()]
     for target, value in statements:
         code = _as_torch(value, set(parameters) | set(extra), local, given, matrices, aliases)
         if code is None:
@@ -103,6 +106,11 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     return "\n".join([*lines, f"return {targets[-1]}"]), source, "\n".join(extra.values())
 
 
+# A name the notes give the layer's input or output width: `d = 输入维`, "n is the output width", `d = input dim`.
+_WIDTH_SAID = re.compile(r"(?<![\w])([A-Za-z]\w{0,3})\s*(?:=|是|为|:|：|is|denotes)\s*(?:the\s+)?(?:layer'?s?\s+)?"
+                         r"(?P<side>输入|输出|input|output)\s*(?:的)?\s*(?:维度?|宽度|特征数|dim(?:ension)?s?|width|size|features)",
+                         re.IGNORECASE)
+_WIDTHS = {"输入": "self.in_features", "input": "self.in_features", "输出": "self.out_features", "output": "self.out_features"}
 # An output written per unit (`h_j = …`), and the unit index on the names of a formula line.
 _UNIT_OUTPUT = re.compile(r"^\s*(?:[-*]\s*)?(?:y|h|out|output)_\{?([jk])\}?\s*=", re.MULTILINE)
 
@@ -345,8 +353,10 @@ def _bias_in_words(note_text: str) -> str | None:
 
 
 def _per_unit(name: str, note_text: str) -> bool:
-    """Whether the notes give `name` one value per unit (`a 是每个输出单元一个可学习参数`, "one per unit")."""
-    return re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。.\n]*?{_PER_UNIT}", plain_symbols(note_text), re.IGNORECASE) is not None
+    """Whether the notes give `name` one value per unit (`a 是每个输出单元一个可学习参数`, "one per unit"), outside the
+    variants they mention (`变体：g 做成 per-output-unit 的`)."""
+    said = "\n".join(line for line in plain_symbols(note_text).splitlines() if not VARIANT.match(line))
+    return re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。.\n]*?{_PER_UNIT}", said, re.IGNORECASE) is not None
 
 
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],
