@@ -94,3 +94,13 @@ def test_a_baseline_subsection_the_search_named_does_not_define_the_idea() -> No
     hits = [*found, *sections_under(chunks, idea_headings(request, found), found)]
     assert [h.chunk.heading_path[-1] for h in own_sections(request, hits)] == ["Weighted gradient echo", "Rule"]
     assert kinds_in_sections(request, hits) == ["update_rule"]
+
+
+def test_a_long_line_cut_into_chunks_is_one_line_again_in_its_section() -> None:
+    sentence = "This sentence is long enough to need its own piece of the line. "
+    line = "Known problem: " + sentence * 6 + "So two variants:"
+    text = f"# Idea\n\n{line}\n  (1) plain;\n  (2) L = a + b"
+    chunks = chunk_note(NoteFile("n.md", text, "utf-8", "hash"))
+    assert sum(c.start_line == c.end_line == 3 for c in chunks) > 1  # the line is cut into pieces
+    (section,) = whole_sections([Hit(chunks[0], 1.0)], chunks, k=1, max_chars=10_000)
+    assert section.chunk.text == text  # no blank line where the line was cut: its label keeps the lines below it

@@ -26,7 +26,7 @@ _DATE = re.compile(r"^\s*(?:\*\*)?\s*(\d{4}[.\-/年]?\d{1,2}[.\-/月]?\d{1,2}日
 _BOLD_LINE = re.compile(r"^\s*\*\*(.{1,80}?)\*\*\s*$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*\S")
 _WORD = re.compile(r"\w")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.\s)")  # after the sentence's end, its space kept
 
 
 @dataclass

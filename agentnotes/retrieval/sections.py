@@ -64,8 +64,18 @@ def _joined(part: Sequence[Chunk]) -> str:
     line where the note has one (a label such as "Variant:" keeps the lines below it)."""
     text = part[0].text
     for before, chunk in zip(part, part[1:]):
-        text += ("\n" if chunk.start_line == before.end_line + 1 else "\n\n") + chunk.text
+        text += (separator if (separator := continuation(before, chunk)) is not None else "\n\n") + chunk.text
     return text
+
+
+def continuation(before: Chunk, chunk: Chunk) -> str | None:
+    """What joins `chunk` to `before` when it goes on where `before` ends: a line break for the next line, nothing or
+    the space the sentence break took for the rest of one long line cut into pieces; None when it does not."""
+    if chunk.start_line == before.end_line + 1:
+        return "\n"
+    if chunk.start_line == before.end_line and chunk.source == before.source:
+        return " " if before.text.endswith((".", "!", "?", ";", ":", ",")) else ""
+    return None
 
 
 def _widen(chunks: Sequence[Chunk], i: int, max_chars: int) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
 from agentnotes.experiments.guards.kinds import ALSO_POSSIBLE, BY_NAME, VARIANT, idea_lines, is_aside_heading, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.notes.types import Chunk, Hit
-from agentnotes.retrieval.sections import in_section
+from agentnotes.retrieval.sections import continuation, in_section
 
 _COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with))\s+", re.IGNORECASE)
 _TERM = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
@@ -362,8 +362,8 @@ def _notes_in_order(hits: Sequence[Hit]) -> list[str]:
     for chunks in parts.values():
         before = None
         for chunk in sorted(chunks, key=lambda c: c.start_line):
-            if before is not None and chunk.start_line == before.end_line + 1:
-                texts[-1] += "\n" + chunk.text
+            if before is not None and (separator := continuation(before, chunk)) is not None:
+                texts[-1] += separator + chunk.text
             else:
                 texts.append(chunk.text)
             before = chunk
