@@ -10,6 +10,7 @@ import pytest
 
 from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
+    formulas_in,
     idea_passages,
     idea_terms,
     kinds_in_sections,
@@ -675,3 +676,11 @@ def test_a_soft_version_kept_in_reserve_is_a_variant() -> None:
 
     text = "p_ij = w_ij · x_j\n- 软版本备选：y_i = Σ_j p_ij · softmax_j(|p_ij|/τ)，τ 可学\n"
     assert formulas_in([Hit(Chunk("/n/a.md", 1, 2, text, ("a",)), 1.0)]) == "p_ij = w_ij · x_j"
+
+
+def test_a_line_under_an_asides_label_in_one_passage_is_no_formula_in_a_passage_that_starts_below_the_label():
+    label = Chunk("n.md", 5, 7, "Known problem: no calibration. So two variants:\n  (1) plain;\n  (2) L = r + b·CE", ("N",))
+    below = Chunk("n.md", 6, 9, "  (1) plain;\n  (2) L = r + b·CE\n\nHow to test: digits", ("N",))
+    idea = Chunk("n.md", 1, 3, "# N\n\nr = Σ_k sigmoid(z_k − z_y)", ("N",))
+    formulas = formulas_in([Hit(idea, 1.0), Hit(label, 0.9), Hit(below, 0.8)])
+    assert "sigmoid" in formulas and "CE" not in formulas

@@ -331,10 +331,15 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS as plain notation
     (LaTeX markup not counted); none from a setup, expectation or variant section (guards/kinds.py `idea_lines`), none
     labelled as a variant (`一个软版本（先不用）：…`, kinds.VARIANT), none that checks the formula at a point. The parts of one note are read in their order, as one text."""
+    texts = [_display_joined(_code_and_counts_as_formulas(_without_options(text))) for text in _notes_in_order(hits)]
+    kept = [idea_lines(text, aside_headings=True) for text in texts]
+    # A line one part shows under an aside's label (`Known problem: … So two variants:` above `(2) L = …`) is an
+    # aside in every part, also one that starts below the label.
+    asides = {line.strip() for text, idea in zip(texts, kept) for line in set(text.splitlines()) - set(idea)}
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
-             for text in _notes_in_order(hits)
+             for idea in kept
              for line in _conditions_carried(_continued(_without_restated(_without_replaced(
-                 idea_lines(_display_joined(_code_and_counts_as_formulas(_without_options(text))), aside_headings=True)))))
+                 [line for line in idea if line.strip() not in asides]))))
              if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
                                               and not _DEFINITION.match(line)) or _function_named(line))]
     text, size = "", 0
