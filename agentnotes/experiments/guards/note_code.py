@@ -5,7 +5,8 @@ model's parameters (`for p in model.parameters(): ...`) or as plain statements o
 torch.linalg.svd(W) ... W.copy_(...)`). Such code is the idea exactly as its author means it, so the hook calls it
 as it stands: each of its inputs bound to the hook's value of the same role (guards/note_program.py ROLES: `W` is
 the parameter, `g` its gradient, `lr` the tuned rate), a tensor it keeps between steps (`m`) to the parameter's
-state, a constant to the notes' value. Code in an aside (the setup, a measurement) is not the idea's; code with an
+state, a constant to the notes' value. A layer class of the notes (`class SortLinear(nn.Module)`) is built in the layer
+skeleton in place of its own weights. Code in an aside (the setup, a measurement) is not the idea's; code with an
 input nothing binds, or that never changes what the hook must change, is not written here and the model is asked.
 """
 
