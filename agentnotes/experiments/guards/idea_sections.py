@@ -335,7 +335,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
     kept = [idea_lines(text, aside_headings=True) for text in texts]
     # A line one part shows under an aside's label (`Known problem: … So two variants:` above `(2) L = …`) is an
     # aside in every part, also one that starts below the label.
-    asides = {line.strip() for text, idea in zip(texts, kept) for line in set(text.splitlines()) - set(idea)}
+    asides = {line.strip() for text, idea in zip(texts, kept) for line in set(text.splitlines()) - set(idea)} - {""}
     lines = [_math_of_prose(line.strip()) if _FORMULA_LINE.search(line) else _function_named(line)
              for idea in kept
              for line in _conditions_carried(_continued(_without_restated(_without_replaced(
