@@ -150,3 +150,37 @@ def test_a_chunk_keeps_the_indentation_of_its_first_line() -> None:
     code = "\n".join(f"    value_{i} = torch.zeros(8, 8) + {i}  # a long enough line of code" for i in range(12))
     chunks = chunk_note(NoteFile("n.md", f"# N\n\n```python\ndef f():\n{code}\n```\n", "utf-8", "0"))
     assert len(chunks) > 1 and all(c.text.startswith(("#", "```", "    ")) for c in chunks)
+
+
+def test_once_what_the_program_wrote_failed_the_model_writes_the_next_attempt() -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from agentnotes.agents.experimenter import Plan, write_idea_body
+    from agentnotes.notes.types import Chunk, Hit
+    from agentnotes.prompts import load_prompt
+
+    hits = [Hit(Chunk("/n/ideas.md", 1, 9, HEAVY_BALL, ("Heavy ball with a leak",)), 1.0)]
+    plan = Plan(idea_name="leak", hypothesis="h", idea_rule="buf = leak*buf + grad; w -= lr*buf".ljust(30),
+                kinds=["update_rule"], baseline="sgd", task="classification", metric="test_accuracy")
+    model_code = "```python\ndef update(p, g, state, lr, t):\n    p.sub_(lr * g)  # the model's\n```"
+    skeleton = skeleton_for(["update_rule"], HEAVY_BALL)
+    by_program, _ = write_idea_body(FakeListChatModel(responses=[model_code]), load_prompt("write_idea_body"), plan, hits,
+                                    skeleton)
+    by_model, _ = write_idea_body(FakeListChatModel(responses=[model_code]), load_prompt("write_idea_body"), plan, hits,
+                                  skeleton, by_program=False)
+    assert "leaky_step" in by_program and "the model's" not in by_program
+    assert "the model's" in by_model and "leaky_step" not in by_model
+
+
+def test_a_failure_of_what_the_program_wrote_turns_the_program_off_for_the_run() -> None:
+    from agentnotes.pipeline.experiment import _CodeWriter
+
+    skeleton = skeleton_for(["update_rule"], HEAVY_BALL)
+    writer = _CodeWriter.__new__(_CodeWriter)  # only the failure bookkeeping is exercised
+    writer.skeleton, writer.failed, writer.program_failed = skeleton, set(), False
+    writer.last_written = fill(skeleton, "def update(p, g, state, lr, t):\n    p.sub_(lr * g)\n")  # the model's
+    writer.record_failure()
+    assert not writer.program_failed
+    writer.last_written = fill(skeleton, program_reply(skeleton, "", HEAVY_BALL))
+    writer.record_failure()
+    assert writer.program_failed

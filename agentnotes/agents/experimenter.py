@@ -268,6 +268,7 @@ def write_idea_body(
     temperature: float | None = None,
     show_examples: bool = True,
     keep: Mapping[str, str] | None = None,
+    by_program: bool = True,
 ) -> tuple[str, LLMReply]:
     """The idea code as the kind's skeleton (guards/skeleton.py) with the functions the model wrote.
 
@@ -278,7 +279,8 @@ def write_idea_body(
     they are certain enough, else asked for on its own, shown the rest and the note lines that say it
     (asked for together, a small model writes the forward pass and copies the example's periodic rule).
     The replies fill the skeleton in turn; the reply returned sums their usage. A part named in `keep`
-    (its name -> its code of an earlier attempt that no problem was found in) is not asked for again."""
+    (its name -> its code of an earlier attempt that no problem was found in) is not asked for again. Without
+    `by_program` (what the program wrote failed), the model writes every function."""
     replies, filled = [], []
     for part in skeleton.parts or (skeleton,):
         if keep and part.name in keep:
@@ -291,10 +293,10 @@ def write_idea_body(
         periodic = [line for line in formulas_in(read).splitlines() if re.search(PERIODIC, line, re.IGNORECASE)]
         split = part.split_at_steps() if periodic else None
         code = part.code
-        if written := program_reply(part, formulas_in(read), text_of(read), plan.task):
+        if by_program and (written := program_reply(part, formulas_in(read), text_of(read), plan.task)):
             code = fill(part, written)
         for ask, ask_rule in zip(split, (rule, "\n".join(periodic))) if split else [(part, rule)]:
-            if ask_rule != rule and (written := periodic_reply(code, ask.required, periodic)):
+            if by_program and ask_rule != rule and (written := periodic_reply(code, ask.required, periodic)):
                 code = fill(replace(ask, code=code), written)  # whatever an earlier reply wrote there
                 continue
             if not set(ask.required) & stubs(code):  # an earlier reply wrote them its own way

@@ -348,6 +348,7 @@ class _CodeWriter:
         self.failed: set[str] = set()  # code as the model wrote it that failed a check or a run
         self.last_written = ""
         self.show_examples = True  # off once the model copied a worked example
+        self.program_failed = False  # the code the program wrote from the notes failed a check or a run: the model writes
         self.keep: dict[str, str] = {}  # parts of a side-by-side skeleton no problem was found in, kept next time
         self.critic_rejected: tuple[str, list[str]] | None = None  # the code the critic last rejected, and why
 
@@ -501,7 +502,7 @@ class _CodeWriter:
         if self.skeleton and plan.kinds == self.plan.kinds:
             return agents.write_idea_body(self.model, self.body_prompt, plan, hits, self.skeleton, feedback,
                                           seed=seed, temperature=temperature, show_examples=self.show_examples,
-                                          keep=keep)
+                                          keep=keep, by_program=not self.program_failed)
         return agents.write_idea_code(self.model, self.prompt, plan, hits, self.interface, feedback,
                                       seed=seed, temperature=temperature, show_examples=self.show_examples)
 
@@ -524,8 +525,11 @@ class _CodeWriter:
         return blameless_parts(self.skeleton, self.last_written, evidence)
 
     def record_failure(self) -> None:
-        """The last code written failed: if the model writes it again, it is asked for anew."""
+        """The last code written failed: if the model writes it again, it is asked for anew; if the program wrote it
+        (the same every time), the model writes the next."""
         self.failed.add(self.last_written)
+        if self.skeleton and written_by_program(self.skeleton, self.last_written):
+            self.program_failed = True
 
     def _fix_and_check(self, code: str, run: rd.Run, folder: str, seed: int,
                        reporter: Reporter) -> tuple[str, list[Fix], list[Problem]]:
