@@ -17,6 +17,7 @@ import builtins
 import copy
 import re
 import textwrap
+from collections.abc import Iterator
 
 from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import idea_text
@@ -43,11 +44,7 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
     if kind not in HOOK_FUNCTIONS:
         return None
     constants = note_constants(note_text)
-    for block in code_blocks(idea_text(note_text)):
-        try:
-            tree = ast.parse(textwrap.dedent(block))
-        except SyntaxError:
-            continue
+    for tree in _parsed_blocks(note_text):
         for candidate in _candidates(tree):
             found = _function_call(candidate, kind) if isinstance(candidate, ast.FunctionDef) \
                 else _statements_run(*candidate, kind, constants)
@@ -68,14 +65,10 @@ def layer_class_bodies(note_text: str) -> tuple[str, str, str] | None:
     """(the layer skeleton's forward body, the class it comes from, its extra_parameters body) when the notes give the
     idea as a layer class of their own (`class SortLinear(nn.Module)` built as `SortLinear(d_in, d_out)`, with a
     forward of x): the skeleton's layer holds one, built with the layer's sizes, in place of its own weights."""
-    for block in code_blocks(idea_text(note_text)):
-        try:
-            tree = ast.parse(textwrap.dedent(block))
-        except SyntaxError:
-            continue
+    for tree in _parsed_blocks(note_text):
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and _is_layer_class(node):
-                extra = (textwrap.indent(ast.unparse(node), "") + "\n"
+                extra = (ast.unparse(node) + "\n"
                          "del self.weight, self.bias  # the notes' layer holds its own\n"
                          f"self.layer = {node.name}(self.in_features, self.out_features)\n")
                 return "out = self.layer(x)\nreturn out\n", f"the notes' own code, class {node.name}", extra
@@ -94,6 +87,15 @@ def _is_layer_class(node: ast.ClassDef) -> bool:
     sizes = len(init.args.args) - 1 - len(init.args.defaults)
     built = any(isinstance(n, ast.Call) and ast.unparse(n.func).startswith("super().__init__") for n in ast.walk(init))
     return built and sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
+
+
+def _parsed_blocks(note_text: str) -> Iterator[ast.Module]:
+    """Each code block of the idea's own sections that parses as Python."""
+    for block in code_blocks(idea_text(note_text)):
+        try:
+            yield ast.parse(textwrap.dedent(block))
+        except SyntaxError:
+            continue
 
 
 def code_blocks(text: str) -> list[str]:
