@@ -31,8 +31,8 @@ from agentnotes.experiments.guards.notation import (
     greek_spelled,
     latex_spacing,
     plain_formula,
+    plain_products_and_counts,
     plain_symbols,
-    projections_as_inner_products,
     without_time_indices,
 )
 
@@ -347,7 +347,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
-    line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", projections_as_inner_products(ASCII_ARROW.sub("←", line)))  # <g, m>: an inner
+    line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", plain_products_and_counts(ASCII_ARROW.sub("←", line)))  # <g, m>: an inner
     # product, no comparison; `(g·u)·g`: one too
     if mask := _MASK.match(_normalised(_CODE_COMMENT.sub("", line))):  # `mask = (g ⊙ m ≥ 0)`: 1 where it holds, else 0
         call = _where(mask["condition"], ast.Constant(1.0), ast.Constant(0.0))

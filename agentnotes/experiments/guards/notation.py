@@ -129,8 +129,9 @@ _PROJECTED = re.compile(rf"(?:(?<![\w])(?P<before>{_NAME})\s*[·⋅*]?\s*)?\(\s*
 _TOPK_COUNT_NAMED = re.compile(r"(?<![\w.])(topk\s*\([^()=,]+(?:\([^()]*\)[^()=,]*)*,)\s*k\s*=(?!=)")
 
 
-def projections_as_inner_products(text: str) -> str:
-    """`text` with each bracketed product of two tensors that scales one of them written as their inner product
+def plain_products_and_counts(text: str) -> str:
+    """`text` with the products and counts a formula writes in other ways made plain: each bracketed product of two
+    tensors that scales one of them written as their inner product
     (`u + γ·(g·u)·g` as `u + γ·⟨g, u⟩·g`, `u·(u·g)` as `u·⟨u, g⟩`), and a top-k count named in its call given plainly
     (`topk(|e|, k = n)` as `topk(|e|, n)`): the products and calls a line may hold without being two assignments."""
     def inner(m: re.Match[str]) -> str:
@@ -176,7 +177,7 @@ def plain_formula(text: str) -> str:
     text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
     text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
     text = _STARRED.sub("_star", text)  # α*·x, α* = 0.1: a name of its own, not a product
-    text = INNER_PRODUCT.sub(r"dot(\1, \2)", projections_as_inner_products(text))  # <g, m>, ⟨g, m⟩: the inner product of two tensors
+    text = INNER_PRODUCT.sub(r"dot(\1, \2)", plain_products_and_counts(text))  # <g, m>, ⟨g, m⟩: the inner product of two tensors
     text = "\n".join(map(_norms_beside_inner_product, text.split("\n")))
     text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
