@@ -168,6 +168,8 @@ def test_a_change_of_a_value_is_one_name_and_a_name_read_at_two_steps_keeps_the_
     program = note_program(secant, ["update_rule"])
     assert program is not None and program.previous == ("theta_prev",)  # the weights at the step before
     assert without_time_indices("m_t = β·m_{t-1} + g_t") == "m = β·m + g"
+    # An arrow assigns as `=` does: the step reads the gradient at two steps, so the earlier one is kept.
+    assert without_time_indices("w ← w − η·(2·g_t − g_{t−1})") == "w ← w − η·(2·g − g_prev)"
 
 
 def test_constants_said_in_latex_or_on_the_next_line_keep_their_own_value() -> None:

@@ -255,7 +255,8 @@ def without_time_indices(text: str) -> str:
 def _previous_named(line: str) -> str:
     """`line` (one formula: a line's formulas are split at "，", ";" and between math spans, "$, $") with each name its right-hand side reads at
     the step and at the step before, at the step before, written NAME_prev (`d_t = g_t − g_{t-1}`: `d_t = g_t − g_prev`)."""
-    left, equals, right = line.partition("=") if "=" in line else ("", "", line)
+    assigned = re.search(r"←|=", line)  # `w ← w − η·(2·g_t − g_{t-1}) = …`: what the first arrow or `=` assigns
+    left, equals, right = (line[:assigned.start()], assigned[0], line[assigned.end():]) if assigned else ("", "", line)
     for name in dict.fromkeys(found[1] for found in _STEPS_BACK.finditer(right)):  # g_{t-2}: g_prev2, and g_{t-1}: g_prev
         right = _STEPS_BACK.sub(lambda m: f"{m[1]}_prev{m[2]}" if m[1] == name else m[0], right)
         right = re.sub(rf"(?<![\w]){re.escape(name)}_\{{?\s*t\s*-\s*1\s*\}}?", f"{name}_prev", right)
