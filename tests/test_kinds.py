@@ -86,6 +86,11 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("顶层反馈：第二遍第一层多加一项 P·h_L（反馈通道）\npass 1:  h_1 = φ(W_1 x),  h_l = φ(W_l h_{l−1})\n"
      "pass 2:  h'_1 = φ(W_1 x + P h_L),  y = W_o h'_L", ["architecture"]),
     ("用一个小的卷积网络 (conv net) 处理 8×8 图像", ["architecture"]),
+    # a new input made for the same label, or a function of a batch and its labels, is a batch change
+    ("把两张同类图的左半边互换，标签不变", ["data"]),
+    ("```python\ndef swap_halves(x, y):\n    return x.flip(1)\n```", ["data"]),
+    # a layer named in the heading; the weights it makes with no step to make them at are the layer's, no operation
+    ("# CayleyLinear：正交参数化\nW = (I − A)(I + A)⁻¹·diag(s)，A = S − Sᵀ，W/‖W‖ 的谱不变", ["layer"]),
     # words inside other words, negations and measured outcomes name no kind
     ("design notes on aggregate results; convergence was slow", []),
     ("no weight decay for now; same architecture as the baseline; 起到正则化作用; m 初始化为 0", []),

@@ -103,6 +103,24 @@ def test_a_batch_change_of_the_inputs_keeps_the_targets() -> None:
     assert x.tolist() == [[2.0, 1.0]] and y.tolist() == [3]
 
 
+ROW_FLIP_PER_CLASS = """# Flip rows within a class
+
+```python
+def flip_rows(x, y):           # x: (B, 2, 2)
+    out = x.clone()
+    out[y == 1] = x[y == 1].flip(1)
+    return out
+```
+"""
+
+
+def test_a_batch_change_reading_the_targets_gets_its_inputs_in_the_shape_its_comment_gives() -> None:
+    transform_batch = _written(ROW_FLIP_PER_CLASS, ["data"])["transform_batch"]
+    x, y = transform_batch(torch.tensor([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]]), torch.tensor([0, 1]), 1)
+    assert x.tolist() == [[1.0, 2.0, 3.0, 4.0], [3.0, 4.0, 1.0, 2.0]]  # flat as the batch came, rows of 2×2 flipped
+    assert y.tolist() == [0, 1]  # the function returns the inputs only: the targets are kept
+
+
 def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() -> None:
     assert code_body("update_rule", IN_THE_SETUP) is None  # the setup's, not the idea's
     assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is not None

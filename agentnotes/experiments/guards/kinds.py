@@ -124,6 +124,7 @@ KINDS: tuple[Kind, ...] = (
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
               r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
+              r"(?m:^#[^\n]*\b[A-Z]\w*(?:Linear|Dense|Layer)\b)",  # a heading naming a new layer: "# HouseholderLinear：…"
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
               r"\breplac(?:e[sd]?|ing)\s+(?:an?\s+|the\s+|each\s+|every\s+)?nn\.Linear\b",  # (replace nn.Linear)
@@ -193,6 +194,9 @@ KINDS: tuple[Kind, ...] = (
               r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
               "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合|形变|变形|模糊|仿射|擦除|抖动)增强|随机[^。，,\n]{0,12}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
+              # "标签不变", "the label stays the same": a new input made for the same target
+              r"标签(?:保持)?不变|\blabels?\s+(?:is\s+|are\s+|stays?\s+|remains?\s+)?(?:unchanged|kept|preserved|the same)\b",
+              r"\bdef\s+\w+\s*\(\s*(?:x|X|inputs?|xb)\s*,\s*(?:y|Y|labels?|targets?|yb)\s*[,)]",  # def quad_swap(x, y, p=0.5)
               # a mixing weight λ, not a diagonal matrix Λ (`x_t = Λ ⊙ x_{t−1} + B u_t`: a recurrence)
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|(?-i:λ|lambda)|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
@@ -494,6 +498,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("init")  # units re-initialised every N steps, new weights set to 0 in its step: the operation's own
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):
         found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
+    if "layer" in found and "weight_op" in found and not _TIMED.search(text):
+        found.remove("weight_op")  # `W = U·diag(s)·Vᵀ` with no step to do it at: how the new layer makes its weights
     if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
         found.remove("update_rule")  # `L_reg = L + (λ/2)·‖∇θ L‖²`: a penalty on the gradient, whose own gradient it derives
     if "init" in found and len(found) > 1 and (not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text))

@@ -44,9 +44,9 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
     if kind not in HOOK_FUNCTIONS:
         return None
     constants = note_constants(note_text)
-    for tree in _parsed_blocks(note_text):
+    for tree, block in _parsed_blocks(note_text):
         for candidate in _candidates(tree):
-            found = _function_call(candidate, kind) if isinstance(candidate, ast.FunctionDef) \
+            found = _function_call(candidate, kind, block) if isinstance(candidate, ast.FunctionDef) \
                 else _statements_run(*candidate, kind, constants)
             if found is not None:
                 body, param_name = found
@@ -65,7 +65,7 @@ def layer_class_bodies(note_text: str) -> tuple[str, str, str] | None:
     """(the layer skeleton's forward body, the class it comes from, its extra_parameters body) when the notes give the
     idea as a layer class of their own (`class SortLinear(nn.Module)` built as `SortLinear(d_in, d_out)`, with a
     forward of x): the skeleton's layer holds one, built with the layer's sizes, in place of its own weights."""
-    for tree in _parsed_blocks(note_text):
+    for tree, _ in _parsed_blocks(note_text):
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and _is_layer_class(node):
                 extra = (ast.unparse(node) + "\n"
@@ -89,11 +89,11 @@ def _is_layer_class(node: ast.ClassDef) -> bool:
     return built and sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
 
 
-def _parsed_blocks(note_text: str) -> Iterator[ast.Module]:
-    """Each code block of the idea's own sections that parses as Python."""
+def _parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
+    """Each code block of the idea's own sections that parses as Python, with its text."""
     for block in code_blocks(idea_text(note_text)):
         try:
-            yield ast.parse(textwrap.dedent(block))
+            yield ast.parse(textwrap.dedent(block)), textwrap.dedent(block)
         except SyntaxError:
             continue
 
@@ -189,7 +189,7 @@ def _roles(names: list[str], kind: str, known: dict[str, str] | None = None) -> 
     return taken
 
 
-def _function_call(function: ast.FunctionDef, kind: str) -> tuple[str, str] | None:
+def _function_call(function: ast.FunctionDef, kind: str, block: str = "") -> tuple[str, str] | None:
     """(the notes' function defined in the hook and called with the hook's values, the tensors it keeps taken from
     the parameter's state; its name for the parameter), or None when an input without a default binds to nothing or
     the call changes nothing."""
@@ -221,13 +221,39 @@ def _function_call(function: ast.FunctionDef, kind: str) -> tuple[str, str] | No
             result = f"{arguments['param']}.copy_({call})"
         else:
             return None
-    elif _returns_value(function):  # a batch change of the inputs alone keeps the targets
-        result = f"return {call}, {arguments['target']}" if kind == "data" and "target" not in taken else f"return {call}"
+    elif kind == "data" and _returns_value(function):
+        result = _batch_changed(function, call, taken, _declared_shape(block, function, taken.get("input", "")))
+    elif _returns_value(function):
+        result = f"return {call}"
     else:
         return None
     state = [f'{name} = state.setdefault("{name}", torch.zeros_like({arguments["param"]}))  # kept between steps'
              for name in kept]
     return "\n".join([ast.unparse(function), *state, result]) + "\n", param_name
+
+
+def _batch_changed(function: ast.FunctionDef, call: str, taken: dict[str, str], shape: str) -> str:
+    """The return of a batch hook calling the notes' function: a function returning only the new inputs keeps the
+    targets; an input the note shapes in a comment (`# x: (B, 8, 8)`) is passed so shaped and given back as the batch's."""
+    x, y = HOOK_FUNCTIONS["data"][1]["input"], HOOK_FUNCTIONS["data"][1]["target"]
+    pair = all(isinstance(r.value, ast.Tuple) and len(r.value.elts) == 2
+               for r in ast.walk(function) if isinstance(r, ast.Return) and r.value is not None)
+    if shape:
+        call = call.replace(f"{x}={x}", f"{x}={x}.reshape({x}.shape[0], {shape})")
+        return f"new_x, new_y = {call}\nreturn new_x.reshape({x}.shape), new_y" if pair \
+            else f"return {call}.reshape({x}.shape), {y}"
+    return f"return {call}" if pair else f"return {call}, {y}"
+
+
+# A comment giving a batch's shape: `# x: (B, 8, 8)`, `# x: [B, 8, 8]`.
+_SHAPE_COMMENT = re.compile(r"#[^\n]*?\b(\w+)\s*:\s*[(\[]\s*(?:B|N|batch|bs)\s*,\s*(\d+(?:\s*,\s*\d+)*)\s*[)\]]")
+
+
+def _declared_shape(block: str, function: ast.FunctionDef, name: str) -> str:
+    """The sizes after the batch's that a comment on the function's `def` line gives its input `name` ("8, 8"), or ""."""
+    lines = block.split("\n")
+    found = _SHAPE_COMMENT.search(lines[function.lineno - 1]) if name and function.lineno <= len(lines) else None
+    return re.sub(r"\s+", "", found[2]).replace(",", ", ") if found and found[1] == name else ""
 
 
 def _names_replaced(function: ast.FunctionDef, renamed: dict[str, str]) -> ast.FunctionDef:
