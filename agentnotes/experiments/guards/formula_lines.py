@@ -698,7 +698,7 @@ MOMENTUM = 0.9  # a momentum the notes name without a value (`v ← β·v + g`):
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call),
 # `log γ ~ U(−log 2, log 2)` (γ drawn log-uniformly).
 _DRAWN = re.compile(rf"(?<![A-Za-z0-9_])(?:log\((?P<logged>[A-Za-z_]\w*)\)|(?P<name>[A-Za-z_]\w*))\s*~\s*"
-                    rf"(?P<family>{DRAW_FAMILIES})\s*\((?P<arguments>[^()]*)\)")
+                    rf"(?P<family>{DRAW_FAMILIES})\s*\((?P<arguments>(?:[^()]|\([^()]*\))*)\)")  # U(−log(2), log(2))
 # The functions of numbers a draw's arguments may take: `U(−log 2, log 2)`, `N(0, sqrt(2/3))`.
 _NUMBER_FUNCTIONS = {"log": math.log, "sqrt": math.sqrt, "exp": math.exp}
 

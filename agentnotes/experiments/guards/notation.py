@@ -54,8 +54,8 @@ _GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?:_\
                                # dL/dW, ∂ℓ/∂w[i, :], p.grad: the gradient as a derivative or as PyTorch names it
                                r"(?<![\w.])[d∂]\s*(?:L|ℓ|J|f|loss)(?:_\{?[A-Za-z]\w*\}?)?\s*/\s*[d∂]\s*(?:w|W|θ|theta|p)"
                                r"(?:_\{?\w+\}?)?(?:\[[^\]\n]*\])?(?![\w(])|(?<![\w.])(?:p|param|w|W)\.grad(?![\w(])")
-# A function applied without brackets: `log p`, `exp z_k`.
-_CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*)(?![\w(])")
+# A function applied without brackets: `log p`, `exp z_k`, `log 2`.
+_CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*|\d+(?:\.\d+)?)(?![\w(.])")
 # A function applied without brackets to a call (`log sigmoid(z)`, `log σ(z)` once σ is read): log(sigmoid(z)).
 _CALL_OF_CALL = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+((?:log|exp|sqrt|tanh|sigmoid|softmax)\([^()]*\))")
 # Square brackets that group a sum's terms (`Σ [ y·log p + (1−y)·log(1−p) ]`): not an index (`x[i]`), a
@@ -202,7 +202,7 @@ def plain_formula(text: str) -> str:
     text = _powers_of_calls(text)
     text = re.sub(r"√\s*(\(|[\w\u0370-\u03ff]+)", lambda m: "sqrt(" if m[1] == "(" else f"sqrt({m[1]})", text)
     text = re.sub(r"(?<![\w.])e\s*\^\s*(\([^()]*\)|[\w\u0370-\u03ff]+)", r"exp(\1)", text)  # e^x, e^(...)
-    text = re.sub(r"(?<![\w.])ln\s*\(", "log(", text)
+    text = re.sub(r"(?<![\w.])ln(?=\s*\(|[ \t]+\w)", "log", text)  # ln(x), ln 2
     text = re.sub(r"(?<![\w.])med\s*\(", "median(", text)  # med(a, b, c): the median
     text = re.sub(r"σ\s*\(", "sigmoid(", text)  # σ(x): the logistic function
     text = re.sub(r"Φ\s*(?:\^\s*[{(]?\s*[-−]\s*1\s*[})]?|⁻¹)\s*\(", "ndtri(", text)  # Φ⁻¹(u): the inverse normal CDF
