@@ -1519,6 +1519,19 @@ def test_a_value_drawn_log_uniformly_for_each_sample_changes_each_sample_by_its_
     assert "torch.rand(())" in batch_wide  # no word of samples: one value for the call
 
 
+def test_a_rate_drawn_at_every_step_is_a_schedule_with_the_swept_value_of_its_range() -> None:
+    import math
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每步随机抽学习率：η_t = η₀·e^{u_t}，u_t ~ U(−a, a)\n实验：a ∈ {0, 0.5, 1, log 10}"  # invented
+    reply = program_reply(load_skeleton("schedule"), note, note, "regression")
+    lr_at = _function_of(fill(load_skeleton("schedule"), reply), "lr_at")
+    rates = [lr_at(step, 0.1) for step in range(400)]
+    assert 0.1 / math.e - 1e-9 <= min(rates) < 0.05 and 0.2 < max(rates) <= 0.1 * math.e + 1e-9  # a = 1, the sweep's middle
+    assert len(set(rates)) > 300  # drawn afresh at every step
+
+
 def test_a_changed_gradient_named_apart_is_what_the_plain_step_takes_and_a_prose_p_is_no_value_of_the_weights() -> None:
     import torch
 

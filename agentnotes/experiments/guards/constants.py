@@ -9,6 +9,7 @@ lambda). Any other undefined name is left for the static check to report.
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 from agentnotes.experiments.guards.autofix import Fix, spans_replaced
@@ -77,6 +78,8 @@ _CHOSEN = re.compile(r"(?:(?:这里|此处|本实验|我们|我)\s*(?:用|取|�
 
 # The values a note sweeps a constant over: `λ ∈ {1e-4, 1e-3, 1e-2}`, `sweep γ in {0.005, 0.02, 0.1}`.
 _SWEPT = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*(?:∈|\bin)\s*\{{\s*({NUMBER}(?:\s*[,，]\s*{NUMBER})+)\s*\}}")
+# A logarithm of a number among a sweep's values: `a ∈ {0, 0.5, 1, log 10}`.
+_LOG_OF_NUMBER = re.compile(r"\b(?:log|ln)\s*\(?\s*(\d+(?:\.\d+)?)\s*\)?")
 
 
 def note_constants(text: str) -> dict[str, str]:
@@ -91,6 +94,7 @@ def note_constants(text: str) -> dict[str, str]:
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = _FRACTION_GIVEN.sub(lambda m: m[1] + repr(float(m[2]) / float(m[3])), text)
     text = CASE.sub(" ", VARIANT_ASIDE.sub(" ", text))
+    text = re.sub(r"\{[^{}\n]*\}", lambda braces: _LOG_OF_NUMBER.sub(lambda m: f"{math.log(float(m[1])):.4g}", braces[0]), text)
     values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]
@@ -101,7 +105,7 @@ def note_constants(text: str) -> dict[str, str]:
     given = {key: chosen.get(key) if len(numbers) > 1 and chosen.get(key) in numbers else next(iter(numbers))
              for key, numbers in values.items() if len(numbers) == 1 or chosen.get(key) in numbers}
     for name, listed in _SWEPT.findall(text):
-        if re.search(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)[ \t]*(?![\d.\-\s])", text):
+        if re.search(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)[ \t]*(?![\d.\-\s])(?!{_LOG_OF_NUMBER.pattern})", text):
             continue  # a value the formulas compute (`a = |Σ sign(g)|/M`, then `a ∈ {0, 0.5, 1}`) is no constant
         key, sweep = compared_name(name), re.findall(NUMBER, listed)
         among = [n for n in [chosen.get(key), *values.get(key, ())] if n in sweep]

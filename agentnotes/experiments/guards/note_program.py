@@ -161,7 +161,7 @@ _DEFINED_OUTPUT = {"activation": "f", "loss": "loss"}
 _NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
-DRAWING_KINDS = ("update_rule", "weight_op", "data")
+DRAWING_KINDS = ("update_rule", "weight_op", "data", "schedule")
 # A pair: a data idea's `x_i`, the sample itself, and `x_j`, another of its batch; an activation's `x1` and
 # `x2`, the two units of each pair of units (x_i/x_j, x1/x2 and x_a/x_b alike).
 _PAIRED = re.compile(r"([xy])_?([ij12ab])")
@@ -634,7 +634,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 derived[name] = "task_loss(out, y)"  # the task's own loss (MSE or cross-entropy), over the batch
                 continue
             if name in drawn and kind in DRAWING_KINDS:
-                like = "p" if kind != "data" else target  # a data idea's noise is shaped like what it changes
+                like = {"data": target, "schedule": "torch.zeros(())"}.get(kind, "p")  # a data idea's noise is shaped
+                # like what it changes, a schedule's is one number
                 noise.append((name, drawn[name].format(like=like)))
                 continue
             pair = _PAIRED.fullmatch(name)
@@ -677,7 +678,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             else:
                 return None
         defined.add(target)
-    output = _output(kind, {**roles, **({"pred": "out"} if derived else {})}, statements)
+    output = _output(kind, {**roles, **({"pred": "out"} if derived else {})}, statements, drawn=bool(noise))
     if output is None:
         return None
     if any(name.endswith(TRANSPOSE_SUFFIX) for name in derived):
@@ -834,10 +835,10 @@ def _only_passed_to_code(name: str, statements: list[tuple[str, ast.expr]]) -> b
     return bool(reads) and all(id(n) in passed for n in reads)
 
 
-def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]]) -> str | None:
+def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.expr]], drawn: bool = False) -> str | None:
     """What the program computes for the hook: the new parameter of an update rule (its gradient
     must be read too), else the last formula's target when it names the output: an activation's
-    (`y`, `f(x)`, ...; its input read), a learning rate (`lr_t`, `eta_t`; its step read)."""
+    (`y`, `f(x)`, ...; its input read), a learning rate (`lr_t`, `eta_t`; its step read, or a value drawn at each step)."""
     if kind == "data":  # the batch's inputs and targets, either changed
         return "x, y" if {"x", "y"} & {t for t, _ in statements} else None
     if kind in ("update_rule", "weight_op"):
@@ -846,7 +847,7 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
         return param if param and read and param in {t for t, _ in statements} else None
     last = statements[-1][0]
     needed = {"loss": "pred", "activation": "input", "schedule": "step"}  # the hook value its formulas must read
-    if kind in needed and (needed[kind] not in roles or not _names_output(kind, last)):
+    if kind in needed and (needed[kind] not in roles and not (kind == "schedule" and drawn) or not _names_output(kind, last)):
         return None
     return last
 
