@@ -1519,6 +1519,20 @@ def test_a_value_drawn_log_uniformly_for_each_sample_changes_each_sample_by_its_
     assert "torch.rand(())" in batch_wide  # no word of samples: one value for the call
 
 
+def test_a_mask_drawn_for_each_entry_is_the_mask_its_formula_multiplies() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "g̃ = m ⊙ g / (1 − q),  m_i ~ Bernoulli(1 − q)\nW ← W − η·g̃\nq = 0.75"  # invented
+    reply = program_reply(load_skeleton("update_rule"), note, note, "regression")
+    update = _function_of(fill(load_skeleton("update_rule"), reply), "update")
+    w = torch.zeros(4000)
+    update(w, torch.ones(4000), {}, 0.1, 1)
+    assert {round(v, 4) for v in w.tolist()} == {0.0, -0.4}  # each entry kept (scaled by 1/(1 − q)) or masked on its own
+    assert 0.15 < float((w != 0).float().mean()) < 0.35
+
+
 def test_a_rate_drawn_at_every_step_is_a_schedule_with_the_swept_value_of_its_range() -> None:
     import math
 

@@ -161,6 +161,8 @@ _DEFINED_OUTPUT = {"activation": "f", "loss": "loss"}
 _NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
 # Entry-wise names with a row index (`w_i`, the input weights of unit i): the formula holds for each row.
 _ROW_INDEX = "_i"
+# A name indexed by its entry (`m_i`, `ε_ij`): a value drawn for each entry of its tensor.
+_ENTRY_INDEXED = re.compile(r"(\w+?)_(?:[ijk]|ij)")
 DRAWING_KINDS = ("update_rule", "weight_op", "data", "schedule")
 # A pair: a data idea's `x_i`, the sample itself, and `x_j`, another of its batch; an activation's `x1` and
 # `x2`, the two units of each pair of units (x_i/x_j, x1/x2 and x_a/x_b alike).
@@ -257,6 +259,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
             drawn[name] = expression
             if expression is None:
                 return None  # a draw the program cannot write: the formulas are not certain
+    for name, expression in list(drawn.items()):  # `m_i ~ Bernoulli(1 − p)` for `m ⊙ g`: each entry of m drawn so
+        if (entry := _ENTRY_INDEXED.fullmatch(name)) and expression and "_like({like}" in expression:
+            drawn.setdefault(entry[1], expression)
     if kind == "loss" and task not in ("regression", *CLASSIFYING_TASKS):
         return None  # what the outputs and targets are is not known
     classes = CLASS_VALUES if kind == "loss" and task in CLASSIFYING_TASKS else {}
