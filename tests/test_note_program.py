@@ -1519,6 +1519,12 @@ def test_a_value_drawn_log_uniformly_for_each_sample_changes_each_sample_by_its_
     assert "torch.rand(())" in batch_wide  # no word of samples: one value for the call
 
 
+def test_a_titles_short_form_of_a_formula_the_body_writes_out_is_no_second_step() -> None:
+    note = "# 每 N 步：W ← sign(W)·|W|^q，再把范数还原\nW' = sign(W) ⊙ |W|^q,   W ← W' · ‖W‖_F / ‖W'‖_F\nq = 1.5"  # invented
+    program = note_program(note, ["weight_op"], note)
+    assert program is not None and [target for target, _ in program.statements] == ["W_prime", "W"]
+
+
 def test_a_mask_drawn_for_each_entry_is_the_mask_its_formula_multiplies() -> None:
     import torch
 

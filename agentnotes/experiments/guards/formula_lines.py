@@ -193,6 +193,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     A formula stating what a known function equals (`log cosh(r) = |r| + …`) is an identity, not a step."""
     statements: list[tuple[str, ast.expr]] = []
     restated = False
+    parsed: list[tuple[bool, list[tuple[str, ast.expr]]]] = []  # each line's assignments, and whether it is a heading
     formulas = _with_aliases_applied(cases_as_lines(without_time_indices(formulas)))
     lines = [line for line in _inlined_definitions(formulas, output).splitlines()
              if not _REMARK.match(line) and not VARIANT.match(line)]
@@ -205,7 +206,12 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
             continue
         if found is None:
             return None
+        parsed.append((line.lstrip().startswith("#"), found))
+    in_body = {target for heading, found in parsed if not heading for target, _ in found}
+    for heading, found in parsed:
         for target, value in found:
+            if heading and target in in_body:
+                continue  # `# 每 N 步：W ← sign(W)·|W|^p，再把范数还原`: the title's short form of what the body writes out
             if getattr(value, "restated", False):  # `所以 RCE = 4·(1 − p_y)`: the note's own simpler form of it
                 statements = [(t, v) for t, v in statements if t != target]
             if not _is_number(value):
