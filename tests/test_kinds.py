@@ -72,6 +72,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("x = x + 0.1*randn：给输入加噪声", ["data"]),
     ("lr_t = lr * 0.5^(t/100)", ["schedule"]),
     ("训练 loss 加一个惩罚项 λ*Σ|W|", ["regulariser"]),
+    ("训练 loss 加一个惩罚项 λ*Σ|W|（和 group norm 层一样的想法）", ["regulariser"]),  # a kind said only in brackets beside
+    # another: an aside
     ("R = λ·Σ_u (p_u − 0.5)²\n总 loss = CE + R", ["loss", "regulariser"]),  # the task loss plus a named penalty
     # the penalty's own value, computed with tanh, is no activation idea; an activation's output is one
     ("p_j = (1/B) Σ_b tanh(2·a_bj)\nR = λ·Σ_j p_j²\nloss = L_task + R", ["loss", "regulariser"]),

@@ -498,6 +498,9 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("init")  # units re-initialised every N steps, new weights set to 0 in its step: the operation's own
     elif "init" in found and "weight_op" in found and not _TIMED.search(text):
         found.remove("weight_op")  # `w = √2·(x_a − x_b)/‖x_a − x_b‖` with no step to do it at: the initial value
+    if len(found) > 1:  # "（和 spectral norm 层一样的 trick）": a kind said only in brackets beside another is an aside
+        found = [kind for kind in found if _shown(BY_NAME[kind].cue, _PROSE_BRACKETED.sub(" ", text))
+                 or _shown(BY_NAME[kind].cue, _PROSE_BRACKETED.sub(" ", plain))] or found
     if "layer" in found and "weight_op" in found and not _TIMED.search(text):
         found.remove("weight_op")  # `W = U·diag(s)·Vᵀ` with no step to do it at: how the new layer makes its weights
     if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
@@ -553,6 +556,8 @@ _STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)
                                + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
+# Words in full-width brackets, no formula: `（和 spectral norm 层一样的 trick）`.
+_PROSE_BRACKETED = re.compile(r"（[^（）\n=]*）")
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
 _CROSS_LAYER = re.compile(CROSS_LAYER)
 _PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?[\w']+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ|φ|phi)\s*\(\s*)?W\w*\s*[·*@]?\s*"
