@@ -556,8 +556,8 @@ _STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)
                                + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
-# Words in full-width brackets, no formula: `（和 spectral norm 层一样的 trick）`.
-_PROSE_BRACKETED = re.compile(r"（[^（）\n=]*）")
+# A comparison in brackets, no formula: `（和 spectral norm 层一样的 trick）`, `(as in group norm layers)`.
+_PROSE_BRACKETED = re.compile(r"[（(]\s*(?:和|跟|与|像|类似|同|like\b|as in\b|cf\.?|similar to\b)[^（）()\n=]*[）)]", re.IGNORECASE)
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
 _CROSS_LAYER = re.compile(CROSS_LAYER)
 _PLAIN_LAYER = re.compile(r"^\s*(?:[-*]\s*)?[\w']+\s*=\s*(?:(?:relu|tanh|sigmoid|gelu|σ|φ|phi)\s*\(\s*)?W\w*\s*[·*@]?\s*"
