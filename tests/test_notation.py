@@ -28,6 +28,7 @@ from agentnotes.experiments.guards.note_program import note_program
     ("x̃ = λxᵢ + (1−λ)xⱼ", "x_tilde = λ*xi + (1−λ)*xj"),  # beside xⱼ, xᵢ is one sample of a pair
     ("m_t = β·m_{t−1} + g_t", "m = β·m + g"),  # a previous step written with a minus sign
     ("f(x) = softplus(x) − log 2 + ln 2", "f(x) = softplus(x) − log(2) + log(2)"),  # a function of a number, no brackets
+    ("y = Σ_i |x_i − w_i| + 1", "y = sum_over(|x − w|)+ 1"),  # a sum's summand runs on inside bars
     ("θ_t = θ_{t-1} − η̂_t · m_t", "θ = θ − η_hat · m"),  # a Greek letter with a mark: a name of its own
     ("$\\theta_{t+1} = \\theta_t - \\hat\\eta_t \\odot \\hat m_t$", "θ = θ - η_hat * m_hat"),  # and in LaTeX
     ("η_l(t) = α*·(1 − 1/(γ·t + 1))", "η_l(t) = α_star·(1 − 1/(γ·t + 1))"),  # α*: a name, not a product

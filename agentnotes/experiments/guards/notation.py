@@ -335,15 +335,17 @@ def _powers_of_calls(text: str) -> str:
 
 def _sums_as_calls(text: str) -> str:
     """Each sum `Σ_k q_k log p_k` (`∑`, its index written `_k`, `_{k}` or `_{k=1}^{K}` or left out) as
-    `sum_over(q log p)`: the summand runs to the next `+` or `-` outside brackets, and loses the index; a sum
+    `sum_over(q log p)`: the summand runs to the next `+` or `-` outside brackets and bars, and loses the index; a sum
     over every class but the right one (`Σ_{k≠y}`) masks that class out."""
     while match := _SUM_SIGN.search(text):
-        depth, end = 0, match.end()
+        depth, end, bars = 0, match.end(), {"|": False, "‖": False}  # inside `|x_i − w_i|` or `‖…‖`: one summand
         while end < len(text):
             ch = text[end]
             depth += ch in "([{"
             depth -= ch in ")]}"
-            if depth < 0 or (depth == 0 and _SUMMAND_END.match(ch) and text[match.end():end].strip()):
+            if ch in bars:
+                bars[ch] = not bars[ch]
+            if depth < 0 or (depth == 0 and not any(bars.values()) and _SUMMAND_END.match(ch) and text[match.end():end].strip()):
                 break
             end += 1
         summand = text[match.end():end].strip()
