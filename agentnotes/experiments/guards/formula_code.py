@@ -32,6 +32,7 @@ from agentnotes.experiments.guards.note_program import (
     periodic_body,
     program_body,
 )
+from agentnotes.experiments.guards.index_notation import indexed_layer_body
 from agentnotes.experiments.guards.network_body import cell_body, network_body
 from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, BIASES_PLAIN_SGD, note_period, periodic_cue
 from agentnotes.experiments.guards.prose_init import prose_init_body
@@ -109,7 +110,7 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text) \
-            or layer_class_bodies(note_text)
+            or indexed_layer_body(formulas, note_text) or layer_class_bodies(note_text)
         if found is None:
             return None
         body, source, extra = found

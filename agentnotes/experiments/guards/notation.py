@@ -333,21 +333,28 @@ def _powers_of_calls(text: str) -> str:
     return text
 
 
+def summand_end(text: str, start: int) -> int:
+    """Where the summand of a sum sign ending at `start` ends: at the next `+`, `-`, comparison, separator or prose
+    outside brackets and bars (`Σ_i |x_i − w_i|` sums the whole bar), or at a bracket that closes one opened before."""
+    depth, end, bars = 0, start, {"|": False, "‖": False}
+    while end < len(text):
+        ch = text[end]
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch in bars:
+            bars[ch] = not bars[ch]
+        if depth < 0 or (depth == 0 and not any(bars.values()) and _SUMMAND_END.match(ch) and text[start:end].strip()):
+            break
+        end += 1
+    return end
+
+
 def _sums_as_calls(text: str) -> str:
     """Each sum `Σ_k q_k log p_k` (`∑`, its index written `_k`, `_{k}` or `_{k=1}^{K}` or left out) as
     `sum_over(q log p)`: the summand runs to the next `+` or `-` outside brackets and bars, and loses the index; a sum
     over every class but the right one (`Σ_{k≠y}`) masks that class out."""
     while match := _SUM_SIGN.search(text):
-        depth, end, bars = 0, match.end(), {"|": False, "‖": False}  # inside `|x_i − w_i|` or `‖…‖`: one summand
-        while end < len(text):
-            ch = text[end]
-            depth += ch in "([{"
-            depth -= ch in ")]}"
-            if ch in bars:
-                bars[ch] = not bars[ch]
-            if depth < 0 or (depth == 0 and not any(bars.values()) and _SUMMAND_END.match(ch) and text[match.end():end].strip()):
-                break
-            end += 1
+        end = summand_end(text, match.end())
         summand = text[match.end():end].strip()
         if match["index"]:
             summand = re.sub(rf"(?<=\w)_{re.escape(match['index'])}(?!\w)", "", summand)
