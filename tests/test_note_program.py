@@ -1519,6 +1519,19 @@ def test_a_value_drawn_log_uniformly_for_each_sample_changes_each_sample_by_its_
     assert "torch.rand(())" in batch_wide  # no word of samples: one value for the call
 
 
+def test_a_prose_line_that_only_sets_numbers_does_not_stop_the_formulas_being_read() -> None:
+    note = "m ← β·m + g\nθ ← θ − η·m\n在噪声坐标上 β=0.9 时它还是会走，K=2 是最便宜的版本。"  # invented
+    program = note_program(note, ["update_rule"], note)
+    assert program is not None and [target for target, _ in program.statements] == ["m", "theta"]
+
+
+def test_a_step_dividing_by_an_average_the_rule_has_not_yet_taken_is_left_to_the_model() -> None:
+    before = "w ← w − η·g / √v，v ← β·v + (1−β)·g²\nβ = 0.99"  # invented: v is still zero at the first step
+    after = "v ← β·v + (1−β)·g²，w ← w − η·g / (√v + ε)\nβ = 0.99"
+    assert note_program(before, ["update_rule"], before) is None
+    assert note_program(after, ["update_rule"], after) is not None
+
+
 def test_a_titles_short_form_of_a_formula_the_body_writes_out_is_no_second_step() -> None:
     note = "# 每 N 步：W ← sign(W)·|W|^q，再把范数还原\nW' = sign(W) ⊙ |W|^q,   W ← W' · ‖W‖_F / ‖W'‖_F\nq = 1.5"  # invented
     program = note_program(note, ["weight_op"], note)

@@ -199,7 +199,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
              if not _REMARK.match(line) and not VARIANT.match(line)]
     for line in lines:
         found = _assignments(_without_labels(line, "\n".join(lines)))
-        if found is None and (_COUNT_IN_WORDS.match(_normalised(line)) or _said_in_words(line)):
+        if found is None and (_COUNT_IN_WORDS.match(_normalised(line)) or _said_in_words(line) or _only_settings(line)):
             continue  # `T = total number of steps`: a count the hook is given, said in words; `LayerNorm = 减均值 + …`
         if found is None and _MODULE_CODE.search(line):
             restated = True  # `m.weight[m.weight.abs() < tau] = 0.0`: code over the model's layers, beside the formulas
@@ -276,6 +276,17 @@ def _inlined_definitions(formulas: str, output: str = "") -> str:
 def _bracketed(expression: str) -> str:
     """`expression` in brackets unless it is a single name."""
     return expression.strip() if re.fullmatch(r"\s*[\w\u0370-\u03ff]+\s*", expression) else f"({expression})"
+
+
+def _only_settings(line: str) -> bool:
+    """Whether every `=` of a line sets a name to a number (`β1=0.9 时，…`, "K=2 是最便宜的版本"): a setting said in
+    prose, which the notes' constants hold, no step."""
+    equals = _ASSIGNS_ANYWHERE.findall(line)
+    return bool(equals) and len(_SETTING.findall(line)) == len(equals)
+
+
+# A name set to a number where a line says it: `β1=0.9`, `K = 2`.
+_SETTING = re.compile(rf"(?<![\w.])[^\W\d]\w*\s*=(?!=)\s*{NUMBER}(?![\w.(])")
 
 
 def _said_in_words(line: str) -> bool:

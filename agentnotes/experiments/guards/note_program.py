@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -295,7 +296,34 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     starts = {name: given_starts.get(name) if start is None else start for name, start in starts.items()}
     if "" in starts.values():
         return None  # a state the notes start otherwise than at a number: not certain
+    if _divides_by_zero_at_start(program, {name for name, start in starts.items() if not start or float(start) == 0}):
+        return None  # `w ⊙ exp(−η·g/√v̂)` before `v ← β·v + …`: the first step would divide by the zero v starts at
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
+
+
+def _divides_by_zero_at_start(program: NoteProgram, zero: set[str]) -> bool:
+    """Whether a formula divides by a value that is zero at the first step: one made, before the gradient enters it,
+    from kept values that start at zero (`zero`), with every other value taken as one and each ε as itself."""
+    zero = set(zero)
+    values = {**{name: 1.0 for _, expression in program.statements for name in _names(ast.parse(expression, mode="eval"))},
+              **{name: float(value) for name, value in program.constants.items() if isinstance(value, int | float)}}
+    functions = {"sqrt": math.sqrt, "abs": abs, "exp": math.exp, "norm": abs, "max": max, "min": min, "sign": lambda v: v}
+    for target, expression in program.statements:
+        tree = ast.parse(expression, mode="eval")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and _names(node.right) & zero:
+                try:
+                    divisor = eval(compile(ast.Expression(node.right), "<divisor>", "eval"),  # numbers only
+                                   {"__builtins__": {}, **values, **dict.fromkeys(zero, 0.0), **functions})
+                except Exception:  # a function of tensors (a dot product): not judged here
+                    continue
+                if divisor == 0:
+                    return True
+        if "g" not in _names(tree) and _names(tree) & zero:
+            zero.add(target)  # `v̂ = v/(1 − β2^t)`: still zero
+        else:
+            zero.discard(target)  # the gradient entered it, or nothing zero did
+    return False
 
 
 def _with_adam_moments(statements: list[tuple[str, ast.expr]], text: str,
