@@ -1552,6 +1552,12 @@ def test_a_mask_drawn_for_each_entry_is_the_mask_its_formula_multiplies() -> Non
     assert 0.15 < float((w != 0).float().mean()) < 0.35
 
 
+def test_a_schedules_floor_named_without_a_value_is_zero() -> None:
+    note = "lr(t) = η_min + (η₀ − η_min)·(1 − t/T)"  # invented
+    program = note_program(note, ["schedule"], note)
+    assert program is not None and program.constants["eta_min"] == 0.0
+
+
 def test_a_rate_drawn_at_every_step_is_a_schedule_with_the_swept_value_of_its_range() -> None:
     import math
 

@@ -164,6 +164,8 @@ _NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
 _ROW_INDEX = "_i"
 # A name indexed by its entry (`m_i`, `ε_ij`): a value drawn for each entry of its tensor.
 _ENTRY_INDEXED = re.compile(r"(\w+?)_(?:[ijk]|ij)")
+# The lowest rate a schedule names without a value (`lr(t) = η_min + (η₀ − η_min)·…`): zero, as schedules take it.
+_RATE_FLOORS = frozenset({"etamin", "lrmin"})
 DRAWING_KINDS = ("update_rule", "weight_op", "data", "schedule")
 # A pair: a data idea's `x_i`, the sample itself, and `x_j`, another of its batch; an activation's `x1` and
 # `x2`, the two units of each pair of units (x_i/x_j, x1/x2 and x_a/x_b alike).
@@ -691,6 +693,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 constants[name] = _constant(name, given)
             elif compared_name(name) == "eps":
                 constants[name] = EPS
+            elif kind == "schedule" and compared_name(name) in _RATE_FLOORS:
+                constants[name] = 0.0  # `η_min` with no value: the floor a schedule decays to by convention
             elif kind == "update_rule" and compared_name(name) in ADAM_DECAYS:
                 constants[name] = ADAM_DECAYS[compared_name(name)]
             elif kind == "update_rule" and _decays_an_average(name, statements):
