@@ -1552,6 +1552,24 @@ def test_a_mask_drawn_for_each_entry_is_the_mask_its_formula_multiplies() -> Non
     assert 0.15 < float((w != 0).float().mean()) < 0.35
 
 
+def test_the_weights_k_steps_back_in_an_operation_done_every_k_steps_are_those_its_last_call_kept() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每 k 步外推一次：W ← W + α·(W_t − W_{t−k})，k = 10，α = 0.5"  # invented
+    reply = program_reply(load_skeleton("weight_op"), note, note, "regression")
+    weight_op = _function_of(fill(load_skeleton("weight_op"), reply), "weight_op")
+    w, state = torch.tensor([1.0]), {"initial": torch.tensor([0.0])}
+    weight_op(w, state, 10)  # moved by 1 since training began: pushed half of that further
+    assert w.tolist() == [1.5]
+    w.add_(2.0)  # training moves it on by 2
+    weight_op(w, state, 15)  # not a step of the operation
+    assert w.tolist() == [3.5]
+    weight_op(w, state, 20)  # moved by 2.5 since the last call kept 1.0 (before its push)
+    assert w.tolist() == [3.5 + 0.5 * 2.5]
+
+
 def test_a_schedules_floor_named_without_a_value_is_zero() -> None:
     note = "lr(t) = η_min + (η₀ − η_min)·(1 − t/T)"  # invented
     program = note_program(note, ["schedule"], note)

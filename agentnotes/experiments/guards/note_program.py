@@ -164,6 +164,8 @@ _NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
 _ROW_INDEX = "_i"
 # A name indexed by its entry (`m_i`, `ε_ij`): a value drawn for each entry of its tensor.
 _ENTRY_INDEXED = re.compile(r"(\w+?)_(?:[ijk]|ij)")
+# The letter of a period the notes do something at: "每 k 步", "every k steps".
+_PERIOD_LETTER = re.compile(r"每\s*([A-Za-z])\s*(?:步|次|个?\s*step)|\bevery\s+([A-Za-z])\s+(?:steps|iterations|updates)\b")
 # The lowest rate a schedule names without a value (`lr(t) = η_min + (η₀ − η_min)·…`): zero, as schedules take it.
 _RATE_FLOORS = frozenset({"etamin", "lrmin"})
 DRAWING_KINDS = ("update_rule", "weight_op", "data", "schedule")
@@ -223,6 +225,10 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     given = {**note_constants(_without_variants(note_text)), **own_constants}  # a setup line may give one
     if kind == "loss":
         formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
+    if kind == "weight_op" and (period := _PERIOD_LETTER.search(note_text)):
+        # `W_t − W_{t−k}` in an operation done every k steps: the weights now, and as the last call kept them
+        back = rf"(?<![\w])(\w+?)_\{{\s*t\s*[-−]\s*{period[1] or period[2]}\s*\}}"
+        formulas = re.sub(r"(?<![\w])(\w+?)_\{?t\}?(?![\w{])", r"\1", re.sub(back, r"\1_prev", formulas))
     first_said = _first_step_values(formulas)
     statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
@@ -701,7 +707,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 constants[name] = MOMENTUM  # `v ← β·v + t` with β given no value: the usual momentum
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
-            elif kind == "update_rule" and (role := _previous_role(name, role_names, roles)):
+            elif (kind == "update_rule" or kind == "weight_op" and _kept_stem(name) in role_names["param"]) \
+                    and (role := _previous_role(name, role_names, roles)):
                 roles[role] = _kept_stem(name)  # the weights or the gradient at the step before (or k steps before)
                 previous.append(name)
             elif kind in PER_TENSOR_KINDS and (param := _initial_param(name, role_names, roles)):
@@ -750,10 +757,10 @@ def _kept_stem(name: str) -> str:
     return re.sub(rf"{PREVIOUS_SUFFIX}\d?$", "", name)
 
 
-def _kept_values(previous: tuple[str, ...]) -> list[str]:
+def _kept_values(previous: tuple[str, ...], start: str = "") -> list[str]:
     """The lines that read each value kept from earlier steps and keep this step's: `g_prev2` (two steps before) keeps
-    `g_prev` too, each kept value shifted one step back after reading. At the first steps, a value not yet kept is the
-    step's own."""
+    `g_prev` too, each kept value shifted one step back after reading. At the first steps, a value not yet kept is
+    `start` (a weight operation's weights before training), else the step's own."""
     depths: dict[str, int] = {}
     for name in previous:
         stem, depth = _kept_stem(name), int(name[len(_kept_stem(name)) + len(PREVIOUS_SUFFIX):] or 1)
@@ -761,7 +768,7 @@ def _kept_values(previous: tuple[str, ...]) -> list[str]:
     lines = []
     for stem, depth in depths.items():
         names = [f"{stem}{PREVIOUS_SUFFIX}{k if k > 1 else ''}" for k in range(1, depth + 1)]
-        lines += [f'{name} = state.get("{name}", {stem})' for name in names]
+        lines += [f'{name} = state.get("{name}", {start or stem})' for name in names]
         lines += [f'if "{earlier}" in state: state["{later}"] = state["{earlier}"]'
                   for later, earlier in zip(names[:0:-1], names[-2::-1])]
         lines.append(f'state["{names[0]}"] = {stem}.detach().clone()')
@@ -918,7 +925,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
     lines += [f'{name} = state["initial"]' if program.kind == "weight_op"  # the lab keeps the weights before training
               else f'{name} = state.setdefault("{name}", p.detach().clone())' for name in program.initial]
-    lines += _kept_values(program.previous)
+    lines += _kept_values(program.previous, 'state["initial"]' if program.kind == "weight_op" else "")
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
     lines += [f"{target} = {_with_torch(expression, per_sample=program.kind == 'loss', per_tensor=program.kind in PER_TENSOR_KINDS)}"
