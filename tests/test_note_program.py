@@ -1570,6 +1570,20 @@ def test_the_weights_k_steps_back_in_an_operation_done_every_k_steps_are_those_i
     assert w.tolist() == [3.5 + 0.5 * 2.5]
 
 
+def test_a_value_a_named_number_of_steps_back_is_kept_that_many_steps() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "w_{t+1} = w_t − η·g_t + β·(w_t − w_{t−k})，k = 2，β = 0.5"  # invented
+    reply = program_reply(load_skeleton("update_rule"), note, note, "regression")
+    update = _function_of(fill(load_skeleton("update_rule"), reply), "update")
+    w, state = torch.tensor([0.0]), {}
+    for step, expected in enumerate([-1.0, -2.0, -4.0, -6.5], start=1):  # from step 3 on: plus half the move since 2 steps back
+        update(w, torch.tensor([1.0]), state, 1.0, step)
+        assert w.tolist() == [expected]
+
+
 def test_a_schedules_floor_named_without_a_value_is_zero() -> None:
     note = "lr(t) = η_min + (η₀ − η_min)·(1 − t/T)"  # invented
     program = note_program(note, ["schedule"], note)

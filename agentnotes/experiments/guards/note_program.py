@@ -164,6 +164,15 @@ _NETWORK_OUTPUT = re.compile(r"(?<![\w])f\s*\(\s*x(?:_i)?\s*\)(?!\s*=)")
 _ROW_INDEX = "_i"
 # A name indexed by its entry (`m_i`, `ε_ij`): a value drawn for each entry of its tensor.
 _ENTRY_INDEXED = re.compile(r"(\w+?)_(?:[ijk]|ij)")
+# A value a named number of steps back: `w_{t−k}`.
+_STEPS_BACK_NAMED = re.compile(r"(?<=[\w\u0370-\u03ff])_\{\s*t\s*[-−]\s*([A-Za-z])\s*\}")
+
+
+def _small_count(value: str | None) -> bool:
+    """Whether `value` is a whole number of steps from 1 to 9 (as far back as kept values go)."""
+    return value is not None and re.fullmatch(r"[1-9](?:\.0*)?", value) is not None
+
+
 # The letter of a period the notes do something at: "每 k 步", "every k steps".
 _PERIOD_LETTER = re.compile(r"每\s*([A-Za-z])\s*(?:步|次|个?\s*step)|\bevery\s+([A-Za-z])\s+(?:steps|iterations|updates)\b")
 # The lowest rate a schedule names without a value (`lr(t) = η_min + (η₀ − η_min)·…`): zero, as schedules take it.
@@ -229,6 +238,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         # `W_t − W_{t−k}` in an operation done every k steps: the weights now, and as the last call kept them
         back = rf"(?<![\w])(\w+?)_\{{\s*t\s*[-−]\s*{period[1] or period[2]}\s*\}}"
         formulas = re.sub(r"(?<![\w])(\w+?)_\{?t\}?(?![\w{])", r"\1", re.sub(back, r"\1_prev", formulas))
+    elif kind == "update_rule":  # `w_{t−k}` with k = 4: the weights 4 steps back
+        formulas = _STEPS_BACK_NAMED.sub(lambda m: m[0].replace(m[1], given[compared_name(m[1])].split(".")[0])
+                                         if _small_count(given.get(compared_name(m[1]))) else m[0], formulas)
     first_said = _first_step_values(formulas)
     statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
