@@ -66,3 +66,9 @@ def test_variants_of_the_output_or_a_name_nothing_gives_are_left_to_the_model() 
     assert indexed_layer_body("y_j = max_i(x_i + w_ji)\ny_j = log Σ_i exp(x_i + w_ji)") is None  # two outputs: variants
     assert indexed_layer_body("y_j = Σ_i w_ji x_i · mystery_j") is None  # a value per unit the notes never start
     assert indexed_layer_body("y = W x + b") is None  # nothing written entry by entry
+
+
+def test_a_layer_whose_backward_pass_the_notes_give_apart_is_left_to_the_model() -> None:
+    note = "# L1 units\ny_j = − Σ_i |x_i − w_ji| + b_j\n反向（不用真梯度）：∂y_j/∂w_ji 用 x_i − w_ji"  # invented
+    skeleton = skeleton_for(["layer"], note)
+    assert program_reply(skeleton, note, note) == ""

@@ -32,13 +32,15 @@ from agentnotes.experiments.guards.note_program import (
     periodic_body,
     program_body,
 )
-from agentnotes.experiments.guards.index_notation import indexed_layer_body
+from agentnotes.experiments.guards.index_notation import STRAIGHT_THROUGH, indexed_layer_body
 from agentnotes.experiments.guards.network_body import cell_body, network_body
 from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, BIASES_PLAIN_SGD, note_period, periodic_cue
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 from agentnotes.experiments.guards.two_point_body import two_point_bodies
 
+# A backward pass the notes give a layer of its own: "反向：…不用真梯度", "Backward: …", a torch.autograd.Function.
+_OWN_BACKWARD = re.compile(r"autograd\.Function|不用真梯度|(?:反向|\bbackward(?: pass)?)\s*[（(:：]", re.IGNORECASE)
 MARK = "written from the notes' formulas"  # the comment on a body written here
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
 BLOCK_FORWARD = "IdeaBlock.forward"  # the block skeleton's, beside its layers_and_parameters
@@ -109,6 +111,8 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
             return forward_name, _marked(forward, source), f"def {layers_method}(self):\n" \
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
     if LAYER_FORWARD in part.required:
+        if _OWN_BACKWARD.search(note_text) and not STRAIGHT_THROUGH.search(note_text):
+            return None  # "反向（照论文来，不用真梯度）": a layer whose gradient the notes give apart is more than its forward pass
         found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text) \
             or indexed_layer_body(formulas, note_text) or layer_class_bodies(note_text)
         if found is None:

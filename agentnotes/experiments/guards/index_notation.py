@@ -37,7 +37,7 @@ _ELEMENTWISE = {"abs": "torch.abs", "exp": "torch.exp", "log": "torch.log", "sqr
                 "sign": "torch.sign", "round": "torch.round"}
 # Functions whose gradient is zero almost everywhere, and words that give them the identity's gradient instead.
 _STEPPED = ("round", "sign")
-_STRAIGHT_THROUGH = re.compile(r"straight[- ]through|\bSTE\b|直通", re.IGNORECASE)
+STRAIGHT_THROUGH = re.compile(r"straight[- ]through|\bSTE\b|直通", re.IGNORECASE)
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
@@ -143,7 +143,7 @@ class _Writer:
         self.letters, self.note_text = letters, note_text
         self.constants = note_constants(note_text)
         self.learnable = learnable_names(note_text.replace("$", " "))
-        self.straight_through = bool(_STRAIGHT_THROUGH.search(note_text))
+        self.straight_through = bool(STRAIGHT_THROUGH.search(note_text))
         self.values: dict[str, tuple[str, ...]] = {}  # computed name -> its axes
         self.extra: dict[str, str] = {}  # the layer's own parameters: name -> its line
         self.weight = ""  # the notes' name of the weight matrix
