@@ -153,6 +153,26 @@ def test_a_layer_class_of_the_notes_is_the_layer_with_its_own_parameters_only() 
     assert torch.allclose(out, layer.layer.inner(2 * x))  # the notes' forward, at its start value
 
 
+GAINED_ACTIVATION = """# A tanh with a learned gain per unit
+
+```python
+class GainTanh(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.g = nn.Parameter(torch.full((c,), 2.0))
+    def forward(self, x):
+        return torch.tanh(self.g * x)
+```
+"""
+
+
+def test_an_activation_class_of_the_notes_is_the_activation_built_with_the_layers_width() -> None:
+    activation = _written(GAINED_ACTIVATION, ["activation"])["IdeaActivation"](3)
+    x = torch.randn(4, 3)
+    assert torch.allclose(activation(x), torch.tanh(2.0 * x))
+    assert [tuple(p.shape) for p in activation.parameters()] == [(3,)]  # one gain per unit, learnable
+
+
 def test_a_code_block_cut_where_a_passage_ends_is_read_where_the_next_passage_has_it_whole() -> None:
     from agentnotes.experiments.guards.note_code import code_blocks
 

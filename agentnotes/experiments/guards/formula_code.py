@@ -20,7 +20,7 @@ import textwrap
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, idea_text
-from agentnotes.experiments.guards.note_code import code_body, layer_class_bodies
+from agentnotes.experiments.guards.note_code import activation_class_bodies, code_body, layer_class_bodies
 from agentnotes.experiments.guards.note_program import (
     HOOK_FUNCTIONS,
     NoteProgram,
@@ -126,6 +126,10 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         body = _marked(body, program.as_text())
     elif from_code := code_body(part.name, note_text):  # the idea given as Python code: the notes' own
         function, body, learned = HOOK_FUNCTIONS[part.name][0], _marked(*from_code), ""
+    elif part.name == "activation" and task != "digits_image" and (found := activation_class_bodies(note_text)):
+        body, source, extra = found  # the notes' activation class, its parameters one per unit of the last axis
+        function, body = HOOK_FUNCTIONS["activation"][0], _marked(body, source)
+        learned = "def extra_parameters(self):\n" + textwrap.indent(_marked(extra, source), "    ") + "\n\n"
     else:
         return None
     if part.name == "weight_op":

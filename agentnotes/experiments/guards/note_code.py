@@ -65,18 +65,29 @@ def layer_class_bodies(note_text: str) -> tuple[str, str, str] | None:
     """(the layer skeleton's forward body, the class it comes from, its extra_parameters body) when the notes give the
     idea as a layer class of their own (`class SortLinear(nn.Module)` built as `SortLinear(d_in, d_out)`, with a
     forward of x): the skeleton's layer holds one, built with the layer's sizes, in place of its own weights."""
+    return _module_class_bodies(note_text, 2, "del self.weight, self.bias  # the notes' layer holds its own\n"
+                                "self.layer = {name}(self.in_features, self.out_features)\n", "out = self.layer(x)")
+
+
+def activation_class_bodies(note_text: str) -> tuple[str, str, str] | None:
+    """The same for the activation skeleton, when the notes give their activation as a class built from the width of
+    the layer before it (`class BentAct(nn.Module)` built as `BentAct(c)`): the skeleton's activation holds one."""
+    return _module_class_bodies(note_text, 1, "self.act = {name}(self.width)\n", "out = self.act(x)")
+
+
+def _module_class_bodies(note_text: str, sizes: int, built: str, forward: str) -> tuple[str, str, str] | None:
+    """(forward body, source, extra_parameters body) for the first module class of the notes built from `sizes`
+    sizes, held as `built` says and called as `forward` does."""
     for tree, _ in _parsed_blocks(note_text):
         for node in tree.body:
-            if isinstance(node, ast.ClassDef) and _is_layer_class(node):
-                extra = (ast.unparse(node) + "\n"
-                         "del self.weight, self.bias  # the notes' layer holds its own\n"
-                         f"self.layer = {node.name}(self.in_features, self.out_features)\n")
-                return "out = self.layer(x)\nreturn out\n", f"the notes' own code, class {node.name}", extra
+            if isinstance(node, ast.ClassDef) and _is_module_class(node, sizes):
+                return f"{forward}\nreturn out\n", f"the notes' own code, class {node.name}", \
+                    ast.unparse(node) + "\n" + built.format(name=node.name)
     return None
 
 
-def _is_layer_class(node: ast.ClassDef) -> bool:
-    """A module class built from two sizes (`__init__(self, d_in, d_out, k=None)`, calling super().__init__) with a
+def _is_module_class(node: ast.ClassDef, sizes: int) -> bool:
+    """A module class built from `sizes` sizes (`__init__(self, d_in, d_out, k=None)`, calling super().__init__) with a
     forward of one input."""
     if not any(ast.unparse(base) in _LAYER_BASES for base in node.bases) or _NOT_ON_VECTORS.search(ast.unparse(node)):
         return False
@@ -84,9 +95,9 @@ def _is_layer_class(node: ast.ClassDef) -> bool:
     init, forward = methods.get("__init__"), methods.get("forward")
     if init is None or forward is None or init.decorator_list or forward.decorator_list:
         return False
-    sizes = len(init.args.args) - 1 - len(init.args.defaults)
+    given = len(init.args.args) - 1 - len(init.args.defaults)
     built = any(isinstance(n, ast.Call) and ast.unparse(n.func).startswith("super().__init__") for n in ast.walk(init))
-    return built and sizes == 2 and len(forward.args.args) == 2 and not forward.args.defaults
+    return built and given == sizes and len(forward.args.args) == 2 and not forward.args.defaults
 
 
 def _parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
