@@ -72,6 +72,10 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("x = x + 0.1*randn：给输入加噪声", ["data"]),
     ("lr_t = lr * 0.5^(t/100)", ["schedule"]),
     ("训练 loss 加一个惩罚项 λ*Σ|W|", ["regulariser"]),
+    # the new layer's own backward pass is no update rule; the same step said otherwise is one
+    ("# TernaryLinear: rounded weights\ny = Ŵ x + b\nBackward: straight-through, g := g (zero the grad where |W| > α)",
+     ["layer"]),
+    ("# TernaryLinear: rounded weights\ny = Ŵ x + b\nThen g := g (zero the grad where |W| > α)", ["update_rule", "layer"]),
     ("训练 loss 加一个惩罚项 λ*Σ|W|（和 group norm 层一样的想法）", ["regulariser"]),  # a kind said only in brackets beside
     # another: an aside
     ("R = λ·Σ_u (p_u − 0.5)²\n总 loss = CE + R", ["loss", "regulariser"]),  # the task loss plus a named penalty

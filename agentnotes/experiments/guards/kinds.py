@@ -516,6 +516,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain) and not _GRADIENT_ACCUMULATED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
+    if "update_rule" in found and "layer" in found and _only_on_lines(BY_NAME["update_rule"].cue, plain, _BACKWARD_LINE):
+        found.remove("update_rule")  # "Backward: straight-through, g := g": the new layer's gradient, no optimizer's step
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
@@ -556,6 +558,9 @@ _STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)
                                + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
+# A line on a layer's backward pass: "Backward: straight-through, g := g", "反向：…".
+_BACKWARD_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:backward(?: pass)?|反向(?:传播)?)\s*[:：(（]|straight[- ]through|\bSTE\b",
+                            re.IGNORECASE)
 # A comparison in brackets, no formula: `（和 spectral norm 层一样的 trick）`, `(as in group norm layers)`.
 _PROSE_BRACKETED = re.compile(r"[（(]\s*(?:和|跟|与|像|类似|同|like\b|as in\b|cf\.?|similar to\b)[^（）()\n=]*[）)]", re.IGNORECASE)
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
