@@ -1584,6 +1584,12 @@ def test_a_value_a_named_number_of_steps_back_is_kept_that_many_steps() -> None:
         assert w.tolist() == [expected]
 
 
+def test_a_count_of_steps_the_notes_give_a_letter_is_the_runs_steps() -> None:
+    note = "η_t = η₀ · (1 − log(1 + t) / log(1 + T))\n- T = 3000 steps, batch 64"  # invented
+    program = note_program(note, ["schedule"], note)
+    assert program is not None and program.roles.get("total") == "T" and "T" not in program.constants
+
+
 def test_a_schedules_floor_named_without_a_value_is_zero() -> None:
     note = "lr(t) = η_min + (η₀ − η_min)·(1 − t/T)"  # invented
     program = note_program(note, ["schedule"], note)

@@ -144,7 +144,8 @@ _ONE_HOT_Y = re.compile(r"(?<![\w.])y\s*(?:是|为|is|are|=)?\s*(?:an?\s+)?one[-
                         re.IGNORECASE)
 # The total step count named in words (`Total steps T`, `总步数 T`): the run's, whatever number the notes give it.
 _TOTAL_IN_WORDS = re.compile(r"\btotal\s+(?:number\s+of\s+)?(?:training\s+)?(?:steps|iterations|updates)\s*[:：(（]?\s*"
-                             r"([A-Za-z]\w*)\b|(?:训练)?总步数\s*[:：(（]?\s*([A-Za-z]\w*)", re.IGNORECASE)
+                             r"([A-Za-z]\w*)\b|(?:训练)?总步数\s*[:：(（]?\s*([A-Za-z]\w*)|"
+                             r"(?<![\w.])([A-Z])\s*=\s*\d[\d,]*\s*(?:training\s+)?(?:steps|iterations|步)(?![\w/])", re.IGNORECASE)
 # Adam named as the rule's base, and its moments by the names notes give them.
 _ADAM_NAMED = re.compile(r"(?<![A-Za-z])Adam(?![A-Za-z])")
 _ADAM_MOMENTS = {"m": "beta1 * m + (1 - beta1) * g", "v": "beta2 * v + (1 - beta2) * g ** 2",
@@ -298,8 +299,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
     for named in _TOTAL_IN_WORDS.finditer(note_text):  # `Total steps T … T = 3000`: the run's own step count
-        if (named[1] or named[2]) in ROLES[kind].get("total", ()):
-            given.pop(compared_name(named[1] or named[2]), None)
+        if (named[1] or named[2] or named[3]) in ROLES[kind].get("total", ()):  # `T = 3000 steps`: the run's steps
+            given.pop(compared_name(named[1] or named[2] or named[3]), None)
     statements = _letters_side_by_side(_averages(statements, given, kind), given, kind)
     if kind == "loss" and task in CLASSIFYING_TASKS and _ONE_HOT_Y.search(note_text):
         statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
