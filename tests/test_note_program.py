@@ -1590,6 +1590,20 @@ def test_a_count_of_steps_the_notes_give_a_letter_is_the_runs_steps() -> None:
     assert program is not None and program.roles.get("total") == "T" and "T" not in program.constants
 
 
+def test_a_value_drawn_from_a_set_for_each_sample_where_the_notes_say_so() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    note = "每个样本随机选 q：x̃ = round(x·q)/q，q ~ Uniform{1, 2}"  # invented
+    reply = program_reply(load_skeleton("data"), note, note, "regression")
+    transform_batch = _function_of(fill(load_skeleton("data"), reply), "transform_batch")
+    x = torch.full((400, 3), 0.3)
+    changed, _ = transform_batch(x, torch.zeros(400), 1)
+    assert {round(v, 4) for v in changed[:, 0].tolist()} == {0.0, 0.5}  # q = 1 rounds 0.3 to 0, q = 2 to 0.5
+    assert torch.equal(changed, changed[:, :1].expand_as(changed))  # one q per sample, for all its entries
+
+
 def test_a_schedules_floor_named_without_a_value_is_zero() -> None:
     note = "lr(t) = η_min + (η₀ − η_min)·(1 − t/T)"  # invented
     program = note_program(note, ["schedule"], note)

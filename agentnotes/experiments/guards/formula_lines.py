@@ -715,7 +715,9 @@ MOMENTUM = 0.9  # a momentum the notes name without a value (`v ← β·v + g`):
 # A value the notes draw at random: `ε ~ N(0, 1)` (one per entry), `λ ~ Beta(α, α)`, `u ~ U(0, 1)` (one per call),
 # `log γ ~ U(−log 2, log 2)` (γ drawn log-uniformly).
 _DRAWN = re.compile(rf"(?<![A-Za-z0-9_])(?:log\((?P<logged>[A-Za-z_]\w*)\)|(?P<name>[A-Za-z_]\w*))\s*~\s*"
-                    rf"(?P<family>{DRAW_FAMILIES})\s*\((?P<arguments>(?:[^()]|\([^()]*\))*)\)")  # U(−log(2), log(2))
+                    rf"(?P<family>{DRAW_FAMILIES}|OneOf)\s*\((?P<arguments>(?:[^()]|\([^()]*\))*)\)")  # U(−log(2), log(2))
+# A draw of one of a set of values: `q ~ Uniform{2, 3, 4, 6, 17}`, `U{−1, +1}` (read as `OneOf(…)`).
+_SET_DRAW = re.compile(r"(?:Uniform|U)\s*\\?\{([^{}\n]*)\\?\}")
 # The functions of numbers a draw's arguments may take: `U(−log 2, log 2)`, `N(0, sqrt(2/3))`.
 _NUMBER_FUNCTIONS = {"log": math.log, "sqrt": math.sqrt, "exp": math.exp}
 
@@ -725,16 +727,31 @@ _PER_SAMPLE = re.compile(r"每(?:个|一个|张)\s*(?:样本|图像?|example)|�
                          re.IGNORECASE)
 
 
-def draws_in(line: str, given: dict[str, str]) -> list[tuple[str, str | None]]:
+def draws_in(line: str, given: dict[str, str], note_text: str = "") -> list[tuple[str, str | None]]:
     """The values `line` draws at random, each with the torch expression of its draw (`_draw`; None: a draw the
-    program cannot write); one value per sample where the line says so."""
-    found, per_sample = [], bool(_PER_SAMPLE.search(line))
-    for match in _DRAWN.finditer(_normalised(line)):
-        expression = _draw(match["family"], match["arguments"], given, per_sample)
+    program cannot write); one value per sample where the line says so, or the notes say so of that value
+    ("每个样本随机选 q")."""
+    found = []
+    for match in _DRAWN.finditer(_normalised(_SET_DRAW.sub(r"OneOf(\1)", line))):
+        name = match["logged"] or match["name"]
+        per_sample = bool(_PER_SAMPLE.search(line) or re.search(
+            _PER_SAMPLE.pattern + rf"[^。.\n;；]{{0,12}}?(?<![\w]){re.escape(name)}(?![\w])", note_text, re.IGNORECASE))
+        expression = _choice(match["arguments"], given, per_sample) if match["family"] == "OneOf" \
+            else _draw(match["family"], match["arguments"], given, per_sample)
         if match["logged"] and expression is not None:
             expression = f"torch.exp({expression})"
-        found.append((match["logged"] or match["name"], expression))
+        found.append((name, expression))
     return found
+
+
+def _choice(choices: str, given: dict[str, str], per_sample: bool) -> str | None:
+    """The torch expression of a draw of one of the listed numbers (`Uniform{2, 3, 4}`), each as likely; None when one
+    is no number."""
+    values = [_number(value, given) for value in choices.split(",")]
+    if not values or None in values:
+        return None
+    shape = f"{_SAMPLE_SHAPE}, device=({{like}}).device" if per_sample else "()"
+    return f"torch.tensor({values!r}, device=({{like}}).device)[torch.randint(0, {len(values)}, {shape})]"
 
 
 # The shape of one value per sample of the batch `{like}`, against which it broadcasts: (B, 1, …).

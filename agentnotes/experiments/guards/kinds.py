@@ -198,7 +198,7 @@ KINDS: tuple[Kind, ...] = (
               r"标签(?:保持)?不变|\blabels?\s+(?:is\s+|are\s+|stays?\s+|remains?\s+)?(?:unchanged|kept|preserved|the same)\b",
               r"\bdef\s+\w+\s*\(\s*(?:x|X|inputs?|xb)\s*,\s*(?:y|Y|labels?|targets?|yb)\s*[,)]",  # def quad_swap(x, y, p=0.5)
               # a mixing weight λ, not a diagonal matrix Λ (`x_t = Λ ⊙ x_{t−1} + B u_t`: a recurrence)
-              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|(?-i:λ|lambda)|flip|mix|~)",
+              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy|_tilde|\u0303)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|(?<![A-Za-z])N\(|(?-i:λ|lambda)|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
               _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
               # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`
@@ -353,7 +353,8 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"[^,.;\n]*\boptimi[sz]er(?:'s)?\b[^,.;\n]*\b(?:unchanged|untouched|not reset|as it is)\b[^,.;\n]*",
                    re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
-_OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)\s*[=:：]?\s*\d", re.IGNORECASE)
+_OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)(?:\s*[=:：]?\s*\d|\s*(?=[；;，,。)）]|$))",
+                                re.IGNORECASE | re.MULTILINE)  # "SGD momentum 0.9", "…，SGD momentum；"
 # What the note says could also be done, or would do if the idea misbehaved, to the end of its sentence ("也可以只在前 50
 # 步 warmup 之后才开始推", "one could also clip it", "if it's a bug, add a radial lane: η_r = 0.1·η", "如果不稳定就加 clip"):
 # an option or a contingency beside the idea, not the idea.

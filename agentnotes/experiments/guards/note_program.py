@@ -277,7 +277,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         statements = _up_to_output(_in_order(statements), kind)
     drawn = {}
     for line in formulas.splitlines():
-        for name, expression in draws_in(line, given):
+        for name, expression in draws_in(line, given, note_text):
             drawn[name] = expression
             if expression is None:
                 return None  # a draw the program cannot write: the formulas are not certain
