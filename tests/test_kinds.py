@@ -79,6 +79,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     # a new input drawn from a set, the setup's optimizer without a number, a layer norm of x (no draw)
     ("x̃ = round(x·(q − 1))/(q − 1)，q ~ Uniform{2, 4, 8}\n实验：MLP，SGD momentum；5 seeds", ["data"]),
     ("X ← X + W·LN(X)", []),
+    ("y = W x + b 换成 y = W*x + V*x² + b\n- 对照 2：concat(relu(x), relu(−x)) 再接 Linear", ["layer"]),  # a control arm
     ("训练 loss 加一个惩罚项 λ*Σ|W|（和 group norm 层一样的想法）", ["regulariser"]),  # a kind said only in brackets beside
     # another: an aside
     ("R = λ·Σ_u (p_u − 0.5)²\n总 loss = CE + R", ["loss", "regulariser"]),  # the task loss plus a named penalty

@@ -544,6 +544,27 @@ def test_a_layers_forward_pass_is_written_from_the_notes_output_formula() -> Non
     assert torch.allclose(layer(x), expected, atol=1e-6)
 
 
+def test_a_second_matrix_the_notes_start_is_a_parameter_of_the_layers_shape_and_no_residual() -> None:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "# Odd-even units\ny = W x + V |x| + b\n- 对照 2：concat(relu(x), relu(−x)) 再接 Linear\n- V 初始化为 0"  # invented
+    part = skeleton_for(["layer"], note)
+    assert part.name == "layer"  # `V |x|` is weighted: no input passed through, no block
+    namespace = {"torch": torch, "nn": nn, "F": F, "mlp": None}
+    exec(fill(part, program_reply(part, note, note)), namespace)
+    layer, x = namespace["IdeaLinear"](3, 2), torch.randn(5, 3)
+    assert isinstance(layer.V, nn.Parameter) and layer.V.shape == (2, 3) and not layer.V.any()
+    with torch.no_grad():
+        layer.V.fill_(0.5)
+    expected = F.linear(x, layer.weight, layer.bias) + 0.5 * x.abs().sum(dim=1, keepdim=True)
+    assert torch.allclose(layer(x), expected, atol=1e-6)
+
+
 def test_a_layer_written_unit_by_unit_with_a_started_value_of_its_own_gets_that_parameter() -> None:
     """`h_j = g_j·relu(z_j) + …` sums over nothing: all units at once; `a_j` started at 0, one per output unit, is a
     parameter of the layer (extra_parameters), trained with the weights."""

@@ -176,7 +176,7 @@ _ASSIGNS_ANYWHERE = re.compile(r"(?<![=<>!])=(?!=)")
 _CONDITION = re.compile(r"[<>≤≥]|\bif\b|\bwhen\b|当|若|如果|否则")  # a formula that holds only under a condition
 _CHAIN = re.compile(r"(?<![A-Za-z0-9_])(?P<targets>[A-Za-z_]\w*(?:\s*=\s*[A-Za-z_]\w*)+)\s*=(?![=])\s*(?P<value>[^=]+)$")
 # A weight matrix and what it multiplies, side by side: `W x`, `W_t x`, `W2 h1`, `W (x + b)`, `U_z h` (a recurrent matrix).
-_MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])([WUV](?:_\w+|\d*[a-z]?\d*))(?![A-Za-z])[ \t]+(?=[A-Za-z_(])(?!(?:if|and|or|for|is|in|else|when)\b)")
+_MATRIX_TIMES = re.compile(r"(?<![A-Za-z0-9_])([WUV](?:_\w+|\d*[a-z]?\d*))(?![A-Za-z])[ \t]+(?=[A-Za-z_(|‖])(?!(?:if|and|or|for|is|in|else|when)\b)")
 # A number written right before a Greek letter it multiplies (spelled out by then): `2pi`, `0.5lam`.
 _NUMBER_TIMES_LETTER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:pi|" + "|".join(sorted(set(GREEK.values()))) + r")(?![A-Za-z]))")
 # A name defined in words as a number of steps, `T = total number of steps`, `N = 训练总步数`: the hook's

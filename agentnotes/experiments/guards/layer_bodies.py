@@ -92,6 +92,7 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     widths = {m[1]: _WIDTHS[m["side"].lower()] for m in _WIDTH_SAID.finditer(note_text)
               if m[1] in read and m[1] not in {*parameters, *targets, *aliases} and compared_name(m[1]) not in given}
     extra = _own_parameters(read - set(parameters) - set(aliases) - set(targets) - set(widths) - {"x"}, given, note_text)
+    matrices = matrices | {name for name in extra if _MATRIX_NAME.fullmatch(name)}  # `V |x|`: F.linear(|x|, self.V)
     local, lines = {"x", *widths}, [f"{name} = torch.tensor(float({width}), device=x.device)  # the layer's width, as the notes say"
                                      for name, width in widths.items()]
     for target, value in statements:
@@ -124,10 +125,16 @@ def _per_unit_written_whole(formulas: str) -> str:
     return re.sub(rf"(?<=[A-Za-z\u0370-\u03ff])_\{{?{found[1]}\}}?(?![\w])", "", formulas)
 
 
+# A second weight matrix of a layer, as the notes name one beside W (`y = W x + V |x| + b`; as formula_lines reads U and V
+# before what they multiply).
+_MATRIX_NAME = re.compile(r"[UV](?:_?\d)?")
+
+
 def _own_parameters(names: set[str], given: dict[str, str], note_text: str) -> dict[str, str]:
     """name -> the `extra_parameters` line making it a parameter, for each value a layer's formulas read that the
-    notes start at a number and give no constant value (`a_j 初始化为 0`, `a is learnable, starts at 0.5`); a name
-    without a start reads as unknown later (and the model writes the layer)."""
+    notes start at a number and give no constant value (`a_j 初始化为 0`, `a is learnable, starts at 0.5`; a capital
+    letter, `V 初始化为 0`, a matrix of the layer's shape); a name without a start reads as unknown later (and the model
+    writes the layer)."""
     lines = {}
     for name in sorted(names):
         if name in TORCH_FUNCTIONS or name == "norm" or compared_name(name) in given:
@@ -135,7 +142,8 @@ def _own_parameters(names: set[str], given: dict[str, str], note_text: str) -> d
         start = _start(name, note_text) or next(filter(None, (_start(f"{name}_{index}", note_text) for index in "jk")), None)
         if not start:
             continue
-        shape = "(self.out_features,)" if _per_unit(name, note_text) else "()"
+        shape = "(self.out_features, self.in_features)" if _MATRIX_NAME.fullmatch(name) \
+            else "(self.out_features,)" if _per_unit(name, note_text) else "()"
         lines[name] = (f"self.{name} = nn.Parameter(torch.full({shape}, {start}))  # the layer's own, started as the notes "
                        "say")
     return lines
@@ -201,11 +209,11 @@ def reads_input_unweighted(formulas: str) -> bool:
 
 
 def _is_weight(node: ast.expr) -> bool:
-    """A weight matrix (W..., w...) or its transpose (`W ** T`, from `Wᵀ`)."""
+    """A weight matrix (W..., w..., U, V) or its transpose (`W ** T`, from `Wᵀ`)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Name) \
             and node.right.id == "T":
         node = node.left
-    return isinstance(node, ast.Name) and re.fullmatch(r"[Ww]\w*", node.id) is not None
+    return isinstance(node, ast.Name) and (re.fullmatch(r"[Ww]\w*", node.id) or _MATRIX_NAME.fullmatch(node.id)) is not None
 
 
 def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | None:
