@@ -322,6 +322,9 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     return replace(program, starts=tuple((name, start) for name, start in starts.items() if start and float(start) != 0))
 
 
+_ARITHMETIC = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.operator, ast.unaryop)
+
+
 def _divides_by_zero_at_start(program: NoteProgram, zero: set[str]) -> bool:
     """Whether a formula divides by a value that is zero at the first step: one made, before the gradient enters it,
     from kept values that start at zero (`zero`), with every other value taken as one and each ε as itself."""
@@ -333,6 +336,9 @@ def _divides_by_zero_at_start(program: NoteProgram, zero: set[str]) -> bool:
         tree = ast.parse(expression, mode="eval")
         for node in ast.walk(tree):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and _names(node.right) & zero:
+                if not all(isinstance(n, _ARITHMETIC) or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                           and n.func.id in functions and not n.keywords for n in ast.walk(node.right)):
+                    continue  # anything but arithmetic of names and these functions: not judged here
                 try:
                     divisor = eval(compile(ast.Expression(node.right), "<divisor>", "eval"),  # numbers only
                                    {"__builtins__": {}, **values, **dict.fromkeys(zero, 0.0), **functions})
