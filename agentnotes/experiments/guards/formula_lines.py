@@ -200,7 +200,8 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     for line in lines:
         found = _assignments(_without_labels(line, "\n".join(lines)))
         if found is None and (_COUNT_IN_WORDS.match(_normalised(line)) or _said_in_words(line) or _only_settings(line)):
-            continue  # `T = total number of steps`: a count the hook is given, said in words; `LayerNorm = 减均值 + …`
+            continue  # `T = total number of steps`: a count the hook is given, said in words; `LayerNorm = 减均值 + …`;
+            # `β1=0.9 时…`: a setting in prose
         if found is None and _MODULE_CODE.search(line):
             restated = True  # `m.weight[m.weight.abs() < tau] = 0.0`: code over the model's layers, beside the formulas
             continue
