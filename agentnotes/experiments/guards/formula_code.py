@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 
-from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, idea_text
+from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, STRAIGHT_THROUGH, idea_text
 from agentnotes.experiments.guards.note_code import activation_class_bodies, code_body, layer_class_bodies
 from agentnotes.experiments.guards.note_program import (
     HOOK_FUNCTIONS,
@@ -32,7 +32,7 @@ from agentnotes.experiments.guards.note_program import (
     periodic_body,
     program_body,
 )
-from agentnotes.experiments.guards.index_notation import STRAIGHT_THROUGH, indexed_layer_body
+from agentnotes.experiments.guards.index_notation import indexed_layer_body
 from agentnotes.experiments.guards.network_body import cell_body, network_body
 from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, BIASES_PLAIN_SGD, note_period, periodic_cue
 from agentnotes.experiments.guards.prose_init import prose_init_body

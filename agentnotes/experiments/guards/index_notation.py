@@ -20,24 +20,29 @@ import ast
 import re
 
 from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
-from agentnotes.experiments.guards.formula_lines import _normalised, _split_outside_brackets, _start, learnable_names
+from agentnotes.experiments.guards.formula_lines import (
+    _TORCH_CALLS,
+    _normalised,
+    _split_outside_brackets,
+    _start,
+    learnable_names,
+)
+from agentnotes.experiments.guards.kinds import STRAIGHT_THROUGH
+from agentnotes.experiments.guards.layer_bodies import LAYER_OUTPUTS
 from agentnotes.experiments.guards.notation import summand_end
 
 BATCH, OUT, IN = "b", "o", "i"
 _AXES = (BATCH, OUT, IN)
-LAYER_OUTPUTS = ("y", "h", "out", "output")
 # A reduction over an index: `Σ_i`, `\sum_{j}`, `∑_j`, `sum_i`, `mean_i`, `max_i`, `\max_{i}`, `min_j`.
 _REDUCTION = re.compile(r"(?:(?P<sign>[Σ∑])|(?<![A-Za-z0-9_])\\?(?P<word>sum|mean|max|min))_\{?(?P<index>[a-z])\}?(?![\w{])\s*")
 _REDUCE = {"sum": "sum", "Σ": "sum", "∑": "sum", "mean": "mean", "max": "amax", "min": "amin"}
 # A formula `name = …` or `name_ij = …` at the start of a part of a line.
 _TARGET = re.compile(r"^\s*(?:[-*]\s*)?([^\W\d][\w\u0300-\u036f']*)\s*(?:=|←)(?!=)")
 _INDEXED = re.compile(r"^(?P<base>[A-Za-z]\w*?)_(?P<index>[a-z]{1,2})$")
-_ELEMENTWISE = {"abs": "torch.abs", "exp": "torch.exp", "log": "torch.log", "sqrt": "torch.sqrt", "tanh": "torch.tanh",
-                "sigmoid": "torch.sigmoid", "relu": "F.relu", "silu": "F.silu", "softplus": "F.softplus",
-                "sign": "torch.sign", "round": "torch.round"}
-# Functions whose gradient is zero almost everywhere, and words that give them the identity's gradient instead.
+_ELEMENTWISE = {**{name: _TORCH_CALLS[name] for name in ("abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus",
+                                                          "sign", "round")}, "silu": "F.silu"}
+# Functions whose gradient is zero almost everywhere (the notes may give them the identity's: STRAIGHT_THROUGH).
 _STEPPED = ("round", "sign")
-STRAIGHT_THROUGH = re.compile(r"straight[- ]through|\bSTE\b|直通", re.IGNORECASE)
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
@@ -156,10 +161,10 @@ class _Writer:
                 tree = ast.parse(self._python(value), mode="eval").body
             except SyntaxError as error:
                 raise _Unread(value) from error
-            wanted = {self.letters[letter] for letter in axes}
             is_output = index == len(statements) - 1
-            code, held = self._code(tree, wanted | ({OUT} if is_output else set()), set())
-            if (axes or is_output) and {axis for axis in held if axis != BATCH} != (wanted | ({OUT} if is_output else set())):
+            wanted = {self.letters[letter] for letter in axes} | ({OUT} if is_output else set())
+            code, held = self._code(tree, wanted, set())
+            if wanted and {axis for axis in held if axis != BATCH} != wanted:
                 raise _Unread(f"{target}: axes {held}")
             variable = name if not is_output else "out"
             lines.append(f"{variable} = {code}")

@@ -559,8 +559,10 @@ _STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)
                                + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
+# A gradient passed straight through a rounding or a sign, as the notes may say of their layer.
+STRAIGHT_THROUGH = re.compile(r"straight[- ]through|\bSTE\b|直通", re.IGNORECASE)
 # A line on a layer's backward pass: "Backward: straight-through, g := g", "反向：…".
-_BACKWARD_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:backward(?: pass)?|反向(?:传播)?)\s*[:：(（]|straight[- ]through|\bSTE\b",
+_BACKWARD_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:backward(?: pass)?|反向(?:传播)?)\s*[:：(（]|" + STRAIGHT_THROUGH.pattern,
                             re.IGNORECASE)
 # A comparison in brackets, no formula: `（和 spectral norm 层一样的 trick）`, `(as in group norm layers)`.
 _PROSE_BRACKETED = re.compile(r"[（(]\s*(?:和|跟|与|像|类似|同|like\b|as in\b|cf\.?|similar to\b)[^（）()\n=]*[）)]", re.IGNORECASE)

@@ -102,9 +102,9 @@ def _is_module_class(node: ast.ClassDef, sizes: int) -> bool:
 
 def _parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
     """Each code block of the idea's own sections that parses as Python, with its text."""
-    for block in code_blocks(idea_text(note_text)):
+    for block in map(textwrap.dedent, code_blocks(idea_text(note_text))):
         try:
-            yield ast.parse(textwrap.dedent(block)), textwrap.dedent(block)
+            yield ast.parse(block), block
         except SyntaxError:
             continue
 
