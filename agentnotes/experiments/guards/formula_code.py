@@ -38,6 +38,7 @@ from agentnotes.experiments.guards.note_symbols import BIAS_GUARD, BIASES_LEFT, 
 from agentnotes.experiments.guards.prose_init import prose_init_body
 from agentnotes.experiments.guards.skeleton import Skeleton, defined_functions, function_sources, parameters_of
 from agentnotes.experiments.guards.two_point_body import two_point_bodies
+from agentnotes.experiments.guards.unit_notation import unit_op_body
 
 # A backward pass the notes give a layer of its own: "反向：…不用真梯度", "Backward: …", a torch.autograd.Function.
 _OWN_BACKWARD = re.compile(r"autograd\.Function|不用真梯度|(?:反向|\bbackward(?: pass)?)\s*[（(:：]", re.IGNORECASE)
@@ -120,6 +121,9 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         body, source, extra = found
         return LAYER_FORWARD, _marked(body, source), extra and "def extra_parameters(self):\n" \
             + textwrap.indent(_marked(extra, source), "    ") + "\n\n"
+    if part.name == "unit_op":  # an operation on each hidden unit's weights, written unit by unit
+        found, guards = unit_op_body(formulas, note_text), _weight_op_guards(note_text, biases_apart=False)
+        return ("unit_op", guards + _marked(*found), "") if found and guards is not None else None
     program = note_program(formulas, [part.name], note_text, task)
     if program and (found := program_body(program)):
         (function, body), learned = found, _learned(program)
@@ -142,10 +146,10 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
     return function, body, learned
 
 
-def _weight_op_guards(note_text: str) -> str | None:
+def _weight_op_guards(note_text: str, biases_apart: bool = True) -> str | None:
     """The lines a weight operation starts with: the notes' period (`if step % N != 0: return`) and, when
-    the notes leave the biases alone, a return for them; None when the notes name a period without its number, or
-    in epochs."""
+    the notes leave the biases alone (and `biases_apart`: the operation is called on each parameter), a return for
+    them; None when the notes name a period without its number, or in epochs."""
     guards = ""
     if re.search(PERIODIC_EPOCHS, idea_text(note_text), re.IGNORECASE):
         return None  # every N epochs: how many steps that is, the notes do not say
@@ -154,7 +158,7 @@ def _weight_op_guards(note_text: str) -> str | None:
         if period is None:
             return None
         guards += f"if step % {period} != 0:\n    return\n"
-    if BIASES_LEFT.search(note_text):
+    if biases_apart and BIASES_LEFT.search(note_text):
         guards += BIAS_GUARD.format(param="p") + "\n    return\n"
     return guards
 

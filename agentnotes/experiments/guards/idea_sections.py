@@ -45,7 +45,7 @@ _PRODUCT = re.compile(r"(?<![\w.])[A-Za-z_]\w*\s*=\s*-?\s*([A-Za-z_]\w*)\s*(\*)\
 _REPLACED = re.compile(r"把[^。\n]*?(?=换成|替换成|替换为|改成|改为)|\breplac(?:e|es|ed|ing)\s.*?(?=\s(?:with|by)\b)|"
                        r"\binstead of\s[^,.;\n]*", re.IGNORECASE)
 # A formula: an assignment, or a draw (`W ~ N(0, 2/fan_in)`, `ε ~ U(-1, 1)`).
-_FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:=|←|\s<-(?=\s)|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
+_FORMULA_LINE = re.compile(rf"[\w)\]}}\u0300-\u036f]\s*(?:[*/+-]?=|←|\s<-(?=\s)|\\leftarrow|\\gets)\s*[^=\s]|\w\s*~\s*(?:{DRAW_FAMILIES})\s*\(")
 # A line that checks the formula at a point, not a step of it: `在 x = -a 处：值 -a/2，导数 0`, `at x = 0: f = 0, f' = 1`.
 _AT_POINT = re.compile(r"(?:在|当)\s*[A-Za-z_\u0370-\u03ff]\w*\s*=\s*[^，,：:。=\n]{1,12}?\s*(?:处|时)|"
                        r"\bat\s+[A-Za-z_]\w*\s*=\s*[-−]?[\w./+−-]{1,8}\s*[:：]", re.IGNORECASE)

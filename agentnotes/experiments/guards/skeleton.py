@@ -81,12 +81,15 @@ _OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?
                            r"(?:gradient|derivative)s? of the loss (?:with respect to|w\.r\.t\.?) (?:the )?inputs?|"
                            r"consistency (?:loss|regulari[sz]\w*|term|penalty)|一致性", re.IGNORECASE)
 # A weight operation on hidden units, each with its incoming row and its outgoing column ("dead units", "下一层对应的
-# 出权重列", "the outgoing weights of each unit"; a unit's incoming weights alone are rows of one weight matrix): the
-# unit_op skeleton, which hands it both layers and the units' outputs.
+# 出权重列", "the outgoing weights of each unit", `W_l[j, :]` beside `W_{l+1}[:, j]`; a unit's incoming weights alone
+# are rows of one weight matrix): the unit_op skeleton, which hands it both layers and the units' outputs.
 _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|similar)\s+(?:hidden\s+)?(?:units?|neurons?)|"
                        r"(?:死|沉默|休眠|冗余|重复|相似)[^。\n]{0,6}(?:单元|神经元)|"
                        r"(?:outgoing|fan-?out)\s+weights?|(?:单元|神经元)[^。\n]{0,16}(?:出权重|输出权重|输出侧)|"
-                       r"(?:下一层|next layer)[^。\n]{0,16}(?:列|columns?)", re.IGNORECASE)
+                       r"(?:下一层|next layer)[^。\n]{0,16}(?:列|columns?)|(?:出|输出)权重列|"
+                       # a matrix written by a unit's row and another by its column: `W_l[j, :]`, `W_{l+1}[:, j]`
+                       r"\w\s*\[\s*([a-z])\s*(?:,\s*:\s*)?\][\s\S]*?\w\s*\[\s*:\s*,\s*\1\s*\]|"
+                       r"\w\s*\[\s*:\s*,\s*([a-z])\s*\][\s\S]*?\w\s*\[\s*\2\s*(?:,\s*:\s*)?\]", re.IGNORECASE)
 # A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半"): the
 # schedule_loss skeleton, whose rule gets each step's loss and keeps state between steps.
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
