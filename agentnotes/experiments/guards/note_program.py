@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
+from agentnotes.experiments.guards.batch_notation import PER_SAMPLE_LOSS, batch_reductions
 from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
 from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts
@@ -233,8 +234,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         return None
     own_constants = note_constants(formulas)
     given = {**note_constants(_without_variants(note_text)), **own_constants}  # a setup line may give one
-    if kind == "loss":
-        formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", formulas)
+    if kind == "loss":  # `(1/B) Σ_i ℓ_i`: each sample's loss, and the mean over the batch
+        formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", batch_reductions(formulas))
     if kind == "weight_op" and (period := _PERIOD_LETTER.search(note_text)):
         # `W_t − W_{t−k}` in an operation done every k steps: the weights now, and as the last call kept them
         back = rf"(?<![\w])(\w+?)_\{{\s*t\s*[-−]\s*{period[1] or period[2]}\s*\}}"
@@ -689,6 +690,9 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             if classes and name in ROLES[kind]["target"] and _only_passed_to_code(name, statements):
                 roles["target"] = name  # `F.cross_entropy(logits, y)`: class indices, as PyTorch's loss takes them
                 continue
+            if kind == "loss" and name == PER_SAMPLE_LOSS:
+                derived[name] = "task_loss(out, y, per_sample=True)"  # each sample's loss under the task's, a column
+                continue
             if kind == "loss" and compared_name(name) not in given and (compared_name(name) in TASK_LOSSES or (
                     compared_name(name) in LOSS_OUTPUTS and name not in targets)):  # `L_flood = |L − b| + b`: L is the task's
                 derived[name] = "task_loss(out, y)"  # the task's own loss (MSE or cross-entropy), over the batch
@@ -706,7 +710,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 continue
             role = next((r for r, names in role_names.items() if name in names and r not in roles
                          and not (classes and r in ("pred", "target"))), None)
-            if role in TUNED or name in POINTS or (role and compared_name(name) not in given):
+            if role in TUNED or (role and (name in POINTS or compared_name(name) not in given)):
                 roles[role] = name  # the harness tunes the learning rate: a rate in the notes is only its start
             elif compared_name(name) in given:
                 if role == "total":
@@ -1026,9 +1030,9 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
                                  ast.keyword("keepdim", ast.Constant(True))]
             if name in ("softmax", "log_softmax"):  # over one sample's entries (a classifier's classes)
                 node.keywords = [ast.keyword("dim", ast.Constant(-1))]
-            if name in ("var_batch", "mean_batch", "std_batch"):  # each unit's, over the batch's rows
+            if name in ("var_batch", "mean_batch", "std_batch", "sum_batch"):  # each unit's, over the batch's rows
                 node.keywords = [ast.keyword("dim", ast.Constant(0))] + (
-                    [ast.keyword("unbiased", ast.Constant(False))] if name != "mean_batch" else [])
+                    [ast.keyword("unbiased", ast.Constant(False))] if name in ("var_batch", "std_batch") else [])
             if name in ("sum_rows", "mean_rows") or (name == "sum_over" and not per_tensor):  # kept a column, as a value at the
                 # right class is: the two meet sample by sample; over a parameter tensor (`Σ mask`), every entry
                 node.keywords = [ast.keyword("dim", _ROW_DIMS if per_tensor else ast.Constant(-1)),
@@ -1089,7 +1093,8 @@ _ONE_HIDDEN_LAYER = re.compile(r"只(?:加|用|罚|作用)?在\s*(?:第.|最后�
 _EVERY_HIDDEN_LAYER = re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
                                  re.IGNORECASE)
 # Of one matrix, with one argument; a statistic over the batch leaves one value per unit, which the penalty then sums.
-_REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min", "var_batch", "mean_batch", "std_batch"})
+_REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min", "var_batch", "mean_batch", "std_batch",
+                         "sum_batch"})
 
 
 def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) -> tuple[str, str] | None:

@@ -289,11 +289,12 @@ def baseline_optimizer(params, lr):
     return getattr(torch.optim, name)(params, lr=lr, **options)
 
 
-def task_loss(out, y):
-    """The task's training loss: MSE for regression, cross-entropy otherwise."""
+def task_loss(out, y, per_sample=False):
+    """The task's training loss: MSE for regression, cross-entropy otherwise; with per_sample, each sample's, as a
+    column (batch, 1)."""
     if TASK == "regression":
-        return F.mse_loss(out, y)
-    return F.cross_entropy(out, y)
+        return F.mse_loss(out, y, reduction="none").flatten(1).mean(1, keepdim=True) if per_sample else F.mse_loss(out, y)
+    return F.cross_entropy(out, y, reduction="none")[:, None] if per_sample else F.cross_entropy(out, y)
 
 
 # ==== IDEA CODE BEGIN ====
