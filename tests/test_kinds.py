@@ -649,3 +649,12 @@ def test_a_penalty_reading_the_hidden_units_pre_activations_penalises_activation
     assert PENALISED_ACTIVATIONS.search("a_{n,u}：样本 n 在隐藏单元 u 的 pre-activation\nR = λ · mean exp(−a²)")
     assert PENALISED_ACTIVATIONS.search("h_j: the hidden unit j's activation on sample n")
     assert not PENALISED_ACTIVATIONS.search("R = λ · Σ ‖w_i‖²，w_i 是隐藏单元 i 的入权重")
+
+
+def test_an_experiment_line_that_only_gives_the_setup_and_its_conditions_says_no_kind() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    loss = "L = mean_i ℓ_i + λ · max_i ℓ_i，λ = 0.1\n"  # invented
+    assert kinds_in_notes(loss + "- 实验：digits，MLP 64-128-10；标签噪声 0% 和 20%；3 seeds。") == ["loss"]
+    assert kinds_in_notes(loss + "Experiment: digits; compare with an L1 penalty tuned to the same sparsity.") == ["loss"]
+    assert "activation" in kinds_in_notes("实验：digits 小卷积网，新方法把 ReLU 换成 softsign。")  # the change said there

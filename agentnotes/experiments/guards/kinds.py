@@ -281,8 +281,10 @@ def is_aside_heading(heading: str) -> bool:
     return bool(found) and found.end() == len(label)
 
 
-# An experiment described on its label's own line, which may say the idea beside the setup.
+# An experiment described on its label's own line, which may say the idea beside the setup ("新方法把两处 ReLU 都换成
+# SmeLU"); one that only gives the setup and its conditions ("标签噪声 0% 和 20%", "对比 … L1 penalty") says no kind.
 _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
+_CHANGE_SAID = re.compile(r"新方法|换成|替换|改成|改为|换为|\breplac\w*|\bswap\w*|\binstead of\b", re.IGNORECASE)
 # A line that opens a section of its own (`公式：`, `常数：β = 0.9`), not a bullet under one.
 _LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
 _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【【title】】】 marker
@@ -325,7 +327,7 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
             if not (aside and aside_bullet is None):  # a labelled item inside a label's section stays in that section
                 aside_bullet = bullet and len(bullet[1])
             aside = True
-            if _EXPERIMENT_SAID.match(line):  # `实验：…把两处 ReLU 都换成 SmeLU，其它…不变`: the idea said in the setup
+            if _EXPERIMENT_SAID.match(line) and _CHANGE_SAID.search(line):  # `实验：…把两处 ReLU 都换成 SmeLU`: the idea
                 kept.append(line)
                 continue
         elif (_LABELLED.match(line) and not (aside and aside_bullet is None and line[:1].isspace())) \
