@@ -684,3 +684,12 @@ def test_a_line_under_an_asides_label_in_one_passage_is_no_formula_in_a_passage_
     idea = Chunk("n.md", 1, 3, "# N\n\nr = Σ_k sigmoid(z_k − z_y)", ("N",))
     formulas = formulas_in([Hit(idea, 1.0), Hit(label, 0.9), Hit(below, 0.8)])
     assert "sigmoid" in formulas and "CE" not in formulas
+
+
+def test_a_clip_said_in_words_follows_the_formula_of_its_value() -> None:
+    note = ("r = g / (|m| + ε)\nw ← w − η·r\n"
+            "r 裁剪到 [−1, 1]，防止一步太大。")  # invented
+    assert formulas_in([_section("clipped ratio", note)]).splitlines() == [
+        "r = g / (|m| + ε)", "r = clip(r, -1, 1)", "w ← w − η·r"]
+    unclipped = "w ← w − η·g\nclip everything to [0, 1] later"  # no formula computes "everything"
+    assert "clip(" not in formulas_in([_section("plain", unclipped)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agentnotes.experiments.guards.constants import NUMBER
 from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
 from agentnotes.experiments.guards.kinds import ALSO_POSSIBLE, BY_NAME, VARIANT, idea_lines, is_aside_heading, kinds_in_notes
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
@@ -342,6 +343,7 @@ def formulas_in(hits: Sequence[Hit]) -> str:
                  [line for line in idea if line.strip() not in asides]))))
              if not VARIANT.match(line) and ((_FORMULA_LINE.search(line) and not _AT_POINT.search(line.replace("$", ""))
                                               and not _DEFINITION.match(line)) or _function_named(line))]
+    lines = _prose_clips_placed(lines, [line for idea in kept for line in idea])
     text, size = "", 0
     for line in dict.fromkeys(lines):
         size += len(plain_formula(line)) + 1
@@ -349,6 +351,27 @@ def formulas_in(hits: Sequence[Hit]) -> str:
             break
         text += line + "\n"
     return text.strip()
+
+
+# A value clipped to a range said in words: "d_j 夹在 [0.5, 2] 之间", "α 裁剪到 [1e-4, 1.0]", "clip r to [0, 1]".
+_PROSE_CLIP = re.compile(rf"(?<![\w\\])(?P<name>[A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*?)\s*(?:都|也)?\s*(?:夹在|裁剪到|截断到|限制在|"
+                         rf"(?:is\s+)?(?:clip(?:ped)?|clamp(?:ed)?)\s+(?:in)?to)\s*[\[(]\s*(?P<low>{NUMBER})\s*,\s*(?P<high>{NUMBER})\s*[\])]",
+                         re.IGNORECASE)
+
+
+def _prose_clips_placed(lines: list[str], idea: list[str]) -> list[str]:
+    """`lines` with each clip the idea's prose says of a value (_PROSE_CLIP) as a formula (`d_j = clip(d_j, 0.5, 2)`),
+    placed just after the formula line that computes the value; a clip of a value no formula line computes is none."""
+    for line in idea:
+        if _FORMULA_LINE.search(line):
+            continue
+        for clip in _PROSE_CLIP.finditer(line.replace("−", "-")):
+            name = clip["name"]
+            computed = [i for i, formula in enumerate(lines)
+                        if re.match(rf"^\s*(?:[-*]\s*)?\$?{re.escape(name)}\s*(?:=|←)", formula)]
+            if computed:
+                lines.insert(computed[0] + 1, f"{name} = clip({name}, {clip['low']}, {clip['high']})")
+    return lines
 
 
 def _function_named(line: str) -> str:
