@@ -27,6 +27,12 @@ def _layers() -> tuple[torch.nn.Linear, torch.nn.Linear]:
     return torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)
 
 
+def _applied(unit_op, layer: torch.nn.Linear, after: torch.nn.Linear, step: int) -> None:
+    """unit_op on the two layers after step `step`, its outputs those of a batch of five zeros."""
+    with torch.no_grad():
+        unit_op(layer, after, torch.relu(layer(torch.zeros(5, 3))), {}, step)
+
+
 def test_a_rescaling_by_rows_and_columns_balances_each_unit_and_keeps_the_function() -> None:
     note = ("# Balance each hidden unit\n每步之后，对每个隐藏单元 j（出边是下一层的列）：\n"
             "d_j = sqrt( ‖W_{l+1}[:, j]‖ / ‖W_l[j, :]‖ )\n"
@@ -37,8 +43,7 @@ def test_a_rescaling_by_rows_and_columns_balances_each_unit_and_keeps_the_functi
     before = after(torch.relu(layer(x))).detach()
     d = (after.weight.norm(dim=0) / layer.weight.norm(dim=1)).sqrt().detach()
     expected = layer.weight.detach() * d[:, None], layer.bias.detach() * d, after.weight.detach() / d
-    with torch.no_grad():
-        unit_op(layer, after, torch.relu(layer(x)), {}, 1)
+    _applied(unit_op, layer, after, 1)
     assert torch.allclose(layer.weight, expected[0]) and torch.allclose(layer.bias, expected[1])
     assert torch.allclose(after.weight, expected[2])
     assert torch.allclose(after(torch.relu(layer(x))), before, atol=1e-5)  # relu(d·z) = d·relu(z)
@@ -50,13 +55,11 @@ def test_in_place_steps_a_joined_row_and_the_period_are_the_notes() -> None:
     unit_op = _unit_op(note)
     layer, after = _layers()
     weight = layer.weight.detach().clone()
-    with torch.no_grad():
-        unit_op(layer, after, torch.zeros(5, 4), {}, 7)
+    _applied(unit_op, layer, after, 7)
     assert torch.equal(layer.weight, weight)  # not a step of the period
     joined = torch.cat([layer.weight, layer.bias[:, None]], dim=1).norm(dim=1).detach()
     c = (after.weight.norm(dim=0).detach() / joined).sqrt()
-    with torch.no_grad():
-        unit_op(layer, after, torch.zeros(5, 4), {}, 20)
+    _applied(unit_op, layer, after, 20)
     assert torch.allclose(layer.weight, weight * c[:, None])
     joined_after = torch.cat([layer.weight, layer.bias[:, None]], dim=1).norm(dim=1)
     assert torch.allclose(joined_after, after.weight.norm(dim=0), atol=1e-5)  # both sides now the same
@@ -68,8 +71,7 @@ def test_subscripted_parts_named_in_words_and_a_later_remark_is_no_step() -> Non
             "w_j ← c_j · w_j,  b_j ← c_j · b_j,  v_j ← v_j / c_j\n做完后 in_j = out_j。\n")  # invented
     unit_op = _unit_op(note)
     layer, after = _layers()
-    with torch.no_grad():
-        unit_op(layer, after, torch.zeros(5, 4), {}, 10)
+    _applied(unit_op, layer, after, 10)
     incoming = torch.cat([layer.weight, layer.bias[:, None]], dim=1).norm(dim=1)
     assert torch.allclose(incoming, after.weight.norm(dim=0), atol=1e-4)
 
