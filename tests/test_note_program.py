@@ -458,6 +458,10 @@ def test_a_weight_operation_of_a_masked_assignment_is_written_beside_its_code_re
     # the same in LaTeX, the layer's label a superscript
     ("loss = CE + λ · Σ_l H(W_l)\n$H(W_l) = \\dfrac{\\left(\\sum_i |w^{(l)}_i|\\right)^2}{\\sum_i (w^{(l)}_i)^2}$\nλ = 2",
      lambda w, w0: 2 * w.abs().sum() ** 2 / (w ** 2).sum()),
+    # the norm of each unit's row under a sum over the rows: each row's norm, not the whole matrix's
+    ("L = CE + λ · Σ_l Σ_j ‖w_j‖，λ = 0.1", lambda w, w0: 0.1 * w.norm(dim=1).sum()),
+    ("$R = \\frac{1}{m}\\sum_{j=1}^{m} \\frac{\\|W_{j,:}\\|_1}{\\|W_{j,:}\\|_2 + \\epsilon}$，ε = 1e-8\nloss = CE + λ·R，λ = 0.5",
+     lambda w, w0: 0.5 * (w.abs().sum(1) / (w.norm(dim=1) + 1e-8)).mean()),
 ])
 def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str, expected) -> None:
     import torch
@@ -480,6 +484,7 @@ def test_a_penalty_added_to_the_task_loss_is_written_by_the_program(formula: str
     "L = λ*Σ|W|, λ = 1",  # no task loss: not a penalty added to it
     "L = task_loss + λ*Σ_i |W|/L, λ = 1",  # a sum over entries: L is not the number of layers, and never given
     "L = task_loss + λ*Σ_l (Σ|W|)^2 / W^2, λ = 1",  # W² read outside the matrix's sum: a value per entry, not per matrix
+    "L = task_loss + λ·(Σ_j ‖w_j‖)², λ = 1",  # the square of a sum over every matrix's rows at once
 ])
 def test_a_penalty_the_program_cannot_be_sure_of_is_left_to_the_model(formula: str) -> None:
     from agentnotes.experiments.guards.formula_code import program_reply

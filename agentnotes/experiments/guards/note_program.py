@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from agentnotes.experiments.guards.batch_notation import PER_SAMPLE_LOSS, batch_reductions
 from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
-from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts
+from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts, summand_end
 from agentnotes.experiments.guards.formula_lines import (
     _TORCH_CALLS,
     ACTIVATION_OUTPUTS,
@@ -1025,6 +1025,10 @@ def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = Fa
             name = node.func.id
             node.func = ast.parse(_TORCH_CALLS.get(name, name), mode="eval").body
             node.args = [ast.parse(f"torch.as_tensor({ast.unparse(arg)})", mode="eval").body for arg in node.args]
+            if name in ("row_norms", "row_l1_norms"):  # each row's of a weight (a unit's weights, a conv filter), a column
+                row = f"{ast.unparse(node.args[0])}.flatten(1)"
+                return ast.parse(f"{row}.norm(dim=1, keepdim=True)" if name == "row_norms"
+                                 else f"{row}.abs().sum(dim=1, keepdim=True)", mode="eval").body
             if name == "norm_rows" or (name == "norm" and per_sample and len(node.args) == 1):  # each row's, a column
                 node.keywords = [ast.keyword("dim", _ROW_DIMS if per_tensor else ast.Constant(-1)),
                                  ast.keyword("keepdim", ast.Constant(True))]
@@ -1092,9 +1096,42 @@ _ONE_HIDDEN_LAYER = re.compile(r"只(?:加|用|罚|作用)?在\s*(?:第.|最后�
                                re.IGNORECASE)
 _EVERY_HIDDEN_LAYER = re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
                                  re.IGNORECASE)
-# Of one matrix, with one argument; a statistic over the batch leaves one value per unit, which the penalty then sums.
+# Of one matrix, with one argument; a statistic over the batch leaves one value per unit, and a row's norm one value
+# per row, which the penalty then sums.
 _REDUCTIONS = frozenset({"sum_over", "sum", "mean", "std", "var", "norm", "max", "min", "var_batch", "mean_batch", "std_batch",
-                         "sum_batch"})
+                         "sum_batch", "row_norms", "row_l1_norms"})
+# A sum over a row's index (`Σ_j`, `Σ_(j=1)^(m)`: its bound the number of rows), and the norm of one row of a weight
+# matrix by that index (`‖w_j‖`, `‖W_(j,:)‖_1`, `‖W_l[j,:]‖₂`); "(i = 1..n)" said beside it gives the number too.
+_ROW_SUM = r"Σ_(?:\(?{row}(?:=1\)?\^\(?(?P<bound>[A-Za-z])\)?|\)?))"
+_ROW_NORM_OF = r"‖\s*[wW](?:_[lℓ\d])?(?:_\(\s*{row}\s*(?:,\s*:\s*)?\)|\[\s*{row}\s*(?:,\s*:\s*)?\]|_{row}(?![\w(\[]))\s*‖(?:_?(?P<p>[12]))?"
+
+
+def _row_norms(line: str, note_text: str) -> tuple[str, set[str]]:
+    """`line` with each norm of a weight matrix's row, under a sum over the row's index, as `row_norms(W)` (the 1-norm
+    `row_l1_norms(W)`): one value per row, where the whole matrix's norm would be wrong; and the names the line or the
+    notes give the number of rows."""
+    written = line.replace("ⱼ", "_j").replace("ᵢ", "_i").replace("₁", "_1").replace("₂", "_2")
+    over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in _SUM.finditer(written))
+    rewritten, rows = _row_norms_written(written, note_text)
+    if rewritten == written or (not over_layers and bracket_depth(rewritten, rewritten.find("sum(")) > 0):
+        return line, set()  # no row's norm; or `(Σ_j ‖w_j‖)²` over every matrix at once, not each matrix's, summed
+    return rewritten, rows
+
+
+def _row_norms_written(line: str, note_text: str) -> tuple[str, set[str]]:
+    """_row_norms' rewriting of `line`, its sums over a row's index written as sums."""
+    rows: set[str] = set()
+    for index in set(re.findall(r"Σ_\(?([a-km-z])(?![\w])", line)):
+        norm = re.compile(_ROW_NORM_OF.format(row=index))
+        if not norm.search(line):
+            continue
+        line = norm.sub(lambda m: "row_l1_norms(W)" if m["p"] == "1" else "row_norms(W)", line)
+        rows |= {m["bound"] for m in re.finditer(_ROW_SUM.format(row=index), line) if m["bound"]}
+        rows |= set(re.findall(rf"(?<![\w]){index}\s*=\s*1\s*(?:\.\.|…|,\s*…\s*,)\s*([A-Za-z])(?![\w])", note_text))
+        while found := re.search(_ROW_SUM.format(row=index) + r"\s*", line):  # the sum over the rows, of the matrix's rows
+            end = summand_end(line, found.end())
+            line = f"{line[:found.start()]}sum({line[found.end():end].strip()}){line[end:]}"
+    return line, rows
 
 
 def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) -> tuple[str, str] | None:
@@ -1112,7 +1149,11 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
     if on_hidden and (_PRE_ACTIVATION.search(note_text) or _ONE_HIDDEN_LAYER.search(note_text)):
         return None  # the skeleton gives every hidden layer's output after its activation
     given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}
-    formulas = _inlined_definitions("\n".join(letter_subscripts(latex_as_plain(line)) for line in formulas.splitlines()))
+    plain = [letter_subscripts(latex_as_plain(line)) for line in formulas.splitlines()]
+    by_rows = [(line, set()) if on_hidden else _row_norms(line, note_text) for line in plain]
+    shown_as = {written: line for line, (written, _) in zip(plain, by_rows)}  # each line as the notes write it
+    rows = {name for _, names in by_rows for name in names}
+    formulas = _inlined_definitions("\n".join(written for written, _ in by_rows))
     for original in formulas.splitlines():
         sums = list(_SUM.finditer(original))
         over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
@@ -1133,9 +1174,9 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
             if len(task) != 1 or not rest:
                 continue
             body = _hidden_penalty_lines(rest, given, counted - set(given), note_text) if on_hidden \
-                else _penalty_lines(rest, given, counted - set(given))
+                else _penalty_lines(rest, given, counted - set(given), rows - set(given))
             if body:
-                return body, original.strip()
+                return body, shown_as.get(original, original).strip()
     return None
 
 
@@ -1187,12 +1228,14 @@ def _addends(value: ast.expr) -> list[ast.expr]:
     return [value]
 
 
-def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[str]) -> str | None:
+def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[str], rows: set[str] = frozenset()) \
+        -> str | None:
     """The penalty's body: the notes' constants and the `counted` layer count, then each term summed over the
-    weights' entries."""
+    weights' entries; a name in `rows` is each matrix's number of rows."""
     constants: dict[str, float] = {}
-    counts = sorted(counted & {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)})
-    rewritten = [_subject_term(term, _weight_role, counted, given, constants) for term in terms]
+    read = {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)}
+    counts = sorted(counted & read)
+    rewritten = [_subject_term(term, _weight_role, counted | rows, given, constants) for term in terms]
     if None in rewritten:
         return None
     uses_initial = any(isinstance(n, ast.Name) and _weight_role(n.id) == "W0" for term in terms for n in ast.walk(term))
@@ -1200,6 +1243,7 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
     lines += [f"{name} = len(weights)  # the number of layers the formulas sum over" for name in counts]
     loop = "for W, W0 in zip(weights, initial):" if uses_initial else "for W in weights:"
     lines += ["total = 0", loop]
+    lines += [f"    {name} = W.shape[0]  # the number of rows the formulas sum over" for name in sorted(rows & read)]
     lines += [f"    total = total + ({term}).sum()" for term in rewritten]
     return "\n".join([*lines, "return total"])
 
