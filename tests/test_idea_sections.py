@@ -693,3 +693,12 @@ def test_a_clip_said_in_words_follows_the_formula_of_its_value() -> None:
         "r = g / (|m| + ε)", "r = clip(r, -1, 1)", "w ← w − η·r"]
     unclipped = "w ← w − η·g\nclip everything to [0, 1] later"  # no formula computes "everything"
     assert "clip(" not in formulas_in([_section("plain", unclipped)])
+
+
+def test_a_line_saying_where_else_the_idea_holds_names_no_task() -> None:
+    from agentnotes.experiments.guards.task import task_in_notes
+
+    note = ("每 100 步把每层权重的行范数拉平。\n不变：2×64 ReLU MLP，digits。\n"
+            "注意：conv net 上同样适用（按输出通道）。")  # invented
+    assert task_in_notes(note) == "digits"
+    assert task_in_notes(note.replace("同样适用", "更明显")) == "digits_image"  # a conv net the note does speak of

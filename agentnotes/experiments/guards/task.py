@@ -67,9 +67,17 @@ _ALSO_TESTED = re.compile(r"^.*(?:再测|也测|另测|再跑|也跑|另跑|顺�
                           re.IGNORECASE | re.MULTILINE)
 
 
+# A line that says where else the idea would hold ("注意：conv net 上同样适用（按输出通道）", "it applies to conv nets
+# too"): not the task it is tried on.
+_APPLIES_TOO = re.compile(r"^.*(?:(?:同样|也|一样)(?:适用|成立|可用)|\b(?:also|equally)\s+(?:applies|works|holds)\b|"
+                          r"\b(?:applies|works|holds)\s+(?:also|equally|too)\b).*$\n?", re.IGNORECASE | re.MULTILINE)
+
+
 def task_in_notes(text: str) -> str | None:
     """The task the note's setup part names (not a second test it adds), else the one the whole note names (see the
-    module's docstring); the whole note's more specific task unless the setup part reads the images as flat vectors."""
+    module's docstring); the whole note's more specific task unless the setup part reads the images as flat vectors.
+    A line saying where else the idea holds names no task."""
+    text = _APPLIES_TOO.sub("", text)
     whole, setup_text = _task_in(text), _ALSO_TESTED.sub("", setup_part(text))
     setup = _task_in(setup_text)
     specific = (setup, whole) in _MORE_SPECIFIC and not _reads_flat(setup_text)
