@@ -1990,3 +1990,38 @@ def test_a_momentum_without_a_value_is_the_usual_one_and_a_rows_inner_product_is
     assert program is not None and program.constants == {"beta": 0.9}
     assert program.statements[0] == ("t_i", "g - sum_rows(g * w) / abs(norm_rows(w)) ** 2 * w")
     assert note_program("v ← v + β·g\nw ← w − η·v", ["update_rule"]) is None  # β decays no average: no value to take
+
+
+def test_an_update_rule_reading_the_batchs_loss_gets_it_and_keeps_the_last_one() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    note = "# Loss-ratio momentum\nr_t = L_t / L_{t−1}\nβ_t = clip(0.9 · (2 − r_t), 0, 0.99)\nv ← β_t · v + g\nw ← w − η · v\n"
+    part = skeleton_for(["update_rule"], note, "digits")  # invented
+    assert part.name == "update_global"  # the skeleton whose update is given the batch's loss
+    update = _function_of(fill(part, program_reply(part, note, note, "digits")), "update")
+    p, state, g = torch.zeros(3), {}, torch.ones(3)
+    expected, v, previous = torch.zeros(3), torch.zeros(3), None
+    for t, loss in enumerate([1.0, 1.2, 0.6], start=1):
+        update(p, g, state, 0.1, t, loss, 3.0)
+        beta = min(max(0.9 * (2 - loss / (previous or loss)), 0.0), 0.99)
+        v = beta * v + g
+        expected -= 0.1 * v
+        previous = loss
+    assert torch.allclose(p, expected)
+    assert note_program("w ← w − η·g·L", ["update_rule"]) is None  # no loss given to a plain update rule
+
+
+def test_a_norm_of_the_gradient_beside_a_whole_gradient_norm_is_written_only_where_the_notes_say_per_tensor() -> None:
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    rule = "g ← g · min(1, c/‖g‖)，c = 1\nw ← w − η·g\n"
+    whole = "# Clip\nThe norm is over all parameters' gradients together.\n" + rule  # invented
+    part = skeleton_for(["update_rule"], whole, "digits")
+    assert part.name == "update_global" and program_reply(part, whole, whole, "digits") == ""
+    each = "# Clip\n平时是所有参数一起算范数；这里逐张量裁剪。\n" + rule
+    part = skeleton_for(["update_rule"], each, "digits")
+    assert part.name == "update_global" and "written from the notes' formulas" in program_reply(part, each, each, "digits")

@@ -83,6 +83,8 @@ __all__ = [
     "learnable_names", "note_program", "penalty_body", "periodic_body", "program_body", "reads_input_unweighted",
 ]
 
+# The names notes give this batch's training loss, in an update rule that reads it (`r_t = L_t / L_{t−1}`).
+BATCH_LOSSES = ("L", "loss", "l", "L_B", "l_B")
 # The names notes give the run's number of steps (`T_c = 0.5·T`): the harness's STEPS.
 TOTAL_STEPS = ("T", "T_max", "Tmax", "total_steps", "STEPS")
 # The values each kind's hook gives, by the names notes use for them.
@@ -222,9 +224,11 @@ class NoteProgram:
         return "; ".join(f"{target} = {expression}" for target, expression in self.statements)
 
 
-def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task: str = "") -> NoteProgram | None:
+def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task: str = "",
+                 batch_loss: bool = False) -> NoteProgram | None:
     """The program of the note's formula lines for the first of `kinds` that has ROLES, or None when
-    the formulas are not certain enough to run (see the module docstring). A name the formulas or
+    the formulas are not certain enough to run (see the module docstring). With `batch_loss`, an update rule's hook
+    is also given this batch's training loss (BATCH_LOSSES, and at the step before `L_prev`). A name the formulas or
     `note_text` call learnable is an activation's parameter, started at the notes' value; in another
     kind's formulas it gives no program. A loss on a classifying `task` reads the classifier's values
     (CLASS_VALUES), never the logits or class indices as numbers; one on regression its outputs and targets;
@@ -307,7 +311,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         statements = _renamed(statements, "y", "onehot_y")  # `y 是 one-hot`: the class index as a one-hot row
     counted = {name: "float(p.numel())" for name in [*_COUNTS_BY_NAME, *(m[1] for m in _ENTRIES_COUNTED.finditer(note_text))]} \
         if kind in PER_TENSOR_KINDS else {}
-    program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes, counted)))
+    program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes, counted,
+                                                   batch_loss)))
     if program is not None and program.learned and _PER_UNIT.search(note_text):
         program = replace(program, per_unit=True)
     if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
@@ -653,7 +658,8 @@ def _by_rows(value: ast.expr, kept: set[str] = frozenset()) -> ast.expr:
 
 
 def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str, str], drawn: dict[str, str],
-             learnable: set[str], classes: dict[str, str], counted: dict[str, str]) -> NoteProgram | None:
+             learnable: set[str], classes: dict[str, str], counted: dict[str, str], batch_loss: bool = False) \
+        -> NoteProgram | None:
     """Every name the statements read bound to a constant, a role, a state, an earlier statement, one of
     `classes` (a classifier's values, in place of the loss's prediction and target) or of `counted` (a count the
     notes say in words, from the hook's arguments); None if one is not."""
@@ -668,7 +674,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     derived: dict[str, str] = {}  # values computed from the hook's arguments: a classifier's, the task's loss
     targets = {target for target, _ in statements}
     defined: set[str] = set()
-    role_names = dict(ROLES[kind])
+    role_names = dict(ROLES[kind]) | ({"loss": BATCH_LOSSES} if batch_loss and kind == "update_rule" else {})
     if "lr" in role_names and not ({n.id for _, v in statements for n in ast.walk(v) if isinstance(n, ast.Name)}
                                    - targets) & set(role_names["lr"]):
         role_names["lr"] = STEP_SIZE_ALIASES  # `θ = θ − α·m̂/(√v̂ + ε)`, `η = min(η̂, s)`: α is the step size the harness tunes
@@ -768,11 +774,13 @@ def _name_of(node: ast.expr) -> str | None:
 
 
 def _previous_role(name: str, role_names: dict[str, tuple[str, ...]], roles: dict[str, str]) -> str | None:
-    """The role (the weights or the gradient) whose value at the step before `name` is (`g_prev`), or None."""
+    """The role (the weights, the gradient, the batch's loss) whose value at the step before `name` is (`g_prev`), or
+    None."""
     stem = _kept_stem(name)
     if stem == name:
         return None
-    return next((role for role in ("param", "grad") if stem in role_names[role] and roles.get(role, stem) == stem), None)
+    return next((role for role in ("param", "grad", "loss") if stem in role_names.get(role, ())
+                 and roles.get(role, stem) == stem), None)
 
 
 def _kept_stem(name: str) -> str:
@@ -920,7 +928,7 @@ def _output(kind: str, roles: dict[str, str], statements: list[tuple[str, ast.ex
 
 
 # The skeleton function a kind's program fills (guards/skeleton.py), and the arguments its roles are.
-HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "lr", "step": "t"}),
+HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "lr", "step": "t", "loss": "loss"}),
                   "activation": ("IdeaActivation.forward", {"input": "x"}),
                   "weight_op": ("weight_op", {"param": "p", "step": "step"}),
                   "data": ("transform_batch", {"input": "x", "target": "y", "step": "step", "total": "STEPS"}),
@@ -942,7 +950,7 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
              if name in program.learned
              else f"{name} = {value!r}  # a constant of the formulas" for name, value in program.constants.items()]
     lines += [f"{name} = {_bound_argument(program, role, name, arguments[role])}" for role, name in program.roles.items()
-              if name != arguments[role]]
+              if name != arguments[role] or role == "loss"]  # the loss a tensor, as a kept value must be
     starts = dict(program.starts)
     lines += [f'{name} = state.get("{name}", torch.full_like(p, {starts[name]}))' if name in starts
               else f'{name} = state.get("{name}", torch.zeros_like(p))' for name in program.state]
@@ -983,7 +991,7 @@ def _bound_argument(program: NoteProgram, role: str, name: str, argument: str) -
     """What the notes' `name` is bound to: the hook's argument; the step as a float tensor where a formula divides by it
     (`sqrt(T_w / t)`, `1/(γ·t)` at step 0: infinite, as the formula says, not a ZeroDivisionError)."""
     divides = any(re.search(rf"/[^/]*?(?<![\w.]){re.escape(name)}(?![\w])", expression) for _, expression in program.statements)
-    return f"torch.as_tensor(float({argument}))" if role == "step" and divides else argument
+    return f"torch.as_tensor(float({argument}))" if (role == "step" and divides) or role == "loss" else argument
 
 
 def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> NoteProgram:

@@ -60,13 +60,15 @@ _HIDDEN_LAYERS = re.compile(r"(?:每个|每一个|所有|every|each|all(?: the)?
 # An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
 _SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
                               r"(?:w|θ|p)\s*\+\s*\w+\s*(?:处|上)的梯度|两次梯度|再算一次梯度", re.IGNORECASE)
-# An update rule whose step reads this batch's loss (`η = min(ℓ_B(w)/(c‖g‖²), γ)`, a Polyak step) or the norm of the
+# An update rule whose step reads this batch's loss (`η = min(ℓ_B(w)/(c‖g‖²), γ)`, a Polyak step, `r_t = L_t / L_{t−1}`) or the norm of the
 # whole gradient, all the parameters together ("global norm", "所有参数的梯度拼起来"): the update_global skeleton.
 _WHOLE_STEP = re.compile(r"(?<![A-Za-z\\])(?:η|\\eta|eta|α|\\alpha|lr|step|γ)[\w_{}ₜ]*\s*(?:=|←|:=)\s*[^=\n。；;]*?(?:ℓ|\bL_?\w{0,3}\s*\(\s*(?:w|θ|x|theta)|"
                          r"\bloss\b|\bf\s*\(\s*(?:w|θ|x|theta))|\bPolyak\b|"
                          r"(?:global|total|whole|full|entire)\s+(?:gradient\s+)?norm|norm of (?:the )?(?:whole|full|entire|total|"
                          r"global|concatenated) gradient|all (?:the )?parameters(?:'|’)? gradients?|"
-                         r"全局(?:梯度)?(?:范数|norm)|所有参数[^。\n]{0,12}(?:梯度|范数)|梯度[^。\n]{0,6}拼(?:起来|接)", re.IGNORECASE)
+                         r"全局(?:梯度)?(?:范数|norm)|所有参数[^。\n]{0,12}(?:梯度|范数)|梯度[^。\n]{0,6}拼(?:起来|接)|"
+                         # any formula reading the batch's loss at a step: `r_t = L_t / L_{t−1}`, `ℓ_t − ℓ_{t-1}`
+                         r"(?:=|←)[^=\n。；;]*?(?<![A-Za-z\\])(?:L|ℓ|\\ell|loss)_\{?t\}?(?![\w{])", re.IGNORECASE)
 # What the idea is set against, not what it does: "与其做 global norm clipping，", "instead of the global norm", "而不是 …".
 _NOT_DONE = re.compile(r"与其[^，,。\n]*[，,]|而不是[^，,。；;\n]*|\b(?:instead of|rather than)\b[^,.;\n]*", re.IGNORECASE)
 # An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
