@@ -373,3 +373,12 @@ def test_a_rows_formula_written_over_the_whole_tensor_is_caught() -> None:
         code = whole.replace("torch.sum(g * p)", per_row).replace("p.norm()", "p.norm(2, 1, keepdim=True)")
         assert not any("one row's" in problem.message for problem in missing_note_symbols(code, formulas, ["update_rule"]))
     assert not any("one row's" in p.message for p in missing_note_symbols(whole, formulas.replace("_i", ""), ["update_rule"]))
+
+
+def test_a_coefficient_set_to_the_step_number_is_caught_unless_the_notes_make_it_so() -> None:
+    from agentnotes.experiments.guards.note_symbols import missing_note_symbols
+
+    code = "def compute_loss(out, y, step):\n    lam = step\n    return (out * lam).mean()\n"
+    assert [p.kind for p in missing_note_symbols(code, "loss = (nce + λ · mae).mean()", ["loss"])] == ["note_symbol"]
+    assert missing_note_symbols(code.replace("lam = step", "lam = 1.0"), "loss = (nce + λ · mae).mean()", ["loss"]) == []
+    assert missing_note_symbols(code, "loss = nce + λ_t · mae，λ_t = t/T", ["loss"]) == []  # the notes' own schedule

@@ -153,6 +153,11 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
         aliases = (*_ALIASES.get(spelled, ()), *FUNCTION_WAYS.get(functions_named.get(spelled, ""), ()),
                    *(_ANY_NONLINEARITY if unnamed_function and set(kinds) & _FORWARD_KINDS else ()))
         if any(compared in n or any(alias in n for alias in aliases) for n in names) or given & numbers:
+            if _set_to_the_step(tree, compared) and not re.search(rf"{re.escape(letter)}\s*(?:_\{{?t\b|\(\s*t\s*\))", formulas):
+                problems.append(Problem("note_symbol", f"the code sets {spelled} to the step number, which the notes never "
+                                                       f"make it ({letter} does not change with t in their formulas): give "
+                                                       f"{spelled} one value, the notes' own or, where they give none, a "
+                                                       f"usual one (e.g. 1.0), and keep it", 1))
             continue
         if function := functions_named.get(spelled):
             problems.append(Problem("note_symbol", f"the notes' formula applies {letter}, which they name {function}, but "
@@ -163,6 +168,13 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
                                                    f"value from the notes): compute the formula with {letter} as the note "
                                                    f"defines it, named {spelled}", 1))
     return problems
+
+
+def _set_to_the_step(tree: ast.Module, name: str) -> bool:
+    """Whether the code assigns `name` (compared in lower case) the step argument itself (`lam = step`, `lam = t`)."""
+    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in ("step", "t")
+               and any(isinstance(target, ast.Name) and target.id.lower() == name for target in node.targets)
+               for node in ast.walk(tree))
 
 
 def _squares(tree: ast.Module) -> bool:
