@@ -16,9 +16,9 @@ from agentnotes.experiments.guards.autofix import Fix, spans_replaced
 from agentnotes.experiments.guards.notation import greek_spelled, plain_symbols
 from agentnotes.experiments.guards.static_check import undefined_names, unset_attribute_reads
 
-# Names of the total number of training steps, and how notes say that a name is it: in words, or `T` on one line with
+# Names of the total number of training steps (`T_c = 0.5·T`: the harness's STEPS), and how notes say that a name is it: in words, or `T` on one line with
 # the step `t` (`lr0 * (T - t)/C`, `min(1, t / (0.5*T))`).
-_TOTAL_STEP_NAMES = frozenset({"T", "T_max", "T_total", "total_steps", "num_steps", "n_steps", "max_steps"})
+TOTAL_STEP_NAMES = ("T", "T_max", "Tmax", "T_total", "total_steps", "num_steps", "n_steps", "max_steps", "STEPS")
 _TOTAL_STEPS_SAID = re.compile(r"total (?:number of )?(?:training )?steps|总步数|训练总步数|总训练步数|"
                                r"(?<![\w.])T(?!\w)[^\n]{0,40}(?<![\w.])t(?!\w)|(?<![\w.])t(?!\w)[^\n]{0,40}(?<![\w.])T(?!\w)")
 _SPELLED = {"epsilon": "eps", "lambda": "lam", "lambd": "lam", "lmbda": "lam"}
@@ -136,7 +136,7 @@ def define_note_constants(code: str, note_text: str) -> tuple[str, list[Fix]]:
         definitions += [f"{name} = {EPS}  # a small constant (the notes give no value)" for name in sorted(undefined)
                         if compared_name(name) == "eps" and "eps" not in constants]
     if _TOTAL_STEPS_SAID.search(note_text):
-        definitions += [f"{name} = STEPS  # the total number of steps" for name in sorted(undefined & _TOTAL_STEP_NAMES)
+        definitions += [f"{name} = STEPS  # the total number of steps" for name in sorted(undefined & set(TOTAL_STEP_NAMES))
                         if compared_name(name) not in constants]
     read_as = [Fix(node.lineno, f"self.{node.attr}", f"{node.attr} (never set on self: the notes' constant)") for node in on_self]
     if not definitions:

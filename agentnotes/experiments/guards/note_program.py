@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.batch_notation import PER_SAMPLE_LOSS, batch_reductions
-from agentnotes.experiments.guards.constants import POINTS, compared_name, note_constants
+from agentnotes.experiments.guards.constants import POINTS, TOTAL_STEP_NAMES, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
 from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts, summand_end
 from agentnotes.experiments.guards.formula_lines import (
@@ -85,19 +85,17 @@ __all__ = [
 
 # The names notes give this batch's training loss, in an update rule that reads it (`r_t = L_t / L_{t−1}`).
 BATCH_LOSSES = ("L", "loss", "l", "L_B", "l_B")
-# The names notes give the run's number of steps (`T_c = 0.5·T`): the harness's STEPS.
-TOTAL_STEPS = ("T", "T_max", "Tmax", "total_steps", "STEPS")
 # The values each kind's hook gives, by the names notes use for them.
 ROLES = {
     "update_rule": {"param": ("p", "w", "theta", "param", "W", "x"), "grad": ("g", "grad", "gradient", "g_t"),
                     "lr": LEARNING_RATES, "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
-    "data": {"input": ("x",), "target": ("y",), "step": ("t", "step"), "total": TOTAL_STEPS},
+    "data": {"input": ("x",), "target": ("y",), "step": ("t", "step"), "total": TOTAL_STEP_NAMES},
     "loss": {"pred": ("y_hat", "yhat", "pred", "out", "output", "f", "o"), "target": ("y", "target"), "step": ("step",)},
     "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
                                                      "eta_max", "lr"),
-                 "total": TOTAL_STEPS},
+                 "total": TOTAL_STEP_NAMES},
 }
 # A classifier's values by the names notes give them, from the loss hook's logits `out` and class indices `y`:
 # the class probabilities, the probability of the right class, the logits, the number of classes, y one-hot.
