@@ -658,3 +658,10 @@ def test_an_experiment_line_that_only_gives_the_setup_and_its_conditions_says_no
     assert kinds_in_notes(loss + "- 实验：digits，MLP 64-128-10；标签噪声 0% 和 20%；3 seeds。") == ["loss"]
     assert kinds_in_notes(loss + "Experiment: digits; compare with an L1 penalty tuned to the same sparsity.") == ["loss"]
     assert "activation" in kinds_in_notes("实验：digits 小卷积网，新方法把 ReLU 换成 softsign。")  # the change said there
+
+
+def test_a_formula_labelled_as_the_penalty_is_a_regulariser() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("每个 hidden unit：s_j = std_b h_bj\n- 惩罚：P = λ · Σ_j (s_j − 1)²，λ = 1e-3") == ["regulariser"]
+    assert kinds_in_notes("Penalty: R = 0.1 · Σ_j |m_j|") == ["regulariser"]  # invented

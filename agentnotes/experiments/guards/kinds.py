@@ -219,6 +219,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
                      "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"),
               "正则项|正则化项|惩罚项|罚项", r"(?m:^#+\s*(?:the\s+)?(?:penalty|regulari[sz]er)\s*$)",  # `## Penalty`: its section
+              # a formula labelled as the penalty: `- 惩罚：P = λ · (1/n) Σ_j (κ_j − κ*)²`, `Penalty: R = …`
+              r"(?im:^\s*(?:[-*]\s*)?(?:惩罚|penalty)\s*[：:]\s*[^\W\d]\w*\s*=(?!=))",
               # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step
               r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
               r"[^\n]*?\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
