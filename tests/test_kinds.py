@@ -665,3 +665,11 @@ def test_a_formula_labelled_as_the_penalty_is_a_regulariser() -> None:
 
     assert kinds_in_notes("每个 hidden unit：s_j = std_b h_bj\n- 惩罚：P = λ · Σ_j (s_j − 1)²，λ = 1e-3") == ["regulariser"]
     assert kinds_in_notes("Penalty: R = 0.1 · Σ_j |m_j|") == ["regulariser"]  # invented
+
+
+def test_a_unit_written_by_index_against_the_input_and_a_heading_naming_a_linear_are_layers() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("  s_jk = Σ_{i ∈ G_k} W_ji · x_i\n  y_j = median_k(s_jk) + b_j") == ["layer"]  # invented
+    assert kinds_in_notes("# 分组求和：一个更稳的 Linear\n\n每组算部分和再取中位数。") == ["layer"]
+    assert "layer" not in kinds_in_notes("b = −w · (x_a + x_b)/2，超平面过两点中点")  # samples a and b, not the input

@@ -113,7 +113,7 @@ KINDS: tuple[Kind, ...] = (
          checks=("own_optimizer", "overwritten_weights")),
     Kind("layer", "replaces the linear layer by a module computing its output from its own weights",
          _cue(_LEFT + r"(?:y|out|output)(?:_\{?[ijk]\}?)?\s*=[^\n]*" + _LEFT + "w(?![a-z]{2})",  # y = …w…, y_j = …w_ji… (not "with")
-              _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*x(?!\w)",  # h = ..., z = ... W x
+              _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*(?-i:x)(?:_\{?[ijk]\}?)?(?![\w{])",  # z = W x, s_j = Σ_i W_ji x_i
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
               _LEFT + r"(?:y|h|z|out|output)\s*=[^\n]*" + _LEFT + r"[A-Z]\s*\(\s*[A-Z]\s*[*·@]?\s*x\s*\)",  # y = U(Vx) + b
               # b_jk = σ(w_jkᵀ x + c_jk): a unit's weights against its input
@@ -125,6 +125,7 @@ KINDS: tuple[Kind, ...] = (
               r"(?:norm|归一化|标准化)\s*层",
               r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
               r"(?m:^#[^\n]*\b[A-Z]\w*(?:Linear|Dense|Layer)\b)",  # a heading naming a new layer: "# HouseholderLinear：…"
+              r"(?m:^#[^\n]*(?:的|\ba|\ban|\bnew)\s*(?:Linear|Dense)\s*(?:层|layer)?\s*$)",  # "# …：一个鲁棒的 Linear"
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
               r"\breplac(?:e[sd]?|ing)\s+(?:an?\s+|the\s+|each\s+|every\s+)?nn\.Linear\b",  # (replace nn.Linear)
