@@ -673,3 +673,15 @@ def test_a_unit_written_by_index_against_the_input_and_a_heading_naming_a_linear
     assert kinds_in_notes("  s_jk = Σ_{i ∈ G_k} W_ji · x_i\n  y_j = median_k(s_jk) + b_j") == ["layer"]  # invented
     assert kinds_in_notes("# 分组求和：一个更稳的 Linear\n\n每组算部分和再取中位数。") == ["layer"]
     assert "layer" not in kinds_in_notes("b = −w · (x_a + x_b)/2，超平面过两点中点")  # samples a and b, not the input
+
+
+def test_a_period_said_with_its_value_and_count_word_and_an_iteration_count_per_step_is_none() -> None:
+    import re
+
+    from agentnotes.experiments.guards.kinds import PERIODIC, kinds_in_notes
+    from agentnotes.experiments.guards.note_symbols import note_period
+
+    note = "每 N = 100 个训练步，把死掉的单元的入权重 W_l[j, :] 重新采样。"  # invented
+    assert re.search(PERIODIC, note) and note_period(note) == 100
+    assert not re.search(PERIODIC, "σ_max 用 power iteration 估，每步做 1 次迭代")  # iterations in a step, no period
+    assert kinds_in_notes("每次 optimizer step 之后：W ← W · min(1, τ/σ_max(W))") == ["weight_op"]

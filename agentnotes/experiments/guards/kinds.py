@@ -58,7 +58,7 @@ class Kind:
 
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
 PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
-            r"|每[^。\n]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
+            r"|每[^。\n步次]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:=\s*\d+\s*)?(?:个\s*)?(?:训练|优化器?|更新)?\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
 # Something done every N epochs: periodic too, but over a number of steps the lab does not know.
 PERIODIC_EPOCHS = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{0,6}?(?:\d+|[NnKk])\s*(?:=\s*\d+\s*)?"
                    r"(?:个\s*)?(?:epochs?|轮)")
@@ -162,7 +162,8 @@ KINDS: tuple[Kind, ...] = (
                       r"[·*⋅]\s*(?P=own)(?![\w])",
               _words(r"after (?:every|each) (?:optimi[sz]er |training |update |sgd )?(?:step|update|iteration)",
                      "weight clipping", "weight projection", "weight averaging", "slow weights"),
-              r"每(?:一|个)?(?:步|次(?:更新|迭代)?)[^。，,\n]{0,8}?之?后|权重裁剪|权重投影|权重平均|慢权重",
+              r"每(?:一|个)?(?:步|次(?:更新|迭代)?)[^。，,\n]{0,8}?之?后|权重裁剪|权重投影|权重平均|慢权重|"
+              r"每(?:一|个)?次\s*`?(?:opt|optimi[sz]er)\w*(?:\.|\s+)step(?:\(\))?`?\s*(?:之后|以后|后)",  # 每次 optimizer step 之后
               r"`?\b(?:opt|optimi[sz]er)\w*\.step\(\)`?\s*(?:之后|以后|后)|\bafter\s+(?:each\s+|every\s+)?`?(?:opt|optimi[sz]er)\w*\.step\(\)",
               # W1 -= W1.mean(dim=1): the weights made from themselves, no rate or gradient
               _LEFT + r"(?P<minus>[wW]\w*|θ)\s*-=(?![^\n]*(?:lr|η|eta|学习率|∇|grad|(?<![\w])g(?![\w])))[^\n]*(?<![\w])(?P=minus)(?![\w])",
