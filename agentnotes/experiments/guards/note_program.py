@@ -986,7 +986,8 @@ def _learned_value(program: NoteProgram, name: str, arguments: dict[str, str]) -
 
 
 def _bound_argument(program: NoteProgram, role: str, name: str, argument: str) -> str:
-    """What the notes' `name` is bound to: the hook's argument; the step as a float tensor where a formula divides by it
+    """What the notes' `name` is bound to: the hook's argument; the batch's loss as a tensor (it may be kept for the next
+    step); the step as a float tensor where a formula divides by it
     (`sqrt(T_w / t)`, `1/(γ·t)` at step 0: infinite, as the formula says, not a ZeroDivisionError)."""
     divides = any(re.search(rf"/[^/]*?(?<![\w.]){re.escape(name)}(?![\w])", expression) for _, expression in program.statements)
     return f"torch.as_tensor(float({argument}))" if (role == "step" and divides) or role == "loss" else argument
