@@ -43,10 +43,8 @@ from agentnotes.experiments.guards.unit_notation import unit_op_body
 # A backward pass the notes give a layer of its own: "反向：…不用真梯度", "Backward: …", a torch.autograd.Function.
 _OWN_BACKWARD = re.compile(r"autograd\.Function|不用真梯度|(?:反向|\bbackward(?: pass)?)\s*[（(:：]", re.IGNORECASE)
 MARK = "written from the notes' formulas"  # the comment on a body written here
-# A reduction in a formula (a norm, a sum, a mean), and notes that say their rule holds for each parameter tensor alone.
+# A reduction in a formula (a norm, a sum, a mean).
 _REDUCED = re.compile(r"(?<![\w.])(?:norm|sum_over|sum|mean|max|min)\(")
-_PER_TENSOR = re.compile(r"逐(?:个)?(?:参数)?张量|每(?:一)?个参数张量|每个张量|\bper[- ](?:tensor|parameter)\b|"
-                         r"\beach (?:parameter )?tensor\b", re.IGNORECASE)
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
 BLOCK_FORWARD = "IdeaBlock.forward"  # the block skeleton's, beside its layers_and_parameters
 NETWORK_FORWARD = "IdeaNet.forward"  # the network skeleton's, beside its layers_and_parameters
@@ -130,8 +128,8 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         return ("unit_op", guards + _marked(*found), "") if found and guards is not None else None
     global_step = part.name == "update_global"  # an update rule that reads this batch's loss
     program = note_program(formulas, ["update_rule" if global_step else part.name], note_text, task, batch_loss=global_step)
-    if program and global_step and _REDUCED.search(program.as_text()) and not _PER_TENSOR.search(note_text):
-        program = None  # `‖g‖` beside a whole-gradient norm: the whole gradient's or this tensor's, the notes do not say
+    if program and global_step and _REDUCED.search(program.as_text()):
+        program = None  # `‖g‖` beside a whole-gradient norm: the whole gradient's or this tensor's, not certain
     if program and (found := program_body(program)):
         (function, body), learned = found, _learned(program)
         body = _marked(body, program.as_text())
