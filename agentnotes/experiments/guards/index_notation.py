@@ -43,7 +43,8 @@ _ELEMENTWISE = {**{name: _TORCH_CALLS[name] for name in ("abs", "exp", "log", "s
                                                           "sign", "round")}, "silu": "F.silu"}
 # Functions whose gradient is zero almost everywhere (the notes may give them the identity's: STRAIGHT_THROUGH).
 _STEPPED = ("round", "sign")
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+# The arithmetic a formula writes, as Python spells it.
+OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
 class _Unread(Exception):
@@ -196,10 +197,10 @@ class _Writer:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             code, axes = self._code(node.operand, target, reducing)
             return f"(-{code})", axes
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
             left, right = self._code(node.left, target, reducing), self._code(node.right, target, reducing)
             axes = tuple(axis for axis in _AXES if axis in left[1] or axis in right[1])
-            code = f"({_broadcast(*left, axes)} {_OPERATORS[type(node.op)]} {_broadcast(*right, axes)})"
+            code = f"({_broadcast(*left, axes)} {OPERATORS[type(node.op)]} {_broadcast(*right, axes)})"
             contracted = isinstance(node.op, ast.Mult) and IN in left[1] and IN in right[1] \
                 and IN not in target and IN not in reducing
             if contracted:  # `w_iᵀ x`, `Ŵ x`: a row or a matrix times the input sums over the input's axis

@@ -20,6 +20,7 @@ import re
 
 from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
 from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, _normalised, _split_outside_brackets
+from agentnotes.experiments.guards.index_notation import OPERATORS
 
 # What a unit's parts are called in the code, and the tensor each is, one row per unit.
 INCOMING, BIAS, OUTGOING, OUTPUTS = "incoming_weights", "unit_bias", "outgoing_weights", "unit_outputs"
@@ -40,7 +41,6 @@ _OUTGOING_NAMED = re.compile(rf"{_OUTGOING_WORDS}[^，。,；;\n\w]{{0,3}}(?:列
 # A formula `target = value`, `target ← value`, `target *= value` (and `/=`, `+=`, `-=`).
 _FORMULA = re.compile(r"^\s*(?:[-*]\s*|\d+[.)]\s*)?(?P<target>[A-Za-z_]\w*)\s*(?P<op>[*/+-]?=|←)(?!=)\s*(?P<value>.+)$")
 _ELEMENTWISE = {name: _TORCH_CALLS[name] for name in ("abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sign")}
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
 class _Unread(Exception):
@@ -169,9 +169,9 @@ class _Writer:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             code, row = self._code(node.operand)
             return f"(-{code})", row
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
             (left, left_row), (right, right_row) = self._code(node.left), self._code(node.right)
-            return f"({left} {_OPERATORS[type(node.op)]} {right})", _joined(left_row, right_row)
+            return f"({left} {OPERATORS[type(node.op)]} {right})", _joined(left_row, right_row)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return self._call(node.func.id, node.args, {k.arg: k.value for k in node.keywords})
         raise _Unread(ast.unparse(node))
