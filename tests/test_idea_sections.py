@@ -702,3 +702,10 @@ def test_a_line_saying_where_else_the_idea_holds_names_no_task() -> None:
             "注意：conv net 上同样适用（按输出通道）。")  # invented
     assert task_in_notes(note) == "digits"
     assert task_in_notes(note.replace("同样适用", "更明显")) == "digits_image"  # a conv net the note does speak of
+
+
+def test_a_formula_labelled_as_the_usual_method_is_not_the_ideas():
+    note = ("普通 mixup 随机配对：x̃ = λ·x_i + (1−λ)·x_j，ỹ 同理。\n改法：按 loss 排序后首尾配对，λ_hard = max(λ, 1−λ)\n"
+            "Standard residual block: h = x + f(x).\n标准差：s = sqrt(v + eps)\n")
+    assert formulas_in([_section("paired mixup", note)]).splitlines() == [
+        "改法：按 loss 排序后首尾配对，λ_hard = max(λ, 1−λ)", "标准差：s = sqrt(v + eps)"]  # a standard deviation is no contrast

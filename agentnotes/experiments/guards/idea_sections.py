@@ -58,6 +58,9 @@ _TARGET = re.compile(r"^\s*(?:[-*]\s*)?([A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*
 _CONTINUED = re.compile(r"^\s+=(?!=)\s*(.+)$")
 # A line that ends on what the idea replaces, said on the next line: "每个 hidden layer 从", "instead of", "replace".
 _REPLACED_NEXT = re.compile(r"(?:从|原来是|原本是|\binstead of|\breplace|\bfrom)\s*[:：]?\s*$", re.IGNORECASE)
+# A line labelled as the usual method the idea departs from: "普通 mixup 随机配对：x̃ = …", "Standard residual block: h = …".
+_CONTRAST_LABEL = re.compile(r"^\s*(?:[-*]\s*)?(?:普通|标准(?![差化])|原始|原版|传统|常规|通常|(?:the\s+)?(?:ordinary|standard|vanilla|"
+                             r"usual|classic(?:al)?)\b)[^：:=←\n]{0,30}[：:]", re.IGNORECASE)
 # A prose line that says the formulas under it say the rule again in another form ("写成向量形式就是", "Equivalently:",
 # "In vector form:"): the rule is read once, as first said.
 _RESTATED_NEXT = re.compile(r"(?:向量|矩阵|张量)(?:形式|写法|化)|等价地|等价的写法|换句话说|\bequivalently\b|"
@@ -510,10 +513,11 @@ def _without_restated(lines: list[str]) -> list[str]:
 
 def _without_replaced(lines: list[str]) -> list[str]:
     """`lines` without a formula the line before it says the idea replaces ("每个 hidden layer 从" / `h = σ(W x + b)` /
-    "换成" / …; "Replace" / `y = Wx + b` / "with" / …): the baseline's, not the idea's."""
+    "换成" / …; "Replace" / `y = Wx + b` / "with" / …) or labelled as the usual method (`普通 mixup：x̃ = …`): the
+    baseline's, not the idea's."""
     kept, before = [], ""
     for line in lines:
-        if not (_FORMULA_LINE.search(line) and _REPLACED_NEXT.search(before)):
+        if not (_FORMULA_LINE.search(line) and (_REPLACED_NEXT.search(before) or _CONTRAST_LABEL.match(line))):
             kept.append(line)
         before = line if line.strip() else before
     return kept
