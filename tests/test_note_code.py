@@ -153,6 +153,40 @@ def test_a_layer_class_of_the_notes_is_the_layer_with_its_own_parameters_only() 
     assert torch.allclose(out, layer.layer.inner(2 * x))  # the notes' forward, at its start value
 
 
+SLEW_LIMITED = """# Step growth limited per coordinate
+
+kappa = 2, delta = 0.1.
+
+```python
+raw = -lr * g
+cap = kappa * prev_step.abs() + delta
+step = torch.maximum(torch.minimum(raw, cap), -cap)
+p.add_(step); prev_step.copy_(step)
+```
+"""
+
+
+def test_statements_keep_a_tensor_they_read_before_changing_it_in_the_parameters_state() -> None:
+    update, state, w = _written(SLEW_LIMITED, ["update_rule"])["update"], {}, torch.zeros(2)
+    update(w, torch.tensor([-10.0, 0.5]), state, 1.0, 1)
+    assert torch.allclose(w, torch.tensor([0.1, -0.1]))  # capped at delta from a zero last step
+    update(w, torch.tensor([-10.0, 0.5]), state, 1.0, 2)
+    assert torch.allclose(state["prev_step"], torch.tensor([0.3, -0.3]))  # kappa * 0.1 + delta
+    assert torch.allclose(w, torch.tensor([0.4, -0.4]))
+
+
+def test_a_layer_class_built_from_a_permutation_is_not_built_from_the_layers_sizes() -> None:
+    from agentnotes.experiments.guards.note_code import layer_class_bodies
+
+    permuted = ("```python\nclass PermLinear(nn.Module):\n    def __init__(self, perm, d_out):\n        super().__init__()\n"
+                "        self.lin = nn.Linear(len(perm), d_out)\n        self.register_buffer('perm', perm)\n"
+                "    def forward(self, x):\n        return self.lin(x[:, self.perm])\n```\n")
+    sized = permuted.replace("perm, d_out", "d_in, d_out").replace("len(perm)", "d_in").replace(
+        "self.register_buffer('perm', perm)", "self.perm = torch.arange(d_in)")
+    assert layer_class_bodies(permuted) is None  # a permutation is no size: the program leaves it to the model
+    assert layer_class_bodies(sized) is not None
+
+
 GAINED_ACTIVATION = """# A tanh with a learned gain per unit
 
 ```python

@@ -31,6 +31,9 @@ _IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that
 _KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np"}
 # The loops over a model's parameters a note's code may run its operation in.
 _PARAMETER_LOOPS = ("parameters", "named_parameters")
+# Calls whose argument is a sequence or a tensor, not a size.
+_NOT_SIZE_CALLS = re.compile(r"(?:^|\.)(?:len|list|tuple|enumerate|zip|iter|sorted|register_buffer|Parameter|tensor|as_tensor|"
+                             r"from_numpy|clone)$")
 _LAYER_BASES = ("nn.Module", "nn.Linear", "torch.nn.Module", "torch.nn.Linear")
 # A layer on images or sequences (a convolution, patches, a 2-d layer): no replacement for a linear layer on vectors.
 _NOT_ON_VECTORS = re.compile(r"\b(?:nn\.Conv\w*|F\.conv\w*|F\.unfold|nn\.Unfold|\w*Conv\w*|\w+2[dD])\b|\.unfold\(")
@@ -95,9 +98,24 @@ def _is_module_class(node: ast.ClassDef, sizes: int) -> bool:
     init, forward = methods.get("__init__"), methods.get("forward")
     if init is None or forward is None or init.decorator_list or forward.decorator_list:
         return False
-    given = len(init.args.args) - 1 - len(init.args.defaults)
+    given = init.args.args[1:len(init.args.args) - len(init.args.defaults)]
     built = any(isinstance(n, ast.Call) and ast.unparse(n.func).startswith("super().__init__") for n in ast.walk(init))
-    return built and given == sizes and len(forward.args.args) == 2 and not forward.args.defaults
+    return built and len(given) == sizes and all(_is_size(init, argument.arg) for argument in given) \
+        and len(forward.args.args) == 2 and not forward.args.defaults
+
+
+def _is_size(init: ast.FunctionDef, name: str) -> bool:
+    """Whether `__init__` uses its argument `name` as a number only: never indexed, measured, iterated, kept as a
+    buffer or read for an attribute (`def __init__(self, perm, d_out)` with `len(perm)` takes a permutation, no size)."""
+    for node in ast.walk(init):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and ast.unparse(node.value) == name:
+            return False
+        if isinstance(node, (ast.For, ast.comprehension)) and ast.unparse(node.iter) == name:
+            return False
+        if isinstance(node, ast.Call) and _NOT_SIZE_CALLS.search(ast.unparse(node.func)) \
+                and any(ast.unparse(argument) == name for argument in node.args):
+            return False
+    return True
 
 
 def _parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
@@ -291,13 +309,15 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
     taken = _roles([name for name in read_first if name not in _KNOWN and name != loop_variable], kind,
                    {"param": loop_variable} if loop_variable else {})
     role_of = {name: role for role, name in taken.items()}
-    lines, param_name = [], taken.get("param")
+    lines, param_name, kept = [], taken.get("param"), []
     for name in read_first:
         if name in _KNOWN:
             continue
         if name in role_of:
             if name != arguments[role_of[name]]:
                 lines.append(f"{name} = {arguments[role_of[name]]}")
+        elif kind in _ON_A_PARAMETER and (name in assigned or _changes_in_place(statements, name)):
+            kept.append(name)  # `prev_step.copy_(step)`, `m = beta * m + g`: a value kept from step to step
         elif compared_name(name) in constants:
             lines.append(f"{name} = {constants[compared_name(name)]}  # from the notes")
         elif compared_name(name) == "eps":
@@ -306,6 +326,8 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
             return None
     if kind not in _ON_A_PARAMETER or param_name is None:
         return None
+    lines += [f'{name} = state.get("{name}", torch.full_like({arguments["param"]}, '
+              f'{constants.get(compared_name(name), "0.0")}))  # kept between steps' for name in kept]
     body = [ast.unparse(s) for s in statements]
     if _changes_in_place(statements, param_name):
         pass
@@ -313,6 +335,7 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
         body.append(f"{arguments['param']}.copy_({param_name})")
     else:
         return None
+    body += [f'state["{name}"] = {name}' for name in kept]
     return "\n".join(lines + body) + "\n", param_name
 
 
