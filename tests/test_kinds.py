@@ -60,6 +60,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("step = lr*sign(g); w = w - step", ["update_rule"]),
     ("带动量的更新规则：m = 0.9*m + g", ["update_rule"]),
     ("y = W*x + b 换成 y = W*x + V*x² + b", ["layer"]),
+    ("# 逐元素 max 的残差\n  u = W2·relu(W1 h_l)\n  h_{l+1}[j] = max(h_l[j], u[j])", ["architecture"]),  # layer l+1 from l
     ("f(x) = x * sigmoid(x)，替换 ReLU", ["activation"]),
     ("f(x) = x·cos(x)。MLP 64-128-10，SGD 动量 0.9，lr 0.05", ["activation"]),  # the training's optimizer, no idea
     ("# 成对排序激活（组大小 2）\n把隐藏单元两两分组：y1 = max(a, b)，y2 = min(a, b)", ["activation"]),  # named in its heading

@@ -90,6 +90,8 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
                      r"(?:增大|加大|增加|减小|逐步|逐渐|翻倍)[^。，,\n]{0,6}batch|batch[ _]?size[^。\n]{0,12}(?:增大|加大|翻倍|逐步|逐渐|随)")
 
 # A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
+# A layer's activations computed from the layer's before it: `h_{l+1} = max(h_l, f(h_l))`, `x_{l+1} = x_l + F(x_l)`.
+_NEXT_LAYER_FROM_LAST = r"(?<![\w])(?P<layer_output>[hxza])_\{\s*l\s*\+\s*1\s*\}(?:\[\w+\])?\s*=(?!=)[^=\n]*(?<![\w])(?P=layer_output)_\{?l\b(?!\s*\+)"
 _REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:[A-Z]|\d+)(?![\w.])"
 
 KINDS: tuple[Kind, ...] = (
@@ -241,7 +243,7 @@ KINDS: tuple[Kind, ...] = (
                      r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?",
                      r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
                      r"input injection", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
-              CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK,
+              CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK, _NEXT_LAYER_FROM_LAST,
               "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
               "输入[^。\n]{0,12}(?:加|注入|喂|送)(?:到|进|给)?每一?层|每一?层都?(?:注入|加上?|喂)[^。\n]{0,6}原始输入"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
