@@ -463,3 +463,39 @@ def test_an_activation_that_drops_a_dimension_is_explained(tmp_path: Path) -> No
     ran = run_idea(tmp_path, code)
     assert ran.returncode != 0
     assert "Gate returned shape (2,) for an input of shape (2, 64)" in ran.metrics["error"]["message"]
+
+
+PERMUTED_GATE = '''
+class IdeaActivation(nn.Module):
+    def __init__(self, width=1):
+        super().__init__()
+        self.width = width
+        self.extra_parameters()
+
+    def extra_parameters(self):
+        self.register_buffer("perm", torch.randperm(self.width))
+
+    def forward(self, x):
+        return x * torch.sigmoid(x[:, self.perm])
+
+
+def build_model(in_dim, hidden, out_dim):
+    return baseline_model(in_dim, hidden, out_dim, activation=IdeaActivation)
+'''
+
+
+def test_the_ideas_own_random_draws_leave_the_other_weights_as_the_baselines() -> None:
+    namespace: dict = {"__name__": "lab"}
+    exec(assemble_script(PERMUTED_GATE, ExperimentConfig(task="digits")), namespace)
+    torch = namespace["torch"]
+    built = {}
+    for arm in ("baseline", "idea", "idea"):
+        torch.manual_seed(3)
+        model, _ = namespace["build_arm"](arm, 64, 10, torch.device("cpu"), 0.1, (None, None))
+        built.setdefault(arm, []).append(model)
+    weights = lambda model: [m.weight for m in model.modules() if isinstance(m, torch.nn.Linear)]  # noqa: E731
+    for baseline, idea in zip(weights(built["baseline"][0]), weights(built["idea"][0])):
+        assert torch.equal(baseline, idea)  # every layer starts where the baseline's does
+    perms = [[m.perm for m in model.modules() if hasattr(m, "perm")] for model in built["idea"]]
+    assert torch.equal(perms[0][0], perms[1][0])  # the idea's draws repeat with the seed
+    assert not torch.equal(perms[0][0], perms[0][1])  # and differ between its layers

@@ -94,6 +94,7 @@ CPU_THREADS = 1
 # ---- end config ----
 
 import contextlib as _contextlib
+import functools as _functools
 import hashlib as _hashlib
 import inspect as _inspect
 import json as _json
@@ -483,6 +484,8 @@ def arm_hooks(arm):
 def build_arm(arm, in_dim, out_dim, device, lr, train_xy):
     """The arm's model and optimizer; train_xy, the training split's tensors, goes to a build_model naming x or y."""
     builder = idea_hook(arm, "build_model")
+    if builder:
+        idea_draws_aside()
     model = builder(in_dim, HIDDEN, out_dim, **data_arguments(builder, train_xy)) if builder else (
         baseline_model(in_dim, baseline_hidden(in_dim, out_dim, train_xy), out_dim))
     if not isinstance(model, nn.Module):
@@ -521,6 +524,28 @@ def baseline_hidden(in_dim, out_dim, train_xy):
 
 def parameter_count(model):
     return sum(p.numel() for p in model.parameters())
+
+
+def idea_draws_aside():
+    """Make every idea class's extra_parameters draw from a random stream of its own (seeded from the arm's), so the
+    idea's own draws (a fixed permutation, a random projection) leave the weights built after them as the baseline's."""
+    for value in list(globals().values()):
+        extra = vars(value).get("extra_parameters") if isinstance(value, type) and issubclass(value, nn.Module) else None
+        if callable(extra) and not getattr(extra, "drawn_aside", False):
+            value.extra_parameters = _drawn_aside(extra)
+
+
+def _drawn_aside(extra_parameters):
+    @_functools.wraps(extra_parameters)
+    def aside(self):
+        with random_state_kept():
+            seed = int(torch.randint(2**62, (1,)))  # from the arm's stream, which is then left as it was
+            torch.manual_seed(seed)
+            random.seed(seed)
+            np.random.seed(seed % 2**32)
+            return extra_parameters(self)
+    aside.drawn_aside = True
+    return aside
 
 
 @_contextlib.contextmanager
