@@ -284,3 +284,23 @@ def test_real_describe_an_optimizer_swapped_into_a_conv_idea_is_caught(tmp_path:
     differences = compare(arms, {"architecture", "activation", "layers", "init"})
     assert [(d.category, d.allowed) for d in differences] == [("activation", True), ("optimizer", False)]
     assert differences[0].message == "activations: Tanh ×2 in the idea arm, ReLU ×2 in the baseline"
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("baseline_norm", [None, "layernorm"])
+def test_real_describe_a_normalisation_idea_is_a_layers_difference(tmp_path: Path, baseline_norm: str | None) -> None:
+    skeleton = load_skeleton("norm")
+    reply = textwrap.dedent('''
+    class IdeaNorm(nn.Module):
+        def extra_parameters(self):
+            self.gamma = nn.Parameter(torch.ones(self.width))
+
+        def forward(self, z):
+            return per_unit(self.gamma, z) * (z - z.mean(dim=1, keepdim=True))
+    ''')
+    arms = describe_in_sandbox(tmp_path / "d", fill(skeleton, reply), baseline_norm=baseline_norm)
+    differences = compare(arms, {"layers", "init"})
+    assert {d.category for d in differences} == {"layers"} and confound_problems(differences) == []
+    shown = "normalisations: IdeaNorm ×2 in the idea arm, none in the baseline" if baseline_norm is None else \
+        "weight layer 2 (`1`) is IdeaNorm in the idea arm, LayerNorm in the baseline"
+    assert shown in [d.message for d in differences]

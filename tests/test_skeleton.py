@@ -31,10 +31,11 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "init_data": (["init"], "digits"), "batch_size": (["data"], "regression"),
              "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
              "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits"),
-             "unit_op": (["weight_op"], "regression"), "update_global": (["update_rule"], "classification")}
+             "unit_op": (["weight_op"], "regression"), "update_global": (["update_rule"], "classification"),
+             "norm": (["layer"], "digits_image")}
 # Forms of a kind's skeleton that its notes choose.
 NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss",
-               "loss_inputs", "unit_op", "update_global")
+               "loss_inputs", "unit_op", "update_global", "norm")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -593,3 +594,12 @@ def test_the_activity_penalty_gets_the_hidden_outputs_after_and_before_their_act
     assert len(hidden) == len(pre) == 2
     assert torch.allclose(pre[0], model[0](x)) and torch.allclose(hidden[0], torch.relu(model[0](x)))
     assert (pre[0] < 0).any() and (hidden[0] >= 0).all()
+
+
+def test_a_layer_titled_as_a_normalisation_gets_the_norm_skeleton() -> None:
+    for title in ("# ScaleNorm 层", "# MAD-Norm：用中位数绝对偏差的归一化层", "# 只做中心化的 norm 层",
+                  "# Divisive normalization inside the hidden layer"):
+        assert skeleton_for(["layer"], f"{title}\n\nz̃ = z / ‖z‖").name == "norm", title
+    for title in ("# 输入范数门控的 Linear（norm gate）", "# A Linear layer that also sees its input's norm"):
+        assert skeleton_for(["layer"], f"{title}\n\ny = W x · ‖x‖").name != "norm", title
+    assert skeleton_for(["update_rule"], "# Row-wise Normalized SGD\n\ng ← g / ‖g‖").name == "update_rule"

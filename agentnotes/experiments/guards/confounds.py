@@ -153,9 +153,12 @@ def _counted(classes: Sequence[str]) -> str:
 
 def _model(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]:
     base_units, idea_units = _units(base), _units(idea)
+    found = []
+    if added := _added_norms(base_units, idea_units):  # the idea's normalisation where the baseline has none
+        found.append(("layers", f"normalisations: {_counted([u.cls for u in added])} in the idea arm, none in the baseline"))
+        idea_units = [u for u in idea_units if u not in added]
     b_layers, i_layers = [u for u in base_units if u.weighted], [u for u in idea_units if u.weighted]
     own_layers = sum(b.cls != i.cls for b, i in zip(b_layers, i_layers)) if len(b_layers) == len(i_layers) else 0
-    found = []
     for category, keep in (("structure", lambda u: not u.weighted and u.cls in STRUCTURAL),
                            ("activation", lambda u: not u.weighted and u.cls not in STRUCTURAL)):
         b, i = [u.cls for u in base_units if keep(u)], [u.cls for u in idea_units if keep(u)]
@@ -183,6 +186,13 @@ def _model(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]:
     for n, (b, i) in enumerate(zip(b_layers, i_layers), start=1):
         found += _layer(n, b, i, activation_changed)
     return found
+
+
+def _added_norms(base_units: list[_Unit], idea_units: list[_Unit]) -> list[_Unit]:
+    """The idea's normalisation units (a norm class without weight matrices) when the baseline has none."""
+    def norms(units: list[_Unit]) -> list[_Unit]:
+        return [u for u in units if "norm" in u.cls.lower() and all(len(shape) < 2 for _, shape, _ in u.params)]
+    return [] if norms(base_units) else norms(idea_units)
 
 
 def _layer(n: int, base: _Unit, idea: _Unit, activation_changed: bool) -> list[tuple[str, str]]:

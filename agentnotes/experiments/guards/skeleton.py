@@ -94,6 +94,10 @@ _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|s
                        r"\w\s*\[\s*:\s*,\s*([a-z])\s*\][\s\S]*?\w\s*\[\s*\2\s*(?:,\s*:\s*)?\]", re.IGNORECASE)
 # A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半"): the
 # schedule_loss skeleton, whose rule gets each step's loss and keeps state between steps.
+# A layer idea titled as a normalisation ("# ScaleNorm 层", "# MAD-Norm：…", "# 只做中心化的 norm 层", "# Divisive
+# normalization inside the hidden layer"): the norm skeleton, after each hidden layer's weights.
+_NORM_TITLE = re.compile(r"^#[^\n]*?(?:(?<![a-z])[A-Z][A-Za-z]*-?Norm(?![a-z])|(?<![A-Za-z])Norm(?![a-z-])|\bnormali[sz]ation\b|"
+                         r"归一化层|\bnorm\s*(?:层|layer))(?![^\n]*\b(?:Linear|gated?|gating)\b)", re.MULTILINE)
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
                            r"increas|decreas|improv|plateau|stops? (?:improving|falling|decreasing)|上升|下降|变大|变小|"
                            r"增加|减少|平台|不再|停滞)|(?:L̄|\bL)_?\{?[jt]\}?\s*[<>]=?\s*(?:L̄|L)_?\{?[jt]\s*-\s*1|"
@@ -182,7 +186,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
         block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text))
-        name = "block" if block else kind.name
+        name = "block" if block else "norm" if kind.name == "layer" and _NORM_TITLE.search(note_text) else kind.name
         name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(_NOT_DONE.sub(" ", idea_part)) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs the whole network
