@@ -61,6 +61,15 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("带动量的更新规则：m = 0.9*m + g", ["update_rule"]),
     ("y = W*x + b 换成 y = W*x + V*x² + b", ["layer"]),
     ("# 逐元素 max 的残差\n  u = W2·relu(W1 h_l)\n  h_{l+1}[j] = max(h_l[j], u[j])", ["architecture"]),  # layer l+1 from l
+    ("keep `d_j ← ρ d_j + (1−ρ)·mean_i 1[z_ij ≤ 0]` (ρ = 0.99, d_j init 0.5) and use `f_j(z) = max(z,0) + a_j·min(z,0)`",
+     ["activation"]),  # a unit's own function; a kept value's start is no initialisation
+    ("# Seam carving 增强：删一条 seam\n1. 能量图 E = |∂_x X|\n2. 每张图执行 k 次，k ~ Uniform{1, 2}", ["data"]),  # per image
+    ("# Leave-one-out BatchNorm\nz_i normalised by the others' mean.\nRunning stats for eval stay as in BN (EMA of μ, σ², "
+     "momentum 0.1).", ["layer"]),  # the running statistics' momentum is no update rule
+    ("# Seam carving 增强\nE = |∂_x X|\n\n## 计划\n- 模型：small CNN（conv 16-32, 3×3）", ["data"]),  # the plan's model
+    ("想在 MLP 中间插一层读出近邻。这是架构上的改动，不是正则项。", ["architecture"]),  # what the idea is said not to be
+    ("A memory read-out inserted after the first hidden layer: an architectural change, it is not a regulariser.",
+     ["architecture"]),
     ("f(x) = x * sigmoid(x)，替换 ReLU", ["activation"]),
     ("f(x) = x·cos(x)。MLP 64-128-10，SGD 动量 0.9，lr 0.05", ["activation"]),  # the training's optimizer, no idea
     ("# 成对排序激活（组大小 2）\n把隐藏单元两两分组：y1 = max(a, b)，y2 = min(a, b)", ["activation"]),  # named in its heading

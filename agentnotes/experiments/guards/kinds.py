@@ -56,9 +56,10 @@ class Kind:
     checks: tuple[str, ...] = ()
 
 
-# Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步".
+# Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步" (not what is done to
+# each image or sample k times: "每张图执行 k 次").
 PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
-            r"|每[^。\n步次]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:=\s*\d+\s*)?(?:个\s*)?(?:训练|优化器?|更新)?\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
+            r"|每(?![^。\n步次]{0,6}?(?:张|图|样本|像素|执行|重复))[^。\n步次]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:=\s*\d+\s*)?(?:个\s*)?(?:训练|优化器?|更新)?\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
 # Something done every N epochs: periodic too, but over a number of steps the lab does not know.
 PERIODIC_EPOCHS = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{0,6}?(?:\d+|[NnKk])\s*(?:=\s*\d+\s*)?"
                    r"(?:个\s*)?(?:epochs?|轮)")
@@ -143,7 +144,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("activation", "replaces the nonlinearity applied between layers",
          _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
               + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
-              _LEFT + r"(?:f|act|φ|phi|σ)\s*\(\s*x\s*\)\s*=(?!=)",
+              _LEFT + r"(?:f|act|φ|phi|σ)(?:_\{?[a-z]\}?)?\s*\(\s*(?:x|z)\s*\)\s*=(?!=)",  # f(x) = …, f_j(z) = …
               _LEFT + r"(?:y|a|out)\s*=\s*(?:clip|clamp|min|max)\s*\(\s*(?:x|h|z|u)\s*,",  # y = clip(x, 0, α)
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
               _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample)\w*\s*\()"
@@ -198,6 +199,7 @@ KINDS: tuple[Kind, ...] = (
               r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
               "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合|形变|变形|模糊|仿射|擦除|抖动)增强|随机[^。，,\n]{0,12}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
+              r"(?m:^#+[ \t][^\n]*?\S[ \t]*增强[ \t]*(?:[：:（(—–-]|$))",  # a heading naming an augmentation: "# Seam carving 增强："
               # "标签不变", "the label stays the same": a new input made for the same target
               r"标签(?:保持)?不变|\blabels?\s+(?:is\s+|are\s+|stays?\s+|remains?\s+)?(?:unchanged|kept|preserved|the same)\b",
               r"\bdef\s+\w+\s*\(\s*(?:x|X|inputs?|xb)\s*,\s*(?:y|Y|labels?|targets?|yb)\s*[,)]",  # def quad_swap(x, y, p=0.5)
@@ -242,9 +244,9 @@ KINDS: tuple[Kind, ...] = (
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
                      r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?",
                      r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
-                     r"input injection", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
+                     r"input injection", r"architectur(?:al|e) (?:change|modification)", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK, _NEXT_LAYER_FROM_LAST,
-              "(?<!核)(?<!高斯)卷积|注意力|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
+              "(?<!核)(?<!高斯)卷积|注意力|架构上?的?(?:改动|修改|变化|改变)|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
               "输入[^。\n]{0,12}(?:加|注入|喂|送)(?:到|进|给)?每一?层|每一?层都?(?:注入|加上?|喂)[^。\n]{0,6}原始输入"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
@@ -268,7 +270,7 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|实验计划|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|看(?:什么)?|"
                     r"(?:评估)?指标|测量|记录|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
                     r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|"
                     r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
@@ -360,8 +362,14 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"[^，。,;；\n]*优化器[^，。,;；\n]*(?:不清零|不重置|不变|照旧|保留)[^，。,;；\n]*|不(?:改|动|换)\s*优化器|"
                    r"[^,.;\n]*\boptimi[sz]er(?:'s)?\b[^,.;\n]*\b(?:unchanged|untouched|not reset|as it is)\b[^,.;\n]*",
                    re.IGNORECASE)
-# The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule.
-_OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)(?:\s*[=:：]?\s*\d|\s*(?=[；;，,。)）]|$))",
+# What the note says the idea is not: "这是架构上的改动，不是正则项", "而不是 loss", "it is not a regulariser".
+_DENIED = re.compile(r"(?:不是|并非|而非|而不是)[^。，,；;：:\n]{0,12}|\b(?:is|it's|this is)\s+not\s+an?\s+[a-z]+(?:\s+[a-z]+)?",
+                     re.IGNORECASE)
+# The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule;
+# so is the momentum of a normalisation's running statistics ("running stats … (EMA of μ, σ², momentum 0.1)").
+_OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)(?:\s*[=:：]?\s*\d|\s*(?=[；;，,。)）]|$))|"
+                                r"(?:running\s+(?:stat(?:istic)?s|means?|var(?:iance)?s?|averages?)|滑动(?:均值|平均|统计))"
+                                r"[^\n。]{0,60}?(?:momentum|动量)\s*[=:：]?\s*\d[\d.]*",
                                 re.IGNORECASE | re.MULTILINE)  # "SGD momentum 0.9", "…，SGD momentum；"
 # What the note says could also be done, or would do if the idea misbehaved, to the end of its sentence ("也可以只在前 50
 # 步 warmup 之后才开始推", "one could also clip it", "if it's a bug, add a radial lane: η_r = 0.1·η", "如果不稳定就加 clip"):
@@ -475,7 +483,7 @@ def kinds_in_notes(text: str) -> list[str]:
     (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
     """
     text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", ALSO_POSSIBLE.sub(
-        "", _QUESTIONED.sub("", line))))) for line in idea_lines(text, aside_headings=True))
+        "", _QUESTIONED.sub("", _DENIED.sub("", line)))))) for line in idea_lines(text, aside_headings=True))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):
