@@ -514,7 +514,8 @@ def test_a_penalty_on_the_hidden_layers_outputs_is_written_by_the_program(note: 
     penalty = _function_of(fill(part, reply), "penalty")
     hidden = [torch.rand(6, 5), torch.rand(6, 3)]
     pre = [torch.randn(6, 5), torch.randn(6, 3)]  # the pre-activations: the notes' h are the outputs after it
-    assert abs(float(penalty(hidden, pre)) - sum(float(expected(h)) for h in hidden)) < 1e-5
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    assert abs(float(penalty(hidden, pre, labels)) - sum(float(expected(h)) for h in hidden)) < 1e-5
 
 
 @pytest.mark.parametrize("note", [

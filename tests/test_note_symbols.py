@@ -253,6 +253,8 @@ def test_the_cosine_of_two_tensors_is_asked_for_as_their_angle_not_torch_cos() -
     problems = [p.message for p in missing_note_symbols(wrong, formulas, ["update_rule"])]
     assert any("angle" in message and "not torch.cos" in message for message in problems), problems
     assert not any("cos" in p.message for p in missing_note_symbols(right, formulas, ["update_rule"]))
+    unit_vectors = wrong.replace("torch.cos(g)", "(F.normalize(g, dim=-1) * F.normalize(m, dim=-1)).mean()")
+    assert not any("cos" in p.message for p in missing_note_symbols(unit_vectors, formulas, ["update_rule"]))
     assert any("torch.cos" in p.message for p in missing_note_symbols("x = 1\n", "f(x) = x·cos(x)", ["activation"]))
 
 

@@ -41,9 +41,10 @@ FUNCTION_WAYS: dict[str, frozenset[str]] = {
 }
 FUNCTION_WAYS["clamp"] = FUNCTION_WAYS["clip"]
 _FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\(", re.IGNORECASE)
-# cos(g, m) of two tensors: the cosine of the angle between them, ⟨g, m⟩/(‖g‖·‖m‖), not torch.cos; and how code computes it.
+# cos(g, m) of two tensors: the cosine of the angle between them, ⟨g, m⟩/(‖g‖·‖m‖), not torch.cos; and how code computes it
+# (F.normalize: the product of unit vectors).
 _COSINE_OF_TWO = re.compile(r"(?<![\w.])cos\s*\(\s*[^(),\n]+,[^(),\n]+\)", re.IGNORECASE)
-_COSINE_WAYS = frozenset({"cosine_similarity", "dot", "vdot", "sum", "norm", "vector_norm", "inner"})
+_COSINE_WAYS = frozenset({"cosine_similarity", "dot", "vdot", "sum", "norm", "vector_norm", "inner", "normalize"})
 # The network's own nonlinearities: in the notes of an idea that computes no forward pass (an update rule, a weight
 # operation, an initialisation, a schedule), `relu(c·z) = c·relu(z)` says why the idea works, not what its code computes.
 _NETWORK_FUNCTIONS = {"relu", "sigmoid", "tanh", "softplus", "gelu", "softmax"}

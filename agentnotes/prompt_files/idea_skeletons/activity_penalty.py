@@ -14,12 +14,14 @@ def build_model(in_dim, hidden, out_dim):
 
 
 def compute_loss(out, y, model):
-    return task_loss(out, y) + penalty(list(HIDDEN_OUTPUTS), list(PRE_ACTIVATIONS))
+    return task_loss(out, y) + penalty(list(HIDDEN_OUTPUTS), list(PRE_ACTIVATIONS), y)
 
 
-def penalty(hidden, pre_activations):
+def penalty(hidden, pre_activations, y):
     """The idea's penalty, a scalar tensor with its coefficient from the notes. hidden holds the outputs of the
     network's hidden layers, after their activation, for this batch: input side first, each (batch, width) with
     one row per example (a conv layer's output flattened or (batch, channels, height, width)); pre_activations
-    holds the same layers' outputs before their activation, for a penalty the notes put on those."""
+    holds the same layers' outputs before their activation, for a penalty the notes put on those; y holds the batch's
+    targets (class indices when classifying), for a penalty the notes compute per class (class c's mean of a layer's
+    outputs: h[y == c].mean(dim=0))."""
     ...
