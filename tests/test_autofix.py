@@ -462,6 +462,29 @@ def test_a_state_entry_read_into_its_own_next_value_is_stored_back_and_other_rea
     assert store_accumulated_state(fixed) == (fixed, [])
 
 
+def test_a_state_entry_given_a_new_value_from_itself_is_stored_back_as_the_check_asks() -> None:
+    from agentnotes.experiments.guards.autofix import store_rebound_state
+    from agentnotes.experiments.guards.static_check import check_idea_code
+
+    code = ("def update(p, g, state, lr, t):\n"
+            "    m = state.setdefault('m', torch.zeros_like(p))\n"
+            "    e = state.get('e', torch.zeros_like(p))\n"
+            "    m = 0.9 * m + 0.1 * g\n"
+            "    if t > 1:\n"
+            "        m = m / (1 - 0.9 ** t)\n"
+            "    p.sub_(lr * m * e)\n")
+    assert "state_rebound" in [p.kind for p in check_idea_code(code, ["update_rule"], [])]
+    fixed, fixes = store_rebound_state(code)
+    assert fixed.splitlines()[6] == "    state['m'] = m" and len(fixes) == 1  # after the block of its last assignment
+    assert "state_rebound" not in [p.kind for p in check_idea_code(fixed, ["update_rule"], [])]
+    namespace, state, w = {"torch": torch}, {}, torch.zeros(1)
+    exec(fixed, namespace)
+    namespace["update"](w, torch.ones(1), state, 1.0, 1)
+    namespace["update"](w, torch.ones(1), state, 1.0, 2)
+    assert torch.allclose(state["m"], torch.tensor([(0.9 * 0.1 + 0.1) / (1 - 0.81)]))  # step 1's 0.1 kept for step 2
+    assert store_rebound_state(fixed) == (fixed, [])
+
+
 def test_an_update_that_reads_the_notes_letters_for_its_arguments_reads_the_arguments() -> None:
     from agentnotes.experiments.guards.autofix import apply_fixes
 

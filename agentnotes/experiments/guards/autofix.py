@@ -57,8 +57,10 @@ from agentnotes.experiments.guards.static_check import (
     changes_in_place,
     leaf_name,
     reads_before_assigned,
+    rebound_state,
     required_positional,
     same_name,
+    state_stores,
     undefined_names,
     unstored_state_reads,
 )
@@ -832,6 +834,35 @@ def store_accumulated_state(code: str) -> tuple[str, list[Fix]]:
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
 
 
+def store_rebound_state(code: str) -> tuple[str, list[Fix]]:
+    """`m = state.setdefault("m", zeros)`, then `m = beta * m + g`, in a function that stores nothing into the state
+    and never changes `m` in place, gets `state["m"] = m` after the last statement giving `m` a new value (the static
+    check's state_rebound, fixed as it says): without it every step starts again from the old value."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, inserts = code.splitlines(), []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and not state_stores(n)):
+        last: dict[str, tuple[ast.Assign, ast.Assign]] = {}
+        for read, node in rebound_state(fn):
+            if node.targets[0].id not in last or node.lineno > last[node.targets[0].id][1].lineno:
+                last[node.targets[0].id] = (read, node)
+        for name, (read, node) in last.items():
+            top = next(stmt for stmt in fn.body if stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno))
+            entry = read.value
+            where = ast.unparse(entry) if isinstance(entry, ast.Subscript) else \
+                f"{ast.unparse(entry.func.value)}[{ast.unparse(entry.args[0])}]"
+            if isinstance(top, ast.Return) or not (isinstance(entry, ast.Subscript) or entry.args):
+                continue
+            inserts.append((top.end_lineno or top.lineno, f"{lines[top.lineno - 1][:top.col_offset]}{where} = {name}"))
+    fixes = []
+    for after, store in sorted(inserts, reverse=True):
+        lines.insert(after, store)
+        fixes.append(Fix(after + 1, "(never stored back)", store.strip()))
+    return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
 _MAX_DIM = 4  # the lab's tensors have at most 4 dimensions: a larger int is a value, never a dimension
 
 
@@ -1195,7 +1226,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
 GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
-                 "store_accumulated_state")  # run for every idea
+                 "store_accumulated_state", "store_rebound_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_script_digit_names": lambda code, _kinds, _pairs: fix_script_digit_names(code),
@@ -1226,6 +1257,7 @@ FIXES: dict[str, Fixer] = {
     "fix_torch_on_numbers": lambda code, _kinds, _pairs: fix_torch_on_numbers(code),
     "fix_missing_functions": lambda code, _kinds, _pairs: fix_missing_functions(code),
     "store_accumulated_state": lambda code, _kinds, _pairs: store_accumulated_state(code),
+    "store_rebound_state": lambda code, _kinds, _pairs: store_rebound_state(code),
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "fix_matrix_only_update": lambda code, _kinds, _pairs: fix_matrix_only_update(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),

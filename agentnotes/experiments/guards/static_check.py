@@ -679,6 +679,33 @@ def _from_state(value: ast.expr) -> bool:
     return "state" in ast.unparse(value)
 
 
+def _state_names(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[set[str], list[ast.Assign], dict[str, ast.Assign]]:
+    """The names `fn` changes in place (`m.mul_(b)`, `m += g`, `m[i] = 0`), its assignments to one name, and those
+    that take a name's value from the state (`m = state.setdefault("m", ...)`) by the name."""
+    in_place = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                and n.func.attr.endswith("_") and isinstance(n.func.value, ast.Name)} \
+        | {n.target.id for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)} \
+        | {t.value.id for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets
+           if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+    assignments = [n for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                   and isinstance(n.targets[0], ast.Name)]
+    return in_place, assignments, {n.targets[0].id: n for n in assignments if _from_state(n.value)}
+
+
+def rebound_state(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.Assign, ast.Assign]]:
+    """(the read from the state, an assignment giving the name a new value computed from itself) for each name `fn`
+    takes from the state and never changes in place: `m = state.setdefault("m", …)`, then `m = beta*m + g`."""
+    in_place, assignments, kept = _state_names(fn)
+    return [(kept[node.targets[0].id], node) for node in assignments
+            if node.targets[0].id in set(kept) - in_place and not _from_state(node.value)
+            and any(isinstance(n, ast.Name) and n.id == node.targets[0].id for n in ast.walk(node.value))]
+
+
+def state_stores(scope: ast.AST) -> bool:
+    """Whether `scope` stores anything into the state kept between steps."""
+    return any(True for _ in _state_stores(scope))
+
+
 def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     """A tensor taken from the state kept between steps and then given a new value by a plain assignment
     (`m = state.setdefault("m", ...)`, then `m = beta*m + g`) in a function that neither changes it in place
@@ -688,24 +715,15 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     stays at that start: the notes' formula for it is missing."""
     problems = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        if any(True for _ in _state_stores(fn)):
+        if state_stores(fn):
             continue  # it stores into the state
-        in_place = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                    and n.func.attr.endswith("_") and isinstance(n.func.value, ast.Name)} \
-            | {n.target.id for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)} \
-            | {t.value.id for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets
-               if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}  # m.mul_(b), m += g, m[i] = 0
-        assignments = [n for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                       and isinstance(n.targets[0], ast.Name)]
-        kept = {n.targets[0].id: n for n in assignments if _from_state(n.value)}
-        for node in assignments:
+        for _, node in rebound_state(fn):
             name = node.targets[0].id
-            if name in set(kept) - in_place and not _from_state(node.value) and any(
-                    isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
-                problems.append(Problem("state_rebound", f"`{name} = ...` in `{fn.name}` makes a new local tensor: the state "
-                                        f"kept between steps still holds the old `{name}`, so the next step starts from it "
-                                        f"again. Change it in place ({name}.mul_(...).add_(...)) or store it back "
-                                        f"(state[\"{name}\"] = {name})", node.lineno))
+            problems.append(Problem("state_rebound", f"`{name} = ...` in `{fn.name}` makes a new local tensor: the state "
+                                    f"kept between steps still holds the old `{name}`, so the next step starts from it "
+                                    f"again. Change it in place ({name}.mul_(...).add_(...)) or store it back "
+                                    f"(state[\"{name}\"] = {name})", node.lineno))
+        in_place, assignments, kept = _state_names(fn)
         for name, read in kept.items():
             if name not in in_place and isinstance(read.value, ast.Call) and _constant_start(read.value) \
                     and not any(n.targets[0].id == name for n in assignments if n is not read):
