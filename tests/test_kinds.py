@@ -68,6 +68,9 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
      "momentum 0.1).", ["layer"]),  # the running statistics' momentum is no update rule
     ("# Seam carving 增强\nE = |∂_x X|\n\n## 计划\n- 模型：small CNN（conv 16-32, 3×3）", ["data"]),  # the plan's model
     ("想在 MLP 中间插一层读出近邻。这是架构上的改动，不是正则项。", ["architecture"]),  # what the idea is said not to be
+    ("每 N = 100 步做一次：找 l_star = argmin_l r_l，冻住它。这不是 layer-wise lr schedule，而是周期性操作。", ["weight_op"]),
+    ("L = (1/B) Σ_b (ŷ_b − y_b)² + λ · (1/B) Σ_k (ŷ_(k) − y_(k))²，第二项是排序后的 W₂²", ["loss"]),  # a term of outputs
+    ("L = CE + λ · Σ_l ‖W_l‖²", ["loss", "regulariser"]),  # a term of the weights stays a regulariser
     ("# 过采样 + 贪心挑选的初始化\n1. 每层先采 M = 4n 个候选行\n2. 算候选激活 A_{ik} = relu(w_k·x_i + b_k)", ["init"]),
     ("- 实际 lr：η_t = η_sched(t) · b_t\n想验证的是：没有 warmup、tiny transformer 用 post-LN 时能否用更大的 lr。", ["schedule"]),
     ("A memory read-out inserted after the first hidden layer: an architectural change, it is not a regulariser.",

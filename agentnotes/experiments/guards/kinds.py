@@ -26,7 +26,9 @@ _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 _FROM_THE_START = r"(?<!from )(?<!since )(?<!distance to )"
 # A product of the weights with themselves (`G = WᵀW`, `G = W @ W.T`): their Gram matrix, no gradient.
 _WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
-_LOSS_NAME = r"(?:loss|L|ℓ)"  # what notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`)
+# What notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`, `l = F.cross_entropy(…)`); a lowercase l
+# with a subscript is an index (`l_star = argmin_l r_l`: a layer).
+_LOSS_NAME = r"(?:loss|(?-i:L)|ℓ|(?-i:l)(?!_))"
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
 
 
@@ -363,7 +365,7 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"[^,.;\n]*\boptimi[sz]er(?:'s)?\b[^,.;\n]*\b(?:unchanged|untouched|not reset|as it is)\b[^,.;\n]*",
                    re.IGNORECASE)
 # What the note says the idea is not: "这是架构上的改动，不是正则项", "而不是 loss", "it is not a regulariser".
-_DENIED = re.compile(r"(?:不是|并非|而非|而不是)[^。，,；;：:\n]{0,12}|\b(?:is|it's|this is)\s+not\s+an?\s+[a-z]+(?:\s+[a-z]+)?",
+_DENIED = re.compile(r"(?:不是|并非|而非|而不是)[^。，,；;：:\n]{0,30}|\b(?:is|it's|this is)\s+not\s+an?\s+[a-z]+(?:\s+[a-z]+)?",
                      re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule;
 # so is the momentum of a normalisation's running statistics ("running stats … (EMA of μ, σ², momentum 0.1)").
@@ -551,10 +553,12 @@ def kinds_in_notes(text: str) -> list[str]:
         # the new layer's own parameter starts
     if "architecture" in found and "init" in found and _titled_init(text):
         found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
-    if "layer" in found and "init" in found and _titled_init(text):
-        found.remove("layer")  # "# 过采样 + 贪心挑选的初始化" with `A_ik = relu(w_k·x_i + b_k)`: what the init computes
     elif "architecture" in found and "init" in found:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
+    if "layer" in found and "init" in found and _titled_init(text):
+        found.remove("layer")  # "# 过采样 + 贪心挑选的初始化" with `A_ik = relu(w_k·x_i + b_k)`: what the init computes
+    if "regulariser" in found and "loss" in found and _only_on_lines(BY_NAME["regulariser"].cue, plain, _TERM_OF_OUTPUTS):
+        found.remove("regulariser")  # `L = MSE + λ·(1/B) Σ_k (ŷ_(k) − y_(k))²`: a term of the outputs, no weights'
     if re.search(RECURRENCE, text) and not _GRADIENT.search(text) and not _titled_init(text):  # `h_t = (1 − z_t) ⊙ h_{t−1}
         # + z_t ⊙ h̃_t`: a cell (in a note titled as an initialisation, the cell the init is for)
         found = [kind for kind in found if kind != "layer"] + ["architecture"] * ("architecture" not in found)
@@ -566,6 +570,10 @@ def kinds_in_notes(text: str) -> list[str]:
 
 
 # A line that says what the idea leaves out ("LayerNorm 参数先排除", "except the LayerNorm gains").
+# A loss line whose λ-term reads the network's outputs and no weights (up to the prose after it):
+# `L = MSE + λ·(1/B) Σ_k (ŷ_(k) − y_(k))²`.
+_TERM_OF_OUTPUTS = re.compile(r"[+]\s*(?:λ|lambda|lam(?![a-z]))\w*(?![^\n\u4e00-\u9fff]*" + _LEFT + r"(?:W|w|θ|theta)\w*" + _RIGHT
+                              + r")[^\n\u4e00-\u9fff]*" + _LEFT + r"(?:y_hat|yhat|ŷ|pred|logits|out(?:put)?s?|p_?y)(?![A-Za-z0-9])")
 _LEFT_OUT = re.compile(r"排除|除外|不包括|\bexclud(?:e|es|ed|ing)\b|\bexcept\b|\bleft out\b|\bleave out\b", re.IGNORECASE)
 # A line about the biases' start and not the weights' ("bias 初始化为 0 的话乘性更新永远是 0").
 _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" + _LEFT + r"[wW]" + _RIGHT + r"|weights?\b|权重))",
