@@ -71,6 +71,10 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("每 N = 100 步做一次：找 l_star = argmin_l r_l，冻住它。这不是 layer-wise lr schedule，而是周期性操作。", ["weight_op"]),
     ("L = (1/B) Σ_b (ŷ_b − y_b)² + λ · (1/B) Σ_k (ŷ_(k) − y_(k))²，第二项是排序后的 W₂²", ["loss"]),  # a term of outputs
     ("L = CE + λ · Σ_l ‖W_l‖²", ["loss", "regulariser"]),  # a term of the weights stays a regulariser
+    ("# 相邻隐层 CKA 冗余罚项\n总损失：L = CE + μ · Σ_{l=1}^{L−1} max(0, CKA(H_l, H_{l+1}) − κ)\n"
+     "```python\ndef lin_cka(X, Y):\n    return (X.T @ Y).norm() ** 2\n```", ["loss", "regulariser"]),  # no wiring, no batch
+    ("# 卷积展开初始化：把全连接第一层初始化成随机 3×3 卷积的展开\nW0 = conv(eye).view(64, -1).T", ["init"]),
+    ("# 每 N 步对第一层做一次中值滤波\n为什么是中值不是均值：这和光滑性罚项不同，中值保边缘。", ["weight_op"]),
     ("# 过采样 + 贪心挑选的初始化\n1. 每层先采 M = 4n 个候选行\n2. 算候选激活 A_{ik} = relu(w_k·x_i + b_k)", ["init"]),
     ("- 实际 lr：η_t = η_sched(t) · b_t\n想验证的是：没有 warmup、tiny transformer 用 post-LN 时能否用更大的 lr。", ["schedule"]),
     ("A memory read-out inserted after the first hidden layer: an architectural change, it is not a regulariser.",

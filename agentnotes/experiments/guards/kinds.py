@@ -204,7 +204,8 @@ KINDS: tuple[Kind, ...] = (
               r"(?m:^#+[ \t][^\n]*?\S[ \t]*增强[ \t]*(?:[：:（(—–-]|$))",  # a heading naming an augmentation: "# Seam carving 增强："
               # "标签不变", "the label stays the same": a new input made for the same target
               r"标签(?:保持)?不变|\blabels?\s+(?:is\s+|are\s+|stays?\s+|remains?\s+)?(?:unchanged|kept|preserved|the same)\b",
-              r"\bdef\s+\w+\s*\(\s*(?:x|X|inputs?|xb)\s*,\s*(?:y|Y|labels?|targets?|yb)\s*[,)]",  # def quad_swap(x, y, p=0.5)
+              # def quad_swap(x, y, p=0.5); not def lin_cka(X, Y), of two matrices
+              r"\bdef\s+\w+\s*\(\s*(?-i:x|inputs?|xb)\s*,\s*(?-i:y|labels?|targets?|yb)\s*[,)]",
               # a mixing weight λ, not a diagonal matrix Λ (`x_t = Λ ⊙ x_{t−1} + B u_t`: a recurrence)
               _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy|_tilde|\u0303)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|(?<![A-Za-z])N\(|(?-i:λ|lambda)|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
@@ -272,7 +273,7 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么(?:应该|会|可能)?(?:有用|有效|管用|work)?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
                     r"(?:评估)?指标|测量|记录|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
                     r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|"
                     r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|"
@@ -551,6 +552,9 @@ def kinds_in_notes(text: str) -> list[str]:
                                                  or _only_on_lines(BY_NAME["init"].cue, text, _LAYER_FORMULA)):
         found.remove("init")  # "α ∈ R^d: learnable, init 0.5", `y = (W x)·|c|^γ, γ = softplus(ρ), init γ ≈ 0.5`: where
         # the new layer's own parameter starts
+    if "architecture" in found and {"loss", "regulariser"} & set(found) \
+            and _only_on_lines(BY_NAME["architecture"].cue, text, _LOSS_LINE):
+        found.remove("architecture")  # `L = CE + μ·Σ_l max(0, CKA(H_l, H_{l+1}) − κ)`: what a penalty reads of the layers
     if "architecture" in found and "init" in found and _titled_init(text):
         found.remove("architecture")  # "# Delta-orthogonal 初始化（只在卷积核中心…）": an initialisation, of the task's model
     elif "architecture" in found and "init" in found:
@@ -570,6 +574,8 @@ def kinds_in_notes(text: str) -> list[str]:
 
 
 # A line that says what the idea leaves out ("LayerNorm 参数先排除", "except the LayerNorm gains").
+# A line defining the training loss: `总损失：L = CE + …`, `loss = …`.
+_LOSS_LINE = re.compile(_LEFT + _LOSS_NAME + r"(?:_\w+)?\s*=(?!=)", re.IGNORECASE)
 # A loss line whose λ-term reads the network's outputs and no weights (up to the prose after it):
 # `L = MSE + λ·(1/B) Σ_k (ŷ_(k) − y_(k))²`.
 _TERM_OF_OUTPUTS = re.compile(r"[+]\s*(?:λ|lambda|lam(?![a-z]))\w*(?![^\n\u4e00-\u9fff]*" + _LEFT + r"(?:W|w|θ|theta)\w*" + _RIGHT
@@ -606,10 +612,16 @@ _BETWEEN_FORMULAS = re.compile(r"[，,;；]\s+(?![^()\[\]]*[)\]])")
 _PLAIN_PRODUCT = re.compile(r"(?<![\w])\w+\s*=\s*[wW]\w*\s*[·*@]?\s*x\w*(?:\s*\+\s*b\w*)?\s*(?:$|[，,;；。(（]|\s+[^\s*·@⊙+\-/])")
 
 
+# A title whose name ends on the initialisation: "# 卷积展开初始化：把全连接第一层…", "# Orthogonal-conv init (…)".
+_NAMED_AN_INIT = re.compile(r"^\s*#+[^:：（(\n]*?(?:初始化|\binit(?:iali[sz]ation)?)\s*(?:[:：（(]|$)", re.IGNORECASE)
+
+
 def _titled_init(text: str) -> bool:
-    """Whether the note's title names an initialisation and no change of structure beside the task's own models."""
+    """Whether the note's title names an initialisation and no change of structure beside the task's own models, or
+    is named as one (its name ends on the initialisation, whatever it emulates)."""
     title = next((line for line in text.splitlines() if _HEADING.match(line)), "")
-    return bool(BY_NAME["init"].cue.search(title)) and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", title))
+    return bool(BY_NAME["init"].cue.search(title)) and (
+        not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", title)) or bool(_NAMED_AN_INIT.match(title)))
 
 
 def _only_plain_layers(text: str) -> bool:
