@@ -72,6 +72,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("L = (1/B) Σ_b (ŷ_b − y_b)² + λ · (1/B) Σ_k (ŷ_(k) − y_(k))²，第二项是排序后的 W₂²", ["loss"]),  # a term of outputs
     ("L = CE + λ · Σ_l ‖W_l‖²", ["loss", "regulariser"]),  # a term of the weights stays a regulariser
     ("L = CE + μ · ‖h − M‖²\n\nContrast: a mixup-style augmentation of two views vs this.", ["loss"]),  # an aside
+    ("Random minibatches are mostly easy contrast: build each batch from pairs of nearby examples of different "
+     "classes; the loss is still plain CE.", ["data"]),  # which examples share a batch
     ("# 相邻隐层 CKA 冗余罚项\n总损失：L = CE + μ · Σ_{l=1}^{L−1} max(0, CKA(H_l, H_{l+1}) − κ)\n"
      "```python\ndef lin_cka(X, Y):\n    return (X.T @ Y).norm() ** 2\n```", ["loss", "regulariser"]),  # no wiring, no batch
     ("# 卷积展开初始化：把全连接第一层初始化成随机 3×3 卷积的展开\nW0 = conv(eye).view(64, -1).T", ["init"]),

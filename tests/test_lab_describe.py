@@ -42,6 +42,10 @@ def lr_at(step, lr):
 
 def batch_size_at(step):
     return 16 if step <= STEPS // 2 else 128
+
+
+def choose_batch(idx, y):
+    return idx.flip(0)
 ''')
 
 
@@ -66,6 +70,7 @@ def test_describe_builds_both_arms_and_probes_every_hook_without_training(tmp_pa
     assert probes["transform_batch"] == {"changes_x": True, "changes_y": False}
     assert probes["lr_at"] == [[s, 0.05 / s] for s in (1, 20, 50, 100, 150, 200)]
     assert probes["batch_size_at"] == [[s, 16 if s <= 100 else 128] for s in (1, 20, 50, 100, 150, 200)]
+    assert (probes["choose_batch"], base["probes"]["choose_batch"]) == ({"changes": True}, {"changes": False})
     assert base["probes"]["batch_size_at"] == [[s, 64] for s in (1, 20, 50, 100, 150, 200)]
     assert base["probes"]["lr_at"] == [[s, 0.05] for s in (1, 20, 50, 100, 150, 200)]
     loss = probes["compute_loss"]
@@ -99,5 +104,5 @@ def test_interface_keeps_only_the_sections_of_the_hooks_asked_for() -> None:
     for common in ("Write only the idea.", "Facts you can use:", "Rules: import only torch"):
         assert common in loss_only
     assert describe_interface(hook_names()) == full
-    assert len(full) < 4300 and len(loss_only) < 1600  # a prompt carries only its idea's hooks
+    assert len(full) < 4600 and len(loss_only) < 1600  # a prompt carries only its idea's hooks
     assert "\n\n\n" not in describe_interface(["lr_at", "build_model"])

@@ -118,6 +118,28 @@ def test_batch_size_at_sets_how_many_examples_each_step_trains_on(tmp_path: Path
     assert broken.returncode != 0 and "batch_size_at(step=1) must return a whole number from 1 to" in broken.stderr
 
 
+def test_choose_batch_picks_which_training_examples_each_step_trains_on(tmp_path: Path) -> None:
+    """Batches of class 0 only, half the usual size, scored with the model: the idea arm trains on those, and an index
+    outside the training set is a clear error."""
+    code = textwrap.dedent('''
+    def compute_loss(out, y, step):
+        assert out.shape[0] == BATCH_SIZE // 2 and bool((y == 0).all())
+        return task_loss(out, y)
+
+
+    def choose_batch(idx, x, y, model):
+        zeros = torch.nonzero(y == 0).flatten()
+        scores = model(x[zeros]).max(dim=1).values  # called without gradients
+        assert not scores.requires_grad
+        return zeros[scores.argsort()[: len(idx) // 2]]
+    ''')
+    ran = run_idea(tmp_path, code, task="digits")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["hooks"] == ["compute_loss", "choose_batch"]
+    broken = run_idea(tmp_path / "broken", "def choose_batch(idx, x):\n    return idx + len(x)\n", task="digits")
+    assert broken.returncode != 0 and "choose_batch returned an index outside the training set" in broken.stderr
+
+
 def test_build_model_naming_x_gets_the_whole_training_split(tmp_path: Path) -> None:
     """A first layer whose bias is set from the training inputs' mean: both arms otherwise the same model."""
     code = textwrap.dedent('''

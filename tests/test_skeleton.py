@@ -32,10 +32,10 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
              "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits"),
              "unit_op": (["weight_op"], "regression"), "update_global": (["update_rule"], "classification"),
-             "norm": (["layer"], "digits_image")}
+             "norm": (["layer"], "digits_image"), "batch_choice": (["data"], "digits")}
 # Forms of a kind's skeleton that its notes choose.
 NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss",
-               "loss_inputs", "unit_op", "update_global", "norm")
+               "loss_inputs", "unit_op", "update_global", "norm", "batch_choice")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -605,3 +605,10 @@ def test_a_layer_titled_as_a_normalisation_gets_the_norm_skeleton() -> None:
     for title in ("# 输入范数门控的 Linear（norm gate）", "# A Linear layer that also sees its input's norm"):
         assert skeleton_for(["layer"], f"{title}\n\ny = W x · ‖x‖").name != "norm", title
     assert skeleton_for(["update_rule"], "# Row-wise Normalized SGD\n\ng ← g / ‖g‖").name == "update_rule"
+
+
+def test_a_data_idea_about_which_examples_form_a_batch_gets_the_batch_choice_skeleton() -> None:
+    for note in ("Instead of reweighting hard examples, build each batch from pairs of confusable examples.",
+                 "每个 batch 由 32 个锚点和它们最近的异类样本组成。", "Class-balanced batches: every class equally often."):
+        assert skeleton_for(["data"], note).name == "batch_choice", note
+    assert skeleton_for(["data"], "mixup: x̃ = λ·x_i + (1−λ)·x_j, pairs drawn within the batch").name == "data"

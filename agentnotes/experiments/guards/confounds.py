@@ -39,7 +39,7 @@ _FIXES = {
     "optimizer": "do not define make_optimizer, or return baseline_optimizer(params, lr)",
     "lr": "train at the lr the harness passes and do not define lr_at",
     "loss": "do not define compute_loss, or return task_loss(out, y)",
-    "batch": "do not define transform_batch or batch_size_at",
+    "batch": "do not define transform_batch, batch_size_at or choose_batch",
     "weights": "do not change the weights in after_step",
 }
 
@@ -255,6 +255,8 @@ def _probes(base: dict[str, Any], idea: dict[str, Any]) -> list[tuple[str, str]]
     changed = [name for name, key in (("inputs x", "changes_x"), ("targets y", "changes_y")) if batch[key]]
     if changed:
         found.append(("batch", f"transform_batch changes the training {' and '.join(changed)}"))
+    if idea.get("choose_batch", {}).get("changes"):
+        found.append(("batch", "choose_batch picks other training examples for the batch than the baseline draws"))
     if idea.get("batch_size_at") != base.get("batch_size_at"):
         shown = ", ".join(f"step {s}: {v}" for s, v in idea["batch_size_at"])
         found.append(("batch", f"the batch size follows batch_size_at ({shown}); the baseline's stays "

@@ -91,6 +91,14 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
                      r"\bbatch[ _-]?sizes?\b[^.。\n]{0,40}?(?:\b(?:grows?|increas\w*|ramps?|doubl\w*|shrinks?|decreas\w*|"
                      r"halv\w*|schedule)\b|\d+\s*(?:→|->|,)\s*\d+\s*(?:→|->|,)\s*\d+)|"
                      r"(?:增大|加大|增加|减小|逐步|逐渐|翻倍)[^。，,\n]{0,6}batch|batch[ _]?size[^。\n]{0,12}(?:增大|加大|翻倍|逐步|逐渐|随)")
+# Which training examples make up a batch: "build each batch from pairs", "change which examples share a batch",
+# "class-balanced batches", "每个 batch 由…组成", "按 loss 挑样本组 batch" (not online hard example mining: a loss over
+# the drawn batch's hardest).
+BATCH_CHOICE = (r"\b(?:build|compose|construct|form|assemble|fill)s?\s+(?:each|every|the|a)\s+(?:mini-?)?batch(?:es)?\s+"
+                r"(?:from|of|with)\b|\bwhich\s+(?:training\s+)?(?:examples|samples)\s+(?:share|form|go into|make up)\s+"
+                r"(?:a|the|each)\s+(?:mini-?)?batch|\bbatch\s+(?:composition|construction|selection)\b|"
+                r"\bclass[- ]balanced\s+(?:mini-?)?batch|"
+                r"(?:每个|每一个)\s*batch\s*(?:都)?由|(?:组成|构成|组|拼)\s*(?:一个|每个)?\s*batch|batch\s*的?(?:组成|构成)")
 
 # A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
 # A layer's activations computed from the layer's before it: `h_{l+1} = max(h_l, f(h_l))`, `x_{l+1} = x_l + F(x_l)`.
@@ -194,7 +202,7 @@ KINDS: tuple[Kind, ...] = (
               r"(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
-         _cue(BATCH_SIZE_CHANGE,
+         _cue(BATCH_SIZE_CHANGE, BATCH_CHOICE,
               _words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise",
                      r"(?:flip|flipping|flips|perturb|perturbs|perturbing|replace|replaces|replacing|resample|resamples)"
                      r" (?:the |a |some |each )?(?:training )?labels?", "label (?:flipping|flips|perturbation)"),
@@ -212,7 +220,7 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
               # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`
               r"~\s*(?:" + DRAW_FAMILIES + r")\s*\([^\n]*\n\s*(?:x|X)\s*(?:=|←)"),
-         ("transform_batch", "batch_size_at"), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
+         ("transform_batch", "batch_size_at", "choose_batch"), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
     Kind("schedule", "changes the learning rate over the steps",
          _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
                      "step decay"),

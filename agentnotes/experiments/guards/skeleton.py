@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, idea_text, kinds_of
+from agentnotes.experiments.guards.kinds import BATCH_CHOICE, BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, idea_text, kinds_of
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
@@ -104,6 +104,7 @@ _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:u
                            r"(?:ema|best)\s*[<>]", re.IGNORECASE)
 # A data idea that changes how many examples a batch holds: the batch_size skeleton.
 _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
+_BATCH_CHOICE = re.compile(BATCH_CHOICE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
 _PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return")
 _MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
@@ -194,6 +195,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
             name = ARCHITECTURE_PARTS.get(task, "network" if alone or _NETWORK_EQUATIONS.search(note_text) else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
+        name = "batch_choice" if kind.name == "data" and _BATCH_CHOICE.search(idea_part) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
         name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_part) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and PENALISED_ACTIVATIONS.search(note_text) else name

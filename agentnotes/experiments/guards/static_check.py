@@ -47,7 +47,7 @@ ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 # How many positional arguments the harness passes to each hook.
 HOOK_ARITY = {"build_model": ("in_dim", "hidden", "out_dim"), "make_optimizer": ("params", "lr"), "after_step": ("model", "step"),
               "compute_loss": ("out", "y", "model", "step"), "transform_batch": ("x", "y", "step"), "lr_at": ("step", "lr"),
-              "batch_size_at": ("step",)}
+              "batch_size_at": ("step",), "choose_batch": ("idx", "x", "y", "model", "step")}
 _MUST_RETURN = ("build_model", "make_optimizer")
 
 

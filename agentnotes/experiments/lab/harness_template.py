@@ -58,6 +58,10 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
     batch_size_at(step) -> int   (by name)
         How many examples the batch of step `step` holds; the baseline's: BATCH_SIZE at every step.
 
+    choose_batch(idx, x, y, model, step) -> 1-D tensor of indices   (by name)
+        Which training examples make up the batch of step `step`: indices into the whole training
+        set x, y; idx holds the ones the baseline draws. model is called without gradients.
+
 Facts you can use:
 - Modules are in train mode while training and in eval mode when evaluated: use self.training.
 - LR is the arm's base learning rate (a float) and STEPS the number of steps.
@@ -116,10 +120,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 TASK_NAMES = ("regression", "classification", "digits", "digits_image", "sequence")
-HOOKS = ("build_model", "make_optimizer", "after_step", "compute_loss", "transform_batch", "lr_at", "batch_size_at")
+HOOKS = ("build_model", "make_optimizer", "after_step", "compute_loss", "transform_batch", "lr_at", "batch_size_at",
+         "choose_batch")
 # Arguments the harness offers to the hooks it calls by parameter name.
 HOOK_ARGUMENTS = {"compute_loss": ("out", "y", "model", "step", "x"), "transform_batch": ("x", "y", "step"),
-                  "lr_at": ("step", "lr", "loss"), "batch_size_at": ("step",)}
+                  "lr_at": ("step", "lr", "loss"), "batch_size_at": ("step",),
+                  "choose_batch": ("idx", "x", "y", "model", "step")}
 # The training data build_model may name after its three positional arguments (a data-dependent initialisation).
 BUILD_DATA = ("x", "y")
 ARMS = ("baseline", "idea")
@@ -607,6 +613,30 @@ def check_loss(loss):
     return loss
 
 
+def chosen_batch(hook, idx, x, y, model, step):
+    """The indices choose_batch gives for this step's batch (checked: a non-empty 1-D integer tensor of training
+    examples), from the drawn ones idx; the model is called without gradients and left in training mode."""
+    with torch.no_grad():
+        chosen = hook(idx=idx, x=x, y=y, model=model, step=step)
+    model.train()
+    if not torch.is_tensor(chosen) or chosen.dim() != 1 or chosen.numel() == 0 \
+            or chosen.dtype.is_floating_point or chosen.dtype == torch.bool:
+        raise TypeError("choose_batch must return a non-empty 1-D tensor of integer indices into the training set, got "
+                        f"{type(chosen).__name__} {tuple(chosen.shape) if torch.is_tensor(chosen) else ''}")
+    if int(chosen.min()) < 0 or int(chosen.max()) >= len(x):
+        raise ValueError(f"choose_batch returned an index outside the training set (0 to {len(x) - 1})")
+    return chosen.to(device=idx.device, dtype=torch.long)
+
+
+def probe_chosen(hook, model, train_xy):
+    """Whether choose_batch picks other examples than the drawn ones at any probe step."""
+    if not hook:
+        return {"changes": False}
+    x, y = train_xy
+    drawn = torch.as_tensor(np.random.default_rng(0).integers(0, len(x), BATCH_SIZE))
+    return {"changes": any(not torch.equal(chosen_batch(hook, drawn, x, y, model, s), drawn) for s in probe_steps())}
+
+
 def transformed(hook, x, y, step):
     """The batch after transform_batch (checked), or the batch itself without the hook."""
     if not hook:
@@ -685,6 +715,8 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
             idx = torch.as_tensor(draw.integers(0, len(x_train), size), device=device)
         else:
             idx = order[step - 1]
+        if hooks["choose_batch"]:
+            idx = chosen_batch(hooks["choose_batch"], idx, x_train, y_train, model, step)
         xb, yb = transformed(hooks["transform_batch"], x_train[idx], y_train[idx], step)
 
         def training_loss():
@@ -1226,6 +1258,7 @@ def describe_arm(arm, seed, in_dim, out_dim, train_xy, lr):
         "batch_size_at": [[s, batch_size(hooks["batch_size_at"], s, len(train_xy[0])) if hooks["batch_size_at"]
                            else BATCH_SIZE] for s in probe_steps()],
         "compute_loss": probe_loss(hooks["compute_loss"], model, x, y),
+        "choose_batch": probe_chosen(hooks["choose_batch"], model, train_xy),
         "after_step": {"changed_at": probe_after_step(model, hooks["after_step"])},
     }
     record["probes"]["after_step"]["changes_weights"] = bool(record["probes"]["after_step"]["changed_at"])
