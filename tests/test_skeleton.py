@@ -602,7 +602,8 @@ def test_a_layer_titled_as_a_normalisation_gets_the_norm_skeleton() -> None:
     for title in ("# ScaleNorm 层", "# MAD-Norm：用中位数绝对偏差的归一化层", "# 只做中心化的 norm 层",
                   "# Divisive normalization inside the hidden layer"):
         assert skeleton_for(["layer"], f"{title}\n\nz̃ = z / ‖z‖").name == "norm", title
-    for title in ("# 输入范数门控的 Linear（norm gate）", "# A Linear layer that also sees its input's norm"):
+    for title in ("# 输入范数门控的 Linear（norm gate）", "# A Linear layer that also sees its input's norm",
+                  "# 隐藏层换成 pre-norm 残差块（RMSNorm）", "# Weight norm reparametrisation"):
         assert skeleton_for(["layer"], f"{title}\n\ny = W x · ‖x‖").name != "norm", title
     assert skeleton_for(["update_rule"], "# Row-wise Normalized SGD\n\ng ← g / ‖g‖").name == "update_rule"
 
