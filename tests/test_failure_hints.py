@@ -38,6 +38,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
      "torch.clamp(x, min=0)"),
     ("RuntimeError: 1D tensors expected, but got 2D and 2D tensors", "(a * b).sum()"),
     ("KeyError: 'prev_p'", "state.get("),
+    ("AttributeError: 'list' object has no attribute 'size'", "hidden[-1]"),
+    ("TypeError: unsupported operand type(s) for *: 'float' and 'list'", "sum(term(h) for h in hidden)"),
     ("IndexError: tuple index out of range", "p.shape[1] fan-in"),
     ("TypeError: can't multiply sequence by non-int of type 'float'", ".values"),
     ("TypeError: unsupported operand type(s) for -: 'Tensor' and 'torch.return_types.median'", ".values"),
