@@ -384,3 +384,10 @@ def test_a_coefficient_set_to_the_step_number_is_caught_unless_the_notes_make_it
     assert [p.kind for p in missing_note_symbols(code, "loss = (nce + λ · mae).mean()", ["loss"])] == ["note_symbol"]
     assert missing_note_symbols(code.replace("lam = step", "lam = 1.0"), "loss = (nce + λ · mae).mean()", ["loss"]) == []
     assert missing_note_symbols(code, "loss = nce + λ_t · mae，λ_t = t/T", ["loss"]) == []  # the notes' own schedule
+
+
+def test_a_letter_only_in_a_bracketed_remark_is_not_looked_for() -> None:
+    formulas = "ẑ = γ·(z − m)/(κ·s + ε)\nκ = 1.4826（高斯下 κ·MAD = σ，和 LayerNorm 一致）"
+    code = "def forward(z, gamma, m, s, eps=1e-5):\n    kappa = 1.4826\n    return gamma * (z - m) / (kappa * s + eps)\n"
+    assert [p.message for p in missing_note_symbols(code, formulas)] == []
+    assert any("σ" in p.message for p in missing_note_symbols(code, formulas.replace("（", "; ").replace("）", "")))

@@ -141,9 +141,10 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
             problems.append(Problem("note_symbol", f"the notes' formula applies {function}(...) but the code never computes "
                                                    f"it (e.g. with torch.{function}): write the formula as the note does", 1))
     values = note_constants(formulas)
+    lettered = _PROSE_IN_BRACKETS.sub("", formulas)  # `κ = 1.4826（高斯下 κ·MAD = σ）`: σ only in a remark, not looked for
     spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - _NOT_SPELLED, key=len, reverse=True))})"
-                             r"(?=_?\d?(?!\w))", formulas)  # lam = 1.0: a Greek letter written in its name
-    looked_for = {spelled: letter for letter, spelled in reversed([*((ch, GREEK[ch]) for ch in formulas if ch in GREEK),
+                             r"(?=_?\d?(?!\w))", lettered)  # lam = 1.0: a Greek letter written in its name
+    looked_for = {spelled: letter for letter, spelled in reversed([*((ch, GREEK[ch]) for ch in lettered if ch in GREEK),
                                                                    *((name, name) for name in spelled_out)])}
     for spelled, letter in reversed(looked_for.items()):  # σ and its LaTeX `\sigma`: one letter, looked for once
         if spelled in _NOT_LOOKED_FOR:
