@@ -104,3 +104,19 @@ def test_a_long_line_cut_into_chunks_is_one_line_again_in_its_section() -> None:
     assert sum(c.start_line == c.end_line == 3 for c in chunks) > 1  # the line is cut into pieces
     (section,) = whole_sections([Hit(chunks[0], 1.0)], chunks, k=1, max_chars=10_000)
     assert section.chunk.text == text  # no blank line where the line was cut: its label keeps the lines below it
+
+
+def test_the_piece_of_a_long_line_the_search_missed_is_read_with_the_idea() -> None:
+    from agentnotes.experiments.guards.idea_sections import idea_headings, idea_passages, text_of
+    from agentnotes.retrieval.sections import sections_under
+
+    sentence = "This sentence is long enough to need its own piece of the line. "
+    line = "Idea. Keep `d_j ← ρ d_j + (1−ρ)·off_j` and use `f_j(z) = max(z,0) + a_j·min(z,0)`. " + sentence * 6 + "Here d_0 = 0.5."
+    text = f"# Dead-rate slope\n\nWhy: dead units get no gradient.\n\n{line}"
+    chunks = chunk_note(NoteFile("n.md", text, "utf-8", "hash"))
+    pieces = [c for c in chunks if c.start_line == c.end_line == 5]
+    assert len(pieces) > 1 and "f_j(z)" in pieces[0].text and "f_j(z)" not in pieces[-1].text
+    found = [Hit(chunks[0], 2.0), Hit(pieces[-1], 1.0)]  # the search found the line's last piece only
+    request = "Dead-rate slope"
+    rest = sections_under(chunks, idea_headings(request, found), found)
+    assert "f_j(z) = max(z,0)" in text_of(idea_passages(request, [*found, *rest]))

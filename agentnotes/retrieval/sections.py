@@ -43,12 +43,14 @@ def in_section(chunk: Chunk, source: str, heading_path: Sequence[str]) -> bool:
 
 def sections_under(chunks: Sequence[Chunk], headings: Collection[tuple[str, tuple[str, ...]]], found: Sequence[Hit],
                    max_chars: int = 2 * MAX_SECTION_CHARS) -> list[Hit]:
-    """The sections of `chunks` (in file order) under `headings` ((note, heading path) pairs) whose lines no hit of
+    """The sections of `chunks` (in file order) under `headings` ((note, heading path) pairs) whose text no hit of
     `found` holds, in line order while their text stays within max_chars: the "Setup" subsection of a note whose
     "Rule" the search found."""
-    held = {(h.chunk.source, line) for h in found for line in range(h.chunk.start_line, h.chunk.end_line + 1)}
-    missing = [c for c in chunks if any(in_section(c, source, path) for source, path in headings)
-               and (c.source, c.start_line) not in held]
+    def held(chunk: Chunk) -> bool:  # a hit holds its text (a piece of a long line cut into several is not the line)
+        return any(h.chunk.source == chunk.source and h.chunk.start_line <= chunk.start_line <= h.chunk.end_line
+                   and chunk.text in h.chunk.text for h in found)
+
+    missing = [c for c in chunks if any(in_section(c, source, path) for source, path in headings) and not held(c)]
     added, size = [], 0
     for section in sorted(whole_sections([Hit(c, 0.0) for c in missing], chunks, len(missing) + 1),
                           key=lambda h: (h.chunk.source, h.chunk.start_line)):
