@@ -71,6 +71,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("每 N = 100 步做一次：找 l_star = argmin_l r_l，冻住它。这不是 layer-wise lr schedule，而是周期性操作。", ["weight_op"]),
     ("L = (1/B) Σ_b (ŷ_b − y_b)² + λ · (1/B) Σ_k (ŷ_(k) − y_(k))²，第二项是排序后的 W₂²", ["loss"]),  # a term of outputs
     ("L = CE + λ · Σ_l ‖W_l‖²", ["loss", "regulariser"]),  # a term of the weights stays a regulariser
+    ("# 抖动符号 SGD（dithered signSGD）\n- s_l = RMS(m_l)\n- Δ_i = −η·sign(m_i + ξ_i)", ["update_rule"]),  # named an optimizer
     ("L = CE + μ · ‖h − M‖²\n\nContrast: a mixup-style augmentation of two views vs this.", ["loss"]),  # an aside
     ("Random minibatches are mostly easy contrast: build each batch from pairs of nearby examples of different "
      "classes; the loss is still plain CE.", ["data"]),  # which examples share a batch
@@ -707,3 +708,7 @@ def test_a_period_said_with_its_value_and_count_word_and_an_iteration_count_per_
     assert re.search(PERIODIC, note) and note_period(note) == 100
     assert not re.search(PERIODIC, "σ_max 用 power iteration 估，每步做 1 次迭代")  # iterations in a step, no period
     assert kinds_in_notes("每次 optimizer step 之后：W ← W · min(1, τ/σ_max(W))") == ["weight_op"]
+
+
+def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
+    assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")

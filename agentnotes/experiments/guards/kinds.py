@@ -119,7 +119,9 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?P<scaled>w|W|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=scaled)\s*[⊙·*×]"
                       r"(?=[^\n]*(?:∇|\bgrad\b|(?<![\w])g(?![\w])))",
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step", "line search"),
-              "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索"),
+              "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索",
+              # a heading naming the idea an optimizer: "# 抖动符号 SGD（dithered signSGD）", "# Heun trapezoid SGD"
+              r"(?m:^#+[ \t](?![^\n]*\bvs\.?\b)[^\n]*?(?:SGD|Adam\w*|RMSprop|optimi[sz]er|优化器)(?![\w-]))"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
          fixes=("add_optimizer_hook", "fix_note_names_in_update", "store_new_weights", "use_tuned_step_size",
                 "fix_matrix_only_update", _DROP_AFTER_STEP),
