@@ -72,6 +72,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("L = (1/B) Σ_b (ŷ_b − y_b)² + λ · (1/B) Σ_k (ŷ_(k) − y_(k))²，第二项是排序后的 W₂²", ["loss"]),  # a term of outputs
     ("L = CE + λ · Σ_l ‖W_l‖²", ["loss", "regulariser"]),  # a term of the weights stays a regulariser
     ("# 抖动符号 SGD（dithered signSGD）\n- s_l = RMS(m_l)\n- Δ_i = −η·sign(m_i + ξ_i)", ["update_rule"]),  # named an optimizer
+    ("- t_l = T(1 − c − s) + s·T·(L − l)/(L − 1)\n  (head l = L starts earliest, layer 1 last)", []),  # l = L: an index
     ("L = CE + μ · ‖h − M‖²\n\nContrast: a mixup-style augmentation of two views vs this.", ["loss"]),  # an aside
     ("Random minibatches are mostly easy contrast: build each batch from pairs of nearby examples of different "
      "classes; the loss is still plain CE.", ["data"]),  # which examples share a batch

@@ -27,8 +27,8 @@ _FROM_THE_START = r"(?<!from )(?<!since )(?<!distance to )"
 # A product of the weights with themselves (`G = WᵀW`, `G = W @ W.T`): their Gram matrix, no gradient.
 _WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
 # What notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`, `l = F.cross_entropy(…)`); a lowercase l
-# with a subscript is an index (`l_star = argmin_l r_l`: a layer).
-_LOSS_NAME = r"(?:loss|(?-i:L)|ℓ|(?-i:l)(?!_))"
+# is one only where a loss is its value: otherwise an index (`l_star = argmin_l r_l`, "head l = L": a layer).
+_LOSS_NAME = r"(?:loss|(?-i:L)|ℓ|(?-i:l)(?![_\w])(?=\s*:?=\s*[^\n]*(?:entropy|CE|MSE|mse|loss|log)))"
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
 
 
