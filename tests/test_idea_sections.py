@@ -16,6 +16,7 @@ from agentnotes.experiments.guards.idea_sections import (
     kinds_in_sections,
     named_sections,
     own_sections,
+    text_of,
 )
 from agentnotes.notes.chunker import chunk_note
 from agentnotes.notes.reader import read_note
@@ -709,3 +710,12 @@ def test_a_formula_labelled_as_the_usual_method_is_not_the_ideas():
             "Standard residual block: h = x + f(x).\n标准差：s = sqrt(v + eps)\n")
     assert formulas_in([_section("paired mixup", note)]).splitlines() == [
         "改法：按 loss 排序后首尾配对，λ_hard = max(λ, 1−λ)", "标准差：s = sqrt(v + eps)"]  # a standard deviation is no contrast
+
+
+def test_two_passages_of_one_section_that_overlap_are_read_once() -> None:
+    text = "# Slope\n\nWhy: dead units.\n\n```python\nclass A(nn.Module):\n    def forward(s, z):\n        return z\n```\n\nPlan: digits"
+    lines = text.split("\n")
+    first = Hit(Chunk("n.md", 1, 7, "\n".join(lines[:7]), ("Slope",)), 2.0)
+    second = Hit(Chunk("n.md", 5, 11, "\n".join(lines[4:11]), ("Slope",)), 1.0)
+    inside = Hit(Chunk("n.md", 6, 7, "\n".join(lines[5:7]), ("Slope",)), 0.5)
+    assert text_of(idea_passages("Slope", [first, second, inside])) == text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from agentnotes.experiments.guards.constants import NUMBER
 from agentnotes.experiments.guards.formula_lines import FUNCTION_ALIAS
@@ -266,7 +267,30 @@ def idea_passages(request: str, hits: Sequence[Hit]) -> list[Hit]:
     terms = idea_terms(request)
     combined = [h for h in hits if len(terms) > 1 and all(_word(t).search(_heading(h)) for t in terms)]
     headings = idea_headings(request, hits)
-    return _in_line_order([h for h in hits if h in combined or _under(h.chunk, headings)], headings)
+    return _overlaps_trimmed(_in_line_order([h for h in hits if h in combined or _under(h.chunk, headings)], headings))
+
+
+def _overlaps_trimmed(passages: list[Hit]) -> list[Hit]:
+    """`passages` without the lines a passage repeats from the one before it in its note (two widened hits of one long
+    section overlap): a passage the one before holds whole is left out, one that begins with the other's last lines
+    keeps only what follows them."""
+    kept: list[Hit] = []
+    read = ""  # the text of the kept passages since the last that did not overlap the one before it
+    for hit in passages:
+        before = kept[-1].chunk if kept else None
+        if before is None or before.source != hit.chunk.source or hit.chunk.start_line > before.end_line:
+            kept.append(hit)
+            read = hit.chunk.text
+            continue
+        if hit.chunk.text in read:
+            continue
+        lines, held = hit.chunk.text.split("\n"), read.split("\n")
+        shared = next((n for n in range(min(len(lines), len(held)), 0, -1) if lines[:n] == held[-n:]), 0)
+        rest = "\n".join(lines[shared:])
+        kept.append(replace(hit, chunk=replace(hit.chunk, text=rest, end_line=max(hit.chunk.end_line, before.end_line)))
+                    if shared else hit)
+        read += "\n" + kept[-1].chunk.text
+    return kept
 
 
 def _in_line_order(chosen: Sequence[Hit], headings: set[tuple[str, tuple[str, ...]]]) -> list[Hit]:
