@@ -256,3 +256,14 @@ def test_a_failure_of_what_the_program_wrote_turns_the_program_off_for_the_run()
     writer.last_written = fill(skeleton, program_reply(skeleton, "", HEAVY_BALL))
     writer.record_failure()
     assert writer.program_failed
+
+
+def test_a_function_reading_names_the_notes_never_define_or_rebinding_the_harness_names_is_not_called() -> None:
+    from agentnotes.experiments.guards.note_code import code_body
+
+    partial = "```python\ndef loss1(p, x, y):\n    return F.cross_entropy(functional_call(net, p, (x,)), y)\n```"
+    hiding = ("```python\ndef ecdf_gelu(x, c=0.3):\n    F = torch.sigmoid(x / c)\n    return x * F\n```")
+    own = hiding.replace("F = ", "cdf = ").replace("x * F", "x * cdf")
+    assert code_body("update_rule", partial) is None  # functional_call and net: code the notes left out
+    assert code_body("activation", hiding) is None  # F would hide torch.nn.functional
+    assert code_body("activation", own) is not None

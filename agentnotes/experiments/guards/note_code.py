@@ -49,12 +49,25 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
     constants = note_constants(note_text)
     for tree, block in _parsed_blocks(note_text):
         for candidate in _candidates(tree):
+            if isinstance(candidate, ast.FunctionDef) and not _self_contained(candidate, constants):
+                continue
             found = _function_call(candidate, kind, block) if isinstance(candidate, ast.FunctionDef) \
                 else _statements_run(*candidate, kind, constants)
             if found is not None:
                 body, param_name = found
                 return _on_matrices_only(kind) + body if _MATRIX.fullmatch(param_name) else body, _first_line(candidate)
     return None
+
+
+def _self_contained(function: ast.FunctionDef, constants: dict[str, str]) -> bool:
+    """Whether the notes' function reads no name defined nowhere (`functional_call(net, …)` of code the notes left out;
+    a constant the notes give is known) and rebinds none of the harness's (`F = torch.sigmoid(…)` hides torch's F)."""
+    stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    defined = stored | {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)} \
+        | {n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef)}
+    read = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    unknown = {name for name in read - defined - _KNOWN if compared_name(name) not in constants}
+    return not unknown and not stored & (_KNOWN - frozenset(dir(builtins)))
 
 
 def _on_matrices_only(kind: str) -> str:
