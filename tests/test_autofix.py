@@ -483,6 +483,8 @@ def test_a_state_entry_given_a_new_value_from_itself_is_stored_back_as_the_check
     namespace["update"](w, torch.ones(1), state, 1.0, 2)
     assert torch.allclose(state["m"], torch.tensor([(0.9 * 0.1 + 0.1) / (1 - 0.81)]))  # step 1's 0.1 kept for step 2
     assert store_rebound_state(fixed) == (fixed, [])
+    keyless = code.replace("state.setdefault('m', torch.zeros_like(p))", "state.get()")
+    assert store_rebound_state(keyless) == (keyless, [])  # no key to store under: left to the check
 
 
 def test_an_update_that_reads_the_notes_letters_for_its_arguments_reads_the_arguments() -> None:

@@ -826,12 +826,20 @@ def store_accumulated_state(code: str) -> tuple[str, list[Fix]]:
         for read in reads:
             if _accumulates(statement.value, read):
                 indent = lines[statement.lineno - 1][:statement.col_offset]
-                store = f"{indent}{ast.unparse(read.func.value)}[{ast.unparse(read.args[0])}] = {statement.targets[0].id}"
+                store = f"{indent}{_state_entry(read)} = {statement.targets[0].id}"
                 inserts.append((statement.end_lineno or statement.lineno, store))
     for after, store in sorted(inserts, reverse=True):
         lines.insert(after, store)
         fixes.append(Fix(after + 1, "(never stored back)", store.strip()))
     return ("\n".join(lines) + "\n", sorted(fixes, key=lambda f: f.line)) if fixes else (code, [])
+
+
+def _state_entry(read: ast.expr) -> str | None:
+    """The entry a read of the state names, to store into: `state['m']` for `state.setdefault('m', …)`,
+    `state.get('m')` or `state['m']`; None for a call without a key."""
+    if isinstance(read, ast.Subscript):
+        return ast.unparse(read)
+    return f"{ast.unparse(read.func.value)}[{ast.unparse(read.args[0])}]" if read.args else None
 
 
 def store_rebound_state(code: str) -> tuple[str, list[Fix]]:
@@ -850,10 +858,8 @@ def store_rebound_state(code: str) -> tuple[str, list[Fix]]:
                 last[node.targets[0].id] = (read, node)
         for name, (read, node) in last.items():
             top = next(stmt for stmt in fn.body if stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno))
-            entry = read.value
-            where = ast.unparse(entry) if isinstance(entry, ast.Subscript) else \
-                f"{ast.unparse(entry.func.value)}[{ast.unparse(entry.args[0])}]"
-            if isinstance(top, ast.Return) or not (isinstance(entry, ast.Subscript) or entry.args):
+            where = _state_entry(read.value)
+            if isinstance(top, ast.Return) or where is None:
                 continue
             inserts.append((top.end_lineno or top.lineno, f"{lines[top.lineno - 1][:top.col_offset]}{where} = {name}"))
     fixes = []
