@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, STRAIGHT_THROUGH, idea_text
+from agentnotes.experiments.guards.penalty_code import hidden_code_penalty
 from agentnotes.experiments.guards.note_code import activation_class_bodies, code_body, layer_class_bodies
 from agentnotes.experiments.guards.note_program import (
     HOOK_FUNCTIONS,
@@ -103,7 +104,8 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
         found = init_body(formulas, note_text) or prose_init_body(note_text)
         return ("init_weights", _marked(*found), "") if found else None
     if part.name in ("regulariser", "activity_penalty"):
-        found = penalty_body(formulas, note_text, on_hidden=part.name == "activity_penalty")
+        found = penalty_body(formulas, note_text, on_hidden=part.name == "activity_penalty") \
+            or (part.name == "activity_penalty" and hidden_code_penalty(formulas, note_text))
         return ("penalty", _marked(*found), "") if found else None
     for forward_name, written, layers_method in _MODULES:
         if forward_name in part.required:  # a module's layers and forward pass

@@ -47,9 +47,9 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
     if kind not in HOOK_FUNCTIONS:
         return None
     constants = note_constants(note_text)
-    for tree, block in _parsed_blocks(note_text):
+    for tree, block in parsed_blocks(note_text):
         for candidate in _candidates(tree):
-            if isinstance(candidate, ast.FunctionDef) and not _self_contained(candidate, constants):
+            if isinstance(candidate, ast.FunctionDef) and not self_contained(candidate, constants):
                 continue
             found = _function_call(candidate, kind, block) if isinstance(candidate, ast.FunctionDef) \
                 else _statements_run(*candidate, kind, constants)
@@ -59,15 +59,16 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
     return None
 
 
-def _self_contained(function: ast.FunctionDef, constants: dict[str, str]) -> bool:
+def self_contained(function: ast.FunctionDef, constants: dict[str, str]) -> bool:
     """Whether the notes' function reads no name defined nowhere (`functional_call(net, …)` of code the notes left out;
-    a constant the notes give is known) and rebinds none of the harness's (`F = torch.sigmoid(…)` hides torch's F)."""
+    a constant the notes give is known) and rebinds none of the harness's (`F = torch.sigmoid(…)` or an input named `F`
+    hides torch's F)."""
     stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     defined = stored | {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)} \
         | {n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef)}
     read = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     unknown = {name for name in read - defined - _KNOWN if compared_name(name) not in constants}
-    return not unknown and not stored & (_KNOWN - frozenset(dir(builtins)))
+    return not unknown and not defined & (_KNOWN - frozenset(dir(builtins)))
 
 
 def _on_matrices_only(kind: str) -> str:
@@ -94,7 +95,7 @@ def activation_class_bodies(note_text: str) -> tuple[str, str, str] | None:
 def _module_class_bodies(note_text: str, sizes: int, built: str, forward: str) -> tuple[str, str, str] | None:
     """(forward body, source, extra_parameters body) for the first module class of the notes built from `sizes`
     sizes, held as `built` says and called as `forward` does."""
-    for tree, _ in _parsed_blocks(note_text):
+    for tree, _ in parsed_blocks(note_text):
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and _is_module_class(node, sizes):
                 return f"{forward}\nreturn out\n", f"the notes' own code, class {node.name}", \
@@ -131,7 +132,7 @@ def _is_size(init: ast.FunctionDef, name: str) -> bool:
     return True
 
 
-def _parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
+def parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
     """Each code block of the idea's own sections that parses as Python, with its text."""
     for block in map(textwrap.dedent, code_blocks(idea_text(note_text))):
         try:

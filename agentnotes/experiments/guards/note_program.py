@@ -235,7 +235,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     if kind is None or not formulas.strip():
         return None
     own_constants = note_constants(formulas)
-    given = {**note_constants(_without_variants(note_text)), **own_constants}  # a setup line may give one
+    given = {**note_constants(without_variants(note_text)), **own_constants}  # a setup line may give one
     if kind == "loss":  # `(1/B) Σ_i ℓ_i`: each sample's loss, and the mean over the batch
         formulas = _NETWORK_OUTPUT.sub("logits" if task in CLASSIFYING_TASKS else "y_hat", batch_reductions(formulas))
     if kind == "weight_op" and (period := _PERIOD_LETTER.search(note_text)):
@@ -542,7 +542,7 @@ _EXPECTED = r"^\s*(?:[-*]\s*)?(?:预期|风险|担心|expect(?:s|ed|ations?)?|ri
 _NOT_THE_IDEAS = re.compile(f"{VARIANT.pattern}|{_EXPECTED}", re.IGNORECASE)
 
 
-def _without_variants(note_text: str) -> str:
+def without_variants(note_text: str) -> str:
     """The note without the variants and ablations it mentions and what it expects: their values are not the idea's."""
     return "\n".join(idea_lines(note_text, asides=_NOT_THE_IDEAS))
 
@@ -1152,10 +1152,10 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
     constant may be given anywhere in `note_text`. None when anything else is read, a sum sits inside brackets with
     no sum over the layers (its square is not the sum of squares), or no such line exists.
     With `on_hidden`, the body of the activity_penalty skeleton's `penalty(hidden)` from a term of the hidden
-    layers' outputs (`h_l`) instead (see `_hidden_sizes`)."""
+    layers' outputs (`h_l`) instead (see `hidden_sizes`)."""
     if on_hidden and (_PRE_ACTIVATION.search(note_text) or _ONE_HIDDEN_LAYER.search(note_text)):
         return None  # the skeleton gives every hidden layer's output after its activation
-    given = {**note_constants(_without_variants(note_text)), **note_constants(formulas)}
+    given = {**note_constants(without_variants(note_text)), **note_constants(formulas)}
     plain = [letter_subscripts(latex_as_plain(line)) for line in formulas.splitlines()]
     by_rows = [(line, set()) if on_hidden else _row_norms(line, note_text) for line in plain]
     shown_as = {written: line for line, (written, _) in zip(plain, by_rows)}  # each line as the notes write it
@@ -1257,10 +1257,10 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
 
 def _hidden_penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[str], note_text: str) -> str | None:
     """The activity penalty's body: the notes' constants, then each term of the hidden layers' outputs summed over a
-    layer's entries (its batch and units), for every hidden layer (`_hidden_sizes` for the sizes it reads)."""
+    layer's entries (its batch and units), for every hidden layer (`hidden_sizes` for the sizes it reads)."""
     constants: dict[str, float] = {}
     read = {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
-    sizes = _hidden_sizes(read - set(given))
+    sizes = hidden_sizes(read - set(given))
     rewritten = [_subject_term(term, _hidden_role, counted | set(sizes), given, constants) for term in terms]
     if None in rewritten:
         return None
@@ -1298,7 +1298,7 @@ def _hidden_role(name: str) -> str | None:
     return "h" if compared_name(_ENTRY_INDEX.sub("", name)) in HIDDEN_OUTPUTS else None
 
 
-def _hidden_sizes(unvalued: set[str]) -> dict[str, str]:
+def hidden_sizes(unvalued: set[str]) -> dict[str, str]:
     """The sizes of a hidden layer's output an activity penalty reads without a value in the notes, each as the
     layer's loop computes it: a batch size (`B`) is its rows, a width (`n_l`, `d`) the units of one example."""
     sizes = {name: "h.shape[0]" for name in unvalued if compared_name(name) in _BATCH_SIZES}

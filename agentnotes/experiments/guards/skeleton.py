@@ -22,6 +22,7 @@ from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import note_period, periodic_cue
+from agentnotes.experiments.guards.penalty_code import hidden_function
 from agentnotes.experiments.guards.weight_scope import SCOPES, weight_scope
 from agentnotes.experiments.lab.template import hook_names
 from agentnotes.prompts import SHIPPED_DIR
@@ -200,7 +201,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "batch_choice" if kind.name == "data" and _BATCH_CHOICE.search(idea_part) else name
         name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
         name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_part) else name
-        name = "activity_penalty" if kind.name in ("loss", "regulariser") and PENALISED_ACTIVATIONS.search(note_text) else name
+        name = "activity_penalty" if kind.name in ("loss", "regulariser") and (PENALISED_ACTIVATIONS.search(note_text)
+                                                                               or hidden_function(note_text)) else name
         name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
