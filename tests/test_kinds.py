@@ -129,6 +129,19 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("design notes on aggregate results; convergence was slow", []),
     ("no weight decay for now; same architecture as the baseline; 起到正则化作用; m 初始化为 0", []),
     ("预期：训练损失下降更快，学习率用 0.05", []),
+    ("# Nonlinear-CG momentum\nd = −g + β·d_prev，θ = θ + η·d", ["update_rule"]),  # no CamelCase layer name in "Nonlinear"
+    ("- Not a normalisation layer: it keeps the scale.\nf(x) = x · σ(β·x / rms(x)), β per unit, learnable, init 2",
+     ["activation"]),  # a denial; a learnable value's start is no initialisation
+    ("# Extrapolated SGD\nw ← w − η·g, then α = argmin ‖Σ α_i r_i‖² + λ‖α‖²", ["update_rule"]),  # a subproblem's penalty
+    ("Smooth the gradient: g ← (I + λL)⁻¹ g.\n- Compared with clipping the weights every N steps: this keeps them.\n"
+     "Equivalent view: each frequency is divided by 1 + λ·(2 − 2cos(πu/8)).", ["update_rule"]),  # comparisons, restatements
+    ("Then f(x) = x·tanh(x)/2; hence the LayerNorm+tanh control.", ["activation"]),  # a comparison arm
+    ("Each batch takes exactly B/4 examples from each quartile of the loss table.", ["data"]),
+    ("借邻居的标签：y_i^soft = (1 − α)·e_{y_i} + α·q_i", ["loss"]),  # soft targets by a formula
+    ("# 邻居标签平滑\n目标改成邻居标签的平均", ["loss"]),
+    ("# 随机换标签\n每步以概率 α 随机换标签，期望上等于 label smoothing。", ["data"]),  # label smoothing as a comparison
+    ("# Stroke-aware CutMix\npatch λ from the ink, not the area", ["data"]),
+    ("想在两个隐层中间插一层乘积单元。", ["architecture"]),
 ])
 def test_a_notes_cues_name_its_kinds_as_whole_words(note: str, kinds: list[str]) -> None:
     assert kinds_in_notes(note) == kinds

@@ -600,7 +600,7 @@ def test_the_activity_penalty_gets_the_hidden_outputs_after_and_before_their_act
 
 def test_a_layer_titled_as_a_normalisation_gets_the_norm_skeleton() -> None:
     for title in ("# ScaleNorm 层", "# MAD-Norm：用中位数绝对偏差的归一化层", "# 只做中心化的 norm 层",
-                  "# Divisive normalization inside the hidden layer"):
+                  "# Divisive normalization inside the hidden layer", "# Low-rank deflation norm: project out the top directions"):
         assert skeleton_for(["layer"], f"{title}\n\nz̃ = z / ‖z‖").name == "norm", title
     for title in ("# 输入范数门控的 Linear（norm gate）", "# A Linear layer that also sees its input's norm",
                   "# 隐藏层换成 pre-norm 残差块（RMSNorm）", "# Weight norm reparametrisation"):

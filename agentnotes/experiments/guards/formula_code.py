@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, STRAIGHT_THROUGH, idea_text
 from agentnotes.experiments.guards.penalty_code import hidden_code_penalty
+from agentnotes.experiments.guards.norm_body import norm_forward_body
 from agentnotes.experiments.guards.note_code import activation_class_bodies, code_body, layer_class_bodies
 from agentnotes.experiments.guards.note_program import (
     HOOK_FUNCTIONS,
@@ -47,6 +48,7 @@ MARK = "written from the notes' formulas"  # the comment on a body written here
 # A reduction in a formula (a norm, a sum, a mean).
 _REDUCED = re.compile(r"(?<![\w.])(?:norm|sum_over|sum|mean|max|min)\(")
 LAYER_FORWARD = "IdeaLinear.forward"  # the layer skeletons' forward pass
+NORM_FORWARD = "IdeaNorm.forward"  # the norm skeleton's
 BLOCK_FORWARD = "IdeaBlock.forward"  # the block skeleton's, beside its layers_and_parameters
 NETWORK_FORWARD = "IdeaNet.forward"  # the network skeleton's, beside its layers_and_parameters
 # The skeletons whose module the notes' equations write whole: its forward pass, the writer, the method with its layers.
@@ -97,6 +99,16 @@ def _learned(program: NoteProgram) -> str:
     return "def extra_parameters(self):\n" + textwrap.indent("\n".join(lines), "    ") + "\n\n"
 
 
+def _with_parameters(forward_name: str, found: tuple[str, str, str] | None) -> tuple[str, str, str] | None:
+    """(the forward pass's name, its marked body, the extra_parameters method it needs) from (body, source, that
+    method's body), or None."""
+    if found is None:
+        return None
+    body, source, extra = found
+    return forward_name, _marked(body, source), extra and "def extra_parameters(self):\n" \
+        + textwrap.indent(_marked(extra, source), "    ") + "\n\n"
+
+
 def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) -> tuple[str, str, str] | None:
     """(the skeleton function, its marked body, the other methods of its class it needs) the notes'
     formulas write, or None."""
@@ -115,16 +127,14 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
             layers, forward, source = found
             return forward_name, _marked(forward, source), f"def {layers_method}(self):\n" \
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
+    if part.name == "norm":
+        return _with_parameters(NORM_FORWARD, norm_forward_body(formulas, note_text, task))
     if LAYER_FORWARD in part.required:
         if _OWN_BACKWARD.search(note_text) and not STRAIGHT_THROUGH.search(note_text):
             return None  # "反向（照论文来，不用真梯度）": a layer whose gradient the notes give apart is more than its forward pass
-        found = layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]), note_text) \
-            or indexed_layer_body(formulas, note_text) or layer_class_bodies(note_text)
-        if found is None:
-            return None
-        body, source, extra = found
-        return LAYER_FORWARD, _marked(body, source), extra and "def extra_parameters(self):\n" \
-            + textwrap.indent(_marked(extra, source), "    ") + "\n\n"
+        return _with_parameters(LAYER_FORWARD, layer_forward_body(formulas, parameters_of(part.code, LAYER_FORWARD.split(".")[0]),
+                                                                  note_text)
+                                or indexed_layer_body(formulas, note_text) or layer_class_bodies(note_text))
     if part.name == "unit_op":  # an operation on each hidden unit's weights, written unit by unit
         found, guards = unit_op_body(formulas, note_text), _weight_op_guards(note_text, biases_apart=False)
         return ("unit_op", guards + _marked(*found), "") if found and guards is not None else None

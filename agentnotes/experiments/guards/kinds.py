@@ -97,7 +97,8 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
 BATCH_CHOICE = (r"\b(?:build|compose|construct|form|assemble|fill)s?\s+(?:each|every|the|a)\s+(?:mini-?)?batch(?:es)?\s+"
                 r"(?:from|of|with)\b|\bwhich\s+(?:training\s+)?(?:examples|samples)\s+(?:share|form|go into|make up)\s+"
                 r"(?:a|the|each)\s+(?:mini-?)?batch|\bbatch\s+(?:composition|construction|selection)\b|"
-                r"\bclass[- ]balanced\s+(?:mini-?)?batch|"
+                r"\bclass[- ]balanced\s+(?:mini-?)?batch|\bstratified\s+(?:sampling|(?:mini-?)?batch)|分层采样|"
+                r"\b(?:each|every)\s+(?:mini-?)?batch\b[^.\n]{0,30}?\b(?:takes|draws|contains)\s+(?:exactly\s+)?\S+\s+(?:examples|samples)\s+from|"
                 r"(?:每个|每一个)\s*batch\s*(?:都)?由|(?:组成|构成|组|拼)\s*(?:一个|每个)?\s*batch|batch\s*的?(?:组成|构成)")
 
 # A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
@@ -139,7 +140,8 @@ KINDS: tuple[Kind, ...] = (
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
               r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
-              r"(?m:^#[^\n]*\b[A-Z]\w*(?:Linear|Dense|Layer)\b)",  # a heading naming a new layer: "# HouseholderLinear：…"
+              r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",  # a heading naming a new layer: "# HouseholderLinear：…",
+              # not "# … nonlinear-CG momentum"
               r"(?m:^#[^\n]*(?:的|\ba|\ban|\bnew)\s*(?:Linear|Dense)\s*(?:层|layer)?\s*$)",  # "# …：一个鲁棒的 Linear"
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
               r"linear layers?|dense layers?|nn\.Linear)\s+(?:by|with)\b",  # replace the dense hidden→hidden matrix by …
@@ -197,6 +199,10 @@ KINDS: tuple[Kind, ...] = (
          ("build_model",), "init.md", ("init",), fixes=(_DROP_AFTER_STEP,)),
     Kind("loss", "changes the training loss (the evaluation metric stays)",
          _cue(_words("loss function", "new loss", r"loss (?:instead of|in place of|replacing) (?:the )?(?:cross[- ]entropy|CE|MSE)"),
+              # a heading on label smoothing, soft targets computed by a formula (`y_i^soft = (1 − α)·e_y + …`); not
+              # label smoothing named as a comparison
+              r"(?m:^#[^\n]*(?:label[- ]smooth\w*|soft[- ](?:targets?|labels?)|标签平滑|软标签|软目标))",
+              _LEFT + r"y\w*?(?:\^\{?soft\}?|_soft|_smooth\w*)(?:\^\{?soft\}?)?\s*=(?!=)",
               "损失函数|损失改为|损失改成|(?:替代|代替|取代|换掉)[^。\n]{0,6}(?:交叉熵|CE|MSE)",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
@@ -205,7 +211,7 @@ KINDS: tuple[Kind, ...] = (
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
          _cue(BATCH_SIZE_CHANGE, BATCH_CHOICE,
-              _words("augment(?:ation|ed|s)?", "mixup", "cutout", "curriculum", "input noise", "label noise",
+              _words("augment(?:ation|ed|s)?", "mixup", "cutout", "cutmix", "curriculum", "input noise", "label noise",
                      r"(?:flip|flipping|flips|perturb|perturbs|perturbing|replace|replaces|replacing|resample|resamples)"
                      r" (?:the |a |some |each )?(?:training )?labels?", "label (?:flipping|flips|perturbation)"),
               r"(?:扰动|翻转|随机换|重抽)[^。\n]{0,6}标签|"
@@ -240,9 +246,10 @@ KINDS: tuple[Kind, ...] = (
               "正则项|正则化项|惩罚项|罚项", r"(?m:^#+\s*(?:the\s+)?(?:penalty|regulari[sz]er)\s*$)",  # `## Penalty`: its section
               # a formula labelled as the penalty: `- 惩罚：P = λ · (1/n) Σ_j (κ_j − κ*)²`, `Penalty: R = …`
               r"(?im:^\s*(?:[-*]\s*)?(?:惩罚|penalty)\s*[：:]\s*[^\W\d]\w*\s*=(?!=))",
-              # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step
+              # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step; not a
+              # subproblem the step solves (`α = argmin ‖…‖² + λ‖α‖²`), nor a number plus λ (`divided by 1 + λ·(…)`)
               r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
-              r"[^\n]*?\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
+              r"(?![^\n]*\barg\s*m(?:in|ax)\b)[^\n]*?(?<![\d.]\s)(?<![\d.])\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
               r"(?:‖|\|\||Σ|sum|\(|[A-Za-zΩ]\w*\s*\(\s*(?:W|w|θ|theta)))", _words("elastic net"),
               # 总 loss = CE + R(W): the task's loss plus a function of the weights
               _LEFT + r"(?:loss|L|ℓ)\s*=(?!=)[^\n]*\+\s*[A-Za-zΩℛ]\w*\s*\(\s*(?:W|w|θ|theta)\w*\s*\)",
@@ -259,6 +266,9 @@ KINDS: tuple[Kind, ...] = (
                      r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
                      r"input injection", r"architectur(?:al|e) (?:change|modification)", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK, _NEXT_LAYER_FROM_LAST,
+              # 在 MLP 中间插一层 VQ; insert a quantising layer between the hidden layers: a module the network gains
+              "(?:中间|之间|后面?)\\s*(?:插|插入|加)\\s*一?\\s*层",
+              r"\binsert(?:s|ed|ing)?\s+(?:a|an|one)\s+[\w-]+\s+layer\s+(?:between|after|before|in)\b",
               "(?<!核)(?<!高斯)卷积|注意力|架构上?的?(?:改动|修改|变化|改变)|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
               "输入[^。\n]{0,12}(?:加|注入|喂|送)(?:到|进|给)?每一?层|每一?层都?(?:注入|加上?|喂)[^。\n]{0,6}原始输入"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
@@ -289,7 +299,7 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期
                     r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|contrasts?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to myself|plan|"
-                    r"related work|prior work|known (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|"
+                    r"related work|prior work|known (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|compared (?:with|to|against) [^:\n]{1,60}|equivalent(?:ly| view| form(?:ulation)?)?|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
 
@@ -376,8 +386,13 @@ _KEPT = re.compile(r"(?:其余|其他|其它|别的)\s*(?:[（(][^）)\n]*[）)]
                    r"[^,.;\n]*\boptimi[sz]er(?:'s)?\b[^,.;\n]*\b(?:unchanged|untouched|not reset|as it is)\b[^,.;\n]*",
                    re.IGNORECASE)
 # What the note says the idea is not: "这是架构上的改动，不是正则项", "而不是 loss", "it is not a regulariser".
-_DENIED = re.compile(r"(?:不是|并非|而非|而不是)[^。，,；;：:\n]{0,30}|\b(?:is|it's|this is)\s+not\s+an?\s+[a-z]+(?:\s+[a-z]+)?",
+_DENIED = re.compile(r"(?:不是|并非|而非|而不是)[^。，,；;：:\n]{0,30}|(?:\b(?:is|it's|this is)\s+|^\s*(?:[-*]\s*)?)not\s+an?\s+[a-z]+(?:\s+[a-z]+)?",
                      re.IGNORECASE)
+# A method named as a comparison arm ("hence the RMSNorm+Swish control", "a LayerNorm baseline"): not the idea's.
+_ARM = re.compile(r"(?<![\w-])[A-Za-z][\w+\-]*\s+(?:control|baseline)s?\b", re.IGNORECASE)
+# A learnable value's start ("β per layer, learnable, init 4", "可学习，初始化为 0.5"): no initialisation of the weights.
+_LEARNABLE_START = re.compile(r"(?:learnable|trainable|可学习|可训练)[^。.;；\n]{0,24}?(?:init(?:iali[sz]ed)?(?:\s+(?:at|to|as))?|"
+                              r"初始化为?|初值)\s*[=:：]?\s*[-−]?\d[\d.]*", re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule;
 # so is the momentum of a normalisation's running statistics ("running stats … (EMA of μ, σ², momentum 0.1)").
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)(?:\s*[=:：]?\s*\d|\s*(?=[；;，,。)）]|$))|"
@@ -481,6 +496,14 @@ _LOSS_OF_GRADIENT = re.compile(_LEFT + _LOSS_NAME + r"(?:_\w+)?(?:\([^()=\n]*\))
 _GRADIENT = re.compile(r"(?<![A-Za-z_])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|∇|梯度", re.IGNORECASE)  # not `no_grad`
 
 
+def _without_what_shows_no_kind(line: str) -> str:
+    """`line` without a learnable value's start, a denial, a comparison arm, a question, what could also be done, what
+    is kept, the optimizer's settings and the noise the idea is tried under, in that order."""
+    for said in (_LEARNABLE_START, _DENIED, _ARM, _QUESTIONED, ALSO_POSSIBLE, _KEPT, _OPTIMIZER_SETTING, _NOISE_CONDITION):
+        line = said.sub("", line)
+    return line
+
+
 def kinds_in_notes(text: str) -> list[str]:
     """The kinds whose cue appears in a note text, as written or with its notation made plain (LaTeX, time
     indices: guards/notation.py), in registry order. A weight formula `w = w - ...` in a note that names no
@@ -495,8 +518,7 @@ def kinds_in_notes(text: str) -> list[str]:
     defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
     (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
     """
-    text = "\n".join(_NOISE_CONDITION.sub("", _OPTIMIZER_SETTING.sub("", _KEPT.sub("", ALSO_POSSIBLE.sub(
-        "", _QUESTIONED.sub("", _DENIED.sub("", line)))))) for line in idea_lines(text, aside_headings=True))
+    text = "\n".join(map(_without_what_shows_no_kind, idea_lines(text, aside_headings=True)))
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):

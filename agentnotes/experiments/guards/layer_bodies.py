@@ -89,7 +89,7 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
         aliases[named_biases.pop()] = "bias"  # the layer's one bias, whatever the notes call it (`b1`)
     learnable = learnable_names(f"{formulas}\n{note_text}")
     given = {name: value for name, value in note_constants(formulas).items() if name not in learnable}
-    widths = {m[1]: _WIDTHS[m["side"].lower()] for m in _WIDTH_SAID.finditer(note_text)
+    widths = {m[1]: WIDTHS[m["side"].lower()] for m in _WIDTH_SAID.finditer(note_text)
               if m[1] in read and m[1] not in {*parameters, *targets, *aliases} and compared_name(m[1]) not in given}
     extra = _own_parameters(read - set(parameters) - set(aliases) - set(targets) - set(widths) - {"x"}, given, note_text)
     matrices = matrices | {name for name in extra if _MATRIX_NAME.fullmatch(name)}  # `V |x|`: F.linear(|x|, self.V)
@@ -111,7 +111,7 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
 _WIDTH_SAID = re.compile(r"(?<![\w])([A-Za-z]\w{0,3})\s*(?:=|是|为|:|：|is|denotes)\s*(?:the\s+)?(?:layer'?s?\s+)?"
                          r"(?P<side>输入|输出|input|output)\s*(?:的)?\s*(?:维度?|宽度|特征数|dim(?:ension)?s?|width|size|features)",
                          re.IGNORECASE)
-_WIDTHS = {"输入": "self.in_features", "input": "self.in_features", "输出": "self.out_features", "output": "self.out_features"}
+WIDTHS = {"输入": "self.in_features", "input": "self.in_features", "输出": "self.out_features", "output": "self.out_features"}
 # An output written per unit (`h_j = …`), and the unit index on the names of a formula line.
 _UNIT_OUTPUT = re.compile(r"^\s*(?:[-*]\s*)?(?:y|h|out|output)_\{?([jk])\}?\s*=", re.MULTILINE)
 
@@ -265,7 +265,7 @@ def block_body(formulas: str, note_text: str = "") -> tuple[str, str, str] | Non
 
 
 # Words that give a parameter one value per unit of its layer.
-_PER_UNIT = (r"(?:每个|每一个)\s*(?:输出|隐藏)?\s*(?:单元|神经元|通道|特征|units?|neurons?|channels?)|"
+PER_UNIT = (r"(?:每个|每一个)\s*(?:输出|隐藏)?\s*(?:单元|神经元|通道|特征|units?|neurons?|channels?)|"
              r"∈\s*(?:R|ℝ)\^\{?(?:out\w*|d_?out|n_?out)\}?|(?:one\s+)?per[- ](?:output[- ])?(?:unit|neuron|channel|feature)|"
              r"(?:for\s+)?each\s+(?:output\s+)?(?:unit|neuron|channel|feature)")
 # An initial draw of the weights, `W ~ N(0, 2/fan_in)`, `W ~ U(-a, a)`: the second argument of N is its variance.
@@ -364,7 +364,7 @@ def _per_unit(name: str, note_text: str) -> bool:
     """Whether the notes give `name` one value per unit (`a 是每个输出单元一个可学习参数`, "one per unit"), outside the
     variants they mention (`变体：g 做成 per-output-unit 的`)."""
     said = "\n".join(line for line in plain_symbols(note_text).splitlines() if not VARIANT.match(line))
-    return re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。.\n]*?{_PER_UNIT}", said, re.IGNORECASE) is not None
+    return re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。.\n]*?{PER_UNIT}", said, re.IGNORECASE) is not None
 
 
 def _as_torch(value: ast.expr, parameters: set[str], local: set[str], given: dict[str, str],

@@ -115,8 +115,10 @@ _UNEQUAL_VALUE = re.compile(r"(?<==)(?=\s*\()\s*\(\s*((?:[^()=!≠\n]|\([^()\n]*
 _COMPARED = {"<": "lt", "<=": "le", "≤": "le", ">": "gt", ">=": "ge", "≥": "ge"}
 NAMED_FUNCTION = re.compile(r"(?<![\w.])(ReLU|Relu|Tanh|Sigmoid|Softplus|Softmax|Exp|Log)\s*\(")
 ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
-# A mean over an index written as a subscript, of a name carrying that index or none (`mean_i r_i`, `mean_{i} r`).
-_INDEXED_MEAN = re.compile(r"(?<![\w.])mean_\{?([a-z])\}?\s+([A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*?)(?:_\1)?(?![\w])")
+# A mean or median over an index written as a subscript, of a name carrying that index or none (`mean_i r_i`,
+# `mean_{i} r`, `median_j z_j`), or of an absolute value (`median_j |z_j − m|`).
+_INDEXED_MEAN = re.compile(r"(?<![\w.])(mean|median)_\{?([a-z])\}?\s+([A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*?)(?:_\2)?(?![\w])")
+_INDEXED_MEAN_OF_ABS = re.compile(r"(?<![\w.])(mean|median)_\{?([a-z])\}?\s*\|([^|\n]+)\|")
 INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
 # A product of two tensors in brackets beside a name: `(g·u)·g`, `u·(u·g)`. When the name is one of the two, the
 # bracket scales it (a projection onto a direction) and is their inner product; `(g·g)`, `(g·u)·v` stay entry-wise.
@@ -189,7 +191,7 @@ def plain_formula(text: str) -> str:
                      for line in text.split("\n"))  # `‖wᵢ‖`: the norm of a row, so ᵢ indexes rows
     text = _EXPECTATION.sub(lambda m: "E_" + re.sub(r"\W", "", m[1].translate(_SUBSCRIPTS).replace("²", "2")), text)
     text = _sums_as_calls(latex_spacing(text.replace("$", "").replace("\\sum", "Σ")))  # `\sum_k a_k\, b_k`: one summand
-    text = _INDEXED_MEAN.sub(r"mean(\2)", text)  # mean_i r_i: the mean over the index
+    text = _INDEXED_MEAN.sub(r"\1(\3)", _INDEXED_MEAN_OF_ABS.sub(r"\1(abs(\3))", text))  # mean_i r_i: the mean over the index
     text = without_time_indices(text)
     text = _MARKED_LETTER.sub(lambda m: m[1] + _MARKS[m[2]], unicodedata.normalize("NFD", text))
     text = _PRIMED_LETTER.sub(r"\1_prime", text)

@@ -133,7 +133,7 @@ def _first_step_values(formulas: str) -> list[str]:
     said.update({m[1] or m[3]: (m[2] or m[4]).strip() for m in FIRST_BATCH_START.finditer(formulas)})
     return [f"{name if _AT_START.fullmatch(name) else name + '_1'} = {value}" for name, value in said.items()]
 # Values said to be each unit's own: `每个隐单元一组`, `每个神经元自己学`, `per-channel`, `one per unit`.
-_PER_UNIT = re.compile(r"每(?:个|一个)\s*(?:隐藏?)?(?:单元|神经元|通道|channel|unit|neuron)|逐(?:单元|通道|神经元)|"
+PER_UNIT = re.compile(r"每(?:个|一个)\s*(?:隐藏?)?(?:单元|神经元|通道|channel|unit|neuron)|逐(?:单元|通道|神经元)|"
                        r"\bper[- ](?:unit|channel|neuron|feature)\b|\b(?:one|its own)\s+(?:\w+\s+)?(?:per|for each|for every)\s+"
                        r"(?:hidden\s+)?(?:unit|channel|neuron)\b|\beach\s+(?:hidden\s+)?(?:unit|channel|neuron)\s+(?:has|learns|gets)\b",
                        re.IGNORECASE)
@@ -311,7 +311,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         if kind in PER_TENSOR_KINDS else {}
     program = _live(_from_initial_weights(_resolve(kind, statements, given, drawn, learnable, classes, counted,
                                                    batch_loss)))
-    if program is not None and program.learned and _PER_UNIT.search(note_text):
+    if program is not None and program.learned and PER_UNIT.search(note_text):
         program = replace(program, per_unit=True)
     if program is None or any(_AT_START.fullmatch(target)[1] in program.state for target in said_at_start):
         return None  # a kept value the notes start at a formula: not certain
@@ -1088,7 +1088,7 @@ _ENTRY_INDEX = re.compile(r"(?<=[A-Za-zθ])_?(?:[ijkl]{1,3}|l\d?)$")  # w_ij, W_
 # An activity penalty's values (as compared): a hidden layer's output, a batch's size, a layer's width.
 HIDDEN_OUTPUTS = frozenset({"h", "hidden", "act"})
 _BATCH_SIZES = frozenset({"b", "batchsize", "bs"})
-_WIDTHS = frozenset({"nl", "d", "dl", "width"})  # not a bare `n`: often the number of examples
+WIDTHS = frozenset({"nl", "d", "dl", "width"})  # not a bare `n`: often the number of examples
 # A loss written in a styled letter the notes also use plainly for another name (`𝓛 = CE + λ/L·…`): the loss.
 _STYLED_TARGET = re.compile(r"^\s*[^\x00-\x7f\s=]\s*(?==(?!=))")
 # An entry index on a penalty's subject (`h_{l,j}`, `W_(i,j)`): the penalty is summed over every entry anyway.
@@ -1302,7 +1302,7 @@ def hidden_sizes(unvalued: set[str]) -> dict[str, str]:
     """The sizes of a hidden layer's output an activity penalty reads without a value in the notes, each as the
     layer's loop computes it: a batch size (`B`) is its rows, a width (`n_l`, `d`) the units of one example."""
     sizes = {name: "h.shape[0]" for name in unvalued if compared_name(name) in _BATCH_SIZES}
-    return sizes | {name: "h[0].numel()" for name in unvalued if compared_name(name) in _WIDTHS}
+    return sizes | {name: "h[0].numel()" for name in unvalued if compared_name(name) in WIDTHS}
 
 
 def _weight_role(name: str) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 _BATCH = re.compile(r"(?<![\w])(?:(?:mini-?)?batch(?:[ _-]?size)?|bs|批大小|批量大小)\s*(?:[=:：]|为|是|取)?\s*(\d{1,5})"
                     r"(?![\d.]|\s*(?:steps?|步|epochs?|个\s*batch))", re.IGNORECASE)
 # A network's layer widths after its name: "MLP 64-128-128-10", "网络：64→256→256→10", "Net: 8-64-64-1".
-_WIDTHS = re.compile(r"(?:\bMLP|\bnet(?:work)?|\bmodel|网络|模型|\bdigits)\s*[:：]?\s*(\d{1,5}(?:\s*[-–→]\s*\d{1,5}){2,6})(?![\d.])",
+WIDTHS = re.compile(r"(?:\bMLP|\bnet(?:work)?|\bmodel|网络|模型|\bdigits)\s*[:：]?\s*(\d{1,5}(?:\s*[-–→]\s*\d{1,5}){2,6})(?![\d.])",
                      re.IGNORECASE)
 BATCH_RANGE = (2, 1024)
 WIDTH_RANGE = (4, 1024)
@@ -36,7 +36,7 @@ class SetupSizes:
 def setup_sizes(note_text: str) -> SetupSizes:
     """The batch size and hidden width `note_text` (an idea's own sections) gives its experiment."""
     batches = {int(size) for size in _BATCH.findall(note_text)}
-    hidden = {width for chain in _WIDTHS.findall(note_text)
+    hidden = {width for chain in WIDTHS.findall(note_text)
               for width in map(int, re.split(r"\s*[-–→]\s*", chain)[1:-1])}
     return SetupSizes(_one_within(batches, BATCH_RANGE), _one_within(hidden, WIDTH_RANGE))
 

@@ -100,7 +100,7 @@ _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|s
 # norm skeleton, after each hidden layer's weights.
 _NORM_TITLE = re.compile(r"^#(?![^\n]*(?:\b[Ll]inear\b|\b[Gg]at(?:e|ed|ing)\b|门控|\b[Rr]esidual\b|残差|\b[Bb]lock\b))[^\n]*?"
                          r"(?:(?<![a-z])[A-Z][A-Za-z]*-?Norm(?![a-z])|(?<![A-Za-z])Norm(?![a-z-])|\bnormali[sz]ation\b|"
-                         r"归一化层|\bnorm\s*(?:层|layer))", re.MULTILINE)
+                         r"归一化层|\bnorm\s*(?:层|layer)|\bnorm(?=\s*(?:[:：(（]|$)))", re.MULTILINE)
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
                            r"increas|decreas|improv|plateau|stops? (?:improving|falling|decreasing)|上升|下降|变大|变小|"
                            r"增加|减少|平台|不再|停滞)|(?:L̄|\bL)_?\{?[jt]\}?\s*[<>]=?\s*(?:L̄|L)_?\{?[jt]\s*-\s*1|"
