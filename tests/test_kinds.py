@@ -142,6 +142,13 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("# 随机换标签\n每步以概率 α 随机换标签，期望上等于 label smoothing。", ["data"]),  # label smoothing as a comparison
     ("# Stroke-aware CutMix\npatch λ from the ink, not the area", ["data"]),
     ("想在两个隐层中间插一层乘积单元。", ["architecture"]),
+    ("Unlike other pair activations, scale each pair by its length:\n    g = torch.tanh(r * self.k) / r", ["activation"]),
+    ("```python\nclass QuietBoost(torch.optim.Optimizer):\n    pass\n```", ["update_rule"]),  # an optimizer class
+    ("若醒了：`Δw_i = −η·g_i·2`，否则照常", ["update_rule"]),
+    ("每个单元的权重 reshape 成 8×8 后罚核范数", ["regulariser"]),
+    ("L(θ) = CE(θ) + μ · mean(h)\nθ ← θ − η ∇_θ L", ["loss"]),  # the plain step written out beside a new loss
+    ("每 k = 50 步把 W 的行在输入协方差下正交化。真正进入激活函数的是 `z = W x`。", ["weight_op"]),
+    ("边缘像素几乎总是 0（x=0），测试时有墨水就往隐层里灌噪声。\n初始化：W_ij ~ N(0, s_j²)", ["init"]),  # a case, no data
 ])
 def test_a_notes_cues_name_its_kinds_as_whole_words(note: str, kinds: list[str]) -> None:
     assert kinds_in_notes(note) == kinds

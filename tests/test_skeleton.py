@@ -613,3 +613,11 @@ def test_a_data_idea_about_which_examples_form_a_batch_gets_the_batch_choice_ske
                  "每个 batch 由 32 个锚点和它们最近的异类样本组成。", "Class-balanced batches: every class equally often."):
         assert skeleton_for(["data"], note).name == "batch_choice", note
     assert skeleton_for(["data"], "mixup: x̃ = λ·x_i + (1−λ)·x_j, pairs drawn within the batch").name == "data"
+
+
+def test_a_closure_said_absent_and_the_plain_step_written_out_choose_no_other_skeleton() -> None:
+    optimizer = "# 安静坐标加速\n```python\nclass QuietBoost(torch.optim.Optimizer):\n    def step(self):  # 无 closure 版\n        pass\n```"
+    assert skeleton_for(["update_rule"], optimizer).name == "update_rule"
+    assert skeleton_for(["update_rule"], optimizer.replace("无 closure 版", "closure re-evaluates the loss")).name == "two_point"
+    budget = "# Activation budget\nL1 activation penalty, tuned by a dual variable.\n    L = CE + μ · mean(h)\n    θ ← θ − η ∇_θ L"
+    assert skeleton_for(["loss"], budget, "digits").name == "activity_penalty"

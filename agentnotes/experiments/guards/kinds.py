@@ -109,8 +109,9 @@ _REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:[A-Z]|\d+)(?![\w.]
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
-              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)" + _WEIGHTS_GRAM,  # not G = 16, g = √2, g = 8 modules,
-              # g = autograd.grad(L, …) (taken, not changed), g = torch.Generator() (a random generator), G = WᵀW
+              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)(?![^\n]*\bself\.(?!state\b))" + _WEIGHTS_GRAM,  # not G = 16, g = √2, g = 8 modules,
+              # g = autograd.grad(L, …) (taken, not changed), g = torch.Generator() (a random generator), G = WᵀW, a gate
+              # of a module's own parameters (`g = F.relu(r − F.softplus(self.t)) / r`)
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
@@ -121,6 +122,8 @@ KINDS: tuple[Kind, ...] = (
                       r"(?=[^\n]*(?:∇|\bgrad\b|(?<![\w])g(?![\w])))",
               _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step", "line search"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索",
+              # an optimizer class of the notes; a step written as the weights' change (`Δw_i = −η·g_i·…`)
+              r"\bclass\s+\w+\s*\(\s*(?:torch\.)?optim\.Optimizer\s*\)", _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",
               # a heading naming the idea an optimizer: "# 抖动符号 SGD（dithered signSGD）", "# Heun trapezoid SGD"
               r"(?m:^#+[ \t](?![^\n]*\bvs\.?\b)[^\n]*?(?:SGD|Adam\w*|RMSprop|optimi[sz]er|优化器)(?![\w-]))"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
@@ -165,8 +168,8 @@ KINDS: tuple[Kind, ...] = (
                       r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
               r"ReLU\s*(?:都|全部|全都)?\s*(?:换成|替换成|替换为|改成)|\breplace[sd]?\s+(?:the\s+|every\s+|all\s+|each\s+)?"
               r"ReLUs?\s+(?:with|by)\b",
-              _words("activation functions?", "new activation", "activation (?:that|which|is)"),
-              r"激活函数(?!\s*(?:之后|之前|以后|以前|后|前|的?输出))",  # not where a value is taken: 激活函数之后的输出
+              _words("activation functions?", "new activation", "activation (?:that|which|is)", r"pair(?:ed|wise)? activations?"),
+              r"(?<!进入)(?<!输入)(?<!送入)激活函数(?!\s*(?:之后|之前|以后|以前|后|前|的?输出))|成对激活",  # not what enters it  # not where a value is taken: 激活函数之后的输出
               # a heading that names the idea an activation: "# MaxMin 成对激活（GroupSort）", "# TanhExp activation"
               r"(?m:^#+[ \t][^\n]*?(?:激活(?:函数)?|activation(?:\s+function)?s?)[ \t]*(?:[（(:：—–-][^\n]*)?$)"),
          ("build_model",), "activation.md", ("activation",),
@@ -222,8 +225,8 @@ KINDS: tuple[Kind, ...] = (
               r"标签(?:保持)?不变|\blabels?\s+(?:is\s+|are\s+|stays?\s+|remains?\s+)?(?:unchanged|kept|preserved|the same)\b",
               # def quad_swap(x, y, p=0.5); not def lin_cka(X, Y), of two matrices
               r"\bdef\s+\w+\s*\(\s*(?-i:x|inputs?|xb)\s*,\s*(?-i:y|labels?|targets?|yb)\s*[,)]",
-              # a mixing weight λ, not a diagonal matrix Λ (`x_t = Λ ⊙ x_{t−1} + B u_t`: a recurrence)
-              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy|_tilde|\u0303)?\s*(?:=|←)[^\n]*(?:noise|噪声|ε|epsilon|randn|(?<![A-Za-z])N\(|(?-i:λ|lambda)|flip|mix|~)",
+              # a mixing weight λ, not a diagonal matrix Λ (`x_t = Λ ⊙ x_{t−1} + B u_t`: a recurrence); not a case (`（x=0）`)
+              _LEFT + r"(?:x|X)(?:'|_aug|_new|_noisy|_tilde|\u0303)?\s*(?:=|←)(?!\s*\d+\s*[)）,，。；;])[^\n]*(?:noise|噪声|ε|epsilon|randn|(?<![A-Za-z])N\(|(?-i:λ|lambda)|flip|mix|~)",
               _LEFT + r"y(?:'|_noisy)?\s*(?:=|←)\s*y\s*[+*][^\n]*(?:noise|噪声|ε|epsilon|randn|N\(|~)",
               _LEFT + r"(?:x|X)\s*(?:=|←)[^\n]*" + _LEFT + r"x_?[ij]" + _RIGHT,  # a pair of the batch's samples
               # a value drawn on one line and a new x computed on the next: `m ~ Bernoulli(0.9)`, `x = m ⊙ x`
@@ -243,7 +246,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("regulariser", "adds a penalty on the weights or outputs to the training loss, or shrinks the weights",
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
                      "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"),
-              "正则项|正则化项|惩罚项|罚项", r"(?m:^#+\s*(?:the\s+)?(?:penalty|regulari[sz]er)\s*$)",  # `## Penalty`: its section
+              "正则项|正则化项|惩罚项|罚项|(?:罚|惩罚)[^。，,\n]{0,8}?(?:范数|norm)",  # 罚核范数: a norm penalised
+              r"(?m:^#+\s*(?:the\s+)?(?:penalty|regulari[sz]er)\s*$)",  # `## Penalty`: its section
               # a formula labelled as the penalty: `- 惩罚：P = λ · (1/n) Σ_j (κ_j − κ*)²`, `Penalty: R = …`
               r"(?im:^\s*(?:[-*]\s*)?(?:惩罚|penalty)\s*[：:]\s*[^\W\d]\w*\s*=(?!=))",
               # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step; not a
@@ -533,6 +537,8 @@ def kinds_in_notes(text: str) -> list[str]:
             and _only_on_lines(BY_NAME["activation"].cue, plain, _VALUE_ASSIGNED):
         found.remove("activation")  # `p_j = (1/B) Σ_b tanh(k·a_bj)` for `R = λ Σ_j p_j²`, `mask = σ(k·a)` for the step: a
         # value the penalty or the rule reads
+    if "update_rule" in found and len(found) > 1 and _only_on_lines(BY_NAME["update_rule"].cue, plain, PLAIN_SGD):
+        found.remove("update_rule")  # `θ ← θ − η ∇_θ L` beside a new loss: the training's step as it was
     if "update_rule" in found and "weight_op" in found and _steps_without_gradient(plain):
         found.remove("update_rule")  # `w ← w − γ·(w − Q(w))` after each optimizer step: the operation's step, no gradient in it
     if "schedule" in found and "weight_op" in found and not _weights_said(plain):
@@ -641,7 +647,10 @@ _BETWEEN_FORMULAS = re.compile(r"[，,;；]\s+(?![^()\[\]]*[)\]])")
 
 
 # A unit's or a layer's plain product with its input, said in a line (`算 a_j = w_j·x（不含 bias）`, `z = W x + b`).
-_PLAIN_PRODUCT = re.compile(r"(?<![\w])\w+\s*=\s*[wW]\w*\s*[·*@]?\s*x\w*(?:\s*\+\s*b\w*)?\s*(?:$|[，,;；。(（]|\s+[^\s*·@⊙+\-/])")
+# The plain gradient step, written out (`θ ← θ − η ∇_θ L`, `w = w - lr * g`).
+PLAIN_SGD = re.compile(r"^\s*(?:[-*]\s*)?(?P<w>θ|theta|w|W|p)\s*(?:←|=|:=)\s*(?P=w)\s*[-−]\s*(?:η|eta|lr|α|alpha)\s*[·*]?\s*"
+                        r"(?:∇_?\{?(?:θ|theta|w|W|p)?\}?\s*(?:L|loss|ℓ)\w*(?:\([^()\n]*\))?|grad\w*|g(?:_t)?)\s*$")
+_PLAIN_PRODUCT = re.compile(r"(?<![\w])\w+\s*=\s*[wW]\w*\s*[·*@]?\s*x\w*(?:\s*\+\s*b\w*)?\s*(?:$|[，,;；。(（`]|\s+[^\s*·@⊙+\-/])")
 
 
 # A title whose name ends on the initialisation: "# 卷积展开初始化：把全连接第一层…", "# Orthogonal-conv init (…)".

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import BATCH_CHOICE, BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, idea_text, kinds_of
+from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, PLAIN_SGD, idea_text,
+                                                kinds_of)
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
@@ -59,7 +60,7 @@ _ACTIVATED_REPLACED = re.compile(r"(?:从|把|\breplace|\binstead of)\s*[:：]?\
 # A layer idea for the hidden layers: the output layer stays as it was.
 _HIDDEN_LAYERS = re.compile(r"(?:每个|每一个|所有|every|each|all(?: the)?)\s*(?:hidden\s*layers?|隐藏层|隐层)", re.IGNORECASE)
 # An update rule that takes the loss's gradient a second time, at moved weights (a closure): the two_point skeleton.
-_SECOND_GRADIENT = re.compile(r"\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
+_SECOND_GRADIENT = re.compile(r"(?<!无)(?<!无 )(?<!no )(?<!without )\bclosure\b|\bre-?evaluat|gradient (?:of the loss )?at (?:the weights |w|θ|theta|p)\s*\+|"
                               r"(?:w|θ|p)\s*\+\s*\w+\s*(?:处|上)的梯度|两次梯度|再算一次梯度", re.IGNORECASE)
 # An update rule whose step reads this batch's loss (`η = min(ℓ_B(w)/(c‖g‖²), γ)`, a Polyak step, `r_t = L_t / L_{t−1}`) or the norm of the
 # whole gradient, all the parameters together ("global norm", "所有参数的梯度拼起来"): the update_global skeleton.
@@ -157,6 +158,11 @@ class Skeleton:
                 replace(self, required=stepwise, optional=()))
 
 
+def _without_plain_steps(note_text: str) -> str:
+    """The note without its lines writing out the plain gradient step (`θ ← θ − η ∇_θ L`): no gradient a loss reads."""
+    return "\n".join(line for line in note_text.splitlines() if not PLAIN_SGD.match(plain_symbols(line)))
+
+
 def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> Skeleton | None:
     """The skeleton for the idea's kinds, or None when one of them has none.
 
@@ -203,7 +209,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_part) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and (PENALISED_ACTIVATIONS.search(note_text)
                                                                                or hidden_function(note_text)) else name
-        name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(note_text) else name
+        name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(_without_plain_steps(note_text)) \
+            else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
