@@ -391,3 +391,9 @@ def test_a_letter_only_in_a_bracketed_remark_is_not_looked_for() -> None:
     code = "def forward(z, gamma, m, s, eps=1e-5):\n    kappa = 1.4826\n    return gamma * (z - m) / (kappa * s + eps)\n"
     assert [p.message for p in missing_note_symbols(code, formulas)] == []
     assert any("σ" in p.message for p in missing_note_symbols(code, formulas.replace("（", "; ").replace("）", "")))
+
+
+def test_a_change_written_with_delta_needs_no_name_delta_but_a_lone_delta_does() -> None:
+    code = "def update(p, g, state, lr, t):\n    p.sub_(lr * g * 2.0)\n"
+    assert missing_note_symbols(code, "Δw_i = −η·g_i·2") == []
+    assert [p.kind for p in missing_note_symbols(code, "w = w − η·g·Δ，Δ = step gap")] == ["note_symbol"]

@@ -142,6 +142,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
                                                    f"it (e.g. with torch.{function}): write the formula as the note does", 1))
     values = note_constants(formulas)
     lettered = _PROSE_IN_BRACKETS.sub("", formulas)  # `κ = 1.4826（高斯下 κ·MAD = σ）`: σ only in a remark, not looked for
+    lettered = re.sub(r"Δ(?=\s*[A-Za-zα-ω])", "", lettered)  # Δw_i, Δθ: the change of a value, no letter of its own
     spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - _NOT_SPELLED, key=len, reverse=True))})"
                              r"(?=_?\d?(?!\w))", lettered)  # lam = 1.0: a Greek letter written in its name
     looked_for = {spelled: letter for letter, spelled in reversed([*((ch, GREEK[ch]) for ch in lettered if ch in GREEK),
