@@ -397,3 +397,11 @@ def test_a_change_written_with_delta_needs_no_name_delta_but_a_lone_delta_does()
     code = "def update(p, g, state, lr, t):\n    p.sub_(lr * g * 2.0)\n"
     assert missing_note_symbols(code, "Δw_i = −η·g_i·2") == []
     assert [p.kind for p in missing_note_symbols(code, "w = w − η·g·Δ，Δ = step gap")] == ["note_symbol"]
+
+
+def test_a_keyword_argument_in_the_notes_code_is_no_value_kept_between_steps() -> None:
+    from agentnotes.experiments.guards.note_symbols import kept_by_notes
+
+    assert kept_by_notes("        super().__init__(params, dict(lr=lr, rho=rho, cap=cap))") == {}
+    assert kept_by_notes("rho = rho") == {}
+    assert list(kept_by_notes("s ← ρ·s + (1−ρ)·|g|")) == ["s"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fakes import RecordingChatModel
 
-from agentnotes.agents.experimenter import REPEATS_TO_STOP, code_of_reply, repeats_itself
+from agentnotes.agents.experimenter import BLOCK_REPEATS_TO_STOP, REPEATS_TO_STOP, code_of_reply, repeats_itself
 from agentnotes.agents.llm_call import call_llm
 from agentnotes.prompts import load_prompt
 
@@ -39,3 +39,15 @@ def test_a_streamed_reply_is_cut_as_soon_as_it_loops() -> None:
 
 def _values() -> dict[str, str]:
     return {name: "x" for name in ("interface", "hooks", "examples", "passages", "plan", "feedback", "idea_name")}
+
+
+def test_a_block_of_lines_repeated_in_a_row_is_a_loop_cut_to_one_copy() -> None:
+    methods = ("    def extra_parameters(self):\n        \"\"\"Optional: the layer's other parameters.\"\"\"\n        return\n\n"
+               "    def forward(self, x):\n        \"\"\"The layer's output for x.\"\"\"\n        ...\n\n")
+    reply = "```python\nclass IdeaLinear(nn.Module):\n" + methods * BLOCK_REPEATS_TO_STOP + "    def extra_par"
+    assert repeats_itself(reply)
+    assert not repeats_itself("```python\nclass IdeaLinear(nn.Module):\n" + methods * (BLOCK_REPEATS_TO_STOP - 1) + "    def x")
+    code = code_of_reply(reply)
+    assert code.count("def forward") == 1 and code.count("def extra_parameters") == 1
+    unrolled = "x = layer(x)\nx = relu(x)\n" * 4 + "return x\n"  # short code repeated on purpose
+    assert not repeats_itself(unrolled)

@@ -126,24 +126,51 @@ def extract_code(text: str) -> str:
 
 
 # A reply that repeats one line this many times in a row, at its end, is stuck in a loop (a small model does that
-# until its token limit, minutes later): it is cut there, one copy kept.
+# until its token limit, minutes later): it is cut there, one copy kept. So is one that repeats a block of lines (a
+# class's two methods written again and again) BLOCK_REPEATS_TO_STOP times, the block long enough not to be code
+# that repeats itself on purpose (`x = layer(x)` / `x = relu(x)` unrolled).
 REPEATS_TO_STOP = 6
+BLOCK_REPEATS_TO_STOP = 3
+_LONGEST_BLOCK = 30  # lines
+_SHORTEST_BLOCK = 80  # characters
+
+
+def _repeated_block(lines: list[str]) -> tuple[int, int]:
+    """(the size in lines of the block `lines` end by repeating in a row, how many times in a row), or (0, 0) when
+    they end in no loop (see REPEATS_TO_STOP)."""
+    for size in range(1, min(_LONGEST_BLOCK, len(lines)) + 1):
+        block = lines[-size:]
+        if any(size % part == 0 and block == block[:part] * (size // part) for part in range(1, size)):
+            continue  # a smaller block repeated: that block's size decides
+        times = 1
+        while lines[-size * (times + 1):len(lines) - size * times] == block:
+            times += 1
+        enough = REPEATS_TO_STOP if size == 1 else BLOCK_REPEATS_TO_STOP
+        if times >= enough and len("".join(block)) > (8 if size == 1 else _SHORTEST_BLOCK):
+            return size, times
+    return 0, 0
+
+
+def _written_lines(text: str) -> list[str]:
+    """The reply's non-empty lines, stripped, the line still being written left out."""
+    return [line.strip() for line in text.splitlines()[:-1] if line.strip()]
 
 
 def repeats_itself(text: str) -> bool:
-    """Whether the reply so far ends with one line, of more than a few characters, written REPEATS_TO_STOP times in a
-    row (the line still being written left out)."""
-    lines = [line.strip() for line in text.splitlines()[:-1] if line.strip()]
-    last = lines[-REPEATS_TO_STOP:]
-    return len(last) == REPEATS_TO_STOP and len(set(last)) == 1 and len(last[0]) > 8
+    """Whether the reply so far ends in a loop: one line of more than a few characters written REPEATS_TO_STOP times
+    in a row, or a longer block of lines written BLOCK_REPEATS_TO_STOP times (the line still being written left
+    out)."""
+    return _repeated_block(_written_lines(text))[0] > 0
 
 
 def code_of_reply(text: str) -> str:
-    """The code of a reply (extract_code); a reply cut for repeating itself keeps one copy of the repeated line and
-    drops the line it was cut in."""
-    if repeats_itself(text):
+    """The code of a reply (extract_code); a reply cut for repeating itself keeps one copy of the repeated line or
+    block and drops the line it was cut in."""
+    size, times = _repeated_block(_written_lines(text))
+    if size:
         lines = text.splitlines()[:-1]
-        text = "\n".join(line for i, line in enumerate(lines) if not (i and line.strip() and line == lines[i - 1]))
+        written = [i for i, line in enumerate(lines) if line.strip()]
+        text = "\n".join(lines[:written[len(written) - size * (times - 1)]])
     return extract_code(text)
 
 

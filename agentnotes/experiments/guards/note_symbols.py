@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE, idea_text
-from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, FUNCTION_ALIAS
+from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, FUNCTION_ALIAS, bracket_depth
 from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
 
@@ -397,7 +397,10 @@ def kept_by_notes(formulas: str) -> dict[str, str]:
     …`), other than the weights, the gradient and the step, each with its formula: values to keep between steps."""
     kept = {}
     for line in formulas.splitlines():
-        for name, value in _ASSIGNED_FROM.findall(line):
+        for match in _ASSIGNED_FROM.finditer(line):
+            name, value = match.groups()
+            if bracket_depth(line, match.start()) or value.strip() == name:
+                continue  # `dict(lr=lr, rho=rho)`: a keyword argument, no value kept
             value = _PROSE_IN_BRACKETS.sub("", value)  # `wd = 1e-2（wd 先固定不扫）`: a remark, not the value's formula
             earlier = rf"(?<![\w]){re.escape(name)}(?:_?\{{?\(?t\s*[-−]\s*1\)?\}}?|_prev|_old)?(?![\w])"
             whole = re.sub(r"(?:_\{?(?:[ijlk]{1,2}|ℓ)\}?|[ᵢⱼₗₖ])$", "", name)  # `w_i`, `wᵢ`, `W_ℓ`: a row or a layer of the weights
