@@ -121,6 +121,39 @@ def test_a_batch_change_reading_the_targets_gets_its_inputs_in_the_shape_its_com
     assert y.tolist() == [0, 1]  # the function returns the inputs only: the targets are kept
 
 
+NEGATED = """# Negate the inputs sometimes
+
+```python
+def negate(x):
+    return -x
+```
+"""
+
+
+def test_a_change_the_notes_apply_only_sometimes_is_applied_so() -> None:
+    torch.manual_seed(0)
+    x, y = torch.ones(400, 3), torch.zeros(400, dtype=torch.long)
+    each = _written(NEGATED + "以概率 p = 0.25 应用，否则保留原图。", ["data"])["transform_batch"]
+    changed, kept = each(x, y, 1)
+    assert torch.equal(kept, y) and bool(((changed[:, 0] < 0) == (changed[:, 2] < 0)).all())  # an example whole
+    assert 0.15 < float((changed[:, 0] < 0).float().mean()) < 0.35  # about a quarter of the examples
+    whole = _written(NEGATED + "Applied to half the batches.", ["data"])["transform_batch"]
+    outputs = [whole(x, y, step)[0] for step in range(200)]
+    assert all(bool((out < 0).all()) or bool((out > 0).all()) for out in outputs)  # a whole batch
+    assert 60 < sum(bool((out < 0).all()) for out in outputs) < 140  # about half of them
+    always = _written(NEGATED.replace("def negate(x):", "def negate(x, p=0.3):") + "以概率 p = 0.3 应用", ["data"])
+    assert bool((always["transform_batch"](x, y, 1)[0] < 0).all())  # the function draws its own chance: called as it is
+
+
+def test_a_loss_function_of_an_output_named_otherwise_and_the_targets_gets_the_networks_output() -> None:
+    note = "# Margin to a target\n\n```python\ndef margin_loss(z, y, m=1.5):\n    zy = z.gather(1, y[:, None]).squeeze(1)\n" \
+           "    return ((zy - z.logsumexp(dim=1)) + m).pow(2).mean()\n```\n"
+    compute_loss = _written(note, ["loss"])["compute_loss"]
+    z, y = torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])
+    expected = ((z.gather(1, y[:, None]).squeeze(1) - z.logsumexp(dim=1)) + 1.5).pow(2).mean()
+    assert torch.allclose(compute_loss(z, y, 1), expected)
+
+
 def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() -> None:
     assert code_body("update_rule", IN_THE_SETUP) is None  # the setup's, not the idea's
     assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is not None

@@ -51,7 +51,7 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
         for candidate in _candidates(tree):
             if isinstance(candidate, ast.FunctionDef) and not self_contained(candidate, constants):
                 continue
-            found = _function_call(candidate, kind, block) if isinstance(candidate, ast.FunctionDef) \
+            found = _function_call(candidate, kind, block, note_text) if isinstance(candidate, ast.FunctionDef) \
                 else _statements_run(*candidate, kind, constants)
             if found is not None:
                 body, param_name = found
@@ -232,7 +232,7 @@ def _roles(names: list[str], kind: str, known: dict[str, str] | None = None) -> 
     return taken
 
 
-def _function_call(function: ast.FunctionDef, kind: str, block: str = "") -> tuple[str, str] | None:
+def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_text: str = "") -> tuple[str, str] | None:
     """(the notes' function defined in the hook and called with the hook's values, the tensors it keeps taken from
     the parameter's state; its name for the parameter), or None when an input without a default binds to nothing or
     the call changes nothing."""
@@ -244,6 +244,9 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "") -> tup
     positional = function.args.args[1:] if function.args.args and function.args.args[0].arg == "self" else function.args.args
     without_default = positional[:len(positional) - len(function.args.defaults)]
     taken = _roles([a.arg for a in positional], kind)  # role -> the function's input bound to it
+    if kind == "loss" and "pred" not in taken and len(positional) >= 2 and taken.get("target") == positional[1].arg \
+            and positional[0].arg not in taken.values():
+        taken["pred"] = positional[0].arg  # `def log_odds_loss(z, y, m=2.94)`: a loss of the network's output and the targets
     kept = [a.arg for a in without_default if a.arg not in taken.values()]
     renamed = {name: arguments[role] for role, name in taken.items() if name != arguments[role]}
     used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
@@ -265,7 +268,10 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "") -> tup
         else:
             return None
     elif kind == "data" and _returns_value(function):
-        result = _batch_changed(function, call, taken, _declared_shape(block, function, taken.get("input", "")))
+        result = _batch_changed(function, call, taken, _declared_shape(block, function, taken.get("input", "")),
+                                _applied_sometimes(function, note_text))
+        if result is None:
+            return None
     elif _returns_value(function):
         result = f"return {call}"
     else:
@@ -275,17 +281,56 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "") -> tup
     return "\n".join([ast.unparse(function), *state, result]) + "\n", param_name
 
 
-def _batch_changed(function: ast.FunctionDef, call: str, taken: dict[str, str], shape: str) -> str:
+def _batch_changed(function: ast.FunctionDef, call: str, taken: dict[str, str], shape: str,
+                   sometimes: tuple[float, bool] | None = None) -> str | None:
     """The return of a batch hook calling the notes' function: a function returning only the new inputs keeps the
-    targets; an input the note shapes in a comment (`# x: (B, 8, 8)`) is passed so shaped and given back as the batch's."""
+    targets; an input the note shapes in a comment (`# x: (B, 8, 8)`) is passed so shaped and given back as the batch's.
+    Applied `sometimes` (probability, per batch) as the notes say outside the function: to a whole batch with that
+    probability, or to each example (its inputs only: None for a function that also changes the targets)."""
     x, y = HOOK_FUNCTIONS["data"][1]["input"], HOOK_FUNCTIONS["data"][1]["target"]
     pair = all(isinstance(r.value, ast.Tuple) and len(r.value.elts) == 2
                for r in ast.walk(function) if isinstance(r, ast.Return) and r.value is not None)
     if shape:
         call = call.replace(f"{x}={x}", f"{x}={x}.reshape({x}.shape[0], {shape})")
+    if sometimes is None and shape:
         return f"new_x, new_y = {call}\nreturn new_x.reshape({x}.shape), new_y" if pair \
             else f"return {call}.reshape({x}.shape), {y}"
-    return f"return {call}" if pair else f"return {call}, {y}"
+    if sometimes is None:
+        return f"return {call}" if pair else f"return {call}, {y}"
+    new = f"new_x, new_y = {call}\n" if pair else f"new_x, new_y = {call}, {y}\n"
+    new += f"new_x = new_x.reshape({x}.shape)\n" if shape else ""
+    probability, per_batch = sometimes
+    if per_batch:
+        return f"if torch.rand(()) >= {probability!r}:  # a batch is changed with this probability, as the notes say\n" \
+               f"    return {x}, {y}\n" + new + "return new_x, new_y"
+    if pair:
+        return None  # each example changed or not, its targets too: more than a choice of inputs
+    return new + f"chosen = torch.rand({x}.shape[0], device={x}.device) < {probability!r}  # each example with this " \
+        f"probability, as the notes say\nchosen = chosen.view(-1, *[1] * ({x}.dim() - 1))\n" \
+        f"return torch.where(chosen, new_x, {x}), new_y"
+
+
+# A change applied only sometimes, said outside the function: "以概率 p = 0.5 应用，否则保留原图", "applied with probability
+# 0.3", "applied to half the batches".
+_SOMETIMES = re.compile(r"以\s*(?:概率|prob(?:ability)?)\s*(?:p\s*=\s*)?(?P<zh>0?\.\d+|1\.0*)\s*(?:应用|使用|施加|做|执行)|"
+                        r"\b(?:applied|apply|use[sd]?|done)\s+(?:it\s+)?with\s+probability\s+(?:p\s*=\s*)?(?P<en>0?\.\d+|1\.0*)|"
+                        r"(?P<half>\b(?:applied\s+)?(?:to|on)\s+half\s+(?:of\s+)?the\s+(?:mini-?)?batches|一半的?\s*batch)",
+                        re.IGNORECASE)
+_PER_BATCH = re.compile(r"(?:each|every|per|a)\s+(?:mini-?)?batch|每个?\s*batch|整个\s*batch", re.IGNORECASE)
+
+
+def _applied_sometimes(function: ast.FunctionDef, note_text: str) -> tuple[float, bool] | None:
+    """(probability, whether per batch) when the idea's own sections apply the change only sometimes and the function
+    itself draws no such chance (it takes no input `p`, `prob`); None otherwise."""
+    text = idea_text(note_text)
+    said = _SOMETIMES.search(text)
+    if said is None or {a.arg for a in function.args.args} & {"p", "prob", "probability", "q"}:
+        return None
+    if said["half"]:
+        return 0.5, True
+    start = max(text.rfind(mark, 0, said.start()) for mark in "。;；\n") + 1
+    end = min([i for i in (text.find(mark, said.end()) for mark in "。;；\n") if i >= 0] or [len(text)])
+    return float(said["zh"] or said["en"]), bool(_PER_BATCH.search(text[start:end]))
 
 
 # A comment giving a batch's shape: `# x: (B, 8, 8)`, `# x: [B, 8, 8]`.
