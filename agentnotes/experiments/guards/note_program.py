@@ -1096,12 +1096,12 @@ _SUBJECT_INDEX = re.compile(r"(?<![\w])([hHwW])_[({]\s*[a-z]\s*(?:,\s*[a-z]\s*)+
 # Said in words of an activity penalty: averaged over the batch; on the outputs before the activation; on one layer.
 _BATCH_MEAN = re.compile(r"(?:对|在)\s*(?:一个\s*)?batch\s*(?:上|内)?\s*取?\s*(?:平均|均值)|batch\s*(?:平均|均值)|"
                          r"(?:averaged?|mean)\s+over\s+(?:the\s+)?(?:mini-?)?batch|batch[- ](?:mean|averaged?)", re.IGNORECASE)
-_PRE_ACTIVATION = re.compile(r"pre-?activation|pre-act\b|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation",
+PRE_ACTIVATION = re.compile(r"pre-?activation|pre-act\b|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation",
                              re.IGNORECASE)
 _ONE_HIDDEN_LAYER = re.compile(r"只(?:加|用|罚|作用)?在\s*(?:第.|最后一?个?|最后)\s*(?:个)?\s*隐(?:藏)?层|"
                                r"(?:only\s+(?:on|to|at)\s+)(?:the\s+)?(?:first|last|second|final)\s+hidden\s+layer",
                                re.IGNORECASE)
-_EVERY_HIDDEN_LAYER = re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
+EVERY_HIDDEN_LAYER = re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
                                  re.IGNORECASE)
 # Of one matrix, with one argument; a statistic over the batch leaves one value per unit, and a row's norm one value
 # per row, which the penalty then sums.
@@ -1153,7 +1153,7 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
     no sum over the layers (its square is not the sum of squares), or no such line exists.
     With `on_hidden`, the body of the activity_penalty skeleton's `penalty(hidden)` from a term of the hidden
     layers' outputs (`h_l`) instead (see `hidden_sizes`)."""
-    if on_hidden and (_PRE_ACTIVATION.search(note_text) or _ONE_HIDDEN_LAYER.search(note_text)):
+    if on_hidden and (PRE_ACTIVATION.search(note_text) or _ONE_HIDDEN_LAYER.search(note_text)):
         return None  # the skeleton gives every hidden layer's output after its activation
     given = {**note_constants(without_variants(note_text)), **note_constants(formulas)}
     plain = [letter_subscripts(latex_as_plain(line)) for line in formulas.splitlines()]
@@ -1167,7 +1167,7 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
         inner = [m for m in sums if bracket_depth(original, m.start())]
         if inner and not over_layers:
             continue  # `(Σ|w|)²` over every weight at once: not the sum of the matrices' values
-        if on_hidden and not over_layers and not _EVERY_HIDDEN_LAYER.search(note_text):
+        if on_hidden and not over_layers and not EVERY_HIDDEN_LAYER.search(note_text):
             continue  # which hidden layers the penalty is on, the notes do not say
         line = _STYLED_TARGET.sub("loss ", _without_sums(original, [m for m in sums if m not in inner]))
         line = _NETWORK_OUTPUT.sub("out", line)  # `CE(f(x), y)`: the task's loss of the network's output

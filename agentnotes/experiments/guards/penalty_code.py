@@ -17,7 +17,8 @@ from agentnotes.experiments.guards.constants import compared_name, note_constant
 from agentnotes.experiments.guards.formula_lines import _assignments, _normalised, bracket_depth
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.experiments.guards.note_code import parsed_blocks, self_contained
-from agentnotes.experiments.guards.note_program import HIDDEN_OUTPUTS, TASK_LOSSES, hidden_sizes, without_variants
+from agentnotes.experiments.guards.note_program import (EVERY_HIDDEN_LAYER, HIDDEN_OUTPUTS, PRE_ACTIVATION, TASK_LOSSES,
+                                                        hidden_sizes, without_variants)
 
 _TARGETS = frozenset({"y", "labels", "label", "target", "targets"})  # a function's input bound to the batch's targets
 _PENALTY = "notes_penalty"  # the name the function's value stands under while the loss line is read
@@ -25,9 +26,7 @@ _SIZES = hidden_sizes({"d", "B"})  # a layer's width, a batch's size: read from 
 # The hidden layer a note puts its penalty on, said in words.
 _LAYERS = {"hidden[-1]": re.compile(r"最后一?个?\s*隐(?:藏)?层|(?:last|final|top)\s+hidden\s+layer", re.IGNORECASE),
            "hidden[0]": re.compile(r"第一个?\s*隐(?:藏)?层|first\s+hidden\s+layer", re.IGNORECASE),
-           "hidden": re.compile(r"(?:每(?:一)?个|所有|全部|各)\s*隐(?:藏)?层|(?:every|each|all)\s+(?:of\s+the\s+)?hidden\s+layers?",
-                                re.IGNORECASE)}
-_PRE_ACTIVATION = re.compile(r"pre-?activation|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation", re.IGNORECASE)
+           "hidden": EVERY_HIDDEN_LAYER}
 # A clause about a variant to try (`all hidden layers as a variant`): not where the idea puts its penalty.
 _VARIANT_CLAUSE = re.compile(r"[^;；。,，\n]*(?:\bvariants?\b|\bablations?\b|变体|变种|消融)[^;；。,，\n]*", re.IGNORECASE)
 _LEADING_FACTORS = re.compile(r"^\s*((?:[^\W\d]\w*\s*[·*×]\s*)+)")
@@ -44,6 +43,7 @@ def hidden_function(note_text: str) -> ast.FunctionDef | None:
 
 
 def _on_hidden(function: ast.FunctionDef) -> bool:
+    """Whether `function` takes a hidden output first, then only the targets without a default, and returns a value."""
     inputs = function.args.args
     required = inputs[:len(inputs) - len(function.args.defaults)]
     returns = any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(function))
@@ -63,7 +63,7 @@ def hidden_code_penalty(formulas: str, note_text: str) -> tuple[str, str] | None
         found = _penalty_term(line, function, formulas, given)
         if found is not None:
             term, constants = found
-            return _body(function, layer, term, constants, _PRE_ACTIVATION.search(note_text) is not None), line.strip()
+            return _body(function, layer, term, constants, PRE_ACTIVATION.search(note_text) is not None), line.strip()
     return None
 
 
