@@ -148,6 +148,12 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("每个单元的权重 reshape 成 8×8 后罚核范数", ["regulariser"]),
     ("L(θ) = CE(θ) + μ · mean(h)\nθ ← θ − η ∇_θ L", ["loss"]),  # the plain step written out beside a new loss
     ("每 k = 50 步把 W 的行在输入协方差下正交化。真正进入激活函数的是 `z = W x`。", ["weight_op"]),
+    ("# 单元选择性罚项\n对隐藏单元 j，按类别算平均激活 μ_(j,c) = mean(relu(h_j))，\n罚项：R = λ · mean_j relu(μ_j − 1)",
+     ["regulariser"]),  # a value the penalty reads, no activation idea
+    ("# 偏置初始化：按分位数设阈值\n在一个 batch 上算 z_j = w_j·x，取 b_j = −Quantile(z_j)", ["init"]),  # the biases' init
+    ("# Pixel-weighted weight decay\nR = λ Σ e_i W_ji², the diagonal part of E‖Wx‖²", ["regulariser"]),
+    ("# 按验证误差控制学习率\nη_{e+1} = η_e · (g*/g_e)^κ", ["schedule"]),
+    ("Ĥ = γ ⊙ H / (s(H) + ε) + β, one scalar per batch", ["layer"]),  # a normalisation's affine form
     ("边缘像素几乎总是 0（x=0），测试时有墨水就往隐层里灌噪声。\n初始化：W_ij ~ N(0, s_j²)", ["init"]),  # a case, no data
 ])
 def test_a_notes_cues_name_its_kinds_as_whole_words(note: str, kinds: list[str]) -> None:

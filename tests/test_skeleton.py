@@ -621,3 +621,12 @@ def test_a_closure_said_absent_and_the_plain_step_written_out_choose_no_other_sk
     assert skeleton_for(["update_rule"], optimizer.replace("无 closure 版", "closure re-evaluates the loss")).name == "two_point"
     budget = "# Activation budget\nL1 activation penalty, tuned by a dual variable.\n    L = CE + μ · mean(h)\n    θ ← θ − η ∇_θ L"
     assert skeleton_for(["loss"], budget, "digits").name == "activity_penalty"
+
+
+def test_a_comparison_a_data_batch_an_affine_normalisation_and_a_hidden_unit_penalty_choose_their_skeletons() -> None:
+    layer = "# 差分平均层\ny_j = s_j·(Σ_i softmax(a_j)_i x_i − Σ_i softmax(c_j)_i x_i)\n对比：只有一个（y = s·softmax(a)·x）"
+    assert skeleton_for(["layer"], layer, "digits").name == "layer"  # the comparison's form is no residual block
+    assert skeleton_for(["init"], "# 偏置初始化\n在一个 batch 上算 z_j = w_j·x，取 b_j = −Quantile(z_j)").name == "init_data"
+    assert skeleton_for(["layer"], "# Batch scaling\nĤ = γ ⊙ H / (s(H) + ε) + β", "digits").name == "norm"
+    penalty = "# 隐藏单元选择性罚项\nR = λ · mean_j relu(S_j − 1)"
+    assert skeleton_for(["regulariser"], penalty, "digits").name == "activity_penalty"

@@ -101,6 +101,8 @@ BATCH_CHOICE = (r"\b(?:build|compose|construct|form|assemble|fill)s?\s+(?:each|e
                 r"\b(?:each|every)\s+(?:mini-?)?batch\b[^.\n]{0,30}?\b(?:takes|draws|contains)\s+(?:exactly\s+)?\S+\s+(?:examples|samples)\s+from|"
                 r"(?:每个|每一个)\s*batch\s*(?:都)?由|(?:组成|构成|组|拼)\s*(?:一个|每个)?\s*batch|batch\s*的?(?:组成|构成)")
 
+# A normalisation's affine form: `Ĥ = γ ⊙ H / (σ_max(H)/√B + ε) + β`, `y = γ·(x − μ)/s + β`.
+NORM_FORMULA = re.compile(r"=\s*(?:γ|gamma)\s*[⊙·*]\s*\(?\s*[A-Za-z]\w*\s*(?:[-−]\s*[^)/\n]+\))?\s*/[^\n]*\+\s*(?:β|beta)(?![\w])")
 # A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
 # A layer's activations computed from the layer's before it: `h_{l+1} = max(h_l, f(h_l))`, `x_{l+1} = x_l + F(x_l)`.
 _NEXT_LAYER_FROM_LAST = r"(?<![\w])(?P<layer_output>[hxza])_\{\s*l\s*\+\s*1\s*\}(?:\[\w+\])?\s*=(?!=)[^=\n]*(?<![\w])(?P=layer_output)_\{?l\b(?!\s*\+)"
@@ -142,6 +144,7 @@ KINDS: tuple[Kind, ...] = (
                      r"drop-?in (?:replacement )?for (?:an? |the |each |every )?(?:nn\.Linear|linear|dense)(?: layers?)?",
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
+              NORM_FORMULA.pattern,
               r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
               r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",  # a heading naming a new layer: "# HouseholderLinear：…",
               # not "# … nonlinear-CG momentum"
@@ -235,7 +238,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("schedule", "changes the learning rate over the steps",
          _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
                      "step decay"),
-              "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热|学习率[^。\n]{0,12}?(?:减半|衰减|下降|降低|乘以|除以)",
+              "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热|学习率[^。\n]{0,12}?(?:减半|衰减|下降|降低|乘以|除以)|"
+              "(?:按|根据|用)[^。，,\n]{0,12}控制学习率",  # 按预测翻转率控制学习率
+              # the rate of the next epoch or step from this one's: `η_{e+1} = η_e · (f*/f)^κ`
+              _LEFT + r"(?:lr|η|eta)_\{?[tek]\s*\+\s*1\}?\s*=\s*(?:lr|η|eta)_\{?[tek]\}?(?![\w{])",
               r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
               r"decays|drops|shrinks)\b",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\((?:[a-z]\s*,\s*)?(?:t|step|epoch)\)|_step|\[t\])\s*=(?!=)",
@@ -247,6 +253,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("regulari[sz](?:er|ation) term", "(?:weight|l1|l2|norm|sparsity) penalty", "penalty (?:on|term|of)",
                      "penali[sz]e[sd]? (?:the )?(?:weights?|large|norms?|parameters?)"),
               "正则项|正则化项|惩罚项|罚项|(?:罚|惩罚)[^。，,\n]{0,8}?(?:范数|norm)",  # 罚核范数: a norm penalised
+              # a penalty R = λ·… of the weights
+              _LEFT + r"(?:R|Ω)\s*=\s*(?:λ|lambda|lam)(?![a-z])[^\n]*" + _LEFT + r"(?:W|w|θ)\w*",
               r"(?m:^#+\s*(?:the\s+)?(?:penalty|regulari[sz]er)\s*$)",  # `## Penalty`: its section
               # a formula labelled as the penalty: `- 惩罚：P = λ · (1/n) Σ_j (κ_j − κ*)²`, `Penalty: R = …`
               r"(?im:^\s*(?:[-*]\s*)?(?:惩罚|penalty)\s*[：:]\s*[^\W\d]\w*\s*=(?!=))",
@@ -437,7 +445,9 @@ PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[
                                    r"representations?|units?)|隐层(?:输出|表示))|(?:激活|activations?|hidden (?:outputs?|"
                                    r"representations?)|隐层(?:输出|表示|激活))[^。\n，,]{0,12}?(?:L[12]|惩罚|罚项|penalty|正则)|"
                                    # `a_{n,u}：样本 n 在隐藏单元 u 的 pre-activation`: what the penalty reads
-                                   r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)[^。\n，,]{0,8}?(?:pre-?activations?|激活值?|activations?)",
+                                   r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)[^。\n，,]{0,8}?(?:pre-?activations?|激活值?|activations?)|"
+                                   # "隐藏单元类别选择性的熵罚项": a penalty of the hidden units, not of their weights
+                                   r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)(?![^。\n]{0,16}?(?:权重|weights?))[^。\n]{0,16}?(?:罚项|惩罚|penalty)",
                                    re.IGNORECASE)
 # A value said to be learned: a new module's parameter.
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
@@ -447,8 +457,8 @@ _ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性",
 _RELATION = re.compile(r"≈|≃|∝")
 # A formula line that computes a named value (`p_j = …`), neither a function of the input (`f(x) = …`) nor an output
 # (`y = clip(x, 0, α)`).
-_VALUE_ASSIGNED = re.compile(r"^\s*(?:[-*]\s*)?(?!(?:y|h|z|a|out|output|act|f|φ|phi|σ|sigma)(?![\w{]))"
-                             r"[A-Za-z_\u0370-\u03ff][\w{}]*\s*=(?!=)")
+_VALUE_ASSIGNED = re.compile(r"^\s*(?:[-*]\s*)?(?:[^=\n]*?[\u4e00-\u9fff，：:]\s*)?(?!(?:y|h|z|a|out|output|act|f|φ|phi|σ|sigma)(?![\w{]))"
+                             r"[A-Za-z_\u0370-\u03ff][\w{}]*(?:\([^()=\n]*\))?\s*=(?!=)")  # μ_(j,c) = …
 # A recurrent model named as a model of its own ("Clockwork RNN", "Quasi-RNN"), not the lab's: an architecture idea.
 _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standard|Simple|Single|Same|Baseline|Deep|Shallow|"
                               r"Bidirectional|Stacked|Our|This)\b)[A-Z][a-z]+[- ](?:RNN|GRU|LSTM)s?\b")
@@ -527,7 +537,8 @@ def kinds_in_notes(text: str) -> list[str]:
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):
         found.remove("loss")  # `L̄_t = β·L̄_{t−1} + (1−β)·L_t`: the training loss averaged for the idea to read
-    if "activation" in found and "loss" in found and _only_on_lines(BY_NAME["activation"].cue, text, PENALISED_ACTIVATIONS):
+    if "activation" in found and {"loss", "regulariser"} & set(found) \
+            and _only_on_lines(BY_NAME["activation"].cue, text, PENALISED_ACTIVATIONS):
         found.remove("activation")  # "Penalise low effective rank of hidden activations": what a penalty is on
     if "loss" in found and "activation" in found and not _ACTIVATION_SAID.search(text):
         found.remove("activation")  # `log_t(x) = (x^(1-t) - 1)/(1-t)` beside the loss: the loss's own function
@@ -564,8 +575,10 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
         found.remove("update_rule")  # `L_reg = L + (λ/2)·‖∇θ L‖²`: a penalty on the gradient, whose own gradient it derives
     if "init" in found and len(found) > 1 and (not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text))
-                                               or _only_on_lines(BY_NAME["init"].cue, text, _BIASES_ALONE)):
+                                               or (_only_on_lines(BY_NAME["init"].cue, text, _BIASES_ALONE)
+                                                   and not _titled_init(text))):
         found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…": an aside beside another kind
+        # (not "# 偏置初始化：…", a title naming the biases' initialisation as the idea)
     if "init" in found and {"layer", "activation"} & set(found) and _only_on_lines(BY_NAME["init"].cue, text, _STARTS_OF_OTHERS):
         found.remove("init")  # `初始化：a = −2，c = 1.0` beside a layer's gate: where its own learnable values start
     if "update_rule" in found and "init" in found and (_only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE)
@@ -581,6 +594,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
     if "layer" in found and len(found) > 1 and _only_on_lines(BY_NAME["layer"].cue, text, _LEFT_OUT):
         found.remove("layer")  # "bias 和 LayerNorm 参数……先排除": the parameters the idea leaves alone
+    if "layer" in found and "regulariser" in found and _only_on_lines(BY_NAME["layer"].cue, plain, _PENALTY_LINE):
+        found.remove("layer")  # `R = λ Σ e_i W_ji², the diagonal part of E‖Wx‖²`: what the penalty is of
     if "layer" in found and "activation" in found and _only_on_lines(BY_NAME["layer"].cue, text, _PLAIN_LAYER):
         found.remove("layer")  # `h = W x + b` and then the new nonlinearity on h: the linear layer as it was
     if "layer" in found and "architecture" in found and (_only_on_lines(BY_NAME["layer"].cue, text, _MODULE_CHAIN)
@@ -647,6 +662,8 @@ _BETWEEN_FORMULAS = re.compile(r"[，,;；]\s+(?![^()\[\]]*[)\]])")
 
 
 # A unit's or a layer's plain product with its input, said in a line (`算 a_j = w_j·x（不含 bias）`, `z = W x + b`).
+# A penalty's formula: `R = λ Σ …`, `Ω(W) = λ·…`.
+_PENALTY_LINE = re.compile(r"(?<![\w])(?:R|Ω|P|pen\w*)\s*(?:\([^)\n]*\))?\s*=\s*(?:λ|lambda|lam)(?![a-z])")
 # The plain gradient step, written out (`θ ← θ − η ∇_θ L`, `w = w - lr * g`).
 PLAIN_SGD = re.compile(r"^\s*(?:[-*]\s*)?(?P<w>θ|theta|w|W|p)\s*(?:←|=|:=)\s*(?P=w)\s*[-−]\s*(?:η|eta|lr|α|alpha)\s*[·*]?\s*"
                         r"(?:∇_?\{?(?:θ|theta|w|W|p)?\}?\s*(?:L|loss|ℓ)\w*(?:\([^()\n]*\))?|grad\w*|g(?:_t)?)\s*$")

@@ -190,14 +190,18 @@ def _plain_linear(value: ast.expr, parameters: Sequence[str]) -> bool:
 
 def reads_input_unweighted(formulas: str) -> bool:
     """Whether a formula for a layer's output (LAYER_OUTPUTS) reads its input x other than inside what a weight
-    matrix (W..., w...) multiplies: `y = t*relu(W x + b) + (1 - t)*x` passes x through, so its output has the
-    input's width (a block), where `y = relu(W x + b)` and `y = w1*(x + h) + b` do not."""
+    matrix (W..., w...) multiplies or a sum over its entries reduces: `y = t*relu(W x + b) + (1 - t)*x` passes x
+    through, so its output has the input's width (a block), where `y = relu(W x + b)`, `y = w1*(x + h) + b` and
+    `y_j = Σ_i softmax(a_j)_i x_i` do not."""
     for line in formulas.splitlines():
         found = _assignment(line) if _ASSIGNS.search(_normalised(line)) else None
         if found is None or found[0] not in LAYER_OUTPUTS:
             continue
         weighted: set[int] = set()
         for node in ast.walk(found[1]):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("sum_over", "dot"):
+                weighted |= {id(n) for argument in node.args for n in ast.walk(argument)}  # `Σ_i softmax(a)_i x_i`: a
+                # sum over the input's entries, its width gone
             if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
                 if _is_weight(node.left):
                     weighted |= {id(n) for n in ast.walk(node.right)}

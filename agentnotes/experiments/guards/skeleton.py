@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, EVERY_STEP, PENALISED_ACTIVATIONS, PLAIN_SGD, idea_text,
-                                                kinds_of)
+from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, EVERY_STEP, NORM_FORMULA, PENALISED_ACTIVATIONS,
+                                                PLAIN_SGD, idea_text, kinds_of)
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
@@ -75,7 +75,9 @@ _WHOLE_STEP = re.compile(r"(?<![A-Za-z\\])(?:η|\\eta|eta|α|\\alpha|lr|step|γ)
 _NOT_DONE = re.compile(r"与其[^，,。\n]*[，,]|而不是[^，,。；;\n]*|\b(?:instead of|rather than)\b[^,.;\n]*", re.IGNORECASE)
 # An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
 _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
-                        r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)", re.IGNORECASE)
+                        r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)|在一个\s*batch\s*上(?:算|计算|统计)|"
+                        r"(?:on|over|from) (?:a|one) (?:mini-?)?batch of (?:the )?(?:training )?(?:data|inputs|examples)",
+                        re.IGNORECASE)
 # A loss that reads the network's outputs for other inputs than the batch's (`KL(sg[p(x)] ‖ p(x + σ·ε))`, `f(x̃)`, a
 # gradient with respect to the inputs, a consistency term), or the gradient with respect to the parameters
 # (`‖∇θ L‖²`): the loss_inputs skeleton, whose loss gets the model and x.
@@ -158,6 +160,12 @@ class Skeleton:
                 replace(self, required=stepwise, optional=()))
 
 
+# What a note compares the idea with, to the end of its line ("对比：普通 Linear、只有一个单纯形（y = s·softmax(a)·x）"):
+# no form of the idea's own layer.
+_COMPARED = re.compile(r"(?:对比|对照|\bcompar(?:e|ed|isons?)(?:\s+(?:with|against|to))?|\bbaselines?|\bvs\.?)\s*[：:][^\n]*",
+                       re.IGNORECASE)
+
+
 def _without_plain_steps(note_text: str) -> str:
     """The note without its lines writing out the plain gradient step (`θ ← θ − η ∇_θ L`): no gradient a loss reads."""
     return "\n".join(line for line in note_text.splitlines() if not PLAIN_SGD.match(plain_symbols(line)))
@@ -195,8 +203,9 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     for kind in found:
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
-        block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(note_text))
-        name = "block" if block else "norm" if kind.name == "layer" and _NORM_TITLE.search(note_text) else kind.name
+        block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(_COMPARED.sub("", note_text)))
+        name = "block" if block else "norm" if kind.name == "layer" and (_NORM_TITLE.search(note_text) or
+                                                                         NORM_FORMULA.search(idea_part)) else kind.name
         name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(_NOT_DONE.sub(" ", idea_part)) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs the whole network
