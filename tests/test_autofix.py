@@ -750,3 +750,21 @@ def test_a_name_with_the_notes_subscript_digits_is_written_with_plain_ones() -> 
     assert "a0 = 0" in fixed and "(g - a0)" in fixed and any(f.after.startswith("a0 = 0") for f in fixes)
     power = "def f(x):\n    return a₀ * x²\n"  # a superscript is a power, not a name: no plain-digit guess
     assert apply_fixes(power, ["activation"])[0] == power
+
+
+def test_a_tensor_fill_value_of_full_like_becomes_a_product_and_a_number_stays() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import fix_tensor_fill
+
+    code = ("def update(p, g, state, lr, t):\n    floor = 2.0 ** torch.ceil(torch.log2(g.abs().max()))\n"
+            "    q = torch.where(g.abs() < floor, torch.full_like(g, floor), g)\n    z = torch.full_like(g, 0.5)\n"
+            "    p.sub_(lr * (q + z))\n")
+    fixed, fixes = fix_tensor_fill(code)
+    assert "torch.ones_like(g) * (floor)" in fixed and "torch.full_like(g, 0.5)" in fixed and [f.line for f in fixes] == [3]
+    namespace = {"torch": torch}
+    exec(fixed, namespace)
+    p = torch.zeros(2)
+    namespace["update"](p, torch.tensor([0.3, 3.0]), {}, 1.0, 1)
+    assert torch.allclose(p, -torch.tensor([4.5, 4.5]))  # both below the floor 4, filled with it, plus 0.5
+    assert fix_tensor_fill(fixed) == (fixed, [])

@@ -742,6 +742,27 @@ def fix_math_on_tensors(code: str) -> tuple[str, list[Fix]]:
     return _module_swapped(code, found, "torch", "tensor")
 
 
+def fix_tensor_fill(code: str) -> tuple[str, list[Fix]]:
+    """`torch.full_like(a, v)` with a tensor `v` becomes `torch.ones_like(a) * v`: full_like takes a number (TypeError:
+    full_like(): argument 'fill_value' must be Number, not Tensor). Only where `v` reads a tensor for certain
+    (_tensor_names) and the call gives nothing but the two."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits, fixes = [], []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        tensors = _tensor_names(fn)
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "torch.full_like" and len(node.args) == 2 \
+                    and not node.keywords and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(node.args[1])) \
+                    and not _counts(node.args[1]):
+                written = f"torch.ones_like({ast.unparse(node.args[0])}) * ({ast.unparse(node.args[1])})"
+                edits.append((node, written))
+                fixes.append(Fix(node.lineno, ast.unparse(node), written))
+    return (spans_replaced(code, edits), fixes) if edits else (code, [])
+
+
 _NUMBER_ARGUMENTS = frozenset({"t", "step", "lr", "epoch", "STEPS"})  # what hooks pass (and the harness names) as numbers
 
 
@@ -1231,8 +1252,8 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
 
 GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
-                 "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_missing_functions",
-                 "store_accumulated_state", "store_rebound_state")  # run for every idea
+                 "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_tensor_fill",
+                 "fix_missing_functions", "store_accumulated_state", "store_rebound_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_script_digit_names": lambda code, _kinds, _pairs: fix_script_digit_names(code),
@@ -1261,6 +1282,7 @@ FIXES: dict[str, Fixer] = {
     "fix_pair_as_tensor": lambda code, _kinds, _pairs: fix_pair_as_tensor(code),
     "fix_math_on_tensors": lambda code, _kinds, _pairs: fix_math_on_tensors(code),
     "fix_torch_on_numbers": lambda code, _kinds, _pairs: fix_torch_on_numbers(code),
+    "fix_tensor_fill": lambda code, _kinds, _pairs: fix_tensor_fill(code),
     "fix_missing_functions": lambda code, _kinds, _pairs: fix_missing_functions(code),
     "store_accumulated_state": lambda code, _kinds, _pairs: store_accumulated_state(code),
     "store_rebound_state": lambda code, _kinds, _pairs: store_rebound_state(code),
