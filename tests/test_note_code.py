@@ -154,6 +154,42 @@ def test_a_loss_function_of_an_output_named_otherwise_and_the_targets_gets_the_n
     assert torch.allclose(compute_loss(z, y, 1), expected)
 
 
+QUIET_OPTIMIZER = """# Quiet-coordinate boost
+
+```python
+class QuietBoost(torch.optim.Optimizer):
+    def __init__(self, params, lr=0.1, rho=0.5):
+        super().__init__(params, dict(lr=lr, rho=rho))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["s"] = torch.zeros_like(p)
+                st["s"].mul_(group["rho"]).add_(p.grad.abs())
+                p.add_(p.grad / (1 + st["s"]), alpha=-group["lr"])
+```
+"""
+
+
+def test_a_notes_optimizer_class_runs_its_loop_body_as_the_hook_with_its_own_settings() -> None:
+    update, state = _written(QUIET_OPTIMIZER, ["update_rule"])["update"], {}
+    w, g = torch.zeros(2, requires_grad=True), torch.tensor([1.0, -2.0])
+    w.grad = g
+    with torch.no_grad():
+        update(w, g, state, 0.5, 1)
+        update(w, g, state, 0.5, 2)
+    s1, s2 = g.abs(), 0.5 * g.abs() + g.abs()  # rho from the class's default, lr the hook's
+    assert torch.allclose(state["s"], s2)
+    assert torch.allclose(w.detach(), -0.5 * g / (1 + s1) - 0.5 * g / (1 + s2))
+    unknown = QUIET_OPTIMIZER.replace('group["rho"]', 'group["mystery"]')
+    assert code_body("update_rule", unknown) is None  # a setting with no default
+
+
 def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() -> None:
     assert code_body("update_rule", IN_THE_SETUP) is None  # the setup's, not the idea's
     assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is not None

@@ -168,11 +168,56 @@ def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt]
             found.append(node)
             if (split := _parameter_loop(node.body)) is not None:
                 found.append((_defaults_as_constants(node) + split[0], split[1]))
+        if isinstance(node, ast.ClassDef) and (stepped := _optimizer_step(node)) is not None:
+            found.append(stepped)
     if (split := _parameter_loop(tree.body)) is not None:
         found.append(split)
     elif not any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body):
         found.append((tree.body, None))
     return found
+
+
+def _optimizer_step(node: ast.ClassDef) -> tuple[list[ast.stmt], str] | None:
+    """(the body of the notes' optimizer's loop over each parameter, as a hook's statements; the parameter's variable)
+    for a `torch.optim.Optimizer` class whose `step` is a loop over `self.param_groups` and each group's params: the
+    parameter's `self.state[p]` becomes the hook's `state`, a group's `lr` the tuned rate and its other settings the
+    defaults `__init__` gives them, a `continue` a return. None for anything else in `step`, or a setting without a
+    default."""
+    if not any(ast.unparse(base) in ("torch.optim.Optimizer", "optim.Optimizer", "Optimizer") for base in node.bases):
+        return None
+    methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+    init, step = methods.get("__init__"), methods.get("step")
+    if init is None or step is None:
+        return None
+    defaults = dict(zip([a.arg for a in init.args.args][::-1], init.args.defaults[::-1]))
+    body = [s for s in step.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+            and not (isinstance(s, ast.Return) and isinstance(s.value, (ast.Constant, type(None))))]
+    if len(body) != 1 or not isinstance(groups := body[0], ast.For) or ast.unparse(groups.iter) != "self.param_groups" \
+            or len(groups.body) != 1 or not isinstance(params := groups.body[0], ast.For) \
+            or not isinstance(groups.target, ast.Name) or not isinstance(params.target, ast.Name) \
+            or ast.unparse(params.iter) != f"{groups.target.id}['params']":
+        return None
+    group, parameter = groups.target.id, params.target.id
+
+    class AsHook(_ContinueAsReturn):
+        def visit_Subscript(self, sub: ast.Subscript) -> ast.expr:
+            if ast.unparse(sub) == f"self.state[{parameter}]":
+                return ast.Name("state", ast.Load())
+            key = sub.slice.value if isinstance(sub.slice, ast.Constant) else None
+            if isinstance(sub.value, ast.Name) and sub.value.id == group and isinstance(key, str):
+                if key == "lr":
+                    return ast.Name("lr", ast.Load())
+                if key in defaults:
+                    return copy.deepcopy(defaults[key])
+                raise ValueError(key)
+            return self.generic_visit(sub)
+
+    try:
+        statements = [ast.fix_missing_locations(AsHook().visit(copy.deepcopy(s))) for s in params.body]
+    except ValueError:
+        return None  # a group setting nothing gives a value
+    names = {n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name)}
+    return (statements, parameter) if not names & {"self", group} else None
 
 
 def _parameter_loop(body: list[ast.stmt]) -> tuple[list[ast.stmt], str] | None:
@@ -370,7 +415,7 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
     role_of = {name: role for role, name in taken.items()}
     lines, param_name, kept = [], taken.get("param"), []
     for name in read_first:
-        if name in _KNOWN:
+        if name in _KNOWN or (name == "state" and kind in _ON_A_PARAMETER):  # the hook's own state dict
             continue
         if name in role_of:
             if name != arguments[role_of[name]]:
