@@ -336,6 +336,7 @@ def test_a_function_reading_names_the_notes_never_define_or_rebinding_the_harnes
     assert code_body("update_rule", partial) is None  # functional_call and net: code the notes left out
     assert code_body("activation", hiding) is None  # F would hide torch.nn.functional
     assert code_body("activation", own) is not None
+    assert code_body("data", "```python\ndef flip(x):\n    return x * random.choice([1.0, -1.0])\n```") is not None  # imported
     as_input = "```python\ndef shift_step(W, F, beta=1.0):\n    return W + beta * F\n```"
     assert code_body("weight_op", as_input) is None  # an input named F hides it too
     assert code_body("weight_op", as_input.replace("F", "D")) is not None

@@ -28,7 +28,7 @@ _FENCE = re.compile(r"^[ \t]*```[ \t]*(\w*)[ \t]*$")
 # The kinds whose hook changes one parameter in place, with a state dict kept for it between calls.
 _ON_A_PARAMETER = ("update_rule", "weight_op")
 _IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that changes the tensor
-_KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np"}
+_KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np", "random"}  # what the harness imports
 # The loops over a model's parameters a note's code may run its operation in.
 _PARAMETER_LOOPS = ("parameters", "named_parameters")
 # Calls whose argument is a sequence or a tensor, not a size.
