@@ -51,3 +51,13 @@ def test_a_block_of_lines_repeated_in_a_row_is_a_loop_cut_to_one_copy() -> None:
     assert code.count("def forward") == 1 and code.count("def extra_parameters") == 1
     unrolled = "x = layer(x)\nx = relu(x)\n" * 4 + "return x\n"  # short code repeated on purpose
     assert not repeats_itself(unrolled)
+
+
+def test_a_block_growing_at_each_copy_is_a_loop_and_lines_of_one_shape_are_not() -> None:
+    growing = ["stds = x.std(0)"] + [f"    # the square of the last\n    s{'_sq' * (i + 1)} = s{'_sq' * i} ** 2" for i in range(REPEATS_TO_STOP)]
+    reply = "```python\ndef init_weights(layers, x, y):\n" + "\n".join(growing) + "\n    s_sq"
+    assert repeats_itself(reply)
+    code = code_of_reply(reply)
+    assert "s_sq = s ** 2" in code and "s_sq_sq =" not in code
+    layers = "\n".join(f"self.fc{i} = nn.Linear(64, 64)" for i in range(REPEATS_TO_STOP + 2)) + "\nx"
+    assert not repeats_itself(layers)  # one shape, but no copy longer than the last

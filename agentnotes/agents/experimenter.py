@@ -137,7 +137,8 @@ _SHORTEST_BLOCK = 80  # characters
 
 def _repeated_block(lines: list[str]) -> tuple[int, int]:
     """(the size in lines of the block `lines` end by repeating in a row, how many times in a row), or (0, 0) when
-    they end in no loop (see REPEATS_TO_STOP)."""
+    they end in no loop (see REPEATS_TO_STOP). A short block that grows at each copy, its shape the same
+    (`s_sq = s ** 2`, `s_sq_sq = s_sq ** 2`, … each after its comment), loops too."""
     for size in range(1, min(_LONGEST_BLOCK, len(lines)) + 1):
         block = lines[-size:]
         if any(size % part == 0 and block == block[:part] * (size // part) for part in range(1, size)):
@@ -148,7 +149,27 @@ def _repeated_block(lines: list[str]) -> tuple[int, int]:
         enough = REPEATS_TO_STOP if size == 1 else BLOCK_REPEATS_TO_STOP
         if times >= enough and len("".join(block)) > (8 if size == 1 else _SHORTEST_BLOCK):
             return size, times
+        if size <= _GROWING_BLOCK and (grown := _times_grown(lines, size)) >= REPEATS_TO_STOP:
+            return size, grown
     return 0, 0
+
+
+_GROWING_BLOCK = 4  # lines
+
+
+def _times_grown(lines: list[str], size: int) -> int:
+    """How many blocks of `size` lines `lines` end with, in a row, each of one shape (names and numbers aside, a
+    comment any comment) and each longer than the one before."""
+    def shape(block: list[str]) -> list[str]:
+        return ["#" if line.startswith("#") else re.sub(r"\d+(?:\.\d+)?", "0", re.sub(r"[^\W\d]\w*", "N", line))
+                for line in block]
+
+    blocks = [lines[len(lines) - size * (i + 1):len(lines) - size * i] for i in range(len(lines) // size)]
+    times = 1
+    while times < len(blocks) and shape(blocks[times]) == shape(blocks[0]) \
+            and len("".join(blocks[times])) < len("".join(blocks[times - 1])):
+        times += 1
+    return times
 
 
 def _written_lines(text: str) -> list[str]:
