@@ -152,6 +152,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
      ["regulariser"]),  # a value the penalty reads, no activation idea
     ("# 偏置初始化：按分位数设阈值\n在一个 batch 上算 z_j = w_j·x，取 b_j = −Quantile(z_j)", ["init"]),  # the biases' init
     ("# Pixel-weighted weight decay\nR = λ Σ e_i W_ji², the diagonal part of E‖Wx‖²", ["regulariser"]),
+    ("罚项 R = λ · mean_j N_j\n```python\ndef pair_penalty(h1, h2, d=1e-3):\n    N = 0.5 * (h1 - h2).pow(2).mean(0)\n"
+     "    S = (0.5 * (h1.var(0) + h2.var(0)) - N)\n    return (N / (S + d)).mean()\n```", ["regulariser"]),  # its inputs
     ("# 按验证误差控制学习率\nη_{e+1} = η_e · (g*/g_e)^κ", ["schedule"]),
     ("Ĥ = γ ⊙ H / (s(H) + ε) + β, one scalar per batch", ["layer"]),  # a normalisation's affine form
     ("边缘像素几乎总是 0（x=0），测试时有墨水就往隐层里灌噪声。\n初始化：W_ij ~ N(0, s_j²)", ["init"]),  # a case, no data

@@ -592,6 +592,9 @@ def kinds_in_notes(text: str) -> list[str]:
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+    if "architecture" in found and {"loss", "regulariser"} & set(found) \
+            and not _shown(BY_NAME["architecture"].cue, _PENALTY_FUNCTION.sub("", text)):
+        found.remove("architecture")  # `def nsr_penalty(h1, h2): N = 0.5 * (h1 - h2)…`: a penalty's inputs, no wiring
     if "layer" in found and len(found) > 1 and _only_on_lines(BY_NAME["layer"].cue, text, _LEFT_OUT):
         found.remove("layer")  # "bias 和 LayerNorm 参数……先排除": the parameters the idea leaves alone
     if "layer" in found and "regulariser" in found and _only_on_lines(BY_NAME["layer"].cue, plain, _PENALTY_LINE):
@@ -662,6 +665,9 @@ _BETWEEN_FORMULAS = re.compile(r"[，,;；]\s+(?![^()\[\]]*[)\]])")
 
 
 # A unit's or a layer's plain product with its input, said in a line (`算 a_j = w_j·x（不含 bias）`, `z = W x + b`).
+# A function the notes name as a penalty or a loss, with its indented body: what it reads are its inputs.
+_PENALTY_FUNCTION = re.compile(r"^([ \t]*)def\s+\w*(?:pen|loss|reg)\w*\s*\([^\n]*(?:\n(?:\1[ \t]+[^\n]*|[ \t]*))*",
+                               re.MULTILINE | re.IGNORECASE)
 # A penalty's formula: `R = λ Σ …`, `Ω(W) = λ·…`.
 _PENALTY_LINE = re.compile(r"(?<![\w])(?:R|Ω|P|pen\w*)\s*(?:\([^)\n]*\))?\s*=\s*(?:λ|lambda|lam)(?![a-z])")
 # The plain gradient step, written out (`θ ← θ − η ∇_θ L`, `w = w - lr * g`).
