@@ -447,6 +447,10 @@ def test_parameters_reached_in_a_loop_are_not_named_unused() -> None:
     ("def weight_op(p, state, step):\n    if step % 5 != 0:\n        return\n    state['slow'] = p + 0.5 * (p - state['initial'])\n", True),
     ("def update(p, g, state, lr, t):\n    m = state.setdefault('m', g.clone())\n    w = p - lr * m\n", True),
     ("def unit_op(layer, after, h, state, step):\n    dead = (h <= 0).all(0)\n    state['dead'] = dead\n", True),
+    # an initialisation that changes the data it is given, not the layers
+    ("def init_weights(layers, x, y):\n    s = x.std(0)\n    x = x * s\n    return x, y\n", True),
+    ("def init_weights(layers, x, y):\n    for layer in layers[:1]:\n        layer.weight.mul_(x.std(0))\n", False),
+    ("def init_weights(layers):\n    nn.init.orthogonal_(layers[0].weight)\n", False),
     # in place, through an alias, an item, `-=`, an init function or a helper of the code's own
     ("def weight_op(p, state, step):\n    p.copy_(0.5 * p)\n", False),
     ("def weight_op(p, state, step):\n    w = p.data\n    w[w.abs() < 0.1] = 0\n", False),

@@ -799,11 +799,12 @@ def _check_state_never_written(tree: ast.Module) -> list[Problem]:
 
 
 # The skeleton functions that change weights, and the arguments holding them.
-_CHANGES_WEIGHTS = {"weight_op": ("p",), "update": ("p",), "unit_op": ("layer", "after")}
+_CHANGES_WEIGHTS = {"weight_op": ("p",), "update": ("p",), "unit_op": ("layer", "after"), "init_weights": ("layers",)}
 
 
 def _check_weights_never_changed(tree: ast.Module) -> list[Problem]:
-    """A function whose job is to change weights (`weight_op(p, …)`, `update(p, …)`, `unit_op(layer, after, …)`) that never
+    """A function whose job is to change weights (`weight_op(p, …)`, `update(p, …)`, `unit_op(layer, after, …)`,
+    `init_weights(layers, …)`) that never
     changes them in place: it computes new values into a local name or its state, and the weights stay as they were,
     so the idea arm trains as the baseline does. Handing the weights to a helper counts as changing them."""
     problems = []
@@ -812,9 +813,12 @@ def _check_weights_never_changed(tree: ast.Module) -> list[Problem]:
         if not (targets and isinstance(fn, ast.FunctionDef) and set(targets) <= {a.arg for a in fn.args.args}) or _is_stub(fn):
             continue
         roots = set(targets)
-        for node in ast.walk(fn):  # aliases: `w = p`, `W = layer.weight.data`
+        for node in ast.walk(fn):  # aliases: `w = p`, `W = layer.weight.data`, `for layer in layers`
             if isinstance(node, ast.Assign) and _rooted(node.value, roots) and not isinstance(node.value, ast.Call):
                 roots |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if isinstance(node, (ast.For, ast.comprehension)) and any(isinstance(n, ast.Name) and n.id in roots
+                                                                       for n in ast.walk(node.iter)):
+                roots |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
         if not any(changes_in_place(node, roots) for node in ast.walk(fn)):
             shown = " or ".join(f"`{t}`" for t in targets)
             problems.append(Problem("weights_unchanged", f"`{fn.name}` never changes {shown} in place, so the weights stay "
