@@ -17,6 +17,7 @@ import re
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, _assignments, _constant, _start, learnable_names
 from agentnotes.experiments.guards.notation import plain_formula
+from agentnotes.experiments.guards.note_code import names_replaced
 from agentnotes.experiments.guards.note_program import PER_UNIT, WEIGHTS, WIDTHS, without_variants
 
 # A reduction of the input, as each sample's over its units.
@@ -85,16 +86,14 @@ def _statements(formulas: str) -> tuple[list[tuple[str, ast.expr]], dict[str, st
 
 
 def _unit_name(name: str) -> str:
+    """`name` without its unit's index (`z_j` as `z`)."""
     entry = _ENTRY.match(name)
     return entry["base"] if entry else name
 
 
 def _unindexed(value: ast.expr) -> ast.expr:
-    class Unindexed(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.Name:
-            return ast.Name(_unit_name(node.id), node.ctx)
-
-    return Unindexed().visit(value)
+    """`value` with each name without its unit's index (`γ_j` as `γ`)."""
+    return names_replaced(value, {name: _unit_name(name) for name in _names(value)})
 
 
 def _needed(statements: list[tuple[str, ast.expr]], given_input: str) -> tuple[str, list[tuple[str, ast.expr]]] | None:

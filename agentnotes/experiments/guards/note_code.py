@@ -297,7 +297,7 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
     if set(renamed.values()) & (used - set(renamed)):
         return None  # `def step(w, g, p)` with p not the parameter: the hook's names are taken
-    function = _names_replaced(function, renamed)  # its inputs under the hook's names: `w.sub_` is `p.sub_`
+    function = names_replaced(function, renamed)  # its inputs under the hook's names: `w.sub_` is `p.sub_`
     param_name, taken = taken.get("param", ""), {role: renamed.get(name, name) for role, name in taken.items()}
     passed = [f"{name}={name}" for name in taken.values()]
     if kept and (kind not in _ON_A_PARAMETER or "param" not in taken):
@@ -366,7 +366,7 @@ _PER_BATCH = re.compile(r"(?:each|every|per|a)\s+(?:mini-?)?batch|每个?\s*batc
 
 def _applied_sometimes(function: ast.FunctionDef, note_text: str) -> tuple[float, bool] | None:
     """(probability, whether per batch) when the idea's own sections apply the change only sometimes and the function
-    itself draws no such chance (it takes no input `p`, `prob`); None otherwise."""
+    itself draws no such chance (it takes no input `p`, `prob`, `probability` or `q`); None otherwise."""
     text = idea_text(note_text)
     said = _SOMETIMES.search(text)
     if said is None or {a.arg for a in function.args.args} & {"p", "prob", "probability", "q"}:
@@ -389,8 +389,8 @@ def _declared_shape(block: str, function: ast.FunctionDef, name: str) -> str:
     return re.sub(r"\s+", "", found[2]).replace(",", ", ") if found and found[1] == name else ""
 
 
-def _names_replaced(function: ast.FunctionDef, renamed: dict[str, str]) -> ast.FunctionDef:
-    """The function with its names (inputs and their uses) replaced as `renamed` says."""
+def names_replaced(node: ast.AST, renamed: dict[str, str]) -> ast.AST:
+    """A copy of `node` (a function, an expression) with its names (inputs and their uses) replaced as `renamed` says."""
     class Rename(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.Name:
             return ast.Name(renamed.get(node.id, node.id), node.ctx)
@@ -398,7 +398,7 @@ def _names_replaced(function: ast.FunctionDef, renamed: dict[str, str]) -> ast.F
         def visit_arg(self, node: ast.arg) -> ast.arg:
             return ast.arg(renamed.get(node.arg, node.arg), node.annotation)
 
-    return ast.fix_missing_locations(Rename().visit(copy.deepcopy(function)))
+    return ast.fix_missing_locations(Rename().visit(copy.deepcopy(node)))
 
 
 def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind: str,

@@ -16,7 +16,7 @@ import re
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.formula_lines import _assignments, _normalised, bracket_depth
 from agentnotes.experiments.guards.kinds import idea_text
-from agentnotes.experiments.guards.note_code import parsed_blocks, self_contained
+from agentnotes.experiments.guards.note_code import names_replaced, parsed_blocks, self_contained
 from agentnotes.experiments.guards.note_program import (EVERY_HIDDEN_LAYER, HIDDEN_OUTPUTS, PRE_ACTIVATION, TASK_LOSSES,
                                                         hidden_sizes, without_variants)
 
@@ -99,7 +99,7 @@ def _penalty_term(line: str, function: ast.FunctionDef, formulas: str, given: di
         factors = _leading_constants(definition, function, given)
         if factors is None:
             return None
-        value = ast.parse(re.sub(rf"(?<![\w.]){re.escape(letter)}(?!\w)", _PENALTY, ast.unparse(value)), mode="eval").body
+        value = names_replaced(value, {letter: _PENALTY})
     terms = _signed_terms(value)
     task = [t for t in terms if isinstance(t, ast.Name) and compared_name(t.id) in TASK_LOSSES]
     rest = [t for t in terms if not any(t is k for k in task)]
