@@ -532,6 +532,8 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
     assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"
     widths = "可视化每个 unit 的 8x8 权重，看像素\n\nSetup:\n- digits 64 → 100 → 10, ReLU\n"
     assert task_in_notes(widths) == "digits"  # an MLP's widths read the images flat
+    # a layer reading 64 inputs, or the input said to lie in a 64-dimensional box, reads them flat too (invented)
+    assert task_in_notes("每个像素当作墨水的概率，x ∈ [0,1]^64；对比 Linear(64, 100)+ReLU，digits") == "digits"
 
 
 def test_a_condition_alone_on_its_line_holds_for_the_formulas_below_it_until_otherwise():

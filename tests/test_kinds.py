@@ -16,6 +16,7 @@ from agentnotes.agents.experimenter import EXAMPLE_RULE_MARK, EXAMPLES_DIR, copi
 from agentnotes.experiments.guards.autofix import FIXES, apply_fixes
 from agentnotes.experiments.guards.kinds import (
     KINDS,
+    PENALISED_ACTIVATIONS,
     VARIANT,
     allowed_changes,
     canonical,
@@ -741,3 +742,47 @@ def test_a_period_said_with_its_value_and_count_word_and_an_iteration_count_per_
 
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
+
+
+def test_a_nonlinearity_by_its_temperature_subscript_by_max_or_by_its_class_name_is_an_activation() -> None:
+    assert kinds_in_notes("g_β(x) = x·σ(βx)\nf_β(x) = g_β(x) / g_β(1)") == ["activation"]  # invented
+    assert kinds_in_notes("前向：h = max(0, x)，反向换成平滑的导数") == ["activation"]
+    assert kinds_in_notes("```python\nclass LeakyBackReLU(torch.autograd.Function):\n    pass\n```") == ["activation"]
+    # a heading whose word "activation" starts a compound names no nonlinearity
+    assert kinds_in_notes("# Activation-weighted momentum\nv = μ·v + g·a") == ["update_rule"]
+
+
+def test_what_the_idea_implicitly_is_a_test_time_input_change_and_another_value_annealed_say_no_kind() -> None:
+    assert kinds_in_notes("f(x) = x·σ(x/τ)\n早期几乎线性，这算是一种隐式的 curriculum。") == ["activation"]  # invented
+    assert kinds_in_notes("RMSNorm 加下限：y = g ⊙ x / max(rms(x), τ)\n- 测试集上加一组扰动：x' = 0.5·x + N(0, 0.1²)") == ["layer"]
+    annealed = kinds_in_notes("f(x) = relu(x) + c·x\n- c 从 0.5 余弦退火到 0（最后就是 ReLU）")
+    assert annealed == ["activation"]
+    assert "schedule" in kinds_in_notes("lr 从 0.1 余弦退火到 0")  # the rate itself annealed is a schedule
+
+
+def test_the_ordinary_step_on_chosen_examples_is_a_batch_choice_and_a_periodic_measurement_no_weight_operation() -> None:
+    chosen = kinds_in_notes("Build the batch to spread over the hidden space: greedy max-min selection of 32 out of "
+                            "128 candidates. Take the optimizer step on the 32 only.")  # invented
+    assert chosen == ["data"]
+    assert kinds_in_notes("从 256 个候选里选出 64 个当 batch") == ["data"]
+    assert "weight_op" not in kinds_in_notes("f(x) = x·tanh(x)\n每 50 步记录一次死单元比例")
+    assert "init" not in kinds_in_notes("η = η_0 / (1 + t/100)\n- the estimate is tiny at init, so warm up?")
+
+
+def test_a_headed_layer_a_learned_scalars_start_and_an_added_model_of_the_inputs_are_structure() -> None:
+    assert kinds_in_notes("# Two-path output layer: a dense head plus a gated one\n- ε is a learned scalar, init 0") \
+        == ["layer"]  # invented
+    assert kinds_in_notes("# 稀疏连接的隐藏层\n每个单元只连 8 个输入像素") == ["layer"]
+    assert kinds_in_notes("logits(x) = k(x) + MLP(x)，k 是预先拟合好的 kNN 分数，MLP 最后一层零初始化") == ["architecture"]
+    assert "architecture" not in kinds_in_notes("log_not = torch.log1p(-q[None] * x[:, None])")  # indexing, no repeated block
+
+
+def test_a_penalty_of_a_hidden_layer_named_in_a_heading_is_an_activity_penalty_and_a_noise_scale_no_gradient_noise() -> None:
+    assert PENALISED_ACTIVATIONS.search("# 隐藏层两两单元的 HSIC 罚项")  # invented
+    assert not PENALISED_ACTIVATIONS.search("# 隐藏层权重的谱范数罚项")
+    assert kinds_in_notes("# LR from the gradient noise scale\nη_t = η_max · B / (B + B_noise)") == ["schedule"]
+
+
+def test_a_heading_naming_where_the_idea_acts_or_a_layer_the_network_gains_is_no_layer_idea() -> None:
+    assert kinds_in_notes("# Smoothed gradients for the first layer\ng ← g · (I + λL)⁻¹") == ["update_rule"]  # invented
+    assert kinds_in_notes("# 离散化隐层：\n在 MLP 中间插一层量化，h 吸附到最近的码字") == ["architecture"]

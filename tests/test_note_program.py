@@ -70,6 +70,16 @@ def test_adams_moments_taken_from_adam_in_words_are_adams_formulas_before_their_
     assert note_program("θ = θ − α·m̂/(√v̂ + ε)", ["update_rule"]) is None  # moments nobody defines: no program
 
 
+def test_an_average_of_the_notes_own_is_bias_corrected_by_its_own_decay_where_the_notes_say_so() -> None:
+    rule = "m = β1·m + (1−β1)·g\nu = β2·u + (1−β2)·m²\nθ = θ − η·m̂/(√û + ε)"
+    program = note_program(rule, ["update_rule"], f"{rule}\n(bias-correct both as usual)")
+    assert program is not None and program.statements[2:4] == (("m_hat", "m / (1 - beta1 ** t)"),
+                                                               ("u_hat", "u / (1 - beta2 ** t)"))
+    by_other_decay = note_program("s = ρ·s + (1−ρ)·g²\nθ = θ − η·g/(√ŝ + ε)", ["update_rule"], "ŝ 做偏差修正")
+    assert by_other_decay is not None and ("s_hat", "s / (1 - rho ** t)") in by_other_decay.statements
+    assert note_program(rule, ["update_rule"], rule) is None  # û said nowhere: not certain what it is
+
+
 def test_an_activation_and_a_schedule_read_their_input_and_step() -> None:
     activation = note_program("新激活：f(x) = x * tanh(softplus(x)) 就这样", ["activation"])
     assert activation is not None and activation.output == "f" and activation.roles == {"input": "x"}

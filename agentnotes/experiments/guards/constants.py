@@ -54,7 +54,7 @@ CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*
                    rf"|就|则|即|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b)")
 
 # A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`.
-VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|也测|另试|另测|再试|再测|\balso (?:try|run|test)|\balternatively|\bablat)[^（）()\n]*[）)]",
+VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|也测|另试|另测|再试|再测|\balso (?:try|run|test)|\btry\b[^（）()\n]*\btoo\b|\balternatively|\bablat)[^（）()\n]*[）)]",
                            re.IGNORECASE)
 
 

@@ -95,7 +95,7 @@ BATCH_SIZE_CHANGE = (r"\b(?:grow|increas|ramp|doubl|shrink|decreas|halv)\w*\s+(?
 # "class-balanced batches", "每个 batch 由…组成", "按 loss 挑样本组 batch" (not online hard example mining: a loss over
 # the drawn batch's hardest).
 BATCH_CHOICE = (r"\b(?:build|compose|construct|form|assemble|fill)s?\s+(?:each|every|the|a)\s+(?:mini-?)?batch(?:es)?\s+"
-                r"(?:from|of|with)\b|\bwhich\s+(?:training\s+)?(?:examples|samples)\s+(?:share|form|go into|make up)\s+"
+                r"(?:from|of|with|to|so|by)\b|选出?[^。\n]{0,30}?(?:当|作为|做)\s*(?:一个|这个)?\s*batch|\bwhich\s+(?:training\s+)?(?:examples|samples)\s+(?:share|form|go into|make up)\s+"
                 r"(?:a|the|each)\s+(?:mini-?)?batch|\bbatch\s+(?:composition|construction|selection)\b|"
                 r"\bclass[- ]balanced\s+(?:mini-?)?batch|\bstratified\s+(?:sampling|(?:mini-?)?batch)|分层采样|"
                 r"\b(?:each|every)\s+(?:mini-?)?batch\b[^.\n]{0,30}?\b(?:takes|draws|contains)\s+(?:exactly\s+)?\S+\s+(?:examples|samples)\s+from|"
@@ -106,7 +106,7 @@ NORM_FORMULA = re.compile(r"=\s*(?:γ|gamma)\s*[⊙·*]\s*\(?\s*[A-Za-z]\w*\s*(?
 # A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
 # A layer's activations computed from the layer's before it: `h_{l+1} = max(h_l, f(h_l))`, `x_{l+1} = x_l + F(x_l)`.
 _NEXT_LAYER_FROM_LAST = r"(?<![\w])(?P<layer_output>[hxza])_\{\s*l\s*\+\s*1\s*\}(?:\[\w+\])?\s*=(?!=)[^=\n]*(?<![\w])(?P=layer_output)_\{?l\b(?!\s*\+)"
-_REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:[A-Z]|\d+)(?![\w.])"
+_REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:(?-i:[A-Z])|\d+)(?![\w.\[])"
 
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
@@ -122,7 +122,7 @@ KINDS: tuple[Kind, ...] = (
               # `w ← w·max(0, 1 − ηλ/‖w‖)`, is a weight operation's)
               _LEFT + r"(?P<scaled>w|W|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=scaled)\s*[⊙·*×]"
                       r"(?=[^\n]*(?:∇|\bgrad\b|(?<![\w])g(?![\w])))",
-              _words("update rule", "momentum", "gradient noise", "gradient clipping", "optimi[sz]er step", "line search"),
+              _words("update rule", "momentum", "gradient noise(?! scale)", "gradient clipping", "optimi[sz]er step", "line search"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索",
               # an optimizer class of the notes; a step written as the weights' change (`Δw_i = −η·g_i·…`)
               r"\bclass\s+\w+\s*\(\s*(?:torch\.)?optim\.Optimizer\s*\)", _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",
@@ -146,7 +146,10 @@ KINDS: tuple[Kind, ...] = (
               r"(?:norm|归一化|标准化)\s*层",
               NORM_FORMULA.pattern,
               r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
-              r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",  # a heading naming a new layer: "# HouseholderLinear：…",
+              r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",
+              # a heading naming the layer the idea is: "# Class-slot last layer: …", "# Noisy-OR 隐藏层（digits）"
+              r"(?m:^#[^\n]*(?:(?<!for the )(?<!to the )(?<!on the )(?<!of the )(?<!in the )\b(?:last|output|final|first|hidden)\s+layer|"
+              r"隐藏层|隐层|最后一层|输出层)[ \t]*(?:[:：(（—–]|$))",  # a heading naming a new layer: "# HouseholderLinear：…",
               # not "# … nonlinear-CG momentum"
               r"(?m:^#[^\n]*(?:的|\ba|\ban|\bnew)\s*(?:Linear|Dense)\s*(?:层|layer)?\s*$)",  # "# …：一个鲁棒的 Linear"
               r"\breplace[sd]?\s+(?:the\s+|every\s+|each\s+)?[^.\n]{0,40}?(?:(?:weight|dense|hidden\S*)\s+matri(?:x|ces)|"
@@ -164,17 +167,19 @@ KINDS: tuple[Kind, ...] = (
     Kind("activation", "replaces the nonlinearity applied between layers",
          _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
               + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
-              _LEFT + r"(?:f|act|φ|phi|σ)(?:_\{?[a-z]\}?)?\s*\(\s*(?:x|z)\s*\)\s*=(?!=)",  # f(x) = …, f_j(z) = …
+              _LEFT + r"(?:f|act|φ|phi|σ)(?:_\{?[^\W\d_]\}?)?\s*\(\s*(?:x|z)\s*\)\s*=(?!=)",  # f(x) = …, f_j(z) = …, f_τ(x) = …
+              _LEFT + r"max\s*\(\s*0(?:\.0)?\s*,\s*(?:x|z|u)\s*\)",  # h = max(0, x)
               _LEFT + r"(?:y|a|out)\s*=\s*(?:clip|clamp|min|max)\s*\(\s*(?:x|h|z|u)\s*,",  # y = clip(x, 0, α)
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
-              _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample)\w*\s*\()"
+              _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample|logit|output|pred|score|model)\w*\s*\()"
                       r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
+              r"\bclass\s+\w*(?:ReLU|Sigmoid|Tanh|GELU|Swish|SiLU|Softplus|Activation)\w*\s*\(",  # class SurReLU(autograd.Function)
               r"ReLU\s*(?:都|全部|全都)?\s*(?:换成|替换成|替换为|改成)|\breplace[sd]?\s+(?:the\s+|every\s+|all\s+|each\s+)?"
               r"ReLUs?\s+(?:with|by)\b",
               _words("activation functions?", "new activation", "activation (?:that|which|is)", r"pair(?:ed|wise)? activations?"),
               r"(?<!进入)(?<!输入)(?<!送入)激活函数(?!\s*(?:之后|之前|以后|以前|后|前|的?输出))|成对激活",  # not what enters it  # not where a value is taken: 激活函数之后的输出
               # a heading that names the idea an activation: "# MaxMin 成对激活（GroupSort）", "# TanhExp activation"
-              r"(?m:^#+[ \t][^\n]*?(?:激活(?:函数)?|activation(?:\s+function)?s?)[ \t]*(?:[（(:：—–-][^\n]*)?$)"),
+              r"(?m:^#+[ \t][^\n]*?(?:激活(?:函数)?|activation(?:\s+function)?s?)[ \t]*(?:(?:[（(:：—–]|-(?![\w-]))[^\n]*)?$)"),
          ("build_model",), "activation.md", ("activation",),
          fixes=("fix_two_input_forward", "fix_unit_indexing", "add_module_hook", _DROP_AFTER_STEP),
          checks=("note_formulas", "commented_returns")),
@@ -195,7 +200,7 @@ KINDS: tuple[Kind, ...] = (
          ("after_step",), "weight_op.md", ("weights",),
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
     Kind("init", "changes the initial values of the weights, not the model",
-         _cue(_FROM_THE_START + _words("init(?! seeds?)", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
+         _cue(_FROM_THE_START + _words("(?<!at )init(?! seeds?)", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
               r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*(?<!离)(?<!距)(?<!距离)(?<!相对)初始化)",  # 最后一层零初始化;
               # 初始化：W_2 = 0; 一个标题 (not "按离初始化距离……的学习率": the distance the weights moved)
@@ -278,6 +283,8 @@ KINDS: tuple[Kind, ...] = (
                      r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
                      r"input injection", r"architectur(?:al|e) (?:change|modification)", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK, _NEXT_LAYER_FROM_LAST,
+              # the network's output a sum of the MLP and another model: `z(x) = z_LR(x)/T + MLP(x)`
+              r"=(?!=)[^\n]*(?:[+]\s*(?-i:MLP)\s*\(\s*x\s*\)|(?-i:MLP)\s*\(\s*x\s*\)\s*[+])",
               # 在 MLP 中间插一层 VQ; insert a quantising layer between the hidden layers: a module the network gains
               "(?:中间|之间|后面?)\\s*(?:插|插入|加)\\s*一?\\s*层",
               r"\binsert(?:s|ed|ing)?\s+(?:a|an|one)\s+[\w-]+\s+layer\s+(?:between|after|before|in)\b",
@@ -305,12 +312,12 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
                     r"(?:评估)?指标|测量|记录|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
                     r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|"
                     r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|contrasts?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
-                    r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to myself|plan|"
+                    r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to (?:my)?self|watch(?:ing)?|runs?|plan|"
                     r"related work|prior work|known (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|compared (?:with|to|against) [^:\n]{1,60}|equivalent(?:ly| view| form(?:ulation)?)?|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
@@ -403,7 +410,7 @@ _DENIED = re.compile(r"(?:不是|并非|而非|而不是)[^。，,；;：:\n]{0,
 # A method named as a comparison arm ("hence the RMSNorm+Swish control", "a LayerNorm baseline"): not the idea's.
 _ARM = re.compile(r"(?<![\w-])[A-Za-z][\w+\-]*\s+(?:control|baseline)s?\b", re.IGNORECASE)
 # A learnable value's start ("β per layer, learnable, init 4", "可学习，初始化为 0.5"): no initialisation of the weights.
-_LEARNABLE_START = re.compile(r"(?:learnable|trainable|可学习|可训练)[^。.;；\n]{0,24}?(?:init(?:iali[sz]ed)?(?:\s+(?:at|to|as))?|"
+_LEARNABLE_START = re.compile(r"(?:learnable|trainable|learned|可学习|可训练)[^。.;；\n]{0,24}?(?:init(?:iali[sz]ed)?(?:\s+(?:at|to|as))?|"
                               r"初始化为?|初值)\s*[=:：]?\s*[-−]?\d[\d.]*", re.IGNORECASE)
 # The training's optimizer named with its settings ("SGD 动量 0.9", "SGD with momentum 0.9"): the setup, no update rule;
 # so is the momentum of a normalisation's running statistics ("running stats … (EMA of μ, σ², momentum 0.1)").
@@ -447,7 +454,9 @@ PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[
                                    # `a_{n,u}：样本 n 在隐藏单元 u 的 pre-activation`: what the penalty reads
                                    r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)[^。\n，,]{0,8}?(?:pre-?activations?|激活值?|activations?)|"
                                    # "隐藏单元类别选择性的熵罚项": a penalty of the hidden units, not of their weights
-                                   r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)(?![^。\n]{0,16}?(?:权重|weights?))[^。\n]{0,16}?(?:罚项|惩罚|penalty)",
+                                   r"(?:隐藏|隐层|hidden)\s*(?:单元|units?)(?![^。\n]{0,16}?(?:权重|weights?))[^。\n]{0,16}?(?:罚项|惩罚|penalty)|"
+                                   # "隐藏层"联合分布 vs 逐维打乱"的 MMD 独立性罚项": a penalty of a hidden layer's outputs
+                                   r"(?:隐藏层|隐层|hidden\s+layers?)(?![^。\n]{0,24}?(?:权重|weights?))[^。\n，,]{0,24}?(?:罚项|惩罚|penalty)",
                                    re.IGNORECASE)
 # A value said to be learned: a new module's parameter.
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
@@ -511,9 +520,10 @@ _GRADIENT = re.compile(r"(?<![A-Za-z_])(?:g|g_t|grad\w*|gradients?)(?![A-Za-z])|
 
 
 def _without_what_shows_no_kind(line: str) -> str:
-    """`line` without a learnable value's start, a denial, a comparison arm, a question, what could also be done, what
-    is kept, the optimizer's settings and the noise the idea is tried under, in that order."""
-    for said in (_LEARNABLE_START, _DENIED, _ARM, _QUESTIONED, ALSO_POSSIBLE, _KEPT, _OPTIMIZER_SETTING, _NOISE_CONDITION):
+    """`line` without a learnable value's start, a denial, a comparison arm, a question, what the idea implicitly is, what
+    could also be done, what is kept, the optimizer's settings and the noise the idea is tried under, in that order."""
+    for said in (_LEARNABLE_START, _DENIED, _ARM, _QUESTIONED, _IMPLICIT, ALSO_POSSIBLE, _KEPT, _OPTIMIZER_SETTING,
+                 _NOISE_CONDITION):
         line = said.sub("", line)
     return line
 
@@ -548,6 +558,14 @@ def kinds_in_notes(text: str) -> list[str]:
             and _only_on_lines(BY_NAME["activation"].cue, plain, _VALUE_ASSIGNED):
         found.remove("activation")  # `p_j = (1/B) Σ_b tanh(k·a_bj)` for `R = λ Σ_j p_j²`, `mask = σ(k·a)` for the step: a
         # value the penalty or the rule reads
+    if "data" in found and _only_on_lines(BY_NAME["data"].cue, text, _TEST_INPUTS):
+        found.remove("data")  # "测试集另做一套 contrast sweep：x' = c·x + N(0, 0.05²)": how the idea is evaluated
+    if "schedule" in found and _only_on_lines(BY_NAME["schedule"].cue, text, _OTHER_VALUE_ANNEALED):
+        found.remove("schedule")  # "τ 从 0.3 余弦退火到 0.02": the idea's own constant over the steps, the rate as it was
+    if "weight_op" in found and _only_on_lines(BY_NAME["weight_op"].cue, text, _PERIODIC_MEASURE):
+        found.remove("weight_op")  # "每 20 步算一次 cos(…)": a measurement taken every 20 steps
+    if "update_rule" in found and _only_on_lines(BY_NAME["update_rule"].cue, text, _ORDINARY_STEP_ON):
+        found.remove("update_rule")  # "Take the optimizer step on those 64 only": the usual step, on what the idea chose
     if "update_rule" in found and len(found) > 1 and _only_on_lines(BY_NAME["update_rule"].cue, plain, PLAIN_SGD):
         found.remove("update_rule")  # `θ ← θ − η ∇_θ L` beside a new loss: the training's step as it was
     if "update_rule" in found and "weight_op" in found and _steps_without_gradient(plain):
@@ -595,6 +613,8 @@ def kinds_in_notes(text: str) -> list[str]:
     if "architecture" in found and {"loss", "regulariser"} & set(found) \
             and not _shown(BY_NAME["architecture"].cue, _PENALTY_FUNCTION.sub("", text)):
         found.remove("architecture")  # `def nsr_penalty(h1, h2): N = 0.5 * (h1 - h2)…`: a penalty's inputs, no wiring
+    if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _HEADING):
+        found.remove("layer")  # "# 向量量化隐层：…" with "在 MLP 中间插一层 VQ": the layer the network gains
     if "layer" in found and len(found) > 1 and _only_on_lines(BY_NAME["layer"].cue, text, _LEFT_OUT):
         found.remove("layer")  # "bias 和 LayerNorm 参数……先排除": the parameters the idea leaves alone
     if "layer" in found and "regulariser" in found and _only_on_lines(BY_NAME["layer"].cue, plain, _PENALTY_LINE):
@@ -642,6 +662,21 @@ _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" 
                            re.IGNORECASE)
 # A question in brackets, a guess beside the idea: "far-wrong samples (label noise?) don't dominate".
 _QUESTIONED = re.compile(r"[（(][^（）()\n]*[?？][）)]")
+# What the idea amounts to without being it: "这算是一种隐式的 simplicity curriculum", "a kind of implicit regularisation".
+_IMPLICIT = re.compile(r"(?:一种|一个|a\s+(?:kind|form|sort)\s+of|an?)\s*(?:隐式|implicit)的?\s*[^。.;；，,\n]{0,32}", re.IGNORECASE)
+# A line on the test inputs only ("测试集另做一套 contrast sweep：x' = c·x + N(0, 0.05²)"): an evaluation, no training batch.
+_TEST_INPUTS = re.compile(r"测试集|测试时|\b(?:on|at|for)\s+(?:the\s+)?test(?:\s+(?:set|time|inputs?|data))?\b|\btest[- ](?:set|time|inputs?)\b|"
+                          r"\beval(?:uation)?\s+(?:set|inputs?|data)\b", re.IGNORECASE)
+# Another value than the rate annealed over the steps ("τ 从 0.3 余弦退火到 0.02", "anneal τ from 2 to 0.01"): no schedule.
+_OTHER_VALUE_ANNEALED = re.compile(r"(?<![\w])(?!(?:lr|η|eta)(?![\w]))[A-Za-zα-ωΑ-Ω]\w*\s*(?:从|from)\s*[-−]?[\d.]+[^。\n]{0,12}?"
+                                   r"(?:退火|衰减|anneal|decay)|\banneal(?:s|ed|ing)?\s+(?!(?:the\s+)?(?:lr|η|eta|learning)\b)"
+                                   r"[A-Za-zα-ωΑ-Ω]\w*\s+from\b", re.IGNORECASE)
+# A value computed every N steps to look at ("每 20 步算一次 cos(代理梯度, 真梯度)"): a measurement, no weight operation.
+_PERIODIC_MEASURE = re.compile(r"每\s*\d+\s*步\s*(?:算|计算|记录|测|评估|看)|\bevery\s+\d+\s+steps?,?\s*(?:compute|record|log|measure|"
+                               r"evaluate|track)", re.IGNORECASE)
+# The ordinary step taken on what the idea chose ("Take the optimizer step on those 64 only"): no update rule.
+_ORDINARY_STEP_ON = re.compile(r"\btak(?:e|es|ing)\s+(?:the|an|one|a)\s+(?:(?:plain|normal|usual|ordinary)\s+)?"
+                               r"optimi[sz]er\s+step\s+on\b", re.IGNORECASE)
 # A line giving other values than the weights their start (`初始化：a = −2，c = 1.0`): a layer's own learnable values.
 _STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)?|θ|theta)\s*(?:=|~|∼|←))(?=[^\n]*"
                                + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")

@@ -149,6 +149,8 @@ _TOTAL_IN_WORDS = re.compile(r"\btotal\s+(?:number\s+of\s+)?(?:training\s+)?(?:s
                              r"(?<![\w.])([A-Z])\s*=\s*\d[\d,]*\s*(?:training\s+)?(?:steps|iterations|步)(?![\w/])", re.IGNORECASE)
 # Adam named as the rule's base, and its moments by the names notes give them.
 _ADAM_NAMED = re.compile(r"(?<![A-Za-z])Adam(?![A-Za-z])")
+# Bias correction named in words, as Adam's moments have it.
+_BIAS_CORRECTED = re.compile(r"bias[- ]?correct|偏差(?:修正|校正)", re.IGNORECASE)
 _ADAM_MOMENTS = {"m": "beta1 * m + (1 - beta1) * g", "v": "beta2 * v + (1 - beta2) * g ** 2",
                  "m_hat": "m / (1 - beta1 ** t)", "v_hat": "v / (1 - beta2 ** t)"}
 # The step size as notes in Adam's notation write it, when they name no lr or η.
@@ -362,16 +364,17 @@ def _with_adam_moments(statements: list[tuple[str, ast.expr]], text: str,
     """An update rule on Adam's moments that takes them from Adam in words (`θ ← θ − η·m̂/(√v̂+ε)`, "其余照常 Adam",
     "bias-corrected as in Adam"): Adam's formulas, first, for the moments the rule reads and the notes do not write,
     and Adam's β1 and β2 where the notes give none (`given` gets them)."""
-    if not _ADAM_NAMED.search(text):
+    if not _ADAM_NAMED.search(text) and not _BIAS_CORRECTED.search(text):
         return statements
     written = {target for target, _ in statements}
     spelled = {compared_name(name): name for _, value in statements for name in _names(value)}  # β_1 as the notes write it
+    moments = {**_ADAM_MOMENTS, **_bias_corrections(statements)}
     with_moments: list[tuple[str, ast.expr]] = []
 
     def add(names: set[str]) -> None:  # each moment the notes do not write, before the first formula reading it
-        for name in sorted(names & set(_ADAM_MOMENTS) - written):
+        for name in sorted(names & set(moments) - written):
             written.add(name)
-            formula = ast.parse(re.sub(r"beta[12]", lambda m: spelled.get(m[0], m[0]), _ADAM_MOMENTS[name]), mode="eval").body
+            formula = ast.parse(re.sub(r"beta[12]", lambda m: spelled.get(m[0], m[0]), moments[name]), mode="eval").body
             add(_names(formula))
             with_moments.append((name, formula))
 
@@ -382,6 +385,17 @@ def _with_adam_moments(statements: list[tuple[str, ast.expr]], text: str,
         given.setdefault("beta1", str(ADAM_DECAYS["beta1"]))
         given.setdefault("beta2", str(ADAM_DECAYS["beta2"]))
     return with_moments
+
+
+def _bias_corrections(statements: list[tuple[str, ast.expr]]) -> dict[str, str]:
+    """Each average the notes keep as Adam keeps its moments (`u = β2·u + (1−β2)·m²`), bias-corrected as Adam's are:
+    `u_hat = u / (1 − β2 ** t)`, by the average's own decay."""
+    corrections = {}
+    for target, value in statements:
+        match = re.fullmatch(rf"(\w+) \* {target} \+ \(1 - \1\) \* .+", ast.unparse(value))
+        if match:
+            corrections[f"{target}_hat"] = f"{target} / (1 - {match[1]} ** t)"
+    return corrections
 
 
 def _at_first_step(statements: list[tuple[str, ast.expr]], said_at_start: set[str],

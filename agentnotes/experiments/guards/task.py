@@ -24,7 +24,8 @@ _TASK_CUES = (  # (task, cue) in order: the most specific shape first
 # Images read as flat vectors ("digits as 64-d vectors", "平铺 64 维", "64 个像素", "64 inputs", an MLP): the flat task,
 # unless convolutions are named.
 _FLAT = re.compile(r"\b64[- ]?(?:d|dim(?:ensional)?)\b|64\s*维|\bflat(?:tened)?\b|平铺|展平|\b64 (?:pixels|inputs)\b|"
-                   r"64\s*个像素|\bmlp\b|\b64\s*(?:→|->|—|–|-)\s*\[?\d", re.IGNORECASE)  # 64 → 100 → 10: the widths of an MLP
+                   r"64\s*个像素|\bmlp\b|\b64\s*(?:→|->|—|–|-)\s*\[?\d|"  # 64 → 100 → 10: the widths of an MLP
+                   r"\bLinear\s*\(\s*64\s*,|[∈]\s*(?:ℝ|R|\[[^\]\n]*\])\s*\^\s*\{?64\b", re.IGNORECASE)  # Linear(64, 128); x ∈ [0,1]^64
 _CONVOLUTION = re.compile(r"\bconv(?:olution(?:al)?|net)?s?\b|\bcnn\b|卷积", re.IGNORECASE)
 
 # A task the note names as one ("the sequence task", "regression 任务"): it wins over the cues above.
