@@ -786,3 +786,11 @@ def test_a_penalty_of_a_hidden_layer_named_in_a_heading_is_an_activity_penalty_a
 def test_a_heading_naming_where_the_idea_acts_or_a_layer_the_network_gains_is_no_layer_idea() -> None:
     assert kinds_in_notes("# Smoothed gradients for the first layer\ng ← g · (I + λL)⁻¹") == ["update_rule"]  # invented
     assert kinds_in_notes("# 离散化隐层：\n在 MLP 中间插一层量化，h 吸附到最近的码字") == ["architecture"]
+
+
+def test_a_task_lists_boxes_do_not_hide_its_aside_labels() -> None:
+    from agentnotes.experiments.guards.kinds import idea_lines
+
+    todo = "TODO\n- [ ] 每 50 步：W ← W / ‖W‖\n- [x] 测：梯度噪声、test acc\n- [ ] Compare: momentum SGD"  # invented
+    assert idea_lines(todo, aside_headings=True) == ["TODO", "- 每 50 步：W ← W / ‖W‖"]
+    assert kinds_in_notes(todo) == ["weight_op"]

@@ -339,6 +339,7 @@ _CHANGE_SAID = re.compile(r"新方法|换成|替换|改成|改为|换为|\brepla
 _LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
 _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【【title】】】 marker
 _BULLET = re.compile(r"^(\s*)[-*]\s")  # a list item, with its indentation
+_CHECKBOX = re.compile(r"^(\s*[-*]\s+)\[[ xX]\]\s*")  # a task list's box: `- [ ] 测：…` is the item `- 测：…`
 
 
 # A model written as a chain of its modules: `x(64) → Linear(64→128) → [RevBlock] × D → LayerNorm → Linear(128→10)`.
@@ -363,9 +364,10 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
     the same): each labelled line (or a label alone on its line) and the lines below it up to a blank line, a heading,
     another labelled line or, for a list item, the list's next item; an experiment said on its label's line is kept,
     not the lines below it; with `aside_headings`, also an aside heading's section (`## Setup`, `## 预期`) up to the
-    next heading."""
+    next heading. A task list's items are read as plain list items."""
     kept, aside, aside_section, aside_bullet = [], False, False, None
     for line in text.splitlines():
+        line = _CHECKBOX.sub(r"\1", line)
         if _HEADING.match(line):
             aside = aside_section = aside_headings and is_aside_heading(line.strip().strip("#【】 \t"))
         if aside_section:
