@@ -43,6 +43,8 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     ("IndexError: tuple index out of range", "p.shape[1] fan-in"),
     ("TypeError: can't multiply sequence by non-int of type 'float'", ".values"),
     ("TypeError: unsupported operand type(s) for -: 'Tensor' and 'torch.return_types.median'", ".values"),
+    ("`v_hat` is used but never defined here: define it, import it or take it as an argument", "m_hat = m / (1 - beta1 ** t)"),
+    ("`t` is used but never defined here: define it, import it or take it as an argument", "update(p, g, state, lr, t)"),
 ])
 def test_a_common_runtime_error_gets_its_one_hint(error: str, wanted: str) -> None:
     hints = hints_for(error)
