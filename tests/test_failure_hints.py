@@ -45,6 +45,7 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
     ("TypeError: unsupported operand type(s) for -: 'Tensor' and 'torch.return_types.median'", ".values"),
     ("`v_hat` is used but never defined here: define it, import it or take it as an argument", "m_hat = m / (1 - beta1 ** t)"),
     ("`t` is used but never defined here: define it, import it or take it as an argument", "update(p, g, state, lr, t)"),
+    ("IndexError: index 187 is out of bounds for dimension 0 with size 10", "p.view(-1)[idx]"),
 ])
 def test_a_common_runtime_error_gets_its_one_hint(error: str, wanted: str) -> None:
     hints = hints_for(error)
