@@ -794,3 +794,18 @@ def test_a_task_lists_boxes_do_not_hide_its_aside_labels() -> None:
     todo = "TODO\n- [ ] 每 50 步：W ← W / ‖W‖\n- [x] 测：梯度噪声、test acc\n- [ ] Compare: momentum SGD"  # invented
     assert idea_lines(todo, aside_headings=True) == ["TODO", "- 每 50 步：W ← W / ‖W‖"]
     assert kinds_in_notes(todo) == ["weight_op"]
+
+
+def test_a_gain_named_g_in_an_augmentation_a_warm_up_pass_and_a_python_list_are_not_other_kinds() -> None:
+    gain = "# Random contrast field augmentation\ng = F.interpolate(z, size=(8, 8)).exp()\nx' = g ⊙ x"  # invented
+    assert kinds_in_notes(gain) == ["data"]
+    assert kinds_in_notes("# BatchNorm from the previous batch's statistics\nFirst step: a warm-up forward pass.") \
+        == ["layer"]
+    assert "architecture" not in kinds_in_notes("memory = [None] * 10\np -= lr * sum(m for m in memory if m is not None)")
+
+
+def test_a_replaced_linear_a_weightless_formula_of_the_pre_activation_and_a_new_values_init_are_the_ideas_own() -> None:
+    head = "- Replace the last `Linear(H, 10)` by a bilinear score z_c = hᵀ A_c h\n- Init $A_c$ ~ N(0, 0.01²)"  # invented
+    assert kinds_in_notes(head) == ["layer"]
+    groups = "- pre-activation 每 3 个一组：$h_i = x_i \\cdot \\sigma(x_i - \\max_{grp} x)$，init τ = 1"
+    assert kinds_in_notes(groups) == ["activation"]

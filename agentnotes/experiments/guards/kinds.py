@@ -106,7 +106,7 @@ NORM_FORMULA = re.compile(r"=\s*(?:γ|gamma)\s*[⊙·*]\s*\(?\s*[A-Za-z]\w*\s*(?
 # A module the model repeats, bracketed in its chain: `→ [RevBlock] × D →`, `[conv-relu] x 3`.
 # A layer's activations computed from the layer's before it: `h_{l+1} = max(h_l, f(h_l))`, `x_{l+1} = x_l + F(x_l)`.
 _NEXT_LAYER_FROM_LAST = r"(?<![\w])(?P<layer_output>[hxza])_\{\s*l\s*\+\s*1\s*\}(?:\[\w+\])?\s*=(?!=)[^=\n]*(?<![\w])(?P=layer_output)_\{?l\b(?!\s*\+)"
-_REPEATED_BLOCK = r"\[\s*[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:(?-i:[A-Z])|\d+)(?![\w.\[])"
+_REPEATED_BLOCK = r"\[\s*(?!(?:None|True|False)\s*\])[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:(?-i:[A-Z])|\d+)(?![\w.\[])"
 
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
@@ -145,6 +145,8 @@ KINDS: tuple[Kind, ...] = (
                      r"\w*(?:layer|group|rms|batch|instance)[- ]?norm(?:ali[sz]ation)?"),
               r"(?:norm|归一化|标准化)\s*层",
               NORM_FORMULA.pattern,
+              # "Replace the last `Linear(H, 10)` by 10 small matrices": the layer the idea replaces
+              r"\breplace[sd]?\s+(?:the\s+|each\s+|every\s+)?(?:(?:last|final|output|first|hidden)\s+)?`?(?:nn\.)?Linear\b",
               r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
               r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",
               # a heading naming the layer the idea is: "# Class-slot last layer: …", "# Noisy-OR 隐藏层（digits）"
@@ -173,7 +175,9 @@ KINDS: tuple[Kind, ...] = (
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
               _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample|logit|output|pred|score|model)\w*\s*\()"
                       r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
-              r"\bclass\s+\w*(?:ReLU|Sigmoid|Tanh|GELU|Swish|SiLU|Softplus|Activation)\w*\s*\(",  # class SurReLU(autograd.Function)
+              r"\bclass\s+\w*(?:ReLU|Sigmoid|Tanh|GELU|Swish|SiLU|Softplus|Activation)\w*\s*\(",
+              # "pre-activation 分成组。组内：h_i = x_i · softmax(x_grp/τ)_i": the units' outputs from it, no weights
+              r"pre-?activations?[^\n]*" + _LEFT + r"h(?:_\{?\w+\}?)?\s*=(?![^\n]*" + _LEFT + r"[Ww](?![a-z]))[^\n]*" + _LEFT + "x",  # class SurReLU(autograd.Function)
               r"ReLU\s*(?:都|全部|全都)?\s*(?:换成|替换成|替换为|改成)|\breplace[sd]?\s+(?:the\s+|every\s+|all\s+|each\s+)?"
               r"ReLUs?\s+(?:with|by)\b",
               _words("activation functions?", "new activation", "activation (?:that|which|is)", r"pair(?:ed|wise)? activations?"),
@@ -241,7 +245,7 @@ KINDS: tuple[Kind, ...] = (
               r"~\s*(?:" + DRAW_FAMILIES + r")\s*\([^\n]*\n\s*(?:x|X)\s*(?:=|←)"),
          ("transform_batch", "batch_size_at", "choose_batch"), "data.md", ("batch",), fixes=(_DROP_AFTER_STEP,)),
     Kind("schedule", "changes the learning rate over the steps",
-         _cue(_words("learning[- ]rate schedule", "lr schedule", "warm-?up", "cosine (?:decay|annealing|schedule)",
+         _cue(_words("learning[- ]rate schedule", "lr schedule", r"warm-?up(?![- ](?:forward|pass|batch))", "cosine (?:decay|annealing|schedule)",
                      "step decay"),
               "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热|学习率[^。\n]{0,12}?(?:减半|衰减|下降|降低|乘以|除以)|"
               "(?:按|根据|用)[^。，,\n]{0,12}控制学习率",  # 按预测翻转率控制学习率
@@ -599,14 +603,16 @@ def kinds_in_notes(text: str) -> list[str]:
                                                    and not _titled_init(text))):
         found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…": an aside beside another kind
         # (not "# 偏置初始化：…", a title naming the biases' initialisation as the idea)
-    if "init" in found and {"layer", "activation"} & set(found) and _only_on_lines(BY_NAME["init"].cue, text, _STARTS_OF_OTHERS):
+    if "init" in found and {"layer", "activation"} & set(found) and (_only_on_lines(BY_NAME["init"].cue, text, _STARTS_OF_OTHERS)
+                                                                     or _only_on_lines(BY_NAME["init"].cue, text, _OWN_VALUE_INIT)):
         found.remove("init")  # `初始化：a = −2，c = 1.0` beside a layer's gate: where its own learnable values start
     if "update_rule" in found and "init" in found and (_only_on_lines(BY_NAME["init"].cue, text, _OPTIMIZER_STATE)
                                                        or _only_on_lines(BY_NAME["init"].cue, plain, _started_averages(plain))):
         found.remove("init")  # "Per-coordinate state, init: L = 1e-8，R = 0", "Init s_0 = 0": where the optimizer's state starts
-    if "update_rule" in found and "layer" in found and not _GRADIENT_SAID.search(text) \
+    if "update_rule" in found and {"layer", "data"} & set(found) and not _GRADIENT_SAID.search(text) \
             and not _GRADIENT_CHANGED.search(plain) and not _GRADIENT_ACCUMULATED.search(plain):
-        found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output: g names a gate, not a gradient
+        found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output, `g = upsample(z).exp()` beside an
+        # augmentation: g names a gate or a gain, not a gradient
     if "update_rule" in found and "layer" in found and _only_on_lines(BY_NAME["update_rule"].cue, plain, _BACKWARD_LINE):
         found.remove("update_rule")  # "Backward: straight-through, g := g": the new layer's gradient, no optimizer's step
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
@@ -682,6 +688,9 @@ _ORDINARY_STEP_ON = re.compile(r"\btak(?:e|es|ing)\s+(?:the|an|one|a)\s+(?:(?:pl
 # A line giving other values than the weights their start (`初始化：a = −2，c = 1.0`): a layer's own learnable values.
 _STARTS_OF_OTHERS = re.compile(r"^(?![^\n]*" + _LEFT + r"(?:[Ww]\w*|b|bias(?:es)?|θ|theta)\s*(?:=|~|∼|←))(?=[^\n]*"
                                + _LEFT + r"[A-Za-zα-ωΑ-Ω]\w*\s*=\s*[-−]?\d)")
+# A new value's start named with the word init ("Init $U_c$ ~ N(0, 0.02²)", "init τ = 1"), not the weights' (W, w, θ).
+_OWN_VALUE_INIT = re.compile(r"\binit(?:iali[sz]e)?\s+\$?(?![Ww](?![A-Za-z])|θ|theta\b|weights?\b)[A-Za-zα-ωΑ-Ω]\w*\$?\s*(?:~|∼|=|\bto\b|\bas\b|\bat\b)",
+                             re.IGNORECASE)
 # An aside in brackets: `(so zero-init rows can still move)`, `（原文用过）`.
 _BRACKETED = re.compile(r"[（(][^（）()\n]*[）)]")
 # A gradient passed straight through a rounding or a sign, as the notes may say of their layer.
