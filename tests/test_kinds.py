@@ -809,3 +809,10 @@ def test_a_replaced_linear_a_weightless_formula_of_the_pre_activation_and_a_new_
     assert kinds_in_notes(head) == ["layer"]
     groups = "- pre-activation 每 3 个一组：$h_i = x_i \\cdot \\sigma(x_i - \\max_{grp} x)$，init τ = 1"
     assert kinds_in_notes(groups) == ["activation"]
+
+
+def test_a_code_blocks_comments_open_no_aside_section() -> None:
+    from agentnotes.experiments.guards.kinds import idea_lines
+
+    note = "# Rank norm\n```python\n# Setup of the layer\nclass RankNorm(nn.Module):\n    pass\n```\n## Setup\ndigits"
+    assert idea_lines(note, aside_headings=True) == note.split("\n## Setup")[0].splitlines()  # invented

@@ -64,6 +64,16 @@ def test_a_bold_line_opens_a_section_under_the_markdown_heading_it_follows() -> 
     assert ("Another idea", "Setup") in paths and ("Two-timescale momentum", "Small sketch", "Doubt") not in paths
 
 
+def test_a_code_blocks_comments_open_no_section_and_its_numbered_lines_no_item() -> None:
+    text = ("# Rank norm\n\n```python\n# each row mapped to its ranks\nclass RankNorm(nn.Module):\n"
+            "    def forward(self, h):\n        # 1. soft ranks\n        r = torch.sigmoid(h).sum(1)\n\n"
+            "# vs: LayerNorm\n        return r\n```\n\n## Setup\ndigits, 3 seeds\n")
+    chunks = chunk_note(note(text))
+    assert {c.heading_path for c in chunks} == {("Rank norm",), ("Rank norm", "Setup")}
+    code = [c for c in chunks if c.heading_path == ("Rank norm",)]
+    assert code[0].start_line == 1 and code[-1].end_line == 12 and "# vs: LayerNorm" in code[-1].text
+
+
 def test_long_sections_are_split_under_the_cap() -> None:
     text = "【【【长】】】\n" + "\n".join(f"第{i}句话，内容比较长，需要被切开。" * 3 for i in range(60))
     chunks = chunk_note(note(text))

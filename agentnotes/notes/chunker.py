@@ -26,6 +26,16 @@ _DATE = re.compile(r"^\s*(?:\*\*)?\s*(\d{4}[.\-/年]?\d{1,2}[.\-/月]?\d{1,2}日
 _BOLD_LINE = re.compile(r"^\s*\*\*(.{1,80}?)\*\*\s*$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*\S")
 _WORD = re.compile(r"\w")
+# A fenced code block's opening or closing line: its comments (`# the update`) are code, no headings.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def fence_after(line: str, fence: str) -> str:
+    """The open code fence's marker after `line` ("" outside code), given the one before it: a fence opens a code
+    block, and one of the same character, at least as long, closes it."""
+    if not (found := _FENCE.match(line)):
+        return fence
+    return "" if fence and found[1][0] == fence[0] and len(found[1]) >= len(fence) else fence or found[1]
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.\s)")  # after the sentence's end, its space kept
 
 
@@ -83,12 +93,24 @@ def _setext_as_atx(lines: list[str], i: int) -> str | None:
 
 
 def _blocks(lines: list[str]) -> list[_Block]:
-    """Split into blocks at section boundaries, blank lines and numbered items."""
+    """Split into blocks at section boundaries, blank lines and numbered items; a fenced code block's lines open no
+    section (a comment is no heading) and start no numbered item."""
     blocks: list[_Block] = []
     path: tuple[str, ...] = ()
     levels: list[int] = []
     current: _Block | None = None
+    fence = ""  # the open code fence's marker, "" outside code
     for i, line in enumerate(lines):
+        in_code, fence = bool(fence), fence_after(line, fence)
+        if in_code:
+            if line.strip():
+                if current is None:
+                    current = _Block(path, i, [])
+                    blocks.append(current)
+                current.lines.append(line)
+            else:
+                current = None
+            continue
         opened = _heading(_setext_as_atx(lines, i) or line, path, levels)
         if opened:
             path, levels = opened

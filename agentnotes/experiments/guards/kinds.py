@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from agentnotes.experiments.guards.notation import DRAW_FAMILIES, plain_formula
 from agentnotes.experiments.guards.testability import done_without
+from agentnotes.notes.chunker import fence_after
 
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 # The weights' distance from their start ("distance from init", "‖W − W_0‖ since initialisation"): no initialisation idea.
@@ -368,10 +369,16 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
     the same): each labelled line (or a label alone on its line) and the lines below it up to a blank line, a heading,
     another labelled line or, for a list item, the list's next item; an experiment said on its label's line is kept,
     not the lines below it; with `aside_headings`, also an aside heading's section (`## Setup`, `## 预期`) up to the
-    next heading. A task list's items are read as plain list items."""
+    next heading. A task list's items are read as plain list items; a code block's lines open no section."""
     kept, aside, aside_section, aside_bullet = [], False, False, None
+    fence = ""  # the open code fence's marker, "" outside code
     for line in text.splitlines():
         line = _CHECKBOX.sub(r"\1", line)
+        in_code, fence = bool(fence), fence_after(line, fence)
+        if in_code:  # a code block's lines go with the section they are in: a comment (`# Setup`) is no heading
+            if not (aside_section or aside):
+                kept.append(line)
+            continue
         if _HEADING.match(line):
             aside = aside_section = aside_headings and is_aside_heading(line.strip().strip("#【】 \t"))
         if aside_section:
