@@ -340,3 +340,25 @@ def test_a_function_reading_names_the_notes_never_define_or_rebinding_the_harnes
     as_input = "```python\ndef shift_step(W, F, beta=1.0):\n    return W + beta * F\n```"
     assert code_body("weight_op", as_input) is None  # an input named F hides it too
     assert code_body("weight_op", as_input.replace("F", "D")) is not None
+
+
+def test_a_function_of_the_notes_the_code_calls_and_never_defines_is_defined_as_the_notes_write_it() -> None:
+    from agentnotes.experiments.guards.note_code import define_note_functions
+
+    note = ("# Sharpened displacement every 10 steps\n```python\ndef sharpen(D, k=3):\n    return D.sign() * D.abs() ** (1 / k)\n\n"
+            "def rescaled(D):\n    S = sharpen(D)\n    return S * D.norm() / (S.norm() + EPS)\n\ndef unused(x):\n    return x\n```\n"
+            "EPS = 1e-8\n")  # invented
+    code = "import torch\n\ndef after_step(model, step):\n    for p in model.parameters():\n        p.copy_(rescaled(p))\n"
+    from agentnotes.experiments.guards.constants import define_note_constants
+
+    fixed, fixes = define_note_functions(code, note)
+    fixed = define_note_constants(fixed, note)[0]  # as the pipeline does next: the notes' EPS
+    namespace: dict = {"torch": torch}
+    exec(fixed, namespace)
+    assert {"rescaled", "sharpen"} <= set(namespace) and "unused" not in namespace
+    D = torch.tensor([8.0, -1.0])
+    assert torch.allclose(namespace["rescaled"](D), D.sign() * D.abs() ** (1 / 3) * D.norm() / (torch.tensor([2.0, -1.0]).norm() + 1e-8))
+    assert [fix.after for fix in fixes] == ["rescaled: the notes' own function", "sharpen: the notes' own function"]
+    assert define_note_functions(code.replace("rescaled(p)", "p * 0.5"), note) == (code.replace("rescaled(p)", "p * 0.5"), [])
+    # a function reading a name the notes never give is not the notes' whole function: left to the model
+    assert define_note_functions(code, note.replace("EPS = 1e-8\n", ""))[1] == []

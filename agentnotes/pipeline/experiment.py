@@ -25,6 +25,7 @@ from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import cannot_learn, compare, confound_problems, diff_table
 from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
+from agentnotes.experiments.guards.note_code import define_note_functions
 from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.notation import plain_letters
 from agentnotes.experiments.guards.note_symbols import (
@@ -538,8 +539,9 @@ class _CodeWriter:
         code, fixes = apply_fixes(code, self.plan.kinds, self.note_pairs)
         code, periodic = add_note_period(code, self.own_text, self.plan.kinds)
         code, biases = add_note_bias_guard(code, self.own_text, self.plan.kinds)
+        code, functions = define_note_functions(code, self.note_text)
         code, defined = define_note_constants(code, f"{self.note_text}\n{self.plan.idea_rule}")
-        fixes += periodic + biases + defined
+        fixes += periodic + biases + functions + defined
         problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")

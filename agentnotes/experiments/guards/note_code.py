@@ -19,9 +19,11 @@ import re
 import textwrap
 from collections.abc import Iterator
 
+from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
+from agentnotes.experiments.guards.static_check import undefined_names
 
 # A code fence's line: its language, if it names one (```python opens a block; a bare ``` opens or closes one).
 _FENCE = re.compile(r"^[ \t]*```[ \t]*(\w*)[ \t]*$")
@@ -512,3 +514,37 @@ def _first_line(candidate: ast.FunctionDef | tuple[list[ast.stmt], str | None]) 
     if isinstance(candidate, ast.FunctionDef):
         return f"the notes' own code, def {candidate.name}({ast.unparse(candidate.args)})"
     return "the notes' own code, " + ast.unparse(candidate[0][0]).splitlines()[0]
+
+
+def define_note_functions(code: str, note_text: str) -> tuple[str, list[Fix]]:
+    """The code with each function it calls and never defines, that the notes' own code defines self-contained
+    (`def ns5(G, steps=5): …` beside a rule that calls `ns5(D)`), defined after its imports as the notes write it,
+    with the notes' functions that one calls; the code as it was otherwise."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    constants = note_constants(note_text)
+    notes_functions = {node.name: node for block, _ in parsed_blocks(note_text) for node in block.body
+                       if isinstance(node, ast.FunctionDef) and self_contained_with(node, block, constants)}
+    wanted, added = [name for name, _ in undefined_names(tree) if name in notes_functions], []
+    while wanted:
+        name = wanted.pop(0)
+        if name in added:
+            continue
+        added.append(name)
+        wanted += [n.id for n in ast.walk(notes_functions[name]) if isinstance(n, ast.Name) and n.id in notes_functions]
+    if not added:
+        return code, []
+    definitions = "\n\n".join(ast.unparse(notes_functions[name]) for name in reversed(added)).splitlines()
+    lines = code.splitlines()
+    at = max((node.end_lineno for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)), default=0)
+    lines[at:at] = ["", *definitions, ""]
+    return "\n".join(lines) + "\n", [Fix(at + 2, "undefined", f"{name}: the notes' own function") for name in added]
+
+
+def self_contained_with(function: ast.FunctionDef, block: ast.Module, constants: dict[str, str]) -> bool:
+    """Whether the notes' function is self-contained (`self_contained`) once the other functions of its code block
+    count as known."""
+    others = {node.name for node in block.body if isinstance(node, ast.FunctionDef)}
+    return self_contained(function, {**constants, **{name: name for name in others}})
