@@ -721,3 +721,28 @@ def test_two_passages_of_one_section_that_overlap_are_read_once() -> None:
     second = Hit(Chunk("n.md", 5, 11, "\n".join(lines[4:11]), ("Slope",)), 1.0)
     inside = Hit(Chunk("n.md", 6, 7, "\n".join(lines[5:7]), ("Slope",)), 0.5)
     assert text_of(idea_passages("Slope", [first, second, inside])) == text
+
+
+def test_a_note_giving_kinds_and_formulas_is_planned_by_the_program_and_one_without_formulas_by_the_planner() -> None:
+    from agentnotes.pipeline.experiment import _ground_plan, _plan_from_note
+
+    plan = _plan_from_note("mirror vs baseline", _hits(), "mirror vs baseline")
+    assert plan is not None and plan.kinds == ["layer", "weight_op"] and plan.task == "regression"
+    assert "y = (w1*(x+h) + w2*(x-h))/2 + b" in plan.idea_rule and plan.input_scale == 0.01  # the note's condition
+    assert plan.condition in plan.hypothesis and "no planner call" in plan.corrections[0]
+    grounded = _ground_plan(plan, "mirror vs baseline", _hits(), "mirror vs baseline")
+    assert grounded.model_dump(exclude={"baseline"}) == plan.model_dump(exclude={"baseline"})  # nothing to correct
+    assert _plan_from_note("double ReLU vs ReLU", _hits(), "double ReLU vs ReLU") is None  # too short a rule: the planner's
+    digits = [_section("sign momentum", "m = β·m + (1−β)·sign(g)\nw = w − lr·m\n\n实验：digits，3 seeds")]  # invented
+    planned = _plan_from_note("sign momentum vs SGD", digits, "sign momentum vs SGD")
+    assert planned is not None and planned.task == "digits" and planned.idea_name == "sign momentum"
+
+
+@pytest.mark.parametrize(("words", "effect"), [("预期：收敛更快，最终精度差不多", "convergence"),
+                                                ("Expect it to converge faster early on", "convergence"),
+                                                ("训练更稳定，大学习率下不容易发散", "stability"),
+                                                ("expect +0.5% test accuracy", "final_metric")])
+def test_the_effect_a_note_expects_is_read_from_its_words(words: str, effect: str) -> None:
+    from agentnotes.experiments.guards.claim import expected_effect
+
+    assert expected_effect(words) == effect  # invented wordings

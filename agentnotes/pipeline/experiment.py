@@ -18,8 +18,8 @@ from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.added_seeds import added_seeds_config, merged
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
-from agentnotes.experiments.guards.baseline import Baseline, baseline_from_request, compares_with_an_activation
-from agentnotes.experiments.guards.claim import input_condition, inverted, math_formulas, stated_claim
+from agentnotes.experiments.guards.baseline import COMPARISON, Baseline, baseline_from_request, compares_with_an_activation
+from agentnotes.experiments.guards.claim import expected_effect, input_condition, inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import cannot_learn, compare, confound_problems, diff_table
@@ -219,14 +219,36 @@ def _first_lines(text: str, limit: int) -> str:
     return kept.strip() or text[:limit]
 
 
+def _plan_from_note(request: str, hits: Sequence[Hit], names: str) -> agents.Plan | None:
+    """The plan read from the idea's own note sections by the program, where they give every part the planner's would
+    be replaced by (`_ground_plan`): the kinds their formulas show, formula lines enough for the rule; the task their
+    words name (the lab's default, regression, where they name none, as the planner is told), the condition, the
+    effect and the claim from their words. None where kinds or formulas are missing: the planner plans."""
+    kinds, formulas = kinds_in_sections(names, hits)[:MAX_KINDS], formula_lines(names, hits)
+    task = task_in_notes(text_of(idea_passages(names, hits))) or ExperimentConfig.task
+    if not kinds or len(formulas) < RULE_CHARS[0] or not math_formulas(formulas):
+        return None
+    passages = idea_passages(names, hits)
+    headings = list(dict.fromkeys(h.chunk.heading_path[-1] for h in passages if h.chunk.heading_path))
+    name = (headings[0] if len(headings) == 1 else COMPARISON.split(request.strip(), maxsplit=1)[0])[:100]  # its title
+    scale, condition = input_condition(own_text(names, hits)) or (1.0, "")
+    effect = expected_effect(text_of(passages))
+    return agents.Plan(idea_name=name, hypothesis=stated_claim(name, effect, condition), kinds=kinds, effect=effect,
+                       idea_rule=_first_lines(formulas, RULE_CHARS[1]), condition=condition, task=task, input_scale=scale,
+                       corrections=["the plan read from the note's own sections (kinds, formulas, task, condition, "
+                                    "expected effect): no planner call"])
+
+
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, names: str,
           hits: Sequence[Hit]) -> agents.Plan:
     if not run.phase_done("plan"):
         with run.phase("plan"):
-            plan, replies = agents.make_plan(  # the idea's own sections: a neighbour's words would enter the hypothesis
-                model, load_prompt("plan_experiment", settings.prompts_dir), options.request, idea_passages(names, hits),
-                seed=options.llm_seed)
-            run.add_usage(replies)
+            plan = _plan_from_note(options.request, hits, names)
+            if plan is None:
+                plan, replies = agents.make_plan(  # the idea's own sections: a neighbour's words would enter the hypothesis
+                    model, load_prompt("plan_experiment", settings.prompts_dir), options.request,
+                    idea_passages(names, hits), seed=options.llm_seed)
+                run.add_usage(replies)
             run.write_plan(_ground_plan(plan, options.request, hits, names))
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
 

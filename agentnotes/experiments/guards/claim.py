@@ -24,6 +24,19 @@ def inverted(hypothesis: str, note_text: str) -> bool:
     return bool(_WORSE.search(hypothesis)) and not _WORSE.search(note_text)
 
 
+# What the notes expect the idea to improve, in their words: faster training, or steadier training.
+_FASTER = re.compile(r"收敛(?:得)?更快|更快(?:地)?收敛|加速(?:训练|收敛)|收敛速度|\bfaster\s+(?:convergence|training)\b|"
+                     r"\bconverges?\s+faster\b|\bspeeds?\s+up\s+(?:the\s+)?(?:training|convergence)\b", re.IGNORECASE)
+_STEADIER = re.compile(r"训练更稳定|更稳定|不(?:容易|会)发散|\bmore\s+stable\b|\bfewer\s+divergences\b|\bless\s+likely\s+to\s+diverge\b|"
+                       r"\bstabili[sz]es?\s+(?:the\s+)?training\b", re.IGNORECASE)
+
+
+def expected_effect(note_text: str) -> str:
+    """The effect the note's words expect: "convergence" (faster training), "stability" (steadier training), else
+    "final_metric" (a better result)."""
+    return "convergence" if _FASTER.search(note_text) else "stability" if _STEADIER.search(note_text) else "final_metric"
+
+
 def stated_claim(idea_name: str, effect: str, condition: str) -> str:
     """The note's claim in one plain sentence: the idea does better than the baseline on its effect, under its condition."""
     where = f" when {condition.rstrip('.')}" if condition.strip() else ""
