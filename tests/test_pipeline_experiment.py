@@ -15,11 +15,12 @@ from agentnotes.experiments.guards.claim import input_condition
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.stats import neither_learned
 from agentnotes.index.ingest import ingest
-from agentnotes.pipeline.experiment import ExperimentOptions, _find_idea, run_experiment
+from agentnotes.pipeline.experiment import ExperimentOptions, _find_idea, _plan_from_note, run_experiment
 from agentnotes.retrieval.service import retrieve
 from agentnotes.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
+PLAN_FROM_NOTE = _plan_from_note  # the program's plan, which the fixture below replaces
 PLAN = {"idea_name": "mirror layer", "hypothesis": "faster convergence for inputs near zero",
         "idea_rule": "training: (w1*(x+h) + w2*(x-h))/2 + b with h = lr/2; w = (w1+w2)/2 every 50 steps", "parts": ["layer"], "baseline": "MLP + SGD", "task": "regression",
         "metric": "test_mse", "input_scale": 1.0, "risks": []}
@@ -32,6 +33,9 @@ def one_condition(monkeypatch):
     kept though the example note merges every 50 (the longer runs that needs: the test at the end of this file)."""
     monkeypatch.setattr("agentnotes.pipeline.experiment.input_condition", lambda text: None)
     monkeypatch.setattr("agentnotes.pipeline.experiment.PERIODS_PER_RUN", 0)
+    # and the planner (a fake model's first reply) plans, where the example note would be planned by the program
+    # (tests/test_idea_sections.py; the run without a planner call: the test at the end of this file)
+    monkeypatch.setattr("agentnotes.pipeline.experiment._plan_from_note", lambda *args: None)
 
 
 @pytest.fixture(autouse=True)
@@ -540,3 +544,18 @@ def test_the_results_critic_reads_the_claim_and_the_numbers_not_the_ideas_formul
     assert review.valid and "test_mse 0.4" in model.seen[0]
     assert plan.hypothesis in model.seen[0] and "inputs close to zero" in model.seen[0]
     assert plan.idea_rule not in model.seen[0] and "w1*(x+h)" not in model.seen[0]
+
+
+def test_a_run_whose_note_gives_kinds_and_formulas_makes_no_planner_call(monkeypatch) -> None:
+    from agentnotes.pipeline import experiment
+
+    monkeypatch.setattr(experiment, "_plan_from_note", PLAN_FROM_NOTE)
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    model = FakeListChatModel(responses=[f"```python\n{good}```", json.dumps({"matches_note": True, "problems": []}),
+                                         json.dumps({"valid": True, "concerns": [], "request": "none", "summary": "ok"})])
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=1),
+                         Recorder(), model)
+    plan = json.loads((run.path / rd.PLAN_JSON).read_text())
+    assert run.record().status == "done" and "no planner call" in plan["corrections"][0]
+    assert plan["kinds"] == ["layer", "weight_op"] and "(w1*(x+h) + w2*(x-h))/2" in plan["idea_rule"]
