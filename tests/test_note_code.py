@@ -362,3 +362,9 @@ def test_a_function_of_the_notes_the_code_calls_and_never_defines_is_defined_as_
     assert define_note_functions(code.replace("rescaled(p)", "p * 0.5"), note) == (code.replace("rescaled(p)", "p * 0.5"), [])
     # a function reading a name the notes never give is not the notes' whole function: left to the model
     assert define_note_functions(code, note.replace("EPS = 1e-8\n", ""))[1] == []
+
+
+def test_a_functions_input_named_like_the_parameter_that_the_notes_give_numbers_is_no_parameter() -> None:
+    note = ("# Powered singular values\n```python\ndef spow(M, p):\n    U, S, Vh = torch.linalg.svd(M, full_matrices=False)\n"
+            "    return (U * S ** p) @ Vh\n```\np ∈ {0, 0.5, 1}")  # invented
+    assert code_body("update_rule", note) is None  # p is the exponent: the model writes the rule

@@ -2033,3 +2033,29 @@ def test_a_norm_of_the_gradient_beside_a_whole_gradient_norm_is_left_to_the_mode
     whole = "# Clip\nThe norm is over all parameters' gradients together.\n" + rule  # invented
     part = skeleton_for(["update_rule"], whole, "digits")
     assert part.name == "update_global" and program_reply(part, whole, whole, "digits") == ""  # whose norm: not certain
+
+
+def test_a_layer_the_notes_make_plain_at_evaluation_with_a_weight_of_its_parameters_is_so_outside_training() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.layer_bodies import layer_forward_body
+
+    formulas = ("训练时：y = (w1*(x+c) + w2*(x-c))/2 + b，c = 0.1\n每 20 步：w = (w1+w2)/2，再令 w1 = w2 = w\n"
+                "推理时只用一个 w：y = w*x + b")  # invented
+    body, _, _ = layer_forward_body(formulas, ["w1", "w2", "bias"])
+    assert body.startswith("if not self.training:")
+
+    class Layer(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w1, self.w2, self.bias = (torch.nn.Parameter(torch.randn(3, 4)), torch.nn.Parameter(torch.randn(3, 4)),
+                                           torch.nn.Parameter(torch.randn(3)))
+
+    namespace = {"torch": torch, "F": F, "LR": 0.1}
+    exec("def forward(self, x):\n" + "\n".join("    " + line for line in body.splitlines()), namespace)
+    layer, x = Layer(), torch.randn(5, 4)
+    plain = F.linear(x, (layer.w1 + layer.w2) / 2, layer.bias)
+    assert torch.allclose(namespace["forward"](layer.eval(), x), plain)
+    assert not torch.allclose(namespace["forward"](layer.train(), x), plain)  # in training, the notes' own form
+    assert not layer_forward_body(formulas.rsplit("\n", 1)[0], ["w1", "w2", "bias"])[0].startswith("if")  # none said

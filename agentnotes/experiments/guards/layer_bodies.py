@@ -104,7 +104,30 @@ def layer_forward_body(formulas: str, parameters: Sequence[str], note_text: str 
     if "x" not in read:
         return None
     source = "; ".join(f"{target} = {ast.unparse(value)}" for target, value in statements)
-    return "\n".join([*lines, f"return {targets[-1]}"]), source, "\n".join(extra.values())
+    return "\n".join([*_at_evaluation(formulas, parameters, given), *lines, f"return {targets[-1]}"]), source, \
+        "\n".join(extra.values())
+
+
+# A line saying what the layer computes at evaluation: "评估/预测的时候只用一个 w：y = w*x + b", "at test time, y = W x + b".
+_AT_EVALUATION = re.compile(r"评估|预测|推理|测试时|\beval(?:uation)?\b|\binference\b|\bat test\b|\btest[- ]time\b", re.IGNORECASE)
+
+
+def _at_evaluation(formulas: str, parameters: Sequence[str], given: dict[str, str]) -> list[str]:
+    """The forward's first lines where the notes say the layer is the plain one at evaluation (`评估时 y = w*x + b`)
+    and give its weight from the layer's parameters (`w = (w1+w2)/2`, on any line, a periodic one too): outside
+    training, the plain layer with that weight; [] otherwise."""
+    said = [line for line in formulas.splitlines() if _AT_EVALUATION.search(line)]
+    plain = [s for line in said for s in _statements(line) or () if s[0] in LAYER_OUTPUTS and _plain_linear(s[1], parameters)]
+    weights = [(target, value) for target, value in _statements(formulas) or ()
+               if target in _PLAIN_WEIGHTS and target not in parameters and not isinstance(value, ast.Name)]
+    if len(plain) != 1 or len(weights) != 1:
+        return []
+    weight = _as_torch(weights[0][1], set(parameters), set(), given)
+    if weight is None:
+        return []
+    bias = ", self.bias" if "bias" in parameters else ""
+    return ["if not self.training:  # the notes' layer at evaluation: " + ast.unparse(ast.Assign([ast.Name(plain[0][0])], plain[0][1], lineno=0)),
+            f"    return F.linear(x, {weight}{bias})"]
 
 
 # A name the notes give the layer's input or output width: `d = 输入维`, "n is the output width", `d = input dim`.
