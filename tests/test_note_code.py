@@ -368,3 +368,25 @@ def test_a_functions_input_named_like_the_parameter_that_the_notes_give_numbers_
     note = ("# Powered singular values\n```python\ndef spow(M, p):\n    U, S, Vh = torch.linalg.svd(M, full_matrices=False)\n"
             "    return (U * S ** p) @ Vh\n```\np ∈ {0, 0.5, 1}")  # invented
     assert code_body("update_rule", note) is None  # p is the exponent: the model writes the rule
+
+
+MEDIAN_NORM = """# Median-centred norm with a gain per feature
+
+```python
+class MedianNorm(nn.Module):
+    # each sample centred on its median feature, scaled by its mean absolute deviation
+    def __init__(self, d):
+        super().__init__()
+        self.gain = nn.Parameter(torch.ones(d))
+    def forward(self, h):
+        m = h.median(dim=1, keepdim=True).values
+        return self.gain * (h - m) / ((h - m).abs().mean(dim=1, keepdim=True) + 1e-5)
+```
+"""  # invented
+
+
+def test_a_norm_class_of_the_notes_is_the_normalisation_built_with_the_layers_width() -> None:
+    norm = _written(MEDIAN_NORM, ["layer"])["IdeaNorm"](3)
+    z = torch.tensor([[1.0, 2.0, 6.0]])
+    assert torch.allclose(norm(z), torch.tensor([[-1.0, 0.0, 4.0]]) / (5.0 / 3 + 1e-5))
+    assert [tuple(p.shape) for p in norm.parameters()] == [(3,)]

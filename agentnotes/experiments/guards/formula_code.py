@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.kinds import PERIODIC_EPOCHS, STRAIGHT_THROUGH, idea_text
 from agentnotes.experiments.guards.penalty_code import hidden_code_penalty
 from agentnotes.experiments.guards.norm_body import norm_forward_body
-from agentnotes.experiments.guards.note_code import activation_class_bodies, code_body, layer_class_bodies
+from agentnotes.experiments.guards.note_code import activation_class_bodies, code_body, layer_class_bodies, norm_class_bodies
 from agentnotes.experiments.guards.note_program import (
     HOOK_FUNCTIONS,
     NoteProgram,
@@ -127,8 +127,9 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
             layers, forward, source = found
             return forward_name, _marked(forward, source), f"def {layers_method}(self):\n" \
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
-    if part.name == "norm":
-        return _with_parameters(NORM_FORWARD, norm_forward_body(formulas, note_text, task))
+    if part.name == "norm":  # from the formulas, else the notes' own class (on flat inputs, as the notes' classes take them)
+        return _with_parameters(NORM_FORWARD, norm_forward_body(formulas, note_text, task)
+                                or (norm_class_bodies(note_text) if task != "digits_image" else None))
     if LAYER_FORWARD in part.required:
         if _OWN_BACKWARD.search(note_text) and not STRAIGHT_THROUGH.search(note_text):
             return None  # "反向（照论文来，不用真梯度）": a layer whose gradient the notes give apart is more than its forward pass

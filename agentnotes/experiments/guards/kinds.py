@@ -148,7 +148,7 @@ KINDS: tuple[Kind, ...] = (
               NORM_FORMULA.pattern,
               # "Replace the last `Linear(H, 10)` by 10 small matrices": the layer the idea replaces
               r"\breplace[sd]?\s+(?:the\s+|each\s+|every\s+)?(?:(?:last|final|output|first|hidden)\s+)?`?(?:nn\.)?Linear\b",
-              r"\bclass\s+\w*(?:Linear|Dense|Layer)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module)
+              r"\bclass\s+\w*(?:Linear|Dense|Layer|Norm)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module), class RankNorm(nn.Module)
               r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",
               # a heading naming the layer the idea is: "# Class-slot last layer: …", "# Noisy-OR 隐藏层（digits）"
               r"(?m:^#[^\n]*(?:(?<!for the )(?<!to the )(?<!on the )(?<!of the )(?<!in the )\b(?:last|output|final|first|hidden)\s+layer|"

@@ -94,6 +94,12 @@ def activation_class_bodies(note_text: str) -> tuple[str, str, str] | None:
     return _module_class_bodies(note_text, 1, "self.act = {name}(self.width)\n", "out = self.act(x)")
 
 
+def norm_class_bodies(note_text: str) -> tuple[str, str, str] | None:
+    """The same for the norm skeleton, when the notes give their normalisation as a class built from the width of the
+    layer before it (`class RankNorm(nn.Module)` built as `RankNorm(d)`): the skeleton's normalisation holds one."""
+    return _module_class_bodies(note_text, 1, "self.norm = {name}(self.width)\n", "out = self.norm(z)")
+
+
 def _module_class_bodies(note_text: str, sizes: int, built: str, forward: str) -> tuple[str, str, str] | None:
     """(forward body, source, extra_parameters body) for the first module class of the notes built from `sizes`
     sizes, held as `built` says and called as `forward` does."""

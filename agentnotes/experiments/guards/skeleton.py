@@ -104,6 +104,7 @@ _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|s
 _NORM_TITLE = re.compile(r"^#(?![^\n]*(?:\b[Ll]inear\b|\b[Gg]at(?:e|ed|ing)\b|门控|\b[Rr]esidual\b|残差|\b[Bb]lock\b))[^\n]*?"
                          r"(?:(?<![a-z])[A-Z][A-Za-z]*-?Norm(?![a-z])|(?<![A-Za-z])Norm(?![a-z-])|\bnormali[sz]ation\b|"
                          r"归一化层|\bnorm\s*(?:层|layer)|\bnorm(?=\s*(?:[:：(（]|$)))", re.MULTILINE)
+_NORM_CLASS = re.compile(r"\bclass\s+\w*Norm\w*\s*\(\s*nn\.Module\s*\)")  # the notes' own normalisation module
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
                            r"increas|decreas|improv|plateau|stops? (?:improving|falling|decreasing)|上升|下降|变大|变小|"
                            r"增加|减少|平台|不再|停滞)|(?:L̄|\bL)_?\{?[jt]\}?\s*[<>]=?\s*(?:L̄|L)_?\{?[jt]\s*-\s*1|"
@@ -204,8 +205,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         if any(set(kind.hooks) <= hooks for _, hooks in parts):
             continue
         block = kind.name == "layer" and (_BLOCK_FORM.search(note_text) or reads_input_unweighted(_COMPARED.sub("", note_text)))
-        name = "block" if block else "norm" if kind.name == "layer" and (_NORM_TITLE.search(note_text) or
-                                                                         NORM_FORMULA.search(idea_part)) else kind.name
+        name = "block" if block else "norm" if kind.name == "layer" and (_NORM_TITLE.search(note_text) or _NORM_CLASS.search(
+            note_text) or NORM_FORMULA.search(idea_part)) else kind.name
         name = "update_global" if kind.name == "update_rule" and _WHOLE_STEP.search(_NOT_DONE.sub(" ", idea_part)) else name
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs the whole network
