@@ -1,6 +1,6 @@
 """What the lab concludes per input scale for a correct, hand-written mirror layer (no LLM).
 
-Run: python benchmarks/mirror_conditions.py [--seeds 5] [--steps 1500]
+Run: python benchmarks/mirror_conditions.py [--seeds 5] [--steps 1500] [--every 10]
 
 `run-experiment "mirror vs baseline"` should reach these conclusions when its generated code is
 faithful: the reference implementation (tests/ideas/mirror.py) runs in the sandbox at input scale
@@ -29,8 +29,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--every", type=int, default=10, help="steps between merges (the example notes say 50)")
     args = parser.parse_args()
     code = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    code = code.replace("AVERAGE_EVERY = 10", f"AVERAGE_EVERY = {args.every}")
     results = {}
     for scale in (0.01, 1.0):
         config = ExperimentConfig(idea_name="mirror layer", task="regression", seeds=tuple(range(args.seeds)),
