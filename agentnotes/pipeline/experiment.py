@@ -225,10 +225,10 @@ def _plan_from_note(request: str, hits: Sequence[Hit], names: str) -> agents.Pla
     words name (the lab's default, regression, where they name none, as the planner is told), the condition, the
     effect and the claim from their words. None where kinds or formulas are missing: the planner plans."""
     kinds, formulas = kinds_in_sections(names, hits)[:MAX_KINDS], formula_lines(names, hits)
-    task = task_in_notes(text_of(idea_passages(names, hits))) or ExperimentConfig.task
     if not kinds or len(formulas) < RULE_CHARS[0] or not math_formulas(formulas):
         return None
     passages = idea_passages(names, hits)
+    task = task_in_notes(text_of(passages)) or ExperimentConfig.task
     headings = list(dict.fromkeys(h.chunk.heading_path[-1] for h in passages if h.chunk.heading_path))
     name = (headings[0] if len(headings) == 1 else COMPARISON.split(request.strip(), maxsplit=1)[0])[:100]  # its title
     scale, condition = input_condition(own_text(names, hits)) or (1.0, "")
