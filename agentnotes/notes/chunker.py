@@ -27,15 +27,22 @@ _BOLD_LINE = re.compile(r"^\s*\*\*(.{1,80}?)\*\*\s*$")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.、)）]|[（(]\d{1,3}[)）])\s*\S")
 _WORD = re.compile(r"\w")
 # A fenced code block's opening or closing line: its comments (`# the update`) are code, no headings.
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*(\w*)")
+
+
+def fence_line(line: str) -> tuple[str, str] | None:
+    """A code fence's marker (```) and the language it names ("" where none), or None for any other line."""
+    found = _FENCE.match(line)
+    return (found[1], found[2]) if found else None
 
 
 def fence_after(line: str, fence: str) -> str:
     """The open code fence's marker after `line` ("" outside code), given the one before it: a fence opens a code
     block, and one of the same character, at least as long, closes it."""
-    if not (found := _FENCE.match(line)):
+    if not (found := fence_line(line)):
         return fence
-    return "" if fence and found[1][0] == fence[0] and len(found[1]) >= len(fence) else fence or found[1]
+    marker = found[0]
+    return "" if fence and marker[0] == fence[0] and len(marker) >= len(fence) else fence or marker
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.\s)")  # after the sentence's end, its space kept
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from agentnotes.notes.chunker import fence_after
 from agentnotes.notes.types import NoteFile
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.S | re.M)
 _WIKILINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 _INLINE_TAG = re.compile(r"(?<![\w#&/])#([\w/-]*[^\W\d][\w/-]*)")  # Obsidian: at least one non-digit
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def _strings(value: object) -> list[str]:
@@ -53,11 +53,10 @@ def _link_text(match: re.Match[str]) -> str:
 
 def _inline_tags(text: str) -> list[str]:
     """`#tags` in the text outside fenced code."""
-    tags, fenced = [], False
+    tags, fence = [], ""
     for line in text.split("\n"):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced:
+        in_code, fence = bool(fence), fence_after(line, fence)
+        if not in_code and not fence:
             tags += _INLINE_TAG.findall(line)
     return tags
 

@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import idea_text
+from agentnotes.notes.chunker import fence_line
 from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
 from agentnotes.experiments.guards.static_check import undefined_names
 
 # A code fence's line: its language, if it names one (```python opens a block; a bare ``` opens or closes one).
-_FENCE = re.compile(r"^[ \t]*```[ \t]*(\w*)[ \t]*$")
 # The kinds whose hook changes one parameter in place, with a state dict kept for it between calls.
 _ON_A_PARAMETER = ("update_rule", "weight_op")
 _IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that changes the tensor
@@ -154,7 +154,7 @@ def code_blocks(text: str) -> list[str]:
     opens with its language named (a block cut where one passage ends, whole in the next) is dropped."""
     blocks, current, language = [], None, ""
     for line in text.split("\n"):
-        fence = _FENCE.match(line)
+        fence = fence_line(line)
         if fence and (current is None or fence[1]):
             current, language = [], fence[1]
         elif fence:
