@@ -78,7 +78,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("Random minibatches are mostly easy contrast: build each batch from pairs of nearby examples of different "
      "classes; the loss is still plain CE.", ["data"]),  # which examples share a batch
     ("# 相邻隐层 CKA 冗余罚项\n总损失：L = CE + μ · Σ_{l=1}^{L−1} max(0, CKA(H_l, H_{l+1}) − κ)\n"
-     "```python\ndef lin_cka(X, Y):\n    return (X.T @ Y).norm() ** 2\n```", ["loss", "regulariser"]),  # no wiring, no batch
+     "```python\ndef lin_cka(X, Y):\n    return (X.T @ Y).norm() ** 2\n```", ["regulariser"]),  # the title's penalty; no wiring
     ("# 卷积展开初始化：把全连接第一层初始化成随机 3×3 卷积的展开\nW0 = conv(eye).view(64, -1).T", ["init"]),
     ("# 每 N 步对第一层做一次中值滤波\n为什么是中值不是均值：这和光滑性罚项不同，中值保边缘。", ["weight_op"]),
     ("# 过采样 + 贪心挑选的初始化\n1. 每层先采 M = 4n 个候选行\n2. 算候选激活 A_{ik} = relu(w_k·x_i + b_k)", ["init"]),
@@ -100,7 +100,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     # the new layer's own backward pass is no update rule; the same step said otherwise is one
     ("# TernaryLinear: rounded weights\ny = Ŵ x + b\nBackward: straight-through, g := g (zero the grad where |W| > α)",
      ["layer"]),
-    ("# TernaryLinear: rounded weights\ny = Ŵ x + b\nThen g := g (zero the grad where |W| > α)", ["update_rule", "layer"]),
+    ("TernaryLinear: rounded weights\ny = Ŵ x + b\nThen g := g (zero the grad where |W| > α)", ["update_rule", "layer"]),
     # a new input drawn from a set, the setup's optimizer without a number, a layer norm of x (no draw)
     ("x̃ = round(x·(q − 1))/(q − 1)，q ~ Uniform{2, 4, 8}\n实验：MLP，SGD momentum；5 seeds", ["data"]),
     ("X ← X + W·LN(X)", []),
@@ -389,7 +389,7 @@ def test_the_setup_and_the_condition_an_idea_is_tried_under_show_no_kind() -> No
             "## 设置\n训练集加 40% 标签噪声；SGD 的 w ← w − η g\n")
     assert kinds_in_notes(note) == ["loss"]  # log_t(x) is the loss's own function, the noise the setup's
     assert kinds_in_notes(note.replace("## 设置", "## 规则")) == ["update_rule", "loss", "data"]  # said as the idea
-    assert kinds_in_notes("# ReLU 换成 f(x) = x·tanh(x)\n损失函数照旧：L = CE(f(x), y)") == ["activation", "loss"]
+    assert kinds_in_notes("ReLU 换成 f(x) = x·tanh(x)\n损失函数照旧：L = CE(f(x), y)") == ["activation", "loss"]
     assert kinds_in_notes("A bounded loss L = (1 - p_y^q)/q, robust to label noise.") == ["loss"]
     assert kinds_in_notes("A tilted loss L = log(mean(exp(t·ℓ)))/t; try it on digits, clean and with label noise.") == ["loss"]
 
@@ -676,13 +676,32 @@ def test_a_sample_weight_named_with_a_normaliser_is_no_weight_operation() -> Non
     assert "weight_op" in kinds_in_notes("每步之后：w = w / norm(w)")
 
 
+def test_a_title_that_names_one_of_the_kinds_read_is_the_idea() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    subspace = ("# 子空间动量：只在梯度的主方向上保留动量\n"
+                "- 每 K=20 步刷新一次子空间：U ← qr(G·Gᵀ·U).Q\n- W ← W − η·(U·M + κ·G_⊥)\n")
+    assert kinds_in_notes(subspace) == ["update_rule"]  # the refresh every K steps is the rule's own state
+    assert kinds_in_notes(subspace.replace("# ", "", 1)) == ["update_rule", "weight_op"]  # no title: both read
+    classes = "# Class-by-class curriculum\n- start with two classes in the sampler; every K steps add one more\n"
+    assert kinds_in_notes(classes) == ["data"]
+    assert kinds_in_notes("# ReLU 换成 f(x) = x·tanh(x)\n损失函数照旧：L = CE(f(x), y)") == ["activation"]
+    saturated = ("# 饱和动量：速度有上限\n- v ← μ·v − η·g\n- Δw = v / √(1 + (rms(v)/c)²)，按层算 rms(v) = ‖v‖/√n\n"
+                 "```python\nclass SatMom(torch.optim.Optimizer):\n    def step(self):\n        pass\n```\n")
+    assert kinds_in_notes(saturated) == ["update_rule"]  # the notes' optimizer class: its step reads the gradient
+    assert kinds_in_notes(saturated.replace("(torch.optim.Optimizer)", "")) == ["weight_op"]
+    both = "# 可学的门控激活，逐层初始化\nf(x) = x·σ(a·x)\n初始化：W ~ N(0, 2/fan_in)\n"
+    assert kinds_in_notes(both) == ["activation", "init"]  # a title naming two kinds decides nothing
+
+
 def test_a_test_section_an_option_and_a_learnable_start_are_not_the_idea() -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 
     init = ("# Per-unit gain init\n\nW ~ He normal, then scale row i by g_i, log g_i ~ U(−log r, log r)\n\n"
             "## Test\n- SGD+momentum and Adam; 400 steps\n")
     assert kinds_in_notes(init) == ["init"]
-    assert "update_rule" in kinds_in_notes(init.replace("## Test\n", ""))  # the optimizers said in the idea itself
+    untitled = init.replace("## Test\n", "").replace("# Per-unit gain init", "Per-unit gain init:")
+    assert "update_rule" in kinds_in_notes(untitled)  # the optimizers said in the idea itself, which no title names
     nudge = "每步 optimizer.step() 之后：W ← W + α·(T − W)。也可以只在前 50 步 warmup 之后才开始推。"
     assert kinds_in_notes(nudge) == ["weight_op"]
     layer = "Output:\n  y_i = (W x + b)_i · |c_i|^{γ_i},   γ_i = softplus(ρ_i), init γ ≈ 0.5\n"

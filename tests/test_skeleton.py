@@ -77,6 +77,7 @@ def test_skeleton_choice_one_kind_only_and_the_residual_form_gets_the_block() ->
     assert skeleton_for(["update_rule", "layer", "weight_op"]).name == "layer_op+update_rule"
     assert skeleton_for(["weight_op", "activation"]) is None  # both define build_model
     assert skeleton_for(["architecture"]).name == "network"  # flat inputs
+    assert skeleton_for(["architecture"], "y = x + 0.5·tanh(W x + b)").name == "block"  # a residual form, alone
 
 
 def test_an_initialisation_from_the_data_and_a_changing_batch_size_get_their_own_skeletons() -> None:

@@ -30,6 +30,7 @@ _WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?
 # What notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`, `l = F.cross_entropy(…)`); a lowercase l
 # is one only where a loss is its value: otherwise an index (`l_star = argmin_l r_l`, "head l = L": a layer).
 _LOSS_NAME = r"(?:loss|(?-i:L)|ℓ|(?-i:l)(?![_\w])(?=\s*:?=\s*[^\n]*(?:entropy|CE|MSE|mse|loss|log)))"
+_OPTIMIZER_CLASS = re.compile(r"\bclass\s+\w+\s*\(\s*(?:torch\.)?optim\.Optimizer\s*\)")  # the notes' own optimizer
 _ASSIGN = r"\s*(?:=|←|:=|\+=|-=)(?!=)"
 
 
@@ -126,7 +127,7 @@ KINDS: tuple[Kind, ...] = (
               _words("update rule", "momentum", "gradient noise(?! scale)", "gradient clipping", "optimi[sz]er step", "line search"),
               "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索",
               # an optimizer class of the notes; a step written as the weights' change (`Δw_i = −η·g_i·…`)
-              r"\bclass\s+\w+\s*\(\s*(?:torch\.)?optim\.Optimizer\s*\)", _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",
+              _OPTIMIZER_CLASS.pattern, _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",
               # a heading naming the idea an optimizer: "# 抖动符号 SGD（dithered signSGD）", "# Heun trapezoid SGD"
               r"(?m:^#+[ \t](?![^\n]*\bvs\.?\b)[^\n]*?(?:SGD|Adam\w*|RMSprop|optimi[sz]er|优化器)(?![\w-]))"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
@@ -553,7 +554,8 @@ def kinds_in_notes(text: str) -> list[str]:
     layer or activation idea, and the initial values it gives its new parameters no initialisation idea. The setup
     sections and the noise an idea is tried under ("robust to label noise") show no kind; a function a loss note
     defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
-    (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss.
+    (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss. Of several kinds read, the one the
+    idea's title alone shows is the idea ("# 相对论动量：…" with a refresh "every K steps" in its rule).
     """
     text = "\n".join(map(_without_what_shows_no_kind, idea_lines(text, aside_headings=True)))
     plain = plain_formula(text)
@@ -661,6 +663,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("layer")  # "算 a_j = w_j·x（不含 bias）的分位数": a value the operation on the weights measures
     if "architecture" in found and _only_plain_layers(text):
         found = [kind for kind in found if kind not in ("layer", "activation")]  # h2 = relu(W2 · [x; h1]): the wiring
+    if len(found) > 1 and len(titled := _kinds_in_title(text)) == 1 and titled[0] in found:
+        found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     return found
 
 
@@ -733,10 +737,22 @@ _PLAIN_PRODUCT = re.compile(r"(?<![\w])\w+\s*=\s*[wW]\w*\s*[·*@]?\s*x\w*(?:\s*\
 _NAMED_AN_INIT = re.compile(r"^\s*#+[^:：（(\n]*?(?:初始化|\binit(?:iali[sz]ation)?)\s*(?:[:：（(]|$)", re.IGNORECASE)
 
 
+def _title(text: str) -> str:
+    """The first heading of the idea's text: the name the note gives the idea."""
+    return next((line for line in text.splitlines() if _HEADING.match(line)), "")
+
+
+def _kinds_in_title(text: str) -> list[str]:
+    """The kinds the idea's title shows by their cues, or names ("可学激活": an activation)."""
+    title = _title(text)
+    return [kind.name for kind in KINDS if _shown(kind.cue, title) or _shown(kind.cue, plain_formula(title))
+            or (kind.name == "activation" and _ACTIVATION_SAID.search(title))] if title else []
+
+
 def _titled_init(text: str) -> bool:
     """Whether the note's title names an initialisation and no change of structure beside the task's own models, or
     is named as one (its name ends on the initialisation, whatever it emulates)."""
-    title = next((line for line in text.splitlines() if _HEADING.match(line)), "")
+    title = _title(text)
     return bool(BY_NAME["init"].cue.search(title)) and (
         not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", title)) or bool(_NAMED_AN_INIT.match(title)))
 
@@ -764,9 +780,14 @@ def _rate_of_computed_value(plain: str) -> bool:
                for line in lines if (rate := _RATE_ASSIGNED.search(line)))
 
 
+
+
 def _steps_without_gradient(plain: str) -> bool:
     """Whether every weight step the update-rule cue shows on reads neither the gradient nor a value a line computes
-    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it)."""
+    from it (`θ ← θ − η·m/h` with `m ← β·m + g` reads it); never where the notes write an optimizer class, whose step
+    reads the gradients it is given."""
+    if _OPTIMIZER_CLASS.search(plain):
+        return False
     lines = plain.splitlines()
     from_gradient = {found[1] for line in lines if _GRADIENT.search(line) and (found := _ASSIGNED_NAME.match(line))}
     steps = [line for line in lines if BY_NAME["update_rule"].cue.search(line)]

@@ -183,8 +183,9 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     an update rule that takes the gradient again at moved weights (a closure, "the gradient at w + e")
     the two_point skeleton, one whose step reads the batch's loss or the norm of the whole gradient the update_global
     skeleton; an architecture idea gets the skeleton of
-    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the network skeleton (the whole
-    network: its layers and its forward) unless another kind also builds the model (a new activation in it) and the
+    the part of the task's baseline it replaces (ARCHITECTURE_PARTS), on flat inputs the block skeleton where the notes
+    write a residual form and no network's equations, else the network skeleton (the whole network: its layers and its
+    forward) unless another kind also builds the model (a new activation in it) and the
     notes do not write the network as its equations, then none; an
     initialisation computed from the training data the init_data skeleton (build_model gets the data);
     a data idea that changes the batch size the batch_size skeleton; a schedule that follows the training loss the
@@ -211,7 +212,9 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "two_point" if kind.name == "update_rule" and _SECOND_GRADIENT.search(note_text) else name
         if kind.name == "architecture":  # the baseline's part it replaces; on flat inputs the whole network
             alone = not any(set(other.hooks) & set(kind.hooks) for other in found if other is not kind)
-            name = ARCHITECTURE_PARTS.get(task, "network" if alone or _NETWORK_EQUATIONS.search(note_text) else name)
+            network = _NETWORK_EQUATIONS.search(note_text)
+            block = alone and not network and _BLOCK_FORM.search(note_text)  # `y = x + 0.5·tanh(W x + b)`: a hidden block
+            name = ARCHITECTURE_PARTS.get(task, "block" if block else "network" if alone or network else name)
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "batch_choice" if kind.name == "data" and _BATCH_CHOICE.search(idea_part) else name
