@@ -176,6 +176,12 @@ def test_a_weight_operation_on_rows_skips_the_biases_it_would_fail_on() -> None:
     assert torch.allclose(weight.norm(dim=1), torch.full((3,), 2.0)) and torch.equal(bias, torch.full((3,), 5.0))
     guarded = code.replace('"""Row norms."""', '"""Row norms."""\n    if p.dim() == 1:\n        return')
     assert apply_fixes(guarded, ["weight_op"])[1] == [] and apply_fixes(code, ["regulariser"])[1] == []
+    helper = ("def orthogonal(G):\n    X = G / G.norm()\n    return X @ X.T @ X\n\n\n"
+              "def weight_op(p, state, step):\n    D = p - state['initial']\n    p.copy_(state['initial'] + orthogonal(D))\n")
+    fixed, fixes = apply_fixes(helper, ["weight_op"])
+    assert [f.after for f in fixes] == ["if p.dim() < 2: return"]  # the matrix function it gives p's displacement to
+    unrelated = helper.replace("orthogonal(D)", "orthogonal(state['initial'].new_ones(2, 2))[0, 0] * D")
+    assert apply_fixes(unrelated, ["weight_op"])[1] == []  # a matrix function of something else
 
 
 def test_copying_two_weights_into_each_other_becomes_the_average_the_notes_define() -> None:
@@ -676,13 +682,18 @@ def test_the_weight_of_a_hooks_one_parameter_tensor_is_the_tensor_itself() -> No
 
 
 def test_an_argument_recomputed_from_a_name_bound_nowhere_keeps_its_value() -> None:
-    from agentnotes.experiments.guards.autofix import drop_argument_recomputed_from_nothing
+    from agentnotes.experiments.guards.autofix import drop_values_computed_from_nothing
 
     code = ("def update(p, g, state, lr, t, loss, grad_sq):\n    eta = min(loss / (0.5 * grad_sq), 1.0)\n"
             "    p.sub_(eta * g)\n    grad_sq = float(sum((g * g).sum() for g in grads))\n    g = g / lr\n")
-    fixed, fixes = drop_argument_recomputed_from_nothing(code)
+    fixed, fixes = drop_values_computed_from_nothing(code)
     assert "grads" not in fixed and "    g = g / lr\n" in fixed and [f.line for f in fixes] == [4]
-    assert drop_argument_recomputed_from_nothing(fixed) == (fixed, [])
+    assert drop_values_computed_from_nothing(fixed) == (fixed, [])
+    top = ("eps0, eps1 = 0.1, 1e-8\neps = eps0 * (eps1 / eps0) ** min(t / STEPS, 1.0)\nscale = 2 * t\n\n\n"
+           "def update(p, g, state, lr, t):\n    eps_t = eps0 * (eps1 / eps0) ** min(t / STEPS, 1.0)\n"
+           "    p.sub_(lr * scale * g / (g.abs() + eps_t))\n")
+    fixed, fixes = drop_values_computed_from_nothing(top)
+    assert "eps = " not in fixed and "scale = 2 * t" in fixed and len(fixes) == 1  # `scale` is read: its NameError stays
 
 
 def test_a_default_that_reads_another_parameter_is_computed_in_the_body() -> None:

@@ -192,7 +192,9 @@ def test_a_notes_optimizer_class_runs_its_loop_body_as_the_hook_with_its_own_set
 
 def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() -> None:
     assert code_body("update_rule", IN_THE_SETUP) is None  # the setup's, not the idea's
-    assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is not None
+    assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is None
+    kept = "```python\ndef step(w, g, lr, prev):\n    w.sub_(lr * (g + prev))\n    prev.copy_(g)\n```"
+    assert code_body("update_rule", kept) is not None  # a tensor the function keeps (changes) between steps
     assert code_body("data", "```python\ndef mix(x, mystery):\n    return x * mystery\n```") is None  # no kept tensor in data
     assert code_body("weight_op", "```\nW.copy_(W * unknown_scale)\n```") is None  # a constant the notes never give
     assert code_body("update_rule", "```python\ndef norm(w, g):\n    print(g.norm())\n```") is None  # changes nothing
@@ -337,7 +339,7 @@ def test_a_function_reading_names_the_notes_never_define_or_rebinding_the_harnes
     assert code_body("activation", hiding) is None  # F would hide torch.nn.functional
     assert code_body("activation", own) is not None
     assert code_body("data", "```python\ndef flip(x):\n    return x * random.choice([1.0, -1.0])\n```") is not None  # imported
-    as_input = "```python\ndef shift_step(W, F, beta=1.0):\n    return W + beta * F\n```"
+    as_input = "```python\ndef shift_step(W, F, beta=1.0):\n    F.mul_(0.9).add_(W)\n    return W + beta * F\n```"
     assert code_body("weight_op", as_input) is None  # an input named F hides it too
     assert code_body("weight_op", as_input.replace("F", "D")) is not None
 

@@ -623,29 +623,32 @@ def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
     return (spans_replaced(code, edits), fixes) if fixes else (code, [])
 
 
-def drop_argument_recomputed_from_nothing(code: str) -> tuple[str, list[Fix]]:
-    """A statement that gives a function's own argument a new value computed from a name bound nowhere
-    (`grad_sq = float(sum((g * g).sum() for g in grads))` in `update(p, g, …, grad_sq)`, the skeleton's own line
-    copied) is removed: it would fail (NameError), and the argument already holds the value."""
+def drop_values_computed_from_nothing(code: str) -> tuple[str, list[Fix]]:
+    """A statement that gives a name a value computed from a name bound nowhere is removed where the value is not
+    needed: a function's own argument (`grad_sq = float(sum(…))` in `update(p, g, …, grad_sq)`, the skeleton's own
+    line copied: the argument already holds the value), or a name nothing reads (`eps = eps0 * … ** min(t/T, 1)` at
+    the top, the hook computing its own `eps_t` from its `t`). Either would fail (NameError) and change nothing."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
     undefined = {name for name, _ in undefined_names(tree)}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} | harness_names() \
+        | set(hook_names())  # what the harness reads
     edits = []
-    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-        arguments = {a.arg for a in fn.args.args}
-        edits += [(stmt, "") for stmt in fn.body if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                  and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in arguments
+    for body, arguments in [(tree.body, set())] + [(fn.body, {a.arg for a in fn.args.args})
+                                                    for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)]:
+        edits += [stmt for stmt in body if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                  and isinstance(stmt.targets[0], ast.Name) and (stmt.targets[0].id in arguments or stmt.targets[0].id not in read)
                   and any(isinstance(n, ast.Name) and n.id in undefined for n in ast.walk(stmt.value))
-                  and len(fn.body) > 1]
+                  and len(body) > 1]
     if not edits:
         return code, []
     lines = code.splitlines()
-    for stmt, _ in sorted(edits, key=lambda e: e[0].lineno, reverse=True):
+    for stmt in sorted(edits, key=lambda e: e.lineno, reverse=True):
         del lines[stmt.lineno - 1:stmt.end_lineno]
-    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], "removed: recomputes an argument from an "
-                                                                                  "undefined name") for stmt, _ in edits]
+    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], "removed: a value computed from an undefined "
+                                                                              "name, which nothing needs") for stmt in edits]
 
 
 # Hooks given one parameter tensor p (not its layer): `update(p, g, …)`, `weight_op(p, state, step)`.
@@ -921,8 +924,8 @@ def _is_parameter_or_none(value: ast.expr) -> bool:
 
 
 def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
-    """A `weight_op(p, state, step)` that works on the rows of p (`dim=1`, `p.shape[1]`, `p.t()`) and never
-    tests p's dimensions gets `if p.dim() < 2: return` first: it is called for every parameter, and on a
+    """A `weight_op(p, state, step)` that works on the rows of p (`dim=1`, `p.shape[1]`, `p.t()`, or gives p to a
+    function of the code that works on a matrix) and never tests p's dimensions gets `if p.dim() < 2: return` first: it is called for every parameter, and on a
     bias (a vector) such code fails with "Dimension out of range"."""
     try:
         tree = ast.parse(code)
@@ -936,10 +939,27 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
                   or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
                   or (isinstance(n, ast.Attribute) and n.attr in ("t", "T") and ast.unparse(n.value) == p)
                   for n in ast.walk(fn))
-    if _tests_dimensions(fn) or not on_rows:
+    if _tests_dimensions(fn) or not (on_rows or _passes_to_a_matrix_function(fn, p, tree)):
         return code, []
     fixed, line = _guarded(code, fn, [f"if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix", "    return"])
     return fixed, [Fix(line, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
+
+
+def _passes_to_a_matrix_function(fn: ast.FunctionDef, p: str, tree: ast.Module) -> bool:
+    """Whether `fn` gives p, or a value computed from it (`D = p - anchor`), to a function of the code that works on
+    a matrix (`def ns5(G): … X.shape[1] … X.T … X @ X.T`) and never tests its dimensions."""
+    derived = {p}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & derived:
+            derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    matrix_functions = {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and f is not fn
+                        and not _tests_dimensions(f) and any(
+                            (isinstance(n, ast.Attribute) and n.attr in ("t", "T", "mT"))
+                            or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult))
+                            or (isinstance(n, ast.Subscript) and ast.unparse(n).endswith(".shape[1]")) for n in ast.walk(f))}
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in matrix_functions
+               and any(isinstance(a, ast.Name) and a.id in derived for arg in n.args for a in ast.walk(arg))
+               for n in ast.walk(fn))
 
 
 def _tests_dimensions(fn: ast.FunctionDef) -> bool:
@@ -1250,7 +1270,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_argument_recomputed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_values_computed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_tensor_fill",
                  "fix_missing_functions", "store_accumulated_state", "store_rebound_state")  # run for every idea
@@ -1289,7 +1309,7 @@ FIXES: dict[str, Fixer] = {
     "fix_matrix_only_weight_op": lambda code, _kinds, _pairs: fix_matrix_only_weight_op(code),
     "fix_matrix_only_update": lambda code, _kinds, _pairs: fix_matrix_only_update(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
-    "drop_argument_recomputed_from_nothing": lambda code, _kinds, _pairs: drop_argument_recomputed_from_nothing(code),
+    "drop_values_computed_from_nothing": lambda code, _kinds, _pairs: drop_values_computed_from_nothing(code),
 }  # the last: a name the fixes above bind (the notes' letter for an argument) is not bound nowhere
 
 

@@ -310,8 +310,9 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     function = names_replaced(function, renamed)  # its inputs under the hook's names: `w.sub_` is `p.sub_`
     param_name, taken = taken.get("param", ""), {role: renamed.get(name, name) for role, name in taken.items()}
     passed = [f"{name}={name}" for name in taken.values()]
-    if kept and (kind not in _ON_A_PARAMETER or "param" not in taken):
-        return None  # an input nothing gives: only a parameter's own kept tensors are known
+    if kept and (kind not in _ON_A_PARAMETER or "param" not in taken
+                 or not all(_changes_in_place(function.body, name) for name in kept)):
+        return None  # an input nothing gives: only a parameter's own kept tensors, which the function changes, are known
     call = f"{function.name}({', '.join(passed + [f'{name}={name}' for name in kept])})"
     if kind in _ON_A_PARAMETER:
         if "param" not in taken:
