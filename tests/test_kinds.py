@@ -694,6 +694,17 @@ def test_a_title_that_names_one_of_the_kinds_read_is_the_idea() -> None:
     assert kinds_in_notes(both) == ["activation", "init"]  # a title naming two kinds decides nothing
 
 
+def test_words_that_contain_a_cue_a_gram_matrix_a_subproblem_and_a_rising_rate() -> None:
+    from agentnotes.experiments.guards.kinds import kinds_in_notes
+
+    assert kinds_in_notes("目标：z* = z − α·δ（每个样本的移动量固定）") == []  # 移动量 is no 动量
+    assert kinds_in_notes("G = A.T @ A\n然后解 (G + λI) w = b") == []  # a Gram matrix, no gradient
+    assert "regulariser" not in kinds_in_notes("W ← argmin_W ‖A Wᵀ − Z‖² + λ‖W − W_old‖²")  # the step's subproblem
+    assert kinds_in_notes("What if the lr ramps *up* linearly all run, 0.02 → 0.2?") == ["schedule"]
+    assert kinds_in_notes("学习率全程线性上升，0.02 → 0.2") == ["schedule"]
+    assert kinds_in_notes("# A max-pooling token mixer\nu_t = relu(W x_t), s_t = max(s_{t−1}, u_t)") == ["architecture"]
+
+
 def test_a_test_section_an_option_and_a_learnable_start_are_not_the_idea() -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 

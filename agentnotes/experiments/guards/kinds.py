@@ -25,8 +25,8 @@ from agentnotes.notes.chunker import fence_after
 _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 # The weights' distance from their start ("distance from init", "‖W − W_0‖ since initialisation"): no initialisation idea.
 _FROM_THE_START = r"(?<!from )(?<!since )(?<!distance to )"
-# A product of the weights with themselves (`G = WᵀW`, `G = W @ W.T`): their Gram matrix, no gradient.
-_WEIGHTS_GRAM = r"(?!\s*(?P<gram>[wWθ])\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
+# A product of a matrix with itself (`G = WᵀW`, `G = A.T @ A`): its Gram matrix, no gradient.
+_WEIGHTS_GRAM = r"(?!\s*(?P<gram>[A-Za-zθ]\w*)\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
 # What notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`, `l = F.cross_entropy(…)`); a lowercase l
 # is one only where a loss is its value: otherwise an index (`l_star = argmin_l r_l`, "head l = L": a layer).
 _LOSS_NAME = r"(?:loss|(?-i:L)|ℓ|(?-i:l)(?![_\w])(?=\s*:?=\s*[^\n]*(?:entropy|CE|MSE|mse|loss|log)))"
@@ -125,7 +125,7 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?P<scaled>w|W|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=scaled)\s*[⊙·*×]"
                       r"(?=[^\n]*(?:∇|\bgrad\b|(?<![\w])g(?![\w])))",
               _words("update rule", "momentum", "gradient noise(?! scale)", "gradient clipping", "optimi[sz]er step", "line search"),
-              "更新规则|更新公式|动量|梯度噪声|梯度裁剪|线搜索",
+              "更新规则|更新公式|(?<![移变运流活波浮扰抖振转])动量|梯度噪声|梯度裁剪|线搜索",  # not 移动量 (an amount moved)
               # an optimizer class of the notes; a step written as the weights' change (`Δw_i = −η·g_i·…`)
               _OPTIMIZER_CLASS.pattern, _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",
               # a heading naming the idea an optimizer: "# 抖动符号 SGD（dithered signSGD）", "# Heun trapezoid SGD"
@@ -255,6 +255,9 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?:lr|η|eta)_\{?[tek]\s*\+\s*1\}?\s*=\s*(?:lr|η|eta)_\{?[tek]\}?(?![\w{])",
               r"\b(?:learning[- ]rate|lr)\s+(?:is\s+|gets\s+)?(?:halved|decayed|reduced|lowered|divided|multiplied|"
               r"decays|drops|shrinks)\b",
+              # a rate that rises: "lr ramps *up* linearly all run", "学习率线性上升"
+              r"\b(?:learning[- ]rate|lr|η)\s+(?:ramps?|rises?|grows?|increases?|goes)\s+\*{0,2}(?:up|linearly)\b",
+              "学习率[^。，,\n]{0,8}?(?:上升|增大|升高|递增|线性增加)",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\((?:[a-z]\s*,\s*)?(?:t|step|epoch)\)|_step|\[t\])\s*=(?!=)",
               _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→、]*" + _words("t", "step", "epoch"),
               # the rate made from itself: `η ← min(η · ρ_up, η_max)`, `lr = lr * 0.5`
@@ -272,7 +275,7 @@ KINDS: tuple[Kind, ...] = (
               # L = CE + λ·‖W‖²; not the weights moved by λ·(…): `W ← W + λ·(c(W) − W)` is a weight operation's step; not a
               # subproblem the step solves (`α = argmin ‖…‖² + λ‖α‖²`), nor a number plus λ (`divided by 1 + λ·(…)`)
               r"(?m:^(?![^\n]*" + _LEFT + r"(?:W|w|θ|theta)\w*\s*(?:←|:?=)\s*(?:W|w|θ|theta)" + _RIGHT + r")"
-              r"(?![^\n]*\barg\s*m(?:in|ax)\b)[^\n]*?(?<![\d.]\s)(?<![\d.])\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
+              r"(?![^\n]*\barg\s*m(?:in|ax)(?![a-z]))[^\n]*?(?<![\d.]\s)(?<![\d.])\+=?\s*(?:λ|lambda|lam(?![a-z]))\w*\s*[*·]?\s*(?:\(\s*1\s*/\s*\w+\s*\)\s*[*·]?\s*)?"
               r"(?:‖|\|\||Σ|sum|\(|[A-Za-zΩ]\w*\s*\(\s*(?:W|w|θ|theta)))", _words("elastic net"),
               # 总 loss = CE + R(W): the task's loss plus a function of the weights
               _LEFT + r"(?:loss|L|ℓ)\s*=(?!=)[^\n]*\+\s*[A-Za-zΩℛ]\w*\s*\(\s*(?:W|w|θ|theta)\w*\s*\)",
@@ -287,7 +290,7 @@ KINDS: tuple[Kind, ...] = (
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
                      r"(?:reversible|coupling|invertible) (?:blocks?|layers?|nets?|networks?)", r"hyper-?net(?:work)?s?",
                      r"top-down (?:path|pathway|connections?|feedback|channel)", r"feedback (?:path|pathway|connections?|loop)",
-                     r"input injection", r"architectur(?:al|e) (?:change|modification)", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
+                     r"input injection", r"architectur(?:al|e) (?:change|modification)", r"(?:sequence|token|time) mix(?:er|ing)", r"(?:inject|feed)s? (?:the )?(?:raw )?inputs? (?:in)?to (?:every|each|all) (?:hidden )?layers?"),
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK, _NEXT_LAYER_FROM_LAST,
               # the network's output a sum of the MLP and another model: `z(x) = z_LR(x)/T + MLP(x)`
               r"=(?!=)[^\n]*(?:[+]\s*(?-i:MLP)\s*\(\s*x\s*\)|(?-i:MLP)\s*\(\s*x\s*\)\s*[+])",
