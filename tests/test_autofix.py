@@ -180,6 +180,9 @@ def test_a_weight_operation_on_rows_skips_the_biases_it_would_fail_on() -> None:
               "def weight_op(p, state, step):\n    D = p - state['initial']\n    p.copy_(state['initial'] + orthogonal(D))\n")
     fixed, fixes = apply_fixes(helper, ["weight_op"])
     assert [f.after for f in fixes] == ["if p.dim() < 2: return"]  # the matrix function it gives p's displacement to
+    late = ('def weight_op(p, state, step):\n    s = p.std(dim=1, keepdim=True)\n    d = (p - state["initial"]).abs() / s\n'
+            "    if p.dim() == 2:\n        d = d.mean(dim=1)\n    p.add_(0.01 * d.mean())\n")
+    assert [f.after for f in apply_fixes(late, ["weight_op"])[1]] == ["if p.dim() < 2: return"]  # tested too late
     unrelated = helper.replace("orthogonal(D)", "orthogonal(state['initial'].new_ones(2, 2))[0, 0] * D")
     assert apply_fixes(unrelated, ["weight_op"])[1] == []  # a matrix function of something else
 

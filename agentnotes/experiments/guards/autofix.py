@@ -935,19 +935,23 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
     if fn is None:
         return code, []
     p = fn.args.args[0].arg
-    on_rows = any((isinstance(n, ast.keyword) and n.arg == "dim" and isinstance(n.value, ast.Constant) and n.value.value == 1)
-                  or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
-                  or (isinstance(n, ast.Attribute) and n.attr in ("t", "T") and ast.unparse(n.value) == p)
-                  for n in ast.walk(fn))
-    if _tests_dimensions(fn) or not (on_rows or _passes_to_a_matrix_function(fn, p, tree)):
-        return code, []
+
+    def on_rows(statement: ast.stmt) -> bool:
+        return any((isinstance(n, ast.keyword) and n.arg == "dim" and isinstance(n.value, ast.Constant) and n.value.value == 1)
+                   or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
+                   or (isinstance(n, ast.Attribute) and n.attr in ("t", "T") and ast.unparse(n.value) == p)
+                   for n in ast.walk(statement)) or _passes_to_a_matrix_function(statement, p, tree, fn)
+
+    first = next((i for i, statement in enumerate(fn.body) if on_rows(statement)), None)
+    if first is None or any(_tests_dimensions(statement) for statement in fn.body[:first + 1]):
+        return code, []  # no work on rows, or p's dimensions tested before it (`if p.dim() == 2: d = d.mean(dim=1)`)
     fixed, line = _guarded(code, fn, [f"if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix", "    return"])
     return fixed, [Fix(line, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
 
 
-def _passes_to_a_matrix_function(fn: ast.FunctionDef, p: str, tree: ast.Module) -> bool:
-    """Whether `fn` gives p, or a value computed from it (`D = p - anchor`), to a function of the code that works on
-    a matrix (`def ns5(G): … X.shape[1] … X.T … X @ X.T`) and never tests its dimensions."""
+def _passes_to_a_matrix_function(statement: ast.stmt, p: str, tree: ast.Module, fn: ast.FunctionDef) -> bool:
+    """Whether `statement` of `fn` gives p, or a value `fn` computes from it (`D = p - anchor`), to a function of the
+    code that works on a matrix (`def ns5(G): … X.shape[1] … X.T … X @ X.T`) and never tests its dimensions."""
     derived = {p}
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & derived:
@@ -959,10 +963,10 @@ def _passes_to_a_matrix_function(fn: ast.FunctionDef, p: str, tree: ast.Module) 
                             or (isinstance(n, ast.Subscript) and ast.unparse(n).endswith(".shape[1]")) for n in ast.walk(f))}
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in matrix_functions
                and any(isinstance(a, ast.Name) and a.id in derived for arg in n.args for a in ast.walk(arg))
-               for n in ast.walk(fn))
+               for n in ast.walk(statement))
 
 
-def _tests_dimensions(fn: ast.FunctionDef) -> bool:
+def _tests_dimensions(fn: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in ("dim", "ndim", "ndimension") for n in ast.walk(fn))
 
 
