@@ -34,7 +34,8 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (with --watch: one JSON line per batch)."),
     watch: bool = typer.Option(False, "--watch", help="Then keep watching: re-ingest a moment after each save (Ctrl-C stops)."),
 ) -> None:
-    """Ingest notes (Markdown, text) into the knowledge base. Incremental: unchanged files cost nothing."""
+    """Ingest notes (Markdown, text, PDF, Obsidian vaults) into the knowledge base. Incremental: unchanged files cost
+    nothing."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agentnotes.index.ingest import ingest as run_ingest
