@@ -1,7 +1,7 @@
 """How many idea notes the program writes whole from their formulas, without the model (no LLM, seconds), and
 how many it reads the right kinds of.
 
-Run: python benchmarks/reader_reach.py [--compare REV]
+Run: python benchmarks/reader_reach.py [--compare REV] [--list]
 
 For each batch of idea notes in benchmarks/generality/batches/N/ (written after the formula reader, each
 measured as soon as it was written: see docs/experiments.md), the share whose hook the program writes
@@ -86,6 +86,7 @@ def kinds_right(reading: dict, label: set[str] | None) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compare", default="", help="a git revision to count as the baseline, e.g. 0ea8df7")
+    parser.add_argument("--list", action="store_true", help="also list the notes not written whole and those misread")
     args = parser.parse_args()
     now = count(REPO)
     before: dict[str, bool] = {}
@@ -113,8 +114,9 @@ def main() -> None:
     for label, table in (("written whole", written), ("kinds right", right)):
         print(f"{label}: {sum(v[0] for v in table.values())}/{len(table)}"
               + (f" ({sum(v[1] for v in table.values() if len(v) > 1)} at {args.compare})" if before else ""))
-    print("not written whole: " + (", ".join(n for n, v in written.items() if not v[0]) or "none"))
-    print("kinds misread: " + (", ".join(f"{n} {now[n]['kinds']}" for n, v in right.items() if not v[0]) or "none"))
+    if args.list:
+        print("not written whole: " + (", ".join(n for n, v in written.items() if not v[0]) or "none"))
+        print("kinds misread: " + (", ".join(f"{n} {now[n]['kinds']}" for n, v in right.items() if not v[0]) or "none"))
 
 
 if __name__ == "__main__":
