@@ -699,6 +699,16 @@ def test_an_argument_recomputed_from_a_name_bound_nowhere_keeps_its_value() -> N
     assert "eps = " not in fixed and "scale = 2 * t" in fixed and len(fixes) == 1  # `scale` is read: its NameError stays
 
 
+def test_a_value_the_next_line_replaces_unread_is_dropped() -> None:
+    from agentnotes.experiments.guards.autofix import drop_overwritten_values
+
+    code = ("def update(p, g, state, lr, t):\n    beta = t\n    beta = 0.9\n    m = state.setdefault('m', g)\n"
+            "    m = beta * m + g\n    x = next_value()\n    x = 1.0\n    p.sub_(lr * m)\n")
+    fixed, fixes = drop_overwritten_values(code)
+    assert "beta = t" not in fixed and [f.line for f in fixes] == [2]  # `m = beta * m + g` reads m; a call may act
+    assert drop_overwritten_values(fixed) == (fixed, [])
+
+
 def test_a_default_that_reads_another_parameter_is_computed_in_the_body() -> None:
     from agentnotes.experiments.guards.autofix import fix_default_reading_a_parameter
 

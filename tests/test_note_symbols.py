@@ -38,6 +38,9 @@ def test_a_letter_is_found_by_its_value_or_usual_alias() -> None:
     assert [p.message[:40] for p in missing_note_symbols(code.replace("0.8", "0.9"), note)] == \
         ["the notes' formula uses λ but the code h"]
     assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g)\n", "θ = θ - η*g") == []
+    quoted = "m.mul_(0.9).add_(g)\np.add_(m, alpha=-lr)"  # torch's keyword in the notes' code, no letter of theirs
+    assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g)\n", quoted) == []
+    assert missing_note_symbols("def update(p, g, state, lr, t):\n    p.sub_(lr * g)\n", "p = p - alpha * g") != []
 
 
 def test_a_derivative_the_notes_state_is_autograds_not_the_codes() -> None:

@@ -651,6 +651,33 @@ def drop_values_computed_from_nothing(code: str) -> tuple[str, list[Fix]]:
                                                                               "name, which nothing needs") for stmt in edits]
 
 
+def drop_overwritten_values(code: str) -> tuple[str, list[Fix]]:
+    """A name given a value that the next statement replaces without reading it (`beta = t` then `beta = 0.9`) loses
+    the first: it changes nothing, and a check would read the name as set to it. Only a value without calls (no
+    side effects) is dropped."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+
+    def assigned(stmt: ast.stmt) -> str | None:
+        return stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name) else None
+
+    edits = [first for node in ast.walk(tree) for field in ("body", "orelse") if isinstance(getattr(node, field, None), list)
+             for first, then in zip(getattr(node, field), getattr(node, field)[1:])
+             if (name := assigned(first)) and name == assigned(then)
+             and not any(isinstance(n, ast.Call) for n in ast.walk(first.value))
+             and name not in {n.id for n in ast.walk(then.value) if isinstance(n, ast.Name)}]
+    if not edits:
+        return code, []
+    lines = code.splitlines()
+    for stmt in sorted(edits, key=lambda e: e.lineno, reverse=True):
+        del lines[stmt.lineno - 1:stmt.end_lineno]
+    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], "removed: the next line replaces it")
+                                     for stmt in edits]
+
+
 # Hooks given one parameter tensor p (not its layer): `update(p, g, …)`, `weight_op(p, state, step)`.
 _ONE_TENSOR_HOOKS = frozenset({"update", "weight_op"})
 
@@ -1274,7 +1301,7 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_values_computed_from_nothing", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_values_computed_from_nothing", "drop_overwritten_values", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_tensor_fill",
                  "fix_missing_functions", "store_accumulated_state", "store_rebound_state")  # run for every idea
@@ -1314,6 +1341,7 @@ FIXES: dict[str, Fixer] = {
     "fix_matrix_only_update": lambda code, _kinds, _pairs: fix_matrix_only_update(code),
     "drop_unrequested_after_step": lambda code, kinds, _pairs: drop_unrequested_after_step(code, kinds),
     "drop_values_computed_from_nothing": lambda code, _kinds, _pairs: drop_values_computed_from_nothing(code),
+    "drop_overwritten_values": lambda code, _kinds, _pairs: drop_overwritten_values(code),
 }  # the last: a name the fixes above bind (the notes' letter for an argument) is not bound nowhere
 
 

@@ -105,6 +105,9 @@ def _reduces_along_a_dim(tree: ast.AST) -> bool:
     return False
 
 
+_KEYWORD_ARGUMENT = re.compile(r"(?<=[(,])\s*[A-Za-z_]\w*\s*=(?!=)")  # `alpha=` in a call of the notes' code
+
+
 def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) -> list[Problem]:
     """One problem for each function the note's formula lines apply and each Greek letter they use (`λ`, or written in
     its name, `lam`) that `code` never computes or names; [] when the code does not parse (the static check reports that). For `kinds` that
@@ -143,6 +146,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     values = note_constants(formulas)
     lettered = _PROSE_IN_BRACKETS.sub("", formulas)  # `κ = 1.4826（高斯下 κ·MAD = σ）`: σ only in a remark, not looked for
     lettered = re.sub(r"Δ(?=\s*[A-Za-zα-ω])", "", lettered)  # Δw_i, Δθ: the change of a value, no letter of its own
+    lettered = _KEYWORD_ARGUMENT.sub(" ", lettered)  # `p.add_(m, alpha=-lr)`: torch's keyword, no letter of the notes
     spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - _NOT_SPELLED, key=len, reverse=True))})"
                              r"(?=_?\d?(?!\w))", lettered)  # lam = 1.0: a Greek letter written in its name
     looked_for = {spelled: letter for letter, spelled in reversed([*((ch, GREEK[ch]) for ch in lettered if ch in GREEK),
