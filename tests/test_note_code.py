@@ -190,6 +190,22 @@ def test_a_notes_optimizer_class_runs_its_loop_body_as_the_hook_with_its_own_set
     assert code_body("update_rule", unknown) is None  # a setting with no default
 
 
+def test_a_loop_pairing_each_parameter_with_its_buffer_keeps_the_buffer_in_its_state() -> None:
+    paired = ("```python\n@torch.no_grad()\ndef step(params, bufs, lr, beta=0.8):\n"
+              "    for p, m in zip(params, bufs):\n        m.mul_(beta).add_(p.grad.sign())\n        p.add_(m, alpha=-lr)\n```")
+    body = code_body("update_rule", paired)
+    assert body is not None and "m = state.setdefault('m', torch.zeros_like(p))" in body[0]
+    namespace: dict = {"torch": torch}
+    exec("def update(p, g, state, lr, t):\n" + "\n".join("    " + line for line in body[0].splitlines()), namespace)
+    p, state = torch.nn.Parameter(torch.zeros(2)), {}
+    p.grad = torch.tensor([1.0, -1.0])
+    with torch.no_grad():
+        namespace["update"](p, p.grad, state, 0.1, 1)
+        namespace["update"](p, p.grad, state, 0.1, 2)
+    assert torch.allclose(p.detach(), torch.tensor([-0.28, 0.28]))  # m = 1, then 0.8 + 1: kept between the steps
+    assert code_body("update_rule", paired.replace("zip(params, bufs)", "zip(layers, bufs)")) is None  # not the parameters
+
+
 def test_code_in_an_aside_or_with_an_input_nothing_gives_is_left_to_the_model() -> None:
     assert code_body("update_rule", IN_THE_SETUP) is None  # the setup's, not the idea's
     assert code_body("update_rule", "```python\ndef step(w, g, lr, mystery):\n    w.sub_(lr * g * mystery)\n```") is None

@@ -33,6 +33,7 @@ _IN_PLACE = re.compile(r"_$")  # p.sub_, p.copy_, p.clamp_: a tensor method that
 _KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np", "random"}  # what the harness imports
 # The loops over a model's parameters a note's code may run its operation in.
 _PARAMETER_LOOPS = ("parameters", "named_parameters")
+_PARAMETER_LISTS = ("params", "parameters", "param_list", "weights")  # a function's list of the model's parameters
 # Calls whose argument is a sequence or a tensor, not a size.
 _NOT_SIZE_CALLS = re.compile(r"(?:^|\.)(?:len|list|tuple|enumerate|zip|iter|sorted|register_buffer|Parameter|tensor|as_tensor|"
                              r"from_numpy|clone)$")
@@ -238,12 +239,28 @@ def _parameter_loop(body: list[ast.stmt]) -> tuple[list[ast.stmt], str] | None:
     if not statements or not isinstance(loop := statements[-1], ast.For):
         return None
     call, before = loop.iter, statements[:-1]
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PARAMETER_LOOPS):
+    buffers = _paired_buffers(loop)
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PARAMETER_LOOPS) \
+            and buffers is None:
         return None
     if any(isinstance(n, ast.Name) and n.id == "model" for s in before for n in ast.walk(s)):
         return None  # something of the whole model computed first: not one parameter's operation
-    variable = _loop_variable(loop)
-    return (before + [_ContinueAsReturn().visit(copy.deepcopy(s)) for s in loop.body], variable) if variable else None
+    variable = _loop_variable(loop) if buffers is None else loop.target.elts[0].id
+    kept = [ast.parse(f'{name} = state.setdefault("{name}", torch.zeros_like({variable}))  # kept between steps').body[0]
+            for name in buffers or ()]
+    return (before + kept + [_ContinueAsReturn().visit(copy.deepcopy(s)) for s in loop.body], variable) if variable else None
+
+
+def _paired_buffers(loop: ast.For) -> list[str] | None:
+    """The buffers a loop pairs with each parameter (`for p, m in zip(params, bufs)`: ["m"], each parameter's own,
+    kept between steps), or None for another loop."""
+    call, target = loop.iter, loop.target
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "zip" and call.args
+            and isinstance(call.args[0], ast.Name) and call.args[0].id in _PARAMETER_LISTS
+            and isinstance(target, ast.Tuple) and len(target.elts) == len(call.args) > 1
+            and all(isinstance(e, ast.Name) for e in target.elts)):
+        return None
+    return [e.id for e in target.elts[1:]]
 
 
 class _ContinueAsReturn(ast.NodeTransformer):
