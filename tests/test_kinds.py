@@ -705,6 +705,14 @@ def test_words_that_contain_a_cue_a_gram_matrix_a_subproblem_and_a_rising_rate()
     assert kinds_in_notes("# A max-pooling token mixer\nu_t = relu(W x_t), s_t = max(s_{t−1}, u_t)") == ["architecture"]
 
 
+def test_an_aside_label_with_a_long_bracketed_remark_is_still_an_aside() -> None:
+    from agentnotes.experiments.guards.kinds import idea_lines
+
+    note = ("# f(x) = relu(x)·tanh(κx)\n\n对照（digits，MLP 64-128-128-10，Adam 1e-3，batch 64，30 epoch，5 seeds）：\n"
+            "- ReLU / GELU\n- 再跑一个小回归：y = sin(3x₁)·x₂ + 噪声\n")
+    assert [line for line in idea_lines(note, aside_headings=True) if line.strip()] == ["# f(x) = relu(x)·tanh(κx)"]
+
+
 def test_a_test_section_an_option_and_a_learnable_start_are_not_the_idea() -> None:
     from agentnotes.experiments.guards.kinds import kinds_in_notes
 

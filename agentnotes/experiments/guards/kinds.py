@@ -329,7 +329,7 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期
                     r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to (?:my)?self|watch(?:ing)?|runs?|plan|"
                     r"related work|prior work|known (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|compared (?:with|to|against) [^:\n]{1,60}|equivalent(?:ly| view| form(?:ulation)?)?|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
-                    r"\s*(?:[（(][^（）()\n]{1,12}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：an aside before the colon
+                    r"\s*(?:[（(][^（）()\n]{1,80}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：, 对照（digits，MLP …，5 seeds）：an aside before the colon
 
 
 def is_aside_heading(heading: str) -> bool:
