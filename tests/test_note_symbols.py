@@ -18,6 +18,13 @@ class Block(nn.Module):
 '''
 
 
+def test_a_layers_weights_and_biases_by_number_are_no_kept_values() -> None:
+    from agentnotes.experiments.guards.note_symbols import kept_by_notes
+
+    formulas = "每 N 步：W1 ← W1 − α · 1 w̄ᵀ\nb_1 ← b_1 + α · (w̄ · x̄)\nm1 ← 0.9·m1 + g"
+    assert kept_by_notes(formulas) == {"m1": "m1 = 0.9·m1 + g"}  # the first layer's weights are the parameter
+
+
 def test_a_block_without_the_notes_scale_and_relu_is_named_twice() -> None:
     plain = "class Block(nn.Module):\n    def forward(self, x):\n        return x + F.linear(x, self.W) + self.b\n"
     messages = [p.message for p in missing_note_symbols(plain, BLOCK_NOTE)]

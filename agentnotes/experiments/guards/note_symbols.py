@@ -393,7 +393,7 @@ _ASSIGNED_FROM = re.compile(r"(?:^\s*(?:[-*]\s+)?|[，,;；:：]\s*)([A-Za-zα-�
 # A remark in brackets after a value, in Chinese: `（wd 先固定不扫）`.
 _PROSE_IN_BRACKETS = re.compile(r"[（(][^()（）\n]*[\u4e00-\u9fff][^()（）\n]*[)）]")
 # The weights, the gradient and the step: the hook's own arguments, which a rule reads to compute their next value.
-_NOT_KEPT = {"theta", "w", "p", "param", "x", "g", "grad", "t", "k", "step", "lr", "eta"}
+_NOT_KEPT = {"theta", "w", "weight", "weights", "b", "bias", "p", "param", "x", "g", "grad", "t", "k", "step", "lr", "eta"}
 
 
 def kept_by_notes(formulas: str) -> dict[str, str]:
@@ -407,7 +407,8 @@ def kept_by_notes(formulas: str) -> dict[str, str]:
                 continue  # `dict(lr=lr, rho=rho)`: a keyword argument, no value kept
             value = _PROSE_IN_BRACKETS.sub("", value)  # `wd = 1e-2（wd 先固定不扫）`: a remark, not the value's formula
             earlier = rf"(?<![\w]){re.escape(name)}(?:_?\{{?\(?t\s*[-−]\s*1\)?\}}?|_prev|_old)?(?![\w])"
-            whole = re.sub(r"(?:_\{?(?:[ijlk]{1,2}|ℓ)\}?|[ᵢⱼₗₖ])$", "", name)  # `w_i`, `wᵢ`, `W_ℓ`: a row or a layer of the weights
+            whole = re.sub(r"(?:_?\{?\d+\}?|_\{?(?:[ijlk]{1,2}|ℓ)\}?|[ᵢⱼₗₖ])$", "", name)  # `w_i`, `wᵢ`, `W_ℓ`, `W1`, `b_1`: a
+            # row or a layer of the weights or biases
             if compared_name(whole) not in _NOT_KEPT and re.search(earlier, value):
                 kept.setdefault(name, f"{name} = {value.strip()}")
     return kept
