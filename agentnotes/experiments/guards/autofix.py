@@ -642,13 +642,17 @@ def drop_values_computed_from_nothing(code: str) -> tuple[str, list[Fix]]:
                   and isinstance(stmt.targets[0], ast.Name) and (stmt.targets[0].id in arguments or stmt.targets[0].id not in read)
                   and any(isinstance(n, ast.Name) and n.id in undefined for n in ast.walk(stmt.value))
                   and len(body) > 1]
-    if not edits:
+    return _without_statements(code, edits, "removed: a value computed from an undefined name, which nothing needs")
+
+
+def _without_statements(code: str, statements: list[ast.stmt], why: str) -> tuple[str, list[Fix]]:
+    """`code` without `statements`' lines, and a Fix saying `why` for each."""
+    if not statements:
         return code, []
     lines = code.splitlines()
-    for stmt in sorted(edits, key=lambda e: e.lineno, reverse=True):
+    for stmt in sorted(statements, key=lambda e: e.lineno, reverse=True):
         del lines[stmt.lineno - 1:stmt.end_lineno]
-    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], "removed: a value computed from an undefined "
-                                                                              "name, which nothing needs") for stmt in edits]
+    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], why) for stmt in statements]
 
 
 def drop_overwritten_values(code: str) -> tuple[str, list[Fix]]:
@@ -669,13 +673,7 @@ def drop_overwritten_values(code: str) -> tuple[str, list[Fix]]:
              if (name := assigned(first)) and name == assigned(then)
              and not any(isinstance(n, ast.Call) for n in ast.walk(first.value))
              and name not in {n.id for n in ast.walk(then.value) if isinstance(n, ast.Name)}]
-    if not edits:
-        return code, []
-    lines = code.splitlines()
-    for stmt in sorted(edits, key=lambda e: e.lineno, reverse=True):
-        del lines[stmt.lineno - 1:stmt.end_lineno]
-    return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], "removed: the next line replaces it")
-                                     for stmt in edits]
+    return _without_statements(code, edits, "removed: the next line replaces it")
 
 
 # Hooks given one parameter tensor p (not its layer): `update(p, g, …)`, `weight_op(p, state, step)`.
@@ -963,12 +961,15 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
     if fn is None:
         return code, []
     p = fn.args.args[0].arg
+    derived, matrix_functions = _computed_from(fn, p), _matrix_functions(tree, fn)
 
     def on_rows(statement: ast.stmt) -> bool:
         return any((isinstance(n, ast.keyword) and n.arg == "dim" and isinstance(n.value, ast.Constant) and n.value.value == 1)
                    or (isinstance(n, ast.Subscript) and ast.unparse(n) == f"{p}.shape[1]")
                    or (isinstance(n, ast.Attribute) and n.attr in ("t", "T") and ast.unparse(n.value) == p)
-                   for n in ast.walk(statement)) or _passes_to_a_matrix_function(statement, p, tree, fn)
+                   or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in matrix_functions
+                       and any(isinstance(a, ast.Name) and a.id in derived for arg in n.args for a in ast.walk(arg)))
+                   for n in ast.walk(statement))
 
     first = next((i for i, statement in enumerate(fn.body) if on_rows(statement)), None)
     if first is None or any(_tests_dimensions(statement) for statement in fn.body[:first + 1]):
@@ -977,21 +978,22 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
     return fixed, [Fix(line, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
 
 
-def _passes_to_a_matrix_function(statement: ast.stmt, p: str, tree: ast.Module, fn: ast.FunctionDef) -> bool:
-    """Whether `statement` of `fn` gives p, or a value `fn` computes from it (`D = p - anchor`), to a function of the
-    code that works on a matrix (`def ns5(G): … X.shape[1] … X.T … X @ X.T`) and never tests its dimensions."""
+def _computed_from(fn: ast.FunctionDef, p: str) -> set[str]:
+    """p and the names `fn` computes from it (`D = p - anchor`)."""
     derived = {p}
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & derived:
             derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    matrix_functions = {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and f is not fn
-                        and not _tests_dimensions(f) and any(
-                            (isinstance(n, ast.Attribute) and n.attr in ("t", "T", "mT"))
-                            or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult))
-                            or (isinstance(n, ast.Subscript) and ast.unparse(n).endswith(".shape[1]")) for n in ast.walk(f))}
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in matrix_functions
-               and any(isinstance(a, ast.Name) and a.id in derived for arg in n.args for a in ast.walk(arg))
-               for n in ast.walk(statement))
+    return derived
+
+
+def _matrix_functions(tree: ast.Module, fn: ast.FunctionDef) -> set[str]:
+    """The code's functions besides `fn` that work on a matrix (`def ns5(G): … X.shape[1] … X.T … X @ X.T`) and never
+    test its dimensions: given p or a value computed from it, they fail on a bias."""
+    return {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and f is not fn and not _tests_dimensions(f)
+            and any((isinstance(n, ast.Attribute) and n.attr in ("t", "T", "mT"))
+                    or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult))
+                    or (isinstance(n, ast.Subscript) and ast.unparse(n).endswith(".shape[1]")) for n in ast.walk(f))}
 
 
 def _tests_dimensions(fn: ast.AST) -> bool:

@@ -26,7 +26,7 @@ _LEFT, _RIGHT = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 # The weights' distance from their start ("distance from init", "‖W − W_0‖ since initialisation"): no initialisation idea.
 _FROM_THE_START = r"(?<!from )(?<!since )(?<!distance to )"
 # A product of a matrix with itself (`G = WᵀW`, `G = A.T @ A`): its Gram matrix, no gradient.
-_WEIGHTS_GRAM = r"(?!\s*(?P<gram>[A-Za-zθ]\w*)\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
+_GRAM = r"(?!\s*(?P<gram>[A-Za-zθ]\w*)\s*(?:\.T|ᵀ|⊤|\^T)?\s*[@·*×]?\s*(?P=gram)\s*(?:\.T|ᵀ|⊤|\^T)?[ \t]*(?:\n|$))"
 # What notes call the training loss (`loss = …`, `L_reg(θ) = …`, `ℓ = …`, `l = F.cross_entropy(…)`); a lowercase l
 # is one only where a loss is its value: otherwise an index (`l_star = argmin_l r_l`, "head l = L": a layer).
 _LOSS_NAME = r"(?:loss|(?-i:L)|ℓ|(?-i:l)(?![_\w])(?=\s*:?=\s*[^\n]*(?:entropy|CE|MSE|mse|loss|log)))"
@@ -113,7 +113,7 @@ _REPEATED_BLOCK = r"\[\s*(?!(?:None|True|False)\s*\])[A-Za-z][\w -]{0,30}\]\s*[�
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
-              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)(?![^\n]*\bself\.(?!state\b))" + _WEIGHTS_GRAM,  # not G = 16, g = √2, g = 8 modules,
+              r"(?!\s*(?:torch\.)?(?:autograd\.grad|Generator)\b)(?![^\n]*\bself\.(?!state\b))" + _GRAM,  # not G = 16, g = √2, g = 8 modules,
               # g = autograd.grad(L, …) (taken, not changed), g = torch.Generator() (a random generator), G = WᵀW, a gate
               # of a module's own parameters (`g = F.relu(r − F.softplus(self.t)) / r`)
               # w ← w − …, W[i, :] = W[i, :] − … (a row of a weight matrix)
