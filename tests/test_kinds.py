@@ -854,3 +854,14 @@ def test_a_code_blocks_comments_open_no_aside_section() -> None:
 
     note = "# Rank norm\n```python\n# Setup of the layer\nclass RankNorm(nn.Module):\n    pass\n```\n## Setup\ndigits"
     assert idea_lines(note, aside_headings=True) == note.split("\n## Setup")[0].splitlines()  # invented
+
+
+def test_a_fixed_part_of_every_batch_a_dropout_module_and_a_loss_named_in_the_title_are_their_kinds() -> None:
+    # invented notes
+    shared = ("# Shared rows: the same few samples in every batch\nEach batch = 48 fresh samples + the same 16 rows.\n"
+              "- a variant re-drawn every 200 steps")
+    assert kinds_in_notes(shared) == ["data"]
+    module = "class GroupedDropout(nn.Module):\n    def forward(self, h):\n        return h * mask"
+    assert kinds_in_notes(module) == ["layer"]
+    titled = "# Hedged loss：an extra 'pass' output\nloss = −log(p_y + p_pass / 3)，用在标签噪声样本上"
+    assert kinds_in_notes(titled) == ["loss"]

@@ -370,7 +370,9 @@ def _loss_of(note: str, task: str):
 
     from agentnotes.experiments.guards.formula_code import program_reply
 
-    return _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, task)), "compute_loss", F=F)
+    task_loss = F.mse_loss if task == "regression" else F.cross_entropy  # the harness's
+    return _function_of(fill(load_skeleton("loss"), program_reply(load_skeleton("loss"), note, note, task)), "compute_loss", F=F,
+                        task_loss=task_loss)
 
 
 def _right_class_probability(out, y):
@@ -525,7 +527,7 @@ def test_a_penalty_on_the_hidden_layers_outputs_is_written_by_the_program(note: 
     hidden = [torch.rand(6, 5), torch.rand(6, 3)]
     pre = [torch.randn(6, 5), torch.randn(6, 3)]  # the pre-activations: the notes' h are the outputs after it
     labels = torch.tensor([0, 1, 2, 0, 1, 2])
-    assert abs(float(penalty(hidden, pre, labels)) - sum(float(expected(h)) for h in hidden)) < 1e-5
+    assert abs(float(penalty(hidden, pre, labels, torch.randn(6, 4))) - sum(float(expected(h)) for h in hidden)) < 1e-5
 
 
 @pytest.mark.parametrize("note", [

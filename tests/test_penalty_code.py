@@ -20,14 +20,28 @@ def spread(h, y, m=0.5):
     return (m - torch.cdist(centres, centres)).clamp_min(0).mean()
 ```
 """
+RATIO = """
+```python
+def ratio(x, h, y, eps=1e-3):
+    rho = torch.cdist(h, h).pow(2) / (torch.cdist(x, x).pow(2) + eps)
+    same = (y[:, None] == y[None, :]) & ~torch.eye(len(y), dtype=torch.bool)
+    return torch.log(rho[same].mean()) - torch.log(rho.mean())
+```
+"""
 HIDDEN = [torch.rand(8, 5), torch.rand(8, 3)]
 PRE = [torch.randn(8, 5), torch.randn(8, 3)]
+INPUTS = torch.randn(8, 4)
 LABELS = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
 
 
 def _spread(h, y, m=0.5):
     centres = torch.stack([h[y == c].mean(0) for c in y.unique()])
     return (m - torch.cdist(centres, centres)).clamp_min(0).mean()
+
+
+def _ratio(x, h, y, eps=1e-3):
+    rho = torch.cdist(h, h).pow(2) / (torch.cdist(x, x).pow(2) + eps)
+    return torch.log(rho[(y[:, None] == y[None, :]) & ~torch.eye(len(y), dtype=torch.bool)].mean()) - torch.log(rho.mean())
 
 
 def _penalty(note: str):
@@ -56,9 +70,13 @@ def _penalty(note: str):
     # said of the outputs before the activation
     ("# Spread before the activation\nOn the last hidden layer's pre-activation.\nL = CE + λ·S, λ = 0.1\n" + SPREAD,
      lambda: 0.1 * _spread(PRE[-1], LABELS)),
+    # a function that also compares the hidden layer with the batch's inputs, its inputs in its own order; the loss line
+    # adds it to PyTorch's cross-entropy
+    ("# Expansion\nOn the last hidden layer.\nloss = F.cross_entropy(logits, y) + lam * ratio(x, h, y)，lam = 0.1\n"
+     + RATIO, lambda: 0.1 * _ratio(INPUTS, HIDDEN[-1], LABELS)),
 ])
 def test_the_notes_function_of_a_hidden_layer_is_called_on_the_layer_they_name(note: str, expected) -> None:
-    assert abs(float(_penalty(note)(HIDDEN, PRE, LABELS)) - float(expected())) < 1e-6
+    assert abs(float(_penalty(note)(HIDDEN, PRE, LABELS, INPUTS)) - float(expected())) < 1e-6
 
 
 @pytest.mark.parametrize("note", [

@@ -587,13 +587,13 @@ def test_the_activity_penalty_gets_the_hidden_outputs_after_and_before_their_act
                  "baseline_model": lambda i, h, o: nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
                                                                  nn.Linear(h, o))}
     seen = namespace["seen"] = []
-    exec(load_skeleton("activity_penalty").code.replace("    ...", "    seen.append((hidden, pre_activations, y))\n    return 0.0"),
+    exec(load_skeleton("activity_penalty").code.replace("    ...", "    seen.append((hidden, pre_activations, y, x))\n    return 0.0"),
          namespace)
     model, x, y = namespace["build_model"](4, 8, 2), torch.randn(5, 4), torch.tensor([0, 1, 1, 0, 1])
     model(x)
-    namespace["compute_loss"](None, y, model)
-    hidden, pre, labels = seen[0]
-    assert labels is y  # the batch's targets, for a penalty computed per class
+    namespace["compute_loss"](None, y, model, x)
+    hidden, pre, labels, inputs = seen[0]
+    assert labels is y and inputs is x  # the batch's targets, for a penalty computed per class; its inputs
     assert len(hidden) == len(pre) == 2
     assert torch.allclose(pre[0], model[0](x)) and torch.allclose(hidden[0], torch.relu(model[0](x)))
     assert (pre[0] < 0).any() and (hidden[0] >= 0).all()

@@ -101,7 +101,10 @@ BATCH_CHOICE = (r"\b(?:build|compose|construct|form|assemble|fill)s?\s+(?:each|e
                 r"(?:a|the|each)\s+(?:mini-?)?batch|\bbatch\s+(?:composition|construction|selection)\b|"
                 r"\bclass[- ]balanced\s+(?:mini-?)?batch|\bstratified\s+(?:sampling|(?:mini-?)?batch)|分层采样|"
                 r"\b(?:each|every)\s+(?:mini-?)?batch\b[^.\n]{0,30}?\b(?:takes|draws|contains)\s+(?:exactly\s+)?\S+\s+(?:examples|samples)\s+from|"
-                r"(?:每个|每一个)\s*batch\s*(?:都)?由|(?:组成|构成|组|拼)\s*(?:一个|每个)?\s*batch|batch\s*的?(?:组成|构成)")
+                r"(?:每个|每一个)\s*batch\s*(?:都)?由|(?:组成|构成|组|拼)\s*(?:一个|每个)?\s*batch|batch\s*的?(?:组成|构成)|"
+                # "each batch = 96 fresh samples + the same 32", "a fixed handful of samples in every batch"
+                r"\b(?:each|every)\s+(?:mini-?)?batch\s*(?:=|is\s+made\s+of|consists\s+of)\s*\d+|"
+                r"\b(?:samples|examples)\s+in\s+(?:each|every)\s+(?:mini-?)?batch\b")
 
 # A normalisation's affine form: `Ĥ = γ ⊙ H / (σ_max(H)/√B + ε) + β`, `y = γ·(x − μ)/s + β`.
 NORM_FORMULA = re.compile(r"=\s*(?:γ|gamma)\s*[⊙·*]\s*\(?\s*[A-Za-z]\w*\s*(?:[-−]\s*[^)/\n]+\))?\s*/[^\n]*\+\s*(?:β|beta)(?![\w])")
@@ -149,7 +152,8 @@ KINDS: tuple[Kind, ...] = (
               NORM_FORMULA.pattern,
               # "Replace the last `Linear(H, 10)` by 10 small matrices": the layer the idea replaces
               r"\breplace[sd]?\s+(?:the\s+|each\s+|every\s+)?(?:(?:last|final|output|first|hidden)\s+)?`?(?:nn\.)?Linear\b",
-              r"\bclass\s+\w*(?:Linear|Dense|Layer|Norm)\w*\s*\(\s*nn\.Module\s*\)",  # class InputGatedLinear(nn.Module), class RankNorm(nn.Module)
+              # class InputGatedLinear(nn.Module), class RankNorm(nn.Module), class CoactDropout(nn.Module)
+              r"\bclass\s+\w*(?:Linear|Dense|Layer|Norm|Dropout)\w*\s*\(\s*nn\.Module\s*\)",
               r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",
               # a heading naming the layer the idea is: "# Class-slot last layer: …", "# Noisy-OR 隐藏层（digits）"
               r"(?m:^#[^\n]*(?:(?<!for the )(?<!to the )(?<!on the )(?<!of the )(?<!in the )\b(?:last|output|final|first|hidden)\s+layer|"
@@ -221,6 +225,8 @@ KINDS: tuple[Kind, ...] = (
               r"(?m:^#[^\n]*(?:label[- ]smooth\w*|soft[- ](?:targets?|labels?)|标签平滑|软标签|软目标))",
               _LEFT + r"y\w*?(?:\^\{?soft\}?|_soft|_smooth\w*)(?:\^\{?soft\}?)?\s*=(?!=)",
               "损失函数|损失改为|损失改成|(?:替代|代替|取代|换掉)[^。\n]{0,6}(?:交叉熵|CE|MSE)",
+              # a heading naming the idea a loss: "# Gambler's loss：…", "# 排序损失（…）"
+              r"(?m:^#+[ \t][^\n]*?\S[ \t]*(?:\bloss|损失)[ \t]*(?:[：:（(—–]|-(?![\w-])|$))",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
               + _LEFT + _LOSS_NAME + r"(?!_?(?:val|valid|validation|test|best|eval|dev|held\w*)(?![A-Za-z]))"  # L_val = …: measured

@@ -102,8 +102,9 @@ _NAME_BEFORE_CALL = re.compile(r"(?<![\w.])([A-Za-z](?:_\w+|\d+)?)[ \t]+(?=(?:lo
 # The largest logit of a wrong class: `max_{k ≠ y} z_k`, `\max_{j \neq y} z_j` (read as z_rival).
 _RIVAL = re.compile(r"\\?max_\{?\s*([a-z])\s*(?:≠|!=|\\neq?)\s*y\s*\}?\s*(z|logits)_\{?\1\}?(?![\w])")
 
-# The cross-entropy of the outputs and the targets, written as a call: `CE(z, y)`, `cross_entropy(logits, y)`.
-_CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:CE|L_?CE|cross_?entropy|xent)\s*\(\s*(?:z|logits|out|output|ŷ|y_hat|p)\s*,"
+# The cross-entropy of the outputs and the targets, written as a call: `CE(z, y)`, `F.cross_entropy(logits, y)`.
+_CROSS_ENTROPY_CALL = re.compile(r"(?<![\w.])(?:(?:torch\.)?(?:nn\.)?(?:functional|F)\.)?(?:CE|L_?CE|cross_?entropy|xent)\s*\("
+                                 r"\s*(?:z|logits|out|output|ŷ|y_hat|p)\s*,"
                                  r"\s*(?:y|target|labels?)\s*\)", re.IGNORECASE)
 
 

@@ -1,9 +1,10 @@
 """An activity penalty written from the notes' own function of a hidden layer's output.
 
-A note may give its penalty on the hidden layers as Python (`def overlap_pen(h, y, C=10, m=0.2): ...`) and its loss
-as a formula that adds it (`L = CE + λ·R`, `loss = CE − λ · erank(H) / d`). The activity_penalty skeleton's
-`penalty(hidden, pre_activations, y)` then calls that function as it stands, on the one hidden layer the notes name
-(the last, the first, or every one), times the loss line's coefficient. A penalty term named by a letter (`R`) is the
+A note may give its penalty on the hidden layers as Python (`def overlap_pen(h, y, C=10, m=0.2): ...`,
+`def expansion(x, h, y)` comparing them with the batch's inputs) and its loss as a formula that adds it
+(`L = CE + λ·R`, `loss = CE − λ · erank(H) / d`). The activity_penalty skeleton's `penalty(hidden, pre_activations,
+y, x)` then calls that function as it stands, on the one hidden layer the notes name (the last, the first, or every
+one), times the loss line's coefficient. A penalty term named by a letter (`R`) is the
 function's value when a formula line defines that letter; named constants that line multiplies it by, which the
 function never reads (`R = λ · mean_c …`), are the coefficient's. Anything less certain is left to the model.
 """
@@ -20,7 +21,8 @@ from agentnotes.experiments.guards.note_code import names_replaced, parsed_block
 from agentnotes.experiments.guards.note_program import (EVERY_HIDDEN_LAYER, HIDDEN_OUTPUTS, PRE_ACTIVATION, TASK_LOSSES,
                                                         hidden_sizes, without_variants)
 
-_TARGETS = frozenset({"y", "labels", "label", "target", "targets"})  # a function's input bound to the batch's targets
+# A function's inputs bound to the batch's targets and to its inputs, by the name the skeleton's penalty gives them.
+_BATCH_VALUES = {**dict.fromkeys(("y", "labels", "label", "target", "targets"), "y"), **dict.fromkeys(("x", "xb", "inputs"), "x")}
 _PENALTY = "notes_penalty"  # the name the function's value stands under while the loss line is read
 _SIZES = hidden_sizes({"d", "B"})  # a layer's width, a batch's size: read from the layer
 # The hidden layer a note puts its penalty on, said in words.
@@ -33,8 +35,8 @@ _LEADING_FACTORS = re.compile(r"^\s*((?:[^\W\d]\w*\s*[·*×]\s*)+)")
 
 
 def hidden_function(note_text: str) -> ast.FunctionDef | None:
-    """The one self-contained function of the idea's code whose first input is a hidden layer's output (`h`, `H`,
-    `hidden`) and whose other inputs without a default are the batch's targets, returning a value; None when there is
+    """The one self-contained function of the idea's code that takes one hidden layer's output (`h`, `H`, `hidden`),
+    perhaps the batch's targets and inputs, and nothing else without a default, returning a value; None when there is
     no such function or more than one."""
     constants = note_constants(note_text)
     found = [node for tree, _ in parsed_blocks(note_text) for node in tree.body
@@ -43,12 +45,19 @@ def hidden_function(note_text: str) -> ast.FunctionDef | None:
 
 
 def _on_hidden(function: ast.FunctionDef) -> bool:
-    """Whether `function` takes a hidden output first, then only the targets without a default, and returns a value."""
-    inputs = function.args.args
-    required = inputs[:len(inputs) - len(function.args.defaults)]
+    """Whether `function` takes one hidden output, otherwise only the batch's targets and inputs without a default, and
+    returns a value."""
+    required = _required(function)
     returns = any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(function))
-    return bool(required) and compared_name(required[0].arg) in HIDDEN_OUTPUTS and returns and not function.decorator_list \
-        and all(a.arg in _TARGETS for a in required[1:])
+    hidden = [name for name in required if compared_name(name) in HIDDEN_OUTPUTS]
+    return len(hidden) == 1 and returns and not function.decorator_list \
+        and all(name in hidden or name in _BATCH_VALUES for name in required)
+
+
+def _required(function: ast.FunctionDef) -> list[str]:
+    """The names of the inputs `function` takes without a default."""
+    inputs = function.args.args
+    return [a.arg for a in inputs[:len(inputs) - len(function.args.defaults)]]
 
 
 def hidden_code_penalty(formulas: str, note_text: str) -> tuple[str, str] | None:
@@ -83,7 +92,7 @@ def _penalty_term(line: str, function: ast.FunctionDef, formulas: str, given: di
     """(the loss line's penalty term, its function's value as _PENALTY; the notes' constants it reads) when the line
     adds one term to one task loss and that term is constants times the function's value, called by name on a hidden
     output or named by a letter another formula line defines; else None."""
-    call = re.compile(rf"(?<![\w.]){re.escape(function.name)}\s*\(\s*[A-Za-z]\w*\s*(?:,\s*[A-Za-z]\w*\s*)?\)")
+    call = re.compile(rf"(?<![\w.]){re.escape(function.name)}\s*\(\s*[A-Za-z]\w*\s*(?:,\s*[A-Za-z]\w*\s*)*\)")
     written, factors = call.sub(_PENALTY, line), []
     assignments = [(target, value) for target, value in _assignments(written) or () if not isinstance(value, ast.Constant)]
     if not assignments or len(assignments) != 1:
@@ -168,8 +177,7 @@ def _scales(term: ast.expr) -> bool:
 
 def _body(function: ast.FunctionDef, layer: str, term: ast.expr, constants: dict[str, float], before: bool) -> str:
     """The penalty's body: the notes' function, their constants, then the term on the named hidden layer(s)."""
-    inputs = [a.arg for a in function.args.args[:len(function.args.args) - len(function.args.defaults)]]
-    call = f"{function.name}({', '.join(['h'] + ['y' for _ in inputs[1:]])})"
+    call = f"{function.name}({', '.join(_BATCH_VALUES.get(name, 'h') for name in _required(function))})"
     outputs = layer.replace("hidden", "pre_activations") if before else layer
     lines = [ast.unparse(function), *(f"{name} = {value!r}  # a constant of the notes" for name, value in constants.items())]
     value = ast.unparse(term).replace(_PENALTY, call)
