@@ -215,6 +215,21 @@ def test_a_line_equal_to_an_examples_rule_is_not_copying_when_the_users_note_say
     assert copied_example_rules(code, examples, "y = clamp(x, -1, 1)") == copied  # a part of it is not the formula
 
 
+def test_a_term_of_the_examples_rule_added_to_the_ideas_formula_is_taken_out_unless_the_note_writes_its_number() -> None:
+    from agentnotes.agents.experimenter import copied_example_terms, without_terms
+
+    examples = idea_examples(["activation"])  # the example's rule: clamp(x, -1, 1)^3 + 0.1*x
+    code = ("class C(nn.Module):\n    def forward(self, x):\n        c = self.c + 0.5\n"
+            "        return torch.relu(x) * torch.exp(-x ** 2 / c) + 0.1 * x  # the idea\n")
+    note = "f(x) = relu(x)·exp(−x²/c), c 可学，init 3"  # invented
+    assert copied_example_terms(code, examples, note) == ["0.1 * x"]
+    assert without_terms(code, ["0.1 * x"]).splitlines()[-1] == "        return torch.relu(x) * torch.exp(-x ** 2 / c)"
+    assert copied_example_terms(code, examples, note + "，加一个 0.1 倍的线性泄漏") == []  # the note writes the number
+    assert copied_example_terms(code.replace("0.1 * x", "x"), examples, note) == []  # no number of the example's
+    loss = "def compute_loss(out, y, model):\n    penalty = model[0].weight.abs().sum()\n    return task_loss(out, y) + 1e-3 * penalty\n"
+    assert copied_example_terms(loss, idea_examples(["regulariser"]), "R = λ·Σ|W|") == []  # the idea's own value, scaled
+
+
 @pytest.mark.parametrize(("kind", "task"), [(kind, "digits_image" if kind == "architecture" else "regression")
                                             for kind in CONTRACT_KINDS])
 def test_each_worked_example_builds_in_the_real_lab(tmp_path: Path, kind: str, task: str) -> None:

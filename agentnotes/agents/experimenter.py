@@ -222,6 +222,72 @@ def copied_example_rules(code: str, examples: str, note_text: str = "") -> list[
             if _masked(line) in marked and not (note and _squashed(_expression(line)) in note)]
 
 
+def copied_example_terms(code: str, examples: str, note_text: str = "") -> list[str]:
+    """The terms of an example's own rule that `code` adds to a value of its own (`relu(x) * exp(…) + 0.1 * x` beside
+    the example's `clamp(x, -1, 1)^3 + 0.1*x`): a term added or subtracted at the top of a value, holding a number the
+    user's note never writes and reading nothing but its function's inputs (not a value of the idea's own)."""
+    terms = {_squashed(ast.unparse(term)) for line in examples.splitlines() if EXAMPLE_RULE_MARK in line
+             for term in _added_terms(_expression(line)) if _numbers(ast.unparse(term))}
+    said, found = _numbers(note_text), set()
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
+        inputs = {a.arg for a in function.args.args} - {"self"} | {"torch", "F", "math"}
+        for statement in ast.walk(function):
+            value = getattr(statement, "value", None) if isinstance(statement, (ast.Return, ast.Assign)) else None
+            for term in _added_terms(ast.unparse(value)) if value is not None else []:
+                text = ast.unparse(term)
+                if _squashed(text) in terms and not _numbers(text) <= said \
+                        and {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} <= inputs:
+                    found.add(text)
+    return sorted(found)
+
+
+def without_terms(code: str, terms: Sequence[str]) -> str:
+    """`code` with each of `terms` taken out of the sums that add or subtract it at the top of a value."""
+    wanted = {_squashed(term) for term in terms}
+
+    class Drop(ast.NodeTransformer):
+        def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+            self.generic_visit(node)
+            if isinstance(node.op, (ast.Add, ast.Sub)) and _squashed(ast.unparse(node.right)) in wanted:
+                return node.left
+            if isinstance(node.op, ast.Add) and _squashed(ast.unparse(node.left)) in wanted:
+                return node.right
+            return node
+
+    lines = code.splitlines()
+    for statement in ast.walk(ast.parse(code)):
+        if isinstance(statement, (ast.Return, ast.Assign, ast.AugAssign)) and statement.value is not None \
+                and statement.lineno == statement.end_lineno:
+            before = ast.unparse(statement)
+            statement.value = Drop().visit(statement.value)
+            if ast.unparse(statement) != before:  # the line rewritten, its indentation kept
+                line = lines[statement.lineno - 1]
+                lines[statement.lineno - 1] = line[:len(line) - len(line.lstrip())] + ast.unparse(statement)
+    return "\n".join(lines) + "\n"
+
+
+def _added_terms(expression: str) -> list[ast.expr]:
+    """The terms a sum adds or subtracts at its top (`a * b + 0.1 * x - c`: a * b, 0.1 * x, c); none for one term."""
+    try:
+        value = ast.parse(expression, mode="eval").body
+    except SyntaxError:
+        return []
+    terms: list[ast.expr] = []
+    while isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
+        terms.append(value.right)
+        value = value.left
+    return [value, *terms] if terms else []
+
+
+def _numbers(text: str) -> set[float]:
+    """The numbers written in `text` other than 0, 1 and 2 (which any formula may hold)."""
+    return {float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?:e-?\d+)?", text)} - {0.0, 1.0, 2.0}
+
+
 def without_lines(code: str, lines: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
     """`code` without the statements whose line (stripped) is one of `lines`, and (line number, text) of each
     removed; nothing is removed when one of them is a return, is not a one-line statement inside a function or

@@ -576,15 +576,26 @@ class _CodeWriter:
         examples = agents.idea_examples(self.plan.kinds) + (self.skeleton.example if self.skeleton else "")
         if copied := agents.copied_example_rules(code, examples, self.note_text):
             stripped, removed = agents.without_lines(code, copied)
-            stripped_problems = check_idea_code(stripped, self.plan.kinds, self.note_pairs) + self._note_problems(stripped) \
-                if removed else []
+            stripped_problems = self._problems(stripped) if removed else []
             if removed and not blocking(stripped_problems):  # the idea's own formulas stand without the copied lines
                 return stripped, fixes + [Fix(line, text, "removed: the worked example's own rule") for line, text in removed], \
                     stripped_problems
             problems.append(Problem("copied_example", "these lines copy the prompt example's own rule, not the idea: "
                                     + "; ".join(f"`{line}`" for line in copied)
                                     + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
+        elif terms := agents.copied_example_terms(code, examples, self.note_text):
+            stripped = agents.without_terms(code, terms)
+            if not blocking(stripped_problems := self._problems(stripped)):  # the idea's formula without the example's term
+                return stripped, fixes + [Fix(0, f"+ {term}", "removed: a term of the worked example's own rule")
+                                          for term in terms], stripped_problems
+            problems.append(Problem("copied_example", "these terms copy the prompt example's own rule, not the idea: "
+                                    + "; ".join(f"`{term}`" for term in terms)
+                                    + f". Write the idea's formulas there instead: {self.plan.idea_rule}"))
         return code, fixes, problems
+
+    def _problems(self, code: str) -> list[Problem]:
+        """The static checks' problems with `code` and what it leaves out of the notes."""
+        return check_idea_code(code, self.plan.kinds, self.note_pairs) + self._note_problems(code)
 
     def _note_problems(self, code: str) -> list[Problem]:
         """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own, a value they keep."""
