@@ -403,6 +403,13 @@ def test_a_letter_only_in_a_bracketed_remark_is_not_looked_for() -> None:
     assert any("σ" in p.message for p in missing_note_symbols(code, formulas.replace("（", "; ").replace("）", "")))
 
 
+def test_a_letter_only_in_a_comment_of_the_notes_code_is_not_looked_for() -> None:
+    code = "def weight_op(p, state, step):\n    d = p - state['initial']\n    p.copy_(d * (d.abs() >= d.abs().median()))\n"
+    formulas = "d = p - snap[name]\nthr = d.abs().flatten().kthvalue(k).values   # 第 k 大的 |Δ|"  # invented
+    assert missing_note_symbols(code, formulas) == []
+    assert [p.kind for p in missing_note_symbols(code, formulas.replace("   # 第 k 大的 |Δ|", " * Δ"))] == ["note_symbol"]
+
+
 def test_a_change_written_with_delta_needs_no_name_delta_but_a_lone_delta_does() -> None:
     code = "def update(p, g, state, lr, t):\n    p.sub_(lr * g * 2.0)\n"
     assert missing_note_symbols(code, "Δw_i = −η·g_i·2") == []

@@ -199,6 +199,17 @@ def test_code_the_model_repeats_after_a_failure_is_asked_for_anew_without_showin
     assert any("repeated code that already failed" in m for m in messages)
 
 
+def test_code_the_model_repeats_twice_is_drawn_once_more_before_an_attempt_is_spent(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")
+    crashes = good.replace("def after_step(model, step):\n", "def after_step(model, step):\n    model.merge_now()\n")
+    model = _scripted(crashes, crashes, crashes, good, {"matches_note": True, "problems": []})
+    run = run_experiment(settings, ExperimentOptions("mirror vs baseline", seeds=3, steps=40, max_seeds=3, max_attempts=2),
+                         Recorder(), model)
+    assert run.record().status == "done" and run.record().final_iteration == 2
+    assert "merge_now" not in (run.path / rd.ITERATIONS / "2" / rd.IDEA_CODE).read_text(encoding="utf-8")
+
+
 def test_feedback_without_code_keeps_the_error_and_drops_the_code() -> None:
     from agentnotes.pipeline.experiment import without_code
 

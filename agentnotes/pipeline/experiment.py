@@ -347,6 +347,7 @@ def retry_temperature(attempt: int) -> float | None:
     return None if attempt == 0 else min(0.3 + 0.2 * attempt, 0.9)
 
 
+REDRAWS_OF_FAILED_CODE = 2  # replies drawn again, hotter, while the model writes code that already failed
 ArmsCheck = Callable[[rd.Run, int, str], str]  # builds both arms of iteration n's code: feedback, or ""
 
 
@@ -389,10 +390,13 @@ class _CodeWriter:
                 reporter.info("Kept the parts no problem was found in: " + ", ".join(keep))
             self.attempts += 1
             run.add_usage([reply])
-            if code in self.failed:
+            for redraw in range(1, REDRAWS_OF_FAILED_CODE + 1):
+                if code not in self.failed:
+                    break
                 reporter.info("The model repeated code that already failed; asking again without showing it.")
-                code, reply = self._write(self.plan, self.hits, without_code(feedback), seed + 1,
-                                          retry_temperature(self.attempts))
+                self.show_examples = self.show_examples and redraw == 1  # the second time, without the example too
+                code, reply = self._write(self.plan, self.hits, without_code(feedback), seed + redraw,
+                                          retry_temperature(self.attempts + redraw - 1))
                 run.add_usage([reply])
             draws = self.options.code_samples if reply.prompt_tokens else 1  # the program's code is the same each time
             code, problems, arms = self._first_good_draw(run, n, (code, reply.total_s), feedback, seed, keep, draws,

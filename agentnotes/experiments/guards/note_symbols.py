@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
 from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE, idea_text
-from agentnotes.experiments.guards.formula_lines import _TORCH_CALLS, FUNCTION_ALIAS, bracket_depth
+from agentnotes.experiments.guards.formula_lines import _CODE_COMMENT, _TORCH_CALLS, FUNCTION_ALIAS, bracket_depth
 from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
 
@@ -116,7 +116,8 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    formulas = _DERIVATIVE.sub("", formulas)
+    # `thr = d.abs().kthvalue(k).values   # 第 k 大的 |Δ|`: a remark on the notes' code, not a formula of theirs
+    formulas = _DERIVATIVE.sub("", "\n".join(_CODE_COMMENT.sub("", line) for line in formulas.splitlines()))
     functions_named = {GREEK.get(m[1], m[1]): m[2].lower() for m in FUNCTION_ALIAS.finditer(plain_formula(formulas))}  # σ 取 softplus
     names = _code_names(tree)
     numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
