@@ -517,3 +517,14 @@ def test_an_optimizer_the_code_never_gets_is_named_as_such() -> None:
             "    torch.nn.init.kaiming_uniform_(p, a=math.sqrt(5))\n    opt.state[p] = {}\n")
     messages = [p.message for p in check_idea_code(code, ["weight_op"], []) if p.kind == "undefined"]
     assert messages and "the hooks get no optimizer" in messages[0]
+
+
+def test_a_per_parameter_hook_that_reads_p_as_a_module_is_blocked() -> None:
+    code = ("@torch.no_grad()\ndef weight_op(p, state, step):\n    model = p\n"
+            "    for name, q in model.named_parameters():\n        q.mul_(0.5)\n")
+    found = [p for p in check_idea_code(code, ["weight_op"]) if p.kind == "tensor_as_module"]
+    assert len(found) == 1 and found[0].line == 4 and "`model` (bound to p)" in found[0].message
+    head = "def update(p, g, state, lr, t):\n    K = p.out_features\n    p.sub_(lr * g / K)\n"
+    assert [p.kind for p in check_idea_code(head, ["update_rule"]) if p.kind == "tensor_as_module"] == ["tensor_as_module"]
+    rows = "def update(p, g, state, lr, t):\n    w = p\n    w.sub_(lr * g * w.shape[0])\n"  # a tensor's own attribute
+    assert [p for p in check_idea_code(rows, ["update_rule"]) if p.kind == "tensor_as_module"] == []

@@ -82,6 +82,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_state_rebound(tree),
         *_check_state_never_written(tree),
         *_check_weights_never_changed(tree),
+        *_check_tensor_as_module(tree),
         *_check_unused_parameters(tree),
         *_check_self_mixes(tree),
     ]
@@ -825,6 +826,35 @@ def _check_weights_never_changed(tree: ast.Module) -> list[Problem]:
                                     "as they were and the idea arm trains like the baseline: write the new values into "
                                     "them (p.copy_(new), p.mul_(...), p[mask] = ..., layer.weight[j] = ...); a value "
                                     "kept in a local name or in state changes nothing", fn.lineno))
+    return problems
+
+
+# What a module has and one parameter tensor lacks.
+_MODULE_ONLY = frozenset({"named_parameters", "parameters", "modules", "named_modules", "children", "weight", "bias",
+                          "in_features", "out_features"})
+
+
+def _check_tensor_as_module(tree: ast.Module) -> list[Problem]:
+    """A per-parameter hook (`update(p, g, …)`, `weight_op(p, …)`) that reads p, or a name it binds to p (`model = p`,
+    `head = p`), as a module (`model.named_parameters()`, `head.out_features`): the hook runs once for each parameter
+    and p is one tensor, so the code fails when it runs."""
+    problems = []
+    for fn in tree.body:
+        if getattr(fn, "name", "") not in ("update", "weight_op") or not isinstance(fn, ast.FunctionDef) \
+                or "p" not in {a.arg for a in fn.args.args}:
+            continue
+        aliases = {"p"} | {t.id for node in ast.walk(fn) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+                           and node.value.id == "p" for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Attribute) and node.attr in _MODULE_ONLY and isinstance(node.value, ast.Name) \
+                    and node.value.id in aliases:
+                called = f"`{node.value.id}`" + (" (bound to p)" if node.value.id != "p" else "")
+                problems.append(Problem("tensor_as_module", f"{called} is read as a module (`.{node.attr}`), but p is one "
+                                        f"parameter tensor: `{fn.name}` is called once for each of the model's "
+                                        "parameters (p.dim() == 2 for a weight matrix, 1 for a bias) and a tensor has no "
+                                        f".{node.attr}. Write the notes' rule for the one tensor p, keeping what it needs "
+                                        "between calls in state", node.lineno))
+                break
     return problems
 
 
