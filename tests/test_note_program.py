@@ -756,6 +756,27 @@ def test_a_value_the_notes_call_learnable_is_an_activations_parameter_started_at
     assert layer_forward_body("y = W*x + b + κ*tanh(x), κ = 0.1", ["weight", "bias"], "κ 可学习") is None
 
 
+def test_a_learnable_computed_from_a_raw_value_learns_the_raw_value_started_where_the_formula_gives_the_notes_start() -> None:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.notation import plain_letters
+
+    note = ("# 钟形激活\nf(x) = relu(x) · exp(−x² / (2c²))，一个可学的 c = softplus(ρ) + 0.5\n"
+            "- 峰值在 x = c 处\n- c 初始化成 3")  # invented
+    part = load_skeleton("activation")
+    namespace = {"torch": torch, "nn": nn, "F": F, "baseline_model": None}
+    exec(fill(part, program_reply(part, plain_letters(note), plain_letters(note))), namespace)
+    activation, x = namespace["IdeaActivation"](), torch.linspace(-4, 4, 9)
+    assert [name for name, _ in activation.named_parameters()] == ["rho"]  # the raw value is learned ...
+    assert torch.allclose(F.softplus(activation.rho) + 0.5, torch.tensor(3.0))  # ... started where c is the notes' 3
+    assert torch.allclose(activation(x), torch.relu(x) * torch.exp(-x ** 2 / 18), atol=1e-5)
+    unstarted = note.replace("\n- c 初始化成 3", "")
+    assert program_reply(part, plain_letters(unstarted), plain_letters(unstarted)) == ""  # no start: left to the model
+
+
 def test_a_regression_loss_is_written_from_its_formula_averaged_over_the_batch_and_never_for_a_classifier() -> None:
     import torch
 

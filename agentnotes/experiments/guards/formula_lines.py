@@ -156,6 +156,8 @@ _REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备
                      r"motivation|note|problem)\s*[：:]", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=\d)\.\s+(?=\S)|。(?=.)")
 # A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
+# A point named in words: `峰值在 x = c 处`, `peaks at x = c`.
+_AT_POINT = re.compile(r"(?:在|\bat\s+)\s*[A-Za-z]\w*\s*=\s*[^，,；;。\s]+\s*(?:处|时)?")
 _CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
 # A name's range (`t = 0..T−1`, `t = 0 … T-1`, `k = 1, …, K`): where it runs, not its value.
 _RANGE = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*[-−]?\w+\s*(?:\.\.\.?|…|,\s*…\s*,)\s*[\w−+\- ]+?(?=[，,;；。(（]|\s{2,}|$)")
@@ -379,6 +381,7 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     if _SLICE_TARGET.search(plain_formula(line)):
         return None  # `W[i, :] = …`: a value written into part of a tensor, which these statements cannot say
     line = re.sub(r"\s*≈\s*[-−]?\d+(?:\.\d+)?(?![\w.])", "", line)  # b = −log(K−1) ≈ −2.2: the value's size, said again
+    line = _AT_POINT.sub(" ", line)  # `峰值在 x = c`, `peaks at x = c`: where something happens, no assignment
     if spans := [span for span in _CODE_SPAN.findall(line) if _SPAN_ASSIGNS.match(span)]:
         line = "; ".join(spans)  # "Applied as `m <- β m + g ; w <- w - lr * m`, lr constant": the code, not the prose
     line = _CODE_CALL.sub(" ", _RANGE.sub(" ", line))
@@ -820,7 +823,7 @@ def _constant(name: str, given: dict[str, str]) -> float | None:
 # What the notes' words say of a name: that it is learnable, the number it starts at.
 
 # A name the notes call learnable: its value in the notes is where it starts, not a constant.
-_LEARNABLE = re.compile(r"(?:可学习|可训练|learnable|trainable)\s*的?\s*(?:标量|参数|系数|scalar|parameter|coefficient)?\s*"
+_LEARNABLE = re.compile(r"(?:可学习?|可训练|learnable|trainable)\s*的?\s*(?:标量|参数|系数|scalar|parameter|coefficient)?\s*"
                         r"(?P<before>[A-Za-zα-ωϵ]\w*)|(?P<after>[A-Za-zα-ωϵ]\w*)\s*(?:(?:是|为)[^，。,.;；\n]{0,12}?)?(?:可学习|可训练)|"
                         r"(?P<said>[A-Za-zα-ωϵ]\w*)\s+(?:is|are)\s+(?:an?\s+|one\s+)?(?:[A-Za-z]+\s+){0,2}?"
                         r"(?:learnable|trainable|learned)", re.IGNORECASE)
@@ -870,5 +873,5 @@ def _start(name: str, note_text: str) -> str | None:
         return repr(float(next(group for group in later.groups() if group))) if later else None
     if FIRST_BATCH_START.match(said[0]):
         return None  # started at the first batch's value: a value at the first step (note_program.py `_first_step_values`)
-    value = re.match(rf"\s*(?:at|to|as|with|化|值|为|=|：|:|\s)*\s*(?:{_NUMBER}|(zero|零)(?![\w]))", said["rest"], re.IGNORECASE)
+    value = re.match(rf"\s*(?:at|to|as|with|化|值|为|成|=|：|:|\s)*\s*(?:{_NUMBER}|(zero|零)(?![\w]))", said["rest"], re.IGNORECASE)
     return ("0.0" if value[2] else repr(float(value[1]))) if value else ""

@@ -303,6 +303,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     for name in {n.id for _, value in statements for n in ast.walk(value) if isinstance(n, ast.Name)}:
         if compared_name(name) in learnable and compared_name(name) not in given and (start := _start(name, note_text)):
             given[compared_name(name)] = start  # a learnable value's start said in prose: `a 初始化为 0.25`
+    if kind == "activation":
+        given, learnable = _raw_learnables(statements, given, learnable)
     for named in _TOTAL_IN_WORDS.finditer(note_text):  # `Total steps T … T = 3000`: the run's own step count
         if (named[1] or named[2] or named[3]) in ROLES[kind].get("total", ()):  # `T = 3000 steps`: the run's steps
             given.pop(compared_name(named[1] or named[2] or named[3]), None)
@@ -1031,6 +1033,55 @@ def _clear_of_arguments(program: NoteProgram, arguments: dict[str, str]) -> Note
 
 # A row of a parameter tensor: one output unit's weights, all but the first dimension (a conv kernel's too).
 _ROW_DIMS = ast.parse("tuple(range(1, p.dim())) or -1", mode="eval").body
+
+
+def _raw_learnables(statements: list[tuple[str, ast.expr]], given: dict[str, str], learnable: set[str]) \
+        -> tuple[dict[str, str], set[str]]:
+    """(given, learnable) where a learnable value the notes start at a number is computed from one name nothing
+    gives (`c = softplus(ρ) + 0.5`, c started at 3): that name is the learned value instead, started where the
+    formula gives the notes' start (ρ = softplus⁻¹(2.5), found numerically), and the value is computed from it."""
+    targets = {target for target, _ in statements}
+    for target, value in statements:
+        read = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - FUNCTIONS - targets
+        raw = [name for name in read if compared_name(name) not in given]
+        start = given.get(compared_name(target))
+        if compared_name(target) not in learnable or start is None or len(raw) != 1:
+            continue
+        constants = {name: float(given[compared_name(name)]) for name in read - set(raw)}
+        solved = _solved(ast.unparse(value), raw[0], float(start), constants)
+        if solved is not None:
+            given = {key: number for key, number in given.items() if key != compared_name(target)}
+            given[compared_name(raw[0])] = repr(solved)
+            learnable = learnable | {compared_name(raw[0])}
+    return given, learnable
+
+
+def _solved(expression: str, name: str, wanted: float, constants: dict[str, float]) -> float | None:
+    """The value of `name` in [-30, 30] where `expression` equals `wanted`, by bisection; None when the expression
+    does not cross `wanted` there (or is not a number)."""
+    import torch
+    import torch.nn.functional as F
+
+    code = compile(_with_torch(expression), "<formula>", "eval")
+
+    def value(x: float) -> float:
+        point = torch.tensor(x, dtype=torch.float64)
+        return float(eval(code, {"torch": torch, "F": F, "math": math, **constants, name: point}))
+
+    low, high = -30.0, 30.0
+    try:
+        below, above = value(low) - wanted, value(high) - wanted
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    if not (math.isfinite(below) and math.isfinite(above)) or below * above > 0:
+        return None
+    for _ in range(100):
+        middle = (low + high) / 2
+        if (value(middle) - wanted) * below > 0:
+            low = middle
+        else:
+            high = middle
+    return round((low + high) / 2, 6)
 
 
 def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = False) -> str:
