@@ -775,6 +775,9 @@ def test_a_learnable_computed_from_a_raw_value_learns_the_raw_value_started_wher
     assert torch.allclose(activation(x), torch.relu(x) * torch.exp(-x ** 2 / 18), atol=1e-5)
     unstarted = note.replace("\n- c 初始化成 3", "")
     assert program_reply(part, plain_letters(unstarted), plain_letters(unstarted)) == ""  # no start: left to the model
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    assert [target for target, _ in _statements("现在 w = w - lr*g")] == ["w"]  # 现在 (now) names no point
 
 
 def test_a_regression_loss_is_written_from_its_formula_averaged_over_the_batch_and_never_for_a_classifier() -> None:
