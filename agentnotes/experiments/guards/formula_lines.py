@@ -155,9 +155,9 @@ _RESTATED = re.compile(r"\s*(?:所以|因此|于是|即|也就是说?|i\.e\.,?|s
 _REMARK = re.compile(r"^\s*(?:[-*]\s*)?(?:直觉|预期|风险|动机|注意|备注|问题|intuition|expectations?|expected|expect|why|risks?|"
                      r"motivation|note|problem)\s*[：:]", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=\d)\.\s+(?=\S)|。(?=.)")
-# A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
 # A point named in words: `峰值在 x = c 处`, `peaks at x = c`.
 _AT_POINT = re.compile(r"(?:(?<!现)在|\bat\s+)\s*[A-Za-z]\w*\s*=\s*[^，,；;。\s]+\s*(?:处|时|(?=[，,；;。]|$))")
+# A code span that calls something with keywords (`torch.optim.SGD(params, lr=η, nesterov=True)`): an equivalent, not a formula.
 _CODE_CALL = re.compile(r"`[^`]*\([^`]*=[^`]*\)[^`]*`")
 # A name's range (`t = 0..T−1`, `t = 0 … T-1`, `k = 1, …, K`): where it runs, not its value.
 _RANGE = re.compile(r"(?<![\w])[A-Za-z_]\w*\s*=\s*[-−]?\w+\s*(?:\.\.\.?|…|,\s*…\s*,)\s*[\w−+\- ]+?(?=[，,;；。(（]|\s{2,}|$)")
