@@ -30,6 +30,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_bias_case,
     missing_note_symbols,
     missing_period,
+    reversed_selection,
     stock_recurrent_cell,
     unkept_gradient,
     unkept_state,
@@ -168,6 +169,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert stock_recurrent_cell(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_state(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_gradient(code, formula_lines(idea["request"], hits), kinds) == []
+    assert reversed_selection(code, "\n".join(h.chunk.text for h in hits)) == []
 
 
 def _program_code(idea: dict[str, Any]) -> str | None:

@@ -422,3 +422,15 @@ def test_a_keyword_argument_in_the_notes_code_is_no_value_kept_between_steps() -
     assert kept_by_notes("        super().__init__(params, dict(lr=lr, rho=rho, cap=cap))") == {}
     assert kept_by_notes("rho = rho") == {}
     assert list(kept_by_notes("s ← ρ·s + (1−ρ)·|g|")) == ["s"]
+
+
+def test_code_that_keeps_the_largest_values_where_the_notes_choose_the_smallest_is_sent_back() -> None:
+    from agentnotes.experiments.guards.note_symbols import reversed_selection
+
+    note = "# Kick the still weights\n- 每 N 步挑 d 最小的 10% 权重，加噪声"  # invented
+    kept_largest = "def weight_op(p, state, step):\n    idx = d.flatten().topk(k)[1]\n"
+    assert [p.kind for p in reversed_selection(kept_largest, note)] == ["note_selection"]
+    assert reversed_selection(kept_largest.replace("topk(k)", "topk(k, largest=False)"), note) == []
+    assert reversed_selection("def f(d, k):\n    return torch.topk(-d, k)\n", note) == []  # the negated values' largest
+    assert reversed_selection(kept_largest, note.replace("最小的", "最大的")) == []
+    assert reversed_selection(kept_largest, "# 逐层最小二乘\n- W = argmin ‖XW − Y‖²") == []  # least squares: no choice

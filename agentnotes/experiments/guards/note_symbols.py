@@ -315,6 +315,36 @@ def missing_bias_case(code: str, note_text: str, kinds: Sequence[str]) -> list[P
                                    "bias) and do for each what the notes say", 1)]
 
 
+# The notes choosing the smallest values of something (`挑 d 最小的 10%`, "prune the lowest 5% of |w|"), or the largest.
+# (not `最小二乘`, `最小化`, "at least", "least squares": no choice).
+_SMALLEST = re.compile(r"最小的|最小\s*(?:\d|[kK]\b)|\bsmallest\b|\blowest\b|(?<!at )\bleast\b(?![- ]squares?)|\bbottom[- ]?k\b",
+                       re.IGNORECASE)
+_LARGEST = re.compile(r"最大|\blargest\b|\bhighest\b|\bbiggest\b|\btop[- ]?(?:k\b|\d)", re.IGNORECASE)
+
+
+def reversed_selection(code: str, note_text: str) -> list[Problem]:
+    """The idea's sections choose the smallest values (and never the largest) while the code's `topk` keeps the largest:
+    no `largest=False` and its values not negated, so the idea arm picks the very opposite of what the notes say."""
+    said = idea_text(note_text)
+    if not (smallest := _SMALLEST.search(said)) or _LARGEST.search(said):
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "topk") \
+                or any(keyword.arg == "largest" for keyword in call.keywords):
+            continue
+        torch_call = isinstance(call.func.value, ast.Name) and call.func.value.id == "torch"
+        values = (call.args[0] if call.args else None) if torch_call else call.func.value
+        if not (isinstance(values, ast.UnaryOp) and isinstance(values.op, ast.USub)):
+            return [Problem("note_selection", f"the notes choose the smallest values (\"{smallest[0]}\") but `topk` keeps "
+                                              "the largest: pass largest=False (or take topk of the negated values)",
+                            call.lineno)]
+    return []
+
+
 def _code_names(tree: ast.Module) -> set[str]:
     """Every name the code uses or binds, attribute and argument, as compared (Greek letters spelled out)."""
     names: set[str] = set()
