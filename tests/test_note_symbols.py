@@ -432,5 +432,7 @@ def test_code_that_keeps_the_largest_values_where_the_notes_choose_the_smallest_
     assert [p.kind for p in reversed_selection(kept_largest, note)] == ["note_selection"]
     assert reversed_selection(kept_largest.replace("topk(k)", "topk(k, largest=False)"), note) == []
     assert reversed_selection("def f(d, k):\n    return torch.topk(-d, k)\n", note) == []  # the negated values' largest
+    both = "def f(d, k):\n    return torch.topk(-d, k, largest=False)\n"  # negated twice: the largest d again
+    assert [p.kind for p in reversed_selection(both, note)] == ["note_selection"]
     assert reversed_selection(kept_largest, note.replace("最小的", "最大的")) == []
     assert reversed_selection(kept_largest, "# 逐层最小二乘\n- W = argmin ‖XW − Y‖²") == []  # least squares: no choice

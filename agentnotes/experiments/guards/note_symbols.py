@@ -333,15 +333,18 @@ def reversed_selection(code: str, note_text: str) -> list[Problem]:
     except SyntaxError:
         return []
     for call in ast.walk(tree):
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "topk") \
-                or any(keyword.arg == "largest" for keyword in call.keywords):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "topk"):
             continue
         torch_call = isinstance(call.func.value, ast.Name) and call.func.value.id == "torch"
         values = (call.args[0] if call.args else None) if torch_call else call.func.value
-        if not (isinstance(values, ast.UnaryOp) and isinstance(values.op, ast.USub)):
-            return [Problem("note_selection", f"the notes choose the smallest values (\"{smallest[0]}\") but `topk` keeps "
-                                              "the largest: pass largest=False (or take topk of the negated values)",
-                            call.lineno)]
+        negated = isinstance(values, ast.UnaryOp) and isinstance(values.op, ast.USub)
+        largest = next((k.value for k in call.keywords if k.arg == "largest"), ast.Constant(True))
+        if not isinstance(largest, ast.Constant):
+            continue  # chosen by a value of the code's own
+        if bool(largest.value) != negated:  # `topk(-d, k, largest=False)` keeps the largest d, as `topk(d, k)` does
+            return [Problem("note_selection", f"the notes choose the smallest values (\"{smallest[0]}\") but this `topk` "
+                                              "keeps the largest: take topk(values, k, largest=False) of the values "
+                                              "themselves, not negated", call.lineno)]
     return []
 
 
