@@ -227,7 +227,7 @@ def copied_example_terms(code: str, examples: str, note_text: str = "") -> list[
     the example's `clamp(x, -1, 1)^3 + 0.1*x`): a term added or subtracted at the top of a value, holding a number the
     user's note never writes and reading nothing but its function's inputs (not a value of the idea's own)."""
     terms = {_squashed(ast.unparse(term)) for line in examples.splitlines() if EXAMPLE_RULE_MARK in line
-             for term in _added_terms(_expression(line)) if _numbers(ast.unparse(term))}
+             for term in _added_terms(_parsed(_expression(line))) if _numbers(ast.unparse(term))}
     said, found = _numbers(note_text), set()
     try:
         tree = ast.parse(code)
@@ -237,7 +237,7 @@ def copied_example_terms(code: str, examples: str, note_text: str = "") -> list[
         inputs = {a.arg for a in function.args.args} - {"self"} | {"torch", "F", "math"}
         for statement in ast.walk(function):
             value = getattr(statement, "value", None) if isinstance(statement, (ast.Return, ast.Assign)) else None
-            for term in _added_terms(ast.unparse(value)) if value is not None else []:
+            for term in _added_terms(value):
                 text = ast.unparse(term)
                 if _squashed(text) in terms and not _numbers(text) <= said \
                         and {n.id for n in ast.walk(term) if isinstance(n, ast.Name)} <= inputs:
@@ -270,12 +270,16 @@ def without_terms(code: str, terms: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _added_terms(expression: str) -> list[ast.expr]:
-    """The terms a sum adds or subtracts at its top (`a * b + 0.1 * x - c`: a * b, 0.1 * x, c); none for one term."""
+def _parsed(expression: str) -> ast.expr | None:
+    """`expression` as a syntax tree, or None when it is no Python expression."""
     try:
-        value = ast.parse(expression, mode="eval").body
+        return ast.parse(expression, mode="eval").body
     except SyntaxError:
-        return []
+        return None
+
+
+def _added_terms(value: ast.expr | None) -> list[ast.expr]:
+    """The terms a sum adds or subtracts at its top (`a * b + 0.1 * x - c`: a * b, 0.1 * x, c); none for one term."""
     terms: list[ast.expr] = []
     while isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
         terms.append(value.right)

@@ -18,6 +18,7 @@ from agentnotes.experiments.guards.constants import compared_name, note_constant
 from agentnotes.experiments.guards.formula_lines import _assignments, _normalised, bracket_depth
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.experiments.guards.note_code import names_replaced, parsed_blocks, self_contained
+from agentnotes.experiments.guards.static_check import required_positional
 from agentnotes.experiments.guards.note_program import (EVERY_HIDDEN_LAYER, HIDDEN_OUTPUTS, PRE_ACTIVATION, TASK_LOSSES,
                                                         hidden_sizes, without_variants)
 
@@ -55,9 +56,8 @@ def _on_hidden(function: ast.FunctionDef) -> bool:
 
 
 def _required(function: ast.FunctionDef) -> list[str]:
-    """The names of the inputs `function` takes without a default."""
-    inputs = function.args.args
-    return [a.arg for a in inputs[:len(inputs) - len(function.args.defaults)]]
+    """The names of the inputs `function` takes without a default, in order."""
+    return [a.arg for a in [*function.args.posonlyargs, *function.args.args][:required_positional(function)]]
 
 
 def hidden_code_penalty(formulas: str, note_text: str) -> tuple[str, str] | None:
