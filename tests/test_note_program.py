@@ -778,6 +778,9 @@ def test_a_learnable_computed_from_a_raw_value_learns_the_raw_value_started_wher
     from agentnotes.experiments.guards.formula_lines import _statements
 
     assert [target for target, _ in _statements("现在 w = w - lr*g")] == ["w"]  # 现在 (now) names no point
+    from agentnotes.experiments.guards.note_program import _solved
+
+    assert _solved("sign(r)", "r", 0.5, {}) is None  # it jumps past 0.5 and never gives it: no start
 
 
 def test_a_regression_loss_is_written_from_its_formula_averaged_over_the_batch_and_never_for_a_classifier() -> None:

@@ -1058,7 +1058,7 @@ def _raw_learnables(statements: list[tuple[str, ast.expr]], given: dict[str, str
 
 def _solved(expression: str, name: str, wanted: float, constants: dict[str, float]) -> float | None:
     """The value of `name` in [-30, 30] where `expression` equals `wanted`, by bisection; None when the expression
-    does not cross `wanted` there (or is not a number)."""
+    does not cross `wanted` there, is not a number, or the value found does not give `wanted` (a jump, not a root)."""
     import torch
     import torch.nn.functional as F
 
@@ -1081,7 +1081,8 @@ def _solved(expression: str, name: str, wanted: float, constants: dict[str, floa
             low = middle
         else:
             high = middle
-    return round((low + high) / 2, 6)
+    found = round((low + high) / 2, 6)
+    return found if abs(value(found) - wanted) <= 1e-4 * (1 + abs(wanted)) else None
 
 
 def _with_torch(expression: str, per_sample: bool = False, per_tensor: bool = False) -> str:
