@@ -880,3 +880,27 @@ def test_a_fixed_part_of_every_batch_a_dropout_module_and_a_loss_named_in_the_ti
     assert kinds_in_notes(module) == ["layer"]
     titled = "# Hedged loss：an extra 'pass' output\nloss = −log(p_y + p_pass / 3)，用在标签噪声样本上"
     assert kinds_in_notes(titled) == ["loss"]
+
+
+def test_guesses_pre_activations_the_tasks_own_loss_and_a_layers_running_average_show_no_other_kind() -> None:
+    # invented notes
+    guessed = "class SoftGateLayer(nn.Module):\n    pass\n猜：两个 init 最后会汇合。"
+    assert kinds_in_notes(guessed) == ["layer"]
+    penalised = "# 隐层预激活的溢出罚项\n罚项：R = λ·mean(relu(|z| − 2)²)，z 是预激活。\n一般靠 init / norm 层解决，这里直接罚。"
+    assert kinds_in_notes(penalised) == ["regulariser"]
+    sketch = ("- g = ∇L(w_slow + λ(w − w_slow))\n- w ← w − η·g\n```python\nloss = F.cross_entropy(net(xb), yb)\n"
+              "q.copy_(s + lam * (p - s))\n```")
+    assert kinds_in_notes(sketch) == ["update_rule"]
+    running = ("class ClipUnitsLayer(nn.Module):\n    def __init__(self, d, momentum=0.9):\n        self.m = momentum\n"
+               "上下界用 batch 分位数的 EMA（动量 0.9）。")
+    assert kinds_in_notes(running) == ["layer"]
+
+
+def test_a_loss_said_instead_of_cross_entropy_a_loss_from_a_number_and_an_init_named_in_the_title() -> None:
+    # invented notes
+    assert kinds_in_notes("# Brier score instead of cross-entropy\nuse it on digits") == ["loss"]
+    assert kinds_in_notes("Loss = 2 − 2·p_y, bounded.") == ["loss"]
+    assert kinds_in_notes("L = 3 layers, width 64") == []
+    assert kinds_in_notes("# MetaInit：先学每层的尺度\n尺度 s_l 用 50 步选出来。") == ["init"]
+    assert kinds_in_notes("# Tiny ViT on digits\nattention over 16 patches\nself.head = nn.Sequential(nn.LayerNorm(d), "
+                          "nn.Linear(d, 10))") == ["architecture"]

@@ -2088,3 +2088,51 @@ def test_a_layer_the_notes_make_plain_at_evaluation_with_a_weight_of_its_paramet
     assert torch.allclose(namespace["forward"](layer.eval(), x), plain)
     assert not torch.allclose(namespace["forward"](layer.train(), x), plain)  # in training, the notes' own form
     assert not layer_forward_body(formulas.rsplit("\n", 1)[0], ["w1", "w2", "bias"])[0].startswith("if")  # none said
+
+
+def test_a_penalty_line_alone_on_the_pre_activations_averaged_over_samples_and_units_is_written() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+    from agentnotes.experiments.guards.notation import plain_letters
+
+    # invented note: no loss line, the penalty's own letter; a mean over two indices; a value also tried after a comma
+    note = "# 预激活溢出罚项\nR = λ · mean_{样本, 单元} softplus(|z| − m)²\n- m = 1.5，也试 m = 1, 2\n- λ = 0.02\n罚所有隐层的 z"
+    part = load_skeleton("activity_penalty")
+    reply = program_reply(part, plain_letters("R = λ · mean_{样本, 单元} softplus(|z| − m)²\n- m = 1.5，也试 m = 1, 2"),
+                          plain_letters(note))
+    assert "for h in pre_activations:" in reply
+    penalty = _function_of(fill(part, reply), "penalty", F=torch.nn.functional)
+    hidden, pre = [torch.rand(6, 5), torch.rand(6, 3)], [torch.randn(6, 5), torch.randn(6, 3)]
+    expected = sum(float(0.02 * (torch.nn.functional.softplus(z.abs() - 1.5) ** 2).mean()) for z in pre)
+    assert abs(float(penalty(hidden, pre, torch.zeros(6, dtype=torch.long), torch.randn(6, 4))) - expected) < 1e-5
+
+
+def test_a_value_split_into_parts_the_next_formulas_define_from_it_is_no_step() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.autofix import fix_matrix_only_weight_op
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    # invented note: `W = P + Q` names the parts; the step only shrinks Q
+    note = "每 5 步：W = P + Q，P = (W+Wᵀ)/2，Q = (W−Wᵀ)/2，然后 W ← W − β·Q，β = 0.25"
+    formulas = "W = P + Q，P = (W+Wᵀ)/2，Q = (W−Wᵀ)/2\nW ← W − β·Q，β = 0.25"
+    assert note_program(formulas, ["weight_op"], note).statements == (("Q", "(W - W_T) / 2"), ("W", "W - beta * Q"))
+    part = load_skeleton("weight_op")
+    code, fixes = fix_matrix_only_weight_op(fill(part, program_reply(part, formulas, note)))
+    assert fixes  # the rule adds a matrix and its transpose: square matrices only
+    weight_op = _function_of(code, "weight_op")
+    square, wide, bias = torch.randn(4, 4), torch.randn(3, 4), torch.randn(4)
+    for p in (square, wide, bias):
+        before = p.clone()
+        weight_op(p, {"initial": before}, 5)
+        expected = before - 0.25 * (before - before.T) / 2 if p is square else before
+        assert torch.allclose(p, expected)
+
+
+def test_a_sweep_over_pairs_and_a_value_tried_too_after_a_comma_keep_the_ideas_value() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    assert note_constants("(ρ, K) ∈ {(0.9, 2), (0.5, 20), (0.1, 200)}") == {"rho": "0.5", "k": "20"}  # the middle pair
+    assert note_constants("- c = 2（tanh'(2) ≈ 0.07），也试 c = 1.5, 3") == {"c": "2"}
+    assert note_constants("k = 4; also try k = 8") == {"k": "4"}

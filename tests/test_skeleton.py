@@ -631,3 +631,25 @@ def test_a_comparison_a_data_batch_an_affine_normalisation_and_a_hidden_unit_pen
     assert skeleton_for(["layer"], "# Batch scaling\nĤ = γ ⊙ H / (s(H) + ε) + β", "digits").name == "norm"
     penalty = "# 隐藏单元选择性罚项\nR = λ · mean_j relu(S_j − 1)"
     assert skeleton_for(["regulariser"], penalty, "digits").name == "activity_penalty"
+
+
+@pytest.mark.sandbox
+def test_an_init_pretrained_on_the_inputs_gets_the_data_and_trains_under_the_skeletons_no_grad(tmp_path: Path) -> None:
+    assert skeleton_for(["init"], "# 自编码预训练当初始化\n第一层先当 DAE 训 500 步").name == "init_data"  # invented
+    assert skeleton_for(["init"], "pretrain the first layer as an autoencoder, then fine-tune").name == "init_data"
+    body = """def init_weights(layers, x, y):
+    first = layers[0]
+    w = first.weight.detach().clone().requires_grad_()
+    with torch.enable_grad():
+        opt = torch.optim.SGD([w], lr=0.01)
+        for _ in range(5):
+            loss = ((torch.relu(x @ w.T) @ w - x) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    first.weight.copy_(w.detach())
+"""
+    code = fill(load_skeleton("init_data"), body)
+    ran = run_idea(tmp_path, code, "--describe", task="digits")
+    assert ran.returncode == 0, ran.stderr
+    assert compare(ran.metrics, allowed_changes(["init"])), "the pretrained weights are the baseline's"

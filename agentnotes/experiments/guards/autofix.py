@@ -971,11 +971,35 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
                        and any(isinstance(a, ast.Name) and a.id in derived for arg in n.args for a in ast.walk(arg)))
                    for n in ast.walk(statement))
 
+    if _adds_its_transpose(fn, derived) and not any(isinstance(n, ast.Compare) and "shape" in ast.unparse(n)
+                                                    for n in ast.walk(fn)):
+        fixed, line = _guarded(code, fn, [f"if {p}.dim() < 2 or {p}.shape[0] != {p}.shape[1]:  # the rule adds a matrix "
+                                          "and its transpose: square matrices only", "    return"])
+        return fixed, [Fix(line, "weight_op adding a matrix and its transpose on every parameter",
+                           f"if {p}.dim() < 2 or {p}.shape[0] != {p}.shape[1]: return")]
     first = next((i for i, statement in enumerate(fn.body) if on_rows(statement)), None)
     if first is None or any(_tests_dimensions(statement) for statement in fn.body[:first + 1]):
         return code, []  # no work on rows, or p's dimensions tested before it (`if p.dim() == 2: d = d.mean(dim=1)`)
     fixed, line = _guarded(code, fn, [f"if {p}.dim() < 2:  # a bias: the rule is about rows of a matrix", "    return"])
     return fixed, [Fix(line, "weight_op on rows of every parameter", f"if {p}.dim() < 2: return")]
+
+
+def _adds_its_transpose(fn: ast.FunctionDef, derived: set[str]) -> bool:
+    """Whether `fn` adds or subtracts a value computed from p and its transpose (`(W - W_T) / 2` with `W_T = W.T`,
+    `p + p.T`): defined for square matrices only."""
+    def transpose(node: ast.AST) -> bool:
+        target = node.func if isinstance(node, ast.Call) else node
+        return isinstance(target, ast.Attribute) and target.attr in ("T", "t", "mT") and isinstance(target.value, ast.Name) \
+            and target.value.id in derived
+    transposed = {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign) and transpose(n.value)
+                  for t in n.targets if isinstance(t, ast.Name)}
+
+    def side(node: ast.expr) -> str:
+        if transpose(node) or (isinstance(node, ast.Name) and node.id in transposed):
+            return "transpose"
+        return "value" if isinstance(node, ast.Name) and node.id in derived else ""
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub))
+               and {side(n.left), side(n.right)} == {"transpose", "value"} for n in ast.walk(fn))
 
 
 def _computed_from(fn: ast.FunctionDef, p: str) -> set[str]:

@@ -53,8 +53,10 @@ CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*
                    rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:(?:时|的时候)(?:\s*[，,]?\s*[A-Za-zα-ωϵ]\w*\s*=\s*{NUMBER})?"
                    rf"|就|则|即|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b)")
 
-# A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`.
-VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|也测|另试|另测|再试|再测|\balso (?:try|run|test)|\btry\b[^（）()\n]*\btoo\b|\balternatively|\bablat)[^（）()\n]*[）)]",
+# A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`; or in a
+# clause of its own after the idea's value: `c = 2，也试 c = 1.5, 3`, `k = 4; also try k = 8`.
+VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|也测|另试|另测|再试|再测|\balso (?:try|run|test)|\btry\b[^（）()\n]*\btoo\b|\balternatively|\bablat)[^（）()\n]*[）)]|"
+                           r"[，,；;]\s*(?:也试|也跑|也测|另试|另测|再试|再测|also (?:try|run|test)\b)[^。；;（(\n]*",
                            re.IGNORECASE)
 
 
@@ -78,6 +80,17 @@ _CHOSEN = re.compile(r"(?:(?:这里|此处|本实验|我们|我)\s*(?:用|取|�
 
 # The values a note sweeps a constant over: `λ ∈ {1e-4, 1e-3, 1e-2}`, `sweep γ in {0.005, 0.02, 0.1}`.
 _SWEPT = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*(?:∈|\bin)\s*\{{\s*({NUMBER}(?:\s*[,，]\s*{NUMBER})+)\s*\}}")
+# A sweep over pairs of values: `(γ, N) ∈ {(0.99, 1), (0.9, 10), (0.5, 100)}`.
+_PAIRS_SWEPT = re.compile(rf"\(\s*([A-Za-zα-ωΑ-Ωϵ]\w*)\s*,\s*([A-Za-zα-ωΑ-Ωϵ]\w*)\s*\)\s*(?:∈|\bin)\s*\{{\s*"
+                          rf"((?:\(\s*{NUMBER}\s*,\s*{NUMBER}\s*\)\s*[,，]?\s*){{2,}})\}}")
+
+
+def _pairs_as_sweeps(match: re.Match[str]) -> str:
+    """A sweep over pairs as one sweep per name: `γ ∈ {0.99, 0.9, 0.5}；N ∈ {1, 10, 100}`."""
+    pairs = re.findall(rf"\(\s*({NUMBER})\s*,\s*({NUMBER})\s*\)", match[3])
+    return "；".join(f"{name} ∈ {{{', '.join(pair[i] for pair in pairs)}}}" for i, name in enumerate(match.group(1, 2)))
+
+
 # A logarithm of a number among a sweep's values: `a ∈ {0, 0.5, 1, log 10}`.
 _LOG_OF_NUMBER = re.compile(r"\b(?:log|ln)\s*\(?\s*(\d+(?:\.\d+)?)\s*\)?")
 
@@ -85,7 +98,7 @@ _LOG_OF_NUMBER = re.compile(r"\b(?:log|ln)\s*\(?\s*(\d+(?:\.\d+)?)\s*\)?")
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
-    (`ν=0 就退化成 SGD`, `when q = 1`) or in brackets as one to try as well (VARIANT_ASIDE) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
+    (`ν=0 就退化成 SGD`, `when q = 1`) or as one to try as well (VARIANT_ASIDE) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
     1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or the first value they assign it), else its one value given outside
     the sweep but 0 (the setup's `kappa = 0.5` before a later sweep; the baseline's `λ = 0` switches the idea off), else
     the sweep's middle."""
@@ -93,7 +106,7 @@ def note_constants(text: str) -> dict[str, str]:
     text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = _FRACTION_GIVEN.sub(lambda m: m[1] + repr(float(m[2]) / float(m[3])), text)
-    text = CASE.sub(" ", VARIANT_ASIDE.sub(" ", text))
+    text = _PAIRS_SWEPT.sub(_pairs_as_sweeps, CASE.sub(" ", VARIANT_ASIDE.sub(" ", text)))
     text = re.sub(r"\{[^{}\n]*\}", lambda braces: _LOG_OF_NUMBER.sub(lambda m: f"{math.log(float(m[1])):.4g}", braces[0]), text)
     values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)

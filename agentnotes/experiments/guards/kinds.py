@@ -156,7 +156,7 @@ KINDS: tuple[Kind, ...] = (
               r"\bclass\s+\w*(?:Linear|Dense|Layer|Norm|Dropout)\w*\s*\(\s*nn\.Module\s*\)",
               r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",
               # a heading naming the layer the idea is: "# Class-slot last layer: …", "# Noisy-OR 隐藏层（digits）"
-              r"(?m:^#[^\n]*(?:(?<!for the )(?<!to the )(?<!on the )(?<!of the )(?<!in the )\b(?:last|output|final|first|hidden)\s+layer|"
+              r"(?m:^#[^\n]*(?:(?<!for the )(?<!to the )(?<!on the )(?<!of the )(?<!in the )(?<!the last )(?<!the final )(?<!the first )\b(?:last|output|final|first|hidden)\s+layer|"
               r"隐藏层|隐层|最后一层|输出层)[ \t]*(?:[:：(（—–]|$))",  # a heading naming a new layer: "# HouseholderLinear：…",
               # not "# … nonlinear-CG momentum"
               r"(?m:^#[^\n]*(?:的|\ba|\ban|\bnew)\s*(?:Linear|Dense)\s*(?:层|layer)?\s*$)",  # "# …：一个鲁棒的 Linear"
@@ -210,9 +210,9 @@ KINDS: tuple[Kind, ...] = (
          ("after_step",), "weight_op.md", ("weights",),
          fixes=("fix_sync_to_average", "fix_matrix_only_weight_op"), checks=("note_formulas",)),
     Kind("init", "changes the initial values of the weights, not the model",
-         _cue(_FROM_THE_START + _words("(?<!at )init(?! seeds?)", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
+         _cue(_FROM_THE_START + _words("(?<!at )(?<![.'\"])init(?! seeds?)(?!['\"])", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
-              r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?m:^\s*#[^\n]*(?<!离)(?<!距)(?<!距离)(?<!相对)初始化)",  # 最后一层零初始化;
+              r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?im:^#+[ \t][^\n]*?(?:init|初始化)[ \t]*(?:[：:（(—–]|-(?![\w-])|$))|(?m:^\s*#[^\n]*(?<!离)(?<!距)(?<!距离)(?<!相对)初始化)",  # 最后一层零初始化;
               # 初始化：W_2 = 0; 一个标题 (not "按离初始化距离……的学习率": the distance the weights moved)
               # not a learnable's start, nor something else started from the weights (中心用 W 的分位数初始化)
               r"(?<!用)(?<!用 )" + _LEFT + r"(?:W|w|b|bias|权重|(?<!可学习)(?<!可训练)参数)" + _RIGHT + r"[^。，,；;\n]{0,15}初始化",
@@ -224,13 +224,15 @@ KINDS: tuple[Kind, ...] = (
               # label smoothing named as a comparison
               r"(?m:^#[^\n]*(?:label[- ]smooth\w*|soft[- ](?:targets?|labels?)|标签平滑|软标签|软目标))",
               _LEFT + r"y\w*?(?:\^\{?soft\}?|_soft|_smooth\w*)(?:\^\{?soft\}?)?\s*=(?!=)",
-              "损失函数|损失改为|损失改成|(?:替代|代替|取代|换掉)[^。\n]{0,6}(?:交叉熵|CE|MSE)",
+              r"损失函数|(?:损失|\bloss)\s*(?:改为|改成|换成)|(?:替代|代替|取代|换掉)[^。\n]{0,6}(?:交叉熵|CE|MSE)",
+              # "# Spherical scoring rule instead of cross-entropy"
+              r"\b(?:instead of|in place of|replacing)\s+(?:the\s+)?(?:softmax\s+)?(?:cross[- ]entropy|CE|MSE|log[- ]loss)\b",
               # a heading naming the idea a loss: "# Gambler's loss：…", "# 排序损失（…）"
               r"(?m:^#+[ \t][^\n]*?\S[ \t]*(?:\bloss|损失)[ \t]*(?:[：:（(—–]|-(?![\w-])|$))",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
               r"(?<!初始)(?<!初始 )(?<!最终)(?<!最终 )(?<!initial )(?<!final )(?<!step 0 )"
               + _LEFT + _LOSS_NAME + r"(?!_?(?:val|valid|validation|test|best|eval|dev|held\w*)(?![A-Za-z]))"  # L_val = …: measured
-              r"(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d)"),
+              r"(?:_\w+)?(?:\((?!\s*(?:t|step)\s*\))[^()=\n]*\))?\s*(?:=|:=)(?!=)(?!\s*[-−]?\d[\d.]*(?![\d.])(?!\s*[-−+*/·×]))"),  # not `Loss = 1 − p_y/‖p‖`
          ("compute_loss",), "loss.md", ("loss",), fixes=(_DROP_AFTER_STEP,)),
     Kind("data", "changes the training batches: augmentation, noise, mixing, curriculum, batch size",
          _cue(BATCH_SIZE_CHANGE, BATCH_CHOICE,
@@ -327,13 +329,13 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
-                    r"(?:评估)?指标|测量|记录|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|猜测?|我猜|预测|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
+                    r"(?:评估)?指标|测量|记录|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|疑问|存疑|(?:可能|预计|预期)的问题|"
                     r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|"
-                    r"motivation|background|intuition|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|contrasts?|"
+                    r"motivation|background|intuition|(?:my )?guess(?:es)?|predictions?|hunch|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|contrasts?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
                     r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to (?:my)?self|watch(?:ing)?|runs?|plan|"
-                    r"related work|prior work|known (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|compared (?:with|to|against) [^:\n]{1,60}|equivalent(?:ly| view| form(?:ulation)?)?|"
+                    r"related work|prior work|known (?:problems?|issues?)|(?:problems?|issues?) (?:I|we) (?:expect|foresee)|(?:expected|possible|potential) (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|compared (?:with|to|against) [^:\n]{1,60}|equivalent(?:ly| view| form(?:ulation)?)?|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
                     r"\s*(?:[（(][^（）()\n]{1,80}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：, 对照（digits，MLP …，5 seeds）：an aside before the colon
 
@@ -411,6 +413,16 @@ def idea_lines(text: str, asides: re.Pattern[str] = _ASIDE, aside_headings: bool
     return kept
 
 
+# What the notes expect or fear (`- 预期：λ=0.1 可能略掉点`, `Risk: …`): a value said there is no constant of the idea.
+_EXPECTED = r"^\s*(?:[-*]\s*)?(?:预期|猜测?|我猜|预测|风险|担心|expect(?:s|ed|ations?)?|(?:my )?guess(?:es)?|predictions?|risks?|caveats?)\s*[：:]"
+_NOT_THE_IDEAS = re.compile(f"{VARIANT.pattern}|{_EXPECTED}", re.IGNORECASE)
+
+
+def without_variants(note_text: str) -> str:
+    """The note without the variants and ablations it mentions and what it expects: their values are not the idea's."""
+    return "\n".join(idea_lines(note_text, asides=_NOT_THE_IDEAS))
+
+
 def idea_text(text: str) -> str:
     """The note without its aside sections and aside headings' sections: what it says the idea is."""
     return "\n".join(idea_lines(text, aside_headings=True))
@@ -484,7 +496,7 @@ PENALISED_ACTIVATIONS = re.compile(r"(?:惩罚|penal\w*|regulari[sz]\w*|正则)[
 # A value said to be learned: a new module's parameter.
 _LEARNABLE = re.compile(r"\blearn(?:able|ed)\b|可学习|nn\.Parameter", re.IGNORECASE)
 # An activation said in words: without one, a loss note's `log_t(x) = …` is a helper of the loss, no activation.
-_ACTIVATION_SAID = re.compile(r"activation|nonlinearit|\brelu|激活|非线性", re.IGNORECASE)
+_ACTIVATION_SAID = re.compile(r"(?<!pre-)(?<!pre)activation|nonlinearit|\brelu|(?<!预)激活|非线性", re.IGNORECASE)
 # A line that states a relation between values (`relu(v_j·x) ≈ c·relu(v_i·x)`), not a rule.
 _RELATION = re.compile(r"≈|≃|∝")
 # A formula line that computes a named value (`p_j = …`), neither a function of the input (`f(x) = …`) nor an output
@@ -672,11 +684,32 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("layer")  # "算 a_j = w_j·x（不含 bias）的分位数": a value the operation on the weights measures
     if "architecture" in found and _only_plain_layers(text):
         found = [kind for kind in found if kind not in ("layer", "activation")]  # h2 = relu(W2 · [x; h1]): the wiring
+    if "loss" in found and len(found) > 1 and _only_on_lines(BY_NAME["loss"].cue, text, _TASK_LOSS_AS_IT_WAS):
+        found.remove("loss")  # `loss = F.cross_entropy(probe(batch.x), batch.y)` in a sketch: the task's loss as it was
+    if "regulariser" in found and len(found) > 1 and _only_on_lines(BY_NAME["regulariser"].cue, plain, _INTERPOLATION):
+        found.remove("regulariser")  # `g = ∇L(w̄ + λ(w − w̄))`: a point between two values, no penalty
+    if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _STOCK_MODULE):
+        found.remove("layer")  # `nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 10))`: PyTorch's own parts of the structure
+    if "update_rule" in found and "layer" in found and _only_on_lines(BY_NAME["update_rule"].cue, text, _MOMENTUM_WORD) \
+            and _RUNNING_AVERAGE_SAID.search(text) and not _OPTIMIZER_SAID.search(text):
+        found.remove("update_rule")  # "lo_j 用 batch 分位数的 EMA（动量 0.99）": the layer's running average, no optimizer's
     if len(found) > 1 and len(titled := _kinds_in_title(text)) == 1 and titled[0] in found:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     return found
 
 
+# The task's own loss in a sketch, nothing added: `loss = F.cross_entropy(model(x), y)` (not with `label_smoothing=…`).
+_TASK_LOSS_AS_IT_WAS = re.compile(r"^\s*\w*\s*=\s*(?:F|nn\.functional|torch\.nn\.functional)\.(?:cross_entropy|mse_loss|nll_loss|"
+                                  r"binary_cross_entropy\w*|l1_loss|smooth_l1_loss)\s*\([^\n+#=]*\)\s*(?:#[^\n]*)?$")
+# A point between two values: `w̄ + λ(w − w̄)`, `pe + lam * (p - pe)`.
+_INTERPOLATION = re.compile(r"(?<![\w])(?P<start>[A-Za-z]\w*)\s*\+\s*(?:λ|lambda|lam|α|alpha|β|beta|τ|tau)\w*\s*[*·]?\s*"
+                            r"\(\s*[A-Za-z]\w*\s*[-−]\s*(?P=start)\s*\)")
+# PyTorch's own modules called as parts: `nn.LayerNorm(d)`, `nn.Linear(d, 10)`.
+_STOCK_MODULE = re.compile(r"\bnn\.(?:LayerNorm|BatchNorm\w*|GroupNorm|RMSNorm|Dropout|Linear|Sequential|MultiheadAttention|"
+                           r"Embedding|Conv\w*|GRU|LSTM|RNN)\s*\(")
+_MOMENTUM_WORD = re.compile(r"momentum|动量", re.IGNORECASE)
+_RUNNING_AVERAGE_SAID = re.compile(r"\bEMA\b|\brunning\b|moving average|滑动|移动平均", re.IGNORECASE)
+_OPTIMIZER_SAID = re.compile(r"optimi[sz]er|优化器|\bSGD\b|\bAdam\w*", re.IGNORECASE)
 # A line that says what the idea leaves out ("LayerNorm 参数先排除", "except the LayerNorm gains").
 # A line defining the training loss: `总损失：L = CE + …`, `loss = …`.
 _LOSS_LINE = re.compile(_LEFT + _LOSS_NAME + r"(?:_\w+)?\s*=(?!=)", re.IGNORECASE)

@@ -175,9 +175,34 @@ def letter_subscripts(text: str) -> str:
 _SUBSCRIPTED_BARS = re.compile(r"\|\|([^|\n]+)\|\|(?=[₀-₉²])")
 
 
+# A mean over several indices, each sample's and unit's (`mean_{b, j} relu(|z| − c)²`, `mean_{样本, 单元} …`), of a call:
+# the mean of all its entries.
+_MEAN_OVER_INDICES = re.compile(r"(?<![\w.])(mean|median)_\{([^{}\n]*(?:,|，)[^{}\n]*)\}\s*(?=[A-Za-z_]\w*\s*\()")
+_POWER_AFTER = re.compile(r"\s*(?:[²³]|\^\s*\{?\s*\d+\s*\}?)")
+
+
+def _means_over_indices(text: str) -> str:
+    """Each mean over several indices of a call (`mean_{b, j} relu(|z| − c)²`) as the mean of the call, its power
+    included (`mean(relu(|z| − c)²)`)."""
+    while match := _MEAN_OVER_INDICES.search(text):
+        start = text.index("(", match.end())
+        depth, end = 0, start
+        for end in range(start, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        if depth:
+            return text  # unbalanced: left as written
+        end += 1
+        power = _POWER_AFTER.match(text, end)
+        end = power.end() if power else end
+        text = f"{text[:match.start()]}{match[1]}({text[match.end():end]}){text[end:]}"
+    return text
+
+
 def plain_formula(text: str) -> str:
     """`text` with the notations above written plainly; the rest unchanged."""
-    text = _RIVAL.sub(lambda m: f"{m[2]}_rival", text)
+    text = _means_over_indices(_RIVAL.sub(lambda m: f"{m[2]}_rival", text))
     text = ASCII_ARROW.sub("←", text)  # m <- β m + g: an assignment written in ASCII
     text = _STARRED.sub("_star", text)  # α*·x, α* = 0.1: a name of its own, not a product
     text = INNER_PRODUCT.sub(r"dot(\1, \2)", plain_products_and_counts(text))  # <g, m>, ⟨g, m⟩: the inner product of two tensors
@@ -298,7 +323,7 @@ def cases_as_lines(text: str) -> str:
 def latex_as_plain(text: str) -> str:
     """`text` with its LaTeX written plainly and its `$` left out, sums and their indices kept
     (`\\sum_i |w^{(l)}_i|` as `Σ_i |w_i|`): for readers that handle the sums themselves."""
-    return _latex_to_plain(text).replace("$", "")
+    return _latex_to_plain(_means_over_indices(text)).replace("$", "")
 
 
 def plain_symbols(text: str) -> str:

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, replace
 
 from agentnotes.experiments.guards.batch_notation import PER_SAMPLE_LOSS, batch_reductions
 from agentnotes.experiments.guards.constants import POINTS, TOTAL_STEP_NAMES, compared_name, note_constants
-from agentnotes.experiments.guards.kinds import VARIANT, idea_lines
+from agentnotes.experiments.guards.kinds import without_variants
 from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts, summand_end
 from agentnotes.experiments.guards.formula_lines import (
     _TORCH_CALLS,
@@ -251,7 +251,7 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
         return None  # a formula that does not read as code: the program would lack it
-    statements = _refinements_renamed(_restated_once(statements), kind)
+    statements = _refinements_renamed(_restated_once(_without_decompositions(statements)), kind)
     if kind == "update_rule":  # `g = ∇L(w)`, `g_i = dL/dW[i, :]` (read as `g`): a name given to the gradient, no step
         statements = [(target, value) for index, (target, value) in enumerate(statements)
                       if not (isinstance(value, ast.Name) and value.id in ROLES[kind]["grad"])
@@ -512,6 +512,17 @@ def _names(value: ast.expr) -> set[str]:
     return {node.id for node in ast.walk(value) if isinstance(node, ast.Name)}
 
 
+def _without_decompositions(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
+    """The statements without a value split into parts the next formulas define from it (`W = S + A`, then
+    `S = (W + Wᵀ)/2`, `A = (W − Wᵀ)/2`): an identity that names the parts, no step."""
+    def decomposition(index: int) -> bool:
+        target, value = statements[index]
+        parts = _names(value)
+        later = {t: v for t, v in statements[index + 1:]}
+        return bool(parts) and all(part in later and target in _names(later[part]) for part in parts)
+    return [statement for index, statement in enumerate(statements) if not decomposition(index)]
+
+
 def _restated_once(statements: list[tuple[str, ast.expr]]) -> list[tuple[str, ast.expr]]:
     """The statements with a formula the notes write again as it was (in the heading, then in the text) kept once, where
     nothing between the two assigns what it reads or computes."""
@@ -551,16 +562,6 @@ def _refinements_renamed(statements: list[tuple[str, ast.expr]], kind: str) -> l
 
     return [(name_at.get(index, target), _ReadsRenamed(index).visit(copy.deepcopy(value)))
             for index, (target, value) in enumerate(statements)]
-
-
-# What the notes expect or fear (`- 预期：λ=0.1 可能略掉点`, `Risk: …`): a value said there is no constant of the idea.
-_EXPECTED = r"^\s*(?:[-*]\s*)?(?:预期|风险|担心|expect(?:s|ed|ations?)?|risks?|caveats?)\s*[：:]"
-_NOT_THE_IDEAS = re.compile(f"{VARIANT.pattern}|{_EXPECTED}", re.IGNORECASE)
-
-
-def without_variants(note_text: str) -> str:
-    """The note without the variants and ablations it mentions and what it expects: their values are not the idea's."""
-    return "\n".join(idea_lines(note_text, asides=_NOT_THE_IDEAS))
 
 
 def _live(program: NoteProgram | None) -> NoteProgram | None:
@@ -1153,6 +1154,7 @@ LAYER_COUNT = "L"
 _ENTRY_INDEX = re.compile(r"(?<=[A-Za-zθ])_?(?:[ijkl]{1,3}|l\d?)$")  # w_ij, W_l: an entry or a layer of the weights
 # An activity penalty's values (as compared): a hidden layer's output, a batch's size, a layer's width.
 HIDDEN_OUTPUTS = frozenset({"h", "hidden", "act"})
+_PRE_ACTIVATIONS = frozenset({"z", "a", "u", "pre", "preact"})  # a hidden layer's output before its activation
 _BATCH_SIZES = frozenset({"b", "batchsize", "bs"})
 WIDTHS = frozenset({"nl", "d", "dl", "width"})  # not a bare `n`: often the number of examples
 # A loss written in a styled letter the notes also use plainly for another name (`𝓛 = CE + λ/L·…`): the loss.
@@ -1160,10 +1162,15 @@ _STYLED_TARGET = re.compile(r"^\s*[^\x00-\x7f\s=]\s*(?==(?!=))")
 # An entry index on a penalty's subject (`h_{l,j}`, `W_(i,j)`): the penalty is summed over every entry anyway.
 _SUBJECT_INDEX = re.compile(r"(?<![\w])([hHwW])_[({]\s*[a-z]\s*(?:,\s*[a-z]\s*)+[)}]")
 # Said in words of an activity penalty: averaged over the batch; on the outputs before the activation; on one layer.
+# A penalty's own line, its letter the term added to the task's loss (`R = λ · mean relu(|z| − c)²`, `Ω = …`).
+_PENALTY_ALONE = re.compile(r"^\s*(?:[-*]\s*)?(?:R|Ω|P|pen\w*|penalty|reg|R_\w+)\s*(?:\([^()\n]*\))?\s*=(?!=)")
 _BATCH_MEAN = re.compile(r"(?:对|在)\s*(?:一个\s*)?batch\s*(?:上|内)?\s*取?\s*(?:平均|均值)|batch\s*(?:平均|均值)|"
                          r"(?:averaged?|mean)\s+over\s+(?:the\s+)?(?:mini-?)?batch|batch[- ](?:mean|averaged?)", re.IGNORECASE)
-PRE_ACTIVATION = re.compile(r"pre-?activation|pre-act\b|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation",
+PRE_ACTIVATION = re.compile(r"pre-?activation|pre-act\b|预激活|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation",
                              re.IGNORECASE)
+# A hidden layer's output said to be after its activation: "h（ReLU 之后）", "after the activation", "post-act".
+_POST_ACTIVATION = re.compile(r"(?:ReLU|激活(?:函数)?|tanh|sigmoid)\s*之?后|after\s+(?:the\s+|its\s+)?(?:ReLU|activation|"
+                              r"nonlinearity)|post-?act", re.IGNORECASE)
 _ONE_HIDDEN_LAYER = re.compile(r"只(?:加|用|罚|作用)?在\s*(?:第.|最后一?个?|最后)\s*(?:个)?\s*隐(?:藏)?层|"
                                r"(?:only\s+(?:on|to|at)\s+)(?:the\s+)?(?:first|last|second|final)\s+hidden\s+layer",
                                re.IGNORECASE)
@@ -1219,15 +1226,18 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
     no sum over the layers (its square is not the sum of squares), or no such line exists.
     With `on_hidden`, the body of the activity_penalty skeleton's `penalty(hidden)` from a term of the hidden
     layers' outputs (`h_l`) instead (see `hidden_sizes`)."""
-    if on_hidden and (PRE_ACTIVATION.search(note_text) or _ONE_HIDDEN_LAYER.search(note_text)):
-        return None  # the skeleton gives every hidden layer's output after its activation
+    if on_hidden and _ONE_HIDDEN_LAYER.search(note_text):
+        return None  # the formulas' term is written for every hidden layer
     given = {**note_constants(without_variants(note_text)), **note_constants(formulas)}
     plain = [letter_subscripts(latex_as_plain(line)) for line in formulas.splitlines()]
     by_rows = [(line, set()) if on_hidden else _row_norms(line, note_text) for line in plain]
     shown_as = {written: line for line, (written, _) in zip(plain, by_rows)}  # each line as the notes write it
     rows = {name for _, names in by_rows for name in names}
     formulas = _inlined_definitions("\n".join(written for written, _ in by_rows))
-    for original in formulas.splitlines():
+    lines = formulas.splitlines()
+    loss_lines = [line for line in lines if len(_task_terms(line)) == 1]
+    alone = [] if loss_lines else [line for line in lines if _PENALTY_ALONE.match(line)]  # `R = λ·…`, no loss line
+    for original in loss_lines + alone:
         sums = list(_SUM.finditer(original))
         over_layers = any(m["index"] and _OVER_LAYERS.match(m["index"]) for m in sums)
         inner = [m for m in sums if bracket_depth(original, m.start())]
@@ -1242,15 +1252,27 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
         helpers = _helpers(formulas, original) if found else {}
         for _, value in found or ():
             terms = _addends(value)
-            task = [t for t in terms if compared_name(_called(t).id if isinstance(_called(t), ast.Name) else "") in TASK_LOSSES]
+            task = [t for t in terms if _is_task_loss(t)]
             rest = [_written_out(t, helpers) for t in terms if t not in task]
-            if len(task) != 1 or not rest:
+            if len(task) != (0 if original in alone else 1) or not rest:
                 continue
             body = _hidden_penalty_lines(rest, given, counted - set(given), note_text) if on_hidden \
                 else _penalty_lines(rest, given, counted - set(given), rows - set(given))
             if body:
                 return body, shown_as.get(original, original).strip()
     return None
+
+
+def _is_task_loss(term: ast.expr) -> bool:
+    """Whether a term is the task's loss (`CE`, `CE(f(x), y)`, `L_task`)."""
+    return compared_name(_called(term).id if isinstance(_called(term), ast.Name) else "") in TASK_LOSSES
+
+
+def _task_terms(line: str) -> list[ast.expr]:
+    """The task-loss terms of a formula line's value (`L = CE + λ·R`: [CE]); none for a line that does not parse."""
+    line = _without_sums(line, list(_SUM.finditer(line)))
+    found = _assignments(_SUBJECT_INDEX.sub(r"\1", _NETWORK_OUTPUT.sub("out", _STYLED_TARGET.sub("loss ", line))))
+    return [term for _, value in found or () for term in _addends(value) if _is_task_loss(term)]
 
 
 def _called(term: ast.expr) -> ast.expr:
@@ -1323,18 +1345,24 @@ def _penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[st
 
 def _hidden_penalty_lines(terms: list[ast.expr], given: dict[str, str], counted: set[str], note_text: str) -> str | None:
     """The activity penalty's body: the notes' constants, then each term of the hidden layers' outputs summed over a
-    layer's entries (its batch and units), for every hidden layer (`hidden_sizes` for the sizes it reads)."""
+    layer's entries (its batch and units), for every hidden layer (`hidden_sizes` for the sizes it reads); of their
+    outputs before the activation where the notes speak of those and the terms read them by a pre-activation's letter
+    (`z`). None where they speak of those and the terms read an output's letter (`h`) they never say is after it."""
     constants: dict[str, float] = {}
     read = {n.id for term in terms for n in ast.walk(term) if isinstance(n, ast.Name)} - FUNCTIONS
     sizes = hidden_sizes(read - set(given))
-    rewritten = [_subject_term(term, _hidden_role, counted | set(sizes), given, constants) for term in terms]
+    if PRE_ACTIVATION.search(note_text) and any(_hidden_role(name) for name in read) and not _POST_ACTIVATION.search(note_text):
+        return None  # `h` in a note about pre-activations: which of the two it means, the notes do not say for sure
+    before = PRE_ACTIVATION.search(note_text) and any(_pre_activation_role(name) for name in read)
+    role, layers = (_pre_activation_role, "pre_activations") if before else (_hidden_role, "hidden")
+    rewritten = [_subject_term(term, role, counted | set(sizes), given, constants) for term in terms]
     if None in rewritten:
         return None
     batch_mean = not any(compared_name(n) in _BATCH_SIZES for n in sizes) and _BATCH_MEAN.search(note_text)
     lines = [f"{name} = {value!r}  # a constant of the formulas" for name, value in constants.items()]
-    lines += [f"{name} = len(hidden)  # the number of layers the formulas sum over"
+    lines += [f"{name} = len({layers})  # the number of layers the formulas sum over"
               for name in sorted(counted) if name in read]
-    lines += ["total = 0", "for h in hidden:"]
+    lines += ["total = 0", f"for h in {layers}:"]
     lines += [f"    {name} = {size}" for name, size in sorted(sizes.items())]
     lines += [f"    total = total + ({term}).sum()" + (" / h.shape[0]  # averaged over the batch, as the notes say"
                                                         if batch_mean else "") for term in rewritten]
@@ -1357,6 +1385,11 @@ def _subject_term(term: ast.expr, role, bound: set[str], given: dict[str, str], 
     for name in sorted(subject, key=len, reverse=True):
         renamed = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", role(name), renamed)
     return _with_torch(renamed)
+
+
+def _pre_activation_role(name: str) -> str | None:
+    """"h" for a name of a hidden layer's output before its activation, or of one of its entries (`z`, `z_l`, `a_j`)."""
+    return "h" if compared_name(_ENTRY_INDEX.sub("", name)) in _PRE_ACTIVATIONS else None
 
 
 def _hidden_role(name: str) -> str | None:

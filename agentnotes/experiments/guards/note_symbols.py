@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
-from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE, idea_text
+from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE, idea_text, without_variants
 from agentnotes.experiments.guards.formula_lines import _CODE_COMMENT, _TORCH_CALLS, FUNCTION_ALIAS, bracket_depth
 from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
@@ -392,11 +392,11 @@ def note_period(note_text: str) -> int | None:
         if given:
             return int(given[1])
         letters += [letter[1]] if letter else []
-    given = next((found for letter in letters
-                  if (found := re.search(rf"(?<![A-Za-z]){letter}\s*=\s*(\d+)", note_text))), None)
+    idea = without_variants(note_text)  # not a guess's "N=1 可能略掉点"
+    given = next((found for letter in letters if (found := re.search(rf"(?<![A-Za-z]){letter}\s*=\s*(\d+)", idea))), None)
     if given:
         return int(given[1])
-    constants = note_constants(note_text)  # swept (`k ∈ {1, 10, 100}`): the value the notes use, else the middle
+    constants = note_constants(idea)  # swept (`k ∈ {1, 10, 100}`): the value the notes use, else the middle
     value = next((constants[compared_name(letter)] for letter in letters if compared_name(letter) in constants), None)
     return int(float(value)) if value and float(value).is_integer() and float(value) >= 1 else None
 

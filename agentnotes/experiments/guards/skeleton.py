@@ -73,8 +73,10 @@ _WHOLE_STEP = re.compile(r"(?<![A-Za-z\\])(?:η|\\eta|eta|α|\\alpha|lr|step|γ)
                          r"(?:=|←)[^=\n。；;]*?(?<![A-Za-z\\])(?:L|ℓ|\\ell|loss)_\{?t\}?(?![\w{])", re.IGNORECASE)
 # What the idea is set against, not what it does: "与其做 global norm clipping，", "instead of the global norm", "而不是 …".
 _NOT_DONE = re.compile(r"与其[^，,。\n]*[，,]|而不是[^，,。；;\n]*|\b(?:instead of|rather than)\b[^,.;\n]*", re.IGNORECASE)
-# An initialisation computed from the training data (principal directions, samples as weights): the init_data skeleton.
+# An initialisation computed from the training data (principal directions, samples as weights, a layer pretrained on
+# the inputs): the init_data skeleton.
 _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (?:components?|directions?)|data-dependent|数据相关|"
+                        r"auto-?encoders?|自编码|预训练|\bpre-?train\w*|\bunsupervised\b|无监督|"  # weights pretrained on the inputs
                         r"训练(?:集|数据|样本)|training (?:set|data|samples?|inputs?|examples?)|在一个\s*batch\s*上(?:算|计算|统计)|"
                         r"(?:on|over|from) (?:a|one) (?:mini-?)?batch of (?:the )?(?:training )?(?:data|inputs|examples)",
                         re.IGNORECASE)

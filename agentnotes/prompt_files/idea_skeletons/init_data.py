@@ -14,6 +14,8 @@ def init_weights(layers, x, y):
     regression). Useful: x.mean(0), torch.cov(x.T) (the features' covariance), vals, vecs =
     torch.linalg.eigh(cov) (eigenvalues ascending; eigenvector i is the column vecs[:, i], so the k largest
     as rows are vecs[:, -k:].flip(1).T with their values vals[-k:].flip(0)), x[torch.randperm(x.shape[0])[:k]]
-    (k training samples as rows), torch.cdist(a, b) (pairwise distances). Build each new weight as one
+    (k training samples as rows), torch.cdist(a, b) (pairwise distances). A layer pretrained on x (an
+    autoencoder's steps) needs gradients: train it inside `with torch.enable_grad():` on a copy of its weight made a
+    leaf with requires_grad_(), then copy_ the result. Build each new weight as one
     (out_features, in_features) tensor, then layer.weight.copy_(it); keep every layer and shape."""
     ...
