@@ -408,3 +408,41 @@ def test_a_norm_class_of_the_notes_is_the_normalisation_built_with_the_layers_wi
     z = torch.tensor([[1.0, 2.0, 6.0]])
     assert torch.allclose(norm(z), torch.tensor([[-1.0, 0.0, 4.0]]) / (5.0 / 3 + 1e-5))
     assert [tuple(p.shape) for p in norm.parameters()] == [(3,)]
+
+
+DELAYED_OPTIMIZER = """# Two-step echo
+
+```python
+from collections import deque
+
+class EchoSGD(torch.optim.Optimizer):
+    def __init__(self, params, lr=0.1, depth=2):
+        super().__init__(params, dict(lr=lr, depth=depth))
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["past"] = deque(maxlen=depth)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            half = group["lr"] / 2
+            for p in group["params"]:
+                past = self.state[p]["past"]
+                past.append(p.grad.clone())
+                p.add_(past[0], alpha=-half)
+```
+"""
+
+
+def test_a_notes_optimizer_that_starts_its_state_in_init_and_imports_what_it_keeps_runs_as_the_hook() -> None:
+    # invented note: the state started in __init__, a group setting read before the parameters' loop, an import
+    update, state = _written(DELAYED_OPTIMIZER, ["update_rule"])["update"], {}
+    w = torch.zeros(2, requires_grad=True)
+    grads = [torch.tensor([1.0, -2.0]), torch.tensor([3.0, 4.0]), torch.tensor([5.0, 6.0])]
+    with torch.no_grad():
+        for t, g in enumerate(grads, 1):
+            w.grad = g
+            update(w, g, state, 0.5, t)
+    # steps use the oldest of the last two gradients: g1, g1, g2
+    assert torch.allclose(w.detach(), -0.25 * (grads[0] + grads[0] + grads[1]))
+    assert code_body("update_rule", DELAYED_OPTIMIZER.replace("maxlen=depth", "maxlen=size")) is None  # given by nothing

@@ -24,7 +24,7 @@ from agentnotes.experiments.guards.constants import EPS, compared_name, note_con
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.notes.chunker import fence_line
 from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
-from agentnotes.experiments.guards.static_check import undefined_names
+from agentnotes.experiments.guards.static_check import ALLOWED_MODULES, undefined_names
 
 # A code fence's line: its language, if it names one (```python opens a block; a bare ``` opens or closes one).
 # The kinds whose hook changes one parameter in place, with a state dict kept for it between calls.
@@ -51,11 +51,12 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
         return None
     constants = note_constants(note_text)
     for tree, block in parsed_blocks(note_text):
+        imported = _imported(tree)
         for candidate in _candidates(tree):
             if isinstance(candidate, ast.FunctionDef) and not self_contained(candidate, constants):
                 continue
             found = _function_call(candidate, kind, block, note_text) if isinstance(candidate, ast.FunctionDef) \
-                else _statements_run(*candidate, kind, constants)
+                else _statements_run(*candidate, kind, constants, imported)
             if found is not None:
                 body, param_name = found
                 return _on_matrices_only(kind) + body if _MATRIX.fullmatch(param_name) else body, _first_line(candidate)
@@ -189,9 +190,9 @@ def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt]
 def _optimizer_step(node: ast.ClassDef) -> tuple[list[ast.stmt], str] | None:
     """(the body of the notes' optimizer's loop over each parameter, as a hook's statements; the parameter's variable)
     for a `torch.optim.Optimizer` class whose `step` is a loop over `self.param_groups` and each group's params: the
-    parameter's `self.state[p]` becomes the hook's `state`, a group's `lr` the tuned rate and its other settings the
-    defaults `__init__` gives them, a `continue` a return. None for anything else in `step`, or a setting without a
-    default."""
+    parameter's `self.state[p]` becomes the hook's `state` (started as `__init__` starts it), a group's `lr` the tuned
+    rate and its other settings the defaults `__init__` gives them (also read before the loop over its params), a
+    `continue` a return. None for anything else in `step`, or a setting without a default."""
     if not any(ast.unparse(base) in ("torch.optim.Optimizer", "optim.Optimizer", "Optimizer") for base in node.bases):
         return None
     methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
@@ -202,11 +203,15 @@ def _optimizer_step(node: ast.ClassDef) -> tuple[list[ast.stmt], str] | None:
     body = [s for s in step.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
             and not (isinstance(s, ast.Return) and isinstance(s.value, (ast.Constant, type(None))))]
     if len(body) != 1 or not isinstance(groups := body[0], ast.For) or ast.unparse(groups.iter) != "self.param_groups" \
-            or len(groups.body) != 1 or not isinstance(params := groups.body[0], ast.For) \
+            or not groups.body or not isinstance(params := groups.body[-1], ast.For) \
             or not isinstance(groups.target, ast.Name) or not isinstance(params.target, ast.Name) \
-            or ast.unparse(params.iter) != f"{groups.target.id}['params']":
+            or ast.unparse(params.iter) != f"{groups.target.id}['params']" \
+            or not all(isinstance(s, ast.Assign) for s in groups.body[:-1]):
         return None
     group, parameter = groups.target.id, params.target.id
+    started = _state_started(init, defaults)
+    if started is None:
+        return None
 
     class AsHook(_ContinueAsReturn):
         def visit_Subscript(self, sub: ast.Subscript) -> ast.expr:
@@ -222,11 +227,40 @@ def _optimizer_step(node: ast.ClassDef) -> tuple[list[ast.stmt], str] | None:
             return self.generic_visit(sub)
 
     try:
-        statements = [ast.fix_missing_locations(AsHook().visit(copy.deepcopy(s))) for s in params.body]
+        statements = [ast.fix_missing_locations(AsHook().visit(copy.deepcopy(s))) for s in groups.body[:-1] + params.body]
     except ValueError:
         return None  # a group setting nothing gives a value
+    statements = started + statements
     names = {n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name)}
     return (statements, parameter) if not names & {"self", group} else None
+
+
+def _state_started(init: ast.FunctionDef, defaults: dict[str, ast.expr]) -> list[ast.stmt] | None:
+    """The state entries an optimizer's `__init__` starts for each parameter (`self.state[p]['q'] = deque(maxlen=delay
+    + 1)` in its loops over the groups' params), as the hook's `if 'q' not in state: state['q'] = …` with the settings'
+    defaults written in; None where one reads a setting without a default or anything else of the optimizer."""
+    started, arguments = [], {a.arg for a in init.args.args}
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(target := node.targets[0], ast.Subscript)
+                and isinstance(target.slice, ast.Constant) and ast.unparse(target.value).startswith("self.state[")):
+            continue
+
+        class Defaults(ast.NodeTransformer):
+            def visit_Name(self, name: ast.Name) -> ast.expr:
+                if name.id in defaults:
+                    return copy.deepcopy(defaults[name.id])
+                if name.id in arguments:
+                    raise ValueError(name.id)  # `params`, `self`, a setting without a default
+                return name
+
+        try:
+            value = Defaults().visit(copy.deepcopy(node.value))
+        except ValueError:
+            return None
+        key = repr(target.slice.value)
+        started.append(ast.parse(f"if {key} not in state:\n    state[{key}] = {ast.unparse(value)}  # as the notes' "
+                                 "optimizer starts it").body[0])
+    return started
 
 
 def _parameter_loop(body: list[ast.stmt]) -> tuple[list[ast.stmt], str] | None:
@@ -429,11 +463,25 @@ def names_replaced(node: ast.AST, renamed: dict[str, str]) -> ast.AST:
     return ast.fix_missing_locations(Rename().visit(copy.deepcopy(node)))
 
 
+def _imported(tree: ast.Module) -> dict[str, str]:
+    """Name -> the import line of a block's own imports from the modules idea code may use (`from collections import
+    deque`), for statements of the block that read it."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and all(
+                (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0] in ALLOWED_MODULES
+                for alias in node.names):
+            found |= {(alias.asname or alias.name).split(".")[0]: ast.unparse(node) for alias in node.names}
+    return found
+
+
 def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind: str,
-                    constants: dict[str, str]) -> tuple[str, str] | None:
+                    constants: dict[str, str], imported: dict[str, str] | None = None) -> tuple[str, str] | None:
     """(the notes' statements run in the hook, each input they read bound to the hook's value of its role (the
-    parameter to `loop_variable` when they are a loop's over the parameters) or to the notes' constant; their name
-    for the parameter), or None when one binds to nothing, or they change nothing the hook must change."""
+    parameter to `loop_variable` when they are a loop's over the parameters), to the block's own import or to the
+    notes' constant; their name for the parameter), or None when one binds to nothing, or they change nothing the
+    hook must change."""
+    imported = imported or {}
     module = ast.Module(body=list(statements), type_ignores=[])
     assigned = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     read_first = _read_before_assigned(statements)
@@ -445,7 +493,9 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
     for name in read_first:
         if name in _KNOWN or (name == "state" and kind in _ON_A_PARAMETER):  # the hook's own state dict
             continue
-        if name in role_of:
+        if name in imported:
+            lines.append(imported[name])
+        elif name in role_of:
             if name != arguments[role_of[name]]:
                 lines.append(f"{name} = {arguments[role_of[name]]}")
         elif kind in _ON_A_PARAMETER and (name in assigned or _changes_in_place(statements, name)):
