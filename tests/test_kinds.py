@@ -904,3 +904,4 @@ def test_a_loss_said_instead_of_cross_entropy_a_loss_from_a_number_and_an_init_n
     assert kinds_in_notes("# MetaInit：先学每层的尺度\n尺度 s_l 用 50 步选出来。") == ["init"]
     assert kinds_in_notes("# Tiny ViT on digits\nattention over 16 patches\nself.head = nn.Sequential(nn.LayerNorm(d), "
                           "nn.Linear(d, 10))") == ["architecture"]
+    assert kinds_in_notes("# β₁ 调度\nβ₁_t = min(0.9, 1 − t^{−0.5})，其余照旧") == ["update_rule"]  # an Adam coefficient per step

@@ -131,6 +131,8 @@ KINDS: tuple[Kind, ...] = (
               "更新规则|更新公式|(?<![移变运流活波浮扰抖振转])动量|梯度噪声|梯度裁剪|线搜索",  # not 移动量 (an amount moved)
               # an optimizer class of the notes; a step written as the weights' change (`Δw_i = −η·g_i·…`)
               _OPTIMIZER_CLASS.pattern, _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",
+              # an Adam moment's coefficient given per step: `β₂_t = min(β₂_max, 1 − t^{−c})`
+              _LEFT + r"(?:β|beta)_?\{?[12]\}?_?(?:\{t\}|t|\(t\))\s*=(?!=)",
               # a heading naming the idea an optimizer: "# 抖动符号 SGD（dithered signSGD）", "# Heun trapezoid SGD"
               r"(?m:^#+[ \t](?![^\n]*\bvs\.?\b)[^\n]*?(?:SGD|Adam\w*|RMSprop|optimi[sz]er|优化器)(?![\w-]))"),
          ("make_optimizer",), "update_rule.md", ("optimizer",),
