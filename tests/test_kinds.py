@@ -905,3 +905,14 @@ def test_a_loss_said_instead_of_cross_entropy_a_loss_from_a_number_and_an_init_n
     assert kinds_in_notes("# Tiny ViT on digits\nattention over 16 patches\nself.head = nn.Sequential(nn.LayerNorm(d), "
                           "nn.Linear(d, 10))") == ["architecture"]
     assert kinds_in_notes("# β₁ 调度\nβ₁_t = min(0.9, 1 − t^{−0.5})，其余照旧") == ["update_rule"]  # an Adam coefficient per step
+
+
+def test_a_value_of_the_outputs_named_g_a_loss_modules_momentum_and_per_sample_weights_are_the_losss_own() -> None:
+    # invented note: a loss that weights each sample by how crowded its bin of g is, counts kept as a running average
+    note = ("# Crowd-weighted CE：按样本密度加权的交叉熵\n```python\nclass CrowdCE(nn.Module):\n"
+            "    def __init__(self, bins=8, momentum=0.9):\n        self.m = momentum\n"
+            "    def forward(self, logits, y):\n        g = 1 - logits.softmax(1).gather(1, y[:, None]).squeeze(1)\n"
+            "        w = len(y) / (self.count.clamp(min=1e-6) * 8)\n        return (w * F.cross_entropy(logits, y, reduction='none')).mean()\n```\n"
+            "计数用 EMA 平滑。\nloss = Σ_i w_i · CE_i / N")
+    assert kinds_in_notes(note) == ["loss"]
+    assert kinds_in_notes("# Echo init for a small transformer\nthe attention weights start as W_q W_kᵀ ≈ I") == ["init"]

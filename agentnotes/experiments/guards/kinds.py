@@ -513,7 +513,7 @@ _NAMED_RECURRENT = re.compile(r"\b(?!(?:A|An|The|Small|Tiny|Vanilla|Plain|Standa
 _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:small )?conv(?:olutional)? ?net(?:work)?|cnn|"
                               r"conv(?:olution)? (?:kernel|filter)|conv weight)s?\b|"
                               r"\b(?:for|in|on) (?:a |the )?conv(?:olution(?:al)?)?s?(?: layers?)?\b|"  # "for conv, one channel is a row"
-                              r"(?:小)?卷积网(?:络)?|卷积核|循环网络|"
+                              r"(?:小)?卷积网(?:络)?|卷积核|循环网络|小\s*conv\b|"
                               r"(?:conv(?:olution)?s?|卷积)\s*(?:层\s*)?的话|linear\s*/\s*conv\w*|conv\w*\s*/\s*linear|(?:对于?)\s*(?:conv(?:olution)?s?|卷积)(?:\s*层)?",  # "conv 的话…"
                               re.IGNORECASE)
 # A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
@@ -692,9 +692,12 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("regulariser")  # `g = ∇L(w̄ + λ(w − w̄))`: a point between two values, no penalty
     if "layer" in found and "architecture" in found and _only_on_lines(BY_NAME["layer"].cue, text, _STOCK_MODULE):
         found.remove("layer")  # `nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 10))`: PyTorch's own parts of the structure
-    if "update_rule" in found and "layer" in found and _only_on_lines(BY_NAME["update_rule"].cue, text, _MOMENTUM_WORD) \
-            and _RUNNING_AVERAGE_SAID.search(text) and not _OPTIMIZER_SAID.search(text):
-        found.remove("update_rule")  # "lo_j 用 batch 分位数的 EMA（动量 0.99）": the layer's running average, no optimizer's
+    if "update_rule" in found and len(found) > 1 and _only_on_lines(BY_NAME["update_rule"].cue, text, _MOMENTUM_OR_OUTPUTS_G) \
+            and (_RUNNING_AVERAGE_SAID.search(text) or _OUTPUTS_G.search(text)) and not _OPTIMIZER_SAID.search(text):
+        found.remove("update_rule")  # "lo_j 用 batch 分位数的 EMA（动量 0.99）": a running average's momentum, no optimizer's;
+        # `g = 1 - logits.softmax(1).gather(…)`: a value of the outputs named g, no gradient step
+    if "weight_op" in found and "loss" in found and _only_on_lines(BY_NAME["weight_op"].cue, text, _SAMPLE_WEIGHTS):
+        found.remove("weight_op")  # `w = len(y) / (self.acc[b].clamp(min=1e-6) * nonempty)`: each sample's weight in the loss
     if len(found) > 1 and len(titled := _kinds_in_title(text)) == 1 and titled[0] in found:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     return found
@@ -709,7 +712,11 @@ _INTERPOLATION = re.compile(r"(?<![\w])(?P<start>[A-Za-z]\w*)\s*\+\s*(?:λ|lambd
 # PyTorch's own modules called as parts: `nn.LayerNorm(d)`, `nn.Linear(d, 10)`.
 _STOCK_MODULE = re.compile(r"\bnn\.(?:LayerNorm|BatchNorm\w*|GroupNorm|RMSNorm|Dropout|Linear|Sequential|MultiheadAttention|"
                            r"Embedding|Conv\w*|GRU|LSTM|RNN)\s*\(")
-_MOMENTUM_WORD = re.compile(r"momentum|动量", re.IGNORECASE)
+# A weight computed from the batch's targets or outputs: each sample's weight in the loss, not the model's.
+_SAMPLE_WEIGHTS = re.compile(r"(?<![\w.])w\w*\s*=(?!=)[^\n]*(?:len\(\s*y\s*\)|(?<![\w.])y(?![\w])|logits|(?<![\w.])out(?![\w]))")
+# A value named g computed from the network's outputs (`g = 1 - logits.softmax(1).gather(1, y[:, None])`): no gradient.
+_OUTPUTS_G = re.compile(r"(?<![\w.])g\w*\s*=(?!=)[^\n]*(?:logits|softmax|\bout\b|outputs?|p_?y|probs?)", re.IGNORECASE)
+_MOMENTUM_OR_OUTPUTS_G = re.compile(rf"momentum|动量|{_OUTPUTS_G.pattern}", re.IGNORECASE)
 _RUNNING_AVERAGE_SAID = re.compile(r"\bEMA\b|\brunning\b|moving average|滑动|移动平均", re.IGNORECASE)
 _OPTIMIZER_SAID = re.compile(r"optimi[sz]er|优化器|\bSGD\b|\bAdam\w*", re.IGNORECASE)
 # A line that says what the idea leaves out ("LayerNorm 参数先排除", "except the LayerNorm gains").
@@ -778,7 +785,8 @@ _PLAIN_PRODUCT = re.compile(r"(?<![\w])\w+\s*=\s*[wW]\w*\s*[·*@]?\s*x\w*(?:\s*\
 
 
 # A title whose name ends on the initialisation: "# 卷积展开初始化：把全连接第一层…", "# Orthogonal-conv init (…)".
-_NAMED_AN_INIT = re.compile(r"^\s*#+[^:：（(\n]*?(?:初始化|\binit(?:iali[sz]ation)?)\s*(?:[:：（(]|$)", re.IGNORECASE)
+_NAMED_AN_INIT = re.compile(r"^\s*#+[^:：（(\n]*?(?:初始化|\binit(?:iali[sz]ation)?)\s*(?:[:：（(]|$|(?:for|of)\s+(?:an?\s+|the\s+)?)",
+                            re.IGNORECASE)  # "# Mimetic init for a tiny transformer": the structure it starts
 
 
 def _title(text: str) -> str:
