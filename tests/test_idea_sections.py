@@ -746,3 +746,13 @@ def test_the_effect_a_note_expects_is_read_from_its_words(words: str, effect: st
     from agentnotes.experiments.guards.claim import expected_effect
 
     assert expected_effect(words) == effect  # invented wordings
+
+
+def test_a_formula_line_too_long_for_the_rule_leaves_the_shorter_ones_after_it() -> None:
+    from agentnotes.experiments.guards.idea_sections import MAX_RULE_CHARS, formulas_in
+
+    # invented note: a long paragraph of background around one formula, then the idea's own lines
+    background = "Prior work: use s = (a·b)·b, " + "which is noisy and slow " * (MAX_RULE_CHARS // 20)
+    note = f"# Guided steps\n\n{background}\n\n- u = m / (‖m‖ + ε)\n- w ← w − η·u"
+    formulas = formulas_in([Hit(Chunk("n.md", 1, 6, note, ("Guided steps",)), 1.0)])
+    assert formulas.splitlines() == ["- u = m / (‖m‖ + ε)", "- w ← w − η·u"]

@@ -40,6 +40,8 @@ from agentnotes.experiments.guards.note_program import note_program
     ("y = |x| + ⟨a, b⟩", "y = |x| + dot(a, b)"),  # of other tensors, |x| stays the absolute value
     ("u = u + γ·(g·u)·g", "u = u + γ·dot(g, u)·g"),  # a bracketed product scaling one of its two: their inner product
     ("h = g − (1 − κ)·u·(u·g)", "h = g − (1 − κ)·u·dot(u, g)"),
+    ("d = (∇f·m̂)·m̂", "d = dot(g, m_hat)·m_hat"),  # the gradient's directional derivative along a marked vector
+    ("R = λ · mean_{b, j} relu(|z| − c)²", "R = λ · mean(relu(|z| − c)^2)"),  # a mean over several indices: of everything
     ("v = (g·g)·v", "v = (g·g)·v"), ("z = (g·u)·w", "z = (g·u)·w"),  # a square, a product of three: entry-wise
     ("r̄ = mean_i r_i", "r_bar = mean(r)"),  # a mean over an index
     ("L = −Σₖ [ yₖ·log σ(zₖ) ]", "L = −sum_over(( y·log(sigmoid(z)) ))"),  # grouping brackets; log of a call

@@ -120,10 +120,10 @@ ASCII_ARROW = re.compile(r"(?<=\s)<-(?=\s)")
 # `mean_{i} r`, `median_j z_j`), or of an absolute value (`median_j |z_j − m|`).
 _INDEXED_MEAN = re.compile(r"(?<![\w.])(mean|median)_\{?([a-z])\}?\s+([A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*?)(?:_\2)?(?![\w])")
 _INDEXED_MEAN_OF_ABS = re.compile(r"(?<![\w.])(mean|median)_\{?([a-z])\}?\s*\|([^|\n]+)\|")
-INNER_PRODUCT = re.compile(r"[<⟨]\s*([A-Za-z_\u0370-\u03ff]\w*)\s*,\s*([A-Za-z_\u0370-\u03ff]\w*)\s*[>⟩]")
+INNER_PRODUCT = re.compile(r"[<⟨]\s*((?:∇\s*)?[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*)\s*,\s*((?:∇\s*)?[A-Za-z_\u0370-\u03ff][\w\u0300-\u036f]*)\s*[>⟩]")
 # A product of two tensors in brackets beside a name: `(g·u)·g`, `u·(u·g)`. When the name is one of the two, the
 # bracket scales it (a projection onto a direction) and is their inner product; `(g·g)`, `(g·u)·v` stay entry-wise.
-_NAME = r"[A-Za-z\u0370-\u03ff]\w*"
+_NAME = r"(?:∇\s*)?[A-Za-z\u0370-\u03ff][\w\u0300-\u036f]*"  # a name (marked: `m̂`), or the gradient of one (`∇f`)
 _PROJECTED = re.compile(rf"(?:(?<![\w])(?P<before>{_NAME})\s*[·⋅*]?\s*)?\(\s*(?P<a>{_NAME})\s*[·⋅]\s*(?P<b>{_NAME})\s*\)"
                         rf"(?=(?:\s*[·⋅*]?\s*(?P<after>{_NAME})(?![\w]))?)")
 
