@@ -2136,3 +2136,5 @@ def test_a_sweep_over_pairs_and_a_value_tried_too_after_a_comma_keep_the_ideas_v
     assert note_constants("(ρ, K) ∈ {(0.9, 2), (0.5, 20), (0.1, 200)}") == {"rho": "0.5", "k": "20"}  # the middle pair
     assert note_constants("- c = 2（tanh'(2) ≈ 0.07），也试 c = 1.5, 3") == {"c": "2"}
     assert note_constants("k = 4; also try k = 8") == {"k": "4"}
+    assert note_constants("所以 ρ 一起扫：{0.9, 0.95, 0.99}") == {"rho": "0.95"}  # a sweep said in words
+    assert note_program("η_t = η·min(1, t/200)", ["schedule"]).as_text() == "eta_t = eta * min(1, t / 200)"  # η: the rate

@@ -79,7 +79,8 @@ _CHOSEN = re.compile(r"(?:(?:这里|此处|本实验|我们|我)\s*(?:用|取|�
                      rf"([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*=\s*({NUMBER})(?!\w|\.\d)", re.IGNORECASE)
 
 # The values a note sweeps a constant over: `λ ∈ {1e-4, 1e-3, 1e-2}`, `sweep γ in {0.005, 0.02, 0.1}`.
-_SWEPT = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*(?:∈|\bin)\s*\{{\s*({NUMBER}(?:\s*[,，]\s*{NUMBER})+)\s*\}}")
+_SWEPT = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][\w]*)\s*(?:∈|\bin|(?:一起|也|同时)?\s*(?:扫|sweep(?:s|ed)?(?:\s+over)?)\s*[：:]?)"
+                    rf"\s*\{{\s*({NUMBER}(?:\s*[,，]\s*{NUMBER})+)\s*\}}")  # `λ ∈ {…}`, `β₂ 一起扫：{…}`
 # A sweep over pairs of values: `(γ, N) ∈ {(0.99, 1), (0.9, 10), (0.5, 100)}`.
 _PAIRS_SWEPT = re.compile(rf"\(\s*([A-Za-zα-ωΑ-Ωϵ]\w*)\s*,\s*([A-Za-zα-ωΑ-Ωϵ]\w*)\s*\)\s*(?:∈|\bin)\s*\{{\s*"
                           rf"((?:\(\s*{NUMBER}\s*,\s*{NUMBER}\s*\)\s*[,，]?\s*){{2,}})\}}")

@@ -94,7 +94,7 @@ ROLES = {
     "data": {"input": ("x",), "target": ("y",), "step": ("t", "step"), "total": TOTAL_STEP_NAMES},
     "loss": {"pred": ("y_hat", "yhat", "pred", "out", "output", "f", "o"), "target": ("y", "target"), "step": ("step",)},
     "schedule": {"step": ("t", "step", "k"), "base": ("lr0", "lr_0", "eta0", "eta_0", "base_lr", "lr_base", "lr_max",
-                                                     "eta_max", "lr"),
+                                                     "eta_max", "lr", "eta"),
                  "total": TOTAL_STEP_NAMES},
 }
 # A classifier's values by the names notes give them, from the loss hook's logits `out` and class indices `y`:
