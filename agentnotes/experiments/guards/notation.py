@@ -181,17 +181,22 @@ _MEAN_OVER_INDICES = re.compile(r"(?<![\w.])(mean|median)_\{([^{}\n]*(?:,|，)[^
 _POWER_AFTER = re.compile(r"\s*(?:[²³]|\^\s*\{?\s*\d+\s*\}?)")
 
 
+def _closing(text: str, start: int, opening: str, closing: str) -> int | None:
+    """The index of the bracket that closes the one at `start`, or None when the text never closes it."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += 1 if text[index] == opening else -1 if text[index] == closing else 0
+        if depth == 0:
+            return index
+    return None
+
+
 def _means_over_indices(text: str) -> str:
     """Each mean over several indices of a call (`mean_{b, j} relu(|z| − c)²`) as the mean of the call, its power
     included (`mean(relu(|z| − c)²)`)."""
     while match := _MEAN_OVER_INDICES.search(text):
-        start = text.index("(", match.end())
-        depth, end = 0, start
-        for end in range(start, len(text)):
-            depth += {"(": 1, ")": -1}.get(text[end], 0)
-            if depth == 0:
-                break
-        if depth:
+        end = _closing(text, text.index("(", match.end()), "(", ")")
+        if end is None:
             return text  # unbalanced: left as written
         end += 1
         power = _POWER_AFTER.match(text, end)
@@ -425,12 +430,8 @@ def _braced_calls(text: str, command: str, write, arguments: int) -> str:
         for _ in range(arguments):
             if position >= len(text) or text[position] != "{":
                 return text
-            depth, end = 0, position
-            for end in range(position, len(text)):
-                depth += {"{": 1, "}": -1}.get(text[end], 0)
-                if depth == 0:
-                    break
-            if depth:
+            end = _closing(text, position, "{", "}")
+            if end is None:
                 return text
             found.append(_latex_to_plain(text[position + 1:end]))
             position = end + 1
