@@ -952,7 +952,8 @@ def fix_matrix_only_weight_op(code: str) -> tuple[str, list[Fix]]:
     """A `weight_op(p, state, step)` that works on the rows of p (`dim=1`, `p.shape[1]`, `p.t()`, or gives p to a
     function of the code that works on a matrix) and tests p's dimensions nowhere before it gets
     `if p.dim() < 2: return` first: it is called for every parameter, and on a bias (a vector) such code fails with
-    "Dimension out of range"."""
+    "Dimension out of range". One that adds p and its transpose (`(W - W.T) / 2`) gets `if p.dim() < 2 or
+    p.shape[0] != p.shape[1]: return`: that is defined for square matrices only."""
     try:
         tree = ast.parse(code)
     except SyntaxError:

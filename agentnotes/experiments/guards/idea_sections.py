@@ -357,7 +357,8 @@ def formula_lines(request: str, hits: Sequence[Hit]) -> str:
 
 def formulas_in(hits: Sequence[Hit]) -> str:
     """The lines of `hits` that hold a formula, in order, without repeats, at most MAX_RULE_CHARS as plain notation
-    (LaTeX markup not counted; a line that would go past it is left out, the shorter ones after it kept); none from a setup, expectation or variant section (guards/kinds.py `idea_lines`), none
+    (LaTeX markup not counted; a line that would go past it is left out, the shorter ones after it kept); none from
+    a setup, expectation or variant section (guards/kinds.py `idea_lines`), none
     labelled as a variant (`一个软版本（先不用）：…`, kinds.VARIANT), none that checks the formula at a point. The parts of one note are read in their order, as one text."""
     texts = [_display_joined(_code_and_counts_as_formulas(_without_options(text))) for text in _notes_in_order(hits)]
     kept = [idea_lines(text, aside_headings=True) for text in texts]

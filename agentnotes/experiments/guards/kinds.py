@@ -577,8 +577,11 @@ def kinds_in_notes(text: str) -> list[str]:
     layer or activation idea, and the initial values it gives its new parameters no initialisation idea. The setup
     sections and the noise an idea is tried under ("robust to label noise") show no kind; a function a loss note
     defines (`log_t(x) = …`) is the loss's own, unless the note says an activation; a running average of the loss
-    (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss. Of several kinds read, the one the
-    idea's title alone shows is the idea ("# 相对论动量：…" with a refresh "every K steps" in its rule).
+    (`L̄_t = β·L̄_{t−1} + (1−β)·L_t`) is a value the idea reads, not a new loss. Beside another kind, the task's own
+    loss in a sketch (`loss = F.cross_entropy(…)`), a point between two values (`w̄ + λ(w − w̄)`), PyTorch's own modules
+    inside a structure, a running average's momentum, a value of the outputs named `g` and each sample's weight in the
+    loss show no kind of their own. Of several kinds read, the one the idea's title alone shows is the idea ("# 相对论动量：…"
+    with a refresh "every K steps" in its rule).
     """
     text = "\n".join(map(_without_what_shows_no_kind, idea_lines(text, aside_headings=True)))
     plain = plain_formula(text)

@@ -469,7 +469,7 @@ def _imported(tree: ast.Module) -> dict[str, str]:
     found = {}
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)) and all(
-                (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0] in ALLOWED_MODULES
+                ((node.module or "") if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0] in ALLOWED_MODULES
                 for alias in node.names):
             found |= {(alias.asname or alias.name).split(".")[0]: ast.unparse(node) for alias in node.names}
     return found

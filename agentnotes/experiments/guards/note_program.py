@@ -1161,9 +1161,9 @@ WIDTHS = frozenset({"nl", "d", "dl", "width"})  # not a bare `n`: often the numb
 _STYLED_TARGET = re.compile(r"^\s*[^\x00-\x7f\s=]\s*(?==(?!=))")
 # An entry index on a penalty's subject (`h_{l,j}`, `W_(i,j)`): the penalty is summed over every entry anyway.
 _SUBJECT_INDEX = re.compile(r"(?<![\w])([hHwW])_[({]\s*[a-z]\s*(?:,\s*[a-z]\s*)+[)}]")
-# Said in words of an activity penalty: averaged over the batch; on the outputs before the activation; on one layer.
 # A penalty's own line, its letter the term added to the task's loss (`R = λ · mean relu(|z| − c)²`, `Ω = …`).
 _PENALTY_ALONE = re.compile(r"^\s*(?:[-*]\s*)?(?:R|Ω|P|pen\w*|penalty|reg|R_\w+)\s*(?:\([^()\n]*\))?\s*=(?!=)")
+# Said in words of an activity penalty: averaged over the batch; on the outputs before the activation; on one layer.
 _BATCH_MEAN = re.compile(r"(?:对|在)\s*(?:一个\s*)?batch\s*(?:上|内)?\s*取?\s*(?:平均|均值)|batch\s*(?:平均|均值)|"
                          r"(?:averaged?|mean)\s+over\s+(?:the\s+)?(?:mini-?)?batch|batch[- ](?:mean|averaged?)", re.IGNORECASE)
 PRE_ACTIVATION = re.compile(r"pre-?activation|pre-act\b|预激活|激活(?:函数)?(?:之)?前|before\s+(?:the\s+|its\s+)?activation",
@@ -1224,8 +1224,9 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
     is their number; sums inside brackets beside a sum over the layers are each matrix's (`Σ_l (Σ|w|)²/Σw²`). A
     constant may be given anywhere in `note_text`. None when anything else is read, a sum sits inside brackets with
     no sum over the layers (its square is not the sum of squares), or no such line exists.
-    With `on_hidden`, the body of the activity_penalty skeleton's `penalty(hidden)` from a term of the hidden
-    layers' outputs (`h_l`) instead (see `hidden_sizes`)."""
+    Where no line adds a term to the task's loss, a penalty's own line (`R = λ · mean(relu(|z| − c)²)`) is the term added.
+    With `on_hidden`, the body of the activity_penalty skeleton's `penalty(hidden, pre_activations, y, x)` from a term
+    of the hidden layers' outputs (`h_l`), or of their pre-activations (`z`), instead (see `_hidden_penalty_lines`)."""
     if on_hidden and _ONE_HIDDEN_LAYER.search(note_text):
         return None  # the formulas' term is written for every hidden layer
     given = {**note_constants(without_variants(note_text)), **note_constants(formulas)}
