@@ -239,20 +239,21 @@ def _state_started(init: ast.FunctionDef, defaults: dict[str, ast.expr]) -> list
     """The state entries an optimizer's `__init__` starts for each parameter (`self.state[p]['q'] = deque(maxlen=delay
     + 1)` in its loops over the groups' params), as the hook's `if 'q' not in state: state['q'] = …` with the settings'
     defaults written in; None where one reads a setting without a default or anything else of the optimizer."""
-    started, arguments = [], {a.arg for a in init.args.args}
+    arguments = {a.arg for a in init.args.args}
+
+    class Defaults(ast.NodeTransformer):
+        def visit_Name(self, name: ast.Name) -> ast.expr:
+            if name.id in defaults:
+                return copy.deepcopy(defaults[name.id])
+            if name.id in arguments:
+                raise ValueError(name.id)  # `params`, `self`, a setting without a default
+            return name
+
+    started = []
     for node in ast.walk(init):
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(target := node.targets[0], ast.Subscript)
                 and isinstance(target.slice, ast.Constant) and ast.unparse(target.value).startswith("self.state[")):
             continue
-
-        class Defaults(ast.NodeTransformer):
-            def visit_Name(self, name: ast.Name) -> ast.expr:
-                if name.id in defaults:
-                    return copy.deepcopy(defaults[name.id])
-                if name.id in arguments:
-                    raise ValueError(name.id)  # `params`, `self`, a setting without a default
-                return name
-
         try:
             value = Defaults().visit(copy.deepcopy(node.value))
         except ValueError:

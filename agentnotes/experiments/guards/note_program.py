@@ -1246,9 +1246,7 @@ def penalty_body(formulas: str, note_text: str = "", on_hidden: bool = False) ->
             continue  # `(Σ|w|)²` over every weight at once: not the sum of the matrices' values
         if on_hidden and not over_layers and not EVERY_HIDDEN_LAYER.search(note_text):
             continue  # which hidden layers the penalty is on, the notes do not say
-        line = _STYLED_TARGET.sub("loss ", _without_sums(original, [m for m in sums if m not in inner]))
-        line = _NETWORK_OUTPUT.sub("out", line)  # `CE(f(x), y)`: the task's loss of the network's output
-        found = _assignments(_SUBJECT_INDEX.sub(r"\1", line))
+        found = _loss_line_assignments(original, [m for m in sums if m not in inner])
         counted = {LAYER_COUNT} if over_layers else set()
         helpers = _helpers(formulas, original) if found else {}
         for _, value in found or ():
@@ -1271,9 +1269,15 @@ def _is_task_loss(term: ast.expr) -> bool:
 
 def _task_terms(line: str) -> list[ast.expr]:
     """The task-loss terms of a formula line's value (`L = CE + λ·R`: [CE]); none for a line that does not parse."""
-    line = _without_sums(line, list(_SUM.finditer(line)))
-    found = _assignments(_SUBJECT_INDEX.sub(r"\1", _NETWORK_OUTPUT.sub("out", _STYLED_TARGET.sub("loss ", line))))
+    found = _loss_line_assignments(line, list(_SUM.finditer(line)))
     return [term for _, value in found or () for term in _addends(value) if _is_task_loss(term)]
+
+
+def _loss_line_assignments(line: str, sums: list[re.Match[str]]) -> list[tuple[str, ast.expr]] | None:
+    """The assignments of a loss or penalty line without the `sums` (the penalty's loop makes them), its styled loss
+    letter read as `loss`, the network's output as `out` (`CE(f(x), y)`) and a subject's entry index dropped."""
+    line = _NETWORK_OUTPUT.sub("out", _STYLED_TARGET.sub("loss ", _without_sums(line, sums)))
+    return _assignments(_SUBJECT_INDEX.sub(r"\1", line))
 
 
 def _called(term: ast.expr) -> ast.expr:
