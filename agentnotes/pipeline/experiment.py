@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from agentnotes.agents import experimenter as agents
 from agentnotes.agents.experimenter import MAX_KINDS, RULE_CHARS
+from agentnotes.agents.kind_choice import choose_kind
 from agentnotes.errors import AgentNotesError, ExperimentError, LLMError
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.added_seeds import added_seeds_config, merged
@@ -42,7 +43,7 @@ from agentnotes.experiments.guards.note_symbols import (
     unkept_state,
 )
 from agentnotes.experiments.guards.setup_sizes import setup_sizes
-from agentnotes.experiments.guards.skeleton import blameless_parts, skeleton_for, written_part
+from agentnotes.experiments.guards.skeleton import COMBINED, blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import ExperimentConfig
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
@@ -250,8 +251,33 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
                     model, load_prompt("plan_experiment", settings.prompts_dir), options.request,
                     idea_passages(names, hits), seed=options.llm_seed)
                 run.add_usage(replies)
-            run.write_plan(_ground_plan(plan, options.request, hits, names))
+            plan = _ground_plan(plan, options.request, hits, names)
+            if _several_kinds_of_one_idea(plan, names, hits):
+                plan, replies = _one_kind(model, settings, plan, own_text(names, hits), options.llm_seed)
+                run.add_usage(replies)
+            run.write_plan(plan)
     return agents.Plan.model_validate(run.read_json(rd.PLAN_JSON))
+
+
+def _several_kinds_of_one_idea(plan: agents.Plan, names: str, hits: Sequence[Hit]) -> bool:
+    """Whether the plan holds several kinds for a request that names one idea (one section of the notes), kinds the
+    lab does not join into one shape (a layer that also merges its weights every N steps is one: skeleton COMBINED). A
+    request that combines ideas ("mirror together with Gonnor") keeps the kinds of each."""
+    return len(plan.kinds) > 1 and frozenset(plan.kinds) not in COMBINED and len(idea_headings(names, hits)) <= 1
+
+
+def _one_kind(model: BaseChatModel, settings: Settings, plan: agents.Plan, note_text: str,
+              seed: int) -> tuple[agents.Plan, list[LLMReply]]:
+    """The plan with the one of its kinds the model reads as the idea (a note's setup, measurements and asides name
+    other parts of training beside the idea's own), and the model's replies. The plan as it was when the model gives
+    no valid choice."""
+    try:
+        kind, replies = choose_kind(model, load_prompt("choose_kind", settings.prompts_dir), note_text, plan.kinds, seed)
+    except LLMError:
+        return plan, []
+    return plan.model_copy(update={"kinds": [kind], "corrections": [
+        *plan.corrections, f"kinds {plan.kinds} -> ['{kind}']: one idea, one kind; the model read '{kind}' as the idea's"]}), \
+        replies
 
 
 def _without_imports(code: str) -> str:

@@ -583,7 +583,7 @@ def kinds_in_notes(text: str) -> list[str]:
     loss show no kind of their own. Of several kinds read, the one the idea's title alone shows is the idea ("# 相对论动量：…"
     with a refresh "every K steps" in its rule).
     """
-    text = "\n".join(map(_without_what_shows_no_kind, idea_lines(text, aside_headings=True)))
+    text = _kind_text(text)
     plain = plain_formula(text)
     found = [kind.name for kind in KINDS if _shown(kind.cue, text) or _shown(kind.cue, plain)]
     if "loss" in found and not any(_shown(BY_NAME["loss"].cue, _without_running_averages(part)) for part in (text, plain)):
@@ -704,6 +704,19 @@ def kinds_in_notes(text: str) -> list[str]:
     if len(found) > 1 and len(titled := _kinds_in_title(text)) == 1 and titled[0] in found:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     return found
+
+
+def _kind_text(text: str) -> str:
+    """The note's idea lines, each without what shows no kind (`_without_what_shows_no_kind`): where kinds are read."""
+    return "\n".join(map(_without_what_shows_no_kind, idea_lines(text, aside_headings=True)))
+
+
+def cue_lines(text: str, kind: str, most: int = 2) -> list[str]:
+    """The first `most` idea lines of a note on which the cue of `kind` shows: where a kind was read, the evidence shown
+    to whoever chooses among several kinds read."""
+    cue = BY_NAME[kind].cue
+    return [line.strip() for line in _kind_text(text).splitlines()
+            if _shown(cue, line) or _shown(cue, plain_formula(line))][:most]
 
 
 # The task's own loss in a sketch, nothing added: `loss = F.cross_entropy(model(x), y)` (not with `label_smoothing=…`).
