@@ -11,6 +11,7 @@ reader's kinds as they are. Batches from BLIND_FROM on were written after the ch
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -63,7 +64,7 @@ def main() -> None:
     for blind, label in ((False, f"batches before {BLIND_FROM} (tuned)"), (True, f"batches {BLIND_FROM}+ (blind)")):
         print(row(label, *counts[blind], widths=widths))
     if seconds:
-        print(f"seconds per choice: {sum(seconds) / len(seconds):.1f} (mean of {len(seconds)})")
+        print(f"seconds per choice: {statistics.median(seconds):.1f} (median of {len(seconds)}; the first loads the model)")
 
 
 if __name__ == "__main__":
