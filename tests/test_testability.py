@@ -38,6 +38,10 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     assert "downloaded" in (refusal("## 想法\n用 CIFAR-100 的类层级给 CE 加权\n\n## 实验\n- CIFAR-100，4 层 CNN\n") or "")
     # "How to test:" is the setup: a model size named elsewhere as a contrast is no need.
     assert refusal("A sort per step is fine for small nets, not for a 7B model.\n\nHow to test: MLP on MNIST, against SGD.") is None
+    # A paper cited on the line: what the paper ran on, not what the note needs.
+    cited = "Smith et al. 2024（Norm-free nets）：在大模型里 LN 的映射像 tanh。这里在小 MLP 上试。\n"
+    assert refusal(cited) is None
+    assert "pretrained" in (refusal(cited.replace("Smith et al. 2024", "Smith 说")) or "")
 
 
 def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs() -> None:

@@ -87,18 +87,25 @@ def lab_limits(text: str) -> list[LabLimit]:
     setup = setup_part(text)
     return [limit for limit in LIMITS
             if any(not done_without(text, m.start()) and not (limit.name == "external_data" and _setup_choice(text, setup, m.start()))
+                   and not (limit.name in _NAMED_BESIDE_SETUP and _CITATION.search(_line_at(text, m.start())))
                    for m in limit.cue.finditer(text))
             and not (limit.name in _NAMED_BESIDE_SETUP and task_in_notes(setup) and not limit.cue.search(setup))]
+
+
+def _line_at(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[text.rfind("\n", 0, start) + 1:None if end < 0 else end]
 
 
 def _setup_choice(text: str, setup: str, start: int) -> bool:
     """Whether the dataset named at `start` is the note's choice of data to run the idea on: named on a line beside
     data the lab has, or on a line of the setup part."""
-    end = text.find("\n", start)
-    line = text[text.rfind("\n", 0, start) + 1:None if end < 0 else end]
+    line = _line_at(text, start)
     return bool(_LAB_DATA.search(line)) or bool(line.strip()) and line in setup
 
 
+# A paper cited on the line ("Zhu et al. 2025（…）：LN 在大模型里…"): what the paper ran on, not what the note needs.
+_CITATION = re.compile(r"\bet al\.?\s*[,(（]?\s*(?:19|20)\d\d\b")
 _NAMED_BESIDE_SETUP = ("external_data", "pretrained")  # limits a note may name beside the setup it runs
 # Data the lab has (its digits stand for MNIST), named in a setup beside a dataset it lacks ("MNIST MLP 和 CIFAR-10 小
 # CNN"): the lab runs that part.
