@@ -9,6 +9,8 @@ def test_a_need_the_note_names_is_refused_with_its_reason() -> None:
     assert "hardware speed" in (refusal("需要手写 CUDA kernel 来测吞吐") or "")
     assert "pretrained model" in (refusal("Fine-tune a pretrained language model with the new loss.") or "")
     assert "people" in (refusal("人工评估三组回答，找人打分") or "")
+    assert "people" in (refusal("A semester-long RCT: three tutor arms, randomised by class section.") or "")
+    assert "people" in (refusal("做一个随机对照试验，看学生三个月后的成绩") or "")
 
 
 def test_what_a_note_says_it_does_without_is_no_need() -> None:

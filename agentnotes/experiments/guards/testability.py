@@ -45,7 +45,7 @@ LIMITS = (
                                    r"\b(?:MMLU|GSM8K|HellaSwag|AlpacaEval|MT-Bench|GLUE|SQuAD|WikiText)\b"),
              "it needs a dataset that must be downloaded, and the lab only has synthetic data and sklearn's bundled digits"),
     LabLimit("people", _cue(r"\bhuman (?:study|studies|raters?|participants?|evaluation|annotators?|subjects?)\b", r"\buser (?:study|survey)\b",
-                            r"\binterviews? with\b", r"\bhuman (?:preferences?|evals?|judg(?:e|ment)s?)\b", r"用户研究", r"问卷", r"受试者", r"人工(?:评估|标注|打分)", r"找人"),
+                            r"\binterviews? with\b", r"\bRCTs?\b", r"\brandomi[sz]ed (?:controlled )?trials?\b", r"随机对照(?:试验|实验)", r"\bhuman (?:preferences?|evals?|judg(?:e|ment)s?)\b", r"用户研究", r"问卷", r"受试者", r"人工(?:评估|标注|打分)", r"找人"),
              "it needs people (raters, participants or annotators), and the lab only runs programs"),
     LabLimit("environment", _cue(r"\breinforcement learning\b", r"\bRL (?:agent|environment)\b", r"\bAtari\b", r"\bMuJoCo\b", r"\bgym\b",
                                  r"\brobots?\b", r"强化学习", r"机器人", r"游戏环境"),
