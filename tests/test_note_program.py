@@ -1861,6 +1861,17 @@ def test_a_formula_said_case_by_case_on_one_line_is_one_where_per_case_in_their_
         ("f", "where(x > 0, x, 0.1 * x)"),)
 
 
+def test_cases_said_with_their_conditions_in_brackets_on_one_line_and_constants_given_rounded_are_read() -> None:
+    from agentnotes.experiments.guards.constants import note_constants
+
+    note = "Smith 2019。g(x) = λ·x（x > 0），λ·α·(eˣ − 1)（x ≤ 0），λ ≈ 1.05，α ≈ 1.67。"  # invented constants
+    program = note_program(note, ["activation"], note, "digits")
+    assert program is not None and program.statements == (("f", "where(x > 0, lam * x, lam * alpha * (exp(x) - 1))"),)
+    assert program.constants == {"lam": 1.05, "alpha": 1.67}
+    assert note_constants("b = −log(K−1) ≈ −2.2，谷底 −a/e ≈ −0.37a，g ≈ 0") == {}  # a value said again, no constant
+    assert note_constants("初始化：α ≈ 3.9 → a ≈ 4") == {}  # where a parameter starts, no constant
+
+
 def test_a_case_the_rule_reduces_to_is_a_remark_and_the_first_steps_value_is_the_last_one_said() -> None:
     rule = ("c = ⟨m, g⟩ / (‖m‖·‖g‖ + ε)\nβ_eff = β · max(c, 0)\nm ← β_eff·m + g\nθ ← θ − η·m\n"
             "c ≤ 0 时这一步就退化成纯 SGD；c ≈ 1 时就是普通动量。第一步 m = 0，直接令 m ← g。\n常数：β = 0.9，ε = 1e-8。")

@@ -46,6 +46,14 @@ _GIVEN_IN_PROSE = re.compile(rf"(?<![\w.])([A-Za-zα-ωΑ-Ωϵ][A-Za-z0-9_]{{0,2
                              rf"(?:[（(]\s*(?:比如|例如|如|e\.g\.,?|say)\s*|(?<=取)\s*)({NUMBER})(?!\w|\.\d)")
 
 
+# A constant given its value rounded: `λ ≈ 1.0507，α ≈ 1.6733` (a name alone before `≈`, not a formula's value said again
+# as `b = −log(K−1) ≈ −2.2`; not on a line that says where parameters start).
+_NEAR_VALUE = re.compile(rf"(?<![\w.√/*·^)\]}}=≈])\s*([A-Za-z_α-ωΑ-Ωϵ][\w]*)\s*≈\s*({NUMBER})(?!\w|\.\d|[ \t]*[\^*·×/+\-−⊙(])")
+
+
+_STARTS_SAID = re.compile(r"初始|初值|\binit", re.IGNORECASE)  # "初始化：α ≈ 3.93 → a ≈ 4": where a parameter starts
+
+
 # A value said as a case, not the value chosen: `ν=0 就退化成 SGD`, `q=1 时是 MAE`, `when β = 0`, `if q = 1`,
 # `with α = 0 this is plain momentum`.
 # What another name equals in that case is no constant either: `t=1 时 g_prev = 0` (a start).
@@ -112,7 +120,9 @@ def note_constants(text: str) -> dict[str, str]:
     values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
     prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
              if name.lower().rstrip("0123456789_") not in _VARIABLES]
-    for name, number in _ASSIGNMENT.findall(text) + prose:
+    near = [(name, number) for line in text.splitlines() if not _STARTS_SAID.search(line)
+            for name, number in _NEAR_VALUE.findall(line) if name.lower().rstrip("0123456789_") not in _VARIABLES]
+    for name, number in _ASSIGNMENT.findall(text) + prose + near:
         if name not in POINTS:
             values.setdefault(compared_name(name), {})[number] = None
     chosen = {compared_name(m[1]): m[2] for m in _CHOSEN.finditer(text)}  # 原文 γ=1e-3 …，这里用 γ=0.02

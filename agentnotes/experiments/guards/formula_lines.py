@@ -545,6 +545,7 @@ def _cases_of(line: str) -> list[tuple[str, ast.expr]] | None:
         return None
     cases = re.split(r"\.\s+(?=[A-Z\u4e00-\u9fff])", assigned["value"], maxsplit=1)[0].rstrip(". ")
     parts = [part for part in re.split(r"[;；]", cases) if part.strip()]
+    parts = _bracketed_cases(cases) if len(parts) < 2 else parts
     said = [_CASE.match(part) for part in parts]
     if len(parts) < 2 or not all(said[:-1]):
         return None
@@ -561,6 +562,22 @@ def _cases_of(line: str) -> list[tuple[str, ast.expr]] | None:
     if not all(isinstance(node, _ALLOWED_NODES) for node in ast.walk(value)):
         return None
     return [(assigned["target"], value)]
+
+
+# A case written as its value and its condition in brackets, alone: `x（x > 0）`, `0.5*(exp(x) - 1) (x <= 0)`.
+_BRACKETED_CASE = re.compile(r"^\s*(?P<value>[^=（）]+?)\s*[（(]\s*(?P<condition>[^()（）=]*[<>][^()（）]*?)\s*[）)]\s*$")
+
+
+def _bracketed_cases(value: str) -> list[str]:
+    """The cases of a value said one after another with their conditions in brackets, `x（x > 0），0.5*(exp(x) - 1)（x <= 0）`,
+    each as `value if condition`, up to the first part that is not such a case (a constant given after them); [] when
+    fewer than two lead."""
+    cases = []
+    for part in _split_outside_brackets(value.replace("（", "(").replace("）", ")")):
+        if (case := _BRACKETED_CASE.match(part)) is None:
+            break
+        cases.append(f"{case['value']} if {case['condition']}")
+    return cases if len(cases) > 1 else []
 
 
 def _either(match: re.Match[str], line: str) -> list[tuple[str, ast.expr]] | None:
