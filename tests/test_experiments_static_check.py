@@ -132,6 +132,13 @@ def test_a_function_may_read_the_harness_constants_and_bind_its_own_lowercase_na
     assert [p for p in check_idea_code(code) if p.kind == "reserved"] == []
 
 
+def test_a_modules_alias_bound_to_a_value_of_the_function_is_reserved_only_where_it_is_read_as_the_module() -> None:
+    own = HOOK + "def lr_at(step, lr):\n    F = lambda u: u / 2\n    return lr * (F(1.0) - F(0.5))\n"
+    assert [p for p in check_idea_code(own) if p.kind == "reserved"] == []
+    hides = HOOK + "def lr_at(step, lr):\n    F = lambda u: u / 2\n    return lr * F.relu(torch.tensor(F(1.0))).item()\n"
+    assert [p.kind for p in check_idea_code(hides) if p.kind == "reserved"] == ["reserved"]
+
+
 @pytest.mark.parametrize(
     ("snippet", "line", "words"),
     [

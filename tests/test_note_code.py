@@ -345,19 +345,31 @@ def test_a_failure_of_what_the_program_wrote_turns_the_program_off_for_the_run()
     assert writer.program_failed
 
 
-def test_a_function_reading_names_the_notes_never_define_or_rebinding_the_harness_names_is_not_called() -> None:
+def test_a_function_reading_names_the_notes_never_define_or_hiding_the_harness_names_it_uses_is_not_called() -> None:
     from agentnotes.experiments.guards.note_code import code_body
 
     partial = "```python\ndef loss1(p, x, y):\n    return F.cross_entropy(functional_call(net, p, (x,)), y)\n```"
     hiding = ("```python\ndef ecdf_gelu(x, c=0.3):\n    F = torch.sigmoid(x / c)\n    return x * F\n```")
     own = hiding.replace("F = ", "cdf = ").replace("x * F", "x * cdf")
     assert code_body("update_rule", partial) is None  # functional_call and net: code the notes left out
-    assert code_body("activation", hiding) is None  # F would hide torch.nn.functional
+    assert code_body("activation", hiding) is not None  # its own value named F, read as that value only
+    as_module = hiding.replace("return x * F", "return F.relu(x) * F")
+    assert code_body("activation", as_module) is None  # F would hide torch.nn.functional where it reads F.relu
     assert code_body("activation", own) is not None
     assert code_body("data", "```python\ndef flip(x):\n    return x * random.choice([1.0, -1.0])\n```") is not None  # imported
     as_input = "```python\ndef shift_step(W, F, beta=1.0):\n    F.mul_(0.9).add_(W)\n    return W + beta * F\n```"
     assert code_body("weight_op", as_input) is None  # an input named F hides it too
     assert code_body("weight_op", as_input.replace("F", "D")) is not None
+
+
+def test_a_functions_input_the_notes_give_a_number_is_passed_that_number() -> None:
+    from agentnotes.experiments.guards.note_code import code_body
+
+    note = ("```python\ndef stairs(t, T, eta0, k):\n    i = min(int(k * t / T), k - 1)\n    return eta0 * (1 - i / k)\n```\n"
+            "k ∈ {2, 4, 8}，外加 k = T（连续的）。")  # invented; "外加 k = T" is one more arm, not k's value
+    body, _ = code_body("schedule", note)
+    assert body.splitlines()[-1] == "return stairs(step=step, STEPS=STEPS, lr=lr, k=4)"
+    assert code_body("schedule", note.replace("k ∈ {2, 4, 8}，外加 k = T（连续的）。", "")) is None  # k: nothing gives it
 
 
 def test_a_function_of_the_notes_the_code_calls_and_never_defines_is_defined_as_the_notes_write_it() -> None:

@@ -62,9 +62,9 @@ CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*
                    rf"|就|则|即|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b)")
 
 # A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`; or in a
-# clause of its own after the idea's value: `c = 2，也试 c = 1.5, 3`, `k = 4; also try k = 8`.
+# clause of its own after the idea's value: `c = 2，也试 c = 1.5, 3`, `k = 4; also try k = 8`, `k ∈ {1, 2, 4}，外加 k = T`.
 VARIANT_ASIDE = re.compile(r"[（(][^（）()\n]*(?:也试|也跑|也测|另试|另测|再试|再测|\balso (?:try|run|test)|\btry\b[^（）()\n]*\btoo\b|\balternatively|\bablat)[^（）()\n]*[）)]|"
-                           r"[，,；;]\s*(?:也试|也跑|也测|另试|另测|再试|再测|also (?:try|run|test)\b)[^。；;（(\n]*",
+                           r"[，,；;]\s*(?:也试|也跑|也测|另试|另测|再试|再测|外加|另加|also (?:try|run|test)\b)[^。；;（(\n]*",
                            re.IGNORECASE)
 
 

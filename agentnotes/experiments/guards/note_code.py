@@ -24,7 +24,7 @@ from agentnotes.experiments.guards.constants import EPS, compared_name, note_con
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.notes.chunker import fence_line
 from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
-from agentnotes.experiments.guards.static_check import ALLOWED_MODULES, undefined_names
+from agentnotes.experiments.guards.static_check import ALLOWED_MODULES, hidden_harness_names, undefined_names
 
 # A code fence's line: its language, if it names one (```python opens a block; a bare ``` opens or closes one).
 # The kinds whose hook changes one parameter in place, with a state dict kept for it between calls.
@@ -65,14 +65,15 @@ def code_body(kind: str, note_text: str) -> tuple[str, str] | None:
 
 def self_contained(function: ast.FunctionDef, constants: dict[str, str]) -> bool:
     """Whether the notes' function reads no name defined nowhere (`functional_call(net, …)` of code the notes left out;
-    a constant the notes give is known) and rebinds none of the harness's (`F = torch.sigmoid(…)` or an input named `F`
-    hides torch's F)."""
+    a constant the notes give is known) and rebinds none of the harness's (an input named `F` hides torch's F, and so does
+    `F = torch.sigmoid(…)` where the function then reads `F.relu`; `F = lambda u: …` called as `F(b)` hides nothing)."""
     stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    defined = stored | {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)} \
-        | {n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef)}
+    bound = {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)} \
+        | {n.name for n in ast.walk(function) if isinstance(n, ast.FunctionDef)}  # inputs and inner functions
     read = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    unknown = {name for name in read - defined - _KNOWN if compared_name(name) not in constants}
-    return not unknown and not defined & (_KNOWN - frozenset(dir(builtins)))
+    unknown = {name for name in read - stored - bound - _KNOWN if compared_name(name) not in constants}
+    harness = _KNOWN - frozenset(dir(builtins))
+    return not unknown and not bound & harness and not hidden_harness_names(function, harness, harness)
 
 
 def _on_matrices_only(kind: str) -> str:
@@ -354,7 +355,10 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     if kind == "loss" and "pred" not in taken and len(positional) >= 2 and taken.get("target") == positional[1].arg \
             and positional[0].arg not in taken.values():
         taken["pred"] = positional[0].arg  # `def log_odds_loss(z, y, m=2.94)`: a loss of the network's output and the targets
-    kept = [a.arg for a in without_default if a.arg not in taken.values()]
+    given = note_constants(note_text)
+    numbers = {a.arg: given[compared_name(a.arg)] for a in without_default
+               if a.arg not in taken.values() and compared_name(a.arg) in given}  # `def f(t, T, eta0, k)`, k ∈ {1, 2, 4}
+    kept = [a.arg for a in without_default if a.arg not in taken.values() and a.arg not in numbers]
     renamed = {name: arguments[role] for role, name in taken.items() if name != arguments[role]}
     used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
     if set(renamed.values()) & (used - set(renamed)):
@@ -365,7 +369,7 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     if kept and (kind not in _ON_A_PARAMETER or "param" not in taken
                  or not all(_changes_in_place(function.body, name) for name in kept)):
         return None  # an input nothing gives: only a parameter's own kept tensors, which the function changes, are known
-    call = f"{function.name}({', '.join(passed + [f'{name}={name}' for name in kept])})"
+    call = f"{function.name}({', '.join(passed + [f'{name}={name}' for name in kept] + [f'{n}={v}' for n, v in numbers.items()])})"
     if kind in _ON_A_PARAMETER:
         if "param" not in taken:
             return None

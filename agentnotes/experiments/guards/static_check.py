@@ -18,7 +18,7 @@ import builtins
 import io
 import re
 import tokenize
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from agentnotes.experiments.guards.kinds import canonical, checks_for, kinds_of
 from agentnotes.experiments.guards.problems import Problem
@@ -318,11 +318,21 @@ def _check_reserved(tree: ast.Module) -> list[Problem]:
                 problems.append(Problem("reserved", f"do not change the harness variable `{name}`: read it, never assign it", node.lineno))
     constants = {name for name in reserved if name.isupper()}
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        for name in sorted({n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} & constants):
+        for name in sorted(hidden_harness_names(fn, constants, harness_modules)):
             problems.append(Problem("reserved", f"`{name}` is the harness's own value: read it, never assign it (assigned in "
                                     f"`{fn.name}`, it becomes a local name that hides the harness's); give a value of "
                                     "the idea its own name", fn.lineno))
     return problems
+
+
+def hidden_harness_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, names: Iterable[str],
+                         modules: Iterable[str]) -> set[str]:
+    """The names of `names` that `fn` assigns, hiding the harness's inside it; a module's alias (`F`) assigned a value
+    the function only calls or reads (`F = lambda u: …` then `F(b) - F(a)`) hides nothing the function uses, unless the
+    function also reads it as the module (`F.relu`)."""
+    stored = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} & set(names)
+    as_module = {n.value.id for n in ast.walk(fn) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    return {name for name in stored if name not in set(modules) or name in as_module}
 
 
 def required_positional(fn: ast.FunctionDef) -> int:
