@@ -3,9 +3,9 @@
 Run: python benchmarks/kind_choice.py [--from-batch N] [--to-batch N]
 
 For every batch note of benchmarks/generality/batches/ whose kinds the reader (guards/kinds.py) reads as several
-(not a pair the lab joins into one shape, skeleton COMBINED), as run-experiment does (agents/kind_choice.py): the kind
-the model chooses, against the note's labelled kinds (benchmarks/generality/kind_labels.tsv). Baseline, same notes: the
-reader's kinds as they are. Batches from BLIND_FROM on were written after the choice was built and are reported apart.
+(not a pair the lab joins into one shape, skeleton COMBINED, nor a penalty read as a loss and a regulariser): the kind
+the model chooses as run-experiment asks it (agents/kind_choice.py), against the note's labelled kinds
+(benchmarks/generality/kind_labels.tsv). Baseline, same notes: the reader's kinds as they are. Batches from BLIND_FROM on were written after the choice was built and are reported apart.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from _common import REPO, row, temp_home
 from reader_reach import BATCHES, kinds_right, labelled_kinds
 
 sys.path.insert(0, str(REPO))
 from agentnotes.agents.kind_choice import choose_kind  # noqa: E402
-from agentnotes.experiments.guards.kinds import kinds_in_notes  # noqa: E402
+from agentnotes.experiments.guards.kinds import ONE_FAMILY, kinds_in_notes  # noqa: E402
 from agentnotes.experiments.guards.notation import plain_letters  # noqa: E402
 from agentnotes.experiments.guards.skeleton import COMBINED  # noqa: E402
 from agentnotes.llm.provider import get_chat_model  # noqa: E402
@@ -49,7 +48,7 @@ def main() -> None:
             continue
         text, name = plain_letters(path.read_text(encoding="utf-8")), f"{batch}/{path.stem}"
         kinds = kinds_in_notes(text)
-        if len(kinds) < 2 or frozenset(kinds) in COMBINED:
+        if len(kinds) < 2 or frozenset(kinds) in COMBINED or set(kinds) <= ONE_FAMILY:
             continue
         start = time.perf_counter()
         chosen, _ = choose_kind(model, prompt, text, kinds)

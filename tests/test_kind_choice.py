@@ -59,6 +59,7 @@ def test_only_a_request_for_one_idea_with_kinds_the_lab_does_not_join_is_asked()
     assert _several_kinds_of_one_idea(_plan(["loss", "data"]), "置信度截断交叉熵", one)
     assert not _several_kinds_of_one_idea(_plan(["loss"]), "置信度截断交叉熵", one)
     assert not _several_kinds_of_one_idea(_plan(["layer", "weight_op"]), "置信度截断交叉熵", one)  # a layer_op, one shape
+    assert not _several_kinds_of_one_idea(_plan(["loss", "regulariser"]), "置信度截断交叉熵", one)  # one family
     two = [_hit("截断交叉熵", "loss = −log(max(p_y, 0.05))"), _hit("平移增强", "x' = shift(x, ±1)")]
     assert not _several_kinds_of_one_idea(_plan(["loss", "data"]), "截断交叉熵 together with 平移增强", two)
 

@@ -25,7 +25,7 @@ from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import cannot_learn, compare, confound_problems, diff_table
 from agentnotes.experiments.guards.formula_code import written_by_program
-from agentnotes.experiments.guards.kinds import allowed_changes, hooks_for
+from agentnotes.experiments.guards.kinds import ONE_FAMILY, allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_code import define_note_functions
 from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.notation import plain_letters
@@ -261,9 +261,11 @@ def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: Experi
 
 def _several_kinds_of_one_idea(plan: agents.Plan, names: str, hits: Sequence[Hit]) -> bool:
     """Whether the plan holds several kinds for a request that names one idea (one section of the notes), kinds the
-    lab does not join into one shape (a layer that also merges its weights every N steps is one: skeleton COMBINED). A
-    request that combines ideas ("mirror together with Gonnor") keeps the kinds of each."""
-    return len(plan.kinds) > 1 and frozenset(plan.kinds) not in COMBINED and len(idea_headings(names, hits)) <= 1
+    lab does not join into one shape (a layer that also merges its weights every N steps is one: skeleton COMBINED)
+    and not one family (a penalty read as a loss and a regulariser). A request that combines ideas ("mirror together
+    with Gonnor") keeps the kinds of each."""
+    return len(plan.kinds) > 1 and frozenset(plan.kinds) not in COMBINED and not set(plan.kinds) <= ONE_FAMILY \
+        and len(idea_headings(names, hits)) <= 1
 
 
 def _one_kind(model: BaseChatModel, settings: Settings, plan: agents.Plan, note_text: str,

@@ -316,6 +316,8 @@ BY_NAME = {kind.name: kind for kind in KINDS}
 _LAYER_FORMULA = re.compile(rf"^(?=[^\n]*=)[^\n]*?(?:{BY_NAME['layer'].cue.pattern})", re.IGNORECASE | re.MULTILINE)
 # Plans written before the kinds were named so: their part "optimizer" is the update_rule kind.
 ALIASES = {"optimizer": "update_rule"}
+# Kinds a note's words give one idea interchangeably: a penalty is a loss to some notes and a regulariser to others.
+ONE_FAMILY = frozenset({"loss", "regulariser"})
 
 
 def canonical(names: Iterable[str]) -> list[str]:
