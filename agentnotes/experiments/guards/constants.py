@@ -104,6 +104,11 @@ def _pairs_as_sweeps(match: re.Match[str]) -> str:
 _LOG_OF_NUMBER = re.compile(r"\b(?:log|ln)\s*\(?\s*(\d+(?:\.\d+)?)\s*\)?")
 
 
+def _is_variable(name: str) -> bool:
+    """Whether `name` is one of the formulas' variables (`x`, `g_1`), whose number in prose is no constant's value."""
+    return name.lower().rstrip("0123456789_") in _VARIABLES
+
+
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
@@ -118,10 +123,9 @@ def note_constants(text: str) -> dict[str, str]:
     text = _PAIRS_SWEPT.sub(_pairs_as_sweeps, CASE.sub(" ", VARIANT_ASIDE.sub(" ", text)))
     text = re.sub(r"\{[^{}\n]*\}", lambda braces: _LOG_OF_NUMBER.sub(lambda m: f"{math.log(float(m[1])):.4g}", braces[0]), text)
     values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
-    prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text)
-             if name.lower().rstrip("0123456789_") not in _VARIABLES]
+    prose = [(name, number) for name, number in _GIVEN_IN_PROSE.findall(text) if not _is_variable(name)]
     near = [(name, number) for line in text.splitlines() if not _STARTS_SAID.search(line)
-            for name, number in _NEAR_VALUE.findall(line) if name.lower().rstrip("0123456789_") not in _VARIABLES]
+            for name, number in _NEAR_VALUE.findall(line) if not _is_variable(name)]
     for name, number in _ASSIGNMENT.findall(text) + prose + near:
         if name not in POINTS:
             values.setdefault(compared_name(name), {})[number] = None

@@ -350,12 +350,12 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     positional = function.args.args[1:] if function.args.args and function.args.args[0].arg == "self" else function.args.args
     without_default = positional[:len(positional) - len(function.args.defaults)]
     taken = _roles([a.arg for a in positional], kind)  # role -> the function's input bound to it
-    if (param := taken.get("param")) and compared_name(param) in note_constants(note_text):
+    given = note_constants(note_text)
+    if (param := taken.get("param")) and compared_name(param) in given:
         return None  # `def spow(M, p)` beside `p ∈ {0, 0.5, 1}`: a number of the notes, not the parameter
     if kind == "loss" and "pred" not in taken and len(positional) >= 2 and taken.get("target") == positional[1].arg \
             and positional[0].arg not in taken.values():
         taken["pred"] = positional[0].arg  # `def log_odds_loss(z, y, m=2.94)`: a loss of the network's output and the targets
-    given = note_constants(note_text)
     numbers = {a.arg: given[compared_name(a.arg)] for a in without_default
                if a.arg not in taken.values() and compared_name(a.arg) in given}  # `def f(t, T, eta0, k)`, k ∈ {1, 2, 4}
     kept = [a.arg for a in without_default if a.arg not in taken.values() and a.arg not in numbers]

@@ -332,7 +332,7 @@ def hidden_harness_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, names: Iter
     function also reads it as the module (`F.relu`)."""
     stored = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} & set(names)
     as_module = {n.value.id for n in ast.walk(fn) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
-    return {name for name in stored if name not in set(modules) or name in as_module}
+    return stored - (set(modules) - as_module)
 
 
 def required_positional(fn: ast.FunctionDef) -> int:
