@@ -370,6 +370,8 @@ def test_a_functions_input_the_notes_give_a_number_is_passed_that_number() -> No
     body, _ = code_body("schedule", note)
     assert body.splitlines()[-1] == "return stairs(step=step, STEPS=STEPS, lr=lr, k=4)"
     assert code_body("schedule", note.replace("k ∈ {2, 4, 8}，外加 k = T（连续的）。", "")) is None  # k: nothing gives it
+    alone = "```python\ndef perm(T):\n    return list(range(T, 0, -1))\n```\nT = 16"
+    assert code_body("loss", alone) is None  # only numbers of the notes, none of the hook's values: no function of them
 
 
 def test_a_function_of_the_notes_the_code_calls_and_never_defines_is_defined_as_the_notes_write_it() -> None:

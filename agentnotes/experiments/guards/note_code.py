@@ -356,8 +356,9 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     if kind == "loss" and "pred" not in taken and len(positional) >= 2 and taken.get("target") == positional[1].arg \
             and positional[0].arg not in taken.values():
         taken["pred"] = positional[0].arg  # `def log_odds_loss(z, y, m=2.94)`: a loss of the network's output and the targets
+    # An input the notes give a number (`def f(t, T, eta0, k)` with k ∈ {1, 2, 4}), where the function takes hook values.
     numbers = {a.arg: given[compared_name(a.arg)] for a in without_default
-               if a.arg not in taken.values() and compared_name(a.arg) in given}  # `def f(t, T, eta0, k)`, k ∈ {1, 2, 4}
+               if taken and a.arg not in taken.values() and compared_name(a.arg) in given}
     kept = [a.arg for a in without_default if a.arg not in taken.values() and a.arg not in numbers]
     renamed = {name: arguments[role] for role, name in taken.items() if name != arguments[role]}
     used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
