@@ -78,3 +78,13 @@ def test_fabricated_chips_on_chip_training_and_energy_per_update_need_hardware_t
     note = ("Idea: calibrate each device's symmetry point online during on-chip training.\n"
             "It needs fabricated crossbar test chips and weeks of cycling; measure energy per update.")
     assert "physical device" in refusal(note) and "energy" in refusal(note)
+
+
+def test_token_counts_clusters_weeks_of_runs_and_the_notes_own_word_are_needs() -> None:
+    assert "many machines" in (refusal("Continued pretraining on ~50B tokens of the original mix.") or "")
+    assert "many machines" in (refusal("需要 256 卡左右的集群，跑几周") or "")
+    assert "many machines" in (refusal("两组：7B dense 模型，不间断 vs 启停") or "")
+    assert "say a small experiment" in (refusal("这个只有在真实环境里才能量出来，小实验没法模拟。") or "")
+    assert "say a small experiment" in (refusal("A small experiment cannot show this: the effect needs scale.") or "")
+    assert refusal("Setup: digits, MLP 64-128-10, batch 64, 2000 steps, 5 seeds.") is None
+    assert refusal("小实验就够了：digits 上 MLP，3 个 seed。") is None

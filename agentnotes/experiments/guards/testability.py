@@ -61,8 +61,14 @@ LIMITS = (
                            r"\b(?:days|weeks) of training\b", r"训练(?:几|数|好几)(?:天|周)", r"\b\d+\+?\s*(?:GPUs|TPUs)\b",
                            r"\bGPU[- ·]?(?:days|hours)\b", r"GPU\s*[·×*]?\s*(?:天|小时)", r"(?:几|数)(?:十|百|千)\s*(?:张|块|个)?\s*(?:GPU|卡)",
                            r"\bfor (?:several|many|a few) (?:days|weeks)\b",
-                           r"\b\d+\s*[×x]\s*(?:A100|H100|V100|GPUs?)\b"),
+                           r"\b\d+\s*[×x]\s*(?:A100|H100|V100|GPUs?)\b", r"\b\d+(?:\.\d+)?\s*[BT]\s+tokens\b",
+                           r"\d+\s*(?:张|块)\s*(?:GPU|卡)|\d{2,}\s*卡", r"(?:GPU|计算|训练|大)\s*集群|\b(?:GPU|compute) clusters?\b",
+                           r"(?:跑|训)\s*(?:几|数|好几)\s*(?:天|周|个月)",
+                           r"\b\d+(?:\.\d+)?\s*B\s+(?:[A-Za-z-]+\s+)?(?:模型|LLMs?|transformers?)"),
              "it needs many machines or days of training, and a lab run lasts minutes on one device"),
+    LabLimit("said", _cue(r"(?:小(?:规模)?实验|小模型|CPU\s*上)[^。\n]{0,12}(?:没法|无法|做不了|模拟不了|测不出|不能)",
+                          r"\bsmall(?:-scale)? (?:experiments?|models?)\b[^.\n]{0,20}\b(?:cannot|can't|won't)\b"),
+             "the notes themselves say a small experiment cannot test it"),
 )
 
 
