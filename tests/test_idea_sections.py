@@ -614,6 +614,10 @@ def test_the_task_of_a_how_to_test_part_is_its_first_setup_not_a_second_test_it_
             "- MNIST 只用 1000 张训练样本，MLP 784-256-10\n- 再测一个 1D 例子：合成正弦叠加序列分类，长度 128\n")
     assert task_in_notes(note) == "digits"
     assert task_in_notes(note.replace("- 再测一个 1D 例子：", "- ")) == "sequence"  # named as the task itself
+    # The second test said in the same sentence group as the first: only its own clause is set aside.
+    one_line = "Setup：digits，MLP 64-128-10，2000 步，5 个 seed。回归任务（20 维输入）再跑一遍。"
+    assert task_in_notes(one_line) == "digits"
+    assert task_in_notes("实验：toy 回归 y = sin(x₁)，n=2000；再跑 digits。") == "regression"
 
 
 def test_a_vector_form_said_alone_is_the_rule() -> None:

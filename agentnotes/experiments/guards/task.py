@@ -63,9 +63,9 @@ def setup_part(text: str) -> str:
     return "\n".join(lines)
 
 
-# A line of the setup that adds a second, smaller test ("再测一个 1D 例子：合成序列分类", "Also test on a sequence task").
-_ALSO_TESTED = re.compile(r"^.*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run)\b|\badditionally\b).*$\n?",
-                          re.IGNORECASE | re.MULTILINE)
+# A clause of the setup that adds a second, smaller test ("再测一个 1D 例子：合成序列分类", "Also test on a sequence task").
+_ALSO_TESTED = re.compile(r"[^。；;\n]*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run)\b|\badditionally\b)[^。；;\n]*[。；;]?",
+                          re.IGNORECASE)
 
 
 # A line that says where else the idea would hold ("注意：conv net 上同样适用（按输出通道）", "it applies to conv nets
