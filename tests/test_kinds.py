@@ -916,3 +916,10 @@ def test_a_value_of_the_outputs_named_g_a_loss_modules_momentum_and_per_sample_w
             "计数用 EMA 平滑。\nloss = Σ_i w_i · CE_i / N")
     assert kinds_in_notes(note) == ["loss"]
     assert kinds_in_notes("# Echo init for a small transformer\nthe attention weights start as W_q W_kᵀ ≈ I") == ["init"]
+
+
+def test_a_penalty_line_of_its_own_is_a_regulariser_whatever_it_penalises() -> None:
+    note = ("# 成对斜率\n\nr_ij = ‖f(x_i) − f(x_j)‖ / ‖x_i − x_j‖\nR = λ · mean_{i<j} relu(r_ij − K)²\n\n"
+            "Setup：digits，MLP 64-128-10。\n")
+    assert kinds_in_notes(note) == ["regulariser"]
+    assert "regulariser" not in kinds_in_notes(note.replace("R = λ · mean", "看 mean"))

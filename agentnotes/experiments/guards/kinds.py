@@ -583,7 +583,8 @@ def kinds_in_notes(text: str) -> list[str]:
     loss in a sketch (`loss = F.cross_entropy(…)`), a point between two values (`w̄ + λ(w − w̄)`), PyTorch's own modules
     inside a structure, a running average's momentum, a value of the outputs named `g` and each sample's weight in the
     loss show no kind of their own. Of several kinds read, the one the idea's title alone shows is the idea ("# 相对论动量：…"
-    with a refresh "every K steps" in its rule).
+    with a refresh "every K steps" in its rule). A penalty on a line of its own (`R = λ · mean relu(r − K)²`), where
+    nothing else shows a kind, is a regulariser.
     """
     text = _kind_text(text)
     plain = plain_formula(text)
@@ -705,7 +706,13 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("weight_op")  # `w = len(y) / (self.acc[b].clamp(min=1e-6) * nonempty)`: each sample's weight in the loss
     if len(found) > 1 and len(titled := _kinds_in_title(text)) == 1 and titled[0] in found:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
+    if not found and _shown(_PENALTY_OF_ITS_OWN, plain):
+        found = ["regulariser"]  # `R = λ · mean_{i<j} relu(r_ij − K)²` and no other kind: a penalty of what the idea computes
     return found
+
+
+# A penalty on a line of its own, whatever it penalises (`R = λ · mean_{i<j} relu(r_ij − K)²`).
+_PENALTY_OF_ITS_OWN = re.compile(r"(?m:^\s*(?:[-*]\s*)?(?:R|Ω|ℛ)\s*=\s*(?:λ|lambda|lam)(?![a-z])\s*[·*×⋅])")
 
 
 def _kind_text(text: str) -> str:
