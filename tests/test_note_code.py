@@ -460,3 +460,28 @@ def test_a_notes_optimizer_that_starts_its_state_in_init_and_imports_what_it_kee
     # steps use the oldest of the last two gradients: g1, g1, g2
     assert torch.allclose(w.detach(), -0.25 * (grads[0] + grads[0] + grads[1]))
     assert code_body("update_rule", DELAYED_OPTIMIZER.replace("maxlen=depth", "maxlen=size")) is None  # given by nothing
+
+
+PEAK_BUFFER = """# A buffer that keeps the larger of its decayed self and the gradient
+
+- m ← g where the signs differ, else the larger of β·m and g
+- w ← w − η·m
+
+```python
+@torch.no_grad()
+def hold_(m, g, beta=0.5):
+    dm = beta * m
+    keep = (torch.sign(dm) == torch.sign(g)) & (dm.abs() > g.abs())
+    m.copy_(torch.where(keep, dm, g))
+```
+"""
+
+
+def test_a_function_changing_only_its_kept_tensor_is_followed_by_the_step_the_notes_write_with_it() -> None:
+    update, state, w = _written(PEAK_BUFFER, ["update_rule"])["update"], {}, torch.zeros(2)
+    update(w, torch.tensor([4.0, 1.0]), state, 0.1, 1)
+    update(w, torch.tensor([1.0, -1.0]), state, 0.1, 2)
+    assert torch.allclose(state["m"], torch.tensor([2.0, -1.0]))  # held at β·4, then reset by a flipped sign
+    assert torch.allclose(w, torch.tensor([-0.6, 0.0]))
+    # Without the step line, nothing says how the kept tensor moves the weights: left to the model.
+    assert code_body("update_rule", PEAK_BUFFER.replace("- w ← w − η·m\n", "")) is None

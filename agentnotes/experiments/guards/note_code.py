@@ -6,7 +6,8 @@ torch.linalg.svd(W) ... W.copy_(...)`). Such code is the idea exactly as its aut
 as it stands: each of its inputs bound to the hook's value of the same role (guards/note_program.py ROLES: `W` is
 the parameter, `g` its gradient, `lr` the tuned rate), a tensor it keeps between steps (`m`) to the parameter's
 state, a constant to the notes' value. A layer class of the notes (`class SortLinear(nn.Module)`) is built in the layer
-skeleton in place of its own weights. Code in an aside (the setup, a measurement) is not the idea's; code with an
+skeleton in place of its own weights. A function that changes only a tensor it keeps (`def hold_(m, g, beta)`) is
+followed by the step a line of the notes takes with that tensor (`w ← w − η·m`). Code in an aside (the setup, a measurement) is not the idea's; code with an
 input nothing binds, or that never changes what the hook must change, is not written here and the model is asked.
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import EPS, compared_name, note_constants
+from agentnotes.experiments.guards.formula_lines import _assignments
 from agentnotes.experiments.guards.kinds import idea_text
 from agentnotes.notes.chunker import fence_line
 from agentnotes.experiments.guards.note_program import HOOK_FUNCTIONS, ROLES
@@ -360,6 +362,8 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     numbers = {a.arg: given[compared_name(a.arg)] for a in without_default
                if taken and a.arg not in taken.values() and compared_name(a.arg) in given}
     kept = [a.arg for a in without_default if a.arg not in taken.values() and a.arg not in numbers]
+    # `def peak_hold_(m, g, beta=0.9)` changing only its kept m, beside `w ← w − η·m`: the step moves the parameter.
+    stepped = _kept_tensor_step(kept, note_text) if kind == "update_rule" and "param" not in taken else None
     renamed = {name: arguments[role] for role, name in taken.items() if name != arguments[role]}
     used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
     if set(renamed.values()) & (used - set(renamed)):
@@ -367,14 +371,16 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     function = names_replaced(function, renamed)  # its inputs under the hook's names: `w.sub_` is `p.sub_`
     param_name, taken = taken.get("param", ""), {role: renamed.get(name, name) for role, name in taken.items()}
     passed = [f"{name}={name}" for name in taken.values()]
-    if kept and (kind not in _ON_A_PARAMETER or "param" not in taken
+    if kept and (kind not in _ON_A_PARAMETER or ("param" not in taken and stepped is None)
                  or not all(_changes_in_place(function.body, name) for name in kept)):
         return None  # an input nothing gives: only a parameter's own kept tensors, which the function changes, are known
     call = f"{function.name}({', '.join(passed + [f'{name}={name}' for name in kept] + [f'{n}={v}' for n, v in numbers.items()])})"
     if kind in _ON_A_PARAMETER:
-        if "param" not in taken:
+        if stepped is not None:
+            result = f"{call}\n{arguments['param']}.sub_({arguments['lr']} * {stepped})  # the notes' step with what it keeps"
+        elif "param" not in taken:
             return None
-        if _changes_in_place(function.body, taken["param"]):
+        elif _changes_in_place(function.body, taken["param"]):
             result = call
         elif _returns_value(function):
             result = f"{arguments['param']}.copy_({call})"
@@ -563,6 +569,22 @@ def _names_in_order(statements: list[ast.stmt]) -> list[tuple[str, bool]]:
         else:
             found += used(statement)
     return found
+
+
+def _kept_tensor_step(kept: list[str], note_text: str) -> str | None:
+    """The one tensor of `kept` that an idea line of the notes steps the parameter by, times the rate (`w ← w − η·m`,
+    `θ = θ - lr * m`), or None."""
+    params, rates = ROLES["update_rule"]["param"], ROLES["update_rule"]["lr"]
+    found = set()
+    for line in idea_text(note_text).splitlines():
+        for target, value in _assignments(line) or ():
+            if target in params and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub) \
+                    and isinstance(value.left, ast.Name) and value.left.id == target \
+                    and isinstance(value.right, ast.BinOp) and isinstance(value.right.op, ast.Mult):
+                factors = {ast.unparse(value.right.left), ast.unparse(value.right.right)}
+                if factors & set(rates) and len(factors - set(rates)) == 1 and (factors - set(rates)) <= set(kept):
+                    found |= factors - set(rates)
+    return found.pop() if len(found) == 1 else None
 
 
 def _changes_in_place(body: list[ast.stmt], name: str) -> bool:
