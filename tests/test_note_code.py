@@ -485,3 +485,32 @@ def test_a_function_changing_only_its_kept_tensor_is_followed_by_the_step_the_no
     assert torch.allclose(w, torch.tensor([-0.6, 0.0]))
     # Without the step line, nothing says how the kept tensor moves the weights: left to the model.
     assert code_body("update_rule", PEAK_BUFFER.replace("- w ← w − η·m\n", "")) is None
+
+
+OCCUPANCY = """# Rescaled by how many units are on
+
+Right after the ReLU, per sample:
+
+    def occ(z, tau=0.5, rho0=0.5):
+        n = torch.sigmoid(z / tau).sum(-1, keepdim=True)
+        return F.relu(z) * torch.sqrt(rho0 * z.shape[-1] / (n + 1))
+
+- a list item
+    continued, not code
+"""
+
+
+def test_an_indented_code_block_is_the_notes_code_and_a_function_of_the_pre_activations_the_norm() -> None:
+    from agentnotes.experiments.guards.note_code import code_blocks
+
+    assert code_blocks(OCCUPANCY) == ["    def occ(z, tau=0.5, rho0=0.5):\n        n = torch.sigmoid(z / tau).sum(-1, keepdim=True)\n"
+                                      "        return F.relu(z) * torch.sqrt(rho0 * z.shape[-1] / (n + 1))"]
+    skeleton = skeleton_for(["layer"], "# Occupancy norm\n" + OCCUPANCY)
+    assert skeleton.name == "norm"
+    code = fill(skeleton, program_reply(skeleton, "", OCCUPANCY))
+    assert written_by_program(skeleton, code) and not blocking(check_idea_code(code, ["layer"], [])), code
+    namespace = {"torch": torch, "F": F, "nn": torch.nn}
+    exec(code.split("\ndef build_model")[0], namespace)
+    z = torch.tensor([[1.0, -1.0, 2.0, -2.0]])
+    n = torch.sigmoid(z / 0.5).sum()
+    assert torch.allclose(namespace["IdeaNorm"](4)(z), F.relu(z) * torch.sqrt(0.5 * 4 / (n + 1)))

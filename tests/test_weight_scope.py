@@ -19,6 +19,7 @@ from agentnotes.experiments.guards.weight_scope import weight_scope
     ("Clip the weights of the last layer only.", "[-1:]"),
     ("除了输出层以外的所有 Linear 权重都加惩罚", "[:-1]"),
     ("# 周期性重置分类头\n每隔 N 步把 head 重新初始化", "[-1:]"),
+    ("只对 hidden 层做，最后的分类层不动", "[:-1]"),
 ])
 def test_a_clause_restricting_the_layers_gives_their_slice(note: str, scope: str) -> None:
     assert weight_scope(note) == scope

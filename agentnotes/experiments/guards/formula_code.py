@@ -127,9 +127,12 @@ def _written_function(part: Skeleton, formulas: str, note_text: str, task: str) 
             layers, forward, source = found
             return forward_name, _marked(forward, source), f"def {layers_method}(self):\n" \
                 + textwrap.indent(_marked(layers, source), "    ") + "\n\n"
-    if part.name == "norm":  # from the formulas, else the notes' own class (on flat inputs, as the notes' classes take them)
+    if part.name == "norm":  # from the formulas, else the notes' own class (on flat inputs, as the notes' classes take
+        # them), else the notes' own function of the pre-activations
+        from_code = code_body("norm", note_text) if task != "digits_image" else None
         return _with_parameters(NORM_FORWARD, norm_forward_body(formulas, note_text, task)
-                                or (norm_class_bodies(note_text) if task != "digits_image" else None))
+                                or (norm_class_bodies(note_text) if task != "digits_image" else None)
+                                or (from_code and (*from_code, "")))
     if LAYER_FORWARD in part.required:
         if _OWN_BACKWARD.search(note_text) and not STRAIGHT_THROUGH.search(note_text):
             return None  # "反向（照论文来，不用真梯度）": a layer whose gradient the notes give apart is more than its forward pass

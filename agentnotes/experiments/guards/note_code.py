@@ -155,9 +155,10 @@ def parsed_blocks(note_text: str) -> Iterator[tuple[ast.Module, str]]:
 
 
 def code_blocks(text: str) -> list[str]:
-    """The text of each fenced code block in Python (or in no language named); a block left open where another
-    opens with its language named (a block cut where one passage ends, whole in the next) is dropped."""
-    blocks, current, language = [], None, ""
+    """The text of each fenced code block in Python (or in no language named), then of each block indented by four
+    spaces after a blank line outside the fences (Markdown's indented code); a block left open where another opens
+    with its language named (a block cut where one passage ends, whole in the next) is dropped."""
+    blocks, current, language, outside = [], None, "", []
     for line in text.split("\n"):
         fence = fence_line(line)
         if fence and (current is None or fence[1]):
@@ -168,7 +169,23 @@ def code_blocks(text: str) -> list[str]:
             current = None
         elif current is not None:
             current.append(line)
-    return blocks
+        else:
+            outside.append(line)
+    runs: list[list[str]] = []
+    run, previous = None, ""
+    for line in outside:
+        if _INDENTED.match(line) and (run is not None or not previous.strip()):
+            if run is None:
+                run = []
+                runs.append(run)
+            run.append(line)
+        elif line.strip():
+            run = None  # text at the margin ends the block; a blank line does not
+        previous = line
+    return blocks + ["\n".join(run) for run in runs]
+
+
+_INDENTED = re.compile(r"^(?: {4}|\t)\s*\S")  # a line of an indented code block
 
 
 def _candidates(tree: ast.Module) -> list[ast.FunctionDef | tuple[list[ast.stmt], str | None]]:

@@ -90,6 +90,7 @@ ROLES = {
     "update_rule": {"param": ("p", "w", "theta", "param", "W", "x"), "grad": ("g", "grad", "gradient", "g_t"),
                     "lr": LEARNING_RATES, "step": ("t", "step", "k")},
     "activation": {"input": ("x", "z", "u")},
+    "norm": {"input": ("z", "x", "h", "u")},  # a hidden layer's pre-activations
     "weight_op": {"param": ("w", "p", "W", "theta", "param"), "step": ("t", "step", "k")},
     "data": {"input": ("x",), "target": ("y",), "step": ("t", "step"), "total": TOTAL_STEP_NAMES},
     "loss": {"pred": ("y_hat", "yhat", "pred", "out", "output", "f", "o"), "target": ("y", "target"), "step": ("step",)},
@@ -948,7 +949,8 @@ HOOK_FUNCTIONS = {"update_rule": ("update", {"param": "p", "grad": "g", "lr": "l
                   "weight_op": ("weight_op", {"param": "p", "step": "step"}),
                   "data": ("transform_batch", {"input": "x", "target": "y", "step": "step", "total": "STEPS"}),
                   "schedule": ("lr_at", {"step": "step", "base": "lr", "total": "STEPS"}),
-                  "loss": ("compute_loss", {"pred": "out", "target": "y", "step": "step"})}
+                  "loss": ("compute_loss", {"pred": "out", "target": "y", "step": "step"}),
+                  "norm": ("IdeaNorm.forward", {"input": "z"})}  # a layer the norm skeleton holds, from the notes' code only
 
 
 def program_body(program: NoteProgram) -> tuple[str, str] | None:

@@ -17,9 +17,9 @@ from agentnotes.experiments.guards.kinds import idea_text
 SCOPES = {"[:1]": "the first layer only", "[:-1]": "every layer but the output layer", "[-1:]": "the output layer only"}
 _LAYER_SETS = {
     "[:1]": re.compile(r"第一层|第一个\s*(?:Linear|线性层)|输入层|first (?:linear |weight )?layer|input layer", re.I),
-    "[-1:]": re.compile(r"输出层|最后一层|读出层|分类头|输出头|output layer|last (?:linear )?layer|final layer|readout layer|"
+    "[-1:]": re.compile(r"输出层|最后一层|读出层|分类头|分类层|输出头|output layer|last (?:linear )?layer|final layer|readout layer|"
                         r"classifi(?:er|cation) head", re.I),
-    "[:-1]": re.compile(r"隐层|隐藏层|hidden layers?", re.I),
+    "[:-1]": re.compile(r"隐层|隐藏层|hidden\s*层|hidden layers?", re.I),
 }
 # "Only" said of the layers the clause names: just before them ("只作用第一层", "only to the first layer") or just
 # after ("first layer only"), not anywhere in the clause ("基本只改变 logits 的尺度 —— 但输出层也被缩放").
