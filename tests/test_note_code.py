@@ -514,3 +514,28 @@ def test_an_indented_code_block_is_the_notes_code_and_a_function_of_the_pre_acti
     z = torch.tensor([[1.0, -1.0, 2.0, -2.0]])
     n = torch.sigmoid(z / 0.5).sum()
     assert torch.allclose(namespace["IdeaNorm"](4)(z), F.relu(z) * torch.sqrt(0.5 * 4 / (n + 1)))
+
+
+MIRROR_STEP = """# A mirror step through asinh
+
+```python
+@torch.no_grad()
+def mirror_step(params, lr, beta):
+    for p in params:
+        if p.grad is None: continue
+        theta = torch.asinh(p / beta) - lr * p.grad
+        p.copy_(beta * torch.sinh(theta))
+```
+
+默认 β = 0.5。
+"""
+
+
+def test_a_loop_over_a_functions_list_of_parameters_runs_on_each_parameter() -> None:
+    update = _written(MIRROR_STEP, ["update_rule"])["update"]
+    w = torch.tensor([0.0, 1.0], requires_grad=True)
+    w.grad = torch.tensor([1.0, -1.0])
+    with torch.no_grad():
+        update(w, w.grad, {}, 0.1, 1)
+    expected = 0.5 * torch.sinh(torch.asinh(torch.tensor([0.0, 1.0]) / 0.5) - 0.1 * torch.tensor([1.0, -1.0]))
+    assert torch.allclose(w.detach(), expected)

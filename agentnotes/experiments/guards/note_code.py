@@ -285,7 +285,8 @@ def _state_started(init: ast.FunctionDef, defaults: dict[str, ast.expr]) -> list
 
 
 def _parameter_loop(body: list[ast.stmt]) -> tuple[list[ast.stmt], str] | None:
-    """(the statements before a loop over `model.parameters()` / `model.named_parameters()` and the loop's own, its
+    """(the statements before a loop over `model.parameters()` / `model.named_parameters()` / a function's list of
+    parameters (`for p in params`) and the loop's own, its
     `continue` a return; the loop's parameter variable) when a body (or its `with torch.no_grad():`) ends in one and
     computes nothing of the model before it; else None."""
     statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
@@ -295,8 +296,9 @@ def _parameter_loop(body: list[ast.stmt]) -> tuple[list[ast.stmt], str] | None:
         return None
     call, before = loop.iter, statements[:-1]
     buffers = _paired_buffers(loop)
+    over_list = isinstance(call, ast.Name) and call.id in _PARAMETER_LISTS  # `def hyp_step(params, lr, beta): for p in params:`
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _PARAMETER_LOOPS) \
-            and buffers is None:
+            and buffers is None and not over_list:
         return None
     if any(isinstance(n, ast.Name) and n.id == "model" for s in before for n in ast.walk(s)):
         return None  # something of the whole model computed first: not one parameter's operation
