@@ -792,3 +792,14 @@ def test_a_tensor_fill_value_of_full_like_becomes_a_product_and_a_number_stays()
     namespace["update"](p, torch.tensor([0.3, 3.0]), {}, 1.0, 1)
     assert torch.allclose(p, -torch.tensor([4.5, 4.5]))  # both below the floor 4, filled with it, plus 0.5
     assert fix_tensor_fill(fixed) == (fixed, [])
+
+
+def test_a_method_defined_twice_keeps_the_definition_python_runs() -> None:
+    from agentnotes.experiments.guards.autofix import drop_replaced_definitions
+
+    code = ("class Norm(nn.Module):\n    def extra_parameters(self):\n        self.gamma = nn.Parameter(torch.ones(3))\n\n"
+            "    def forward(self, z):\n        return z * self.tau\n\n"
+            "    def extra_parameters(self):\n        self.tau = 0.5\n")
+    fixed, fixes = drop_replaced_definitions(code)
+    assert "gamma" not in fixed and "self.tau = 0.5" in fixed and len(fixes) == 1
+    assert drop_replaced_definitions(fixed) == (fixed, [])

@@ -655,6 +655,21 @@ def _without_statements(code: str, statements: list[ast.stmt], why: str) -> tupl
     return "\n".join(lines) + "\n", [Fix(stmt.lineno, ast.unparse(stmt)[:120], why) for stmt in statements]
 
 
+def drop_replaced_definitions(code: str) -> tuple[str, list[Fix]]:
+    """A function or method defined again later in the same body loses its earlier definitions: Python runs the last
+    one, and a check reading the first would judge code that never runs."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits = [stmt for node in ast.walk(tree) if isinstance(node, (ast.Module, ast.ClassDef))
+             for index, stmt in enumerate(node.body) if isinstance(stmt, ast.FunctionDef)
+             and any(isinstance(later, ast.FunctionDef) and later.name == stmt.name for later in node.body[index + 1:])]
+    for stmt in edits:  # its decorators go with it
+        stmt.lineno = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+    return _without_statements(code, edits, "removed: defined again below, and Python runs the later definition")
+
+
 def drop_overwritten_values(code: str) -> tuple[str, list[Fix]]:
     """A name given a value that the next statement replaces without reading it (`beta = t` then `beta = 0.9`) loses
     the first: it changes nothing, and a check would read the name as set to it. Only a value without calls (no
@@ -1329,13 +1344,14 @@ def _reads_until_bound(fn: ast.FunctionDef, name: str) -> list[ast.Name]:
     return reads
 
 
-GENERIC_FIXES = ("fix_script_digit_names", "drop_prints", "drop_harness_restatements", "drop_values_computed_from_nothing", "drop_overwritten_values", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
+GENERIC_FIXES = ("fix_script_digit_names", "drop_replaced_definitions", "drop_prints", "drop_harness_restatements", "drop_values_computed_from_nothing", "drop_overwritten_values", "fix_default_reading_a_parameter", "fix_hook_names", "add_hooks_from_methods", "fix_unset_learning_rate", "fix_tensor_into_parameter",
                  "fix_plain_tensor_weights",
                  "fix_weight_of_a_tensor", "fix_number_max", "fix_builtin_max_of_tensors", "fix_pair_as_tensor", "fix_math_on_tensors", "fix_torch_on_numbers", "fix_tensor_fill",
                  "fix_missing_functions", "store_accumulated_state", "store_rebound_state")  # run for every idea
 # Every fix by the name guards/kinds.py lists, in the order they run.
 FIXES: dict[str, Fixer] = {
     "fix_script_digit_names": lambda code, _kinds, _pairs: fix_script_digit_names(code),
+    "drop_replaced_definitions": lambda code, _kinds, _pairs: drop_replaced_definitions(code),
     "drop_prints": lambda code, _kinds, _pairs: drop_prints(code),
     "drop_harness_restatements": lambda code, _kinds, _pairs: drop_harness_restatements(code),
     "fix_weight_names": lambda code, _kinds, pairs: fix_weight_names(code, pairs),
