@@ -132,6 +132,9 @@ def test_a_weight_operation_on_hidden_units_gets_the_unit_op_skeleton() -> None:
     assert skeleton_for(["weight_op"], "每步之后把每个神经元的输入权重裁到范数 ≤ 3").name == "weight_op"  # rows of one matrix
     expected = "每 50 步把每一行缩放到行范数的均值\n\n预期：死单元比例下降\n"  # dead units only as a measured effect
     assert skeleton_for(["weight_op"], expected).name == "weight_op"
+    # A unit's bias changed with its row, by the same factor: the layer's weight and bias together.
+    assert skeleton_for(["weight_op"], "每 50 步把每行乘以 s_j，偏置 b_j 用同样的因子缩放").name == "unit_op"
+    assert skeleton_for(["weight_op"], "Every 50 steps scale each row; biases by the same factor.").name == "unit_op"
 
 
 @pytest.mark.sandbox

@@ -95,6 +95,9 @@ _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|s
                        r"(?:死|沉默|休眠|冗余|重复|相似)[^。\n]{0,6}(?:单元|神经元)|"
                        r"(?:outgoing|fan-?out)\s+weights?|(?:单元|神经元)[^。\n]{0,16}(?:出权重|输出权重|输出侧)|"
                        r"(?:下一层|next layer)[^。\n]{0,16}(?:列|columns?)|(?:出|输出)权重列|"
+                       # a unit's bias changed by its row's factor: "偏置 b_j 用同样的因子缩放", "biases by the same factor"
+                       r"(?:偏置|bias(?:es)?)[^。.\n]{0,16}(?:同样|相同|一样)的?(?:因子|系数|比例|倍数)|"
+                       r"bias(?:es)?[^.\n]{0,30}\bsame (?:factor|scale|ratio)|"
                        # a matrix written by a unit's row and another by its column: `W_l[j, :]`, `W_{l+1}[:, j]`
                        r"\w\s*\[\s*([a-z])\s*(?:,\s*:\s*)?\][\s\S]*?\w\s*\[\s*:\s*,\s*\1\s*\]|"
                        r"\w\s*\[\s*:\s*,\s*([a-z])\s*\][\s\S]*?\w\s*\[\s*\2\s*(?:,\s*:\s*)?\]", re.IGNORECASE)
