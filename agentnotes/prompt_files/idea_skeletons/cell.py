@@ -16,7 +16,10 @@ class IdeaCell(nn.Module):
         """The idea's outputs for x of shape (batch, T, input_size): shape (batch, T, hidden_size), whose last
         time step outputs[:, -1] the head reads; or, for an idea that pools over the time steps (a mean over
         time), the pooled vector of shape (batch, hidden_size), which the head reads as it is. A layer over
-        time such as nn.Conv1d takes (batch, channels, T): x.transpose(1, 2)."""
+        time such as nn.Conv1d takes (batch, channels, T): x.transpose(1, 2). States the notes carry from step
+        to step (h_{t-1}, r_{t-1}) start at zero, h = x.new_zeros(x.shape[0], self.hidden_size), and are updated
+        in a loop, for t in range(x.shape[1]): reading x[:, t], appending each step's output to a list returned
+        as torch.stack(outputs, dim=1)."""
         ...
 
 
