@@ -539,3 +539,25 @@ def test_a_loop_over_a_functions_list_of_parameters_runs_on_each_parameter() -> 
         update(w, w.grad, {}, 0.1, 1)
     expected = 0.5 * torch.sinh(torch.asinh(torch.tensor([0.0, 1.0]) / 0.5) - 0.1 * torch.tensor([1.0, -1.0]))
     assert torch.allclose(w.detach(), expected)
+
+
+OWN_RATE = """# Sign-integral step
+
+```python
+@torch.no_grad()
+def step(params, state, lr_p=0.05, rho=0.5):
+    for p in params:
+        s = state.setdefault(p, torch.zeros_like(p))
+        s.mul_(rho).add_(p.grad.sign(), alpha=1 - rho)
+        p.add_(p.grad + s, alpha=-lr_p)
+```
+"""
+
+
+def test_a_functions_own_rate_is_the_rate_the_lab_tunes() -> None:
+    update = _written(OWN_RATE, ["update_rule"])["update"]
+    w = torch.zeros(2, requires_grad=True)
+    w.grad = torch.tensor([1.0, -2.0])
+    with torch.no_grad():
+        update(w, w.grad, {}, 0.1, 1)  # the tuned rate 0.1, not the note's 0.05
+    assert torch.allclose(w.detach(), -0.1 * (torch.tensor([1.0, -2.0]) + 0.5 * torch.tensor([1.0, -1.0])))

@@ -185,6 +185,8 @@ def code_blocks(text: str) -> list[str]:
     return blocks + ["\n".join(run) for run in runs]
 
 
+# A rate named with a suffix (`lr_p`, `eta_0`, `step_size`): a function's own learning rate.
+_RATE_NAME = re.compile(r"(?:lr|eta|learning_rate)_\w+|step_?size")
 _INDENTED = re.compile(r"^(?: {4}|\t)\s*\S")  # a line of an indented code block
 
 
@@ -356,6 +358,9 @@ def _roles(names: list[str], kind: str, known: dict[str, str] | None = None) -> 
                      and name not in taken.values()), None)
         if role is not None:
             taken[role] = name
+    rates = [name for name in names if _RATE_NAME.fullmatch(name) and name not in taken.values()]
+    if "lr" in arguments and "lr" not in taken and len(rates) == 1:
+        taken["lr"] = rates[0]  # `def step(params, state, lr_p=0.05, …)`: the function's own rate is the one the lab tunes
     return taken
 
 
@@ -513,6 +518,11 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
     notes' constant; their name for the parameter), or None when one binds to nothing, or they change nothing the
     hook must change."""
     imported = imported or {}
+    rate_numbers = [s for s in statements if isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name) and _RATE_NAME.fullmatch(s.targets[0].id)
+                    and isinstance(s.value, ast.Constant)]
+    if "lr" in HOOK_FUNCTIONS[kind][1] and len(rate_numbers) == 1:
+        statements = [s for s in statements if s is not rate_numbers[0]]  # the function's own rate: the tuned one
     module = ast.Module(body=list(statements), type_ignores=[])
     assigned = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     read_first = _read_before_assigned(statements)
