@@ -19,3 +19,9 @@ def test_a_size_the_note_gives_two_values_or_no_single_one_is_left_to_the_lab() 
     assert setup_sizes("训练 500 个 batch，2023-03-14 记") == SetupSizes()  # a count of batches, a date
     assert setup_sizes("batch 100000, MLP 64-4096-4096-10") == SetupSizes()  # more than a small run holds
     assert setup_sizes("").said() == ""
+
+
+def test_a_second_test_the_setup_adds_gives_no_sizes() -> None:
+    note = "Setup：digits，MLP 64-128-128-10，batch 64，2000 步。回归任务（20 维输入，MLP 20-64-64-1）再跑一遍。"
+    assert setup_sizes(note) == SetupSizes(64, 128)
+    assert setup_sizes("Plan: MLP 64-256-256-10, 3000 steps, batch 128. Also try batch 16.") == SetupSizes(128, 256)

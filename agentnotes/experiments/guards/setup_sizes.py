@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agentnotes.experiments.guards.task import ALSO_TESTED
+
 # A batch size said with its word: "batch 16", "batch size 32", "batch=128", "bs = 64", "batch：32", "批大小 32".
-_BATCH = re.compile(r"(?<![\w])(?:(?:mini-?)?batch(?:[ _-]?size)?|bs|批大小|批量大小)\s*(?:[=:：]|为|是|取)?\s*(\d{1,5})"
-                    r"(?![\d.]|\s*(?:steps?|步|epochs?|个\s*batch))", re.IGNORECASE)
+_BATCH = re.compile(r"(?<![\w])(?:(?:mini-?)?batch(?:[ _-]?size)?|bs|批大小|批量大小)[ \t]*(?:[=:：]|为|是|取)?[ \t]*(\d{1,5})"
+                    r"(?!\d|\.\d|\s*(?:steps?|步|epochs?|个\s*batch))", re.IGNORECASE)
 # A network's layer widths after its name: "MLP 64-128-128-10", "网络：64→256→256→10", "Net: 8-64-64-1".
 WIDTHS = re.compile(r"(?:\bMLP|\bnet(?:work)?|\bmodel|网络|模型|\bdigits)\s*[:：]?\s*(\d{1,5}(?:\s*[-–→]\s*\d{1,5}){2,6})(?![\d.])",
                      re.IGNORECASE)
@@ -34,7 +36,9 @@ class SetupSizes:
 
 
 def setup_sizes(note_text: str) -> SetupSizes:
-    """The batch size and hidden width `note_text` (an idea's own sections) gives its experiment."""
+    """The batch size and hidden width `note_text` (an idea's own sections) gives its experiment, not a second test it
+    adds ("回归任务（MLP 20-64-64-1）再跑一遍")."""
+    note_text = ALSO_TESTED.sub("", note_text)
     batches = {int(size) for size in _BATCH.findall(note_text)}
     hidden = {width for chain in WIDTHS.findall(note_text)
               for width in map(int, re.split(r"\s*[-–→]\s*", chain)[1:-1])}

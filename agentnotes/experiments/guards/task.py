@@ -64,8 +64,9 @@ def setup_part(text: str) -> str:
 
 
 # A clause of the setup that adds a second, smaller test ("再测一个 1D 例子：合成序列分类", "Also test on a sequence task").
-_ALSO_TESTED = re.compile(r"[^。；;\n]*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run)\b|\badditionally\b)[^。；;\n]*[。；;]?",
-                          re.IGNORECASE)
+ALSO_TESTED = re.compile(r"(?:[^。；;.\n]|\.(?!\s))*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run)\b|\badditionally\b)"
+                         r"(?:[^。；;.\n]|\.(?!\s))*[。；;.]?",
+                         re.IGNORECASE)
 
 
 # A line that says where else the idea would hold ("注意：conv net 上同样适用（按输出通道）", "it applies to conv nets
@@ -79,7 +80,7 @@ def task_in_notes(text: str) -> str | None:
     module's docstring); the whole note's more specific task unless the setup part reads the images as flat vectors.
     A line saying where else the idea holds names no task."""
     text = _APPLIES_TOO.sub("", text)
-    whole, setup_text = _task_in(text), _ALSO_TESTED.sub("", setup_part(text))
+    whole, setup_text = _task_in(text), ALSO_TESTED.sub("", setup_part(text))
     setup = _task_in(setup_text)
     specific = (setup, whole) in _MORE_SPECIFIC and not _reads_flat(setup_text)
     return whole if setup is None or specific else setup
