@@ -45,7 +45,8 @@ _SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set
 _TRAINING = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:training|训练)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d+[.)、])[ \t]")
 # (setup's task, whole note's task): the whole note's is the same task, said more specifically.
-_MORE_SPECIFIC = {("digits", "digits_image"), ("classification", "digits"), ("classification", "digits_image")}
+_MORE_SPECIFIC = {("digits", "digits_image"), ("classification", "digits"), ("classification", "digits_image"),
+                  ("classification", "sequence")}  # classes read off a sequence: the sequence task
 
 
 def setup_part(text: str) -> str:
