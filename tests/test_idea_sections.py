@@ -762,3 +762,13 @@ def test_a_formula_line_too_long_for_the_rule_leaves_the_shorter_ones_after_it()
     note = f"# Guided steps\n\n{background}\n\n- u = m / (‖m‖ + ε)\n- w ← w − η·u"
     formulas = formulas_in([Hit(Chunk("n.md", 1, 6, note, ("Guided steps",)), 1.0)])
     assert formulas.splitlines() == ["- u = m / (‖m‖ + ε)", "- w ← w − η·u"]
+
+
+def test_a_passage_that_starts_inside_an_indented_code_block_reads_as_that_block() -> None:
+    from agentnotes.experiments.guards.note_code import code_blocks
+
+    first = Hit(Chunk("n.md", 1, 2, "# Count norm\nLayer right after the ReLU:", ("Count norm",)), 1.0)
+    second = Hit(Chunk("n.md", 4, 5, "    def occ(z):\n        return z", ("Count norm",)), 0.5)
+    text = text_of([first, second])
+    assert text == "# Count norm\nLayer right after the ReLU:\n\n    def occ(z):\n        return z"
+    assert code_blocks(text) == ["    def occ(z):\n        return z"]

@@ -237,8 +237,16 @@ def _tokens(text: str) -> set[str]:
 
 
 def text_of(hits: Sequence[Hit]) -> str:
-    """The passages' texts, one after another."""
-    return "\n".join(h.chunk.text for h in hits)
+    """The passages' texts, one after another; a passage that starts indented (inside an indented code block) and does
+    not go on from the line before it follows a blank line, so that it reads as the block it is, not as that line
+    continued."""
+    text = ""
+    for before, hit in zip([None, *hits], hits):
+        if before is not None:
+            goes_on = (before.chunk.source, before.chunk.end_line + 1) == (hit.chunk.source, hit.chunk.start_line)
+            text += "\n\n" if hit.chunk.text[:1] in (" ", "\t") and not goes_on else "\n"
+        text += hit.chunk.text
+    return text
 
 
 def own_text(request: str, hits: Sequence[Hit]) -> str:
@@ -287,8 +295,8 @@ def _overlaps_trimmed(passages: list[Hit]) -> list[Hit]:
         lines, held = hit.chunk.text.split("\n"), read.split("\n")
         shared = next((n for n in range(min(len(lines), len(held)), 0, -1) if lines[:n] == held[-n:]), 0)
         rest = "\n".join(lines[shared:])
-        kept.append(replace(hit, chunk=replace(hit.chunk, text=rest, end_line=max(hit.chunk.end_line, before.end_line)))
-                    if shared else hit)
+        kept.append(replace(hit, chunk=replace(hit.chunk, text=rest, start_line=hit.chunk.start_line + shared,
+                                               end_line=max(hit.chunk.end_line, before.end_line))) if shared else hit)
         read += "\n" + kept[-1].chunk.text
     return kept
 
