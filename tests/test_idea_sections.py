@@ -618,6 +618,7 @@ def test_the_task_of_a_how_to_test_part_is_its_first_setup_not_a_second_test_it_
     one_line = "Setup：digits，MLP 64-128-10，2000 步，5 个 seed。回归任务（20 维输入）再跑一遍。"
     assert task_in_notes(one_line) == "digits"
     assert task_in_notes("实验：toy 回归 y = sin(x₁)，n=2000；再跑 digits。") == "regression"
+    assert task_in_notes("Setup: digits MLP 64-128-10, T = 4000. Also the synthetic regression task (20-d input).") == "digits"
     # Classes read off a sequence, the setup naming only the classes: the sequence task.
     assert task_in_notes("RNN：h_t = tanh(W x_t + U h_{t−1})\n\n设置：隐藏维 64，读出层 Linear(H → 类别数)，Adam") == "sequence"
 

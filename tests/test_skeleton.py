@@ -169,6 +169,9 @@ def test_a_schedule_that_follows_the_training_loss_gets_the_schedule_loss_skelet
     assert skeleton_for(["schedule"], "lr_t = lr · 0.5^(t // 100): step decay, halved every 100 steps").name == "schedule"
     cooldown = "lr(t) = lr0 · (T − t)/C in the last C steps. Expect: the late \"plateau\" of the loss curve is gradient noise."
     assert skeleton_for(["schedule"], cooldown).name == "schedule"  # a schedule by steps, whatever the loss does
+    assert skeleton_for(["schedule"], "# 看 loss 的波动定学习率\n\nloss 抖得厉害就降 lr").name == "schedule_loss"
+    measured = "η(t) = η·(1 − t/T)\n\nMeasure: final test loss; mean loss increase under 20 random perturbations."
+    assert skeleton_for(["schedule"], measured).name == "schedule"  # the loss measured, not followed
 
 
 @pytest.mark.sandbox

@@ -101,7 +101,8 @@ _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|s
                        # a matrix written by a unit's row and another by its column: `W_l[j, :]`, `W_{l+1}[:, j]`
                        r"\w\s*\[\s*([a-z])\s*(?:,\s*:\s*)?\][\s\S]*?\w\s*\[\s*:\s*,\s*\1\s*\]|"
                        r"\w\s*\[\s*:\s*,\s*([a-z])\s*\][\s\S]*?\w\s*\[\s*\2\s*(?:,\s*:\s*)?\]", re.IGNORECASE)
-# A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半"): the
+# A schedule that follows the training loss ("if the loss went up, halve η", "训练 loss 平台期就减半", "看 loss 的波动"),
+# said in the idea's own sections (not "mean loss increase under perturbations" measured in the setup): the
 # schedule_loss skeleton, whose rule gets each step's loss and keeps state between steps.
 # A layer idea titled as a normalisation ("# ScaleNorm 层", "# MAD-Norm：…", "# 只做中心化的 norm 层", "# Divisive
 # normalization inside the hidden layer"), not as a linear layer, a gate or a residual block with a norm inside: the
@@ -113,7 +114,8 @@ _NORM_CLASS = re.compile(r"\bclass\s+\w*Norm\w*\s*\(\s*nn\.Module\s*\)")  # the 
 _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:up|down)|goes (?:up|down)|rises|rose|falls|fell|"
                            r"increas|decreas|improv|plateau|stops? (?:improving|falling|decreasing)|上升|下降|变大|变小|"
                            r"增加|减少|平台|不再|停滞)|(?:L̄|\bL)_?\{?[jt]\}?\s*[<>]=?\s*(?:L̄|L)_?\{?[jt]\s*-\s*1|"
-                           r"(?:ema|best)\s*[<>]", re.IGNORECASE)
+                           r"(?:ema|best)\s*[<>]|(?:loss|损失)[^。\n]{0,12}(?:噪声|波动|抖|\bnoise|fluctuat|varian|方差)",
+                           re.IGNORECASE)
 # A data idea that changes how many examples a batch holds: the batch_size skeleton.
 _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 _BATCH_CHOICE = re.compile(BATCH_CHOICE, re.IGNORECASE)
@@ -223,7 +225,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
         name = "init_data" if kind.name == "init" and _FROM_DATA.search(note_text) else name
         name = "batch_size" if kind.name == "data" and _BATCH_SIZE.search(note_text) else name
         name = "batch_choice" if kind.name == "data" and _BATCH_CHOICE.search(idea_part) else name
-        name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(note_text) else name
+        name = "schedule_loss" if kind.name == "schedule" and _FOLLOWS_LOSS.search(idea_part) else name
         name = "unit_op" if kind.name == "weight_op" and _ON_UNITS.search(idea_part) else name
         name = "activity_penalty" if kind.name in ("loss", "regulariser") and (PENALISED_ACTIVATIONS.search(note_text)
                                                                                or hidden_function(note_text)) else name

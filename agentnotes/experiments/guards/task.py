@@ -65,7 +65,7 @@ def setup_part(text: str) -> str:
 
 
 # A clause of the setup that adds a second, smaller test ("再测一个 1D 例子：合成序列分类", "Also test on a sequence task").
-ALSO_TESTED = re.compile(r"(?:[^。；;.\n]|\.(?!\s))*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run)\b|\badditionally\b)"
+ALSO_TESTED = re.compile(r"(?:[^。；;.\n]|\.(?!\s))*(?:再测|也测|另测|再跑|也跑|另跑|顺便|\balso (?:test|try|run|on|the|a|an)\b|\badditionally\b)"
                          r"(?:[^。；;.\n]|\.(?!\s))*[。；;.]?",
                          re.IGNORECASE)
 
