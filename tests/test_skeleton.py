@@ -111,6 +111,7 @@ def test_the_activity_penalty_reads_every_hidden_layers_output_of_the_batch(tmp_
 def test_a_loss_on_the_outputs_for_other_inputs_gets_the_loss_inputs_skeleton() -> None:
     assert skeleton_for(["loss"], "L = CE + λ · KL(sg[p(x)] ‖ p(x + σ·ε))").name == "loss_inputs"
     assert skeleton_for(["regulariser"], "penalise ∇_x ℓ: L = MSE + λ‖∂ℓ/∂x‖²").name == "loss_inputs"
+    assert skeleton_for(["regulariser"], "I_AB(x) = f(x) − f(x^{A←x̃}) − f(x^{B←x̃}) + f(x^{A,B←x̃})").name == "loss_inputs"
     assert skeleton_for(["loss"], "L = CE(f(x), y) + 0.1·H(p)").name == "loss"  # the batch's own outputs only
     assert skeleton_for(["loss"], "L_reg = L + (λ/2)·‖∇θ L‖²").name == "loss_inputs"  # the parameters' gradient
 

@@ -83,7 +83,7 @@ _FROM_DATA = re.compile(r"\bPCA\b|主成分|协方差|\bcovariance\b|principal (
 # A loss that reads the network's outputs for other inputs than the batch's (`KL(sg[p(x)] ‖ p(x + σ·ε))`, `f(x̃)`, a
 # gradient with respect to the inputs, a consistency term), or the gradient with respect to the parameters
 # (`‖∇θ L‖²`): the loss_inputs skeleton, whose loss gets the model and x.
-_OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?\s*[+−\-·*]|-\s*x|x̃|x'|x_?(?:tilde|aug\w*|adv\w*|"
+_OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?\s*[+−\-·*^]|-\s*x|x̃|x'|x_?(?:tilde|aug\w*|adv\w*|"
                            r"nois\w*|pert\w*))|∂\s*(?:ℓ|L|loss)\w*\s*/\s*∂\s*x|∇_?\{?x\b|对输入的梯度|"
                            r"∇\s*_?\{?(?:θ|\\theta|theta|w|W)(?![A-Za-z])|对参数的梯度|"
                            r"(?:gradient|derivative)s? of the loss (?:with respect to|w\.r\.t\.?) (?:the )?inputs?|"
