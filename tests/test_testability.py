@@ -88,3 +88,12 @@ def test_token_counts_clusters_weeks_of_runs_and_the_notes_own_word_are_needs() 
     assert "say a small experiment" in (refusal("A small experiment cannot show this: the effect needs scale.") or "")
     assert refusal("Setup: digits, MLP 64-128-10, batch 64, 2000 steps, 5 seeds.") is None
     assert refusal("小实验就够了：digits 上 MLP，3 个 seed。") is None
+
+
+def test_annotator_counts_review_boards_and_real_users_are_needs() -> None:
+    assert "people" in (refusal("Scale needed: ~60 annotators and an IRB-style consent process.") or "")
+    assert "people" in (refusal("best-of-16 win rate judged by fresh humans") or "")
+    assert "real users" in (refusal("测量（需要真实部署的 A/B）：每千字符退格次数") or "")
+    assert "real users" in (refusal("Run an A/B test with real users for two weeks.") or "")
+    assert "say a small experiment" in (refusal("Why it can't be a toy: the effect is human fatigue.") or "")
+    assert refusal("Label noise as annotators make it: flip 20% of the labels; digits, MLP 64-128-10.") is None
