@@ -25,6 +25,7 @@ import pytest
 from agentnotes.experiments.guards.autofix import apply_fixes
 from agentnotes.experiments.guards.formula_code import program_reply
 from agentnotes.experiments.guards.idea_sections import formula_lines, formulas_in, kinds_in_sections, note_pairs
+from agentnotes.experiments.guards.mechanisms import missing_mechanism
 from agentnotes.experiments.guards.skeleton import fill, skeleton_for
 from agentnotes.experiments.guards.note_symbols import (
     missing_bias_case,
@@ -170,6 +171,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert unkept_state(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_gradient(code, formula_lines(idea["request"], hits), kinds) == []
     assert reversed_selection(code, "\n".join(h.chunk.text for h in hits)) == []
+    assert missing_mechanism(code, "\n".join(h.chunk.text for h in hits), kinds) == []
 
 
 def _program_code(idea: dict[str, Any]) -> str | None:

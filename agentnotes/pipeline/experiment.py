@@ -27,6 +27,7 @@ from agentnotes.experiments.guards.confounds import cannot_learn, compare, confo
 from agentnotes.experiments.guards.formula_code import written_by_program
 from agentnotes.experiments.guards.kinds import ONE_FAMILY, allowed_changes, hooks_for
 from agentnotes.experiments.guards.note_code import define_note_functions
+from agentnotes.experiments.guards.mechanisms import missing_mechanism
 from agentnotes.experiments.guards.note_program import note_program
 from agentnotes.experiments.guards.notation import plain_letters
 from agentnotes.experiments.guards.note_symbols import (
@@ -632,12 +633,13 @@ class _CodeWriter:
 
     def _note_problems(self, code: str) -> list[Problem]:
         """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own, a value they keep,
-        the smallest values they choose."""
+        the smallest values they choose, the mechanism their title names."""
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
         return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
             + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
             + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds) \
-            + unkept_gradient(code, self.formulas, self.plan.kinds) + reversed_selection(code, self.own_text)
+            + unkept_gradient(code, self.formulas, self.plan.kinds) + reversed_selection(code, self.own_text) \
+            + missing_mechanism(code, self.own_text, self.plan.kinds)
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with

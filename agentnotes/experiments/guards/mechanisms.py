@@ -1,0 +1,52 @@
+"""A mechanism the idea's title names, which the idea code must compute somewhere.
+
+A small model asked for an architecture it finds hard writes a familiar neighbour instead: two stacked convolutions
+for "axial attention on digits", then reports the neighbour's result as the idea's. What a program can check is
+coarse but certain: a title that names attention asks for attention weights, which every form of attention but the
+linear one computes with a softmax (or PyTorch's own attention modules). Each mechanism is one entry: its cue in the
+title, the code that computes it, and what to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agentnotes.experiments.guards.problems import Problem
+from agentnotes.experiments.guards.testability import done_without
+
+_TITLE = re.compile(r"^#+\s+(.+)$", re.MULTILINE)  # the first heading: the idea's section
+_CHECKED_KINDS = frozenset({"architecture", "layer"})  # the idea is the model's structure itself
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A mechanism a title may name, and the code that computes it."""
+
+    name: str
+    cue: re.Pattern[str]
+    computed: re.Pattern[str]
+    advice: str
+
+
+MECHANISMS = (
+    Mechanism("attention",
+              re.compile(r"(?<![Ll]inear )(?<![Ll]inear-)\b(?:self-|cross-)?attention\b|注意力|\bViT\b|\bPerceiver\b|"
+                         r"(?<!Spatial )\b[Tt]ransformer\b", re.IGNORECASE),
+              re.compile(r"softmax|scaled_dot_product_attention|MultiheadAttention|TransformerEncoder"),
+              "attention weights: scores of queries against keys, softmax(q·kᵀ/√d), weighting the values"),
+)
+
+
+def missing_mechanism(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
+    """A mechanism the idea's title names (not one it does without) that an architecture or layer idea's code never
+    computes: the code tests something else."""
+    title = _TITLE.search(note_text)
+    if title is None or not _CHECKED_KINDS & set(kinds):
+        return []
+    return [Problem("missing_mechanism", f"the idea is {mechanism.name} (its title: `{title[1].strip()}`), but the code "
+                                         f"computes none: write the {mechanism.advice}", None)
+            for mechanism in MECHANISMS
+            if any(not done_without(title[1], m.start()) for m in mechanism.cue.finditer(title[1]))
+            and not mechanism.computed.search(code)]
