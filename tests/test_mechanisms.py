@@ -23,3 +23,14 @@ def test_linear_attention_mechanisms_done_without_and_other_kinds_ask_for_nothin
     assert missing_mechanism(TWO_CONVS, "# 8x8 digits 上的 Spatial Transformer 前端\n", ["architecture"]) == []
     assert missing_mechanism(TWO_CONVS, "# Attention momentum over the last K gradients\n", ["update_rule"]) == []
     assert missing_mechanism(TWO_CONVS, "# Depthwise conv on digits\n", ["architecture"]) == []
+
+
+def test_a_recurrent_idea_whose_code_steps_nothing_over_time_is_sent_back() -> None:
+    flat = "class IdeaCell(nn.Module):\n    def forward(self, x):\n        return torch.tanh(self.proj(x))\n"
+    stepped = ("class IdeaCell(nn.Module):\n    def forward(self, x):\n        h = x.new_zeros(x.shape[0], 8)\n"
+               "        for t in range(x.shape[1]):\n            h = torch.tanh(self.w(x[:, t]) + self.u(h))\n        return h\n")
+    note = "# GRU + 不遗忘的加性侧寄存器\n"
+    assert [p.kind for p in missing_mechanism(flat, note, ["architecture"])] == ["missing_mechanism"]
+    assert missing_mechanism(stepped, note, ["architecture"]) == []
+    assert missing_mechanism(flat, "# 对角线性递归单元替代 GRU 做序列分类\n", ["architecture"]) == []  # what it replaces
+    assert missing_mechanism(flat, "# 极坐标展开：让旋转变成循环平移\n", ["architecture"]) == []  # a cyclic shift

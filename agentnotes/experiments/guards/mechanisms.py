@@ -3,8 +3,10 @@
 A small model asked for an architecture it finds hard writes a familiar neighbour instead: two stacked convolutions
 for "axial attention on digits", then reports the neighbour's result as the idea's. What a program can check is
 coarse but certain: a title that names attention asks for attention weights, which every form of attention but the
-linear one computes with a softmax (or PyTorch's own attention modules). Each mechanism is one entry: its cue in the
-title, the code that computes it, and what to say.
+linear one computes with a softmax (or PyTorch's own attention modules); one that names a recurrent net asks for
+states stepped over time (a loop, or PyTorch's recurrent modules). A mechanism the title replaces or compares with
+("替代 GRU", "vs linear attention") is not the idea's. Each mechanism is one entry: its cue in the title, the code
+that computes it, and what to say.
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ MECHANISMS = (
                          r"(?<!Spatial )\b[Tt]ransformer\b", re.IGNORECASE),
               re.compile(r"softmax|scaled_dot_product_attention|MultiheadAttention|TransformerEncoder"),
               "attention weights: scores of queries against keys, softmax(q·kᵀ/√d), weighting the values"),
+    Mechanism("a recurrence over the time steps",
+              re.compile(r"\b(?:GRU|LSTM|RNN|recurrent)\b|循环(?:神经)?网络", re.IGNORECASE),
+              re.compile(r"\b(?:GRU|LSTM|RNN)(?:Cell)?\b|\bfor\s+\w+\s+in\b|\bwhile\b"),
+              "recurrence: states carried from step to step, for t in range(x.shape[1]) reading x[:, t]"),
 )
+# Words before a cue that make it what the idea replaces or is compared with ("LRU 替代 GRU", "DeltaNet vs plain linear
+# attention"), not the idea.
+_REPLACED = re.compile(r"(?:替代|取代|代替|对比|\bvs\.?|\bversus|\binstead of|\breplac\w*)\s*(?:plain |a |the )?$", re.IGNORECASE)
 
 
 def missing_mechanism(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
@@ -48,5 +57,6 @@ def missing_mechanism(code: str, note_text: str, kinds: Sequence[str]) -> list[P
     return [Problem("missing_mechanism", f"the idea is {mechanism.name} (its title: `{title[1].strip()}`), but the code "
                                          f"computes none: write the {mechanism.advice}", None)
             for mechanism in MECHANISMS
-            if any(not done_without(title[1], m.start()) for m in mechanism.cue.finditer(title[1]))
+            if any(not done_without(title[1], m.start()) and not _REPLACED.search(title[1][:m.start()])
+                   for m in mechanism.cue.finditer(title[1]))
             and not mechanism.computed.search(code)]
