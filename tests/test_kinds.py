@@ -923,3 +923,11 @@ def test_a_penalty_line_of_its_own_is_a_regulariser_whatever_it_penalises() -> N
             "Setup：digits，MLP 64-128-10。\n")
     assert kinds_in_notes(note) == ["regulariser"]
     assert "regulariser" not in kinds_in_notes(note.replace("R = λ · mean", "看 mean"))
+
+
+def test_a_label_with_a_letter_in_it_ends_the_aside_above() -> None:
+    from agentnotes.experiments.guards.kinds import idea_lines
+
+    note = "背景：有人发现 delta 压成 1 bit 几乎不掉点。\n每 N 步做一次：\n  D = W − W_anchor\n  W ← W_anchor + α·sign(D)\n"
+    assert "  D = W − W_anchor" in idea_lines(note, aside_headings=True)
+    assert "背景：有人发现 delta 压成 1 bit 几乎不掉点。" not in idea_lines(note, aside_headings=True)

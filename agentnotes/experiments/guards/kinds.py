@@ -357,7 +357,7 @@ def is_aside_heading(heading: str) -> bool:
 _EXPERIMENT_SAID = re.compile(r"^\s*(?:[-*]\s*)?(?:实验|experiments?)\s*[：:]\s*\S", re.IGNORECASE)
 _CHANGE_SAID = re.compile(r"新方法|换成|替换|改成|改为|换为|\breplac\w*|\bswap\w*|\binstead of\b", re.IGNORECASE)
 # A line that opens a section of its own (`公式：`, `常数：β = 0.9`), not a bullet under one.
-_LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^\s：:，,。.]{0,11}\s*[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
+_LABELLED = re.compile(r"^\s*[^\s：:，,。.*-][^：:，,。.\n]{0,19}[：:]\s*$|^\s*[\w\u4e00-\u9fff]{1,8}\s*[：:]")
 _HEADING = re.compile(r"^\s*(?:#|【【【)")  # a Markdown heading or a 【【【title】】】 marker
 _BULLET = re.compile(r"^(\s*)[-*]\s")  # a list item, with its indentation
 _CHECKBOX = re.compile(r"^(\s*[-*]\s+)\[[ xX]\]\s*")  # a task list's box: `- [ ] 测：…` is the item `- 测：…`
