@@ -199,6 +199,10 @@ def test_a_swept_constant_takes_the_value_used_of_its_sweep_never_the_baselines(
     assert note_constants(later) == {"lr": "0.1", "kappa": "0.5"}  # the setup's value, before a later sweep
     # The values a computed name takes are no sweep of a constant.
     assert note_constants("a = |Σ sign(g)| / M，所以 a ∈ {0, 0.5, 1}") == {}
+    # The middle of the sweep the notes call the baseline is not the idea's value: its neighbour is.
+    assert note_constants("扫 ρ ∈ {0.5, 0.8, 1, 1.25, 2}，ρ = 1 就是普通 SGD。\nbaseline：ρ = 1") == {"rho": "1.25"}
+    assert note_constants("sweep k ∈ {1, 4, 16}; k=1 时就退化成 heavy-ball") == {"k": "4"}
+    assert note_constants("τ ∈ {0.01, 0.05, 0.1}\n预期：τ=0.05 时 rank 更高") == {"tau": "0.05"}  # a case, no baseline
 
 
 def test_a_cases_formula_over_several_lines_is_one_schedule_that_divides_by_the_step_safely() -> None:

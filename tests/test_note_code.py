@@ -561,3 +561,26 @@ def test_a_functions_own_rate_is_the_rate_the_lab_tunes() -> None:
     with torch.no_grad():
         update(w, w.grad, {}, 0.1, 1)  # the tuned rate 0.1, not the note's 0.05
     assert torch.allclose(w.detach(), -0.1 * (torch.tensor([1.0, -2.0]) + 0.5 * torch.tensor([1.0, -1.0])))
+
+
+ASYMMETRIC = """# Steps toward zero scaled by ρ
+
+- sweep ρ ∈ {0.5, 1, 2}; ρ = 1 就是普通 SGD+momentum.
+
+```python
+with torch.no_grad():
+    for p in params:
+        buf = state[p].mul_(0.9).add_(p.grad)
+        scale = torch.where(p * buf > 0, rho, 1.0)
+        p.add_(-lr * buf * scale)
+```
+"""
+
+
+def test_a_loop_reading_each_parameters_buffer_from_a_state_keyed_by_it_starts_the_buffer_at_zero() -> None:
+    update = _written(ASYMMETRIC, ["update_rule"])["update"]
+    w, state = torch.tensor([1.0, -1.0], requires_grad=True), {}
+    w.grad = torch.tensor([1.0, 1.0])
+    with torch.no_grad():
+        update(w, w.grad, state, 0.1, 1)  # ρ = 2, not the baseline's 1: toward zero for the first, away for the second
+    assert torch.allclose(w.detach(), torch.tensor([1.0 - 0.2, -1.0 - 0.1]))

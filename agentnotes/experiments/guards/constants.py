@@ -59,7 +59,8 @@ _STARTS_SAID = re.compile(r"初始|初值|\binit", re.IGNORECASE)  # "初始化�
 # What another name equals in that case is no constant either: `t=1 时 g_prev = 0` (a start).
 CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果)\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
                    rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:(?:时|的时候)(?:\s*[，,]?\s*[A-Za-zα-ωϵ]\w*\s*=\s*{NUMBER})?"
-                   rf"|就|则|即|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b)")
+                   rf"|就|则|即|退化|等价|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b|"
+                   rf"is\s+(?:plain|ordinary|vanilla|standard|just|the baseline)\b)")
 
 # A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`; or in a
 # clause of its own after the idea's value: `c = 2，也试 c = 1.5, 3`, `k = 4; also try k = 8`, `k ∈ {1, 2, 4}，外加 k = T`.
@@ -109,17 +110,32 @@ def _is_variable(name: str) -> bool:
     return name.lower().rstrip("0123456789_") in _VARIABLES
 
 
+# A case that is the baseline itself: "ρ = 1 就是普通 SGD", "k=1 时就退化成 heavy-ball", "κ = 0 is plain SGD".
+_BASELINE_SAID = re.compile(r"就|退化|等价|recovers|reduces|\bis\s+(?:plain|ordinary|vanilla|standard|just|the baseline)\b",
+                            re.IGNORECASE)
+
+
+def _middle(sweep: list[str], key: str, cases: set[tuple[str, float]]) -> str:
+    """The sweep's middle value, or the one after it (before it, at the end) where the middle is the baseline's."""
+    index = len(sweep) // 2
+    if (key, float(sweep[index])) in cases and len(sweep) > 1:
+        index = index + 1 if index + 1 < len(sweep) else index - 1
+    return sweep[index]
+
+
 def note_constants(text: str) -> dict[str, str]:
     """Compared name -> the number the notes assign it, for the names given exactly one value (`β₁ = 0.9` and
     `$\\beta_1 = 0.9$` as `β1 = 0.9`; `λ = 10^{-3}` and `2×10⁻⁴` as 1e-3 and 2e-4, never 10; `p = 1/8` as 0.125); a value said as a case
     (`ν=0 就退化成 SGD`, `when q = 1`) or as one to try as well (VARIANT_ASIDE) is not the name's. A name the notes sweep over several values (`λ ∈ {1e-4, 1e-3,
     1e-2}`) takes the one they use of them (`这里用 γ=0.02`, or the first value they assign it), else its one value given outside
     the sweep but 0 (the setup's `kappa = 0.5` before a later sweep; the baseline's `λ = 0` switches the idea off), else
-    the sweep's middle."""
+    the sweep's middle, or its neighbour where the notes call the middle the baseline (`ρ = 1 就是普通 SGD`)."""
     text = plain_symbols(text).replace("−", "-").replace("\\times", "×").replace("\\cdot", "·")  # 3\times10^{-3}
     text = _SUPERSCRIPT_POWER.sub(lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m[1] or 1}e{m[2].replace('−', '-')}", text)
     text = _FRACTION_GIVEN.sub(lambda m: m[1] + repr(float(m[2]) / float(m[3])), text)
+    cases = {(compared_name(name), float(number)) for case in CASE.finditer(text) if _BASELINE_SAID.search(case[0])
+             for name, number in _ASSIGNMENT.findall(case[0])}  # `ρ = 1 就是普通 SGD`: the baseline's value
     text = _PAIRS_SWEPT.sub(_pairs_as_sweeps, CASE.sub(" ", VARIANT_ASIDE.sub(" ", text)))
     text = re.sub(r"\{[^{}\n]*\}", lambda braces: _LOG_OF_NUMBER.sub(lambda m: f"{math.log(float(m[1])):.4g}", braces[0]), text)
     values: dict[str, dict[str, None]] = {}  # the numbers of each name, in the order the notes say them
@@ -136,9 +152,9 @@ def note_constants(text: str) -> dict[str, str]:
         if re.search(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)[ \t]*(?![\d.\-\s])(?!{_LOG_OF_NUMBER.pattern})", text):
             continue  # a value the formulas compute (`a = |Σ sign(g)|/M`, then `a ∈ {0, 0.5, 1}`) is no constant
         key, sweep = compared_name(name), re.findall(NUMBER, listed)
-        among = [n for n in [chosen.get(key), *values.get(key, ())] if n in sweep]
-        outside = {n for n in values.get(key, ()) if float(n) != 0}  # 0 outside the sweep: the idea switched off
-        given[key] = among[0] if among else outside.pop() if len(outside) == 1 else sweep[len(sweep) // 2]
+        among = [n for n in [chosen.get(key), *values.get(key, ())] if n in sweep and (key, float(n)) not in cases]
+        outside = {n for n in values.get(key, ()) if float(n) != 0 and (key, float(n)) not in cases}  # 0: the idea off
+        given[key] = among[0] if among else outside.pop() if len(outside) == 1 else _middle(sweep, key, cases)
     return given
 
 

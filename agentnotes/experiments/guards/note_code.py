@@ -518,6 +518,8 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
     notes' constant; their name for the parameter), or None when one binds to nothing, or they change nothing the
     hook must change."""
     imported = imported or {}
+    if kind in _ON_A_PARAMETER and loop_variable:
+        statements = [_StateStarted(loop_variable).visit(copy.deepcopy(s)) for s in statements]
     rate_numbers = [s for s in statements if isinstance(s, ast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], ast.Name) and _RATE_NAME.fullmatch(s.targets[0].id)
                     and isinstance(s.value, ast.Constant)]
@@ -560,6 +562,21 @@ def _statements_run(statements: list[ast.stmt], loop_variable: str | None, kind:
         return None
     body += [f'state["{name}"] = {name}' for name in kept]
     return "\n".join(lines + body) + "\n", param_name
+
+
+class _StateStarted(ast.NodeTransformer):
+    """`state[p]` read as the parameter's buffer, which the notes' loop assumes is there: started at zero on first use
+    (`state.setdefault(p, torch.zeros_like(p))`), as the parameter's own state dict has nothing before the first step."""
+
+    def __init__(self, parameter: str) -> None:
+        self.parameter = parameter
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "state" \
+                and isinstance(node.slice, ast.Name) and node.slice.id == self.parameter:
+            return ast.parse(f"state.setdefault({self.parameter}, torch.zeros_like({self.parameter}))", mode="eval").body
+        return node
 
 
 def _read_before_assigned(statements: list[ast.stmt]) -> list[str]:
