@@ -7,8 +7,9 @@ as it stands: each of its inputs bound to the hook's value of the same role (gua
 the parameter, `g` its gradient, `lr` the tuned rate), a tensor it keeps between steps (`m`) to the parameter's
 state, a constant to the notes' value. A layer class of the notes (`class SortLinear(nn.Module)`) is built in the layer
 skeleton in place of its own weights. A function that changes only a tensor it keeps (`def hold_(m, g, beta)`) is
-followed by the step a line of the notes takes with that tensor (`w ← w − η·m`). Code in an aside (the setup, a measurement) is not the idea's; code with an
-input nothing binds, or that never changes what the hook must change, is not written here and the model is asked.
+followed by the step a line of the notes takes with that tensor (`w ← w − η·m`). Code in an aside (the setup, a
+measurement) is not the idea's; code with an input nothing binds, or that never changes what the hook must change, is
+not written here and the model is asked.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _KNOWN = frozenset(dir(builtins)) | {"torch", "nn", "F", "math", "np", "random"}
 # The loops over a model's parameters a note's code may run its operation in.
 _PARAMETER_LOOPS = ("parameters", "named_parameters")
 _PARAMETER_LISTS = ("params", "parameters", "param_list", "weights")  # a function's list of the model's parameters
+# A rate named with a suffix (`lr_p`, `eta_0`, `step_size`): a function's own learning rate.
+_RATE_NAME = re.compile(r"(?:lr|eta|learning_rate)_\w+|step_?size")
 # Calls whose argument is a sequence or a tensor, not a size.
 _NOT_SIZE_CALLS = re.compile(r"(?:^|\.)(?:len|list|tuple|enumerate|zip|iter|sorted|register_buffer|Parameter|tensor|as_tensor|"
                              r"from_numpy|clone)$")
@@ -185,8 +188,6 @@ def code_blocks(text: str) -> list[str]:
     return blocks + ["\n".join(run) for run in runs]
 
 
-# A rate named with a suffix (`lr_p`, `eta_0`, `step_size`): a function's own learning rate.
-_RATE_NAME = re.compile(r"(?:lr|eta|learning_rate)_\w+|step_?size")
 _INDENTED = re.compile(r"^(?: {4}|\t)\s*\S")  # a line of an indented code block
 
 
