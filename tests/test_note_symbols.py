@@ -436,3 +436,10 @@ def test_code_that_keeps_the_largest_values_where_the_notes_choose_the_smallest_
     assert [p.kind for p in reversed_selection(both, note)] == ["note_selection"]
     assert reversed_selection(kept_largest, note.replace("最小的", "最大的")) == []
     assert reversed_selection(kept_largest, "# 逐层最小二乘\n- W = argmin ‖XW − Y‖²") == []  # least squares: no choice
+
+
+def test_a_value_computed_anew_then_refined_is_no_value_kept_between_steps() -> None:
+    from agentnotes.experiments.guards.note_symbols import kept_by_notes
+
+    assert kept_by_notes("U, S, Vh = torch.linalg.svd(W)\nS = torch.maximum(S, tau * S[0])") == {}
+    assert kept_by_notes("m = 0\nm = beta * m + g") == {"m": "m = beta * m + g"}  # a start, then the kept value

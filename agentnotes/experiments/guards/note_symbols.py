@@ -424,6 +424,8 @@ _STATE_HOOKS = {"update_rule": "update", "weight_op": "weight_op"}
 # One assignment of a formula line: its target (`m`, `v_t`, `α_t`) and what it is computed from.
 _ASSIGNED_FROM = re.compile(r"(?:^\s*(?:[-*]\s+)?|[，,;；:：]\s*)([A-Za-zα-ωΑ-Ωϵ][\wα-ωΑ-Ωϵ]*?)(?:_\{?t\}?)?\s*(?:←|<-|:=|=(?!=))"
                             r"\s*([^，,;；。\n]+)")
+# A line's assigned names and its value: `U, S, Vh = torch.linalg.svd(W)`.
+_TARGETS = re.compile(r"^\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?:←|<-|:=|=(?!=))\s*(.+)$")
 # A remark in brackets after a value, in Chinese: `（wd 先固定不扫）`.
 _PROSE_IN_BRACKETS = re.compile(r"[（(][^()（）\n]*[\u4e00-\u9fff][^()（）\n]*[)）]")
 # The weights, the gradient and the step: the hook's own arguments, which a rule reads to compute their next value.
@@ -432,9 +434,11 @@ _NOT_KEPT = {"theta", "w", "weight", "weights", "b", "bias", "p", "param", "x", 
 
 def kept_by_notes(formulas: str) -> dict[str, str]:
     """The names the notes' formulas compute from their own value at the step before (`m ← β·m + g`, `v_t = ρ v_{t-1} +
-    …`), other than the weights, the gradient and the step, each with its formula: values to keep between steps."""
-    kept = {}
+    …`), other than the weights, the gradient and the step, each with its formula: values to keep between steps. A name
+    an earlier line computes anew (`U, S, Vh = svd(W)`, then `S = max(S, τ·S[0])`) is this step's, refined."""
+    kept, fresh = {}, set()  # fresh: names an earlier line computes anew at this step (`U, S, Vh = svd(W)`)
     for line in formulas.splitlines():
+        fresh |= _computed_anew(line)
         for match in _ASSIGNED_FROM.finditer(line):
             name, value = match.groups()
             if bracket_depth(line, match.start()) or value.strip() == name:
@@ -443,9 +447,19 @@ def kept_by_notes(formulas: str) -> dict[str, str]:
             earlier = rf"(?<![\w]){re.escape(name)}(?:_?\{{?\(?t\s*[-−]\s*1\)?\}}?|_prev|_old)?(?![\w])"
             whole = re.sub(r"(?:_?\{?\d+\}?|_\{?(?:[ijlk]{1,2}|ℓ)\}?|[ᵢⱼₗₖ])$", "", name)  # `w_i`, `wᵢ`, `W_ℓ`, `W1`, `b_1`: a
             # row or a layer of the weights or biases
-            if compared_name(whole) not in _NOT_KEPT and re.search(earlier, value):
+            if compared_name(whole) not in _NOT_KEPT and re.search(earlier, value) and name not in fresh:
                 kept.setdefault(name, f"{name} = {value.strip()}")
     return kept
+
+
+def _computed_anew(line: str) -> set[str]:
+    """The names a formula line assigns from other values (`U, S, Vh = torch.linalg.svd(W)`), not from themselves and
+    not a number (`m = 0` is a start)."""
+    targets = _TARGETS.match(line)
+    if targets is None or re.match(r"\s*[-+]?[\d.]+(?:e-?\d+)?\s*(?:$|[（(#，,;；])", targets[2]):
+        return set()
+    names = set(re.split(r"\s*,\s*", targets[1]))
+    return set() if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", targets[2]) for name in names) else names
 
 
 def unkept_state(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
