@@ -814,14 +814,14 @@ _NAMED_AN_INIT = re.compile(r"^\s*#+[^:：（(\n]*?(?:初始化|\binit(?:iali[sz
                             re.IGNORECASE)  # "# Mimetic init for a tiny transformer": the structure it starts
 
 
-def _title(text: str) -> str:
+def title_of(text: str) -> str:
     """The first heading of the idea's text: the name the note gives the idea."""
     return next((line for line in text.splitlines() if _HEADING.match(line)), "")
 
 
 def _kinds_in_title(text: str) -> list[str]:
     """The kinds the idea's title shows by their cues, or names ("可学激活": an activation)."""
-    title = _title(text)
+    title = title_of(text)
     return [kind.name for kind in KINDS if _shown(kind.cue, title) or _shown(kind.cue, plain_formula(title))
             or (kind.name == "activation" and _ACTIVATION_SAID.search(title))] if title else []
 
@@ -829,7 +829,7 @@ def _kinds_in_title(text: str) -> list[str]:
 def _titled_init(text: str) -> bool:
     """Whether the note's title names an initialisation and no change of structure beside the task's own models, or
     is named as one (its name ends on the initialisation, whatever it emulates)."""
-    title = _title(text)
+    title = title_of(text)
     return bool(BY_NAME["init"].cue.search(title)) and (
         not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", title)) or bool(_NAMED_AN_INIT.match(title)))
 

@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agentnotes.experiments.guards.kinds import title_of
 from agentnotes.experiments.guards.problems import Problem
 from agentnotes.experiments.guards.testability import done_without
 
-_TITLE = re.compile(r"^#+\s+(.+)$", re.MULTILINE)  # the first heading: the idea's section
 _CHECKED_KINDS = frozenset({"architecture", "layer"})  # the idea is the model's structure itself
 
 
@@ -51,12 +51,12 @@ _REPLACED = re.compile(r"(?:替代|取代|代替|对比|\bvs\.?|\bversus|\binste
 def missing_mechanism(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
     """A mechanism the idea's title names (not one it does without) that an architecture or layer idea's code never
     computes: the code tests something else."""
-    title = _TITLE.search(note_text)
-    if title is None or not _CHECKED_KINDS & set(kinds):
+    title = title_of(note_text).strip().strip("#【】 \t")
+    if not title or not _CHECKED_KINDS & set(kinds):
         return []
-    return [Problem("missing_mechanism", f"the idea is {mechanism.name} (its title: `{title[1].strip()}`), but the code "
+    return [Problem("missing_mechanism", f"the idea is {mechanism.name} (its title: `{title}`), but the code "
                                          f"computes none: write the {mechanism.advice}", None)
             for mechanism in MECHANISMS
-            if any(not done_without(title[1], m.start()) and not _REPLACED.search(title[1][:m.start()])
-                   for m in mechanism.cue.finditer(title[1]))
+            if any(not done_without(title, m.start()) and not _REPLACED.search(title[:m.start()])
+                   for m in mechanism.cue.finditer(title))
             and not mechanism.computed.search(code)]
