@@ -422,6 +422,29 @@ def test_a_period_is_the_ideas_not_that_of_what_the_setup_records_and_a_swept_le
     assert note_period("- 每 k 步做一次 W ← max(W, 0)\n- 投影间隔 k ∈ {1, 10, 100}") == 10  # the sweep's middle
 
 
+def test_a_weight_operation_of_matrix_entries_keeps_its_anchor_from_the_weights_before_training() -> None:
+    import torch
+
+    from agentnotes.experiments.guards.formula_code import program_reply
+
+    formulas = "每 20 步：\nE = W − W_ref\nc_k = mean_m |E_km|\nW ← W_ref + c_k · sign(E_km)\nW_ref ← W"  # invented
+    program = note_program(formulas, ["weight_op"])
+    assert program is not None and program.anchors == ("W_ref",) and program.state == ()
+    assert dict(program.statements)["c"] == "mean_rows(abs(E))"
+    part = load_skeleton("weight_op")
+    weight_op = _function_of(fill(part, program_reply(part, formulas, formulas)), "weight_op")
+    start = torch.zeros(2, 3)
+    p, state = torch.tensor([[1.0, -2.0, 3.0], [0.5, 0.5, -0.5]]), {"initial": start}
+    weight_op(p, state, 20)
+    assert torch.allclose(p, torch.tensor([[2.0, -2.0, 2.0], [0.5, 0.5, -0.5]]))  # each row's mean size, its signs
+    anchor = p.clone()
+    p.add_(torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 3.0]]))
+    weight_op(p, state, 40)  # from the weights the last call left, not from the start
+    assert torch.allclose(p - anchor, torch.tensor([[1 / 3, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+    # entries indexed in both orders: not read as rows
+    assert note_program("E = W − W_ref\nc_k = mean_m |E_km|\nW ← W_ref + c_k · sign(E_mk)\nW_ref ← W", ["weight_op"]) is None
+
+
 def test_a_weight_operation_the_notes_keep_off_the_biases_returns_for_them() -> None:
     import torch
 

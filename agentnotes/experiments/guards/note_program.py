@@ -171,6 +171,10 @@ _ROW_INDEX = "_i"
 _ENTRY_INDEXED = re.compile(r"(\w+?)_(?:[ijk]|ij)")
 # A value a named number of steps back: `w_{t−k}`.
 _STEPS_BACK_NAMED = re.compile(r"(?<=[\w\u0370-\u03ff])_\{\s*t\s*[-−]\s*([A-Za-z])\s*\}")
+# A matrix entry by its row's and its column's index (`D_ji`, `W_{ij}`, `W_{i,j}`), and a reduction over an index.
+_ENTRY = re.compile(r"(?<![\w\u0370-\u03ff])([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*?)_\{?([ijkmn])\s*,?\s*([ijkmn])\}?"
+                    r"(?![\w\u0370-\u03ff])")
+_REDUCED = re.compile(r"(?<![\w.])(?:(?P<sign>Σ|∑)|\\?(?P<word>sum|mean))_\{?(?P<index>[ijkmn])\}?\s*")
 
 
 def _small_count(value: str | None) -> bool:
@@ -211,6 +215,7 @@ class NoteProgram:
     starts: tuple[tuple[str, str], ...] = ()  # states the notes start elsewhere than at zero (`v 初始化为 1e-6`)
     previous: tuple[str, ...] = ()  # a hook value at the step before (`g_prev`, from `g_t − g_{t-1}`): PREVIOUS_SUFFIX
     initial: tuple[str, ...] = ()  # the weights as they were at the first step (`x0` of `z = x0 − s/…`)
+    anchors: tuple[str, ...] = ()  # kept copies of a weight operation's weights (`W_anchor ← W`), from those before training
     per_unit: bool = False  # the learned values are one per unit (`p₁, p₂, β 每个隐单元一组`), not one per layer
 
     def as_dict(self) -> dict:
@@ -248,6 +253,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
     elif kind == "update_rule":  # `w_{t−k}` with k = 4: the weights 4 steps back
         formulas = _STEPS_BACK_NAMED.sub(lambda m: m[0].replace(m[1], given[compared_name(m[1])].split(".")[0])
                                          if _small_count(given.get(compared_name(m[1]))) else m[0], formulas)
+    if kind in PER_TENSOR_KINDS:
+        formulas = _entries_as_rows(formulas)
     first_said = _first_step_values(formulas)
     statements = _statements("\n".join([formulas, *first_said]), _DEFINED_OUTPUT.get(kind, ""))
     if statements is None:
@@ -570,7 +577,7 @@ def _live(program: NoteProgram | None) -> NoteProgram | None:
     later statement that is read (`h = lr/2` in a remark about another idea); None when one of those holds a case."""
     if program is None:
         return None
-    kept = read_statements(program.statements, {*names_in(program.output), *program.state})
+    kept = read_statements(program.statements, {*names_in(program.output), *program.state, *program.anchors})
     if any("where(" in expression for target, expression in program.statements if (target, expression) not in kept):
         return None  # a case the notes compute and the rule never reads (`bp = b_par if coef > 0 else b_perp` in their
         # code): the rule as read would leave that case out
@@ -649,6 +656,26 @@ def _by_layers(statements: list[tuple[str, ast.expr]], kind: str) -> list[tuple[
             for target, value in statements]
 
 
+def _entries_as_rows(formulas: str) -> str:
+    """Formulas of a matrix's entries (`α_j = mean_i |D_ji|`, `W_ji ← W_ji − α_j`: row j, column i) in the row notation
+    of a hook on one tensor: a matrix by its name, a value of row j as `α_i` (_ROW_INDEX), a sum or mean over the
+    column index as the row's (`sum_rows`, `mean_rows`). Formulas whose entries do not all name one row index and one
+    column index, in one order, are returned as they are."""
+    pairs = {(m[2], m[3]) for m in _ENTRY.finditer(formulas)}
+    if len(pairs) != 1 or len(pair := pairs.pop()) != len(set(pair)):
+        return formulas
+    row, column = pair
+    lines = []
+    for line in formulas.splitlines():
+        while reduced := next((m for m in _REDUCED.finditer(line) if m["index"] == column), None):
+            end = summand_end(line, reduced.end())
+            call = "mean_rows" if reduced["word"] == "mean" else "sum_rows"
+            line = f"{line[:reduced.start()]}{call}({line[reduced.end():end].strip()}){line[end:]}"
+        lines.append(line)
+    formulas = _ENTRY.sub(r"\1", "\n".join(lines))
+    return re.sub(rf"(?<=[\w\u0370-\u03ff])_\{{?{row}\}}?(?![\w\u0370-\u03ff])", _ROW_INDEX, formulas)
+
+
 def _by_rows(value: ast.expr, kept: set[str] = frozenset()) -> ast.expr:
     """A formula over one row (`w_i * c/||w_i||`) as one over every row at once: `w_i` is `w` (a name in `kept` keeps
     its index), and a norm or a sum of a row is that of each row (norm_rows, sum_rows). Other formulas are returned as
@@ -686,6 +713,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     initial: list[str] = []
     noise: list[tuple[str, str]] = []
     learned: list[str] = []
+    anchors: list[str] = []
     pairs: dict[str, str] = {}
     derived: dict[str, str] = {}  # values computed from the hook's arguments: a classifier's, the task's loss
     targets = {target for target, _ in statements}
@@ -703,7 +731,7 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
             if name == "of_right_class" and not classes:
                 return None  # a value at the right class, where the outputs are no classifier's
             if name in defined or name in FUNCTIONS or name in CODE_MODULES or name in roles.values() or name in constants \
-                    or name in state \
+                    or name in state or name in anchors \
                     or name in dict(noise) or name in pairs or name in derived:
                 continue
             if name in {**classes, **counted} and compared_name(name) not in given:
@@ -752,6 +780,8 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
                 constants[name] = MOMENTUM  # `v ← β·v + t` with β given no value: the usual momentum
             elif name in targets and kind == "update_rule":
                 state.append(name)  # read before it is computed: a value kept from the previous step
+            elif name in targets and kind == "weight_op" and _copies_weights(name, statements, role_names["param"]):
+                anchors.append(name)  # `D = W − W_anchor … W_anchor ← W`: the weights as the last call left them
             elif (kind == "update_rule" or kind == "weight_op" and _kept_stem(name) in role_names["param"]) \
                     and (role := _previous_role(name, role_names, roles)):
                 roles[role] = _kept_stem(name)  # the weights or the gradient at the step before (or k steps before)
@@ -775,7 +805,13 @@ def _resolve(kind: str, statements: list[tuple[str, ast.expr]], given: dict[str,
     bound = ([("perm", "torch.randperm(x.shape[0], device=x.device)")] if any("[perm]" in v for v in pairs.values())
              else []) + list(pairs.items()) + list(derived.items())
     return NoteProgram(kind, tuple((t, ast.unparse(v)) for t, v in statements), constants, roles, tuple(state), output,
-                       tuple(noise), tuple(bound), tuple(learned), previous=tuple(previous), initial=tuple(initial))
+                       tuple(noise), tuple(bound), tuple(learned), previous=tuple(previous), initial=tuple(initial),
+                       anchors=tuple(anchors))
+
+
+def _copies_weights(name: str, statements: list[tuple[str, ast.expr]], weights: tuple[str, ...]) -> bool:
+    """Whether the formulas set `name` to the weights themselves (`W_anchor ← W`)."""
+    return any(target == name and isinstance(value, ast.Name) and value.id in weights for target, value in statements)
 
 
 def _decays_an_average(name: str, statements: list[tuple[str, ast.expr]]) -> bool:
@@ -974,11 +1010,13 @@ def program_body(program: NoteProgram) -> tuple[str, str] | None:
     lines += [f'{name} = state["initial"]' if program.kind == "weight_op"  # the lab keeps the weights before training
               else f'{name} = state.setdefault("{name}", p.detach().clone())' for name in program.initial]
     lines += _kept_values(program.previous, 'state["initial"]' if program.kind == "weight_op" else "")
+    lines += [f'{name} = state.get("{name}", state["initial"])' for name in program.anchors]
     lines += [f"{name} = {expression}" for name, expression in program.bound]
     lines += [f"{name} = {expression}  # drawn afresh at every call" for name, expression in program.drawn]
     lines += [f"{target} = {_with_torch(expression, per_sample=program.kind == 'loss', per_tensor=program.kind in PER_TENSOR_KINDS)}"
               for target, expression in program.statements]
     lines += [f'state["{name}"] = {name}' for name in program.state]
+    lines += [f'state["{name}"] = {name}.detach().clone()' for name in program.anchors]
     if program.kind in ("update_rule", "weight_op"):  # `p = ...` itself is written p.copy_(...) when filled
         lines += [f"p.copy_({program.output})"] if program.output != "p" else []
     elif program.kind == "schedule":
