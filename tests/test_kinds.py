@@ -551,6 +551,9 @@ def test_what_a_note_measures_every_n_steps_and_what_it_drops_show_no_kind() -> 
                 "Rule, per output unit i (for conv, one output channel = one row):\n"
                 "if ‖G_i‖/‖W_i‖ > λ: G_i ← λ·‖W_i‖/‖G_i‖·G_i (so zero-init rows can still move); momentum 0.9\n")
     assert kinds_in_notes(clipping) == ["update_rule"]
+    scaled = ("- q > 1 时 w = 0 附近步子 → 0，零初始化的 bias 一直不动 → bias 单独用普通 SGD\n"  # invented
+              "- 动量放在对偶空间：m ← β·m + g，u ← u − η·m\n- 按层用 init std s 归一化：u = w/s\n")
+    assert kinds_in_notes(scaled) == ["update_rule"]
 
 
 def test_a_new_nonlinearity_on_a_plain_layers_output_is_an_activation_and_a_hypernetwork_an_architecture() -> None:

@@ -201,6 +201,10 @@ def test_a_swept_constant_takes_the_value_used_of_its_sweep_never_the_baselines(
     assert note_constants("a = |Σ sign(g)| / M，所以 a ∈ {0, 0.5, 1}") == {}
     # The middle of the sweep the notes call the baseline is not the idea's value: its neighbour is.
     assert note_constants("扫 ρ ∈ {0.5, 0.8, 1, 1.25, 2}，ρ = 1 就是普通 SGD。\nbaseline：ρ = 1") == {"rho": "1.25"}
+    # the value a listed baseline runs at, and a point the prose names, are no values of the idea
+    assert note_constants("扫 q ∈ {1, 2, 4}\nbaseline：q = 2（即普通的 SGD）、Adam") == {"q": "4"}
+    assert note_constants("Baselines: k = 1, plain Adam\nk ∈ {1, 2, 4}") == {"k": "2"}  # not the baseline's 1
+    assert note_constants("v = 0 附近斜率最大；c = 0.3") == {"c": "0.3"}
     assert note_constants("sweep k ∈ {1, 4, 16}; k=1 时就退化成 heavy-ball") == {"k": "4"}
     assert note_constants("τ ∈ {0.01, 0.05, 0.1}\n预期：τ=0.05 时 rank 更高") == {"tau": "0.05"}  # a case, no baseline
 

@@ -79,6 +79,15 @@ def test_a_function_is_called_with_the_hooks_values_and_its_kept_tensor_from_the
     assert torch.allclose(w, torch.tensor([-0.25, 0.5]))
 
 
+def test_a_functions_input_named_as_the_hooks_parameter_but_given_a_number_is_renamed() -> None:
+    note = ("# Power step\n\nRule, with the exponent swept, p ∈ {0.5, 1, 2} (here p = 2):\n\n```python\n"  # invented
+            "def power_step(w, g, m, p, lr, beta=0.5):\n    m.mul_(beta).add_(g)\n"
+            "    w.sub_(lr * m.sign() * m.abs().pow(p))\n```\n")
+    update, state, w = _written(note, ["update_rule"])["update"], {}, torch.zeros(2)
+    update(w, torch.tensor([1.0, -2.0]), state, 0.1, 1)
+    assert torch.allclose(w, torch.tensor([-0.1, 0.4]))  # squared: the notes' p, not the parameter
+
+
 def test_a_loop_over_the_models_parameters_runs_on_each_parameter_after_what_comes_before_it() -> None:
     weight_op = _written(SHRINK_EVERY_STEP, ["weight_op"])["weight_op"]
     matrix, bias = torch.tensor([[1.0, 0.2]]), torch.ones(2)

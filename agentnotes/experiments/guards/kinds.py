@@ -637,10 +637,10 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "loss" in found and (_LOSS_OF_GRADIENT.search(text) or _LOSS_OF_GRADIENT.search(plain)):
         found.remove("update_rule")  # `L_reg = L + (λ/2)·‖∇θ L‖²`: a penalty on the gradient, whose own gradient it derives
     if "init" in found and len(found) > 1 and (not _shown(BY_NAME["init"].cue, _BRACKETED.sub(" ", text))
-                                               or (_only_on_lines(BY_NAME["init"].cue, text, _BIASES_ALONE)
+                                               or (_only_on_lines(BY_NAME["init"].cue, text, _INIT_ASIDE)
                                                    and not _titled_init(text))):
-        found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…": an aside beside another kind
-        # (not "# 偏置初始化：…", a title naming the biases' initialisation as the idea)
+        found.remove("init")  # "(so zero-init rows can still move)", "bias 初始化为 0 的话…", "按 init std 归一化": an aside
+        # beside another kind (not "# 偏置初始化：…", a title naming the biases' initialisation as the idea)
     if "init" in found and {"layer", "activation"} & set(found) and (_only_on_lines(BY_NAME["init"].cue, text, _STARTS_OF_OTHERS)
                                                                      or _only_on_lines(BY_NAME["init"].cue, text, _OWN_VALUE_INIT)):
         found.remove("init")  # `初始化：a = −2，c = 1.0` beside a layer's gate: where its own learnable values start
@@ -755,6 +755,14 @@ _LEFT_OUT = re.compile(r"排除|除外|不包括|\bexclud(?:e|es|ed|ing)\b|\bexc
 # A line about the biases' start and not the weights' ("bias 初始化为 0 的话乘性更新永远是 0").
 _BIASES_ALONE = re.compile(r"^(?=[^\n]*(?:\bbias(?:es)?\b|偏置))(?![^\n]*(?:" + _LEFT + r"[wW]" + _RIGHT + r"|weights?\b|权重))",
                            re.IGNORECASE)
+# The initialisation's scale read as a unit of the idea ("按层用 init std s 归一化", "divide by the init scale"): a value of
+# the weights as they start, not a new initialisation; with the biases' start, an aside beside another kind.
+_INIT_SCALE_READ = re.compile(r"\binit(?:iali[sz]ation)?(?:'s)?\s+(?:std|scale|norm|variance)\b|初始化?的?\s*(?:std|标准差|尺度|方差|范数)",
+                              re.IGNORECASE)
+# The biases' start said beside the weights ("w = 0 附近…，零初始化的 bias 动不了", "zero-init biases"): an aside too.
+_BIASES_START = re.compile(r"(?:初始化|init\w*)的?\s*(?:bias(?:es)?|偏置)|(?:bias(?:es)?|偏置)\s*的?\s*(?:初始化|初值|init)",
+                           re.IGNORECASE)
+_INIT_ASIDE = re.compile(f"{_BIASES_ALONE.pattern}|{_INIT_SCALE_READ.pattern}|{_BIASES_START.pattern}", re.IGNORECASE)
 # A question in brackets, a guess beside the idea: "far-wrong samples (label noise?) don't dominate".
 _QUESTIONED = re.compile(r"[（(][^（）()\n]*[?？][）)]")
 # What the idea amounts to without being it: "这算是一种隐式的 simplicity curriculum", "a kind of implicit regularisation".

@@ -376,10 +376,13 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     function = ast.FunctionDef(**{**function.__dict__, "decorator_list": []})  # a parameter's hook runs without gradients
     positional = function.args.args[1:] if function.args.args and function.args.args[0].arg == "self" else function.args.args
     without_default = positional[:len(positional) - len(function.args.defaults)]
-    taken = _roles([a.arg for a in positional], kind)  # role -> the function's input bound to it
+    names = [a.arg for a in positional]
+    taken = _roles(names, kind)  # role -> the function's input bound to it
     given = note_constants(note_text)
-    if (param := taken.get("param")) and compared_name(param) in given:
-        return None  # `def spow(M, p)` beside `p ∈ {0, 0.5, 1}`: a number of the notes, not the parameter
+    if (param := taken.get("param")) and compared_name(param) in given:  # `def step(w, g, m, p)` beside `p ∈ {1.5, 3}`:
+        taken = _roles([name for name in names if name != param], kind)  # a number of the notes, w the parameter
+        if not taken.get("param") or compared_name(taken["param"]) in given:
+            return None  # `def spow(M, p)` beside `p ∈ {0, 0.5, 1}`: a number of the notes, and nothing else the parameter
     if kind == "loss" and "pred" not in taken and len(positional) >= 2 and taken.get("target") == positional[1].arg \
             and positional[0].arg not in taken.values():
         taken["pred"] = positional[0].arg  # `def log_odds_loss(z, y, m=2.94)`: a loss of the network's output and the targets
@@ -391,8 +394,10 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     stepped = _kept_tensor_step(kept, note_text) if kind == "update_rule" and "param" not in taken else None
     renamed = {name: arguments[role] for role, name in taken.items() if name != arguments[role]}
     used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | {a.arg for a in positional}
-    if set(renamed.values()) & (used - set(renamed)):
-        return None  # `def step(w, g, p)` with p not the parameter: the hook's names are taken
+    for name in set(renamed.values()) & (used - set(renamed)):  # `def step(w, g, m, p)` with p an exponent: the
+        renamed[name] = next(f"{name}{k}_note" for k in range(len(used) + 1) if f"{name}{k}_note" not in used)  # hook's p
+    numbers = {renamed.get(name, name): value for name, value in numbers.items()}
+    kept = [renamed.get(name, name) for name in kept]
     function = names_replaced(function, renamed)  # its inputs under the hook's names: `w.sub_` is `p.sub_`
     param_name, taken = taken.get("param", ""), {role: renamed.get(name, name) for role, name in taken.items()}
     passed = [f"{name}={name}" for name in taken.values()]
