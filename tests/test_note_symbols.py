@@ -403,6 +403,16 @@ def test_a_letter_only_in_a_bracketed_remark_is_not_looked_for() -> None:
     assert any("σ" in p.message for p in missing_note_symbols(code, formulas.replace("（", "; ").replace("）", "")))
 
 
+def test_a_letter_in_an_english_remark_or_naming_the_data_a_function_reads_is_not_looked_for() -> None:
+    formulas = "u_t = ∇f(w_t; ζ_t) − c·u_{t−1}\nc = 0.3 (≈ 1 − ρ with ρ = 0.7)"  # invented
+    code = "def update(p, g, state, lr, t):\n    c = 0.3\n    u = g - c * state.get('u', torch.zeros_like(p))\n" \
+           "    state['u'] = u\n    p.sub_(lr * u)\n"
+    assert missing_note_symbols(code, formulas, ["update_rule"]) == []
+    assert [p.kind for p in missing_note_symbols(code, formulas.replace("(≈ 1 − ρ with ρ = 0.7)", "· ρ"), ["update_rule"])] \
+        == ["note_symbol"]
+    assert [p.kind for p in missing_note_symbols(code, formulas.replace("; ζ_t", ", ζ_t"), ["update_rule"])] == ["note_symbol"]
+
+
 def test_a_letter_only_in_a_comment_of_the_notes_code_is_not_looked_for() -> None:
     code = "def weight_op(p, state, step):\n    d = p - state['initial']\n    p.copy_(d * (d.abs() >= d.abs().median()))\n"
     formulas = "d = p - snap[name]\nthr = d.abs().flatten().kthvalue(k).values   # 第 k 大的 |Δ|"  # invented

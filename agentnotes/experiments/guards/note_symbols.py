@@ -146,6 +146,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
                                                    f"it (e.g. with torch.{function}): write the formula as the note does", 1))
     values = note_constants(formulas)
     lettered = _PROSE_IN_BRACKETS.sub("", formulas)  # `κ = 1.4826（高斯下 κ·MAD = σ）`: σ only in a remark, not looked for
+    lettered = _DATA_ARGUMENT.sub("", _ENGLISH_REMARK.sub("", lettered))  # `(≈ 1−β with β=0.9)`, `g(w; ξ)`: no letters
     lettered = re.sub(r"Δ(?=\s*[A-Za-zα-ω])", "", lettered)  # Δw_i, Δθ: the change of a value, no letter of its own
     lettered = _KEYWORD_ARGUMENT.sub(" ", lettered)  # `p.add_(m, alpha=-lr)`: torch's keyword, no letter of the notes
     spelled_out = re.findall(rf"(?<![A-Za-z])({'|'.join(sorted(set(GREEK.values()) - _NOT_SPELLED, key=len, reverse=True))})"
@@ -428,6 +429,11 @@ _ASSIGNED_FROM = re.compile(r"(?:^\s*(?:[-*]\s+)?|[，,;；:：]\s*)([A-Za-zα-�
 _TARGETS = re.compile(r"^\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?:←|<-|:=|=(?!=))\s*(.+)$")
 # A remark in brackets after a value, in Chinese: `（wd 先固定不扫）`.
 _PROSE_IN_BRACKETS = re.compile(r"[（(][^()（）\n]*[\u4e00-\u9fff][^()（）\n]*[)）]")
+# A remark in brackets in English, or a value's size said again: `a = 0.1 (≈ 1−β with β=0.9)`.
+_ENGLISH_REMARK = re.compile(r"\((?=[^()\n]*(?:≈|(?<![\w.])(?:with|for|when|if|i\.e\.|e\.g\.|because|since|roughly|about|like|"
+                             r"than|so|as)(?![\w.])))[^()\n]*\)")
+# The data a function is evaluated on, after a semicolon (`g(w_t; ξ_t)`, `L(θ; x)`): the batch, no value to compute.
+_DATA_ARGUMENT = re.compile(r";[^;()\n]*(?=\))")
 # The weights, the gradient and the step: the hook's own arguments, which a rule reads to compute their next value.
 _NOT_KEPT = {"theta", "w", "weight", "weights", "b", "bias", "p", "param", "x", "g", "grad", "t", "k", "step", "lr", "eta"}
 
