@@ -1335,6 +1335,7 @@ def test_pytorch_code_quoted_in_a_note_is_read_as_written() -> None:
     ("g = σ(a · (r − c))      a, c 是可学习标量", "sigmoid(a * (r - c))"),
     ("m = β m + g   （β = 0.9）", "beta * m + g"),
     ("(2) L = rank + β·CE — CE as a weak tie-breaker", "rank + beta * CE"),  # a dash before words: a remark
+    ("v ← v − κ·g      κ = 0.2", "v - kappa * g"),  # a constant after a wide gap: no factor of the formula
 ])
 def test_a_remark_after_a_wide_gap_or_a_dash_is_no_part_of_its_formula(line: str, read: str) -> None:
     import ast
@@ -1342,6 +1343,16 @@ def test_a_remark_after_a_wide_gap_or_a_dash_is_no_part_of_its_formula(line: str
     from agentnotes.experiments.guards.formula_lines import _statements
 
     assert [ast.unparse(value) for _, value in _statements(line)] == [read]
+
+
+def test_a_case_after_a_wide_gap_is_a_condition_and_a_value_at_a_point_of_another_name_no_formula() -> None:
+    import ast
+
+    from agentnotes.experiments.guards.formula_lines import _statements
+
+    pieces = "g(u) = u          u ≥ 0\ng(u) = 0.1·u          u < 0"  # invented
+    assert [ast.unparse(value) for _, value in _statements(pieces)] == ["where(u >= 0, u, 0.1 * u)"]
+    assert not _statements("g(c, u) = u          c = 0")  # the value where c = 0, a case: not g = u·c
 
 
 def test_a_formula_for_a_square_gives_the_root() -> None:

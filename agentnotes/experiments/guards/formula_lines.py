@@ -369,6 +369,13 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", plain_products_and_counts(ASCII_ARROW.sub("←", line)))  # <g, m>: an inner
     # product, no comparison; `(g·u)·g`: one too
+    if gapped := _GAPPED_SETTING.search(line):
+        if gapped["op"] not in ("=", "=="):
+            line = f"{line[:gapped.start()]}, {gapped['setting']}"  # `f(x) = x      x ≥ 0`: a case, as `f(x) = x, x ≥ 0`
+        elif re.search(rf"(?<![\w]){re.escape(gapped['name'])}(?![\w])", re.split(r"=|←", line[:gapped.start()], maxsplit=1)[-1]):
+            line = f"{line[:gapped.start()]}; {gapped['setting']}"  # `w ← w − η·g      η = 0.1`: its constant, apart
+        else:
+            return None  # `f(α, x) = x      α = 0`: the value at a point of a name it never reads, a case
     if mask := _MASK.match(_normalised(_CODE_COMMENT.sub("", line))):  # `mask = (g ⊙ m ≥ 0)`: 1 where it holds, else 0
         call = _where(mask["condition"], ast.Constant(1.0), ast.Constant(0.0))
         return [(mask["target"], call)] if call else None
@@ -601,6 +608,10 @@ def _unchained(part: str) -> list[str]:
     return [f"{target} = {chain['value']}" for target in targets]
 
 
+# A setting set apart from its formula by a wide gap, at the line's end: a constant (`w ← w − η·g      η = 0.1`) or a
+# case (`f(x) = x      x ≥ 0`, `f(α, x) = x      α = 0`); never a factor of the formula.
+_GAPPED_SETTING = re.compile(r"(?<=[^\s,，;；])[ \t]{3,}(?P<setting>(?P<name>[A-Za-z_\u0370-\u03ff]\w*)\s*(?P<op>[<>≤≥≠]=?|==?)\s*"
+                             r"[-−]?(?:\d+(?:\.\d+)?(?:e[-−]?\d+)?|[A-Za-z_\u0370-\u03ff]\w*))\s*$")
 # A remark set apart from its formula by a wide gap, about names it then says in prose: `g = σ(a·(r − c))      a, c 是可学习
 # 标量`, `w ← w − η·g      η 是学习率` (the names before the prose are its subject, not factors of the formula).
 _REMARK_AFTER_GAP = re.compile(r"(?<=\S)[ \t]{3,}[^=←\n]*?[\u4e00-\u9fff][^\n]*$")
