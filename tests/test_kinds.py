@@ -556,6 +556,13 @@ def test_what_a_note_measures_every_n_steps_and_what_it_drops_show_no_kind() -> 
     assert kinds_in_notes(scaled) == ["update_rule"]
 
 
+def test_a_memory_the_network_reads_and_writes_is_an_architecture_beside_the_gates_it_computes() -> None:
+    queue = ("# LSTM with a soft queue\n\nController: h_t = LSTM([x_t ; front(Q_{t−1})], h_{t−1})\n"  # invented
+             "- enqueue strength e = sigmoid(E·h_t)\n- Q_t = e·enqueue(Q) + (1 − e)·Q\n")
+    assert kinds_in_notes(queue) == ["architecture"]
+    assert kinds_in_notes("# 可微队列\n\n写入强度 e = sigmoid(E·h)，队列 Q 每步更新。\n") == ["architecture"]
+
+
 def test_a_new_nonlinearity_on_a_plain_layers_output_is_an_activation_and_a_hypernetwork_an_architecture() -> None:
     sort = "# GroupSort 激活\n\nforward：\n  h = W x + b\n  h = h.view(B, d/k, k).sort(dim=-1).values.view(B, d)\n"
     assert kinds_in_notes(sort) == ["activation"]

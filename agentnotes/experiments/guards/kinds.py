@@ -304,6 +304,11 @@ KINDS: tuple[Kind, ...] = (
               CROSS_LAYER, READOUT_OF_LAYERS, _REPEATED_BLOCK, _NEXT_LAYER_FROM_LAST,
               # the network's output a sum of the MLP and another model: `z(x) = z_LR(x)/T + MLP(x)`
               r"=(?!=)[^\n]*(?:[+]\s*(?-i:MLP)\s*\(\s*x\s*\)|(?-i:MLP)\s*\(\s*x\s*\)\s*[+])",
+              # a memory the network reads and writes ("a differentiable stack", "可微栈", "external memory"), and a recurrent
+              # model fed what it adds (`h_t = GRU([x_t ; top(S_{t−1})], h_{t−1})`)
+              r"(?:differentiable|neural|soft|continuous|external)\s+(?:stack|queue|deque|memory|tape)s?\b|"
+              r"(?:stack|memory)-augmented|可微(?:的)?\s*(?:栈|堆栈|队列|记忆|存储)|外部(?:记忆|存储)|"
+              r"(?-i:GRU|LSTM|RNN)(?:Cell)?\s*\(\s*\[",
               # 在 MLP 中间插一层 VQ; insert a quantising layer between the hidden layers: a module the network gains
               "(?:中间|之间|后面?)\\s*(?:插|插入|加)\\s*一?\\s*层",
               r"\binsert(?:s|ed|ing)?\s+(?:a|an|one)\s+[\w-]+\s+layer\s+(?:between|after|before|in)\b",
