@@ -561,6 +561,9 @@ def test_a_memory_the_network_reads_and_writes_is_an_architecture_beside_the_gat
              "- enqueue strength e = sigmoid(E·h_t)\n- Q_t = e·enqueue(Q) + (1 − e)·Q\n")
     assert kinds_in_notes(queue) == ["architecture"]
     assert kinds_in_notes("# 可微队列\n\n写入强度 e = sigmoid(E·h)，队列 Q 每步更新。\n") == ["architecture"]
+    # a circular convolution of two vectors (binding, FFT products) is an operation inside a layer, no conv net
+    bind = "# 绑定层\n\n隐层输出 h = u ⊛ v，u = W_u x，v = W_v x，⊛ 是 circular convolution（循环卷积，FFT 下逐点相乘）\n"
+    assert kinds_in_notes(bind) == ["layer"]  # invented
 
 
 def test_a_new_nonlinearity_on_a_plain_layers_output_is_an_activation_and_a_hypernetwork_an_architecture() -> None:

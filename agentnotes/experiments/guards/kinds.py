@@ -294,7 +294,7 @@ KINDS: tuple[Kind, ...] = (
               + _RIGHT + r"(?!\s*\()"),
          ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
-         _cue(_words("conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
+         _cue(_words("(?<!circular )(?<!cyclic )conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?|streams?|channels?)", "skip connections?"),
               _words("densenet", "dense(?:ly)? connect(?:ed|ions?)", r"concatenat\w* (?:of )?(?:the )?(?:inputs?|outputs|"
                      r"all (?:the )?(?:previous|earlier))", "shortcuts?", "skip (?:connections?|paths?)",
@@ -312,7 +312,7 @@ KINDS: tuple[Kind, ...] = (
               # 在 MLP 中间插一层 VQ; insert a quantising layer between the hidden layers: a module the network gains
               "(?:中间|之间|后面?)\\s*(?:插|插入|加)\\s*一?\\s*层",
               r"\binsert(?:s|ed|ing)?\s+(?:a|an|one)\s+[\w-]+\s+layer\s+(?:between|after|before|in)\b",
-              "(?<!核)(?<!高斯)卷积|注意力|架构上?的?(?:改动|修改|变化|改变)|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
+              "(?<!核)(?<!高斯)(?<!循环)卷积|注意力|架构上?的?(?:改动|修改|变化|改变)|循环网络|残差(?:连接|块|结构|通道|路径|流)|跳跃连接|超网络|top-down ?(?:通道|连接|路径)|反馈(?:通道|连接|路径)|(?:原始输入|之前[^。\n]{0,6}层)[^。\n]{0,16}拼接|"
               "输入[^。\n]{0,12}(?:加|注入|喂|送)(?:到|进|给)?每一?层|每一?层都?(?:注入|加上?|喂)[^。\n]{0,6}原始输入"),
          ("build_model",), "architecture.md", ("architecture", "layers", "init"), fixes=(_DROP_AFTER_STEP,)),
 )
