@@ -556,6 +556,13 @@ def test_what_a_note_measures_every_n_steps_and_what_it_drops_show_no_kind() -> 
     assert kinds_in_notes(scaled) == ["update_rule"]
 
 
+def test_a_gradient_changed_from_its_rows_is_an_update_rule_and_a_table_it_refreshes_no_weight_operation() -> None:
+    note = ("# 同组单元梯度对齐\n\n- 每 100 步更新一次分组表：按 cos(W_i, W_j) 聚成 8 组\n"  # invented
+            "- 每步：g̃_i = g_i + β·(mean_{k∈G(i)} g_k − g_i)\n- 之后照常 SGD+momentum\n")
+    assert kinds_in_notes(note) == ["update_rule"]
+    assert "weight_op" in kinds_in_notes(note.replace("更新一次分组表", "把权重缩小一次"))
+
+
 def test_a_memory_the_network_reads_and_writes_is_an_architecture_beside_the_gates_it_computes() -> None:
     queue = ("# LSTM with a soft queue\n\nController: h_t = LSTM([x_t ; front(Q_{t−1})], h_{t−1})\n"  # invented
              "- enqueue strength e = sigmoid(E·h_t)\n- Q_t = e·enqueue(Q) + (1 − e)·Q\n")

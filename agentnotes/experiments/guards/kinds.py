@@ -123,6 +123,8 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
+              # a gradient changed from itself, a row's or a renamed one: `g̃_j = g_j − α·mean_k g_k`, `g_i ← g_i + …`
+              _LEFT + r"(?:g|grad)(?:_?(?:tilde|hat|new|mod))?(?:_[ijk])?\s*(?:=|←|:=)\s*(?:g|grad)(?:_[ijk])?\s*[-−+]",
               # w ← w ⊙ exp(−η·sign(w)⊙g/√v̂): the weights scaled by a factor of the gradient (a shrink by the rate alone,
               # `w ← w·max(0, 1 − ηλ/‖w‖)`, is a weight operation's)
               _LEFT + r"(?P<scaled>w|W|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=scaled)\s*[⊙·*×]"
@@ -619,6 +621,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("update_rule")  # `θ ← θ − η ∇_θ L` beside a new loss: the training's step as it was
     if "update_rule" in found and "weight_op" in found and _steps_without_gradient(plain):
         found.remove("update_rule")  # `w ← w − γ·(w − Q(w))` after each optimizer step: the operation's step, no gradient in it
+    if "weight_op" in found and "update_rule" in found and _only_on_lines(BY_NAME["weight_op"].cue, text, _PERIODIC_REFRESH):
+        found.remove("weight_op")  # "每 50 步更新一次近邻表" beside `g̃_j = g_j − …`: what the rule reads, refreshed now and then
     if "schedule" in found and "weight_op" in found and not _weights_said(plain):
         found.remove("weight_op")  # "the learning rate is halved every 100 steps": the rate changes, not the weights
     if "update_rule" in found and "schedule" in found and not _GRADIENT.search(text):
@@ -782,6 +786,13 @@ _OTHER_VALUE_ANNEALED = re.compile(r"(?<![\w])(?!(?:lr|η|eta)(?![\w]))[A-Za-zα
 # A value computed every N steps to look at ("每 20 步算一次 cos(代理梯度, 真梯度)"): a measurement, no weight operation.
 _PERIODIC_MEASURE = re.compile(r"每\s*\d+\s*步\s*(?:算|计算|记录|测|评估|看)|\bevery\s+\d+\s+steps?,?\s*(?:compute|record|log|measure|"
                                r"evaluate|track)", re.IGNORECASE)
+# A table or statistic the idea keeps, refreshed every N steps ("每 50 步更新一次近邻表", "近邻表每 50 步刷新", "every 100
+# steps, recompute the neighbour lists"): no operation on the weights.
+_REFRESHED = r"(?:表|统计量?|列表|索引|近邻|分组|聚类|\b(?:tables?|lists?|statistics|stats|index|neighbou?rs?|groups?|clusters?)\b)"
+_PERIODIC_REFRESH = re.compile(rf"每\s*\d+\s*步\s*(?:更新|刷新|重算|重新计算)(?:一次)?\s*[^\s。，,;；：:]{{0,6}}?{_REFRESHED}|"
+                               rf"{_REFRESHED}\s*每\s*\d+\s*步\s*(?:刷新|更新|重算)|"
+                               rf"\bevery\s+\d+\s+steps?,?\s*(?:refresh|recompute|rebuild|update)\s+(?:the\s+)?\w*\s*{_REFRESHED}",
+                               re.IGNORECASE)
 # The ordinary step taken on what the idea chose ("Take the optimizer step on those 64 only"): no update rule.
 _ORDINARY_STEP_ON = re.compile(r"\btak(?:e|es|ing)\s+(?:the|an|one|a)\s+(?:(?:plain|normal|usual|ordinary)\s+)?"
                                r"optimi[sz]er\s+step\s+on\b", re.IGNORECASE)
