@@ -563,6 +563,13 @@ def test_a_gradient_changed_from_its_rows_is_an_update_rule_and_a_table_it_refre
     assert "weight_op" in kinds_in_notes(note.replace("更新一次分组表", "把权重缩小一次"))
 
 
+def test_a_model_named_as_where_a_borrowed_function_comes_from_shows_no_architecture() -> None:
+    note = ("# 单调宽度门\n\nQRNN-LSTM 里的 cummax 拿来当隐藏层的门：\n\n    z = relu(W x + b)\n"  # invented
+            "    g = 1 − cumsum(softmax(V x))\n    h = z ⊙ g\n")
+    assert kinds_in_notes(note) == ["layer"]
+    assert "architecture" in kinds_in_notes(note.replace("里的 cummax 拿来当隐藏层的门", "：把 LSTM 的输出接到隐藏层"))
+
+
 def test_a_memory_the_network_reads_and_writes_is_an_architecture_beside_the_gates_it_computes() -> None:
     queue = ("# LSTM with a soft queue\n\nController: h_t = LSTM([x_t ; front(Q_{t−1})], h_{t−1})\n"  # invented
              "- enqueue strength e = sigmoid(E·h_t)\n- Q_t = e·enqueue(Q) + (1 − e)·Q\n")

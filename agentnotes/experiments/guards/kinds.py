@@ -526,6 +526,11 @@ _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:smal
                               r"(?:conv(?:olution)?s?|卷积)\s*(?:层\s*)?的话|linear\s*/\s*conv\w*|conv\w*\s*/\s*linear|(?:对于?)\s*(?:conv(?:olution)?s?|卷积)(?:\s*层)?",  # "conv 的话…"
                               re.IGNORECASE)
 # A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
+# A model named as where a function or trick comes from ("ON-LSTM 里的 cumax", "the forget gate from LSTMs", "as in
+# Transformers"): the source of a part the idea borrows, no structure of its own.
+_SOURCE_MODEL = re.compile(r"[\w-]*(?:LSTM|GRU|RNN|Transformer|ResNet)s?\s*(?:里|中|里面|当中)的|"
+                           r"\b(?:from|borrowed from|as in|like in)\s+(?:the\s+)?[\w-]*(?:LSTM|GRU|RNN|Transformer|ResNet)s?\b",
+                           re.IGNORECASE)
 _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
                            r"(?:先验|priors?|inductive bias|归纳偏置)", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
@@ -663,8 +668,9 @@ def kinds_in_notes(text: str) -> list[str]:
     if "update_rule" in found and "layer" in found and _only_on_lines(BY_NAME["update_rule"].cue, plain, _BACKWARD_LINE):
         found.remove("update_rule")  # "Backward: straight-through, g := g": the new layer's gradient, no optimizer's step
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
-            and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", text))):
-        found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs
+            and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", _SOURCE_MODEL.sub("", text)))):
+        found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs; "ON-LSTM 里的
+        # cumax": where a part comes from
     if "architecture" in found and {"loss", "regulariser"} & set(found) \
             and not _shown(BY_NAME["architecture"].cue, _PENALTY_FUNCTION.sub("", text)):
         found.remove("architecture")  # `def nsr_penalty(h1, h2): N = 0.5 * (h1 - h2)…`: a penalty's inputs, no wiring
