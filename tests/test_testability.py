@@ -11,6 +11,10 @@ def test_a_need_the_note_names_is_refused_with_its_reason() -> None:
     assert "people" in (refusal("人工评估三组回答，找人打分") or "")
     assert "people" in (refusal("A semester-long RCT: three tutor arms, randomised by class section.") or "")
     assert "people" in (refusal("做一个随机对照试验，看学生三个月后的成绩") or "")
+    assert "deployed product" in (refusal("Log telemetry from the editor plugin and compare retention.") or "")
+    assert "deployed product" in (refusal("An online A/B between the two rankers, six weeks.") or "")
+    assert "deployed product" in (refusal("Measure how often real developers keep the suggestion.") or "")
+    assert "cannot test" in (refusal("This can't be a notebook experiment: it needs a year of logs.") or "")
 
 
 def test_what_a_note_says_it_does_without_is_no_need() -> None:

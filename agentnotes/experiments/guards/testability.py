@@ -50,7 +50,8 @@ LIMITS = (
                             r"\b(?:judged|rated|labell?ed) by (?:fresh |real |human )?(?:humans|people|raters|annotators)\b"),
              "it needs people (raters, participants or annotators), and the lab only runs programs"),
     LabLimit("deployment", _cue(r"真实部署|上真机|真实用户|日活|线上\s*A/?B", r"\bA/B tests? (?:with|on) (?:real |live )?users\b",
-                                r"\b(?:real|live) users\b", r"\bin production\b"),
+                                r"\b(?:real|live|actual) (?:users|developers|customers|patients|clinicians|students)\b",
+                                r"\bin production\b", r"\b(?:live|online) A/?B\b", r"\btelemetry\b"),
              "it needs a deployed product and its real users, and the lab runs offline"),
     LabLimit("environment", _cue(r"\breinforcement learning\b", r"\bRL (?:agent|environment)\b", r"\bAtari\b", r"\bMuJoCo\b", r"\bgym\b",
                                  r"\brobots?\b", r"强化学习", r"机器人", r"游戏环境"),
@@ -72,7 +73,7 @@ LIMITS = (
                            r"\b\d+(?:\.\d+)?\s*B\s+(?:[A-Za-z-]+\s+)?(?:模型|LLMs?|transformers?)"),
              "it needs many machines or days of training, and a lab run lasts minutes on one device"),
     LabLimit("said", _cue(r"(?:小(?:规模)?实验|小模型|CPU\s*上)[^。\n]{0,12}(?:没法|无法|做不了|模拟不了|测不出|不能)",
-                          r"模拟不出来?|\bcan(?:'|no)t be (?:a )?toy\b",
+                          r"模拟不出来?|\bcan(?:'|no)t be (?:a |an )?(?:toy|notebook|small|offline|laptop)\b",
                           r"\bsmall(?:-scale)? (?:experiments?|models?)\b[^.\n]{0,20}\b(?:cannot|can't|won't)\b"),
              "the notes themselves say a small experiment cannot test it"),
 )
