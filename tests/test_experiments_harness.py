@@ -392,6 +392,17 @@ def test_a_baseline_activation_the_request_names_is_the_baseline_builders_activa
     assert [type(m).__name__ for m in swapped].count("ReLU") == 2
 
 
+def test_a_note_listing_several_baselines_gets_the_optimizer_of_the_first_that_names_one() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request, baselines_listed
+
+    note = "设置：digits，3 seeds。\n对照：q = 1（就是 SGD + momentum 0.8）、Adam、RMSprop。指标：Adam 下的 acc\n"  # invented
+    baseline = baseline_from_request("Power-mirror step", ["update_rule"], "设置：digits，3 seeds。", baselines_listed(note))
+    assert (baseline.optimizer, baseline.momentum) == ("momentum", 0.8)
+    # the setup's own optimizer comes first; a list naming none leaves the lab's default
+    assert baseline_from_request("x", ["update_rule"], "Adam 1e-3, 3000 steps", baselines_listed(note)).optimizer == "adam"
+    assert baseline_from_request("x", ["update_rule"], "", baselines_listed("Baselines: no penalty, L2.")).optimizer == "sgd"
+
+
 def test_a_momentum_baseline_trains_with_the_coefficient_the_request_names() -> None:
     from agentnotes.experiments.guards.baseline import baseline_from_request
 

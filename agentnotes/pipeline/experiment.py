@@ -19,7 +19,13 @@ from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.added_seeds import added_seeds_config, merged
 from agentnotes.experiments.lab.assemble import assemble_script, explain_failure
 from agentnotes.experiments.guards.autofix import Fix, apply_fixes
-from agentnotes.experiments.guards.baseline import COMPARISON, Baseline, baseline_from_request, compares_with_an_activation
+from agentnotes.experiments.guards.baseline import (
+    COMPARISON,
+    Baseline,
+    baseline_from_request,
+    baselines_listed,
+    compares_with_an_activation,
+)
 from agentnotes.experiments.guards.claim import expected_effect, input_condition, inverted, math_formulas, stated_claim
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
@@ -149,9 +155,10 @@ def _steps_for_period(steps: int, kinds: Sequence[str], note_text: str, reporter
 
 
 def _baseline(request: str, kinds: Sequence[str], names: str, hits: Sequence[Hit]) -> Baseline:
-    """The baseline the request names, with the optimizer of the idea's own setup part where it names none (its
-    "## 实验" or "## Setup" subsection included)."""
-    return baseline_from_request(request, kinds, setup_part(text_of(idea_passages(names, hits))))
+    """The baseline the request names, with the optimizer of the idea's own setup part (its "## 实验" or "## Setup"
+    subsection included) and list of baselines where it names none."""
+    text = text_of(idea_passages(names, hits))
+    return baseline_from_request(request, kinds, setup_part(text), baselines_listed(text))
 
 
 def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: str | None = None) -> agents.Plan:

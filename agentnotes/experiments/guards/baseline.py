@@ -92,24 +92,42 @@ def compares_with_an_activation(request: str) -> bool:
 _NO_MOMENTUM = re.compile(r"\b(?:without|no|w/o|zero)\s+momentum\b|(?:无|不带|不用|没有|不加)\s*(?:动量|momentum\b)", re.IGNORECASE)
 
 
+# The line listing the baselines: "baseline：p = 2（就是 SGD+momentum）、Adam", "Baselines: SGD+momentum, plain SGD, Adam".
+_BASELINES_LISTED = re.compile(r"(?:(?<![\w])[Bb]aselines?|基线|对照组?)\s*[:：][^\n。]*")
+
+
+def baselines_listed(text: str) -> str:
+    """The lines of `text` that list the baselines ("baseline：SGD+momentum、Adam")."""
+    return "\n".join(m[0] for m in _BASELINES_LISTED.finditer(text))
+
+
 def optimizer_said(text: str) -> str | None:
-    """The one optimizer `text` names ("Adam lr 1e-3", "SGD with momentum 0.9", "SGD (no momentum)"); None for none
-    or several."""
+    """The one optimizer `text` names ("Adam lr 1e-3", "SGD with momentum 0.9", "SGD (no momentum)"), or of several the
+    first one a list of baselines names ("baseline：SGD+momentum、Adam"); None for none, or several and no such list."""
     text = _NO_MOMENTUM.sub(" ", text)
     named = {name for name, cue in _OPTIMIZERS if cue.search(text)}
     named -= {"sgd"} if "momentum" in named else set()
+    if len(named) > 1 and (listed := _BASELINES_LISTED.search(text)):
+        items = re.split(r"[,，、;；]\s*(?![^()（）]*[)）])", listed[0].split(":", 1)[-1].split("：", 1)[-1])
+        return next((said for item in items if (said := optimizer_said(item))), None)
     return named.pop() if len(named) == 1 else None
 
 
-def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",), setup: str = "") -> Baseline:
+def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",), setup: str = "", baselines: str = "") \
+        -> Baseline:
     """The optimizer, normalisation, momentum coefficient, activation, schedule and size (as many parameters as
     the idea) the request's baseline side names; the lab's defaults otherwise. The activation only for an activation
     idea (`kinds`): "penalised tanh vs tanh" compares two activations, "softmax attention vs sigmoid gating" names a
     part, not the network's activation; the schedule only for a schedule idea ("vs cosine similarity" names none).
-    A request that names no optimizer gets the one the note's `setup` part names, if only one."""
+    A request that names no optimizer gets the one the note's `setup` part names, if only one, else the first one its
+    list of `baselines` names."""
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), None)
-    optimizer, told = (optimizer, side) if optimizer else (optimizer_said(setup) or "sgd", setup)
+    if optimizer:
+        told = side
+    else:
+        optimizer, told = (optimizer_said(setup), setup) if optimizer_said(setup) else (optimizer_said(baselines), baselines)
+        optimizer = optimizer or "sgd"
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
     said = _MOMENTUM_VALUE.search(told) if optimizer == "momentum" else None
     activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu") if "activation" in kinds else "relu"
