@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agentnotes.experiments.guards.constants import BASELINE_LABEL
+
 COMPARISON = re.compile(r"\s+(?:vs\.?|versus|against|compared (?:to|with)|对比|相比)\s*", re.IGNORECASE)
 _OPTIMIZERS = (  # (lab name, cue) in match order: AdamW before Adam
     ("adamw", re.compile(r"\badamw\b", re.IGNORECASE)),
@@ -93,7 +95,7 @@ _NO_MOMENTUM = re.compile(r"\b(?:without|no|w/o|zero)\s+momentum\b|(?:无|不带
 
 
 # The line listing the baselines: "baseline：p = 2（就是 SGD+momentum）、Adam", "Baselines: SGD+momentum, plain SGD, Adam".
-_BASELINES_LISTED = re.compile(r"(?:(?<![\w])[Bb]aselines?|基线|对照组?)\s*[:：][^\n。]*")
+_BASELINES_LISTED = re.compile(BASELINE_LABEL + r"[^\n。]*")
 
 
 def baselines_listed(text: str) -> str:
@@ -108,7 +110,7 @@ def optimizer_said(text: str) -> str | None:
     named = {name for name, cue in _OPTIMIZERS if cue.search(text)}
     named -= {"sgd"} if "momentum" in named else set()
     if len(named) > 1 and (listed := _BASELINES_LISTED.search(text)):
-        items = re.split(r"[,，、;；]\s*(?![^()（）]*[)）])", listed[0].split(":", 1)[-1].split("：", 1)[-1])
+        items = re.split(r"[,，、;；]\s*(?![^()（）]*[)）])", re.sub(BASELINE_LABEL, "", listed[0], count=1))
         return next((said for item in items if (said := optimizer_said(item))), None)
     return named.pop() if len(named) == 1 else None
 
@@ -125,9 +127,10 @@ def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",), 
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), None)
     if optimizer:
         told = side
+    elif optimizer := optimizer_said(setup):
+        told = setup
     else:
-        optimizer, told = (optimizer_said(setup), setup) if optimizer_said(setup) else (optimizer_said(baselines), baselines)
-        optimizer = optimizer or "sgd"
+        optimizer, told = optimizer_said(baselines) or "sgd", baselines
     norm = next((name for name, cue in _NORMS if cue.search(side)), None)
     said = _MOMENTUM_VALUE.search(told) if optimizer == "momentum" else None
     activation = next((name for name, cue in _ACTIVATIONS if cue.search(side)), "relu") if "activation" in kinds else "relu"

@@ -55,11 +55,11 @@ _STARTS_SAID = re.compile(r"初始|初值|\binit", re.IGNORECASE)  # "初始化�
 
 
 # A list of baselines' label: `baseline：`, `Baselines:`, `基线：`, `对照：`.
-_BASELINE_LABEL = r"(?<![\w])(?:[Bb]aselines?|基线|对照组?)\s*[:：]\s*"
+BASELINE_LABEL = r"(?:(?<![\w])[Bb]aselines?|基线|对照组?)\s*[:：]\s*"
 # A value said as a case, not the value chosen: `ν=0 就退化成 SGD`, `q=1 时是 MAE`, `when β = 0`, `if q = 1`,
 # `with α = 0 this is plain momentum`, a point (`w = 0 附近`), the value a baseline runs at (`baseline：p = 2`).
 # What another name equals in that case is no constant either: `t=1 时 g_prev = 0` (a start).
-CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果|{_BASELINE_LABEL})\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
+CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果|{BASELINE_LABEL})\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
                    rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:(?:时|的时候)(?:\s*[，,]?\s*[A-Za-zα-ωϵ]\w*\s*=\s*{NUMBER})?"
                    rf"|附近|处(?!理)"
                    rf"|就|则|即|退化|等价|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b|"
@@ -115,7 +115,7 @@ def _is_variable(name: str) -> bool:
 
 # A case that is the baseline itself: "ρ = 1 就是普通 SGD", "k=1 时就退化成 heavy-ball", "κ = 0 is plain SGD".
 _BASELINE_SAID = re.compile(rf"就|退化|等价|recovers|reduces|\bis\s+(?:plain|ordinary|vanilla|standard|just|the baseline)\b"
-                            rf"|{_BASELINE_LABEL}", re.IGNORECASE)
+                            rf"|{BASELINE_LABEL}", re.IGNORECASE)
 
 
 def _middle(sweep: list[str], key: str, cases: set[tuple[str, float]]) -> str:
