@@ -525,12 +525,12 @@ _BASELINE_MODELS = re.compile(r"\b(?:gru|rnn|recurrent(?: net(?:work)?)?|(?:smal
                               r"(?:小)?卷积网(?:络)?|卷积核|循环网络|小\s*conv\b|"
                               r"(?:conv(?:olution)?s?|卷积)\s*(?:层\s*)?的话|linear\s*/\s*conv\w*|conv\w*\s*/\s*linear|(?:对于?)\s*(?:conv(?:olution)?s?|卷积)(?:\s*层)?",  # "conv 的话…"
                               re.IGNORECASE)
-# A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
 # A model named as where a function or trick comes from ("ON-LSTM 里的 cumax", "the forget gate from LSTMs", "as in
 # Transformers"): the source of a part the idea borrows, no structure of its own.
 _SOURCE_MODEL = re.compile(r"[\w-]*(?:LSTM|GRU|RNN|Transformer|ResNet)s?\s*(?:里|中|里面|当中)的|"
                            r"\b(?:from|borrowed from|as in|like in)\s+(?:the\s+)?[\w-]*(?:LSTM|GRU|RNN|Transformer|ResNet)s?\b",
                            re.IGNORECASE)
+# A model named as what an idea is like ("给 MLP 一点 conv 的先验", "a conv-like prior"): no architecture change by itself.
 _LIKE_A_MODEL = re.compile(r"(?:conv\w*|卷积|attention|注意力)[- ]?(?:like|style|式|似的)|(?:conv\w*|卷积|attention|注意力)\s*的?\s*"
                            r"(?:先验|priors?|inductive bias|归纳偏置)", re.IGNORECASE)
 # Weights initialised again during training: "重新 Kaiming 初始化", "re-initialise the dead units".
