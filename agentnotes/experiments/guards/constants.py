@@ -59,11 +59,12 @@ BASELINE_LABEL = r"(?:(?<![\w])[Bb]aselines?|基线|对照组?)\s*[:：]\s*"
 # A value said as a case, not the value chosen: `ν=0 就退化成 SGD`, `q=1 时是 MAE`, `when β = 0`, `if q = 1`,
 # `with α = 0 this is plain momentum`, a point (`w = 0 附近`), the value a baseline runs at (`baseline：p = 2`).
 # What another name equals in that case is no constant either: `t=1 时 g_prev = 0` (a start).
+# The words that say a case is the baseline itself: "ρ = 1 就是普通 SGD", "k=1 时就退化成 heavy-ball", "κ = 0 is plain SGD".
+_BASELINE_WORDS = r"就|退化|等价|recovers|reduces|\bis\s+(?:plain|ordinary|vanilla|standard|just|the baseline)\b"
 CASE = re.compile(rf"(?:\b(?:when|if)\s+|当|若|如果|{BASELINE_LABEL})\s*[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}"
                    rf"|(?<![\w.])[A-Za-zα-ωϵ]\w*\s*(?:=|→)\s*{NUMBER}\s*(?:(?:时|的时候)(?:\s*[，,]?\s*[A-Za-zα-ωϵ]\w*\s*=\s*{NUMBER})?"
                    rf"|附近|处(?!理)"
-                   rf"|就|则|即|退化|等价|recovers|gives|reduces|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b|"
-                   rf"is\s+(?:plain|ordinary|vanilla|standard|just|the baseline)\b)")
+                   rf"|则|即|gives|(?:this|it|that)\s+(?:is|becomes)\b|becomes\b|{_BASELINE_WORDS})")
 
 # A value said in brackets as one to try as well: `β₃=0.999（步数少时也试 β₃=0.99）`, `(also try λ = 1e-2)`; or in a
 # clause of its own after the idea's value: `c = 2，也试 c = 1.5, 3`, `k = 4; also try k = 8`, `k ∈ {1, 2, 4}，外加 k = T`.
@@ -113,9 +114,8 @@ def _is_variable(name: str) -> bool:
     return name.lower().rstrip("0123456789_") in _VARIABLES
 
 
-# A case that is the baseline itself: "ρ = 1 就是普通 SGD", "k=1 时就退化成 heavy-ball", "κ = 0 is plain SGD".
-_BASELINE_SAID = re.compile(rf"就|退化|等价|recovers|reduces|\bis\s+(?:plain|ordinary|vanilla|standard|just|the baseline)\b"
-                            rf"|{BASELINE_LABEL}", re.IGNORECASE)
+# A case that is the baseline itself, or the value a listed baseline runs at.
+_BASELINE_SAID = re.compile(rf"{_BASELINE_WORDS}|{BASELINE_LABEL}", re.IGNORECASE)
 
 
 def _middle(sweep: list[str], key: str, cases: set[tuple[str, float]]) -> str:

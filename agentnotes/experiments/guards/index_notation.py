@@ -34,7 +34,7 @@ from agentnotes.experiments.guards.notation import summand_end
 BATCH, OUT, IN = "b", "o", "i"
 _AXES = (BATCH, OUT, IN)
 # A reduction over an index: `Σ_i`, `\sum_{j}`, `∑_j`, `sum_i`, `mean_i`, `max_i`, `\max_{i}`, `min_j`.
-_REDUCTION = re.compile(r"(?:(?P<sign>[Σ∑])|(?<![A-Za-z0-9_])\\?(?P<word>sum|mean|max|min))_\{?(?P<index>[a-z])\}?(?![\w{])\s*")
+REDUCTION = re.compile(r"(?:(?P<sign>[Σ∑])|(?<![A-Za-z0-9_])\\?(?P<word>sum|mean|max|min))_\{?(?P<index>[a-z])\}?(?![\w{])\s*")
 _REDUCE = {"sum": "sum", "Σ": "sum", "∑": "sum", "mean": "mean", "max": "amax", "min": "amin"}
 # A formula `name = …` or `name_ij = …` at the start of a part of a line.
 _TARGET = re.compile(r"^\s*(?:[-*]\s*)?([^\W\d][\w\u0300-\u036f']*)\s*(?:=|←)(?!=)")
@@ -112,7 +112,7 @@ def _base(name: str) -> str:
 
 def _reductions_as_calls(text: str) -> str:
     """`Σ_i |x_i − w_ji| + b_j` as `reduce_sum_i(|x_i − w_ji|) + b_j`: a bracketed reduction reduces its bracket."""
-    while match := _REDUCTION.search(text):
+    while match := REDUCTION.search(text):
         start = match.end()
         if text[start:start + 1] == "(":
             depth, end = 0, start

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from agentnotes.experiments.guards.batch_notation import PER_SAMPLE_LOSS, batch_reductions
 from agentnotes.experiments.guards.constants import POINTS, TOTAL_STEP_NAMES, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import without_variants
+from agentnotes.experiments.guards.index_notation import REDUCTION
 from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts, summand_end
 from agentnotes.experiments.guards.formula_lines import (
     _TORCH_CALLS,
@@ -171,10 +172,9 @@ _ROW_INDEX = "_i"
 _ENTRY_INDEXED = re.compile(r"(\w+?)_(?:[ijk]|ij)")
 # A value a named number of steps back: `w_{t−k}`.
 _STEPS_BACK_NAMED = re.compile(r"(?<=[\w\u0370-\u03ff])_\{\s*t\s*[-−]\s*([A-Za-z])\s*\}")
-# A matrix entry by its row's and its column's index (`D_ji`, `W_{ij}`, `W_{i,j}`), and a reduction over an index.
+# A matrix entry by its row's and its column's index (`D_ji`, `W_{ij}`, `W_{i,j}`).
 _ENTRY = re.compile(r"(?<![\w\u0370-\u03ff])([A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*?)_\{?([ijkmn])\s*,?\s*([ijkmn])\}?"
                     r"(?![\w\u0370-\u03ff])")
-_REDUCED = re.compile(r"(?<![\w.])(?:(?P<sign>Σ|∑)|\\?(?P<word>sum|mean))_\{?(?P<index>[ijkmn])\}?\s*")
 
 
 def _small_count(value: str | None) -> bool:
@@ -667,7 +667,8 @@ def _entries_as_rows(formulas: str) -> str:
     row, column = pair
     lines = []
     for line in formulas.splitlines():
-        while reduced := next((m for m in _REDUCED.finditer(line) if m["index"] == column), None):
+        while reduced := next((m for m in REDUCTION.finditer(line) if m["index"] == column
+                               and m["word"] in (None, "sum", "mean")), None):
             end = summand_end(line, reduced.end())
             call = "mean_rows" if reduced["word"] == "mean" else "sum_rows"
             line = f"{line[:reduced.start()]}{call}({line[reduced.end():end].strip()}){line[end:]}"
