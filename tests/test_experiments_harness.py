@@ -106,6 +106,30 @@ def test_reference_idea_runs_and_writes_metrics(tmp_path: Path, idea: str, confi
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
 
 
+def test_label_noise_makes_that_share_of_the_training_labels_wrong_the_same_for_both_arms(tmp_path: Path) -> None:
+    """A run under label noise (a condition a note names) trains on wrong labels and is measured on clean ones."""
+    ran = run_idea(tmp_path / "noisy", (IDEAS / "gonnor.py").read_text(), task="digits", label_noise=0.3)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics is not None and ran.metrics["config"]["label_noise"] == 0.3
+    probe = ("import experiment as e, numpy as np\n"
+             "for seed in (0, 1):\n"
+             "    noisy = e.load_data('digits', seed)[0]\n"
+             "    e.LABEL_NOISE = 0.0\n"
+             "    clean = e.load_data('digits', seed)[0]\n"
+             "    e.LABEL_NOISE = 0.3\n"
+             "    again = e.load_data('digits', seed)[0]\n"
+             "    wrong = noisy['train'][1] != clean['train'][1]\n"
+             "    print(round(wrong.mean(), 3), int((noisy['train'][1] == again['train'][1]).all()),\n"
+             "          int(all((noisy[k][1] == clean[k][1]).all() for k in ('val', 'test'))),\n"
+             "          int((noisy['train'][0] == clean['train'][0]).all()), int(noisy['train'][1].max() <= 9))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "noisy", capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert out.returncode == 0, out.stderr
+    for line in out.stdout.splitlines():  # each seed: 30% wrong, drawn the same each time, val/test and inputs clean
+        share, same, clean_eval, same_inputs, in_range = line.split()
+        assert abs(float(share) - 0.3) < 0.005 and (same, clean_eval, same_inputs, in_range) == ("1", "1", "1", "1")
+
+
 def test_identical_idea_reproduces_the_baseline_exactly(tmp_path: Path) -> None:
     """Same data, seeds, batches and initialisation for both arms: a no-op idea gives identical numbers."""
     code = textwrap.dedent('''
@@ -356,7 +380,8 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
     [dict(seeds=(0, 1)), dict(seeds=(1, 1, 2)), dict(task="imagenet"), dict(lr=0.0), dict(steps=0),
      dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0)), dict(lr="fast"),
      dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0),
-     dict(baseline_activation="swishy"), dict(arm_lrs=(("idea", 0.1),)), dict(arm_lrs=(("baseline", 0.1), ("idea", 0.0)))],
+     dict(baseline_activation="swishy"), dict(arm_lrs=(("idea", 0.1),)), dict(arm_lrs=(("baseline", 0.1), ("idea", 0.0))),
+     dict(task="digits", label_noise=1.0), dict(task="digits", label_noise=-0.1), dict(label_noise=0.2)],  # regression: no classes
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):

@@ -171,6 +171,39 @@ def test_a_condition_the_note_names_sets_the_input_scale_the_plan_left_at_normal
     assert any("names no condition" in c for c in reset.corrections)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("- digits MLP，干净标签 和 20% 对称标签噪声 两种设置", 0.2),
+    ("Second run with 30% symmetric label noise on train.", 0.3),
+    ("实验：digits MLP，训练集 30% 标签随机打乱，lr 0.05，800 步。", 0.3),
+    ("训练集标签加噪：对称噪声 0% / 20% / 40%，测试集干净", 0.2),  # the first share above 0
+    ("Label noise at 0%, 20%, 40% symmetric.", 0.2),
+    ("另外在训练中随机 1% 的 batch 上把标签打乱，人为制造尖峰。", None),  # a share of batches
+    ("跳过 loss 最大的前 1%，可能是标签噪声", None),  # another clause's share
+    ("对标签噪声样本，与其硬押一个错误的类，不如押弃权", None),  # no share
+])
+def test_the_share_of_wrong_training_labels_a_note_runs_its_idea_with(text: str, said: float | None) -> None:
+    from agentnotes.experiments.guards.claim import label_noise_condition
+
+    found = label_noise_condition(text)
+    assert (found and found[0]) == said
+    assert found is None or found[1] in text
+
+
+def test_label_noise_the_note_names_becomes_a_condition_of_a_classifying_plan_only() -> None:
+    from agentnotes.agents.experimenter import Plan
+    from agentnotes.pipeline.experiment import _ground_plan
+
+    note = [Hit(Chunk("n.md", 1, 6, "# Clipped loss\n\nL = mean(min(ce, c))，c = 2\n\n实验：digits MLP，"
+                      "另加一组 20% 对称标签噪声。", ("Clipped loss",)), 1.0)]
+    plan = Plan(idea_name="clipped loss", hypothesis="h", idea_rule="L = mean(min(ce, c)) with c = 2 on each batch", kinds=["loss"],
+                task="digits")
+    grounded = _ground_plan(plan, "clipped loss vs CE", note)
+    assert grounded.label_noise == 0.2 and "20%" in grounded.condition
+    assert any(c.startswith("label noise 0% -> 20%") for c in grounded.corrections)
+    regression = [Hit(dataclasses.replace(note[0].chunk, text=note[0].chunk.text.replace("digits MLP", "回归 MLP")), 1.0)]
+    assert _ground_plan(plan.model_copy(update={"task": "regression"}), "clipped loss vs MSE", regression).label_noise == 0.0
+
+
 @pytest.mark.parametrize(("request_text", "hooks"), [
     ("mirror vs baseline", ["build_model", "after_step"]),  # merged every N steps
     ("Gonnor vs plain SGD", ["make_optimizer"]),  # "every step" is not periodic

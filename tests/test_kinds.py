@@ -158,6 +158,9 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("# 按验证误差控制学习率\nη_{e+1} = η_e · (g*/g_e)^κ", ["schedule"]),
     ("Ĥ = γ ⊙ H / (s(H) + ε) + β, one scalar per batch", ["layer"]),  # a normalisation's affine form
     ("边缘像素几乎总是 0（x=0），测试时有墨水就往隐层里灌噪声。\n初始化：W_ij ~ N(0, s_j²)", ["init"]),  # a case, no data
+    ("# 按预测的方差采样\n每个样本 i 的采样概率：P(i) ∝ std_H(p_i) + ε", ["data"]),  # how often each example is drawn
+    ("# Linear decay to zero\nη(t) = η_max · (T − t)/T\nLate in training the average over steps averages out gradient "
+     "noise.", ["schedule"]),  # gradient noise as a reason, not noise the idea adds
 ])
 def test_a_notes_cues_name_its_kinds_as_whole_words(note: str, kinds: list[str]) -> None:
     assert kinds_in_notes(note) == kinds

@@ -33,6 +33,12 @@ def test_formulas_written_as_assignments_become_a_program_with_roles_state_and_c
     assert program.constants == {"kappa": 0.8, "rho": 0.95} and program.output == "w"
 
 
+def test_a_bounded_step_of_two_arguments_reads_as_torch_atan2() -> None:
+    program = note_program("m ← β₁·m + (1−β₁)·g\nv ← β₂·v + (1−β₂)·g²\nw ← w − η · a · atan2(m, √v)\na = 1.27",
+                           ["update_rule"])
+    assert program is not None and program.statements[-1] == ("w", "w - eta * a * atan2(m, sqrt(v))")
+
+
 def test_a_formula_restated_in_the_text_and_its_approximation_are_one_formula() -> None:
     note = "# 新激活 f(x) = x·sin(x) + x\n- 公式：f(x) = x·sin(x) + x，f'(x) = sin(x) + x·cos(x) + 1。在 0 附近 f(x) ≈ x + x²"
     program = note_program(note, ["activation"], note, "digits")

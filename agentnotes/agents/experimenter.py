@@ -44,7 +44,7 @@ _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 _OPENING_FENCE = re.compile(r"```(?:python|py)?\s*\n")
 
 
-CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task"}
+CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task", "label_noise"}
 
 
 class PlannerReply(BaseModel):
@@ -77,6 +77,7 @@ class Plan(PlannerReply):
     correction the note's own sections made (pipeline/experiment.py `_ground_plan`)."""
 
     baseline: str = ""
+    label_noise: float = Field(default=0.0, ge=0, lt=1)  # the share of wrong training labels the note runs the idea with
     corrections: list[str] = Field(default_factory=list)  # what a program changed in the planner's plan, and why
 
     def as_text(self) -> str:

@@ -26,7 +26,14 @@ from agentnotes.experiments.guards.baseline import (
     baselines_listed,
     compares_with_an_activation,
 )
-from agentnotes.experiments.guards.claim import expected_effect, input_condition, inverted, math_formulas, stated_claim
+from agentnotes.experiments.guards.claim import (
+    expected_effect,
+    input_condition,
+    inverted,
+    label_noise_condition,
+    math_formulas,
+    stated_claim,
+)
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
 from agentnotes.experiments.guards.confounds import cannot_learn, compare, confound_problems, diff_table
@@ -51,7 +58,7 @@ from agentnotes.experiments.guards.note_symbols import (
 )
 from agentnotes.experiments.guards.setup_sizes import setup_sizes
 from agentnotes.experiments.guards.skeleton import COMBINED, blameless_parts, skeleton_for, written_part
-from agentnotes.experiments.lab.config import ExperimentConfig
+from agentnotes.experiments.lab.config import ExperimentConfig, condition_label, condition_of
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
@@ -167,7 +174,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     rule holds none of their formulas (the lines that define an output it never names
     added when it holds some), the task their words name, the baseline the request names, a hypothesis
     that inverts the note, the input scale of a condition the note names and the plan left out (or set where the note
-    names none)."""
+    names none), the share of wrong training labels the note runs the idea with."""
     names = names or request  # what names the idea's own section among the hits (names_in_notes)
     updates: dict[str, object] = {}
     corrections = []
@@ -205,6 +212,11 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     elif plan.input_scale != 1.0 and not said:  # the planner's own condition, which the note never names
         updates.update(input_scale=1.0, condition="", hypothesis=stated_claim(plan.idea_name, plan.effect, ""))
         corrections.append(f"input scale {plan.input_scale:g} -> 1.0: the note names no condition on the inputs")
+    noisy = _label_noise(own_text(names, hits), str(updates.get("task", plan.task)))
+    if noisy and noisy[0] != plan.label_noise:
+        updates["label_noise"], words = noisy
+        updates["condition"] = str(updates.get("condition") or plan.condition or words)
+        corrections.append(f"label noise {plan.label_noise:.0%} -> {noisy[0]:.0%}: the note runs the idea with \"{words}\"")
     if inverted(plan.hypothesis, note_text):
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, str(updates.get("condition", plan.condition)))
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
@@ -242,11 +254,20 @@ def _plan_from_note(request: str, hits: Sequence[Hit], names: str) -> agents.Pla
     headings = list(dict.fromkeys(h.chunk.heading_path[-1] for h in passages if h.chunk.heading_path))
     name = (headings[0] if len(headings) == 1 else COMPARISON.split(request.strip(), maxsplit=1)[0])[:100]  # its title
     scale, condition = input_condition(own_text(names, hits)) or (1.0, "")
+    noise, noisy_words = _label_noise(own_text(names, hits), task) or (0.0, "")
+    condition = condition or noisy_words
     effect = expected_effect(text_of(passages))
     return agents.Plan(idea_name=name, hypothesis=stated_claim(name, effect, condition), kinds=kinds, effect=effect,
                        idea_rule=_first_lines(formulas, RULE_CHARS[1]), condition=condition, task=task, input_scale=scale,
+                       label_noise=noise,
                        corrections=["the plan read from the note's own sections (kinds, formulas, task, condition, "
                                     "expected effect): no planner call"])
+
+
+def _label_noise(own: str, task: str) -> tuple[float, str] | None:
+    """The share of wrong training labels the idea's own sections run it with, and their words; None where they name
+    none or the task has no classes to make wrong."""
+    return label_noise_condition(own) if task != "regression" else None
 
 
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, names: str,
@@ -326,7 +347,7 @@ def _judge(model: BaseChatModel, settings: Settings, run: rd.Run, iterations: Se
     with run.phase(f"review-results-{n}"):
         metrics = [load_metrics(run.iteration_dir(i) / rd.METRICS) for i in iterations]
         comparisons = [compare_arms(m) for m in metrics]
-        results = "\n\n".join(f"Input scale {m['config']['input_scale']}:\n{c.as_text()}" for m, c in zip(metrics, comparisons))
+        results = "\n\n".join(f"{condition_of(m['config']).capitalize()}:\n{c.as_text()}" for m, c in zip(metrics, comparisons))
         try:
             review, replies = agents.review_results(
                 model, load_prompt("review_results", settings.prompts_dir), plan, results, seed=seed
@@ -704,7 +725,8 @@ def run_experiment(
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
     steps = _steps_for_period(options.steps, plan.kinds, passages_text, reporter)
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
-        sweep.Condition(scale, steps=steps, seeds=options.seeds) for scale in sweep.condition_scales(plan.input_scale)]
+        sweep.Condition(scale, noise, steps=steps, seeds=options.seeds)
+        for scale, noise in sweep.condition_settings(plan.input_scale, plan.label_noise)]
     baseline = _baseline(options.request, plan.kinds, names, hits)
     sizes = setup_sizes(passages_text)
     if sizes.said():
@@ -744,7 +766,8 @@ def run_experiment(
         else:
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}", code)
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
-        config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale)
+        config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale,
+                         label_noise=condition.label_noise)
         outcome = _run_condition(run, n, code, config, options, reporter, _prior_metrics(run, condition, code))
         if isinstance(outcome, str):
             writer.record_failure()
@@ -876,7 +899,8 @@ def _sandbox_run(run: rd.Run, n: int, code: str, config: ExperimentConfig, optio
     run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
     seeds = f"{len(config.seeds)} seeds" if not config.arm_lrs else \
         f"{len(config.seeds)} seeds added ({', '.join(map(str, config.seeds))}), each arm at the rate its search chose"
-    reporter.phase(f"run-{n}", f"input scale {config.input_scale:g}: {seeds} × 2 arms × {config.steps} steps in the sandbox")
+    reporter.phase(f"run-{n}", f"{condition_label(config.input_scale, config.label_noise)}: {seeds} × 2 arms × "
+                               f"{config.steps} steps in the sandbox")
     result = run_iteration(run, n, options, reporter)
     reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
     if result.status == "interrupted":

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+from agentnotes.experiments.lab.config import condition_label
 from agentnotes.experiments.results.stats import Comparison
 
 LONGER_BUDGET = 4  # steps multiplier when neither arm learned
@@ -24,6 +25,7 @@ class Condition:
     """One condition of the sweep and where it stands."""
 
     input_scale: float
+    label_noise: float = 0.0  # the share of training labels made wrong (guards/claim.py label_noise_condition)
     state: State = "pending"
     steps: int = 0  # steps of the last run under this condition
     seeds: int = 0
@@ -32,12 +34,13 @@ class Condition:
 
     @property
     def label(self) -> str:
-        return f"input scale {self.input_scale:g}"
+        return condition_label(self.input_scale, self.label_noise)
 
 
-def condition_scales(planned_scale: float) -> list[float]:
-    """The planned input scale and, when it is not the normal one, 1.0 as the control."""
-    return [planned_scale] if planned_scale == 1.0 else [planned_scale, 1.0]
+def condition_settings(planned_scale: float, planned_noise: float = 0.0) -> list[tuple[float, float]]:
+    """The planned (input scale, label noise) and, when it is not the normal setting, (1.0, 0.0) as the control."""
+    planned = (planned_scale, planned_noise)
+    return [planned] if planned == (1.0, 0.0) else [planned, (1.0, 0.0)]
 
 
 @dataclass(frozen=True)

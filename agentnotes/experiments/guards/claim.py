@@ -57,6 +57,28 @@ def input_condition(note_text: str) -> tuple[float, str] | None:
     return (SMALL_INPUT_SCALE, found.group(0)) if found else None
 
 
+# A share of wrong training labels the note runs the idea under: "加一组 20% 对称标签噪声", "30% symmetric label noise on
+# train", "训练集 30% 标签随机打乱", "标签噪声 0% 和 20%" (a share within the clause, before or after the words; not "1%
+# 的 batch 上把标签打乱", a share of batches).
+_LABEL_NOISE_WORDS = (r"(?:对称)?(?:标签|label)\s*噪声|标签加噪|(?:symmetric\s+)?label[- ]noise|noisy[- ]labels?|对称\s*噪声|"
+                      r"symmetric\s+noise|标签[^。，,；;\n]{0,4}(?:打乱|翻转|替换)|labels?\s+(?:randomly\s+)?(?:flipped|shuffled|corrupted)")
+_SHARE = r"(\d{1,2}(?:\.\d+)?)\s*%"
+_SHARES = rf"{_SHARE}(?:\s*(?:/|、|,|，|和|与|及|and|or)\s*{_SHARE})*"  # "0% / 20% / 40%", "0% and 20%"
+_LABEL_NOISE = re.compile(rf"{_SHARES}(?:(?!batch|步|step)[^。，,；;\n]){{0,14}}?(?:{_LABEL_NOISE_WORDS})|"
+                          rf"(?:{_LABEL_NOISE_WORDS})(?:(?!batch|步|step)[^。，,；;\n]){{0,10}}?{_SHARES}", re.IGNORECASE)
+_MOST_LABEL_NOISE = 0.6  # beyond it, most labels of a few classes are wrong: no condition a note means
+
+
+def label_noise_condition(note_text: str) -> tuple[float, str] | None:
+    """(the share of training labels made wrong, the note's words) where the note runs the idea with label noise;
+    the first share above 0 it names (of "0% / 20% / 40%", 20%). None where it names none."""
+    for found in _LABEL_NOISE.finditer(note_text):
+        shares = [float(s) / 100 for s in re.findall(_SHARE, found[0])]
+        if share := next((s for s in shares if 0 < s <= _MOST_LABEL_NOISE), None):
+            return share, found[0].strip()
+    return None
+
+
 _ASSIGNMENT = re.compile(r"(?<![\w'])([^\W\d][\w']*)\s*(=|←)\s*([^，。,;；\n]+)")
 
 

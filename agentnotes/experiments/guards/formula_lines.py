@@ -46,7 +46,10 @@ _TORCH_CALLS = {"sign": "torch.sign", "sqrt": "torch.sqrt", "exp": "torch.exp", 
                 "softmax": "F.softmax", "log_softmax": "F.log_softmax", "of_right_class": "of_right_class",
                 "specnorm": "specnorm", "dot": "dot", "ndtr": "torch.special.ndtr", "ndtri": "torch.special.ndtri",
                 "erf": "torch.special.erf", "quantile": "torch.quantile", "median": "torch.median", "topk": "topk",
-                "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge", "ne": "torch.ne"}  # an indicator: notation.py
+                "lt": "torch.lt", "le": "torch.le", "gt": "torch.gt", "ge": "torch.ge", "ne": "torch.ne",
+                "atan": "torch.atan", "arctan": "torch.atan", "atan2": "torch.atan2", "arctan2": "torch.atan2",
+                "sinh": "torch.sinh", "asinh": "torch.asinh", "arcsinh": "torch.asinh", "log1p": "torch.log1p",
+                "expm1": "torch.expm1"}  # an indicator: notation.py
 FUNCTIONS = frozenset(_TORCH_CALLS) | {"pi"}  # pi: math.pi
 # A letter naming a function (`φ = sigmoid`, `act = tanh`), as written and made plain.
 # A letter named as a function in symbols or words (`φ = sigmoid`, `σ 取 softplus`, `act 为 tanh`), as written or made plain.

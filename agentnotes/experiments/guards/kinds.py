@@ -104,7 +104,9 @@ BATCH_CHOICE = (r"\b(?:build|compose|construct|form|assemble|fill)s?\s+(?:each|e
                 r"(?:每个|每一个)\s*batch\s*(?:都)?由|(?:组成|构成|组|拼)\s*(?:一个|每个)?\s*batch|batch\s*的?(?:组成|构成)|"
                 # "each batch = 96 fresh samples + the same 32", "a fixed handful of samples in every batch"
                 r"\b(?:each|every)\s+(?:mini-?)?batch\s*(?:=|is\s+made\s+of|consists\s+of)\s*\d+|"
-                r"\b(?:samples|examples)\s+in\s+(?:each|every)\s+(?:mini-?)?batch\b")
+                r"\b(?:samples|examples)\s+in\s+(?:each|every)\s+(?:mini-?)?batch\b|"
+                # how often each example is drawn: "采样概率 P(i) ∝ …", "按预测的方差采样 batch", "per-example sampling probability"
+                r"采样概率|按[^。\n]{1,24}采样\s*(?:batch|样本)|\b(?:per-?(?:sample|example)|examples?'?)\s+sampling\s+probabilit")
 
 # A normalisation's affine form: `Ĥ = γ ⊙ H / (σ_max(H)/√B + ε) + β`, `y = γ·(x − μ)/s + β`.
 NORM_FORMULA = re.compile(r"=\s*(?:γ|gamma)\s*[⊙·*]\s*\(?\s*[A-Za-z]\w*\s*(?:[-−]\s*[^)/\n]+\))?\s*/[^\n]*\+\s*(?:β|beta)(?![\w])")
@@ -129,7 +131,7 @@ KINDS: tuple[Kind, ...] = (
               # `w ← w·max(0, 1 − ηλ/‖w‖)`, is a weight operation's)
               _LEFT + r"(?P<scaled>w|W|θ|theta|p|param)(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*(?P=scaled)\s*[⊙·*×]"
                       r"(?=[^\n]*(?:∇|\bgrad\b|(?<![\w])g(?![\w])))",
-              _words("update rule", "momentum", "gradient noise(?! scale)", "gradient clipping", "optimi[sz]er step", "line search"),
+              _words("update rule", "momentum", r"(?:add\w*|inject\w*|anneal\w*|decay\w*|scal\w*|with|plus|\+)\s+(?:\w+\s+){0,2}gradient noise(?! scale)|gradient noise\s+(?:injection|is\s+added|schedule)", "gradient clipping", "optimi[sz]er step", "line search"),
               "更新规则|更新公式|(?<![移变运流活波浮扰抖振转])动量|梯度噪声|梯度裁剪|线搜索",  # not 移动量 (an amount moved)
               # an optimizer class of the notes; a step written as the weights' change (`Δw_i = −η·g_i·…`)
               _OPTIMIZER_CLASS.pattern, _LEFT + r"Δ\s*(?:w|W|θ|theta)\w*\s*=\s*[-−]",

@@ -34,7 +34,8 @@ class ExperimentConfig:
     while an arm's best rate sits at its edge, the best validation metric picks each arm's rate,
     then every seed runs with it: the same budget for both arms. An empty grid means no search.
     arm_lrs: (arm, rate) pairs for seeds added to an earlier run: each arm trains at the rate that run's
-    search chose, and nothing is searched.
+    search chose, and nothing is searched. label_noise: the share of training labels replaced by another class (a
+    condition a note names: "20% symmetric label noise"); validation and test labels stay clean.
     """
 
     idea_name: str = "idea"
@@ -53,6 +54,7 @@ class ExperimentConfig:
     batch_size: int = 64
     hidden: int = 64
     input_scale: float = 1.0
+    label_noise: float = 0.0
     eval_every: int = 100
     print_every: int = 500
     device: str = "auto"
@@ -99,6 +101,10 @@ class ExperimentConfig:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 out.append(f"{name} must be a positive finite number{' or auto' if name != 'input_scale' else ''}, "
                            f"got {value!r}")
+        if not (isinstance(self.label_noise, (int, float)) and 0 <= self.label_noise < 1):
+            out.append(f"label_noise must be a share in [0, 1), got {self.label_noise!r}")
+        elif self.label_noise and self.task == "regression":
+            out.append("label_noise needs a task with classes, not regression")
         if not _DEVICE.match(self.device):
             out.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
         return out
@@ -115,6 +121,16 @@ class ExperimentConfig:
         """Script variable name -> value, in field order (the arms' rates as a dict)."""
         values = {f.name.upper(): _plain(getattr(self, f.name)) for f in fields(self)}
         return {**values, "ARM_LRS": dict(self.arm_lrs)}
+
+
+def condition_label(input_scale: float, label_noise: float = 0.0) -> str:
+    """A condition in words: "input scale 1", "input scale 1, label noise 20%"."""
+    return f"input scale {input_scale:g}" + (f", label noise {label_noise:.0%}" if label_noise else "")
+
+
+def condition_of(config: dict) -> str:
+    """The condition of a run's config as metrics.json or conditions.json hold it (label noise 0 where it is absent)."""
+    return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0)
 
 
 def _plain(value: object) -> object:

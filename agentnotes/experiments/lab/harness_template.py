@@ -91,6 +91,7 @@ ARM_LRS = {}  # arm -> its rate, no search: seeds added to an earlier run train 
 BATCH_SIZE = 64
 HIDDEN = 64
 INPUT_SCALE = 1.0
+LABEL_NOISE = 0.0  # the share of training labels replaced by another class (classifying tasks); val and test stay clean
 EVAL_EVERY = 100
 PRINT_EVERY = 500
 DEVICE = "auto"  # "auto": cuda if available, else cpu (small models often train faster on "cpu")
@@ -419,9 +420,21 @@ def load_data(task, seed):
         out_dim = SEQ_CLASSES
     else:
         raise ValueError(f"unknown TASK {task!r}; use one of {TASK_NAMES}")
+    if LABEL_NOISE:
+        parts["train"] = (parts["train"][0], noisy_labels(parts["train"][1], out_dim, LABEL_NOISE, seed))
     shape = parts["train"][0].shape[1:]
     in_dim = shape[0] if len(shape) == 1 else tuple(shape)
     return {k: (px * INPUT_SCALE, py) for k, (px, py) in parts.items()}, in_dim, out_dim
+
+
+def noisy_labels(labels, classes, share, seed):
+    """`labels` with round(share · n) of them, drawn for this seed, each replaced by one of the other classes
+    (symmetric label noise): the same wrong labels for both arms."""
+    rng = np.random.default_rng([seed, 1])
+    labels = labels.copy()
+    wrong = rng.choice(len(labels), size=int(round(share * len(labels))), replace=False)
+    labels[wrong] = (labels[wrong] + rng.integers(1, classes, len(wrong))) % classes
+    return labels
 
 
 def trivial_metric(parts, loss_kind):
@@ -1030,7 +1043,7 @@ def main():
         "higher_is_better": higher,
         "config": {
             "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
-            "input_scale": INPUT_SCALE, "eval_every": EVAL_EVERY, "lr_grid": grid,
+            "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
             "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
             "baseline_schedule": BASELINE_SCHEDULE, "match_params": MATCH_PARAMS, "arm_lrs": ARM_LRS,

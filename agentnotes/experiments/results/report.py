@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agentnotes.experiments.guards.static_check import ADVICE
+from agentnotes.experiments.lab.config import condition_of
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.ledger import Untraced, measured_values, untraced_numbers
 from agentnotes.experiments.results.plots import make_plots
@@ -150,7 +151,7 @@ def _conditions(run: rd.Run) -> str:
         return ""
     lines = ["## Results by condition", "", "| condition | steps | seeds per arm | result | ended by |", "|---|---|---|---|---|"]
     for c, result in results:
-        lines.append(f"| input scale {c.get('input_scale'):g} | {c.get('steps')} | {c.get('seeds')} | {result} | "
+        lines.append(f"| {condition_of(c)} | {c.get('steps')} | {c.get('seeds')} | {result} | "
                      f"{ENDED_BY.get(c.get('ended_by'), '')} |")
     return "\n".join(lines)
 
@@ -159,7 +160,7 @@ def _caveats(metrics: dict[str, Any], comparison: Comparison) -> list[str]:
     config = metrics.get("config") or {}
     notes = [
         f"- Budget: task `{metrics.get('task')}`, {len(config.get('seeds') or [])} seeds, {config.get('steps')} steps, "
-        f"batch {config.get('batch_size')}, hidden {config.get('hidden')}, input scale {config.get('input_scale')}. "
+        f"batch {config.get('batch_size')}, hidden {config.get('hidden')}, {condition_of(config)}. "
         "A small budget: this says how the idea behaves here, not at scale."
     ]
     if not config.get("lr_grid"):
@@ -320,8 +321,7 @@ def _iterations(run: rd.Run) -> str:
                 lines += _stderr_tail(run, n, result)
         metrics = run.read_json(f"{base}/{rd.METRICS}")
         if isinstance(metrics, dict):
-            scale = (metrics.get("config") or {}).get("input_scale")
-            lines.append(f"- Results (input scale {scale}): {compare_arms(metrics).summary}")
+            lines.append(f"- Results ({condition_of(metrics.get('config') or {})}): {compare_arms(metrics).summary}")
         lines += _verdict_lines("Results review", run.read_json(f"{base}/{rd.RESULTS_REVIEW}"), "valid", "concerns")
         lines.append("")
     return "\n".join(lines) if len(lines) > 2 else ""

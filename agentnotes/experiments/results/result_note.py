@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from agentnotes.experiments.lab.config import condition_of
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.report import condition_results
 
@@ -37,11 +38,11 @@ def result_note_text(run: rd.Run) -> str:
         "",
         f"Run {run.id} tested the idea \"{idea}\" from the notes ({sources}) against a baseline.",
         f"Claim tested: {plan.get('hypothesis', '(no hypothesis recorded)')}",
-        f"Conditions: task {metrics.get('task')}, input scale {config.get('input_scale')}, {config.get('steps')} steps, "
+        f"Conditions: task {metrics.get('task')}, {condition_of(config)}, {config.get('steps')} steps, "
         f"{len(config.get('seeds') or [])} seeds per arm, baseline {plan.get('baseline', 'plain')}.",
         f"Verdict: {verdict}." + (f" {_per_condition(by_condition)}." if len(by_condition) > 1 else ""),
         f"Result: {stats.get('summary', 'no statistics')}",
-        *(f"At input scale {c.get('input_scale'):g} ({c.get('steps')} steps, {c.get('seeds')} seeds per arm): {result}"
+        *(f"At {condition_of(c)} ({c.get('steps')} steps, {c.get('seeds')} seeds per arm): {result}"
           for c, result in by_condition),
         f"Report: {run.path / rd.REPORT}",
     ]
@@ -51,7 +52,7 @@ def result_note_text(run: rd.Run) -> str:
 def _per_condition(results: list[tuple[dict[str, Any], str]]) -> str:
     """The verdict under each condition in one sentence: `At input scale 0.01 neither arm learned; at input scale 1
     no evidence of a difference between the idea and the baseline`."""
-    return "; ".join(f"at input scale {c.get('input_scale'):g} {result.split(':')[0].split(' (')[0].strip().lower()}"
+    return "; ".join(f"at {condition_of(c)} {result.split(':')[0].split(' (')[0].strip().lower()}"
                      for c, result in results).capitalize()
 
 
