@@ -130,6 +130,23 @@ def test_label_noise_makes_that_share_of_the_training_labels_wrong_the_same_for_
         assert abs(float(share) - 0.3) < 0.005 and (same, clean_eval, same_inputs, in_range) == ("1", "1", "1", "1")
 
 
+def test_a_training_set_cut_to_a_few_examples_keeps_every_class_and_leaves_val_and_test_whole(tmp_path: Path) -> None:
+    ran = run_idea(tmp_path / "few", (IDEAS / "gonnor.py").read_text(), task="digits", train_size=100)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics is not None and ran.metrics["config"]["train_size"] == 100
+    probe = ("import experiment as e, numpy as np\n"
+             "few = e.load_data('digits', 0)[0]\n"
+             "e.TRAIN_SIZE = 0\n"
+             "full = e.load_data('digits', 0)[0]\n"
+             "print(len(few['train'][1]), np.bincount(few['train'][1]).min(), len(full['train'][1]),\n"
+             "      int(all(len(few[k][1]) == len(full[k][1]) for k in ('val', 'test'))))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "few", capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert out.returncode == 0, out.stderr
+    kept, fewest, whole, eval_whole = map(int, out.stdout.split())
+    assert (kept, fewest, eval_whole) == (100, 10, 1) and whole > 1000  # ten of each of the ten digits
+
+
 def test_identical_idea_reproduces_the_baseline_exactly(tmp_path: Path) -> None:
     """Same data, seeds, batches and initialisation for both arms: a no-op idea gives identical numbers."""
     code = textwrap.dedent('''
@@ -381,7 +398,8 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
      dict(device="tpu"), dict(input_scale=float("nan")), dict(lr_grid=(0.1, -1.0)), dict(lr="fast"),
      dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0),
      dict(baseline_activation="swishy"), dict(arm_lrs=(("idea", 0.1),)), dict(arm_lrs=(("baseline", 0.1), ("idea", 0.0))),
-     dict(task="digits", label_noise=1.0), dict(task="digits", label_noise=-0.1), dict(label_noise=0.2)],  # regression: no classes
+     dict(task="digits", label_noise=1.0), dict(task="digits", label_noise=-0.1), dict(label_noise=0.2),  # regression: no classes
+     dict(train_size=-1)],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):

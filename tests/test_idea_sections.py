@@ -189,6 +189,22 @@ def test_the_share_of_wrong_training_labels_a_note_runs_its_idea_with(text: str,
     assert found is None or found[1] in text
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("- 数据：sklearn digits，只用 300 个训练样本（故意小，制造过拟合）", 300),
+    ("**故意小数据**：只用 300 个样本训练（每类约 30）", 300),
+    ("digits 8x8，标准化，训练集只用 300 张（低标注量的情况）", 300),
+    ("sum mod 5, L = 32, only 256 training sequences (overfitting regime)", 256),
+    ("训练集只取 25% 看低数据场景", None),  # a share, not a count
+    ("Fisher 只用 512 个样本估计", None),  # no training set
+    ("在 1257 个训练样本上过拟合", None),  # the whole set, described
+])
+def test_the_few_training_examples_a_note_runs_its_idea_with(text: str, said: int | None) -> None:
+    from agentnotes.experiments.guards.claim import train_size_condition
+
+    found = train_size_condition(text)
+    assert (found and found[0]) == said
+
+
 def test_label_noise_the_note_names_becomes_a_condition_of_a_classifying_plan_only() -> None:
     from agentnotes.agents.experimenter import Plan
     from agentnotes.pipeline.experiment import _ground_plan
@@ -202,6 +218,9 @@ def test_label_noise_the_note_names_becomes_a_condition_of_a_classifying_plan_on
     assert any(c.startswith("label noise 0% -> 20%") for c in grounded.corrections)
     regression = [Hit(dataclasses.replace(note[0].chunk, text=note[0].chunk.text.replace("digits MLP", "回归 MLP")), 1.0)]
     assert _ground_plan(plan.model_copy(update={"task": "regression"}), "clipped loss vs MSE", regression).label_noise == 0.0
+    few = [Hit(dataclasses.replace(note[0].chunk, text=note[0].chunk.text.replace("另加一组 20% 对称标签噪声", "只用 300 个训练样本")), 1.0)]
+    grounded = _ground_plan(plan, "clipped loss vs CE", few)
+    assert (grounded.train_size, grounded.label_noise) == (300, 0.0) and "300" in grounded.condition
 
 
 @pytest.mark.parametrize(("request_text", "hooks"), [

@@ -31,6 +31,7 @@ from agentnotes.experiments.guards.claim import (
     input_condition,
     inverted,
     label_noise_condition,
+    train_size_condition,
     math_formulas,
     stated_claim,
 )
@@ -174,7 +175,7 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     rule holds none of their formulas (the lines that define an output it never names
     added when it holds some), the task their words name, the baseline the request names, a hypothesis
     that inverts the note, the input scale of a condition the note names and the plan left out (or set where the note
-    names none), the share of wrong training labels the note runs the idea with."""
+    names none), the share of wrong training labels and the number of training examples the note runs the idea with."""
     names = names or request  # what names the idea's own section among the hits (names_in_notes)
     updates: dict[str, object] = {}
     corrections = []
@@ -217,6 +218,11 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
         updates["label_noise"], words = noisy
         updates["condition"] = str(updates.get("condition") or plan.condition or words)
         corrections.append(f"label noise {plan.label_noise:.0%} -> {noisy[0]:.0%}: the note runs the idea with \"{words}\"")
+    few = train_size_condition(own_text(names, hits))
+    if few and few[0] != plan.train_size:
+        updates["train_size"], words = few
+        updates["condition"] = str(updates.get("condition") or plan.condition or words)
+        corrections.append(f"training examples all -> {few[0]}: the note runs the idea with \"{words}\"")
     if inverted(plan.hypothesis, note_text):
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, str(updates.get("condition", plan.condition)))
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
@@ -255,11 +261,12 @@ def _plan_from_note(request: str, hits: Sequence[Hit], names: str) -> agents.Pla
     name = (headings[0] if len(headings) == 1 else COMPARISON.split(request.strip(), maxsplit=1)[0])[:100]  # its title
     scale, condition = input_condition(own_text(names, hits)) or (1.0, "")
     noise, noisy_words = _label_noise(own_text(names, hits), task) or (0.0, "")
-    condition = condition or noisy_words
+    size, few_words = train_size_condition(own_text(names, hits)) or (0, "")
+    condition = condition or noisy_words or few_words
     effect = expected_effect(text_of(passages))
     return agents.Plan(idea_name=name, hypothesis=stated_claim(name, effect, condition), kinds=kinds, effect=effect,
                        idea_rule=_first_lines(formulas, RULE_CHARS[1]), condition=condition, task=task, input_scale=scale,
-                       label_noise=noise,
+                       label_noise=noise, train_size=size,
                        corrections=["the plan read from the note's own sections (kinds, formulas, task, condition, "
                                     "expected effect): no planner call"])
 
@@ -725,8 +732,8 @@ def run_experiment(
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
     steps = _steps_for_period(options.steps, plan.kinds, passages_text, reporter)
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
-        sweep.Condition(scale, noise, steps=steps, seeds=options.seeds)
-        for scale, noise in sweep.condition_settings(plan.input_scale, plan.label_noise)]
+        sweep.Condition(scale, noise, size, steps=steps, seeds=options.seeds)
+        for scale, noise, size in sweep.condition_settings(plan.input_scale, plan.label_noise, plan.train_size)]
     baseline = _baseline(options.request, plan.kinds, names, hits)
     sizes = setup_sizes(passages_text)
     if sizes.said():
@@ -767,7 +774,7 @@ def run_experiment(
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}", code)
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
         config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale,
-                         label_noise=condition.label_noise)
+                         label_noise=condition.label_noise, train_size=condition.train_size)
         outcome = _run_condition(run, n, code, config, options, reporter, _prior_metrics(run, condition, code))
         if isinstance(outcome, str):
             writer.record_failure()
@@ -899,7 +906,7 @@ def _sandbox_run(run: rd.Run, n: int, code: str, config: ExperimentConfig, optio
     run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
     seeds = f"{len(config.seeds)} seeds" if not config.arm_lrs else \
         f"{len(config.seeds)} seeds added ({', '.join(map(str, config.seeds))}), each arm at the rate its search chose"
-    reporter.phase(f"run-{n}", f"{condition_label(config.input_scale, config.label_noise)}: {seeds} × 2 arms × "
+    reporter.phase(f"run-{n}", f"{condition_label(config.input_scale, config.label_noise, config.train_size)}: {seeds} × 2 arms × "
                                f"{config.steps} steps in the sandbox")
     result = run_iteration(run, n, options, reporter)
     reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")

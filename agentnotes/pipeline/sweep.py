@@ -26,6 +26,7 @@ class Condition:
 
     input_scale: float
     label_noise: float = 0.0  # the share of training labels made wrong (guards/claim.py label_noise_condition)
+    train_size: int = 0  # the training examples kept, 0 for all (guards/claim.py train_size_condition)
     state: State = "pending"
     steps: int = 0  # steps of the last run under this condition
     seeds: int = 0
@@ -34,13 +35,18 @@ class Condition:
 
     @property
     def label(self) -> str:
-        return condition_label(self.input_scale, self.label_noise)
+        return condition_label(self.input_scale, self.label_noise, self.train_size)
 
 
-def condition_settings(planned_scale: float, planned_noise: float = 0.0) -> list[tuple[float, float]]:
-    """The planned (input scale, label noise) and, when it is not the normal setting, (1.0, 0.0) as the control."""
-    planned = (planned_scale, planned_noise)
-    return [planned] if planned == (1.0, 0.0) else [planned, (1.0, 0.0)]
+NORMAL = (1.0, 0.0, 0)  # input scale, label noise, training examples (0: all)
+
+
+def condition_settings(planned_scale: float, planned_noise: float = 0.0,
+                       planned_size: int = 0) -> list[tuple[float, float, int]]:
+    """The planned (input scale, label noise, training examples) and, when it is not the normal setting, the normal
+    one as the control."""
+    planned = (planned_scale, planned_noise, planned_size)
+    return [planned] if planned == NORMAL else [planned, NORMAL]
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,23 @@ def label_noise_condition(note_text: str) -> tuple[float, str] | None:
     return None
 
 
+# The few training examples a note runs the idea with: "只用 300 个训练样本", "只用 500 张训练", "只用 300 个样本训练",
+# "标注只留 100 个", "训练集缩到 200", "only 256 training sequences" (not "只用 512 个样本估计 Fisher": no training set).
+_FEW_EXAMPLES = re.compile(
+    r"(?:只|仅)(?:用|留|取|保留)\s*(?:前\s*)?(\d{2,5})(?![\d.]|\s*%)\s*(?:个|张|条)?\s*(?:带标签|有标签|标注|训练)|"
+    r"(?:只|仅)(?:用|留|取)\s*(\d{2,5})(?![\d.]|\s*%)\s*(?:个|张|条)?\s*(?:样本|图片?|序列)\s*(?:来|去)?训练|"
+    r"(?:标注|标签|训练集|训练样本)\s*(?:只|仅)(?:留|用|取|保留)\s*(\d{2,5})(?![\d.]|\s*%)|训练集\s*(?:缩|减|砍)小?(?:到|至|成)\s*(\d{2,5})(?![\d.]|\s*[%步])|"
+    r"\bonly\s+(\d{2,5})(?![\d.]|\s*%)\s+(?:labell?ed\s+|training\s+)+(?:samples|examples|images|sequences|digits|points)\b|"
+    r"\b(\d{2,5})(?![\d.]|\s*%)\s+training\s+(?:samples|examples|images|sequences|points)\s+only\b", re.IGNORECASE)
+
+
+def train_size_condition(note_text: str) -> tuple[int, str] | None:
+    """(the number of training examples, the note's words) where the note runs the idea on a few of them; None where
+    it names no such number."""
+    found = _FEW_EXAMPLES.search(note_text)
+    return (int(next(g for g in found.groups() if g)), found[0].strip()) if found else None
+
+
 _ASSIGNMENT = re.compile(r"(?<![\w'])([^\W\d][\w']*)\s*(=|←)\s*([^，。,;；\n]+)")
 
 

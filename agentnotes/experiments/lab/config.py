@@ -35,7 +35,8 @@ class ExperimentConfig:
     then every seed runs with it: the same budget for both arms. An empty grid means no search.
     arm_lrs: (arm, rate) pairs for seeds added to an earlier run: each arm trains at the rate that run's
     search chose, and nothing is searched. label_noise: the share of training labels replaced by another class (a
-    condition a note names: "20% symmetric label noise"); validation and test labels stay clean.
+    condition a note names: "20% symmetric label noise"); validation and test labels stay clean. train_size: the training
+    examples kept, 0 for all (a condition a note names: "只用 300 个训练样本").
     """
 
     idea_name: str = "idea"
@@ -55,6 +56,7 @@ class ExperimentConfig:
     hidden: int = 64
     input_scale: float = 1.0
     label_noise: float = 0.0
+    train_size: int = 0
     eval_every: int = 100
     print_every: int = 500
     device: str = "auto"
@@ -105,6 +107,8 @@ class ExperimentConfig:
             out.append(f"label_noise must be a share in [0, 1), got {self.label_noise!r}")
         elif self.label_noise and self.task == "regression":
             out.append("label_noise needs a task with classes, not regression")
+        if not isinstance(self.train_size, int) or self.train_size < 0:
+            out.append(f"train_size must be a count of examples (0: all), got {self.train_size!r}")
         if not _DEVICE.match(self.device):
             out.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
         return out
@@ -123,14 +127,15 @@ class ExperimentConfig:
         return {**values, "ARM_LRS": dict(self.arm_lrs)}
 
 
-def condition_label(input_scale: float, label_noise: float = 0.0) -> str:
-    """A condition in words: "input scale 1", "input scale 1, label noise 20%"."""
-    return f"input scale {input_scale:g}" + (f", label noise {label_noise:.0%}" if label_noise else "")
+def condition_label(input_scale: float, label_noise: float = 0.0, train_size: int = 0) -> str:
+    """A condition in words: "input scale 1", "input scale 1, label noise 20%, 300 training examples"."""
+    return (f"input scale {input_scale:g}" + (f", label noise {label_noise:.0%}" if label_noise else "")
+            + (f", {train_size} training examples" if train_size else ""))
 
 
 def condition_of(config: dict) -> str:
-    """The condition of a run's config as metrics.json or conditions.json hold it (label noise 0 where it is absent)."""
-    return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0)
+    """The condition of a run's config as metrics.json or conditions.json hold it (the settings it lacks, normal)."""
+    return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0, config.get("train_size") or 0)
 
 
 def _plain(value: object) -> object:

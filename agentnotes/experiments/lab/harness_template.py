@@ -92,6 +92,7 @@ BATCH_SIZE = 64
 HIDDEN = 64
 INPUT_SCALE = 1.0
 LABEL_NOISE = 0.0  # the share of training labels replaced by another class (classifying tasks); val and test stay clean
+TRAIN_SIZE = 0  # the training examples kept (0: all of them), as many of each class as can be; val and test stay whole
 EVAL_EVERY = 100
 PRINT_EVERY = 500
 DEVICE = "auto"  # "auto": cuda if available, else cpu (small models often train faster on "cpu")
@@ -420,11 +421,25 @@ def load_data(task, seed):
         out_dim = SEQ_CLASSES
     else:
         raise ValueError(f"unknown TASK {task!r}; use one of {TASK_NAMES}")
+    if TRAIN_SIZE:
+        kept = kept_examples(parts["train"][1], TRAIN_SIZE, task != "regression")
+        parts["train"] = tuple(part[kept] for part in parts["train"])
     if LABEL_NOISE:
         parts["train"] = (parts["train"][0], noisy_labels(parts["train"][1], out_dim, LABEL_NOISE, seed))
     shape = parts["train"][0].shape[1:]
     in_dim = shape[0] if len(shape) == 1 else tuple(shape)
     return {k: (px * INPUT_SCALE, py) for k, (px, py) in parts.items()}, in_dim, out_dim
+
+
+def kept_examples(targets, size, by_class):
+    """The indices of the first `size` training examples (they come shuffled per seed); `by_class`: taken from each
+    class in turn (the first of every class, then the second...), so a small set keeps every class."""
+    if not by_class:
+        return np.arange(min(size, len(targets)))
+    rank = np.zeros(len(targets), dtype=int)
+    for label in np.unique(targets):
+        rank[targets == label] = np.arange((targets == label).sum())
+    return np.sort(np.argsort(rank, kind="stable")[:size])
 
 
 def noisy_labels(labels, classes, share, seed):
@@ -1043,7 +1058,7 @@ def main():
         "higher_is_better": higher,
         "config": {
             "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
-            "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "eval_every": EVAL_EVERY, "lr_grid": grid,
+            "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "train_size": TRAIN_SIZE, "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
             "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
             "baseline_schedule": BASELINE_SCHEDULE, "match_params": MATCH_PARAMS, "arm_lrs": ARM_LRS,

@@ -18,14 +18,14 @@ from agentnotes.experiments.lab.config import ExperimentConfig
 
 def added_seeds_config(prior: dict[str, Any], wanted: ExperimentConfig) -> ExperimentConfig | None:
     """The config that runs only the seeds of `wanted` the `prior` metrics lack, each arm at its prior rate;
-    None when the prior run is not `wanted` with fewer seeds (another budget, input scale or label noise, unfinished,
+    None when the prior run is not `wanted` with fewer seeds (another budget or condition, unfinished,
     no seed to add, or a prior seed outside `wanted`)."""
     config, arms = prior.get("config"), prior.get("arms")
     if prior.get("status") != "ok" or not isinstance(config, dict) or not isinstance(arms, dict):
         return None
     done = config.get("seeds")
     if (config.get("steps") != wanted.steps or config.get("input_scale") != wanted.input_scale
-            or config.get("label_noise", 0.0) != wanted.label_noise
+            or config.get("label_noise", 0.0) != wanted.label_noise or config.get("train_size", 0) != wanted.train_size
             or not isinstance(done, list) or not set(done) < set(wanted.seeds)):
         return None
     try:
