@@ -106,13 +106,21 @@ def test_reference_idea_runs_and_writes_metrics(tmp_path: Path, idea: str, confi
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
 
 
+def _data_of_a_run(folder: Path, probe: str, **condition: Any) -> str:
+    """Run the gonnor reference on digits under `condition` (a config field), check its metrics record it, then run
+    `probe` (Python that imports the run's experiment.py as `e`) beside it: its output."""
+    ran = run_idea(folder, (IDEAS / "gonnor.py").read_text(), task="digits", **condition)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics is not None and all(ran.metrics["config"][k] == v for k, v in condition.items())
+    out = subprocess.run([sys.executable, "-c", "import experiment as e, numpy as np\n" + probe], cwd=folder,
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_label_noise_makes_that_share_of_the_training_labels_wrong_the_same_for_both_arms(tmp_path: Path) -> None:
     """A run under label noise (a condition a note names) trains on wrong labels and is measured on clean ones."""
-    ran = run_idea(tmp_path / "noisy", (IDEAS / "gonnor.py").read_text(), task="digits", label_noise=0.3)
-    assert ran.returncode == 0, ran.stderr
-    assert ran.metrics is not None and ran.metrics["config"]["label_noise"] == 0.3
-    probe = ("import experiment as e, numpy as np\n"
-             "for seed in (0, 1):\n"
+    probe = ("for seed in (0, 1):\n"
              "    noisy = e.load_data('digits', seed)[0]\n"
              "    e.LABEL_NOISE = 0.0\n"
              "    clean = e.load_data('digits', seed)[0]\n"
@@ -122,28 +130,18 @@ def test_label_noise_makes_that_share_of_the_training_labels_wrong_the_same_for_
              "    print(round(wrong.mean(), 3), int((noisy['train'][1] == again['train'][1]).all()),\n"
              "          int(all((noisy[k][1] == clean[k][1]).all() for k in ('val', 'test'))),\n"
              "          int((noisy['train'][0] == clean['train'][0]).all()), int(noisy['train'][1].max() <= 9))\n")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "noisy", capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
-    assert out.returncode == 0, out.stderr
-    for line in out.stdout.splitlines():  # each seed: 30% wrong, drawn the same each time, val/test and inputs clean
+    for line in _data_of_a_run(tmp_path / "noisy", probe, label_noise=0.3).splitlines():  # each seed: 30% wrong, drawn the same each time, val/test and inputs clean
         share, same, clean_eval, same_inputs, in_range = line.split()
         assert abs(float(share) - 0.3) < 0.005 and (same, clean_eval, same_inputs, in_range) == ("1", "1", "1", "1")
 
 
 def test_a_training_set_cut_to_a_few_examples_keeps_every_class_and_leaves_val_and_test_whole(tmp_path: Path) -> None:
-    ran = run_idea(tmp_path / "few", (IDEAS / "gonnor.py").read_text(), task="digits", train_size=100)
-    assert ran.returncode == 0, ran.stderr
-    assert ran.metrics is not None and ran.metrics["config"]["train_size"] == 100
-    probe = ("import experiment as e, numpy as np\n"
-             "few = e.load_data('digits', 0)[0]\n"
+    probe = ("few = e.load_data('digits', 0)[0]\n"
              "e.TRAIN_SIZE = 0\n"
              "full = e.load_data('digits', 0)[0]\n"
              "print(len(few['train'][1]), np.bincount(few['train'][1]).min(), len(full['train'][1]),\n"
              "      int(all(len(few[k][1]) == len(full[k][1]) for k in ('val', 'test'))))\n")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "few", capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
-    assert out.returncode == 0, out.stderr
-    kept, fewest, whole, eval_whole = map(int, out.stdout.split())
+    kept, fewest, whole, eval_whole = map(int, _data_of_a_run(tmp_path / "few", probe, train_size=100).split())
     assert (kept, fewest, eval_whole) == (100, 10, 1) and whole > 1000  # ten of each of the ten digits
 
 

@@ -31,9 +31,9 @@ from agentnotes.experiments.guards.claim import (
     input_condition,
     inverted,
     label_noise_condition,
-    train_size_condition,
     math_formulas,
     stated_claim,
+    train_size_condition,
 )
 from agentnotes.experiments.guards.complete import drop_definitions, merge_piece
 from agentnotes.experiments.guards.constants import define_note_constants
@@ -906,8 +906,8 @@ def _sandbox_run(run: rd.Run, n: int, code: str, config: ExperimentConfig, optio
     run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
     seeds = f"{len(config.seeds)} seeds" if not config.arm_lrs else \
         f"{len(config.seeds)} seeds added ({', '.join(map(str, config.seeds))}), each arm at the rate its search chose"
-    reporter.phase(f"run-{n}", f"{condition_label(config.input_scale, config.label_noise, config.train_size)}: {seeds} × 2 arms × "
-                               f"{config.steps} steps in the sandbox")
+    condition = condition_label(config.input_scale, config.label_noise, config.train_size)
+    reporter.phase(f"run-{n}", f"{condition}: {seeds} × 2 arms × {config.steps} steps in the sandbox")
     result = run_iteration(run, n, options, reporter)
     reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")
     if result.status == "interrupted":

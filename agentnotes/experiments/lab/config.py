@@ -135,7 +135,8 @@ def condition_label(input_scale: float, label_noise: float = 0.0, train_size: in
 
 def condition_of(config: dict) -> str:
     """The condition of a run's config as metrics.json or conditions.json hold it (the settings it lacks, normal)."""
-    return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0, config.get("train_size") or 0)
+    return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0,
+                           config.get("train_size") or 0)
 
 
 def _plain(value: object) -> object:

@@ -1058,7 +1058,8 @@ def main():
         "higher_is_better": higher,
         "config": {
             "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
-            "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "train_size": TRAIN_SIZE, "eval_every": EVAL_EVERY, "lr_grid": grid,
+            "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "train_size": TRAIN_SIZE,
+            "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
             "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
             "baseline_schedule": BASELINE_SCHEDULE, "match_params": MATCH_PARAMS, "arm_lrs": ARM_LRS,
