@@ -205,7 +205,8 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     baseline = _baseline(request, updates.get("kinds", plan.kinds), names, hits).describe()
     if plan.baseline != baseline:
         updates["baseline"] = baseline
-    said = input_condition(own_text(names, hits))  # never another idea's condition
+    own = own_text(names, hits)  # never another idea's condition
+    said = input_condition(own)
     if plan.input_scale == 1.0 and said:
         updates["input_scale"], words = said
         updates["condition"] = plan.condition or words
@@ -213,16 +214,14 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     elif plan.input_scale != 1.0 and not said:  # the planner's own condition, which the note never names
         updates.update(input_scale=1.0, condition="", hypothesis=stated_claim(plan.idea_name, plan.effect, ""))
         corrections.append(f"input scale {plan.input_scale:g} -> 1.0: the note names no condition on the inputs")
-    noisy = _label_noise(own_text(names, hits), str(updates.get("task", plan.task)))
-    if noisy and noisy[0] != plan.label_noise:
-        updates["label_noise"], words = noisy
-        updates["condition"] = str(updates.get("condition") or plan.condition or words)
-        corrections.append(f"label noise {plan.label_noise:.0%} -> {noisy[0]:.0%}: the note runs the idea with \"{words}\"")
-    few = train_size_condition(own_text(names, hits))
-    if few and few[0] != plan.train_size:
-        updates["train_size"], words = few
-        updates["condition"] = str(updates.get("condition") or plan.condition or words)
-        corrections.append(f"training examples all -> {few[0]}: the note runs the idea with \"{words}\"")
+    for field, found, said_as in (
+            ("label_noise", _label_noise(own, str(updates.get("task", plan.task))), lambda v: f"{v:.0%}"),
+            ("train_size", train_size_condition(own), lambda v: str(v or "all"))):
+        if found and found[0] != getattr(plan, field):
+            updates[field], words = found
+            updates["condition"] = str(updates.get("condition") or plan.condition or words)
+            corrections.append(f"{field.replace('_', ' ')} {said_as(getattr(plan, field))} -> {said_as(found[0])}: "
+                               f"the note runs the idea with \"{words}\"")
     if inverted(plan.hypothesis, note_text):
         updates["hypothesis"] = stated_claim(plan.idea_name, plan.effect, str(updates.get("condition", plan.condition)))
         corrections.append(f"the hypothesis \"{plan.hypothesis}\" inverts the note, which expects no harm from the idea")
@@ -259,9 +258,10 @@ def _plan_from_note(request: str, hits: Sequence[Hit], names: str) -> agents.Pla
     task = task_in_notes(text_of(passages)) or ExperimentConfig.task
     headings = list(dict.fromkeys(h.chunk.heading_path[-1] for h in passages if h.chunk.heading_path))
     name = (headings[0] if len(headings) == 1 else COMPARISON.split(request.strip(), maxsplit=1)[0])[:100]  # its title
-    scale, condition = input_condition(own_text(names, hits)) or (1.0, "")
-    noise, noisy_words = _label_noise(own_text(names, hits), task) or (0.0, "")
-    size, few_words = train_size_condition(own_text(names, hits)) or (0, "")
+    own = own_text(names, hits)
+    scale, condition = input_condition(own) or (1.0, "")
+    noise, noisy_words = _label_noise(own, task) or (0.0, "")
+    size, few_words = train_size_condition(own) or (0, "")
     condition = condition or noisy_words or few_words
     effect = expected_effect(text_of(passages))
     return agents.Plan(idea_name=name, hypothesis=stated_claim(name, effect, condition), kinds=kinds, effect=effect,

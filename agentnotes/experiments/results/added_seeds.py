@@ -24,8 +24,8 @@ def added_seeds_config(prior: dict[str, Any], wanted: ExperimentConfig) -> Exper
     if prior.get("status") != "ok" or not isinstance(config, dict) or not isinstance(arms, dict):
         return None
     done = config.get("seeds")
-    if (config.get("steps") != wanted.steps or config.get("input_scale") != wanted.input_scale
-            or config.get("label_noise", 0.0) != wanted.label_noise or config.get("train_size", 0) != wanted.train_size
+    prior_condition = (config.get("input_scale"), config.get("label_noise", 0.0), config.get("train_size", 0))
+    if (config.get("steps") != wanted.steps or prior_condition != (wanted.input_scale, wanted.label_noise, wanted.train_size)
             or not isinstance(done, list) or not set(done) < set(wanted.seeds)):
         return None
     try:
