@@ -166,11 +166,13 @@ class LocalLlamaChat(BaseChatModel):
             finally:
                 chunks.put(done)
 
-        threading.Thread(target=produce, name=STREAM_THREAD, daemon=True).start()
+        producer = threading.Thread(target=produce, name=STREAM_THREAD, daemon=True)
+        producer.start()
         try:
             yield from self._chunks(chunks, done, run_manager)
         finally:
             closed.set()
+            producer.join()  # llama.cpp stops at its next token; a process that exits meanwhile aborts in it
         if errors:
             raise LLMError(f"The local model failed: {errors[0]}") from errors[0]
 
