@@ -581,6 +581,12 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
     assert setup_part(aside).splitlines() == aside.split("\n\n")[0].splitlines()  # a label with an aside in brackets
     # A setup item's sibling items are not under it; convolutions in the setup keep the images' shape.
     assert setup_part("- 设置：digits\n- 规则：y = Wx") == "- 设置：digits"
+    # a heading that names the experiment's plan, or its toy version, is the setup part too (invented)
+    for heading in ("## 实验计划", "## Experiment plan", "## Plan", "## 小数据上的玩具版", "## Toy version"):
+        planned = f"# 想法\n动机：卷积网络上效果好。\n\n{heading}\n- 数据：digits，MLP 64-128-10\n\n## 预期\n差 1 个点"
+        assert setup_part(planned) == f"{heading}\n- 数据：digits，MLP 64-128-10\n", heading
+        assert task_in_notes(planned) == "digits", heading
+    assert setup_part("## 为什么小实验做不了\n- 要 64 张卡") == ""
     assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"
     widths = "可视化每个 unit 的 8x8 权重，看像素\n\nSetup:\n- digits 64 → 100 → 10, ReLU\n"
     assert task_in_notes(widths) == "digits"  # an MLP's widths read the images flat
