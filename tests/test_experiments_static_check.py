@@ -535,3 +535,14 @@ def test_a_per_parameter_hook_that_reads_p_as_a_module_is_blocked() -> None:
     assert [p.kind for p in check_idea_code(head, ["update_rule"]) if p.kind == "tensor_as_module"] == ["tensor_as_module"]
     rows = "def update(p, g, state, lr, t):\n    w = p\n    w.sub_(lr * g * w.shape[0])\n"  # a tensor's own attribute
     assert [p for p in check_idea_code(rows, ["update_rule"]) if p.kind == "tensor_as_module"] == []
+
+
+def test_a_line_that_computes_a_value_and_keeps_none_of_it_is_blocked() -> None:
+    code = ("def update(p, g, state, lr, t):\n    v = state.setdefault('v', torch.zeros_like(p))\n"
+            "    v.mul_(0.99).add_(1 - 0.99) * g ** 2\n    p.sub_(lr * g / (v.sqrt() + 1e-8))\n")
+    found = [p for p in blocking(check_idea_code(code, ["update_rule"])) if p.kind == "discarded_value"]
+    assert len(found) == 1 and found[0].line == 3 and "`v.mul_(0.99).add_(1 - 0.99)` changes its tensor" in found[0].message
+    plain = "def update(p, g, state, lr, t):\n    lr * g\n    p.sub_(lr * g)\n"  # no in-place call inside: nothing happens
+    assert [p.line for p in check_idea_code(plain, ["update_rule"]) if p.kind == "discarded_value"] == [2]
+    kept = code.replace("v.mul_(0.99).add_(1 - 0.99) * g ** 2", "v.mul_(0.99).add_((1 - 0.99) * g ** 2)")
+    assert not [p for p in check_idea_code(kept, ["update_rule"]) if p.kind == "discarded_value"]

@@ -79,6 +79,7 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_read_before_assigned(tree),
         *_check_unset_attributes(tree),
         *_check_unused_results(tree),
+        *_check_discarded_values(tree),
         *_check_state_rebound(tree),
         *_check_state_never_written(tree),
         *_check_weights_never_changed(tree),
@@ -665,6 +666,21 @@ def _check_unused_results(tree: ast.Module) -> list[Problem]:
                 continue
             problems.append(Problem("unused_result", f"`{name}` is computed in `{fn.name}` and never used, so this step of the "
                                                      f"formula is lost: use it, or {_how_to_keep(fn, name)}", node.lineno))
+    return problems
+
+
+def _check_discarded_values(tree: ast.Module) -> list[Problem]:
+    """A line that computes a value and keeps nothing of it (`v.mul_(b2).add_(1 - b2) * g ** 2`, `x + 1`): the
+    arithmetic is lost, and an in-place call inside it ran with part of the formula only."""
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp | ast.UnaryOp | ast.Compare):
+            in_place = [c for c in ast.walk(node.value) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                        and c.func.attr.endswith("_") and not c.func.attr.startswith("_")]
+            part = f": `{ast.unparse(in_place[0])}` changes its tensor with part of the formula only" if in_place else ""
+            problems.append(Problem("discarded_value", f"`{ast.unparse(node.value)}` computes a value and throws it away{part}; "
+                                                       "put the whole formula inside the in-place call (`v.mul_(b).add_((1 - b) * g ** 2)`) "
+                                                       "or assign the result", node.lineno))
     return problems
 
 
