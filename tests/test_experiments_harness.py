@@ -145,6 +145,32 @@ def test_a_training_set_cut_to_a_few_examples_keeps_every_class_and_leaves_val_a
     assert (kept, fewest, eval_whole) == (100, 10, 1) and whole > 1000  # ten of each of the ten digits
 
 
+def test_a_long_tailed_training_set_keeps_fewer_of_each_later_class_and_leaves_val_and_test_whole(tmp_path: Path) -> None:
+    probe = ("tail = e.load_data('digits', 0)[0]\n"
+             "e.CLASS_IMBALANCE = 0.0\n"
+             "full = e.load_data('digits', 0)[0]\n"
+             "print(*np.bincount(tail['train'][1]), np.bincount(full['train'][1]).min(),\n"
+             "      int(all((tail[k][1] == full[k][1]).all() for k in ('val', 'test'))))\n")
+    *counts, fewest, eval_whole = map(int, _data_of_a_run(tmp_path / "tail", probe, class_imbalance=10.0).split())
+    assert counts[0] == fewest and counts[-1] == round(fewest / 10) and eval_whole == 1
+    assert all(a >= b for a, b in zip(counts, counts[1:]))  # each class keeps fewer than the one before
+
+
+def test_a_loss_reads_the_class_counts_of_the_training_set_it_trains_on(tmp_path: Path) -> None:
+    """CLASS_COUNTS, the training set's class frequencies, for losses of long-tailed data (logit adjustment here)."""
+    code = textwrap.dedent('''
+        import torch
+
+
+        def compute_loss(out, y):
+            assert CLASS_COUNTS.shape == (out.shape[1],) and CLASS_COUNTS[0] > 5 * CLASS_COUNTS[-1]
+            return task_loss(out + torch.log(CLASS_COUNTS / CLASS_COUNTS.sum()), y)
+    ''')
+    ran = run_idea(tmp_path, code, task="digits", class_imbalance=10.0, lr_grid=())
+    assert ran.returncode == 0, ran.stderr
+    assert ran.metrics["status"] == "ok" and ran.metrics["config"]["class_imbalance"] == 10.0
+
+
 def test_identical_idea_reproduces_the_baseline_exactly(tmp_path: Path) -> None:
     """Same data, seeds, batches and initialisation for both arms: a no-op idea gives identical numbers."""
     code = textwrap.dedent('''
@@ -397,7 +423,7 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
      dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0),
      dict(baseline_activation="swishy"), dict(arm_lrs=(("idea", 0.1),)), dict(arm_lrs=(("baseline", 0.1), ("idea", 0.0))),
      dict(task="digits", label_noise=1.0), dict(task="digits", label_noise=-0.1), dict(label_noise=0.2),  # regression: no classes
-     dict(train_size=-1)],
+     dict(train_size=-1), dict(task="digits", class_imbalance=1.0), dict(class_imbalance=10.0)],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):

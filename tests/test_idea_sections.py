@@ -205,6 +205,41 @@ def test_the_few_training_examples_a_note_runs_its_idea_with(text: str, said: in
     assert (found and found[0]) == said
 
 
+@pytest.mark.parametrize(("text", "said"), [  # invented lines
+    ("要看输入很小的情况：x ≈ 0 时它还更新吗", 0.01),
+    ("顺便测\"输入放大\"：把像素值整体乘 20（不做标准化）", 20.0),
+    ("Condition: inputs scaled up ×50, and the normal inputs as control", 50.0),
+    ("输入放大：3 层 MLP", None),  # no factor
+    ("先把输入放大到 [0, 16]", None),  # a range, not a factor
+    ("学习率放大 10 倍", None),  # not the inputs
+])
+def test_the_input_scale_a_note_runs_its_idea_with(text: str, said: float | None) -> None:
+    from agentnotes.experiments.guards.claim import input_condition
+
+    found = input_condition(text)
+    assert (found and found[0]) == said
+    assert found is None or found[1] in text
+
+
+@pytest.mark.parametrize(("text", "said"), [  # invented lines
+    ("- 数据：digits，训练集做成长尾，不平衡比 20；测试集保持平衡", 20.0),
+    ("Data: digits with a 50:1 class imbalance on the train split", 50.0),
+    ("long-tailed digits: class k keeps n_k = 120·(0.05)^{k/9} examples", 20.0),
+    ("不平衡版本：类 0–4 保留 100%，类 5–9 只留 25%", 4.0),
+    ("imbalanced version: classes 5–9 subsampled 8× in training", 8.0),
+    ("imbalanced training data, ρ ∈ {10, 100}", 10.0),
+    ("层间不平衡比 4：第一层乘 4、第二层除 4", None),  # no classes or data on the line
+    ("长尾分类里，少数类的特征范数更小", None),  # no ratio
+    ("class imbalance ratio 1.5", None),  # too mild to be a condition
+])
+def test_the_class_imbalance_a_note_runs_its_idea_with(text: str, said: float | None) -> None:
+    from agentnotes.experiments.guards.claim import class_imbalance_condition
+
+    found = class_imbalance_condition(text)
+    assert (found and found[0]) == said
+    assert found is None or found[1] in text
+
+
 def test_label_noise_the_note_names_becomes_a_condition_of_a_classifying_plan_only() -> None:
     from agentnotes.agents.experimenter import Plan
     from agentnotes.pipeline.experiment import _ground_plan
@@ -221,6 +256,10 @@ def test_label_noise_the_note_names_becomes_a_condition_of_a_classifying_plan_on
     few = [Hit(dataclasses.replace(note[0].chunk, text=note[0].chunk.text.replace("另加一组 20% 对称标签噪声", "只用 300 个训练样本")), 1.0)]
     grounded = _ground_plan(plan, "clipped loss vs CE", few)
     assert (grounded.train_size, grounded.label_noise) == (300, 0.0) and "300" in grounded.condition
+    tail = [Hit(dataclasses.replace(note[0].chunk, text=note[0].chunk.text.replace("另加一组 20% 对称标签噪声", "训练集做成长尾，不平衡比 10")), 1.0)]
+    grounded = _ground_plan(plan, "clipped loss vs CE", tail)
+    assert (grounded.class_imbalance, grounded.label_noise) == (10.0, 0.0) and "不平衡比 10" in grounded.condition
+    assert any(c.startswith("class imbalance none -> 10") for c in grounded.corrections)
 
 
 @pytest.mark.parametrize(("request_text", "hooks"), [

@@ -10,10 +10,12 @@ NOISE = [0.52, 0.49, 0.50, 0.48, 0.51]
 
 
 def test_settings_keep_the_claims_condition_and_add_the_normal_one_as_control() -> None:
-    assert sweep.condition_settings(0.01) == [(0.01, 0.0, 0), (1.0, 0.0, 0)]
-    assert sweep.condition_settings(1.0) == [(1.0, 0.0, 0)]
-    assert sweep.condition_settings(1.0, 0.2) == [(1.0, 0.2, 0), (1.0, 0.0, 0)]
-    assert sweep.condition_settings(1.0, 0.0, 300) == [(1.0, 0.0, 300), (1.0, 0.0, 0)]
+    assert sweep.condition_settings((0.01, 0.0, 0, 0.0)) == [(0.01, 0.0, 0, 0.0), sweep.NORMAL]
+    assert sweep.condition_settings(sweep.NORMAL) == [sweep.NORMAL]
+    assert sweep.condition_settings((1.0, 0.2, 0, 0.0)) == [(1.0, 0.2, 0, 0.0), (1.0, 0.0, 0, 0.0)]
+    assert sweep.condition_settings((1.0, 0.0, 300, 0.0)) == [(1.0, 0.0, 300, 0.0), (1.0, 0.0, 0, 0.0)]
+    assert sweep.condition_settings((1.0, 0.0, 0, 10.0)) == [(1.0, 0.0, 0, 10.0), (1.0, 0.0, 0, 0.0)]
+    assert sweep.Condition(1.0, class_imbalance=10.0).label == "input scale 1, imbalance ratio 10"
     assert sweep.Condition(1.0, 0.2).label == "input scale 1, label noise 20%"
     assert sweep.Condition(1.0, 0.0, 300).label == "input scale 1, 300 training examples"
     assert sweep.from_json([{"input_scale": 0.01, "state": "done"}])[0].label_noise == 0.0  # a run from before

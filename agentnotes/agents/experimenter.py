@@ -44,7 +44,8 @@ _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 _OPENING_FENCE = re.compile(r"```(?:python|py)?\s*\n")
 
 
-CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task", "label_noise", "train_size"}
+CLAIM_FIELDS = {"idea_name", "hypothesis", "effect", "condition", "baseline", "task", "label_noise", "train_size",
+                "class_imbalance"}
 
 
 class PlannerReply(BaseModel):
@@ -79,6 +80,7 @@ class Plan(PlannerReply):
     baseline: str = ""
     label_noise: float = Field(default=0.0, ge=0, lt=1)  # the share of wrong training labels the note runs the idea with
     train_size: int = Field(default=0, ge=0)  # the training examples the note runs the idea with (0: all)
+    class_imbalance: float = Field(default=0.0, ge=0)  # the training set's imbalance ratio the note names (0: balanced)
     corrections: list[str] = Field(default_factory=list)  # what a program changed in the planner's plan, and why
 
     def as_text(self) -> str:

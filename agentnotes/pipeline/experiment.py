@@ -27,6 +27,7 @@ from agentnotes.experiments.guards.baseline import (
     compares_with_an_activation,
 )
 from agentnotes.experiments.guards.claim import (
+    class_imbalance_condition,
     expected_effect,
     input_condition,
     inverted,
@@ -59,7 +60,7 @@ from agentnotes.experiments.guards.note_symbols import (
 )
 from agentnotes.experiments.guards.setup_sizes import setup_sizes
 from agentnotes.experiments.guards.skeleton import COMBINED, blameless_parts, skeleton_for, written_part
-from agentnotes.experiments.lab.config import ExperimentConfig, condition_label, condition_of
+from agentnotes.experiments.lab.config import CONDITION_FIELDS, ExperimentConfig, condition_label, condition_of
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
@@ -175,7 +176,8 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     rule holds none of their formulas (the lines that define an output it never names
     added when it holds some), the task their words name, the baseline the request names, a hypothesis
     that inverts the note, the input scale of a condition the note names and the plan left out (or set where the note
-    names none), the share of wrong training labels and the number of training examples the note runs the idea with."""
+    names none), the share of wrong training labels, the number of training examples and the training set's imbalance ratio the
+    note runs the idea with."""
     names = names or request  # what names the idea's own section among the hits (names_in_notes)
     updates: dict[str, object] = {}
     corrections = []
@@ -214,9 +216,11 @@ def _ground_plan(plan: agents.Plan, request: str, hits: Sequence[Hit], names: st
     elif plan.input_scale != 1.0 and not said:  # the planner's own condition, which the note never names
         updates.update(input_scale=1.0, condition="", hypothesis=stated_claim(plan.idea_name, plan.effect, ""))
         corrections.append(f"input scale {plan.input_scale:g} -> 1.0: the note names no condition on the inputs")
+    task = str(updates.get("task", plan.task))
     for field, found, said_as in (
-            ("label_noise", _label_noise(own, str(updates.get("task", plan.task))), lambda v: f"{v:.0%}"),
-            ("train_size", train_size_condition(own), lambda v: str(v or "all"))):
+            ("label_noise", _on_classes(label_noise_condition, own, task), lambda v: f"{v:.0%}"),
+            ("train_size", train_size_condition(own), lambda v: str(v or "all")),
+            ("class_imbalance", _on_classes(class_imbalance_condition, own, task), lambda v: f"{v:g}" if v else "none")):
         if found and found[0] != getattr(plan, field):
             updates[field], words = found
             updates["condition"] = str(updates.get("condition") or plan.condition or words)
@@ -260,21 +264,22 @@ def _plan_from_note(request: str, hits: Sequence[Hit], names: str) -> agents.Pla
     name = (headings[0] if len(headings) == 1 else COMPARISON.split(request.strip(), maxsplit=1)[0])[:100]  # its title
     own = own_text(names, hits)
     scale, condition = input_condition(own) or (1.0, "")
-    noise, noisy_words = _label_noise(own, task) or (0.0, "")
+    noise, noisy_words = _on_classes(label_noise_condition, own, task) or (0.0, "")
     size, few_words = train_size_condition(own) or (0, "")
-    condition = condition or noisy_words or few_words
+    imbalance, imbalanced_words = _on_classes(class_imbalance_condition, own, task) or (0.0, "")
+    condition = condition or noisy_words or few_words or imbalanced_words
     effect = expected_effect(text_of(passages))
     return agents.Plan(idea_name=name, hypothesis=stated_claim(name, effect, condition), kinds=kinds, effect=effect,
                        idea_rule=_first_lines(formulas, RULE_CHARS[1]), condition=condition, task=task, input_scale=scale,
-                       label_noise=noise, train_size=size,
+                       label_noise=noise, train_size=size, class_imbalance=imbalance,
                        corrections=["the plan read from the note's own sections (kinds, formulas, task, condition, "
                                     "expected effect): no planner call"])
 
 
-def _label_noise(own: str, task: str) -> tuple[float, str] | None:
-    """The share of wrong training labels the idea's own sections run it with, and their words; None where they name
-    none or the task has no classes to make wrong."""
-    return label_noise_condition(own) if task != "regression" else None
+def _on_classes(reader: Callable[[str], tuple[float, str] | None], own: str, task: str) -> tuple[float, str] | None:
+    """What `reader` finds in the idea's own sections (a condition on the training labels or classes: its setting and
+    the note's words); None where it finds none or the task has no classes."""
+    return reader(own) if task != "regression" else None
 
 
 def _plan(model: BaseChatModel, settings: Settings, run: rd.Run, options: ExperimentOptions, names: str,
@@ -732,8 +737,8 @@ def run_experiment(
     reporter.info(f"Plan: {plan.idea_name} on {plan.task} — {plan.hypothesis}")
     steps = _steps_for_period(options.steps, plan.kinds, passages_text, reporter)
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
-        sweep.Condition(scale, noise, size, steps=steps, seeds=options.seeds)
-        for scale, noise, size in sweep.condition_settings(plan.input_scale, plan.label_noise, plan.train_size)]
+        sweep.Condition(*settings, steps=steps, seeds=options.seeds)
+        for settings in sweep.condition_settings(tuple(getattr(plan, field) for field in CONDITION_FIELDS))]
     baseline = _baseline(options.request, plan.kinds, names, hits)
     sizes = setup_sizes(passages_text)
     if sizes.said():
@@ -773,8 +778,8 @@ def run_experiment(
         else:
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.IDEA_CODE}", code)
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
-        config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps, input_scale=condition.input_scale,
-                         label_noise=condition.label_noise, train_size=condition.train_size)
+        config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps,
+                         **dict(zip(CONDITION_FIELDS, condition.settings)))
         outcome = _run_condition(run, n, code, config, options, reporter, _prior_metrics(run, condition, code))
         if isinstance(outcome, str):
             writer.record_failure()
@@ -906,7 +911,7 @@ def _sandbox_run(run: rd.Run, n: int, code: str, config: ExperimentConfig, optio
     run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
     seeds = f"{len(config.seeds)} seeds" if not config.arm_lrs else \
         f"{len(config.seeds)} seeds added ({', '.join(map(str, config.seeds))}), each arm at the rate its search chose"
-    condition = condition_label(config.input_scale, config.label_noise, config.train_size)
+    condition = condition_label(*(getattr(config, field) for field in CONDITION_FIELDS))
     reporter.phase(f"run-{n}", f"{condition}: {seeds} × 2 arms × {config.steps} steps in the sandbox")
     result = run_iteration(run, n, options, reporter)
     reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")

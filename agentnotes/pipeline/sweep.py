@@ -27,6 +27,7 @@ class Condition:
     input_scale: float
     label_noise: float = 0.0  # the share of training labels made wrong (guards/claim.py label_noise_condition)
     train_size: int = 0  # the training examples kept, 0 for all (guards/claim.py train_size_condition)
+    class_imbalance: float = 0.0  # the training set's imbalance ratio, 0 for as it is (claim.py class_imbalance_condition)
     state: State = "pending"
     steps: int = 0  # steps of the last run under this condition
     seeds: int = 0
@@ -35,17 +36,20 @@ class Condition:
 
     @property
     def label(self) -> str:
-        return condition_label(self.input_scale, self.label_noise, self.train_size)
+        return condition_label(*self.settings)
+
+    @property
+    def settings(self) -> tuple[float, float, int, float]:
+        """Its values of CONDITION_FIELDS."""
+        return self.input_scale, self.label_noise, self.train_size, self.class_imbalance
 
 
-NORMAL = (1.0, 0.0, 0)  # input scale, label noise, training examples (0: all)
+NORMAL = (1.0, 0.0, 0, 0.0)  # input scale, label noise, training examples (0: all), imbalance ratio (0: as it is)
 
 
-def condition_settings(planned_scale: float, planned_noise: float = 0.0,
-                       planned_size: int = 0) -> list[tuple[float, float, int]]:
-    """The planned (input scale, label noise, training examples) and, when it is not the normal setting, the normal
-    one as the control."""
-    planned = (planned_scale, planned_noise, planned_size)
+def condition_settings(planned: tuple[float, float, int, float]) -> list[tuple[float, float, int, float]]:
+    """The planned settings (CONDITION_FIELDS) and, when they are not the normal setting, the normal one as the
+    control."""
     return [planned] if planned == NORMAL else [planned, NORMAL]
 
 

@@ -43,7 +43,7 @@ def stated_claim(idea_name: str, effect: str, condition: str) -> str:
     return f"{idea_name} gives {_EFFECT_WORDS.get(effect, 'a better result')} than the baseline{where}."
 
 
-# The one condition the lab can set: inputs close to zero, said in the note's words (input scale 0.01).
+# A condition on the inputs: inputs close to zero, said in the note's words (input scale 0.01), or scaled up by a factor.
 _SMALL_INPUTS = re.compile(
     r"输入[^。\n，,]{0,8}?(?:很小|非常小|接近\s*0|接近零|趋近\s*0|≈\s*0)|(?<![\w])x\s*(?:≈|很接近|接近|趋近)\s*(?:0|零)|"
     r"\binputs?\s+(?:(?:are|is|very|that are)\s+)*(?:close|near)\s+(?:to\s+)?(?:0|zero)\b|\b(?:small|tiny|near-zero)\s+inputs?\b|"
@@ -51,10 +51,24 @@ _SMALL_INPUTS = re.compile(
 SMALL_INPUT_SCALE = 0.01
 
 
+# Inputs scaled up, with the factor on the line: "输入放大：把像素值整体乘 10", "inputs scaled up ×10", "输入放大 100 倍".
+_LARGE_INPUTS = re.compile(r"输入[^。\n，,]{0,4}(?:放大|扩大)|放大输入|\binputs?\s+(?:are\s+|is\s+)?(?:scaled|multiplied)\s+up\b|"
+                           r"\bscaled[- ]up\s+inputs?\b|\bscal(?:e|ing)\s+(?:the\s+)?inputs?\s+up\b", re.IGNORECASE)
+_FACTOR = re.compile(r"(?:乘以?|乘上|[×xX*]|\bby|\btimes)\s*(\d{1,4})(?![\d.%])|(?<![\d.])(\d{1,4})\s*(?:倍|[×xX](?!\w)|times\b)")
+LARGE_INPUT_SCALES = (2.0, 1000.0)
+
+
 def input_condition(note_text: str) -> tuple[float, str] | None:
-    """(the input scale, the note's words) when the note says the idea is for inputs close to zero; None otherwise."""
-    found = _SMALL_INPUTS.search(note_text)
-    return (SMALL_INPUT_SCALE, found.group(0)) if found else None
+    """(the input scale, the note's words) when the note says the idea is for inputs close to zero, or runs it with
+    its inputs scaled up by a factor it names; None otherwise."""
+    if found := _SMALL_INPUTS.search(note_text):
+        return SMALL_INPUT_SCALE, found.group(0)
+    for line in note_text.splitlines():
+        if _LARGE_INPUTS.search(line):
+            for factor in _FACTOR.finditer(line):
+                if LARGE_INPUT_SCALES[0] <= (scale := float(factor[1] or factor[2])) <= LARGE_INPUT_SCALES[1]:
+                    return scale, line.strip()[:120]
+    return None
 
 
 # A share of wrong training labels the note runs the idea under: "加一组 20% 对称标签噪声", "30% symmetric label noise on
@@ -94,6 +108,38 @@ def train_size_condition(note_text: str) -> tuple[int, str] | None:
     it names no such number."""
     found = _FEW_EXAMPLES.search(note_text)
     return (int(next(g for g in found.groups() if g)), found[0].strip()) if found else None
+
+
+# A training set made class-imbalanced, said with its imbalance ratio on one line: "imbalance ratio 100", "不平衡比 10",
+# "10:1 class imbalance", "n_c = n_max · ρ^{−c/9}，ρ = 100", "每类保留 150·(0.1)^{j/9}", "类 0–4 全量，5–9 只留 10%",
+# "classes 0–4 subsampled 5×", "keep 100% of classes 0–4, 10% of classes 5–9" (not "层间不平衡": no classes or training data named on the line).
+_IMBALANCED = re.compile(r"不平衡|不均衡|失衡|长尾|long[- ]?tail(?:ed)?|\bimbalance[d]?\b|-LT\b", re.IGNORECASE)
+_CLASS_DATA = re.compile(r"类|样本|训练集|数据|长尾|\bclass(?:es)?\b|\bdata(?:set)?\b|\bdigits\b|\btrain(?:ing)?\b|long[- ]?tail",
+                         re.IGNORECASE)
+_RATIO_SAID = (
+    (re.compile(r"(?:ratio|比例?|ρ|\brho\b)\s*(?:=|:|：|为|of|是|∈|\bin\b)?\s*[{(]?\s*(\d{1,4}(?:\.\d+)?)(?![\d.]|\s*[%^])", re.IGNORECASE),
+     lambda m: float(m[1])),
+    (re.compile(r"(?<![\d.])(\d{1,4})\s*[:：]\s*1(?![\d.])"), lambda m: float(m[1])),
+    (re.compile(r"(?<![\d.])(0\.\d+)\)?\s*\^\s*\{?\s*[a-z]\s*/\s*\d+\s*\}?", re.IGNORECASE), lambda m: 1 / float(m[1])),
+    (re.compile(r"(?:subsampled|downsampled|下采样)\s*(\d{1,3})\s*[×x倍]", re.IGNORECASE), lambda m: float(m[1])),
+    (re.compile(r"(?:保留|只留|留|下采样到|降到|subsampled to|downsampled to|keep(?:ing)?|kept)\s*(?:各\s*)?(\d{1,2})\s*%", re.IGNORECASE),
+     lambda m: 100 / float(m[1])),
+    (re.compile(r"(?<![\d.])(\d{1,2})\s*%\s*(?:of\s+(?:the\s+)?classes|的类)", re.IGNORECASE), lambda m: 100 / float(m[1])),
+)
+IMBALANCE_RATIOS = (2.0, 1000.0)  # a ratio outside is no imbalance the lab's data can hold
+
+
+def class_imbalance_condition(note_text: str) -> tuple[float, str] | None:
+    """(the imbalance ratio of the training set, the note's words) where a line of the note makes the training data
+    class-imbalanced and says by how much: the largest class that many times the smallest. None where none says so."""
+    for line in note_text.splitlines():
+        if not (_IMBALANCED.search(line) and _CLASS_DATA.search(line)):
+            continue
+        for pattern, ratio_of in _RATIO_SAID:
+            for found in pattern.finditer(line):
+                if IMBALANCE_RATIOS[0] <= (ratio := round(ratio_of(found), 1)) <= IMBALANCE_RATIOS[1]:
+                    return ratio, line.strip()[:120]
+    return None
 
 
 _ASSIGNMENT = re.compile(r"(?<![\w'])([^\W\d][\w']*)\s*(=|←)\s*([^，。,;；\n]+)")

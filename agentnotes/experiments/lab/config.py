@@ -36,7 +36,9 @@ class ExperimentConfig:
     arm_lrs: (arm, rate) pairs for seeds added to an earlier run: each arm trains at the rate that run's
     search chose, and nothing is searched. label_noise: the share of training labels replaced by another class (a
     condition a note names: "20% symmetric label noise"); validation and test labels stay clean. train_size: the training
-    examples kept, 0 for all (a condition a note names: "只用 300 个训练样本").
+    examples kept, 0 for all (a condition a note names: "只用 300 个训练样本"). class_imbalance: the training set made
+    long-tailed, its largest class this many times its smallest, 0 for as it is (a condition a note names: "imbalance
+    ratio 10"); validation and test stay balanced.
     """
 
     idea_name: str = "idea"
@@ -57,6 +59,7 @@ class ExperimentConfig:
     input_scale: float = 1.0
     label_noise: float = 0.0
     train_size: int = 0
+    class_imbalance: float = 0.0
     eval_every: int = 100
     print_every: int = 500
     device: str = "auto"
@@ -109,6 +112,10 @@ class ExperimentConfig:
             out.append("label_noise needs a task with classes, not regression")
         if not isinstance(self.train_size, int) or self.train_size < 0:
             out.append(f"train_size must be a count of examples (0: all), got {self.train_size!r}")
+        if not (isinstance(self.class_imbalance, (int, float)) and (self.class_imbalance == 0 or 1 < self.class_imbalance < math.inf)):
+            out.append(f"class_imbalance must be a ratio above 1 (0: as it is), got {self.class_imbalance!r}")
+        elif self.class_imbalance and self.task == "regression":
+            out.append("class_imbalance needs a task with classes, not regression")
         if not _DEVICE.match(self.device):
             out.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
         return out
@@ -127,16 +134,21 @@ class ExperimentConfig:
         return {**values, "ARM_LRS": dict(self.arm_lrs)}
 
 
-def condition_label(input_scale: float, label_noise: float = 0.0, train_size: int = 0) -> str:
-    """A condition in words: "input scale 1", "input scale 1, label noise 20%, 300 training examples"."""
+CONDITION_FIELDS = ("input_scale", "label_noise", "train_size", "class_imbalance")  # the settings of a condition
+
+
+def condition_label(input_scale: float, label_noise: float = 0.0, train_size: int = 0, class_imbalance: float = 0.0) -> str:
+    """A condition in words: "input scale 1", "input scale 1, label noise 20%, 300 training examples, imbalance ratio
+    10"."""
     return (f"input scale {input_scale:g}" + (f", label noise {label_noise:.0%}" if label_noise else "")
-            + (f", {train_size} training examples" if train_size else ""))
+            + (f", {train_size} training examples" if train_size else "")
+            + (f", imbalance ratio {class_imbalance:g}" if class_imbalance else ""))
 
 
 def condition_of(config: dict) -> str:
     """The condition of a run's config as metrics.json or conditions.json hold it (the settings it lacks, normal)."""
     return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0,
-                           config.get("train_size") or 0)
+                           config.get("train_size") or 0, config.get("class_imbalance") or 0.0)
 
 
 def _plain(value: object) -> object:

@@ -65,6 +65,8 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
 Facts you can use:
 - Modules are in train mode while training and in eval mode when evaluated: use self.training.
 - LR is the arm's base learning rate (a float) and STEPS the number of steps.
+- CLASS_COUNTS is a float tensor of how many training examples each class has (None for regression), for losses,
+  samplers and heads that use the class frequencies (a prior log(CLASS_COUNTS / CLASS_COUNTS.sum())).
 - torch, nn (torch.nn), F (torch.nn.functional), math and np (numpy) are already imported.
 - Create new tensors with device=x.device, or as nn.Parameter / registered buffers.
 
@@ -93,6 +95,7 @@ HIDDEN = 64
 INPUT_SCALE = 1.0
 LABEL_NOISE = 0.0  # the share of training labels replaced by another class (classifying tasks); val and test stay clean
 TRAIN_SIZE = 0  # the training examples kept (0: all of them), as many of each class as can be; val and test stay whole
+CLASS_IMBALANCE = 0.0  # the training set made long-tailed, its first class this many times its last (0: as it is)
 EVAL_EVERY = 100
 PRINT_EVERY = 500
 DEVICE = "auto"  # "auto": cuda if available, else cpu (small models often train faster on "cpu")
@@ -150,6 +153,7 @@ ARMS_FILE = "arms.json"
 DESCRIBE_FLAG = "--describe"
 FAILURE_VALUES = "[harness] values at the failing line"  # followed by "LINE in FUNCTION:" and one "  name = value" per line
 PROBE_STEPS = 100  # --describe: after_step is probed over this many steps
+CLASS_COUNTS = None  # set by train(): each class's training examples, as a float tensor on the run's device
 
 
 class FunctionLayer(nn.Module):
@@ -424,6 +428,9 @@ def load_data(task, seed):
     if TRAIN_SIZE:
         kept = kept_examples(parts["train"][1], TRAIN_SIZE, task != "regression")
         parts["train"] = tuple(part[kept] for part in parts["train"])
+    if CLASS_IMBALANCE:
+        kept = long_tailed(parts["train"][1], CLASS_IMBALANCE)
+        parts["train"] = tuple(part[kept] for part in parts["train"])
     if LABEL_NOISE:
         parts["train"] = (parts["train"][0], noisy_labels(parts["train"][1], out_dim, LABEL_NOISE, seed))
     shape = parts["train"][0].shape[1:]
@@ -440,6 +447,17 @@ def kept_examples(targets, size, by_class):
     for label in np.unique(targets):
         rank[targets == label] = np.arange((targets == label).sum())
     return np.sort(np.argsort(rank, kind="stable")[:size])
+
+
+def long_tailed(targets, ratio):
+    """The indices of a long-tailed training set: class c of C (in label order) keeps its first
+    n_c = n · ratio^(−c/(C−1)) examples (at least one), n the examples of the class that has fewest; val and test
+    stay as they are."""
+    classes = np.unique(targets)
+    most = min((targets == label).sum() for label in classes)
+    kept = [np.flatnonzero(targets == label)[:max(1, int(round(most * ratio ** (-c / max(1, len(classes) - 1)))))]
+            for c, label in enumerate(classes)]
+    return np.sort(np.concatenate(kept))
 
 
 def noisy_labels(labels, classes, share, seed):
@@ -712,6 +730,12 @@ def group_rates(optimizer, needed):
     return [g["lr"] for g in groups]
 
 
+def set_class_counts(y, out_dim):
+    """CLASS_COUNTS of the training labels y (None for regression)."""
+    global CLASS_COUNTS
+    CLASS_COUNTS = None if TASK == "regression" else torch.bincount(y, minlength=out_dim).float()
+
+
 def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
     """One training run at base learning rate lr; returns its record (curves, final test metric, wall time).
 
@@ -724,6 +748,7 @@ def train(arm, tag, seed, data, in_dim, out_dim, device, lr):
     set_seed(seed)
     tensors = to_tensors(data, device, loss_kind)
     x_train, y_train = tensors["train"]
+    set_class_counts(y_train, out_dim)
     model, optimizer = build_arm(arm, in_dim, out_dim, device, lr, (x_train, y_train))
     hooks = arm_hooks(arm)
     closure_step = needs_closure(optimizer)
@@ -1059,6 +1084,7 @@ def main():
         "config": {
             "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
             "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "train_size": TRAIN_SIZE,
+            "class_imbalance": CLASS_IMBALANCE,
             "eval_every": EVAL_EVERY, "lr_grid": grid,
             "baseline_optimizer": BASELINE_OPTIMIZER, "baseline_norm": BASELINE_NORM,
             "baseline_momentum": BASELINE_MOMENTUM, "baseline_activation": BASELINE_ACTIVATION,
@@ -1305,6 +1331,7 @@ def describe():
     seed = SEEDS[0]
     data, in_dim, out_dim = load_data(TASK, seed)
     x, y = to_tensors({"train": data["train"]}, torch.device("cpu"), task_spec(TASK)[2])["train"]
+    set_class_counts(y, out_dim)
     report = {"schema": 1, "task": TASK, "seed": seed, "steps": STEPS, "lr": lr, "in_dim": plain(in_dim),
               "out_dim": out_dim, "arms": {}, "error": None}
     arm = "setup"

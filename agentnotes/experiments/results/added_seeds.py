@@ -13,7 +13,7 @@ import copy
 from dataclasses import replace
 from typing import Any
 
-from agentnotes.experiments.lab.config import ExperimentConfig
+from agentnotes.experiments.lab.config import CONDITION_FIELDS, ExperimentConfig
 
 
 def added_seeds_config(prior: dict[str, Any], wanted: ExperimentConfig) -> ExperimentConfig | None:
@@ -24,8 +24,9 @@ def added_seeds_config(prior: dict[str, Any], wanted: ExperimentConfig) -> Exper
     if prior.get("status") != "ok" or not isinstance(config, dict) or not isinstance(arms, dict):
         return None
     done = config.get("seeds")
-    prior_condition = (config.get("input_scale"), config.get("label_noise", 0.0), config.get("train_size", 0))
-    if (config.get("steps") != wanted.steps or prior_condition != (wanted.input_scale, wanted.label_noise, wanted.train_size)
+    normal = ExperimentConfig()  # a setting the prior config lacks was run at its normal value
+    prior_condition = tuple(config.get(field, getattr(normal, field)) for field in CONDITION_FIELDS)
+    if (config.get("steps") != wanted.steps or prior_condition != tuple(getattr(wanted, field) for field in CONDITION_FIELDS)
             or not isinstance(done, list) or not set(done) < set(wanted.seeds)):
         return None
     try:
