@@ -67,8 +67,18 @@ def input_condition(note_text: str) -> tuple[float, str] | None:
         if _LARGE_INPUTS.search(line):
             for factor in _FACTOR.finditer(line):
                 if LARGE_INPUT_SCALES[0] <= (scale := float(factor[1] or factor[2])) <= LARGE_INPUT_SCALES[1]:
-                    return scale, line.strip()[:120]
+                    return scale, _clause(line, factor.start(), factor.end())
     return None
+
+
+_CLAUSE_END = re.compile(r"[，。；;：]|[,:.]\s")
+
+
+def _clause(line: str, begin: int, end: int) -> str:
+    """The clauses of `line` that hold line[begin:end] (up to the punctuation around it), as the note's words."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(line, 0, begin)), default=0)
+    stop = next((m.start() for m in _CLAUSE_END.finditer(line, end)), len(line))
+    return line[start:stop].strip().lstrip("-*• ")[:120]
 
 
 # A share of wrong training labels the note runs the idea under: "加一组 20% 对称标签噪声", "30% symmetric label noise on
@@ -133,12 +143,12 @@ def class_imbalance_condition(note_text: str) -> tuple[float, str] | None:
     """(the imbalance ratio of the training set, the note's words) where a line of the note makes the training data
     class-imbalanced and says by how much: the largest class that many times the smallest. None where none says so."""
     for line in note_text.splitlines():
-        if not (_IMBALANCED.search(line) and _CLASS_DATA.search(line)):
+        if not ((cue := _IMBALANCED.search(line)) and _CLASS_DATA.search(line)):
             continue
         for pattern, ratio_of in _RATIO_SAID:
             for found in pattern.finditer(line):
                 if IMBALANCE_RATIOS[0] <= (ratio := round(ratio_of(found), 1)) <= IMBALANCE_RATIOS[1]:
-                    return ratio, line.strip()[:120]
+                    return ratio, _clause(line, min(cue.start(), found.start()), max(cue.end(), found.end()))
     return None
 
 
