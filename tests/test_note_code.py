@@ -593,3 +593,13 @@ def test_a_loop_reading_each_parameters_buffer_from_a_state_keyed_by_it_starts_t
     with torch.no_grad():
         update(w, w.grad, state, 0.1, 1)  # ρ = 2, not the baseline's 1: toward zero for the first, away for the second
     assert torch.allclose(w.detach(), torch.tensor([1.0 - 0.2, -1.0 - 0.1]))
+
+
+def test_a_loss_function_of_the_class_prior_gets_the_training_sets_class_counts() -> None:
+    note = "# Prior-shifted logits\n\n```python\ndef shifted_loss(logits, y, log_prior, tau=1.0):\n" \
+           "    return F.cross_entropy(logits + tau * log_prior, y)\n```\n"  # invented
+    written = _written(note, ["loss"])
+    counts = torch.tensor([30.0, 10.0])
+    written["CLASS_COUNTS"] = counts  # the harness sets it for each run
+    z, y = torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])
+    assert torch.allclose(written["compute_loss"](z, y, 1), F.cross_entropy(z + torch.log(counts / counts.sum()), y))

@@ -365,6 +365,15 @@ def _roles(names: list[str], kind: str, known: dict[str, str] | None = None) -> 
     return taken
 
 
+# A loss's input named for the training set's class frequencies (`def la_loss(logits, y, log_prior, tau=1.0)`): the
+# harness's CLASS_COUNTS, as the counts, the prior or its log.
+_CLASS_FREQUENCIES = {
+    **dict.fromkeys(("class_counts", "counts", "n_per_class", "cls_num", "class_sizes"), "CLASS_COUNTS"),
+    **dict.fromkeys(("prior", "priors", "class_prior", "pi", "class_freq", "freq"), "CLASS_COUNTS / CLASS_COUNTS.sum()"),
+    **dict.fromkeys(("log_prior", "log_priors", "log_pi", "log_class_prior"), "torch.log(CLASS_COUNTS / CLASS_COUNTS.sum())"),
+}
+
+
 def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_text: str = "") -> tuple[str, str] | None:
     """(the notes' function defined in the hook and called with the hook's values, the tensors it keeps taken from
     the parameter's state; its name for the parameter), or None when an input without a default binds to nothing or
@@ -389,6 +398,9 @@ def _function_call(function: ast.FunctionDef, kind: str, block: str = "", note_t
     # An input the notes give a number (`def f(t, T, eta0, k)` with k ∈ {1, 2, 4}), where the function takes hook values.
     numbers = {a.arg: given[compared_name(a.arg)] for a in without_default
                if taken and a.arg not in taken.values() and compared_name(a.arg) in given}
+    if kind == "loss":  # the class frequencies, where the function names them
+        numbers.update({a.arg: _CLASS_FREQUENCIES[a.arg] for a in without_default
+                        if a.arg in _CLASS_FREQUENCIES and a.arg not in taken.values()})
     kept = [a.arg for a in without_default if a.arg not in taken.values() and a.arg not in numbers]
     # `def peak_hold_(m, g, beta=0.9)` changing only its kept m, beside `w ← w − η·m`: the step moves the parameter.
     stepped = _kept_tensor_step(kept, note_text) if kind == "update_rule" and "param" not in taken else None
