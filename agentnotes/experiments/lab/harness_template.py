@@ -65,8 +65,6 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
 Facts you can use:
 - Modules are in train mode while training and in eval mode when evaluated: use self.training.
 - LR is the arm's base learning rate (a float) and STEPS the number of steps.
-- CLASS_COUNTS is a float tensor of how many training examples each class has (None for regression), for losses,
-  samplers and heads that use the class frequencies (a prior log(CLASS_COUNTS / CLASS_COUNTS.sum())).
 - torch, nn (torch.nn), F (torch.nn.functional), math and np (numpy) are already imported.
 - Create new tensors with device=x.device, or as nn.Parameter / registered buffers.
 
