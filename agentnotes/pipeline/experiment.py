@@ -60,7 +60,7 @@ from agentnotes.experiments.guards.note_symbols import (
 )
 from agentnotes.experiments.guards.setup_sizes import setup_sizes
 from agentnotes.experiments.guards.skeleton import COMBINED, blameless_parts, skeleton_for, written_part
-from agentnotes.experiments.lab.config import CONDITION_FIELDS, ExperimentConfig, condition_label, condition_of
+from agentnotes.experiments.lab.config import CONDITION_FIELDS, ExperimentConfig, condition_label, condition_of, settings_of
 from agentnotes.experiments.guards.failure_hints import hints_for
 from agentnotes.experiments.guards.idea_sections import (
     formula_lines,
@@ -738,7 +738,7 @@ def run_experiment(
     steps = _steps_for_period(options.steps, plan.kinds, passages_text, reporter)
     conditions = sweep.from_json(run.read_json(CONDITIONS)) or [
         sweep.Condition(*settings, steps=steps, seeds=options.seeds)
-        for settings in sweep.condition_settings(tuple(getattr(plan, field) for field in CONDITION_FIELDS))]
+        for settings in sweep.condition_settings(settings_of(plan))]
     baseline = _baseline(options.request, plan.kinds, names, hits)
     sizes = setup_sizes(passages_text)
     if sizes.said():
@@ -911,7 +911,7 @@ def _sandbox_run(run: rd.Run, n: int, code: str, config: ExperimentConfig, optio
     run.write_text(f"{rd.ITERATIONS}/{n}/{rd.EXPERIMENT}", assemble_script(code, config))
     seeds = f"{len(config.seeds)} seeds" if not config.arm_lrs else \
         f"{len(config.seeds)} seeds added ({', '.join(map(str, config.seeds))}), each arm at the rate its search chose"
-    condition = condition_label(*(getattr(config, field) for field in CONDITION_FIELDS))
+    condition = condition_label(*settings_of(config))
     reporter.phase(f"run-{n}", f"{condition}: {seeds} × 2 arms × {config.steps} steps in the sandbox")
     result = run_iteration(run, n, options, reporter)
     reporter.info(f"Sandbox: {result.status} in {result.duration_s:.1f}s on {result.device} ({result.isolation}).")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from agentnotes.experiments.lab.config import condition_label
+from agentnotes.experiments.lab.config import condition_label, settings_of
 from agentnotes.experiments.results.stats import Comparison
 
 LONGER_BUDGET = 4  # steps multiplier when neither arm learned
@@ -41,7 +41,7 @@ class Condition:
     @property
     def settings(self) -> tuple[float, float, int, float]:
         """Its values of CONDITION_FIELDS."""
-        return self.input_scale, self.label_noise, self.train_size, self.class_imbalance
+        return settings_of(self)
 
 
 NORMAL = (1.0, 0.0, 0, 0.0)  # input scale, label noise, training examples (0: all), imbalance ratio (0: as it is)

@@ -145,10 +145,18 @@ def condition_label(input_scale: float, label_noise: float = 0.0, train_size: in
             + (f", imbalance ratio {class_imbalance:g}" if class_imbalance else ""))
 
 
+def settings_of(source: object) -> tuple:
+    """Its values of CONDITION_FIELDS: of a config or plan, or of a run's config as metrics.json or conditions.json
+    hold it (a setting it lacks, normal)."""
+    if isinstance(source, dict):
+        normal = ExperimentConfig()
+        return tuple(source.get(field) or getattr(normal, field) for field in CONDITION_FIELDS)
+    return tuple(getattr(source, field) for field in CONDITION_FIELDS)
+
+
 def condition_of(config: dict) -> str:
     """The condition of a run's config as metrics.json or conditions.json hold it (the settings it lacks, normal)."""
-    return condition_label(config.get("input_scale") or 1.0, config.get("label_noise") or 0.0,
-                           config.get("train_size") or 0, config.get("class_imbalance") or 0.0)
+    return condition_label(*settings_of(config))
 
 
 def _plain(value: object) -> object:

@@ -452,8 +452,8 @@ def long_tailed(targets, ratio):
     n_c = n · ratio^(−c/(C−1)) examples (at least one), n the examples of the class that has fewest; val and test
     stay as they are."""
     classes = np.unique(targets)
-    most = min((targets == label).sum() for label in classes)
-    kept = [np.flatnonzero(targets == label)[:max(1, int(round(most * ratio ** (-c / max(1, len(classes) - 1)))))]
+    fewest = min((targets == label).sum() for label in classes)
+    kept = [np.flatnonzero(targets == label)[:max(1, int(round(fewest * ratio ** (-c / max(1, len(classes) - 1)))))]
             for c, label in enumerate(classes)]
     return np.sort(np.concatenate(kept))
 

@@ -13,7 +13,7 @@ import copy
 from dataclasses import replace
 from typing import Any
 
-from agentnotes.experiments.lab.config import CONDITION_FIELDS, ExperimentConfig
+from agentnotes.experiments.lab.config import ExperimentConfig, settings_of
 
 
 def added_seeds_config(prior: dict[str, Any], wanted: ExperimentConfig) -> ExperimentConfig | None:
@@ -24,9 +24,7 @@ def added_seeds_config(prior: dict[str, Any], wanted: ExperimentConfig) -> Exper
     if prior.get("status") != "ok" or not isinstance(config, dict) or not isinstance(arms, dict):
         return None
     done = config.get("seeds")
-    normal = ExperimentConfig()  # a setting the prior config lacks was run at its normal value
-    prior_condition = tuple(config.get(field, getattr(normal, field)) for field in CONDITION_FIELDS)
-    if (config.get("steps") != wanted.steps or prior_condition != tuple(getattr(wanted, field) for field in CONDITION_FIELDS)
+    if (config.get("steps") != wanted.steps or settings_of(config) != settings_of(wanted)
             or not isinstance(done, list) or not set(done) < set(wanted.seeds)):
         return None
     try:
