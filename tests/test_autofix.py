@@ -401,7 +401,7 @@ def test_torch_functions_of_plain_numbers_become_maths_and_those_of_tensors_stay
 
     import torch
 
-    from agentnotes.experiments.guards.autofix import fix_torch_on_numbers
+    from agentnotes.experiments.guards.autofix import fix_math_on_tensors, fix_torch_on_numbers
 
     code = ("c = 3\n\n\ndef update(p, g, state, lr, t):\n    lam = lr * torch.sqrt(t + c)\n"
             "    p.sub_(lam * g * torch.exp(-g.abs()) / torch.sqrt(state.get('n', torch.ones(1))))\n")
@@ -419,6 +419,11 @@ def test_torch_functions_of_plain_numbers_become_maths_and_those_of_tensors_stay
               "    p.sub_(lr * g * torch.sqrt(max(1, rows / cols)) * torch.sqrt(g.abs().max()))\n")
     fixed, fixes = fix_torch_on_numbers(shaped)
     assert "math.sqrt(max(1, rows / cols))" in fixed and "torch.sqrt(g.abs().max())" in fixed and len(fixes) == 1
+    # a tensor made from a count is a tensor: the two fixes do not undo each other
+    drawn = ("def update(p, g, state, lr, t):\n    u = torch.rand(p.shape[0]) * 0.98 + 0.01\n"
+             "    p.sub_(lr * g * torch.sigmoid(math.log(u) - math.log(1 - u)).unsqueeze(-1))\n")
+    fixed, _ = fix_math_on_tensors(drawn)
+    assert "torch.log(u) - torch.log(1 - u)" in fixed and fix_torch_on_numbers(fixed) == (fixed, [])
 
 
 def test_a_function_called_from_a_torch_module_that_lacks_it_is_called_from_the_one_that_has_it() -> None:

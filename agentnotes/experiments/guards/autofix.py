@@ -838,9 +838,25 @@ def _module_swapped(code: str, funcs: list[ast.Attribute], module: str, argument
     return (_lines_replaced(code, [(func, f"{module}.{func.attr}") for func in funcs]), fixes) if fixes else (code, [])
 
 
+def _is_count(node: ast.expr) -> bool:
+    """`node` is itself a count read from a tensor, or arithmetic of counts and literals (`p.shape`, `x.shape[1]`,
+    `p.numel() // 2`, `len(x)`); `torch.rand(p.shape[0])` reads a count but is a tensor."""
+    if isinstance(node, ast.Attribute):
+        return node.attr in ("shape", "ndim")
+    if isinstance(node, ast.Subscript):
+        return _is_count(node.value)
+    if isinstance(node, ast.Call):
+        return (isinstance(node.func, ast.Attribute) and node.func.attr in ("numel", "size", "dim", "item")) \
+            or (isinstance(node.func, ast.Name) and node.func.id in ("len", "float", "int"))
+    if isinstance(node, ast.BinOp):
+        return all(_is_count(n) or isinstance(n, ast.Constant) for n in (node.left, node.right)) \
+            and not all(isinstance(n, ast.Constant) for n in (node.left, node.right))
+    return isinstance(node, ast.UnaryOp) and _is_count(node.operand)
+
+
 def _count_names(fn: ast.FunctionDef) -> set[str]:
     """The names `fn` binds, alone or unpacked, to a count it reads from a tensor (`rows, cols = p.shape`)."""
-    return {target.id for node in ast.walk(fn) if isinstance(node, ast.Assign) and _counts(node.value)
+    return {target.id for node in ast.walk(fn) if isinstance(node, ast.Assign) and _is_count(node.value)
             for t in node.targets for target in ast.walk(t) if isinstance(target, ast.Name)}
 
 
