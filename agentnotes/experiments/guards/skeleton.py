@@ -120,7 +120,7 @@ _FOLLOWS_LOSS = re.compile(r"(?:loss|损失|L̄|\bL_)[^。\n]{0,40}?(?:went (?:u
 _BATCH_SIZE = re.compile(BATCH_SIZE_CHANGE, re.IGNORECASE)
 _BATCH_CHOICE = re.compile(BATCH_CHOICE, re.IGNORECASE)
 # A skeleton docstring's advice on periodic operations, replaced by what the notes say of the timing.
-_PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return")
+_PERIOD_ADVICE = re.compile(r"An operation\s+every N steps starts\s+with: if step % N != 0: return( \([^)]*\))?")
 _MLP_OF_LAYER = re.compile(r"mlp\(in_dim, hidden, out_dim, linear=(\w+)\)")
 # A network on flat inputs written as its equations: a first hidden layer `h1 = …`, then an output read through a
 # matrix (`y = W3 h2 + Q x + b3`, `y = W4 · [x; h1; h2]`).
@@ -306,7 +306,8 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
     invents a period). Unchanged when the notes say neither, or name a period without its number."""
     if periodic_cue(note_text):
         period = note_period(note_text)
-        advice = f"The notes do it every {period} steps: start with if step % {period} != 0: return" if period else ""
+        advice = f"The notes do it every {period} steps: start with if step % {period} != 0: return (what they keep up " \
+            "every step, such as a running score, comes before it)" if period else ""
     elif re.search(EVERY_STEP, note_text, re.IGNORECASE):
         advice = "The notes do it after every step: no test on the step"
     else:

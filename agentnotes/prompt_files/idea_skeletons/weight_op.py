@@ -21,7 +21,8 @@ def after_step(model, step):
 def weight_op(p, state, step):
     """The idea's operation on one parameter p after optimizer step `step` (1, 2, ...): change p in place
     (p.copy_, p.mul_, p.clamp_). p.dim() == 2 for a weight matrix (one row per output unit), 1 for a
-    bias. state is a dict kept for p between calls; state["initial"] is p before training. An operation
-    every N steps starts with: if step % N != 0: return. A reset draws p afresh as a new layer's does:
+    bias. state is a dict kept for p between calls; state["initial"] is p before training; p.grad is the
+    gradient of this step's loss. An operation every N steps starts with: if step % N != 0: return (what the
+    notes keep up every step, such as a running score, comes before it). A reset draws p afresh as a new layer's does:
     nn.init.kaiming_uniform_(p, a=math.sqrt(5)) for a weight matrix, p.zero_() for a bias."""
     ...
