@@ -626,6 +626,11 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
         assert setup_part(planned) == f"{heading}\n- 数据：digits，MLP 64-128-10\n", heading
         assert task_in_notes(planned) == "digits", heading
     assert setup_part("## 为什么小实验做不了\n- 要 64 张卡") == ""
+    # a setup line ending in a colon, an aside before it, takes the unlisted paragraph under it (invented)
+    paragraph = ("The paper ran on CIFAR-100.\n\nExperiment, as planned:\ndigits, small train sets.\nMLP 64-128-10, Adam.\n\n"
+                 "Keep it if it wins.")
+    assert setup_part(paragraph) == "Experiment, as planned:\ndigits, small train sets.\nMLP 64-128-10, Adam."
+    assert setup_part("实验：digits，MLP\n另一段") == "实验：digits，MLP"  # the line says it all: nothing under it
     assert task_in_notes(note.replace("MLP 64-128-10", "小卷积网")) == "digits_image"
     widths = "可视化每个 unit 的 8x8 权重，看像素\n\nSetup:\n- digits 64 → 100 → 10, ReLU\n"
     assert task_in_notes(widths) == "digits"  # an MLP's widths read the images flat

@@ -37,7 +37,9 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     assert "pretrained" in (refusal(contrast.replace("digits 分类", "微调一个大模型")) or "")
     # A dataset the lab lacks beside one it stands in for, on one line: the lab runs that part.
     assert refusal("实验：\nMNIST MLP 和小 CNN on CIFAR-10，比 test acc。") is None
-    assert "downloaded" in (refusal("实验：\n小 CNN on CIFAR-10，比 test acc。") or "")
+    assert "downloaded" in (refusal("想法：\n小 CNN on CIFAR-10，比 test acc。") or "")
+    # the paragraph under a setup line is the setup part: the lab runs it on its own data (docstring of lab_limits)
+    assert refusal("实验：\n小 CNN on CIFAR-10，比 test acc。") is None
     # A dataset the lab lacks, named in the setup part only, is where the note would run the idea: the lab runs it on
     # its own data. Named in the idea itself, it is a need.
     assert refusal("## 损失\nL = w·CE(z, y)\n\n## 实验\n- CIFAR-100，4 层 CNN，30 epoch\n") is None
@@ -48,6 +50,10 @@ def test_a_dataset_named_as_others_work_is_no_need_when_the_setup_names_the_lab_
     cited = "Smith et al. 2024（Norm-free nets）：在大模型里 LN 的映射像 tanh。这里在小 MLP 上试。\n"
     assert refusal(cited) is None
     assert "pretrained" in (refusal(cited.replace("Smith et al. 2024", "Smith 说")) or "")
+    # the paper's dataset in the motivation, the note's own data in the paragraph under "Experiment …:" (invented)
+    motivated = "Their result was on CIFAR-100.\n\nExperiment, so I don't drift:\ndigits, MLP 64-128-10, Adam.\n"
+    assert refusal(motivated) is None
+    assert "downloaded" in (refusal(motivated.replace("digits", "CIFAR-10")) or "")
 
 
 def test_a_model_named_with_its_size_benchmarks_judges_and_gpu_counts_are_needs() -> None:

@@ -40,8 +40,9 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 # The header of a note's setup part: a heading, a bullet or a line that starts with the word.
 _SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|how to test|"
                     r"实验设置|设置|实验|数据集|数据|怎么测试?|如何测试?|测试方法|实验(?:计划|设计|方案|安排)|(?:experiment(?:al)? )?plan|"
-                    r"toy (?:version|setup|experiment)|[^#\n]{0,16}玩具版)[ \t]*(?:[（(][^）)\n]{0,20}[）)][ \t]*)?(?:[:：].*)?$",
-                    re.IGNORECASE | re.MULTILINE)  # `实验（两个设定）：`: an aside in brackets after the label
+                    r"toy (?:version|setup|experiment)|[^#\n]{0,16}玩具版)[ \t]*(?:[（(][^）)\n]{0,20}[）)][ \t]*|,[^:：\n]{0,40}(?=[:：]))?"
+                    r"(?:[:：].*)?$",
+                    re.IGNORECASE | re.MULTILINE)  # `实验（两个设定）：`, `Experiment, as planned:`: an aside after the label
 # A training line, the setup part of a note that has no setup part named so ("Training: Adam lr 1e-3, 5000 steps").
 _TRAINING = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:training|训练)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d+[.)、])[ \t]")
@@ -51,15 +52,16 @@ _MORE_SPECIFIC = {("digits", "digits_image"), ("classification", "digits"), ("cl
 
 
 def setup_part(text: str) -> str:
-    """The note's setup part: a setup heading's section, or a setup line with the lines indented under it (a training
-    line when no setup part is named so)."""
+    """The note's setup part: a setup heading's section, or a setup line with the lines indented or listed under it,
+    or the paragraph under it when it ends in a colon (a training line when no setup part is named so)."""
     if not (header := _SETUP.search(text) or _TRAINING.search(text)):
         return ""
     lines, heading = [header[0]], (header[2] or "").startswith("#")
+    opens = not header[2] and header[0].rstrip().endswith((":", "："))  # "Experiment:" then its paragraph, unlisted
     for line in text[header.end():].splitlines()[1:]:
         under_line = line.strip() and len(line) - len(line.lstrip()) > len(header[1])  # indented under a setup line
         listed = not header[2] and _LIST_ITEM.match(line)  # a list right under a setup line ("实验设置：" then "- 数据：…")
-        if line.lstrip().startswith("#") or not (heading or under_line or listed):
+        if line.lstrip().startswith("#") or not (heading or under_line or listed or opens and line.strip()):
             break
         lines.append(line)
     return "\n".join(lines)
