@@ -107,3 +107,10 @@ def test_annotator_counts_review_boards_and_real_users_are_needs() -> None:
     assert "real users" in (refusal("Run an A/B test with real users for two weeks.") or "")
     assert "say a small experiment" in (refusal("Why it can't be a toy: the effect is human fatigue.") or "")
     assert refusal("Label noise as annotators make it: flip 20% of the labels; digits, MLP 64-128-10.") is None
+
+
+def test_laboratory_experiments_and_protein_language_models_are_needs() -> None:
+    assert "laboratory" in (refusal("每轮 96 个变体，湿实验测结合力，再更新代理模型") or "")
+    assert "laboratory" in (refusal("Screen 90 clones per position with a thermal-stability assay.") or "")
+    assert "pretrained model" in (refusal("Rank mutations by a protein language model's log-likelihood ratio.") or "")
+    assert refusal("Fit a small MLP on synthetic fitness landscapes (NK model), 64 sites.") is None

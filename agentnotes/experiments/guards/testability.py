@@ -37,6 +37,7 @@ _LATENCY_ZH = (r"(?:推理|推断|响应|请求|网络|通信|端到端|首\s*to
 LIMITS = (
     LabLimit("pretrained", _cue(r"\bpre-?trained (?:large |language |vision )?models?\b", r"\bfine-?tun(?:e|es|ing) (?:a |the )?(?:LLM|GPT|BERT|LLaMA|large)",
                                 r"\b\d+(?:\.\d+)?\s*B\s*(?:parameters?|params?|models?)\b", r"预训练(?:的)?(?:大)?模型", r"大(?:语言)?模型",
+                                r"\bprotein language models?\b", r"蛋白(?:质)?语言模型",
                                 r"\bpre-?trained (?:LLMs?|transformers?|checkpoints?|backbones?)\b",
                                 r"\b[A-Za-z][\w.]*(?:-[\w.]+)*-\d+(?:\.\d+)?B\b"),  # a model named with its size: Mistral-7B
              "it needs a large pretrained model, and the lab trains small models from scratch offline"),
@@ -49,6 +50,10 @@ LIMITS = (
                             r"\bIRB\b", r"\b\d+\s*(?:annotators|raters|participants)\b",
                             r"\b(?:judged|rated|labell?ed) by (?:fresh |real |human )?(?:humans|people|raters|annotators)\b"),
              "it needs people (raters, participants or annotators), and the lab only runs programs"),
+    LabLimit("wet_lab", _cue(r"\bwet[- ]lab\b", r"湿实验", r"\bassays?\b", r"\bmutagenesis\b", r"\bin vitro\b", r"\bin vivo\b",
+                             r"\bclinical trials?\b", r"临床试验", r"动物实验", r"\b(?:cell|tissue) cultures?\b", r"细胞培养",
+                             r"酵母展示|噬菌体展示|\b(?:yeast|phage) display\b"),
+             "it needs laboratory experiments (assays, cells, organisms or patients), and the lab only runs programs"),
     LabLimit("deployment", _cue(r"真实部署|上真机|真实用户|日活|线上\s*A/?B", r"\bA/B tests? (?:with|on) (?:real |live )?users\b",
                                 r"\b(?:real|live|actual) (?:users|developers|customers|patients|clinicians|students)\b",
                                 r"\bin production\b", r"\b(?:live|online) A/?B\b", r"\btelemetry\b"),
