@@ -1084,6 +1084,9 @@ def test_latex_marks_numbers_beside_names_prose_after_a_formula_and_a_greek_lear
     assert "y_hat = out" in program_reply(load_skeleton("loss"), cauchy, cauchy, "regression")
     gelu = "The GELU approximation with a sigmoid: y = x·σ(1.702x). Expectation: as good as ReLU."
     assert "x * torch.sigmoid(torch.as_tensor(1.702 * x))" in program_reply(load_skeleton("activation"), gelu, gelu)
+    # a number before a root is a product, so a fact the note derives (`f_min = −(3 − 2√2)`) reads and is left out
+    fact = "f(x) = x·σ(x),   x ≥ 0\nf(x) = (eˣ − 1)·σ(x),   x < 0\n- its minimum: f_min = −(3 − 2√2) ≈ −0.172"
+    assert "torch.where(torch.as_tensor(x >= 0)" in program_reply(load_skeleton("activation"), fact, fact)
     shrink = "Use f(x) = x − tanh(x) as the nonlinearity between layers."
     assert "f = x - torch.tanh" in program_reply(load_skeleton("activation"), shrink, shrink)
     scale = "y = x + γ ⊙ relu(W x + b)\nγ 是每个通道一个可学习参数，初始化为 0.1。宽度不变。"

@@ -252,6 +252,7 @@ def plain_formula(text: str) -> str:
     text = re.sub(r"([\u0370-\u03ff)])(?=[A-Za-z\u0370-\u03ff(])(?!\([^()]*\)\s*=(?!=))", r"\1*", text)  # βv, (1-β)g: products; η(t) = …: η's formula
     text = re.sub(r"\)(?=\()", ")*", text)  # (a - b)(1 + c): a product
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![eE][-+]?\d)[ \t]*(?=[A-Za-z](?!\w))", r"\1*", text)  # 1.702x, 0.1 x, not 1e-6
+    text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?=(?:sqrt|exp|log)\()", r"\1*", text)  # 2√2, 2e^x: a number times a call
     text = _INDICATOR.sub(lambda m: f"{_COMPARED[m[2]]}({m[1]}, {m[3]})", text)
     text = _UNEQUAL_VALUE.sub(r"ne(\1, \2)", text)
     return _NAME_BEFORE_CALL.sub(r"\1*", _SIDE_BY_SIDE.sub(r"\1*", text))
