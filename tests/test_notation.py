@@ -122,6 +122,20 @@ def test_a_latex_cases_formula_is_one_line_per_case_and_becomes_a_piecewise_prog
     assert program is not None and program.statements == (("f", "where(abs(z) <= 1, z ** 2 / 2, abs(z) - 1 / 2)"),)
 
 
+def test_the_cases_of_one_value_said_on_one_line_are_one_line_per_case() -> None:
+    from agentnotes.experiments.guards.notation import cases_as_lines
+
+    split = "f(x) = x（x ≥ 0）\nf(x) = exp(x) − 1（x < 0）"
+    for said in ("f(x) = x for x ≥ 0, f(x) = exp(x) − 1 for x < 0", "f(x) = x, x ≥ 0; f(x) = exp(x) − 1, x < 0",
+                 "f(x) = x when x ≥ 0, and exp(x) − 1 when x < 0", "x ≥ 0 时 f(x) = x，x < 0 时 f(x) = exp(x) − 1"):
+        assert cases_as_lines(said) == split, said
+    assert cases_as_lines("- y = max(a, b) if a > 0, min(a, b) otherwise") == "- y = max(a, b)（a > 0）\n- y = min(a, b)，otherwise"
+    for kept in ("w = w − lr·g, for all layers", "y = a, b", "f(x) = x for x ≥ 0"):  # one case, or no condition
+        assert cases_as_lines(kept) == kept
+    program = note_program("f(z) = z for z ≥ 0, 0.1·z for z < 0", ["activation"])
+    assert program is not None and program.statements == (("f", "where(z >= 0, z, 0.1 * z)"),)
+
+
 def test_a_number_then_a_one_letter_name_is_a_product_and_a_number_then_a_word_is_prose() -> None:
     assert note_program("f(x) = x（x > 0）\nf(x) = 0.1 x（x < 0）", ["activation"]).statements == (
         ("f", "where(x > 0, x, 0.1 * x)"),)  # never the 0.1 alone

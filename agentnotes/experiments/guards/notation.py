@@ -309,9 +309,65 @@ _OTHERWISE_ROW = re.compile(r"^\s*(?:\\(?:text|mathrm)\{\s*)?(?:otherwise|else|�
 _LATEX_COMPARISONS = {"le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "lt": "<", "gt": ">", "ne": "≠", "neq": "≠"}
 
 
+# The cases of one value said on one line: `f(x) = x for x ≥ 0, exp(x) − 1 for x < 0`, `f(x) = x, x ≥ 0; f(x) = …, x < 0`,
+# `x ≥ 0 时 f(x) = x，x < 0 时 f(x) = exp(x) − 1`, `… if x ≥ 0, … otherwise`.
+_ONE_LINE_TARGET = re.compile(r"^(?P<lead>\s*(?:[-*]\s*)?)(?P<target>[A-Za-z\u0370-\u03ff][\w\u0370-\u03ff]*(?:\([^()=\n]*\))?)\s*=(?!=)\s*")
+_CONDITION_ONLY = r"[^,，;；=<>≤≥\n]{1,24}[<>≤≥]=?[^,，;；=<>≤≥\n]{1,24}"
+_PIECE_FORMS = (re.compile(rf"^(?P<value>.+?)\s+(?:for|when|if)\s+(?P<condition>{_CONDITION_ONLY})$", re.IGNORECASE),
+                re.compile(rf"^(?P<value>.+?)\s*[,，]\s*(?P<condition>{_CONDITION_ONLY})$"),
+                re.compile(rf"^(?P<condition>{_CONDITION_ONLY})\s*时\s*(?P<value>.+)$"),
+                re.compile(r"^(?P<value>.+?)\s+(?P<otherwise>otherwise)$|^(?:otherwise|否则|其他情况)\s*[,，]?\s*(?P<value2>.+)$",
+                           re.IGNORECASE))
+_PIECE_BREAK = re.compile(r"\s*(?:[;；]|[,，](?:\s*and\b)?|\band\b)\s*", re.IGNORECASE)
+_SEMICOLON = re.compile(r"\s*[;；]\s*")
+
+
+def _top_level_split(text: str, separator: re.Pattern[str]) -> list[str]:
+    """The parts of `text` between the separators outside brackets; empty when there is no such separator."""
+    pieces, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += 1 if char in "([{（" else -1 if char in ")]}）" else 0
+        if depth == 0 and i >= start and (found := separator.match(text, i)) and found.end() > i:
+            pieces.append(text[start:i])
+            start = found.end()
+    return [piece for piece in pieces + [text[start:]] if piece.strip()] if pieces else []
+
+
+def _cases_on_one_line(line: str) -> str:
+    """`line` as one line per case when it says two or more cases of one value (_ONE_LINE_TARGET), each case's condition
+    in brackets and a case that holds otherwise followed by `，otherwise`; unchanged where any piece does not read so."""
+    condition_first = re.match(rf"^(?P<lead>\s*(?:[-*]\s*)?)(?P<condition>{_CONDITION_ONLY})\s*时\s*", line)
+    head = _ONE_LINE_TARGET.match(line[condition_first.end():] if condition_first else line)
+    if not head:
+        return line
+    target, lead = head["target"], (condition_first or head)["lead"]
+    body = line[len(lead):].strip().rstrip("。.")
+    pieces = _top_level_split(body, _SEMICOLON) or _top_level_split(body, _PIECE_BREAK)
+    same_target = re.compile(rf"^{re.escape(target)}\s*=(?!=)\s*")
+    cases = []
+    for piece in pieces:
+        piece = piece.strip()
+        first = re.match(rf"^(?P<condition>{_CONDITION_ONLY})\s*时\s*", piece)
+        rest = same_target.sub("", piece[first.end():] if first else piece)
+        if first:
+            cases.append((rest.strip(), first["condition"].strip()))
+            continue
+        read = next((m for form in _PIECE_FORMS if (m := form.match(rest))), None)
+        if read is None:
+            return line
+        groups = read.groupdict()
+        value = groups.get("value") or groups.get("value2")
+        condition = None if groups.get("otherwise") or groups.get("value2") else groups["condition"]
+        cases.append((value.strip(), condition and condition.strip()))
+    if len(cases) < 2 or not any(condition for _, condition in cases):
+        return line
+    return "\n".join(f"{lead}{target} = {value}" + (f"（{condition}）" if condition else "，otherwise") for value, condition in cases)
+
+
 def cases_as_lines(text: str) -> str:
-    """`text` with each LaTeX cases formula written as one line per case, its condition in brackets
-    (`f(x) = x（x > 0）`), a case that holds otherwise followed by `，otherwise`; rows it cannot split stay as they were."""
+    """`text` with each LaTeX cases formula, and each line that says several cases of one value (_cases_on_one_line),
+    written as one line per case, its condition in brackets (`f(x) = x（x > 0）`), a case that holds otherwise followed
+    by `，otherwise`; rows it cannot split stay as they were."""
     def lines(match: re.Match[str]) -> str:
         out = []
         for row in (r for r in re.split(r"\\\\(?:\[[^\]]*\])?", match["rows"]) if r.strip()):  # `\\[6pt]`: a row's end
@@ -323,7 +379,7 @@ def cases_as_lines(text: str) -> str:
             out.append(f"{match['target']} {value}，otherwise" if _OTHERWISE_ROW.match(condition)
                        else f"{match['target']} {value}（{condition.strip()}）")
         return "\n".join(out)
-    return _CASES.sub(lines, text)
+    return "\n".join(map(_cases_on_one_line, _CASES.sub(lines, text).split("\n")))
 
 
 def latex_as_plain(text: str) -> str:
