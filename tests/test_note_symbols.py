@@ -209,6 +209,8 @@ def test_a_weight_operation_the_notes_do_every_n_steps_gets_the_period_the_code_
     assert add_note_period(periodic, note, ["weight_op"]) == (periodic, [])  # already divides the step
     assert add_note_period(every_step, "每一步之后把权重乘以 0.9", ["weight_op"]) == (every_step, [])  # every step
     assert add_note_period(every_step, note, ["schedule"]) == (every_step, [])  # a schedule's period is its own
+    once = "每 K 步重算 mask，K = 1 就是每步重算"  # a period of one step is every step: no test added, none asked for
+    assert add_note_period(every_step, once, ["weight_op"]) == (every_step, []) and missing_period(every_step, once, ["weight_op"]) == []
 
 
 def test_a_weight_operation_whose_notes_leave_the_biases_alone_starts_by_leaving_them() -> None:

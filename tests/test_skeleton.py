@@ -660,3 +660,16 @@ def test_an_init_pretrained_on_the_inputs_gets_the_data_and_trains_under_the_ske
     ran = run_idea(tmp_path, code, "--describe", task="digits")
     assert ran.returncode == 0, ran.stderr
     assert compare(ran.metrics, allowed_changes(["init"])), "the pretrained weights are the baseline's"
+
+
+def test_a_weight_operations_skeleton_says_the_notes_period_and_a_period_of_one_step_is_every_step() -> None:
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    advice = {note: skeleton_for(["weight_op"], note, "digits").code for note in
+              ("每 50 步把权重剪枝一次", "每 K 步重算 mask，K = 1 就是每步重算", "clip the weights after every step", "剪枝")}
+    assert "start with if step % 50 != 0: return (what they keep up every step" in advice["每 50 步把权重剪枝一次"]
+    assert "The notes do it after every step: no test on the step." in advice["每 K 步重算 mask，K = 1 就是每步重算"]
+    assert "step % 1" not in advice["每 K 步重算 mask，K = 1 就是每步重算"]
+    assert "The notes do it after every step: no test on the step." in advice["clip the weights after every step"]
+    assert "An operation every N steps starts with: if step % N != 0: return" in advice["剪枝"]  # the notes say neither
+    assert "p.grad is the\n    gradient of this step's loss" in advice["剪枝"]

@@ -220,7 +220,7 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
     """A weight operation or schedule the notes do every N steps (guards/kinds.py PERIODIC) whose code
     never divides the step (no `%`, `//` or floor): it runs at every step instead. And a weight operation
     the notes do after every step (EVERY_STEP, no periodic cue) whose code runs only when `step % N`
-    allows: a period the notes never gave (a worked example's)."""
+    allows: a period the notes never gave (a worked example's). A period of 1 is every step: either passes."""
     if not {"weight_op", "schedule"} & set(kinds):
         return []
     try:
@@ -229,6 +229,8 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
         return []
     divides = _divides_step(tree)
     if cue := periodic_cue(note_text):
+        if note_period(note_text) == 1:
+            return []  # "every 1 steps": every step, with or without a test
         how = ("start with `if step % N != 0: return` (N from the notes)" if "weight_op" in kinds else
                "change the rate only at the steps where `step % N == 0` (N from the notes) and keep it in between")
         return [] if divides else [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the "
@@ -252,7 +254,7 @@ def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[st
     """A weight operation the notes do every N steps (note_period) whose code never divides the step starts with
     `if step % N != 0: return`, in weight_op or unit_op, else in after_step."""
     period = note_period(note_text)
-    if "weight_op" not in kinds or period is None:
+    if "weight_op" not in kinds or period is None or period == 1:  # every single step: nothing to test
         return code, []
     try:
         tree = ast.parse(code)

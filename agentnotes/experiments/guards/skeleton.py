@@ -304,12 +304,12 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
     """A skeleton whose advice on operations every N steps says what the notes do: the notes' period with
     its number, or no test on the step when the notes do it after every step (a small model otherwise
     invents a period). Unchanged when the notes say neither, or name a period without its number."""
-    if periodic_cue(note_text):
-        period = note_period(note_text)
+    period = note_period(note_text) if periodic_cue(note_text) else None
+    if period and period > 1:
         advice = f"The notes do it every {period} steps: start with if step % {period} != 0: return (what they keep up " \
-            "every step, such as a running score, comes before it)" if period else ""
-    elif re.search(EVERY_STEP, note_text, re.IGNORECASE):
-        advice = "The notes do it after every step: no test on the step"
+            "every step, such as a running score, comes before it)"
+    elif period == 1 or not periodic_cue(note_text) and re.search(EVERY_STEP, note_text, re.IGNORECASE):
+        advice = "The notes do it after every step: no test on the step"  # "every 1 steps" is every step
     else:
         advice = ""
     return replace(skeleton, code=_PERIOD_ADVICE.sub(advice, skeleton.code)) if advice else skeleton
