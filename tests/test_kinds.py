@@ -130,6 +130,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("design notes on aggregate results; convergence was slow", []),
     ("no weight decay for now; same architecture as the baseline; 起到正则化作用; m 初始化为 0", []),
     ("预期：训练损失下降更快，学习率用 0.05", []),
+    ("判据：换一个 seed 只改初始化，看剪掉的权重和初始化时最小的那批重合多少", []),  # how the idea is judged
+    ("Keep it if: the new init beats Kaiming by a point", []),
     ("# Nonlinear-CG momentum\nd = −g + β·d_prev，θ = θ + η·d", ["update_rule"]),  # no CamelCase layer name in "Nonlinear"
     ("- Not a normalisation layer: it keeps the scale.\nf(x) = x · σ(β·x / rms(x)), β per unit, learnable, init 2",
      ["activation"]),  # a denial; a learnable value's start is no initialisation
