@@ -132,6 +132,10 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("预期：训练损失下降更快，学习率用 0.05", []),
     ("判据：换一个 seed 只改初始化，看剪掉的权重和初始化时最小的那批重合多少", []),  # how the idea is judged
     ("Keep it if: the new init beats Kaiming by a point", []),
+    # doubts are asides; a g said in words to be a module is no gradient (invented)
+    ("# Start with Adam, then switch to SGD\nThings I don't trust:\n- might need label noise to see a gap at all", ["update_rule"]),
+    ("顾虑：\n- 可能要加标签噪声才看得出差别", []),
+    ("L = CE + λ·SupCon(z), z = normalize(g(h)), g = small MLP head 128→64", ["loss"]),
     ("# Nonlinear-CG momentum\nd = −g + β·d_prev，θ = θ + η·d", ["update_rule"]),  # no CamelCase layer name in "Nonlinear"
     ("- Not a normalisation layer: it keeps the scale.\nf(x) = x · σ(β·x / rms(x)), β per unit, learnable, init 2",
      ["activation"]),  # a denial; a learnable value's start is no initialisation
