@@ -136,6 +136,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("# Start with Adam, then switch to SGD\nThings I don't trust:\n- might need label noise to see a gap at all", ["update_rule"]),
     ("顾虑：\n- 可能要加标签噪声才看得出差别", []),
     ("L = CE + λ·SupCon(z), z = normalize(g(h)), g = small MLP head 128→64", ["loss"]),
+    ("C[i][j] = #{x : y_tilde(x) = i，且 j = argmax_k p_k(x)}", []),  # a condition on a label, no function defined
+    ("squash(x) = x / (1 + |x|)", ["activation"]),
     ("# Nonlinear-CG momentum\nd = −g + β·d_prev，θ = θ + η·d", ["update_rule"]),  # no CamelCase layer name in "Nonlinear"
     ("- Not a normalisation layer: it keeps the scale.\nf(x) = x · σ(β·x / rms(x)), β per unit, learnable, init 2",
      ["activation"]),  # a denial; a learnable value's start is no initialisation

@@ -188,7 +188,8 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?:y|a|out)\s*=\s*(?:clip|clamp|min|max)\s*\(\s*(?:x|h|z|u)\s*,",  # y = clip(x, 0, α)
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
               _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample|logit|output|pred|score|model)\w*\s*\()"
-                      r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
+                      r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)"
+                      r"(?!\s*(?![xz]\b)[A-Za-z0-9]\w{0,2}\s*(?:[，,;；。)}]|$))",  # not `ỹ(x) = i，…`: a condition on a label
               r"\bclass\s+\w*(?:ReLU|Sigmoid|Tanh|GELU|Swish|SiLU|Softplus|Activation)\w*\s*\(",
               # "pre-activation 分成组。组内：h_i = x_i · softmax(x_grp/τ)_i": the units' outputs from it, no weights
               r"pre-?activations?[^\n]*" + _LEFT + r"h(?:_\{?\w+\}?)?\s*=(?![^\n]*" + _LEFT + r"[Ww](?![a-z]))[^\n]*" + _LEFT + "x",  # class SurReLU(autograd.Function)
