@@ -138,6 +138,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("L = CE + λ·SupCon(z), z = normalize(g(h)), g = small MLP head 128→64", ["loss"]),
     ("C[i][j] = #{x : y_tilde(x) = i，且 j = argmax_k p_k(x)}", []),  # a condition on a label, no function defined
     ("squash(x) = x / (1 + |x|)", ["activation"]),
+    ("# Ghost BatchNorm：按小块算 BN 统计量\n想弄清楚的：\n1. 在 MLP 上和在 conv 上效果一样吗？", ["layer"]),  # questions
     ("# Nonlinear-CG momentum\nd = −g + β·d_prev，θ = θ + η·d", ["update_rule"]),  # no CamelCase layer name in "Nonlinear"
     ("- Not a normalisation layer: it keeps the scale.\nf(x) = x · σ(β·x / rms(x)), β per unit, learnable, init 2",
      ["activation"]),  # a denial; a learnable value's start is no initialisation
