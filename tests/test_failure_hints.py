@@ -11,6 +11,16 @@ def test_shape_error_of_an_elementwise_weight_product_gets_the_linear_hint() -> 
     assert len(hints) == 1 and "F.linear(x + h, w)" in hints[0]
 
 
+def test_a_loss_that_takes_the_class_indices_as_one_hot_rows_gets_the_one_hot_hint() -> None:
+    error = ("  idea code line 9, in compute_loss: loss = ((y - p) ** 2).sum(1).mean()\n"
+             "RuntimeError: The size of tensor a (64) must match the size of tensor b (10) at non-singleton dimension 1\n"
+             "Values when it failed (idea code line 9, in compute_loss):\n  out = tensor of shape (64, 10), float32\n"
+             "  y = tensor of shape (64,), int64\n")
+    assert any("F.one_hot(y, out.shape[1])" in hint for hint in hints_for(error))
+    regression = error.replace("(64,), int64", "(64, 1), float32")  # a regression target: no class indices
+    assert not any("one_hot" in hint for hint in hints_for(regression))
+
+
 def test_several_problems_get_several_hints_and_unknown_errors_none() -> None:
     assert len(hints_for("AttributeError: 'MirrorLinear' object has no attribute 'lr'\nNameError: name 'EVERY' is not defined")) == 2
     assert hints_for("ZeroDivisionError: division by zero") == []
