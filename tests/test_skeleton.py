@@ -673,3 +673,18 @@ def test_a_weight_operations_skeleton_says_the_notes_period_and_a_period_of_one_
     assert "The notes do it after every step: no test on the step." in advice["clip the weights after every step"]
     assert "An operation every N steps starts with: if step % N != 0: return" in advice["剪枝"]  # the notes say neither
     assert "p.grad is the\n    gradient of this step's loss" in advice["剪枝"]
+
+
+def test_an_update_rule_whose_title_names_adam_as_what_it_changes_is_shown_adams_step() -> None:
+    from agentnotes.experiments.guards.skeleton import skeleton_for
+
+    def shown(note: str) -> bool:
+        return "The notes change Adam" in skeleton_for(["update_rule"], note, "digits").code
+
+    assert shown("# Adam with update clipping\nη_t ← η_t / max(1, RMS_t), then the usual Adam step")
+    assert shown("# RAdam：把 Adam 前期的自适应项整流掉\nr_t = …")
+    assert "p -= lr * m_hat / (v_hat.sqrt() + eps)" in skeleton_for(["update_rule"], "# AdamW variant\nw = w - lr*wd*w", "digits").code
+    assert not shown("# SignSGD vs Adam\nw = w − lr·sign(g)")  # Adam as the comparison
+    assert not shown("# Cube-root SGD\ng = cbrt(g); p = p − lr·g\nbaseline: Adam")  # Adam named outside the title
+    assert not shown("# Adamax-like sign step\np = p − lr·sign(m)")
+    assert "The notes change Adam" not in skeleton_for(["schedule"], "# Ramp Adam's β₂\nβ₂(t) = …", "digits").code

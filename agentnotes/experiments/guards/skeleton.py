@@ -236,9 +236,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
     if not parts or any(not (SKELETONS_DIR / f"{name}.py").exists() for name, _ in parts):
         return None
-    skeletons = [with_weight_scope(with_step_timing(with_layer_scope(with_note_weights(load_skeleton(name), note_text),
-                                                                     note_text), note_text), note_text)
-                 for name, _ in parts]
+    skeletons = [with_base_optimizer(with_weight_scope(with_step_timing(with_layer_scope(with_note_weights(
+        load_skeleton(name), note_text), note_text), note_text), note_text), note_text) for name, _ in parts]
     return skeletons[0] if len(skeletons) == 1 else _side_by_side(skeletons)
 
 
@@ -313,6 +312,28 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
     else:
         advice = ""
     return replace(skeleton, code=_PERIOD_ADVICE.sub(advice, skeleton.code)) if advice else skeleton
+
+
+# A title that names Adam as what the idea changes ("Adam with update clipping", "Adam 的 eps 用…", "RAdam：把 Adam 前期的…"),
+# not as what it is compared with ("SignSGD vs Adam", "比 Adam 快").
+_ADAM_NAMED = re.compile(r"(?<![A-Za-z])Adam(?:W)?(?![a-z])")
+_ADAM_COMPARED = re.compile(r"(?:\bvs\.?|\bversus|\bthan|\binstead of|\bover|\bbeats?|对比|比|替代|代替|取代|胜过)\s*(?:plain\s+|the\s+)?Adam",
+                            re.IGNORECASE)
+_UPDATE_DOC_END = 't the step number, 1, 2, ..."""'
+_ADAM_ADVICE = ("t the step number, 1, 2, ... The notes change Adam: keep Adam's moments m = beta1*m + (1 - beta1)*g and\n"
+                "    v = beta2*v + (1 - beta2)*g*g in state, its bias corrections m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)\n"
+                "    and its step p -= lr * m_hat / (v_hat.sqrt() + eps) (beta1 0.9, beta2 0.999, eps 1e-8), except where\n"
+                '    the notes write them otherwise, and change only what the notes change."""')
+
+
+def with_base_optimizer(skeleton: Skeleton, note_text: str) -> Skeleton:
+    """An update rule's skeleton whose notes' title names Adam as what the idea changes: its docstring writes out Adam's
+    step, to be kept where the notes do not change it (a note that writes only its change, "then the usual
+    m̂/(√v̂ + ε) step", would otherwise leave the model to invent the rest). Other skeletons are returned as they are."""
+    title = next((line for line in note_text.splitlines() if line.strip()), "")
+    if _UPDATE_DOC_END not in skeleton.code or not _ADAM_NAMED.search(title) or _ADAM_COMPARED.search(title):
+        return skeleton
+    return replace(skeleton, code=skeleton.code.replace(_UPDATE_DOC_END, _ADAM_ADVICE))
 
 
 def with_layer_scope(skeleton: Skeleton, note_text: str) -> Skeleton:
