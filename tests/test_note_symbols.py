@@ -157,6 +157,16 @@ def test_the_notes_period_is_read_from_the_cue_or_the_value_given_for_its_letter
     assert note_period("every N steps") is None and note_period("w = w - lr*g") is None
 
 
+def test_a_period_of_one_step_is_every_step_not_a_periodic_cue() -> None:
+    from agentnotes.experiments.guards.note_symbols import every_step_cue, periodic_cue
+
+    assert periodic_cue("every 1 steps, clip the weights") is None
+    assert every_step_cue("every 1 steps, clip the weights")[0] == "every 1 steps"
+    assert periodic_cue("每 10 步做一次平均")[0] == "每 10 步" and every_step_cue("每 10 步做一次平均") is None
+    assert every_step_cue("after every step, clip the weights") and periodic_cue("after every step, clip") is None
+    assert every_step_cue("every N steps, average") is None  # a period without its number is still periodic
+
+
 def test_a_periodic_operation_that_changed_the_weights_at_consecutive_steps_blocks() -> None:
     from agentnotes.experiments.guards.note_symbols import period_mismatch
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from agentnotes.experiments.lab.config import condition_label, settings_of
+from agentnotes.experiments.lab.config import ExperimentConfig, condition_label, settings_of
 from agentnotes.experiments.results.stats import Comparison
 
 LONGER_BUDGET = 4  # steps multiplier when neither arm learned
@@ -44,7 +44,7 @@ class Condition:
         return settings_of(self)
 
 
-NORMAL = (1.0, 0.0, 0, 0.0)  # input scale, label noise, training examples (0: all), imbalance ratio (0: as it is)
+NORMAL = settings_of(ExperimentConfig())  # the settings of an experiment that changes none: its input as it is
 
 
 def condition_settings(planned: tuple[float, float, int, float]) -> list[tuple[float, float, int, float]]:

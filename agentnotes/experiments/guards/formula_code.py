@@ -178,7 +178,7 @@ def _weight_op_guards(note_text: str, biases_apart: bool = True) -> str | None:
         period = note_period(note_text)
         if period is None:
             return None
-        guards += f"if step % {period} != 0:\n    return\n" if period > 1 else ""  # every single step: no test
+        guards += f"if step % {period} != 0:\n    return\n"
     if biases_apart and BIASES_LEFT.search(note_text):
         guards += BIAS_GUARD.format(param="p") + "\n    return\n"
     return guards

@@ -315,7 +315,6 @@ _ONE_LINE_TARGET = re.compile(r"^(?P<lead>\s*(?:[-*]\s*)?)(?P<target>[A-Za-z\u03
 _CONDITION_ONLY = r"[^,，;；=<>≤≥\n]{1,24}[<>≤≥]=?[^,，;；=<>≤≥\n]{1,24}"
 _PIECE_FORMS = (re.compile(rf"^(?P<value>.+?)\s+(?:for|when|if)\s+(?P<condition>{_CONDITION_ONLY})$", re.IGNORECASE),
                 re.compile(rf"^(?P<value>.+?)\s*[,，]\s*(?P<condition>{_CONDITION_ONLY})$"),
-                re.compile(rf"^(?P<condition>{_CONDITION_ONLY})\s*时\s*(?P<value>.+)$"),
                 re.compile(r"^(?P<value>.+?)\s+(?P<otherwise>otherwise)$|^(?:otherwise|否则|其他情况)\s*[,，]?\s*(?P<value2>.+)$",
                            re.IGNORECASE))
 _PIECE_BREAK = re.compile(r"\s*(?:[;；]|[,，](?:\s*and\b)?|\band\b)\s*", re.IGNORECASE)

@@ -219,8 +219,8 @@ def stock_recurrent_cell(code: str, formulas: str, kinds: Sequence[str]) -> list
 def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Problem]:
     """A weight operation or schedule the notes do every N steps (guards/kinds.py PERIODIC) whose code
     never divides the step (no `%`, `//` or floor): it runs at every step instead. And a weight operation
-    the notes do after every step (EVERY_STEP, no periodic cue) whose code runs only when `step % N`
-    allows: a period the notes never gave (a worked example's). A period of 1 is every step: either passes."""
+    the notes do after every step (every_step_cue) whose code runs only when `step % N` allows: a period the notes
+    never gave (a worked example's)."""
     if not {"weight_op", "schedule"} & set(kinds):
         return []
     try:
@@ -229,13 +229,11 @@ def missing_period(code: str, note_text: str, kinds: Sequence[str]) -> list[Prob
         return []
     divides = _divides_step(tree)
     if cue := periodic_cue(note_text):
-        if note_period(note_text) == 1:
-            return []  # "every 1 steps": every step, with or without a test
         how = ("start with `if step % N != 0: return` (N from the notes)" if "weight_op" in kinds else
                "change the rate only at the steps where `step % N == 0` (N from the notes) and keep it in between")
         return [] if divides else [Problem("note_period", f"the notes do this only periodically (\"{cue[0]}\") but the "
                                            f"code does it at every step: {how}", 1)]
-    every = re.search(EVERY_STEP, note_text, re.IGNORECASE)
+    every = every_step_cue(note_text)
     modulo = next((n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod)
                    and isinstance(n.left, ast.Name) and n.left.id == "step"), None)
     if "weight_op" not in kinds or every is None or modulo is None:
@@ -253,8 +251,8 @@ def _divides_step(tree: ast.Module) -> bool:
 def add_note_period(code: str, note_text: str, kinds: Sequence[str]) -> tuple[str, list[Fix]]:
     """A weight operation the notes do every N steps (note_period) whose code never divides the step starts with
     `if step % N != 0: return`, in weight_op or unit_op, else in after_step."""
-    period = note_period(note_text)
-    if "weight_op" not in kinds or period is None or period == 1:  # every single step: nothing to test
+    period = note_period(note_text) if periodic_cue(note_text) else None
+    if "weight_op" not in kinds or period is None:
         return code, []
     try:
         tree = ast.parse(code)
@@ -377,8 +375,17 @@ def _number(value: object) -> float | None:
 
 def periodic_cue(note_text: str) -> re.Match[str] | None:
     """The notes' "every N steps" (guards/kinds.py PERIODIC) on a line of the idea: not of its setup or of what it
-    measures ("记录：每 100 步的奇异值", kinds.py idea_text)."""
-    return re.search(PERIODIC, idea_text(note_text), re.IGNORECASE)
+    measures ("记录：每 100 步的奇异值", kinds.py idea_text). A period of one step is every step (every_step_cue)."""
+    cue = re.search(PERIODIC, idea_text(note_text), re.IGNORECASE)
+    return None if cue and note_period(note_text) == 1 else cue
+
+
+def every_step_cue(note_text: str) -> re.Match[str] | None:
+    """The notes' "after every step" (guards/kinds.py EVERY_STEP) where they give no period, or their period of one
+    step ("every 1 steps", "每 N 步（N=1）")."""
+    if cue := re.search(PERIODIC, idea_text(note_text), re.IGNORECASE):
+        return cue if note_period(note_text) == 1 else None
+    return re.search(EVERY_STEP, note_text, re.IGNORECASE)
 
 
 def note_period(note_text: str) -> int | None:
@@ -414,8 +421,6 @@ def period_mismatch(changed_at: Sequence[int], note_text: str, kinds: Sequence[s
     if not any(b - a == 1 for a, b in zip(steps, steps[1:])):
         return []
     period = note_period(note_text) or "N"
-    if period == 1:
-        return []  # every single step: consecutive steps are the notes' own period
     shown = ", ".join(map(str, steps[:5])) + (", …" if len(steps) > 5 else "")
     return [Problem("note_period", f"the notes do this every {period} steps, but run in the sandbox the code changed "
                                    f"the weights at steps {shown}: do nothing unless step % {period} == 0 "

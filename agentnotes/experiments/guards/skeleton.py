@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, EVERY_STEP, NORM_FORMULA, PENALISED_ACTIVATIONS,
+from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, NORM_FORMULA, PENALISED_ACTIVATIONS,
                                                 PLAIN_SGD, idea_text, kinds_of)
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
-from agentnotes.experiments.guards.note_symbols import note_period, periodic_cue
+from agentnotes.experiments.guards.note_symbols import every_step_cue, note_period, periodic_cue
 from agentnotes.experiments.guards.penalty_code import hidden_function
 from agentnotes.experiments.guards.weight_scope import SCOPES, weight_scope
 from agentnotes.experiments.lab.template import hook_names
@@ -304,11 +304,11 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
     its number, or no test on the step when the notes do it after every step (a small model otherwise
     invents a period). Unchanged when the notes say neither, or name a period without its number."""
     period = note_period(note_text) if periodic_cue(note_text) else None
-    if period and period > 1:
+    if period:
         advice = f"The notes do it every {period} steps: start with if step % {period} != 0: return (what they keep up " \
             "every step, such as a running score, comes before it)"
-    elif period == 1 or not periodic_cue(note_text) and re.search(EVERY_STEP, note_text, re.IGNORECASE):
-        advice = "The notes do it after every step: no test on the step"  # "every 1 steps" is every step
+    elif every_step_cue(note_text):
+        advice = "The notes do it after every step: no test on the step"
     else:
         advice = ""
     return replace(skeleton, code=_PERIOD_ADVICE.sub(advice, skeleton.code)) if advice else skeleton
