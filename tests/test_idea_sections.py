@@ -638,6 +638,20 @@ def test_a_setup_line_takes_the_list_under_it_and_its_flat_inputs_win_over_a_con
     assert task_in_notes("每个像素当作墨水的概率，x ∈ [0,1]^64；对比 Linear(64, 100)+ReLU，digits") == "digits"
 
 
+def test_a_setup_label_in_bold_is_a_setup_line_and_its_task_wins_over_a_second_test() -> None:
+    from agentnotes.experiments.guards.task import setup_part, task_in_notes
+
+    # invented notes: a bold label closed by its colon, or by its full stop
+    note = "动机：Muon 在大模型上有用。\n\n**设置**：digits MLP 64-128-10，400 步\n\n**测**：准确率\n\nTODO: the sequence task too"
+    assert setup_part(note) == "**设置**：digits MLP 64-128-10，400 步"
+    assert task_in_notes(note) == "digits"
+    assert setup_part("intro\n**Setup.** digits, batch 32\nmore\n") == "**Setup.** digits, batch 32"
+    assert setup_part("**Plan:**\n- digits\n- 300 steps\n\nend") == "**Plan:**\n- digits\n- 300 steps"
+    assert setup_part("**Setups of old** were slow") == ""  # a bold phrase that only starts like a label
+    circular = "绑定用循环卷积 a ⊛ b。\n\n设置：digits，64 → HRR(128) → ReLU，对照 64 → Linear(128) → ReLU"
+    assert task_in_notes(circular) == "digits"  # a layer reading the 64 pixels flat: no image task
+
+
 def test_a_condition_alone_on_its_line_holds_for_the_formulas_below_it_until_otherwise():
     from agentnotes.experiments.guards.idea_sections import formulas_in
     from agentnotes.experiments.guards.note_program import note_program

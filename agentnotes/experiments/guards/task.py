@@ -24,7 +24,7 @@ _TASK_CUES = (  # (task, cue) in order: the most specific shape first
 # Images read as flat vectors ("digits as 64-d vectors", "平铺 64 维", "64 个像素", "64 inputs", an MLP): the flat task,
 # unless convolutions are named.
 _FLAT = re.compile(r"\b64[- ]?(?:d|dim(?:ensional)?)\b|64\s*维|\bflat(?:tened)?\b|平铺|展平|\b64 (?:pixels|inputs)\b|"
-                   r"64\s*个像素|\bmlp\b|\b64\s*(?:→|->|—|–|-)\s*\[?\d|"  # 64 → 100 → 10: the widths of an MLP
+                   r"64\s*个像素|\bmlp\b|\b64\s*(?:→|->|—|–|-)\s*\[?\d|\b64\s*(?:→|->)\s*(?:Linear|FC|Dense)\b|"  # 64 → 100 → 10, 64 → Linear(128)
                    r"\bLinear\s*\(\s*64\s*,|[∈]\s*(?:ℝ|R|\[[^\]\n]*\])\s*\^\s*\{?64\b", re.IGNORECASE)  # Linear(64, 128); x ∈ [0,1]^64
 _CONVOLUTION = re.compile(r"\bconv(?:olution(?:al)?|net)?s?\b|\bcnn\b|卷积", re.IGNORECASE)
 
@@ -38,11 +38,12 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 
 
 # The header of a note's setup part: a heading, a bullet or a line that starts with the word.
-_SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|how to test|"
+_SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(\*\*|__)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|how to test|"
                     r"实验设置|设置|实验|数据集|数据|怎么测试?|如何测试?|测试方法|实验(?:计划|设计|方案|安排)|(?:experiment(?:al)? )?plan|"
                     r"toy (?:version|setup|experiment)|[^#\n]{0,16}玩具版)[ \t]*(?:[（(][^）)\n]{0,20}[）)][ \t]*|,[^:：\n]{0,40}(?=[:：]))?"
-                    r"(?:[:：].*)?$",
-                    re.IGNORECASE | re.MULTILINE)  # `实验（两个设定）：`, `Experiment, as planned:`: an aside after the label
+                    r"(?(3)[:：.。]?\3(?:[ \t]*[:：])?.*|(?:[:：].*)?)$",
+                    re.IGNORECASE | re.MULTILINE)  # `实验（两个设定）：`, `Experiment, as planned:`: an aside after the label;
+# `**Setup.** digits …`, `**设置**：…`: a label in bold, closed by its full stop or colon.
 # A training line, the setup part of a note that has no setup part named so ("Training: Adam lr 1e-3, 5000 steps").
 _TRAINING = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(?:training|训练)[ \t]*(?:[:：].*)?$", re.IGNORECASE | re.MULTILINE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d+[.)、])[ \t]")
@@ -57,7 +58,7 @@ def setup_part(text: str) -> str:
     if not (header := _SETUP.search(text) or _TRAINING.search(text)):
         return ""
     lines, heading = [header[0]], (header[2] or "").startswith("#")
-    opens = not header[2] and header[0].rstrip().endswith((":", "："))  # "Experiment:" then its paragraph, unlisted
+    opens = not header[2] and header[0].rstrip().rstrip("*_").endswith((":", "："))  # "Experiment:" then its paragraph, unlisted
     for line in text[header.end():].splitlines()[1:]:
         under_line = line.strip() and len(line) - len(line.lstrip()) > len(header[1])  # indented under a setup line
         listed = not header[2] and _LIST_ITEM.match(line)  # a list right under a setup line ("实验设置：" then "- 数据：…")
