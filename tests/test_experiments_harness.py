@@ -470,6 +470,20 @@ def test_a_note_listing_several_baselines_gets_the_optimizer_of_the_first_that_n
     assert baseline_from_request("x", ["update_rule"], "", baselines_listed("Baselines: no penalty, L2.")).optimizer == "sgd"
 
 
+def test_an_update_rule_named_after_the_adaptive_optimizer_it_changes_is_measured_against_that_optimizer() -> None:
+    from agentnotes.experiments.guards.baseline import baseline_from_request, changed_optimizer
+
+    # invented names: the optimizer the idea changes, not one it is compared with or replaces
+    assert changed_optimizer("Adam with update clipping: shrink the step") == "adam"
+    assert changed_optimizer("Adam的 eps 换成中位数") == "adam" and changed_optimizer("AdamW 的 decay 分层") == "adamw"
+    assert changed_optimizer("RMSprop with a centred second moment") == "rmsprop"
+    assert changed_optimizer("SignSGD vs Adam") is None and changed_optimizer("比 Adam 快的符号步") is None
+    assert changed_optimizer("Lion instead of AdamW") is None and changed_optimizer("Padam-like power step") is None
+    assert baseline_from_request("Adam with update clipping", ["update_rule"], "SGD lr 0.1").optimizer == "adam"
+    assert baseline_from_request("Adam with update clipping vs SGD", ["update_rule"]).optimizer == "sgd"  # as the request says
+    assert baseline_from_request("Adam-style gates in a layer", ["layer"]).optimizer == "sgd"  # no update rule
+
+
 def test_a_momentum_baseline_trains_with_the_coefficient_the_request_names() -> None:
     from agentnotes.experiments.guards.baseline import baseline_from_request
 

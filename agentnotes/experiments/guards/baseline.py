@@ -83,6 +83,26 @@ _ACTIVATION_WORDS = re.compile(r"\b(?:plain|standard|usual|the|a|an|ordinary|van
                                r"functions?|nonlinearity)\b|激活函数|激活|普通的?|标准的?", re.IGNORECASE)
 
 
+# The adaptive optimizers an update rule's name may say it changes ("Adam with update clipping", "Adam的 eps 用…",
+# "RAdam：把 Adam 前期的…"), AdamW before Adam; and the words that make a name the one compared with or replaced
+# instead ("SignSGD vs Adam", "比 Adam 快", "instead of RMSprop").
+_CHANGED_OPTIMIZERS = (("adamw", re.compile(r"(?<![A-Za-z])AdamW(?![A-Za-z])", re.IGNORECASE)),
+                       ("adam", re.compile(r"(?<![A-Za-z])Adam(?![A-Za-z])", re.IGNORECASE)),
+                       ("rmsprop", re.compile(r"(?<![A-Za-z])RMS-?prop(?![A-Za-z])", re.IGNORECASE)))
+_COMPARED_WITH = re.compile(r"(?:\bthan|\binstead of|\bover|\bbeats?|\breplac(?:e|es|ing)|比|替代|代替|取代|胜过|替换)\s*"
+                            r"(?:plain\s+|the\s+)?$", re.IGNORECASE)
+
+
+def changed_optimizer(name: str) -> str | None:
+    """The adaptive optimizer (lab name) an idea's name says the idea changes, not one it is compared with; None for
+    none. Its step is the idea's starting point, and the baseline it is measured against."""
+    side = split_request(name)[0]
+    for lab_name, cue in _CHANGED_OPTIMIZERS:
+        if (named := cue.search(side)) and not _COMPARED_WITH.search(side[:named.start()]):
+            return lab_name
+    return None
+
+
 def compares_with_an_activation(request: str) -> bool:
     """The request's baseline side names an activation and nothing else ("… vs ReLU", "… vs plain tanh"; not "vs
     Linear+ReLU" nor "vs a ReLU MLP"): the idea is an activation."""
@@ -121,12 +141,15 @@ def baseline_from_request(request: str, kinds: Sequence[str] = ("activation",), 
     the idea) the request's baseline side names; the lab's defaults otherwise. The activation only for an activation
     idea (`kinds`): "penalised tanh vs tanh" compares two activations, "softmax attention vs sigmoid gating" names a
     part, not the network's activation; the schedule only for a schedule idea ("vs cosine similarity" names none).
-    A request that names no optimizer gets the one the note's `setup` part names, if only one, else the first one its
-    list of `baselines` names."""
+    A request that names no optimizer gets the one an update rule's name says it changes (changed_optimizer: "Adam
+    with update clipping" is measured against Adam), else the one the note's `setup` part names, if only one, else the
+    first one its list of `baselines` names."""
     side = split_request(request)[1]
     optimizer = next((name for name, cue in _OPTIMIZERS if cue.search(side)), None)
     if optimizer:
         told = side
+    elif "update_rule" in kinds and (optimizer := changed_optimizer(request)):
+        told = request
     elif optimizer := optimizer_said(setup):
         told = setup
     else:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
+from agentnotes.experiments.guards.baseline import changed_optimizer
 from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, NORM_FORMULA, PENALISED_ACTIVATIONS,
                                                 PLAIN_SGD, idea_text, kinds_of)
 from agentnotes.experiments.guards.formula_lines import _start
@@ -314,11 +315,6 @@ def with_step_timing(skeleton: Skeleton, note_text: str) -> Skeleton:
     return replace(skeleton, code=_PERIOD_ADVICE.sub(advice, skeleton.code)) if advice else skeleton
 
 
-# A title that names Adam as what the idea changes ("Adam with update clipping", "Adam 的 eps 用…", "RAdam：把 Adam 前期的…"),
-# not as what it is compared with ("SignSGD vs Adam", "比 Adam 快").
-_ADAM_NAMED = re.compile(r"(?<![A-Za-z])Adam(?:W)?(?![a-z])")
-_ADAM_COMPARED = re.compile(r"(?:\bvs\.?|\bversus|\bthan|\binstead of|\bover|\bbeats?|对比|比|替代|代替|取代|胜过)\s*(?:plain\s+|the\s+)?Adam",
-                            re.IGNORECASE)
 _UPDATE_DOC_END = 't the step number, 1, 2, ..."""'
 _ADAM_ADVICE = ("t the step number, 1, 2, ... The notes change Adam: keep Adam's moments m = beta1*m + (1 - beta1)*g and\n"
                 "    v = beta2*v + (1 - beta2)*g*g in state, its bias corrections m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)\n"
@@ -331,7 +327,7 @@ def with_base_optimizer(skeleton: Skeleton, note_text: str) -> Skeleton:
     step, to be kept where the notes do not change it (a note that writes only its change, "then the usual
     m̂/(√v̂ + ε) step", would otherwise leave the model to invent the rest). Other skeletons are returned as they are."""
     title = next((line for line in note_text.splitlines() if line.strip()), "")
-    if _UPDATE_DOC_END not in skeleton.code or not _ADAM_NAMED.search(title) or _ADAM_COMPARED.search(title):
+    if _UPDATE_DOC_END not in skeleton.code or changed_optimizer(title) not in {"adam", "adamw"}:
         return skeleton
     return replace(skeleton, code=skeleton.code.replace(_UPDATE_DOC_END, _ADAM_ADVICE))
 
