@@ -566,6 +566,13 @@ def test_what_a_note_measures_every_n_steps_and_what_it_drops_show_no_kind() -> 
     scaled = ("- q > 1 时 w = 0 附近步子 → 0，零初始化的 bias 一直不动 → bias 单独用普通 SGD\n"  # invented
               "- 动量放在对偶空间：m ← β·m + g，u ← u − η·m\n- 按层用 init std s 归一化：u = w/s\n")
     assert kinds_in_notes(scaled) == ["update_rule"]
+    # the standard initialisation the setup's network starts from (invented)
+    standard = ("# Damped Gauss-Newton steps\n\nd = −(G + λI)⁻¹ g, then θ ← θ + α·d\n\n"
+                "Net: 8 hidden layers of 32, tanh, standard Xavier init (deliberately not a friendly init).\n")
+    assert kinds_in_notes(standard) == ["update_rule"]
+    assert kinds_in_notes(standard.replace("standard Xavier init", "默认初始化")) == ["update_rule"]
+    gain = "# Depth gain\n\nHe init (W ~ N(0, g²/N)) with g = √2 · exp(1/N)\n\nmomentum 0.9, lr from the grid\n"
+    assert "init" in kinds_in_notes(gain)  # a named init the idea changes is still the idea
 
 
 def test_a_gradient_changed_from_its_rows_is_an_update_rule_and_a_table_it_refreshes_no_weight_operation() -> None:

@@ -782,7 +782,13 @@ _INIT_SCALE_READ = re.compile(r"\binit(?:iali[sz]ation)?(?:'s)?\s+(?:std|scale|n
 # The biases' start said beside the weights ("w = 0 附近…，零初始化的 bias 动不了", "zero-init biases"): an aside too.
 _BIASES_START = re.compile(r"(?:初始化|init\w*)的?\s*(?:bias(?:es)?|偏置)|(?:bias(?:es)?|偏置)\s*的?\s*(?:初始化|初值|init)",
                            re.IGNORECASE)
-_INIT_ASIDE = re.compile(f"{_BIASES_ALONE.pattern}|{_INIT_SCALE_READ.pattern}|{_BIASES_START.pattern}", re.IGNORECASE)
+# A standard initialisation the setup's network starts from ("default PyTorch init", "standard Xavier init", "a proper
+# init (LSUV)", "默认初始化"): how the model is built, not an idea about it.
+_STANDARD_INIT = re.compile(r"\b(?:default|standard|usual|plain|ordinary|PyTorch(?:'s)?|proper|friendly)\b"
+                            r"(?:\s+[\w-]+){0,2}?\s+init(?:iali[sz]ation)?\b|(?:默认|标准|常规|普通)的?\s*(?:[A-Za-z]+\s*)?初始化",
+                            re.IGNORECASE)
+_INIT_ASIDE = re.compile(f"{_BIASES_ALONE.pattern}|{_INIT_SCALE_READ.pattern}|{_BIASES_START.pattern}|{_STANDARD_INIT.pattern}",
+                         re.IGNORECASE)
 # A question in brackets, a guess beside the idea: "far-wrong samples (label noise?) don't dominate".
 _QUESTIONED = re.compile(r"[（(][^（）()\n]*[?？][）)]")
 # What the idea amounts to without being it: "这算是一种隐式的 simplicity curriculum", "a kind of implicit regularisation".
