@@ -280,6 +280,10 @@ def test_a_learning_rate_changed_every_n_steps_is_a_schedule_not_a_weight_operat
             "Plain SGD with the same η for all layers.")
     assert kinds_in_notes(rule) == ["schedule"]
     assert "schedule" not in kinds_in_notes("w = w - lr * g / (|g| + 1e-8); lr = 1.0 (so really no lr)")
+    # a curve of the rate over the steps, named so (invented)
+    assert kinds_in_notes("# 从谱解出 lr 曲线\n\n把解出的 η*(t) 按步数缩放，直接当 MLP 的 schedule") == ["schedule"]
+    assert kinds_in_notes("Fit the learning-rate curve to the loss, then reuse it on the MLP.") == ["schedule"]
+    assert "schedule" not in kinds_in_notes("目标熵 H*(t) 线性降到 0.1，相当于一个熵的 schedule；loss = CE − β·H")
 
 
 def test_the_optimizer_kept_as_it_is_shows_no_update_rule_and_a_line_search_does() -> None:
