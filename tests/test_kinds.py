@@ -575,6 +575,10 @@ def test_what_a_note_measures_every_n_steps_and_what_it_drops_show_no_kind() -> 
                 "Net: 8 hidden layers of 32, tanh, standard Xavier init (deliberately not a friendly init).\n")
     assert kinds_in_notes(standard) == ["update_rule"]
     assert kinds_in_notes(standard.replace("standard Xavier init", "默认初始化")) == ["update_rule"]
+    # what a cited paper ran, in prose beside the idea; a cited line with the idea's formula still shows it (invented)
+    cited = ("# Variance-reduced steps\n\nSmith & Jones (2019) found it useless on big ResNets with BN and data augmentation.\n"
+             "g̃ = g(w) − g(w̃) + μ, w ← w − η·g̃\n")
+    assert kinds_in_notes(cited) == ["update_rule"]
     gain = "# Depth gain\n\nHe init (W ~ N(0, g²/N)) with g = √2 · exp(1/N)\n\nmomentum 0.9, lr from the grid\n"
     assert "init" in kinds_in_notes(gain)  # a named init the idea changes is still the idea
 

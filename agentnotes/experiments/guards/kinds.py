@@ -725,6 +725,8 @@ def kinds_in_notes(text: str) -> list[str]:
         # `g = 1 - logits.softmax(1).gather(…)`: a value of the outputs named g, no gradient step
     if "weight_op" in found and "loss" in found and _only_on_lines(BY_NAME["weight_op"].cue, text, _SAMPLE_WEIGHTS):
         found.remove("weight_op")  # `w = len(y) / (self.acc[b].clamp(min=1e-6) * nonempty)`: each sample's weight in the loss
+    if len(found) > 1:  # "Defazio & Bottou (2019) … 大 ResNet + BN + 数据增强": what a cited paper ran, beside the idea
+        found = [kind for kind in found if not _only_on_lines(BY_NAME[kind].cue, text, _CITED)] or found
     if len(found) > 1 and len(titled := _kinds_in_title(text)) == 1 and titled[0] in found:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     if not found and _shown(_PENALTY_OF_ITS_OWN, plain):
@@ -732,6 +734,8 @@ def kinds_in_notes(text: str) -> list[str]:
     return found
 
 
+# A line of prose that cites a paper ("Zhang et al. (2019)", "Defazio & Bottou (2019)", "Pan et al. 2022"), no formula in it.
+_CITED = re.compile(r"^(?!.*[=~←])(?=.*(?:\bet al\.?|\b[A-Z][a-z]+\s*(?:&|and)\s*[A-Z][a-z]+)\s*[,(（]?\s*(?:19|20)\d\d\b)")
 # A penalty on a line of its own, whatever it penalises (`R = λ · mean_{i<j} relu(r_ij − K)²`).
 _PENALTY_OF_ITS_OWN = re.compile(r"(?m:^\s*(?:[-*]\s*)?(?:R|Ω|ℛ)\s*=\s*(?:λ|lambda|lam)(?![a-z])\s*[·*×⋅])")
 
