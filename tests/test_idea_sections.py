@@ -889,3 +889,13 @@ def test_a_passage_that_starts_inside_an_indented_code_block_reads_as_that_block
     text = text_of([first, second])
     assert text == "# Count norm\nLayer right after the ReLU:\n\n    def occ(z):\n        return z"
     assert code_blocks(text) == ["    def occ(z):\n        return z"]
+
+
+def test_the_formulas_of_a_synthetic_data_section_are_the_setups_not_the_ideas() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+
+    # invented: the data a loss idea is tried on, under its own heading or label
+    for label in ("## 合成数据", "## Synthetic data", "Toy data:"):
+        note = f"# Quantile loss\n\n## loss\nρ(r) = max(τ·r, (τ − 1)·r)\n\n{label}\ny = sin(3x) + 0.5·|x|·ε\n"
+        formulas = formulas_in([Hit(Chunk("/n/q.md", 1, 8, note, ("Quantile loss",)), 1.0)])
+        assert "max(τ·r" in formulas and "sin(3x)" not in formulas, label
