@@ -131,6 +131,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("no weight decay for now; same architecture as the baseline; 起到正则化作用; m 初始化为 0", []),
     ("预期：训练损失下降更快，学习率用 0.05", []),
     ("判据：换一个 seed 只改初始化，看剪掉的权重和初始化时最小的那批重合多少", []),  # how the idea is judged
+    ("算成功：K=3 比同参数的两层 MLP 高 ≥ 0.5%，或者一样准但初始化更稀疏", []),  # what counts as success (invented)
+    ("Success: the warmup-free run matches the tuned init within 0.5%", []),
     ("Keep it if: the new init beats Kaiming by a point", []),
     # doubts are asides; a g said in words to be a module is no gradient (invented)
     ("# Start with Adam, then switch to SGD\nThings I don't trust:\n- might need label noise to see a gap at all", ["update_rule"]),
