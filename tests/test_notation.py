@@ -180,6 +180,7 @@ def test_a_change_of_a_value_is_one_name_and_a_name_read_at_two_steps_keeps_the_
     from agentnotes.experiments.guards.notation import without_time_indices
 
     assert plain_formula("Δw = -lr * g") == "Delta_w = -lr * g"
+    assert plain_formula("$\\Delta W_l = -\\eta\\, \\delta_l$") == "Delta_W_l = -η*δ_l"  # LaTeX's increment, spaced
     assert plain_formula("θ ← θ − sign(g)·Δ") == "θ ← θ − sign(g)·Δ"  # Δ alone is a value of its own
     secant = "Δθ_t = θ_t − θ_{t-1}\nθ_{t+1} = θ_t − η·g_t / (1 + Δθ_t)"
     assert without_time_indices(secant) == "Δθ = θ − θ_prev\nθ = θ − η·g / (1 + Δθ)"  # θ_t − θ_{t-1} is no θ − θ

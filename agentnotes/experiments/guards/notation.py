@@ -214,6 +214,7 @@ def plain_formula(text: str) -> str:
     text = "\n".join(map(_norms_beside_inner_product, text.split("\n")))
     text = _LATEX_FONT.sub(r"\1", text)  # \mathcal{L}, \mathbf{W}: the letter itself
     text = NAMED_FUNCTION.sub(lambda m: m[1].lower() + "(", text)  # ReLU(…), Tanh(…): the functions as formulas write them
+    text = re.sub(r"\\Delta\s+(?=[A-Za-z])", "Δ", text)  # `\Delta W_l`: LaTeX's increment, spaced as LaTeX needs
     text = re.sub(r"Δ(?=[A-Za-z\u0370-\u03ff])", "Delta_", text)  # Δθ, Δg: the change of a value, one name
     text = _INDEXED_SIGMA.sub("singular_value(", text)  # σᵢ(H), σ_max(W): a singular value, no logistic function
     text = _SUBSCRIPTED_BARS.sub(r"‖\1‖", text).replace("‖²₂", "‖₂²")  # ||g||₂ as ‖g‖₂; ‖ŷ‖²₂ as ‖ŷ‖₂²
