@@ -133,6 +133,8 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("判据：换一个 seed 只改初始化，看剪掉的权重和初始化时最小的那批重合多少", []),  # how the idea is judged
     ("算成功：K=3 比同参数的两层 MLP 高 ≥ 0.5%，或者一样准但初始化更稀疏", []),  # what counts as success (invented)
     ("Success: the warmup-free run matches the tuned init within 0.5%", []),
+    ("另外想看：把 K 个头换成共享初始化会不会变差", []),  # a side question (invented)
+    ("Side question: does a larger init make the loss spike?", []),
     ("Keep it if: the new init beats Kaiming by a point", []),
     # doubts are asides; a g said in words to be a module is no gradient (invented)
     ("# Start with Adam, then switch to SGD\nThings I don't trust:\n- might need label noise to see a gap at all", ["update_rule"]),
