@@ -157,6 +157,15 @@ def test_the_notes_period_is_read_from_the_cue_or_the_value_given_for_its_letter
     assert note_period("every N steps") is None and note_period("w = w - lr*g") is None
 
 
+def test_a_larger_or_smaller_of_two_in_the_notes_is_looked_for_in_the_code() -> None:
+    note = "RMS = sqrt(mean(g**2 / max(v, eps**2)))\nlr_t = lr / max(1, RMS)"  # invented
+    skipped = "def update(p, g, state, lr, t):\n    rms = (g * g / (state['v'] + 1e-16)).mean().sqrt()\n    p.sub_(lr / rms * g)\n"
+    assert any("max(...)" in p.message for p in missing_note_symbols(skipped, note, ["update_rule"]))
+    for way in ("torch.clamp(rms, min=1.0)", "torch.maximum(rms, torch.ones(()))", "max(1.0, float(rms))"):
+        code = skipped.replace("lr / rms", f"lr / {way}").replace("(state['v'] + 1e-16)", "state['v'].clamp(min=1e-16)")
+        assert not any("max(...)" in p.message for p in missing_note_symbols(code, note, ["update_rule"])), way
+
+
 def test_a_period_of_one_step_is_every_step_not_a_periodic_cue() -> None:
     from agentnotes.experiments.guards.note_symbols import every_step_cue, periodic_cue
 

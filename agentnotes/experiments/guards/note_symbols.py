@@ -38,6 +38,11 @@ FUNCTION_WAYS: dict[str, frozenset[str]] = {
     "softplus": frozenset({"softplus", "log1p", "log", "exp"}),
     "gelu": frozenset({"gelu", "erf", "tanh"}),
     "clip": frozenset({"clip", "clip_", "clamp", "clamp_", "min", "max", "minimum", "maximum", "where", "renorm"}),
+    # `max(1, RMS)`, `max(v, ε²)`, `max_i |g_i|`: a larger of two, or of a tensor's entries
+    "max": frozenset({"max", "maximum", "amax", "fmax", "clamp", "clamp_", "clamp_min", "clip", "clip_", "relu", "relu_",
+                      "where", "topk", "sort", "cummax", "max_pool1d", "max_pool2d", "adaptive_max_pool2d", "logsumexp"}),
+    "min": frozenset({"min", "minimum", "amin", "fmin", "clamp", "clamp_", "clamp_max", "clip", "clip_", "where", "topk",
+                      "sort", "cummin", "kthvalue"}),
 }
 FUNCTION_WAYS["clamp"] = FUNCTION_WAYS["clip"]
 _FUNCTION_CALL = re.compile(r"(?<![\w.])(" + "|".join(FUNCTION_WAYS) + r")\s*\(", re.IGNORECASE)
