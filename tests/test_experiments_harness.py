@@ -576,6 +576,30 @@ def build_model(in_dim, hidden, out_dim):
 '''
 
 
+NOISY_ACTIVATION = """class IdeaActivation(nn.Module):
+    def forward(self, x):
+        return torch.clamp(x, -1, 1) + 0.1 * torch.randn_like(x)  # noise drawn at every call (invented)
+
+
+def build_model(in_dim, hidden, out_dim):
+    return baseline_model(in_dim, hidden, out_dim, activation=IdeaActivation)
+"""
+
+
+def test_an_activation_that_draws_noise_leaves_the_layers_after_it_as_the_baselines() -> None:
+    namespace: dict = {"__name__": "lab"}
+    exec(assemble_script(NOISY_ACTIVATION, ExperimentConfig(task="digits")), namespace)
+    torch = namespace["torch"]
+    built = {}
+    for arm in ("baseline", "idea"):
+        torch.manual_seed(3)
+        built[arm], _ = namespace["build_arm"](arm, 64, 10, torch.device("cpu"), 0.1, (None, None))
+    weights = lambda model: [m.weight for m in model.modules() if isinstance(m, torch.nn.Linear)]  # noqa: E731
+    assert len(weights(built["idea"])) == len(weights(built["baseline"])) > 2
+    for baseline, idea in zip(weights(built["baseline"]), weights(built["idea"])):
+        assert torch.equal(baseline, idea)  # the width probe's draw of noise moves no layer's start
+
+
 def test_the_ideas_own_random_draws_leave_the_other_weights_as_the_baselines() -> None:
     namespace: dict = {"__name__": "lab"}
     exec(assemble_script(PERMUTED_GATE, ExperimentConfig(task="digits")), namespace)

@@ -186,9 +186,10 @@ def per_unit(values, x):
 
 
 def probe_width(module, shape):
-    """Feature count (dim 1) of `module`'s output for a zero input of `shape`, in eval mode."""
+    """Feature count (dim 1) of `module`'s output for a zero input of `shape`, in eval mode; what it draws (a noisy
+    activation's noise) leaves the generators as they were, so the layers built after it start as the baseline's."""
     module.eval()
-    with torch.no_grad():
+    with torch.no_grad(), random_state_kept():
         out = module(torch.zeros(shape))
     module.train()
     if out.dim() != len(shape) or out.shape[0] != shape[0]:
