@@ -114,3 +114,15 @@ def test_laboratory_experiments_and_protein_language_models_are_needs() -> None:
     assert "laboratory" in (refusal("Screen 90 clones per position with a thermal-stability assay.") or "")
     assert "pretrained model" in (refusal("Rank mutations by a protein language model's log-likelihood ratio.") or "")
     assert refusal("Fit a small MLP on synthetic fitness landscapes (NK model), 64 sites.") is None
+
+
+def test_a_game_or_large_model_named_beside_where_the_note_runs_the_idea_is_no_need() -> None:
+    cited = "他们在 Atari 的浅网络上发现这个激活比 sigmoid 好很多。\n\n实验：digits，MLP 宽 128，5 seeds。\n"
+    assert refusal(cited) is None
+    assert "interactive environment" in (refusal(cited.replace("digits，MLP", "Atari，MLP")) or "")
+    assert "interactive environment" in (refusal("Train the policy with reinforcement learning on Atari.") or "")
+    # A sentence that runs a small version on the lab's data says where the note runs it, as a setup part does.
+    toy = "这是大模型上的结论，小尺度能不能复现？想在 digits 上做一个玩具版。\n阶段 A：类 0–4，阶段 B：类 0–9。\n"
+    assert refusal(toy) is None
+    assert "pretrained" in (refusal("这是大模型上的结论，想在 digits 上复现。\n") or "")  # no small version said
+    assert "pretrained" in (refusal("A toy version on digits: fine-tune a pretrained LLM on its digit strings.") or "")

@@ -101,13 +101,17 @@ def lab_limits(text: str) -> list[LabLimit]:
     the data it uses ("others trained it on ImageNet", "或者只在大模型上才有" in the motivation; "Setup: digits"), nor a
     dataset named on a line beside data the lab has ("MNIST MLP 和小 CNN on CIFAR-10"), nor one named only in the setup
     part: there it is where the note would run the idea, and the lab runs it on its own data ("数据：CIFAR-10" under
-    a loss or an update rule; the task reading maps it to the lab's nearest task)."""
+    a loss or an update rule; the task reading maps it to the lab's nearest task), nor a large model, a dataset or an
+    environment named beside where the note runs the idea: its setup part naming the lab's task, or a sentence running a
+    small version on the lab's data ("大模型上的结论……想在 digits 上做一个玩具版"; "他们在 Atari 上发现……" beside
+    "实验：digits")."""
     setup = setup_part(text)
+    ran_on = (setup if task_in_notes(setup) else "", *(m[0] for m in _TOY_ON_LAB_DATA.finditer(text)))
     return [limit for limit in LIMITS
             if any(not done_without(text, m.start()) and not (limit.name == "external_data" and _setup_choice(text, setup, m.start()))
                    and not (limit.name in _NAMED_BESIDE_SETUP and _CITATION.search(_line_at(text, m.start())))
                    for m in limit.cue.finditer(text))
-            and not (limit.name in _NAMED_BESIDE_SETUP and task_in_notes(setup) and not limit.cue.search(setup))]
+            and not (limit.name in _NAMED_BESIDE_SETUP and any(part and not limit.cue.search(part) for part in ran_on))]
 
 
 def _line_at(text: str, start: int) -> str:
@@ -124,10 +128,15 @@ def _setup_choice(text: str, setup: str, start: int) -> bool:
 
 # A paper cited on the line ("Zhu et al. 2025（…）：LN 在大模型里…"): what the paper ran on, not what the note needs.
 _CITATION = re.compile(r"\bet al\.?\s*[,(（]?\s*(?:19|20)\d\d\b")
-_NAMED_BESIDE_SETUP = ("external_data", "pretrained")  # limits a note may name beside the setup it runs
+_NAMED_BESIDE_SETUP = ("external_data", "pretrained", "environment")  # limits a note may name beside the setup it runs
 # Data the lab has (its digits stand for MNIST), named in a setup beside a dataset it lacks ("MNIST MLP 和 CIFAR-10 小
 # CNN"): the lab runs that part.
 _LAB_DATA = re.compile(r"\bdigits\b|手写数字|\b(?:fashion-?)?mnist\b|\bsynthetic\b|合成数据", re.IGNORECASE)
+# A sentence that runs a small version of the idea on data the lab has ("想在 digits 上做一个玩具版", "a toy version on
+# synthetic data"): where the note runs it, as a setup part is.
+_SMALL_VERSION = r"玩具|小尺度|小规模|\btoy\b|\bsmall[- ]scale\b"
+_TOY_ON_LAB_DATA = re.compile(rf"(?:^|(?<=[。？！?!]))(?=[^。？！?!\n]*(?:{_LAB_DATA.pattern}))(?=[^。？！?!\n]*(?:{_SMALL_VERSION}))"
+                              r"[^。？！?!\n]+", re.IGNORECASE | re.MULTILINE)
 
 
 def refusal(text: str) -> str | None:
