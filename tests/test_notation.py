@@ -65,6 +65,7 @@ def test_the_same_update_rule_in_four_notations_is_one_program() -> None:
         "$m = \\beta m + (1-\\beta) g$\n$p \\leftarrow p - \\eta \\cdot m$\nβ = 0.9",
         "m_t = β m_{t-1} + (1-β) g_t\np_{t+1} = p_t − η m_t\nβ = 0.9",
         "m ← β·m + (1−β)·g；p ← p − η·m （其中 β = 0.9）",
+        "m_t = β·m + (1−β)·g_t\np ← p − η·m_t   (+ plain weight decay)\nβ = 0.9",  # in place: each name at this step
     ]
     programs = [note_program(text, ["update_rule"]) for text in notations]
     assert all(p is not None for p in programs)

@@ -138,7 +138,7 @@ def _if_then(line: str) -> dict[str, str] | None:
             return {"condition": condition, **then.groupdict()} if re.search("[<>≤≥]", condition) else None
     return None
 # A bracket after a formula that opens on English prose: `(spectral norm, exact: ...)`, `(half a cycle)`.
-_PROSE_ASIDE = re.compile(r"\s(\()\s*(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}|"
+_PROSE_ASIDE = re.compile(r"\s(\()\s*(?:\+\s*)?(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}|"
                           r"\s(\()[^()\n]{0,20}?\s(?:is|are|means|denotes)\s+[A-Za-z]|"  # (||g|| is the norm over …)
                           r"\s(\()(?=[^()\n]*?(?<![\w])(?:[A-Za-z]{2,}\s+){3}[A-Za-z]{2,}(?![\w(]))|"  # (…; one row after flattening)
                           r"\s(\()(?=\s*[A-Za-z\u4e00-\u9fff]+\s*[:：]?\s*\{)")  # (sweep {5e-4, 2e-3}): the values tried

@@ -281,8 +281,8 @@ def without_time_indices(text: str) -> str:
     reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`), its value at the step before is NAME_prev (`θ − θ_prev`)."""
     text = latex_marks(text)
     text = re.sub(r"(_\{\s*t\s*)−(?=\s*\d\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
-    if not STEP_INDEXED.search(text) and not _STEPS_BACK.search(text):
-        return text
+    if not STEP_INDEXED.search(text) and not _STEPS_BACK.search(text) and not ("←" in text and _TIME_INDEX.search(text)):
+        return text  # `u_t = …` then `w ← w − η·u_t`: written in place, each name at this step
     return _TIME_INDEX.sub("", "\n".join("".join(map(_previous_named, re.split(r"(?<=[，；;])|(?<=\$,)", line)))
                                          for line in text.split("\n")))
 
