@@ -49,6 +49,9 @@ from agentnotes.experiments.guards.note_program import note_program
     ("$L = \\max\\big(0,\\ \\gamma - x\\big)$", "L = max(0, γ - x)"),  # a backslash space is LaTeX's spacing
     ("$h = \\sum_{k} a_{k}\\, b_{k} + c$", "h = sum_over(a_k*b_k)+ c"),  # a thin space inside a sum: one summand
     ("$b = w^\\top x$", "b = w^T x"),  # \\top: the transpose
+    ("h = h·[1 − a·g²]₊", "h = h·relu(1 − a·g^2)"), ("z = (a − b)^+", "z = relu(a − b)"),  # a positive part
+    ("x = [a, b]_+", "x = [a, b]_+"),  # a list is no positive part
+    ("g = grad(loss(w, x, y), w)", "g = g"),  # autograd's gradient of the loss at the weights
 ])
 def test_notation_is_made_plain(written: str, plain: str) -> None:
     assert plain_formula(written) == plain

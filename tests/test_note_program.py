@@ -2192,3 +2192,14 @@ def test_a_sweep_over_pairs_and_a_value_tried_too_after_a_comma_keep_the_ideas_v
     assert note_constants("k = 4; also try k = 8") == {"k": "4"}
     assert note_constants("所以 ρ 一起扫：{0.9, 0.95, 0.99}") == {"rho": "0.95"}  # a sweep said in words
     assert note_program("η_t = η·min(1, t/200)", ["schedule"]).as_text() == "eta_t = eta * min(1, t / 200)"  # η: the rate
+
+
+def test_a_rule_written_per_entry_and_again_as_code_is_no_program_and_a_method_keyword_is_no_assignment() -> None:
+    per_entry = "- α_i = exp(β_i)\n- β_i ← β_i − κ·g_i·h_i\n- w_i ← w_i − α_i·g_i\n- h_i ← h_i·[1 − α_i·g_i²]₊ − α_i·g_i\n"
+    as_code = "beta = beta - kappa * g * h\nalpha = beta.exp()\nw = w - alpha * g\n" \
+              "h = h * (1 - alpha * g**2).clamp(min=0) - alpha * g\n"
+    text = "κ = 0.01；β 初始为 -3，h 初始为 0。"
+    one = note_program(per_entry, ["update_rule"], text, "digits")
+    assert one is not None and "relu(1 - alpha * g ** 2)" in one.as_text()
+    assert note_program(as_code, ["update_rule"], text, "digits") is not None  # `.clamp(min=0)`: a call's keyword
+    assert note_program(per_entry + as_code, ["update_rule"], text, "digits") is None  # two forms: not one step twice

@@ -92,8 +92,8 @@ _OTHERWISE = "__otherwise__"  # the alternative of a bracketed condition, until 
 # as _BRACKET_CONDITION reads it, not an aside.
 _WORDED_BRACKET_CONDITION = re.compile(r"([（(])\s*(?:若|如果|当|\bif\b|\bwhen\b)\s*([^()（）\u4e00-\u9fff]*?[<>≤≥][^()（）\u4e00-\u9fff]*?)"
                                        r"\s*(?:时)?\s*([）)])", re.IGNORECASE)
-# An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`.
-_ASIDE = re.compile(r"[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
+# An aside in brackets that holds Chinese prose: `（k = y 那一项不算）`, `（p 是 softmax）`, `（跟 Adam(amsgrad=True) 一致）`.
+_ASIDE = re.compile(r"[（(](?:[^（）()]|\([^()]*\))*?[\u4e00-\u9fff](?:[^（）()]|\([^()]*\))*?[）)]")
 # A function the notes define, with its separator before it (`，H(p) = −Σ p log p`), its body holding brackets three
 # deep (`kurt(W) = mean(((w - mu)/sigma)^4)`); a definition alone on its line keeps the line break before it.
 _DEFINITION = re.compile(r"[，,;；]?[ \t]*(?<![\w])(?P<name>[A-Za-zℓ\u0370-\u03ff]\w*)\(\s*(?P<argument>[A-Za-z_\u0370-\u03ff]\w*)"
@@ -172,7 +172,7 @@ _LABEL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+)+\s*$
 _CODE_COMMENT = re.compile(r"\s+#(?!\w*\)).*$")
 # An assignment in brackets (`cooldown fraction 0.2 (t₀ = 0.8·T)`): a formula of its own.
 _ASSIGNED_NAME = r"[A-Za-z_\u00c0-\u024f\u0370-\u03ff][\w\u2080-\u2089]*\s*=(?!=)"
-_BRACKETED_ASSIGNMENT = re.compile(rf"[（(]\s*({_ASSIGNED_NAME}[^()（）=<>≤≥]+?)\s*[）)]")
+_BRACKETED_ASSIGNMENT = re.compile(rf"(?:（|(?<![\w\])])\()\s*({_ASSIGNED_NAME}[^()（）=<>≤≥]+?)\s*[）)]")
 # Such an assignment with prose after it in its brackets: `（ŷ = logits，对 batch 求平均）` holds `ŷ = logits`.
 _ASSIGNMENT_BEFORE_PROSE = re.compile(rf"([（(]\s*{_ASSIGNED_NAME}\s*[^，,;；（）()=<>≤≥\u4e00-\u9fff]+?)\s*[，,;；][^（）()]*?([）)])")
 # `target = value`: the target a name of letters, digits and underscores (f(x) defines f), the value what follows.
@@ -370,6 +370,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
     None when such a part does not read as one, or the line holds another condition (`lr_t = lr0*t/N（t ≤ N）`:
     its formula holds only sometimes) than one whose alternative leaves the value unchanged (_IF_ELSE_KEPT).
     `where` or `with` before another assignment separates two (`p = p - lr*g where λ = 0.1`)."""
+    if _ASIDE.fullmatch(line.strip()) and not _ASSIGNMENT_BEFORE_PROSE.search(line):
+        return []  # `（跟 torch.optim.Adam(amsgrad=True) 的写法一致）`: a line that is one aside
     line = INNER_PRODUCT.sub(r"⟨\1, \2⟩", plain_products_and_counts(ASCII_ARROW.sub("←", line)))  # <g, m>: an inner
     # product, no comparison; `(g·u)·g`: one too
     if gapped := _GAPPED_SETTING.search(line):
@@ -416,7 +418,8 @@ def _assignments(line: str) -> list[tuple[str, ast.expr]] | None:
         return _kept_unless(kept, line)
     if _CONDITION.search(_BRACKET_CONDITION.sub("", plain_formula(line))):
         return None
-    if len(_ASSIGNS_ANYWHERE.findall(_normalised(line))) == 1 and not _BRACKET_CONDITION.search(line) \
+    plain = _normalised(line)  # `h = (1 − a).clamp(min=0)`: a keyword inside a call is no assignment
+    if sum(not bracket_depth(plain, m.start()) for m in _ASSIGNS_ANYWHERE.finditer(plain)) == 1 and not _BRACKET_CONDITION.search(line) \
             and (whole := _assignment(line)) is not None:
         return [whole]
     found = []

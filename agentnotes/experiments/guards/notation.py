@@ -48,18 +48,23 @@ _SUM_SIGN = re.compile(r"[Σ∑](?:_\{?(?P<index>[a-z])(?:\s*(?:=|≥|>=)\s*\w+|
                        r"(?:\^\{?\w+\}?)?)?\s*")
 # Where a summand ends: a `+` or `-`, a comparison, a separator, prose in Chinese.
 _SUMMAND_END = re.compile(r"[-+−=<>,;\u3000-\u9fff\uff00-\uffef]")
-# The loss's gradient at the weights: `∇L(w_t)`, `∇_w L`, `∇f(θ)`, `∇ℓ` (at another point, `∇L(w + e)`, it is not).
+# The loss's gradient at the weights: `∇L(w_t)`, `∇_w L`, `∇f(θ)`, `∇ℓ`, `grad(loss(w, x, y), w)` (at another point,
+# `∇L(w + e)`, it is not).
 _GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?:_\{?[A-Za-z]\w*\}?)?(?![A-Za-z0-9_])"
                                r"(?:\s*\(\s*(?:w|W|θ|theta|p|x)(?:_?\{?t\}?)?\s*\))?(?!\s*\()|"
                                # dL/dW, ∂ℓ/∂w[i, :], p.grad: the gradient as a derivative or as PyTorch names it
                                r"(?<![\w.])[d∂]\s*(?:L|ℓ|J|f|loss)(?:_\{?[A-Za-z]\w*\}?)?\s*/\s*[d∂]\s*(?:w|W|θ|theta|p)"
-                               r"(?:_\{?\w+\}?)?(?:\[[^\]\n]*\])?(?![\w(])|(?<![\w.])(?:p|param|w|W)\.grad(?![\w(])")
+                               r"(?:_\{?\w+\}?)?(?:\[[^\]\n]*\])?(?![\w(])|(?<![\w.])(?:p|param|w|W)\.grad(?![\w(])|"
+                               # grad(loss(w, x, y), w): autograd's gradient of the loss at the weights
+                               r"(?<![\w.])(?:torch\.autograd\.)?grad\(\s*(?:L|f|ℓ|loss)(?:\([^()]*\))?\s*,\s*(?:w|W|θ|theta|p|params?)\s*\)")
 # A function applied without brackets: `log p`, `exp z_k`, `log 2`.
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*|\d+(?:\.\d+)?)(?![\w(.])")
 # A function applied without brackets to a call (`log sigmoid(z)`, `log σ(z)` once σ is read): log(sigmoid(z)).
 _CALL_OF_CALL = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+((?:log|exp|sqrt|tanh|sigmoid|softmax)\([^()]*\))")
 # Square brackets that group a sum's terms (`Σ [ y·log p + (1−y)·log(1−p) ]`): not an index (`x[i]`), a
 # concatenation (`[x; h]`), a list (`[1, 2]`) or a positive part (`[…]_+`).
+# A positive part: `[x]₊`, `[x]_+`, `(x)^+`.
+_POSITIVE_PART = re.compile(r"(?<![\w\])])[\[(]([^\[\]();,]*)[\])]\s*(?:₊|[_^]\s*\{?\s*\+\s*\}?)(?![\w(])")
 _GROUPING_BRACKETS = re.compile(r"(?<![\w\])])\[([^\[\];,]*)\](?![_^])")
 # An entry's index, dropped on a line that indexes nothing else: `θᵢ ← θᵢ − sign(gᵢ)·Δᵢ` is the same rule for every
 # entry (with `xⱼ` on the line, `xᵢ` names one sample of a pair and stays).
@@ -244,6 +249,7 @@ def plain_formula(text: str) -> str:
     text = _GRADIENT_OF_LOSS.sub("g", text)  # ∇L(w), ∇_θ L: the gradient the hook is given
     text = _CALL_WITHOUT_BRACKETS.sub(r"\1(\2)", text)  # log p, exp z
     text = _CALL_OF_CALL.sub(r"\1(\2)", text)
+    text = _POSITIVE_PART.sub(r"relu(\1)", text)  # [1 − a·g²]₊: the positive part
     text = _GROUPING_BRACKETS.sub(r"(\1)", text)
     text = re.sub(r"one[-_]?hot\s*\(\s*y\s*\)", "onehot_y", text, flags=re.IGNORECASE)  # a class index as a one-hot row
     text = re.sub(r"‖\s*(W\w*)\s*‖_?\{?2\}?(?![\w.])", r"specnorm(\1)", text)  # ‖W‖₂: a matrix's spectral norm

@@ -280,6 +280,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
             } if kind in PER_TENSOR_KINDS else set()
     statements = [(target if target in kept else target.removesuffix(_ROW_INDEX), _by_rows(value, kept))
                   for target, value in statements]  # `lr_i = lr/√(1 + n_i/K)`: each entry's rate, not the lr
+    if len({target for target, _ in statements}) != len(statements):
+        return None  # `w_i ← w_i − α_i·g_i` and `w = w - alpha * g`: one rule written twice, in two forms
     if kind in PER_TENSOR_KINDS:
         statements = _by_layers(statements, kind)
     if kind == "data":
