@@ -378,18 +378,26 @@ def _number(value: object) -> float | None:
         return None
 
 
-def periodic_cue(note_text: str) -> re.Match[str] | None:
-    """The notes' "every N steps" (guards/kinds.py PERIODIC) on a line of the idea: not of its setup or of what it
-    measures ("记录：每 100 步的奇异值", kinds.py idea_text). A period of one step is every step (every_step_cue)."""
+def _period_said(note_text: str) -> tuple[re.Match[str] | None, bool]:
+    """The notes' "every N steps" (guards/kinds.py PERIODIC) on a line of the idea, not of its setup or of what it
+    measures ("记录：每 100 步的奇异值", kinds.py idea_text), and whether its period is one step."""
     cue = re.search(PERIODIC, idea_text(note_text), re.IGNORECASE)
-    return None if cue and note_period(note_text) == 1 else cue
+    return cue, bool(cue) and note_period(note_text) == 1
+
+
+def periodic_cue(note_text: str) -> re.Match[str] | None:
+    """The notes' "every N steps" on a line of the idea (_period_said). A period of one step is every step
+    (every_step_cue)."""
+    cue, every_step = _period_said(note_text)
+    return None if every_step else cue
 
 
 def every_step_cue(note_text: str) -> re.Match[str] | None:
     """The notes' "after every step" (guards/kinds.py EVERY_STEP) where they give no period, or their period of one
     step ("every 1 steps", "每 N 步（N=1）")."""
-    if cue := re.search(PERIODIC, idea_text(note_text), re.IGNORECASE):
-        return cue if note_period(note_text) == 1 else None
+    cue, every_step = _period_said(note_text)
+    if cue:
+        return cue if every_step else None
     return re.search(EVERY_STEP, note_text, re.IGNORECASE)
 
 
