@@ -285,12 +285,25 @@ def without_time_indices(text: str) -> str:
     """In a formula written step by step (`w_{t+1}`, `m_{t-1}` somewhere in `text`), every name without its time
     index (`m_t`, `g_t²`), also on the lines that index no other step (`m̂ = m_t/(1-β1^t)`). Where a formula
     reads one name at two steps (`Δθ_t = θ_t − θ_{t-1}`), its value at the step before is NAME_prev (`θ − θ_prev`)."""
-    text = latex_marks(text)
-    text = re.sub(r"(_\{\s*t\s*)−(?=\s*\d\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", text)  # m_{t−1}: written with a minus sign
-    if not STEP_INDEXED.search(text) and not _STEPS_BACK.search(text) and not ("←" in text and _TIME_INDEX.search(text)):
-        return text  # `u_t = …` then `w ← w − η·u_t`: written in place, each name at this step
+    text = _steps_plain(text)
+    if not STEP_INDEXED.search(text) and not _STEPS_BACK.search(text):
+        return text
     return _TIME_INDEX.sub("", "\n".join("".join(map(_previous_named, re.split(r"(?<=[，；;])|(?<=\$,)", line)))
                                          for line in text.split("\n")))
+
+
+def written_in_place(formulas: str) -> str:
+    """An update rule's formulas written in place (`u_t = sign(g_t)·…`, then `w ← w − η·u_t`), with every name at this
+    step: their time indices dropped (formulas written step by step are read by without_time_indices)."""
+    formulas = _steps_plain(formulas)
+    in_place = "←" in formulas or ASCII_ARROW.search(formulas) or "\\leftarrow" in formulas
+    step_by_step = STEP_INDEXED.search(formulas) or _STEPS_BACK.search(formulas)
+    return _TIME_INDEX.sub("", formulas) if in_place and not step_by_step else formulas
+
+
+def _steps_plain(text: str) -> str:
+    """`text` with LaTeX's marks plain and a step before written with a minus sign (`m_{t−1}`) as `m_{t-1}`."""
+    return re.sub(r"(_\{\s*t\s*)−(?=\s*\d\s*\})|(_t)−(?=1(?!\d))", r"\1\2-", latex_marks(text))
 
 
 def _previous_named(line: str) -> str:

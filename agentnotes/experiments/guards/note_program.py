@@ -30,7 +30,7 @@ from agentnotes.experiments.guards.batch_notation import PER_SAMPLE_LOSS, batch_
 from agentnotes.experiments.guards.constants import POINTS, TOTAL_STEP_NAMES, compared_name, note_constants
 from agentnotes.experiments.guards.kinds import without_variants
 from agentnotes.experiments.guards.index_notation import REDUCTION
-from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts, summand_end
+from agentnotes.experiments.guards.notation import STEP_INDEXED, latex_as_plain, letter_subscripts, summand_end, written_in_place
 from agentnotes.experiments.guards.formula_lines import (
     _TORCH_CALLS,
     ACTIVATION_OUTPUTS,
@@ -251,8 +251,8 @@ def note_program(formulas: str, kinds: Sequence[str], note_text: str = "", task:
         back = rf"(?<![\w])(\w+?)_\{{\s*t\s*[-−]\s*{period[1] or period[2]}\s*\}}"
         formulas = re.sub(r"(?<![\w])(\w+?)_\{?t\}?(?![\w{])", r"\1", re.sub(back, r"\1_prev", formulas))
     elif kind == "update_rule":  # `w_{t−k}` with k = 4: the weights 4 steps back
-        formulas = _STEPS_BACK_NAMED.sub(lambda m: m[0].replace(m[1], given[compared_name(m[1])].split(".")[0])
-                                         if _small_count(given.get(compared_name(m[1]))) else m[0], formulas)
+        formulas = written_in_place(_STEPS_BACK_NAMED.sub(lambda m: m[0].replace(m[1], given[compared_name(m[1])].split(".")[0])
+                                                          if _small_count(given.get(compared_name(m[1]))) else m[0], formulas))
     if kind in PER_TENSOR_KINDS:
         formulas = _entries_as_rows(formulas)
     first_said = _first_step_values(formulas)
