@@ -899,3 +899,16 @@ def test_the_formulas_of_a_synthetic_data_section_are_the_setups_not_the_ideas()
         note = f"# Quantile loss\n\n## loss\nρ(r) = max(τ·r, (τ − 1)·r)\n\n{label}\ny = sin(3x) + 0.5·|x|·ε\n"
         formulas = formulas_in([Hit(Chunk("/n/q.md", 1, 8, note, ("Quantile loss",)), 1.0)])
         assert "max(τ·r" in formulas and "sin(3x)" not in formulas, label
+
+
+def test_a_small_experiment_heading_is_the_setup_and_a_success_criterion_is_no_formula() -> None:
+    from agentnotes.experiments.guards.idea_sections import formulas_in
+    from agentnotes.experiments.guards.task import task_in_notes
+
+    # invented: the motivation speaks of "a noise sequence"; the setup heading is an adjective and "experiment"
+    for heading in ("## Small experiment", "## 小实验", "## Quick experiment"):
+        note = f"Add the increment of a noise sequence to each step.\n\n{heading}\n1. digits, MLP 64-128-10, 5 seeds\n"
+        assert task_in_notes(note) == "digits", heading
+    note = "# Noisy step\n\nθ ← θ − η·g + σ·ε\n\nSuccess = (c) ≥ (a) on test NLL for some σ.\n算成功：(b) ≤ (c)\n"
+    formulas = formulas_in([Hit(Chunk("/n/s.md", 1, 6, note, ("Noisy step",)), 1.0)])
+    assert "θ ← θ − η·g + σ·ε" in formulas and "Success" not in formulas

@@ -344,9 +344,10 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 
 
 # A line that says why the idea should work, what to expect, how it is set up or what else might be tried, not what
-# the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`.
+# the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`,
+# `Success = (c) ≥ (a) on test NLL`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期|猜测?|我猜|预测|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:(?:算?成功|success)\s*=(?!=)|(?:动机|背景|直觉|预期|猜测?|我猜|预测|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|"
                     r"(?:评估)?指标|测量|记录|判据|算(?:作|是)?成功|成功(?:条件)?|(?:另外|顺便|还|也)想?看(?:一眼|一下)?|(?:保留|成功|判断|验收|留下)的?标准|值得(?:保留|继续|留)的?(?:标准|条件)|keep(?:ing)?(?: it)? if|success(?: (?:if|means|looks like))?|side questions?|also (?:check|look at|see)|worth (?:keeping|it) if|(?:success )?criteri(?:on|a)|(?:what|things) (?:would )?make (?:it|this) worth (?:it|keeping)|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|(?:我的|几个)?(?:疑问|担心|顾虑|疑虑)|存疑|想(?:弄|搞)?(?:清楚|知道|回答|确认)的(?:问题|事情?|几件事)?|没把握(?:的地方)?|(?:可能|预计|预期)的问题|"
                     r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|(?:合成|玩具|模拟)数据(?:集)?|数据集|数据生成|"
                     r"motivation|background|intuition|(?:my )?guess(?:es)?|predictions?|hunch|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|contrasts?|"
@@ -354,7 +355,7 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:动机|背景|直觉|预期
                     r"(?:what|things) to (?:measure|log|track|watch)|log(?:ged|ging)?|track(?:ed|ing)?|open(?: questions?)?|questions? to (?:my)?self|watch(?:ing)?|runs?|plan|"
                     r"related work|prior work|(?:synthetic|toy|simulated) (?:data(?:sets?)?|task)|datasets?|data generation|known (?:problems?|issues?)|(?:problems?|issues?) (?:I|we) (?:expect|foresee)|(?:expected|possible|potential) (?:problems?|issues?)|test plan|worr(?:y|ies)|concerns?|doubts?|things I (?:don't|do not|can't|cannot) (?:trust|know|answer)[^:\n]{0,40}|questions? (?:I want|I'd like|to answer)[^:\n]{0,20}|(?:what|things) I want to (?:know|find out|understand)|(?:difference|differences) (?:from|to|with) [^:\n]{1,30}|compared (?:with|to|against) [^:\n]{1,60}|equivalent(?:ly| view| form(?:ulation)?)?|"
                     r"(?:kept|unchanged|same as (?:the )?baseline))"
-                    r"\s*(?:[（(][^（）()\n]{1,80}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$)", re.IGNORECASE)  # 任务（两个）：, 对照（digits，MLP …，5 seeds）：an aside before the colon
+                    r"\s*(?:[（(][^（）()\n]{1,80}[）)]\s*)?(?:\*\*|__)?(?:[：:]|$))", re.IGNORECASE)  # 任务（两个）：, 对照（digits，MLP …，5 seeds）：an aside before the colon
 
 
 def is_aside_heading(heading: str) -> bool:

@@ -38,8 +38,9 @@ _CHINESE_TASKS = {"序列": "sequence", "序列分类": "sequence", "sequence cl
 
 
 # The header of a note's setup part: a heading, a bullet or a line that starts with the word.
-_SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(\*\*|__)?(?:experimental set-?up|set-?up|experiments?|datasets?|data|how to test|"
-                    r"实验设置|设置|实验|数据集|数据|怎么测试?|如何测试?|测试方法|实验(?:计划|设计|方案|安排)|(?:experiment(?:al)? )?plan|"
+_SETUP = re.compile(r"^([ \t]*)(#+[ \t]*|[-*][ \t]*)?(\*\*|__)?(?:(?:small|quick|first|minimal|pilot|cheap)[ \t]+(?=experiment|set-?up|plan))?"
+                    r"(?:experimental set-?up|set-?up|experiments?|datasets?|data|how to test|"
+                    r"实验设置|设置|小?实验|数据集|数据|怎么测试?|如何测试?|测试方法|实验(?:计划|设计|方案|安排)|(?:experiment(?:al)? )?plan|"
                     r"toy (?:version|setup|experiment)|[^#\n]{0,16}玩具版)[ \t]*(?:[（(][^）)\n]{0,20}[）)][ \t]*|,[^:：\n]{0,40}(?=[:：]))?"
                     r"(?(3)[:：.。]?\3(?:[ \t]*[:：])?.*|(?:[:：].*)?)$",
                     re.IGNORECASE | re.MULTILINE)  # `实验（两个设定）：`, `Experiment, as planned:`: an aside after the label;
