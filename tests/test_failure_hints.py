@@ -60,3 +60,12 @@ def test_a_diverged_arm_gets_the_initialisation_hint() -> None:
 def test_a_common_runtime_error_gets_its_one_hint(error: str, wanted: str) -> None:
     hints = hints_for(error)
     assert len(hints) == 1 and wanted in hints[0]
+
+
+def test_a_per_sample_choice_indexed_or_branched_on_in_a_batch_change_gets_the_mask_hint() -> None:
+    for error in ("IndexError: index 1 is out of bounds for dimension 0 with size 1",
+                  "RuntimeError: Boolean value of Tensor with more than one value is ambiguous"):
+        traceback = f'  File "/run/experiment.py", line 331, in transform_batch\n    x = x[:, axis]\n{error}'
+        hints = hints_for(traceback)
+        assert len(hints) == 2 and any("torch.arange(8, device=x.device)[None, :] == rows[:, None]" in h for h in hints)
+        assert not any("rows[:, None]" in h for h in hints_for(error))  # elsewhere: the error's own hint only
