@@ -81,6 +81,7 @@ from agentnotes.experiments.results.result_note import write_result_note
 from agentnotes.experiments.guards.task import setup_part, task_in_notes
 from agentnotes.experiments.guards.testability import refusal
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code, missing_hooks
+from agentnotes.experiments.guards.step_reach import unreached_steps
 from agentnotes.experiments.results.stats import (
     BLOCKING,
     Comparison,
@@ -898,6 +899,8 @@ def _run_condition(run: rd.Run, n: int, code: str, config: ExperimentConfig, opt
         return _failure_feedback(run, n, code, result)
     metrics = load_metrics(run.iteration_dir(n) / rd.METRICS)
     problems = validate_metrics(metrics)
+    if any(p.kind == "same_as_baseline" for p in problems):
+        problems += unreached_steps(code, config.steps)  # why the idea's code changed nothing, where a step says so
     if any(p.kind in BLOCKING for p in problems):
         problems_text = format_problems(problems)
         hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
