@@ -31,6 +31,7 @@ from agentnotes.experiments.guards.note_symbols import (
     missing_bias_case,
     missing_note_symbols,
     missing_period,
+    reduced_against_zero,
     reversed_selection,
     stock_recurrent_cell,
     unkept_gradient,
@@ -171,6 +172,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert unkept_state(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_gradient(code, formula_lines(idea["request"], hits), kinds) == []
     assert reversed_selection(code, "\n".join(h.chunk.text for h in hits)) == []
+    assert reduced_against_zero(code, formula_lines(idea["request"], hits)) == []
     assert missing_mechanism(code, "\n".join(h.chunk.text for h in hits), kinds) == []
 
 

@@ -469,6 +469,20 @@ def test_code_that_keeps_the_largest_values_where_the_notes_choose_the_smallest_
     assert reversed_selection(kept_largest, "# 逐层最小二乘\n- W = argmin ‖XW − Y‖²") == []  # least squares: no choice
 
 
+def test_a_reduction_along_a_dim_where_the_notes_compare_each_entry_with_zero_is_sent_back() -> None:
+    from agentnotes.experiments.guards.note_symbols import reduced_against_zero
+
+    formulas = "W ← s ⊙ max(s ⊙ W, 0)"  # invented: each entry kept on its side of zero
+    reduced = "def weight_op(p, state, step):\n    p.copy_(s * torch.max(s * p, 0).values)\n"
+    problems = reduced_against_zero(reduced, formulas)
+    assert [(p.kind, p.line) for p in problems] == [("note_against_zero", 2)] and "torch.clamp(x, min=0)" in problems[0].message
+    assert reduced_against_zero(reduced.replace("torch.max(s * p, 0).values", "(s * p).max(dim=0).values"), formulas)
+    assert reduced_against_zero(reduced.replace("torch.max(s * p, 0).values", "torch.clamp(s * p, min=0)"), formulas) == []
+    assert reduced_against_zero(reduced.replace(", 0).values", ", torch.zeros_like(p))"), formulas) == []  # elementwise
+    assert reduced_against_zero(reduced, "m = max(m, |g|)") == []  # the notes take no entry against 0
+    assert reduced_against_zero("def f(x):\n    return torch.min(x, 0).values\n", "y = min(x, 0)")  # the smallest too
+
+
 def test_a_value_computed_anew_then_refined_is_no_value_kept_between_steps() -> None:
     from agentnotes.experiments.guards.note_symbols import kept_by_notes
 

@@ -354,6 +354,33 @@ def reversed_selection(code: str, note_text: str) -> list[Problem]:
     return []
 
 
+# The notes' `max(x, 0)`, `min(x, 0)`: each entry against 0.
+_AGAINST_ZERO = re.compile(r"(?<![\w.])(max|min)\s*\((?:[^()]|\([^()]*\))+,\s*0(?:\.0*)?\s*\)")
+
+
+def reduced_against_zero(code: str, formulas: str) -> list[Problem]:
+    """The notes take the larger (or smaller) of each entry and 0 (`max(s ⊙ W, 0)`) while the code calls
+    `torch.max(x, 0)` or `x.max(0)`: the largest entries along dim 0, a tensor of another shape that broadcasting lets
+    run in its place."""
+    said = {found[1] for found in _AGAINST_ZERO.finditer(plain_formula(formulas))}
+    try:
+        tree = ast.parse(code) if said else None
+    except SyntaxError:
+        return []
+    for call in ast.walk(tree) if tree else ():
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in said):
+            continue
+        on_torch = isinstance(call.func.value, ast.Name) and call.func.value.id == "torch"
+        dim = [*call.args[1 if on_torch else 0:], *(k.value for k in call.keywords if k.arg == "dim")][:1]
+        if dim and isinstance(dim[0], ast.Constant) and type(dim[0].value) is int:
+            name = call.func.attr
+            return [Problem("note_against_zero", f"`{ast.unparse(call)}` takes the {'largest' if name == 'max' else 'smallest'}"
+                                                 f" entries along dim {dim[0].value}, a tensor of another shape; the notes' "
+                                                 f"`{name}(…, 0)` compares each entry with 0: torch.clamp(x, "
+                                                 f"{'min' if name == 'max' else 'max'}=0)", call.lineno)]
+    return []
+
+
 def _code_names(tree: ast.Module) -> set[str]:
     """Every name the code uses or binds, attribute and argument, as compared (Greek letters spelled out)."""
     names: set[str] = set()
