@@ -520,16 +520,16 @@ def fix_number_max(code: str) -> tuple[str, list[Fix]]:
     except SyntaxError:
         return code, []
     lines, fixes = code.splitlines(), []
-    numbers = _numeric_names(tree)
+    numbers = numeric_names(tree)
     found = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and ast.unparse(node.func) in ("torch.max", "torch.min") and len(node.args) == 2
                 and not node.keywords and node.lineno == node.end_lineno):
             continue
         first, second = node.args
-        if _number(first, numbers) is not None:
+        if literal_number(first, numbers) is not None:
             found.append((node, second, first))
-        elif isinstance(value := _number(second, numbers), float) or (value is not None and abs(value) > _MAX_DIM):
+        elif isinstance(value := literal_number(second, numbers), float) or (value is not None and abs(value) > _MAX_DIM):
             found.append((node, first, second))
     for node, tensor, number in sorted(found, key=lambda f: (f[0].lineno, f[0].col_offset), reverse=True):
         bound = "min" if ast.unparse(node.func) == "torch.max" else "max"
@@ -559,7 +559,7 @@ def _returns_pair(call: ast.Call) -> bool:
         return True
     dims = call.args[1:] if on_torch else call.args
     dim = dims[0] if len(dims) == 1 else next((k.value for k in call.keywords if k.arg == "dim"), None)
-    value = _number(dim) if dim is not None else None
+    value = literal_number(dim) if dim is not None else None
     return type(value) is int and abs(value) <= _MAX_DIM
 
 
@@ -598,7 +598,7 @@ def fix_builtin_max_of_tensors(code: str) -> tuple[str, list[Fix]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    numbers = _numeric_names(tree)
+    numbers = numeric_names(tree)
     edits = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         tensors, counts = _tensor_names(fn) - set(numbers), _count_names(fn)
@@ -819,7 +819,7 @@ def fix_torch_on_numbers(code: str) -> tuple[str, list[Fix]]:
     except SyntaxError:
         return code, []
     found = []
-    constants = set(_numeric_names(tree))
+    constants = set(numeric_names(tree))
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         numbers = ({a.arg for a in fn.args.args} & _NUMBER_ARGUMENTS) | constants | {"STEPS"} | _count_names(fn)
         for node in ast.walk(fn):
@@ -952,17 +952,17 @@ def store_rebound_state(code: str) -> tuple[str, list[Fix]]:
 _MAX_DIM = 4  # the lab's tensors have at most 4 dimensions: a larger int is a value, never a dimension
 
 
-def _number(node: ast.expr, names: dict[str, int | float] | None = None) -> int | float | None:
+def literal_number(node: ast.expr, names: dict[str, int | float] | None = None) -> int | float | None:
     """The value of a number literal (`0`, `-1.5`) or of a name in `names`, else None."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _number(node.operand, names)
+        inner = literal_number(node.operand, names)
         return -inner if inner is not None else None
     if isinstance(node, ast.Name) and names:
         return names.get(node.id)
     return node.value if isinstance(node, ast.Constant) and type(node.value) in (int, float) else None
 
 
-def _numeric_names(tree: ast.Module) -> dict[str, int | float]:
+def numeric_names(tree: ast.Module) -> dict[str, int | float]:
     """Names the code binds exactly once, to a number literal."""
     bound: dict[str, list[ast.expr]] = {}
     for node in ast.walk(tree):
@@ -970,7 +970,7 @@ def _numeric_names(tree: ast.Module) -> dict[str, int | float]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     bound.setdefault(target.id, []).append(node.value)
-    return {name: value for name, values in bound.items() if len(values) == 1 and (value := _number(values[0])) is not None}
+    return {name: value for name, values in bound.items() if len(values) == 1 and (value := literal_number(values[0])) is not None}
 
 
 def _is_parameter_or_none(value: ast.expr) -> bool:

@@ -61,10 +61,10 @@ _GRADIENT_OF_LOSS = re.compile(r"∇\s*(?:_\{?\w+\}?\s*)?(?:L|f|J|ℓ|loss)(?:_\
 _CALL_WITHOUT_BRACKETS = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+([A-Za-z_\u0370-\u03ff]\w*|\d+(?:\.\d+)?)(?![\w(.])")
 # A function applied without brackets to a call (`log sigmoid(z)`, `log σ(z)` once σ is read): log(sigmoid(z)).
 _CALL_OF_CALL = re.compile(r"(?<![\w.])(log|exp|sqrt|tanh|sigmoid)[ \t]+((?:log|exp|sqrt|tanh|sigmoid|softmax)\([^()]*\))")
-# Square brackets that group a sum's terms (`Σ [ y·log p + (1−y)·log(1−p) ]`): not an index (`x[i]`), a
-# concatenation (`[x; h]`), a list (`[1, 2]`) or a positive part (`[…]_+`).
 # A positive part: `[x]₊`, `[x]_+`, `(x)^+`.
 _POSITIVE_PART = re.compile(r"(?<![\w\])])[\[(]([^\[\]();,]*)[\])]\s*(?:₊|[_^]\s*\{?\s*\+\s*\}?)(?![\w(])")
+# Square brackets that group a sum's terms (`Σ [ y·log p + (1−y)·log(1−p) ]`): not an index (`x[i]`), a
+# concatenation (`[x; h]`), a list (`[1, 2]`) or a positive part (`[…]_+`).
 _GROUPING_BRACKETS = re.compile(r"(?<![\w\])])\[([^\[\];,]*)\](?![_^])")
 # An entry's index, dropped on a line that indexes nothing else: `θᵢ ← θᵢ − sign(gᵢ)·Δᵢ` is the same rule for every
 # entry (with `xⱼ` on the line, `xᵢ` names one sample of a pair and stays).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from agentnotes.experiments.guards.autofix import literal_number, numeric_names
 from agentnotes.experiments.guards.problems import Problem
 
 # A comparison `step OP value` that holds only once step has passed value.
@@ -23,10 +24,7 @@ def unreached_steps(code: str, steps: int) -> list[Problem]:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    numbers = {target.id: node.value.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-               and isinstance(node.value, ast.Constant) and isinstance(node.value.value, int | float)
-               and not isinstance(node.value.value, bool)
-               for target in node.targets if isinstance(target, ast.Name)}
+    numbers = numeric_names(tree)
     problems = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
@@ -34,7 +32,7 @@ def unreached_steps(code: str, steps: int) -> list[Problem]:
         left, op, right = node.left, node.ops[0], node.comparators[0]
         if _is_step(right) and type(op) in _SWAPPED:
             left, op, right = right, _SWAPPED[type(op)](), left
-        value = _number(right, numbers)
+        value = literal_number(right, numbers)
         if not _is_step(left) or not isinstance(op, _FROM_ON) or value is None:
             continue
         if value > steps or (value == steps and isinstance(op, ast.Gt)):
@@ -48,8 +46,3 @@ def unreached_steps(code: str, steps: int) -> list[Problem]:
 def _is_step(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "step"
 
-
-def _number(node: ast.expr, numbers: dict[str, float]) -> float | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
-        return node.value
-    return numbers.get(node.id) if isinstance(node, ast.Name) else None
