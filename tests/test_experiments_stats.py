@@ -12,7 +12,7 @@ from scipy import stats as scipy_stats
 
 from agentnotes.errors import ExperimentError
 from agentnotes.experiments import compare_arms, load_metrics, parse_progress, validate_metrics
-from agentnotes.experiments.results.stats import neither_learned, paired_test
+from agentnotes.experiments.results.stats import idea_alone_unlearned, neither_learned, paired_test
 
 
 def metrics(baseline: list[float | None], idea: list[float | None], higher: bool = False, **extra: Any) -> dict[str, Any]:
@@ -119,6 +119,16 @@ def test_arms_no_better_than_a_constant_prediction_make_the_comparison_inconclus
     assert neither_learned(validate_metrics(metrics([0.26] * 5, [0.29] * 5, higher=True, trivial_metric=accuracy)))
     assert not validate_metrics(metrics([0.30] * 5, [0.31] * 5, higher=True, trivial_metric=accuracy))
     assert not validate_metrics(metrics([0.26] * 5, [0.29] * 5, higher=True))  # older files without the score
+
+
+def test_only_an_idea_arm_that_alone_learned_nothing_is_flagged_as_unusable() -> None:
+    near_constant = [0.975, 0.978, 0.976, 0.977, 0.974]
+    trivial = {str(seed): 0.98 for seed in range(5)}
+    idea_alone = idea_alone_unlearned(validate_metrics(metrics(BASE, near_constant, trivial_metric=trivial)))
+    assert [p.kind for p in idea_alone] == ["idea_not_learned"] and "baseline learned" in idea_alone[0].message
+    assert not idea_alone_unlearned(validate_metrics(metrics(near_constant, BASE, trivial_metric=trivial)))
+    assert not idea_alone_unlearned(validate_metrics(metrics(near_constant, near_constant, trivial_metric=trivial)))
+    assert not idea_alone_unlearned(validate_metrics(metrics(BASE, LOWER, trivial_metric=trivial)))
 
 
 def test_as_text_gives_the_critic_each_arms_summary_not_its_seeds() -> None:

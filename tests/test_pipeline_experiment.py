@@ -308,6 +308,38 @@ def test_an_idea_arm_that_trains_as_the_baseline_is_no_result(monkeypatch) -> No
     assert not (run.path / rd.REPORT).exists() or "No evidence" not in (run.path / rd.REPORT).read_text()
 
 
+SHRINKS_INPUT = ("class IdeaNet(nn.Module):\n    def __init__(self, in_dim, hidden, out_dim):\n        super().__init__()\n"
+                 "        self.in_dim, self.hidden, self.out_dim = in_dim, hidden, out_dim\n        self.layers_and_parameters()\n\n"
+                 "    def layers_and_parameters(self):\n        self.net = mlp(self.in_dim, self.hidden, self.out_dim)\n\n"
+                 "    def forward(self, x):\n        return self.net(x * {scale})\n\n\n"
+                 "def build_model(in_dim, hidden, out_dim):\n    return IdeaNet(in_dim, hidden, out_dim)\n")  # input scaled
+
+
+def test_an_idea_arm_that_learns_nothing_where_the_baseline_learns_goes_back_to_the_model(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    accept = {"matches_note": True, "problems": []}
+    model = _scripted(SHRINKS_INPUT.format(scale=1e-7), accept, SHRINKS_INPUT.format(scale=2.0), accept)
+    model.responses[0] = json.dumps({**PLAN, "parts": ["architecture"]})
+    run = run_experiment(settings, ExperimentOptions("plain net vs baseline", seeds=3, steps=40, max_seeds=3,
+                                                     max_attempts=2), Recorder(), model)
+    first = [p.kind for p in validate_metrics(load_metrics(run.iteration_dir(1) / rd.METRICS))]
+    assert first.count("not_learned") == 1 and not neither_learned(validate_metrics(load_metrics(run.iteration_dir(1) / rd.METRICS)))
+    assert (run.path / rd.ITERATIONS / "2" / rd.PURPOSE).read_text().startswith("rewrite the code: The previous code ran but")
+    assert run.record().status == "done" and run.record().final_iteration == 2
+    assert "2.0" in (run.iteration_dir(2) / rd.IDEA_CODE).read_text()
+
+
+def test_an_idea_arm_that_learns_nothing_in_every_attempt_gets_no_verdict(monkeypatch) -> None:
+    settings = _settings(monkeypatch)
+    model = _scripted(SHRINKS_INPUT.format(scale=1e-7), {"matches_note": True, "problems": []})
+    model.responses[0] = json.dumps({**PLAN, "parts": ["architecture"]})
+    with pytest.raises(ExperimentError, match=r"No usable experiment after 1 attempts \(the last: the idea arm learned nothing while the baseline"):
+        run_experiment(settings, ExperimentOptions("plain net vs baseline", seeds=3, steps=40, max_attempts=1),
+                       Recorder(), model)
+    run = rd.open_run(settings.runs_dir, rd.list_runs(settings.runs_dir)[0].id)
+    assert not (run.path / rd.REPORT).exists()
+
+
 def test_code_split_over_several_blocks_is_joined_in_order() -> None:
     from agentnotes.agents.experimenter import extract_code
 
@@ -500,7 +532,7 @@ def test_a_rewrite_the_critic_asked_for_that_finds_no_usable_code_keeps_the_resu
     settings = _settings(monkeypatch)
     from agentnotes.experiments.guards.problems import Problem
 
-    symptom = [Problem("not_learned", "idea arm: it learned nothing")]
+    symptom = [Problem("no_learning", "idea arm: the training loss never moved in any seed")]
     for module in ("agentnotes.pipeline.experiment", "agentnotes.experiments.results.stats"):  # the symptom, wherever read
         monkeypatch.setattr(f"{module}.validate_metrics", lambda m: symptom)
     good = (REPO / "tests" / "ideas" / "mirror.py").read_text(encoding="utf-8")

@@ -87,6 +87,7 @@ from agentnotes.experiments.results.stats import (
     BLOCKING,
     Comparison,
     compare_arms,
+    idea_alone_unlearned,
     idea_bug_symptoms,
     load_metrics,
     neither_learned,
@@ -783,7 +784,8 @@ def run_experiment(
             run.write_text(f"{rd.ITERATIONS}/{n}/{rd.PURPOSE}", purpose)
         config = replace(base, seeds=tuple(range(condition.seeds)), steps=condition.steps,
                          **dict(zip(CONDITION_FIELDS, condition.settings)))
-        outcome = _run_condition(run, n, code, config, options, reporter, _prior_metrics(run, condition, code))
+        outcome = _run_condition(run, n, code, config, options, reporter, _prior_metrics(run, condition, code),
+                                 normal=condition.settings == sweep.NORMAL)
         if isinstance(outcome, str):
             writer.record_failure()
             code, feedback, purpose = None, outcome, f"rewrite the code: {outcome.splitlines()[0]}"
@@ -817,8 +819,10 @@ def run_experiment(
         conditions = before_rewrite
         run.write_json(CONDITIONS, sweep.to_json(conditions))
     if not any(c.state != "pending" for c in conditions):
-        run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts")
-        raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts; see {run.path}.")
+        why = _first_problem(feedback)
+        run.update(status="failed", error=f"no usable result after {options.max_attempts} attempts; the last: {why}")
+        raise ExperimentError(f"No usable experiment after {options.max_attempts} attempts (the last: {why}); "
+                              f"see {run.path}.")
     claim = next(c for c in conditions if c.state != "pending")  # the claim's own condition comes first
     run.promote(claim.iteration)  # the report's main results are the claim's condition; the table has all
     reporter.phase("report")
@@ -827,6 +831,13 @@ def run_experiment(
     run.update(status="done")
     _write_back(settings, run, reporter)
     return run
+
+
+def _first_problem(feedback: str) -> str:
+    """The first problem listed in feedback for the code writer (its first line when none is listed), shortened."""
+    lines = [line for line in feedback.splitlines() if line.strip()]
+    problem = next((line[2:] for line in lines if line.startswith("- ")), lines[0] if lines else "no code was written")
+    return problem if len(problem) <= 300 else problem[:297] + "..."
 
 
 def _check_arms(run: rd.Run, n: int, code: str, config: ExperimentConfig, kinds: Sequence[str], note_text: str,
@@ -880,10 +891,12 @@ def _prior_metrics(run: rd.Run, condition: sweep.Condition, code: str) -> dict |
 
 
 def _run_condition(run: rd.Run, n: int, code: str, config: ExperimentConfig, options: ExperimentOptions,
-                   reporter: Reporter, prior: dict | None = None) -> tuple[Comparison, bool] | str:
+                   reporter: Reporter, prior: dict | None = None, normal: bool = True) -> tuple[Comparison, bool] | str:
     """Run the code under one condition: (comparison, whether an arm learned), or the feedback for
     the code writer when the run failed or its results are unusable. With the `prior` metrics of the same
-    run with fewer seeds, only the new seeds train (experiments/results/added_seeds.py)."""
+    run with fewer seeds, only the new seeds train (experiments/results/added_seeds.py). Under the `normal` setting
+    an idea arm that learned nothing where the baseline learned is unusable; under a claim's harder condition
+    it is a result."""
     added = added_seeds_config(prior, config) if prior else None
     result = _sandbox_run(run, n, code, added or config, options, reporter)
     if added and prior and result.status == "ok":
@@ -903,8 +916,10 @@ def _run_condition(run: rd.Run, n: int, code: str, config: ExperimentConfig, opt
     problems = validate_metrics(metrics)
     if any(p.kind == "same_as_baseline" for p in problems):
         problems += unreached_steps(code, config.steps)  # why the idea's code changed nothing, where a step says so
+    if normal:
+        problems += idea_alone_unlearned(problems)
     if any(p.kind in BLOCKING for p in problems):
-        problems_text = format_problems(problems)
+        problems_text = format_problems(sorted(problems, key=lambda p: p.kind not in BLOCKING))  # what blocks, first
         hints = "".join(f"\nHint: {hint}" for hint in hints_for(problems_text))
         return f"The previous code ran but the results are unusable:\n```python\n{code}```\n{problems_text}{hints}"
     return compare_arms(metrics), not neither_learned(problems)

@@ -17,7 +17,7 @@ from agentnotes.experiments.lab.template import arm_names
 Conclusion = Literal["idea_better", "baseline_better", "no_evidence", "inconclusive"]
 # Problems after which no comparison is possible.
 BLOCKING = frozenset({"format", "run_error", "incomplete", "missing_arm", "seed_mismatch", "too_few_seeds",
-                      "same_as_baseline"})
+                      "same_as_baseline", "idea_not_learned"})
 # An arm has learned something when it closes this share of the gap between a constant prediction
 # and a perfect score (MSE 0, accuracy 1).
 LEARNED_SHARE = 0.05
@@ -214,6 +214,19 @@ def idea_bug_symptoms(metrics: Sequence[dict]) -> list[str]:
 def neither_learned(problems: Sequence[Problem]) -> bool:
     """Both arms are no better than a constant prediction: there is nothing to compare."""
     return sum(p.kind == "not_learned" for p in problems) == len(arm_names())
+
+
+def idea_alone_unlearned(problems: Sequence[Problem]) -> list[Problem]:
+    """An idea arm no better than a constant prediction where the baseline learned: under the normal setting, where a
+    note's idea is meant to train, almost always a bug in the idea's code (pipeline/experiment.py sends it back)."""
+    unlearned = {p.message.split(" ", 1)[0] for p in problems if p.kind == "not_learned"}
+    if unlearned != {"idea"}:
+        return []
+    return [Problem("idea_not_learned", "the idea arm learned nothing while the baseline learned. An idea meant to "
+                    "train that stops learning altogether is almost always a bug in its code: the input or the output "
+                    "zeroed or made constant, a reduction (max, sum, mean over a dimension) where an elementwise "
+                    "operation was meant, the weights reset or frozen at every step, a step that never reaches the "
+                    "weights. Find the line that keeps the idea arm from learning and fix it, keeping the notes' formulas")]
 
 
 def _summarize(data: dict[str, Any], arm: str) -> ArmSummary | None:
