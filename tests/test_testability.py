@@ -14,6 +14,10 @@ def test_a_need_the_note_names_is_refused_with_its_reason() -> None:
     assert "deployed product" in (refusal("Log telemetry from the editor plugin and compare retention.") or "")
     assert "deployed product" in (refusal("An online A/B between the two rankers, six weeks.") or "")
     assert "deployed product" in (refusal("Measure how often real developers keep the suggestion.") or "")
+    assert "trial in the world" in (refusal("Train the scheduler in simulation, run it in shadow mode for a month, then "
+                                            "a field trial at two warehouses.") or "")
+    assert "trial in the world" in (refusal("先在仿真里训练，再去三个路口做实地试验。") or "")
+    assert refusal("A field of view of 3×3 pixels per unit, trained on digits.") is None
     assert "cannot test" in (refusal("This can't be a notebook experiment: it needs a year of logs.") or "")
 
 
@@ -103,8 +107,8 @@ def test_token_counts_clusters_weeks_of_runs_and_the_notes_own_word_are_needs() 
 def test_annotator_counts_review_boards_and_real_users_are_needs() -> None:
     assert "people" in (refusal("Scale needed: ~60 annotators and an IRB-style consent process.") or "")
     assert "people" in (refusal("best-of-16 win rate judged by fresh humans") or "")
-    assert "real users" in (refusal("测量（需要真实部署的 A/B）：每千字符退格次数") or "")
-    assert "real users" in (refusal("Run an A/B test with real users for two weeks.") or "")
+    assert "offline" in (refusal("测量（需要真实部署的 A/B）：每千字符退格次数") or "")
+    assert "offline" in (refusal("Run an A/B test with real users for two weeks.") or "")
     assert "say a small experiment" in (refusal("Why it can't be a toy: the effect is human fatigue.") or "")
     assert refusal("Label noise as annotators make it: flip 20% of the labels; digits, MLP 64-128-10.") is None
 
