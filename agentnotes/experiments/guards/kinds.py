@@ -252,6 +252,7 @@ KINDS: tuple[Kind, ...] = (
               "数据增强|课程|输入噪声|标签噪声|输入加噪|(?:旋转|平移|缩放|翻转|裁剪|遮挡|扰动|混合|形变|变形|模糊|仿射|擦除|抖动)增强|随机[^。，,\n]{0,12}增强",
               r"batch[^。\n]{0,16}随[^。\n]{0,12}(?:步|训练)",  # 每个 batch 的序列长度随训练步数增长
               r"(?m:^#+[ \t][^\n]*?\S[ \t]*增强[ \t]*(?:[：:（(—–-]|$))",  # a heading naming an augmentation: "# Seam carving 增强："
+              r"(?m:^[ \t]*(?:[-*][ \t]*)?(?:数据)?增强[ \t]*[（(：:])",  # a line labelled with the augmentation: "增强（每个 batch 在线做）："
               # "标签不变", "the label stays the same": a new input made for the same target
               r"标签(?:保持)?不变|\blabels?\s+(?:is\s+|are\s+|stays?\s+|remains?\s+)?(?:unchanged|kept|preserved|the same)\b",
               # def quad_swap(x, y, p=0.5); not def lin_cka(X, Y), of two matrices
