@@ -221,6 +221,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("init", "changes the initial values of the weights, not the model",
          _cue(_FROM_THE_START + _words("(?<!at )(?<![.'\"])init(?! seeds?)(?!['\"])", "initiali[sz]ation", "initiali[sz]ed? (?:the )?(?:weights?|W)", "initial weights"),
               "只改[^。，,\n]{0,8}初始化|(?:权重|参数)初始化|初始化(?:权重|参数|方法|方式)|第.层[^。\n]{0,12}初始化|"
+              r"(?:只|仅仅?|就)是\s*(?:一个|一种)?\s*初始化|\b(?:only|just|merely) an? init(?:iali[sz]ation)?\b|"  # "这只是一个初始化"
               r"(?<!非)零初始化|(?m:^\s*初始化\s*[：:]\s*\S)|(?im:^#+[ \t][^\n]*?(?:init|初始化)[ \t]*(?:[：:（(—–]|-(?![\w-])|$))|(?m:^\s*#[^\n]*(?<!离)(?<!距)(?<!距离)(?<!相对)初始化)",  # 最后一层零初始化;
               # 初始化：W_2 = 0; 一个标题 (not "按离初始化距离……的学习率": the distance the weights moved)
               # not a learnable's start, nor something else started from the weights (中心用 W 的分位数初始化)
