@@ -68,6 +68,7 @@ def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None
     ("# Leave-one-out BatchNorm\nz_i normalised by the others' mean.\nRunning stats for eval stay as in BN (EMA of μ, σ², "
      "momentum 0.1).", ["layer"]),  # the running statistics' momentum is no update rule
     ("# Seam carving 增强\nE = |∂_x X|\n\n## 计划\n- 模型：small CNN（conv 16-32, 3×3）", ["data"]),  # the plan's model
+    ("# 丢掉输入，权重也跟着变\n实现：`h = ((x*m) @ W.T) / (1-p)`，m 每个样本独立抽。", ["layer"]),  # masked input, then W
     ("# 带状起点\n- 每个隐藏单元只连一条 4 像素的横带，其余权重为 0，都可训练——这只是一个初始化", ["init"]),  # said so
     ("# 随机抖动节奏\n增强（每个 batch 都做）：\n- τ = cumsum(exp(σ·randn(T)))\n\n模型：单层 GRU，hidden 32。", ["data"]),  # labelled
     ("想在 MLP 中间插一层读出近邻。这是架构上的改动，不是正则项。", ["architecture"]),  # what the idea is said not to be

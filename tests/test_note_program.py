@@ -417,6 +417,8 @@ def test_a_period_named_by_its_letter_in_a_heading_takes_the_letters_value_given
     note = "# Reset every N steps\n\nA long first paragraph of prose that says why, and what was seen before.\nN = 30 here."
     assert note_period(note) == 30
     assert note_period("# Reset every N steps\n\nNo number anywhere.") is None
+    assert note_period("每 H 步把各副本的权重合并一次，H ∈ {10, 50, 200}。") == 50  # local SGD's letter, one of its sweep
+    assert note_period("Project the rows back onto the sphere every T steps (T = 20).") == 20
 
 
 def test_a_period_is_the_ideas_not_that_of_what_the_setup_records_and_a_swept_letter_takes_one_value() -> None:

@@ -62,8 +62,9 @@ class Kind:
 
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步" (not what is done to
 # each image or sample k times: "每张图执行 k 次").
-PERIODIC = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
-            r"|每(?![^。\n步次]{0,6}?(?:张|图|样本|像素|执行|重复))[^。\n步次]{0,6}?(?:\d+|[NnKk]|几|若干)\s*(?:=\s*\d+\s*)?(?:个\s*)?(?:训练|优化器?|更新)?\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
+PERIOD_LETTER = "[NnKkHhMmPpTτ]"  # the letter a note names its period with: every N, K, H (local SGD), M, P, T or τ steps
+PERIODIC = (rf"\bevery\s+(?:\d+|{PERIOD_LETTER})(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
+            rf"|每(?![^。\n步次]{{0,6}}?(?:张|图|样本|像素|执行|重复))[^。\n步次]{{0,6}}?(?:\d+|{PERIOD_LETTER}|几|若干)\s*(?:=\s*\d+\s*)?(?:个\s*)?(?:训练|优化器?|更新)?\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
 # Something done every N epochs: periodic too, but over a number of steps the lab does not know.
 PERIODIC_EPOCHS = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{0,6}?(?:\d+|[NnKk])\s*(?:=\s*\d+\s*)?"
                    r"(?:个\s*)?(?:epochs?|轮)")
@@ -149,6 +150,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_LEFT + r"(?:y|out|output)(?:_\{?[ijk]\}?)?\s*=[^\n]*" + _LEFT + "w(?![a-z]{2})",  # y = …w…, y_j = …w_ji… (not "with")
               _LEFT + r"[A-Za-z]\w*\s*=[^\n]*" + _LEFT + r"W\w*\s*[*·@]?\s*\(?\s*(?-i:x)(?:_\{?[ijk]\}?)?(?![\w{])",  # z = W x, s_j = Σ_i W_ji x_i
               _LEFT + r"(?:y|h|z|out|output)\s*=\s*\([^()\n]*[A-Z][^()\n]*\)\s*[*·@]?\s*x(?!\w)",  # y = (A ⊙ B) x + b
+              # u = ((x*r) @ W.T + …): the input times a mask of its own, then the weights, written as code
+              _LEFT + r"[A-Za-z]\w*\s*=[^\n]*\(\s*(?-i:x)\s*[*⊙]\s*\(?[\w\s−-]+\)?\s*\)\s*@\s*(?-i:W)\w*\s*(?:\.T\b|ᵀ|⊤)",
               _LEFT + r"(?:y|h|z|out|output)\s*=[^\n]*" + _LEFT + r"[A-Z]\s*\(\s*[A-Z]\s*[*·@]?\s*x\s*\)",  # y = U(Vx) + b
               # b_jk = σ(w_jkᵀ x + c_jk): a unit's weights against its input
               _LEFT + r"[A-Za-z]\w*(?:_\{[^{}\n]*\}|_\([^()\n]*\))?\s*=[^\n]*" + _LEFT + r"[wW]\w*(?:_\{[^{}\n]*\}|_\([^()\n]*\))?\s*(?:\^\s*\{?\s*(?:T|\\top)\s*\}?|ᵀ|⊤)"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from agentnotes.experiments.guards.autofix import Fix
 from agentnotes.experiments.guards.constants import compared_name, note_constants
-from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIODIC, RECURRENCE, idea_text, without_variants
+from agentnotes.experiments.guards.kinds import EVERY_STEP, PERIOD_LETTER, PERIODIC, RECURRENCE, idea_text, without_variants
 from agentnotes.experiments.guards.formula_lines import _CODE_COMMENT, _TORCH_CALLS, FUNCTION_ALIAS, bracket_depth
 from agentnotes.experiments.guards.notation import GREEK, plain_formula
 from agentnotes.experiments.guards.problems import Problem
@@ -437,7 +437,7 @@ def note_period(note_text: str) -> int | None:
     for cue in re.finditer(PERIODIC, said, re.IGNORECASE):
         if number := re.search(r"\d+", cue[0]):
             return int(number[0])
-        letter = re.search(r"(?<![A-Za-z])([NnKk])(?![A-Za-z])", cue[0])
+        letter = re.search(rf"(?<![A-Za-z])({PERIOD_LETTER})(?![A-Za-z])", cue[0])
         given = letter and re.search(rf"(?<![A-Za-z]){letter[1]}\s*=\s*(\d+)", said[cue.start():cue.end() + 60])
         if given:
             return int(given[1])
