@@ -70,3 +70,10 @@ def test_a_per_sample_choice_indexed_or_branched_on_in_a_batch_change_gets_the_m
             hints = hints_for(traceback)
             assert len(hints) == 2 and any("torch.arange(8, device=x.device)[None, :] == rows[:, None]" in h for h in hints)
         assert not any("rows[:, None]" in h for h in hints_for(error))  # elsewhere: the error's own hint only
+
+
+def test_terms_of_differently_shaped_weight_matrices_added_in_a_penalty_get_the_scalar_hint() -> None:
+    error = "RuntimeError: The size of tensor a (64) must match the size of tensor b (512) at non-singleton dimension 1"
+    hints = hints_for(f"  idea code line 37, in penalty: total += term\n{error}")
+    assert len(hints) == 2 and any("term.abs().sum()" in h for h in hints)
+    assert not any("term.abs().sum()" in h for h in hints_for(f"  idea code line 9, in forward: y = w * x\n{error}"))
