@@ -505,7 +505,10 @@ def test_a_state_value_taken_at_its_start_and_never_changed_is_sent_back() -> No
     in_place = frozen.replace("    p.sub_", "    M.mul_(0.95).add_(g)\n    p.sub_")
     counted = frozen.replace("    p.sub_", "    state[\"n\"] += 1\n    p.sub_")
     snapshot = frozen.replace("torch.zeros_like(p)", "p.detach().clone()")
-    for code in (in_place, counted, snapshot):
+    coefficient = frozen.replace('M = state.setdefault("M", torch.zeros_like(p))', 'b = state.setdefault("b", 0.95)') \
+        .replace("0.95 * M", "b * g")  # a coefficient kept in the state: read as the constant it is
+    assert "state_frozen" in {p.kind for p in check_idea_code(frozen.replace("torch.zeros_like(p)", "0.0"), ["update_rule"])}
+    for code in (in_place, counted, snapshot, coefficient):
         assert "state_frozen" not in {p.kind for p in check_idea_code(code, ["update_rule"])}
 
 

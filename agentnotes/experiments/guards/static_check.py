@@ -784,11 +784,12 @@ def _state_key(node: ast.AST) -> str | None:
 
 
 def _constant_start(read: ast.Call) -> bool:
-    """The entry `state.setdefault(key, start)` / `state.get(key, start)` reads starts at a constant (zeros, ones, a
-    number), not at a copy of something (`p.clone()`: a snapshot kept to return to)."""
+    """The entry `state.setdefault(key, start)` / `state.get(key, start)` reads starts at a constant (zeros, ones, the
+    number 0 or 1), not at a copy of something (`p.clone()`: a snapshot kept to return to) nor at another number
+    (`state.setdefault("beta", 0.999)`: a coefficient kept in the state, read as the constant it is)."""
     start = read.args[1] if len(read.args) > 1 else None
     if isinstance(start, ast.Constant):
-        return isinstance(start.value, int | float)
+        return isinstance(start.value, int | float) and start.value in (0, 1)
     return isinstance(start, ast.Call) and ast.unparse(start.func).split(".")[-1] in (
         "zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "tensor", "as_tensor")
 
