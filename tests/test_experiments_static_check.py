@@ -503,12 +503,15 @@ def test_a_state_value_taken_at_its_start_and_never_changed_is_sent_back() -> No
     """)
     assert [p.kind for p in check_idea_code(frozen, ["update_rule"]) if p.kind == "state_frozen"] == ["state_frozen"]
     in_place = frozen.replace("    p.sub_", "    M.mul_(0.95).add_(g)\n    p.sub_")
-    counted = frozen.replace("    p.sub_", "    state[\"n\"] += 1\n    p.sub_")
+    stored = frozen.replace("    p.sub_", "    state[\"M\"] = 0.95 * M + g\n    p.sub_")
     snapshot = frozen.replace("torch.zeros_like(p)", "p.detach().clone()")
     coefficient = frozen.replace('M = state.setdefault("M", torch.zeros_like(p))', 'b = state.setdefault("b", 0.95)') \
         .replace("0.95 * M", "b * g")  # a coefficient kept in the state: read as the constant it is
     assert "state_frozen" in {p.kind for p in check_idea_code(frozen.replace("torch.zeros_like(p)", "0.0"), ["update_rule"])}
-    for code in (in_place, counted, snapshot, coefficient):
+    beside_a_store = frozen.replace("    p.sub_", "    v = state.setdefault(\"v\", torch.zeros_like(p))\n    v = 0.9 * v + g\n"
+                                     "    state[\"v\"] = v\n    p.sub_")  # another entry stored: M is still frozen
+    assert [p.kind for p in check_idea_code(beside_a_store, ["update_rule"]) if p.kind.startswith("state_")] == ["state_frozen"]
+    for code in (in_place, stored, snapshot, coefficient):
         assert "state_frozen" not in {p.kind for p in check_idea_code(code, ["update_rule"])}
 
 

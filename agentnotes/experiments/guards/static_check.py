@@ -736,15 +736,18 @@ def state_stores(scope: ast.AST) -> bool:
 def _check_state_rebound(tree: ast.Module) -> list[Problem]:
     """A tensor taken from the state kept between steps and then given a new value by a plain assignment
     (`m = state.setdefault("m", ...)`, then `m = beta*m + g`) in a function that neither changes it in place
-    (`m.mul_(...)`, `m += g`, `m[mask] = 0`) nor stores anything back into the state: the new value is a local
+    (`m.mul_(...)`, `m += g`, `m[mask] = 0`) nor stores it back under its key: the new value is a local
     tensor, the state keeps the old one, and every step starts again from it (a momentum that never builds up).
     One taken at a constant start (`M = state.setdefault("M", torch.zeros_like(p))`) and never given any other value
     stays at that start: the notes' formula for it is missing."""
     problems = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        if state_stores(fn):
-            continue  # it stores into the state
-        for _, node in rebound_state(fn):
+        stored = _stored_keys(fn)
+        if stored is None:
+            continue  # it stores entries under keys computed at run time, or a whole dict
+        for read, node in rebound_state(fn):
+            if _state_key(read.value) in stored:
+                continue  # stored back under its own key
             name = node.targets[0].id
             problems.append(Problem("state_rebound", f"`{name} = ...` in `{fn.name}` makes a new local tensor: the state "
                                     f"kept between steps still holds the old `{name}`, so the next step starts from it "
@@ -753,12 +756,24 @@ def _check_state_rebound(tree: ast.Module) -> list[Problem]:
         in_place, assignments, kept = _state_names(fn)
         for name, read in kept.items():
             if name not in in_place and isinstance(read.value, ast.Call) and _constant_start(read.value) \
+                    and _state_key(read.value) not in stored \
                     and not any(n.targets[0].id == name for n in assignments if n is not read):
                 problems.append(Problem("state_frozen", f"`{name}` is taken from the state at its start value and never "
                                         f"changes, so every step reads that same value: compute its next value as the "
                                         f"notes' formula for it says, in place ({name}.mul_(...).add_(...)) or stored back "
                                         f"(state[\"{name}\"] = ...)", read.lineno))
     return problems
+
+
+def _stored_keys(scope: ast.AST) -> set[str] | None:
+    """The literal keys `scope` stores state entries under; None when it stores under a key computed at run time or
+    stores a whole dict (`state.update(...)`): which entries are written is not known here."""
+    keys = set()
+    for store in _state_stores(scope):
+        if isinstance(store, ast.Call) or (key := _state_key(store)) is None:
+            return None
+        keys.add(key)
+    return keys
 
 
 def _state_stores(scope: ast.AST) -> Iterator[ast.Subscript | ast.Call]:
@@ -798,11 +813,9 @@ def unstored_state_reads(tree: ast.Module) -> list[ast.Call]:
     """The reads of state entries started at a constant (`state.setdefault("m", zeros)`, `state.get("v", 0)`) that no
     code ever stores or changes, the first read of each entry: every step reads the constant again. An entry read
     into a name of its own is _check_state_rebound's; code that stores entries under keys it computes has none."""
-    written: set[str] = set()
-    for store in _state_stores(tree):
-        if isinstance(store, ast.Call) or (key := _state_key(store)) is None:
-            return []  # keys computed at run time, or a whole dict stored: which entries are written is not known here
-        written.add(key)
+    written = _stored_keys(tree)
+    if written is None:
+        return []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_") \
                 and (key := _state_key(node.func.value)):
