@@ -488,3 +488,19 @@ def test_a_value_computed_anew_then_refined_is_no_value_kept_between_steps() -> 
 
     assert kept_by_notes("U, S, Vh = torch.linalg.svd(W)\nS = torch.maximum(S, tau * S[0])") == {}
     assert kept_by_notes("m = 0\nm = beta * m + g") == {"m": "m = beta * m + g"}  # a start, then the kept value
+
+
+def test_a_layer_whose_notes_declare_its_own_parameters_and_whose_code_has_none_is_sent_back() -> None:
+    from agentnotes.experiments.guards.note_symbols import missing_own_parameters
+
+    formulas = "输出是 8 种门的加权：`out = sum_k softmax(q)[k] * g_k(a, b)`，q ∈ R^8 是每个单元唯一的参数。"
+    layer = ("class IdeaLinear(nn.Module):\n    def __init__(self, i, o):\n        super().__init__()\n"
+             "        self.weight = nn.Parameter(torch.randn(o, i))\n        self.bias = nn.Parameter(torch.zeros(o))\n\n"
+             "    def forward(self, x):\n        return F.softmax(F.linear(x.flip(-1), self.weight, self.bias), dim=-1)\n")
+    problems = missing_own_parameters(layer, formulas, ["layer"])
+    assert [p.kind for p in problems] == ["note_symbol"] and "`q`" in problems[0].message
+    own = layer.replace("        self.bias", "        self.logits = nn.Parameter(torch.zeros(o, 8))\n        self.bias")
+    named = layer.replace("x.flip(-1)", "x * q")
+    assert not missing_own_parameters(own, formulas, ["layer"]) and not missing_own_parameters(named, formulas, ["layer"])
+    assert not missing_own_parameters(layer, formulas, ["activation"])  # only a layer's parameters are looked for
+    assert not missing_own_parameters(layer, "b ∈ R^o 是可学参数", ["layer"])  # the baseline's own bias

@@ -50,6 +50,7 @@ from agentnotes.experiments.guards.note_symbols import (
     add_note_period,
     missing_bias_case,
     missing_note_symbols,
+    missing_own_parameters,
     missing_period,
     note_period,
     period_mismatch,
@@ -676,14 +677,16 @@ class _CodeWriter:
 
     def _note_problems(self, code: str) -> list[Problem]:
         """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own, a value they keep,
-        the smallest values they choose, a comparison of each entry with 0, the mechanism their title names."""
+        the smallest values they choose, a comparison of each entry with 0, the mechanism their title names, the
+        parameters they give a layer."""
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
         return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
             + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
             + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds) \
             + unkept_gradient(code, self.formulas, self.plan.kinds) + reversed_selection(code, self.own_text) \
             + reduced_against_zero(code, self.formulas) \
-            + missing_mechanism(code, self.own_text, self.plan.kinds)
+            + missing_mechanism(code, self.own_text, self.plan.kinds) \
+            + missing_own_parameters(code, self.formulas, self.plan.kinds)
 
     def _complete(self, code: str, run: rd.Run, folder: str, seed: int) -> tuple[str, list[LLMReply]]:
         """Each missing hook (or one that only returns torch's own optimizer) asked for on its own, with

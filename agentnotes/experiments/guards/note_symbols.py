@@ -634,3 +634,35 @@ def _stores_gradient(node: ast.AST, gradients: set[str], kept: set[str]) -> bool
         return _root(node.func.value) in kept and any(
             _holds_gradient(argument, gradients) for argument in [*node.args, *(k.value for k in node.keywords)])
     return False
+
+
+# A parameter the notes declare for the idea's layer, with its space, and call a parameter: `z ∈ R^16 是每个单元唯一的参数`,
+# `a ∈ ℝ^d, a learnable parameter per unit`.
+_DECLARED_PARAMETER = re.compile(r"(?<![\w.])(?P<name>[A-Za-zα-ω](?:_?[A-Za-z0-9])?)\s*∈\s*(?:R|ℝ)(?![a-z])[^。\n;；]{0,40}?"
+                                 r"(?:参数|parameters?\b|learn|可学|可训练|trainable)", re.IGNORECASE)
+_BASELINE_PARAMETERS = frozenset({"weight", "bias"})
+
+
+def missing_own_parameters(code: str, formulas: str, kinds: Sequence[str]) -> list[Problem]:
+    """A layer whose notes declare parameters of its own (`z ∈ R^16 是每个单元唯一的参数`) and whose code neither names
+    them nor holds any parameter or module beyond the baseline's weight and bias: it is not the notes' layer, whatever
+    it computes. [] when the code does not parse (the static check reports that)."""
+    declared = list(dict.fromkeys(m["name"] for m in _DECLARED_PARAMETER.finditer(formulas)
+                                  if m["name"].lower() not in ("w", "b"))) if "layer" in kinds else []  # not W or b
+    if not declared:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    own = [target.attr for node in ast.walk(tree) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+           and ast.unparse(node.value.func).startswith("nn.") for target in node.targets
+           if isinstance(target, ast.Attribute) and target.attr not in _BASELINE_PARAMETERS]
+    names = _code_names(tree)
+    if own or any(compared_name(name) in names or name in names for name in declared):
+        return []
+    listed = ", ".join(f"`{name}`" for name in declared)
+    return [Problem("note_symbol", f"the notes give the layer parameters of its own ({listed}), but the code's layer has "
+                                   f"none beyond the baseline's weight and bias: define them in extra_parameters "
+                                   f"(self.{declared[0]} = nn.Parameter(...), with the shape the notes give) and compute "
+                                   "the layer's output from them as the notes' formula does", 1)]
