@@ -854,6 +854,11 @@ def test_a_period_said_with_its_value_and_count_word_and_an_iteration_count_per_
     assert kinds_in_notes("每次 optimizer step 之后：W ← W · min(1, τ/σ_max(W))") == ["weight_op"]
 
 
+def test_a_period_in_epochs_is_named_with_the_same_letters_as_a_period_in_steps() -> None:
+    assert kinds_in_notes("# 周期性收缩\n\n每 T 个 epoch 把所有权重乘以 0.5，再继续训练。") == ["weight_op"]  # invented
+    assert kinds_in_notes("Every M epochs, multiply all weights by 0.5 and keep training.") == ["weight_op"]
+
+
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
 

@@ -66,8 +66,8 @@ PERIOD_LETTER = "[NnKkHhMmPpTτ]"  # the letter a note names its period with: ev
 PERIODIC = (rf"\bevery\s+(?:\d+|{PERIOD_LETTER})(?:\s*=\s*\d+)?\s+(?:(?:optimi[sz]er|training|sgd|gradient)\s+)?(?:steps|updates|iterations)"
             rf"|每(?![^。\n步次]{{0,6}}?(?:张|图|样本|像素|执行|重复))[^。\n步次]{{0,6}}?(?:\d+|{PERIOD_LETTER}|几|若干)\s*(?:=\s*\d+\s*)?(?:个\s*)?(?:训练|优化器?|更新)?\s*(?:步|次|steps?\b|iter(?:ation)?s?\b)")
 # Something done every N epochs: periodic too, but over a number of steps the lab does not know.
-PERIODIC_EPOCHS = (r"\bevery\s+(?:\d+|n|k)(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{0,6}?(?:\d+|[NnKk])\s*(?:=\s*\d+\s*)?"
-                   r"(?:个\s*)?(?:epochs?|轮)")
+PERIODIC_EPOCHS = (rf"\bevery\s+(?:\d+|{PERIOD_LETTER})(?:\s*=\s*\d+)?\s+epochs\b|每[^。\n]{{0,6}}?(?:\d+|{PERIOD_LETTER})\s*"
+                   r"(?:=\s*\d+\s*)?(?:个\s*)?(?:epochs?|轮)")
 # Something done after every single step: "after every step", "每一步更新之后".
 EVERY_STEP = (r"\b(?:after |at )?(?:every|each) (?:single |optimi[sz]er |training |sgd )?(?:step|update|iteration)\b"
               r"|每一步|每步|每次更新|每次迭代|每个 ?step")

@@ -659,7 +659,7 @@ def missing_own_parameters(code: str, formulas: str, kinds: Sequence[str]) -> li
            and ast.unparse(node.value.func).startswith("nn.") for target in node.targets
            if isinstance(target, ast.Attribute) and target.attr not in _BASELINE_PARAMETERS]
     names = _code_names(tree)
-    if own or any(compared_name(name) in names or name in names for name in declared):
+    if own or any(compared_name(name) in names for name in declared):
         return []
     listed = ", ".join(f"`{name}`" for name in declared)
     return [Problem("note_symbol", f"the notes give the layer parameters of its own ({listed}), but the code's layer has "
