@@ -21,6 +21,17 @@ def test_a_need_the_note_names_is_refused_with_its_reason() -> None:
     assert "cannot test" in (refusal("This can't be a notebook experiment: it needs a year of logs.") or "")
 
 
+def test_a_trial_over_whole_sites_and_a_note_calling_itself_untestable_are_refused() -> None:
+    # invented notes
+    assert "trial in the world" in (refusal("按学校整群随机：一半学校发 App，一半照常，两个学期。") or "")
+    assert "trial in the world" in (refusal("A stepped-wedge rollout: clinics switch to the new triage model in turn.") or "")
+    assert "trial in the world" in (refusal("先在温室里调好，再做两季田间试验。") or "")
+    assert "cannot test" in (refusal("Why I can't test this here: the outcome is what the pilots do, over a season.") or "")
+    assert "cannot test" in (refusal("Honestly untestable on a laptop; the loop with the users is the hypothesis.") or "")
+    assert "cannot test" in (refusal("结局是人的行为，小规模 CPU 实验测不了。") or "")
+    assert refusal("小规模实验里测一下收敛速度，CPU 上跑 digits 就够。") is None
+
+
 def test_what_a_note_says_it_does_without_is_no_need() -> None:
     assert refusal("梯度直接用 autograd，不手写 kernel，8x8 数据规模不需要。") is None
     assert refusal("No need for a pretrained model: train the MLP from scratch.") is None
