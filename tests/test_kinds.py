@@ -859,6 +859,15 @@ def test_a_period_in_epochs_is_named_with_the_same_letters_as_a_period_in_steps(
     assert kinds_in_notes("Every M epochs, multiply all weights by 0.5 and keep training.") == ["weight_op"]
 
 
+def test_a_bound_kept_on_the_activations_own_parameter_after_each_step_is_no_weight_operation() -> None:
+    # invented
+    assert kinds_in_notes("f(x) = x·σ(βx)，β 可学。\n每步之后 clamp β ≤ 2.5，防止饱和。") == ["activation"]
+    assert kinds_in_notes("f(h) = a·h·σ(h/b)\n约束：a, b 每步后 clip 到 ≥ 0.1") == ["activation"]
+    assert kinds_in_notes("f(u) = (a/b)·u,  u ≥ 0") == ["activation"]  # of a hidden value, no weights
+    assert "activation" not in kinds_in_notes("每个 block：f(h) = W₂ relu(W₁ h)")  # a block of weights
+    assert kinds_in_notes("f(x) = x·σ(βx)，β 可学。\n每步之后把 W clamp 到 [-1, 1]。") == ["activation", "weight_op"]
+
+
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
 

@@ -187,6 +187,8 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("relu", "tanh", "sigmoid", "gelu", "softplus", "silu", "swish", "elu", "sin", "softsign")
               + r"\s*\(\s*-?\s*(?:[\w.]+\s*[*·]\s*)?(?:x|h|u|a)\w*\s*\)",
               _LEFT + r"(?:f|act|φ|phi|σ)(?:_\{?[^\W\d_]\}?)?\s*\(\s*(?:x|z)\s*\)\s*=(?!=)",  # f(x) = …, f_j(z) = …, f_τ(x) = …
+              # f(h) = (a/b)·h: of a hidden value, with no weights (not a block `f(h) = W₂ relu(W₁ h)`)
+              _LEFT + r"(?:f|act|φ|phi|σ)(?:_\{?[^\W\d_]\}?)?\s*\(\s*(?:h|u)\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)",
               _LEFT + r"max\s*\(\s*0(?:\.0)?\s*,\s*(?:x|z|u)\s*\)",  # h = max(0, x)
               _LEFT + r"(?:y|a|out)\s*=\s*(?:clip|clamp|min|max)\s*\(\s*(?:x|h|z|u)\s*,",  # y = clip(x, 0, α)
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
@@ -632,6 +634,9 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("schedule")  # "τ 从 0.3 余弦退火到 0.02": the idea's own constant over the steps, the rate as it was
     if "weight_op" in found and _only_on_lines(BY_NAME["weight_op"].cue, text, _PERIODIC_MEASURE):
         found.remove("weight_op")  # "每 20 步算一次 cos(…)": a measurement taken every 20 steps
+    if "weight_op" in found and {"activation", "layer"} & set(found) \
+            and _only_on_lines(BY_NAME["weight_op"].cue, text, _OWN_VALUE_BOUNDED):
+        found.remove("weight_op")  # "每步之后 clamp β ≤ 2.5α": a bound on the activation's own parameter
     if "update_rule" in found and _only_on_lines(BY_NAME["update_rule"].cue, text, _ORDINARY_STEP_ON):
         found.remove("update_rule")  # "Take the optimizer step on those 64 only": the usual step, on what the idea chose
     if "update_rule" in found and len(found) > 1 and _only_on_lines(BY_NAME["update_rule"].cue, plain, PLAIN_SGD):
@@ -814,6 +819,12 @@ _OTHER_VALUE_ANNEALED = re.compile(r"(?<![\w])(?!(?:lr|η|eta)(?![\w]))[A-Za-zα
 # A value computed every N steps to look at ("每 20 步算一次 cos(代理梯度, 真梯度)"): a measurement, no weight operation.
 _PERIODIC_MEASURE = re.compile(r"每\s*\d+\s*步\s*(?:算|计算|记录|测|评估|看)|\bevery\s+\d+\s+steps?,?\s*(?:compute|record|log|measure|"
                                r"evaluate|track)", re.IGNORECASE)
+# A bound kept on one of the idea's own values after each step ("每步之后 clamp β ≤ 2.5α", "a, b 每步后 clip 到 ≥ 0.1"):
+# a constraint of the activation's or layer's parameters, not an operation on the network's weights.
+_OWN_VALUE = r"(?!(?:w|W|θ|theta)(?![\w]))[A-Za-zα-ω](?:_\w+)?"
+_OWN_VALUE_BOUNDED = re.compile(rf"(?:clamp|clip)\w*\s*\(?\s*{_OWN_VALUE}\s*(?:≤|<=|≥|>=|∈|,)|"
+                                rf"(?<![\w]){_OWN_VALUE}(?:\s*[,、，]\s*{_OWN_VALUE})*\s[^\n]{{0,10}}?(?:clamp|clip)\w*\s*(?:到|to)",
+                                re.IGNORECASE)
 # A table or statistic the idea keeps, refreshed every N steps ("每 50 步更新一次近邻表", "近邻表每 50 步刷新", "every 100
 # steps, recompute the neighbour lists"): no operation on the weights.
 _REFRESHED = r"(?:表|统计量?|列表|索引|近邻|分组|聚类|\b(?:tables?|lists?|statistics|stats|index|neighbou?rs?|groups?|clusters?)\b)"
