@@ -868,6 +868,11 @@ def test_a_bound_kept_on_the_activations_own_parameter_after_each_step_is_no_wei
     assert kinds_in_notes("f(x) = x·σ(βx)，β 可学。\n每步之后把 W clamp 到 [-1, 1]。") == ["activation", "weight_op"]
 
 
+def test_the_rate_taken_down_every_p_steps_is_a_schedule_not_a_weight_operation() -> None:
+    # invented
+    assert kinds_in_notes("每 P 步做一次短 dip：\nlr 线性从 η 降到 0.2η，再升回 η。") == ["schedule"]
+
+
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
 

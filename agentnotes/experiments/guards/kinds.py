@@ -274,7 +274,7 @@ KINDS: tuple[Kind, ...] = (
          _cue(_words("learning[- ]rate schedule", "lr schedule", r"warm-?up(?![- ](?:forward|pass|batch))", "cosine (?:decay|annealing|schedule)",
                      "step decay", "(?:learning[- ]rate|lr) (?:curve|profile)"),
               "学习率(?:调度|衰减|预热|退火|计划|变化)|余弦退火|预热|(?:lr|学习率)\\s*的?\\s*(?:曲线|schedule)|"
-              "(?<!相)当作?\\s*[^。，,\\n]{0,12}?的\\s*schedule|学习率[^。\n]{0,12}?(?:减半|衰减|下降|降低|乘以|除以)|"
+              "(?<!相)当作?\\s*[^。，,\\n]{0,12}?的\\s*schedule|(?:学习率|\\blr\\b)[^。\n]{0,12}?(?:减半|衰减|下降|降低|降到|降至|乘以|除以)|"
               "(?:按|根据|用)[^。，,\n]{0,12}控制学习率",  # 按预测翻转率控制学习率
               # the rate of the next epoch or step from this one's: `η_{e+1} = η_e · (f*/f)^κ`
               _LEFT + r"(?:lr|η|eta)_\{?[tek]\s*\+\s*1\}?\s*=\s*(?:lr|η|eta)_\{?[tek]\}?(?![\w{])",
