@@ -891,6 +891,7 @@ def test_what_the_idea_implicitly_is_a_test_time_input_change_and_another_value_
     annealed = kinds_in_notes("f(x) = relu(x) + c·x\n- c 从 0.5 余弦退火到 0（最后就是 ReLU）")
     assert annealed == ["activation"]
     assert "schedule" in kinds_in_notes("lr 从 0.1 余弦退火到 0")  # the rate itself annealed is a schedule
+    assert kinds_in_notes("f(x) = x·σ(x/τ)\n- KL 系数从 0 线性 warmup 到 1（几十个 epoch）") == ["activation"]  # invented
 
 
 def test_the_ordinary_step_on_chosen_examples_is_a_batch_choice_and_a_periodic_measurement_no_weight_operation() -> None:

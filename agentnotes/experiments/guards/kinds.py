@@ -812,9 +812,10 @@ _IMPLICIT = re.compile(r"(?:一种|一个|a\s+(?:kind|form|sort)\s+of|an?)\s*(?:
 # A line on the test inputs only ("测试集另做一套 contrast sweep：x' = c·x + N(0, 0.05²)"): an evaluation, no training batch.
 _TEST_INPUTS = re.compile(r"测试集|测试时|\b(?:on|at|for)\s+(?:the\s+)?test(?:\s+(?:set|time|inputs?|data))?\b|\btest[- ](?:set|time|inputs?)\b|"
                           r"\beval(?:uation)?\s+(?:set|inputs?|data)\b", re.IGNORECASE)
-# Another value than the rate annealed over the steps ("τ 从 0.3 余弦退火到 0.02", "anneal τ from 2 to 0.01"): no schedule.
-_OTHER_VALUE_ANNEALED = re.compile(r"(?<![\w])(?!(?:lr|η|eta)(?![\w]))[A-Za-zα-ωΑ-Ω]\w*\s*(?:从|from)\s*[-−]?[\d.]+[^。\n]{0,12}?"
-                                   r"(?:退火|衰减|anneal|decay)|\banneal(?:s|ed|ing)?\s+(?!(?:the\s+)?(?:lr|η|eta|learning)\b)"
+# Another value than the rate annealed or warmed up over the steps ("τ 从 0.3 余弦退火到 0.02", "anneal τ from 2 to
+# 0.01", "KL 系数从 0 线性 warmup 到 1"): no schedule.
+_OTHER_VALUE_ANNEALED = re.compile(r"(?<![\w])(?!(?:lr|η|eta)(?![\w]))[A-Za-zα-ωΑ-Ω]\w*\s*(?:系数|权重|项|coefficient|weight|term)?\s*"
+                                   r"(?:从|from)\s*[-−]?[\d.]+[^。\n]{0,12}?(?:退火|衰减|anneal|decay|warm-?up|预热)|\banneal(?:s|ed|ing)?\s+(?!(?:the\s+)?(?:lr|η|eta|learning)\b)"
                                    r"[A-Za-zα-ωΑ-Ω]\w*\s+from\b", re.IGNORECASE)
 # A value computed every N steps to look at ("每 20 步算一次 cos(代理梯度, 真梯度)"): a measurement, no weight operation.
 _PERIODIC_MEASURE = re.compile(r"每\s*\d+\s*步\s*(?:算|计算|记录|测|评估|看)|\bevery\s+\d+\s+steps?,?\s*(?:compute|record|log|measure|"
