@@ -873,6 +873,14 @@ def test_the_rate_taken_down_every_p_steps_is_a_schedule_not_a_weight_operation(
     assert kinds_in_notes("每 P 步做一次短 dip：\nlr 线性从 η 降到 0.2η，再升回 η。") == ["schedule"]
 
 
+def test_what_a_pitfalls_section_warns_about_shows_no_kind() -> None:
+    # invented
+    note = "# 新的层\n\ny = W x + b，W = (I − A)(I + A)⁻¹\n\n坑：\n- S = 0 初始化时 W = I，可能要小随机初始化\n"
+    assert kinds_in_notes(note) == ["layer"]
+    english = "v ← β·v + g\nw ← w − η·v/√(v+ε)\n\nPitfalls:\n- Inject 5% label noise in one run to see what breaks.\n"
+    assert kinds_in_notes(english) == ["update_rule"]
+
+
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
 
