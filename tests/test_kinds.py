@@ -881,6 +881,13 @@ def test_what_a_pitfalls_section_warns_about_shows_no_kind() -> None:
     assert kinds_in_notes(english) == ["update_rule"]
 
 
+def test_the_last_linear_replaced_in_chinese_is_a_layer_and_a_variance_of_x_no_activation() -> None:
+    # invented
+    note = "把最后的 nn.Linear 换成一个随机特征层：\n- φ(h) = cos(W h + b)，W ~ N(0, 1) 固定\n- logits = βᵀ φ(h)\n"
+    assert kinds_in_notes(note) == ["layer"]
+    assert "activation" not in kinds_in_notes("推理时 var(x) = φᵀ Σ φ，再校正 logits")
+
+
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
 

@@ -163,6 +163,7 @@ KINDS: tuple[Kind, ...] = (
               NORM_FORMULA.pattern,
               # "Replace the last `Linear(H, 10)` by 10 small matrices": the layer the idea replaces
               r"\breplace[sd]?\s+(?:the\s+|each\s+|every\s+)?(?:(?:last|final|output|first|hidden)\s+)?`?(?:nn\.)?Linear\b",
+              r"把(?:最后|第一|输出|隐藏)?[的个层一]{0,3}\s*`?(?:nn\.)?Linear`?\s*层?\s*(?:换成|替换成|替换为|改成)",  # 把最后的 nn.Linear 换成…
               # class InputGatedLinear(nn.Module), class RankNorm(nn.Module), class CoactDropout(nn.Module)
               r"\bclass\s+\w*(?:Linear|Dense|Layer|Norm|Dropout)\w*\s*\(\s*nn\.Module\s*\)",
               r"(?m:^#[^\n]*\b(?-i:[A-Z]\w*(?:Linear|Dense|Layer))\b)",
@@ -193,6 +194,7 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?:y|a|out)\s*=\s*(?:clip|clamp|min|max)\s*\(\s*(?:x|h|z|u)\s*,",  # y = clip(x, 0, α)
               # squash(x) = ..., no weights; not a network part (MaxBlurPool(x) = …, ConvBlock(x) = …)
               _LEFT + r"(?![A-Za-z]*(?:pool|conv|block|attn|attention|norm|layer|net|sample|logit|output|pred|score|model)\w*\s*\()"
+                      r"(?!(?:var|mean|std|cov|avg|median|loss|err|acc)\s*\()"  # var(x) = φᵀ Σ φ: a statistic of x
                       r"[A-Za-z][a-z_]{2,}\s*\(\s*x\s*\)\s*=(?!=)(?![^\n]*" + _LEFT + "W)"
                       r"(?!\s*(?![xz]\b)[A-Za-z0-9]\w{0,2}\s*(?:[，,;；。)}]|$))",  # not `ỹ(x) = i，…`: a condition on a label
               r"\bclass\s+\w*(?:ReLU|Sigmoid|Tanh|GELU|Swish|SiLU|Softplus|Activation)\w*\s*\(",
