@@ -888,6 +888,12 @@ def test_the_last_linear_replaced_in_chinese_is_a_layer_and_a_variance_of_x_no_a
     assert "activation" not in kinds_in_notes("推理时 var(x) = φᵀ Σ φ，再校正 logits")
 
 
+def test_an_optimizer_state_summing_the_gradient_is_an_update_rule() -> None:
+    # invented: the weights recomputed from accumulated gradients each step
+    assert kinds_in_notes("逐坐标：\n- s ← s + g²\n- w = −u / (√s + ε)") == ["update_rule"]
+    assert kinds_in_notes("- u ← u + g − c·w") == ["update_rule"]
+
+
 def test_a_heading_naming_the_baseline_optimizer_after_vs_is_no_update_rule() -> None:
     assert "update_rule" not in kinds_in_notes("# Gated residual MLP vs SGD-trained baseline\nh = x + σ(a)·f(x)")
 

@@ -128,6 +128,8 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"(?P<weight>w|W|θ|theta|p|param)(?P<row>\[[^\]\n]*\]|_[ijk])?(?:_\{?t\+1\}?|_new|')?\s*(?:=|←|:=)\s*"
                       r"(?P=weight)(?:(?P=row))?\s*[-−+]",
               _LEFT + r"(?:w|θ|theta|p|param)\s*-=",
+              # the optimizer's state summing the gradient: `n ← n + g²`, `z ← z + g − σ·w`, `v ← β·v + (1−β)·g`
+              _LEFT + r"(?P<acc>[A-Za-z]\w*)\s*(?:←|:=)\s*(?:[^\n←=]*?[·*]\s*)?(?P=acc)\s*\+[^\n←=]*?(?<![\w])g(?:_t)?(?:²|\^2)?(?![\w])",
               # a gradient changed from itself, a row's or a renamed one: `g̃_j = g_j − α·mean_k g_k`, `g_i ← g_i + …`
               _LEFT + r"(?:g|grad)(?:_?(?:tilde|hat|new|mod))?(?:_[ijk])?\s*(?:=|←|:=)\s*(?:g|grad)(?:_[ijk])?\s*[-−+]",
               # w ← w ⊙ exp(−η·sign(w)⊙g/√v̂): the weights scaled by a factor of the gradient (a shrink by the rate alone,
