@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from agentnotes.experiments.guards.autofix import apply_fixes
+from agentnotes.experiments.guards.parameter_starts import start_parameters_as_noted
 from agentnotes.experiments.guards.formula_code import program_reply
 from agentnotes.experiments.guards.idea_sections import formula_lines, formulas_in, kinds_in_sections, note_pairs
 from agentnotes.experiments.guards.mechanisms import missing_mechanism
@@ -174,6 +175,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert reversed_selection(code, "\n".join(h.chunk.text for h in hits)) == []
     assert reduced_against_zero(code, formula_lines(idea["request"], hits)) == []
     assert missing_mechanism(code, "\n".join(h.chunk.text for h in hits), kinds) == []
+    assert start_parameters_as_noted(code, "\n".join(h.chunk.text for h in hits)) == (code, [])
 
 
 def _program_code(idea: dict[str, Any]) -> str | None:

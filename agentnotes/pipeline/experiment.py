@@ -60,6 +60,7 @@ from agentnotes.experiments.guards.note_symbols import (
     unkept_gradient,
     unkept_state,
 )
+from agentnotes.experiments.guards.parameter_starts import start_parameters_as_noted
 from agentnotes.experiments.guards.setup_sizes import setup_sizes
 from agentnotes.experiments.guards.skeleton import COMBINED, blameless_parts, skeleton_for, written_part
 from agentnotes.experiments.lab.config import CONDITION_FIELDS, ExperimentConfig, condition_label, condition_of, settings_of
@@ -641,7 +642,8 @@ class _CodeWriter:
         code, biases = add_note_bias_guard(code, self.own_text, self.plan.kinds)
         code, functions = define_note_functions(code, self.note_text)
         code, defined = define_note_constants(code, f"{self.note_text}\n{self.plan.idea_rule}")
-        fixes += periodic + biases + functions + defined
+        code, started = start_parameters_as_noted(code, self.note_text)
+        fixes += periodic + biases + functions + defined + started
         problems = check_idea_code(code, self.plan.kinds, self.note_pairs)
         if any(p.kind == "missing_hook" for p in problems):
             reporter.info("A hook the notes call for is missing; asking for it on its own.")

@@ -891,8 +891,8 @@ def _as_written(name: str) -> str:
 
 def _start(name: str, note_text: str) -> str | None:
     """The number the notes start a parameter at (`b_t starts at -1`, `b_t 初始化为 -1`, `b_t is initialised to
-    -1`, `Init: b_t = -1`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say nothing of its start, "" when
-    they say something else (`W starts orthogonal`)."""
+    -1`, `Init: b_t = -1`, `α=2, β=3 初始`, or later in its sentence: `a 是可学习参数，从 0 开始`); None when they say
+    nothing of its start, "" when they say something else (`W starts orthogonal`)."""
     text = plain_symbols(note_text).replace("−", "-")  # `a = −2`: a minus sign
     said = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n;；,，=]{{0,8}}?(?:is\s+|are\s+)?"
                      r"(?:starts?|started|initiali[sz]ed|init|初始|初值)"
@@ -901,6 +901,9 @@ def _start(name: str, note_text: str) -> str | None:
     if said is None and (labelled := re.search(rf"(?im)(?:^\s*[-*]?|[.。;；])\s*(?:init(?:iali[sz]ation)?|初始化|初值)\s*[:：][^\n]*?"
                                                rf"(?<![\w.]){_as_written(name)}\s*=\s*{_NUMBER}", text)):
         return repr(float(labelled[1]))  # `Init: b_b = 1, b_a = 0`
+    if said is None and (given := re.search(rf"(?<![\w.]){_as_written(name)}\s*=\s*{_NUMBER}(?=[^\n。;；()（）]{{0,16}}?"
+                                            r"(?:初始|初值|\binit(?:ial(?:ly)?|iali[sz]ed)?\b))", text)):
+        return repr(float(given[1]))  # `SRS(α=2, β=3 初始，可学)`: the values given, then said to be the start
     if said is None:
         later = re.search(rf"(?<![\w.]){_as_written(name)}(?![\w])[^。\n]*?(?:从\s*{_NUMBER}\s*开始|start(?:s|ing)?\s+(?:at|from)\s+"
                           rf"{_NUMBER}|初始(?:化)?(?:为|成|是)\s*{_NUMBER})", text)
