@@ -423,24 +423,11 @@ def test_future_imports_are_dropped_so_the_script_compiles() -> None:
      dict(baseline_optimizer="lbfgs"), dict(baseline_norm="groupnorm"), dict(baseline_momentum=1.0),
      dict(baseline_activation="swishy"), dict(arm_lrs=(("idea", 0.1),)), dict(arm_lrs=(("baseline", 0.1), ("idea", 0.0))),
      dict(task="digits", label_noise=1.0), dict(task="digits", label_noise=-0.1), dict(label_noise=0.2),  # regression: no classes
-     dict(train_size=-1), dict(task="digits", class_imbalance=1.0), dict(class_imbalance=10.0), dict(depth=0),
-     dict(depth=17)],
+     dict(train_size=-1), dict(task="digits", class_imbalance=1.0), dict(class_imbalance=10.0)],
 )
 def test_invalid_config_is_refused(bad: dict) -> None:
     with pytest.raises(ExperimentError):
         ExperimentConfig(**bad)
-
-
-def test_the_configs_depth_is_the_depth_of_every_mlp_the_script_builds() -> None:
-    namespace: dict = {"__name__": "lab"}
-    exec(assemble_script(HOOK_ONLY, ExperimentConfig(task="digits", depth=5)), namespace)
-
-    def linears(model) -> int:
-        return sum(type(m).__name__ == "Linear" for m in model)
-
-    assert linears(namespace["baseline_model"](64, 16, 10)) == 6  # five hidden layers and the head
-    assert linears(namespace["mlp"](64, 16, 10, activation=namespace["nn"].Tanh)) == 6  # the idea's own MLP too
-    assert linears(namespace["mlp"](64, 16, 10, depth=1)) == 2  # a depth the code names stays
 
 
 def test_config_total_steps_counts_both_arms_and_the_lr_search() -> None:

@@ -25,16 +25,3 @@ def test_a_second_test_the_setup_adds_gives_no_sizes() -> None:
     note = "Setup：digits，MLP 64-128-128-10，batch 64，2000 步。回归任务（20 维输入，MLP 20-64-64-1）再跑一遍。"
     assert setup_sizes(note) == SetupSizes(64, 128)
     assert setup_sizes("Plan: MLP 64-256-256-10, 3000 steps, batch 128. Also try batch 16.") == SetupSizes(128, 256)
-
-
-def test_the_deepest_mlp_the_note_runs_is_its_experiments_depth_where_deeper_than_the_labs() -> None:
-    # invented
-    sizes = setup_sizes("- digits，MLP 宽 128，深度 4 和 12 两档（12 层是为了逼出初始化的问题）")
-    assert sizes.depth == 11 and sizes.said() == "11 hidden layers"
-    assert setup_sizes("A 10-layer tanh MLP without normalisation").depth == 9
-    assert setup_sizes("网络：6 个隐藏层，每层 64").depth == 6
-    assert setup_sizes("MLP 64-128-128-128-128-10, batch 32") == SetupSizes(32, 128, 4)
-    assert setup_sizes("MLP 64-128-128-10").depth is None  # the lab's own depth
-    assert setup_sizes("MLP 64-128-10").depth is None  # shallower: the lab's depth stays
-    assert setup_sizes("tree depth 8").depth is None
-    assert setup_sizes("深度 64 层").depth is None  # more than a small run holds

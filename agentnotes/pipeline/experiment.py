@@ -754,7 +754,7 @@ def run_experiment(
         reporter.info(f"The note's own setup: {sizes.said()}.")
     base = ExperimentConfig(idea_name=plan.idea_name[:60], task=plan.task, seeds=tuple(range(options.seeds)), steps=steps,
                             batch_size=sizes.batch_size or ExperimentConfig.batch_size,
-                            hidden=sizes.hidden or ExperimentConfig.hidden, depth=sizes.depth or ExperimentConfig.depth,
+                            hidden=sizes.hidden or ExperimentConfig.hidden,
                             baseline_optimizer=baseline.optimizer, baseline_norm=baseline.norm,
                             baseline_momentum=baseline.momentum, baseline_activation=baseline.activation,
                             baseline_schedule=baseline.schedule, match_params=baseline.matched)

@@ -17,7 +17,6 @@ from agentnotes.experiments.lab.template import (
 )
 
 MIN_SEEDS = 3
-MAX_DEPTH = 16  # the most hidden layers an MLP of a small run has
 AUTO = "auto"
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
@@ -39,8 +38,7 @@ class ExperimentConfig:
     condition a note names: "20% symmetric label noise"); validation and test labels stay clean. train_size: the training
     examples kept, 0 for all (a condition a note names: "只用 300 个训练样本"). class_imbalance: the training set made
     long-tailed, its largest class this many times its smallest, 0 for as it is (a condition a note names: "imbalance
-    ratio 10"); validation and test stay balanced. depth: the MLP's hidden layers (the note's own setup: "a 12-layer
-    MLP").
+    ratio 10"); validation and test stay balanced.
     """
 
     idea_name: str = "idea"
@@ -58,7 +56,6 @@ class ExperimentConfig:
     arm_lrs: tuple[tuple[str, float], ...] = ()
     batch_size: int = 64
     hidden: int = 64
-    depth: int = 2
     input_scale: float = 1.0
     label_noise: float = 0.0
     train_size: int = 0
@@ -113,8 +110,6 @@ class ExperimentConfig:
             out.append(f"label_noise must be a share in [0, 1), got {self.label_noise!r}")
         elif self.label_noise and self.task == "regression":
             out.append("label_noise needs a task with classes, not regression")
-        if not (isinstance(self.depth, int) and 1 <= self.depth <= MAX_DEPTH):
-            out.append(f"depth must be a number of hidden layers from 1 to {MAX_DEPTH}, got {self.depth!r}")
         if not isinstance(self.train_size, int) or self.train_size < 0:
             out.append(f"train_size must be a count of examples (0: all), got {self.train_size!r}")
         if not (isinstance(self.class_imbalance, (int, float)) and (self.class_imbalance == 0 or 1 < self.class_imbalance < math.inf)):

@@ -15,7 +15,7 @@ and learning-rate search. Hooks marked (by name) receive only the arguments they
     build_model(in_dim, hidden, out_dim) -> nn.Module
         The model of the idea arm. in_dim is an int for flat tasks, (1, 8, 8) for "digits_image"
         and (T, V) for "sequence" (one-hot tokens); the output is (batch, out_dim). Helpers:
-        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline") (also depth=DEPTH, norm,
+        mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline") (also depth=2, norm,
         head=the output layer's class), convnet(in_dim, hidden, out_dim, conv=nn.Conv2d,
         activation="baseline"), seqnet(in_dim, hidden, out_dim, cell=nn.GRU), and
         baseline_model(in_dim, hidden, out_dim, **parts), the baseline itself (build it, then
@@ -90,7 +90,6 @@ LR_GRID = "auto"  # rates both arms try on TUNE_SEED; "auto": LR / 3, LR, LR * 3
 ARM_LRS = {}  # arm -> its rate, no search: seeds added to an earlier run train at the rates its search chose
 BATCH_SIZE = 64
 HIDDEN = 64
-DEPTH = 2  # the MLP's hidden layers (mlp's default depth)
 INPUT_SCALE = 1.0
 LABEL_NOISE = 0.0  # the share of training labels replaced by another class (classifying tasks); val and test stay clean
 TRAIN_SIZE = 0  # the training examples kept (0: all of them), as many of each class as can be; val and test stay whole
@@ -217,10 +216,9 @@ def norm_layers(norm, width, image=False):
     return [norm(width)]
 
 
-def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline", depth=None, norm="baseline", block=None,
+def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline", depth=2, norm="baseline", block=None,
         head=None):
-    """`depth` (default: DEPTH) hidden layers of `linear` (+ norm) + `activation`, then `head` (default: `linear`)
-    to out_dim.
+    """`depth` hidden layers of `linear` (+ norm) + `activation`, then `head` (default: `linear`) to out_dim.
 
     A tuple in_dim is flattened first. The activation may change the width (e.g. concatenating
     two halves); the next layer adapts; activation=None leaves it out (a layer with its own
@@ -233,7 +231,7 @@ def mlp(in_dim, hidden, out_dim, linear=nn.Linear, activation="baseline", depth=
     if isinstance(in_dim, (tuple, list)):
         layers.append(nn.Flatten())
         width = math.prod(in_dim)
-    for index in range(DEPTH if depth is None else depth):
+    for index in range(depth):
         if block is not None and index > 0:
             layers.append(block(width))
             continue
@@ -1083,7 +1081,7 @@ def main():
         "metric": metric,
         "higher_is_better": higher,
         "config": {
-            "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN, "depth": DEPTH,
+            "seeds": list(SEEDS), "steps": STEPS, "lr": lr, "batch_size": BATCH_SIZE, "hidden": HIDDEN,
             "input_scale": INPUT_SCALE, "label_noise": LABEL_NOISE, "train_size": TRAIN_SIZE,
             "class_imbalance": CLASS_IMBALANCE,
             "eval_every": EVAL_EVERY, "lr_grid": grid,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agentnotes.experiments.guards.static_check import ADVICE
-from agentnotes.experiments.lab.config import ExperimentConfig, condition_of
+from agentnotes.experiments.lab.config import condition_of
 from agentnotes.experiments.results import rundir as rd
 from agentnotes.experiments.results.ledger import Untraced, measured_values, untraced_numbers
 from agentnotes.experiments.results.plots import make_plots
@@ -160,8 +160,7 @@ def _caveats(metrics: dict[str, Any], comparison: Comparison) -> list[str]:
     config = metrics.get("config") or {}
     notes = [
         f"- Budget: task `{metrics.get('task')}`, {len(config.get('seeds') or [])} seeds, {config.get('steps')} steps, "
-        f"batch {config.get('batch_size')}, hidden {config.get('hidden')}"
-        + (f", {config['depth']} hidden layers" if config.get("depth", ExperimentConfig.depth) != ExperimentConfig.depth else "") + f", {condition_of(config)}. "
+        f"batch {config.get('batch_size')}, hidden {config.get('hidden')}, {condition_of(config)}. "
         "A small budget: this says how the idea behaves here, not at scale."
     ]
     if not config.get("lr_grid"):
