@@ -613,7 +613,8 @@ def kinds_in_notes(text: str) -> list[str]:
     loss in a sketch (`loss = F.cross_entropy(…)`), a point between two values (`w̄ + λ(w − w̄)`), PyTorch's own modules
     inside a structure, a running average's momentum, a value of the outputs named `g` and each sample's weight in the
     loss show no kind of their own. Of several kinds read, the one the idea's title alone shows is the idea ("# 相对论动量：…"
-    with a refresh "every K steps" in its rule). A penalty on a line of its own (`R = λ · mean relu(r − K)²`), where
+    with a refresh "every K steps" in its rule). A bound kept on an activation's or layer's own parameter after each
+    step ("每步之后 clamp β ≤ 2.5α") is no weight operation. A penalty on a line of its own (`R = λ · mean relu(r − K)²`), where
     nothing else shows a kind, is a regulariser.
     """
     text = _kind_text(text)
