@@ -1033,3 +1033,25 @@ def test_a_label_with_a_letter_in_it_ends_the_aside_above() -> None:
     note = "背景：有人发现 delta 压成 1 bit 几乎不掉点。\n每 N 步做一次：\n  D = W − W_anchor\n  W ← W_anchor + α·sign(D)\n"
     assert "  D = W − W_anchor" in idea_lines(note, aside_headings=True)
     assert "背景：有人发现 delta 压成 1 bit 几乎不掉点。" not in idea_lines(note, aside_headings=True)
+
+
+def test_a_rate_kicked_up_or_decayed_to_a_share_of_itself_is_a_schedule_and_a_limit_or_an_alternative_is_not() -> None:
+    assert kinds_in_notes("# Second wind\nNear the end, bump the LR to half its peak, then decay again.") == ["schedule"]
+    assert kinds_in_notes("# 两段\n- 前 80%：linear decay η₀ → 0.1·η₀\n- 之后保持") == ["schedule"]
+    assert "schedule" not in kinds_in_notes("# Growing the batch instead of decaying the LR\nbatch doubles every epoch")
+    assert "schedule" not in kinds_in_notes("# Rival-weighted CE\nd = z_y − softmax_η(z_rivals) (η → 0: the mean)\n"
+                                            "Loss: ℓ = log(1 + e^{−d})")
+
+
+def test_a_loss_said_instead_of_nll_a_scoring_rule_and_a_synthetic_targets_sine_are_no_activation() -> None:
+    note = "# 区间得分代替 NLL\n网络输出 μ、σ。\n数据：`y = x·sin(x) + ε`，ε ~ N(0, 0.1²)\n"
+    assert kinds_in_notes(note) == ["loss"]
+    assert kinds_in_notes("# The energy score as a proper scoring rule for regression\nS = E|X − y| − ½E|X − X'|") == ["loss"]
+    assert "activation" not in kinds_in_notes("# 宽度试验\n目标 y = sin(x) + 0.1·noise，MLP 1-64-1\n每 10 步把 W 归一化")
+
+
+def test_a_sized_dense_matrix_replaced_is_a_layer_and_a_kept_structure_no_architecture() -> None:
+    assert kinds_in_notes("# 对角+置换\n用 K 个对角块替换 MLP 中间的 256×256 全连接") == ["layer"]
+    note = "# 卷积核对称\n上一篇 group conv 要改结构。这里结构不动，只是每 N = 20 步把每个卷积核拉向旋转平均。\n"
+    assert kinds_in_notes(note) == ["weight_op"]
+    assert "architecture" in kinds_in_notes(note.replace("结构不动，只是", ""))

@@ -141,3 +141,10 @@ def test_a_game_or_large_model_named_beside_where_the_note_runs_the_idea_is_no_n
     assert refusal(toy) is None
     assert "pretrained" in (refusal("这是大模型上的结论，想在 digits 上复现。\n") or "")  # no small version said
     assert "pretrained" in (refusal("A toy version on digits: fine-tune a pretrained LLM on its digit strings.") or "")
+
+
+def test_a_prospective_field_comparison_and_a_note_saying_the_laptop_cannot_answer_it_are_refused() -> None:
+    assert "in the world" in (refusal("# 桥梁振动告警：前瞻性实地对比\n传感器装好后实时运行 6 个月，和人工巡检并行。") or "")
+    assert "in the world" in (refusal("Deploy it on three turbines and run live for a year beside the old alarm.") or "")
+    assert "notes themselves" in (refusal("在电脑上用合成信号能做的只是调试，回答不了它在现场能不能提前报警。") or "")
+    assert refusal("Prospective idea: compare on digits, MLP 64-128-10, 5 seeds.") is None

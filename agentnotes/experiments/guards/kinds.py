@@ -180,7 +180,7 @@ KINDS: tuple[Kind, ...] = (
               "(?:(?<![更刷创重])新的?|这种|一种)[^。\n]{0,6}层|(?:换成|替换成|替换为|改成)[^。，,\n]{0,12}层",  # 第一层换成可学习 RBF 层
               "(?:隐藏|隐|中间|hidden\\s*)(?:一)?层\\s*(?:都|全)?(?:换成|替换成|替换为|改成)",  # 中间一层换成 mixture-of-experts
               # 两个 block-diagonal 夹一个 permutation 代替 dense; instead of nn.Linear
-              r"(?:代替|替代|取代|替换)\s*(?:掉\s*)?(?:[^。，,\n]{0,8}?的\s*)?(?:nn\.Linear|dense(?![ _-]?\w)|linear\s*(?:层|layer)|全连接|线性层|稠密)|"
+              r"(?:代替|替代|取代|替换)\s*(?:掉\s*)?(?:[^。，,\n]{0,8}?的\s*)?(?:\d+\s*[×x]\s*\d+\s*)?(?:nn\.Linear|dense(?![ _-]?\w)|linear\s*(?:层|layer)|全连接|线性层|稠密)|"
               r"\b(?:instead of|in place of)\s+(?:an?\s+|the\s+|each\s+)?(?:nn\.Linear|(?:dense|linear)\s+layers?\b)"),
          ("build_model",), "layer.md", ("layers", "init"),
          fixes=("fix_weight_names", "fix_weight_products", "fix_weight_init", "fix_two_input_forward",
@@ -243,9 +243,10 @@ KINDS: tuple[Kind, ...] = (
               # label smoothing named as a comparison
               r"(?m:^#[^\n]*(?:label[- ]smooth\w*|soft[- ](?:targets?|labels?)|标签平滑|软标签|软目标))",
               _LEFT + r"y\w*?(?:\^\{?soft\}?|_soft|_smooth\w*)(?:\^\{?soft\}?)?\s*=(?!=)",
-              r"损失函数|(?:损失|\bloss)\s*(?:改为|改成|换成)|(?:替代|代替|取代|换掉)[^。\n]{0,6}(?:交叉熵|CE|MSE)",
+              r"损失函数|(?:损失|\bloss)\s*(?:改为|改成|换成)|(?:替代|代替|取代|换掉)[^。\n]{0,6}?(?:\w+\s+)?(?:交叉熵|CE|MSE|NLL|负对数似然)",
+              _words(r"(?:proper |strictly proper )?scoring rules?"),
               # "# Spherical scoring rule instead of cross-entropy"
-              r"\b(?:instead of|in place of|replacing)\s+(?:the\s+)?(?:softmax\s+)?(?:cross[- ]entropy|CE|MSE|log[- ]loss)\b",
+              r"\b(?:instead of|in place of|replacing)\s+(?:the\s+)?(?:softmax\s+)?(?:cross[- ]entropy|CE|MSE|log[- ]loss|(?:Gaussian\s+)?NLL)\b",
               # a heading naming the idea a loss: "# Gambler's loss：…", "# 排序损失（…）"
               r"(?m:^#+[ \t][^\n]*?\S[ \t]*(?:\bloss|损失)[ \t]*(?:[：:（(—–]|-(?![\w-])|$))",
               # L = −6: a constant; L(t) = …: a value at step t (a sequence length), no loss
@@ -286,6 +287,12 @@ KINDS: tuple[Kind, ...] = (
               r"decays|drops|shrinks)\b",
               # a rate that rises: "lr ramps *up* linearly all run", "学习率线性上升"
               r"\b(?:learning[- ]rate|lr|η)\s+(?:ramps?|rises?|grows?|increases?|goes)\s+\*{0,2}(?:up|linearly)\b",
+              # "bump the LR", "kick the LR back up", "anneal the learning rate"
+              r"(?<!instead of )(?<!rather than )(?<!than )(?<!as )(?<!like )"  # not "growing the batch instead of decaying the LR"
+              r"\b(?:bump|kick|reheat|anneal|decay|halve|cut|drop)(?:s|ed|ing)?\s+(?:the\s+)?(?:LR|learning[- ]rate)\b(?![- ](?:grid|search|sweep|range))",
+              # "linear decay η₀ → 0.05·η₀", "linear decay η_r → 0": the rate going to a share of itself or to zero (not
+              # a limit, "η → 0: the mean of the rivals")
+              r"(?:decay|ramp|anneal|linear|cosine|衰减|退火|线性|余弦)[^\n→]*?" + _LEFT + r"(?:η|lr)\w*\s*(?:→|->)\s*(?:0(?![.\d])|[\d.]+\s*[·*×]?\s*(?:η|lr)\w*)",
               "学习率[^。，,\n]{0,8}?(?:上升|增大|升高|递增|线性增加)",
               _LEFT + r"(?:lr|η|eta)(?:_t|_\{t\}|\((?:[a-z]\s*,\s*)?(?:t|step|epoch)\)|_step|\[t\])\s*=(?!=)",
               _LEFT + r"(?:lr|η|eta)\s*=(?!=)[^\n,，;；→、]*" + _words("t", "step", "epoch"),
@@ -633,6 +640,8 @@ def kinds_in_notes(text: str) -> list[str]:
             and _only_on_lines(BY_NAME["activation"].cue, plain, _VALUE_ASSIGNED):
         found.remove("activation")  # `p_j = (1/B) Σ_b tanh(k·a_bj)` for `R = λ Σ_j p_j²`, `mask = σ(k·a)` for the step: a
         # value the penalty or the rule reads
+    if "activation" in found and _only_on_lines(BY_NAME["activation"].cue, text, _SYNTHETIC_TARGET):
+        found.remove("activation")  # `y = x·sin(x) + ε`: the synthetic task's target, no nonlinearity of the network
     if "data" in found and _only_on_lines(BY_NAME["data"].cue, text, _TEST_INPUTS):
         found.remove("data")  # "测试集另做一套 contrast sweep：x' = c·x + N(0, 0.05²)": how the idea is evaluated
     if "schedule" in found and _only_on_lines(BY_NAME["schedule"].cue, text, _OTHER_VALUE_ANNEALED):
@@ -693,6 +702,8 @@ def kinds_in_notes(text: str) -> list[str]:
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", _SOURCE_MODEL.sub("", text)))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs; "ON-LSTM 里的
         # cumax": where a part comes from
+    if "architecture" in found and len(found) > 1 and _STRUCTURE_KEPT.search(text):
+        found.remove("architecture")  # "结构不动，只是每隔 N 步对卷积核做一次…": the model as it is, where the idea runs
     if "architecture" in found and {"loss", "regulariser"} & set(found) \
             and not _shown(BY_NAME["architecture"].cue, _PENALTY_FUNCTION.sub("", text)):
         found.remove("architecture")  # `def nsr_penalty(h1, h2): N = 0.5 * (h1 - h2)…`: a penalty's inputs, no wiring
@@ -815,6 +826,12 @@ _QUESTIONED = re.compile(r"[（(][^（）()\n]*[?？][）)]")
 # What the idea amounts to without being it: "这算是一种隐式的 simplicity curriculum", "a kind of implicit regularisation".
 _IMPLICIT = re.compile(r"(?:一种|一个|a\s+(?:kind|form|sort)\s+of|an?)\s*(?:隐式|implicit)的?\s*[^。.;；，,\n]{0,32}", re.IGNORECASE)
 # A line on the test inputs only ("测试集另做一套 contrast sweep：x' = c·x + N(0, 0.05²)"): an evaluation, no training batch.
+# The note says the model's structure stays as it is: "结构不动", "不改结构", "the architecture is unchanged".
+_STRUCTURE_KEPT = re.compile(r"(?:结构|架构|网络结构|模型结构)\s*(?:保持)?\s*(?:不动|不变)|不(?:改|动|变)\s*(?:网络|模型)?\s*(?:结构|架构)|"
+                             r"\b(?:architecture|structure|model)\s+(?:is\s+|stays\s+|remains\s+)?(?:unchanged|untouched|as it is)\b|"
+                             r"\bsame (?:architecture|structure)\b", re.IGNORECASE)
+# A synthetic task's target, made from x with noise: `y = x·sin(x) + ε` (a function of the data, no activation).
+_SYNTHETIC_TARGET = re.compile(r"(?<![\w])y\s*=(?!=)[^\n]*(?:[+]\s*(?:[\d.]+\s*[·*]?\s*)?(?:ε|epsilon|noise|噪声)|N\(\s*0\s*,)")
 _TEST_INPUTS = re.compile(r"测试集|测试时|\b(?:on|at|for)\s+(?:the\s+)?test(?:\s+(?:set|time|inputs?|data))?\b|\btest[- ](?:set|time|inputs?)\b|"
                           r"\beval(?:uation)?\s+(?:set|inputs?|data)\b", re.IGNORECASE)
 # Another value than the rate annealed or warmed up over the steps ("τ 从 0.3 余弦退火到 0.02", "anneal τ from 2 to

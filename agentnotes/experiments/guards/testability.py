@@ -58,7 +58,11 @@ LIMITS = (
                                 r"\b(?:real|live|actual) (?:users|developers|customers|patients|clinicians|students)\b",
                                 r"\bin production\b", r"\b(?:live|online) A/?B\b", r"\btelemetry\b",
                                 r"\bfield (?:trials?|tests?|deployments?)\b", r"\bshadow mode\b", r"\b(?:switchback|A/B) trials?\b",
-                                r"\breal[- ]world (?:deployment|trials?)\b", r"(?:实地|田间|现场)(?:试验|测试|部署)",
+                                r"\breal[- ]world (?:deployment|trials?)\b", r"(?:实地|田间|现场)(?:试验|测试|部署|对比|验证|评估|运行)",
+                                # an evaluation that waits for events in the world: "前瞻性对比", "实时运行 12 个月", "run live for a year"
+                                r"前瞻性(?:的)?(?:实地|现场)?(?:对比|试验|评估|研究|验证)",
+                                r"\bprospective(?:ly)? (?:field |real[- ]world )?(?:trials?|stud(?:y|ies)|evaluations?|comparisons?|validations?)\b",
+                                r"实时运行\s*\d+\s*(?:个月|年)", r"\b(?:run|runs|running|deployed) live for\b",
                                 # trial designs that randomise whole sites or roll out over time
                                 r"\bcluster[- ]randomi[sz]ed\b", r"\bstepped[- ]wedge\b", r"整群随机"),
              "it needs a deployed product or a trial in the world, and the lab runs offline"),
@@ -83,6 +87,7 @@ LIMITS = (
              "it needs many machines or days of training, and a lab run lasts minutes on one device"),
     LabLimit("said", _cue(r"(?:小(?:规模)?实验|小模型|CPU\s*上)[^。\n]{0,12}(?:没法|无法|做不了|模拟不了|测不出|不能)",
                           r"(?:小(?:规模)?|CPU|笔记本|单机)[^。\n]{0,8}实验[^。\n]{0,4}(?:测不了|测试不了|没法测|无法测)",
+                          r"(?:电脑|笔记本|CPU|本地|离线|单机)上[^。\n]{0,30}?(?:回答不了|答不了|测不了|验证不了|没法回答|无法回答)",
                           r"\buntestable\b", r"\bcan(?:'|no)t (?:really )?test (?:this|it) (?:here|on a laptop|offline|locally)\b",
                           r"模拟不出来?|\bcan(?:'|no)t be (?:a |an )?(?:toy|notebook|small|offline|laptop)\b",
                           r"\bsmall(?:-scale)? (?:experiments?|models?)\b[^.\n]{0,20}\b(?:cannot|can't|won't)\b"),
