@@ -2205,3 +2205,10 @@ def test_a_rule_written_per_entry_and_again_as_code_is_no_program_and_a_method_k
     assert one is not None and "relu(1 - alpha * g ** 2)" in one.as_text()
     assert note_program(as_code, ["update_rule"], text, "digits") is not None  # `.clamp(min=0)`: a call's keyword
     assert note_program(per_entry + as_code, ["update_rule"], text, "digits") is None  # two forms: not one step twice
+
+
+def test_a_formula_quoted_whole_on_its_line_reads_as_written_unquoted() -> None:
+    quoted = "`g(x) = [ x + x·tanh(κx) ] / 2`\n默认：κ = 2"
+    program = note_program(quoted, ["activation"])
+    assert program is not None and program.output == "f" and program.constants == {"kappa": 2.0}
+    assert program == note_program(quoted.replace("`", ""), ["activation"])

@@ -105,6 +105,8 @@ _IDENTITY = re.compile(r"(?<![\w])(?:" + "|".join(sorted(_TORCH_CALLS, key=len, 
 # fails the value is left as it is, when the formula changes a value it reads.
 # Code quoted in a line of prose, and such code that assigns (`m <- beta(t) * m + g ; w <- w - lr * m`).
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# A line that is one code span (`` `f(x) = [ (1+α)·x + … ] / 2` ``): the formula itself, read as if unquoted.
+_WHOLE_LINE_SPAN = re.compile(r"^([ \t]*(?:[-*][ \t]+)?)`([^`\n]+)`[ \t]*[，,。.；;]?[ \t]*$", re.MULTILINE)
 # Row i of a matrix written as a slice (`W[i, :]`, `W[i,:]`).
 _ROW_SLICE = re.compile(r"(?<![\w.])([A-Za-z]\w*)\[\s*i\s*,\s*:\s*\]")
 # The entries of row i summed over their column index: `Σ_j W[i, j]`, the row's sum (as `W_i`, a formula over one row).
@@ -199,7 +201,7 @@ def _statements(formulas: str, output: str = "") -> list[tuple[str, ast.expr]] |
     statements: list[tuple[str, ast.expr]] = []
     restated = False
     parsed: list[tuple[bool, list[tuple[str, ast.expr]]]] = []  # each line's assignments, and whether it is a heading
-    formulas = _with_aliases_applied(cases_as_lines(without_time_indices(formulas)))
+    formulas = _with_aliases_applied(cases_as_lines(without_time_indices(_WHOLE_LINE_SPAN.sub(r"\1\2", formulas))))
     lines = [line for line in _inlined_definitions(formulas, output).splitlines()
              if not _REMARK.match(line) and not VARIANT.match(line)]
     for line in lines:
