@@ -2212,3 +2212,11 @@ def test_a_formula_quoted_whole_on_its_line_reads_as_written_unquoted() -> None:
     program = note_program(quoted, ["activation"])
     assert program is not None and program.output == "f" and program.constants == {"kappa": 2.0}
     assert program == note_program(quoted.replace("`", ""), ["activation"])
+
+
+def test_a_numbered_average_is_bias_corrected_under_its_hatted_name_and_a_gapped_remark_is_no_formula() -> None:
+    rule = ("m1 = β1·m1 + (1−β1)·g      (quick)\ns = β4·s + (1−β4)·g²      (slow, **never** corrected)\n"
+            "θ = θ − η·m̂1/(√s + ε)\nβ1 = 0.8, β4 = 0.99")
+    program = note_program(rule, ["update_rule"], f"{rule}\nm̂1 is bias-corrected.")
+    assert program is not None and ("m_hat1", "m1 / (1 - beta1 ** t)") in program.statements
+    assert program.statements[-1] == ("theta", "theta - eta * m_hat1 / (sqrt(s) + eps)")

@@ -143,7 +143,8 @@ def _if_then(line: str) -> dict[str, str] | None:
 _PROSE_ASIDE = re.compile(r"\s(\()\s*(?:\+\s*)?(?!(?:" + "|".join(_TORCH_CALLS) + r")\b)[A-Za-z]{2,}[,;]?\s+[A-Za-z]{2,}|"
                           r"\s(\()[^()\n]{0,20}?\s(?:is|are|means|denotes)\s+[A-Za-z]|"  # (||g|| is the norm over …)
                           r"\s(\()(?=[^()\n]*?(?<![\w])(?:[A-Za-z]{2,}\s+){3}[A-Za-z]{2,}(?![\w(]))|"  # (…; one row after flattening)
-                          r"\s(\()(?=\s*[A-Za-z\u4e00-\u9fff]+\s*[:：]?\s*\{)")  # (sweep {5e-4, 2e-3}): the values tried
+                          r"\s(\()(?=\s*[A-Za-z\u4e00-\u9fff]+\s*[:：]?\s*\{)|"  # (sweep {5e-4, 2e-3}): the values tried
+                          r"\s{2}(\()(?=\s*\*{0,2}[A-Za-z]{2,}[^()\n=]*\)\s*$)")  # `m = β m + g      (slow)`: a gapped remark ending the line
 # A classifier's value at the right class: `softmax(z)[y]`, `p[y]`, `softmax(z)_y` (read as of_right_class(...)).
 _RIGHT_CLASS_PICKED = re.compile(r"((?:[A-Za-z_]\w*\((?:[^()]|\([^()]*\))*\))|[A-Za-z_]\w*)\s*(?:\[\s*y\s*\]|(?<=\))_y(?!\w))")
 _SEPARATORS = "，,;；。：:→"  # an arrow goes on to a consequence or the next example (`t=0 → 0.1 at t=100`)
@@ -494,7 +495,7 @@ def _without_prose_asides(line: str) -> str:
     """`line` without the brackets that open on English prose after a formula (`σ = ‖W‖₂  (spectral norm, exact:
     `matrix_norm(W, ord=2)`)`, `(||g|| is the norm over all parameters)`), brackets inside them included."""
     while match := _PROSE_ASIDE.search(line):
-        start, depth = next(match.start(group) for group in (1, 2, 3, 4) if match[group]), 0
+        start, depth = next(match.start(group) for group in (1, 2, 3, 4, 5) if match[group]), 0
         for end in range(start, len(line)):
             depth += {"(": 1, ")": -1}.get(line[end], 0)
             if depth == 0:

@@ -401,12 +401,13 @@ def _with_adam_moments(statements: list[tuple[str, ast.expr]], text: str,
 
 def _bias_corrections(statements: list[tuple[str, ast.expr]]) -> dict[str, str]:
     """Each average the notes keep as Adam keeps its moments (`u = β2·u + (1−β2)·m²`), bias-corrected as Adam's are:
-    `u_hat = u / (1 − β2 ** t)`, by the average's own decay."""
+    `u_hat = u / (1 − β2 ** t)`, by the average's own decay (`m̂1` of `m1` too)."""
     corrections = {}
     for target, value in statements:
         match = re.fullmatch(rf"(\w+) \* {target} \+ \(1 - \1\) \* .+", ast.unparse(value))
-        if match:
-            corrections[f"{target}_hat"] = f"{target} / (1 - {match[1]} ** t)"
+        if match:  # `m1_hat` or `m_hat1`: m̂1 made plain
+            base, number = re.fullmatch(r"(.*?)(\d*)", target).groups()
+            corrections[f"{target}_hat"] = corrections[f"{base}_hat{number}"] = f"{target} / (1 - {match[1]} ** t)"
     return corrections
 
 
