@@ -49,7 +49,7 @@ def test_the_registry_holds_the_contracts_kinds_and_names_only_what_exists() -> 
 def test_old_part_names_still_load_and_the_lookups_follow_the_registry() -> None:
     assert canonical(["optimizer", "layer", "layer", "unknown"]) == ["update_rule", "layer"]
     assert hooks_for(["layer", "optimizer", "weight_op"]) == ["make_optimizer", "build_model", "after_step"]
-    assert hooks_for(["regulariser"]) == ["compute_loss", "after_step"]
+    assert hooks_for(["regulariser"]) == ["compute_loss", "after_step", "build_model"]  # a mask drawn while training too
     assert allowed_changes(["schedule"]) == {"lr"} and allowed_changes(["layer", "weight_op"]) == {"layers", "init", "weights"}
     assert "fix_weight_products" in fixes_for(["layer"]) and "fix_weight_products" not in fixes_for(["init", "activation"])
     assert checks_for(["update_rule"]) == {"own_optimizer", "overwritten_weights"} and checks_for(["loss"]) == set()
@@ -1055,3 +1055,9 @@ def test_a_sized_dense_matrix_replaced_is_a_layer_and_a_kept_structure_no_archit
     note = "# 卷积核对称\n上一篇 group conv 要改结构。这里结构不动，只是每 N = 20 步把每个卷积核拉向旋转平均。\n"
     assert kinds_in_notes(note) == ["weight_op"]
     assert "architecture" in kinds_in_notes(note.replace("结构不动，只是", ""))
+
+
+def test_a_dropout_of_the_notes_own_is_a_regulariser_where_nothing_else_shows_a_kind() -> None:
+    assert kinds_in_notes("# Ranked dropout\n\nkeep probability falls with the unit's rank; digits MLP.") == ["regulariser"]
+    assert kinds_in_notes("# 训练时按幅度屏蔽隐藏单元\n幅度最大的 10% 单元以 0.5 概率置零。") == ["regulariser"]
+    assert kinds_in_notes("# Ranked dropout for the update\ng ← g ⊙ m, m_i ~ Bernoulli(0.9)") == ["update_rule"]

@@ -32,10 +32,11 @@ SKELETONS = {"update_rule": (["update_rule"], "classification"), "layer": (["lay
              "network": (["architecture"], "regression"), "activity_penalty": (["regulariser"], "digits"),
              "schedule_loss": (["schedule"], "classification"), "loss_inputs": (["loss"], "digits"),
              "unit_op": (["weight_op"], "regression"), "update_global": (["update_rule"], "classification"),
-             "norm": (["layer"], "digits_image"), "batch_choice": (["data"], "digits")}
+             "norm": (["layer"], "digits_image"), "batch_choice": (["data"], "digits"),
+             "unit_mask": (["regulariser"], "digits_image")}
 # Forms of a kind's skeleton that its notes choose.
 NOTE_CHOSEN = ("block", "two_point", "init_data", "batch_size", "network", "activity_penalty", "schedule_loss",
-               "loss_inputs", "unit_op", "update_global", "norm", "batch_choice")
+               "loss_inputs", "unit_op", "update_global", "norm", "batch_choice", "unit_mask")
 
 
 def test_every_skeleton_file_is_listed_here_and_every_kind_has_one() -> None:
@@ -688,3 +689,9 @@ def test_an_update_rule_whose_title_names_adam_as_what_it_changes_is_shown_adams
     assert not shown("# Cube-root SGD\ng = cbrt(g); p = p − lr·g\nbaseline: Adam")  # Adam named outside the title
     assert not shown("# Adamax-like sign step\np = p − lr·sign(m)")
     assert "The notes change Adam" not in skeleton_for(["schedule"], "# Ramp Adam's β₂\nβ₂(t) = …", "digits").code
+
+
+def test_a_dropout_of_the_notes_own_gets_the_unit_mask_skeleton_and_a_penalty_keeps_its_own() -> None:
+    assert skeleton_for(["regulariser"], "# Ranked dropout\nkeep probability falls with the unit's rank").name == "unit_mask"
+    assert skeleton_for(["regulariser"], "训练时随机屏蔽 30% 的隐藏单元，其余乘 1/0.7").name == "unit_mask"
+    assert skeleton_for(["regulariser"], "R = λ·Σ‖W‖²，compare against dropout 0.5 too").name == "regulariser"

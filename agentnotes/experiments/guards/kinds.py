@@ -48,7 +48,8 @@ class Kind:
     """One kind of idea. `hooks`: the lab hooks that express it (the code must define at least one);
     `example`: its worked example, a file of agentnotes/prompt_files/idea_examples; `changes`: the confound
     categories its arm may differ in; `fixes` / `checks`: the autofix functions and static checks
-    (by name) that apply to it."""
+    (by name) that apply to it; `also_hooks`: hooks that express one form of it too, left out where kinds share a
+    skeleton (a regulariser's mask drawn while training sits in build_model's activations)."""
 
     name: str
     description: str
@@ -58,6 +59,7 @@ class Kind:
     changes: tuple[str, ...]
     fixes: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
+    also_hooks: tuple[str, ...] = ()
 
 
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步" (not what is done to
@@ -116,6 +118,13 @@ NORM_FORMULA = re.compile(r"=\s*(?:γ|gamma)\s*[⊙·*]\s*\(?\s*[A-Za-z]\w*\s*(?
 _NEXT_LAYER_FROM_LAST = r"(?<![\w])(?P<layer_output>[hxza])_\{\s*l\s*\+\s*1\s*\}(?:\[\w+\])?\s*=(?!=)[^=\n]*(?<![\w])(?P=layer_output)_\{?l\b(?!\s*\+)"
 _REPEATED_BLOCK = r"\[\s*(?!(?:None|True|False)\s*\])[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:(?-i:[A-Z])|\d+)(?![\w.\[])"
 
+# A regulariser that drops or masks hidden units (or blocks of a feature map) at random while training, a dropout of
+# its own named in the title or said in words (its skeleton: unit_mask, the mask in the activations, none in evaluation).
+DROPS_UNITS = re.compile(r"(?m:^#[^\n]*(?:dropout|drop-?block)\b)|\bdrop(?:s|ping|ped)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+|each\s+|whole\s+)?"
+                        r"(?:hidden\s+)?(?:units?|neurons?|channels?|blocks?|regions?|activations?)\b|"
+                        r"\bmask(?:s|ing|ed)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+)?(?:hidden\s+)?(?:units?|neurons?|channels?|activations?)\b|"
+                        r"(?:丢弃|丢掉|屏蔽|置零|mask\s*掉)[^。，,\n]{0,8}?(?:单元|神经元|通道|隐藏|激活|特征|块)|"
+                        r"(?:单元|神经元|通道|激活)[^。，,\n]{0,8}?(?:丢弃|丢掉|屏蔽|置零)", re.IGNORECASE)
 KINDS: tuple[Kind, ...] = (
     Kind("update_rule", "changes how the optimizer turns gradients into weight updates",
          _cue(_LEFT + r"(?:g|grad|gradient|g_t|gt|g')" + _ASSIGN + r"(?!\s*[-−]?(?:√|sqrt\()?\d+(?:\.\d+)?\)?(?!\s*[*/+\-−^·×(]|[A-Za-z0-9_.]))"
@@ -318,7 +327,8 @@ KINDS: tuple[Kind, ...] = (
               # 总 loss = CE + R, with R a term of its own: the task's loss plus a named penalty
               _LEFT + r"(?:loss|L|ℓ)\s*=\s*(?:CE|MSE|(?:L|ℓ|loss)_?(?:task|ce|CE|mse|data))\s*\+\s*(?:R|Ω|ℛ|L_?reg|R_?\w+)"
               + _RIGHT + r"(?!\s*\()"),
-         ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights")),
+         ("compute_loss", "after_step"), "regulariser.md", ("loss", "weights", "activation"),
+         also_hooks=("build_model",)),  # a mask drawn while training (a dropout of its own): in the model's activations
     Kind("architecture", "changes the model's structure: convolutions, sequence models, residual paths",
          _cue(_words("(?<!circular )(?<!cyclic )conv(?:olution(?:al)?)?(?: ?net(?:work)?| layers?)?", "attention", "recurrent", "rnn", "lstm",
                      "gru", "transformer", "residual (?:connections?|blocks?|paths?|branch(?:es)?|streams?|channels?)", "skip connections?"),
@@ -622,7 +632,7 @@ def kinds_in_notes(text: str) -> list[str]:
     loss show no kind of their own. Of several kinds read, the one the idea's title alone shows is the idea ("# 相对论动量：…"
     with a refresh "every K steps" in its rule). A bound kept on an activation's or layer's own parameter after each
     step ("每步之后 clamp β ≤ 2.5α") is no weight operation. A penalty on a line of its own (`R = λ · mean relu(r − K)²`), where
-    nothing else shows a kind, is a regulariser.
+    nothing else shows a kind, is a regulariser; so is a dropout of the note's own (DROPS_UNITS).
     """
     text = _kind_text(text)
     plain = plain_formula(text)
@@ -758,6 +768,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     if not found and _shown(_PENALTY_OF_ITS_OWN, plain):
         found = ["regulariser"]  # `R = λ · mean_{i<j} relu(r_ij − K)²` and no other kind: a penalty of what the idea computes
+    if not found and DROPS_UNITS.search(text):
+        found = ["regulariser"]  # "# Targeted Dropout", "随机屏蔽隐藏单元" and no other kind: a dropout of its own
     return found
 
 
@@ -992,7 +1004,7 @@ def _shown(cue: re.Pattern[str], text: str) -> bool:
 
 def hooks_for(kinds: Iterable[str]) -> list[str]:
     """Every hook that may express the kinds, in the kinds' order, without repeats."""
-    return list(dict.fromkeys(hook for kind in kinds_of(kinds) for hook in kind.hooks))
+    return list(dict.fromkeys(hook for kind in kinds_of(kinds) for hook in (*kind.hooks, *kind.also_hooks)))
 
 
 def examples_for(kinds: Iterable[str]) -> list[str]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from agentnotes.experiments.guards.baseline import changed_optimizer
-from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, NORM_FORMULA, PENALISED_ACTIVATIONS,
-                                                PLAIN_SGD, idea_text, kinds_of)
+from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, NORM_FORMULA,
+                                                PENALISED_ACTIVATIONS, PLAIN_SGD, DROPS_UNITS, idea_text, kinds_of)
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
@@ -200,7 +200,8 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
     schedule_loss skeleton; a weight operation on hidden units (their incoming rows and outgoing columns) the unit_op
     skeleton; a loss or regulariser idea that penalises the
     hidden layers' outputs the activity_penalty skeleton, one that reads the network's outputs for other inputs (a
-    consistency term, a gradient with respect to the inputs) the loss_inputs skeleton.
+    consistency term, a gradient with respect to the inputs) the loss_inputs skeleton; a regulariser that drops or masks
+    hidden units at random while training (a dropout of its own) the unit_mask skeleton.
     """
     found = kinds_of(kinds)
     names = {kind.name for kind in found}
@@ -232,6 +233,7 @@ def skeleton_for(kinds: Sequence[str], note_text: str = "", task: str = "") -> S
                                                                                or hidden_function(note_text)) else name
         name = "loss_inputs" if kind.name in ("loss", "regulariser") and _OTHER_INPUTS.search(_without_plain_steps(note_text)) \
             else name
+        name = "unit_mask" if kind.name == "regulariser" and DROPS_UNITS.search(idea_part) else name
         parts.append((name, set(kind.hooks)))
     parts = [(name, hooks) for i, (name, hooks) in enumerate(parts)  # a loss idea that is also a regulariser's penalty
              if not any(hooks < other or (hooks == other and j < i) for j, (_, other) in enumerate(parts) if j != i)]
