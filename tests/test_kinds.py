@@ -1061,3 +1061,5 @@ def test_a_dropout_of_the_notes_own_is_a_regulariser_where_nothing_else_shows_a_
     assert kinds_in_notes("# Ranked dropout\n\nkeep probability falls with the unit's rank; digits MLP.") == ["regulariser"]
     assert kinds_in_notes("# 训练时按幅度屏蔽隐藏单元\n幅度最大的 10% 单元以 0.5 概率置零。") == ["regulariser"]
     assert kinds_in_notes("# Ranked dropout for the update\ng ← g ⊙ m, m_i ~ Bernoulli(0.9)") == ["update_rule"]
+    # the convnet a dropout of its own runs in is no architecture idea
+    assert kinds_in_notes("# Ring dropout on a small convnet\nzero a ring of each conv feature map") == ["regulariser"]

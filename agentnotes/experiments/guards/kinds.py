@@ -120,7 +120,8 @@ _REPEATED_BLOCK = r"\[\s*(?!(?:None|True|False)\s*\])[A-Za-z][\w -]{0,30}\]\s*[�
 
 # A regulariser that drops or masks hidden units (or blocks of a feature map) at random while training, a dropout of
 # its own named in the title or said in words (its skeleton: unit_mask, the mask in the activations, none in evaluation).
-DROPS_UNITS = re.compile(r"(?m:^#[^\n]*(?:dropout|drop-?block)\b)|\bdrop(?:s|ping|ped)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+|each\s+|whole\s+)?"
+_DROPOUT_TITLE = r"(?m:^#[^\n]*(?:dropout|drop-?block)\b)"  # "# DropBlock on a small convnet"
+DROPS_UNITS = re.compile(_DROPOUT_TITLE + r"|\bdrop(?:s|ping|ped)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+|each\s+|whole\s+)?"
                         r"(?:hidden\s+)?(?:units?|neurons?|channels?|blocks?|regions?|activations?)\b|"
                         r"\bmask(?:s|ing|ed)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+)?(?:hidden\s+)?(?:units?|neurons?|channels?|activations?)\b|"
                         r"(?:丢弃|丢掉|屏蔽|置零|mask\s*掉)[^。，,\n]{0,8}?(?:单元|神经元|通道|隐藏|激活|特征|块)|"
@@ -768,6 +769,9 @@ def kinds_in_notes(text: str) -> list[str]:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     if not found and _shown(_PENALTY_OF_ITS_OWN, plain):
         found = ["regulariser"]  # `R = λ · mean_{i<j} relu(r_ij − K)²` and no other kind: a penalty of what the idea computes
+    if "architecture" in found and re.search(_DROPOUT_TITLE, text, re.IGNORECASE):
+        found = [kind for kind in found if kind != "architecture"] + ["regulariser"] * ("regulariser" not in found)
+        # "# DropBlock on a small convnet": a dropout of its own, the convnet where it runs
     if not found and DROPS_UNITS.search(text):
         found = ["regulariser"]  # "# Targeted Dropout", "随机屏蔽隐藏单元" and no other kind: a dropout of its own
     return found
