@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from agentnotes.experiments.guards.baseline import changed_optimizer
-from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, NORM_FORMULA,
-                                                PENALISED_ACTIVATIONS, PLAIN_SGD, DROPS_UNITS, idea_text, kinds_of)
+from agentnotes.experiments.guards.kinds import (BATCH_CHOICE, BATCH_SIZE_CHANGE, DROPS_UNITS, NORM_FORMULA,
+                                                PENALISED_ACTIVATIONS, PLAIN_SGD, idea_text, kinds_of)
 from agentnotes.experiments.guards.formula_lines import _start
 from agentnotes.experiments.guards.notation import plain_symbols
 from agentnotes.experiments.guards.note_program import reads_input_unweighted
