@@ -695,3 +695,11 @@ def test_a_dropout_of_the_notes_own_gets_the_unit_mask_skeleton_and_a_penalty_ke
     assert skeleton_for(["regulariser"], "# Ranked dropout\nkeep probability falls with the unit's rank").name == "unit_mask"
     assert skeleton_for(["regulariser"], "训练时随机屏蔽 30% 的隐藏单元，其余乘 1/0.7").name == "unit_mask"
     assert skeleton_for(["regulariser"], "R = λ·Σ‖W‖²，compare against dropout 0.5 too").name == "regulariser"
+
+
+def test_a_replys_own_definition_of_a_harness_function_the_skeleton_calls_is_left_out() -> None:
+    reply = ("def make_activation(name, width):\n    return nn.ReLU()\n\n\n"
+             "class IdeaMask(nn.Module):\n    def mask(self, h):\n        return h * (torch.rand_like(h) > 0.2) / 0.8\n")
+    code = fill(load_skeleton("unit_mask"), reply)
+    assert "def make_activation" not in code and "torch.rand_like(h) > 0.2" in code
+    assert blocking(check_idea_code(code, ["regulariser"], ())) == []

@@ -26,7 +26,7 @@ from agentnotes.experiments.guards.note_program import reads_input_unweighted
 from agentnotes.experiments.guards.note_symbols import every_step_cue, note_period, periodic_cue
 from agentnotes.experiments.guards.penalty_code import hidden_function
 from agentnotes.experiments.guards.weight_scope import SCOPES, weight_scope
-from agentnotes.experiments.lab.template import hook_names
+from agentnotes.experiments.lab.template import harness_names, hook_names
 from agentnotes.prompts import SHIPPED_DIR
 
 SKELETONS_DIR = SHIPPED_DIR / "idea_skeletons"
@@ -431,7 +431,8 @@ def fill(skeleton: Skeleton, reply: str) -> str:
     and constants. A reply class that writes a skeleton class's method together with its own __init__
     replaces that class whole, under the skeleton's name (its parameters are made there). A reply that
     does not parse is returned as it is (the static check names the error); a required function the
-    reply lacks keeps its `...` body (the static check calls it a stub)."""
+    reply lacks keeps its `...` body (the static check calls it a stub). The reply's own definition of a harness
+    function the skeleton calls (`make_activation`) is left out: the wiring calls the harness's."""
     try:
         tree = ast.parse(reply)
     except SyntaxError:
@@ -467,7 +468,8 @@ def fill(skeleton: Skeleton, reply: str) -> str:
         edits.append((cls.lineno, cls.end_lineno, text))
     for first, last, text in sorted(edits, reverse=True):
         lines[first - 1:last] = text.splitlines()
-    taken = _top_names(skeleton_tree) | {q.split(".")[-1] for q, _ in _functions(skeleton_tree)} | used
+    taken = _top_names(skeleton_tree) | {q.split(".")[-1] for q, _ in _functions(skeleton_tree)} | used \
+        | _harness_calls(skeleton_tree)  # a reply's own `make_activation`: the wiring calls the harness's
     imports = [_source(reply, node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
     helpers = [_source(reply, node) for node in tree.body
                if not isinstance(node, ast.Import | ast.ImportFrom) and _defines(node) and not _defines(node) & taken]
@@ -476,6 +478,11 @@ def fill(skeleton: Skeleton, reply: str) -> str:
     parts = ["\n".join(imports), *helpers, "\n".join(lines)]
     joined = "\n\n\n".join(part for part in parts if part.strip())
     return re.sub(r"\n{4,}", "\n\n\n", joined).rstrip("\n") + "\n"  # no gaps where skeleton definitions went
+
+
+def _harness_calls(tree: ast.Module) -> set[str]:
+    """The harness functions the skeleton's own code calls (`baseline_model`, `make_activation`)."""
+    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)} & harness_names()
 
 
 def _hooks_kept_from_reply(tree: ast.Module, skeleton_tree: ast.Module, skeleton: Skeleton, written: dict,
