@@ -15,7 +15,7 @@ class IdeaMask(nn.Module):
         """The idea's change of h while training, drawn afresh at every call (torch.rand_like(h), torch.bernoulli):
         which units (or blocks of a feature map) it zeroes or scales, and how it rescales the rest, as the notes say.
         h is a hidden layer's output after its activation: (batch, width), or (batch, channels, height, width) in a
-        convnet. Return a tensor of h's shape."""
+        convnet. Return a new tensor of h's shape (h * keep, ...): never change h in place, the backward pass needs it."""
         ...
 
 
