@@ -119,7 +119,7 @@ _NEXT_LAYER_FROM_LAST = r"(?<![\w])(?P<layer_output>[hxza])_\{\s*l\s*\+\s*1\s*\}
 _REPEATED_BLOCK = r"\[\s*(?!(?:None|True|False)\s*\])[A-Za-z][\w -]{0,30}\]\s*[×x*]\s*(?:(?-i:[A-Z])|\d+)(?![\w.\[])"
 
 # A regulariser that drops or masks hidden units (or blocks of a feature map) at random while training, a dropout of
-# its own named in the title or said in words (its skeleton: unit_mask, the mask in the activations, none in evaluation).
+# its own named in the title or said in words (its skeleton: unit_mask, a mask in the activations, none in evaluation).
 _DROPOUT_TITLE = r"(?m:^#[^\n]*(?:dropout|drop-?block)\b)"  # "# DropBlock on a small convnet"
 DROPS_UNITS = re.compile(_DROPOUT_TITLE + r"|\bdrop(?:s|ping|ped)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+|each\s+|whole\s+)?"
                         r"(?:hidden\s+)?(?:units?|neurons?|channels?|blocks?|regions?|activations?)\b|"

@@ -482,7 +482,8 @@ def fill(skeleton: Skeleton, reply: str) -> str:
 
 def _harness_calls(tree: ast.Module) -> set[str]:
     """The harness functions the skeleton's own code calls (`baseline_model`, `make_activation`)."""
-    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)} & harness_names()
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return called & harness_names()
 
 
 def _hooks_kept_from_reply(tree: ast.Module, skeleton_tree: ast.Module, skeleton: Skeleton, written: dict,
