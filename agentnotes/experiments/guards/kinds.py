@@ -61,6 +61,11 @@ class Kind:
     checks: tuple[str, ...] = ()
     also_hooks: tuple[str, ...] = ()
 
+    @property
+    def all_hooks(self) -> tuple[str, ...]:
+        """Every hook that may express the kind: its own, then those that express one form of it too."""
+        return (*self.hooks, *self.also_hooks)
+
 
 # Something done to the weights every N steps, not every step: "every 50 steps", "每训练 N 步" (not what is done to
 # each image or sample k times: "每张图执行 k 次").
@@ -120,8 +125,8 @@ _REPEATED_BLOCK = r"\[\s*(?!(?:None|True|False)\s*\])[A-Za-z][\w -]{0,30}\]\s*[�
 
 # A regulariser that drops or masks hidden units (or blocks of a feature map) at random while training, a dropout of
 # its own named in the title or said in words (its skeleton: unit_mask, a mask in the activations, none in evaluation).
-_DROPOUT_TITLE = r"(?m:^#[^\n]*(?:dropout|drop-?block)\b)"  # "# DropBlock on a small convnet"
-DROPS_UNITS = re.compile(_DROPOUT_TITLE + r"|\bdrop(?:s|ping|ped)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+|each\s+|whole\s+)?"
+_DROPOUT_TITLE = re.compile(r"(?m:^#[^\n]*(?:dropout|drop-?block)\b)", re.IGNORECASE)  # "# DropBlock on a small convnet"
+DROPS_UNITS = re.compile(_DROPOUT_TITLE.pattern + r"|\bdrop(?:s|ping|ped)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+|each\s+|whole\s+)?"
                         r"(?:hidden\s+)?(?:units?|neurons?|channels?|blocks?|regions?|activations?)\b|"
                         r"\bmask(?:s|ing|ed)?\s+(?:out\s+)?(?:the\s+|some\s+|random\s+)?(?:hidden\s+)?(?:units?|neurons?|channels?|activations?)\b|"
                         r"(?:丢弃|丢掉|屏蔽|置零|mask\s*掉)[^。，,\n]{0,8}?(?:单元|神经元|通道|隐藏|激活|特征|块)|"
@@ -633,7 +638,7 @@ def kinds_in_notes(text: str) -> list[str]:
     loss show no kind of their own. Of several kinds read, the one the idea's title alone shows is the idea ("# 相对论动量：…"
     with a refresh "every K steps" in its rule). A bound kept on an activation's or layer's own parameter after each
     step ("每步之后 clamp β ≤ 2.5α") is no weight operation. A penalty on a line of its own (`R = λ · mean relu(r − K)²`), where
-    nothing else shows a kind, is a regulariser; so is a dropout of the note's own (DROPS_UNITS).
+    nothing else shows a kind, is a regulariser; so is a dropout of the note's own said in the idea's part (DROPS_UNITS).
     """
     text = _kind_text(text)
     plain = plain_formula(text)
@@ -769,10 +774,10 @@ def kinds_in_notes(text: str) -> list[str]:
         found = titled  # "# 相对论动量：…" with a refresh "every K=20 steps" in its rule: the idea is what its title names
     if not found and _shown(_PENALTY_OF_ITS_OWN, plain):
         found = ["regulariser"]  # `R = λ · mean_{i<j} relu(r_ij − K)²` and no other kind: a penalty of what the idea computes
-    if "architecture" in found and re.search(_DROPOUT_TITLE, text, re.IGNORECASE):
+    if "architecture" in found and _DROPOUT_TITLE.search(text):
         found = [kind for kind in found if kind != "architecture"] + ["regulariser"] * ("regulariser" not in found)
         # "# DropBlock on a small convnet": a dropout of its own, the convnet where it runs
-    if not found and DROPS_UNITS.search(text):
+    if not found and DROPS_UNITS.search(idea_text(text)):
         found = ["regulariser"]  # "# Targeted Dropout", "随机屏蔽隐藏单元" and no other kind: a dropout of its own
     return found
 
@@ -1008,7 +1013,7 @@ def _shown(cue: re.Pattern[str], text: str) -> bool:
 
 def hooks_for(kinds: Iterable[str]) -> list[str]:
     """Every hook that may express the kinds, in the kinds' order, without repeats."""
-    return list(dict.fromkeys(hook for kind in kinds_of(kinds) for hook in (*kind.hooks, *kind.also_hooks)))
+    return list(dict.fromkeys(hook for kind in kinds_of(kinds) for hook in kind.all_hooks))
 
 
 def examples_for(kinds: Iterable[str]) -> list[str]:

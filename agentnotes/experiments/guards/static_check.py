@@ -389,8 +389,8 @@ def missing_hooks(tree: ast.Module, kinds: Sequence[str]) -> list[tuple[str, str
     missing = []
     for kind in kinds_of(kinds):
         own_only = "own_optimizer" in kind.checks and _returns_no_own_optimizer(tree)
-        if not any(hook in defined and not (hook == "make_optimizer" and own_only) for hook in (*kind.hooks, *kind.also_hooks)):
-            others = (*kind.hooks[1:], *kind.also_hooks)
+        if not any(hook in defined and not (hook == "make_optimizer" and own_only) for hook in kind.all_hooks):
+            others = kind.all_hooks[1:]
             also = f" (or {', '.join(others)})" if others else ""
             missing.append((kind.hooks[0], f"the idea is a {kind.name} idea, which {kind.description}{also}"))
     return list(dict(missing).items())
