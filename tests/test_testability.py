@@ -148,3 +148,13 @@ def test_a_prospective_field_comparison_and_a_note_saying_the_laptop_cannot_answ
     assert "in the world" in (refusal("Deploy it on three turbines and run live for a year beside the old alarm.") or "")
     assert "notes themselves" in (refusal("在电脑上用合成信号能做的只是调试，回答不了它在现场能不能提前报警。") or "")
     assert refusal("Prospective idea: compare on digits, MLP 64-128-10, 5 seeds.") is None
+
+
+def test_data_gathered_over_seasons_and_a_reinforcement_learning_policy_are_refused() -> None:
+    assert "in the world" in (refusal("A summer-long study: microphones on 50 ponds, frogs counted each night.") or "")
+    assert "in the world" in (refusal("Labels are rare: probably needs two growing seasons of recordings.") or "")
+    assert "in the world" in (refusal("果园里装好相机，完整一季（约 6 个月）后再比较。") or "")
+    assert "interactive environment" in (refusal("灌溉阀门交给 RL 策略控制，和人工设定比较。") or "")
+    assert "interactive environment" in (refusal("An RL controller sets the fan speed each minute.") or "")
+    assert refusal("Seasonal synthetic series: y_t = sin(2πt/12) + ε, a GRU on digits-sized windows.") is None
+    assert refusal("季度性的合成序列：y_t = sin(2πt/4) + ε，GRU 隐藏维 32。") is None

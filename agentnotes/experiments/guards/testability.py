@@ -64,9 +64,13 @@ LIMITS = (
                                 r"\bprospective(?:ly)? (?:field |real[- ]world )?(?:trials?|stud(?:y|ies)|evaluations?|comparisons?|validations?)\b",
                                 r"实时运行\s*\d+\s*(?:个月|年)", r"\b(?:run|runs|running|deployed) live for\b",
                                 # trial designs that randomise whole sites or roll out over time
-                                r"\bcluster[- ]randomi[sz]ed\b", r"\bstepped[- ]wedge\b", r"整群随机"),
+                                r"\bcluster[- ]randomi[sz]ed\b", r"\bstepped[- ]wedge\b", r"整群随机",
+                                # data gathered over seasons of real time: "a spring-long deployment", "two seasons", "完整一季"
+                                r"\b(?:spring|summer|autumn|winter|season|year|months?)[- ]long\b",
+                                r"\b(?:one|two|three|several|a|a full|a whole|an entire|the whole) (?:growing |breeding |field )?seasons?\b",
+                                r"生长季|(?:一整个|整个|完整的?一?个?|两|三|几)\s*个?\s*季(?!度|节性)"),
              "it needs a deployed product or a trial in the world, and the lab runs offline"),
-    LabLimit("environment", _cue(r"\breinforcement learning\b", r"\bRL (?:agent|environment)\b", r"\bAtari\b", r"\bMuJoCo\b", r"\bgym\b",
+    LabLimit("environment", _cue(r"\breinforcement learning\b", r"\bRL\s*(?:agents?\b|environments?\b|polic(?:y|ies)\b|controllers?\b|策略|控制|智能体)", r"\bAtari\b", r"\bMuJoCo\b", r"\bgym\b",
                                  r"\brobots?\b", r"强化学习", r"机器人", r"游戏环境"),
              "it needs an interactive environment (reinforcement learning, a robot or a game), and the lab trains supervised models"),
     LabLimit("hardware", _cue(r"\blatency\b", r"\bthroughput\b", r"\bCUDA kernels?\b", r"\bFPGA\b", r"\bASIC\b", r"\benergy (?:use|consumption|per (?:update|inference|step|token))\b",
