@@ -378,7 +378,8 @@ def test_units_initialised_again_every_n_steps_are_a_weight_operation_not_an_ini
     ("每个隐藏层的输入是原始输入和之前所有隐藏层输出的拼接：\n- h1 = relu(W1 · x)，W1: 64×d\n- h2 = relu(W2 · [x; h1])\n"
      "- y = W3 · [x; h1; h2]", ["architecture"]),
     ("residual connections around a new layer: h = relu(W x) * sigmoid(V x)", ["layer", "architecture"]),
-    ("Replace the dense hidden→hidden matrix by two 4×4 factors and a rank-2 term. Init both with N(0, 1/4)", ["layer", "init"]),
+    # the new layer's factors' start is the layer's own, no init idea (a note titled as an init is one)
+    ("Replace the dense hidden→hidden matrix by two 4×4 factors and a rank-2 term. Init both with N(0, 1/4)", ["layer"]),
     # The input fed again into a later layer is wiring across layers; its new matrices' start is no init idea.
     ("h1 = relu(W1 x)\nh2 = relu(W2 h1 + R x)\nR starts at zero so the net begins as the baseline", ["architecture"]),
     ("只改第一层初始化：行 = 训练集的主成分方向", ["init"]),
@@ -1063,3 +1064,25 @@ def test_a_dropout_of_the_notes_own_is_a_regulariser_where_nothing_else_shows_a_
     assert kinds_in_notes("# Ranked dropout for the update\ng ← g ⊙ m, m_i ~ Bernoulli(0.9)") == ["update_rule"]
     # the convnet a dropout of its own runs in is no architecture idea
     assert kinds_in_notes("# Ring dropout on a small convnet\nzero a ring of each conv feature map") == ["regulariser"]
+
+
+def test_a_layers_derivatives_and_its_parameters_start_are_the_layers_own() -> None:
+    note = ("# 正弦幅度参数化的全连接\nW_ij = a_i · sin φ_ij，y = W x + b\n梯度：\n∂L/∂φ_ij = G_ij · a_i · cos φ_ij\n"
+            "## 初始化\nφ ~ U(0, 2π)，a_i = √(2/fan_in)\n")
+    assert kinds_in_notes(note) == ["layer"]
+    assert "update_rule" in kinds_in_notes(note + "\n更新：θ ← θ − η · sign(g)\n")
+
+
+def test_a_negative_log_likelihood_written_out_is_a_loss() -> None:
+    assert kinds_in_notes("# Skewed targets\nModel y | x ~ Laplace(μ(x), s(x)).\n−log p(y|x) = log(2s) + |y − μ|/s\n") == ["loss"]
+    assert kinds_in_notes("# A warped target trained by exact NLL\nψ(y) = asinh(y/δ); the net predicts μ, σ of ψ(y).") == ["loss"]
+
+
+def test_joined_aside_labels_a_cause_and_a_plain_momentum_setting_show_no_kind() -> None:
+    from agentnotes.experiments.guards.kinds import is_aside_heading
+    assert is_aside_heading("担心 / 没想清楚的") and is_aside_heading("Doubts & open questions")
+    assert not is_aside_heading("规则 / 预期")
+    note = "# 逐样本裁剪的平均方向\n起因：上次加了 20% 标签噪声，精度掉了。\n方向：d = mean_i clip(g_i, c)，θ ← θ − η·d\n"
+    assert kinds_in_notes(note) == ["update_rule"]
+    note = "# Batch grown by a variance test\nB_next = ceil(Var(g_i·ḡ) / (κ²‖ḡ‖⁴)), never shrinks.\nMomentum 0 first; add momentum 0.9 later."
+    assert "update_rule" not in kinds_in_notes(note)

@@ -260,6 +260,9 @@ KINDS: tuple[Kind, ...] = (
               _LEFT + r"y\w*?(?:\^\{?soft\}?|_soft|_smooth\w*)(?:\^\{?soft\}?)?\s*=(?!=)",
               r"损失函数|(?:损失|\bloss)\s*(?:改为|改成|换成)|(?:替代|代替|取代|换掉)[^。\n]{0,6}?(?:\w+\s+)?(?:交叉熵|CE|MSE|NLL|负对数似然)",
               _words(r"(?:proper |strictly proper )?scoring rules?"),
+              # a negative log-likelihood written out (`−log p(y|x) = ½·log(2πσ²) + …`), a title training by one
+              r"(?<![\w)])[-−]\s*log\s*p\w*\s*\(\s*y[^()\n=]*\)\s*=(?!=)",
+              r"(?m:^#[^\n]*\btrain(?:ed|ing)?\s+(?:by|with|on)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:NLL|(?:log-)?likelihood)\b)",
               # "# Spherical scoring rule instead of cross-entropy"
               r"\b(?:instead of|in place of|replacing)\s+(?:the\s+)?(?:softmax\s+)?(?:cross[- ]entropy|CE|MSE|log[- ]loss|(?:Gaussian\s+)?NLL)\b",
               # a heading naming the idea a loss: "# Gambler's loss：…", "# 排序损失（…）"
@@ -381,8 +384,8 @@ def kinds_of(names: Iterable[str]) -> list[Kind]:
 # the idea does: `Why: … ReLU(I·h) = h`, `直觉：…`, `**动机**：…`, `Task: digits, baseline MLP (2×64, ReLU)`, `实验设置：`, `变体：…`,
 # `Success = (c) ≥ (a) on test NLL`.
 # Its section goes on over the lines below it to a blank line, a heading or another labelled line.
-_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:(?:算?成功|success)\s*=(?!=)|(?:动机|背景|直觉|预期|猜测?|我猜|预测|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|(?:踩)?坑|陷阱|"
-                    r"(?:评估)?指标|测量|记录|判据|算(?:作|是)?成功|成功(?:条件)?|(?:另外|顺便|还|也)想?看(?:一眼|一下)?|(?:保留|成功|判断|验收|留下)的?标准|值得(?:保留|继续|留)的?(?:标准|条件)|keep(?:ing)?(?: it)? if|success(?: (?:if|means|looks like))?|side questions?|also (?:check|look at|see)|worth (?:keeping|it) if|(?:success )?criteri(?:on|a)|(?:what|things) (?:would )?make (?:it|this) worth (?:it|keeping)|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|(?:我的|几个)?(?:疑问|担心|顾虑|疑虑)|存疑|想(?:弄|搞)?(?:清楚|知道|回答|确认)的(?:问题|事情?|几件事)?|没把握(?:的地方)?|(?:可能|预计|预期)的问题|"
+_ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:(?:算?成功|success)\s*=(?!=)|(?:动机|背景|起因|缘起|直觉|预期|猜测?|我猜|预测|为什么[^：:\n，,。]{0,12}?|以后|可选|风险|副作用|担心|注意|小?实验(?:设置|配置|设计|[^：:\n，,。]{0,4}?任务)?|设置|配置|任务|(?:第.个)?对照(?:组)?\s*\d?|对比|测什么|测|怎么测试?|如何测试?|测试(?:方法)?|基线|变体|消融|不变|要?问自己|(?:实验|测试)?计划|(?:想|要)验证(?:的是)?|看(?:什么)?|(?:踩)?坑|陷阱|"
+                    r"(?:评估)?指标|测量|记录|判据|算(?:作|是)?成功|成功(?:条件)?|(?:另外|顺便|还|也)想?看(?:一眼|一下)?|(?:保留|成功|判断|验收|留下)的?标准|值得(?:保留|继续|留)的?(?:标准|条件)|keep(?:ing)?(?: it)? if|success(?: (?:if|means|looks like))?|side questions?|also (?:check|look at|see)|worth (?:keeping|it) if|(?:success )?criteri(?:on|a)|(?:what|things) (?:would )?make (?:it|this) worth (?:it|keeping)|要(?:测|量|看)(?:的(?:东西|量))?|不确定(?:的地方|之处|的点)?|(?:我的|几个)?(?:疑问|担心|顾虑|疑虑)|存疑|想(?:弄|搞)?(?:清楚|知道|回答|确认)的(?:问题|事情?|几件事)?|没(?:想|搞|弄)(?:清楚|明白)的?(?:地方|问题|点)?|没把握(?:的地方)?|(?:可能|预计|预期)的问题|"
                     r"(?:和|与|跟)[^：:\n]{0,12}?的?(?:区别|不同|关系)|相关工作|已知(?:的)?问题|(?:合成|玩具|模拟)数据(?:集)?|数据集|数据生成|"
                     r"motivation|background|intuition|(?:my )?guess(?:es)?|predictions?|hunch|later|optional(?:ly)?|expect(?:s|ed|ations?)?|why(?: (?:it|this) (?:might|should|could|would|may) (?:work|help))?|caveats?|pitfalls?|gotchas?|(?:[a-z]+ )?side[- ]effects?|risks?|tasks?|setup|settings?|experiments?|controls?|tests?|testing|how to test|compar(?:e|isons?)|contrasts?|"
                     r"baselines?(?:\s+\w)?|(?:variants?|ablations?)(?:\s+[a-z]+){0,3}|what stays the same|metrics?|measure(?:s|ments?)?|"
@@ -393,11 +396,13 @@ _ASIDE = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?(?:(?:算?成功|success)\s*=(
 
 
 def is_aside_heading(heading: str) -> bool:
-    """A heading that is an aside section's label and nothing more ("## Setup", "## Baseline", "## 预期"; not
-    "# 实验：镜像层")."""
-    label = heading.strip().rstrip("：:") + ":"
-    found = _ASIDE.match(label)
-    return bool(found) and found.end() == len(label)
+    """A heading that is an aside section's label and nothing more, or several joined ("## Setup", "## Baseline",
+    "## 预期", "## 担心 / 没想清楚的"; not "# 实验：镜像层")."""
+    labels = _JOINED_LABELS.split(heading.strip().rstrip("：:"))
+    return all((found := _ASIDE.match(label.strip() + ":")) and found.end() == len(label.strip()) + 1 for label in labels)
+
+
+_JOINED_LABELS = re.compile(r"\s*(?:/|、|&|＆)\s*|\s+(?:and)\s+", re.IGNORECASE)  # "担心 / 没想清楚的", "Doubts & open questions"
 
 
 # An experiment described on its label's own line, which may say the idea beside the setup ("新方法把两处 ReLU 都换成
@@ -503,7 +508,8 @@ _LEARNABLE_START = re.compile(r"(?:learnable|trainable|learned|可学习|可训�
 # so is the momentum of a normalisation's running statistics ("running stats … (EMA of μ, σ², momentum 0.1)").
 _OPTIMIZER_SETTING = re.compile(r"\b(?:SGD|Adam\w*|RMSprop)\b[^\n，。,;；]{0,12}?(?:momentum|动量)(?:\s*[=:：]?\s*\d|\s*(?=[；;，,。)）]|$))|"
                                 r"(?:running\s+(?:stat(?:istic)?s|means?|var(?:iance)?s?|averages?)|滑动(?:均值|平均|统计))"
-                                r"[^\n。]{0,60}?(?:momentum|动量)\s*[=:：]?\s*\d[\d.]*",
+                                r"[^\n。]{0,60}?(?:momentum|动量)\s*[=:：]?\s*\d[\d.]*|"
+                                r"\b(?:(?:add|use|with|plus)\s+)?momentum\s*[=:]?\s*0(?:\.\d+)?(?![\d.])",  # "Momentum 0 at first", "add momentum 0.9"
                                 re.IGNORECASE | re.MULTILINE)  # "SGD momentum 0.9", "…，SGD momentum；"
 # What the note says could also be done, or would do if the idea misbehaved, to the end of its sentence ("也可以只在前 50
 # 步 warmup 之后才开始推", "one could also clip it", "if it's a bug, add a radial lane: η_r = 0.1·η", "如果不稳定就加 clip"):
@@ -712,8 +718,10 @@ def kinds_in_notes(text: str) -> list[str]:
             and not _GRADIENT_CHANGED.search(plain) and not _GRADIENT_ACCUMULATED.search(plain):
         found.remove("update_rule")  # `g = sigmoid(a)` beside a layer's output, `g = upsample(z).exp()` beside an
         # augmentation: g names a gate or a gain, not a gradient
-    if "update_rule" in found and "layer" in found and _only_on_lines(BY_NAME["update_rule"].cue, plain, _BACKWARD_LINE):
-        found.remove("update_rule")  # "Backward: straight-through, g := g": the new layer's gradient, no optimizer's step
+    if "update_rule" in found and "layer" in found and (_only_on_lines(BY_NAME["update_rule"].cue, plain, _BACKWARD_LINE)
+                                                         or _only_derivatives(BY_NAME["update_rule"].cue, text, plain)):
+        found.remove("update_rule")  # "Backward: straight-through, g := g", `∂L/∂θ_ij = −G_ij · r_i · sin θ_ij`: the new
+        # layer's gradient, no optimizer's step
     if "architecture" in found and len(found) > 1 and not _NAMED_RECURRENT.search(text) \
             and not BY_NAME["architecture"].cue.search(_BASELINE_MODELS.sub("", _LIKE_A_MODEL.sub("", _SOURCE_MODEL.sub("", text)))):
         found.remove("architecture")  # "Padam 在 GRU 序列分类上": the task's own model is where the idea runs; "ON-LSTM 里的
@@ -747,6 +755,8 @@ def kinds_in_notes(text: str) -> list[str]:
         found.remove("init")  # `P, Q initialised to zero`: the new structure's own starting values
     if "layer" in found and "init" in found and _titled_init(text):
         found.remove("layer")  # "# 过采样 + 贪心挑选的初始化" with `A_ik = relu(w_k·x_i + b_k)`: what the init computes
+    elif "layer" in found and "init" in found:
+        found.remove("init")  # "## 初始化（两版）" of `W_ij = r_i · cos θ_ij`: where the new layer's own parameters start
     if "regulariser" in found and "loss" in found and _only_on_lines(BY_NAME["regulariser"].cue, plain, _TERM_OF_OUTPUTS):
         found.remove("regulariser")  # `L = MSE + λ·(1/B) Σ_k (ŷ_(k) − y_(k))²`: a term of the outputs, no weights'
     if re.search(RECURRENCE, text) and not _GRADIENT.search(text) and not _titled_init(text):  # `h_t = (1 − z_t) ⊙ h_{t−1}
@@ -892,6 +902,8 @@ STRAIGHT_THROUGH = re.compile(r"straight[- ]through|\bSTE\b|直通", re.IGNORECA
 # A line on a layer's backward pass: "Backward: straight-through, g := g", "反向：…".
 _BACKWARD_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:backward(?: pass)?|反向(?:传播)?)\s*[:：(（]|" + STRAIGHT_THROUGH.pattern,
                             re.IGNORECASE)
+# A derivative of the loss written out (`∂L/∂θ_ij = −G_ij · r_i · sin θ_ij`, "梯度（G = ∂L/∂W）"), no step taken with it.
+_DERIVATIVE_LINE = re.compile(r"^(?![^\n]*(?:←|<-|-=|\+=|:=|_\{?t\s*\+\s*1))[^\n]*∂\s*(?:L|ℓ|loss)\s*/\s*∂", re.IGNORECASE)
 # A comparison in brackets, no formula: `（和 spectral norm 层一样的 trick）`, `(as in group norm layers)`.
 _PROSE_BRACKETED = re.compile(r"[（(]\s*(?:和|跟|与|像|类似|同|like\b|as in\b|cf\.?|similar to\b)[^（）()\n=]*[）)]", re.IGNORECASE)
 # A plain layer as an architecture note writes its wiring: `h2 = relu(W2 · [x; h1])`, `y = W4 · [x; h1; h2] + b`.
@@ -983,6 +995,15 @@ def _only_on_lines(cue: re.Pattern[str], text: str, said: re.Pattern[str]) -> bo
     """Whether `cue` shows on some line of `text` and every line it shows on also says `said`."""
     shown = [line for line in text.splitlines() if cue.search(line)]
     return bool(shown) and all(said.search(line) for line in shown)
+
+
+def _only_derivatives(cue: re.Pattern[str], text: str, plain: str) -> bool:
+    """Whether every line the cue shows on, as written or made plain (where ∂L/∂θ reads as g), writes out a derivative
+    of the loss and takes no step with it (_DERIVATIVE_LINE)."""
+    lines, plain_lines = text.splitlines(), plain.splitlines()
+    pairs = list(zip(lines, plain_lines if len(plain_lines) == len(lines) else lines))
+    shown = [line for line, plain_line in pairs if cue.search(line) or cue.search(plain_line)]
+    return bool(shown) and all(_DERIVATIVE_LINE.search(line) for line in shown)
 
 
 def _only_in_timed_steps(cue: re.Pattern[str], text: str) -> bool:

@@ -93,7 +93,8 @@ _OTHER_INPUTS = re.compile(r"(?<![\w])(?:f|p|q|model|net)\s*\(\s*(?:x(?:_i|ᵢ)?
 # 出权重列", "the outgoing weights of each unit", `W_l[j, :]` beside `W_{l+1}[:, j]`; a unit's incoming weights alone
 # are rows of one weight matrix): the unit_op skeleton, which hands it both layers and the units' outputs.
 _ON_UNITS = re.compile(r"(?:dead|silent|dormant|inactive|redundant|duplicated?|similar)\s+(?:hidden\s+)?(?:units?|neurons?)|"
-                       r"(?:死|沉默|休眠|冗余|重复|相似)[^。\n]{0,6}(?:单元|神经元)|"
+                       r"(?:死|沉默|休眠|冗余|重复|相似)[^。\n]{0,6}(?:单元|神经元)|(?:单元|神经元)[^。，,\n]{0,8}(?:死|不激活|不再激活)|"
+                       r"\b(?:units?|neurons?)\s+(?:that\s+)?(?:die|dies|never (?:fire|activate)s?)\b|"
                        r"(?:outgoing|fan-?out)\s+weights?|(?:单元|神经元)[^。\n]{0,16}(?:出权重|输出权重|输出侧)|"
                        r"(?:下一层|next layer)[^。\n]{0,16}(?:列|columns?)|(?:出|输出)权重列|"
                        # a unit's bias changed by its row's factor: "偏置 b_j 用同样的因子缩放", "biases by the same factor"
