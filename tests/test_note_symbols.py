@@ -504,3 +504,12 @@ def test_a_layer_whose_notes_declare_its_own_parameters_and_whose_code_has_none_
     assert not missing_own_parameters(own, formulas, ["layer"]) and not missing_own_parameters(named, formulas, ["layer"])
     assert not missing_own_parameters(layer, formulas, ["activation"])  # only a layer's parameters are looked for
     assert not missing_own_parameters(layer, "b ∈ R^o 是可学参数", ["layer"])  # the baseline's own bias
+
+
+def test_a_missing_function_or_letter_is_shown_with_the_notes_line_that_has_it() -> None:
+    code = "def compute_loss(out, y, step):\n    return task_loss(out, y) + 0.1 * out.mean()\n"
+    formulas = "S = softmax(z)\nL = CE + λ · log(S.max() + ε)"
+    messages = [p.message for p in missing_note_symbols(code, formulas, ["loss"])]
+    assert messages[0].startswith("the notes' formula applies softmax(...)")
+    assert messages[0].endswith("; the notes write: `S = softmax(z)`")
+    assert [m.split("; the notes write: ")[1] for m in messages[1:]] == ["`L = CE + λ · log(S.max() + ε)`"] * 3

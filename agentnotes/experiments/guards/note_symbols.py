@@ -147,8 +147,10 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     for function in dict.fromkeys(applied):
         ways = FUNCTION_WAYS[function]
         if not names & ways and not (has_power and "pow" in ways):
+            pattern = _ABSOLUTE if function == "abs" else re.compile(rf"(?<![\w.]){function}\s*\(", re.IGNORECASE)
             problems.append(Problem("note_symbol", f"the notes' formula applies {function}(...) but the code never computes "
-                                                   f"it (e.g. with torch.{function}): write the formula as the note does", 1))
+                                                   f"it (e.g. with torch.{function}): write the formula as the note does"
+                                                   + _quoted_line(formulas, pattern), 1))
     values = note_constants(formulas)
     lettered = _PROSE_IN_BRACKETS.sub("", formulas)  # `κ = 1.4826（高斯下 κ·MAD = σ）`: σ only in a remark, not looked for
     lettered = _DATA_ARGUMENT.sub("", _ENGLISH_REMARK.sub("", lettered))  # `(≈ 1−β with β=0.9)`, `g(w; ξ)`: no letters
@@ -180,8 +182,16 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
         else:
             problems.append(Problem("note_symbol", f"the notes' formula uses {letter} but the code has no {spelled} (nor its "
                                                    f"value from the notes): compute the formula with {letter} as the note "
-                                                   f"defines it, named {spelled}", 1))
+                                                   f"defines it, named {spelled}"
+                                                   + _quoted_line(lettered, re.compile(rf"(?<![A-Za-z]){re.escape(letter)}(?![A-Za-z])")), 1))
     return problems
+
+
+def _quoted_line(formulas: str, pattern: re.Pattern[str], most: int = 120) -> str:
+    """"; the notes write: `…`" with the first formula line `pattern` finds (cut to `most` characters), or "" where none:
+    the line itself, for a model that did not find it."""
+    line = next((line.strip() for line in formulas.splitlines() if pattern.search(line)), "")
+    return f"; the notes write: `{line if len(line) <= most else line[:most - 1] + '…'}`" if line else ""
 
 
 def _set_to_the_step(tree: ast.Module, name: str) -> bool:
