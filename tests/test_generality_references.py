@@ -37,6 +37,7 @@ from agentnotes.experiments.guards.note_symbols import (
     stock_recurrent_cell,
     unkept_gradient,
     unkept_state,
+    unused_note_values,
 )
 from agentnotes.experiments.guards.static_check import blocking, check_idea_code
 from agentnotes.experiments.lab.assemble import assemble_script
@@ -169,6 +170,7 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert missing_period(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_bias_case(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []
+    assert unused_note_values(code, formula_lines(idea["request"], hits)) == []
     assert stock_recurrent_cell(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_state(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_gradient(code, formula_lines(idea["request"], hits), kinds) == []

@@ -513,3 +513,15 @@ def test_a_missing_function_or_letter_is_shown_with_the_notes_line_that_has_it()
     assert messages[0].startswith("the notes' formula applies softmax(...)")
     assert messages[0].endswith("; the notes write: `S = softmax(z)`")
     assert [m.split("; the notes write: ")[1] for m in messages[1:]] == ["`L = CE + λ · log(S.max() + ε)`"] * 3
+
+
+def test_code_that_reads_none_of_the_values_of_the_notes_rule_is_sent_back() -> None:
+    from agentnotes.experiments.guards.note_symbols import unused_note_values
+    formulas = "- 抽 K = 16 个候选，每个训练 t₀ = 4 步，留 loss 最低的一半\n- 重复直到剩一个"
+    stock = "def init_weights(layers):\n    for layer in layers:\n        nn.init.kaiming_uniform_(layer.weight)\n"
+    problems = unused_note_values(stock, formulas)
+    assert [p.kind for p in problems] == ["note_values"] and "(k = 16, t0 = 4)" in problems[0].message
+    assert unused_note_values(stock.replace("layers:\n", "layers:\n    candidates = 16\n"), formulas) == []  # its value
+    assert unused_note_values(stock.replace("layers):", "layers, k=None):"), formulas) == []  # its name
+    assert unused_note_values(stock, "K = 16 个候选") == []  # one value: too little to tell
+    assert unused_note_values(stock, "r = 0, 1, …；p = 1") == []  # 0 and 1 say nothing

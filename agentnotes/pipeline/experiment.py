@@ -59,6 +59,7 @@ from agentnotes.experiments.guards.note_symbols import (
     stock_recurrent_cell,
     unkept_gradient,
     unkept_state,
+    unused_note_values,
 )
 from agentnotes.experiments.guards.parameter_starts import start_parameters_as_noted
 from agentnotes.experiments.guards.setup_sizes import setup_sizes
@@ -680,9 +681,10 @@ class _CodeWriter:
     def _note_problems(self, code: str) -> list[Problem]:
         """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own, a value they keep,
         the smallest values they choose, a comparison of each entry with 0, the mechanism their title names, the
-        parameters they give a layer."""
+        parameters they give a layer, the values their rule gives."""
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
-        return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)) \
+        return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)
+                + unused_note_values(code, self.formulas)) \
             + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
             + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds) \
             + unkept_gradient(code, self.formulas, self.plan.kinds) + reversed_selection(code, self.own_text) \

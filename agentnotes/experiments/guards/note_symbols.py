@@ -187,6 +187,33 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     return problems
 
 
+# Names of the run's own step counters (`t`, `T = 3000`): the harness gives them, the code need not repeat their values.
+_RUN_COUNTERS = frozenset({"t", "step", "steps"})
+
+
+def unused_note_values(code: str, formulas: str) -> list[Problem]:
+    """One problem when the notes' formula lines give two or more values other than 0 and 1 (`K = 32`, `t₀ = 5`) and the
+    code reads none of them, by name or by value: whatever it computes, it is not the notes' rule (a stock
+    initialisation for a tournament of seeds). [] when the code does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    values = {name: number for name, value in note_constants(formulas).items()
+              if name.lower() not in _RUN_COUNTERS and (number := _number(value)) is not None and number not in (0, 1)}
+    if len(values) < 2:
+        return []
+    names = _code_names(tree)
+    numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
+               and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
+    if any(name in names or number in numbers for name, number in values.items()):
+        return []
+    shown = ", ".join(f"{name} = {number:g}" for name, number in values.items())
+    return [Problem("note_values", f"the code uses none of the values the notes' rule gives ({shown}), neither by name "
+                                   f"nor by value: it does not compute the notes' rule. Write their rule with them"
+                                   + _quoted_line(formulas, re.compile(r"\d")), 1)]
+
+
 def _quoted_line(formulas: str, pattern: re.Pattern[str], most: int = 120) -> str:
     """"; the notes write: `…`" with the first formula line `pattern` finds (cut to `most` characters), or "" where none:
     the line itself, for a model that did not find it."""
