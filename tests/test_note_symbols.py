@@ -517,7 +517,7 @@ def test_a_missing_function_or_letter_is_shown_with_the_notes_line_that_has_it()
 
 def test_code_that_reads_none_of_the_values_of_the_notes_rule_is_sent_back() -> None:
     from agentnotes.experiments.guards.note_symbols import unused_note_values
-    formulas = "- 抽 K = 16 个候选，每个训练 t₀ = 4 步，留 loss 最低的一半\n- 重复直到剩一个"
+    formulas = "- 抽 K = 16 个候选，每个训练 t₀ = 4 步，留 loss 最低的一半\n- 总步数 = K·t₀·log₂K"
     stock = "def init_weights(layers):\n    for layer in layers:\n        nn.init.kaiming_uniform_(layer.weight)\n"
     problems = unused_note_values(stock, formulas)
     assert [p.kind for p in problems] == ["note_values"] and "(k = 16, t0 = 4)" in problems[0].message
@@ -525,3 +525,19 @@ def test_code_that_reads_none_of_the_values_of_the_notes_rule_is_sent_back() -> 
     assert unused_note_values(stock.replace("layers):", "layers, k=None):"), formulas) == []  # its name
     assert unused_note_values(stock, "K = 16 个候选") == []  # one value: too little to tell
     assert unused_note_values(stock, "r = 0, 1, …；p = 1") == []  # 0 and 1 say nothing
+    assert unused_note_values(stock, "- Fourier features (σ_ff = 10)\n- sine, ω₀ = 30") == []  # values of compared arms
+
+
+def test_a_value_of_the_notes_formulas_computed_and_then_dropped_is_sent_back() -> None:
+    from agentnotes.experiments.guards.note_symbols import dropped_note_quantities
+    formulas = "v ← β·v + g\nw ← w − η·v\nκ = 1 + ‖w‖ / ‖v‖，β = 1 − 1/κ"
+    dropped = ("def update(p, g, state, lr, t):\n    v = state.setdefault('v', torch.zeros_like(p))\n"
+               "    kappa = 1 + p.norm() / (v.norm() + 1e-8)\n    kappa = kappa.clamp(max=10)\n"
+               "    v.mul_(0.9).add_(g)\n    p.sub_(lr * v)\n")
+    problems = dropped_note_quantities(dropped, formulas)
+    assert [(p.kind, p.line) for p in problems] == [("note_dropped", 4)] and "`kappa`" in problems[0].message
+    used = dropped.replace("v.mul_(0.9)", "v.mul_(1 - 1 / kappa)")
+    assert dropped_note_quantities(used, formulas) == []
+    looped = "def f(x):\n    for i in range(3):\n        if i:\n            x = x + kappa\n        kappa = x * 2\n    return x\n"
+    assert dropped_note_quantities(looped, formulas) == []  # the next round reads it
+    assert dropped_note_quantities(dropped.replace("kappa", "scale"), formulas) == []  # no name of the notes

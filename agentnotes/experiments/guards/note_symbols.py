@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from agentnotes.experiments.guards.autofix import Fix
@@ -187,20 +188,23 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     return problems
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_\u0370-\u03ff][\w\u0370-\u03ff]*")
 # Names of the run's own step counters (`t`, `T = 3000`): the harness gives them, the code need not repeat their values.
 _RUN_COUNTERS = frozenset({"t", "step", "steps"})
 
 
 def unused_note_values(code: str, formulas: str) -> list[Problem]:
-    """One problem when the notes' formula lines give two or more values other than 0 and 1 (`K = 32`, `t₀ = 5`) and the
-    code reads none of them, by name or by value: whatever it computes, it is not the notes' rule (a stock
+    """One problem when the notes' formula lines give two or more values other than 0 and 1 that they also compute with
+    (`K = 32`, `t₀ = 5` and `K·t₀·log₂K`) and the code reads none of them, by name or by value: whatever it computes, it is not the notes' rule (a stock
     initialisation for a tournament of seeds). [] when the code does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
+    said = Counter(compared_name(name) for name in _IDENTIFIER.findall(plain_formula(formulas)))
     values = {name: number for name, value in note_constants(formulas).items()
-              if name.lower() not in _RUN_COUNTERS and (number := _number(value)) is not None and number not in (0, 1)}
+              if name.lower() not in _RUN_COUNTERS and (number := _number(value)) is not None and number not in (0, 1)
+              and said[name] > 1}  # not a value only given (`SIREN init, ω₀ = 30` for a compared arm): one the rule reads
     if len(values) < 2:
         return []
     names = _code_names(tree)
@@ -212,6 +216,58 @@ def unused_note_values(code: str, formulas: str) -> list[Problem]:
     return [Problem("note_values", f"the code uses none of the values the notes' rule gives ({shown}), neither by name "
                                    f"nor by value: it does not compute the notes' rule. Write their rule with them"
                                    + _quoted_line(formulas, re.compile(r"\d")), 1)]
+
+
+def dropped_note_quantities(code: str, formulas: str) -> list[Problem]:
+    """One problem for each value a function of the code computes by arithmetic under a name of the notes' formulas
+    (`τ_j = τ0 * (‖w_j‖ / med) ** p`) and never reads afterwards: the formula that needs it is left out, so the code
+    is not the notes' rule. [] when the code does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    letters = {compared_name(name) for name in _IDENTIFIER.findall(plain_formula(formulas))}
+    problems = {}
+    for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
+        for name, line in _last_computed(function).items():
+            if compared_name(name) in letters and not _read_after(function, name, line):
+                problems[name] = Problem("note_dropped", f"`{name}` is computed (line {line}) but never used afterwards: "
+                                                         f"a value of the notes' formulas that changes nothing, so the code "
+                                                         f"does not follow their rule; use it as they do"
+                                                         + _quoted_line(formulas, re.compile(
+                                                             rf"(?<![\w]){re.escape(name.split('_')[0])}")), line)
+    return list(problems.values())
+
+
+def _last_computed(function: ast.FunctionDef) -> dict[str, int]:
+    """Each local name that some assignment in `function` gives an arithmetic value (one holding a binary operation),
+    with the line of its last assignment; an assignment that calls a method changing something (`add_`, `setdefault`)
+    leaves its names out."""
+    last: dict[str, int] = {}
+    computed: set[str] = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Assign):
+            continue
+        changes = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                      and (n.func.attr.endswith("_") or n.func.attr in ("setdefault", "append", "update")) for n in ast.walk(node.value))
+        for target in node.targets:
+            for name in target.elts if isinstance(target, ast.Tuple) else [target]:
+                if isinstance(name, ast.Name) and not name.id.startswith("_"):
+                    last[name.id] = max(last.get(name.id, 0), node.lineno if not changes else 10**9)
+                    if any(isinstance(n, ast.BinOp) for n in ast.walk(node.value)):
+                        computed.add(name.id)
+    return {name: line for name, line in last.items() if name in computed and line < 10**9}
+
+
+def _read_after(function: ast.FunctionDef, name: str, line: int) -> bool:
+    """Whether `function` reads `name` after `line`, or anywhere in a loop that assigns it there (the next round reads it)."""
+    if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno > line
+           for n in ast.walk(function)):
+        return True
+    loops = [loop for loop in ast.walk(function) if isinstance(loop, ast.For | ast.While)
+             and loop.lineno <= line <= (loop.end_lineno or loop.lineno)]
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno != line
+               for loop in loops for n in ast.walk(loop))
 
 
 def _quoted_line(formulas: str, pattern: re.Pattern[str], most: int = 120) -> str:
