@@ -29,7 +29,6 @@ from agentnotes.experiments.guards.idea_sections import formula_lines, formulas_
 from agentnotes.experiments.guards.mechanisms import missing_mechanism
 from agentnotes.experiments.guards.skeleton import fill, skeleton_for
 from agentnotes.experiments.guards.note_symbols import (
-    dropped_note_quantities,
     missing_bias_case,
     missing_note_symbols,
     missing_period,
@@ -172,7 +171,6 @@ def test_guards_leave_the_reference_alone(idea: dict[str, Any]) -> None:
     assert missing_bias_case(code, "\n".join(h.chunk.text for h in hits), kinds) == []
     assert missing_note_symbols(code, formula_lines(idea["request"], hits)) == []
     assert unused_note_values(code, formula_lines(idea["request"], hits)) == []
-    assert dropped_note_quantities(code, formula_lines(idea["request"], hits)) == []
     assert stock_recurrent_cell(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_state(code, formula_lines(idea["request"], hits), kinds) == []
     assert unkept_gradient(code, formula_lines(idea["request"], hits), kinds) == []

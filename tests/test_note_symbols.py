@@ -89,6 +89,22 @@ def update(p, g, state, lr, t):
     assert not [p for p in check_idea_code(code) if p.kind == "unused_result"]
 
 
+def test_a_value_read_only_by_its_own_reassignment_is_lost_and_one_a_loop_reads_again_is_not() -> None:
+    code = '''
+def update(p, g, state, lr, t):
+    v = state.setdefault("v", torch.zeros_like(p))
+    tau = 5.0 * (p.norm() / (v.norm() + 1e-8)) ** 2
+    tau = torch.clamp(tau, 2, 100)
+    v.mul_(0.9).add_(g)
+    p.sub_(lr * v)
+'''
+    problems = [p for p in blocking(check_idea_code(code)) if p.kind == "unused_result"]
+    assert [(p.line, p.message.split("`")[1]) for p in problems] == [(5, "tau")]
+    assert not [p for p in check_idea_code(code.replace("v.mul_(0.9)", "v.mul_(1 - 1 / tau)")) if p.kind == "unused_result"]
+    looped = "def f(x):\n    for i in range(3):\n        if i:\n            x = x + k\n        k = x * 2\n    return x\n"
+    assert not [p for p in check_idea_code(looped) if p.kind == "unused_result"]
+
+
 def test_a_state_tensor_given_a_new_local_value_and_never_stored_back_blocks() -> None:
     code = '''
 def update(p, g, state, lr, t):
@@ -526,18 +542,3 @@ def test_code_that_reads_none_of_the_values_of_the_notes_rule_is_sent_back() -> 
     assert unused_note_values(stock, "K = 16 个候选") == []  # one value: too little to tell
     assert unused_note_values(stock, "r = 0, 1, …；p = 1") == []  # 0 and 1 say nothing
     assert unused_note_values(stock, "- Fourier features (σ_ff = 10)\n- sine, ω₀ = 30") == []  # values of compared arms
-
-
-def test_a_value_of_the_notes_formulas_computed_and_then_dropped_is_sent_back() -> None:
-    from agentnotes.experiments.guards.note_symbols import dropped_note_quantities
-    formulas = "v ← β·v + g\nw ← w − η·v\nκ = 1 + ‖w‖ / ‖v‖，β = 1 − 1/κ"
-    dropped = ("def update(p, g, state, lr, t):\n    v = state.setdefault('v', torch.zeros_like(p))\n"
-               "    kappa = 1 + p.norm() / (v.norm() + 1e-8)\n    kappa = kappa.clamp(max=10)\n"
-               "    v.mul_(0.9).add_(g)\n    p.sub_(lr * v)\n")
-    problems = dropped_note_quantities(dropped, formulas)
-    assert [(p.kind, p.line) for p in problems] == [("note_dropped", 4)] and "`kappa`" in problems[0].message
-    used = dropped.replace("v.mul_(0.9)", "v.mul_(1 - 1 / kappa)")
-    assert dropped_note_quantities(used, formulas) == []
-    looped = "def f(x):\n    for i in range(3):\n        if i:\n            x = x + kappa\n        kappa = x * 2\n    return x\n"
-    assert dropped_note_quantities(looped, formulas) == []  # the next round reads it
-    assert dropped_note_quantities(dropped.replace("kappa", "scale"), formulas) == []  # no name of the notes

@@ -48,7 +48,6 @@ from agentnotes.experiments.guards.notation import plain_letters
 from agentnotes.experiments.guards.note_symbols import (
     add_note_bias_guard,
     add_note_period,
-    dropped_note_quantities,
     missing_bias_case,
     missing_note_symbols,
     missing_own_parameters,
@@ -682,10 +681,10 @@ class _CodeWriter:
     def _note_problems(self, code: str) -> list[Problem]:
         """What the code leaves out of the notes: their symbols, period, bias case, a cell of their own, a value they keep,
         the smallest values they choose, a comparison of each entry with 0, the mechanism their title names, the
-        parameters they give a layer, the values their rule gives, a value of theirs computed and dropped."""
+        parameters they give a layer, the values their rule gives."""
         written = self.skeleton is not None and written_by_program(self.skeleton, code)  # it read the same formulas
         return ([] if written else missing_note_symbols(code, self.formulas, self.plan.kinds)
-                + unused_note_values(code, self.formulas) + dropped_note_quantities(code, self.formulas)) \
+                + unused_note_values(code, self.formulas)) \
             + missing_period(code, self.note_text, self.plan.kinds) + missing_bias_case(code, self.own_text, self.plan.kinds) \
             + stock_recurrent_cell(code, self.formulas, self.plan.kinds) + unkept_state(code, self.formulas, self.plan.kinds) \
             + unkept_gradient(code, self.formulas, self.plan.kinds) + reversed_selection(code, self.own_text) \

@@ -218,58 +218,6 @@ def unused_note_values(code: str, formulas: str) -> list[Problem]:
                                    + _quoted_line(formulas, re.compile(r"\d")), 1)]
 
 
-def dropped_note_quantities(code: str, formulas: str) -> list[Problem]:
-    """One problem for each value a function of the code computes by arithmetic under a name of the notes' formulas
-    (`τ_j = τ0 * (‖w_j‖ / med) ** p`) and never reads afterwards: the formula that needs it is left out, so the code
-    is not the notes' rule. [] when the code does not parse."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    letters = {compared_name(name) for name in _IDENTIFIER.findall(plain_formula(formulas))}
-    problems = {}
-    for function in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
-        for name, line in _last_computed(function).items():
-            if compared_name(name) in letters and not _read_after(function, name, line):
-                problems[name] = Problem("note_dropped", f"`{name}` is computed (line {line}) but never used afterwards: "
-                                                         f"a value of the notes' formulas that changes nothing, so the code "
-                                                         f"does not follow their rule; use it as they do"
-                                                         + _quoted_line(formulas, re.compile(
-                                                             rf"(?<![\w]){re.escape(name.split('_')[0])}")), line)
-    return list(problems.values())
-
-
-def _last_computed(function: ast.FunctionDef) -> dict[str, int]:
-    """Each local name that some assignment in `function` gives an arithmetic value (one holding a binary operation),
-    with the line of its last assignment; an assignment that calls a method changing something (`add_`, `setdefault`)
-    leaves its names out."""
-    last: dict[str, int] = {}
-    computed: set[str] = set()
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Assign):
-            continue
-        changes = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                      and (n.func.attr.endswith("_") or n.func.attr in ("setdefault", "append", "update")) for n in ast.walk(node.value))
-        for target in node.targets:
-            for name in target.elts if isinstance(target, ast.Tuple) else [target]:
-                if isinstance(name, ast.Name) and not name.id.startswith("_"):
-                    last[name.id] = max(last.get(name.id, 0), node.lineno if not changes else 10**9)
-                    if any(isinstance(n, ast.BinOp) for n in ast.walk(node.value)):
-                        computed.add(name.id)
-    return {name: line for name, line in last.items() if name in computed and line < 10**9}
-
-
-def _read_after(function: ast.FunctionDef, name: str, line: int) -> bool:
-    """Whether `function` reads `name` after `line`, or anywhere in a loop that assigns it there (the next round reads it)."""
-    if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno > line
-           for n in ast.walk(function)):
-        return True
-    loops = [loop for loop in ast.walk(function) if isinstance(loop, ast.For | ast.While)
-             and loop.lineno <= line <= (loop.end_lineno or loop.lineno)]
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno != line
-               for loop in loops for n in ast.walk(loop))
-
-
 def _quoted_line(formulas: str, pattern: re.Pattern[str], most: int = 120) -> str:
     """"; the notes write: `…`" with the first formula line `pattern` finds (cut to `most` characters), or "" where none:
     the line itself, for a model that did not find it."""

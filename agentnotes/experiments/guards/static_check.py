@@ -651,23 +651,34 @@ def _scopes(tree: ast.Module) -> list[tuple[ast.AST, set[str]]]:
 
 
 def _check_unused_results(tree: ast.Module) -> list[Problem]:
-    """A value a function computes into a local name that nothing reads (`m = b2*m + (1-b2)*g` in an
-    update that never stores m back): the formula's step is lost, so the idea runs without it."""
+    """A value a function computes into a local name that nothing reads after its last assignment (`m = b2*m + (1-b2)*g`
+    in an update that never stores m back; `τ = τ0 * r ** k` then `τ = τ.clamp(2, 100)` and nothing more): the formula's
+    step is lost, so the idea runs without it. A read anywhere in a loop around the assignment counts (the next round)."""
     problems = []
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
-        read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         kept = {name for n in ast.walk(fn) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names} \
             | {n.target.id for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+        assigned: dict[str, list[ast.Assign]] = {}
         for node in ast.walk(fn):
-            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-                continue
-            name = node.targets[0].id
-            if name in read or name in kept or name.startswith("_") \
-                    or not any(isinstance(n, ast.BinOp) for n in ast.walk(node.value)):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node)
+        for name, nodes in assigned.items():
+            last = max(node.lineno for node in nodes)
+            if name in kept or name.startswith("_") or _read_after(fn, name, last) \
+                    or not any(isinstance(n, ast.BinOp) for node in nodes for n in ast.walk(node.value)):
                 continue
             problems.append(Problem("unused_result", f"`{name}` is computed in `{fn.name}` and never used, so this step of the "
-                                                     f"formula is lost: use it, or {_how_to_keep(fn, name)}", node.lineno))
+                                                     f"formula is lost: use it, or {_how_to_keep(fn, name)}", last))
     return problems
+
+
+def _read_after(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str, line: int) -> bool:
+    """Whether `fn` reads `name` after `line`, or anywhere but on that line in a loop around it (the next round reads it)."""
+    reads = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    loops = [loop for loop in ast.walk(fn) if isinstance(loop, ast.For | ast.While)
+             and loop.lineno <= line <= (loop.end_lineno or loop.lineno)]
+    return any(n.lineno > line or (n.lineno != line and any(loop.lineno <= n.lineno <= (loop.end_lineno or loop.lineno)
+                                                            for loop in loops)) for n in reads)
 
 
 def _check_discarded_values(tree: ast.Module) -> list[Problem]:
