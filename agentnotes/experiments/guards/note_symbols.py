@@ -195,8 +195,8 @@ _RUN_COUNTERS = frozenset({"t", "step", "steps"})
 
 def unused_note_values(code: str, formulas: str) -> list[Problem]:
     """One problem when the notes' formula lines give two or more values other than 0 and 1 that they also compute with
-    (`K = 32`, `t₀ = 5` and `K·t₀·log₂K`) and the code reads none of them, by name or by value: whatever it computes, it is not the notes' rule (a stock
-    initialisation for a tournament of seeds). [] when the code does not parse."""
+    (`K = 32`, `t₀ = 5` and `K·t₀·log₂K`) and the code reads none of them, by name or by value: whatever it computes,
+    it is not the notes' rule (a stock initialisation for a tournament of seeds). [] when the code does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
