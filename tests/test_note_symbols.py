@@ -542,3 +542,13 @@ def test_code_that_reads_none_of_the_values_of_the_notes_rule_is_sent_back() -> 
     assert unused_note_values(stock, "K = 16 个候选") == []  # one value: too little to tell
     assert unused_note_values(stock, "r = 0, 1, …；p = 1") == []  # 0 and 1 say nothing
     assert unused_note_values(stock, "- Fourier features (σ_ff = 10)\n- sine, ω₀ = 30") == []  # values of compared arms
+
+
+def test_a_power_of_the_update_hooks_weights_tensor_is_sent_back() -> None:
+    code = ("def update(p, g, state, lr, t):\n    r = p.norm() / (p.norm(dim=1).median() + 1e-8)\n"
+            "    tau = torch.clamp(5.0 * r ** p, 2, 100)\n    p.sub_(lr * g / tau)\n")
+    problems = [p for p in blocking(check_idea_code(code)) if p.kind == "power_of_weights"]
+    assert [(p.line, p.message.split("`")[1]) for p in problems] == [(3, "r ** p")]
+    assert not [p for p in check_idea_code(code.replace("r ** p", "r ** p_exp").replace("    r =", "    p_exp = 2.0\n    r ="))
+                if p.kind == "power_of_weights"]
+    assert not [p for p in check_idea_code("def f(x, p):\n    return x ** p\n") if p.kind == "power_of_weights"]

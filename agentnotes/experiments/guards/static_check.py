@@ -86,10 +86,28 @@ def check_idea_code(code: str, kinds: Sequence[str] = (), note_pairs: NotePairs 
         *_check_tensor_as_module(tree),
         *_check_unused_parameters(tree),
         *_check_self_mixes(tree),
+        *_check_power_of_weights(tree),
     ]
     for name in sorted(checks_for(kinds) & set(IDEA_CHECKS)):
         problems += IDEA_CHECKS[name](code, tree, note_pairs)
     return sorted(set(problems), key=lambda p: (p.line or 0, p.kind, p.message))
+
+
+def _check_power_of_weights(tree: ast.Module) -> list[Problem]:
+    """`r ** p` in an update hook `update(p, g, …)`: raised to the weights tensor p itself, where the notes' exponent p
+    (`(‖w_j‖ / med)^p`) is a number of theirs that shares its letter with the hook's parameter."""
+    problems = []
+    for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        if [a.arg for a in fn.args.args][:2] != ["p", "g"]:
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Name) \
+                    and node.right.id == "p":
+                problems.append(Problem("power_of_weights", f"`{ast.unparse(node)}` raises to the weights tensor p, the "
+                                                            f"hook's parameter; the notes' exponent p is a number of "
+                                                            f"theirs: give it another name (p_exp = …) and raise to that",
+                                        node.lineno))
+    return problems
 
 
 def _check_self_mixes(tree: ast.Module) -> list[Problem]:
