@@ -126,8 +126,7 @@ def missing_note_symbols(code: str, formulas: str, kinds: Sequence[str] = ()) ->
     formulas = _DERIVATIVE.sub("", "\n".join(_CODE_COMMENT.sub("", line) for line in formulas.splitlines()))
     functions_named = {GREEK.get(m[1], m[1]): m[2].lower() for m in FUNCTION_ALIAS.finditer(plain_formula(formulas))}  # σ 取 softplus
     names = _code_names(tree)
-    numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
-               and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
+    numbers = _code_numbers(tree)
     has_power = any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) for node in ast.walk(tree))
     problems = []
     if _COSINE_OF_TWO.search(formulas) and not names & _COSINE_WAYS:
@@ -208,8 +207,7 @@ def unused_note_values(code: str, formulas: str) -> list[Problem]:
     if len(values) < 2:
         return []
     names = _code_names(tree)
-    numbers = {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
-               and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
+    numbers = _code_numbers(tree)
     if any(name in names or number in numbers for name, number in values.items()):
         return []
     shown = ", ".join(f"{name} = {number:g}" for name, number in values.items())
@@ -437,6 +435,12 @@ def _code_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 30:
             names.add(node.value)  # state["m"], register_buffer("alpha", ...)
     return {compared_name(n) for n in names} | {n.lower() for n in names}
+
+
+def _code_numbers(tree: ast.Module) -> set[float | None]:
+    """Every number the code writes (not True or False)."""
+    return {_number(node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float) and not isinstance(node.value, bool)}
 
 
 def _number(value: object) -> float | None:
